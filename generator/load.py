@@ -1,0 +1,174 @@
+"""Load spec YAML files safely, keeping the line of every value.
+
+PyYAML's composer gives nodes with positions; we build plain Python values from them
+ourselves so that duplicate keys, aliases and non-standard tags are reported, never obeyed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.errors import Problem, SpecError
+
+MAX_FILE_BYTES = 1_000_000
+
+JsonPath = tuple[str | int, ...]
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+
+@dataclass(slots=True)
+class SpecFile:
+    """One spec file's data and the line (1-based) of each JSON path in it."""
+
+    name: str
+    data: Any
+    lines: dict[JsonPath, int] = field(default_factory=dict)
+
+    def line_of(self, path: JsonPath) -> int:
+        """The line of ``path``, or of its nearest ancestor that has one."""
+        for end in range(len(path), -1, -1):
+            line = self.lines.get(path[:end])
+            if line is not None:
+                return line
+        return 1
+
+
+def format_path(path: JsonPath) -> str:
+    return ".".join(str(part) for part in path)
+
+
+class _Builder:
+    def __init__(self, name: str) -> None:
+        self.file = SpecFile(name=name, data=None)
+        self.problems: list[Problem] = []
+        self._scalars = yaml.SafeLoader("")
+        self._seen: set[int] = set()
+
+    def problem(self, node: yaml.Node, path: JsonPath, message: str) -> None:
+        self.problems.append(Problem(self.file.name, node.start_mark.line + 1, format_path(path), message))
+
+    def build(self, node: yaml.Node, path: JsonPath) -> Any:
+        self.file.lines.setdefault(path, node.start_mark.line + 1)
+        # The composer hands out the same node object for every alias of an anchor.
+        if id(node) in self._seen:
+            self.problem(node, path, "aliases (*name) are not allowed in a spec; write the value out")
+            return None
+        self._seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ:
+                self.problem(node, path, f"tag {node.tag!r} is not allowed")
+                return None
+            return [self.build(item, path + (index,)) for index, item in enumerate(node.value)]
+        return self._scalar(node, path)
+
+    def _mapping(self, node: yaml.MappingNode, path: JsonPath) -> Any:
+        if node.tag != _MAP:
+            self.problem(node, path, f"tag {node.tag!r} is not allowed")
+            return None
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = self._scalar(key_node, path) if isinstance(key_node, yaml.ScalarNode) else None
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self.problem(key_node, path, "merge keys (<<) are not allowed in a spec")
+                continue
+            if not isinstance(key, str):
+                shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a collection"
+                self.problem(key_node, path, f"key {shown!r} must be a string; quote it")
+                continue
+            child = path + (key,)
+            if key in result:
+                first = self.file.lines.get(child, 0)
+                self.problem(key_node, child, f"duplicate key {key!r} (first defined on line {first})")
+                continue
+            self.file.lines[child] = key_node.start_mark.line + 1
+            result[key] = self.build(value_node, child)
+        return result
+
+    def _scalar(self, node: yaml.Node, path: JsonPath) -> Any:
+        tag = node.tag
+        if tag in (_STR, _TIMESTAMP):
+            return str(node.value)  # dates stay text: the spec compares them as written
+        if tag == _INT:
+            return self._scalars.construct_yaml_int(node)
+        if tag == _FLOAT:
+            return self._scalars.construct_yaml_float(node)
+        if tag == _BOOL:
+            return self._scalars.construct_yaml_bool(node)
+        if tag == _NULL:
+            return None
+        self.problem(node, path, f"tag {tag!r} is not allowed")
+        return None
+
+
+def _mark_problem(name: str, error: yaml.YAMLError) -> Problem:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    line = mark.line + 1 if mark is not None else 1
+    detail = getattr(error, "problem", None) or str(error)
+    context = getattr(error, "context", None)
+    message = f"YAML syntax error: {detail}" + (f" ({context})" if context else "")
+    return Problem(name, line, "", message)
+
+
+def load_text(name: str, raw: bytes) -> SpecFile:
+    """Parse one spec file's bytes; raise SpecError on anything unreadable."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise SpecError([Problem(name, 1, "", f"file is {len(raw)} bytes; a spec file may hold at most {MAX_FILE_BYTES}")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise SpecError([Problem(name, line, "", f"not UTF-8: byte 0x{raw[error.start]:02x} at offset {error.start}")]) from None
+    if "\t" in text:
+        line = text[: text.index("\t")].count("\n") + 1
+        raise SpecError([Problem(name, line, "", "tab character; indent with spaces")])
+    try:
+        documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.YAMLError as error:
+        raise SpecError([_mark_problem(name, error)]) from None
+    if not documents or documents[0] is None:
+        raise SpecError([Problem(name, 1, "", "file is empty; a spec file is a mapping with at least `source`")])
+    if len(documents) > 1:
+        raise SpecError([Problem(name, documents[1].start_mark.line + 1, "", "only one YAML document per spec file")])
+    builder = _Builder(name)
+    builder.file.data = builder.build(documents[0], ())
+    if builder.problems:
+        raise SpecError(builder.problems)
+    if not isinstance(builder.file.data, dict):
+        raise SpecError([Problem(name, 1, "", "the top level must be a mapping")])
+    return builder.file
+
+
+def load_dir(spec_dir: Path, display_root: Path | None = None) -> list[SpecFile]:
+    """Load every ``*.yaml`` file of a spec directory, in name order, collecting all problems."""
+    root = display_root if display_root is not None else spec_dir.parent
+    files: list[SpecFile] = []
+    problems: list[Problem] = []
+    paths = sorted(spec_dir.glob("*.yaml"))
+    if not paths:
+        raise SpecError([Problem(str(spec_dir), 1, "", "no *.yaml spec files here")])
+    for path in paths:
+        try:
+            shown = path.relative_to(root).as_posix()
+        except ValueError:
+            shown = path.as_posix()
+        try:
+            files.append(load_text(shown, path.read_bytes()))
+        except SpecError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise SpecError(problems)
+    return files

@@ -1,0 +1,819 @@
+"""The intermediate representation: plain frozen dataclasses built from validated spec files.
+
+Every rule is resolved here (each TR_ID for each environment, side, market and period; each
+default; each code table) so that templates, the sandbox, diffs and exports only read.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from dataclasses import dataclass
+from itertools import product
+from typing import Any
+
+from generator.errors import Problem, SpecError
+from generator.load import JsonPath, SpecFile, format_path
+from generator.validate import schema_problems
+
+ENVS = ("real", "mock")
+SIDES = ("buy", "sell")
+DIMENSIONS = ("market", "side", "period")
+RESERVED_PARAMS = frozenset({"self", "side", "period", "env", "tr_cont", "extra"})
+EXCHANGES_TABLE = "exchanges"
+
+
+# ---------------------------------------------------------------------------------------------
+# The IR
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    file: str
+    document: str
+    date: str
+    updated_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Environment:
+    name: str
+    label: str
+    base_url: str
+    rate_limit_per_second: float
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class MockRule:
+    first_letters: tuple[str, ...]
+    replacement: str
+    description: str
+    source: str
+
+    def derive(self, real_tr_id: str) -> str | None:
+        if real_tr_id[:1] in self.first_letters:
+            return self.replacement + real_tr_id[1:]
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    name: str
+    value: str
+    label: str
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorCode:
+    code: str
+    label: str
+    meaning: str
+
+
+@dataclass(frozen=True, slots=True)
+class Market:
+    code: str
+    label: str
+    country: str
+    natn_cd: str
+    currency: str
+    exchanges: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    code: str
+    label: str
+    market: str
+    note: str | None
+    quote_code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    value: str
+    name: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class CodeTable:
+    name: str
+    class_name: str
+    label: str
+    codes: tuple[Code, ...]
+    file: str
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return tuple(code.value for code in self.codes)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestField:
+    wire: str
+    py_name: str
+    label: str
+    required: bool
+    codes: str | None
+    pattern: str | None
+    max_length: int | None
+    default: str | None
+    default_by_side: tuple[tuple[str, str], ...]
+    bind: str | None
+    secret: bool
+    example: str | None
+    description: str | None
+
+    @property
+    def is_parameter(self) -> bool:
+        """Whether the caller passes it (bound fields come from the client)."""
+        return self.bind is None
+
+    @property
+    def has_default(self) -> bool:
+        return self.default is not None or bool(self.default_by_side)
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    subject: str  # "field", "side", "env" or "market"
+    name: str  # the wire name for a field, else the subject
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    wire: str
+    op: str  # "equals", "in" or "pattern"
+    values: tuple[str, ...]
+    pattern: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    text: str
+    when: tuple[Condition, ...]
+    then: tuple[Constraint, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TrCell:
+    env: str
+    market: str | None
+    side: str | None
+    period: str | None
+    tr_id: str
+    how: str  # "spec", "rule", "same" or "override"
+    source: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TrTable:
+    dims: tuple[str, ...]
+    market_field: str | None
+    mock: str  # "derive", "same" or "unsupported"
+    periods: tuple[str, ...]
+    cells: tuple[TrCell, ...]
+    retired: tuple[tuple[str, str], ...]
+
+    def lookup(self, env: str, market: str | None = None, side: str | None = None, period: str | None = None) -> str | None:
+        for cell in self.cells:
+            if (cell.env, cell.market, cell.side, cell.period) == (env, market, side, period):
+                return cell.tr_id
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Pagination:
+    request_fk: str
+    request_nk: str
+    response_fk: str
+    response_nk: str
+    page_size: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseField:
+    wire: str
+    py_name: str
+    label: str
+    kind: str
+    json: str
+    signed: bool
+    secret: bool
+    example: str | None
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    key: str | None  # None: the fields are the top level of the body
+    name: str
+    class_name: str
+    shape: str  # "object", "list" or "list_of_one"
+    row_key: str | None
+    fields: tuple[ResponseField, ...]
+    note: str | None
+
+    @property
+    def is_list(self) -> bool:
+        return self.shape == "list"
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    class_name: str
+    envelope: bool
+    outputs: tuple[Output, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    area: str
+    name: str
+    class_prefix: str
+    summary: str
+    api_id: str | None
+    method: str
+    path: str
+    kind: str  # "order", "read" or "auth"
+    headers: tuple[str, ...]
+    envs: tuple[str, ...]
+    tr: TrTable | None
+    fields: tuple[RequestField, ...]
+    request_any: bool
+    rules: tuple[Rule, ...]
+    pagination: Pagination | None
+    response: Response
+    note: str | None
+    source: str | None
+    file: str
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.area}.{self.name}"
+
+    @property
+    def function_suffix(self) -> str:
+        return f"{self.area}_{self.name}"
+
+    @property
+    def parameters(self) -> tuple[RequestField, ...]:
+        return tuple(field for field in self.fields if field.is_parameter)
+
+    @property
+    def has_side(self) -> bool:
+        return self.tr is not None and "side" in self.tr.dims
+
+    @property
+    def has_period(self) -> bool:
+        return self.tr is not None and "period" in self.tr.dims
+
+    def field(self, wire: str) -> RequestField:
+        for candidate in self.fields:
+            if candidate.wire == wire:
+                return candidate
+        raise KeyError(wire)
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    name: str
+    class_name: str
+    source: Source
+    operations: tuple[Operation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPolicy:
+    operation: str
+    lifetime_seconds: int
+    min_issue_interval_seconds: int
+    too_soon_code: str
+    expired_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    sources: tuple[Source, ...]
+    environments: tuple[Environment, ...]
+    mock_rule: MockRule
+    headers: tuple[Header, ...]
+    envelope: tuple[ResponseField, ...]
+    errors: tuple[ErrorCode, ...]
+    more_codes: tuple[str, ...]
+    last_codes: tuple[str, ...]
+    next_tr_cont: str
+    markets: tuple[Market, ...]
+    exchanges: tuple[Exchange, ...]
+    code_tables: tuple[CodeTable, ...]
+    areas: tuple[Area, ...]
+    token: TokenPolicy
+
+    @property
+    def operations(self) -> tuple[Operation, ...]:
+        return tuple(op for area in self.areas for op in area.operations)
+
+    def operation(self, qualname: str) -> Operation:
+        for op in self.operations:
+            if op.qualname == qualname:
+                return op
+        raise KeyError(qualname)
+
+    def code_table(self, name: str) -> CodeTable:
+        for table in self.code_tables:
+            if table.name == name:
+                return table
+        raise KeyError(name)
+
+    def environment(self, name: str) -> Environment:
+        for env in self.environments:
+            if env.name == name:
+                return env
+        raise KeyError(name)
+
+    def exchange_market(self, code: str) -> str | None:
+        for exchange in self.exchanges:
+            if exchange.code == code:
+                return exchange.market
+        return None
+
+
+def camel(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_") if part)
+
+
+def is_identifier(name: str) -> bool:
+    return name.isidentifier() and name.isascii() and not keyword.iskeyword(name) and not keyword.issoftkeyword(name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Building
+
+
+class _Builder:
+    def __init__(self, files: list[SpecFile]) -> None:
+        self.files = files
+        self.problems: list[Problem] = []
+        self.sections: dict[str, tuple[SpecFile, Any]] = {}
+
+    def problem(self, spec_file: SpecFile, path: JsonPath, message: str) -> None:
+        self.problems.append(Problem(spec_file.name, spec_file.line_of(path), format_path(path), message))
+
+    # -- common sections, each declared once across all files --------------------------------
+    def collect_sections(self) -> None:
+        for spec_file in self.files:
+            for key in ("environments", "mock_tr_id_rule", "headers", "envelope", "errors", "pagination", "markets", "exchanges", "token"):
+                if key in spec_file.data:
+                    if key in self.sections:
+                        first = self.sections[key][0]
+                        self.problem(spec_file, (key,), f"`{key}` is already declared in {first.name}")
+                    else:
+                        self.sections[key] = (spec_file, spec_file.data[key])
+        for key in ("environments", "mock_tr_id_rule", "headers", "envelope", "pagination", "markets", "exchanges", "token"):
+            if key not in self.sections:
+                self.problems.append(Problem(self.files[0].name, 1, key, f"no spec file declares `{key}`"))
+
+    def section(self, key: str) -> tuple[SpecFile, Any]:
+        return self.sections[key]
+
+    def build(self) -> Spec:
+        for spec_file in self.files:
+            self.problems.extend(schema_problems(spec_file))
+        if self.problems:
+            raise SpecError(self.problems)
+        self.collect_sections()
+        if self.problems:
+            raise SpecError(self.problems)
+
+        sources = tuple(self.source(spec_file) for spec_file in self.files)
+        environments = tuple(
+            Environment(name, raw["label"], raw["base_url"], float(raw["rate_limit_per_second"]), raw["source"])
+            for name, raw in self.section("environments")[1].items()
+        )
+        rule_raw = self.section("mock_tr_id_rule")[1]
+        mock_rule = MockRule(tuple(rule_raw["first_letters"]), rule_raw["replacement"], rule_raw.get("description", ""), rule_raw["source"])
+        headers = tuple(Header(name, raw["value"], raw["label"], raw.get("note")) for name, raw in self.section("headers")[1].items())
+        envelope = tuple(self.response_field(name, raw) for name, raw in self.section("envelope")[1].items())
+        errors = tuple(ErrorCode(code, raw["label"], raw["meaning"]) for code, raw in self.sections.get("errors", (None, {}))[1].items())
+        paging = self.section("pagination")[1]
+        markets, exchanges = self.markets()
+        tables = self.code_tables(exchanges)
+        token = self.token()
+        areas = tuple(self.area(spec_file, source, mock_rule, markets, tables) for spec_file, source in zip(self.files, sources) if "operations" in spec_file.data)
+        spec = Spec(
+            sources=sources,
+            environments=environments,
+            mock_rule=mock_rule,
+            headers=headers,
+            envelope=envelope,
+            errors=errors,
+            more_codes=tuple(paging["more"]),
+            last_codes=tuple(paging["last"]),
+            next_tr_cont=paging["next_request_tr_cont"],
+            markets=markets,
+            exchanges=exchanges,
+            code_tables=tuple(tables.values()),
+            areas=areas,
+            token=token,
+        )
+        self.check_tr_ids(spec)
+        self.check_names(spec)
+        if token.operation not in {op.qualname for op in spec.operations} and "auth." + token.operation not in {op.qualname for op in spec.operations}:
+            spec_file, _ = self.section("token")
+            self.problem(spec_file, ("token", "operation"), f"operation {token.operation!r} is not declared")
+        if self.problems:
+            raise SpecError(self.problems)
+        return spec
+
+    def source(self, spec_file: SpecFile) -> Source:
+        raw = spec_file.data["source"]
+        return Source(spec_file.name, raw["document"], raw["date"], raw.get("updated_by"))
+
+    def token(self) -> TokenPolicy:
+        raw = self.section("token")[1]
+        return TokenPolicy(raw["operation"], raw["lifetime_seconds"], raw["min_issue_interval_seconds"], raw["errors"]["too_soon"], raw["errors"]["expired"])
+
+    def markets(self) -> tuple[tuple[Market, ...], tuple[Exchange, ...]]:
+        market_file, market_raw = self.section("markets")
+        exchange_file, exchange_raw = self.section("exchanges")
+        exchanges: list[Exchange] = []
+        for code, raw in exchange_raw.items():
+            if raw["market"] not in market_raw:
+                self.problem(exchange_file, ("exchanges", code, "market"), f"market {raw['market']!r} is not declared under `markets` ({market_file.name})")
+            exchanges.append(Exchange(code, raw["label"], raw["market"], raw.get("note"), raw.get("quote_code")))
+        markets = []
+        for code, raw in market_raw.items():
+            members = tuple(exchange.code for exchange in exchanges if exchange.market == code)
+            if not members:
+                self.problem(market_file, ("markets", code), f"market {code!r} has no exchange under `exchanges`")
+            markets.append(Market(code, raw["label"], raw["country"], raw["natn_cd"], raw["currency"], members))
+        return tuple(markets), tuple(exchanges)
+
+    def code_tables(self, exchanges: tuple[Exchange, ...]) -> dict[str, CodeTable]:
+        tables: dict[str, CodeTable] = {
+            EXCHANGES_TABLE: CodeTable(EXCHANGES_TABLE, "Exchange", "해외거래소코드", tuple(Code(e.code, e.code, e.label) for e in exchanges), self.section("exchanges")[0].name)
+        }
+        for spec_file in self.files:
+            for name, raw in spec_file.data.get("codes", {}).items():
+                path: JsonPath = ("codes", name)
+                if name in tables:
+                    self.problem(spec_file, path, f"code table {name!r} is already declared in {tables[name].file}")
+                    continue
+                codes = []
+                names: dict[str, str] = {}
+                for value, entry in raw["values"].items():
+                    if entry["name"] in names:
+                        self.problem(spec_file, path + ("values", value, "name"), f"name {entry['name']!r} is already used by code {names[entry['name']]!r}")
+                    elif not is_identifier(entry["name"]):
+                        self.problem(spec_file, path + ("values", value, "name"), f"{entry['name']!r} is not a Python identifier")
+                    names[entry["name"]] = value
+                    codes.append(Code(value, entry["name"], entry["label"]))
+                tables[name] = CodeTable(name, camel(name), raw["label"], tuple(codes), spec_file.name)
+        return tables
+
+    def response_field(self, wire: str, raw: dict[str, Any]) -> ResponseField:
+        example = raw.get("example")
+        return ResponseField(
+            wire=wire,
+            py_name=wire.lower(),
+            label=raw["label"],
+            kind=raw["kind"],
+            json=raw.get("json", "string"),
+            signed=raw.get("signed", False),
+            secret=raw.get("secret", False),
+            example=None if example is None else str(example),
+            note=raw.get("note"),
+        )
+
+    # -- areas and operations -----------------------------------------------------------------
+    def area(self, spec_file: SpecFile, source: Source, mock_rule: MockRule, markets: tuple[Market, ...], tables: dict[str, CodeTable]) -> Area:
+        name = spec_file.name.rsplit("/", 1)[-1].removesuffix(".yaml")
+        if not is_identifier(name):
+            self.problem(spec_file, (), f"file name {name!r} must be a Python identifier: it names the area")
+        operations = tuple(
+            self.operation(spec_file, name, op_name, raw, mock_rule, markets, tables) for op_name, raw in spec_file.data["operations"].items()
+        )
+        return Area(name, camel(name), source, operations)
+
+    def operation(self, spec_file: SpecFile, area: str, name: str, raw: dict[str, Any], mock_rule: MockRule, markets: tuple[Market, ...], tables: dict[str, CodeTable]) -> Operation:
+        path: JsonPath = ("operations", name)
+        if not is_identifier(name):
+            self.problem(spec_file, path, f"operation name {name!r} is not a Python identifier")
+        fields = tuple(self.request_field(spec_file, path + ("request", wire), wire, field_raw, tables) for wire, field_raw in raw.get("request", {}).items())
+        if "request" in raw and "request_body" in raw:
+            self.problem(spec_file, path + ("request_body",), "`request_body: any` and `request` exclude each other")
+        tr = self.tr_table(spec_file, path + ("tr_id",), raw["tr_id"], mock_rule, markets, fields) if "tr_id" in raw else None
+        if tr is None and raw["kind"] != "auth":
+            self.problem(spec_file, path, "an order or read operation needs `tr_id`")
+        envs = ("real",) if tr is not None and tr.mock == "unsupported" else ENVS
+        dims = tr.dims if tr is not None else ()
+        for field in fields:
+            if field.default_by_side and "side" not in dims:
+                self.problem(spec_file, path + ("request", field.wire, "default"), "a default by side needs `side` in tr_id.by")
+        rules = tuple(self.rule(spec_file, path + ("rules", index), rule_raw, fields, dims, markets, tables) for index, rule_raw in enumerate(raw.get("rules", [])))
+        seen_rules: set[str] = set()
+        for index, rule in enumerate(rules):
+            if rule.id in seen_rules:
+                self.problem(spec_file, path + ("rules", index, "id"), f"rule id {rule.id!r} is used twice")
+            seen_rules.add(rule.id)
+        pagination = None
+        if "pagination" in raw:
+            page = raw["pagination"]
+            wires = {field.wire for field in fields}
+            for key in ("fk", "nk"):
+                if page["request"][key] not in wires:
+                    self.problem(spec_file, path + ("pagination", "request", key), f"{page['request'][key]!r} is not a request field")
+            pagination = Pagination(page["request"]["fk"], page["request"]["nk"], page["response"]["fk"], page["response"]["nk"], tuple(sorted(page["page_size"].items())))
+        prefix = camel(area) + camel(name)
+        response = self.response(spec_file, path + ("response",), raw["response"], prefix)
+        headers = tuple(raw.get("headers", [header for header in ("content-type", "authorization", "appkey", "appsecret", "tr_id", "custtype")]))
+        for index, header in enumerate(headers):
+            if header not in self.section("headers")[1]:
+                self.problem(spec_file, path + ("headers", index), f"header {header!r} is not declared under `headers`")
+        if pagination is not None and "tr_cont" not in headers:
+            headers = headers + ("tr_cont",)
+        return Operation(
+            area=area,
+            name=name,
+            class_prefix=prefix,
+            summary=raw["summary"],
+            api_id=raw.get("api_id"),
+            method=raw["method"],
+            path=raw["path"],
+            kind=raw["kind"],
+            headers=headers,
+            envs=envs,
+            tr=tr,
+            fields=fields,
+            request_any=raw.get("request_body") == "any",
+            rules=rules,
+            pagination=pagination,
+            response=response,
+            note=raw.get("note"),
+            source=raw.get("source"),
+            file=spec_file.name,
+        )
+
+    def request_field(self, spec_file: SpecFile, path: JsonPath, wire: str, raw: dict[str, Any], tables: dict[str, CodeTable]) -> RequestField:
+        py_name = wire.lower()
+        if not is_identifier(py_name) or py_name in RESERVED_PARAMS:
+            self.problem(spec_file, path, f"field {wire!r} gives the Python name {py_name!r}, which is reserved or not an identifier")
+        codes = raw.get("codes")
+        if codes is not None and codes not in tables:
+            self.problem(spec_file, path + ("codes",), f"code table {codes!r} is not declared")
+            codes = None
+        pattern = raw.get("pattern")
+        if pattern is not None and not self.compiles(spec_file, path + ("pattern",), pattern):
+            pattern = None
+        default = raw.get("default")
+        by_side: tuple[tuple[str, str], ...] = ()
+        if isinstance(default, dict):
+            by_side = tuple((side, default[side]) for side in SIDES)
+            default = None
+        field = RequestField(
+            wire=wire,
+            py_name=py_name,
+            label=raw["label"],
+            required=raw.get("required", False),
+            codes=codes,
+            pattern=pattern,
+            max_length=raw.get("max_length"),
+            default=default,
+            default_by_side=by_side,
+            bind=raw.get("bind"),
+            secret=raw.get("secret", False),
+            example=raw.get("example"),
+            description=raw.get("description"),
+        )
+        if field.required and field.has_default and field.bind is None and codes != "grant_type":
+            pass  # a required field with a default is sent always and may be omitted by the caller
+        for key, value in [("default", field.default)] + [(f"default.{side}", value) for side, value in by_side] + [("example", field.example)]:
+            if value is not None:
+                message = value_problem(field, value, tables)
+                if message:
+                    self.problem(spec_file, path + tuple(key.split(".")), f"{value!r}: {message}")
+        return field
+
+    def compiles(self, spec_file: SpecFile, path: JsonPath, pattern: str) -> bool:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            self.problem(spec_file, path, f"pattern does not compile: {error}")
+            return False
+        if not (pattern.startswith("^") and pattern.endswith("$")):
+            self.problem(spec_file, path, "pattern must be anchored with ^ and $")
+            return False
+        return True
+
+    def rule(self, spec_file: SpecFile, path: JsonPath, raw: dict[str, Any], fields: tuple[RequestField, ...], dims: tuple[str, ...], markets: tuple[Market, ...], tables: dict[str, CodeTable]) -> Rule:
+        by_wire = {field.wire: field for field in fields}
+        market_codes = {market.code for market in markets}
+        conditions = []
+        for subject, value in raw["when"].items():
+            values = (value,) if isinstance(value, str) else tuple(value)
+            where = path + ("when", subject)
+            if subject == "env":
+                bad = [v for v in values if v not in ENVS]
+                if bad:
+                    self.problem(spec_file, where, f"unknown environment {bad[0]!r}; use real or mock")
+                conditions.append(Condition("env", "env", values))
+            elif subject in ("side", "market", "period"):
+                if subject not in dims:
+                    self.problem(spec_file, where, f"`{subject}` needs `{subject}` in tr_id.by")
+                allowed = SIDES if subject == "side" else tuple(market_codes) if subject == "market" else None
+                bad = [v for v in values if allowed is not None and v not in allowed]
+                if bad:
+                    self.problem(spec_file, where, f"{bad[0]!r} is not a declared {subject}")
+                conditions.append(Condition(subject, subject, values))
+            elif subject in by_wire:
+                for v in values:
+                    message = value_problem(by_wire[subject], v, tables)
+                    if message:
+                        self.problem(spec_file, where, f"{v!r}: {message}")
+                conditions.append(Condition("field", subject, values))
+            else:
+                self.problem(spec_file, where, f"{subject!r} is not a request field, env, side, market or period")
+        constraints = []
+        for wire, raw_constraint in raw["then"].items():
+            where = path + ("then", wire)
+            if wire not in by_wire:
+                self.problem(spec_file, where, f"{wire!r} is not a request field")
+                continue
+            op, arg = next(iter(raw_constraint.items()))
+            if op == "pattern":
+                if self.compiles(spec_file, where + ("pattern",), arg):
+                    constraints.append(Constraint(wire, "pattern", (), arg))
+                continue
+            values = (arg,) if op == "equals" else tuple(arg)
+            for v in values:
+                message = value_problem(by_wire[wire], v, tables)
+                if message:
+                    self.problem(spec_file, where + (op,), f"{v!r}: {message}")
+            constraints.append(Constraint(wire, op, values, None))
+        return Rule(raw["id"], raw["text"], tuple(conditions), tuple(constraints))
+
+    def tr_table(self, spec_file: SpecFile, path: JsonPath, raw: dict[str, Any], mock_rule: MockRule, markets: tuple[Market, ...], fields: tuple[RequestField, ...]) -> TrTable:
+        dims = tuple(raw.get("by", ()))
+        market_codes = [market.code for market in markets]
+        market_field = raw.get("market_field")
+        if "market" in dims:
+            wires = {field.wire: field for field in fields}
+            if market_field is None:
+                self.problem(spec_file, path + ("by",), "`market` in `by` needs `market_field`: the request field naming the exchange")
+            elif market_field not in wires:
+                self.problem(spec_file, path + ("market_field",), f"{market_field!r} is not a request field")
+            elif wires[market_field].codes != EXCHANGES_TABLE:
+                self.problem(spec_file, path + ("market_field",), f"{market_field!r} must use the `exchanges` code table")
+        elif market_field is not None:
+            self.problem(spec_file, path + ("market_field",), "`market_field` needs `market` in `by`")
+        leaves: list[tuple[dict[str, str], str, JsonPath]] = []
+
+        def walk(node: Any, level: int, chosen: dict[str, str], where: JsonPath) -> None:
+            if level == len(dims):
+                if not isinstance(node, str):
+                    self.problem(spec_file, where, f"expected a TR_ID here, found a table (by has {len(dims)} level(s))")
+                    return
+                leaves.append((dict(chosen), node, where))
+                return
+            if not isinstance(node, dict):
+                self.problem(spec_file, where, f"expected a table by {dims[level]}, found {node!r}")
+                return
+            dim = dims[level]
+            for key, child in node.items():
+                if dim == "side" and key not in SIDES:
+                    self.problem(spec_file, where + (key,), f"side {key!r} is not buy or sell")
+                    continue
+                if dim == "market" and key not in market_codes:
+                    self.problem(spec_file, where + (key,), f"market {key!r} is not declared under `markets`")
+                    continue
+                if dim == "period" and not is_identifier(key):
+                    self.problem(spec_file, where + (key,), f"period {key!r} is not a Python identifier")
+                    continue
+                walk(child, level + 1, {**chosen, dim: key}, where + (key,))
+
+        walk(raw["real"], 0, {}, path + ("real",))
+        mock = raw.get("mock", "derive")
+        overrides: dict[tuple[str | None, str | None, str | None], tuple[str, str]] = {}
+        for index, override in enumerate(raw.get("mock_overrides", [])):
+            where = path + ("mock_overrides", index)
+            when = override["when"]
+            for dim in when:
+                if dim not in dims:
+                    self.problem(spec_file, where + ("when", dim), f"`{dim}` is not in tr_id.by")
+            key = (when.get("market"), when.get("side"), when.get("period"))
+            if not any((chosen.get("market"), chosen.get("side"), chosen.get("period")) == key for chosen, _, _ in leaves):
+                self.problem(spec_file, where + ("when",), f"no TR_ID entry for {dict((k, v) for k, v in when.items())} to override")
+            if mock == "unsupported":
+                self.problem(spec_file, where, "a mock override on an operation without mock support")
+            overrides[key] = (override["tr_id"], override["source"])
+        cells: list[TrCell] = []
+        for chosen, tr_id, where in leaves:
+            market, side, period = chosen.get("market"), chosen.get("side"), chosen.get("period")
+            cells.append(TrCell("real", market, side, period, tr_id, "spec", None))
+            if mock == "unsupported":
+                continue
+            override = overrides.get((market, side, period))
+            if override is not None:
+                cells.append(TrCell("mock", market, side, period, override[0], "override", override[1]))
+            elif mock == "same":
+                cells.append(TrCell("mock", market, side, period, tr_id, "same", None))
+            else:
+                derived = mock_rule.derive(tr_id)
+                if derived is None:
+                    self.problem(spec_file, where, f"the mock rule cannot derive a TR_ID from {tr_id!r} (first letter not in {', '.join(mock_rule.first_letters)}); set `mock: same` or `mock: unsupported`, or add an override")
+                    continue
+                cells.append(TrCell("mock", market, side, period, derived, "rule", None))
+        # A market dimension must cover every market, so that every exchange resolves.
+        if "market" in dims:
+            present = {cell.market for cell in cells if cell.env == "real"}
+            missing = [code for code in market_codes if code not in present]
+            if missing:
+                self.problem(spec_file, path + ("real",), f"no TR_ID for market(s) {', '.join(missing)}")
+        periods = tuple(dict.fromkeys(cell.period for cell in cells if cell.period is not None))
+        retired = tuple((entry["tr_id"], entry["note"]) for entry in raw.get("retired", []))
+        for index, (tr_id, _) in enumerate(retired):
+            if any(cell.tr_id == tr_id for cell in cells):
+                self.problem(spec_file, path + ("retired", index, "tr_id"), f"{tr_id} is retired but still used")
+        return TrTable(dims, market_field, mock, periods, tuple(cells), retired)
+
+    def response(self, spec_file: SpecFile, path: JsonPath, raw: dict[str, Any], prefix: str) -> Response:
+        outputs = []
+        for key, out in raw["outputs"].items():
+            where = path + ("outputs", key)
+            fields = tuple(self.response_field(wire, field_raw) for wire, field_raw in out["fields"].items())
+            seen: dict[str, str] = {}
+            for field in fields:
+                if field.py_name in seen:
+                    self.problem(spec_file, where + ("fields", field.wire), f"{field.wire!r} and {seen[field.py_name]!r} give the same Python name")
+                elif not is_identifier(field.py_name):
+                    self.problem(spec_file, where + ("fields", field.wire), f"{field.wire!r} is not a usable Python name")
+                seen[field.py_name] = field.wire
+            row_key = out.get("row_key")
+            if row_key is not None and row_key not in out["fields"]:
+                self.problem(spec_file, where + ("row_key",), f"row_key {row_key!r} is not a field of this output")
+            if row_key is not None and out["shape"] == "object":
+                self.problem(spec_file, where + ("row_key",), "row_key is for list outputs")
+            suffix = camel(out["name"]) + ("Row" if out["shape"] == "list" else "")
+            outputs.append(Output(None if key == "(body)" else key, out["name"], prefix + suffix, out["shape"], row_key, fields, out.get("note")))
+        names = [output.name for output in outputs]
+        for output in outputs:
+            if names.count(output.name) > 1:
+                self.problem(spec_file, path + ("outputs",), f"output name {output.name!r} is used twice")
+                break
+            if output.name in ("raw", "extra", "rt_cd", "msg_cd", "msg1", "tr_cont", "continuation"):
+                self.problem(spec_file, path + ("outputs",), f"output name {output.name!r} is reserved")
+        body_outputs = [output for output in outputs if output.key is None]
+        if body_outputs and len(outputs) > 1:
+            self.problem(spec_file, path + ("outputs",), "`(body)` cannot be combined with other outputs")
+        envelope = raw.get("envelope", True)
+        return Response(prefix + "Response", envelope, tuple(outputs))
+
+    # -- whole-spec checks --------------------------------------------------------------------
+    def check_tr_ids(self, spec: Spec) -> None:
+        by_file = {spec_file.name: spec_file for spec_file in self.files}
+        for env in ENVS:
+            seen: dict[str, str] = {}
+            for op in spec.operations:
+                if op.tr is None:
+                    continue
+                for cell in op.tr.cells:
+                    if cell.env != env:
+                        continue
+                    where = f"{op.qualname} ({', '.join(v for v in (cell.market, cell.side, cell.period) if v) or 'all'})"
+                    if cell.tr_id in seen and seen[cell.tr_id] != where:
+                        spec_file = by_file[op.file]
+                        self.problem(spec_file, ("operations", op.name, "tr_id"), f"{env} TR_ID {cell.tr_id} is used twice: {seen[cell.tr_id]} and {where}")
+                    seen[cell.tr_id] = where
+
+    def check_names(self, spec: Spec) -> None:
+        by_file = {spec_file.name: spec_file for spec_file in self.files}
+        classes: dict[str, str] = {table.class_name: f"code table {table.name}" for table in spec.code_tables}
+        for fixed in ("Env", "Side", "Market", "Exchange"):
+            if fixed in classes and fixed != "Exchange":
+                self.problems.append(Problem(self.files[0].name, 1, "codes", f"class name {fixed} is reserved"))
+        for op in spec.operations:
+            for name in [op.response.class_name, op.class_prefix + "Request"] + [output.class_name for output in op.response.outputs]:
+                if name in classes:
+                    self.problem(by_file[op.file], ("operations", op.name), f"class name {name} clashes with {classes[name]}")
+                classes[name] = op.qualname
+
+
+def value_problem(field: RequestField, value: str, tables: dict[str, CodeTable]) -> str | None:
+    """Why ``value`` is not acceptable for ``field`` by its own declaration, or None."""
+    if field.codes is not None and field.codes in tables and value not in tables[field.codes].values:
+        return f"not a code of table {field.codes!r}"
+    if field.pattern is not None and re.fullmatch(field.pattern, value) is None:
+        return f"does not match {field.pattern!r}"
+    if field.max_length is not None and len(value) > field.max_length:
+        return f"longer than {field.max_length} characters"
+    return None
+
+
+def build_model(files: list[SpecFile]) -> Spec:
+    """Validate spec files and build the model; raise SpecError listing every problem."""
+    return _Builder(files).build()
