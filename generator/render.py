@@ -1,0 +1,296 @@
+"""Render the model into source text: one jinja2 template per emitted file, then black.
+
+The view built here turns the model into ready-to-print pieces (constant names, Python
+types); templates only loop over them. Spec strings reach code only through ``|py``
+(``repr``), never pasted as text.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from generator.model import ENVS, SIDES, Operation, Output, RequestField, Rule, Spec
+from generator.schemas import request_schemas, response_schema
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+PACKAGE = "generated/kis_client"
+VERBATIM = ("_runtime.py", "_token_cache.py")
+
+KIND_TYPES = {
+    "int": "int",
+    "decimal": "Decimal",
+    "date": "date",
+    "time": "dtime",
+    "datetime": "datetime",
+    "code": "str",
+    "flag": "bool",
+    "text": "str",
+}
+KIND_PARSERS = {
+    "int": "p_int",
+    "decimal": "p_decimal",
+    "date": "p_date",
+    "time": "p_time",
+    "datetime": "p_datetime",
+    "code": "p_text",
+    "flag": "p_flag",
+    "text": "p_text",
+}
+
+
+def py(value: Any) -> str:
+    """Any spec value as a Python literal."""
+    if isinstance(value, tuple):
+        return "(" + "".join(py(item) + ", " for item in value) + ")"
+    return repr(value)
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters["py"] = py
+    return env
+
+
+# ---------------------------------------------------------------------------------------------
+# The view
+
+
+class Constants:
+    """Module-level constants (compiled patterns, frozen code sets), named once each."""
+
+    def __init__(self) -> None:
+        self.patterns: dict[str, str] = {}
+        self.sets: dict[tuple[str, ...], str] = {}
+
+    def pattern(self, pattern: str) -> str:
+        if pattern not in self.patterns:
+            self.patterns[pattern] = f"_RE{len(self.patterns)}"
+        return self.patterns[pattern]
+
+    def values(self, values: tuple[str, ...]) -> str:
+        key = tuple(sorted(values))
+        if key not in self.sets:
+            self.sets[key] = f"_SET{len(self.sets)}"
+        return self.sets[key]
+
+
+@dataclass(frozen=True)
+class FieldView:
+    field: RequestField
+    annotation: str
+    codes_const: str | None
+    codes_hint: str
+    pattern_const: str | None
+
+
+@dataclass(frozen=True)
+class CondView:
+    subject: str  # a Python expression
+    values_const: str
+    shown: str
+
+
+@dataclass(frozen=True)
+class ConsView:
+    wire: str
+    py_name: str
+    op: str
+    const: str  # a set or pattern constant, or the literal for equals
+    message: str
+
+
+@dataclass(frozen=True)
+class RuleView:
+    rule: Rule
+    conds: tuple[CondView, ...]
+    cons: tuple[ConsView, ...]
+    wires: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OpView:
+    op: Operation
+    const: str
+    fields: tuple[FieldView, ...]
+    params: tuple[FieldView, ...]
+    rules: tuple[RuleView, ...]
+    needs_market: bool
+    tr_rows: tuple[tuple[Any, ...], ...]
+    outputs: tuple[OutputView, ...]
+    envs_const: str
+    top_keys: tuple[str, ...]
+    binds_token: bool
+
+    @property
+    def has_params(self) -> bool:
+        return bool(self.params) or self.op.has_side or self.op.has_period
+
+
+@dataclass(frozen=True)
+class OutputView:
+    output: Output
+    types: tuple[tuple[str, str, str], ...]  # python name, annotation, parser
+    fn: str
+
+
+def _field_view(spec: Spec, field: RequestField, consts: Constants) -> FieldView:
+    annotation = "str"
+    codes_const = None
+    hint = ""
+    if field.codes is not None:
+        table = spec.code_table(field.codes)
+        annotation = f"{table.class_name} | str"
+        codes_const = consts.values(table.values)
+        hint = ", ".join(repr(value) for value in table.values)
+    pattern_const = consts.pattern(field.pattern) if field.pattern is not None else None
+    return FieldView(field, annotation, codes_const, hint, pattern_const)
+
+
+def _rule_view(op: Operation, rule: Rule, consts: Constants) -> RuleView:
+    conds = []
+    for cond in rule.when:
+        if cond.subject == "field":
+            subject = f"request.{op.field(cond.name).py_name}"
+        elif cond.subject == "market":
+            subject = "market"
+        else:
+            subject = cond.subject
+        shown = f"{cond.name} is {' or '.join(cond.values)}"
+        conds.append(CondView(subject, consts.values(cond.values), shown))
+    cons = []
+    for constraint in rule.then:
+        field = op.field(constraint.wire)
+        if constraint.op == "equals":
+            const = py(constraint.values[0])
+            message = f"must be {constraint.values[0]!r}"
+        elif constraint.op == "in":
+            const = consts.values(constraint.values)
+            message = f"must be one of {', '.join(repr(v) for v in constraint.values)}"
+        else:
+            assert constraint.pattern is not None
+            const = consts.pattern(constraint.pattern)
+            message = f"must match {constraint.pattern}"
+        cons.append(ConsView(constraint.wire, field.py_name, constraint.op, const, f"{message} ({rule.id}: {rule.text})"))
+    wires = tuple(dict.fromkeys([c.name for c in rule.when if c.subject == "field"] + [c.wire for c in rule.then]))
+    return RuleView(rule, tuple(conds), tuple(cons), wires)
+
+
+def _tr_rows(op: Operation) -> tuple[tuple[Any, ...], ...]:
+    if op.tr is None:
+        return ()
+    return tuple((op.qualname, cell.env, cell.market, cell.side, cell.period, cell.tr_id) for cell in op.tr.cells)
+
+
+def _output_view(op: Operation, output: Output) -> OutputView:
+    types = tuple(
+        (field.py_name, f"{KIND_TYPES[field.kind]} | None", KIND_PARSERS[field.kind]) for field in output.fields
+    )
+    return OutputView(output, types, f"_parse_{op.function_suffix}_{output.name}")
+
+
+def _top_keys(spec: Spec, op: Operation) -> tuple[str, ...]:
+    keys = [field.wire for field in spec.envelope] if op.response.envelope else []
+    for output in op.response.outputs:
+        keys.extend(field.wire for field in output.fields) if output.key is None else keys.append(output.key)
+    if op.pagination is not None:
+        keys += [op.pagination.response_fk, op.pagination.response_nk]
+    return tuple(keys)
+
+
+def build_view(spec: Spec) -> tuple[list[OpView], Constants]:
+    consts = Constants()
+    views = []
+    for op in spec.operations:
+        fields = tuple(_field_view(spec, field, consts) for field in op.fields)
+        rules = tuple(_rule_view(op, rule, consts) for rule in op.rules)
+        needs_market = any(cond.subject == "market" for rule in op.rules for cond in rule.when)
+        views.append(
+            OpView(
+                op=op,
+                const=f"OP_{op.function_suffix.upper()}",
+                fields=fields,
+                params=tuple(view for view in fields if view.field.is_parameter),
+                rules=rules,
+                needs_market=needs_market,
+                tr_rows=_tr_rows(op),
+                outputs=tuple(_output_view(op, output) for output in op.response.outputs),
+                envs_const=py(op.envs),
+                top_keys=_top_keys(spec, op),
+                binds_token=any(field.bind == "token" for field in op.fields),
+            )
+        )
+    return views, consts
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering
+
+
+def header(spec: Spec, comment: str = "#") -> str:
+    files = ", ".join(source.file for source in spec.sources)
+    return (
+        f"{comment} Generated by kisgen from {files}. Do not edit: change the spec and run `kisgen generate`.\n"
+    )
+
+
+def _format(text: str) -> str:
+    import black
+
+    mode = black.Mode(line_length=100, target_versions={black.TargetVersion.PY311})
+    return black.format_str(text, mode=mode)
+
+
+def render(spec: Spec) -> dict[str, bytes]:
+    """Every emitted file, by repository-relative path. Pure: writes nothing."""
+    views, consts = build_view(spec)
+    env = environment()
+    context = {
+        "spec": spec,
+        "views": views,
+        "consts": consts,
+        "header": header(spec),
+        "ENVS": ENVS,
+        "SIDES": SIDES,
+        "paged_views": [view for view in views if view.op.pagination is not None],
+        "KIND_TYPE": KIND_TYPES,
+        "KIND_PARSER": KIND_PARSERS,
+        "token_view": next(view for view in views if view.op.qualname == f"auth.{spec.token.operation}"),
+        "area_views": [(area, [view for view in views if view.op.area == area.name]) for area in spec.areas],
+    }
+    sources: dict[str, str] = {}
+    for template_name in sorted(path.name for path in TEMPLATES.glob("*.py.j2")):
+        sources[template_name.removesuffix(".j2")] = env.get_template(template_name).render(context)
+    files: dict[str, bytes] = {}
+    for name, text in sources.items():
+        files[f"{PACKAGE}/{name}"] = _format(text).encode("utf-8")
+    for name in VERBATIM:
+        text = (TEMPLATES / name).read_text(encoding="utf-8")
+        files[f"{PACKAGE}/{name}"] = (header(spec) + text).encode("utf-8")
+    files[f"{PACKAGE}/py.typed"] = b""
+    comment = header(spec).lstrip("# ").strip()
+    for name, schema in sorted(request_schemas(spec, comment).items()):
+        files[f"{PACKAGE}/schemas/{name}"] = _json(schema)
+    for op in spec.operations:
+        files[f"{PACKAGE}/schemas/{op.qualname}.response.json"] = _json(response_schema(spec, op, comment))
+    for extra in sorted(TEMPLATES.glob("*.md.j2")):
+        files[f"docs/{extra.name.removesuffix('.j2')}"] = env.get_template(extra.name).render(context).encode("utf-8")
+    return files
+
+
+def _json(value: Any) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")

@@ -1,0 +1,100 @@
+"""Write the rendered files atomically, or compare them with what is on disk.
+
+The package directory is staged beside the old one and swapped in by rename, under a lock,
+so a failure at any stage or two runs at once never leave a mixed tree.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from generator.render import PACKAGE
+
+IGNORED_DIRS = {"__pycache__"}
+
+
+@contextlib.contextmanager
+def _locked(root: Path) -> Iterator[None]:
+    lock_dir = root / "generated"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with open(lock_dir / ".kisgen.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _on_disk(directory: Path) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    if not directory.is_dir():
+        return found
+    for path in directory.rglob("*"):
+        if path.is_file() and not IGNORED_DIRS.intersection(path.relative_to(directory).parts):
+            found[path.relative_to(directory).as_posix()] = path
+    return found
+
+
+def stale_files(files: dict[str, bytes], root: Path) -> list[str]:
+    """Paths whose bytes differ from ``files``, are missing, or should not exist."""
+    stale = []
+    for relative, content in files.items():
+        path = root / relative
+        try:
+            if path.read_bytes() != content:
+                stale.append(f"{relative} (differs)")
+        except FileNotFoundError:
+            stale.append(f"{relative} (missing)")
+    package_files = {name.removeprefix(PACKAGE + "/") for name in files if name.startswith(PACKAGE + "/")}
+    for name in sorted(_on_disk(root / PACKAGE)):
+        if name not in package_files:
+            stale.append(f"{PACKAGE}/{name} (should not exist)")
+    return sorted(stale)
+
+
+def write_files(files: dict[str, bytes], root: Path) -> list[str]:
+    """Write every file; return the paths that changed. All or nothing for the package."""
+    with _locked(root):
+        changed = [name.split(" ")[0] for name in stale_files(files, root)]
+        if not changed:
+            return []
+        package = root / PACKAGE
+        package.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".kis_client.new-", dir=package.parent))
+        try:
+            for relative, content in files.items():
+                if relative.startswith(PACKAGE + "/"):
+                    target = staging / relative.removeprefix(PACKAGE + "/")
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(content)
+            old = package.parent / f".kis_client.old-{os.getpid()}"
+            if package.exists():
+                os.rename(package, old)
+            os.rename(staging, package)
+            shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        for relative, content in files.items():
+            if not relative.startswith(PACKAGE + "/"):
+                _replace(root / relative, content)
+        return changed
+
+
+def _replace(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
