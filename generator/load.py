@@ -99,6 +99,7 @@ class _Builder:
         return result
 
     def _scalar(self, node: yaml.Node, path: JsonPath) -> Any:
+        assert isinstance(node, yaml.ScalarNode)
         tag = node.tag
         if tag in (_STR, _TIMESTAMP):
             return str(node.value)  # dates stay text: the spec compares them as written

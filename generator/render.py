@@ -250,8 +250,9 @@ def header(spec: Spec, comment: str = "#") -> str:
 
 def _format(text: str) -> str:
     import black
+    from black.mode import TargetVersion
 
-    mode = black.Mode(line_length=100, target_versions={black.TargetVersion.PY311})
+    mode = black.Mode(line_length=100, target_versions={TargetVersion.PY311})
     return black.format_str(text, mode=mode)
 
 

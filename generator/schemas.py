@@ -7,7 +7,7 @@ from typing import Any
 from generator.model import Operation, RequestField, Rule, Spec
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-JSON_TYPES = {"string": {"type": "string"}, "number": {"type": ["number", "string"]}, "any": {}}
+JSON_TYPES: dict[str, dict[str, Any]] = {"string": {"type": "string"}, "number": {"type": ["number", "string"]}, "any": {}}
 
 
 def variants(op: Operation) -> list[tuple[str, str | None]]:

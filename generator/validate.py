@@ -38,9 +38,14 @@ def _deepest(error: SchemaError) -> SchemaError:
     return error
 
 
+def _schema_properties(error: SchemaError) -> set[str]:
+    schema = error.schema
+    return set(schema.get("properties", {})) if isinstance(schema, dict) else set()
+
+
 def _message(error: SchemaError) -> str:
     if error.validator == "additionalProperties":
-        allowed = sorted(error.schema.get("properties", {}))
+        allowed = sorted(_schema_properties(error))
         extra = sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
         names = ", ".join(repr(name) for name in extra)
         hint = f"; allowed: {', '.join(allowed)}" if allowed else ""
@@ -50,7 +55,7 @@ def _message(error: SchemaError) -> str:
     if error.validator == "pattern":
         return f"{error.instance!r} does not match {error.validator_value!r}"
     if error.validator == "enum":
-        choices = ", ".join(repr(choice) for choice in error.validator_value)
+        choices = ", ".join(repr(choice) for choice in error.validator_value)  # type: ignore[union-attr]
         return f"{error.instance!r} is not one of {choices}"
     if error.validator == "oneOf" and error.context:
         return f"{error.instance!r} is not valid here: " + "; or ".join(sorted({_message(sub) for sub in error.context}))
@@ -62,15 +67,15 @@ def schema_problems(spec_file: SpecFile) -> list[Problem]:
     problems: list[Problem] = []
     for error in _validator().iter_errors(spec_file.data):
         error = _deepest(error)
-        path = tuple(error.absolute_path)
+        path: tuple[str | int, ...] = tuple(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            allowed = set(error.schema.get("properties", {}))
+            allowed = _schema_properties(error)
             hint = f"; allowed: {', '.join(sorted(allowed))}" if allowed else ""
             for key in sorted(set(error.instance) - allowed):
                 problems.append(Problem(spec_file.name, spec_file.line_of(path + (key,)), format_path(path + (key,)), f"unknown key {key!r}{hint}"))
             continue
         if error.validator == "propertyNames":
-            key = error.instance
+            key = str(error.instance)
             child = path + (key,)
             problems.append(Problem(spec_file.name, spec_file.line_of(child), format_path(child), f"name {key!r} is not allowed: {error.message}"))
             continue
