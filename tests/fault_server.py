@@ -25,6 +25,7 @@ import pytest
 
 TOKEN_PATH = "/oauth2/tokenP"
 HASHKEY_PATH = "/uapi/hashkey"
+REVOKE_PATH = "/oauth2/revokeP"
 ORDER_PATH = "/uapi/domestic-stock/v1/trading/order-cash"
 BALANCE_PATH = "/uapi/domestic-stock/v1/trading/inquire-balance"
 
@@ -88,6 +89,17 @@ class Page:
     nk: str = ""
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A slow reply written after the client gave up is the point of the test, not a bug.
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
+
 @dataclass
 class FaultServer:
     """Scripted KIS. Use ``script(path, *faults)``; read ``requests``, ``executions``, ``seen``."""
@@ -102,7 +114,7 @@ class FaultServer:
     _faults: dict[str, list[Fault]] = field(default_factory=dict)
     _valid_tokens: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _server: ThreadingHTTPServer | None = None
+    _server: _QuietServer | None = None
 
     @property
     def url(self) -> str:
@@ -144,6 +156,10 @@ class FaultServer:
             with self._lock:
                 self._valid_tokens.add(token)
             return 200, {"access_token": token, "token_type": "Bearer", "expires_in": self.expires_in, "access_token_token_expired": "2099-01-01 00:00:00"}, {}
+        if seen.path == REVOKE_PATH:
+            with self._lock:
+                self._valid_tokens.discard(seen.body.get("token"))
+            return 200, {"code": 200, "message": "접근토큰 폐기에 성공하였습니다"}, {}
         if seen.path == HASHKEY_PATH:
             return 200, {"BODY": seen.body, "HASH": hashlib.sha256(json.dumps(seen.body).encode()).hexdigest()}, {}
         if seen.path == ORDER_PATH:
@@ -184,7 +200,7 @@ class FaultServer:
         if parts.path == TOKEN_PATH and self.on_token_request is not None:
             self.on_token_request()
         fault = self._next_fault(parts.path)
-        if fault is None and parts.path not in (TOKEN_PATH, HASHKEY_PATH) and not self._authorized(seen):
+        if fault is None and parts.path not in (TOKEN_PATH, HASHKEY_PATH, REVOKE_PATH) and not self._authorized(seen):
             fault = TOKEN_EXPIRED
         if fault is None:
             self._reply(handler, *self._execute(seen))
@@ -251,8 +267,7 @@ class FaultServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 

@@ -35,7 +35,7 @@ def order(server: FaultServer, tmp_path: Path, **options: Any) -> Any:
 @pytest.mark.parametrize(
     ("fault", "cause"),
     [
-        (Fault.slow(2.0), "ReadTimeout"),
+        (Fault.slow(1.0), "ReadTimeout"),
         (Fault.reset(), "ReadError"),
         (Fault.drop(), "RemoteProtocolError"),
         (Fault.http500(executes=True), "HTTP 500"),
