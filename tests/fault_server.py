@@ -13,7 +13,7 @@ import hashlib
 import json
 import socket
 import threading
-import time
+from time import sleep as _sleep  # immune to tests that forbid time.sleep in the client
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -151,7 +151,7 @@ class FaultServer:
             count = self.executions[seen.path]
         if seen.path == TOKEN_PATH:
             if self.token_delay:
-                time.sleep(self.token_delay)
+                _sleep(self.token_delay)
             token = f"test-access-token-{count:04d}-" + "x" * 40
             with self._lock:
                 self._valid_tokens.add(token)
@@ -208,7 +208,7 @@ class FaultServer:
         if fault.executes:
             self._execute(seen)
         if fault.kind == "slow":
-            time.sleep(fault.delay)
+            _sleep(fault.delay)
             self._reply(handler, 200, {"rt_cd": "0", "msg_cd": "LATE", "msg1": "too late"}, {})
         elif fault.kind == "http500":
             self._reply_raw(handler, 500, b"<html><body>Internal Server Error</body></html>", "text/html")
@@ -257,6 +257,7 @@ class FaultServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            wbufsize = 1 << 16  # headers and body in one segment: no Nagle/delayed-ACK stalls
 
             def do_GET(self) -> None:
                 server.handle(self, "GET")
