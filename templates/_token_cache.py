@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kis_client._runtime import Token, TokenError, logger, secret_filter
+from kis_client._runtime import KisApiError, Token, logger, secret_filter
 
 try:
     import fcntl
@@ -98,6 +98,10 @@ class TokenCache:
         try:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd = os.open(self.directory / f"{slot.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as error:
+            # An unwritable cache directory must not stop trading: share within this process only.
+            logger.warning("token cache %s unusable (%s); tokens are not shared with other processes", self.directory, type(error).__name__)
+            return -1
         except BaseException:
             lock.release()
             raise
@@ -144,7 +148,7 @@ class TokenCache:
 
     def load(self, slot: TokenSlot) -> Token | None:
         path = self.path(slot)
-        if path is None:
+        if path is None or slot.name in self._memory:
             return self._memory.get(slot.name)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -174,14 +178,20 @@ class TokenCache:
                 os.unlink(temp)
             raise
 
+    def _store_or_warn(self, slot: TokenSlot, token: Token) -> None:
+        try:
+            self.store(slot, token)
+        except OSError as error:
+            self._memory[slot.name] = token
+            logger.warning("token cache %s unusable (%s); the token is kept in memory", self.directory, type(error).__name__)
+
     def _discard_unlocked(self, slot: TokenSlot, value: str) -> None:
         current = self.load(slot)
         if current is None or current.value != value:
             return  # another process already replaced it
         path = self.path(slot)
-        if path is None:
-            self._memory.pop(slot.name, None)
-        else:
+        self._memory.pop(slot.name, None)
+        if path is not None:
             with contextlib.suppress(OSError):
                 path.unlink()
 
@@ -210,11 +220,11 @@ class TokenCache:
                     return token
                 try:
                     token = issue()
-                except TokenError as error:
+                except KisApiError as error:
                     if error.msg_cd != too_soon or time.monotonic() >= deadline:
                         raise
                 else:
-                    self.store(slot, token)
+                    self._store_or_warn(slot, token)
                     return token
             logger.info("token issued elsewhere within the minute (%s); waiting to reuse it", too_soon)
             sleep(self.poll_seconds)
@@ -228,11 +238,11 @@ class TokenCache:
                     return token
                 try:
                     token = await issue()
-                except TokenError as error:
+                except KisApiError as error:
                     if error.msg_cd != too_soon or time.monotonic() >= deadline:
                         raise
                 else:
-                    self.store(slot, token)
+                    self._store_or_warn(slot, token)
                     return token
             logger.info("token issued elsewhere within the minute (%s); waiting to reuse it", too_soon)
             await asyncio.sleep(self.poll_seconds)

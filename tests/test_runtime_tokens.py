@@ -224,3 +224,14 @@ def test_a_corrupt_cache_file_is_ignored_and_replaced(fault_server: FaultServer,
         client.domestic_stock.inquire_balance()
     assert fault_server.tokens_issued() == 1
     assert json.loads(path.read_text())["token"].startswith("test-access-token-0001")
+
+
+def test_an_unusable_cache_directory_does_not_stop_calls(fault_server: FaultServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    cache = TokenCache(blocker / "kis_client", poll_seconds=0.01)
+    with KisClient(**client_options(fault_server, tmp_path, token_cache=cache)) as client:
+        client.domestic_stock.inquire_balance()
+        client.domestic_stock.inquire_balance()
+    assert fault_server.tokens_issued() == 1
+    assert "token cache" in caplog.text and "unusable" in caplog.text

@@ -676,7 +676,7 @@ def _never_sent(error: BaseException) -> bool:
     """True only where the request provably never left this machine (no connection was made)."""
     import httpx
 
-    return isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+    return isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol))
 
 
 def _describe(error: BaseException) -> str:
