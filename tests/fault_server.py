@@ -91,6 +91,14 @@ class Page:
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    closed = 0  # connections this server has closed
+    closing = threading.Condition()
+
+    def shutdown_request(self, request: Any) -> None:
+        super().shutdown_request(request)
+        with self.closing:
+            self.closed += 1
+            self.closing.notify_all()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A slow reply written after the client gave up is the point of the test, not a bug.
@@ -111,6 +119,7 @@ class FaultServer:
     seen: list[Seen] = field(default_factory=list)
     pages: list[Page] = field(default_factory=lambda: [Page([{"pdno": "005930", "hldg_qty": "1"}], "D")])
     on_token_request: Callable[[], None] | None = None
+    close_idle: bool = False  # close every connection after its reply, as an idle timeout would
     _faults: dict[str, list[Fault]] = field(default_factory=dict)
     _valid_tokens: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -130,6 +139,13 @@ class FaultServer:
         """Every token issued so far is now expired (KIS answers EGW00123)."""
         with self._lock:
             self._valid_tokens.clear()
+
+    def wait_closed(self, count: int) -> None:
+        """Block until the server has closed ``count`` connections (their FIN is on its way)."""
+        assert self._server is not None
+        server = self._server
+        with server.closing:
+            assert server.closing.wait_for(lambda: server.closed >= count, timeout=10)
 
     def tokens_issued(self) -> int:
         return self.executions[TOKEN_PATH]
@@ -204,6 +220,7 @@ class FaultServer:
             fault = TOKEN_EXPIRED
         if fault is None:
             self._reply(handler, *self._execute(seen))
+            handler.close_connection = handler.close_connection or self.close_idle
             return
         if fault.executes:
             self._execute(seen)

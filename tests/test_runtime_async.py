@@ -182,3 +182,14 @@ def test_async_gives_up_with_transport_error(fault_server: FaultServer, tmp_path
 
     with pytest.raises(TransportError, match="after 4 attempts"):
         run(fault_server, tmp_path, work)
+
+
+def test_async_revoke_forgets_the_token(fault_server: FaultServer, tmp_path: Path) -> None:
+    async def work(client: AsyncKisClient) -> None:
+        await client.auth.revoke()  # gets a token first, then revokes it
+        await client.domestic_stock.inquire_balance()
+
+    run(fault_server, tmp_path, work)
+    (revoke,) = fault_server.seen_at("/oauth2/revokeP")
+    assert revoke.body["token"].startswith("test-access-token-0001")
+    assert fault_server.seen_at(BALANCE_PATH)[0].headers["authorization"].startswith("Bearer test-access-token-0002")

@@ -197,3 +197,18 @@ def test_a_failed_hashkey_call_sends_no_order(fault_server: FaultServer, tmp_pat
     assert not isinstance(caught.value, OrderStateUnknownError)
     assert fault_server.requests[ORDER_PATH] == 0
     assert fault_server.requests[HASHKEY_PATH] == 4
+
+
+def test_a_pooled_connection_the_server_closed_is_not_mistaken_for_a_lost_order(fault_server: FaultServer, tmp_path: Path) -> None:
+    # Each connection is closed after one reply, as KIS's idle timeout would close it between
+    # orders; the pool must notice instead of sending the order into a dead connection (which
+    # would be reported as state unknown).
+    fault_server.close_idle = True
+    with KisClient(**client_options(fault_server, tmp_path)) as client:
+        client.domestic_stock.inquire_balance()
+        fault_server.wait_closed(2)  # the token's connection and the balance's
+        first = client.domestic_stock.order_cash(**ORDER)
+        fault_server.wait_closed(3)
+        second = client.domestic_stock.order_cash(**ORDER)
+    assert (first.order.odno, second.order.odno) == ("0000000001", "0000000002")
+    assert fault_server.requests[ORDER_PATH] == 2
