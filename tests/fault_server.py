@@ -38,7 +38,7 @@ TOO_SOON = {"error_code": "EGW00133", "error_description": "접근토큰 발급 
 class Fault:
     """One scripted misbehaviour. ``executes``: the order (or read) ran before it happened."""
 
-    kind: str  # slow | http500 | malformed | reset | drop | rate_limited | expired | too_soon
+    kind: str  # slow | http500 | malformed | reset | drop | rate_limited | expired | rejected | too_soon
     executes: bool = False
     delay: float = 0.0
 
@@ -67,6 +67,7 @@ class Fault:
 
 RATE_LIMIT = Fault("rate_limited")
 TOKEN_EXPIRED = Fault("expired")
+REJECTED = Fault("rejected")  # KIS refused the order: HTTP 500 with its error envelope
 TOKEN_TOO_SOON = Fault("too_soon")
 
 
@@ -243,6 +244,8 @@ class FaultServer:
             self._reply(handler, 500, RATE_LIMITED, {})
         elif fault.kind == "expired":
             self._reply(handler, 500, EXPIRED, {})
+        elif fault.kind == "rejected":
+            self._reply(handler, 500, {"rt_cd": "1", "msg_cd": "APBK0952", "msg1": "주문가능금액을 초과 했습니다"}, {})
         elif fault.kind == "too_soon":
             self._reply(handler, 403, TOO_SOON, {})
         else:  # pragma: no cover - a typo in a test

@@ -11,8 +11,8 @@ from fault_server import (
     HASHKEY_PATH,
     ORDER_PATH,
     RATE_LIMIT,
+    REJECTED,
     TOKEN_EXPIRED,
-    TOKEN_PATH,
     Fault,
     FaultServer,
     client_options,
@@ -157,15 +157,13 @@ def test_a_token_expired_twice_is_not_renewed_again(fault_server: FaultServer, t
     assert fault_server.executions[ORDER_PATH] == 0
 
 
-def test_a_kis_rejection_is_final(fault_server: FaultServer, tmp_path: Path) -> None:
-    fault_server.script(ORDER_PATH)
-    with KisClient(**client_options(fault_server, tmp_path)) as client:
-        with pytest.raises(KisApiError) as caught:
-            client.domestic_stock.order_rvsecncl(
-                krx_fwdg_ord_orgno="91252", orgn_odno="0000000001", ord_dvsn="00", rvse_cncl_dvsn_cd="02", ord_qty="0", ord_unpr="0", qty_all_ord_yn="Y"
-            )
-    assert caught.value.msg_cd == "NOTFOUND"  # the fault server does not know this path: 404 + envelope
-    assert fault_server.requests["/uapi/domestic-stock/v1/trading/order-rvsecncl"] == 1
+def test_a_kis_rejection_is_final_even_with_http_500(fault_server: FaultServer, tmp_path: Path) -> None:
+    fault_server.script(ORDER_PATH, REJECTED)
+    with pytest.raises(KisApiError) as caught:
+        order(fault_server, tmp_path)
+    assert not isinstance(caught.value, (RateLimitError, TransportError))
+    assert (caught.value.msg_cd, caught.value.status_code, caught.value.tr_id) == ("APBK0952", 500, "VTTC0012U")
+    assert fault_server.requests[ORDER_PATH] == 1
 
 
 def test_no_hashkey_by_default(fault_server: FaultServer, tmp_path: Path) -> None:

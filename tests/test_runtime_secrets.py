@@ -100,7 +100,6 @@ def test_no_secret_in_any_log_line_repr_or_exception(fault_server: FaultServer, 
     cache = TokenCache(tmp_path / "other", poll_seconds=0.01, wait_seconds=0.05)
     with KisClient(**client_options(fault_server, tmp_path, token_cache=cache)) as other:
         expect_error(other.domestic_stock.inquire_balance)
-    fault_server.script(TOKEN_PATH)
     fault_server._faults.clear()
 
     # Async: the same kinds of faults.
