@@ -13,7 +13,8 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as dtime
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 if TYPE_CHECKING:
     import httpx
 
-    from kis_client._token_cache import TokenCache
+    from kis_client._token_cache import TokenCache, TokenSlot
 
 logger = logging.getLogger("kis_client")
 
@@ -129,6 +130,13 @@ class ResponseParseError(KisError):
 
 class TransportError(KisError):
     """The request could not be completed (connection, timeout, bad reply) after retries."""
+
+
+class PaginationError(TransportError):
+    """KIS's continuation made no sense (an unknown tr_cont, empty or repeated keys).
+
+    Raised instead of stopping early, so that a paged read never ends short without saying so.
+    """
 
 
 class OrderStateUnknownError(TransportError):
@@ -420,7 +428,7 @@ class PreparedCall:
 class Reply:
     status_code: int
     headers: Mapping[str, str]
-    body: Any
+    body: Any = field(repr=False)  # a token reply carries the token
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,39 +499,47 @@ def continuation_of(call: PreparedCall, reply: Reply, paging: Paging) -> Continu
 
 
 # ---------------------------------------------------------------------------------------------
-# Rate limiting: a token bucket shared by the threads (or tasks) of one client
+# Rate limiting: a sliding window shared by the threads (or tasks) of one client
 
 
 class RateLimiter:
-    """At most ``per_second`` calls a second, with a burst of one second's worth."""
+    """At most ``per_second`` calls in any one-second window (KIS counts calls per second).
 
-    def __init__(self, per_second: float) -> None:
+    A token bucket would let twice the limit through around a second's edge; a window of the
+    last calls' start times does not. Waits are reserved under a thread lock and slept outside
+    it, so threads and asyncio tasks (``acquire_async`` never blocks the loop) share one limiter.
+    """
+
+    def __init__(self, per_second: float, *, clock: Callable[[], float] = time.monotonic) -> None:
         if per_second <= 0:
-            raise ValueError("rate limit must be positive; pass None to turn it off")
+            raise ValueError("rate limit must be positive; pass 0 to the client to turn it off")
         self.per_second = per_second
-        self._capacity = max(1.0, per_second)
-        self._tokens = self._capacity
-        self._stamp = time.monotonic()
+        self._calls = max(1, int(per_second))
+        self._window = self._calls / per_second  # 20/s: 20 per 1 s; 0.5/s: 1 per 2 s
+        self._starts: deque[float] = deque(maxlen=self._calls)
+        self._clock = clock
         self._lock = threading.Lock()
 
-    def _reserve(self) -> float:
-        """Take one token; return how long the caller must wait before using it."""
+    def __repr__(self) -> str:
+        return f"RateLimiter({self.per_second}/s)"
+
+    def reserve(self) -> float:
+        """Book the next free start time; return how long the caller must wait for it."""
         with self._lock:
-            now = time.monotonic()
-            self._tokens = min(self._capacity, self._tokens + (now - self._stamp) * self.per_second)
-            self._stamp = now
-            self._tokens -= 1
-            if self._tokens >= 0:
-                return 0.0
-            return -self._tokens / self.per_second
+            now = self._clock()
+            start = now
+            if len(self._starts) == self._calls:
+                start = max(now, self._starts[0] + self._window)
+            self._starts.append(start)
+            return start - now
 
     def acquire(self) -> None:
-        delay = self._reserve()
+        delay = self.reserve()
         if delay > 0:
             time.sleep(delay)
 
     async def acquire_async(self) -> None:
-        delay = self._reserve()
+        delay = self.reserve()
         if delay > 0:
             await asyncio.sleep(delay)
 
@@ -623,7 +639,7 @@ def _error_of(operation: str, tr_id: str | None, status: int, body: Any) -> KisA
         return None
     rt_cd = body.get("rt_cd")
     if rt_cd is None:
-        # OAuth endpoints answer errors as error_code / error_description.
+        # OAuth endpoints answer errors as {"error_code": "EGW00133", "error_description": ...}.
         code = body.get("error_code") or body.get("msg_cd")
         if code is None:
             return None
@@ -647,8 +663,27 @@ class Settings:
     paging: Paging
     rate_limiter: RateLimiter | None
     retry: RetryPolicy
-    token_cache: TokenCache | None
+    token_cache: TokenCache
+    token_slot: TokenSlot
     hashkey: Callable[[Mapping[str, Any]], PreparedCall] | None
+
+
+class _Retryable(Exception):
+    """A reply that is no answer (5xx, not JSON, no rt_cd): a read may be repeated, an order not."""
+
+
+def _never_sent(error: BaseException) -> bool:
+    """True only where the request provably never left this machine (no connection was made)."""
+    import httpx
+
+    return isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol))
+
+
+def _describe(error: BaseException) -> str:
+    """A fault's kind without its text: httpx messages can echo URLs, never headers, but be safe."""
+    if isinstance(error, _Retryable):
+        return str(error)
+    return type(error).__name__
 
 
 class _CoreBase:
@@ -658,6 +693,9 @@ class _CoreBase:
         self._token_lock = threading.Lock()
         secret_filter.add(settings.credentials.app_key)
         secret_filter.add(settings.credentials.app_secret)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(env={self.settings.env!r}, base_url={self.settings.base_url!r})"
 
     def headers(self, call: PreparedCall, token: str | None, hashkey: str | None) -> dict[str, str]:
         wanted = call.operation.headers
@@ -686,29 +724,35 @@ class _CoreBase:
         url = self.settings.base_url + call.operation.path
         if call.operation.method == "GET":
             return {"method": "GET", "url": url, "params": dict(call.params), "headers": headers}
-        content = json.dumps(call.params, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        return {"method": "POST", "url": url, "content": content, "headers": headers}
+        return {"method": "POST", "url": url, "content": body_bytes(call.params), "headers": headers}
 
     def decode(self, call: PreparedCall, response: httpx.Response) -> Reply:
+        """KIS's answer, or an exception. Only a definite answer is ever returned for an order."""
+        op = call.operation
+        status = response.status_code
         try:
             body = response.json()
         except ValueError:
-            raise _Retryable(f"a reply that is not JSON (HTTP {response.status_code})") from None
-        error = _error_of(call.operation.qualname, call.tr_id, response.status_code, body)
+            if 400 <= status < 500:
+                # The gateway refused the request outright: nothing ran, and repeating won't help.
+                raise KisApiError(op.qualname, "1", str(status), f"HTTP {status} {response.reason_phrase}", status_code=status, tr_id=call.tr_id) from None
+            raise _Retryable(f"a reply that is not JSON (HTTP {status})") from None
+        error = _error_of(op.qualname, call.tr_id, status, body)
         if error is not None:
             raise error
-        if response.status_code >= 500:
-            raise _Retryable(f"HTTP {response.status_code}")
-        if response.status_code >= 400:
-            raise KisApiError(call.operation.qualname, "1", str(response.status_code), response.reason_phrase, status_code=response.status_code, tr_id=call.tr_id)
-        headers = {"tr_cont": response.headers.get("tr_cont", "")}
-        return Reply(response.status_code, headers, body)
+        if status >= 500:
+            raise _Retryable(f"HTTP {status}")
+        if status >= 400:
+            raise KisApiError(op.qualname, "1", str(status), response.reason_phrase, status_code=status, tr_id=call.tr_id)
+        if op.envelope and not (isinstance(body, Mapping) and "rt_cd" in body):
+            raise _Retryable(f"a reply without rt_cd (HTTP {status})")
+        return Reply(status, {"tr_cont": response.headers.get("tr_cont", "")}, body)
 
     def token_from(self, reply: Reply) -> Token:
         body = reply.body if isinstance(reply.body, Mapping) else {}
         value = body.get("access_token")
         if not isinstance(value, str) or not value:
-            raise TransportError("token reply has no access_token")
+            raise TransportError("the token reply has no access_token")
         secret_filter.add(value)
         lifetime = body.get("expires_in", 86400)
         try:
@@ -717,37 +761,88 @@ class _CoreBase:
             seconds = 86400.0
         return Token(value, time.time() + seconds)
 
+    def token_call(self) -> PreparedCall:
+        spec = self.settings.token_spec
+        return PreparedCall(spec.operation, None, spec.body(self.settings.credentials))
+
     def cached_token(self) -> Token | None:
-        if self._token is not None and self._token.fresh():
-            return self._token
+        """This client's token, or one another client or process stored; None if none is fresh."""
         cache = self.settings.token_cache
-        if cache is not None:
-            token = cache.load(self.settings.env, self.settings.credentials.app_key)
-            if token is not None and token.fresh():
-                secret_filter.add(token.value)
-                self._token = token
-                return token
+        if cache.fresh(self._token):
+            return self._token
+        token = cache.load(self.settings.token_slot)
+        if cache.fresh(token):
+            self._token = token
+            return token
         return None
 
-    def forget_token(self, stale: Token | None) -> None:
-        if self._token is stale:
+    def _forget_memory(self, stale: Token | None) -> str | None:
+        stale = stale if stale is not None else self._token
+        if stale is None:
+            return None
+        if self._token is not None and self._token.value == stale.value:
             self._token = None
-        cache = self.settings.token_cache
-        if cache is not None and stale is not None:
-            cache.discard(self.settings.env, self.settings.credentials.app_key, stale.value)
+        return stale.value
+
+    def hash_of(self, reply: Reply) -> str:
+        value = reply.body.get("HASH") if isinstance(reply.body, Mapping) else None
+        if not isinstance(value, str) or not value:
+            raise TransportError("the hashkey reply has no HASH; the order was not sent")
+        return value
+
+    def on_failure(self, call: PreparedCall, error: Exception, attempt: int, renewed: bool) -> float | None:
+        """What to do after a failed attempt: None renews the token, a number waits and retries.
+
+        Raises when the call must not be repeated. An order is repeated only where KIS provably
+        executed nothing: EGW00201, an expired token, or a connection that never opened.
+        """
+        op = call.operation
+        retry = self.settings.retry
+        if isinstance(error, KisApiError):
+            expired = error.msg_cd == self.settings.token_spec.expired
+            if expired and "authorization" in op.headers and not renewed:
+                logger.info("%s: token expired (%s); getting a new one and repeating once", op.qualname, error.msg_cd)
+                return None
+            if isinstance(error, RateLimitError) and attempt + 1 < retry.attempts:
+                logger.warning("%s: rate limited (%s); retrying", op.qualname, error.msg_cd)
+                return retry.delay(attempt)
+            raise error
+        cause = _describe(error)
+        if op.kind == "order" and not _never_sent(error):
+            logger.error("%s (tr_id %s): order state unknown after %s; not resent", op.qualname, call.tr_id, cause)
+            raise OrderStateUnknownError(op.qualname, call.tr_id, call.params, cause) from None
+        if attempt + 1 >= retry.attempts:
+            raise TransportError(f"{op.qualname}: {cause} after {attempt + 1} attempts") from None
+        logger.warning("%s: %s; retrying", op.qualname, cause)
+        return retry.delay(attempt)
+
+    def next_page(self, call: PreparedCall, reply: Reply, seen: set[tuple[str, str]]) -> PreparedCall | None:
+        """The request for the page after ``reply``, None after the last; never a silent stop."""
+        paging = self.settings.paging
+        continuation = continuation_of(call, reply, paging)
+        if continuation is None or continuation.tr_cont in paging.last or continuation.tr_cont == "":
+            return None
+        name = call.operation.qualname
+        if not continuation.has_more:
+            raise PaginationError(f"{name}: KIS sent tr_cont {continuation.tr_cont!r}, neither more ({'/'.join(paging.more)}) nor last ({'/'.join(paging.last)}); stopping instead of guessing")
+        if not (continuation.fk.strip() or continuation.nk.strip()):
+            raise PaginationError(f"{name}: KIS said more pages follow (tr_cont {continuation.tr_cont!r}) but sent empty CTX_AREA keys; the next request would start over")
+        key = (continuation.fk, continuation.nk)
+        if key in seen:
+            raise PaginationError(f"{name}: KIS sent the same continuation keys twice; stopping instead of looping")
+        seen.add(key)
+        return call.next_page(continuation, paging.next_tr_cont)
+
+    def limited(self, call: PreparedCall) -> RateLimiter | None:
+        # Token issuance has its own limit (one a minute) and happens while others wait for it.
+        if call.operation is self.settings.token_spec.operation:
+            return None
+        return self.settings.rate_limiter
 
 
-class _Retryable(Exception):
-    """A fault after which a read may be repeated (and an order may not)."""
-
-
-def _may_retry_order(error: BaseException) -> bool:
-    """True only where the request provably never reached KIS's order engine."""
-    if isinstance(error, RateLimitError):
-        return True
-    import httpx
-
-    return isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+def body_bytes(params: Mapping[str, Any]) -> bytes:
+    """The JSON body, byte for byte the same for the hashkey request and the order."""
+    return json.dumps(params, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 class SyncCore(_CoreBase):
@@ -766,76 +861,56 @@ class SyncCore(_CoreBase):
             cached = self.cached_token()
             if cached is not None:
                 return cached
-            cache = self.settings.token_cache
-            if cache is None:
-                token = self._issue()
-            else:
-                token = cache.obtain(self.settings.env, self.settings.credentials.app_key, self._issue, time.sleep)
+            settings = self.settings
+            token = settings.token_cache.obtain(settings.token_slot, self._issue, too_soon=settings.token_spec.too_soon)
             self._token = token
             return token
 
     def _issue(self) -> Token:
-        spec = self.settings.token_spec
-        call = PreparedCall(spec.operation, None, spec.body(self.settings.credentials))
         logger.info("issuing an access token (%s)", self.settings.env)
-        return self.token_from(self._send_once(call, None))
+        return self.token_from(self.send(self.token_call()))
 
-    def _send_once(self, call: PreparedCall, token: Token | None) -> Reply:
-        hashkey = None
-        if self.settings.hashkey is not None and call.operation.kind == "order":
-            hashkey = self.send(self.settings.hashkey(call.params)).body.get("HASH")
-        headers = self.headers(call, token.value if token is not None else None, hashkey)
-        if self.settings.rate_limiter is not None and call.operation.kind != "auth":
-            self.settings.rate_limiter.acquire()
-        response = self.http.request(**self.request_args(call, headers))
-        return self.decode(call, response)
+    def forget_token(self, stale: Token | None = None) -> None:
+        value = self._forget_memory(stale)
+        if value is not None:
+            self.settings.token_cache.discard(self.settings.token_slot, value)
 
     def send(self, call: PreparedCall) -> Reply:
         import httpx
 
         op = call.operation
         needs_token = "authorization" in op.headers
-        retry = self.settings.retry
+        hashkey = None
+        if self.settings.hashkey is not None and op.kind == "order":
+            hashkey = self.hash_of(self.send(self.settings.hashkey(call.params)))
         renewed = False
         attempt = 0
         while True:
             token = self.token() if needs_token else None
+            limiter = self.limited(call)
+            if limiter is not None:
+                limiter.acquire()
             try:
                 logger.debug("%s %s tr_id=%s tr_cont=%r", op.method, op.path, call.tr_id, call.tr_cont)
-                return self._send_once(call, token)
-            except KisApiError as error:
-                if error.msg_cd == self.settings.token_spec.expired and needs_token and not renewed:
-                    renewed = True
-                    self.forget_token(token)
-                    continue
-                if isinstance(error, RateLimitError) and attempt + 1 < retry.attempts:
-                    time.sleep(retry.delay(attempt))
-                    attempt += 1
-                    continue
-                raise
-            except (httpx.TransportError, _Retryable) as error:
-                if op.kind == "order" and not _may_retry_order(error):
-                    raise OrderStateUnknownError(op.qualname, call.tr_id, call.params, _describe(error)) from None
-                if attempt + 1 >= retry.attempts:
-                    raise TransportError(f"{op.qualname}: {_describe(error)} after {attempt + 1} attempts") from None
-                logger.warning("%s: %s; retrying", op.qualname, _describe(error))
-                time.sleep(retry.delay(attempt))
+                headers = self.headers(call, token.value if token is not None else None, hashkey)
+                return self.decode(call, self.http.request(**self.request_args(call, headers)))
+            except (KisApiError, httpx.RequestError, _Retryable) as error:
+                wait = self.on_failure(call, error, attempt, renewed)
+            if wait is None:
+                renewed = True
+                self.forget_token(token)
+            else:
                 attempt += 1
+                time.sleep(wait)
 
     def pages(self, call: PreparedCall) -> Iterator[tuple[PreparedCall, Reply]]:
         """Every page, following tr_cont and the CTX_AREA keys until KIS says it is the last."""
         seen: set[tuple[str, str]] = set()
-        while True:
-            reply = self.send(call)
-            yield call, reply
-            continuation = continuation_of(call, reply, self.settings.paging)
-            if continuation is None or not continuation.has_more:
-                return
-            key = (continuation.fk, continuation.nk)
-            if key in seen:
-                raise TransportError(f"{call.operation.qualname}: KIS sent the same continuation key twice; stopping instead of looping")
-            seen.add(key)
-            call = call.next_page(continuation, self.settings.paging.next_tr_cont)
+        page: PreparedCall | None = call
+        while page is not None:
+            reply = self.send(page)
+            yield page, reply
+            page = self.next_page(page, reply, seen)
 
 
 class AsyncCore(_CoreBase):
@@ -857,82 +932,55 @@ class AsyncCore(_CoreBase):
             cached = self.cached_token()
             if cached is not None:
                 return cached
-            cache = self.settings.token_cache
-            if cache is None:
-                token = await self._issue()
-            else:
-                token = await cache.obtain_async(self.settings.env, self.settings.credentials.app_key, self._issue)
+            settings = self.settings
+            token = await settings.token_cache.obtain_async(settings.token_slot, self._issue, too_soon=settings.token_spec.too_soon)
             self._token = token
             return token
 
     async def _issue(self) -> Token:
-        spec = self.settings.token_spec
-        call = PreparedCall(spec.operation, None, spec.body(self.settings.credentials))
         logger.info("issuing an access token (%s)", self.settings.env)
-        return self.token_from(await self._send_once(call, None))
+        return self.token_from(await self.send(self.token_call()))
 
-    async def _send_once(self, call: PreparedCall, token: Token | None) -> Reply:
-        hashkey = None
-        if self.settings.hashkey is not None and call.operation.kind == "order":
-            hashkey = (await self.send(self.settings.hashkey(call.params))).body.get("HASH")
-        headers = self.headers(call, token.value if token is not None else None, hashkey)
-        if self.settings.rate_limiter is not None and call.operation.kind != "auth":
-            await self.settings.rate_limiter.acquire_async()
-        response = await self.http.request(**self.request_args(call, headers))
-        return self.decode(call, response)
+    async def forget_token(self, stale: Token | None = None) -> None:
+        value = self._forget_memory(stale)
+        if value is not None:
+            await self.settings.token_cache.discard_async(self.settings.token_slot, value)
 
     async def send(self, call: PreparedCall) -> Reply:
         import httpx
 
         op = call.operation
         needs_token = "authorization" in op.headers
-        retry = self.settings.retry
+        hashkey = None
+        if self.settings.hashkey is not None and op.kind == "order":
+            hashkey = self.hash_of(await self.send(self.settings.hashkey(call.params)))
         renewed = False
         attempt = 0
         while True:
             token = await self.token() if needs_token else None
+            limiter = self.limited(call)
+            if limiter is not None:
+                await limiter.acquire_async()
             try:
                 logger.debug("%s %s tr_id=%s tr_cont=%r", op.method, op.path, call.tr_id, call.tr_cont)
-                return await self._send_once(call, token)
-            except KisApiError as error:
-                if error.msg_cd == self.settings.token_spec.expired and needs_token and not renewed:
-                    renewed = True
-                    self.forget_token(token)
-                    continue
-                if isinstance(error, RateLimitError) and attempt + 1 < retry.attempts:
-                    await asyncio.sleep(retry.delay(attempt))
-                    attempt += 1
-                    continue
-                raise
-            except (httpx.TransportError, _Retryable) as error:
-                if op.kind == "order" and not _may_retry_order(error):
-                    raise OrderStateUnknownError(op.qualname, call.tr_id, call.params, _describe(error)) from None
-                if attempt + 1 >= retry.attempts:
-                    raise TransportError(f"{op.qualname}: {_describe(error)} after {attempt + 1} attempts") from None
-                logger.warning("%s: %s; retrying", op.qualname, _describe(error))
-                await asyncio.sleep(retry.delay(attempt))
+                headers = self.headers(call, token.value if token is not None else None, hashkey)
+                return self.decode(call, await self.http.request(**self.request_args(call, headers)))
+            except (KisApiError, httpx.RequestError, _Retryable) as error:
+                wait = self.on_failure(call, error, attempt, renewed)
+            if wait is None:
+                renewed = True
+                await self.forget_token(token)
+            else:
                 attempt += 1
+                await asyncio.sleep(wait)
 
-    async def pages(self, call: PreparedCall) -> Any:
+    async def pages(self, call: PreparedCall) -> AsyncIterator[tuple[PreparedCall, Reply]]:
         seen: set[tuple[str, str]] = set()
-        while True:
-            reply = await self.send(call)
-            yield call, reply
-            continuation = continuation_of(call, reply, self.settings.paging)
-            if continuation is None or not continuation.has_more:
-                return
-            key = (continuation.fk, continuation.nk)
-            if key in seen:
-                raise TransportError(f"{call.operation.qualname}: KIS sent the same continuation key twice; stopping instead of looping")
-            seen.add(key)
-            call = call.next_page(continuation, self.settings.paging.next_tr_cont)
-
-
-def _describe(error: BaseException) -> str:
-    """A fault's kind without its text: httpx messages can echo URLs, never headers, but be safe."""
-    if isinstance(error, _Retryable):
-        return str(error)
-    return type(error).__name__
+        page: PreparedCall | None = call
+        while page is not None:
+            reply = await self.send(page)
+            yield page, reply
+            page = self.next_page(page, reply, seen)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from kis_client._runtime import (
     check_env,
     parse_account,
 )
-from kis_client._token_cache import TokenCache
+from kis_client._token_cache import TokenCache, TokenSlot
 from kis_client.enums import (
     BASE_URLS,
     RATE_LIMITS,
@@ -108,7 +108,7 @@ def _settings(
     app_secret: str,
     env: str,
     base_url: str | None,
-    rate_limit: float | None,
+    rate_limit: float | RateLimiter | None,
     retry: RetryPolicy | None,
     token_cache: TokenCache | bool,
     hashkey: bool,
@@ -117,18 +117,27 @@ def _settings(
 ) -> Settings:
     if not app_key or not app_secret:
         raise ValueError("app_key and app_secret are required")
-    per_second = RATE_LIMITS[env] if rate_limit is None else rate_limit
-    cache = TokenCache() if token_cache is True else token_cache or None
+    if isinstance(rate_limit, RateLimiter):
+        limiter: RateLimiter | None = rate_limit
+    else:
+        per_second = RATE_LIMITS[env] if rate_limit is None else rate_limit
+        limiter = RateLimiter(per_second) if per_second else None
+    if isinstance(token_cache, TokenCache):
+        cache = token_cache
+    else:
+        cache = TokenCache() if token_cache else TokenCache.in_memory()
+    server = (base_url or BASE_URLS[env]).rstrip("/")
     return Settings(
-        base_url=(base_url or BASE_URLS[env]).rstrip("/"),
+        base_url=server,
         env=env,
         credentials=ctx.credentials or Credentials(app_key, app_secret),
         custtype=custtype,
         token_spec=TokenSpec(OP_AUTH_TOKEN, _token_body, "EGW00133", "EGW00123", 60),
         paging=PAGING,
-        rate_limiter=RateLimiter(per_second) if per_second else None,
+        rate_limiter=limiter,
         retry=retry or RetryPolicy(),
         token_cache=cache,
+        token_slot=TokenSlot(env, server, app_key),
         hashkey=(lambda body: prepare_auth_hashkey(ctx, body=body)) if hashkey else None,
     )
 
@@ -165,7 +174,7 @@ class AuthApi:
             self._ctx,
         )
         response = parse_auth_revoke(call, self._core.send(call))
-        self._core.forget_token(None)
+        self._core.forget_token()  # revoked: never reuse it
         return response
 
     def approval(
@@ -425,9 +434,13 @@ class KisClient:
     """A KIS Open API client. Defaults to the mock (모의투자) environment.
 
     Real orders happen only with ``env="real"``. ``base_url`` points it at another server
-    (the kisgen sandbox, say). ``rate_limit`` is calls per second (the spec's limit for the
-    environment unless given; 0 turns it off). ``token_cache`` shares tokens on disk between
-    processes (True: the user's cache directory; False: this client only).
+    (the kisgen sandbox, say). ``timeout`` (read/write) and ``connect_timeout`` are seconds and
+    apply to every call. ``rate_limit`` is calls per second (the spec's limit for the
+    environment unless given; 0 turns it off; a ``RateLimiter`` is shared as is, say between
+    clients). ``retry`` sets attempts and backoff; orders are never resent unless KIS provably
+    executed nothing. ``token_cache`` shares tokens on disk between processes (True: the user's
+    cache directory; False: this client only; or a ``TokenCache``). ``hashkey=True`` sends
+    KIS's hash of every order body in the ``hashkey`` header.
     """
 
     def __init__(
@@ -440,7 +453,7 @@ class KisClient:
         *,
         timeout: float = 10.0,
         connect_timeout: float = 5.0,
-        rate_limit: float | None = None,
+        rate_limit: float | RateLimiter | None = None,
         retry: RetryPolicy | None = None,
         token_cache: TokenCache | bool = True,
         hashkey: bool = False,
@@ -468,7 +481,7 @@ class KisClient:
         )
         self.base_url = settings.base_url
         http = httpx.Client(
-            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            timeout=httpx.Timeout(timeout, connect=connect_timeout, pool=connect_timeout),
             transport=transport,
             limits=httpx.Limits(max_keepalive_connections=20, keepalive_expiry=30.0),
         )
@@ -517,11 +530,12 @@ class AsyncAuthApi:
     ) -> AuthRevokeResponse:
         "접근토큰폐기(P) — POST /oauth2/revokeP"
 
+        await self._core.token()
         call = prepare_auth_revoke(
             self._ctx,
         )
         response = parse_auth_revoke(call, await self._core.send(call))
-        self._core.forget_token(None)
+        await self._core.forget_token()  # revoked: never reuse it
         return response
 
     async def approval(
@@ -781,9 +795,13 @@ class AsyncKisClient:
     """A KIS Open API client for asyncio. Defaults to the mock (모의투자) environment.
 
     Real orders happen only with ``env="real"``. ``base_url`` points it at another server
-    (the kisgen sandbox, say). ``rate_limit`` is calls per second (the spec's limit for the
-    environment unless given; 0 turns it off). ``token_cache`` shares tokens on disk between
-    processes (True: the user's cache directory; False: this client only).
+    (the kisgen sandbox, say). ``timeout`` (read/write) and ``connect_timeout`` are seconds and
+    apply to every call. ``rate_limit`` is calls per second (the spec's limit for the
+    environment unless given; 0 turns it off; a ``RateLimiter`` is shared as is, say between
+    clients). ``retry`` sets attempts and backoff; orders are never resent unless KIS provably
+    executed nothing. ``token_cache`` shares tokens on disk between processes (True: the user's
+    cache directory; False: this client only; or a ``TokenCache``). ``hashkey=True`` sends
+    KIS's hash of every order body in the ``hashkey`` header.
     """
 
     def __init__(
@@ -796,7 +814,7 @@ class AsyncKisClient:
         *,
         timeout: float = 10.0,
         connect_timeout: float = 5.0,
-        rate_limit: float | None = None,
+        rate_limit: float | RateLimiter | None = None,
         retry: RetryPolicy | None = None,
         token_cache: TokenCache | bool = True,
         hashkey: bool = False,
@@ -824,7 +842,7 @@ class AsyncKisClient:
         )
         self.base_url = settings.base_url
         http = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            timeout=httpx.Timeout(timeout, connect=connect_timeout, pool=connect_timeout),
             transport=transport,
             limits=httpx.Limits(max_keepalive_connections=20, keepalive_expiry=30.0),
         )

@@ -1,0 +1,332 @@
+"""A scriptable stand-in for KIS on 127.0.0.1, for fault-injection tests of the runtime.
+
+It answers the token, hashkey, order and balance endpoints the way KIS does, counts every
+request and every *execution* per path (an order that ran), and can be told, per path, to
+misbehave for the next requests: reply after the client's timeout, HTTP 500, malformed JSON,
+drop the connection without a reply, EGW00201 / EGW00123 / EGW00133. Whether a fault happens
+before or after the order "ran" is part of the script, so tests can prove no order ran twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import threading
+from time import sleep as _sleep  # immune to tests that forbid time.sleep in the client
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+TOKEN_PATH = "/oauth2/tokenP"
+HASHKEY_PATH = "/uapi/hashkey"
+REVOKE_PATH = "/oauth2/revokeP"
+ORDER_PATH = "/uapi/domestic-stock/v1/trading/order-cash"
+BALANCE_PATH = "/uapi/domestic-stock/v1/trading/inquire-balance"
+
+RATE_LIMITED = {"rt_cd": "1", "msg_cd": "EGW00201", "msg1": "초당 거래건수를 초과하였습니다."}
+EXPIRED = {"rt_cd": "1", "msg_cd": "EGW00123", "msg1": "기간이 만료된 token 입니다."}
+TOO_SOON = {"error_code": "EGW00133", "error_description": "접근토큰 발급 잠시 후 다시 시도하세요(1분당 1회)"}
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One scripted misbehaviour. ``executes``: the order (or read) ran before it happened."""
+
+    kind: str  # slow | http500 | malformed | reset | drop | rate_limited | expired | rejected | too_soon
+    executes: bool = False
+    delay: float = 0.0
+
+    @staticmethod
+    def slow(delay: float, executes: bool = True) -> Fault:
+        return Fault("slow", executes, delay)
+
+    @staticmethod
+    def http500(executes: bool = False) -> Fault:
+        return Fault("http500", executes)
+
+    @staticmethod
+    def malformed(executes: bool = True) -> Fault:
+        return Fault("malformed", executes)
+
+    @staticmethod
+    def reset(executes: bool = True) -> Fault:
+        """Connection reset (RST) instead of a reply."""
+        return Fault("reset", executes)
+
+    @staticmethod
+    def drop(executes: bool = True) -> Fault:
+        """Connection closed politely (FIN) without a reply."""
+        return Fault("drop", executes)
+
+
+RATE_LIMIT = Fault("rate_limited")
+TOKEN_EXPIRED = Fault("expired")
+REJECTED = Fault("rejected")  # KIS refused the order: HTTP 500 with its error envelope
+TOKEN_TOO_SOON = Fault("too_soon")
+
+
+@dataclass
+class Seen:
+    """One request as the server received it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    query: dict[str, str]
+    body: Any
+
+
+@dataclass
+class Page:
+    rows: list[dict[str, str]]
+    tr_cont: str
+    fk: str = ""
+    nk: str = ""
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+    closed = 0  # connections this server has closed
+    closing = threading.Condition()
+
+    def shutdown_request(self, request: Any) -> None:
+        super().shutdown_request(request)
+        with self.closing:
+            self.closed += 1
+            self.closing.notify_all()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A slow reply written after the client gave up is the point of the test, not a bug.
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
+
+@dataclass
+class FaultServer:
+    """Scripted KIS. Use ``script(path, *faults)``; read ``requests``, ``executions``, ``seen``."""
+
+    token_delay: float = 0.0
+    expires_in: int = 86400
+    requests: Counter[str] = field(default_factory=Counter)
+    executions: Counter[str] = field(default_factory=Counter)
+    seen: list[Seen] = field(default_factory=list)
+    pages: list[Page] = field(default_factory=lambda: [Page([{"pdno": "005930", "hldg_qty": "1"}], "D")])
+    on_token_request: Callable[[], None] | None = None
+    close_idle: bool = False  # close every connection after its reply, as an idle timeout would
+    _faults: dict[str, list[Fault]] = field(default_factory=dict)
+    _valid_tokens: set[str] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _server: _QuietServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def script(self, path: str, *faults: Fault) -> None:
+        with self._lock:
+            self._faults.setdefault(path, []).extend(faults)
+
+    def expire_tokens(self) -> None:
+        """Every token issued so far is now expired (KIS answers EGW00123)."""
+        with self._lock:
+            self._valid_tokens.clear()
+
+    def wait_closed(self, count: int) -> None:
+        """Block until the server has closed ``count`` connections (their FIN is on its way)."""
+        assert self._server is not None
+        server = self._server
+        with server.closing:
+            assert server.closing.wait_for(lambda: server.closed >= count, timeout=10)
+
+    def tokens_issued(self) -> int:
+        return self.executions[TOKEN_PATH]
+
+    def seen_at(self, path: str) -> list[Seen]:
+        return [item for item in self.seen if item.path == path]
+
+    # -- behaviour
+
+    def _next_fault(self, path: str) -> Fault | None:
+        with self._lock:
+            queue = self._faults.get(path)
+            return queue.pop(0) if queue else None
+
+    def _execute(self, seen: Seen) -> tuple[int, Any, dict[str, str]]:
+        """The normal answer to a request; counts it as executed."""
+        with self._lock:
+            self.executions[seen.path] += 1
+            count = self.executions[seen.path]
+        if seen.path == TOKEN_PATH:
+            if self.token_delay:
+                _sleep(self.token_delay)
+            token = f"test-access-token-{count:04d}-" + "x" * 40
+            with self._lock:
+                self._valid_tokens.add(token)
+            return 200, {"access_token": token, "token_type": "Bearer", "expires_in": self.expires_in, "access_token_token_expired": "2099-01-01 00:00:00"}, {}
+        if seen.path == REVOKE_PATH:
+            with self._lock:
+                self._valid_tokens.discard(seen.body.get("token"))
+            return 200, {"code": 200, "message": "접근토큰 폐기에 성공하였습니다"}, {}
+        if seen.path == HASHKEY_PATH:
+            return 200, {"BODY": seen.body, "HASH": hashlib.sha256(json.dumps(seen.body).encode()).hexdigest()}, {}
+        if seen.path == ORDER_PATH:
+            odno = f"{count:010d}"
+            return 200, {"rt_cd": "0", "msg_cd": "APBK0013", "msg1": "주문 전송 완료 되었습니다.", "output": {"KRX_FWDG_ORD_ORGNO": "91252", "ODNO": odno, "ORD_TMD": "121052"}}, {}
+        if seen.path == BALANCE_PATH:
+            return self._page(seen)
+        return 404, {"rt_cd": "1", "msg_cd": "NOTFOUND", "msg1": "no such path"}, {}
+
+    def _page(self, seen: Seen) -> tuple[int, Any, dict[str, str]]:
+        fk, nk = seen.query.get("CTX_AREA_FK100", ""), seen.query.get("CTX_AREA_NK100", "")
+        index = 0
+        if fk or nk:
+            # The keys must come back verbatim (space padding included) with tr_cont N.
+            matches = [i + 1 for i, page in enumerate(self.pages[:-1]) if (page.fk, page.nk) == (fk, nk)]
+            if not matches or seen.headers.get("tr_cont") != "N":
+                return 200, {"rt_cd": "1", "msg_cd": "BADKEY", "msg1": "continuation keys not as sent"}, {}
+            index = matches[0]
+        page = self.pages[index]
+        body = {"rt_cd": "0", "msg_cd": "KIOK0000", "msg1": "조회가 완료되었습니다", "ctx_area_fk100": page.fk, "ctx_area_nk100": page.nk, "output1": page.rows, "output2": [{"dnca_tot_amt": "1000"}]}
+        return 200, body, {"tr_cont": page.tr_cont}
+
+    def _authorized(self, seen: Seen) -> bool:
+        value = seen.headers.get("authorization", "")
+        with self._lock:
+            return value.startswith("Bearer ") and value[7:] in self._valid_tokens
+
+    def handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
+        parts = urlsplit(handler.path)
+        length = int(handler.headers.get("content-length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        body = json.loads(raw) if raw else None
+        query = {key: values[0] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
+        seen = Seen(method, parts.path, {k.lower(): v for k, v in handler.headers.items()}, query, body)
+        with self._lock:
+            self.requests[parts.path] += 1
+            self.seen.append(seen)
+        if parts.path == TOKEN_PATH and self.on_token_request is not None:
+            self.on_token_request()
+        fault = self._next_fault(parts.path)
+        if fault is None and parts.path not in (TOKEN_PATH, HASHKEY_PATH, REVOKE_PATH) and not self._authorized(seen):
+            fault = TOKEN_EXPIRED
+        if fault is None:
+            self._reply(handler, *self._execute(seen))
+            handler.close_connection = handler.close_connection or self.close_idle
+            return
+        if fault.executes:
+            self._execute(seen)
+        if fault.kind == "slow":
+            _sleep(fault.delay)
+            self._reply(handler, 200, {"rt_cd": "0", "msg_cd": "LATE", "msg1": "too late"}, {})
+        elif fault.kind == "http500":
+            self._reply_raw(handler, 500, b"<html><body>Internal Server Error</body></html>", "text/html")
+        elif fault.kind == "malformed":
+            self._reply_raw(handler, 200, b'{"rt_cd": "0", "msg_cd": "APBK0013", "outp', "application/json")
+        elif fault.kind == "reset":
+            handler.close_connection = True
+            # SO_LINGER 0: the peer sees a reset, not a polite close.
+            handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            handler.connection.close()
+        elif fault.kind == "drop":
+            handler.close_connection = True
+            handler.connection.shutdown(socket.SHUT_RDWR)
+        elif fault.kind == "rate_limited":
+            self._reply(handler, 500, RATE_LIMITED, {})
+        elif fault.kind == "expired":
+            self._reply(handler, 500, EXPIRED, {})
+        elif fault.kind == "rejected":
+            self._reply(handler, 500, {"rt_cd": "1", "msg_cd": "APBK0952", "msg1": "주문가능금액을 초과 했습니다"}, {})
+        elif fault.kind == "too_soon":
+            self._reply(handler, 403, TOO_SOON, {})
+        else:  # pragma: no cover - a typo in a test
+            raise ValueError(fault.kind)
+
+    @staticmethod
+    def _reply(handler: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str]) -> None:
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        handler.send_response(status)
+        handler.send_header("content-type", "application/json; charset=utf-8")
+        handler.send_header("content-length", str(len(data)))
+        for name, value in headers.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    @staticmethod
+    def _reply_raw(handler: BaseHTTPRequestHandler, status: int, data: bytes, content_type: str) -> None:
+        handler.send_response(status)
+        handler.send_header("content-type", content_type)
+        handler.send_header("content-length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    # -- lifecycle
+
+    def start(self) -> FaultServer:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            wbufsize = 1 << 16  # headers and body in one segment: no Nagle/delayed-ACK stalls
+
+            def do_GET(self) -> None:
+                server.handle(self, "GET")
+
+            def do_POST(self) -> None:
+                server.handle(self, "POST")
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+
+@pytest.fixture
+def fault_server() -> Iterator[FaultServer]:
+    server = FaultServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+APP_KEY = "PSkEyTeStAppKey0123456789abcdefghij"
+APP_SECRET = "SeCrEtTeStAppSecret/0123456789+abcdefghijklmnopqrstuvwxyzABCDEFGH="
+ACCOUNT = "12345678-01"
+
+
+def client_options(server: FaultServer, cache_dir: Any, **overrides: Any) -> dict[str, Any]:
+    """Keyword arguments for KisClient / AsyncKisClient against ``server``: fast and isolated."""
+    from kis_client import RetryPolicy, TokenCache
+
+    options: dict[str, Any] = {
+        "app_key": APP_KEY,
+        "app_secret": APP_SECRET,
+        "account": ACCOUNT,
+        "env": "mock",
+        "base_url": server.url,
+        "timeout": 0.5,
+        "connect_timeout": 0.5,
+        "rate_limit": 0,
+        "retry": RetryPolicy(attempts=4, backoff=0.01),
+        "token_cache": TokenCache(cache_dir, poll_seconds=0.01, wait_seconds=5.0),
+    }
+    options.update(overrides)
+    return options

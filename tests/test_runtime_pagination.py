@@ -1,0 +1,101 @@
+"""Pagination: every page, CTX_AREA keys sent back verbatim, no silent truncation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fault_server import BALANCE_PATH, Fault, FaultServer, Page, client_options, fault_server
+
+from kis_client import KisClient, TransportError
+from kis_client._runtime import PaginationError
+
+__all__ = ["fault_server"]
+
+
+def padded(text: str) -> str:
+    return text.ljust(100)  # KIS pads CTX_AREA values with spaces to the field's length
+
+
+def rows(*codes: str) -> list[dict[str, str]]:
+    return [{"pdno": code, "hldg_qty": "1"} for code in codes]
+
+
+THREE_PAGES = [
+    Page(rows("000001", "000002"), "F", padded("12345678^01^F1^"), padded("12345678^01^000002^")),
+    Page(rows("000003", "000004"), "M", padded("12345678^01^F2^"), padded("12345678^01^000004^")),
+    Page(rows("000005"), "D", padded("12345678^01^F3^"), padded("")),
+]
+
+
+def test_every_page_is_read_with_the_keys_sent_back_verbatim(fault_server: FaultServer, tmp_path: Path) -> None:
+    fault_server.pages = THREE_PAGES
+    with KisClient(**client_options(fault_server, tmp_path)) as client:
+        pages = list(client.domestic_stock.inquire_balance_pages())
+    assert [row.pdno for page in pages for row in page.holdings] == ["000001", "000002", "000003", "000004", "000005"]
+    seen = fault_server.seen_at(BALANCE_PATH)
+    assert [request.headers["tr_cont"] for request in seen] == ["", "N", "N"]
+    assert [(request.query["CTX_AREA_FK100"], request.query["CTX_AREA_NK100"]) for request in seen] == [
+        ("", ""),
+        (THREE_PAGES[0].fk, THREE_PAGES[0].nk),
+        (THREE_PAGES[1].fk, THREE_PAGES[1].nk),
+    ]
+    assert all(request.query["INQR_DVSN"] == "02" for request in seen)  # the other fields repeat
+    assert [page.continuation.has_more for page in pages] == [True, True, False]
+
+
+def test_a_single_call_reports_that_more_pages_follow(fault_server: FaultServer, tmp_path: Path) -> None:
+    fault_server.pages = THREE_PAGES
+    with KisClient(**client_options(fault_server, tmp_path)) as client:
+        first = client.domestic_stock.inquire_balance()
+    assert first.continuation is not None
+    assert (first.continuation.tr_cont, first.continuation.has_more) == ("F", True)
+    assert first.continuation.nk == THREE_PAGES[0].nk  # spaces kept
+
+
+def test_a_fault_on_a_later_page_is_retried_not_truncated(fault_server: FaultServer, tmp_path: Path) -> None:
+    fault_server.pages = THREE_PAGES
+    with KisClient(**client_options(fault_server, tmp_path)) as client:
+        iterator = client.domestic_stock.inquire_balance_pages()
+        next(iterator)
+        fault_server.script(BALANCE_PATH, Fault.http500(), Fault.reset())
+        rest = list(iterator)
+    assert [row.pdno for page in rest for row in page.holdings] == ["000003", "000004", "000005"]
+
+
+def test_a_page_that_keeps_failing_raises_instead_of_ending_early(fault_server: FaultServer, tmp_path: Path) -> None:
+    fault_server.pages = THREE_PAGES
+    with KisClient(**client_options(fault_server, tmp_path)) as client:
+        iterator = client.domestic_stock.inquire_balance_pages()
+        next(iterator)
+        fault_server.script(BALANCE_PATH, *[Fault.http500()] * 4)
+        with pytest.raises(TransportError):
+            list(iterator)
+
+
+@pytest.mark.parametrize("tr_cont", ["E", "D"])
+def test_d_and_e_end_the_pages(fault_server: FaultServer, tmp_path: Path, tr_cont: str) -> None:
+    fault_server.pages = [Page(rows("000001"), tr_cont, padded("K"), padded("K"))]
+    with KisClient(**client_options(fault_server, tmp_path)) as client:
+        pages = list(client.domestic_stock.inquire_balance_pages())
+    assert len(pages) == 1
+    assert fault_server.requests[BALANCE_PATH] == 1
+
+
+@pytest.mark.parametrize(
+    ("pages", "message"),
+    [
+        ([Page(rows("000001"), "X", padded("K"), padded("K"))], "tr_cont 'X', neither more"),
+        ([Page(rows("000001"), "M", padded(""), padded("")), Page(rows("000002"), "D")], "empty CTX_AREA keys"),
+        (
+            [Page(rows("000001"), "M", padded("A"), padded("A")), Page(rows("000002"), "M", padded("A"), padded("A")), Page([], "D")],
+            "same continuation keys twice",
+        ),
+    ],
+    ids=["unknown-tr_cont", "more-without-keys", "repeated-keys"],
+)
+def test_a_continuation_that_makes_no_sense_raises(fault_server: FaultServer, tmp_path: Path, pages: list[Page], message: str) -> None:
+    fault_server.pages = pages
+    with KisClient(**client_options(fault_server, tmp_path)) as client:
+        with pytest.raises(PaginationError, match=message):
+            list(client.domestic_stock.inquire_balance_pages())

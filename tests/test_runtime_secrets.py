@@ -1,0 +1,147 @@
+"""App key, app secret and tokens never appear in logs, reprs or exception texts."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fault_server import (
+    APP_KEY,
+    APP_SECRET,
+    BALANCE_PATH,
+    HASHKEY_PATH,
+    ORDER_PATH,
+    RATE_LIMIT,
+    TOKEN_EXPIRED,
+    TOKEN_PATH,
+    TOKEN_TOO_SOON,
+    Fault,
+    FaultServer,
+    Page,
+    client_options,
+    fault_server,
+)
+
+from kis_client import AsyncKisClient, KisClient, KisError, RetryPolicy, Side, TokenCache
+from kis_client._runtime import Credentials, Token
+from kis_client._token_cache import TokenSlot
+
+__all__ = ["fault_server"]
+
+ORDER = {"side": Side.BUY, "pdno": "005930", "ord_dvsn": "00", "ord_qty": "1", "ord_unpr": "70000"}
+
+
+def secrets_of(server: FaultServer) -> list[str]:
+    tokens = [seen.headers["authorization"][len("Bearer ") :] for seen in server.seen if "authorization" in seen.headers]
+    assert tokens, "the scenario must have used tokens"
+    return [APP_KEY, APP_SECRET, *set(tokens)]
+
+
+def leaks(texts: list[str], secrets: list[str]) -> list[tuple[str, str]]:
+    """Every (secret part, text) where a whole secret, or any 10 characters of one, shows."""
+    found = []
+    for secret in secrets:
+        parts = {secret[i : i + 10] for i in range(0, len(secret) - 9)}
+        for text in texts:
+            for part in parts:
+                if part in text and "x" * 10 != part:  # the fake tokens end in x padding
+                    found.append((part, text[:200]))
+                    break
+    return found
+
+
+def test_no_secret_in_any_log_line_repr_or_exception(fault_server: FaultServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    for name in ("kis_client", "httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    errors: list[BaseException] = []
+    objects: list[Any] = []
+
+    def expect_error(action: Any) -> None:
+        try:
+            action()
+        except KisError as error:
+            errors.append(error)
+        else:  # pragma: no cover - every scripted call below fails
+            raise AssertionError("expected an error")
+
+    # Sync: token issuance after EGW00133, reads with retries, orders with every fault.
+    fault_server.script(TOKEN_PATH, TOKEN_TOO_SOON)
+    fault_server.pages = [Page([{"pdno": "000001"}], "M", "A" * 100, "B" * 100), Page([], "M", "A" * 100, "B" * 100), Page([], "D")]
+    client = KisClient(**client_options(fault_server, tmp_path, hashkey=True, timeout=0.3, retry=RetryPolicy(attempts=2, backoff=0.01)))
+    objects += [client, client._core, client._core.settings, client._ctx, client.domestic_stock]
+    objects.append(client.domestic_stock.inquire_balance())
+    expect_error(lambda: list(client.domestic_stock.inquire_balance_pages()))
+    for fault in (Fault.slow(1.0), Fault.reset(), Fault.http500(), Fault.malformed()):
+        fault_server.script(ORDER_PATH, fault)
+        expect_error(lambda: client.domestic_stock.order_cash(**ORDER))
+    fault_server.script(ORDER_PATH, RATE_LIMIT, RATE_LIMIT)
+    expect_error(lambda: client.domestic_stock.order_cash(**ORDER))
+    fault_server.script(BALANCE_PATH, TOKEN_EXPIRED, TOKEN_EXPIRED)
+    expect_error(client.domestic_stock.inquire_balance)
+    fault_server.script(BALANCE_PATH, Fault.http500(), Fault.http500())
+    expect_error(client.domestic_stock.inquire_balance)
+    fault_server.script(HASHKEY_PATH, Fault.http500(), Fault.http500())
+    expect_error(lambda: client.domestic_stock.order_cash(**ORDER))
+    expect_error(lambda: client.domestic_stock.order_cash(**{**ORDER, "ord_qty": "many"}))
+    objects.append(client.domestic_stock.order_cash(**ORDER))
+    objects.append(client.auth.hashkey({"A": "1"}))
+    fault_server.expire_tokens()
+    objects.append(client.domestic_stock.inquire_balance())  # renewed after EGW00123
+    objects.append(client.auth.revoke())
+    client.close()
+
+    # A token request that never stops failing.
+    fault_server.script(TOKEN_PATH, *[TOKEN_TOO_SOON] * 20)
+    cache = TokenCache(tmp_path / "other", poll_seconds=0.01, wait_seconds=0.05)
+    with KisClient(**client_options(fault_server, tmp_path, token_cache=cache)) as other:
+        expect_error(other.domestic_stock.inquire_balance)
+    fault_server._faults.clear()
+
+    # Async: the same kinds of faults.
+    async def run_async() -> None:
+        async with AsyncKisClient(**client_options(fault_server, tmp_path, hashkey=True, timeout=0.3)) as aclient:
+            objects.append(aclient)
+            objects.append(await aclient.domestic_stock.inquire_balance())
+            for fault in (Fault.slow(1.0), Fault.reset()):
+                fault_server.script(ORDER_PATH, fault)
+                try:
+                    await aclient.domestic_stock.order_cash(**ORDER)
+                except KisError as error:
+                    errors.append(error)
+            fault_server.script(BALANCE_PATH, *[Fault.malformed()] * 4)
+            try:
+                await aclient.domestic_stock.inquire_balance()
+            except KisError as error:
+                errors.append(error)
+
+    asyncio.run(run_async())
+
+    secrets = secrets_of(fault_server)
+    objects += [Credentials(APP_KEY, APP_SECRET), Token(secrets[-1], 0.0), cache, TokenSlot("mock", fault_server.url, APP_KEY)]
+    assert len(errors) >= 12
+    texts = [record.getMessage() for record in caplog.records]
+    texts += [str(record.args) for record in caplog.records]
+    texts += [repr(item) for item in objects]
+    texts += [str(error) for error in errors] + [repr(error) for error in errors]
+    texts += ["".join(traceback.format_exception(error)) for error in errors]
+    texts += [repr(getattr(error, "sent", "")) for error in errors]
+    assert len(caplog.records) > 20
+    assert leaks(texts, secrets) == []
+
+
+def test_secrets_logged_by_accident_are_masked(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    KisClient(APP_KEY, APP_SECRET, token_cache=False).close()
+    logging.getLogger("kis_client").warning("key %s secret %s", APP_KEY, APP_SECRET)
+    (record,) = [record for record in caplog.records if record.name == "kis_client"]
+    assert record.getMessage() == "key *** secret ***"
+
+
+def test_leaks_finds_a_leak() -> None:
+    assert leaks([f"header appkey={APP_KEY[3:20]}"], [APP_KEY]) != []
+    assert leaks(["nothing here"], [APP_KEY]) == []

@@ -1,0 +1,236 @@
+"""The token cache: one token between threads and processes, 0600 files, EGW00133 and EGW00123."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from fault_server import APP_KEY, APP_SECRET, BALANCE_PATH, REVOKE_PATH, TOKEN_PATH, TOKEN_TOO_SOON, Fault, FaultServer, client_options, fault_server
+
+from kis_client import KisClient, TokenCache, TokenError
+from kis_client._runtime import Token
+from kis_client._token_cache import TokenSlot
+
+__all__ = ["fault_server"]
+
+
+def token_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob("token-*.json"))
+
+
+def test_the_token_is_cached_on_disk_0600_and_reused_by_the_next_client(fault_server: FaultServer, tmp_path: Path) -> None:
+    for _ in range(3):
+        with KisClient(**client_options(fault_server, tmp_path)) as client:
+            client.domestic_stock.inquire_balance()
+    assert fault_server.tokens_issued() == 1
+    (path,) = token_files(tmp_path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert json.loads(path.read_text())["token"].startswith("test-access-token-0001")
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".token-")]  # no temp file left
+    assert APP_KEY not in path.name
+
+
+def test_the_default_cache_directory_is_created_private(fault_server: FaultServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    with KisClient(**client_options(fault_server, tmp_path, token_cache=True)) as client:
+        client.domestic_stock.inquire_balance()
+    directory = tmp_path / "xdg" / "kis_client"
+    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+    (path,) = token_files(directory)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_real_mock_and_another_server_never_share_a_slot(tmp_path: Path) -> None:
+    cache = TokenCache(tmp_path)
+    slots = [TokenSlot("real", "https://kis", APP_KEY), TokenSlot("mock", "https://kis", APP_KEY), TokenSlot("mock", "http://127.0.0.1:1", APP_KEY), TokenSlot("mock", "https://kis", APP_KEY + "2")]
+    for number, slot in enumerate(slots):
+        cache.store(slot, Token(f"token-{number}", time.time() + 3600))
+    assert [cache.load(slot).value for slot in slots] == ["token-0", "token-1", "token-2", "token-3"]  # type: ignore[union-attr]
+    assert len(token_files(tmp_path)) == 4
+    assert len([path for path in token_files(tmp_path) if "-real-" in path.name]) == 1
+
+
+def test_a_token_near_expiry_is_renewed(fault_server: FaultServer, tmp_path: Path) -> None:
+    fault_server.expires_in = 200  # inside the 300 s margin: never worth reusing
+    with KisClient(**client_options(fault_server, tmp_path)) as client:
+        client.domestic_stock.inquire_balance()
+        client.domestic_stock.inquire_balance()
+    assert fault_server.tokens_issued() == 2
+
+
+def test_threads_of_one_client_share_one_token(fault_server: FaultServer, tmp_path: Path) -> None:
+    fault_server.token_delay = 0.2
+    errors: list[BaseException] = []
+    with KisClient(**client_options(fault_server, tmp_path)) as client:
+
+        def work() -> None:
+            try:
+                client.domestic_stock.inquire_balance()
+            except BaseException as error:  # pragma: no cover - reported below
+                errors.append(error)
+
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    assert fault_server.tokens_issued() == 1
+    assert fault_server.requests[BALANCE_PATH] == 8
+
+
+def test_separate_clients_in_threads_share_one_token_through_the_cache(fault_server: FaultServer, tmp_path: Path) -> None:
+    fault_server.token_delay = 0.2
+    clients = [KisClient(**client_options(fault_server, tmp_path, token_cache=TokenCache(tmp_path))) for _ in range(4)]
+    threads = [threading.Thread(target=client.domestic_stock.inquire_balance) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for client in clients:
+        client.close()
+    assert fault_server.tokens_issued() == 1
+    assert fault_server.requests[BALANCE_PATH] == 4
+
+
+CHILD = textwrap.dedent(
+    """
+    import os, sys, time
+    from kis_client import KisClient, RetryPolicy, TokenCache
+    url, cache, go = sys.argv[1], sys.argv[2], sys.argv[3]
+    client = KisClient(sys.argv[4], sys.argv[5], account="12345678-01", base_url=url, rate_limit=0,
+                       retry=RetryPolicy(backoff=0.01), token_cache=TokenCache(cache))
+    while not os.path.exists(go):
+        time.sleep(0.002)
+    client.domestic_stock.inquire_balance()
+    """
+)
+
+
+def test_eight_processes_started_at_once_issue_one_token(fault_server: FaultServer, tmp_path: Path) -> None:
+    fault_server.token_delay = 0.3  # a slow issuer widens the window in which they all want one
+    go = tmp_path / "go"
+    children = [
+        subprocess.Popen([sys.executable, "-c", CHILD, fault_server.url, str(tmp_path / "cache"), str(go), APP_KEY, APP_SECRET], stderr=subprocess.PIPE)
+        for _ in range(8)
+    ]
+    go.touch()
+    failures = [child.stderr.read().decode() for child in children if child.wait(timeout=60) != 0]  # type: ignore[union-attr]
+    assert failures == []
+    assert fault_server.tokens_issued() == 1
+    requests = fault_server.seen_at(BALANCE_PATH)
+    assert len(requests) == 8
+    assert len({seen.headers["authorization"] for seen in requests}) == 1
+
+
+def test_egw00133_waits_and_reuses_the_token_another_process_stored(fault_server: FaultServer, tmp_path: Path) -> None:
+    options = client_options(fault_server, tmp_path)
+    cache: TokenCache = options["token_cache"]
+    other = Token("test-access-token-from-another-process-" + "y" * 30, time.time() + 86400)
+    fault_server.script(TOKEN_PATH, TOKEN_TOO_SOON)
+    # While this client is told "one a minute", another process finishes storing its token.
+    fault_server.on_token_request = lambda: cache.store(TokenSlot("mock", fault_server.url, APP_KEY), other)
+    fault_server._valid_tokens.add(other.value)
+    with KisClient(**options) as client:
+        client.domestic_stock.inquire_balance()
+    assert fault_server.requests[TOKEN_PATH] == 1
+    assert fault_server.tokens_issued() == 0
+    assert fault_server.seen_at(BALANCE_PATH)[0].headers["authorization"] == f"Bearer {other.value}"
+
+
+def test_egw00133_is_waited_out_when_no_one_else_stores_a_token(fault_server: FaultServer, tmp_path: Path) -> None:
+    fault_server.script(TOKEN_PATH, TOKEN_TOO_SOON, TOKEN_TOO_SOON)
+    with KisClient(**client_options(fault_server, tmp_path)) as client:
+        client.domestic_stock.inquire_balance()
+    assert fault_server.requests[TOKEN_PATH] == 3
+    assert fault_server.tokens_issued() == 1
+
+
+def test_egw00133_past_the_wait_is_a_token_error_with_kis_code(fault_server: FaultServer, tmp_path: Path) -> None:
+    fault_server.script(TOKEN_PATH, *[TOKEN_TOO_SOON] * 1000)
+    cache = TokenCache(tmp_path, poll_seconds=0.01, wait_seconds=0.05)
+    with KisClient(**client_options(fault_server, tmp_path, token_cache=cache)) as client:
+        with pytest.raises(TokenError) as caught:
+            client.domestic_stock.inquire_balance()
+    assert caught.value.msg_cd == "EGW00133"
+    assert caught.value.status_code == 403
+    assert "1분당 1회" in caught.value.msg1
+    assert fault_server.requests[BALANCE_PATH] == 0
+
+
+def test_without_a_disk_cache_egw00133_is_still_waited_out(fault_server: FaultServer, tmp_path: Path) -> None:
+    fault_server.script(TOKEN_PATH, TOKEN_TOO_SOON)
+    memory = TokenCache.in_memory(poll_seconds=0.01)
+    with KisClient(**client_options(fault_server, tmp_path, token_cache=memory)) as client:
+        client.domestic_stock.inquire_balance()
+        client.domestic_stock.inquire_balance()
+    assert fault_server.tokens_issued() == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_token_issuance_is_retried_after_a_server_fault(fault_server: FaultServer, tmp_path: Path) -> None:
+    fault_server.script(TOKEN_PATH, Fault.http500(), Fault.reset(executes=False))
+    with KisClient(**client_options(fault_server, tmp_path)) as client:
+        client.domestic_stock.inquire_balance()
+    assert fault_server.requests[TOKEN_PATH] == 3
+    assert fault_server.tokens_issued() == 1
+
+
+def test_an_expired_token_is_replaced_on_disk_for_every_process(fault_server: FaultServer, tmp_path: Path) -> None:
+    with KisClient(**client_options(fault_server, tmp_path)) as client:
+        client.domestic_stock.inquire_balance()
+    fault_server.expire_tokens()
+    with KisClient(**client_options(fault_server, tmp_path)) as client:
+        client.domestic_stock.inquire_balance()  # EGW00123, new token, repeated once
+    with KisClient(**client_options(fault_server, tmp_path)) as client:
+        client.domestic_stock.inquire_balance()  # the new token, from disk
+    assert fault_server.tokens_issued() == 2
+    assert fault_server.requests[BALANCE_PATH] == 4
+    (path,) = token_files(tmp_path)
+    assert json.loads(path.read_text())["token"].startswith("test-access-token-0002")
+
+
+def test_revoke_forgets_the_token_in_memory_and_on_disk(fault_server: FaultServer, tmp_path: Path) -> None:
+    with KisClient(**client_options(fault_server, tmp_path)) as client:
+        client.domestic_stock.inquire_balance()
+        assert len(token_files(tmp_path)) == 1
+        client.auth.revoke()
+        assert token_files(tmp_path) == []
+        client.domestic_stock.inquire_balance()
+    (revoke,) = fault_server.seen_at(REVOKE_PATH)
+    assert revoke.body["token"].startswith("test-access-token-0001")
+    assert fault_server.tokens_issued() == 2
+    assert fault_server.seen_at(BALANCE_PATH)[1].headers["authorization"].startswith("Bearer test-access-token-0002")
+
+
+def test_a_corrupt_cache_file_is_ignored_and_replaced(fault_server: FaultServer, tmp_path: Path) -> None:
+    slot = TokenSlot("mock", fault_server.url, APP_KEY)
+    cache = TokenCache(tmp_path)
+    path = cache.path(slot)
+    assert path is not None
+    tmp_path.mkdir(exist_ok=True)
+    path.write_text("{not json")
+    os.chmod(path, 0o600)
+    with KisClient(**client_options(fault_server, tmp_path)) as client:
+        client.domestic_stock.inquire_balance()
+    assert fault_server.tokens_issued() == 1
+    assert json.loads(path.read_text())["token"].startswith("test-access-token-0001")
+
+
+def test_an_unusable_cache_directory_does_not_stop_calls(fault_server: FaultServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    cache = TokenCache(blocker / "kis_client", poll_seconds=0.01)
+    with KisClient(**client_options(fault_server, tmp_path, token_cache=cache)) as client:
+        client.domestic_stock.inquire_balance()
+        client.domestic_stock.inquire_balance()
+    assert fault_server.tokens_issued() == 1
+    assert "token cache" in caplog.text and "unusable" in caplog.text
