@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,6 +27,7 @@ class Change:
     where: str  # an operation's qualified name, or the spec section
     message: str
     reason: str
+    details: dict[str, str | None] = field(default_factory=dict)  # machine-readable: cell, before, after
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +162,7 @@ def tr_id_changed(base: Spec, head: Spec) -> Iterator[Change]:
                     qualname,
                     f"TR_ID for {phrase} changed: `{old.tr_id}` → `{new.tr_id}` ({_cell_origin(new)})",
                     f"breaking for {phrase}: clients built from the old spec send `{old.tr_id}`; regenerate, and replace any hard-coded `{old.tr_id}`",
+                    {"env": new.env, "market": new.market, "side": new.side, "period": new.period, "before": old.tr_id, "after": new.tr_id, "source": new.source},
                 )
 
 
@@ -185,8 +187,7 @@ def tr_dimensions_changed(base: Spec, head: Spec) -> Iterator[Change]:
         old_dims = old.tr.dims if old.tr else ()
         new_dims = new.tr.dims if new.tr else ()
         if set(old_dims) != set(new_dims):
-            shown = lambda dims: ", ".join(dims) or "nothing"  # noqa: E731
-            yield Change("tr-id-dimensions-changed", True, qualname, f"TR_ID now chosen by {shown(new_dims)} (was {shown(old_dims)})", "the method's parameters change (side/period arguments)")
+            yield Change("tr-id-dimensions-changed", True, qualname, f"TR_ID now chosen by {', '.join(new_dims) or 'nothing'} (was {', '.join(old_dims) or 'nothing'})", "the method's parameters change (side/period arguments)")
 
 
 def field_added(base: Spec, head: Spec) -> Iterator[Change]:

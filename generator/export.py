@@ -67,7 +67,7 @@ def _operation(spec: Spec, op: Operation, schemas: dict[str, Any], comment: str)
         if op.tr.market_field:
             item["x-kis-market-field"] = op.tr.market_field
     parameters += [{"$ref": f"#/components/parameters/{name}"} for name in op.headers if name not in NOT_PARAMETERS]
-    schemes = {SCHEME_OF_HEADER[name]: [] for name in op.headers if name in SCHEME_OF_HEADER}
+    schemes: dict[str, list[str]] = {SCHEME_OF_HEADER[name]: [] for name in op.headers if name in SCHEME_OF_HEADER}
     item["security"] = [schemes] if schemes else []
     if op.method == "GET":
         for field in op.fields:
