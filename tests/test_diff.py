@@ -302,3 +302,20 @@ def test_unknown_revision_is_a_one_line_error(repo: Path, capsys: pytest.Capture
     assert main(["--root", str(repo), "diff", "no-such-branch", str(SPEC)]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith("no-such-branch:spec:1: git ls-tree failed")
+
+
+# -- where it runs ------------------------------------------------------------------------------
+
+
+def test_ci_posts_the_diff_against_the_base_branch_and_pre_commit_runs_check() -> None:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8"))
+    assert "pull_request" in workflow[True]  # PyYAML reads the key `on` as a boolean
+    steps = workflow["jobs"]["test"]["steps"]
+    assert steps[0]["with"]["fetch-depth"] == 0
+    runs = [step.get("run", "") for step in steps]
+    assert "scripts/test" in runs and ".venv/bin/kisgen check" in runs
+    diff_step = next(step for step in steps if "kisgen diff" in step.get("run", ""))
+    assert diff_step["env"]["BASE_REF"] == "${{ github.base_ref }}"
+    assert '"origin/$BASE_REF"' in diff_step["run"] and "$GITHUB_STEP_SUMMARY" in diff_step["run"]
+    hooks = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))["repos"][0]["hooks"]
+    assert [hook["entry"] for hook in hooks] == [".venv/bin/kisgen check"]
