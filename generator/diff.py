@@ -51,6 +51,11 @@ def _pairs(base: dict[K, V], head: dict[K, V]) -> Iterator[tuple[K, V, V]]:
             yield key, base[key], after
 
 
+def _added(base: dict[K, V], head: dict[K, V]) -> list[K]:
+    """Keys only in ``head``, in head order (never set order: output must be deterministic)."""
+    return [key for key in head if key not in base]
+
+
 def _code(value: str | None) -> str:
     return "(none)" if value is None else f"`{json.dumps(value, ensure_ascii=False)}`" if value == "" else f"`{value}`"
 
@@ -309,9 +314,9 @@ def headers_changed(base: Spec, head: Spec) -> Iterator[Change]:
     for name, before, after in _pairs(old, new):
         if before.value != after.value:
             yield Change("header-changed", True, "headers", f"header `{name}`: `{before.value}` → `{after.value}`", "clients built from the old spec send the old value")
-    for name in new.keys() - old.keys():
+    for name in _added(old, new):
         yield Change("header-added", False, "headers", f"header `{name}` declared", "no operation sent it before")
-    for name in old.keys() - new.keys():
+    for name in _added(new, old):
         yield Change("header-removed", True, "headers", f"header `{name}` removed", "clients built from the old spec still send it")
 
 
@@ -350,9 +355,9 @@ def mock_rule_changed(base: Spec, head: Spec) -> Iterator[Change]:
 def markets_changed(base: Spec, head: Spec) -> Iterator[Change]:
     old = {m.code: m for m in base.markets}
     new = {m.code: m for m in head.markets}
-    for code in new.keys() - old.keys():
+    for code in _added(old, new):
         yield Change("market-added", False, "markets", f"market `{code}` ({new[code].label}) added", "new orders become possible")
-    for code in old.keys() - new.keys():
+    for code in _added(new, old):
         yield Change("market-removed", True, "markets", f"market `{code}` removed", "orders for it are no longer possible")
     for code, before, after in _pairs(old, new):
         if (before.natn_cd, before.currency) != (after.natn_cd, after.currency):
@@ -362,9 +367,9 @@ def markets_changed(base: Spec, head: Spec) -> Iterator[Change]:
 def exchanges_changed(base: Spec, head: Spec) -> Iterator[Change]:
     old = {e.code: e for e in base.exchanges}
     new = {e.code: e for e in head.exchanges}
-    for code in new.keys() - old.keys():
+    for code in _added(old, new):
         yield Change("exchange-added", False, "exchanges", f"exchange `{code}` ({new[code].label}, market {new[code].market}) added", "a new exchange code is accepted")
-    for code in old.keys() - new.keys():
+    for code in _added(new, old):
         yield Change("exchange-removed", True, "exchanges", f"exchange `{code}` removed", "orders naming it are now rejected")
     for code, before, after in _pairs(old, new):
         if before.market != after.market:
@@ -375,9 +380,9 @@ def outputs_changed(base: Spec, head: Spec) -> Iterator[Change]:
     for qualname, old_op, new_op in _common_ops(base, head):
         old = {o.name: o for o in old_op.response.outputs}
         new = {o.name: o for o in new_op.response.outputs}
-        for name in new.keys() - old.keys():
+        for name in _added(old, new):
             yield Change("output-added", False, qualname, f"response output `{name}` added", "a new attribute on the response")
-        for name in old.keys() - new.keys():
+        for name in _added(new, old):
             yield Change("output-removed", True, qualname, f"response output `{name}` removed", "code reading it breaks")
         for name, before, after in _pairs(old, new):
             if (before.key, before.shape) != (after.key, after.shape):
@@ -390,13 +395,26 @@ def response_fields_changed(base: Spec, head: Spec) -> Iterator[Change]:
         for name, old_out, new_out in _pairs(old_outputs, {o.name: o for o in new_op.response.outputs}):
             old = {f.wire: f for f in old_out.fields}
             new = {f.wire: f for f in new_out.fields}
-            for wire in new.keys() - old.keys():
+            for wire in _added(old, new):
                 yield Change("response-field-added", False, qualname, f"response field `{name}.{wire}` added", "a new attribute; existing code is unaffected")
-            for wire in old.keys() - new.keys():
+            for wire in _added(new, old):
                 yield Change("response-field-removed", True, qualname, f"response field `{name}.{wire}` removed", "code reading it breaks (it lands in `.extra` if KIS still sends it)")
             for wire, before, after in _pairs(old, new):
                 if before.kind != after.kind:
                     yield Change("response-field-kind-changed", True, qualname, f"response field `{name}.{wire}`: {before.kind} → {after.kind}", "its Python type changes")
+
+
+def pagination_changed(base: Spec, head: Spec) -> Iterator[Change]:
+    for qualname, old, new in _common_ops(base, head):
+        before, after = old.pagination, new.pagination
+        if before == after or (before is not None and after is not None and before.page_size != after.page_size and (before.request_fk, before.request_nk, before.response_fk, before.response_nk) == (after.request_fk, after.request_nk, after.response_fk, after.response_nk)):
+            continue  # a page size is KIS's business, not the caller's
+        if before is None:
+            yield Change("pagination-added", False, qualname, "now paginated (tr_cont and continuation keys)", "a `_pages` method is added; the first page is what the call returned before")
+        elif after is None:
+            yield Change("pagination-removed", True, qualname, "no longer paginated", "code iterating pages breaks")
+        else:
+            yield Change("pagination-changed", True, qualname, f"continuation keys {before.request_fk}/{before.request_nk} → {after.request_fk}/{after.request_nk}", "clients built from the old spec send the old keys")
 
 
 # The table of every check. A new kind of change is one function above and one entry here.
@@ -424,6 +442,7 @@ CHECKS: tuple[Check, ...] = (
     Check("mock-rule-changed", "the mock TR_ID rule changed", mock_rule_changed),
     Check("markets", "a market was added, removed or changed", markets_changed),
     Check("exchanges", "an exchange was added, removed or moved", exchanges_changed),
+    Check("pagination", "an operation became paginated, stopped being, or changed its continuation keys", pagination_changed),
     Check("outputs", "a response output was added, removed or reshaped", outputs_changed),
     Check("response-fields", "a response field was added, removed or changed kind", response_fields_changed),
 )
@@ -442,7 +461,8 @@ def diff_specs(base: Spec, head: Spec) -> list[Change]:
 def _git(root: Path, *args: str) -> bytes:
     result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
     if result.returncode != 0:
-        raise SpecError([Problem(args[-1], 1, "", f"git {args[0]} failed: {result.stderr.decode(errors='replace').strip()}")])
+        detail = "; ".join(line.strip() for line in result.stderr.decode(errors="replace").splitlines() if line.strip())
+        raise SpecError([Problem(args[-1], 1, "", f"git {args[0]} failed: {detail}")])
     return result.stdout
 
 
@@ -469,7 +489,7 @@ def load_side(where: str, root: Path) -> Spec:
     """A spec directory (or a directory holding ``spec/``), else a git revision of ``root``."""
     path = Path(where)
     if path.is_dir():
-        directory = path / "spec" if not any(path.glob("*.yaml")) and (path / "spec").is_dir() else path
+        directory = path / "spec" if (path / "spec").is_dir() else path
         return build_model(load_dir(directory.resolve(), display_root=Path.cwd()))
     return build_model(load_revision(root, where))
 

@@ -6,7 +6,9 @@ import copy
 import json
 import re
 import shutil
+import os
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -183,12 +185,31 @@ def _add_operation(files: dict[str, Data]) -> None:
     ops["inquire_balance_copy"] = dict(copy.deepcopy(ops["inquire_balance"]), path="/uapi/domestic-stock/v1/trading/other", tr_id={"real": "TTTC9999R"})
 
 
+def _add_market(files: dict[str, Data]) -> None:
+    files["markets"]["markets"]["SG"] = {"label": "싱가포르", "country": "싱가포르", "natn_cd": "702", "currency": "SGD"}
+    files["markets"]["exchanges"]["SGXX"] = {"label": "싱가포르", "market": "SG"}
+    _order(files)["tr_id"]["real"]["SG"] = {"buy": "TTTS0901U", "sell": "TTTS0902U"}
+
+
+def _remove_market(files: dict[str, Data]) -> None:
+    del files["markets"]["markets"]["VN"]
+    del files["markets"]["exchanges"]["HASE"]
+    del files["markets"]["exchanges"]["VNSE"]
+    del _order(files)["tr_id"]["real"]["VN"]
+    _order(files)["rules"][5]["when"]["market"] = ["JP", "SH", "SZ"]  # other_markets_limit_only
+
+
+def _tr_by_side(files: dict[str, Data]) -> None:
+    files["overseas_stock"]["operations"]["inquire_balance"]["tr_id"] = {"by": ["side"], "real": {"buy": "TTTS3012R", "sell": "TTTS3013R"}}
+
+
 CASES: list[tuple[str, Callable[[dict[str, Data]], None], str, bool]] = [
     ("operation removed", _remove_operation, "operation-removed", True),
     ("operation added", _add_operation, "operation-added", False),
     ("path changed", lambda f: _cash(f).update(path="/uapi/domestic-stock/v2/trading/order-cash"), "endpoint-changed", True),
     ("real TR_ID changed", lambda f: _cash(f)["tr_id"]["real"].update(buy="TTTC0099U"), "tr-id-changed", True),
     ("mock made unsupported", lambda f: _cash(f)["tr_id"].update(mock="unsupported"), "tr-id-removed", True),
+    ("TR_ID chosen by side", _tr_by_side, "tr-id-dimensions-changed", True),
     ("required field added", _add_required_field, "field-added", True),
     ("optional field added", _add_optional_field, "field-added", False),
     ("field removed", _delete(("overseas_stock", "operations", "order", "request", "MGCO_APTM_ODNO")), "field-removed", True),
@@ -208,6 +229,8 @@ CASES: list[tuple[str, Callable[[dict[str, Data]], None], str, bool]] = [
     ("exchange removed", _remove_exchange, "exchange-removed", True),
     ("exchange added", _add_exchange, "exchange-added", False),
     ("exchange moved", lambda f: f["markets"]["exchanges"]["HASE"].update(market="HK"), "exchange-moved", True),
+    ("market added", _add_market, "market-added", False),
+    ("market removed", _remove_market, "market-removed", True),
     ("market currency", lambda f: f["markets"]["markets"]["VN"].update(currency="USD"), "market-changed", True),
     ("base URL", lambda f: f["common"]["environments"]["mock"].update(base_url="https://example.invalid:1"), "base-url-changed", True),
     ("rate limit lowered", lambda f: f["common"]["environments"]["real"].update(rate_limit_per_second=10), "rate-limit-changed", True),
@@ -215,6 +238,7 @@ CASES: list[tuple[str, Callable[[dict[str, Data]], None], str, bool]] = [
     ("header value", lambda f: f["common"]["headers"]["custtype"].update(value="B"), "header-changed", True),
     ("operation sends a new header", lambda f: f["auth"]["operations"]["token"].update(headers=["content-type", "custtype"]), "operation-header-added", True),
     ("mock rule", lambda f: f["common"]["mock_tr_id_rule"].update(first_letters=["T", "J", "C", "F"]), "mock-rule-changed", False),
+    ("pagination removed", _delete(("domestic_stock", "operations", "inquire_balance", "pagination")), "pagination-removed", True),
     ("response field added", _set(("domestic_stock", "operations", "order_cash", "response", "outputs", "output", "fields", "NEW"), {"label": "새", "kind": "text"}), "response-field-added", False),
     ("response field removed", _delete(("domestic_stock", "operations", "order_cash", "response", "outputs", "output", "fields", "ORD_TMD")), "response-field-removed", True),
     ("response field kind", _set(("domestic_stock", "operations", "order_cash", "response", "outputs", "output", "fields", "ODNO", "kind"), "int"), "response-field-kind-changed", True),
@@ -236,6 +260,17 @@ def test_real_tr_id_change_lists_the_derived_mock_cell_too(tmp_path: Path) -> No
         "TR_ID for mock-account buy orders",
         "TR_ID for real-account buy orders",
     ]
+
+
+def test_a_new_market_names_each_new_tr_id_and_breaks_nothing(tmp_path: Path) -> None:
+    changes = changes_for(tmp_path, _add_market)
+    assert not any(change.breaking for change in changes)
+    assert [c.check for c in changes] == ["tr-id-added"] * 4 + ["codes-added", "market-added", "exchange-added"]
+    assert "TR_ID added for mock-account SG sell orders: `VTTS0902U`" in [c.message for c in changes]
+
+
+def test_a_directory_holding_spec_is_read_as_its_spec() -> None:
+    assert diff_specs(load_side(str(ROOT), ROOT), spec_of(SPEC)) == []
 
 
 def test_checks_table_lists_each_check_once() -> None:
@@ -319,3 +354,23 @@ def test_ci_posts_the_diff_against_the_base_branch_and_pre_commit_runs_check() -
     assert '"origin/$BASE_REF"' in diff_step["run"] and "$GITHUB_STEP_SUMMARY" in diff_step["run"]
     hooks = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))["repos"][0]["hooks"]
     assert [hook["entry"] for hook in hooks] == [".venv/bin/kisgen check"]
+
+
+def test_output_is_the_same_under_any_hash_seed(tmp_path: Path) -> None:
+    def many(files: dict[str, Data]) -> None:
+        _add_market(files)
+        _add_exchange(files)
+        _add_rule(files)
+        files["common"]["headers"]["x-extra"] = {"value": "1", "label": "extra"}
+        _set(("domestic_stock", "operations", "order_cash", "response", "outputs", "output", "fields", "NEW"), {"label": "새", "kind": "text"})(files)
+
+    head = edited(tmp_path, many)
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        result = subprocess.run(
+            [sys.executable, "-m", "generator", "diff", str(SPEC), str(head), "--format", "json"],
+            capture_output=True, check=True, cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        outputs.add(result.stdout)
+    assert len(outputs) == 1
+    assert len(json.loads(outputs.pop())["changes"]) == 11
