@@ -204,7 +204,7 @@ def field_added(base: Spec, head: Spec) -> Iterator[Change]:
             must_pass = field.required and not field.has_default and field.is_parameter
             reason = "callers must now pass it" if must_pass else "optional or filled in by the client; existing calls still work"
             kind = "required" if field.required else "optional"
-            yield Change("field-added", must_pass, qualname, f"{kind} request field `{field.wire}` added", reason)
+            yield Change("field-added", must_pass, qualname, f"{kind} request field `{field.wire}` added", reason, {"field": field.wire})
 
 
 def field_removed(base: Spec, head: Spec) -> Iterator[Change]:
@@ -212,7 +212,7 @@ def field_removed(base: Spec, head: Spec) -> Iterator[Change]:
         new_fields = _fields(new_op)
         for field in old_op.fields:
             if field.wire not in new_fields:
-                yield Change("field-removed", True, qualname, f"request field `{field.wire}` removed", "callers passing it fail; KIS no longer takes it")
+                yield Change("field-removed", True, qualname, f"request field `{field.wire}` removed", "callers passing it fail; KIS no longer takes it", {"field": field.wire})
 
 
 def field_required_changed(base: Spec, head: Spec) -> Iterator[Change]:
@@ -222,9 +222,9 @@ def field_required_changed(base: Spec, head: Spec) -> Iterator[Change]:
         if new.required:
             breaking = not new.has_default and new.is_parameter
             reason = "callers that omitted it must now pass it" if breaking else "the client fills it in; existing calls still work"
-            yield Change("field-made-required", breaking, qualname, f"request field `{wire}` made required", reason)
+            yield Change("field-made-required", breaking, qualname, f"request field `{wire}` made required", reason, {"field": wire})
         else:
-            yield Change("field-made-optional", False, qualname, f"request field `{wire}` made optional", "callers may now omit it")
+            yield Change("field-made-optional", False, qualname, f"request field `{wire}` made optional", "callers may now omit it", {"field": wire})
 
 
 def codes_changed(base: Spec, head: Spec) -> Iterator[Change]:
@@ -234,16 +234,16 @@ def codes_changed(base: Spec, head: Spec) -> Iterator[Change]:
         if before is None or after is None:
             if before != after:
                 yield Change(
-                    "codes-changed", after is not None, qualname, f"`{wire}`: code table {'added' if after is not None else 'removed'}", "only listed codes are accepted now" if after is not None else "any value is accepted now"
+                    "codes-changed", after is not None, qualname, f"`{wire}`: code table {'added' if after is not None else 'removed'}", "only listed codes are accepted now" if after is not None else "any value is accepted now", {"field": wire}
                 )
             continue
         added = sorted(after - before)
         removed = sorted(before - after)
         table = new.codes
         if added:
-            yield Change("codes-added", False, qualname, f"`{wire}` ({table}): codes added: {', '.join(_code(v) for v in added)}", "more values are accepted")
+            yield Change("codes-added", False, qualname, f"`{wire}` ({table}): codes added: {', '.join(_code(v) for v in added)}", "more values are accepted", {"field": wire, "codes": " ".join(added)})
         if removed:
-            yield Change("codes-removed", True, qualname, f"`{wire}` ({table}): codes removed: {', '.join(_code(v) for v in removed)}", "requests using them are now rejected")
+            yield Change("codes-removed", True, qualname, f"`{wire}` ({table}): codes removed: {', '.join(_code(v) for v in removed)}", "requests using them are now rejected", {"field": wire, "codes": " ".join(removed)})
 
 
 def pattern_changed(base: Spec, head: Spec) -> Iterator[Change]:
@@ -252,7 +252,7 @@ def pattern_changed(base: Spec, head: Spec) -> Iterator[Change]:
             continue
         breaking = new.pattern is not None
         reason = "values accepted before may now be rejected" if breaking else "any value is accepted now"
-        yield Change("pattern-changed", breaking, qualname, f"`{wire}`: pattern {_code(old.pattern)} → {_code(new.pattern)}", reason)
+        yield Change("pattern-changed", breaking, qualname, f"`{wire}`: pattern {_code(old.pattern)} → {_code(new.pattern)}", reason, {"field": wire, "before": old.pattern, "after": new.pattern})
 
 
 def max_length_changed(base: Spec, head: Spec) -> Iterator[Change]:
@@ -261,7 +261,7 @@ def max_length_changed(base: Spec, head: Spec) -> Iterator[Change]:
             continue
         breaking = new.max_length is not None and (old.max_length is None or new.max_length < old.max_length)
         reason = "longer values are now rejected" if breaking else "longer values are accepted now"
-        yield Change("max-length-changed", breaking, qualname, f"`{wire}`: max length {old.max_length or '(none)'} → {new.max_length or '(none)'}", reason)
+        yield Change("max-length-changed", breaking, qualname, f"`{wire}`: max length {old.max_length or '(none)'} → {new.max_length or '(none)'}", reason, {"field": wire})
 
 
 def default_changed(base: Spec, head: Spec) -> Iterator[Change]:
@@ -279,7 +279,7 @@ def default_changed(base: Spec, head: Spec) -> Iterator[Change]:
             breaking, reason = True, "callers that omitted it must now pass it"
         else:
             breaking, reason = True, "callers that omit it now send a different value"
-        yield Change("default-changed", breaking, qualname, f"`{wire}`: default {shown(old)} → {shown(new)}", reason)
+        yield Change("default-changed", breaking, qualname, f"`{wire}`: default {shown(old)} → {shown(new)}", reason, {"field": wire, "before": shown(old), "after": shown(new)})
 
 
 def rule_added(base: Spec, head: Spec) -> Iterator[Change]:

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from generator.cli import main
-from generator.diff import CHECKS, Change, diff_specs, load_side
+from generator.diff import CHECKS, Change, diff_specs, load_side, to_json
 from generator.load import load_dir
 from generator.model import Spec, build_model
 
@@ -381,3 +381,18 @@ def test_output_is_the_same_under_any_hash_seed(tmp_path: Path) -> None:
         outputs.add(result.stdout)
     assert len(outputs) == 1
     assert len(json.loads(outputs.pop())["changes"]) == 11
+
+
+def test_json_details_name_the_field_and_both_values(tmp_path: Path) -> None:
+    changes = changes_for(tmp_path, _set(("domestic_stock", "operations", "order_cash", "request", "PDNO", "pattern"), "^[0-9]{6}$"))
+    document = json.loads(to_json(changes, "a", "b"))
+    assert document["changes"] == [
+        {
+            "check": "pattern-changed",
+            "breaking": True,
+            "where": "domestic_stock.order_cash",
+            "message": "`PDNO`: pattern `^Q?[0-9A-Z]{6}$` → `^[0-9]{6}$`",
+            "reason": "values accepted before may now be rejected",
+            "details": {"field": "PDNO", "before": "^Q?[0-9A-Z]{6}$", "after": "^[0-9]{6}$"},
+        }
+    ]
