@@ -48,6 +48,43 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    from generator.diff import diff_specs, load_side, to_json, to_markdown
+    from generator.pipeline import load_spec
+
+    root = Path(args.root).resolve()
+    base = load_side(args.base, root)
+    head = load_side(args.head, root) if args.head else load_spec(_spec_dir(args))
+    changes = diff_specs(base, head)
+    render = to_json if args.format == "json" else to_markdown
+    sys.stdout.write(render(changes, args.base, args.head or "working tree"))
+    return EXIT_STALE if args.fail_on_breaking and any(change.breaking for change in changes) else EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from generator.export import openapi_json
+    from generator.pipeline import load_spec
+
+    text = openapi_json(load_spec(_spec_dir(args)))
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from generator.export import DOCS_FILE
+    from generator.pipeline import render_spec
+    from generator.write import _replace  # the atomic single-file write generate uses
+
+    root = Path(args.root).resolve()
+    _replace(root / DOCS_FILE, render_spec(_spec_dir(args))[DOCS_FILE])
+    print(f"wrote {DOCS_FILE}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kisgen", description="The KIS Open API spec and the client generated from it.")
     parser.add_argument("--spec", help="spec directory (default: spec/ of this repository)")
@@ -56,6 +93,17 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("validate", help="check the spec; one problem a line").set_defaults(run=cmd_validate)
     commands.add_parser("generate", help="write generated/kis_client (atomically)").set_defaults(run=cmd_generate)
     commands.add_parser("check", help="exit 1 if generated files differ from the spec's output").set_defaults(run=cmd_check)
+    diff = commands.add_parser("diff", help="what changed between two specs, and whether it breaks clients")
+    diff.add_argument("base", help="a git revision (e.g. origin/main) or a spec directory")
+    diff.add_argument("head", nargs="?", help="a git revision or a spec directory (default: the working tree)")
+    diff.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    diff.add_argument("--fail-on-breaking", action="store_true", help="exit 1 when anything breaking changed")
+    diff.set_defaults(run=cmd_diff)
+    export = commands.add_parser("export", help="export the spec in another format")
+    export.add_argument("format", choices=("openapi",))
+    export.add_argument("-o", "--output", help="file to write (default: standard output)")
+    export.set_defaults(run=cmd_export)
+    commands.add_parser("docs", help="write docs/API.md, the Markdown API reference").set_defaults(run=cmd_docs)
     return parser
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import jinja2
 
+from generator.export import api_doc
 from generator.model import ENVS, SIDES, Operation, Output, RequestField, Rule, Spec
 from generator.schemas import request_schemas, response_schema
 
@@ -271,6 +272,7 @@ def render(spec: Spec) -> dict[str, bytes]:
         "KIND_TYPE": KIND_TYPES,
         "KIND_PARSER": KIND_PARSERS,
         "token_view": next(view for view in views if view.op.qualname == f"auth.{spec.token.operation}"),
+        "api": api_doc(spec),
         "area_views": [(area, [view for view in views if view.op.area == area.name]) for area in spec.areas],
     }
     sources: dict[str, str] = {}

@@ -1,0 +1,398 @@
+"""kisgen diff: the spec compared as models, every change named and classified."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import re
+import shutil
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from generator.cli import main
+from generator.diff import CHECKS, Change, diff_specs, load_side, to_json
+from generator.load import load_dir
+from generator.model import Spec, build_model
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "spec"
+# The spec as it stood per the reference document (2026-02-21): US sell on a mock account is
+# VTTT1006U, derived by the mock rule, with no override.
+REFERENCE = ROOT / "tests" / "fixtures" / "spec_reference_2026_02_21"
+
+Data = dict[str, Any]
+
+
+def spec_of(directory: Path) -> Spec:
+    return build_model(load_dir(directory))
+
+
+@functools.cache
+def current() -> Spec:
+    """spec/ as committed; the model is frozen, so one build serves every test."""
+    return spec_of(SPEC)
+
+
+def edited(tmp_path: Path, edit: Callable[[dict[str, Data]], None], name: str = "head") -> Path:
+    """A copy of spec/ as data, changed by ``edit`` (file stem → data) and written back."""
+    target = tmp_path / name
+    target.mkdir()
+    files = {path.stem: yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted(SPEC.glob("*.yaml"))}
+    edit(files)
+    for stem, data in files.items():
+        (target / f"{stem}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return target
+
+
+def changes_for(tmp_path: Path, edit: Callable[[dict[str, Data]], None]) -> list[Change]:
+    return diff_specs(current(), spec_of(edited(tmp_path, edit)))
+
+
+# -- the real update ----------------------------------------------------------------------------
+
+
+def test_reference_to_current_names_exactly_the_us_sell_mock_change() -> None:
+    changes = diff_specs(spec_of(REFERENCE), current())
+    assert len(changes) == 1, f"{[c.message for c in changes]}: if spec/ changed for another reason, refresh the fixture ({REFERENCE.name}/README.md)"
+    change = changes[0]
+    assert change.check == "tr-id-changed"
+    assert change.breaking
+    assert change.where == "overseas_stock.order"
+    assert "`VTTT1006U` → `VTTT1001U`" in change.message
+    assert "breaking for mock-account US sell orders" in change.reason
+    details = dict(change.details)
+    assert "KIS API portal 2026-05-29" in str(details.pop("source"))
+    assert details == {"env": "mock", "market": "US", "side": "sell", "period": None, "before": "VTTT1006U", "after": "VTTT1001U"}
+
+
+def test_cli_markdown_names_the_change_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["diff", str(REFERENCE)]) == 0
+    out = capsys.readouterr().out
+    assert "### Breaking (1)" in out
+    assert "Not breaking" not in out
+    rows = [line for line in out.splitlines() if line.startswith("| `")]
+    assert len(rows) == 1
+    assert "mock-account US sell orders" in rows[0] and "VTTT1001U" in rows[0]
+
+
+def test_cli_json_and_fail_on_breaking(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["diff", str(REFERENCE), str(SPEC), "--format", "json", "--fail-on-breaking"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert document["breaking"] == 1
+    assert [(c["check"], c["breaking"], c["details"]["before"], c["details"]["after"]) for c in document["changes"]] == [
+        ("tr-id-changed", True, "VTTT1006U", "VTTT1001U")
+    ]
+
+
+def test_no_change_exits_0_even_with_fail_on_breaking(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["diff", str(SPEC), "--fail-on-breaking"]) == 0
+    assert "No changes" in capsys.readouterr().out
+
+
+# -- what must not show -------------------------------------------------------------------------
+
+
+def test_labels_text_and_yaml_order_show_no_change(tmp_path: Path) -> None:
+    def relabel_and_reorder(files: dict[str, Data]) -> None:
+        for data in files.values():
+            for key in list(data):
+                data[key] = data.pop(key)  # rotate top-level keys
+        order = files["overseas_stock"]["operations"]["order"]
+        order["summary"] = "renamed"
+        order["request"] = dict(reversed(list(order["request"].items())))
+        order["request"]["PDNO"]["label"] = "다른 이름"
+        order["request"]["PDNO"]["description"] = "new words"
+        order["rules"] = list(reversed(order["rules"]))
+        order["rules"][0]["text"] = "reworded"
+        order["tr_id"]["real"] = dict(reversed(list(order["tr_id"]["real"].items())))
+        files["domestic_stock"]["codes"]["ord_dvsn"]["values"]["00"]["label"] = "limit"
+        files["domestic_stock"]["codes"]["ord_dvsn"]["label"] = "order type"
+        files["markets"]["exchanges"] = dict(reversed(list(files["markets"]["exchanges"].items())))
+        files["markets"]["exchanges"]["NASD"]["label"] = "Nasdaq"
+        files["common"]["headers"]["custtype"]["label"] = "customer type"
+
+    assert changes_for(tmp_path, relabel_and_reorder) == []
+
+
+# -- one case per check -------------------------------------------------------------------------
+
+
+def _order(files: dict[str, Data]) -> Data:
+    op: Data = files["overseas_stock"]["operations"]["order"]
+    return op
+
+
+def _cash(files: dict[str, Data]) -> Data:
+    op: Data = files["domestic_stock"]["operations"]["order_cash"]
+    return op
+
+
+def _set(path: tuple[str, ...], value: Any) -> Callable[[dict[str, Data]], None]:
+    def edit(files: dict[str, Data]) -> None:
+        node: Any = files
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+
+    return edit
+
+
+def _delete(path: tuple[str, ...]) -> Callable[[dict[str, Data]], None]:
+    def edit(files: dict[str, Data]) -> None:
+        node: Any = files
+        for key in path[:-1]:
+            node = node[key]
+        del node[path[-1]]
+
+    return edit
+
+
+def _add_rule(files: dict[str, Data]) -> None:
+    _cash(files)["rules"].append({"id": "no_fok", "text": "FOK 없음", "when": {"env": "mock"}, "then": {"ORD_DVSN": {"in": ["00", "01"]}}})
+
+
+def _widen_rule(files: dict[str, Data]) -> None:
+    _order(files)["rules"][3]["then"]["ORD_DVSN"]["in"] = ["00", "50"]  # hk_buy_limit_only
+
+
+def _narrow_rule(files: dict[str, Data]) -> None:
+    _order(files)["rules"][2]["then"]["ORD_DVSN"]["in"] = ["00", "31"]  # us_sell_order_types
+
+
+def _remove_exchange(files: dict[str, Data]) -> None:
+    del files["markets"]["exchanges"]["AMEX"]
+
+
+def _add_exchange(files: dict[str, Data]) -> None:
+    files["markets"]["exchanges"]["BATS"] = {"label": "BATS", "market": "US"}
+
+
+def _add_required_field(files: dict[str, Data]) -> None:
+    _cash(files)["request"]["NEW_FIELD"] = {"label": "new", "required": True}
+
+
+def _add_optional_field(files: dict[str, Data]) -> None:
+    _cash(files)["request"]["NEW_FIELD"] = {"label": "new", "default": ""}
+
+
+def _remove_operation(files: dict[str, Data]) -> None:
+    del files["overseas_stock"]["operations"]["inquire_present_balance"]
+
+
+def _add_operation(files: dict[str, Data]) -> None:
+    ops = files["domestic_stock"]["operations"]
+    ops["inquire_balance_copy"] = dict(copy.deepcopy(ops["inquire_balance"]), path="/uapi/domestic-stock/v1/trading/other", tr_id={"real": "TTTC9999R"})
+
+
+def _add_market(files: dict[str, Data]) -> None:
+    files["markets"]["markets"]["SG"] = {"label": "싱가포르", "country": "싱가포르", "natn_cd": "702", "currency": "SGD"}
+    files["markets"]["exchanges"]["SGXX"] = {"label": "싱가포르", "market": "SG"}
+    _order(files)["tr_id"]["real"]["SG"] = {"buy": "TTTS0901U", "sell": "TTTS0902U"}
+
+
+def _remove_market(files: dict[str, Data]) -> None:
+    del files["markets"]["markets"]["VN"]
+    del files["markets"]["exchanges"]["HASE"]
+    del files["markets"]["exchanges"]["VNSE"]
+    del _order(files)["tr_id"]["real"]["VN"]
+    _order(files)["rules"][5]["when"]["market"] = ["JP", "SH", "SZ"]  # other_markets_limit_only
+
+
+def _tr_by_side(files: dict[str, Data]) -> None:
+    files["overseas_stock"]["operations"]["inquire_balance"]["tr_id"] = {"by": ["side"], "real": {"buy": "TTTS3012R", "sell": "TTTS3013R"}}
+
+
+CASES: list[tuple[str, Callable[[dict[str, Data]], None], str, bool]] = [
+    ("operation removed", _remove_operation, "operation-removed", True),
+    ("operation added", _add_operation, "operation-added", False),
+    ("path changed", lambda f: _cash(f).update(path="/uapi/domestic-stock/v2/trading/order-cash"), "endpoint-changed", True),
+    ("real TR_ID changed", lambda f: _cash(f)["tr_id"]["real"].update(buy="TTTC0099U"), "tr-id-changed", True),
+    ("mock made unsupported", lambda f: _cash(f)["tr_id"].update(mock="unsupported"), "tr-id-removed", True),
+    ("TR_ID chosen by side", _tr_by_side, "tr-id-dimensions-changed", True),
+    ("required field added", _add_required_field, "field-added", True),
+    ("optional field added", _add_optional_field, "field-added", False),
+    ("field removed", _delete(("overseas_stock", "operations", "order", "request", "MGCO_APTM_ODNO")), "field-removed", True),
+    ("made optional", _set(("domestic_stock", "operations", "order_cash", "request", "PDNO", "required"), False), "field-made-optional", False),
+    ("made required, no default", lambda f: _order(f)["request"].update(CTAC_TLNO={"label": "연락전화번호", "required": True}), "field-made-required", True),
+    ("code added", _set(("domestic_stock", "codes", "prcs_dvsn", "values", "02"), {"name": "OTHER", "label": "기타"}), "codes-added", False),
+    ("code removed", _delete(("domestic_stock", "codes", "prcs_dvsn", "values", "01")), "codes-removed", True),
+    ("pattern changed", _set(("domestic_stock", "operations", "order_cash", "request", "PDNO", "pattern"), "^[0-9]{6}$"), "pattern-changed", True),
+    ("pattern removed", _delete(("domestic_stock", "operations", "order_cash", "request", "PDNO", "pattern")), "pattern-changed", False),
+    ("max length lowered", _set(("domestic_stock", "operations", "inquire_balance", "request", "CTX_AREA_FK100", "max_length"), 50), "max-length-changed", True),
+    ("max length raised", _set(("domestic_stock", "operations", "inquire_balance", "request", "CTX_AREA_FK100", "max_length"), 300), "max-length-changed", False),
+    ("default changed", _set(("domestic_stock", "operations", "inquire_balance", "request", "INQR_DVSN", "default"), "01"), "default-changed", True),
+    ("rule added", _add_rule, "rule-added", True),
+    ("rule removed", lambda f: _order(f)["rules"].pop(0), "rule-removed", False),
+    ("rule widened", _widen_rule, "rule-changed", False),
+    ("rule narrowed", _narrow_rule, "rule-changed", True),
+    ("exchange removed", _remove_exchange, "exchange-removed", True),
+    ("exchange added", _add_exchange, "exchange-added", False),
+    ("exchange moved", lambda f: f["markets"]["exchanges"]["HASE"].update(market="HK"), "exchange-moved", True),
+    ("market added", _add_market, "market-added", False),
+    ("market removed", _remove_market, "market-removed", True),
+    ("market currency", lambda f: f["markets"]["markets"]["VN"].update(currency="USD"), "market-changed", True),
+    ("base URL", lambda f: f["common"]["environments"]["mock"].update(base_url="https://example.invalid:1"), "base-url-changed", True),
+    ("rate limit lowered", lambda f: f["common"]["environments"]["real"].update(rate_limit_per_second=10), "rate-limit-changed", True),
+    ("rate limit raised", lambda f: f["common"]["environments"]["real"].update(rate_limit_per_second=25), "rate-limit-changed", False),
+    ("header value", lambda f: f["common"]["headers"]["custtype"].update(value="B"), "header-changed", True),
+    ("operation sends a new header", lambda f: f["auth"]["operations"]["token"].update(headers=["content-type", "custtype"]), "operation-header-added", True),
+    ("mock rule", lambda f: f["common"]["mock_tr_id_rule"].update(first_letters=["T", "J", "C", "F"]), "mock-rule-changed", False),
+    ("pagination removed", _delete(("domestic_stock", "operations", "inquire_balance", "pagination")), "pagination-removed", True),
+    ("response field added", _set(("domestic_stock", "operations", "order_cash", "response", "outputs", "output", "fields", "NEW"), {"label": "새", "kind": "text"}), "response-field-added", False),
+    ("response field removed", _delete(("domestic_stock", "operations", "order_cash", "response", "outputs", "output", "fields", "ORD_TMD")), "response-field-removed", True),
+    ("response field kind", _set(("domestic_stock", "operations", "order_cash", "response", "outputs", "output", "fields", "ODNO", "kind"), "int"), "response-field-kind-changed", True),
+]
+
+
+@pytest.mark.parametrize(("edit", "check", "breaking"), [case[1:] for case in CASES], ids=[case[0] for case in CASES])
+def test_each_kind_of_change_is_named_and_classified(tmp_path: Path, edit: Callable[[dict[str, Data]], None], check: str, breaking: bool) -> None:
+    changes = changes_for(tmp_path, edit)
+    found = [change for change in changes if change.check == check]
+    assert found, f"expected {check}; got {[c.check for c in changes]}"
+    assert {change.breaking for change in found} == {breaking}, found
+    assert all(change.reason for change in changes)
+
+
+def test_real_tr_id_change_lists_the_derived_mock_cell_too(tmp_path: Path) -> None:
+    changes = changes_for(tmp_path, lambda f: _cash(f)["tr_id"]["real"].update(buy="TTTC0099U"))
+    assert sorted(c.message.split(" changed")[0] for c in changes) == [
+        "TR_ID for mock-account buy orders",
+        "TR_ID for real-account buy orders",
+    ]
+
+
+def test_a_new_market_names_each_new_tr_id_and_breaks_nothing(tmp_path: Path) -> None:
+    changes = changes_for(tmp_path, _add_market)
+    assert not any(change.breaking for change in changes)
+    assert [c.check for c in changes] == ["tr-id-added"] * 4 + ["codes-added", "market-added", "exchange-added"]
+    assert "TR_ID added for mock-account SG sell orders: `VTTS0902U`" in [c.message for c in changes]
+
+
+def test_a_directory_holding_spec_is_read_as_its_spec() -> None:
+    assert diff_specs(load_side(str(ROOT), ROOT), spec_of(SPEC)) == []
+
+
+def test_checks_table_lists_each_check_once() -> None:
+    ids = [check.id for check in CHECKS]
+    assert len(ids) == len(set(ids))
+    assert len({check.run for check in CHECKS}) == len(CHECKS)
+
+
+def test_breaking_changes_come_first(tmp_path: Path) -> None:
+    def two(files: dict[str, Data]) -> None:
+        _add_exchange(files)
+        files["common"]["headers"]["custtype"]["value"] = "B"
+
+    changes = changes_for(tmp_path, two)
+    assert [c.breaking for c in changes] == sorted((c.breaking for c in changes), reverse=True)
+    assert changes[0].check == "header-changed"
+
+
+# -- reading sides ------------------------------------------------------------------------------
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A git repository whose first commit holds the reference spec and second the current one."""
+    repo = tmp_path / "repo"
+    shutil.copytree(REFERENCE, repo / "spec")
+    _git(repo, "init", "-q")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "empty")
+    _git(repo, "add", "spec")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "reference")
+    shutil.rmtree(repo / "spec")
+    shutil.copytree(SPEC, repo / "spec")
+    _git(repo, "add", "-A")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "facts")
+    (repo / "spec" / "common.yaml").write_text("source: [unclosed\n", encoding="utf-8")  # the working tree is broken
+    return repo
+
+
+def test_git_revisions_are_read_without_a_checkout(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--root", str(repo), "diff", "HEAD~1", "HEAD", "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert [c["check"] for c in document["changes"]] == ["tr-id-changed"]
+    assert diff_specs(load_side("HEAD", repo), spec_of(SPEC)) == []
+    assert [c.check for c in diff_specs(load_side("HEAD~1", repo), load_side(str(REFERENCE), repo))] == []
+
+
+def test_spec_errors_on_either_side_exit_2_with_file_and_line(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--root", str(repo), "diff", "HEAD", str(repo / "spec")]) == 2
+    err = capsys.readouterr().err
+    assert re.search(r"repo/spec/common\.yaml:\d+: YAML syntax error", err), err
+    _git(repo, "add", "-A")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "broken")
+    assert main(["--root", str(repo), "diff", "HEAD", str(SPEC)]) == 2
+    assert re.search(r"^HEAD:spec/common\.yaml:\d+: YAML syntax error", capsys.readouterr().err), "git side named by revision"
+    assert main(["--root", str(repo), "diff", "HEAD~3", str(SPEC)]) == 2  # the empty commit has no spec
+    assert "HEAD~3:spec" in capsys.readouterr().err
+
+
+def test_unknown_revision_is_a_one_line_error(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--root", str(repo), "diff", "no-such-branch", str(SPEC)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("no-such-branch:spec:1: git ls-tree failed")
+
+
+# -- where it runs ------------------------------------------------------------------------------
+
+
+def test_ci_posts_the_diff_against_the_base_branch_and_pre_commit_runs_check() -> None:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8"))
+    assert "pull_request" in workflow[True]  # PyYAML reads the key `on` as a boolean
+    steps = workflow["jobs"]["test"]["steps"]
+    assert steps[0]["with"]["fetch-depth"] == 0
+    runs = [step.get("run", "") for step in steps]
+    assert "scripts/test" in runs and ".venv/bin/kisgen check" in runs
+    diff_step = next(step for step in steps if "kisgen diff" in step.get("run", ""))
+    assert diff_step["env"]["BASE_REF"] == "${{ github.base_ref }}"
+    assert '"origin/$BASE_REF"' in diff_step["run"] and "$GITHUB_STEP_SUMMARY" in diff_step["run"]
+    hooks = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))["repos"][0]["hooks"]
+    assert [hook["entry"] for hook in hooks] == [".venv/bin/kisgen check"]
+
+
+def test_output_is_the_same_under_any_hash_seed(tmp_path: Path) -> None:
+    def many(files: dict[str, Data]) -> None:
+        _add_market(files)
+        _add_exchange(files)
+        _add_rule(files)
+        files["common"]["headers"]["x-extra"] = {"value": "1", "label": "extra"}
+        _set(("domestic_stock", "operations", "order_cash", "response", "outputs", "output", "fields", "NEW"), {"label": "새", "kind": "text"})(files)
+
+    head = edited(tmp_path, many)
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        result = subprocess.run(
+            [sys.executable, "-m", "generator", "diff", str(SPEC), str(head), "--format", "json"],
+            capture_output=True, check=True, cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        outputs.add(result.stdout)
+    assert len(outputs) == 1
+    assert len(json.loads(outputs.pop())["changes"]) == 11
+
+
+def test_json_details_name_the_field_and_both_values(tmp_path: Path) -> None:
+    changes = changes_for(tmp_path, _set(("domestic_stock", "operations", "order_cash", "request", "PDNO", "pattern"), "^[0-9]{6}$"))
+    document = json.loads(to_json(changes, "a", "b"))
+    assert document["changes"] == [
+        {
+            "check": "pattern-changed",
+            "breaking": True,
+            "where": "domestic_stock.order_cash",
+            "message": "`PDNO`: pattern `^Q?[0-9A-Z]{6}$` → `^[0-9]{6}$`",
+            "reason": "values accepted before may now be rejected",
+            "details": {"field": "PDNO", "before": "^Q?[0-9A-Z]{6}$", "after": "^[0-9]{6}$"},
+        }
+    ]
