@@ -48,6 +48,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from generator.sandbox import serve
+
+    serve(env=args.env, port=args.port)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kisgen", description="The KIS Open API spec and the client generated from it.")
     parser.add_argument("--spec", help="spec directory (default: spec/ of this repository)")
@@ -56,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("validate", help="check the spec; one problem a line").set_defaults(run=cmd_validate)
     commands.add_parser("generate", help="write generated/kis_client (atomically)").set_defaults(run=cmd_generate)
     commands.add_parser("check", help="exit 1 if generated files differ from the spec's output").set_defaults(run=cmd_check)
+    sandbox = commands.add_parser("sandbox", help="serve a local KIS sandbox on 127.0.0.1 (needs the `sandbox` extra)")
+    sandbox.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080)")
+    sandbox.add_argument("--env", choices=("mock", "real"), default="mock", help="which environment's TR_IDs and limits to serve")
+    sandbox.set_defaults(run=cmd_sandbox)
     return parser
 
 
