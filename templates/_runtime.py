@@ -12,6 +12,7 @@ import logging
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -494,27 +495,35 @@ def continuation_of(call: PreparedCall, reply: Reply, paging: Paging) -> Continu
 
 
 class RateLimiter:
-    """At most ``per_second`` calls a second, with a burst of one second's worth."""
+    """At most ``per_second`` calls in any second, as KIS counts them.
+
+    A sliding window rather than a token bucket: a bucket with a second's burst lets nearly
+    twice the limit through in one second, which KIS answers with EGW00201. The window is a
+    little longer than a second so that network jitter cannot squeeze two windows into one.
+    """
+
+    JITTER_MARGIN = 0.05  # seconds
 
     def __init__(self, per_second: float) -> None:
         if per_second <= 0:
             raise ValueError("rate limit must be positive; pass None to turn it off")
         self.per_second = per_second
-        self._capacity = max(1.0, per_second)
-        self._tokens = self._capacity
-        self._stamp = time.monotonic()
+        self._slots = max(1, int(per_second))
+        self._window = self._slots / per_second + self.JITTER_MARGIN
+        self._starts: deque[float] = deque()
         self._lock = threading.Lock()
 
     def _reserve(self) -> float:
-        """Take one token; return how long the caller must wait before using it."""
+        """Book the next start time; return how long the caller must wait for it."""
         with self._lock:
             now = time.monotonic()
-            self._tokens = min(self._capacity, self._tokens + (now - self._stamp) * self.per_second)
-            self._stamp = now
-            self._tokens -= 1
-            if self._tokens >= 0:
-                return 0.0
-            return -self._tokens / self.per_second
+            while self._starts and self._starts[0] <= now - self._window:
+                self._starts.popleft()
+            start = now
+            if len(self._starts) >= self._slots:
+                start = max(now, self._starts[-self._slots] + self._window)
+            self._starts.append(start)
+            return start - now
 
     def acquire(self) -> None:
         delay = self._reserve()
