@@ -15,7 +15,7 @@ import pytest
 from generator.model import Spec
 from generator.sandbox import RunningSandbox, running_sandbox
 from kis_client import KisApiError, KisClient, RateLimitError, TokenError, ValidationError
-from kis_client._runtime import PreparedCall, RetryPolicy
+from kis_client._runtime import PreparedCall, RateLimiter, RetryPolicy
 from kis_client.requests import prepare_domestic_stock_inquire_balance, prepare_domestic_stock_order_cash
 from tests.conftest import ClientFactory
 
@@ -174,3 +174,18 @@ def test_an_expired_token_without_a_new_one_is_a_kis_error(spec: Spec, make_clie
         with pytest.raises(TokenError) as caught:
             client.domestic_stock.inquire_balance()
         assert caught.value.msg_cd == "EGW00133"
+
+
+def test_the_client_limiter_books_at_most_the_limit_in_any_second() -> None:
+    limiter = RateLimiter(2)
+    waits = [limiter._reserve() for _ in range(7)]
+    starts = sorted(limiter._starts)
+    assert waits[:2] == [0.0, 0.0]
+    assert all(later - earlier > 1.0 for earlier, later in zip(starts, starts[2:]))
+
+
+def test_the_client_default_limiter_stays_under_the_sandbox_limit(spec: Spec, make_client: ClientFactory) -> None:
+    with running_sandbox("mock", spec=spec) as sandbox:  # the spec's 2 a second for mock
+        client = make_client(sandbox, rate_limit=None)  # the spec's limit, no retries
+        for _ in range(5):
+            client.domestic_stock.inquire_balance()
