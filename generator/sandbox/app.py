@@ -136,7 +136,7 @@ async def answer(state: SandboxState, op: Operation, request: Request) -> Respon
     body.update(call.extra_body)
     tr_cont = page(state, op, values, body)
     reply_headers = {"content-type": JSON_TYPE}
-    if situation is not None and op.tr is not None:
+    if op.tr is not None:
         reply_headers["tr_id"] = headers.get("tr_id", "")
     if tr_cont is not None:
         reply_headers["tr_cont"] = tr_cont

@@ -82,14 +82,13 @@ def render_row(output: Output, values: Row, now: datetime) -> dict[str, Any]:
     return {field.wire: wire_value(field, values[field.wire]) if field.wire in values else neutral(field, now) for field in output.fields}
 
 
-def example_row(output: Output, now: datetime) -> dict[str, str]:
+def example_row(output: Output, now: datetime) -> dict[str, Any]:
     """A row for an operation without state logic: documented examples, else neutral values."""
-    row: dict[str, str] = {}
-    for field in output.fields:
-        if field.example is not None and field.kind not in ("date", "time", "datetime") and not field.secret:
-            row[field.wire] = field.example
-    if output.row_key is not None and not row.get(output.row_key):
-        row[output.row_key] = "SBX0001"  # a list row needs its key, or clients drop it as padding
+    row: dict[str, Any] = {field.wire: field.example for field in output.fields if field.example is not None and not field.secret}
+    key = next((field for field in output.fields if field.wire == output.row_key), None)
+    if key is not None and not row.get(key.wire):
+        # A list row needs its key, or clients drop it as padding.
+        row[key.wire] = neutral(key, now) if key.kind in ("date", "time", "datetime") else "SBX0001"
     return row
 
 
