@@ -142,3 +142,9 @@ def test_cases_cover_every_tr_id(spec: Spec) -> None:
             assert (op.qualname, cell.env, cell.side, cell.market) in covered
     exchanges = {c.exchange for c in ALL_CASES if c.exchange}
     assert exchanges == {e.code for e in spec.exchanges}
+
+
+def test_orders_with_a_hashkey_header(mock_sandbox: RunningSandbox, make_client: ClientFactory) -> None:
+    client = make_client(mock_sandbox, hashkey=True)  # each order first asks /uapi/hashkey
+    order = client.domestic_stock.order_cash(side="buy", pdno="005930", ord_dvsn="01", ord_qty="1", ord_unpr="0")
+    assert order.order is not None and order.order.odno
