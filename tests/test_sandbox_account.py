@@ -81,6 +81,14 @@ def test_cancelling_an_order_that_is_not_open_is_refused(mock_sandbox: RunningSa
             rvse_cncl_dvsn_cd="02", ord_qty="0", ord_unpr="0", qty_all_ord_yn="Y",
         )
     assert caught.value.msg_cd == "SBX03003"
+    resting = client.domestic_stock.order_cash(side="buy", pdno=SAMSUNG, ord_dvsn="00", ord_qty="1", ord_unpr="50000")
+    assert resting.order is not None and resting.order.odno
+    with pytest.raises(KisApiError) as caught:  # the right number under the wrong branch
+        client.domestic_stock.order_rvsecncl(
+            krx_fwdg_ord_orgno="91252", orgn_odno=resting.order.odno, ord_dvsn="00",
+            rvse_cncl_dvsn_cd="02", ord_qty="0", ord_unpr="0", qty_all_ord_yn="Y",
+        )
+    assert caught.value.msg_cd == "SBX03003"
 
 
 def test_selling_fills_and_selling_more_than_held_is_refused(mock_sandbox: RunningSandbox, make_client: ClientFactory) -> None:

@@ -8,6 +8,7 @@ market) → field declarations and rules → the operation's state logic or its 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -135,7 +136,7 @@ async def answer(state: SandboxState, op: Operation, request: Request) -> Respon
     body = render_body(op, outputs, call.now)
     body.update(call.extra_body)
     tr_cont = page(state, op, values, body)
-    reply_headers = {"content-type": JSON_TYPE}
+    reply_headers = {"content-type": JSON_TYPE, "gt_uid": uuid.uuid4().hex}
     if op.tr is not None:
         reply_headers["tr_id"] = headers.get("tr_id", "")
     if tr_cont is not None:

@@ -56,7 +56,7 @@ def token(call: Call) -> Outputs:
 
 def revoke(call: Call) -> Outputs:
     call.state.check_secret(call.text("appkey"), call.text("appsecret"))
-    if not call.state.revoke(call.text("token")):
+    if not call.state.revoke(call.text("token"), call.text("appkey")):
         raise Rejection("EGW00121")
     return {"result": {"code": 200, "message": "접근토큰 폐기에 성공하였습니다"}}
 
@@ -88,7 +88,8 @@ def domestic_order(call: Call) -> Outputs:
 def domestic_modify_cancel(call: Call) -> Outputs:
     cancel = call.text("RVSE_CNCL_DVSN_CD") == "02"
     qty = None if call.text("QTY_ALL_ORD_YN") == "Y" else int(call.text("ORD_QTY"))
-    order = call.state.modify_or_cancel(call.account(), call.text("ORGN_ODNO"), cancel, qty, Decimal(call.text("ORD_UNPR") or "0"))
+    price = Decimal(call.text("ORD_UNPR") or "0")
+    order = call.state.modify_or_cancel(call.account(), call.text("KRX_FWDG_ORD_ORGNO"), call.text("ORGN_ODNO"), cancel, qty, price)
     return _order_output(order.odno, order.orgno, order.time)
 
 

@@ -184,10 +184,10 @@ class SandboxState:
                 raise Rejection("EGW00123")
             return token
 
-    def revoke(self, value: str) -> bool:
+    def revoke(self, value: str, app_key: str) -> bool:
         with self.lock:
             token = self.tokens.get(value)
-            if token is None or token.revoked:
+            if token is None or token.revoked or token.app_key != app_key:
                 return False
             token.revoked = True
             return True
@@ -299,12 +299,12 @@ class SandboxState:
         resting = sum(o.open_qty for o in account.orders.values() if o.side == "sell" and o.symbol == symbol and o.exchange == exchange)
         return held - resting
 
-    def modify_or_cancel(self, account: Account, orgn_odno: str, cancel: bool, qty: int | None, price: Decimal) -> Order:
+    def modify_or_cancel(self, account: Account, orgno: str, orgn_odno: str, cancel: bool, qty: int | None, price: Decimal, exchange: str | None = None) -> Order:
         """Act on the open part of an order; KIS gives the modification or cancellation its own number."""
         with self.lock:
-            original = account.orders.get(orgn_odno) or account.orders.get(orgn_odno.zfill(10))
-            if original is None or not original.is_open:
-                raise Rejection("SBX03003", f"정정/취소할 수 있는 주문이 없습니다: {orgn_odno}")
+            original = account.orders.get(orgn_odno.zfill(10))
+            if original is None or not original.is_open or original.orgno != orgno or original.exchange != exchange:
+                raise Rejection("SBX03003", f"정정/취소할 수 있는 주문이 없습니다: {orgno} {orgn_odno}")
             amount = original.open_qty if qty is None else qty
             if amount > original.open_qty:
                 raise Rejection("SBX03003", f"정정/취소 수량 {amount}이 미체결 수량 {original.open_qty}보다 많습니다")
