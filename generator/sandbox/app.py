@@ -70,7 +70,7 @@ def resolve_tr_id(state: SandboxState, op: Operation, tr_id: str) -> Situation:
     return Situation(state.env, cell.side, cell.market, cell.period)
 
 
-async def read_values(op: Operation, request: Request, raw: bytes) -> dict[str, Any]:
+def read_values(op: Operation, request: Request, raw: bytes) -> dict[str, Any]:
     if op.method == "GET":
         return dict(request.query_params)
     try:
@@ -124,7 +124,7 @@ async def answer(state: SandboxState, op: Operation, request: Request) -> Respon
         raise Rejection("SBX01005", f"{op.qualname} is not offered on {state.env}")
     check_headers(state, op, headers)
     raw = await request.body()
-    values = await read_values(op, request, raw)
+    values = read_values(op, request, raw)
     situation = resolve_tr_id(state, op, headers.get("tr_id", "").strip())
     values = with_defaults(op, values, situation.side)
     check_fields(state, op, values, situation)
