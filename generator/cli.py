@@ -85,6 +85,13 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from generator.sandbox import serve
+
+    serve(env=args.env, port=args.port)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kisgen", description="The KIS Open API spec and the client generated from it.")
     parser.add_argument("--spec", help="spec directory (default: spec/ of this repository)")
@@ -104,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
     export.set_defaults(run=cmd_export)
     commands.add_parser("docs", help="write docs/API.md, the Markdown API reference").set_defaults(run=cmd_docs)
+    sandbox = commands.add_parser("sandbox", help="serve a local KIS sandbox on 127.0.0.1 (needs the `sandbox` extra)")
+    sandbox.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080)")
+    sandbox.add_argument("--env", choices=("mock", "real"), default="mock", help="which environment's TR_IDs and limits to serve")
+    sandbox.set_defaults(run=cmd_sandbox)
     return parser
 
 

@@ -505,16 +505,20 @@ class RateLimiter:
     """At most ``per_second`` calls in any one-second window (KIS counts calls per second).
 
     A token bucket would let twice the limit through around a second's edge; a window of the
-    last calls' start times does not. Waits are reserved under a thread lock and slept outside
-    it, so threads and asyncio tasks (``acquire_async`` never blocks the loop) share one limiter.
+    last calls' start times does not. The window is a little longer than a second so that
+    network jitter cannot squeeze two windows into one of KIS's. Waits are reserved under a
+    thread lock and slept outside it, so threads and asyncio tasks (``acquire_async`` never
+    blocks the loop) share one limiter.
     """
+
+    JITTER_MARGIN = 0.05  # seconds
 
     def __init__(self, per_second: float, *, clock: Callable[[], float] = time.monotonic) -> None:
         if per_second <= 0:
             raise ValueError("rate limit must be positive; pass 0 to the client to turn it off")
         self.per_second = per_second
         self._calls = max(1, int(per_second))
-        self._window = self._calls / per_second  # 20/s: 20 per 1 s; 0.5/s: 1 per 2 s
+        self._window = self._calls / per_second + self.JITTER_MARGIN  # 20/s: 20 per 1.05 s
         self._starts: deque[float] = deque(maxlen=self._calls)
         self._clock = clock
         self._lock = threading.Lock()

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from fault_server import BALANCE_PATH, ORDER_PATH, RATE_LIMIT, TOKEN_PATH, TOKEN_TOO_SOON, Fault, FaultServer, Page, client_options, fault_server
+from tests.fault_server import BALANCE_PATH, ORDER_PATH, RATE_LIMIT, TOKEN_PATH, TOKEN_TOO_SOON, Fault, FaultServer, Page, client_options, fault_server
 
 from kis_client import AsyncKisClient, KisClient, OrderStateUnknownError, Side, TokenCache, TransportError
 from kis_client.responses import DomesticStockInquireBalanceResponse

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fault_server import (
+from tests.fault_server import (
     HASHKEY_PATH,
     ORDER_PATH,
     RATE_LIMIT,

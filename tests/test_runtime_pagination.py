@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fault_server import BALANCE_PATH, Fault, FaultServer, Page, client_options, fault_server
+from tests.fault_server import BALANCE_PATH, Fault, FaultServer, Page, client_options, fault_server
 
 from kis_client import KisClient, TransportError
 from kis_client._runtime import PaginationError

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fault_server import BALANCE_PATH, RATE_LIMIT, Fault, FaultServer, client_options, fault_server
+from tests.fault_server import BALANCE_PATH, RATE_LIMIT, Fault, FaultServer, client_options, fault_server
 
 from kis_client import KisClient, RateLimitError, RetryPolicy, TransportError
 

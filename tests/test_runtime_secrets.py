@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fault_server import (
+from tests.fault_server import (
     APP_KEY,
     APP_SECRET,
     BALANCE_PATH,

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from fault_server import APP_KEY, APP_SECRET, BALANCE_PATH, REVOKE_PATH, TOKEN_PATH, TOKEN_TOO_SOON, Fault, FaultServer, client_options, fault_server
+from tests.fault_server import APP_KEY, APP_SECRET, BALANCE_PATH, REVOKE_PATH, TOKEN_PATH, TOKEN_TOO_SOON, Fault, FaultServer, client_options, fault_server
 
 from kis_client import KisClient, TokenCache, TokenError
 from kis_client._runtime import Token

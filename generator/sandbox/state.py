@@ -1,0 +1,329 @@
+"""The sandbox's memory: options, tokens, request rates and one account per CANO.
+
+Every method takes the lock: uvicorn serves from its own thread while tests read the state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+from generator.model import Spec
+from generator.sandbox.errors import Rejection
+
+KST = timezone(timedelta(hours=9))
+
+DEFAULT_CASH: Mapping[str, Decimal] = {
+    "KRW": Decimal("10000000"),
+    "USD": Decimal("10000.00"),
+    "HKD": Decimal("100000.00"),
+    "JPY": Decimal("1000000"),
+    "CNY": Decimal("100000.00"),
+    "VND": Decimal("100000000"),
+}
+DEFAULT_PRICES: Mapping[str, Decimal] = {
+    "005930": Decimal("70000"),
+    "000660": Decimal("180000"),
+    "AAPL": Decimal("190.0000"),
+    "TSLA": Decimal("250.0000"),
+}
+DEFAULT_NAMES: Mapping[str, str] = {
+    "005930": "삼성전자",
+    "000660": "SK하이닉스",
+    "AAPL": "애플",
+    "TSLA": "테슬라",
+}
+# Won per unit of each currency (KIS's 기준환율).
+DEFAULT_RATES: Mapping[str, Decimal] = {
+    "KRW": Decimal("1"),
+    "USD": Decimal("1350.00"),
+    "HKD": Decimal("173.00"),
+    "JPY": Decimal("9.10"),
+    "CNY": Decimal("187.00"),
+    "VND": Decimal("0.055"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxOptions:
+    """How a sandbox behaves; every limit defaults to the spec's value for its environment."""
+
+    env: str = "mock"
+    cash: Mapping[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_CASH))
+    prices: Mapping[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_PRICES))
+    names: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_NAMES))
+    exchange_rates: Mapping[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_RATES))
+    domestic_default_price: Decimal = Decimal("10000")
+    overseas_default_price: Decimal = Decimal("100.0000")
+    token_lifetime_seconds: float | None = None
+    token_min_interval_seconds: float | None = None
+    rate_limit_per_second: float | None = None  # 0: no limit
+    page_size: int | None = None
+    clock: Callable[[], float] = time.time
+
+
+@dataclass(slots=True)
+class IssuedToken:
+    value: str
+    app_key: str
+    expires_at: float
+    revoked: bool = False
+
+
+@dataclass(slots=True)
+class Holding:
+    symbol: str
+    exchange: str | None  # None: domestic
+    currency: str
+    qty: int = 0
+    cost: Decimal = Decimal(0)  # what was paid for ``qty``
+    bought_today: int = 0
+    sold_today: int = 0
+    buy_amount_today: Decimal = Decimal(0)
+    sell_amount_today: Decimal = Decimal(0)
+    realized: Decimal = Decimal(0)
+
+    @property
+    def average(self) -> Decimal:
+        return self.cost / self.qty if self.qty else Decimal(0)
+
+
+@dataclass(slots=True)
+class Order:
+    odno: str
+    orgno: str
+    side: str
+    symbol: str
+    exchange: str | None
+    qty: int
+    price: Decimal
+    open_qty: int
+    filled_qty: int = 0
+    fill_price: Decimal | None = None
+    time: str = ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.open_qty > 0
+
+
+@dataclass(slots=True)
+class Account:
+    cano: str
+    product: str
+    cash: dict[str, Decimal]
+    day_start_cash: dict[str, Decimal]
+    holdings: dict[tuple[str | None, str], Holding] = field(default_factory=dict)
+    orders: dict[str, Order] = field(default_factory=dict)
+
+
+class SandboxState:
+    def __init__(self, spec: Spec, options: SandboxOptions) -> None:
+        self.spec = spec
+        self.options = options
+        self.lock = threading.RLock()
+        self.tokens: dict[str, IssuedToken] = {}
+        self.live_token: dict[str, IssuedToken] = {}
+        self.last_issue: dict[str, float] = {}
+        self.app_secrets: dict[str, str] = {}
+        self.accounts: dict[tuple[str, str], Account] = {}
+        self.requests: dict[str, deque[float]] = {}
+        self.rate_limit = options.rate_limit_per_second if options.rate_limit_per_second is not None else spec.environment(options.env).rate_limit_per_second
+        self.token_lifetime = options.token_lifetime_seconds if options.token_lifetime_seconds is not None else float(spec.token.lifetime_seconds)
+        self.token_interval = options.token_min_interval_seconds if options.token_min_interval_seconds is not None else float(spec.token.min_issue_interval_seconds)
+        self._order_numbers = itertools.count(1001)
+        self.executed = 0  # requests that reached an operation (for "nothing executed" checks)
+
+    @property
+    def env(self) -> str:
+        return self.options.env
+
+    def now(self) -> float:
+        return self.options.clock()
+
+    def kst_now(self) -> datetime:
+        return datetime.fromtimestamp(self.now(), KST)
+
+    # -- credentials and tokens ---------------------------------------------------------------
+    def check_secret(self, app_key: str, app_secret: str) -> None:
+        """The first secret seen with an app key is its secret from then on."""
+        with self.lock:
+            known = self.app_secrets.setdefault(app_key, app_secret)
+        if not secrets.compare_digest(known, app_secret):
+            raise Rejection("EGW00105")
+
+    def issue_token(self, app_key: str) -> IssuedToken:
+        with self.lock:
+            now = self.now()
+            live = self.live_token.get(app_key)
+            if live is not None and not live.revoked and live.expires_at > now:
+                return live  # asking again gives the same token
+            last = self.last_issue.get(app_key)
+            if last is not None and now - last < self.token_interval:
+                raise Rejection("EGW00133")
+            token = IssuedToken("sbx." + secrets.token_urlsafe(48), app_key, now + self.token_lifetime)
+            self.tokens[token.value] = token
+            self.live_token[app_key] = token
+            self.last_issue[app_key] = now
+            return token
+
+    def token_for(self, value: str) -> IssuedToken:
+        with self.lock:
+            token = self.tokens.get(value)
+            if token is None or token.revoked:
+                raise Rejection("EGW00121")
+            if token.expires_at <= self.now():
+                raise Rejection("EGW00123")
+            return token
+
+    def revoke(self, value: str, app_key: str) -> bool:
+        with self.lock:
+            token = self.tokens.get(value)
+            if token is None or token.revoked or token.app_key != app_key:
+                return False
+            token.revoked = True
+            return True
+
+    def expire_tokens(self) -> None:
+        """Make every token expired now (tests and users exercising EGW00123)."""
+        with self.lock:
+            for token in self.tokens.values():
+                token.expires_at = min(token.expires_at, self.now())
+
+    # -- request rate ---------------------------------------------------------------------------
+    def admit(self, app_key: str) -> None:
+        """Count one request in the last second for this app key, or refuse it uncounted."""
+        if not self.rate_limit:
+            return
+        with self.lock:
+            now = self.now()
+            window = self.requests.setdefault(app_key, deque())
+            while window and window[0] <= now - 1.0:
+                window.popleft()
+            if len(window) >= self.rate_limit:
+                raise Rejection("EGW00201")
+            window.append(now)
+
+    # -- accounts -------------------------------------------------------------------------------
+    def account(self, cano: str, product: str) -> Account:
+        with self.lock:
+            key = (cano, product)
+            if key not in self.accounts:
+                cash = {code: Decimal(value) for code, value in self.options.cash.items()}
+                self.accounts[key] = Account(cano, product, dict(cash), dict(cash))
+            return self.accounts[key]
+
+    def price(self, symbol: str, overseas: bool) -> Decimal:
+        if symbol in self.options.prices:
+            return Decimal(self.options.prices[symbol])
+        return self.options.overseas_default_price if overseas else self.options.domestic_default_price
+
+    def name(self, symbol: str) -> str:
+        return self.options.names.get(symbol, symbol)
+
+    def rate(self, currency: str) -> Decimal:
+        return Decimal(self.options.exchange_rates.get(currency, Decimal(1)))
+
+    def currency_of(self, exchange: str | None) -> str:
+        if exchange is None:
+            return "KRW"
+        market = self.spec.exchange_market(exchange)
+        for candidate in self.spec.markets:
+            if candidate.code == market:
+                return candidate.currency
+        return "USD"
+
+    def place(self, account: Account, side: str, symbol: str, exchange: str | None, qty: int, limit: Decimal | None) -> Order:
+        """A cash order: it fills at the symbol's price when it crosses (or has no price), else rests."""
+        with self.lock:
+            price = self.price(symbol, exchange is not None)
+            currency = self.currency_of(exchange)
+            if side == "buy":
+                needed = qty * max(price, limit or Decimal(0))
+                if needed > account.cash.get(currency, Decimal(0)):
+                    raise Rejection("SBX03001", f"주문가능금액을 초과했습니다: {qty} x {max(price, limit or Decimal(0))} {currency} > {account.cash.get(currency, Decimal(0))}")
+            else:
+                orderable = self.orderable(account, exchange, symbol)
+                if qty > orderable:
+                    raise Rejection("SBX03002", f"주문가능수량을 초과했습니다: {symbol} 주문 {qty}주, 주문가능 {orderable}주")
+            stamp = self.kst_now().strftime("%H%M%S")
+            orgno = "06010" if exchange is None else "01790"
+            order = Order(f"{next(self._order_numbers):010d}", orgno, side, symbol, exchange, qty, limit or Decimal(0), qty, time=stamp)
+            account.orders[order.odno] = order
+            self._match(account, order)
+            return order
+
+    def _match(self, account: Account, order: Order) -> None:
+        price = self.price(order.symbol, order.exchange is not None)
+        limit = order.price
+        crosses = limit == 0 or (limit >= price if order.side == "buy" else limit <= price)
+        if order.exchange is not None and limit == 0:
+            crosses = False  # overseas market-type orders (MOO/MOC) wait for the open or close
+        if crosses:
+            self._fill(account, order, price)
+
+    def _fill(self, account: Account, order: Order, price: Decimal) -> None:
+        currency = self.currency_of(order.exchange)
+        holding = account.holdings.setdefault((order.exchange, order.symbol), Holding(order.symbol, order.exchange, currency))
+        qty = order.open_qty
+        amount = qty * price
+        if order.side == "buy":
+            account.cash[currency] = account.cash.get(currency, Decimal(0)) - amount
+            holding.qty += qty
+            holding.cost += amount
+            holding.bought_today += qty
+            holding.buy_amount_today += amount
+        else:
+            cost = holding.average * qty
+            account.cash[currency] = account.cash.get(currency, Decimal(0)) + amount
+            holding.realized += amount - cost
+            holding.cost -= cost
+            holding.qty -= qty
+            holding.sold_today += qty
+            holding.sell_amount_today += amount
+        order.filled_qty += qty
+        order.open_qty = 0
+        order.fill_price = price
+
+    def orderable(self, account: Account, exchange: str | None, symbol: str) -> int:
+        holding = account.holdings.get((exchange, symbol))
+        held = holding.qty if holding is not None else 0
+        resting = sum(o.open_qty for o in account.orders.values() if o.side == "sell" and o.symbol == symbol and o.exchange == exchange)
+        return held - resting
+
+    def modify_or_cancel(self, account: Account, orgno: str, orgn_odno: str, cancel: bool, qty: int | None, price: Decimal, exchange: str | None = None) -> Order:
+        """Act on the open part of an order; KIS gives the modification or cancellation its own number."""
+        with self.lock:
+            original = account.orders.get(orgn_odno.zfill(10))
+            if original is None or not original.is_open or original.orgno != orgno or original.exchange != exchange:
+                raise Rejection("SBX03003", f"정정/취소할 수 있는 주문이 없습니다: {orgno} {orgn_odno}")
+            amount = original.open_qty if qty is None else qty
+            if amount > original.open_qty:
+                raise Rejection("SBX03003", f"정정/취소 수량 {amount}이 미체결 수량 {original.open_qty}보다 많습니다")
+            original.open_qty -= amount
+            stamp = self.kst_now().strftime("%H%M%S")
+            odno = f"{next(self._order_numbers):010d}"
+            if cancel:
+                record = Order(odno, original.orgno, original.side, original.symbol, original.exchange, amount, original.price, 0, time=stamp)
+                account.orders[odno] = record
+                return record
+            record = Order(odno, original.orgno, original.side, original.symbol, original.exchange, amount, price or original.price, amount, time=stamp)
+            account.orders[odno] = record
+            self._match(account, record)
+            return record
+
+    def open_orders(self, cano: str, product: str) -> list[Order]:
+        with self.lock:
+            return [order for order in self.account(cano, product).orders.values() if order.is_open]
+
+
+def hash_body(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()

@@ -1,0 +1,80 @@
+"""Shared fixtures: the spec model, session sandboxes and clients that never touch disk."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from generator.model import Spec
+from generator.pipeline import load_spec
+from generator.sandbox import RunningSandbox, running_sandbox
+from kis_client import KisClient
+from kis_client._runtime import RetryPolicy
+
+_serial = itertools.count(1)
+
+NO_RETRY = RetryPolicy(attempts=1, backoff=0.01, max_backoff=0.01)
+
+
+@pytest.fixture(scope="session")
+def spec() -> Spec:
+    return load_spec()
+
+
+@pytest.fixture(scope="session")
+def mock_sandbox(spec: Spec) -> Iterator[RunningSandbox]:
+    """A mock sandbox without a rate limit, so tests never wait; each test uses its own account."""
+    with running_sandbox("mock", spec=spec, rate_limit_per_second=0) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="session")
+def real_sandbox(spec: Spec) -> Iterator[RunningSandbox]:
+    with running_sandbox("real", spec=spec, rate_limit_per_second=0) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="session")
+def sandboxes(mock_sandbox: RunningSandbox, real_sandbox: RunningSandbox) -> dict[str, RunningSandbox]:
+    return {"mock": mock_sandbox, "real": real_sandbox}
+
+
+def fresh_account() -> str:
+    """An account number no other test uses: the sandbox keeps one account per number."""
+    return f"{50000000 + next(_serial):08d}-01"
+
+
+def fresh_app_key() -> str:
+    return f"test-app-key-{next(_serial):06d}"
+
+
+ClientFactory = Callable[..., KisClient]
+
+
+@pytest.fixture
+def make_client() -> Iterator[ClientFactory]:
+    """Clients with their own app key and account, no token cache, no client-side rate limit."""
+    made: list[KisClient] = []
+
+    def make(sandbox: RunningSandbox, **options: Any) -> KisClient:
+        settings: dict[str, Any] = {
+            "app_key": fresh_app_key(),
+            "app_secret": "test-app-secret-0123456789",
+            "account": fresh_account(),
+            "env": sandbox.env,
+            "base_url": sandbox.base_url,
+            "token_cache": False,
+            "rate_limit": 0,
+            "retry": NO_RETRY,
+        }
+        settings.update(options)
+        client = KisClient(**settings)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.close()

@@ -1,0 +1,30 @@
+"""The README's main job: both examples run against the in-process sandbox and say what happened."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from generator.render import ROOT
+
+
+def run_example(name: str) -> str:
+    done = subprocess.run([sys.executable, str(ROOT / "examples" / name)], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_quickstart_tours_orders_and_balances() -> None:
+    out = run_example("quickstart.py")
+    assert "1. token: 1 issued" in out
+    assert "005930 삼성전자: 10주, avg 70,000원" in out
+    assert "cancelled: order" in out and "open orders left: 0" in out
+    assert "AAPL 애플: 3주, avg $190.00" in out
+    assert "USD deposit $9,430.00" in out
+
+
+def test_error_handling_shows_each_kind_of_error() -> None:
+    out = run_example("error_handling.py")
+    assert "refused before sending — ORD_QTY" in out and "market_order_price_zero" in out
+    assert "KIS said no — SBX03002" in out
+    assert "EGW00201" in out and "all 5 answered" in out

@@ -1,0 +1,97 @@
+"""A new operation in the spec is served with no new server code: its TR_IDs, fields and rules
+are enforced and its response is built from its declarations."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from generator.pipeline import load_spec
+from generator.render import ROOT
+from generator.sandbox import RunningSandbox, running_sandbox
+
+QUOTATIONS = """\
+# A quotation operation the sandbox has no code for.
+source:
+  document: test fixture
+  date: 2026-11-25
+
+operations:
+  inquire_price:
+    summary: 주식현재가 시세
+    method: GET
+    path: /uapi/domestic-stock/v1/quotations/inquire-price
+    kind: read
+    tr_id:
+      real: TTTC9999R  # made up: the schema allows 9-12 characters, KIS's quotation TR_IDs have 13
+    request:
+      FID_COND_MRKT_DIV_CODE: {label: 시장분류코드, required: true, pattern: "^(J|NX|UN)$", example: J}
+      FID_INPUT_ISCD: {label: 종목코드, required: true, pattern: "^[0-9A-Z]{6}$", example: "005930"}
+    rules:
+      - id: nxt_is_real_only
+        text: 모의투자는 J만
+        when: {env: mock}
+        then: {FID_COND_MRKT_DIV_CODE: {equals: J}}
+    response:
+      outputs:
+        output:
+          name: price
+          shape: object
+          fields:
+            stck_prpr: {label: 주식현재가, kind: int, example: "70000"}
+            prdy_ctrt: {label: 전일대비율, kind: decimal, signed: true, example: "-1.25"}
+            stck_bsop_date: {label: 영업일자, kind: date, example: "20261125"}
+            hts_kor_isnm: {label: 종목명, kind: text, example: 삼성전자}
+        output2:
+          name: ticks
+          shape: list
+          row_key: stck_cntg_hour
+          fields:
+            stck_cntg_hour: {label: 체결시간, kind: time, example: "093000"}
+            cntg_vol: {label: 체결거래량, kind: int, example: "120"}
+"""
+
+PATH = "/uapi/domestic-stock/v1/quotations/inquire-price"
+
+
+@pytest.fixture(scope="module")
+def extended(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
+    spec_dir = tmp_path_factory.mktemp("spec")
+    for source in (ROOT / "spec").glob("*.yaml"):
+        shutil.copy(source, spec_dir / source.name)
+    Path(spec_dir / "quotations.yaml").write_text(QUOTATIONS, encoding="utf-8")
+    with running_sandbox("mock", spec=load_spec(spec_dir), rate_limit_per_second=0) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="module")
+def headers(extended: RunningSandbox) -> dict[str, str]:
+    token = httpx.post(extended.base_url + "/oauth2/tokenP", json={"grant_type": "client_credentials", "appkey": "generic-key", "appsecret": "generic-secret"})
+    return {"authorization": "Bearer " + token.json()["access_token"], "appkey": "generic-key", "appsecret": "generic-secret", "tr_id": "VTTC9999R", "custtype": "P"}
+
+
+def test_the_new_operation_answers_from_its_declarations(extended: RunningSandbox, headers: dict[str, str]) -> None:
+    reply = httpx.get(extended.base_url + PATH, params={"FID_COND_MRKT_DIV_CODE": "J", "FID_INPUT_ISCD": "005930"}, headers=headers)
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert body["rt_cd"] == "0"
+    assert body["output"]["stck_prpr"] == "70000" and body["output"]["prdy_ctrt"] == "-1.25"
+    assert len(body["output"]["stck_bsop_date"]) == 8 and body["output"]["stck_bsop_date"].isdigit()
+    assert [set(row) for row in body["output2"]] == [{"stck_cntg_hour", "cntg_vol"}]
+    assert len(body["output2"][0]["stck_cntg_hour"]) == 6
+
+
+def test_the_new_operation_enforces_its_fields_and_rules(extended: RunningSandbox, headers: dict[str, str]) -> None:
+    bad_field = httpx.get(extended.base_url + PATH, params={"FID_COND_MRKT_DIV_CODE": "J", "FID_INPUT_ISCD": "5930"}, headers=headers)
+    assert bad_field.json()["msg_cd"] == "SBX02001"
+    broken_rule = httpx.get(extended.base_url + PATH, params={"FID_COND_MRKT_DIV_CODE": "NX", "FID_INPUT_ISCD": "005930"}, headers=headers)
+    assert broken_rule.json()["msg_cd"] == "SBX02002" and "nxt_is_real_only" in broken_rule.json()["msg1"]
+
+
+def test_the_new_operation_checks_its_tr_id(extended: RunningSandbox, headers: dict[str, str]) -> None:
+    reply = httpx.get(extended.base_url + PATH, params={"FID_COND_MRKT_DIV_CODE": "J", "FID_INPUT_ISCD": "005930"}, headers={**headers, "tr_id": "VTTC8434R"})
+    assert reply.status_code == 500 and reply.json()["msg_cd"] == "SBX01001"
