@@ -137,7 +137,9 @@ class OrderStateUnknownError(TransportError):
     ``sent`` is the request body (account numbers included, never credentials).
     """
 
-    def __init__(self, operation: str, tr_id: str | None, sent: Mapping[str, Any], cause: str) -> None:
+    def __init__(
+        self, operation: str, tr_id: str | None, sent: Mapping[str, Any], cause: str
+    ) -> None:
         self.operation = operation
         self.tr_id = tr_id
         self.sent = dict(sent)
@@ -251,7 +253,13 @@ def p_flag(value: Any) -> bool | None:
     raise _BadValue
 
 
-def field_error(operation: str, output: str, row: Mapping[str, Any], fields: Mapping[str, Callable[[Any], Any]], raw: object) -> ResponseParseError:
+def field_error(
+    operation: str,
+    output: str,
+    row: Mapping[str, Any],
+    fields: Mapping[str, Callable[[Any], Any]],
+    raw: object,
+) -> ResponseParseError:
     """Find which field of ``row`` failed, for the error message (the slow path only)."""
     for wire, parse in fields.items():
         try:
@@ -465,7 +473,11 @@ def bound(ctx: CallContext, kind: str, wire: str, problems: list[FieldProblem]) 
     else:
         value = ctx.token() if ctx.token is not None else None
     if value is None:
-        hint = "create the client with account='12345678-01'" if kind.startswith("account") else f"the client has no {kind}"
+        hint = (
+            "create the client with account='12345678-01'"
+            if kind.startswith("account")
+            else f"the client has no {kind}"
+        )
         problems.append(FieldProblem(wire, wire.lower(), f"no value: {hint}"))
         return ""
     return value
@@ -700,7 +712,14 @@ class _CoreBase:
         if response.status_code >= 500:
             raise _Retryable(f"HTTP {response.status_code}")
         if response.status_code >= 400:
-            raise KisApiError(call.operation.qualname, "1", str(response.status_code), response.reason_phrase, status_code=response.status_code, tr_id=call.tr_id)
+            raise KisApiError(
+                call.operation.qualname,
+                "1",
+                str(response.status_code),
+                response.reason_phrase,
+                status_code=response.status_code,
+                tr_id=call.tr_id,
+            )
         headers = {"tr_cont": response.headers.get("tr_cont", "")}
         return Reply(response.status_code, headers, body)
 
@@ -770,7 +789,9 @@ class SyncCore(_CoreBase):
             if cache is None:
                 token = self._issue()
             else:
-                token = cache.obtain(self.settings.env, self.settings.credentials.app_key, self._issue, time.sleep)
+                token = cache.obtain(
+                    self.settings.env, self.settings.credentials.app_key, self._issue, time.sleep
+                )
             self._token = token
             return token
 
@@ -801,7 +822,9 @@ class SyncCore(_CoreBase):
         while True:
             token = self.token() if needs_token else None
             try:
-                logger.debug("%s %s tr_id=%s tr_cont=%r", op.method, op.path, call.tr_id, call.tr_cont)
+                logger.debug(
+                    "%s %s tr_id=%s tr_cont=%r", op.method, op.path, call.tr_id, call.tr_cont
+                )
                 return self._send_once(call, token)
             except KisApiError as error:
                 if error.msg_cd == self.settings.token_spec.expired and needs_token and not renewed:
@@ -815,9 +838,13 @@ class SyncCore(_CoreBase):
                 raise
             except (httpx.TransportError, _Retryable) as error:
                 if op.kind == "order" and not _may_retry_order(error):
-                    raise OrderStateUnknownError(op.qualname, call.tr_id, call.params, _describe(error)) from None
+                    raise OrderStateUnknownError(
+                        op.qualname, call.tr_id, call.params, _describe(error)
+                    ) from None
                 if attempt + 1 >= retry.attempts:
-                    raise TransportError(f"{op.qualname}: {_describe(error)} after {attempt + 1} attempts") from None
+                    raise TransportError(
+                        f"{op.qualname}: {_describe(error)} after {attempt + 1} attempts"
+                    ) from None
                 logger.warning("%s: %s; retrying", op.qualname, _describe(error))
                 time.sleep(retry.delay(attempt))
                 attempt += 1
@@ -833,7 +860,9 @@ class SyncCore(_CoreBase):
                 return
             key = (continuation.fk, continuation.nk)
             if key in seen:
-                raise TransportError(f"{call.operation.qualname}: KIS sent the same continuation key twice; stopping instead of looping")
+                raise TransportError(
+                    f"{call.operation.qualname}: KIS sent the same continuation key twice; stopping instead of looping"
+                )
             seen.add(key)
             call = call.next_page(continuation, self.settings.paging.next_tr_cont)
 
@@ -861,7 +890,9 @@ class AsyncCore(_CoreBase):
             if cache is None:
                 token = await self._issue()
             else:
-                token = await cache.obtain_async(self.settings.env, self.settings.credentials.app_key, self._issue)
+                token = await cache.obtain_async(
+                    self.settings.env, self.settings.credentials.app_key, self._issue
+                )
             self._token = token
             return token
 
@@ -892,7 +923,9 @@ class AsyncCore(_CoreBase):
         while True:
             token = await self.token() if needs_token else None
             try:
-                logger.debug("%s %s tr_id=%s tr_cont=%r", op.method, op.path, call.tr_id, call.tr_cont)
+                logger.debug(
+                    "%s %s tr_id=%s tr_cont=%r", op.method, op.path, call.tr_id, call.tr_cont
+                )
                 return await self._send_once(call, token)
             except KisApiError as error:
                 if error.msg_cd == self.settings.token_spec.expired and needs_token and not renewed:
@@ -906,9 +939,13 @@ class AsyncCore(_CoreBase):
                 raise
             except (httpx.TransportError, _Retryable) as error:
                 if op.kind == "order" and not _may_retry_order(error):
-                    raise OrderStateUnknownError(op.qualname, call.tr_id, call.params, _describe(error)) from None
+                    raise OrderStateUnknownError(
+                        op.qualname, call.tr_id, call.params, _describe(error)
+                    ) from None
                 if attempt + 1 >= retry.attempts:
-                    raise TransportError(f"{op.qualname}: {_describe(error)} after {attempt + 1} attempts") from None
+                    raise TransportError(
+                        f"{op.qualname}: {_describe(error)} after {attempt + 1} attempts"
+                    ) from None
                 logger.warning("%s: %s; retrying", op.qualname, _describe(error))
                 await asyncio.sleep(retry.delay(attempt))
                 attempt += 1
@@ -923,7 +960,9 @@ class AsyncCore(_CoreBase):
                 return
             key = (continuation.fk, continuation.nk)
             if key in seen:
-                raise TransportError(f"{call.operation.qualname}: KIS sent the same continuation key twice; stopping instead of looping")
+                raise TransportError(
+                    f"{call.operation.qualname}: KIS sent the same continuation key twice; stopping instead of looping"
+                )
             seen.add(key)
             call = call.next_page(continuation, self.settings.paging.next_tr_cont)
 

@@ -34,7 +34,13 @@ def default_cache_dir() -> Path:
 class TokenCache:
     """Tokens on disk under ``directory``; real and mock never share a slot."""
 
-    def __init__(self, directory: Path | str | None = None, *, too_soon_code: str = "EGW00133", wait_seconds: float = 65.0) -> None:
+    def __init__(
+        self,
+        directory: Path | str | None = None,
+        *,
+        too_soon_code: str = "EGW00133",
+        wait_seconds: float = 65.0,
+    ) -> None:
         self.directory = Path(directory) if directory is not None else default_cache_dir()
         self.too_soon_code = too_soon_code
         self.wait_seconds = wait_seconds
@@ -74,7 +80,14 @@ class TokenCache:
         try:
             os.fchmod(fd, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"token": token.value, "expires_at": token.expires_at, "issued_at": time.time()}, handle)
+                json.dump(
+                    {
+                        "token": token.value,
+                        "expires_at": token.expires_at,
+                        "issued_at": time.time(),
+                    },
+                    handle,
+                )
             os.replace(temp, slot)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -89,7 +102,9 @@ class TokenCache:
                 with contextlib.suppress(OSError):
                     self._slot(env, app_key).unlink()
 
-    def obtain(self, env: str, app_key: str, issue: Callable[[], Token], sleep: Callable[[float], None]) -> Token:
+    def obtain(
+        self, env: str, app_key: str, issue: Callable[[], Token], sleep: Callable[[float], None]
+    ) -> Token:
         """A fresh token from disk, or one issued now under the lock and stored for the others."""
         deadline = time.monotonic() + self.wait_seconds
         while True:
@@ -107,7 +122,9 @@ class TokenCache:
                     return token
             sleep(2.0)  # another process (or machine) got this minute's token; look again
 
-    async def obtain_async(self, env: str, app_key: str, issue: Callable[[], Awaitable[Token]]) -> Token:
+    async def obtain_async(
+        self, env: str, app_key: str, issue: Callable[[], Awaitable[Token]]
+    ) -> Token:
         deadline = time.monotonic() + self.wait_seconds
         while True:
             token = await asyncio.to_thread(self.load, env, app_key)
