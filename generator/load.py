@@ -26,6 +26,17 @@ _NULL = "tag:yaml.org,2002:null"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
+_ALIAS = "tag:kisgen,2026:alias"
+
+
+class _Loader(yaml.SafeLoader):
+    """Composes an alias as a marker node at the alias's own line, not as its anchor's node."""
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.get_event()  # type: ignore[no-untyped-call]
+            return yaml.ScalarNode(_ALIAS, f"*{event.anchor}", event.start_mark, event.end_mark)
+        return super().compose_node(parent, index)
 
 
 @dataclass(slots=True)
@@ -54,18 +65,15 @@ class _Builder:
         self.file = SpecFile(name=name, data=None)
         self.problems: list[Problem] = []
         self._scalars = yaml.SafeLoader("")
-        self._seen: set[int] = set()
 
     def problem(self, node: yaml.Node, path: JsonPath, message: str) -> None:
         self.problems.append(Problem(self.file.name, node.start_mark.line + 1, format_path(path), message))
 
     def build(self, node: yaml.Node, path: JsonPath) -> Any:
         self.file.lines.setdefault(path, node.start_mark.line + 1)
-        # The composer hands out the same node object for every alias of an anchor.
-        if id(node) in self._seen:
+        if node.tag == _ALIAS:
             self.problem(node, path, "aliases (*name) are not allowed in a spec; write the value out")
             return None
-        self._seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -136,16 +144,22 @@ def load_text(name: str, raw: bytes) -> SpecFile:
     if "\t" in text:
         line = text[: text.index("\t")].count("\n") + 1
         raise SpecError([Problem(name, line, "", "tab character; indent with spaces")])
+    loader = _Loader(text)
     try:
-        documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        root = loader.get_single_node()
+    except yaml.composer.ComposerError as error:
+        if error.context != "expected a single document in the stream" or error.problem_mark is None:
+            raise SpecError([_mark_problem(name, error)]) from None
+        # problem_mark is the second document's `---`
+        raise SpecError([Problem(name, error.problem_mark.line + 1, "", "only one YAML document per spec file")]) from None
     except yaml.YAMLError as error:
         raise SpecError([_mark_problem(name, error)]) from None
-    if not documents or documents[0] is None:
+    finally:
+        loader.dispose()
+    if root is None:
         raise SpecError([Problem(name, 1, "", "file is empty; a spec file is a mapping with at least `source`")])
-    if len(documents) > 1:
-        raise SpecError([Problem(name, documents[1].start_mark.line + 1, "", "only one YAML document per spec file")])
     builder = _Builder(name)
-    builder.file.data = builder.build(documents[0], ())
+    builder.file.data = builder.build(root, ())
     if builder.problems:
         raise SpecError(builder.problems)
     if not isinstance(builder.file.data, dict):
