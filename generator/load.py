@@ -169,6 +169,14 @@ def load_text(name: str, raw: bytes) -> SpecFile:
 
 def load_dir(spec_dir: Path, display_root: Path | None = None) -> list[SpecFile]:
     """Load every ``*.yaml`` file of a spec directory, in name order, collecting all problems."""
+    files, problems = load_dir_partly(spec_dir, display_root)
+    if problems:
+        raise SpecError(problems)
+    return files
+
+
+def load_dir_partly(spec_dir: Path, display_root: Path | None = None) -> tuple[list[SpecFile], list[Problem]]:
+    """The files that load, and the problems of those that do not (so the rest can be checked)."""
     root = display_root if display_root is not None else spec_dir.parent
     files: list[SpecFile] = []
     problems: list[Problem] = []
@@ -184,6 +192,4 @@ def load_dir(spec_dir: Path, display_root: Path | None = None) -> list[SpecFile]
             files.append(load_text(shown, path.read_bytes()))
         except SpecError as error:
             problems.extend(error.problems)
-    if problems:
-        raise SpecError(problems)
-    return files
+    return files, problems

@@ -92,3 +92,16 @@ def test_cli_validate_reports_every_problem_one_a_line_and_exits_2(spec_copy: Pa
     assert err[0] == "spec/domestic_stock.yaml:198: operations.inquire_balance.kind: 'query' is not one of 'order', 'read', 'auth'"
     assert err[1] == "spec/markets.yaml:21: exchanges.TKSE: 'market' is required"
     assert not any("Traceback" in line for line in err)
+
+
+def test_a_file_that_does_not_load_does_not_hide_the_others(spec_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    markets = spec_copy / "markets.yaml"
+    markets.write_text(markets.read_text(encoding="utf-8") + "markets: {}\n", encoding="utf-8")
+    domestic = spec_copy / "domestic_stock.yaml"
+    domestic.write_text(domestic.read_text(encoding="utf-8").replace("    kind: read\n", "    kind: query\n"), encoding="utf-8")
+    assert main(["--spec", str(spec_copy), "validate"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "spec/domestic_stock.yaml:198: operations.inquire_balance.kind: 'query' is not one of 'order', 'read', 'auth'",
+        "spec/markets.yaml:24: markets: duplicate key 'markets' (first defined on line 6)",
+        "2 problem(s); nothing was written",
+    ]
