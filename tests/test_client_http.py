@@ -10,7 +10,7 @@ import pytest
 
 from generator.model import Operation
 from generator.pipeline import load_spec
-from helpers_http import TOKEN, FakeKis, fake_kis
+from helpers_http import TOKEN, Answer, FakeKis, Recorded, fake_kis
 from kis_client import KisApiError, KisClient
 
 SPEC = load_spec()
@@ -121,6 +121,26 @@ def test_order_body_and_typed_reply(server: FakeKis) -> None:
     }
     assert reply.order is not None
     assert (reply.order.odno, reply.order.krx_fwdg_ord_orgno, str(reply.order.ord_tmd)) == ("0001569157", "06010", "15:52:11")
+
+
+def test_pages_follow_tr_cont_and_the_continuation_keys(server: FakeKis) -> None:
+    def page(request: Recorded) -> Answer:
+        first = request.headers.get("tr_cont", "") == ""
+        row = {"pdno": "005930" if first else "000660", "hldg_qty": "10" if first else "3"}
+        keys = {"ctx_area_fk100": "12345678^01^FK" + " " * 86, "ctx_area_nk100": "NK-PAGE-2" + " " * 91} if first else {"ctx_area_fk100": "", "ctx_area_nk100": ""}
+        return Answer({**OK, "output1": [row, {"pdno": "", "hldg_qty": ""}], "output2": [{"dnca_tot_amt": "100"}], **keys}, headers={"tr_cont": "M" if first else "D"})
+
+    server.routes["/uapi/domestic-stock/v1/trading/inquire-balance"] = page
+    with client_for(server) as client:
+        pages = list(client.domestic_stock.inquire_balance_pages())
+    assert [[(row.pdno, row.hldg_qty) for row in p.holdings] for p in pages] == [[("005930", 10)], [("000660", 3)]]
+    first, second = server.to("/uapi/domestic-stock/v1/trading/inquire-balance")
+    assert (first.headers["tr_cont"], first.query["CTX_AREA_FK100"], first.query["CTX_AREA_NK100"]) == ("", [""], [""])
+    assert second.headers["tr_cont"] == "N"
+    assert second.query["CTX_AREA_FK100"] == ["12345678^01^FK" + " " * 86]  # sent back verbatim, padding kept
+    assert second.query["CTX_AREA_NK100"] == ["NK-PAGE-2" + " " * 91]
+    assert pages[0].continuation is not None and pages[0].continuation.has_more
+    assert pages[1].continuation is not None and not pages[1].continuation.has_more
 
 
 def test_overseas_sell_on_mock_sends_the_corrected_tr_id(server: FakeKis) -> None:

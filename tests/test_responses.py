@@ -144,6 +144,19 @@ def test_present_balance_parses() -> None:
     assert reply.totals is not None and str(reply.totals.evlu_erng_rt1) == "-21.67000000"
 
 
+def test_flags_are_bools_and_a_lone_object_is_a_one_row_list() -> None:
+    body = body_of("overseas_stock.inquire_present_balance")
+    body["output2"] = [
+        {"crcy_cd": "USD", "acpl_cstd_crcy_yn": "Y", "frcr_dncl_amt_2": "1234.56"},
+        {"crcy_cd": "HKD", "acpl_cstd_crcy_yn": "N", "frcr_dncl_amt_2": "0.00"},
+    ]
+    reply = parse("overseas_stock.inquire_present_balance", body)
+    assert [(row.crcy_cd, row.acpl_cstd_crcy_yn) for row in reply.deposits] == [("USD", True), ("HKD", False)]
+    assert reply.deposits[0].frcr_dncl_amt_2 == Decimal("1234.56")
+    body["output2"] = body["output2"][0]
+    assert [row.crcy_cd for row in parse("overseas_stock.inquire_present_balance", body).deposits] == ["USD"]
+
+
 @pytest.mark.parametrize(
     ("operation", "orgno", "odno", "tmd"),
     [
