@@ -335,3 +335,10 @@ def test_shape_without_fields_is_refused(spec_copy: Path) -> None:
     (problem,) = problems(spec_copy)
     assert problem.startswith(f"spec/overseas_stock.yaml:{start + 1}: operations.inquire_balance.response.outputs.output2: ")
     assert "'fields' is required" in problem
+
+
+def test_two_fields_of_one_output_may_not_share_a_label(spec_copy: Path) -> None:
+    # as_records(labels="ko") keys each row by label; a shared label would drop a column.
+    edit(spec_copy, "overseas_stock.yaml", "now_pric2: {label: 현재가격2,", "now_pric2: {label: 외화매입금액1,")
+    line = line_of(spec_copy, "overseas_stock.yaml", '            now_pric2: {label: 외화매입금액1, kind: decimal, example: "1064.400000"}')
+    assert problems(spec_copy) == [f"spec/overseas_stock.yaml:{line}: operations.inquire_balance.response.outputs.output1.fields.now_pric2.label: label '외화매입금액1' is also the label of 'frcr_pchs_amt1'"]
