@@ -123,7 +123,7 @@ def document_cases() -> list[Case]:
                 tr_id = TR_ID.fullmatch(cell).group(1)  # type: ignore[union-attr]
                 updated = VALUE_UPDATES.get((row_operation, env, side or "", market))
                 value, where = updated if updated else (tr_id, origin)
-                for exchange in exchanges or [None]:
+                for exchange in exchanges or [None]:  # type: ignore[list-item]
                     cases.append(Case(row_operation, env, side, exchange, value, where))
     return cases
 

@@ -177,9 +177,9 @@ def test_the_document_examples_were_read() -> None:
     assert set(DOMESTIC["buy"]) == {field.wire for field in SPEC.operation("domestic_stock.order_cash").fields}
 
 
-def fill(op: Operation, document: dict[str, str], side: str) -> dict[str, str]:
+def fill(op: Operation, document: dict[str, str], side: str) -> dict[str, str | None]:
     """The document's body; fields it leaves out take the spec's defaults."""
-    sample = {}
+    sample: dict[str, str | None] = {}
     for field in op.fields:
         default = dict(field.default_by_side).get(side, field.default)
         sample[field.wire] = document.get(field.wire, default)
