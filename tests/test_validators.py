@@ -95,7 +95,9 @@ def by_schema(op: Operation, env: str, side: str | None, wire_values: dict[str, 
 
 
 def assert_agree(op: Operation, env: str, side: str | None, sample: dict[str, Any]) -> bool:
-    validator_ok = not by_validator(op, env, side, sample)
+    fields = by_validator(op, env, side, sample)
+    assert set(fields) <= set(sample), f"problems name fields that are not wire names: {fields}"
+    validator_ok = not fields
     schema_ok = by_schema(op, env, side, sample)
     assert validator_ok == schema_ok, f"{schema_name(op, env, side)}: validator {'accepts' if validator_ok else 'refuses'} and schema {'accepts' if schema_ok else 'refuses'} {sample}"
     return validator_ok
