@@ -143,6 +143,22 @@ def test_pages_follow_tr_cont_and_the_continuation_keys(server: FakeKis) -> None
     assert pages[1].continuation is not None and not pages[1].continuation.has_more
 
 
+def test_hashkey_option_signs_orders_and_only_orders(server: FakeKis) -> None:
+    server.answer("/uapi/hashkey", {"HASH": "hash-of-the-order-body"})
+    server.answer("/uapi/domestic-stock/v1/trading/order-cash", OK)
+    server.answer("/uapi/domestic-stock/v1/trading/inquire-balance", OK)
+    with client_for(server, hashkey=True) as client:
+        client.domestic_stock.order_cash(side="buy", pdno="005930", ord_dvsn="00", ord_qty="1", ord_unpr="55000")
+        client.domestic_stock.inquire_balance()
+    (signing,) = server.to("/uapi/hashkey")
+    (order,) = server.to("/uapi/domestic-stock/v1/trading/order-cash")
+    (read,) = server.to("/uapi/domestic-stock/v1/trading/inquire-balance")
+    assert signing.json() == order.json()
+    assert (signing.headers["appkey"], signing.headers["appsecret"]) == (APP_KEY, APP_SECRET)
+    assert order.headers["hashkey"] == "hash-of-the-order-body"
+    assert "hashkey" not in read.headers
+
+
 def test_overseas_sell_on_mock_sends_the_corrected_tr_id(server: FakeKis) -> None:
     server.answer("/uapi/overseas-stock/v1/trading/order", OK)
     with client_for(server) as client:
