@@ -65,6 +65,7 @@ class _Builder:
         self.file = SpecFile(name=name, data=None)
         self.problems: list[Problem] = []
         self._scalars = yaml.SafeLoader("")
+        self._alias_uses: dict[str, int] = {}
 
     def problem(self, node: yaml.Node, path: JsonPath, message: str) -> None:
         self.problems.append(Problem(self.file.name, node.start_mark.line + 1, format_path(path), message))
@@ -72,7 +73,11 @@ class _Builder:
     def build(self, node: yaml.Node, path: JsonPath) -> Any:
         self.file.lines.setdefault(path, node.start_mark.line + 1)
         if node.tag == _ALIAS:
-            self.problem(node, path, "aliases (*name) are not allowed in a spec; write the value out")
+            # One line per anchor (at its first use), so an alias bomb stays a short report.
+            uses = self._alias_uses.get(node.value, 0)
+            if uses == 0:
+                self.problem(node, path, "aliases (*name) are not allowed in a spec; write the value out")
+            self._alias_uses[node.value] = uses + 1
             return None
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)

@@ -50,6 +50,14 @@ def test_alias_in_a_list_and_an_undefined_alias_are_refused_on_their_own_lines()
     ]
 
 
+def test_an_anchor_used_many_times_is_one_problem() -> None:
+    bomb = "a: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b, *a]\n"
+    assert refused(bomb) == [
+        "spec/x.yaml:2: b.0: aliases (*name) are not allowed in a spec; write the value out",
+        "spec/x.yaml:3: c.0: aliases (*name) are not allowed in a spec; write the value out",
+    ]
+
+
 def test_merge_key_is_refused() -> None:
     problems = refused("base: &b {x: 1}\nchild:\n  <<: *b\n  y: 2\n")
     assert "spec/x.yaml:3: child: merge keys (<<) are not allowed in a spec" in problems
