@@ -91,3 +91,11 @@ def test_generated_module_has_the_header_and_is_black_stable(path: Path) -> None
 
 def test_every_module_of_the_package_is_checked() -> None:
     assert {p.name for p in PY_FILES} >= {"__init__.py", "client.py", "enums.py", "requests.py", "responses.py", "tr_ids.py", "_runtime.py", "_token_cache.py"}
+
+
+def test_the_kisgen_command_is_python_m_generator() -> None:
+    kisgen_script = Path(sys.executable).parent / "kisgen"
+    by_script = subprocess.run([str(kisgen_script), "validate"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    by_module = kisgen("validate")
+    assert by_script.returncode == by_module.returncode == 0
+    assert by_script.stdout == by_module.stdout == "spec OK: 10 operations in 5 files\n"
