@@ -23,6 +23,16 @@ def spec_copy(tmp_path: Path) -> Path:
     return target
 
 
+def line_of(name: str, text: str) -> int:
+    """The line of the committed spec file ``name`` on which ``text`` (once there) starts."""
+    content = (ROOT / "spec" / name).read_text(encoding="utf-8")
+    assert content.count(text) == 1, text
+    return content[: content.index(text)].count("\n") + 1
+
+
+READ_KIND = "    path: /uapi/domestic-stock/v1/trading/inquire-balance\n    kind: read\n"
+
+
 def edited(name: str, old: str, new: str) -> tuple[list[str], int]:
     """Schema problems of one spec file after replacing ``old`` (once) by ``new``; and its line."""
     text = (ROOT / "spec" / name).read_text(encoding="utf-8")
@@ -72,25 +82,28 @@ def test_every_problem_of_a_file_at_once() -> None:
     text = text.replace("natn_cd: \"840\"", "natn_cd: 840").replace("NYSE: {label: 뉴욕, market: US}", "NYSE: {label: 뉴욕, market: US, colour: red}")
     problems = [str(problem) for problem in schema_problems(load_text("spec/markets.yaml", text.encode("utf-8")))]
     assert len(problems) == 2
-    assert problems[0].startswith("spec/markets.yaml:7: markets.US.natn_cd: ")
-    assert problems[1].startswith("spec/markets.yaml:16: exchanges.NYSE.colour: unknown key 'colour'")
+    assert problems[0].startswith(f"spec/markets.yaml:{line_of('markets.yaml', 'US: {')}: markets.US.natn_cd: ")
+    assert problems[1].startswith(f"spec/markets.yaml:{line_of('markets.yaml', 'NYSE: {')}: exchanges.NYSE.colour: unknown key 'colour'")
 
 
 def test_cli_validate_clean_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    from generator.pipeline import load_spec
+
+    spec = load_spec()
     assert main(["validate"]) == 0
-    assert "spec OK: 10 operations in 5 files" in capsys.readouterr().out
+    assert capsys.readouterr().out == f"spec OK: {len(spec.operations)} operations in {len(spec.sources)} files\n"
 
 
 def test_cli_validate_reports_every_problem_one_a_line_and_exits_2(spec_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
     domestic = spec_copy / "domestic_stock.yaml"
-    domestic.write_text(domestic.read_text(encoding="utf-8").replace("    kind: read\n", "    kind: query\n"), encoding="utf-8")
+    domestic.write_text(domestic.read_text(encoding="utf-8").replace(READ_KIND, READ_KIND.replace("read", "query")), encoding="utf-8")
     markets = spec_copy / "markets.yaml"
     markets.write_text(markets.read_text(encoding="utf-8").replace("TKSE: {label: 일본, market: JP}", "TKSE: {label: 일본}"), encoding="utf-8")
     assert main(["--spec", str(spec_copy), "validate"]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err[-1] == "2 problem(s); nothing was written"
-    assert err[0] == "spec/domestic_stock.yaml:198: operations.inquire_balance.kind: 'query' is not one of 'order', 'read', 'auth'"
-    assert err[1] == "spec/markets.yaml:21: exchanges.TKSE: 'market' is required"
+    assert err[0] == f"spec/domestic_stock.yaml:{line_of('domestic_stock.yaml', READ_KIND) + 1}: operations.inquire_balance.kind: 'query' is not one of 'order', 'read', 'auth'"
+    assert err[1] == f"spec/markets.yaml:{line_of('markets.yaml', 'TKSE: {')}: exchanges.TKSE: 'market' is required"
     assert not any("Traceback" in line for line in err)
 
 
@@ -98,10 +111,10 @@ def test_a_file_that_does_not_load_does_not_hide_the_others(spec_copy: Path, cap
     markets = spec_copy / "markets.yaml"
     markets.write_text(markets.read_text(encoding="utf-8") + "markets: {}\n", encoding="utf-8")
     domestic = spec_copy / "domestic_stock.yaml"
-    domestic.write_text(domestic.read_text(encoding="utf-8").replace("    kind: read\n", "    kind: query\n"), encoding="utf-8")
+    domestic.write_text(domestic.read_text(encoding="utf-8").replace(READ_KIND, READ_KIND.replace("read", "query")), encoding="utf-8")
     assert main(["--spec", str(spec_copy), "validate"]) == 2
     assert capsys.readouterr().err.splitlines() == [
-        "spec/domestic_stock.yaml:198: operations.inquire_balance.kind: 'query' is not one of 'order', 'read', 'auth'",
-        "spec/markets.yaml:24: markets: duplicate key 'markets' (first defined on line 6)",
+        f"spec/domestic_stock.yaml:{line_of('domestic_stock.yaml', READ_KIND) + 1}: operations.inquire_balance.kind: 'query' is not one of 'order', 'read', 'auth'",
+        f"spec/markets.yaml:{len(markets.read_text(encoding='utf-8').splitlines())}: markets: duplicate key 'markets' (first defined on line {line_of('markets.yaml', 'markets:')})",
         "2 problem(s); nothing was written",
     ]
