@@ -198,20 +198,20 @@ def document_base_urls() -> dict[str, str]:
 def test_mock_is_the_default_and_real_needs_asking() -> None:
     urls = document_base_urls()
     assert set(urls) == {"real", "mock"}
-    default = KisClient("k", "s", token_cache=False)
+    default = KisClient(APP_KEY, APP_SECRET, token_cache=False)
     assert (default.env.value, default.base_url) == ("mock", urls["mock"])
-    real = KisClient("k", "s", env="real", token_cache=False)
+    real = KisClient(APP_KEY, APP_SECRET, env="real", token_cache=False)
     assert (real.env.value, real.base_url) == ("real", urls["real"])
-    assert KisClient("k", "s", env="real", base_url="http://127.0.0.1:1/", token_cache=False).base_url == "http://127.0.0.1:1"
+    assert KisClient(APP_KEY, APP_SECRET, env="real", base_url="http://127.0.0.1:1/", token_cache=False).base_url == "http://127.0.0.1:1"
     with pytest.raises(ValueError):
-        KisClient("k", "s", env="paper", token_cache=False)
+        KisClient(APP_KEY, APP_SECRET, env="paper", token_cache=False)
     for client in (default, real):
         client.close()
 
 
 def test_from_env_defaults_to_mock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KIS_APP_KEY", "k")
-    monkeypatch.setenv("KIS_APP_SECRET", "s")
+    monkeypatch.setenv("KIS_APP_KEY", APP_KEY)
+    monkeypatch.setenv("KIS_APP_SECRET", APP_SECRET)
     monkeypatch.setenv("KIS_ACCOUNT", "12345678-01")
     monkeypatch.delenv("KIS_ENV", raising=False)
     monkeypatch.delenv("KIS_BASE_URL", raising=False)

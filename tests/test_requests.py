@@ -145,7 +145,7 @@ def test_enum_members_are_sent_as_their_codes() -> None:
 def test_no_account_is_a_validation_problem_not_a_blank_field() -> None:
     from kis_client import ValidationError
 
-    bare = CallContext("mock", None, None, Credentials("k", "s"), lambda: "t")
+    bare = CallContext("mock", None, None, Credentials("app-key-for-tests", "app-secret-for-tests"), lambda: "token-for-tests")
     with pytest.raises(ValidationError) as raised:
         requests.prepare_domestic_stock_inquire_balance(bare)
     assert set(raised.value.fields) == {"CANO", "ACNT_PRDT_CD"}

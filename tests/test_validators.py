@@ -38,7 +38,7 @@ TRICKY: tuple[Any, ...] = ("", " ", "0", "00", "000", "1", "-1", "1.5", "0.0", "
 
 
 def context(env: str) -> CallContext:
-    return CallContext(env, "12345678", "01", Credentials("k", "s"), lambda: "t")
+    return CallContext(env, "12345678", "01", Credentials("app-key-for-tests", "app-secret-for-tests"), lambda: "token-for-tests")
 
 
 @cache
