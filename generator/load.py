@@ -149,8 +149,9 @@ def load_text(name: str, raw: bytes) -> SpecFile:
     if "\t" in text:
         line = text[: text.index("\t")].count("\n") + 1
         raise SpecError([Problem(name, line, "", "tab character; indent with spaces")])
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)  # the reader refuses control characters here already
         root = loader.get_single_node()
     except yaml.composer.ComposerError as error:
         if error.context != "expected a single document in the stream" or error.problem_mark is None:
@@ -160,7 +161,8 @@ def load_text(name: str, raw: bytes) -> SpecFile:
     except yaml.YAMLError as error:
         raise SpecError([_mark_problem(name, error)]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if root is None:
         raise SpecError([Problem(name, 1, "", "file is empty; a spec file is a mapping with at least `source`")])
     builder = _Builder(name)

@@ -99,6 +99,11 @@ def test_unreadable_files_get_one_line_each(raw: bytes, expected: str) -> None:
     assert refused(raw) == [expected]
 
 
+def test_control_character_is_a_problem_not_a_traceback() -> None:
+    (problem,) = refused(b"a: 1\nb: x\x07y\n")
+    assert problem.startswith("spec/x.yaml:") and "0007" in problem
+
+
 def test_syntax_error_has_its_line() -> None:
     (problem,) = refused("a: 1\nb: [1, 2\nc: 3\n")
     assert problem.startswith("spec/x.yaml:3: YAML syntax error: ")
