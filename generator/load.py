@@ -26,6 +26,17 @@ _NULL = "tag:yaml.org,2002:null"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
+_ALIAS = "tag:kisgen,2026:alias"
+
+
+class _Loader(yaml.SafeLoader):
+    """Composes an alias as a marker node at the alias's own line, not as its anchor's node."""
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.get_event()  # type: ignore[no-untyped-call]
+            return yaml.ScalarNode(_ALIAS, f"*{event.anchor}", event.start_mark, event.end_mark)
+        return super().compose_node(parent, index)
 
 
 @dataclass(slots=True)
@@ -54,18 +65,20 @@ class _Builder:
         self.file = SpecFile(name=name, data=None)
         self.problems: list[Problem] = []
         self._scalars = yaml.SafeLoader("")
-        self._seen: set[int] = set()
+        self._alias_uses: dict[str, int] = {}
 
     def problem(self, node: yaml.Node, path: JsonPath, message: str) -> None:
         self.problems.append(Problem(self.file.name, node.start_mark.line + 1, format_path(path), message))
 
     def build(self, node: yaml.Node, path: JsonPath) -> Any:
         self.file.lines.setdefault(path, node.start_mark.line + 1)
-        # The composer hands out the same node object for every alias of an anchor.
-        if id(node) in self._seen:
-            self.problem(node, path, "aliases (*name) are not allowed in a spec; write the value out")
+        if node.tag == _ALIAS:
+            # One line per anchor (at its first use), so an alias bomb stays a short report.
+            uses = self._alias_uses.get(node.value, 0)
+            if uses == 0:
+                self.problem(node, path, "aliases (*name) are not allowed in a spec; write the value out")
+            self._alias_uses[node.value] = uses + 1
             return None
-        self._seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -136,16 +149,24 @@ def load_text(name: str, raw: bytes) -> SpecFile:
     if "\t" in text:
         line = text[: text.index("\t")].count("\n") + 1
         raise SpecError([Problem(name, line, "", "tab character; indent with spaces")])
+    loader: _Loader | None = None
     try:
-        documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        loader = _Loader(text)  # the reader refuses control characters here already
+        root = loader.get_single_node()
+    except yaml.composer.ComposerError as error:
+        if error.context != "expected a single document in the stream" or error.problem_mark is None:
+            raise SpecError([_mark_problem(name, error)]) from None
+        # problem_mark is the second document's `---`
+        raise SpecError([Problem(name, error.problem_mark.line + 1, "", "only one YAML document per spec file")]) from None
     except yaml.YAMLError as error:
         raise SpecError([_mark_problem(name, error)]) from None
-    if not documents or documents[0] is None:
+    finally:
+        if loader is not None:
+            loader.dispose()
+    if root is None:
         raise SpecError([Problem(name, 1, "", "file is empty; a spec file is a mapping with at least `source`")])
-    if len(documents) > 1:
-        raise SpecError([Problem(name, documents[1].start_mark.line + 1, "", "only one YAML document per spec file")])
     builder = _Builder(name)
-    builder.file.data = builder.build(documents[0], ())
+    builder.file.data = builder.build(root, ())
     if builder.problems:
         raise SpecError(builder.problems)
     if not isinstance(builder.file.data, dict):
@@ -155,6 +176,14 @@ def load_text(name: str, raw: bytes) -> SpecFile:
 
 def load_dir(spec_dir: Path, display_root: Path | None = None) -> list[SpecFile]:
     """Load every ``*.yaml`` file of a spec directory, in name order, collecting all problems."""
+    files, problems = load_dir_partly(spec_dir, display_root)
+    if problems:
+        raise SpecError(problems)
+    return files
+
+
+def load_dir_partly(spec_dir: Path, display_root: Path | None = None) -> tuple[list[SpecFile], list[Problem]]:
+    """The files that load, and the problems of those that do not (so the rest can be checked)."""
     root = display_root if display_root is not None else spec_dir.parent
     files: list[SpecFile] = []
     problems: list[Problem] = []
@@ -170,6 +199,4 @@ def load_dir(spec_dir: Path, display_root: Path | None = None) -> list[SpecFile]
             files.append(load_text(shown, path.read_bytes()))
         except SpecError as error:
             problems.extend(error.problems)
-    if problems:
-        raise SpecError(problems)
-    return files
+    return files, problems

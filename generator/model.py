@@ -747,7 +747,12 @@ class _Builder:
             where = path + ("outputs", key)
             fields = tuple(self.response_field(wire, field_raw) for wire, field_raw in out["fields"].items())
             seen: dict[str, str] = {}
+            labels: dict[str, str] = {}
             for field in fields:
+                if field.label in labels:
+                    # to_dict("ko") and as_records(labels="ko") key rows by label: one would be lost.
+                    self.problem(spec_file, where + ("fields", field.wire, "label"), f"label {field.label!r} is also the label of {labels[field.label]!r}")
+                labels.setdefault(field.label, field.wire)
                 if field.py_name in seen:
                     self.problem(spec_file, where + ("fields", field.wire), f"{field.wire!r} and {seen[field.py_name]!r} give the same Python name")
                 elif not is_identifier(field.py_name):

@@ -283,7 +283,8 @@ def render(spec: Spec) -> dict[str, bytes]:
         files[f"{PACKAGE}/{name}"] = _format(text).encode("utf-8")
     for name in VERBATIM:
         text = (TEMPLATES / name).read_text(encoding="utf-8")
-        files[f"{PACKAGE}/{name}"] = (header(spec) + text).encode("utf-8")
+        # Copied, but formatted like every other emitted module (the templates may be hand-wrapped).
+        files[f"{PACKAGE}/{name}"] = _format(header(spec) + text).encode("utf-8")
     files[f"{PACKAGE}/py.typed"] = b""
     comment = header(spec).lstrip("# ").strip()
     for name, schema in sorted(request_schemas(spec, comment).items()):

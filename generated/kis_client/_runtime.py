@@ -145,7 +145,9 @@ class OrderStateUnknownError(TransportError):
     ``sent`` is the request body (account numbers included, never credentials).
     """
 
-    def __init__(self, operation: str, tr_id: str | None, sent: Mapping[str, Any], cause: str) -> None:
+    def __init__(
+        self, operation: str, tr_id: str | None, sent: Mapping[str, Any], cause: str
+    ) -> None:
         self.operation = operation
         self.tr_id = tr_id
         self.sent = dict(sent)
@@ -259,7 +261,13 @@ def p_flag(value: Any) -> bool | None:
     raise _BadValue
 
 
-def field_error(operation: str, output: str, row: Mapping[str, Any], fields: Mapping[str, Callable[[Any], Any]], raw: object) -> ResponseParseError:
+def field_error(
+    operation: str,
+    output: str,
+    row: Mapping[str, Any],
+    fields: Mapping[str, Callable[[Any], Any]],
+    raw: object,
+) -> ResponseParseError:
     """Find which field of ``row`` failed, for the error message (the slow path only)."""
     for wire, parse in fields.items():
         try:
@@ -473,7 +481,11 @@ def bound(ctx: CallContext, kind: str, wire: str, problems: list[FieldProblem]) 
     else:
         value = ctx.token() if ctx.token is not None else None
     if value is None:
-        hint = "create the client with account='12345678-01'" if kind.startswith("account") else f"the client has no {kind}"
+        hint = (
+            "create the client with account='12345678-01'"
+            if kind.startswith("account")
+            else f"the client has no {kind}"
+        )
         problems.append(FieldProblem(wire, wire.lower(), f"no value: {hint}"))
         return ""
     return value
@@ -680,7 +692,10 @@ def _never_sent(error: BaseException) -> bool:
     """True only where the request provably never left this machine (no connection was made)."""
     import httpx
 
-    return isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol))
+    return isinstance(
+        error,
+        (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol),
+    )
 
 
 def _describe(error: BaseException) -> str:
@@ -699,7 +714,9 @@ class _CoreBase:
         secret_filter.add(settings.credentials.app_secret)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(env={self.settings.env!r}, base_url={self.settings.base_url!r})"
+        return (
+            f"{type(self).__name__}(env={self.settings.env!r}, base_url={self.settings.base_url!r})"
+        )
 
     def headers(self, call: PreparedCall, token: str | None, hashkey: str | None) -> dict[str, str]:
         wanted = call.operation.headers
@@ -728,7 +745,12 @@ class _CoreBase:
         url = self.settings.base_url + call.operation.path
         if call.operation.method == "GET":
             return {"method": "GET", "url": url, "params": dict(call.params), "headers": headers}
-        return {"method": "POST", "url": url, "content": body_bytes(call.params), "headers": headers}
+        return {
+            "method": "POST",
+            "url": url,
+            "content": body_bytes(call.params),
+            "headers": headers,
+        }
 
     def decode(self, call: PreparedCall, response: httpx.Response) -> Reply:
         """KIS's answer, or an exception. Only a definite answer is ever returned for an order."""
@@ -739,7 +761,14 @@ class _CoreBase:
         except ValueError:
             if 400 <= status < 500:
                 # The gateway refused the request outright: nothing ran, and repeating won't help.
-                raise KisApiError(op.qualname, "1", str(status), f"HTTP {status} {response.reason_phrase}", status_code=status, tr_id=call.tr_id) from None
+                raise KisApiError(
+                    op.qualname,
+                    "1",
+                    str(status),
+                    f"HTTP {status} {response.reason_phrase}",
+                    status_code=status,
+                    tr_id=call.tr_id,
+                ) from None
             raise _Retryable(f"a reply that is not JSON (HTTP {status})") from None
         error = _error_of(op.qualname, call.tr_id, status, body)
         if error is not None:
@@ -747,7 +776,14 @@ class _CoreBase:
         if status >= 500:
             raise _Retryable(f"HTTP {status}")
         if status >= 400:
-            raise KisApiError(op.qualname, "1", str(status), response.reason_phrase, status_code=status, tr_id=call.tr_id)
+            raise KisApiError(
+                op.qualname,
+                "1",
+                str(status),
+                response.reason_phrase,
+                status_code=status,
+                tr_id=call.tr_id,
+            )
         if op.envelope and not (isinstance(body, Mapping) and "rt_cd" in body):
             raise _Retryable(f"a reply without rt_cd (HTTP {status})")
         return Reply(status, {"tr_cont": response.headers.get("tr_cont", "")}, body)
@@ -794,7 +830,9 @@ class _CoreBase:
             raise TransportError("the hashkey reply has no HASH; the order was not sent")
         return value
 
-    def on_failure(self, call: PreparedCall, error: Exception, attempt: int, renewed: bool) -> float | None:
+    def on_failure(
+        self, call: PreparedCall, error: Exception, attempt: int, renewed: bool
+    ) -> float | None:
         """What to do after a failed attempt: None renews the token, a number waits and retries.
 
         Raises when the call must not be repeated. An order is repeated only where KIS provably
@@ -805,7 +843,11 @@ class _CoreBase:
         if isinstance(error, KisApiError):
             expired = error.msg_cd == self.settings.token_spec.expired
             if expired and "authorization" in op.headers and not renewed:
-                logger.info("%s: token expired (%s); getting a new one and repeating once", op.qualname, error.msg_cd)
+                logger.info(
+                    "%s: token expired (%s); getting a new one and repeating once",
+                    op.qualname,
+                    error.msg_cd,
+                )
                 return None
             if isinstance(error, RateLimitError) and attempt + 1 < retry.attempts:
                 logger.warning("%s: rate limited (%s); retrying", op.qualname, error.msg_cd)
@@ -813,27 +855,44 @@ class _CoreBase:
             raise error
         cause = _describe(error)
         if op.kind == "order" and not _never_sent(error):
-            logger.error("%s (tr_id %s): order state unknown after %s; not resent", op.qualname, call.tr_id, cause)
+            logger.error(
+                "%s (tr_id %s): order state unknown after %s; not resent",
+                op.qualname,
+                call.tr_id,
+                cause,
+            )
             raise OrderStateUnknownError(op.qualname, call.tr_id, call.params, cause) from None
         if attempt + 1 >= retry.attempts:
             raise TransportError(f"{op.qualname}: {cause} after {attempt + 1} attempts") from None
         logger.warning("%s: %s; retrying", op.qualname, cause)
         return retry.delay(attempt)
 
-    def next_page(self, call: PreparedCall, reply: Reply, seen: set[tuple[str, str]]) -> PreparedCall | None:
+    def next_page(
+        self, call: PreparedCall, reply: Reply, seen: set[tuple[str, str]]
+    ) -> PreparedCall | None:
         """The request for the page after ``reply``, None after the last; never a silent stop."""
         paging = self.settings.paging
         continuation = continuation_of(call, reply, paging)
-        if continuation is None or continuation.tr_cont in paging.last or continuation.tr_cont == "":
+        if (
+            continuation is None
+            or continuation.tr_cont in paging.last
+            or continuation.tr_cont == ""
+        ):
             return None
         name = call.operation.qualname
         if not continuation.has_more:
-            raise PaginationError(f"{name}: KIS sent tr_cont {continuation.tr_cont!r}, neither more ({'/'.join(paging.more)}) nor last ({'/'.join(paging.last)}); stopping instead of guessing")
+            raise PaginationError(
+                f"{name}: KIS sent tr_cont {continuation.tr_cont!r}, neither more ({'/'.join(paging.more)}) nor last ({'/'.join(paging.last)}); stopping instead of guessing"
+            )
         if not (continuation.fk.strip() or continuation.nk.strip()):
-            raise PaginationError(f"{name}: KIS said more pages follow (tr_cont {continuation.tr_cont!r}) but sent empty CTX_AREA keys; the next request would start over")
+            raise PaginationError(
+                f"{name}: KIS said more pages follow (tr_cont {continuation.tr_cont!r}) but sent empty CTX_AREA keys; the next request would start over"
+            )
         key = (continuation.fk, continuation.nk)
         if key in seen:
-            raise PaginationError(f"{name}: KIS sent the same continuation keys twice; stopping instead of looping")
+            raise PaginationError(
+                f"{name}: KIS sent the same continuation keys twice; stopping instead of looping"
+            )
         seen.add(key)
         return call.next_page(continuation, paging.next_tr_cont)
 
@@ -866,7 +925,9 @@ class SyncCore(_CoreBase):
             if cached is not None:
                 return cached
             settings = self.settings
-            token = settings.token_cache.obtain(settings.token_slot, self._issue, too_soon=settings.token_spec.too_soon)
+            token = settings.token_cache.obtain(
+                settings.token_slot, self._issue, too_soon=settings.token_spec.too_soon
+            )
             self._token = token
             return token
 
@@ -895,7 +956,9 @@ class SyncCore(_CoreBase):
             if limiter is not None:
                 limiter.acquire()
             try:
-                logger.debug("%s %s tr_id=%s tr_cont=%r", op.method, op.path, call.tr_id, call.tr_cont)
+                logger.debug(
+                    "%s %s tr_id=%s tr_cont=%r", op.method, op.path, call.tr_id, call.tr_cont
+                )
                 headers = self.headers(call, token.value if token is not None else None, hashkey)
                 return self.decode(call, self.http.request(**self.request_args(call, headers)))
             except (KisApiError, httpx.RequestError, _Retryable) as error:
@@ -937,7 +1000,9 @@ class AsyncCore(_CoreBase):
             if cached is not None:
                 return cached
             settings = self.settings
-            token = await settings.token_cache.obtain_async(settings.token_slot, self._issue, too_soon=settings.token_spec.too_soon)
+            token = await settings.token_cache.obtain_async(
+                settings.token_slot, self._issue, too_soon=settings.token_spec.too_soon
+            )
             self._token = token
             return token
 
@@ -966,9 +1031,13 @@ class AsyncCore(_CoreBase):
             if limiter is not None:
                 await limiter.acquire_async()
             try:
-                logger.debug("%s %s tr_id=%s tr_cont=%r", op.method, op.path, call.tr_id, call.tr_cont)
+                logger.debug(
+                    "%s %s tr_id=%s tr_cont=%r", op.method, op.path, call.tr_id, call.tr_cont
+                )
                 headers = self.headers(call, token.value if token is not None else None, hashkey)
-                return self.decode(call, await self.http.request(**self.request_args(call, headers)))
+                return self.decode(
+                    call, await self.http.request(**self.request_args(call, headers))
+                )
             except (KisApiError, httpx.RequestError, _Retryable) as error:
                 wait = self.on_failure(call, error, attempt, renewed)
             if wait is None:

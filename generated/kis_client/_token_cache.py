@@ -59,7 +59,9 @@ class TokenCache:
         poll_seconds: float = 2.0,
         margin_seconds: float = 300.0,
     ) -> None:
-        self.directory: Path | None = Path(directory) if directory is not None else default_cache_dir()
+        self.directory: Path | None = (
+            Path(directory) if directory is not None else default_cache_dir()
+        )
         self.wait_seconds = wait_seconds  # how long EGW00133 (one token a minute) is waited out
         self.poll_seconds = poll_seconds
         self.margin_seconds = margin_seconds  # a token this close to expiry is renewed
@@ -68,8 +70,12 @@ class TokenCache:
         self._guard = threading.Lock()
 
     @classmethod
-    def in_memory(cls, *, wait_seconds: float = 65.0, poll_seconds: float = 2.0, margin_seconds: float = 300.0) -> TokenCache:
-        cache = cls(wait_seconds=wait_seconds, poll_seconds=poll_seconds, margin_seconds=margin_seconds)
+    def in_memory(
+        cls, *, wait_seconds: float = 65.0, poll_seconds: float = 2.0, margin_seconds: float = 300.0
+    ) -> TokenCache:
+        cache = cls(
+            wait_seconds=wait_seconds, poll_seconds=poll_seconds, margin_seconds=margin_seconds
+        )
         cache.directory = None
         return cache
 
@@ -101,7 +107,11 @@ class TokenCache:
             fd = os.open(self.directory / f"{slot.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as error:
             # An unwritable cache directory must not stop trading: share within this process only.
-            logger.warning("token cache %s unusable (%s); tokens are not shared with other processes", self.directory, type(error).__name__)
+            logger.warning(
+                "token cache %s unusable (%s); tokens are not shared with other processes",
+                self.directory,
+                type(error).__name__,
+            )
             return -1
         except BaseException:
             lock.release()
@@ -170,7 +180,14 @@ class TokenCache:
         try:
             os.fchmod(fd, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"token": token.value, "expires_at": token.expires_at, "issued_at": time.time()}, handle)
+                json.dump(
+                    {
+                        "token": token.value,
+                        "expires_at": token.expires_at,
+                        "issued_at": time.time(),
+                    },
+                    handle,
+                )
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temp, path)
@@ -184,7 +201,11 @@ class TokenCache:
             self.store(slot, token)
         except OSError as error:
             self._memory[slot.name] = token
-            logger.warning("token cache %s unusable (%s); the token is kept in memory", self.directory, type(error).__name__)
+            logger.warning(
+                "token cache %s unusable (%s); the token is kept in memory",
+                self.directory,
+                type(error).__name__,
+            )
 
     def _discard_unlocked(self, slot: TokenSlot, value: str) -> None:
         current = self.load(slot)
@@ -207,7 +228,14 @@ class TokenCache:
 
     # -- obtaining
 
-    def obtain(self, slot: TokenSlot, issue: Callable[[], Token], *, too_soon: str, sleep: Callable[[float], None] = time.sleep) -> Token:
+    def obtain(
+        self,
+        slot: TokenSlot,
+        issue: Callable[[], Token],
+        *,
+        too_soon: str,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> Token:
         """A fresh token from the cache, or one issued now under the lock and stored for the others.
 
         On ``too_soon`` (EGW00133: someone got this minute's token) wait, look again, and reuse
@@ -227,10 +255,14 @@ class TokenCache:
                 else:
                     self._store_or_warn(slot, token)
                     return token
-            logger.info("token issued elsewhere within the minute (%s); waiting to reuse it", too_soon)
+            logger.info(
+                "token issued elsewhere within the minute (%s); waiting to reuse it", too_soon
+            )
             sleep(self.poll_seconds)
 
-    async def obtain_async(self, slot: TokenSlot, issue: Callable[[], Awaitable[Token]], *, too_soon: str) -> Token:
+    async def obtain_async(
+        self, slot: TokenSlot, issue: Callable[[], Awaitable[Token]], *, too_soon: str
+    ) -> Token:
         deadline = time.monotonic() + self.wait_seconds
         while True:
             async with self._locked_async(slot):
@@ -245,5 +277,7 @@ class TokenCache:
                 else:
                     self._store_or_warn(slot, token)
                     return token
-            logger.info("token issued elsewhere within the minute (%s); waiting to reuse it", too_soon)
+            logger.info(
+                "token issued elsewhere within the minute (%s); waiting to reuse it", too_soon
+            )
             await asyncio.sleep(self.poll_seconds)

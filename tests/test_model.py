@@ -1,0 +1,181 @@
+"""The model: every TR_ID resolved (rule, override, `mock: same`, `mock: unsupported`) and the
+checks a schema cannot make (TR_ID used twice, override of a missing entry, undeclared market or
+exchange, names that are not Python identifiers), each reported as file:line: path: message."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.errors import SpecError
+from generator.model import Spec, TrCell
+from generator.pipeline import load_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def spec_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "spec"
+    shutil.copytree(ROOT / "spec", target)
+    return target
+
+
+def edit(spec_dir: Path, name: str, old: str, new: str) -> int:
+    """Replace ``old`` (which must occur once) by ``new``; return the line it starts on."""
+    path = spec_dir / name
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return text[: text.index(old)].count("\n") + 1
+
+
+def problems(spec_dir: Path) -> list[str]:
+    with pytest.raises(SpecError) as raised:
+        load_spec(spec_dir)
+    return [str(problem) for problem in raised.value.problems]
+
+
+def cells(spec: Spec, operation: str) -> list[tuple[str, str | None, str | None, str, str]]:
+    tr = spec.operation(operation).tr
+    assert tr is not None
+    return [(c.env, c.market, c.side, c.tr_id, c.how) for c in tr.cells]
+
+
+# ---------------------------------------------------------------------------------------------
+# Resolving TR_IDs
+
+
+def test_mock_rule_replaces_t_and_c_with_v() -> None:
+    spec = load_spec()
+    assert cells(spec, "domestic_stock.order_cash") == [
+        ("real", None, "buy", "TTTC0012U", "spec"), ("mock", None, "buy", "VTTC0012U", "rule"),
+        ("real", None, "sell", "TTTC0011U", "spec"), ("mock", None, "sell", "VTTC0011U", "rule"),
+    ]
+    assert cells(spec, "overseas_stock.inquire_present_balance") == [("real", None, None, "CTRP6504R", "spec"), ("mock", None, None, "VTRP6504R", "rule")]
+
+
+def test_mock_rule_replaces_j_with_v(spec_dir: Path) -> None:
+    edit(spec_dir, "overseas_stock.yaml", "real: TTTS3012R", "real: JTTS3012R")
+    assert cells(load_spec(spec_dir), "overseas_stock.inquire_balance") == [("real", None, None, "JTTS3012R", "spec"), ("mock", None, None, "VTTS3012R", "rule")]
+
+
+def test_override_wins_over_the_rule_and_keeps_its_source() -> None:
+    tr = load_spec().operation("overseas_stock.order").tr
+    assert tr is not None
+    overridden = [c for c in tr.cells if c.how == "override"]
+    assert overridden == [TrCell("mock", "US", "sell", None, "VTTT1001U", "override", overridden[0].source)]
+    assert "2026-09-11" in (overridden[0].source or "")
+    assert sum(1 for c in tr.cells if c.how == "rule") == 11
+
+
+def test_mock_same(spec_dir: Path) -> None:
+    edit(spec_dir, "overseas_stock.yaml", "real: CTRP6504R", "real: CTRP6504R\n      mock: same")
+    spec = load_spec(spec_dir)
+    assert cells(spec, "overseas_stock.inquire_present_balance") == [("real", None, None, "CTRP6504R", "spec"), ("mock", None, None, "CTRP6504R", "same")]
+
+
+def test_mock_unsupported(spec_dir: Path) -> None:
+    edit(spec_dir, "overseas_stock.yaml", "real: CTRP6504R", "real: CTRP6504R\n      mock: unsupported")
+    spec = load_spec(spec_dir)
+    assert cells(spec, "overseas_stock.inquire_present_balance") == [("real", None, None, "CTRP6504R", "spec")]
+    assert spec.operation("overseas_stock.inquire_present_balance").envs == ("real",)
+
+
+def test_rule_that_cannot_derive_says_what_to_do(spec_dir: Path) -> None:
+    line = edit(spec_dir, "overseas_stock.yaml", "real: CTRP6504R", "real: ATRP6504R")
+    assert problems(spec_dir) == [
+        f"spec/overseas_stock.yaml:{line}: operations.inquire_present_balance.tr_id.real: the mock rule cannot derive a TR_ID from 'ATRP6504R' (first letter not in T, J, C); set `mock: same` or `mock: unsupported`, or add an override"
+    ]
+
+
+def test_override_on_unsupported_mock_is_refused(spec_dir: Path) -> None:
+    edit(spec_dir, "overseas_stock.yaml", "      market_field: OVRS_EXCG_CD\n", "      market_field: OVRS_EXCG_CD\n      mock: unsupported\n")
+    (problem,) = problems(spec_dir)
+    assert "operations.order.tr_id.mock_overrides.0: a mock override on an operation without mock support" in problem
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks a schema cannot make
+
+
+def test_tr_id_used_twice(spec_dir: Path) -> None:
+    edit(spec_dir, "overseas_stock.yaml", "real: TTTS3012R", "real: TTTC8434R")
+    found = problems(spec_dir)
+    assert any(
+        p.startswith("spec/overseas_stock.yaml:")
+        and p.endswith("operations.inquire_balance.tr_id: real TR_ID TTTC8434R is used twice: domestic_stock.inquire_balance (all) and overseas_stock.inquire_balance (all)")
+        for p in found
+    ), found
+    assert any("mock TR_ID VTTC8434R is used twice" in p for p in found)
+
+
+def test_tr_id_used_twice_within_one_table(spec_dir: Path) -> None:
+    edit(spec_dir, "overseas_stock.yaml", "HK: {buy: TTTS1002U, sell: TTTS1001U}", "HK: {buy: TTTS1002U, sell: TTTS0307U}")
+    found = problems(spec_dir)
+    assert any("real TR_ID TTTS0307U is used twice: overseas_stock.order (HK, sell) and overseas_stock.order (JP, sell)" in p for p in found), found
+
+
+def test_override_of_a_missing_entry(spec_dir: Path) -> None:
+    line = edit(spec_dir, "overseas_stock.yaml", "- when: {market: US, side: sell}", "- when: {market: KR, side: sell}")
+    assert f"spec/overseas_stock.yaml:{line}: operations.order.tr_id.mock_overrides.0.when: no TR_ID entry for {{'market': 'KR', 'side': 'sell'}} to override" in problems(spec_dir)
+
+
+def test_exchange_in_an_undeclared_market(spec_dir: Path) -> None:
+    line = edit(spec_dir, "markets.yaml", "NYSE: {label: 뉴욕, market: US}", "NYSE: {label: 뉴욕, market: EU}")
+    assert problems(spec_dir) == [f"spec/markets.yaml:{line}: exchanges.NYSE.market: market 'EU' is not declared under `markets` (spec/markets.yaml)"]
+
+
+def test_market_without_exchange(spec_dir: Path) -> None:
+    edit(spec_dir, "markets.yaml", "  HASE: {label: 베트남 하노이, market: VN}\n  VNSE: {label: 베트남 호치민, market: VN}\n", "")
+    line = (spec_dir / "markets.yaml").read_text(encoding="utf-8").splitlines().index('  VN: {label: 베트남, country: 베트남, natn_cd: "704", currency: VND}') + 1
+    assert f"spec/markets.yaml:{line}: markets.VN: market 'VN' has no exchange under `exchanges`" in problems(spec_dir)
+
+
+def test_tr_table_names_an_undeclared_market(spec_dir: Path) -> None:
+    line = edit(spec_dir, "overseas_stock.yaml", "        VN: {buy: TTTS0311U, sell: TTTS0310U}\n", "        VN: {buy: TTTS0311U, sell: TTTS0310U}\n        EU: {buy: TTTS9911U, sell: TTTS9910U}\n")
+    assert problems(spec_dir) == [f"spec/overseas_stock.yaml:{line + 1}: operations.order.tr_id.real.EU: market 'EU' is not declared under `markets`"]
+
+
+def test_an_undeclared_exchange_used_as_a_value(spec_dir: Path) -> None:
+    line = edit(spec_dir, "overseas_stock.yaml", "OVRS_EXCG_CD: {label: 해외거래소코드, required: true, codes: exchanges, example: NASD}", "OVRS_EXCG_CD: {label: 해외거래소코드, required: true, codes: exchanges, example: NASDAQ}")
+    assert problems(spec_dir) == [f"spec/overseas_stock.yaml:{line}: operations.order.request.OVRS_EXCG_CD.example: 'NASDAQ': not a code of table 'exchanges'"]
+
+
+def test_a_rule_on_an_undeclared_market(spec_dir: Path) -> None:
+    line = edit(spec_dir, "overseas_stock.yaml", "when: {market: [HK], side: buy}", "when: {market: [HKG], side: buy}")
+    assert problems(spec_dir) == [f"spec/overseas_stock.yaml:{line}: operations.order.rules.3.when.market: 'HKG' is not a declared market"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        pytest.param('      CNDT_PRIC: {label: 조건가격, pattern: "^([0-9]+)?$", default: ""}\n', '      CNDT_PRIC: {label: 조건가격, pattern: "^([0-9]+)?$", default: ""}\n      CLASS: {label: 분류}\n', "field 'CLASS' gives the Python name 'class', which is reserved or not an identifier", id="request-field-keyword"),
+        pytest.param('      CNDT_PRIC: {label: 조건가격, pattern: "^([0-9]+)?$", default: ""}\n', '      CNDT_PRIC: {label: 조건가격, pattern: "^([0-9]+)?$", default: ""}\n      SIDE: {label: 매매}\n', "field 'SIDE' gives the Python name 'side', which is reserved or not an identifier", id="request-field-reserved"),
+        pytest.param("            ORD_TMD: {label: 주문시각, kind: time, example: \"131438\"}\n", "            ORD_TMD: {label: 주문시각, kind: time, example: \"131438\"}\n            from: {label: 출처, kind: text}\n", "'from' is not a usable Python name", id="response-field-keyword"),
+        pytest.param("  order_rvsecncl:\n", "  import:\n", "operation name 'import' is not a Python identifier", id="operation-name-keyword"),
+    ],
+)
+def test_names_must_be_python_identifiers(spec_dir: Path, old: str, new: str, says: str) -> None:
+    line = edit(spec_dir, "domestic_stock.yaml", old, new)
+    (problem,) = problems(spec_dir)
+    assert problem.startswith("spec/domestic_stock.yaml:")
+    assert int(problem.split(":")[1]) in (line, line + 1)
+    assert says in problem
+
+
+def test_semantic_problems_are_all_reported_at_once(spec_dir: Path) -> None:
+    edit(spec_dir, "markets.yaml", "NYSE: {label: 뉴욕, market: US}", "NYSE: {label: 뉴욕, market: EU}")
+    edit(spec_dir, "overseas_stock.yaml", "- when: {market: US, side: sell}", "- when: {market: KR, side: sell}")
+    edit(spec_dir, "domestic_stock.yaml", "real: TTTC8434R", "real: TTTC0013U")
+    found = problems(spec_dir)
+    assert {p.split(":")[0] for p in found} == {"spec/markets.yaml", "spec/overseas_stock.yaml", "spec/domestic_stock.yaml"}
+
+
+def test_area_name_comes_from_the_file_name_and_must_be_an_identifier(spec_dir: Path) -> None:
+    (spec_dir / "domestic_stock.yaml").rename(spec_dir / "domestic-stock.yaml")
+    (problem,) = problems(spec_dir)
+    assert problem.startswith("spec/domestic-stock.yaml:")
+    assert problem.endswith(": file name 'domestic-stock' must be a Python identifier: it names the area")

@@ -1,0 +1,151 @@
+"""Request models have exactly the spec's fields; prepared calls carry what the spec says.
+
+Parametrised from the spec model, so an operation added to the spec is checked here too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from typing import Any
+
+import pytest
+
+import kis_client.requests as requests
+from generator.model import Operation
+from generator.pipeline import load_spec
+from kis_client._runtime import CallContext, Credentials, PreparedCall
+
+SPEC = load_spec()
+OPERATIONS = [op for op in SPEC.operations if not op.request_any]
+ACCOUNT = ("87654321", "22")
+
+
+def context(env: str = "mock") -> CallContext:
+    return CallContext(env, *ACCOUNT, Credentials("app-key-for-tests", "app-secret-for-tests"), lambda: "token-for-tests")
+
+
+def variants(op: Operation) -> list[tuple[str, str | None]]:
+    return [(env, side) for env in op.envs for side in (("buy", "sell") if op.has_side else (None,))]
+
+
+def example_arguments(op: Operation, side: str | None) -> dict[str, Any]:
+    """The spec's own example for every parameter the caller must pass (the rest take defaults)."""
+    arguments: dict[str, Any] = {}
+    if side is not None:
+        arguments["side"] = side
+    for field in op.parameters:
+        if field.required and not field.has_default:
+            assert field.example is not None, f"{op.qualname}.{field.wire}: required but no example in the spec"
+            arguments[field.py_name] = field.example
+    return arguments
+
+
+def prepare(op: Operation, env: str, side: str | None, **changes: Any) -> PreparedCall:
+    function = getattr(requests, f"prepare_{op.function_suffix}")
+    result: PreparedCall = function(context(env), **{**example_arguments(op, side), **changes})
+    return result
+
+
+@pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.qualname)
+def test_request_model_has_exactly_the_spec_fields(op: Operation) -> None:
+    model: Any = getattr(requests, op.class_prefix + "Request")
+    assert "__dataclass_fields__" in vars(model)  # decorated with @dataclass itself
+    assert [f.name for f in dataclasses.fields(model)] == [field.py_name for field in op.fields]
+    assert all(f.type == "str" for f in dataclasses.fields(model))
+    assert model.__dataclass_params__.frozen
+    instance = model(**{field.py_name: f"v{index}" for index, field in enumerate(op.fields)})
+    assert instance.to_wire() == {field.wire: f"v{index}" for index, field in enumerate(op.fields)}
+
+
+@pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.qualname)
+def test_python_names_are_snake_case_of_wire_names(op: Operation) -> None:
+    assert [field.py_name for field in op.fields] == [field.wire.lower() for field in op.fields]
+
+
+@pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.qualname)
+def test_prepare_takes_every_parameter_and_no_bound_field(op: Operation) -> None:
+    function = getattr(requests, f"prepare_{op.function_suffix}")
+    parameters = inspect.signature(function).parameters
+    expected = (["side"] if op.has_side else []) + [field.py_name for field in op.parameters]
+    assert sorted(name for name in parameters if name != "ctx") == sorted(expected)
+    for field in op.parameters:
+        required = field.required and not field.has_default
+        assert (parameters[field.py_name].default is inspect.Parameter.empty) == required, field.wire
+
+
+CALLS = [(op, env, side) for op in OPERATIONS for env, side in variants(op)]
+
+
+@pytest.mark.parametrize(("op", "env", "side"), CALLS, ids=lambda v: getattr(v, "qualname", str(v)))
+def test_prepared_call_has_method_path_tr_id_and_keys(op: Operation, env: str, side: str | None) -> None:
+    call = prepare(op, env, side)
+    assert call.operation.qualname == op.qualname
+    assert call.operation.method == op.method
+    assert call.operation.path == op.path
+    assert set(call.params) == {field.wire for field in op.fields}
+    if op.tr is None:
+        assert call.tr_id is None
+    else:
+        market = None
+        if op.tr.market_field is not None:
+            market = SPEC.exchange_market(call.params[op.tr.market_field])
+        assert call.tr_id == op.tr.lookup(env, market=market, side=side)
+        assert call.tr_id is not None
+    assert call.tr_cont == ""
+
+
+@pytest.mark.parametrize(("op", "env", "side"), CALLS, ids=lambda v: getattr(v, "qualname", str(v)))
+def test_bound_fields_come_from_the_client(op: Operation, env: str, side: str | None) -> None:
+    params = prepare(op, env, side).params
+    source = {"account_number": ACCOUNT[0], "account_product": ACCOUNT[1], "app_key": "app-key-for-tests", "app_secret": "app-secret-for-tests", "token": "token-for-tests"}
+    bound = [field for field in op.fields if field.bind is not None]
+    assert bound, "every operation binds the account or the credentials"
+    for field in bound:
+        assert params[field.wire] == source[field.bind]  # type: ignore[index]
+
+
+@pytest.mark.parametrize(("op", "env", "side"), CALLS, ids=lambda v: getattr(v, "qualname", str(v)))
+def test_defaults_fill_what_the_caller_left_out(op: Operation, env: str, side: str | None) -> None:
+    params = prepare(op, env, side).params
+    for field in op.parameters:
+        if field.default is not None and not field.required:
+            assert params[field.wire] == field.default, field.wire
+        if field.default_by_side:
+            assert params[field.wire] == dict(field.default_by_side)[side], field.wire  # type: ignore[index]
+
+
+def test_overseas_order_tr_id_follows_the_exchange() -> None:
+    op = SPEC.operation("overseas_stock.order")
+    for exchange, expected in [("NYSE", "VTTT1001U"), ("SEHK", "VTTS1001U"), ("VNSE", "VTTS0310U"), ("HASE", "VTTS0310U")]:
+        assert prepare(op, "mock", "sell", ovrs_excg_cd=exchange).tr_id == expected
+    assert prepare(op, "real", "sell", ovrs_excg_cd="NYSE").tr_id == "TTTT1006U"
+
+
+def test_the_domestic_order_body_is_the_documented_one() -> None:
+    call = prepare(SPEC.operation("domestic_stock.order_cash"), "real", "sell", pdno="005930", ord_unpr="55000")
+    assert dict(call.params) == {
+        "CANO": "87654321", "ACNT_PRDT_CD": "22", "PDNO": "005930", "ORD_DVSN": "00", "ORD_QTY": "1",
+        "ORD_UNPR": "55000", "SLL_TYPE": "01", "EXCG_ID_DVSN_CD": "KRX", "CNDT_PRIC": "",
+    }
+    assert call.tr_id == "TTTC0011U"
+
+
+def test_enum_members_are_sent_as_their_codes() -> None:
+    from kis_client.enums import Exchange, OrdDvsn, Side
+
+    call = requests.prepare_domestic_stock_order_cash(context(), side=Side.BUY, pdno="005930", ord_dvsn=OrdDvsn.LIMIT, ord_qty="3", ord_unpr="70000")
+    assert call.params["ORD_DVSN"] == "00" and type(call.params["ORD_DVSN"]) is str
+    assert call.tr_id == "VTTC0012U"
+    order = requests.prepare_overseas_stock_order(context("real"), side=Side.BUY, ovrs_excg_cd=Exchange.TKSE, pdno="7203", ord_qty="100", ovrs_ord_unpr="2500", ord_dvsn="00")
+    assert order.params["OVRS_EXCG_CD"] == "TKSE" and type(order.params["OVRS_EXCG_CD"]) is str
+    assert order.tr_id == "TTTS0308U"
+
+
+def test_no_account_is_a_validation_problem_not_a_blank_field() -> None:
+    from kis_client import ValidationError
+
+    bare = CallContext("mock", None, None, Credentials("app-key-for-tests", "app-secret-for-tests"), lambda: "token-for-tests")
+    with pytest.raises(ValidationError) as raised:
+        requests.prepare_domestic_stock_inquire_balance(bare)
+    assert set(raised.value.fields) == {"CANO", "ACNT_PRDT_CD"}

@@ -1,0 +1,351 @@
+"""Typed responses (issue 9): every spec field on its model with its kind's type, and KIS's own
+examples (tests/fixtures/responses) parsed without loss."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import shutil
+import types
+import typing
+from datetime import date, datetime
+from datetime import time as dtime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+import kis_client
+import kis_client.requests as requests
+import kis_client.responses as responses
+from generator.errors import SpecError
+from generator.model import Operation, Output
+from generator.pipeline import load_spec
+from kis_client import ResponseParseError
+from kis_client._runtime import Model, PreparedCall, Reply, Rows
+
+SPEC = load_spec()
+FIXTURES = Path(__file__).parent / "fixtures" / "responses"
+SCHEMAS = Path(kis_client.__file__).parent / "schemas"
+KIND_TYPES: dict[str, type] = {"int": int, "decimal": Decimal, "date": date, "time": dtime, "datetime": datetime, "code": str, "text": str, "flag": bool}
+OUTPUTS = [(op, output) for op in SPEC.operations for output in op.response.outputs]
+
+
+def body_of(operation: str) -> Any:
+    return json.loads((FIXTURES / f"{operation}.json").read_text(encoding="utf-8"))
+
+
+def parse(operation: str, body: Any, tr_cont: str = "") -> Any:
+    op = SPEC.operation(operation)
+    info = getattr(requests, "OP_" + op.function_suffix.upper())
+    call = PreparedCall(info, None, {})
+    return getattr(responses, f"parse_{op.function_suffix}")(call, Reply(200, {"tr_cont": tr_cont}, body))
+
+
+def output_id(value: Any) -> str:
+    return str(getattr(value, "qualname", None) or getattr(value, "name", value))
+
+
+# ---------------------------------------------------------------------------------------------
+# Every field, with the type its kind implies
+
+
+@pytest.mark.parametrize(("op", "output"), OUTPUTS, ids=output_id)
+def test_every_spec_field_is_on_its_model_with_its_kind_type(op: Operation, output: Output) -> None:
+    model: Any = getattr(responses, output.class_name)
+    assert "__dataclass_fields__" in vars(model)  # decorated with @dataclass itself
+    assert issubclass(model, Model)
+    assert model.__dataclass_params__.frozen and "__slots__" in model.__dict__
+    hints = typing.get_type_hints(model, vars(responses))
+    names = [f.name for f in dataclasses.fields(model)]
+    assert names == [field.py_name for field in output.fields] + ["extra"]
+    for field in output.fields:
+        assert set(typing.get_args(hints[field.py_name])) == {KIND_TYPES[field.kind], types.NoneType}, field.wire
+        assert model._WIRE[field.py_name] == field.wire
+        assert model._LABELS[field.py_name] == field.label
+    assert float not in {arg for name in names[:-1] for arg in typing.get_args(hints[name])}
+
+
+@pytest.mark.parametrize("op", SPEC.operations, ids=output_id)
+def test_every_response_has_its_outputs_raw_and_extra(op: Operation) -> None:
+    model = getattr(responses, op.response.class_name)
+    assert model.__dataclass_params__.frozen and "__slots__" in model.__dict__
+    hints = typing.get_type_hints(model, vars(responses))
+    envelope = [field.py_name for field in SPEC.envelope] if op.response.envelope else []
+    paging = ["continuation"] if op.pagination is not None else []
+    assert [f.name for f in dataclasses.fields(model)] == envelope + [output.name for output in op.response.outputs] + paging + ["raw", "extra"]
+    for output in op.response.outputs:
+        inner = getattr(responses, output.class_name)
+        expected = Rows[inner] if output.is_list else inner | None
+        assert hints[output.name] == expected, output.name
+
+
+SEED_OPERATIONS = {
+    "auth.token", "domestic_stock.order_cash", "domestic_stock.order_rvsecncl", "domestic_stock.inquire_balance",
+    "overseas_stock.order", "overseas_stock.inquire_balance", "overseas_stock.inquire_present_balance",
+}
+
+
+def test_every_seed_operation_has_a_fixture_and_every_fixture_an_operation() -> None:
+    with_fixture = {path.stem for path in FIXTURES.glob("*.json")}
+    assert with_fixture <= {op.qualname for op in SPEC.operations}
+    assert with_fixture == SEED_OPERATIONS
+
+
+# ---------------------------------------------------------------------------------------------
+# KIS's examples, parsed exactly
+
+
+def test_domestic_balance_parses_digit_for_digit() -> None:
+    body = body_of("domestic_stock.inquire_balance")
+    reply = parse("domestic_stock.inquire_balance", body)
+    assert (reply.rt_cd, reply.msg_cd) == ("0", "KIOK0510")
+    assert [row.pdno for row in reply.holdings] == ["009150", "005930"]  # the blank padding row is gone
+    loan, cash = reply.holdings
+    assert loan.pchs_avg_pric == Decimal("135440.2517") and str(loan.pchs_avg_pric) == "135440.2517"
+    assert str(loan.fltt_rt) == "-100.00000000"
+    assert loan.bfdy_cprs_icdc == -184500
+    assert loan.hldg_qty == 1657 and type(loan.hldg_qty) is int
+    assert loan.pchs_amt == 224424497
+    assert loan.loan_dt == date(2021, 12, 23)
+    assert loan.expd_dt is None and cash.loan_dt is None
+    assert loan.item_mgna_rt_name is None  # "" is None
+    assert str(loan.stck_loan_unpr) == "123000.0000"
+    assert format(loan.evlu_erng_rt, "f") == "0.00000000"  # str() would say 0E-8; the digits are kept
+    assert cash.evlu_pfls_amt == -8000 and cash.evlu_pfls_rt == Decimal("-1.12")
+    assert loan.extra == {} and cash.extra == {}
+    summary = reply.summary
+    assert summary is not None  # output2 is a list holding one object
+    assert summary.dnca_tot_amt == 346455
+    assert summary.evlu_pfls_smtl_amt == -756922 and summary.asst_icdc_amt == -36890
+    assert summary.fncg_gld_auto_rdpt_yn is None
+    assert reply.raw is body
+    assert reply.extra == {}
+
+
+def test_overseas_balance_parses_digit_for_digit() -> None:
+    body = body_of("overseas_stock.inquire_balance")
+    reply = parse("overseas_stock.inquire_balance", body)
+    (row,) = reply.holdings  # KIS's all-blank second row is dropped
+    assert row.ovrs_pdno == "TSLA"
+    assert str(row.frcr_evlu_pfls_amt) == "-3547254.185235"
+    assert str(row.ovrs_stck_evlu_amt) == "791913.60000000"
+    assert str(row.now_pric2) == "1064.400000"
+    assert row.ovrs_cblc_qty == 744 and row.loan_dt is None
+    assert reply.summary is not None
+    assert str(reply.summary.ovrs_rlzt_pfls_amt2) == "-5780841.48713"
+    assert str(reply.summary.tot_pftrt) == "-81.74964327"
+    assert reply.raw is body
+
+
+def test_present_balance_parses() -> None:
+    reply = parse("overseas_stock.inquire_present_balance", body_of("overseas_stock.inquire_present_balance"))
+    (row,) = reply.holdings
+    assert (row.pdno, row.std_pdno, row.item_lnkg_excg_cd) == ("AAPL", "US0378331005", "NAS")
+    assert str(row.cblc_qty13) == "40.00000000" and str(row.evlu_pfls_amt2) == "-1092370.00000"
+    assert row.pchs_rmnd_wcrc_amt == 5986768
+    assert reply.deposits == ()
+    assert reply.totals is not None and str(reply.totals.evlu_erng_rt1) == "-21.67000000"
+
+
+def test_flags_are_bools_and_a_lone_object_is_a_one_row_list() -> None:
+    body = body_of("overseas_stock.inquire_present_balance")
+    body["output2"] = [
+        {"crcy_cd": "USD", "acpl_cstd_crcy_yn": "Y", "frcr_dncl_amt_2": "1234.56"},
+        {"crcy_cd": "HKD", "acpl_cstd_crcy_yn": "N", "frcr_dncl_amt_2": "0.00"},
+    ]
+    reply = parse("overseas_stock.inquire_present_balance", body)
+    assert [(row.crcy_cd, row.acpl_cstd_crcy_yn) for row in reply.deposits] == [("USD", True), ("HKD", False)]
+    assert reply.deposits[0].frcr_dncl_amt_2 == Decimal("1234.56")
+    body["output2"] = body["output2"][0]
+    assert [row.crcy_cd for row in parse("overseas_stock.inquire_present_balance", body).deposits] == ["USD"]
+
+
+@pytest.mark.parametrize(
+    ("operation", "orgno", "odno", "tmd"),
+    [
+        ("domestic_stock.order_cash", "06010", "0001569157", dtime(15, 52, 11)),
+        ("domestic_stock.order_rvsecncl", "06010", "0001569139", dtime(13, 14, 38)),
+        ("overseas_stock.order", "01790", "0000004336", dtime(16, 5, 24)),
+    ],
+)
+def test_order_outputs_keep_leading_zeros_and_read_the_time(operation: str, orgno: str, odno: str, tmd: dtime) -> None:
+    reply = parse(operation, body_of(operation))
+    assert (reply.order.krx_fwdg_ord_orgno, reply.order.odno, reply.order.ord_tmd) == (orgno, odno, tmd)
+    assert reply.msg_cd == "APBK0013"
+
+
+def test_token_reply_takes_a_json_number() -> None:
+    reply = parse("auth.token", body_of("auth.token"))
+    assert reply.token.expires_in == 86400
+    assert reply.token.token_type == "Bearer"
+    assert reply.token.access_token_token_expired == datetime(2026, 11, 26, 9, 0, 0)
+    assert "eyJ0eXAi" not in repr(reply.token) and "eyJ0eXAi" not in repr(reply)
+
+
+def test_unknown_fields_go_to_extra() -> None:
+    body = body_of("domestic_stock.inquire_balance")
+    body["output1"][0]["prdt_dvsn"] = "01"  # KIS's staff-only field, not in the spec
+    body["output2"][0]["new_amt"] = "5"
+    body["output9"] = []
+    reply = parse("domestic_stock.inquire_balance", body)
+    assert reply.holdings[0].extra == {"prdt_dvsn": "01"}
+    assert reply.holdings[1].extra == {}
+    assert reply.summary.extra == {"new_amt": "5"}
+    assert reply.extra == {"output9": []}
+
+
+def test_a_missing_documented_field_is_none() -> None:
+    body = body_of("overseas_stock.inquire_balance")
+    del body["output1"][0]["now_pric2"]
+    del body["output2"]
+    reply = parse("overseas_stock.inquire_balance", body)
+    assert reply.holdings[0].now_pric2 is None
+    assert reply.summary is None
+
+
+@pytest.mark.parametrize(
+    ("operation", "where", "output", "field", "value"),
+    [
+        ("domestic_stock.inquire_balance", ("output1", 1, "hldg_qty"), "output1", "hldg_qty", "1O"),
+        ("domestic_stock.inquire_balance", ("output1", 0, "pchs_avg_pric"), "output1", "pchs_avg_pric", "135,440.25"),
+        ("domestic_stock.inquire_balance", ("output1", 0, "loan_dt"), "output1", "loan_dt", "2021-12-23"),
+        ("domestic_stock.inquire_balance", ("output2", 0, "dnca_tot_amt"), "output2", "dnca_tot_amt", "346455.5"),
+        ("domestic_stock.inquire_balance", ("output2", 0, "fncg_gld_auto_rdpt_yn"), "output2", "fncg_gld_auto_rdpt_yn", "X"),
+        ("overseas_stock.inquire_balance", ("output2", "tot_pftrt"), "output2", "tot_pftrt", "NaN"),
+        ("overseas_stock.order", ("output", "ORD_TMD"), "output", "ORD_TMD", "25:00"),
+    ],
+)
+def test_a_bad_value_raises_naming_everything_with_the_raw_body(operation: str, where: tuple[Any, ...], output: str, field: str, value: str) -> None:
+    body = body_of(operation)
+    target = body
+    for key in where[:-1]:
+        target = target[key]
+    target[where[-1]] = value
+    with pytest.raises(ResponseParseError) as raised:
+        parse(operation, body)
+    error = raised.value
+    assert (error.operation, error.output, error.field, error.value) == (operation, output, field, value)
+    assert error.raw == body
+    assert operation in str(error) and field in str(error) and repr(value) in str(error)
+
+
+def test_a_padding_row_is_dropped_before_its_values_are_read() -> None:
+    body = body_of("domestic_stock.inquire_balance")
+    body["output1"][2]["hldg_qty"] = "abc"  # a padding row (blank pdno) with garbage is still dropped
+    assert len(parse("domestic_stock.inquire_balance", body).holdings) == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# Plain data out: to_dict and as_records
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.json")), ids=lambda p: p.stem)
+def test_to_dict_on_every_model(path: Path) -> None:
+    reply = parse(path.stem, json.loads(path.read_text(encoding="utf-8")))
+    plain = reply.to_dict()
+    json.dumps(plain, default=str)  # nothing but plain values, lists and dicts
+    op = SPEC.operation(path.stem)
+    for output in op.response.outputs:
+        value = getattr(reply, output.name)
+        if output.is_list:
+            assert plain[output.name] == [row.to_dict() for row in value]
+        elif value is not None:
+            assert plain[output.name] == value.to_dict()
+            assert set(value.to_dict("wire")) == {field.wire for field in output.fields}
+            assert set(value.to_dict("ko")) == {field.label for field in output.fields}
+
+
+def test_as_records_with_each_kind_of_label() -> None:
+    reply = parse("domestic_stock.inquire_balance", body_of("domestic_stock.inquire_balance"))
+    python = reply.holdings.as_records()
+    assert python == reply.holdings.as_records(labels="python")
+    assert python[0]["pchs_avg_pric"] == Decimal("135440.2517") and python[0]["loan_dt"] == date(2021, 12, 23)
+    wire = reply.holdings.as_records(labels="wire")
+    korean = reply.holdings.as_records(labels="ko")
+    assert len(python) == len(wire) == len(korean) == 2
+    assert wire[0]["bfdy_cprs_icdc"] == -184500
+    assert korean[0]["보유수량"] == 1657 and korean[0]["상품명"] == "삼성전기"
+    output = SPEC.operation("domestic_stock.inquire_balance").response.outputs[0]
+    assert list(korean[0]) == [field.label for field in output.fields]
+    upper = parse("domestic_stock.order_cash", body_of("domestic_stock.order_cash"))
+    assert upper.order.to_dict("wire") == {"KRX_FWDG_ORD_ORGNO": "06010", "ODNO": "0001569157", "ORD_TMD": dtime(15, 52, 11)}
+
+
+# ---------------------------------------------------------------------------------------------
+# The response JSON Schemas
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.json")), ids=lambda p: p.stem)
+def test_response_schema_accepts_the_fixture(path: Path) -> None:
+    schema = json.loads((SCHEMAS / f"{path.stem}.response.json").read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    body = json.loads(path.read_text(encoding="utf-8"))
+    assert list(Draft202012Validator(schema).iter_errors(body)) == []
+    if SPEC.operation(path.stem).response.envelope:
+        broken = copy.deepcopy(body)
+        del broken["rt_cd"]
+        assert not Draft202012Validator(schema).is_valid(broken)
+
+
+# ---------------------------------------------------------------------------------------------
+# `kisgen validate` on bad response declarations
+
+
+@pytest.fixture
+def spec_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "spec"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "spec", target)
+    return target
+
+
+def edit(spec_dir: Path, name: str, old: str, new: str) -> None:
+    path = spec_dir / name
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def problems(spec_dir: Path) -> list[str]:
+    with pytest.raises(SpecError) as raised:
+        load_spec(spec_dir)
+    return [str(problem) for problem in raised.value.problems]
+
+
+def line_of(spec_dir: Path, name: str, text: str) -> int:
+    return (spec_dir / name).read_text(encoding="utf-8").splitlines().index(text) + 1
+
+
+def test_duplicate_response_field_is_refused(spec_copy: Path) -> None:
+    old = '            ODNO: {label: 주문번호, kind: code, example: "0000004336"}'
+    edit(spec_copy, "overseas_stock.yaml", old, old + '\n            ODNO: {label: 주문번호, kind: code}')
+    line = line_of(spec_copy, "overseas_stock.yaml", "            ODNO: {label: 주문번호, kind: code}")
+    assert problems(spec_copy) == [f"spec/overseas_stock.yaml:{line}: operations.order.response.outputs.output.fields.ODNO: duplicate key 'ODNO' (first defined on line {line - 1})"]
+
+
+def test_unknown_kind_is_refused(spec_copy: Path) -> None:
+    edit(spec_copy, "domestic_stock.yaml", 'hldg_qty: {label: 보유수량, kind: int, example: "1657"}', 'hldg_qty: {label: 보유수량, kind: float, example: "1657"}')
+    (problem,) = problems(spec_copy)
+    line = next(i for i, text in enumerate((spec_copy / "domestic_stock.yaml").read_text(encoding="utf-8").splitlines(), 1) if "kind: float" in text)
+    assert problem.startswith(f"spec/domestic_stock.yaml:{line}: operations.inquire_balance.response.outputs.output1.fields.hldg_qty.kind: 'float' is not one of")
+
+
+def test_shape_without_fields_is_refused(spec_copy: Path) -> None:
+    path = spec_copy / "overseas_stock.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = lines.index("          name: summary") - 1  # output2 of inquire_balance
+    end = lines.index("  inquire_present_balance:") - 1
+    path.write_text("\n".join(lines[: start + 3] + lines[end:]) + "\n", encoding="utf-8")
+    (problem,) = problems(spec_copy)
+    assert problem.startswith(f"spec/overseas_stock.yaml:{start + 1}: operations.inquire_balance.response.outputs.output2: ")
+    assert "'fields' is required" in problem
+
+
+def test_two_fields_of_one_output_may_not_share_a_label(spec_copy: Path) -> None:
+    # as_records(labels="ko") keys each row by label; a shared label would drop a column.
+    edit(spec_copy, "overseas_stock.yaml", "now_pric2: {label: 현재가격2,", "now_pric2: {label: 외화매입금액1,")
+    line = line_of(spec_copy, "overseas_stock.yaml", '            now_pric2: {label: 외화매입금액1, kind: decimal, example: "1064.400000"}')
+    assert problems(spec_copy) == [f"spec/overseas_stock.yaml:{line}: operations.inquire_balance.response.outputs.output1.fields.now_pric2.label: label '외화매입금액1' is also the label of 'frcr_pchs_amt1'"]
