@@ -450,7 +450,7 @@ class DomesticStockApi:
         fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
         max_calls: int = 100,
     ) -> Iterator[DomesticStockInquireDailyItemchartpriceResponse]:
-        "Responses further and further back: each call moves FID_INPUT_DATE_2 before the oldest stck_bsop_date of the last one (KIS cannot page this with tr_cont). Stops when no older rows come, below FID_INPUT_DATE_1 or after max_calls calls."
+        "Responses further and further back: each call moves FID_INPUT_DATE_2 before the oldest stck_bsop_date of the last one (KIS cannot page this with tr_cont). Stops when no older rows come, when the next bound would fall before FID_INPUT_DATE_1, or after max_calls calls."
         call: PreparedCall | None = prepare_domestic_stock_inquire_daily_itemchartprice(
             self._ctx,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
@@ -507,7 +507,7 @@ class DomesticStockApi:
         fid_etc_cls_code: str | None = None,
         max_calls: int = 100,
     ) -> Iterator[DomesticStockInquireTimeItemchartpriceResponse]:
-        "Responses further and further back: each call moves FID_INPUT_HOUR_1 before the oldest stck_cntg_hour of the last one (KIS cannot page this with tr_cont). Stops when no older rows come or after max_calls calls."
+        "Responses further and further back: each call moves FID_INPUT_HOUR_1 before the oldest stck_cntg_hour of the last one (KIS cannot page this with tr_cont). Stops when no older rows come, or after max_calls calls."
         call: PreparedCall | None = prepare_domestic_stock_inquire_time_itemchartprice(
             self._ctx,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
@@ -749,7 +749,7 @@ class OverseasPriceApi:
         keyb: str | None = None,
         max_calls: int = 100,
     ) -> Iterator[OverseasPriceDailypriceResponse]:
-        "Responses further and further back: each call moves BYMD before the oldest xymd of the last one (KIS cannot page this with tr_cont). Stops when no older rows come or after max_calls calls."
+        "Responses further and further back: each call moves BYMD before the oldest xymd of the last one (KIS cannot page this with tr_cont). Stops when no older rows come, or after max_calls calls."
         call: PreparedCall | None = prepare_overseas_price_dailyprice(
             self._ctx,
             auth=auth,
@@ -1351,7 +1351,7 @@ class AsyncDomesticStockApi:
         fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
         max_calls: int = 100,
     ) -> AsyncIterator[DomesticStockInquireDailyItemchartpriceResponse]:
-        "Responses further and further back: each call moves FID_INPUT_DATE_2 before the oldest stck_bsop_date of the last one (KIS cannot page this with tr_cont). Stops when no older rows come, below FID_INPUT_DATE_1 or after max_calls calls."
+        "Responses further and further back: each call moves FID_INPUT_DATE_2 before the oldest stck_bsop_date of the last one (KIS cannot page this with tr_cont). Stops when no older rows come, when the next bound would fall before FID_INPUT_DATE_1, or after max_calls calls."
         call: PreparedCall | None = prepare_domestic_stock_inquire_daily_itemchartprice(
             self._ctx,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
@@ -1410,7 +1410,7 @@ class AsyncDomesticStockApi:
         fid_etc_cls_code: str | None = None,
         max_calls: int = 100,
     ) -> AsyncIterator[DomesticStockInquireTimeItemchartpriceResponse]:
-        "Responses further and further back: each call moves FID_INPUT_HOUR_1 before the oldest stck_cntg_hour of the last one (KIS cannot page this with tr_cont). Stops when no older rows come or after max_calls calls."
+        "Responses further and further back: each call moves FID_INPUT_HOUR_1 before the oldest stck_cntg_hour of the last one (KIS cannot page this with tr_cont). Stops when no older rows come, or after max_calls calls."
         call: PreparedCall | None = prepare_domestic_stock_inquire_time_itemchartprice(
             self._ctx,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
@@ -1654,7 +1654,7 @@ class AsyncOverseasPriceApi:
         keyb: str | None = None,
         max_calls: int = 100,
     ) -> AsyncIterator[OverseasPriceDailypriceResponse]:
-        "Responses further and further back: each call moves BYMD before the oldest xymd of the last one (KIS cannot page this with tr_cont). Stops when no older rows come or after max_calls calls."
+        "Responses further and further back: each call moves BYMD before the oldest xymd of the last one (KIS cannot page this with tr_cont). Stops when no older rows come, or after max_calls calls."
         call: PreparedCall | None = prepare_overseas_price_dailyprice(
             self._ctx,
             auth=auth,

@@ -4193,7 +4193,6 @@ OP_OVERSEAS_STOCK_ORDER_RVSECNCL = OperationInfo(
         "appkey",
         "appsecret",
         "tr_id",
-        "custtype",
     ),
     envs=(
         "real",
@@ -4467,12 +4466,10 @@ OP_OVERSEAS_STOCK_INQUIRE_NCCS = OperationInfo(
     path="/uapi/overseas-stock/v1/trading/inquire-nccs",
     kind="read",
     headers=(
-        "content-type",
         "authorization",
         "appkey",
         "appsecret",
         "tr_id",
-        "custtype",
         "tr_cont",
     ),
     envs=("real",),
@@ -4617,12 +4614,10 @@ OP_OVERSEAS_STOCK_INQUIRE_CCNL = OperationInfo(
     path="/uapi/overseas-stock/v1/trading/inquire-ccnl",
     kind="read",
     headers=(
-        "content-type",
         "authorization",
         "appkey",
         "appsecret",
         "tr_id",
-        "custtype",
         "tr_cont",
     ),
     envs=(
@@ -4972,12 +4967,10 @@ OP_OVERSEAS_STOCK_INQUIRE_PSAMOUNT = OperationInfo(
     path="/uapi/overseas-stock/v1/trading/inquire-psamount",
     kind="read",
     headers=(
-        "content-type",
         "authorization",
         "appkey",
         "appsecret",
         "tr_id",
-        "custtype",
     ),
     envs=(
         "real",
