@@ -66,7 +66,7 @@ def _rule_schema(spec: Spec, op: Operation, rule: Rule, env: str, side: str | No
             then[constraint.wire] = {"enum": list(constraint.values)}
         else:
             then[constraint.wire] = {"pattern": constraint.pattern}
-    result: dict[str, Any] = {"$comment": f"{rule.id}: {rule.text}"}
+    result: dict[str, Any] = {"$comment": f"{rule.id}: {rule.text}" + (f" (source: {rule.source})" if rule.source else "")}
     if condition:
         result["if"] = {"properties": condition, "required": required}
         result["then"] = {"properties": then}
