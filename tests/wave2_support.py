@@ -103,7 +103,7 @@ def serve(handler: Handler) -> Iterator[Server]:
             self._answer("POST")
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handle)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     server_state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
     try:

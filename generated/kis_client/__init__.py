@@ -44,6 +44,7 @@ _EXPORTS = {
     "Side": "kis_client.enums",
     "Market": "kis_client.enums",
     "Exchange": "kis_client.enums",
+    "QuoteExchange": "kis_client.enums",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -65,7 +66,7 @@ if TYPE_CHECKING:
     )
     from kis_client._token_cache import TokenCache
     from kis_client.client import AsyncKisClient, KisClient
-    from kis_client.enums import Env, Exchange, Market, Side
+    from kis_client.enums import Env, Exchange, Market, QuoteExchange, Side
     from kis_client.tr_ids import resolve_tr_id
 
 
