@@ -19,7 +19,6 @@ from kis_client.responses import (
     parse_overseas_price_dailyprice,
     parse_overseas_price_price,
 )
-from wave2_support import context, fixture
 from kis_client.requests import (
     prepare_auth_revoke,
     prepare_domestic_stock_inquire_daily_ccld,
@@ -27,6 +26,7 @@ from kis_client.requests import (
     prepare_overseas_price_dailyprice,
     prepare_overseas_price_price,
 )
+from wave2_support import context, fixture
 
 DOCUMENTED: dict[str, dict[str, Any]] = fixture("responses.yaml")["operations"]
 SHAPES = {"array": ("list", "list_of_one"), "object": ("object",), "scalar": ("object",)}

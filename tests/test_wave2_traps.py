@@ -138,8 +138,8 @@ BLANK_CCNL = {
 def test_blank_object_is_an_empty_list() -> None:
     call = prepare_overseas_stock_inquire_ccnl(context("real"), pdno="%", ord_strt_dt="20211027", ord_end_dt="20211027", ovrs_excg_cd="%")
     response = parse_overseas_stock_inquire_ccnl(call, Reply(200, {"tr_cont": "D"}, BLANK_CCNL))
-    assert response.orders == ()
     assert response.orders.as_records() == []
+    assert response.orders == ()
 
 
 def test_blank_object_is_an_empty_list_for_open_orders() -> None:

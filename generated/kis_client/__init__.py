@@ -50,24 +50,28 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
-    from kis_client._runtime import (
-        FieldProblem,
-        KisApiError,
-        KisError,
-        OrderStateUnknownError,
-        RateLimitError,
-        ResponseParseError,
-        RetryPolicy,
-        TokenError,
-        TransportError,
-        TrIdNotFoundError,
-        UnsupportedEnvironmentError,
-        ValidationError,
-    )
-    from kis_client._token_cache import TokenCache
-    from kis_client.client import AsyncKisClient, KisClient
-    from kis_client.enums import Env, Exchange, Market, QuoteExchange, Side
-    from kis_client.tr_ids import resolve_tr_id
+    # "X as X": type checkers see the lazily loaded names as exported.
+    from kis_client.client import KisClient as KisClient
+    from kis_client.client import AsyncKisClient as AsyncKisClient
+    from kis_client._token_cache import TokenCache as TokenCache
+    from kis_client._runtime import RetryPolicy as RetryPolicy
+    from kis_client._runtime import KisError as KisError
+    from kis_client._runtime import ValidationError as ValidationError
+    from kis_client._runtime import FieldProblem as FieldProblem
+    from kis_client._runtime import KisApiError as KisApiError
+    from kis_client._runtime import RateLimitError as RateLimitError
+    from kis_client._runtime import TokenError as TokenError
+    from kis_client._runtime import ResponseParseError as ResponseParseError
+    from kis_client._runtime import TransportError as TransportError
+    from kis_client._runtime import OrderStateUnknownError as OrderStateUnknownError
+    from kis_client._runtime import UnsupportedEnvironmentError as UnsupportedEnvironmentError
+    from kis_client._runtime import TrIdNotFoundError as TrIdNotFoundError
+    from kis_client.tr_ids import resolve_tr_id as resolve_tr_id
+    from kis_client.enums import Env as Env
+    from kis_client.enums import Side as Side
+    from kis_client.enums import Market as Market
+    from kis_client.enums import Exchange as Exchange
+    from kis_client.enums import QuoteExchange as QuoteExchange
 
 
 def __getattr__(name: str) -> Any:
