@@ -91,6 +91,7 @@ class Exchange:
     note: str | None
     quote_code: str | None
     day_quote_code: str | None  # US day-session (주간) quotation code
+    index_quote_code: str | None = None  # the market index on quotation APIs (상해지수 SHI)
 
 
 @dataclass(frozen=True, slots=True)
@@ -469,9 +470,10 @@ class _Builder:
         for code, raw in exchange_raw.items():
             if raw["market"] not in market_raw:
                 self.problem(exchange_file, ("exchanges", code, "market"), f"market {raw['market']!r} is not declared under `markets` ({market_file.name})")
-            exchanges.append(Exchange(code, raw["label"], raw["market"], raw.get("note"), raw.get("quote_code"), raw.get("day_quote_code")))
-            if raw.get("day_quote_code") is not None and raw.get("quote_code") is None:
-                self.problem(exchange_file, ("exchanges", code, "day_quote_code"), "a day-session code needs `quote_code` too")
+            exchanges.append(Exchange(code, raw["label"], raw["market"], raw.get("note"), raw.get("quote_code"), raw.get("day_quote_code"), raw.get("index_quote_code")))
+            for key in ("day_quote_code", "index_quote_code"):
+                if raw.get(key) is not None and raw.get("quote_code") is None:
+                    self.problem(exchange_file, ("exchanges", code, key), f"`{key}` needs `quote_code` too")
         markets = []
         for code, raw in market_raw.items():
             members = tuple(exchange.code for exchange in exchanges if exchange.market == code)
@@ -484,13 +486,14 @@ class _Builder:
         exchanges_file = self.section("exchanges")[0].name
         quote_codes = [Code(e.quote_code, e.quote_code, e.label) for e in exchanges if e.quote_code is not None]
         quote_codes += [Code(e.day_quote_code, e.day_quote_code, e.label + " (주간)") for e in exchanges if e.day_quote_code is not None]
+        quote_codes += [Code(e.index_quote_code, e.index_quote_code, e.label + " 지수") for e in exchanges if e.index_quote_code is not None]
         tables: dict[str, CodeTable] = {
             EXCHANGES_TABLE: CodeTable(EXCHANGES_TABLE, "Exchange", "해외거래소코드", tuple(Code(e.code, e.code, e.label) for e in exchanges), exchanges_file),
             QUOTE_TABLE: CodeTable(QUOTE_TABLE, "QuoteExchange", "시세 거래소코드 (EXCD)", tuple(quote_codes), exchanges_file),
         }
         seen_quotes: dict[str, str] = {}
         for exchange in exchanges:
-            for quote in (exchange.quote_code, exchange.day_quote_code):
+            for quote in (exchange.quote_code, exchange.day_quote_code, exchange.index_quote_code):
                 if quote is None:
                     continue
                 if quote in seen_quotes:

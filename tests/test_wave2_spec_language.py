@@ -37,7 +37,7 @@ def problems(directory: Path) -> str:
 def test_quote_codes_come_from_the_exchanges(spec: Spec) -> None:
     table = spec.code_table(QUOTE_TABLE)
     assert table.class_name == "QuoteExchange"
-    assert table.values == ("NAS", "NYS", "AMS", "HKS", "SHS", "SZS", "TSE", "HNX", "HSX", "BAQ", "BAY", "BAA")
+    assert table.values == ("NAS", "NYS", "AMS", "HKS", "SHS", "SZS", "TSE", "HNX", "HSX", "BAQ", "BAY", "BAA", "SHI", "SZI")
     assert {e.code: e.quote_code for e in spec.exchanges}["SEHK"] == "HKS"
 
 

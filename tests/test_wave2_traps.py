@@ -27,7 +27,7 @@ from kis_client.requests import (
     prepare_overseas_stock_order_rvsecncl,
 )
 from kis_client.responses import parse_overseas_stock_inquire_ccnl, parse_overseas_stock_inquire_nccs
-from wave2_support import APP_KEY, APP_SECRET, Answer, Recorded, client, context, ok, serve
+from wave2_support import APP_KEY, APP_SECRET, Answer, Recorded, client, context, fixture, ok, serve
 
 # -- real-only operations on a mock account ---------------------------------------------------
 
@@ -329,3 +329,20 @@ def test_walk_back_rules() -> None:
     step = walk_back(call, "FID_INPUT_HOUR_1", "time", [dtime(9, 1), dtime(9, 0), None], None)
     assert step is not None and step.params["FID_INPUT_HOUR_1"] == "085959"
     assert call.params["FID_INPUT_HOUR_1"] == "090100"  # the call itself is left alone
+
+
+EXCD_CODES: dict[str, list[str]] = fixture("requests.yaml")["excd_codes"]
+EXCD_CASES = [(name, code, code in codes) for name, codes in EXCD_CODES.items() for code in EXCD_CODES["overseas_price.price"]]
+
+
+@pytest.mark.parametrize(("name", "code", "documented"), EXCD_CASES)
+def test_documented_quote_codes_pass_unchanged_and_only_those(name: str, code: str, documented: bool) -> None:
+    args: dict[str, Any] = {"excd": code, "symb": "600000"}
+    if name == "overseas_price.dailyprice":
+        args.update(gubn="0", modp="1")
+    prepare = prepare_overseas_price_price if name == "overseas_price.price" else prepare_overseas_price_dailyprice
+    if documented:
+        assert prepare(context("mock"), **args).params["EXCD"] == code
+    else:
+        with pytest.raises(ValidationError):
+            prepare(context("mock"), **args)

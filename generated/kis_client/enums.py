@@ -61,6 +61,8 @@ class QuoteExchange(StrEnum):
     BAQ = "BAQ"
     BAY = "BAY"
     BAA = "BAA"
+    SHI = "SHI"
+    SZI = "SZI"
 
 
 class GrantType(StrEnum):
@@ -474,6 +476,8 @@ CODE_LABELS: dict[str, dict[str, str]] = {
         "BAQ": "나스닥 (주간)",
         "BAY": "뉴욕 (주간)",
         "BAA": "아멕스 (주간)",
+        "SHI": "중국 상해 지수",
+        "SZI": "중국 심천 지수",
     },
     "GrantType": {
         "client_credentials": "client_credentials",

@@ -353,7 +353,9 @@ _SET34 = frozenset(
         "HSX",
         "NAS",
         "NYS",
+        "SHI",
         "SHS",
+        "SZI",
         "SZS",
         "TSE",
     )
@@ -372,7 +374,9 @@ _SET36 = frozenset(
         "HSX",
         "NAS",
         "NYS",
+        "SHI",
         "SHS",
+        "SZI",
         "SZS",
         "TSE",
     )
@@ -3174,7 +3178,7 @@ def validate_overseas_price_price(
                 "EXCD",
                 "excd",
                 repr(value)
-                + " is not a code of 거래소코드 ('NAS', 'NYS', 'AMS', 'HKS', 'SHS', 'SZS', 'TSE', 'HNX', 'HSX', 'BAQ', 'BAY', 'BAA')",
+                + " is not a code of 거래소코드 ('NAS', 'NYS', 'AMS', 'HKS', 'SHS', 'SZS', 'TSE', 'HNX', 'HSX', 'BAQ', 'BAY', 'BAA', 'SHI', 'SZI')",
             )
         )
     value = request.symb
@@ -3294,7 +3298,7 @@ def validate_overseas_price_dailyprice(
                 "EXCD",
                 "excd",
                 repr(value)
-                + " is not a code of 거래소코드 ('NAS', 'NYS', 'AMS', 'HKS', 'SHS', 'SZS', 'TSE', 'HNX', 'HSX', 'BAQ', 'BAY', 'BAA')",
+                + " is not a code of 거래소코드 ('NAS', 'NYS', 'AMS', 'HKS', 'SHS', 'SZS', 'TSE', 'HNX', 'HSX', 'BAQ', 'BAY', 'BAA', 'SHI', 'SZI')",
             )
         )
     value = request.symb
@@ -3357,7 +3361,7 @@ def validate_overseas_price_dailyprice(
                     "EXCD",
                     "excd",
                     repr(request.excd)
-                    + " must be one of 'NAS', 'NYS', 'AMS', 'HKS', 'SHS', 'SZS', 'TSE', 'HNX', 'HSX' (regular_session_codes: 기간별시세 EXCD에는 주간거래 코드(BAQ, BAY, BAA)가 문서화되어 있지 않다)",
+                    + " must be one of 'NAS', 'NYS', 'AMS', 'HKS', 'SHS', 'SZS', 'TSE', 'HNX', 'HSX', 'SHI', 'SZI' (regular_session_codes: 기간별시세 EXCD에는 주간거래 코드(BAQ, BAY, BAA)가 문서화되어 있지 않다)",
                 )
             )
     return problems
