@@ -135,6 +135,7 @@ class OpView:
     envs_const: str
     top_keys: tuple[str, ...]
     binds_token: bool
+    encode_doc: str = ""
 
     @property
     def has_params(self) -> bool:
@@ -238,6 +239,11 @@ def build_view(spec: Spec) -> tuple[list[OpView], Constants]:
                 envs_const=py(op.envs),
                 top_keys=_top_keys(spec, op),
                 binds_token=any(field.bind == "token" for field in op.fields),
+                encode_doc="".join(
+                    f"\n\n``{field.py_name}``: an Exchange, sent as its quotation code (NASD → NAS), or a quotation code (QuoteExchange or its string)."
+                    for field in op.parameters
+                    if field.encode == "quote_code"
+                ),
             )
         )
     return views, consts

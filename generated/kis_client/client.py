@@ -700,7 +700,7 @@ class OverseasPriceApi:
         symb: str,
         auth: str | None = None,
     ) -> OverseasPricePriceResponse:
-        '해외주식 현재체결가 — GET /uapi/overseas-price/v1/quotations/price\n\n무료시세(지연): 미국 실시간무료, 홍콩·베트남·중국·일본 15분 지연. sign "0"도 온다 (문서는 1-5); diff는 부호 없는 크기 — 부호는 sign으로.'
+        '해외주식 현재체결가 — GET /uapi/overseas-price/v1/quotations/price\n\n``excd``: an Exchange, sent as its quotation code (NASD → NAS), or a quotation code (QuoteExchange or its string).\n\n무료시세(지연): 미국 실시간무료, 홍콩·베트남·중국·일본 15분 지연. sign "0"도 온다 (문서는 1-5); diff는 부호 없는 크기 — 부호는 sign으로.'
 
         call = prepare_overseas_price_price(
             self._ctx,
@@ -722,7 +722,7 @@ class OverseasPriceApi:
         bymd: str | None = None,
         keyb: str | None = None,
     ) -> OverseasPriceDailypriceResponse:
-        "해외주식 기간별시세 — GET /uapi/overseas-price/v1/quotations/dailyprice\n\n한 번의 호출에 최대 100건; tr_cont 다음조회 불가 — BYMD(조회기준일자)를 당겨 이전 봉을 조회한다 (_walk). KEYB는 응답 표에 없다. rate는 +/- 부호를 붙여 온다."
+        "해외주식 기간별시세 — GET /uapi/overseas-price/v1/quotations/dailyprice\n\n``excd``: an Exchange, sent as its quotation code (NASD → NAS), or a quotation code (QuoteExchange or its string).\n\n한 번의 호출에 최대 100건; tr_cont 다음조회 불가 — BYMD(조회기준일자)를 당겨 이전 봉을 조회한다 (_walk). KEYB는 응답 표에 없다. rate는 +/- 부호를 붙여 온다."
 
         call = prepare_overseas_price_dailyprice(
             self._ctx,
@@ -1605,7 +1605,7 @@ class AsyncOverseasPriceApi:
         symb: str,
         auth: str | None = None,
     ) -> OverseasPricePriceResponse:
-        '해외주식 현재체결가 — GET /uapi/overseas-price/v1/quotations/price\n\n무료시세(지연): 미국 실시간무료, 홍콩·베트남·중국·일본 15분 지연. sign "0"도 온다 (문서는 1-5); diff는 부호 없는 크기 — 부호는 sign으로.'
+        '해외주식 현재체결가 — GET /uapi/overseas-price/v1/quotations/price\n\n``excd``: an Exchange, sent as its quotation code (NASD → NAS), or a quotation code (QuoteExchange or its string).\n\n무료시세(지연): 미국 실시간무료, 홍콩·베트남·중국·일본 15분 지연. sign "0"도 온다 (문서는 1-5); diff는 부호 없는 크기 — 부호는 sign으로.'
 
         call = prepare_overseas_price_price(
             self._ctx,
@@ -1627,7 +1627,7 @@ class AsyncOverseasPriceApi:
         bymd: str | None = None,
         keyb: str | None = None,
     ) -> OverseasPriceDailypriceResponse:
-        "해외주식 기간별시세 — GET /uapi/overseas-price/v1/quotations/dailyprice\n\n한 번의 호출에 최대 100건; tr_cont 다음조회 불가 — BYMD(조회기준일자)를 당겨 이전 봉을 조회한다 (_walk). KEYB는 응답 표에 없다. rate는 +/- 부호를 붙여 온다."
+        "해외주식 기간별시세 — GET /uapi/overseas-price/v1/quotations/dailyprice\n\n``excd``: an Exchange, sent as its quotation code (NASD → NAS), or a quotation code (QuoteExchange or its string).\n\n한 번의 호출에 최대 100건; tr_cont 다음조회 불가 — BYMD(조회기준일자)를 당겨 이전 봉을 조회한다 (_walk). KEYB는 응답 표에 없다. rate는 +/- 부호를 붙여 온다."
 
         call = prepare_overseas_price_dailyprice(
             self._ctx,
