@@ -19,8 +19,9 @@ from generator.validate import schema_problems
 ENVS = ("real", "mock")
 SIDES = ("buy", "sell")
 DIMENSIONS = ("market", "side", "period")
-RESERVED_PARAMS = frozenset({"self", "side", "period", "env", "tr_cont", "extra"})
+RESERVED_PARAMS = frozenset({"self", "side", "period", "env", "tr_cont", "extra", "max_calls"})
 EXCHANGES_TABLE = "exchanges"
+QUOTE_TABLE = "quote_exchanges"  # built from the exchanges' quote codes; what quotation APIs send
 
 
 # ---------------------------------------------------------------------------------------------
@@ -89,6 +90,8 @@ class Exchange:
     market: str
     note: str | None
     quote_code: str | None
+    day_quote_code: str | None  # US day-session (주간) quotation code
+    index_quote_code: str | None = None  # the market index on quotation APIs (상해지수 SHI)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +129,12 @@ class RequestField:
     secret: bool
     example: str | None
     description: str | None
+    encode: str | None = None  # "quote_code": the user's Exchange goes on the wire as its quotation code
+
+    @property
+    def wire_codes(self) -> str | None:
+        """The code table the value on the wire belongs to."""
+        return QUOTE_TABLE if self.encode == "quote_code" else self.codes
 
     @property
     def is_parameter(self) -> bool:
@@ -158,6 +167,7 @@ class Rule:
     text: str
     when: tuple[Condition, ...]
     then: tuple[Constraint, ...]
+    source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +217,7 @@ class ResponseField:
     secret: bool
     example: str | None
     note: str | None
+    aliases: tuple[str, ...] = ()  # other spellings KIS uses for the same field
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,10 +229,23 @@ class Output:
     row_key: str | None
     fields: tuple[ResponseField, ...]
     note: str | None
+    aliases: tuple[str, ...] = ()  # other keys KIS sends this output under
 
     @property
     def is_list(self) -> bool:
         return self.shape == "list"
+
+
+@dataclass(frozen=True, slots=True)
+class Walk:
+    """How a chart operation that cannot page is walked back: move ``field`` before the oldest row."""
+
+    field: str
+    output: str  # the output's Python name
+    row_field: str  # the row's Python attribute
+    kind: str  # "date" or "time"
+    floor: str | None  # a request field the walk never goes below
+    note: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +276,7 @@ class Operation:
     note: str | None
     source: str | None
     file: str
+    walk: Walk | None = None
 
     @property
     def qualname(self) -> str:
@@ -445,7 +470,10 @@ class _Builder:
         for code, raw in exchange_raw.items():
             if raw["market"] not in market_raw:
                 self.problem(exchange_file, ("exchanges", code, "market"), f"market {raw['market']!r} is not declared under `markets` ({market_file.name})")
-            exchanges.append(Exchange(code, raw["label"], raw["market"], raw.get("note"), raw.get("quote_code")))
+            exchanges.append(Exchange(code, raw["label"], raw["market"], raw.get("note"), raw.get("quote_code"), raw.get("day_quote_code"), raw.get("index_quote_code")))
+            for key in ("day_quote_code", "index_quote_code"):
+                if raw.get(key) is not None and raw.get("quote_code") is None:
+                    self.problem(exchange_file, ("exchanges", code, key), f"`{key}` needs `quote_code` too")
         markets = []
         for code, raw in market_raw.items():
             members = tuple(exchange.code for exchange in exchanges if exchange.market == code)
@@ -455,9 +483,23 @@ class _Builder:
         return tuple(markets), tuple(exchanges)
 
     def code_tables(self, exchanges: tuple[Exchange, ...]) -> dict[str, CodeTable]:
+        exchanges_file = self.section("exchanges")[0].name
+        quote_codes = [Code(e.quote_code, e.quote_code, e.label) for e in exchanges if e.quote_code is not None]
+        quote_codes += [Code(e.day_quote_code, e.day_quote_code, e.label + " (주간)") for e in exchanges if e.day_quote_code is not None]
+        quote_codes += [Code(e.index_quote_code, e.index_quote_code, e.label + " 지수") for e in exchanges if e.index_quote_code is not None]
         tables: dict[str, CodeTable] = {
-            EXCHANGES_TABLE: CodeTable(EXCHANGES_TABLE, "Exchange", "해외거래소코드", tuple(Code(e.code, e.code, e.label) for e in exchanges), self.section("exchanges")[0].name)
+            EXCHANGES_TABLE: CodeTable(EXCHANGES_TABLE, "Exchange", "해외거래소코드", tuple(Code(e.code, e.code, e.label) for e in exchanges), exchanges_file),
+            QUOTE_TABLE: CodeTable(QUOTE_TABLE, "QuoteExchange", "시세 거래소코드 (EXCD)", tuple(quote_codes), exchanges_file),
         }
+        seen_quotes: dict[str, str] = {}
+        for exchange in exchanges:
+            for quote in (exchange.quote_code, exchange.day_quote_code, exchange.index_quote_code):
+                if quote is None:
+                    continue
+                if quote in seen_quotes:
+                    spec_file = self.section("exchanges")[0]
+                    self.problem(spec_file, ("exchanges", exchange.code), f"quotation code {quote!r} is already used by {seen_quotes[quote]}")
+                seen_quotes[quote] = exchange.code
         for spec_file in self.files:
             for name, raw in spec_file.data.get("codes", {}).items():
                 path: JsonPath = ("codes", name)
@@ -479,6 +521,7 @@ class _Builder:
     def response_field(self, wire: str, raw: dict[str, Any]) -> ResponseField:
         example = raw.get("example")
         return ResponseField(
+            aliases=tuple(raw.get("aliases", ())),
             wire=wire,
             py_name=wire.lower(),
             label=raw["label"],
@@ -531,6 +574,7 @@ class _Builder:
             pagination = Pagination(page["request"]["fk"], page["request"]["nk"], page["response"]["fk"], page["response"]["nk"], tuple(sorted(page["page_size"].items())))
         prefix = camel(area) + camel(name)
         response = self.response(spec_file, path + ("response",), raw["response"], prefix)
+        walk = self.walk(spec_file, path + ("walk",), raw["walk"], fields, response, pagination) if "walk" in raw else None
         headers = tuple(raw.get("headers", [header for header in ("content-type", "authorization", "appkey", "appsecret", "tr_id", "custtype")]))
         for index, header in enumerate(headers):
             if header not in self.section("headers")[1]:
@@ -557,7 +601,33 @@ class _Builder:
             note=raw.get("note"),
             source=raw.get("source"),
             file=spec_file.name,
+            walk=walk,
         )
+
+    def walk(self, spec_file: SpecFile, path: JsonPath, raw: dict[str, Any], fields: tuple[RequestField, ...], response: Response, pagination: Pagination | None) -> Walk | None:
+        wires = {field.wire: field for field in fields}
+        ok = True
+        if pagination is not None:
+            self.problem(spec_file, path, "an operation that pages with tr_cont needs no walk")
+            ok = False
+        for key in ("field", "floor"):
+            if key in raw and (raw[key] not in wires or not wires[raw[key]].is_parameter):
+                self.problem(spec_file, path + (key,), f"{raw[key]!r} is not a request field the caller passes")
+                ok = False
+        output = next((out for out in response.outputs if out.key == raw["from_output"]), None)
+        if output is None or not output.is_list:
+            self.problem(spec_file, path + ("from_output",), f"{raw['from_output']!r} is not a list output of this operation")
+            return None
+        row = next((field for field in output.fields if field.wire == raw["row_field"]), None)
+        if row is None:
+            self.problem(spec_file, path + ("row_field",), f"{raw['row_field']!r} is not a field of {output.key}")
+            return None
+        if row.kind != raw["kind"]:
+            self.problem(spec_file, path + ("kind",), f"{row.wire!r} is a {row.kind}, not a {raw['kind']}")
+            return None
+        if not ok:
+            return None
+        return Walk(raw["field"], output.name, row.py_name, raw["kind"], raw.get("floor"), raw.get("note"))
 
     def request_field(self, spec_file: SpecFile, path: JsonPath, wire: str, raw: dict[str, Any], tables: dict[str, CodeTable]) -> RequestField:
         py_name = wire.lower()
@@ -589,7 +659,10 @@ class _Builder:
             secret=raw.get("secret", False),
             example=raw.get("example"),
             description=raw.get("description"),
+            encode=raw.get("encode"),
         )
+        if field.encode == "quote_code" and codes != EXCHANGES_TABLE:
+            self.problem(spec_file, path + ("encode",), "`encode: quote_code` needs `codes: exchanges`")
         if field.required and field.has_default and field.bind is None and codes != "grant_type":
             pass  # a required field with a default is sent always and may be omitted by the caller
         for key, value in [("default", field.default)] + [(f"default.{side}", value) for side, value in by_side] + [("example", field.example)]:
@@ -655,7 +728,7 @@ class _Builder:
                 if message:
                     self.problem(spec_file, where + (op,), f"{v!r}: {message}")
             constraints.append(Constraint(wire, op, values, None))
-        return Rule(raw["id"], raw["text"], tuple(conditions), tuple(constraints))
+        return Rule(raw["id"], raw["text"], tuple(conditions), tuple(constraints), raw.get("source"))
 
     def tr_table(self, spec_file: SpecFile, path: JsonPath, raw: dict[str, Any], mock_rule: MockRule, markets: tuple[Market, ...], fields: tuple[RequestField, ...]) -> TrTable:
         dims = tuple(raw.get("by", ()))
@@ -764,7 +837,14 @@ class _Builder:
             if row_key is not None and out["shape"] == "object":
                 self.problem(spec_file, where + ("row_key",), "row_key is for list outputs")
             suffix = camel(out["name"]) + ("Row" if out["shape"] == "list" else "")
-            outputs.append(Output(None if key == "(body)" else key, out["name"], prefix + suffix, out["shape"], row_key, fields, out.get("note")))
+            aliases = tuple(out.get("aliases", ()))
+            if key in aliases or any(alias in raw["outputs"] for alias in aliases):
+                self.problem(spec_file, where + ("aliases",), "an output alias must not be another output's key")
+            for field in fields:
+                for alias in field.aliases:
+                    if alias in out["fields"] or alias.lower() in seen:
+                        self.problem(spec_file, where + ("fields", field.wire, "aliases"), f"alias {alias!r} is already a field of this output")
+            outputs.append(Output(None if key == "(body)" else key, out["name"], prefix + suffix, out["shape"], row_key, fields, out.get("note"), aliases))
         names = [output.name for output in outputs]
         for output in outputs:
             if names.count(output.name) > 1:
@@ -798,11 +878,12 @@ class _Builder:
     def check_names(self, spec: Spec) -> None:
         by_file = {spec_file.name: spec_file for spec_file in self.files}
         classes: dict[str, str] = {table.class_name: f"code table {table.name}" for table in spec.code_tables}
-        for fixed in ("Env", "Side", "Market", "Exchange"):
-            if fixed in classes and fixed != "Exchange":
+        for fixed in ("Env", "Side", "Market", "Exchange", "QuoteExchange"):
+            if fixed in classes and fixed not in ("Exchange", "QuoteExchange"):
                 self.problems.append(Problem(self.files[0].name, 1, "codes", f"class name {fixed} is reserved"))
         for op in spec.operations:
-            for name in [op.response.class_name, op.class_prefix + "Request"] + [output.class_name for output in op.response.outputs]:
+            period_alias = [op.class_prefix + "Period"] if op.has_period else []
+            for name in [op.response.class_name, op.class_prefix + "Request"] + period_alias + [output.class_name for output in op.response.outputs]:
                 if name in classes:
                     self.problem(by_file[op.file], ("operations", op.name), f"class name {name} clashes with {classes[name]}")
                 classes[name] = op.qualname
@@ -810,8 +891,9 @@ class _Builder:
 
 def value_problem(field: RequestField, value: str, tables: dict[str, CodeTable]) -> str | None:
     """Why ``value`` is not acceptable for ``field`` by its own declaration, or None."""
-    if field.codes is not None and field.codes in tables and value not in tables[field.codes].values:
-        return f"not a code of table {field.codes!r}"
+    codes = field.wire_codes
+    if codes is not None and codes in tables and value not in tables[codes].values:
+        return f"not a code of table {codes!r}"
     if field.pattern is not None and re.fullmatch(field.pattern, value) is None:
         return f"does not match {field.pattern!r}"
     if field.max_length is not None and len(value) > field.max_length:

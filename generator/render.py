@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 
 from generator.export import api_doc
-from generator.model import ENVS, SIDES, Operation, Output, RequestField, Rule, Spec
+from generator.model import ENVS, QUOTE_TABLE, SIDES, Operation, Output, RequestField, Rule, Spec
 from generator.schemas import request_schemas, response_schema
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,6 +136,7 @@ class OpView:
     envs_const: str
     top_keys: tuple[str, ...]
     binds_token: bool
+    encode_doc: str = ""
 
     @property
     def has_params(self) -> bool:
@@ -153,7 +154,12 @@ def _field_view(spec: Spec, field: RequestField, consts: Constants) -> FieldView
     annotation = "str"
     codes_const = None
     hint = ""
-    if field.codes is not None:
+    if field.encode == "quote_code":
+        table = spec.code_table(QUOTE_TABLE)
+        annotation = "Exchange | QuoteExchange | str"
+        codes_const = consts.values(table.values)
+        hint = ", ".join(repr(value) for value in table.values)
+    elif field.codes is not None:
         table = spec.code_table(field.codes)
         annotation = f"{table.class_name} | str"
         codes_const = consts.values(table.values)
@@ -208,6 +214,7 @@ def _top_keys(spec: Spec, op: Operation) -> tuple[str, ...]:
     keys = [field.wire for field in spec.envelope] if op.response.envelope else []
     for output in op.response.outputs:
         keys.extend(field.wire for field in output.fields) if output.key is None else keys.append(output.key)
+        keys.extend(output.aliases)
     if op.pagination is not None:
         keys += [op.pagination.response_fk, op.pagination.response_nk]
     return tuple(keys)
@@ -233,6 +240,11 @@ def build_view(spec: Spec) -> tuple[list[OpView], Constants]:
                 envs_const=py(op.envs),
                 top_keys=_top_keys(spec, op),
                 binds_token=any(field.bind == "token" for field in op.fields),
+                encode_doc="".join(
+                    f"\n\n``{field.py_name}``: an Exchange, sent as its quotation code (NASD → NAS), or a quotation code (QuoteExchange or its string)."
+                    for field in op.parameters
+                    if field.encode == "quote_code"
+                ),
             )
         )
     return views, consts

@@ -22,8 +22,8 @@ def variant_name(op: Operation, env: str, side: str | None) -> str:
 
 def field_schema(spec: Spec, field: RequestField) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "string", "title": field.label}
-    if field.codes is not None:
-        table = spec.code_table(field.codes)
+    if field.wire_codes is not None:
+        table = spec.code_table(field.wire_codes)
         schema["enum"] = list(table.values)
         schema["x-kis-codes"] = {code.value: code.label for code in table.codes}
     if field.pattern is not None:
@@ -66,7 +66,7 @@ def _rule_schema(spec: Spec, op: Operation, rule: Rule, env: str, side: str | No
             then[constraint.wire] = {"enum": list(constraint.values)}
         else:
             then[constraint.wire] = {"pattern": constraint.pattern}
-    result: dict[str, Any] = {"$comment": f"{rule.id}: {rule.text}"}
+    result: dict[str, Any] = {"$comment": f"{rule.id}: {rule.text}" + (f" (source: {rule.source})" if rule.source else "")}
     if condition:
         result["if"] = {"properties": condition, "required": required}
         result["then"] = {"properties": then}
@@ -112,6 +112,8 @@ def response_schema(spec: Spec, op: Operation, comment: str) -> dict[str, Any]:
             if field.kind in KIND_FORMATS:
                 item["description"] = f"{KIND_FORMATS[field.kind]}, or empty"
             properties[field.wire] = item
+            for alias in field.aliases:
+                properties[alias] = {**item, "description": f"another spelling of {field.wire}"}
         return {"type": "object", "properties": properties}
 
     schema: dict[str, Any] = {"$schema": DIALECT, "$comment": comment, "title": f"{op.qualname} response", "type": "object"}
@@ -127,6 +129,8 @@ def response_schema(spec: Spec, op: Operation, comment: str) -> dict[str, Any]:
             properties[output.key] = body
         else:
             properties[output.key] = {"anyOf": [{"type": "array", "items": body}, body]}
+        for alias in output.aliases:
+            properties[alias] = properties[output.key]
     if op.pagination is not None:
         properties[op.pagination.response_fk] = {"type": "string", "title": "연속조회검색조건"}
         properties[op.pagination.response_nk] = {"type": "string", "title": "연속조회키"}

@@ -15,7 +15,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
@@ -278,6 +278,14 @@ def extra_of(row: Mapping[str, Any], known: frozenset[str]) -> Mapping[str, Any]
     return {key: value for key, value in row.items() if key not in known}
 
 
+def first_of(row: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
+    """The value under the first of ``keys`` present: KIS spells some keys more than one way."""
+    for key in keys:
+        if key in row:
+            return row[key]
+    return None
+
+
 def parse_rows(
     operation: str,
     output: str,
@@ -495,6 +503,36 @@ def continuation_of(call: PreparedCall, reply: Reply, paging: Paging) -> Continu
     fk = fk if isinstance(fk, str) else ""
     nk = nk if isinstance(nk, str) else ""
     return Continuation(tr_cont, fk, nk, tr_cont in paging.more)
+
+
+def walk_back(
+    call: PreparedCall, wire: str, kind: str, values: Sequence[date | dtime | None], floor: str | None
+) -> PreparedCall | None:
+    """The call for the rows before the oldest of ``values``, or None when the walk is over.
+
+    Over when no rows came, when the next bound would not be earlier than this one (KIS sent
+    nothing older), or when it would fall below the ``floor`` field (a start date, say).
+    """
+    found = [value for value in values if value is not None]
+    if not found:
+        return None
+    if kind == "date":
+        oldest_day = min(value for value in found if isinstance(value, date))
+        if oldest_day == date.min:
+            return None
+        bound_text = (oldest_day - timedelta(days=1)).strftime("%Y%m%d")
+    else:
+        oldest_time = min(value for value in found if isinstance(value, dtime))
+        seconds = oldest_time.hour * 3600 + oldest_time.minute * 60 + oldest_time.second - 1
+        if seconds < 0:
+            return None
+        bound_text = f"{seconds // 3600:02d}{seconds // 60 % 60:02d}{seconds % 60:02d}"
+    current = str(call.params.get(wire, ""))
+    if current and bound_text >= current:
+        return None
+    if floor is not None and bound_text < str(call.params.get(floor, "")):
+        return None
+    return PreparedCall(call.operation, call.tr_id, {**call.params, wire: bound_text}, call.tr_cont)
 
 
 # ---------------------------------------------------------------------------------------------
