@@ -58,8 +58,20 @@ def stale_files(files: dict[str, bytes], root: Path) -> list[str]:
     return sorted(stale)
 
 
+WRITABLE = (PACKAGE + "/", "docs/")
+
+
+def _check_paths(files: dict[str, bytes]) -> None:
+    """Refuse any path outside generated/kis_client/ and docs/, whatever put it in ``files``."""
+    for relative in files:
+        parts = relative.split("/")
+        if not relative.startswith(WRITABLE) or any(part in ("", ".", "..") for part in parts) or "\\" in relative:
+            raise ValueError(f"refusing to write {relative!r}: only {' and '.join(WRITABLE)} are generated")
+
+
 def write_files(files: dict[str, bytes], root: Path) -> list[str]:
     """Write every file; return the paths that changed. All or nothing for the package."""
+    _check_paths(files)
     with _locked(root):
         changed = [name.split(" ")[0] for name in stale_files(files, root)]
         if not changed:

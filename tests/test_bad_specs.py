@@ -1,0 +1,196 @@
+"""Broken specs: every case gets its exact error, exit status 2, no traceback, nothing written.
+
+Each case in tests/bad_specs/ is one spec file applied on top of a copy of the real spec/.
+By default it is added as spec/<case>.yaml; a first line ``# as: NAME.yaml`` places it as
+spec/NAME.yaml instead (replacing the real file of that name). Beside each case,
+``<case>.expected`` holds the exact stderr of ``kisgen validate``. Cases too big or too odd
+to commit (a huge file, deep nesting, special files) are built by ``GENERATED`` below.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from generator.load import MAX_FILE_BYTES
+
+REPO = Path(__file__).resolve().parent.parent
+CASES = Path(__file__).resolve().parent / "bad_specs"
+SOURCE = "source:\n  document: hostile spec case\n  date: 2026-11-25\n"
+
+
+def _huge(spec: Path) -> None:
+    # Five times the limit, as valid YAML: the size check must come before parsing.
+    with (spec / "huge.yaml").open("w", encoding="utf-8") as handle:
+        handle.write(SOURCE)
+        for index in range(5 * MAX_FILE_BYTES // 40):
+            handle.write(f"key_{index:08}: {'x' * 24}\n")
+
+
+def _deep_nesting(spec: Path) -> None:
+    (spec / "deep_nesting.yaml").write_text(SOURCE + "note: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+
+
+def _file_name_injection(spec: Path) -> None:
+    # The file name reaches the header comment of every generated module.
+    (spec / "x\nimport os\nos.system('touch kisgen_pwned')\n#.yaml").write_text(SOURCE, encoding="utf-8")
+
+
+def _directory_named_yaml(spec: Path) -> None:
+    (spec / "directory_named_yaml.yaml").mkdir()
+
+
+def _dangling_symlink(spec: Path) -> None:
+    (spec / "dangling_symlink.yaml").symlink_to(spec / "nowhere" / "missing.yaml")
+
+
+def _device_symlink(spec: Path) -> None:
+    (spec / "device_symlink.yaml").symlink_to("/dev/zero")
+
+
+def _fifo(spec: Path) -> None:
+    os.mkfifo(spec / "fifo.yaml")
+
+
+GENERATED: dict[str, Callable[[Path], None]] = {
+    "huge": _huge,
+    "deep_nesting": _deep_nesting,
+    "file_name_injection": _file_name_injection,
+    "directory_named_yaml": _directory_named_yaml,
+    "dangling_symlink": _dangling_symlink,
+    "device_symlink": _device_symlink,
+    "fifo": _fifo,
+}
+COMMITTED = sorted(path.stem for path in CASES.glob("*.yaml"))
+ALL_CASES = sorted(COMMITTED + list(GENERATED))
+
+
+def build_spec(tmp_path: Path, case: str) -> Path:
+    """A copy of the real spec/ with the case applied."""
+    spec = tmp_path / "spec"
+    shutil.copytree(REPO / "spec", spec)
+    if case in GENERATED:
+        GENERATED[case](spec)
+        return spec
+    raw = (CASES / f"{case}.yaml").read_bytes()
+    first_line = raw.split(b"\n", 1)[0]
+    name = f"{case}.yaml"
+    if first_line.startswith(b"# as: "):
+        name = first_line.removeprefix(b"# as: ").decode("ascii").strip()
+    (spec / name).write_bytes(raw)
+    return spec
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Every file and directory under root, with a hash of each file's bytes."""
+    digest: dict[str, str] = {}
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root).as_posix()
+        digest[relative] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "dir"
+    return digest
+
+
+def kisgen(spec: Path, root: Path, *commands: str) -> list[subprocess.CompletedProcess[str]]:
+    """Run each command as its own `python -m generator` process, side by side."""
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "generator", "--spec", str(spec), "--root", str(root), command],
+            cwd=spec.parent,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for command in commands
+    ]
+    results = []
+    for process, command in zip(processes, commands):
+        stdout, stderr = process.communicate(timeout=60)
+        results.append(subprocess.CompletedProcess([command], process.returncode, stdout, stderr))
+    return results
+
+
+def expected_output(case: str) -> str:
+    return (CASES / f"{case}.expected").read_text(encoding="utf-8")
+
+
+def test_corpus_is_complete() -> None:
+    assert len(ALL_CASES) >= 40
+    expected = sorted(path.stem for path in CASES.glob("*.expected"))
+    assert expected == ALL_CASES, "every case needs a .expected file and every .expected a case"
+
+
+@pytest.mark.parametrize("case", ALL_CASES)
+def test_bad_spec_is_reported_exactly(case: str, tmp_path: Path) -> None:
+    spec = build_spec(tmp_path, case)
+    root = tmp_path / "root"
+    shutil.copytree(REPO / "generated", root / "generated")
+    before = tree_digest(root)
+
+    validate, generate = kisgen(spec, root, "validate", "generate")
+
+    for result in (validate, generate):
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        assert result.stdout == ""
+        assert result.stderr == expected_output(case)
+    assert tree_digest(root) == before
+    assert not (tmp_path / "kisgen_pwned").exists()
+
+
+def test_every_problem_line_names_file_line_and_field() -> None:
+    # The first lines of each .expected: `spec/FILE.yaml:LINE: path: message` (path may be
+    # empty for problems of the file as a whole, e.g. YAML syntax).
+    for case in ALL_CASES:
+        *problems, summary = expected_output(case).splitlines()
+        assert summary == f"{len(problems)} problem(s); nothing was written", case
+        for line in problems:
+            file, number, rest = line.split(":", 2)
+            assert file.startswith("spec/") and number.isdigit() and int(number) >= 1, (case, line)
+            assert rest.startswith(" ") and rest.strip(), (case, line)
+
+
+def test_real_spec_is_valid() -> None:
+    # The cases are meaningful only if the spec they are applied to is itself valid.
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "--spec", str(REPO / "spec"), "validate"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_unwritable_root_is_reported_without_traceback(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    root.write_text("a file where the repository root should be\n")
+    (result,) = kisgen(REPO / "spec", root, "generate")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr == f"kisgen: {root}/generated: Not a directory\n"
+    assert root.read_text() == "a file where the repository root should be\n"
+
+
+def test_missing_spec_directory_is_reported(tmp_path: Path) -> None:
+    (result,) = kisgen(tmp_path / "nowhere", tmp_path / "root", "validate")
+    assert result.returncode == 2
+    assert result.stderr == f"{tmp_path / 'nowhere'}:1: no *.yaml spec files here\n1 problem(s); nothing was written\n"
+
+
+@pytest.mark.parametrize("path", ["../outside.py", "generated/kis_client/../../outside.py", "generated/other/x.py", "/etc/passwd", "docs/../x", "spec/common.yaml"])
+def test_writer_refuses_paths_outside_generated_and_docs(path: str, tmp_path: Path) -> None:
+    from generator.write import write_files
+
+    with pytest.raises(ValueError, match="refusing to write"):
+        write_files({"generated/kis_client/x.py": b"", path: b"x"}, tmp_path / "root")
+    assert not (tmp_path / "root").exists()
+
+
+def test_rendered_paths_stay_inside_generated_and_docs() -> None:
+    from generator.pipeline import render_spec
+    from generator.write import WRITABLE
+
+    assert all(name.startswith(WRITABLE) and ".." not in name.split("/") for name in render_spec(REPO / "spec"))
