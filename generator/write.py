@@ -85,7 +85,8 @@ def write_files(files: dict[str, bytes], root: Path) -> list[str]:
                     target = staging / relative.removeprefix(PACKAGE + "/")
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(content)
-            old = package.parent / f".kis_client.old-{os.getpid()}"
+            # A fresh empty directory to rename onto: a stale name from a crashed run cannot clash.
+            old = Path(tempfile.mkdtemp(prefix=".kis_client.old-", dir=package.parent))
             if package.exists():
                 os.rename(package, old)
             os.rename(staging, package)
