@@ -725,7 +725,9 @@ class _Builder:
                     continue
                 walk(child, level + 1, {**chosen, dim: key}, where + (key,))
 
+        problems_before = len(self.problems)
         walk(raw["real"], 0, {}, path + ("real",))
+        table_is_sound = len(self.problems) == problems_before
         mock = raw.get("mock", "derive")
         overrides: dict[tuple[str | None, str | None, str | None], tuple[str, str]] = {}
         for index, override in enumerate(raw.get("mock_overrides", [])):
@@ -758,7 +760,7 @@ class _Builder:
                     continue
                 cells.append(TrCell("mock", market, side, period, derived, "rule", None))
         # A side dimension needs both sides wherever it splits, or one side has no TR_ID.
-        if "side" in dims:
+        if "side" in dims and table_is_sound:
             sides_at: dict[JsonPath, set[str]] = {}
             for chosen, _, where in leaves:
                 side_level = where[: len(path) + 1 + dims.index("side")]

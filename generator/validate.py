@@ -85,6 +85,8 @@ def _message(error: SchemaError) -> str:
         names = ", ".join(repr(name) for name in extra)
         hint = f"; allowed: {', '.join(allowed)}" if allowed else ""
         return f"unknown key {names}{hint}"
+    if error.validator in ("minProperties", "minItems") and error.validator_value == 1:
+        return "must not be empty"
     if error.validator == "required":
         return str(error.message).replace(" is a required property", " is required")
     if error.validator == "pattern":
