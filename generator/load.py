@@ -130,7 +130,7 @@ class _Builder:
             return None
         try:  # an explicit tag (!!int twelve) can put any text under these constructors
             value = constructor(node)
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, IndexError):
             self.problem(node, path, f"{node.value!r} is not a valid {tag.rsplit(':', 1)[-1]}")
             return None
         if isinstance(value, float) and not math.isfinite(value):

@@ -18,8 +18,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from generator.load import MAX_FILE_BYTES
+from generator.errors import SpecError
+from generator.load import MAX_FILE_BYTES, JsonPath, SpecFile, load_dir, load_text
+from generator.model import build_model
 
 REPO = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).resolve().parent / "bad_specs"
@@ -194,3 +198,74 @@ def test_rendered_paths_stay_inside_generated_and_docs() -> None:
     from generator.write import WRITABLE
 
     assert all(name.startswith(WRITABLE) and ".." not in name.split("/") for name in render_spec(REPO / "spec"))
+
+
+# -- fuzzing: whatever the bytes or the values, a SpecError or a model, never another exception
+
+YAML_BITS = ["a: b\n", "- x\n", "  ", "\t", ":", "&a ", "*a", "!!int ", "!!python/object ", "<<: ", "{", "}", "[", "]", "'", '"', "\\", "---\n", "...\n", "#", "? ", "%YAML 1.1\n", "\n", "é", "\x00", "\ufeff"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.binary(max_size=200), st.lists(st.sampled_from(YAML_BITS), max_size=30).map(lambda bits: "".join(bits).encode("utf-8", "surrogatepass"))))
+def test_any_bytes_load_or_raise_spec_error(raw: bytes) -> None:
+    try:
+        load_text("spec/fuzz.yaml", raw)
+    except SpecError as error:
+        assert error.problems and all("\n" not in str(problem) for problem in error.problems)
+
+
+REAL_FILES = load_dir(REPO / "spec")
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from(["", "x", "TTTC0012U", "buy", "US", "NASD", "00", "^$", "(", "real", "mock", "list", "int", "output"]))
+VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["buy", "sell", "US", "x", "label", "name", "when", "then"]), inner, max_size=3), max_leaves=6)
+
+
+def _paths(value: object, path: JsonPath = ()) -> list[JsonPath]:
+    found = [path]
+    if isinstance(value, dict):
+        for key, child in value.items():
+            found += _paths(child, path + (key,))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            found += _paths(child, path + (index,))
+    return found
+
+
+DELETE = object()
+
+
+def _replaced(data: object, path: JsonPath, new: object, rename: str | None = None) -> object:
+    """``data`` with the value at ``path`` replaced by ``new`` (or removed, or its key renamed)."""
+    head, rest = path[0], path[1:]
+    if isinstance(data, dict):
+        result = {}
+        for key, child in data.items():
+            if key != head:
+                result[key] = child
+            elif rest:
+                result[key] = _replaced(child, rest, new, rename)
+            elif rename is not None:
+                result[rename] = child
+            elif new is not DELETE:
+                result[key] = new
+        return result
+    assert isinstance(data, list)
+    if not rest and new is DELETE:
+        return [child for index, child in enumerate(data) if index != head]
+    return [(_replaced(child, rest, new, rename) if rest else new) if index == head else child for index, child in enumerate(data)]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_any_value_anywhere_gives_spec_error_or_model(data: st.DataObject) -> None:
+    index = data.draw(st.integers(0, len(REAL_FILES) - 1))
+    target = REAL_FILES[index]
+    path = data.draw(st.sampled_from(_paths(target.data)[1:]))
+    how = data.draw(st.sampled_from(["replace", "delete", "rename"]))
+    new = data.draw(VALUES) if how == "replace" else DELETE
+    rename = data.draw(st.sampled_from(["buy", "sell", "US", "UK", "PDNO", "ORD_DVSN", "x", "env", "side", "market", "period", "ord_dvsn", "token"])) if how == "rename" else None
+    files = list(REAL_FILES)
+    files[index] = SpecFile(target.name, _replaced(target.data, path, new, rename), target.lines)
+    try:
+        build_model(files)
+    except SpecError as error:
+        assert error.problems
