@@ -138,7 +138,18 @@ PROBE = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
 from kis_client import enums, requests, responses, client
+from kis_client._runtime import CallContext, ValidationError
+
+def messages(**arguments):
+    try:
+        requests.prepare_stock_quote(CallContext("mock", None, None), **arguments)
+    except ValidationError as error:
+        return [problem.message for problem in error.problems]
+    return []
+
 print(json.dumps({
+    "code_message": messages(pdno="005930", quote_kind="99"),
+    "rule_message": messages(pdno="x", quote_kind="01"),
     "code_labels": enums.CODE_LABELS,
     "table_doc": enums.QuoteKind.__doc__,
     "prepare_doc": requests.prepare_stock_quote.__doc__,
@@ -154,6 +165,8 @@ print(json.dumps({
 
 def expected_probe(t: dict[str, str]) -> dict[str, Any]:
     return {
+        "code_message": ["'99' is not a code of " + t["codes_field_label"] + " ('00', '01')"],
+        "rule_message": ["'x' must match ^[0-9]{6}$ (ask_needs_item: " + t["rule_text"] + ")"],
         "code_labels": {"Exchange": {"NASD": t["exchange_label"]}, "GrantType": {"client_credentials": t["grant_label"]}, "QuoteKind": {"00": t["code_label_a"], "01": t["code_label_b"]}},
         "table_doc": t["table_label"],
         "prepare_doc": t["summary"],
