@@ -73,10 +73,13 @@ def write_files(files: dict[str, bytes], root: Path) -> list[str]:
     """Write every file; return the paths that changed. All or nothing for the package."""
     _check_paths(files)
     with _locked(root):
+        package = root / PACKAGE
+        # Under the lock no other run is writing: staging left by a killed run can go.
+        for stray in package.parent.glob(".kis_client.*-*"):
+            shutil.rmtree(stray, ignore_errors=True)
         changed = [name.split(" ")[0] for name in stale_files(files, root)]
         if not changed:
             return []
-        package = root / PACKAGE
         package.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".kis_client.new-", dir=package.parent))
         try:

@@ -59,3 +59,15 @@ def test_concurrent_generates_leave_one_whole_render(tmp_path: Path) -> None:
         assert tree in (render_a, render_b), "generated/ is a mix of the two renders, or has strays"
         leftovers = [path.name for path in (root / PACKAGE).parent.iterdir() if path.name.startswith(".kis_client.")]
         assert leftovers == []
+
+
+def test_staging_left_by_a_killed_run_is_cleared(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    shutil.copytree(REPO / "generated", root / "generated")
+    for stray in (".kis_client.new-killed", ".kis_client.old-killed"):
+        (root / "generated" / stray / "schemas").mkdir(parents=True)
+        (root / "generated" / stray / "client.py").write_text("half written")
+    process = generate(REPO / "spec", root)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr
+    assert on_disk(root) == render_spec(REPO / "spec")
