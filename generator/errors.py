@@ -16,10 +16,10 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.path}: " if self.path else ""
-        return _one_line(f"{self.file}:{self.line}: {where}{self.message}")
+        return one_line(f"{self.file}:{self.line}: {where}{self.message}")
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     """Escape what a terminal would act on (newlines, escapes) so one problem is one line."""
     if text.isprintable():
         return text

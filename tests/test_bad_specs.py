@@ -269,3 +269,4 @@ def test_any_value_anywhere_gives_spec_error_or_model(data: st.DataObject) -> No
         build_model(files)
     except SpecError as error:
         assert error.problems
+
