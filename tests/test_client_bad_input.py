@@ -7,6 +7,7 @@ HTTP server on 127.0.0.1 counts requests; a refused call must leave the count at
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import threading
@@ -21,7 +22,7 @@ import pytest
 from generator.model import Operation, RequestField, Spec
 from generator.pipeline import load_spec
 from kis_client._runtime import KisError, ValidationError
-from kis_client.client import KisClient
+from kis_client.client import AsyncKisClient, KisClient
 
 REPO = Path(__file__).resolve().parent.parent
 SPEC: Spec = load_spec(REPO / "spec")
@@ -172,6 +173,30 @@ def test_wrong_argument_is_refused_before_sending(case: Case, client: KisClient,
         call(client, case, arguments)
     assert case.wire in raised.value.fields
     assert raised.value.operation == case.op.qualname
+    assert server.hits == 0
+
+
+async def async_call(server: CountingServer, case: Case, arguments: dict[str, Any]) -> None:
+    host, port = server.server_address[:2]
+    async with AsyncKisClient("app-key", "app-secret", account="12345678-01", base_url=f"http://{host!s}:{port}", token_cache=False, rate_limit=0) as kis:
+        area, method = case.method.split(".")
+        bound_method: Callable[..., Any] = getattr(getattr(kis, area), method)
+        if method.endswith("_pages"):
+            await bound_method(**arguments).__anext__()
+        elif case.op.request_any:
+            await bound_method(arguments["body"])
+        else:
+            await bound_method(**arguments)
+
+
+@pytest.mark.parametrize("case", cases(), ids=str)
+def test_async_client_refuses_too(case: Case, server: CountingServer) -> None:
+    server.hits = 0
+    arguments = {"body": {}} if case.op.request_any else base_arguments(case.op)
+    arguments[case.argument] = case.value
+    with pytest.raises(ValidationError) as raised:
+        asyncio.run(async_call(server, case, arguments))
+    assert case.wire in raised.value.fields
     assert server.hits == 0
 
 
