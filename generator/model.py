@@ -537,7 +537,9 @@ class _Builder:
             if field.default_by_side and "side" not in dims:
                 self.problem(spec_file, path + ("request", field.wire, "default"), "a default by side needs `side` in tr_id.by")
         rules = tuple(self.rule(spec_file, path + ("rules", index), rule_raw, fields, dims, markets, tables) for index, rule_raw in enumerate(raw.get("rules", [])))
-        self.check_rules(spec_file, path + ("rules",), rules, fields)
+        market_field = tr.market_field if tr is not None else None
+        market_of = {code: market.code for market in markets for code in market.exchanges}
+        self.check_rules(spec_file, path + ("rules",), rules, market_field, market_of)
         seen_rules: set[str] = set()
         for index, rule in enumerate(rules):
             if rule.id in seen_rules:
@@ -862,11 +864,11 @@ class _Builder:
                 if op.pagination is not None and op.name + "_pages" in methods:
                     self.problem(by_file[op.file], ("operations", op.name + "_pages"), f"{op.name + '_pages'!r} is the name of {op.name}'s page iterator")
 
-    def check_rules(self, spec_file: SpecFile, path: JsonPath, rules: tuple[Rule, ...], fields: tuple[RequestField, ...]) -> None:
+    def check_rules(self, spec_file: SpecFile, path: JsonPath, rules: tuple[Rule, ...], market_field: str | None, market_of: dict[str, str]) -> None:
         """Conflicting rules: two rules that can apply to one request and leave a field no value.
 
         Two rules can both apply unless they test one subject (a field, env, side, market or
-        period) with no value in common. They conflict when both then constrain one field and
+        period; an exchange counts as its market) with no value in common. They conflict when both then constrain one field and
         no value meets both constraints. A pattern against a pattern is not compared (regular
         languages, not worth it here); a pattern against listed values is. A rule conflicts with
         itself when its constraint rules out every value its own condition tests.
@@ -880,7 +882,7 @@ class _Builder:
         for first_index, first in enumerate(rules):
             for second_index in range(first_index + 1, len(rules)):
                 second = rules[second_index]
-                if not _can_both_apply(first, second):
+                if not _can_both_apply(_tests(first, market_field, market_of), _tests(second, market_field, market_of)):
                     continue
                 for a in first.then:
                     for b in second.then:
@@ -892,13 +894,21 @@ class _Builder:
                             )
 
 
-def _can_both_apply(first: Rule, second: Rule) -> bool:
-    tests = {(cond.subject, cond.name): set(cond.values) for cond in first.when}
-    for cond in second.when:
-        other = tests.get((cond.subject, cond.name))
-        if other is not None and not other.intersection(cond.values):
-            return False
-    return True
+Tests = dict[tuple[str, str], set[str]]
+
+
+def _tests(rule: Rule, market_field: str | None, market_of: dict[str, str]) -> Tests:
+    """What a rule's condition tests, with a test of the exchange field also read as one of market."""
+    tests = {(cond.subject, cond.name): set(cond.values) for cond in rule.when}
+    exchanges = tests.get(("field", market_field)) if market_field is not None else None
+    if exchanges is not None:
+        markets = {market_of[code] for code in exchanges if code in market_of}
+        tests[("market", "market")] = tests.get(("market", "market"), markets) & markets
+    return tests
+
+
+def _can_both_apply(first: Tests, second: Tests) -> bool:
+    return all(first[subject] & values for subject, values in second.items() if subject in first)
 
 
 def _allowed(constraint: Constraint, values: set[str]) -> bool:

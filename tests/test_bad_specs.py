@@ -270,3 +270,23 @@ def test_any_value_anywhere_gives_spec_error_or_model(data: st.DataObject) -> No
     except SpecError as error:
         assert error.problems
 
+
+
+def test_rules_on_different_exchanges_of_one_field_do_not_conflict(tmp_path: Path) -> None:
+    # `market: [US]` and `OVRS_EXCG_CD: [SEHK]` cannot hold together: SEHK is in HK.
+    spec = tmp_path / "spec"
+    shutil.copytree(REPO / "spec", spec)
+    overseas = spec / "overseas_stock.yaml"
+    text = overseas.read_text(encoding="utf-8")
+    rule = "      - id: mock_limit_only\n"
+    extra = (
+        "      - id: sehk_phone\n        text: 홍콩 연락처\n        when: {OVRS_EXCG_CD: [SEHK]}\n        then: {CTAC_TLNO: {equals: \"1\"}}\n"
+        "      - id: us_phone\n        text: 미국 연락처\n        when: {market: [US]}\n        then: {CTAC_TLNO: {equals: \"2\"}}\n"
+    )
+    overseas.write_text(text.replace(rule, extra + rule, 1), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "generator", "--spec", str(spec), "validate"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    overseas.write_text(text.replace(rule, extra.replace("[SEHK]", "[NASD]") + rule, 1), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "generator", "--spec", str(spec), "validate"], capture_output=True, text=True, check=False)
+    assert result.returncode == 2
+    assert "rules 'sehk_phone' and 'us_phone' can apply to the same request, and no CTAC_TLNO satisfies both" in result.stderr
