@@ -6,6 +6,7 @@ default; each code table) so that templates, the sandbox, diffs and exports only
 
 from __future__ import annotations
 
+import importlib
 import keyword
 import re
 from dataclasses import dataclass
@@ -639,6 +640,10 @@ class _Builder:
         if not (pattern.startswith("^") and pattern.endswith("$")):
             self.problem(spec_file, path, "pattern must be anchored with ^ and $")
             return False
+        if _repeats_a_repeat(_parse_pattern(pattern)):
+            # The client matches user input with it, and the generator matches examples.
+            self.problem(spec_file, path, "pattern repeats a repetition, like (a+)+: matching can take exponential time")
+            return False
         return True
 
     def rule(self, spec_file: SpecFile, path: JsonPath, raw: dict[str, Any], fields: tuple[RequestField, ...], dims: tuple[str, ...], markets: tuple[Market, ...], tables: dict[str, CodeTable]) -> Rule:
@@ -925,6 +930,30 @@ def _compatible(a: Constraint, b: Constraint) -> bool:
     if a.op == "pattern":
         return _allowed(a, set(b.values))
     return _allowed(b, set(a.values))
+
+
+def _parse_pattern(pattern: str) -> Any:
+    return importlib.import_module("re._parser").parse(pattern)
+
+
+def _repeats_a_repeat(items: Any, inside_repeat: bool = False) -> bool:
+    """Whether a parsed pattern has a repetition (more than once) inside another."""
+    constants = importlib.import_module("re._constants")
+    repeats = (constants.MAX_REPEAT, constants.MIN_REPEAT, getattr(constants, "POSSESSIVE_REPEAT", None))
+    for op, argument in items:
+        if op in repeats:
+            _, most, inner = argument
+            if most > 1 and inside_repeat:
+                return True
+            if _repeats_a_repeat(inner, inside_repeat or most > 1):
+                return True
+        elif op == constants.SUBPATTERN and _repeats_a_repeat(argument[3], inside_repeat):
+            return True
+        elif op == constants.BRANCH and any(_repeats_a_repeat(branch, inside_repeat) for branch in argument[1]):
+            return True
+        elif op in (constants.ASSERT, constants.ASSERT_NOT) and _repeats_a_repeat(argument[1], inside_repeat):
+            return True
+    return False
 
 
 def value_problem(field: RequestField, value: str, tables: dict[str, CodeTable]) -> str | None:
