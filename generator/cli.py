@@ -9,7 +9,7 @@ from pathlib import Path
 from generator.errors import SpecError
 from generator.render import ROOT
 
-EXIT_OK, EXIT_STALE, EXIT_SPEC = 0, 1, 2
+EXIT_OK, EXIT_STALE, EXIT_SPEC, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def _spec_dir(args: argparse.Namespace) -> Path:
@@ -128,6 +128,13 @@ def main(argv: list[str] | None = None) -> int:
             print(problem, file=sys.stderr)
         print(f"{len(error.problems)} problem(s); nothing was written", file=sys.stderr)
         return EXIT_SPEC
+    except OSError as error:  # an unreadable spec directory, an unwritable root: say which, no traceback
+        where = f"{error.filename}: " if error.filename is not None else ""
+        print(f"kisgen: {where}{error.strerror or error}", file=sys.stderr)
+        return EXIT_SPEC
+    except Exception as error:  # a bug: one line people can report, still no traceback
+        print(f"kisgen: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        return EXIT_INTERNAL
     return code
 
 

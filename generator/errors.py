@@ -16,7 +16,14 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.path}: " if self.path else ""
-        return f"{self.file}:{self.line}: {where}{self.message}"
+        return one_line(f"{self.file}:{self.line}: {where}{self.message}")
+
+
+def one_line(text: str) -> str:
+    """Escape what a terminal would act on (newlines, escapes) so one problem is one line."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 class SpecError(Exception):

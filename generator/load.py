@@ -6,6 +6,9 @@ ourselves so that duplicate keys, aliases and non-standard tags are reported, ne
 
 from __future__ import annotations
 
+import math
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +18,8 @@ import yaml
 from generator.errors import Problem, SpecError
 
 MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 40  # the spec nests about 10 deep; PyYAML and jsonschema recurse per level
+FILE_NAME = re.compile(r"[a-z][a-z0-9_]*\.yaml")  # the stem names the area, a Python identifier
 
 JsonPath = tuple[str | int, ...]
 
@@ -70,14 +75,23 @@ class _Builder:
     def problem(self, node: yaml.Node, path: JsonPath, message: str) -> None:
         self.problems.append(Problem(self.file.name, node.start_mark.line + 1, format_path(path), message))
 
+    def _is_alias(self, node: yaml.Node, path: JsonPath) -> bool:
+        """Report an alias (our loader marks each at its own line), once per anchor, so an
+        alias bomb gives a few lines, not thousands."""
+        if node.tag != _ALIAS:
+            return False
+        uses = self._alias_uses.get(node.value, 0)
+        if uses == 0:
+            self.problem(node, path, "aliases (*name) are not allowed in a spec; write the value out")
+        self._alias_uses[node.value] = uses + 1
+        return True
+
     def build(self, node: yaml.Node, path: JsonPath) -> Any:
         self.file.lines.setdefault(path, node.start_mark.line + 1)
-        if node.tag == _ALIAS:
-            # One line per anchor (at its first use), so an alias bomb stays a short report.
-            uses = self._alias_uses.get(node.value, 0)
-            if uses == 0:
-                self.problem(node, path, "aliases (*name) are not allowed in a spec; write the value out")
-            self._alias_uses[node.value] = uses + 1
+        if self._is_alias(node, path):
+            return None
+        if len(path) > MAX_DEPTH:
+            self.problem(node, path[:MAX_DEPTH], f"nested more than {MAX_DEPTH} levels deep")
             return None
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
@@ -94,10 +108,12 @@ class _Builder:
             return None
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = self._scalar(key_node, path) if isinstance(key_node, yaml.ScalarNode) else None
+            if self._is_alias(key_node, path):
+                continue
             if key_node.tag == "tag:yaml.org,2002:merge":
                 self.problem(key_node, path, "merge keys (<<) are not allowed in a spec")
                 continue
+            key = self._scalar(key_node, path) if isinstance(key_node, yaml.ScalarNode) else None
             if not isinstance(key, str):
                 shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a collection"
                 self.problem(key_node, path, f"key {shown!r} must be a string; quote it")
@@ -116,19 +132,27 @@ class _Builder:
         tag = node.tag
         if tag in (_STR, _TIMESTAMP):
             return str(node.value)  # dates stay text: the spec compares them as written
-        if tag == _INT:
-            return self._scalars.construct_yaml_int(node)
-        if tag == _FLOAT:
-            return self._scalars.construct_yaml_float(node)
-        if tag == _BOOL:
-            return self._scalars.construct_yaml_bool(node)
         if tag == _NULL:
             return None
-        self.problem(node, path, f"tag {tag!r} is not allowed")
-        return None
+        constructor = {_INT: self._scalars.construct_yaml_int, _FLOAT: self._scalars.construct_yaml_float, _BOOL: self._scalars.construct_yaml_bool}.get(tag)
+        if constructor is None:
+            self.problem(node, path, f"tag {tag!r} is not allowed")
+            return None
+        try:  # an explicit tag (!!int twelve) can put any text under these constructors
+            value = constructor(node)
+        except (ValueError, KeyError, TypeError, IndexError):
+            self.problem(node, path, f"{node.value!r} is not a valid {tag.rsplit(':', 1)[-1]}")
+            return None
+        if isinstance(value, float) and not math.isfinite(value):
+            self.problem(node, path, f"{node.value!r}: numbers must be finite")
+            return None
+        return value
 
 
-def _mark_problem(name: str, error: yaml.YAMLError) -> Problem:
+def _mark_problem(name: str, error: yaml.YAMLError, text: str) -> Problem:
+    if isinstance(error, yaml.reader.ReaderError):
+        line = text[: error.position].count("\n") + 1
+        return Problem(name, line, "", f"character U+{error.character:04X} is not allowed in YAML; write it as an escape in a double-quoted string")
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     line = mark.line + 1 if mark is not None else 1
     detail = getattr(error, "problem", None) or str(error)
@@ -140,7 +164,7 @@ def _mark_problem(name: str, error: yaml.YAMLError) -> Problem:
 def load_text(name: str, raw: bytes) -> SpecFile:
     """Parse one spec file's bytes; raise SpecError on anything unreadable."""
     if len(raw) > MAX_FILE_BYTES:
-        raise SpecError([Problem(name, 1, "", f"file is {len(raw)} bytes; a spec file may hold at most {MAX_FILE_BYTES}")])
+        raise SpecError([Problem(name, 1, "", f"file is larger than {MAX_FILE_BYTES} bytes, the most a spec file may hold")])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -155,11 +179,13 @@ def load_text(name: str, raw: bytes) -> SpecFile:
         root = loader.get_single_node()
     except yaml.composer.ComposerError as error:
         if error.context != "expected a single document in the stream" or error.problem_mark is None:
-            raise SpecError([_mark_problem(name, error)]) from None
+            raise SpecError([_mark_problem(name, error, text)]) from None
         # problem_mark is the second document's `---`
         raise SpecError([Problem(name, error.problem_mark.line + 1, "", "only one YAML document per spec file")]) from None
     except yaml.YAMLError as error:
-        raise SpecError([_mark_problem(name, error)]) from None
+        raise SpecError([_mark_problem(name, error, text)]) from None
+    except RecursionError:
+        raise SpecError([Problem(name, 1, "", f"nested too deep to read (a spec nests at most {MAX_DEPTH} levels)")]) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -195,8 +221,21 @@ def load_dir_partly(spec_dir: Path, display_root: Path | None = None) -> tuple[l
             shown = path.relative_to(root).as_posix()
         except ValueError:
             shown = path.as_posix()
+        if FILE_NAME.fullmatch(path.name) is None:
+            problems.append(Problem(shown, 1, "", "a spec file name is lower_snake_case with .yaml: its name is a Python name in the client"))
+            continue
         try:
-            files.append(load_text(shown, path.read_bytes()))
+            files.append(load_text(shown, _read(path, shown)))
         except SpecError as error:
             problems.extend(error.problems)
+        except OSError as error:
+            problems.append(Problem(shown, 1, "", f"cannot read: {error.strerror or error}"))
     return files, problems
+
+
+def _read(path: Path, shown: str) -> bytes:
+    """The file's bytes, refusing what is not a regular file and reading no more than the limit."""
+    if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would block, /dev/zero never ends
+        raise SpecError([Problem(shown, 1, "", "not a regular file")])
+    with path.open("rb") as handle:
+        return handle.read(MAX_FILE_BYTES + 1)

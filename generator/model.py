@@ -6,6 +6,7 @@ default; each code table) so that templates, the sandbox, diffs and exports only
 
 from __future__ import annotations
 
+import importlib
 import keyword
 import re
 from dataclasses import dataclass
@@ -20,6 +21,20 @@ ENVS = ("real", "mock")
 SIDES = ("buy", "sell")
 DIMENSIONS = ("market", "side", "period")
 RESERVED_PARAMS = frozenset({"self", "side", "period", "env", "tr_cont", "extra", "max_calls"})
+# Names the generated request code uses next to the fields: a field named so would shadow them.
+GENERATED_LOCALS = frozenset(
+    {"ctx", "problems", "request", "value", "bad", "market", "tr_id", "side_value", "period_value", "to_wire", "call", "response", "body"}
+    | {"bound", "plain", "side_of", "re", "str", "type", "repr", "len", "dict", "frozenset"}
+)
+# Attributes of every response model, and the types its annotations name.
+RESERVED_RESPONSE_NAMES = frozenset({"extra", "raw", "to_dict", "field", "date", "datetime", "dtime", "int", "bool", "str"})
+# Classes the generated modules import or define besides the spec's own.
+RESERVED_CLASSES = frozenset(
+    {"Env", "Side", "Market", "StrEnum", "Any", "Mapping", "Callable", "ClassVar", "Decimal", "Iterator", "AsyncIterator", "TracebackType"}
+    | {"CallContext", "FieldProblem", "OperationInfo", "PreparedCall", "UnsupportedEnvironmentError", "ValidationError", "AsyncCore", "SyncCore"}
+    | {"Credentials", "RateLimiter", "RetryPolicy", "Settings", "TokenSpec", "TokenCache", "KisClient", "AsyncKisClient", "Continuation"}
+    | {"Model", "Paging", "Reply", "ResponseParseError", "Rows", "TrIdNotFoundError"}
+)
 EXCHANGES_TABLE = "exchanges"
 QUOTE_TABLE = "quote_exchanges"  # built from the exchanges' quote codes; what quotation APIs send
 
@@ -385,6 +400,7 @@ class _Builder:
         self.files = files
         self.problems: list[Problem] = []
         self.sections: dict[str, tuple[SpecFile, Any]] = {}
+        self.ambiguous_tables: set[str] = set()  # declared twice: values are not checked against either
 
     def problem(self, spec_file: SpecFile, path: JsonPath, message: str) -> None:
         self.problems.append(Problem(spec_file.name, spec_file.line_of(path), format_path(path), message))
@@ -505,6 +521,7 @@ class _Builder:
                 path: JsonPath = ("codes", name)
                 if name in tables:
                     self.problem(spec_file, path, f"code table {name!r} is already declared in {tables[name].file}")
+                    self.ambiguous_tables.add(name)
                     continue
                 codes = []
                 names: dict[str, str] = {}
@@ -548,6 +565,11 @@ class _Builder:
         if not is_identifier(name):
             self.problem(spec_file, path, f"operation name {name!r} is not a Python identifier")
         fields = tuple(self.request_field(spec_file, path + ("request", wire), wire, field_raw, tables) for wire, field_raw in raw.get("request", {}).items())
+        python_names: dict[str, str] = {}
+        for field in fields:
+            if field.py_name in python_names:
+                self.problem(spec_file, path + ("request", field.wire), f"{field.wire!r} and {python_names[field.py_name]!r} give the same Python name {field.py_name!r}")
+            python_names.setdefault(field.py_name, field.wire)
         if "request" in raw and "request_body" in raw:
             self.problem(spec_file, path + ("request_body",), "`request_body: any` and `request` exclude each other")
         tr = self.tr_table(spec_file, path + ("tr_id",), raw["tr_id"], mock_rule, markets, fields) if "tr_id" in raw else None
@@ -559,6 +581,9 @@ class _Builder:
             if field.default_by_side and "side" not in dims:
                 self.problem(spec_file, path + ("request", field.wire, "default"), "a default by side needs `side` in tr_id.by")
         rules = tuple(self.rule(spec_file, path + ("rules", index), rule_raw, fields, dims, markets, tables) for index, rule_raw in enumerate(raw.get("rules", [])))
+        market_field = tr.market_field if tr is not None else None
+        market_of = {code: market.code for market in markets for code in market.exchanges}
+        self.check_rules(spec_file, path + ("rules",), rules, market_field, market_of)
         seen_rules: set[str] = set()
         for index, rule in enumerate(rules):
             if rule.id in seen_rules:
@@ -633,6 +658,8 @@ class _Builder:
         py_name = wire.lower()
         if not is_identifier(py_name) or py_name in RESERVED_PARAMS:
             self.problem(spec_file, path, f"field {wire!r} gives the Python name {py_name!r}, which is reserved or not an identifier")
+        elif py_name in GENERATED_LOCALS or py_name.startswith(("prepare_", "validate_", "parse_")):
+            self.problem(spec_file, path, f"field {wire!r} gives the Python name {py_name!r}, which the generated code uses itself")
         codes = raw.get("codes")
         if codes is not None and codes not in tables:
             self.problem(spec_file, path + ("codes",), f"code table {codes!r} is not declared")
@@ -667,10 +694,15 @@ class _Builder:
             pass  # a required field with a default is sent always and may be omitted by the caller
         for key, value in [("default", field.default)] + [(f"default.{side}", value) for side, value in by_side] + [("example", field.example)]:
             if value is not None:
-                message = value_problem(field, value, tables)
+                message = self.value_problem(field, value, tables)
                 if message:
                     self.problem(spec_file, path + tuple(key.split(".")), f"{value!r}: {message}")
         return field
+
+    def value_problem(self, field: RequestField, value: str, tables: dict[str, CodeTable]) -> str | None:
+        if field.codes in self.ambiguous_tables:
+            return None
+        return value_problem(field, value, tables)
 
     def compiles(self, spec_file: SpecFile, path: JsonPath, pattern: str) -> bool:
         try:
@@ -680,6 +712,10 @@ class _Builder:
             return False
         if not (pattern.startswith("^") and pattern.endswith("$")):
             self.problem(spec_file, path, "pattern must be anchored with ^ and $")
+            return False
+        if _repeats_a_repeat(_parse_pattern(pattern)):
+            # The client matches user input with it, and the generator matches examples.
+            self.problem(spec_file, path, "pattern repeats a repetition, like (a+)+: matching can take exponential time")
             return False
         return True
 
@@ -705,7 +741,7 @@ class _Builder:
                 conditions.append(Condition(subject, subject, values))
             elif subject in by_wire:
                 for v in values:
-                    message = value_problem(by_wire[subject], v, tables)
+                    message = self.value_problem(by_wire[subject], v, tables)
                     if message:
                         self.problem(spec_file, where, f"{v!r}: {message}")
                 conditions.append(Condition("field", subject, values))
@@ -724,7 +760,7 @@ class _Builder:
                 continue
             values = (arg,) if op == "equals" else tuple(arg)
             for v in values:
-                message = value_problem(by_wire[wire], v, tables)
+                message = self.value_problem(by_wire[wire], v, tables)
                 if message:
                     self.problem(spec_file, where + (op,), f"{v!r}: {message}")
             constraints.append(Constraint(wire, op, values, None))
@@ -769,17 +805,19 @@ class _Builder:
                     continue
                 walk(child, level + 1, {**chosen, dim: key}, where + (key,))
 
+        problems_before = len(self.problems)
         walk(raw["real"], 0, {}, path + ("real",))
+        table_is_sound = len(self.problems) == problems_before
         mock = raw.get("mock", "derive")
         overrides: dict[tuple[str | None, str | None, str | None], tuple[str, str]] = {}
         for index, override in enumerate(raw.get("mock_overrides", [])):
             where = path + ("mock_overrides", index)
             when = override["when"]
-            for dim in when:
-                if dim not in dims:
-                    self.problem(spec_file, where + ("when", dim), f"`{dim}` is not in tr_id.by")
+            unknown = [dim for dim in when if dim not in dims]
+            for dim in unknown:
+                self.problem(spec_file, where + ("when", dim), f"`{dim}` is not in tr_id.by")
             key = (when.get("market"), when.get("side"), when.get("period"))
-            if not any((chosen.get("market"), chosen.get("side"), chosen.get("period")) == key for chosen, _, _ in leaves):
+            if not unknown and not any((chosen.get("market"), chosen.get("side"), chosen.get("period")) == key for chosen, _, _ in leaves):
                 self.problem(spec_file, where + ("when",), f"no TR_ID entry for {dict((k, v) for k, v in when.items())} to override")
             if mock == "unsupported":
                 self.problem(spec_file, where, "a mock override on an operation without mock support")
@@ -801,6 +839,16 @@ class _Builder:
                     self.problem(spec_file, where, f"the mock rule cannot derive a TR_ID from {tr_id!r} (first letter not in {', '.join(mock_rule.first_letters)}); set `mock: same` or `mock: unsupported`, or add an override")
                     continue
                 cells.append(TrCell("mock", market, side, period, derived, "rule", None))
+        # A side dimension needs both sides wherever it splits, or one side has no TR_ID.
+        if "side" in dims and table_is_sound:
+            sides_at: dict[JsonPath, set[str]] = {}
+            for chosen, _, where in leaves:
+                side_level = where[: len(path) + 1 + dims.index("side")]
+                sides_at.setdefault(side_level, set()).add(chosen["side"])
+            for level, present_sides in sides_at.items():
+                for side in SIDES:
+                    if side not in present_sides:
+                        self.problem(spec_file, level, f"no TR_ID for side {side}")
         # A market dimension must cover every market, so that every exchange resolves.
         if "market" in dims:
             present = {cell.market for cell in cells if cell.env == "real"}
@@ -830,6 +878,8 @@ class _Builder:
                     self.problem(spec_file, where + ("fields", field.wire), f"{field.wire!r} and {seen[field.py_name]!r} give the same Python name")
                 elif not is_identifier(field.py_name):
                     self.problem(spec_file, where + ("fields", field.wire), f"{field.wire!r} is not a usable Python name")
+                elif field.py_name in RESERVED_RESPONSE_NAMES:
+                    self.problem(spec_file, where + ("fields", field.wire), f"{field.wire!r} gives the Python name {field.py_name!r}, which every response model uses itself")
                 seen[field.py_name] = field.wire
             row_key = out.get("row_key")
             if row_key is not None and row_key not in out["fields"]:
@@ -876,17 +926,120 @@ class _Builder:
                     seen[cell.tr_id] = where
 
     def check_names(self, spec: Spec) -> None:
+        """Every class the generated modules define is distinct from the others and from imports."""
         by_file = {spec_file.name: spec_file for spec_file in self.files}
-        classes: dict[str, str] = {table.class_name: f"code table {table.name}" for table in spec.code_tables}
-        for fixed in ("Env", "Side", "Market", "Exchange", "QuoteExchange"):
-            if fixed in classes and fixed not in ("Exchange", "QuoteExchange"):
-                self.problems.append(Problem(self.files[0].name, 1, "codes", f"class name {fixed} is reserved"))
+        classes: dict[str, str] = {}
+
+        def claim(name: str, owner: str, spec_file: SpecFile, path: JsonPath) -> None:
+            if name in RESERVED_CLASSES:
+                self.problem(spec_file, path, f"class name {name} is used by the generated code itself")
+            elif name in classes:
+                self.problem(spec_file, path, f"class name {name} clashes with {classes[name]}")
+            else:
+                classes[name] = owner
+
+        for table in spec.code_tables:
+            if table.name != EXCHANGES_TABLE:
+                claim(table.class_name, f"code table {table.name}", by_file[table.file], ("codes", table.name))
+        for area in spec.areas:
+            claim(area.class_name + "Api", f"area {area.name}", by_file[area.source.file], ())
+            claim("Async" + area.class_name + "Api", f"area {area.name}", by_file[area.source.file], ())
         for op in spec.operations:
             period_alias = [op.class_prefix + "Period"] if op.has_period else []
-            for name in [op.response.class_name, op.class_prefix + "Request"] + period_alias + [output.class_name for output in op.response.outputs]:
-                if name in classes:
-                    self.problem(by_file[op.file], ("operations", op.name), f"class name {name} clashes with {classes[name]}")
-                classes[name] = op.qualname
+            names = [op.response.class_name, op.class_prefix + "Request"] + period_alias + [output.class_name for output in op.response.outputs]
+            for name in names:
+                claim(name, op.qualname, by_file[op.file], ("operations", op.name))
+        for area in spec.areas:
+            methods = {op.name for op in area.operations}
+            for op in area.operations:
+                if op.pagination is not None and op.name + "_pages" in methods:
+                    self.problem(by_file[op.file], ("operations", op.name + "_pages"), f"{op.name + '_pages'!r} is the name of {op.name}'s page iterator")
+
+    def check_rules(self, spec_file: SpecFile, path: JsonPath, rules: tuple[Rule, ...], market_field: str | None, market_of: dict[str, str]) -> None:
+        """Conflicting rules: two rules that can apply to one request and leave a field no value.
+
+        Two rules can both apply unless they test one subject (a field, env, side, market or
+        period; an exchange counts as its market) with no value in common. They conflict when both then constrain one field and
+        no value meets both constraints. A pattern against a pattern is not compared (regular
+        languages, not worth it here); a pattern against listed values is. A rule conflicts with
+        itself when its constraint rules out every value its own condition tests.
+        """
+        for index, rule in enumerate(rules):
+            when = {(cond.subject, cond.name): set(cond.values) for cond in rule.when}
+            for constraint in rule.then:
+                tested = when.get(("field", constraint.wire))
+                if tested is not None and not _allowed(constraint, tested):
+                    self.problem(spec_file, path + (index, "then", constraint.wire), f"rule {rule.id!r} can never hold: its condition needs {constraint.wire} in {sorted(tested)}, its constraint rules all of them out")
+        for first_index, first in enumerate(rules):
+            for second_index in range(first_index + 1, len(rules)):
+                second = rules[second_index]
+                if not _can_both_apply(_tests(first, market_field, market_of), _tests(second, market_field, market_of)):
+                    continue
+                for a in first.then:
+                    for b in second.then:
+                        if a.wire == b.wire and not _compatible(a, b):
+                            self.problem(
+                                spec_file,
+                                path + (second_index, "then", b.wire),
+                                f"rules {first.id!r} and {second.id!r} can apply to the same request, and no {a.wire} satisfies both",
+                            )
+
+
+Tests = dict[tuple[str, str], set[str]]
+
+
+def _tests(rule: Rule, market_field: str | None, market_of: dict[str, str]) -> Tests:
+    """What a rule's condition tests, with a test of the exchange field also read as one of market."""
+    tests = {(cond.subject, cond.name): set(cond.values) for cond in rule.when}
+    exchanges = tests.get(("field", market_field)) if market_field is not None else None
+    if exchanges is not None:
+        markets = {market_of[code] for code in exchanges if code in market_of}
+        tests[("market", "market")] = tests.get(("market", "market"), markets) & markets
+    return tests
+
+
+def _can_both_apply(first: Tests, second: Tests) -> bool:
+    return all(first[subject] & values for subject, values in second.items() if subject in first)
+
+
+def _allowed(constraint: Constraint, values: set[str]) -> bool:
+    """Whether some of ``values`` meet the constraint."""
+    if constraint.op == "pattern":
+        assert constraint.pattern is not None
+        return any(re.fullmatch(constraint.pattern, value) for value in values)
+    return bool(values.intersection(constraint.values))
+
+
+def _compatible(a: Constraint, b: Constraint) -> bool:
+    if a.op == "pattern" and b.op == "pattern":
+        return True
+    if a.op == "pattern":
+        return _allowed(a, set(b.values))
+    return _allowed(b, set(a.values))
+
+
+def _parse_pattern(pattern: str) -> Any:
+    return importlib.import_module("re._parser").parse(pattern)
+
+
+def _repeats_a_repeat(items: Any, inside_repeat: bool = False) -> bool:
+    """Whether a parsed pattern has a repetition (more than once) inside another."""
+    constants = importlib.import_module("re._constants")
+    repeats = (constants.MAX_REPEAT, constants.MIN_REPEAT, getattr(constants, "POSSESSIVE_REPEAT", None))
+    for op, argument in items:
+        if op in repeats:
+            _, most, inner = argument
+            if most > 1 and inside_repeat:
+                return True
+            if _repeats_a_repeat(inner, inside_repeat or most > 1):
+                return True
+        elif op == constants.SUBPATTERN and _repeats_a_repeat(argument[3], inside_repeat):
+            return True
+        elif op == constants.BRANCH and any(_repeats_a_repeat(branch, inside_repeat) for branch in argument[1]):
+            return True
+        elif op in (constants.ASSERT, constants.ASSERT_NOT) and _repeats_a_repeat(argument[1], inside_repeat):
+            return True
+    return False
 
 
 def value_problem(field: RequestField, value: str, tables: dict[str, CodeTable]) -> str | None:

@@ -43,22 +43,65 @@ def _schema_properties(error: SchemaError) -> set[str]:
     return set(schema.get("properties", {})) if isinstance(schema, dict) else set()
 
 
+# What each pattern of spec.schema.json asks for, in words.
+PATTERN_MEANINGS = {
+    "^[a-z][a-z0-9_]*$": "must be lower_snake_case: a-z, 0-9 and _, starting with a letter",
+    "^[A-Z][A-Z0-9_]*$": "must be UPPER_SNAKE_CASE: A-Z, 0-9 and _, starting with a letter",
+    "^[A-Za-z][A-Za-z0-9_]*$": "must be letters, digits and _, starting with a letter",
+    "^[A-Z][A-Z0-9]{8,11}$": "is not a TR_ID: a capital letter, then 8 to 11 capital letters or digits",
+    "^/[A-Za-z0-9/_-]+$": "must be an absolute URL path of letters, digits, /, _ and -",
+    "^https://[a-z0-9.-]+(:[0-9]+)?$": "must be https://host or https://host:port",
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "must be a date, YYYY-MM-DD",
+    "^[A-Z]$": "must be one capital letter",
+    "^[0-9]{3}$": "must be three digits",
+    "^[A-Z]{3}$": "must be three capital letters",
+    "^[A-Z0-9]{3,12}$": "must be 3 to 12 capital letters or digits",
+    "^[a-z][a-z0-9_-]*$": "must be lowercase letters, digits, _ and -, starting with a letter",
+    "^(output[0-9]?|\\(body\\))$": "must be output, output1 to output9, or (body)",
+    "^(?!\\s)(?![\\s\\S]*\\s$)": "must not start or end with whitespace",
+}
+JSON_TYPES = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a mapping", type(None): "empty (null)"}
+SCHEMA_TYPES = {"string": "a string", "integer": "an integer", "number": "a number", "boolean": "true or false", "object": "a mapping", "array": "a list"}
+
+
+def _type_message(instance: Any, expected: list[str]) -> str:
+    wanted = " or ".join(dict.fromkeys(SCHEMA_TYPES.get(name, name) for name in expected))
+    message = f"{instance!r} is {JSON_TYPES.get(type(instance), type(instance).__name__)}; it must be {wanted}"
+    if isinstance(instance, bool) and "string" in expected:
+        message += " (YAML reads unquoted yes/no/on/off/true/false as booleans: quote it)"
+    elif isinstance(instance, (int, float)) and "string" in expected:
+        message += " (quote it)"
+    return message
+
+
 def _message(error: SchemaError) -> str:
+    if error.validator == "type":
+        value = error.validator_value
+        expected = [str(name) for name in value] if isinstance(value, list) else [str(value)]
+        return _type_message(error.instance, expected)
     if error.validator == "additionalProperties":
         allowed = sorted(_schema_properties(error))
         extra = sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
         names = ", ".join(repr(name) for name in extra)
         hint = f"; allowed: {', '.join(allowed)}" if allowed else ""
         return f"unknown key {names}{hint}"
+    if error.validator in ("minProperties", "minItems") and error.validator_value == 1:
+        return "must not be empty"
     if error.validator == "required":
         return str(error.message).replace(" is a required property", " is required")
     if error.validator == "pattern":
-        return f"{error.instance!r} does not match {error.validator_value!r}"
+        meaning = PATTERN_MEANINGS.get(str(error.validator_value), f"does not match {error.validator_value!r}")
+        return f"{error.instance!r} {meaning}"
     if error.validator == "enum":
         choices = ", ".join(repr(choice) for choice in error.validator_value)  # type: ignore[union-attr]
         return f"{error.instance!r} is not one of {choices}"
     if error.validator == "oneOf" and error.context:
-        return f"{error.instance!r} is not valid here: " + "; or ".join(sorted({_message(sub) for sub in error.context}))
+        # A wrong type says little when another alternative had the right type: show that one.
+        specific = [sub for sub in error.context if sub.validator != "type"]
+        if specific:
+            return "; or ".join(sorted({_message(sub) for sub in specific}))
+        expected = [str(sub.validator_value) for sub in error.context]
+        return _type_message(error.instance, expected)
     return str(error.message)
 
 
@@ -74,10 +117,10 @@ def schema_problems(spec_file: SpecFile) -> list[Problem]:
             for key in sorted(set(error.instance) - allowed):
                 problems.append(Problem(spec_file.name, spec_file.line_of(path + (key,)), format_path(path + (key,)), f"unknown key {key!r}{hint}"))
             continue
-        if error.validator == "propertyNames":
-            key = str(error.instance)
-            child = path + (key,)
-            problems.append(Problem(spec_file.name, spec_file.line_of(child), format_path(child), f"name {key!r} is not allowed: {error.message}"))
+        if "propertyNames" in error.schema_path:
+            # jsonschema reports a bad key at its mapping; the key's own line says more.
+            child = path + (str(error.instance),)
+            problems.append(Problem(spec_file.name, spec_file.line_of(child), format_path(child), f"key {_message(error)}"))
             continue
         problems.append(Problem(spec_file.name, spec_file.line_of(path), format_path(path), _message(error)))
     return problems

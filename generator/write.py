@@ -7,9 +7,11 @@ so a failure at any stage or two runs at once never leave a mixed tree.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,13 +60,28 @@ def stale_files(files: dict[str, bytes], root: Path) -> list[str]:
     return sorted(stale)
 
 
+WRITABLE = (PACKAGE + "/", "docs/")
+
+
+def _check_paths(files: dict[str, bytes]) -> None:
+    """Refuse any path outside generated/kis_client/ and docs/, whatever put it in ``files``."""
+    for relative in files:
+        parts = relative.split("/")
+        if not relative.startswith(WRITABLE) or any(part in ("", ".", "..") for part in parts) or "\\" in relative:
+            raise ValueError(f"refusing to write {relative!r}: only {' and '.join(WRITABLE)} are generated")
+
+
 def write_files(files: dict[str, bytes], root: Path) -> list[str]:
     """Write every file; return the paths that changed. All or nothing for the package."""
+    _check_paths(files)
     with _locked(root):
+        package = root / PACKAGE
+        # Under the lock no other run is writing: staging left by a killed run can go.
+        for stray in package.parent.glob(".kis_client.*-*"):
+            shutil.rmtree(stray, ignore_errors=True)
         changed = [name.split(" ")[0] for name in stale_files(files, root)]
         if not changed:
             return []
-        package = root / PACKAGE
         package.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".kis_client.new-", dir=package.parent))
         try:
@@ -73,11 +90,15 @@ def write_files(files: dict[str, bytes], root: Path) -> list[str]:
                     target = staging / relative.removeprefix(PACKAGE + "/")
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(content)
-            old = package.parent / f".kis_client.old-{os.getpid()}"
-            if package.exists():
-                os.rename(package, old)
-            os.rename(staging, package)
-            shutil.rmtree(old, ignore_errors=True)
+            if package.exists() and _exchange(staging, package):
+                shutil.rmtree(staging, ignore_errors=True)  # it now holds the old package
+            else:
+                # Two renames: a run killed between them leaves no package (the next run writes it).
+                old = Path(tempfile.mkdtemp(prefix=".kis_client.old-", dir=package.parent))
+                if package.exists():
+                    os.rename(package, old)
+                os.rename(staging, package)
+                shutil.rmtree(old, ignore_errors=True)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -85,6 +106,23 @@ def write_files(files: dict[str, bytes], root: Path) -> list[str]:
             if not relative.startswith(PACKAGE + "/"):
                 _replace(root / relative, content)
         return changed
+
+
+RENAME_EXCHANGE = 2  # linux/fs.h
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two directories in one step (Linux renameat2); False where the system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_cwd = -100  # AT_FDCWD
+    result = renameat2(at_cwd, os.fsencode(first), at_cwd, os.fsencode(second), RENAME_EXCHANGE)
+    return bool(result == 0)
 
 
 def _replace(path: Path, content: bytes) -> None:

@@ -851,6 +851,18 @@ OP_AUTH_HASHKEY = OperationInfo(
 
 def prepare_auth_hashkey(ctx: CallContext, *, body: Mapping[str, Any]) -> PreparedCall:
     "Hashkey"
+    if not isinstance(body, Mapping) or not all(type(key) is str for key in body):
+        shown = (
+            "a mapping with a non-string key" if isinstance(body, Mapping) else type(body).__name__
+        )
+        raise ValidationError(
+            "auth.hashkey",
+            [
+                FieldProblem(
+                    "body", "body", "must be a mapping of field names to values, got " + shown
+                )
+            ],
+        )
     return PreparedCall(OP_AUTH_HASHKEY, None, dict(body))
 
 
@@ -3599,7 +3611,10 @@ def validate_overseas_stock_order(
             )
         )
     bad = {problem.field for problem in problems} if problems else _NO_PROBLEMS
-    market = EXCHANGE_MARKET.get(request.ovrs_excg_cd)
+    # Only a string can name an exchange (a list would not even hash).
+    market = (
+        EXCHANGE_MARKET.get(request.ovrs_excg_cd) if type(request.ovrs_excg_cd) is str else None
+    )
     # mock_limit_only
     if "ORD_DVSN" not in bad and env in _SET15:
         if request.ord_dvsn not in _SET41:
@@ -4373,7 +4388,10 @@ def validate_overseas_stock_order_rvsecncl(
             )
         )
     bad = {problem.field for problem in problems} if problems else _NO_PROBLEMS
-    market = EXCHANGE_MARKET.get(request.ovrs_excg_cd)
+    # Only a string can name an exchange (a list would not even hash).
+    market = (
+        EXCHANGE_MARKET.get(request.ovrs_excg_cd) if type(request.ovrs_excg_cd) is str else None
+    )
     # cancel_only_markets
     if "RVSE_CNCL_DVSN_CD" not in bad and market in _SET62:
         if request.rvse_cncl_dvsn_cd != "02":

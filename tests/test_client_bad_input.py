@@ -1,0 +1,224 @@
+"""Every public method of the generated KisClient refuses a wrong argument before any request.
+
+The cases come from the spec model: each operation's parameters (and side, period, body),
+each given a wrong type and, where the field constrains its value, a wrong value. A tiny
+HTTP server on 127.0.0.1 counts requests; a refused call must leave the count at zero.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.model import Operation, RequestField, Spec
+from generator.pipeline import load_spec
+from kis_client._runtime import KisError, ValidationError
+from kis_client.client import AsyncKisClient, KisClient
+
+REPO = Path(__file__).resolve().parent.parent
+SPEC: Spec = load_spec(REPO / "spec")
+WRONG_TYPES: tuple[Any, ...] = (123, 1.5, b"005930", ["00"], {"value": "00"}, object())
+
+
+class CountingServer(ThreadingHTTPServer):
+    hits: int = 0
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: CountingServer
+
+    def _reply(self) -> None:
+        self.server.hits += 1
+        length = int(self.headers.get("content-length") or 0)
+        self.rfile.read(length)
+        if self.path.startswith("/oauth2/tokenP"):
+            body: dict[str, Any] = {"access_token": "t", "token_type": "Bearer", "expires_in": 86400, "access_token_token_expired": "2099-01-01 00:00:00"}
+        else:
+            body = {"rt_cd": "0", "msg_cd": "MCA00000", "msg1": "ok"}
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json; charset=utf-8")
+        self.send_header("content-length", str(len(data)))
+        self.send_header("tr_cont", "D")
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = _reply
+    do_POST = _reply
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[CountingServer]:
+    httpd = CountingServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def shared_client(server: CountingServer) -> Iterator[KisClient]:
+    host, port = server.server_address[:2]
+    with KisClient("app-key", "app-secret", account="12345678-01", base_url=f"http://{host!s}:{port}", token_cache=False, rate_limit=0) as kis:
+        yield kis
+
+
+@pytest.fixture
+def client(shared_client: KisClient, server: CountingServer) -> KisClient:
+    server.hits = 0
+    return shared_client
+
+
+def valid_value(field: RequestField) -> str:
+    """A value the field accepts on its own: its example, its default, or its first code."""
+    if field.example is not None:
+        return field.example
+    if field.default is not None:
+        return field.default
+    assert field.codes is not None, f"{field.wire} needs an example in the spec for this test"
+    return SPEC.code_table(field.codes).values[0]
+
+
+def wrong_values(field: RequestField) -> list[str]:
+    """Strings the field itself refuses (none for a field that takes any string)."""
+    wrong = []
+    if field.codes is not None:
+        wrong.append("NOT_A_CODE")
+    if field.pattern is not None:
+        wrong.append(next(v for v in ("x!", "", "0", "-1", "1" * 300) if re.fullmatch(field.pattern, v) is None))
+    if field.max_length is not None:
+        wrong.append("0" * (field.max_length + 1))
+    return wrong
+
+
+def base_arguments(op: Operation) -> dict[str, Any]:
+    """A call that passes every check: side buy, and each parameter without a default."""
+    arguments: dict[str, Any] = {}
+    if op.has_side:
+        arguments["side"] = "buy"
+    if op.has_period:
+        assert op.tr is not None
+        arguments["period"] = op.tr.periods[0]
+    for field in op.parameters:
+        if not field.has_default:
+            arguments[field.py_name] = valid_value(field)
+    return arguments
+
+
+def methods(op: Operation) -> list[str]:
+    return [op.name, op.name + "_pages"] if op.pagination is not None else [op.name]
+
+
+PUBLIC_OPERATIONS = [op for op in SPEC.operations if op.qualname != f"auth.{SPEC.token.operation}"]
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str  # area.method
+    argument: str  # the Python parameter
+    wire: str  # the field a ValidationError must name
+    value: Any
+    op: Operation
+
+    def __str__(self) -> str:
+        return f"{self.method}:{self.argument}={self.value!r}"
+
+
+def cases() -> list[Case]:
+    found = []
+    for op in PUBLIC_OPERATIONS:
+        for method in methods(op):
+            name = f"{op.area}.{method}"
+            if op.request_any:
+                found += [Case(name, "body", "body", value, op) for value in (123, "x", ["a"], {1: "x"})]
+                continue
+            if op.has_side:
+                found += [Case(name, "side", "side", value, op) for value in ("hold", "BUY", "", None, 1)]
+            if op.has_period:
+                found += [Case(name, "period", "period", value, op) for value in ("never", 1)]
+            for field in op.parameters:
+                bad: list[Any] = list(WRONG_TYPES) + wrong_values(field)
+                if not field.has_default:
+                    bad.append(None)
+                found += [Case(name, field.py_name, field.wire, value, op) for value in bad]
+    return found
+
+
+def call(client: KisClient, case: Case, arguments: dict[str, Any]) -> None:
+    area, method = case.method.split(".")
+    bound_method: Callable[..., Any] = getattr(getattr(client, area), method)
+    result = bound_method(arguments["body"]) if case.op.request_any else bound_method(**arguments)
+    if method.endswith("_pages"):
+        next(iter(result))
+
+
+@pytest.mark.parametrize("case", cases(), ids=str)
+def test_wrong_argument_is_refused_before_sending(case: Case, client: KisClient, server: CountingServer) -> None:
+    arguments = {"body": {}} if case.op.request_any else base_arguments(case.op)
+    arguments[case.argument] = case.value
+    with pytest.raises(ValidationError) as raised:
+        call(client, case, arguments)
+    assert case.wire in raised.value.fields
+    assert raised.value.operation == case.op.qualname
+    assert server.hits == 0
+
+
+async def async_call(server: CountingServer, case: Case, arguments: dict[str, Any]) -> None:
+    host, port = server.server_address[:2]
+    async with AsyncKisClient("app-key", "app-secret", account="12345678-01", base_url=f"http://{host!s}:{port}", token_cache=False, rate_limit=0) as kis:
+        area, method = case.method.split(".")
+        bound_method: Callable[..., Any] = getattr(getattr(kis, area), method)
+        if method.endswith("_pages"):
+            await bound_method(**arguments).__anext__()
+        elif case.op.request_any:
+            await bound_method(arguments["body"])
+        else:
+            await bound_method(**arguments)
+
+
+@pytest.mark.parametrize("case", cases(), ids=str)
+def test_async_client_refuses_too(case: Case, server: CountingServer) -> None:
+    server.hits = 0
+    arguments = {"body": {}} if case.op.request_any else base_arguments(case.op)
+    arguments[case.argument] = case.value
+    with pytest.raises(ValidationError) as raised:
+        asyncio.run(async_call(server, case, arguments))
+    assert case.wire in raised.value.fields
+    assert server.hits == 0
+
+
+@pytest.mark.parametrize("op", PUBLIC_OPERATIONS, ids=lambda op: op.qualname)
+def test_the_base_call_is_valid_and_reaches_the_server(op: Operation, client: KisClient, server: CountingServer) -> None:
+    # Without this, a refused call above might be refused for a reason other than the case.
+    case = Case(f"{op.area}.{op.name}", "", "", None, op)
+    try:
+        call(client, case, {"body": {"PDNO": "005930"}} if op.request_any else base_arguments(op))
+    except ValidationError:
+        raise
+    except KisError:
+        pass  # the counting server's reply need not parse; the request was sent
+    assert server.hits >= 1
+
+
+def test_every_public_method_is_covered() -> None:
+    public = {
+        f"{area}.{name}"
+        for area in (a.name for a in SPEC.areas)
+        for name in dir(getattr(KisClient("k", "s", token_cache=False), area))
+        if not name.startswith("_")
+    }
+    covered = {case.method for case in cases()} | {f"{op.area}.{m}" for op in PUBLIC_OPERATIONS if not op.parameters and not op.has_side and not op.request_any for m in methods(op)}
+    assert public == covered

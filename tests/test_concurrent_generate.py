@@ -1,0 +1,73 @@
+"""Two `kisgen generate` runs at once on one root leave exactly one of their renders."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from generator.pipeline import render_spec
+from generator.render import PACKAGE
+
+REPO = Path(__file__).resolve().parent.parent
+ROUNDS = 3
+
+
+def on_disk(root: Path) -> dict[str, bytes]:
+    """Every file under generated/ except the lock, by repository-relative path."""
+    found: dict[str, bytes] = {}
+    for path in sorted((root / "generated").rglob("*")):
+        relative = path.relative_to(root).as_posix()
+        if path.is_file() and relative != "generated/.kisgen.lock" and "__pycache__" not in path.parts:
+            found[relative] = path.read_bytes()
+    return found
+
+
+def variant_spec(tmp_path: Path) -> Path:
+    """The real spec with one label changed, so the two renders differ in one module."""
+    spec = tmp_path / "spec_b"
+    shutil.copytree(REPO / "spec", spec)
+    markets = spec / "markets.yaml"
+    markets.write_text(markets.read_text(encoding="utf-8").replace("label: 나스닥,", "label: 나스닥 (B),"), encoding="utf-8")
+    return spec
+
+
+def generate(spec: Path, root: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "generator", "--spec", str(spec), "--root", str(root), "generate"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_concurrent_generates_leave_one_whole_render(tmp_path: Path) -> None:
+    spec_a, spec_b = REPO / "spec", variant_spec(tmp_path)
+    render_a, render_b = render_spec(spec_a), render_spec(spec_b)
+    assert render_a != render_b
+    root = tmp_path / "root"
+    shutil.copytree(REPO / "generated", root / "generated")
+    for round_number in range(ROUNDS):
+        # Alternate who starts first, so each round some process has something to write.
+        order = [(spec_a, "a"), (spec_b, "b")] if round_number % 2 else [(spec_b, "b"), (spec_a, "a")]
+        processes = [generate(spec, root) for spec, _ in order]
+        for process in processes:
+            _, stderr = process.communicate(timeout=120)
+            assert process.returncode == 0, stderr
+        tree = on_disk(root)
+        assert tree in (render_a, render_b), "generated/ is a mix of the two renders, or has strays"
+        leftovers = [path.name for path in (root / PACKAGE).parent.iterdir() if path.name.startswith(".kis_client.")]
+        assert leftovers == []
+
+
+def test_staging_left_by_a_killed_run_is_cleared(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    shutil.copytree(REPO / "generated", root / "generated")
+    for stray in (".kis_client.new-killed", ".kis_client.old-killed"):
+        (root / "generated" / stray / "schemas").mkdir(parents=True)
+        (root / "generated" / stray / "client.py").write_text("half written")
+    process = generate(REPO / "spec", root)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr
+    assert on_disk(root) == render_spec(REPO / "spec")

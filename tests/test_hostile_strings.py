@@ -1,0 +1,254 @@
+"""Hostile free text in a valid spec: the client compiles, imports, type-checks, is stable under
+black, and gives every string back exactly as written; nothing in a string is executed.
+
+The spec is a small one built here (rendering the real spec per example would be slow); every
+free-text place in it (labels, descriptions, code labels, examples, summaries, notes, rule
+texts, source documents) gets a drawn string.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.pipeline import load_spec, render_spec
+from generator.render import PACKAGE, VERBATIM, _format
+from generator.write import write_files
+
+MARKER = "kisgen_pwned"
+FRAGMENTS = [
+    "'", '"', "'''", '"""', "\\", "\\n", "\n", "\r\n", "{{ 7 * 7 }}", "{% if true %}x{% endif %}", "{# c #}", "#",
+    "# comment", "\x00", "\x07", "\x1b[31m", "\x7f", "한글 라벨", "주문구분", "😀", "🇰🇷", "\u200b", "\u3000", "%s", "{0}",
+    "${HOME}", "`id`", f"__import__('os').system('touch {MARKER}')", f'"""; import os; os.system("touch {MARKER}"); """',
+    "'; raise SystemExit; '", "\\x41", "\\N{BULLET}", "\\u0041", "</script>", "*alias", "&anchor", "!!python/object", "---",
+    "- item", "key: value", "null", "~", "True", "0x1F", "1e309",
+]
+# Characters PyYAML cannot carry through safe_dump and back (NEL is read as a line break),
+# and surrogates (not UTF-8) are left out; everything else, control characters included, is
+# written as a double-quoted escape by yaml.safe_dump.
+UNCARRIABLE = {"\x85"}
+
+
+def round_trips(text: str) -> bool:
+    return bool(yaml.safe_load(yaml.safe_dump({"k": text}, allow_unicode=True))["k"] == text)
+
+
+hostile = (
+    st.lists(st.sampled_from(FRAGMENTS) | st.text(st.characters(exclude_characters=UNCARRIABLE), min_size=1, max_size=4), min_size=1, max_size=5)
+    .map("".join)
+    .filter(round_trips)
+)
+# `text` places (labels, summaries, sources) may not start or end with whitespace: black would
+# strip it from a docstring. The spec schema refuses such text; here it is trimmed instead.
+hostile_text = hostile.map(str.strip).filter(lambda text: text != "")
+
+TEXT_PLACES = [
+    "document", "updated_by", "env_label", "env_source", "header_label", "envelope_label", "error_label", "error_meaning",
+    "market_label", "country", "exchange_label", "table_label", "code_label_a", "code_label_b", "summary", "field_label",
+    "codes_field_label", "rule_text", "response_label", "op_source", "grant_label", "rule_source",
+]
+FREE_PLACES = ["header_note", "envelope_note", "exchange_note", "description", "example", "response_example", "response_note", "output_note", "op_note", "api_id", "rule_description"]
+
+
+def spec_files(t: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """A small valid spec with text ``t[place]`` in each free-text place."""
+    source = {"document": t["document"], "date": "2026-11-25", "updated_by": t["updated_by"]}
+    env = {"label": t["env_label"], "base_url": "https://example.invalid", "rate_limit_per_second": 2, "source": t["env_source"]}
+    common = {
+        "source": source,
+        "environments": {"real": env, "mock": dict(env, base_url="https://mock.example.invalid")},
+        "mock_tr_id_rule": {"description": t["rule_description"], "first_letters": ["T"], "replacement": "V", "source": t["rule_source"]},
+        "headers": {
+            name: {"value": value, "label": t["header_label"], "note": t["header_note"]}
+            for name, value in [("content-type", "application/json"), ("authorization", "Bearer {token}"), ("appkey", "{app_key}"), ("appsecret", "{app_secret}"), ("tr_id", "{tr_id}"), ("custtype", "P"), ("tr_cont", "{tr_cont}")]
+        },
+        "envelope": {
+            "rt_cd": {"label": t["envelope_label"], "kind": "code", "note": t["envelope_note"]},
+            "msg_cd": {"label": t["envelope_label"], "kind": "code"},
+            "msg1": {"label": t["envelope_label"], "kind": "text"},
+        },
+        "errors": {"EGW00123": {"label": t["error_label"], "meaning": t["error_meaning"]}, "EGW00133": {"label": t["error_label"], "meaning": t["error_meaning"]}},
+        "pagination": {"more": ["F", "M"], "last": ["D", "E"], "next_request_tr_cont": "N"},
+    }
+    markets = {
+        "source": source,
+        "markets": {"US": {"label": t["market_label"], "country": t["country"], "natn_cd": "840", "currency": "USD"}},
+        "exchanges": {"NASD": {"label": t["exchange_label"], "market": "US", "note": t["exchange_note"]}},
+    }
+    auth = {
+        "source": source,
+        "token": {"operation": "token", "lifetime_seconds": 86400, "min_issue_interval_seconds": 60, "errors": {"too_soon": "EGW00133", "expired": "EGW00123"}},
+        "codes": {"grant_type": {"label": t["grant_label"], "values": {"client_credentials": {"name": "CLIENT_CREDENTIALS", "label": t["grant_label"]}}}},
+        "operations": {
+            "token": {
+                "summary": t["summary"], "method": "POST", "path": "/oauth2/tokenP", "kind": "auth", "headers": ["content-type"],
+                "request": {
+                    "grant_type": {"label": t["field_label"], "required": True, "codes": "grant_type", "default": "client_credentials"},
+                    "appkey": {"label": t["field_label"], "required": True, "bind": "app_key", "secret": True},
+                    "appsecret": {"label": t["field_label"], "required": True, "bind": "app_secret", "secret": True},
+                },
+                "response": {"envelope": False, "outputs": {"(body)": {"name": "token", "shape": "object", "fields": {
+                    "access_token": {"label": t["response_label"], "kind": "text", "secret": True},
+                    "token_type": {"label": t["response_label"], "kind": "code"},
+                    "expires_in": {"label": t["response_label"], "kind": "int", "json": "number"},
+                    "access_token_token_expired": {"label": t["response_label"], "kind": "datetime"},
+                }}}},
+            }
+        },
+    }
+    stock = {
+        "source": source,
+        "codes": {"quote_kind": {"label": t["table_label"], "values": {"00": {"name": "PRICE", "label": t["code_label_a"]}, t["code_value"]: {"name": "ASK", "label": t["code_label_b"]}}}},
+        "operations": {
+            "quote": {
+                "summary": t["summary"], "api_id": t["api_id"], "method": "GET", "path": "/uapi/test/v1/quote", "kind": "read",
+                "source": t["op_source"], "note": t["op_note"], "tr_id": {"real": "TTTX9001R"},
+                "request": {
+                    "PDNO": {"label": t["field_label"], "required": True, "description": t["description"], "example": t["example"]},
+                    "QUOTE_KIND": {"label": t["codes_field_label"], "codes": "quote_kind", "default": "00"},
+                },
+                "rules": [{"id": "ask_needs_item", "text": t["rule_text"], "when": {"QUOTE_KIND": [t["code_value"]]}, "then": {"PDNO": {"pattern": "^[0-9]{6}$"}}}],
+                "response": {"outputs": {"output": {"name": "quote", "shape": "object", "note": t["output_note"], "fields": {
+                    "stck_prpr": {"label": t["response_label"], "kind": "int", "example": t["response_example"], "note": t["response_note"]},
+                }}}},
+            }
+        },
+    }
+    return {"common.yaml": common, "markets.yaml": markets, "auth.yaml": auth, "stock.yaml": stock}
+
+
+def write_spec(directory: Path, t: dict[str, str]) -> Path:
+    spec = directory / "spec"
+    spec.mkdir()
+    for name, data in spec_files(t).items():
+        (spec / name).write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return spec
+
+
+# Run in a fresh interpreter: every example's package is named kis_client.
+PROBE = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from kis_client import enums, requests, responses, client
+from kis_client._runtime import CallContext, ValidationError
+
+def messages(**arguments):
+    try:
+        requests.prepare_stock_quote(CallContext("mock", None, None), **arguments)
+    except ValidationError as error:
+        return [problem.message for problem in error.problems]
+    return []
+
+print(json.dumps({
+    "code_message": messages(pdno="005930", quote_kind="99"),
+    "rule_message": messages(pdno="x", quote_kind=enums.QuoteKind.ASK),
+    "code_value": enums.QuoteKind.ASK.value,
+    "code_labels": enums.CODE_LABELS,
+    "table_doc": enums.QuoteKind.__doc__,
+    "prepare_doc": requests.prepare_stock_quote.__doc__,
+    "request_doc": requests.StockQuoteRequest.__doc__,
+    "output_doc": responses.StockQuoteQuote.__doc__,
+    "output_labels": dict(responses.StockQuoteQuote._LABELS),
+    "envelope_labels": dict(responses.StockQuoteResponse._LABELS),
+    "api_doc": client.StockApi.__doc__,
+    "method_doc": client.StockApi.quote.__doc__,
+}, ensure_ascii=False))
+"""
+
+
+def expected_probe(t: dict[str, str]) -> dict[str, Any]:
+    return {
+        "code_message": ["'99' is not a code of " + t["codes_field_label"] + " ('00', " + repr(t["code_value"]) + ")"],
+        "code_value": t["code_value"],
+        "rule_message": ["'x' must match ^[0-9]{6}$ (ask_needs_item: " + t["rule_text"] + ")"],
+        "code_labels": {"Exchange": {"NASD": t["exchange_label"]}, "GrantType": {"client_credentials": t["grant_label"]}, "QuoteKind": {"00": t["code_label_a"], t["code_value"]: t["code_label_b"]}},
+        "table_doc": t["table_label"],
+        "prepare_doc": t["summary"],
+        "request_doc": t["summary"] + " (GET /uapi/test/v1/quote)",
+        "output_doc": t["summary"] + ": output (" + t["output_note"] + ")" if t["output_note"] else t["summary"] + ": output",
+        "output_labels": {"stck_prpr": t["response_label"]},
+        "envelope_labels": {"rt_cd": t["envelope_label"], "msg_cd": t["envelope_label"], "msg1": t["envelope_label"], "quote": "quote"},
+        "api_doc": t["document"] + " (stock)",
+        "method_doc": t["summary"] + " — GET /uapi/test/v1/quote",
+    }
+
+
+def check_schemas(files: dict[str, bytes], t: dict[str, str]) -> None:
+    request = json.loads(files[f"{PACKAGE}/schemas/stock.quote.real.request.json"])
+    pdno = request["properties"]["PDNO"]
+    assert (pdno["title"], pdno["examples"]) == (t["field_label"], [t["example"]])
+    assert pdno.get("description", "") == t["description"]
+    assert request["properties"]["QUOTE_KIND"]["x-kis-codes"] == {"00": t["code_label_a"], t["code_value"]: t["code_label_b"]}
+    assert request["description"] == t["summary"]
+    assert request["allOf"][0]["$comment"] == "ask_needs_item: " + t["rule_text"]
+    response = json.loads(files[f"{PACKAGE}/schemas/stock.quote.response.json"])
+    assert response["properties"]["output"]["properties"]["stck_prpr"]["title"] == t["response_label"]
+    assert response["properties"]["rt_cd"]["title"] == t["envelope_label"]
+
+
+def generate_and_check(t: dict[str, str]) -> None:
+    with tempfile.TemporaryDirectory() as temporary:
+        directory = Path(temporary)
+        spec = write_spec(directory, t)
+        model = load_spec(spec)
+        assert model.operation("stock.quote").summary == t["summary"]
+        files = render_spec(spec)
+        for name, content in files.items():
+            if name.endswith(".py"):
+                text = content.decode("utf-8")
+                compile(text, name, "exec")
+                if name.rsplit("/", 1)[-1] not in VERBATIM:  # copied as written, not rendered
+                    assert _format(text) == text, f"{name} is not stable under black"
+        check_schemas(files, t)
+        root = directory / "root"
+        write_files(files, root)
+        probe = subprocess.run([sys.executable, "-c", PROBE, str(root / "generated")], cwd=directory, capture_output=True, text=True, check=False)
+        assert probe.returncode == 0, probe.stderr
+        assert json.loads(probe.stdout) == expected_probe(t)
+        assert not (directory / MARKER).exists() and not Path(MARKER).exists()
+
+
+# A code value is free text too (KIS codes are short, but the spec does not insist).
+code_value = hostile.filter(lambda value: value not in ("00", "99"))
+places = st.fixed_dictionaries({**{place: hostile_text for place in TEXT_PLACES}, **{place: hostile for place in FREE_PLACES}, "code_value": code_value})
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(places)
+def test_hostile_strings_come_back_exactly(t: dict[str, str]) -> None:
+    generate_and_check(t)
+
+
+def fixed_examples() -> list[dict[str, str]]:
+    """Three deterministic worst cases: every fragment at once, and two rotations of them."""
+    every = "".join(FRAGMENTS).strip()
+    rotations = [
+        {place: FRAGMENTS[(index + shift) % len(FRAGMENTS)].strip() or "x" for index, place in enumerate(TEXT_PLACES + FREE_PLACES)}
+        for shift in (0, 7)
+    ]
+    return [{**example, "code_value": every} for example in [{place: every for place in TEXT_PLACES + FREE_PLACES}, *rotations]]
+
+
+def test_hostile_packages_pass_mypy_strict(tmp_path: Path) -> None:
+    # One mypy run per package (each is named kis_client); a handful, as mypy is slow.
+    for index, t in enumerate(fixed_examples()):
+        generate_and_check(t)
+        directory = tmp_path / str(index)
+        directory.mkdir()
+        write_files(render_spec(write_spec(directory, t)), directory / "root")
+        result = subprocess.run(
+            [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "kis_client"],
+            cwd=directory / "root" / "generated",
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout
