@@ -50,10 +50,11 @@ def field_problem(spec: Spec, field: RequestField, value: Any) -> str | None:
     if not isinstance(value, str):
         return f"must be a string, got {type(value).__name__}"
     shown = "the value" if field.secret else repr(value)  # never echo a key or a token
-    if field.codes is not None:
-        table = spec.code_table(field.codes)
+    codes = field.wire_codes  # a quotation field carries the exchange's quotation code on the wire
+    if codes is not None:
+        table = spec.code_table(codes)
         if value not in table.values:
-            return f"{shown} is not a code of {table.label} ({field.codes})"
+            return f"{shown} is not a code of {table.label} ({codes})"
     if field.pattern is not None and re.fullmatch(field.pattern, value) is None:
         return f"{shown} does not match {field.pattern}"
     if field.max_length is not None and len(value) > field.max_length:

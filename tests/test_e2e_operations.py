@@ -5,18 +5,25 @@ new test code; arguments are the spec's own examples and defaults.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from generator.model import Operation, Spec
+from generator.model import ENVS, Operation, RequestField, Spec
 from generator.pipeline import load_spec
+from generator.rules import Situation, request_problems, with_defaults
 from generator.sandbox import RunningSandbox
-from kis_client import KisClient, requests, responses
+from kis_client import KisClient, UnsupportedEnvironmentError, requests, responses
 from kis_client._runtime import Model
 from tests.conftest import ClientFactory
+
+DATE_PATTERN = "^[0-9]{8}$"
+load_spec_once = functools.cache(load_spec)
 
 # KIS echoes the hashed body under BODY; the spec declares only HASH (no field kind is an object).
 UNDECLARED_BY_DESIGN: Mapping[str, frozenset[str]] = {"auth.hashkey": frozenset({"BODY"})}
@@ -28,55 +35,120 @@ class Case:
     env: str
     side: str | None
     exchange: str | None
+    period: str | None = None
+    refused: bool = False  # the operation does not exist in this environment: the client refuses it
 
     def __str__(self) -> str:
-        return "-".join(part for part in (self.qualname, self.env, self.side, self.exchange) if part)
+        parts = (self.qualname, self.env, self.side, self.exchange, self.period, "refused" if self.refused else None)
+        return "-".join(part for part in parts if part)
+
+
+def exchange_field(op: Operation) -> RequestField | None:
+    """The field the case's exchange goes in: the TR's market field, else a quotation-code field."""
+    for field in op.parameters:
+        if (op.tr is not None and field.wire == op.tr.market_field) or field.encode == "quote_code":
+            return field
+    return None
 
 
 def cases(spec: Spec) -> list[Case]:
     found: list[Case] = []
     for op in spec.operations:
-        for env in op.envs:
+        for env in ENVS:
+            if env not in op.envs:
+                found.append(Case(op.qualname, env, None, None, refused=True))
+                continue
             if op.tr is None:
                 found.append(Case(op.qualname, env, None, None))
                 continue
+            quoted = exchange_field(op) is not None and op.tr.market_field is None
             for cell in op.tr.cells:
                 if cell.env != env:
                     continue
-                exchanges = [e.code for e in spec.exchanges if e.market == cell.market] if cell.market else [None]
-                found.extend(Case(op.qualname, env, cell.side, exchange) for exchange in exchanges)
+                if cell.market:
+                    exchanges: list[str | None] = [e.code for e in spec.exchanges if e.market == cell.market]
+                elif quoted:
+                    exchanges = [e.code for e in spec.exchanges]  # sent as each one's quotation code
+                else:
+                    exchanges = [None]
+                found.extend(Case(op.qualname, env, cell.side, exchange, cell.period) for exchange in exchanges)
     return found
 
 
-ALL_CASES = cases(load_spec())
+ALL_CASES = cases(load_spec_once())
 
 
-def arguments(op: Operation, case: Case) -> dict[str, Any]:
-    """Keyword arguments from the spec: the exchange under test, else examples, else defaults."""
+def arguments(op: Operation, case: Case, today: date) -> dict[str, Any]:
+    """Keyword arguments from the spec: the exchange under test, else examples, else defaults.
+
+    Dates are moved to the sandbox's present: KIS's date ranges are written start first, so the
+    first date field opens a year back and later ones end today (the examples are from 2022).
+    """
     kwargs: dict[str, Any] = {}
     if op.has_side:
         kwargs["side"] = case.side
+    if op.has_period:
+        kwargs["period"] = case.period
+    target = exchange_field(op)
+    dates = 0
     for field in op.parameters:
-        if op.tr is not None and field.wire == op.tr.market_field:
+        if case.exchange is not None and field is target:
             kwargs[field.py_name] = case.exchange
+        elif field.pattern == DATE_PATTERN and field.example is not None:
+            kwargs[field.py_name] = (today - timedelta(days=365) if dates == 0 else today).strftime("%Y%m%d")
+            dates += 1
         elif field.example is not None:
             kwargs[field.py_name] = field.example
         elif field.required and not field.has_default:
             pytest.fail(f"{op.qualname}.{field.wire} is required but has no example in the spec")
-    return kwargs
+    return follow_rules(op, case, kwargs)
+
+
+def follow_rules(op: Operation, case: Case, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Examples that break a rule in this case (a cancel-only market, a mock-only value) take the
+    first value the rule allows; a change can bring another rule in, so repeat until none does."""
+    spec = load_spec_once()
+    market = spec.exchange_market(case.exchange) if case.exchange else None
+    situation = Situation(case.env, case.side, market, case.period)
+    by_wire = {field.wire: field for field in op.parameters}
+    for _ in range(len(op.rules) + 1):
+        wire_values = {wire: wire_value(spec, field, kwargs[field.py_name]) for wire, field in by_wire.items() if field.py_name in kwargs}
+        problems = [p for p in request_problems(spec, op, with_defaults(op, wire_values, case.side), situation) if p.rule]
+        if not problems:
+            return kwargs
+        for problem in problems:
+            rule = next(rule for rule in op.rules if rule.id == problem.rule)
+            constraint = next(c for c in rule.then if c.wire == problem.field)
+            assert constraint.values, f"{op.qualname}: rule {rule.id} allows no listed value to follow"
+            kwargs[by_wire[problem.field].py_name] = constraint.values[0]
+    pytest.fail(f"{op.qualname}: the spec's examples cannot satisfy its rules for {case}")
+
+
+def wire_value(spec: Spec, field: RequestField, value: Any) -> Any:
+    """What the client sends for ``value``: an exchange's quotation code where the field says so."""
+    if field.encode == "quote_code":
+        exchange = next((e for e in spec.exchanges if e.code == value), None)
+        if exchange is not None:
+            return exchange.quote_code
+    return str(value)
 
 
 def seed(sandbox: RunningSandbox, spec: Spec, account: str) -> None:
-    """Something on every list output: a domestic holding and one on every overseas exchange."""
+    """Something on every list output: domestic holdings, fills and an open order (one of them
+    four months old, for the before-3-months inquiry), and a fill and an open order on every
+    overseas exchange."""
     state = sandbox.state
     cano, product = account.split("-")
     book = state.account(cano, product)
-    state.place(book, "buy", "005930", None, 2, None)
+    state.place(book, "buy", "005930", None, 2, None, "01")
+    state.place(book, "buy", "005930", None, 1, None, "01", day=state.kst_now().date() - timedelta(days=120))
+    state.place(book, "buy", "005930", None, 1, Decimal(1000), "00")
     for exchange in spec.exchanges:
-        state.place(book, "buy", "AAPL", exchange.code, 2, state.price("AAPL", True))
+        state.place(book, "buy", "AAPL", exchange.code, 2, state.price("AAPL", True), "00")
+        state.place(book, "buy", "AAPL", exchange.code, 1, Decimal(1), "00")
 
 
-def call(client: KisClient, op: Operation, case: Case, spec: Spec) -> Any:
+def call(client: KisClient, op: Operation, case: Case, spec: Spec, today: date) -> Any:
     api = getattr(client, op.area)
     method = getattr(api, op.name, None)
     if method is None:
@@ -88,19 +160,23 @@ def call(client: KisClient, op: Operation, case: Case, spec: Spec) -> Any:
         return parse(prepared, client._core.send(prepared))
     if op.request_any:
         return method({"CANO": "12345678", "ACNT_PRDT_CD": "01", "PDNO": "005930"})
-    kwargs = arguments(op, case)
+    kwargs = arguments(op, case, today)
     if op.has_side and case.side == "sell":
         method(**{**kwargs, "side": "buy"})  # something to sell: buy it with the same arguments
-    if op.qualname == "domestic_stock.order_rvsecncl":
-        kwargs.update(resting_domestic_order(client))
+    if any(field.wire == "ORGN_ODNO" for field in op.fields):  # modify/cancel: an open order to act on
+        kwargs.update(resting_order(client, op, kwargs))
     return method(**kwargs)
 
 
-def resting_domestic_order(client: KisClient) -> dict[str, str]:
+def resting_order(client: KisClient, op: Operation, kwargs: Mapping[str, Any]) -> dict[str, str]:
     """An open order to modify or cancel: a buy far below the sandbox's price."""
-    placed = client.domestic_stock.order_cash(side="buy", pdno="005930", ord_dvsn="00", ord_qty="3", ord_unpr="1000")
-    assert placed.order is not None and placed.order.odno and placed.order.krx_fwdg_ord_orgno
-    return {"orgn_odno": placed.order.odno, "krx_fwdg_ord_orgno": placed.order.krx_fwdg_ord_orgno}
+    if op.area == "domestic_stock":
+        placed = client.domestic_stock.order_cash(side="buy", pdno="005930", ord_dvsn="00", ord_qty="3", ord_unpr="1000")
+        assert placed.order is not None and placed.order.odno and placed.order.krx_fwdg_ord_orgno
+        return {"orgn_odno": placed.order.odno, "krx_fwdg_ord_orgno": placed.order.krx_fwdg_ord_orgno}
+    overseas = client.overseas_stock.order(side="buy", ovrs_excg_cd=kwargs["ovrs_excg_cd"], pdno=kwargs["pdno"], ord_qty="3", ovrs_ord_unpr="1.00", ord_dvsn="00")
+    assert overseas.order is not None and overseas.order.odno
+    return {"orgn_odno": overseas.order.odno}
 
 
 def assert_complete(op: Operation, response: Any) -> None:
@@ -130,18 +206,32 @@ def test_every_operation_round_trips(case: Case, spec: Spec, sandboxes: dict[str
     client = make_client(sandbox)
     assert client.account is not None
     seed(sandbox, spec, client.account)
-    response = call(client, op, case, spec)
+    today = sandbox.state.kst_now().date()
+    if case.refused:
+        executed = sandbox.state.executed
+        with pytest.raises(UnsupportedEnvironmentError) as refused:
+            call(client, op, case, spec, today)
+        assert refused.value.operation == op.qualname and refused.value.env == case.env
+        assert sandbox.state.executed == executed, "the client sent a request it should have refused"
+        return
+    response = call(client, op, case, spec, today)
     assert_complete(op, response)
 
 
 def test_cases_cover_every_tr_id(spec: Spec) -> None:
     """Each TR_ID cell of the spec is exercised at least once, and every exchange of a market."""
-    covered = {(c.qualname, c.env, c.side, spec.exchange_market(c.exchange) if c.exchange else None) for c in ALL_CASES}
+    def market(case: Case) -> str | None:
+        tr = spec.operation(case.qualname).tr
+        return spec.exchange_market(case.exchange) if case.exchange and tr is not None and "market" in tr.dims else None
+
+    covered = {(c.qualname, c.env, c.side, market(c), c.period) for c in ALL_CASES if not c.refused}
     for op in spec.operations:
         for cell in op.tr.cells if op.tr is not None else ():
-            assert (op.qualname, cell.env, cell.side, cell.market) in covered
+            assert (op.qualname, cell.env, cell.side, cell.market, cell.period) in covered
     exchanges = {c.exchange for c in ALL_CASES if c.exchange}
     assert exchanges == {e.code for e in spec.exchanges}
+    refused = {(c.qualname, c.env) for c in ALL_CASES if c.refused}
+    assert refused == {(op.qualname, env) for op in spec.operations for env in ENVS if env not in op.envs}
 
 
 def test_orders_with_a_hashkey_header(mock_sandbox: RunningSandbox, make_client: ClientFactory) -> None:

@@ -20,7 +20,8 @@ from starlette.routing import Route
 from generator.model import Operation, Spec
 from generator.rules import Situation, request_problems, with_defaults
 from generator.sandbox.errors import Rejection
-from generator.sandbox.operations import HANDLERS, Call
+from generator.sandbox.inquiries import HANDLERS
+from generator.sandbox.operations import Call
 from generator.sandbox.responses import render_body
 from generator.sandbox.state import IssuedToken, SandboxState
 

@@ -81,7 +81,7 @@ def _order_output(order_odno: str, orgno: str, stamp: str) -> Outputs:
 def domestic_order(call: Call) -> Outputs:
     price = Decimal(call.text("ORD_UNPR") or "0")
     side = call.situation.side or "buy"
-    order = call.state.place(call.account(), side, call.text("PDNO"), None, int(call.text("ORD_QTY")), price or None)
+    order = call.state.place(call.account(), side, call.text("PDNO"), None, int(call.text("ORD_QTY")), price or None, call.text("ORD_DVSN"))
     return _order_output(order.odno, order.orgno, order.time)
 
 
@@ -96,7 +96,7 @@ def domestic_modify_cancel(call: Call) -> Outputs:
 def overseas_order(call: Call) -> Outputs:
     price = Decimal(call.text("OVRS_ORD_UNPR") or "0")
     side = call.situation.side or "buy"
-    order = call.state.place(call.account(), side, call.text("PDNO"), call.text("OVRS_EXCG_CD"), int(call.text("ORD_QTY")), price or None)
+    order = call.state.place(call.account(), side, call.text("PDNO"), call.text("OVRS_EXCG_CD"), int(call.text("ORD_QTY")), price or None, call.text("ORD_DVSN"))
     return _order_output(order.odno, order.orgno, order.time)
 
 

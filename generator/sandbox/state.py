@@ -13,11 +13,12 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from generator.model import Spec
 from generator.sandbox.errors import Rejection
+from generator.sandbox.market import Quotes
 
 KST = timezone(timedelta(hours=9))
 
@@ -68,6 +69,9 @@ class SandboxOptions:
     rate_limit_per_second: float | None = None  # 0: no limit
     page_size: int | None = None
     clock: Callable[[], float] = time.time
+    price_seed: int = 0  # seeds each symbol's random walk of past bars
+    daily_volatility: float = 0.015  # the walk's largest daily move, as a fraction
+    history_start: date = date(2020, 1, 2)  # no bars before this day: chart walks stop here
 
 
 @dataclass(slots=True)
@@ -109,10 +113,18 @@ class Order:
     filled_qty: int = 0
     fill_price: Decimal | None = None
     time: str = ""
+    day: date | None = None  # KST order date
+    orgn_odno: str = ""  # for a modification or cancellation: the order it acts on
+    action: str = "new"  # "new", "modify" or "cancel"
+    ord_dvsn: str = ""
 
     @property
     def is_open(self) -> bool:
         return self.open_qty > 0
+
+    @property
+    def fill_amount(self) -> Decimal:
+        return self.filled_qty * (self.fill_price or Decimal(0))
 
 
 @dataclass(slots=True)
@@ -140,6 +152,7 @@ class SandboxState:
         self.token_lifetime = options.token_lifetime_seconds if options.token_lifetime_seconds is not None else float(spec.token.lifetime_seconds)
         self.token_interval = options.token_min_interval_seconds if options.token_min_interval_seconds is not None else float(spec.token.min_issue_interval_seconds)
         self._order_numbers = itertools.count(1001)
+        self.quotes = Quotes(options.price_seed, options.daily_volatility, options.history_start, self.price)
         self.executed = 0  # requests that reached an operation (for "nothing executed" checks)
 
     @property
@@ -241,22 +254,27 @@ class SandboxState:
                 return candidate.currency
         return "USD"
 
-    def place(self, account: Account, side: str, symbol: str, exchange: str | None, qty: int, limit: Decimal | None) -> Order:
-        """A cash order: it fills at the symbol's price when it crosses (or has no price), else rests."""
+    def place(self, account: Account, side: str, symbol: str, exchange: str | None, qty: int, limit: Decimal | None, ord_dvsn: str = "", day: date | None = None) -> Order:
+        """A cash order: it fills at the symbol's price when it crosses (or has no price), else rests.
+
+        ``day`` back-dates the record (seeding history for the order inquiries); default today.
+        """
         with self.lock:
             price = self.price(symbol, exchange is not None)
             currency = self.currency_of(exchange)
             if side == "buy":
                 needed = qty * max(price, limit or Decimal(0))
-                if needed > account.cash.get(currency, Decimal(0)):
-                    raise Rejection("SBX03001", f"주문가능금액을 초과했습니다: {qty} x {max(price, limit or Decimal(0))} {currency} > {account.cash.get(currency, Decimal(0))}")
+                available = self.buying_power(account, currency)
+                if needed > available:
+                    raise Rejection("SBX03001", f"주문가능금액을 초과했습니다: {qty} x {max(price, limit or Decimal(0))} {currency} > {available}")
             else:
                 orderable = self.orderable(account, exchange, symbol)
                 if qty > orderable:
                     raise Rejection("SBX03002", f"주문가능수량을 초과했습니다: {symbol} 주문 {qty}주, 주문가능 {orderable}주")
             stamp = self.kst_now().strftime("%H%M%S")
             orgno = "06010" if exchange is None else "01790"
-            order = Order(f"{next(self._order_numbers):010d}", orgno, side, symbol, exchange, qty, limit or Decimal(0), qty, time=stamp)
+            day = day or self.kst_now().date()
+            order = Order(f"{next(self._order_numbers):010d}", orgno, side, symbol, exchange, qty, limit or Decimal(0), qty, time=stamp, day=day, ord_dvsn=ord_dvsn)
             account.orders[order.odno] = order
             self._match(account, order)
             return order
@@ -293,30 +311,48 @@ class SandboxState:
         order.open_qty = 0
         order.fill_price = price
 
+    def buying_power(self, account: Account, currency: str) -> Decimal:
+        """Cash less what resting buys in that currency would spend."""
+        with self.lock:
+            held = sum((o.open_qty * o.price for o in account.orders.values() if o.side == "buy" and o.is_open and self.currency_of(o.exchange) == currency), Decimal(0))
+            return account.cash.get(currency, Decimal(0)) - held
+
     def orderable(self, account: Account, exchange: str | None, symbol: str) -> int:
         holding = account.holdings.get((exchange, symbol))
         held = holding.qty if holding is not None else 0
         resting = sum(o.open_qty for o in account.orders.values() if o.side == "sell" and o.symbol == symbol and o.exchange == exchange)
         return held - resting
 
-    def modify_or_cancel(self, account: Account, orgno: str, orgn_odno: str, cancel: bool, qty: int | None, price: Decimal, exchange: str | None = None) -> Order:
-        """Act on the open part of an order; KIS gives the modification or cancellation its own number."""
+    def modify_or_cancel(self, account: Account, orgno: str | None, orgn_odno: str, cancel: bool, qty: int | None, price: Decimal, exchange: str | None = None, symbol: str | None = None) -> Order:
+        """Act on the open part of an order; KIS gives the modification or cancellation its own number.
+
+        Domestic requests name the order's branch (``orgno``); overseas ones its exchange and symbol.
+        """
         with self.lock:
             original = account.orders.get(orgn_odno.zfill(10))
-            if original is None or not original.is_open or original.orgno != orgno or original.exchange != exchange:
-                raise Rejection("SBX03003", f"정정/취소할 수 있는 주문이 없습니다: {orgno} {orgn_odno}")
+            if (
+                original is None
+                or not original.is_open
+                or (orgno is not None and original.orgno != orgno)
+                or original.exchange != exchange
+                or (symbol is not None and original.symbol != symbol)
+            ):
+                raise Rejection("SBX03003", f"정정/취소할 수 있는 주문이 없습니다: {orgno or exchange} {orgn_odno}")
             amount = original.open_qty if qty is None else qty
             if amount > original.open_qty:
                 raise Rejection("SBX03003", f"정정/취소 수량 {amount}이 미체결 수량 {original.open_qty}보다 많습니다")
             original.open_qty -= amount
-            stamp = self.kst_now().strftime("%H%M%S")
+            now = self.kst_now()
+            stamp, today = now.strftime("%H%M%S"), now.date()
             odno = f"{next(self._order_numbers):010d}"
-            if cancel:
-                record = Order(odno, original.orgno, original.side, original.symbol, original.exchange, amount, original.price, 0, time=stamp)
-                account.orders[odno] = record
-                return record
-            record = Order(odno, original.orgno, original.side, original.symbol, original.exchange, amount, price or original.price, amount, time=stamp)
+            record = Order(
+                odno, original.orgno, original.side, original.symbol, original.exchange, amount,
+                original.price if cancel else price or original.price, 0 if cancel else amount,
+                time=stamp, day=today, orgn_odno=original.odno, action="cancel" if cancel else "modify", ord_dvsn=original.ord_dvsn,
+            )
             account.orders[odno] = record
+            if cancel:
+                return record
             self._match(account, record)
             return record
 

@@ -1,0 +1,138 @@
+"""Deterministic quotes: a seeded random walk per symbol that ends today at the symbol's price.
+
+Bars go back one weekday at a time to ``history_start`` and no further, so a chart walk (the
+generated ``<op>_walk`` helpers) always ends. The same seed, symbol and day give the same bars.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from datetime import time as dtime
+from decimal import ROUND_HALF_UP, Decimal
+
+SESSION_OPEN = dtime(9, 0)
+SESSION_CLOSE = dtime(15, 30)
+MINUTES_IN_SESSION = (SESSION_CLOSE.hour * 60 + SESSION_CLOSE.minute) - (SESSION_OPEN.hour * 60 + SESSION_OPEN.minute) + 1
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    day: date
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: int
+    time: dtime | None = None  # minute bars only
+
+    @property
+    def amount(self) -> Decimal:
+        return self.close * self.volume
+
+
+def last_trading_day(day: date) -> date:
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
+def _period_key(day: date, period: str) -> tuple[int, ...]:
+    if period == "W":
+        iso = day.isocalendar()
+        return (iso[0], iso[1])
+    if period == "M":
+        return (day.year, day.month)
+    if period == "Y":
+        return (day.year,)
+    return (day.toordinal(),)
+
+
+def aggregate(daily: list[Bar], period: str) -> list[Bar]:
+    """Daily bars (newest first) as week, month or year bars dated by their last day."""
+    if period == "D":
+        return daily
+    groups: dict[tuple[int, ...], list[Bar]] = {}
+    for bar in daily:
+        groups.setdefault(_period_key(bar.day, period), []).append(bar)
+    merged = []
+    for bars in groups.values():  # insertion order: newest group first; each group newest first
+        merged.append(Bar(bars[0].day, bars[-1].open, max(b.high for b in bars), min(b.low for b in bars), bars[0].close, sum(b.volume for b in bars)))
+    return merged
+
+
+class Quotes:
+    """Bars for any symbol, built on first use and kept (the walk is deterministic)."""
+
+    def __init__(self, seed: int, volatility: float, history_start: date, price_of: Callable[[str, bool], Decimal]) -> None:
+        self.seed = seed
+        self.volatility = volatility
+        self.history_start = history_start
+        self.price_of = price_of
+        self._daily: dict[tuple[str, bool, date], list[Bar]] = {}
+        self._lock = threading.Lock()
+
+    def _round(self, value: float, overseas: bool) -> Decimal:
+        step = Decimal("0.0001") if overseas else Decimal(1)
+        return max(Decimal(str(value)).quantize(step, rounding=ROUND_HALF_UP), step)
+
+    def daily(self, symbol: str, overseas: bool, today: date) -> list[Bar]:
+        """Every daily bar from the last trading day back to ``history_start``, newest first."""
+        key = (symbol, overseas, today)
+        with self._lock:
+            if key not in self._daily:
+                self._daily[key] = self._walk(symbol, overseas, today)
+            return self._daily[key]
+
+    def _walk(self, symbol: str, overseas: bool, today: date) -> list[Bar]:
+        rng = random.Random(f"{self.seed}:{symbol}")
+        close = float(self.price_of(symbol, overseas))
+        bars: list[Bar] = []
+        day = last_trading_day(today)
+        while day >= self.history_start:
+            previous_close = close / (1 + rng.uniform(-self.volatility, self.volatility))
+            open_ = previous_close * (1 + rng.uniform(-self.volatility, self.volatility) / 3)
+            high = max(open_, close) * (1 + rng.uniform(0, self.volatility) / 2)
+            low = min(open_, close) * (1 - rng.uniform(0, self.volatility) / 2)
+            volume = rng.randint(100_000, 2_000_000)
+            bars.append(Bar(day, self._round(open_, overseas), self._round(high, overseas), self._round(low, overseas), self._round(close, overseas), volume))
+            close = previous_close
+            day = last_trading_day(day - timedelta(days=1))
+        return bars
+
+    def bars(self, symbol: str, overseas: bool, today: date, end: date, start: date | None, period: str, limit: int) -> list[Bar]:
+        """Up to ``limit`` bars dated ``start``..``end`` (both included), newest first."""
+        chosen = [bar for bar in aggregate(self.daily(symbol, overseas, today), period) if bar.day <= end and (start is None or bar.day >= start)]
+        return chosen[:limit]
+
+    def previous_close(self, symbol: str, overseas: bool, today: date) -> Decimal:
+        daily = self.daily(symbol, overseas, today)
+        return daily[1].close if len(daily) > 1 else daily[0].open if daily else self.price_of(symbol, overseas)
+
+    def today(self, symbol: str, overseas: bool, today: date) -> Bar:
+        daily = self.daily(symbol, overseas, today)
+        if daily:
+            return daily[0]
+        price = self.price_of(symbol, overseas)
+        return Bar(today, price, price, price, price, 0)
+
+    def minutes(self, symbol: str, today: date, until: dtime, limit: int) -> list[Bar]:
+        """Today's one-minute bars at or before ``until`` (09:00–15:30), newest first."""
+        session = self._minutes(symbol, today)
+        return [bar for bar in session if bar.time is not None and bar.time <= until][:limit]
+
+    def _minutes(self, symbol: str, today: date) -> list[Bar]:
+        rng = random.Random(f"{self.seed}:{symbol}:{today.isoformat()}:minutes")
+        close = float(self.price_of(symbol, False))
+        day = last_trading_day(today)
+        bars: list[Bar] = []
+        for index in range(MINUTES_IN_SESSION):
+            minute = SESSION_CLOSE.hour * 60 + SESSION_CLOSE.minute - index
+            previous = close / (1 + rng.uniform(-self.volatility, self.volatility) / 20)
+            high, low = max(previous, close), min(previous, close)
+            bars.append(Bar(day, self._round(previous, False), self._round(high, False), self._round(low, False), self._round(close, False), rng.randint(100, 20_000), dtime(minute // 60, minute % 60)))
+            close = previous
+        return bars
