@@ -28,6 +28,13 @@ MOCK_DOMESTIC_BALANCE = "VTTC8434R"
 MOCK_US_BUY = "VTTT1002U"
 RETIRED_DOMESTIC_BUY = "TTTC0802U"  # "구 TR_ID ... 사전고지 없이 차단 가능"
 
+# From KIS's workbook (2026-09-11): 해외주식 미체결내역 is 모의투자 미지원; KIS's sample client would
+# still send VTTS3018R on mock.
+OPEN_ORDERS_PATH = "/uapi/overseas-stock/v1/trading/inquire-nccs"
+REAL_OPEN_ORDERS = "TTTS3018R"
+SAMPLE_CODE_MOCK_OPEN_ORDERS = "VTTS3018R"
+NOT_IN_THE_SPEC_PATH = "/uapi/domestic-stock/v1/quotations/inquire-member"  # 주식현재가 회원사: not in the spec
+
 SECRET = "raw-client-secret-0123456789"
 
 
@@ -161,5 +168,29 @@ def test_hashkey_and_approval(raw: RawClient) -> None:
 
 
 def test_an_unknown_path_is_404(raw: RawClient) -> None:
-    reply = raw.http.get("/uapi/domestic-stock/v1/quotations/inquire-price", headers=raw.headers("FHKST01010100"))
+    reply = raw.http.get(NOT_IN_THE_SPEC_PATH, headers=raw.headers("FHKST01010900"))
     assert reply.status_code == 404 and reply.json()["msg_cd"] == "SBX00404"
+
+
+@pytest.mark.parametrize("tr_id", [REAL_OPEN_ORDERS, SAMPLE_CODE_MOCK_OPEN_ORDERS])
+def test_a_real_only_inquiry_on_mock_is_refused_whatever_the_tr_id(raw: RawClient, mock_sandbox: RunningSandbox, tr_id: str) -> None:
+    executed = mock_sandbox.state.executed
+    query = {"CANO": raw.cano, "ACNT_PRDT_CD": raw.product, "OVRS_EXCG_CD": "NASD", "SORT_SQN": "", "CTX_AREA_FK200": "", "CTX_AREA_NK200": ""}
+    reply = raw.http.get(OPEN_ORDERS_PATH, params=query, headers=raw.headers(tr_id))
+    assert reply.status_code == 500
+    body = reply.json()
+    assert body["rt_cd"] == "1" and body["msg_cd"] == "SBX01005"
+    assert "모의투자" in body["msg1"] and "overseas_stock.inquire_nccs" in body["msg1"] and "real" in body["msg1"]
+    assert mock_sandbox.state.executed == executed
+
+
+def test_a_real_only_inquiry_answers_on_a_real_sandbox(real_sandbox: RunningSandbox) -> None:
+    client = RawClient(real_sandbox)
+    client.token = client.issue().json()["access_token"]
+    query = {"CANO": client.cano, "ACNT_PRDT_CD": client.product, "OVRS_EXCG_CD": "NASD", "SORT_SQN": "", "CTX_AREA_FK200": "", "CTX_AREA_NK200": ""}
+    reply = client.http.get(OPEN_ORDERS_PATH, params=query, headers=client.headers(REAL_OPEN_ORDERS))
+    client.http.close()
+    assert reply.status_code == 200 and reply.json()["rt_cd"] == "0", reply.text
+    # Nothing open: KIS sends one object of blank values rather than an empty list.
+    blank = reply.json()["output"]
+    assert isinstance(blank, dict) and "odno" in blank and set(blank.values()) == {""}

@@ -103,12 +103,14 @@ def page(state: SandboxState, op: Operation, values: Mapping[str, Any], body: di
     size = state.options.page_size or dict(paging.page_size)[state.env]
     listed = next(output for output in op.response.outputs if output.shape == "list")
     rows = body[listed.key] if listed.key is not None else []
+    if not isinstance(rows, list):
+        rows = []  # nothing to list, sent as KIS does (one blank object)
     key = str(values.get(paging.request_nk, "")).strip()
     if key and not key.isdigit():
         raise Rejection("SBX02001", f"{paging.request_nk}: {key[:20]!r} is not a key this sandbox gave")
     start = int(key) if key else 0
     more = start + size < len(rows)
-    if listed.key is not None:
+    if listed.key is not None and isinstance(body[listed.key], list):
         body[listed.key] = rows[start : start + size]
     body[paging.response_fk] = f"{values.get('CANO', '')}^{values.get('ACNT_PRDT_CD', '')}^" if more else ""
     body[paging.response_nk] = str(start + size) if more else ""
@@ -122,7 +124,9 @@ async def answer(state: SandboxState, op: Operation, request: Request) -> Respon
     if op.kind != "auth":
         state.admit(headers.get("appkey", ""))
     if state.env not in op.envs:
-        raise Rejection("SBX01005", f"{op.qualname} is not offered on {state.env}")
+        # Checked before the TR_ID: on mock, KIS's sample client would send a derived TR_ID
+        # (VTTS3018R, ...) that does not exist; the answer is the same either way.
+        raise Rejection("SBX01005", f"{op.qualname} is not available on a {state.env} account (KIS supports it on: {', '.join(op.envs)})")
     check_headers(state, op, headers)
     raw = await request.body()
     values = read_values(op, request, raw)

@@ -2,7 +2,8 @@
 
 KIS answers gateway and OAuth failures itself (EGW codes) and business failures as HTTP 200 with
 ``rt_cd`` "1". The EGW codes below are KIS's own; the SBX codes are the sandbox's, for rejections
-whose KIS code is not documented.
+whose KIS code is not documented (KIS documents no code for a real-only API called on its mock
+domain, so SBX01005 says it in the words the client's UnsupportedEnvironmentError uses).
 
 | code     | HTTP | envelope   | when                                                          |
 |----------|------|------------|---------------------------------------------------------------|
@@ -17,7 +18,8 @@ whose KIS code is not documented.
 | SBX01002 | 500  | rt_cd      | tr_id of the other environment (a real TR_ID on mock or back) |
 | SBX01003 | 500  | rt_cd      | custtype missing or not P/B                                   |
 | SBX01004 | 500  | rt_cd      | the body is not a JSON object (or content-type is not JSON)   |
-| SBX01005 | 500  | rt_cd      | the operation does not exist in this environment              |
+| SBX01005 | 500  | rt_cd      | the operation does not exist in this environment (a real-only |
+|          |      |            | operation on a mock sandbox: 모의투자 미지원), whatever the tr_id |
 | SBX02001 | 200  | rt_cd "1"  | a field breaks its declaration (required, code, pattern, length) |
 | SBX02002 | 200  | rt_cd "1"  | a rule of the spec is broken                                  |
 | SBX02003 | 200  | rt_cd "1"  | the tr_id is for another market than the exchange field's     |
@@ -55,6 +57,7 @@ MESSAGES: dict[str, str] = {
     "EGW00123": "기간이 만료된 token 입니다.",
     "EGW00133": "접근토큰 발급 잠시 후 다시 시도하세요(1분당 1회)",
     "EGW00201": "초당 거래건수를 초과하였습니다.",
+    "SBX01005": "모의투자에서는 해당 업무가 제공되지 않습니다.",
 }
 
 

@@ -69,10 +69,13 @@ def _code_name(state: SandboxState, table: str, value: str) -> str:
     return ""
 
 
-def _blank_rows(call: Call, output_name: str) -> list[dict[str, Any]]:
-    """What KIS sends for an empty list on some inquiries: one object of blank values."""
-    output = next(o for o in call.op.response.outputs if o.name == output_name)
-    return [{field.wire: "" for field in output.fields}]
+def _listed(call: Call, output_name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows; none, as KIS sends it on these inquiries: one object of blank values, not a list."""
+    if not rows:
+        output = next(o for o in call.op.response.outputs if o.name == output_name)
+        if output.key is not None:
+            call.extra_body[output.key] = {field.wire: "" for field in output.fields}
+    return rows
 
 
 # -- domestic quotations ---------------------------------------------------------------------
@@ -528,7 +531,7 @@ def overseas_nccs(call: Call) -> Outputs:
         row = _overseas_row(state, o)
         row.update(rvse_cncl_dvsn_cd=ACTION_CODE[o.action], rvse_cncl_dvsn_cd_name=ACTION_NAME[o.action])
         rows.append(row)
-    return {"orders": rows or _blank_rows(call, "orders")}
+    return {"orders": _listed(call, "orders", rows)}
 
 
 def overseas_ccnl(call: Call) -> Outputs:
@@ -562,7 +565,7 @@ def overseas_ccnl(call: Call) -> Outputs:
             mdia_dvsn_name="OpenAPI",
         )
         rows.append(row)
-    return {"orders": rows or _blank_rows(call, "orders")}
+    return {"orders": _listed(call, "orders", rows)}
 
 
 def overseas_psamount(call: Call) -> Outputs:
