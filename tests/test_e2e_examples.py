@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -17,8 +18,13 @@ def run_example(name: str) -> str:
 def test_quickstart_tours_orders_and_balances() -> None:
     out = run_example("quickstart.py")
     assert "1. token: 1 issued" in out
+    assert "2. quote: 005930 at 70,000원" in out
+    assert "3. buying power: 10,000,000원 cash, 142주 of 005930 at market" in out
     assert "005930 삼성전자: 10주, avg 70,000원" in out
+    assert re.search(r"rests below the price: order (\d{10})\n   open order listed: \1 삼성전자 매수 5주 at 60,000원", out)
+    assert "inquire_psbl_rvsecncl is real-only: the client refused it on mock" in out
     assert "cancelled: order" in out and "open orders left: 0" in out
+    assert re.search(r"today's fills \(domestic\):\n   \d{10} 매수 005930 10주 at 70,000원 = 700,000원\n8\.", out)
     assert "AAPL 애플: 3주, avg $190.00" in out
     assert "USD deposit $9,430.00" in out
 
