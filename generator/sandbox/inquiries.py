@@ -2,6 +2,8 @@
 
 Prices and bars come from ``state.quotes`` (a seeded walk ending at each symbol's price); orders,
 fills, open orders, buying power and sellable quantity from the account the request names.
+Order dates are Korean dates, overseas ones too (KIS dates those in local time; the sandbox keeps
+one clock).
 """
 
 from __future__ import annotations

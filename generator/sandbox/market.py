@@ -2,6 +2,8 @@
 
 Bars go back one weekday at a time to ``history_start`` and no further, so a chart walk (the
 generated ``<op>_walk`` helpers) always ends. The same seed, symbol and day give the same bars.
+Today's minute bars are always a whole session (09:00–15:30) whatever the hour, so a test run at
+night sees the same chart as one at noon.
 """
 
 from __future__ import annotations
