@@ -186,3 +186,15 @@ def test_no_orders_reads_as_an_empty_list(real_sandbox: RunningSandbox, make_cli
     today = ymd(today_of(real_sandbox))
     assert client.overseas_stock.inquire_ccnl(pdno="%", ord_strt_dt=today, ord_end_dt=today, ovrs_excg_cd="%").orders == ()
     assert client.overseas_stock.inquire_nccs(ovrs_excg_cd=Exchange.NASD).orders == ()
+
+
+def test_daily_orders_page_at_the_mock_page_size(mock_sandbox: RunningSandbox, make_client: ClientFactory) -> None:
+    client = make_client(mock_sandbox)
+    assert client.account is not None
+    state = mock_sandbox.state
+    book = state.account(*client.account.split("-"))
+    placed = [state.place(book, "buy", SAMSUNG, None, 1, None, "01").odno for _ in range(17)]
+    today = ymd(today_of(mock_sandbox))
+    pages = list(client.domestic_stock.inquire_daily_ccld_pages(period="within_3_months", inqr_strt_dt=today, inqr_end_dt=today, inqr_dvsn="01"))
+    assert [len(page.orders) for page in pages] == [15, 2]  # the spec's mock page size
+    assert [row.odno for page in pages for row in page.orders] == placed
