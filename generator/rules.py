@@ -50,10 +50,10 @@ def field_problem(spec: Spec, field: RequestField, value: Any) -> str | None:
     if not isinstance(value, str):
         return f"must be a string, got {type(value).__name__}"
     shown = "the value" if field.secret else repr(value)  # never echo a key or a token
-    if field.codes is not None:
-        table = spec.code_table(field.codes)
+    if field.wire_codes is not None:  # the wire value: a quotation field carries the quote code
+        table = spec.code_table(field.wire_codes)
         if value not in table.values:
-            return f"{shown} is not a code of {table.label} ({field.codes})"
+            return f"{shown} is not a code of {table.label} ({field.wire_codes})"
     if field.pattern is not None and re.fullmatch(field.pattern, value) is None:
         return f"{shown} does not match {field.pattern}"
     if field.max_length is not None and len(value) > field.max_length:
