@@ -38,10 +38,10 @@ def market_of(spec: Spec, op: Operation, wire_values: dict[str, Any]) -> str | N
     return spec.exchange_market(str(wire_values.get(op.tr.market_field)))
 
 
-def valid_wire_values(spec: Spec, op: Operation, variant: Variant) -> tuple[dict[str, Any], set[str]]:
+def valid_wire_values(spec: Spec, op: Operation, variant: Variant, start: dict[str, Any] | None = None) -> tuple[dict[str, Any], set[str]]:
     """The request on the wire (defaults applied) and the wire names the caller must pass.
 
-    Starts from each field's example; a rule the variant triggers that the examples break is
+    Starts from each required field's example (and ``start``, when given); a rule the variant triggers that the examples break is
     met with its first allowed value. A rule only a pattern states cannot be met that way and
     fails loudly: the spec's examples then need fixing.
     """
@@ -51,6 +51,8 @@ def valid_wire_values(spec: Spec, op: Operation, variant: Variant) -> tuple[dict
         if field.bind is not None or (field.required and not field.has_default):
             values[field.wire] = field.example
             passed |= {field.wire} if field.bind is None else set()
+    values.update(start or {})
+    passed |= set(start or {})
     bound = {field.wire for field in op.fields if field.bind is not None}
     for _ in range(len(op.rules) + 1):
         full = with_defaults(op, values, variant.side)
