@@ -11,6 +11,7 @@ import pytest
 from generator.model import Operation
 from generator.pipeline import load_spec
 from tests.helpers_http import TOKEN, Answer, FakeKis, Recorded, fake_kis
+from tests.spec_examples import Variant, default_env, valid_arguments, variants
 from kis_client import KisApiError, KisClient
 
 SPEC = load_spec()
@@ -34,60 +35,59 @@ def client_for(fake: FakeKis, **options: Any) -> KisClient:
     return KisClient(APP_KEY, APP_SECRET, account="12345678-01", base_url=fake.url, token_cache=False, rate_limit=0, **options)
 
 
-def arguments(op: Operation, side: str | None) -> dict[str, Any]:
-    result: dict[str, Any] = {} if side is None else {"side": side}
-    for field in op.parameters:
-        if field.required and not field.has_default:
-            result[field.py_name] = field.example
-    return result
-
-
 def expected_headers(op: Operation, tr_id: str | None) -> dict[str, str]:
     values = {"token": TOKEN, "app_key": APP_KEY, "app_secret": APP_SECRET, "tr_id": tr_id or "", "tr_cont": ""}
     templates = {header.name: header.value for header in SPEC.headers}
     return {name: templates[name].format(**values) for name in op.headers}
 
 
+# What the client fills in for each kind of bound field.
+BOUND = {"account_number": "12345678", "account_product": "01", "app_key": APP_KEY, "app_secret": APP_SECRET, "token": TOKEN}
+
+# Each operation on its default environment (mock unless KIS offers it on real only), every side and period.
 CALLS = [
-    (op, side)
+    (op, variant)
     for op in SPEC.operations
     if op.qualname != f"auth.{SPEC.token.operation}"
-    for side in (("buy", "sell") if op.has_side else (None,))
+    for variant in variants(op, envs=(default_env(op),))
 ]
 
 
-@pytest.mark.parametrize(("op", "side"), CALLS, ids=lambda v: getattr(v, "qualname", str(v)))
-def test_each_operation_sends_what_the_spec_says(server: FakeKis, op: Operation, side: str | None) -> None:
+@pytest.mark.parametrize(("op", "variant"), CALLS, ids=lambda v: getattr(v, "qualname", str(v)))
+def test_each_operation_sends_what_the_spec_says(server: FakeKis, op: Operation, variant: Variant) -> None:
     server.answer(op.path, AUTH_REPLIES.get(op.qualname, OK))
-    with client_for(server) as client:
+    with client_for(server, env=variant.env) as client:
         method = getattr(getattr(client, op.area), op.name)
         if op.request_any:
             method({"CANO": "12345678", "ORD_QTY": "1"})
         else:
-            method(**arguments(op, side))
+            method(**valid_arguments(SPEC, op, variant))
     (sent,) = server.to(op.path)
     assert sent.method == op.method
-    tr_id = None
-    if op.tr is not None:
-        market = SPEC.exchange_market("NASD") if op.tr.market_field else None
-        tr_id = op.tr.lookup("mock", market=market, side=side)
-    headers = expected_headers(op, tr_id)
-    assert {name: sent.headers.get(name) for name in headers} == headers
-    assert ("tr_id" in sent.headers) == (op.tr is not None)
     if op.request_any:
-        assert sent.json() == {"CANO": "12345678", "ORD_QTY": "1"}
+        wire: dict[str, Any] = sent.json()
+        assert wire == {"CANO": "12345678", "ORD_QTY": "1"}
     elif op.method == "POST":
-        body = sent.json()
-        assert set(body) == {field.wire for field in op.fields}
+        wire = sent.json()
+        assert set(wire) == {field.wire for field in op.fields}
         assert sent.query == {}
         if op.kind != "auth":
-            assert all(key.isupper() for key in body)
-            assert (body["CANO"], body["ACNT_PRDT_CD"]) == ("12345678", "01")
+            assert all(key.isupper() for key in wire)
     else:
         assert sent.body == b""
         assert set(sent.query) == {field.wire for field in op.fields}
         assert all(len(values) == 1 for values in sent.query.values())
-        assert (sent.query["CANO"], sent.query["ACNT_PRDT_CD"]) == (["12345678"], ["01"])
+        wire = {key: values[0] for key, values in sent.query.items()}
+    if not op.request_any:
+        assert {field.wire: wire[field.wire] for field in op.fields if field.bind} == {field.wire: BOUND[field.bind] for field in op.fields if field.bind}
+    tr_id = None
+    if op.tr is not None:
+        market = SPEC.exchange_market(wire[op.tr.market_field]) if op.tr.market_field else None
+        tr_id = op.tr.lookup(variant.env, market=market, side=variant.side, period=variant.period)
+        assert tr_id is not None
+    headers = expected_headers(op, tr_id)
+    assert {name: sent.headers.get(name) for name in headers} == headers
+    assert ("tr_id" in sent.headers) == (op.tr is not None)
 
 
 def test_token_is_issued_once_as_the_spec_says_and_reused(server: FakeKis) -> None:

@@ -27,6 +27,8 @@ SPEC = ROOT / "spec"
 # The spec as it stood per the reference document (2026-02-21): US sell on a mock account is
 # VTTT1006U, derived by the mock rule, with no override.
 REFERENCE = ROOT / "tests" / "fixtures" / "spec_reference_2026_02_21"
+# The same spec updated by kis-facts.md only: the mock override VTTT1001U for US sell orders.
+FACTS = ROOT / "tests" / "fixtures" / "spec_facts_2026_11"
 
 Data = dict[str, Any]
 
@@ -59,9 +61,9 @@ def changes_for(tmp_path: Path, edit: Callable[[dict[str, Data]], None]) -> list
 # -- the real update ----------------------------------------------------------------------------
 
 
-def test_reference_to_current_names_exactly_the_us_sell_mock_change() -> None:
-    changes = diff_specs(spec_of(REFERENCE), current())
-    assert len(changes) == 1, f"{[c.message for c in changes]}: if spec/ changed for another reason, refresh the fixture ({REFERENCE.name}/README.md)"
+def test_reference_to_facts_names_exactly_the_us_sell_mock_change() -> None:
+    changes = diff_specs(spec_of(REFERENCE), spec_of(FACTS))
+    assert len(changes) == 1, [c.message for c in changes]
     change = changes[0]
     assert change.check == "tr-id-changed"
     assert change.breaking
@@ -73,8 +75,16 @@ def test_reference_to_current_names_exactly_the_us_sell_mock_change() -> None:
     assert details == {"env": "mock", "market": "US", "side": "sell", "period": None, "before": "VTTT1006U", "after": "VTTT1001U"}
 
 
+def test_spec_keeps_the_facts_update() -> None:
+    """spec/ has grown past the fixtures, but still sends what kis-facts.md says for US sells."""
+    for spec in (current(), spec_of(FACTS)):
+        tr = spec.operation("overseas_stock.order").tr
+        assert tr is not None
+        assert (tr.lookup("mock", market="US", side="sell"), tr.lookup("real", market="US", side="sell")) == ("VTTT1001U", "TTTT1006U")
+
+
 def test_cli_markdown_names_the_change_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["diff", str(REFERENCE)]) == 0
+    assert main(["diff", str(REFERENCE), str(FACTS)]) == 0
     out = capsys.readouterr().out
     assert "### Breaking (1)" in out
     assert "Not breaking" not in out
@@ -84,7 +94,7 @@ def test_cli_markdown_names_the_change_and_exits_0(capsys: pytest.CaptureFixture
 
 
 def test_cli_json_and_fail_on_breaking(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["diff", str(REFERENCE), str(SPEC), "--format", "json", "--fail-on-breaking"]) == 1
+    assert main(["diff", str(REFERENCE), str(FACTS), "--format", "json", "--fail-on-breaking"]) == 1
     document = json.loads(capsys.readouterr().out)
     assert document["breaking"] == 1
     assert [(c["check"], c["breaking"], c["details"]["before"], c["details"]["after"]) for c in document["changes"]] == [
@@ -159,16 +169,51 @@ def _add_rule(files: dict[str, Data]) -> None:
     _cash(files)["rules"].append({"id": "no_fok", "text": "FOK 없음", "when": {"env": "mock"}, "then": {"ORD_DVSN": {"in": ["00", "01"]}}})
 
 
+def _rule(op: Data, rule_id: str) -> Data:
+    (rule,) = [rule for rule in op["rules"] if rule["id"] == rule_id]
+    found: Data = rule
+    return found
+
+
 def _widen_rule(files: dict[str, Data]) -> None:
-    _order(files)["rules"][3]["then"]["ORD_DVSN"]["in"] = ["00", "50"]  # hk_buy_limit_only
+    _rule(_order(files), "hk_buy_limit_only")["then"]["ORD_DVSN"]["in"] = ["00", "50"]
 
 
 def _narrow_rule(files: dict[str, Data]) -> None:
-    _order(files)["rules"][2]["then"]["ORD_DVSN"]["in"] = ["00", "31"]  # us_sell_order_types
+    _rule(_order(files), "us_sell_order_types")["then"]["ORD_DVSN"]["in"] = ["00", "31"]
+
+
+def _operations(files: dict[str, Data]) -> list[Data]:
+    return [op for data in files.values() for op in data.get("operations", {}).values()]
+
+
+def _scrub(files: dict[str, Data], gone: set[str]) -> None:
+    """Take codes that no longer exist (markets, exchanges, quote codes) out of every rule's lists."""
+    for op in _operations(files):
+        for rule in op.get("rules", []):
+            for key, value in rule.get("when", {}).items():
+                if isinstance(value, list):
+                    rule["when"][key] = [v for v in value if v not in gone]
+            for constraint in rule.get("then", {}).values():
+                if isinstance(constraint, dict) and isinstance(constraint.get("in"), list):
+                    constraint["in"] = [v for v in constraint["in"] if v not in gone]
+
+
+def _remove_exchanges(files: dict[str, Data], codes: list[str]) -> None:
+    exchanges = files["markets"]["exchanges"]
+    gone = set(codes) | {exchanges[code][key] for code in codes for key in ("quote_code", "day_quote_code") if key in exchanges[code]}
+    for code in codes:
+        del exchanges[code]
+    _scrub(files, gone)
+
+
+def _market_tables(files: dict[str, Data]) -> list[Data]:
+    """The TR_ID tables chosen by market."""
+    return [op["tr_id"] for op in _operations(files) if "market" in op.get("tr_id", {}).get("by", [])]
 
 
 def _remove_exchange(files: dict[str, Data]) -> None:
-    del files["markets"]["exchanges"]["AMEX"]
+    _remove_exchanges(files, ["AMEX"])
 
 
 def _add_exchange(files: dict[str, Data]) -> None:
@@ -193,17 +238,22 @@ def _add_operation(files: dict[str, Data]) -> None:
 
 
 def _add_market(files: dict[str, Data]) -> None:
+    """Singapore, with a new real TR_ID (per side where the table has sides) in every table chosen by market."""
     files["markets"]["markets"]["SG"] = {"label": "싱가포르", "country": "싱가포르", "natn_cd": "702", "currency": "SGD"}
     files["markets"]["exchanges"]["SGXX"] = {"label": "싱가포르", "market": "SG"}
-    _order(files)["tr_id"]["real"]["SG"] = {"buy": "TTTS0901U", "sell": "TTTS0902U"}
+    numbers = iter(range(901, 999))
+    for table in _market_tables(files):
+        sides = "side" in table["by"]
+        table["real"]["SG"] = {side: f"TTTS0{next(numbers)}U" for side in ("buy", "sell")} if sides else f"TTTS0{next(numbers)}U"
 
 
 def _remove_market(files: dict[str, Data]) -> None:
+    """Vietnam: its exchanges, its TR_IDs and every rule's mention go."""
     del files["markets"]["markets"]["VN"]
-    del files["markets"]["exchanges"]["HASE"]
-    del files["markets"]["exchanges"]["VNSE"]
-    del _order(files)["tr_id"]["real"]["VN"]
-    _order(files)["rules"][5]["when"]["market"] = ["JP", "SH", "SZ"]  # other_markets_limit_only
+    _remove_exchanges(files, [code for code, exchange in files["markets"]["exchanges"].items() if exchange["market"] == "VN"])
+    for table in _market_tables(files):
+        del table["real"]["VN"]
+    _scrub(files, {"VN"})
 
 
 def _tr_by_side(files: dict[str, Data]) -> None:
@@ -270,9 +320,17 @@ def test_real_tr_id_change_lists_the_derived_mock_cell_too(tmp_path: Path) -> No
 
 
 def test_a_new_market_names_each_new_tr_id_and_breaks_nothing(tmp_path: Path) -> None:
-    changes = changes_for(tmp_path, _add_market)
+    head = spec_of(edited(tmp_path, _add_market))
+    changes = diff_specs(current(), head)
     assert not any(change.breaking for change in changes)
-    assert [c.check for c in changes] == ["tr-id-added"] * 4 + ["codes-added", "market-added", "exchange-added"]
+    new_cells = sorted((op.qualname, cell.tr_id) for op in head.operations if op.tr for cell in op.tr.cells if cell.market == "SG")
+    assert len(new_cells) >= 4  # buy and sell orders, on real and mock accounts
+    added = [c for c in changes if c.check == "tr-id-added"]
+    assert sorted((c.where, c.message.rsplit("`", 2)[1]) for c in added) == new_cells
+    assert all(" SG " in c.message for c in added)
+    takes_exchange = [op.qualname for op in head.operations if any(field.codes == "exchanges" for field in op.fields)]
+    assert [c.check for c in changes] == ["tr-id-added"] * len(new_cells) + ["codes-added"] * len(takes_exchange) + ["market-added", "exchange-added"]
+    assert [c.where for c in changes if c.check == "codes-added"] == takes_exchange
     assert "TR_ID added for mock-account SG sell orders: `VTTS0902U`" in [c.message for c in changes]
 
 
@@ -305,7 +363,7 @@ def _git(repo: Path, *args: str) -> None:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    """A git repository whose first commit holds the reference spec and second the current one."""
+    """A git repository whose first commit holds the reference spec and second the facts update."""
     repo = tmp_path / "repo"
     shutil.copytree(REFERENCE, repo / "spec")
     _git(repo, "init", "-q")
@@ -313,7 +371,7 @@ def repo(tmp_path: Path) -> Path:
     _git(repo, "add", "spec")
     _git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "reference")
     shutil.rmtree(repo / "spec")
-    shutil.copytree(SPEC, repo / "spec")
+    shutil.copytree(FACTS, repo / "spec")
     _git(repo, "add", "-A")
     _git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "facts")
     (repo / "spec" / "common.yaml").write_text("source: [unclosed\n", encoding="utf-8")  # the working tree is broken
@@ -324,7 +382,7 @@ def test_git_revisions_are_read_without_a_checkout(repo: Path, capsys: pytest.Ca
     assert main(["--root", str(repo), "diff", "HEAD~1", "HEAD", "--format", "json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert [c["check"] for c in document["changes"]] == ["tr-id-changed"]
-    assert diff_specs(load_side("HEAD", repo), spec_of(SPEC)) == []
+    assert diff_specs(load_side("HEAD", repo), spec_of(FACTS)) == []
     assert [c.check for c in diff_specs(load_side("HEAD~1", repo), load_side(str(REFERENCE), repo))] == []
 
 
@@ -380,7 +438,9 @@ def test_output_is_the_same_under_any_hash_seed(tmp_path: Path) -> None:
         )
         outputs.add(result.stdout)
     assert len(outputs) == 1
-    assert len(json.loads(outputs.pop())["changes"]) == 11
+    in_process = diff_specs(current(), spec_of(head))
+    assert len(in_process) >= 11
+    assert [(c["check"], c["where"], c["message"]) for c in json.loads(outputs.pop())["changes"]] == [(c.check, c.where, c.message) for c in in_process]
 
 
 def test_json_details_name_the_field_and_both_values(tmp_path: Path) -> None:

@@ -92,7 +92,7 @@ def test_rule_that_cannot_derive_says_what_to_do(spec_dir: Path) -> None:
 
 
 def test_override_on_unsupported_mock_is_refused(spec_dir: Path) -> None:
-    edit(spec_dir, "overseas_stock.yaml", "      market_field: OVRS_EXCG_CD\n", "      market_field: OVRS_EXCG_CD\n      mock: unsupported\n")
+    edit(spec_dir, "overseas_stock.yaml", "      by: [market, side]\n      market_field: OVRS_EXCG_CD\n", "      by: [market, side]\n      market_field: OVRS_EXCG_CD\n      mock: unsupported\n")
     (problem,) = problems(spec_dir)
     assert "operations.order.tr_id.mock_overrides.0: a mock override on an operation without mock support" in problem
 
@@ -124,12 +124,12 @@ def test_override_of_a_missing_entry(spec_dir: Path) -> None:
 
 
 def test_exchange_in_an_undeclared_market(spec_dir: Path) -> None:
-    line = edit(spec_dir, "markets.yaml", "NYSE: {label: 뉴욕, market: US}", "NYSE: {label: 뉴욕, market: EU}")
+    line = edit(spec_dir, "markets.yaml", "NYSE: {label: 뉴욕, market: US,", "NYSE: {label: 뉴욕, market: EU,")
     assert problems(spec_dir) == [f"spec/markets.yaml:{line}: exchanges.NYSE.market: market 'EU' is not declared under `markets` (spec/markets.yaml)"]
 
 
 def test_market_without_exchange(spec_dir: Path) -> None:
-    edit(spec_dir, "markets.yaml", "  HASE: {label: 베트남 하노이, market: VN}\n  VNSE: {label: 베트남 호치민, market: VN}\n", "")
+    edit(spec_dir, "markets.yaml", "  HASE: {label: 베트남 하노이, market: VN, quote_code: HNX}\n  VNSE: {label: 베트남 호치민, market: VN, quote_code: HSX}\n", "")
     line = (spec_dir / "markets.yaml").read_text(encoding="utf-8").splitlines().index('  VN: {label: 베트남, country: 베트남, natn_cd: "704", currency: VND}') + 1
     assert f"spec/markets.yaml:{line}: markets.VN: market 'VN' has no exchange under `exchanges`" in problems(spec_dir)
 
@@ -167,7 +167,7 @@ def test_names_must_be_python_identifiers(spec_dir: Path, old: str, new: str, sa
 
 
 def test_semantic_problems_are_all_reported_at_once(spec_dir: Path) -> None:
-    edit(spec_dir, "markets.yaml", "NYSE: {label: 뉴욕, market: US}", "NYSE: {label: 뉴욕, market: EU}")
+    edit(spec_dir, "markets.yaml", "NYSE: {label: 뉴욕, market: US,", "NYSE: {label: 뉴욕, market: EU,")
     edit(spec_dir, "overseas_stock.yaml", "- when: {market: US, side: sell}", "- when: {market: KR, side: sell}")
     edit(spec_dir, "domestic_stock.yaml", "real: TTTC8434R", "real: TTTC0013U")
     found = problems(spec_dir)
@@ -178,4 +178,4 @@ def test_area_name_comes_from_the_file_name_and_must_be_an_identifier(spec_dir: 
     (spec_dir / "domestic_stock.yaml").rename(spec_dir / "domestic-stock.yaml")
     (problem,) = problems(spec_dir)
     assert problem.startswith("spec/domestic-stock.yaml:")
-    assert problem.endswith(": file name 'domestic-stock' must be a Python identifier: it names the area")
+    assert problem.endswith(": a spec file name is lower_snake_case with .yaml: its name is a Python name in the client")

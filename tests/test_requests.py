@@ -15,6 +15,7 @@ import kis_client.requests as requests
 from generator.model import Operation
 from generator.pipeline import load_spec
 from kis_client._runtime import CallContext, Credentials, PreparedCall
+from tests.spec_examples import Variant, valid_arguments, variants
 
 SPEC = load_spec()
 OPERATIONS = [op for op in SPEC.operations if not op.request_any]
@@ -25,25 +26,10 @@ def context(env: str = "mock") -> CallContext:
     return CallContext(env, *ACCOUNT, Credentials("app-key-for-tests", "app-secret-for-tests"), lambda: "token-for-tests")
 
 
-def variants(op: Operation) -> list[tuple[str, str | None]]:
-    return [(env, side) for env in op.envs for side in (("buy", "sell") if op.has_side else (None,))]
-
-
-def example_arguments(op: Operation, side: str | None) -> dict[str, Any]:
-    """The spec's own example for every parameter the caller must pass (the rest take defaults)."""
-    arguments: dict[str, Any] = {}
-    if side is not None:
-        arguments["side"] = side
-    for field in op.parameters:
-        if field.required and not field.has_default:
-            assert field.example is not None, f"{op.qualname}.{field.wire}: required but no example in the spec"
-            arguments[field.py_name] = field.example
-    return arguments
-
-
-def prepare(op: Operation, env: str, side: str | None, **changes: Any) -> PreparedCall:
+def prepare(op: Operation, variant: Variant, **changes: Any) -> PreparedCall:
+    """A prepared call from the spec's examples, rules met, with ``changes`` on top."""
     function = getattr(requests, f"prepare_{op.function_suffix}")
-    result: PreparedCall = function(context(env), **{**example_arguments(op, side), **changes})
+    result: PreparedCall = function(context(variant.env), **{**valid_arguments(SPEC, op, variant), **changes})
     return result
 
 
@@ -67,19 +53,20 @@ def test_python_names_are_snake_case_of_wire_names(op: Operation) -> None:
 def test_prepare_takes_every_parameter_and_no_bound_field(op: Operation) -> None:
     function = getattr(requests, f"prepare_{op.function_suffix}")
     parameters = inspect.signature(function).parameters
-    expected = (["side"] if op.has_side else []) + [field.py_name for field in op.parameters]
+    expected = (["side"] if op.has_side else []) + (["period"] if op.has_period else []) + [field.py_name for field in op.parameters]
     assert sorted(name for name in parameters if name != "ctx") == sorted(expected)
     for field in op.parameters:
         required = field.required and not field.has_default
         assert (parameters[field.py_name].default is inspect.Parameter.empty) == required, field.wire
 
 
-CALLS = [(op, env, side) for op in OPERATIONS for env, side in variants(op)]
+CALLS = [(op, variant) for op in OPERATIONS for variant in variants(op)]
+ACCOUNT_BINDS = {"account_number", "account_product"}
 
 
-@pytest.mark.parametrize(("op", "env", "side"), CALLS, ids=lambda v: getattr(v, "qualname", str(v)))
-def test_prepared_call_has_method_path_tr_id_and_keys(op: Operation, env: str, side: str | None) -> None:
-    call = prepare(op, env, side)
+@pytest.mark.parametrize(("op", "variant"), CALLS, ids=lambda v: getattr(v, "qualname", str(v)))
+def test_prepared_call_has_method_path_tr_id_and_keys(op: Operation, variant: Variant) -> None:
+    call = prepare(op, variant)
     assert call.operation.qualname == op.qualname
     assert call.operation.method == op.method
     assert call.operation.path == op.path
@@ -90,40 +77,59 @@ def test_prepared_call_has_method_path_tr_id_and_keys(op: Operation, env: str, s
         market = None
         if op.tr.market_field is not None:
             market = SPEC.exchange_market(call.params[op.tr.market_field])
-        assert call.tr_id == op.tr.lookup(env, market=market, side=side)
+        assert call.tr_id == op.tr.lookup(variant.env, market=market, side=variant.side, period=variant.period)
         assert call.tr_id is not None
     assert call.tr_cont == ""
 
 
-@pytest.mark.parametrize(("op", "env", "side"), CALLS, ids=lambda v: getattr(v, "qualname", str(v)))
-def test_bound_fields_come_from_the_client(op: Operation, env: str, side: str | None) -> None:
-    params = prepare(op, env, side).params
+@pytest.mark.parametrize(("op", "variant"), CALLS, ids=lambda v: getattr(v, "qualname", str(v)))
+def test_bound_fields_come_from_the_client(op: Operation, variant: Variant) -> None:
+    params = prepare(op, variant).params
     source = {"account_number": ACCOUNT[0], "account_product": ACCOUNT[1], "app_key": "app-key-for-tests", "app_secret": "app-secret-for-tests", "token": "token-for-tests"}
     bound = [field for field in op.fields if field.bind is not None]
-    assert bound, "every operation binds the account or the credentials"
     for field in bound:
         assert params[field.wire] == source[field.bind]  # type: ignore[index]
 
 
-@pytest.mark.parametrize(("op", "env", "side"), CALLS, ids=lambda v: getattr(v, "qualname", str(v)))
-def test_defaults_fill_what_the_caller_left_out(op: Operation, env: str, side: str | None) -> None:
-    params = prepare(op, env, side).params
+@pytest.mark.parametrize(("op", "variant"), CALLS, ids=lambda v: getattr(v, "qualname", str(v)))
+def test_the_account_is_needed_exactly_when_bound(op: Operation, variant: Variant) -> None:
+    """A quotation binds no account and works on a client without one; an account read does not."""
+    from kis_client import ValidationError
+
+    account_fields = {field.wire for field in op.fields if field.bind in ACCOUNT_BINDS}
+    function = getattr(requests, f"prepare_{op.function_suffix}")
+    bare = CallContext(variant.env, None, None, Credentials("app-key-for-tests", "app-secret-for-tests"), lambda: "token-for-tests")
+    if account_fields:
+        with pytest.raises(ValidationError) as raised:
+            function(bare, **valid_arguments(SPEC, op, variant))
+        assert set(raised.value.fields) == account_fields
+    else:
+        call: PreparedCall = function(bare, **valid_arguments(SPEC, op, variant))
+        assert call.params == prepare(op, variant).params
+
+
+@pytest.mark.parametrize(("op", "variant"), CALLS, ids=lambda v: getattr(v, "qualname", str(v)))
+def test_defaults_fill_what_the_caller_left_out(op: Operation, variant: Variant) -> None:
+    arguments = valid_arguments(SPEC, op, variant)
+    params = prepare(op, variant).params
     for field in op.parameters:
+        if field.py_name in arguments:
+            continue  # a rule of this variant asked for another value than the default
         if field.default is not None and not field.required:
             assert params[field.wire] == field.default, field.wire
         if field.default_by_side:
-            assert params[field.wire] == dict(field.default_by_side)[side], field.wire  # type: ignore[index]
+            assert params[field.wire] == dict(field.default_by_side)[variant.side], field.wire  # type: ignore[index]
 
 
 def test_overseas_order_tr_id_follows_the_exchange() -> None:
     op = SPEC.operation("overseas_stock.order")
     for exchange, expected in [("NYSE", "VTTT1001U"), ("SEHK", "VTTS1001U"), ("VNSE", "VTTS0310U"), ("HASE", "VTTS0310U")]:
-        assert prepare(op, "mock", "sell", ovrs_excg_cd=exchange).tr_id == expected
-    assert prepare(op, "real", "sell", ovrs_excg_cd="NYSE").tr_id == "TTTT1006U"
+        assert prepare(op, Variant("mock", "sell"), ovrs_excg_cd=exchange).tr_id == expected
+    assert prepare(op, Variant("real", "sell"), ovrs_excg_cd="NYSE").tr_id == "TTTT1006U"
 
 
 def test_the_domestic_order_body_is_the_documented_one() -> None:
-    call = prepare(SPEC.operation("domestic_stock.order_cash"), "real", "sell", pdno="005930", ord_unpr="55000")
+    call = prepare(SPEC.operation("domestic_stock.order_cash"), Variant("real", "sell"), pdno="005930", ord_unpr="55000")
     assert dict(call.params) == {
         "CANO": "87654321", "ACNT_PRDT_CD": "22", "PDNO": "005930", "ORD_DVSN": "00", "ORD_QTY": "1",
         "ORD_UNPR": "55000", "SLL_TYPE": "01", "EXCG_ID_DVSN_CD": "KRX", "CNDT_PRIC": "",

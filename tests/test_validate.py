@@ -23,6 +23,12 @@ def spec_copy(tmp_path: Path) -> Path:
     return target
 
 
+def replace_once(text: str, old: str, new: str) -> str:
+    """``text`` with ``old`` (which must occur exactly once) replaced: an edit that misses fails here."""
+    assert text.count(old) == 1, old
+    return text.replace(old, new)
+
+
 def line_of(name: str, text: str) -> int:
     """The line of the committed spec file ``name`` on which ``text`` (once there) starts."""
     content = (ROOT / "spec" / name).read_text(encoding="utf-8")
@@ -79,7 +85,8 @@ def test_bad_tr_id_format() -> None:
 
 def test_every_problem_of_a_file_at_once() -> None:
     text = (ROOT / "spec" / "markets.yaml").read_text(encoding="utf-8")
-    text = text.replace("natn_cd: \"840\"", "natn_cd: 840").replace("NYSE: {label: 뉴욕, market: US}", "NYSE: {label: 뉴욕, market: US, colour: red}")
+    text = replace_once(text, "natn_cd: \"840\"", "natn_cd: 840")
+    text = replace_once(text, "NYSE: {label: 뉴욕, market: US,", "NYSE: {label: 뉴욕, market: US, colour: red,")
     problems = [str(problem) for problem in schema_problems(load_text("spec/markets.yaml", text.encode("utf-8")))]
     assert len(problems) == 2
     assert problems[0].startswith(f"spec/markets.yaml:{line_of('markets.yaml', 'US: {')}: markets.US.natn_cd: ")
@@ -96,9 +103,9 @@ def test_cli_validate_clean_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_cli_validate_reports_every_problem_one_a_line_and_exits_2(spec_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
     domestic = spec_copy / "domestic_stock.yaml"
-    domestic.write_text(domestic.read_text(encoding="utf-8").replace(READ_KIND, READ_KIND.replace("read", "query")), encoding="utf-8")
+    domestic.write_text(replace_once(domestic.read_text(encoding="utf-8"), READ_KIND, READ_KIND.replace("read", "query")), encoding="utf-8")
     markets = spec_copy / "markets.yaml"
-    markets.write_text(markets.read_text(encoding="utf-8").replace("TKSE: {label: 일본, market: JP}", "TKSE: {label: 일본}"), encoding="utf-8")
+    markets.write_text(replace_once(markets.read_text(encoding="utf-8"), "TKSE: {label: 일본, market: JP,", "TKSE: {label: 일본,"), encoding="utf-8")
     assert main(["--spec", str(spec_copy), "validate"]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err[-1] == "2 problem(s); nothing was written"
@@ -111,7 +118,7 @@ def test_a_file_that_does_not_load_does_not_hide_the_others(spec_copy: Path, cap
     markets = spec_copy / "markets.yaml"
     markets.write_text(markets.read_text(encoding="utf-8") + "markets: {}\n", encoding="utf-8")
     domestic = spec_copy / "domestic_stock.yaml"
-    domestic.write_text(domestic.read_text(encoding="utf-8").replace(READ_KIND, READ_KIND.replace("read", "query")), encoding="utf-8")
+    domestic.write_text(replace_once(domestic.read_text(encoding="utf-8"), READ_KIND, READ_KIND.replace("read", "query")), encoding="utf-8")
     assert main(["--spec", str(spec_copy), "validate"]) == 2
     assert capsys.readouterr().err.splitlines() == [
         f"spec/domestic_stock.yaml:{line_of('domestic_stock.yaml', READ_KIND) + 1}: operations.inquire_balance.kind: 'query' is not one of 'order', 'read', 'auth'",

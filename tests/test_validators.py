@@ -24,6 +24,7 @@ from generator.model import Operation
 from generator.pipeline import load_spec
 from kis_client import ValidationError
 from kis_client._runtime import CallContext, Credentials
+from tests.spec_examples import Variant, valid_wire_values
 
 SPEC = load_spec()
 SCHEMAS = Path(kis_client.__file__).parent / "schemas"
@@ -109,11 +110,7 @@ def variant_id(value: Any) -> str:
 
 @pytest.mark.parametrize(("op", "env", "side"), VARIANTS, ids=variant_id)
 def test_each_field_value_alone_gets_the_same_verdict(op: Operation, env: str, side: str | None) -> None:
-    base = base_sample(op)
-    if side is not None and "SLL_TYPE" in base:
-        base["SLL_TYPE"] = dict(op.field("SLL_TYPE").default_by_side)[side]
-    if env == "mock" and "ORD_DVSN" in base:
-        base["ORD_DVSN"] = "00"
+    base, _ = valid_wire_values(SPEC, op, Variant(env, side), start=base_sample(op))  # rules of the variant met
     assert assert_agree(op, env, side, base), "the spec's examples must make a valid request"
     verdicts = set()
     for field in op.fields:
