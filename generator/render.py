@@ -17,7 +17,7 @@ import jinja2
 
 from generator.errors import one_line
 from generator.export import api_doc
-from generator.model import ENVS, QUOTE_TABLE, SIDES, Operation, Output, RequestField, Rule, Spec
+from generator.model import ENVS, QUOTE_TABLE, SIDES, Operation, Output, RequestField, ResponseField, Rule, Spec
 from generator.schemas import request_schemas, response_schema
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,7 +147,7 @@ class OpView:
 @dataclass(frozen=True)
 class OutputView:
     output: Output
-    types: tuple[tuple[str, str, str], ...]  # python name, annotation, parser
+    reads: tuple[tuple[str, str], ...]  # python name, the expression that parses it from ``row``
     fn: str
 
 
@@ -204,11 +204,14 @@ def _tr_rows(op: Operation) -> tuple[tuple[Any, ...], ...]:
     return tuple((op.qualname, cell.env, cell.market, cell.side, cell.period, cell.tr_id) for cell in op.tr.cells)
 
 
+def _read(field: ResponseField) -> str:
+    source = f"get({py(field.wire)})" if not field.aliases else f"first_of(row, {py((field.wire,) + field.aliases)})"
+    return f"{KIND_PARSERS[field.kind]}({source})"
+
+
 def _output_view(op: Operation, output: Output) -> OutputView:
-    types = tuple(
-        (field.py_name, f"{KIND_TYPES[field.kind]} | None", KIND_PARSERS[field.kind]) for field in output.fields
-    )
-    return OutputView(output, types, f"_parse_{op.function_suffix}_{output.name}")
+    reads = tuple((field.py_name, _read(field)) for field in output.fields)
+    return OutputView(output, reads, f"_parse_{op.function_suffix}_{output.name}")
 
 
 def _top_keys(spec: Spec, op: Operation) -> tuple[str, ...]:
