@@ -6,7 +6,6 @@ httpx is imported lazily so that ``import kis_client`` stays cheap.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import random
@@ -22,7 +21,11 @@ from enum import Enum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
+# asyncio is imported where it is used: most bots never use the async client, and it costs
+# about 25 ms at start-up. httpx likewise, until a client is made.
 if TYPE_CHECKING:
+    import asyncio
+
     import httpx
 
     from kis_client._token_cache import TokenCache, TokenSlot
@@ -602,6 +605,7 @@ class RateLimiter:
     async def acquire_async(self) -> None:
         delay = self.reserve()
         if delay > 0:
+            import asyncio
             await asyncio.sleep(delay)
 
 
@@ -988,6 +992,7 @@ class AsyncCore(_CoreBase):
         if cached is not None:
             return cached
         if self._async_lock is None:
+            import asyncio
             self._async_lock = asyncio.Lock()
         async with self._async_lock:
             cached = self.cached_token()
@@ -1033,6 +1038,7 @@ class AsyncCore(_CoreBase):
                 await self.forget_token(token)
             else:
                 attempt += 1
+                import asyncio
                 await asyncio.sleep(wait)
 
     async def pages(self, call: PreparedCall) -> AsyncIterator[tuple[PreparedCall, Reply]]:

@@ -94,7 +94,7 @@ class _AuthTokenTokenDraft(Model):
 
 def _parse_auth_token_token(row: Mapping[str, Any]) -> AuthTokenToken:
     get = row.get
-    draft = _new(_AuthTokenTokenDraft)
+    draft: Any = _new(_AuthTokenTokenDraft)
     draft.access_token = p_text(get("access_token"))
     draft.token_type = p_text(get("token_type"))
     draft.expires_in = p_int(get("expires_in"))
@@ -180,7 +180,7 @@ class _AuthRevokeResultDraft(Model):
 
 def _parse_auth_revoke_result(row: Mapping[str, Any]) -> AuthRevokeResult:
     get = row.get
-    draft = _new(_AuthRevokeResultDraft)
+    draft: Any = _new(_AuthRevokeResultDraft)
     draft.code = p_int(get("code"))
     draft.message = p_text(get("message"))
     draft.extra = extra_of(row, _PARSE_AUTH_REVOKE_RESULT_KEYS)
@@ -258,7 +258,7 @@ class _AuthApprovalApprovalDraft(Model):
 
 def _parse_auth_approval_approval(row: Mapping[str, Any]) -> AuthApprovalApproval:
     get = row.get
-    draft = _new(_AuthApprovalApprovalDraft)
+    draft: Any = _new(_AuthApprovalApprovalDraft)
     draft.approval_key = p_text(get("approval_key"))
     draft.extra = extra_of(row, _PARSE_AUTH_APPROVAL_APPROVAL_KEYS)
     return frozen(draft, AuthApprovalApproval)
@@ -330,7 +330,7 @@ class _AuthHashkeyHashDraft(Model):
 
 def _parse_auth_hashkey_hash(row: Mapping[str, Any]) -> AuthHashkeyHash:
     get = row.get
-    draft = _new(_AuthHashkeyHashDraft)
+    draft: Any = _new(_AuthHashkeyHashDraft)
     draft.hash = p_text(get("HASH"))
     draft.extra = extra_of(row, _PARSE_AUTH_HASHKEY_HASH_KEYS)
     return frozen(draft, AuthHashkeyHash)
@@ -412,7 +412,7 @@ class _DomesticStockOrderCashOrderDraft(Model):
 
 def _parse_domestic_stock_order_cash_order(row: Mapping[str, Any]) -> DomesticStockOrderCashOrder:
     get = row.get
-    draft = _new(_DomesticStockOrderCashOrderDraft)
+    draft: Any = _new(_DomesticStockOrderCashOrderDraft)
     draft.krx_fwdg_ord_orgno = p_text(get("KRX_FWDG_ORD_ORGNO"))
     draft.odno = p_text(get("ODNO"))
     draft.ord_tmd = p_time(get("ORD_TMD"))
@@ -519,7 +519,7 @@ def _parse_domestic_stock_order_rvsecncl_order(
     row: Mapping[str, Any],
 ) -> DomesticStockOrderRvsecnclOrder:
     get = row.get
-    draft = _new(_DomesticStockOrderRvsecnclOrderDraft)
+    draft: Any = _new(_DomesticStockOrderRvsecnclOrderDraft)
     draft.krx_fwdg_ord_orgno = p_text(get("KRX_FWDG_ORD_ORGNO"))
     draft.odno = p_text(get("ODNO"))
     draft.ord_tmd = p_time(get("ORD_TMD"))
@@ -718,7 +718,7 @@ def _parse_domestic_stock_inquire_balance_holdings(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireBalanceHoldingsRow:
     get = row.get
-    draft = _new(_DomesticStockInquireBalanceHoldingsRowDraft)
+    draft: Any = _new(_DomesticStockInquireBalanceHoldingsRowDraft)
     draft.pdno = p_text(get("pdno"))
     draft.prdt_name = p_text(get("prdt_name"))
     draft.trad_dvsn_name = p_text(get("trad_dvsn_name"))
@@ -873,7 +873,7 @@ def _parse_domestic_stock_inquire_balance_summary(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireBalanceSummary:
     get = row.get
-    draft = _new(_DomesticStockInquireBalanceSummaryDraft)
+    draft: Any = _new(_DomesticStockInquireBalanceSummaryDraft)
     draft.dnca_tot_amt = p_int(get("dnca_tot_amt"))
     draft.nxdy_excc_amt = p_int(get("nxdy_excc_amt"))
     draft.prvs_rcdl_excc_amt = p_int(get("prvs_rcdl_excc_amt"))
@@ -1334,7 +1334,7 @@ def _parse_domestic_stock_inquire_price_price(
     row: Mapping[str, Any],
 ) -> DomesticStockInquirePricePrice:
     get = row.get
-    draft = _new(_DomesticStockInquirePricePriceDraft)
+    draft: Any = _new(_DomesticStockInquirePricePriceDraft)
     draft.iscd_stat_cls_code = p_text(get("iscd_stat_cls_code"))
     draft.marg_rate = p_decimal(get("marg_rate"))
     draft.rprs_mrkt_kor_name = p_text(get("rprs_mrkt_kor_name"))
@@ -1794,7 +1794,7 @@ def _parse_domestic_stock_inquire_asking_price_exp_ccn_order_book(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireAskingPriceExpCcnOrderBook:
     get = row.get
-    draft = _new(_DomesticStockInquireAskingPriceExpCcnOrderBookDraft)
+    draft: Any = _new(_DomesticStockInquireAskingPriceExpCcnOrderBookDraft)
     draft.aspr_acpt_hour = p_time(get("aspr_acpt_hour"))
     draft.askp1 = p_int(get("askp1"))
     draft.askp2 = p_int(get("askp2"))
@@ -1952,7 +1952,7 @@ def _parse_domestic_stock_inquire_asking_price_exp_ccn_expected(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireAskingPriceExpCcnExpected:
     get = row.get
-    draft = _new(_DomesticStockInquireAskingPriceExpCcnExpectedDraft)
+    draft: Any = _new(_DomesticStockInquireAskingPriceExpCcnExpectedDraft)
     draft.antc_mkop_cls_code = p_text(get("antc_mkop_cls_code"))
     draft.stck_prpr = p_int(get("stck_prpr"))
     draft.stck_oprc = p_int(get("stck_oprc"))
@@ -2193,7 +2193,7 @@ def _parse_domestic_stock_inquire_daily_itemchartprice_summary(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireDailyItemchartpriceSummary:
     get = row.get
-    draft = _new(_DomesticStockInquireDailyItemchartpriceSummaryDraft)
+    draft: Any = _new(_DomesticStockInquireDailyItemchartpriceSummaryDraft)
     draft.prdy_vrss = p_int(get("prdy_vrss"))
     draft.prdy_vrss_sign = p_text(get("prdy_vrss_sign"))
     draft.prdy_ctrt = p_decimal(get("prdy_ctrt"))
@@ -2308,7 +2308,7 @@ def _parse_domestic_stock_inquire_daily_itemchartprice_bars(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireDailyItemchartpriceBarsRow:
     get = row.get
-    draft = _new(_DomesticStockInquireDailyItemchartpriceBarsRowDraft)
+    draft: Any = _new(_DomesticStockInquireDailyItemchartpriceBarsRowDraft)
     draft.stck_bsop_date = p_date(get("stck_bsop_date"))
     draft.stck_clpr = p_int(get("stck_clpr"))
     draft.stck_oprc = p_int(get("stck_oprc"))
@@ -2462,7 +2462,7 @@ def _parse_domestic_stock_inquire_time_itemchartprice_summary(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireTimeItemchartpriceSummary:
     get = row.get
-    draft = _new(_DomesticStockInquireTimeItemchartpriceSummaryDraft)
+    draft: Any = _new(_DomesticStockInquireTimeItemchartpriceSummaryDraft)
     draft.prdy_vrss = p_int(get("prdy_vrss"))
     draft.prdy_vrss_sign = p_text(get("prdy_vrss_sign"))
     draft.prdy_ctrt = p_decimal(get("prdy_ctrt"))
@@ -2535,7 +2535,7 @@ def _parse_domestic_stock_inquire_time_itemchartprice_bars(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireTimeItemchartpriceBarsRow:
     get = row.get
-    draft = _new(_DomesticStockInquireTimeItemchartpriceBarsRowDraft)
+    draft: Any = _new(_DomesticStockInquireTimeItemchartpriceBarsRowDraft)
     draft.stck_bsop_date = p_date(get("stck_bsop_date"))
     draft.stck_cntg_hour = p_time(get("stck_cntg_hour"))
     draft.stck_prpr = p_int(get("stck_prpr"))
@@ -2794,7 +2794,7 @@ def _parse_domestic_stock_inquire_daily_ccld_orders(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireDailyCcldOrdersRow:
     get = row.get
-    draft = _new(_DomesticStockInquireDailyCcldOrdersRowDraft)
+    draft: Any = _new(_DomesticStockInquireDailyCcldOrdersRowDraft)
     draft.ord_dt = p_date(get("ord_dt"))
     draft.ord_gno_brno = p_text(get("ord_gno_brno"))
     draft.odno = p_text(get("odno"))
@@ -2891,7 +2891,7 @@ def _parse_domestic_stock_inquire_daily_ccld_totals(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireDailyCcldTotals:
     get = row.get
-    draft = _new(_DomesticStockInquireDailyCcldTotalsDraft)
+    draft: Any = _new(_DomesticStockInquireDailyCcldTotalsDraft)
     draft.tot_ord_qty = p_int(get("tot_ord_qty"))
     draft.tot_ccld_qty = p_int(get("tot_ccld_qty"))
     draft.tot_ccld_amt = p_int(get("tot_ccld_amt"))
@@ -3053,7 +3053,7 @@ def _parse_domestic_stock_inquire_psbl_order_buying_power(
     row: Mapping[str, Any],
 ) -> DomesticStockInquirePsblOrderBuyingPower:
     get = row.get
-    draft = _new(_DomesticStockInquirePsblOrderBuyingPowerDraft)
+    draft: Any = _new(_DomesticStockInquirePsblOrderBuyingPowerDraft)
     draft.ord_psbl_cash = p_int(get("ord_psbl_cash"))
     draft.ord_psbl_sbst = p_int(get("ord_psbl_sbst"))
     draft.ruse_psbl_amt = p_int(get("ruse_psbl_amt"))
@@ -3241,7 +3241,7 @@ def _parse_domestic_stock_inquire_psbl_rvsecncl_orders(
     row: Mapping[str, Any],
 ) -> DomesticStockInquirePsblRvsecnclOrdersRow:
     get = row.get
-    draft = _new(_DomesticStockInquirePsblRvsecnclOrdersRowDraft)
+    draft: Any = _new(_DomesticStockInquirePsblRvsecnclOrdersRowDraft)
     draft.ord_gno_brno = p_text(get("ord_gno_brno"))
     draft.odno = p_text(get("odno"))
     draft.orgn_odno = p_text(get("orgn_odno"))
@@ -3411,7 +3411,7 @@ def _parse_domestic_stock_inquire_psbl_sell_sellable(
     row: Mapping[str, Any],
 ) -> DomesticStockInquirePsblSellSellable:
     get = row.get
-    draft = _new(_DomesticStockInquirePsblSellSellableDraft)
+    draft: Any = _new(_DomesticStockInquirePsblSellSellableDraft)
     draft.pdno = p_text(get("pdno"))
     draft.prdt_name = p_text(get("prdt_name"))
     draft.buy_qty = p_int(get("buy_qty"))
@@ -3563,7 +3563,7 @@ class _OverseasPricePricePriceDraft(Model):
 
 def _parse_overseas_price_price_price(row: Mapping[str, Any]) -> OverseasPricePricePrice:
     get = row.get
-    draft = _new(_OverseasPricePricePriceDraft)
+    draft: Any = _new(_OverseasPricePricePriceDraft)
     draft.rsym = p_text(get("rsym"))
     draft.zdiv = p_int(get("zdiv"))
     draft.base = p_decimal(get("base"))
@@ -3676,7 +3676,7 @@ def _parse_overseas_price_dailyprice_summary(
     row: Mapping[str, Any],
 ) -> OverseasPriceDailypriceSummary:
     get = row.get
-    draft = _new(_OverseasPriceDailypriceSummaryDraft)
+    draft: Any = _new(_OverseasPriceDailypriceSummaryDraft)
     draft.rsym = p_text(get("rsym"))
     draft.zdiv = p_int(get("zdiv"))
     draft.nrec = p_int(get("nrec"))
@@ -3764,7 +3764,7 @@ class _OverseasPriceDailypriceBarsRowDraft(Model):
 
 def _parse_overseas_price_dailyprice_bars(row: Mapping[str, Any]) -> OverseasPriceDailypriceBarsRow:
     get = row.get
-    draft = _new(_OverseasPriceDailypriceBarsRowDraft)
+    draft: Any = _new(_OverseasPriceDailypriceBarsRowDraft)
     draft.xymd = p_date(get("xymd"))
     draft.clos = p_decimal(get("clos"))
     draft.sign = p_text(get("sign"))
@@ -3891,7 +3891,7 @@ class _OverseasStockOrderOrderDraft(Model):
 
 def _parse_overseas_stock_order_order(row: Mapping[str, Any]) -> OverseasStockOrderOrder:
     get = row.get
-    draft = _new(_OverseasStockOrderOrderDraft)
+    draft: Any = _new(_OverseasStockOrderOrderDraft)
     draft.krx_fwdg_ord_orgno = p_text(get("KRX_FWDG_ORD_ORGNO"))
     draft.odno = p_text(get("ODNO"))
     draft.ord_tmd = p_time(get("ORD_TMD"))
@@ -4056,7 +4056,7 @@ def _parse_overseas_stock_inquire_balance_holdings(
     row: Mapping[str, Any],
 ) -> OverseasStockInquireBalanceHoldingsRow:
     get = row.get
-    draft = _new(_OverseasStockInquireBalanceHoldingsRowDraft)
+    draft: Any = _new(_OverseasStockInquireBalanceHoldingsRowDraft)
     draft.cano = p_text(get("cano"))
     draft.acnt_prdt_cd = p_text(get("acnt_prdt_cd"))
     draft.prdt_type_cd = p_text(get("prdt_type_cd"))
@@ -4143,7 +4143,7 @@ def _parse_overseas_stock_inquire_balance_summary(
     row: Mapping[str, Any],
 ) -> OverseasStockInquireBalanceSummary:
     get = row.get
-    draft = _new(_OverseasStockInquireBalanceSummaryDraft)
+    draft: Any = _new(_OverseasStockInquireBalanceSummaryDraft)
     draft.frcr_pchs_amt1 = p_decimal(get("frcr_pchs_amt1"))
     draft.ovrs_rlzt_pfls_amt = p_decimal(get("ovrs_rlzt_pfls_amt"))
     draft.ovrs_tot_pfls = p_decimal(get("ovrs_tot_pfls"))
@@ -4377,7 +4377,7 @@ def _parse_overseas_stock_inquire_present_balance_holdings(
     row: Mapping[str, Any],
 ) -> OverseasStockInquirePresentBalanceHoldingsRow:
     get = row.get
-    draft = _new(_OverseasStockInquirePresentBalanceHoldingsRowDraft)
+    draft: Any = _new(_OverseasStockInquirePresentBalanceHoldingsRowDraft)
     draft.prdt_name = p_text(get("prdt_name"))
     draft.cblc_qty13 = p_decimal(get("cblc_qty13"))
     draft.thdt_buy_ccld_qty1 = p_decimal(get("thdt_buy_ccld_qty1"))
@@ -4487,7 +4487,7 @@ def _parse_overseas_stock_inquire_present_balance_deposits(
     row: Mapping[str, Any],
 ) -> OverseasStockInquirePresentBalanceDepositsRow:
     get = row.get
-    draft = _new(_OverseasStockInquirePresentBalanceDepositsRowDraft)
+    draft: Any = _new(_OverseasStockInquirePresentBalanceDepositsRowDraft)
     draft.crcy_cd = p_text(get("crcy_cd"))
     draft.crcy_cd_name = p_text(get("crcy_cd_name"))
     draft.frcr_buy_amt_smtl = p_decimal(get("frcr_buy_amt_smtl"))
@@ -4616,7 +4616,7 @@ def _parse_overseas_stock_inquire_present_balance_totals(
     row: Mapping[str, Any],
 ) -> OverseasStockInquirePresentBalanceTotals:
     get = row.get
-    draft = _new(_OverseasStockInquirePresentBalanceTotalsDraft)
+    draft: Any = _new(_OverseasStockInquirePresentBalanceTotalsDraft)
     draft.pchs_amt_smtl = p_decimal(get("pchs_amt_smtl"))
     draft.evlu_amt_smtl = p_decimal(get("evlu_amt_smtl"))
     draft.evlu_pfls_amt_smtl = p_decimal(get("evlu_pfls_amt_smtl"))
@@ -4767,7 +4767,7 @@ def _parse_overseas_stock_order_rvsecncl_order(
     row: Mapping[str, Any],
 ) -> OverseasStockOrderRvsecnclOrder:
     get = row.get
-    draft = _new(_OverseasStockOrderRvsecnclOrderDraft)
+    draft: Any = _new(_OverseasStockOrderRvsecnclOrderDraft)
     draft.krx_fwdg_ord_orgno = p_text(get("KRX_FWDG_ORD_ORGNO"))
     draft.odno = p_text(get("ODNO"))
     draft.ord_tmd = p_time(get("ORD_TMD"))
@@ -4978,7 +4978,7 @@ def _parse_overseas_stock_inquire_nccs_orders(
     row: Mapping[str, Any],
 ) -> OverseasStockInquireNccsOrdersRow:
     get = row.get
-    draft = _new(_OverseasStockInquireNccsOrdersRowDraft)
+    draft: Any = _new(_OverseasStockInquireNccsOrdersRowDraft)
     draft.ord_dt = p_date(get("ord_dt"))
     draft.ord_gno_brno = p_text(get("ord_gno_brno"))
     draft.odno = p_text(get("odno"))
@@ -5232,7 +5232,7 @@ def _parse_overseas_stock_inquire_ccnl_orders(
     row: Mapping[str, Any],
 ) -> OverseasStockInquireCcnlOrdersRow:
     get = row.get
-    draft = _new(_OverseasStockInquireCcnlOrdersRowDraft)
+    draft: Any = _new(_OverseasStockInquireCcnlOrdersRowDraft)
     draft.ord_dt = p_date(get("ord_dt"))
     draft.ord_gno_brno = p_text(get("ord_gno_brno"))
     draft.odno = p_text(get("odno"))
@@ -5405,7 +5405,7 @@ def _parse_overseas_stock_inquire_psamount_buying_power(
     row: Mapping[str, Any],
 ) -> OverseasStockInquirePsamountBuyingPower:
     get = row.get
-    draft = _new(_OverseasStockInquirePsamountBuyingPowerDraft)
+    draft: Any = _new(_OverseasStockInquirePsamountBuyingPowerDraft)
     draft.tr_crcy_cd = p_text(get("tr_crcy_cd"))
     draft.ord_psbl_frcr_amt = p_decimal(get("ord_psbl_frcr_amt"))
     draft.sll_ruse_psbl_amt = p_decimal(get("sll_ruse_psbl_amt"))
