@@ -17,7 +17,8 @@ import jinja2
 
 from generator.errors import one_line
 from generator.export import api_doc
-from generator.model import ENVS, QUOTE_TABLE, SIDES, Operation, Output, RequestField, Rule, Spec
+from generator.format import cache_dir, format_modules
+from generator.model import ENVS, QUOTE_TABLE, SIDES, Operation, Output, RequestField, ResponseField, Rule, Spec
 from generator.schemas import request_schemas, response_schema
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,9 +64,20 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters["py"] = py
     return env
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs (jinja2 checks each against its source)."""
+    directory = cache_dir() / "templates"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(directory))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -147,7 +159,7 @@ class OpView:
 @dataclass(frozen=True)
 class OutputView:
     output: Output
-    types: tuple[tuple[str, str, str], ...]  # python name, annotation, parser
+    reads: tuple[tuple[str, str], ...]  # python name, the expression that parses it from ``row``
     fn: str
 
 
@@ -204,11 +216,14 @@ def _tr_rows(op: Operation) -> tuple[tuple[Any, ...], ...]:
     return tuple((op.qualname, cell.env, cell.market, cell.side, cell.period, cell.tr_id) for cell in op.tr.cells)
 
 
+def _read(field: ResponseField) -> str:
+    source = f"get({py(field.wire)})" if not field.aliases else f"first_of(row, {py((field.wire,) + field.aliases)})"
+    return f"{KIND_PARSERS[field.kind]}({source})"
+
+
 def _output_view(op: Operation, output: Output) -> OutputView:
-    types = tuple(
-        (field.py_name, f"{KIND_TYPES[field.kind]} | None", KIND_PARSERS[field.kind]) for field in output.fields
-    )
-    return OutputView(output, types, f"_parse_{op.function_suffix}_{output.name}")
+    reads = tuple((field.py_name, _read(field)) for field in output.fields)
+    return OutputView(output, reads, f"_parse_{op.function_suffix}_{output.name}")
 
 
 def _top_keys(spec: Spec, op: Operation) -> tuple[str, ...]:
@@ -263,14 +278,6 @@ def header(spec: Spec, comment: str = "#") -> str:
     )
 
 
-def _format(text: str) -> str:
-    import black
-    from black.mode import TargetVersion
-
-    mode = black.Mode(line_length=100, target_versions={TargetVersion.PY311})
-    return black.format_str(text, mode=mode)
-
-
 def render(spec: Spec) -> dict[str, bytes]:
     """Every emitted file, by repository-relative path. Pure: writes nothing."""
     views, consts = build_view(spec)
@@ -293,13 +300,12 @@ def render(spec: Spec) -> dict[str, bytes]:
     sources: dict[str, str] = {}
     for template_name in sorted(path.name for path in TEMPLATES.glob("*.py.j2")):
         sources[template_name.removesuffix(".j2")] = env.get_template(template_name).render(context)
-    files: dict[str, bytes] = {}
-    for name, text in sources.items():
-        files[f"{PACKAGE}/{name}"] = _format(text).encode("utf-8")
     for name in VERBATIM:
-        text = (TEMPLATES / name).read_text(encoding="utf-8")
         # Copied, but formatted like every other emitted module (the templates may be hand-wrapped).
-        files[f"{PACKAGE}/{name}"] = _format(header(spec) + text).encode("utf-8")
+        sources[name] = header(spec) + (TEMPLATES / name).read_text(encoding="utf-8")
+    files: dict[str, bytes] = {}
+    for name, text in sorted(format_modules(sources).items()):
+        files[f"{PACKAGE}/{name}"] = text.encode("utf-8")
     files[f"{PACKAGE}/py.typed"] = b""
     comment = header(spec).lstrip("# ").strip()
     for name, schema in sorted(request_schemas(spec, comment).items()):

@@ -8,7 +8,6 @@ between them. ``TokenCache.in_memory()`` keeps the same rules for one client, wi
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import json
@@ -138,6 +137,7 @@ class TokenCache:
         # Polled, never a blocking wait: the event loop keeps running, and a cancelled wait
         # leaves no lock behind.
         while (handle := self._try_lock(slot, blocking=False)) is None:
+            import asyncio
             await asyncio.sleep(0.02)
         try:
             yield
@@ -245,4 +245,5 @@ class TokenCache:
                     self._store_or_warn(slot, token)
                     return token
             logger.info("token issued elsewhere within the minute (%s); waiting to reuse it", too_soon)
+            import asyncio
             await asyncio.sleep(self.poll_seconds)

@@ -9,7 +9,6 @@ between them. ``TokenCache.in_memory()`` keeps the same rules for one client, wi
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import json
@@ -149,6 +148,8 @@ class TokenCache:
         # Polled, never a blocking wait: the event loop keeps running, and a cancelled wait
         # leaves no lock behind.
         while (handle := self._try_lock(slot, blocking=False)) is None:
+            import asyncio
+
             await asyncio.sleep(0.02)
         try:
             yield
@@ -280,4 +281,6 @@ class TokenCache:
             logger.info(
                 "token issued elsewhere within the minute (%s); waiting to reuse it", too_soon
             )
+            import asyncio
+
             await asyncio.sleep(self.poll_seconds)

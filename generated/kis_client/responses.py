@@ -27,6 +27,7 @@ from kis_client._runtime import (
     continuation_of,
     extra_of,
     first_of,
+    frozen,
     p_date,
     p_datetime,
     p_decimal,
@@ -37,6 +38,8 @@ from kis_client._runtime import (
     parse_object,
     parse_rows,
 )
+
+_new = object.__new__
 
 PAGING = Paging(
     more=(
@@ -84,14 +87,20 @@ _PARSE_AUTH_TOKEN_TOKEN_FIELDS: dict[str, Callable[[Any], Any]] = {
 _PARSE_AUTH_TOKEN_TOKEN_KEYS = frozenset(_PARSE_AUTH_TOKEN_TOKEN_FIELDS)
 
 
+class _AuthTokenTokenDraft(Model):
+    # The same slots, writable: _parse_auth_token_token fills a draft, then makes it the frozen class.
+    __slots__ = AuthTokenToken.__slots__
+
+
 def _parse_auth_token_token(row: Mapping[str, Any]) -> AuthTokenToken:
-    return AuthTokenToken(
-        p_text(row.get("access_token")),
-        p_text(row.get("token_type")),
-        p_int(row.get("expires_in")),
-        p_datetime(row.get("access_token_token_expired")),
-        extra_of(row, _PARSE_AUTH_TOKEN_TOKEN_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_AuthTokenTokenDraft)
+    draft.access_token = p_text(get("access_token"))
+    draft.token_type = p_text(get("token_type"))
+    draft.expires_in = p_int(get("expires_in"))
+    draft.access_token_token_expired = p_datetime(get("access_token_token_expired"))
+    draft.extra = extra_of(row, _PARSE_AUTH_TOKEN_TOKEN_KEYS)
+    return frozen(draft, AuthTokenToken)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,12 +173,18 @@ _PARSE_AUTH_REVOKE_RESULT_FIELDS: dict[str, Callable[[Any], Any]] = {
 _PARSE_AUTH_REVOKE_RESULT_KEYS = frozenset(_PARSE_AUTH_REVOKE_RESULT_FIELDS)
 
 
+class _AuthRevokeResultDraft(Model):
+    # The same slots, writable: _parse_auth_revoke_result fills a draft, then makes it the frozen class.
+    __slots__ = AuthRevokeResult.__slots__
+
+
 def _parse_auth_revoke_result(row: Mapping[str, Any]) -> AuthRevokeResult:
-    return AuthRevokeResult(
-        p_int(row.get("code")),
-        p_text(row.get("message")),
-        extra_of(row, _PARSE_AUTH_REVOKE_RESULT_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_AuthRevokeResultDraft)
+    draft.code = p_int(get("code"))
+    draft.message = p_text(get("message"))
+    draft.extra = extra_of(row, _PARSE_AUTH_REVOKE_RESULT_KEYS)
+    return frozen(draft, AuthRevokeResult)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,11 +251,17 @@ _PARSE_AUTH_APPROVAL_APPROVAL_FIELDS: dict[str, Callable[[Any], Any]] = {
 _PARSE_AUTH_APPROVAL_APPROVAL_KEYS = frozenset(_PARSE_AUTH_APPROVAL_APPROVAL_FIELDS)
 
 
+class _AuthApprovalApprovalDraft(Model):
+    # The same slots, writable: _parse_auth_approval_approval fills a draft, then makes it the frozen class.
+    __slots__ = AuthApprovalApproval.__slots__
+
+
 def _parse_auth_approval_approval(row: Mapping[str, Any]) -> AuthApprovalApproval:
-    return AuthApprovalApproval(
-        p_text(row.get("approval_key")),
-        extra_of(row, _PARSE_AUTH_APPROVAL_APPROVAL_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_AuthApprovalApprovalDraft)
+    draft.approval_key = p_text(get("approval_key"))
+    draft.extra = extra_of(row, _PARSE_AUTH_APPROVAL_APPROVAL_KEYS)
+    return frozen(draft, AuthApprovalApproval)
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,11 +323,17 @@ _PARSE_AUTH_HASHKEY_HASH_FIELDS: dict[str, Callable[[Any], Any]] = {
 _PARSE_AUTH_HASHKEY_HASH_KEYS = frozenset(_PARSE_AUTH_HASHKEY_HASH_FIELDS)
 
 
+class _AuthHashkeyHashDraft(Model):
+    # The same slots, writable: _parse_auth_hashkey_hash fills a draft, then makes it the frozen class.
+    __slots__ = AuthHashkeyHash.__slots__
+
+
 def _parse_auth_hashkey_hash(row: Mapping[str, Any]) -> AuthHashkeyHash:
-    return AuthHashkeyHash(
-        p_text(row.get("HASH")),
-        extra_of(row, _PARSE_AUTH_HASHKEY_HASH_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_AuthHashkeyHashDraft)
+    draft.hash = p_text(get("HASH"))
+    draft.extra = extra_of(row, _PARSE_AUTH_HASHKEY_HASH_KEYS)
+    return frozen(draft, AuthHashkeyHash)
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,13 +405,19 @@ _PARSE_DOMESTIC_STOCK_ORDER_CASH_ORDER_KEYS = frozenset(
 )
 
 
+class _DomesticStockOrderCashOrderDraft(Model):
+    # The same slots, writable: _parse_domestic_stock_order_cash_order fills a draft, then makes it the frozen class.
+    __slots__ = DomesticStockOrderCashOrder.__slots__
+
+
 def _parse_domestic_stock_order_cash_order(row: Mapping[str, Any]) -> DomesticStockOrderCashOrder:
-    return DomesticStockOrderCashOrder(
-        p_text(row.get("KRX_FWDG_ORD_ORGNO")),
-        p_text(row.get("ODNO")),
-        p_time(row.get("ORD_TMD")),
-        extra_of(row, _PARSE_DOMESTIC_STOCK_ORDER_CASH_ORDER_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_DomesticStockOrderCashOrderDraft)
+    draft.krx_fwdg_ord_orgno = p_text(get("KRX_FWDG_ORD_ORGNO"))
+    draft.odno = p_text(get("ODNO"))
+    draft.ord_tmd = p_time(get("ORD_TMD"))
+    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_ORDER_CASH_ORDER_KEYS)
+    return frozen(draft, DomesticStockOrderCashOrder)
 
 
 @dataclass(frozen=True, slots=True)
@@ -477,15 +510,21 @@ _PARSE_DOMESTIC_STOCK_ORDER_RVSECNCL_ORDER_KEYS = frozenset(
 )
 
 
+class _DomesticStockOrderRvsecnclOrderDraft(Model):
+    # The same slots, writable: _parse_domestic_stock_order_rvsecncl_order fills a draft, then makes it the frozen class.
+    __slots__ = DomesticStockOrderRvsecnclOrder.__slots__
+
+
 def _parse_domestic_stock_order_rvsecncl_order(
     row: Mapping[str, Any],
 ) -> DomesticStockOrderRvsecnclOrder:
-    return DomesticStockOrderRvsecnclOrder(
-        p_text(row.get("KRX_FWDG_ORD_ORGNO")),
-        p_text(row.get("ODNO")),
-        p_time(row.get("ORD_TMD")),
-        extra_of(row, _PARSE_DOMESTIC_STOCK_ORDER_RVSECNCL_ORDER_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_DomesticStockOrderRvsecnclOrderDraft)
+    draft.krx_fwdg_ord_orgno = p_text(get("KRX_FWDG_ORD_ORGNO"))
+    draft.odno = p_text(get("ODNO"))
+    draft.ord_tmd = p_time(get("ORD_TMD"))
+    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_ORDER_RVSECNCL_ORDER_KEYS)
+    return frozen(draft, DomesticStockOrderRvsecnclOrder)
 
 
 @dataclass(frozen=True, slots=True)
@@ -670,38 +709,44 @@ _PARSE_DOMESTIC_STOCK_INQUIRE_BALANCE_HOLDINGS_KEYS = frozenset(
 )
 
 
+class _DomesticStockInquireBalanceHoldingsRowDraft(Model):
+    # The same slots, writable: _parse_domestic_stock_inquire_balance_holdings fills a draft, then makes it the frozen class.
+    __slots__ = DomesticStockInquireBalanceHoldingsRow.__slots__
+
+
 def _parse_domestic_stock_inquire_balance_holdings(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireBalanceHoldingsRow:
-    return DomesticStockInquireBalanceHoldingsRow(
-        p_text(row.get("pdno")),
-        p_text(row.get("prdt_name")),
-        p_text(row.get("trad_dvsn_name")),
-        p_int(row.get("bfdy_buy_qty")),
-        p_int(row.get("bfdy_sll_qty")),
-        p_int(row.get("thdt_buyqty")),
-        p_int(row.get("thdt_sll_qty")),
-        p_int(row.get("hldg_qty")),
-        p_int(row.get("ord_psbl_qty")),
-        p_decimal(row.get("pchs_avg_pric")),
-        p_int(row.get("pchs_amt")),
-        p_int(row.get("prpr")),
-        p_int(row.get("evlu_amt")),
-        p_int(row.get("evlu_pfls_amt")),
-        p_decimal(row.get("evlu_pfls_rt")),
-        p_decimal(row.get("evlu_erng_rt")),
-        p_date(row.get("loan_dt")),
-        p_int(row.get("loan_amt")),
-        p_int(row.get("stln_slng_chgs")),
-        p_date(row.get("expd_dt")),
-        p_decimal(row.get("fltt_rt")),
-        p_int(row.get("bfdy_cprs_icdc")),
-        p_text(row.get("item_mgna_rt_name")),
-        p_text(row.get("grta_rt_name")),
-        p_int(row.get("sbst_pric")),
-        p_decimal(row.get("stck_loan_unpr")),
-        extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_BALANCE_HOLDINGS_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_DomesticStockInquireBalanceHoldingsRowDraft)
+    draft.pdno = p_text(get("pdno"))
+    draft.prdt_name = p_text(get("prdt_name"))
+    draft.trad_dvsn_name = p_text(get("trad_dvsn_name"))
+    draft.bfdy_buy_qty = p_int(get("bfdy_buy_qty"))
+    draft.bfdy_sll_qty = p_int(get("bfdy_sll_qty"))
+    draft.thdt_buyqty = p_int(get("thdt_buyqty"))
+    draft.thdt_sll_qty = p_int(get("thdt_sll_qty"))
+    draft.hldg_qty = p_int(get("hldg_qty"))
+    draft.ord_psbl_qty = p_int(get("ord_psbl_qty"))
+    draft.pchs_avg_pric = p_decimal(get("pchs_avg_pric"))
+    draft.pchs_amt = p_int(get("pchs_amt"))
+    draft.prpr = p_int(get("prpr"))
+    draft.evlu_amt = p_int(get("evlu_amt"))
+    draft.evlu_pfls_amt = p_int(get("evlu_pfls_amt"))
+    draft.evlu_pfls_rt = p_decimal(get("evlu_pfls_rt"))
+    draft.evlu_erng_rt = p_decimal(get("evlu_erng_rt"))
+    draft.loan_dt = p_date(get("loan_dt"))
+    draft.loan_amt = p_int(get("loan_amt"))
+    draft.stln_slng_chgs = p_int(get("stln_slng_chgs"))
+    draft.expd_dt = p_date(get("expd_dt"))
+    draft.fltt_rt = p_decimal(get("fltt_rt"))
+    draft.bfdy_cprs_icdc = p_int(get("bfdy_cprs_icdc"))
+    draft.item_mgna_rt_name = p_text(get("item_mgna_rt_name"))
+    draft.grta_rt_name = p_text(get("grta_rt_name"))
+    draft.sbst_pric = p_int(get("sbst_pric"))
+    draft.stck_loan_unpr = p_decimal(get("stck_loan_unpr"))
+    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_BALANCE_HOLDINGS_KEYS)
+    return frozen(draft, DomesticStockInquireBalanceHoldingsRow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -819,36 +864,42 @@ _PARSE_DOMESTIC_STOCK_INQUIRE_BALANCE_SUMMARY_KEYS = frozenset(
 )
 
 
+class _DomesticStockInquireBalanceSummaryDraft(Model):
+    # The same slots, writable: _parse_domestic_stock_inquire_balance_summary fills a draft, then makes it the frozen class.
+    __slots__ = DomesticStockInquireBalanceSummary.__slots__
+
+
 def _parse_domestic_stock_inquire_balance_summary(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireBalanceSummary:
-    return DomesticStockInquireBalanceSummary(
-        p_int(row.get("dnca_tot_amt")),
-        p_int(row.get("nxdy_excc_amt")),
-        p_int(row.get("prvs_rcdl_excc_amt")),
-        p_int(row.get("cma_evlu_amt")),
-        p_int(row.get("bfdy_buy_amt")),
-        p_int(row.get("thdt_buy_amt")),
-        p_int(row.get("nxdy_auto_rdpt_amt")),
-        p_int(row.get("bfdy_sll_amt")),
-        p_int(row.get("thdt_sll_amt")),
-        p_int(row.get("d2_auto_rdpt_amt")),
-        p_int(row.get("bfdy_tlex_amt")),
-        p_int(row.get("thdt_tlex_amt")),
-        p_int(row.get("tot_loan_amt")),
-        p_int(row.get("scts_evlu_amt")),
-        p_int(row.get("tot_evlu_amt")),
-        p_int(row.get("nass_amt")),
-        p_flag(row.get("fncg_gld_auto_rdpt_yn")),
-        p_int(row.get("pchs_amt_smtl_amt")),
-        p_int(row.get("evlu_amt_smtl_amt")),
-        p_int(row.get("evlu_pfls_smtl_amt")),
-        p_int(row.get("tot_stln_slng_chgs")),
-        p_int(row.get("bfdy_tot_asst_evlu_amt")),
-        p_int(row.get("asst_icdc_amt")),
-        p_decimal(row.get("asst_icdc_erng_rt")),
-        extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_BALANCE_SUMMARY_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_DomesticStockInquireBalanceSummaryDraft)
+    draft.dnca_tot_amt = p_int(get("dnca_tot_amt"))
+    draft.nxdy_excc_amt = p_int(get("nxdy_excc_amt"))
+    draft.prvs_rcdl_excc_amt = p_int(get("prvs_rcdl_excc_amt"))
+    draft.cma_evlu_amt = p_int(get("cma_evlu_amt"))
+    draft.bfdy_buy_amt = p_int(get("bfdy_buy_amt"))
+    draft.thdt_buy_amt = p_int(get("thdt_buy_amt"))
+    draft.nxdy_auto_rdpt_amt = p_int(get("nxdy_auto_rdpt_amt"))
+    draft.bfdy_sll_amt = p_int(get("bfdy_sll_amt"))
+    draft.thdt_sll_amt = p_int(get("thdt_sll_amt"))
+    draft.d2_auto_rdpt_amt = p_int(get("d2_auto_rdpt_amt"))
+    draft.bfdy_tlex_amt = p_int(get("bfdy_tlex_amt"))
+    draft.thdt_tlex_amt = p_int(get("thdt_tlex_amt"))
+    draft.tot_loan_amt = p_int(get("tot_loan_amt"))
+    draft.scts_evlu_amt = p_int(get("scts_evlu_amt"))
+    draft.tot_evlu_amt = p_int(get("tot_evlu_amt"))
+    draft.nass_amt = p_int(get("nass_amt"))
+    draft.fncg_gld_auto_rdpt_yn = p_flag(get("fncg_gld_auto_rdpt_yn"))
+    draft.pchs_amt_smtl_amt = p_int(get("pchs_amt_smtl_amt"))
+    draft.evlu_amt_smtl_amt = p_int(get("evlu_amt_smtl_amt"))
+    draft.evlu_pfls_smtl_amt = p_int(get("evlu_pfls_smtl_amt"))
+    draft.tot_stln_slng_chgs = p_int(get("tot_stln_slng_chgs"))
+    draft.bfdy_tot_asst_evlu_amt = p_int(get("bfdy_tot_asst_evlu_amt"))
+    draft.asst_icdc_amt = p_int(get("asst_icdc_amt"))
+    draft.asst_icdc_erng_rt = p_decimal(get("asst_icdc_erng_rt"))
+    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_BALANCE_SUMMARY_KEYS)
+    return frozen(draft, DomesticStockInquireBalanceSummary)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1274,94 +1325,100 @@ _PARSE_DOMESTIC_STOCK_INQUIRE_PRICE_PRICE_KEYS = frozenset(
 )
 
 
+class _DomesticStockInquirePricePriceDraft(Model):
+    # The same slots, writable: _parse_domestic_stock_inquire_price_price fills a draft, then makes it the frozen class.
+    __slots__ = DomesticStockInquirePricePrice.__slots__
+
+
 def _parse_domestic_stock_inquire_price_price(
     row: Mapping[str, Any],
 ) -> DomesticStockInquirePricePrice:
-    return DomesticStockInquirePricePrice(
-        p_text(row.get("iscd_stat_cls_code")),
-        p_decimal(row.get("marg_rate")),
-        p_text(row.get("rprs_mrkt_kor_name")),
-        p_text(row.get("new_hgpr_lwpr_cls_code")),
-        p_text(row.get("bstp_kor_isnm")),
-        p_flag(row.get("temp_stop_yn")),
-        p_flag(row.get("oprc_rang_cont_yn")),
-        p_flag(row.get("clpr_rang_cont_yn")),
-        p_flag(row.get("crdt_able_yn")),
-        p_text(row.get("grmn_rate_cls_code")),
-        p_flag(row.get("elw_pblc_yn")),
-        p_int(row.get("stck_prpr")),
-        p_int(row.get("prdy_vrss")),
-        p_text(row.get("prdy_vrss_sign")),
-        p_decimal(row.get("prdy_ctrt")),
-        p_int(row.get("acml_tr_pbmn")),
-        p_int(row.get("acml_vol")),
-        p_decimal(row.get("prdy_vrss_vol_rate")),
-        p_int(row.get("stck_oprc")),
-        p_int(row.get("stck_hgpr")),
-        p_int(row.get("stck_lwpr")),
-        p_int(row.get("stck_mxpr")),
-        p_int(row.get("stck_llam")),
-        p_int(row.get("stck_sdpr")),
-        p_decimal(row.get("wghn_avrg_stck_prc")),
-        p_decimal(row.get("hts_frgn_ehrt")),
-        p_int(row.get("frgn_ntby_qty")),
-        p_int(row.get("pgtr_ntby_qty")),
-        p_int(row.get("pvt_scnd_dmrs_prc")),
-        p_int(row.get("pvt_frst_dmrs_prc")),
-        p_int(row.get("pvt_pont_val")),
-        p_int(row.get("pvt_frst_dmsp_prc")),
-        p_int(row.get("pvt_scnd_dmsp_prc")),
-        p_int(row.get("dmrs_val")),
-        p_int(row.get("dmsp_val")),
-        p_int(row.get("cpfn")),
-        p_int(row.get("rstc_wdth_prc")),
-        p_decimal(row.get("stck_fcam")),
-        p_int(row.get("stck_sspr")),
-        p_int(row.get("aspr_unit")),
-        p_int(row.get("hts_deal_qty_unit_val")),
-        p_int(row.get("lstn_stcn")),
-        p_int(row.get("hts_avls")),
-        p_decimal(row.get("per")),
-        p_decimal(row.get("pbr")),
-        p_text(row.get("stac_month")),
-        p_decimal(row.get("vol_tnrt")),
-        p_decimal(row.get("eps")),
-        p_decimal(row.get("bps")),
-        p_int(row.get("d250_hgpr")),
-        p_date(row.get("d250_hgpr_date")),
-        p_decimal(row.get("d250_hgpr_vrss_prpr_rate")),
-        p_int(row.get("d250_lwpr")),
-        p_date(row.get("d250_lwpr_date")),
-        p_decimal(row.get("d250_lwpr_vrss_prpr_rate")),
-        p_int(row.get("stck_dryy_hgpr")),
-        p_decimal(row.get("dryy_hgpr_vrss_prpr_rate")),
-        p_date(row.get("dryy_hgpr_date")),
-        p_int(row.get("stck_dryy_lwpr")),
-        p_decimal(row.get("dryy_lwpr_vrss_prpr_rate")),
-        p_date(row.get("dryy_lwpr_date")),
-        p_int(row.get("w52_hgpr")),
-        p_decimal(row.get("w52_hgpr_vrss_prpr_ctrt")),
-        p_date(row.get("w52_hgpr_date")),
-        p_int(row.get("w52_lwpr")),
-        p_decimal(row.get("w52_lwpr_vrss_prpr_ctrt")),
-        p_date(row.get("w52_lwpr_date")),
-        p_decimal(row.get("whol_loan_rmnd_rate")),
-        p_flag(row.get("ssts_yn")),
-        p_text(row.get("stck_shrn_iscd")),
-        p_text(row.get("fcam_cnnm")),
-        p_text(row.get("cpfn_cnnm")),
-        p_decimal(row.get("apprch_rate")),
-        p_int(row.get("frgn_hldn_qty")),
-        p_text(row.get("vi_cls_code")),
-        p_text(row.get("ovtm_vi_cls_code")),
-        p_int(row.get("last_ssts_cntg_qty")),
-        p_flag(row.get("invt_caful_yn")),
-        p_text(row.get("mrkt_warn_cls_code")),
-        p_flag(row.get("short_over_yn")),
-        p_flag(row.get("sltr_yn")),
-        p_flag(row.get("mang_issu_cls_code")),
-        extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_PRICE_PRICE_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_DomesticStockInquirePricePriceDraft)
+    draft.iscd_stat_cls_code = p_text(get("iscd_stat_cls_code"))
+    draft.marg_rate = p_decimal(get("marg_rate"))
+    draft.rprs_mrkt_kor_name = p_text(get("rprs_mrkt_kor_name"))
+    draft.new_hgpr_lwpr_cls_code = p_text(get("new_hgpr_lwpr_cls_code"))
+    draft.bstp_kor_isnm = p_text(get("bstp_kor_isnm"))
+    draft.temp_stop_yn = p_flag(get("temp_stop_yn"))
+    draft.oprc_rang_cont_yn = p_flag(get("oprc_rang_cont_yn"))
+    draft.clpr_rang_cont_yn = p_flag(get("clpr_rang_cont_yn"))
+    draft.crdt_able_yn = p_flag(get("crdt_able_yn"))
+    draft.grmn_rate_cls_code = p_text(get("grmn_rate_cls_code"))
+    draft.elw_pblc_yn = p_flag(get("elw_pblc_yn"))
+    draft.stck_prpr = p_int(get("stck_prpr"))
+    draft.prdy_vrss = p_int(get("prdy_vrss"))
+    draft.prdy_vrss_sign = p_text(get("prdy_vrss_sign"))
+    draft.prdy_ctrt = p_decimal(get("prdy_ctrt"))
+    draft.acml_tr_pbmn = p_int(get("acml_tr_pbmn"))
+    draft.acml_vol = p_int(get("acml_vol"))
+    draft.prdy_vrss_vol_rate = p_decimal(get("prdy_vrss_vol_rate"))
+    draft.stck_oprc = p_int(get("stck_oprc"))
+    draft.stck_hgpr = p_int(get("stck_hgpr"))
+    draft.stck_lwpr = p_int(get("stck_lwpr"))
+    draft.stck_mxpr = p_int(get("stck_mxpr"))
+    draft.stck_llam = p_int(get("stck_llam"))
+    draft.stck_sdpr = p_int(get("stck_sdpr"))
+    draft.wghn_avrg_stck_prc = p_decimal(get("wghn_avrg_stck_prc"))
+    draft.hts_frgn_ehrt = p_decimal(get("hts_frgn_ehrt"))
+    draft.frgn_ntby_qty = p_int(get("frgn_ntby_qty"))
+    draft.pgtr_ntby_qty = p_int(get("pgtr_ntby_qty"))
+    draft.pvt_scnd_dmrs_prc = p_int(get("pvt_scnd_dmrs_prc"))
+    draft.pvt_frst_dmrs_prc = p_int(get("pvt_frst_dmrs_prc"))
+    draft.pvt_pont_val = p_int(get("pvt_pont_val"))
+    draft.pvt_frst_dmsp_prc = p_int(get("pvt_frst_dmsp_prc"))
+    draft.pvt_scnd_dmsp_prc = p_int(get("pvt_scnd_dmsp_prc"))
+    draft.dmrs_val = p_int(get("dmrs_val"))
+    draft.dmsp_val = p_int(get("dmsp_val"))
+    draft.cpfn = p_int(get("cpfn"))
+    draft.rstc_wdth_prc = p_int(get("rstc_wdth_prc"))
+    draft.stck_fcam = p_decimal(get("stck_fcam"))
+    draft.stck_sspr = p_int(get("stck_sspr"))
+    draft.aspr_unit = p_int(get("aspr_unit"))
+    draft.hts_deal_qty_unit_val = p_int(get("hts_deal_qty_unit_val"))
+    draft.lstn_stcn = p_int(get("lstn_stcn"))
+    draft.hts_avls = p_int(get("hts_avls"))
+    draft.per = p_decimal(get("per"))
+    draft.pbr = p_decimal(get("pbr"))
+    draft.stac_month = p_text(get("stac_month"))
+    draft.vol_tnrt = p_decimal(get("vol_tnrt"))
+    draft.eps = p_decimal(get("eps"))
+    draft.bps = p_decimal(get("bps"))
+    draft.d250_hgpr = p_int(get("d250_hgpr"))
+    draft.d250_hgpr_date = p_date(get("d250_hgpr_date"))
+    draft.d250_hgpr_vrss_prpr_rate = p_decimal(get("d250_hgpr_vrss_prpr_rate"))
+    draft.d250_lwpr = p_int(get("d250_lwpr"))
+    draft.d250_lwpr_date = p_date(get("d250_lwpr_date"))
+    draft.d250_lwpr_vrss_prpr_rate = p_decimal(get("d250_lwpr_vrss_prpr_rate"))
+    draft.stck_dryy_hgpr = p_int(get("stck_dryy_hgpr"))
+    draft.dryy_hgpr_vrss_prpr_rate = p_decimal(get("dryy_hgpr_vrss_prpr_rate"))
+    draft.dryy_hgpr_date = p_date(get("dryy_hgpr_date"))
+    draft.stck_dryy_lwpr = p_int(get("stck_dryy_lwpr"))
+    draft.dryy_lwpr_vrss_prpr_rate = p_decimal(get("dryy_lwpr_vrss_prpr_rate"))
+    draft.dryy_lwpr_date = p_date(get("dryy_lwpr_date"))
+    draft.w52_hgpr = p_int(get("w52_hgpr"))
+    draft.w52_hgpr_vrss_prpr_ctrt = p_decimal(get("w52_hgpr_vrss_prpr_ctrt"))
+    draft.w52_hgpr_date = p_date(get("w52_hgpr_date"))
+    draft.w52_lwpr = p_int(get("w52_lwpr"))
+    draft.w52_lwpr_vrss_prpr_ctrt = p_decimal(get("w52_lwpr_vrss_prpr_ctrt"))
+    draft.w52_lwpr_date = p_date(get("w52_lwpr_date"))
+    draft.whol_loan_rmnd_rate = p_decimal(get("whol_loan_rmnd_rate"))
+    draft.ssts_yn = p_flag(get("ssts_yn"))
+    draft.stck_shrn_iscd = p_text(get("stck_shrn_iscd"))
+    draft.fcam_cnnm = p_text(get("fcam_cnnm"))
+    draft.cpfn_cnnm = p_text(get("cpfn_cnnm"))
+    draft.apprch_rate = p_decimal(get("apprch_rate"))
+    draft.frgn_hldn_qty = p_int(get("frgn_hldn_qty"))
+    draft.vi_cls_code = p_text(get("vi_cls_code"))
+    draft.ovtm_vi_cls_code = p_text(get("ovtm_vi_cls_code"))
+    draft.last_ssts_cntg_qty = p_int(get("last_ssts_cntg_qty"))
+    draft.invt_caful_yn = p_flag(get("invt_caful_yn"))
+    draft.mrkt_warn_cls_code = p_text(get("mrkt_warn_cls_code"))
+    draft.short_over_yn = p_flag(get("short_over_yn"))
+    draft.sltr_yn = p_flag(get("sltr_yn"))
+    draft.mang_issu_cls_code = p_flag(get("mang_issu_cls_code"))
+    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_PRICE_PRICE_KEYS)
+    return frozen(draft, DomesticStockInquirePricePrice)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1728,83 +1785,89 @@ _PARSE_DOMESTIC_STOCK_INQUIRE_ASKING_PRICE_EXP_CCN_ORDER_BOOK_KEYS = frozenset(
 )
 
 
+class _DomesticStockInquireAskingPriceExpCcnOrderBookDraft(Model):
+    # The same slots, writable: _parse_domestic_stock_inquire_asking_price_exp_ccn_order_book fills a draft, then makes it the frozen class.
+    __slots__ = DomesticStockInquireAskingPriceExpCcnOrderBook.__slots__
+
+
 def _parse_domestic_stock_inquire_asking_price_exp_ccn_order_book(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireAskingPriceExpCcnOrderBook:
-    return DomesticStockInquireAskingPriceExpCcnOrderBook(
-        p_time(row.get("aspr_acpt_hour")),
-        p_int(row.get("askp1")),
-        p_int(row.get("askp2")),
-        p_int(row.get("askp3")),
-        p_int(row.get("askp4")),
-        p_int(row.get("askp5")),
-        p_int(row.get("askp6")),
-        p_int(row.get("askp7")),
-        p_int(row.get("askp8")),
-        p_int(row.get("askp9")),
-        p_int(row.get("askp10")),
-        p_int(row.get("bidp1")),
-        p_int(row.get("bidp2")),
-        p_int(row.get("bidp3")),
-        p_int(row.get("bidp4")),
-        p_int(row.get("bidp5")),
-        p_int(row.get("bidp6")),
-        p_int(row.get("bidp7")),
-        p_int(row.get("bidp8")),
-        p_int(row.get("bidp9")),
-        p_int(row.get("bidp10")),
-        p_int(row.get("askp_rsqn1")),
-        p_int(row.get("askp_rsqn2")),
-        p_int(row.get("askp_rsqn3")),
-        p_int(row.get("askp_rsqn4")),
-        p_int(row.get("askp_rsqn5")),
-        p_int(row.get("askp_rsqn6")),
-        p_int(row.get("askp_rsqn7")),
-        p_int(row.get("askp_rsqn8")),
-        p_int(row.get("askp_rsqn9")),
-        p_int(row.get("askp_rsqn10")),
-        p_int(row.get("bidp_rsqn1")),
-        p_int(row.get("bidp_rsqn2")),
-        p_int(row.get("bidp_rsqn3")),
-        p_int(row.get("bidp_rsqn4")),
-        p_int(row.get("bidp_rsqn5")),
-        p_int(row.get("bidp_rsqn6")),
-        p_int(row.get("bidp_rsqn7")),
-        p_int(row.get("bidp_rsqn8")),
-        p_int(row.get("bidp_rsqn9")),
-        p_int(row.get("bidp_rsqn10")),
-        p_int(row.get("askp_rsqn_icdc1")),
-        p_int(row.get("askp_rsqn_icdc2")),
-        p_int(row.get("askp_rsqn_icdc3")),
-        p_int(row.get("askp_rsqn_icdc4")),
-        p_int(row.get("askp_rsqn_icdc5")),
-        p_int(row.get("askp_rsqn_icdc6")),
-        p_int(row.get("askp_rsqn_icdc7")),
-        p_int(row.get("askp_rsqn_icdc8")),
-        p_int(row.get("askp_rsqn_icdc9")),
-        p_int(row.get("askp_rsqn_icdc10")),
-        p_int(row.get("bidp_rsqn_icdc1")),
-        p_int(row.get("bidp_rsqn_icdc2")),
-        p_int(row.get("bidp_rsqn_icdc3")),
-        p_int(row.get("bidp_rsqn_icdc4")),
-        p_int(row.get("bidp_rsqn_icdc5")),
-        p_int(row.get("bidp_rsqn_icdc6")),
-        p_int(row.get("bidp_rsqn_icdc7")),
-        p_int(row.get("bidp_rsqn_icdc8")),
-        p_int(row.get("bidp_rsqn_icdc9")),
-        p_int(row.get("bidp_rsqn_icdc10")),
-        p_int(row.get("total_askp_rsqn")),
-        p_int(row.get("total_bidp_rsqn")),
-        p_int(row.get("total_askp_rsqn_icdc")),
-        p_int(row.get("total_bidp_rsqn_icdc")),
-        p_int(row.get("ovtm_total_askp_icdc")),
-        p_int(row.get("ovtm_total_bidp_icdc")),
-        p_int(row.get("ovtm_total_askp_rsqn")),
-        p_int(row.get("ovtm_total_bidp_rsqn")),
-        p_int(row.get("ntby_aspr_rsqn")),
-        p_text(row.get("new_mkop_cls_code")),
-        extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_ASKING_PRICE_EXP_CCN_ORDER_BOOK_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_DomesticStockInquireAskingPriceExpCcnOrderBookDraft)
+    draft.aspr_acpt_hour = p_time(get("aspr_acpt_hour"))
+    draft.askp1 = p_int(get("askp1"))
+    draft.askp2 = p_int(get("askp2"))
+    draft.askp3 = p_int(get("askp3"))
+    draft.askp4 = p_int(get("askp4"))
+    draft.askp5 = p_int(get("askp5"))
+    draft.askp6 = p_int(get("askp6"))
+    draft.askp7 = p_int(get("askp7"))
+    draft.askp8 = p_int(get("askp8"))
+    draft.askp9 = p_int(get("askp9"))
+    draft.askp10 = p_int(get("askp10"))
+    draft.bidp1 = p_int(get("bidp1"))
+    draft.bidp2 = p_int(get("bidp2"))
+    draft.bidp3 = p_int(get("bidp3"))
+    draft.bidp4 = p_int(get("bidp4"))
+    draft.bidp5 = p_int(get("bidp5"))
+    draft.bidp6 = p_int(get("bidp6"))
+    draft.bidp7 = p_int(get("bidp7"))
+    draft.bidp8 = p_int(get("bidp8"))
+    draft.bidp9 = p_int(get("bidp9"))
+    draft.bidp10 = p_int(get("bidp10"))
+    draft.askp_rsqn1 = p_int(get("askp_rsqn1"))
+    draft.askp_rsqn2 = p_int(get("askp_rsqn2"))
+    draft.askp_rsqn3 = p_int(get("askp_rsqn3"))
+    draft.askp_rsqn4 = p_int(get("askp_rsqn4"))
+    draft.askp_rsqn5 = p_int(get("askp_rsqn5"))
+    draft.askp_rsqn6 = p_int(get("askp_rsqn6"))
+    draft.askp_rsqn7 = p_int(get("askp_rsqn7"))
+    draft.askp_rsqn8 = p_int(get("askp_rsqn8"))
+    draft.askp_rsqn9 = p_int(get("askp_rsqn9"))
+    draft.askp_rsqn10 = p_int(get("askp_rsqn10"))
+    draft.bidp_rsqn1 = p_int(get("bidp_rsqn1"))
+    draft.bidp_rsqn2 = p_int(get("bidp_rsqn2"))
+    draft.bidp_rsqn3 = p_int(get("bidp_rsqn3"))
+    draft.bidp_rsqn4 = p_int(get("bidp_rsqn4"))
+    draft.bidp_rsqn5 = p_int(get("bidp_rsqn5"))
+    draft.bidp_rsqn6 = p_int(get("bidp_rsqn6"))
+    draft.bidp_rsqn7 = p_int(get("bidp_rsqn7"))
+    draft.bidp_rsqn8 = p_int(get("bidp_rsqn8"))
+    draft.bidp_rsqn9 = p_int(get("bidp_rsqn9"))
+    draft.bidp_rsqn10 = p_int(get("bidp_rsqn10"))
+    draft.askp_rsqn_icdc1 = p_int(get("askp_rsqn_icdc1"))
+    draft.askp_rsqn_icdc2 = p_int(get("askp_rsqn_icdc2"))
+    draft.askp_rsqn_icdc3 = p_int(get("askp_rsqn_icdc3"))
+    draft.askp_rsqn_icdc4 = p_int(get("askp_rsqn_icdc4"))
+    draft.askp_rsqn_icdc5 = p_int(get("askp_rsqn_icdc5"))
+    draft.askp_rsqn_icdc6 = p_int(get("askp_rsqn_icdc6"))
+    draft.askp_rsqn_icdc7 = p_int(get("askp_rsqn_icdc7"))
+    draft.askp_rsqn_icdc8 = p_int(get("askp_rsqn_icdc8"))
+    draft.askp_rsqn_icdc9 = p_int(get("askp_rsqn_icdc9"))
+    draft.askp_rsqn_icdc10 = p_int(get("askp_rsqn_icdc10"))
+    draft.bidp_rsqn_icdc1 = p_int(get("bidp_rsqn_icdc1"))
+    draft.bidp_rsqn_icdc2 = p_int(get("bidp_rsqn_icdc2"))
+    draft.bidp_rsqn_icdc3 = p_int(get("bidp_rsqn_icdc3"))
+    draft.bidp_rsqn_icdc4 = p_int(get("bidp_rsqn_icdc4"))
+    draft.bidp_rsqn_icdc5 = p_int(get("bidp_rsqn_icdc5"))
+    draft.bidp_rsqn_icdc6 = p_int(get("bidp_rsqn_icdc6"))
+    draft.bidp_rsqn_icdc7 = p_int(get("bidp_rsqn_icdc7"))
+    draft.bidp_rsqn_icdc8 = p_int(get("bidp_rsqn_icdc8"))
+    draft.bidp_rsqn_icdc9 = p_int(get("bidp_rsqn_icdc9"))
+    draft.bidp_rsqn_icdc10 = p_int(get("bidp_rsqn_icdc10"))
+    draft.total_askp_rsqn = p_int(get("total_askp_rsqn"))
+    draft.total_bidp_rsqn = p_int(get("total_bidp_rsqn"))
+    draft.total_askp_rsqn_icdc = p_int(get("total_askp_rsqn_icdc"))
+    draft.total_bidp_rsqn_icdc = p_int(get("total_bidp_rsqn_icdc"))
+    draft.ovtm_total_askp_icdc = p_int(get("ovtm_total_askp_icdc"))
+    draft.ovtm_total_bidp_icdc = p_int(get("ovtm_total_bidp_icdc"))
+    draft.ovtm_total_askp_rsqn = p_int(get("ovtm_total_askp_rsqn"))
+    draft.ovtm_total_bidp_rsqn = p_int(get("ovtm_total_bidp_rsqn"))
+    draft.ntby_aspr_rsqn = p_int(get("ntby_aspr_rsqn"))
+    draft.new_mkop_cls_code = p_text(get("new_mkop_cls_code"))
+    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_ASKING_PRICE_EXP_CCN_ORDER_BOOK_KEYS)
+    return frozen(draft, DomesticStockInquireAskingPriceExpCcnOrderBook)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1880,25 +1943,31 @@ _PARSE_DOMESTIC_STOCK_INQUIRE_ASKING_PRICE_EXP_CCN_EXPECTED_KEYS = frozenset(
 )
 
 
+class _DomesticStockInquireAskingPriceExpCcnExpectedDraft(Model):
+    # The same slots, writable: _parse_domestic_stock_inquire_asking_price_exp_ccn_expected fills a draft, then makes it the frozen class.
+    __slots__ = DomesticStockInquireAskingPriceExpCcnExpected.__slots__
+
+
 def _parse_domestic_stock_inquire_asking_price_exp_ccn_expected(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireAskingPriceExpCcnExpected:
-    return DomesticStockInquireAskingPriceExpCcnExpected(
-        p_text(row.get("antc_mkop_cls_code")),
-        p_int(row.get("stck_prpr")),
-        p_int(row.get("stck_oprc")),
-        p_int(row.get("stck_hgpr")),
-        p_int(row.get("stck_lwpr")),
-        p_int(row.get("stck_sdpr")),
-        p_int(row.get("antc_cnpr")),
-        p_text(row.get("antc_cntg_vrss_sign")),
-        p_int(row.get("antc_cntg_vrss")),
-        p_decimal(row.get("antc_cntg_prdy_ctrt")),
-        p_int(row.get("antc_vol")),
-        p_text(row.get("stck_shrn_iscd")),
-        p_text(row.get("vi_cls_code")),
-        extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_ASKING_PRICE_EXP_CCN_EXPECTED_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_DomesticStockInquireAskingPriceExpCcnExpectedDraft)
+    draft.antc_mkop_cls_code = p_text(get("antc_mkop_cls_code"))
+    draft.stck_prpr = p_int(get("stck_prpr"))
+    draft.stck_oprc = p_int(get("stck_oprc"))
+    draft.stck_hgpr = p_int(get("stck_hgpr"))
+    draft.stck_lwpr = p_int(get("stck_lwpr"))
+    draft.stck_sdpr = p_int(get("stck_sdpr"))
+    draft.antc_cnpr = p_int(get("antc_cnpr"))
+    draft.antc_cntg_vrss_sign = p_text(get("antc_cntg_vrss_sign"))
+    draft.antc_cntg_vrss = p_int(get("antc_cntg_vrss"))
+    draft.antc_cntg_prdy_ctrt = p_decimal(get("antc_cntg_prdy_ctrt"))
+    draft.antc_vol = p_int(get("antc_vol"))
+    draft.stck_shrn_iscd = p_text(get("stck_shrn_iscd"))
+    draft.vi_cls_code = p_text(get("vi_cls_code"))
+    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_ASKING_PRICE_EXP_CCN_EXPECTED_KEYS)
+    return frozen(draft, DomesticStockInquireAskingPriceExpCcnExpected)
 
 
 @dataclass(frozen=True, slots=True)
@@ -2115,42 +2184,48 @@ _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_ITEMCHARTPRICE_SUMMARY_KEYS = frozenset(
 )
 
 
+class _DomesticStockInquireDailyItemchartpriceSummaryDraft(Model):
+    # The same slots, writable: _parse_domestic_stock_inquire_daily_itemchartprice_summary fills a draft, then makes it the frozen class.
+    __slots__ = DomesticStockInquireDailyItemchartpriceSummary.__slots__
+
+
 def _parse_domestic_stock_inquire_daily_itemchartprice_summary(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireDailyItemchartpriceSummary:
-    return DomesticStockInquireDailyItemchartpriceSummary(
-        p_int(row.get("prdy_vrss")),
-        p_text(row.get("prdy_vrss_sign")),
-        p_decimal(row.get("prdy_ctrt")),
-        p_int(row.get("stck_prdy_clpr")),
-        p_int(row.get("acml_vol")),
-        p_int(row.get("acml_tr_pbmn")),
-        p_text(row.get("hts_kor_isnm")),
-        p_int(row.get("stck_prpr")),
-        p_text(row.get("stck_shrn_iscd")),
-        p_int(row.get("prdy_vol")),
-        p_int(row.get("stck_mxpr")),
-        p_int(row.get("stck_llam")),
-        p_int(row.get("stck_oprc")),
-        p_int(row.get("stck_hgpr")),
-        p_int(row.get("stck_lwpr")),
-        p_int(row.get("stck_prdy_oprc")),
-        p_int(row.get("stck_prdy_hgpr")),
-        p_int(row.get("stck_prdy_lwpr")),
-        p_int(row.get("askp")),
-        p_int(row.get("bidp")),
-        p_int(row.get("prdy_vrss_vol")),
-        p_decimal(row.get("vol_tnrt")),
-        p_decimal(row.get("stck_fcam")),
-        p_int(row.get("lstn_stcn")),
-        p_int(row.get("cpfn")),
-        p_int(row.get("hts_avls")),
-        p_decimal(row.get("per")),
-        p_decimal(row.get("eps")),
-        p_decimal(row.get("pbr")),
-        p_decimal(row.get("itewhol_loan_rmnd_ratem")),
-        extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_ITEMCHARTPRICE_SUMMARY_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_DomesticStockInquireDailyItemchartpriceSummaryDraft)
+    draft.prdy_vrss = p_int(get("prdy_vrss"))
+    draft.prdy_vrss_sign = p_text(get("prdy_vrss_sign"))
+    draft.prdy_ctrt = p_decimal(get("prdy_ctrt"))
+    draft.stck_prdy_clpr = p_int(get("stck_prdy_clpr"))
+    draft.acml_vol = p_int(get("acml_vol"))
+    draft.acml_tr_pbmn = p_int(get("acml_tr_pbmn"))
+    draft.hts_kor_isnm = p_text(get("hts_kor_isnm"))
+    draft.stck_prpr = p_int(get("stck_prpr"))
+    draft.stck_shrn_iscd = p_text(get("stck_shrn_iscd"))
+    draft.prdy_vol = p_int(get("prdy_vol"))
+    draft.stck_mxpr = p_int(get("stck_mxpr"))
+    draft.stck_llam = p_int(get("stck_llam"))
+    draft.stck_oprc = p_int(get("stck_oprc"))
+    draft.stck_hgpr = p_int(get("stck_hgpr"))
+    draft.stck_lwpr = p_int(get("stck_lwpr"))
+    draft.stck_prdy_oprc = p_int(get("stck_prdy_oprc"))
+    draft.stck_prdy_hgpr = p_int(get("stck_prdy_hgpr"))
+    draft.stck_prdy_lwpr = p_int(get("stck_prdy_lwpr"))
+    draft.askp = p_int(get("askp"))
+    draft.bidp = p_int(get("bidp"))
+    draft.prdy_vrss_vol = p_int(get("prdy_vrss_vol"))
+    draft.vol_tnrt = p_decimal(get("vol_tnrt"))
+    draft.stck_fcam = p_decimal(get("stck_fcam"))
+    draft.lstn_stcn = p_int(get("lstn_stcn"))
+    draft.cpfn = p_int(get("cpfn"))
+    draft.hts_avls = p_int(get("hts_avls"))
+    draft.per = p_decimal(get("per"))
+    draft.eps = p_decimal(get("eps"))
+    draft.pbr = p_decimal(get("pbr"))
+    draft.itewhol_loan_rmnd_ratem = p_decimal(get("itewhol_loan_rmnd_ratem"))
+    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_ITEMCHARTPRICE_SUMMARY_KEYS)
+    return frozen(draft, DomesticStockInquireDailyItemchartpriceSummary)
 
 
 @dataclass(frozen=True, slots=True)
@@ -2224,25 +2299,31 @@ _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_ITEMCHARTPRICE_BARS_KEYS = frozenset(
 )
 
 
+class _DomesticStockInquireDailyItemchartpriceBarsRowDraft(Model):
+    # The same slots, writable: _parse_domestic_stock_inquire_daily_itemchartprice_bars fills a draft, then makes it the frozen class.
+    __slots__ = DomesticStockInquireDailyItemchartpriceBarsRow.__slots__
+
+
 def _parse_domestic_stock_inquire_daily_itemchartprice_bars(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireDailyItemchartpriceBarsRow:
-    return DomesticStockInquireDailyItemchartpriceBarsRow(
-        p_date(row.get("stck_bsop_date")),
-        p_int(row.get("stck_clpr")),
-        p_int(row.get("stck_oprc")),
-        p_int(row.get("stck_hgpr")),
-        p_int(row.get("stck_lwpr")),
-        p_int(row.get("acml_vol")),
-        p_int(row.get("acml_tr_pbmn")),
-        p_text(row.get("flng_cls_code")),
-        p_decimal(row.get("prtt_rate")),
-        p_flag(row.get("mod_yn")),
-        p_text(row.get("prdy_vrss_sign")),
-        p_int(row.get("prdy_vrss")),
-        p_text(row.get("revl_issu_reas")),
-        extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_ITEMCHARTPRICE_BARS_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_DomesticStockInquireDailyItemchartpriceBarsRowDraft)
+    draft.stck_bsop_date = p_date(get("stck_bsop_date"))
+    draft.stck_clpr = p_int(get("stck_clpr"))
+    draft.stck_oprc = p_int(get("stck_oprc"))
+    draft.stck_hgpr = p_int(get("stck_hgpr"))
+    draft.stck_lwpr = p_int(get("stck_lwpr"))
+    draft.acml_vol = p_int(get("acml_vol"))
+    draft.acml_tr_pbmn = p_int(get("acml_tr_pbmn"))
+    draft.flng_cls_code = p_text(get("flng_cls_code"))
+    draft.prtt_rate = p_decimal(get("prtt_rate"))
+    draft.mod_yn = p_flag(get("mod_yn"))
+    draft.prdy_vrss_sign = p_text(get("prdy_vrss_sign"))
+    draft.prdy_vrss = p_int(get("prdy_vrss"))
+    draft.revl_issu_reas = p_text(get("revl_issu_reas"))
+    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_ITEMCHARTPRICE_BARS_KEYS)
+    return frozen(draft, DomesticStockInquireDailyItemchartpriceBarsRow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -2372,20 +2453,26 @@ _PARSE_DOMESTIC_STOCK_INQUIRE_TIME_ITEMCHARTPRICE_SUMMARY_KEYS = frozenset(
 )
 
 
+class _DomesticStockInquireTimeItemchartpriceSummaryDraft(Model):
+    # The same slots, writable: _parse_domestic_stock_inquire_time_itemchartprice_summary fills a draft, then makes it the frozen class.
+    __slots__ = DomesticStockInquireTimeItemchartpriceSummary.__slots__
+
+
 def _parse_domestic_stock_inquire_time_itemchartprice_summary(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireTimeItemchartpriceSummary:
-    return DomesticStockInquireTimeItemchartpriceSummary(
-        p_int(row.get("prdy_vrss")),
-        p_text(row.get("prdy_vrss_sign")),
-        p_decimal(row.get("prdy_ctrt")),
-        p_int(row.get("stck_prdy_clpr")),
-        p_int(row.get("acml_vol")),
-        p_int(row.get("acml_tr_pbmn")),
-        p_text(row.get("hts_kor_isnm")),
-        p_int(row.get("stck_prpr")),
-        extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_TIME_ITEMCHARTPRICE_SUMMARY_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_DomesticStockInquireTimeItemchartpriceSummaryDraft)
+    draft.prdy_vrss = p_int(get("prdy_vrss"))
+    draft.prdy_vrss_sign = p_text(get("prdy_vrss_sign"))
+    draft.prdy_ctrt = p_decimal(get("prdy_ctrt"))
+    draft.stck_prdy_clpr = p_int(get("stck_prdy_clpr"))
+    draft.acml_vol = p_int(get("acml_vol"))
+    draft.acml_tr_pbmn = p_int(get("acml_tr_pbmn"))
+    draft.hts_kor_isnm = p_text(get("hts_kor_isnm"))
+    draft.stck_prpr = p_int(get("stck_prpr"))
+    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_TIME_ITEMCHARTPRICE_SUMMARY_KEYS)
+    return frozen(draft, DomesticStockInquireTimeItemchartpriceSummary)
 
 
 @dataclass(frozen=True, slots=True)
@@ -2439,20 +2526,26 @@ _PARSE_DOMESTIC_STOCK_INQUIRE_TIME_ITEMCHARTPRICE_BARS_KEYS = frozenset(
 )
 
 
+class _DomesticStockInquireTimeItemchartpriceBarsRowDraft(Model):
+    # The same slots, writable: _parse_domestic_stock_inquire_time_itemchartprice_bars fills a draft, then makes it the frozen class.
+    __slots__ = DomesticStockInquireTimeItemchartpriceBarsRow.__slots__
+
+
 def _parse_domestic_stock_inquire_time_itemchartprice_bars(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireTimeItemchartpriceBarsRow:
-    return DomesticStockInquireTimeItemchartpriceBarsRow(
-        p_date(row.get("stck_bsop_date")),
-        p_time(row.get("stck_cntg_hour")),
-        p_int(row.get("stck_prpr")),
-        p_int(row.get("stck_oprc")),
-        p_int(row.get("stck_hgpr")),
-        p_int(row.get("stck_lwpr")),
-        p_int(row.get("cntg_vol")),
-        p_int(row.get("acml_tr_pbmn")),
-        extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_TIME_ITEMCHARTPRICE_BARS_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_DomesticStockInquireTimeItemchartpriceBarsRowDraft)
+    draft.stck_bsop_date = p_date(get("stck_bsop_date"))
+    draft.stck_cntg_hour = p_time(get("stck_cntg_hour"))
+    draft.stck_prpr = p_int(get("stck_prpr"))
+    draft.stck_oprc = p_int(get("stck_oprc"))
+    draft.stck_hgpr = p_int(get("stck_hgpr"))
+    draft.stck_lwpr = p_int(get("stck_lwpr"))
+    draft.cntg_vol = p_int(get("cntg_vol"))
+    draft.acml_tr_pbmn = p_int(get("acml_tr_pbmn"))
+    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_TIME_ITEMCHARTPRICE_BARS_KEYS)
+    return frozen(draft, DomesticStockInquireTimeItemchartpriceBarsRow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -2692,56 +2785,62 @@ _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_CCLD_ORDERS_KEYS = frozenset(
 ) | frozenset(("cnc_cfrm_qty",))
 
 
+class _DomesticStockInquireDailyCcldOrdersRowDraft(Model):
+    # The same slots, writable: _parse_domestic_stock_inquire_daily_ccld_orders fills a draft, then makes it the frozen class.
+    __slots__ = DomesticStockInquireDailyCcldOrdersRow.__slots__
+
+
 def _parse_domestic_stock_inquire_daily_ccld_orders(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireDailyCcldOrdersRow:
-    return DomesticStockInquireDailyCcldOrdersRow(
-        p_date(row.get("ord_dt")),
-        p_text(row.get("ord_gno_brno")),
-        p_text(row.get("odno")),
-        p_text(row.get("orgn_odno")),
-        p_text(row.get("ord_dvsn_name")),
-        p_text(row.get("sll_buy_dvsn_cd")),
-        p_text(row.get("sll_buy_dvsn_cd_name")),
-        p_text(row.get("pdno")),
-        p_text(row.get("prdt_name")),
-        p_int(row.get("ord_qty")),
-        p_int(row.get("ord_unpr")),
-        p_time(row.get("ord_tmd")),
-        p_int(row.get("tot_ccld_qty")),
-        p_int(row.get("avg_prvs")),
-        p_flag(row.get("cncl_yn")),
-        p_int(row.get("tot_ccld_amt")),
-        p_date(row.get("loan_dt")),
-        p_text(row.get("ordr_empno")),
-        p_text(row.get("ord_dvsn_cd")),
-        p_int(
-            first_of(
-                row,
-                (
-                    "cncl_cfrm_qty",
-                    "cnc_cfrm_qty",
-                ),
-            )
-        ),
-        p_int(row.get("rmn_qty")),
-        p_int(row.get("rjct_qty")),
-        p_text(row.get("ccld_cndt_name")),
-        p_text(row.get("inqr_ip_addr")),
-        p_text(row.get("cpbc_ordp_ord_rcit_dvsn_cd")),
-        p_text(row.get("cpbc_ordp_infm_mthd_dvsn_cd")),
-        p_time(row.get("infm_tmd")),
-        p_text(row.get("ctac_tlno")),
-        p_text(row.get("prdt_type_cd")),
-        p_text(row.get("excg_dvsn_cd")),
-        p_text(row.get("cpbc_ordp_mtrl_dvsn_cd")),
-        p_text(row.get("ord_orgno")),
-        p_date(row.get("rsvn_ord_end_dt")),
-        p_text(row.get("excg_id_dvsn_Cd")),
-        p_int(row.get("stpm_cndt_pric")),
-        p_text(row.get("stpm_efct_occr_dtmd")),
-        extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_CCLD_ORDERS_KEYS),
+    get = row.get
+    draft: Any = _new(_DomesticStockInquireDailyCcldOrdersRowDraft)
+    draft.ord_dt = p_date(get("ord_dt"))
+    draft.ord_gno_brno = p_text(get("ord_gno_brno"))
+    draft.odno = p_text(get("odno"))
+    draft.orgn_odno = p_text(get("orgn_odno"))
+    draft.ord_dvsn_name = p_text(get("ord_dvsn_name"))
+    draft.sll_buy_dvsn_cd = p_text(get("sll_buy_dvsn_cd"))
+    draft.sll_buy_dvsn_cd_name = p_text(get("sll_buy_dvsn_cd_name"))
+    draft.pdno = p_text(get("pdno"))
+    draft.prdt_name = p_text(get("prdt_name"))
+    draft.ord_qty = p_int(get("ord_qty"))
+    draft.ord_unpr = p_int(get("ord_unpr"))
+    draft.ord_tmd = p_time(get("ord_tmd"))
+    draft.tot_ccld_qty = p_int(get("tot_ccld_qty"))
+    draft.avg_prvs = p_int(get("avg_prvs"))
+    draft.cncl_yn = p_flag(get("cncl_yn"))
+    draft.tot_ccld_amt = p_int(get("tot_ccld_amt"))
+    draft.loan_dt = p_date(get("loan_dt"))
+    draft.ordr_empno = p_text(get("ordr_empno"))
+    draft.ord_dvsn_cd = p_text(get("ord_dvsn_cd"))
+    draft.cncl_cfrm_qty = p_int(
+        first_of(
+            row,
+            (
+                "cncl_cfrm_qty",
+                "cnc_cfrm_qty",
+            ),
+        )
     )
+    draft.rmn_qty = p_int(get("rmn_qty"))
+    draft.rjct_qty = p_int(get("rjct_qty"))
+    draft.ccld_cndt_name = p_text(get("ccld_cndt_name"))
+    draft.inqr_ip_addr = p_text(get("inqr_ip_addr"))
+    draft.cpbc_ordp_ord_rcit_dvsn_cd = p_text(get("cpbc_ordp_ord_rcit_dvsn_cd"))
+    draft.cpbc_ordp_infm_mthd_dvsn_cd = p_text(get("cpbc_ordp_infm_mthd_dvsn_cd"))
+    draft.infm_tmd = p_time(get("infm_tmd"))
+    draft.ctac_tlno = p_text(get("ctac_tlno"))
+    draft.prdt_type_cd = p_text(get("prdt_type_cd"))
+    draft.excg_dvsn_cd = p_text(get("excg_dvsn_cd"))
+    draft.cpbc_ordp_mtrl_dvsn_cd = p_text(get("cpbc_ordp_mtrl_dvsn_cd"))
+    draft.ord_orgno = p_text(get("ord_orgno"))
+    draft.rsvn_ord_end_dt = p_date(get("rsvn_ord_end_dt"))
+    draft.excg_id_dvsn_cd = p_text(get("excg_id_dvsn_Cd"))
+    draft.stpm_cndt_pric = p_int(get("stpm_cndt_pric"))
+    draft.stpm_efct_occr_dtmd = p_text(get("stpm_efct_occr_dtmd"))
+    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_CCLD_ORDERS_KEYS)
+    return frozen(draft, DomesticStockInquireDailyCcldOrdersRow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -2783,17 +2882,23 @@ _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_CCLD_TOTALS_KEYS = frozenset(
 )
 
 
+class _DomesticStockInquireDailyCcldTotalsDraft(Model):
+    # The same slots, writable: _parse_domestic_stock_inquire_daily_ccld_totals fills a draft, then makes it the frozen class.
+    __slots__ = DomesticStockInquireDailyCcldTotals.__slots__
+
+
 def _parse_domestic_stock_inquire_daily_ccld_totals(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireDailyCcldTotals:
-    return DomesticStockInquireDailyCcldTotals(
-        p_int(row.get("tot_ord_qty")),
-        p_int(row.get("tot_ccld_qty")),
-        p_int(row.get("tot_ccld_amt")),
-        p_int(row.get("prsm_tlex_smtl")),
-        p_decimal(row.get("pchs_avg_pric")),
-        extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_CCLD_TOTALS_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_DomesticStockInquireDailyCcldTotalsDraft)
+    draft.tot_ord_qty = p_int(get("tot_ord_qty"))
+    draft.tot_ccld_qty = p_int(get("tot_ccld_qty"))
+    draft.tot_ccld_amt = p_int(get("tot_ccld_amt"))
+    draft.prsm_tlex_smtl = p_int(get("prsm_tlex_smtl"))
+    draft.pchs_avg_pric = p_decimal(get("pchs_avg_pric"))
+    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_CCLD_TOTALS_KEYS)
+    return frozen(draft, DomesticStockInquireDailyCcldTotals)
 
 
 @dataclass(frozen=True, slots=True)
@@ -2939,24 +3044,30 @@ _PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_ORDER_BUYING_POWER_KEYS = frozenset(
 )
 
 
+class _DomesticStockInquirePsblOrderBuyingPowerDraft(Model):
+    # The same slots, writable: _parse_domestic_stock_inquire_psbl_order_buying_power fills a draft, then makes it the frozen class.
+    __slots__ = DomesticStockInquirePsblOrderBuyingPower.__slots__
+
+
 def _parse_domestic_stock_inquire_psbl_order_buying_power(
     row: Mapping[str, Any],
 ) -> DomesticStockInquirePsblOrderBuyingPower:
-    return DomesticStockInquirePsblOrderBuyingPower(
-        p_int(row.get("ord_psbl_cash")),
-        p_int(row.get("ord_psbl_sbst")),
-        p_int(row.get("ruse_psbl_amt")),
-        p_int(row.get("fund_rpch_chgs")),
-        p_int(row.get("psbl_qty_calc_unpr")),
-        p_int(row.get("nrcvb_buy_amt")),
-        p_int(row.get("nrcvb_buy_qty")),
-        p_int(row.get("max_buy_amt")),
-        p_int(row.get("max_buy_qty")),
-        p_int(row.get("cma_evlu_amt")),
-        p_int(row.get("ovrs_re_use_amt_wcrc")),
-        p_int(row.get("ord_psbl_frcr_amt_wcrc")),
-        extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_ORDER_BUYING_POWER_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_DomesticStockInquirePsblOrderBuyingPowerDraft)
+    draft.ord_psbl_cash = p_int(get("ord_psbl_cash"))
+    draft.ord_psbl_sbst = p_int(get("ord_psbl_sbst"))
+    draft.ruse_psbl_amt = p_int(get("ruse_psbl_amt"))
+    draft.fund_rpch_chgs = p_int(get("fund_rpch_chgs"))
+    draft.psbl_qty_calc_unpr = p_int(get("psbl_qty_calc_unpr"))
+    draft.nrcvb_buy_amt = p_int(get("nrcvb_buy_amt"))
+    draft.nrcvb_buy_qty = p_int(get("nrcvb_buy_qty"))
+    draft.max_buy_amt = p_int(get("max_buy_amt"))
+    draft.max_buy_qty = p_int(get("max_buy_qty"))
+    draft.cma_evlu_amt = p_int(get("cma_evlu_amt"))
+    draft.ovrs_re_use_amt_wcrc = p_int(get("ovrs_re_use_amt_wcrc"))
+    draft.ord_psbl_frcr_amt_wcrc = p_int(get("ord_psbl_frcr_amt_wcrc"))
+    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_ORDER_BUYING_POWER_KEYS)
+    return frozen(draft, DomesticStockInquirePsblOrderBuyingPower)
 
 
 @dataclass(frozen=True, slots=True)
@@ -3121,33 +3232,39 @@ _PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_RVSECNCL_ORDERS_KEYS = frozenset(
 )
 
 
+class _DomesticStockInquirePsblRvsecnclOrdersRowDraft(Model):
+    # The same slots, writable: _parse_domestic_stock_inquire_psbl_rvsecncl_orders fills a draft, then makes it the frozen class.
+    __slots__ = DomesticStockInquirePsblRvsecnclOrdersRow.__slots__
+
+
 def _parse_domestic_stock_inquire_psbl_rvsecncl_orders(
     row: Mapping[str, Any],
 ) -> DomesticStockInquirePsblRvsecnclOrdersRow:
-    return DomesticStockInquirePsblRvsecnclOrdersRow(
-        p_text(row.get("ord_gno_brno")),
-        p_text(row.get("odno")),
-        p_text(row.get("orgn_odno")),
-        p_text(row.get("ord_dvsn_name")),
-        p_text(row.get("pdno")),
-        p_text(row.get("prdt_name")),
-        p_text(row.get("rvse_cncl_dvsn_name")),
-        p_int(row.get("ord_qty")),
-        p_int(row.get("ord_unpr")),
-        p_time(row.get("ord_tmd")),
-        p_int(row.get("tot_ccld_qty")),
-        p_int(row.get("tot_ccld_amt")),
-        p_int(row.get("psbl_qty")),
-        p_text(row.get("sll_buy_dvsn_cd")),
-        p_text(row.get("ord_dvsn_cd")),
-        p_text(row.get("mgco_aptm_odno")),
-        p_text(row.get("excg_dvsn_cd")),
-        p_text(row.get("excg_id_dvsn_cd")),
-        p_text(row.get("excg_id_dvsn_name")),
-        p_int(row.get("stpm_cndt_pric")),
-        p_flag(row.get("stpm_efct_occr_yn")),
-        extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_RVSECNCL_ORDERS_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_DomesticStockInquirePsblRvsecnclOrdersRowDraft)
+    draft.ord_gno_brno = p_text(get("ord_gno_brno"))
+    draft.odno = p_text(get("odno"))
+    draft.orgn_odno = p_text(get("orgn_odno"))
+    draft.ord_dvsn_name = p_text(get("ord_dvsn_name"))
+    draft.pdno = p_text(get("pdno"))
+    draft.prdt_name = p_text(get("prdt_name"))
+    draft.rvse_cncl_dvsn_name = p_text(get("rvse_cncl_dvsn_name"))
+    draft.ord_qty = p_int(get("ord_qty"))
+    draft.ord_unpr = p_int(get("ord_unpr"))
+    draft.ord_tmd = p_time(get("ord_tmd"))
+    draft.tot_ccld_qty = p_int(get("tot_ccld_qty"))
+    draft.tot_ccld_amt = p_int(get("tot_ccld_amt"))
+    draft.psbl_qty = p_int(get("psbl_qty"))
+    draft.sll_buy_dvsn_cd = p_text(get("sll_buy_dvsn_cd"))
+    draft.ord_dvsn_cd = p_text(get("ord_dvsn_cd"))
+    draft.mgco_aptm_odno = p_text(get("mgco_aptm_odno"))
+    draft.excg_dvsn_cd = p_text(get("excg_dvsn_cd"))
+    draft.excg_id_dvsn_cd = p_text(get("excg_id_dvsn_cd"))
+    draft.excg_id_dvsn_name = p_text(get("excg_id_dvsn_name"))
+    draft.stpm_cndt_pric = p_int(get("stpm_cndt_pric"))
+    draft.stpm_efct_occr_yn = p_flag(get("stpm_efct_occr_yn"))
+    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_RVSECNCL_ORDERS_KEYS)
+    return frozen(draft, DomesticStockInquirePsblRvsecnclOrdersRow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -3285,25 +3402,31 @@ _PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_SELL_SELLABLE_KEYS = frozenset(
 )
 
 
+class _DomesticStockInquirePsblSellSellableDraft(Model):
+    # The same slots, writable: _parse_domestic_stock_inquire_psbl_sell_sellable fills a draft, then makes it the frozen class.
+    __slots__ = DomesticStockInquirePsblSellSellable.__slots__
+
+
 def _parse_domestic_stock_inquire_psbl_sell_sellable(
     row: Mapping[str, Any],
 ) -> DomesticStockInquirePsblSellSellable:
-    return DomesticStockInquirePsblSellSellable(
-        p_text(row.get("pdno")),
-        p_text(row.get("prdt_name")),
-        p_int(row.get("buy_qty")),
-        p_int(row.get("sll_qty")),
-        p_int(row.get("cblc_qty")),
-        p_int(row.get("nsvg_qty")),
-        p_int(row.get("ord_psbl_qty")),
-        p_decimal(row.get("pchs_avg_pric")),
-        p_int(row.get("pchs_amt")),
-        p_int(row.get("now_pric")),
-        p_int(row.get("evlu_amt")),
-        p_int(row.get("evlu_pfls_amt")),
-        p_decimal(row.get("evlu_pfls_rt")),
-        extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_SELL_SELLABLE_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_DomesticStockInquirePsblSellSellableDraft)
+    draft.pdno = p_text(get("pdno"))
+    draft.prdt_name = p_text(get("prdt_name"))
+    draft.buy_qty = p_int(get("buy_qty"))
+    draft.sll_qty = p_int(get("sll_qty"))
+    draft.cblc_qty = p_int(get("cblc_qty"))
+    draft.nsvg_qty = p_int(get("nsvg_qty"))
+    draft.ord_psbl_qty = p_int(get("ord_psbl_qty"))
+    draft.pchs_avg_pric = p_decimal(get("pchs_avg_pric"))
+    draft.pchs_amt = p_int(get("pchs_amt"))
+    draft.now_pric = p_int(get("now_pric"))
+    draft.evlu_amt = p_int(get("evlu_amt"))
+    draft.evlu_pfls_amt = p_int(get("evlu_pfls_amt"))
+    draft.evlu_pfls_rt = p_decimal(get("evlu_pfls_rt"))
+    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_SELL_SELLABLE_KEYS)
+    return frozen(draft, DomesticStockInquirePsblSellSellable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -3433,21 +3556,27 @@ _PARSE_OVERSEAS_PRICE_PRICE_PRICE_FIELDS: dict[str, Callable[[Any], Any]] = {
 _PARSE_OVERSEAS_PRICE_PRICE_PRICE_KEYS = frozenset(_PARSE_OVERSEAS_PRICE_PRICE_PRICE_FIELDS)
 
 
+class _OverseasPricePricePriceDraft(Model):
+    # The same slots, writable: _parse_overseas_price_price_price fills a draft, then makes it the frozen class.
+    __slots__ = OverseasPricePricePrice.__slots__
+
+
 def _parse_overseas_price_price_price(row: Mapping[str, Any]) -> OverseasPricePricePrice:
-    return OverseasPricePricePrice(
-        p_text(row.get("rsym")),
-        p_int(row.get("zdiv")),
-        p_decimal(row.get("base")),
-        p_int(row.get("pvol")),
-        p_decimal(row.get("last")),
-        p_text(row.get("sign")),
-        p_decimal(row.get("diff")),
-        p_decimal(row.get("rate")),
-        p_int(row.get("tvol")),
-        p_decimal(row.get("tamt")),
-        p_text(row.get("ordy")),
-        extra_of(row, _PARSE_OVERSEAS_PRICE_PRICE_PRICE_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_OverseasPricePricePriceDraft)
+    draft.rsym = p_text(get("rsym"))
+    draft.zdiv = p_int(get("zdiv"))
+    draft.base = p_decimal(get("base"))
+    draft.pvol = p_int(get("pvol"))
+    draft.last = p_decimal(get("last"))
+    draft.sign = p_text(get("sign"))
+    draft.diff = p_decimal(get("diff"))
+    draft.rate = p_decimal(get("rate"))
+    draft.tvol = p_int(get("tvol"))
+    draft.tamt = p_decimal(get("tamt"))
+    draft.ordy = p_text(get("ordy"))
+    draft.extra = extra_of(row, _PARSE_OVERSEAS_PRICE_PRICE_PRICE_KEYS)
+    return frozen(draft, OverseasPricePricePrice)
 
 
 @dataclass(frozen=True, slots=True)
@@ -3538,15 +3667,21 @@ _PARSE_OVERSEAS_PRICE_DAILYPRICE_SUMMARY_KEYS = frozenset(
 )
 
 
+class _OverseasPriceDailypriceSummaryDraft(Model):
+    # The same slots, writable: _parse_overseas_price_dailyprice_summary fills a draft, then makes it the frozen class.
+    __slots__ = OverseasPriceDailypriceSummary.__slots__
+
+
 def _parse_overseas_price_dailyprice_summary(
     row: Mapping[str, Any],
 ) -> OverseasPriceDailypriceSummary:
-    return OverseasPriceDailypriceSummary(
-        p_text(row.get("rsym")),
-        p_int(row.get("zdiv")),
-        p_int(row.get("nrec")),
-        extra_of(row, _PARSE_OVERSEAS_PRICE_DAILYPRICE_SUMMARY_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_OverseasPriceDailypriceSummaryDraft)
+    draft.rsym = p_text(get("rsym"))
+    draft.zdiv = p_int(get("zdiv"))
+    draft.nrec = p_int(get("nrec"))
+    draft.extra = extra_of(row, _PARSE_OVERSEAS_PRICE_DAILYPRICE_SUMMARY_KEYS)
+    return frozen(draft, OverseasPriceDailypriceSummary)
 
 
 @dataclass(frozen=True, slots=True)
@@ -3622,24 +3757,30 @@ _PARSE_OVERSEAS_PRICE_DAILYPRICE_BARS_FIELDS: dict[str, Callable[[Any], Any]] = 
 _PARSE_OVERSEAS_PRICE_DAILYPRICE_BARS_KEYS = frozenset(_PARSE_OVERSEAS_PRICE_DAILYPRICE_BARS_FIELDS)
 
 
+class _OverseasPriceDailypriceBarsRowDraft(Model):
+    # The same slots, writable: _parse_overseas_price_dailyprice_bars fills a draft, then makes it the frozen class.
+    __slots__ = OverseasPriceDailypriceBarsRow.__slots__
+
+
 def _parse_overseas_price_dailyprice_bars(row: Mapping[str, Any]) -> OverseasPriceDailypriceBarsRow:
-    return OverseasPriceDailypriceBarsRow(
-        p_date(row.get("xymd")),
-        p_decimal(row.get("clos")),
-        p_text(row.get("sign")),
-        p_decimal(row.get("diff")),
-        p_decimal(row.get("rate")),
-        p_decimal(row.get("open")),
-        p_decimal(row.get("high")),
-        p_decimal(row.get("low")),
-        p_int(row.get("tvol")),
-        p_decimal(row.get("tamt")),
-        p_decimal(row.get("pbid")),
-        p_int(row.get("vbid")),
-        p_decimal(row.get("pask")),
-        p_int(row.get("vask")),
-        extra_of(row, _PARSE_OVERSEAS_PRICE_DAILYPRICE_BARS_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_OverseasPriceDailypriceBarsRowDraft)
+    draft.xymd = p_date(get("xymd"))
+    draft.clos = p_decimal(get("clos"))
+    draft.sign = p_text(get("sign"))
+    draft.diff = p_decimal(get("diff"))
+    draft.rate = p_decimal(get("rate"))
+    draft.open = p_decimal(get("open"))
+    draft.high = p_decimal(get("high"))
+    draft.low = p_decimal(get("low"))
+    draft.tvol = p_int(get("tvol"))
+    draft.tamt = p_decimal(get("tamt"))
+    draft.pbid = p_decimal(get("pbid"))
+    draft.vbid = p_int(get("vbid"))
+    draft.pask = p_decimal(get("pask"))
+    draft.vask = p_int(get("vask"))
+    draft.extra = extra_of(row, _PARSE_OVERSEAS_PRICE_DAILYPRICE_BARS_KEYS)
+    return frozen(draft, OverseasPriceDailypriceBarsRow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -3743,13 +3884,19 @@ _PARSE_OVERSEAS_STOCK_ORDER_ORDER_FIELDS: dict[str, Callable[[Any], Any]] = {
 _PARSE_OVERSEAS_STOCK_ORDER_ORDER_KEYS = frozenset(_PARSE_OVERSEAS_STOCK_ORDER_ORDER_FIELDS)
 
 
+class _OverseasStockOrderOrderDraft(Model):
+    # The same slots, writable: _parse_overseas_stock_order_order fills a draft, then makes it the frozen class.
+    __slots__ = OverseasStockOrderOrder.__slots__
+
+
 def _parse_overseas_stock_order_order(row: Mapping[str, Any]) -> OverseasStockOrderOrder:
-    return OverseasStockOrderOrder(
-        p_text(row.get("KRX_FWDG_ORD_ORGNO")),
-        p_text(row.get("ODNO")),
-        p_time(row.get("ORD_TMD")),
-        extra_of(row, _PARSE_OVERSEAS_STOCK_ORDER_ORDER_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_OverseasStockOrderOrderDraft)
+    draft.krx_fwdg_ord_orgno = p_text(get("KRX_FWDG_ORD_ORGNO"))
+    draft.odno = p_text(get("ODNO"))
+    draft.ord_tmd = p_time(get("ORD_TMD"))
+    draft.extra = extra_of(row, _PARSE_OVERSEAS_STOCK_ORDER_ORDER_KEYS)
+    return frozen(draft, OverseasStockOrderOrder)
 
 
 @dataclass(frozen=True, slots=True)
@@ -3900,30 +4047,36 @@ _PARSE_OVERSEAS_STOCK_INQUIRE_BALANCE_HOLDINGS_KEYS = frozenset(
 )
 
 
+class _OverseasStockInquireBalanceHoldingsRowDraft(Model):
+    # The same slots, writable: _parse_overseas_stock_inquire_balance_holdings fills a draft, then makes it the frozen class.
+    __slots__ = OverseasStockInquireBalanceHoldingsRow.__slots__
+
+
 def _parse_overseas_stock_inquire_balance_holdings(
     row: Mapping[str, Any],
 ) -> OverseasStockInquireBalanceHoldingsRow:
-    return OverseasStockInquireBalanceHoldingsRow(
-        p_text(row.get("cano")),
-        p_text(row.get("acnt_prdt_cd")),
-        p_text(row.get("prdt_type_cd")),
-        p_text(row.get("ovrs_pdno")),
-        p_text(row.get("ovrs_item_name")),
-        p_decimal(row.get("frcr_evlu_pfls_amt")),
-        p_decimal(row.get("evlu_pfls_rt")),
-        p_decimal(row.get("pchs_avg_pric")),
-        p_int(row.get("ovrs_cblc_qty")),
-        p_int(row.get("ord_psbl_qty")),
-        p_decimal(row.get("frcr_pchs_amt1")),
-        p_decimal(row.get("ovrs_stck_evlu_amt")),
-        p_decimal(row.get("now_pric2")),
-        p_text(row.get("tr_crcy_cd")),
-        p_text(row.get("ovrs_excg_cd")),
-        p_text(row.get("loan_type_cd")),
-        p_date(row.get("loan_dt")),
-        p_date(row.get("expd_dt")),
-        extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_BALANCE_HOLDINGS_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_OverseasStockInquireBalanceHoldingsRowDraft)
+    draft.cano = p_text(get("cano"))
+    draft.acnt_prdt_cd = p_text(get("acnt_prdt_cd"))
+    draft.prdt_type_cd = p_text(get("prdt_type_cd"))
+    draft.ovrs_pdno = p_text(get("ovrs_pdno"))
+    draft.ovrs_item_name = p_text(get("ovrs_item_name"))
+    draft.frcr_evlu_pfls_amt = p_decimal(get("frcr_evlu_pfls_amt"))
+    draft.evlu_pfls_rt = p_decimal(get("evlu_pfls_rt"))
+    draft.pchs_avg_pric = p_decimal(get("pchs_avg_pric"))
+    draft.ovrs_cblc_qty = p_int(get("ovrs_cblc_qty"))
+    draft.ord_psbl_qty = p_int(get("ord_psbl_qty"))
+    draft.frcr_pchs_amt1 = p_decimal(get("frcr_pchs_amt1"))
+    draft.ovrs_stck_evlu_amt = p_decimal(get("ovrs_stck_evlu_amt"))
+    draft.now_pric2 = p_decimal(get("now_pric2"))
+    draft.tr_crcy_cd = p_text(get("tr_crcy_cd"))
+    draft.ovrs_excg_cd = p_text(get("ovrs_excg_cd"))
+    draft.loan_type_cd = p_text(get("loan_type_cd"))
+    draft.loan_dt = p_date(get("loan_dt"))
+    draft.expd_dt = p_date(get("expd_dt"))
+    draft.extra = extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_BALANCE_HOLDINGS_KEYS)
+    return frozen(draft, OverseasStockInquireBalanceHoldingsRow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -3981,21 +4134,27 @@ _PARSE_OVERSEAS_STOCK_INQUIRE_BALANCE_SUMMARY_KEYS = frozenset(
 )
 
 
+class _OverseasStockInquireBalanceSummaryDraft(Model):
+    # The same slots, writable: _parse_overseas_stock_inquire_balance_summary fills a draft, then makes it the frozen class.
+    __slots__ = OverseasStockInquireBalanceSummary.__slots__
+
+
 def _parse_overseas_stock_inquire_balance_summary(
     row: Mapping[str, Any],
 ) -> OverseasStockInquireBalanceSummary:
-    return OverseasStockInquireBalanceSummary(
-        p_decimal(row.get("frcr_pchs_amt1")),
-        p_decimal(row.get("ovrs_rlzt_pfls_amt")),
-        p_decimal(row.get("ovrs_tot_pfls")),
-        p_decimal(row.get("rlzt_erng_rt")),
-        p_decimal(row.get("tot_evlu_pfls_amt")),
-        p_decimal(row.get("tot_pftrt")),
-        p_decimal(row.get("frcr_buy_amt_smtl1")),
-        p_decimal(row.get("ovrs_rlzt_pfls_amt2")),
-        p_decimal(row.get("frcr_buy_amt_smtl2")),
-        extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_BALANCE_SUMMARY_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_OverseasStockInquireBalanceSummaryDraft)
+    draft.frcr_pchs_amt1 = p_decimal(get("frcr_pchs_amt1"))
+    draft.ovrs_rlzt_pfls_amt = p_decimal(get("ovrs_rlzt_pfls_amt"))
+    draft.ovrs_tot_pfls = p_decimal(get("ovrs_tot_pfls"))
+    draft.rlzt_erng_rt = p_decimal(get("rlzt_erng_rt"))
+    draft.tot_evlu_pfls_amt = p_decimal(get("tot_evlu_pfls_amt"))
+    draft.tot_pftrt = p_decimal(get("tot_pftrt"))
+    draft.frcr_buy_amt_smtl1 = p_decimal(get("frcr_buy_amt_smtl1"))
+    draft.ovrs_rlzt_pfls_amt2 = p_decimal(get("ovrs_rlzt_pfls_amt2"))
+    draft.frcr_buy_amt_smtl2 = p_decimal(get("frcr_buy_amt_smtl2"))
+    draft.extra = extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_BALANCE_SUMMARY_KEYS)
+    return frozen(draft, OverseasStockInquireBalanceSummary)
 
 
 @dataclass(frozen=True, slots=True)
@@ -4209,41 +4368,47 @@ _PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_HOLDINGS_KEYS = frozenset(
 )
 
 
+class _OverseasStockInquirePresentBalanceHoldingsRowDraft(Model):
+    # The same slots, writable: _parse_overseas_stock_inquire_present_balance_holdings fills a draft, then makes it the frozen class.
+    __slots__ = OverseasStockInquirePresentBalanceHoldingsRow.__slots__
+
+
 def _parse_overseas_stock_inquire_present_balance_holdings(
     row: Mapping[str, Any],
 ) -> OverseasStockInquirePresentBalanceHoldingsRow:
-    return OverseasStockInquirePresentBalanceHoldingsRow(
-        p_text(row.get("prdt_name")),
-        p_decimal(row.get("cblc_qty13")),
-        p_decimal(row.get("thdt_buy_ccld_qty1")),
-        p_decimal(row.get("thdt_sll_ccld_qty1")),
-        p_decimal(row.get("ccld_qty_smtl1")),
-        p_decimal(row.get("ord_psbl_qty1")),
-        p_decimal(row.get("frcr_pchs_amt")),
-        p_decimal(row.get("frcr_evlu_amt2")),
-        p_decimal(row.get("evlu_pfls_amt2")),
-        p_decimal(row.get("evlu_pfls_rt1")),
-        p_text(row.get("pdno")),
-        p_decimal(row.get("bass_exrt")),
-        p_text(row.get("buy_crcy_cd")),
-        p_decimal(row.get("ovrs_now_pric1")),
-        p_decimal(row.get("avg_unpr3")),
-        p_text(row.get("tr_mket_name")),
-        p_text(row.get("natn_kor_name")),
-        p_int(row.get("pchs_rmnd_wcrc_amt")),
-        p_decimal(row.get("thdt_buy_ccld_frcr_amt")),
-        p_decimal(row.get("thdt_sll_ccld_frcr_amt")),
-        p_int(row.get("unit_amt")),
-        p_text(row.get("std_pdno")),
-        p_text(row.get("prdt_type_cd")),
-        p_text(row.get("scts_dvsn_name")),
-        p_int(row.get("loan_rmnd")),
-        p_date(row.get("loan_dt")),
-        p_date(row.get("loan_expd_dt")),
-        p_text(row.get("ovrs_excg_cd")),
-        p_text(row.get("item_lnkg_excg_cd")),
-        extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_HOLDINGS_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_OverseasStockInquirePresentBalanceHoldingsRowDraft)
+    draft.prdt_name = p_text(get("prdt_name"))
+    draft.cblc_qty13 = p_decimal(get("cblc_qty13"))
+    draft.thdt_buy_ccld_qty1 = p_decimal(get("thdt_buy_ccld_qty1"))
+    draft.thdt_sll_ccld_qty1 = p_decimal(get("thdt_sll_ccld_qty1"))
+    draft.ccld_qty_smtl1 = p_decimal(get("ccld_qty_smtl1"))
+    draft.ord_psbl_qty1 = p_decimal(get("ord_psbl_qty1"))
+    draft.frcr_pchs_amt = p_decimal(get("frcr_pchs_amt"))
+    draft.frcr_evlu_amt2 = p_decimal(get("frcr_evlu_amt2"))
+    draft.evlu_pfls_amt2 = p_decimal(get("evlu_pfls_amt2"))
+    draft.evlu_pfls_rt1 = p_decimal(get("evlu_pfls_rt1"))
+    draft.pdno = p_text(get("pdno"))
+    draft.bass_exrt = p_decimal(get("bass_exrt"))
+    draft.buy_crcy_cd = p_text(get("buy_crcy_cd"))
+    draft.ovrs_now_pric1 = p_decimal(get("ovrs_now_pric1"))
+    draft.avg_unpr3 = p_decimal(get("avg_unpr3"))
+    draft.tr_mket_name = p_text(get("tr_mket_name"))
+    draft.natn_kor_name = p_text(get("natn_kor_name"))
+    draft.pchs_rmnd_wcrc_amt = p_int(get("pchs_rmnd_wcrc_amt"))
+    draft.thdt_buy_ccld_frcr_amt = p_decimal(get("thdt_buy_ccld_frcr_amt"))
+    draft.thdt_sll_ccld_frcr_amt = p_decimal(get("thdt_sll_ccld_frcr_amt"))
+    draft.unit_amt = p_int(get("unit_amt"))
+    draft.std_pdno = p_text(get("std_pdno"))
+    draft.prdt_type_cd = p_text(get("prdt_type_cd"))
+    draft.scts_dvsn_name = p_text(get("scts_dvsn_name"))
+    draft.loan_rmnd = p_int(get("loan_rmnd"))
+    draft.loan_dt = p_date(get("loan_dt"))
+    draft.loan_expd_dt = p_date(get("loan_expd_dt"))
+    draft.ovrs_excg_cd = p_text(get("ovrs_excg_cd"))
+    draft.item_lnkg_excg_cd = p_text(get("item_lnkg_excg_cd"))
+    draft.extra = extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_HOLDINGS_KEYS)
+    return frozen(draft, OverseasStockInquirePresentBalanceHoldingsRow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -4313,24 +4478,30 @@ _PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_DEPOSITS_KEYS = frozenset(
 )
 
 
+class _OverseasStockInquirePresentBalanceDepositsRowDraft(Model):
+    # The same slots, writable: _parse_overseas_stock_inquire_present_balance_deposits fills a draft, then makes it the frozen class.
+    __slots__ = OverseasStockInquirePresentBalanceDepositsRow.__slots__
+
+
 def _parse_overseas_stock_inquire_present_balance_deposits(
     row: Mapping[str, Any],
 ) -> OverseasStockInquirePresentBalanceDepositsRow:
-    return OverseasStockInquirePresentBalanceDepositsRow(
-        p_text(row.get("crcy_cd")),
-        p_text(row.get("crcy_cd_name")),
-        p_decimal(row.get("frcr_buy_amt_smtl")),
-        p_decimal(row.get("frcr_sll_amt_smtl")),
-        p_decimal(row.get("frcr_dncl_amt_2")),
-        p_decimal(row.get("frst_bltn_exrt")),
-        p_decimal(row.get("frcr_buy_mgn_amt")),
-        p_decimal(row.get("frcr_etc_mgna")),
-        p_decimal(row.get("frcr_drwg_psbl_amt_1")),
-        p_decimal(row.get("frcr_evlu_amt2")),
-        p_flag(row.get("acpl_cstd_crcy_yn")),
-        p_decimal(row.get("nxdy_frcr_drwg_psbl_amt")),
-        extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_DEPOSITS_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_OverseasStockInquirePresentBalanceDepositsRowDraft)
+    draft.crcy_cd = p_text(get("crcy_cd"))
+    draft.crcy_cd_name = p_text(get("crcy_cd_name"))
+    draft.frcr_buy_amt_smtl = p_decimal(get("frcr_buy_amt_smtl"))
+    draft.frcr_sll_amt_smtl = p_decimal(get("frcr_sll_amt_smtl"))
+    draft.frcr_dncl_amt_2 = p_decimal(get("frcr_dncl_amt_2"))
+    draft.frst_bltn_exrt = p_decimal(get("frst_bltn_exrt"))
+    draft.frcr_buy_mgn_amt = p_decimal(get("frcr_buy_mgn_amt"))
+    draft.frcr_etc_mgna = p_decimal(get("frcr_etc_mgna"))
+    draft.frcr_drwg_psbl_amt_1 = p_decimal(get("frcr_drwg_psbl_amt_1"))
+    draft.frcr_evlu_amt2 = p_decimal(get("frcr_evlu_amt2"))
+    draft.acpl_cstd_crcy_yn = p_flag(get("acpl_cstd_crcy_yn"))
+    draft.nxdy_frcr_drwg_psbl_amt = p_decimal(get("nxdy_frcr_drwg_psbl_amt"))
+    draft.extra = extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_DEPOSITS_KEYS)
+    return frozen(draft, OverseasStockInquirePresentBalanceDepositsRow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -4436,33 +4607,39 @@ _PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_TOTALS_KEYS = frozenset(
 )
 
 
+class _OverseasStockInquirePresentBalanceTotalsDraft(Model):
+    # The same slots, writable: _parse_overseas_stock_inquire_present_balance_totals fills a draft, then makes it the frozen class.
+    __slots__ = OverseasStockInquirePresentBalanceTotals.__slots__
+
+
 def _parse_overseas_stock_inquire_present_balance_totals(
     row: Mapping[str, Any],
 ) -> OverseasStockInquirePresentBalanceTotals:
-    return OverseasStockInquirePresentBalanceTotals(
-        p_decimal(row.get("pchs_amt_smtl")),
-        p_decimal(row.get("evlu_amt_smtl")),
-        p_decimal(row.get("evlu_pfls_amt_smtl")),
-        p_decimal(row.get("dncl_amt")),
-        p_decimal(row.get("cma_evlu_amt")),
-        p_decimal(row.get("tot_dncl_amt")),
-        p_decimal(row.get("etc_mgna")),
-        p_decimal(row.get("wdrw_psbl_tot_amt")),
-        p_decimal(row.get("frcr_evlu_tota")),
-        p_decimal(row.get("evlu_erng_rt1")),
-        p_decimal(row.get("pchs_amt_smtl_amt")),
-        p_decimal(row.get("evlu_amt_smtl_amt")),
-        p_decimal(row.get("tot_evlu_pfls_amt")),
-        p_decimal(row.get("tot_asst_amt")),
-        p_decimal(row.get("buy_mgn_amt")),
-        p_decimal(row.get("mgna_tota")),
-        p_decimal(row.get("frcr_use_psbl_amt")),
-        p_decimal(row.get("ustl_sll_amt_smtl")),
-        p_decimal(row.get("ustl_buy_amt_smtl")),
-        p_decimal(row.get("tot_frcr_cblc_smtl")),
-        p_decimal(row.get("tot_loan_amt")),
-        extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_TOTALS_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_OverseasStockInquirePresentBalanceTotalsDraft)
+    draft.pchs_amt_smtl = p_decimal(get("pchs_amt_smtl"))
+    draft.evlu_amt_smtl = p_decimal(get("evlu_amt_smtl"))
+    draft.evlu_pfls_amt_smtl = p_decimal(get("evlu_pfls_amt_smtl"))
+    draft.dncl_amt = p_decimal(get("dncl_amt"))
+    draft.cma_evlu_amt = p_decimal(get("cma_evlu_amt"))
+    draft.tot_dncl_amt = p_decimal(get("tot_dncl_amt"))
+    draft.etc_mgna = p_decimal(get("etc_mgna"))
+    draft.wdrw_psbl_tot_amt = p_decimal(get("wdrw_psbl_tot_amt"))
+    draft.frcr_evlu_tota = p_decimal(get("frcr_evlu_tota"))
+    draft.evlu_erng_rt1 = p_decimal(get("evlu_erng_rt1"))
+    draft.pchs_amt_smtl_amt = p_decimal(get("pchs_amt_smtl_amt"))
+    draft.evlu_amt_smtl_amt = p_decimal(get("evlu_amt_smtl_amt"))
+    draft.tot_evlu_pfls_amt = p_decimal(get("tot_evlu_pfls_amt"))
+    draft.tot_asst_amt = p_decimal(get("tot_asst_amt"))
+    draft.buy_mgn_amt = p_decimal(get("buy_mgn_amt"))
+    draft.mgna_tota = p_decimal(get("mgna_tota"))
+    draft.frcr_use_psbl_amt = p_decimal(get("frcr_use_psbl_amt"))
+    draft.ustl_sll_amt_smtl = p_decimal(get("ustl_sll_amt_smtl"))
+    draft.ustl_buy_amt_smtl = p_decimal(get("ustl_buy_amt_smtl"))
+    draft.tot_frcr_cblc_smtl = p_decimal(get("tot_frcr_cblc_smtl"))
+    draft.tot_loan_amt = p_decimal(get("tot_loan_amt"))
+    draft.extra = extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_TOTALS_KEYS)
+    return frozen(draft, OverseasStockInquirePresentBalanceTotals)
 
 
 @dataclass(frozen=True, slots=True)
@@ -4581,15 +4758,21 @@ _PARSE_OVERSEAS_STOCK_ORDER_RVSECNCL_ORDER_KEYS = frozenset(
 )
 
 
+class _OverseasStockOrderRvsecnclOrderDraft(Model):
+    # The same slots, writable: _parse_overseas_stock_order_rvsecncl_order fills a draft, then makes it the frozen class.
+    __slots__ = OverseasStockOrderRvsecnclOrder.__slots__
+
+
 def _parse_overseas_stock_order_rvsecncl_order(
     row: Mapping[str, Any],
 ) -> OverseasStockOrderRvsecnclOrder:
-    return OverseasStockOrderRvsecnclOrder(
-        p_text(row.get("KRX_FWDG_ORD_ORGNO")),
-        p_text(row.get("ODNO")),
-        p_time(row.get("ORD_TMD")),
-        extra_of(row, _PARSE_OVERSEAS_STOCK_ORDER_RVSECNCL_ORDER_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_OverseasStockOrderRvsecnclOrderDraft)
+    draft.krx_fwdg_ord_orgno = p_text(get("KRX_FWDG_ORD_ORGNO"))
+    draft.odno = p_text(get("ODNO"))
+    draft.ord_tmd = p_time(get("ORD_TMD"))
+    draft.extra = extra_of(row, _PARSE_OVERSEAS_STOCK_ORDER_RVSECNCL_ORDER_KEYS)
+    return frozen(draft, OverseasStockOrderRvsecnclOrder)
 
 
 @dataclass(frozen=True, slots=True)
@@ -4786,41 +4969,47 @@ _PARSE_OVERSEAS_STOCK_INQUIRE_NCCS_ORDERS_KEYS = frozenset(
 )
 
 
+class _OverseasStockInquireNccsOrdersRowDraft(Model):
+    # The same slots, writable: _parse_overseas_stock_inquire_nccs_orders fills a draft, then makes it the frozen class.
+    __slots__ = OverseasStockInquireNccsOrdersRow.__slots__
+
+
 def _parse_overseas_stock_inquire_nccs_orders(
     row: Mapping[str, Any],
 ) -> OverseasStockInquireNccsOrdersRow:
-    return OverseasStockInquireNccsOrdersRow(
-        p_date(row.get("ord_dt")),
-        p_text(row.get("ord_gno_brno")),
-        p_text(row.get("odno")),
-        p_text(row.get("orgn_odno")),
-        p_text(row.get("pdno")),
-        p_text(row.get("prdt_name")),
-        p_text(row.get("sll_buy_dvsn_cd")),
-        p_text(row.get("sll_buy_dvsn_cd_name")),
-        p_text(row.get("rvse_cncl_dvsn_cd")),
-        p_text(row.get("rvse_cncl_dvsn_cd_name")),
-        p_text(row.get("rjct_rson")),
-        p_text(row.get("rjct_rson_name")),
-        p_time(row.get("ord_tmd")),
-        p_text(row.get("tr_mket_name")),
-        p_text(row.get("tr_crcy_cd")),
-        p_text(row.get("natn_cd")),
-        p_text(row.get("natn_kor_name")),
-        p_int(row.get("ft_ord_qty")),
-        p_int(row.get("ft_ccld_qty")),
-        p_int(row.get("nccs_qty")),
-        p_decimal(row.get("ft_ord_unpr3")),
-        p_decimal(row.get("ft_ccld_unpr3")),
-        p_decimal(row.get("ft_ccld_amt3")),
-        p_text(row.get("ovrs_excg_cd")),
-        p_text(row.get("prcs_stat_name")),
-        p_text(row.get("loan_type_cd")),
-        p_date(row.get("loan_dt")),
-        p_flag(row.get("usa_amk_exts_rqst_yn")),
-        p_text(row.get("splt_buy_attr_name")),
-        extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_NCCS_ORDERS_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_OverseasStockInquireNccsOrdersRowDraft)
+    draft.ord_dt = p_date(get("ord_dt"))
+    draft.ord_gno_brno = p_text(get("ord_gno_brno"))
+    draft.odno = p_text(get("odno"))
+    draft.orgn_odno = p_text(get("orgn_odno"))
+    draft.pdno = p_text(get("pdno"))
+    draft.prdt_name = p_text(get("prdt_name"))
+    draft.sll_buy_dvsn_cd = p_text(get("sll_buy_dvsn_cd"))
+    draft.sll_buy_dvsn_cd_name = p_text(get("sll_buy_dvsn_cd_name"))
+    draft.rvse_cncl_dvsn_cd = p_text(get("rvse_cncl_dvsn_cd"))
+    draft.rvse_cncl_dvsn_cd_name = p_text(get("rvse_cncl_dvsn_cd_name"))
+    draft.rjct_rson = p_text(get("rjct_rson"))
+    draft.rjct_rson_name = p_text(get("rjct_rson_name"))
+    draft.ord_tmd = p_time(get("ord_tmd"))
+    draft.tr_mket_name = p_text(get("tr_mket_name"))
+    draft.tr_crcy_cd = p_text(get("tr_crcy_cd"))
+    draft.natn_cd = p_text(get("natn_cd"))
+    draft.natn_kor_name = p_text(get("natn_kor_name"))
+    draft.ft_ord_qty = p_int(get("ft_ord_qty"))
+    draft.ft_ccld_qty = p_int(get("ft_ccld_qty"))
+    draft.nccs_qty = p_int(get("nccs_qty"))
+    draft.ft_ord_unpr3 = p_decimal(get("ft_ord_unpr3"))
+    draft.ft_ccld_unpr3 = p_decimal(get("ft_ccld_unpr3"))
+    draft.ft_ccld_amt3 = p_decimal(get("ft_ccld_amt3"))
+    draft.ovrs_excg_cd = p_text(get("ovrs_excg_cd"))
+    draft.prcs_stat_name = p_text(get("prcs_stat_name"))
+    draft.loan_type_cd = p_text(get("loan_type_cd"))
+    draft.loan_dt = p_date(get("loan_dt"))
+    draft.usa_amk_exts_rqst_yn = p_flag(get("usa_amk_exts_rqst_yn"))
+    draft.splt_buy_attr_name = p_text(get("splt_buy_attr_name"))
+    draft.extra = extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_NCCS_ORDERS_KEYS)
+    return frozen(draft, OverseasStockInquireNccsOrdersRow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -5034,44 +5223,50 @@ _PARSE_OVERSEAS_STOCK_INQUIRE_CCNL_ORDERS_KEYS = frozenset(
 )
 
 
+class _OverseasStockInquireCcnlOrdersRowDraft(Model):
+    # The same slots, writable: _parse_overseas_stock_inquire_ccnl_orders fills a draft, then makes it the frozen class.
+    __slots__ = OverseasStockInquireCcnlOrdersRow.__slots__
+
+
 def _parse_overseas_stock_inquire_ccnl_orders(
     row: Mapping[str, Any],
 ) -> OverseasStockInquireCcnlOrdersRow:
-    return OverseasStockInquireCcnlOrdersRow(
-        p_date(row.get("ord_dt")),
-        p_text(row.get("ord_gno_brno")),
-        p_text(row.get("odno")),
-        p_text(row.get("orgn_odno")),
-        p_text(row.get("sll_buy_dvsn_cd")),
-        p_text(row.get("sll_buy_dvsn_cd_name")),
-        p_text(row.get("rvse_cncl_dvsn")),
-        p_text(row.get("rvse_cncl_dvsn_name")),
-        p_text(row.get("pdno")),
-        p_text(row.get("prdt_name")),
-        p_int(row.get("ft_ord_qty")),
-        p_decimal(row.get("ft_ord_unpr3")),
-        p_int(row.get("ft_ccld_qty")),
-        p_decimal(row.get("ft_ccld_unpr3")),
-        p_decimal(row.get("ft_ccld_amt3")),
-        p_int(row.get("nccs_qty")),
-        p_text(row.get("prcs_stat_name")),
-        p_text(row.get("rjct_rson")),
-        p_text(row.get("rjct_rson_name")),
-        p_time(row.get("ord_tmd")),
-        p_text(row.get("tr_mket_name")),
-        p_text(row.get("tr_natn")),
-        p_text(row.get("tr_natn_name")),
-        p_text(row.get("ovrs_excg_cd")),
-        p_text(row.get("tr_crcy_cd")),
-        p_date(row.get("dmst_ord_dt")),
-        p_time(row.get("thco_ord_tmd")),
-        p_text(row.get("loan_type_cd")),
-        p_date(row.get("loan_dt")),
-        p_text(row.get("mdia_dvsn_name")),
-        p_flag(row.get("usa_amk_exts_rqst_yn")),
-        p_text(row.get("splt_buy_attr_name")),
-        extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_CCNL_ORDERS_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_OverseasStockInquireCcnlOrdersRowDraft)
+    draft.ord_dt = p_date(get("ord_dt"))
+    draft.ord_gno_brno = p_text(get("ord_gno_brno"))
+    draft.odno = p_text(get("odno"))
+    draft.orgn_odno = p_text(get("orgn_odno"))
+    draft.sll_buy_dvsn_cd = p_text(get("sll_buy_dvsn_cd"))
+    draft.sll_buy_dvsn_cd_name = p_text(get("sll_buy_dvsn_cd_name"))
+    draft.rvse_cncl_dvsn = p_text(get("rvse_cncl_dvsn"))
+    draft.rvse_cncl_dvsn_name = p_text(get("rvse_cncl_dvsn_name"))
+    draft.pdno = p_text(get("pdno"))
+    draft.prdt_name = p_text(get("prdt_name"))
+    draft.ft_ord_qty = p_int(get("ft_ord_qty"))
+    draft.ft_ord_unpr3 = p_decimal(get("ft_ord_unpr3"))
+    draft.ft_ccld_qty = p_int(get("ft_ccld_qty"))
+    draft.ft_ccld_unpr3 = p_decimal(get("ft_ccld_unpr3"))
+    draft.ft_ccld_amt3 = p_decimal(get("ft_ccld_amt3"))
+    draft.nccs_qty = p_int(get("nccs_qty"))
+    draft.prcs_stat_name = p_text(get("prcs_stat_name"))
+    draft.rjct_rson = p_text(get("rjct_rson"))
+    draft.rjct_rson_name = p_text(get("rjct_rson_name"))
+    draft.ord_tmd = p_time(get("ord_tmd"))
+    draft.tr_mket_name = p_text(get("tr_mket_name"))
+    draft.tr_natn = p_text(get("tr_natn"))
+    draft.tr_natn_name = p_text(get("tr_natn_name"))
+    draft.ovrs_excg_cd = p_text(get("ovrs_excg_cd"))
+    draft.tr_crcy_cd = p_text(get("tr_crcy_cd"))
+    draft.dmst_ord_dt = p_date(get("dmst_ord_dt"))
+    draft.thco_ord_tmd = p_time(get("thco_ord_tmd"))
+    draft.loan_type_cd = p_text(get("loan_type_cd"))
+    draft.loan_dt = p_date(get("loan_dt"))
+    draft.mdia_dvsn_name = p_text(get("mdia_dvsn_name"))
+    draft.usa_amk_exts_rqst_yn = p_flag(get("usa_amk_exts_rqst_yn"))
+    draft.splt_buy_attr_name = p_text(get("splt_buy_attr_name"))
+    draft.extra = extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_CCNL_ORDERS_KEYS)
+    return frozen(draft, OverseasStockInquireCcnlOrdersRow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -5201,23 +5396,29 @@ _PARSE_OVERSEAS_STOCK_INQUIRE_PSAMOUNT_BUYING_POWER_KEYS = frozenset(
 )
 
 
+class _OverseasStockInquirePsamountBuyingPowerDraft(Model):
+    # The same slots, writable: _parse_overseas_stock_inquire_psamount_buying_power fills a draft, then makes it the frozen class.
+    __slots__ = OverseasStockInquirePsamountBuyingPower.__slots__
+
+
 def _parse_overseas_stock_inquire_psamount_buying_power(
     row: Mapping[str, Any],
 ) -> OverseasStockInquirePsamountBuyingPower:
-    return OverseasStockInquirePsamountBuyingPower(
-        p_text(row.get("tr_crcy_cd")),
-        p_decimal(row.get("ord_psbl_frcr_amt")),
-        p_decimal(row.get("sll_ruse_psbl_amt")),
-        p_decimal(row.get("ovrs_ord_psbl_amt")),
-        p_decimal(row.get("max_ord_psbl_qty")),
-        p_decimal(row.get("echm_af_ord_psbl_amt")),
-        p_decimal(row.get("echm_af_ord_psbl_qty")),
-        p_decimal(row.get("ord_psbl_qty")),
-        p_decimal(row.get("exrt")),
-        p_decimal(row.get("frcr_ord_psbl_amt1")),
-        p_decimal(row.get("ovrs_max_ord_psbl_qty")),
-        extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_PSAMOUNT_BUYING_POWER_KEYS),
-    )
+    get = row.get
+    draft: Any = _new(_OverseasStockInquirePsamountBuyingPowerDraft)
+    draft.tr_crcy_cd = p_text(get("tr_crcy_cd"))
+    draft.ord_psbl_frcr_amt = p_decimal(get("ord_psbl_frcr_amt"))
+    draft.sll_ruse_psbl_amt = p_decimal(get("sll_ruse_psbl_amt"))
+    draft.ovrs_ord_psbl_amt = p_decimal(get("ovrs_ord_psbl_amt"))
+    draft.max_ord_psbl_qty = p_decimal(get("max_ord_psbl_qty"))
+    draft.echm_af_ord_psbl_amt = p_decimal(get("echm_af_ord_psbl_amt"))
+    draft.echm_af_ord_psbl_qty = p_decimal(get("echm_af_ord_psbl_qty"))
+    draft.ord_psbl_qty = p_decimal(get("ord_psbl_qty"))
+    draft.exrt = p_decimal(get("exrt"))
+    draft.frcr_ord_psbl_amt1 = p_decimal(get("frcr_ord_psbl_amt1"))
+    draft.ovrs_max_ord_psbl_qty = p_decimal(get("ovrs_max_ord_psbl_qty"))
+    draft.extra = extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_PSAMOUNT_BUYING_POWER_KEYS)
+    return frozen(draft, OverseasStockInquirePsamountBuyingPower)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,100 @@
+"""The black stage: chunked and cached formatting gives exactly what black gives whole."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import black
+import pytest
+
+import generator.format as fmt
+import generator.render as render
+from generator.pipeline import load_spec
+
+MODE = black.Mode(line_length=fmt.LINE_LENGTH, target_versions={black.mode.TargetVersion.PY311})
+
+
+@pytest.fixture(scope="module")
+def unformatted() -> dict[str, str]:
+    """Every emitted module as the templates render it, before black."""
+    captured: dict[str, str] = {}
+
+    def capture(modules: dict[str, str]) -> dict[str, str]:
+        captured.update(modules)
+        return modules
+
+    original = render.format_modules
+    render.format_modules = capture  # type: ignore[assignment]
+    try:
+        render.render(load_spec())
+    finally:
+        render.format_modules = original
+    return captured
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("KISGEN_CACHE_DIR", str(tmp_path))
+    return tmp_path
+
+
+def test_chunked_formatting_is_black_on_the_whole_module(unformatted: dict[str, str], cache: Path) -> None:
+    formatted = fmt.format_modules(unformatted)
+    for name, text in unformatted.items():
+        assert formatted[name] == black.format_str(text, mode=MODE), name
+
+
+def test_modules_are_cut_before_top_level_definitions_only(unformatted: dict[str, str]) -> None:
+    pieces = fmt.chunks(unformatted["responses.py"])
+    assert len(pieces) > 20
+    assert all(piece.lstrip().startswith(("def ", "class ", "@")) for piece in pieces[1:])
+    assert "".join(pieces).split() == unformatted["responses.py"].split()
+
+
+def test_a_warm_cache_never_runs_black(unformatted: dict[str, str], cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = fmt.format_modules(unformatted)
+    assert (cache / "black-chunks.json").is_file()
+
+    def refuse(chunk: str) -> str:
+        raise AssertionError("black ran although every chunk was cached")
+
+    monkeypatch.setattr(fmt, "_black", refuse)
+    assert fmt.format_modules(unformatted) == first
+
+
+def test_an_edit_reformats_only_the_chunks_it_changed(unformatted: dict[str, str], cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fmt.format_modules(unformatted)
+    formatted: list[str] = []
+    real = fmt._black
+
+    def counting(chunk: str) -> str:
+        formatted.append(chunk)
+        return real(chunk)
+
+    monkeypatch.setattr(fmt, "_black", counting)
+    edited = dict(unformatted, **{"tr_ids.py": unformatted["tr_ids.py"].replace("TTTC0012U", "TTTC0099U")})
+    result = fmt.format_modules(edited)
+    assert len(formatted) == 1 and "TTTC0099U" in formatted[0]
+    assert result["tr_ids.py"] == black.format_str(edited["tr_ids.py"], mode=MODE)
+
+
+def test_an_unwritable_cache_only_costs_time(unformatted: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("KISGEN_CACHE_DIR", str(blocker / "cache"))
+    small = {"enums.py": unformatted["enums.py"]}
+    assert fmt.format_modules(small)["enums.py"] == black.format_str(small["enums.py"], mode=MODE)
+
+
+def test_a_cold_cli_run_formats_in_parallel_and_matches_the_committed_tree(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = tmp_path / "root"
+    env = dict(os.environ, KISGEN_CACHE_DIR=str(tmp_path / "cold-cache"))
+    result = subprocess.run([sys.executable, "-m", "generator", "--root", str(root), "generate"], env=env, capture_output=True, text=True, cwd=render.ROOT)
+    assert result.returncode == 0, result.stderr
+    committed = render.ROOT / render.PACKAGE
+    for path in committed.glob("*.py"):
+        assert (root / render.PACKAGE / path.name).read_bytes() == path.read_bytes(), path.name
