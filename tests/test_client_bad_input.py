@@ -1,8 +1,11 @@
 """Every public method of the generated KisClient refuses a wrong argument before any request.
 
 The cases come from the spec model: each operation's parameters (and side, period, body),
-each given a wrong type and, where the field constrains its value, a wrong value. A tiny
-HTTP server on 127.0.0.1 counts requests; a refused call must leave the count at zero.
+each given a wrong type and, where the field constrains its value, a wrong value, through every
+method of the operation (plain, ``_pages``, ``_walk``). A tiny HTTP server on 127.0.0.1 counts
+requests; a refused call must leave the count at zero. Each operation is called on a client of
+an environment it exists in (mock where it can, else real): a real-only operation on a mock
+client is refused as a whole (UnsupportedEnvironmentError, tested below), whatever its arguments.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ import pytest
 
 from generator.model import Operation, RequestField, Spec
 from generator.pipeline import load_spec
-from kis_client._runtime import KisError, ValidationError
+import kis_client.requests as prepare_functions
+from kis_client._runtime import CallContext, Credentials, KisError, UnsupportedEnvironmentError, ValidationError
 from kis_client.client import AsyncKisClient, KisClient
 
 REPO = Path(__file__).resolve().parent.parent
@@ -69,17 +73,28 @@ def server() -> Iterator[CountingServer]:
     httpd.server_close()
 
 
-@pytest.fixture(scope="module")
-def shared_client(server: CountingServer) -> Iterator[KisClient]:
+def client_options(server: CountingServer, env: str) -> dict[str, Any]:
     host, port = server.server_address[:2]
-    with KisClient("app-key", "app-secret", account="12345678-01", base_url=f"http://{host!s}:{port}", token_cache=False, rate_limit=0) as kis:
-        yield kis
+    return {"account": "12345678-01", "env": env, "base_url": f"http://{host!s}:{port}", "token_cache": False, "rate_limit": 0}
+
+
+@pytest.fixture(scope="module")
+def shared_clients(server: CountingServer) -> Iterator[dict[str, KisClient]]:
+    clients = {env: KisClient("app-key", "app-secret", **client_options(server, env)) for env in ("mock", "real")}
+    yield clients
+    for kis in clients.values():
+        kis.close()
 
 
 @pytest.fixture
-def client(shared_client: KisClient, server: CountingServer) -> KisClient:
+def clients(shared_clients: dict[str, KisClient], server: CountingServer) -> dict[str, KisClient]:
     server.hits = 0
-    return shared_client
+    return shared_clients
+
+
+def env_of(op: Operation) -> str:
+    """The environment the cases call ``op`` in: mock where KIS has it, else real."""
+    return "mock" if "mock" in op.envs else "real"
 
 
 def valid_value(field: RequestField) -> str:
@@ -104,8 +119,22 @@ def wrong_values(field: RequestField) -> list[str]:
     return wrong
 
 
-def base_arguments(op: Operation) -> dict[str, Any]:
-    """A call that passes every check: side buy, and each parameter without a default."""
+def refused_fields(op: Operation, arguments: dict[str, Any]) -> set[str]:
+    """The fields the client's own check refuses in these arguments (nothing is sent)."""
+    prepare: Callable[..., Any] = getattr(prepare_functions, f"prepare_{op.function_suffix}")
+    try:
+        prepare(CallContext(env_of(op), "12345678", "01", Credentials("app-key", "app-secret"), lambda: "token"), **arguments)
+    except ValidationError as error:
+        return set(error.fields)
+    return set()
+
+
+def candidates(field: RequestField) -> list[str]:
+    codes = list(SPEC.code_table(field.codes).values) if field.codes is not None else []
+    return [value for value in ("", "0", field.default, *codes) if value is not None]
+
+
+def _base_arguments(op: Operation) -> dict[str, Any]:
     arguments: dict[str, Any] = {}
     if op.has_side:
         arguments["side"] = "buy"
@@ -115,11 +144,35 @@ def base_arguments(op: Operation) -> dict[str, Any]:
     for field in op.parameters:
         if not field.has_default:
             arguments[field.py_name] = valid_value(field)
+    # Examples are valid one by one, not always together (a rule may tie one field to another,
+    # or refuse on mock what real takes): replace a refused value with one the rules accept.
+    for field in op.parameters:
+        if field.wire in refused_fields(op, arguments):
+            arguments[field.py_name] = next(
+                (value for value in candidates(field) if field.wire not in refused_fields(op, {**arguments, field.py_name: value})),
+                arguments.get(field.py_name),
+            )
+    assert refused_fields(op, arguments) == set(), f"{op.qualname}: no valid base call found"
     return arguments
 
 
+BASE_ARGUMENTS: dict[str, dict[str, Any]] = {}
+
+
+def base_arguments(op: Operation) -> dict[str, Any]:
+    """A call that passes every check: side buy, and each parameter without a default."""
+    if op.qualname not in BASE_ARGUMENTS:
+        BASE_ARGUMENTS[op.qualname] = _base_arguments(op)
+    return dict(BASE_ARGUMENTS[op.qualname])
+
+
 def methods(op: Operation) -> list[str]:
-    return [op.name, op.name + "_pages"] if op.pagination is not None else [op.name]
+    """Every public method of the operation; ``_pages`` and ``_walk`` check on the first step."""
+    return [op.name] + ([op.name + "_pages"] if op.pagination is not None else []) + ([op.name + "_walk"] if op.walk is not None else [])
+
+
+def is_iterator(method: str) -> bool:
+    return method.endswith(("_pages", "_walk"))
 
 
 PUBLIC_OPERATIONS = [op for op in SPEC.operations if op.qualname != f"auth.{SPEC.token.operation}"]
@@ -161,27 +214,26 @@ def call(client: KisClient, case: Case, arguments: dict[str, Any]) -> None:
     area, method = case.method.split(".")
     bound_method: Callable[..., Any] = getattr(getattr(client, area), method)
     result = bound_method(arguments["body"]) if case.op.request_any else bound_method(**arguments)
-    if method.endswith("_pages"):
+    if is_iterator(method):
         next(iter(result))
 
 
 @pytest.mark.parametrize("case", cases(), ids=str)
-def test_wrong_argument_is_refused_before_sending(case: Case, client: KisClient, server: CountingServer) -> None:
+def test_wrong_argument_is_refused_before_sending(case: Case, clients: dict[str, KisClient], server: CountingServer) -> None:
     arguments = {"body": {}} if case.op.request_any else base_arguments(case.op)
     arguments[case.argument] = case.value
     with pytest.raises(ValidationError) as raised:
-        call(client, case, arguments)
+        call(clients[env_of(case.op)], case, arguments)
     assert case.wire in raised.value.fields
     assert raised.value.operation == case.op.qualname
     assert server.hits == 0
 
 
-async def async_call(server: CountingServer, case: Case, arguments: dict[str, Any]) -> None:
-    host, port = server.server_address[:2]
-    async with AsyncKisClient("app-key", "app-secret", account="12345678-01", base_url=f"http://{host!s}:{port}", token_cache=False, rate_limit=0) as kis:
+async def async_call(server: CountingServer, case: Case, arguments: dict[str, Any], env: str) -> None:
+    async with AsyncKisClient("app-key", "app-secret", **client_options(server, env)) as kis:
         area, method = case.method.split(".")
         bound_method: Callable[..., Any] = getattr(getattr(kis, area), method)
-        if method.endswith("_pages"):
+        if is_iterator(method):
             await bound_method(**arguments).__anext__()
         elif case.op.request_any:
             await bound_method(arguments["body"])
@@ -195,22 +247,38 @@ def test_async_client_refuses_too(case: Case, server: CountingServer) -> None:
     arguments = {"body": {}} if case.op.request_any else base_arguments(case.op)
     arguments[case.argument] = case.value
     with pytest.raises(ValidationError) as raised:
-        asyncio.run(async_call(server, case, arguments))
+        asyncio.run(async_call(server, case, arguments, env_of(case.op)))
     assert case.wire in raised.value.fields
     assert server.hits == 0
 
 
 @pytest.mark.parametrize("op", PUBLIC_OPERATIONS, ids=lambda op: op.qualname)
-def test_the_base_call_is_valid_and_reaches_the_server(op: Operation, client: KisClient, server: CountingServer) -> None:
+def test_the_base_call_is_valid_and_reaches_the_server(op: Operation, clients: dict[str, KisClient], server: CountingServer) -> None:
     # Without this, a refused call above might be refused for a reason other than the case.
     case = Case(f"{op.area}.{op.name}", "", "", None, op)
     try:
-        call(client, case, {"body": {"PDNO": "005930"}} if op.request_any else base_arguments(op))
+        call(clients[env_of(op)], case, {"body": {"PDNO": "005930"}} if op.request_any else base_arguments(op))
     except ValidationError:
         raise
     except KisError:
         pass  # the counting server's reply need not parse; the request was sent
     assert server.hits >= 1
+
+
+REAL_ONLY = [op for op in PUBLIC_OPERATIONS if "mock" not in op.envs]
+
+
+@pytest.mark.parametrize("method", [f"{op.area}.{m}" for op in REAL_ONLY for m in methods(op)])
+def test_real_only_method_on_a_mock_client_sends_nothing(method: str, clients: dict[str, KisClient], server: CountingServer) -> None:
+    op = next(op for op in REAL_ONLY if method.split(".")[1] in methods(op) and method.startswith(op.area + "."))
+    with pytest.raises(UnsupportedEnvironmentError, match="not available on a mock account"):
+        call(clients["mock"], Case(method, "", "", None, op), base_arguments(op))
+    assert server.hits == 0
+
+
+def test_some_operations_are_real_only() -> None:
+    # Otherwise the real-environment client above would test nothing of its own.
+    assert REAL_ONLY and all(op.envs == ("real",) for op in REAL_ONLY)
 
 
 def test_every_public_method_is_covered() -> None:
