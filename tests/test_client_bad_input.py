@@ -202,6 +202,8 @@ def cases() -> list[Case]:
                 found += [Case(name, "side", "side", value, op) for value in ("hold", "BUY", "", None, 1)]
             if op.has_period:
                 found += [Case(name, "period", "period", value, op) for value in ("never", 1)]
+            if method.endswith("_walk"):
+                found += [Case(name, "max_calls", "max_calls", value, op) for value in ("3", 0, -1, 1.5, True, None)]
             for field in op.parameters:
                 bad: list[Any] = list(WRONG_TYPES) + wrong_values(field)
                 if not field.has_default:
