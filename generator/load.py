@@ -33,6 +33,7 @@ _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 _ALIAS = "tag:kisgen,2026:alias"
 _NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _Loader(yaml.SafeLoader):
@@ -114,10 +115,12 @@ class _Builder:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 self.problem(key_node, path, "merge keys (<<) are not allowed in a spec")
                 continue
+            reported = len(self.problems)
             key = self._scalar(key_node, path) if isinstance(key_node, yaml.ScalarNode) else None
             if not isinstance(key, str):
                 shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a collection"
-                self.problem(key_node, path, f"key {shown!r} must be a string; quote it")
+                if len(self.problems) == reported:  # a bad string key was reported already
+                    self.problem(key_node, path, f"key {shown!r} must be a string; quote it")
                 continue
             child = path + (key,)
             if key in result:
@@ -132,6 +135,11 @@ class _Builder:
         assert isinstance(node, yaml.ScalarNode)
         tag = node.tag
         if tag in (_STR, _TIMESTAMP):
+            surrogate = _SURROGATE.search(node.value)
+            if surrogate is not None:
+                # A "\\uD83D" escape gives half a character: it cannot be written as UTF-8 later.
+                self.problem(node, path, f"U+{ord(surrogate.group()):04X} is half of a UTF-16 surrogate pair, not a character; write the character itself or \\UXXXXXXXX")
+                return None
             return str(node.value)  # dates stay text: the spec compares them as written
         if tag == _NULL:
             return None

@@ -439,7 +439,14 @@ class _Builder:
         rule_raw = self.section("mock_tr_id_rule")[1]
         mock_rule = MockRule(tuple(rule_raw["first_letters"]), rule_raw["replacement"], rule_raw.get("description", ""), rule_raw["source"])
         headers = tuple(Header(name, raw["value"], raw["label"], raw.get("note")) for name, raw in self.section("headers")[1].items())
-        envelope = tuple(self.response_field(name, raw) for name, raw in self.section("envelope")[1].items())
+        envelope_file, envelope_raw = self.section("envelope")
+        envelope = tuple(self.response_field(name, raw) for name, raw in envelope_raw.items())
+        envelope_labels: dict[str, str] = {}
+        for field in envelope:
+            if field.label in envelope_labels:
+                # Every response's to_dict("ko") keys the envelope by label: one would be lost.
+                self.problem(envelope_file, ("envelope", field.wire, "label"), f"label {field.label!r} is also the label of {envelope_labels[field.label]!r}")
+            envelope_labels.setdefault(field.label, field.wire)
         errors = tuple(ErrorCode(code, raw["label"], raw["meaning"]) for code, raw in self.sections.get("errors", (None, {}))[1].items())
         paging = self.section("pagination")[1]
         markets, exchanges = self.markets()

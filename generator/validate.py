@@ -46,7 +46,7 @@ PATTERN_MEANINGS = {
     "^[a-z][a-z0-9_]*$": "must be lower_snake_case: a-z, 0-9 and _, starting with a letter",
     "^[A-Z][A-Z0-9_]*$": "must be UPPER_SNAKE_CASE: A-Z, 0-9 and _, starting with a letter",
     "^[A-Za-z][A-Za-z0-9_]*$": "must be letters, digits and _, starting with a letter",
-    "^[A-Z][A-Z0-9]{8,11}$": "is not a TR_ID: a capital letter, then 8 to 11 capital letters or digits",
+    "^[A-Z][A-Z0-9]{8,12}$": "is not a TR_ID: a capital letter, then 8 to 12 capital letters or digits",
     "^/[A-Za-z0-9/_-]+$": "must be an absolute URL path of letters, digits, /, _ and -",
     "^https://[a-z0-9.-]+(:[0-9]+)?$": "must be https://host or https://host:port",
     "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "must be a date, YYYY-MM-DD",
@@ -55,7 +55,8 @@ PATTERN_MEANINGS = {
     "^[A-Z]{3}$": "must be three capital letters",
     "^[A-Z0-9]{3,12}$": "must be 3 to 12 capital letters or digits",
     "^[a-z][a-z0-9_-]*$": "must be lowercase letters, digits, _ and -, starting with a letter",
-    "^(output[0-9]?|\\(body\\))$": "must be output, output1 to output9, or (body)",
+    "^(output[0-9]?|\\(body\\))$": "must be output, output0 to output9, or (body)",
+    "^output[0-9]?$": "must be output or output0 to output9",
     "^(?!\\s)(?![\\s\\S]*\\s$)": "must not start or end with whitespace",
 }
 JSON_TYPES = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a mapping", type(None): "empty (null)"}

@@ -290,3 +290,20 @@ def test_rules_on_different_exchanges_of_one_field_do_not_conflict(tmp_path: Pat
     result = subprocess.run([sys.executable, "-m", "generator", "--spec", str(spec), "validate"], capture_output=True, text=True, check=False)
     assert result.returncode == 2
     assert "rules 'sehk_phone' and 'us_phone' can apply to the same request, and no CTAC_TLNO satisfies both" in result.stderr
+
+
+def test_every_schema_pattern_is_explained_in_words() -> None:
+    # A pattern without words shows the raw regex to the spec's author.
+    import json
+    from generator.validate import PATTERN_MEANINGS
+
+    def patterns(node: object) -> set[str]:
+        if isinstance(node, dict):
+            found = {node["pattern"]} if isinstance(node.get("pattern"), str) else set()
+            return found.union(*(patterns(child) for child in node.values()))
+        if isinstance(node, list):
+            return set().union(*(patterns(child) for child in node))
+        return set()
+
+    schema = json.loads((REPO / "generator" / "spec.schema.json").read_text(encoding="utf-8"))
+    assert patterns(schema) - set(PATTERN_MEANINGS) == set()

@@ -18,11 +18,13 @@ from kis_client._runtime import (
     PreparedCall,
     CallContext,
     Credentials,
+    FieldProblem,
     RateLimiter,
     RetryPolicy,
     Settings,
     SyncCore,
     TokenSpec,
+    ValidationError,
     check_env,
     parse_account,
     walk_back,
@@ -460,6 +462,17 @@ class DomesticStockApi:
         max_calls: int = 100,
     ) -> Iterator[DomesticStockInquireDailyItemchartpriceResponse]:
         "Responses further and further back: each call moves FID_INPUT_DATE_2 before the oldest stck_bsop_date of the last one (KIS cannot page this with tr_cont). Stops when no older rows come, when the next bound would fall before FID_INPUT_DATE_1, or after max_calls calls."
+        if type(max_calls) is not int or max_calls < 1:
+            raise ValidationError(
+                "domestic_stock.inquire_daily_itemchartprice",
+                [
+                    FieldProblem(
+                        "max_calls",
+                        "max_calls",
+                        f"{max_calls!r} is not a number of calls (1 or more)",
+                    )
+                ],
+            )
         call: PreparedCall | None = prepare_domestic_stock_inquire_daily_itemchartprice(
             self._ctx,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
@@ -517,6 +530,17 @@ class DomesticStockApi:
         max_calls: int = 100,
     ) -> Iterator[DomesticStockInquireTimeItemchartpriceResponse]:
         "Responses further and further back: each call moves FID_INPUT_HOUR_1 before the oldest stck_cntg_hour of the last one (KIS cannot page this with tr_cont). Stops when no older rows come, or after max_calls calls."
+        if type(max_calls) is not int or max_calls < 1:
+            raise ValidationError(
+                "domestic_stock.inquire_time_itemchartprice",
+                [
+                    FieldProblem(
+                        "max_calls",
+                        "max_calls",
+                        f"{max_calls!r} is not a number of calls (1 or more)",
+                    )
+                ],
+            )
         call: PreparedCall | None = prepare_domestic_stock_inquire_time_itemchartprice(
             self._ctx,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
@@ -759,6 +783,17 @@ class OverseasPriceApi:
         max_calls: int = 100,
     ) -> Iterator[OverseasPriceDailypriceResponse]:
         "Responses further and further back: each call moves BYMD before the oldest xymd of the last one (KIS cannot page this with tr_cont). Stops when no older rows come, or after max_calls calls."
+        if type(max_calls) is not int or max_calls < 1:
+            raise ValidationError(
+                "overseas_price.dailyprice",
+                [
+                    FieldProblem(
+                        "max_calls",
+                        "max_calls",
+                        f"{max_calls!r} is not a number of calls (1 or more)",
+                    )
+                ],
+            )
         call: PreparedCall | None = prepare_overseas_price_dailyprice(
             self._ctx,
             auth=auth,
@@ -1366,6 +1401,17 @@ class AsyncDomesticStockApi:
         max_calls: int = 100,
     ) -> AsyncIterator[DomesticStockInquireDailyItemchartpriceResponse]:
         "Responses further and further back: each call moves FID_INPUT_DATE_2 before the oldest stck_bsop_date of the last one (KIS cannot page this with tr_cont). Stops when no older rows come, when the next bound would fall before FID_INPUT_DATE_1, or after max_calls calls."
+        if type(max_calls) is not int or max_calls < 1:
+            raise ValidationError(
+                "domestic_stock.inquire_daily_itemchartprice",
+                [
+                    FieldProblem(
+                        "max_calls",
+                        "max_calls",
+                        f"{max_calls!r} is not a number of calls (1 or more)",
+                    )
+                ],
+            )
         call: PreparedCall | None = prepare_domestic_stock_inquire_daily_itemchartprice(
             self._ctx,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
@@ -1425,6 +1471,17 @@ class AsyncDomesticStockApi:
         max_calls: int = 100,
     ) -> AsyncIterator[DomesticStockInquireTimeItemchartpriceResponse]:
         "Responses further and further back: each call moves FID_INPUT_HOUR_1 before the oldest stck_cntg_hour of the last one (KIS cannot page this with tr_cont). Stops when no older rows come, or after max_calls calls."
+        if type(max_calls) is not int or max_calls < 1:
+            raise ValidationError(
+                "domestic_stock.inquire_time_itemchartprice",
+                [
+                    FieldProblem(
+                        "max_calls",
+                        "max_calls",
+                        f"{max_calls!r} is not a number of calls (1 or more)",
+                    )
+                ],
+            )
         call: PreparedCall | None = prepare_domestic_stock_inquire_time_itemchartprice(
             self._ctx,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
@@ -1669,6 +1726,17 @@ class AsyncOverseasPriceApi:
         max_calls: int = 100,
     ) -> AsyncIterator[OverseasPriceDailypriceResponse]:
         "Responses further and further back: each call moves BYMD before the oldest xymd of the last one (KIS cannot page this with tr_cont). Stops when no older rows come, or after max_calls calls."
+        if type(max_calls) is not int or max_calls < 1:
+            raise ValidationError(
+                "overseas_price.dailyprice",
+                [
+                    FieldProblem(
+                        "max_calls",
+                        "max_calls",
+                        f"{max_calls!r} is not a number of calls (1 or more)",
+                    )
+                ],
+            )
         call: PreparedCall | None = prepare_overseas_price_dailyprice(
             self._ctx,
             auth=auth,
