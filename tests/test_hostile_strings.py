@@ -20,7 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.pipeline import load_spec, render_spec
-from generator.render import PACKAGE, VERBATIM, _format
+from generator.format import _black
+from generator.render import PACKAGE, VERBATIM
 from generator.write import write_files
 
 MARKER = "kisgen_pwned"
@@ -207,7 +208,7 @@ def generate_and_check(t: dict[str, str]) -> None:
                 text = content.decode("utf-8")
                 compile(text, name, "exec")
                 if name.rsplit("/", 1)[-1] not in VERBATIM:  # copied as written, not rendered
-                    assert _format(text) == text, f"{name} is not stable under black"
+                    assert _black(text) == text, f"{name} is not stable under black"
         check_schemas(files, t)
         root = directory / "root"
         write_files(files, root)
