@@ -32,6 +32,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
+# openapi-python-client runs ruff from PATH on what it writes; give it the venv's.
+os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -117,7 +119,7 @@ def synthetic_spec(operations: int, target: Path) -> Path:
         tr.pop("retired", None)
         tr.pop("mock_overrides", None)
         counter = iter(range(100))
-        prefix = "T" + chr(ord("A") + index // 1000) + f"{index % 1000:03d}"
+        prefix = "TS" + chr(ord("A") + index // 1000) + f"{index % 1000:03d}"
 
         def renumber(node: Any) -> Any:
             if isinstance(node, dict):
@@ -126,8 +128,13 @@ def synthetic_spec(operations: int, target: Path) -> Path:
 
         tr["real"] = renumber(tr["real"])
         ops[f"op{index:04d}"] = op
-    area = {"source": {"document": "synthetic benchmark spec", "date": "2026-11-25"}, "codes": codes, "operations": ops}
-    (spec / "synthetic.yaml").write_text(yaml.safe_dump(area, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    source = {"document": "synthetic benchmark spec", "date": "2026-11-25"}
+    (spec / "synthetic_codes.yaml").write_text(yaml.safe_dump({"source": source, "codes": codes}, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    names = sorted(ops)
+    for group in range(0, len(names), 25):  # areas of 25 operations, like the real files
+        area = {"source": source, "operations": {name: ops[name] for name in names[group : group + 25]}}
+        path = spec / f"synthetic_{group // 25:02d}.yaml"
+        path.write_text(yaml.safe_dump(area, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return spec
 
 
@@ -346,7 +353,7 @@ def bench_roundtrips(work: Path, requests: int) -> dict[str, Any]:
 
     results: dict[str, Any] = {}
     port = free_port()
-    with server(kisgen("sandbox", "--port", str(port), "--env", "real", "--no-rate-limit"), port) as (process, started):
+    with server(kisgen("sandbox", "--port", str(port), "--env", "real", "--rate-limit", "0", "--log-level", "warning"), port) as (process, started):
         base = f"http://127.0.0.1:{port}"
         token = httpx.post(base + "/oauth2/tokenP", json={"grant_type": "client_credentials", "appkey": headers["appkey"], "appsecret": headers["appsecret"]}).json()["access_token"]
         ours = dict(headers, authorization=f"Bearer {token}")

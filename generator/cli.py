@@ -88,7 +88,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from generator.sandbox import serve
 
-    serve(env=args.env, port=args.port)
+    serve(env=args.env, port=args.port, log_level=args.log_level, rate_limit_per_second=args.rate_limit)
     return EXIT_OK
 
 
@@ -114,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox = commands.add_parser("sandbox", help="serve a local KIS sandbox on 127.0.0.1 (needs the `sandbox` extra)")
     sandbox.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080)")
     sandbox.add_argument("--env", choices=("mock", "real"), default="mock", help="which environment's TR_IDs and limits to serve")
+    sandbox.add_argument("--rate-limit", type=float, help="calls a second per app key (default: the spec's for --env; 0: no limit)")
+    sandbox.add_argument("--log-level", choices=("debug", "info", "warning"), default="info", help="uvicorn's log level (info shows each request)")
     sandbox.set_defaults(run=cmd_sandbox)
     return parser
 

@@ -47,3 +47,26 @@ def test_kisgen_sandbox_serves_until_stopped() -> None:
         output, _ = server.communicate(timeout=10)
     assert "KIS sandbox (real)" in output
     assert "cli-secret" not in output and token not in output
+
+
+def test_the_rate_limit_can_be_lifted_for_load_tests() -> None:
+    port = free_port()
+    command = [sys.executable, "-m", "generator", "sandbox", "--port", str(port), "--env", "mock", "--rate-limit", "0", "--log-level", "warning"]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        reply = None
+        while reply is None:
+            assert server.poll() is None and time.monotonic() < deadline, "the sandbox did not start"
+            try:
+                reply = httpx.post(f"http://127.0.0.1:{port}/oauth2/tokenP", json={"grant_type": "client_credentials", "appkey": "load-key", "appsecret": "load-secret"})
+            except httpx.ConnectError:
+                time.sleep(0.05)
+        headers = {"authorization": f"Bearer {reply.json()['access_token']}", "appkey": "load-key", "appsecret": "load-secret", "tr_id": "VTTC8434R", "custtype": "P"}
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers) as client:
+            codes = [client.get("/uapi/domestic-stock/v1/trading/inquire-balance", params={"CANO": "12345678", "ACNT_PRDT_CD": "01"}).json()["rt_cd"] for _ in range(10)]
+        assert codes == ["0"] * 10  # the spec's mock limit (2 a second) would refuse most of these
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=10)
+    assert "GET /uapi" not in output  # --log-level warning: no access log

@@ -63,10 +63,10 @@ def running_sandbox(env: str = "mock", *, port: int = 0, spec: Spec | None = Non
         sock.close()
 
 
-def serve(env: str = "mock", port: int = 8080, **options: Any) -> None:
+def serve(env: str = "mock", port: int = 8080, log_level: str = "info", **options: Any) -> None:
     """Serve in the foreground until interrupted."""
     import uvicorn
 
     spec, state = build(env, **options)
     print(f"KIS sandbox ({env}) on http://{HOST}:{port} — {len(spec.operations)} operations; Ctrl-C stops it", flush=True)
-    uvicorn.run(create_app(spec, state), host=HOST, port=port, log_level="info")
+    uvicorn.run(create_app(spec, state), host=HOST, port=port, log_level=log_level, access_log=log_level != "warning")
