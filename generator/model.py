@@ -313,6 +313,23 @@ class Operation:
     def has_period(self) -> bool:
         return self.tr is not None and "period" in self.tr.dims
 
+    @property
+    def row_outputs(self) -> tuple[Output, ...]:
+        """A paged operation's list outputs: each gets a method yielding its rows across pages."""
+        if self.pagination is None:
+            return ()
+        return tuple(output for output in self.response.outputs if output.is_list)
+
+    @property
+    def method_names(self) -> tuple[str, ...]:
+        """The client methods this operation gets."""
+        names = [self.name]
+        if self.pagination is not None:
+            names.append(self.name + "_pages")
+        if self.walk is not None:
+            names.append(self.name + "_walk")
+        return tuple(names) + tuple(f"{self.name}_{output.name}" for output in self.row_outputs)
+
     def field(self, wire: str) -> RequestField:
         for candidate in self.fields:
             if candidate.wire == wire:
@@ -957,10 +974,12 @@ class _Builder:
             for name in names:
                 claim(name, op.qualname, by_file[op.file], ("operations", op.name))
         for area in spec.areas:
-            methods = {op.name for op in area.operations}
+            owners: dict[str, str] = {}
             for op in area.operations:
-                if op.pagination is not None and op.name + "_pages" in methods:
-                    self.problem(by_file[op.file], ("operations", op.name + "_pages"), f"{op.name + '_pages'!r} is the name of {op.name}'s page iterator")
+                for method in op.method_names:
+                    if method in owners:
+                        self.problem(by_file[op.file], ("operations", op.name), f"client method {method!r} of {op.qualname} clashes with one of {owners[method]}")
+                    owners.setdefault(method, op.qualname)
 
     def check_rules(self, spec_file: SpecFile, path: JsonPath, rules: tuple[Rule, ...], market_field: str | None, market_of: dict[str, str]) -> None:
         """Conflicting rules: two rules that can apply to one request and leave a field no value.

@@ -170,12 +170,12 @@ def base_arguments(op: Operation) -> dict[str, Any]:
 
 
 def methods(op: Operation) -> list[str]:
-    """Every public method of the operation; ``_pages`` and ``_walk`` check on the first step."""
-    return [op.name] + ([op.name + "_pages"] if op.pagination is not None else []) + ([op.name + "_walk"] if op.walk is not None else [])
+    """Every public method of the operation; iterators (pages, rows, walks) check on the first step."""
+    return list(op.method_names)
 
 
 def is_iterator(method: str) -> bool:
-    return method.endswith(("_pages", "_walk"))
+    return method.endswith(("_pages", "_walk")) or any(method in op.method_names[1:] for op in SPEC.operations)
 
 
 PUBLIC_OPERATIONS = [op for op in SPEC.operations if op.qualname != f"auth.{SPEC.token.operation}"]

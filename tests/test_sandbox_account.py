@@ -148,3 +148,14 @@ def test_balances_page_with_tr_cont_and_the_ctx_area_keys(pages_of_two: RunningS
         client.overseas_stock.order(side="buy", ovrs_excg_cd=exchange, pdno=APPLE, ord_qty="1", ovrs_ord_unpr="200", ord_dvsn="00")
     overseas = list(client.overseas_stock.inquire_balance_pages(ovrs_excg_cd="NYSE", tr_crcy_cd="USD"))
     assert [page.continuation.tr_cont for page in overseas if page.continuation] == ["D"]
+
+
+def test_typed_rows_come_across_every_page(pages_of_two: RunningSandbox, make_client: ClientFactory) -> None:
+    client = make_client(pages_of_two)
+    symbols = ["000020", "000040", "000050"]
+    for pdno in symbols:
+        client.domestic_stock.order_cash(side="buy", pdno=pdno, ord_dvsn="01", ord_qty="2", ord_unpr="0")
+    rows = list(client.domestic_stock.inquire_balance_holdings())  # three rows over two pages
+    assert [row.pdno for row in rows] == symbols
+    assert all(row.hldg_qty == 2 and isinstance(row.pchs_avg_pric, Decimal) for row in rows)
+    assert [row.pdno for page in client.domestic_stock.inquire_balance_pages() for row in page.holdings] == symbols

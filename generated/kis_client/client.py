@@ -118,6 +118,7 @@ from kis_client.responses import (
     DomesticStockOrderRvsecnclResponse,
     parse_domestic_stock_order_rvsecncl,
     DomesticStockInquireBalanceResponse,
+    DomesticStockInquireBalanceHoldingsRow,
     parse_domestic_stock_inquire_balance,
     DomesticStockInquirePriceResponse,
     parse_domestic_stock_inquire_price,
@@ -128,10 +129,12 @@ from kis_client.responses import (
     DomesticStockInquireTimeItemchartpriceResponse,
     parse_domestic_stock_inquire_time_itemchartprice,
     DomesticStockInquireDailyCcldResponse,
+    DomesticStockInquireDailyCcldOrdersRow,
     parse_domestic_stock_inquire_daily_ccld,
     DomesticStockInquirePsblOrderResponse,
     parse_domestic_stock_inquire_psbl_order,
     DomesticStockInquirePsblRvsecnclResponse,
+    DomesticStockInquirePsblRvsecnclOrdersRow,
     parse_domestic_stock_inquire_psbl_rvsecncl,
     DomesticStockInquirePsblSellResponse,
     parse_domestic_stock_inquire_psbl_sell,
@@ -142,14 +145,17 @@ from kis_client.responses import (
     OverseasStockOrderResponse,
     parse_overseas_stock_order,
     OverseasStockInquireBalanceResponse,
+    OverseasStockInquireBalanceHoldingsRow,
     parse_overseas_stock_inquire_balance,
     OverseasStockInquirePresentBalanceResponse,
     parse_overseas_stock_inquire_present_balance,
     OverseasStockOrderRvsecnclResponse,
     parse_overseas_stock_order_rvsecncl,
     OverseasStockInquireNccsResponse,
+    OverseasStockInquireNccsOrdersRow,
     parse_overseas_stock_inquire_nccs,
     OverseasStockInquireCcnlResponse,
+    OverseasStockInquireCcnlOrdersRow,
     parse_overseas_stock_inquire_ccnl,
     OverseasStockInquirePsamountResponse,
     parse_overseas_stock_inquire_psamount,
@@ -393,6 +399,36 @@ class DomesticStockApi:
         )
         for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_inquire_balance(page_call, reply)
+
+    def inquire_balance_holdings(
+        self,
+        *,
+        afhr_flpr_yn: AfhrFlprYn | str | None = None,
+        ofl_yn: str | None = None,
+        inqr_dvsn: InqrDvsnBalance | str | None = None,
+        unpr_dvsn: UnprDvsn | str | None = None,
+        fund_sttl_icld_yn: YesNo | str | None = None,
+        fncg_amt_auto_rdpt_yn: YesNo | str | None = None,
+        prcs_dvsn: PrcsDvsn | str | None = None,
+        ctx_area_fk100: str | None = None,
+        ctx_area_nk100: str | None = None,
+    ) -> Iterator[DomesticStockInquireBalanceHoldingsRow]:
+        "Every row of 주식잔고조회 output1 (holdings) across all pages."
+        call = prepare_domestic_stock_inquire_balance(
+            self._ctx,
+            afhr_flpr_yn=afhr_flpr_yn,
+            ofl_yn=ofl_yn,
+            inqr_dvsn=inqr_dvsn,
+            unpr_dvsn=unpr_dvsn,
+            fund_sttl_icld_yn=fund_sttl_icld_yn,
+            fncg_amt_auto_rdpt_yn=fncg_amt_auto_rdpt_yn,
+            prcs_dvsn=prcs_dvsn,
+            ctx_area_fk100=ctx_area_fk100,
+            ctx_area_nk100=ctx_area_nk100,
+        )
+        for page_call, reply in self._core.pages(call):
+            for row in parse_domestic_stock_inquire_balance(page_call, reply).holdings:
+                yield row
 
     def inquire_price(
         self,
@@ -641,6 +677,46 @@ class DomesticStockApi:
         for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_inquire_daily_ccld(page_call, reply)
 
+    def inquire_daily_ccld_orders(
+        self,
+        *,
+        period: DomesticStockInquireDailyCcldPeriod,
+        inqr_strt_dt: str,
+        inqr_end_dt: str,
+        sll_buy_dvsn_cd: SllBuyDvsnCd | str | None = None,
+        pdno: str | None = None,
+        ord_gno_brno: str | None = None,
+        odno: str | None = None,
+        ccld_dvsn: CcldDvsn | str | None = None,
+        inqr_dvsn: InqrDvsnSort | str | None = None,
+        inqr_dvsn_1: InqrDvsn1Ccld | str | None = None,
+        inqr_dvsn_3: InqrDvsn3 | str | None = None,
+        excg_id_dvsn_cd: ExcgIdDvsnCdInquiry | str | None = None,
+        ctx_area_fk100: str | None = None,
+        ctx_area_nk100: str | None = None,
+    ) -> Iterator[DomesticStockInquireDailyCcldOrdersRow]:
+        "Every row of 주식일별주문체결조회 output1 (orders) across all pages."
+        call = prepare_domestic_stock_inquire_daily_ccld(
+            self._ctx,
+            period=period,
+            inqr_strt_dt=inqr_strt_dt,
+            inqr_end_dt=inqr_end_dt,
+            sll_buy_dvsn_cd=sll_buy_dvsn_cd,
+            pdno=pdno,
+            ord_gno_brno=ord_gno_brno,
+            odno=odno,
+            ccld_dvsn=ccld_dvsn,
+            inqr_dvsn=inqr_dvsn,
+            inqr_dvsn_1=inqr_dvsn_1,
+            inqr_dvsn_3=inqr_dvsn_3,
+            excg_id_dvsn_cd=excg_id_dvsn_cd,
+            ctx_area_fk100=ctx_area_fk100,
+            ctx_area_nk100=ctx_area_nk100,
+        )
+        for page_call, reply in self._core.pages(call):
+            for row in parse_domestic_stock_inquire_daily_ccld(page_call, reply).orders:
+                yield row
+
     def inquire_psbl_order(
         self,
         *,
@@ -701,6 +777,26 @@ class DomesticStockApi:
         )
         for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_inquire_psbl_rvsecncl(page_call, reply)
+
+    def inquire_psbl_rvsecncl_orders(
+        self,
+        *,
+        ctx_area_fk100: str | None = None,
+        ctx_area_nk100: str | None = None,
+        inqr_dvsn_1: InqrDvsn1Rvsecncl | str | None = None,
+        inqr_dvsn_2: InqrDvsn2 | str | None = None,
+    ) -> Iterator[DomesticStockInquirePsblRvsecnclOrdersRow]:
+        "Every row of 주식정정취소가능주문조회 output (orders) across all pages."
+        call = prepare_domestic_stock_inquire_psbl_rvsecncl(
+            self._ctx,
+            ctx_area_fk100=ctx_area_fk100,
+            ctx_area_nk100=ctx_area_nk100,
+            inqr_dvsn_1=inqr_dvsn_1,
+            inqr_dvsn_2=inqr_dvsn_2,
+        )
+        for page_call, reply in self._core.pages(call):
+            for row in parse_domestic_stock_inquire_psbl_rvsecncl(page_call, reply).orders:
+                yield row
 
     def inquire_psbl_sell(
         self,
@@ -892,6 +988,26 @@ class OverseasStockApi:
         for page_call, reply in self._core.pages(call):
             yield parse_overseas_stock_inquire_balance(page_call, reply)
 
+    def inquire_balance_holdings(
+        self,
+        *,
+        ovrs_excg_cd: BalanceExcgCd | str,
+        tr_crcy_cd: TrCrcyCd | str,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk200: str | None = None,
+    ) -> Iterator[OverseasStockInquireBalanceHoldingsRow]:
+        "Every row of 해외주식 잔고 output1 (holdings) across all pages."
+        call = prepare_overseas_stock_inquire_balance(
+            self._ctx,
+            ovrs_excg_cd=ovrs_excg_cd,
+            tr_crcy_cd=tr_crcy_cd,
+            ctx_area_fk200=ctx_area_fk200,
+            ctx_area_nk200=ctx_area_nk200,
+        )
+        for page_call, reply in self._core.pages(call):
+            for row in parse_overseas_stock_inquire_balance(page_call, reply).holdings:
+                yield row
+
     def inquire_present_balance(
         self,
         *,
@@ -979,6 +1095,26 @@ class OverseasStockApi:
         for page_call, reply in self._core.pages(call):
             yield parse_overseas_stock_inquire_nccs(page_call, reply)
 
+    def inquire_nccs_orders(
+        self,
+        *,
+        ovrs_excg_cd: Exchange | str,
+        sort_sqn: NccsSortSqn | str | None = None,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk200: str | None = None,
+    ) -> Iterator[OverseasStockInquireNccsOrdersRow]:
+        "Every row of 해외주식 미체결내역 output (orders) across all pages."
+        call = prepare_overseas_stock_inquire_nccs(
+            self._ctx,
+            ovrs_excg_cd=ovrs_excg_cd,
+            sort_sqn=sort_sqn,
+            ctx_area_fk200=ctx_area_fk200,
+            ctx_area_nk200=ctx_area_nk200,
+        )
+        for page_call, reply in self._core.pages(call):
+            for row in parse_overseas_stock_inquire_nccs(page_call, reply).orders:
+                yield row
+
     def inquire_ccnl(
         self,
         *,
@@ -1049,6 +1185,42 @@ class OverseasStockApi:
         )
         for page_call, reply in self._core.pages(call):
             yield parse_overseas_stock_inquire_ccnl(page_call, reply)
+
+    def inquire_ccnl_orders(
+        self,
+        *,
+        pdno: str,
+        ord_strt_dt: str,
+        ord_end_dt: str,
+        ovrs_excg_cd: CcnlExcgCd | str,
+        sll_buy_dvsn: SllBuyDvsnCd | str | None = None,
+        ccld_nccs_dvsn: CcldNccsDvsn | str | None = None,
+        sort_sqn: CcnlSortSqn | str | None = None,
+        ord_dt: str | None = None,
+        ord_gno_brno: str | None = None,
+        odno: str | None = None,
+        ctx_area_nk200: str | None = None,
+        ctx_area_fk200: str | None = None,
+    ) -> Iterator[OverseasStockInquireCcnlOrdersRow]:
+        "Every row of 해외주식 주문체결내역 output (orders) across all pages."
+        call = prepare_overseas_stock_inquire_ccnl(
+            self._ctx,
+            pdno=pdno,
+            ord_strt_dt=ord_strt_dt,
+            ord_end_dt=ord_end_dt,
+            sll_buy_dvsn=sll_buy_dvsn,
+            ccld_nccs_dvsn=ccld_nccs_dvsn,
+            ovrs_excg_cd=ovrs_excg_cd,
+            sort_sqn=sort_sqn,
+            ord_dt=ord_dt,
+            ord_gno_brno=ord_gno_brno,
+            odno=odno,
+            ctx_area_nk200=ctx_area_nk200,
+            ctx_area_fk200=ctx_area_fk200,
+        )
+        for page_call, reply in self._core.pages(call):
+            for row in parse_overseas_stock_inquire_ccnl(page_call, reply).orders:
+                yield row
 
     def inquire_psamount(
         self,
@@ -1329,6 +1501,36 @@ class AsyncDomesticStockApi:
         async for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_inquire_balance(page_call, reply)
 
+    async def inquire_balance_holdings(
+        self,
+        *,
+        afhr_flpr_yn: AfhrFlprYn | str | None = None,
+        ofl_yn: str | None = None,
+        inqr_dvsn: InqrDvsnBalance | str | None = None,
+        unpr_dvsn: UnprDvsn | str | None = None,
+        fund_sttl_icld_yn: YesNo | str | None = None,
+        fncg_amt_auto_rdpt_yn: YesNo | str | None = None,
+        prcs_dvsn: PrcsDvsn | str | None = None,
+        ctx_area_fk100: str | None = None,
+        ctx_area_nk100: str | None = None,
+    ) -> AsyncIterator[DomesticStockInquireBalanceHoldingsRow]:
+        "Every row of 주식잔고조회 output1 (holdings) across all pages."
+        call = prepare_domestic_stock_inquire_balance(
+            self._ctx,
+            afhr_flpr_yn=afhr_flpr_yn,
+            ofl_yn=ofl_yn,
+            inqr_dvsn=inqr_dvsn,
+            unpr_dvsn=unpr_dvsn,
+            fund_sttl_icld_yn=fund_sttl_icld_yn,
+            fncg_amt_auto_rdpt_yn=fncg_amt_auto_rdpt_yn,
+            prcs_dvsn=prcs_dvsn,
+            ctx_area_fk100=ctx_area_fk100,
+            ctx_area_nk100=ctx_area_nk100,
+        )
+        async for page_call, reply in self._core.pages(call):
+            for row in parse_domestic_stock_inquire_balance(page_call, reply).holdings:
+                yield row
+
     async def inquire_price(
         self,
         *,
@@ -1584,6 +1786,46 @@ class AsyncDomesticStockApi:
         async for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_inquire_daily_ccld(page_call, reply)
 
+    async def inquire_daily_ccld_orders(
+        self,
+        *,
+        period: DomesticStockInquireDailyCcldPeriod,
+        inqr_strt_dt: str,
+        inqr_end_dt: str,
+        sll_buy_dvsn_cd: SllBuyDvsnCd | str | None = None,
+        pdno: str | None = None,
+        ord_gno_brno: str | None = None,
+        odno: str | None = None,
+        ccld_dvsn: CcldDvsn | str | None = None,
+        inqr_dvsn: InqrDvsnSort | str | None = None,
+        inqr_dvsn_1: InqrDvsn1Ccld | str | None = None,
+        inqr_dvsn_3: InqrDvsn3 | str | None = None,
+        excg_id_dvsn_cd: ExcgIdDvsnCdInquiry | str | None = None,
+        ctx_area_fk100: str | None = None,
+        ctx_area_nk100: str | None = None,
+    ) -> AsyncIterator[DomesticStockInquireDailyCcldOrdersRow]:
+        "Every row of 주식일별주문체결조회 output1 (orders) across all pages."
+        call = prepare_domestic_stock_inquire_daily_ccld(
+            self._ctx,
+            period=period,
+            inqr_strt_dt=inqr_strt_dt,
+            inqr_end_dt=inqr_end_dt,
+            sll_buy_dvsn_cd=sll_buy_dvsn_cd,
+            pdno=pdno,
+            ord_gno_brno=ord_gno_brno,
+            odno=odno,
+            ccld_dvsn=ccld_dvsn,
+            inqr_dvsn=inqr_dvsn,
+            inqr_dvsn_1=inqr_dvsn_1,
+            inqr_dvsn_3=inqr_dvsn_3,
+            excg_id_dvsn_cd=excg_id_dvsn_cd,
+            ctx_area_fk100=ctx_area_fk100,
+            ctx_area_nk100=ctx_area_nk100,
+        )
+        async for page_call, reply in self._core.pages(call):
+            for row in parse_domestic_stock_inquire_daily_ccld(page_call, reply).orders:
+                yield row
+
     async def inquire_psbl_order(
         self,
         *,
@@ -1644,6 +1886,26 @@ class AsyncDomesticStockApi:
         )
         async for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_inquire_psbl_rvsecncl(page_call, reply)
+
+    async def inquire_psbl_rvsecncl_orders(
+        self,
+        *,
+        ctx_area_fk100: str | None = None,
+        ctx_area_nk100: str | None = None,
+        inqr_dvsn_1: InqrDvsn1Rvsecncl | str | None = None,
+        inqr_dvsn_2: InqrDvsn2 | str | None = None,
+    ) -> AsyncIterator[DomesticStockInquirePsblRvsecnclOrdersRow]:
+        "Every row of 주식정정취소가능주문조회 output (orders) across all pages."
+        call = prepare_domestic_stock_inquire_psbl_rvsecncl(
+            self._ctx,
+            ctx_area_fk100=ctx_area_fk100,
+            ctx_area_nk100=ctx_area_nk100,
+            inqr_dvsn_1=inqr_dvsn_1,
+            inqr_dvsn_2=inqr_dvsn_2,
+        )
+        async for page_call, reply in self._core.pages(call):
+            for row in parse_domestic_stock_inquire_psbl_rvsecncl(page_call, reply).orders:
+                yield row
 
     async def inquire_psbl_sell(
         self,
@@ -1835,6 +2097,26 @@ class AsyncOverseasStockApi:
         async for page_call, reply in self._core.pages(call):
             yield parse_overseas_stock_inquire_balance(page_call, reply)
 
+    async def inquire_balance_holdings(
+        self,
+        *,
+        ovrs_excg_cd: BalanceExcgCd | str,
+        tr_crcy_cd: TrCrcyCd | str,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk200: str | None = None,
+    ) -> AsyncIterator[OverseasStockInquireBalanceHoldingsRow]:
+        "Every row of 해외주식 잔고 output1 (holdings) across all pages."
+        call = prepare_overseas_stock_inquire_balance(
+            self._ctx,
+            ovrs_excg_cd=ovrs_excg_cd,
+            tr_crcy_cd=tr_crcy_cd,
+            ctx_area_fk200=ctx_area_fk200,
+            ctx_area_nk200=ctx_area_nk200,
+        )
+        async for page_call, reply in self._core.pages(call):
+            for row in parse_overseas_stock_inquire_balance(page_call, reply).holdings:
+                yield row
+
     async def inquire_present_balance(
         self,
         *,
@@ -1922,6 +2204,26 @@ class AsyncOverseasStockApi:
         async for page_call, reply in self._core.pages(call):
             yield parse_overseas_stock_inquire_nccs(page_call, reply)
 
+    async def inquire_nccs_orders(
+        self,
+        *,
+        ovrs_excg_cd: Exchange | str,
+        sort_sqn: NccsSortSqn | str | None = None,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk200: str | None = None,
+    ) -> AsyncIterator[OverseasStockInquireNccsOrdersRow]:
+        "Every row of 해외주식 미체결내역 output (orders) across all pages."
+        call = prepare_overseas_stock_inquire_nccs(
+            self._ctx,
+            ovrs_excg_cd=ovrs_excg_cd,
+            sort_sqn=sort_sqn,
+            ctx_area_fk200=ctx_area_fk200,
+            ctx_area_nk200=ctx_area_nk200,
+        )
+        async for page_call, reply in self._core.pages(call):
+            for row in parse_overseas_stock_inquire_nccs(page_call, reply).orders:
+                yield row
+
     async def inquire_ccnl(
         self,
         *,
@@ -1992,6 +2294,42 @@ class AsyncOverseasStockApi:
         )
         async for page_call, reply in self._core.pages(call):
             yield parse_overseas_stock_inquire_ccnl(page_call, reply)
+
+    async def inquire_ccnl_orders(
+        self,
+        *,
+        pdno: str,
+        ord_strt_dt: str,
+        ord_end_dt: str,
+        ovrs_excg_cd: CcnlExcgCd | str,
+        sll_buy_dvsn: SllBuyDvsnCd | str | None = None,
+        ccld_nccs_dvsn: CcldNccsDvsn | str | None = None,
+        sort_sqn: CcnlSortSqn | str | None = None,
+        ord_dt: str | None = None,
+        ord_gno_brno: str | None = None,
+        odno: str | None = None,
+        ctx_area_nk200: str | None = None,
+        ctx_area_fk200: str | None = None,
+    ) -> AsyncIterator[OverseasStockInquireCcnlOrdersRow]:
+        "Every row of 해외주식 주문체결내역 output (orders) across all pages."
+        call = prepare_overseas_stock_inquire_ccnl(
+            self._ctx,
+            pdno=pdno,
+            ord_strt_dt=ord_strt_dt,
+            ord_end_dt=ord_end_dt,
+            sll_buy_dvsn=sll_buy_dvsn,
+            ccld_nccs_dvsn=ccld_nccs_dvsn,
+            ovrs_excg_cd=ovrs_excg_cd,
+            sort_sqn=sort_sqn,
+            ord_dt=ord_dt,
+            ord_gno_brno=ord_gno_brno,
+            odno=odno,
+            ctx_area_nk200=ctx_area_nk200,
+            ctx_area_fk200=ctx_area_fk200,
+        )
+        async for page_call, reply in self._core.pages(call):
+            for row in parse_overseas_stock_inquire_ccnl(page_call, reply).orders:
+                yield row
 
     async def inquire_psamount(
         self,
