@@ -6,6 +6,7 @@ ourselves so that duplicate keys, aliases and non-standard tags are reported, ne
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import stat
@@ -53,6 +54,7 @@ class SpecFile:
     name: str
     data: Any
     lines: dict[JsonPath, int] = field(default_factory=dict)
+    digest: str = ""  # sha256 of the file's bytes
 
     def line_of(self, path: JsonPath) -> int:
         """The line of ``path``, or of its nearest ancestor that has one."""
@@ -236,6 +238,7 @@ def load_text(name: str, raw: bytes) -> SpecFile:
     if root is None:
         raise SpecError([Problem(name, 1, "", "file is empty; a spec file is a mapping with at least `source`")])
     builder = _Builder(name)
+    builder.file.digest = hashlib.sha256(raw).hexdigest()
     builder.file.data = builder.build(root, ())
     if builder.problems:
         raise SpecError(builder.problems)

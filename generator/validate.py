@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import cache
 from importlib import resources
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError as SchemaError
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from generator.errors import Problem
+from generator.format import cache_dir
 from generator.load import SpecFile, format_path
+
+if TYPE_CHECKING:  # jsonschema is imported when a file needs validating, not on every run
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError as SchemaError
 
 
 @cache
@@ -23,6 +27,8 @@ def spec_schema() -> dict[str, Any]:
 
 @cache
 def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(spec_schema())  # the schema itself is checked by the tests
 
 
@@ -104,8 +110,40 @@ def _message(error: SchemaError) -> str:
     return str(error.message)
 
 
+@cache
+def _verdict_salt() -> str:
+    from importlib.metadata import version
+
+    schema = resources.files("generator").joinpath("spec.schema.json").read_bytes()
+    return f"jsonschema {version('jsonschema')} {hashlib.sha256(schema).hexdigest()} "
+
+
+def _passed_marker(spec_file: SpecFile) -> Path:
+    """Where a file's pass is remembered: by its bytes, the schema's and jsonschema's version."""
+    key = hashlib.sha256((_verdict_salt() + spec_file.digest).encode()).hexdigest()
+    return cache_dir() / "passed" / key
+
+
 def schema_problems(spec_file: SpecFile) -> list[Problem]:
-    """Every schema violation in one file, each with its line and JSON path."""
+    """Every schema violation in one file, each with its line and JSON path.
+
+    Validation is most of a warm `kisgen generate`; a file whose exact bytes passed this exact
+    schema before is not validated again (any edit changes its digest).
+    """
+    marker = _passed_marker(spec_file) if spec_file.digest else None
+    if marker is not None and marker.exists():
+        return []
+    problems = _schema_problems(spec_file)
+    if not problems and marker is not None:
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:
+            pass  # an unwritable cache only costs time
+    return problems
+
+
+def _schema_problems(spec_file: SpecFile) -> list[Problem]:
     problems: list[Problem] = []
     for error in _validator().iter_errors(spec_file.data):
         error = _deepest(error)

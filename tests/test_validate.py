@@ -125,3 +125,21 @@ def test_a_file_that_does_not_load_does_not_hide_the_others(spec_copy: Path, cap
         f"spec/markets.yaml:{len(markets.read_text(encoding='utf-8').splitlines())}: markets: duplicate key 'markets' (first defined on line {line_of('markets.yaml', 'markets:')})",
         "2 problem(s); nothing was written",
     ]
+
+
+def test_a_file_that_passed_is_not_validated_again_until_it_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import generator.validate as validate
+    from generator.load import load_text
+
+    monkeypatch.setenv("KISGEN_CACHE_DIR", str(tmp_path / "cache"))
+    raw = (ROOT / "spec" / "markets.yaml").read_bytes()
+    assert validate.schema_problems(load_text("spec/markets.yaml", raw)) == []
+    calls: list[str] = []
+    real = validate._schema_problems
+    monkeypatch.setattr(validate, "_schema_problems", lambda spec_file: calls.append(spec_file.name) or real(spec_file))
+    assert validate.schema_problems(load_text("spec/markets.yaml", raw)) == []
+    assert calls == []  # the same bytes passed before
+    broken = raw.replace(b"currency: USD", b"currency: dollars")
+    problems = validate.schema_problems(load_text("spec/markets.yaml", broken))
+    assert calls == ["spec/markets.yaml"] and any("currency" in problem.path for problem in problems)
+    assert validate.schema_problems(load_text("spec/markets.yaml", broken))  # a failure is never remembered
