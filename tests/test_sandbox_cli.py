@@ -19,6 +19,17 @@ def free_port() -> int:
         return port
 
 
+def wait_for_token(server: subprocess.Popen[str], port: int, app_key: str, app_secret: str) -> httpx.Response:
+    """The first token from a sandbox started as a process, once it serves."""
+    deadline = time.monotonic() + 20
+    while True:
+        assert server.poll() is None and time.monotonic() < deadline, "the sandbox did not start"
+        try:
+            return httpx.post(f"http://127.0.0.1:{port}/oauth2/tokenP", json={"grant_type": "client_credentials", "appkey": app_key, "appsecret": app_secret})
+        except httpx.ConnectError:
+            time.sleep(0.05)
+
+
 def test_the_sandbox_command_takes_port_and_env() -> None:
     args = build_parser().parse_args(["sandbox", "--port", "9999", "--env", "real"])
     assert (args.port, args.env) == (9999, "real")
@@ -29,14 +40,7 @@ def test_kisgen_sandbox_serves_until_stopped() -> None:
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "generator", "sandbox", "--port", str(port), "--env", "real"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + 20
-        reply = None
-        while reply is None:
-            assert server.poll() is None and time.monotonic() < deadline, "the sandbox did not start"
-            try:
-                reply = httpx.post(f"http://127.0.0.1:{port}/oauth2/tokenP", json={"grant_type": "client_credentials", "appkey": "cli-key", "appsecret": "cli-secret"})
-            except httpx.ConnectError:
-                time.sleep(0.05)
+        reply = wait_for_token(server, port, "cli-key", "cli-secret")
         assert reply.status_code == 200 and reply.json()["token_type"] == "Bearer"
         token = reply.json()["access_token"]
         headers = {"authorization": f"Bearer {token}", "appkey": "cli-key", "appsecret": "cli-secret", "tr_id": "TTTC8434R", "custtype": "P"}
@@ -54,14 +58,7 @@ def test_the_rate_limit_can_be_lifted_for_load_tests() -> None:
     command = [sys.executable, "-m", "generator", "sandbox", "--port", str(port), "--env", "mock", "--rate-limit", "0", "--log-level", "warning"]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + 20
-        reply = None
-        while reply is None:
-            assert server.poll() is None and time.monotonic() < deadline, "the sandbox did not start"
-            try:
-                reply = httpx.post(f"http://127.0.0.1:{port}/oauth2/tokenP", json={"grant_type": "client_credentials", "appkey": "load-key", "appsecret": "load-secret"})
-            except httpx.ConnectError:
-                time.sleep(0.05)
+        reply = wait_for_token(server, port, "load-key", "load-secret")
         headers = {"authorization": f"Bearer {reply.json()['access_token']}", "appkey": "load-key", "appsecret": "load-secret", "tr_id": "VTTC8434R", "custtype": "P"}
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers) as client:
             codes = [client.get("/uapi/domestic-stock/v1/trading/inquire-balance", params={"CANO": "12345678", "ACNT_PRDT_CD": "01"}).json()["rt_cd"] for _ in range(10)]
