@@ -452,11 +452,16 @@ NOTES = """\
 ## Reading the figures
 
 - Generation is bound by black. A cold run (no cached chunk) formats about 15,000 lines and is
-  2.8–3.7× openapi-python-client's time, which formats with ruff; the goals are met only warm
+  3.1–3.7× openapi-python-client's time, which formats with ruff; the goals are met only warm
   (every chunk cached, as in CI's `kisgen check` and after most spec edits), where kisgen takes
-  about a quarter of openapi-python-client's time. Both are linear in the number of operations. Black is the design card's formatter; replacing it was not an option.
+  about a quarter of openapi-python-client's time. Both are linear in the number of operations.
+  The project formats generated code with black by design; swapping it for a faster formatter
+  was not an option.
+- `check` and `generate` in section 3 use the default cache directory; a warm run reads the
+  whole black cache file, so a cache full of other specs' chunks costs more than section 1's
+  cache of this spec alone (the cache keeps at most 1,500 chunks for that reason).
 - Parsing stays above half of pydantic's time: pydantic-core converts in Rust, and a frozen,
-  slotted dataclass per row (what the typed-responses issue asks for) costs a Python attribute
+  slotted dataclass per row (the response model the client promises) costs a Python attribute
   store per field. Lazy parsing would win the benchmark but move errors from the parse to
   attribute access, so it was not done.
 - Round trips with 16 requests in flight are bound by httpx's async client (the same client is
@@ -479,7 +484,7 @@ def report(r: dict[str, Any]) -> str:
 
     lines += ["", "## 1–2. Generation (wall time, peak RSS of the main process)", ""]
     lines += ["Cold: an empty black cache (a fresh machine, or every module changed). Warm: the cache holds every chunk (`check` in CI, or a regenerate after an unrelated edit).", ""]
-    lines += ["| spec | kisgen, cold | kisgen, warm | openapi-python-client | ratio cold / warm (goal ≤ 1/3 on spec/, ≤ 1/2 on 300) |", "|---|---|---|---|---|"]
+    lines += ["| spec | kisgen, cold | kisgen, warm | openapi-python-client | kisgen ÷ openapi-python-client, cold / warm (goal ≤ 1/3 on spec/, ≤ 1/2 on 300) |", "|---|---|---|---|---|"]
     lines += gen_rows("spec/", r["generate_spec"])
     for size, data in r["generate_synthetic"].items():
         lines += gen_rows(f"synthetic, {size} operations", data)

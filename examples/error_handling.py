@@ -11,8 +11,7 @@
 from __future__ import annotations
 
 from generator.sandbox import running_sandbox
-from kis_client import KisApiError, KisClient, RateLimitError, Side, ValidationError
-from kis_client._runtime import RetryPolicy
+from kis_client import KisApiError, KisClient, RateLimitError, RetryPolicy, Side, ValidationError
 from kis_client.enums import OrdDvsn
 
 ACCOUNT = "50654321-01"

@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--root", default=str(ROOT), help="repository root to write into (default: this repository)")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("validate", help="check the spec; one problem a line").set_defaults(run=cmd_validate)
-    commands.add_parser("generate", help="write generated/kis_client (atomically)").set_defaults(run=cmd_generate)
+    commands.add_parser("generate", help="write generated/kis_client and docs/API.md (atomically)").set_defaults(run=cmd_generate)
     commands.add_parser("check", help="exit 1 if generated files differ from the spec's output").set_defaults(run=cmd_check)
     diff = commands.add_parser("diff", help="what changed between two specs, and whether it breaks clients")
     diff.add_argument("base", help="a git revision (e.g. origin/main) or a spec directory")

@@ -23,7 +23,8 @@ from pathlib import Path
 LINE_LENGTH = 100
 _TOP_LEVEL = re.compile(r"(?:async def|def|class)\b|@")
 PARALLEL_FROM = 60_000  # characters to format before worker processes pay for themselves
-CACHE_LIMIT = 4_000  # chunks kept (a spec like ours has a few hundred; about 2 kB each)
+CACHE_LIMIT = 1_500  # chunks kept: a spec like ours has a few hundred, about 2 kB each, and the
+# whole file is read on every run
 
 
 def _mode() -> object:

@@ -37,6 +37,8 @@ _EXPORTS = {
     "ResponseParseError": "kis_client._runtime",
     "TransportError": "kis_client._runtime",
     "OrderStateUnknownError": "kis_client._runtime",
+    "PaginationError": "kis_client._runtime",
+    "RateLimiter": "kis_client._runtime",
     "UnsupportedEnvironmentError": "kis_client._runtime",
     "TrIdNotFoundError": "kis_client._runtime",
     "resolve_tr_id": "kis_client.tr_ids",
@@ -64,6 +66,8 @@ if TYPE_CHECKING:
     from kis_client._runtime import ResponseParseError as ResponseParseError
     from kis_client._runtime import TransportError as TransportError
     from kis_client._runtime import OrderStateUnknownError as OrderStateUnknownError
+    from kis_client._runtime import PaginationError as PaginationError
+    from kis_client._runtime import RateLimiter as RateLimiter
     from kis_client._runtime import UnsupportedEnvironmentError as UnsupportedEnvironmentError
     from kis_client._runtime import TrIdNotFoundError as TrIdNotFoundError
     from kis_client.tr_ids import resolve_tr_id as resolve_tr_id
