@@ -11,51 +11,12 @@ import pytest
 from generator.cli import main
 from generator.export import DOCS_FILE
 from generator.pipeline import render_spec
+from tests.markdown_tables import Table, cells, tables
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "tests" / "fixtures" / "kis-open-api-reference.md"
 DOCS = ROOT / DOCS_FILE
 US_SELL_SOURCE = "KIS API portal 2026-05-29"
-
-
-@dataclass(frozen=True)
-class Table:
-    heading: str  # the last ### heading above it
-    caption: str  # the **bold:** line just above it, if any
-    header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-
-    @property
-    def endpoint(self) -> str:
-        match = re.search(r"(GET|POST) `([^`]+)`", self.heading)
-        return f"{match.group(1)} {match.group(2)}" if match else ""
-
-
-def _cells(line: str) -> tuple[str, ...]:
-    return tuple(cell.strip().replace("\\|", "|") for cell in re.split(r"(?<!\\)\|", line.strip())[1:-1])
-
-
-def tables(text: str) -> list[Table]:
-    found: list[Table] = []
-    heading = caption = ""
-    lines = text.splitlines()
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        if line.startswith("#"):
-            heading, caption = line.lstrip("# "), ""
-        elif re.fullmatch(r"\*\*.+:\*\*", line.strip()):
-            caption = line.strip().strip("*").rstrip(":")
-        elif line.startswith("|"):
-            block = []
-            while index < len(lines) and lines[index].startswith("|"):
-                block.append(_cells(lines[index]))
-                index += 1
-            found.append(Table(heading, caption, block[0], tuple(block[2:])))
-            caption = ""
-            continue
-        index += 1
-    return found
 
 
 def plain(cell: str) -> str:
@@ -166,4 +127,4 @@ def test_markdown_cells_escape_pipes() -> None:
     text = DOCS.read_text(encoding="utf-8")
     assert r"`^(0\|[1-9][0-9]*)$`" in text  # ORD_UNPR's pattern, inside a table cell
     rows = [line for line in text.splitlines() if line.startswith("| `ORD_UNPR`")]
-    assert rows and all(len(_cells(row)) == 7 for row in rows)
+    assert rows and all(len(cells(row)) == 7 for row in rows)

@@ -15,6 +15,7 @@ import pytest
 
 from generator.pipeline import load_spec
 from kis_client import TrIdNotFoundError, resolve_tr_id
+from tests.markdown_tables import Table, tables
 
 REFERENCE = Path(__file__).parent / "fixtures" / "kis-open-api-reference.md"
 TR_ID = re.compile(r"`([A-Z]{4}[0-9]{4}[A-Z])`")
@@ -45,36 +46,6 @@ VALUE_UPDATES = {
     # (operation, env, side, market label in the document) -> (TR_ID, source)
     ("overseas_stock.order", "mock", "sell", "미국"): ("VTTT1001U", MOCK_US_SELL),
 }
-
-
-@dataclass(frozen=True)
-class Table:
-    heading: str
-    caption: str  # the bold line just above the table, if any
-    header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-
-
-def tables(text: str) -> list[Table]:
-    found: list[Table] = []
-    heading = caption = ""
-    lines = text.splitlines()
-    index = 0
-    while index < len(lines):
-        line = lines[index].strip()
-        if line.startswith("#"):
-            heading, caption = line.lstrip("# "), ""
-        elif line.startswith("**") and line.endswith("**"):
-            caption = line.strip("*")
-        elif line.startswith("|"):
-            block = []
-            while index < len(lines) and lines[index].strip().startswith("|"):
-                block.append(tuple(cell.strip() for cell in lines[index].strip().strip("|").split("|")))
-                index += 1
-            found.append(Table(heading, caption, block[0], tuple(block[2:])))
-            continue
-        index += 1
-    return found
 
 
 def exchanges_by_market(document: list[Table]) -> dict[str, list[str]]:
