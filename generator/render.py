@@ -161,6 +161,7 @@ class OutputView:
     output: Output
     reads: tuple[tuple[str, str], ...]  # python name, the expression that parses it from ``row``
     fn: str
+    counts_extra: bool  # every field has one wire key, so len(row) tells whether there are extras
 
 
 def _field_view(spec: Spec, field: RequestField, consts: Constants) -> FieldView:
@@ -217,13 +218,22 @@ def _tr_rows(op: Operation) -> tuple[tuple[Any, ...], ...]:
 
 
 def _read(field: ResponseField) -> str:
-    source = f"get({py(field.wire)})" if not field.aliases else f"first_of(row, {py((field.wire,) + field.aliases)})"
-    return f"{KIND_PARSERS[field.kind]}({source})"
+    """The straight-line read of ``field``: it raises on anything but a plain KIS string."""
+    parser = KIND_PARSERS[field.kind]
+    if field.aliases:
+        return f"{parser}(first_of(row, {py((field.wire,) + field.aliases)}))"
+    value = f"row[{py(field.wire)}]"
+    if field.kind == "int":  # most fields: int() without a Python call in between
+        return f"int(v, 10) if (v := {value}) else p_int(v)"
+    if parser == "p_text":
+        return f'"" + {value} or None'
+    return f"{parser}({value})"
 
 
 def _output_view(op: Operation, output: Output) -> OutputView:
     reads = tuple((field.py_name, _read(field)) for field in output.fields)
-    return OutputView(output, reads, f"_parse_{op.function_suffix}_{output.name}")
+    counts_extra = not any(field.aliases for field in output.fields)
+    return OutputView(output, reads, f"_parse_{op.function_suffix}_{output.name}", counts_extra)
 
 
 def _top_keys(spec: Spec, op: Operation) -> tuple[str, ...]:

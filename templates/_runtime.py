@@ -267,27 +267,47 @@ def p_flag(value: Any) -> bool | None:
     raise _BadValue
 
 
-def field_error(operation: str, output: str, row: Mapping[str, Any], fields: Mapping[str, Callable[[Any], Any]], raw: object) -> ResponseParseError:
+# A response field for the careful path: python name, wire keys (the first present wins), parser.
+Field = tuple[str, tuple[str, ...], Callable[[Any], Any]]
+
+# What a generated parser's straight-line path raises on a row that is not plain KIS (a field
+# missing, a value that is not a string, a string that is not its kind); the row is then parsed
+# again by parse_carefully.
+NOT_PLAIN = (LookupError, TypeError, ValueError, ArithmeticError, _BadValue)
+
+NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
+
+
+def field_keys(fields: tuple[Field, ...]) -> frozenset[str]:
+    return frozenset(key for _name, keys, _parse in fields for key in keys)
+
+
+def parse_carefully(row: Mapping[str, Any], draft_cls: type, cls: type[T], fields: tuple[Field, ...], known: frozenset[str]) -> T:
+    """A row the straight-line parser declined: numbers are accepted, missing fields are None,
+    and a value that is not its kind raises _BadValue."""
+    draft: Any = object.__new__(draft_cls)
+    for name, keys, parse in fields:
+        setattr(draft, name, parse(first_of(row, keys)))
+    draft.extra = extra_of(row, known)
+    return frozen(draft, cls)
+
+
+def field_error(operation: str, output: str, row: Mapping[str, Any], fields: tuple[Field, ...], raw: object) -> ResponseParseError:
     """Find which field of ``row`` failed, for the error message (the slow path only)."""
-    for wire, parse in fields.items():
+    for _name, keys, parse in fields:
+        value = first_of(row, keys)
         try:
-            parse(row.get(wire))
+            parse(value)
         except _BadValue:
-            return ResponseParseError(operation, output, wire, row.get(wire), raw)
+            wire = next((key for key in keys if key in row), keys[0])
+            return ResponseParseError(operation, output, wire, value, raw)
     return ResponseParseError(operation, output, "?", None, raw)
-
-
-# What a generated parser's inline fast path may raise (Decimal, int, fromisoformat), besides
-# _BadValue from the careful parsers; field_error then names the field.
-_UNPARSABLE = (_BadValue, ArithmeticError, ValueError)
-
-_EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
 def extra_of(row: Mapping[str, Any], known: frozenset[str]) -> Mapping[str, Any]:
     """Fields KIS sent that the spec does not declare: kept, never an error."""
     if row.keys() <= known:
-        return _EMPTY
+        return NO_EXTRA
     return {key: value for key, value in row.items() if key not in known}
 
 
@@ -304,7 +324,7 @@ def parse_rows(
     output: str,
     value: Any,
     parse: Callable[[Mapping[str, Any]], T],
-    fields: Mapping[str, Callable[[Any], Any]],
+    fields: tuple[Field, ...],
     row_key: str | None,
     raw: object,
 ) -> Rows[T]:
@@ -312,14 +332,14 @@ def parse_rows(
     rows: list[Mapping[str, Any]] = []
     try:
         rows = as_rows(value)
-        if row_key is None:
-            return Rows(parse(row) for row in rows)
-        return Rows(parse(row) for row in rows if row.get(row_key) not in (None, ""))
-    except _UNPARSABLE:
+        if row_key is not None:
+            rows = [row for row in rows if row.get(row_key) not in (None, "")]
+        return Rows(map(parse, rows))
+    except _BadValue:
         for row in rows:
             try:
                 parse(row)
-            except _UNPARSABLE:
+            except _BadValue:
                 raise field_error(operation, output, row, fields, raw) from None
         raise ResponseParseError(operation, output, "", value, raw) from None
 
@@ -329,7 +349,7 @@ def parse_object(
     output: str,
     value: Any,
     parse: Callable[[Mapping[str, Any]], T],
-    fields: Mapping[str, Callable[[Any], Any]],
+    fields: tuple[Field, ...],
     raw: object,
 ) -> T | None:
     try:
@@ -340,7 +360,7 @@ def parse_object(
         return None
     try:
         return parse(row)
-    except _UNPARSABLE:
+    except _BadValue:
         raise field_error(operation, output, row, fields, raw) from None
 
 
@@ -349,7 +369,7 @@ def as_rows(value: Any) -> list[Mapping[str, Any]]:
     if value is None or value == "":
         return []
     if isinstance(value, list):
-        return [item for item in value if isinstance(item, Mapping)]
+        return [item for item in value if type(item) is dict or isinstance(item, Mapping)]
     if isinstance(value, Mapping):
         return [value]
     raise _BadValue

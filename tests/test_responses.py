@@ -9,6 +9,7 @@ import json
 import shutil
 import types
 import typing
+from unittest import mock
 from datetime import date, datetime
 from datetime import time as dtime
 from decimal import Decimal
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 import kis_client
@@ -25,7 +28,7 @@ from generator.errors import SpecError
 from generator.model import Operation, Output
 from generator.pipeline import load_spec
 from kis_client import ResponseParseError
-from kis_client._runtime import Model, PreparedCall, Reply, Rows
+from kis_client._runtime import Model, PreparedCall, Reply, Rows, _BadValue, parse_carefully
 
 SPEC = load_spec()
 FIXTURES = Path(__file__).parent / "fixtures" / "responses"
@@ -237,6 +240,69 @@ def test_a_padding_row_is_dropped_before_its_values_are_read() -> None:
     body = body_of("domestic_stock.inquire_balance")
     body["output1"][2]["hldg_qty"] = "abc"  # a padding row (blank pdno) with garbage is still dropped
     assert len(parse("domestic_stock.inquire_balance", body).holdings) == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# Two paths, one answer: the straight-line parsers and parse_carefully
+
+PLAIN_VALUES: dict[str, st.SearchStrategy[str]] = {
+    "int": st.integers(-(10**15), 10**15).map(str),
+    "decimal": st.decimals(min_value=-(10**9), max_value=10**9, places=4).map(str),
+    "date": st.dates(min_value=date(1900, 1, 1)).map(lambda day: day.strftime("%Y%m%d")),
+    "time": st.times().map(lambda moment: moment.strftime("%H%M%S")),
+    "datetime": st.datetimes(min_value=datetime(1900, 1, 1)).map(lambda moment: moment.strftime("%Y-%m-%d %H:%M:%S")),
+    "flag": st.sampled_from(["Y", "N"]),
+    "code": st.text(max_size=8),
+    "text": st.text(max_size=8),
+}
+MISSING = object()
+ODD_VALUES: list[Any] = [
+    *["", " ", " 12 ", "1_000", "744.00000000", "NaN", "-Infinity", "1e5", "abc", "2021-12-23"],
+    *["00000000", "2021W011", "2021122", "202112231", "20211332", "٣", "Y", "N", "093015", "0", "-0"],
+    *[0, 5, -3, 1.5, 0.0, float("nan"), True, False, None, [], {}, MISSING],
+]
+
+
+def parsers_of(op: Operation, output: Output) -> tuple[Any, Any]:
+    name = f"_parse_{op.function_suffix}_{output.name}"
+    fields, known = getattr(responses, name.upper() + "_FIELDS"), getattr(responses, name.upper() + "_KEYS")
+    draft, model = getattr(responses, f"_{output.class_name}Draft"), getattr(responses, output.class_name)
+    return getattr(responses, name), lambda row: parse_carefully(row, draft, model, fields, known)
+
+
+def outcome(parse: Any, row: dict[str, Any]) -> Any:
+    try:
+        result = parse(row)
+    except _BadValue:
+        return "refused"
+    return result, repr(result), result.extra
+
+
+@pytest.mark.parametrize(("op", "output"), OUTPUTS, ids=output_id)
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_straight_line_and_careful_parsers_agree_on_any_value_in_any_field(op: Operation, output: Output, data: st.DataObject) -> None:
+    plain = {data.draw(st.sampled_from((field.wire,) + field.aliases)): data.draw(st.one_of(PLAIN_VALUES[field.kind], st.just(""))) for field in output.fields}
+    if data.draw(st.booleans()):
+        plain["zz_new_field"] = "1"
+    fast, careful = parsers_of(op, output)
+    for field in output.fields:
+        wire = next(key for key in (field.wire,) + field.aliases if key in plain)
+        for odd in ODD_VALUES:
+            row = {key: value for key, value in plain.items() if key != wire}
+            if odd is not MISSING:
+                row[wire] = odd
+            assert outcome(fast, row) == outcome(careful, row), (field.wire, odd)
+
+
+@pytest.mark.parametrize(("op", "output"), OUTPUTS, ids=output_id)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_row_as_kis_sends_it_never_takes_the_careful_path(op: Operation, output: Output, data: st.DataObject) -> None:
+    row = {data.draw(st.sampled_from((field.wire,) + field.aliases)): data.draw(st.one_of(PLAIN_VALUES[field.kind], st.just(""))) for field in output.fields}
+    fast, careful = parsers_of(op, output)
+    with mock.patch.object(responses, "parse_carefully", side_effect=AssertionError("took the careful path")):
+        assert fast(row) == careful(row)
 
 
 # ---------------------------------------------------------------------------------------------

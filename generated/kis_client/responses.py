@@ -5,6 +5,11 @@
 Numbers are ``int`` or ``Decimal`` (never float), dates and times are ``datetime`` types,
 Y/N flags are ``bool``, and ``""`` is ``None``. Every model keeps what the spec does not
 declare in ``extra``; every response keeps the whole body in ``raw``.
+
+A parser reads a row the way KIS sends it, in straight lines: every field present and a string
+(``"" + value`` admits only a string, ``int(value, 10)`` only digits). Any other row (a missing
+field, a JSON number, a value that is not its kind) raises there and is parsed again by
+``parse_carefully``, which accepts numbers, makes missing fields ``None`` and rejects the rest.
 """
 
 from __future__ import annotations
@@ -17,7 +22,10 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from kis_client._runtime import (
+    NO_EXTRA,
+    NOT_PLAIN,
     Continuation,
+    Field,
     Model,
     Paging,
     PreparedCall,
@@ -26,6 +34,7 @@ from kis_client._runtime import (
     Rows,
     continuation_of,
     extra_of,
+    field_keys,
     first_of,
     frozen,
     p_date,
@@ -35,6 +44,7 @@ from kis_client._runtime import (
     p_int,
     p_text,
     p_time,
+    parse_carefully,
     parse_object,
     parse_rows,
 )
@@ -78,13 +88,13 @@ class AuthTokenToken(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_AUTH_TOKEN_TOKEN_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "access_token": p_text,
-    "token_type": p_text,
-    "expires_in": p_int,
-    "access_token_token_expired": p_datetime,
-}
-_PARSE_AUTH_TOKEN_TOKEN_KEYS = frozenset(_PARSE_AUTH_TOKEN_TOKEN_FIELDS)
+_PARSE_AUTH_TOKEN_TOKEN_FIELDS: tuple[Field, ...] = (
+    ("access_token", ("access_token",), p_text),
+    ("token_type", ("token_type",), p_text),
+    ("expires_in", ("expires_in",), p_int),
+    ("access_token_token_expired", ("access_token_token_expired",), p_datetime),
+)
+_PARSE_AUTH_TOKEN_TOKEN_KEYS = field_keys(_PARSE_AUTH_TOKEN_TOKEN_FIELDS)
 
 
 class _AuthTokenTokenDraft(Model):
@@ -93,13 +103,21 @@ class _AuthTokenTokenDraft(Model):
 
 
 def _parse_auth_token_token(row: Mapping[str, Any]) -> AuthTokenToken:
-    get = row.get
     draft: Any = _new(_AuthTokenTokenDraft)
-    draft.access_token = p_text(get("access_token"))
-    draft.token_type = p_text(get("token_type"))
-    draft.expires_in = p_int(get("expires_in"))
-    draft.access_token_token_expired = p_datetime(get("access_token_token_expired"))
-    draft.extra = extra_of(row, _PARSE_AUTH_TOKEN_TOKEN_KEYS)
+    try:
+        draft.access_token = "" + row["access_token"] or None
+        draft.token_type = "" + row["token_type"] or None
+        draft.expires_in = int(v, 10) if (v := row["expires_in"]) else p_int(v)
+        draft.access_token_token_expired = p_datetime(row["access_token_token_expired"])
+        draft.extra = NO_EXTRA if len(row) == 4 else extra_of(row, _PARSE_AUTH_TOKEN_TOKEN_KEYS)
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _AuthTokenTokenDraft,
+            AuthTokenToken,
+            _PARSE_AUTH_TOKEN_TOKEN_FIELDS,
+            _PARSE_AUTH_TOKEN_TOKEN_KEYS,
+        )
     return frozen(draft, AuthTokenToken)
 
 
@@ -166,11 +184,11 @@ class AuthRevokeResult(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_AUTH_REVOKE_RESULT_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "code": p_int,
-    "message": p_text,
-}
-_PARSE_AUTH_REVOKE_RESULT_KEYS = frozenset(_PARSE_AUTH_REVOKE_RESULT_FIELDS)
+_PARSE_AUTH_REVOKE_RESULT_FIELDS: tuple[Field, ...] = (
+    ("code", ("code",), p_int),
+    ("message", ("message",), p_text),
+)
+_PARSE_AUTH_REVOKE_RESULT_KEYS = field_keys(_PARSE_AUTH_REVOKE_RESULT_FIELDS)
 
 
 class _AuthRevokeResultDraft(Model):
@@ -179,11 +197,19 @@ class _AuthRevokeResultDraft(Model):
 
 
 def _parse_auth_revoke_result(row: Mapping[str, Any]) -> AuthRevokeResult:
-    get = row.get
     draft: Any = _new(_AuthRevokeResultDraft)
-    draft.code = p_int(get("code"))
-    draft.message = p_text(get("message"))
-    draft.extra = extra_of(row, _PARSE_AUTH_REVOKE_RESULT_KEYS)
+    try:
+        draft.code = int(v, 10) if (v := row["code"]) else p_int(v)
+        draft.message = "" + row["message"] or None
+        draft.extra = NO_EXTRA if len(row) == 2 else extra_of(row, _PARSE_AUTH_REVOKE_RESULT_KEYS)
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _AuthRevokeResultDraft,
+            AuthRevokeResult,
+            _PARSE_AUTH_REVOKE_RESULT_FIELDS,
+            _PARSE_AUTH_REVOKE_RESULT_KEYS,
+        )
     return frozen(draft, AuthRevokeResult)
 
 
@@ -245,10 +271,10 @@ class AuthApprovalApproval(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_AUTH_APPROVAL_APPROVAL_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "approval_key": p_text,
-}
-_PARSE_AUTH_APPROVAL_APPROVAL_KEYS = frozenset(_PARSE_AUTH_APPROVAL_APPROVAL_FIELDS)
+_PARSE_AUTH_APPROVAL_APPROVAL_FIELDS: tuple[Field, ...] = (
+    ("approval_key", ("approval_key",), p_text),
+)
+_PARSE_AUTH_APPROVAL_APPROVAL_KEYS = field_keys(_PARSE_AUTH_APPROVAL_APPROVAL_FIELDS)
 
 
 class _AuthApprovalApprovalDraft(Model):
@@ -257,10 +283,20 @@ class _AuthApprovalApprovalDraft(Model):
 
 
 def _parse_auth_approval_approval(row: Mapping[str, Any]) -> AuthApprovalApproval:
-    get = row.get
     draft: Any = _new(_AuthApprovalApprovalDraft)
-    draft.approval_key = p_text(get("approval_key"))
-    draft.extra = extra_of(row, _PARSE_AUTH_APPROVAL_APPROVAL_KEYS)
+    try:
+        draft.approval_key = "" + row["approval_key"] or None
+        draft.extra = (
+            NO_EXTRA if len(row) == 1 else extra_of(row, _PARSE_AUTH_APPROVAL_APPROVAL_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _AuthApprovalApprovalDraft,
+            AuthApprovalApproval,
+            _PARSE_AUTH_APPROVAL_APPROVAL_FIELDS,
+            _PARSE_AUTH_APPROVAL_APPROVAL_KEYS,
+        )
     return frozen(draft, AuthApprovalApproval)
 
 
@@ -317,10 +353,8 @@ class AuthHashkeyHash(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_AUTH_HASHKEY_HASH_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "HASH": p_text,
-}
-_PARSE_AUTH_HASHKEY_HASH_KEYS = frozenset(_PARSE_AUTH_HASHKEY_HASH_FIELDS)
+_PARSE_AUTH_HASHKEY_HASH_FIELDS: tuple[Field, ...] = (("hash", ("HASH",), p_text),)
+_PARSE_AUTH_HASHKEY_HASH_KEYS = field_keys(_PARSE_AUTH_HASHKEY_HASH_FIELDS)
 
 
 class _AuthHashkeyHashDraft(Model):
@@ -329,10 +363,18 @@ class _AuthHashkeyHashDraft(Model):
 
 
 def _parse_auth_hashkey_hash(row: Mapping[str, Any]) -> AuthHashkeyHash:
-    get = row.get
     draft: Any = _new(_AuthHashkeyHashDraft)
-    draft.hash = p_text(get("HASH"))
-    draft.extra = extra_of(row, _PARSE_AUTH_HASHKEY_HASH_KEYS)
+    try:
+        draft.hash = "" + row["HASH"] or None
+        draft.extra = NO_EXTRA if len(row) == 1 else extra_of(row, _PARSE_AUTH_HASHKEY_HASH_KEYS)
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _AuthHashkeyHashDraft,
+            AuthHashkeyHash,
+            _PARSE_AUTH_HASHKEY_HASH_FIELDS,
+            _PARSE_AUTH_HASHKEY_HASH_KEYS,
+        )
     return frozen(draft, AuthHashkeyHash)
 
 
@@ -395,12 +437,12 @@ class DomesticStockOrderCashOrder(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_DOMESTIC_STOCK_ORDER_CASH_ORDER_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "KRX_FWDG_ORD_ORGNO": p_text,
-    "ODNO": p_text,
-    "ORD_TMD": p_time,
-}
-_PARSE_DOMESTIC_STOCK_ORDER_CASH_ORDER_KEYS = frozenset(
+_PARSE_DOMESTIC_STOCK_ORDER_CASH_ORDER_FIELDS: tuple[Field, ...] = (
+    ("krx_fwdg_ord_orgno", ("KRX_FWDG_ORD_ORGNO",), p_text),
+    ("odno", ("ODNO",), p_text),
+    ("ord_tmd", ("ORD_TMD",), p_time),
+)
+_PARSE_DOMESTIC_STOCK_ORDER_CASH_ORDER_KEYS = field_keys(
     _PARSE_DOMESTIC_STOCK_ORDER_CASH_ORDER_FIELDS
 )
 
@@ -411,12 +453,24 @@ class _DomesticStockOrderCashOrderDraft(Model):
 
 
 def _parse_domestic_stock_order_cash_order(row: Mapping[str, Any]) -> DomesticStockOrderCashOrder:
-    get = row.get
     draft: Any = _new(_DomesticStockOrderCashOrderDraft)
-    draft.krx_fwdg_ord_orgno = p_text(get("KRX_FWDG_ORD_ORGNO"))
-    draft.odno = p_text(get("ODNO"))
-    draft.ord_tmd = p_time(get("ORD_TMD"))
-    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_ORDER_CASH_ORDER_KEYS)
+    try:
+        draft.krx_fwdg_ord_orgno = "" + row["KRX_FWDG_ORD_ORGNO"] or None
+        draft.odno = "" + row["ODNO"] or None
+        draft.ord_tmd = p_time(row["ORD_TMD"])
+        draft.extra = (
+            NO_EXTRA
+            if len(row) == 3
+            else extra_of(row, _PARSE_DOMESTIC_STOCK_ORDER_CASH_ORDER_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _DomesticStockOrderCashOrderDraft,
+            DomesticStockOrderCashOrder,
+            _PARSE_DOMESTIC_STOCK_ORDER_CASH_ORDER_FIELDS,
+            _PARSE_DOMESTIC_STOCK_ORDER_CASH_ORDER_KEYS,
+        )
     return frozen(draft, DomesticStockOrderCashOrder)
 
 
@@ -500,12 +554,12 @@ class DomesticStockOrderRvsecnclOrder(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_DOMESTIC_STOCK_ORDER_RVSECNCL_ORDER_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "KRX_FWDG_ORD_ORGNO": p_text,
-    "ODNO": p_text,
-    "ORD_TMD": p_time,
-}
-_PARSE_DOMESTIC_STOCK_ORDER_RVSECNCL_ORDER_KEYS = frozenset(
+_PARSE_DOMESTIC_STOCK_ORDER_RVSECNCL_ORDER_FIELDS: tuple[Field, ...] = (
+    ("krx_fwdg_ord_orgno", ("KRX_FWDG_ORD_ORGNO",), p_text),
+    ("odno", ("ODNO",), p_text),
+    ("ord_tmd", ("ORD_TMD",), p_time),
+)
+_PARSE_DOMESTIC_STOCK_ORDER_RVSECNCL_ORDER_KEYS = field_keys(
     _PARSE_DOMESTIC_STOCK_ORDER_RVSECNCL_ORDER_FIELDS
 )
 
@@ -518,12 +572,24 @@ class _DomesticStockOrderRvsecnclOrderDraft(Model):
 def _parse_domestic_stock_order_rvsecncl_order(
     row: Mapping[str, Any],
 ) -> DomesticStockOrderRvsecnclOrder:
-    get = row.get
     draft: Any = _new(_DomesticStockOrderRvsecnclOrderDraft)
-    draft.krx_fwdg_ord_orgno = p_text(get("KRX_FWDG_ORD_ORGNO"))
-    draft.odno = p_text(get("ODNO"))
-    draft.ord_tmd = p_time(get("ORD_TMD"))
-    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_ORDER_RVSECNCL_ORDER_KEYS)
+    try:
+        draft.krx_fwdg_ord_orgno = "" + row["KRX_FWDG_ORD_ORGNO"] or None
+        draft.odno = "" + row["ODNO"] or None
+        draft.ord_tmd = p_time(row["ORD_TMD"])
+        draft.extra = (
+            NO_EXTRA
+            if len(row) == 3
+            else extra_of(row, _PARSE_DOMESTIC_STOCK_ORDER_RVSECNCL_ORDER_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _DomesticStockOrderRvsecnclOrderDraft,
+            DomesticStockOrderRvsecnclOrder,
+            _PARSE_DOMESTIC_STOCK_ORDER_RVSECNCL_ORDER_FIELDS,
+            _PARSE_DOMESTIC_STOCK_ORDER_RVSECNCL_ORDER_KEYS,
+        )
     return frozen(draft, DomesticStockOrderRvsecnclOrder)
 
 
@@ -676,35 +742,35 @@ class DomesticStockInquireBalanceHoldingsRow(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_DOMESTIC_STOCK_INQUIRE_BALANCE_HOLDINGS_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "pdno": p_text,
-    "prdt_name": p_text,
-    "trad_dvsn_name": p_text,
-    "bfdy_buy_qty": p_int,
-    "bfdy_sll_qty": p_int,
-    "thdt_buyqty": p_int,
-    "thdt_sll_qty": p_int,
-    "hldg_qty": p_int,
-    "ord_psbl_qty": p_int,
-    "pchs_avg_pric": p_decimal,
-    "pchs_amt": p_int,
-    "prpr": p_int,
-    "evlu_amt": p_int,
-    "evlu_pfls_amt": p_int,
-    "evlu_pfls_rt": p_decimal,
-    "evlu_erng_rt": p_decimal,
-    "loan_dt": p_date,
-    "loan_amt": p_int,
-    "stln_slng_chgs": p_int,
-    "expd_dt": p_date,
-    "fltt_rt": p_decimal,
-    "bfdy_cprs_icdc": p_int,
-    "item_mgna_rt_name": p_text,
-    "grta_rt_name": p_text,
-    "sbst_pric": p_int,
-    "stck_loan_unpr": p_decimal,
-}
-_PARSE_DOMESTIC_STOCK_INQUIRE_BALANCE_HOLDINGS_KEYS = frozenset(
+_PARSE_DOMESTIC_STOCK_INQUIRE_BALANCE_HOLDINGS_FIELDS: tuple[Field, ...] = (
+    ("pdno", ("pdno",), p_text),
+    ("prdt_name", ("prdt_name",), p_text),
+    ("trad_dvsn_name", ("trad_dvsn_name",), p_text),
+    ("bfdy_buy_qty", ("bfdy_buy_qty",), p_int),
+    ("bfdy_sll_qty", ("bfdy_sll_qty",), p_int),
+    ("thdt_buyqty", ("thdt_buyqty",), p_int),
+    ("thdt_sll_qty", ("thdt_sll_qty",), p_int),
+    ("hldg_qty", ("hldg_qty",), p_int),
+    ("ord_psbl_qty", ("ord_psbl_qty",), p_int),
+    ("pchs_avg_pric", ("pchs_avg_pric",), p_decimal),
+    ("pchs_amt", ("pchs_amt",), p_int),
+    ("prpr", ("prpr",), p_int),
+    ("evlu_amt", ("evlu_amt",), p_int),
+    ("evlu_pfls_amt", ("evlu_pfls_amt",), p_int),
+    ("evlu_pfls_rt", ("evlu_pfls_rt",), p_decimal),
+    ("evlu_erng_rt", ("evlu_erng_rt",), p_decimal),
+    ("loan_dt", ("loan_dt",), p_date),
+    ("loan_amt", ("loan_amt",), p_int),
+    ("stln_slng_chgs", ("stln_slng_chgs",), p_int),
+    ("expd_dt", ("expd_dt",), p_date),
+    ("fltt_rt", ("fltt_rt",), p_decimal),
+    ("bfdy_cprs_icdc", ("bfdy_cprs_icdc",), p_int),
+    ("item_mgna_rt_name", ("item_mgna_rt_name",), p_text),
+    ("grta_rt_name", ("grta_rt_name",), p_text),
+    ("sbst_pric", ("sbst_pric",), p_int),
+    ("stck_loan_unpr", ("stck_loan_unpr",), p_decimal),
+)
+_PARSE_DOMESTIC_STOCK_INQUIRE_BALANCE_HOLDINGS_KEYS = field_keys(
     _PARSE_DOMESTIC_STOCK_INQUIRE_BALANCE_HOLDINGS_FIELDS
 )
 
@@ -717,35 +783,47 @@ class _DomesticStockInquireBalanceHoldingsRowDraft(Model):
 def _parse_domestic_stock_inquire_balance_holdings(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireBalanceHoldingsRow:
-    get = row.get
     draft: Any = _new(_DomesticStockInquireBalanceHoldingsRowDraft)
-    draft.pdno = p_text(get("pdno"))
-    draft.prdt_name = p_text(get("prdt_name"))
-    draft.trad_dvsn_name = p_text(get("trad_dvsn_name"))
-    draft.bfdy_buy_qty = p_int(get("bfdy_buy_qty"))
-    draft.bfdy_sll_qty = p_int(get("bfdy_sll_qty"))
-    draft.thdt_buyqty = p_int(get("thdt_buyqty"))
-    draft.thdt_sll_qty = p_int(get("thdt_sll_qty"))
-    draft.hldg_qty = p_int(get("hldg_qty"))
-    draft.ord_psbl_qty = p_int(get("ord_psbl_qty"))
-    draft.pchs_avg_pric = p_decimal(get("pchs_avg_pric"))
-    draft.pchs_amt = p_int(get("pchs_amt"))
-    draft.prpr = p_int(get("prpr"))
-    draft.evlu_amt = p_int(get("evlu_amt"))
-    draft.evlu_pfls_amt = p_int(get("evlu_pfls_amt"))
-    draft.evlu_pfls_rt = p_decimal(get("evlu_pfls_rt"))
-    draft.evlu_erng_rt = p_decimal(get("evlu_erng_rt"))
-    draft.loan_dt = p_date(get("loan_dt"))
-    draft.loan_amt = p_int(get("loan_amt"))
-    draft.stln_slng_chgs = p_int(get("stln_slng_chgs"))
-    draft.expd_dt = p_date(get("expd_dt"))
-    draft.fltt_rt = p_decimal(get("fltt_rt"))
-    draft.bfdy_cprs_icdc = p_int(get("bfdy_cprs_icdc"))
-    draft.item_mgna_rt_name = p_text(get("item_mgna_rt_name"))
-    draft.grta_rt_name = p_text(get("grta_rt_name"))
-    draft.sbst_pric = p_int(get("sbst_pric"))
-    draft.stck_loan_unpr = p_decimal(get("stck_loan_unpr"))
-    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_BALANCE_HOLDINGS_KEYS)
+    try:
+        draft.pdno = "" + row["pdno"] or None
+        draft.prdt_name = "" + row["prdt_name"] or None
+        draft.trad_dvsn_name = "" + row["trad_dvsn_name"] or None
+        draft.bfdy_buy_qty = int(v, 10) if (v := row["bfdy_buy_qty"]) else p_int(v)
+        draft.bfdy_sll_qty = int(v, 10) if (v := row["bfdy_sll_qty"]) else p_int(v)
+        draft.thdt_buyqty = int(v, 10) if (v := row["thdt_buyqty"]) else p_int(v)
+        draft.thdt_sll_qty = int(v, 10) if (v := row["thdt_sll_qty"]) else p_int(v)
+        draft.hldg_qty = int(v, 10) if (v := row["hldg_qty"]) else p_int(v)
+        draft.ord_psbl_qty = int(v, 10) if (v := row["ord_psbl_qty"]) else p_int(v)
+        draft.pchs_avg_pric = p_decimal(row["pchs_avg_pric"])
+        draft.pchs_amt = int(v, 10) if (v := row["pchs_amt"]) else p_int(v)
+        draft.prpr = int(v, 10) if (v := row["prpr"]) else p_int(v)
+        draft.evlu_amt = int(v, 10) if (v := row["evlu_amt"]) else p_int(v)
+        draft.evlu_pfls_amt = int(v, 10) if (v := row["evlu_pfls_amt"]) else p_int(v)
+        draft.evlu_pfls_rt = p_decimal(row["evlu_pfls_rt"])
+        draft.evlu_erng_rt = p_decimal(row["evlu_erng_rt"])
+        draft.loan_dt = p_date(row["loan_dt"])
+        draft.loan_amt = int(v, 10) if (v := row["loan_amt"]) else p_int(v)
+        draft.stln_slng_chgs = int(v, 10) if (v := row["stln_slng_chgs"]) else p_int(v)
+        draft.expd_dt = p_date(row["expd_dt"])
+        draft.fltt_rt = p_decimal(row["fltt_rt"])
+        draft.bfdy_cprs_icdc = int(v, 10) if (v := row["bfdy_cprs_icdc"]) else p_int(v)
+        draft.item_mgna_rt_name = "" + row["item_mgna_rt_name"] or None
+        draft.grta_rt_name = "" + row["grta_rt_name"] or None
+        draft.sbst_pric = int(v, 10) if (v := row["sbst_pric"]) else p_int(v)
+        draft.stck_loan_unpr = p_decimal(row["stck_loan_unpr"])
+        draft.extra = (
+            NO_EXTRA
+            if len(row) == 26
+            else extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_BALANCE_HOLDINGS_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _DomesticStockInquireBalanceHoldingsRowDraft,
+            DomesticStockInquireBalanceHoldingsRow,
+            _PARSE_DOMESTIC_STOCK_INQUIRE_BALANCE_HOLDINGS_FIELDS,
+            _PARSE_DOMESTIC_STOCK_INQUIRE_BALANCE_HOLDINGS_KEYS,
+        )
     return frozen(draft, DomesticStockInquireBalanceHoldingsRow)
 
 
@@ -833,33 +911,33 @@ class DomesticStockInquireBalanceSummary(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_DOMESTIC_STOCK_INQUIRE_BALANCE_SUMMARY_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "dnca_tot_amt": p_int,
-    "nxdy_excc_amt": p_int,
-    "prvs_rcdl_excc_amt": p_int,
-    "cma_evlu_amt": p_int,
-    "bfdy_buy_amt": p_int,
-    "thdt_buy_amt": p_int,
-    "nxdy_auto_rdpt_amt": p_int,
-    "bfdy_sll_amt": p_int,
-    "thdt_sll_amt": p_int,
-    "d2_auto_rdpt_amt": p_int,
-    "bfdy_tlex_amt": p_int,
-    "thdt_tlex_amt": p_int,
-    "tot_loan_amt": p_int,
-    "scts_evlu_amt": p_int,
-    "tot_evlu_amt": p_int,
-    "nass_amt": p_int,
-    "fncg_gld_auto_rdpt_yn": p_flag,
-    "pchs_amt_smtl_amt": p_int,
-    "evlu_amt_smtl_amt": p_int,
-    "evlu_pfls_smtl_amt": p_int,
-    "tot_stln_slng_chgs": p_int,
-    "bfdy_tot_asst_evlu_amt": p_int,
-    "asst_icdc_amt": p_int,
-    "asst_icdc_erng_rt": p_decimal,
-}
-_PARSE_DOMESTIC_STOCK_INQUIRE_BALANCE_SUMMARY_KEYS = frozenset(
+_PARSE_DOMESTIC_STOCK_INQUIRE_BALANCE_SUMMARY_FIELDS: tuple[Field, ...] = (
+    ("dnca_tot_amt", ("dnca_tot_amt",), p_int),
+    ("nxdy_excc_amt", ("nxdy_excc_amt",), p_int),
+    ("prvs_rcdl_excc_amt", ("prvs_rcdl_excc_amt",), p_int),
+    ("cma_evlu_amt", ("cma_evlu_amt",), p_int),
+    ("bfdy_buy_amt", ("bfdy_buy_amt",), p_int),
+    ("thdt_buy_amt", ("thdt_buy_amt",), p_int),
+    ("nxdy_auto_rdpt_amt", ("nxdy_auto_rdpt_amt",), p_int),
+    ("bfdy_sll_amt", ("bfdy_sll_amt",), p_int),
+    ("thdt_sll_amt", ("thdt_sll_amt",), p_int),
+    ("d2_auto_rdpt_amt", ("d2_auto_rdpt_amt",), p_int),
+    ("bfdy_tlex_amt", ("bfdy_tlex_amt",), p_int),
+    ("thdt_tlex_amt", ("thdt_tlex_amt",), p_int),
+    ("tot_loan_amt", ("tot_loan_amt",), p_int),
+    ("scts_evlu_amt", ("scts_evlu_amt",), p_int),
+    ("tot_evlu_amt", ("tot_evlu_amt",), p_int),
+    ("nass_amt", ("nass_amt",), p_int),
+    ("fncg_gld_auto_rdpt_yn", ("fncg_gld_auto_rdpt_yn",), p_flag),
+    ("pchs_amt_smtl_amt", ("pchs_amt_smtl_amt",), p_int),
+    ("evlu_amt_smtl_amt", ("evlu_amt_smtl_amt",), p_int),
+    ("evlu_pfls_smtl_amt", ("evlu_pfls_smtl_amt",), p_int),
+    ("tot_stln_slng_chgs", ("tot_stln_slng_chgs",), p_int),
+    ("bfdy_tot_asst_evlu_amt", ("bfdy_tot_asst_evlu_amt",), p_int),
+    ("asst_icdc_amt", ("asst_icdc_amt",), p_int),
+    ("asst_icdc_erng_rt", ("asst_icdc_erng_rt",), p_decimal),
+)
+_PARSE_DOMESTIC_STOCK_INQUIRE_BALANCE_SUMMARY_KEYS = field_keys(
     _PARSE_DOMESTIC_STOCK_INQUIRE_BALANCE_SUMMARY_FIELDS
 )
 
@@ -872,33 +950,47 @@ class _DomesticStockInquireBalanceSummaryDraft(Model):
 def _parse_domestic_stock_inquire_balance_summary(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireBalanceSummary:
-    get = row.get
     draft: Any = _new(_DomesticStockInquireBalanceSummaryDraft)
-    draft.dnca_tot_amt = p_int(get("dnca_tot_amt"))
-    draft.nxdy_excc_amt = p_int(get("nxdy_excc_amt"))
-    draft.prvs_rcdl_excc_amt = p_int(get("prvs_rcdl_excc_amt"))
-    draft.cma_evlu_amt = p_int(get("cma_evlu_amt"))
-    draft.bfdy_buy_amt = p_int(get("bfdy_buy_amt"))
-    draft.thdt_buy_amt = p_int(get("thdt_buy_amt"))
-    draft.nxdy_auto_rdpt_amt = p_int(get("nxdy_auto_rdpt_amt"))
-    draft.bfdy_sll_amt = p_int(get("bfdy_sll_amt"))
-    draft.thdt_sll_amt = p_int(get("thdt_sll_amt"))
-    draft.d2_auto_rdpt_amt = p_int(get("d2_auto_rdpt_amt"))
-    draft.bfdy_tlex_amt = p_int(get("bfdy_tlex_amt"))
-    draft.thdt_tlex_amt = p_int(get("thdt_tlex_amt"))
-    draft.tot_loan_amt = p_int(get("tot_loan_amt"))
-    draft.scts_evlu_amt = p_int(get("scts_evlu_amt"))
-    draft.tot_evlu_amt = p_int(get("tot_evlu_amt"))
-    draft.nass_amt = p_int(get("nass_amt"))
-    draft.fncg_gld_auto_rdpt_yn = p_flag(get("fncg_gld_auto_rdpt_yn"))
-    draft.pchs_amt_smtl_amt = p_int(get("pchs_amt_smtl_amt"))
-    draft.evlu_amt_smtl_amt = p_int(get("evlu_amt_smtl_amt"))
-    draft.evlu_pfls_smtl_amt = p_int(get("evlu_pfls_smtl_amt"))
-    draft.tot_stln_slng_chgs = p_int(get("tot_stln_slng_chgs"))
-    draft.bfdy_tot_asst_evlu_amt = p_int(get("bfdy_tot_asst_evlu_amt"))
-    draft.asst_icdc_amt = p_int(get("asst_icdc_amt"))
-    draft.asst_icdc_erng_rt = p_decimal(get("asst_icdc_erng_rt"))
-    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_BALANCE_SUMMARY_KEYS)
+    try:
+        draft.dnca_tot_amt = int(v, 10) if (v := row["dnca_tot_amt"]) else p_int(v)
+        draft.nxdy_excc_amt = int(v, 10) if (v := row["nxdy_excc_amt"]) else p_int(v)
+        draft.prvs_rcdl_excc_amt = int(v, 10) if (v := row["prvs_rcdl_excc_amt"]) else p_int(v)
+        draft.cma_evlu_amt = int(v, 10) if (v := row["cma_evlu_amt"]) else p_int(v)
+        draft.bfdy_buy_amt = int(v, 10) if (v := row["bfdy_buy_amt"]) else p_int(v)
+        draft.thdt_buy_amt = int(v, 10) if (v := row["thdt_buy_amt"]) else p_int(v)
+        draft.nxdy_auto_rdpt_amt = int(v, 10) if (v := row["nxdy_auto_rdpt_amt"]) else p_int(v)
+        draft.bfdy_sll_amt = int(v, 10) if (v := row["bfdy_sll_amt"]) else p_int(v)
+        draft.thdt_sll_amt = int(v, 10) if (v := row["thdt_sll_amt"]) else p_int(v)
+        draft.d2_auto_rdpt_amt = int(v, 10) if (v := row["d2_auto_rdpt_amt"]) else p_int(v)
+        draft.bfdy_tlex_amt = int(v, 10) if (v := row["bfdy_tlex_amt"]) else p_int(v)
+        draft.thdt_tlex_amt = int(v, 10) if (v := row["thdt_tlex_amt"]) else p_int(v)
+        draft.tot_loan_amt = int(v, 10) if (v := row["tot_loan_amt"]) else p_int(v)
+        draft.scts_evlu_amt = int(v, 10) if (v := row["scts_evlu_amt"]) else p_int(v)
+        draft.tot_evlu_amt = int(v, 10) if (v := row["tot_evlu_amt"]) else p_int(v)
+        draft.nass_amt = int(v, 10) if (v := row["nass_amt"]) else p_int(v)
+        draft.fncg_gld_auto_rdpt_yn = p_flag(row["fncg_gld_auto_rdpt_yn"])
+        draft.pchs_amt_smtl_amt = int(v, 10) if (v := row["pchs_amt_smtl_amt"]) else p_int(v)
+        draft.evlu_amt_smtl_amt = int(v, 10) if (v := row["evlu_amt_smtl_amt"]) else p_int(v)
+        draft.evlu_pfls_smtl_amt = int(v, 10) if (v := row["evlu_pfls_smtl_amt"]) else p_int(v)
+        draft.tot_stln_slng_chgs = int(v, 10) if (v := row["tot_stln_slng_chgs"]) else p_int(v)
+        draft.bfdy_tot_asst_evlu_amt = (
+            int(v, 10) if (v := row["bfdy_tot_asst_evlu_amt"]) else p_int(v)
+        )
+        draft.asst_icdc_amt = int(v, 10) if (v := row["asst_icdc_amt"]) else p_int(v)
+        draft.asst_icdc_erng_rt = p_decimal(row["asst_icdc_erng_rt"])
+        draft.extra = (
+            NO_EXTRA
+            if len(row) == 24
+            else extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_BALANCE_SUMMARY_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _DomesticStockInquireBalanceSummaryDraft,
+            DomesticStockInquireBalanceSummary,
+            _PARSE_DOMESTIC_STOCK_INQUIRE_BALANCE_SUMMARY_FIELDS,
+            _PARSE_DOMESTIC_STOCK_INQUIRE_BALANCE_SUMMARY_KEYS,
+        )
     return frozen(draft, DomesticStockInquireBalanceSummary)
 
 
@@ -1236,91 +1328,91 @@ class DomesticStockInquirePricePrice(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_DOMESTIC_STOCK_INQUIRE_PRICE_PRICE_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "iscd_stat_cls_code": p_text,
-    "marg_rate": p_decimal,
-    "rprs_mrkt_kor_name": p_text,
-    "new_hgpr_lwpr_cls_code": p_text,
-    "bstp_kor_isnm": p_text,
-    "temp_stop_yn": p_flag,
-    "oprc_rang_cont_yn": p_flag,
-    "clpr_rang_cont_yn": p_flag,
-    "crdt_able_yn": p_flag,
-    "grmn_rate_cls_code": p_text,
-    "elw_pblc_yn": p_flag,
-    "stck_prpr": p_int,
-    "prdy_vrss": p_int,
-    "prdy_vrss_sign": p_text,
-    "prdy_ctrt": p_decimal,
-    "acml_tr_pbmn": p_int,
-    "acml_vol": p_int,
-    "prdy_vrss_vol_rate": p_decimal,
-    "stck_oprc": p_int,
-    "stck_hgpr": p_int,
-    "stck_lwpr": p_int,
-    "stck_mxpr": p_int,
-    "stck_llam": p_int,
-    "stck_sdpr": p_int,
-    "wghn_avrg_stck_prc": p_decimal,
-    "hts_frgn_ehrt": p_decimal,
-    "frgn_ntby_qty": p_int,
-    "pgtr_ntby_qty": p_int,
-    "pvt_scnd_dmrs_prc": p_int,
-    "pvt_frst_dmrs_prc": p_int,
-    "pvt_pont_val": p_int,
-    "pvt_frst_dmsp_prc": p_int,
-    "pvt_scnd_dmsp_prc": p_int,
-    "dmrs_val": p_int,
-    "dmsp_val": p_int,
-    "cpfn": p_int,
-    "rstc_wdth_prc": p_int,
-    "stck_fcam": p_decimal,
-    "stck_sspr": p_int,
-    "aspr_unit": p_int,
-    "hts_deal_qty_unit_val": p_int,
-    "lstn_stcn": p_int,
-    "hts_avls": p_int,
-    "per": p_decimal,
-    "pbr": p_decimal,
-    "stac_month": p_text,
-    "vol_tnrt": p_decimal,
-    "eps": p_decimal,
-    "bps": p_decimal,
-    "d250_hgpr": p_int,
-    "d250_hgpr_date": p_date,
-    "d250_hgpr_vrss_prpr_rate": p_decimal,
-    "d250_lwpr": p_int,
-    "d250_lwpr_date": p_date,
-    "d250_lwpr_vrss_prpr_rate": p_decimal,
-    "stck_dryy_hgpr": p_int,
-    "dryy_hgpr_vrss_prpr_rate": p_decimal,
-    "dryy_hgpr_date": p_date,
-    "stck_dryy_lwpr": p_int,
-    "dryy_lwpr_vrss_prpr_rate": p_decimal,
-    "dryy_lwpr_date": p_date,
-    "w52_hgpr": p_int,
-    "w52_hgpr_vrss_prpr_ctrt": p_decimal,
-    "w52_hgpr_date": p_date,
-    "w52_lwpr": p_int,
-    "w52_lwpr_vrss_prpr_ctrt": p_decimal,
-    "w52_lwpr_date": p_date,
-    "whol_loan_rmnd_rate": p_decimal,
-    "ssts_yn": p_flag,
-    "stck_shrn_iscd": p_text,
-    "fcam_cnnm": p_text,
-    "cpfn_cnnm": p_text,
-    "apprch_rate": p_decimal,
-    "frgn_hldn_qty": p_int,
-    "vi_cls_code": p_text,
-    "ovtm_vi_cls_code": p_text,
-    "last_ssts_cntg_qty": p_int,
-    "invt_caful_yn": p_flag,
-    "mrkt_warn_cls_code": p_text,
-    "short_over_yn": p_flag,
-    "sltr_yn": p_flag,
-    "mang_issu_cls_code": p_flag,
-}
-_PARSE_DOMESTIC_STOCK_INQUIRE_PRICE_PRICE_KEYS = frozenset(
+_PARSE_DOMESTIC_STOCK_INQUIRE_PRICE_PRICE_FIELDS: tuple[Field, ...] = (
+    ("iscd_stat_cls_code", ("iscd_stat_cls_code",), p_text),
+    ("marg_rate", ("marg_rate",), p_decimal),
+    ("rprs_mrkt_kor_name", ("rprs_mrkt_kor_name",), p_text),
+    ("new_hgpr_lwpr_cls_code", ("new_hgpr_lwpr_cls_code",), p_text),
+    ("bstp_kor_isnm", ("bstp_kor_isnm",), p_text),
+    ("temp_stop_yn", ("temp_stop_yn",), p_flag),
+    ("oprc_rang_cont_yn", ("oprc_rang_cont_yn",), p_flag),
+    ("clpr_rang_cont_yn", ("clpr_rang_cont_yn",), p_flag),
+    ("crdt_able_yn", ("crdt_able_yn",), p_flag),
+    ("grmn_rate_cls_code", ("grmn_rate_cls_code",), p_text),
+    ("elw_pblc_yn", ("elw_pblc_yn",), p_flag),
+    ("stck_prpr", ("stck_prpr",), p_int),
+    ("prdy_vrss", ("prdy_vrss",), p_int),
+    ("prdy_vrss_sign", ("prdy_vrss_sign",), p_text),
+    ("prdy_ctrt", ("prdy_ctrt",), p_decimal),
+    ("acml_tr_pbmn", ("acml_tr_pbmn",), p_int),
+    ("acml_vol", ("acml_vol",), p_int),
+    ("prdy_vrss_vol_rate", ("prdy_vrss_vol_rate",), p_decimal),
+    ("stck_oprc", ("stck_oprc",), p_int),
+    ("stck_hgpr", ("stck_hgpr",), p_int),
+    ("stck_lwpr", ("stck_lwpr",), p_int),
+    ("stck_mxpr", ("stck_mxpr",), p_int),
+    ("stck_llam", ("stck_llam",), p_int),
+    ("stck_sdpr", ("stck_sdpr",), p_int),
+    ("wghn_avrg_stck_prc", ("wghn_avrg_stck_prc",), p_decimal),
+    ("hts_frgn_ehrt", ("hts_frgn_ehrt",), p_decimal),
+    ("frgn_ntby_qty", ("frgn_ntby_qty",), p_int),
+    ("pgtr_ntby_qty", ("pgtr_ntby_qty",), p_int),
+    ("pvt_scnd_dmrs_prc", ("pvt_scnd_dmrs_prc",), p_int),
+    ("pvt_frst_dmrs_prc", ("pvt_frst_dmrs_prc",), p_int),
+    ("pvt_pont_val", ("pvt_pont_val",), p_int),
+    ("pvt_frst_dmsp_prc", ("pvt_frst_dmsp_prc",), p_int),
+    ("pvt_scnd_dmsp_prc", ("pvt_scnd_dmsp_prc",), p_int),
+    ("dmrs_val", ("dmrs_val",), p_int),
+    ("dmsp_val", ("dmsp_val",), p_int),
+    ("cpfn", ("cpfn",), p_int),
+    ("rstc_wdth_prc", ("rstc_wdth_prc",), p_int),
+    ("stck_fcam", ("stck_fcam",), p_decimal),
+    ("stck_sspr", ("stck_sspr",), p_int),
+    ("aspr_unit", ("aspr_unit",), p_int),
+    ("hts_deal_qty_unit_val", ("hts_deal_qty_unit_val",), p_int),
+    ("lstn_stcn", ("lstn_stcn",), p_int),
+    ("hts_avls", ("hts_avls",), p_int),
+    ("per", ("per",), p_decimal),
+    ("pbr", ("pbr",), p_decimal),
+    ("stac_month", ("stac_month",), p_text),
+    ("vol_tnrt", ("vol_tnrt",), p_decimal),
+    ("eps", ("eps",), p_decimal),
+    ("bps", ("bps",), p_decimal),
+    ("d250_hgpr", ("d250_hgpr",), p_int),
+    ("d250_hgpr_date", ("d250_hgpr_date",), p_date),
+    ("d250_hgpr_vrss_prpr_rate", ("d250_hgpr_vrss_prpr_rate",), p_decimal),
+    ("d250_lwpr", ("d250_lwpr",), p_int),
+    ("d250_lwpr_date", ("d250_lwpr_date",), p_date),
+    ("d250_lwpr_vrss_prpr_rate", ("d250_lwpr_vrss_prpr_rate",), p_decimal),
+    ("stck_dryy_hgpr", ("stck_dryy_hgpr",), p_int),
+    ("dryy_hgpr_vrss_prpr_rate", ("dryy_hgpr_vrss_prpr_rate",), p_decimal),
+    ("dryy_hgpr_date", ("dryy_hgpr_date",), p_date),
+    ("stck_dryy_lwpr", ("stck_dryy_lwpr",), p_int),
+    ("dryy_lwpr_vrss_prpr_rate", ("dryy_lwpr_vrss_prpr_rate",), p_decimal),
+    ("dryy_lwpr_date", ("dryy_lwpr_date",), p_date),
+    ("w52_hgpr", ("w52_hgpr",), p_int),
+    ("w52_hgpr_vrss_prpr_ctrt", ("w52_hgpr_vrss_prpr_ctrt",), p_decimal),
+    ("w52_hgpr_date", ("w52_hgpr_date",), p_date),
+    ("w52_lwpr", ("w52_lwpr",), p_int),
+    ("w52_lwpr_vrss_prpr_ctrt", ("w52_lwpr_vrss_prpr_ctrt",), p_decimal),
+    ("w52_lwpr_date", ("w52_lwpr_date",), p_date),
+    ("whol_loan_rmnd_rate", ("whol_loan_rmnd_rate",), p_decimal),
+    ("ssts_yn", ("ssts_yn",), p_flag),
+    ("stck_shrn_iscd", ("stck_shrn_iscd",), p_text),
+    ("fcam_cnnm", ("fcam_cnnm",), p_text),
+    ("cpfn_cnnm", ("cpfn_cnnm",), p_text),
+    ("apprch_rate", ("apprch_rate",), p_decimal),
+    ("frgn_hldn_qty", ("frgn_hldn_qty",), p_int),
+    ("vi_cls_code", ("vi_cls_code",), p_text),
+    ("ovtm_vi_cls_code", ("ovtm_vi_cls_code",), p_text),
+    ("last_ssts_cntg_qty", ("last_ssts_cntg_qty",), p_int),
+    ("invt_caful_yn", ("invt_caful_yn",), p_flag),
+    ("mrkt_warn_cls_code", ("mrkt_warn_cls_code",), p_text),
+    ("short_over_yn", ("short_over_yn",), p_flag),
+    ("sltr_yn", ("sltr_yn",), p_flag),
+    ("mang_issu_cls_code", ("mang_issu_cls_code",), p_flag),
+)
+_PARSE_DOMESTIC_STOCK_INQUIRE_PRICE_PRICE_KEYS = field_keys(
     _PARSE_DOMESTIC_STOCK_INQUIRE_PRICE_PRICE_FIELDS
 )
 
@@ -1333,91 +1425,105 @@ class _DomesticStockInquirePricePriceDraft(Model):
 def _parse_domestic_stock_inquire_price_price(
     row: Mapping[str, Any],
 ) -> DomesticStockInquirePricePrice:
-    get = row.get
     draft: Any = _new(_DomesticStockInquirePricePriceDraft)
-    draft.iscd_stat_cls_code = p_text(get("iscd_stat_cls_code"))
-    draft.marg_rate = p_decimal(get("marg_rate"))
-    draft.rprs_mrkt_kor_name = p_text(get("rprs_mrkt_kor_name"))
-    draft.new_hgpr_lwpr_cls_code = p_text(get("new_hgpr_lwpr_cls_code"))
-    draft.bstp_kor_isnm = p_text(get("bstp_kor_isnm"))
-    draft.temp_stop_yn = p_flag(get("temp_stop_yn"))
-    draft.oprc_rang_cont_yn = p_flag(get("oprc_rang_cont_yn"))
-    draft.clpr_rang_cont_yn = p_flag(get("clpr_rang_cont_yn"))
-    draft.crdt_able_yn = p_flag(get("crdt_able_yn"))
-    draft.grmn_rate_cls_code = p_text(get("grmn_rate_cls_code"))
-    draft.elw_pblc_yn = p_flag(get("elw_pblc_yn"))
-    draft.stck_prpr = p_int(get("stck_prpr"))
-    draft.prdy_vrss = p_int(get("prdy_vrss"))
-    draft.prdy_vrss_sign = p_text(get("prdy_vrss_sign"))
-    draft.prdy_ctrt = p_decimal(get("prdy_ctrt"))
-    draft.acml_tr_pbmn = p_int(get("acml_tr_pbmn"))
-    draft.acml_vol = p_int(get("acml_vol"))
-    draft.prdy_vrss_vol_rate = p_decimal(get("prdy_vrss_vol_rate"))
-    draft.stck_oprc = p_int(get("stck_oprc"))
-    draft.stck_hgpr = p_int(get("stck_hgpr"))
-    draft.stck_lwpr = p_int(get("stck_lwpr"))
-    draft.stck_mxpr = p_int(get("stck_mxpr"))
-    draft.stck_llam = p_int(get("stck_llam"))
-    draft.stck_sdpr = p_int(get("stck_sdpr"))
-    draft.wghn_avrg_stck_prc = p_decimal(get("wghn_avrg_stck_prc"))
-    draft.hts_frgn_ehrt = p_decimal(get("hts_frgn_ehrt"))
-    draft.frgn_ntby_qty = p_int(get("frgn_ntby_qty"))
-    draft.pgtr_ntby_qty = p_int(get("pgtr_ntby_qty"))
-    draft.pvt_scnd_dmrs_prc = p_int(get("pvt_scnd_dmrs_prc"))
-    draft.pvt_frst_dmrs_prc = p_int(get("pvt_frst_dmrs_prc"))
-    draft.pvt_pont_val = p_int(get("pvt_pont_val"))
-    draft.pvt_frst_dmsp_prc = p_int(get("pvt_frst_dmsp_prc"))
-    draft.pvt_scnd_dmsp_prc = p_int(get("pvt_scnd_dmsp_prc"))
-    draft.dmrs_val = p_int(get("dmrs_val"))
-    draft.dmsp_val = p_int(get("dmsp_val"))
-    draft.cpfn = p_int(get("cpfn"))
-    draft.rstc_wdth_prc = p_int(get("rstc_wdth_prc"))
-    draft.stck_fcam = p_decimal(get("stck_fcam"))
-    draft.stck_sspr = p_int(get("stck_sspr"))
-    draft.aspr_unit = p_int(get("aspr_unit"))
-    draft.hts_deal_qty_unit_val = p_int(get("hts_deal_qty_unit_val"))
-    draft.lstn_stcn = p_int(get("lstn_stcn"))
-    draft.hts_avls = p_int(get("hts_avls"))
-    draft.per = p_decimal(get("per"))
-    draft.pbr = p_decimal(get("pbr"))
-    draft.stac_month = p_text(get("stac_month"))
-    draft.vol_tnrt = p_decimal(get("vol_tnrt"))
-    draft.eps = p_decimal(get("eps"))
-    draft.bps = p_decimal(get("bps"))
-    draft.d250_hgpr = p_int(get("d250_hgpr"))
-    draft.d250_hgpr_date = p_date(get("d250_hgpr_date"))
-    draft.d250_hgpr_vrss_prpr_rate = p_decimal(get("d250_hgpr_vrss_prpr_rate"))
-    draft.d250_lwpr = p_int(get("d250_lwpr"))
-    draft.d250_lwpr_date = p_date(get("d250_lwpr_date"))
-    draft.d250_lwpr_vrss_prpr_rate = p_decimal(get("d250_lwpr_vrss_prpr_rate"))
-    draft.stck_dryy_hgpr = p_int(get("stck_dryy_hgpr"))
-    draft.dryy_hgpr_vrss_prpr_rate = p_decimal(get("dryy_hgpr_vrss_prpr_rate"))
-    draft.dryy_hgpr_date = p_date(get("dryy_hgpr_date"))
-    draft.stck_dryy_lwpr = p_int(get("stck_dryy_lwpr"))
-    draft.dryy_lwpr_vrss_prpr_rate = p_decimal(get("dryy_lwpr_vrss_prpr_rate"))
-    draft.dryy_lwpr_date = p_date(get("dryy_lwpr_date"))
-    draft.w52_hgpr = p_int(get("w52_hgpr"))
-    draft.w52_hgpr_vrss_prpr_ctrt = p_decimal(get("w52_hgpr_vrss_prpr_ctrt"))
-    draft.w52_hgpr_date = p_date(get("w52_hgpr_date"))
-    draft.w52_lwpr = p_int(get("w52_lwpr"))
-    draft.w52_lwpr_vrss_prpr_ctrt = p_decimal(get("w52_lwpr_vrss_prpr_ctrt"))
-    draft.w52_lwpr_date = p_date(get("w52_lwpr_date"))
-    draft.whol_loan_rmnd_rate = p_decimal(get("whol_loan_rmnd_rate"))
-    draft.ssts_yn = p_flag(get("ssts_yn"))
-    draft.stck_shrn_iscd = p_text(get("stck_shrn_iscd"))
-    draft.fcam_cnnm = p_text(get("fcam_cnnm"))
-    draft.cpfn_cnnm = p_text(get("cpfn_cnnm"))
-    draft.apprch_rate = p_decimal(get("apprch_rate"))
-    draft.frgn_hldn_qty = p_int(get("frgn_hldn_qty"))
-    draft.vi_cls_code = p_text(get("vi_cls_code"))
-    draft.ovtm_vi_cls_code = p_text(get("ovtm_vi_cls_code"))
-    draft.last_ssts_cntg_qty = p_int(get("last_ssts_cntg_qty"))
-    draft.invt_caful_yn = p_flag(get("invt_caful_yn"))
-    draft.mrkt_warn_cls_code = p_text(get("mrkt_warn_cls_code"))
-    draft.short_over_yn = p_flag(get("short_over_yn"))
-    draft.sltr_yn = p_flag(get("sltr_yn"))
-    draft.mang_issu_cls_code = p_flag(get("mang_issu_cls_code"))
-    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_PRICE_PRICE_KEYS)
+    try:
+        draft.iscd_stat_cls_code = "" + row["iscd_stat_cls_code"] or None
+        draft.marg_rate = p_decimal(row["marg_rate"])
+        draft.rprs_mrkt_kor_name = "" + row["rprs_mrkt_kor_name"] or None
+        draft.new_hgpr_lwpr_cls_code = "" + row["new_hgpr_lwpr_cls_code"] or None
+        draft.bstp_kor_isnm = "" + row["bstp_kor_isnm"] or None
+        draft.temp_stop_yn = p_flag(row["temp_stop_yn"])
+        draft.oprc_rang_cont_yn = p_flag(row["oprc_rang_cont_yn"])
+        draft.clpr_rang_cont_yn = p_flag(row["clpr_rang_cont_yn"])
+        draft.crdt_able_yn = p_flag(row["crdt_able_yn"])
+        draft.grmn_rate_cls_code = "" + row["grmn_rate_cls_code"] or None
+        draft.elw_pblc_yn = p_flag(row["elw_pblc_yn"])
+        draft.stck_prpr = int(v, 10) if (v := row["stck_prpr"]) else p_int(v)
+        draft.prdy_vrss = int(v, 10) if (v := row["prdy_vrss"]) else p_int(v)
+        draft.prdy_vrss_sign = "" + row["prdy_vrss_sign"] or None
+        draft.prdy_ctrt = p_decimal(row["prdy_ctrt"])
+        draft.acml_tr_pbmn = int(v, 10) if (v := row["acml_tr_pbmn"]) else p_int(v)
+        draft.acml_vol = int(v, 10) if (v := row["acml_vol"]) else p_int(v)
+        draft.prdy_vrss_vol_rate = p_decimal(row["prdy_vrss_vol_rate"])
+        draft.stck_oprc = int(v, 10) if (v := row["stck_oprc"]) else p_int(v)
+        draft.stck_hgpr = int(v, 10) if (v := row["stck_hgpr"]) else p_int(v)
+        draft.stck_lwpr = int(v, 10) if (v := row["stck_lwpr"]) else p_int(v)
+        draft.stck_mxpr = int(v, 10) if (v := row["stck_mxpr"]) else p_int(v)
+        draft.stck_llam = int(v, 10) if (v := row["stck_llam"]) else p_int(v)
+        draft.stck_sdpr = int(v, 10) if (v := row["stck_sdpr"]) else p_int(v)
+        draft.wghn_avrg_stck_prc = p_decimal(row["wghn_avrg_stck_prc"])
+        draft.hts_frgn_ehrt = p_decimal(row["hts_frgn_ehrt"])
+        draft.frgn_ntby_qty = int(v, 10) if (v := row["frgn_ntby_qty"]) else p_int(v)
+        draft.pgtr_ntby_qty = int(v, 10) if (v := row["pgtr_ntby_qty"]) else p_int(v)
+        draft.pvt_scnd_dmrs_prc = int(v, 10) if (v := row["pvt_scnd_dmrs_prc"]) else p_int(v)
+        draft.pvt_frst_dmrs_prc = int(v, 10) if (v := row["pvt_frst_dmrs_prc"]) else p_int(v)
+        draft.pvt_pont_val = int(v, 10) if (v := row["pvt_pont_val"]) else p_int(v)
+        draft.pvt_frst_dmsp_prc = int(v, 10) if (v := row["pvt_frst_dmsp_prc"]) else p_int(v)
+        draft.pvt_scnd_dmsp_prc = int(v, 10) if (v := row["pvt_scnd_dmsp_prc"]) else p_int(v)
+        draft.dmrs_val = int(v, 10) if (v := row["dmrs_val"]) else p_int(v)
+        draft.dmsp_val = int(v, 10) if (v := row["dmsp_val"]) else p_int(v)
+        draft.cpfn = int(v, 10) if (v := row["cpfn"]) else p_int(v)
+        draft.rstc_wdth_prc = int(v, 10) if (v := row["rstc_wdth_prc"]) else p_int(v)
+        draft.stck_fcam = p_decimal(row["stck_fcam"])
+        draft.stck_sspr = int(v, 10) if (v := row["stck_sspr"]) else p_int(v)
+        draft.aspr_unit = int(v, 10) if (v := row["aspr_unit"]) else p_int(v)
+        draft.hts_deal_qty_unit_val = (
+            int(v, 10) if (v := row["hts_deal_qty_unit_val"]) else p_int(v)
+        )
+        draft.lstn_stcn = int(v, 10) if (v := row["lstn_stcn"]) else p_int(v)
+        draft.hts_avls = int(v, 10) if (v := row["hts_avls"]) else p_int(v)
+        draft.per = p_decimal(row["per"])
+        draft.pbr = p_decimal(row["pbr"])
+        draft.stac_month = "" + row["stac_month"] or None
+        draft.vol_tnrt = p_decimal(row["vol_tnrt"])
+        draft.eps = p_decimal(row["eps"])
+        draft.bps = p_decimal(row["bps"])
+        draft.d250_hgpr = int(v, 10) if (v := row["d250_hgpr"]) else p_int(v)
+        draft.d250_hgpr_date = p_date(row["d250_hgpr_date"])
+        draft.d250_hgpr_vrss_prpr_rate = p_decimal(row["d250_hgpr_vrss_prpr_rate"])
+        draft.d250_lwpr = int(v, 10) if (v := row["d250_lwpr"]) else p_int(v)
+        draft.d250_lwpr_date = p_date(row["d250_lwpr_date"])
+        draft.d250_lwpr_vrss_prpr_rate = p_decimal(row["d250_lwpr_vrss_prpr_rate"])
+        draft.stck_dryy_hgpr = int(v, 10) if (v := row["stck_dryy_hgpr"]) else p_int(v)
+        draft.dryy_hgpr_vrss_prpr_rate = p_decimal(row["dryy_hgpr_vrss_prpr_rate"])
+        draft.dryy_hgpr_date = p_date(row["dryy_hgpr_date"])
+        draft.stck_dryy_lwpr = int(v, 10) if (v := row["stck_dryy_lwpr"]) else p_int(v)
+        draft.dryy_lwpr_vrss_prpr_rate = p_decimal(row["dryy_lwpr_vrss_prpr_rate"])
+        draft.dryy_lwpr_date = p_date(row["dryy_lwpr_date"])
+        draft.w52_hgpr = int(v, 10) if (v := row["w52_hgpr"]) else p_int(v)
+        draft.w52_hgpr_vrss_prpr_ctrt = p_decimal(row["w52_hgpr_vrss_prpr_ctrt"])
+        draft.w52_hgpr_date = p_date(row["w52_hgpr_date"])
+        draft.w52_lwpr = int(v, 10) if (v := row["w52_lwpr"]) else p_int(v)
+        draft.w52_lwpr_vrss_prpr_ctrt = p_decimal(row["w52_lwpr_vrss_prpr_ctrt"])
+        draft.w52_lwpr_date = p_date(row["w52_lwpr_date"])
+        draft.whol_loan_rmnd_rate = p_decimal(row["whol_loan_rmnd_rate"])
+        draft.ssts_yn = p_flag(row["ssts_yn"])
+        draft.stck_shrn_iscd = "" + row["stck_shrn_iscd"] or None
+        draft.fcam_cnnm = "" + row["fcam_cnnm"] or None
+        draft.cpfn_cnnm = "" + row["cpfn_cnnm"] or None
+        draft.apprch_rate = p_decimal(row["apprch_rate"])
+        draft.frgn_hldn_qty = int(v, 10) if (v := row["frgn_hldn_qty"]) else p_int(v)
+        draft.vi_cls_code = "" + row["vi_cls_code"] or None
+        draft.ovtm_vi_cls_code = "" + row["ovtm_vi_cls_code"] or None
+        draft.last_ssts_cntg_qty = int(v, 10) if (v := row["last_ssts_cntg_qty"]) else p_int(v)
+        draft.invt_caful_yn = p_flag(row["invt_caful_yn"])
+        draft.mrkt_warn_cls_code = "" + row["mrkt_warn_cls_code"] or None
+        draft.short_over_yn = p_flag(row["short_over_yn"])
+        draft.sltr_yn = p_flag(row["sltr_yn"])
+        draft.mang_issu_cls_code = p_flag(row["mang_issu_cls_code"])
+        draft.extra = (
+            NO_EXTRA
+            if len(row) == 82
+            else extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_PRICE_PRICE_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _DomesticStockInquirePricePriceDraft,
+            DomesticStockInquirePricePrice,
+            _PARSE_DOMESTIC_STOCK_INQUIRE_PRICE_PRICE_FIELDS,
+            _PARSE_DOMESTIC_STOCK_INQUIRE_PRICE_PRICE_KEYS,
+        )
     return frozen(draft, DomesticStockInquirePricePrice)
 
 
@@ -1705,82 +1811,80 @@ class DomesticStockInquireAskingPriceExpCcnOrderBook(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_DOMESTIC_STOCK_INQUIRE_ASKING_PRICE_EXP_CCN_ORDER_BOOK_FIELDS: dict[
-    str, Callable[[Any], Any]
-] = {
-    "aspr_acpt_hour": p_time,
-    "askp1": p_int,
-    "askp2": p_int,
-    "askp3": p_int,
-    "askp4": p_int,
-    "askp5": p_int,
-    "askp6": p_int,
-    "askp7": p_int,
-    "askp8": p_int,
-    "askp9": p_int,
-    "askp10": p_int,
-    "bidp1": p_int,
-    "bidp2": p_int,
-    "bidp3": p_int,
-    "bidp4": p_int,
-    "bidp5": p_int,
-    "bidp6": p_int,
-    "bidp7": p_int,
-    "bidp8": p_int,
-    "bidp9": p_int,
-    "bidp10": p_int,
-    "askp_rsqn1": p_int,
-    "askp_rsqn2": p_int,
-    "askp_rsqn3": p_int,
-    "askp_rsqn4": p_int,
-    "askp_rsqn5": p_int,
-    "askp_rsqn6": p_int,
-    "askp_rsqn7": p_int,
-    "askp_rsqn8": p_int,
-    "askp_rsqn9": p_int,
-    "askp_rsqn10": p_int,
-    "bidp_rsqn1": p_int,
-    "bidp_rsqn2": p_int,
-    "bidp_rsqn3": p_int,
-    "bidp_rsqn4": p_int,
-    "bidp_rsqn5": p_int,
-    "bidp_rsqn6": p_int,
-    "bidp_rsqn7": p_int,
-    "bidp_rsqn8": p_int,
-    "bidp_rsqn9": p_int,
-    "bidp_rsqn10": p_int,
-    "askp_rsqn_icdc1": p_int,
-    "askp_rsqn_icdc2": p_int,
-    "askp_rsqn_icdc3": p_int,
-    "askp_rsqn_icdc4": p_int,
-    "askp_rsqn_icdc5": p_int,
-    "askp_rsqn_icdc6": p_int,
-    "askp_rsqn_icdc7": p_int,
-    "askp_rsqn_icdc8": p_int,
-    "askp_rsqn_icdc9": p_int,
-    "askp_rsqn_icdc10": p_int,
-    "bidp_rsqn_icdc1": p_int,
-    "bidp_rsqn_icdc2": p_int,
-    "bidp_rsqn_icdc3": p_int,
-    "bidp_rsqn_icdc4": p_int,
-    "bidp_rsqn_icdc5": p_int,
-    "bidp_rsqn_icdc6": p_int,
-    "bidp_rsqn_icdc7": p_int,
-    "bidp_rsqn_icdc8": p_int,
-    "bidp_rsqn_icdc9": p_int,
-    "bidp_rsqn_icdc10": p_int,
-    "total_askp_rsqn": p_int,
-    "total_bidp_rsqn": p_int,
-    "total_askp_rsqn_icdc": p_int,
-    "total_bidp_rsqn_icdc": p_int,
-    "ovtm_total_askp_icdc": p_int,
-    "ovtm_total_bidp_icdc": p_int,
-    "ovtm_total_askp_rsqn": p_int,
-    "ovtm_total_bidp_rsqn": p_int,
-    "ntby_aspr_rsqn": p_int,
-    "new_mkop_cls_code": p_text,
-}
-_PARSE_DOMESTIC_STOCK_INQUIRE_ASKING_PRICE_EXP_CCN_ORDER_BOOK_KEYS = frozenset(
+_PARSE_DOMESTIC_STOCK_INQUIRE_ASKING_PRICE_EXP_CCN_ORDER_BOOK_FIELDS: tuple[Field, ...] = (
+    ("aspr_acpt_hour", ("aspr_acpt_hour",), p_time),
+    ("askp1", ("askp1",), p_int),
+    ("askp2", ("askp2",), p_int),
+    ("askp3", ("askp3",), p_int),
+    ("askp4", ("askp4",), p_int),
+    ("askp5", ("askp5",), p_int),
+    ("askp6", ("askp6",), p_int),
+    ("askp7", ("askp7",), p_int),
+    ("askp8", ("askp8",), p_int),
+    ("askp9", ("askp9",), p_int),
+    ("askp10", ("askp10",), p_int),
+    ("bidp1", ("bidp1",), p_int),
+    ("bidp2", ("bidp2",), p_int),
+    ("bidp3", ("bidp3",), p_int),
+    ("bidp4", ("bidp4",), p_int),
+    ("bidp5", ("bidp5",), p_int),
+    ("bidp6", ("bidp6",), p_int),
+    ("bidp7", ("bidp7",), p_int),
+    ("bidp8", ("bidp8",), p_int),
+    ("bidp9", ("bidp9",), p_int),
+    ("bidp10", ("bidp10",), p_int),
+    ("askp_rsqn1", ("askp_rsqn1",), p_int),
+    ("askp_rsqn2", ("askp_rsqn2",), p_int),
+    ("askp_rsqn3", ("askp_rsqn3",), p_int),
+    ("askp_rsqn4", ("askp_rsqn4",), p_int),
+    ("askp_rsqn5", ("askp_rsqn5",), p_int),
+    ("askp_rsqn6", ("askp_rsqn6",), p_int),
+    ("askp_rsqn7", ("askp_rsqn7",), p_int),
+    ("askp_rsqn8", ("askp_rsqn8",), p_int),
+    ("askp_rsqn9", ("askp_rsqn9",), p_int),
+    ("askp_rsqn10", ("askp_rsqn10",), p_int),
+    ("bidp_rsqn1", ("bidp_rsqn1",), p_int),
+    ("bidp_rsqn2", ("bidp_rsqn2",), p_int),
+    ("bidp_rsqn3", ("bidp_rsqn3",), p_int),
+    ("bidp_rsqn4", ("bidp_rsqn4",), p_int),
+    ("bidp_rsqn5", ("bidp_rsqn5",), p_int),
+    ("bidp_rsqn6", ("bidp_rsqn6",), p_int),
+    ("bidp_rsqn7", ("bidp_rsqn7",), p_int),
+    ("bidp_rsqn8", ("bidp_rsqn8",), p_int),
+    ("bidp_rsqn9", ("bidp_rsqn9",), p_int),
+    ("bidp_rsqn10", ("bidp_rsqn10",), p_int),
+    ("askp_rsqn_icdc1", ("askp_rsqn_icdc1",), p_int),
+    ("askp_rsqn_icdc2", ("askp_rsqn_icdc2",), p_int),
+    ("askp_rsqn_icdc3", ("askp_rsqn_icdc3",), p_int),
+    ("askp_rsqn_icdc4", ("askp_rsqn_icdc4",), p_int),
+    ("askp_rsqn_icdc5", ("askp_rsqn_icdc5",), p_int),
+    ("askp_rsqn_icdc6", ("askp_rsqn_icdc6",), p_int),
+    ("askp_rsqn_icdc7", ("askp_rsqn_icdc7",), p_int),
+    ("askp_rsqn_icdc8", ("askp_rsqn_icdc8",), p_int),
+    ("askp_rsqn_icdc9", ("askp_rsqn_icdc9",), p_int),
+    ("askp_rsqn_icdc10", ("askp_rsqn_icdc10",), p_int),
+    ("bidp_rsqn_icdc1", ("bidp_rsqn_icdc1",), p_int),
+    ("bidp_rsqn_icdc2", ("bidp_rsqn_icdc2",), p_int),
+    ("bidp_rsqn_icdc3", ("bidp_rsqn_icdc3",), p_int),
+    ("bidp_rsqn_icdc4", ("bidp_rsqn_icdc4",), p_int),
+    ("bidp_rsqn_icdc5", ("bidp_rsqn_icdc5",), p_int),
+    ("bidp_rsqn_icdc6", ("bidp_rsqn_icdc6",), p_int),
+    ("bidp_rsqn_icdc7", ("bidp_rsqn_icdc7",), p_int),
+    ("bidp_rsqn_icdc8", ("bidp_rsqn_icdc8",), p_int),
+    ("bidp_rsqn_icdc9", ("bidp_rsqn_icdc9",), p_int),
+    ("bidp_rsqn_icdc10", ("bidp_rsqn_icdc10",), p_int),
+    ("total_askp_rsqn", ("total_askp_rsqn",), p_int),
+    ("total_bidp_rsqn", ("total_bidp_rsqn",), p_int),
+    ("total_askp_rsqn_icdc", ("total_askp_rsqn_icdc",), p_int),
+    ("total_bidp_rsqn_icdc", ("total_bidp_rsqn_icdc",), p_int),
+    ("ovtm_total_askp_icdc", ("ovtm_total_askp_icdc",), p_int),
+    ("ovtm_total_bidp_icdc", ("ovtm_total_bidp_icdc",), p_int),
+    ("ovtm_total_askp_rsqn", ("ovtm_total_askp_rsqn",), p_int),
+    ("ovtm_total_bidp_rsqn", ("ovtm_total_bidp_rsqn",), p_int),
+    ("ntby_aspr_rsqn", ("ntby_aspr_rsqn",), p_int),
+    ("new_mkop_cls_code", ("new_mkop_cls_code",), p_text),
+)
+_PARSE_DOMESTIC_STOCK_INQUIRE_ASKING_PRICE_EXP_CCN_ORDER_BOOK_KEYS = field_keys(
     _PARSE_DOMESTIC_STOCK_INQUIRE_ASKING_PRICE_EXP_CCN_ORDER_BOOK_FIELDS
 )
 
@@ -1793,80 +1897,92 @@ class _DomesticStockInquireAskingPriceExpCcnOrderBookDraft(Model):
 def _parse_domestic_stock_inquire_asking_price_exp_ccn_order_book(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireAskingPriceExpCcnOrderBook:
-    get = row.get
     draft: Any = _new(_DomesticStockInquireAskingPriceExpCcnOrderBookDraft)
-    draft.aspr_acpt_hour = p_time(get("aspr_acpt_hour"))
-    draft.askp1 = p_int(get("askp1"))
-    draft.askp2 = p_int(get("askp2"))
-    draft.askp3 = p_int(get("askp3"))
-    draft.askp4 = p_int(get("askp4"))
-    draft.askp5 = p_int(get("askp5"))
-    draft.askp6 = p_int(get("askp6"))
-    draft.askp7 = p_int(get("askp7"))
-    draft.askp8 = p_int(get("askp8"))
-    draft.askp9 = p_int(get("askp9"))
-    draft.askp10 = p_int(get("askp10"))
-    draft.bidp1 = p_int(get("bidp1"))
-    draft.bidp2 = p_int(get("bidp2"))
-    draft.bidp3 = p_int(get("bidp3"))
-    draft.bidp4 = p_int(get("bidp4"))
-    draft.bidp5 = p_int(get("bidp5"))
-    draft.bidp6 = p_int(get("bidp6"))
-    draft.bidp7 = p_int(get("bidp7"))
-    draft.bidp8 = p_int(get("bidp8"))
-    draft.bidp9 = p_int(get("bidp9"))
-    draft.bidp10 = p_int(get("bidp10"))
-    draft.askp_rsqn1 = p_int(get("askp_rsqn1"))
-    draft.askp_rsqn2 = p_int(get("askp_rsqn2"))
-    draft.askp_rsqn3 = p_int(get("askp_rsqn3"))
-    draft.askp_rsqn4 = p_int(get("askp_rsqn4"))
-    draft.askp_rsqn5 = p_int(get("askp_rsqn5"))
-    draft.askp_rsqn6 = p_int(get("askp_rsqn6"))
-    draft.askp_rsqn7 = p_int(get("askp_rsqn7"))
-    draft.askp_rsqn8 = p_int(get("askp_rsqn8"))
-    draft.askp_rsqn9 = p_int(get("askp_rsqn9"))
-    draft.askp_rsqn10 = p_int(get("askp_rsqn10"))
-    draft.bidp_rsqn1 = p_int(get("bidp_rsqn1"))
-    draft.bidp_rsqn2 = p_int(get("bidp_rsqn2"))
-    draft.bidp_rsqn3 = p_int(get("bidp_rsqn3"))
-    draft.bidp_rsqn4 = p_int(get("bidp_rsqn4"))
-    draft.bidp_rsqn5 = p_int(get("bidp_rsqn5"))
-    draft.bidp_rsqn6 = p_int(get("bidp_rsqn6"))
-    draft.bidp_rsqn7 = p_int(get("bidp_rsqn7"))
-    draft.bidp_rsqn8 = p_int(get("bidp_rsqn8"))
-    draft.bidp_rsqn9 = p_int(get("bidp_rsqn9"))
-    draft.bidp_rsqn10 = p_int(get("bidp_rsqn10"))
-    draft.askp_rsqn_icdc1 = p_int(get("askp_rsqn_icdc1"))
-    draft.askp_rsqn_icdc2 = p_int(get("askp_rsqn_icdc2"))
-    draft.askp_rsqn_icdc3 = p_int(get("askp_rsqn_icdc3"))
-    draft.askp_rsqn_icdc4 = p_int(get("askp_rsqn_icdc4"))
-    draft.askp_rsqn_icdc5 = p_int(get("askp_rsqn_icdc5"))
-    draft.askp_rsqn_icdc6 = p_int(get("askp_rsqn_icdc6"))
-    draft.askp_rsqn_icdc7 = p_int(get("askp_rsqn_icdc7"))
-    draft.askp_rsqn_icdc8 = p_int(get("askp_rsqn_icdc8"))
-    draft.askp_rsqn_icdc9 = p_int(get("askp_rsqn_icdc9"))
-    draft.askp_rsqn_icdc10 = p_int(get("askp_rsqn_icdc10"))
-    draft.bidp_rsqn_icdc1 = p_int(get("bidp_rsqn_icdc1"))
-    draft.bidp_rsqn_icdc2 = p_int(get("bidp_rsqn_icdc2"))
-    draft.bidp_rsqn_icdc3 = p_int(get("bidp_rsqn_icdc3"))
-    draft.bidp_rsqn_icdc4 = p_int(get("bidp_rsqn_icdc4"))
-    draft.bidp_rsqn_icdc5 = p_int(get("bidp_rsqn_icdc5"))
-    draft.bidp_rsqn_icdc6 = p_int(get("bidp_rsqn_icdc6"))
-    draft.bidp_rsqn_icdc7 = p_int(get("bidp_rsqn_icdc7"))
-    draft.bidp_rsqn_icdc8 = p_int(get("bidp_rsqn_icdc8"))
-    draft.bidp_rsqn_icdc9 = p_int(get("bidp_rsqn_icdc9"))
-    draft.bidp_rsqn_icdc10 = p_int(get("bidp_rsqn_icdc10"))
-    draft.total_askp_rsqn = p_int(get("total_askp_rsqn"))
-    draft.total_bidp_rsqn = p_int(get("total_bidp_rsqn"))
-    draft.total_askp_rsqn_icdc = p_int(get("total_askp_rsqn_icdc"))
-    draft.total_bidp_rsqn_icdc = p_int(get("total_bidp_rsqn_icdc"))
-    draft.ovtm_total_askp_icdc = p_int(get("ovtm_total_askp_icdc"))
-    draft.ovtm_total_bidp_icdc = p_int(get("ovtm_total_bidp_icdc"))
-    draft.ovtm_total_askp_rsqn = p_int(get("ovtm_total_askp_rsqn"))
-    draft.ovtm_total_bidp_rsqn = p_int(get("ovtm_total_bidp_rsqn"))
-    draft.ntby_aspr_rsqn = p_int(get("ntby_aspr_rsqn"))
-    draft.new_mkop_cls_code = p_text(get("new_mkop_cls_code"))
-    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_ASKING_PRICE_EXP_CCN_ORDER_BOOK_KEYS)
+    try:
+        draft.aspr_acpt_hour = p_time(row["aspr_acpt_hour"])
+        draft.askp1 = int(v, 10) if (v := row["askp1"]) else p_int(v)
+        draft.askp2 = int(v, 10) if (v := row["askp2"]) else p_int(v)
+        draft.askp3 = int(v, 10) if (v := row["askp3"]) else p_int(v)
+        draft.askp4 = int(v, 10) if (v := row["askp4"]) else p_int(v)
+        draft.askp5 = int(v, 10) if (v := row["askp5"]) else p_int(v)
+        draft.askp6 = int(v, 10) if (v := row["askp6"]) else p_int(v)
+        draft.askp7 = int(v, 10) if (v := row["askp7"]) else p_int(v)
+        draft.askp8 = int(v, 10) if (v := row["askp8"]) else p_int(v)
+        draft.askp9 = int(v, 10) if (v := row["askp9"]) else p_int(v)
+        draft.askp10 = int(v, 10) if (v := row["askp10"]) else p_int(v)
+        draft.bidp1 = int(v, 10) if (v := row["bidp1"]) else p_int(v)
+        draft.bidp2 = int(v, 10) if (v := row["bidp2"]) else p_int(v)
+        draft.bidp3 = int(v, 10) if (v := row["bidp3"]) else p_int(v)
+        draft.bidp4 = int(v, 10) if (v := row["bidp4"]) else p_int(v)
+        draft.bidp5 = int(v, 10) if (v := row["bidp5"]) else p_int(v)
+        draft.bidp6 = int(v, 10) if (v := row["bidp6"]) else p_int(v)
+        draft.bidp7 = int(v, 10) if (v := row["bidp7"]) else p_int(v)
+        draft.bidp8 = int(v, 10) if (v := row["bidp8"]) else p_int(v)
+        draft.bidp9 = int(v, 10) if (v := row["bidp9"]) else p_int(v)
+        draft.bidp10 = int(v, 10) if (v := row["bidp10"]) else p_int(v)
+        draft.askp_rsqn1 = int(v, 10) if (v := row["askp_rsqn1"]) else p_int(v)
+        draft.askp_rsqn2 = int(v, 10) if (v := row["askp_rsqn2"]) else p_int(v)
+        draft.askp_rsqn3 = int(v, 10) if (v := row["askp_rsqn3"]) else p_int(v)
+        draft.askp_rsqn4 = int(v, 10) if (v := row["askp_rsqn4"]) else p_int(v)
+        draft.askp_rsqn5 = int(v, 10) if (v := row["askp_rsqn5"]) else p_int(v)
+        draft.askp_rsqn6 = int(v, 10) if (v := row["askp_rsqn6"]) else p_int(v)
+        draft.askp_rsqn7 = int(v, 10) if (v := row["askp_rsqn7"]) else p_int(v)
+        draft.askp_rsqn8 = int(v, 10) if (v := row["askp_rsqn8"]) else p_int(v)
+        draft.askp_rsqn9 = int(v, 10) if (v := row["askp_rsqn9"]) else p_int(v)
+        draft.askp_rsqn10 = int(v, 10) if (v := row["askp_rsqn10"]) else p_int(v)
+        draft.bidp_rsqn1 = int(v, 10) if (v := row["bidp_rsqn1"]) else p_int(v)
+        draft.bidp_rsqn2 = int(v, 10) if (v := row["bidp_rsqn2"]) else p_int(v)
+        draft.bidp_rsqn3 = int(v, 10) if (v := row["bidp_rsqn3"]) else p_int(v)
+        draft.bidp_rsqn4 = int(v, 10) if (v := row["bidp_rsqn4"]) else p_int(v)
+        draft.bidp_rsqn5 = int(v, 10) if (v := row["bidp_rsqn5"]) else p_int(v)
+        draft.bidp_rsqn6 = int(v, 10) if (v := row["bidp_rsqn6"]) else p_int(v)
+        draft.bidp_rsqn7 = int(v, 10) if (v := row["bidp_rsqn7"]) else p_int(v)
+        draft.bidp_rsqn8 = int(v, 10) if (v := row["bidp_rsqn8"]) else p_int(v)
+        draft.bidp_rsqn9 = int(v, 10) if (v := row["bidp_rsqn9"]) else p_int(v)
+        draft.bidp_rsqn10 = int(v, 10) if (v := row["bidp_rsqn10"]) else p_int(v)
+        draft.askp_rsqn_icdc1 = int(v, 10) if (v := row["askp_rsqn_icdc1"]) else p_int(v)
+        draft.askp_rsqn_icdc2 = int(v, 10) if (v := row["askp_rsqn_icdc2"]) else p_int(v)
+        draft.askp_rsqn_icdc3 = int(v, 10) if (v := row["askp_rsqn_icdc3"]) else p_int(v)
+        draft.askp_rsqn_icdc4 = int(v, 10) if (v := row["askp_rsqn_icdc4"]) else p_int(v)
+        draft.askp_rsqn_icdc5 = int(v, 10) if (v := row["askp_rsqn_icdc5"]) else p_int(v)
+        draft.askp_rsqn_icdc6 = int(v, 10) if (v := row["askp_rsqn_icdc6"]) else p_int(v)
+        draft.askp_rsqn_icdc7 = int(v, 10) if (v := row["askp_rsqn_icdc7"]) else p_int(v)
+        draft.askp_rsqn_icdc8 = int(v, 10) if (v := row["askp_rsqn_icdc8"]) else p_int(v)
+        draft.askp_rsqn_icdc9 = int(v, 10) if (v := row["askp_rsqn_icdc9"]) else p_int(v)
+        draft.askp_rsqn_icdc10 = int(v, 10) if (v := row["askp_rsqn_icdc10"]) else p_int(v)
+        draft.bidp_rsqn_icdc1 = int(v, 10) if (v := row["bidp_rsqn_icdc1"]) else p_int(v)
+        draft.bidp_rsqn_icdc2 = int(v, 10) if (v := row["bidp_rsqn_icdc2"]) else p_int(v)
+        draft.bidp_rsqn_icdc3 = int(v, 10) if (v := row["bidp_rsqn_icdc3"]) else p_int(v)
+        draft.bidp_rsqn_icdc4 = int(v, 10) if (v := row["bidp_rsqn_icdc4"]) else p_int(v)
+        draft.bidp_rsqn_icdc5 = int(v, 10) if (v := row["bidp_rsqn_icdc5"]) else p_int(v)
+        draft.bidp_rsqn_icdc6 = int(v, 10) if (v := row["bidp_rsqn_icdc6"]) else p_int(v)
+        draft.bidp_rsqn_icdc7 = int(v, 10) if (v := row["bidp_rsqn_icdc7"]) else p_int(v)
+        draft.bidp_rsqn_icdc8 = int(v, 10) if (v := row["bidp_rsqn_icdc8"]) else p_int(v)
+        draft.bidp_rsqn_icdc9 = int(v, 10) if (v := row["bidp_rsqn_icdc9"]) else p_int(v)
+        draft.bidp_rsqn_icdc10 = int(v, 10) if (v := row["bidp_rsqn_icdc10"]) else p_int(v)
+        draft.total_askp_rsqn = int(v, 10) if (v := row["total_askp_rsqn"]) else p_int(v)
+        draft.total_bidp_rsqn = int(v, 10) if (v := row["total_bidp_rsqn"]) else p_int(v)
+        draft.total_askp_rsqn_icdc = int(v, 10) if (v := row["total_askp_rsqn_icdc"]) else p_int(v)
+        draft.total_bidp_rsqn_icdc = int(v, 10) if (v := row["total_bidp_rsqn_icdc"]) else p_int(v)
+        draft.ovtm_total_askp_icdc = int(v, 10) if (v := row["ovtm_total_askp_icdc"]) else p_int(v)
+        draft.ovtm_total_bidp_icdc = int(v, 10) if (v := row["ovtm_total_bidp_icdc"]) else p_int(v)
+        draft.ovtm_total_askp_rsqn = int(v, 10) if (v := row["ovtm_total_askp_rsqn"]) else p_int(v)
+        draft.ovtm_total_bidp_rsqn = int(v, 10) if (v := row["ovtm_total_bidp_rsqn"]) else p_int(v)
+        draft.ntby_aspr_rsqn = int(v, 10) if (v := row["ntby_aspr_rsqn"]) else p_int(v)
+        draft.new_mkop_cls_code = "" + row["new_mkop_cls_code"] or None
+        draft.extra = (
+            NO_EXTRA
+            if len(row) == 71
+            else extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_ASKING_PRICE_EXP_CCN_ORDER_BOOK_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _DomesticStockInquireAskingPriceExpCcnOrderBookDraft,
+            DomesticStockInquireAskingPriceExpCcnOrderBook,
+            _PARSE_DOMESTIC_STOCK_INQUIRE_ASKING_PRICE_EXP_CCN_ORDER_BOOK_FIELDS,
+            _PARSE_DOMESTIC_STOCK_INQUIRE_ASKING_PRICE_EXP_CCN_ORDER_BOOK_KEYS,
+        )
     return frozen(draft, DomesticStockInquireAskingPriceExpCcnOrderBook)
 
 
@@ -1921,24 +2037,22 @@ class DomesticStockInquireAskingPriceExpCcnExpected(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_DOMESTIC_STOCK_INQUIRE_ASKING_PRICE_EXP_CCN_EXPECTED_FIELDS: dict[
-    str, Callable[[Any], Any]
-] = {
-    "antc_mkop_cls_code": p_text,
-    "stck_prpr": p_int,
-    "stck_oprc": p_int,
-    "stck_hgpr": p_int,
-    "stck_lwpr": p_int,
-    "stck_sdpr": p_int,
-    "antc_cnpr": p_int,
-    "antc_cntg_vrss_sign": p_text,
-    "antc_cntg_vrss": p_int,
-    "antc_cntg_prdy_ctrt": p_decimal,
-    "antc_vol": p_int,
-    "stck_shrn_iscd": p_text,
-    "vi_cls_code": p_text,
-}
-_PARSE_DOMESTIC_STOCK_INQUIRE_ASKING_PRICE_EXP_CCN_EXPECTED_KEYS = frozenset(
+_PARSE_DOMESTIC_STOCK_INQUIRE_ASKING_PRICE_EXP_CCN_EXPECTED_FIELDS: tuple[Field, ...] = (
+    ("antc_mkop_cls_code", ("antc_mkop_cls_code",), p_text),
+    ("stck_prpr", ("stck_prpr",), p_int),
+    ("stck_oprc", ("stck_oprc",), p_int),
+    ("stck_hgpr", ("stck_hgpr",), p_int),
+    ("stck_lwpr", ("stck_lwpr",), p_int),
+    ("stck_sdpr", ("stck_sdpr",), p_int),
+    ("antc_cnpr", ("antc_cnpr",), p_int),
+    ("antc_cntg_vrss_sign", ("antc_cntg_vrss_sign",), p_text),
+    ("antc_cntg_vrss", ("antc_cntg_vrss",), p_int),
+    ("antc_cntg_prdy_ctrt", ("antc_cntg_prdy_ctrt",), p_decimal),
+    ("antc_vol", ("antc_vol",), p_int),
+    ("stck_shrn_iscd", ("stck_shrn_iscd",), p_text),
+    ("vi_cls_code", ("vi_cls_code",), p_text),
+)
+_PARSE_DOMESTIC_STOCK_INQUIRE_ASKING_PRICE_EXP_CCN_EXPECTED_KEYS = field_keys(
     _PARSE_DOMESTIC_STOCK_INQUIRE_ASKING_PRICE_EXP_CCN_EXPECTED_FIELDS
 )
 
@@ -1951,22 +2065,34 @@ class _DomesticStockInquireAskingPriceExpCcnExpectedDraft(Model):
 def _parse_domestic_stock_inquire_asking_price_exp_ccn_expected(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireAskingPriceExpCcnExpected:
-    get = row.get
     draft: Any = _new(_DomesticStockInquireAskingPriceExpCcnExpectedDraft)
-    draft.antc_mkop_cls_code = p_text(get("antc_mkop_cls_code"))
-    draft.stck_prpr = p_int(get("stck_prpr"))
-    draft.stck_oprc = p_int(get("stck_oprc"))
-    draft.stck_hgpr = p_int(get("stck_hgpr"))
-    draft.stck_lwpr = p_int(get("stck_lwpr"))
-    draft.stck_sdpr = p_int(get("stck_sdpr"))
-    draft.antc_cnpr = p_int(get("antc_cnpr"))
-    draft.antc_cntg_vrss_sign = p_text(get("antc_cntg_vrss_sign"))
-    draft.antc_cntg_vrss = p_int(get("antc_cntg_vrss"))
-    draft.antc_cntg_prdy_ctrt = p_decimal(get("antc_cntg_prdy_ctrt"))
-    draft.antc_vol = p_int(get("antc_vol"))
-    draft.stck_shrn_iscd = p_text(get("stck_shrn_iscd"))
-    draft.vi_cls_code = p_text(get("vi_cls_code"))
-    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_ASKING_PRICE_EXP_CCN_EXPECTED_KEYS)
+    try:
+        draft.antc_mkop_cls_code = "" + row["antc_mkop_cls_code"] or None
+        draft.stck_prpr = int(v, 10) if (v := row["stck_prpr"]) else p_int(v)
+        draft.stck_oprc = int(v, 10) if (v := row["stck_oprc"]) else p_int(v)
+        draft.stck_hgpr = int(v, 10) if (v := row["stck_hgpr"]) else p_int(v)
+        draft.stck_lwpr = int(v, 10) if (v := row["stck_lwpr"]) else p_int(v)
+        draft.stck_sdpr = int(v, 10) if (v := row["stck_sdpr"]) else p_int(v)
+        draft.antc_cnpr = int(v, 10) if (v := row["antc_cnpr"]) else p_int(v)
+        draft.antc_cntg_vrss_sign = "" + row["antc_cntg_vrss_sign"] or None
+        draft.antc_cntg_vrss = int(v, 10) if (v := row["antc_cntg_vrss"]) else p_int(v)
+        draft.antc_cntg_prdy_ctrt = p_decimal(row["antc_cntg_prdy_ctrt"])
+        draft.antc_vol = int(v, 10) if (v := row["antc_vol"]) else p_int(v)
+        draft.stck_shrn_iscd = "" + row["stck_shrn_iscd"] or None
+        draft.vi_cls_code = "" + row["vi_cls_code"] or None
+        draft.extra = (
+            NO_EXTRA
+            if len(row) == 13
+            else extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_ASKING_PRICE_EXP_CCN_EXPECTED_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _DomesticStockInquireAskingPriceExpCcnExpectedDraft,
+            DomesticStockInquireAskingPriceExpCcnExpected,
+            _PARSE_DOMESTIC_STOCK_INQUIRE_ASKING_PRICE_EXP_CCN_EXPECTED_FIELDS,
+            _PARSE_DOMESTIC_STOCK_INQUIRE_ASKING_PRICE_EXP_CCN_EXPECTED_KEYS,
+        )
     return frozen(draft, DomesticStockInquireAskingPriceExpCcnExpected)
 
 
@@ -2145,41 +2271,39 @@ class DomesticStockInquireDailyItemchartpriceSummary(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_ITEMCHARTPRICE_SUMMARY_FIELDS: dict[
-    str, Callable[[Any], Any]
-] = {
-    "prdy_vrss": p_int,
-    "prdy_vrss_sign": p_text,
-    "prdy_ctrt": p_decimal,
-    "stck_prdy_clpr": p_int,
-    "acml_vol": p_int,
-    "acml_tr_pbmn": p_int,
-    "hts_kor_isnm": p_text,
-    "stck_prpr": p_int,
-    "stck_shrn_iscd": p_text,
-    "prdy_vol": p_int,
-    "stck_mxpr": p_int,
-    "stck_llam": p_int,
-    "stck_oprc": p_int,
-    "stck_hgpr": p_int,
-    "stck_lwpr": p_int,
-    "stck_prdy_oprc": p_int,
-    "stck_prdy_hgpr": p_int,
-    "stck_prdy_lwpr": p_int,
-    "askp": p_int,
-    "bidp": p_int,
-    "prdy_vrss_vol": p_int,
-    "vol_tnrt": p_decimal,
-    "stck_fcam": p_decimal,
-    "lstn_stcn": p_int,
-    "cpfn": p_int,
-    "hts_avls": p_int,
-    "per": p_decimal,
-    "eps": p_decimal,
-    "pbr": p_decimal,
-    "itewhol_loan_rmnd_ratem": p_decimal,
-}
-_PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_ITEMCHARTPRICE_SUMMARY_KEYS = frozenset(
+_PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_ITEMCHARTPRICE_SUMMARY_FIELDS: tuple[Field, ...] = (
+    ("prdy_vrss", ("prdy_vrss",), p_int),
+    ("prdy_vrss_sign", ("prdy_vrss_sign",), p_text),
+    ("prdy_ctrt", ("prdy_ctrt",), p_decimal),
+    ("stck_prdy_clpr", ("stck_prdy_clpr",), p_int),
+    ("acml_vol", ("acml_vol",), p_int),
+    ("acml_tr_pbmn", ("acml_tr_pbmn",), p_int),
+    ("hts_kor_isnm", ("hts_kor_isnm",), p_text),
+    ("stck_prpr", ("stck_prpr",), p_int),
+    ("stck_shrn_iscd", ("stck_shrn_iscd",), p_text),
+    ("prdy_vol", ("prdy_vol",), p_int),
+    ("stck_mxpr", ("stck_mxpr",), p_int),
+    ("stck_llam", ("stck_llam",), p_int),
+    ("stck_oprc", ("stck_oprc",), p_int),
+    ("stck_hgpr", ("stck_hgpr",), p_int),
+    ("stck_lwpr", ("stck_lwpr",), p_int),
+    ("stck_prdy_oprc", ("stck_prdy_oprc",), p_int),
+    ("stck_prdy_hgpr", ("stck_prdy_hgpr",), p_int),
+    ("stck_prdy_lwpr", ("stck_prdy_lwpr",), p_int),
+    ("askp", ("askp",), p_int),
+    ("bidp", ("bidp",), p_int),
+    ("prdy_vrss_vol", ("prdy_vrss_vol",), p_int),
+    ("vol_tnrt", ("vol_tnrt",), p_decimal),
+    ("stck_fcam", ("stck_fcam",), p_decimal),
+    ("lstn_stcn", ("lstn_stcn",), p_int),
+    ("cpfn", ("cpfn",), p_int),
+    ("hts_avls", ("hts_avls",), p_int),
+    ("per", ("per",), p_decimal),
+    ("eps", ("eps",), p_decimal),
+    ("pbr", ("pbr",), p_decimal),
+    ("itewhol_loan_rmnd_ratem", ("itewhol_loan_rmnd_ratem",), p_decimal),
+)
+_PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_ITEMCHARTPRICE_SUMMARY_KEYS = field_keys(
     _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_ITEMCHARTPRICE_SUMMARY_FIELDS
 )
 
@@ -2192,39 +2316,51 @@ class _DomesticStockInquireDailyItemchartpriceSummaryDraft(Model):
 def _parse_domestic_stock_inquire_daily_itemchartprice_summary(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireDailyItemchartpriceSummary:
-    get = row.get
     draft: Any = _new(_DomesticStockInquireDailyItemchartpriceSummaryDraft)
-    draft.prdy_vrss = p_int(get("prdy_vrss"))
-    draft.prdy_vrss_sign = p_text(get("prdy_vrss_sign"))
-    draft.prdy_ctrt = p_decimal(get("prdy_ctrt"))
-    draft.stck_prdy_clpr = p_int(get("stck_prdy_clpr"))
-    draft.acml_vol = p_int(get("acml_vol"))
-    draft.acml_tr_pbmn = p_int(get("acml_tr_pbmn"))
-    draft.hts_kor_isnm = p_text(get("hts_kor_isnm"))
-    draft.stck_prpr = p_int(get("stck_prpr"))
-    draft.stck_shrn_iscd = p_text(get("stck_shrn_iscd"))
-    draft.prdy_vol = p_int(get("prdy_vol"))
-    draft.stck_mxpr = p_int(get("stck_mxpr"))
-    draft.stck_llam = p_int(get("stck_llam"))
-    draft.stck_oprc = p_int(get("stck_oprc"))
-    draft.stck_hgpr = p_int(get("stck_hgpr"))
-    draft.stck_lwpr = p_int(get("stck_lwpr"))
-    draft.stck_prdy_oprc = p_int(get("stck_prdy_oprc"))
-    draft.stck_prdy_hgpr = p_int(get("stck_prdy_hgpr"))
-    draft.stck_prdy_lwpr = p_int(get("stck_prdy_lwpr"))
-    draft.askp = p_int(get("askp"))
-    draft.bidp = p_int(get("bidp"))
-    draft.prdy_vrss_vol = p_int(get("prdy_vrss_vol"))
-    draft.vol_tnrt = p_decimal(get("vol_tnrt"))
-    draft.stck_fcam = p_decimal(get("stck_fcam"))
-    draft.lstn_stcn = p_int(get("lstn_stcn"))
-    draft.cpfn = p_int(get("cpfn"))
-    draft.hts_avls = p_int(get("hts_avls"))
-    draft.per = p_decimal(get("per"))
-    draft.eps = p_decimal(get("eps"))
-    draft.pbr = p_decimal(get("pbr"))
-    draft.itewhol_loan_rmnd_ratem = p_decimal(get("itewhol_loan_rmnd_ratem"))
-    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_ITEMCHARTPRICE_SUMMARY_KEYS)
+    try:
+        draft.prdy_vrss = int(v, 10) if (v := row["prdy_vrss"]) else p_int(v)
+        draft.prdy_vrss_sign = "" + row["prdy_vrss_sign"] or None
+        draft.prdy_ctrt = p_decimal(row["prdy_ctrt"])
+        draft.stck_prdy_clpr = int(v, 10) if (v := row["stck_prdy_clpr"]) else p_int(v)
+        draft.acml_vol = int(v, 10) if (v := row["acml_vol"]) else p_int(v)
+        draft.acml_tr_pbmn = int(v, 10) if (v := row["acml_tr_pbmn"]) else p_int(v)
+        draft.hts_kor_isnm = "" + row["hts_kor_isnm"] or None
+        draft.stck_prpr = int(v, 10) if (v := row["stck_prpr"]) else p_int(v)
+        draft.stck_shrn_iscd = "" + row["stck_shrn_iscd"] or None
+        draft.prdy_vol = int(v, 10) if (v := row["prdy_vol"]) else p_int(v)
+        draft.stck_mxpr = int(v, 10) if (v := row["stck_mxpr"]) else p_int(v)
+        draft.stck_llam = int(v, 10) if (v := row["stck_llam"]) else p_int(v)
+        draft.stck_oprc = int(v, 10) if (v := row["stck_oprc"]) else p_int(v)
+        draft.stck_hgpr = int(v, 10) if (v := row["stck_hgpr"]) else p_int(v)
+        draft.stck_lwpr = int(v, 10) if (v := row["stck_lwpr"]) else p_int(v)
+        draft.stck_prdy_oprc = int(v, 10) if (v := row["stck_prdy_oprc"]) else p_int(v)
+        draft.stck_prdy_hgpr = int(v, 10) if (v := row["stck_prdy_hgpr"]) else p_int(v)
+        draft.stck_prdy_lwpr = int(v, 10) if (v := row["stck_prdy_lwpr"]) else p_int(v)
+        draft.askp = int(v, 10) if (v := row["askp"]) else p_int(v)
+        draft.bidp = int(v, 10) if (v := row["bidp"]) else p_int(v)
+        draft.prdy_vrss_vol = int(v, 10) if (v := row["prdy_vrss_vol"]) else p_int(v)
+        draft.vol_tnrt = p_decimal(row["vol_tnrt"])
+        draft.stck_fcam = p_decimal(row["stck_fcam"])
+        draft.lstn_stcn = int(v, 10) if (v := row["lstn_stcn"]) else p_int(v)
+        draft.cpfn = int(v, 10) if (v := row["cpfn"]) else p_int(v)
+        draft.hts_avls = int(v, 10) if (v := row["hts_avls"]) else p_int(v)
+        draft.per = p_decimal(row["per"])
+        draft.eps = p_decimal(row["eps"])
+        draft.pbr = p_decimal(row["pbr"])
+        draft.itewhol_loan_rmnd_ratem = p_decimal(row["itewhol_loan_rmnd_ratem"])
+        draft.extra = (
+            NO_EXTRA
+            if len(row) == 30
+            else extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_ITEMCHARTPRICE_SUMMARY_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _DomesticStockInquireDailyItemchartpriceSummaryDraft,
+            DomesticStockInquireDailyItemchartpriceSummary,
+            _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_ITEMCHARTPRICE_SUMMARY_FIELDS,
+            _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_ITEMCHARTPRICE_SUMMARY_KEYS,
+        )
     return frozen(draft, DomesticStockInquireDailyItemchartpriceSummary)
 
 
@@ -2279,22 +2415,22 @@ class DomesticStockInquireDailyItemchartpriceBarsRow(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_ITEMCHARTPRICE_BARS_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "stck_bsop_date": p_date,
-    "stck_clpr": p_int,
-    "stck_oprc": p_int,
-    "stck_hgpr": p_int,
-    "stck_lwpr": p_int,
-    "acml_vol": p_int,
-    "acml_tr_pbmn": p_int,
-    "flng_cls_code": p_text,
-    "prtt_rate": p_decimal,
-    "mod_yn": p_flag,
-    "prdy_vrss_sign": p_text,
-    "prdy_vrss": p_int,
-    "revl_issu_reas": p_text,
-}
-_PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_ITEMCHARTPRICE_BARS_KEYS = frozenset(
+_PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_ITEMCHARTPRICE_BARS_FIELDS: tuple[Field, ...] = (
+    ("stck_bsop_date", ("stck_bsop_date",), p_date),
+    ("stck_clpr", ("stck_clpr",), p_int),
+    ("stck_oprc", ("stck_oprc",), p_int),
+    ("stck_hgpr", ("stck_hgpr",), p_int),
+    ("stck_lwpr", ("stck_lwpr",), p_int),
+    ("acml_vol", ("acml_vol",), p_int),
+    ("acml_tr_pbmn", ("acml_tr_pbmn",), p_int),
+    ("flng_cls_code", ("flng_cls_code",), p_text),
+    ("prtt_rate", ("prtt_rate",), p_decimal),
+    ("mod_yn", ("mod_yn",), p_flag),
+    ("prdy_vrss_sign", ("prdy_vrss_sign",), p_text),
+    ("prdy_vrss", ("prdy_vrss",), p_int),
+    ("revl_issu_reas", ("revl_issu_reas",), p_text),
+)
+_PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_ITEMCHARTPRICE_BARS_KEYS = field_keys(
     _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_ITEMCHARTPRICE_BARS_FIELDS
 )
 
@@ -2307,22 +2443,34 @@ class _DomesticStockInquireDailyItemchartpriceBarsRowDraft(Model):
 def _parse_domestic_stock_inquire_daily_itemchartprice_bars(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireDailyItemchartpriceBarsRow:
-    get = row.get
     draft: Any = _new(_DomesticStockInquireDailyItemchartpriceBarsRowDraft)
-    draft.stck_bsop_date = p_date(get("stck_bsop_date"))
-    draft.stck_clpr = p_int(get("stck_clpr"))
-    draft.stck_oprc = p_int(get("stck_oprc"))
-    draft.stck_hgpr = p_int(get("stck_hgpr"))
-    draft.stck_lwpr = p_int(get("stck_lwpr"))
-    draft.acml_vol = p_int(get("acml_vol"))
-    draft.acml_tr_pbmn = p_int(get("acml_tr_pbmn"))
-    draft.flng_cls_code = p_text(get("flng_cls_code"))
-    draft.prtt_rate = p_decimal(get("prtt_rate"))
-    draft.mod_yn = p_flag(get("mod_yn"))
-    draft.prdy_vrss_sign = p_text(get("prdy_vrss_sign"))
-    draft.prdy_vrss = p_int(get("prdy_vrss"))
-    draft.revl_issu_reas = p_text(get("revl_issu_reas"))
-    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_ITEMCHARTPRICE_BARS_KEYS)
+    try:
+        draft.stck_bsop_date = p_date(row["stck_bsop_date"])
+        draft.stck_clpr = int(v, 10) if (v := row["stck_clpr"]) else p_int(v)
+        draft.stck_oprc = int(v, 10) if (v := row["stck_oprc"]) else p_int(v)
+        draft.stck_hgpr = int(v, 10) if (v := row["stck_hgpr"]) else p_int(v)
+        draft.stck_lwpr = int(v, 10) if (v := row["stck_lwpr"]) else p_int(v)
+        draft.acml_vol = int(v, 10) if (v := row["acml_vol"]) else p_int(v)
+        draft.acml_tr_pbmn = int(v, 10) if (v := row["acml_tr_pbmn"]) else p_int(v)
+        draft.flng_cls_code = "" + row["flng_cls_code"] or None
+        draft.prtt_rate = p_decimal(row["prtt_rate"])
+        draft.mod_yn = p_flag(row["mod_yn"])
+        draft.prdy_vrss_sign = "" + row["prdy_vrss_sign"] or None
+        draft.prdy_vrss = int(v, 10) if (v := row["prdy_vrss"]) else p_int(v)
+        draft.revl_issu_reas = "" + row["revl_issu_reas"] or None
+        draft.extra = (
+            NO_EXTRA
+            if len(row) == 13
+            else extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_ITEMCHARTPRICE_BARS_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _DomesticStockInquireDailyItemchartpriceBarsRowDraft,
+            DomesticStockInquireDailyItemchartpriceBarsRow,
+            _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_ITEMCHARTPRICE_BARS_FIELDS,
+            _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_ITEMCHARTPRICE_BARS_KEYS,
+        )
     return frozen(draft, DomesticStockInquireDailyItemchartpriceBarsRow)
 
 
@@ -2436,19 +2584,17 @@ class DomesticStockInquireTimeItemchartpriceSummary(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_DOMESTIC_STOCK_INQUIRE_TIME_ITEMCHARTPRICE_SUMMARY_FIELDS: dict[
-    str, Callable[[Any], Any]
-] = {
-    "prdy_vrss": p_int,
-    "prdy_vrss_sign": p_text,
-    "prdy_ctrt": p_decimal,
-    "stck_prdy_clpr": p_int,
-    "acml_vol": p_int,
-    "acml_tr_pbmn": p_int,
-    "hts_kor_isnm": p_text,
-    "stck_prpr": p_int,
-}
-_PARSE_DOMESTIC_STOCK_INQUIRE_TIME_ITEMCHARTPRICE_SUMMARY_KEYS = frozenset(
+_PARSE_DOMESTIC_STOCK_INQUIRE_TIME_ITEMCHARTPRICE_SUMMARY_FIELDS: tuple[Field, ...] = (
+    ("prdy_vrss", ("prdy_vrss",), p_int),
+    ("prdy_vrss_sign", ("prdy_vrss_sign",), p_text),
+    ("prdy_ctrt", ("prdy_ctrt",), p_decimal),
+    ("stck_prdy_clpr", ("stck_prdy_clpr",), p_int),
+    ("acml_vol", ("acml_vol",), p_int),
+    ("acml_tr_pbmn", ("acml_tr_pbmn",), p_int),
+    ("hts_kor_isnm", ("hts_kor_isnm",), p_text),
+    ("stck_prpr", ("stck_prpr",), p_int),
+)
+_PARSE_DOMESTIC_STOCK_INQUIRE_TIME_ITEMCHARTPRICE_SUMMARY_KEYS = field_keys(
     _PARSE_DOMESTIC_STOCK_INQUIRE_TIME_ITEMCHARTPRICE_SUMMARY_FIELDS
 )
 
@@ -2461,17 +2607,29 @@ class _DomesticStockInquireTimeItemchartpriceSummaryDraft(Model):
 def _parse_domestic_stock_inquire_time_itemchartprice_summary(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireTimeItemchartpriceSummary:
-    get = row.get
     draft: Any = _new(_DomesticStockInquireTimeItemchartpriceSummaryDraft)
-    draft.prdy_vrss = p_int(get("prdy_vrss"))
-    draft.prdy_vrss_sign = p_text(get("prdy_vrss_sign"))
-    draft.prdy_ctrt = p_decimal(get("prdy_ctrt"))
-    draft.stck_prdy_clpr = p_int(get("stck_prdy_clpr"))
-    draft.acml_vol = p_int(get("acml_vol"))
-    draft.acml_tr_pbmn = p_int(get("acml_tr_pbmn"))
-    draft.hts_kor_isnm = p_text(get("hts_kor_isnm"))
-    draft.stck_prpr = p_int(get("stck_prpr"))
-    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_TIME_ITEMCHARTPRICE_SUMMARY_KEYS)
+    try:
+        draft.prdy_vrss = int(v, 10) if (v := row["prdy_vrss"]) else p_int(v)
+        draft.prdy_vrss_sign = "" + row["prdy_vrss_sign"] or None
+        draft.prdy_ctrt = p_decimal(row["prdy_ctrt"])
+        draft.stck_prdy_clpr = int(v, 10) if (v := row["stck_prdy_clpr"]) else p_int(v)
+        draft.acml_vol = int(v, 10) if (v := row["acml_vol"]) else p_int(v)
+        draft.acml_tr_pbmn = int(v, 10) if (v := row["acml_tr_pbmn"]) else p_int(v)
+        draft.hts_kor_isnm = "" + row["hts_kor_isnm"] or None
+        draft.stck_prpr = int(v, 10) if (v := row["stck_prpr"]) else p_int(v)
+        draft.extra = (
+            NO_EXTRA
+            if len(row) == 8
+            else extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_TIME_ITEMCHARTPRICE_SUMMARY_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _DomesticStockInquireTimeItemchartpriceSummaryDraft,
+            DomesticStockInquireTimeItemchartpriceSummary,
+            _PARSE_DOMESTIC_STOCK_INQUIRE_TIME_ITEMCHARTPRICE_SUMMARY_FIELDS,
+            _PARSE_DOMESTIC_STOCK_INQUIRE_TIME_ITEMCHARTPRICE_SUMMARY_KEYS,
+        )
     return frozen(draft, DomesticStockInquireTimeItemchartpriceSummary)
 
 
@@ -2511,17 +2669,17 @@ class DomesticStockInquireTimeItemchartpriceBarsRow(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_DOMESTIC_STOCK_INQUIRE_TIME_ITEMCHARTPRICE_BARS_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "stck_bsop_date": p_date,
-    "stck_cntg_hour": p_time,
-    "stck_prpr": p_int,
-    "stck_oprc": p_int,
-    "stck_hgpr": p_int,
-    "stck_lwpr": p_int,
-    "cntg_vol": p_int,
-    "acml_tr_pbmn": p_int,
-}
-_PARSE_DOMESTIC_STOCK_INQUIRE_TIME_ITEMCHARTPRICE_BARS_KEYS = frozenset(
+_PARSE_DOMESTIC_STOCK_INQUIRE_TIME_ITEMCHARTPRICE_BARS_FIELDS: tuple[Field, ...] = (
+    ("stck_bsop_date", ("stck_bsop_date",), p_date),
+    ("stck_cntg_hour", ("stck_cntg_hour",), p_time),
+    ("stck_prpr", ("stck_prpr",), p_int),
+    ("stck_oprc", ("stck_oprc",), p_int),
+    ("stck_hgpr", ("stck_hgpr",), p_int),
+    ("stck_lwpr", ("stck_lwpr",), p_int),
+    ("cntg_vol", ("cntg_vol",), p_int),
+    ("acml_tr_pbmn", ("acml_tr_pbmn",), p_int),
+)
+_PARSE_DOMESTIC_STOCK_INQUIRE_TIME_ITEMCHARTPRICE_BARS_KEYS = field_keys(
     _PARSE_DOMESTIC_STOCK_INQUIRE_TIME_ITEMCHARTPRICE_BARS_FIELDS
 )
 
@@ -2534,17 +2692,29 @@ class _DomesticStockInquireTimeItemchartpriceBarsRowDraft(Model):
 def _parse_domestic_stock_inquire_time_itemchartprice_bars(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireTimeItemchartpriceBarsRow:
-    get = row.get
     draft: Any = _new(_DomesticStockInquireTimeItemchartpriceBarsRowDraft)
-    draft.stck_bsop_date = p_date(get("stck_bsop_date"))
-    draft.stck_cntg_hour = p_time(get("stck_cntg_hour"))
-    draft.stck_prpr = p_int(get("stck_prpr"))
-    draft.stck_oprc = p_int(get("stck_oprc"))
-    draft.stck_hgpr = p_int(get("stck_hgpr"))
-    draft.stck_lwpr = p_int(get("stck_lwpr"))
-    draft.cntg_vol = p_int(get("cntg_vol"))
-    draft.acml_tr_pbmn = p_int(get("acml_tr_pbmn"))
-    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_TIME_ITEMCHARTPRICE_BARS_KEYS)
+    try:
+        draft.stck_bsop_date = p_date(row["stck_bsop_date"])
+        draft.stck_cntg_hour = p_time(row["stck_cntg_hour"])
+        draft.stck_prpr = int(v, 10) if (v := row["stck_prpr"]) else p_int(v)
+        draft.stck_oprc = int(v, 10) if (v := row["stck_oprc"]) else p_int(v)
+        draft.stck_hgpr = int(v, 10) if (v := row["stck_hgpr"]) else p_int(v)
+        draft.stck_lwpr = int(v, 10) if (v := row["stck_lwpr"]) else p_int(v)
+        draft.cntg_vol = int(v, 10) if (v := row["cntg_vol"]) else p_int(v)
+        draft.acml_tr_pbmn = int(v, 10) if (v := row["acml_tr_pbmn"]) else p_int(v)
+        draft.extra = (
+            NO_EXTRA
+            if len(row) == 8
+            else extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_TIME_ITEMCHARTPRICE_BARS_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _DomesticStockInquireTimeItemchartpriceBarsRowDraft,
+            DomesticStockInquireTimeItemchartpriceBarsRow,
+            _PARSE_DOMESTIC_STOCK_INQUIRE_TIME_ITEMCHARTPRICE_BARS_FIELDS,
+            _PARSE_DOMESTIC_STOCK_INQUIRE_TIME_ITEMCHARTPRICE_BARS_KEYS,
+        )
     return frozen(draft, DomesticStockInquireTimeItemchartpriceBarsRow)
 
 
@@ -2742,47 +2912,54 @@ class DomesticStockInquireDailyCcldOrdersRow(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_CCLD_ORDERS_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "ord_dt": p_date,
-    "ord_gno_brno": p_text,
-    "odno": p_text,
-    "orgn_odno": p_text,
-    "ord_dvsn_name": p_text,
-    "sll_buy_dvsn_cd": p_text,
-    "sll_buy_dvsn_cd_name": p_text,
-    "pdno": p_text,
-    "prdt_name": p_text,
-    "ord_qty": p_int,
-    "ord_unpr": p_int,
-    "ord_tmd": p_time,
-    "tot_ccld_qty": p_int,
-    "avg_prvs": p_int,
-    "cncl_yn": p_flag,
-    "tot_ccld_amt": p_int,
-    "loan_dt": p_date,
-    "ordr_empno": p_text,
-    "ord_dvsn_cd": p_text,
-    "cncl_cfrm_qty": p_int,
-    "rmn_qty": p_int,
-    "rjct_qty": p_int,
-    "ccld_cndt_name": p_text,
-    "inqr_ip_addr": p_text,
-    "cpbc_ordp_ord_rcit_dvsn_cd": p_text,
-    "cpbc_ordp_infm_mthd_dvsn_cd": p_text,
-    "infm_tmd": p_time,
-    "ctac_tlno": p_text,
-    "prdt_type_cd": p_text,
-    "excg_dvsn_cd": p_text,
-    "cpbc_ordp_mtrl_dvsn_cd": p_text,
-    "ord_orgno": p_text,
-    "rsvn_ord_end_dt": p_date,
-    "excg_id_dvsn_Cd": p_text,
-    "stpm_cndt_pric": p_int,
-    "stpm_efct_occr_dtmd": p_text,
-}
-_PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_CCLD_ORDERS_KEYS = frozenset(
+_PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_CCLD_ORDERS_FIELDS: tuple[Field, ...] = (
+    ("ord_dt", ("ord_dt",), p_date),
+    ("ord_gno_brno", ("ord_gno_brno",), p_text),
+    ("odno", ("odno",), p_text),
+    ("orgn_odno", ("orgn_odno",), p_text),
+    ("ord_dvsn_name", ("ord_dvsn_name",), p_text),
+    ("sll_buy_dvsn_cd", ("sll_buy_dvsn_cd",), p_text),
+    ("sll_buy_dvsn_cd_name", ("sll_buy_dvsn_cd_name",), p_text),
+    ("pdno", ("pdno",), p_text),
+    ("prdt_name", ("prdt_name",), p_text),
+    ("ord_qty", ("ord_qty",), p_int),
+    ("ord_unpr", ("ord_unpr",), p_int),
+    ("ord_tmd", ("ord_tmd",), p_time),
+    ("tot_ccld_qty", ("tot_ccld_qty",), p_int),
+    ("avg_prvs", ("avg_prvs",), p_int),
+    ("cncl_yn", ("cncl_yn",), p_flag),
+    ("tot_ccld_amt", ("tot_ccld_amt",), p_int),
+    ("loan_dt", ("loan_dt",), p_date),
+    ("ordr_empno", ("ordr_empno",), p_text),
+    ("ord_dvsn_cd", ("ord_dvsn_cd",), p_text),
+    (
+        "cncl_cfrm_qty",
+        (
+            "cncl_cfrm_qty",
+            "cnc_cfrm_qty",
+        ),
+        p_int,
+    ),
+    ("rmn_qty", ("rmn_qty",), p_int),
+    ("rjct_qty", ("rjct_qty",), p_int),
+    ("ccld_cndt_name", ("ccld_cndt_name",), p_text),
+    ("inqr_ip_addr", ("inqr_ip_addr",), p_text),
+    ("cpbc_ordp_ord_rcit_dvsn_cd", ("cpbc_ordp_ord_rcit_dvsn_cd",), p_text),
+    ("cpbc_ordp_infm_mthd_dvsn_cd", ("cpbc_ordp_infm_mthd_dvsn_cd",), p_text),
+    ("infm_tmd", ("infm_tmd",), p_time),
+    ("ctac_tlno", ("ctac_tlno",), p_text),
+    ("prdt_type_cd", ("prdt_type_cd",), p_text),
+    ("excg_dvsn_cd", ("excg_dvsn_cd",), p_text),
+    ("cpbc_ordp_mtrl_dvsn_cd", ("cpbc_ordp_mtrl_dvsn_cd",), p_text),
+    ("ord_orgno", ("ord_orgno",), p_text),
+    ("rsvn_ord_end_dt", ("rsvn_ord_end_dt",), p_date),
+    ("excg_id_dvsn_cd", ("excg_id_dvsn_Cd",), p_text),
+    ("stpm_cndt_pric", ("stpm_cndt_pric",), p_int),
+    ("stpm_efct_occr_dtmd", ("stpm_efct_occr_dtmd",), p_text),
+)
+_PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_CCLD_ORDERS_KEYS = field_keys(
     _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_CCLD_ORDERS_FIELDS
-) | frozenset(("cnc_cfrm_qty",))
+)
 
 
 class _DomesticStockInquireDailyCcldOrdersRowDraft(Model):
@@ -2793,53 +2970,61 @@ class _DomesticStockInquireDailyCcldOrdersRowDraft(Model):
 def _parse_domestic_stock_inquire_daily_ccld_orders(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireDailyCcldOrdersRow:
-    get = row.get
     draft: Any = _new(_DomesticStockInquireDailyCcldOrdersRowDraft)
-    draft.ord_dt = p_date(get("ord_dt"))
-    draft.ord_gno_brno = p_text(get("ord_gno_brno"))
-    draft.odno = p_text(get("odno"))
-    draft.orgn_odno = p_text(get("orgn_odno"))
-    draft.ord_dvsn_name = p_text(get("ord_dvsn_name"))
-    draft.sll_buy_dvsn_cd = p_text(get("sll_buy_dvsn_cd"))
-    draft.sll_buy_dvsn_cd_name = p_text(get("sll_buy_dvsn_cd_name"))
-    draft.pdno = p_text(get("pdno"))
-    draft.prdt_name = p_text(get("prdt_name"))
-    draft.ord_qty = p_int(get("ord_qty"))
-    draft.ord_unpr = p_int(get("ord_unpr"))
-    draft.ord_tmd = p_time(get("ord_tmd"))
-    draft.tot_ccld_qty = p_int(get("tot_ccld_qty"))
-    draft.avg_prvs = p_int(get("avg_prvs"))
-    draft.cncl_yn = p_flag(get("cncl_yn"))
-    draft.tot_ccld_amt = p_int(get("tot_ccld_amt"))
-    draft.loan_dt = p_date(get("loan_dt"))
-    draft.ordr_empno = p_text(get("ordr_empno"))
-    draft.ord_dvsn_cd = p_text(get("ord_dvsn_cd"))
-    draft.cncl_cfrm_qty = p_int(
-        first_of(
-            row,
-            (
-                "cncl_cfrm_qty",
-                "cnc_cfrm_qty",
-            ),
+    try:
+        draft.ord_dt = p_date(row["ord_dt"])
+        draft.ord_gno_brno = "" + row["ord_gno_brno"] or None
+        draft.odno = "" + row["odno"] or None
+        draft.orgn_odno = "" + row["orgn_odno"] or None
+        draft.ord_dvsn_name = "" + row["ord_dvsn_name"] or None
+        draft.sll_buy_dvsn_cd = "" + row["sll_buy_dvsn_cd"] or None
+        draft.sll_buy_dvsn_cd_name = "" + row["sll_buy_dvsn_cd_name"] or None
+        draft.pdno = "" + row["pdno"] or None
+        draft.prdt_name = "" + row["prdt_name"] or None
+        draft.ord_qty = int(v, 10) if (v := row["ord_qty"]) else p_int(v)
+        draft.ord_unpr = int(v, 10) if (v := row["ord_unpr"]) else p_int(v)
+        draft.ord_tmd = p_time(row["ord_tmd"])
+        draft.tot_ccld_qty = int(v, 10) if (v := row["tot_ccld_qty"]) else p_int(v)
+        draft.avg_prvs = int(v, 10) if (v := row["avg_prvs"]) else p_int(v)
+        draft.cncl_yn = p_flag(row["cncl_yn"])
+        draft.tot_ccld_amt = int(v, 10) if (v := row["tot_ccld_amt"]) else p_int(v)
+        draft.loan_dt = p_date(row["loan_dt"])
+        draft.ordr_empno = "" + row["ordr_empno"] or None
+        draft.ord_dvsn_cd = "" + row["ord_dvsn_cd"] or None
+        draft.cncl_cfrm_qty = p_int(
+            first_of(
+                row,
+                (
+                    "cncl_cfrm_qty",
+                    "cnc_cfrm_qty",
+                ),
+            )
         )
-    )
-    draft.rmn_qty = p_int(get("rmn_qty"))
-    draft.rjct_qty = p_int(get("rjct_qty"))
-    draft.ccld_cndt_name = p_text(get("ccld_cndt_name"))
-    draft.inqr_ip_addr = p_text(get("inqr_ip_addr"))
-    draft.cpbc_ordp_ord_rcit_dvsn_cd = p_text(get("cpbc_ordp_ord_rcit_dvsn_cd"))
-    draft.cpbc_ordp_infm_mthd_dvsn_cd = p_text(get("cpbc_ordp_infm_mthd_dvsn_cd"))
-    draft.infm_tmd = p_time(get("infm_tmd"))
-    draft.ctac_tlno = p_text(get("ctac_tlno"))
-    draft.prdt_type_cd = p_text(get("prdt_type_cd"))
-    draft.excg_dvsn_cd = p_text(get("excg_dvsn_cd"))
-    draft.cpbc_ordp_mtrl_dvsn_cd = p_text(get("cpbc_ordp_mtrl_dvsn_cd"))
-    draft.ord_orgno = p_text(get("ord_orgno"))
-    draft.rsvn_ord_end_dt = p_date(get("rsvn_ord_end_dt"))
-    draft.excg_id_dvsn_cd = p_text(get("excg_id_dvsn_Cd"))
-    draft.stpm_cndt_pric = p_int(get("stpm_cndt_pric"))
-    draft.stpm_efct_occr_dtmd = p_text(get("stpm_efct_occr_dtmd"))
-    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_CCLD_ORDERS_KEYS)
+        draft.rmn_qty = int(v, 10) if (v := row["rmn_qty"]) else p_int(v)
+        draft.rjct_qty = int(v, 10) if (v := row["rjct_qty"]) else p_int(v)
+        draft.ccld_cndt_name = "" + row["ccld_cndt_name"] or None
+        draft.inqr_ip_addr = "" + row["inqr_ip_addr"] or None
+        draft.cpbc_ordp_ord_rcit_dvsn_cd = "" + row["cpbc_ordp_ord_rcit_dvsn_cd"] or None
+        draft.cpbc_ordp_infm_mthd_dvsn_cd = "" + row["cpbc_ordp_infm_mthd_dvsn_cd"] or None
+        draft.infm_tmd = p_time(row["infm_tmd"])
+        draft.ctac_tlno = "" + row["ctac_tlno"] or None
+        draft.prdt_type_cd = "" + row["prdt_type_cd"] or None
+        draft.excg_dvsn_cd = "" + row["excg_dvsn_cd"] or None
+        draft.cpbc_ordp_mtrl_dvsn_cd = "" + row["cpbc_ordp_mtrl_dvsn_cd"] or None
+        draft.ord_orgno = "" + row["ord_orgno"] or None
+        draft.rsvn_ord_end_dt = p_date(row["rsvn_ord_end_dt"])
+        draft.excg_id_dvsn_cd = "" + row["excg_id_dvsn_Cd"] or None
+        draft.stpm_cndt_pric = int(v, 10) if (v := row["stpm_cndt_pric"]) else p_int(v)
+        draft.stpm_efct_occr_dtmd = "" + row["stpm_efct_occr_dtmd"] or None
+        draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_CCLD_ORDERS_KEYS)
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _DomesticStockInquireDailyCcldOrdersRowDraft,
+            DomesticStockInquireDailyCcldOrdersRow,
+            _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_CCLD_ORDERS_FIELDS,
+            _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_CCLD_ORDERS_KEYS,
+        )
     return frozen(draft, DomesticStockInquireDailyCcldOrdersRow)
 
 
@@ -2870,14 +3055,14 @@ class DomesticStockInquireDailyCcldTotals(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_CCLD_TOTALS_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "tot_ord_qty": p_int,
-    "tot_ccld_qty": p_int,
-    "tot_ccld_amt": p_int,
-    "prsm_tlex_smtl": p_int,
-    "pchs_avg_pric": p_decimal,
-}
-_PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_CCLD_TOTALS_KEYS = frozenset(
+_PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_CCLD_TOTALS_FIELDS: tuple[Field, ...] = (
+    ("tot_ord_qty", ("tot_ord_qty",), p_int),
+    ("tot_ccld_qty", ("tot_ccld_qty",), p_int),
+    ("tot_ccld_amt", ("tot_ccld_amt",), p_int),
+    ("prsm_tlex_smtl", ("prsm_tlex_smtl",), p_int),
+    ("pchs_avg_pric", ("pchs_avg_pric",), p_decimal),
+)
+_PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_CCLD_TOTALS_KEYS = field_keys(
     _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_CCLD_TOTALS_FIELDS
 )
 
@@ -2890,14 +3075,26 @@ class _DomesticStockInquireDailyCcldTotalsDraft(Model):
 def _parse_domestic_stock_inquire_daily_ccld_totals(
     row: Mapping[str, Any],
 ) -> DomesticStockInquireDailyCcldTotals:
-    get = row.get
     draft: Any = _new(_DomesticStockInquireDailyCcldTotalsDraft)
-    draft.tot_ord_qty = p_int(get("tot_ord_qty"))
-    draft.tot_ccld_qty = p_int(get("tot_ccld_qty"))
-    draft.tot_ccld_amt = p_int(get("tot_ccld_amt"))
-    draft.prsm_tlex_smtl = p_int(get("prsm_tlex_smtl"))
-    draft.pchs_avg_pric = p_decimal(get("pchs_avg_pric"))
-    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_CCLD_TOTALS_KEYS)
+    try:
+        draft.tot_ord_qty = int(v, 10) if (v := row["tot_ord_qty"]) else p_int(v)
+        draft.tot_ccld_qty = int(v, 10) if (v := row["tot_ccld_qty"]) else p_int(v)
+        draft.tot_ccld_amt = int(v, 10) if (v := row["tot_ccld_amt"]) else p_int(v)
+        draft.prsm_tlex_smtl = int(v, 10) if (v := row["prsm_tlex_smtl"]) else p_int(v)
+        draft.pchs_avg_pric = p_decimal(row["pchs_avg_pric"])
+        draft.extra = (
+            NO_EXTRA
+            if len(row) == 5
+            else extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_CCLD_TOTALS_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _DomesticStockInquireDailyCcldTotalsDraft,
+            DomesticStockInquireDailyCcldTotals,
+            _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_CCLD_TOTALS_FIELDS,
+            _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_CCLD_TOTALS_KEYS,
+        )
     return frozen(draft, DomesticStockInquireDailyCcldTotals)
 
 
@@ -3025,21 +3222,21 @@ class DomesticStockInquirePsblOrderBuyingPower(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_ORDER_BUYING_POWER_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "ord_psbl_cash": p_int,
-    "ord_psbl_sbst": p_int,
-    "ruse_psbl_amt": p_int,
-    "fund_rpch_chgs": p_int,
-    "psbl_qty_calc_unpr": p_int,
-    "nrcvb_buy_amt": p_int,
-    "nrcvb_buy_qty": p_int,
-    "max_buy_amt": p_int,
-    "max_buy_qty": p_int,
-    "cma_evlu_amt": p_int,
-    "ovrs_re_use_amt_wcrc": p_int,
-    "ord_psbl_frcr_amt_wcrc": p_int,
-}
-_PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_ORDER_BUYING_POWER_KEYS = frozenset(
+_PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_ORDER_BUYING_POWER_FIELDS: tuple[Field, ...] = (
+    ("ord_psbl_cash", ("ord_psbl_cash",), p_int),
+    ("ord_psbl_sbst", ("ord_psbl_sbst",), p_int),
+    ("ruse_psbl_amt", ("ruse_psbl_amt",), p_int),
+    ("fund_rpch_chgs", ("fund_rpch_chgs",), p_int),
+    ("psbl_qty_calc_unpr", ("psbl_qty_calc_unpr",), p_int),
+    ("nrcvb_buy_amt", ("nrcvb_buy_amt",), p_int),
+    ("nrcvb_buy_qty", ("nrcvb_buy_qty",), p_int),
+    ("max_buy_amt", ("max_buy_amt",), p_int),
+    ("max_buy_qty", ("max_buy_qty",), p_int),
+    ("cma_evlu_amt", ("cma_evlu_amt",), p_int),
+    ("ovrs_re_use_amt_wcrc", ("ovrs_re_use_amt_wcrc",), p_int),
+    ("ord_psbl_frcr_amt_wcrc", ("ord_psbl_frcr_amt_wcrc",), p_int),
+)
+_PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_ORDER_BUYING_POWER_KEYS = field_keys(
     _PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_ORDER_BUYING_POWER_FIELDS
 )
 
@@ -3052,21 +3249,35 @@ class _DomesticStockInquirePsblOrderBuyingPowerDraft(Model):
 def _parse_domestic_stock_inquire_psbl_order_buying_power(
     row: Mapping[str, Any],
 ) -> DomesticStockInquirePsblOrderBuyingPower:
-    get = row.get
     draft: Any = _new(_DomesticStockInquirePsblOrderBuyingPowerDraft)
-    draft.ord_psbl_cash = p_int(get("ord_psbl_cash"))
-    draft.ord_psbl_sbst = p_int(get("ord_psbl_sbst"))
-    draft.ruse_psbl_amt = p_int(get("ruse_psbl_amt"))
-    draft.fund_rpch_chgs = p_int(get("fund_rpch_chgs"))
-    draft.psbl_qty_calc_unpr = p_int(get("psbl_qty_calc_unpr"))
-    draft.nrcvb_buy_amt = p_int(get("nrcvb_buy_amt"))
-    draft.nrcvb_buy_qty = p_int(get("nrcvb_buy_qty"))
-    draft.max_buy_amt = p_int(get("max_buy_amt"))
-    draft.max_buy_qty = p_int(get("max_buy_qty"))
-    draft.cma_evlu_amt = p_int(get("cma_evlu_amt"))
-    draft.ovrs_re_use_amt_wcrc = p_int(get("ovrs_re_use_amt_wcrc"))
-    draft.ord_psbl_frcr_amt_wcrc = p_int(get("ord_psbl_frcr_amt_wcrc"))
-    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_ORDER_BUYING_POWER_KEYS)
+    try:
+        draft.ord_psbl_cash = int(v, 10) if (v := row["ord_psbl_cash"]) else p_int(v)
+        draft.ord_psbl_sbst = int(v, 10) if (v := row["ord_psbl_sbst"]) else p_int(v)
+        draft.ruse_psbl_amt = int(v, 10) if (v := row["ruse_psbl_amt"]) else p_int(v)
+        draft.fund_rpch_chgs = int(v, 10) if (v := row["fund_rpch_chgs"]) else p_int(v)
+        draft.psbl_qty_calc_unpr = int(v, 10) if (v := row["psbl_qty_calc_unpr"]) else p_int(v)
+        draft.nrcvb_buy_amt = int(v, 10) if (v := row["nrcvb_buy_amt"]) else p_int(v)
+        draft.nrcvb_buy_qty = int(v, 10) if (v := row["nrcvb_buy_qty"]) else p_int(v)
+        draft.max_buy_amt = int(v, 10) if (v := row["max_buy_amt"]) else p_int(v)
+        draft.max_buy_qty = int(v, 10) if (v := row["max_buy_qty"]) else p_int(v)
+        draft.cma_evlu_amt = int(v, 10) if (v := row["cma_evlu_amt"]) else p_int(v)
+        draft.ovrs_re_use_amt_wcrc = int(v, 10) if (v := row["ovrs_re_use_amt_wcrc"]) else p_int(v)
+        draft.ord_psbl_frcr_amt_wcrc = (
+            int(v, 10) if (v := row["ord_psbl_frcr_amt_wcrc"]) else p_int(v)
+        )
+        draft.extra = (
+            NO_EXTRA
+            if len(row) == 12
+            else extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_ORDER_BUYING_POWER_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _DomesticStockInquirePsblOrderBuyingPowerDraft,
+            DomesticStockInquirePsblOrderBuyingPower,
+            _PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_ORDER_BUYING_POWER_FIELDS,
+            _PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_ORDER_BUYING_POWER_KEYS,
+        )
     return frozen(draft, DomesticStockInquirePsblOrderBuyingPower)
 
 
@@ -3204,30 +3415,30 @@ class DomesticStockInquirePsblRvsecnclOrdersRow(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_RVSECNCL_ORDERS_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "ord_gno_brno": p_text,
-    "odno": p_text,
-    "orgn_odno": p_text,
-    "ord_dvsn_name": p_text,
-    "pdno": p_text,
-    "prdt_name": p_text,
-    "rvse_cncl_dvsn_name": p_text,
-    "ord_qty": p_int,
-    "ord_unpr": p_int,
-    "ord_tmd": p_time,
-    "tot_ccld_qty": p_int,
-    "tot_ccld_amt": p_int,
-    "psbl_qty": p_int,
-    "sll_buy_dvsn_cd": p_text,
-    "ord_dvsn_cd": p_text,
-    "mgco_aptm_odno": p_text,
-    "excg_dvsn_cd": p_text,
-    "excg_id_dvsn_cd": p_text,
-    "excg_id_dvsn_name": p_text,
-    "stpm_cndt_pric": p_int,
-    "stpm_efct_occr_yn": p_flag,
-}
-_PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_RVSECNCL_ORDERS_KEYS = frozenset(
+_PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_RVSECNCL_ORDERS_FIELDS: tuple[Field, ...] = (
+    ("ord_gno_brno", ("ord_gno_brno",), p_text),
+    ("odno", ("odno",), p_text),
+    ("orgn_odno", ("orgn_odno",), p_text),
+    ("ord_dvsn_name", ("ord_dvsn_name",), p_text),
+    ("pdno", ("pdno",), p_text),
+    ("prdt_name", ("prdt_name",), p_text),
+    ("rvse_cncl_dvsn_name", ("rvse_cncl_dvsn_name",), p_text),
+    ("ord_qty", ("ord_qty",), p_int),
+    ("ord_unpr", ("ord_unpr",), p_int),
+    ("ord_tmd", ("ord_tmd",), p_time),
+    ("tot_ccld_qty", ("tot_ccld_qty",), p_int),
+    ("tot_ccld_amt", ("tot_ccld_amt",), p_int),
+    ("psbl_qty", ("psbl_qty",), p_int),
+    ("sll_buy_dvsn_cd", ("sll_buy_dvsn_cd",), p_text),
+    ("ord_dvsn_cd", ("ord_dvsn_cd",), p_text),
+    ("mgco_aptm_odno", ("mgco_aptm_odno",), p_text),
+    ("excg_dvsn_cd", ("excg_dvsn_cd",), p_text),
+    ("excg_id_dvsn_cd", ("excg_id_dvsn_cd",), p_text),
+    ("excg_id_dvsn_name", ("excg_id_dvsn_name",), p_text),
+    ("stpm_cndt_pric", ("stpm_cndt_pric",), p_int),
+    ("stpm_efct_occr_yn", ("stpm_efct_occr_yn",), p_flag),
+)
+_PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_RVSECNCL_ORDERS_KEYS = field_keys(
     _PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_RVSECNCL_ORDERS_FIELDS
 )
 
@@ -3240,30 +3451,42 @@ class _DomesticStockInquirePsblRvsecnclOrdersRowDraft(Model):
 def _parse_domestic_stock_inquire_psbl_rvsecncl_orders(
     row: Mapping[str, Any],
 ) -> DomesticStockInquirePsblRvsecnclOrdersRow:
-    get = row.get
     draft: Any = _new(_DomesticStockInquirePsblRvsecnclOrdersRowDraft)
-    draft.ord_gno_brno = p_text(get("ord_gno_brno"))
-    draft.odno = p_text(get("odno"))
-    draft.orgn_odno = p_text(get("orgn_odno"))
-    draft.ord_dvsn_name = p_text(get("ord_dvsn_name"))
-    draft.pdno = p_text(get("pdno"))
-    draft.prdt_name = p_text(get("prdt_name"))
-    draft.rvse_cncl_dvsn_name = p_text(get("rvse_cncl_dvsn_name"))
-    draft.ord_qty = p_int(get("ord_qty"))
-    draft.ord_unpr = p_int(get("ord_unpr"))
-    draft.ord_tmd = p_time(get("ord_tmd"))
-    draft.tot_ccld_qty = p_int(get("tot_ccld_qty"))
-    draft.tot_ccld_amt = p_int(get("tot_ccld_amt"))
-    draft.psbl_qty = p_int(get("psbl_qty"))
-    draft.sll_buy_dvsn_cd = p_text(get("sll_buy_dvsn_cd"))
-    draft.ord_dvsn_cd = p_text(get("ord_dvsn_cd"))
-    draft.mgco_aptm_odno = p_text(get("mgco_aptm_odno"))
-    draft.excg_dvsn_cd = p_text(get("excg_dvsn_cd"))
-    draft.excg_id_dvsn_cd = p_text(get("excg_id_dvsn_cd"))
-    draft.excg_id_dvsn_name = p_text(get("excg_id_dvsn_name"))
-    draft.stpm_cndt_pric = p_int(get("stpm_cndt_pric"))
-    draft.stpm_efct_occr_yn = p_flag(get("stpm_efct_occr_yn"))
-    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_RVSECNCL_ORDERS_KEYS)
+    try:
+        draft.ord_gno_brno = "" + row["ord_gno_brno"] or None
+        draft.odno = "" + row["odno"] or None
+        draft.orgn_odno = "" + row["orgn_odno"] or None
+        draft.ord_dvsn_name = "" + row["ord_dvsn_name"] or None
+        draft.pdno = "" + row["pdno"] or None
+        draft.prdt_name = "" + row["prdt_name"] or None
+        draft.rvse_cncl_dvsn_name = "" + row["rvse_cncl_dvsn_name"] or None
+        draft.ord_qty = int(v, 10) if (v := row["ord_qty"]) else p_int(v)
+        draft.ord_unpr = int(v, 10) if (v := row["ord_unpr"]) else p_int(v)
+        draft.ord_tmd = p_time(row["ord_tmd"])
+        draft.tot_ccld_qty = int(v, 10) if (v := row["tot_ccld_qty"]) else p_int(v)
+        draft.tot_ccld_amt = int(v, 10) if (v := row["tot_ccld_amt"]) else p_int(v)
+        draft.psbl_qty = int(v, 10) if (v := row["psbl_qty"]) else p_int(v)
+        draft.sll_buy_dvsn_cd = "" + row["sll_buy_dvsn_cd"] or None
+        draft.ord_dvsn_cd = "" + row["ord_dvsn_cd"] or None
+        draft.mgco_aptm_odno = "" + row["mgco_aptm_odno"] or None
+        draft.excg_dvsn_cd = "" + row["excg_dvsn_cd"] or None
+        draft.excg_id_dvsn_cd = "" + row["excg_id_dvsn_cd"] or None
+        draft.excg_id_dvsn_name = "" + row["excg_id_dvsn_name"] or None
+        draft.stpm_cndt_pric = int(v, 10) if (v := row["stpm_cndt_pric"]) else p_int(v)
+        draft.stpm_efct_occr_yn = p_flag(row["stpm_efct_occr_yn"])
+        draft.extra = (
+            NO_EXTRA
+            if len(row) == 21
+            else extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_RVSECNCL_ORDERS_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _DomesticStockInquirePsblRvsecnclOrdersRowDraft,
+            DomesticStockInquirePsblRvsecnclOrdersRow,
+            _PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_RVSECNCL_ORDERS_FIELDS,
+            _PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_RVSECNCL_ORDERS_KEYS,
+        )
     return frozen(draft, DomesticStockInquirePsblRvsecnclOrdersRow)
 
 
@@ -3382,22 +3605,22 @@ class DomesticStockInquirePsblSellSellable(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_SELL_SELLABLE_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "pdno": p_text,
-    "prdt_name": p_text,
-    "buy_qty": p_int,
-    "sll_qty": p_int,
-    "cblc_qty": p_int,
-    "nsvg_qty": p_int,
-    "ord_psbl_qty": p_int,
-    "pchs_avg_pric": p_decimal,
-    "pchs_amt": p_int,
-    "now_pric": p_int,
-    "evlu_amt": p_int,
-    "evlu_pfls_amt": p_int,
-    "evlu_pfls_rt": p_decimal,
-}
-_PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_SELL_SELLABLE_KEYS = frozenset(
+_PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_SELL_SELLABLE_FIELDS: tuple[Field, ...] = (
+    ("pdno", ("pdno",), p_text),
+    ("prdt_name", ("prdt_name",), p_text),
+    ("buy_qty", ("buy_qty",), p_int),
+    ("sll_qty", ("sll_qty",), p_int),
+    ("cblc_qty", ("cblc_qty",), p_int),
+    ("nsvg_qty", ("nsvg_qty",), p_int),
+    ("ord_psbl_qty", ("ord_psbl_qty",), p_int),
+    ("pchs_avg_pric", ("pchs_avg_pric",), p_decimal),
+    ("pchs_amt", ("pchs_amt",), p_int),
+    ("now_pric", ("now_pric",), p_int),
+    ("evlu_amt", ("evlu_amt",), p_int),
+    ("evlu_pfls_amt", ("evlu_pfls_amt",), p_int),
+    ("evlu_pfls_rt", ("evlu_pfls_rt",), p_decimal),
+)
+_PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_SELL_SELLABLE_KEYS = field_keys(
     _PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_SELL_SELLABLE_FIELDS
 )
 
@@ -3410,22 +3633,34 @@ class _DomesticStockInquirePsblSellSellableDraft(Model):
 def _parse_domestic_stock_inquire_psbl_sell_sellable(
     row: Mapping[str, Any],
 ) -> DomesticStockInquirePsblSellSellable:
-    get = row.get
     draft: Any = _new(_DomesticStockInquirePsblSellSellableDraft)
-    draft.pdno = p_text(get("pdno"))
-    draft.prdt_name = p_text(get("prdt_name"))
-    draft.buy_qty = p_int(get("buy_qty"))
-    draft.sll_qty = p_int(get("sll_qty"))
-    draft.cblc_qty = p_int(get("cblc_qty"))
-    draft.nsvg_qty = p_int(get("nsvg_qty"))
-    draft.ord_psbl_qty = p_int(get("ord_psbl_qty"))
-    draft.pchs_avg_pric = p_decimal(get("pchs_avg_pric"))
-    draft.pchs_amt = p_int(get("pchs_amt"))
-    draft.now_pric = p_int(get("now_pric"))
-    draft.evlu_amt = p_int(get("evlu_amt"))
-    draft.evlu_pfls_amt = p_int(get("evlu_pfls_amt"))
-    draft.evlu_pfls_rt = p_decimal(get("evlu_pfls_rt"))
-    draft.extra = extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_SELL_SELLABLE_KEYS)
+    try:
+        draft.pdno = "" + row["pdno"] or None
+        draft.prdt_name = "" + row["prdt_name"] or None
+        draft.buy_qty = int(v, 10) if (v := row["buy_qty"]) else p_int(v)
+        draft.sll_qty = int(v, 10) if (v := row["sll_qty"]) else p_int(v)
+        draft.cblc_qty = int(v, 10) if (v := row["cblc_qty"]) else p_int(v)
+        draft.nsvg_qty = int(v, 10) if (v := row["nsvg_qty"]) else p_int(v)
+        draft.ord_psbl_qty = int(v, 10) if (v := row["ord_psbl_qty"]) else p_int(v)
+        draft.pchs_avg_pric = p_decimal(row["pchs_avg_pric"])
+        draft.pchs_amt = int(v, 10) if (v := row["pchs_amt"]) else p_int(v)
+        draft.now_pric = int(v, 10) if (v := row["now_pric"]) else p_int(v)
+        draft.evlu_amt = int(v, 10) if (v := row["evlu_amt"]) else p_int(v)
+        draft.evlu_pfls_amt = int(v, 10) if (v := row["evlu_pfls_amt"]) else p_int(v)
+        draft.evlu_pfls_rt = p_decimal(row["evlu_pfls_rt"])
+        draft.extra = (
+            NO_EXTRA
+            if len(row) == 13
+            else extra_of(row, _PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_SELL_SELLABLE_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _DomesticStockInquirePsblSellSellableDraft,
+            DomesticStockInquirePsblSellSellable,
+            _PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_SELL_SELLABLE_FIELDS,
+            _PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_SELL_SELLABLE_KEYS,
+        )
     return frozen(draft, DomesticStockInquirePsblSellSellable)
 
 
@@ -3540,20 +3775,20 @@ class OverseasPricePricePrice(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_OVERSEAS_PRICE_PRICE_PRICE_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "rsym": p_text,
-    "zdiv": p_int,
-    "base": p_decimal,
-    "pvol": p_int,
-    "last": p_decimal,
-    "sign": p_text,
-    "diff": p_decimal,
-    "rate": p_decimal,
-    "tvol": p_int,
-    "tamt": p_decimal,
-    "ordy": p_text,
-}
-_PARSE_OVERSEAS_PRICE_PRICE_PRICE_KEYS = frozenset(_PARSE_OVERSEAS_PRICE_PRICE_PRICE_FIELDS)
+_PARSE_OVERSEAS_PRICE_PRICE_PRICE_FIELDS: tuple[Field, ...] = (
+    ("rsym", ("rsym",), p_text),
+    ("zdiv", ("zdiv",), p_int),
+    ("base", ("base",), p_decimal),
+    ("pvol", ("pvol",), p_int),
+    ("last", ("last",), p_decimal),
+    ("sign", ("sign",), p_text),
+    ("diff", ("diff",), p_decimal),
+    ("rate", ("rate",), p_decimal),
+    ("tvol", ("tvol",), p_int),
+    ("tamt", ("tamt",), p_decimal),
+    ("ordy", ("ordy",), p_text),
+)
+_PARSE_OVERSEAS_PRICE_PRICE_PRICE_KEYS = field_keys(_PARSE_OVERSEAS_PRICE_PRICE_PRICE_FIELDS)
 
 
 class _OverseasPricePricePriceDraft(Model):
@@ -3562,20 +3797,30 @@ class _OverseasPricePricePriceDraft(Model):
 
 
 def _parse_overseas_price_price_price(row: Mapping[str, Any]) -> OverseasPricePricePrice:
-    get = row.get
     draft: Any = _new(_OverseasPricePricePriceDraft)
-    draft.rsym = p_text(get("rsym"))
-    draft.zdiv = p_int(get("zdiv"))
-    draft.base = p_decimal(get("base"))
-    draft.pvol = p_int(get("pvol"))
-    draft.last = p_decimal(get("last"))
-    draft.sign = p_text(get("sign"))
-    draft.diff = p_decimal(get("diff"))
-    draft.rate = p_decimal(get("rate"))
-    draft.tvol = p_int(get("tvol"))
-    draft.tamt = p_decimal(get("tamt"))
-    draft.ordy = p_text(get("ordy"))
-    draft.extra = extra_of(row, _PARSE_OVERSEAS_PRICE_PRICE_PRICE_KEYS)
+    try:
+        draft.rsym = "" + row["rsym"] or None
+        draft.zdiv = int(v, 10) if (v := row["zdiv"]) else p_int(v)
+        draft.base = p_decimal(row["base"])
+        draft.pvol = int(v, 10) if (v := row["pvol"]) else p_int(v)
+        draft.last = p_decimal(row["last"])
+        draft.sign = "" + row["sign"] or None
+        draft.diff = p_decimal(row["diff"])
+        draft.rate = p_decimal(row["rate"])
+        draft.tvol = int(v, 10) if (v := row["tvol"]) else p_int(v)
+        draft.tamt = p_decimal(row["tamt"])
+        draft.ordy = "" + row["ordy"] or None
+        draft.extra = (
+            NO_EXTRA if len(row) == 11 else extra_of(row, _PARSE_OVERSEAS_PRICE_PRICE_PRICE_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _OverseasPricePricePriceDraft,
+            OverseasPricePricePrice,
+            _PARSE_OVERSEAS_PRICE_PRICE_PRICE_FIELDS,
+            _PARSE_OVERSEAS_PRICE_PRICE_PRICE_KEYS,
+        )
     return frozen(draft, OverseasPricePricePrice)
 
 
@@ -3657,12 +3902,12 @@ class OverseasPriceDailypriceSummary(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_OVERSEAS_PRICE_DAILYPRICE_SUMMARY_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "rsym": p_text,
-    "zdiv": p_int,
-    "nrec": p_int,
-}
-_PARSE_OVERSEAS_PRICE_DAILYPRICE_SUMMARY_KEYS = frozenset(
+_PARSE_OVERSEAS_PRICE_DAILYPRICE_SUMMARY_FIELDS: tuple[Field, ...] = (
+    ("rsym", ("rsym",), p_text),
+    ("zdiv", ("zdiv",), p_int),
+    ("nrec", ("nrec",), p_int),
+)
+_PARSE_OVERSEAS_PRICE_DAILYPRICE_SUMMARY_KEYS = field_keys(
     _PARSE_OVERSEAS_PRICE_DAILYPRICE_SUMMARY_FIELDS
 )
 
@@ -3675,12 +3920,24 @@ class _OverseasPriceDailypriceSummaryDraft(Model):
 def _parse_overseas_price_dailyprice_summary(
     row: Mapping[str, Any],
 ) -> OverseasPriceDailypriceSummary:
-    get = row.get
     draft: Any = _new(_OverseasPriceDailypriceSummaryDraft)
-    draft.rsym = p_text(get("rsym"))
-    draft.zdiv = p_int(get("zdiv"))
-    draft.nrec = p_int(get("nrec"))
-    draft.extra = extra_of(row, _PARSE_OVERSEAS_PRICE_DAILYPRICE_SUMMARY_KEYS)
+    try:
+        draft.rsym = "" + row["rsym"] or None
+        draft.zdiv = int(v, 10) if (v := row["zdiv"]) else p_int(v)
+        draft.nrec = int(v, 10) if (v := row["nrec"]) else p_int(v)
+        draft.extra = (
+            NO_EXTRA
+            if len(row) == 3
+            else extra_of(row, _PARSE_OVERSEAS_PRICE_DAILYPRICE_SUMMARY_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _OverseasPriceDailypriceSummaryDraft,
+            OverseasPriceDailypriceSummary,
+            _PARSE_OVERSEAS_PRICE_DAILYPRICE_SUMMARY_FIELDS,
+            _PARSE_OVERSEAS_PRICE_DAILYPRICE_SUMMARY_KEYS,
+        )
     return frozen(draft, OverseasPriceDailypriceSummary)
 
 
@@ -3738,23 +3995,25 @@ class OverseasPriceDailypriceBarsRow(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_OVERSEAS_PRICE_DAILYPRICE_BARS_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "xymd": p_date,
-    "clos": p_decimal,
-    "sign": p_text,
-    "diff": p_decimal,
-    "rate": p_decimal,
-    "open": p_decimal,
-    "high": p_decimal,
-    "low": p_decimal,
-    "tvol": p_int,
-    "tamt": p_decimal,
-    "pbid": p_decimal,
-    "vbid": p_int,
-    "pask": p_decimal,
-    "vask": p_int,
-}
-_PARSE_OVERSEAS_PRICE_DAILYPRICE_BARS_KEYS = frozenset(_PARSE_OVERSEAS_PRICE_DAILYPRICE_BARS_FIELDS)
+_PARSE_OVERSEAS_PRICE_DAILYPRICE_BARS_FIELDS: tuple[Field, ...] = (
+    ("xymd", ("xymd",), p_date),
+    ("clos", ("clos",), p_decimal),
+    ("sign", ("sign",), p_text),
+    ("diff", ("diff",), p_decimal),
+    ("rate", ("rate",), p_decimal),
+    ("open", ("open",), p_decimal),
+    ("high", ("high",), p_decimal),
+    ("low", ("low",), p_decimal),
+    ("tvol", ("tvol",), p_int),
+    ("tamt", ("tamt",), p_decimal),
+    ("pbid", ("pbid",), p_decimal),
+    ("vbid", ("vbid",), p_int),
+    ("pask", ("pask",), p_decimal),
+    ("vask", ("vask",), p_int),
+)
+_PARSE_OVERSEAS_PRICE_DAILYPRICE_BARS_KEYS = field_keys(
+    _PARSE_OVERSEAS_PRICE_DAILYPRICE_BARS_FIELDS
+)
 
 
 class _OverseasPriceDailypriceBarsRowDraft(Model):
@@ -3763,23 +4022,35 @@ class _OverseasPriceDailypriceBarsRowDraft(Model):
 
 
 def _parse_overseas_price_dailyprice_bars(row: Mapping[str, Any]) -> OverseasPriceDailypriceBarsRow:
-    get = row.get
     draft: Any = _new(_OverseasPriceDailypriceBarsRowDraft)
-    draft.xymd = p_date(get("xymd"))
-    draft.clos = p_decimal(get("clos"))
-    draft.sign = p_text(get("sign"))
-    draft.diff = p_decimal(get("diff"))
-    draft.rate = p_decimal(get("rate"))
-    draft.open = p_decimal(get("open"))
-    draft.high = p_decimal(get("high"))
-    draft.low = p_decimal(get("low"))
-    draft.tvol = p_int(get("tvol"))
-    draft.tamt = p_decimal(get("tamt"))
-    draft.pbid = p_decimal(get("pbid"))
-    draft.vbid = p_int(get("vbid"))
-    draft.pask = p_decimal(get("pask"))
-    draft.vask = p_int(get("vask"))
-    draft.extra = extra_of(row, _PARSE_OVERSEAS_PRICE_DAILYPRICE_BARS_KEYS)
+    try:
+        draft.xymd = p_date(row["xymd"])
+        draft.clos = p_decimal(row["clos"])
+        draft.sign = "" + row["sign"] or None
+        draft.diff = p_decimal(row["diff"])
+        draft.rate = p_decimal(row["rate"])
+        draft.open = p_decimal(row["open"])
+        draft.high = p_decimal(row["high"])
+        draft.low = p_decimal(row["low"])
+        draft.tvol = int(v, 10) if (v := row["tvol"]) else p_int(v)
+        draft.tamt = p_decimal(row["tamt"])
+        draft.pbid = p_decimal(row["pbid"])
+        draft.vbid = int(v, 10) if (v := row["vbid"]) else p_int(v)
+        draft.pask = p_decimal(row["pask"])
+        draft.vask = int(v, 10) if (v := row["vask"]) else p_int(v)
+        draft.extra = (
+            NO_EXTRA
+            if len(row) == 14
+            else extra_of(row, _PARSE_OVERSEAS_PRICE_DAILYPRICE_BARS_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _OverseasPriceDailypriceBarsRowDraft,
+            OverseasPriceDailypriceBarsRow,
+            _PARSE_OVERSEAS_PRICE_DAILYPRICE_BARS_FIELDS,
+            _PARSE_OVERSEAS_PRICE_DAILYPRICE_BARS_KEYS,
+        )
     return frozen(draft, OverseasPriceDailypriceBarsRow)
 
 
@@ -3876,12 +4147,12 @@ class OverseasStockOrderOrder(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_OVERSEAS_STOCK_ORDER_ORDER_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "KRX_FWDG_ORD_ORGNO": p_text,
-    "ODNO": p_text,
-    "ORD_TMD": p_time,
-}
-_PARSE_OVERSEAS_STOCK_ORDER_ORDER_KEYS = frozenset(_PARSE_OVERSEAS_STOCK_ORDER_ORDER_FIELDS)
+_PARSE_OVERSEAS_STOCK_ORDER_ORDER_FIELDS: tuple[Field, ...] = (
+    ("krx_fwdg_ord_orgno", ("KRX_FWDG_ORD_ORGNO",), p_text),
+    ("odno", ("ODNO",), p_text),
+    ("ord_tmd", ("ORD_TMD",), p_time),
+)
+_PARSE_OVERSEAS_STOCK_ORDER_ORDER_KEYS = field_keys(_PARSE_OVERSEAS_STOCK_ORDER_ORDER_FIELDS)
 
 
 class _OverseasStockOrderOrderDraft(Model):
@@ -3890,12 +4161,22 @@ class _OverseasStockOrderOrderDraft(Model):
 
 
 def _parse_overseas_stock_order_order(row: Mapping[str, Any]) -> OverseasStockOrderOrder:
-    get = row.get
     draft: Any = _new(_OverseasStockOrderOrderDraft)
-    draft.krx_fwdg_ord_orgno = p_text(get("KRX_FWDG_ORD_ORGNO"))
-    draft.odno = p_text(get("ODNO"))
-    draft.ord_tmd = p_time(get("ORD_TMD"))
-    draft.extra = extra_of(row, _PARSE_OVERSEAS_STOCK_ORDER_ORDER_KEYS)
+    try:
+        draft.krx_fwdg_ord_orgno = "" + row["KRX_FWDG_ORD_ORGNO"] or None
+        draft.odno = "" + row["ODNO"] or None
+        draft.ord_tmd = p_time(row["ORD_TMD"])
+        draft.extra = (
+            NO_EXTRA if len(row) == 3 else extra_of(row, _PARSE_OVERSEAS_STOCK_ORDER_ORDER_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _OverseasStockOrderOrderDraft,
+            OverseasStockOrderOrder,
+            _PARSE_OVERSEAS_STOCK_ORDER_ORDER_FIELDS,
+            _PARSE_OVERSEAS_STOCK_ORDER_ORDER_KEYS,
+        )
     return frozen(draft, OverseasStockOrderOrder)
 
 
@@ -4022,27 +4303,27 @@ class OverseasStockInquireBalanceHoldingsRow(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_OVERSEAS_STOCK_INQUIRE_BALANCE_HOLDINGS_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "cano": p_text,
-    "acnt_prdt_cd": p_text,
-    "prdt_type_cd": p_text,
-    "ovrs_pdno": p_text,
-    "ovrs_item_name": p_text,
-    "frcr_evlu_pfls_amt": p_decimal,
-    "evlu_pfls_rt": p_decimal,
-    "pchs_avg_pric": p_decimal,
-    "ovrs_cblc_qty": p_int,
-    "ord_psbl_qty": p_int,
-    "frcr_pchs_amt1": p_decimal,
-    "ovrs_stck_evlu_amt": p_decimal,
-    "now_pric2": p_decimal,
-    "tr_crcy_cd": p_text,
-    "ovrs_excg_cd": p_text,
-    "loan_type_cd": p_text,
-    "loan_dt": p_date,
-    "expd_dt": p_date,
-}
-_PARSE_OVERSEAS_STOCK_INQUIRE_BALANCE_HOLDINGS_KEYS = frozenset(
+_PARSE_OVERSEAS_STOCK_INQUIRE_BALANCE_HOLDINGS_FIELDS: tuple[Field, ...] = (
+    ("cano", ("cano",), p_text),
+    ("acnt_prdt_cd", ("acnt_prdt_cd",), p_text),
+    ("prdt_type_cd", ("prdt_type_cd",), p_text),
+    ("ovrs_pdno", ("ovrs_pdno",), p_text),
+    ("ovrs_item_name", ("ovrs_item_name",), p_text),
+    ("frcr_evlu_pfls_amt", ("frcr_evlu_pfls_amt",), p_decimal),
+    ("evlu_pfls_rt", ("evlu_pfls_rt",), p_decimal),
+    ("pchs_avg_pric", ("pchs_avg_pric",), p_decimal),
+    ("ovrs_cblc_qty", ("ovrs_cblc_qty",), p_int),
+    ("ord_psbl_qty", ("ord_psbl_qty",), p_int),
+    ("frcr_pchs_amt1", ("frcr_pchs_amt1",), p_decimal),
+    ("ovrs_stck_evlu_amt", ("ovrs_stck_evlu_amt",), p_decimal),
+    ("now_pric2", ("now_pric2",), p_decimal),
+    ("tr_crcy_cd", ("tr_crcy_cd",), p_text),
+    ("ovrs_excg_cd", ("ovrs_excg_cd",), p_text),
+    ("loan_type_cd", ("loan_type_cd",), p_text),
+    ("loan_dt", ("loan_dt",), p_date),
+    ("expd_dt", ("expd_dt",), p_date),
+)
+_PARSE_OVERSEAS_STOCK_INQUIRE_BALANCE_HOLDINGS_KEYS = field_keys(
     _PARSE_OVERSEAS_STOCK_INQUIRE_BALANCE_HOLDINGS_FIELDS
 )
 
@@ -4055,27 +4336,39 @@ class _OverseasStockInquireBalanceHoldingsRowDraft(Model):
 def _parse_overseas_stock_inquire_balance_holdings(
     row: Mapping[str, Any],
 ) -> OverseasStockInquireBalanceHoldingsRow:
-    get = row.get
     draft: Any = _new(_OverseasStockInquireBalanceHoldingsRowDraft)
-    draft.cano = p_text(get("cano"))
-    draft.acnt_prdt_cd = p_text(get("acnt_prdt_cd"))
-    draft.prdt_type_cd = p_text(get("prdt_type_cd"))
-    draft.ovrs_pdno = p_text(get("ovrs_pdno"))
-    draft.ovrs_item_name = p_text(get("ovrs_item_name"))
-    draft.frcr_evlu_pfls_amt = p_decimal(get("frcr_evlu_pfls_amt"))
-    draft.evlu_pfls_rt = p_decimal(get("evlu_pfls_rt"))
-    draft.pchs_avg_pric = p_decimal(get("pchs_avg_pric"))
-    draft.ovrs_cblc_qty = p_int(get("ovrs_cblc_qty"))
-    draft.ord_psbl_qty = p_int(get("ord_psbl_qty"))
-    draft.frcr_pchs_amt1 = p_decimal(get("frcr_pchs_amt1"))
-    draft.ovrs_stck_evlu_amt = p_decimal(get("ovrs_stck_evlu_amt"))
-    draft.now_pric2 = p_decimal(get("now_pric2"))
-    draft.tr_crcy_cd = p_text(get("tr_crcy_cd"))
-    draft.ovrs_excg_cd = p_text(get("ovrs_excg_cd"))
-    draft.loan_type_cd = p_text(get("loan_type_cd"))
-    draft.loan_dt = p_date(get("loan_dt"))
-    draft.expd_dt = p_date(get("expd_dt"))
-    draft.extra = extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_BALANCE_HOLDINGS_KEYS)
+    try:
+        draft.cano = "" + row["cano"] or None
+        draft.acnt_prdt_cd = "" + row["acnt_prdt_cd"] or None
+        draft.prdt_type_cd = "" + row["prdt_type_cd"] or None
+        draft.ovrs_pdno = "" + row["ovrs_pdno"] or None
+        draft.ovrs_item_name = "" + row["ovrs_item_name"] or None
+        draft.frcr_evlu_pfls_amt = p_decimal(row["frcr_evlu_pfls_amt"])
+        draft.evlu_pfls_rt = p_decimal(row["evlu_pfls_rt"])
+        draft.pchs_avg_pric = p_decimal(row["pchs_avg_pric"])
+        draft.ovrs_cblc_qty = int(v, 10) if (v := row["ovrs_cblc_qty"]) else p_int(v)
+        draft.ord_psbl_qty = int(v, 10) if (v := row["ord_psbl_qty"]) else p_int(v)
+        draft.frcr_pchs_amt1 = p_decimal(row["frcr_pchs_amt1"])
+        draft.ovrs_stck_evlu_amt = p_decimal(row["ovrs_stck_evlu_amt"])
+        draft.now_pric2 = p_decimal(row["now_pric2"])
+        draft.tr_crcy_cd = "" + row["tr_crcy_cd"] or None
+        draft.ovrs_excg_cd = "" + row["ovrs_excg_cd"] or None
+        draft.loan_type_cd = "" + row["loan_type_cd"] or None
+        draft.loan_dt = p_date(row["loan_dt"])
+        draft.expd_dt = p_date(row["expd_dt"])
+        draft.extra = (
+            NO_EXTRA
+            if len(row) == 18
+            else extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_BALANCE_HOLDINGS_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _OverseasStockInquireBalanceHoldingsRowDraft,
+            OverseasStockInquireBalanceHoldingsRow,
+            _PARSE_OVERSEAS_STOCK_INQUIRE_BALANCE_HOLDINGS_FIELDS,
+            _PARSE_OVERSEAS_STOCK_INQUIRE_BALANCE_HOLDINGS_KEYS,
+        )
     return frozen(draft, OverseasStockInquireBalanceHoldingsRow)
 
 
@@ -4118,18 +4411,18 @@ class OverseasStockInquireBalanceSummary(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_OVERSEAS_STOCK_INQUIRE_BALANCE_SUMMARY_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "frcr_pchs_amt1": p_decimal,
-    "ovrs_rlzt_pfls_amt": p_decimal,
-    "ovrs_tot_pfls": p_decimal,
-    "rlzt_erng_rt": p_decimal,
-    "tot_evlu_pfls_amt": p_decimal,
-    "tot_pftrt": p_decimal,
-    "frcr_buy_amt_smtl1": p_decimal,
-    "ovrs_rlzt_pfls_amt2": p_decimal,
-    "frcr_buy_amt_smtl2": p_decimal,
-}
-_PARSE_OVERSEAS_STOCK_INQUIRE_BALANCE_SUMMARY_KEYS = frozenset(
+_PARSE_OVERSEAS_STOCK_INQUIRE_BALANCE_SUMMARY_FIELDS: tuple[Field, ...] = (
+    ("frcr_pchs_amt1", ("frcr_pchs_amt1",), p_decimal),
+    ("ovrs_rlzt_pfls_amt", ("ovrs_rlzt_pfls_amt",), p_decimal),
+    ("ovrs_tot_pfls", ("ovrs_tot_pfls",), p_decimal),
+    ("rlzt_erng_rt", ("rlzt_erng_rt",), p_decimal),
+    ("tot_evlu_pfls_amt", ("tot_evlu_pfls_amt",), p_decimal),
+    ("tot_pftrt", ("tot_pftrt",), p_decimal),
+    ("frcr_buy_amt_smtl1", ("frcr_buy_amt_smtl1",), p_decimal),
+    ("ovrs_rlzt_pfls_amt2", ("ovrs_rlzt_pfls_amt2",), p_decimal),
+    ("frcr_buy_amt_smtl2", ("frcr_buy_amt_smtl2",), p_decimal),
+)
+_PARSE_OVERSEAS_STOCK_INQUIRE_BALANCE_SUMMARY_KEYS = field_keys(
     _PARSE_OVERSEAS_STOCK_INQUIRE_BALANCE_SUMMARY_FIELDS
 )
 
@@ -4142,18 +4435,30 @@ class _OverseasStockInquireBalanceSummaryDraft(Model):
 def _parse_overseas_stock_inquire_balance_summary(
     row: Mapping[str, Any],
 ) -> OverseasStockInquireBalanceSummary:
-    get = row.get
     draft: Any = _new(_OverseasStockInquireBalanceSummaryDraft)
-    draft.frcr_pchs_amt1 = p_decimal(get("frcr_pchs_amt1"))
-    draft.ovrs_rlzt_pfls_amt = p_decimal(get("ovrs_rlzt_pfls_amt"))
-    draft.ovrs_tot_pfls = p_decimal(get("ovrs_tot_pfls"))
-    draft.rlzt_erng_rt = p_decimal(get("rlzt_erng_rt"))
-    draft.tot_evlu_pfls_amt = p_decimal(get("tot_evlu_pfls_amt"))
-    draft.tot_pftrt = p_decimal(get("tot_pftrt"))
-    draft.frcr_buy_amt_smtl1 = p_decimal(get("frcr_buy_amt_smtl1"))
-    draft.ovrs_rlzt_pfls_amt2 = p_decimal(get("ovrs_rlzt_pfls_amt2"))
-    draft.frcr_buy_amt_smtl2 = p_decimal(get("frcr_buy_amt_smtl2"))
-    draft.extra = extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_BALANCE_SUMMARY_KEYS)
+    try:
+        draft.frcr_pchs_amt1 = p_decimal(row["frcr_pchs_amt1"])
+        draft.ovrs_rlzt_pfls_amt = p_decimal(row["ovrs_rlzt_pfls_amt"])
+        draft.ovrs_tot_pfls = p_decimal(row["ovrs_tot_pfls"])
+        draft.rlzt_erng_rt = p_decimal(row["rlzt_erng_rt"])
+        draft.tot_evlu_pfls_amt = p_decimal(row["tot_evlu_pfls_amt"])
+        draft.tot_pftrt = p_decimal(row["tot_pftrt"])
+        draft.frcr_buy_amt_smtl1 = p_decimal(row["frcr_buy_amt_smtl1"])
+        draft.ovrs_rlzt_pfls_amt2 = p_decimal(row["ovrs_rlzt_pfls_amt2"])
+        draft.frcr_buy_amt_smtl2 = p_decimal(row["frcr_buy_amt_smtl2"])
+        draft.extra = (
+            NO_EXTRA
+            if len(row) == 9
+            else extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_BALANCE_SUMMARY_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _OverseasStockInquireBalanceSummaryDraft,
+            OverseasStockInquireBalanceSummary,
+            _PARSE_OVERSEAS_STOCK_INQUIRE_BALANCE_SUMMARY_FIELDS,
+            _PARSE_OVERSEAS_STOCK_INQUIRE_BALANCE_SUMMARY_KEYS,
+        )
     return frozen(draft, OverseasStockInquireBalanceSummary)
 
 
@@ -4332,38 +4637,38 @@ class OverseasStockInquirePresentBalanceHoldingsRow(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_HOLDINGS_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "prdt_name": p_text,
-    "cblc_qty13": p_decimal,
-    "thdt_buy_ccld_qty1": p_decimal,
-    "thdt_sll_ccld_qty1": p_decimal,
-    "ccld_qty_smtl1": p_decimal,
-    "ord_psbl_qty1": p_decimal,
-    "frcr_pchs_amt": p_decimal,
-    "frcr_evlu_amt2": p_decimal,
-    "evlu_pfls_amt2": p_decimal,
-    "evlu_pfls_rt1": p_decimal,
-    "pdno": p_text,
-    "bass_exrt": p_decimal,
-    "buy_crcy_cd": p_text,
-    "ovrs_now_pric1": p_decimal,
-    "avg_unpr3": p_decimal,
-    "tr_mket_name": p_text,
-    "natn_kor_name": p_text,
-    "pchs_rmnd_wcrc_amt": p_int,
-    "thdt_buy_ccld_frcr_amt": p_decimal,
-    "thdt_sll_ccld_frcr_amt": p_decimal,
-    "unit_amt": p_int,
-    "std_pdno": p_text,
-    "prdt_type_cd": p_text,
-    "scts_dvsn_name": p_text,
-    "loan_rmnd": p_int,
-    "loan_dt": p_date,
-    "loan_expd_dt": p_date,
-    "ovrs_excg_cd": p_text,
-    "item_lnkg_excg_cd": p_text,
-}
-_PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_HOLDINGS_KEYS = frozenset(
+_PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_HOLDINGS_FIELDS: tuple[Field, ...] = (
+    ("prdt_name", ("prdt_name",), p_text),
+    ("cblc_qty13", ("cblc_qty13",), p_decimal),
+    ("thdt_buy_ccld_qty1", ("thdt_buy_ccld_qty1",), p_decimal),
+    ("thdt_sll_ccld_qty1", ("thdt_sll_ccld_qty1",), p_decimal),
+    ("ccld_qty_smtl1", ("ccld_qty_smtl1",), p_decimal),
+    ("ord_psbl_qty1", ("ord_psbl_qty1",), p_decimal),
+    ("frcr_pchs_amt", ("frcr_pchs_amt",), p_decimal),
+    ("frcr_evlu_amt2", ("frcr_evlu_amt2",), p_decimal),
+    ("evlu_pfls_amt2", ("evlu_pfls_amt2",), p_decimal),
+    ("evlu_pfls_rt1", ("evlu_pfls_rt1",), p_decimal),
+    ("pdno", ("pdno",), p_text),
+    ("bass_exrt", ("bass_exrt",), p_decimal),
+    ("buy_crcy_cd", ("buy_crcy_cd",), p_text),
+    ("ovrs_now_pric1", ("ovrs_now_pric1",), p_decimal),
+    ("avg_unpr3", ("avg_unpr3",), p_decimal),
+    ("tr_mket_name", ("tr_mket_name",), p_text),
+    ("natn_kor_name", ("natn_kor_name",), p_text),
+    ("pchs_rmnd_wcrc_amt", ("pchs_rmnd_wcrc_amt",), p_int),
+    ("thdt_buy_ccld_frcr_amt", ("thdt_buy_ccld_frcr_amt",), p_decimal),
+    ("thdt_sll_ccld_frcr_amt", ("thdt_sll_ccld_frcr_amt",), p_decimal),
+    ("unit_amt", ("unit_amt",), p_int),
+    ("std_pdno", ("std_pdno",), p_text),
+    ("prdt_type_cd", ("prdt_type_cd",), p_text),
+    ("scts_dvsn_name", ("scts_dvsn_name",), p_text),
+    ("loan_rmnd", ("loan_rmnd",), p_int),
+    ("loan_dt", ("loan_dt",), p_date),
+    ("loan_expd_dt", ("loan_expd_dt",), p_date),
+    ("ovrs_excg_cd", ("ovrs_excg_cd",), p_text),
+    ("item_lnkg_excg_cd", ("item_lnkg_excg_cd",), p_text),
+)
+_PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_HOLDINGS_KEYS = field_keys(
     _PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_HOLDINGS_FIELDS
 )
 
@@ -4376,38 +4681,50 @@ class _OverseasStockInquirePresentBalanceHoldingsRowDraft(Model):
 def _parse_overseas_stock_inquire_present_balance_holdings(
     row: Mapping[str, Any],
 ) -> OverseasStockInquirePresentBalanceHoldingsRow:
-    get = row.get
     draft: Any = _new(_OverseasStockInquirePresentBalanceHoldingsRowDraft)
-    draft.prdt_name = p_text(get("prdt_name"))
-    draft.cblc_qty13 = p_decimal(get("cblc_qty13"))
-    draft.thdt_buy_ccld_qty1 = p_decimal(get("thdt_buy_ccld_qty1"))
-    draft.thdt_sll_ccld_qty1 = p_decimal(get("thdt_sll_ccld_qty1"))
-    draft.ccld_qty_smtl1 = p_decimal(get("ccld_qty_smtl1"))
-    draft.ord_psbl_qty1 = p_decimal(get("ord_psbl_qty1"))
-    draft.frcr_pchs_amt = p_decimal(get("frcr_pchs_amt"))
-    draft.frcr_evlu_amt2 = p_decimal(get("frcr_evlu_amt2"))
-    draft.evlu_pfls_amt2 = p_decimal(get("evlu_pfls_amt2"))
-    draft.evlu_pfls_rt1 = p_decimal(get("evlu_pfls_rt1"))
-    draft.pdno = p_text(get("pdno"))
-    draft.bass_exrt = p_decimal(get("bass_exrt"))
-    draft.buy_crcy_cd = p_text(get("buy_crcy_cd"))
-    draft.ovrs_now_pric1 = p_decimal(get("ovrs_now_pric1"))
-    draft.avg_unpr3 = p_decimal(get("avg_unpr3"))
-    draft.tr_mket_name = p_text(get("tr_mket_name"))
-    draft.natn_kor_name = p_text(get("natn_kor_name"))
-    draft.pchs_rmnd_wcrc_amt = p_int(get("pchs_rmnd_wcrc_amt"))
-    draft.thdt_buy_ccld_frcr_amt = p_decimal(get("thdt_buy_ccld_frcr_amt"))
-    draft.thdt_sll_ccld_frcr_amt = p_decimal(get("thdt_sll_ccld_frcr_amt"))
-    draft.unit_amt = p_int(get("unit_amt"))
-    draft.std_pdno = p_text(get("std_pdno"))
-    draft.prdt_type_cd = p_text(get("prdt_type_cd"))
-    draft.scts_dvsn_name = p_text(get("scts_dvsn_name"))
-    draft.loan_rmnd = p_int(get("loan_rmnd"))
-    draft.loan_dt = p_date(get("loan_dt"))
-    draft.loan_expd_dt = p_date(get("loan_expd_dt"))
-    draft.ovrs_excg_cd = p_text(get("ovrs_excg_cd"))
-    draft.item_lnkg_excg_cd = p_text(get("item_lnkg_excg_cd"))
-    draft.extra = extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_HOLDINGS_KEYS)
+    try:
+        draft.prdt_name = "" + row["prdt_name"] or None
+        draft.cblc_qty13 = p_decimal(row["cblc_qty13"])
+        draft.thdt_buy_ccld_qty1 = p_decimal(row["thdt_buy_ccld_qty1"])
+        draft.thdt_sll_ccld_qty1 = p_decimal(row["thdt_sll_ccld_qty1"])
+        draft.ccld_qty_smtl1 = p_decimal(row["ccld_qty_smtl1"])
+        draft.ord_psbl_qty1 = p_decimal(row["ord_psbl_qty1"])
+        draft.frcr_pchs_amt = p_decimal(row["frcr_pchs_amt"])
+        draft.frcr_evlu_amt2 = p_decimal(row["frcr_evlu_amt2"])
+        draft.evlu_pfls_amt2 = p_decimal(row["evlu_pfls_amt2"])
+        draft.evlu_pfls_rt1 = p_decimal(row["evlu_pfls_rt1"])
+        draft.pdno = "" + row["pdno"] or None
+        draft.bass_exrt = p_decimal(row["bass_exrt"])
+        draft.buy_crcy_cd = "" + row["buy_crcy_cd"] or None
+        draft.ovrs_now_pric1 = p_decimal(row["ovrs_now_pric1"])
+        draft.avg_unpr3 = p_decimal(row["avg_unpr3"])
+        draft.tr_mket_name = "" + row["tr_mket_name"] or None
+        draft.natn_kor_name = "" + row["natn_kor_name"] or None
+        draft.pchs_rmnd_wcrc_amt = int(v, 10) if (v := row["pchs_rmnd_wcrc_amt"]) else p_int(v)
+        draft.thdt_buy_ccld_frcr_amt = p_decimal(row["thdt_buy_ccld_frcr_amt"])
+        draft.thdt_sll_ccld_frcr_amt = p_decimal(row["thdt_sll_ccld_frcr_amt"])
+        draft.unit_amt = int(v, 10) if (v := row["unit_amt"]) else p_int(v)
+        draft.std_pdno = "" + row["std_pdno"] or None
+        draft.prdt_type_cd = "" + row["prdt_type_cd"] or None
+        draft.scts_dvsn_name = "" + row["scts_dvsn_name"] or None
+        draft.loan_rmnd = int(v, 10) if (v := row["loan_rmnd"]) else p_int(v)
+        draft.loan_dt = p_date(row["loan_dt"])
+        draft.loan_expd_dt = p_date(row["loan_expd_dt"])
+        draft.ovrs_excg_cd = "" + row["ovrs_excg_cd"] or None
+        draft.item_lnkg_excg_cd = "" + row["item_lnkg_excg_cd"] or None
+        draft.extra = (
+            NO_EXTRA
+            if len(row) == 29
+            else extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_HOLDINGS_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _OverseasStockInquirePresentBalanceHoldingsRowDraft,
+            OverseasStockInquirePresentBalanceHoldingsRow,
+            _PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_HOLDINGS_FIELDS,
+            _PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_HOLDINGS_KEYS,
+        )
     return frozen(draft, OverseasStockInquirePresentBalanceHoldingsRow)
 
 
@@ -4459,21 +4776,21 @@ class OverseasStockInquirePresentBalanceDepositsRow(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_DEPOSITS_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "crcy_cd": p_text,
-    "crcy_cd_name": p_text,
-    "frcr_buy_amt_smtl": p_decimal,
-    "frcr_sll_amt_smtl": p_decimal,
-    "frcr_dncl_amt_2": p_decimal,
-    "frst_bltn_exrt": p_decimal,
-    "frcr_buy_mgn_amt": p_decimal,
-    "frcr_etc_mgna": p_decimal,
-    "frcr_drwg_psbl_amt_1": p_decimal,
-    "frcr_evlu_amt2": p_decimal,
-    "acpl_cstd_crcy_yn": p_flag,
-    "nxdy_frcr_drwg_psbl_amt": p_decimal,
-}
-_PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_DEPOSITS_KEYS = frozenset(
+_PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_DEPOSITS_FIELDS: tuple[Field, ...] = (
+    ("crcy_cd", ("crcy_cd",), p_text),
+    ("crcy_cd_name", ("crcy_cd_name",), p_text),
+    ("frcr_buy_amt_smtl", ("frcr_buy_amt_smtl",), p_decimal),
+    ("frcr_sll_amt_smtl", ("frcr_sll_amt_smtl",), p_decimal),
+    ("frcr_dncl_amt_2", ("frcr_dncl_amt_2",), p_decimal),
+    ("frst_bltn_exrt", ("frst_bltn_exrt",), p_decimal),
+    ("frcr_buy_mgn_amt", ("frcr_buy_mgn_amt",), p_decimal),
+    ("frcr_etc_mgna", ("frcr_etc_mgna",), p_decimal),
+    ("frcr_drwg_psbl_amt_1", ("frcr_drwg_psbl_amt_1",), p_decimal),
+    ("frcr_evlu_amt2", ("frcr_evlu_amt2",), p_decimal),
+    ("acpl_cstd_crcy_yn", ("acpl_cstd_crcy_yn",), p_flag),
+    ("nxdy_frcr_drwg_psbl_amt", ("nxdy_frcr_drwg_psbl_amt",), p_decimal),
+)
+_PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_DEPOSITS_KEYS = field_keys(
     _PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_DEPOSITS_FIELDS
 )
 
@@ -4486,21 +4803,33 @@ class _OverseasStockInquirePresentBalanceDepositsRowDraft(Model):
 def _parse_overseas_stock_inquire_present_balance_deposits(
     row: Mapping[str, Any],
 ) -> OverseasStockInquirePresentBalanceDepositsRow:
-    get = row.get
     draft: Any = _new(_OverseasStockInquirePresentBalanceDepositsRowDraft)
-    draft.crcy_cd = p_text(get("crcy_cd"))
-    draft.crcy_cd_name = p_text(get("crcy_cd_name"))
-    draft.frcr_buy_amt_smtl = p_decimal(get("frcr_buy_amt_smtl"))
-    draft.frcr_sll_amt_smtl = p_decimal(get("frcr_sll_amt_smtl"))
-    draft.frcr_dncl_amt_2 = p_decimal(get("frcr_dncl_amt_2"))
-    draft.frst_bltn_exrt = p_decimal(get("frst_bltn_exrt"))
-    draft.frcr_buy_mgn_amt = p_decimal(get("frcr_buy_mgn_amt"))
-    draft.frcr_etc_mgna = p_decimal(get("frcr_etc_mgna"))
-    draft.frcr_drwg_psbl_amt_1 = p_decimal(get("frcr_drwg_psbl_amt_1"))
-    draft.frcr_evlu_amt2 = p_decimal(get("frcr_evlu_amt2"))
-    draft.acpl_cstd_crcy_yn = p_flag(get("acpl_cstd_crcy_yn"))
-    draft.nxdy_frcr_drwg_psbl_amt = p_decimal(get("nxdy_frcr_drwg_psbl_amt"))
-    draft.extra = extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_DEPOSITS_KEYS)
+    try:
+        draft.crcy_cd = "" + row["crcy_cd"] or None
+        draft.crcy_cd_name = "" + row["crcy_cd_name"] or None
+        draft.frcr_buy_amt_smtl = p_decimal(row["frcr_buy_amt_smtl"])
+        draft.frcr_sll_amt_smtl = p_decimal(row["frcr_sll_amt_smtl"])
+        draft.frcr_dncl_amt_2 = p_decimal(row["frcr_dncl_amt_2"])
+        draft.frst_bltn_exrt = p_decimal(row["frst_bltn_exrt"])
+        draft.frcr_buy_mgn_amt = p_decimal(row["frcr_buy_mgn_amt"])
+        draft.frcr_etc_mgna = p_decimal(row["frcr_etc_mgna"])
+        draft.frcr_drwg_psbl_amt_1 = p_decimal(row["frcr_drwg_psbl_amt_1"])
+        draft.frcr_evlu_amt2 = p_decimal(row["frcr_evlu_amt2"])
+        draft.acpl_cstd_crcy_yn = p_flag(row["acpl_cstd_crcy_yn"])
+        draft.nxdy_frcr_drwg_psbl_amt = p_decimal(row["nxdy_frcr_drwg_psbl_amt"])
+        draft.extra = (
+            NO_EXTRA
+            if len(row) == 12
+            else extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_DEPOSITS_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _OverseasStockInquirePresentBalanceDepositsRowDraft,
+            OverseasStockInquirePresentBalanceDepositsRow,
+            _PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_DEPOSITS_FIELDS,
+            _PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_DEPOSITS_KEYS,
+        )
     return frozen(draft, OverseasStockInquirePresentBalanceDepositsRow)
 
 
@@ -4579,30 +4908,30 @@ class OverseasStockInquirePresentBalanceTotals(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_TOTALS_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "pchs_amt_smtl": p_decimal,
-    "evlu_amt_smtl": p_decimal,
-    "evlu_pfls_amt_smtl": p_decimal,
-    "dncl_amt": p_decimal,
-    "cma_evlu_amt": p_decimal,
-    "tot_dncl_amt": p_decimal,
-    "etc_mgna": p_decimal,
-    "wdrw_psbl_tot_amt": p_decimal,
-    "frcr_evlu_tota": p_decimal,
-    "evlu_erng_rt1": p_decimal,
-    "pchs_amt_smtl_amt": p_decimal,
-    "evlu_amt_smtl_amt": p_decimal,
-    "tot_evlu_pfls_amt": p_decimal,
-    "tot_asst_amt": p_decimal,
-    "buy_mgn_amt": p_decimal,
-    "mgna_tota": p_decimal,
-    "frcr_use_psbl_amt": p_decimal,
-    "ustl_sll_amt_smtl": p_decimal,
-    "ustl_buy_amt_smtl": p_decimal,
-    "tot_frcr_cblc_smtl": p_decimal,
-    "tot_loan_amt": p_decimal,
-}
-_PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_TOTALS_KEYS = frozenset(
+_PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_TOTALS_FIELDS: tuple[Field, ...] = (
+    ("pchs_amt_smtl", ("pchs_amt_smtl",), p_decimal),
+    ("evlu_amt_smtl", ("evlu_amt_smtl",), p_decimal),
+    ("evlu_pfls_amt_smtl", ("evlu_pfls_amt_smtl",), p_decimal),
+    ("dncl_amt", ("dncl_amt",), p_decimal),
+    ("cma_evlu_amt", ("cma_evlu_amt",), p_decimal),
+    ("tot_dncl_amt", ("tot_dncl_amt",), p_decimal),
+    ("etc_mgna", ("etc_mgna",), p_decimal),
+    ("wdrw_psbl_tot_amt", ("wdrw_psbl_tot_amt",), p_decimal),
+    ("frcr_evlu_tota", ("frcr_evlu_tota",), p_decimal),
+    ("evlu_erng_rt1", ("evlu_erng_rt1",), p_decimal),
+    ("pchs_amt_smtl_amt", ("pchs_amt_smtl_amt",), p_decimal),
+    ("evlu_amt_smtl_amt", ("evlu_amt_smtl_amt",), p_decimal),
+    ("tot_evlu_pfls_amt", ("tot_evlu_pfls_amt",), p_decimal),
+    ("tot_asst_amt", ("tot_asst_amt",), p_decimal),
+    ("buy_mgn_amt", ("buy_mgn_amt",), p_decimal),
+    ("mgna_tota", ("mgna_tota",), p_decimal),
+    ("frcr_use_psbl_amt", ("frcr_use_psbl_amt",), p_decimal),
+    ("ustl_sll_amt_smtl", ("ustl_sll_amt_smtl",), p_decimal),
+    ("ustl_buy_amt_smtl", ("ustl_buy_amt_smtl",), p_decimal),
+    ("tot_frcr_cblc_smtl", ("tot_frcr_cblc_smtl",), p_decimal),
+    ("tot_loan_amt", ("tot_loan_amt",), p_decimal),
+)
+_PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_TOTALS_KEYS = field_keys(
     _PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_TOTALS_FIELDS
 )
 
@@ -4615,30 +4944,42 @@ class _OverseasStockInquirePresentBalanceTotalsDraft(Model):
 def _parse_overseas_stock_inquire_present_balance_totals(
     row: Mapping[str, Any],
 ) -> OverseasStockInquirePresentBalanceTotals:
-    get = row.get
     draft: Any = _new(_OverseasStockInquirePresentBalanceTotalsDraft)
-    draft.pchs_amt_smtl = p_decimal(get("pchs_amt_smtl"))
-    draft.evlu_amt_smtl = p_decimal(get("evlu_amt_smtl"))
-    draft.evlu_pfls_amt_smtl = p_decimal(get("evlu_pfls_amt_smtl"))
-    draft.dncl_amt = p_decimal(get("dncl_amt"))
-    draft.cma_evlu_amt = p_decimal(get("cma_evlu_amt"))
-    draft.tot_dncl_amt = p_decimal(get("tot_dncl_amt"))
-    draft.etc_mgna = p_decimal(get("etc_mgna"))
-    draft.wdrw_psbl_tot_amt = p_decimal(get("wdrw_psbl_tot_amt"))
-    draft.frcr_evlu_tota = p_decimal(get("frcr_evlu_tota"))
-    draft.evlu_erng_rt1 = p_decimal(get("evlu_erng_rt1"))
-    draft.pchs_amt_smtl_amt = p_decimal(get("pchs_amt_smtl_amt"))
-    draft.evlu_amt_smtl_amt = p_decimal(get("evlu_amt_smtl_amt"))
-    draft.tot_evlu_pfls_amt = p_decimal(get("tot_evlu_pfls_amt"))
-    draft.tot_asst_amt = p_decimal(get("tot_asst_amt"))
-    draft.buy_mgn_amt = p_decimal(get("buy_mgn_amt"))
-    draft.mgna_tota = p_decimal(get("mgna_tota"))
-    draft.frcr_use_psbl_amt = p_decimal(get("frcr_use_psbl_amt"))
-    draft.ustl_sll_amt_smtl = p_decimal(get("ustl_sll_amt_smtl"))
-    draft.ustl_buy_amt_smtl = p_decimal(get("ustl_buy_amt_smtl"))
-    draft.tot_frcr_cblc_smtl = p_decimal(get("tot_frcr_cblc_smtl"))
-    draft.tot_loan_amt = p_decimal(get("tot_loan_amt"))
-    draft.extra = extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_TOTALS_KEYS)
+    try:
+        draft.pchs_amt_smtl = p_decimal(row["pchs_amt_smtl"])
+        draft.evlu_amt_smtl = p_decimal(row["evlu_amt_smtl"])
+        draft.evlu_pfls_amt_smtl = p_decimal(row["evlu_pfls_amt_smtl"])
+        draft.dncl_amt = p_decimal(row["dncl_amt"])
+        draft.cma_evlu_amt = p_decimal(row["cma_evlu_amt"])
+        draft.tot_dncl_amt = p_decimal(row["tot_dncl_amt"])
+        draft.etc_mgna = p_decimal(row["etc_mgna"])
+        draft.wdrw_psbl_tot_amt = p_decimal(row["wdrw_psbl_tot_amt"])
+        draft.frcr_evlu_tota = p_decimal(row["frcr_evlu_tota"])
+        draft.evlu_erng_rt1 = p_decimal(row["evlu_erng_rt1"])
+        draft.pchs_amt_smtl_amt = p_decimal(row["pchs_amt_smtl_amt"])
+        draft.evlu_amt_smtl_amt = p_decimal(row["evlu_amt_smtl_amt"])
+        draft.tot_evlu_pfls_amt = p_decimal(row["tot_evlu_pfls_amt"])
+        draft.tot_asst_amt = p_decimal(row["tot_asst_amt"])
+        draft.buy_mgn_amt = p_decimal(row["buy_mgn_amt"])
+        draft.mgna_tota = p_decimal(row["mgna_tota"])
+        draft.frcr_use_psbl_amt = p_decimal(row["frcr_use_psbl_amt"])
+        draft.ustl_sll_amt_smtl = p_decimal(row["ustl_sll_amt_smtl"])
+        draft.ustl_buy_amt_smtl = p_decimal(row["ustl_buy_amt_smtl"])
+        draft.tot_frcr_cblc_smtl = p_decimal(row["tot_frcr_cblc_smtl"])
+        draft.tot_loan_amt = p_decimal(row["tot_loan_amt"])
+        draft.extra = (
+            NO_EXTRA
+            if len(row) == 21
+            else extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_TOTALS_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _OverseasStockInquirePresentBalanceTotalsDraft,
+            OverseasStockInquirePresentBalanceTotals,
+            _PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_TOTALS_FIELDS,
+            _PARSE_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_TOTALS_KEYS,
+        )
     return frozen(draft, OverseasStockInquirePresentBalanceTotals)
 
 
@@ -4748,12 +5089,12 @@ class OverseasStockOrderRvsecnclOrder(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_OVERSEAS_STOCK_ORDER_RVSECNCL_ORDER_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "KRX_FWDG_ORD_ORGNO": p_text,
-    "ODNO": p_text,
-    "ORD_TMD": p_time,
-}
-_PARSE_OVERSEAS_STOCK_ORDER_RVSECNCL_ORDER_KEYS = frozenset(
+_PARSE_OVERSEAS_STOCK_ORDER_RVSECNCL_ORDER_FIELDS: tuple[Field, ...] = (
+    ("krx_fwdg_ord_orgno", ("KRX_FWDG_ORD_ORGNO",), p_text),
+    ("odno", ("ODNO",), p_text),
+    ("ord_tmd", ("ORD_TMD",), p_time),
+)
+_PARSE_OVERSEAS_STOCK_ORDER_RVSECNCL_ORDER_KEYS = field_keys(
     _PARSE_OVERSEAS_STOCK_ORDER_RVSECNCL_ORDER_FIELDS
 )
 
@@ -4766,12 +5107,24 @@ class _OverseasStockOrderRvsecnclOrderDraft(Model):
 def _parse_overseas_stock_order_rvsecncl_order(
     row: Mapping[str, Any],
 ) -> OverseasStockOrderRvsecnclOrder:
-    get = row.get
     draft: Any = _new(_OverseasStockOrderRvsecnclOrderDraft)
-    draft.krx_fwdg_ord_orgno = p_text(get("KRX_FWDG_ORD_ORGNO"))
-    draft.odno = p_text(get("ODNO"))
-    draft.ord_tmd = p_time(get("ORD_TMD"))
-    draft.extra = extra_of(row, _PARSE_OVERSEAS_STOCK_ORDER_RVSECNCL_ORDER_KEYS)
+    try:
+        draft.krx_fwdg_ord_orgno = "" + row["KRX_FWDG_ORD_ORGNO"] or None
+        draft.odno = "" + row["ODNO"] or None
+        draft.ord_tmd = p_time(row["ORD_TMD"])
+        draft.extra = (
+            NO_EXTRA
+            if len(row) == 3
+            else extra_of(row, _PARSE_OVERSEAS_STOCK_ORDER_RVSECNCL_ORDER_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _OverseasStockOrderRvsecnclOrderDraft,
+            OverseasStockOrderRvsecnclOrder,
+            _PARSE_OVERSEAS_STOCK_ORDER_RVSECNCL_ORDER_FIELDS,
+            _PARSE_OVERSEAS_STOCK_ORDER_RVSECNCL_ORDER_KEYS,
+        )
     return frozen(draft, OverseasStockOrderRvsecnclOrder)
 
 
@@ -4933,38 +5286,38 @@ class OverseasStockInquireNccsOrdersRow(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_OVERSEAS_STOCK_INQUIRE_NCCS_ORDERS_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "ord_dt": p_date,
-    "ord_gno_brno": p_text,
-    "odno": p_text,
-    "orgn_odno": p_text,
-    "pdno": p_text,
-    "prdt_name": p_text,
-    "sll_buy_dvsn_cd": p_text,
-    "sll_buy_dvsn_cd_name": p_text,
-    "rvse_cncl_dvsn_cd": p_text,
-    "rvse_cncl_dvsn_cd_name": p_text,
-    "rjct_rson": p_text,
-    "rjct_rson_name": p_text,
-    "ord_tmd": p_time,
-    "tr_mket_name": p_text,
-    "tr_crcy_cd": p_text,
-    "natn_cd": p_text,
-    "natn_kor_name": p_text,
-    "ft_ord_qty": p_int,
-    "ft_ccld_qty": p_int,
-    "nccs_qty": p_int,
-    "ft_ord_unpr3": p_decimal,
-    "ft_ccld_unpr3": p_decimal,
-    "ft_ccld_amt3": p_decimal,
-    "ovrs_excg_cd": p_text,
-    "prcs_stat_name": p_text,
-    "loan_type_cd": p_text,
-    "loan_dt": p_date,
-    "usa_amk_exts_rqst_yn": p_flag,
-    "splt_buy_attr_name": p_text,
-}
-_PARSE_OVERSEAS_STOCK_INQUIRE_NCCS_ORDERS_KEYS = frozenset(
+_PARSE_OVERSEAS_STOCK_INQUIRE_NCCS_ORDERS_FIELDS: tuple[Field, ...] = (
+    ("ord_dt", ("ord_dt",), p_date),
+    ("ord_gno_brno", ("ord_gno_brno",), p_text),
+    ("odno", ("odno",), p_text),
+    ("orgn_odno", ("orgn_odno",), p_text),
+    ("pdno", ("pdno",), p_text),
+    ("prdt_name", ("prdt_name",), p_text),
+    ("sll_buy_dvsn_cd", ("sll_buy_dvsn_cd",), p_text),
+    ("sll_buy_dvsn_cd_name", ("sll_buy_dvsn_cd_name",), p_text),
+    ("rvse_cncl_dvsn_cd", ("rvse_cncl_dvsn_cd",), p_text),
+    ("rvse_cncl_dvsn_cd_name", ("rvse_cncl_dvsn_cd_name",), p_text),
+    ("rjct_rson", ("rjct_rson",), p_text),
+    ("rjct_rson_name", ("rjct_rson_name",), p_text),
+    ("ord_tmd", ("ord_tmd",), p_time),
+    ("tr_mket_name", ("tr_mket_name",), p_text),
+    ("tr_crcy_cd", ("tr_crcy_cd",), p_text),
+    ("natn_cd", ("natn_cd",), p_text),
+    ("natn_kor_name", ("natn_kor_name",), p_text),
+    ("ft_ord_qty", ("ft_ord_qty",), p_int),
+    ("ft_ccld_qty", ("ft_ccld_qty",), p_int),
+    ("nccs_qty", ("nccs_qty",), p_int),
+    ("ft_ord_unpr3", ("ft_ord_unpr3",), p_decimal),
+    ("ft_ccld_unpr3", ("ft_ccld_unpr3",), p_decimal),
+    ("ft_ccld_amt3", ("ft_ccld_amt3",), p_decimal),
+    ("ovrs_excg_cd", ("ovrs_excg_cd",), p_text),
+    ("prcs_stat_name", ("prcs_stat_name",), p_text),
+    ("loan_type_cd", ("loan_type_cd",), p_text),
+    ("loan_dt", ("loan_dt",), p_date),
+    ("usa_amk_exts_rqst_yn", ("usa_amk_exts_rqst_yn",), p_flag),
+    ("splt_buy_attr_name", ("splt_buy_attr_name",), p_text),
+)
+_PARSE_OVERSEAS_STOCK_INQUIRE_NCCS_ORDERS_KEYS = field_keys(
     _PARSE_OVERSEAS_STOCK_INQUIRE_NCCS_ORDERS_FIELDS
 )
 
@@ -4977,38 +5330,50 @@ class _OverseasStockInquireNccsOrdersRowDraft(Model):
 def _parse_overseas_stock_inquire_nccs_orders(
     row: Mapping[str, Any],
 ) -> OverseasStockInquireNccsOrdersRow:
-    get = row.get
     draft: Any = _new(_OverseasStockInquireNccsOrdersRowDraft)
-    draft.ord_dt = p_date(get("ord_dt"))
-    draft.ord_gno_brno = p_text(get("ord_gno_brno"))
-    draft.odno = p_text(get("odno"))
-    draft.orgn_odno = p_text(get("orgn_odno"))
-    draft.pdno = p_text(get("pdno"))
-    draft.prdt_name = p_text(get("prdt_name"))
-    draft.sll_buy_dvsn_cd = p_text(get("sll_buy_dvsn_cd"))
-    draft.sll_buy_dvsn_cd_name = p_text(get("sll_buy_dvsn_cd_name"))
-    draft.rvse_cncl_dvsn_cd = p_text(get("rvse_cncl_dvsn_cd"))
-    draft.rvse_cncl_dvsn_cd_name = p_text(get("rvse_cncl_dvsn_cd_name"))
-    draft.rjct_rson = p_text(get("rjct_rson"))
-    draft.rjct_rson_name = p_text(get("rjct_rson_name"))
-    draft.ord_tmd = p_time(get("ord_tmd"))
-    draft.tr_mket_name = p_text(get("tr_mket_name"))
-    draft.tr_crcy_cd = p_text(get("tr_crcy_cd"))
-    draft.natn_cd = p_text(get("natn_cd"))
-    draft.natn_kor_name = p_text(get("natn_kor_name"))
-    draft.ft_ord_qty = p_int(get("ft_ord_qty"))
-    draft.ft_ccld_qty = p_int(get("ft_ccld_qty"))
-    draft.nccs_qty = p_int(get("nccs_qty"))
-    draft.ft_ord_unpr3 = p_decimal(get("ft_ord_unpr3"))
-    draft.ft_ccld_unpr3 = p_decimal(get("ft_ccld_unpr3"))
-    draft.ft_ccld_amt3 = p_decimal(get("ft_ccld_amt3"))
-    draft.ovrs_excg_cd = p_text(get("ovrs_excg_cd"))
-    draft.prcs_stat_name = p_text(get("prcs_stat_name"))
-    draft.loan_type_cd = p_text(get("loan_type_cd"))
-    draft.loan_dt = p_date(get("loan_dt"))
-    draft.usa_amk_exts_rqst_yn = p_flag(get("usa_amk_exts_rqst_yn"))
-    draft.splt_buy_attr_name = p_text(get("splt_buy_attr_name"))
-    draft.extra = extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_NCCS_ORDERS_KEYS)
+    try:
+        draft.ord_dt = p_date(row["ord_dt"])
+        draft.ord_gno_brno = "" + row["ord_gno_brno"] or None
+        draft.odno = "" + row["odno"] or None
+        draft.orgn_odno = "" + row["orgn_odno"] or None
+        draft.pdno = "" + row["pdno"] or None
+        draft.prdt_name = "" + row["prdt_name"] or None
+        draft.sll_buy_dvsn_cd = "" + row["sll_buy_dvsn_cd"] or None
+        draft.sll_buy_dvsn_cd_name = "" + row["sll_buy_dvsn_cd_name"] or None
+        draft.rvse_cncl_dvsn_cd = "" + row["rvse_cncl_dvsn_cd"] or None
+        draft.rvse_cncl_dvsn_cd_name = "" + row["rvse_cncl_dvsn_cd_name"] or None
+        draft.rjct_rson = "" + row["rjct_rson"] or None
+        draft.rjct_rson_name = "" + row["rjct_rson_name"] or None
+        draft.ord_tmd = p_time(row["ord_tmd"])
+        draft.tr_mket_name = "" + row["tr_mket_name"] or None
+        draft.tr_crcy_cd = "" + row["tr_crcy_cd"] or None
+        draft.natn_cd = "" + row["natn_cd"] or None
+        draft.natn_kor_name = "" + row["natn_kor_name"] or None
+        draft.ft_ord_qty = int(v, 10) if (v := row["ft_ord_qty"]) else p_int(v)
+        draft.ft_ccld_qty = int(v, 10) if (v := row["ft_ccld_qty"]) else p_int(v)
+        draft.nccs_qty = int(v, 10) if (v := row["nccs_qty"]) else p_int(v)
+        draft.ft_ord_unpr3 = p_decimal(row["ft_ord_unpr3"])
+        draft.ft_ccld_unpr3 = p_decimal(row["ft_ccld_unpr3"])
+        draft.ft_ccld_amt3 = p_decimal(row["ft_ccld_amt3"])
+        draft.ovrs_excg_cd = "" + row["ovrs_excg_cd"] or None
+        draft.prcs_stat_name = "" + row["prcs_stat_name"] or None
+        draft.loan_type_cd = "" + row["loan_type_cd"] or None
+        draft.loan_dt = p_date(row["loan_dt"])
+        draft.usa_amk_exts_rqst_yn = p_flag(row["usa_amk_exts_rqst_yn"])
+        draft.splt_buy_attr_name = "" + row["splt_buy_attr_name"] or None
+        draft.extra = (
+            NO_EXTRA
+            if len(row) == 29
+            else extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_NCCS_ORDERS_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _OverseasStockInquireNccsOrdersRowDraft,
+            OverseasStockInquireNccsOrdersRow,
+            _PARSE_OVERSEAS_STOCK_INQUIRE_NCCS_ORDERS_FIELDS,
+            _PARSE_OVERSEAS_STOCK_INQUIRE_NCCS_ORDERS_KEYS,
+        )
     return frozen(draft, OverseasStockInquireNccsOrdersRow)
 
 
@@ -5184,41 +5549,41 @@ class OverseasStockInquireCcnlOrdersRow(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_OVERSEAS_STOCK_INQUIRE_CCNL_ORDERS_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "ord_dt": p_date,
-    "ord_gno_brno": p_text,
-    "odno": p_text,
-    "orgn_odno": p_text,
-    "sll_buy_dvsn_cd": p_text,
-    "sll_buy_dvsn_cd_name": p_text,
-    "rvse_cncl_dvsn": p_text,
-    "rvse_cncl_dvsn_name": p_text,
-    "pdno": p_text,
-    "prdt_name": p_text,
-    "ft_ord_qty": p_int,
-    "ft_ord_unpr3": p_decimal,
-    "ft_ccld_qty": p_int,
-    "ft_ccld_unpr3": p_decimal,
-    "ft_ccld_amt3": p_decimal,
-    "nccs_qty": p_int,
-    "prcs_stat_name": p_text,
-    "rjct_rson": p_text,
-    "rjct_rson_name": p_text,
-    "ord_tmd": p_time,
-    "tr_mket_name": p_text,
-    "tr_natn": p_text,
-    "tr_natn_name": p_text,
-    "ovrs_excg_cd": p_text,
-    "tr_crcy_cd": p_text,
-    "dmst_ord_dt": p_date,
-    "thco_ord_tmd": p_time,
-    "loan_type_cd": p_text,
-    "loan_dt": p_date,
-    "mdia_dvsn_name": p_text,
-    "usa_amk_exts_rqst_yn": p_flag,
-    "splt_buy_attr_name": p_text,
-}
-_PARSE_OVERSEAS_STOCK_INQUIRE_CCNL_ORDERS_KEYS = frozenset(
+_PARSE_OVERSEAS_STOCK_INQUIRE_CCNL_ORDERS_FIELDS: tuple[Field, ...] = (
+    ("ord_dt", ("ord_dt",), p_date),
+    ("ord_gno_brno", ("ord_gno_brno",), p_text),
+    ("odno", ("odno",), p_text),
+    ("orgn_odno", ("orgn_odno",), p_text),
+    ("sll_buy_dvsn_cd", ("sll_buy_dvsn_cd",), p_text),
+    ("sll_buy_dvsn_cd_name", ("sll_buy_dvsn_cd_name",), p_text),
+    ("rvse_cncl_dvsn", ("rvse_cncl_dvsn",), p_text),
+    ("rvse_cncl_dvsn_name", ("rvse_cncl_dvsn_name",), p_text),
+    ("pdno", ("pdno",), p_text),
+    ("prdt_name", ("prdt_name",), p_text),
+    ("ft_ord_qty", ("ft_ord_qty",), p_int),
+    ("ft_ord_unpr3", ("ft_ord_unpr3",), p_decimal),
+    ("ft_ccld_qty", ("ft_ccld_qty",), p_int),
+    ("ft_ccld_unpr3", ("ft_ccld_unpr3",), p_decimal),
+    ("ft_ccld_amt3", ("ft_ccld_amt3",), p_decimal),
+    ("nccs_qty", ("nccs_qty",), p_int),
+    ("prcs_stat_name", ("prcs_stat_name",), p_text),
+    ("rjct_rson", ("rjct_rson",), p_text),
+    ("rjct_rson_name", ("rjct_rson_name",), p_text),
+    ("ord_tmd", ("ord_tmd",), p_time),
+    ("tr_mket_name", ("tr_mket_name",), p_text),
+    ("tr_natn", ("tr_natn",), p_text),
+    ("tr_natn_name", ("tr_natn_name",), p_text),
+    ("ovrs_excg_cd", ("ovrs_excg_cd",), p_text),
+    ("tr_crcy_cd", ("tr_crcy_cd",), p_text),
+    ("dmst_ord_dt", ("dmst_ord_dt",), p_date),
+    ("thco_ord_tmd", ("thco_ord_tmd",), p_time),
+    ("loan_type_cd", ("loan_type_cd",), p_text),
+    ("loan_dt", ("loan_dt",), p_date),
+    ("mdia_dvsn_name", ("mdia_dvsn_name",), p_text),
+    ("usa_amk_exts_rqst_yn", ("usa_amk_exts_rqst_yn",), p_flag),
+    ("splt_buy_attr_name", ("splt_buy_attr_name",), p_text),
+)
+_PARSE_OVERSEAS_STOCK_INQUIRE_CCNL_ORDERS_KEYS = field_keys(
     _PARSE_OVERSEAS_STOCK_INQUIRE_CCNL_ORDERS_FIELDS
 )
 
@@ -5231,41 +5596,53 @@ class _OverseasStockInquireCcnlOrdersRowDraft(Model):
 def _parse_overseas_stock_inquire_ccnl_orders(
     row: Mapping[str, Any],
 ) -> OverseasStockInquireCcnlOrdersRow:
-    get = row.get
     draft: Any = _new(_OverseasStockInquireCcnlOrdersRowDraft)
-    draft.ord_dt = p_date(get("ord_dt"))
-    draft.ord_gno_brno = p_text(get("ord_gno_brno"))
-    draft.odno = p_text(get("odno"))
-    draft.orgn_odno = p_text(get("orgn_odno"))
-    draft.sll_buy_dvsn_cd = p_text(get("sll_buy_dvsn_cd"))
-    draft.sll_buy_dvsn_cd_name = p_text(get("sll_buy_dvsn_cd_name"))
-    draft.rvse_cncl_dvsn = p_text(get("rvse_cncl_dvsn"))
-    draft.rvse_cncl_dvsn_name = p_text(get("rvse_cncl_dvsn_name"))
-    draft.pdno = p_text(get("pdno"))
-    draft.prdt_name = p_text(get("prdt_name"))
-    draft.ft_ord_qty = p_int(get("ft_ord_qty"))
-    draft.ft_ord_unpr3 = p_decimal(get("ft_ord_unpr3"))
-    draft.ft_ccld_qty = p_int(get("ft_ccld_qty"))
-    draft.ft_ccld_unpr3 = p_decimal(get("ft_ccld_unpr3"))
-    draft.ft_ccld_amt3 = p_decimal(get("ft_ccld_amt3"))
-    draft.nccs_qty = p_int(get("nccs_qty"))
-    draft.prcs_stat_name = p_text(get("prcs_stat_name"))
-    draft.rjct_rson = p_text(get("rjct_rson"))
-    draft.rjct_rson_name = p_text(get("rjct_rson_name"))
-    draft.ord_tmd = p_time(get("ord_tmd"))
-    draft.tr_mket_name = p_text(get("tr_mket_name"))
-    draft.tr_natn = p_text(get("tr_natn"))
-    draft.tr_natn_name = p_text(get("tr_natn_name"))
-    draft.ovrs_excg_cd = p_text(get("ovrs_excg_cd"))
-    draft.tr_crcy_cd = p_text(get("tr_crcy_cd"))
-    draft.dmst_ord_dt = p_date(get("dmst_ord_dt"))
-    draft.thco_ord_tmd = p_time(get("thco_ord_tmd"))
-    draft.loan_type_cd = p_text(get("loan_type_cd"))
-    draft.loan_dt = p_date(get("loan_dt"))
-    draft.mdia_dvsn_name = p_text(get("mdia_dvsn_name"))
-    draft.usa_amk_exts_rqst_yn = p_flag(get("usa_amk_exts_rqst_yn"))
-    draft.splt_buy_attr_name = p_text(get("splt_buy_attr_name"))
-    draft.extra = extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_CCNL_ORDERS_KEYS)
+    try:
+        draft.ord_dt = p_date(row["ord_dt"])
+        draft.ord_gno_brno = "" + row["ord_gno_brno"] or None
+        draft.odno = "" + row["odno"] or None
+        draft.orgn_odno = "" + row["orgn_odno"] or None
+        draft.sll_buy_dvsn_cd = "" + row["sll_buy_dvsn_cd"] or None
+        draft.sll_buy_dvsn_cd_name = "" + row["sll_buy_dvsn_cd_name"] or None
+        draft.rvse_cncl_dvsn = "" + row["rvse_cncl_dvsn"] or None
+        draft.rvse_cncl_dvsn_name = "" + row["rvse_cncl_dvsn_name"] or None
+        draft.pdno = "" + row["pdno"] or None
+        draft.prdt_name = "" + row["prdt_name"] or None
+        draft.ft_ord_qty = int(v, 10) if (v := row["ft_ord_qty"]) else p_int(v)
+        draft.ft_ord_unpr3 = p_decimal(row["ft_ord_unpr3"])
+        draft.ft_ccld_qty = int(v, 10) if (v := row["ft_ccld_qty"]) else p_int(v)
+        draft.ft_ccld_unpr3 = p_decimal(row["ft_ccld_unpr3"])
+        draft.ft_ccld_amt3 = p_decimal(row["ft_ccld_amt3"])
+        draft.nccs_qty = int(v, 10) if (v := row["nccs_qty"]) else p_int(v)
+        draft.prcs_stat_name = "" + row["prcs_stat_name"] or None
+        draft.rjct_rson = "" + row["rjct_rson"] or None
+        draft.rjct_rson_name = "" + row["rjct_rson_name"] or None
+        draft.ord_tmd = p_time(row["ord_tmd"])
+        draft.tr_mket_name = "" + row["tr_mket_name"] or None
+        draft.tr_natn = "" + row["tr_natn"] or None
+        draft.tr_natn_name = "" + row["tr_natn_name"] or None
+        draft.ovrs_excg_cd = "" + row["ovrs_excg_cd"] or None
+        draft.tr_crcy_cd = "" + row["tr_crcy_cd"] or None
+        draft.dmst_ord_dt = p_date(row["dmst_ord_dt"])
+        draft.thco_ord_tmd = p_time(row["thco_ord_tmd"])
+        draft.loan_type_cd = "" + row["loan_type_cd"] or None
+        draft.loan_dt = p_date(row["loan_dt"])
+        draft.mdia_dvsn_name = "" + row["mdia_dvsn_name"] or None
+        draft.usa_amk_exts_rqst_yn = p_flag(row["usa_amk_exts_rqst_yn"])
+        draft.splt_buy_attr_name = "" + row["splt_buy_attr_name"] or None
+        draft.extra = (
+            NO_EXTRA
+            if len(row) == 32
+            else extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_CCNL_ORDERS_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _OverseasStockInquireCcnlOrdersRowDraft,
+            OverseasStockInquireCcnlOrdersRow,
+            _PARSE_OVERSEAS_STOCK_INQUIRE_CCNL_ORDERS_FIELDS,
+            _PARSE_OVERSEAS_STOCK_INQUIRE_CCNL_ORDERS_KEYS,
+        )
     return frozen(draft, OverseasStockInquireCcnlOrdersRow)
 
 
@@ -5378,20 +5755,20 @@ class OverseasStockInquirePsamountBuyingPower(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_PARSE_OVERSEAS_STOCK_INQUIRE_PSAMOUNT_BUYING_POWER_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "tr_crcy_cd": p_text,
-    "ord_psbl_frcr_amt": p_decimal,
-    "sll_ruse_psbl_amt": p_decimal,
-    "ovrs_ord_psbl_amt": p_decimal,
-    "max_ord_psbl_qty": p_decimal,
-    "echm_af_ord_psbl_amt": p_decimal,
-    "echm_af_ord_psbl_qty": p_decimal,
-    "ord_psbl_qty": p_decimal,
-    "exrt": p_decimal,
-    "frcr_ord_psbl_amt1": p_decimal,
-    "ovrs_max_ord_psbl_qty": p_decimal,
-}
-_PARSE_OVERSEAS_STOCK_INQUIRE_PSAMOUNT_BUYING_POWER_KEYS = frozenset(
+_PARSE_OVERSEAS_STOCK_INQUIRE_PSAMOUNT_BUYING_POWER_FIELDS: tuple[Field, ...] = (
+    ("tr_crcy_cd", ("tr_crcy_cd",), p_text),
+    ("ord_psbl_frcr_amt", ("ord_psbl_frcr_amt",), p_decimal),
+    ("sll_ruse_psbl_amt", ("sll_ruse_psbl_amt",), p_decimal),
+    ("ovrs_ord_psbl_amt", ("ovrs_ord_psbl_amt",), p_decimal),
+    ("max_ord_psbl_qty", ("max_ord_psbl_qty",), p_decimal),
+    ("echm_af_ord_psbl_amt", ("echm_af_ord_psbl_amt",), p_decimal),
+    ("echm_af_ord_psbl_qty", ("echm_af_ord_psbl_qty",), p_decimal),
+    ("ord_psbl_qty", ("ord_psbl_qty",), p_decimal),
+    ("exrt", ("exrt",), p_decimal),
+    ("frcr_ord_psbl_amt1", ("frcr_ord_psbl_amt1",), p_decimal),
+    ("ovrs_max_ord_psbl_qty", ("ovrs_max_ord_psbl_qty",), p_decimal),
+)
+_PARSE_OVERSEAS_STOCK_INQUIRE_PSAMOUNT_BUYING_POWER_KEYS = field_keys(
     _PARSE_OVERSEAS_STOCK_INQUIRE_PSAMOUNT_BUYING_POWER_FIELDS
 )
 
@@ -5404,20 +5781,32 @@ class _OverseasStockInquirePsamountBuyingPowerDraft(Model):
 def _parse_overseas_stock_inquire_psamount_buying_power(
     row: Mapping[str, Any],
 ) -> OverseasStockInquirePsamountBuyingPower:
-    get = row.get
     draft: Any = _new(_OverseasStockInquirePsamountBuyingPowerDraft)
-    draft.tr_crcy_cd = p_text(get("tr_crcy_cd"))
-    draft.ord_psbl_frcr_amt = p_decimal(get("ord_psbl_frcr_amt"))
-    draft.sll_ruse_psbl_amt = p_decimal(get("sll_ruse_psbl_amt"))
-    draft.ovrs_ord_psbl_amt = p_decimal(get("ovrs_ord_psbl_amt"))
-    draft.max_ord_psbl_qty = p_decimal(get("max_ord_psbl_qty"))
-    draft.echm_af_ord_psbl_amt = p_decimal(get("echm_af_ord_psbl_amt"))
-    draft.echm_af_ord_psbl_qty = p_decimal(get("echm_af_ord_psbl_qty"))
-    draft.ord_psbl_qty = p_decimal(get("ord_psbl_qty"))
-    draft.exrt = p_decimal(get("exrt"))
-    draft.frcr_ord_psbl_amt1 = p_decimal(get("frcr_ord_psbl_amt1"))
-    draft.ovrs_max_ord_psbl_qty = p_decimal(get("ovrs_max_ord_psbl_qty"))
-    draft.extra = extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_PSAMOUNT_BUYING_POWER_KEYS)
+    try:
+        draft.tr_crcy_cd = "" + row["tr_crcy_cd"] or None
+        draft.ord_psbl_frcr_amt = p_decimal(row["ord_psbl_frcr_amt"])
+        draft.sll_ruse_psbl_amt = p_decimal(row["sll_ruse_psbl_amt"])
+        draft.ovrs_ord_psbl_amt = p_decimal(row["ovrs_ord_psbl_amt"])
+        draft.max_ord_psbl_qty = p_decimal(row["max_ord_psbl_qty"])
+        draft.echm_af_ord_psbl_amt = p_decimal(row["echm_af_ord_psbl_amt"])
+        draft.echm_af_ord_psbl_qty = p_decimal(row["echm_af_ord_psbl_qty"])
+        draft.ord_psbl_qty = p_decimal(row["ord_psbl_qty"])
+        draft.exrt = p_decimal(row["exrt"])
+        draft.frcr_ord_psbl_amt1 = p_decimal(row["frcr_ord_psbl_amt1"])
+        draft.ovrs_max_ord_psbl_qty = p_decimal(row["ovrs_max_ord_psbl_qty"])
+        draft.extra = (
+            NO_EXTRA
+            if len(row) == 11
+            else extra_of(row, _PARSE_OVERSEAS_STOCK_INQUIRE_PSAMOUNT_BUYING_POWER_KEYS)
+        )
+    except NOT_PLAIN:
+        return parse_carefully(
+            row,
+            _OverseasStockInquirePsamountBuyingPowerDraft,
+            OverseasStockInquirePsamountBuyingPower,
+            _PARSE_OVERSEAS_STOCK_INQUIRE_PSAMOUNT_BUYING_POWER_FIELDS,
+            _PARSE_OVERSEAS_STOCK_INQUIRE_PSAMOUNT_BUYING_POWER_KEYS,
+        )
     return frozen(draft, OverseasStockInquirePsamountBuyingPower)
 
 
