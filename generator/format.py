@@ -56,7 +56,9 @@ def chunks(text: str) -> list[str]:
             previous, blank = line, False
         else:
             blank = True
-    return ["".join(piece) for piece in pieces if "".join(piece).strip()]
+    # Without its trailing blank lines a chunk that is already black's output comes back
+    # unchanged, and black then skips its second pass; _join puts the blank lines back.
+    return [text.rstrip() + "\n" for text in map("".join, pieces) if text.strip()]
 
 
 def cache_dir() -> Path:

@@ -49,9 +49,16 @@ KIND_PARSERS = {
 
 
 def py(value: Any) -> str:
-    """Any spec value as a Python literal."""
+    """Any spec value as a Python literal, spelled as black would (so black has less to redo)."""
+    if isinstance(value, str):
+        text = repr(value)
+        return f'"{text[1:-1]}"' if text[0] == "'" and '"' not in value else text
     if isinstance(value, tuple):
-        return "(" + "".join(py(item) + ", " for item in value) + ")"
+        return "(" + ", ".join(map(py, value)) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, list):
+        return "[" + ", ".join(map(py, value)) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{py(key)}: {py(item)}" for key, item in value.items()) + "}"
     return repr(value)
 
 

@@ -164,10 +164,7 @@ from kis_client.responses import (
 if TYPE_CHECKING:
     import httpx
 
-ENVS = (
-    "real",
-    "mock",
-)
+ENVS = ("real", "mock")
 
 
 def _token_body(credentials: Credentials) -> dict[str, str]:

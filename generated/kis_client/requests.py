@@ -108,56 +108,13 @@ _SET1 = frozenset(
         "24",
     )
 )
-_SET2 = frozenset(
-    (
-        "",
-        "01",
-        "02",
-        "05",
-    )
-)
-_SET3 = frozenset(
-    (
-        "KRX",
-        "NXT",
-        "SOR",
-    )
-)
-_SET4 = frozenset(
-    (
-        "01",
-        "03",
-        "04",
-        "13",
-        "14",
-        "15",
-        "16",
-    )
-)
-_SET5 = frozenset(
-    (
-        "00",
-        "02",
-        "05",
-        "06",
-        "07",
-        "11",
-        "12",
-        "21",
-        "22",
-        "23",
-        "24",
-    )
-)
+_SET2 = frozenset(("", "01", "02", "05"))
+_SET3 = frozenset(("KRX", "NXT", "SOR"))
+_SET4 = frozenset(("01", "03", "04", "13", "14", "15", "16"))
+_SET5 = frozenset(("00", "02", "05", "06", "07", "11", "12", "21", "22", "23", "24"))
 _SET6 = frozenset(("buy",))
 _SET7 = frozenset(("sell",))
-_SET8 = frozenset(
-    (
-        "01",
-        "02",
-        "05",
-    )
-)
+_SET8 = frozenset(("01", "02", "05"))
 _SET9 = frozenset(("22",))
 _SET10 = frozenset(
     (
@@ -181,123 +138,25 @@ _SET10 = frozenset(
     )
 )
 _SET11 = frozenset(("NXT",))
-_SET12 = frozenset(
-    (
-        "00",
-        "03",
-        "04",
-        "11",
-        "12",
-        "13",
-        "14",
-        "15",
-        "16",
-        "21",
-        "22",
-        "23",
-        "24",
-    )
-)
+_SET12 = frozenset(("00", "03", "04", "11", "12", "13", "14", "15", "16", "21", "22", "23", "24"))
 _SET13 = frozenset(("SOR",))
-_SET14 = frozenset(
-    (
-        "00",
-        "01",
-        "03",
-        "04",
-        "11",
-        "12",
-        "13",
-        "14",
-        "15",
-        "16",
-    )
-)
+_SET14 = frozenset(("00", "01", "03", "04", "11", "12", "13", "14", "15", "16"))
 _SET15 = frozenset(("mock",))
 _SET16 = frozenset(("KRX",))
-_SET17 = frozenset(
-    (
-        "01",
-        "02",
-    )
-)
-_SET18 = frozenset(
-    (
-        "N",
-        "Y",
-    )
-)
+_SET17 = frozenset(("01", "02"))
+_SET18 = frozenset(("N", "Y"))
 _SET19 = frozenset(("Y",))
 _SET20 = frozenset(("N",))
-_SET21 = frozenset(
-    (
-        "N",
-        "X",
-        "Y",
-    )
-)
+_SET21 = frozenset(("N", "X", "Y"))
 _SET22 = frozenset(("01",))
-_SET23 = frozenset(
-    (
-        "00",
-        "01",
-    )
-)
-_SET24 = frozenset(
-    (
-        "J",
-        "NX",
-        "UN",
-    )
-)
-_SET25 = frozenset(
-    (
-        "D",
-        "M",
-        "W",
-        "Y",
-    )
-)
-_SET26 = frozenset(
-    (
-        "0",
-        "1",
-    )
-)
-_SET27 = frozenset(
-    (
-        "00",
-        "01",
-        "02",
-    )
-)
-_SET28 = frozenset(
-    (
-        "",
-        "1",
-        "2",
-    )
-)
-_SET29 = frozenset(
-    (
-        "00",
-        "01",
-        "02",
-        "03",
-        "04",
-        "05",
-        "06",
-        "07",
-    )
-)
-_SET30 = frozenset(
-    (
-        "ALL",
-        "KRX",
-        "NXT",
-        "SOR",
-    )
-)
+_SET23 = frozenset(("00", "01"))
+_SET24 = frozenset(("J", "NX", "UN"))
+_SET25 = frozenset(("D", "M", "W", "Y"))
+_SET26 = frozenset(("0", "1"))
+_SET27 = frozenset(("00", "01", "02"))
+_SET28 = frozenset(("", "1", "2"))
+_SET29 = frozenset(("00", "01", "02", "03", "04", "05", "06", "07"))
+_SET30 = frozenset(("ALL", "KRX", "NXT", "SOR"))
 _SET31 = frozenset(
     (
         "00",
@@ -329,19 +188,8 @@ _SET31 = frozenset(
         "80",
     )
 )
-_SET32 = frozenset(
-    (
-        "",
-        "0",
-    )
-)
-_SET33 = frozenset(
-    (
-        "0",
-        "1",
-        "2",
-    )
-)
+_SET32 = frozenset(("", "0"))
+_SET33 = frozenset(("0", "1", "2"))
 _SET34 = frozenset(
     (
         "AMS",
@@ -360,204 +208,40 @@ _SET34 = frozenset(
         "TSE",
     )
 )
-_SET35 = frozenset(
-    (
-        "mock",
-        "real",
-    )
-)
-_SET36 = frozenset(
-    (
-        "AMS",
-        "HKS",
-        "HNX",
-        "HSX",
-        "NAS",
-        "NYS",
-        "SHI",
-        "SHS",
-        "SZI",
-        "SZS",
-        "TSE",
-    )
-)
-_SET37 = frozenset(
-    (
-        "AMEX",
-        "HASE",
-        "NASD",
-        "NYSE",
-        "SEHK",
-        "SHAA",
-        "SZAA",
-        "TKSE",
-        "VNSE",
-    )
-)
-_SET38 = frozenset(
-    (
-        "",
-        "00",
-    )
-)
+_SET35 = frozenset(("mock", "real"))
+_SET36 = frozenset(("AMS", "HKS", "HNX", "HSX", "NAS", "NYS", "SHI", "SHS", "SZI", "SZS", "TSE"))
+_SET37 = frozenset(("AMEX", "HASE", "NASD", "NYSE", "SEHK", "SHAA", "SZAA", "TKSE", "VNSE"))
+_SET38 = frozenset(("", "00"))
 _SET39 = frozenset(("0",))
-_SET40 = frozenset(
-    (
-        "00",
-        "31",
-        "32",
-        "33",
-        "34",
-        "50",
-    )
-)
+_SET40 = frozenset(("00", "31", "32", "33", "34", "50"))
 _SET41 = frozenset(("00",))
 _SET42 = frozenset(("US",))
-_SET43 = frozenset(
-    (
-        "00",
-        "32",
-        "34",
-    )
-)
-_SET44 = frozenset(
-    (
-        "00",
-        "31",
-        "32",
-        "33",
-        "34",
-    )
-)
+_SET43 = frozenset(("00", "32", "34"))
+_SET44 = frozenset(("00", "31", "32", "33", "34"))
 _SET45 = frozenset(("HK",))
-_SET46 = frozenset(
-    (
-        "00",
-        "50",
-    )
-)
-_SET47 = frozenset(
-    (
-        "JP",
-        "SH",
-        "SZ",
-        "VN",
-    )
-)
-_SET48 = frozenset(
-    (
-        "31",
-        "33",
-    )
-)
-_SET49 = frozenset(
-    (
-        "00",
-        "32",
-        "34",
-        "50",
-    )
-)
-_SET50 = frozenset(
-    (
-        "AMEX",
-        "HASE",
-        "NAS",
-        "NASD",
-        "NYSE",
-        "SEHK",
-        "SHAA",
-        "SZAA",
-        "TKSE",
-        "VNSE",
-    )
-)
-_SET51 = frozenset(
-    (
-        "CNY",
-        "HKD",
-        "JPY",
-        "USD",
-        "VND",
-    )
-)
-_SET52 = frozenset(
-    (
-        "000",
-        "156",
-        "344",
-        "392",
-        "704",
-        "840",
-    )
-)
-_SET53 = frozenset(
-    (
-        "00",
-        "01",
-        "02",
-        "03",
-        "04",
-        "05",
-    )
-)
+_SET46 = frozenset(("00", "50"))
+_SET47 = frozenset(("JP", "SH", "SZ", "VN"))
+_SET48 = frozenset(("31", "33"))
+_SET49 = frozenset(("00", "32", "34", "50"))
+_SET50 = frozenset(("AMEX", "HASE", "NAS", "NASD", "NYSE", "SEHK", "SHAA", "SZAA", "TKSE", "VNSE"))
+_SET51 = frozenset(("CNY", "HKD", "JPY", "USD", "VND"))
+_SET52 = frozenset(("000", "156", "344", "392", "704", "840"))
+_SET53 = frozenset(("00", "01", "02", "03", "04", "05"))
 _SET54 = frozenset(("000",))
 _SET55 = frozenset(("840",))
 _SET56 = frozenset(("156",))
-_SET57 = frozenset(
-    (
-        "00",
-        "01",
-        "02",
-        "03",
-        "04",
-    )
-)
+_SET57 = frozenset(("00", "01", "02", "03", "04"))
 _SET58 = frozenset(("392",))
 _SET59 = frozenset(("704",))
 _SET60 = frozenset(("344",))
-_SET61 = frozenset(
-    (
-        "01",
-        "02",
-        "03",
-    )
-)
-_SET62 = frozenset(
-    (
-        "SH",
-        "SZ",
-        "VN",
-    )
-)
+_SET61 = frozenset(("01", "02", "03"))
+_SET62 = frozenset(("SH", "SZ", "VN"))
 _SET63 = frozenset(("02",))
-_SET64 = frozenset(
-    (
-        "",
-        "DS",
-    )
-)
+_SET64 = frozenset(("", "DS"))
 _SET65 = frozenset(
-    (
-        "",
-        "%",
-        "AMEX",
-        "HASE",
-        "NASD",
-        "NYSE",
-        "SEHK",
-        "SHAA",
-        "SZAA",
-        "TKSE",
-        "VNSE",
-    )
+    ("", "%", "AMEX", "HASE", "NASD", "NYSE", "SEHK", "SHAA", "SZAA", "TKSE", "VNSE")
 )
-_SET66 = frozenset(
-    (
-        "AS",
-        "DS",
-    )
-)
+_SET66 = frozenset(("AS", "DS"))
 _NO_PROBLEMS: frozenset[str] = frozenset()
 
 
@@ -573,10 +257,7 @@ OP_AUTH_TOKEN = OperationInfo(
     path="/oauth2/tokenP",
     kind="auth",
     headers=("content-type",),
-    envs=(
-        "real",
-        "mock",
-    ),
+    envs=("real", "mock"),
     envelope=False,
 )
 
@@ -634,18 +315,8 @@ def prepare_auth_token(
     grant_type: GrantType | str | None = None,
 ) -> PreparedCall:
     "접근토큰발급(P)"
-    if ctx.env not in (
-        "real",
-        "mock",
-    ):
-        raise UnsupportedEnvironmentError(
-            "auth.token",
-            ctx.env,
-            (
-                "real",
-                "mock",
-            ),
-        )
+    if ctx.env not in ("real", "mock"):
+        raise UnsupportedEnvironmentError("auth.token", ctx.env, ("real", "mock"))
     problems: list[FieldProblem] = []
     request = AuthTokenRequest(
         grant_type=plain(grant_type) if grant_type is not None else "client_credentials",
@@ -665,10 +336,7 @@ OP_AUTH_REVOKE = OperationInfo(
     path="/oauth2/revokeP",
     kind="auth",
     headers=("content-type",),
-    envs=(
-        "real",
-        "mock",
-    ),
+    envs=("real", "mock"),
     envelope=False,
 )
 
@@ -714,18 +382,8 @@ def prepare_auth_revoke(
     ctx: CallContext,
 ) -> PreparedCall:
     "접근토큰폐기(P)"
-    if ctx.env not in (
-        "real",
-        "mock",
-    ):
-        raise UnsupportedEnvironmentError(
-            "auth.revoke",
-            ctx.env,
-            (
-                "real",
-                "mock",
-            ),
-        )
+    if ctx.env not in ("real", "mock"):
+        raise UnsupportedEnvironmentError("auth.revoke", ctx.env, ("real", "mock"))
     problems: list[FieldProblem] = []
     request = AuthRevokeRequest(
         appkey=bound(ctx, "app_key", "appkey", problems),
@@ -745,10 +403,7 @@ OP_AUTH_APPROVAL = OperationInfo(
     path="/oauth2/Approval",
     kind="auth",
     headers=("content-type",),
-    envs=(
-        "real",
-        "mock",
-    ),
+    envs=("real", "mock"),
     envelope=False,
 )
 
@@ -806,18 +461,8 @@ def prepare_auth_approval(
     grant_type: GrantType | str | None = None,
 ) -> PreparedCall:
     "실시간 (웹소켓) 접속키 발급"
-    if ctx.env not in (
-        "real",
-        "mock",
-    ):
-        raise UnsupportedEnvironmentError(
-            "auth.approval",
-            ctx.env,
-            (
-                "real",
-                "mock",
-            ),
-        )
+    if ctx.env not in ("real", "mock"):
+        raise UnsupportedEnvironmentError("auth.approval", ctx.env, ("real", "mock"))
     problems: list[FieldProblem] = []
     request = AuthApprovalRequest(
         grant_type=plain(grant_type) if grant_type is not None else "client_credentials",
@@ -836,15 +481,8 @@ OP_AUTH_HASHKEY = OperationInfo(
     method="POST",
     path="/uapi/hashkey",
     kind="auth",
-    headers=(
-        "content-type",
-        "appkey",
-        "appsecret",
-    ),
-    envs=(
-        "real",
-        "mock",
-    ),
+    headers=("content-type", "appkey", "appsecret"),
+    envs=("real", "mock"),
     envelope=False,
 )
 
@@ -871,18 +509,8 @@ OP_DOMESTIC_STOCK_ORDER_CASH = OperationInfo(
     method="POST",
     path="/uapi/domestic-stock/v1/trading/order-cash",
     kind="order",
-    headers=(
-        "content-type",
-        "authorization",
-        "appkey",
-        "appsecret",
-        "tr_id",
-        "custtype",
-    ),
-    envs=(
-        "real",
-        "mock",
-    ),
+    headers=("content-type", "authorization", "appkey", "appsecret", "tr_id", "custtype"),
+    envs=("real", "mock"),
     envelope=True,
 )
 
@@ -1150,18 +778,8 @@ def prepare_domestic_stock_order_cash(
     cndt_pric: str | None = None,
 ) -> PreparedCall:
     "주식주문(현금)"
-    if ctx.env not in (
-        "real",
-        "mock",
-    ):
-        raise UnsupportedEnvironmentError(
-            "domestic_stock.order_cash",
-            ctx.env,
-            (
-                "real",
-                "mock",
-            ),
-        )
+    if ctx.env not in ("real", "mock"):
+        raise UnsupportedEnvironmentError("domestic_stock.order_cash", ctx.env, ("real", "mock"))
     problems: list[FieldProblem] = []
     side_value = side_of(side, problems)
     request = DomesticStockOrderCashRequest(
@@ -1191,18 +809,8 @@ OP_DOMESTIC_STOCK_ORDER_RVSECNCL = OperationInfo(
     method="POST",
     path="/uapi/domestic-stock/v1/trading/order-rvsecncl",
     kind="order",
-    headers=(
-        "content-type",
-        "authorization",
-        "appkey",
-        "appsecret",
-        "tr_id",
-        "custtype",
-    ),
-    envs=(
-        "real",
-        "mock",
-    ),
+    headers=("content-type", "authorization", "appkey", "appsecret", "tr_id", "custtype"),
+    envs=("real", "mock"),
     envelope=True,
 )
 
@@ -1452,17 +1060,9 @@ def prepare_domestic_stock_order_rvsecncl(
     cndt_pric: str | None = None,
 ) -> PreparedCall:
     "주식주문(정정취소)"
-    if ctx.env not in (
-        "real",
-        "mock",
-    ):
+    if ctx.env not in ("real", "mock"):
         raise UnsupportedEnvironmentError(
-            "domestic_stock.order_rvsecncl",
-            ctx.env,
-            (
-                "real",
-                "mock",
-            ),
+            "domestic_stock.order_rvsecncl", ctx.env, ("real", "mock")
         )
     problems: list[FieldProblem] = []
     request = DomesticStockOrderRvsecnclRequest(
@@ -1499,10 +1099,7 @@ OP_DOMESTIC_STOCK_INQUIRE_BALANCE = OperationInfo(
         "custtype",
         "tr_cont",
     ),
-    envs=(
-        "real",
-        "mock",
-    ),
+    envs=("real", "mock"),
     envelope=True,
     paging=("CTX_AREA_FK100", "CTX_AREA_NK100", "ctx_area_fk100", "ctx_area_nk100"),
 )
@@ -1699,17 +1296,9 @@ def prepare_domestic_stock_inquire_balance(
     ctx_area_nk100: str | None = None,
 ) -> PreparedCall:
     "주식잔고조회"
-    if ctx.env not in (
-        "real",
-        "mock",
-    ):
+    if ctx.env not in ("real", "mock"):
         raise UnsupportedEnvironmentError(
-            "domestic_stock.inquire_balance",
-            ctx.env,
-            (
-                "real",
-                "mock",
-            ),
+            "domestic_stock.inquire_balance", ctx.env, ("real", "mock")
         )
     problems: list[FieldProblem] = []
     request = DomesticStockInquireBalanceRequest(
@@ -1739,18 +1328,8 @@ OP_DOMESTIC_STOCK_INQUIRE_PRICE = OperationInfo(
     method="GET",
     path="/uapi/domestic-stock/v1/quotations/inquire-price",
     kind="read",
-    headers=(
-        "content-type",
-        "authorization",
-        "appkey",
-        "appsecret",
-        "tr_id",
-        "custtype",
-    ),
-    envs=(
-        "real",
-        "mock",
-    ),
+    headers=("content-type", "authorization", "appkey", "appsecret", "tr_id", "custtype"),
+    envs=("real", "mock"),
     envelope=True,
 )
 
@@ -1820,18 +1399,8 @@ def prepare_domestic_stock_inquire_price(
     fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
 ) -> PreparedCall:
     "주식현재가 시세"
-    if ctx.env not in (
-        "real",
-        "mock",
-    ):
-        raise UnsupportedEnvironmentError(
-            "domestic_stock.inquire_price",
-            ctx.env,
-            (
-                "real",
-                "mock",
-            ),
-        )
+    if ctx.env not in ("real", "mock"):
+        raise UnsupportedEnvironmentError("domestic_stock.inquire_price", ctx.env, ("real", "mock"))
     problems: list[FieldProblem] = []
     request = DomesticStockInquirePriceRequest(
         fid_cond_mrkt_div_code=(
@@ -1851,18 +1420,8 @@ OP_DOMESTIC_STOCK_INQUIRE_ASKING_PRICE_EXP_CCN = OperationInfo(
     method="GET",
     path="/uapi/domestic-stock/v1/quotations/inquire-asking-price-exp-ccn",
     kind="read",
-    headers=(
-        "content-type",
-        "authorization",
-        "appkey",
-        "appsecret",
-        "tr_id",
-        "custtype",
-    ),
-    envs=(
-        "real",
-        "mock",
-    ),
+    headers=("content-type", "authorization", "appkey", "appsecret", "tr_id", "custtype"),
+    envs=("real", "mock"),
     envelope=True,
 )
 
@@ -1932,17 +1491,9 @@ def prepare_domestic_stock_inquire_asking_price_exp_ccn(
     fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
 ) -> PreparedCall:
     "주식현재가 호가/예상체결"
-    if ctx.env not in (
-        "real",
-        "mock",
-    ):
+    if ctx.env not in ("real", "mock"):
         raise UnsupportedEnvironmentError(
-            "domestic_stock.inquire_asking_price_exp_ccn",
-            ctx.env,
-            (
-                "real",
-                "mock",
-            ),
+            "domestic_stock.inquire_asking_price_exp_ccn", ctx.env, ("real", "mock")
         )
     problems: list[FieldProblem] = []
     request = DomesticStockInquireAskingPriceExpCcnRequest(
@@ -1963,18 +1514,8 @@ OP_DOMESTIC_STOCK_INQUIRE_DAILY_ITEMCHARTPRICE = OperationInfo(
     method="GET",
     path="/uapi/domestic-stock/v1/quotations/inquire-daily-itemchartprice",
     kind="read",
-    headers=(
-        "content-type",
-        "authorization",
-        "appkey",
-        "appsecret",
-        "tr_id",
-        "custtype",
-    ),
-    envs=(
-        "real",
-        "mock",
-    ),
+    headers=("content-type", "authorization", "appkey", "appsecret", "tr_id", "custtype"),
+    envs=("real", "mock"),
     envelope=True,
 )
 
@@ -2124,17 +1665,9 @@ def prepare_domestic_stock_inquire_daily_itemchartprice(
     fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
 ) -> PreparedCall:
     "국내주식기간별시세(일/주/월/년)"
-    if ctx.env not in (
-        "real",
-        "mock",
-    ):
+    if ctx.env not in ("real", "mock"):
         raise UnsupportedEnvironmentError(
-            "domestic_stock.inquire_daily_itemchartprice",
-            ctx.env,
-            (
-                "real",
-                "mock",
-            ),
+            "domestic_stock.inquire_daily_itemchartprice", ctx.env, ("real", "mock")
         )
     problems: list[FieldProblem] = []
     request = DomesticStockInquireDailyItemchartpriceRequest(
@@ -2159,18 +1692,8 @@ OP_DOMESTIC_STOCK_INQUIRE_TIME_ITEMCHARTPRICE = OperationInfo(
     method="GET",
     path="/uapi/domestic-stock/v1/quotations/inquire-time-itemchartprice",
     kind="read",
-    headers=(
-        "content-type",
-        "authorization",
-        "appkey",
-        "appsecret",
-        "tr_id",
-        "custtype",
-    ),
-    envs=(
-        "real",
-        "mock",
-    ),
+    headers=("content-type", "authorization", "appkey", "appsecret", "tr_id", "custtype"),
+    envs=("real", "mock"),
     envelope=True,
 )
 
@@ -2296,17 +1819,9 @@ def prepare_domestic_stock_inquire_time_itemchartprice(
     fid_etc_cls_code: str | None = None,
 ) -> PreparedCall:
     "주식당일분봉조회"
-    if ctx.env not in (
-        "real",
-        "mock",
-    ):
+    if ctx.env not in ("real", "mock"):
         raise UnsupportedEnvironmentError(
-            "domestic_stock.inquire_time_itemchartprice",
-            ctx.env,
-            (
-                "real",
-                "mock",
-            ),
+            "domestic_stock.inquire_time_itemchartprice", ctx.env, ("real", "mock")
         )
     problems: list[FieldProblem] = []
     request = DomesticStockInquireTimeItemchartpriceRequest(
@@ -2339,10 +1854,7 @@ OP_DOMESTIC_STOCK_INQUIRE_DAILY_CCLD = OperationInfo(
         "custtype",
         "tr_cont",
     ),
-    envs=(
-        "real",
-        "mock",
-    ),
+    envs=("real", "mock"),
     envelope=True,
     paging=("CTX_AREA_FK100", "CTX_AREA_NK100", "ctx_area_fk100", "ctx_area_nk100"),
 )
@@ -2634,24 +2146,13 @@ def prepare_domestic_stock_inquire_daily_ccld(
     ctx_area_nk100: str | None = None,
 ) -> PreparedCall:
     "주식일별주문체결조회"
-    if ctx.env not in (
-        "real",
-        "mock",
-    ):
+    if ctx.env not in ("real", "mock"):
         raise UnsupportedEnvironmentError(
-            "domestic_stock.inquire_daily_ccld",
-            ctx.env,
-            (
-                "real",
-                "mock",
-            ),
+            "domestic_stock.inquire_daily_ccld", ctx.env, ("real", "mock")
         )
     problems: list[FieldProblem] = []
     period_value = plain(period)
-    if period_value not in (
-        "within_3_months",
-        "before_3_months",
-    ):
+    if period_value not in ("within_3_months", "before_3_months"):
         problems.append(
             FieldProblem(
                 "period",
@@ -2688,16 +2189,8 @@ OP_DOMESTIC_STOCK_INQUIRE_PSBL_ORDER = OperationInfo(
     method="GET",
     path="/uapi/domestic-stock/v1/trading/inquire-psbl-order",
     kind="read",
-    headers=(
-        "authorization",
-        "appkey",
-        "appsecret",
-        "tr_id",
-    ),
-    envs=(
-        "real",
-        "mock",
-    ),
+    headers=("authorization", "appkey", "appsecret", "tr_id"),
+    envs=("real", "mock"),
     envelope=True,
 )
 
@@ -2850,17 +2343,9 @@ def prepare_domestic_stock_inquire_psbl_order(
     ovrs_icld_yn: YesNo | str,
 ) -> PreparedCall:
     "매수가능조회"
-    if ctx.env not in (
-        "real",
-        "mock",
-    ):
+    if ctx.env not in ("real", "mock"):
         raise UnsupportedEnvironmentError(
-            "domestic_stock.inquire_psbl_order",
-            ctx.env,
-            (
-                "real",
-                "mock",
-            ),
+            "domestic_stock.inquire_psbl_order", ctx.env, ("real", "mock")
         )
     problems: list[FieldProblem] = []
     request = DomesticStockInquirePsblOrderRequest(
@@ -3037,14 +2522,7 @@ OP_DOMESTIC_STOCK_INQUIRE_PSBL_SELL = OperationInfo(
     method="GET",
     path="/uapi/domestic-stock/v1/trading/inquire-psbl-sell",
     kind="read",
-    headers=(
-        "content-type",
-        "authorization",
-        "appkey",
-        "appsecret",
-        "tr_id",
-        "custtype",
-    ),
+    headers=("content-type", "authorization", "appkey", "appsecret", "tr_id", "custtype"),
     envs=("real",),
     envelope=True,
 )
@@ -3135,16 +2613,8 @@ OP_OVERSEAS_PRICE_PRICE = OperationInfo(
     method="GET",
     path="/uapi/overseas-price/v1/quotations/price",
     kind="read",
-    headers=(
-        "authorization",
-        "appkey",
-        "appsecret",
-        "tr_id",
-    ),
-    envs=(
-        "real",
-        "mock",
-    ),
+    headers=("authorization", "appkey", "appsecret", "tr_id"),
+    envs=("real", "mock"),
     envelope=True,
 )
 
@@ -3217,18 +2687,8 @@ def prepare_overseas_price_price(
     auth: str | None = None,
 ) -> PreparedCall:
     "해외주식 현재체결가"
-    if ctx.env not in (
-        "real",
-        "mock",
-    ):
-        raise UnsupportedEnvironmentError(
-            "overseas_price.price",
-            ctx.env,
-            (
-                "real",
-                "mock",
-            ),
-        )
+    if ctx.env not in ("real", "mock"):
+        raise UnsupportedEnvironmentError("overseas_price.price", ctx.env, ("real", "mock"))
     problems: list[FieldProblem] = []
     request = OverseasPricePriceRequest(
         auth=plain(auth) if auth is not None else "",
@@ -3247,16 +2707,8 @@ OP_OVERSEAS_PRICE_DAILYPRICE = OperationInfo(
     method="GET",
     path="/uapi/overseas-price/v1/quotations/dailyprice",
     kind="read",
-    headers=(
-        "authorization",
-        "appkey",
-        "appsecret",
-        "tr_id",
-    ),
-    envs=(
-        "real",
-        "mock",
-    ),
+    headers=("authorization", "appkey", "appsecret", "tr_id"),
+    envs=("real", "mock"),
     envelope=True,
 )
 
@@ -3391,18 +2843,8 @@ def prepare_overseas_price_dailyprice(
     keyb: str | None = None,
 ) -> PreparedCall:
     "해외주식 기간별시세"
-    if ctx.env not in (
-        "real",
-        "mock",
-    ):
-        raise UnsupportedEnvironmentError(
-            "overseas_price.dailyprice",
-            ctx.env,
-            (
-                "real",
-                "mock",
-            ),
-        )
+    if ctx.env not in ("real", "mock"):
+        raise UnsupportedEnvironmentError("overseas_price.dailyprice", ctx.env, ("real", "mock"))
     problems: list[FieldProblem] = []
     request = OverseasPriceDailypriceRequest(
         auth=plain(auth) if auth is not None else "",
@@ -3425,18 +2867,8 @@ OP_OVERSEAS_STOCK_ORDER = OperationInfo(
     method="POST",
     path="/uapi/overseas-stock/v1/trading/order",
     kind="order",
-    headers=(
-        "content-type",
-        "authorization",
-        "appkey",
-        "appsecret",
-        "tr_id",
-        "custtype",
-    ),
-    envs=(
-        "real",
-        "mock",
-    ),
+    headers=("content-type", "authorization", "appkey", "appsecret", "tr_id", "custtype"),
+    envs=("real", "mock"),
     envelope=True,
 )
 
@@ -3743,18 +3175,8 @@ def prepare_overseas_stock_order(
     ord_svr_dvsn_cd: OrdSvrDvsnCd | str | None = None,
 ) -> PreparedCall:
     "해외주식 주문 (매수/매도)"
-    if ctx.env not in (
-        "real",
-        "mock",
-    ):
-        raise UnsupportedEnvironmentError(
-            "overseas_stock.order",
-            ctx.env,
-            (
-                "real",
-                "mock",
-            ),
-        )
+    if ctx.env not in ("real", "mock"):
+        raise UnsupportedEnvironmentError("overseas_stock.order", ctx.env, ("real", "mock"))
     problems: list[FieldProblem] = []
     side_value = side_of(side, problems)
     request = OverseasStockOrderRequest(
@@ -3796,10 +3218,7 @@ OP_OVERSEAS_STOCK_INQUIRE_BALANCE = OperationInfo(
         "custtype",
         "tr_cont",
     ),
-    envs=(
-        "real",
-        "mock",
-    ),
+    envs=("real", "mock"),
     envelope=True,
     paging=("CTX_AREA_FK200", "CTX_AREA_NK200", "ctx_area_fk200", "ctx_area_nk200"),
 )
@@ -3933,17 +3352,9 @@ def prepare_overseas_stock_inquire_balance(
     ctx_area_nk200: str | None = None,
 ) -> PreparedCall:
     "해외주식 잔고"
-    if ctx.env not in (
-        "real",
-        "mock",
-    ):
+    if ctx.env not in ("real", "mock"):
         raise UnsupportedEnvironmentError(
-            "overseas_stock.inquire_balance",
-            ctx.env,
-            (
-                "real",
-                "mock",
-            ),
+            "overseas_stock.inquire_balance", ctx.env, ("real", "mock")
         )
     problems: list[FieldProblem] = []
     request = OverseasStockInquireBalanceRequest(
@@ -3966,18 +3377,8 @@ OP_OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE = OperationInfo(
     method="GET",
     path="/uapi/overseas-stock/v1/trading/inquire-present-balance",
     kind="read",
-    headers=(
-        "content-type",
-        "authorization",
-        "appkey",
-        "appsecret",
-        "tr_id",
-        "custtype",
-    ),
-    envs=(
-        "real",
-        "mock",
-    ),
+    headers=("content-type", "authorization", "appkey", "appsecret", "tr_id", "custtype"),
+    envs=("real", "mock"),
     envelope=True,
 )
 
@@ -4173,17 +3574,9 @@ def prepare_overseas_stock_inquire_present_balance(
     inqr_dvsn_cd: InqrDvsnCd | str,
 ) -> PreparedCall:
     "해외주식 체결기준현재잔고"
-    if ctx.env not in (
-        "real",
-        "mock",
-    ):
+    if ctx.env not in ("real", "mock"):
         raise UnsupportedEnvironmentError(
-            "overseas_stock.inquire_present_balance",
-            ctx.env,
-            (
-                "real",
-                "mock",
-            ),
+            "overseas_stock.inquire_present_balance", ctx.env, ("real", "mock")
         )
     problems: list[FieldProblem] = []
     request = OverseasStockInquirePresentBalanceRequest(
@@ -4206,17 +3599,8 @@ OP_OVERSEAS_STOCK_ORDER_RVSECNCL = OperationInfo(
     method="POST",
     path="/uapi/overseas-stock/v1/trading/order-rvsecncl",
     kind="order",
-    headers=(
-        "content-type",
-        "authorization",
-        "appkey",
-        "appsecret",
-        "tr_id",
-    ),
-    envs=(
-        "real",
-        "mock",
-    ),
+    headers=("content-type", "authorization", "appkey", "appsecret", "tr_id"),
+    envs=("real", "mock"),
     envelope=True,
 )
 
@@ -4449,17 +3833,9 @@ def prepare_overseas_stock_order_rvsecncl(
     ord_svr_dvsn_cd: OrdSvrDvsnCd | str | None = None,
 ) -> PreparedCall:
     "해외주식 정정취소주문"
-    if ctx.env not in (
-        "real",
-        "mock",
-    ):
+    if ctx.env not in ("real", "mock"):
         raise UnsupportedEnvironmentError(
-            "overseas_stock.order_rvsecncl",
-            ctx.env,
-            (
-                "real",
-                "mock",
-            ),
+            "overseas_stock.order_rvsecncl", ctx.env, ("real", "mock")
         )
     problems: list[FieldProblem] = []
     request = OverseasStockOrderRvsecnclRequest(
@@ -4487,13 +3863,7 @@ OP_OVERSEAS_STOCK_INQUIRE_NCCS = OperationInfo(
     method="GET",
     path="/uapi/overseas-stock/v1/trading/inquire-nccs",
     kind="read",
-    headers=(
-        "authorization",
-        "appkey",
-        "appsecret",
-        "tr_id",
-        "tr_cont",
-    ),
+    headers=("authorization", "appkey", "appsecret", "tr_id", "tr_cont"),
     envs=("real",),
     envelope=True,
     paging=("CTX_AREA_FK200", "CTX_AREA_NK200", "ctx_area_fk200", "ctx_area_nk200"),
@@ -4635,17 +4005,8 @@ OP_OVERSEAS_STOCK_INQUIRE_CCNL = OperationInfo(
     method="GET",
     path="/uapi/overseas-stock/v1/trading/inquire-ccnl",
     kind="read",
-    headers=(
-        "authorization",
-        "appkey",
-        "appsecret",
-        "tr_id",
-        "tr_cont",
-    ),
-    envs=(
-        "real",
-        "mock",
-    ),
+    headers=("authorization", "appkey", "appsecret", "tr_id", "tr_cont"),
+    envs=("real", "mock"),
     envelope=True,
     paging=("CTX_AREA_FK200", "CTX_AREA_NK200", "ctx_area_fk200", "ctx_area_nk200"),
 )
@@ -4947,18 +4308,8 @@ def prepare_overseas_stock_inquire_ccnl(
     ctx_area_fk200: str | None = None,
 ) -> PreparedCall:
     "해외주식 주문체결내역"
-    if ctx.env not in (
-        "real",
-        "mock",
-    ):
-        raise UnsupportedEnvironmentError(
-            "overseas_stock.inquire_ccnl",
-            ctx.env,
-            (
-                "real",
-                "mock",
-            ),
-        )
+    if ctx.env not in ("real", "mock"):
+        raise UnsupportedEnvironmentError("overseas_stock.inquire_ccnl", ctx.env, ("real", "mock"))
     problems: list[FieldProblem] = []
     request = OverseasStockInquireCcnlRequest(
         cano=bound(ctx, "account_number", "CANO", problems),
@@ -4988,16 +4339,8 @@ OP_OVERSEAS_STOCK_INQUIRE_PSAMOUNT = OperationInfo(
     method="GET",
     path="/uapi/overseas-stock/v1/trading/inquire-psamount",
     kind="read",
-    headers=(
-        "authorization",
-        "appkey",
-        "appsecret",
-        "tr_id",
-    ),
-    envs=(
-        "real",
-        "mock",
-    ),
+    headers=("authorization", "appkey", "appsecret", "tr_id"),
+    envs=("real", "mock"),
     envelope=True,
 )
 
@@ -5106,17 +4449,9 @@ def prepare_overseas_stock_inquire_psamount(
     item_cd: str,
 ) -> PreparedCall:
     "해외주식 매수가능금액조회"
-    if ctx.env not in (
-        "real",
-        "mock",
-    ):
+    if ctx.env not in ("real", "mock"):
         raise UnsupportedEnvironmentError(
-            "overseas_stock.inquire_psamount",
-            ctx.env,
-            (
-                "real",
-                "mock",
-            ),
+            "overseas_stock.inquire_psamount", ctx.env, ("real", "mock")
         )
     problems: list[FieldProblem] = []
     request = OverseasStockInquirePsamountRequest(

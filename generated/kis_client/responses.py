@@ -51,17 +51,7 @@ from kis_client._runtime import (
 
 _new = object.__new__
 
-PAGING = Paging(
-    more=(
-        "F",
-        "M",
-    ),
-    last=(
-        "D",
-        "E",
-    ),
-    next_tr_cont="N",
-)
+PAGING = Paging(more=("F", "M"), last=("D", "E"), next_tr_cont="N")
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,12 +128,7 @@ class AuthTokenResponse(Model):
 
 
 _AUTH_TOKEN_TOP = frozenset(
-    (
-        "access_token",
-        "token_type",
-        "expires_in",
-        "access_token_token_expired",
-    )
+    ("access_token", "token_type", "expires_in", "access_token_token_expired")
 )
 
 
@@ -229,12 +214,7 @@ class AuthRevokeResponse(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_AUTH_REVOKE_TOP = frozenset(
-    (
-        "code",
-        "message",
-    )
-)
+_AUTH_REVOKE_TOP = frozenset(("code", "message"))
 
 
 def parse_auth_revoke(call: PreparedCall, reply: Reply) -> AuthRevokeResponse:
@@ -499,14 +479,7 @@ class DomesticStockOrderCashResponse(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_DOMESTIC_STOCK_ORDER_CASH_TOP = frozenset(
-    (
-        "rt_cd",
-        "msg_cd",
-        "msg1",
-        "output",
-    )
-)
+_DOMESTIC_STOCK_ORDER_CASH_TOP = frozenset(("rt_cd", "msg_cd", "msg1", "output"))
 
 
 def parse_domestic_stock_order_cash(
@@ -618,14 +591,7 @@ class DomesticStockOrderRvsecnclResponse(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_DOMESTIC_STOCK_ORDER_RVSECNCL_TOP = frozenset(
-    (
-        "rt_cd",
-        "msg_cd",
-        "msg1",
-        "output",
-    )
-)
+_DOMESTIC_STOCK_ORDER_RVSECNCL_TOP = frozenset(("rt_cd", "msg_cd", "msg1", "output"))
 
 
 def parse_domestic_stock_order_rvsecncl(
@@ -1024,15 +990,7 @@ class DomesticStockInquireBalanceResponse(Model):
 
 
 _DOMESTIC_STOCK_INQUIRE_BALANCE_TOP = frozenset(
-    (
-        "rt_cd",
-        "msg_cd",
-        "msg1",
-        "output1",
-        "output2",
-        "ctx_area_fk100",
-        "ctx_area_nk100",
-    )
+    ("rt_cd", "msg_cd", "msg1", "output1", "output2", "ctx_area_fk100", "ctx_area_nk100")
 )
 
 
@@ -1552,14 +1510,7 @@ class DomesticStockInquirePriceResponse(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_DOMESTIC_STOCK_INQUIRE_PRICE_TOP = frozenset(
-    (
-        "rt_cd",
-        "msg_cd",
-        "msg1",
-        "output",
-    )
-)
+_DOMESTIC_STOCK_INQUIRE_PRICE_TOP = frozenset(("rt_cd", "msg_cd", "msg1", "output"))
 
 
 def parse_domestic_stock_inquire_price(
@@ -2125,13 +2076,7 @@ class DomesticStockInquireAskingPriceExpCcnResponse(Model):
 
 
 _DOMESTIC_STOCK_INQUIRE_ASKING_PRICE_EXP_CCN_TOP = frozenset(
-    (
-        "rt_cd",
-        "msg_cd",
-        "msg1",
-        "output1",
-        "output2",
-    )
+    ("rt_cd", "msg_cd", "msg1", "output1", "output2")
 )
 
 
@@ -2503,13 +2448,7 @@ class DomesticStockInquireDailyItemchartpriceResponse(Model):
 
 
 _DOMESTIC_STOCK_INQUIRE_DAILY_ITEMCHARTPRICE_TOP = frozenset(
-    (
-        "rt_cd",
-        "msg_cd",
-        "msg1",
-        "output1",
-        "output2",
-    )
+    ("rt_cd", "msg_cd", "msg1", "output1", "output2")
 )
 
 
@@ -2747,13 +2686,7 @@ class DomesticStockInquireTimeItemchartpriceResponse(Model):
 
 
 _DOMESTIC_STOCK_INQUIRE_TIME_ITEMCHARTPRICE_TOP = frozenset(
-    (
-        "rt_cd",
-        "msg_cd",
-        "msg1",
-        "output1",
-        "output2",
-    )
+    ("rt_cd", "msg_cd", "msg1", "output1", "output2")
 )
 
 
@@ -2932,14 +2865,7 @@ _PARSE_DOMESTIC_STOCK_INQUIRE_DAILY_CCLD_ORDERS_FIELDS: tuple[Field, ...] = (
     ("loan_dt", ("loan_dt",), p_date),
     ("ordr_empno", ("ordr_empno",), p_text),
     ("ord_dvsn_cd", ("ord_dvsn_cd",), p_text),
-    (
-        "cncl_cfrm_qty",
-        (
-            "cncl_cfrm_qty",
-            "cnc_cfrm_qty",
-        ),
-        p_int,
-    ),
+    ("cncl_cfrm_qty", ("cncl_cfrm_qty", "cnc_cfrm_qty"), p_int),
     ("rmn_qty", ("rmn_qty",), p_int),
     ("rjct_qty", ("rjct_qty",), p_int),
     ("ccld_cndt_name", ("ccld_cndt_name",), p_text),
@@ -2991,15 +2917,7 @@ def _parse_domestic_stock_inquire_daily_ccld_orders(
         draft.loan_dt = p_date(row["loan_dt"])
         draft.ordr_empno = "" + row["ordr_empno"] or None
         draft.ord_dvsn_cd = "" + row["ord_dvsn_cd"] or None
-        draft.cncl_cfrm_qty = p_int(
-            first_of(
-                row,
-                (
-                    "cncl_cfrm_qty",
-                    "cnc_cfrm_qty",
-                ),
-            )
-        )
+        draft.cncl_cfrm_qty = p_int(first_of(row, ("cncl_cfrm_qty", "cnc_cfrm_qty")))
         draft.rmn_qty = int(v, 10) if (v := row["rmn_qty"]) else p_int(v)
         draft.rjct_qty = int(v, 10) if (v := row["rjct_qty"]) else p_int(v)
         draft.ccld_cndt_name = "" + row["ccld_cndt_name"] or None
@@ -3128,15 +3046,7 @@ class DomesticStockInquireDailyCcldResponse(Model):
 
 
 _DOMESTIC_STOCK_INQUIRE_DAILY_CCLD_TOP = frozenset(
-    (
-        "rt_cd",
-        "msg_cd",
-        "msg1",
-        "output1",
-        "output2",
-        "ctx_area_fk100",
-        "ctx_area_nk100",
-    )
+    ("rt_cd", "msg_cd", "msg1", "output1", "output2", "ctx_area_fk100", "ctx_area_nk100")
 )
 
 
@@ -3306,14 +3216,7 @@ class DomesticStockInquirePsblOrderResponse(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_DOMESTIC_STOCK_INQUIRE_PSBL_ORDER_TOP = frozenset(
-    (
-        "rt_cd",
-        "msg_cd",
-        "msg1",
-        "output",
-    )
-)
+_DOMESTIC_STOCK_INQUIRE_PSBL_ORDER_TOP = frozenset(("rt_cd", "msg_cd", "msg1", "output"))
 
 
 def parse_domestic_stock_inquire_psbl_order(
@@ -3517,14 +3420,7 @@ class DomesticStockInquirePsblRvsecnclResponse(Model):
 
 
 _DOMESTIC_STOCK_INQUIRE_PSBL_RVSECNCL_TOP = frozenset(
-    (
-        "rt_cd",
-        "msg_cd",
-        "msg1",
-        "output",
-        "ctx_area_fk100",
-        "ctx_area_nk100",
-    )
+    ("rt_cd", "msg_cd", "msg1", "output", "ctx_area_fk100", "ctx_area_nk100")
 )
 
 
@@ -3689,15 +3585,7 @@ class DomesticStockInquirePsblSellResponse(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_DOMESTIC_STOCK_INQUIRE_PSBL_SELL_TOP = frozenset(
-    (
-        "rt_cd",
-        "msg_cd",
-        "msg1",
-        "output",
-        "output1",
-    )
-)
+_DOMESTIC_STOCK_INQUIRE_PSBL_SELL_TOP = frozenset(("rt_cd", "msg_cd", "msg1", "output", "output1"))
 
 
 def parse_domestic_stock_inquire_psbl_sell(
@@ -3714,13 +3602,7 @@ def parse_domestic_stock_inquire_psbl_sell(
         parse_object(
             "domestic_stock.inquire_psbl_sell",
             "output",
-            first_of(
-                body,
-                (
-                    "output",
-                    "output1",
-                ),
-            ),
+            first_of(body, ("output", "output1")),
             _parse_domestic_stock_inquire_psbl_sell_sellable,
             _PARSE_DOMESTIC_STOCK_INQUIRE_PSBL_SELL_SELLABLE_FIELDS,
             body,
@@ -3849,14 +3731,7 @@ class OverseasPricePriceResponse(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_OVERSEAS_PRICE_PRICE_TOP = frozenset(
-    (
-        "rt_cd",
-        "msg_cd",
-        "msg1",
-        "output",
-    )
-)
+_OVERSEAS_PRICE_PRICE_TOP = frozenset(("rt_cd", "msg_cd", "msg1", "output"))
 
 
 def parse_overseas_price_price(call: PreparedCall, reply: Reply) -> OverseasPricePriceResponse:
@@ -4082,15 +3957,7 @@ class OverseasPriceDailypriceResponse(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_OVERSEAS_PRICE_DAILYPRICE_TOP = frozenset(
-    (
-        "rt_cd",
-        "msg_cd",
-        "msg1",
-        "output1",
-        "output2",
-    )
-)
+_OVERSEAS_PRICE_DAILYPRICE_TOP = frozenset(("rt_cd", "msg_cd", "msg1", "output1", "output2"))
 
 
 def parse_overseas_price_dailyprice(
@@ -4205,14 +4072,7 @@ class OverseasStockOrderResponse(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_OVERSEAS_STOCK_ORDER_TOP = frozenset(
-    (
-        "rt_cd",
-        "msg_cd",
-        "msg1",
-        "output",
-    )
-)
+_OVERSEAS_STOCK_ORDER_TOP = frozenset(("rt_cd", "msg_cd", "msg1", "output"))
 
 
 def parse_overseas_stock_order(call: PreparedCall, reply: Reply) -> OverseasStockOrderResponse:
@@ -4492,15 +4352,7 @@ class OverseasStockInquireBalanceResponse(Model):
 
 
 _OVERSEAS_STOCK_INQUIRE_BALANCE_TOP = frozenset(
-    (
-        "rt_cd",
-        "msg_cd",
-        "msg1",
-        "output1",
-        "output2",
-        "ctx_area_fk200",
-        "ctx_area_nk200",
-    )
+    ("rt_cd", "msg_cd", "msg1", "output1", "output2", "ctx_area_fk200", "ctx_area_nk200")
 )
 
 
@@ -5015,14 +4867,7 @@ class OverseasStockInquirePresentBalanceResponse(Model):
 
 
 _OVERSEAS_STOCK_INQUIRE_PRESENT_BALANCE_TOP = frozenset(
-    (
-        "rt_cd",
-        "msg_cd",
-        "msg1",
-        "output1",
-        "output2",
-        "output3",
-    )
+    ("rt_cd", "msg_cd", "msg1", "output1", "output2", "output3")
 )
 
 
@@ -5153,14 +4998,7 @@ class OverseasStockOrderRvsecnclResponse(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_OVERSEAS_STOCK_ORDER_RVSECNCL_TOP = frozenset(
-    (
-        "rt_cd",
-        "msg_cd",
-        "msg1",
-        "output",
-    )
-)
+_OVERSEAS_STOCK_ORDER_RVSECNCL_TOP = frozenset(("rt_cd", "msg_cd", "msg1", "output"))
 
 
 def parse_overseas_stock_order_rvsecncl(
@@ -5404,14 +5242,7 @@ class OverseasStockInquireNccsResponse(Model):
 
 
 _OVERSEAS_STOCK_INQUIRE_NCCS_TOP = frozenset(
-    (
-        "rt_cd",
-        "msg_cd",
-        "msg1",
-        "output",
-        "ctx_area_fk200",
-        "ctx_area_nk200",
-    )
+    ("rt_cd", "msg_cd", "msg1", "output", "ctx_area_fk200", "ctx_area_nk200")
 )
 
 
@@ -5673,14 +5504,7 @@ class OverseasStockInquireCcnlResponse(Model):
 
 
 _OVERSEAS_STOCK_INQUIRE_CCNL_TOP = frozenset(
-    (
-        "rt_cd",
-        "msg_cd",
-        "msg1",
-        "output",
-        "ctx_area_fk200",
-        "ctx_area_nk200",
-    )
+    ("rt_cd", "msg_cd", "msg1", "output", "ctx_area_fk200", "ctx_area_nk200")
 )
 
 
@@ -5835,14 +5659,7 @@ class OverseasStockInquirePsamountResponse(Model):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-_OVERSEAS_STOCK_INQUIRE_PSAMOUNT_TOP = frozenset(
-    (
-        "rt_cd",
-        "msg_cd",
-        "msg1",
-        "output",
-    )
-)
+_OVERSEAS_STOCK_INQUIRE_PSAMOUNT_TOP = frozenset(("rt_cd", "msg_cd", "msg1", "output"))
 
 
 def parse_overseas_stock_inquire_psamount(

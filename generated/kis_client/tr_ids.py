@@ -99,10 +99,7 @@ DIMENSIONS: dict[str, tuple[str, ...]] = {
     "domestic_stock.inquire_psbl_sell": (),
     "overseas_price.price": (),
     "overseas_price.dailyprice": (),
-    "overseas_stock.order": (
-        "market",
-        "side",
-    ),
+    "overseas_stock.order": ("market", "side"),
     "overseas_stock.inquire_balance": (),
     "overseas_stock.inquire_present_balance": (),
     "overseas_stock.order_rvsecncl": ("market",),
@@ -112,93 +109,30 @@ DIMENSIONS: dict[str, tuple[str, ...]] = {
 }
 
 ENVIRONMENTS: dict[str, tuple[str, ...]] = {
-    "auth.token": (
-        "real",
-        "mock",
-    ),
-    "auth.revoke": (
-        "real",
-        "mock",
-    ),
-    "auth.approval": (
-        "real",
-        "mock",
-    ),
-    "auth.hashkey": (
-        "real",
-        "mock",
-    ),
-    "domestic_stock.order_cash": (
-        "real",
-        "mock",
-    ),
-    "domestic_stock.order_rvsecncl": (
-        "real",
-        "mock",
-    ),
-    "domestic_stock.inquire_balance": (
-        "real",
-        "mock",
-    ),
-    "domestic_stock.inquire_price": (
-        "real",
-        "mock",
-    ),
-    "domestic_stock.inquire_asking_price_exp_ccn": (
-        "real",
-        "mock",
-    ),
-    "domestic_stock.inquire_daily_itemchartprice": (
-        "real",
-        "mock",
-    ),
-    "domestic_stock.inquire_time_itemchartprice": (
-        "real",
-        "mock",
-    ),
-    "domestic_stock.inquire_daily_ccld": (
-        "real",
-        "mock",
-    ),
-    "domestic_stock.inquire_psbl_order": (
-        "real",
-        "mock",
-    ),
+    "auth.token": ("real", "mock"),
+    "auth.revoke": ("real", "mock"),
+    "auth.approval": ("real", "mock"),
+    "auth.hashkey": ("real", "mock"),
+    "domestic_stock.order_cash": ("real", "mock"),
+    "domestic_stock.order_rvsecncl": ("real", "mock"),
+    "domestic_stock.inquire_balance": ("real", "mock"),
+    "domestic_stock.inquire_price": ("real", "mock"),
+    "domestic_stock.inquire_asking_price_exp_ccn": ("real", "mock"),
+    "domestic_stock.inquire_daily_itemchartprice": ("real", "mock"),
+    "domestic_stock.inquire_time_itemchartprice": ("real", "mock"),
+    "domestic_stock.inquire_daily_ccld": ("real", "mock"),
+    "domestic_stock.inquire_psbl_order": ("real", "mock"),
     "domestic_stock.inquire_psbl_rvsecncl": ("real",),
     "domestic_stock.inquire_psbl_sell": ("real",),
-    "overseas_price.price": (
-        "real",
-        "mock",
-    ),
-    "overseas_price.dailyprice": (
-        "real",
-        "mock",
-    ),
-    "overseas_stock.order": (
-        "real",
-        "mock",
-    ),
-    "overseas_stock.inquire_balance": (
-        "real",
-        "mock",
-    ),
-    "overseas_stock.inquire_present_balance": (
-        "real",
-        "mock",
-    ),
-    "overseas_stock.order_rvsecncl": (
-        "real",
-        "mock",
-    ),
+    "overseas_price.price": ("real", "mock"),
+    "overseas_price.dailyprice": ("real", "mock"),
+    "overseas_stock.order": ("real", "mock"),
+    "overseas_stock.inquire_balance": ("real", "mock"),
+    "overseas_stock.inquire_present_balance": ("real", "mock"),
+    "overseas_stock.order_rvsecncl": ("real", "mock"),
     "overseas_stock.inquire_nccs": ("real",),
-    "overseas_stock.inquire_ccnl": (
-        "real",
-        "mock",
-    ),
-    "overseas_stock.inquire_psamount": (
-        "real",
-        "mock",
-    ),
+    "overseas_stock.inquire_ccnl": ("real", "mock"),
+    "overseas_stock.inquire_psamount": ("real", "mock"),
 }
 
 
