@@ -92,9 +92,7 @@ def _bar_pairs(bars: list[Bar]) -> Iterable[tuple[Bar, Decimal]]:
 def domestic_price(call: Call) -> Outputs:
     state, symbol, today = call.state, _domestic_symbol(call, "FID_INPUT_ISCD"), call.now.date()
     bar, base = state.quotes.today(symbol, False, today), state.quotes.previous_close(symbol, False, today)
-    year = state.quotes.bars(symbol, False, today, today, today - timedelta(days=365), "D", 400)
-    high = max(year, key=lambda b: b.high, default=bar)
-    low = min(year, key=lambda b: b.low, default=bar)
+    high, low = state.quotes.extremes(symbol, False, today, today - timedelta(days=365)) or (bar, bar)
     change = bar.close - base
     return {
         "price": {

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import threading
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -66,6 +67,11 @@ def aggregate(daily: list[Bar], period: str) -> list[Bar]:
     return merged
 
 
+def _newest_first(bar: Bar) -> int:
+    """A bisect key for bars ordered newest first."""
+    return -bar.day.toordinal()
+
+
 class Quotes:
     """Bars for any symbol, built on first use and kept (the walk is deterministic)."""
 
@@ -75,6 +81,9 @@ class Quotes:
         self.history_start = history_start
         self.price_of = price_of
         self._daily: dict[tuple[str, bool, date], list[Bar]] = {}
+        # Derived from the daily bars and as fixed: kept so that a quote costs no scan of history.
+        self._series: dict[tuple[str, bool, date, str], list[Bar]] = {}
+        self._extremes: dict[tuple[str, bool, date, date], tuple[Bar, Bar] | None] = {}
         self._lock = threading.Lock()
 
     def _round(self, value: float, overseas: bool) -> Decimal:
@@ -107,8 +116,28 @@ class Quotes:
 
     def bars(self, symbol: str, overseas: bool, today: date, end: date, start: date | None, period: str, limit: int) -> list[Bar]:
         """Up to ``limit`` bars dated ``start``..``end`` (both included), newest first."""
-        chosen = [bar for bar in aggregate(self.daily(symbol, overseas, today), period) if bar.day <= end and (start is None or bar.day >= start)]
-        return chosen[:limit]
+        key = (symbol, overseas, today, period)
+        with self._lock:
+            series = self._series.get(key)
+        if series is None:
+            series = aggregate(self.daily(symbol, overseas, today), period)
+            with self._lock:
+                self._series[key] = series
+        first = bisect_left(series, -end.toordinal(), key=_newest_first)
+        last = len(series) if start is None else bisect_right(series, -start.toordinal(), key=_newest_first)
+        return series[first : min(last, first + limit)]
+
+    def extremes(self, symbol: str, overseas: bool, today: date, since: date) -> tuple[Bar, Bar] | None:
+        """The daily bars with the highest high and the lowest low from ``since`` to today."""
+        key = (symbol, overseas, today, since)
+        with self._lock:
+            if key in self._extremes:
+                return self._extremes[key]
+        bars = self.bars(symbol, overseas, today, today, since, "D", len(self.daily(symbol, overseas, today)))
+        found = (max(bars, key=lambda bar: bar.high), min(bars, key=lambda bar: bar.low)) if bars else None
+        with self._lock:
+            self._extremes[key] = found
+        return found
 
     def previous_close(self, symbol: str, overseas: bool, today: date) -> Decimal:
         daily = self.daily(symbol, overseas, today)

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from datetime import time as dtime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from typing import Any
 
 from generator.model import Operation, Output, ResponseField
@@ -25,6 +26,7 @@ SUCCESS: dict[str, tuple[str, str]] = {
 }
 
 
+@cache  # the spec is fixed while a sandbox runs, and this runs for every field of every reply
 def decimals_of(field: ResponseField) -> int:
     example = field.example or ""
     if "." in example:
@@ -33,10 +35,19 @@ def decimals_of(field: ResponseField) -> int:
 
 
 def _number(value: Decimal | int, places: int) -> str:
-    number = Decimal(value)
     if places == 0:
-        return str(int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP)))
-    return str(number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+        if type(value) is int:
+            return str(value)
+        return str(int(Decimal(value).quantize(_ONE, rounding=ROUND_HALF_UP)))
+    return str(Decimal(value).quantize(_quantum(places), rounding=ROUND_HALF_UP))
+
+
+_ONE = Decimal(1)
+
+
+@cache
+def _quantum(places: int) -> Decimal:
+    return _ONE.scaleb(-places)
 
 
 def neutral(field: ResponseField, now: datetime) -> Any:
