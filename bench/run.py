@@ -474,30 +474,43 @@ OPTIMISATIONS = """\
 | rows filled in a writable twin, then switched to the frozen class (a frozen dataclass's `__init__` costs more than the parse) | 50-row page vs pydantic | 1.40× (319 µs) | 0.82× (186 µs) |
 | scalar parsers try the common case first; dates and times via `fromisoformat` | (included above) | | |
 | inlined conversions in the generated parsers (tried, reverted: no faster than the tuned calls, harder to read) | 50-row page | 0.83× | 0.84× |
+| a parser reads a row as KIS sends it in straight lines (`int(value, 10)`, `"" + value`, `row[key]`, extras only when `len(row)` says so); any other row goes to `parse_carefully` | 50-row page vs pydantic | 0.83× (192 µs) | 0.61× (143 µs) |
+| the same, plus decimals and dates inline with a NaN check (a prototype outside the generator, not kept: more code for the last few percent) | 50-row page vs pydantic, the row parser alone | 0.57× | 0.54× |
 | `asyncio` and `httpx` imported where used | `import kis_client.client` | 146 ms | 131 ms |
 | `kis_client/__init__.py` loads names on first use | `import kis_client` | (from the start) | 3.3 ms |
 | the same spec verdict cache, at sandbox start | sandbox start-up | 311 ms | about 230 ms |
+| chunks without trailing blank lines, spec literals spelled as black spells them: black makes one pass instead of two on a chunk already in its style | generated lines; cold generate | 15,542; 2.4 s | 15,036; 2.5 s (the large chunks still need black's splitting, so no measurable gain) |
+| sniffio installed with the client: httpcore imports it on every async lock, and a missing module is searched for on `sys.path` each time (encode/httpcore#1103) | async round trips to the sandbox | 730 req/s | 960 req/s |
+| Prism measured after a warm-up and alternated with the sandbox, both servers up at once (the earlier figure was Prism's cold JIT) | Prism, sync | 675 req/s | 1,112 req/s |
+| sandbox quotes: cached series bisected by date, 52-week extremes remembered, field decimals cached | sandbox CPU per quote | 0.38 ms | 0.30 ms |
+| httptools and uvloop under uvicorn (the sandbox extra) | sandbox CPU per quote; sync req/s | 0.30 ms; 1,547 | 0.21 ms; 1,809 |
 """
 
 NOTES = """\
 ## Reading the figures
 
-- Generation is bound by black. A cold run (no cached chunk) formats about 15,000 lines and is
-  3.1–3.7× openapi-python-client's time, which formats with ruff; the goals are met only warm
-  (every chunk cached, as in CI's `kisgen check` and after most spec edits), where kisgen takes
-  about a quarter of openapi-python-client's time. Both are linear in the number of operations.
-  The project formats generated code with black by design; swapping it for a faster formatter
-  was not an option.
+- Generation is bound by black: a cold run (no cached chunk) has black format about 15,000
+  lines, twice over for every chunk it changes, which costs about 4 s of CPU on the two cores;
+  openapi-python-client formats with ruff. Cold, kisgen takes 2.8–3.9× openapi-python-client's
+  time; warm (every chunk cached, as in CI's `kisgen check` and after most spec edits) about a
+  quarter. Both are linear in the number of operations. The project formats generated code
+  with black by design, so goals 1 and 2 are met warm and not cold.
 - `check` and `generate` in section 3 use the default cache directory; a warm run reads the
   whole black cache file, so a cache full of other specs' chunks costs more than section 1's
   cache of this spec alone (the cache keeps at most 1,500 chunks for that reason).
-- Parsing stays above half of pydantic's time: pydantic-core converts in Rust, and a frozen,
-  slotted dataclass per row (the response model the client promises) costs a Python attribute
-  store per field. Lazy parsing would win the benchmark but move errors from the parse to
+- Parsing is at 0.61× pydantic, not 0.5×. CPython's own conversions set the floor: `int()` of a
+  digit string takes about 50 ns and `Decimal()` about 100 ns, so this page's 1,300 values
+  cost about 70 µs before a row is built, and each row is a frozen, slotted dataclass with one
+  store per field. pydantic spends its time in the per-field `BeforeValidator` that turns KIS's
+  `""` into `None`. Lazy parsing would win the benchmark but move errors from the parse to
   attribute access, so it was not done.
-- Round trips with 16 requests in flight are bound by httpx's async client (the same client is
-  used against both servers, and it tops out near the Prism figure); synchronously, where the
-  client is cheaper, the sandbox does about twice Prism's rate while keeping its account state.
+- Round trips: synchronously the sandbox does 1.6× Prism's rate while keeping its account
+  state. With 16 requests in flight the one httpx async client is the bottleneck for both
+  servers: it spends about 1 ms of CPU per request (its pool checks every connection on each
+  request), against 0.2 ms for the sandbox and 0.6 ms for Prism, so both servers are served at
+  the client's pace and the async goal is not met. The server CPU columns show the sandbox
+  needing about a third of Prism's CPU per request; with two cores there is none left for more
+  client processes.
 - openapi-python-client skips some of kisgen's exported request schemas (enums that include
   ""), so its client for the same spec is smaller than kisgen's.
 """
