@@ -225,11 +225,14 @@ def _tr_rows(op: Operation) -> tuple[tuple[Any, ...], ...]:
 
 
 def _read(field: ResponseField) -> str:
-    """The straight-line read of ``field``: it raises on anything but a plain KIS string."""
+    """The straight-line read of ``field`` from a JSON-decoded row: a missing key raises, and so
+    does a value that is not the plain string KIS sends (the row then goes to parse_carefully)."""
     parser = KIND_PARSERS[field.kind]
     if field.aliases:
         return f"{parser}(first_of(row, {py((field.wire,) + field.aliases)}))"
     value = f"row[{py(field.wire)}]"
+    if field.json != "string":  # a JSON number: the careful parser is already the plain read
+        return f"{parser}({value})"
     if field.kind == "int":  # most fields: int() without a Python call in between
         return f"int(v, 10) if (v := {value}) else p_int(v)"
     if parser == "p_text":

@@ -6,10 +6,11 @@ Numbers are ``int`` or ``Decimal`` (never float), dates and times are ``datetime
 Y/N flags are ``bool``, and ``""`` is ``None``. Every model keeps what the spec does not
 declare in ``extra``; every response keeps the whole body in ``raw``.
 
-A parser reads a row the way KIS sends it, in straight lines: every field present and a string
-(``"" + value`` admits only a string, ``int(value, 10)`` only digits). Any other row (a missing
-field, a JSON number, a value that is not its kind) raises there and is parsed again by
-``parse_carefully``, which accepts numbers, makes missing fields ``None`` and rejects the rest.
+A parser reads a row (as ``json.loads`` gives it) the way KIS sends it, in straight lines:
+every field present and a string where the spec says string (``"" + value`` admits only a
+string, ``int(value, 10)`` only a string that ``int()`` reads). Any other row (a missing field, a
+JSON number in a string field, a value that is not its kind) raises there and is parsed again
+by ``parse_carefully``, which accepts numbers, makes missing fields ``None`` and rejects the rest.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ def _parse_auth_token_token(row: Mapping[str, Any]) -> AuthTokenToken:
     try:
         draft.access_token = "" + row["access_token"] or None
         draft.token_type = "" + row["token_type"] or None
-        draft.expires_in = int(v, 10) if (v := row["expires_in"]) else p_int(v)
+        draft.expires_in = p_int(row["expires_in"])
         draft.access_token_token_expired = p_datetime(row["access_token_token_expired"])
         draft.extra = NO_EXTRA if len(row) == 4 else extra_of(row, _PARSE_AUTH_TOKEN_TOKEN_KEYS)
     except NOT_PLAIN:
@@ -184,7 +185,7 @@ class _AuthRevokeResultDraft(Model):
 def _parse_auth_revoke_result(row: Mapping[str, Any]) -> AuthRevokeResult:
     draft: Any = _new(_AuthRevokeResultDraft)
     try:
-        draft.code = int(v, 10) if (v := row["code"]) else p_int(v)
+        draft.code = p_int(row["code"])
         draft.message = "" + row["message"] or None
         draft.extra = NO_EXTRA if len(row) == 2 else extra_of(row, _PARSE_AUTH_REVOKE_RESULT_KEYS)
     except NOT_PLAIN:

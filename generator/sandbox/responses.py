@@ -26,7 +26,6 @@ SUCCESS: dict[str, tuple[str, str]] = {
 }
 
 
-@cache  # the spec is fixed while a sandbox runs, and this runs for every field of every reply
 def decimals_of(field: ResponseField) -> int:
     example = field.example or ""
     if "." in example:
