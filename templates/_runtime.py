@@ -201,7 +201,8 @@ def _int_slow(text: str) -> int | None:
         number = Decimal(text)
     except InvalidOperation:
         raise _BadValue from None
-    if not number.is_finite() or number != number.to_integral_value():
+    # An exponent ("1e999999999") must not make a gigantic int; no KIS number has 100 digits.
+    if not number.is_finite() or number.adjusted() >= 100 or number != number.to_integral_value():
         raise _BadValue
     return int(number)
 

@@ -236,6 +236,15 @@ def test_a_bad_value_raises_naming_everything_with_the_raw_body(operation: str, 
     assert operation in str(error) and field in str(error) and repr(value) in str(error)
 
 
+@pytest.mark.parametrize("value", ["1e999999999", "9" * 5000])
+def test_a_huge_integer_is_refused_not_built(value: str) -> None:
+    body = body_of("domestic_stock.inquire_balance")
+    body["output1"][0]["hldg_qty"] = value
+    with pytest.raises(ResponseParseError) as raised:
+        parse("domestic_stock.inquire_balance", body)
+    assert (raised.value.field, raised.value.value) == ("hldg_qty", value)
+
+
 def test_a_padding_row_is_dropped_before_its_values_are_read() -> None:
     body = body_of("domestic_stock.inquire_balance")
     body["output1"][2]["hldg_qty"] = "abc"  # a padding row (blank pdno) with garbage is still dropped
