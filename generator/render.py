@@ -62,6 +62,26 @@ def py(value: Any) -> str:
     return repr(value)
 
 
+def doc(value: str) -> str:
+    """A docstring literal black keeps as it is: black strips a docstring, pads one that starts
+    or ends with its quote or ends in a backslash, and prefers the quote needing fewer escapes."""
+    if not value:
+        return '""""""'  # what black writes for an empty docstring
+    quote = "'" if '"' in value and "'" not in value else '"'
+    last = len(value) - 1
+    out = []
+    for index, char in enumerate(value):
+        if char == "\\":
+            out.append("\\\\")
+        elif char == quote or (char == " " and index in (0, last)):
+            out.append(f"\\x{ord(char):02x}")
+        elif char.isprintable():
+            out.append(char)
+        else:
+            out.append(repr(char)[1:-1])  # \n, \t, \x00, \u2028: no whitespace left raw
+    return quote + "".join(out) + quote
+
+
 @cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -74,6 +94,7 @@ def environment() -> jinja2.Environment:
         bytecode_cache=_bytecode_cache(),
     )
     env.filters["py"] = py
+    env.filters["doc"] = doc
     return env
 
 

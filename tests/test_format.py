@@ -98,3 +98,17 @@ def test_a_cold_cli_run_formats_in_parallel_and_matches_the_committed_tree(tmp_p
     committed = render.ROOT / render.PACKAGE
     for path in committed.glob("*.py"):
         assert (root / render.PACKAGE / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+DOCSTRINGS = ["", "plain", " leading and trailing ", "''''\"", '"quoted"', "it's", "both ' and \"", "ends in \\", "\\\\", "\t tab\n new line", "\u3000wide\xa0", "'", '"']
+
+
+@pytest.mark.parametrize("value", DOCSTRINGS)
+def test_a_docstring_comes_back_exactly_after_black(value: str) -> None:
+    # black strips docstrings and pads one that starts or ends with its quote or a backslash.
+    source = f"def f() -> None:\n    {render.doc(value)}\n"
+    formatted = fmt._black(source)
+    namespace: dict[str, object] = {}
+    exec(formatted, namespace)
+    assert namespace["f"].__doc__ == value  # type: ignore[attr-defined]
+    assert formatted == source  # already in black's style: one pass
