@@ -157,8 +157,8 @@ def endpoint_changed(base: Spec, head: Spec) -> Iterator[Change]:
 
 def tr_id_changed(base: Spec, head: Spec) -> Iterator[Change]:
     for qualname, old_op, new_op in _common_ops(base, head):
-        old_cells = {_cell_key(c): c for c in (old_op.tr.cells if old_op.tr else ())}
-        for key, old, new in _pairs(old_cells, {_cell_key(c): c for c in (new_op.tr.cells if new_op.tr else ())}):
+        old_cells = {_cell_key(c): c for c in _cells(old_op)}
+        for key, old, new in _pairs(old_cells, {_cell_key(c): c for c in _cells(new_op)}):
             if old.tr_id != new.tr_id:
                 phrase = _cell_phrase(new_op, new)
                 yield Change(
@@ -171,20 +171,26 @@ def tr_id_changed(base: Spec, head: Spec) -> Iterator[Change]:
                 )
 
 
+def _cells(op: Operation) -> tuple[TrCell, ...]:
+    return op.tr.cells if op.tr else ()
+
+
+def _cells_only_in(op: Operation, other: Operation) -> list[TrCell]:
+    """``op``'s TR_ID cells whose combination ``other`` does not have."""
+    others = {_cell_key(cell) for cell in _cells(other)}
+    return [cell for cell in _cells(op) if _cell_key(cell) not in others]
+
+
 def tr_id_added(base: Spec, head: Spec) -> Iterator[Change]:
     for qualname, old_op, new_op in _common_ops(base, head):
-        old_keys = {_cell_key(c) for c in (old_op.tr.cells if old_op.tr else ())}
-        for cell in new_op.tr.cells if new_op.tr else ():
-            if _cell_key(cell) not in old_keys:
-                yield Change("tr-id-added", False, qualname, f"TR_ID added for {_cell_phrase(new_op, cell)}: `{cell.tr_id}`", "a new combination becomes possible; existing calls keep theirs")
+        for cell in _cells_only_in(new_op, old_op):
+            yield Change("tr-id-added", False, qualname, f"TR_ID added for {_cell_phrase(new_op, cell)}: `{cell.tr_id}`", "a new combination becomes possible; existing calls keep theirs")
 
 
 def tr_id_removed(base: Spec, head: Spec) -> Iterator[Change]:
     for qualname, old_op, new_op in _common_ops(base, head):
-        new_keys = {_cell_key(c) for c in (new_op.tr.cells if new_op.tr else ())}
-        for cell in old_op.tr.cells if old_op.tr else ():
-            if _cell_key(cell) not in new_keys:
-                yield Change("tr-id-removed", True, qualname, f"TR_ID removed for {_cell_phrase(old_op, cell)} (was `{cell.tr_id}`)", "these calls are no longer possible")
+        for cell in _cells_only_in(old_op, new_op):
+            yield Change("tr-id-removed", True, qualname, f"TR_ID removed for {_cell_phrase(old_op, cell)} (was `{cell.tr_id}`)", "these calls are no longer possible")
 
 
 def tr_dimensions_changed(base: Spec, head: Spec) -> Iterator[Change]:

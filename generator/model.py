@@ -10,7 +10,6 @@ import importlib
 import keyword
 import re
 from dataclasses import dataclass
-from itertools import product
 from typing import Any
 
 from generator.errors import Problem, SpecError
@@ -1068,14 +1067,28 @@ def _repeats_a_repeat(items: Any, inside_repeat: bool = False) -> bool:
     return False
 
 
+def failed_check(field: RequestField, value: str, codes: tuple[str, ...] | None) -> str | None:
+    """The first of ``field``'s own checks that ``value`` fails ("codes", "pattern",
+    "max_length"), or None. One place for the spec's checks on examples and defaults and the
+    sandbox's on requests, so that the two cannot drift apart."""
+    if codes is not None and value not in codes:
+        return "codes"
+    if field.pattern is not None and re.fullmatch(field.pattern, value) is None:
+        return "pattern"
+    if field.max_length is not None and len(value) > field.max_length:
+        return "max_length"
+    return None
+
+
 def value_problem(field: RequestField, value: str, tables: dict[str, CodeTable]) -> str | None:
     """Why ``value`` is not acceptable for ``field`` by its own declaration, or None."""
-    codes = field.wire_codes
-    if codes is not None and codes in tables and value not in tables[codes].values:
-        return f"not a code of table {codes!r}"
-    if field.pattern is not None and re.fullmatch(field.pattern, value) is None:
+    table = tables.get(field.wire_codes) if field.wire_codes is not None else None
+    failed = failed_check(field, value, table.values if table is not None else None)
+    if failed == "codes":
+        return f"not a code of table {field.wire_codes!r}"
+    if failed == "pattern":
         return f"does not match {field.pattern!r}"
-    if field.max_length is not None and len(value) > field.max_length:
+    if failed == "max_length":
         return f"longer than {field.max_length} characters"
     return None
 

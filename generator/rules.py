@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from generator.model import Condition, Constraint, Operation, RequestField, Spec
+from generator.model import Condition, Constraint, Operation, RequestField, Spec, failed_check
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,13 +51,13 @@ def field_problem(spec: Spec, field: RequestField, value: Any) -> str | None:
         return f"must be a string, got {type(value).__name__}"
     shown = "the value" if field.secret else repr(value)  # never echo a key or a token
     codes = field.wire_codes  # a quotation field carries the exchange's quotation code on the wire
-    if codes is not None:
-        table = spec.code_table(codes)
-        if value not in table.values:
-            return f"{shown} is not a code of {table.label} ({codes})"
-    if field.pattern is not None and re.fullmatch(field.pattern, value) is None:
+    table = spec.code_table(codes) if codes is not None else None
+    failed = failed_check(field, value, table.values if table is not None else None)
+    if failed == "codes" and table is not None:
+        return f"{shown} is not a code of {table.label} ({codes})"
+    if failed == "pattern":
         return f"{shown} does not match {field.pattern}"
-    if field.max_length is not None and len(value) > field.max_length:
+    if failed == "max_length":
         return f"longer than {field.max_length} characters"
     return None
 
