@@ -555,7 +555,9 @@ def walk_back(
     """The call for the rows before the oldest of ``values``, or None when the walk is over.
 
     Over when no rows came, when the next bound would not be earlier than this one (KIS sent
-    nothing older), or when it would fall below the ``floor`` field (a start date, say).
+    nothing older), or when it would fall below the ``floor`` field (a start date, say). A date
+    range from the floor to the bound that holds only a Saturday and a Sunday is over too: no
+    market KIS serves trades on them, and KIS would answer no rows.
     """
     found = [value for value in values if value is not None]
     if not found:
@@ -564,7 +566,11 @@ def walk_back(
         oldest_day = min(value for value in found if isinstance(value, date))
         if oldest_day == date.min:
             return None
-        bound_text = (oldest_day - timedelta(days=1)).strftime("%Y%m%d")
+        bound = oldest_day - timedelta(days=1)
+        last_weekday = bound - timedelta(days=max(0, bound.weekday() - 4))
+        if floor is not None and last_weekday.strftime("%Y%m%d") < str(call.params.get(floor, "")):
+            return None
+        bound_text = bound.strftime("%Y%m%d")
     else:
         oldest_time = min(value for value in found if isinstance(value, dtime))
         seconds = oldest_time.hour * 3600 + oldest_time.minute * 60 + oldest_time.second - 1

@@ -494,7 +494,7 @@ class DomesticStockApi:
         fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
         max_calls: int = 100,
     ) -> Iterator[DomesticStockInquireDailyItemchartpriceResponse]:
-        "Responses further and further back: each call moves FID_INPUT_DATE_2 before the oldest stck_bsop_date of the last one (KIS cannot page this with tr_cont). Stops when no older rows come, when the next bound would fall before FID_INPUT_DATE_1, or after max_calls calls."
+        "Responses further and further back: each call moves FID_INPUT_DATE_2 before the oldest stck_bsop_date of the last one (KIS cannot page this with tr_cont). Stops when no older rows come, when the next bound would fall before FID_INPUT_DATE_1 (or leave only a Saturday and Sunday before it: no market trades then, so KIS would send no rows), or after max_calls calls."
         if type(max_calls) is not int or max_calls < 1:
             raise ValidationError(
                 "domestic_stock.inquire_daily_itemchartprice",
@@ -1599,7 +1599,7 @@ class AsyncDomesticStockApi:
         fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
         max_calls: int = 100,
     ) -> AsyncIterator[DomesticStockInquireDailyItemchartpriceResponse]:
-        "Responses further and further back: each call moves FID_INPUT_DATE_2 before the oldest stck_bsop_date of the last one (KIS cannot page this with tr_cont). Stops when no older rows come, when the next bound would fall before FID_INPUT_DATE_1, or after max_calls calls."
+        "Responses further and further back: each call moves FID_INPUT_DATE_2 before the oldest stck_bsop_date of the last one (KIS cannot page this with tr_cont). Stops when no older rows come, when the next bound would fall before FID_INPUT_DATE_1 (or leave only a Saturday and Sunday before it: no market trades then, so KIS would send no rows), or after max_calls calls."
         if type(max_calls) is not int or max_calls < 1:
             raise ValidationError(
                 "domestic_stock.inquire_daily_itemchartprice",
