@@ -20,10 +20,13 @@ ENVS = ("real", "mock")
 SIDES = ("buy", "sell")
 DIMENSIONS = ("market", "side", "period")
 RESERVED_PARAMS = frozenset({"self", "side", "period", "env", "tr_cont", "extra", "max_calls"})
-# Names the generated request code uses next to the fields: a field named so would shadow them.
+# Names the generated request functions and client methods (the _pages, row and _walk helpers
+# too) use next to the fields: a field named so would shadow them. tests/test_model.py reads the
+# generated code to keep this complete.
 GENERATED_LOCALS = frozenset(
     {"ctx", "problems", "request", "value", "bad", "market", "tr_id", "side_value", "period_value", "to_wire", "call", "response", "body"}
-    | {"bound", "plain", "side_of", "re", "str", "type", "repr", "len", "dict", "frozenset"}
+    | {"bound", "plain", "side_of", "re", "str", "type", "repr", "len", "dict", "frozenset", "list", "int"}
+    | {"calls", "page_call", "reply", "row", "walk_back"}
 )
 # Attributes of every response model, and the types its annotations name.
 RESERVED_RESPONSE_NAMES = frozenset({"extra", "raw", "to_dict", "field", "date", "datetime", "dtime", "int", "bool", "str"})
@@ -407,6 +410,15 @@ def is_identifier(name: str) -> bool:
     return name.isidentifier() and name.isascii() and not keyword.iskeyword(name) and not keyword.issoftkeyword(name)
 
 
+def python_name_clash(py_name: str) -> str | None:
+    """Why a request field may not have this Python name, or None when it may."""
+    if not is_identifier(py_name) or py_name in RESERVED_PARAMS:
+        return "which is reserved or not an identifier"
+    if py_name in GENERATED_LOCALS or py_name.startswith(("prepare_", "validate_", "parse_")):
+        return "which the generated code uses itself"
+    return None
+
+
 # ---------------------------------------------------------------------------------------------
 # Building
 
@@ -679,10 +691,9 @@ class _Builder:
 
     def request_field(self, spec_file: SpecFile, path: JsonPath, wire: str, raw: dict[str, Any], tables: dict[str, CodeTable]) -> RequestField:
         py_name = wire.lower()
-        if not is_identifier(py_name) or py_name in RESERVED_PARAMS:
-            self.problem(spec_file, path, f"field {wire!r} gives the Python name {py_name!r}, which is reserved or not an identifier")
-        elif py_name in GENERATED_LOCALS or py_name.startswith(("prepare_", "validate_", "parse_")):
-            self.problem(spec_file, path, f"field {wire!r} gives the Python name {py_name!r}, which the generated code uses itself")
+        clash = python_name_clash(py_name)
+        if clash is not None:
+            self.problem(spec_file, path, f"field {wire!r} gives the Python name {py_name!r}, {clash}")
         codes = raw.get("codes")
         if codes is not None and codes not in tables:
             self.problem(spec_file, path + ("codes",), f"code table {codes!r} is not declared")

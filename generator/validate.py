@@ -52,7 +52,7 @@ PATTERN_MEANINGS = {
     "^[a-z][a-z0-9_]*$": "must be lower_snake_case: a-z, 0-9 and _, starting with a letter",
     "^[A-Z][A-Z0-9_]*$": "must be UPPER_SNAKE_CASE: A-Z, 0-9 and _, starting with a letter",
     "^[A-Za-z][A-Za-z0-9_]*$": "must be letters, digits and _, starting with a letter",
-    "^[A-Z][A-Z0-9]{8,12}$": "is not a TR_ID: a capital letter, then 8 to 12 capital letters or digits",
+    "^[A-Z][A-Z0-9]{8}([A-Z0-9]{4})?$": "is not a REST TR_ID: 9 or 13 capital letters or digits, the first a letter (KIS API portal 2026-05-29)",
     "^/[A-Za-z0-9/_-]+$": "must be an absolute URL path of letters, digits, /, _ and -",
     "^https://[a-z0-9.-]+(:[0-9]+)?$": "must be https://host or https://host:port",
     "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "must be a date, YYYY-MM-DD",
