@@ -211,6 +211,27 @@ def _settings(
     )
 
 
+# KIS_ENV takes KIS's own words too, in any case: svr="prod"/"vps" in its sample code's
+# kis_auth.auth, env_dv="real"/"demo" in its examples.
+KIS_ENV_WORDS: dict[str, Env] = {
+    "real": Env.REAL,
+    "prod": Env.REAL,
+    "mock": Env.MOCK,
+    "vps": Env.MOCK,
+    "demo": Env.MOCK,
+}
+
+
+def _env_from(word: str) -> Env:
+    env = KIS_ENV_WORDS.get(word.strip().lower())
+    if env is None:
+        accepted = ", ".join(KIS_ENV_WORDS)
+        raise ValueError(
+            f"environment variable KIS_ENV is {word!r}; it must be one of {accepted} (any case)"
+        )
+    return env
+
+
 def _from_env(overrides: Mapping[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name, variable in (("app_key", "KIS_APP_KEY"), ("app_secret", "KIS_APP_SECRET")):
@@ -219,7 +240,7 @@ def _from_env(overrides: Mapping[str, Any]) -> dict[str, Any]:
             raise ValueError(f"environment variable {variable} is not set")
         values[name] = value
     values["account"] = os.environ.get("KIS_ACCOUNT") or None
-    values["env"] = os.environ.get("KIS_ENV") or Env.MOCK
+    values["env"] = _env_from(os.environ.get("KIS_ENV") or Env.MOCK)
     values["base_url"] = os.environ.get("KIS_BASE_URL") or None
     values.update(overrides)
     return values
@@ -1301,7 +1322,10 @@ class KisClient:
 
     @classmethod
     def from_env(cls, **overrides: Any) -> KisClient:
-        """A client from KIS_APP_KEY, KIS_APP_SECRET, KIS_ACCOUNT, KIS_ENV (default mock), KIS_BASE_URL."""
+        """A client from KIS_APP_KEY, KIS_APP_SECRET, KIS_ACCOUNT, KIS_ENV (default mock), KIS_BASE_URL.
+
+        KIS_ENV is real or mock, or KIS's words for them: prod (real), vps or demo (mock), in any case.
+        """
         return cls(**_from_env(overrides))
 
     def __repr__(self) -> str:
@@ -2410,7 +2434,10 @@ class AsyncKisClient:
 
     @classmethod
     def from_env(cls, **overrides: Any) -> AsyncKisClient:
-        """A client from KIS_APP_KEY, KIS_APP_SECRET, KIS_ACCOUNT, KIS_ENV (default mock), KIS_BASE_URL."""
+        """A client from KIS_APP_KEY, KIS_APP_SECRET, KIS_ACCOUNT, KIS_ENV (default mock), KIS_BASE_URL.
+
+        KIS_ENV is real or mock, or KIS's words for them: prod (real), vps or demo (mock), in any case.
+        """
         return cls(**_from_env(overrides))
 
     def __repr__(self) -> str:
