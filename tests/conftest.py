@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +18,16 @@ from generator.sandbox import RunningSandbox, running_sandbox
 from kis_client import KisClient
 from kis_client._runtime import RetryPolicy
 
+REPO = Path(__file__).resolve().parent.parent
 _serial = itertools.count(1)
+
+
+def new_project(root: Path, spec: Path = REPO / "spec") -> Path:
+    """A kisgen project at ``root``: a copy of ``spec`` and this repository's templates (linked)."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(spec, root / "spec")
+    (root / "templates").symlink_to(REPO / "templates", target_is_directory=True)
+    return root
 
 KST = timezone(timedelta(hours=9))
 # Every sandbox of the tests lives on this day, whatever the wall clock says: a Monday in Korea

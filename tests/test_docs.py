@@ -11,6 +11,7 @@ import pytest
 from generator.cli import main
 from generator.export import DOCS_FILE
 from generator.pipeline import render_spec
+from tests.conftest import new_project
 from tests.markdown_tables import Table, cells, tables
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,9 +118,12 @@ def test_docs_file_is_what_the_spec_renders() -> None:
 
 
 def test_docs_command_writes_only_the_reference(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--root", str(tmp_path), "docs"]) == 0
-    assert (tmp_path / DOCS_FILE).read_bytes() == DOCS.read_bytes()
-    assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()] == [DOCS_FILE]
+    root = new_project(tmp_path / "project")
+    before = {p for p in root.rglob("*") if p.is_file()}
+    assert main(["--root", str(root), "docs"]) == 0
+    assert (root / DOCS_FILE).read_bytes() == DOCS.read_bytes()
+    written = [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and p not in before]
+    assert sorted(written) == [DOCS_FILE, "generated/.kisgen.lock"]  # the lock every write takes
     assert DOCS_FILE in capsys.readouterr().out
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
-from generator.render import ROOT
+ROOT = Path(__file__).resolve().parent.parent
+
 
 
 def run_example(name: str) -> str:

@@ -11,7 +11,8 @@ import pytest
 from generator.errors import SpecError
 from generator.model import QUOTE_TABLE, Spec
 from generator.pipeline import load_spec
-from generator.render import ROOT
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
