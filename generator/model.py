@@ -32,7 +32,7 @@ GENERATED_LOCALS = frozenset(
 RESERVED_RESPONSE_NAMES = frozenset({"extra", "raw", "to_dict", "field", "date", "datetime", "dtime", "int", "bool", "str"})
 # Classes the generated modules import or define besides the spec's own.
 RESERVED_CLASSES = frozenset(
-    {"Env", "Side", "Market", "StrEnum", "Any", "Mapping", "Callable", "ClassVar", "Decimal", "Iterator", "AsyncIterator", "TracebackType"}
+    {"Env", "Side", "Market", "StrEnum", "CodeEnum", "Any", "Mapping", "Callable", "ClassVar", "Decimal", "Iterator", "AsyncIterator", "TracebackType"}
     | {"CallContext", "FieldProblem", "OperationInfo", "PreparedCall", "UnsupportedEnvironmentError", "ValidationError", "AsyncCore", "SyncCore"}
     | {"Credentials", "RateLimiter", "RetryPolicy", "Settings", "TokenSpec", "TokenCache", "KisClient", "AsyncKisClient", "Continuation"}
     | {"Model", "Paging", "Reply", "ResponseParseError", "Rows", "TrIdNotFoundError"}
@@ -266,6 +266,14 @@ class Walk:
 
 
 @dataclass(frozen=True, slots=True)
+class MockInstead:
+    """What a mock account uses instead of a real-only operation."""
+
+    operation: str  # area.name
+    how: str
+
+
+@dataclass(frozen=True, slots=True)
 class Response:
     class_name: str
     envelope: bool
@@ -294,6 +302,7 @@ class Operation:
     source: str | None
     file: str
     walk: Walk | None = None
+    mock_instead: MockInstead | None = None
 
     @property
     def qualname(self) -> str:
@@ -499,6 +508,7 @@ class _Builder:
         )
         self.check_tr_ids(spec)
         self.check_names(spec)
+        self.check_mock_instead(spec)
         if token.operation not in {op.qualname for op in spec.operations} and "auth." + token.operation not in {op.qualname for op in spec.operations}:
             spec_file, _ = self.section("token")
             self.problem(spec_file, ("token", "operation"), f"operation {token.operation!r} is not declared")
@@ -662,6 +672,7 @@ class _Builder:
             source=raw.get("source"),
             file=spec_file.name,
             walk=walk,
+            mock_instead=MockInstead(raw["mock_instead"]["operation"], raw["mock_instead"]["how"]) if "mock_instead" in raw else None,
         )
 
     def walk(self, spec_file: SpecFile, path: JsonPath, raw: dict[str, Any], fields: tuple[RequestField, ...], response: Response, pagination: Pagination | None) -> Walk | None:
@@ -958,6 +969,19 @@ class _Builder:
                         spec_file = by_file[op.file]
                         self.problem(spec_file, ("operations", op.name, "tr_id"), f"{env} TR_ID {cell.tr_id} is used twice: {seen[cell.tr_id]} and {where}")
                     seen[cell.tr_id] = where
+
+    def check_mock_instead(self, spec: Spec) -> None:
+        """``mock_instead`` belongs on a real-only operation and names one a mock account has."""
+        by_file = {spec_file.name: spec_file for spec_file in self.files}
+        mock_ops = {op.qualname for op in spec.operations if "mock" in op.envs}
+        for op in spec.operations:
+            if op.mock_instead is None:
+                continue
+            where = ("operations", op.name, "mock_instead")
+            if "mock" in op.envs:
+                self.problem(by_file[op.file], where, f"{op.qualname} works on a mock account; `mock_instead` is for a real-only operation")
+            if op.mock_instead.operation not in mock_ops:
+                self.problem(by_file[op.file], where + ("operation",), f"{op.mock_instead.operation!r} is not an operation a mock account has")
 
     def check_names(self, spec: Spec) -> None:
         """Every class the generated modules define is distinct from the others and from imports."""

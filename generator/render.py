@@ -335,7 +335,7 @@ def render(spec: Spec, templates: Path) -> dict[str, bytes]:
         "KIND_PARSER": KIND_PARSERS,
         "token_view": next(view for view in views if view.op.qualname == f"auth.{spec.token.operation}"),
         "has_hashkey": any(view.op.qualname == "auth.hashkey" for view in views),
-        "api": api_doc(spec),
+        "api": api_doc(spec, (templates / "_runtime.py").read_text(encoding="utf-8")),
         "area_views": [(area, [view for view in views if view.op.area == area.name]) for area in spec.areas],
         "client_version": client_version(spec),
     }

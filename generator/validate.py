@@ -64,6 +64,7 @@ PATTERN_MEANINGS = {
     "^(output[0-9]?|\\(body\\))$": "must be output, output0 to output9, or (body)",
     "^output[0-9]?$": "must be output or output0 to output9",
     "^(?!\\s)(?![\\s\\S]*\\s$)": "must not start or end with whitespace",
+    "^[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]*$": "must be an operation, area.name (domestic_stock.inquire_balance)",
 }
 JSON_TYPES = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a mapping", type(None): "empty (null)"}
 SCHEMA_TYPES = {"string": "a string", "integer": "an integer", "number": "a number", "boolean": "true or false", "object": "a mapping", "array": "a list"}

@@ -216,3 +216,26 @@ def test_a_field_named_like_a_helper_name_is_refused(spec_dir: Path, wire: str) 
     line = edit(spec_dir, "domestic_stock.yaml", old, f"      {wire}: {{label: 이름}}\n{old}")
     (problem,) = problems(spec_dir)
     assert problem.startswith(f"spec/domestic_stock.yaml:{line}: ") and f"field {wire!r} gives the Python name {wire.lower()!r}, which" in problem
+
+
+def test_mock_instead_names_what_a_mock_account_uses(spec_dir: Path) -> None:
+    spec = load_spec(spec_dir)
+    instead = {op.qualname: op.mock_instead.operation for op in spec.operations if op.mock_instead is not None}
+    assert instead == {
+        "domestic_stock.inquire_psbl_rvsecncl": "domestic_stock.inquire_daily_ccld",
+        "domestic_stock.inquire_psbl_sell": "domestic_stock.inquire_balance",
+        "overseas_stock.inquire_nccs": "overseas_stock.inquire_ccnl",
+    }
+
+
+def test_mock_instead_must_name_an_operation_mock_accounts_have(spec_dir: Path) -> None:
+    line = edit(spec_dir, "domestic_stock.yaml", "      operation: domestic_stock.inquire_balance\n", "      operation: domestic_stock.inquire_psbl_rvsecncl\n")
+    (problem,) = problems(spec_dir)
+    assert problem == f"spec/domestic_stock.yaml:{line}: operations.inquire_psbl_sell.mock_instead.operation: 'domestic_stock.inquire_psbl_rvsecncl' is not an operation a mock account has"
+
+
+def test_mock_instead_is_only_for_real_only_operations(spec_dir: Path) -> None:
+    old = "    note: 한 번의 호출에 최대 100건 (실전/모의)"
+    line = edit(spec_dir, "domestic_stock.yaml", old, "    mock_instead: {operation: overseas_price.dailyprice, how: 해외 일봉}\n" + old)
+    (problem,) = problems(spec_dir)
+    assert problem == f"spec/domestic_stock.yaml:{line}: operations.inquire_daily_itemchartprice.mock_instead: domestic_stock.inquire_daily_itemchartprice works on a mock account; `mock_instead` is for a real-only operation"
