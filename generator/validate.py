@@ -18,9 +18,12 @@ if TYPE_CHECKING:  # jsonschema is imported when a file needs validating, not on
     from jsonschema.exceptions import ValidationError as SchemaError
 
 
+PACKAGE = __name__.rpartition(".")[0]  # this package's import name, whatever it is installed as
+
+
 @cache
 def spec_schema() -> dict[str, Any]:
-    text = resources.files("generator").joinpath("spec.schema.json").read_text(encoding="utf-8")
+    text = resources.files(PACKAGE).joinpath("spec.schema.json").read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 
@@ -115,7 +118,7 @@ def _message(error: SchemaError) -> str:
 def _verdict_salt() -> str:
     from importlib.metadata import version
 
-    schema = resources.files("generator").joinpath("spec.schema.json").read_bytes()
+    schema = resources.files(PACKAGE).joinpath("spec.schema.json").read_bytes()
     return f"jsonschema {version('jsonschema')} {hashlib.sha256(schema).hexdigest()} "
 
 
