@@ -103,9 +103,8 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
-    from generator.sandbox import serve
-
     from generator.pipeline import load_spec
+    from generator.sandbox import serve
 
     spec = load_spec(_spec_dir(args))
     serve(env=args.env, port=args.port, log_level=args.log_level, rate_limit_per_second=args.rate_limit, spec=spec)
