@@ -146,6 +146,14 @@ def kisgen(*args: str) -> list[str]:
     return [str(BIN / "kisgen"), *args]
 
 
+def project(root: Path) -> Path:
+    """``root`` as a kisgen project (kisgen writes only into one): this checkout's spec and templates, linked."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name in ("spec", "templates"):
+        (root / name).symlink_to(ROOT / name, target_is_directory=True)
+    return root
+
+
 def bench_generate(spec: Path, work: Path, runs: int) -> dict[str, Any]:
     """kisgen generate, cold (empty black cache) and warm, vs openapi-python-client on kisgen's
     own OpenAPI export of the same spec."""
@@ -157,7 +165,7 @@ def bench_generate(spec: Path, work: Path, runs: int) -> dict[str, Any]:
 
     def ours(name: str, cache: Callable[[], Path]) -> Callable[[], float]:
         def measure() -> float:
-            root = Path(tempfile.mkdtemp(dir=work))
+            root = project(Path(tempfile.mkdtemp(dir=work)))
             env = dict(os.environ, KISGEN_CACHE_DIR=str(cache()))
             seconds, peak = run_process(kisgen("--spec", str(spec), "--root", str(root), "generate"), env=env)
             peaks[name].append(peak)
@@ -186,13 +194,13 @@ def bench_generate(spec: Path, work: Path, runs: int) -> dict[str, Any]:
 
 def bench_check(work: Path, runs: int) -> dict[str, float]:
     """check on an up-to-date tree vs generate writing a whole tree (both with a warm cache)."""
-    root = work / "check-root"
+    root = project(work / "check-root")
     shutil.copytree(ROOT / "generated", root / "generated")
     if (ROOT / "docs").exists():
         shutil.copytree(ROOT / "docs", root / "docs")
 
     def generate() -> float:
-        fresh = Path(tempfile.mkdtemp(dir=work))
+        fresh = project(Path(tempfile.mkdtemp(dir=work)))
         seconds = run_process(kisgen("--root", str(fresh), "generate"))[0]
         shutil.rmtree(fresh)
         return seconds

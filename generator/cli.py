@@ -1,4 +1,8 @@
-"""The `kisgen` command: validate, generate, check (and the tools built on the same model)."""
+"""The `kisgen` command: validate, generate, check (and the tools built on the same model).
+
+Every command acts on the project found from the current directory upward (generator.project),
+named on standard error; ``--root`` names the project instead and ``--spec`` another spec.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,28 @@ import sys
 from pathlib import Path
 
 from generator.errors import SpecError
-from generator.render import ROOT
+from generator.project import WHAT_MARKS_ONE, Project, ProjectNotFoundError, find_project, project_at
 
 EXIT_OK, EXIT_STALE, EXIT_SPEC, EXIT_INTERNAL = 0, 1, 2, 3
 
 
+def _project(args: argparse.Namespace) -> Project:
+    """The project, found (and named on standard error) the first time a command needs it."""
+    if args.project is None:
+        args.project = project_at(Path(args.root)) if args.root else find_project()
+        print(f"kisgen: project {args.project.root}", file=sys.stderr)
+    project: Project = args.project
+    return project
+
+
 def _spec_dir(args: argparse.Namespace) -> Path:
-    return Path(args.spec).resolve() if args.spec else ROOT / "spec"
+    return Path(args.spec).resolve() if args.spec else _project(args).spec
+
+
+def _render(args: argparse.Namespace) -> dict[str, bytes]:
+    from generator.pipeline import render_spec
+
+    return render_spec(_spec_dir(args), _project(args).templates)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -25,20 +44,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from generator.pipeline import render_spec
     from generator.write import write_files
 
-    files = render_spec(_spec_dir(args))
-    changed = write_files(files, Path(args.root).resolve())
+    files = _render(args)
+    changed = write_files(files, _project(args).root)
     print(f"generated {len(files)} files, {len(changed)} changed" + "".join(f"\n  {name}" for name in changed))
     return EXIT_OK
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from generator.pipeline import render_spec
     from generator.write import stale_files
 
-    stale = stale_files(render_spec(_spec_dir(args)), Path(args.root).resolve())
+    stale = stale_files(_render(args), _project(args).root)
     if stale:
         print("generated files are stale; run `kisgen generate`:")
         for name in stale:
@@ -52,7 +69,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from generator.diff import diff_specs, load_side, to_json, to_markdown
     from generator.pipeline import load_spec
 
-    root = Path(args.root).resolve()
+    # A git revision is read from the project's repository; two directories need no project.
+    revisions = [side for side in (args.base, args.head) if side and not Path(side).is_dir()]
+    root = _project(args).root if revisions else Path.cwd()
     base = load_side(args.base, root)
     head = load_side(args.head, root) if args.head else load_spec(_spec_dir(args))
     changes = diff_specs(base, head)
@@ -76,26 +95,29 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_docs(args: argparse.Namespace) -> int:
     from generator.export import DOCS_FILE
-    from generator.pipeline import render_spec
-    from generator.write import _replace  # the atomic single-file write generate uses
+    from generator.write import write_files
 
-    root = Path(args.root).resolve()
-    _replace(root / DOCS_FILE, render_spec(_spec_dir(args))[DOCS_FILE])
+    write_files({DOCS_FILE: _render(args)[DOCS_FILE]}, _project(args).root)
     print(f"wrote {DOCS_FILE}")
     return EXIT_OK
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
+    from generator.pipeline import load_spec
     from generator.sandbox import serve
 
-    serve(env=args.env, port=args.port, log_level=args.log_level, rate_limit_per_second=args.rate_limit)
+    spec = load_spec(_spec_dir(args))
+    serve(env=args.env, port=args.port, log_level=args.log_level, rate_limit_per_second=args.rate_limit, spec=spec)
     return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kisgen", description="The KIS Open API spec and the client generated from it.")
-    parser.add_argument("--spec", help="spec directory (default: spec/ of this repository)")
-    parser.add_argument("--root", default=str(ROOT), help="repository root to write into (default: this repository)")
+    parser = argparse.ArgumentParser(
+        prog="kisgen",
+        description=f"The KIS Open API spec and the client generated from it. Acts on the kisgen project ({WHAT_MARKS_ONE}) found from the current directory upward.",
+    )
+    parser.add_argument("--root", help="the kisgen project to act on (default: the one found from the current directory upward)")
+    parser.add_argument("--spec", help="spec directory (default: the project's spec/)")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("validate", help="check the spec; one problem a line").set_defaults(run=cmd_validate)
     commands.add_parser("generate", help="write generated/kis_client and docs/API.md (atomically)").set_defaults(run=cmd_generate)
@@ -123,8 +145,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.project = None
     try:
         code: int = args.run(args)
+    except ProjectNotFoundError as error:
+        print(f"kisgen: {error}", file=sys.stderr)
+        return EXIT_SPEC
     except SpecError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)

@@ -20,16 +20,19 @@ ENVS = ("real", "mock")
 SIDES = ("buy", "sell")
 DIMENSIONS = ("market", "side", "period")
 RESERVED_PARAMS = frozenset({"self", "side", "period", "env", "tr_cont", "extra", "max_calls"})
-# Names the generated request code uses next to the fields: a field named so would shadow them.
+# Names the generated request functions and client methods (the _pages, row and _walk helpers
+# too) use next to the fields: a field named so would shadow them. tests/test_model.py reads the
+# generated code to keep this complete.
 GENERATED_LOCALS = frozenset(
     {"ctx", "problems", "request", "value", "bad", "market", "tr_id", "side_value", "period_value", "to_wire", "call", "response", "body"}
-    | {"bound", "plain", "side_of", "re", "str", "type", "repr", "len", "dict", "frozenset"}
+    | {"bound", "plain", "side_of", "re", "str", "type", "repr", "len", "dict", "frozenset", "list", "int"}
+    | {"calls", "page_call", "reply", "row", "walk_back"}
 )
 # Attributes of every response model, and the types its annotations name.
 RESERVED_RESPONSE_NAMES = frozenset({"extra", "raw", "to_dict", "field", "date", "datetime", "dtime", "int", "bool", "str"})
 # Classes the generated modules import or define besides the spec's own.
 RESERVED_CLASSES = frozenset(
-    {"Env", "Side", "Market", "StrEnum", "Any", "Mapping", "Callable", "ClassVar", "Decimal", "Iterator", "AsyncIterator", "TracebackType"}
+    {"Env", "Side", "Market", "StrEnum", "CodeEnum", "Any", "Mapping", "Callable", "ClassVar", "Decimal", "Iterator", "AsyncIterator", "TracebackType"}
     | {"CallContext", "FieldProblem", "OperationInfo", "PreparedCall", "UnsupportedEnvironmentError", "ValidationError", "AsyncCore", "SyncCore"}
     | {"Credentials", "RateLimiter", "RetryPolicy", "Settings", "TokenSpec", "TokenCache", "KisClient", "AsyncKisClient", "Continuation"}
     | {"Model", "Paging", "Reply", "ResponseParseError", "Rows", "TrIdNotFoundError"}
@@ -263,6 +266,14 @@ class Walk:
 
 
 @dataclass(frozen=True, slots=True)
+class MockInstead:
+    """What a mock account uses instead of a real-only operation."""
+
+    operation: str  # area.name
+    how: str
+
+
+@dataclass(frozen=True, slots=True)
 class Response:
     class_name: str
     envelope: bool
@@ -291,6 +302,7 @@ class Operation:
     source: str | None
     file: str
     walk: Walk | None = None
+    mock_instead: MockInstead | None = None
 
     @property
     def qualname(self) -> str:
@@ -407,6 +419,15 @@ def is_identifier(name: str) -> bool:
     return name.isidentifier() and name.isascii() and not keyword.iskeyword(name) and not keyword.issoftkeyword(name)
 
 
+def python_name_clash(py_name: str) -> str | None:
+    """Why a request field may not have this Python name, or None when it may."""
+    if not is_identifier(py_name) or py_name in RESERVED_PARAMS:
+        return "which is reserved or not an identifier"
+    if py_name in GENERATED_LOCALS or py_name.startswith(("prepare_", "validate_", "parse_")):
+        return "which the generated code uses itself"
+    return None
+
+
 # ---------------------------------------------------------------------------------------------
 # Building
 
@@ -487,6 +508,7 @@ class _Builder:
         )
         self.check_tr_ids(spec)
         self.check_names(spec)
+        self.check_mock_instead(spec)
         if token.operation not in {op.qualname for op in spec.operations} and "auth." + token.operation not in {op.qualname for op in spec.operations}:
             spec_file, _ = self.section("token")
             self.problem(spec_file, ("token", "operation"), f"operation {token.operation!r} is not declared")
@@ -650,6 +672,7 @@ class _Builder:
             source=raw.get("source"),
             file=spec_file.name,
             walk=walk,
+            mock_instead=MockInstead(raw["mock_instead"]["operation"], raw["mock_instead"]["how"]) if "mock_instead" in raw else None,
         )
 
     def walk(self, spec_file: SpecFile, path: JsonPath, raw: dict[str, Any], fields: tuple[RequestField, ...], response: Response, pagination: Pagination | None) -> Walk | None:
@@ -679,10 +702,9 @@ class _Builder:
 
     def request_field(self, spec_file: SpecFile, path: JsonPath, wire: str, raw: dict[str, Any], tables: dict[str, CodeTable]) -> RequestField:
         py_name = wire.lower()
-        if not is_identifier(py_name) or py_name in RESERVED_PARAMS:
-            self.problem(spec_file, path, f"field {wire!r} gives the Python name {py_name!r}, which is reserved or not an identifier")
-        elif py_name in GENERATED_LOCALS or py_name.startswith(("prepare_", "validate_", "parse_")):
-            self.problem(spec_file, path, f"field {wire!r} gives the Python name {py_name!r}, which the generated code uses itself")
+        clash = python_name_clash(py_name)
+        if clash is not None:
+            self.problem(spec_file, path, f"field {wire!r} gives the Python name {py_name!r}, {clash}")
         codes = raw.get("codes")
         if codes is not None and codes not in tables:
             self.problem(spec_file, path + ("codes",), f"code table {codes!r} is not declared")
@@ -947,6 +969,19 @@ class _Builder:
                         spec_file = by_file[op.file]
                         self.problem(spec_file, ("operations", op.name, "tr_id"), f"{env} TR_ID {cell.tr_id} is used twice: {seen[cell.tr_id]} and {where}")
                     seen[cell.tr_id] = where
+
+    def check_mock_instead(self, spec: Spec) -> None:
+        """``mock_instead`` belongs on a real-only operation and names one a mock account has."""
+        by_file = {spec_file.name: spec_file for spec_file in self.files}
+        mock_ops = {op.qualname for op in spec.operations if "mock" in op.envs}
+        for op in spec.operations:
+            if op.mock_instead is None:
+                continue
+            where = ("operations", op.name, "mock_instead")
+            if "mock" in op.envs:
+                self.problem(by_file[op.file], where, f"{op.qualname} works on a mock account; `mock_instead` is for a real-only operation")
+            if op.mock_instead.operation not in mock_ops:
+                self.problem(by_file[op.file], where + ("operation",), f"{op.mock_instead.operation!r} is not an operation a mock account has")
 
     def check_names(self, spec: Spec) -> None:
         """Every class the generated modules define is distinct from the others and from imports."""

@@ -1,4 +1,8 @@
-"""load → validate → model → render: the stages every command shares."""
+"""load → validate → model → render: the stages every command shares.
+
+Without directories given, the spec and the templates are those of the project found from the
+current directory upward (generator.project).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,13 @@ from pathlib import Path
 from generator.errors import SpecError
 from generator.load import load_dir_partly
 from generator.model import Spec, build_model
-from generator.render import ROOT, render
+from generator.project import find_project
+from generator.render import render
 from generator.validate import schema_problems
 
 
 def load_spec(spec_dir: Path | None = None) -> Spec:
-    directory = spec_dir if spec_dir is not None else ROOT / "spec"
+    directory = spec_dir if spec_dir is not None else find_project().spec
     files, problems = load_dir_partly(directory, display_root=directory.parent)
     if problems:
         # A file that does not load must not hide the schema problems of the others.
@@ -20,5 +25,6 @@ def load_spec(spec_dir: Path | None = None) -> Spec:
     return build_model(files)
 
 
-def render_spec(spec_dir: Path | None = None) -> dict[str, bytes]:
-    return render(load_spec(spec_dir))
+def render_spec(spec_dir: Path | None = None, templates: Path | None = None) -> dict[str, bytes]:
+    spec = load_spec(spec_dir)
+    return render(spec, templates if templates is not None else find_project().templates)

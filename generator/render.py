@@ -21,9 +21,8 @@ from generator.format import cache_dir, format_modules
 from generator.model import ENVS, QUOTE_TABLE, SIDES, Operation, Output, RequestField, ResponseField, Rule, Spec
 from generator.schemas import request_schemas, response_schema
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = ROOT / "templates"
 PACKAGE = "generated/kis_client"
+CLIENT_PROJECT = "generated/pyproject.toml"  # the client's own, so it installs alone
 VERBATIM = ("_runtime.py", "_token_cache.py")
 
 KIND_TYPES = {
@@ -83,9 +82,9 @@ def doc(value: str) -> str:
 
 
 @cache
-def environment() -> jinja2.Environment:
+def environment(templates: Path) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        loader=jinja2.FileSystemLoader(str(templates)),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -319,10 +318,11 @@ def header(spec: Spec, comment: str = "#") -> str:
     )
 
 
-def render(spec: Spec) -> dict[str, bytes]:
-    """Every emitted file, by repository-relative path. Pure: writes nothing."""
+def render(spec: Spec, templates: Path) -> dict[str, bytes]:
+    """Every emitted file, by project-relative path, from the templates in ``templates``. Pure:
+    writes nothing."""
     views, consts = build_view(spec)
-    env = environment()
+    env = environment(templates.resolve())
     context = {
         "spec": spec,
         "views": views,
@@ -335,15 +335,16 @@ def render(spec: Spec) -> dict[str, bytes]:
         "KIND_PARSER": KIND_PARSERS,
         "token_view": next(view for view in views if view.op.qualname == f"auth.{spec.token.operation}"),
         "has_hashkey": any(view.op.qualname == "auth.hashkey" for view in views),
-        "api": api_doc(spec),
+        "api": api_doc(spec, (templates / "_runtime.py").read_text(encoding="utf-8")),
         "area_views": [(area, [view for view in views if view.op.area == area.name]) for area in spec.areas],
+        "client_version": client_version(spec),
     }
     sources: dict[str, str] = {}
-    for template_name in sorted(path.name for path in TEMPLATES.glob("*.py.j2")):
+    for template_name in sorted(path.name for path in templates.glob("*.py.j2")):
         sources[template_name.removesuffix(".j2")] = env.get_template(template_name).render(context)
     for name in VERBATIM:
         # Copied, but formatted like every other emitted module (the templates may be hand-wrapped).
-        sources[name] = header(spec) + (TEMPLATES / name).read_text(encoding="utf-8")
+        sources[name] = header(spec) + (templates / name).read_text(encoding="utf-8")
     files: dict[str, bytes] = {}
     for name, text in sorted(format_modules(sources).items()):
         files[f"{PACKAGE}/{name}"] = text.encode("utf-8")
@@ -353,9 +354,16 @@ def render(spec: Spec) -> dict[str, bytes]:
         files[f"{PACKAGE}/schemas/{name}"] = _json(schema)
     for op in spec.operations:
         files[f"{PACKAGE}/schemas/{op.qualname}.response.json"] = _json(response_schema(spec, op, comment))
-    for extra in sorted(TEMPLATES.glob("*.md.j2")):
+    files[CLIENT_PROJECT] = env.get_template("pyproject.toml.j2").render(context).encode("utf-8")
+    for extra in sorted(templates.glob("*.md.j2")):
         files[f"docs/{extra.name.removesuffix('.j2')}"] = env.get_template(extra.name).render(context).encode("utf-8")
     return files
+
+
+def client_version(spec: Spec) -> str:
+    """The client's version: the date of the spec's newest source, as 2026.9.11."""
+    year, month, day = max(source.date for source in spec.sources).split("-")
+    return f"{int(year)}.{int(month)}.{int(day)}"
 
 
 def _json(value: Any) -> bytes:

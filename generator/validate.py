@@ -18,9 +18,12 @@ if TYPE_CHECKING:  # jsonschema is imported when a file needs validating, not on
     from jsonschema.exceptions import ValidationError as SchemaError
 
 
+PACKAGE = __name__.rpartition(".")[0]  # this package's import name, whatever it is installed as
+
+
 @cache
 def spec_schema() -> dict[str, Any]:
-    text = resources.files("generator").joinpath("spec.schema.json").read_text(encoding="utf-8")
+    text = resources.files(PACKAGE).joinpath("spec.schema.json").read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 
@@ -52,7 +55,7 @@ PATTERN_MEANINGS = {
     "^[a-z][a-z0-9_]*$": "must be lower_snake_case: a-z, 0-9 and _, starting with a letter",
     "^[A-Z][A-Z0-9_]*$": "must be UPPER_SNAKE_CASE: A-Z, 0-9 and _, starting with a letter",
     "^[A-Za-z][A-Za-z0-9_]*$": "must be letters, digits and _, starting with a letter",
-    "^[A-Z][A-Z0-9]{8,12}$": "is not a TR_ID: a capital letter, then 8 to 12 capital letters or digits",
+    "^[A-Z][A-Z0-9]{8}([A-Z0-9]{4})?$": "is not a REST TR_ID: 9 or 13 capital letters or digits, the first a letter (KIS API portal 2026-05-29)",
     "^/[A-Za-z0-9/_-]+$": "must be an absolute URL path of letters, digits, /, _ and -",
     "^https://[a-z0-9.-]+(:[0-9]+)?$": "must be https://host or https://host:port",
     "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "must be a date, YYYY-MM-DD",
@@ -64,6 +67,7 @@ PATTERN_MEANINGS = {
     "^(output[0-9]?|\\(body\\))$": "must be output, output0 to output9, or (body)",
     "^output[0-9]?$": "must be output or output0 to output9",
     "^(?!\\s)(?![\\s\\S]*\\s$)": "must not start or end with whitespace",
+    "^[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]*$": "must be an operation, area.name (domestic_stock.inquire_balance)",
 }
 JSON_TYPES = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a mapping", type(None): "empty (null)"}
 SCHEMA_TYPES = {"string": "a string", "integer": "an integer", "number": "a number", "boolean": "true or false", "object": "a mapping", "array": "a list"}
@@ -114,7 +118,7 @@ def _message(error: SchemaError) -> str:
 def _verdict_salt() -> str:
     from importlib.metadata import version
 
-    schema = resources.files("generator").joinpath("spec.schema.json").read_bytes()
+    schema = resources.files(PACKAGE).joinpath("spec.schema.json").read_bytes()
     return f"jsonschema {version('jsonschema')} {hashlib.sha256(schema).hexdigest()} "
 
 

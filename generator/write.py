@@ -1,31 +1,43 @@
-"""Write the rendered files atomically, or compare them with what is on disk.
+"""Write the rendered files all or nothing, or compare them with what is on disk.
 
-The package directory is staged beside the old one and swapped in by rename, under a lock,
-so a failure at any stage or two runs at once never leave a mixed tree.
+Everything is staged first beside its target (the package as a directory, every other file on
+its own); only then is each target swapped in by rename, under a lock. A failure while staging
+(an unwritable docs/, a full disk) changes nothing; a failure while swapping puts back what was
+already swapped. Two runs at once never leave a mix.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import fcntl
 import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from generator.render import PACKAGE
+from generator.render import CLIENT_PROJECT, PACKAGE
 
 IGNORED_DIRS = {"__pycache__"}
+# What kisgen writes: the package directory, the client's pyproject.toml, and docs/.
+WRITABLE = (PACKAGE + "/", CLIENT_PROJECT, "docs/")
+
+
+def _directory(path: Path) -> Path:
+    """``path`` as an existing directory (made if missing); a file there is an error that says so."""
+    if path.exists() and not path.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 @contextlib.contextmanager
 def _locked(root: Path) -> Iterator[None]:
-    lock_dir = root / "generated"
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    with open(lock_dir / ".kisgen.lock", "w") as handle:
+    with open(_directory(root / "generated") / ".kisgen.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -44,67 +56,136 @@ def _on_disk(directory: Path) -> dict[str, Path]:
 
 
 def stale_files(files: dict[str, bytes], root: Path) -> list[str]:
-    """Paths whose bytes differ from ``files``, are missing, or should not exist."""
+    """Paths whose bytes differ from ``files``, are missing, or should not exist (in the
+    package, when ``files`` has it)."""
     stale = []
     for relative, content in files.items():
         path = root / relative
         try:
             if path.read_bytes() != content:
                 stale.append(f"{relative} (differs)")
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             stale.append(f"{relative} (missing)")
     package_files = {name.removeprefix(PACKAGE + "/") for name in files if name.startswith(PACKAGE + "/")}
-    for name in sorted(_on_disk(root / PACKAGE)):
-        if name not in package_files:
-            stale.append(f"{PACKAGE}/{name} (should not exist)")
+    if package_files:
+        for name in sorted(_on_disk(root / PACKAGE)):
+            if name not in package_files:
+                stale.append(f"{PACKAGE}/{name} (should not exist)")
     return sorted(stale)
 
 
-WRITABLE = (PACKAGE + "/", "docs/")
-
-
 def _check_paths(files: dict[str, bytes]) -> None:
-    """Refuse any path outside generated/kis_client/ and docs/, whatever put it in ``files``."""
+    """Refuse any path outside what kisgen writes, whatever put it in ``files``."""
     for relative in files:
         parts = relative.split("/")
-        if not relative.startswith(WRITABLE) or any(part in ("", ".", "..") for part in parts) or "\\" in relative:
-            raise ValueError(f"refusing to write {relative!r}: only {' and '.join(WRITABLE)} are generated")
+        inside = relative.startswith((PACKAGE + "/", "docs/")) or relative in WRITABLE
+        if not inside or any(part in ("", ".", "..") for part in parts) or "\\" in relative:
+            raise ValueError(f"refusing to write {relative!r}: only {', '.join(WRITABLE)} are generated")
+
+
+@dataclass(slots=True)
+class _Swap:
+    """A target and its staged replacement; once swapped, ``staged`` holds the old target."""
+
+    target: Path
+    staged: Path
+    existed: bool = False
+    swapped: bool = False
+
+
+def _stage(files: dict[str, bytes], root: Path) -> list[_Swap]:
+    """Every target's new content written beside it, the package first; nothing swapped yet."""
+    swaps: list[_Swap] = []
+    try:
+        package_files = {name: content for name, content in files.items() if name.startswith(PACKAGE + "/")}
+        if package_files:
+            package = root / PACKAGE
+            staging = Path(tempfile.mkdtemp(prefix=f".{package.name}.new-", dir=_directory(package.parent)))
+            swaps.append(_Swap(package, staging))
+            for relative, content in package_files.items():
+                target = staging / relative.removeprefix(PACKAGE + "/")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(content)
+        for relative, content in files.items():
+            if relative in package_files:
+                continue
+            target = root / relative
+            fd, staged = tempfile.mkstemp(prefix=f".{target.name}.new-", dir=_directory(target.parent))
+            swaps.append(_Swap(target, Path(staged)))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(content)
+    except BaseException:
+        _remove_all(swap.staged for swap in swaps)
+        raise
+    return swaps
+
+
+def _swap(swap: _Swap) -> None:
+    swap.existed = swap.target.exists()
+    if swap.existed and not _exchange(swap.staged, swap.target):
+        # Two renames where the system cannot exchange: the old target moves aside first.
+        aside = Path(tempfile.mkdtemp(prefix=f".{swap.target.name}.old-", dir=swap.target.parent)) / swap.target.name
+        os.rename(swap.target, aside)
+        os.rename(swap.staged, swap.target)
+        swap.staged = aside
+    elif not swap.existed:
+        os.rename(swap.staged, swap.target)
+    swap.swapped = True
+
+
+def _unswap(swap: _Swap) -> None:
+    if swap.existed:
+        if not _exchange(swap.staged, swap.target):
+            _remove(swap.target)
+            os.rename(swap.staged, swap.target)
+    else:
+        _remove(swap.target)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    # An ``.old-`` directory made to move a file aside goes with it.
+    if path.parent.name.startswith(f".{path.name}.old-"):
+        with contextlib.suppress(OSError):
+            path.parent.rmdir()
+
+
+def _remove_all(paths: Iterable[Path]) -> None:
+    for path in paths:
+        _remove(path)
+
+
+def _clear_strays(files: dict[str, bytes], root: Path) -> None:
+    """Staging left by a killed run; under the lock no other run is writing."""
+    targets = {root / PACKAGE if name.startswith(PACKAGE + "/") else root / name for name in files}
+    for target in targets:
+        if target.parent.is_dir():
+            for stray in [*target.parent.glob(f".{target.name}.new-*"), *target.parent.glob(f".{target.name}.old-*")]:
+                _remove(stray)
 
 
 def write_files(files: dict[str, bytes], root: Path) -> list[str]:
-    """Write every file; return the paths that changed. All or nothing for the package."""
+    """Write every file; return the paths that changed. All or nothing."""
     _check_paths(files)
     with _locked(root):
-        package = root / PACKAGE
-        # Under the lock no other run is writing: staging left by a killed run can go.
-        for stray in package.parent.glob(".kis_client.*-*"):
-            shutil.rmtree(stray, ignore_errors=True)
+        _clear_strays(files, root)
         changed = [name.split(" ")[0] for name in stale_files(files, root)]
         if not changed:
             return []
-        package.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".kis_client.new-", dir=package.parent))
+        swaps = _stage(files, root)
         try:
-            for relative, content in files.items():
-                if relative.startswith(PACKAGE + "/"):
-                    target = staging / relative.removeprefix(PACKAGE + "/")
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(content)
-            if package.exists() and _exchange(staging, package):
-                shutil.rmtree(staging, ignore_errors=True)  # it now holds the old package
-            else:
-                # Two renames: a run killed between them leaves no package (the next run writes it).
-                old = Path(tempfile.mkdtemp(prefix=".kis_client.old-", dir=package.parent))
-                if package.exists():
-                    os.rename(package, old)
-                os.rename(staging, package)
-                shutil.rmtree(old, ignore_errors=True)
+            for swap in swaps:
+                _swap(swap)
         except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
+            for swap in reversed([swap for swap in swaps if swap.swapped]):
+                _unswap(swap)
             raise
-        for relative, content in files.items():
-            if not relative.startswith(PACKAGE + "/"):
-                _replace(root / relative, content)
+        finally:
+            _remove_all([swap.staged for swap in swaps])  # the old contents, or what was not swapped
         return changed
 
 
@@ -112,7 +193,7 @@ RENAME_EXCHANGE = 2  # linux/fs.h
 
 
 def _exchange(first: Path, second: Path) -> bool:
-    """Swap two directories in one step (Linux renameat2); False where the system cannot."""
+    """Swap two paths in one step (Linux renameat2); False where the system cannot."""
     if not sys.platform.startswith("linux"):
         return False
     try:
@@ -123,16 +204,3 @@ def _exchange(first: Path, second: Path) -> bool:
     at_cwd = -100  # AT_FDCWD
     result = renameat2(at_cwd, os.fsencode(first), at_cwd, os.fsencode(second), RENAME_EXCHANGE)
     return bool(result == 0)
-
-
-def _replace(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise

@@ -41,7 +41,10 @@ T = TypeVar("T")
 
 
 class KisError(Exception):
-    """Base class of every error kis_client raises."""
+    """Base class of every error kis_client raises.
+
+    What to do: catch it to handle any of them; each subclass says what it means.
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +60,10 @@ class FieldProblem:
 
 
 class ValidationError(KisError, ValueError):
-    """A request broke the spec's rules; it was not sent. ``problems`` lists every one."""
+    """A request broke the spec's rules; it was not sent. ``problems`` lists every one.
+
+    What to do: fix the fields it names (``problems[i].field`` is the wire name).
+    """
 
     def __init__(self, operation: str, problems: Sequence[FieldProblem]) -> None:
         self.operation = operation
@@ -72,7 +78,11 @@ class ValidationError(KisError, ValueError):
 
 
 class UnsupportedEnvironmentError(KisError):
-    """The operation does not exist in this environment (for example real-only on mock)."""
+    """The operation does not exist in this environment (for example real-only on mock); nothing
+    was sent.
+
+    What to do: on a mock account, use what docs/API.md names under "모의투자 계좌에서는".
+    """
 
     def __init__(self, operation: str, env: str, supported: Sequence[str]) -> None:
         self.operation = operation
@@ -85,11 +95,18 @@ class UnsupportedEnvironmentError(KisError):
 
 
 class TrIdNotFoundError(KisError, LookupError):
-    """The spec has no TR_ID for this combination of operation, environment, side, market."""
+    """The spec has no TR_ID for this combination of operation, environment, side, market.
+
+    What to do: ask for a combination the operation has (docs/API.md lists its TR_IDs).
+    """
 
 
 class KisApiError(KisError):
-    """KIS answered with rt_cd other than "0" (or an HTTP error with KIS's envelope)."""
+    """KIS answered with rt_cd other than "0" (or an HTTP error with KIS's envelope).
+
+    What to do: read ``msg_cd`` and ``msg1``; the reply is final (the client never resends a
+    refused order).
+    """
 
     def __init__(
         self,
@@ -111,15 +128,27 @@ class KisApiError(KisError):
 
 
 class RateLimitError(KisApiError):
-    """EGW00201: too many requests per second; KIS executed nothing."""
+    """EGW00201: too many requests per second; KIS executed nothing.
+
+    What to do: send it again later (the client already retried it as its RetryPolicy allows);
+    keep the rate limiter on, one ``RateLimiter`` shared by the clients of one app key.
+    """
 
 
 class TokenError(KisApiError):
-    """Token issuance failed (for example EGW00133, one token a minute)."""
+    """Token issuance failed (for example EGW00133, one token a minute).
+
+    What to do: check the app key and secret; for EGW00133 let processes share the token cache
+    (the default) or wait a minute.
+    """
 
 
 class ResponseParseError(KisError):
-    """A response value could not be read as its declared kind. ``raw`` holds the whole body."""
+    """A response value could not be read as its declared kind. ``raw`` holds the whole body.
+
+    What to do: the call itself went through; read what you need from ``raw``, and report the
+    value (KIS sent something the spec does not describe).
+    """
 
     def __init__(self, operation: str, output: str, field: str, value: object, raw: object) -> None:
         self.operation = operation
@@ -131,13 +160,19 @@ class ResponseParseError(KisError):
 
 
 class TransportError(KisError):
-    """The request could not be completed (connection, timeout, bad reply) after retries."""
+    """The request could not be completed (connection, timeout, bad reply) after retries.
+
+    What to do: check the network and KIS's status, then send it again (a read is safe to
+    repeat; an order raises OrderStateUnknownError instead).
+    """
 
 
 class PaginationError(TransportError):
     """KIS's continuation made no sense (an unknown tr_cont, empty or repeated keys).
 
     Raised instead of stopping early, so that a paged read never ends short without saying so.
+
+    What to do: read the pages again from the first.
     """
 
 
@@ -145,6 +180,8 @@ class OrderStateUnknownError(TransportError):
     """An order may or may not have reached KIS. It was NOT resent: reconcile before retrying.
 
     ``sent`` is the request body (account numbers included, never credentials).
+
+    What to do: check open orders or today's fills before sending it again.
     """
 
     def __init__(self, operation: str, tr_id: str | None, sent: Mapping[str, Any], cause: str) -> None:
@@ -555,7 +592,9 @@ def walk_back(
     """The call for the rows before the oldest of ``values``, or None when the walk is over.
 
     Over when no rows came, when the next bound would not be earlier than this one (KIS sent
-    nothing older), or when it would fall below the ``floor`` field (a start date, say).
+    nothing older), or when it would fall below the ``floor`` field (a start date, say). A date
+    range from the floor to the bound that holds only a Saturday and a Sunday is over too: no
+    market KIS serves trades on them, and KIS would answer no rows.
     """
     found = [value for value in values if value is not None]
     if not found:
@@ -564,7 +603,11 @@ def walk_back(
         oldest_day = min(value for value in found if isinstance(value, date))
         if oldest_day == date.min:
             return None
-        bound_text = (oldest_day - timedelta(days=1)).strftime("%Y%m%d")
+        bound = oldest_day - timedelta(days=1)
+        last_weekday = bound - timedelta(days=max(0, bound.weekday() - 4))
+        if floor is not None and last_weekday.strftime("%Y%m%d") < str(call.params.get(floor, "")):
+            return None
+        bound_text = bound.strftime("%Y%m%d")
     else:
         oldest_time = min(value for value in found if isinstance(value, dtime))
         seconds = oldest_time.hour * 3600 + oldest_time.minute * 60 + oldest_time.second - 1

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import shutil
+import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +18,28 @@ from generator.sandbox import RunningSandbox, running_sandbox
 from kis_client import KisClient
 from kis_client._runtime import RetryPolicy
 
+REPO = Path(__file__).resolve().parent.parent
 _serial = itertools.count(1)
+
+
+def new_project(root: Path, spec: Path = REPO / "spec") -> Path:
+    """A kisgen project at ``root``: a copy of ``spec`` and this repository's templates (linked)."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(spec, root / "spec")
+    (root / "templates").symlink_to(REPO / "templates", target_is_directory=True)
+    return root
+
+KST = timezone(timedelta(hours=9))
+# Every sandbox of the tests lives on this day, whatever the wall clock says: a Monday in Korea
+# whose day 400 days back is a Sunday (the chart walk's hardest start).
+PINNED_NOW = datetime(2026, 12, 7, 10, 0, tzinfo=KST)
+
+
+def pinned_clock(at: datetime = PINNED_NOW) -> Callable[[], float]:
+    """A sandbox clock that starts at ``at`` and runs at real speed, so rate limits and token
+    lifetimes still pass as they would."""
+    start = time.monotonic()
+    return lambda: at.timestamp() + (time.monotonic() - start)
 
 NO_RETRY = RetryPolicy(attempts=1, backoff=0.01, max_backoff=0.01)
 
@@ -27,13 +52,13 @@ def spec() -> Spec:
 @pytest.fixture(scope="session")
 def mock_sandbox(spec: Spec) -> Iterator[RunningSandbox]:
     """A mock sandbox without a rate limit, so tests never wait; each test uses its own account."""
-    with running_sandbox("mock", spec=spec, rate_limit_per_second=0) as sandbox:
+    with running_sandbox("mock", spec=spec, rate_limit_per_second=0, clock=pinned_clock()) as sandbox:
         yield sandbox
 
 
 @pytest.fixture(scope="session")
 def real_sandbox(spec: Spec) -> Iterator[RunningSandbox]:
-    with running_sandbox("real", spec=spec, rate_limit_per_second=0) as sandbox:
+    with running_sandbox("real", spec=spec, rate_limit_per_second=0, clock=pinned_clock()) as sandbox:
         yield sandbox
 
 

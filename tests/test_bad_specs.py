@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from generator.errors import SpecError
 from generator.load import MAX_FILE_BYTES, JsonPath, SpecFile, load_dir, load_text
 from generator.model import build_model
+from tests.conftest import new_project
 
 REPO = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).resolve().parent / "bad_specs"
@@ -133,7 +134,7 @@ def test_corpus_is_complete() -> None:
 @pytest.mark.parametrize("case", ALL_CASES)
 def test_bad_spec_is_reported_exactly(case: str, tmp_path: Path) -> None:
     spec = build_spec(tmp_path, case)
-    root = tmp_path / "root"
+    root = new_project(tmp_path / "root")
     shutil.copytree(REPO / "generated", root / "generated")
     before = tree_digest(root)
 
@@ -143,7 +144,8 @@ def test_bad_spec_is_reported_exactly(case: str, tmp_path: Path) -> None:
         assert result.returncode == 2, result.stderr
         assert "Traceback" not in result.stderr
         assert result.stdout == ""
-        assert result.stderr == expected_output(case)
+    assert validate.stderr == expected_output(case)  # the spec is given: no project needed
+    assert generate.stderr == f"kisgen: project {root}\n" + expected_output(case)
     assert tree_digest(root) == before
     assert not (tmp_path / "kisgen_pwned").exists()
 
@@ -169,13 +171,13 @@ def test_real_spec_is_valid() -> None:
 
 
 def test_unwritable_root_is_reported_without_traceback(tmp_path: Path) -> None:
-    root = tmp_path / "root"
-    root.write_text("a file where the repository root should be\n")
+    root = new_project(tmp_path / "root")
+    (root / "generated").write_text("a file where generated/ should be\n")
     (result,) = kisgen(REPO / "spec", root, "generate")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert result.stderr == f"kisgen: {root}/generated: Not a directory\n"
-    assert root.read_text() == "a file where the repository root should be\n"
+    assert result.stderr == f"kisgen: project {root}\nkisgen: {root}/generated: Not a directory\n"
+    assert (root / "generated").read_text() == "a file where generated/ should be\n"
 
 
 def test_missing_spec_directory_is_reported(tmp_path: Path) -> None:

@@ -13,6 +13,8 @@ import black
 import pytest
 from black.mode import TargetVersion
 
+from tests.conftest import new_project
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "generated" / "kis_client"
 
@@ -51,7 +53,7 @@ def test_check_fails_and_names_the_stale_file_after_a_spec_edit(spec_copy: Path)
 
 
 def test_generate_gives_the_same_bytes_under_any_hash_seed(tmp_path: Path) -> None:
-    roots = [tmp_path / "seed1", tmp_path / "seed2"]
+    roots = [new_project(tmp_path / "seed1"), new_project(tmp_path / "seed2")]
     runs = [  # side by side: each spends seconds in black
         subprocess.Popen([sys.executable, "-m", "generator", "--root", str(root), "generate"], cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": seed}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         for root, seed in zip(roots, ("1", "4242"))
@@ -65,7 +67,7 @@ def test_generate_gives_the_same_bytes_under_any_hash_seed(tmp_path: Path) -> No
 
 
 def test_a_broken_spec_leaves_the_tree_untouched(tmp_path: Path, spec_copy: Path) -> None:
-    root = tmp_path / "root"
+    root = new_project(tmp_path / "root")
     shutil.copytree(PACKAGE, root / "generated" / "kis_client")
     before = tree(root / "generated" / "kis_client")
     path = spec_copy / "domestic_stock.yaml"

@@ -218,3 +218,26 @@ def test_from_env_defaults_to_mock(monkeypatch: pytest.MonkeyPatch) -> None:
     client = KisClient.from_env(token_cache=False)
     assert (client.env.value, client.account, client.base_url) == ("mock", "12345678-01", document_base_urls()["mock"])
     client.close()
+
+
+@pytest.mark.parametrize(
+    ("word", "env"),
+    [("real", "real"), ("REAL", "real"), ("prod", "real"), ("Prod", "real"), ("mock", "mock"), ("MOCK", "mock"), ("vps", "mock"), ("VPS", "mock"), ("demo", "mock"), ("Demo", "mock")],
+)
+def test_kis_env_takes_kis_words_in_any_case(monkeypatch: pytest.MonkeyPatch, word: str, env: str) -> None:
+    monkeypatch.setenv("KIS_APP_KEY", APP_KEY)
+    monkeypatch.setenv("KIS_APP_SECRET", APP_SECRET)
+    monkeypatch.setenv("KIS_ENV", word)
+    monkeypatch.delenv("KIS_BASE_URL", raising=False)
+    client = KisClient.from_env(token_cache=False)
+    assert (client.env.value, client.base_url) == (env, document_base_urls()[env])
+    client.close()
+
+
+def test_an_unknown_kis_env_says_what_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KIS_APP_KEY", APP_KEY)
+    monkeypatch.setenv("KIS_APP_SECRET", APP_SECRET)
+    monkeypatch.setenv("KIS_ENV", "paper")
+    with pytest.raises(ValueError) as raised:
+        KisClient.from_env(token_cache=False)
+    assert str(raised.value) == "environment variable KIS_ENV is 'paper'; it must be one of real, prod, mock, vps, demo (any case)"

@@ -9,9 +9,11 @@ from pathlib import Path
 
 from generator.pipeline import render_spec
 from generator.render import PACKAGE
+from tests.conftest import new_project
 
 REPO = Path(__file__).resolve().parent.parent
 ROUNDS = 3
+INSTALL_METADATA = shutil.ignore_patterns("*.egg-info")  # an editable install's, beside the package
 
 
 def on_disk(root: Path) -> dict[str, bytes]:
@@ -47,8 +49,8 @@ def test_concurrent_generates_leave_one_whole_render(tmp_path: Path) -> None:
     render_a, render_b = render_spec(spec_a), render_spec(spec_b)
     # Both the package and the docs differ, so a package from one run with docs from the other shows.
     assert {name for name in render_a if render_a[name] != render_b[name]} >= {"generated/kis_client/enums.py", "docs/API.md"}
-    root = tmp_path / "root"
-    shutil.copytree(REPO / "generated", root / "generated")
+    root = new_project(tmp_path / "root")
+    shutil.copytree(REPO / "generated", root / "generated", ignore=INSTALL_METADATA)
     for round_number in range(ROUNDS):
         # Alternate who starts first, so each round some process has something to write.
         order = [(spec_a, "a"), (spec_b, "b")] if round_number % 2 else [(spec_b, "b"), (spec_a, "a")]
@@ -63,8 +65,8 @@ def test_concurrent_generates_leave_one_whole_render(tmp_path: Path) -> None:
 
 
 def test_staging_left_by_a_killed_run_is_cleared(tmp_path: Path) -> None:
-    root = tmp_path / "root"
-    shutil.copytree(REPO / "generated", root / "generated")
+    root = new_project(tmp_path / "root")
+    shutil.copytree(REPO / "generated", root / "generated", ignore=INSTALL_METADATA)
     for stray in (".kis_client.new-killed", ".kis_client.old-killed"):
         (root / "generated" / stray / "schemas").mkdir(parents=True)
         (root / "generated" / stray / "client.py").write_text("half written")

@@ -363,9 +363,11 @@ def _git(repo: Path, *args: str) -> None:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    """A git repository whose first commit holds the reference spec and second the facts update."""
+    """A kisgen project in a git repository whose first commit holds the reference spec and
+    second the facts update."""
     repo = tmp_path / "repo"
     shutil.copytree(REFERENCE, repo / "spec")
+    (repo / "templates").symlink_to(ROOT / "templates", target_is_directory=True)  # untracked
     _git(repo, "init", "-q")
     _git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "empty")
     _git(repo, "add", "spec")
@@ -393,7 +395,7 @@ def test_spec_errors_on_either_side_exit_2_with_file_and_line(repo: Path, tmp_pa
     _git(repo, "add", "-A")
     _git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "broken")
     assert main(["--root", str(repo), "diff", "HEAD", str(SPEC)]) == 2
-    assert re.search(r"^HEAD:spec/common\.yaml:\d+: YAML syntax error", capsys.readouterr().err), "git side named by revision"
+    assert re.search(r"^HEAD:spec/common\.yaml:\d+: YAML syntax error", capsys.readouterr().err, re.MULTILINE), "git side named by revision"
     assert main(["--root", str(repo), "diff", "HEAD~3", str(SPEC)]) == 2  # the empty commit has no spec
     assert "HEAD~3:spec" in capsys.readouterr().err
 
@@ -401,7 +403,8 @@ def test_spec_errors_on_either_side_exit_2_with_file_and_line(repo: Path, tmp_pa
 def test_unknown_revision_is_a_one_line_error(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--root", str(repo), "diff", "no-such-branch", str(SPEC)]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert err[0].startswith("no-such-branch:spec:1: git ls-tree failed")
+    assert err[0] == f"kisgen: project {repo}"
+    assert err[1].startswith("no-such-branch:spec:1: git ls-tree failed")
 
 
 # -- where it runs ------------------------------------------------------------------------------

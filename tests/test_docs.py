@@ -10,7 +10,8 @@ import pytest
 
 from generator.cli import main
 from generator.export import DOCS_FILE
-from generator.pipeline import render_spec
+from generator.pipeline import load_spec, render_spec
+from tests.conftest import new_project
 from tests.markdown_tables import Table, cells, tables
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,9 +118,12 @@ def test_docs_file_is_what_the_spec_renders() -> None:
 
 
 def test_docs_command_writes_only_the_reference(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--root", str(tmp_path), "docs"]) == 0
-    assert (tmp_path / DOCS_FILE).read_bytes() == DOCS.read_bytes()
-    assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()] == [DOCS_FILE]
+    root = new_project(tmp_path / "project")
+    before = {p for p in root.rglob("*") if p.is_file()}
+    assert main(["--root", str(root), "docs"]) == 0
+    assert (root / DOCS_FILE).read_bytes() == DOCS.read_bytes()
+    written = [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and p not in before]
+    assert sorted(written) == [DOCS_FILE, "generated/.kisgen.lock"]  # the lock every write takes
     assert DOCS_FILE in capsys.readouterr().out
 
 
@@ -127,4 +131,117 @@ def test_markdown_cells_escape_pipes() -> None:
     text = DOCS.read_text(encoding="utf-8")
     assert r"`^(0\|[1-9][0-9]*)$`" in text  # ORD_UNPR's pattern, inside a table cell
     rows = [line for line in text.splitlines() if line.startswith("| `ORD_UNPR`")]
-    assert rows and all(len(cells(row)) == 7 for row in rows)
+    assert rows and all(len(cells(row)) == 8 for row in rows)
+
+
+# -- what a Python user looks up --------------------------------------------------------------
+
+SPEC = load_spec(ROOT / "spec")
+TYPES = {"int": "int", "decimal": "Decimal", "date": "date", "time": "time", "datetime": "datetime", "code": "str", "flag": "bool", "text": "str"}
+
+
+def section(heading: str) -> list[Table]:
+    return [table for table in DOC if table.heading == heading]
+
+
+def test_every_table_row_has_its_header_s_cells() -> None:
+    for table in DOC:
+        assert all(len(row) == len(table.header) for row in table.rows), (table.heading, table.header)
+
+
+def test_response_fields_have_their_korean_label_and_python_type() -> None:
+    for op in SPEC.operations:
+        heading = next(table.heading for table in DOC if table.endpoint == f"{op.method} {op.path}")
+        tables = [table for table in section(heading) if table.header == ("필드", "Python", "설명", "타입")]
+        assert len(tables) == len(op.response.outputs)
+        for output, table in zip(op.response.outputs, tables):
+            assert len(table.rows) == len(output.fields)
+            for field, row in zip(output.fields, table.rows):
+                assert row[0] == " / ".join(f"`{name}`" for name in (field.wire, *field.aliases))
+                assert row[1] == f"`{field.py_name}`"
+                assert row[2].startswith(field.label)
+                assert row[3] == f"`{TYPES[field.kind]} | None`"
+        assert f"**Response:** `{op.response.class_name}`" in DOCS.read_text(encoding="utf-8")
+
+
+def test_code_parameters_name_their_enum_and_every_member() -> None:
+    checked = 0
+    for op in SPEC.operations:
+        heading = next(table.heading for table in DOC if table.endpoint == f"{op.method} {op.path}")
+        rows = {plain(row[0]): row for table in section(heading) if table.header[:2] == ("파라미터", "Python") for row in table.rows}
+        for field in op.fields:
+            if field.codes is None:
+                continue
+            table = SPEC.code_table(field.codes)
+            accepts = rows[field.wire][4]
+            assert accepts.startswith(f"[`{table.class_name}`](#{table.class_name.lower()})")
+            assert all(f"`{table.class_name}.{c.name}` `\"{c.value}\"` {c.label}" in accepts for c in table.codes), accepts
+            checked += 1
+    assert checked >= 40
+    # The user's two guesses from issue 17.
+    qty_all = next(row for table in DOC if table.header[:2] == ("파라미터", "Python") for row in table.rows if plain(row[0]) == "QTY_ALL_ORD_YN")
+    assert qty_all[4].startswith("[`YesNo`](#yesno)")
+    tr_mket = next(row for table in DOC if table.header[:2] == ("파라미터", "Python") for row in table.rows if plain(row[0]) == "TR_MKET_CD")
+    assert "`TrMketCd.M01`" in tr_mket[4]
+
+
+def test_every_enum_is_listed_and_its_members_carry_their_labels() -> None:
+    from kis_client import enums
+
+    listed = {table.heading: table for table in DOC if table.header == ("member", "code", "뜻")}
+    for code_table in SPEC.code_tables:
+        rows = listed[code_table.class_name].rows
+        assert [(row[0], row[2]) for row in rows] == [(f"`{c.name}`", c.label) for c in code_table.codes]
+        enum = getattr(enums, code_table.class_name)
+        assert [(member.name, member.value, member.label) for member in enum] == [(c.name, c.value, c.label) for c in code_table.codes]
+    assert enums.OrdDvsn.LIMIT.label == "지정가"
+
+
+def test_the_error_tables_list_every_exception_and_every_sandbox_code() -> None:
+    import kis_client
+    from generator.sandbox.errors import CODES
+
+    (raised,) = [table for table in DOC if table.header == ("exception", "is a", "when", "what to do")]
+    by_name = {plain(row[0]): row for row in raised.rows}
+    exported = {name for name in kis_client.__all__ if isinstance(getattr(kis_client, name), type) and issubclass(getattr(kis_client, name), kis_client.KisError)}
+    assert exported and exported <= set(by_name)
+    assert all(row[2] and row[3] for row in raised.rows), "every exception says when and what to do"
+    (answered,) = [table for table in DOC if table.header == ("코드", "HTTP", "envelope", "when", "what to do")]
+    assert [plain(row[0]) for row in answered.rows] == [code.code for code in CODES]
+    assert all(row[4] for row in answered.rows)
+    # Every code the sandbox's source can answer is in its table.
+    sandbox = ROOT / "generator" / "sandbox"
+    used = {match for path in sandbox.glob("*.py") for match in re.findall(r'Rejection\("([A-Z0-9]+)"', path.read_text(encoding="utf-8"))}
+    assert used and used <= {code.code for code in CODES}
+    kis_codes = [table for table in DOC if table.header == ("코드", "메시지", "뜻")]
+    assert [plain(row[0]) for row in kis_codes[0].rows] == [error.code for error in SPEC.errors]
+
+
+def test_the_mock_section_says_what_to_do_instead() -> None:
+    (instead,) = [table for table in DOC if table.header == ("real only", "on a mock account", "how")]
+    real_only = [op for op in SPEC.operations if "mock" not in op.envs]
+    assert [plain(row[0]) for row in instead.rows] == [op.qualname for op in real_only] == [
+        "domestic_stock.inquire_psbl_rvsecncl", "domestic_stock.inquire_psbl_sell", "overseas_stock.inquire_nccs",
+    ]
+    mock_ops = {op.qualname for op in SPEC.operations if "mock" in op.envs}
+    assert all(plain(row[1]) in mock_ops and row[2] for row in instead.rows)
+    (rules,) = [table for table in DOC if table.header == ("operation", "rule")]
+    listed = {(plain(row[0]), row[1].split("`")[1]) for row in rules.rows}
+    assert ("overseas_stock.inquire_ccnl", "mock_all_products") in listed  # PDNO "" on mock
+    mock_only = [rule for op in SPEC.operations for rule in op.rules if any(c.subject == "env" and "real" not in c.values for c in rule.when)]
+    assert len(listed) == len(mock_only) == 10
+
+
+def test_docs_render_without_the_sandbox_extra(tmp_path: Path) -> None:
+    """The generator needs no starlette or uvicorn, though the docs list the sandbox's codes."""
+    script = (
+        "import sys; sys.modules['starlette'] = sys.modules['uvicorn'] = None\n"
+        "from generator.pipeline import render_spec\n"
+        f"print(len(render_spec()[{DOCS_FILE!r}]))"
+    )
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) == len(DOCS.read_bytes())

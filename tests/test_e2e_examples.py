@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
-from generator.render import ROOT
+ROOT = Path(__file__).resolve().parent.parent
+
 
 
 def run_example(name: str) -> str:
     done = subprocess.run([sys.executable, str(ROOT / "examples" / name)], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # everything an example has to say is in its steps
     return done.stdout
 
 
@@ -33,4 +36,9 @@ def test_error_handling_shows_each_kind_of_error() -> None:
     out = run_example("error_handling.py")
     assert "refused before sending — ORD_QTY" in out and "market_order_price_zero" in out
     assert "KIS said no — SBX03002" in out
-    assert "EGW00201" in out and "all 5 answered" in out
+    steps = re.split(r"^(?=\d\. )", out, flags=re.MULTILINE)
+    assert [step[:2] for step in steps[1:]] == ["1.", "2.", "3.", "4.", "5."]
+    assert "EGW00201" in steps[3]
+    retries = re.findall(r"^   kis_client log: domestic_stock.inquire_balance: rate limited \(EGW00201\); retrying$", steps[4], flags=re.MULTILINE)
+    assert retries and "all 5 answered;" in steps[4]
+    assert "all 5 answered at the first attempt" in steps[5] and "kis_client log" not in steps[5]

@@ -13,7 +13,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from generator.cli import main
-from generator.export import openapi
+from generator.export import code, openapi, text
 from generator.pipeline import load_spec
 from generator.schemas import request_schema, response_schema
 
@@ -133,3 +133,23 @@ def test_cli_writes_the_file_or_stdout(tmp_path: Path, capsys: pytest.CaptureFix
     capsys.readouterr()
     assert main(["export", "openapi"]) == 0
     assert json.loads(capsys.readouterr().out) == document
+
+
+@pytest.mark.parametrize(
+    ("value", "as_text", "as_code"),
+    [
+        ("plain 한글", "plain 한글", "`plain 한글`"),
+        ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;", "`<script>alert(1)</script>`"),
+        ("NUL\x00 ESC\x1b[31m red", "NUL\\x00 ESC\\x1b[31m red", "`NUL\\x00 ESC\\x1b[31m red`"),
+        ("a|b", "a\\|b", "`a\\|b`"),
+        ("a`b", "a\\`b", "``a`b``"),
+        ("`x`", "\\`x\\`", "`` `x` ``"),
+        (" x ", " x ", "`  x  `"),
+        ("R&D\nnext line", "R&amp;D next line", "`R&D\\nnext line`"),
+        ("back\\slash", "back\\\\slash", "`back\\slash`"),
+        ("\u202eevil", "\\u202eevil", "`\\u202eevil`"),
+    ],
+)
+def test_spec_strings_are_shown_in_markdown_never_run(value: str, as_text: str, as_code: str) -> None:
+    assert text(value) == as_text
+    assert code(value) == as_code

@@ -10,6 +10,7 @@ import pytest
 import generator.format as fmt
 import generator.render as render
 from generator.pipeline import load_spec
+from tests.conftest import REPO, new_project
 
 MODE = black.Mode(line_length=fmt.LINE_LENGTH, target_versions={black.mode.TargetVersion.PY311})
 
@@ -26,7 +27,7 @@ def unformatted() -> dict[str, str]:
     original = render.format_modules
     render.format_modules = capture  # type: ignore[assignment]
     try:
-        render.render(load_spec())
+        render.render(load_spec(REPO / "spec"), REPO / "templates")
     finally:
         render.format_modules = original
     return captured
@@ -91,11 +92,11 @@ def test_a_cold_cli_run_formats_in_parallel_and_matches_the_committed_tree(tmp_p
     import subprocess
     import sys
 
-    root = tmp_path / "root"
+    root = new_project(tmp_path / "root")
     env = dict(os.environ, KISGEN_CACHE_DIR=str(tmp_path / "cold-cache"))
-    result = subprocess.run([sys.executable, "-m", "generator", "--root", str(root), "generate"], env=env, capture_output=True, text=True, cwd=render.ROOT)
+    result = subprocess.run([sys.executable, "-m", "generator", "generate"], env=env, capture_output=True, text=True, cwd=root)
     assert result.returncode == 0, result.stderr
-    committed = render.ROOT / render.PACKAGE
+    committed = REPO / render.PACKAGE
     for path in committed.glob("*.py"):
         assert (root / render.PACKAGE / path.name).read_bytes() == path.read_bytes(), path.name
 

@@ -9,9 +9,11 @@ texts, source documents) gets a drawn string.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import tempfile
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +25,14 @@ from generator.pipeline import load_spec, render_spec
 from generator.format import _black
 from generator.render import PACKAGE, VERBATIM
 from generator.write import write_files
+from tests.markdown_tables import tables
 
 MARKER = "kisgen_pwned"
 FRAGMENTS = [
     "'", '"', "'''", '"""', "\\", "\\n", "\n", "\r\n", "{{ 7 * 7 }}", "{% if true %}x{% endif %}", "{# c #}", "#",
     "# comment", "\x00", "\x07", "\x1b[31m", "\x7f", "한글 라벨", "주문구분", "😀", "🇰🇷", "\u200b", "\u3000", "%s", "{0}",
     "${HOME}", "`id`", f"__import__('os').system('touch {MARKER}')", f'"""; import os; os.system("touch {MARKER}"); """',
-    "'; raise SystemExit; '", "\\x41", "\\N{BULLET}", "\\u0041", "</script>", "*alias", "&anchor", "!!python/object", "---",
+    "'; raise SystemExit; '", "\\x41", "\\N{BULLET}", "\\u0041", "</script>", "<!-- x -->", "<img src=x onerror=alert(1)>", "\u202e", "| a |", "*alias", "&anchor", "!!python/object", "---",
     "- item", "key: value", "null", "~", "True", "0x1F", "1e309",
 ]
 # Characters PyYAML cannot carry through safe_dump and back (NEL is read as a line break),
@@ -196,6 +199,18 @@ def check_schemas(files: dict[str, bytes], t: dict[str, str]) -> None:
     assert response["properties"]["rt_cd"]["title"] == t["envelope_label"]
 
 
+def check_docs(files: dict[str, bytes]) -> None:
+    """docs/API.md shows hostile text but runs none of it: no control character (NUL, an ANSI
+    escape), no HTML outside code spans, and every table row with its header's cells."""
+    docs = files["docs/API.md"].decode("utf-8")
+    assert not [char for char in docs if unicodedata.category(char) in ("Cc", "Zl", "Zp") and char != "\n" or char == "\u202e"]
+    body = docs.split("\n", 1)[1]  # after the notice comment
+    outside = re.sub(r"(`+)(.+?)(?<!`)\1(?!`)", "", re.sub(r"\\[\\`]", "", body))
+    assert "<" not in outside, [line for line in outside.splitlines() if "<" in line][:3]
+    for table in tables(docs):
+        assert all(len(row) == len(table.header) for row in table.rows), (table.heading, table.header)
+
+
 def generate_and_check(t: dict[str, str]) -> None:
     with tempfile.TemporaryDirectory() as temporary:
         directory = Path(temporary)
@@ -210,6 +225,7 @@ def generate_and_check(t: dict[str, str]) -> None:
                 if name.rsplit("/", 1)[-1] not in VERBATIM:  # copied as written, not rendered
                     assert _black(text) == text, f"{name} is not stable under black"
         check_schemas(files, t)
+        check_docs(files)
         root = directory / "root"
         write_files(files, root)
         probe = subprocess.run([sys.executable, "-c", PROBE, str(root / "generated")], cwd=directory, capture_output=True, text=True, check=False)

@@ -4,13 +4,14 @@ exchange, names that are not Python identifiers), each reported as file:line: pa
 
 from __future__ import annotations
 
+import ast
 import shutil
 from pathlib import Path
 
 import pytest
 
 from generator.errors import SpecError
-from generator.model import Spec, TrCell
+from generator.model import Spec, TrCell, python_name_clash
 from generator.pipeline import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -179,3 +180,62 @@ def test_area_name_comes_from_the_file_name_and_must_be_an_identifier(spec_dir: 
     (problem,) = problems(spec_dir)
     assert problem.startswith("spec/domestic-stock.yaml:")
     assert problem.endswith(": a spec file name is lower_snake_case with .yaml: its name is a Python name in the client")
+
+
+def _names_beside_fields(module: str, fields: set[str]) -> set[str]:
+    """Every lower-case name a generated function with request-field parameters uses besides
+    those fields: its other parameters, its locals, the module names and builtins it calls."""
+    tree = ast.parse((ROOT / "generated" / "kis_client" / f"{module}.py").read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for function in ast.walk(tree):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        arguments = function.args.posonlyargs + function.args.args + function.args.kwonlyargs
+        if not fields & {argument.arg for argument in arguments}:
+            continue
+        for node in ast.walk(function):
+            name = node.id if isinstance(node, ast.Name) else node.arg if isinstance(node, ast.arg) else None
+            # Upper-case and _-prefixed names cannot clash: a field's Python name is its lower-case
+            # wire name, which starts with a letter.
+            if name is not None and name not in fields and name.islower() and not name.startswith("_"):
+                names.add(name)
+    return names
+
+
+def test_no_field_may_take_a_name_the_generated_functions_use_beside_it() -> None:
+    spec = load_spec(ROOT / "spec")
+    fields = {field.py_name for op in spec.operations for field in op.fields}
+    used = _names_beside_fields("client", fields) | _names_beside_fields("requests", fields)
+    assert {"max_calls", "walk_back", "int", "call", "self"} <= used  # the _walk helper's own names
+    assert {name for name in used if python_name_clash(name) is None} == set()
+
+
+@pytest.mark.parametrize("wire", ["INT", "WALK_BACK", "CALLS", "ROW", "REPLY", "PAGE_CALL", "MAX_CALLS", "LIST"])
+def test_a_field_named_like_a_helper_name_is_refused(spec_dir: Path, wire: str) -> None:
+    old = "      FID_INPUT_DATE_1: {label: 입력 날짜 1 (조회 시작일자)"  # a field of the daily chart, which has a _walk
+    line = edit(spec_dir, "domestic_stock.yaml", old, f"      {wire}: {{label: 이름}}\n{old}")
+    (problem,) = problems(spec_dir)
+    assert problem.startswith(f"spec/domestic_stock.yaml:{line}: ") and f"field {wire!r} gives the Python name {wire.lower()!r}, which" in problem
+
+
+def test_mock_instead_names_what_a_mock_account_uses(spec_dir: Path) -> None:
+    spec = load_spec(spec_dir)
+    instead = {op.qualname: op.mock_instead.operation for op in spec.operations if op.mock_instead is not None}
+    assert instead == {
+        "domestic_stock.inquire_psbl_rvsecncl": "domestic_stock.inquire_daily_ccld",
+        "domestic_stock.inquire_psbl_sell": "domestic_stock.inquire_balance",
+        "overseas_stock.inquire_nccs": "overseas_stock.inquire_ccnl",
+    }
+
+
+def test_mock_instead_must_name_an_operation_mock_accounts_have(spec_dir: Path) -> None:
+    line = edit(spec_dir, "domestic_stock.yaml", "      operation: domestic_stock.inquire_balance\n", "      operation: domestic_stock.inquire_psbl_rvsecncl\n")
+    (problem,) = problems(spec_dir)
+    assert problem == f"spec/domestic_stock.yaml:{line}: operations.inquire_psbl_sell.mock_instead.operation: 'domestic_stock.inquire_psbl_rvsecncl' is not an operation a mock account has"
+
+
+def test_mock_instead_is_only_for_real_only_operations(spec_dir: Path) -> None:
+    old = "    note: 한 번의 호출에 최대 100건 (실전/모의)"
+    line = edit(spec_dir, "domestic_stock.yaml", old, "    mock_instead: {operation: overseas_price.dailyprice, how: 해외 일봉}\n" + old)
+    (problem,) = problems(spec_dir)
+    assert problem == f"spec/domestic_stock.yaml:{line}: operations.inquire_daily_itemchartprice.mock_instead: domestic_stock.inquire_daily_itemchartprice works on a mock account; `mock_instead` is for a real-only operation"

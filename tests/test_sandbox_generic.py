@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from generator.pipeline import load_spec
-from generator.render import ROOT
 from generator.sandbox import RunningSandbox, running_sandbox
+
+ROOT = Path(__file__).resolve().parent.parent
 
 QUOTATIONS = """\
 # A quotation operation the sandbox has no code for.

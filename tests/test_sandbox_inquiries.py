@@ -4,7 +4,7 @@ orders, buying power from cash, sellable quantity from holdings, overseas modify
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,7 +12,7 @@ import pytest
 from generator.model import Spec
 from generator.sandbox import RunningSandbox, running_sandbox
 from kis_client import Exchange, KisApiError
-from tests.conftest import ClientFactory
+from tests.conftest import KST, ClientFactory, pinned_clock
 
 SAMSUNG = "005930"  # the sandbox's default price: 70,000 won
 APPLE = "AAPL"  # 190 dollars
@@ -64,22 +64,33 @@ def test_bars_are_deterministic_by_seed_and_configurable(spec: Spec) -> None:
     assert closes(prices={APPLE: Decimal("10.5000")})[0] == "10.5000"
 
 
-def test_the_daily_chart_walk_goes_back_to_the_start_date_and_stops(mock_sandbox: RunningSandbox, make_client: ClientFactory) -> None:
-    client = make_client(mock_sandbox)
-    today = today_of(mock_sandbox)
-    start = today - timedelta(days=400)
-    pages = list(
-        client.domestic_stock.inquire_daily_itemchartprice_walk(
-            fid_input_iscd=SAMSUNG, fid_input_date_1=ymd(start), fid_input_date_2=ymd(today), fid_period_div_code="D", fid_org_adj_prc="0"
+# Today in Korea, and so the start date 400 days back: a Monday (start on a Sunday, the case the
+# walk once spent a call on), a Sunday (start on a Saturday; no bar today) and a Tuesday (start
+# on a Monday).
+WALK_DAYS = [datetime(2026, 12, 7, 10, tzinfo=KST), datetime(2026, 12, 6, 10, tzinfo=KST), datetime(2026, 12, 8, 10, tzinfo=KST)]
+
+
+@pytest.mark.parametrize("now", WALK_DAYS, ids=lambda now: now.strftime("%a-%Y%m%d"))
+def test_the_daily_chart_walk_goes_back_to_the_start_date_and_stops(now: datetime, spec: Spec, make_client: ClientFactory) -> None:
+    with running_sandbox("mock", spec=spec, rate_limit_per_second=0, clock=pinned_clock(now)) as sandbox:
+        client = make_client(sandbox)
+        today = now.date()
+        start = today - timedelta(days=400)
+        client.domestic_stock.inquire_price(fid_input_iscd=SAMSUNG)  # the token first: count chart calls only
+        executed = sandbox.state.executed
+        pages = list(
+            client.domestic_stock.inquire_daily_itemchartprice_walk(
+                fid_input_iscd=SAMSUNG, fid_input_date_1=ymd(start), fid_input_date_2=ymd(today), fid_period_div_code="D", fid_org_adj_prc="0"
+            )
         )
-    )
+        calls = sandbox.state.executed - executed
     days = [bar.stck_bsop_date for page in pages for bar in page.bars]
-    assert len(pages) == -(-len(weekdays(start, today)) // 100)  # 100 bars a call
     assert days == sorted(weekdays(start, today), reverse=True)  # every weekday once, newest first
+    assert len(pages) == calls == -(-len(weekdays(start, today)) // 100)  # 100 bars a call, no call for a weekend
 
 
 def test_the_overseas_walk_stops_where_the_sandbox_history_starts(spec: Spec, make_client: ClientFactory) -> None:
-    with running_sandbox("mock", spec=spec, rate_limit_per_second=0, history_start=date(2026, 1, 5)) as sandbox:
+    with running_sandbox("mock", spec=spec, rate_limit_per_second=0, history_start=date(2026, 1, 5), clock=pinned_clock()) as sandbox:
         client = make_client(sandbox)
         pages = list(client.overseas_price.dailyprice_walk(excd=Exchange.NASD, symb=APPLE, gubn="0", modp="1"))
         days = [bar.xymd for page in pages for bar in page.bars]

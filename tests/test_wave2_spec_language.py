@@ -11,7 +11,8 @@ import pytest
 from generator.errors import SpecError
 from generator.model import QUOTE_TABLE, Spec
 from generator.pipeline import load_spec
-from generator.render import ROOT
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +98,6 @@ def test_generated_code_carries_period_literal_walks_and_quote_codes() -> None:
     assert "period: DomesticStockInquireDailyCcldPeriod," in client
     for walk in ("inquire_daily_itemchartprice_walk", "inquire_time_itemchartprice_walk", "dailyprice_walk"):
         assert f"    def {walk}(" in client and f"    async def {walk}(" in client
-    assert "class QuoteExchange(StrEnum):" in enums and '"NASD": "NAS",' in enums
+    assert "class QuoteExchange(CodeEnum):" in enums and '"NASD": "NAS",' in enums
     schema = (package / "schemas" / "overseas_stock.order_rvsecncl.real.request.json").read_text(encoding="utf-8")
     assert "cancel_only_markets" in schema and "source: KIS API workbook 2026-09-11" in schema

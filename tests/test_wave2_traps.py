@@ -331,6 +331,22 @@ def test_walk_back_rules() -> None:
     assert call.params["FID_INPUT_HOUR_1"] == "090100"  # the call itself is left alone
 
 
+@pytest.mark.parametrize(
+    ("start", "oldest", "next_end"),
+    [
+        ("20251101", date(2025, 11, 3), None),  # start Saturday, oldest bar Monday: only a weekend is left
+        ("20251102", date(2025, 11, 3), None),  # start Sunday
+        ("20251031", date(2025, 11, 3), "20251102"),  # start Friday: asked for (the bound is not moved)
+        ("20251103", date(2025, 11, 4), "20251103"),
+        ("20251104", date(2025, 11, 4), None),
+    ],
+)
+def test_a_daily_walk_never_asks_for_a_weekend_alone(start: str, oldest: date, next_end: str | None) -> None:
+    call = prepare_domestic_stock_inquire_daily_itemchartprice(context("real"), fid_input_iscd="005930", fid_input_date_1=start, fid_input_date_2="20251130", fid_period_div_code="D", fid_org_adj_prc="0")
+    step = walk_back(call, "FID_INPUT_DATE_2", "date", [oldest + timedelta(days=7), oldest], "FID_INPUT_DATE_1")
+    assert (step.params["FID_INPUT_DATE_2"] if step is not None else None) == next_end
+
+
 EXCD_CODES: dict[str, list[str]] = fixture("requests.yaml")["excd_codes"]
 EXCD_CASES = [(name, code, code in codes) for name, codes in EXCD_CODES.items() for code in EXCD_CODES["overseas_price.price"]]
 

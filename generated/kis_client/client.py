@@ -211,6 +211,27 @@ def _settings(
     )
 
 
+# KIS_ENV takes KIS's own words too, in any case: svr="prod"/"vps" in its sample code's
+# kis_auth.auth, env_dv="real"/"demo" in its examples.
+KIS_ENV_WORDS: dict[str, Env] = {
+    "real": Env.REAL,
+    "prod": Env.REAL,
+    "mock": Env.MOCK,
+    "vps": Env.MOCK,
+    "demo": Env.MOCK,
+}
+
+
+def _env_from(word: str) -> Env:
+    env = KIS_ENV_WORDS.get(word.strip().lower())
+    if env is None:
+        accepted = ", ".join(KIS_ENV_WORDS)
+        raise ValueError(
+            f"environment variable KIS_ENV is {word!r}; it must be one of {accepted} (any case)"
+        )
+    return env
+
+
 def _from_env(overrides: Mapping[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name, variable in (("app_key", "KIS_APP_KEY"), ("app_secret", "KIS_APP_SECRET")):
@@ -219,7 +240,7 @@ def _from_env(overrides: Mapping[str, Any]) -> dict[str, Any]:
             raise ValueError(f"environment variable {variable} is not set")
         values[name] = value
     values["account"] = os.environ.get("KIS_ACCOUNT") or None
-    values["env"] = os.environ.get("KIS_ENV") or Env.MOCK
+    values["env"] = _env_from(os.environ.get("KIS_ENV") or Env.MOCK)
     values["base_url"] = os.environ.get("KIS_BASE_URL") or None
     values.update(overrides)
     return values
@@ -494,7 +515,7 @@ class DomesticStockApi:
         fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
         max_calls: int = 100,
     ) -> Iterator[DomesticStockInquireDailyItemchartpriceResponse]:
-        "Responses further and further back: each call moves FID_INPUT_DATE_2 before the oldest stck_bsop_date of the last one (KIS cannot page this with tr_cont). Stops when no older rows come, when the next bound would fall before FID_INPUT_DATE_1, or after max_calls calls."
+        "Responses further and further back: each call moves FID_INPUT_DATE_2 before the oldest stck_bsop_date of the last one (KIS cannot page this with tr_cont). Stops when no older rows come, when the next bound would fall before FID_INPUT_DATE_1 (or leave only a Saturday and Sunday before it: no market trades then, so KIS would send no rows), or after max_calls calls."
         if type(max_calls) is not int or max_calls < 1:
             raise ValidationError(
                 "domestic_stock.inquire_daily_itemchartprice",
@@ -744,7 +765,7 @@ class DomesticStockApi:
         inqr_dvsn_1: InqrDvsn1Rvsecncl | str | None = None,
         inqr_dvsn_2: InqrDvsn2 | str | None = None,
     ) -> DomesticStockInquirePsblRvsecnclResponse:
-        "주식정정취소가능주문조회 — GET /uapi/domestic-stock/v1/trading/inquire-psbl-rvsecncl (real only)\n\n주식주문(정정취소) 전에 이 API로 정정취소가능수량(psbl_qty)을 확인할 것. 한 번에 최대 50건."
+        '주식정정취소가능주문조회 — GET /uapi/domestic-stock/v1/trading/inquire-psbl-rvsecncl (real only)\n\nOn a mock account use domestic_stock.inquire_daily_ccld: 오늘 날짜, CCLD_DVSN "02"(미체결)로 조회한다: 각 주문의 rmn_qty(잔여수량)가 정정·취소할 수 있는 수량\n\n주식주문(정정취소) 전에 이 API로 정정취소가능수량(psbl_qty)을 확인할 것. 한 번에 최대 50건.'
 
         call = prepare_domestic_stock_inquire_psbl_rvsecncl(
             self._ctx,
@@ -800,7 +821,7 @@ class DomesticStockApi:
         *,
         pdno: str,
     ) -> DomesticStockInquirePsblSellResponse:
-        "매도가능수량조회 — GET /uapi/domestic-stock/v1/trading/inquire-psbl-sell (real only)\n\n응답 키는 output (워크북 표는 output1이라 하나 응답 예시와 샘플 코드는 output); 둘 다 받는다."
+        "매도가능수량조회 — GET /uapi/domestic-stock/v1/trading/inquire-psbl-sell (real only)\n\nOn a mock account use domestic_stock.inquire_balance: 보유종목(output1)의 ord_psbl_qty(주문가능수량)가 매도할 수 있는 수량\n\n응답 키는 output (워크북 표는 output1이라 하나 응답 예시와 샘플 코드는 output); 둘 다 받는다."
 
         call = prepare_domestic_stock_inquire_psbl_sell(
             self._ctx,
@@ -1061,7 +1082,7 @@ class OverseasStockApi:
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> OverseasStockInquireNccsResponse:
-        "해외주식 미체결내역 — GET /uapi/overseas-stock/v1/trading/inquire-nccs (real only)\n\n워크북 헤더는 tr_cont 다음조회 불가라 하지만 CTX_AREA_FK200/NK200과 샘플 코드는 연속조회 — 페이지로 다룬다. OVRS_EXCG_CD NASD는 미국 전체; 공백이면 다음조회 불가."
+        '해외주식 미체결내역 — GET /uapi/overseas-stock/v1/trading/inquire-nccs (real only)\n\nOn a mock account use overseas_stock.inquire_ccnl: 모의투자는 전체만 조회된다 (PDNO "", OVRS_EXCG_CD "", SLL_BUY_DVSN "00", CCLD_NCCS_DVSN "00"): nccs_qty(미체결수량)가 0보다 큰 주문이 미체결 (KIS API workbook 2026-09-11)\n\n워크북 헤더는 tr_cont 다음조회 불가라 하지만 CTX_AREA_FK200/NK200과 샘플 코드는 연속조회 — 페이지로 다룬다. OVRS_EXCG_CD NASD는 미국 전체; 공백이면 다음조회 불가.'
 
         call = prepare_overseas_stock_inquire_nccs(
             self._ctx,
@@ -1301,7 +1322,10 @@ class KisClient:
 
     @classmethod
     def from_env(cls, **overrides: Any) -> KisClient:
-        """A client from KIS_APP_KEY, KIS_APP_SECRET, KIS_ACCOUNT, KIS_ENV (default mock), KIS_BASE_URL."""
+        """A client from KIS_APP_KEY, KIS_APP_SECRET, KIS_ACCOUNT, KIS_ENV (default mock), KIS_BASE_URL.
+
+        KIS_ENV is real or mock, or KIS's words for them: prod (real), vps or demo (mock), in any case.
+        """
         return cls(**_from_env(overrides))
 
     def __repr__(self) -> str:
@@ -1599,7 +1623,7 @@ class AsyncDomesticStockApi:
         fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
         max_calls: int = 100,
     ) -> AsyncIterator[DomesticStockInquireDailyItemchartpriceResponse]:
-        "Responses further and further back: each call moves FID_INPUT_DATE_2 before the oldest stck_bsop_date of the last one (KIS cannot page this with tr_cont). Stops when no older rows come, when the next bound would fall before FID_INPUT_DATE_1, or after max_calls calls."
+        "Responses further and further back: each call moves FID_INPUT_DATE_2 before the oldest stck_bsop_date of the last one (KIS cannot page this with tr_cont). Stops when no older rows come, when the next bound would fall before FID_INPUT_DATE_1 (or leave only a Saturday and Sunday before it: no market trades then, so KIS would send no rows), or after max_calls calls."
         if type(max_calls) is not int or max_calls < 1:
             raise ValidationError(
                 "domestic_stock.inquire_daily_itemchartprice",
@@ -1853,7 +1877,7 @@ class AsyncDomesticStockApi:
         inqr_dvsn_1: InqrDvsn1Rvsecncl | str | None = None,
         inqr_dvsn_2: InqrDvsn2 | str | None = None,
     ) -> DomesticStockInquirePsblRvsecnclResponse:
-        "주식정정취소가능주문조회 — GET /uapi/domestic-stock/v1/trading/inquire-psbl-rvsecncl (real only)\n\n주식주문(정정취소) 전에 이 API로 정정취소가능수량(psbl_qty)을 확인할 것. 한 번에 최대 50건."
+        '주식정정취소가능주문조회 — GET /uapi/domestic-stock/v1/trading/inquire-psbl-rvsecncl (real only)\n\nOn a mock account use domestic_stock.inquire_daily_ccld: 오늘 날짜, CCLD_DVSN "02"(미체결)로 조회한다: 각 주문의 rmn_qty(잔여수량)가 정정·취소할 수 있는 수량\n\n주식주문(정정취소) 전에 이 API로 정정취소가능수량(psbl_qty)을 확인할 것. 한 번에 최대 50건.'
 
         call = prepare_domestic_stock_inquire_psbl_rvsecncl(
             self._ctx,
@@ -1909,7 +1933,7 @@ class AsyncDomesticStockApi:
         *,
         pdno: str,
     ) -> DomesticStockInquirePsblSellResponse:
-        "매도가능수량조회 — GET /uapi/domestic-stock/v1/trading/inquire-psbl-sell (real only)\n\n응답 키는 output (워크북 표는 output1이라 하나 응답 예시와 샘플 코드는 output); 둘 다 받는다."
+        "매도가능수량조회 — GET /uapi/domestic-stock/v1/trading/inquire-psbl-sell (real only)\n\nOn a mock account use domestic_stock.inquire_balance: 보유종목(output1)의 ord_psbl_qty(주문가능수량)가 매도할 수 있는 수량\n\n응답 키는 output (워크북 표는 output1이라 하나 응답 예시와 샘플 코드는 output); 둘 다 받는다."
 
         call = prepare_domestic_stock_inquire_psbl_sell(
             self._ctx,
@@ -2170,7 +2194,7 @@ class AsyncOverseasStockApi:
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> OverseasStockInquireNccsResponse:
-        "해외주식 미체결내역 — GET /uapi/overseas-stock/v1/trading/inquire-nccs (real only)\n\n워크북 헤더는 tr_cont 다음조회 불가라 하지만 CTX_AREA_FK200/NK200과 샘플 코드는 연속조회 — 페이지로 다룬다. OVRS_EXCG_CD NASD는 미국 전체; 공백이면 다음조회 불가."
+        '해외주식 미체결내역 — GET /uapi/overseas-stock/v1/trading/inquire-nccs (real only)\n\nOn a mock account use overseas_stock.inquire_ccnl: 모의투자는 전체만 조회된다 (PDNO "", OVRS_EXCG_CD "", SLL_BUY_DVSN "00", CCLD_NCCS_DVSN "00"): nccs_qty(미체결수량)가 0보다 큰 주문이 미체결 (KIS API workbook 2026-09-11)\n\n워크북 헤더는 tr_cont 다음조회 불가라 하지만 CTX_AREA_FK200/NK200과 샘플 코드는 연속조회 — 페이지로 다룬다. OVRS_EXCG_CD NASD는 미국 전체; 공백이면 다음조회 불가.'
 
         call = prepare_overseas_stock_inquire_nccs(
             self._ctx,
@@ -2410,7 +2434,10 @@ class AsyncKisClient:
 
     @classmethod
     def from_env(cls, **overrides: Any) -> AsyncKisClient:
-        """A client from KIS_APP_KEY, KIS_APP_SECRET, KIS_ACCOUNT, KIS_ENV (default mock), KIS_BASE_URL."""
+        """A client from KIS_APP_KEY, KIS_APP_SECRET, KIS_ACCOUNT, KIS_ENV (default mock), KIS_BASE_URL.
+
+        KIS_ENV is real or mock, or KIS's words for them: prod (real), vps or demo (mock), in any case.
+        """
         return cls(**_from_env(overrides))
 
     def __repr__(self) -> str:

@@ -32,388 +32,586 @@ class Market(StrEnum):
     VN = "VN"
 
 
-class Exchange(StrEnum):
+class CodeEnum(StrEnum):
+    """A code table of the spec: each member is a code KIS accepts, ``label`` its Korean label."""
+
+    @property
+    def label(self) -> str:
+        """KIS's Korean label for this code (지정가 for ``OrdDvsn.LIMIT``)."""
+        return CODE_LABELS[type(self).__name__][self.value]
+
+
+class Exchange(CodeEnum):
     "해외거래소코드"
 
     NASD = "NASD"
+    "나스닥"
     NYSE = "NYSE"
+    "뉴욕"
     AMEX = "AMEX"
+    "아멕스"
     SEHK = "SEHK"
+    "홍콩"
     SHAA = "SHAA"
+    "중국 상해"
     SZAA = "SZAA"
+    "중국 심천"
     TKSE = "TKSE"
+    "일본"
     HASE = "HASE"
+    "베트남 하노이"
     VNSE = "VNSE"
+    "베트남 호치민"
 
 
-class QuoteExchange(StrEnum):
+class QuoteExchange(CodeEnum):
     "시세 거래소코드 (EXCD)"
 
     NAS = "NAS"
+    "나스닥"
     NYS = "NYS"
+    "뉴욕"
     AMS = "AMS"
+    "아멕스"
     HKS = "HKS"
+    "홍콩"
     SHS = "SHS"
+    "중국 상해"
     SZS = "SZS"
+    "중국 심천"
     TSE = "TSE"
+    "일본"
     HNX = "HNX"
+    "베트남 하노이"
     HSX = "HSX"
+    "베트남 호치민"
     BAQ = "BAQ"
+    "나스닥 (주간)"
     BAY = "BAY"
+    "뉴욕 (주간)"
     BAA = "BAA"
+    "아멕스 (주간)"
     SHI = "SHI"
+    "중국 상해 지수"
     SZI = "SZI"
+    "중국 심천 지수"
 
 
-class GrantType(StrEnum):
+class GrantType(CodeEnum):
     "권한부여타입"
 
     CLIENT_CREDENTIALS = "client_credentials"
+    "client_credentials"
 
 
-class OrdDvsn(StrEnum):
+class OrdDvsn(CodeEnum):
     "주문구분"
 
     LIMIT = "00"
+    "지정가"
     MARKET = "01"
+    "시장가"
     CONDITIONAL_LIMIT = "02"
+    "조건부지정가"
     BEST_LIMIT = "03"
+    "최유리지정가"
     TOP_PRIORITY_LIMIT = "04"
+    "최우선지정가"
     PRE_MARKET_AFTER_HOURS = "05"
+    "장전 시간외"
     POST_MARKET_AFTER_HOURS = "06"
+    "장후 시간외"
     AFTER_HOURS_SINGLE_PRICE = "07"
+    "시간외 단일가"
     IOC_LIMIT = "11"
+    "IOC지정가"
     FOK_LIMIT = "12"
+    "FOK지정가"
     IOC_MARKET = "13"
+    "IOC시장가"
     FOK_MARKET = "14"
+    "FOK시장가"
     IOC_BEST = "15"
+    "IOC최유리"
     FOK_BEST = "16"
+    "FOK최유리"
     MID_PRICE = "21"
+    "중간가"
     STOP_LIMIT = "22"
+    "스톱지정가"
     MID_PRICE_IOC = "23"
+    "중간가IOC"
     MID_PRICE_FOK = "24"
+    "중간가FOK"
 
 
-class ExcgIdDvsnCd(StrEnum):
+class ExcgIdDvsnCd(CodeEnum):
     "거래소ID구분코드"
 
     KRX = "KRX"
+    "한국거래소"
     NXT = "NXT"
+    "대체거래소 (넥스트레이드)"
     SOR = "SOR"
+    "스마트주문 (Smart Order Routing)"
 
 
-class SllType(StrEnum):
+class SllType(CodeEnum):
     "매도유형"
 
     NONE = ""
+    "매수 (빈 문자열)"
     ORDINARY = "01"
+    "일반매도"
     DISCRETIONARY = "02"
+    "임의매매"
     BORROWED_STOCK = "05"
+    "대차매도"
 
 
-class RvseCnclDvsnCd(StrEnum):
+class RvseCnclDvsnCd(CodeEnum):
     "정정취소구분코드"
 
     MODIFY = "01"
+    "정정"
     CANCEL = "02"
+    "취소"
 
 
-class YesNo(StrEnum):
+class YesNo(CodeEnum):
     "여부"
 
     YES = "Y"
+    "예"
     NO = "N"
+    "아니오"
 
 
-class AfhrFlprYn(StrEnum):
+class AfhrFlprYn(CodeEnum):
     "시간외단일가·거래소여부"
 
     DEFAULT = "N"
+    "기본값"
     AFTER_HOURS_SINGLE_PRICE = "Y"
+    "시간외단일가"
     NXT = "X"
+    "NXT 정규장 (프리마켓, 메인, 애프터마켓)"
 
 
-class InqrDvsnBalance(StrEnum):
+class InqrDvsnBalance(CodeEnum):
     "조회구분"
 
     BY_LOAN_DATE = "01"
+    "대출일별"
     BY_STOCK = "02"
+    "종목별"
 
 
-class UnprDvsn(StrEnum):
+class UnprDvsn(CodeEnum):
     "단가구분"
 
     DEFAULT = "01"
+    "기본값"
 
 
-class PrcsDvsn(StrEnum):
+class PrcsDvsn(CodeEnum):
     "처리구분"
 
     INCLUDE_PREVIOUS_DAY = "00"
+    "전일매매포함"
     EXCLUDE_PREVIOUS_DAY = "01"
+    "전일매매미포함"
 
 
-class FidCondMrktDivCode(StrEnum):
+class FidCondMrktDivCode(CodeEnum):
     "조건 시장 분류 코드"
 
     KRX = "J"
+    "KRX"
     NXT = "NX"
+    "NXT"
     UNIFIED = "UN"
+    "통합"
 
 
-class FidPeriodDivCode(StrEnum):
+class FidPeriodDivCode(CodeEnum):
     "기간분류코드"
 
     DAY = "D"
+    "일봉"
     WEEK = "W"
+    "주봉"
     MONTH = "M"
+    "월봉"
     YEAR = "Y"
+    "년봉"
 
 
-class FidOrgAdjPrc(StrEnum):
+class FidOrgAdjPrc(CodeEnum):
     "수정주가 원주가 가격 여부"
 
     ADJUSTED = "0"
+    "수정주가"
     ORIGINAL = "1"
+    "원주가"
 
 
-class SllBuyDvsnCd(StrEnum):
+class SllBuyDvsnCd(CodeEnum):
     "매도매수구분코드"
 
     ALL = "00"
+    "전체"
     SELL = "01"
+    "매도"
     BUY = "02"
+    "매수"
 
 
-class CcldDvsn(StrEnum):
+class CcldDvsn(CodeEnum):
     "체결구분"
 
     ALL = "00"
+    "전체"
     FILLED = "01"
+    "체결"
     UNFILLED = "02"
+    "미체결"
 
 
-class InqrDvsnSort(StrEnum):
+class InqrDvsnSort(CodeEnum):
     "조회구분 (정렬)"
 
     REVERSE = "00"
+    "역순"
     FORWARD = "01"
+    "정순"
 
 
-class InqrDvsn1Ccld(StrEnum):
+class InqrDvsn1Ccld(CodeEnum):
     "조회구분1"
 
     ALL = ""
+    "전체 (공란)"
     ELW = "1"
+    "ELW"
     FREEBOARD = "2"
+    "프리보드"
 
 
-class InqrDvsn3(StrEnum):
+class InqrDvsn3(CodeEnum):
     "조회구분3"
 
     ALL = "00"
+    "전체"
     CASH = "01"
+    "현금"
     CREDIT = "02"
+    "신용"
     COLLATERAL = "03"
+    "담보"
     STOCK_LOAN = "04"
+    "대주"
     LENDING = "05"
+    "대여"
     OWN_LOAN = "06"
+    "자기융자신규/상환"
     DISTRIBUTION_LOAN = "07"
+    "유통융자신규/상환"
 
 
-class ExcgIdDvsnCdInquiry(StrEnum):
+class ExcgIdDvsnCdInquiry(CodeEnum):
     "거래소ID구분코드 (조회)"
 
     KRX = "KRX"
+    "한국거래소"
     NXT = "NXT"
+    "대체거래소 (NXT)"
     SOR = "SOR"
+    "SOR (Smart Order Routing)"
     ALL = "ALL"
+    "전체"
 
 
-class OrdDvsnPsbl(StrEnum):
+class OrdDvsnPsbl(CodeEnum):
     "주문구분 (매수가능조회)"
 
     LIMIT = "00"
+    "지정가"
     MARKET = "01"
+    "시장가"
     CONDITIONAL_LIMIT = "02"
+    "조건부지정가"
     BEST_LIMIT = "03"
+    "최유리지정가"
     TOP_PRIORITY_LIMIT = "04"
+    "최우선지정가"
     PRE_MARKET_AFTER_HOURS = "05"
+    "장전 시간외"
     POST_MARKET_AFTER_HOURS = "06"
+    "장후 시간외"
     AFTER_HOURS_SINGLE_PRICE = "07"
+    "시간외 단일가"
     TREASURY_STOCK = "08"
+    "자기주식"
     TREASURY_STOCK_S_OPTION = "09"
+    "자기주식S-Option"
     TREASURY_STOCK_MONEY_TRUST = "10"
+    "자기주식금전신탁"
     IOC_LIMIT = "11"
+    "IOC지정가 (즉시체결,잔량취소)"
     FOK_LIMIT = "12"
+    "FOK지정가 (즉시체결,전량취소)"
     IOC_MARKET = "13"
+    "IOC시장가 (즉시체결,잔량취소)"
     FOK_MARKET = "14"
+    "FOK시장가 (즉시체결,전량취소)"
     IOC_BEST = "15"
+    "IOC최유리 (즉시체결,잔량취소)"
     FOK_BEST = "16"
+    "FOK최유리 (즉시체결,전량취소)"
     INTRADAY_BLOCK = "51"
+    "장중대량"
     INTRADAY_BASKET = "52"
+    "장중바스켓"
     PRE_OPEN_AFTER_HOURS_BLOCK = "62"
+    "장개시전 시간외대량"
     PRE_OPEN_AFTER_HOURS_BASKET = "63"
+    "장개시전 시간외바스켓"
     PRE_OPEN_MONEY_TRUST_TREASURY = "67"
+    "장개시전 금전신탁자사주"
     PRE_OPEN_TREASURY_STOCK = "69"
+    "장개시전 자기주식"
     AFTER_HOURS_BLOCK = "72"
+    "시간외대량"
     AFTER_HOURS_TREASURY_TRUST = "77"
+    "시간외자사주신탁"
     AFTER_HOURS_BLOCK_TREASURY = "79"
+    "시간외대량자기주식"
     BASKET = "80"
+    "바스켓"
 
 
-class InqrDvsn1Rvsecncl(StrEnum):
+class InqrDvsn1Rvsecncl(CodeEnum):
     "조회구분1 (정정취소가능)"
 
     BY_ORDER = "0"
+    "주문"
     BY_STOCK = "1"
+    "종목"
 
 
-class InqrDvsn2(StrEnum):
+class InqrDvsn2(CodeEnum):
     "조회구분2"
 
     ALL = "0"
+    "전체"
     SELL = "1"
+    "매도"
     BUY = "2"
+    "매수"
 
 
-class Gubn(StrEnum):
+class Gubn(CodeEnum):
     "일/주/월구분"
 
     DAY = "0"
+    "일"
     WEEK = "1"
+    "주"
     MONTH = "2"
+    "월"
 
 
-class Modp(StrEnum):
+class Modp(CodeEnum):
     "수정주가반영여부"
 
     UNADJUSTED = "0"
+    "미반영"
     ADJUSTED = "1"
+    "반영"
 
 
-class OvrsOrdDvsn(StrEnum):
+class OvrsOrdDvsn(CodeEnum):
     "해외주식 주문구분"
 
     LIMIT = "00"
+    "지정가"
     MOO = "31"
+    "MOO (장개시시장가)"
     LOO = "32"
+    "LOO (장개시지정가)"
     MOC = "33"
+    "MOC (장마감시장가)"
     LOC = "34"
+    "LOC (장마감지정가)"
     ODD_LOT = "50"
+    "단주지정가 (홍콩 매도)"
 
 
-class OvrsSllType(StrEnum):
+class OvrsSllType(CodeEnum):
     "판매유형"
 
     BUY = ""
+    "매수 (빈 문자열)"
     SELL = "00"
+    "매도"
 
 
-class OrdSvrDvsnCd(StrEnum):
+class OrdSvrDvsnCd(CodeEnum):
     "주문서버구분코드"
 
     DEFAULT = "0"
+    "기본값"
 
 
-class BalanceExcgCd(StrEnum):
+class BalanceExcgCd(CodeEnum):
     "잔고조회 해외거래소코드"
 
     NASD = "NASD"
+    "나스닥 (실전은 미국 전체)"
     NAS = "NAS"
+    "나스닥만 (실전)"
     NYSE = "NYSE"
+    "뉴욕"
     AMEX = "AMEX"
+    "아멕스"
     SEHK = "SEHK"
+    "홍콩"
     SHAA = "SHAA"
+    "중국 상해"
     SZAA = "SZAA"
+    "중국 심천"
     TKSE = "TKSE"
+    "일본"
     HASE = "HASE"
+    "베트남 하노이"
     VNSE = "VNSE"
+    "베트남 호치민"
 
 
-class TrCrcyCd(StrEnum):
+class TrCrcyCd(CodeEnum):
     "거래통화코드"
 
     USD = "USD"
+    "미국달러"
     HKD = "HKD"
+    "홍콩달러"
     CNY = "CNY"
+    "중국위안화"
     JPY = "JPY"
+    "일본엔화"
     VND = "VND"
+    "베트남동"
 
 
-class WcrcFrcrDvsnCd(StrEnum):
+class WcrcFrcrDvsnCd(CodeEnum):
     "원화외화구분코드"
 
     WON = "01"
+    "원화"
     FOREIGN = "02"
+    "외화"
 
 
-class NatnCd(StrEnum):
+class NatnCd(CodeEnum):
     "국가코드"
 
     ALL = "000"
+    "전체"
     US = "840"
+    "미국"
     HK = "344"
+    "홍콩"
     CN = "156"
+    "중국"
     JP = "392"
+    "일본"
     VN = "704"
+    "베트남"
 
 
-class TrMketCd(StrEnum):
+class TrMketCd(CodeEnum):
     "거래시장코드 (국가코드에 따라 뜻이 다름)"
 
     ALL = "00"
+    "전체"
     M01 = "01"
+    "840 NASD / 156 상해B / 392 일본 / 704 하노이 / 344 HKD"
     M02 = "02"
+    "840 NYSE / 156 심천B / 704 호치민 / 344 CNY"
     M03 = "03"
+    "840 PINK SHEETS / 156 상해A / 344 USD"
     M04 = "04"
+    "840 OTCBB / 156 심천A"
     M05 = "05"
+    "840 AMEX"
 
 
-class InqrDvsnCd(StrEnum):
+class InqrDvsnCd(CodeEnum):
     "조회구분코드"
 
     ALL = "00"
+    "전체"
     ORDINARY = "01"
+    "일반해외주식"
     MINI = "02"
+    "미니스탁"
 
 
-class NccsSortSqn(StrEnum):
+class NccsSortSqn(CodeEnum):
     "정렬순서 (미체결내역)"
 
     FORWARD = "DS"
+    "정순"
     REVERSE = ""
+    "역순 (공란)"
 
 
-class CcnlSortSqn(StrEnum):
+class CcnlSortSqn(CodeEnum):
     "정렬순서 (주문체결내역)"
 
     FORWARD = "DS"
+    "정순"
     REVERSE = "AS"
+    "역순"
 
 
-class CcnlExcgCd(StrEnum):
+class CcnlExcgCd(CodeEnum):
     "해외거래소코드 (주문체결내역)"
 
     ALL = "%"
+    "전체 (실전)"
     ALL_MOCK = ""
+    "전체 (모의, 공란)"
     NASD = "NASD"
+    "미국시장 전체(나스닥, 뉴욕, 아멕스)"
     NYSE = "NYSE"
+    "뉴욕"
     AMEX = "AMEX"
+    "아멕스"
     SEHK = "SEHK"
+    "홍콩"
     SHAA = "SHAA"
+    "중국상해"
     SZAA = "SZAA"
+    "중국심천"
     TKSE = "TKSE"
+    "일본"
     HASE = "HASE"
+    "베트남 하노이"
     VNSE = "VNSE"
+    "베트남 호치민"
 
 
-class CcldNccsDvsn(StrEnum):
+class CcldNccsDvsn(CodeEnum):
     "체결미체결구분"
 
     ALL = "00"
+    "전체"
     FILLED = "01"
+    "체결"
     UNFILLED = "02"
+    "미체결"
 
 
 BASE_URLS: dict[str, str] = {

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.model import Spec
-from generator.sandbox.app import create_app
 from generator.sandbox.state import SandboxOptions, SandboxState
 
 HOST = "127.0.0.1"
@@ -41,6 +40,8 @@ def running_sandbox(env: str = "mock", *, port: int = 0, spec: Spec | None = Non
     """A sandbox serving on 127.0.0.1 (a free port unless given) until the block ends."""
     import uvicorn
 
+    from generator.sandbox.app import create_app  # starlette: the sandbox extra, needed from here on
+
     spec, state = build(env, spec, **options)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -66,6 +67,8 @@ def running_sandbox(env: str = "mock", *, port: int = 0, spec: Spec | None = Non
 def serve(env: str = "mock", port: int = 8080, log_level: str = "info", **options: Any) -> None:
     """Serve in the foreground until interrupted."""
     import uvicorn
+
+    from generator.sandbox.app import create_app
 
     spec, state = build(env, **options)
     print(f"KIS sandbox ({env}) on http://{HOST}:{port} — {len(spec.operations)} operations; Ctrl-C stops it", flush=True)
