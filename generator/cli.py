@@ -85,6 +85,29 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    from generator.audit import audit, to_json, to_markdown
+    from generator.kis_portal import load_portal
+    from generator.kis_samples import SampleSourceError, read_samples
+    from generator.pipeline import load_spec
+
+    spec_dir = _spec_dir(args)
+    spec = load_spec(spec_dir)
+    try:
+        samples = read_samples(args.samples)
+    except SampleSourceError as error:
+        print(f"kisgen audit: {error}", file=sys.stderr)
+        return EXIT_SPEC
+    report = audit(spec, samples, load_portal(spec_dir))
+    text = to_json(report) if args.format == "json" else to_markdown(report)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_STALE if args.fail_on_drift and report.drift else EXIT_OK
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from generator.sandbox import serve
 
@@ -111,6 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
     export.set_defaults(run=cmd_export)
     commands.add_parser("docs", help="write docs/API.md, the Markdown API reference").set_defaults(run=cmd_docs)
+    audit = commands.add_parser("audit", help="compare KIS's sample repository (open-trading-api) with the spec")
+    audit.add_argument("samples", metavar="PATH[@REV]", help="a checkout or git directory of KIS's sample repository, and a revision (default HEAD); read with git, never run")
+    audit.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    audit.add_argument("--fail-on-drift", action="store_true", help="exit 1 when a fact differs and the spec does not explain it")
+    audit.add_argument("-o", "--output", help="file to write (default: standard output)")
+    audit.set_defaults(run=cmd_audit)
     sandbox = commands.add_parser("sandbox", help="serve a local KIS sandbox on 127.0.0.1 (needs the `sandbox` extra)")
     sandbox.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080)")
     sandbox.add_argument("--env", choices=("mock", "real"), default="mock", help="which environment's TR_IDs and limits to serve")

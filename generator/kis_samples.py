@@ -458,6 +458,8 @@ class _FunctionReader:
         self.problems = problems
         self.parameters = [arg.arg for arg in function.args.args]
         self.fetch = next((node for node in ast.walk(function) if _is_fetch(node)), None)
+        # requests.post(url, data=json.dumps(data)): the token samples call KIS directly
+        self.direct = next((node for node in ast.walk(function) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("post", "get") and isinstance(node.func.value, ast.Name) and node.func.value.id == "requests"), None)
         # Parameters tested by a branch that sets tr_id: the selectors of the TR_ID chain (the
         # sample's other checks, `if not cano: raise`, select nothing).
         self.selectors = {
@@ -626,12 +628,17 @@ class _FunctionReader:
         return tuple(result)
 
     def _params_dict(self) -> list[tuple[str, ast.expr, ast.AST]] | None:
-        """(wire key, value, node) of the dict the sample sends, in source order."""
-        if self.fetch is None:
+        """(wire key, value, node) of the dict the sample sends, in source order: the params of
+        kis_auth's _url_fetch, or the body of a direct requests.post (the token samples)."""
+        call = self.fetch or self.direct
+        if not isinstance(call, ast.Call):
             return None
-        call = self.fetch
-        assert isinstance(call, ast.Call)
-        argument: ast.expr | None = call.args[3] if len(call.args) > 3 else next((kw.value for kw in call.keywords if kw.arg == "params"), None)
+        if call is self.fetch:
+            argument: ast.expr | None = call.args[3] if len(call.args) > 3 else next((kw.value for kw in call.keywords if kw.arg == "params"), None)
+        else:
+            argument = next((kw.value for kw in call.keywords if kw.arg in ("data", "json", "params")), None)
+            if isinstance(argument, ast.Call) and argument.args and isinstance(argument.func, ast.Attribute) and argument.func.attr == "dumps":
+                argument = argument.args[0]  # json.dumps(data)
         if not isinstance(argument, ast.Name):
             if argument is not None:
                 self.problem(call, "the request's params are not a named dict; fields not read")
@@ -755,7 +762,8 @@ class _FunctionReader:
     def method(self) -> str:
         call = self.fetch
         if not isinstance(call, ast.Call):
-            return "GET"
+            direct = self.direct
+            return "POST" if isinstance(direct, ast.Call) and isinstance(direct.func, ast.Attribute) and direct.func.attr == "post" else "GET"
         flag = next((kw.value for kw in call.keywords if kw.arg == "postFlag"), call.args[5] if len(call.args) > 5 else None)
         return "POST" if isinstance(flag, ast.Constant) and flag.value is True else "GET"
 

@@ -251,7 +251,7 @@ class AuthApi:
         *,
         grant_type: GrantType | str | None = None,
     ) -> AuthApprovalResponse:
-        "실시간 (웹소켓) 접속키 발급 — POST /oauth2/Approval\n\n워크북은 통신방식을 WEBSOCKET이라 하지만 REST 호스트에 보내는 HTTPS POST다. 본문 키는 appsecret이 아니라 secretkey. approval_key는 24시간 유효, 웹소켓 접속 때 한 번 쓴다."
+        "실시간 (웹소켓) 접속키 발급 — POST /oauth2/Approval\n\n워크북은 통신방식을 WEBSOCKET이라 하지만 REST 호스트에 보내는 HTTPS POST다. 본문 키는 appsecret이 아니라 secretkey. approval_key는 24시간 유효, 웹소켓 접속 때 한 번 쓴다. KIS 샘플(open-trading-api@885dd4e auth_ws_token.py)은 접근토큰이 있으면 본문에 token을 더 보내지만, 포털 2026-05-29의 필수 키는 grant_type, appkey, secretkey뿐이고 응답은 approval_key 하나다 — 보내지 않는다."
 
         call = prepare_auth_approval(
             self._ctx,
@@ -1352,7 +1352,7 @@ class AsyncAuthApi:
         *,
         grant_type: GrantType | str | None = None,
     ) -> AuthApprovalResponse:
-        "실시간 (웹소켓) 접속키 발급 — POST /oauth2/Approval\n\n워크북은 통신방식을 WEBSOCKET이라 하지만 REST 호스트에 보내는 HTTPS POST다. 본문 키는 appsecret이 아니라 secretkey. approval_key는 24시간 유효, 웹소켓 접속 때 한 번 쓴다."
+        "실시간 (웹소켓) 접속키 발급 — POST /oauth2/Approval\n\n워크북은 통신방식을 WEBSOCKET이라 하지만 REST 호스트에 보내는 HTTPS POST다. 본문 키는 appsecret이 아니라 secretkey. approval_key는 24시간 유효, 웹소켓 접속 때 한 번 쓴다. KIS 샘플(open-trading-api@885dd4e auth_ws_token.py)은 접근토큰이 있으면 본문에 token을 더 보내지만, 포털 2026-05-29의 필수 키는 grant_type, appkey, secretkey뿐이고 응답은 approval_key 하나다 — 보내지 않는다."
 
         call = prepare_auth_approval(
             self._ctx,
