@@ -151,14 +151,19 @@ def _cell_name(cell: TrCell) -> str:
 
 
 def _mentions(op: Operation, *words: str) -> str | None:
-    """The spec's source (or note) for ``op`` when it names any of ``words``, else None."""
-    texts = [op.source or "", op.note or ""] + [rule.source or "" for rule in op.rules] + [cell.source or "" for cell in (op.tr.cells if op.tr else ())]
-    texts += [f"{item.description or ''}" for item in op.fields]
-    texts += [f"{output.note or ''} " + " ".join(f"{item.note or ''}" for item in output.fields) for output in op.response.outputs]
+    """Where the spec explains ``op`` naming any of ``words``: its source, or the note, rule
+    or field text that names it (quoted), else None."""
+    texts = [("", op.source or ""), ("spec note", op.note or "")]
+    texts += [(f"rule {rule.id}", f"{rule.text} ({rule.source})" if rule.source else "") for rule in op.rules]
+    texts += [("mock override", cell.source or "") for cell in (op.tr.cells if op.tr else ())]
+    texts += [(f"request field {item.wire}", item.description or "") for item in op.fields]
+    texts += [(f"output {output.key or '(body)'}", output.note or "") for output in op.response.outputs]
+    texts += [(f"response field {item.wire}", item.note or "") for output in op.response.outputs for item in output.fields]
     for word in words:
         pattern = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(word)}(?![A-Za-z0-9_])", re.IGNORECASE)
-        if any(pattern.search(text) for text in texts):
-            return op.source or "the spec's note"
+        for label, text in texts:
+            if word and pattern.search(text):
+                return f"{label}: {text}" if label else text
     return None
 
 
@@ -342,7 +347,8 @@ def check_output_fields(pair: Pair, samples: Samples) -> Iterator[Finding]:
         return
     listed = {name.lower() for name in pair.portal.response_fields} if pair.portal is not None else set()
     portal = f"KIS API portal ({pair.portal.name})" if pair.portal is not None else ""
-    mapped = {wire.lower(): (wire, label) for wire, label in api.columns}
+    # a column named output1 is a nested output, which check_outputs compares
+    mapped = {wire.lower(): (wire, label) for wire, label in api.columns if not re.fullmatch(r"output[0-9]?", wire)}
     names = {wire.lower() for output in op.response.outputs for item in output.fields for wire in (item.wire,) + item.aliases}
     at = str(api.columns_at) if api.columns_at else api.check_file
     for key, (wire, label) in mapped.items():
@@ -445,14 +451,17 @@ def to_markdown(report: Audit) -> str:
     covered = sum(len(row.curated) + len(row.imported) for row in report.coverage)
     realtime = sum(len(row.realtime) for row in report.coverage)
     drift = report.drift
-    known = [finding for finding in report.findings if finding.status == KNOWN]
+    known_all = [finding for finding in report.findings if finding.status == KNOWN]
+    # Real-only operations whose sample has no env branch: one line each would bury the rest.
+    blind = [finding for finding in known_all if finding.check == "mock-support" and finding.details.get("kis_how") in ("transport_rule", "unchanged")]
+    known = [finding for finding in known_all if finding not in blind]
     kis = [finding for finding in report.findings if finding.status == KIS]
     lines = [
         f"## KIS samples audit: `koreainvestment/open-trading-api@{report.revision[:7]}` ({report.date})",
         "",
         f"Read from `{report.repository}` at `{report.revision}`; mock support also from the {report.portal}.",
         "",
-        f"**{covered} of {total} REST APIs in the spec; {len(drift)} drift, {len(known)} known (with source), {len(kis)} where KIS's code and comments disagree; {len(report.agree)} operations agree.** {realtime} real-time (WebSocket) samples are outside the REST spec.",
+        f"**{covered} of {total} REST APIs in the spec; {len(drift)} drift, {len(known_all)} known (with source), {len(kis)} where KIS's code and comments disagree; {len(report.agree)} operations agree.** {realtime} real-time (WebSocket) samples are outside the REST spec.",
     ]
     sections = (("Drift", drift), ("KIS's code vs. KIS's comments", kis), ("Known, with source", known))
     for title, group in sections:
@@ -465,6 +474,9 @@ def to_markdown(report: Audit) -> str:
         for finding in group:
             last = finding.source if title == "Known, with source" else finding.at
             lines.append(f"| `{_cell(finding.operation or '-')}` | `{_cell(finding.api)}` | {_cell(finding.message)} | {_cell(last)} |")
+    if blind:
+        names = ", ".join(f"`{finding.operation}` ({finding.details.get('kis')})" for finding in blind)
+        lines += ["", f"Real-only in the spec, with a source, while KIS's sample has no env_dv branch and would send its TR_ID on a mock account too ({len(blind)}): {names}."]
     lines += ["", "### Coverage per category", "", "| category | KIS REST APIs | in the spec | curated | imported | real-time (out of scope) | import into |", "|---|---|---|---|---|---|---|"]
     for row in report.coverage:
         if not row.apis and not row.realtime:

@@ -108,6 +108,34 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return EXIT_STALE if args.fail_on_drift and report.drift else EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from generator.importer import choose, draft, write_drafts
+    from generator.kis_portal import load_portal
+    from generator.kis_samples import SampleSourceError, read_samples
+    from generator.pipeline import load_spec
+
+    spec_dir = _spec_dir(args)
+    spec = load_spec(spec_dir)
+    portal = load_portal(spec_dir)
+    try:
+        samples = read_samples(args.samples)
+    except SampleSourceError as error:
+        print(f"kisgen import: {error}", file=sys.stderr)
+        return EXIT_SPEC
+    apis = choose(spec, samples, portal, args.category, args.operation)
+    if not apis:
+        print("kisgen import: no KIS sample API matches (or the spec covers them all with curated operations)", file=sys.stderr)
+        return EXIT_SPEC
+    drafts = draft(spec, samples, portal, apis)
+    written = write_drafts(spec_dir, drafts, samples, portal)
+    for item in drafts:
+        print(f"{item.path}: {len(item.operations)} operation(s) drafted from {item.category}" + (f", {len(item.skipped)} skipped" if item.skipped else ""))
+        for api, why in item.skipped:
+            print(f"  skipped {api}: {why}")
+    print(f"wrote {len(written)} file(s)" + "".join(f"\n  {name}" for name in written))
+    return EXIT_OK
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from generator.sandbox import serve
 
@@ -140,6 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--fail-on-drift", action="store_true", help="exit 1 when a fact differs and the spec does not explain it")
     audit.add_argument("-o", "--output", help="file to write (default: standard output)")
     audit.set_defaults(run=cmd_audit)
+    importer = commands.add_parser("import", help="draft spec/imported/ files for the REST APIs of KIS's samples the spec lacks")
+    importer.add_argument("samples", metavar="PATH[@REV]", help="a checkout or git directory of KIS's sample repository, and a revision (default HEAD); read with git, never run")
+    importer.add_argument("--category", action="append", default=[], help="a file stem (domestic_stock_ranking) or KIS category ('[국내주식] 순위분석'); repeatable")
+    importer.add_argument("--operation", action="append", default=[], help="one KIS API, as area.name (domestic_stock.volume_rank) or category/name; repeatable")
+    importer.set_defaults(run=cmd_import)
     sandbox = commands.add_parser("sandbox", help="serve a local KIS sandbox on 127.0.0.1 (needs the `sandbox` extra)")
     sandbox.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080)")
     sandbox.add_argument("--env", choices=("mock", "real"), default="mock", help="which environment's TR_IDs and limits to serve")
