@@ -264,8 +264,9 @@ def _request(api: SampleApi, entry: PortalApi | None, portal: Portal, tables: _T
             entry_field["default"] = default
         if item.example is not None and item.example != default:
             entry_field["example"] = item.example
-        if item.description and item.description != item.label:
-            entry_field["description"] = _text(item.description)
+        description = re.sub(r"^\s*\[(필수|선택)\]\s*", "", item.description or "")  # required-ness has its own key
+        if description and description != item.label:
+            entry_field["description"] = _text(description)
         request[wire] = entry_field
     paging = None
     if api.paging is not None:
@@ -346,12 +347,13 @@ class _Tables:
 
     def __init__(self, spec: Spec, replaced: set[str]) -> None:
         self.known: dict[tuple[tuple[str, str], ...], str] = {}
-        self.taken = {table.class_name for table in spec.code_tables} | RESERVED_CLASSES
+        self.taken = set(RESERVED_CLASSES)
         self.names: set[str] = set()
         for table in spec.code_tables:
             if any(table.file.endswith(path) for path in replaced):
                 continue  # a file this import replaces: its tables go with it
             self.names.add(table.name)
+            self.taken.add(table.class_name)
             self.known.setdefault(tuple((code.value, code.label) for code in table.codes), table.name)
         self.pending: list[tuple[str, str, tuple[tuple[str, str], ...], str, Draft]] = []  # (field, operation, codes, label, draft)
 

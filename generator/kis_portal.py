@@ -52,8 +52,10 @@ class Portal:
 
 def load_portal(spec_dir: Path) -> Portal:
     """The portal listing committed beside the spec; SpecError if it is missing or malformed."""
-    path = spec_dir / PORTAL_FILE
-    shown = f"{spec_dir.name}/{PORTAL_FILE.as_posix()}"
+    return read_portal(spec_dir / PORTAL_FILE, f"{spec_dir.name}/{PORTAL_FILE.as_posix()}")
+
+
+def read_portal(path: Path, shown: str) -> Portal:
     try:
         document: Any = json.loads(path.read_text(encoding="utf-8"))
         apis = tuple(

@@ -651,7 +651,7 @@ class _FunctionReader:
                     for key, value in zip(node.value.keys, node.value.values):
                         wire = _string(key)
                         if wire is None:
-                            self.problem(node, "a params key that is not a string literal; skipped")
+                            self.problem(key or value, "a params key that is not a string literal; skipped")
                             continue
                         entries.append((wire, value, key if key is not None else node))
                 elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and target.value.id == argument.id:
