@@ -459,7 +459,7 @@ def to_markdown(report: Audit) -> str:
     lines = [
         f"## KIS samples audit: `koreainvestment/open-trading-api@{report.revision[:7]}` ({report.date})",
         "",
-        f"Read from `{report.repository}` at `{report.revision}`; mock support also from the {report.portal}.",
+        f"KIS's samples read with git at `{report.revision}` (never run); mock support also from the {report.portal}.",
         "",
         f"**{covered} of {total} REST APIs in the spec; {len(drift)} drift, {len(known_all)} known (with source), {len(kis)} where KIS's code and comments disagree; {len(report.agree)} operations agree.** {realtime} real-time (WebSocket) samples are outside the REST spec.",
     ]

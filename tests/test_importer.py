@@ -297,3 +297,15 @@ def test_operation_names_are_unique_per_area_across_files(tmp_path: Path) -> Non
     problem = error.value.problems[0]
     assert (problem.file, problem.path) == ("spec/more_orders.yaml", "operations.order_cash")
     assert problem.message == f"operation domestic_stock.order_cash is already declared in spec/domestic_stock.yaml:{first}"
+
+
+def test_an_import_audits_without_drift(imported: Path, repo: Path) -> None:
+    from generator.audit import audit
+    from generator.kis_portal import read_portal
+    from generator.kis_samples import read_samples
+
+    report = audit(load_spec(imported), read_samples(str(repo)), read_portal(kis_fixture_repo.PORTAL, "portal"))
+    assert report.drift == ()
+    rows = {row.category: row for row in report.coverage}
+    assert rows["[국내주식] 주문/계좌"].imported == ("fixture_trading/credit_order", "fixture_trading/holdings", "fixture_trading/period_orders")
+    assert rows["[국내주식] 종목정보"].missing == ("fixture_info/hostile", "fixture_info/odd_chain")  # the two it skipped
