@@ -14,6 +14,7 @@ anything is written.
 from __future__ import annotations
 
 import copy
+import os
 import re
 import shutil
 import tempfile
@@ -496,6 +497,8 @@ def write_drafts(spec_dir: Path, drafts: list[Draft], samples: Samples, portal: 
         path = spec_dir / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_bytes() != text:
-            path.write_bytes(text)
+            partial = path.with_name(f".{path.name}.kisgen-import")
+            partial.write_bytes(text)
+            os.replace(partial, path)  # a reader sees the old draft or the new one, never half
             written.append(f"{spec_dir.name}/{relative}")
     return written

@@ -33,7 +33,6 @@ MAX_FILE_BYTES = 2_000_000  # the largest sample file is about 60 kB; a bigger o
 MAX_PATHS = 512  # branch paths followed per function before giving up on its TR_ID chain
 ENV_PARAMETER = "env_dv"
 ENV_VALUES = {"real": "real", "demo": "mock"}
-TR_ID = re.compile(r"[A-Z][A-Z0-9]{7,13}")
 MOCK_TR_IN_TEXT = re.compile(r"\bV[A-Z0-9]{7,13}\b")
 LABELLED_TR = re.compile(r"\b([A-Z][A-Z0-9]{7,13})\s*\(([^()]{1,40})\)")
 HEADER = re.compile(r"^#\s*\[(?P<menu>[^\]]+)\]\s*(?P<rest>.*)$")
@@ -230,29 +229,42 @@ class GitTree:
                 continue
             meta, _, name = entry.partition("\t")
             mode, kind = meta.split(" ")[:2]
-            if kind == "blob" and mode in ("100644", "100755"):
+            # a line break in a name would break cat-file's line protocol; no sample has one
+            if kind == "blob" and mode in ("100644", "100755") and "\n" not in name and "\r" not in name:
                 names.append(name)
         return sorted(names)
 
     def read_many(self, names: list[str]) -> dict[str, bytes]:
-        """The contents of many files in one ``git cat-file --batch`` (a process per file is slow)."""
+        """The contents of many files in two git processes (one per file is slow): their sizes,
+        then every file no bigger than MAX_FILE_BYTES; a bigger one is never read."""
+        sizes = self._batch("--batch-check", names)
+        small = [name for name in names if 0 <= sizes.get(name, -1) <= MAX_FILE_BYTES]
+        request = "".join(f"{self.revision}:{name}\n" for name in small).encode("utf-8")
+        output = _git(self.directory, "cat-file", "--batch", stdin=request) if small else b""
+        contents: dict[str, bytes] = {}
+        position = 0
+        for name in small:
+            end = output.find(b"\n", position)
+            header = output[position:end].split(b" ") if end >= 0 else []
+            if len(header) != 3 or header[1] != b"blob" or not header[2].isdigit():
+                raise SampleSourceError(f"git cat-file answered {output[position:position + 80]!r} for {name}")
+            size = int(header[2])
+            contents[name] = output[end + 1 : end + 1 + size]
+            position = end + 1 + size + 1
+        return contents
+
+    def _batch(self, mode: str, names: list[str]) -> dict[str, int]:
+        """Each name's blob size, from ``git cat-file --batch-check``."""
         if not names:
             return {}
         request = "".join(f"{self.revision}:{name}\n" for name in names).encode("utf-8")
-        output = _git(self.directory, "cat-file", "--batch", stdin=request)
-        contents: dict[str, bytes] = {}
-        position = 0
-        for name in names:
-            end = output.index(b"\n", position)
-            header = output[position:end].split(b" ")
-            position = end + 1
-            if len(header) != 3 or header[1] != b"blob":
-                continue  # "missing": the listing and the batch disagree; treat as absent
-            size = int(header[2])
-            if size <= MAX_FILE_BYTES:
-                contents[name] = output[position : position + size]
-            position += size + 1
-        return contents
+        lines = _git(self.directory, "cat-file", mode, stdin=request).splitlines()
+        sizes = {}
+        for name, line in zip(names, lines):
+            parts = line.split(b" ")
+            if len(parts) == 3 and parts[1] == b"blob" and parts[2].isdigit():
+                sizes[name] = int(parts[2])
+        return sizes
 
     def date(self) -> str:
         return _git(self.directory, "log", "-1", "--format=%cs", self.revision, "--").decode().strip()
@@ -274,8 +286,13 @@ def read_samples(where: str) -> Samples:
     tree = GitTree.open(where)
     names = tree.names(SAMPLES_DIR, MCP_CONFIGS)
     wanted = [name for name in names if _is_sample(name) or name == TRANSPORT_FILE or name.startswith(MCP_CONFIGS + "/")]
+    if not any(_is_sample(name) for name in wanted):
+        raise SampleSourceError(f"{where}: no {SAMPLES_DIR}/<category>/<api>/<api>.py at {tree.revision[:7]}; is this KIS's open-trading-api?")
     files = tree.read_many(wanted)
     problems: list[Problem] = []
+    for name in wanted:
+        if name not in files:
+            problems.append(Problem(name, 1, "", f"larger than {MAX_FILE_BYTES} bytes; not read"))
     mcp = _mcp_params(files, problems)
     apis: list[SampleApi] = []
     realtime: list[RealtimeSample] = []

@@ -162,3 +162,28 @@ def test_files_the_reader_cannot_read(raw: bytes, message: str) -> None:
     problems: list = []
     assert read_sample("examples_llm/c/deep/deep.py", raw, None, None, None, problems) is None
     assert len(problems) == 1 and str(problems[0]).startswith(message)
+
+
+def test_a_file_too_big_to_be_a_sample_is_never_read(tmp_path: Path) -> None:
+    from generator.kis_samples import MAX_FILE_BYTES
+
+    repo = tmp_path / "repo"
+    (repo / "examples_llm" / "c" / "big").mkdir(parents=True)
+    (repo / "examples_llm" / "c" / "big" / "big.py").write_bytes(b"#" * (MAX_FILE_BYTES + 1))
+    (repo / "examples_llm" / "c" / "small").mkdir()
+    (repo / "examples_llm" / "c" / "small" / "small.py").write_text('API_URL = "/uapi/x"\n\n\ndef small():\n    pass\n', encoding="utf-8")
+    kis_fixture_repo.git(repo, "init", "-q")
+    kis_fixture_repo.git(repo, "add", "-A")
+    kis_fixture_repo.git(repo, "commit", "-q", "-m", "big")
+    samples = read_samples(str(repo))
+    assert [str(problem) for problem in samples.problems] == [f"examples_llm/c/big/big.py:1: larger than {MAX_FILE_BYTES} bytes; not read"]
+    assert [item.name for item in samples.apis] == ["small"]
+
+
+def test_a_repository_without_samples_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("not KIS\n", encoding="utf-8")
+    kis_fixture_repo.git(tmp_path, "init", "-q")
+    kis_fixture_repo.git(tmp_path, "add", "-A")
+    kis_fixture_repo.git(tmp_path, "commit", "-q", "-m", "x")
+    with pytest.raises(SampleSourceError, match="no examples_llm/<category>/<api>/<api>.py"):
+        read_samples(str(tmp_path))
