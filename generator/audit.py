@@ -377,8 +377,17 @@ CHECKS: tuple[tuple[str, str, Callable[[Pair, Samples], Iterable[Finding]]], ...
 # The audit
 
 
+def check_mock_rule(spec: Spec, samples: Samples) -> Iterator[Finding]:
+    """kis_auth.py's T/J/C→V rule against the spec's mock_tr_id_rule."""
+    kis, ours = samples.transport_rule, spec.mock_rule
+    if kis.at is not None and (set(kis.letters) != set(ours.first_letters) or kis.replacement != ours.replacement):
+        message = f"KIS's transport turns a leading {', '.join(kis.letters)} into {kis.replacement} on mock accounts; the spec's mock rule {', '.join(ours.first_letters)} into {ours.replacement}"
+        yield Finding("mock-rule", DRIFT, None, "kis_auth", message, None, str(kis.at))
+
+
 def audit(spec: Spec, samples: Samples, portal: Portal) -> Audit:
     pairs, unmatched, findings = match(spec, samples, portal)
+    findings.extend(check_mock_rule(spec, samples))
     for pair in pairs:
         for _, _, run in CHECKS:
             findings.extend(run(pair, samples))

@@ -177,13 +177,29 @@ class RealtimeSample:
 
 
 @dataclass(frozen=True, slots=True)
+class TransportRule:
+    """kis_auth.py's mock TR_ID rule: on a mock account a TR_ID starting with one of
+    ``letters`` is sent with ``replacement`` in their place."""
+
+    letters: tuple[str, ...]
+    replacement: str
+    at: Location | None  # None: kis_auth.py did not say; KIS's long-standing rule is assumed
+
+    def derive(self, tr_id: str) -> str:
+        return self.replacement + tr_id[1:] if tr_id[:1] in self.letters else tr_id
+
+
+ASSUMED_RULE = TransportRule(("T", "J", "C"), "V", None)
+
+
+@dataclass(frozen=True, slots=True)
 class Samples:
     repository: str  # where it was read
     revision: str  # the full commit id
     date: str  # the commit's date, YYYY-MM-DD
     apis: tuple[SampleApi, ...]
     realtime: tuple[RealtimeSample, ...]
-    transport_rule: tuple[tuple[str, ...], str, Location] | None  # kis_auth's first letters → replacement
+    transport_rule: TransportRule
     problems: tuple[Problem, ...]
 
     @property
@@ -294,6 +310,7 @@ def read_samples(where: str) -> Samples:
         if name not in files:
             problems.append(Problem(name, 1, "", f"larger than {MAX_FILE_BYTES} bytes; not read"))
     mcp = _mcp_params(files, problems)
+    rule = _transport_rule(files.get(TRANSPORT_FILE), problems)
     apis: list[SampleApi] = []
     realtime: list[RealtimeSample] = []
     for name in sorted(files):
@@ -301,13 +318,12 @@ def read_samples(where: str) -> Samples:
             continue
         parts = name.split("/")
         check_name = "/".join(parts[:-1] + [f"chk_{parts[-1]}"])
-        sample = read_sample(name, files[name], check_name if check_name in files else None, files.get(check_name), mcp.get((parts[1], parts[2])), problems)
+        sample = read_sample(name, files[name], check_name if check_name in files else None, files.get(check_name), mcp.get((parts[1], parts[2])), problems, rule)
         if isinstance(sample, SampleApi):
             apis.append(sample)
         elif isinstance(sample, RealtimeSample):
             realtime.append(sample)
-    transport = _transport_rule(files.get(TRANSPORT_FILE), problems)
-    return Samples(f"{tree.directory}", tree.revision, tree.date(), tuple(apis), tuple(realtime), transport, tuple(problems))
+    return Samples(f"{tree.directory}", tree.revision, tree.date(), tuple(apis), tuple(realtime), rule, tuple(problems))
 
 
 def _is_sample(name: str) -> bool:
@@ -357,7 +373,15 @@ class _Source:
         return Location(self.name, getattr(node, "lineno", 1))
 
 
-def read_sample(name: str, raw: bytes, check_name: str | None, check_raw: bytes | None, mcp: dict[str, dict[str, Any]] | None, problems: list[Problem]) -> SampleApi | RealtimeSample | None:
+def read_sample(
+    name: str,
+    raw: bytes,
+    check_name: str | None,
+    check_raw: bytes | None,
+    mcp: dict[str, dict[str, Any]] | None,
+    problems: list[Problem],
+    rule: TransportRule = ASSUMED_RULE,
+) -> SampleApi | RealtimeSample | None:
     """One sample API from its file and its chk_ file; problems are appended, never raised."""
     source = _Source.parse(name, raw, problems)
     if source is None:
@@ -374,7 +398,7 @@ def read_sample(name: str, raw: bytes, check_name: str | None, check_raw: bytes 
         tr_ids = tuple(dict.fromkeys(node.value.value for node in ast.walk(function) if _assigns_constant(node, "tr_id")))  # type: ignore[attr-defined]
         return RealtimeSample(directory, api, name, menu, title, api_id, tr_ids)
     try:
-        reader = _FunctionReader(source, function, problems)
+        reader = _FunctionReader(source, function, problems, rule)
         choices = reader.tr_choices()
         fields = reader.fields()
         outputs = reader.outputs()
@@ -469,7 +493,8 @@ class _Path:
 
 
 class _FunctionReader:
-    def __init__(self, source: _Source, function: ast.FunctionDef, problems: list[Problem]) -> None:
+    def __init__(self, source: _Source, function: ast.FunctionDef, problems: list[Problem], rule: TransportRule) -> None:
+        self.rule = rule
         self.source = source
         self.function = function
         self.problems = problems
@@ -568,7 +593,7 @@ class _FunctionReader:
             for one in envs:
                 tr_id, how = path.tr_id, path.how
                 if one == "mock":
-                    sent_as = _transport(tr_id)
+                    sent_as = self.rule.derive(tr_id)
                     if sent_as != tr_id:
                         tr_id, how = sent_as, "transport_rule"
                     elif env is None:
@@ -850,11 +875,6 @@ def _env_of(conditions: list[Condition]) -> tuple[str | None, tuple[Condition, .
     return env, tuple(merged.values())
 
 
-def _transport(tr_id: str) -> str:
-    """What kis_auth.py sends on a mock account for a TR_ID the sample hands it."""
-    return "V" + tr_id[1:] if tr_id[:1] in ("T", "J", "C") else tr_id
-
-
 def _label_of(text: str) -> str | None:
     """``[필수] 조건 시장 분류 코드 (ex. J:KRX)`` → ``조건 시장 분류 코드``."""
     text = re.sub(r"^\s*\[[^\]]*\]\s*", "", text)
@@ -929,17 +949,14 @@ def _mcp_params(files: dict[str, bytes], problems: list[Problem]) -> dict[tuple[
     return result
 
 
-def _transport_rule(raw: bytes | None, problems: list[Problem]) -> tuple[tuple[str, ...], str, Location] | None:
+def _transport_rule(raw: bytes | None, problems: list[Problem]) -> TransportRule:
     """kis_auth.py's ``if ptr_id[0] in ("T", "J", "C"): ... tr_id = "V" + ptr_id[1:]``."""
-    if raw is None:
-        return None
-    source = _Source.parse(TRANSPORT_FILE, raw, problems)
-    if source is None:
-        return None
-    for node in ast.walk(source.tree):
+    source = _Source.parse(TRANSPORT_FILE, raw, problems) if raw is not None else None
+    for node in ast.walk(source.tree) if source is not None else ():
         if isinstance(node, ast.If) and isinstance(node.test, ast.Compare) and len(node.test.ops) == 1 and isinstance(node.test.ops[0], ast.In):
             letters = _strings(node.test.comparators[0])
             prefix = next((_string(item.left) for item in ast.walk(node) if isinstance(item, ast.BinOp) and isinstance(item.op, ast.Add) and _string(item.left)), None)
-            if letters and prefix and all(len(letter) == 1 for letter in letters):
-                return letters, prefix, source.at(node)
-    return None
+            if letters and prefix and all(len(letter) == 1 for letter in letters) and source is not None:
+                return TransportRule(letters, prefix, source.at(node))
+    problems.append(Problem(TRANSPORT_FILE, 1, "", "no mock TR_ID rule found here; assuming KIS's T, J, C → V"))
+    return ASSUMED_RULE

@@ -115,3 +115,15 @@ def _spec_copy(tmp_path: Path) -> Path:
     shutil.copytree(REPO_SPEC, spec_dir)
     shutil.copy(kis_fixture_repo.PORTAL, spec_dir / "sources" / "kis_portal.json")
     return spec_dir
+
+
+def test_a_change_to_kis_transport_rule_is_drift(spec: Spec, repo: Path, tmp_path: Path) -> None:
+    clone = tmp_path / "clone"
+    kis_fixture_repo.git(tmp_path, "clone", "-q", str(repo), str(clone))
+    transport = clone / "examples_llm" / "kis_auth.py"
+    transport.write_text(transport.read_text(encoding="utf-8").replace('("T", "J", "C")', '("T", "J")'), encoding="utf-8")
+    kis_fixture_repo.git(clone, "commit", "-q", "-am", "mock rule")
+    report = audit(spec, read_samples(str(clone)), read_portal(kis_fixture_repo.PORTAL, "portal"))
+    (finding,) = [f for f in report.drift if f.check == "mock-rule"]
+    assert finding.message == "KIS's transport turns a leading T, J into V on mock accounts; the spec's mock rule T, J, C into V"
+    assert finding.at == "examples_llm/kis_auth.py:4"
