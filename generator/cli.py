@@ -5,9 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.errors import SpecError
 from generator.render import ROOT
+
+if TYPE_CHECKING:  # the commands import what they use, so that `kisgen check` starts fast
+    from generator.kis_portal import Portal
+    from generator.kis_samples import Samples
+    from generator.model import Spec
 
 EXIT_OK, EXIT_STALE, EXIT_SPEC, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -85,20 +91,31 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_audit(args: argparse.Namespace) -> int:
-    from generator.audit import audit, to_json, to_markdown
+def _kis_inputs(args: argparse.Namespace) -> tuple[Path, Spec, Portal, Samples] | None:
+    """The spec, KIS's portal listing beside it, and KIS's samples at PATH[@REV] (None, said on
+    stderr, when the samples cannot be read)."""
     from generator.kis_portal import load_portal
     from generator.kis_samples import SampleSourceError, read_samples
     from generator.pipeline import load_spec
 
     spec_dir = _spec_dir(args)
     spec = load_spec(spec_dir)
+    portal = load_portal(spec_dir)
     try:
-        samples = read_samples(args.samples)
+        return spec_dir, spec, portal, read_samples(args.samples)
     except SampleSourceError as error:
-        print(f"kisgen audit: {error}", file=sys.stderr)
+        print(f"kisgen {args.command}: {error}", file=sys.stderr)
+        return None
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from generator.audit import audit, to_json, to_markdown
+
+    inputs = _kis_inputs(args)
+    if inputs is None:
         return EXIT_SPEC
-    report = audit(spec, samples, load_portal(spec_dir))
+    _, spec, portal, samples = inputs
+    report = audit(spec, samples, portal)
     text = to_json(report) if args.format == "json" else to_markdown(report)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
@@ -110,18 +127,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from generator.importer import choose, draft, write_drafts
-    from generator.kis_portal import load_portal
-    from generator.kis_samples import SampleSourceError, read_samples
-    from generator.pipeline import load_spec
 
-    spec_dir = _spec_dir(args)
-    spec = load_spec(spec_dir)
-    portal = load_portal(spec_dir)
-    try:
-        samples = read_samples(args.samples)
-    except SampleSourceError as error:
-        print(f"kisgen import: {error}", file=sys.stderr)
+    inputs = _kis_inputs(args)
+    if inputs is None:
         return EXIT_SPEC
+    spec_dir, spec, portal, samples = inputs
     apis = choose(spec, samples, portal, args.category, args.operation)
     if not apis:
         print("kisgen import: no KIS sample API matches (or the spec covers them all with curated operations)", file=sys.stderr)
