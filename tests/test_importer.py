@@ -222,7 +222,7 @@ corrections:
 def test_corrections_apply_and_survive_a_reimport(imported: Path, repo: Path, tmp_path: Path) -> None:
     spec_dir = tmp_path / "spec"
     shutil.copytree(imported, spec_dir)
-    (spec_dir / "corrections").mkdir()
+    (spec_dir / "corrections").mkdir(exist_ok=True)
     (spec_dir / "corrections" / "domestic_stock_info.yaml").write_text(CORRECTIONS.format(extra=""), encoding="utf-8")
     for _ in range(2):  # as imported, then imported again
         board = load_spec(spec_dir).operation("domestic_stock.quote_board")
@@ -271,7 +271,7 @@ def test_corrections_apply_and_survive_a_reimport(imported: Path, repo: Path, tm
 def test_a_correction_that_misses_is_an_error(imported: Path, tmp_path: Path, extra: str, line: int, path: str, message: str) -> None:
     spec_dir = tmp_path / "spec"
     shutil.copytree(imported, spec_dir)
-    (spec_dir / "corrections").mkdir()
+    (spec_dir / "corrections").mkdir(exist_ok=True)
     (spec_dir / "corrections" / "domestic_stock_info.yaml").write_text(CORRECTIONS.format(extra=extra), encoding="utf-8")
     with pytest.raises(SpecError) as error:
         load_spec(spec_dir)
