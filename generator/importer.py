@@ -100,6 +100,7 @@ def draft(spec: Spec, samples: Samples, portal: Portal, apis: list[SampleApi]) -
             target.operations[api.name] = _operation(api, portal.find(api.method, api.path), portal, samples, tables, target)
         except _Skip as reason:
             target.skipped.append((api.qualname, str(reason)))
+            tables.skipped.add((stem, api.name))
     tables.settle(drafts.values())
     return [drafts[stem] for stem in sorted(drafts)]
 
@@ -357,6 +358,7 @@ class _Tables:
             self.taken.add(table.class_name)
             self.known.setdefault(tuple((code.value, code.label) for code in table.codes), table.name)
         self.pending: list[tuple[str, str, tuple[tuple[str, str], ...], str, Draft]] = []  # (field, operation, codes, label, draft)
+        self.skipped: set[tuple[str, str]] = set()  # (file stem, operation) not drafted after all: their tables go too
 
     def codes_for(self, api: SampleApi, item: SampleField, default: str | None, target: Draft, note: Any, where: str) -> str | None:
         codes = parse_codes(item.description or "")
@@ -380,11 +382,14 @@ class _Tables:
     def settle(self, drafts: Iterable[Draft]) -> None:
         """Name the new tables, put them in their drafts, and replace the placeholders."""
         by_field: dict[str, set[tuple[tuple[str, str], ...]]] = {}
-        for base, _, codes, _, _ in self.pending:
-            by_field.setdefault(base, set()).add(codes)
+        for base, operation, codes, _, target in self.pending:
+            if (target.stem, operation) not in self.skipped:
+                by_field.setdefault(base, set()).add(codes)
         names: dict[str, str] = {}
         chosen: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
         for index, (base, operation, codes, label, target) in enumerate(self.pending):
+            if (target.stem, operation) in self.skipped:
+                continue
             name = chosen.get((base, codes))
             if name is None:
                 name = base if len(by_field[base]) == 1 else f"{operation}_{base}"

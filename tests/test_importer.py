@@ -70,6 +70,8 @@ def test_skipped_apis_say_why(repo: Path, tmp_path: Path, capsys: pytest.Capture
     out = capsys.readouterr().out
     assert "  skipped fixture_info/odd_chain: TR_ID chain by nat_dv, ord_dv: more than one selector; draft it by hand\n" in out
     assert "  skipped fixture_info/hostile: no TR_ID in the sample\n" in out
+    tables = yaml.safe_load((spec_dir / INFO).read_text(encoding="utf-8"))["codes"]
+    assert list(tables) == ["fid_rank_sort_cls_code"]  # not odd_chain's FID_SIDE_CODE table: it was skipped
 
 
 def test_mock_tr_ids_only_from_evidence(imported: Path) -> None:
