@@ -86,7 +86,7 @@ def test_coverage_spec_only_and_portal_only(spec: Spec, repo: Path) -> None:
     rows = {row.category: row for row in report.coverage}
     trading = rows["[국내주식] 주문/계좌"]
     assert (len(trading.apis), trading.curated, trading.files) == (4, ("fixture_trading/place_order",), ("domestic_stock_trading",))
-    assert rows["[국내주식] 종목정보"].missing == ("fixture_info/hostile", "fixture_info/odd_chain", "fixture_info/quote_board", "fixture_info/rank_list")
+    assert rows["[국내주식] 종목정보"].missing == ("fixture_info/bare_reply", "fixture_info/hostile", "fixture_info/odd_chain", "fixture_info/quote_board", "fixture_info/rank_list")
     assert rows["[국내주식] 실시간시세"].realtime == ("fixture_info/live_tick",)
     assert "auth.revoke" in report.spec_only and "overseas_stock.order" not in report.spec_only
     assert report.portal_only == ("[국내주식] 종목정보 포털에만 있는 API (GET /uapi/domestic-stock/v1/quotations/fixture-portal-only)",)
@@ -97,10 +97,10 @@ def test_markdown_and_json(spec: Spec, repo: Path) -> None:
     report = run(spec, repo, "HEAD")
     text = to_markdown(report)
     assert text.startswith(f"## KIS samples audit: `koreainvestment/open-trading-api@{report.revision[:7]}` (2026-07-09)")
-    assert "**2 of 9 REST APIs in the spec; 0 drift, 1 known (with source), 1 where KIS's code and comments disagree; 1 operations agree.**" in text
+    assert "**2 of 10 REST APIs in the spec; 0 drift, 1 known (with source), 1 where KIS's code and comments disagree; 1 operations agree.**" in text
     assert "| [국내주식] 주문/계좌 | 4 | 1 of 4 | 1 | 0 | 0 | `spec/imported/domestic_stock_trading.yaml` |" in text
     document = json.loads(to_json(report))
-    assert document["summary"] == {"rest_apis": 9, "in_spec": 2, "realtime": 1, "drift": 0, "known": 1, "kis_code_vs_comment": 1}
+    assert document["summary"] == {"rest_apis": 10, "in_spec": 2, "realtime": 1, "drift": 0, "known": 1, "kis_code_vs_comment": 1}
     assert {finding["status"] for finding in document["findings"]} == {KNOWN, KIS}
     assert DRIFT not in {finding["status"] for finding in document["findings"]}
 

@@ -71,7 +71,8 @@ def test_skipped_apis_say_why(repo: Path, tmp_path: Path, capsys: pytest.Capture
     assert "  skipped fixture_info/odd_chain: TR_ID chain by nat_dv, ord_dv: more than one selector; draft it by hand\n" in out
     assert "  skipped fixture_info/hostile: no TR_ID in the sample\n" in out
     tables = yaml.safe_load((spec_dir / INFO).read_text(encoding="utf-8"))["codes"]
-    assert list(tables) == ["fid_rank_sort_cls_code"]  # not odd_chain's FID_SIDE_CODE table: it was skipped
+    assert "  skipped fixture_info/bare_reply: no response fields in the sample or the portal\n" in out
+    assert list(tables) == ["fid_rank_sort_cls_code"]  # not bare_reply's FID_SIDE_CODE table: it was skipped
 
 
 def test_mock_tr_ids_only_from_evidence(imported: Path) -> None:
@@ -310,4 +311,4 @@ def test_an_import_audits_without_drift(imported: Path, repo: Path) -> None:
     assert report.drift == ()
     rows = {row.category: row for row in report.coverage}
     assert rows["[국내주식] 주문/계좌"].imported == ("fixture_trading/credit_order", "fixture_trading/holdings", "fixture_trading/period_orders")
-    assert rows["[국내주식] 종목정보"].missing == ("fixture_info/hostile", "fixture_info/odd_chain")  # the two it skipped
+    assert rows["[국내주식] 종목정보"].missing == ("fixture_info/bare_reply", "fixture_info/hostile", "fixture_info/odd_chain")  # the ones it skipped
