@@ -9,9 +9,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.errors import SpecError
 from generator.project import WHAT_MARKS_ONE, Project, ProjectNotFoundError, find_project, project_at
+
+if TYPE_CHECKING:  # the commands import what they use, so that `kisgen check` starts fast
+    from generator.kis_portal import Portal
+    from generator.kis_samples import Samples
+    from generator.model import Spec
 
 EXIT_OK, EXIT_STALE, EXIT_SPEC, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -102,6 +108,61 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _kis_inputs(args: argparse.Namespace) -> tuple[Path, Spec, Portal, Samples] | None:
+    """The spec, KIS's portal listing beside it, and KIS's samples at PATH[@REV] (None, said on
+    stderr, when the samples cannot be read)."""
+    from generator.kis_portal import load_portal
+    from generator.kis_samples import SampleSourceError, read_samples
+    from generator.pipeline import load_spec
+
+    spec_dir = _spec_dir(args)
+    spec = load_spec(spec_dir)
+    portal = load_portal(spec_dir)
+    try:
+        return spec_dir, spec, portal, read_samples(args.samples)
+    except SampleSourceError as error:
+        print(f"kisgen {args.command}: {error}", file=sys.stderr)
+        return None
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from generator.audit import audit, to_json, to_markdown
+
+    inputs = _kis_inputs(args)
+    if inputs is None:
+        return EXIT_SPEC
+    _, spec, portal, samples = inputs
+    report = audit(spec, samples, portal)
+    text = to_json(report) if args.format == "json" else to_markdown(report)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_STALE if args.fail_on_drift and report.drift else EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from generator.importer import choose, draft, write_drafts
+
+    inputs = _kis_inputs(args)
+    if inputs is None:
+        return EXIT_SPEC
+    spec_dir, spec, portal, samples = inputs
+    apis = choose(spec, samples, portal, args.category, args.operation)
+    if not apis:
+        print("kisgen import: no KIS sample API matches (or the spec covers them all with curated operations)", file=sys.stderr)
+        return EXIT_SPEC
+    drafts = draft(spec, samples, portal, apis)
+    written = write_drafts(spec_dir, drafts, samples, portal)
+    for item in drafts:
+        print(f"{item.path}: {len(item.operations)} operation(s) drafted from {item.category}" + (f", {len(item.skipped)} skipped" if item.skipped else ""))
+        for api, why in item.skipped:
+            print(f"  skipped {api}: {why}")
+    print(f"wrote {len(written)} file(s)" + "".join(f"\n  {name}" for name in written))
+    return EXIT_OK
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from generator.pipeline import load_spec
     from generator.sandbox import serve
@@ -133,6 +194,17 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
     export.set_defaults(run=cmd_export)
     commands.add_parser("docs", help="write docs/API.md, the Markdown API reference").set_defaults(run=cmd_docs)
+    audit = commands.add_parser("audit", help="compare KIS's sample repository (open-trading-api) with the spec")
+    audit.add_argument("samples", metavar="PATH[@REV]", help="a checkout or git directory of KIS's sample repository, and a revision (default HEAD); read with git, never run")
+    audit.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    audit.add_argument("--fail-on-drift", action="store_true", help="exit 1 when a fact differs and the spec does not explain it")
+    audit.add_argument("-o", "--output", help="file to write (default: standard output)")
+    audit.set_defaults(run=cmd_audit)
+    importer = commands.add_parser("import", help="draft spec/imported/ files for the REST APIs of KIS's samples the spec lacks")
+    importer.add_argument("samples", metavar="PATH[@REV]", help="a checkout or git directory of KIS's sample repository, and a revision (default HEAD); read with git, never run")
+    importer.add_argument("--category", action="append", default=[], help="a file stem (domestic_stock_ranking) or KIS category ('[국내주식] 순위분석'); repeatable")
+    importer.add_argument("--operation", action="append", default=[], help="one KIS API, as area.name (domestic_stock.volume_rank) or category/name; repeatable")
+    importer.set_defaults(run=cmd_import)
     sandbox = commands.add_parser("sandbox", help="serve a local KIS sandbox on 127.0.0.1 (needs the `sandbox` extra)")
     sandbox.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080)")
     sandbox.add_argument("--env", choices=("mock", "real"), default="mock", help="which environment's TR_IDs and limits to serve")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from generator.errors import Problem, SpecError
-from generator.load import SpecFile, load_dir, load_text
+from generator.load import SpecFile, load_dir, load_text, spec_order
 from generator.model import Operation, RequestField, Rule, Spec, TrCell, build_model
 
 
@@ -474,8 +474,8 @@ def _git(root: Path, *args: str) -> bytes:
 
 def load_revision(root: Path, revision: str, spec_path: str = "spec") -> list[SpecFile]:
     """The spec files of ``revision`` in the git repository at ``root``, read without a checkout."""
-    names = _git(root, "ls-tree", "--name-only", f"{revision}:{spec_path}").decode().split()
-    names = sorted(name for name in names if name.endswith(".yaml"))
+    listing = _git(root, "ls-tree", "-r", "-z", "--name-only", f"{revision}:{spec_path}").decode()
+    names = spec_order(listing.split("\0"))
     if not names:
         raise SpecError([Problem(f"{revision}:{spec_path}", 1, "", "no *.yaml spec files here")])
     files: list[SpecFile] = []

@@ -10,6 +10,7 @@ import hashlib
 import math
 import re
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -260,7 +261,7 @@ def load_dir_partly(spec_dir: Path, display_root: Path | None = None) -> tuple[l
     root = display_root if display_root is not None else spec_dir.parent
     files: list[SpecFile] = []
     problems: list[Problem] = []
-    paths = sorted(spec_dir.glob("*.yaml"))
+    paths = [spec_dir / name for name in spec_order(_names_under(spec_dir))]
     if not paths:
         raise SpecError([Problem(str(spec_dir), 1, "", "no *.yaml spec files here")])
     for path in paths:
@@ -278,6 +279,26 @@ def load_dir_partly(spec_dir: Path, display_root: Path | None = None) -> tuple[l
         except OSError as error:
             problems.append(Problem(shown, 1, "", f"cannot read: {error.strerror or error}"))
     return files, problems
+
+
+def spec_order(names: Iterable[str]) -> list[str]:
+    """The spec files among ``names`` (paths relative to the spec directory, with /): the
+    ``*.yaml`` files of the directory, then those one directory down (``imported/``,
+    ``corrections/``), each group in name order. The order is the order of areas and
+    operations in the generated client."""
+    chosen = [name for name in names if name.endswith(".yaml") and name.count("/") <= 1]
+    return sorted(chosen, key=lambda name: (name.count("/"), name))
+
+
+def _names_under(spec_dir: Path) -> list[str]:
+    if not spec_dir.is_dir():
+        return []
+    names = []
+    for path in spec_dir.iterdir():
+        names.append(path.name)
+        if path.is_dir() and not path.is_symlink() and not path.name.endswith(".yaml") and not path.name.startswith("."):
+            names += [f"{path.name}/{inner.name}" for inner in path.iterdir()]
+    return names
 
 
 def _read(path: Path, shown: str) -> bytes:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from generator.corrections import apply_corrections, area_name
 from generator.errors import Problem, SpecError
 from generator.load import JsonPath, SpecFile, format_path
 from generator.validate import schema_problems
@@ -489,7 +490,7 @@ class _Builder:
         markets, exchanges = self.markets()
         tables = self.code_tables(exchanges)
         token = self.token()
-        areas = tuple(self.area(spec_file, source, mock_rule, markets, tables) for spec_file, source in zip(self.files, sources) if "operations" in spec_file.data)
+        areas = self.areas(sources, mock_rule, markets, tables)
         spec = Spec(
             sources=sources,
             environments=environments,
@@ -596,14 +597,25 @@ class _Builder:
         )
 
     # -- areas and operations -----------------------------------------------------------------
-    def area(self, spec_file: SpecFile, source: Source, mock_rule: MockRule, markets: tuple[Market, ...], tables: dict[str, CodeTable]) -> Area:
-        name = spec_file.name.rsplit("/", 1)[-1].removesuffix(".yaml")
-        if not is_identifier(name):
-            self.problem(spec_file, (), f"file name {name!r} must be a Python identifier: it names the area")
-        operations = tuple(
-            self.operation(spec_file, name, op_name, raw, mock_rule, markets, tables) for op_name, raw in spec_file.data["operations"].items()
-        )
-        return Area(name, camel(name), source, operations)
+    def areas(self, sources: tuple[Source, ...], mock_rule: MockRule, markets: tuple[Market, ...], tables: dict[str, CodeTable]) -> tuple[Area, ...]:
+        """One area per name: a file's `area:` (default: its stem); several files may feed one."""
+        operations: dict[str, list[Operation]] = {}
+        first_source: dict[str, Source] = {}
+        declared: dict[tuple[str, str], SpecFile] = {}
+        for spec_file, source in zip(self.files, sources):
+            if "operations" not in spec_file.data:
+                continue
+            name = area_name(spec_file)
+            if not is_identifier(name):
+                self.problem(spec_file, ("area",) if "area" in spec_file.data else (), f"area {name!r} must be a Python identifier: it names the client area (a file's stem, unless it says `area:`)")
+            first_source.setdefault(name, source)
+            for op_name, raw in spec_file.data["operations"].items():
+                first = declared.setdefault((name, op_name), spec_file)
+                if first is not spec_file:
+                    self.problem(spec_file, ("operations", op_name), f"operation {name}.{op_name} is already declared in {first.name}:{first.line_of(('operations', op_name))}")
+                    continue
+                operations.setdefault(name, []).append(self.operation(spec_file, name, op_name, raw, mock_rule, markets, tables))
+        return tuple(Area(name, camel(name), first_source[name], tuple(ops)) for name, ops in operations.items())
 
     def operation(self, spec_file: SpecFile, area: str, name: str, raw: dict[str, Any], mock_rule: MockRule, markets: tuple[Market, ...], tables: dict[str, CodeTable]) -> Operation:
         path: JsonPath = ("operations", name)
@@ -1129,5 +1141,6 @@ def value_problem(field: RequestField, value: str, tables: dict[str, CodeTable])
 
 
 def build_model(files: list[SpecFile]) -> Spec:
-    """Validate spec files and build the model; raise SpecError listing every problem."""
-    return _Builder(files).build()
+    """Validate spec files, apply the corrections to imported drafts, and build the model;
+    raise SpecError listing every problem."""
+    return _Builder(apply_corrections(files)).build()

@@ -67,7 +67,10 @@ PATTERN_MEANINGS = {
     "^(output[0-9]?|\\(body\\))$": "must be output, output0 to output9, or (body)",
     "^output[0-9]?$": "must be output or output0 to output9",
     "^(?!\\s)(?![\\s\\S]*\\s$)": "must not start or end with whitespace",
-    "^[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]*$": "must be an operation, area.name (domestic_stock.inquire_balance)",
+    "^[A-Za-z0-9_()]+(\\.[A-Za-z0-9_()%-]+)*$": "must be a dotted path inside the operation, like response.outputs.output.fields.stck_prpr.kind",
+    "^[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]*$": "must name an operation as area.name, like domestic_stock.volume_rank",
+    "^[0-9a-f]{40}$": "must be a full git commit id (40 hex digits)",
+    "^sha256:[0-9a-f]{64}$": "must be sha256: and 64 hex digits",
 }
 JSON_TYPES = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a mapping", type(None): "empty (null)"}
 SCHEMA_TYPES = {"string": "a string", "integer": "an integer", "number": "a number", "boolean": "true or false", "object": "a mapping", "array": "a list"}

@@ -19,7 +19,7 @@ import yaml
 
 from generator.cli import main
 from generator.diff import CHECKS, Change, diff_specs, load_side, to_json
-from generator.load import load_dir
+from generator.load import load_dir, spec_order
 from generator.model import Spec, build_model
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,9 +47,11 @@ def edited(tmp_path: Path, edit: Callable[[dict[str, Data]], None], name: str = 
     """A copy of spec/ as data, changed by ``edit`` (file stem → data) and written back."""
     target = tmp_path / name
     target.mkdir()
-    files = {path.stem: yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted(SPEC.glob("*.yaml"))}
+    names = spec_order(path.relative_to(SPEC).as_posix() for path in SPEC.rglob("*.yaml"))
+    files = {name.removesuffix(".yaml"): yaml.safe_load((SPEC / name).read_text(encoding="utf-8")) for name in names}
     edit(files)
     for stem, data in files.items():
+        (target / f"{stem}.yaml").parent.mkdir(exist_ok=True)
         (target / f"{stem}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target
 

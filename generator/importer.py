@@ -1,0 +1,509 @@
+"""`kisgen import`: draft spec files for the REST APIs of KIS's samples that the spec lacks.
+
+One file per KIS category and client area (spec/imported/<area>_<category>.yaml), written
+only by this command: a header names KIS's revision and carries a digest of the data, so that
+an edit by hand shows and is never overwritten (reviewed changes go in spec/corrections/).
+Every inferred fact carries its evidence (what, from which text, file:line in KIS's
+repository), and inference is conservative: a response field is text unless its name and its
+label agree on a date or a number; a code table only where KIS lists every code and its own
+example is one of them; a mock TR_ID only where KIS's portal, KIS's code or a KIS comment names
+it, never from the T→V rule alone. The drafts are validated and built as a whole spec before
+anything is written.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.audit import area_of, category_of, import_stem, match
+from generator.corrections import CORRECTIONS_DIR, edited_by_hand, imported_digest
+from generator.errors import Problem, SpecError
+from generator.kis_portal import Portal, PortalApi
+from generator.kis_samples import SampleApi, SampleField, Samples, TrChoice
+from generator.load import load_text
+from generator.model import GENERATED_LOCALS, RESERVED_CLASSES, RESERVED_PARAMS, RESERVED_RESPONSE_NAMES, Spec, camel, is_identifier
+
+IMPORTED_DIR = "imported"
+REPOSITORY = "koreainvestment/open-trading-api"
+WIRE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+CODE_ITEM = re.compile(r'^\s*"?(?P<code>[0-9A-Za-z]{1,8})"?\s*(?::|：|–|=)\s*(?P<label>[^:：=]+?)\s*$')
+OPEN_ENDED = ("기타", "등", "…", "...", "종목코드", "업종코드", "개별", "이외", "그외", "입력")
+DATE_NAMES = ("_date", "_dt", "_ymd")
+DATE_LABELS = ("일자", "일", "날짜", "기준일")
+NUMBER_NAMES = (
+    "_prpr", "_qty", "_amt", "_rate", "_ctrt", "_rt", "_pric", "_prc", "_unpr", "_vol", "_vrss", "_pbmn", "_tamt", "_clpr", "_oprc", "_hgpr", "_lwpr",
+    "_mxpr", "_llam", "_cnt", "_smtl", "_stcn", "_ratem", "_tnrt", "_erng", "_avls", "_cpfn", "_per", "_pbr", "_eps", "_bps", "_nav", "_val",
+)
+NUMBER_LABELS = ("가", "가격", "금액", "수량", "율", "률", "비율", "대비", "량", "대금", "수", "액", "잔고", "배수", "지수", "NAV", "PER", "PBR", "EPS", "BPS")
+NOT_NUMBER_LABELS = ("부호", "코드", "명", "여부", "구분", "번호", "일자", "시간", "시각", "유형")
+CODE_NAMES = ("_cd", "_code", "_sign", "_yn", "_dvsn", "_cls")
+BOUND = {"CANO": ("account_number", "^[0-9]{8}$", "12345678"), "ACNT_PRDT_CD": ("account_product", "^[0-9]{2}$", "01")}
+
+
+@dataclass(slots=True)
+class Draft:
+    stem: str
+    category: str
+    area: str
+    operations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    codes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (KIS sample, why)
+
+    @property
+    def path(self) -> str:
+        return f"{IMPORTED_DIR}/{self.stem}.yaml"
+
+
+class _Skip(Exception):
+    """This API cannot be drafted in the spec language as it stands; the reason says why."""
+
+
+def choose(spec: Spec, samples: Samples, portal: Portal, categories: Iterable[str] = (), operations: Iterable[str] = ()) -> list[SampleApi]:
+    """The sample APIs to draft: those no curated operation covers (ones a previous import
+    drafted are drafted again), narrowed to ``categories`` (a file stem such as
+    domestic_stock_ranking, or a KIS category such as "[국내주식] 순위분석") and ``operations``
+    (a KIS function as area.name or category/name)."""
+    pairs, unmatched, _ = match(spec, samples, portal)
+    chosen = list(unmatched) + [pair.api for pair in pairs if f"/{IMPORTED_DIR}/" in f"/{pair.op.file}"]
+    wanted_categories = {name.replace(" ", "") for name in categories}
+    wanted_operations = set(operations)
+    result = []
+    for api in sorted(chosen, key=lambda item: item.file):
+        category = category_of(api, portal)
+        area = area_of(api.path)
+        in_category = not wanted_categories or {import_stem(category, area), category.replace(" ", "")} & wanted_categories
+        in_operations = not wanted_operations or {f"{area}.{api.name}", api.qualname} & wanted_operations
+        if in_category and in_operations:
+            result.append(api)
+    return result
+
+
+def draft(spec: Spec, samples: Samples, portal: Portal, apis: list[SampleApi]) -> list[Draft]:
+    drafts: dict[str, Draft] = {}
+    tables = _Tables(spec, {f"{IMPORTED_DIR}/{import_stem(category_of(api, portal), area_of(api.path))}.yaml" for api in apis})
+    for api in apis:
+        category = category_of(api, portal)
+        area = area_of(api.path)
+        stem = import_stem(category, area)
+        target = drafts.setdefault(stem, Draft(stem, category, area))
+        try:
+            target.operations[api.name] = _operation(api, portal.find(api.method, api.path), portal, samples, tables, target)
+        except _Skip as reason:
+            target.skipped.append((api.qualname, str(reason)))
+            tables.skipped.add((stem, api.name))
+    tables.settle(drafts.values())
+    return [drafts[stem] for stem in sorted(drafts)]
+
+
+# ---------------------------------------------------------------------------------------------
+# One operation
+
+
+def _operation(api: SampleApi, entry: PortalApi | None, portal: Portal, samples: Samples, tables: _Tables, target: Draft) -> dict[str, Any]:
+    if not is_identifier(api.name):
+        raise _Skip(f"{api.name!r} is not a Python name")
+    evidence: list[dict[str, Any]] = []
+
+    def note(fact: str, value: Any, reason: str, at: object) -> None:
+        evidence.append({"fact": fact, "value": value, "from": _text(reason), "at": str(at)})
+
+    title = _text(api.title or (entry.name if entry else "") or api.name)
+    op: dict[str, Any] = {"summary": title}
+    api_id = api.api_id or (entry.api_id if entry else None)
+    if api_id:
+        op["api_id"] = api_id
+    op["method"] = api.method
+    op["path"] = api.path
+    real_trs = [choice.real for choice in api.choices if choice.real]
+    order = api.method == "POST" and any(tr.endswith("U") for tr in real_trs)
+    op["kind"] = "order" if order else "read"
+    note("kind", op["kind"], f"{api.method} with TR_ID {', '.join(real_trs) or '(none)'} ({'U: an order' if order else 'a read'})", api.header_at)
+    op["tr_id"] = _tr_ids(api, entry, portal, note)
+    site = f"KIS sample code {api.file} ({REPOSITORY}@{samples.short})"
+    op["source"] = f"{site}; {portal.source}, {entry.collection} {entry.name}" + ("" if entry.mock else " (모의투자 미지원)") if entry else site
+    request, paging = _request(api, entry, portal, tables, target, note)
+    if paging is not None:
+        op["pagination"] = paging
+    elif api.pages_without_keys:
+        note("pagination", "none", "KIS's sample follows tr_cont but sends no continuation keys back; the spec pages only with CTX_AREA keys", api.file)
+    if request:
+        op["request"] = request
+    op["response"] = _response(api, entry, note)
+    op["evidence"] = evidence
+    return op
+
+
+def _tr_ids(api: SampleApi, entry: PortalApi | None, portal: Portal, note: Any) -> dict[str, Any]:
+    choices = [choice for choice in api.choices if choice.real]
+    if not choices:
+        raise _Skip("no TR_ID in the sample")
+    table: dict[str, Any] = {}
+    if len(choices) == 1 and not choices[0].when:
+        keys: list[tuple[str, ...]] = [()]
+        table["real"] = choices[0].real
+    else:
+        parameters = {condition.parameter for choice in choices for condition in choice.when}
+        if len(parameters) != 1 or any(len(choice.when) != 1 or choice.when[0].negated or len(choice.when[0].values) != 1 for choice in choices):
+            raise _Skip("TR_ID chain by " + ", ".join(sorted(parameters)) + ": more than one selector; draft it by hand")
+        values = [choice.when[0].values[0] for choice in choices]
+        dim = "side" if set(values) == {"buy", "sell"} else "period"
+        if dim == "period" and not all(is_identifier(value) for value in values):
+            raise _Skip(f"TR_ID chain by {parameters.pop()} with values {values} that are not Python names")
+        table["by"] = [dim]
+        table["real"] = {value: choice.real for value, choice in zip(values, choices)}
+        keys = [(value,) for value in values]
+    for choice in choices:
+        note("tr_id.real", choice.real, f"the sample's TR_ID ({', '.join(str(c) for c in choice.when) or 'always'})", choice.real_at)
+    mocks = [_mock_evidence(choice, entry, portal) for choice in choices]
+    if entry is not None and not entry.mock:
+        table["mock"] = "unsupported"
+        note("tr_id.mock", "unsupported", f"{portal.source}: {entry.name} 모의투자 미지원", f"{portal.source} ({entry.path})")
+        return table
+    if any(mock is None for mock in mocks):
+        if all(mock is None for mock in mocks):
+            table["mock"] = "unsupported"
+            why = "no mock TR_ID in KIS's portal listing, code or comments (kis_auth's T/J/C→V rule alone is not evidence)"
+            note("tr_id.mock", "unsupported", why, api.file)
+            return table
+        raise _Skip("mock TR_IDs for some branches only; the spec cannot mark one branch real-only")
+    overrides = []
+    same = all(mock[0] == choice.real for mock, choice in zip(mocks, choices) if mock)
+    for key, choice, mock in zip(keys, choices, mocks):
+        assert mock is not None and choice.real is not None
+        tr_id, reason, at = mock
+        note("tr_id.mock", tr_id, reason, at)
+        derived = "V" + choice.real[1:] if choice.real[:1] in ("T", "J", "C") else None
+        if not same and tr_id != derived:
+            when = {table["by"][0]: key[0]} if key else {}
+            overrides.append({"when": when, "tr_id": tr_id, "source": _text(reason)})
+    if same:
+        table["mock"] = "same"
+    elif overrides and any(choice.real[:1] not in ("T", "J", "C") for choice in choices if choice.real):
+        raise _Skip("mock TR_IDs neither the same as real nor derivable by the rule; draft by hand")
+    if overrides:
+        if any(not override["when"] for override in overrides):
+            raise _Skip("a mock TR_ID for an operation without branches that the rule does not give; draft by hand")
+        table["mock_overrides"] = overrides
+    return table
+
+
+def _mock_evidence(choice: TrChoice, entry: PortalApi | None, portal: Portal) -> tuple[str, str, object] | None:
+    """The mock TR_ID of one branch and what names it: KIS's portal, its code, or its comment."""
+    listed = entry.mock_tr_ids if entry is not None else ()
+    code = choice.mock if choice.mock_how == "code" else None
+    comment = choice.comment_mocks[0] if len(set(choice.comment_mocks)) == 1 else None
+    for candidate, how in ((code, "code"), (comment, "comment"), (choice.mock, "rule")):
+        if candidate is None:
+            continue
+        if candidate in listed:
+            return candidate, f"{portal.source} lists {candidate} for {entry.name if entry else ''}", f"{portal.source} ({entry.path if entry else ''})"
+        if how == "code":
+            return candidate, f"KIS's sample sends {candidate} for env_dv demo", choice.mock_at
+        if how == "comment":
+            return candidate, f"KIS wrote {candidate} as the mock TR_ID", choice.comments[0].at
+    if entry is not None and entry.mock and choice.real in listed:
+        return choice.real, f"{portal.source} lists {choice.real} for mock accounts too", f"{portal.source} ({entry.path})"
+    if entry is not None and entry.mock and choice.mock_how == "unchanged" and choice.real and not listed:
+        return choice.real, f"{portal.source} offers {entry.name} on mock; KIS's sample sends {choice.real} there unchanged", choice.real_at
+    return None
+
+
+def _request(api: SampleApi, entry: PortalApi | None, portal: Portal, tables: _Tables, target: Draft, note: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    request: dict[str, Any] = {}
+    required_in_portal = set(entry.required) if entry is not None else set()
+    paging_keys = dict(api.paging.request) if api.paging is not None else {}
+    for item in api.fields:
+        wire = item.wire
+        if not WIRE.fullmatch(wire):
+            raise _Skip(f"request field {wire!r} is not a name the spec can hold")
+        py_name = wire.lower()
+        if py_name in RESERVED_PARAMS or py_name in GENERATED_LOCALS or py_name.startswith(("prepare_", "validate_", "parse_")) or not is_identifier(py_name):
+            raise _Skip(f"request field {wire} gives the Python name {py_name!r}, which the generated code uses itself")
+        where = f"request.{wire}"
+        entry_field: dict[str, Any] = {"label": _text(item.label or wire)}
+        if item.label is None:
+            note(f"{where}.label", wire, "KIS's sample gives no label; the wire name stands in", item.at)
+        if wire in BOUND:
+            bind, pattern, example = BOUND[wire]
+            entry_field.update({"required": True, "pattern": pattern, "bind": bind, "example": example})
+            request[wire] = entry_field
+            continue
+        required = item.required
+        if required is None and wire in required_in_portal:
+            required = True
+            note(f"{where}.required", True, f"{portal.source} marks it required", f"{portal.source} ({api.path})")
+        elif required is not None:
+            note(f"{where}.required", required, item.required_from or "KIS's sample", item.at)
+        if required:
+            entry_field["required"] = True
+        default = item.constant if item.constant is not None else item.default
+        if item.constant is not None:
+            note(f"{where}.default", item.constant, "KIS's sample always sends this value", item.at)
+        elif item.allowed is not None and len(item.allowed) == 1 and default is None:
+            default = item.allowed[0]
+            note(f"{where}.default", default, f"KIS's sample refuses any other value ({item.parameter} != {default!r} raises)", item.at)
+        elif item.default is not None:
+            note(f"{where}.default", item.default, "the sample function's default", item.at)
+        if wire in paging_keys:
+            default = ""
+            digits = re.findall(r"[0-9]+$", wire)
+            if digits:
+                entry_field["max_length"] = int(digits[0])
+        codes = tables.codes_for(api, item, default, target, note, where)
+        if codes is not None:
+            entry_field["codes"] = codes
+        if default is not None:
+            entry_field["default"] = default
+        if item.example is not None and item.example != default:
+            entry_field["example"] = item.example
+        description = re.sub(r"^\s*\[(필수|선택)\]\s*", "", item.description or "")  # required-ness has its own key
+        if description and description != item.label:
+            entry_field["description"] = _text(description)
+        request[wire] = entry_field
+    paging = None
+    if api.paging is not None:
+        keys = dict(api.paging.request)
+        fk = next((wire for wire in keys if "FK" in wire.upper()), None)
+        nk = next((wire for wire in keys if "NK" in wire.upper()), None)
+        if fk is not None and nk is not None and len(keys) == 2:
+            paging = {"request": {"fk": fk, "nk": nk}, "response": {"fk": keys[fk], "nk": keys[nk]}, "page_size": {}}
+            note("pagination", f"{fk}/{nk}", "KIS's sample sends these back while tr_cont is F or M", api.paging.at)
+        else:
+            note("pagination", "none", f"KIS's sample pages with {', '.join(keys)}, not one FK and one NK key", api.paging.at)
+    return request, paging
+
+
+def _response(api: SampleApi, entry: PortalApi | None, note: Any) -> dict[str, Any]:
+    columns = [(wire, label) for wire, label in api.columns if WIRE.fullmatch(wire) and not re.fullmatch(r"output[0-9]?", wire)]
+    dropped = [wire for wire, _ in api.columns if (wire, _) not in columns]
+    if dropped:
+        note("response", "", f"COLUMN_MAPPING keys left out (not response field names): {', '.join(dropped)}", api.columns_at or api.file)
+    source_at = api.columns_at or api.check_file or api.file
+    if not columns and entry is not None:
+        columns = [(wire, wire) for wire in entry.response_fields if WIRE.fullmatch(wire) and not re.fullmatch(r"output[0-9]?", wire) and not wire.startswith("ctx_area")]
+        note("response", "", "the chk_ file maps no columns: the fields are the portal's response keys, labelled by name", f"{entry.path}")
+    if not columns:
+        raise _Skip("no response fields in the sample or the portal")
+    numeric_labels = set(api.numeric)
+    fields: dict[str, Any] = {}
+    labels: set[str] = set()
+    outputs = api.outputs or ()
+    keys = [output.key for output in outputs] or ["output"]
+    first = f"response.outputs.{keys[0]}.fields"
+    every = " (the same in every output)" if len(keys) > 1 else ""
+    for wire, label in columns:
+        if wire.lower() in RESERVED_RESPONSE_NAMES:
+            note(f"{first}.{wire}", "", f"{wire} is a name every response model uses; left out (it arrives in extra)", source_at)
+            continue
+        label = _text(label or wire)
+        if label in labels:
+            label = f"{label} ({wire})"
+        labels.add(label)
+        kind, why = infer_kind(wire, label, label in numeric_labels)
+        fields[wire] = {"label": label, "kind": kind}
+        if kind != "text":
+            note(f"{first}.{wire}.kind", kind, why + every, source_at)
+    result: dict[str, Any] = {}
+    if len(keys) > 1:
+        note("response.outputs", ", ".join(keys), "KIS's COLUMN_MAPPING does not say which output each column belongs to: every output lists them all; review against the workbook", source_at)
+    for key in keys:
+        sample = next((output for output in outputs if output.key == key), None)
+        shape = "object" if sample is not None and sample.shape == "object" else "list"
+        reason = f"the sample reads it as {'one record' if shape == 'object' else 'rows (a lone object is read as one row)'}: {sample.text}" if sample else "no sample line reads it"
+        note(f"response.outputs.{key}.shape", shape, reason, sample.at if sample else api.file)
+        result[key] = {"name": key, "shape": shape, "fields": copy.deepcopy(fields)}  # no YAML aliases
+    return {"outputs": result}
+
+
+def infer_kind(wire: str, label: str, numeric: bool) -> tuple[str, str]:
+    """A response field's kind, and why. Text unless the name and the label agree."""
+    name = wire.lower()
+    if name.endswith(DATE_NAMES) and label.endswith(DATE_LABELS):
+        return "date", f"name ends in {next(s for s in DATE_NAMES if name.endswith(s))} and label {label!r} is a date"
+    label_is_number = any(word in label for word in NUMBER_LABELS) and not any(word in label for word in NOT_NUMBER_LABELS)
+    suffix = next((s for s in NUMBER_NAMES if name.endswith(s) or f"{s}_" in name), None)
+    if suffix is not None and (label_is_number or numeric):
+        return "decimal", f"name has {suffix} and label {label!r} is a quantity" + (" (NUMERIC_COLUMNS lists it)" if numeric else "")
+    if name.endswith(CODE_NAMES):
+        return "code", f"name ends in {next(s for s in CODE_NAMES if name.endswith(s))}"
+    return "text", ""
+
+
+class _Tables:
+    """Code tables for the drafts: a spec table with exactly these codes is used as it is; new
+    ones are named after their field (``fid_div_cls_code``) when every operation of the import
+    lists the same codes for it, else after field and operation (``disparity_fid_div_cls_code``).
+    Names are settled after every operation is drafted, so they do not depend on the order."""
+
+    PENDING = "\0codes:"
+
+    def __init__(self, spec: Spec, replaced: set[str]) -> None:
+        self.known: dict[tuple[tuple[str, str], ...], str] = {}
+        self.taken = set(RESERVED_CLASSES)
+        self.names: set[str] = set()
+        for table in spec.code_tables:
+            if any(table.file.endswith(path) for path in replaced):
+                continue  # a file this import replaces: its tables go with it
+            self.names.add(table.name)
+            self.taken.add(table.class_name)
+            self.known.setdefault(tuple((code.value, code.label) for code in table.codes), table.name)
+        self.pending: list[tuple[str, str, tuple[tuple[str, str], ...], str, Draft]] = []  # (field, operation, codes, label, draft)
+        self.skipped: set[tuple[str, str]] = set()  # (file stem, operation) not drafted after all: their tables go too
+
+    def codes_for(self, api: SampleApi, item: SampleField, default: str | None, target: Draft, note: Any, where: str) -> str | None:
+        codes = parse_codes(item.description or "")
+        if codes is None:
+            return None
+        values = tuple(value for value, _ in codes)
+        for value, why in ((default, "default"), (item.example, "example")):
+            if value is not None and value not in values:
+                note(f"{where}.codes", "", f"the description lists codes {', '.join(values)} but the {why} {value!r} is not one; left as free text", item.at)
+                return None
+        if item.allowed is not None and set(item.allowed) != set(values):
+            note(f"{where}.codes", "", f"the description lists {', '.join(values)}, the sample's check {', '.join(item.allowed)}; left as free text", item.at)
+            return None
+        token = self.known.get(codes)
+        if token is None:
+            token = f"{self.PENDING}{len(self.pending)}"
+            self.pending.append((item.wire.lower(), api.name, codes, _text(item.label or item.wire), target))
+        note(f"{where}.codes", token, f"the description lists every code: {item.description}", item.at)
+        return token
+
+    def settle(self, drafts: Iterable[Draft]) -> None:
+        """Name the new tables, put them in their drafts, and replace the placeholders."""
+        by_field: dict[str, set[tuple[tuple[str, str], ...]]] = {}
+        for base, operation, codes, _, target in self.pending:
+            if (target.stem, operation) not in self.skipped:
+                by_field.setdefault(base, set()).add(codes)
+        names: dict[str, str] = {}
+        chosen: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
+        for index, (base, operation, codes, label, target) in enumerate(self.pending):
+            if (target.stem, operation) in self.skipped:
+                continue
+            name = chosen.get((base, codes))
+            if name is None:
+                name = base if len(by_field[base]) == 1 else f"{operation}_{base}"
+                while name in self.names or camel(name) in self.taken:
+                    name = f"{operation}_{name}" if not name.startswith(operation) else f"{name}_codes"
+                self.names.add(name)
+                self.taken.add(camel(name))
+                chosen[(base, codes)] = name
+                target.codes[name] = {"label": label, "values": {value: {"name": _member(value), "label": _text(text)} for value, text in codes}}
+            names[f"{self.PENDING}{index}"] = name
+        for item in drafts:
+            for op in item.operations.values():
+                for request_field in op.get("request", {}).values():
+                    if str(request_field.get("codes", "")).startswith(self.PENDING):
+                        request_field["codes"] = names[request_field["codes"]]
+                for entry in op.get("evidence", []):
+                    if str(entry.get("value", "")).startswith(self.PENDING):
+                        entry["value"] = names[entry["value"]]
+
+
+def parse_codes(text: str) -> tuple[tuple[str, str], ...] | None:
+    """``(ex. J:KRX, NX:NXT)``, ``"0": 전체, "1": 보통주`` or ``01 – 대출일별 | 02 – 종목별``:
+    every item a code and a label, two or more, nothing open-ended; else None."""
+    inner = re.findall(r"\(([^()]*)\)", text)
+    candidates = inner + [text]
+    for candidate in candidates:
+        candidate = re.sub(r"^\s*ex\)?\.?\s*", "", candidate.strip())
+        if any(word in candidate for word in OPEN_ENDED):
+            continue
+        items = [part for part in re.split(r"\s*[,|]\s*", candidate) if part.strip()]
+        parsed = [CODE_ITEM.match(part) for part in items]
+        if len(items) >= 2 and all(parsed):
+            codes = tuple((match.group("code"), match.group("label").strip()) for match in parsed if match)
+            if len({code for code, _ in codes}) == len(codes) and all(label for _, label in codes):
+                return codes
+    return None
+
+
+def _member(value: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9_]", "_", value).upper()
+    return name if re.fullmatch(r"[A-Z][A-Z0-9_]*", name) else f"CODE_{name}"
+
+
+def _text(value: str) -> str:
+    """Free text as the spec takes it: one line, no outer whitespace."""
+    return re.sub(r"\s+", " ", value).strip() or "-"
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+def render(item: Draft, samples: Samples, portal: Portal) -> bytes:
+    """The draft as a spec file: a comment, the header with its digest, then the data."""
+    data: dict[str, Any] = {
+        "imported": {
+            "repository": REPOSITORY,
+            "revision": samples.revision,
+            "category": item.category,
+            "corrections": f"spec/{CORRECTIONS_DIR}/{item.stem}.yaml",
+        },
+        "source": {
+            "document": f"KIS sample code ({REPOSITORY} examples_llm, {item.category}) and {portal.source}",
+            "date": samples.date,
+        },
+        "area": item.area,
+    }
+    if item.codes:
+        data["codes"] = item.codes
+    data["operations"] = item.operations
+    data["imported"]["digest"] = imported_digest(data)
+    header = (
+        f"# Drafted by `kisgen import` from KIS's samples ({REPOSITORY}@{samples.short}): {item.category}.\n"
+        "# Written only by `kisgen import`; an edit by hand fails validation. Reviewed corrections go in\n"
+        f"# spec/{CORRECTIONS_DIR}/{item.stem}.yaml (`corrections:`, each with its source) and keep applying after a re-import.\n"
+    )
+    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100_000)
+    return (header + body).encode("utf-8")
+
+
+def write_drafts(spec_dir: Path, drafts: list[Draft], samples: Samples, portal: Portal) -> list[str]:
+    """Validate the drafts with the whole spec, then write them; nothing is written if the spec
+    with them does not build, or if a file to replace was edited by hand or is not imported."""
+    from generator.pipeline import load_spec
+
+    rendered = {item.path: render(item, samples, portal) for item in drafts if item.operations}
+    problems = []
+    for relative in rendered:
+        existing = spec_dir / relative
+        if not existing.exists():
+            continue
+        shown = f"{spec_dir.name}/{relative}"
+        current = load_text(shown, existing.read_bytes())
+        if "imported" not in current.data:
+            problems.append(Problem(shown, 1, "", "not written by `kisgen import`: it is never replaced; move it away to import this category"))
+        elif edited_by_hand(current):
+            stem = Path(relative).stem
+            problems.append(Problem(shown, current.line_of(("imported", "digest")), "imported.digest", f"edited by hand since the last import: not replaced. Restore it from git and put the change in spec/{CORRECTIONS_DIR}/{stem}.yaml"))
+    if problems:
+        raise SpecError(problems)
+    with tempfile.TemporaryDirectory(prefix="kisgen-import-") as scratch:
+        trial = Path(scratch) / spec_dir.name
+        shutil.copytree(spec_dir, trial, symlinks=True)
+        for relative, text in rendered.items():
+            (trial / relative).parent.mkdir(parents=True, exist_ok=True)
+            (trial / relative).write_bytes(text)
+        load_spec(trial)  # SpecError names the draft's file and line
+    written = []
+    for relative, text in rendered.items():
+        path = spec_dir / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_bytes() != text:
+            partial = path.with_name(f".{path.name}.kisgen-import")
+            partial.write_bytes(text)
+            os.replace(partial, path)  # a reader sees the old draft or the new one, never half
+            written.append(f"{spec_dir.name}/{relative}")
+    return written

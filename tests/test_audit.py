@@ -1,0 +1,129 @@
+"""kisgen audit: KIS's samples (a fixture repository in their shape) against the spec."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.audit import DRIFT, KIS, KNOWN, Audit, audit, to_json, to_markdown
+from generator.cli import main
+from generator.kis_portal import read_portal
+from generator.kis_samples import read_samples
+from generator.model import Spec
+from generator.pipeline import load_spec
+from tests import kis_fixture_repo
+
+REPO_SPEC = Path(__file__).resolve().parent.parent / "spec"
+OVERRIDE_SOURCE = "KIS sample code comment corrected 2026-07-09"
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return kis_fixture_repo.build(tmp_path_factory.mktemp("kis"))
+
+
+@pytest.fixture(scope="module")
+def spec() -> Spec:
+    return load_spec(REPO_SPEC)
+
+
+def run(spec: Spec, repo: Path, revision: str) -> Audit:
+    return audit(spec, read_samples(f"{repo}@{revision}"), read_portal(kis_fixture_repo.PORTAL, "portal"))
+
+
+def us_sell(report: Audit, status: str) -> list[str]:
+    return [f.message for f in report.findings if f.operation == "overseas_stock.order" and f.status == status]
+
+
+def test_before_kis_corrected_its_comment_the_override_is_known_with_its_source(spec: Spec, repo: Path) -> None:
+    report = run(spec, repo, "HEAD~1")
+    known = [f for f in report.findings if f.operation == "overseas_stock.order" and f.status == KNOWN]
+    assert [f.message for f in known] == ["mock US sell: the spec sends VTTT1001U; KIS's code sends VTTT1006U (the sample's own \"V\" + tr_id[1:])"]
+    assert known[0].source is not None and OVERRIDE_SOURCE in known[0].source
+    assert us_sell(report, KIS) == []
+    assert report.drift == ()
+
+
+def test_after_the_correction_kis_code_and_comment_disagree(spec: Spec, repo: Path) -> None:
+    report = run(spec, repo, "HEAD")
+    (finding,) = [f for f in report.findings if f.status == KIS]
+    assert finding.operation == "overseas_stock.order"
+    assert finding.details == {"real": "TTTT1006U", "code": "VTTT1006U", "comment": "VTTT1001U", "spec": "VTTT1001U"}
+    assert "world_order.py:48" in finding.message and "world_order.py:25" in finding.message  # the comment and the docstring
+    assert finding.message.endswith("the spec sends VTTT1001U (with the comment)")
+    assert us_sell(report, KNOWN) == ["mock US sell: the spec sends VTTT1001U (as KIS's comment says); KIS's code sends VTTT1006U (the sample's own \"V\" + tr_id[1:])"]
+
+
+def test_matching_operations_agree(spec: Spec, repo: Path) -> None:
+    report = run(spec, repo, "HEAD")
+    assert report.agree == ("domestic_stock.order_cash",)  # fields, outputs and both side's TR_IDs agree
+
+
+def test_drift_is_reported_and_fails_the_run(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec_dir = _spec_copy(tmp_path)
+    overseas = spec_dir / "overseas_stock.yaml"
+    text = overseas.read_text(encoding="utf-8")
+    start = text.index("      mock_overrides:\n        - when: {market: US, side: sell}")
+    end = text.index("    request:", start)
+    overseas.write_text(text[:start] + text[end:], encoding="utf-8")  # forget KIS's correction
+    assert main(["--spec", str(spec_dir), "audit", f"{repo}@HEAD", "--fail-on-drift"]) == 1
+    out = capsys.readouterr().out
+    assert "| `overseas_stock.order` | `fixture_trading/world_order` | KIS API portal lists mock TR_ID VTTT1001U; the spec does not send it |" in out
+    assert "its comments say VTTT1001U" in out and "the spec sends VTTT1006U (with the code)" in out
+    assert main(["--spec", str(spec_dir), "audit", f"{repo}@HEAD"]) == 0  # without the flag, a report only
+
+
+def test_a_clean_audit_passes_with_fail_on_drift(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--spec", str(_spec_copy(tmp_path)), "audit", f"{repo}@HEAD", "--fail-on-drift"]) == 0
+    assert "0 drift" in capsys.readouterr().out
+
+
+def test_coverage_spec_only_and_portal_only(spec: Spec, repo: Path) -> None:
+    report = run(spec, repo, "HEAD")
+    rows = {row.category: row for row in report.coverage}
+    trading = rows["[국내주식] 주문/계좌"]
+    assert (len(trading.apis), trading.curated, trading.files) == (4, ("fixture_trading/place_order",), ("domestic_stock_trading",))
+    assert rows["[국내주식] 종목정보"].missing == ("fixture_info/bare_reply", "fixture_info/hostile", "fixture_info/odd_chain", "fixture_info/quote_board", "fixture_info/rank_list")
+    assert rows["[국내주식] 실시간시세"].realtime == ("fixture_info/live_tick",)
+    assert "auth.revoke" in report.spec_only and "overseas_stock.order" not in report.spec_only
+    assert report.portal_only == ("[국내주식] 종목정보 포털에만 있는 API (GET /uapi/domestic-stock/v1/quotations/fixture-portal-only)",)
+    assert any("broken_syntax.py:9" in problem for problem in report.problems)
+
+
+def test_markdown_and_json(spec: Spec, repo: Path) -> None:
+    report = run(spec, repo, "HEAD")
+    text = to_markdown(report)
+    assert text.startswith(f"## KIS samples audit: `koreainvestment/open-trading-api@{report.revision[:7]}` (2026-07-09)")
+    assert "**2 of 10 REST APIs in the spec; 0 drift, 1 known (with source), 1 where KIS's code and comments disagree; 1 operations agree.**" in text
+    assert "| [국내주식] 주문/계좌 | 4 | 1 of 4 | 1 | 0 | 0 | `spec/imported/domestic_stock_trading.yaml` |" in text
+    document = json.loads(to_json(report))
+    assert document["summary"] == {"rest_apis": 10, "in_spec": 2, "realtime": 1, "drift": 0, "known": 1, "kis_code_vs_comment": 1}
+    assert {finding["status"] for finding in document["findings"]} == {KNOWN, KIS}
+    assert DRIFT not in {finding["status"] for finding in document["findings"]}
+
+
+def test_a_revision_that_does_not_exist(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", f"{repo}@nope"]) == 2
+    assert "kisgen audit: git rev-parse" in capsys.readouterr().err
+
+
+def _spec_copy(tmp_path: Path) -> Path:
+    spec_dir = tmp_path / "spec"
+    shutil.copytree(REPO_SPEC, spec_dir)
+    shutil.copy(kis_fixture_repo.PORTAL, spec_dir / "sources" / "kis_portal.json")
+    return spec_dir
+
+
+def test_a_change_to_kis_transport_rule_is_drift(spec: Spec, repo: Path, tmp_path: Path) -> None:
+    clone = tmp_path / "clone"
+    kis_fixture_repo.git(tmp_path, "clone", "-q", str(repo), str(clone))
+    transport = clone / "examples_llm" / "kis_auth.py"
+    transport.write_text(transport.read_text(encoding="utf-8").replace('("T", "J", "C")', '("T", "J")'), encoding="utf-8")
+    kis_fixture_repo.git(clone, "commit", "-q", "-am", "mock rule")
+    report = audit(spec, read_samples(str(clone)), read_portal(kis_fixture_repo.PORTAL, "portal"))
+    (finding,) = [f for f in report.drift if f.check == "mock-rule"]
+    assert finding.message == "KIS's transport turns a leading T, J into V on mock accounts; the spec's mock rule T, J, C into V"
+    assert finding.at == "examples_llm/kis_auth.py:4"
