@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import keyword
 import re
+import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +30,7 @@ GENERATED_LOCALS = frozenset(
 RESERVED_RESPONSE_NAMES = frozenset({"extra", "raw", "to_dict", "field", "date", "datetime", "dtime", "int", "bool", "str"})
 # Classes the generated modules import or define besides the spec's own.
 RESERVED_CLASSES = frozenset(
-    {"Env", "Side", "Market", "StrEnum", "Any", "Mapping", "Callable", "ClassVar", "Decimal", "Iterator", "AsyncIterator", "TracebackType"}
+    {"Env", "Side", "SideCode", "Market", "StrEnum", "Literal", "Any", "Mapping", "Callable", "ClassVar", "Decimal", "Iterator", "AsyncIterator", "TracebackType"}
     | {"CallContext", "FieldProblem", "OperationInfo", "PreparedCall", "UnsupportedEnvironmentError", "ValidationError", "AsyncCore", "SyncCore"}
     | {"Credentials", "RateLimiter", "RetryPolicy", "Settings", "TokenSpec", "TokenCache", "KisClient", "AsyncKisClient", "Continuation"}
     | {"Model", "Paging", "Reply", "ResponseParseError", "Rows", "TrIdNotFoundError"}
@@ -78,6 +79,7 @@ class Header:
     value: str
     label: str
     note: str | None
+    codes: str | None = None  # the code table of the values it may take
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,7 @@ class Market:
     natn_cd: str
     currency: str
     exchanges: tuple[str, ...]
+    timezone: str  # IANA zone of the exchange's city
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +235,7 @@ class ResponseField:
     example: str | None
     note: str | None
     aliases: tuple[str, ...] = ()  # other spellings KIS uses for the same field
+    always_sent: bool = False  # in every successful reply, never blank: typed without None
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,10 +248,16 @@ class Output:
     fields: tuple[ResponseField, ...]
     note: str | None
     aliases: tuple[str, ...] = ()  # other keys KIS sends this output under
+    always_sent_source: str | None = None  # where the spec learnt which fields KIS always sends
 
     @property
     def is_list(self) -> bool:
         return self.shape == "list"
+
+    @property
+    def always_sent(self) -> bool:
+        """An output with a field KIS always sends is always there itself."""
+        return any(field.always_sent for field in self.fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,6 +361,7 @@ class TokenPolicy:
     min_issue_interval_seconds: int
     too_soon_code: str
     expired_code: str
+    invalid_code: str  # a token the server does not know: replaced like an expired one
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,6 +380,7 @@ class Spec:
     code_tables: tuple[CodeTable, ...]
     areas: tuple[Area, ...]
     token: TokenPolicy
+    timezone: str  # the IANA zone KIS dates orders, fills and quotes in
 
     @property
     def operations(self) -> tuple[Operation, ...]:
@@ -424,14 +436,14 @@ class _Builder:
     # -- common sections, each declared once across all files --------------------------------
     def collect_sections(self) -> None:
         for spec_file in self.files:
-            for key in ("environments", "mock_tr_id_rule", "headers", "envelope", "errors", "pagination", "markets", "exchanges", "token"):
+            for key in ("environments", "mock_tr_id_rule", "headers", "envelope", "errors", "pagination", "markets", "exchanges", "token", "timezone"):
                 if key in spec_file.data:
                     if key in self.sections:
                         first = self.sections[key][0]
                         self.problem(spec_file, (key,), f"`{key}` is already declared in {first.name}")
                     else:
                         self.sections[key] = (spec_file, spec_file.data[key])
-        for key in ("environments", "mock_tr_id_rule", "headers", "envelope", "pagination", "markets", "exchanges", "token"):
+        for key in ("environments", "mock_tr_id_rule", "headers", "envelope", "pagination", "markets", "exchanges", "token", "timezone"):
             if key not in self.sections:
                 self.problems.append(Problem(self.files[0].name, 1, key, f"no spec file declares `{key}`"))
 
@@ -454,7 +466,7 @@ class _Builder:
         )
         rule_raw = self.section("mock_tr_id_rule")[1]
         mock_rule = MockRule(tuple(rule_raw["first_letters"]), rule_raw["replacement"], rule_raw.get("description", ""), rule_raw["source"])
-        headers = tuple(Header(name, raw["value"], raw["label"], raw.get("note")) for name, raw in self.section("headers")[1].items())
+        headers = tuple(Header(name, raw["value"], raw["label"], raw.get("note"), raw.get("codes")) for name, raw in self.section("headers")[1].items())
         envelope_file, envelope_raw = self.section("envelope")
         envelope = tuple(self.response_field(name, raw) for name, raw in envelope_raw.items())
         envelope_labels: dict[str, str] = {}
@@ -468,6 +480,9 @@ class _Builder:
         markets, exchanges = self.markets()
         tables = self.code_tables(exchanges)
         token = self.token()
+        self.check_headers(headers, tables)
+        timezone_file, timezone = self.section("timezone")
+        self.check_timezone(timezone_file, ("timezone",), timezone)
         areas = tuple(self.area(spec_file, source, mock_rule, markets, tables) for spec_file, source in zip(self.files, sources) if "operations" in spec_file.data)
         spec = Spec(
             sources=sources,
@@ -484,6 +499,7 @@ class _Builder:
             code_tables=tuple(tables.values()),
             areas=areas,
             token=token,
+            timezone=timezone,
         )
         self.check_tr_ids(spec)
         self.check_names(spec)
@@ -500,7 +516,30 @@ class _Builder:
 
     def token(self) -> TokenPolicy:
         raw = self.section("token")[1]
-        return TokenPolicy(raw["operation"], raw["lifetime_seconds"], raw["min_issue_interval_seconds"], raw["errors"]["too_soon"], raw["errors"]["expired"])
+        errors = raw["errors"]
+        return TokenPolicy(raw["operation"], raw["lifetime_seconds"], raw["min_issue_interval_seconds"], errors["too_soon"], errors["expired"], errors["invalid"])
+
+    def check_headers(self, headers: tuple[Header, ...], tables: dict[str, CodeTable]) -> None:
+        spec_file = self.section("headers")[0]
+        if not any(header.name == "custtype" for header in headers):
+            self.problem(spec_file, ("headers",), "`custtype` is not declared: every call with a TR_ID sends it")
+        for header in headers:
+            if header.name == "custtype" and header.codes is None:
+                self.problem(spec_file, ("headers", header.name), "`custtype` needs `codes`: the client checks the customer type it is given against them")
+            if header.codes is None:
+                continue
+            table = tables.get(header.codes)
+            if table is None:
+                self.problem(spec_file, ("headers", header.name, "codes"), f"code table {header.codes!r} is not declared")
+            elif header.value not in table.values:
+                self.problem(spec_file, ("headers", header.name, "value"), f"{header.value!r} is not a code of table {header.codes!r}")
+
+    def check_timezone(self, spec_file: SpecFile, path: JsonPath, name: str) -> None:
+        """The generated client reads the zone with zoneinfo: it must exist."""
+        try:
+            zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            self.problem(spec_file, path, f"{name!r} is not a time zone of the IANA database")
 
     def markets(self) -> tuple[tuple[Market, ...], tuple[Exchange, ...]]:
         market_file, market_raw = self.section("markets")
@@ -518,7 +557,8 @@ class _Builder:
             members = tuple(exchange.code for exchange in exchanges if exchange.market == code)
             if not members:
                 self.problem(market_file, ("markets", code), f"market {code!r} has no exchange under `exchanges`")
-            markets.append(Market(code, raw["label"], raw["country"], raw["natn_cd"], raw["currency"], members))
+            self.check_timezone(market_file, ("markets", code, "timezone"), raw["timezone"])
+            markets.append(Market(code, raw["label"], raw["country"], raw["natn_cd"], raw["currency"], members, raw["timezone"]))
         return tuple(markets), tuple(exchanges)
 
     def code_tables(self, exchanges: tuple[Exchange, ...]) -> dict[str, CodeTable]:
@@ -558,9 +598,10 @@ class _Builder:
                 tables[name] = CodeTable(name, camel(name), raw["label"], tuple(codes), spec_file.name)
         return tables
 
-    def response_field(self, wire: str, raw: dict[str, Any]) -> ResponseField:
+    def response_field(self, wire: str, raw: dict[str, Any], always_sent: bool = False) -> ResponseField:
         example = raw.get("example")
         return ResponseField(
+            always_sent=always_sent,
             aliases=tuple(raw.get("aliases", ())),
             wire=wire,
             py_name=wire.lower(),
@@ -629,6 +670,9 @@ class _Builder:
                 self.problem(spec_file, path + ("headers", index), f"header {header!r} is not declared under `headers`")
         if pagination is not None and "tr_cont" not in headers:
             headers = headers + ("tr_cont",)
+        if "tr_id" in raw and "custtype" not in headers:
+            # KIS's own client sends it on every TR call; some POSTs fail without it.
+            self.problem(spec_file, path + ("headers",), "an operation with a TR_ID sends `custtype` on every call: add it to `headers`")
         return Operation(
             area=area,
             name=name,
@@ -889,7 +933,12 @@ class _Builder:
         outputs = []
         for key, out in raw["outputs"].items():
             where = path + ("outputs", key)
-            fields = tuple(self.response_field(wire, field_raw) for wire, field_raw in out["fields"].items())
+            always = out.get("always_sent", {})
+            always_fields = always.get("fields", ())
+            for index, wire in enumerate(always_fields):
+                if wire not in out["fields"]:
+                    self.problem(spec_file, where + ("always_sent", "fields", index), f"{wire!r} is not a field of this output")
+            fields = tuple(self.response_field(wire, field_raw, wire in always_fields) for wire, field_raw in out["fields"].items())
             seen: dict[str, str] = {}
             labels: dict[str, str] = {}
             for field in fields:
@@ -917,7 +966,7 @@ class _Builder:
                 for alias in field.aliases:
                     if alias in out["fields"] or alias.lower() in seen:
                         self.problem(spec_file, where + ("fields", field.wire, "aliases"), f"alias {alias!r} is already a field of this output")
-            outputs.append(Output(None if key == "(body)" else key, out["name"], prefix + suffix, out["shape"], row_key, fields, out.get("note"), aliases))
+            outputs.append(Output(None if key == "(body)" else key, out["name"], prefix + suffix, out["shape"], row_key, fields, out.get("note"), aliases, always.get("source")))
         names = [output.name for output in outputs]
         for output in outputs:
             if names.count(output.name) > 1:
@@ -964,6 +1013,8 @@ class _Builder:
         for table in spec.code_tables:
             if table.name != EXCHANGES_TABLE:
                 claim(table.class_name, f"code table {table.name}", by_file[table.file], ("codes", table.name))
+            # The Literal of its codes, beside the enum.
+            claim(table.class_name + "Code", f"the codes of table {table.name}", by_file[table.file], ("codes", table.name))
         for area in spec.areas:
             claim(area.class_name + "Api", f"area {area.name}", by_file[area.source.file], ())
             claim("Async" + area.class_name + "Api", f"area {area.name}", by_file[area.source.file], ())

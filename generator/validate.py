@@ -63,6 +63,7 @@ PATTERN_MEANINGS = {
     "^[a-z][a-z0-9_-]*$": "must be lowercase letters, digits, _ and -, starting with a letter",
     "^(output[0-9]?|\\(body\\))$": "must be output, output0 to output9, or (body)",
     "^output[0-9]?$": "must be output or output0 to output9",
+    "^[A-Za-z_]+(/[A-Za-z0-9_+-]+)+$": "must be an IANA time zone name, like Asia/Seoul",
     "^(?!\\s)(?![\\s\\S]*\\s$)": "must not start or end with whitespace",
 }
 JSON_TYPES = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a mapping", type(None): "empty (null)"}

@@ -239,7 +239,7 @@ def _add_operation(files: dict[str, Data]) -> None:
 
 def _add_market(files: dict[str, Data]) -> None:
     """Singapore, with a new real TR_ID (per side where the table has sides) in every table chosen by market."""
-    files["markets"]["markets"]["SG"] = {"label": "싱가포르", "country": "싱가포르", "natn_cd": "702", "currency": "SGD"}
+    files["markets"]["markets"]["SG"] = {"label": "싱가포르", "country": "싱가포르", "natn_cd": "702", "currency": "SGD", "timezone": "Asia/Singapore"}
     files["markets"]["exchanges"]["SGXX"] = {"label": "싱가포르", "market": "SG"}
     numbers = iter(range(901, 999))
     for table in _market_tables(files):
@@ -297,7 +297,7 @@ CASES: list[tuple[str, Callable[[dict[str, Data]], None], str, bool]] = [
     ("mock rule", lambda f: f["common"]["mock_tr_id_rule"].update(first_letters=["T", "J", "C", "F"]), "mock-rule-changed", False),
     ("pagination removed", _delete(("domestic_stock", "operations", "inquire_balance", "pagination")), "pagination-removed", True),
     ("response field added", _set(("domestic_stock", "operations", "order_cash", "response", "outputs", "output", "fields", "NEW"), {"label": "새", "kind": "text"}), "response-field-added", False),
-    ("response field removed", _delete(("domestic_stock", "operations", "order_cash", "response", "outputs", "output", "fields", "ORD_TMD")), "response-field-removed", True),
+    ("response field removed", _delete(("domestic_stock", "operations", "inquire_balance", "response", "outputs", "output1", "fields", "prdt_name")), "response-field-removed", True),
     ("response field kind", _set(("domestic_stock", "operations", "order_cash", "response", "outputs", "output", "fields", "ODNO", "kind"), "int"), "response-field-kind-changed", True),
 ]
 

@@ -7,7 +7,6 @@ import copy
 import dataclasses
 import json
 import shutil
-import types
 import typing
 from unittest import mock
 from datetime import date, datetime
@@ -66,7 +65,8 @@ def test_every_spec_field_is_on_its_model_with_its_kind_type(op: Operation, outp
     names = [f.name for f in dataclasses.fields(model)]
     assert names == [field.py_name for field in output.fields] + ["extra"]
     for field in output.fields:
-        assert set(typing.get_args(hints[field.py_name])) == {KIND_TYPES[field.kind], types.NoneType}, field.wire
+        kind = KIND_TYPES[field.kind]
+        assert hints[field.py_name] == (kind if field.always_sent else kind | None), field.wire
         assert model._WIRE[field.py_name] == field.wire
         assert model._LABELS[field.py_name] == field.label
     assert float not in {arg for name in names[:-1] for arg in typing.get_args(hints[name])}
@@ -82,7 +82,7 @@ def test_every_response_has_its_outputs_raw_and_extra(op: Operation) -> None:
     assert [f.name for f in dataclasses.fields(model)] == envelope + [output.name for output in op.response.outputs] + paging + ["raw", "extra"]
     for output in op.response.outputs:
         inner = getattr(responses, output.class_name)
-        expected = Rows[inner] if output.is_list else inner | None
+        expected = Rows[inner] if output.is_list else inner if output.always_sent else inner | None
         assert hints[output.name] == expected, output.name
 
 
@@ -273,12 +273,15 @@ ODD_VALUES: list[Any] = [
 
 
 def as_kis_sends(field: Any) -> st.SearchStrategy[Any]:
-    """A value in the JSON type the spec declares: numbers for `json: number`, else strings."""
+    """A value in the JSON type the spec declares: numbers for `json: number`, else strings;
+    never blank where KIS always sends the field."""
     if field.json == "number":
         return st.integers(0, 10**9)
+    blank = st.nothing() if field.always_sent else st.just("")
+    plain = PLAIN_VALUES[field.kind].filter(bool)
     if field.json == "any":
-        return st.one_of(st.integers(0, 10**9), PLAIN_VALUES[field.kind], st.just(""))
-    return st.one_of(PLAIN_VALUES[field.kind], st.just(""))
+        return st.one_of(st.integers(0, 10**9), plain, blank)
+    return st.one_of(plain, blank)
 
 
 def parsers_of(op: Operation, output: Output) -> tuple[Any, Any]:

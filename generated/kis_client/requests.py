@@ -24,45 +24,87 @@ from kis_client.enums import (
     EXCHANGE_MARKET,
     EXCHANGE_QUOTE,
     Side,
+    SideCode,
     Exchange,
+    ExchangeCode,
     QuoteExchange,
+    QuoteExchangeCode,
     GrantType,
+    GrantTypeCode,
+    CustomerType,
+    CustomerTypeCode,
     OrdDvsn,
+    OrdDvsnCode,
     ExcgIdDvsnCd,
+    ExcgIdDvsnCdCode,
     SllType,
+    SllTypeCode,
     RvseCnclDvsnCd,
+    RvseCnclDvsnCdCode,
     YesNo,
+    YesNoCode,
     AfhrFlprYn,
+    AfhrFlprYnCode,
     InqrDvsnBalance,
+    InqrDvsnBalanceCode,
     UnprDvsn,
+    UnprDvsnCode,
     PrcsDvsn,
+    PrcsDvsnCode,
     FidCondMrktDivCode,
+    FidCondMrktDivCodeCode,
     FidPeriodDivCode,
+    FidPeriodDivCodeCode,
     FidOrgAdjPrc,
+    FidOrgAdjPrcCode,
     SllBuyDvsnCd,
+    SllBuyDvsnCdCode,
     CcldDvsn,
+    CcldDvsnCode,
     InqrDvsnSort,
+    InqrDvsnSortCode,
     InqrDvsn1Ccld,
+    InqrDvsn1CcldCode,
     InqrDvsn3,
+    InqrDvsn3Code,
     ExcgIdDvsnCdInquiry,
+    ExcgIdDvsnCdInquiryCode,
     OrdDvsnPsbl,
+    OrdDvsnPsblCode,
     InqrDvsn1Rvsecncl,
+    InqrDvsn1RvsecnclCode,
     InqrDvsn2,
+    InqrDvsn2Code,
     Gubn,
+    GubnCode,
     Modp,
+    ModpCode,
     OvrsOrdDvsn,
+    OvrsOrdDvsnCode,
     OvrsSllType,
+    OvrsSllTypeCode,
     OrdSvrDvsnCd,
+    OrdSvrDvsnCdCode,
     BalanceExcgCd,
+    BalanceExcgCdCode,
     TrCrcyCd,
+    TrCrcyCdCode,
     WcrcFrcrDvsnCd,
+    WcrcFrcrDvsnCdCode,
     NatnCd,
+    NatnCdCode,
     TrMketCd,
+    TrMketCdCode,
     InqrDvsnCd,
+    InqrDvsnCdCode,
     NccsSortSqn,
+    NccsSortSqnCode,
     CcnlSortSqn,
+    CcnlSortSqnCode,
     CcnlExcgCd,
+    CcnlExcgCdCode,
     CcldNccsDvsn,
+    CcldNccsDvsnCode,
 )
 from kis_client.tr_ids import TR_IDS
 
@@ -312,7 +354,7 @@ def validate_auth_token(request: AuthTokenRequest, env: str) -> list[FieldProble
 def prepare_auth_token(
     ctx: CallContext,
     *,
-    grant_type: GrantType | str | None = None,
+    grant_type: GrantType | GrantTypeCode | None = None,
 ) -> PreparedCall:
     "접근토큰발급(P)"
     if ctx.env not in ("real", "mock"):
@@ -458,7 +500,7 @@ def validate_auth_approval(request: AuthApprovalRequest, env: str) -> list[Field
 def prepare_auth_approval(
     ctx: CallContext,
     *,
-    grant_type: GrantType | str | None = None,
+    grant_type: GrantType | GrantTypeCode | None = None,
 ) -> PreparedCall:
     "실시간 (웹소켓) 접속키 발급"
     if ctx.env not in ("real", "mock"):
@@ -768,13 +810,13 @@ def validate_domestic_stock_order_cash(
 def prepare_domestic_stock_order_cash(
     ctx: CallContext,
     *,
-    side: Side | str,
+    side: Side | SideCode,
     pdno: str,
-    ord_dvsn: OrdDvsn | str,
+    ord_dvsn: OrdDvsn | OrdDvsnCode,
     ord_qty: str,
     ord_unpr: str,
-    sll_type: SllType | str | None = None,
-    excg_id_dvsn_cd: ExcgIdDvsnCd | str | None = None,
+    sll_type: SllType | SllTypeCode | None = None,
+    excg_id_dvsn_cd: ExcgIdDvsnCd | ExcgIdDvsnCdCode | None = None,
     cndt_pric: str | None = None,
 ) -> PreparedCall:
     "주식주문(현금)"
@@ -1051,12 +1093,12 @@ def prepare_domestic_stock_order_rvsecncl(
     *,
     krx_fwdg_ord_orgno: str,
     orgn_odno: str,
-    ord_dvsn: OrdDvsn | str,
-    rvse_cncl_dvsn_cd: RvseCnclDvsnCd | str,
+    ord_dvsn: OrdDvsn | OrdDvsnCode,
+    rvse_cncl_dvsn_cd: RvseCnclDvsnCd | RvseCnclDvsnCdCode,
     ord_qty: str,
     ord_unpr: str,
-    qty_all_ord_yn: YesNo | str,
-    excg_id_dvsn_cd: ExcgIdDvsnCd | str | None = None,
+    qty_all_ord_yn: YesNo | YesNoCode,
+    excg_id_dvsn_cd: ExcgIdDvsnCd | ExcgIdDvsnCdCode | None = None,
     cndt_pric: str | None = None,
 ) -> PreparedCall:
     "주식주문(정정취소)"
@@ -1285,13 +1327,13 @@ def validate_domestic_stock_inquire_balance(
 def prepare_domestic_stock_inquire_balance(
     ctx: CallContext,
     *,
-    afhr_flpr_yn: AfhrFlprYn | str | None = None,
+    afhr_flpr_yn: AfhrFlprYn | AfhrFlprYnCode | None = None,
     ofl_yn: str | None = None,
-    inqr_dvsn: InqrDvsnBalance | str | None = None,
-    unpr_dvsn: UnprDvsn | str | None = None,
-    fund_sttl_icld_yn: YesNo | str | None = None,
-    fncg_amt_auto_rdpt_yn: YesNo | str | None = None,
-    prcs_dvsn: PrcsDvsn | str | None = None,
+    inqr_dvsn: InqrDvsnBalance | InqrDvsnBalanceCode | None = None,
+    unpr_dvsn: UnprDvsn | UnprDvsnCode | None = None,
+    fund_sttl_icld_yn: YesNo | YesNoCode | None = None,
+    fncg_amt_auto_rdpt_yn: YesNo | YesNoCode | None = None,
+    prcs_dvsn: PrcsDvsn | PrcsDvsnCode | None = None,
     ctx_area_fk100: str | None = None,
     ctx_area_nk100: str | None = None,
 ) -> PreparedCall:
@@ -1396,7 +1438,7 @@ def prepare_domestic_stock_inquire_price(
     ctx: CallContext,
     *,
     fid_input_iscd: str,
-    fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
+    fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode | None = None,
 ) -> PreparedCall:
     "주식현재가 시세"
     if ctx.env not in ("real", "mock"):
@@ -1488,7 +1530,7 @@ def prepare_domestic_stock_inquire_asking_price_exp_ccn(
     ctx: CallContext,
     *,
     fid_input_iscd: str,
-    fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
+    fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode | None = None,
 ) -> PreparedCall:
     "주식현재가 호가/예상체결"
     if ctx.env not in ("real", "mock"):
@@ -1660,9 +1702,9 @@ def prepare_domestic_stock_inquire_daily_itemchartprice(
     fid_input_iscd: str,
     fid_input_date_1: str,
     fid_input_date_2: str,
-    fid_period_div_code: FidPeriodDivCode | str,
-    fid_org_adj_prc: FidOrgAdjPrc | str,
-    fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
+    fid_period_div_code: FidPeriodDivCode | FidPeriodDivCodeCode,
+    fid_org_adj_prc: FidOrgAdjPrc | FidOrgAdjPrcCode,
+    fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode | None = None,
 ) -> PreparedCall:
     "국내주식기간별시세(일/주/월/년)"
     if ctx.env not in ("real", "mock"):
@@ -1814,8 +1856,8 @@ def prepare_domestic_stock_inquire_time_itemchartprice(
     *,
     fid_input_iscd: str,
     fid_input_hour_1: str,
-    fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
-    fid_pw_data_incu_yn: YesNo | str | None = None,
+    fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode | None = None,
+    fid_pw_data_incu_yn: YesNo | YesNoCode | None = None,
     fid_etc_cls_code: str | None = None,
 ) -> PreparedCall:
     "주식당일분봉조회"
@@ -2133,15 +2175,15 @@ def prepare_domestic_stock_inquire_daily_ccld(
     period: DomesticStockInquireDailyCcldPeriod,
     inqr_strt_dt: str,
     inqr_end_dt: str,
-    sll_buy_dvsn_cd: SllBuyDvsnCd | str | None = None,
+    sll_buy_dvsn_cd: SllBuyDvsnCd | SllBuyDvsnCdCode | None = None,
     pdno: str | None = None,
     ord_gno_brno: str | None = None,
     odno: str | None = None,
-    ccld_dvsn: CcldDvsn | str | None = None,
-    inqr_dvsn: InqrDvsnSort | str | None = None,
-    inqr_dvsn_1: InqrDvsn1Ccld | str | None = None,
-    inqr_dvsn_3: InqrDvsn3 | str | None = None,
-    excg_id_dvsn_cd: ExcgIdDvsnCdInquiry | str | None = None,
+    ccld_dvsn: CcldDvsn | CcldDvsnCode | None = None,
+    inqr_dvsn: InqrDvsnSort | InqrDvsnSortCode | None = None,
+    inqr_dvsn_1: InqrDvsn1Ccld | InqrDvsn1CcldCode | None = None,
+    inqr_dvsn_3: InqrDvsn3 | InqrDvsn3Code | None = None,
+    excg_id_dvsn_cd: ExcgIdDvsnCdInquiry | ExcgIdDvsnCdInquiryCode | None = None,
     ctx_area_fk100: str | None = None,
     ctx_area_nk100: str | None = None,
 ) -> PreparedCall:
@@ -2189,7 +2231,7 @@ OP_DOMESTIC_STOCK_INQUIRE_PSBL_ORDER = OperationInfo(
     method="GET",
     path="/uapi/domestic-stock/v1/trading/inquire-psbl-order",
     kind="read",
-    headers=("authorization", "appkey", "appsecret", "tr_id"),
+    headers=("authorization", "appkey", "appsecret", "tr_id", "custtype"),
     envs=("real", "mock"),
     envelope=True,
 )
@@ -2338,9 +2380,9 @@ def prepare_domestic_stock_inquire_psbl_order(
     *,
     pdno: str,
     ord_unpr: str,
-    ord_dvsn: OrdDvsnPsbl | str,
-    cma_evlu_amt_icld_yn: YesNo | str,
-    ovrs_icld_yn: YesNo | str,
+    ord_dvsn: OrdDvsnPsbl | OrdDvsnPsblCode,
+    cma_evlu_amt_icld_yn: YesNo | YesNoCode,
+    ovrs_icld_yn: YesNo | YesNoCode,
 ) -> PreparedCall:
     "매수가능조회"
     if ctx.env not in ("real", "mock"):
@@ -2493,8 +2535,8 @@ def prepare_domestic_stock_inquire_psbl_rvsecncl(
     *,
     ctx_area_fk100: str | None = None,
     ctx_area_nk100: str | None = None,
-    inqr_dvsn_1: InqrDvsn1Rvsecncl | str | None = None,
-    inqr_dvsn_2: InqrDvsn2 | str | None = None,
+    inqr_dvsn_1: InqrDvsn1Rvsecncl | InqrDvsn1RvsecnclCode | None = None,
+    inqr_dvsn_2: InqrDvsn2 | InqrDvsn2Code | None = None,
 ) -> PreparedCall:
     "주식정정취소가능주문조회"
     if ctx.env not in ("real",):
@@ -2613,7 +2655,7 @@ OP_OVERSEAS_PRICE_PRICE = OperationInfo(
     method="GET",
     path="/uapi/overseas-price/v1/quotations/price",
     kind="read",
-    headers=("authorization", "appkey", "appsecret", "tr_id"),
+    headers=("authorization", "appkey", "appsecret", "tr_id", "custtype"),
     envs=("real", "mock"),
     envelope=True,
 )
@@ -2682,7 +2724,7 @@ def validate_overseas_price_price(
 def prepare_overseas_price_price(
     ctx: CallContext,
     *,
-    excd: Exchange | QuoteExchange | str,
+    excd: Exchange | QuoteExchange | ExchangeCode | QuoteExchangeCode,
     symb: str,
     auth: str | None = None,
 ) -> PreparedCall:
@@ -2707,7 +2749,7 @@ OP_OVERSEAS_PRICE_DAILYPRICE = OperationInfo(
     method="GET",
     path="/uapi/overseas-price/v1/quotations/dailyprice",
     kind="read",
-    headers=("authorization", "appkey", "appsecret", "tr_id"),
+    headers=("authorization", "appkey", "appsecret", "tr_id", "custtype"),
     envs=("real", "mock"),
     envelope=True,
 )
@@ -2834,10 +2876,10 @@ def validate_overseas_price_dailyprice(
 def prepare_overseas_price_dailyprice(
     ctx: CallContext,
     *,
-    excd: Exchange | QuoteExchange | str,
+    excd: Exchange | QuoteExchange | ExchangeCode | QuoteExchangeCode,
     symb: str,
-    gubn: Gubn | str,
-    modp: Modp | str,
+    gubn: Gubn | GubnCode,
+    modp: Modp | ModpCode,
     auth: str | None = None,
     bymd: str | None = None,
     keyb: str | None = None,
@@ -3163,16 +3205,16 @@ def validate_overseas_stock_order(
 def prepare_overseas_stock_order(
     ctx: CallContext,
     *,
-    side: Side | str,
-    ovrs_excg_cd: Exchange | str,
+    side: Side | SideCode,
+    ovrs_excg_cd: Exchange | ExchangeCode,
     pdno: str,
     ord_qty: str,
     ovrs_ord_unpr: str,
-    ord_dvsn: OvrsOrdDvsn | str,
+    ord_dvsn: OvrsOrdDvsn | OvrsOrdDvsnCode,
     ctac_tlno: str | None = None,
     mgco_aptm_odno: str | None = None,
-    sll_type: OvrsSllType | str | None = None,
-    ord_svr_dvsn_cd: OrdSvrDvsnCd | str | None = None,
+    sll_type: OvrsSllType | OvrsSllTypeCode | None = None,
+    ord_svr_dvsn_cd: OrdSvrDvsnCd | OrdSvrDvsnCdCode | None = None,
 ) -> PreparedCall:
     "해외주식 주문 (매수/매도)"
     if ctx.env not in ("real", "mock"):
@@ -3346,8 +3388,8 @@ def validate_overseas_stock_inquire_balance(
 def prepare_overseas_stock_inquire_balance(
     ctx: CallContext,
     *,
-    ovrs_excg_cd: BalanceExcgCd | str,
-    tr_crcy_cd: TrCrcyCd | str,
+    ovrs_excg_cd: BalanceExcgCd | BalanceExcgCdCode,
+    tr_crcy_cd: TrCrcyCd | TrCrcyCdCode,
     ctx_area_fk200: str | None = None,
     ctx_area_nk200: str | None = None,
 ) -> PreparedCall:
@@ -3568,10 +3610,10 @@ def validate_overseas_stock_inquire_present_balance(
 def prepare_overseas_stock_inquire_present_balance(
     ctx: CallContext,
     *,
-    wcrc_frcr_dvsn_cd: WcrcFrcrDvsnCd | str,
-    natn_cd: NatnCd | str,
-    tr_mket_cd: TrMketCd | str,
-    inqr_dvsn_cd: InqrDvsnCd | str,
+    wcrc_frcr_dvsn_cd: WcrcFrcrDvsnCd | WcrcFrcrDvsnCdCode,
+    natn_cd: NatnCd | NatnCdCode,
+    tr_mket_cd: TrMketCd | TrMketCdCode,
+    inqr_dvsn_cd: InqrDvsnCd | InqrDvsnCdCode,
 ) -> PreparedCall:
     "해외주식 체결기준현재잔고"
     if ctx.env not in ("real", "mock"):
@@ -3599,7 +3641,7 @@ OP_OVERSEAS_STOCK_ORDER_RVSECNCL = OperationInfo(
     method="POST",
     path="/uapi/overseas-stock/v1/trading/order-rvsecncl",
     kind="order",
-    headers=("content-type", "authorization", "appkey", "appsecret", "tr_id"),
+    headers=("content-type", "authorization", "appkey", "appsecret", "tr_id", "custtype"),
     envs=("real", "mock"),
     envelope=True,
 )
@@ -3823,14 +3865,14 @@ def validate_overseas_stock_order_rvsecncl(
 def prepare_overseas_stock_order_rvsecncl(
     ctx: CallContext,
     *,
-    ovrs_excg_cd: Exchange | str,
+    ovrs_excg_cd: Exchange | ExchangeCode,
     pdno: str,
     orgn_odno: str,
-    rvse_cncl_dvsn_cd: RvseCnclDvsnCd | str,
+    rvse_cncl_dvsn_cd: RvseCnclDvsnCd | RvseCnclDvsnCdCode,
     ord_qty: str,
     ovrs_ord_unpr: str,
     mgco_aptm_odno: str | None = None,
-    ord_svr_dvsn_cd: OrdSvrDvsnCd | str | None = None,
+    ord_svr_dvsn_cd: OrdSvrDvsnCd | OrdSvrDvsnCdCode | None = None,
 ) -> PreparedCall:
     "해외주식 정정취소주문"
     if ctx.env not in ("real", "mock"):
@@ -3863,7 +3905,7 @@ OP_OVERSEAS_STOCK_INQUIRE_NCCS = OperationInfo(
     method="GET",
     path="/uapi/overseas-stock/v1/trading/inquire-nccs",
     kind="read",
-    headers=("authorization", "appkey", "appsecret", "tr_id", "tr_cont"),
+    headers=("authorization", "appkey", "appsecret", "tr_id", "custtype", "tr_cont"),
     envs=("real",),
     envelope=True,
     paging=("CTX_AREA_FK200", "CTX_AREA_NK200", "ctx_area_fk200", "ctx_area_nk200"),
@@ -3976,8 +4018,8 @@ def validate_overseas_stock_inquire_nccs(
 def prepare_overseas_stock_inquire_nccs(
     ctx: CallContext,
     *,
-    ovrs_excg_cd: Exchange | str,
-    sort_sqn: NccsSortSqn | str | None = None,
+    ovrs_excg_cd: Exchange | ExchangeCode,
+    sort_sqn: NccsSortSqn | NccsSortSqnCode | None = None,
     ctx_area_fk200: str | None = None,
     ctx_area_nk200: str | None = None,
 ) -> PreparedCall:
@@ -4005,7 +4047,7 @@ OP_OVERSEAS_STOCK_INQUIRE_CCNL = OperationInfo(
     method="GET",
     path="/uapi/overseas-stock/v1/trading/inquire-ccnl",
     kind="read",
-    headers=("authorization", "appkey", "appsecret", "tr_id", "tr_cont"),
+    headers=("authorization", "appkey", "appsecret", "tr_id", "custtype", "tr_cont"),
     envs=("real", "mock"),
     envelope=True,
     paging=("CTX_AREA_FK200", "CTX_AREA_NK200", "ctx_area_fk200", "ctx_area_nk200"),
@@ -4297,10 +4339,10 @@ def prepare_overseas_stock_inquire_ccnl(
     pdno: str,
     ord_strt_dt: str,
     ord_end_dt: str,
-    ovrs_excg_cd: CcnlExcgCd | str,
-    sll_buy_dvsn: SllBuyDvsnCd | str | None = None,
-    ccld_nccs_dvsn: CcldNccsDvsn | str | None = None,
-    sort_sqn: CcnlSortSqn | str | None = None,
+    ovrs_excg_cd: CcnlExcgCd | CcnlExcgCdCode,
+    sll_buy_dvsn: SllBuyDvsnCd | SllBuyDvsnCdCode | None = None,
+    ccld_nccs_dvsn: CcldNccsDvsn | CcldNccsDvsnCode | None = None,
+    sort_sqn: CcnlSortSqn | CcnlSortSqnCode | None = None,
     ord_dt: str | None = None,
     ord_gno_brno: str | None = None,
     odno: str | None = None,
@@ -4339,7 +4381,7 @@ OP_OVERSEAS_STOCK_INQUIRE_PSAMOUNT = OperationInfo(
     method="GET",
     path="/uapi/overseas-stock/v1/trading/inquire-psamount",
     kind="read",
-    headers=("authorization", "appkey", "appsecret", "tr_id"),
+    headers=("authorization", "appkey", "appsecret", "tr_id", "custtype"),
     envs=("real", "mock"),
     envelope=True,
 )
@@ -4444,7 +4486,7 @@ def validate_overseas_stock_inquire_psamount(
 def prepare_overseas_stock_inquire_psamount(
     ctx: CallContext,
     *,
-    ovrs_excg_cd: Exchange | str,
+    ovrs_excg_cd: Exchange | ExchangeCode,
     ovrs_ord_unpr: str,
     item_cd: str,
 ) -> PreparedCall:

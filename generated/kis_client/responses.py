@@ -47,7 +47,11 @@ from kis_client._runtime import (
     p_time,
     parse_carefully,
     parse_object,
+    parse_present_object,
     parse_rows,
+    present,
+    required,
+    text_of,
 )
 
 _new = object.__new__
@@ -412,16 +416,16 @@ class DomesticStockOrderCashOrder(Model):
         "ord_tmd": "주문시간",
     }
 
-    krx_fwdg_ord_orgno: str | None
-    odno: str | None
-    ord_tmd: dtime | None
+    krx_fwdg_ord_orgno: str
+    odno: str
+    ord_tmd: dtime
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 _PARSE_DOMESTIC_STOCK_ORDER_CASH_ORDER_FIELDS: tuple[Field, ...] = (
-    ("krx_fwdg_ord_orgno", ("KRX_FWDG_ORD_ORGNO",), p_text),
-    ("odno", ("ODNO",), p_text),
-    ("ord_tmd", ("ORD_TMD",), p_time),
+    ("krx_fwdg_ord_orgno", ("KRX_FWDG_ORD_ORGNO",), required(p_text)),
+    ("odno", ("ODNO",), required(p_text)),
+    ("ord_tmd", ("ORD_TMD",), required(p_time)),
 )
 _PARSE_DOMESTIC_STOCK_ORDER_CASH_ORDER_KEYS = field_keys(
     _PARSE_DOMESTIC_STOCK_ORDER_CASH_ORDER_FIELDS
@@ -436,9 +440,9 @@ class _DomesticStockOrderCashOrderDraft(Model):
 def _parse_domestic_stock_order_cash_order(row: Mapping[str, Any]) -> DomesticStockOrderCashOrder:
     draft: Any = _new(_DomesticStockOrderCashOrderDraft)
     try:
-        draft.krx_fwdg_ord_orgno = "" + row["KRX_FWDG_ORD_ORGNO"] or None
-        draft.odno = "" + row["ODNO"] or None
-        draft.ord_tmd = p_time(row["ORD_TMD"])
+        draft.krx_fwdg_ord_orgno = present("" + row["KRX_FWDG_ORD_ORGNO"] or None)
+        draft.odno = present("" + row["ODNO"] or None)
+        draft.ord_tmd = present(p_time(row["ORD_TMD"]))
         draft.extra = (
             NO_EXTRA
             if len(row) == 3
@@ -475,7 +479,7 @@ class DomesticStockOrderCashResponse(Model):
     rt_cd: str
     msg_cd: str
     msg1: str
-    order: DomesticStockOrderCashOrder | None
+    order: DomesticStockOrderCashOrder
     raw: Mapping[str, Any] = field(repr=False)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -491,10 +495,10 @@ def parse_domestic_stock_order_cash(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.order_cash", "(body)", "", body, body)
     return DomesticStockOrderCashResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
-        parse_object(
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
+        parse_present_object(
             "domestic_stock.order_cash",
             "output",
             body.get("output"),
@@ -522,16 +526,16 @@ class DomesticStockOrderRvsecnclOrder(Model):
         "ord_tmd": "주문시각",
     }
 
-    krx_fwdg_ord_orgno: str | None
-    odno: str | None
-    ord_tmd: dtime | None
+    krx_fwdg_ord_orgno: str
+    odno: str
+    ord_tmd: dtime
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 _PARSE_DOMESTIC_STOCK_ORDER_RVSECNCL_ORDER_FIELDS: tuple[Field, ...] = (
-    ("krx_fwdg_ord_orgno", ("KRX_FWDG_ORD_ORGNO",), p_text),
-    ("odno", ("ODNO",), p_text),
-    ("ord_tmd", ("ORD_TMD",), p_time),
+    ("krx_fwdg_ord_orgno", ("KRX_FWDG_ORD_ORGNO",), required(p_text)),
+    ("odno", ("ODNO",), required(p_text)),
+    ("ord_tmd", ("ORD_TMD",), required(p_time)),
 )
 _PARSE_DOMESTIC_STOCK_ORDER_RVSECNCL_ORDER_KEYS = field_keys(
     _PARSE_DOMESTIC_STOCK_ORDER_RVSECNCL_ORDER_FIELDS
@@ -548,9 +552,9 @@ def _parse_domestic_stock_order_rvsecncl_order(
 ) -> DomesticStockOrderRvsecnclOrder:
     draft: Any = _new(_DomesticStockOrderRvsecnclOrderDraft)
     try:
-        draft.krx_fwdg_ord_orgno = "" + row["KRX_FWDG_ORD_ORGNO"] or None
-        draft.odno = "" + row["ODNO"] or None
-        draft.ord_tmd = p_time(row["ORD_TMD"])
+        draft.krx_fwdg_ord_orgno = present("" + row["KRX_FWDG_ORD_ORGNO"] or None)
+        draft.odno = present("" + row["ODNO"] or None)
+        draft.ord_tmd = present(p_time(row["ORD_TMD"]))
         draft.extra = (
             NO_EXTRA
             if len(row) == 3
@@ -587,7 +591,7 @@ class DomesticStockOrderRvsecnclResponse(Model):
     rt_cd: str
     msg_cd: str
     msg1: str
-    order: DomesticStockOrderRvsecnclOrder | None
+    order: DomesticStockOrderRvsecnclOrder
     raw: Mapping[str, Any] = field(repr=False)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -603,10 +607,10 @@ def parse_domestic_stock_order_rvsecncl(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.order_rvsecncl", "(body)", "", body, body)
     return DomesticStockOrderRvsecnclResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
-        parse_object(
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
+        parse_present_object(
             "domestic_stock.order_rvsecncl",
             "output",
             body.get("output"),
@@ -1003,9 +1007,9 @@ def parse_domestic_stock_inquire_balance(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.inquire_balance", "(body)", "", body, body)
     return DomesticStockInquireBalanceResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "domestic_stock.inquire_balance",
             "output1",
@@ -1522,9 +1526,9 @@ def parse_domestic_stock_inquire_price(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.inquire_price", "(body)", "", body, body)
     return DomesticStockInquirePriceResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_object(
             "domestic_stock.inquire_price",
             "output",
@@ -2091,9 +2095,9 @@ def parse_domestic_stock_inquire_asking_price_exp_ccn(
             "domestic_stock.inquire_asking_price_exp_ccn", "(body)", "", body, body
         )
     return DomesticStockInquireAskingPriceExpCcnResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_object(
             "domestic_stock.inquire_asking_price_exp_ccn",
             "output1",
@@ -2463,9 +2467,9 @@ def parse_domestic_stock_inquire_daily_itemchartprice(
             "domestic_stock.inquire_daily_itemchartprice", "(body)", "", body, body
         )
     return DomesticStockInquireDailyItemchartpriceResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_object(
             "domestic_stock.inquire_daily_itemchartprice",
             "output1",
@@ -2701,9 +2705,9 @@ def parse_domestic_stock_inquire_time_itemchartprice(
             "domestic_stock.inquire_time_itemchartprice", "(body)", "", body, body
         )
     return DomesticStockInquireTimeItemchartpriceResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_object(
             "domestic_stock.inquire_time_itemchartprice",
             "output1",
@@ -3059,9 +3063,9 @@ def parse_domestic_stock_inquire_daily_ccld(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.inquire_daily_ccld", "(body)", "", body, body)
     return DomesticStockInquireDailyCcldResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "domestic_stock.inquire_daily_ccld",
             "output1",
@@ -3228,9 +3232,9 @@ def parse_domestic_stock_inquire_psbl_order(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.inquire_psbl_order", "(body)", "", body, body)
     return DomesticStockInquirePsblOrderResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_object(
             "domestic_stock.inquire_psbl_order",
             "output",
@@ -3433,9 +3437,9 @@ def parse_domestic_stock_inquire_psbl_rvsecncl(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.inquire_psbl_rvsecncl", "(body)", "", body, body)
     return DomesticStockInquirePsblRvsecnclResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "domestic_stock.inquire_psbl_rvsecncl",
             "output",
@@ -3597,9 +3601,9 @@ def parse_domestic_stock_inquire_psbl_sell(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.inquire_psbl_sell", "(body)", "", body, body)
     return DomesticStockInquirePsblSellResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_object(
             "domestic_stock.inquire_psbl_sell",
             "output",
@@ -3741,9 +3745,9 @@ def parse_overseas_price_price(call: PreparedCall, reply: Reply) -> OverseasPric
     if not isinstance(body, Mapping):
         raise ResponseParseError("overseas_price.price", "(body)", "", body, body)
     return OverseasPricePriceResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_object(
             "overseas_price.price",
             "output",
@@ -3969,9 +3973,9 @@ def parse_overseas_price_dailyprice(
     if not isinstance(body, Mapping):
         raise ResponseParseError("overseas_price.dailyprice", "(body)", "", body, body)
     return OverseasPriceDailypriceResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_object(
             "overseas_price.dailyprice",
             "output1",
@@ -4009,16 +4013,16 @@ class OverseasStockOrderOrder(Model):
         "ord_tmd": "주문시각",
     }
 
-    krx_fwdg_ord_orgno: str | None
-    odno: str | None
-    ord_tmd: dtime | None
+    krx_fwdg_ord_orgno: str
+    odno: str
+    ord_tmd: dtime
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 _PARSE_OVERSEAS_STOCK_ORDER_ORDER_FIELDS: tuple[Field, ...] = (
-    ("krx_fwdg_ord_orgno", ("KRX_FWDG_ORD_ORGNO",), p_text),
-    ("odno", ("ODNO",), p_text),
-    ("ord_tmd", ("ORD_TMD",), p_time),
+    ("krx_fwdg_ord_orgno", ("KRX_FWDG_ORD_ORGNO",), required(p_text)),
+    ("odno", ("ODNO",), required(p_text)),
+    ("ord_tmd", ("ORD_TMD",), required(p_time)),
 )
 _PARSE_OVERSEAS_STOCK_ORDER_ORDER_KEYS = field_keys(_PARSE_OVERSEAS_STOCK_ORDER_ORDER_FIELDS)
 
@@ -4031,9 +4035,9 @@ class _OverseasStockOrderOrderDraft(Model):
 def _parse_overseas_stock_order_order(row: Mapping[str, Any]) -> OverseasStockOrderOrder:
     draft: Any = _new(_OverseasStockOrderOrderDraft)
     try:
-        draft.krx_fwdg_ord_orgno = "" + row["KRX_FWDG_ORD_ORGNO"] or None
-        draft.odno = "" + row["ODNO"] or None
-        draft.ord_tmd = p_time(row["ORD_TMD"])
+        draft.krx_fwdg_ord_orgno = present("" + row["KRX_FWDG_ORD_ORGNO"] or None)
+        draft.odno = present("" + row["ODNO"] or None)
+        draft.ord_tmd = present(p_time(row["ORD_TMD"]))
         draft.extra = (
             NO_EXTRA if len(row) == 3 else extra_of(row, _PARSE_OVERSEAS_STOCK_ORDER_ORDER_KEYS)
         )
@@ -4068,7 +4072,7 @@ class OverseasStockOrderResponse(Model):
     rt_cd: str
     msg_cd: str
     msg1: str
-    order: OverseasStockOrderOrder | None
+    order: OverseasStockOrderOrder
     raw: Mapping[str, Any] = field(repr=False)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -4082,10 +4086,10 @@ def parse_overseas_stock_order(call: PreparedCall, reply: Reply) -> OverseasStoc
     if not isinstance(body, Mapping):
         raise ResponseParseError("overseas_stock.order", "(body)", "", body, body)
     return OverseasStockOrderResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
-        parse_object(
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
+        parse_present_object(
             "overseas_stock.order",
             "output",
             body.get("output"),
@@ -4365,9 +4369,9 @@ def parse_overseas_stock_inquire_balance(
     if not isinstance(body, Mapping):
         raise ResponseParseError("overseas_stock.inquire_balance", "(body)", "", body, body)
     return OverseasStockInquireBalanceResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "overseas_stock.inquire_balance",
             "output1",
@@ -4880,9 +4884,9 @@ def parse_overseas_stock_inquire_present_balance(
     if not isinstance(body, Mapping):
         raise ResponseParseError("overseas_stock.inquire_present_balance", "(body)", "", body, body)
     return OverseasStockInquirePresentBalanceResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "overseas_stock.inquire_present_balance",
             "output1",
@@ -4929,16 +4933,16 @@ class OverseasStockOrderRvsecnclOrder(Model):
         "ord_tmd": "주문시각",
     }
 
-    krx_fwdg_ord_orgno: str | None
-    odno: str | None
-    ord_tmd: dtime | None
+    krx_fwdg_ord_orgno: str
+    odno: str
+    ord_tmd: dtime
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 _PARSE_OVERSEAS_STOCK_ORDER_RVSECNCL_ORDER_FIELDS: tuple[Field, ...] = (
-    ("krx_fwdg_ord_orgno", ("KRX_FWDG_ORD_ORGNO",), p_text),
-    ("odno", ("ODNO",), p_text),
-    ("ord_tmd", ("ORD_TMD",), p_time),
+    ("krx_fwdg_ord_orgno", ("KRX_FWDG_ORD_ORGNO",), required(p_text)),
+    ("odno", ("ODNO",), required(p_text)),
+    ("ord_tmd", ("ORD_TMD",), required(p_time)),
 )
 _PARSE_OVERSEAS_STOCK_ORDER_RVSECNCL_ORDER_KEYS = field_keys(
     _PARSE_OVERSEAS_STOCK_ORDER_RVSECNCL_ORDER_FIELDS
@@ -4955,9 +4959,9 @@ def _parse_overseas_stock_order_rvsecncl_order(
 ) -> OverseasStockOrderRvsecnclOrder:
     draft: Any = _new(_OverseasStockOrderRvsecnclOrderDraft)
     try:
-        draft.krx_fwdg_ord_orgno = "" + row["KRX_FWDG_ORD_ORGNO"] or None
-        draft.odno = "" + row["ODNO"] or None
-        draft.ord_tmd = p_time(row["ORD_TMD"])
+        draft.krx_fwdg_ord_orgno = present("" + row["KRX_FWDG_ORD_ORGNO"] or None)
+        draft.odno = present("" + row["ODNO"] or None)
+        draft.ord_tmd = present(p_time(row["ORD_TMD"]))
         draft.extra = (
             NO_EXTRA
             if len(row) == 3
@@ -4994,7 +4998,7 @@ class OverseasStockOrderRvsecnclResponse(Model):
     rt_cd: str
     msg_cd: str
     msg1: str
-    order: OverseasStockOrderRvsecnclOrder | None
+    order: OverseasStockOrderRvsecnclOrder
     raw: Mapping[str, Any] = field(repr=False)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -5010,10 +5014,10 @@ def parse_overseas_stock_order_rvsecncl(
     if not isinstance(body, Mapping):
         raise ResponseParseError("overseas_stock.order_rvsecncl", "(body)", "", body, body)
     return OverseasStockOrderRvsecnclResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
-        parse_object(
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
+        parse_present_object(
             "overseas_stock.order_rvsecncl",
             "output",
             body.get("output"),
@@ -5255,9 +5259,9 @@ def parse_overseas_stock_inquire_nccs(
     if not isinstance(body, Mapping):
         raise ResponseParseError("overseas_stock.inquire_nccs", "(body)", "", body, body)
     return OverseasStockInquireNccsResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "overseas_stock.inquire_nccs",
             "output",
@@ -5517,9 +5521,9 @@ def parse_overseas_stock_inquire_ccnl(
     if not isinstance(body, Mapping):
         raise ResponseParseError("overseas_stock.inquire_ccnl", "(body)", "", body, body)
     return OverseasStockInquireCcnlResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "overseas_stock.inquire_ccnl",
             "output",
@@ -5671,9 +5675,9 @@ def parse_overseas_stock_inquire_psamount(
     if not isinstance(body, Mapping):
         raise ResponseParseError("overseas_stock.inquire_psamount", "(body)", "", body, body)
     return OverseasStockInquirePsamountResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_object(
             "overseas_stock.inquire_psamount",
             "output",
