@@ -220,3 +220,15 @@ def test_from_env_defaults_to_mock(monkeypatch: pytest.MonkeyPatch) -> None:
     client = KisClient.from_env(token_cache=False)
     assert (client.env.value, client.account, client.base_url) == ("mock", "12345678-01", document_base_urls()["mock"])
     client.close()
+
+
+@pytest.mark.parametrize(("op", "variant"), [(op, variant) for op, variant in CALLS if op.tr is not None], ids=lambda v: getattr(v, "qualname", str(v)))
+def test_custtype_goes_on_every_call_with_a_tr_id(server: FakeKis, op: Operation, variant: Variant) -> None:
+    # KIS's own client sends it always; users report HTTP 500 for POSTs without it.
+    server.answer(op.path, ORDER_OK if op.kind == "order" else OK)
+    from kis_client.enums import CustomerType
+
+    with client_for(server, env=variant.env, custtype=CustomerType.CORPORATE) as client:
+        getattr(getattr(client, op.area), op.name)(**valid_arguments(SPEC, op, variant))
+    (sent,) = server.to(op.path)
+    assert sent.headers["custtype"] == "B"

@@ -1301,6 +1301,8 @@ class SyncCore(_CoreBase):
         renewed = False
         attempt = 0
         while True:
+            if time.monotonic() >= deadline:
+                raise self.out_of_time(call, "its turn")
             token = self.token(deadline) if needs_token else None
             limiter = self.limited(call)
             if limiter is not None and not limiter.acquire(deadline - time.monotonic()):
@@ -1408,6 +1410,8 @@ class AsyncCore(_CoreBase):
         renewed = False
         attempt = 0
         while True:
+            if time.monotonic() >= deadline:
+                raise self.out_of_time(call, "its turn")
             token = await self.token(deadline) if needs_token else None
             limiter = self.limited(call)
             if limiter is not None and not await limiter.acquire_async(deadline - time.monotonic()):
