@@ -299,6 +299,9 @@ CASES: list[tuple[str, Callable[[dict[str, Data]], None], str, bool]] = [
     ("response field added", _set(("domestic_stock", "operations", "order_cash", "response", "outputs", "output", "fields", "NEW"), {"label": "새", "kind": "text"}), "response-field-added", False),
     ("response field removed", _delete(("domestic_stock", "operations", "inquire_balance", "response", "outputs", "output1", "fields", "prdt_name")), "response-field-removed", True),
     ("response field kind", _set(("domestic_stock", "operations", "order_cash", "response", "outputs", "output", "fields", "ODNO", "kind"), "int"), "response-field-kind-changed", True),
+    ("response field no longer always sent", _set(("domestic_stock", "operations", "order_cash", "response", "outputs", "output", "always_sent", "fields"), ["ODNO"]), "response-field-always-sent", True),
+    ("response field now always sent", _set(("domestic_stock", "operations", "inquire_balance", "response", "outputs", "output1", "always_sent"), {"fields": ["pdno"], "source": "a test"}), "response-field-always-sent", False),
+    ("market time zone", lambda f: f["markets"]["markets"]["VN"].update(timezone="Asia/Bangkok"), "market-timezone-changed", False),
 ]
 
 
