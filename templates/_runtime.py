@@ -878,11 +878,11 @@ class Settings:
     token_cache: TokenCache
     token_slot: TokenSlot
     hashkey: Callable[[Mapping[str, Any]], PreparedCall] | None
-    timeout: float = 10.0  # seconds for each read or write
-    connect_timeout: float = 5.0
-    deadline: float = 60.0  # seconds for a whole call: waits, retries and reading included
-    max_reply_bytes: int = 8 << 20  # decoded; KIS's largest replies are tens of kilobytes
-    max_pages: int | None = 1000
+    timeout: float  # seconds for each read or write
+    connect_timeout: float
+    deadline: float  # seconds for a whole call: waits, retries and reading included
+    max_reply_bytes: int  # decoded
+    max_pages: int | None
 
 
 class _Unreadable(Exception):
@@ -1025,7 +1025,7 @@ class _CoreBase:
         secret_filter.add(value)
         lifetime = self.settings.token_spec.lifetime
         seconds = body.get("expires_in")
-        if type(seconds) is str and seconds.isascii() and seconds.isdigit():
+        if type(seconds) is str and seconds.isascii() and seconds.isdigit() and len(seconds) < 16:
             seconds = int(seconds)
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds < math.inf:
             seconds = lifetime  # absent or unreadable: KIS's tokens live this long
