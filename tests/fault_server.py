@@ -304,35 +304,27 @@ class FaultServer:
             raise ValueError(fault.kind)
 
     @staticmethod
-    def _reply(handler: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str]) -> None:
-        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    def _head(handler: BaseHTTPRequestHandler, status: int, length: int, content_type: str, headers: dict[str, str]) -> None:
         handler.send_response(status)
-        handler.send_header("content-type", "application/json; charset=utf-8")
-        handler.send_header("content-length", str(len(data)))
+        handler.send_header("content-type", content_type)
+        handler.send_header("content-length", str(length))
         for name, value in headers.items():
             handler.send_header(name, value)
         handler.end_headers()
-        handler.wfile.write(data)
 
-    @staticmethod
-    def _reply_raw(handler: BaseHTTPRequestHandler, status: int, data: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
-        handler.send_response(status)
-        handler.send_header("content-type", content_type)
-        handler.send_header("content-length", str(len(data)))
-        for name, value in (headers or {}).items():
-            handler.send_header(name, value)
-        handler.end_headers()
+    @classmethod
+    def _reply(cls, handler: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str]) -> None:
+        cls._reply_raw(handler, status, json.dumps(body, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8", headers)
+
+    @classmethod
+    def _reply_raw(cls, handler: BaseHTTPRequestHandler, status: int, data: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+        cls._head(handler, status, len(data), content_type, headers or {})
         handler.wfile.write(data)
 
     def _trickle(self, handler: BaseHTTPRequestHandler, interval: float, reply: tuple[int, Any, dict[str, str]]) -> None:
         status, body, headers = reply
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        handler.send_response(status)
-        handler.send_header("content-type", "application/json; charset=utf-8")
-        handler.send_header("content-length", str(len(data)))
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.end_headers()
+        self._head(handler, status, len(data), "application/json; charset=utf-8", headers)
         handler.wfile.flush()
         for index in range(len(data)):
             handler.wfile.write(data[index : index + 1])

@@ -122,12 +122,13 @@ def test_async_orders_retry_egw00201_and_a_refused_connection(fault_server: Faul
     assert fault_server.executions[ORDER_PATH] == 1
 
 
-def test_async_expired_token_is_renewed_once(fault_server: FaultServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("kill", ["expire_tokens", "restart"], ids=["expired-EGW00123", "unknown-EGW00121"])
+def test_async_dead_token_is_renewed_once(fault_server: FaultServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kill: str) -> None:
     no_blocking_sleep(monkeypatch)
 
     async def work(client: AsyncKisClient) -> Any:
         await client.domestic_stock.inquire_balance()
-        fault_server.expire_tokens()
+        getattr(fault_server, kill)()
         return await client.domestic_stock.order_cash(**ORDER)
 
     result = run(fault_server, tmp_path, work)
@@ -217,20 +218,6 @@ def test_async_orders_whose_reply_cannot_be_read_are_state_unknown(fault_server:
         run(fault_server, tmp_path, work, timeout=1.0, deadline=1.0)
     assert fault_server.requests[ORDER_PATH] == 1
     assert fault_server.trickles_finished == 0
-
-
-def test_async_unknown_token_is_replaced_once(fault_server: FaultServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    no_blocking_sleep(monkeypatch)
-
-    async def work(client: AsyncKisClient) -> Any:
-        await client.domestic_stock.inquire_balance()
-        fault_server.restart()
-        return await client.domestic_stock.order_cash(**ORDER)
-
-    result = run(fault_server, tmp_path, work)
-    assert result.order.odno == "0000000001"
-    assert fault_server.tokens_issued() == 2
-    assert fault_server.requests[ORDER_PATH] == 2
 
 
 def test_async_reads_end_at_the_deadline(fault_server: FaultServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

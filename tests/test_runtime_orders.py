@@ -148,11 +148,12 @@ def test_an_expired_token_is_renewed_once_and_the_order_repeated_once(fault_serv
     assert tokens[0] == tokens[1] != tokens[2]
 
 
-def test_a_token_expired_twice_is_not_renewed_again(fault_server: FaultServer, tmp_path: Path) -> None:
-    fault_server.script(ORDER_PATH, TOKEN_EXPIRED, TOKEN_EXPIRED)
+@pytest.mark.parametrize(("dead", "code"), [(TOKEN_EXPIRED, "EGW00123"), (TOKEN_UNKNOWN, "EGW00121")], ids=["expired", "unknown"])
+def test_a_token_refused_twice_is_not_renewed_again(fault_server: FaultServer, tmp_path: Path, dead: Fault, code: str) -> None:
+    fault_server.script(ORDER_PATH, dead, dead)
     with pytest.raises(KisApiError) as caught:
         order(fault_server, tmp_path)
-    assert caught.value.msg_cd == "EGW00123"
+    assert caught.value.msg_cd == code
     assert fault_server.requests[ORDER_PATH] == 2
     assert fault_server.tokens_issued() == 2
     assert fault_server.executions[ORDER_PATH] == 0
@@ -298,12 +299,3 @@ def test_an_unknown_token_is_replaced_once_and_the_order_repeated_once(fault_ser
     assert fault_server.tokens_issued() == 2
     assert fault_server.requests[ORDER_PATH] == 3  # one refused with EGW00121, then repeated once
     assert fault_server.executions[ORDER_PATH] == 2
-
-
-def test_a_token_unknown_twice_is_not_replaced_again(fault_server: FaultServer, tmp_path: Path) -> None:
-    fault_server.script(ORDER_PATH, TOKEN_UNKNOWN, TOKEN_UNKNOWN)
-    with pytest.raises(KisApiError) as caught:
-        order(fault_server, tmp_path)
-    assert caught.value.msg_cd == "EGW00121"
-    assert fault_server.requests[ORDER_PATH] == 2
-    assert fault_server.tokens_issued() == 2
