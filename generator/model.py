@@ -24,7 +24,7 @@ RESERVED_PARAMS = frozenset({"self", "side", "period", "env", "tr_cont", "extra"
 # Names the generated request code uses next to the fields: a field named so would shadow them.
 GENERATED_LOCALS = frozenset(
     {"ctx", "problems", "request", "value", "bad", "market", "tr_id", "side_value", "period_value", "to_wire", "call", "response", "body"}
-    | {"bound", "plain", "side_of", "re", "str", "type", "repr", "len", "dict", "frozenset"}
+    | {"bound", "plain", "side_of", "unencodable", "re", "str", "type", "repr", "len", "dict", "frozenset"}
 )
 # Attributes of every response model, and the types its annotations name.
 RESERVED_RESPONSE_NAMES = frozenset({"extra", "raw", "to_dict", "field", "date", "datetime", "dtime", "int", "bool", "str"})

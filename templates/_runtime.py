@@ -564,6 +564,17 @@ def plain(value: Any) -> Any:
     return value
 
 
+def unencodable(value: str) -> bool:
+    """A lone surrogate has no UTF-8: no request can carry it (the body or query would not encode)."""
+    if value.isascii():
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def side_of(value: Any, problems: list[FieldProblem]) -> str:
     side = plain(value)
     if side == "buy" or side == "sell":

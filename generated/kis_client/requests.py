@@ -19,6 +19,7 @@ from kis_client._runtime import (
     bound,
     plain,
     side_of,
+    unencodable,
 )
 from kis_client.enums import (
     EXCHANGE_MARKET,
@@ -343,10 +344,20 @@ def validate_auth_token(request: AuthTokenRequest, env: str) -> list[FieldProble
         problems.append(
             FieldProblem("appkey", "appkey", "must be a string, got " + type(value).__name__)
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("appkey", "appkey", "holds a lone surrogate, which no request can carry")
+        )
     value = request.appsecret
     if type(value) is not str:
         problems.append(
             FieldProblem("appsecret", "appsecret", "must be a string, got " + type(value).__name__)
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "appsecret", "appsecret", "holds a lone surrogate, which no request can carry"
+            )
         )
     return problems
 
@@ -407,15 +418,29 @@ def validate_auth_revoke(request: AuthRevokeRequest, env: str) -> list[FieldProb
         problems.append(
             FieldProblem("appkey", "appkey", "must be a string, got " + type(value).__name__)
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("appkey", "appkey", "holds a lone surrogate, which no request can carry")
+        )
     value = request.appsecret
     if type(value) is not str:
         problems.append(
             FieldProblem("appsecret", "appsecret", "must be a string, got " + type(value).__name__)
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "appsecret", "appsecret", "holds a lone surrogate, which no request can carry"
+            )
+        )
     value = request.token
     if type(value) is not str:
         problems.append(
             FieldProblem("token", "token", "must be a string, got " + type(value).__name__)
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("token", "token", "holds a lone surrogate, which no request can carry")
         )
     return problems
 
@@ -489,10 +514,20 @@ def validate_auth_approval(request: AuthApprovalRequest, env: str) -> list[Field
         problems.append(
             FieldProblem("appkey", "appkey", "must be a string, got " + type(value).__name__)
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("appkey", "appkey", "holds a lone surrogate, which no request can carry")
+        )
     value = request.secretkey
     if type(value) is not str:
         problems.append(
             FieldProblem("secretkey", "secretkey", "must be a string, got " + type(value).__name__)
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "secretkey", "secretkey", "holds a lone surrogate, which no request can carry"
+            )
         )
     return problems
 
@@ -599,6 +634,10 @@ def validate_domestic_stock_order_cash(
         problems.append(
             FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("CANO", "cano", "holds a lone surrogate, which no request can carry")
+        )
     value = request.acnt_prdt_cd
     if type(value) is not str:
         problems.append(
@@ -614,6 +653,12 @@ def validate_domestic_stock_order_cash(
                 repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ACNT_PRDT_CD", "acnt_prdt_cd", "holds a lone surrogate, which no request can carry"
+            )
+        )
     value = request.pdno
     if type(value) is not str:
         problems.append(
@@ -626,6 +671,10 @@ def validate_domestic_stock_order_cash(
                 "pdno",
                 repr(value) + " does not match ^Q?[0-9A-Z]{6}$ (종목코드 (6자리, ETN 7자리))",
             )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("PDNO", "pdno", "holds a lone surrogate, which no request can carry")
         )
     value = request.ord_dvsn
     if type(value) is not str:
@@ -652,6 +701,10 @@ def validate_domestic_stock_order_cash(
                 "ORD_QTY", "ord_qty", repr(value) + " does not match ^[1-9][0-9]*$ (주문수량)"
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("ORD_QTY", "ord_qty", "holds a lone surrogate, which no request can carry")
+        )
     value = request.ord_unpr
     if type(value) is not str:
         problems.append(
@@ -661,6 +714,12 @@ def validate_domestic_stock_order_cash(
         problems.append(
             FieldProblem(
                 "ORD_UNPR", "ord_unpr", repr(value) + " does not match ^(0|[1-9][0-9]*)$ (주문단가)"
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ORD_UNPR", "ord_unpr", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.sll_type
@@ -702,6 +761,12 @@ def validate_domestic_stock_order_cash(
         problems.append(
             FieldProblem(
                 "CNDT_PRIC", "cndt_pric", repr(value) + " does not match ^([0-9]+)?$ (조건가격)"
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CNDT_PRIC", "cndt_pric", "holds a lone surrogate, which no request can carry"
             )
         )
     bad = {problem.field for problem in problems} if problems else _NO_PROBLEMS
@@ -903,6 +968,10 @@ def validate_domestic_stock_order_rvsecncl(
         problems.append(
             FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("CANO", "cano", "holds a lone surrogate, which no request can carry")
+        )
     value = request.acnt_prdt_cd
     if type(value) is not str:
         problems.append(
@@ -916,6 +985,12 @@ def validate_domestic_stock_order_rvsecncl(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
                 repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ACNT_PRDT_CD", "acnt_prdt_cd", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.krx_fwdg_ord_orgno
@@ -935,6 +1010,14 @@ def validate_domestic_stock_order_rvsecncl(
                 repr(value) + " does not match ^[0-9]{5}$ (한국거래소전송주문조직번호)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "KRX_FWDG_ORD_ORGNO",
+                "krx_fwdg_ord_orgno",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.orgn_odno
     if type(value) is not str:
         problems.append(
@@ -944,6 +1027,12 @@ def validate_domestic_stock_order_rvsecncl(
         problems.append(
             FieldProblem(
                 "ORGN_ODNO", "orgn_odno", repr(value) + " does not match ^[0-9]{1,10}$ (원주문번호)"
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ORGN_ODNO", "orgn_odno", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.ord_dvsn
@@ -986,6 +1075,10 @@ def validate_domestic_stock_order_rvsecncl(
         problems.append(
             FieldProblem("ORD_QTY", "ord_qty", repr(value) + " does not match ^[0-9]+$ (주문수량)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("ORD_QTY", "ord_qty", "holds a lone surrogate, which no request can carry")
+        )
     value = request.ord_unpr
     if type(value) is not str:
         problems.append(
@@ -995,6 +1088,12 @@ def validate_domestic_stock_order_rvsecncl(
         problems.append(
             FieldProblem(
                 "ORD_UNPR", "ord_unpr", repr(value) + " does not match ^(0|[1-9][0-9]*)$ (주문단가)"
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ORD_UNPR", "ord_unpr", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.qty_all_ord_yn
@@ -1038,6 +1137,12 @@ def validate_domestic_stock_order_rvsecncl(
         problems.append(
             FieldProblem(
                 "CNDT_PRIC", "cndt_pric", repr(value) + " does not match ^([0-9]+)?$ (조건가격)"
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CNDT_PRIC", "cndt_pric", "holds a lone surrogate, which no request can carry"
             )
         )
     bad = {problem.field for problem in problems} if problems else _NO_PROBLEMS
@@ -1193,6 +1298,10 @@ def validate_domestic_stock_inquire_balance(
         problems.append(
             FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("CANO", "cano", "holds a lone surrogate, which no request can carry")
+        )
     value = request.acnt_prdt_cd
     if type(value) is not str:
         problems.append(
@@ -1206,6 +1315,12 @@ def validate_domestic_stock_inquire_balance(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
                 repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ACNT_PRDT_CD", "acnt_prdt_cd", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.afhr_flpr_yn
@@ -1231,6 +1346,10 @@ def validate_domestic_stock_inquire_balance(
     elif _RE9.fullmatch(value) is None:
         problems.append(
             FieldProblem("OFL_YN", "ofl_yn", repr(value) + " does not match ^$ (오프라인여부)")
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("OFL_YN", "ofl_yn", "holds a lone surrogate, which no request can carry")
         )
     value = request.inqr_dvsn
     if type(value) is not str:
@@ -1310,6 +1429,14 @@ def validate_domestic_stock_inquire_balance(
         problems.append(
             FieldProblem("CTX_AREA_FK100", "ctx_area_fk100", "is longer than 100 characters")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CTX_AREA_FK100",
+                "ctx_area_fk100",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.ctx_area_nk100
     if type(value) is not str:
         problems.append(
@@ -1320,6 +1447,14 @@ def validate_domestic_stock_inquire_balance(
     elif len(value) > 100:
         problems.append(
             FieldProblem("CTX_AREA_NK100", "ctx_area_nk100", "is longer than 100 characters")
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CTX_AREA_NK100",
+                "ctx_area_nk100",
+                "holds a lone surrogate, which no request can carry",
+            )
         )
     return problems
 
@@ -1431,6 +1566,14 @@ def validate_domestic_stock_inquire_price(
         problems.append(
             FieldProblem("FID_INPUT_ISCD", "fid_input_iscd", "is longer than 12 characters")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_INPUT_ISCD",
+                "fid_input_iscd",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     return problems
 
 
@@ -1522,6 +1665,14 @@ def validate_domestic_stock_inquire_asking_price_exp_ccn(
     elif len(value) > 12:
         problems.append(
             FieldProblem("FID_INPUT_ISCD", "fid_input_iscd", "is longer than 12 characters")
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_INPUT_ISCD",
+                "fid_input_iscd",
+                "holds a lone surrogate, which no request can carry",
+            )
         )
     return problems
 
@@ -1625,6 +1776,14 @@ def validate_domestic_stock_inquire_daily_itemchartprice(
         problems.append(
             FieldProblem("FID_INPUT_ISCD", "fid_input_iscd", "is longer than 12 characters")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_INPUT_ISCD",
+                "fid_input_iscd",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_date_1
     if type(value) is not str:
         problems.append(
@@ -1642,6 +1801,14 @@ def validate_domestic_stock_inquire_daily_itemchartprice(
                 repr(value) + " does not match ^[0-9]{8}$ (입력 날짜 1 (조회 시작일자))",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_INPUT_DATE_1",
+                "fid_input_date_1",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_date_2
     if type(value) is not str:
         problems.append(
@@ -1657,6 +1824,14 @@ def validate_domestic_stock_inquire_daily_itemchartprice(
                 "FID_INPUT_DATE_2",
                 "fid_input_date_2",
                 repr(value) + " does not match ^[0-9]{8}$ (입력 날짜 2 (조회 종료일자))",
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_INPUT_DATE_2",
+                "fid_input_date_2",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_period_div_code
@@ -1801,6 +1976,14 @@ def validate_domestic_stock_inquire_time_itemchartprice(
         problems.append(
             FieldProblem("FID_INPUT_ISCD", "fid_input_iscd", "is longer than 12 characters")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_INPUT_ISCD",
+                "fid_input_iscd",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_hour_1
     if type(value) is not str:
         problems.append(
@@ -1816,6 +1999,14 @@ def validate_domestic_stock_inquire_time_itemchartprice(
                 "FID_INPUT_HOUR_1",
                 "fid_input_hour_1",
                 repr(value) + " does not match ^[0-9]{6}$ (입력 시간1)",
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_INPUT_HOUR_1",
+                "fid_input_hour_1",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_pw_data_incu_yn
@@ -1847,6 +2038,14 @@ def validate_domestic_stock_inquire_time_itemchartprice(
     elif len(value) > 2:
         problems.append(
             FieldProblem("FID_ETC_CLS_CODE", "fid_etc_cls_code", "is longer than 2 characters")
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_ETC_CLS_CODE",
+                "fid_etc_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
         )
     return problems
 
@@ -1961,6 +2160,10 @@ def validate_domestic_stock_inquire_daily_ccld(
         problems.append(
             FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("CANO", "cano", "holds a lone surrogate, which no request can carry")
+        )
     value = request.acnt_prdt_cd
     if type(value) is not str:
         problems.append(
@@ -1974,6 +2177,12 @@ def validate_domestic_stock_inquire_daily_ccld(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
                 repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ACNT_PRDT_CD", "acnt_prdt_cd", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.inqr_strt_dt
@@ -1991,6 +2200,12 @@ def validate_domestic_stock_inquire_daily_ccld(
                 repr(value) + " does not match ^[0-9]{8}$ (조회시작일자)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "INQR_STRT_DT", "inqr_strt_dt", "holds a lone surrogate, which no request can carry"
+            )
+        )
     value = request.inqr_end_dt
     if type(value) is not str:
         problems.append(
@@ -2004,6 +2219,12 @@ def validate_domestic_stock_inquire_daily_ccld(
                 "INQR_END_DT",
                 "inqr_end_dt",
                 repr(value) + " does not match ^[0-9]{8}$ (조회종료일자)",
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "INQR_END_DT", "inqr_end_dt", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.sll_buy_dvsn_cd
@@ -2034,6 +2255,10 @@ def validate_domestic_stock_inquire_daily_ccld(
                 "PDNO", "pdno", repr(value) + " does not match ^(Q?[0-9A-Z]{6})?$ (상품번호)"
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("PDNO", "pdno", "holds a lone surrogate, which no request can carry")
+        )
     value = request.ord_gno_brno
     if type(value) is not str:
         problems.append(
@@ -2049,6 +2274,12 @@ def validate_domestic_stock_inquire_daily_ccld(
                 repr(value) + " does not match ^([0-9]{5})?$ (주문채번지점번호)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ORD_GNO_BRNO", "ord_gno_brno", "holds a lone surrogate, which no request can carry"
+            )
+        )
     value = request.odno
     if type(value) is not str:
         problems.append(
@@ -2059,6 +2290,10 @@ def validate_domestic_stock_inquire_daily_ccld(
             FieldProblem(
                 "ODNO", "odno", repr(value) + " does not match ^([0-9]{1,10})?$ (주문번호)"
             )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("ODNO", "odno", "holds a lone surrogate, which no request can carry")
         )
     value = request.ccld_dvsn
     if type(value) is not str:
@@ -2143,6 +2378,14 @@ def validate_domestic_stock_inquire_daily_ccld(
         problems.append(
             FieldProblem("CTX_AREA_FK100", "ctx_area_fk100", "is longer than 100 characters")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CTX_AREA_FK100",
+                "ctx_area_fk100",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.ctx_area_nk100
     if type(value) is not str:
         problems.append(
@@ -2153,6 +2396,14 @@ def validate_domestic_stock_inquire_daily_ccld(
     elif len(value) > 100:
         problems.append(
             FieldProblem("CTX_AREA_NK100", "ctx_area_nk100", "is longer than 100 characters")
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CTX_AREA_NK100",
+                "ctx_area_nk100",
+                "holds a lone surrogate, which no request can carry",
+            )
         )
     bad = {problem.field for problem in problems} if problems else _NO_PROBLEMS
     # mock_krx_only
@@ -2275,6 +2526,10 @@ def validate_domestic_stock_inquire_psbl_order(
         problems.append(
             FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("CANO", "cano", "holds a lone surrogate, which no request can carry")
+        )
     value = request.acnt_prdt_cd
     if type(value) is not str:
         problems.append(
@@ -2290,6 +2545,12 @@ def validate_domestic_stock_inquire_psbl_order(
                 repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ACNT_PRDT_CD", "acnt_prdt_cd", "holds a lone surrogate, which no request can carry"
+            )
+        )
     value = request.pdno
     if type(value) is not str:
         problems.append(
@@ -2300,6 +2561,10 @@ def validate_domestic_stock_inquire_psbl_order(
             FieldProblem(
                 "PDNO", "pdno", repr(value) + " does not match ^(Q?[0-9A-Z]{6})?$ (상품번호)"
             )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("PDNO", "pdno", "holds a lone surrogate, which no request can carry")
         )
     value = request.ord_unpr
     if type(value) is not str:
@@ -2314,6 +2579,12 @@ def validate_domestic_stock_inquire_psbl_order(
         )
     elif len(value) > 19:
         problems.append(FieldProblem("ORD_UNPR", "ord_unpr", "is longer than 19 characters"))
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ORD_UNPR", "ord_unpr", "holds a lone surrogate, which no request can carry"
+            )
+        )
     value = request.ord_dvsn
     if type(value) is not str:
         problems.append(
@@ -2462,6 +2733,10 @@ def validate_domestic_stock_inquire_psbl_rvsecncl(
         problems.append(
             FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("CANO", "cano", "holds a lone surrogate, which no request can carry")
+        )
     value = request.acnt_prdt_cd
     if type(value) is not str:
         problems.append(
@@ -2477,6 +2752,12 @@ def validate_domestic_stock_inquire_psbl_rvsecncl(
                 repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ACNT_PRDT_CD", "acnt_prdt_cd", "holds a lone surrogate, which no request can carry"
+            )
+        )
     value = request.ctx_area_fk100
     if type(value) is not str:
         problems.append(
@@ -2488,6 +2769,14 @@ def validate_domestic_stock_inquire_psbl_rvsecncl(
         problems.append(
             FieldProblem("CTX_AREA_FK100", "ctx_area_fk100", "is longer than 100 characters")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CTX_AREA_FK100",
+                "ctx_area_fk100",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.ctx_area_nk100
     if type(value) is not str:
         problems.append(
@@ -2498,6 +2787,14 @@ def validate_domestic_stock_inquire_psbl_rvsecncl(
     elif len(value) > 100:
         problems.append(
             FieldProblem("CTX_AREA_NK100", "ctx_area_nk100", "is longer than 100 characters")
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CTX_AREA_NK100",
+                "ctx_area_nk100",
+                "holds a lone surrogate, which no request can carry",
+            )
         )
     value = request.inqr_dvsn_1
     if type(value) is not str:
@@ -2600,6 +2897,10 @@ def validate_domestic_stock_inquire_psbl_sell(
         problems.append(
             FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("CANO", "cano", "holds a lone surrogate, which no request can carry")
+        )
     value = request.acnt_prdt_cd
     if type(value) is not str:
         problems.append(
@@ -2615,6 +2916,12 @@ def validate_domestic_stock_inquire_psbl_sell(
                 repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ACNT_PRDT_CD", "acnt_prdt_cd", "holds a lone surrogate, which no request can carry"
+            )
+        )
     value = request.pdno
     if type(value) is not str:
         problems.append(
@@ -2626,6 +2933,10 @@ def validate_domestic_stock_inquire_psbl_sell(
         )
     elif len(value) > 12:
         problems.append(FieldProblem("PDNO", "pdno", "is longer than 12 characters"))
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("PDNO", "pdno", "holds a lone surrogate, which no request can carry")
+        )
     return problems
 
 
@@ -2691,6 +3002,10 @@ def validate_overseas_price_price(
         problems.append(
             FieldProblem("AUTH", "auth", repr(value) + " does not match ^$ (사용자권한정보)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("AUTH", "auth", "holds a lone surrogate, which no request can carry")
+        )
     value = request.excd
     if type(value) is not str:
         problems.append(
@@ -2717,6 +3032,10 @@ def validate_overseas_price_price(
                 "symb",
                 repr(value) + " does not match ^[0-9A-Z][0-9A-Z./-]{0,15}$ (종목코드)",
             )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("SYMB", "symb", "holds a lone surrogate, which no request can carry")
         )
     return problems
 
@@ -2793,6 +3112,10 @@ def validate_overseas_price_dailyprice(
         problems.append(
             FieldProblem("AUTH", "auth", repr(value) + " does not match ^$ (사용자권한정보)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("AUTH", "auth", "holds a lone surrogate, which no request can carry")
+        )
     value = request.excd
     if type(value) is not str:
         problems.append(
@@ -2820,6 +3143,10 @@ def validate_overseas_price_dailyprice(
                 repr(value) + " does not match ^[0-9A-Z][0-9A-Z./-]{0,15}$ (종목코드)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("SYMB", "symb", "holds a lone surrogate, which no request can carry")
+        )
     value = request.gubn
     if type(value) is not str:
         problems.append(
@@ -2842,6 +3169,10 @@ def validate_overseas_price_dailyprice(
                 "BYMD", "bymd", repr(value) + " does not match ^([0-9]{8})?$ (조회기준일자)"
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("BYMD", "bymd", "holds a lone surrogate, which no request can carry")
+        )
     value = request.modp
     if type(value) is not str:
         problems.append(
@@ -2857,6 +3188,10 @@ def validate_overseas_price_dailyprice(
     if type(value) is not str:
         problems.append(
             FieldProblem("KEYB", "keyb", "must be a string, got " + type(value).__name__)
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("KEYB", "keyb", "holds a lone surrogate, which no request can carry")
         )
     bad = {problem.field for problem in problems} if problems else _NO_PROBLEMS
     # regular_session_codes
@@ -2961,6 +3296,10 @@ def validate_overseas_stock_order(
         problems.append(
             FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("CANO", "cano", "holds a lone surrogate, which no request can carry")
+        )
     value = request.acnt_prdt_cd
     if type(value) is not str:
         problems.append(
@@ -2974,6 +3313,12 @@ def validate_overseas_stock_order(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
                 repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ACNT_PRDT_CD", "acnt_prdt_cd", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.ovrs_excg_cd
@@ -3005,6 +3350,10 @@ def validate_overseas_stock_order(
                 repr(value) + " does not match ^[0-9A-Z][0-9A-Z./-]{0,15}$ (종목심볼)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("PDNO", "pdno", "holds a lone surrogate, which no request can carry")
+        )
     value = request.ord_qty
     if type(value) is not str:
         problems.append(
@@ -3015,6 +3364,10 @@ def validate_overseas_stock_order(
             FieldProblem(
                 "ORD_QTY", "ord_qty", repr(value) + " does not match ^[1-9][0-9]*$ (주문수량)"
             )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("ORD_QTY", "ord_qty", "holds a lone surrogate, which no request can carry")
         )
     value = request.ovrs_ord_unpr
     if type(value) is not str:
@@ -3031,16 +3384,38 @@ def validate_overseas_stock_order(
                 repr(value) + " does not match ^(0|[1-9][0-9]*)(\\.[0-9]+)?$ (해외주문단가)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "OVRS_ORD_UNPR",
+                "ovrs_ord_unpr",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.ctac_tlno
     if type(value) is not str:
         problems.append(
             FieldProblem("CTAC_TLNO", "ctac_tlno", "must be a string, got " + type(value).__name__)
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CTAC_TLNO", "ctac_tlno", "holds a lone surrogate, which no request can carry"
+            )
         )
     value = request.mgco_aptm_odno
     if type(value) is not str:
         problems.append(
             FieldProblem(
                 "MGCO_APTM_ODNO", "mgco_aptm_odno", "must be a string, got " + type(value).__name__
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "MGCO_APTM_ODNO",
+                "mgco_aptm_odno",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.sll_type
@@ -3302,6 +3677,10 @@ def validate_overseas_stock_inquire_balance(
         problems.append(
             FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("CANO", "cano", "holds a lone surrogate, which no request can carry")
+        )
     value = request.acnt_prdt_cd
     if type(value) is not str:
         problems.append(
@@ -3315,6 +3694,12 @@ def validate_overseas_stock_inquire_balance(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
                 repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ACNT_PRDT_CD", "acnt_prdt_cd", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.ovrs_excg_cd
@@ -3359,6 +3744,14 @@ def validate_overseas_stock_inquire_balance(
         problems.append(
             FieldProblem("CTX_AREA_FK200", "ctx_area_fk200", "is longer than 200 characters")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CTX_AREA_FK200",
+                "ctx_area_fk200",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.ctx_area_nk200
     if type(value) is not str:
         problems.append(
@@ -3369,6 +3762,14 @@ def validate_overseas_stock_inquire_balance(
     elif len(value) > 200:
         problems.append(
             FieldProblem("CTX_AREA_NK200", "ctx_area_nk200", "is longer than 200 characters")
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CTX_AREA_NK200",
+                "ctx_area_nk200",
+                "holds a lone surrogate, which no request can carry",
+            )
         )
     bad = {problem.field for problem in problems} if problems else _NO_PROBLEMS
     # mock_us_exchanges
@@ -3461,6 +3862,10 @@ def validate_overseas_stock_inquire_present_balance(
         problems.append(
             FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("CANO", "cano", "holds a lone surrogate, which no request can carry")
+        )
     value = request.acnt_prdt_cd
     if type(value) is not str:
         problems.append(
@@ -3474,6 +3879,12 @@ def validate_overseas_stock_inquire_present_balance(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
                 repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ACNT_PRDT_CD", "acnt_prdt_cd", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.wcrc_frcr_dvsn_cd
@@ -3691,6 +4102,10 @@ def validate_overseas_stock_order_rvsecncl(
         problems.append(
             FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("CANO", "cano", "holds a lone surrogate, which no request can carry")
+        )
     value = request.acnt_prdt_cd
     if type(value) is not str:
         problems.append(
@@ -3704,6 +4119,12 @@ def validate_overseas_stock_order_rvsecncl(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
                 repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ACNT_PRDT_CD", "acnt_prdt_cd", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.ovrs_excg_cd
@@ -3735,6 +4156,10 @@ def validate_overseas_stock_order_rvsecncl(
                 repr(value) + " does not match ^[0-9A-Z][0-9A-Z./-]{0,15}$ (상품번호)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("PDNO", "pdno", "holds a lone surrogate, which no request can carry")
+        )
     value = request.orgn_odno
     if type(value) is not str:
         problems.append(
@@ -3744,6 +4169,12 @@ def validate_overseas_stock_order_rvsecncl(
         problems.append(
             FieldProblem(
                 "ORGN_ODNO", "orgn_odno", repr(value) + " does not match ^[0-9]{1,10}$ (원주문번호)"
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ORGN_ODNO", "orgn_odno", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.rvse_cncl_dvsn_cd
@@ -3774,6 +4205,10 @@ def validate_overseas_stock_order_rvsecncl(
                 "ORD_QTY", "ord_qty", repr(value) + " does not match ^[1-9][0-9]*$ (주문수량)"
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("ORD_QTY", "ord_qty", "holds a lone surrogate, which no request can carry")
+        )
     value = request.ovrs_ord_unpr
     if type(value) is not str:
         problems.append(
@@ -3789,11 +4224,27 @@ def validate_overseas_stock_order_rvsecncl(
                 repr(value) + " does not match ^(0|[1-9][0-9]*)(\\.[0-9]+)?$ (해외주문단가)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "OVRS_ORD_UNPR",
+                "ovrs_ord_unpr",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.mgco_aptm_odno
     if type(value) is not str:
         problems.append(
             FieldProblem(
                 "MGCO_APTM_ODNO", "mgco_aptm_odno", "must be a string, got " + type(value).__name__
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "MGCO_APTM_ODNO",
+                "mgco_aptm_odno",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.ord_svr_dvsn_cd
@@ -3948,6 +4399,10 @@ def validate_overseas_stock_inquire_nccs(
         problems.append(
             FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("CANO", "cano", "holds a lone surrogate, which no request can carry")
+        )
     value = request.acnt_prdt_cd
     if type(value) is not str:
         problems.append(
@@ -3961,6 +4416,12 @@ def validate_overseas_stock_inquire_nccs(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
                 repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ACNT_PRDT_CD", "acnt_prdt_cd", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.ovrs_excg_cd
@@ -4001,6 +4462,14 @@ def validate_overseas_stock_inquire_nccs(
         problems.append(
             FieldProblem("CTX_AREA_FK200", "ctx_area_fk200", "is longer than 200 characters")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CTX_AREA_FK200",
+                "ctx_area_fk200",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.ctx_area_nk200
     if type(value) is not str:
         problems.append(
@@ -4011,6 +4480,14 @@ def validate_overseas_stock_inquire_nccs(
     elif len(value) > 200:
         problems.append(
             FieldProblem("CTX_AREA_NK200", "ctx_area_nk200", "is longer than 200 characters")
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CTX_AREA_NK200",
+                "ctx_area_nk200",
+                "holds a lone surrogate, which no request can carry",
+            )
         )
     return problems
 
@@ -4106,6 +4583,10 @@ def validate_overseas_stock_inquire_ccnl(
         problems.append(
             FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("CANO", "cano", "holds a lone surrogate, which no request can carry")
+        )
     value = request.acnt_prdt_cd
     if type(value) is not str:
         problems.append(
@@ -4121,6 +4602,12 @@ def validate_overseas_stock_inquire_ccnl(
                 repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ACNT_PRDT_CD", "acnt_prdt_cd", "holds a lone surrogate, which no request can carry"
+            )
+        )
     value = request.pdno
     if type(value) is not str:
         problems.append(
@@ -4133,6 +4620,10 @@ def validate_overseas_stock_inquire_ccnl(
                 "pdno",
                 repr(value) + " does not match ^(%|[0-9A-Z][0-9A-Z./-]{0,15})?$ (상품번호)",
             )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("PDNO", "pdno", "holds a lone surrogate, which no request can carry")
         )
     value = request.ord_strt_dt
     if type(value) is not str:
@@ -4149,6 +4640,12 @@ def validate_overseas_stock_inquire_ccnl(
                 repr(value) + " does not match ^[0-9]{8}$ (주문시작일자)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ORD_STRT_DT", "ord_strt_dt", "holds a lone surrogate, which no request can carry"
+            )
+        )
     value = request.ord_end_dt
     if type(value) is not str:
         problems.append(
@@ -4162,6 +4659,12 @@ def validate_overseas_stock_inquire_ccnl(
                 "ORD_END_DT",
                 "ord_end_dt",
                 repr(value) + " does not match ^[0-9]{8}$ (주문종료일자)",
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ORD_END_DT", "ord_end_dt", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.sll_buy_dvsn
@@ -4230,6 +4733,10 @@ def validate_overseas_stock_inquire_ccnl(
         problems.append(
             FieldProblem("ORD_DT", "ord_dt", repr(value) + " does not match ^$ (주문일자)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("ORD_DT", "ord_dt", "holds a lone surrogate, which no request can carry")
+        )
     value = request.ord_gno_brno
     if type(value) is not str:
         problems.append(
@@ -4245,6 +4752,12 @@ def validate_overseas_stock_inquire_ccnl(
                 repr(value) + " does not match ^$ (주문채번지점번호)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ORD_GNO_BRNO", "ord_gno_brno", "holds a lone surrogate, which no request can carry"
+            )
+        )
     value = request.odno
     if type(value) is not str:
         problems.append(
@@ -4252,6 +4765,10 @@ def validate_overseas_stock_inquire_ccnl(
         )
     elif _RE9.fullmatch(value) is None:
         problems.append(FieldProblem("ODNO", "odno", repr(value) + " does not match ^$ (주문번호)"))
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("ODNO", "odno", "holds a lone surrogate, which no request can carry")
+        )
     value = request.ctx_area_nk200
     if type(value) is not str:
         problems.append(
@@ -4263,6 +4780,14 @@ def validate_overseas_stock_inquire_ccnl(
         problems.append(
             FieldProblem("CTX_AREA_NK200", "ctx_area_nk200", "is longer than 200 characters")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CTX_AREA_NK200",
+                "ctx_area_nk200",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.ctx_area_fk200
     if type(value) is not str:
         problems.append(
@@ -4273,6 +4798,14 @@ def validate_overseas_stock_inquire_ccnl(
     elif len(value) > 200:
         problems.append(
             FieldProblem("CTX_AREA_FK200", "ctx_area_fk200", "is longer than 200 characters")
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CTX_AREA_FK200",
+                "ctx_area_fk200",
+                "holds a lone surrogate, which no request can carry",
+            )
         )
     bad = {problem.field for problem in problems} if problems else _NO_PROBLEMS
     # mock_all_products
@@ -4421,6 +4954,10 @@ def validate_overseas_stock_inquire_psamount(
         problems.append(
             FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("CANO", "cano", "holds a lone surrogate, which no request can carry")
+        )
     value = request.acnt_prdt_cd
     if type(value) is not str:
         problems.append(
@@ -4434,6 +4971,12 @@ def validate_overseas_stock_inquire_psamount(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
                 repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ACNT_PRDT_CD", "acnt_prdt_cd", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.ovrs_excg_cd
@@ -4467,6 +5010,14 @@ def validate_overseas_stock_inquire_psamount(
                 repr(value) + " does not match ^(0|[1-9][0-9]*)(\\.[0-9]+)?$ (해외주문단가)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "OVRS_ORD_UNPR",
+                "ovrs_ord_unpr",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.item_cd
     if type(value) is not str:
         problems.append(
@@ -4479,6 +5030,10 @@ def validate_overseas_stock_inquire_psamount(
                 "item_cd",
                 repr(value) + " does not match ^[0-9A-Z][0-9A-Z./-]{0,15}$ (종목코드)",
             )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("ITEM_CD", "item_cd", "holds a lone surrogate, which no request can carry")
         )
     return problems
 
