@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from generator.errors import Problem, SpecError
 from generator.load import SpecFile, load_dir, load_text
-from generator.model import Operation, RequestField, Rule, Spec, TrCell, build_model
+from generator.model import Operation, RequestField, Rule, Spec, TrCell, build_older_model
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,7 +369,7 @@ def markets_changed(base: Spec, head: Spec) -> Iterator[Change]:
         if (before.natn_cd, before.currency) != (after.natn_cd, after.currency):
             yield Change("market-changed", True, "markets", f"market `{code}`: country code/currency {before.natn_cd}/{before.currency} → {after.natn_cd}/{after.currency}", "requests built from the old values are wrong")
         if before.timezone != after.timezone:
-            yield Change("market-timezone-changed", False, "markets", f"market `{code}`: time zone {before.timezone} → {after.timezone}", "exchange_today and exchange_now answer in the new zone")
+            yield Change("market-timezone-changed", False, "markets", f"market `{code}`: time zone {before.timezone or '(none)'} → {after.timezone or '(none)'}", "exchange_today and exchange_now answer in the new zone")
 
 
 def exchanges_changed(base: Spec, head: Spec) -> Iterator[Change]:
@@ -503,8 +503,8 @@ def load_side(where: str, root: Path) -> Spec:
     path = Path(where)
     if path.is_dir():
         directory = path / "spec" if (path / "spec").is_dir() else path
-        return build_model(load_dir(directory.resolve(), display_root=Path.cwd()))
-    return build_model(load_revision(root, where))
+        return build_older_model(load_dir(directory.resolve(), display_root=Path.cwd()))
+    return build_older_model(load_revision(root, where))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -97,7 +97,7 @@ class Market:
     natn_cd: str
     currency: str
     exchanges: tuple[str, ...]
-    timezone: str  # IANA zone of the exchange's city
+    timezone: str | None  # IANA zone of the exchange's city (None only in an older spec read for a diff)
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,7 +361,7 @@ class TokenPolicy:
     min_issue_interval_seconds: int
     too_soon_code: str
     expired_code: str
-    invalid_code: str  # a token the server does not know: replaced like an expired one
+    invalid_code: str | None  # a token the server does not know: replaced like an expired one
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,7 +380,7 @@ class Spec:
     code_tables: tuple[CodeTable, ...]
     areas: tuple[Area, ...]
     token: TokenPolicy
-    timezone: str  # the IANA zone KIS dates orders, fills and quotes in
+    timezone: str | None  # the IANA zone KIS dates orders, fills and quotes in
 
     @property
     def operations(self) -> tuple[Operation, ...]:
@@ -424,8 +424,9 @@ def is_identifier(name: str) -> bool:
 
 
 class _Builder:
-    def __init__(self, files: list[SpecFile]) -> None:
+    def __init__(self, files: list[SpecFile], older_language: bool = False) -> None:
         self.files = files
+        self.older_language = older_language
         self.problems: list[Problem] = []
         self.sections: dict[str, tuple[SpecFile, Any]] = {}
         self.ambiguous_tables: set[str] = set()  # declared twice: values are not checked against either
@@ -443,12 +444,22 @@ class _Builder:
                         self.problem(spec_file, (key,), f"`{key}` is already declared in {first.name}")
                     else:
                         self.sections[key] = (spec_file, spec_file.data[key])
-        for key in ("environments", "mock_tr_id_rule", "headers", "envelope", "pagination", "markets", "exchanges", "token", "timezone"):
+        for key in ("environments", "mock_tr_id_rule", "headers", "envelope", "pagination", "markets", "exchanges", "token") + self.newer(("timezone",)):
             if key not in self.sections:
                 self.problems.append(Problem(self.files[0].name, 1, key, f"no spec file declares `{key}`"))
 
     def section(self, key: str) -> tuple[SpecFile, Any]:
         return self.sections[key]
+
+    def newer(self, keys: tuple[str, ...]) -> tuple[str, ...]:
+        """Keys the spec language has come to require; an older spec read for a diff may lack them."""
+        return () if self.older_language else keys
+
+    def require(self, spec_file: SpecFile, path: JsonPath, raw: dict[str, Any], key: str) -> Any:
+        """``raw[key]``, which the language has come to require (None in an older spec)."""
+        if key not in raw and not self.older_language:
+            self.problem(spec_file, path, f"{key!r} is required")
+        return raw.get(key)
 
     def build(self) -> Spec:
         for spec_file in self.files:
@@ -481,8 +492,10 @@ class _Builder:
         tables = self.code_tables(exchanges)
         token = self.token()
         self.check_headers(headers, tables)
-        timezone_file, timezone = self.section("timezone")
-        self.check_timezone(timezone_file, ("timezone",), timezone)
+        timezone: str | None = None
+        if "timezone" in self.sections:
+            timezone_file, timezone = self.section("timezone")
+            self.check_timezone(timezone_file, ("timezone",), timezone)
         areas = tuple(self.area(spec_file, source, mock_rule, markets, tables) for spec_file, source in zip(self.files, sources) if "operations" in spec_file.data)
         spec = Spec(
             sources=sources,
@@ -515,16 +528,17 @@ class _Builder:
         return Source(spec_file.name, raw["document"], raw["date"], raw.get("updated_by"))
 
     def token(self) -> TokenPolicy:
-        raw = self.section("token")[1]
+        spec_file, raw = self.section("token")
         errors = raw["errors"]
-        return TokenPolicy(raw["operation"], raw["lifetime_seconds"], raw["min_issue_interval_seconds"], errors["too_soon"], errors["expired"], errors["invalid"])
+        invalid = self.require(spec_file, ("token", "errors"), errors, "invalid")
+        return TokenPolicy(raw["operation"], raw["lifetime_seconds"], raw["min_issue_interval_seconds"], errors["too_soon"], errors["expired"], invalid)
 
     def check_headers(self, headers: tuple[Header, ...], tables: dict[str, CodeTable]) -> None:
         spec_file = self.section("headers")[0]
         if not any(header.name == "custtype" for header in headers):
             self.problem(spec_file, ("headers",), "`custtype` is not declared: every call with a TR_ID sends it")
         for header in headers:
-            if header.name == "custtype" and header.codes is None:
+            if header.name == "custtype" and header.codes is None and not self.older_language:
                 self.problem(spec_file, ("headers", header.name), "`custtype` needs `codes`: the client checks the customer type it is given against them")
             if header.codes is None:
                 continue
@@ -557,8 +571,10 @@ class _Builder:
             members = tuple(exchange.code for exchange in exchanges if exchange.market == code)
             if not members:
                 self.problem(market_file, ("markets", code), f"market {code!r} has no exchange under `exchanges`")
-            self.check_timezone(market_file, ("markets", code, "timezone"), raw["timezone"])
-            markets.append(Market(code, raw["label"], raw["country"], raw["natn_cd"], raw["currency"], members, raw["timezone"]))
+            timezone = self.require(market_file, ("markets", code), raw, "timezone")
+            if timezone is not None:
+                self.check_timezone(market_file, ("markets", code, "timezone"), timezone)
+            markets.append(Market(code, raw["label"], raw["country"], raw["natn_cd"], raw["currency"], members, timezone))
         return tuple(markets), tuple(exchanges)
 
     def code_tables(self, exchanges: tuple[Exchange, ...]) -> dict[str, CodeTable]:
@@ -670,7 +686,7 @@ class _Builder:
                 self.problem(spec_file, path + ("headers", index), f"header {header!r} is not declared under `headers`")
         if pagination is not None and "tr_cont" not in headers:
             headers = headers + ("tr_cont",)
-        if "tr_id" in raw and "custtype" not in headers:
+        if "tr_id" in raw and "custtype" not in headers and not self.older_language:
             # KIS's own client sends it on every TR call; some POSTs fail without it.
             self.problem(spec_file, path + ("headers",), "an operation with a TR_ID sends `custtype` on every call: add it to `headers`")
         return Operation(
@@ -1147,3 +1163,10 @@ def value_problem(field: RequestField, value: str, tables: dict[str, CodeTable])
 def build_model(files: list[SpecFile]) -> Spec:
     """Validate spec files and build the model; raise SpecError listing every problem."""
     return _Builder(files).build()
+
+
+def build_older_model(files: list[SpecFile]) -> Spec:
+    """The model of a spec that may predate what the language has come to require (a time zone,
+    the token's `invalid` code, `custtype` on every TR call and its codes): ``kisgen diff``
+    compares old revisions too. Never rendered."""
+    return _Builder(files, older_language=True).build()

@@ -19,8 +19,9 @@ import yaml
 
 from generator.cli import main
 from generator.diff import CHECKS, Change, diff_specs, load_side, to_json
+from generator.errors import SpecError
 from generator.load import load_dir
-from generator.model import Spec, build_model
+from generator.model import Spec, build_model, build_older_model
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec"
@@ -459,3 +460,23 @@ def test_json_details_name_the_field_and_both_values(tmp_path: Path) -> None:
             "details": {"field": "PDNO", "before": "^Q?[0-9A-Z]{6}$", "after": "^[0-9]{6}$"},
         }
     ]
+
+
+def _before_the_language_grew(files: dict[str, Data]) -> None:
+    """spec/ as a revision from before time zones, EGW00121 and custtype on every TR call."""
+    del files["common"]["timezone"]
+    del files["common"]["headers"]["custtype"]["codes"]
+    for market in files["markets"]["markets"].values():
+        del market["timezone"]
+    del files["auth"]["token"]["errors"]["invalid"]
+    files["overseas_price"]["operations"]["price"]["headers"].remove("custtype")
+
+
+def test_a_spec_older_than_the_language_is_still_diffed(tmp_path: Path) -> None:
+    older = edited(tmp_path, _before_the_language_grew, "base")
+    with pytest.raises(SpecError) as refused:
+        spec_of(older)  # not generated from: it lacks what the client needs
+    assert "no spec file declares `timezone`" in str(refused.value)
+    changes = diff_specs(build_older_model(load_dir(older)), current())
+    assert {(c.check, c.where) for c in changes} == {("market-timezone-changed", "markets"), ("operation-header-added", "overseas_price.price")}
+    assert "market `US`: time zone (none) → America/New_York" in [c.message for c in changes]
