@@ -315,11 +315,11 @@ class TokenCache:
     def _refused(self, error: KisApiError, until: float, first: bool) -> None:
         if first:
             logger.warning(
-                "KIS refused a new token (%s): it issues one a minute per app key, and one was issued within the minute "
-                "(by another client or process, or before a restart). Waiting up to %.3g s for a token another process "
-                "stores, or for the minute to pass",
+                "KIS refused a new token (%s): it issues at most one a minute per app key. Waiting up to %.3g s for "
+                "another client or process to store one, asking KIS again every %g s",
                 error.msg_cd,
                 max(until - time.monotonic(), 0.0),
+                self.poll_seconds,
             )
 
     def _pause(self, until: float) -> float:

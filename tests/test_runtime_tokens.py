@@ -199,7 +199,7 @@ def test_egw00133_is_waited_out_at_warning_and_never_past_the_calls_deadline(fau
     assert caught.value.msg_cd == "EGW00133"
     warnings = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING and "EGW00133" in record.getMessage()]
     assert len(warnings) == 2  # what is awaited and why, once; then that it gave up
-    assert "one a minute per app key" in warnings[0] and "Waiting up to" in warnings[0]
+    assert "at most one a minute per app key" in warnings[0] and "Waiting up to" in warnings[0]
     assert "giving up" in warnings[1]
     assert fault_server.requests[BALANCE_PATH] == 0
 
