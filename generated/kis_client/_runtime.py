@@ -170,6 +170,8 @@ class DeadlineExceededError(TransportError):
     An order that may have reached KIS raises OrderStateUnknownError instead: this one means the
     order was never sent (the deadline passed while waiting for a token, the rate limit or a
     retry), or that a read gave up.
+
+    What to do: send it again later, or give calls more time (the client's ``deadline``).
     """
 
 
