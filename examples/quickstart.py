@@ -15,16 +15,14 @@ is what this example lists.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
 from generator.sandbox import running_sandbox
-from kis_client import Exchange, KisClient, Side, UnsupportedEnvironmentError
+from kis_client import Exchange, KisClient, Side, UnsupportedEnvironmentError, kis_today
 from kis_client.enums import CcldDvsn, NatnCd, OrdDvsn, OrdDvsnPsbl, OvrsOrdDvsn, RvseCnclDvsnCd, TrCrcyCd, TrMketCd, WcrcFrcrDvsnCd, YesNo
 
 ACCOUNT = "50123456-01"
-KST = timezone(timedelta(hours=9))
 
 
 def won(amount: int | Decimal | None) -> str:
@@ -41,7 +39,7 @@ def open_orders(client: KisClient, today: str) -> list[Any]:
 
 
 def main() -> None:
-    today = datetime.now(KST).strftime("%Y%m%d")  # KIS dates orders in Korean time
+    today = kis_today().strftime("%Y%m%d")  # KIS dates orders in Korean time, wherever this runs
     with running_sandbox("mock") as sandbox:
         print(f"KIS sandbox (mock) at {sandbox.base_url}\n")
         # token_cache=False: the sandbox's tokens are not worth keeping on disk.
@@ -57,7 +55,6 @@ def main() -> None:
             print(f"3. buying power: {won(power.buying_power.ord_psbl_cash)} cash, {power.buying_power.nrcvb_buy_qty}주 of 005930 at market")
 
             buy = client.domestic_stock.order_cash(side=Side.BUY, pdno="005930", ord_dvsn=OrdDvsn.MARKET, ord_qty="10", ord_unpr="0")
-            assert buy.order is not None
             print(f"4. bought 10 × 005930 at market: order {buy.order.odno} at {buy.order.ord_tmd}")
 
             balance = client.domestic_stock.inquire_balance()
@@ -68,7 +65,6 @@ def main() -> None:
                 print(f"   cash after settlement (D+2) {won(balance.summary.prvs_rcdl_excc_amt)}, total {won(balance.summary.tot_evlu_amt)}")
 
             resting = client.domestic_stock.order_cash(side=Side.BUY, pdno="005930", ord_dvsn=OrdDvsn.LIMIT, ord_qty="5", ord_unpr="60000")
-            assert resting.order is not None and resting.order.odno and resting.order.krx_fwdg_ord_orgno
             print(f"6. limit buy 5 × 005930 at 60,000원 rests below the price: order {resting.order.odno}")
             for row in open_orders(client, today):
                 print(f"   open order listed: {row.odno} {row.prdt_name} {row.sll_buy_dvsn_cd_name} {row.rmn_qty}주 at {won(row.ord_unpr)}")
@@ -80,13 +76,11 @@ def main() -> None:
                 krx_fwdg_ord_orgno=resting.order.krx_fwdg_ord_orgno, orgn_odno=resting.order.odno, ord_dvsn=OrdDvsn.LIMIT,
                 rvse_cncl_dvsn_cd=RvseCnclDvsnCd.MODIFY, ord_qty="0", ord_unpr="65000", qty_all_ord_yn=YesNo.YES,
             )
-            assert modified.order is not None and modified.order.odno
             print(f"   modified to 65,000원: order {modified.order.odno}, still open")
             cancelled = client.domestic_stock.order_rvsecncl(
                 krx_fwdg_ord_orgno=resting.order.krx_fwdg_ord_orgno, orgn_odno=modified.order.odno, ord_dvsn=OrdDvsn.LIMIT,
                 rvse_cncl_dvsn_cd=RvseCnclDvsnCd.CANCEL, ord_qty="0", ord_unpr="0", qty_all_ord_yn=YesNo.YES,
             )
-            assert cancelled.order is not None
             print(f"   cancelled: order {cancelled.order.odno}; open orders left: {len(open_orders(client, today))}")
 
             fills = client.domestic_stock.inquire_daily_ccld(period="within_3_months", inqr_strt_dt=today, inqr_end_dt=today, ccld_dvsn=CcldDvsn.FILLED)
@@ -95,7 +89,6 @@ def main() -> None:
                 print(f"   {row.odno} {row.sll_buy_dvsn_cd_name} {row.pdno} {row.tot_ccld_qty}주 at {won(row.avg_prvs)} = {won(row.tot_ccld_amt)}")
 
             overseas = client.overseas_stock.order(side=Side.BUY, ovrs_excg_cd=Exchange.NASD, pdno="AAPL", ord_qty="3", ovrs_ord_unpr="195.00", ord_dvsn=OvrsOrdDvsn.LIMIT)
-            assert overseas.order is not None
             print(f"8. limit buy 3 × AAPL on NASD at $195.00 fills at the sandbox's $190: order {overseas.order.odno}")
 
             us = client.overseas_stock.inquire_balance(ovrs_excg_cd="NASD", tr_crcy_cd=TrCrcyCd.USD)

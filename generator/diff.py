@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from generator.errors import Problem, SpecError
 from generator.load import SpecFile, load_dir, load_text, spec_order
-from generator.model import Operation, RequestField, Rule, Spec, TrCell, build_model
+from generator.model import Operation, RequestField, Rule, Spec, TrCell, build_older_model
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,6 +368,8 @@ def markets_changed(base: Spec, head: Spec) -> Iterator[Change]:
     for code, before, after in _pairs(old, new):
         if (before.natn_cd, before.currency) != (after.natn_cd, after.currency):
             yield Change("market-changed", True, "markets", f"market `{code}`: country code/currency {before.natn_cd}/{before.currency} → {after.natn_cd}/{after.currency}", "requests built from the old values are wrong")
+        if before.timezone != after.timezone:
+            yield Change("market-timezone-changed", False, "markets", f"market `{code}`: time zone {before.timezone or '(none)'} → {after.timezone or '(none)'}", "exchange_today and exchange_now answer in the new zone")
 
 
 def exchanges_changed(base: Spec, head: Spec) -> Iterator[Change]:
@@ -408,6 +410,11 @@ def response_fields_changed(base: Spec, head: Spec) -> Iterator[Change]:
             for wire, before, after in _pairs(old, new):
                 if before.kind != after.kind:
                     yield Change("response-field-kind-changed", True, qualname, f"response field `{name}.{wire}`: {before.kind} → {after.kind}", "its Python type changes")
+                if before.always_sent != after.always_sent:
+                    if after.always_sent:
+                        yield Change("response-field-always-sent", False, qualname, f"response field `{name}.{wire}` is now always sent", "its type loses None; a reply without it is a ResponseParseError")
+                    else:
+                        yield Change("response-field-always-sent", True, qualname, f"response field `{name}.{wire}` is no longer always sent", "its type gains None: code using it as a value must check first")
 
 
 def pagination_changed(base: Spec, head: Spec) -> Iterator[Change]:
@@ -496,8 +503,8 @@ def load_side(where: str, root: Path) -> Spec:
     path = Path(where)
     if path.is_dir():
         directory = path / "spec" if (path / "spec").is_dir() else path
-        return build_model(load_dir(directory.resolve(), display_root=Path.cwd()))
-    return build_model(load_revision(root, where))
+        return build_older_model(load_dir(directory.resolve(), display_root=Path.cwd()))
+    return build_older_model(load_revision(root, where))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import keyword
 import re
+import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,14 +27,14 @@ RESERVED_PARAMS = frozenset({"self", "side", "period", "env", "tr_cont", "extra"
 # generated code to keep this complete.
 GENERATED_LOCALS = frozenset(
     {"ctx", "problems", "request", "value", "bad", "market", "tr_id", "side_value", "period_value", "to_wire", "call", "response", "body"}
-    | {"bound", "plain", "side_of", "re", "str", "type", "repr", "len", "dict", "frozenset", "list", "int"}
+    | {"bound", "plain", "side_of", "unencodable", "re", "str", "type", "repr", "len", "dict", "frozenset", "list", "int"}
     | {"calls", "page_call", "reply", "row", "walk_back"}
 )
 # Attributes of every response model, and the types its annotations name.
 RESERVED_RESPONSE_NAMES = frozenset({"extra", "raw", "to_dict", "field", "date", "datetime", "dtime", "int", "bool", "str"})
 # Classes the generated modules import or define besides the spec's own.
 RESERVED_CLASSES = frozenset(
-    {"Env", "Side", "Market", "StrEnum", "CodeEnum", "Any", "Mapping", "Callable", "ClassVar", "Decimal", "Iterator", "AsyncIterator", "TracebackType"}
+    {"Env", "Side", "SideCode", "Market", "StrEnum", "CodeEnum", "Literal", "Any", "Mapping", "Callable", "ClassVar", "Decimal", "Iterator", "AsyncIterator", "TracebackType"}
     | {"CallContext", "FieldProblem", "OperationInfo", "PreparedCall", "UnsupportedEnvironmentError", "ValidationError", "AsyncCore", "SyncCore"}
     | {"Credentials", "RateLimiter", "RetryPolicy", "Settings", "TokenSpec", "TokenCache", "KisClient", "AsyncKisClient", "Continuation"}
     | {"Model", "Paging", "Reply", "ResponseParseError", "Rows", "TrIdNotFoundError"}
@@ -82,6 +83,7 @@ class Header:
     value: str
     label: str
     note: str | None
+    codes: str | None = None  # the code table of the values it may take
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,7 @@ class Market:
     natn_cd: str
     currency: str
     exchanges: tuple[str, ...]
+    timezone: str | None  # IANA zone of the exchange's city (None only in an older spec read for a diff)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +239,7 @@ class ResponseField:
     example: str | None
     note: str | None
     aliases: tuple[str, ...] = ()  # other spellings KIS uses for the same field
+    always_sent: bool = False  # in every successful reply, never blank: typed without None
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,10 +252,16 @@ class Output:
     fields: tuple[ResponseField, ...]
     note: str | None
     aliases: tuple[str, ...] = ()  # other keys KIS sends this output under
+    always_sent_source: str | None = None  # where the spec learnt which fields KIS always sends
 
     @property
     def is_list(self) -> bool:
         return self.shape == "list"
+
+    @property
+    def always_sent(self) -> bool:
+        """An output with a field KIS always sends is always there itself."""
+        return any(field.always_sent for field in self.fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,6 +374,7 @@ class TokenPolicy:
     min_issue_interval_seconds: int
     too_soon_code: str
     expired_code: str
+    invalid_code: str | None  # a token the server does not know: replaced like an expired one
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,6 +393,7 @@ class Spec:
     code_tables: tuple[CodeTable, ...]
     areas: tuple[Area, ...]
     token: TokenPolicy
+    timezone: str | None  # the IANA zone KIS dates orders, fills and quotes in
 
     @property
     def operations(self) -> tuple[Operation, ...]:
@@ -434,8 +446,9 @@ def python_name_clash(py_name: str) -> str | None:
 
 
 class _Builder:
-    def __init__(self, files: list[SpecFile]) -> None:
+    def __init__(self, files: list[SpecFile], older_language: bool = False) -> None:
         self.files = files
+        self.older_language = older_language
         self.problems: list[Problem] = []
         self.sections: dict[str, tuple[SpecFile, Any]] = {}
         self.ambiguous_tables: set[str] = set()  # declared twice: values are not checked against either
@@ -446,19 +459,29 @@ class _Builder:
     # -- common sections, each declared once across all files --------------------------------
     def collect_sections(self) -> None:
         for spec_file in self.files:
-            for key in ("environments", "mock_tr_id_rule", "headers", "envelope", "errors", "pagination", "markets", "exchanges", "token"):
+            for key in ("environments", "mock_tr_id_rule", "headers", "envelope", "errors", "pagination", "markets", "exchanges", "token", "timezone"):
                 if key in spec_file.data:
                     if key in self.sections:
                         first = self.sections[key][0]
                         self.problem(spec_file, (key,), f"`{key}` is already declared in {first.name}")
                     else:
                         self.sections[key] = (spec_file, spec_file.data[key])
-        for key in ("environments", "mock_tr_id_rule", "headers", "envelope", "pagination", "markets", "exchanges", "token"):
+        for key in ("environments", "mock_tr_id_rule", "headers", "envelope", "pagination", "markets", "exchanges", "token") + self.newer(("timezone",)):
             if key not in self.sections:
                 self.problems.append(Problem(self.files[0].name, 1, key, f"no spec file declares `{key}`"))
 
     def section(self, key: str) -> tuple[SpecFile, Any]:
         return self.sections[key]
+
+    def newer(self, keys: tuple[str, ...]) -> tuple[str, ...]:
+        """Keys the spec language has come to require; an older spec read for a diff may lack them."""
+        return () if self.older_language else keys
+
+    def require(self, spec_file: SpecFile, path: JsonPath, raw: dict[str, Any], key: str) -> Any:
+        """``raw[key]``, which the language has come to require (None in an older spec)."""
+        if key not in raw and not self.older_language:
+            self.problem(spec_file, path, f"{key!r} is required")
+        return raw.get(key)
 
     def build(self) -> Spec:
         for spec_file in self.files:
@@ -476,7 +499,7 @@ class _Builder:
         )
         rule_raw = self.section("mock_tr_id_rule")[1]
         mock_rule = MockRule(tuple(rule_raw["first_letters"]), rule_raw["replacement"], rule_raw.get("description", ""), rule_raw["source"])
-        headers = tuple(Header(name, raw["value"], raw["label"], raw.get("note")) for name, raw in self.section("headers")[1].items())
+        headers = tuple(Header(name, raw["value"], raw["label"], raw.get("note"), raw.get("codes")) for name, raw in self.section("headers")[1].items())
         envelope_file, envelope_raw = self.section("envelope")
         envelope = tuple(self.response_field(name, raw) for name, raw in envelope_raw.items())
         envelope_labels: dict[str, str] = {}
@@ -490,6 +513,11 @@ class _Builder:
         markets, exchanges = self.markets()
         tables = self.code_tables(exchanges)
         token = self.token()
+        self.check_headers(headers, tables)
+        timezone: str | None = None
+        if "timezone" in self.sections:
+            timezone_file, timezone = self.section("timezone")
+            self.check_timezone(timezone_file, ("timezone",), timezone)
         areas = self.areas(sources, mock_rule, markets, tables)
         spec = Spec(
             sources=sources,
@@ -506,6 +534,7 @@ class _Builder:
             code_tables=tuple(tables.values()),
             areas=areas,
             token=token,
+            timezone=timezone,
         )
         self.check_tr_ids(spec)
         self.check_names(spec)
@@ -522,8 +551,32 @@ class _Builder:
         return Source(spec_file.name, raw["document"], raw["date"], raw.get("updated_by"))
 
     def token(self) -> TokenPolicy:
-        raw = self.section("token")[1]
-        return TokenPolicy(raw["operation"], raw["lifetime_seconds"], raw["min_issue_interval_seconds"], raw["errors"]["too_soon"], raw["errors"]["expired"])
+        spec_file, raw = self.section("token")
+        errors = raw["errors"]
+        invalid = self.require(spec_file, ("token", "errors"), errors, "invalid")
+        return TokenPolicy(raw["operation"], raw["lifetime_seconds"], raw["min_issue_interval_seconds"], errors["too_soon"], errors["expired"], invalid)
+
+    def check_headers(self, headers: tuple[Header, ...], tables: dict[str, CodeTable]) -> None:
+        spec_file = self.section("headers")[0]
+        if not any(header.name == "custtype" for header in headers):
+            self.problem(spec_file, ("headers",), "`custtype` is not declared: every call with a TR_ID sends it")
+        for header in headers:
+            if header.name == "custtype" and header.codes is None and not self.older_language:
+                self.problem(spec_file, ("headers", header.name), "`custtype` needs `codes`: the client checks the customer type it is given against them")
+            if header.codes is None:
+                continue
+            table = tables.get(header.codes)
+            if table is None:
+                self.problem(spec_file, ("headers", header.name, "codes"), f"code table {header.codes!r} is not declared")
+            elif header.value not in table.values:
+                self.problem(spec_file, ("headers", header.name, "value"), f"{header.value!r} is not a code of table {header.codes!r}")
+
+    def check_timezone(self, spec_file: SpecFile, path: JsonPath, name: str) -> None:
+        """The generated client reads the zone with zoneinfo: it must exist."""
+        try:
+            zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            self.problem(spec_file, path, f"{name!r} is not a time zone of the IANA database")
 
     def markets(self) -> tuple[tuple[Market, ...], tuple[Exchange, ...]]:
         market_file, market_raw = self.section("markets")
@@ -541,7 +594,10 @@ class _Builder:
             members = tuple(exchange.code for exchange in exchanges if exchange.market == code)
             if not members:
                 self.problem(market_file, ("markets", code), f"market {code!r} has no exchange under `exchanges`")
-            markets.append(Market(code, raw["label"], raw["country"], raw["natn_cd"], raw["currency"], members))
+            timezone = self.require(market_file, ("markets", code), raw, "timezone")
+            if timezone is not None:
+                self.check_timezone(market_file, ("markets", code, "timezone"), timezone)
+            markets.append(Market(code, raw["label"], raw["country"], raw["natn_cd"], raw["currency"], members, timezone))
         return tuple(markets), tuple(exchanges)
 
     def code_tables(self, exchanges: tuple[Exchange, ...]) -> dict[str, CodeTable]:
@@ -581,9 +637,10 @@ class _Builder:
                 tables[name] = CodeTable(name, camel(name), raw["label"], tuple(codes), spec_file.name)
         return tables
 
-    def response_field(self, wire: str, raw: dict[str, Any]) -> ResponseField:
+    def response_field(self, wire: str, raw: dict[str, Any], always_sent: bool = False) -> ResponseField:
         example = raw.get("example")
         return ResponseField(
+            always_sent=always_sent,
             aliases=tuple(raw.get("aliases", ())),
             wire=wire,
             py_name=wire.lower(),
@@ -663,6 +720,9 @@ class _Builder:
                 self.problem(spec_file, path + ("headers", index), f"header {header!r} is not declared under `headers`")
         if pagination is not None and "tr_cont" not in headers:
             headers = headers + ("tr_cont",)
+        if "tr_id" in raw and "custtype" not in headers and not self.older_language:
+            # KIS's own client sends it on every TR call; some POSTs fail without it.
+            self.problem(spec_file, path + ("headers",), "an operation with a TR_ID sends `custtype` on every call: add it to `headers`")
         return Operation(
             area=area,
             name=name,
@@ -923,7 +983,12 @@ class _Builder:
         outputs = []
         for key, out in raw["outputs"].items():
             where = path + ("outputs", key)
-            fields = tuple(self.response_field(wire, field_raw) for wire, field_raw in out["fields"].items())
+            always = out.get("always_sent", {})
+            always_fields = always.get("fields", ())
+            for index, wire in enumerate(always_fields):
+                if wire not in out["fields"]:
+                    self.problem(spec_file, where + ("always_sent", "fields", index), f"{wire!r} is not a field of this output")
+            fields = tuple(self.response_field(wire, field_raw, wire in always_fields) for wire, field_raw in out["fields"].items())
             seen: dict[str, str] = {}
             labels: dict[str, str] = {}
             for field in fields:
@@ -951,7 +1016,7 @@ class _Builder:
                 for alias in field.aliases:
                     if alias in out["fields"] or alias.lower() in seen:
                         self.problem(spec_file, where + ("fields", field.wire, "aliases"), f"alias {alias!r} is already a field of this output")
-            outputs.append(Output(None if key == "(body)" else key, out["name"], prefix + suffix, out["shape"], row_key, fields, out.get("note"), aliases))
+            outputs.append(Output(None if key == "(body)" else key, out["name"], prefix + suffix, out["shape"], row_key, fields, out.get("note"), aliases, always.get("source")))
         names = [output.name for output in outputs]
         for output in outputs:
             if names.count(output.name) > 1:
@@ -1011,6 +1076,8 @@ class _Builder:
         for table in spec.code_tables:
             if table.name != EXCHANGES_TABLE:
                 claim(table.class_name, f"code table {table.name}", by_file[table.file], ("codes", table.name))
+            # The Literal of its codes, beside the enum.
+            claim(table.class_name + "Code", f"the codes of table {table.name}", by_file[table.file], ("codes", table.name))
         for area in spec.areas:
             claim(area.class_name + "Api", f"area {area.name}", by_file[area.source.file], ())
             claim("Async" + area.class_name + "Api", f"area {area.name}", by_file[area.source.file], ())
@@ -1144,3 +1211,10 @@ def build_model(files: list[SpecFile]) -> Spec:
     """Validate spec files, apply the corrections to imported drafts, and build the model;
     raise SpecError listing every problem."""
     return _Builder(apply_corrections(files)).build()
+
+
+def build_older_model(files: list[SpecFile]) -> Spec:
+    """The model of a spec that may predate what the language has come to require (a time zone,
+    the token's `invalid` code, `custtype` on every TR call and its codes): ``kisgen diff``
+    compares old revisions too. Never rendered."""
+    return _Builder(apply_corrections(files), older_language=True).build()

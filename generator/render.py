@@ -94,6 +94,7 @@ def environment(templates: Path) -> jinja2.Environment:
     )
     env.filters["py"] = py
     env.filters["doc"] = doc
+    env.filters["field_parser"] = field_parser
     return env
 
 
@@ -195,14 +196,15 @@ def _field_view(spec: Spec, field: RequestField, consts: Constants) -> FieldView
     annotation = "str"
     codes_const = None
     hint = ""
+    # The enum or a Literal of its codes: a type checker catches a wrong code, KIS's strings still go.
     if field.encode == "quote_code":
         table = spec.code_table(QUOTE_TABLE)
-        annotation = "Exchange | QuoteExchange | str"
+        annotation = "Exchange | QuoteExchange | ExchangeCode | QuoteExchangeCode"
         codes_const = consts.values(table.values)
         hint = ", ".join(repr(value) for value in table.values)
     elif field.codes is not None:
         table = spec.code_table(field.codes)
-        annotation = f"{table.class_name} | str"
+        annotation = f"{table.class_name} | {table.class_name}Code"
         codes_const = consts.values(table.values)
         hint = ", ".join(repr(value) for value in table.values)
     pattern_const = consts.pattern(field.pattern) if field.pattern is not None else None
@@ -246,7 +248,19 @@ def _tr_rows(op: Operation) -> tuple[tuple[Any, ...], ...]:
 
 def _read(field: ResponseField) -> str:
     """The straight-line read of ``field`` from a JSON-decoded row: a missing key raises, and so
-    does a value that is not the plain string KIS sends (the row then goes to parse_carefully)."""
+    does a value that is not the plain string KIS sends (the row then goes to parse_carefully).
+    A field KIS always sends must also not be blank."""
+    read = _plain_read(field)
+    return f"present({read})" if field.always_sent else read
+
+
+def field_parser(field: ResponseField) -> str:
+    """The careful path's parser of ``field``."""
+    parser = KIND_PARSERS[field.kind]
+    return f"required({parser})" if field.always_sent else parser
+
+
+def _plain_read(field: ResponseField) -> str:
     parser = KIND_PARSERS[field.kind]
     if field.aliases:
         return f"{parser}(first_of(row, {py((field.wire,) + field.aliases)}))"
@@ -323,6 +337,8 @@ def render(spec: Spec, templates: Path) -> dict[str, bytes]:
     writes nothing."""
     views, consts = build_view(spec)
     env = environment(templates.resolve())
+    custtype = next(header for header in spec.headers if header.name == "custtype")
+    custtype_table = spec.code_table(custtype.codes or "")  # the model requires its codes
     context = {
         "spec": spec,
         "views": views,
@@ -338,6 +354,8 @@ def render(spec: Spec, templates: Path) -> dict[str, bytes]:
         "api": api_doc(spec, (templates / "_runtime.py").read_text(encoding="utf-8")),
         "area_views": [(area, [view for view in views if view.op.area == area.name]) for area in spec.areas],
         "client_version": client_version(spec),
+        "custtype_table": custtype_table,
+        "custtype_default": next(code for code in custtype_table.codes if code.value == custtype.value),
     }
     sources: dict[str, str] = {}
     for template_name in sorted(path.name for path in templates.glob("*.py.j2")):

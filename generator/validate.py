@@ -66,6 +66,7 @@ PATTERN_MEANINGS = {
     "^[a-z][a-z0-9_-]*$": "must be lowercase letters, digits, _ and -, starting with a letter",
     "^(output[0-9]?|\\(body\\))$": "must be output, output0 to output9, or (body)",
     "^output[0-9]?$": "must be output or output0 to output9",
+    "^[A-Za-z_]+(/[A-Za-z0-9_+-]+)+$": "must be an IANA time zone name, like Asia/Seoul",
     "^(?!\\s)(?![\\s\\S]*\\s$)": "must not start or end with whitespace",
     "^[A-Za-z0-9_()]+(\\.[A-Za-z0-9_()%-]+)*$": "must be a dotted path inside the operation, like response.outputs.output.fields.stck_prpr.kind",
     "^[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]*$": "must name an operation as area.name, like domestic_stock.volume_rank",

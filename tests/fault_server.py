@@ -3,8 +3,9 @@
 It answers the token, hashkey, order and balance endpoints the way KIS does, counts every
 request and every *execution* per path (an order that ran), and can be told, per path, to
 misbehave for the next requests: reply after the client's timeout, HTTP 500, malformed JSON,
-drop the connection without a reply, EGW00201 / EGW00123 / EGW00133. Whether a fault happens
-before or after the order "ran" is part of the script, so tests can prove no order ran twice.
+any body at all, a reply trickled a byte at a time, drop the connection without a reply,
+EGW00201 / EGW00121 / EGW00123 / EGW00133. Whether a fault happens before or after the order
+"ran" is part of the script, so tests can prove no order ran twice.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hashlib
 import json
 import socket
 import threading
+import time
 from time import sleep as _sleep  # immune to tests that forbid time.sleep in the client
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -31,6 +33,7 @@ BALANCE_PATH = "/uapi/domestic-stock/v1/trading/inquire-balance"
 
 RATE_LIMITED = {"rt_cd": "1", "msg_cd": "EGW00201", "msg1": "초당 거래건수를 초과하였습니다."}
 EXPIRED = {"rt_cd": "1", "msg_cd": "EGW00123", "msg1": "기간이 만료된 token 입니다."}
+UNKNOWN_TOKEN = {"rt_cd": "1", "msg_cd": "EGW00121", "msg1": "유효하지 않은 token 입니다."}
 TOO_SOON = {"error_code": "EGW00133", "error_description": "접근토큰 발급 잠시 후 다시 시도하세요(1분당 1회)"}
 
 
@@ -38,9 +41,12 @@ TOO_SOON = {"error_code": "EGW00133", "error_description": "접근토큰 발급 
 class Fault:
     """One scripted misbehaviour. ``executes``: the order (or read) ran before it happened."""
 
-    kind: str  # slow | http500 | malformed | reset | drop | rate_limited | expired | rejected | too_soon
+    kind: str  # slow | http500 | malformed | reset | drop | rate_limited | expired | rejected | too_soon | answer | trickle
     executes: bool = False
     delay: float = 0.0
+    body: bytes = b""
+    status: int = 200
+    headers: tuple[tuple[str, str], ...] = ()
 
     @staticmethod
     def slow(delay: float, executes: bool = True) -> Fault:
@@ -64,9 +70,21 @@ class Fault:
         """Connection closed politely (FIN) without a reply."""
         return Fault("drop", executes)
 
+    @staticmethod
+    def answer(body: Any, status: int = 200, headers: tuple[tuple[str, str], ...] = (), executes: bool = True) -> Fault:
+        """This reply instead of the real one: JSON of ``body``, or ``body`` itself if bytes."""
+        data = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode("utf-8")
+        return Fault("answer", executes, body=data, status=status, headers=headers)
+
+    @staticmethod
+    def trickle(interval: float) -> Fault:
+        """The order (or read) runs; its reply's body comes one byte every ``interval`` seconds."""
+        return Fault("trickle", True, delay=interval)
+
 
 RATE_LIMIT = Fault("rate_limited")
 TOKEN_EXPIRED = Fault("expired")
+TOKEN_UNKNOWN = Fault("unknown_token")  # EGW00121: the server does not know the token
 REJECTED = Fault("rejected")  # KIS refused the order: HTTP 500 with its error envelope
 TOKEN_TOO_SOON = Fault("too_soon")
 
@@ -121,8 +139,13 @@ class FaultServer:
     pages: list[Page] = field(default_factory=lambda: [Page([{"pdno": "005930", "hldg_qty": "1"}], "D")])
     on_token_request: Callable[[], None] | None = None
     close_idle: bool = False  # close every connection after its reply, as an idle timeout would
+    same_token: bool = False  # as KIS: a live token is handed out again, with what is left of its life
+    token_value: str | None = None  # the access_token to hand out instead of a fresh one
+    trickles_finished: int = 0  # trickled replies written to their last byte
     _faults: dict[str, list[Fault]] = field(default_factory=dict)
     _valid_tokens: set[str] = field(default_factory=set)
+    _expired_tokens: set[str] = field(default_factory=set)
+    _live: tuple[str, float] | None = None  # the token handed out again when same_token, its expiry
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: _QuietServer | None = None
 
@@ -139,7 +162,21 @@ class FaultServer:
     def expire_tokens(self) -> None:
         """Every token issued so far is now expired (KIS answers EGW00123)."""
         with self._lock:
+            self._expired_tokens |= self._valid_tokens
             self._valid_tokens.clear()
+            self._live = None
+
+    def restart(self) -> None:
+        """The server forgets every token, as after a restart or a key reissue (EGW00121)."""
+        with self._lock:
+            self._valid_tokens.clear()
+            self._live = None
+
+    def live_token(self, value: str, expires_at: float) -> None:
+        """A token this server issued earlier that expires at ``expires_at`` (epoch seconds)."""
+        with self._lock:
+            self._valid_tokens.add(value)
+            self._live = (value, expires_at)
 
     def wait_closed(self, count: int) -> None:
         """Block until the server has closed ``count`` connections (their FIN is on its way)."""
@@ -169,10 +206,15 @@ class FaultServer:
         if seen.path == TOKEN_PATH:
             if self.token_delay:
                 _sleep(self.token_delay)
-            token = f"test-access-token-{count:04d}-" + "x" * 40
             with self._lock:
+                if self.same_token and self._live is not None and self._live[1] > time.time():
+                    self.executions[seen.path] -= 1  # nothing new was issued
+                    token, left = self._live[0], int(self._live[1] - time.time())
+                else:
+                    token, left = self.token_value or f"test-access-token-{count:04d}-" + "x" * 40, self.expires_in
+                    self._live = (token, time.time() + left)
                 self._valid_tokens.add(token)
-            return 200, {"access_token": token, "token_type": "Bearer", "expires_in": self.expires_in, "access_token_token_expired": "2099-01-01 00:00:00"}, {}
+            return 200, {"access_token": token, "token_type": "Bearer", "expires_in": left, "access_token_token_expired": "2099-01-01 00:00:00"}, {}
         if seen.path == REVOKE_PATH:
             with self._lock:
                 self._valid_tokens.discard(seen.body.get("token"))
@@ -199,10 +241,13 @@ class FaultServer:
         body = {"rt_cd": "0", "msg_cd": "KIOK0000", "msg1": "조회가 완료되었습니다", "ctx_area_fk100": page.fk, "ctx_area_nk100": page.nk, "output1": page.rows, "output2": [{"dnca_tot_amt": "1000"}]}
         return 200, body, {"tr_cont": page.tr_cont}
 
-    def _authorized(self, seen: Seen) -> bool:
-        value = seen.headers.get("authorization", "")
+    def _unauthorized(self, seen: Seen) -> Fault | None:
+        """EGW00123 for a token this server let expire, EGW00121 for one it does not know."""
+        value = seen.headers.get("authorization", "").removeprefix("Bearer ")
         with self._lock:
-            return value.startswith("Bearer ") and value[7:] in self._valid_tokens
+            if value in self._valid_tokens:
+                return None
+            return TOKEN_EXPIRED if value in self._expired_tokens else TOKEN_UNKNOWN
 
     def handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
         parts = urlsplit(handler.path)
@@ -217,11 +262,14 @@ class FaultServer:
         if parts.path == TOKEN_PATH and self.on_token_request is not None:
             self.on_token_request()
         fault = self._next_fault(parts.path)
-        if fault is None and parts.path not in (TOKEN_PATH, HASHKEY_PATH, REVOKE_PATH) and not self._authorized(seen):
-            fault = TOKEN_EXPIRED
+        if fault is None and parts.path not in (TOKEN_PATH, HASHKEY_PATH, REVOKE_PATH):
+            fault = self._unauthorized(seen)
         if fault is None:
             self._reply(handler, *self._execute(seen))
             handler.close_connection = handler.close_connection or self.close_idle
+            return
+        if fault.kind == "trickle":
+            self._trickle(handler, fault.delay, self._execute(seen))
             return
         if fault.executes:
             self._execute(seen)
@@ -244,6 +292,10 @@ class FaultServer:
             self._reply(handler, 500, RATE_LIMITED, {})
         elif fault.kind == "expired":
             self._reply(handler, 500, EXPIRED, {})
+        elif fault.kind == "unknown_token":
+            self._reply(handler, 500, UNKNOWN_TOKEN, {})
+        elif fault.kind == "answer":
+            self._reply_raw(handler, fault.status, fault.body, "application/json; charset=utf-8", dict(fault.headers))
         elif fault.kind == "rejected":
             self._reply(handler, 500, {"rt_cd": "1", "msg_cd": "APBK0952", "msg1": "주문가능금액을 초과 했습니다"}, {})
         elif fault.kind == "too_soon":
@@ -252,23 +304,34 @@ class FaultServer:
             raise ValueError(fault.kind)
 
     @staticmethod
-    def _reply(handler: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str]) -> None:
-        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    def _head(handler: BaseHTTPRequestHandler, status: int, length: int, content_type: str, headers: dict[str, str]) -> None:
         handler.send_response(status)
-        handler.send_header("content-type", "application/json; charset=utf-8")
-        handler.send_header("content-length", str(len(data)))
+        handler.send_header("content-type", content_type)
+        handler.send_header("content-length", str(length))
         for name, value in headers.items():
             handler.send_header(name, value)
         handler.end_headers()
+
+    @classmethod
+    def _reply(cls, handler: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str]) -> None:
+        cls._reply_raw(handler, status, json.dumps(body, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8", headers)
+
+    @classmethod
+    def _reply_raw(cls, handler: BaseHTTPRequestHandler, status: int, data: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+        cls._head(handler, status, len(data), content_type, headers or {})
         handler.wfile.write(data)
 
-    @staticmethod
-    def _reply_raw(handler: BaseHTTPRequestHandler, status: int, data: bytes, content_type: str) -> None:
-        handler.send_response(status)
-        handler.send_header("content-type", content_type)
-        handler.send_header("content-length", str(len(data)))
-        handler.end_headers()
-        handler.wfile.write(data)
+    def _trickle(self, handler: BaseHTTPRequestHandler, interval: float, reply: tuple[int, Any, dict[str, str]]) -> None:
+        status, body, headers = reply
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        self._head(handler, status, len(data), "application/json; charset=utf-8", headers)
+        handler.wfile.flush()
+        for index in range(len(data)):
+            handler.wfile.write(data[index : index + 1])
+            handler.wfile.flush()
+            _sleep(interval)
+        with self._lock:
+            self.trickles_finished += 1
 
     # -- lifecycle
 

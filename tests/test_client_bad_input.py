@@ -119,6 +119,8 @@ def wrong_values(field: RequestField) -> list[str]:
         wrong.append(next(v for v in ("x!", "", "0", "-1", "1" * 300) if re.fullmatch(field.pattern, v) is None))
     if field.max_length is not None:
         wrong.append("0" * (field.max_length + 1))
+    if field.codes is None and field.pattern is None:
+        wrong.append("\ud800")  # a lone surrogate: the body or query could not even be encoded
     return wrong
 
 

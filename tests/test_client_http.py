@@ -18,6 +18,8 @@ SPEC = load_spec()
 APP_KEY, APP_SECRET = "PSappkeyfortests0001", "appsecret-for-tests-0001"
 REFERENCE = Path(__file__).parent / "fixtures" / "kis-open-api-reference.md"
 OK = {"rt_cd": "0", "msg_cd": "MCA00000", "msg1": "정상처리 되었습니다."}
+# An accepted order: KIS always sends its number, branch and time (always_sent in the spec).
+ORDER_OK = {**OK, "output": {"KRX_FWDG_ORD_ORGNO": "06010", "ODNO": "0001569157", "ORD_TMD": "155211"}}
 AUTH_REPLIES: dict[str, Any] = {
     "auth.revoke": {"code": 200, "message": "접근토큰 폐기에 성공하였습니다"},
     "auth.approval": {"approval_key": "approval-key-for-tests"},
@@ -55,7 +57,7 @@ CALLS = [
 
 @pytest.mark.parametrize(("op", "variant"), CALLS, ids=lambda v: getattr(v, "qualname", str(v)))
 def test_each_operation_sends_what_the_spec_says(server: FakeKis, op: Operation, variant: Variant) -> None:
-    server.answer(op.path, AUTH_REPLIES.get(op.qualname, OK))
+    server.answer(op.path, AUTH_REPLIES.get(op.qualname, ORDER_OK if op.kind == "order" else OK))
     with client_for(server, env=variant.env) as client:
         method = getattr(getattr(client, op.area), op.name)
         if op.request_any:
@@ -145,7 +147,7 @@ def test_pages_follow_tr_cont_and_the_continuation_keys(server: FakeKis) -> None
 
 def test_hashkey_option_signs_orders_and_only_orders(server: FakeKis) -> None:
     server.answer("/uapi/hashkey", {"HASH": "hash-of-the-order-body"})
-    server.answer("/uapi/domestic-stock/v1/trading/order-cash", OK)
+    server.answer("/uapi/domestic-stock/v1/trading/order-cash", ORDER_OK)
     server.answer("/uapi/domestic-stock/v1/trading/inquire-balance", OK)
     with client_for(server, hashkey=True) as client:
         client.domestic_stock.order_cash(side="buy", pdno="005930", ord_dvsn="00", ord_qty="1", ord_unpr="55000")
@@ -160,7 +162,7 @@ def test_hashkey_option_signs_orders_and_only_orders(server: FakeKis) -> None:
 
 
 def test_overseas_sell_on_mock_sends_the_corrected_tr_id(server: FakeKis) -> None:
-    server.answer("/uapi/overseas-stock/v1/trading/order", OK)
+    server.answer("/uapi/overseas-stock/v1/trading/order", ORDER_OK)
     with client_for(server) as client:
         client.overseas_stock.order(side="sell", ovrs_excg_cd="NYSE", pdno="IBM", ord_qty="2", ovrs_ord_unpr="190.50", ord_dvsn="00")
     (sent,) = server.to("/uapi/overseas-stock/v1/trading/order")
@@ -241,3 +243,15 @@ def test_an_unknown_kis_env_says_what_is_accepted(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(ValueError) as raised:
         KisClient.from_env(token_cache=False)
     assert str(raised.value) == "environment variable KIS_ENV is 'paper'; it must be one of real, prod, mock, vps, demo (any case)"
+
+
+@pytest.mark.parametrize(("op", "variant"), [(op, variant) for op, variant in CALLS if op.tr is not None], ids=lambda v: getattr(v, "qualname", str(v)))
+def test_custtype_goes_on_every_call_with_a_tr_id(server: FakeKis, op: Operation, variant: Variant) -> None:
+    # KIS's own client sends it always; users report HTTP 500 for POSTs without it.
+    server.answer(op.path, ORDER_OK if op.kind == "order" else OK)
+    from kis_client.enums import CustomerType
+
+    with client_for(server, env=variant.env, custtype=CustomerType.CORPORATE) as client:
+        getattr(getattr(client, op.area), op.name)(**valid_arguments(SPEC, op, variant))
+    (sent,) = server.to(op.path)
+    assert sent.headers["custtype"] == "B"

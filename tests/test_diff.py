@@ -19,8 +19,9 @@ import yaml
 
 from generator.cli import main
 from generator.diff import CHECKS, Change, diff_specs, load_side, to_json
+from generator.errors import SpecError
 from generator.load import load_dir, spec_order
-from generator.model import Spec, build_model
+from generator.model import Spec, build_model, build_older_model
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec"
@@ -241,7 +242,7 @@ def _add_operation(files: dict[str, Data]) -> None:
 
 def _add_market(files: dict[str, Data]) -> None:
     """Singapore, with a new real TR_ID (per side where the table has sides) in every table chosen by market."""
-    files["markets"]["markets"]["SG"] = {"label": "싱가포르", "country": "싱가포르", "natn_cd": "702", "currency": "SGD"}
+    files["markets"]["markets"]["SG"] = {"label": "싱가포르", "country": "싱가포르", "natn_cd": "702", "currency": "SGD", "timezone": "Asia/Singapore"}
     files["markets"]["exchanges"]["SGXX"] = {"label": "싱가포르", "market": "SG"}
     numbers = iter(range(901, 999))
     for table in _market_tables(files):
@@ -299,8 +300,11 @@ CASES: list[tuple[str, Callable[[dict[str, Data]], None], str, bool]] = [
     ("mock rule", lambda f: f["common"]["mock_tr_id_rule"].update(first_letters=["T", "J", "C", "F"]), "mock-rule-changed", False),
     ("pagination removed", _delete(("domestic_stock", "operations", "inquire_balance", "pagination")), "pagination-removed", True),
     ("response field added", _set(("domestic_stock", "operations", "order_cash", "response", "outputs", "output", "fields", "NEW"), {"label": "새", "kind": "text"}), "response-field-added", False),
-    ("response field removed", _delete(("domestic_stock", "operations", "order_cash", "response", "outputs", "output", "fields", "ORD_TMD")), "response-field-removed", True),
+    ("response field removed", _delete(("domestic_stock", "operations", "inquire_balance", "response", "outputs", "output1", "fields", "prdt_name")), "response-field-removed", True),
     ("response field kind", _set(("domestic_stock", "operations", "order_cash", "response", "outputs", "output", "fields", "ODNO", "kind"), "int"), "response-field-kind-changed", True),
+    ("response field no longer always sent", _set(("domestic_stock", "operations", "order_cash", "response", "outputs", "output", "always_sent", "fields"), ["ODNO"]), "response-field-always-sent", True),
+    ("response field now always sent", _set(("domestic_stock", "operations", "inquire_balance", "response", "outputs", "output1", "always_sent"), {"fields": ["pdno"], "source": "a test"}), "response-field-always-sent", False),
+    ("market time zone", lambda f: f["markets"]["markets"]["VN"].update(timezone="Asia/Bangkok"), "market-timezone-changed", False),
 ]
 
 
@@ -461,3 +465,23 @@ def test_json_details_name_the_field_and_both_values(tmp_path: Path) -> None:
             "details": {"field": "PDNO", "before": "^Q?[0-9A-Z]{6}$", "after": "^[0-9]{6}$"},
         }
     ]
+
+
+def _before_the_language_grew(files: dict[str, Data]) -> None:
+    """spec/ as a revision from before time zones, EGW00121 and custtype on every TR call."""
+    del files["common"]["timezone"]
+    del files["common"]["headers"]["custtype"]["codes"]
+    for market in files["markets"]["markets"].values():
+        del market["timezone"]
+    del files["auth"]["token"]["errors"]["invalid"]
+    files["overseas_price"]["operations"]["price"]["headers"].remove("custtype")
+
+
+def test_a_spec_older_than_the_language_is_still_diffed(tmp_path: Path) -> None:
+    older = edited(tmp_path, _before_the_language_grew, "base")
+    with pytest.raises(SpecError) as refused:
+        spec_of(older)  # not generated from: it lacks what the client needs
+    assert "no spec file declares `timezone`" in str(refused.value)
+    changes = diff_specs(build_older_model(load_dir(older)), current())
+    assert {(c.check, c.where) for c in changes} == {("market-timezone-changed", "markets"), ("operation-header-added", "overseas_price.price")}
+    assert "market `US`: time zone (none) → America/New_York" in [c.message for c in changes]

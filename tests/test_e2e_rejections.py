@@ -63,8 +63,10 @@ def test_a_missing_header_is_refused(header: str, msg_cd: str, mock_sandbox: Run
 
 
 def test_a_wrong_custtype_is_refused(mock_sandbox: RunningSandbox, make_client: ClientFactory) -> None:
+    client = make_client(mock_sandbox)
+    client._core.settings.custtype = "X"  # the client itself refuses custtype="X" when it is made
     with pytest.raises(KisApiError) as caught:
-        make_client(mock_sandbox, custtype="X").domestic_stock.inquire_balance()
+        client.domestic_stock.inquire_balance()
     assert caught.value.msg_cd == "SBX01003"
 
 

@@ -69,11 +69,13 @@ def spec_files(t: dict[str, str]) -> dict[str, dict[str, Any]]:
     common = {
         "source": source,
         "environments": {"real": env, "mock": dict(env, base_url="https://mock.example.invalid")},
+        "timezone": "Asia/Seoul",
         "mock_tr_id_rule": {"description": t["rule_description"], "first_letters": ["T"], "replacement": "V", "source": t["rule_source"]},
         "headers": {
-            name: {"value": value, "label": t["header_label"], "note": t["header_note"]}
+            name: {"value": value, "label": t["header_label"], "note": t["header_note"], **({"codes": "customer_type"} if name == "custtype" else {})}
             for name, value in [("content-type", "application/json"), ("authorization", "Bearer {token}"), ("appkey", "{app_key}"), ("appsecret", "{app_secret}"), ("tr_id", "{tr_id}"), ("custtype", "P"), ("tr_cont", "{tr_cont}")]
         },
+        "codes": {"customer_type": {"label": t["table_label"], "values": {"P": {"name": "PERSONAL", "label": t["code_label_a"]}, "B": {"name": "CORPORATE", "label": t["code_label_b"]}}}},
         "envelope": {
             "rt_cd": {"label": t["envelope_label"], "kind": "code", "note": t["envelope_note"]},
             "msg_cd": {"label": t["envelope_label"] + " 2", "kind": "code"},
@@ -84,12 +86,12 @@ def spec_files(t: dict[str, str]) -> dict[str, dict[str, Any]]:
     }
     markets = {
         "source": source,
-        "markets": {"US": {"label": t["market_label"], "country": t["country"], "natn_cd": "840", "currency": "USD"}},
+        "markets": {"US": {"label": t["market_label"], "country": t["country"], "natn_cd": "840", "currency": "USD", "timezone": "America/New_York"}},
         "exchanges": {"NASD": {"label": t["exchange_label"], "market": "US", "note": t["exchange_note"], "quote_code": "NAS", "day_quote_code": "BAQ"}},
     }
     auth = {
         "source": source,
-        "token": {"operation": "token", "lifetime_seconds": 86400, "min_issue_interval_seconds": 60, "errors": {"too_soon": "EGW00133", "expired": "EGW00123"}},
+        "token": {"operation": "token", "lifetime_seconds": 86400, "min_issue_interval_seconds": 60, "errors": {"too_soon": "EGW00133", "expired": "EGW00123", "invalid": "EGW00121"}},
         "codes": {"grant_type": {"label": t["grant_label"], "values": {"client_credentials": {"name": "CLIENT_CREDENTIALS", "label": t["grant_label"]}}}},
         "operations": {
             "token": {
@@ -173,7 +175,7 @@ def expected_probe(t: dict[str, str]) -> dict[str, Any]:
         "code_message": ["'99' is not a code of " + t["codes_field_label"] + " ('00', " + repr(t["code_value"]) + ")"],
         "code_value": t["code_value"],
         "rule_message": ["'x' must match ^[0-9]{6}$ (ask_needs_item: " + t["rule_text"] + ")"],
-        "code_labels": {"Exchange": {"NASD": t["exchange_label"]}, "QuoteExchange": {"NAS": t["exchange_label"], "BAQ": t["exchange_label"] + " (주간)"}, "GrantType": {"client_credentials": t["grant_label"]}, "QuoteKind": {"00": t["code_label_a"], t["code_value"]: t["code_label_b"]}},
+        "code_labels": {"Exchange": {"NASD": t["exchange_label"]}, "QuoteExchange": {"NAS": t["exchange_label"], "BAQ": t["exchange_label"] + " (주간)"}, "CustomerType": {"P": t["code_label_a"], "B": t["code_label_b"]}, "GrantType": {"client_credentials": t["grant_label"]}, "QuoteKind": {"00": t["code_label_a"], t["code_value"]: t["code_label_b"]}},
         "table_doc": t["table_label"],
         "prepare_doc": t["summary"],
         "request_doc": t["summary"] + " (GET /uapi/test/v1/quote)",

@@ -131,7 +131,7 @@ def test_exchange_in_an_undeclared_market(spec_dir: Path) -> None:
 
 def test_market_without_exchange(spec_dir: Path) -> None:
     edit(spec_dir, "markets.yaml", "  HASE: {label: 베트남 하노이, market: VN, quote_code: HNX}\n  VNSE: {label: 베트남 호치민, market: VN, quote_code: HSX}\n", "")
-    line = (spec_dir / "markets.yaml").read_text(encoding="utf-8").splitlines().index('  VN: {label: 베트남, country: 베트남, natn_cd: "704", currency: VND}') + 1
+    line = (spec_dir / "markets.yaml").read_text(encoding="utf-8").splitlines().index('  VN: {label: 베트남, country: 베트남, natn_cd: "704", currency: VND, timezone: Asia/Ho_Chi_Minh}') + 1
     assert f"spec/markets.yaml:{line}: markets.VN: market 'VN' has no exchange under `exchanges`" in problems(spec_dir)
 
 

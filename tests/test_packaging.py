@@ -26,16 +26,15 @@ from kis_client import KisClient, Side
 from kis_client.enums import OrdDvsn
 
 
-def buy_one(client: KisClient) -> str | None:
-    order = client.domestic_stock.order_cash(side=Side.BUY, pdno="005930", ord_dvsn=OrdDvsn.LIMIT, ord_qty="1", ord_unpr="70000").order
-    return order.odno if order is not None else None
+def buy_one(client: KisClient) -> str:
+    return client.domestic_stock.order_cash(side=Side.BUY, pdno="005930", ord_dvsn=OrdDvsn.LIMIT, ord_qty="1", ord_unpr="70000").order.odno
 """
 
 
 def test_the_client_project_holds_the_client_and_its_runtime_dependencies_only() -> None:
     project = CLIENT["project"]
     assert project["name"] == "kis-client"
-    assert project["dependencies"] == ["httpx>=0.27,<1", "sniffio>=1.3"]
+    assert project["dependencies"] == ["httpx>=0.27,<1", "sniffio>=1.3", "tzdata; sys_platform == 'win32'"]
     setuptools = CLIENT["tool"]["setuptools"]
     package = REPO / "generated" / "kis_client"
     on_disk = sorted(".".join(("kis_client", *path.relative_to(package).parts)).rstrip(".") for path in [package, *package.rglob("*")] if path.is_dir() and path.name != "__pycache__")
@@ -65,7 +64,7 @@ def test_mypy_in_a_bot_s_project_sees_the_client(tmp_path: Path) -> None:
     """With this environment's install (scripts/setup's, as the README gives it), run where the
     checkout is not on the path."""
     (tmp_path / "bot.py").write_text(BOT, encoding="utf-8")
-    (tmp_path / "wrong.py").write_text(BOT.replace("-> str | None", "-> int | None"), encoding="utf-8")
+    (tmp_path / "wrong.py").write_text(BOT.replace("-> str:", "-> int:"), encoding="utf-8")
 
     def mypy(name: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", name], cwd=tmp_path, capture_output=True, text=True, check=False)
@@ -73,4 +72,4 @@ def test_mypy_in_a_bot_s_project_sees_the_client(tmp_path: Path) -> None:
     good = mypy("bot.py")
     assert good.returncode == 0, good.stdout
     wrong = mypy("wrong.py")  # the client's types are seen, not Any
-    assert wrong.returncode == 1 and 'Incompatible return value type (got "str | None", expected "int | None")' in wrong.stdout, wrong.stdout
+    assert wrong.returncode == 1 and 'Incompatible return value type (got "str", expected "int")' in wrong.stdout, wrong.stdout

@@ -7,7 +7,6 @@ import copy
 import dataclasses
 import json
 import shutil
-import types
 import typing
 from unittest import mock
 from datetime import date, datetime
@@ -66,7 +65,8 @@ def test_every_spec_field_is_on_its_model_with_its_kind_type(op: Operation, outp
     names = [f.name for f in dataclasses.fields(model)]
     assert names == [field.py_name for field in output.fields] + ["extra"]
     for field in output.fields:
-        assert set(typing.get_args(hints[field.py_name])) == {KIND_TYPES[field.kind], types.NoneType}, field.wire
+        kind = KIND_TYPES[field.kind]
+        assert hints[field.py_name] == (kind if field.always_sent else kind | None), field.wire
         assert model._WIRE[field.py_name] == field.wire
         assert model._LABELS[field.py_name] == field.label
     assert float not in {arg for name in names[:-1] for arg in typing.get_args(hints[name])}
@@ -82,7 +82,7 @@ def test_every_response_has_its_outputs_raw_and_extra(op: Operation) -> None:
     assert [f.name for f in dataclasses.fields(model)] == envelope + [output.name for output in op.response.outputs] + paging + ["raw", "extra"]
     for output in op.response.outputs:
         inner = getattr(responses, output.class_name)
-        expected = Rows[inner] if output.is_list else inner | None
+        expected = Rows[inner] if output.is_list else inner if output.always_sent else inner | None
         assert hints[output.name] == expected, output.name
 
 
@@ -236,6 +236,64 @@ def test_a_bad_value_raises_naming_everything_with_the_raw_body(operation: str, 
     assert operation in str(error) and field in str(error) and repr(value) in str(error)
 
 
+ORDERS = [op.qualname for op in SPEC.operations if op.kind == "order"]
+
+
+@pytest.mark.parametrize("operation", ORDERS)
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        (lambda output: output.pop("ODNO"), "output.ODNO"),
+        (lambda output: output.update(ODNO=""), "output.ODNO"),
+        (lambda output: output.update(ODNO=None), "output.ODNO"),
+        (lambda output: output.pop("ORD_TMD"), "output.ORD_TMD"),
+        (lambda output: output.pop("KRX_FWDG_ORD_ORGNO"), "output.KRX_FWDG_ORD_ORGNO"),
+        (lambda output: output.clear(), "output.KRX_FWDG_ORD_ORGNO"),
+    ],
+    ids=["odno-missing", "odno-blank", "odno-null", "ord_tmd-missing", "orgno-missing", "all-missing"],
+)
+def test_an_order_reply_without_what_kis_always_sends_is_a_parse_error(operation: str, change: Any, where: str) -> None:
+    output = {"KRX_FWDG_ORD_ORGNO": "06010", "ODNO": "0001569157", "ORD_TMD": "155211"}
+    assert parse(operation, {"rt_cd": "0", "msg_cd": "APBK0013", "msg1": "", "output": dict(output)}).order.odno == "0001569157"
+    change(output)
+    body = {"rt_cd": "0", "msg_cd": "APBK0013", "msg1": "주문 전송 완료 되었습니다.", "output": output}
+    with pytest.raises(ResponseParseError) as raised:
+        parse(operation, body)
+    error = raised.value
+    assert error.missing and error.raw == body
+    assert str(error) == f"{operation}: {where} is missing, though KIS always sends it in a successful reply"
+
+
+@pytest.mark.parametrize("operation", ORDERS)
+@pytest.mark.parametrize("output", [None, "", [], "not an object"], ids=["absent", "blank", "empty-list", "a-string"])
+def test_an_order_reply_without_its_output_is_a_parse_error(operation: str, output: Any) -> None:
+    body = {"rt_cd": "0", "msg_cd": "APBK0013", "msg1": ""}
+    if output is not None:
+        body["output"] = output
+    with pytest.raises(ResponseParseError) as raised:
+        parse(operation, body)
+    assert raised.value.operation == operation and raised.value.output == "output"
+
+
+def test_every_always_sent_field_has_a_source_in_the_spec() -> None:
+    promised = {(op.qualname, field.wire) for op in SPEC.operations for output in op.response.outputs for field in output.fields if field.always_sent}
+    assert promised == {(operation, wire) for operation in ORDERS for wire in ("KRX_FWDG_ORD_ORGNO", "ODNO", "ORD_TMD")}
+    for op in SPEC.operations:
+        for output in op.response.outputs:
+            assert (output.always_sent_source is not None) == output.always_sent, (op.qualname, output.name)
+
+
+def test_a_deeply_nested_value_makes_a_short_message() -> None:
+    body = body_of("domestic_stock.inquire_balance")
+    deep: Any = "x"
+    for _ in range(100_000):
+        deep = [deep]
+    body["output1"][0]["hldg_qty"] = deep
+    with pytest.raises(ResponseParseError) as raised:
+        parse("domestic_stock.inquire_balance", body)
+    assert len(str(raised.value)) < 200
+
+
 @pytest.mark.parametrize("value", ["1e999999999", "9" * 5000])
 def test_a_huge_integer_is_refused_not_built(value: str) -> None:
     body = body_of("domestic_stock.inquire_balance")
@@ -273,12 +331,15 @@ ODD_VALUES: list[Any] = [
 
 
 def as_kis_sends(field: Any) -> st.SearchStrategy[Any]:
-    """A value in the JSON type the spec declares: numbers for `json: number`, else strings."""
+    """A value in the JSON type the spec declares: numbers for `json: number`, else strings;
+    never blank where KIS always sends the field."""
     if field.json == "number":
         return st.integers(0, 10**9)
+    blank = st.nothing() if field.always_sent else st.just("")
+    plain = PLAIN_VALUES[field.kind].filter(bool)
     if field.json == "any":
-        return st.one_of(st.integers(0, 10**9), PLAIN_VALUES[field.kind], st.just(""))
-    return st.one_of(PLAIN_VALUES[field.kind], st.just(""))
+        return st.one_of(st.integers(0, 10**9), plain, blank)
+    return st.one_of(plain, blank)
 
 
 def parsers_of(op: Operation, output: Output) -> tuple[Any, Any]:

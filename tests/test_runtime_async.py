@@ -122,12 +122,13 @@ def test_async_orders_retry_egw00201_and_a_refused_connection(fault_server: Faul
     assert fault_server.executions[ORDER_PATH] == 1
 
 
-def test_async_expired_token_is_renewed_once(fault_server: FaultServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("kill", ["expire_tokens", "restart"], ids=["expired-EGW00123", "unknown-EGW00121"])
+def test_async_dead_token_is_renewed_once(fault_server: FaultServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kill: str) -> None:
     no_blocking_sleep(monkeypatch)
 
     async def work(client: AsyncKisClient) -> Any:
         await client.domestic_stock.inquire_balance()
-        fault_server.expire_tokens()
+        getattr(fault_server, kill)()
         return await client.domestic_stock.order_cash(**ORDER)
 
     result = run(fault_server, tmp_path, work)
@@ -193,3 +194,58 @@ def test_async_revoke_forgets_the_token(fault_server: FaultServer, tmp_path: Pat
     (revoke,) = fault_server.seen_at("/oauth2/revokeP")
     assert revoke.body["token"].startswith("test-access-token-0001")
     assert fault_server.seen_at(BALANCE_PATH)[0].headers["authorization"].startswith("Bearer test-access-token-0002")
+
+
+# -- issue 15 faults, async -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Fault.answer(b'{"rt_cd": "0", "output": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"),
+        Fault.answer({"msg_cd": "APBK0013", "msg1": "주문 전송 완료 되었습니다.", "output": {"ODNO": "0000000001"}}),
+        Fault.trickle(0.05),
+    ],
+    ids=["nested-too-deep", "no-rt_cd", "trickling-past-the-deadline"],
+)
+def test_async_orders_whose_reply_cannot_be_read_are_state_unknown(fault_server: FaultServer, tmp_path: Path, reply: Fault) -> None:
+    fault_server.script(ORDER_PATH, reply)
+
+    async def work(client: AsyncKisClient) -> Any:
+        return await client.domestic_stock.order_cash(**ORDER)
+
+    with pytest.raises(OrderStateUnknownError):
+        run(fault_server, tmp_path, work, timeout=1.0, deadline=1.0)
+    assert fault_server.requests[ORDER_PATH] == 1
+    assert fault_server.trickles_finished == 0
+
+
+def test_async_reads_end_at_the_deadline(fault_server: FaultServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kis_client import DeadlineExceededError
+
+    no_blocking_sleep(monkeypatch)
+    fault_server.script(BALANCE_PATH, Fault.trickle(0.05))
+
+    async def work(client: AsyncKisClient) -> Any:
+        return await client.domestic_stock.inquire_balance()
+
+    with pytest.raises(DeadlineExceededError, match="still arriving"):
+        run(fault_server, tmp_path, work, timeout=1.0, deadline=1.0)
+    assert fault_server.trickles_finished == 0
+
+
+def test_async_egw00133_wait_ends_at_the_deadline(fault_server: FaultServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    no_blocking_sleep(monkeypatch)
+    fault_server.script(TOKEN_PATH, *[TOKEN_TOO_SOON] * 1000)
+    started = time.monotonic()
+
+    async def work(client: AsyncKisClient) -> Any:
+        return await asyncio.gather(*(client.domestic_stock.inquire_balance() for _ in range(3)), return_exceptions=True)
+
+    results = run(fault_server, tmp_path, work, token_cache=TokenCache(tmp_path, poll_seconds=0.1, wait_seconds=65.0), deadline=0.6)
+    assert time.monotonic() - started < 30
+    # One task waits out EGW00133 (TokenError); the others wait for it, each within its own
+    # deadline (DeadlineExceededError, or TokenError if the lock came free just before it).
+    names = sorted(type(result).__name__ for result in results)
+    assert "TokenError" in names and set(names) <= {"TokenError", "DeadlineExceededError"}, results
+    assert fault_server.requests[BALANCE_PATH] == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import threading
 import time
@@ -125,9 +126,9 @@ class CountingLimiter(RateLimiter):
         super().__init__(1000)
         self.count = 0
 
-    def reserve(self) -> float:
+    def reserve(self, max_wait: float = math.inf) -> float | None:
         self.count += 1
-        return super().reserve()
+        return super().reserve(max_wait)
 
 
 def test_every_call_but_token_issuance_passes_the_limiter(fault_server: FaultServer, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from tests.fault_server import (
     RATE_LIMIT,
     REJECTED,
     TOKEN_EXPIRED,
+    TOKEN_UNKNOWN,
     Fault,
     FaultServer,
     client_options,
@@ -147,11 +148,12 @@ def test_an_expired_token_is_renewed_once_and_the_order_repeated_once(fault_serv
     assert tokens[0] == tokens[1] != tokens[2]
 
 
-def test_a_token_expired_twice_is_not_renewed_again(fault_server: FaultServer, tmp_path: Path) -> None:
-    fault_server.script(ORDER_PATH, TOKEN_EXPIRED, TOKEN_EXPIRED)
+@pytest.mark.parametrize(("dead", "code"), [(TOKEN_EXPIRED, "EGW00123"), (TOKEN_UNKNOWN, "EGW00121")], ids=["expired", "unknown"])
+def test_a_token_refused_twice_is_not_renewed_again(fault_server: FaultServer, tmp_path: Path, dead: Fault, code: str) -> None:
+    fault_server.script(ORDER_PATH, dead, dead)
     with pytest.raises(KisApiError) as caught:
         order(fault_server, tmp_path)
-    assert caught.value.msg_cd == "EGW00123"
+    assert caught.value.msg_cd == code
     assert fault_server.requests[ORDER_PATH] == 2
     assert fault_server.tokens_issued() == 2
     assert fault_server.executions[ORDER_PATH] == 0
@@ -210,3 +212,90 @@ def test_a_pooled_connection_the_server_closed_is_not_mistaken_for_a_lost_order(
         second = client.domestic_stock.order_cash(**ORDER)
     assert (first.order.odno, second.order.odno) == ("0000000001", "0000000002")
     assert fault_server.requests[ORDER_PATH] == 2
+
+
+# -- replies whose outcome cannot be read (issue 15: 1, 2, 7, 8) --------------------------------
+
+ACCEPTED_WITHOUT_RT_CD = {"msg_cd": "APBK0013", "msg1": "주문 전송 완료 되었습니다.", "output": {"KRX_FWDG_ORD_ORGNO": "91252", "ODNO": "0000000001", "ORD_TMD": "121052"}}
+DEEP = b'{"rt_cd": "0", "output": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
+
+
+def gzip_bomb(size: int) -> bytes:
+    import gzip
+
+    return gzip.compress(b"\0" * size, compresslevel=9)
+
+
+@pytest.mark.parametrize(
+    ("reply", "cause"),
+    [
+        (Fault.answer(ACCEPTED_WITHOUT_RT_CD), "without rt_cd"),
+        (Fault.answer({**ACCEPTED_WITHOUT_RT_CD, "rt_cd": "X"}), "neither"),
+        (Fault.answer({**ACCEPTED_WITHOUT_RT_CD, "rt_cd": 0}), "neither"),
+        (Fault.answer({**ACCEPTED_WITHOUT_RT_CD, "rt_cd": ""}), "neither"),
+        (Fault.answer({**ACCEPTED_WITHOUT_RT_CD, "rt_cd": None}), "without rt_cd"),
+        (Fault.answer([ACCEPTED_WITHOUT_RT_CD]), "without rt_cd"),
+        (Fault.answer({"error_code": "EGW00133", "error_description": "..."}), "without rt_cd"),
+        (Fault.answer(DEEP), "not JSON"),
+        (Fault.answer(gzip_bomb(16 << 20), headers=(("content-encoding", "gzip"),)), "over 8388608 bytes"),
+    ],
+    ids=["no-rt_cd", "rt_cd-letter", "rt_cd-number", "rt_cd-empty", "rt_cd-null", "a-list", "oauth-shape", "nested-too-deep", "gzip-bomb"],
+)
+def test_a_reply_whose_outcome_cannot_be_read_is_state_unknown(fault_server: FaultServer, tmp_path: Path, reply: Fault, cause: str) -> None:
+    fault_server.script(ORDER_PATH, reply)
+    with pytest.raises(OrderStateUnknownError) as caught:
+        order(fault_server, tmp_path)
+    assert cause in caught.value.cause
+    assert caught.value.sent == SENT
+    assert fault_server.requests[ORDER_PATH] == 1
+
+
+def test_a_reply_over_the_configured_size_is_state_unknown(fault_server: FaultServer, tmp_path: Path) -> None:
+    fault_server.script(ORDER_PATH, Fault.answer({"rt_cd": "0", "msg_cd": "APBK0013", "msg1": "x" * 5000}))
+    with pytest.raises(OrderStateUnknownError, match="over 4096 bytes"):
+        order(fault_server, tmp_path, max_reply_bytes=4096)
+    order(fault_server, tmp_path, max_reply_bytes=4096)  # KIS's real replies fit easily
+    assert fault_server.requests[ORDER_PATH] == 2
+
+
+def test_a_kis_failure_code_other_than_1_is_still_final(fault_server: FaultServer, tmp_path: Path) -> None:
+    fault_server.script(ORDER_PATH, Fault.answer({"rt_cd": "7", "msg_cd": "APBK0919", "msg1": "장운영시간이 아닙니다"}, executes=False))
+    with pytest.raises(KisApiError) as caught:
+        order(fault_server, tmp_path)
+    assert not isinstance(caught.value, TransportError)
+    assert (caught.value.rt_cd, caught.value.msg_cd) == ("7", "APBK0919")
+
+
+def test_a_reply_trickling_past_the_deadline_is_state_unknown(fault_server: FaultServer, tmp_path: Path) -> None:
+    # Every byte comes well within the read timeout, the whole reply never within the deadline.
+    fault_server.script(ORDER_PATH, Fault.trickle(0.05))
+    with pytest.raises(OrderStateUnknownError) as caught:
+        order(fault_server, tmp_path, timeout=1.0, deadline=1.0)
+    assert caught.value.cause == "a reply still arriving at the call's 1 s deadline"
+    assert fault_server.trickles_finished == 0  # the client hung up; it did not wait for the rest
+    assert fault_server.requests[ORDER_PATH] == 1
+
+
+def test_an_order_that_waited_out_its_deadline_before_sending_is_not_state_unknown(fault_server: FaultServer, tmp_path: Path) -> None:
+    from kis_client import DeadlineExceededError, RateLimiter
+
+    limiter = RateLimiter(0.05)  # one call per 20 s
+    with KisClient(**client_options(fault_server, tmp_path, rate_limit=limiter, deadline=1.0)) as client:
+        client.domestic_stock.order_cash(**ORDER)
+        with pytest.raises(DeadlineExceededError, match="waiting for the rate limit; nothing was sent") as caught:
+            client.domestic_stock.order_cash(**ORDER)
+    assert not isinstance(caught.value, OrderStateUnknownError)
+    assert fault_server.requests[ORDER_PATH] == 1
+    assert limiter.reserve() is not None  # the refused call booked no slot: the next waits no longer
+
+
+def test_an_unknown_token_is_replaced_once_and_the_order_repeated_once(fault_server: FaultServer, tmp_path: Path) -> None:
+    with KisClient(**client_options(fault_server, tmp_path)) as client:
+        client.domestic_stock.order_cash(**ORDER)
+    fault_server.restart()  # a sandbox restart, a key reissue, a token revoked elsewhere
+    with KisClient(**client_options(fault_server, tmp_path)) as client:  # reads the dead token from disk
+        result = client.domestic_stock.order_cash(**ORDER)
+    assert result.order.odno == "0000000002"
+    assert fault_server.tokens_issued() == 2
+    assert fault_server.requests[ORDER_PATH] == 3  # one refused with EGW00121, then repeated once
+    assert fault_server.executions[ORDER_PATH] == 2

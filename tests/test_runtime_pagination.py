@@ -99,3 +99,47 @@ def test_a_continuation_that_makes_no_sense_raises(fault_server: FaultServer, tm
     with KisClient(**client_options(fault_server, tmp_path)) as client:
         with pytest.raises(PaginationError, match=message):
             list(client.domestic_stock.inquire_balance_pages())
+
+
+ENDLESS = [Page(rows(f"{index:06d}"), "M", padded(f"FK{index}"), padded(f"NK{index}")) for index in range(5)] + [Page(rows("999999"), "D")]
+
+
+def test_pages_stop_at_max_pages_with_a_clear_error(fault_server: FaultServer, tmp_path: Path) -> None:
+    fault_server.pages = ENDLESS  # "more" with new keys every time
+    with KisClient(**client_options(fault_server, tmp_path, max_pages=3)) as client:
+        pages = client.domestic_stock.inquire_balance_pages()
+        read = [next(pages) for _ in range(3)]
+        with pytest.raises(PaginationError, match="still says more pages follow after 3 pages, the client's max_pages"):
+            next(pages)
+    assert len(read) == 3
+    assert fault_server.requests[BALANCE_PATH] == 3  # the fourth page was never asked for
+
+
+def test_max_pages_none_reads_every_page_and_the_default_is_1000(fault_server: FaultServer, tmp_path: Path) -> None:
+    fault_server.pages = ENDLESS
+    with KisClient(**client_options(fault_server, tmp_path, max_pages=None)) as client:
+        holdings = [row.pdno for row in client.domestic_stock.inquire_balance_holdings()]
+    assert holdings == ["000000", "000001", "000002", "000003", "000004", "999999"]
+    with KisClient(**client_options(fault_server, tmp_path)) as client:
+        assert client._core.settings.max_pages == 1000
+    for bad in (0, -1, 2.5, "10"):
+        with pytest.raises(ValueError, match="max_pages must be a whole number"):
+            KisClient(**client_options(fault_server, tmp_path, max_pages=bad))
+
+
+def test_async_pages_stop_at_max_pages(fault_server: FaultServer, tmp_path: Path) -> None:
+    import asyncio
+
+    from kis_client import AsyncKisClient
+
+    fault_server.pages = ENDLESS
+
+    async def main() -> int:
+        read = 0
+        async with AsyncKisClient(**client_options(fault_server, tmp_path, max_pages=2)) as client:
+            with pytest.raises(PaginationError, match="after 2 pages"):
+                async for _page in client.domestic_stock.inquire_balance_pages():
+                    read += 1
+        return read
+
+    assert asyncio.run(main()) == 2

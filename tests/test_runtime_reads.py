@@ -59,3 +59,72 @@ def test_backoff_grows_with_jitter_and_is_capped() -> None:
         delays = {policy.delay(attempt) for _ in range(50)}
         assert all(ceiling / 2 <= delay <= ceiling for delay in delays)
         assert len(delays) > 1  # jittered, so clients that failed together do not retry together
+
+
+# -- replies that cannot be read, and the call's deadline (issue 15: 2, 7, 8) -------------------
+
+GOOD_BALANCE = {"rt_cd": "0", "msg_cd": "KIOK0000", "msg1": "", "ctx_area_fk100": "", "ctx_area_nk100": "", "output1": [{"pdno": "005930"}], "output2": []}
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Fault.answer(b'{"rt_cd": "0", "output1": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"),
+        Fault.answer({"msg_cd": "KIOK0000", "output1": []}),
+        Fault.answer({"rt_cd": "OK", "output1": []}),
+        Fault.answer({**GOOD_BALANCE, "msg1": "x" * 9_000_000}),
+    ],
+    ids=["nested-too-deep", "no-rt_cd", "odd-rt_cd", "over-the-size-cap"],
+)
+def test_a_reply_that_cannot_be_read_is_retried(fault_server: FaultServer, tmp_path: Path, reply: Fault) -> None:
+    fault_server.script(BALANCE_PATH, reply)
+    with KisClient(**client_options(fault_server, tmp_path)) as client:
+        balance = client.domestic_stock.inquire_balance()
+    assert [row.pdno for row in balance.holdings] == ["005930"]
+    assert fault_server.requests[BALANCE_PATH] == 2
+
+
+def test_a_trickling_read_ends_at_the_deadline(fault_server: FaultServer, tmp_path: Path) -> None:
+    from kis_client import DeadlineExceededError
+
+    fault_server.script(BALANCE_PATH, Fault.trickle(0.05), Fault.trickle(0.05))
+    with KisClient(**client_options(fault_server, tmp_path, timeout=1.0, deadline=1.0)) as client:
+        with pytest.raises(DeadlineExceededError, match="inquire_balance: a reply still arriving at the call's 1 s deadline"):
+            client.domestic_stock.inquire_balance()
+    assert fault_server.trickles_finished == 0
+    assert fault_server.requests[BALANCE_PATH] == 1  # no attempt after the deadline
+
+
+def test_no_retry_starts_that_the_deadline_cannot_wait_for(fault_server: FaultServer, tmp_path: Path) -> None:
+    from kis_client import DeadlineExceededError
+
+    fault_server.script(BALANCE_PATH, *[Fault.http500()] * 4)
+    slow_backoff = RetryPolicy(attempts=4, backoff=30.0, max_backoff=30.0)
+    with KisClient(**client_options(fault_server, tmp_path, retry=slow_backoff, deadline=2.0)) as client:
+        with pytest.raises(DeadlineExceededError, match=r"HTTP 500\) after 1 attempt; the call.s 2 s deadline leaves no time for another"):
+            client.domestic_stock.inquire_balance()
+    assert fault_server.requests[BALANCE_PATH] == 1
+
+
+def test_the_deadline_defaults_to_every_attempt_running_into_its_timeouts() -> None:
+    def deadline(**options: object) -> float:
+        with KisClient("k" * 36, "s" * 180, token_cache=False, **options) as client:  # type: ignore[arg-type]
+            return client._core.settings.deadline
+
+    assert deadline() == 4 * (5.0 + 10.0)
+    assert deadline(timeout=1, connect_timeout=0.5, retry=RetryPolicy(attempts=2)) == 3.0
+    assert deadline(deadline=7) == 7.0
+    for bad in (0, -1, float("inf"), float("nan"), "5", True):
+        with pytest.raises(ValueError, match="deadline must be a positive number of seconds"):
+            deadline(deadline=bad)
+    for name in ("timeout", "connect_timeout"):
+        with pytest.raises(ValueError, match=f"^{name} must be a positive number of seconds"):
+            deadline(**{name: 0})
+
+
+def test_the_size_cap_is_configurable_and_checked() -> None:
+    with KisClient("k" * 36, "s" * 180, token_cache=False) as client:
+        assert client._core.settings.max_reply_bytes == 8 << 20
+    for bad in (0, -5, 1.5, None, "1000"):
+        with pytest.raises(ValueError, match="max_reply_bytes must be a whole number"):
+            KisClient("k" * 36, "s" * 180, token_cache=False, max_reply_bytes=bad)  # type: ignore[arg-type]

@@ -145,3 +145,60 @@ def test_secrets_logged_by_accident_are_masked(caplog: pytest.LogCaptureFixture)
 def test_leaks_finds_a_leak() -> None:
     assert leaks([f"header appkey={APP_KEY[3:20]}"], [APP_KEY]) != []
     assert leaks(["nothing here"], [APP_KEY]) == []
+
+
+# -- what cannot go on the wire is refused before anything is sent (issue 15: 3) ----------------
+
+ARABIC_ACCOUNT = "١٢٣٤٥٦٧٨-٠١"
+
+
+@pytest.mark.parametrize(
+    ("field", "options"),
+    [
+        ("app_key", {"app_key": APP_KEY + "\n"}),
+        ("app_key", {"app_key": " " + APP_KEY}),
+        ("app_key", {"app_key": APP_KEY + "\x00"}),
+        ("app_key", {"app_key": "앱키" + APP_KEY}),
+        ("app_secret", {"app_secret": APP_SECRET + "\r\n"}),
+        ("app_secret", {"app_secret": APP_SECRET + "\t"}),
+        ("app_secret", {"app_secret": APP_SECRET[:20] + "\x7f" + APP_SECRET[20:]}),
+        ("account", {"account": ARABIC_ACCOUNT}),
+        ("account", {"account": "87654321-02\n"}),
+        ("account", {"account": " 87654321-02"}),
+        ("account", {"account": "１２３４５６７８-０１"}),
+        ("custtype", {"custtype": "X"}),
+        ("custtype", {"custtype": "p"}),
+        ("custtype", {"custtype": "P\n"}),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_what_cannot_go_on_the_wire_is_refused_when_the_client_is_made(fault_server: FaultServer, field: str, options: dict[str, str], tmp_path: Path) -> None:
+    with pytest.raises(ValueError) as caught:
+        KisClient(**client_options(fault_server, tmp_path, **options))
+    assert sum(fault_server.requests.values()) == 0
+    message = str(caught.value)
+    assert message.startswith(field)
+    bad = options[field]
+    if field != "custtype":  # P and B are letters of the message itself
+        assert bad not in message and bad.strip() not in message
+    for secret in (APP_KEY, APP_SECRET):
+        assert leaks([message, repr(caught.value)], [secret]) == []
+
+
+def test_a_token_that_cannot_go_in_a_header_never_reaches_httpcore(fault_server: FaultServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # httpcore logs a header it refuses, value and all, at DEBUG, outside kis_client's mask.
+    caplog.set_level(logging.DEBUG)
+    for name in ("kis_client", "httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    broken = "test-access-token-with-a-newline\n-" + "n" * 30
+    fault_server.token_value = broken
+    from kis_client import OrderStateUnknownError, TransportError
+
+    with KisClient(**client_options(fault_server, tmp_path)) as client:
+        with pytest.raises(TransportError) as caught:
+            client.domestic_stock.order_cash(**ORDER)
+    assert not isinstance(caught.value, OrderStateUnknownError)  # nothing was sent
+    assert fault_server.requests[ORDER_PATH] == 0
+    texts = [record.getMessage() for record in caplog.records] + [str(caught.value), repr(caught.value)]
+    assert leaks(texts, [broken.split("\n")[0], broken.split("\n")[1]]) == []
+    assert not list(tmp_path.glob("token-*.json"))  # never stored either

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import stat
 import subprocess
@@ -58,12 +59,33 @@ def test_real_mock_and_another_server_never_share_a_slot(tmp_path: Path) -> None
     assert len([path for path in token_files(tmp_path) if "-real-" in path.name]) == 1
 
 
-def test_a_token_near_expiry_is_renewed(fault_server: FaultServer, tmp_path: Path) -> None:
-    fault_server.expires_in = 200  # inside the 300 s margin: never worth reusing
+def test_a_token_near_expiry_is_replaced_by_the_new_one_kis_issues(fault_server: FaultServer, tmp_path: Path) -> None:
+    TokenCache(tmp_path).store(TokenSlot("mock", fault_server.url, APP_KEY), Token("test-access-token-old-" + "o" * 30, time.time() + 200))
     with KisClient(**client_options(fault_server, tmp_path)) as client:
         client.domestic_stock.inquire_balance()
         client.domestic_stock.inquire_balance()
-    assert fault_server.tokens_issued() == 2
+    assert fault_server.tokens_issued() == 1
+    assert {seen.headers["authorization"] for seen in fault_server.seen_at(BALANCE_PATH)} == {"Bearer test-access-token-0001-" + "x" * 40}
+
+
+def test_a_token_in_its_last_minutes_is_asked_for_once_and_used_to_its_end(fault_server: FaultServer, tmp_path: Path) -> None:
+    # KIS hands back the same token until it changes: asking before every call gets it back
+    # every time (and would run into EGW00133).
+    fault_server.same_token = True
+    value, expires_at = "test-access-token-issued-earlier-" + "z" * 30, time.time() + 200  # inside the 300 s margin
+    fault_server.live_token(value, expires_at)
+    TokenCache(tmp_path).store(TokenSlot("mock", fault_server.url, APP_KEY), Token(value, expires_at))
+    with KisClient(**client_options(fault_server, tmp_path)) as client:
+        for _ in range(10):
+            client.domestic_stock.inquire_balance()
+    with KisClient(**client_options(fault_server, tmp_path)) as other:  # another process reads what KIS said
+        other.domestic_stock.inquire_balance()
+    assert fault_server.requests[TOKEN_PATH] == 1
+    assert fault_server.tokens_issued() == 0
+    assert {seen.headers["authorization"] for seen in fault_server.seen_at(BALANCE_PATH)} == {f"Bearer {value}"}
+    (path,) = token_files(tmp_path)
+    record = json.loads(path.read_text())
+    assert record["latest"] is True and record["expires_at"] == pytest.approx(expires_at, abs=2)
 
 
 def test_threads_of_one_client_share_one_token(fault_server: FaultServer, tmp_path: Path) -> None:
@@ -166,6 +188,22 @@ def test_egw00133_past_the_wait_is_a_token_error_with_kis_code(fault_server: Fau
     assert fault_server.requests[BALANCE_PATH] == 0
 
 
+def test_egw00133_is_waited_out_at_warning_and_never_past_the_calls_deadline(fault_server: FaultServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    fault_server.script(TOKEN_PATH, *[TOKEN_TOO_SOON] * 1000)
+    cache = TokenCache(tmp_path, poll_seconds=0.1, wait_seconds=65.0)
+    started = time.monotonic()
+    with KisClient(**client_options(fault_server, tmp_path, token_cache=cache, deadline=0.5)) as client:
+        with pytest.raises(TokenError) as caught:
+            client.domestic_stock.inquire_balance()
+    assert time.monotonic() - started < 30  # the call's deadline ended the wait, not wait_seconds
+    assert caught.value.msg_cd == "EGW00133"
+    warnings = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING and "EGW00133" in record.getMessage()]
+    assert len(warnings) == 2  # what is awaited and why, once; then that it gave up
+    assert "at most one a minute per app key" in warnings[0] and "Waiting up to" in warnings[0]
+    assert "giving up" in warnings[1]
+    assert fault_server.requests[BALANCE_PATH] == 0
+
+
 def test_without_a_disk_cache_egw00133_is_still_waited_out(fault_server: FaultServer, tmp_path: Path) -> None:
     fault_server.script(TOKEN_PATH, TOKEN_TOO_SOON)
     memory = TokenCache.in_memory(poll_seconds=0.01)
@@ -234,3 +272,97 @@ def test_an_unusable_cache_directory_does_not_stop_calls(fault_server: FaultServ
         client.domestic_stock.inquire_balance()
     assert fault_server.tokens_issued() == 1
     assert "token cache" in caplog.text and "unusable" in caplog.text
+
+
+# -- what is on disk is not trusted for being there ---------------------------------------------
+
+PLANTED = "test-access-token-planted-by-someone-else-" + "p" * 20
+
+
+def plant(directory: Path, server: FaultServer, record: object, mode: int = 0o600) -> Path:
+    directory.mkdir(exist_ok=True)
+    path = directory / f"{TokenSlot('mock', server.url, APP_KEY).name}.json"
+    path.write_text(json.dumps(record))
+    os.chmod(path, mode)
+    server._valid_tokens.add(PLANTED)  # the server would even take it
+    return path
+
+
+def sent_tokens(server: FaultServer) -> set[str]:
+    return {seen.headers["authorization"].removeprefix("Bearer ") for seen in server.seen_at(BALANCE_PATH)}
+
+
+def test_a_cache_directory_others_can_write_is_made_private_and_its_planted_token_ignored(fault_server: FaultServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    directory = tmp_path / "cache"
+    directory.mkdir()
+    os.chmod(directory, 0o777)
+    path = plant(directory, fault_server, {"token": PLANTED, "expires_at": time.time() + 3600}, mode=0o666)
+    with KisClient(**client_options(fault_server, tmp_path, token_cache=TokenCache(directory, poll_seconds=0.01))) as client:
+        client.domestic_stock.inquire_balance()
+    assert PLANTED not in sent_tokens(fault_server)
+    assert fault_server.tokens_issued() == 1
+    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600  # replaced by this client's own file
+    assert json.loads(path.read_text())["token"].startswith("test-access-token-0001")
+    assert "writable by others" in caplog.text and PLANTED not in caplog.text
+
+
+NOW = time.time()
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"token": PLANTED, "expires_at": float("inf")},
+        {"token": PLANTED, "expires_at": 1e308},
+        {"token": PLANTED, "expires_at": 10**400},
+        {"token": PLANTED, "expires_at": NOW + 30 * 86400},
+        {"token": PLANTED, "expires_at": str(int(NOW + 3600))},
+        {"token": PLANTED, "expires_at": True},
+        {"token": PLANTED, "expires_at": None},
+        {"token": PLANTED, "expires_at": NOW + 3600, "latest": "yes"},
+        {"token": 12345678901234567890, "expires_at": NOW + 3600},
+        {"token": PLANTED + "\n", "expires_at": NOW + 3600},
+        {"token": "", "expires_at": NOW + 3600},
+        [PLANTED, NOW + 3600],
+    ],
+    ids=["infinite", "absurd-float", "huge-int", "a-month", "string", "bool", "null", "latest-not-bool", "token-number", "token-newline", "token-empty", "a-list"],
+)
+def test_a_record_that_is_not_a_sane_token_is_ignored_and_replaced(fault_server: FaultServer, tmp_path: Path, record: object) -> None:
+    path = plant(tmp_path, fault_server, record)
+    fault_server._valid_tokens.add("12345678901234567890")
+    with KisClient(**client_options(fault_server, tmp_path)) as client:
+        client.domestic_stock.inquire_balance()
+    assert sent_tokens(fault_server) == {"test-access-token-0001-" + "x" * 40}
+    assert json.loads(path.read_text())["token"].startswith("test-access-token-0001")
+
+
+def test_a_symlinked_token_file_is_not_followed(fault_server: FaultServer, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_text(json.dumps({"token": PLANTED, "expires_at": time.time() + 3600}))
+    os.chmod(elsewhere, 0o600)
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    link = cache / f"{TokenSlot('mock', fault_server.url, APP_KEY).name}.json"
+    link.symlink_to(elsewhere)
+    fault_server._valid_tokens.add(PLANTED)
+    with KisClient(**client_options(fault_server, tmp_path, token_cache=TokenCache(cache, poll_seconds=0.01))) as client:
+        client.domestic_stock.inquire_balance()
+    assert PLANTED not in sent_tokens(fault_server)
+    assert not link.is_symlink()  # replaced by a file of the cache's own
+    assert json.loads(elsewhere.read_text())["token"] == PLANTED  # and the target left alone
+
+
+def test_a_cache_directory_of_another_user_is_not_used(fault_server: FaultServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    directory = tmp_path / "cache"
+    directory.mkdir(mode=0o700)
+    plant(directory, fault_server, {"token": PLANTED, "expires_at": time.time() + 3600})
+    owner = directory.stat().st_uid
+    monkeypatch.setattr(os, "geteuid", lambda: owner + 1)  # as if the directory were someone else's
+    with KisClient(**client_options(fault_server, tmp_path, token_cache=TokenCache(directory, poll_seconds=0.01))) as client:
+        client.domestic_stock.inquire_balance()
+        client.domestic_stock.inquire_balance()
+    assert PLANTED not in sent_tokens(fault_server)
+    assert fault_server.tokens_issued() == 1  # kept in memory for this client
+    assert sorted(path.name for path in directory.iterdir()) == [f"{TokenSlot('mock', fault_server.url, APP_KEY).name}.json"]
+    assert "belongs to another user" in caplog.text

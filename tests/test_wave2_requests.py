@@ -47,6 +47,8 @@ def answer(request: Recorded) -> Answer:
         return {"approval_key": "a2585daf-8c09-4587-9fce-8ab893000000"}, {}
     if request.path == "/uapi/hashkey":
         return {"BODY": request.body, "HASH": "8b84068222a49302f7ef58226d90403f62e216828f8103465f900de0e7be2f0f"}, {}
+    if request.method == "POST":  # an accepted order: KIS always sends its number, branch and time
+        return ok(output={"KRX_FWDG_ORD_ORGNO": "01790", "ODNO": "0000004336", "ORD_TMD": "160524"})
     return ok()
 
 
@@ -75,6 +77,8 @@ def test_wire_request(name: str) -> None:
         assert request.query == {}
     headers = {key: value for key, value in request.headers.items() if key in KIS_HEADERS}
     expected = set(facts["headers"]) | ({"content-type"} if facts["method"] == "POST" else set()) | ({"tr_cont"} if "continuation" in facts else set())
+    if example["tr_id"] is not None:
+        expected.add("custtype")  # on every call with a TR_ID, whatever the workbook marks
     assert set(headers) == expected
     if example["tr_id"] is not None:
         assert headers["tr_id"] == example["tr_id"]

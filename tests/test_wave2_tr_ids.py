@@ -97,11 +97,15 @@ def test_continuation_keys_and_page_sizes(spec: Spec, operation: str) -> None:
 
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))
 def test_headers_are_the_documented_ones(spec: Spec, operation: str) -> None:
-    """Exactly the workbook's headers; content-type added on POST bodies, tr_cont on paged reads."""
+    """Exactly the workbook's required headers; content-type added on POST bodies, tr_cont on
+    paged reads, custtype on every call with a TR_ID (KIS's own client always sends it, also
+    where the workbook marks it Req=N)."""
     op = spec.operation(operation)
     expected = set(OPERATIONS[operation]["headers"])
     if op.method == "POST":
         expected.add("content-type")
     if op.pagination is not None:
         expected.add("tr_cont")
+    if op.tr is not None:
+        expected.add("custtype")
     assert set(op.headers) == expected

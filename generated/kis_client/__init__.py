@@ -40,6 +40,7 @@ _EXPORTS = {
     "TransportError": "kis_client._runtime",
     "OrderStateUnknownError": "kis_client._runtime",
     "PaginationError": "kis_client._runtime",
+    "DeadlineExceededError": "kis_client._runtime",
     "RateLimiter": "kis_client._runtime",
     "UnsupportedEnvironmentError": "kis_client._runtime",
     "TrIdNotFoundError": "kis_client._runtime",
@@ -49,6 +50,10 @@ _EXPORTS = {
     "Market": "kis_client.enums",
     "Exchange": "kis_client.enums",
     "QuoteExchange": "kis_client.enums",
+    "kis_now": "kis_client.clock",
+    "kis_today": "kis_client.clock",
+    "exchange_now": "kis_client.clock",
+    "exchange_today": "kis_client.clock",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -69,6 +74,7 @@ if TYPE_CHECKING:
     from kis_client._runtime import TransportError as TransportError
     from kis_client._runtime import OrderStateUnknownError as OrderStateUnknownError
     from kis_client._runtime import PaginationError as PaginationError
+    from kis_client._runtime import DeadlineExceededError as DeadlineExceededError
     from kis_client._runtime import RateLimiter as RateLimiter
     from kis_client._runtime import UnsupportedEnvironmentError as UnsupportedEnvironmentError
     from kis_client._runtime import TrIdNotFoundError as TrIdNotFoundError
@@ -78,6 +84,10 @@ if TYPE_CHECKING:
     from kis_client.enums import Market as Market
     from kis_client.enums import Exchange as Exchange
     from kis_client.enums import QuoteExchange as QuoteExchange
+    from kis_client.clock import kis_now as kis_now
+    from kis_client.clock import kis_today as kis_today
+    from kis_client.clock import exchange_now as exchange_now
+    from kis_client.clock import exchange_today as exchange_today
 
 
 def __getattr__(name: str) -> Any:

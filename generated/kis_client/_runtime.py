@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import random
+import re
+import reprlib
 import threading
 import time
 from collections import deque
@@ -145,19 +148,37 @@ class TokenError(KisApiError):
 
 
 class ResponseParseError(KisError):
-    """A response value could not be read as its declared kind. ``raw`` holds the whole body.
+    """A response value could not be read as its declared kind, or a value KIS always sends is
+    missing (``missing``). ``raw`` holds the whole body.
 
-    What to do: the call itself went through; read what you need from ``raw``, and report the
-    value (KIS sent something the spec does not describe).
+    What to do: the call itself went through (rt_cd "0"); read what you need from ``raw``, and
+    report the value (KIS sent something the spec does not describe).
     """
 
-    def __init__(self, operation: str, output: str, field: str, value: object, raw: object) -> None:
+    def __init__(
+        self,
+        operation: str,
+        output: str,
+        field: str,
+        value: object,
+        raw: object,
+        *,
+        missing: bool = False,
+    ) -> None:
         self.operation = operation
         self.output = output
         self.field = field
         self.value = value
         self.raw = raw
-        super().__init__(f"{operation}: {output}.{field}: cannot parse {value!r}")
+        self.missing = missing
+        where = f"{output}.{field}" if field else output
+        if missing:
+            super().__init__(
+                f"{operation}: {where} is missing, though KIS always sends it in a successful reply"
+            )
+        else:
+            # reprlib: a huge or deeply nested value gives a short message, never a RecursionError.
+            super().__init__(f"{operation}: {where}: cannot parse {reprlib.repr(value)}")
 
 
 class TransportError(KisError):
@@ -169,11 +190,23 @@ class TransportError(KisError):
 
 
 class PaginationError(TransportError):
-    """KIS's continuation made no sense (an unknown tr_cont, empty or repeated keys).
+    """KIS's continuation made no sense (an unknown tr_cont, empty or repeated keys), or it
+    still said "more" after the client's ``max_pages``.
 
     Raised instead of stopping early, so that a paged read never ends short without saying so.
 
     What to do: read the pages again from the first.
+    """
+
+
+class DeadlineExceededError(TransportError):
+    """The call's overall deadline passed before it could complete; nothing was left in doubt.
+
+    An order that may have reached KIS raises OrderStateUnknownError instead: this one means the
+    order was never sent (the deadline passed while waiting for a token, the rate limit or a
+    retry), or that a read gave up.
+
+    What to do: send it again later, or give calls more time (the client's ``deadline``).
     """
 
 
@@ -204,6 +237,33 @@ class OrderStateUnknownError(TransportError):
 
 class _BadValue(Exception):
     pass
+
+
+class _Missing(_BadValue):
+    """A value KIS always sends is absent or blank."""
+
+
+def present(value: T | None) -> T:
+    """A field KIS always sends: None (absent or blank) is an error, not a value."""
+    if value is None:
+        raise _Missing
+    return value
+
+
+def required(parse: Callable[[Any], T | None]) -> Callable[[Any], T]:
+    """``parse`` for a field KIS always sends (the careful path's twin of ``present``)."""
+
+    def parse_present(value: Any) -> T:
+        return present(parse(value))
+
+    return parse_present
+
+
+def text_of(value: Any) -> str:
+    """An envelope value (rt_cd, msg_cd, msg1) as text, whatever KIS put there."""
+    if type(value) is str:
+        return value
+    return "" if value is None else reprlib.repr(value)
 
 
 # Each parser tries the common case (a non-empty string) first: a 50-row page runs them
@@ -347,9 +407,11 @@ def field_error(
         value = first_of(row, keys)
         try:
             parse(value)
-        except _BadValue:
+        except _BadValue as error:
             wire = next((key for key in keys if key in row), keys[0])
-            return ResponseParseError(operation, output, wire, value, raw)
+            return ResponseParseError(
+                operation, output, wire, value, raw, missing=isinstance(error, _Missing)
+            )
     return ResponseParseError(operation, output, "?", None, raw)
 
 
@@ -411,6 +473,21 @@ def parse_object(
         return parse(row)
     except _BadValue:
         raise field_error(operation, output, row, fields, raw) from None
+
+
+def parse_present_object(
+    operation: str,
+    output: str,
+    value: Any,
+    parse: Callable[[Mapping[str, Any]], T],
+    fields: tuple[Field, ...],
+    raw: object,
+) -> T:
+    """An object output that holds fields KIS always sends: missing, it is an error."""
+    parsed = parse_object(operation, output, value, parse, fields, raw)
+    if parsed is None:
+        raise ResponseParseError(operation, output, "", value, raw, missing=True)
+    return parsed
 
 
 def as_rows(value: Any) -> list[Mapping[str, Any]]:
@@ -550,6 +627,17 @@ def plain(value: Any) -> Any:
     return value
 
 
+def unencodable(value: str) -> bool:
+    """A lone surrogate has no UTF-8: no request can carry it (the body or query would not encode)."""
+    if value.isascii():
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def side_of(value: Any, problems: list[FieldProblem]) -> str:
     side = plain(value)
     if side == "buy" or side == "sell":
@@ -670,27 +758,37 @@ class RateLimiter:
     def __repr__(self) -> str:
         return f"RateLimiter({self.per_second}/s)"
 
-    def reserve(self) -> float:
-        """Book the next free start time; return how long the caller must wait for it."""
+    def reserve(self, max_wait: float = math.inf) -> float | None:
+        """Book the next free start time; return how long the caller must wait for it, or None
+        (booking nothing) when that would be longer than ``max_wait``."""
         with self._lock:
             now = self._clock()
             start = now
             if len(self._starts) == self._calls:
                 start = max(now, self._starts[0] + self._window)
+            if start - now > max_wait:
+                return None
             self._starts.append(start)
             return start - now
 
-    def acquire(self) -> None:
-        delay = self.reserve()
+    def acquire(self, max_wait: float = math.inf) -> bool:
+        """Wait for a start; False (without waiting) when it is more than ``max_wait`` away."""
+        delay = self.reserve(max_wait)
+        if delay is None:
+            return False
         if delay > 0:
             time.sleep(delay)
+        return True
 
-    async def acquire_async(self) -> None:
-        delay = self.reserve()
+    async def acquire_async(self, max_wait: float = math.inf) -> bool:
+        delay = self.reserve(max_wait)
+        if delay is None:
+            return False
         if delay > 0:
             import asyncio
 
             await asyncio.sleep(delay)
+        return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -758,14 +856,18 @@ logger.addFilter(secret_filter)
 
 @dataclass(slots=True)
 class Token:
+    """An access token. ``latest``: KIS handed it out already inside the renewal margin, so
+    asking again before it expires would only get it back; it is used to its end."""
+
     value: str = field(repr=False)
     expires_at: float  # epoch seconds
+    latest: bool = False
 
     def __repr__(self) -> str:
-        return f"Token(value=***, expires_at={self.expires_at})"
+        return f"Token(value=***, expires_at={self.expires_at}, latest={self.latest})"
 
     def fresh(self, margin: float = 300.0) -> bool:
-        return time.time() < self.expires_at - margin
+        return time.time() < self.expires_at - (0.0 if self.latest else margin)
 
 
 @dataclass(frozen=True, slots=True)
@@ -775,31 +877,96 @@ class TokenSpec:
     operation: OperationInfo
     body: Callable[[Credentials], dict[str, str]]
     too_soon: str
-    expired: str
+    renew: tuple[str, ...]  # codes that call the token dead: expired, or unknown to the server
     min_interval: float
+    lifetime: float
+
+
+# Printable ASCII without surrounding spaces: what an HTTP header value can carry as is.
+_HEADER_VALUE = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
+MAX_SECRET_LENGTH = 4096
+
+
+def header_safe(value: str) -> bool:
+    return len(value) <= MAX_SECRET_LENGTH and _HEADER_VALUE.fullmatch(value) is not None
+
+
+def check_credential(name: str, value: object) -> str:
+    """An app key or secret as it will go on the wire, or ValueError naming it (never its value).
+
+    Checked before anything is sent: httpcore would log an illegal header value in full at
+    DEBUG, outside the kis_client logger's mask.
+    """
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name} is required")
+    if not header_safe(value):
+        raise ValueError(
+            f"{name} must be printable ASCII without surrounding whitespace or control characters "
+            "(a value read from a file keeps its newline); the value is not shown"
+        )
+    return value
+
+
+def sane_token(
+    value: object, expires_at: object, lifetime: float, latest: object = False
+) -> Token | None:
+    """A token record that can be trusted as one (from a reply or a cache file), or None."""
+    if not isinstance(value, str) or not header_safe(value) or not isinstance(latest, bool):
+        return None
+    if isinstance(expires_at, bool) or not isinstance(expires_at, (int, float)):
+        return None
+    try:
+        seconds = float(expires_at)
+    except OverflowError:  # an int with hundreds of digits
+        return None
+    if not math.isfinite(seconds) or seconds > time.time() + lifetime + 60:
+        return None  # longer than any KIS token lives
+    return Token(value, seconds, latest)
 
 
 # ---------------------------------------------------------------------------------------------
 # Transport cores
 
 
-def _error_of(operation: str, tr_id: str | None, status: int, body: Any) -> KisApiError | None:
-    if not isinstance(body, Mapping):
-        return None
-    rt_cd = body.get("rt_cd")
-    if rt_cd is None:
+def _error_of(
+    op: OperationInfo, tr_id: str | None, status: int, reason: str, body: Any
+) -> KisApiError | None:
+    """KIS's refusal in ``body``, if it is one; raises _Unreadable if the outcome cannot be read.
+
+    With KIS's envelope, rt_cd "0" is success and another number a KIS failure (final); a body
+    without rt_cd, or with one that is neither, is no answer at all: an order may have run.
+    """
+    row: Mapping[str, Any] = body if isinstance(body, Mapping) else {}
+    if not op.envelope:
         # OAuth endpoints answer errors as {"error_code": "EGW00133", "error_description": ...}.
-        code = body.get("error_code") or body.get("msg_cd")
+        code = row.get("error_code")
         if code is None:
             return None
-        message = str(body.get("error_description") or body.get("msg1") or "")
-        return TokenError(operation, "1", str(code), message, status_code=status, tr_id=tr_id)
-    if str(rt_cd) == "0":
+        message = text_of(row.get("error_description"))
+        return TokenError(op.qualname, "1", text_of(code), message, status_code=status, tr_id=tr_id)
+    rt_cd = row.get("rt_cd")
+    if rt_cd == "0":
         return None
-    msg_cd = str(body.get("msg_cd", ""))
-    msg1 = str(body.get("msg1", ""))
-    kind = RateLimitError if msg_cd == "EGW00201" else KisApiError
-    return kind(operation, str(rt_cd), msg_cd, msg1, status_code=status, tr_id=tr_id)
+    if type(rt_cd) is str and rt_cd.isascii() and rt_cd.isdigit() and int(rt_cd) != 0:
+        msg_cd = text_of(row.get("msg_cd"))
+        kind = RateLimitError if msg_cd == "EGW00201" else KisApiError
+        return kind(
+            op.qualname, rt_cd, msg_cd, text_of(row.get("msg1")), status_code=status, tr_id=tr_id
+        )
+    if 400 <= status < 500:
+        # The gateway refused the request outright: nothing ran, and repeating won't help.
+        return KisApiError(
+            op.qualname,
+            "1",
+            str(status),
+            f"HTTP {status} {reason}",
+            status_code=status,
+            tr_id=tr_id,
+        )
+    shown = (
+        "without rt_cd" if rt_cd is None else 'whose rt_cd is neither "0" nor a KIS failure code'
+    )
+    raise _Unreadable(f"a reply {shown} (HTTP {status})")
 
 
 @dataclass(slots=True)
@@ -815,10 +982,20 @@ class Settings:
     token_cache: TokenCache
     token_slot: TokenSlot
     hashkey: Callable[[Mapping[str, Any]], PreparedCall] | None
+    timeout: float  # seconds for each read or write
+    connect_timeout: float
+    deadline: float  # seconds for a whole call: waits, retries and reading included
+    max_reply_bytes: int  # decoded
+    max_pages: int | None
 
 
-class _Retryable(Exception):
-    """A reply that is no answer (5xx, not JSON, no rt_cd): a read may be repeated, an order not."""
+class _Unreadable(Exception):
+    """A reply that is no answer (5xx, not JSON, no rt_cd, too big, too slow): a read may be
+    repeated, an order not."""
+
+
+class _PastDeadline(_Unreadable):
+    """A reply still arriving when the call's deadline passed."""
 
 
 def _never_sent(error: BaseException) -> bool:
@@ -833,9 +1010,33 @@ def _never_sent(error: BaseException) -> bool:
 
 def _describe(error: BaseException) -> str:
     """A fault's kind without its text: httpx messages can echo URLs, never headers, but be safe."""
-    if isinstance(error, _Retryable):
+    if isinstance(error, _Unreadable):
         return str(error)
     return type(error).__name__
+
+
+class _Body:
+    """A reply's decoded bytes as they arrive, within the size cap and the call's deadline."""
+
+    __slots__ = ("chunks", "size", "limit", "deadline", "seconds")
+
+    def __init__(self, limit: int, deadline: float, seconds: float) -> None:
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.limit = limit
+        self.deadline = deadline
+        self.seconds = seconds
+
+    def add(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.limit:
+            raise _Unreadable(f"a reply over {self.limit} bytes (max_reply_bytes)")
+        if time.monotonic() > self.deadline:
+            raise _PastDeadline(f"a reply still arriving at the call's {self.seconds:g} s deadline")
+        self.chunks.append(chunk)
+
+    def value(self) -> bytes:
+        return self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
 
 
 class _CoreBase:
@@ -849,6 +1050,15 @@ class _CoreBase:
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(env={self.settings.env!r}, base_url={self.settings.base_url!r})"
+        )
+
+    def deadline(self, given: float | None) -> float:
+        """The monotonic time by which a call must be over (a nested call keeps its caller's)."""
+        return given if given is not None else time.monotonic() + self.settings.deadline
+
+    def out_of_time(self, call: PreparedCall, waiting_for: str) -> DeadlineExceededError:
+        return DeadlineExceededError(
+            f"{call.operation.qualname}: the call's {self.settings.deadline:g} s deadline passed while waiting for {waiting_for}; nothing was sent"
         )
 
     def headers(self, call: PreparedCall, token: str | None, hashkey: str | None) -> dict[str, str]:
@@ -874,24 +1084,37 @@ class _CoreBase:
             result["hashkey"] = hashkey
         return result
 
-    def request_args(self, call: PreparedCall, headers: dict[str, str]) -> dict[str, Any]:
-        url = self.settings.base_url + call.operation.path
-        if call.operation.method == "GET":
-            return {"method": "GET", "url": url, "params": dict(call.params), "headers": headers}
-        return {
-            "method": "POST",
-            "url": url,
-            "content": body_bytes(call.params),
-            "headers": headers,
-        }
+    def request_args(
+        self, call: PreparedCall, headers: dict[str, str], deadline: float
+    ) -> dict[str, Any]:
+        import httpx
 
-    def decode(self, call: PreparedCall, response: httpx.Response) -> Reply:
+        settings = self.settings
+        left = max(deadline - time.monotonic(), 0.001)
+        read = min(settings.timeout, left)
+        connect = min(settings.connect_timeout, left)
+        args: dict[str, Any] = {
+            "method": call.operation.method,
+            "url": settings.base_url + call.operation.path,
+            "headers": headers,
+            "timeout": httpx.Timeout(read, connect=connect, pool=connect),
+        }
+        if call.operation.method == "GET":
+            args["params"] = dict(call.params)
+        else:
+            args["content"] = body_bytes(call.params)
+        return args
+
+    def body(self, deadline: float) -> _Body:
+        return _Body(self.settings.max_reply_bytes, deadline, self.settings.deadline)
+
+    def decode(self, call: PreparedCall, response: httpx.Response, content: bytes) -> Reply:
         """KIS's answer, or an exception. Only a definite answer is ever returned for an order."""
         op = call.operation
         status = response.status_code
         try:
-            body = response.json()
-        except ValueError:
+            body = json.loads(content)
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than Python recurses
             if 400 <= status < 500:
                 # The gateway refused the request outright: nothing ran, and repeating won't help.
                 raise KisApiError(
@@ -902,12 +1125,12 @@ class _CoreBase:
                     status_code=status,
                     tr_id=call.tr_id,
                 ) from None
-            raise _Retryable(f"a reply that is not JSON (HTTP {status})") from None
-        error = _error_of(op.qualname, call.tr_id, status, body)
+            raise _Unreadable(f"a reply that is not JSON (HTTP {status})") from None
+        error = _error_of(op, call.tr_id, status, response.reason_phrase, body)
         if error is not None:
             raise error
         if status >= 500:
-            raise _Retryable(f"HTTP {status}")
+            raise _Unreadable(f"HTTP {status}")
         if status >= 400:
             raise KisApiError(
                 op.qualname,
@@ -917,8 +1140,6 @@ class _CoreBase:
                 status_code=status,
                 tr_id=call.tr_id,
             )
-        if op.envelope and not (isinstance(body, Mapping) and "rt_cd" in body):
-            raise _Retryable(f"a reply without rt_cd (HTTP {status})")
         return Reply(status, {"tr_cont": response.headers.get("tr_cont", "")}, body)
 
     def token_from(self, reply: Reply) -> Token:
@@ -927,12 +1148,23 @@ class _CoreBase:
         if not isinstance(value, str) or not value:
             raise TransportError("the token reply has no access_token")
         secret_filter.add(value)
-        lifetime = body.get("expires_in", 86400)
-        try:
-            seconds = float(lifetime)
-        except (TypeError, ValueError):
-            seconds = 86400.0
-        return Token(value, time.time() + seconds)
+        lifetime = self.settings.token_spec.lifetime
+        seconds = body.get("expires_in")
+        if type(seconds) is str and seconds.isascii() and seconds.isdigit() and len(seconds) < 16:
+            seconds = int(seconds)
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, (int, float))
+            or not 0 < seconds < math.inf
+        ):
+            seconds = lifetime  # absent or unreadable: KIS's tokens live this long
+        token = sane_token(value, time.time() + min(seconds, lifetime), lifetime)
+        if token is None:
+            # Never sent: httpcore would refuse the header and log it, value and all, at DEBUG.
+            raise TransportError(
+                "the token reply's access_token cannot be sent in a header (not shown)"
+            )
+        return token
 
     def token_call(self) -> PreparedCall:
         spec = self.settings.token_spec
@@ -959,32 +1191,35 @@ class _CoreBase:
 
     def hash_of(self, reply: Reply) -> str:
         value = reply.body.get("HASH") if isinstance(reply.body, Mapping) else None
-        if not isinstance(value, str) or not value:
-            raise TransportError("the hashkey reply has no HASH; the order was not sent")
+        if not isinstance(value, str) or not value or not header_safe(value):
+            raise TransportError("the hashkey reply has no usable HASH; the order was not sent")
         return value
 
     def on_failure(
-        self, call: PreparedCall, error: Exception, attempt: int, renewed: bool
+        self, call: PreparedCall, error: Exception, attempt: int, renewed: bool, deadline: float
     ) -> float | None:
         """What to do after a failed attempt: None renews the token, a number waits and retries.
 
         Raises when the call must not be repeated. An order is repeated only where KIS provably
-        executed nothing: EGW00201, an expired token, or a connection that never opened.
+        executed nothing: EGW00201, a token KIS called expired or unknown, or a connection that
+        never opened. No retry starts that the call's deadline cannot wait for.
         """
         op = call.operation
         retry = self.settings.retry
         if isinstance(error, KisApiError):
-            expired = error.msg_cd == self.settings.token_spec.expired
-            if expired and "authorization" in op.headers and not renewed:
+            dead_token = error.msg_cd in self.settings.token_spec.renew
+            if dead_token and "authorization" in op.headers and not renewed:
                 logger.info(
-                    "%s: token expired (%s); getting a new one and repeating once",
+                    "%s: KIS refused the token (%s); getting a new one and repeating once",
                     op.qualname,
                     error.msg_cd,
                 )
                 return None
             if isinstance(error, RateLimitError) and attempt + 1 < retry.attempts:
-                logger.warning("%s: rate limited (%s); retrying", op.qualname, error.msg_cd)
-                return retry.delay(attempt)
+                delay = retry.delay(attempt)
+                if time.monotonic() + delay < deadline:
+                    logger.warning("%s: rate limited (%s); retrying", op.qualname, error.msg_cd)
+                    return delay
             raise error
         cause = _describe(error)
         if op.kind == "order" and not _never_sent(error):
@@ -995,15 +1230,23 @@ class _CoreBase:
                 cause,
             )
             raise OrderStateUnknownError(op.qualname, call.tr_id, call.params, cause) from None
+        if isinstance(error, _PastDeadline):
+            raise DeadlineExceededError(f"{op.qualname}: {cause}") from None
         if attempt + 1 >= retry.attempts:
             raise TransportError(f"{op.qualname}: {cause} after {attempt + 1} attempts") from None
+        delay = retry.delay(attempt)
+        if time.monotonic() + delay >= deadline:
+            raise DeadlineExceededError(
+                f"{op.qualname}: {cause} after {attempt + 1} attempt{'s' if attempt else ''}; the call's {self.settings.deadline:g} s deadline leaves no time for another"
+            ) from None
         logger.warning("%s: %s; retrying", op.qualname, cause)
-        return retry.delay(attempt)
+        return delay
 
     def next_page(
-        self, call: PreparedCall, reply: Reply, seen: set[tuple[str, str]]
+        self, call: PreparedCall, reply: Reply, seen: set[tuple[str, str]], count: int
     ) -> PreparedCall | None:
-        """The request for the page after ``reply``, None after the last; never a silent stop."""
+        """The request for the page after ``reply`` (the ``count``-th), None after the last;
+        never a silent stop."""
         paging = self.settings.paging
         continuation = continuation_of(call, reply, paging)
         if (
@@ -1025,6 +1268,11 @@ class _CoreBase:
         if key in seen:
             raise PaginationError(
                 f"{name}: KIS sent the same continuation keys twice; stopping instead of looping"
+            )
+        limit = self.settings.max_pages
+        if limit is not None and count >= limit:
+            raise PaginationError(
+                f"{name}: KIS still says more pages follow after {count} pages, the client's max_pages; raise it (or pass max_pages=None) to read further"
             )
         seen.add(key)
         return call.next_page(continuation, paging.next_tr_cont)
@@ -1049,56 +1297,83 @@ class SyncCore(_CoreBase):
     def close(self) -> None:
         self.http.close()
 
-    def token(self) -> Token:
+    def token(self, deadline: float | None = None) -> Token:
         cached = self.cached_token()
         if cached is not None:
             return cached
-        with self._token_lock:
+        deadline = self.deadline(deadline)
+        if not self._token_lock.acquire(timeout=max(deadline - time.monotonic(), 0)):
+            raise DeadlineExceededError(
+                f"the call's {self.settings.deadline:g} s deadline passed while another thread was getting a token"
+            )
+        try:
             cached = self.cached_token()
             if cached is not None:
                 return cached
             settings = self.settings
             token = settings.token_cache.obtain(
-                settings.token_slot, self._issue, too_soon=settings.token_spec.too_soon
+                settings.token_slot,
+                lambda: self._issue(deadline),
+                too_soon=settings.token_spec.too_soon,
+                deadline=deadline,
             )
             self._token = token
             return token
+        finally:
+            self._token_lock.release()
 
-    def _issue(self) -> Token:
+    def _issue(self, deadline: float) -> Token:
         logger.info("issuing an access token (%s)", self.settings.env)
-        return self.token_from(self.send(self.token_call()))
+        return self.token_from(self.send(self.token_call(), deadline))
 
-    def forget_token(self, stale: Token | None = None) -> None:
+    def forget_token(self, stale: Token | None = None, deadline: float | None = None) -> None:
         value = self._forget_memory(stale)
         if value is not None:
-            self.settings.token_cache.discard(self.settings.token_slot, value)
+            self.settings.token_cache.discard(self.settings.token_slot, value, deadline)
 
-    def send(self, call: PreparedCall) -> Reply:
+    def exchange(self, call: PreparedCall, headers: dict[str, str], deadline: float) -> Reply:
+        """One request and its whole reply, streamed within the size cap and the deadline."""
+        http = self.http
+        response = http.send(
+            http.build_request(**self.request_args(call, headers, deadline)), stream=True
+        )
+        try:
+            body = self.body(deadline)
+            for chunk in response.iter_bytes():
+                body.add(chunk)
+        finally:
+            response.close()
+        return self.decode(call, response, body.value())
+
+    def send(self, call: PreparedCall, deadline: float | None = None) -> Reply:
         import httpx
 
         op = call.operation
+        deadline = self.deadline(deadline)
         needs_token = "authorization" in op.headers
         hashkey = None
         if self.settings.hashkey is not None and op.kind == "order":
-            hashkey = self.hash_of(self.send(self.settings.hashkey(call.params)))
+            hashkey = self.hash_of(self.send(self.settings.hashkey(call.params), deadline))
         renewed = False
         attempt = 0
         while True:
-            token = self.token() if needs_token else None
+            if time.monotonic() >= deadline:
+                raise self.out_of_time(call, "its turn")
+            token = self.token(deadline) if needs_token else None
             limiter = self.limited(call)
-            if limiter is not None:
-                limiter.acquire()
+            if limiter is not None and not limiter.acquire(deadline - time.monotonic()):
+                raise self.out_of_time(call, "the rate limit")
             try:
                 logger.debug(
                     "%s %s tr_id=%s tr_cont=%r", op.method, op.path, call.tr_id, call.tr_cont
                 )
                 headers = self.headers(call, token.value if token is not None else None, hashkey)
-                return self.decode(call, self.http.request(**self.request_args(call, headers)))
-            except (KisApiError, httpx.RequestError, _Retryable) as error:
-                wait = self.on_failure(call, error, attempt, renewed)
+                return self.exchange(call, headers, deadline)
+            except (KisApiError, httpx.RequestError, _Unreadable) as error:
+                wait = self.on_failure(call, error, attempt, renewed, deadline)
             if wait is None:
                 renewed = True
-                self.forget_token(token)
+                self.forget_token(token, deadline)
             else:
                 attempt += 1
                 time.sleep(wait)
@@ -1107,10 +1382,12 @@ class SyncCore(_CoreBase):
         """Every page, following tr_cont and the CTX_AREA keys until KIS says it is the last."""
         seen: set[tuple[str, str]] = set()
         page: PreparedCall | None = call
+        count = 0
         while page is not None:
             reply = self.send(page)
+            count += 1
             yield page, reply
-            page = self.next_page(page, reply, seen)
+            page = self.next_page(page, reply, seen, count)
 
 
 class AsyncCore(_CoreBase):
@@ -1122,62 +1399,90 @@ class AsyncCore(_CoreBase):
     async def close(self) -> None:
         await self.http.aclose()
 
-    async def token(self) -> Token:
+    async def token(self, deadline: float | None = None) -> Token:
         cached = self.cached_token()
         if cached is not None:
             return cached
-        if self._async_lock is None:
-            import asyncio
+        import asyncio
 
+        if self._async_lock is None:
             self._async_lock = asyncio.Lock()
-        async with self._async_lock:
+        deadline = self.deadline(deadline)
+        try:
+            # asyncio.timeout, not wait_for: a cancelled Lock.acquire never holds the lock.
+            async with asyncio.timeout(max(deadline - time.monotonic(), 0)):
+                await self._async_lock.acquire()
+        except TimeoutError:
+            raise DeadlineExceededError(
+                f"the call's {self.settings.deadline:g} s deadline passed while another task was getting a token"
+            ) from None
+        try:
             cached = self.cached_token()
             if cached is not None:
                 return cached
             settings = self.settings
             token = await settings.token_cache.obtain_async(
-                settings.token_slot, self._issue, too_soon=settings.token_spec.too_soon
+                settings.token_slot,
+                lambda: self._issue(deadline),
+                too_soon=settings.token_spec.too_soon,
+                deadline=deadline,
             )
             self._token = token
             return token
+        finally:
+            self._async_lock.release()
 
-    async def _issue(self) -> Token:
+    async def _issue(self, deadline: float) -> Token:
         logger.info("issuing an access token (%s)", self.settings.env)
-        return self.token_from(await self.send(self.token_call()))
+        return self.token_from(await self.send(self.token_call(), deadline))
 
-    async def forget_token(self, stale: Token | None = None) -> None:
+    async def forget_token(self, stale: Token | None = None, deadline: float | None = None) -> None:
         value = self._forget_memory(stale)
         if value is not None:
-            await self.settings.token_cache.discard_async(self.settings.token_slot, value)
+            await self.settings.token_cache.discard_async(self.settings.token_slot, value, deadline)
 
-    async def send(self, call: PreparedCall) -> Reply:
+    async def exchange(self, call: PreparedCall, headers: dict[str, str], deadline: float) -> Reply:
+        http = self.http
+        response = await http.send(
+            http.build_request(**self.request_args(call, headers, deadline)), stream=True
+        )
+        try:
+            body = self.body(deadline)
+            async for chunk in response.aiter_bytes():
+                body.add(chunk)
+        finally:
+            await response.aclose()
+        return self.decode(call, response, body.value())
+
+    async def send(self, call: PreparedCall, deadline: float | None = None) -> Reply:
         import httpx
 
         op = call.operation
+        deadline = self.deadline(deadline)
         needs_token = "authorization" in op.headers
         hashkey = None
         if self.settings.hashkey is not None and op.kind == "order":
-            hashkey = self.hash_of(await self.send(self.settings.hashkey(call.params)))
+            hashkey = self.hash_of(await self.send(self.settings.hashkey(call.params), deadline))
         renewed = False
         attempt = 0
         while True:
-            token = await self.token() if needs_token else None
+            if time.monotonic() >= deadline:
+                raise self.out_of_time(call, "its turn")
+            token = await self.token(deadline) if needs_token else None
             limiter = self.limited(call)
-            if limiter is not None:
-                await limiter.acquire_async()
+            if limiter is not None and not await limiter.acquire_async(deadline - time.monotonic()):
+                raise self.out_of_time(call, "the rate limit")
             try:
                 logger.debug(
                     "%s %s tr_id=%s tr_cont=%r", op.method, op.path, call.tr_id, call.tr_cont
                 )
                 headers = self.headers(call, token.value if token is not None else None, hashkey)
-                return self.decode(
-                    call, await self.http.request(**self.request_args(call, headers))
-                )
-            except (KisApiError, httpx.RequestError, _Retryable) as error:
-                wait = self.on_failure(call, error, attempt, renewed)
+                return await self.exchange(call, headers, deadline)
+            except (KisApiError, httpx.RequestError, _Unreadable) as error:
+                wait = self.on_failure(call, error, attempt, renewed, deadline)
             if wait is None:
                 renewed = True
-                await self.forget_token(token)
+                await self.forget_token(token, deadline)
             else:
                 attempt += 1
                 import asyncio
@@ -1187,28 +1492,46 @@ class AsyncCore(_CoreBase):
     async def pages(self, call: PreparedCall) -> AsyncIterator[tuple[PreparedCall, Reply]]:
         seen: set[tuple[str, str]] = set()
         page: PreparedCall | None = call
+        count = 0
         while page is not None:
             reply = await self.send(page)
+            count += 1
             yield page, reply
-            page = self.next_page(page, reply, seen)
+            page = self.next_page(page, reply, seen, count)
 
 
 # ---------------------------------------------------------------------------------------------
 # Client construction helpers
+
+_ACCOUNT = re.compile(r"([0-9]{8})-?([0-9]{2})")  # ASCII digits: str.isdigit() takes ١٢٣ too
 
 
 def parse_account(account: str | None) -> tuple[str | None, str | None]:
     """``"12345678-01"`` (or ``"1234567801"``) into (CANO, ACNT_PRDT_CD)."""
     if account is None or account == "":
         return None, None
-    digits = account.replace("-", "")
-    if not (len(digits) == 10 and digits.isdigit()) or account.count("-") > 1:
-        raise ValueError("account must look like 12345678-01 (8-digit CANO, 2-digit product code)")
-    return digits[:8], digits[8:]
+    match = _ACCOUNT.fullmatch(account) if isinstance(account, str) else None
+    if match is None:
+        raise ValueError(
+            "account must look like 12345678-01 (8 ASCII digits for CANO, a dash, 2 for the product code); the value is not shown"
+        )
+    return match.group(1), match.group(2)
 
 
 def check_env(env: str, envs: Sequence[str]) -> str:
     value = str(env)
     if value not in envs:
         raise ValueError(f"env must be one of {', '.join(envs)}; got {value!r}")
+    return value
+
+
+def check_seconds(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+        raise ValueError(f"{name} must be a positive number of seconds")
+    return float(value)
+
+
+def check_count(name: str, value: object) -> int:
+    if type(value) is not int or value < 1:
+        raise ValueError(f"{name} must be a whole number, 1 or more")
     return value

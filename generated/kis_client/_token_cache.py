@@ -5,6 +5,10 @@ KIS issues one token a minute per app key (EGW00133) and hands back the same tok
 so every process of a bot should share one. Files are 0600, written atomically, and guarded
 by an advisory lock held across issuance, so that processes started together issue one token
 between them. ``TokenCache.in_memory()`` keeps the same rules for one client, without disk.
+
+Nothing on disk is trusted for being there: a directory or file that another user owns or
+can write is refused (a directory of ours that others can write is made private first), and
+a file that is not a sane token record is ignored and replaced.
 """
 
 from __future__ import annotations
@@ -13,19 +17,30 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from kis_client._runtime import KisApiError, Token, logger, secret_filter
+from kis_client._runtime import (
+    DeadlineExceededError,
+    KisApiError,
+    Token,
+    logger,
+    sane_token,
+    secret_filter,
+)
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: threads of one process are still serialised
     fcntl = None  # type: ignore[assignment]
+
+LOCK_POLL_SECONDS = 0.02
+MAX_RECORD_BYTES = 64 * 1024  # a token record is a few hundred bytes
 
 
 def default_cache_dir() -> Path:
@@ -35,16 +50,32 @@ def default_cache_dir() -> Path:
 
 @dataclass(frozen=True, slots=True)
 class TokenSlot:
-    """Whose token: real and mock (and two servers, say KIS and a sandbox) never share one."""
+    """Whose token: real and mock (and two servers, say KIS and a sandbox) never share one.
+
+    ``lifetime`` is how long KIS's tokens live (the spec's): a record claiming more is refused.
+    """
 
     env: str
     server: str
     app_key: str = field(repr=False)
+    lifetime: float = 86400.0
 
     @property
     def name(self) -> str:
         digest = hashlib.sha256(f"{self.env}\0{self.server}\0{self.app_key}".encode()).hexdigest()
         return f"token-{self.env}-{digest[:24]}"
+
+
+class UntrustedCacheError(OSError):
+    """The cache directory or a file in it could have been written by someone else."""
+
+
+def _mine(status: os.stat_result) -> bool:
+    """Owned by this user and writable by no one else (always True where there are no owners)."""
+    owner = getattr(os, "geteuid", None)
+    if owner is None:  # pragma: no cover - Windows
+        return True
+    return status.st_uid == owner() and not status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
 class TokenCache:
@@ -61,7 +92,9 @@ class TokenCache:
         self.directory: Path | None = (
             Path(directory) if directory is not None else default_cache_dir()
         )
-        self.wait_seconds = wait_seconds  # how long EGW00133 (one token a minute) is waited out
+        self.wait_seconds = (
+            wait_seconds  # how long EGW00133 (one token a minute) is waited out at most
+        )
         self.poll_seconds = poll_seconds
         self.margin_seconds = margin_seconds  # a token this close to expiry is renewed
         self._memory: dict[str, Token] = {}
@@ -88,35 +121,73 @@ class TokenCache:
     def fresh(self, token: Token | None) -> bool:
         return token is not None and token.fresh(self.margin_seconds)
 
+    # -- the directory: created private, refused when someone else could write it
+
+    def _private_directory(self) -> Path:
+        """The cache directory, checked (and made private if it is ours); raises OSError."""
+        directory = self.directory
+        assert directory is not None
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        status = os.stat(directory)
+        if not stat.S_ISDIR(status.st_mode):
+            raise NotADirectoryError(str(directory))
+        if not _mine(status):
+            owner = getattr(os, "geteuid", None)
+            if owner is not None and status.st_uid != owner():
+                raise UntrustedCacheError(f"{directory} belongs to another user")
+            os.chmod(directory, 0o700)
+            logger.warning(
+                "token cache %s was writable by others; made it private (0700) and trusting none of its files that others own or can write",
+                directory,
+            )
+        return directory
+
+    def _unusable(self, error: OSError, what: str) -> None:
+        reason = str(error) if isinstance(error, UntrustedCacheError) else type(error).__name__
+        logger.warning("token cache %s unusable (%s); %s", self.directory, reason, what)
+
     # -- locking: a thread lock per slot, plus flock on disk for other processes
 
     def _thread_lock(self, slot: TokenSlot) -> threading.Lock:
         with self._guard:
             return self._thread_locks.setdefault(slot.name, threading.Lock())
 
-    def _try_lock(self, slot: TokenSlot, blocking: bool) -> int | None:
+    def _lock_file(self, slot: TokenSlot) -> int:
+        """The slot's lock file, opened; one that is not ours is replaced (the directory is)."""
+        directory = self._private_directory()
+        path = directory / f"{slot.name}.lock"
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+        for _ in range(2):
+            try:
+                fd = os.open(path, flags, 0o600)
+            except OSError:
+                if not path.is_symlink():
+                    raise
+            else:
+                if _mine(os.fstat(fd)):
+                    return fd
+                os.close(fd)  # another user could hold it locked forever
+            path.unlink()
+        raise UntrustedCacheError(f"{path} keeps being replaced")
+
+    def _try_lock(self, slot: TokenSlot) -> int | None:
         """The lock's handle (a file descriptor, or -1 in memory), or None if it is taken."""
         lock = self._thread_lock(slot)
-        if not lock.acquire(blocking):
+        if not lock.acquire(blocking=False):
             return None
         if self.directory is None or fcntl is None:
             return -1
         try:
-            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(self.directory / f"{slot.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            fd = self._lock_file(slot)
         except OSError as error:
-            # An unwritable cache directory must not stop trading: share within this process only.
-            logger.warning(
-                "token cache %s unusable (%s); tokens are not shared with other processes",
-                self.directory,
-                type(error).__name__,
-            )
+            # An unusable cache directory must not stop trading: share within this process only.
+            self._unusable(error, "tokens are not shared with other processes")
             return -1
         except BaseException:
             lock.release()
             raise
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
             lock.release()
@@ -134,23 +205,38 @@ class TokenCache:
         finally:
             self._thread_lock(slot).release()
 
+    @staticmethod
+    def _lock_timeout(deadline: float | None) -> DeadlineExceededError | None:
+        if deadline is not None and time.monotonic() >= deadline:
+            return DeadlineExceededError(
+                "the call's deadline passed while another thread or process was getting a token"
+            )
+        return None
+
+    # Both flavours poll, never block: a deadline bounds the wait, the event loop keeps running,
+    # and a cancelled wait leaves no lock behind.
+
     @contextlib.contextmanager
-    def _locked(self, slot: TokenSlot) -> Iterator[None]:
-        handle = self._try_lock(slot, blocking=True)
-        assert handle is not None
+    def _locked(self, slot: TokenSlot, deadline: float | None = None) -> Iterator[None]:
+        while (handle := self._try_lock(slot)) is None:
+            if (error := self._lock_timeout(deadline)) is not None:
+                raise error
+            time.sleep(LOCK_POLL_SECONDS)
         try:
             yield
         finally:
             self._unlock(slot, handle)
 
     @contextlib.asynccontextmanager
-    async def _locked_async(self, slot: TokenSlot) -> AsyncIterator[None]:
-        # Polled, never a blocking wait: the event loop keeps running, and a cancelled wait
-        # leaves no lock behind.
-        while (handle := self._try_lock(slot, blocking=False)) is None:
+    async def _locked_async(
+        self, slot: TokenSlot, deadline: float | None = None
+    ) -> AsyncIterator[None]:
+        while (handle := self._try_lock(slot)) is None:
+            if (error := self._lock_timeout(deadline)) is not None:
+                raise error
             import asyncio
 
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(LOCK_POLL_SECONDS)
         try:
             yield
         finally:
@@ -163,12 +249,39 @@ class TokenCache:
         if path is None or slot.name in self._memory:
             return self._memory.get(slot.name)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            token = Token(str(data["token"]), float(data["expires_at"]))
-        except (OSError, ValueError, KeyError, TypeError):
+            self._private_directory()
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            self._unusable(error, "a new token will be issued")
+            return None
+        with os.fdopen(fd, "rb") as handle:
+            status = os.fstat(fd)
+            text = handle.read(MAX_RECORD_BYTES + 1) if stat.S_ISREG(status.st_mode) else b""
+        token = None
+        if _mine(status) and len(text) <= MAX_RECORD_BYTES:
+            token = self._record(text, slot)
+        if token is None:
+            logger.warning(
+                "token cache file %s is not a token record this user wrote; ignoring it (the next token replaces it)",
+                path,
+            )
             return None
         secret_filter.add(token.value)
         return token
+
+    @staticmethod
+    def _record(text: bytes, slot: TokenSlot) -> Token | None:
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            return None
+        if not isinstance(data, dict):
+            return None
+        return sane_token(
+            data.get("token"), data.get("expires_at"), slot.lifetime, data.get("latest", False)
+        )
 
     def store(self, slot: TokenSlot, token: Token) -> None:
         """Write atomically (temp file, fsync, rename), mode 0600 from the start."""
@@ -176,19 +289,18 @@ class TokenCache:
         if path is None:
             self._memory[slot.name] = token
             return
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._private_directory()
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".token-", suffix=".tmp")
         try:
             os.fchmod(fd, 0o600)
+            record = {
+                "token": token.value,
+                "expires_at": token.expires_at,
+                "latest": token.latest,
+                "issued_at": time.time(),
+            }
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(
-                    {
-                        "token": token.value,
-                        "expires_at": token.expires_at,
-                        "issued_at": time.time(),
-                    },
-                    handle,
-                )
+                json.dump(record, handle)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temp, path)
@@ -202,11 +314,7 @@ class TokenCache:
             self.store(slot, token)
         except OSError as error:
             self._memory[slot.name] = token
-            logger.warning(
-                "token cache %s unusable (%s); the token is kept in memory",
-                self.directory,
-                type(error).__name__,
-            )
+            self._unusable(error, "the token is kept in memory")
 
     def _discard_unlocked(self, slot: TokenSlot, value: str) -> None:
         current = self.load(slot)
@@ -218,16 +326,57 @@ class TokenCache:
             with contextlib.suppress(OSError):
                 path.unlink()
 
-    def discard(self, slot: TokenSlot, value: str) -> None:
-        """Forget a token KIS called expired (or that was revoked)."""
-        with self._locked(slot):
+    def discard(self, slot: TokenSlot, value: str, deadline: float | None = None) -> None:
+        """Forget a token KIS called expired or unknown (or that was revoked)."""
+        with self._locked(slot, deadline):
             self._discard_unlocked(slot, value)
 
-    async def discard_async(self, slot: TokenSlot, value: str) -> None:
-        async with self._locked_async(slot):
+    async def discard_async(
+        self, slot: TokenSlot, value: str, deadline: float | None = None
+    ) -> None:
+        async with self._locked_async(slot, deadline):
             self._discard_unlocked(slot, value)
 
     # -- obtaining
+
+    def _issued(self, slot: TokenSlot, token: Token) -> Token:
+        """Store a token KIS just gave. One already inside the renewal margin is KIS's latest:
+        KIS hands the same token back until it expires, so it is used to its end, not asked for
+        again before every call."""
+        if not self.fresh(token):
+            token = replace(token, latest=True)
+        self._store_or_warn(slot, token)
+        return token
+
+    def _refused(self, error: KisApiError, until: float, first: bool) -> None:
+        if first:
+            logger.warning(
+                "KIS refused a new token (%s): it issues at most one a minute per app key. Waiting up to %.3g s for "
+                "another client or process to store one, asking KIS again every %g s",
+                error.msg_cd,
+                max(until - time.monotonic(), 0.0),
+                self.poll_seconds,
+            )
+
+    def _pause(self, until: float) -> float:
+        """Ask KIS again only with time left to hear the answer; else sleep to the end and take
+        one last look at the disk."""
+        left = until - time.monotonic()
+        return self.poll_seconds if left > 2 * self.poll_seconds else max(left, 0.0)
+
+    @staticmethod
+    def _give_up(refused: KisApiError, until: float) -> bool:
+        if time.monotonic() < until:
+            return False
+        logger.warning(
+            "KIS still refuses a new token (%s) and no other process stored one; giving up",
+            refused.msg_cd,
+        )
+        return True
+
+    def _wait_until(self, deadline: float | None) -> float:
+        until = time.monotonic() + self.wait_seconds
+        return until if deadline is None else min(until, deadline)
 
     def obtain(
         self,
@@ -235,52 +384,57 @@ class TokenCache:
         issue: Callable[[], Token],
         *,
         too_soon: str,
+        deadline: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> Token:
         """A fresh token from the cache, or one issued now under the lock and stored for the others.
 
         On ``too_soon`` (EGW00133: someone got this minute's token) wait, look again, and reuse
         what the other process stored; KIS itself hands the same token out once the minute is up.
+        The wait ends at ``wait_seconds`` or the call's ``deadline`` (monotonic), whichever is first.
         """
-        deadline = time.monotonic() + self.wait_seconds
+        until = self._wait_until(deadline)
+        refused: KisApiError | None = None
         while True:
-            with self._locked(slot):
+            with self._locked(slot, deadline):
                 token = self.load(slot)
                 if token is not None and self.fresh(token):
                     return token
+                if refused is not None and self._give_up(refused, until):
+                    raise refused
                 try:
-                    token = issue()
+                    return self._issued(slot, issue())
                 except KisApiError as error:
-                    if error.msg_cd != too_soon or time.monotonic() >= deadline:
+                    if error.msg_cd != too_soon:
                         raise
-                else:
-                    self._store_or_warn(slot, token)
-                    return token
-            logger.info(
-                "token issued elsewhere within the minute (%s); waiting to reuse it", too_soon
-            )
-            sleep(self.poll_seconds)
+                    self._refused(error, until, refused is None)
+                    refused = error
+            sleep(self._pause(until))
 
     async def obtain_async(
-        self, slot: TokenSlot, issue: Callable[[], Awaitable[Token]], *, too_soon: str
+        self,
+        slot: TokenSlot,
+        issue: Callable[[], Awaitable[Token]],
+        *,
+        too_soon: str,
+        deadline: float | None = None,
     ) -> Token:
-        deadline = time.monotonic() + self.wait_seconds
+        until = self._wait_until(deadline)
+        refused: KisApiError | None = None
         while True:
-            async with self._locked_async(slot):
+            async with self._locked_async(slot, deadline):
                 token = self.load(slot)
                 if token is not None and self.fresh(token):
                     return token
+                if refused is not None and self._give_up(refused, until):
+                    raise refused
                 try:
-                    token = await issue()
+                    return self._issued(slot, await issue())
                 except KisApiError as error:
-                    if error.msg_cd != too_soon or time.monotonic() >= deadline:
+                    if error.msg_cd != too_soon:
                         raise
-                else:
-                    self._store_or_warn(slot, token)
-                    return token
-            logger.info(
-                "token issued elsewhere within the minute (%s); waiting to reuse it", too_soon
-            )
+                    self._refused(error, until, refused is None)
+                    refused = error
             import asyncio
 
-            await asyncio.sleep(self.poll_seconds)
+            await asyncio.sleep(self._pause(until))

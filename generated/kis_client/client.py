@@ -25,8 +25,12 @@ from kis_client._runtime import (
     SyncCore,
     TokenSpec,
     ValidationError,
+    check_count,
+    check_credential,
     check_env,
+    check_seconds,
     parse_account,
+    plain,
     walk_back,
 )
 from kis_client._token_cache import TokenCache, TokenSlot
@@ -35,71 +39,139 @@ from kis_client.enums import (
     RATE_LIMITS,
     Env,
     Side,
+    SideCode,
     Exchange,
+    ExchangeCode,
     QuoteExchange,
+    QuoteExchangeCode,
     GrantType,
+    GrantTypeCode,
+    CustomerType,
+    CustomerTypeCode,
     OrdDvsn,
+    OrdDvsnCode,
     ExcgIdDvsnCd,
+    ExcgIdDvsnCdCode,
     SllType,
+    SllTypeCode,
     RvseCnclDvsnCd,
+    RvseCnclDvsnCdCode,
     YesNo,
+    YesNoCode,
     AfhrFlprYn,
+    AfhrFlprYnCode,
     InqrDvsnBalance,
+    InqrDvsnBalanceCode,
     UnprDvsn,
+    UnprDvsnCode,
     PrcsDvsn,
+    PrcsDvsnCode,
     FidCondMrktDivCode,
+    FidCondMrktDivCodeCode,
     FidPeriodDivCode,
+    FidPeriodDivCodeCode,
     FidOrgAdjPrc,
+    FidOrgAdjPrcCode,
     SllBuyDvsnCd,
+    SllBuyDvsnCdCode,
     CcldDvsn,
+    CcldDvsnCode,
     InqrDvsnSort,
+    InqrDvsnSortCode,
     InqrDvsn1Ccld,
+    InqrDvsn1CcldCode,
     InqrDvsn3,
+    InqrDvsn3Code,
     ExcgIdDvsnCdInquiry,
+    ExcgIdDvsnCdInquiryCode,
     OrdDvsnPsbl,
+    OrdDvsnPsblCode,
     InqrDvsn1Rvsecncl,
+    InqrDvsn1RvsecnclCode,
     InqrDvsn2,
+    InqrDvsn2Code,
     Gubn,
+    GubnCode,
     Modp,
+    ModpCode,
     OvrsOrdDvsn,
+    OvrsOrdDvsnCode,
     OvrsSllType,
+    OvrsSllTypeCode,
     OrdSvrDvsnCd,
+    OrdSvrDvsnCdCode,
     BalanceExcgCd,
+    BalanceExcgCdCode,
     TrCrcyCd,
+    TrCrcyCdCode,
     WcrcFrcrDvsnCd,
+    WcrcFrcrDvsnCdCode,
     NatnCd,
+    NatnCdCode,
     TrMketCd,
+    TrMketCdCode,
     InqrDvsnCd,
+    InqrDvsnCdCode,
     NccsSortSqn,
+    NccsSortSqnCode,
     CcnlSortSqn,
+    CcnlSortSqnCode,
     CcnlExcgCd,
+    CcnlExcgCdCode,
     CcldNccsDvsn,
+    CcldNccsDvsnCode,
     AfterHourBalanceFidRankSortClsCode,
+    AfterHourBalanceFidRankSortClsCodeCode,
     AfterHourBalanceFidInputIscd,
+    AfterHourBalanceFidInputIscdCode,
     BulkTransNumFidCondMrktDivCode,
+    BulkTransNumFidCondMrktDivCodeCode,
     BulkTransNumFidInputIscd,
+    BulkTransNumFidInputIscdCode,
     BulkTransNumFidRankSortClsCode,
+    BulkTransNumFidRankSortClsCodeCode,
     DisparityFidDivClsCode,
+    DisparityFidDivClsCodeCode,
     DisparityFidRankSortClsCode,
+    DisparityFidRankSortClsCodeCode,
     FidHourClsCode,
+    FidHourClsCodeCode,
     Gb1,
+    Gb1Code,
     Gb2,
+    Gb2Code,
     Gb3,
+    Gb3Code,
     Gb4,
+    Gb4Code,
     FidInputOption2,
+    FidInputOption2Code,
     FinanceRatioFidRankSortClsCode,
+    FinanceRatioFidRankSortClsCodeCode,
     MarketCapFidDivClsCode,
+    MarketCapFidDivClsCodeCode,
     MarketValueFidDivClsCode,
+    MarketValueFidDivClsCodeCode,
     FidAplyRangVol,
+    FidAplyRangVolCode,
     NearNewHighlowFidDivClsCode,
+    NearNewHighlowFidDivClsCodeCode,
     FidPrcClsCode,
+    FidPrcClsCodeCode,
     FidTrgtExlsClsCode,
+    FidTrgtExlsClsCodeCode,
     QuoteBalanceFidRankSortClsCode,
+    QuoteBalanceFidRankSortClsCodeCode,
     ShortSaleFidInputIscd,
+    ShortSaleFidInputIscdCode,
     FidInputCnt1,
+    FidInputCnt1Code,
     TradedByCompanyFidRankSortClsCode,
+    TradedByCompanyFidRankSortClsCodeCode,
     VolumeRankFidCondMrktDivCode,
+    VolumeRankFidCondMrktDivCodeCode,
     FidBlngClsCode,
+    FidBlngClsCodeCode,
 )
 from kis_client.requests import (
     OP_AUTH_TOKEN,
@@ -265,8 +337,6 @@ def _token_body(credentials: Credentials) -> dict[str, str]:
 
 
 def _settings(
-    app_key: str,
-    app_secret: str,
     env: str,
     base_url: str | None,
     rate_limit: float | RateLimiter | None,
@@ -275,9 +345,25 @@ def _settings(
     hashkey: bool,
     custtype: str,
     ctx: CallContext,
+    timeout: float,
+    connect_timeout: float,
+    deadline: float | None,
+    max_reply_bytes: int,
+    max_pages: int | None,
 ) -> Settings:
-    if not app_key or not app_secret:
-        raise ValueError("app_key and app_secret are required")
+    assert ctx.credentials is not None
+    custtype = plain(custtype)
+    if custtype not in ("P", "B"):
+        raise ValueError("custtype must be one of P, B (CustomerType)")
+    retry = retry or RetryPolicy()
+    timeout = check_seconds("timeout", timeout)
+    connect_timeout = check_seconds("connect_timeout", connect_timeout)
+    # By default long enough for every attempt to run into its timeouts, and no longer.
+    deadline = (
+        check_seconds("deadline", deadline)
+        if deadline is not None
+        else retry.attempts * (connect_timeout + timeout)
+    )
     if isinstance(rate_limit, RateLimiter):
         limiter: RateLimiter | None = rate_limit
     else:
@@ -288,17 +374,25 @@ def _settings(
     else:
         cache = TokenCache() if token_cache else TokenCache.in_memory()
     server = (base_url or BASE_URLS[env]).rstrip("/")
+    lifetime = 86400
     return Settings(
         base_url=server,
         env=env,
-        credentials=ctx.credentials or Credentials(app_key, app_secret),
+        credentials=ctx.credentials,
         custtype=custtype,
-        token_spec=TokenSpec(OP_AUTH_TOKEN, _token_body, "EGW00133", "EGW00123", 60),
+        token_spec=TokenSpec(
+            OP_AUTH_TOKEN, _token_body, "EGW00133", ("EGW00123", "EGW00121"), 60, lifetime
+        ),
         paging=PAGING,
         rate_limiter=limiter,
-        retry=retry or RetryPolicy(),
+        retry=retry,
         token_cache=cache,
-        token_slot=TokenSlot(env, server, app_key),
+        token_slot=TokenSlot(env, server, ctx.credentials.app_key, lifetime),
+        timeout=timeout,
+        connect_timeout=connect_timeout,
+        deadline=deadline,
+        max_reply_bytes=check_count("max_reply_bytes", max_reply_bytes),
+        max_pages=None if max_pages is None else check_count("max_pages", max_pages),
         hashkey=(lambda body: prepare_auth_hashkey(ctx, body=body)) if hashkey else None,
     )
 
@@ -362,7 +456,7 @@ class AuthApi:
     def approval(
         self,
         *,
-        grant_type: GrantType | str | None = None,
+        grant_type: GrantType | GrantTypeCode | None = None,
     ) -> AuthApprovalResponse:
         "실시간 (웹소켓) 접속키 발급 — POST /oauth2/Approval\n\n워크북은 통신방식을 WEBSOCKET이라 하지만 REST 호스트에 보내는 HTTPS POST다. 본문 키는 appsecret이 아니라 secretkey. approval_key는 24시간 유효, 웹소켓 접속 때 한 번 쓴다. KIS 샘플(open-trading-api@885dd4e auth_ws_token.py)은 접근토큰이 있으면 본문에 token을 더 보내지만, 포털 2026-05-29의 필수 키는 grant_type, appkey, secretkey뿐이고 응답은 approval_key 하나다 — 보내지 않는다."
 
@@ -396,13 +490,13 @@ class DomesticStockApi:
     def order_cash(
         self,
         *,
-        side: Side | str,
+        side: Side | SideCode,
         pdno: str,
-        ord_dvsn: OrdDvsn | str,
+        ord_dvsn: OrdDvsn | OrdDvsnCode,
         ord_qty: str,
         ord_unpr: str,
-        sll_type: SllType | str | None = None,
-        excg_id_dvsn_cd: ExcgIdDvsnCd | str | None = None,
+        sll_type: SllType | SllTypeCode | None = None,
+        excg_id_dvsn_cd: ExcgIdDvsnCd | ExcgIdDvsnCdCode | None = None,
         cndt_pric: str | None = None,
     ) -> DomesticStockOrderCashResponse:
         "주식주문(현금) — POST /uapi/domestic-stock/v1/trading/order-cash"
@@ -426,12 +520,12 @@ class DomesticStockApi:
         *,
         krx_fwdg_ord_orgno: str,
         orgn_odno: str,
-        ord_dvsn: OrdDvsn | str,
-        rvse_cncl_dvsn_cd: RvseCnclDvsnCd | str,
+        ord_dvsn: OrdDvsn | OrdDvsnCode,
+        rvse_cncl_dvsn_cd: RvseCnclDvsnCd | RvseCnclDvsnCdCode,
         ord_qty: str,
         ord_unpr: str,
-        qty_all_ord_yn: YesNo | str,
-        excg_id_dvsn_cd: ExcgIdDvsnCd | str | None = None,
+        qty_all_ord_yn: YesNo | YesNoCode,
+        excg_id_dvsn_cd: ExcgIdDvsnCd | ExcgIdDvsnCdCode | None = None,
         cndt_pric: str | None = None,
     ) -> DomesticStockOrderRvsecnclResponse:
         "주식주문(정정취소) — POST /uapi/domestic-stock/v1/trading/order-rvsecncl"
@@ -454,13 +548,13 @@ class DomesticStockApi:
     def inquire_balance(
         self,
         *,
-        afhr_flpr_yn: AfhrFlprYn | str | None = None,
+        afhr_flpr_yn: AfhrFlprYn | AfhrFlprYnCode | None = None,
         ofl_yn: str | None = None,
-        inqr_dvsn: InqrDvsnBalance | str | None = None,
-        unpr_dvsn: UnprDvsn | str | None = None,
-        fund_sttl_icld_yn: YesNo | str | None = None,
-        fncg_amt_auto_rdpt_yn: YesNo | str | None = None,
-        prcs_dvsn: PrcsDvsn | str | None = None,
+        inqr_dvsn: InqrDvsnBalance | InqrDvsnBalanceCode | None = None,
+        unpr_dvsn: UnprDvsn | UnprDvsnCode | None = None,
+        fund_sttl_icld_yn: YesNo | YesNoCode | None = None,
+        fncg_amt_auto_rdpt_yn: YesNo | YesNoCode | None = None,
+        prcs_dvsn: PrcsDvsn | PrcsDvsnCode | None = None,
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
     ) -> DomesticStockInquireBalanceResponse:
@@ -484,13 +578,13 @@ class DomesticStockApi:
     def inquire_balance_pages(
         self,
         *,
-        afhr_flpr_yn: AfhrFlprYn | str | None = None,
+        afhr_flpr_yn: AfhrFlprYn | AfhrFlprYnCode | None = None,
         ofl_yn: str | None = None,
-        inqr_dvsn: InqrDvsnBalance | str | None = None,
-        unpr_dvsn: UnprDvsn | str | None = None,
-        fund_sttl_icld_yn: YesNo | str | None = None,
-        fncg_amt_auto_rdpt_yn: YesNo | str | None = None,
-        prcs_dvsn: PrcsDvsn | str | None = None,
+        inqr_dvsn: InqrDvsnBalance | InqrDvsnBalanceCode | None = None,
+        unpr_dvsn: UnprDvsn | UnprDvsnCode | None = None,
+        fund_sttl_icld_yn: YesNo | YesNoCode | None = None,
+        fncg_amt_auto_rdpt_yn: YesNo | YesNoCode | None = None,
+        prcs_dvsn: PrcsDvsn | PrcsDvsnCode | None = None,
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
     ) -> Iterator[DomesticStockInquireBalanceResponse]:
@@ -513,13 +607,13 @@ class DomesticStockApi:
     def inquire_balance_holdings(
         self,
         *,
-        afhr_flpr_yn: AfhrFlprYn | str | None = None,
+        afhr_flpr_yn: AfhrFlprYn | AfhrFlprYnCode | None = None,
         ofl_yn: str | None = None,
-        inqr_dvsn: InqrDvsnBalance | str | None = None,
-        unpr_dvsn: UnprDvsn | str | None = None,
-        fund_sttl_icld_yn: YesNo | str | None = None,
-        fncg_amt_auto_rdpt_yn: YesNo | str | None = None,
-        prcs_dvsn: PrcsDvsn | str | None = None,
+        inqr_dvsn: InqrDvsnBalance | InqrDvsnBalanceCode | None = None,
+        unpr_dvsn: UnprDvsn | UnprDvsnCode | None = None,
+        fund_sttl_icld_yn: YesNo | YesNoCode | None = None,
+        fncg_amt_auto_rdpt_yn: YesNo | YesNoCode | None = None,
+        prcs_dvsn: PrcsDvsn | PrcsDvsnCode | None = None,
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
     ) -> Iterator[DomesticStockInquireBalanceHoldingsRow]:
@@ -544,7 +638,7 @@ class DomesticStockApi:
         self,
         *,
         fid_input_iscd: str,
-        fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
+        fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode | None = None,
     ) -> DomesticStockInquirePriceResponse:
         "주식현재가 시세 — GET /uapi/domestic-stock/v1/quotations/inquire-price\n\n시세 TR_ID(F로 시작)는 실전·모의 동일 (모의 규칙 T/J/C→V 대상 아님). tr_cont 다음조회 불가."
 
@@ -560,7 +654,7 @@ class DomesticStockApi:
         self,
         *,
         fid_input_iscd: str,
-        fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
+        fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode | None = None,
     ) -> DomesticStockInquireAskingPriceExpCcnResponse:
         "주식현재가 호가/예상체결 — GET /uapi/domestic-stock/v1/quotations/inquire-asking-price-exp-ccn\n\noutput1 = 10단계 호가, output2 = 예상체결. tr_cont 다음조회 불가."
 
@@ -578,9 +672,9 @@ class DomesticStockApi:
         fid_input_iscd: str,
         fid_input_date_1: str,
         fid_input_date_2: str,
-        fid_period_div_code: FidPeriodDivCode | str,
-        fid_org_adj_prc: FidOrgAdjPrc | str,
-        fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
+        fid_period_div_code: FidPeriodDivCode | FidPeriodDivCodeCode,
+        fid_org_adj_prc: FidOrgAdjPrc | FidOrgAdjPrcCode,
+        fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode | None = None,
     ) -> DomesticStockInquireDailyItemchartpriceResponse:
         "국내주식기간별시세(일/주/월/년) — GET /uapi/domestic-stock/v1/quotations/inquire-daily-itemchartprice\n\n한 번의 호출에 최대 100건 (실전/모의); tr_cont 다음조회 불가 — FID_INPUT_DATE_2(종료일)를 당겨 이전 봉을 조회한다 (_walk)."
 
@@ -602,9 +696,9 @@ class DomesticStockApi:
         fid_input_iscd: str,
         fid_input_date_1: str,
         fid_input_date_2: str,
-        fid_period_div_code: FidPeriodDivCode | str,
-        fid_org_adj_prc: FidOrgAdjPrc | str,
-        fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
+        fid_period_div_code: FidPeriodDivCode | FidPeriodDivCodeCode,
+        fid_org_adj_prc: FidOrgAdjPrc | FidOrgAdjPrcCode,
+        fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode | None = None,
         max_calls: int = 100,
     ) -> Iterator[DomesticStockInquireDailyItemchartpriceResponse]:
         "Responses further and further back: each call moves FID_INPUT_DATE_2 before the oldest stck_bsop_date of the last one (KIS cannot page this with tr_cont). Stops when no older rows come, when the next bound would fall before FID_INPUT_DATE_1 (or leave only a Saturday and Sunday before it: no market trades then, so KIS would send no rows), or after max_calls calls."
@@ -648,8 +742,8 @@ class DomesticStockApi:
         *,
         fid_input_iscd: str,
         fid_input_hour_1: str,
-        fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
-        fid_pw_data_incu_yn: YesNo | str | None = None,
+        fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode | None = None,
+        fid_pw_data_incu_yn: YesNo | YesNoCode | None = None,
         fid_etc_cls_code: str | None = None,
     ) -> DomesticStockInquireTimeItemchartpriceResponse:
         "주식당일분봉조회 — GET /uapi/domestic-stock/v1/quotations/inquire-time-itemchartprice\n\n한 번의 호출에 최대 30건, 당일 분봉만; tr_cont 다음조회 불가 — FID_INPUT_HOUR_1을 당겨 이전 분봉을 조회한다 (_walk). 미래시각 입력 시 현재가로 조회."
@@ -670,8 +764,8 @@ class DomesticStockApi:
         *,
         fid_input_iscd: str,
         fid_input_hour_1: str,
-        fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
-        fid_pw_data_incu_yn: YesNo | str | None = None,
+        fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode | None = None,
+        fid_pw_data_incu_yn: YesNo | YesNoCode | None = None,
         fid_etc_cls_code: str | None = None,
         max_calls: int = 100,
     ) -> Iterator[DomesticStockInquireTimeItemchartpriceResponse]:
@@ -714,15 +808,15 @@ class DomesticStockApi:
         period: DomesticStockInquireDailyCcldPeriod,
         inqr_strt_dt: str,
         inqr_end_dt: str,
-        sll_buy_dvsn_cd: SllBuyDvsnCd | str | None = None,
+        sll_buy_dvsn_cd: SllBuyDvsnCd | SllBuyDvsnCdCode | None = None,
         pdno: str | None = None,
         ord_gno_brno: str | None = None,
         odno: str | None = None,
-        ccld_dvsn: CcldDvsn | str | None = None,
-        inqr_dvsn: InqrDvsnSort | str | None = None,
-        inqr_dvsn_1: InqrDvsn1Ccld | str | None = None,
-        inqr_dvsn_3: InqrDvsn3 | str | None = None,
-        excg_id_dvsn_cd: ExcgIdDvsnCdInquiry | str | None = None,
+        ccld_dvsn: CcldDvsn | CcldDvsnCode | None = None,
+        inqr_dvsn: InqrDvsnSort | InqrDvsnSortCode | None = None,
+        inqr_dvsn_1: InqrDvsn1Ccld | InqrDvsn1CcldCode | None = None,
+        inqr_dvsn_3: InqrDvsn3 | InqrDvsn3Code | None = None,
+        excg_id_dvsn_cd: ExcgIdDvsnCdInquiry | ExcgIdDvsnCdInquiryCode | None = None,
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
     ) -> DomesticStockInquireDailyCcldResponse:
@@ -754,15 +848,15 @@ class DomesticStockApi:
         period: DomesticStockInquireDailyCcldPeriod,
         inqr_strt_dt: str,
         inqr_end_dt: str,
-        sll_buy_dvsn_cd: SllBuyDvsnCd | str | None = None,
+        sll_buy_dvsn_cd: SllBuyDvsnCd | SllBuyDvsnCdCode | None = None,
         pdno: str | None = None,
         ord_gno_brno: str | None = None,
         odno: str | None = None,
-        ccld_dvsn: CcldDvsn | str | None = None,
-        inqr_dvsn: InqrDvsnSort | str | None = None,
-        inqr_dvsn_1: InqrDvsn1Ccld | str | None = None,
-        inqr_dvsn_3: InqrDvsn3 | str | None = None,
-        excg_id_dvsn_cd: ExcgIdDvsnCdInquiry | str | None = None,
+        ccld_dvsn: CcldDvsn | CcldDvsnCode | None = None,
+        inqr_dvsn: InqrDvsnSort | InqrDvsnSortCode | None = None,
+        inqr_dvsn_1: InqrDvsn1Ccld | InqrDvsn1CcldCode | None = None,
+        inqr_dvsn_3: InqrDvsn3 | InqrDvsn3Code | None = None,
+        excg_id_dvsn_cd: ExcgIdDvsnCdInquiry | ExcgIdDvsnCdInquiryCode | None = None,
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
     ) -> Iterator[DomesticStockInquireDailyCcldResponse]:
@@ -793,15 +887,15 @@ class DomesticStockApi:
         period: DomesticStockInquireDailyCcldPeriod,
         inqr_strt_dt: str,
         inqr_end_dt: str,
-        sll_buy_dvsn_cd: SllBuyDvsnCd | str | None = None,
+        sll_buy_dvsn_cd: SllBuyDvsnCd | SllBuyDvsnCdCode | None = None,
         pdno: str | None = None,
         ord_gno_brno: str | None = None,
         odno: str | None = None,
-        ccld_dvsn: CcldDvsn | str | None = None,
-        inqr_dvsn: InqrDvsnSort | str | None = None,
-        inqr_dvsn_1: InqrDvsn1Ccld | str | None = None,
-        inqr_dvsn_3: InqrDvsn3 | str | None = None,
-        excg_id_dvsn_cd: ExcgIdDvsnCdInquiry | str | None = None,
+        ccld_dvsn: CcldDvsn | CcldDvsnCode | None = None,
+        inqr_dvsn: InqrDvsnSort | InqrDvsnSortCode | None = None,
+        inqr_dvsn_1: InqrDvsn1Ccld | InqrDvsn1CcldCode | None = None,
+        inqr_dvsn_3: InqrDvsn3 | InqrDvsn3Code | None = None,
+        excg_id_dvsn_cd: ExcgIdDvsnCdInquiry | ExcgIdDvsnCdInquiryCode | None = None,
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
     ) -> Iterator[DomesticStockInquireDailyCcldOrdersRow]:
@@ -832,9 +926,9 @@ class DomesticStockApi:
         *,
         pdno: str,
         ord_unpr: str,
-        ord_dvsn: OrdDvsnPsbl | str,
-        cma_evlu_amt_icld_yn: YesNo | str,
-        ovrs_icld_yn: YesNo | str,
+        ord_dvsn: OrdDvsnPsbl | OrdDvsnPsblCode,
+        cma_evlu_amt_icld_yn: YesNo | YesNoCode,
+        ovrs_icld_yn: YesNo | YesNoCode,
     ) -> DomesticStockInquirePsblOrderResponse:
         "매수가능조회 — GET /uapi/domestic-stock/v1/trading/inquire-psbl-order\n\n미수 미사용 → nrcvb_buy_amt/qty, 미수 사용 → max_buy_amt/qty. 전량매수 가능수량은 ORD_DVSN 01(시장가)로 조회 (00은 증거금율 미반영). PDNO와 ORD_UNPR 공란 → 금액만 조회."
 
@@ -854,8 +948,8 @@ class DomesticStockApi:
         *,
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
-        inqr_dvsn_1: InqrDvsn1Rvsecncl | str | None = None,
-        inqr_dvsn_2: InqrDvsn2 | str | None = None,
+        inqr_dvsn_1: InqrDvsn1Rvsecncl | InqrDvsn1RvsecnclCode | None = None,
+        inqr_dvsn_2: InqrDvsn2 | InqrDvsn2Code | None = None,
     ) -> DomesticStockInquirePsblRvsecnclResponse:
         '주식정정취소가능주문조회 — GET /uapi/domestic-stock/v1/trading/inquire-psbl-rvsecncl (real only)\n\nOn a mock account use domestic_stock.inquire_daily_ccld: 오늘 날짜, CCLD_DVSN "02"(미체결)로 조회한다: 각 주문의 rmn_qty(잔여수량)가 정정·취소할 수 있는 수량\n\n주식주문(정정취소) 전에 이 API로 정정취소가능수량(psbl_qty)을 확인할 것. 한 번에 최대 50건.'
 
@@ -874,8 +968,8 @@ class DomesticStockApi:
         *,
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
-        inqr_dvsn_1: InqrDvsn1Rvsecncl | str | None = None,
-        inqr_dvsn_2: InqrDvsn2 | str | None = None,
+        inqr_dvsn_1: InqrDvsn1Rvsecncl | InqrDvsn1RvsecnclCode | None = None,
+        inqr_dvsn_2: InqrDvsn2 | InqrDvsn2Code | None = None,
     ) -> Iterator[DomesticStockInquirePsblRvsecnclResponse]:
         "Every page of 주식정정취소가능주문조회, following tr_cont and the CTX_AREA keys to the last."
         call = prepare_domestic_stock_inquire_psbl_rvsecncl(
@@ -893,8 +987,8 @@ class DomesticStockApi:
         *,
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
-        inqr_dvsn_1: InqrDvsn1Rvsecncl | str | None = None,
-        inqr_dvsn_2: InqrDvsn2 | str | None = None,
+        inqr_dvsn_1: InqrDvsn1Rvsecncl | InqrDvsn1RvsecnclCode | None = None,
+        inqr_dvsn_2: InqrDvsn2 | InqrDvsn2Code | None = None,
     ) -> Iterator[DomesticStockInquirePsblRvsecnclOrdersRow]:
         "Every row of 주식정정취소가능주문조회 output (orders) across all pages."
         call = prepare_domestic_stock_inquire_psbl_rvsecncl(
@@ -928,9 +1022,11 @@ class DomesticStockApi:
         fid_input_price_1: str,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
-        fid_rank_sort_cls_code: AfterHourBalanceFidRankSortClsCode | str,
+        fid_rank_sort_cls_code: (
+            AfterHourBalanceFidRankSortClsCode | AfterHourBalanceFidRankSortClsCodeCode
+        ),
         fid_div_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | str,
+        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_trgt_exls_cls_code: str,
         fid_trgt_cls_code: str,
         fid_vol_cnt: str,
@@ -958,10 +1054,10 @@ class DomesticStockApi:
         self,
         *,
         fid_aply_rang_prc_2: str,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | str,
+        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: BulkTransNumFidInputIscd | str,
-        fid_rank_sort_cls_code: BulkTransNumFidRankSortClsCode | str,
+        fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
+        fid_rank_sort_cls_code: BulkTransNumFidRankSortClsCode | BulkTransNumFidRankSortClsCodeCode,
         fid_div_cls_code: str,
         fid_input_price_1: str,
         fid_aply_rang_prc_1: str,
@@ -994,7 +1090,7 @@ class DomesticStockApi:
         self,
         *,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | str,
+        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_option: str,
         fid_cond_mrkt_div_code: str,
         fid_rank_sort_cls_code: str,
@@ -1016,12 +1112,12 @@ class DomesticStockApi:
         self,
         *,
         fid_input_price_2: str,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | str,
+        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
-        fid_div_cls_code: DisparityFidDivClsCode | str,
-        fid_rank_sort_cls_code: DisparityFidRankSortClsCode | str,
-        fid_hour_cls_code: FidHourClsCode | str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | str,
+        fid_div_cls_code: DisparityFidDivClsCode | DisparityFidDivClsCodeCode,
+        fid_rank_sort_cls_code: DisparityFidRankSortClsCode | DisparityFidRankSortClsCodeCode,
+        fid_hour_cls_code: FidHourClsCode | FidHourClsCodeCode,
+        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_input_price_1: str,
@@ -1050,13 +1146,13 @@ class DomesticStockApi:
         self,
         *,
         cts_area: str,
-        gb1: Gb1 | str,
+        gb1: Gb1 | Gb1Code,
         upjong: str,
-        gb2: Gb2 | str,
-        gb3: Gb3 | str,
+        gb2: Gb2 | Gb2Code,
+        gb3: Gb3 | Gb3Code,
         f_dt: str,
         t_dt: str,
-        gb4: Gb4 | str,
+        gb4: Gb4 | Gb4Code,
     ) -> DomesticStockDividendRateResponse:
         "국내주식 배당률 상위 — GET /uapi/domestic-stock/v1/ranking/dividend-rate (real only)"
 
@@ -1080,7 +1176,7 @@ class DomesticStockApi:
         fid_rank_sort_cls_code: str,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: BulkTransNumFidInputIscd | str,
+        fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
         fid_div_cls_code: str,
         fid_aply_rang_prc_1: str,
         fid_vol_cnt: str,
@@ -1110,13 +1206,13 @@ class DomesticStockApi:
         self,
         *,
         fid_trgt_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | str,
+        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_input_price_1: str,
         fid_input_price_2: str,
         fid_vol_cnt: str,
         fid_input_option_1: str,
-        fid_input_option_2: FidInputOption2 | str,
-        fid_rank_sort_cls_code: FinanceRatioFidRankSortClsCode | str,
+        fid_input_option_2: FidInputOption2 | FidInputOption2Code,
+        fid_rank_sort_cls_code: FinanceRatioFidRankSortClsCode | FinanceRatioFidRankSortClsCodeCode,
         fid_cond_mrkt_div_code: str | None = None,
         fid_cond_scr_div_code: str | None = None,
         fid_div_cls_code: str | None = None,
@@ -1199,8 +1295,8 @@ class DomesticStockApi:
         self,
         *,
         fid_input_price_2: str,
-        fid_div_cls_code: MarketCapFidDivClsCode | str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | str,
+        fid_div_cls_code: MarketCapFidDivClsCode | MarketCapFidDivClsCodeCode,
+        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_input_price_1: str,
         fid_vol_cnt: str,
         fid_cond_mrkt_div_code: str | None = None,
@@ -1228,13 +1324,13 @@ class DomesticStockApi:
     def market_value(
         self,
         *,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | str,
-        fid_div_cls_code: MarketValueFidDivClsCode | str,
+        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_div_cls_code: MarketValueFidDivClsCode | MarketValueFidDivClsCodeCode,
         fid_input_price_1: str,
         fid_input_price_2: str,
         fid_vol_cnt: str,
         fid_input_option_1: str,
-        fid_input_option_2: FidInputOption2 | str,
+        fid_input_option_2: FidInputOption2 | FidInputOption2Code,
         fid_rank_sort_cls_code: str,
         fid_trgt_cls_code: str | None = None,
         fid_cond_mrkt_div_code: str | None = None,
@@ -1266,13 +1362,13 @@ class DomesticStockApi:
     def near_new_highlow(
         self,
         *,
-        fid_aply_rang_vol: FidAplyRangVol | str,
-        fid_div_cls_code: NearNewHighlowFidDivClsCode | str,
+        fid_aply_rang_vol: FidAplyRangVol | FidAplyRangVolCode,
+        fid_div_cls_code: NearNewHighlowFidDivClsCode | NearNewHighlowFidDivClsCodeCode,
         fid_input_cnt_1: str,
         fid_input_cnt_2: str,
-        fid_prc_cls_code: FidPrcClsCode | str,
-        fid_input_iscd: BulkTransNumFidInputIscd | str,
-        fid_trgt_exls_cls_code: FidTrgtExlsClsCode | str,
+        fid_prc_cls_code: FidPrcClsCode | FidPrcClsCodeCode,
+        fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
+        fid_trgt_exls_cls_code: FidTrgtExlsClsCode | FidTrgtExlsClsCodeCode,
         fid_aply_rang_prc_1: str,
         fid_aply_rang_prc_2: str,
         fid_cond_mrkt_div_code: str | None = None,
@@ -1365,10 +1461,10 @@ class DomesticStockApi:
         self,
         *,
         fid_vol_cnt: str,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | str,
+        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | str,
+        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_input_price_1: str,
@@ -1434,7 +1530,7 @@ class DomesticStockApi:
         *,
         fid_vol_cnt: str,
         fid_input_iscd: str,
-        fid_rank_sort_cls_code: QuoteBalanceFidRankSortClsCode | str,
+        fid_rank_sort_cls_code: QuoteBalanceFidRankSortClsCode | QuoteBalanceFidRankSortClsCodeCode,
         fid_input_price_1: str,
         fid_input_price_2: str,
         fid_cond_mrkt_div_code: str | None = None,
@@ -1467,7 +1563,7 @@ class DomesticStockApi:
         fid_aply_rang_vol: str,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: ShortSaleFidInputIscd | str,
+        fid_input_iscd: ShortSaleFidInputIscd | ShortSaleFidInputIscdCode,
         fid_period_div_code: str,
         fid_input_cnt_1: str,
         fid_trgt_exls_cls_code: str,
@@ -1498,14 +1594,14 @@ class DomesticStockApi:
         *,
         fid_input_iscd_2: str,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | str,
+        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_input_price_1: str,
         fid_input_price_2: str,
         fid_vol_cnt: str,
         fid_div_cls_code: str,
-        fid_input_cnt_1: FidInputCnt1 | str,
+        fid_input_cnt_1: FidInputCnt1 | FidInputCnt1Code,
         fid_cond_mrkt_div_code: str | None = None,
     ) -> DomesticStockTopInterestStockResponse:
         "국내주식 관심종목등록 상위 — GET /uapi/domestic-stock/v1/ranking/top-interest-stock (real only)"
@@ -1531,15 +1627,17 @@ class DomesticStockApi:
         self,
         *,
         fid_trgt_exls_cls_code: str,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | str,
+        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
-        fid_div_cls_code: MarketValueFidDivClsCode | str,
-        fid_rank_sort_cls_code: TradedByCompanyFidRankSortClsCode | str,
+        fid_div_cls_code: MarketValueFidDivClsCode | MarketValueFidDivClsCodeCode,
+        fid_rank_sort_cls_code: (
+            TradedByCompanyFidRankSortClsCode | TradedByCompanyFidRankSortClsCodeCode
+        ),
         fid_input_date_1: str,
         fid_input_date_2: str,
-        fid_input_iscd: BulkTransNumFidInputIscd | str,
+        fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
         fid_trgt_cls_code: str,
-        fid_aply_rang_vol: FidAplyRangVol | str,
+        fid_aply_rang_vol: FidAplyRangVol | FidAplyRangVolCode,
         fid_aply_rang_prc_2: str,
         fid_aply_rang_prc_1: str,
     ) -> DomesticStockTradedByCompanyResponse:
@@ -1567,7 +1665,7 @@ class DomesticStockApi:
         self,
         *,
         fid_trgt_exls_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | str,
+        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_div_cls_code: str,
         fid_input_price_1: str,
         fid_input_price_2: str,
@@ -1596,10 +1694,10 @@ class DomesticStockApi:
     def volume_rank(
         self,
         *,
-        fid_cond_mrkt_div_code: VolumeRankFidCondMrktDivCode | str,
+        fid_cond_mrkt_div_code: VolumeRankFidCondMrktDivCode | VolumeRankFidCondMrktDivCodeCode,
         fid_input_iscd: str,
-        fid_div_cls_code: MarketCapFidDivClsCode | str,
-        fid_blng_cls_code: FidBlngClsCode | str,
+        fid_div_cls_code: MarketCapFidDivClsCode | MarketCapFidDivClsCodeCode,
+        fid_blng_cls_code: FidBlngClsCode | FidBlngClsCodeCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_input_price_1: str,
@@ -1640,7 +1738,7 @@ class OverseasPriceApi:
     def price(
         self,
         *,
-        excd: Exchange | QuoteExchange | str,
+        excd: Exchange | QuoteExchange | ExchangeCode | QuoteExchangeCode,
         symb: str,
         auth: str | None = None,
     ) -> OverseasPricePriceResponse:
@@ -1658,10 +1756,10 @@ class OverseasPriceApi:
     def dailyprice(
         self,
         *,
-        excd: Exchange | QuoteExchange | str,
+        excd: Exchange | QuoteExchange | ExchangeCode | QuoteExchangeCode,
         symb: str,
-        gubn: Gubn | str,
-        modp: Modp | str,
+        gubn: Gubn | GubnCode,
+        modp: Modp | ModpCode,
         auth: str | None = None,
         bymd: str | None = None,
         keyb: str | None = None,
@@ -1684,10 +1782,10 @@ class OverseasPriceApi:
     def dailyprice_walk(
         self,
         *,
-        excd: Exchange | QuoteExchange | str,
+        excd: Exchange | QuoteExchange | ExchangeCode | QuoteExchangeCode,
         symb: str,
-        gubn: Gubn | str,
-        modp: Modp | str,
+        gubn: Gubn | GubnCode,
+        modp: Modp | ModpCode,
         auth: str | None = None,
         bymd: str | None = None,
         keyb: str | None = None,
@@ -1735,16 +1833,16 @@ class OverseasStockApi:
     def order(
         self,
         *,
-        side: Side | str,
-        ovrs_excg_cd: Exchange | str,
+        side: Side | SideCode,
+        ovrs_excg_cd: Exchange | ExchangeCode,
         pdno: str,
         ord_qty: str,
         ovrs_ord_unpr: str,
-        ord_dvsn: OvrsOrdDvsn | str,
+        ord_dvsn: OvrsOrdDvsn | OvrsOrdDvsnCode,
         ctac_tlno: str | None = None,
         mgco_aptm_odno: str | None = None,
-        sll_type: OvrsSllType | str | None = None,
-        ord_svr_dvsn_cd: OrdSvrDvsnCd | str | None = None,
+        sll_type: OvrsSllType | OvrsSllTypeCode | None = None,
+        ord_svr_dvsn_cd: OrdSvrDvsnCd | OrdSvrDvsnCdCode | None = None,
     ) -> OverseasStockOrderResponse:
         "해외주식 주문 (매수/매도) — POST /uapi/overseas-stock/v1/trading/order"
 
@@ -1767,8 +1865,8 @@ class OverseasStockApi:
     def inquire_balance(
         self,
         *,
-        ovrs_excg_cd: BalanceExcgCd | str,
-        tr_crcy_cd: TrCrcyCd | str,
+        ovrs_excg_cd: BalanceExcgCd | BalanceExcgCdCode,
+        tr_crcy_cd: TrCrcyCd | TrCrcyCdCode,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> OverseasStockInquireBalanceResponse:
@@ -1787,8 +1885,8 @@ class OverseasStockApi:
     def inquire_balance_pages(
         self,
         *,
-        ovrs_excg_cd: BalanceExcgCd | str,
-        tr_crcy_cd: TrCrcyCd | str,
+        ovrs_excg_cd: BalanceExcgCd | BalanceExcgCdCode,
+        tr_crcy_cd: TrCrcyCd | TrCrcyCdCode,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> Iterator[OverseasStockInquireBalanceResponse]:
@@ -1806,8 +1904,8 @@ class OverseasStockApi:
     def inquire_balance_holdings(
         self,
         *,
-        ovrs_excg_cd: BalanceExcgCd | str,
-        tr_crcy_cd: TrCrcyCd | str,
+        ovrs_excg_cd: BalanceExcgCd | BalanceExcgCdCode,
+        tr_crcy_cd: TrCrcyCd | TrCrcyCdCode,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> Iterator[OverseasStockInquireBalanceHoldingsRow]:
@@ -1826,10 +1924,10 @@ class OverseasStockApi:
     def inquire_present_balance(
         self,
         *,
-        wcrc_frcr_dvsn_cd: WcrcFrcrDvsnCd | str,
-        natn_cd: NatnCd | str,
-        tr_mket_cd: TrMketCd | str,
-        inqr_dvsn_cd: InqrDvsnCd | str,
+        wcrc_frcr_dvsn_cd: WcrcFrcrDvsnCd | WcrcFrcrDvsnCdCode,
+        natn_cd: NatnCd | NatnCdCode,
+        tr_mket_cd: TrMketCd | TrMketCdCode,
+        inqr_dvsn_cd: InqrDvsnCd | InqrDvsnCdCode,
     ) -> OverseasStockInquirePresentBalanceResponse:
         "해외주식 체결기준현재잔고 — GET /uapi/overseas-stock/v1/trading/inquire-present-balance\n\n모의계좌는 output3(외화평가총액 등)만 정상 출력된다 (KIS API workbook 2026-09-11)"
 
@@ -1846,14 +1944,14 @@ class OverseasStockApi:
     def order_rvsecncl(
         self,
         *,
-        ovrs_excg_cd: Exchange | str,
+        ovrs_excg_cd: Exchange | ExchangeCode,
         pdno: str,
         orgn_odno: str,
-        rvse_cncl_dvsn_cd: RvseCnclDvsnCd | str,
+        rvse_cncl_dvsn_cd: RvseCnclDvsnCd | RvseCnclDvsnCdCode,
         ord_qty: str,
         ovrs_ord_unpr: str,
         mgco_aptm_odno: str | None = None,
-        ord_svr_dvsn_cd: OrdSvrDvsnCd | str | None = None,
+        ord_svr_dvsn_cd: OrdSvrDvsnCd | OrdSvrDvsnCdCode | None = None,
     ) -> OverseasStockOrderRvsecnclResponse:
         "해외주식 정정취소주문 — POST /uapi/overseas-stock/v1/trading/order-rvsecncl\n\n거래소 운영시간 외에는 오류. 원주문번호는 해외주식 주문 또는 주문체결내역의 odno."
 
@@ -1874,8 +1972,8 @@ class OverseasStockApi:
     def inquire_nccs(
         self,
         *,
-        ovrs_excg_cd: Exchange | str,
-        sort_sqn: NccsSortSqn | str | None = None,
+        ovrs_excg_cd: Exchange | ExchangeCode,
+        sort_sqn: NccsSortSqn | NccsSortSqnCode | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> OverseasStockInquireNccsResponse:
@@ -1894,8 +1992,8 @@ class OverseasStockApi:
     def inquire_nccs_pages(
         self,
         *,
-        ovrs_excg_cd: Exchange | str,
-        sort_sqn: NccsSortSqn | str | None = None,
+        ovrs_excg_cd: Exchange | ExchangeCode,
+        sort_sqn: NccsSortSqn | NccsSortSqnCode | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> Iterator[OverseasStockInquireNccsResponse]:
@@ -1913,8 +2011,8 @@ class OverseasStockApi:
     def inquire_nccs_orders(
         self,
         *,
-        ovrs_excg_cd: Exchange | str,
-        sort_sqn: NccsSortSqn | str | None = None,
+        ovrs_excg_cd: Exchange | ExchangeCode,
+        sort_sqn: NccsSortSqn | NccsSortSqnCode | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> Iterator[OverseasStockInquireNccsOrdersRow]:
@@ -1936,10 +2034,10 @@ class OverseasStockApi:
         pdno: str,
         ord_strt_dt: str,
         ord_end_dt: str,
-        ovrs_excg_cd: CcnlExcgCd | str,
-        sll_buy_dvsn: SllBuyDvsnCd | str | None = None,
-        ccld_nccs_dvsn: CcldNccsDvsn | str | None = None,
-        sort_sqn: CcnlSortSqn | str | None = None,
+        ovrs_excg_cd: CcnlExcgCd | CcnlExcgCdCode,
+        sll_buy_dvsn: SllBuyDvsnCd | SllBuyDvsnCdCode | None = None,
+        ccld_nccs_dvsn: CcldNccsDvsn | CcldNccsDvsnCode | None = None,
+        sort_sqn: CcnlSortSqn | CcnlSortSqnCode | None = None,
         ord_dt: str | None = None,
         ord_gno_brno: str | None = None,
         odno: str | None = None,
@@ -1972,10 +2070,10 @@ class OverseasStockApi:
         pdno: str,
         ord_strt_dt: str,
         ord_end_dt: str,
-        ovrs_excg_cd: CcnlExcgCd | str,
-        sll_buy_dvsn: SllBuyDvsnCd | str | None = None,
-        ccld_nccs_dvsn: CcldNccsDvsn | str | None = None,
-        sort_sqn: CcnlSortSqn | str | None = None,
+        ovrs_excg_cd: CcnlExcgCd | CcnlExcgCdCode,
+        sll_buy_dvsn: SllBuyDvsnCd | SllBuyDvsnCdCode | None = None,
+        ccld_nccs_dvsn: CcldNccsDvsn | CcldNccsDvsnCode | None = None,
+        sort_sqn: CcnlSortSqn | CcnlSortSqnCode | None = None,
         ord_dt: str | None = None,
         ord_gno_brno: str | None = None,
         odno: str | None = None,
@@ -2007,10 +2105,10 @@ class OverseasStockApi:
         pdno: str,
         ord_strt_dt: str,
         ord_end_dt: str,
-        ovrs_excg_cd: CcnlExcgCd | str,
-        sll_buy_dvsn: SllBuyDvsnCd | str | None = None,
-        ccld_nccs_dvsn: CcldNccsDvsn | str | None = None,
-        sort_sqn: CcnlSortSqn | str | None = None,
+        ovrs_excg_cd: CcnlExcgCd | CcnlExcgCdCode,
+        sll_buy_dvsn: SllBuyDvsnCd | SllBuyDvsnCdCode | None = None,
+        ccld_nccs_dvsn: CcldNccsDvsn | CcldNccsDvsnCode | None = None,
+        sort_sqn: CcnlSortSqn | CcnlSortSqnCode | None = None,
         ord_dt: str | None = None,
         ord_gno_brno: str | None = None,
         odno: str | None = None,
@@ -2040,7 +2138,7 @@ class OverseasStockApi:
     def inquire_psamount(
         self,
         *,
-        ovrs_excg_cd: Exchange | str,
+        ovrs_excg_cd: Exchange | ExchangeCode,
         ovrs_ord_unpr: str,
         item_cd: str,
     ) -> OverseasStockInquirePsamountResponse:
@@ -2060,13 +2158,17 @@ class KisClient:
     """A KIS Open API client. Defaults to the mock (모의투자) environment.
 
     Real orders happen only with ``env="real"``. ``base_url`` points it at another server
-    (the kisgen sandbox, say). ``timeout`` (read/write) and ``connect_timeout`` are seconds and
-    apply to every call. ``rate_limit`` is calls per second (the spec's limit for the
-    environment unless given; 0 turns it off; a ``RateLimiter`` is shared as is, say between
-    clients). ``retry`` sets attempts and backoff; orders are never resent unless KIS provably
-    executed nothing. ``token_cache`` shares tokens on disk between processes (True: the user's
-    cache directory; False: this client only; or a ``TokenCache``). ``hashkey=True`` sends
-    KIS's hash of every order body in the ``hashkey`` header.
+    (the kisgen sandbox, say). ``timeout`` (each read/write) and ``connect_timeout`` are seconds;
+    ``deadline`` bounds a whole call (token, rate-limit and retry waits, a slow reply), by
+    default ``retry.attempts * (connect_timeout + timeout)``. A reply larger than
+    ``max_reply_bytes`` (decoded) is not read. ``rate_limit`` is calls per second (the spec's
+    limit for the environment unless given; 0 turns it off; a ``RateLimiter`` is shared as is,
+    say between clients). ``retry`` sets attempts and backoff; orders are never resent unless
+    KIS provably executed nothing. ``token_cache`` shares tokens on disk between processes
+    (True: the user's cache directory; False: this client only; or a ``TokenCache``).
+    ``hashkey=True`` sends KIS's hash of every order body in the ``hashkey`` header.
+    ``*_pages`` helpers stop with PaginationError after ``max_pages`` pages (None: no limit).
+    ``custtype`` goes on every call: P (개인) unless you are a B (법인) customer.
     """
 
     def __init__(
@@ -2079,11 +2181,14 @@ class KisClient:
         *,
         timeout: float = 10.0,
         connect_timeout: float = 5.0,
+        deadline: float | None = None,
+        max_reply_bytes: int = 8 << 20,
+        max_pages: int | None = 1000,
         rate_limit: float | RateLimiter | None = None,
         retry: RetryPolicy | None = None,
         token_cache: TokenCache | bool = True,
         hashkey: bool = False,
-        custtype: str = "P",
+        custtype: CustomerType | CustomerTypeCode = CustomerType.PERSONAL,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         import httpx
@@ -2091,11 +2196,11 @@ class KisClient:
         self.env = Env(check_env(env, ENVS))
         cano, product = parse_account(account)
         self.account = f"{cano}-{product}" if cano is not None else None
-        credentials = Credentials(app_key, app_secret)
+        credentials = Credentials(
+            check_credential("app_key", app_key), check_credential("app_secret", app_secret)
+        )
         self._ctx = CallContext(self.env.value, cano, product, credentials, self._token_value)
         settings = _settings(
-            app_key,
-            app_secret,
             self.env.value,
             base_url,
             rate_limit,
@@ -2104,10 +2209,17 @@ class KisClient:
             hashkey,
             custtype,
             self._ctx,
+            timeout,
+            connect_timeout,
+            deadline,
+            max_reply_bytes,
+            max_pages,
         )
         self.base_url = settings.base_url
         http = httpx.Client(
-            timeout=httpx.Timeout(timeout, connect=connect_timeout, pool=connect_timeout),
+            timeout=httpx.Timeout(
+                settings.timeout, connect=settings.connect_timeout, pool=settings.connect_timeout
+            ),
             transport=transport,
             limits=httpx.Limits(max_keepalive_connections=20, keepalive_expiry=30.0),
         )
@@ -2171,7 +2283,7 @@ class AsyncAuthApi:
     async def approval(
         self,
         *,
-        grant_type: GrantType | str | None = None,
+        grant_type: GrantType | GrantTypeCode | None = None,
     ) -> AuthApprovalResponse:
         "실시간 (웹소켓) 접속키 발급 — POST /oauth2/Approval\n\n워크북은 통신방식을 WEBSOCKET이라 하지만 REST 호스트에 보내는 HTTPS POST다. 본문 키는 appsecret이 아니라 secretkey. approval_key는 24시간 유효, 웹소켓 접속 때 한 번 쓴다. KIS 샘플(open-trading-api@885dd4e auth_ws_token.py)은 접근토큰이 있으면 본문에 token을 더 보내지만, 포털 2026-05-29의 필수 키는 grant_type, appkey, secretkey뿐이고 응답은 approval_key 하나다 — 보내지 않는다."
 
@@ -2205,13 +2317,13 @@ class AsyncDomesticStockApi:
     async def order_cash(
         self,
         *,
-        side: Side | str,
+        side: Side | SideCode,
         pdno: str,
-        ord_dvsn: OrdDvsn | str,
+        ord_dvsn: OrdDvsn | OrdDvsnCode,
         ord_qty: str,
         ord_unpr: str,
-        sll_type: SllType | str | None = None,
-        excg_id_dvsn_cd: ExcgIdDvsnCd | str | None = None,
+        sll_type: SllType | SllTypeCode | None = None,
+        excg_id_dvsn_cd: ExcgIdDvsnCd | ExcgIdDvsnCdCode | None = None,
         cndt_pric: str | None = None,
     ) -> DomesticStockOrderCashResponse:
         "주식주문(현금) — POST /uapi/domestic-stock/v1/trading/order-cash"
@@ -2235,12 +2347,12 @@ class AsyncDomesticStockApi:
         *,
         krx_fwdg_ord_orgno: str,
         orgn_odno: str,
-        ord_dvsn: OrdDvsn | str,
-        rvse_cncl_dvsn_cd: RvseCnclDvsnCd | str,
+        ord_dvsn: OrdDvsn | OrdDvsnCode,
+        rvse_cncl_dvsn_cd: RvseCnclDvsnCd | RvseCnclDvsnCdCode,
         ord_qty: str,
         ord_unpr: str,
-        qty_all_ord_yn: YesNo | str,
-        excg_id_dvsn_cd: ExcgIdDvsnCd | str | None = None,
+        qty_all_ord_yn: YesNo | YesNoCode,
+        excg_id_dvsn_cd: ExcgIdDvsnCd | ExcgIdDvsnCdCode | None = None,
         cndt_pric: str | None = None,
     ) -> DomesticStockOrderRvsecnclResponse:
         "주식주문(정정취소) — POST /uapi/domestic-stock/v1/trading/order-rvsecncl"
@@ -2263,13 +2375,13 @@ class AsyncDomesticStockApi:
     async def inquire_balance(
         self,
         *,
-        afhr_flpr_yn: AfhrFlprYn | str | None = None,
+        afhr_flpr_yn: AfhrFlprYn | AfhrFlprYnCode | None = None,
         ofl_yn: str | None = None,
-        inqr_dvsn: InqrDvsnBalance | str | None = None,
-        unpr_dvsn: UnprDvsn | str | None = None,
-        fund_sttl_icld_yn: YesNo | str | None = None,
-        fncg_amt_auto_rdpt_yn: YesNo | str | None = None,
-        prcs_dvsn: PrcsDvsn | str | None = None,
+        inqr_dvsn: InqrDvsnBalance | InqrDvsnBalanceCode | None = None,
+        unpr_dvsn: UnprDvsn | UnprDvsnCode | None = None,
+        fund_sttl_icld_yn: YesNo | YesNoCode | None = None,
+        fncg_amt_auto_rdpt_yn: YesNo | YesNoCode | None = None,
+        prcs_dvsn: PrcsDvsn | PrcsDvsnCode | None = None,
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
     ) -> DomesticStockInquireBalanceResponse:
@@ -2293,13 +2405,13 @@ class AsyncDomesticStockApi:
     async def inquire_balance_pages(
         self,
         *,
-        afhr_flpr_yn: AfhrFlprYn | str | None = None,
+        afhr_flpr_yn: AfhrFlprYn | AfhrFlprYnCode | None = None,
         ofl_yn: str | None = None,
-        inqr_dvsn: InqrDvsnBalance | str | None = None,
-        unpr_dvsn: UnprDvsn | str | None = None,
-        fund_sttl_icld_yn: YesNo | str | None = None,
-        fncg_amt_auto_rdpt_yn: YesNo | str | None = None,
-        prcs_dvsn: PrcsDvsn | str | None = None,
+        inqr_dvsn: InqrDvsnBalance | InqrDvsnBalanceCode | None = None,
+        unpr_dvsn: UnprDvsn | UnprDvsnCode | None = None,
+        fund_sttl_icld_yn: YesNo | YesNoCode | None = None,
+        fncg_amt_auto_rdpt_yn: YesNo | YesNoCode | None = None,
+        prcs_dvsn: PrcsDvsn | PrcsDvsnCode | None = None,
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
     ) -> AsyncIterator[DomesticStockInquireBalanceResponse]:
@@ -2322,13 +2434,13 @@ class AsyncDomesticStockApi:
     async def inquire_balance_holdings(
         self,
         *,
-        afhr_flpr_yn: AfhrFlprYn | str | None = None,
+        afhr_flpr_yn: AfhrFlprYn | AfhrFlprYnCode | None = None,
         ofl_yn: str | None = None,
-        inqr_dvsn: InqrDvsnBalance | str | None = None,
-        unpr_dvsn: UnprDvsn | str | None = None,
-        fund_sttl_icld_yn: YesNo | str | None = None,
-        fncg_amt_auto_rdpt_yn: YesNo | str | None = None,
-        prcs_dvsn: PrcsDvsn | str | None = None,
+        inqr_dvsn: InqrDvsnBalance | InqrDvsnBalanceCode | None = None,
+        unpr_dvsn: UnprDvsn | UnprDvsnCode | None = None,
+        fund_sttl_icld_yn: YesNo | YesNoCode | None = None,
+        fncg_amt_auto_rdpt_yn: YesNo | YesNoCode | None = None,
+        prcs_dvsn: PrcsDvsn | PrcsDvsnCode | None = None,
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
     ) -> AsyncIterator[DomesticStockInquireBalanceHoldingsRow]:
@@ -2353,7 +2465,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_input_iscd: str,
-        fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
+        fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode | None = None,
     ) -> DomesticStockInquirePriceResponse:
         "주식현재가 시세 — GET /uapi/domestic-stock/v1/quotations/inquire-price\n\n시세 TR_ID(F로 시작)는 실전·모의 동일 (모의 규칙 T/J/C→V 대상 아님). tr_cont 다음조회 불가."
 
@@ -2369,7 +2481,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_input_iscd: str,
-        fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
+        fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode | None = None,
     ) -> DomesticStockInquireAskingPriceExpCcnResponse:
         "주식현재가 호가/예상체결 — GET /uapi/domestic-stock/v1/quotations/inquire-asking-price-exp-ccn\n\noutput1 = 10단계 호가, output2 = 예상체결. tr_cont 다음조회 불가."
 
@@ -2389,9 +2501,9 @@ class AsyncDomesticStockApi:
         fid_input_iscd: str,
         fid_input_date_1: str,
         fid_input_date_2: str,
-        fid_period_div_code: FidPeriodDivCode | str,
-        fid_org_adj_prc: FidOrgAdjPrc | str,
-        fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
+        fid_period_div_code: FidPeriodDivCode | FidPeriodDivCodeCode,
+        fid_org_adj_prc: FidOrgAdjPrc | FidOrgAdjPrcCode,
+        fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode | None = None,
     ) -> DomesticStockInquireDailyItemchartpriceResponse:
         "국내주식기간별시세(일/주/월/년) — GET /uapi/domestic-stock/v1/quotations/inquire-daily-itemchartprice\n\n한 번의 호출에 최대 100건 (실전/모의); tr_cont 다음조회 불가 — FID_INPUT_DATE_2(종료일)를 당겨 이전 봉을 조회한다 (_walk)."
 
@@ -2415,9 +2527,9 @@ class AsyncDomesticStockApi:
         fid_input_iscd: str,
         fid_input_date_1: str,
         fid_input_date_2: str,
-        fid_period_div_code: FidPeriodDivCode | str,
-        fid_org_adj_prc: FidOrgAdjPrc | str,
-        fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
+        fid_period_div_code: FidPeriodDivCode | FidPeriodDivCodeCode,
+        fid_org_adj_prc: FidOrgAdjPrc | FidOrgAdjPrcCode,
+        fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode | None = None,
         max_calls: int = 100,
     ) -> AsyncIterator[DomesticStockInquireDailyItemchartpriceResponse]:
         "Responses further and further back: each call moves FID_INPUT_DATE_2 before the oldest stck_bsop_date of the last one (KIS cannot page this with tr_cont). Stops when no older rows come, when the next bound would fall before FID_INPUT_DATE_1 (or leave only a Saturday and Sunday before it: no market trades then, so KIS would send no rows), or after max_calls calls."
@@ -2461,8 +2573,8 @@ class AsyncDomesticStockApi:
         *,
         fid_input_iscd: str,
         fid_input_hour_1: str,
-        fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
-        fid_pw_data_incu_yn: YesNo | str | None = None,
+        fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode | None = None,
+        fid_pw_data_incu_yn: YesNo | YesNoCode | None = None,
         fid_etc_cls_code: str | None = None,
     ) -> DomesticStockInquireTimeItemchartpriceResponse:
         "주식당일분봉조회 — GET /uapi/domestic-stock/v1/quotations/inquire-time-itemchartprice\n\n한 번의 호출에 최대 30건, 당일 분봉만; tr_cont 다음조회 불가 — FID_INPUT_HOUR_1을 당겨 이전 분봉을 조회한다 (_walk). 미래시각 입력 시 현재가로 조회."
@@ -2485,8 +2597,8 @@ class AsyncDomesticStockApi:
         *,
         fid_input_iscd: str,
         fid_input_hour_1: str,
-        fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
-        fid_pw_data_incu_yn: YesNo | str | None = None,
+        fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode | None = None,
+        fid_pw_data_incu_yn: YesNo | YesNoCode | None = None,
         fid_etc_cls_code: str | None = None,
         max_calls: int = 100,
     ) -> AsyncIterator[DomesticStockInquireTimeItemchartpriceResponse]:
@@ -2531,15 +2643,15 @@ class AsyncDomesticStockApi:
         period: DomesticStockInquireDailyCcldPeriod,
         inqr_strt_dt: str,
         inqr_end_dt: str,
-        sll_buy_dvsn_cd: SllBuyDvsnCd | str | None = None,
+        sll_buy_dvsn_cd: SllBuyDvsnCd | SllBuyDvsnCdCode | None = None,
         pdno: str | None = None,
         ord_gno_brno: str | None = None,
         odno: str | None = None,
-        ccld_dvsn: CcldDvsn | str | None = None,
-        inqr_dvsn: InqrDvsnSort | str | None = None,
-        inqr_dvsn_1: InqrDvsn1Ccld | str | None = None,
-        inqr_dvsn_3: InqrDvsn3 | str | None = None,
-        excg_id_dvsn_cd: ExcgIdDvsnCdInquiry | str | None = None,
+        ccld_dvsn: CcldDvsn | CcldDvsnCode | None = None,
+        inqr_dvsn: InqrDvsnSort | InqrDvsnSortCode | None = None,
+        inqr_dvsn_1: InqrDvsn1Ccld | InqrDvsn1CcldCode | None = None,
+        inqr_dvsn_3: InqrDvsn3 | InqrDvsn3Code | None = None,
+        excg_id_dvsn_cd: ExcgIdDvsnCdInquiry | ExcgIdDvsnCdInquiryCode | None = None,
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
     ) -> DomesticStockInquireDailyCcldResponse:
@@ -2571,15 +2683,15 @@ class AsyncDomesticStockApi:
         period: DomesticStockInquireDailyCcldPeriod,
         inqr_strt_dt: str,
         inqr_end_dt: str,
-        sll_buy_dvsn_cd: SllBuyDvsnCd | str | None = None,
+        sll_buy_dvsn_cd: SllBuyDvsnCd | SllBuyDvsnCdCode | None = None,
         pdno: str | None = None,
         ord_gno_brno: str | None = None,
         odno: str | None = None,
-        ccld_dvsn: CcldDvsn | str | None = None,
-        inqr_dvsn: InqrDvsnSort | str | None = None,
-        inqr_dvsn_1: InqrDvsn1Ccld | str | None = None,
-        inqr_dvsn_3: InqrDvsn3 | str | None = None,
-        excg_id_dvsn_cd: ExcgIdDvsnCdInquiry | str | None = None,
+        ccld_dvsn: CcldDvsn | CcldDvsnCode | None = None,
+        inqr_dvsn: InqrDvsnSort | InqrDvsnSortCode | None = None,
+        inqr_dvsn_1: InqrDvsn1Ccld | InqrDvsn1CcldCode | None = None,
+        inqr_dvsn_3: InqrDvsn3 | InqrDvsn3Code | None = None,
+        excg_id_dvsn_cd: ExcgIdDvsnCdInquiry | ExcgIdDvsnCdInquiryCode | None = None,
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
     ) -> AsyncIterator[DomesticStockInquireDailyCcldResponse]:
@@ -2610,15 +2722,15 @@ class AsyncDomesticStockApi:
         period: DomesticStockInquireDailyCcldPeriod,
         inqr_strt_dt: str,
         inqr_end_dt: str,
-        sll_buy_dvsn_cd: SllBuyDvsnCd | str | None = None,
+        sll_buy_dvsn_cd: SllBuyDvsnCd | SllBuyDvsnCdCode | None = None,
         pdno: str | None = None,
         ord_gno_brno: str | None = None,
         odno: str | None = None,
-        ccld_dvsn: CcldDvsn | str | None = None,
-        inqr_dvsn: InqrDvsnSort | str | None = None,
-        inqr_dvsn_1: InqrDvsn1Ccld | str | None = None,
-        inqr_dvsn_3: InqrDvsn3 | str | None = None,
-        excg_id_dvsn_cd: ExcgIdDvsnCdInquiry | str | None = None,
+        ccld_dvsn: CcldDvsn | CcldDvsnCode | None = None,
+        inqr_dvsn: InqrDvsnSort | InqrDvsnSortCode | None = None,
+        inqr_dvsn_1: InqrDvsn1Ccld | InqrDvsn1CcldCode | None = None,
+        inqr_dvsn_3: InqrDvsn3 | InqrDvsn3Code | None = None,
+        excg_id_dvsn_cd: ExcgIdDvsnCdInquiry | ExcgIdDvsnCdInquiryCode | None = None,
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
     ) -> AsyncIterator[DomesticStockInquireDailyCcldOrdersRow]:
@@ -2649,9 +2761,9 @@ class AsyncDomesticStockApi:
         *,
         pdno: str,
         ord_unpr: str,
-        ord_dvsn: OrdDvsnPsbl | str,
-        cma_evlu_amt_icld_yn: YesNo | str,
-        ovrs_icld_yn: YesNo | str,
+        ord_dvsn: OrdDvsnPsbl | OrdDvsnPsblCode,
+        cma_evlu_amt_icld_yn: YesNo | YesNoCode,
+        ovrs_icld_yn: YesNo | YesNoCode,
     ) -> DomesticStockInquirePsblOrderResponse:
         "매수가능조회 — GET /uapi/domestic-stock/v1/trading/inquire-psbl-order\n\n미수 미사용 → nrcvb_buy_amt/qty, 미수 사용 → max_buy_amt/qty. 전량매수 가능수량은 ORD_DVSN 01(시장가)로 조회 (00은 증거금율 미반영). PDNO와 ORD_UNPR 공란 → 금액만 조회."
 
@@ -2671,8 +2783,8 @@ class AsyncDomesticStockApi:
         *,
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
-        inqr_dvsn_1: InqrDvsn1Rvsecncl | str | None = None,
-        inqr_dvsn_2: InqrDvsn2 | str | None = None,
+        inqr_dvsn_1: InqrDvsn1Rvsecncl | InqrDvsn1RvsecnclCode | None = None,
+        inqr_dvsn_2: InqrDvsn2 | InqrDvsn2Code | None = None,
     ) -> DomesticStockInquirePsblRvsecnclResponse:
         '주식정정취소가능주문조회 — GET /uapi/domestic-stock/v1/trading/inquire-psbl-rvsecncl (real only)\n\nOn a mock account use domestic_stock.inquire_daily_ccld: 오늘 날짜, CCLD_DVSN "02"(미체결)로 조회한다: 각 주문의 rmn_qty(잔여수량)가 정정·취소할 수 있는 수량\n\n주식주문(정정취소) 전에 이 API로 정정취소가능수량(psbl_qty)을 확인할 것. 한 번에 최대 50건.'
 
@@ -2691,8 +2803,8 @@ class AsyncDomesticStockApi:
         *,
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
-        inqr_dvsn_1: InqrDvsn1Rvsecncl | str | None = None,
-        inqr_dvsn_2: InqrDvsn2 | str | None = None,
+        inqr_dvsn_1: InqrDvsn1Rvsecncl | InqrDvsn1RvsecnclCode | None = None,
+        inqr_dvsn_2: InqrDvsn2 | InqrDvsn2Code | None = None,
     ) -> AsyncIterator[DomesticStockInquirePsblRvsecnclResponse]:
         "Every page of 주식정정취소가능주문조회, following tr_cont and the CTX_AREA keys to the last."
         call = prepare_domestic_stock_inquire_psbl_rvsecncl(
@@ -2710,8 +2822,8 @@ class AsyncDomesticStockApi:
         *,
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
-        inqr_dvsn_1: InqrDvsn1Rvsecncl | str | None = None,
-        inqr_dvsn_2: InqrDvsn2 | str | None = None,
+        inqr_dvsn_1: InqrDvsn1Rvsecncl | InqrDvsn1RvsecnclCode | None = None,
+        inqr_dvsn_2: InqrDvsn2 | InqrDvsn2Code | None = None,
     ) -> AsyncIterator[DomesticStockInquirePsblRvsecnclOrdersRow]:
         "Every row of 주식정정취소가능주문조회 output (orders) across all pages."
         call = prepare_domestic_stock_inquire_psbl_rvsecncl(
@@ -2745,9 +2857,11 @@ class AsyncDomesticStockApi:
         fid_input_price_1: str,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
-        fid_rank_sort_cls_code: AfterHourBalanceFidRankSortClsCode | str,
+        fid_rank_sort_cls_code: (
+            AfterHourBalanceFidRankSortClsCode | AfterHourBalanceFidRankSortClsCodeCode
+        ),
         fid_div_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | str,
+        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_trgt_exls_cls_code: str,
         fid_trgt_cls_code: str,
         fid_vol_cnt: str,
@@ -2775,10 +2889,10 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_aply_rang_prc_2: str,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | str,
+        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: BulkTransNumFidInputIscd | str,
-        fid_rank_sort_cls_code: BulkTransNumFidRankSortClsCode | str,
+        fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
+        fid_rank_sort_cls_code: BulkTransNumFidRankSortClsCode | BulkTransNumFidRankSortClsCodeCode,
         fid_div_cls_code: str,
         fid_input_price_1: str,
         fid_aply_rang_prc_1: str,
@@ -2811,7 +2925,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | str,
+        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_option: str,
         fid_cond_mrkt_div_code: str,
         fid_rank_sort_cls_code: str,
@@ -2833,12 +2947,12 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_input_price_2: str,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | str,
+        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
-        fid_div_cls_code: DisparityFidDivClsCode | str,
-        fid_rank_sort_cls_code: DisparityFidRankSortClsCode | str,
-        fid_hour_cls_code: FidHourClsCode | str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | str,
+        fid_div_cls_code: DisparityFidDivClsCode | DisparityFidDivClsCodeCode,
+        fid_rank_sort_cls_code: DisparityFidRankSortClsCode | DisparityFidRankSortClsCodeCode,
+        fid_hour_cls_code: FidHourClsCode | FidHourClsCodeCode,
+        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_input_price_1: str,
@@ -2867,13 +2981,13 @@ class AsyncDomesticStockApi:
         self,
         *,
         cts_area: str,
-        gb1: Gb1 | str,
+        gb1: Gb1 | Gb1Code,
         upjong: str,
-        gb2: Gb2 | str,
-        gb3: Gb3 | str,
+        gb2: Gb2 | Gb2Code,
+        gb3: Gb3 | Gb3Code,
         f_dt: str,
         t_dt: str,
-        gb4: Gb4 | str,
+        gb4: Gb4 | Gb4Code,
     ) -> DomesticStockDividendRateResponse:
         "국내주식 배당률 상위 — GET /uapi/domestic-stock/v1/ranking/dividend-rate (real only)"
 
@@ -2897,7 +3011,7 @@ class AsyncDomesticStockApi:
         fid_rank_sort_cls_code: str,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: BulkTransNumFidInputIscd | str,
+        fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
         fid_div_cls_code: str,
         fid_aply_rang_prc_1: str,
         fid_vol_cnt: str,
@@ -2927,13 +3041,13 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_trgt_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | str,
+        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_input_price_1: str,
         fid_input_price_2: str,
         fid_vol_cnt: str,
         fid_input_option_1: str,
-        fid_input_option_2: FidInputOption2 | str,
-        fid_rank_sort_cls_code: FinanceRatioFidRankSortClsCode | str,
+        fid_input_option_2: FidInputOption2 | FidInputOption2Code,
+        fid_rank_sort_cls_code: FinanceRatioFidRankSortClsCode | FinanceRatioFidRankSortClsCodeCode,
         fid_cond_mrkt_div_code: str | None = None,
         fid_cond_scr_div_code: str | None = None,
         fid_div_cls_code: str | None = None,
@@ -3016,8 +3130,8 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_input_price_2: str,
-        fid_div_cls_code: MarketCapFidDivClsCode | str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | str,
+        fid_div_cls_code: MarketCapFidDivClsCode | MarketCapFidDivClsCodeCode,
+        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_input_price_1: str,
         fid_vol_cnt: str,
         fid_cond_mrkt_div_code: str | None = None,
@@ -3045,13 +3159,13 @@ class AsyncDomesticStockApi:
     async def market_value(
         self,
         *,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | str,
-        fid_div_cls_code: MarketValueFidDivClsCode | str,
+        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_div_cls_code: MarketValueFidDivClsCode | MarketValueFidDivClsCodeCode,
         fid_input_price_1: str,
         fid_input_price_2: str,
         fid_vol_cnt: str,
         fid_input_option_1: str,
-        fid_input_option_2: FidInputOption2 | str,
+        fid_input_option_2: FidInputOption2 | FidInputOption2Code,
         fid_rank_sort_cls_code: str,
         fid_trgt_cls_code: str | None = None,
         fid_cond_mrkt_div_code: str | None = None,
@@ -3083,13 +3197,13 @@ class AsyncDomesticStockApi:
     async def near_new_highlow(
         self,
         *,
-        fid_aply_rang_vol: FidAplyRangVol | str,
-        fid_div_cls_code: NearNewHighlowFidDivClsCode | str,
+        fid_aply_rang_vol: FidAplyRangVol | FidAplyRangVolCode,
+        fid_div_cls_code: NearNewHighlowFidDivClsCode | NearNewHighlowFidDivClsCodeCode,
         fid_input_cnt_1: str,
         fid_input_cnt_2: str,
-        fid_prc_cls_code: FidPrcClsCode | str,
-        fid_input_iscd: BulkTransNumFidInputIscd | str,
-        fid_trgt_exls_cls_code: FidTrgtExlsClsCode | str,
+        fid_prc_cls_code: FidPrcClsCode | FidPrcClsCodeCode,
+        fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
+        fid_trgt_exls_cls_code: FidTrgtExlsClsCode | FidTrgtExlsClsCodeCode,
         fid_aply_rang_prc_1: str,
         fid_aply_rang_prc_2: str,
         fid_cond_mrkt_div_code: str | None = None,
@@ -3182,10 +3296,10 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_vol_cnt: str,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | str,
+        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | str,
+        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_input_price_1: str,
@@ -3251,7 +3365,7 @@ class AsyncDomesticStockApi:
         *,
         fid_vol_cnt: str,
         fid_input_iscd: str,
-        fid_rank_sort_cls_code: QuoteBalanceFidRankSortClsCode | str,
+        fid_rank_sort_cls_code: QuoteBalanceFidRankSortClsCode | QuoteBalanceFidRankSortClsCodeCode,
         fid_input_price_1: str,
         fid_input_price_2: str,
         fid_cond_mrkt_div_code: str | None = None,
@@ -3284,7 +3398,7 @@ class AsyncDomesticStockApi:
         fid_aply_rang_vol: str,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: ShortSaleFidInputIscd | str,
+        fid_input_iscd: ShortSaleFidInputIscd | ShortSaleFidInputIscdCode,
         fid_period_div_code: str,
         fid_input_cnt_1: str,
         fid_trgt_exls_cls_code: str,
@@ -3315,14 +3429,14 @@ class AsyncDomesticStockApi:
         *,
         fid_input_iscd_2: str,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | str,
+        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_input_price_1: str,
         fid_input_price_2: str,
         fid_vol_cnt: str,
         fid_div_cls_code: str,
-        fid_input_cnt_1: FidInputCnt1 | str,
+        fid_input_cnt_1: FidInputCnt1 | FidInputCnt1Code,
         fid_cond_mrkt_div_code: str | None = None,
     ) -> DomesticStockTopInterestStockResponse:
         "국내주식 관심종목등록 상위 — GET /uapi/domestic-stock/v1/ranking/top-interest-stock (real only)"
@@ -3348,15 +3462,17 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_trgt_exls_cls_code: str,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | str,
+        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
-        fid_div_cls_code: MarketValueFidDivClsCode | str,
-        fid_rank_sort_cls_code: TradedByCompanyFidRankSortClsCode | str,
+        fid_div_cls_code: MarketValueFidDivClsCode | MarketValueFidDivClsCodeCode,
+        fid_rank_sort_cls_code: (
+            TradedByCompanyFidRankSortClsCode | TradedByCompanyFidRankSortClsCodeCode
+        ),
         fid_input_date_1: str,
         fid_input_date_2: str,
-        fid_input_iscd: BulkTransNumFidInputIscd | str,
+        fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
         fid_trgt_cls_code: str,
-        fid_aply_rang_vol: FidAplyRangVol | str,
+        fid_aply_rang_vol: FidAplyRangVol | FidAplyRangVolCode,
         fid_aply_rang_prc_2: str,
         fid_aply_rang_prc_1: str,
     ) -> DomesticStockTradedByCompanyResponse:
@@ -3384,7 +3500,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_trgt_exls_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | str,
+        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_div_cls_code: str,
         fid_input_price_1: str,
         fid_input_price_2: str,
@@ -3413,10 +3529,10 @@ class AsyncDomesticStockApi:
     async def volume_rank(
         self,
         *,
-        fid_cond_mrkt_div_code: VolumeRankFidCondMrktDivCode | str,
+        fid_cond_mrkt_div_code: VolumeRankFidCondMrktDivCode | VolumeRankFidCondMrktDivCodeCode,
         fid_input_iscd: str,
-        fid_div_cls_code: MarketCapFidDivClsCode | str,
-        fid_blng_cls_code: FidBlngClsCode | str,
+        fid_div_cls_code: MarketCapFidDivClsCode | MarketCapFidDivClsCodeCode,
+        fid_blng_cls_code: FidBlngClsCode | FidBlngClsCodeCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_input_price_1: str,
@@ -3457,7 +3573,7 @@ class AsyncOverseasPriceApi:
     async def price(
         self,
         *,
-        excd: Exchange | QuoteExchange | str,
+        excd: Exchange | QuoteExchange | ExchangeCode | QuoteExchangeCode,
         symb: str,
         auth: str | None = None,
     ) -> OverseasPricePriceResponse:
@@ -3475,10 +3591,10 @@ class AsyncOverseasPriceApi:
     async def dailyprice(
         self,
         *,
-        excd: Exchange | QuoteExchange | str,
+        excd: Exchange | QuoteExchange | ExchangeCode | QuoteExchangeCode,
         symb: str,
-        gubn: Gubn | str,
-        modp: Modp | str,
+        gubn: Gubn | GubnCode,
+        modp: Modp | ModpCode,
         auth: str | None = None,
         bymd: str | None = None,
         keyb: str | None = None,
@@ -3501,10 +3617,10 @@ class AsyncOverseasPriceApi:
     async def dailyprice_walk(
         self,
         *,
-        excd: Exchange | QuoteExchange | str,
+        excd: Exchange | QuoteExchange | ExchangeCode | QuoteExchangeCode,
         symb: str,
-        gubn: Gubn | str,
-        modp: Modp | str,
+        gubn: Gubn | GubnCode,
+        modp: Modp | ModpCode,
         auth: str | None = None,
         bymd: str | None = None,
         keyb: str | None = None,
@@ -3552,16 +3668,16 @@ class AsyncOverseasStockApi:
     async def order(
         self,
         *,
-        side: Side | str,
-        ovrs_excg_cd: Exchange | str,
+        side: Side | SideCode,
+        ovrs_excg_cd: Exchange | ExchangeCode,
         pdno: str,
         ord_qty: str,
         ovrs_ord_unpr: str,
-        ord_dvsn: OvrsOrdDvsn | str,
+        ord_dvsn: OvrsOrdDvsn | OvrsOrdDvsnCode,
         ctac_tlno: str | None = None,
         mgco_aptm_odno: str | None = None,
-        sll_type: OvrsSllType | str | None = None,
-        ord_svr_dvsn_cd: OrdSvrDvsnCd | str | None = None,
+        sll_type: OvrsSllType | OvrsSllTypeCode | None = None,
+        ord_svr_dvsn_cd: OrdSvrDvsnCd | OrdSvrDvsnCdCode | None = None,
     ) -> OverseasStockOrderResponse:
         "해외주식 주문 (매수/매도) — POST /uapi/overseas-stock/v1/trading/order"
 
@@ -3584,8 +3700,8 @@ class AsyncOverseasStockApi:
     async def inquire_balance(
         self,
         *,
-        ovrs_excg_cd: BalanceExcgCd | str,
-        tr_crcy_cd: TrCrcyCd | str,
+        ovrs_excg_cd: BalanceExcgCd | BalanceExcgCdCode,
+        tr_crcy_cd: TrCrcyCd | TrCrcyCdCode,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> OverseasStockInquireBalanceResponse:
@@ -3604,8 +3720,8 @@ class AsyncOverseasStockApi:
     async def inquire_balance_pages(
         self,
         *,
-        ovrs_excg_cd: BalanceExcgCd | str,
-        tr_crcy_cd: TrCrcyCd | str,
+        ovrs_excg_cd: BalanceExcgCd | BalanceExcgCdCode,
+        tr_crcy_cd: TrCrcyCd | TrCrcyCdCode,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> AsyncIterator[OverseasStockInquireBalanceResponse]:
@@ -3623,8 +3739,8 @@ class AsyncOverseasStockApi:
     async def inquire_balance_holdings(
         self,
         *,
-        ovrs_excg_cd: BalanceExcgCd | str,
-        tr_crcy_cd: TrCrcyCd | str,
+        ovrs_excg_cd: BalanceExcgCd | BalanceExcgCdCode,
+        tr_crcy_cd: TrCrcyCd | TrCrcyCdCode,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> AsyncIterator[OverseasStockInquireBalanceHoldingsRow]:
@@ -3643,10 +3759,10 @@ class AsyncOverseasStockApi:
     async def inquire_present_balance(
         self,
         *,
-        wcrc_frcr_dvsn_cd: WcrcFrcrDvsnCd | str,
-        natn_cd: NatnCd | str,
-        tr_mket_cd: TrMketCd | str,
-        inqr_dvsn_cd: InqrDvsnCd | str,
+        wcrc_frcr_dvsn_cd: WcrcFrcrDvsnCd | WcrcFrcrDvsnCdCode,
+        natn_cd: NatnCd | NatnCdCode,
+        tr_mket_cd: TrMketCd | TrMketCdCode,
+        inqr_dvsn_cd: InqrDvsnCd | InqrDvsnCdCode,
     ) -> OverseasStockInquirePresentBalanceResponse:
         "해외주식 체결기준현재잔고 — GET /uapi/overseas-stock/v1/trading/inquire-present-balance\n\n모의계좌는 output3(외화평가총액 등)만 정상 출력된다 (KIS API workbook 2026-09-11)"
 
@@ -3663,14 +3779,14 @@ class AsyncOverseasStockApi:
     async def order_rvsecncl(
         self,
         *,
-        ovrs_excg_cd: Exchange | str,
+        ovrs_excg_cd: Exchange | ExchangeCode,
         pdno: str,
         orgn_odno: str,
-        rvse_cncl_dvsn_cd: RvseCnclDvsnCd | str,
+        rvse_cncl_dvsn_cd: RvseCnclDvsnCd | RvseCnclDvsnCdCode,
         ord_qty: str,
         ovrs_ord_unpr: str,
         mgco_aptm_odno: str | None = None,
-        ord_svr_dvsn_cd: OrdSvrDvsnCd | str | None = None,
+        ord_svr_dvsn_cd: OrdSvrDvsnCd | OrdSvrDvsnCdCode | None = None,
     ) -> OverseasStockOrderRvsecnclResponse:
         "해외주식 정정취소주문 — POST /uapi/overseas-stock/v1/trading/order-rvsecncl\n\n거래소 운영시간 외에는 오류. 원주문번호는 해외주식 주문 또는 주문체결내역의 odno."
 
@@ -3691,8 +3807,8 @@ class AsyncOverseasStockApi:
     async def inquire_nccs(
         self,
         *,
-        ovrs_excg_cd: Exchange | str,
-        sort_sqn: NccsSortSqn | str | None = None,
+        ovrs_excg_cd: Exchange | ExchangeCode,
+        sort_sqn: NccsSortSqn | NccsSortSqnCode | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> OverseasStockInquireNccsResponse:
@@ -3711,8 +3827,8 @@ class AsyncOverseasStockApi:
     async def inquire_nccs_pages(
         self,
         *,
-        ovrs_excg_cd: Exchange | str,
-        sort_sqn: NccsSortSqn | str | None = None,
+        ovrs_excg_cd: Exchange | ExchangeCode,
+        sort_sqn: NccsSortSqn | NccsSortSqnCode | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> AsyncIterator[OverseasStockInquireNccsResponse]:
@@ -3730,8 +3846,8 @@ class AsyncOverseasStockApi:
     async def inquire_nccs_orders(
         self,
         *,
-        ovrs_excg_cd: Exchange | str,
-        sort_sqn: NccsSortSqn | str | None = None,
+        ovrs_excg_cd: Exchange | ExchangeCode,
+        sort_sqn: NccsSortSqn | NccsSortSqnCode | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> AsyncIterator[OverseasStockInquireNccsOrdersRow]:
@@ -3753,10 +3869,10 @@ class AsyncOverseasStockApi:
         pdno: str,
         ord_strt_dt: str,
         ord_end_dt: str,
-        ovrs_excg_cd: CcnlExcgCd | str,
-        sll_buy_dvsn: SllBuyDvsnCd | str | None = None,
-        ccld_nccs_dvsn: CcldNccsDvsn | str | None = None,
-        sort_sqn: CcnlSortSqn | str | None = None,
+        ovrs_excg_cd: CcnlExcgCd | CcnlExcgCdCode,
+        sll_buy_dvsn: SllBuyDvsnCd | SllBuyDvsnCdCode | None = None,
+        ccld_nccs_dvsn: CcldNccsDvsn | CcldNccsDvsnCode | None = None,
+        sort_sqn: CcnlSortSqn | CcnlSortSqnCode | None = None,
         ord_dt: str | None = None,
         ord_gno_brno: str | None = None,
         odno: str | None = None,
@@ -3789,10 +3905,10 @@ class AsyncOverseasStockApi:
         pdno: str,
         ord_strt_dt: str,
         ord_end_dt: str,
-        ovrs_excg_cd: CcnlExcgCd | str,
-        sll_buy_dvsn: SllBuyDvsnCd | str | None = None,
-        ccld_nccs_dvsn: CcldNccsDvsn | str | None = None,
-        sort_sqn: CcnlSortSqn | str | None = None,
+        ovrs_excg_cd: CcnlExcgCd | CcnlExcgCdCode,
+        sll_buy_dvsn: SllBuyDvsnCd | SllBuyDvsnCdCode | None = None,
+        ccld_nccs_dvsn: CcldNccsDvsn | CcldNccsDvsnCode | None = None,
+        sort_sqn: CcnlSortSqn | CcnlSortSqnCode | None = None,
         ord_dt: str | None = None,
         ord_gno_brno: str | None = None,
         odno: str | None = None,
@@ -3824,10 +3940,10 @@ class AsyncOverseasStockApi:
         pdno: str,
         ord_strt_dt: str,
         ord_end_dt: str,
-        ovrs_excg_cd: CcnlExcgCd | str,
-        sll_buy_dvsn: SllBuyDvsnCd | str | None = None,
-        ccld_nccs_dvsn: CcldNccsDvsn | str | None = None,
-        sort_sqn: CcnlSortSqn | str | None = None,
+        ovrs_excg_cd: CcnlExcgCd | CcnlExcgCdCode,
+        sll_buy_dvsn: SllBuyDvsnCd | SllBuyDvsnCdCode | None = None,
+        ccld_nccs_dvsn: CcldNccsDvsn | CcldNccsDvsnCode | None = None,
+        sort_sqn: CcnlSortSqn | CcnlSortSqnCode | None = None,
         ord_dt: str | None = None,
         ord_gno_brno: str | None = None,
         odno: str | None = None,
@@ -3857,7 +3973,7 @@ class AsyncOverseasStockApi:
     async def inquire_psamount(
         self,
         *,
-        ovrs_excg_cd: Exchange | str,
+        ovrs_excg_cd: Exchange | ExchangeCode,
         ovrs_ord_unpr: str,
         item_cd: str,
     ) -> OverseasStockInquirePsamountResponse:
@@ -3877,13 +3993,17 @@ class AsyncKisClient:
     """A KIS Open API client for asyncio. Defaults to the mock (모의투자) environment.
 
     Real orders happen only with ``env="real"``. ``base_url`` points it at another server
-    (the kisgen sandbox, say). ``timeout`` (read/write) and ``connect_timeout`` are seconds and
-    apply to every call. ``rate_limit`` is calls per second (the spec's limit for the
-    environment unless given; 0 turns it off; a ``RateLimiter`` is shared as is, say between
-    clients). ``retry`` sets attempts and backoff; orders are never resent unless KIS provably
-    executed nothing. ``token_cache`` shares tokens on disk between processes (True: the user's
-    cache directory; False: this client only; or a ``TokenCache``). ``hashkey=True`` sends
-    KIS's hash of every order body in the ``hashkey`` header.
+    (the kisgen sandbox, say). ``timeout`` (each read/write) and ``connect_timeout`` are seconds;
+    ``deadline`` bounds a whole call (token, rate-limit and retry waits, a slow reply), by
+    default ``retry.attempts * (connect_timeout + timeout)``. A reply larger than
+    ``max_reply_bytes`` (decoded) is not read. ``rate_limit`` is calls per second (the spec's
+    limit for the environment unless given; 0 turns it off; a ``RateLimiter`` is shared as is,
+    say between clients). ``retry`` sets attempts and backoff; orders are never resent unless
+    KIS provably executed nothing. ``token_cache`` shares tokens on disk between processes
+    (True: the user's cache directory; False: this client only; or a ``TokenCache``).
+    ``hashkey=True`` sends KIS's hash of every order body in the ``hashkey`` header.
+    ``*_pages`` helpers stop with PaginationError after ``max_pages`` pages (None: no limit).
+    ``custtype`` goes on every call: P (개인) unless you are a B (법인) customer.
     """
 
     def __init__(
@@ -3896,11 +4016,14 @@ class AsyncKisClient:
         *,
         timeout: float = 10.0,
         connect_timeout: float = 5.0,
+        deadline: float | None = None,
+        max_reply_bytes: int = 8 << 20,
+        max_pages: int | None = 1000,
         rate_limit: float | RateLimiter | None = None,
         retry: RetryPolicy | None = None,
         token_cache: TokenCache | bool = True,
         hashkey: bool = False,
-        custtype: str = "P",
+        custtype: CustomerType | CustomerTypeCode = CustomerType.PERSONAL,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         import httpx
@@ -3908,11 +4031,11 @@ class AsyncKisClient:
         self.env = Env(check_env(env, ENVS))
         cano, product = parse_account(account)
         self.account = f"{cano}-{product}" if cano is not None else None
-        credentials = Credentials(app_key, app_secret)
+        credentials = Credentials(
+            check_credential("app_key", app_key), check_credential("app_secret", app_secret)
+        )
         self._ctx = CallContext(self.env.value, cano, product, credentials, self._token_value)
         settings = _settings(
-            app_key,
-            app_secret,
             self.env.value,
             base_url,
             rate_limit,
@@ -3921,10 +4044,17 @@ class AsyncKisClient:
             hashkey,
             custtype,
             self._ctx,
+            timeout,
+            connect_timeout,
+            deadline,
+            max_reply_bytes,
+            max_pages,
         )
         self.base_url = settings.base_url
         http = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout, connect=connect_timeout, pool=connect_timeout),
+            timeout=httpx.Timeout(
+                settings.timeout, connect=settings.connect_timeout, pool=settings.connect_timeout
+            ),
             transport=transport,
             limits=httpx.Limits(max_keepalive_connections=20, keepalive_expiry=30.0),
         )

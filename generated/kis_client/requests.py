@@ -19,76 +19,145 @@ from kis_client._runtime import (
     bound,
     plain,
     side_of,
+    unencodable,
 )
 from kis_client.enums import (
     EXCHANGE_MARKET,
     EXCHANGE_QUOTE,
     Side,
+    SideCode,
     Exchange,
+    ExchangeCode,
     QuoteExchange,
+    QuoteExchangeCode,
     GrantType,
+    GrantTypeCode,
+    CustomerType,
+    CustomerTypeCode,
     OrdDvsn,
+    OrdDvsnCode,
     ExcgIdDvsnCd,
+    ExcgIdDvsnCdCode,
     SllType,
+    SllTypeCode,
     RvseCnclDvsnCd,
+    RvseCnclDvsnCdCode,
     YesNo,
+    YesNoCode,
     AfhrFlprYn,
+    AfhrFlprYnCode,
     InqrDvsnBalance,
+    InqrDvsnBalanceCode,
     UnprDvsn,
+    UnprDvsnCode,
     PrcsDvsn,
+    PrcsDvsnCode,
     FidCondMrktDivCode,
+    FidCondMrktDivCodeCode,
     FidPeriodDivCode,
+    FidPeriodDivCodeCode,
     FidOrgAdjPrc,
+    FidOrgAdjPrcCode,
     SllBuyDvsnCd,
+    SllBuyDvsnCdCode,
     CcldDvsn,
+    CcldDvsnCode,
     InqrDvsnSort,
+    InqrDvsnSortCode,
     InqrDvsn1Ccld,
+    InqrDvsn1CcldCode,
     InqrDvsn3,
+    InqrDvsn3Code,
     ExcgIdDvsnCdInquiry,
+    ExcgIdDvsnCdInquiryCode,
     OrdDvsnPsbl,
+    OrdDvsnPsblCode,
     InqrDvsn1Rvsecncl,
+    InqrDvsn1RvsecnclCode,
     InqrDvsn2,
+    InqrDvsn2Code,
     Gubn,
+    GubnCode,
     Modp,
+    ModpCode,
     OvrsOrdDvsn,
+    OvrsOrdDvsnCode,
     OvrsSllType,
+    OvrsSllTypeCode,
     OrdSvrDvsnCd,
+    OrdSvrDvsnCdCode,
     BalanceExcgCd,
+    BalanceExcgCdCode,
     TrCrcyCd,
+    TrCrcyCdCode,
     WcrcFrcrDvsnCd,
+    WcrcFrcrDvsnCdCode,
     NatnCd,
+    NatnCdCode,
     TrMketCd,
+    TrMketCdCode,
     InqrDvsnCd,
+    InqrDvsnCdCode,
     NccsSortSqn,
+    NccsSortSqnCode,
     CcnlSortSqn,
+    CcnlSortSqnCode,
     CcnlExcgCd,
+    CcnlExcgCdCode,
     CcldNccsDvsn,
+    CcldNccsDvsnCode,
     AfterHourBalanceFidRankSortClsCode,
+    AfterHourBalanceFidRankSortClsCodeCode,
     AfterHourBalanceFidInputIscd,
+    AfterHourBalanceFidInputIscdCode,
     BulkTransNumFidCondMrktDivCode,
+    BulkTransNumFidCondMrktDivCodeCode,
     BulkTransNumFidInputIscd,
+    BulkTransNumFidInputIscdCode,
     BulkTransNumFidRankSortClsCode,
+    BulkTransNumFidRankSortClsCodeCode,
     DisparityFidDivClsCode,
+    DisparityFidDivClsCodeCode,
     DisparityFidRankSortClsCode,
+    DisparityFidRankSortClsCodeCode,
     FidHourClsCode,
+    FidHourClsCodeCode,
     Gb1,
+    Gb1Code,
     Gb2,
+    Gb2Code,
     Gb3,
+    Gb3Code,
     Gb4,
+    Gb4Code,
     FidInputOption2,
+    FidInputOption2Code,
     FinanceRatioFidRankSortClsCode,
+    FinanceRatioFidRankSortClsCodeCode,
     MarketCapFidDivClsCode,
+    MarketCapFidDivClsCodeCode,
     MarketValueFidDivClsCode,
+    MarketValueFidDivClsCodeCode,
     FidAplyRangVol,
+    FidAplyRangVolCode,
     NearNewHighlowFidDivClsCode,
+    NearNewHighlowFidDivClsCodeCode,
     FidPrcClsCode,
+    FidPrcClsCodeCode,
     FidTrgtExlsClsCode,
+    FidTrgtExlsClsCodeCode,
     QuoteBalanceFidRankSortClsCode,
+    QuoteBalanceFidRankSortClsCodeCode,
     ShortSaleFidInputIscd,
+    ShortSaleFidInputIscdCode,
     FidInputCnt1,
+    FidInputCnt1Code,
     TradedByCompanyFidRankSortClsCode,
+    TradedByCompanyFidRankSortClsCodeCode,
     VolumeRankFidCondMrktDivCode,
+    VolumeRankFidCondMrktDivCodeCode,
     FidBlngClsCode,
+    FidBlngClsCodeCode,
 )
 from kis_client.tr_ids import TR_IDS
 
@@ -342,10 +411,20 @@ def validate_auth_token(request: AuthTokenRequest, env: str) -> list[FieldProble
         problems.append(
             FieldProblem("appkey", "appkey", "must be a string, got " + type(value).__name__)
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("appkey", "appkey", "holds a lone surrogate, which no request can carry")
+        )
     value = request.appsecret
     if type(value) is not str:
         problems.append(
             FieldProblem("appsecret", "appsecret", "must be a string, got " + type(value).__name__)
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "appsecret", "appsecret", "holds a lone surrogate, which no request can carry"
+            )
         )
     return problems
 
@@ -353,7 +432,7 @@ def validate_auth_token(request: AuthTokenRequest, env: str) -> list[FieldProble
 def prepare_auth_token(
     ctx: CallContext,
     *,
-    grant_type: GrantType | str | None = None,
+    grant_type: GrantType | GrantTypeCode | None = None,
 ) -> PreparedCall:
     "접근토큰발급(P)"
     if ctx.env not in ("real", "mock"):
@@ -406,15 +485,29 @@ def validate_auth_revoke(request: AuthRevokeRequest, env: str) -> list[FieldProb
         problems.append(
             FieldProblem("appkey", "appkey", "must be a string, got " + type(value).__name__)
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("appkey", "appkey", "holds a lone surrogate, which no request can carry")
+        )
     value = request.appsecret
     if type(value) is not str:
         problems.append(
             FieldProblem("appsecret", "appsecret", "must be a string, got " + type(value).__name__)
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "appsecret", "appsecret", "holds a lone surrogate, which no request can carry"
+            )
+        )
     value = request.token
     if type(value) is not str:
         problems.append(
             FieldProblem("token", "token", "must be a string, got " + type(value).__name__)
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("token", "token", "holds a lone surrogate, which no request can carry")
         )
     return problems
 
@@ -488,10 +581,20 @@ def validate_auth_approval(request: AuthApprovalRequest, env: str) -> list[Field
         problems.append(
             FieldProblem("appkey", "appkey", "must be a string, got " + type(value).__name__)
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("appkey", "appkey", "holds a lone surrogate, which no request can carry")
+        )
     value = request.secretkey
     if type(value) is not str:
         problems.append(
             FieldProblem("secretkey", "secretkey", "must be a string, got " + type(value).__name__)
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "secretkey", "secretkey", "holds a lone surrogate, which no request can carry"
+            )
         )
     return problems
 
@@ -499,7 +602,7 @@ def validate_auth_approval(request: AuthApprovalRequest, env: str) -> list[Field
 def prepare_auth_approval(
     ctx: CallContext,
     *,
-    grant_type: GrantType | str | None = None,
+    grant_type: GrantType | GrantTypeCode | None = None,
 ) -> PreparedCall:
     "실시간 (웹소켓) 접속키 발급"
     if ctx.env not in ("real", "mock"):
@@ -598,6 +701,10 @@ def validate_domestic_stock_order_cash(
         problems.append(
             FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("CANO", "cano", "holds a lone surrogate, which no request can carry")
+        )
     value = request.acnt_prdt_cd
     if type(value) is not str:
         problems.append(
@@ -613,6 +720,12 @@ def validate_domestic_stock_order_cash(
                 repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ACNT_PRDT_CD", "acnt_prdt_cd", "holds a lone surrogate, which no request can carry"
+            )
+        )
     value = request.pdno
     if type(value) is not str:
         problems.append(
@@ -625,6 +738,10 @@ def validate_domestic_stock_order_cash(
                 "pdno",
                 repr(value) + " does not match ^Q?[0-9A-Z]{6}$ (종목코드 (6자리, ETN 7자리))",
             )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("PDNO", "pdno", "holds a lone surrogate, which no request can carry")
         )
     value = request.ord_dvsn
     if type(value) is not str:
@@ -651,6 +768,10 @@ def validate_domestic_stock_order_cash(
                 "ORD_QTY", "ord_qty", repr(value) + " does not match ^[1-9][0-9]*$ (주문수량)"
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("ORD_QTY", "ord_qty", "holds a lone surrogate, which no request can carry")
+        )
     value = request.ord_unpr
     if type(value) is not str:
         problems.append(
@@ -660,6 +781,12 @@ def validate_domestic_stock_order_cash(
         problems.append(
             FieldProblem(
                 "ORD_UNPR", "ord_unpr", repr(value) + " does not match ^(0|[1-9][0-9]*)$ (주문단가)"
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ORD_UNPR", "ord_unpr", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.sll_type
@@ -701,6 +828,12 @@ def validate_domestic_stock_order_cash(
         problems.append(
             FieldProblem(
                 "CNDT_PRIC", "cndt_pric", repr(value) + " does not match ^([0-9]+)?$ (조건가격)"
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CNDT_PRIC", "cndt_pric", "holds a lone surrogate, which no request can carry"
             )
         )
     bad = {problem.field for problem in problems} if problems else _NO_PROBLEMS
@@ -809,13 +942,13 @@ def validate_domestic_stock_order_cash(
 def prepare_domestic_stock_order_cash(
     ctx: CallContext,
     *,
-    side: Side | str,
+    side: Side | SideCode,
     pdno: str,
-    ord_dvsn: OrdDvsn | str,
+    ord_dvsn: OrdDvsn | OrdDvsnCode,
     ord_qty: str,
     ord_unpr: str,
-    sll_type: SllType | str | None = None,
-    excg_id_dvsn_cd: ExcgIdDvsnCd | str | None = None,
+    sll_type: SllType | SllTypeCode | None = None,
+    excg_id_dvsn_cd: ExcgIdDvsnCd | ExcgIdDvsnCdCode | None = None,
     cndt_pric: str | None = None,
 ) -> PreparedCall:
     "주식주문(현금)"
@@ -902,6 +1035,10 @@ def validate_domestic_stock_order_rvsecncl(
         problems.append(
             FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("CANO", "cano", "holds a lone surrogate, which no request can carry")
+        )
     value = request.acnt_prdt_cd
     if type(value) is not str:
         problems.append(
@@ -915,6 +1052,12 @@ def validate_domestic_stock_order_rvsecncl(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
                 repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ACNT_PRDT_CD", "acnt_prdt_cd", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.krx_fwdg_ord_orgno
@@ -934,6 +1077,14 @@ def validate_domestic_stock_order_rvsecncl(
                 repr(value) + " does not match ^[0-9]{5}$ (한국거래소전송주문조직번호)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "KRX_FWDG_ORD_ORGNO",
+                "krx_fwdg_ord_orgno",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.orgn_odno
     if type(value) is not str:
         problems.append(
@@ -943,6 +1094,12 @@ def validate_domestic_stock_order_rvsecncl(
         problems.append(
             FieldProblem(
                 "ORGN_ODNO", "orgn_odno", repr(value) + " does not match ^[0-9]{1,10}$ (원주문번호)"
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ORGN_ODNO", "orgn_odno", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.ord_dvsn
@@ -985,6 +1142,10 @@ def validate_domestic_stock_order_rvsecncl(
         problems.append(
             FieldProblem("ORD_QTY", "ord_qty", repr(value) + " does not match ^[0-9]+$ (주문수량)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("ORD_QTY", "ord_qty", "holds a lone surrogate, which no request can carry")
+        )
     value = request.ord_unpr
     if type(value) is not str:
         problems.append(
@@ -994,6 +1155,12 @@ def validate_domestic_stock_order_rvsecncl(
         problems.append(
             FieldProblem(
                 "ORD_UNPR", "ord_unpr", repr(value) + " does not match ^(0|[1-9][0-9]*)$ (주문단가)"
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ORD_UNPR", "ord_unpr", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.qty_all_ord_yn
@@ -1037,6 +1204,12 @@ def validate_domestic_stock_order_rvsecncl(
         problems.append(
             FieldProblem(
                 "CNDT_PRIC", "cndt_pric", repr(value) + " does not match ^([0-9]+)?$ (조건가격)"
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CNDT_PRIC", "cndt_pric", "holds a lone surrogate, which no request can carry"
             )
         )
     bad = {problem.field for problem in problems} if problems else _NO_PROBLEMS
@@ -1092,12 +1265,12 @@ def prepare_domestic_stock_order_rvsecncl(
     *,
     krx_fwdg_ord_orgno: str,
     orgn_odno: str,
-    ord_dvsn: OrdDvsn | str,
-    rvse_cncl_dvsn_cd: RvseCnclDvsnCd | str,
+    ord_dvsn: OrdDvsn | OrdDvsnCode,
+    rvse_cncl_dvsn_cd: RvseCnclDvsnCd | RvseCnclDvsnCdCode,
     ord_qty: str,
     ord_unpr: str,
-    qty_all_ord_yn: YesNo | str,
-    excg_id_dvsn_cd: ExcgIdDvsnCd | str | None = None,
+    qty_all_ord_yn: YesNo | YesNoCode,
+    excg_id_dvsn_cd: ExcgIdDvsnCd | ExcgIdDvsnCdCode | None = None,
     cndt_pric: str | None = None,
 ) -> PreparedCall:
     "주식주문(정정취소)"
@@ -1192,6 +1365,10 @@ def validate_domestic_stock_inquire_balance(
         problems.append(
             FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("CANO", "cano", "holds a lone surrogate, which no request can carry")
+        )
     value = request.acnt_prdt_cd
     if type(value) is not str:
         problems.append(
@@ -1205,6 +1382,12 @@ def validate_domestic_stock_inquire_balance(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
                 repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ACNT_PRDT_CD", "acnt_prdt_cd", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.afhr_flpr_yn
@@ -1230,6 +1413,10 @@ def validate_domestic_stock_inquire_balance(
     elif _RE9.fullmatch(value) is None:
         problems.append(
             FieldProblem("OFL_YN", "ofl_yn", repr(value) + " does not match ^$ (오프라인여부)")
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("OFL_YN", "ofl_yn", "holds a lone surrogate, which no request can carry")
         )
     value = request.inqr_dvsn
     if type(value) is not str:
@@ -1309,6 +1496,14 @@ def validate_domestic_stock_inquire_balance(
         problems.append(
             FieldProblem("CTX_AREA_FK100", "ctx_area_fk100", "is longer than 100 characters")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CTX_AREA_FK100",
+                "ctx_area_fk100",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.ctx_area_nk100
     if type(value) is not str:
         problems.append(
@@ -1320,19 +1515,27 @@ def validate_domestic_stock_inquire_balance(
         problems.append(
             FieldProblem("CTX_AREA_NK100", "ctx_area_nk100", "is longer than 100 characters")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CTX_AREA_NK100",
+                "ctx_area_nk100",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     return problems
 
 
 def prepare_domestic_stock_inquire_balance(
     ctx: CallContext,
     *,
-    afhr_flpr_yn: AfhrFlprYn | str | None = None,
+    afhr_flpr_yn: AfhrFlprYn | AfhrFlprYnCode | None = None,
     ofl_yn: str | None = None,
-    inqr_dvsn: InqrDvsnBalance | str | None = None,
-    unpr_dvsn: UnprDvsn | str | None = None,
-    fund_sttl_icld_yn: YesNo | str | None = None,
-    fncg_amt_auto_rdpt_yn: YesNo | str | None = None,
-    prcs_dvsn: PrcsDvsn | str | None = None,
+    inqr_dvsn: InqrDvsnBalance | InqrDvsnBalanceCode | None = None,
+    unpr_dvsn: UnprDvsn | UnprDvsnCode | None = None,
+    fund_sttl_icld_yn: YesNo | YesNoCode | None = None,
+    fncg_amt_auto_rdpt_yn: YesNo | YesNoCode | None = None,
+    prcs_dvsn: PrcsDvsn | PrcsDvsnCode | None = None,
     ctx_area_fk100: str | None = None,
     ctx_area_nk100: str | None = None,
 ) -> PreparedCall:
@@ -1430,6 +1633,14 @@ def validate_domestic_stock_inquire_price(
         problems.append(
             FieldProblem("FID_INPUT_ISCD", "fid_input_iscd", "is longer than 12 characters")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_INPUT_ISCD",
+                "fid_input_iscd",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     return problems
 
 
@@ -1437,7 +1648,7 @@ def prepare_domestic_stock_inquire_price(
     ctx: CallContext,
     *,
     fid_input_iscd: str,
-    fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
+    fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode | None = None,
 ) -> PreparedCall:
     "주식현재가 시세"
     if ctx.env not in ("real", "mock"):
@@ -1522,6 +1733,14 @@ def validate_domestic_stock_inquire_asking_price_exp_ccn(
         problems.append(
             FieldProblem("FID_INPUT_ISCD", "fid_input_iscd", "is longer than 12 characters")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_INPUT_ISCD",
+                "fid_input_iscd",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     return problems
 
 
@@ -1529,7 +1748,7 @@ def prepare_domestic_stock_inquire_asking_price_exp_ccn(
     ctx: CallContext,
     *,
     fid_input_iscd: str,
-    fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
+    fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode | None = None,
 ) -> PreparedCall:
     "주식현재가 호가/예상체결"
     if ctx.env not in ("real", "mock"):
@@ -1624,6 +1843,14 @@ def validate_domestic_stock_inquire_daily_itemchartprice(
         problems.append(
             FieldProblem("FID_INPUT_ISCD", "fid_input_iscd", "is longer than 12 characters")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_INPUT_ISCD",
+                "fid_input_iscd",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_date_1
     if type(value) is not str:
         problems.append(
@@ -1641,6 +1868,14 @@ def validate_domestic_stock_inquire_daily_itemchartprice(
                 repr(value) + " does not match ^[0-9]{8}$ (입력 날짜 1 (조회 시작일자))",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_INPUT_DATE_1",
+                "fid_input_date_1",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_date_2
     if type(value) is not str:
         problems.append(
@@ -1656,6 +1891,14 @@ def validate_domestic_stock_inquire_daily_itemchartprice(
                 "FID_INPUT_DATE_2",
                 "fid_input_date_2",
                 repr(value) + " does not match ^[0-9]{8}$ (입력 날짜 2 (조회 종료일자))",
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_INPUT_DATE_2",
+                "fid_input_date_2",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_period_div_code
@@ -1701,9 +1944,9 @@ def prepare_domestic_stock_inquire_daily_itemchartprice(
     fid_input_iscd: str,
     fid_input_date_1: str,
     fid_input_date_2: str,
-    fid_period_div_code: FidPeriodDivCode | str,
-    fid_org_adj_prc: FidOrgAdjPrc | str,
-    fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
+    fid_period_div_code: FidPeriodDivCode | FidPeriodDivCodeCode,
+    fid_org_adj_prc: FidOrgAdjPrc | FidOrgAdjPrcCode,
+    fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode | None = None,
 ) -> PreparedCall:
     "국내주식기간별시세(일/주/월/년)"
     if ctx.env not in ("real", "mock"):
@@ -1800,6 +2043,14 @@ def validate_domestic_stock_inquire_time_itemchartprice(
         problems.append(
             FieldProblem("FID_INPUT_ISCD", "fid_input_iscd", "is longer than 12 characters")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_INPUT_ISCD",
+                "fid_input_iscd",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_hour_1
     if type(value) is not str:
         problems.append(
@@ -1815,6 +2066,14 @@ def validate_domestic_stock_inquire_time_itemchartprice(
                 "FID_INPUT_HOUR_1",
                 "fid_input_hour_1",
                 repr(value) + " does not match ^[0-9]{6}$ (입력 시간1)",
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_INPUT_HOUR_1",
+                "fid_input_hour_1",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_pw_data_incu_yn
@@ -1847,6 +2106,14 @@ def validate_domestic_stock_inquire_time_itemchartprice(
         problems.append(
             FieldProblem("FID_ETC_CLS_CODE", "fid_etc_cls_code", "is longer than 2 characters")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_ETC_CLS_CODE",
+                "fid_etc_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     return problems
 
 
@@ -1855,8 +2122,8 @@ def prepare_domestic_stock_inquire_time_itemchartprice(
     *,
     fid_input_iscd: str,
     fid_input_hour_1: str,
-    fid_cond_mrkt_div_code: FidCondMrktDivCode | str | None = None,
-    fid_pw_data_incu_yn: YesNo | str | None = None,
+    fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode | None = None,
+    fid_pw_data_incu_yn: YesNo | YesNoCode | None = None,
     fid_etc_cls_code: str | None = None,
 ) -> PreparedCall:
     "주식당일분봉조회"
@@ -1960,6 +2227,10 @@ def validate_domestic_stock_inquire_daily_ccld(
         problems.append(
             FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("CANO", "cano", "holds a lone surrogate, which no request can carry")
+        )
     value = request.acnt_prdt_cd
     if type(value) is not str:
         problems.append(
@@ -1973,6 +2244,12 @@ def validate_domestic_stock_inquire_daily_ccld(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
                 repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ACNT_PRDT_CD", "acnt_prdt_cd", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.inqr_strt_dt
@@ -1990,6 +2267,12 @@ def validate_domestic_stock_inquire_daily_ccld(
                 repr(value) + " does not match ^[0-9]{8}$ (조회시작일자)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "INQR_STRT_DT", "inqr_strt_dt", "holds a lone surrogate, which no request can carry"
+            )
+        )
     value = request.inqr_end_dt
     if type(value) is not str:
         problems.append(
@@ -2003,6 +2286,12 @@ def validate_domestic_stock_inquire_daily_ccld(
                 "INQR_END_DT",
                 "inqr_end_dt",
                 repr(value) + " does not match ^[0-9]{8}$ (조회종료일자)",
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "INQR_END_DT", "inqr_end_dt", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.sll_buy_dvsn_cd
@@ -2033,6 +2322,10 @@ def validate_domestic_stock_inquire_daily_ccld(
                 "PDNO", "pdno", repr(value) + " does not match ^(Q?[0-9A-Z]{6})?$ (상품번호)"
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("PDNO", "pdno", "holds a lone surrogate, which no request can carry")
+        )
     value = request.ord_gno_brno
     if type(value) is not str:
         problems.append(
@@ -2048,6 +2341,12 @@ def validate_domestic_stock_inquire_daily_ccld(
                 repr(value) + " does not match ^([0-9]{5})?$ (주문채번지점번호)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ORD_GNO_BRNO", "ord_gno_brno", "holds a lone surrogate, which no request can carry"
+            )
+        )
     value = request.odno
     if type(value) is not str:
         problems.append(
@@ -2058,6 +2357,10 @@ def validate_domestic_stock_inquire_daily_ccld(
             FieldProblem(
                 "ODNO", "odno", repr(value) + " does not match ^([0-9]{1,10})?$ (주문번호)"
             )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("ODNO", "odno", "holds a lone surrogate, which no request can carry")
         )
     value = request.ccld_dvsn
     if type(value) is not str:
@@ -2142,6 +2445,14 @@ def validate_domestic_stock_inquire_daily_ccld(
         problems.append(
             FieldProblem("CTX_AREA_FK100", "ctx_area_fk100", "is longer than 100 characters")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CTX_AREA_FK100",
+                "ctx_area_fk100",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.ctx_area_nk100
     if type(value) is not str:
         problems.append(
@@ -2152,6 +2463,14 @@ def validate_domestic_stock_inquire_daily_ccld(
     elif len(value) > 100:
         problems.append(
             FieldProblem("CTX_AREA_NK100", "ctx_area_nk100", "is longer than 100 characters")
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CTX_AREA_NK100",
+                "ctx_area_nk100",
+                "holds a lone surrogate, which no request can carry",
+            )
         )
     bad = {problem.field for problem in problems} if problems else _NO_PROBLEMS
     # mock_krx_only
@@ -2174,15 +2493,15 @@ def prepare_domestic_stock_inquire_daily_ccld(
     period: DomesticStockInquireDailyCcldPeriod,
     inqr_strt_dt: str,
     inqr_end_dt: str,
-    sll_buy_dvsn_cd: SllBuyDvsnCd | str | None = None,
+    sll_buy_dvsn_cd: SllBuyDvsnCd | SllBuyDvsnCdCode | None = None,
     pdno: str | None = None,
     ord_gno_brno: str | None = None,
     odno: str | None = None,
-    ccld_dvsn: CcldDvsn | str | None = None,
-    inqr_dvsn: InqrDvsnSort | str | None = None,
-    inqr_dvsn_1: InqrDvsn1Ccld | str | None = None,
-    inqr_dvsn_3: InqrDvsn3 | str | None = None,
-    excg_id_dvsn_cd: ExcgIdDvsnCdInquiry | str | None = None,
+    ccld_dvsn: CcldDvsn | CcldDvsnCode | None = None,
+    inqr_dvsn: InqrDvsnSort | InqrDvsnSortCode | None = None,
+    inqr_dvsn_1: InqrDvsn1Ccld | InqrDvsn1CcldCode | None = None,
+    inqr_dvsn_3: InqrDvsn3 | InqrDvsn3Code | None = None,
+    excg_id_dvsn_cd: ExcgIdDvsnCdInquiry | ExcgIdDvsnCdInquiryCode | None = None,
     ctx_area_fk100: str | None = None,
     ctx_area_nk100: str | None = None,
 ) -> PreparedCall:
@@ -2230,7 +2549,7 @@ OP_DOMESTIC_STOCK_INQUIRE_PSBL_ORDER = OperationInfo(
     method="GET",
     path="/uapi/domestic-stock/v1/trading/inquire-psbl-order",
     kind="read",
-    headers=("authorization", "appkey", "appsecret", "tr_id"),
+    headers=("authorization", "appkey", "appsecret", "tr_id", "custtype"),
     envs=("real", "mock"),
     envelope=True,
 )
@@ -2274,6 +2593,10 @@ def validate_domestic_stock_inquire_psbl_order(
         problems.append(
             FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("CANO", "cano", "holds a lone surrogate, which no request can carry")
+        )
     value = request.acnt_prdt_cd
     if type(value) is not str:
         problems.append(
@@ -2289,6 +2612,12 @@ def validate_domestic_stock_inquire_psbl_order(
                 repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ACNT_PRDT_CD", "acnt_prdt_cd", "holds a lone surrogate, which no request can carry"
+            )
+        )
     value = request.pdno
     if type(value) is not str:
         problems.append(
@@ -2299,6 +2628,10 @@ def validate_domestic_stock_inquire_psbl_order(
             FieldProblem(
                 "PDNO", "pdno", repr(value) + " does not match ^(Q?[0-9A-Z]{6})?$ (상품번호)"
             )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("PDNO", "pdno", "holds a lone surrogate, which no request can carry")
         )
     value = request.ord_unpr
     if type(value) is not str:
@@ -2313,6 +2646,12 @@ def validate_domestic_stock_inquire_psbl_order(
         )
     elif len(value) > 19:
         problems.append(FieldProblem("ORD_UNPR", "ord_unpr", "is longer than 19 characters"))
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ORD_UNPR", "ord_unpr", "holds a lone surrogate, which no request can carry"
+            )
+        )
     value = request.ord_dvsn
     if type(value) is not str:
         problems.append(
@@ -2379,9 +2718,9 @@ def prepare_domestic_stock_inquire_psbl_order(
     *,
     pdno: str,
     ord_unpr: str,
-    ord_dvsn: OrdDvsnPsbl | str,
-    cma_evlu_amt_icld_yn: YesNo | str,
-    ovrs_icld_yn: YesNo | str,
+    ord_dvsn: OrdDvsnPsbl | OrdDvsnPsblCode,
+    cma_evlu_amt_icld_yn: YesNo | YesNoCode,
+    ovrs_icld_yn: YesNo | YesNoCode,
 ) -> PreparedCall:
     "매수가능조회"
     if ctx.env not in ("real", "mock"):
@@ -2461,6 +2800,10 @@ def validate_domestic_stock_inquire_psbl_rvsecncl(
         problems.append(
             FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("CANO", "cano", "holds a lone surrogate, which no request can carry")
+        )
     value = request.acnt_prdt_cd
     if type(value) is not str:
         problems.append(
@@ -2476,6 +2819,12 @@ def validate_domestic_stock_inquire_psbl_rvsecncl(
                 repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ACNT_PRDT_CD", "acnt_prdt_cd", "holds a lone surrogate, which no request can carry"
+            )
+        )
     value = request.ctx_area_fk100
     if type(value) is not str:
         problems.append(
@@ -2487,6 +2836,14 @@ def validate_domestic_stock_inquire_psbl_rvsecncl(
         problems.append(
             FieldProblem("CTX_AREA_FK100", "ctx_area_fk100", "is longer than 100 characters")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CTX_AREA_FK100",
+                "ctx_area_fk100",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.ctx_area_nk100
     if type(value) is not str:
         problems.append(
@@ -2497,6 +2854,14 @@ def validate_domestic_stock_inquire_psbl_rvsecncl(
     elif len(value) > 100:
         problems.append(
             FieldProblem("CTX_AREA_NK100", "ctx_area_nk100", "is longer than 100 characters")
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CTX_AREA_NK100",
+                "ctx_area_nk100",
+                "holds a lone surrogate, which no request can carry",
+            )
         )
     value = request.inqr_dvsn_1
     if type(value) is not str:
@@ -2534,8 +2899,8 @@ def prepare_domestic_stock_inquire_psbl_rvsecncl(
     *,
     ctx_area_fk100: str | None = None,
     ctx_area_nk100: str | None = None,
-    inqr_dvsn_1: InqrDvsn1Rvsecncl | str | None = None,
-    inqr_dvsn_2: InqrDvsn2 | str | None = None,
+    inqr_dvsn_1: InqrDvsn1Rvsecncl | InqrDvsn1RvsecnclCode | None = None,
+    inqr_dvsn_2: InqrDvsn2 | InqrDvsn2Code | None = None,
 ) -> PreparedCall:
     "주식정정취소가능주문조회"
     if ctx.env not in ("real",):
@@ -2599,6 +2964,10 @@ def validate_domestic_stock_inquire_psbl_sell(
         problems.append(
             FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("CANO", "cano", "holds a lone surrogate, which no request can carry")
+        )
     value = request.acnt_prdt_cd
     if type(value) is not str:
         problems.append(
@@ -2614,6 +2983,12 @@ def validate_domestic_stock_inquire_psbl_sell(
                 repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ACNT_PRDT_CD", "acnt_prdt_cd", "holds a lone surrogate, which no request can carry"
+            )
+        )
     value = request.pdno
     if type(value) is not str:
         problems.append(
@@ -2625,6 +3000,10 @@ def validate_domestic_stock_inquire_psbl_sell(
         )
     elif len(value) > 12:
         problems.append(FieldProblem("PDNO", "pdno", "is longer than 12 characters"))
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("PDNO", "pdno", "holds a lone surrogate, which no request can carry")
+        )
     return problems
 
 
@@ -2704,6 +3083,14 @@ def validate_domestic_stock_after_hour_balance(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_price_1",
+                "fid_input_price_1",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_cond_mrkt_div_code
     if type(value) is not str:
         problems.append(
@@ -2713,6 +3100,14 @@ def validate_domestic_stock_after_hour_balance(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_cond_mrkt_div_code",
+                "fid_cond_mrkt_div_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_cond_scr_div_code
     if type(value) is not str:
         problems.append(
@@ -2720,6 +3115,14 @@ def validate_domestic_stock_after_hour_balance(
                 "fid_cond_scr_div_code",
                 "fid_cond_scr_div_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_cond_scr_div_code",
+                "fid_cond_scr_div_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_rank_sort_cls_code
@@ -2748,6 +3151,14 @@ def validate_domestic_stock_after_hour_balance(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_div_cls_code",
+                "fid_div_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_iscd
     if type(value) is not str:
         problems.append(
@@ -2772,6 +3183,14 @@ def validate_domestic_stock_after_hour_balance(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_trgt_exls_cls_code",
+                "fid_trgt_exls_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_trgt_cls_code
     if type(value) is not str:
         problems.append(
@@ -2781,11 +3200,25 @@ def validate_domestic_stock_after_hour_balance(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_trgt_cls_code",
+                "fid_trgt_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_vol_cnt
     if type(value) is not str:
         problems.append(
             FieldProblem(
                 "fid_vol_cnt", "fid_vol_cnt", "must be a string, got " + type(value).__name__
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_vol_cnt", "fid_vol_cnt", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.fid_input_price_2
@@ -2797,6 +3230,14 @@ def validate_domestic_stock_after_hour_balance(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_price_2",
+                "fid_input_price_2",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     return problems
 
 
@@ -2806,9 +3247,11 @@ def prepare_domestic_stock_after_hour_balance(
     fid_input_price_1: str,
     fid_cond_mrkt_div_code: str,
     fid_cond_scr_div_code: str,
-    fid_rank_sort_cls_code: AfterHourBalanceFidRankSortClsCode | str,
+    fid_rank_sort_cls_code: (
+        AfterHourBalanceFidRankSortClsCode | AfterHourBalanceFidRankSortClsCodeCode
+    ),
     fid_div_cls_code: str,
-    fid_input_iscd: AfterHourBalanceFidInputIscd | str,
+    fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
     fid_trgt_exls_cls_code: str,
     fid_trgt_cls_code: str,
     fid_vol_cnt: str,
@@ -2896,6 +3339,14 @@ def validate_domestic_stock_bulk_trans_num(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_aply_rang_prc_2",
+                "fid_aply_rang_prc_2",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_cond_mrkt_div_code
     if type(value) is not str:
         problems.append(
@@ -2920,6 +3371,14 @@ def validate_domestic_stock_bulk_trans_num(
                 "fid_cond_scr_div_code",
                 "fid_cond_scr_div_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_cond_scr_div_code",
+                "fid_cond_scr_div_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_input_iscd
@@ -2964,6 +3423,14 @@ def validate_domestic_stock_bulk_trans_num(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_div_cls_code",
+                "fid_div_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_price_1
     if type(value) is not str:
         problems.append(
@@ -2971,6 +3438,14 @@ def validate_domestic_stock_bulk_trans_num(
                 "fid_input_price_1",
                 "fid_input_price_1",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_price_1",
+                "fid_input_price_1",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_aply_rang_prc_1
@@ -2982,6 +3457,14 @@ def validate_domestic_stock_bulk_trans_num(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_aply_rang_prc_1",
+                "fid_aply_rang_prc_1",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_iscd_2
     if type(value) is not str:
         problems.append(
@@ -2989,6 +3472,14 @@ def validate_domestic_stock_bulk_trans_num(
                 "fid_input_iscd_2",
                 "fid_input_iscd_2",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_iscd_2",
+                "fid_input_iscd_2",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_trgt_exls_cls_code
@@ -3000,6 +3491,14 @@ def validate_domestic_stock_bulk_trans_num(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_trgt_exls_cls_code",
+                "fid_trgt_exls_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_trgt_cls_code
     if type(value) is not str:
         problems.append(
@@ -3009,11 +3508,25 @@ def validate_domestic_stock_bulk_trans_num(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_trgt_cls_code",
+                "fid_trgt_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_vol_cnt
     if type(value) is not str:
         problems.append(
             FieldProblem(
                 "fid_vol_cnt", "fid_vol_cnt", "must be a string, got " + type(value).__name__
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_vol_cnt", "fid_vol_cnt", "holds a lone surrogate, which no request can carry"
             )
         )
     return problems
@@ -3023,10 +3536,10 @@ def prepare_domestic_stock_bulk_trans_num(
     ctx: CallContext,
     *,
     fid_aply_rang_prc_2: str,
-    fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | str,
+    fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
     fid_cond_scr_div_code: str,
-    fid_input_iscd: BulkTransNumFidInputIscd | str,
-    fid_rank_sort_cls_code: BulkTransNumFidRankSortClsCode | str,
+    fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
+    fid_rank_sort_cls_code: BulkTransNumFidRankSortClsCode | BulkTransNumFidRankSortClsCodeCode,
     fid_div_cls_code: str,
     fid_input_price_1: str,
     fid_aply_rang_prc_1: str,
@@ -3105,6 +3618,14 @@ def validate_domestic_stock_credit_balance(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_COND_SCR_DIV_CODE",
+                "fid_cond_scr_div_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_iscd
     if type(value) is not str:
         problems.append(
@@ -3127,6 +3648,12 @@ def validate_domestic_stock_credit_balance(
                 "FID_OPTION", "fid_option", "must be a string, got " + type(value).__name__
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_OPTION", "fid_option", "holds a lone surrogate, which no request can carry"
+            )
+        )
     value = request.fid_cond_mrkt_div_code
     if type(value) is not str:
         problems.append(
@@ -3134,6 +3661,14 @@ def validate_domestic_stock_credit_balance(
                 "FID_COND_MRKT_DIV_CODE",
                 "fid_cond_mrkt_div_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_COND_MRKT_DIV_CODE",
+                "fid_cond_mrkt_div_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_rank_sort_cls_code
@@ -3145,6 +3680,14 @@ def validate_domestic_stock_credit_balance(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_RANK_SORT_CLS_CODE",
+                "fid_rank_sort_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     return problems
 
 
@@ -3152,7 +3695,7 @@ def prepare_domestic_stock_credit_balance(
     ctx: CallContext,
     *,
     fid_cond_scr_div_code: str,
-    fid_input_iscd: AfterHourBalanceFidInputIscd | str,
+    fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
     fid_option: str,
     fid_cond_mrkt_div_code: str,
     fid_rank_sort_cls_code: str,
@@ -3232,6 +3775,14 @@ def validate_domestic_stock_disparity(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_price_2",
+                "fid_input_price_2",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_cond_mrkt_div_code
     if type(value) is not str:
         problems.append(
@@ -3256,6 +3807,14 @@ def validate_domestic_stock_disparity(
                 "fid_cond_scr_div_code",
                 "fid_cond_scr_div_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_cond_scr_div_code",
+                "fid_cond_scr_div_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_div_cls_code
@@ -3334,6 +3893,14 @@ def validate_domestic_stock_disparity(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_trgt_cls_code",
+                "fid_trgt_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_trgt_exls_cls_code
     if type(value) is not str:
         problems.append(
@@ -3341,6 +3908,14 @@ def validate_domestic_stock_disparity(
                 "fid_trgt_exls_cls_code",
                 "fid_trgt_exls_cls_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_trgt_exls_cls_code",
+                "fid_trgt_exls_cls_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_input_price_1
@@ -3352,11 +3927,25 @@ def validate_domestic_stock_disparity(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_price_1",
+                "fid_input_price_1",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_vol_cnt
     if type(value) is not str:
         problems.append(
             FieldProblem(
                 "fid_vol_cnt", "fid_vol_cnt", "must be a string, got " + type(value).__name__
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_vol_cnt", "fid_vol_cnt", "holds a lone surrogate, which no request can carry"
             )
         )
     return problems
@@ -3366,12 +3955,12 @@ def prepare_domestic_stock_disparity(
     ctx: CallContext,
     *,
     fid_input_price_2: str,
-    fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | str,
+    fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
     fid_cond_scr_div_code: str,
-    fid_div_cls_code: DisparityFidDivClsCode | str,
-    fid_rank_sort_cls_code: DisparityFidRankSortClsCode | str,
-    fid_hour_cls_code: FidHourClsCode | str,
-    fid_input_iscd: AfterHourBalanceFidInputIscd | str,
+    fid_div_cls_code: DisparityFidDivClsCode | DisparityFidDivClsCodeCode,
+    fid_rank_sort_cls_code: DisparityFidRankSortClsCode | DisparityFidRankSortClsCodeCode,
+    fid_hour_cls_code: FidHourClsCode | FidHourClsCodeCode,
+    fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
     fid_trgt_cls_code: str,
     fid_trgt_exls_cls_code: str,
     fid_input_price_1: str,
@@ -3448,6 +4037,12 @@ def validate_domestic_stock_dividend_rate(
         problems.append(
             FieldProblem("CTS_AREA", "cts_area", "must be a string, got " + type(value).__name__)
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CTS_AREA", "cts_area", "holds a lone surrogate, which no request can carry"
+            )
+        )
     value = request.gb1
     if type(value) is not str:
         problems.append(FieldProblem("GB1", "gb1", "must be a string, got " + type(value).__name__))
@@ -3459,6 +4054,10 @@ def validate_domestic_stock_dividend_rate(
     if type(value) is not str:
         problems.append(
             FieldProblem("UPJONG", "upjong", "must be a string, got " + type(value).__name__)
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("UPJONG", "upjong", "holds a lone surrogate, which no request can carry")
         )
     value = request.gb2
     if type(value) is not str:
@@ -3479,10 +4078,18 @@ def validate_domestic_stock_dividend_rate(
         problems.append(
             FieldProblem("F_DT", "f_dt", "must be a string, got " + type(value).__name__)
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("F_DT", "f_dt", "holds a lone surrogate, which no request can carry")
+        )
     value = request.t_dt
     if type(value) is not str:
         problems.append(
             FieldProblem("T_DT", "t_dt", "must be a string, got " + type(value).__name__)
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("T_DT", "t_dt", "holds a lone surrogate, which no request can carry")
         )
     value = request.gb4
     if type(value) is not str:
@@ -3500,13 +4107,13 @@ def prepare_domestic_stock_dividend_rate(
     ctx: CallContext,
     *,
     cts_area: str,
-    gb1: Gb1 | str,
+    gb1: Gb1 | Gb1Code,
     upjong: str,
-    gb2: Gb2 | str,
-    gb3: Gb3 | str,
+    gb2: Gb2 | Gb2Code,
+    gb3: Gb3 | Gb3Code,
     f_dt: str,
     t_dt: str,
-    gb4: Gb4 | str,
+    gb4: Gb4 | Gb4Code,
 ) -> PreparedCall:
     "국내주식 배당률 상위"
     if ctx.env not in ("real",):
@@ -3584,6 +4191,14 @@ def validate_domestic_stock_exp_trans_updown(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_rank_sort_cls_code",
+                "fid_rank_sort_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_cond_mrkt_div_code
     if type(value) is not str:
         problems.append(
@@ -3593,6 +4208,14 @@ def validate_domestic_stock_exp_trans_updown(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_cond_mrkt_div_code",
+                "fid_cond_mrkt_div_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_cond_scr_div_code
     if type(value) is not str:
         problems.append(
@@ -3600,6 +4223,14 @@ def validate_domestic_stock_exp_trans_updown(
                 "fid_cond_scr_div_code",
                 "fid_cond_scr_div_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_cond_scr_div_code",
+                "fid_cond_scr_div_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_input_iscd
@@ -3627,6 +4258,14 @@ def validate_domestic_stock_exp_trans_updown(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_div_cls_code",
+                "fid_div_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_aply_rang_prc_1
     if type(value) is not str:
         problems.append(
@@ -3636,6 +4275,14 @@ def validate_domestic_stock_exp_trans_updown(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_aply_rang_prc_1",
+                "fid_aply_rang_prc_1",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_vol_cnt
     if type(value) is not str:
         problems.append(
@@ -3643,10 +4290,22 @@ def validate_domestic_stock_exp_trans_updown(
                 "fid_vol_cnt", "fid_vol_cnt", "must be a string, got " + type(value).__name__
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_vol_cnt", "fid_vol_cnt", "holds a lone surrogate, which no request can carry"
+            )
+        )
     value = request.fid_pbmn
     if type(value) is not str:
         problems.append(
             FieldProblem("fid_pbmn", "fid_pbmn", "must be a string, got " + type(value).__name__)
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_pbmn", "fid_pbmn", "holds a lone surrogate, which no request can carry"
+            )
         )
     value = request.fid_blng_cls_code
     if type(value) is not str:
@@ -3655,6 +4314,14 @@ def validate_domestic_stock_exp_trans_updown(
                 "fid_blng_cls_code",
                 "fid_blng_cls_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_blng_cls_code",
+                "fid_blng_cls_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_mkop_cls_code
@@ -3666,6 +4333,14 @@ def validate_domestic_stock_exp_trans_updown(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_mkop_cls_code",
+                "fid_mkop_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     return problems
 
 
@@ -3675,7 +4350,7 @@ def prepare_domestic_stock_exp_trans_updown(
     fid_rank_sort_cls_code: str,
     fid_cond_mrkt_div_code: str,
     fid_cond_scr_div_code: str,
-    fid_input_iscd: BulkTransNumFidInputIscd | str,
+    fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
     fid_div_cls_code: str,
     fid_aply_rang_prc_1: str,
     fid_vol_cnt: str,
@@ -3767,6 +4442,14 @@ def validate_domestic_stock_finance_ratio(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_trgt_cls_code",
+                "fid_trgt_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_cond_mrkt_div_code
     if type(value) is not str:
         problems.append(
@@ -3776,6 +4459,14 @@ def validate_domestic_stock_finance_ratio(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_cond_mrkt_div_code",
+                "fid_cond_mrkt_div_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_cond_scr_div_code
     if type(value) is not str:
         problems.append(
@@ -3783,6 +4474,14 @@ def validate_domestic_stock_finance_ratio(
                 "fid_cond_scr_div_code",
                 "fid_cond_scr_div_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_cond_scr_div_code",
+                "fid_cond_scr_div_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_input_iscd
@@ -3809,6 +4508,14 @@ def validate_domestic_stock_finance_ratio(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_div_cls_code",
+                "fid_div_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_price_1
     if type(value) is not str:
         problems.append(
@@ -3816,6 +4523,14 @@ def validate_domestic_stock_finance_ratio(
                 "fid_input_price_1",
                 "fid_input_price_1",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_price_1",
+                "fid_input_price_1",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_input_price_2
@@ -3827,11 +4542,25 @@ def validate_domestic_stock_finance_ratio(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_price_2",
+                "fid_input_price_2",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_vol_cnt
     if type(value) is not str:
         problems.append(
             FieldProblem(
                 "fid_vol_cnt", "fid_vol_cnt", "must be a string, got " + type(value).__name__
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_vol_cnt", "fid_vol_cnt", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.fid_input_option_1
@@ -3841,6 +4570,14 @@ def validate_domestic_stock_finance_ratio(
                 "fid_input_option_1",
                 "fid_input_option_1",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_option_1",
+                "fid_input_option_1",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_input_option_2
@@ -3886,6 +4623,14 @@ def validate_domestic_stock_finance_ratio(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_blng_cls_code",
+                "fid_blng_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_trgt_exls_cls_code
     if type(value) is not str:
         problems.append(
@@ -3895,6 +4640,14 @@ def validate_domestic_stock_finance_ratio(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_trgt_exls_cls_code",
+                "fid_trgt_exls_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     return problems
 
 
@@ -3902,13 +4655,13 @@ def prepare_domestic_stock_finance_ratio(
     ctx: CallContext,
     *,
     fid_trgt_cls_code: str,
-    fid_input_iscd: AfterHourBalanceFidInputIscd | str,
+    fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
     fid_input_price_1: str,
     fid_input_price_2: str,
     fid_vol_cnt: str,
     fid_input_option_1: str,
-    fid_input_option_2: FidInputOption2 | str,
-    fid_rank_sort_cls_code: FinanceRatioFidRankSortClsCode | str,
+    fid_input_option_2: FidInputOption2 | FidInputOption2Code,
+    fid_rank_sort_cls_code: FinanceRatioFidRankSortClsCode | FinanceRatioFidRankSortClsCodeCode,
     fid_cond_mrkt_div_code: str | None = None,
     fid_cond_scr_div_code: str | None = None,
     fid_div_cls_code: str | None = None,
@@ -4008,6 +4761,14 @@ def validate_domestic_stock_fluctuation(
                 "fid_rsfl_rate2", "fid_rsfl_rate2", "must be a string, got " + type(value).__name__
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_rsfl_rate2",
+                "fid_rsfl_rate2",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_cond_mrkt_div_code
     if type(value) is not str:
         problems.append(
@@ -4015,6 +4776,14 @@ def validate_domestic_stock_fluctuation(
                 "fid_cond_mrkt_div_code",
                 "fid_cond_mrkt_div_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_cond_mrkt_div_code",
+                "fid_cond_mrkt_div_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_cond_scr_div_code
@@ -4026,11 +4795,27 @@ def validate_domestic_stock_fluctuation(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_cond_scr_div_code",
+                "fid_cond_scr_div_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_iscd
     if type(value) is not str:
         problems.append(
             FieldProblem(
                 "fid_input_iscd", "fid_input_iscd", "must be a string, got " + type(value).__name__
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_iscd",
+                "fid_input_iscd",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_rank_sort_cls_code
@@ -4042,6 +4827,14 @@ def validate_domestic_stock_fluctuation(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_rank_sort_cls_code",
+                "fid_rank_sort_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_cnt_1
     if type(value) is not str:
         problems.append(
@@ -4049,6 +4842,14 @@ def validate_domestic_stock_fluctuation(
                 "fid_input_cnt_1",
                 "fid_input_cnt_1",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_cnt_1",
+                "fid_input_cnt_1",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_prc_cls_code
@@ -4060,6 +4861,14 @@ def validate_domestic_stock_fluctuation(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_prc_cls_code",
+                "fid_prc_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_price_1
     if type(value) is not str:
         problems.append(
@@ -4067,6 +4876,14 @@ def validate_domestic_stock_fluctuation(
                 "fid_input_price_1",
                 "fid_input_price_1",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_price_1",
+                "fid_input_price_1",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_input_price_2
@@ -4078,11 +4895,25 @@ def validate_domestic_stock_fluctuation(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_price_2",
+                "fid_input_price_2",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_vol_cnt
     if type(value) is not str:
         problems.append(
             FieldProblem(
                 "fid_vol_cnt", "fid_vol_cnt", "must be a string, got " + type(value).__name__
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_vol_cnt", "fid_vol_cnt", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.fid_trgt_cls_code
@@ -4094,6 +4925,14 @@ def validate_domestic_stock_fluctuation(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_trgt_cls_code",
+                "fid_trgt_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_trgt_exls_cls_code
     if type(value) is not str:
         problems.append(
@@ -4101,6 +4940,14 @@ def validate_domestic_stock_fluctuation(
                 "fid_trgt_exls_cls_code",
                 "fid_trgt_exls_cls_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_trgt_exls_cls_code",
+                "fid_trgt_exls_cls_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_div_cls_code
@@ -4112,11 +4959,27 @@ def validate_domestic_stock_fluctuation(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_div_cls_code",
+                "fid_div_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_rsfl_rate1
     if type(value) is not str:
         problems.append(
             FieldProblem(
                 "fid_rsfl_rate1", "fid_rsfl_rate1", "must be a string, got " + type(value).__name__
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_rsfl_rate1",
+                "fid_rsfl_rate1",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     return problems
@@ -4264,6 +5127,14 @@ def validate_domestic_stock_market_cap(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_price_2",
+                "fid_input_price_2",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_cond_mrkt_div_code
     if type(value) is not str:
         problems.append(
@@ -4273,6 +5144,14 @@ def validate_domestic_stock_market_cap(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_cond_mrkt_div_code",
+                "fid_cond_mrkt_div_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_cond_scr_div_code
     if type(value) is not str:
         problems.append(
@@ -4280,6 +5159,14 @@ def validate_domestic_stock_market_cap(
                 "fid_cond_scr_div_code",
                 "fid_cond_scr_div_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_cond_scr_div_code",
+                "fid_cond_scr_div_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_div_cls_code
@@ -4323,6 +5210,14 @@ def validate_domestic_stock_market_cap(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_trgt_cls_code",
+                "fid_trgt_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_trgt_exls_cls_code
     if type(value) is not str:
         problems.append(
@@ -4330,6 +5225,14 @@ def validate_domestic_stock_market_cap(
                 "fid_trgt_exls_cls_code",
                 "fid_trgt_exls_cls_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_trgt_exls_cls_code",
+                "fid_trgt_exls_cls_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_input_price_1
@@ -4341,11 +5244,25 @@ def validate_domestic_stock_market_cap(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_price_1",
+                "fid_input_price_1",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_vol_cnt
     if type(value) is not str:
         problems.append(
             FieldProblem(
                 "fid_vol_cnt", "fid_vol_cnt", "must be a string, got " + type(value).__name__
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_vol_cnt", "fid_vol_cnt", "holds a lone surrogate, which no request can carry"
             )
         )
     return problems
@@ -4355,8 +5272,8 @@ def prepare_domestic_stock_market_cap(
     ctx: CallContext,
     *,
     fid_input_price_2: str,
-    fid_div_cls_code: MarketCapFidDivClsCode | str,
-    fid_input_iscd: AfterHourBalanceFidInputIscd | str,
+    fid_div_cls_code: MarketCapFidDivClsCode | MarketCapFidDivClsCodeCode,
+    fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
     fid_input_price_1: str,
     fid_vol_cnt: str,
     fid_cond_mrkt_div_code: str | None = None,
@@ -4453,6 +5370,14 @@ def validate_domestic_stock_market_value(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_trgt_cls_code",
+                "fid_trgt_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_cond_mrkt_div_code
     if type(value) is not str:
         problems.append(
@@ -4462,6 +5387,14 @@ def validate_domestic_stock_market_value(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_cond_mrkt_div_code",
+                "fid_cond_mrkt_div_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_cond_scr_div_code
     if type(value) is not str:
         problems.append(
@@ -4469,6 +5402,14 @@ def validate_domestic_stock_market_value(
                 "fid_cond_scr_div_code",
                 "fid_cond_scr_div_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_cond_scr_div_code",
+                "fid_cond_scr_div_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_input_iscd
@@ -4513,6 +5454,14 @@ def validate_domestic_stock_market_value(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_price_1",
+                "fid_input_price_1",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_price_2
     if type(value) is not str:
         problems.append(
@@ -4522,11 +5471,25 @@ def validate_domestic_stock_market_value(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_price_2",
+                "fid_input_price_2",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_vol_cnt
     if type(value) is not str:
         problems.append(
             FieldProblem(
                 "fid_vol_cnt", "fid_vol_cnt", "must be a string, got " + type(value).__name__
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_vol_cnt", "fid_vol_cnt", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.fid_input_option_1
@@ -4536,6 +5499,14 @@ def validate_domestic_stock_market_value(
                 "fid_input_option_1",
                 "fid_input_option_1",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_option_1",
+                "fid_input_option_1",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_input_option_2
@@ -4564,6 +5535,14 @@ def validate_domestic_stock_market_value(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_rank_sort_cls_code",
+                "fid_rank_sort_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_blng_cls_code
     if type(value) is not str:
         problems.append(
@@ -4571,6 +5550,14 @@ def validate_domestic_stock_market_value(
                 "fid_blng_cls_code",
                 "fid_blng_cls_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_blng_cls_code",
+                "fid_blng_cls_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_trgt_exls_cls_code
@@ -4582,19 +5569,27 @@ def validate_domestic_stock_market_value(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_trgt_exls_cls_code",
+                "fid_trgt_exls_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     return problems
 
 
 def prepare_domestic_stock_market_value(
     ctx: CallContext,
     *,
-    fid_input_iscd: AfterHourBalanceFidInputIscd | str,
-    fid_div_cls_code: MarketValueFidDivClsCode | str,
+    fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+    fid_div_cls_code: MarketValueFidDivClsCode | MarketValueFidDivClsCodeCode,
     fid_input_price_1: str,
     fid_input_price_2: str,
     fid_vol_cnt: str,
     fid_input_option_1: str,
-    fid_input_option_2: FidInputOption2 | str,
+    fid_input_option_2: FidInputOption2 | FidInputOption2Code,
     fid_rank_sort_cls_code: str,
     fid_trgt_cls_code: str | None = None,
     fid_cond_mrkt_div_code: str | None = None,
@@ -4710,6 +5705,14 @@ def validate_domestic_stock_near_new_highlow(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_cond_mrkt_div_code",
+                "fid_cond_mrkt_div_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_cond_scr_div_code
     if type(value) is not str:
         problems.append(
@@ -4717,6 +5720,14 @@ def validate_domestic_stock_near_new_highlow(
                 "fid_cond_scr_div_code",
                 "fid_cond_scr_div_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_cond_scr_div_code",
+                "fid_cond_scr_div_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_div_cls_code
@@ -4745,6 +5756,14 @@ def validate_domestic_stock_near_new_highlow(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_cnt_1",
+                "fid_input_cnt_1",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_cnt_2
     if type(value) is not str:
         problems.append(
@@ -4752,6 +5771,14 @@ def validate_domestic_stock_near_new_highlow(
                 "fid_input_cnt_2",
                 "fid_input_cnt_2",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_cnt_2",
+                "fid_input_cnt_2",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_prc_cls_code
@@ -4796,6 +5823,14 @@ def validate_domestic_stock_near_new_highlow(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_trgt_cls_code",
+                "fid_trgt_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_trgt_exls_cls_code
     if type(value) is not str:
         problems.append(
@@ -4823,6 +5858,14 @@ def validate_domestic_stock_near_new_highlow(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_aply_rang_prc_1",
+                "fid_aply_rang_prc_1",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_aply_rang_prc_2
     if type(value) is not str:
         problems.append(
@@ -4832,19 +5875,27 @@ def validate_domestic_stock_near_new_highlow(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_aply_rang_prc_2",
+                "fid_aply_rang_prc_2",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     return problems
 
 
 def prepare_domestic_stock_near_new_highlow(
     ctx: CallContext,
     *,
-    fid_aply_rang_vol: FidAplyRangVol | str,
-    fid_div_cls_code: NearNewHighlowFidDivClsCode | str,
+    fid_aply_rang_vol: FidAplyRangVol | FidAplyRangVolCode,
+    fid_div_cls_code: NearNewHighlowFidDivClsCode | NearNewHighlowFidDivClsCodeCode,
     fid_input_cnt_1: str,
     fid_input_cnt_2: str,
-    fid_prc_cls_code: FidPrcClsCode | str,
-    fid_input_iscd: BulkTransNumFidInputIscd | str,
-    fid_trgt_exls_cls_code: FidTrgtExlsClsCode | str,
+    fid_prc_cls_code: FidPrcClsCode | FidPrcClsCodeCode,
+    fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
+    fid_trgt_exls_cls_code: FidTrgtExlsClsCode | FidTrgtExlsClsCodeCode,
     fid_aply_rang_prc_1: str,
     fid_aply_rang_prc_2: str,
     fid_cond_mrkt_div_code: str | None = None,
@@ -4935,6 +5986,14 @@ def validate_domestic_stock_overtime_fluctuation(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_COND_MRKT_DIV_CODE",
+                "fid_cond_mrkt_div_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_mrkt_cls_code
     if type(value) is not str:
         problems.append(
@@ -4942,6 +6001,14 @@ def validate_domestic_stock_overtime_fluctuation(
                 "FID_MRKT_CLS_CODE",
                 "fid_mrkt_cls_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_MRKT_CLS_CODE",
+                "fid_mrkt_cls_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_cond_scr_div_code
@@ -4953,11 +6020,27 @@ def validate_domestic_stock_overtime_fluctuation(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_COND_SCR_DIV_CODE",
+                "fid_cond_scr_div_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_iscd
     if type(value) is not str:
         problems.append(
             FieldProblem(
                 "FID_INPUT_ISCD", "fid_input_iscd", "must be a string, got " + type(value).__name__
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_INPUT_ISCD",
+                "fid_input_iscd",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_div_cls_code
@@ -4969,6 +6052,14 @@ def validate_domestic_stock_overtime_fluctuation(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_DIV_CLS_CODE",
+                "fid_div_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_price_1
     if type(value) is not str:
         problems.append(
@@ -4976,6 +6067,14 @@ def validate_domestic_stock_overtime_fluctuation(
                 "FID_INPUT_PRICE_1",
                 "fid_input_price_1",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_INPUT_PRICE_1",
+                "fid_input_price_1",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_input_price_2
@@ -4987,11 +6086,25 @@ def validate_domestic_stock_overtime_fluctuation(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_INPUT_PRICE_2",
+                "fid_input_price_2",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_vol_cnt
     if type(value) is not str:
         problems.append(
             FieldProblem(
                 "FID_VOL_CNT", "fid_vol_cnt", "must be a string, got " + type(value).__name__
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_VOL_CNT", "fid_vol_cnt", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.fid_trgt_cls_code
@@ -5003,6 +6116,14 @@ def validate_domestic_stock_overtime_fluctuation(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_TRGT_CLS_CODE",
+                "fid_trgt_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_trgt_exls_cls_code
     if type(value) is not str:
         problems.append(
@@ -5010,6 +6131,14 @@ def validate_domestic_stock_overtime_fluctuation(
                 "FID_TRGT_EXLS_CLS_CODE",
                 "fid_trgt_exls_cls_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_TRGT_EXLS_CLS_CODE",
+                "fid_trgt_exls_cls_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     return problems
@@ -5105,6 +6234,14 @@ def validate_domestic_stock_overtime_volume(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_COND_MRKT_DIV_CODE",
+                "fid_cond_mrkt_div_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_cond_scr_div_code
     if type(value) is not str:
         problems.append(
@@ -5114,11 +6251,27 @@ def validate_domestic_stock_overtime_volume(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_COND_SCR_DIV_CODE",
+                "fid_cond_scr_div_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_iscd
     if type(value) is not str:
         problems.append(
             FieldProblem(
                 "FID_INPUT_ISCD", "fid_input_iscd", "must be a string, got " + type(value).__name__
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_INPUT_ISCD",
+                "fid_input_iscd",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_rank_sort_cls_code
@@ -5130,6 +6283,14 @@ def validate_domestic_stock_overtime_volume(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_RANK_SORT_CLS_CODE",
+                "fid_rank_sort_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_price_1
     if type(value) is not str:
         problems.append(
@@ -5137,6 +6298,14 @@ def validate_domestic_stock_overtime_volume(
                 "FID_INPUT_PRICE_1",
                 "fid_input_price_1",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_INPUT_PRICE_1",
+                "fid_input_price_1",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_input_price_2
@@ -5148,11 +6317,25 @@ def validate_domestic_stock_overtime_volume(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_INPUT_PRICE_2",
+                "fid_input_price_2",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_vol_cnt
     if type(value) is not str:
         problems.append(
             FieldProblem(
                 "FID_VOL_CNT", "fid_vol_cnt", "must be a string, got " + type(value).__name__
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_VOL_CNT", "fid_vol_cnt", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.fid_trgt_cls_code
@@ -5164,6 +6347,14 @@ def validate_domestic_stock_overtime_volume(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_TRGT_CLS_CODE",
+                "fid_trgt_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_trgt_exls_cls_code
     if type(value) is not str:
         problems.append(
@@ -5171,6 +6362,14 @@ def validate_domestic_stock_overtime_volume(
                 "FID_TRGT_EXLS_CLS_CODE",
                 "fid_trgt_exls_cls_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_TRGT_EXLS_CLS_CODE",
+                "fid_trgt_exls_cls_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     return problems
@@ -5262,6 +6461,12 @@ def validate_domestic_stock_prefer_disparate_ratio(
                 "fid_vol_cnt", "fid_vol_cnt", "must be a string, got " + type(value).__name__
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_vol_cnt", "fid_vol_cnt", "holds a lone surrogate, which no request can carry"
+            )
+        )
     value = request.fid_cond_mrkt_div_code
     if type(value) is not str:
         problems.append(
@@ -5288,6 +6493,14 @@ def validate_domestic_stock_prefer_disparate_ratio(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_cond_scr_div_code",
+                "fid_cond_scr_div_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_div_cls_code
     if type(value) is not str:
         problems.append(
@@ -5295,6 +6508,14 @@ def validate_domestic_stock_prefer_disparate_ratio(
                 "fid_div_cls_code",
                 "fid_div_cls_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_div_cls_code",
+                "fid_div_cls_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_input_iscd
@@ -5321,6 +6542,14 @@ def validate_domestic_stock_prefer_disparate_ratio(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_trgt_cls_code",
+                "fid_trgt_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_trgt_exls_cls_code
     if type(value) is not str:
         problems.append(
@@ -5328,6 +6557,14 @@ def validate_domestic_stock_prefer_disparate_ratio(
                 "fid_trgt_exls_cls_code",
                 "fid_trgt_exls_cls_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_trgt_exls_cls_code",
+                "fid_trgt_exls_cls_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_input_price_1
@@ -5339,6 +6576,14 @@ def validate_domestic_stock_prefer_disparate_ratio(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_price_1",
+                "fid_input_price_1",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_price_2
     if type(value) is not str:
         problems.append(
@@ -5348,6 +6593,14 @@ def validate_domestic_stock_prefer_disparate_ratio(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_price_2",
+                "fid_input_price_2",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     return problems
 
 
@@ -5355,10 +6608,10 @@ def prepare_domestic_stock_prefer_disparate_ratio(
     ctx: CallContext,
     *,
     fid_vol_cnt: str,
-    fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | str,
+    fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
     fid_cond_scr_div_code: str,
     fid_div_cls_code: str,
-    fid_input_iscd: AfterHourBalanceFidInputIscd | str,
+    fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
     fid_trgt_cls_code: str,
     fid_trgt_exls_cls_code: str,
     fid_input_price_1: str,
@@ -5449,6 +6702,14 @@ def validate_domestic_stock_profit_asset_index(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_cond_mrkt_div_code",
+                "fid_cond_mrkt_div_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_trgt_cls_code
     if type(value) is not str:
         problems.append(
@@ -5456,6 +6717,14 @@ def validate_domestic_stock_profit_asset_index(
                 "fid_trgt_cls_code",
                 "fid_trgt_cls_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_trgt_cls_code",
+                "fid_trgt_cls_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_cond_scr_div_code
@@ -5467,11 +6736,27 @@ def validate_domestic_stock_profit_asset_index(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_cond_scr_div_code",
+                "fid_cond_scr_div_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_iscd
     if type(value) is not str:
         problems.append(
             FieldProblem(
                 "fid_input_iscd", "fid_input_iscd", "must be a string, got " + type(value).__name__
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_iscd",
+                "fid_input_iscd",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_div_cls_code
@@ -5483,6 +6768,14 @@ def validate_domestic_stock_profit_asset_index(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_div_cls_code",
+                "fid_div_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_price_1
     if type(value) is not str:
         problems.append(
@@ -5490,6 +6783,14 @@ def validate_domestic_stock_profit_asset_index(
                 "fid_input_price_1",
                 "fid_input_price_1",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_price_1",
+                "fid_input_price_1",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_input_price_2
@@ -5501,11 +6802,25 @@ def validate_domestic_stock_profit_asset_index(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_price_2",
+                "fid_input_price_2",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_vol_cnt
     if type(value) is not str:
         problems.append(
             FieldProblem(
                 "fid_vol_cnt", "fid_vol_cnt", "must be a string, got " + type(value).__name__
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_vol_cnt", "fid_vol_cnt", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.fid_input_option_1
@@ -5517,6 +6832,14 @@ def validate_domestic_stock_profit_asset_index(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_option_1",
+                "fid_input_option_1",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_option_2
     if type(value) is not str:
         problems.append(
@@ -5524,6 +6847,14 @@ def validate_domestic_stock_profit_asset_index(
                 "fid_input_option_2",
                 "fid_input_option_2",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_option_2",
+                "fid_input_option_2",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_rank_sort_cls_code
@@ -5535,6 +6866,14 @@ def validate_domestic_stock_profit_asset_index(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_rank_sort_cls_code",
+                "fid_rank_sort_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_blng_cls_code
     if type(value) is not str:
         problems.append(
@@ -5544,6 +6883,14 @@ def validate_domestic_stock_profit_asset_index(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_blng_cls_code",
+                "fid_blng_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_trgt_exls_cls_code
     if type(value) is not str:
         problems.append(
@@ -5551,6 +6898,14 @@ def validate_domestic_stock_profit_asset_index(
                 "fid_trgt_exls_cls_code",
                 "fid_trgt_exls_cls_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_trgt_exls_cls_code",
+                "fid_trgt_exls_cls_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     return problems
@@ -5658,6 +7013,12 @@ def validate_domestic_stock_quote_balance(
                 "fid_vol_cnt", "fid_vol_cnt", "must be a string, got " + type(value).__name__
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_vol_cnt", "fid_vol_cnt", "holds a lone surrogate, which no request can carry"
+            )
+        )
     value = request.fid_cond_mrkt_div_code
     if type(value) is not str:
         problems.append(
@@ -5665,6 +7026,14 @@ def validate_domestic_stock_quote_balance(
                 "fid_cond_mrkt_div_code",
                 "fid_cond_mrkt_div_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_cond_mrkt_div_code",
+                "fid_cond_mrkt_div_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_cond_scr_div_code
@@ -5676,11 +7045,27 @@ def validate_domestic_stock_quote_balance(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_cond_scr_div_code",
+                "fid_cond_scr_div_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_iscd
     if type(value) is not str:
         problems.append(
             FieldProblem(
                 "fid_input_iscd", "fid_input_iscd", "must be a string, got " + type(value).__name__
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_iscd",
+                "fid_input_iscd",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_rank_sort_cls_code
@@ -5709,6 +7094,14 @@ def validate_domestic_stock_quote_balance(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_div_cls_code",
+                "fid_div_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_trgt_cls_code
     if type(value) is not str:
         problems.append(
@@ -5716,6 +7109,14 @@ def validate_domestic_stock_quote_balance(
                 "fid_trgt_cls_code",
                 "fid_trgt_cls_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_trgt_cls_code",
+                "fid_trgt_cls_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_trgt_exls_cls_code
@@ -5727,6 +7128,14 @@ def validate_domestic_stock_quote_balance(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_trgt_exls_cls_code",
+                "fid_trgt_exls_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_price_1
     if type(value) is not str:
         problems.append(
@@ -5734,6 +7143,14 @@ def validate_domestic_stock_quote_balance(
                 "fid_input_price_1",
                 "fid_input_price_1",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_price_1",
+                "fid_input_price_1",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_input_price_2
@@ -5745,6 +7162,14 @@ def validate_domestic_stock_quote_balance(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_price_2",
+                "fid_input_price_2",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     return problems
 
 
@@ -5753,7 +7178,7 @@ def prepare_domestic_stock_quote_balance(
     *,
     fid_vol_cnt: str,
     fid_input_iscd: str,
-    fid_rank_sort_cls_code: QuoteBalanceFidRankSortClsCode | str,
+    fid_rank_sort_cls_code: QuoteBalanceFidRankSortClsCode | QuoteBalanceFidRankSortClsCodeCode,
     fid_input_price_1: str,
     fid_input_price_2: str,
     fid_cond_mrkt_div_code: str | None = None,
@@ -5846,6 +7271,14 @@ def validate_domestic_stock_short_sale(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_APLY_RANG_VOL",
+                "fid_aply_rang_vol",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_cond_mrkt_div_code
     if type(value) is not str:
         problems.append(
@@ -5855,6 +7288,14 @@ def validate_domestic_stock_short_sale(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_COND_MRKT_DIV_CODE",
+                "fid_cond_mrkt_div_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_cond_scr_div_code
     if type(value) is not str:
         problems.append(
@@ -5862,6 +7303,14 @@ def validate_domestic_stock_short_sale(
                 "FID_COND_SCR_DIV_CODE",
                 "fid_cond_scr_div_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_COND_SCR_DIV_CODE",
+                "fid_cond_scr_div_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_input_iscd
@@ -5889,6 +7338,14 @@ def validate_domestic_stock_short_sale(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_PERIOD_DIV_CODE",
+                "fid_period_div_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_cnt_1
     if type(value) is not str:
         problems.append(
@@ -5896,6 +7353,14 @@ def validate_domestic_stock_short_sale(
                 "FID_INPUT_CNT_1",
                 "fid_input_cnt_1",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_INPUT_CNT_1",
+                "fid_input_cnt_1",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_trgt_exls_cls_code
@@ -5907,6 +7372,14 @@ def validate_domestic_stock_short_sale(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_TRGT_EXLS_CLS_CODE",
+                "fid_trgt_exls_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_trgt_cls_code
     if type(value) is not str:
         problems.append(
@@ -5914,6 +7387,14 @@ def validate_domestic_stock_short_sale(
                 "FID_TRGT_CLS_CODE",
                 "fid_trgt_cls_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_TRGT_CLS_CODE",
+                "fid_trgt_cls_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_aply_rang_prc_1
@@ -5925,6 +7406,14 @@ def validate_domestic_stock_short_sale(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_APLY_RANG_PRC_1",
+                "fid_aply_rang_prc_1",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_aply_rang_prc_2
     if type(value) is not str:
         problems.append(
@@ -5932,6 +7421,14 @@ def validate_domestic_stock_short_sale(
                 "FID_APLY_RANG_PRC_2",
                 "fid_aply_rang_prc_2",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_APLY_RANG_PRC_2",
+                "fid_aply_rang_prc_2",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     return problems
@@ -5943,7 +7440,7 @@ def prepare_domestic_stock_short_sale(
     fid_aply_rang_vol: str,
     fid_cond_mrkt_div_code: str,
     fid_cond_scr_div_code: str,
-    fid_input_iscd: ShortSaleFidInputIscd | str,
+    fid_input_iscd: ShortSaleFidInputIscd | ShortSaleFidInputIscdCode,
     fid_period_div_code: str,
     fid_input_cnt_1: str,
     fid_trgt_exls_cls_code: str,
@@ -6031,6 +7528,14 @@ def validate_domestic_stock_top_interest_stock(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_iscd_2",
+                "fid_input_iscd_2",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_cond_mrkt_div_code
     if type(value) is not str:
         problems.append(
@@ -6040,6 +7545,14 @@ def validate_domestic_stock_top_interest_stock(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_cond_mrkt_div_code",
+                "fid_cond_mrkt_div_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_cond_scr_div_code
     if type(value) is not str:
         problems.append(
@@ -6047,6 +7560,14 @@ def validate_domestic_stock_top_interest_stock(
                 "fid_cond_scr_div_code",
                 "fid_cond_scr_div_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_cond_scr_div_code",
+                "fid_cond_scr_div_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_input_iscd
@@ -6073,6 +7594,14 @@ def validate_domestic_stock_top_interest_stock(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_trgt_cls_code",
+                "fid_trgt_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_trgt_exls_cls_code
     if type(value) is not str:
         problems.append(
@@ -6080,6 +7609,14 @@ def validate_domestic_stock_top_interest_stock(
                 "fid_trgt_exls_cls_code",
                 "fid_trgt_exls_cls_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_trgt_exls_cls_code",
+                "fid_trgt_exls_cls_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_input_price_1
@@ -6091,6 +7628,14 @@ def validate_domestic_stock_top_interest_stock(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_price_1",
+                "fid_input_price_1",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_price_2
     if type(value) is not str:
         problems.append(
@@ -6100,11 +7645,25 @@ def validate_domestic_stock_top_interest_stock(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_price_2",
+                "fid_input_price_2",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_vol_cnt
     if type(value) is not str:
         problems.append(
             FieldProblem(
                 "fid_vol_cnt", "fid_vol_cnt", "must be a string, got " + type(value).__name__
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_vol_cnt", "fid_vol_cnt", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.fid_div_cls_code
@@ -6114,6 +7673,14 @@ def validate_domestic_stock_top_interest_stock(
                 "fid_div_cls_code",
                 "fid_div_cls_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_div_cls_code",
+                "fid_div_cls_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_input_cnt_1
@@ -6141,14 +7708,14 @@ def prepare_domestic_stock_top_interest_stock(
     *,
     fid_input_iscd_2: str,
     fid_cond_scr_div_code: str,
-    fid_input_iscd: AfterHourBalanceFidInputIscd | str,
+    fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
     fid_trgt_cls_code: str,
     fid_trgt_exls_cls_code: str,
     fid_input_price_1: str,
     fid_input_price_2: str,
     fid_vol_cnt: str,
     fid_div_cls_code: str,
-    fid_input_cnt_1: FidInputCnt1 | str,
+    fid_input_cnt_1: FidInputCnt1 | FidInputCnt1Code,
     fid_cond_mrkt_div_code: str | None = None,
 ) -> PreparedCall:
     "국내주식 관심종목등록 상위"
@@ -6236,6 +7803,14 @@ def validate_domestic_stock_traded_by_company(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_trgt_exls_cls_code",
+                "fid_trgt_exls_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_cond_mrkt_div_code
     if type(value) is not str:
         problems.append(
@@ -6260,6 +7835,14 @@ def validate_domestic_stock_traded_by_company(
                 "fid_cond_scr_div_code",
                 "fid_cond_scr_div_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_cond_scr_div_code",
+                "fid_cond_scr_div_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_div_cls_code
@@ -6306,6 +7889,14 @@ def validate_domestic_stock_traded_by_company(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_date_1",
+                "fid_input_date_1",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_date_2
     if type(value) is not str:
         problems.append(
@@ -6313,6 +7904,14 @@ def validate_domestic_stock_traded_by_company(
                 "fid_input_date_2",
                 "fid_input_date_2",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_date_2",
+                "fid_input_date_2",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_input_iscd
@@ -6338,6 +7937,14 @@ def validate_domestic_stock_traded_by_company(
                 "fid_trgt_cls_code",
                 "fid_trgt_cls_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_trgt_cls_code",
+                "fid_trgt_cls_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_aply_rang_vol
@@ -6366,6 +7973,14 @@ def validate_domestic_stock_traded_by_company(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_aply_rang_prc_2",
+                "fid_aply_rang_prc_2",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_aply_rang_prc_1
     if type(value) is not str:
         problems.append(
@@ -6375,6 +7990,14 @@ def validate_domestic_stock_traded_by_company(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_aply_rang_prc_1",
+                "fid_aply_rang_prc_1",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     return problems
 
 
@@ -6382,15 +8005,17 @@ def prepare_domestic_stock_traded_by_company(
     ctx: CallContext,
     *,
     fid_trgt_exls_cls_code: str,
-    fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | str,
+    fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
     fid_cond_scr_div_code: str,
-    fid_div_cls_code: MarketValueFidDivClsCode | str,
-    fid_rank_sort_cls_code: TradedByCompanyFidRankSortClsCode | str,
+    fid_div_cls_code: MarketValueFidDivClsCode | MarketValueFidDivClsCodeCode,
+    fid_rank_sort_cls_code: (
+        TradedByCompanyFidRankSortClsCode | TradedByCompanyFidRankSortClsCodeCode
+    ),
     fid_input_date_1: str,
     fid_input_date_2: str,
-    fid_input_iscd: BulkTransNumFidInputIscd | str,
+    fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
     fid_trgt_cls_code: str,
-    fid_aply_rang_vol: FidAplyRangVol | str,
+    fid_aply_rang_vol: FidAplyRangVol | FidAplyRangVolCode,
     fid_aply_rang_prc_2: str,
     fid_aply_rang_prc_1: str,
 ) -> PreparedCall:
@@ -6472,6 +8097,14 @@ def validate_domestic_stock_volume_power(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_trgt_exls_cls_code",
+                "fid_trgt_exls_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_cond_mrkt_div_code
     if type(value) is not str:
         problems.append(
@@ -6481,6 +8114,14 @@ def validate_domestic_stock_volume_power(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_cond_mrkt_div_code",
+                "fid_cond_mrkt_div_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_cond_scr_div_code
     if type(value) is not str:
         problems.append(
@@ -6488,6 +8129,14 @@ def validate_domestic_stock_volume_power(
                 "fid_cond_scr_div_code",
                 "fid_cond_scr_div_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_cond_scr_div_code",
+                "fid_cond_scr_div_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_input_iscd
@@ -6514,6 +8163,14 @@ def validate_domestic_stock_volume_power(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_div_cls_code",
+                "fid_div_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_price_1
     if type(value) is not str:
         problems.append(
@@ -6521,6 +8178,14 @@ def validate_domestic_stock_volume_power(
                 "fid_input_price_1",
                 "fid_input_price_1",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_price_1",
+                "fid_input_price_1",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_input_price_2
@@ -6532,11 +8197,25 @@ def validate_domestic_stock_volume_power(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_input_price_2",
+                "fid_input_price_2",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_vol_cnt
     if type(value) is not str:
         problems.append(
             FieldProblem(
                 "fid_vol_cnt", "fid_vol_cnt", "must be a string, got " + type(value).__name__
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_vol_cnt", "fid_vol_cnt", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.fid_trgt_cls_code
@@ -6548,6 +8227,14 @@ def validate_domestic_stock_volume_power(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "fid_trgt_cls_code",
+                "fid_trgt_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     return problems
 
 
@@ -6555,7 +8242,7 @@ def prepare_domestic_stock_volume_power(
     ctx: CallContext,
     *,
     fid_trgt_exls_cls_code: str,
-    fid_input_iscd: AfterHourBalanceFidInputIscd | str,
+    fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
     fid_div_cls_code: str,
     fid_input_price_1: str,
     fid_input_price_2: str,
@@ -6664,11 +8351,27 @@ def validate_domestic_stock_volume_rank(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_COND_SCR_DIV_CODE",
+                "fid_cond_scr_div_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_iscd
     if type(value) is not str:
         problems.append(
             FieldProblem(
                 "FID_INPUT_ISCD", "fid_input_iscd", "must be a string, got " + type(value).__name__
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_INPUT_ISCD",
+                "fid_input_iscd",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_div_cls_code
@@ -6714,6 +8417,14 @@ def validate_domestic_stock_volume_rank(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_TRGT_CLS_CODE",
+                "fid_trgt_cls_code",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_trgt_exls_cls_code
     if type(value) is not str:
         problems.append(
@@ -6721,6 +8432,14 @@ def validate_domestic_stock_volume_rank(
                 "FID_TRGT_EXLS_CLS_CODE",
                 "fid_trgt_exls_cls_code",
                 "must be a string, got " + type(value).__name__,
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_TRGT_EXLS_CLS_CODE",
+                "fid_trgt_exls_cls_code",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.fid_input_price_1
@@ -6732,6 +8451,14 @@ def validate_domestic_stock_volume_rank(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_INPUT_PRICE_1",
+                "fid_input_price_1",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_input_price_2
     if type(value) is not str:
         problems.append(
@@ -6741,11 +8468,25 @@ def validate_domestic_stock_volume_rank(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_INPUT_PRICE_2",
+                "fid_input_price_2",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.fid_vol_cnt
     if type(value) is not str:
         problems.append(
             FieldProblem(
                 "FID_VOL_CNT", "fid_vol_cnt", "must be a string, got " + type(value).__name__
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_VOL_CNT", "fid_vol_cnt", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.fid_input_date_1
@@ -6757,16 +8498,24 @@ def validate_domestic_stock_volume_rank(
                 "must be a string, got " + type(value).__name__,
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "FID_INPUT_DATE_1",
+                "fid_input_date_1",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     return problems
 
 
 def prepare_domestic_stock_volume_rank(
     ctx: CallContext,
     *,
-    fid_cond_mrkt_div_code: VolumeRankFidCondMrktDivCode | str,
+    fid_cond_mrkt_div_code: VolumeRankFidCondMrktDivCode | VolumeRankFidCondMrktDivCodeCode,
     fid_input_iscd: str,
-    fid_div_cls_code: MarketCapFidDivClsCode | str,
-    fid_blng_cls_code: FidBlngClsCode | str,
+    fid_div_cls_code: MarketCapFidDivClsCode | MarketCapFidDivClsCodeCode,
+    fid_blng_cls_code: FidBlngClsCode | FidBlngClsCodeCode,
     fid_trgt_cls_code: str,
     fid_trgt_exls_cls_code: str,
     fid_input_price_1: str,
@@ -6806,7 +8555,7 @@ OP_OVERSEAS_PRICE_PRICE = OperationInfo(
     method="GET",
     path="/uapi/overseas-price/v1/quotations/price",
     kind="read",
-    headers=("authorization", "appkey", "appsecret", "tr_id"),
+    headers=("authorization", "appkey", "appsecret", "tr_id", "custtype"),
     envs=("real", "mock"),
     envelope=True,
 )
@@ -6842,6 +8591,10 @@ def validate_overseas_price_price(
         problems.append(
             FieldProblem("AUTH", "auth", repr(value) + " does not match ^$ (사용자권한정보)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("AUTH", "auth", "holds a lone surrogate, which no request can carry")
+        )
     value = request.excd
     if type(value) is not str:
         problems.append(
@@ -6869,13 +8622,17 @@ def validate_overseas_price_price(
                 repr(value) + " does not match ^[0-9A-Z][0-9A-Z./-]{0,15}$ (종목코드)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("SYMB", "symb", "holds a lone surrogate, which no request can carry")
+        )
     return problems
 
 
 def prepare_overseas_price_price(
     ctx: CallContext,
     *,
-    excd: Exchange | QuoteExchange | str,
+    excd: Exchange | QuoteExchange | ExchangeCode | QuoteExchangeCode,
     symb: str,
     auth: str | None = None,
 ) -> PreparedCall:
@@ -6900,7 +8657,7 @@ OP_OVERSEAS_PRICE_DAILYPRICE = OperationInfo(
     method="GET",
     path="/uapi/overseas-price/v1/quotations/dailyprice",
     kind="read",
-    headers=("authorization", "appkey", "appsecret", "tr_id"),
+    headers=("authorization", "appkey", "appsecret", "tr_id", "custtype"),
     envs=("real", "mock"),
     envelope=True,
 )
@@ -6944,6 +8701,10 @@ def validate_overseas_price_dailyprice(
         problems.append(
             FieldProblem("AUTH", "auth", repr(value) + " does not match ^$ (사용자권한정보)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("AUTH", "auth", "holds a lone surrogate, which no request can carry")
+        )
     value = request.excd
     if type(value) is not str:
         problems.append(
@@ -6971,6 +8732,10 @@ def validate_overseas_price_dailyprice(
                 repr(value) + " does not match ^[0-9A-Z][0-9A-Z./-]{0,15}$ (종목코드)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("SYMB", "symb", "holds a lone surrogate, which no request can carry")
+        )
     value = request.gubn
     if type(value) is not str:
         problems.append(
@@ -6993,6 +8758,10 @@ def validate_overseas_price_dailyprice(
                 "BYMD", "bymd", repr(value) + " does not match ^([0-9]{8})?$ (조회기준일자)"
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("BYMD", "bymd", "holds a lone surrogate, which no request can carry")
+        )
     value = request.modp
     if type(value) is not str:
         problems.append(
@@ -7008,6 +8777,10 @@ def validate_overseas_price_dailyprice(
     if type(value) is not str:
         problems.append(
             FieldProblem("KEYB", "keyb", "must be a string, got " + type(value).__name__)
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("KEYB", "keyb", "holds a lone surrogate, which no request can carry")
         )
     bad = {problem.field for problem in problems} if problems else _NO_PROBLEMS
     # regular_session_codes
@@ -7027,10 +8800,10 @@ def validate_overseas_price_dailyprice(
 def prepare_overseas_price_dailyprice(
     ctx: CallContext,
     *,
-    excd: Exchange | QuoteExchange | str,
+    excd: Exchange | QuoteExchange | ExchangeCode | QuoteExchangeCode,
     symb: str,
-    gubn: Gubn | str,
-    modp: Modp | str,
+    gubn: Gubn | GubnCode,
+    modp: Modp | ModpCode,
     auth: str | None = None,
     bymd: str | None = None,
     keyb: str | None = None,
@@ -7112,6 +8885,10 @@ def validate_overseas_stock_order(
         problems.append(
             FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("CANO", "cano", "holds a lone surrogate, which no request can carry")
+        )
     value = request.acnt_prdt_cd
     if type(value) is not str:
         problems.append(
@@ -7125,6 +8902,12 @@ def validate_overseas_stock_order(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
                 repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ACNT_PRDT_CD", "acnt_prdt_cd", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.ovrs_excg_cd
@@ -7156,6 +8939,10 @@ def validate_overseas_stock_order(
                 repr(value) + " does not match ^[0-9A-Z][0-9A-Z./-]{0,15}$ (종목심볼)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("PDNO", "pdno", "holds a lone surrogate, which no request can carry")
+        )
     value = request.ord_qty
     if type(value) is not str:
         problems.append(
@@ -7166,6 +8953,10 @@ def validate_overseas_stock_order(
             FieldProblem(
                 "ORD_QTY", "ord_qty", repr(value) + " does not match ^[1-9][0-9]*$ (주문수량)"
             )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("ORD_QTY", "ord_qty", "holds a lone surrogate, which no request can carry")
         )
     value = request.ovrs_ord_unpr
     if type(value) is not str:
@@ -7182,16 +8973,38 @@ def validate_overseas_stock_order(
                 repr(value) + " does not match ^(0|[1-9][0-9]*)(\\.[0-9]+)?$ (해외주문단가)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "OVRS_ORD_UNPR",
+                "ovrs_ord_unpr",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.ctac_tlno
     if type(value) is not str:
         problems.append(
             FieldProblem("CTAC_TLNO", "ctac_tlno", "must be a string, got " + type(value).__name__)
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CTAC_TLNO", "ctac_tlno", "holds a lone surrogate, which no request can carry"
+            )
         )
     value = request.mgco_aptm_odno
     if type(value) is not str:
         problems.append(
             FieldProblem(
                 "MGCO_APTM_ODNO", "mgco_aptm_odno", "must be a string, got " + type(value).__name__
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "MGCO_APTM_ODNO",
+                "mgco_aptm_odno",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.sll_type
@@ -7356,16 +9169,16 @@ def validate_overseas_stock_order(
 def prepare_overseas_stock_order(
     ctx: CallContext,
     *,
-    side: Side | str,
-    ovrs_excg_cd: Exchange | str,
+    side: Side | SideCode,
+    ovrs_excg_cd: Exchange | ExchangeCode,
     pdno: str,
     ord_qty: str,
     ovrs_ord_unpr: str,
-    ord_dvsn: OvrsOrdDvsn | str,
+    ord_dvsn: OvrsOrdDvsn | OvrsOrdDvsnCode,
     ctac_tlno: str | None = None,
     mgco_aptm_odno: str | None = None,
-    sll_type: OvrsSllType | str | None = None,
-    ord_svr_dvsn_cd: OrdSvrDvsnCd | str | None = None,
+    sll_type: OvrsSllType | OvrsSllTypeCode | None = None,
+    ord_svr_dvsn_cd: OrdSvrDvsnCd | OrdSvrDvsnCdCode | None = None,
 ) -> PreparedCall:
     "해외주식 주문 (매수/매도)"
     if ctx.env not in ("real", "mock"):
@@ -7453,6 +9266,10 @@ def validate_overseas_stock_inquire_balance(
         problems.append(
             FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("CANO", "cano", "holds a lone surrogate, which no request can carry")
+        )
     value = request.acnt_prdt_cd
     if type(value) is not str:
         problems.append(
@@ -7466,6 +9283,12 @@ def validate_overseas_stock_inquire_balance(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
                 repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ACNT_PRDT_CD", "acnt_prdt_cd", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.ovrs_excg_cd
@@ -7510,6 +9333,14 @@ def validate_overseas_stock_inquire_balance(
         problems.append(
             FieldProblem("CTX_AREA_FK200", "ctx_area_fk200", "is longer than 200 characters")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CTX_AREA_FK200",
+                "ctx_area_fk200",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.ctx_area_nk200
     if type(value) is not str:
         problems.append(
@@ -7520,6 +9351,14 @@ def validate_overseas_stock_inquire_balance(
     elif len(value) > 200:
         problems.append(
             FieldProblem("CTX_AREA_NK200", "ctx_area_nk200", "is longer than 200 characters")
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CTX_AREA_NK200",
+                "ctx_area_nk200",
+                "holds a lone surrogate, which no request can carry",
+            )
         )
     bad = {problem.field for problem in problems} if problems else _NO_PROBLEMS
     # mock_us_exchanges
@@ -7539,8 +9378,8 @@ def validate_overseas_stock_inquire_balance(
 def prepare_overseas_stock_inquire_balance(
     ctx: CallContext,
     *,
-    ovrs_excg_cd: BalanceExcgCd | str,
-    tr_crcy_cd: TrCrcyCd | str,
+    ovrs_excg_cd: BalanceExcgCd | BalanceExcgCdCode,
+    tr_crcy_cd: TrCrcyCd | TrCrcyCdCode,
     ctx_area_fk200: str | None = None,
     ctx_area_nk200: str | None = None,
 ) -> PreparedCall:
@@ -7612,6 +9451,10 @@ def validate_overseas_stock_inquire_present_balance(
         problems.append(
             FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("CANO", "cano", "holds a lone surrogate, which no request can carry")
+        )
     value = request.acnt_prdt_cd
     if type(value) is not str:
         problems.append(
@@ -7625,6 +9468,12 @@ def validate_overseas_stock_inquire_present_balance(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
                 repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ACNT_PRDT_CD", "acnt_prdt_cd", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.wcrc_frcr_dvsn_cd
@@ -7761,10 +9610,10 @@ def validate_overseas_stock_inquire_present_balance(
 def prepare_overseas_stock_inquire_present_balance(
     ctx: CallContext,
     *,
-    wcrc_frcr_dvsn_cd: WcrcFrcrDvsnCd | str,
-    natn_cd: NatnCd | str,
-    tr_mket_cd: TrMketCd | str,
-    inqr_dvsn_cd: InqrDvsnCd | str,
+    wcrc_frcr_dvsn_cd: WcrcFrcrDvsnCd | WcrcFrcrDvsnCdCode,
+    natn_cd: NatnCd | NatnCdCode,
+    tr_mket_cd: TrMketCd | TrMketCdCode,
+    inqr_dvsn_cd: InqrDvsnCd | InqrDvsnCdCode,
 ) -> PreparedCall:
     "해외주식 체결기준현재잔고"
     if ctx.env not in ("real", "mock"):
@@ -7792,7 +9641,7 @@ OP_OVERSEAS_STOCK_ORDER_RVSECNCL = OperationInfo(
     method="POST",
     path="/uapi/overseas-stock/v1/trading/order-rvsecncl",
     kind="order",
-    headers=("content-type", "authorization", "appkey", "appsecret", "tr_id"),
+    headers=("content-type", "authorization", "appkey", "appsecret", "tr_id", "custtype"),
     envs=("real", "mock"),
     envelope=True,
 )
@@ -7842,6 +9691,10 @@ def validate_overseas_stock_order_rvsecncl(
         problems.append(
             FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("CANO", "cano", "holds a lone surrogate, which no request can carry")
+        )
     value = request.acnt_prdt_cd
     if type(value) is not str:
         problems.append(
@@ -7855,6 +9708,12 @@ def validate_overseas_stock_order_rvsecncl(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
                 repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ACNT_PRDT_CD", "acnt_prdt_cd", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.ovrs_excg_cd
@@ -7886,6 +9745,10 @@ def validate_overseas_stock_order_rvsecncl(
                 repr(value) + " does not match ^[0-9A-Z][0-9A-Z./-]{0,15}$ (상품번호)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("PDNO", "pdno", "holds a lone surrogate, which no request can carry")
+        )
     value = request.orgn_odno
     if type(value) is not str:
         problems.append(
@@ -7895,6 +9758,12 @@ def validate_overseas_stock_order_rvsecncl(
         problems.append(
             FieldProblem(
                 "ORGN_ODNO", "orgn_odno", repr(value) + " does not match ^[0-9]{1,10}$ (원주문번호)"
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ORGN_ODNO", "orgn_odno", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.rvse_cncl_dvsn_cd
@@ -7925,6 +9794,10 @@ def validate_overseas_stock_order_rvsecncl(
                 "ORD_QTY", "ord_qty", repr(value) + " does not match ^[1-9][0-9]*$ (주문수량)"
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("ORD_QTY", "ord_qty", "holds a lone surrogate, which no request can carry")
+        )
     value = request.ovrs_ord_unpr
     if type(value) is not str:
         problems.append(
@@ -7940,11 +9813,27 @@ def validate_overseas_stock_order_rvsecncl(
                 repr(value) + " does not match ^(0|[1-9][0-9]*)(\\.[0-9]+)?$ (해외주문단가)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "OVRS_ORD_UNPR",
+                "ovrs_ord_unpr",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.mgco_aptm_odno
     if type(value) is not str:
         problems.append(
             FieldProblem(
                 "MGCO_APTM_ODNO", "mgco_aptm_odno", "must be a string, got " + type(value).__name__
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "MGCO_APTM_ODNO",
+                "mgco_aptm_odno",
+                "holds a lone surrogate, which no request can carry",
             )
         )
     value = request.ord_svr_dvsn_cd
@@ -8016,14 +9905,14 @@ def validate_overseas_stock_order_rvsecncl(
 def prepare_overseas_stock_order_rvsecncl(
     ctx: CallContext,
     *,
-    ovrs_excg_cd: Exchange | str,
+    ovrs_excg_cd: Exchange | ExchangeCode,
     pdno: str,
     orgn_odno: str,
-    rvse_cncl_dvsn_cd: RvseCnclDvsnCd | str,
+    rvse_cncl_dvsn_cd: RvseCnclDvsnCd | RvseCnclDvsnCdCode,
     ord_qty: str,
     ovrs_ord_unpr: str,
     mgco_aptm_odno: str | None = None,
-    ord_svr_dvsn_cd: OrdSvrDvsnCd | str | None = None,
+    ord_svr_dvsn_cd: OrdSvrDvsnCd | OrdSvrDvsnCdCode | None = None,
 ) -> PreparedCall:
     "해외주식 정정취소주문"
     if ctx.env not in ("real", "mock"):
@@ -8056,7 +9945,7 @@ OP_OVERSEAS_STOCK_INQUIRE_NCCS = OperationInfo(
     method="GET",
     path="/uapi/overseas-stock/v1/trading/inquire-nccs",
     kind="read",
-    headers=("authorization", "appkey", "appsecret", "tr_id", "tr_cont"),
+    headers=("authorization", "appkey", "appsecret", "tr_id", "custtype", "tr_cont"),
     envs=("real",),
     envelope=True,
     paging=("CTX_AREA_FK200", "CTX_AREA_NK200", "ctx_area_fk200", "ctx_area_nk200"),
@@ -8099,6 +9988,10 @@ def validate_overseas_stock_inquire_nccs(
         problems.append(
             FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("CANO", "cano", "holds a lone surrogate, which no request can carry")
+        )
     value = request.acnt_prdt_cd
     if type(value) is not str:
         problems.append(
@@ -8112,6 +10005,12 @@ def validate_overseas_stock_inquire_nccs(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
                 repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ACNT_PRDT_CD", "acnt_prdt_cd", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.ovrs_excg_cd
@@ -8152,6 +10051,14 @@ def validate_overseas_stock_inquire_nccs(
         problems.append(
             FieldProblem("CTX_AREA_FK200", "ctx_area_fk200", "is longer than 200 characters")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CTX_AREA_FK200",
+                "ctx_area_fk200",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.ctx_area_nk200
     if type(value) is not str:
         problems.append(
@@ -8163,14 +10070,22 @@ def validate_overseas_stock_inquire_nccs(
         problems.append(
             FieldProblem("CTX_AREA_NK200", "ctx_area_nk200", "is longer than 200 characters")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CTX_AREA_NK200",
+                "ctx_area_nk200",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     return problems
 
 
 def prepare_overseas_stock_inquire_nccs(
     ctx: CallContext,
     *,
-    ovrs_excg_cd: Exchange | str,
-    sort_sqn: NccsSortSqn | str | None = None,
+    ovrs_excg_cd: Exchange | ExchangeCode,
+    sort_sqn: NccsSortSqn | NccsSortSqnCode | None = None,
     ctx_area_fk200: str | None = None,
     ctx_area_nk200: str | None = None,
 ) -> PreparedCall:
@@ -8198,7 +10113,7 @@ OP_OVERSEAS_STOCK_INQUIRE_CCNL = OperationInfo(
     method="GET",
     path="/uapi/overseas-stock/v1/trading/inquire-ccnl",
     kind="read",
-    headers=("authorization", "appkey", "appsecret", "tr_id", "tr_cont"),
+    headers=("authorization", "appkey", "appsecret", "tr_id", "custtype", "tr_cont"),
     envs=("real", "mock"),
     envelope=True,
     paging=("CTX_AREA_FK200", "CTX_AREA_NK200", "ctx_area_fk200", "ctx_area_nk200"),
@@ -8257,6 +10172,10 @@ def validate_overseas_stock_inquire_ccnl(
         problems.append(
             FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("CANO", "cano", "holds a lone surrogate, which no request can carry")
+        )
     value = request.acnt_prdt_cd
     if type(value) is not str:
         problems.append(
@@ -8272,6 +10191,12 @@ def validate_overseas_stock_inquire_ccnl(
                 repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ACNT_PRDT_CD", "acnt_prdt_cd", "holds a lone surrogate, which no request can carry"
+            )
+        )
     value = request.pdno
     if type(value) is not str:
         problems.append(
@@ -8284,6 +10209,10 @@ def validate_overseas_stock_inquire_ccnl(
                 "pdno",
                 repr(value) + " does not match ^(%|[0-9A-Z][0-9A-Z./-]{0,15})?$ (상품번호)",
             )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("PDNO", "pdno", "holds a lone surrogate, which no request can carry")
         )
     value = request.ord_strt_dt
     if type(value) is not str:
@@ -8300,6 +10229,12 @@ def validate_overseas_stock_inquire_ccnl(
                 repr(value) + " does not match ^[0-9]{8}$ (주문시작일자)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ORD_STRT_DT", "ord_strt_dt", "holds a lone surrogate, which no request can carry"
+            )
+        )
     value = request.ord_end_dt
     if type(value) is not str:
         problems.append(
@@ -8313,6 +10248,12 @@ def validate_overseas_stock_inquire_ccnl(
                 "ORD_END_DT",
                 "ord_end_dt",
                 repr(value) + " does not match ^[0-9]{8}$ (주문종료일자)",
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ORD_END_DT", "ord_end_dt", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.sll_buy_dvsn
@@ -8381,6 +10322,10 @@ def validate_overseas_stock_inquire_ccnl(
         problems.append(
             FieldProblem("ORD_DT", "ord_dt", repr(value) + " does not match ^$ (주문일자)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("ORD_DT", "ord_dt", "holds a lone surrogate, which no request can carry")
+        )
     value = request.ord_gno_brno
     if type(value) is not str:
         problems.append(
@@ -8396,6 +10341,12 @@ def validate_overseas_stock_inquire_ccnl(
                 repr(value) + " does not match ^$ (주문채번지점번호)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ORD_GNO_BRNO", "ord_gno_brno", "holds a lone surrogate, which no request can carry"
+            )
+        )
     value = request.odno
     if type(value) is not str:
         problems.append(
@@ -8403,6 +10354,10 @@ def validate_overseas_stock_inquire_ccnl(
         )
     elif _RE9.fullmatch(value) is None:
         problems.append(FieldProblem("ODNO", "odno", repr(value) + " does not match ^$ (주문번호)"))
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("ODNO", "odno", "holds a lone surrogate, which no request can carry")
+        )
     value = request.ctx_area_nk200
     if type(value) is not str:
         problems.append(
@@ -8414,6 +10369,14 @@ def validate_overseas_stock_inquire_ccnl(
         problems.append(
             FieldProblem("CTX_AREA_NK200", "ctx_area_nk200", "is longer than 200 characters")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CTX_AREA_NK200",
+                "ctx_area_nk200",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.ctx_area_fk200
     if type(value) is not str:
         problems.append(
@@ -8424,6 +10387,14 @@ def validate_overseas_stock_inquire_ccnl(
     elif len(value) > 200:
         problems.append(
             FieldProblem("CTX_AREA_FK200", "ctx_area_fk200", "is longer than 200 characters")
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "CTX_AREA_FK200",
+                "ctx_area_fk200",
+                "holds a lone surrogate, which no request can carry",
+            )
         )
     bad = {problem.field for problem in problems} if problems else _NO_PROBLEMS
     # mock_all_products
@@ -8490,10 +10461,10 @@ def prepare_overseas_stock_inquire_ccnl(
     pdno: str,
     ord_strt_dt: str,
     ord_end_dt: str,
-    ovrs_excg_cd: CcnlExcgCd | str,
-    sll_buy_dvsn: SllBuyDvsnCd | str | None = None,
-    ccld_nccs_dvsn: CcldNccsDvsn | str | None = None,
-    sort_sqn: CcnlSortSqn | str | None = None,
+    ovrs_excg_cd: CcnlExcgCd | CcnlExcgCdCode,
+    sll_buy_dvsn: SllBuyDvsnCd | SllBuyDvsnCdCode | None = None,
+    ccld_nccs_dvsn: CcldNccsDvsn | CcldNccsDvsnCode | None = None,
+    sort_sqn: CcnlSortSqn | CcnlSortSqnCode | None = None,
     ord_dt: str | None = None,
     ord_gno_brno: str | None = None,
     odno: str | None = None,
@@ -8532,7 +10503,7 @@ OP_OVERSEAS_STOCK_INQUIRE_PSAMOUNT = OperationInfo(
     method="GET",
     path="/uapi/overseas-stock/v1/trading/inquire-psamount",
     kind="read",
-    headers=("authorization", "appkey", "appsecret", "tr_id"),
+    headers=("authorization", "appkey", "appsecret", "tr_id", "custtype"),
     envs=("real", "mock"),
     envelope=True,
 )
@@ -8572,6 +10543,10 @@ def validate_overseas_stock_inquire_psamount(
         problems.append(
             FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("CANO", "cano", "holds a lone surrogate, which no request can carry")
+        )
     value = request.acnt_prdt_cd
     if type(value) is not str:
         problems.append(
@@ -8585,6 +10560,12 @@ def validate_overseas_stock_inquire_psamount(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
                 repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
+            )
+        )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "ACNT_PRDT_CD", "acnt_prdt_cd", "holds a lone surrogate, which no request can carry"
             )
         )
     value = request.ovrs_excg_cd
@@ -8618,6 +10599,14 @@ def validate_overseas_stock_inquire_psamount(
                 repr(value) + " does not match ^(0|[1-9][0-9]*)(\\.[0-9]+)?$ (해외주문단가)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem(
+                "OVRS_ORD_UNPR",
+                "ovrs_ord_unpr",
+                "holds a lone surrogate, which no request can carry",
+            )
+        )
     value = request.item_cd
     if type(value) is not str:
         problems.append(
@@ -8631,13 +10620,17 @@ def validate_overseas_stock_inquire_psamount(
                 repr(value) + " does not match ^[0-9A-Z][0-9A-Z./-]{0,15}$ (종목코드)",
             )
         )
+    elif unencodable(value):
+        problems.append(
+            FieldProblem("ITEM_CD", "item_cd", "holds a lone surrogate, which no request can carry")
+        )
     return problems
 
 
 def prepare_overseas_stock_inquire_psamount(
     ctx: CallContext,
     *,
-    ovrs_excg_cd: Exchange | str,
+    ovrs_excg_cd: Exchange | ExchangeCode,
     ovrs_ord_unpr: str,
     item_cd: str,
 ) -> PreparedCall:

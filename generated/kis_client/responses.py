@@ -47,7 +47,11 @@ from kis_client._runtime import (
     p_time,
     parse_carefully,
     parse_object,
+    parse_present_object,
     parse_rows,
+    present,
+    required,
+    text_of,
 )
 
 _new = object.__new__
@@ -412,16 +416,16 @@ class DomesticStockOrderCashOrder(Model):
         "ord_tmd": "주문시간",
     }
 
-    krx_fwdg_ord_orgno: str | None
-    odno: str | None
-    ord_tmd: dtime | None
+    krx_fwdg_ord_orgno: str
+    odno: str
+    ord_tmd: dtime
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 _PARSE_DOMESTIC_STOCK_ORDER_CASH_ORDER_FIELDS: tuple[Field, ...] = (
-    ("krx_fwdg_ord_orgno", ("KRX_FWDG_ORD_ORGNO",), p_text),
-    ("odno", ("ODNO",), p_text),
-    ("ord_tmd", ("ORD_TMD",), p_time),
+    ("krx_fwdg_ord_orgno", ("KRX_FWDG_ORD_ORGNO",), required(p_text)),
+    ("odno", ("ODNO",), required(p_text)),
+    ("ord_tmd", ("ORD_TMD",), required(p_time)),
 )
 _PARSE_DOMESTIC_STOCK_ORDER_CASH_ORDER_KEYS = field_keys(
     _PARSE_DOMESTIC_STOCK_ORDER_CASH_ORDER_FIELDS
@@ -436,9 +440,9 @@ class _DomesticStockOrderCashOrderDraft(Model):
 def _parse_domestic_stock_order_cash_order(row: Mapping[str, Any]) -> DomesticStockOrderCashOrder:
     draft: Any = _new(_DomesticStockOrderCashOrderDraft)
     try:
-        draft.krx_fwdg_ord_orgno = "" + row["KRX_FWDG_ORD_ORGNO"] or None
-        draft.odno = "" + row["ODNO"] or None
-        draft.ord_tmd = p_time(row["ORD_TMD"])
+        draft.krx_fwdg_ord_orgno = present("" + row["KRX_FWDG_ORD_ORGNO"] or None)
+        draft.odno = present("" + row["ODNO"] or None)
+        draft.ord_tmd = present(p_time(row["ORD_TMD"]))
         draft.extra = (
             NO_EXTRA
             if len(row) == 3
@@ -475,7 +479,7 @@ class DomesticStockOrderCashResponse(Model):
     rt_cd: str
     msg_cd: str
     msg1: str
-    order: DomesticStockOrderCashOrder | None
+    order: DomesticStockOrderCashOrder
     raw: Mapping[str, Any] = field(repr=False)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -491,10 +495,10 @@ def parse_domestic_stock_order_cash(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.order_cash", "(body)", "", body, body)
     return DomesticStockOrderCashResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
-        parse_object(
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
+        parse_present_object(
             "domestic_stock.order_cash",
             "output",
             body.get("output"),
@@ -522,16 +526,16 @@ class DomesticStockOrderRvsecnclOrder(Model):
         "ord_tmd": "주문시각",
     }
 
-    krx_fwdg_ord_orgno: str | None
-    odno: str | None
-    ord_tmd: dtime | None
+    krx_fwdg_ord_orgno: str
+    odno: str
+    ord_tmd: dtime
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 _PARSE_DOMESTIC_STOCK_ORDER_RVSECNCL_ORDER_FIELDS: tuple[Field, ...] = (
-    ("krx_fwdg_ord_orgno", ("KRX_FWDG_ORD_ORGNO",), p_text),
-    ("odno", ("ODNO",), p_text),
-    ("ord_tmd", ("ORD_TMD",), p_time),
+    ("krx_fwdg_ord_orgno", ("KRX_FWDG_ORD_ORGNO",), required(p_text)),
+    ("odno", ("ODNO",), required(p_text)),
+    ("ord_tmd", ("ORD_TMD",), required(p_time)),
 )
 _PARSE_DOMESTIC_STOCK_ORDER_RVSECNCL_ORDER_KEYS = field_keys(
     _PARSE_DOMESTIC_STOCK_ORDER_RVSECNCL_ORDER_FIELDS
@@ -548,9 +552,9 @@ def _parse_domestic_stock_order_rvsecncl_order(
 ) -> DomesticStockOrderRvsecnclOrder:
     draft: Any = _new(_DomesticStockOrderRvsecnclOrderDraft)
     try:
-        draft.krx_fwdg_ord_orgno = "" + row["KRX_FWDG_ORD_ORGNO"] or None
-        draft.odno = "" + row["ODNO"] or None
-        draft.ord_tmd = p_time(row["ORD_TMD"])
+        draft.krx_fwdg_ord_orgno = present("" + row["KRX_FWDG_ORD_ORGNO"] or None)
+        draft.odno = present("" + row["ODNO"] or None)
+        draft.ord_tmd = present(p_time(row["ORD_TMD"]))
         draft.extra = (
             NO_EXTRA
             if len(row) == 3
@@ -587,7 +591,7 @@ class DomesticStockOrderRvsecnclResponse(Model):
     rt_cd: str
     msg_cd: str
     msg1: str
-    order: DomesticStockOrderRvsecnclOrder | None
+    order: DomesticStockOrderRvsecnclOrder
     raw: Mapping[str, Any] = field(repr=False)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -603,10 +607,10 @@ def parse_domestic_stock_order_rvsecncl(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.order_rvsecncl", "(body)", "", body, body)
     return DomesticStockOrderRvsecnclResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
-        parse_object(
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
+        parse_present_object(
             "domestic_stock.order_rvsecncl",
             "output",
             body.get("output"),
@@ -1003,9 +1007,9 @@ def parse_domestic_stock_inquire_balance(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.inquire_balance", "(body)", "", body, body)
     return DomesticStockInquireBalanceResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "domestic_stock.inquire_balance",
             "output1",
@@ -1522,9 +1526,9 @@ def parse_domestic_stock_inquire_price(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.inquire_price", "(body)", "", body, body)
     return DomesticStockInquirePriceResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_object(
             "domestic_stock.inquire_price",
             "output",
@@ -2091,9 +2095,9 @@ def parse_domestic_stock_inquire_asking_price_exp_ccn(
             "domestic_stock.inquire_asking_price_exp_ccn", "(body)", "", body, body
         )
     return DomesticStockInquireAskingPriceExpCcnResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_object(
             "domestic_stock.inquire_asking_price_exp_ccn",
             "output1",
@@ -2463,9 +2467,9 @@ def parse_domestic_stock_inquire_daily_itemchartprice(
             "domestic_stock.inquire_daily_itemchartprice", "(body)", "", body, body
         )
     return DomesticStockInquireDailyItemchartpriceResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_object(
             "domestic_stock.inquire_daily_itemchartprice",
             "output1",
@@ -2701,9 +2705,9 @@ def parse_domestic_stock_inquire_time_itemchartprice(
             "domestic_stock.inquire_time_itemchartprice", "(body)", "", body, body
         )
     return DomesticStockInquireTimeItemchartpriceResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_object(
             "domestic_stock.inquire_time_itemchartprice",
             "output1",
@@ -3059,9 +3063,9 @@ def parse_domestic_stock_inquire_daily_ccld(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.inquire_daily_ccld", "(body)", "", body, body)
     return DomesticStockInquireDailyCcldResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "domestic_stock.inquire_daily_ccld",
             "output1",
@@ -3228,9 +3232,9 @@ def parse_domestic_stock_inquire_psbl_order(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.inquire_psbl_order", "(body)", "", body, body)
     return DomesticStockInquirePsblOrderResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_object(
             "domestic_stock.inquire_psbl_order",
             "output",
@@ -3433,9 +3437,9 @@ def parse_domestic_stock_inquire_psbl_rvsecncl(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.inquire_psbl_rvsecncl", "(body)", "", body, body)
     return DomesticStockInquirePsblRvsecnclResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "domestic_stock.inquire_psbl_rvsecncl",
             "output",
@@ -3597,9 +3601,9 @@ def parse_domestic_stock_inquire_psbl_sell(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.inquire_psbl_sell", "(body)", "", body, body)
     return DomesticStockInquirePsblSellResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_object(
             "domestic_stock.inquire_psbl_sell",
             "output",
@@ -3749,9 +3753,9 @@ def parse_domestic_stock_after_hour_balance(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.after_hour_balance", "(body)", "", body, body)
     return DomesticStockAfterHourBalanceResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "domestic_stock.after_hour_balance",
             "output",
@@ -3902,9 +3906,9 @@ def parse_domestic_stock_bulk_trans_num(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.bulk_trans_num", "(body)", "", body, body)
     return DomesticStockBulkTransNumResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "domestic_stock.bulk_trans_num",
             "output",
@@ -4228,9 +4232,9 @@ def parse_domestic_stock_credit_balance(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.credit_balance", "(body)", "", body, body)
     return DomesticStockCreditBalanceResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "domestic_stock.credit_balance",
             "output1",
@@ -4400,9 +4404,9 @@ def parse_domestic_stock_disparity(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.disparity", "(body)", "", body, body)
     return DomesticStockDisparityResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "domestic_stock.disparity",
             "output",
@@ -4528,9 +4532,9 @@ def parse_domestic_stock_dividend_rate(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.dividend_rate", "(body)", "", body, body)
     return DomesticStockDividendRateResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "domestic_stock.dividend_rate",
             "output",
@@ -4701,9 +4705,9 @@ def parse_domestic_stock_exp_trans_updown(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.exp_trans_updown", "(body)", "", body, body)
     return DomesticStockExpTransUpdownResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "domestic_stock.exp_trans_updown",
             "output",
@@ -4934,9 +4938,9 @@ def parse_domestic_stock_finance_ratio(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.finance_ratio", "(body)", "", body, body)
     return DomesticStockFinanceRatioResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "domestic_stock.finance_ratio",
             "output",
@@ -5152,9 +5156,9 @@ def parse_domestic_stock_fluctuation(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.fluctuation", "(body)", "", body, body)
     return DomesticStockFluctuationResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "domestic_stock.fluctuation",
             "output",
@@ -5260,9 +5264,9 @@ def parse_domestic_stock_hts_top_view(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.hts_top_view", "(body)", "", body, body)
     return DomesticStockHtsTopViewResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "domestic_stock.hts_top_view",
             "output1",
@@ -5413,9 +5417,9 @@ def parse_domestic_stock_market_cap(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.market_cap", "(body)", "", body, body)
     return DomesticStockMarketCapResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "domestic_stock.market_cap",
             "output",
@@ -5611,9 +5615,9 @@ def parse_domestic_stock_market_value(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.market_value", "(body)", "", body, body)
     return DomesticStockMarketValueResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "domestic_stock.market_value",
             "output",
@@ -5789,9 +5793,9 @@ def parse_domestic_stock_near_new_highlow(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.near_new_highlow", "(body)", "", body, body)
     return DomesticStockNearNewHighlowResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "domestic_stock.near_new_highlow",
             "output",
@@ -6207,9 +6211,9 @@ def parse_domestic_stock_overtime_fluctuation(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.overtime_fluctuation", "(body)", "", body, body)
     return DomesticStockOvertimeFluctuationResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "domestic_stock.overtime_fluctuation",
             "output1",
@@ -6542,9 +6546,9 @@ def parse_domestic_stock_overtime_volume(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.overtime_volume", "(body)", "", body, body)
     return DomesticStockOvertimeVolumeResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "domestic_stock.overtime_volume",
             "output1",
@@ -6734,9 +6738,9 @@ def parse_domestic_stock_prefer_disparate_ratio(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.prefer_disparate_ratio", "(body)", "", body, body)
     return DomesticStockPreferDisparateRatioResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "domestic_stock.prefer_disparate_ratio",
             "output",
@@ -6922,9 +6926,9 @@ def parse_domestic_stock_profit_asset_index(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.profit_asset_index", "(body)", "", body, body)
     return DomesticStockProfitAssetIndexResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "domestic_stock.profit_asset_index",
             "output",
@@ -7085,9 +7089,9 @@ def parse_domestic_stock_quote_balance(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.quote_balance", "(body)", "", body, body)
     return DomesticStockQuoteBalanceResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "domestic_stock.quote_balance",
             "output",
@@ -7258,9 +7262,9 @@ def parse_domestic_stock_short_sale(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.short_sale", "(body)", "", body, body)
     return DomesticStockShortSaleResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "domestic_stock.short_sale",
             "output",
@@ -7416,9 +7420,9 @@ def parse_domestic_stock_top_interest_stock(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.top_interest_stock", "(body)", "", body, body)
     return DomesticStockTopInterestStockResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "domestic_stock.top_interest_stock",
             "output",
@@ -7574,9 +7578,9 @@ def parse_domestic_stock_traded_by_company(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.traded_by_company", "(body)", "", body, body)
     return DomesticStockTradedByCompanyResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "domestic_stock.traded_by_company",
             "output",
@@ -7727,9 +7731,9 @@ def parse_domestic_stock_volume_power(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.volume_power", "(body)", "", body, body)
     return DomesticStockVolumePowerResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "domestic_stock.volume_power",
             "output",
@@ -7920,9 +7924,9 @@ def parse_domestic_stock_volume_rank(
     if not isinstance(body, Mapping):
         raise ResponseParseError("domestic_stock.volume_rank", "(body)", "", body, body)
     return DomesticStockVolumeRankResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "domestic_stock.volume_rank",
             "output",
@@ -8065,9 +8069,9 @@ def parse_overseas_price_price(call: PreparedCall, reply: Reply) -> OverseasPric
     if not isinstance(body, Mapping):
         raise ResponseParseError("overseas_price.price", "(body)", "", body, body)
     return OverseasPricePriceResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_object(
             "overseas_price.price",
             "output",
@@ -8293,9 +8297,9 @@ def parse_overseas_price_dailyprice(
     if not isinstance(body, Mapping):
         raise ResponseParseError("overseas_price.dailyprice", "(body)", "", body, body)
     return OverseasPriceDailypriceResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_object(
             "overseas_price.dailyprice",
             "output1",
@@ -8333,16 +8337,16 @@ class OverseasStockOrderOrder(Model):
         "ord_tmd": "주문시각",
     }
 
-    krx_fwdg_ord_orgno: str | None
-    odno: str | None
-    ord_tmd: dtime | None
+    krx_fwdg_ord_orgno: str
+    odno: str
+    ord_tmd: dtime
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 _PARSE_OVERSEAS_STOCK_ORDER_ORDER_FIELDS: tuple[Field, ...] = (
-    ("krx_fwdg_ord_orgno", ("KRX_FWDG_ORD_ORGNO",), p_text),
-    ("odno", ("ODNO",), p_text),
-    ("ord_tmd", ("ORD_TMD",), p_time),
+    ("krx_fwdg_ord_orgno", ("KRX_FWDG_ORD_ORGNO",), required(p_text)),
+    ("odno", ("ODNO",), required(p_text)),
+    ("ord_tmd", ("ORD_TMD",), required(p_time)),
 )
 _PARSE_OVERSEAS_STOCK_ORDER_ORDER_KEYS = field_keys(_PARSE_OVERSEAS_STOCK_ORDER_ORDER_FIELDS)
 
@@ -8355,9 +8359,9 @@ class _OverseasStockOrderOrderDraft(Model):
 def _parse_overseas_stock_order_order(row: Mapping[str, Any]) -> OverseasStockOrderOrder:
     draft: Any = _new(_OverseasStockOrderOrderDraft)
     try:
-        draft.krx_fwdg_ord_orgno = "" + row["KRX_FWDG_ORD_ORGNO"] or None
-        draft.odno = "" + row["ODNO"] or None
-        draft.ord_tmd = p_time(row["ORD_TMD"])
+        draft.krx_fwdg_ord_orgno = present("" + row["KRX_FWDG_ORD_ORGNO"] or None)
+        draft.odno = present("" + row["ODNO"] or None)
+        draft.ord_tmd = present(p_time(row["ORD_TMD"]))
         draft.extra = (
             NO_EXTRA if len(row) == 3 else extra_of(row, _PARSE_OVERSEAS_STOCK_ORDER_ORDER_KEYS)
         )
@@ -8392,7 +8396,7 @@ class OverseasStockOrderResponse(Model):
     rt_cd: str
     msg_cd: str
     msg1: str
-    order: OverseasStockOrderOrder | None
+    order: OverseasStockOrderOrder
     raw: Mapping[str, Any] = field(repr=False)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -8406,10 +8410,10 @@ def parse_overseas_stock_order(call: PreparedCall, reply: Reply) -> OverseasStoc
     if not isinstance(body, Mapping):
         raise ResponseParseError("overseas_stock.order", "(body)", "", body, body)
     return OverseasStockOrderResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
-        parse_object(
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
+        parse_present_object(
             "overseas_stock.order",
             "output",
             body.get("output"),
@@ -8689,9 +8693,9 @@ def parse_overseas_stock_inquire_balance(
     if not isinstance(body, Mapping):
         raise ResponseParseError("overseas_stock.inquire_balance", "(body)", "", body, body)
     return OverseasStockInquireBalanceResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "overseas_stock.inquire_balance",
             "output1",
@@ -9204,9 +9208,9 @@ def parse_overseas_stock_inquire_present_balance(
     if not isinstance(body, Mapping):
         raise ResponseParseError("overseas_stock.inquire_present_balance", "(body)", "", body, body)
     return OverseasStockInquirePresentBalanceResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "overseas_stock.inquire_present_balance",
             "output1",
@@ -9253,16 +9257,16 @@ class OverseasStockOrderRvsecnclOrder(Model):
         "ord_tmd": "주문시각",
     }
 
-    krx_fwdg_ord_orgno: str | None
-    odno: str | None
-    ord_tmd: dtime | None
+    krx_fwdg_ord_orgno: str
+    odno: str
+    ord_tmd: dtime
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 _PARSE_OVERSEAS_STOCK_ORDER_RVSECNCL_ORDER_FIELDS: tuple[Field, ...] = (
-    ("krx_fwdg_ord_orgno", ("KRX_FWDG_ORD_ORGNO",), p_text),
-    ("odno", ("ODNO",), p_text),
-    ("ord_tmd", ("ORD_TMD",), p_time),
+    ("krx_fwdg_ord_orgno", ("KRX_FWDG_ORD_ORGNO",), required(p_text)),
+    ("odno", ("ODNO",), required(p_text)),
+    ("ord_tmd", ("ORD_TMD",), required(p_time)),
 )
 _PARSE_OVERSEAS_STOCK_ORDER_RVSECNCL_ORDER_KEYS = field_keys(
     _PARSE_OVERSEAS_STOCK_ORDER_RVSECNCL_ORDER_FIELDS
@@ -9279,9 +9283,9 @@ def _parse_overseas_stock_order_rvsecncl_order(
 ) -> OverseasStockOrderRvsecnclOrder:
     draft: Any = _new(_OverseasStockOrderRvsecnclOrderDraft)
     try:
-        draft.krx_fwdg_ord_orgno = "" + row["KRX_FWDG_ORD_ORGNO"] or None
-        draft.odno = "" + row["ODNO"] or None
-        draft.ord_tmd = p_time(row["ORD_TMD"])
+        draft.krx_fwdg_ord_orgno = present("" + row["KRX_FWDG_ORD_ORGNO"] or None)
+        draft.odno = present("" + row["ODNO"] or None)
+        draft.ord_tmd = present(p_time(row["ORD_TMD"]))
         draft.extra = (
             NO_EXTRA
             if len(row) == 3
@@ -9318,7 +9322,7 @@ class OverseasStockOrderRvsecnclResponse(Model):
     rt_cd: str
     msg_cd: str
     msg1: str
-    order: OverseasStockOrderRvsecnclOrder | None
+    order: OverseasStockOrderRvsecnclOrder
     raw: Mapping[str, Any] = field(repr=False)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -9334,10 +9338,10 @@ def parse_overseas_stock_order_rvsecncl(
     if not isinstance(body, Mapping):
         raise ResponseParseError("overseas_stock.order_rvsecncl", "(body)", "", body, body)
     return OverseasStockOrderRvsecnclResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
-        parse_object(
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
+        parse_present_object(
             "overseas_stock.order_rvsecncl",
             "output",
             body.get("output"),
@@ -9579,9 +9583,9 @@ def parse_overseas_stock_inquire_nccs(
     if not isinstance(body, Mapping):
         raise ResponseParseError("overseas_stock.inquire_nccs", "(body)", "", body, body)
     return OverseasStockInquireNccsResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "overseas_stock.inquire_nccs",
             "output",
@@ -9841,9 +9845,9 @@ def parse_overseas_stock_inquire_ccnl(
     if not isinstance(body, Mapping):
         raise ResponseParseError("overseas_stock.inquire_ccnl", "(body)", "", body, body)
     return OverseasStockInquireCcnlResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_rows(
             "overseas_stock.inquire_ccnl",
             "output",
@@ -9995,9 +9999,9 @@ def parse_overseas_stock_inquire_psamount(
     if not isinstance(body, Mapping):
         raise ResponseParseError("overseas_stock.inquire_psamount", "(body)", "", body, body)
     return OverseasStockInquirePsamountResponse(
-        str(body.get("rt_cd", "")),
-        str(body.get("msg_cd", "")),
-        str(body.get("msg1", "")),
+        text_of(body.get("rt_cd")),
+        text_of(body.get("msg_cd")),
+        text_of(body.get("msg1")),
         parse_object(
             "overseas_stock.inquire_psamount",
             "output",
