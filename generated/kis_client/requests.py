@@ -610,6 +610,8 @@ def validate_domestic_stock_order_cash(
                 "ORD_QTY", "ord_qty", repr(value) + " does not match ^[1-9][0-9]*$ (주문수량)"
             )
         )
+    elif len(value) > 10:
+        problems.append(FieldProblem("ORD_QTY", "ord_qty", "is longer than 10 characters"))
     value = request.ord_unpr
     if type(value) is not str:
         problems.append(
@@ -621,6 +623,8 @@ def validate_domestic_stock_order_cash(
                 "ORD_UNPR", "ord_unpr", repr(value) + " does not match ^(0|[1-9][0-9]*)$ (주문단가)"
             )
         )
+    elif len(value) > 19:
+        problems.append(FieldProblem("ORD_UNPR", "ord_unpr", "is longer than 19 characters"))
     value = request.sll_type
     if type(value) is not str:
         problems.append(
@@ -662,6 +666,8 @@ def validate_domestic_stock_order_cash(
                 "CNDT_PRIC", "cndt_pric", repr(value) + " does not match ^([0-9]+)?$ (조건가격)"
             )
         )
+    elif len(value) > 19:
+        problems.append(FieldProblem("CNDT_PRIC", "cndt_pric", "is longer than 19 characters"))
     bad = {problem.field for problem in problems} if problems else _NO_PROBLEMS
     # market_order_price_zero
     if "ORD_DVSN" not in bad and "ORD_UNPR" not in bad and request.ord_dvsn in _SET4:
@@ -944,6 +950,8 @@ def validate_domestic_stock_order_rvsecncl(
         problems.append(
             FieldProblem("ORD_QTY", "ord_qty", repr(value) + " does not match ^[0-9]+$ (주문수량)")
         )
+    elif len(value) > 10:
+        problems.append(FieldProblem("ORD_QTY", "ord_qty", "is longer than 10 characters"))
     value = request.ord_unpr
     if type(value) is not str:
         problems.append(
@@ -955,6 +963,8 @@ def validate_domestic_stock_order_rvsecncl(
                 "ORD_UNPR", "ord_unpr", repr(value) + " does not match ^(0|[1-9][0-9]*)$ (주문단가)"
             )
         )
+    elif len(value) > 19:
+        problems.append(FieldProblem("ORD_UNPR", "ord_unpr", "is longer than 19 characters"))
     value = request.qty_all_ord_yn
     if type(value) is not str:
         problems.append(
@@ -998,6 +1008,8 @@ def validate_domestic_stock_order_rvsecncl(
                 "CNDT_PRIC", "cndt_pric", repr(value) + " does not match ^([0-9]+)?$ (조건가격)"
             )
         )
+    elif len(value) > 19:
+        problems.append(FieldProblem("CNDT_PRIC", "cndt_pric", "is longer than 19 characters"))
     bad = {problem.field for problem in problems} if problems else _NO_PROBLEMS
     # all_remaining_quantity_zero
     if "QTY_ALL_ORD_YN" not in bad and "ORD_QTY" not in bad and request.qty_all_ord_yn in _SET19:
@@ -2974,6 +2986,8 @@ def validate_overseas_stock_order(
                 "ORD_QTY", "ord_qty", repr(value) + " does not match ^[1-9][0-9]*$ (주문수량)"
             )
         )
+    elif len(value) > 10:
+        problems.append(FieldProblem("ORD_QTY", "ord_qty", "is longer than 10 characters"))
     value = request.ovrs_ord_unpr
     if type(value) is not str:
         problems.append(
@@ -2988,6 +3002,10 @@ def validate_overseas_stock_order(
                 "ovrs_ord_unpr",
                 repr(value) + " does not match ^(0|[1-9][0-9]*)(\\.[0-9]+)?$ (해외주문단가)",
             )
+        )
+    elif len(value) > 32:
+        problems.append(
+            FieldProblem("OVRS_ORD_UNPR", "ovrs_ord_unpr", "is longer than 32 characters")
         )
     value = request.ctac_tlno
     if type(value) is not str:
@@ -3732,6 +3750,8 @@ def validate_overseas_stock_order_rvsecncl(
                 "ORD_QTY", "ord_qty", repr(value) + " does not match ^[1-9][0-9]*$ (주문수량)"
             )
         )
+    elif len(value) > 10:
+        problems.append(FieldProblem("ORD_QTY", "ord_qty", "is longer than 10 characters"))
     value = request.ovrs_ord_unpr
     if type(value) is not str:
         problems.append(
@@ -3746,6 +3766,10 @@ def validate_overseas_stock_order_rvsecncl(
                 "ovrs_ord_unpr",
                 repr(value) + " does not match ^(0|[1-9][0-9]*)(\\.[0-9]+)?$ (해외주문단가)",
             )
+        )
+    elif len(value) > 32:
+        problems.append(
+            FieldProblem("OVRS_ORD_UNPR", "ovrs_ord_unpr", "is longer than 32 characters")
         )
     value = request.mgco_aptm_odno
     if type(value) is not str:
@@ -4424,6 +4448,10 @@ def validate_overseas_stock_inquire_psamount(
                 "ovrs_ord_unpr",
                 repr(value) + " does not match ^(0|[1-9][0-9]*)(\\.[0-9]+)?$ (해외주문단가)",
             )
+        )
+    elif len(value) > 32:
+        problems.append(
+            FieldProblem("OVRS_ORD_UNPR", "ovrs_ord_unpr", "is longer than 32 characters")
         )
     value = request.item_cd
     if type(value) is not str:

@@ -1,0 +1,119 @@
+"""The HTTP server under the sandbox: uvicorn with its h11 protocol, plus what uvicorn lacks.
+
+h11 writes header names as the app spells them (uvicorn's httptools protocol lower-cases them,
+which KIS's sample client cannot read). uvicorn bounds a request line and headers in size
+(``h11_max_incomplete_event_size``) and an idle kept-alive connection in time, but not the time a
+client takes to send a request's head, nor the number of connections it may hold open
+(``limit_concurrency`` answers extra *requests* with 503 and keeps their connections). So each
+connection here gets a deadline for its request head, and past ``max_connections`` the oldest
+connection still waiting for a request is closed. Bodies are bounded in the app (size, time).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any, ClassVar
+
+import h11
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from generator.sandbox.app import standard_headers
+from generator.sandbox.errors import Rejection
+from generator.sandbox.state import SandboxOptions
+
+HEAD_LIMIT = 16 * 1024  # request line and headers, bytes
+KEEP_ALIVE_SECONDS = 5
+
+
+class ConnectionGuard:
+    """The open connections of one server, oldest first, and their limits."""
+
+    def __init__(self, limit: int, head_timeout: float) -> None:
+        self.limit = limit
+        self.head_timeout = head_timeout
+        self.open: dict[GuardedH11, None] = {}  # insertion order: oldest first
+
+    def admit(self, connection: GuardedH11) -> None:
+        self.open[connection] = None
+        if len(self.open) > self.limit:
+            idle = (other for other in self.open if other is not connection and other.waiting_for_request())
+            next(idle, connection).drop()
+
+    def release(self, connection: GuardedH11) -> None:
+        self.open.pop(connection, None)
+
+
+class GuardedH11(H11Protocol):
+    """uvicorn's h11 protocol with a deadline for each request head and a share of the guard."""
+
+    guard: ClassVar[ConnectionGuard]
+    head_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self.guard.admit(self)
+        if not self.transport.is_closing():
+            self._start_head_deadline()
+
+    def data_received(self, data: bytes) -> None:
+        if self.head_deadline is None and self.conn.their_state is h11.IDLE:
+            self._start_head_deadline()  # the first bytes of the next request on a kept-alive connection
+        super().data_received(data)
+        if self.conn.their_state is not h11.IDLE:
+            self._stop_head_deadline()  # the head is in: the app bounds the body
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_head_deadline()
+        self.guard.release(self)
+        super().connection_lost(exc)
+
+    def waiting_for_request(self) -> bool:
+        return self.conn.their_state is h11.IDLE and (self.cycle is None or self.cycle.response_complete)
+
+    def drop(self) -> None:
+        self._stop_head_deadline()
+        self.guard.release(self)
+        self.transport.close()
+
+    def _start_head_deadline(self) -> None:
+        self.head_deadline = self.loop.call_later(self.guard.head_timeout, self._head_too_slow)
+
+    def _stop_head_deadline(self) -> None:
+        if self.head_deadline is not None:
+            self.head_deadline.cancel()
+            self.head_deadline = None
+
+    def _head_too_slow(self) -> None:
+        self.head_deadline = None
+        if self.conn.their_state is h11.IDLE:
+            self.drop()  # no request to answer: close, as uvicorn closes an idle kept-alive connection
+
+    def send_400_response(self, msg: str) -> None:
+        """KIS's envelope instead of uvicorn's plain text, through h11 as uvicorn sends it."""
+        detail = f"not an HTTP/1.1 request this sandbox can read: malformed, or a request line and headers over {HEAD_LIMIT // 1024} KiB"
+        body = json.dumps(Rejection("SBX00400", detail).body(oauth=False)).encode("utf-8")
+        headers = [*standard_headers(body, time.time()), (b"Connection", b"close")]
+        for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"), h11.Data(data=body), h11.EndOfMessage()):
+            self.transport.write(self.conn.send(event) or b"")
+        self.drop()
+
+
+def build_server(app: Any, options: SandboxOptions, log_level: str = "warning", access_log: bool = False) -> uvicorn.Server:
+    guard = ConnectionGuard(options.max_connections, options.header_timeout)
+    protocol = type("SandboxH11Protocol", (GuardedH11,), {"guard": guard})
+    config = uvicorn.Config(
+        app,
+        http=protocol,
+        ws="none",
+        lifespan="off",
+        server_header=False,
+        date_header=False,  # the app sends Date, capitalised, from the sandbox's clock
+        h11_max_incomplete_event_size=HEAD_LIMIT,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        log_level=log_level,
+        access_log=access_log,
+    )
+    return uvicorn.Server(config)
