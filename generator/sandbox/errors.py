@@ -18,7 +18,7 @@ it in the words the client's UnsupportedEnvironmentError uses).
 | EGW00133 | 403  | error_code | a new token for the same app key within the minimum interval  |
 | EGW00201 | 500  | rt_cd      | over the environment's requests per second; nothing executed  |
 | SBX00400 | 400  | rt_cd      | not an HTTP/1.1 request the sandbox can read (malformed, or a |
-|          |      |            | request line and headers over 16 KiB); the connection closes  |
+|          |      |            | head still incomplete after 16 KiB); the connection closes    |
 | SBX00404 | 404  | rt_cd      | no operation of the spec at this method and request target    |
 | SBX00500 | 500  | rt_cd      | a bug in the sandbox (logged with its traceback; please report) |
 | SBX01001 | 500  | rt_cd      | tr_id missing, unknown, retired or of another operation       |

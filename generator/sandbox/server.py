@@ -1,10 +1,11 @@
 """The HTTP server under the sandbox: uvicorn with its h11 protocol, plus what uvicorn lacks.
 
 h11 writes header names as the app spells them (uvicorn's httptools protocol lower-cases them,
-which KIS's sample client cannot read). uvicorn bounds a request line and headers in size
+which KIS's sample client cannot read). uvicorn bounds how much of a request head h11 buffers
 (``h11_max_incomplete_event_size``) and an idle kept-alive connection in time, but not the time a
-client takes to send a request's head, nor the number of connections it may hold open
-(``limit_concurrency`` answers extra *requests* with 503 and keeps their connections). So each
+client takes to send a request's head (its keep-alive timer starts after a response and restarts
+on every byte), nor the number of connections it may hold open (``limit_concurrency`` answers
+extra *requests* with a plain-text 503 and keeps their connections). So each
 connection here gets a deadline for its request head, and past ``max_connections`` the oldest
 connection still waiting for a request is closed. Bodies are bounded in the app (size, time).
 """
@@ -24,7 +25,7 @@ from generator.sandbox.app import standard_headers
 from generator.sandbox.errors import Rejection
 from generator.sandbox.state import SandboxOptions
 
-HEAD_LIMIT = 16 * 1024  # request line and headers, bytes
+HEAD_LIMIT = 16 * 1024  # bytes of a request head h11 buffers before it must be complete
 KEEP_ALIVE_SECONDS = 5
 
 
@@ -93,7 +94,7 @@ class GuardedH11(H11Protocol):
 
     def send_400_response(self, msg: str) -> None:
         """KIS's envelope instead of uvicorn's plain text, through h11 as uvicorn sends it."""
-        detail = f"not an HTTP/1.1 request this sandbox can read: malformed, or a request line and headers over {HEAD_LIMIT // 1024} KiB"
+        detail = f"not an HTTP/1.1 request this sandbox can read: malformed, or its head still incomplete after {HEAD_LIMIT // 1024} KiB"
         body = json.dumps(Rejection("SBX00400", detail).body(oauth=False)).encode("utf-8")
         headers = [*standard_headers(body, time.time()), (b"Connection", b"close")]
         for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"), h11.Data(data=body), h11.EndOfMessage()):
