@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from generator.model import Spec
-from generator.sandbox import RunningSandbox, running_sandbox
+from generator.sandbox import Rejection, RunningSandbox, SandboxOptions, SandboxState, running_sandbox
 from kis_client import KisApiError, KisClient
 from tests.conftest import ClientFactory
 
@@ -159,3 +161,61 @@ def test_typed_rows_come_across_every_page(pages_of_two: RunningSandbox, make_cl
     assert [row.pdno for row in rows] == symbols
     assert all(row.hldg_qty == 2 and isinstance(row.pchs_avg_pric, Decimal) for row in rows)
     assert [row.pdno for page in client.domestic_stock.inquire_balance_pages() for row in page.holdings] == symbols
+
+
+# -- buying power: what resting orders can cost is reserved, and checked again on every modify --
+
+
+def test_modifying_resting_buys_cannot_spend_cash_the_account_lacks(mock_sandbox: RunningSandbox, make_client: ClientFactory) -> None:
+    client = make_client(mock_sandbox)
+    resting = [client.domestic_stock.order_cash(side="buy", pdno=SAMSUNG, ord_dvsn="00", ord_qty="100", ord_unpr="1").order for _ in range(20)]
+    refused = 0
+    for order in resting:
+        assert order is not None and order.odno
+        try:
+            client.domestic_stock.order_rvsecncl(
+                krx_fwdg_ord_orgno="06010", orgn_odno=order.odno, ord_dvsn="00", rvse_cncl_dvsn_cd="01", ord_qty="0", ord_unpr="70000", qty_all_ord_yn="Y"
+            )
+        except KisApiError as error:
+            assert error.msg_cd == "SBX03001"
+            refused += 1
+    assert refused == 19  # 100 x 70,000 once fits in 10,000,000; twice does not
+    assert cash_after_trades(client) == 10_000_000 - 100 * 70_000 >= 0
+    assert domestic_holding(client, SAMSUNG) == (100, Decimal("70000"))
+
+
+Step = tuple[str, int, int, int]  # (action, which symbol or earlier order, quantity, which price)
+DOMESTIC_PRICES = [Decimal(0), Decimal(1), Decimal(60000), Decimal(70000), Decimal(80000), Decimal(10) ** 18]
+OVERSEAS_PRICES = [Decimal(0), Decimal("0.01"), Decimal(150), Decimal(190), Decimal(200), Decimal("9999999999.99")]
+steps = st.tuples(
+    st.sampled_from(["buy", "sell", "modify", "cancel"]),
+    st.integers(0, 40),
+    st.one_of(st.integers(1, 300), st.integers(1, 9_999_999_999)),
+    st.integers(0, len(DOMESTIC_PRICES) - 1),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(steps, max_size=30))
+def test_no_sequence_of_orders_modifies_and_cancels_takes_cash_below_zero(spec: Spec, sequence: list[Step]) -> None:
+    state = SandboxState(spec, SandboxOptions(env="mock", cash={"KRW": Decimal(10_000_000), "USD": Decimal(10_000)}))
+    book = state.account("99999999", "01")
+    instruments = [(SAMSUNG, None), ("000660", None), (APPLE, "NASD")]
+    placed: list[str] = []
+    for action, which, qty, index in sequence:
+        symbol, exchange = instruments[which % len(instruments)]
+        price = (OVERSEAS_PRICES if exchange else DOMESTIC_PRICES)[index]
+        try:
+            if action in ("buy", "sell"):
+                placed.append(state.place(book, action, symbol, exchange, qty, price or None, "00" if price else "01").odno)
+            elif placed:
+                original = book.orders[placed[which % len(placed)]]
+                modify_price = (OVERSEAS_PRICES if original.exchange else DOMESTIC_PRICES)[index]
+                amount = None if original.exchange is None and qty % 2 else min(qty, original.open_qty) or 1
+                placed.append(state.modify_or_cancel(book, None, original.odno, action == "cancel", amount, modify_price, original.exchange, original.symbol).odno)
+        except Rejection as refusal:
+            assert refusal.code in ("SBX03001", "SBX03002", "SBX03003")
+        for currency in ("KRW", "USD"):
+            assert book.cash[currency] >= 0 and state.buying_power(book, currency) >= 0
+        for holding in book.holdings.values():
+            assert holding.qty >= 0 and state.orderable(book, holding.exchange, holding.symbol) >= 0
