@@ -4,18 +4,28 @@ reads them, and KIS's envelope for every request however odd (bodies, query stri
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import socket
 from collections import namedtuple
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import h11
 import httpx
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
+from generator.model import Operation, Spec
 from generator.sandbox import RunningSandbox
+from generator.sandbox.app import create_app
+from generator.sandbox.runner import build
 from tests.conftest import fresh_account, fresh_app_key
+from tests.spec_examples import Variant, market_of, valid_wire_values
 
 SECRET = "wire-secret-0123456789"
 ORDER = "/uapi/domestic-stock/v1/trading/order-cash"
@@ -171,3 +181,116 @@ def test_a_secret_that_is_not_ascii_is_just_wrong(wire: Wire) -> None:
     assert envelope(wire.http.get(BALANCE, params={"CANO": wire.cano, "ACNT_PRDT_CD": wire.product}, headers=headers)) == (500, "EGW00105")
     token = wire.http.post("/oauth2/tokenP", json={"grant_type": "client_credentials", "appkey": "é-key", "appsecret": "é"})
     assert token.status_code == 200  # any app key, its first secret sticks: é is as good a secret as any
+
+
+# -- a property: whatever a request carries, the answer is KIS's ---------------------------------
+
+SPECIAL = ["", " ", "0", "00", "-1", "1.5", "1e999", "NaN", "Infinity", "1_000", "²", "٣", "１２", "\u0000", "%", "Q005930", "9" * 4400, "1" + "0" * 40]
+hostile_text = st.one_of(
+    st.sampled_from(SPECIAL),
+    st.text(max_size=24),
+    st.from_regex(r"\A[0-9]{1,45}\Z"),
+    st.from_regex(r"\A[0-9]{1,24}\.[0-9]{1,12}\Z"),
+)
+hostile_json = st.recursive(
+    st.one_of(hostile_text, st.integers(), st.floats(allow_nan=False), st.booleans(), st.none()),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=5), inner, max_size=3)),
+    max_leaves=8,
+)
+
+
+class InProcess:
+    """The app without a server (fast enough for hundreds of requests), with an account that holds
+    shares to sell and a token."""
+
+    def __init__(self, spec: Spec, env: str) -> None:
+        _, state = build(env, spec, rate_limit_per_second=0)
+        book = state.account("12345678", "01")
+        state.place(book, "buy", "005930", None, 100, None, "01")
+        state.place(book, "buy", "AAPL", "NASD", 10, Decimal(200), "00")
+        self.loop = asyncio.new_event_loop()
+        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(spec, state)), base_url="http://sandbox")
+        issued = self.send("POST", "/oauth2/tokenP", content=json.dumps({"grant_type": "client_credentials", "appkey": "property-key", "appsecret": SECRET}).encode())
+        self.headers = {"authorization": f"Bearer {issued.json()['access_token']}", "appkey": "property-key", "appsecret": SECRET, "custtype": "P"}
+
+    def send(self, method: str, url: str, **options: Any) -> httpx.Response:
+        return self.loop.run_until_complete(self.http.request(method, url, **options))
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.http.aclose())
+        self.loop.close()
+
+
+class Sandboxes(dict[str, InProcess]):
+    """A mock and a real sandbox in process, and their spec (shown briefly when a case fails)."""
+
+    def __init__(self, spec: Spec) -> None:
+        super().__init__({env: InProcess(spec, env) for env in ("mock", "real")})
+        self.spec = spec
+
+    def __repr__(self) -> str:
+        return "Sandboxes(mock, real)"
+
+
+@pytest.fixture(scope="module")
+def in_process(spec: Spec) -> Iterator[Sandboxes]:
+    sandboxes = Sandboxes(spec)
+    yield sandboxes
+    for app in sandboxes.values():
+        app.close()
+
+
+@functools.cache
+def valid_request(spec: Spec, qualname: str, env: str, side: str | None) -> tuple[dict[str, Any], str]:
+    """A request the sandbox accepts (the spec's examples, rules met) and its TR_ID."""
+    op = spec.operation(qualname)
+    period = op.tr.periods[0] if op.tr is not None and op.has_period else None
+    values, _ = valid_wire_values(spec, op, Variant(env, side, period))
+    tr_id = op.tr.lookup(env, market_of(spec, op, values), side, period) if op.tr is not None else None
+    return values, tr_id or ""
+
+
+def field_value(spec: Spec, op: Operation, wire: str, get: bool) -> st.SearchStrategy[Any]:
+    """Mostly values the field's own pattern or codes allow (valid, and as extreme as they come),
+    else anything."""
+    field = next((field for field in op.fields if field.wire == wire), None)
+    candidates = [hostile_text] if get else [hostile_text, hostile_json]
+    if field is not None and field.pattern:
+        candidates += [st.from_regex(field.pattern)] * 3
+    if field is not None and field.wire_codes is not None:
+        candidates += [st.sampled_from(spec.code_table(field.wire_codes).values)] * 3
+    return st.one_of(candidates)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_every_body_and_query_gets_kis_envelope(in_process: Sandboxes, data: st.DataObject) -> None:
+    spec = in_process.spec
+    op = spec.operation(data.draw(st.sampled_from([op.qualname for op in spec.operations]), label="operation"))
+    env = data.draw(st.sampled_from(op.envs), label="env")
+    side = data.draw(st.sampled_from(["buy", "sell"]), label="side") if op.has_side else None
+    values, tr_id = valid_request(spec, op.qualname, env, side)
+    sandbox = in_process[env]
+    credentials = {"app_key": "property-key", "app_secret": SECRET}  # not the token: revoking it would end the run
+    values = {**values, **{field.wire: credentials[field.bind] for field in op.fields if field.bind in credentials}}
+    names = st.sampled_from([field.wire for field in op.fields]) if op.fields else st.text(max_size=8)
+    for wire in data.draw(st.lists(st.one_of(names, names, st.text(max_size=8)), max_size=3, unique=True), label="changed"):
+        values[wire] = data.draw(field_value(spec, op, wire, op.method == "GET"), label=wire)
+    if data.draw(st.sampled_from([False] * 9 + [True]), label="spoil tr_id"):
+        tr_id = data.draw(st.sampled_from(["VTTC0802U", "TTTC0012U", "FHKST01010100", "x" * 40, "0", ""]), label="tr_id")
+    sent = {**sandbox.headers, "tr_id": tr_id}
+    if op.method == "GET":
+        raw_query = st.text(max_size=40).map(lambda text: quote(text, safe="=&%+"))  # any query, as a URL carries it
+        query = data.draw(st.one_of(st.just(urlencode(values)), st.just(urlencode(values)), raw_query), label="query")
+        reply = sandbox.send("GET", f"{op.path}?{query}", headers=sent)
+    else:
+        reply = sandbox.send("POST", op.path, content=json.dumps(values).encode(), headers={**sent, "content-type": "application/json"})
+    names_sent = [name.decode("latin-1") for name, _ in reply.headers.raw]
+    assert names_sent[:3] == ["Content-Type", "Content-Length", "Date"] and reply.headers["content-type"].startswith("application/json")
+    body = reply.json()
+    event(f"{reply.status_code} {body.get('msg_cd') or body.get('error_code') or 'ok'}")  # --hypothesis-show-statistics
+    if op.kind == "auth":
+        assert reply.status_code == 200 or (reply.status_code == 403 and body["error_code"] not in ("", "SBX00500")), body
+    else:
+        assert body["rt_cd"] in ("0", "1") and (body["rt_cd"] == "0") == (reply.status_code == 200 and body["msg_cd"] in ("APBK0013", "KIOK0000")), body
+        assert body["msg_cd"] != "SBX00500" and isinstance(body["msg1"], str), body
