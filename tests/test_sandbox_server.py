@@ -76,7 +76,7 @@ def impatient(spec: Spec) -> Iterator[RunningSandbox]:
 
 
 def test_a_client_is_served_while_many_requests_hang_half_sent(crowded: RunningSandbox) -> None:
-    hanging = [socket.create_connection(address(crowded)) for _ in range(30)]
+    hanging = [socket.create_connection(address(crowded), timeout=10) for _ in range(30)]
     try:
         for sock in hanging:
             sock.sendall(PARTIAL_HEAD)
@@ -91,7 +91,7 @@ def test_a_client_is_served_while_many_requests_hang_half_sent(crowded: RunningS
 
 
 def test_a_request_head_sent_a_byte_at_a_time_is_cut_off(impatient: RunningSandbox) -> None:
-    with socket.create_connection(address(impatient)) as sock:
+    with socket.create_connection(address(impatient), timeout=10) as sock:
         started = time.monotonic()
         try:
             for byte in PARTIAL_HEAD:
@@ -105,12 +105,12 @@ def test_a_request_head_sent_a_byte_at_a_time_is_cut_off(impatient: RunningSandb
 
 
 def test_a_silent_connection_is_closed(impatient: RunningSandbox) -> None:
-    with socket.create_connection(address(impatient)) as sock:
+    with socket.create_connection(address(impatient), timeout=10) as sock:
         assert closed_by_server(sock, 5)
 
 
 def test_a_body_that_stops_coming_gets_kis_envelope(impatient: RunningSandbox) -> None:
-    with socket.create_connection(address(impatient)) as sock:
+    with socket.create_connection(address(impatient), timeout=10) as sock:
         sock.sendall(b"POST /oauth2/tokenP HTTP/1.1\r\nHost: sandbox\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"grant")
         status, body = reply_on(sock)
     assert (status, body["error_code"]) == (403, "SBX01008")  # an OAuth endpoint: KIS's OAuth envelope
@@ -123,7 +123,7 @@ def test_a_body_over_the_limit_is_refused(impatient: RunningSandbox) -> None:
 
 
 def test_a_client_leaving_mid_body_leaves_no_error(impatient: RunningSandbox, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.ERROR), socket.create_connection(address(impatient)) as sock:
+    with caplog.at_level(logging.ERROR), socket.create_connection(address(impatient), timeout=10) as sock:
         sock.sendall(b"POST /oauth2/tokenP HTTP/1.1\r\nHost: sandbox\r\nContent-Length: 100\r\n\r\n{\"gr")
     assert token(impatient, "after-disconnect").status_code == 200
     assert not [record for record in caplog.records if record.name.startswith("kisgen")]
@@ -132,7 +132,7 @@ def test_a_client_leaving_mid_body_leaves_no_error(impatient: RunningSandbox, ca
 # Not HTTP; a head still incomplete after 16 KiB (h11's bound on what it buffers).
 @pytest.mark.parametrize("head", [b"NOT HTTP AT ALL\r\n\r\n", b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20_000])
 def test_a_request_that_is_not_http_gets_kis_envelope(impatient: RunningSandbox, head: bytes) -> None:
-    with socket.create_connection(address(impatient)) as sock:
+    with socket.create_connection(address(impatient), timeout=10) as sock:
         sock.sendall(head)
         status, body = reply_on(sock)
     assert (status, body["rt_cd"], body["msg_cd"]) == (400, "1", "SBX00400")
