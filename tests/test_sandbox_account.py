@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from generator.model import Spec
 from generator.sandbox import Rejection, RunningSandbox, SandboxOptions, SandboxState, running_sandbox
+from generator.sandbox.state import Account
 from kis_client import KisApiError, KisClient
 from tests.conftest import ClientFactory
 
@@ -184,38 +185,54 @@ def test_modifying_resting_buys_cannot_spend_cash_the_account_lacks(mock_sandbox
     assert domestic_holding(client, SAMSUNG) == (100, Decimal("70000"))
 
 
-Step = tuple[str, int, int, int]  # (action, which symbol or earlier order, quantity, which price)
-DOMESTIC_PRICES = [Decimal(0), Decimal(1), Decimal(60000), Decimal(70000), Decimal(80000), Decimal(10) ** 18]
-OVERSEAS_PRICES = [Decimal(0), Decimal("0.01"), Decimal(150), Decimal(190), Decimal(200), Decimal("9999999999.99")]
+Step = tuple[str, int, int, str]  # (action, which instrument or recent order, quantity, which price)
+# Cash for a share or so, and few prices, so that orders meet: a limit that rests, one that
+# crosses the price, a market-type order (overseas, it rests), the largest price a request may carry.
+PRICES = {
+    None: {"rests": Decimal(1), "crosses": Decimal(80000), "market": Decimal(0), "largest": Decimal("9" * 19)},
+    "NASD": {"rests": Decimal("0.01"), "crosses": Decimal(200), "market": Decimal(0), "largest": Decimal("9" * 23)},
+}
+CASH = {"KRW": Decimal(100_000), "USD": Decimal(200)}
 steps = st.tuples(
-    st.sampled_from(["buy", "sell", "modify", "cancel"]),
-    st.integers(0, 40),
-    st.one_of(st.integers(1, 300), st.integers(1, 9_999_999_999)),
-    st.integers(0, len(DOMESTIC_PRICES) - 1),
+    st.sampled_from(["buy", "modify", "sell", "cancel"]),
+    st.integers(0, 3),
+    st.one_of(st.integers(1, 3), st.integers(1, 9_999_999_999)),
+    st.sampled_from(["rests", "crosses", "market", "largest"]),
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(steps, max_size=30))
-def test_no_sequence_of_orders_modifies_and_cancels_takes_cash_below_zero(spec: Spec, sequence: list[Step]) -> None:
-    state = SandboxState(spec, SandboxOptions(env="mock", cash={"KRW": Decimal(10_000_000), "USD": Decimal(10_000)}))
+def worst_case(state: SandboxState, book: Account, currency: str) -> Decimal:
+    """What the open buys in ``currency`` can still cost: quantity x limit, or x the price for a
+    market-type order (the sandbox fills those at its price)."""
+    return sum(
+        (o.open_qty * (o.price or state.price(o.symbol, o.exchange is not None)) for o in book.orders.values() if o.side == "buy" and o.is_open and state.currency_of(o.exchange) == currency),
+        Decimal(0),
+    )
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(steps, max_size=20))
+def test_no_sequence_of_orders_modifies_and_cancels_spends_cash_the_account_lacks(spec: Spec, sequence: list[Step]) -> None:
+    state = SandboxState(spec, SandboxOptions(env="mock", cash=CASH))
     book = state.account("99999999", "01")
-    instruments = [(SAMSUNG, None), ("000660", None), (APPLE, "NASD")]
+    instruments = [(SAMSUNG, None), (APPLE, "NASD")]
     placed: list[str] = []
-    for action, which, qty, index in sequence:
-        symbol, exchange = instruments[which % len(instruments)]
-        price = (OVERSEAS_PRICES if exchange else DOMESTIC_PRICES)[index]
+    for action, which, qty, price in sequence:
         try:
             if action in ("buy", "sell"):
-                placed.append(state.place(book, action, symbol, exchange, qty, price or None, "00" if price else "01").odno)
+                symbol, exchange = instruments[which % len(instruments)]
+                limit = PRICES[exchange][price]
+                placed.append(state.place(book, action, symbol, exchange, qty, limit or None, "00" if limit else "01").odno)
             elif placed:
-                original = book.orders[placed[which % len(placed)]]
-                modify_price = (OVERSEAS_PRICES if original.exchange else DOMESTIC_PRICES)[index]
+                original = book.orders[placed[-1 - which % len(placed)]]
                 amount = None if original.exchange is None and qty % 2 else min(qty, original.open_qty) or 1
-                placed.append(state.modify_or_cancel(book, None, original.odno, action == "cancel", amount, modify_price, original.exchange, original.symbol).odno)
+                record = state.modify_or_cancel(book, None, original.odno, action == "cancel", amount, PRICES[original.exchange][price], original.exchange, original.symbol)
+                placed.append(record.odno)
         except Rejection as refusal:
             assert refusal.code in ("SBX03001", "SBX03002", "SBX03003")
-        for currency in ("KRW", "USD"):
-            assert book.cash[currency] >= 0 and state.buying_power(book, currency) >= 0
+        for currency in CASH:
+            # Every open buy can still be paid for, so no fill can take cash below zero.
+            assert book.cash[currency] >= worst_case(state, book, currency) >= 0
+            assert state.buying_power(book, currency) == book.cash[currency] - worst_case(state, book, currency)
         for holding in book.holdings.values():
             assert holding.qty >= 0 and state.orderable(book, holding.exchange, holding.symbol) >= 0

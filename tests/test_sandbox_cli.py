@@ -13,7 +13,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from generator import cli
 from generator.cli import build_parser, main
 
 
@@ -83,6 +82,8 @@ def test_the_sandbox_command_offers_the_in_process_options(tmp_path: Path) -> No
     assert args.cash == [{"KRW": Decimal(5000000), "USD": Decimal(100)}] and args.prices == [{"005930": Decimal(60000)}, {"AAPL": Decimal("100.5")}]
     defaults = build_parser().parse_args(["sandbox"])
     assert (defaults.page_size, defaults.cash, defaults.prices, defaults.market_hours, defaults.app_keys) == (None, None, None, "always", None)
+    # --spec before or after the command
+    assert build_parser().parse_args(["sandbox", "--spec", "here"]).spec == "here" == build_parser().parse_args(["--spec", "here", "sandbox"]).spec
 
 
 @pytest.mark.parametrize("argv", [["sandbox", "--page-size", "0"], ["sandbox", "--cash", "KRW=-1"], ["sandbox", "--prices", "AAPL=0"], ["sandbox", "--cash", "KRW"]])
@@ -140,10 +141,12 @@ def test_a_taken_port_is_said_before_any_banner(capsys: pytest.CaptureFixture[st
     assert "KIS sandbox" not in out and f"cannot listen on 127.0.0.1:{port}" in err
 
 
-def test_without_a_spec_the_sandbox_says_how_to_point_it_at_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(cli, "ROOT", tmp_path)  # as kisgen installed without -e: no spec/ beside the package
-    assert main(["sandbox"]) == 2
-    assert "--spec DIR" in capsys.readouterr().err
+def test_without_a_spec_the_sandbox_says_how_to_point_it_at_one(tmp_path: Path) -> None:
+    # As kisgen installed without -e: no spec/ beside the package. A process, so that a sandbox
+    # that serves anyway is stopped by the timeout rather than hanging the tests.
+    script = f"import sys; from pathlib import Path; import generator.cli as cli; cli.ROOT = Path({str(tmp_path)!r}); sys.exit(cli.main(['sandbox', '--port', '0']))"
+    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert finished.returncode == 2 and "--spec DIR" in finished.stderr and "KIS sandbox" not in finished.stdout
 
 
 def test_without_the_sandbox_extra_the_command_names_it() -> None:

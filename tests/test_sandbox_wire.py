@@ -183,6 +183,37 @@ def test_a_secret_that_is_not_ascii_is_just_wrong(wire: Wire) -> None:
     assert token.status_code == 200  # any app key, its first secret sticks: é is as good a secret as any
 
 
+def test_any_order_the_state_holds_renders(wire: Wire) -> None:
+    """Rendering is total: an order at a price no request may carry any more (a 41-digit resting
+    sell poisoned every later inquire_daily_ccld with HTTP 500) still reads."""
+    state = wire.sandbox.state
+    book = state.account(wire.cano, wire.product)
+    state.place(book, "buy", "005930", None, 1, None, "01")
+    poison = state.place(book, "sell", "005930", None, 1, Decimal("1" * 41), "00")
+    today = state.kst_now().strftime("%Y%m%d")
+    query = {"CANO": wire.cano, "ACNT_PRDT_CD": wire.product, "INQR_STRT_DT": today, "INQR_END_DT": today, "SLL_BUY_DVSN_CD": "00", "CCLD_DVSN": "00", "INQR_DVSN": "00", "INQR_DVSN_1": "", "INQR_DVSN_3": "00", "EXCG_ID_DVSN_CD": "KRX"}
+    reply = wire.http.get(DAILY_ORDERS, params=query, headers=wire.headers("VTTC0081R"))
+    assert reply.status_code == 200 and reply.json()["rt_cd"] == "0", reply.text
+    assert {row["odno"]: row["ord_unpr"] for row in reply.json()["output1"]}[poison.odno] == "1" * 41
+
+
+def test_a_client_leaving_mid_body_is_answered_in_the_envelope(mock_sandbox: RunningSandbox, spec: Spec) -> None:
+    """Over ASGI, as the server hands it on: part of a body, then the client is gone."""
+    app = create_app(spec, mock_sandbox.state)
+    messages = iter([{"type": "http.request", "body": b'{"grant', "more_body": True}, {"type": "http.disconnect"}])
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return next(messages)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/oauth2/tokenP", "raw_path": b"/oauth2/tokenP", "query_string": b"", "headers": [(b"content-type", b"application/json")]}
+    asyncio.run(app(scope, receive, send))
+    assert sent[0]["status"] == 403 and json.loads(sent[1]["body"])["error_code"] == "SBX01006"
+
+
 # -- a property: whatever a request carries, the answer is KIS's ---------------------------------
 
 SPECIAL = ["", " ", "0", "00", "-1", "1.5", "1e999", "NaN", "Infinity", "1_000", "²", "٣", "１２", "\u0000", "%", "Q005930", "9" * 4400, "1" + "0" * 40]
