@@ -142,11 +142,11 @@ def test_a_taken_port_is_said_before_any_banner(capsys: pytest.CaptureFixture[st
 
 
 def test_without_a_spec_the_sandbox_says_how_to_point_it_at_one(tmp_path: Path) -> None:
-    # As kisgen installed without -e: no spec/ beside the package. A process, so that a sandbox
-    # that serves anyway is stopped by the timeout rather than hanging the tests.
-    script = f"import sys; from pathlib import Path; import generator.cli as cli; cli.ROOT = Path({str(tmp_path)!r}); sys.exit(cli.main(['sandbox', '--port', '0']))"
-    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
-    assert finished.returncode == 2 and "--spec DIR" in finished.stderr and "KIS sandbox" not in finished.stdout
+    # A process, so that a sandbox that serves anyway is stopped by the timeout, not left running.
+    missing = tmp_path / "no-spec-here"
+    finished = subprocess.run([sys.executable, "-m", "generator", "--spec", str(missing), "sandbox", "--port", "0"], capture_output=True, text=True, timeout=60)
+    assert finished.returncode == 2 and str(missing) in finished.stderr and "--spec DIR" in finished.stderr
+    assert "KIS sandbox" not in finished.stdout and "Traceback" not in finished.stderr
 
 
 def test_without_the_sandbox_extra_the_command_names_it() -> None:
