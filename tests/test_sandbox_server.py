@@ -117,6 +117,13 @@ def test_a_body_that_stops_coming_gets_kis_envelope(impatient: RunningSandbox) -
     assert "0.3 s" in body["error_description"]
 
 
+def test_a_body_nobody_reads_cannot_hold_the_connection(impatient: RunningSandbox) -> None:
+    # A GET's body is not read: the reply goes out at once, the body must still end in time.
+    with socket.create_connection(address(impatient), timeout=10) as sock:
+        sock.sendall(b"GET /uapi/nothing HTTP/1.1\r\nHost: sandbox\r\nContent-Length: 1000\r\n\r\n{")
+        assert closed_by_server(sock, 5)
+
+
 def test_a_body_over_the_limit_is_refused(impatient: RunningSandbox) -> None:
     reply = httpx.post(impatient.base_url + "/uapi/hashkey", content=b"{" + b" " * 5000 + b"}", headers={"appkey": "big", "appsecret": "body"})
     assert reply.status_code == 403 and reply.json()["error_code"] == "SBX01007"  # hashkey: KIS's OAuth envelope
