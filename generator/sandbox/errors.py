@@ -48,7 +48,8 @@ it in the words the client's UnsupportedEnvironmentError uses).
 Auth operations (token, revoke, approval, hashkey) answer every failure as
 ``{"error_code", "error_description"}`` with HTTP 403, as KIS's OAuth endpoints do.
 A connection whose request line and headers are not complete within ``header_timeout`` seconds is
-closed without a reply (there is no request to answer).
+closed without a reply (there is no request to answer), and so is one whose body outlasts
+``body_timeout`` when the sandbox is not reading it (it answered already).
 """
 
 from __future__ import annotations
