@@ -7,9 +7,11 @@ named on standard error; ``--root`` names the project instead and ``--spec`` ano
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from generator.errors import SpecError
 from generator.project import WHAT_MARKS_ONE, Project, ProjectNotFoundError, find_project, project_at
@@ -163,12 +165,69 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_sandbox(args: argparse.Namespace) -> int:
-    from generator.pipeline import load_spec
-    from generator.sandbox import serve
+SANDBOX_EXTRA = ("starlette", "uvicorn", "h11")
 
-    spec = load_spec(_spec_dir(args))
-    serve(env=args.env, port=args.port, log_level=args.log_level, rate_limit_per_second=args.rate_limit, spec=spec)
+
+def _pairs(text: str, positive: bool) -> dict[str, Decimal]:
+    """NAME=NUMBER[,NAME=NUMBER...] (an --cash or --prices value)."""
+    found: dict[str, Decimal] = {}
+    for item in text.split(","):
+        name, _, number = item.partition("=")
+        try:
+            value = Decimal(number.strip())
+        except InvalidOperation:
+            value = Decimal("NaN")
+        if not name.strip() or not value.is_finite() or value < 0 or (positive and value == 0):
+            raise argparse.ArgumentTypeError(f"{item.strip()!r} is not NAME={'PRICE above 0' if positive else 'AMOUNT of 0 or more'}")
+        found[name.strip()] = value
+    return found
+
+
+def _positive(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and int(text) > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number above 0")
+    return int(text)
+
+
+def _app_keys(path: str) -> dict[str, str]:
+    """A JSON object of app key to app secret; the secrets never appear in a message."""
+    try:
+        keys = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise argparse.ArgumentTypeError(f"{path}: cannot read it as JSON ({type(error).__name__})") from None
+    if not isinstance(keys, dict) or not keys or not all(isinstance(k, str) and isinstance(v, str) and k and v for k, v in keys.items()):
+        raise argparse.ArgumentTypeError(f'{path}: must be a JSON object of app key to app secret, e.g. {{"my-app-key": "my-app-secret"}}')
+    return keys
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    try:
+        # starlette and uvicorn, checked before anything starts
+        from generator.sandbox import app, serve, server  # noqa: F401
+        from generator.sandbox.state import DEFAULT_CASH, DEFAULT_PRICES
+    except ModuleNotFoundError as missing:
+        package = (missing.name or "").split(".")[0]
+        if package not in SANDBOX_EXTRA:
+            raise
+        print(f"kisgen sandbox needs the sandbox extra ({package} is not installed): pip install 'kisgen[sandbox]'", file=sys.stderr)
+        return EXIT_SPEC
+    from generator.pipeline import load_spec
+
+    spec_dir = _spec_dir(args)
+    if not spec_dir.is_dir():
+        print(f"kisgen sandbox: no spec directory at {spec_dir}; point it at one with --spec DIR (the spec/ of a kisgen checkout)", file=sys.stderr)
+        return EXIT_SPEC
+    options: dict[str, Any] = {"rate_limit_per_second": args.rate_limit, "page_size": args.page_size, "market_hours": args.market_hours, "app_keys": args.app_keys}
+    if args.cash:
+        options["cash"] = {**DEFAULT_CASH, **{k: v for given in args.cash for k, v in given.items()}}
+    if args.prices:
+        options["prices"] = {**DEFAULT_PRICES, **{k: v for given in args.prices for k, v in given.items()}}
+    spec = load_spec(spec_dir)
+    try:
+        serve(env=args.env, port=args.port, log_level=args.log_level, spec=spec, **options)
+    except OSError as error:
+        print(f"kisgen sandbox: cannot listen on 127.0.0.1:{args.port}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_SPEC
     return EXIT_OK
 
 
@@ -210,6 +269,12 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--env", choices=("mock", "real"), default="mock", help="which environment's TR_IDs and limits to serve")
     sandbox.add_argument("--rate-limit", type=float, help="calls a second per app key (default: the spec's for --env; 0: no limit)")
     sandbox.add_argument("--log-level", choices=("debug", "info", "warning"), default="info", help="uvicorn's log level (info shows each request)")
+    sandbox.add_argument("--spec", default=argparse.SUPPRESS, help="spec directory (as kisgen --spec)")
+    sandbox.add_argument("--page-size", type=_positive, metavar="N", help="rows a page on paged inquiries (default: the spec's for --env)")
+    sandbox.add_argument("--cash", type=lambda text: _pairs(text, positive=False), action="append", metavar="CUR=AMOUNT[,...]", help="starting cash per currency, e.g. KRW=5000000,USD=2000 (others keep their defaults)")
+    sandbox.add_argument("--prices", type=lambda text: _pairs(text, positive=True), action="append", metavar="SYMBOL=PRICE[,...]", help="prices per symbol, e.g. 005930=70000,AAPL=190.5 (others keep their defaults)")
+    sandbox.add_argument("--market-hours", choices=("always", "kis"), default="always", help="always open (default), or refuse orders outside the exchange's session as KIS does")
+    sandbox.add_argument("--app-keys", type=_app_keys, metavar="FILE", help='JSON {"app key": "app secret", ...}: the only app keys that exist (default: any key)')
     sandbox.set_defaults(run=cmd_sandbox)
     return parser
 

@@ -153,8 +153,8 @@ def test_a_rule_on_an_undeclared_market(spec_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "says"),
     [
-        pytest.param('      CNDT_PRIC: {label: 조건가격, pattern: "^([0-9]+)?$", default: ""}\n', '      CNDT_PRIC: {label: 조건가격, pattern: "^([0-9]+)?$", default: ""}\n      CLASS: {label: 분류}\n', "field 'CLASS' gives the Python name 'class', which is reserved or not an identifier", id="request-field-keyword"),
-        pytest.param('      CNDT_PRIC: {label: 조건가격, pattern: "^([0-9]+)?$", default: ""}\n', '      CNDT_PRIC: {label: 조건가격, pattern: "^([0-9]+)?$", default: ""}\n      SIDE: {label: 매매}\n', "field 'SIDE' gives the Python name 'side', which is reserved or not an identifier", id="request-field-reserved"),
+        pytest.param('      CNDT_PRIC: {label: 조건가격, pattern: "^([0-9]+)?$", max_length: 19, default: ""}\n', '      CNDT_PRIC: {label: 조건가격, pattern: "^([0-9]+)?$", max_length: 19, default: ""}\n      CLASS: {label: 분류}\n', "field 'CLASS' gives the Python name 'class', which is reserved or not an identifier", id="request-field-keyword"),
+        pytest.param('      CNDT_PRIC: {label: 조건가격, pattern: "^([0-9]+)?$", max_length: 19, default: ""}\n', '      CNDT_PRIC: {label: 조건가격, pattern: "^([0-9]+)?$", max_length: 19, default: ""}\n      SIDE: {label: 매매}\n', "field 'SIDE' gives the Python name 'side', which is reserved or not an identifier", id="request-field-reserved"),
         pytest.param("            ORD_TMD: {label: 주문시각, kind: time, example: \"131438\"}\n", "            ORD_TMD: {label: 주문시각, kind: time, example: \"131438\"}\n            from: {label: 출처, kind: text}\n", "'from' is not a usable Python name", id="response-field-keyword"),
         pytest.param("  order_rvsecncl:\n", "  import:\n", "operation name 'import' is not a Python identifier", id="operation-name-keyword"),
     ],

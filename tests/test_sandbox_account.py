@@ -7,9 +7,12 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from generator.model import Spec
-from generator.sandbox import RunningSandbox, running_sandbox
+from generator.sandbox import Rejection, RunningSandbox, SandboxOptions, SandboxState, running_sandbox
+from generator.sandbox.state import Account
 from kis_client import KisApiError, KisClient
 from tests.conftest import ClientFactory
 
@@ -159,3 +162,77 @@ def test_typed_rows_come_across_every_page(pages_of_two: RunningSandbox, make_cl
     assert [row.pdno for row in rows] == symbols
     assert all(row.hldg_qty == 2 and isinstance(row.pchs_avg_pric, Decimal) for row in rows)
     assert [row.pdno for page in client.domestic_stock.inquire_balance_pages() for row in page.holdings] == symbols
+
+
+# -- buying power: what resting orders can cost is reserved, and checked again on every modify --
+
+
+def test_modifying_resting_buys_cannot_spend_cash_the_account_lacks(mock_sandbox: RunningSandbox, make_client: ClientFactory) -> None:
+    client = make_client(mock_sandbox)
+    resting = [client.domestic_stock.order_cash(side="buy", pdno=SAMSUNG, ord_dvsn="00", ord_qty="100", ord_unpr="1").order for _ in range(20)]
+    refused = 0
+    for order in resting:
+        assert order is not None and order.odno
+        try:
+            client.domestic_stock.order_rvsecncl(
+                krx_fwdg_ord_orgno="06010", orgn_odno=order.odno, ord_dvsn="00", rvse_cncl_dvsn_cd="01", ord_qty="0", ord_unpr="70000", qty_all_ord_yn="Y"
+            )
+        except KisApiError as error:
+            assert error.msg_cd == "SBX03001"
+            refused += 1
+    assert refused == 19  # 100 x 70,000 once fits in 10,000,000; twice does not
+    assert cash_after_trades(client) == 10_000_000 - 100 * 70_000 >= 0
+    assert domestic_holding(client, SAMSUNG) == (100, Decimal("70000"))
+
+
+Step = tuple[str, int, int, str]  # (action, which instrument or recent order, quantity, which price)
+# Cash for a share or so, and few prices, so that orders meet: a limit that rests, one that
+# crosses the price, a market-type order (overseas, it rests), the largest price a request may carry.
+PRICES = {
+    None: {"rests": Decimal(1), "crosses": Decimal(80000), "market": Decimal(0), "largest": Decimal("9" * 19)},
+    "NASD": {"rests": Decimal("0.01"), "crosses": Decimal(200), "market": Decimal(0), "largest": Decimal("9" * 23)},
+}
+CASH = {"KRW": Decimal(100_000), "USD": Decimal(200)}
+steps = st.tuples(
+    st.sampled_from(["buy", "modify", "sell", "cancel"]),
+    st.integers(0, 3),
+    st.one_of(st.integers(1, 3), st.integers(1, 9_999_999_999)),
+    st.sampled_from(["rests", "crosses", "market", "largest"]),
+)
+
+
+def worst_case(state: SandboxState, book: Account, currency: str) -> Decimal:
+    """What the open buys in ``currency`` can still cost: quantity x limit, or x the price for a
+    market-type order (the sandbox fills those at its price)."""
+    return sum(
+        (o.open_qty * (o.price or state.price(o.symbol, o.exchange is not None)) for o in book.orders.values() if o.side == "buy" and o.is_open and state.currency_of(o.exchange) == currency),
+        Decimal(0),
+    )
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(steps, max_size=20))
+def test_no_sequence_of_orders_modifies_and_cancels_spends_cash_the_account_lacks(spec: Spec, sequence: list[Step]) -> None:
+    state = SandboxState(spec, SandboxOptions(env="mock", cash=CASH))
+    book = state.account("99999999", "01")
+    instruments = [(SAMSUNG, None), (APPLE, "NASD")]
+    placed: list[str] = []
+    for action, which, qty, price in sequence:
+        try:
+            if action in ("buy", "sell"):
+                symbol, exchange = instruments[which % len(instruments)]
+                limit = PRICES[exchange][price]
+                placed.append(state.place(book, action, symbol, exchange, qty, limit or None, "00" if limit else "01").odno)
+            elif placed:
+                original = book.orders[placed[-1 - which % len(placed)]]
+                amount = None if original.exchange is None and qty % 2 else min(qty, original.open_qty) or 1
+                record = state.modify_or_cancel(book, None, original.odno, action == "cancel", amount, PRICES[original.exchange][price], original.exchange, original.symbol)
+                placed.append(record.odno)
+        except Rejection as refusal:
+            assert refusal.code in ("SBX03001", "SBX03002", "SBX03003")
+        for currency in CASH:
+            # Every open buy can still be paid for, so no fill can take cash below zero.
+            assert book.cash[currency] >= worst_case(state, book, currency) >= 0
+            assert state.buying_power(book, currency) == book.cash[currency] - worst_case(state, book, currency)
+        for holding in book.holdings.values():
+            assert holding.qty >= 0 and state.orderable(book, holding.exchange, holding.symbol) >= 0

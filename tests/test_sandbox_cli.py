@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
 import time
+from decimal import Decimal
+from pathlib import Path
 
 import httpx
+import pytest
 
-from generator.cli import build_parser
+from generator.cli import build_parser, main
 
 
 def free_port() -> int:
@@ -67,3 +71,86 @@ def test_the_rate_limit_can_be_lifted_for_load_tests() -> None:
         server.terminate()
         output, _ = server.communicate(timeout=10)
     assert "GET /uapi" not in output  # --log-level warning: no access log
+
+
+def test_the_sandbox_command_offers_the_in_process_options(tmp_path: Path) -> None:
+    keys = tmp_path / "keys.json"
+    keys.write_text(json.dumps({"cli-key": "cli-secret"}), encoding="utf-8")
+    argv = ["sandbox", "--page-size", "2", "--cash", "KRW=5000000,USD=100", "--prices", "005930=60000", "--prices", "AAPL=100.5", "--market-hours", "kis", "--app-keys", str(keys)]
+    args = build_parser().parse_args(argv)
+    assert args.page_size == 2 and args.market_hours == "kis" and args.app_keys == {"cli-key": "cli-secret"}
+    assert args.cash == [{"KRW": Decimal(5000000), "USD": Decimal(100)}] and args.prices == [{"005930": Decimal(60000)}, {"AAPL": Decimal("100.5")}]
+    defaults = build_parser().parse_args(["sandbox"])
+    assert (defaults.page_size, defaults.cash, defaults.prices, defaults.market_hours, defaults.app_keys) == (None, None, None, "always", None)
+    # --spec before or after the command
+    assert build_parser().parse_args(["sandbox", "--spec", "here"]).spec == "here" == build_parser().parse_args(["--spec", "here", "sandbox"]).spec
+
+
+@pytest.mark.parametrize("argv", [["sandbox", "--page-size", "0"], ["sandbox", "--cash", "KRW=-1"], ["sandbox", "--prices", "AAPL=0"], ["sandbox", "--cash", "KRW"]])
+def test_bad_sandbox_options_are_usage_errors(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args(argv)
+    assert exited.value.code == 2 and argv[1] in capsys.readouterr().err
+
+
+def test_an_app_keys_file_that_is_not_keys_is_named_and_its_secrets_are_not(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    keys = tmp_path / "keys.json"
+    keys.write_text(json.dumps({"cli-key": ["not-a-secret-string"]}), encoding="utf-8")
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["sandbox", "--app-keys", str(keys)])
+    err = capsys.readouterr().err
+    assert str(keys) in err and "not-a-secret-string" not in err
+
+
+def test_the_banner_comes_once_the_port_listens_and_the_options_apply(tmp_path: Path) -> None:
+    keys = tmp_path / "keys.json"
+    keys.write_text(json.dumps({"cli-key": "cli-secret"}), encoding="utf-8")
+    port = free_port()
+    command = [sys.executable, "-m", "generator", "sandbox", "--port", str(port), "--log-level", "warning", "--rate-limit", "0"]
+    command += ["--page-size", "1", "--cash", "KRW=1000000", "--prices", "005930=60000", "--app-keys", str(keys)]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        assert "KIS sandbox (mock)" in server.stdout.readline()  # the project line goes to stderr
+        base = f"http://127.0.0.1:{port}"
+        # No retry: the banner means the port already listens.
+        refused = httpx.post(base + "/oauth2/tokenP", json={"grant_type": "client_credentials", "appkey": "other-key", "appsecret": "x"})
+        assert refused.status_code == 403 and refused.json()["error_code"] == "EGW00103"
+        token = httpx.post(base + "/oauth2/tokenP", json={"grant_type": "client_credentials", "appkey": "cli-key", "appsecret": "cli-secret"}).json()["access_token"]
+        headers = {"authorization": f"Bearer {token}", "appkey": "cli-key", "appsecret": "cli-secret", "custtype": "P"}
+        for pdno in ("005930", "035720"):  # 035720 at the default 10,000
+            order = {"CANO": "12345678", "ACNT_PRDT_CD": "01", "PDNO": pdno, "ORD_DVSN": "01", "ORD_QTY": "1", "ORD_UNPR": "0"}
+            assert httpx.post(base + "/uapi/domestic-stock/v1/trading/order-cash", json=order, headers={**headers, "tr_id": "VTTC0012U"}).json()["rt_cd"] == "0"
+        balance = httpx.get(base + "/uapi/domestic-stock/v1/trading/inquire-balance", params={"CANO": "12345678", "ACNT_PRDT_CD": "01"}, headers={**headers, "tr_id": "VTTC8434R"})
+        assert balance.headers["tr_cont"] == "F" and len(balance.json()["output1"]) == 1  # --page-size 1
+        assert balance.json()["output1"][0]["pchs_avg_pric"] == "60000.0000"  # --prices
+        assert balance.json()["output2"][0]["prvs_rcdl_excc_amt"] == str(1_000_000 - 60_000 - 10_000)  # --cash
+    finally:
+        server.terminate()
+        output, errors = server.communicate(timeout=10)
+    assert "cli-secret" not in output + errors
+
+
+def test_a_taken_port_is_said_before_any_banner(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["sandbox", "--port", str(port)]) == 2
+    out, err = capsys.readouterr()
+    assert "KIS sandbox" not in out and f"cannot listen on 127.0.0.1:{port}" in err
+
+
+def test_without_a_spec_the_sandbox_says_how_to_point_it_at_one(tmp_path: Path) -> None:
+    # A process, so that a sandbox that serves anyway is stopped by the timeout, not left running.
+    missing = tmp_path / "no-spec-here"
+    finished = subprocess.run([sys.executable, "-m", "generator", "--spec", str(missing), "sandbox", "--port", "0"], capture_output=True, text=True, timeout=60)
+    assert finished.returncode == 2 and str(missing) in finished.stderr and "--spec DIR" in finished.stderr
+    assert "KIS sandbox" not in finished.stdout and "Traceback" not in finished.stderr
+
+
+def test_without_the_sandbox_extra_the_command_names_it() -> None:
+    blocked = "import sys; sys.modules['starlette'] = None; from generator.cli import main; sys.exit(main(['sandbox']))"
+    finished = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True, timeout=60)
+    assert finished.returncode == 2
+    assert "pip install 'kisgen[sandbox]'" in finished.stderr and "internal error" not in finished.stderr

@@ -4,8 +4,10 @@ orders, buying power from cash, sellable quantity from holdings, overseas modify
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -23,8 +25,20 @@ def weekdays(start: date, end: date) -> list[date]:
     return [day for day in days if day.weekday() < 5]
 
 
-def today_of(sandbox: RunningSandbox) -> date:
-    return sandbox.state.kst_now().date()
+def today_of(sandbox: RunningSandbox, zone: str = "Asia/Seoul") -> date:
+    """Today on the sandbox's clock, in Korea or on an exchange's clock (overseas orders and bars)."""
+    return sandbox.state.kst_now().astimezone(ZoneInfo(zone)).date()
+
+
+NEW_YORK = "America/New_York"
+# Wednesday 2026-11-25, 10:00 in Seoul: still Tuesday evening in New York.
+SEOUL_WEDNESDAY_MORNING = datetime(2026, 11, 25, 10, 0, tzinfo=KST).timestamp()
+
+
+@pytest.fixture(scope="module")
+def wednesday(spec: Spec) -> Iterator[RunningSandbox]:
+    with running_sandbox("real", spec=spec, rate_limit_per_second=0, clock=lambda: SEOUL_WEDNESDAY_MORNING) as sandbox:
+        yield sandbox
 
 
 def ymd(day: date) -> str:
@@ -94,7 +108,7 @@ def test_the_overseas_walk_stops_where_the_sandbox_history_starts(spec: Spec, ma
         client = make_client(sandbox)
         pages = list(client.overseas_price.dailyprice_walk(excd=Exchange.NASD, symb=APPLE, gubn="0", modp="1"))
         days = [bar.xymd for page in pages for bar in page.bars]
-        assert days == sorted(weekdays(date(2026, 1, 5), today_of(sandbox)), reverse=True)
+        assert days == sorted(weekdays(date(2026, 1, 5), today_of(sandbox, NEW_YORK)), reverse=True)
         assert pages[0].summary is not None and pages[0].summary.rsym == "DNASAAPL" and pages[0].summary.nrec == 100
         assert pages[0].bars[0].clos == Decimal("190.0000")
         price = client.overseas_price.price(excd=Exchange.NASD, symb=APPLE).price
@@ -186,7 +200,7 @@ def test_overseas_open_orders_modify_cancel_and_fills(real_sandbox: RunningSandb
     with pytest.raises(KisApiError) as again:
         client.overseas_stock.order_rvsecncl(ovrs_excg_cd=Exchange.NYSE, pdno="BA", orgn_odno=second.odno, rvse_cncl_dvsn_cd="02", ord_qty="2", ovrs_ord_unpr="0")
     assert again.value.msg_cd == "SBX03003"
-    today = ymd(today_of(real_sandbox))
+    today = ymd(today_of(real_sandbox, NEW_YORK))  # KIS files overseas orders under the exchange's date
     fills = client.overseas_stock.inquire_ccnl(pdno="%", ord_strt_dt=today, ord_end_dt=today, ovrs_excg_cd="%", ccld_nccs_dvsn="01").orders
     assert [(row.odno, row.orgn_odno, row.ft_ccld_qty, row.ft_ccld_unpr3) for row in fills] == [(modified.odno, first.odno, 3, Decimal(190))]
 

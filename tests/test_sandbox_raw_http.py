@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from generator.sandbox import RunningSandbox
+from generator.model import Spec
+from generator.sandbox import RunningSandbox, running_sandbox
 from tests.conftest import fresh_account, fresh_app_key
 
 # From the reference document (KIS Open API 참고 문서, 2026-02-21).
@@ -194,3 +195,20 @@ def test_a_real_only_inquiry_answers_on_a_real_sandbox(real_sandbox: RunningSand
     # Nothing open: KIS sends one object of blank values rather than an empty list.
     blank = reply.json()["output"]
     assert isinstance(blank, dict) and "odno" in blank and set(blank.values()) == {""}
+
+
+def test_only_the_app_keys_the_sandbox_is_given_exist(spec: Spec) -> None:
+    with running_sandbox("mock", spec=spec, rate_limit_per_second=0, app_keys={"known-key": SECRET}) as sandbox, httpx.Client(base_url=sandbox.base_url) as http:
+
+        def issue(app_key: str, secret: str) -> httpx.Response:
+            return http.post(TOKEN_PATH, json={"grant_type": "client_credentials", "appkey": app_key, "appsecret": secret})
+
+        unknown, wrong_secret, known = issue("made-up-key", SECRET), issue("known-key", "wrong"), issue("known-key", SECRET)
+        assert (unknown.status_code, unknown.json()["error_code"]) == (403, "EGW00103")
+        assert (wrong_secret.status_code, wrong_secret.json()["error_code"]) == (403, "EGW00105")
+        assert known.status_code == 200
+        hashkey = http.post("/uapi/hashkey", json={"CANO": "12345678"}, headers={"appkey": "made-up-key", "appsecret": SECRET})
+        assert hashkey.json()["error_code"] == "EGW00103"
+        headers = {"authorization": f"Bearer {known.json()['access_token']}", "appkey": "known-key", "appsecret": SECRET, "tr_id": MOCK_DOMESTIC_BALANCE, "custtype": "P"}
+        balance = http.get(DOMESTIC_BALANCE_PATH, params={"CANO": "12345678", "ACNT_PRDT_CD": "01"}, headers=headers)
+        assert balance.json()["rt_cd"] == "0"

@@ -64,7 +64,7 @@ def test_enum_violation_names_file_line_path_and_choices() -> None:
 
 
 def test_unknown_key_names_itself_and_what_is_allowed() -> None:
-    old = 'ORD_QTY: {label: 주문수량, required: true, pattern: "^[1-9][0-9]*$", example: "1"}'
+    old = 'ORD_QTY: {label: 주문수량, required: true, pattern: "^[1-9][0-9]*$", max_length: 10, example: "1"}'
     problems, line = edited("domestic_stock.yaml", old, old.replace("required: true", "required: true, colour: red"))
     (problem,) = problems
     assert problem.startswith(f"spec/domestic_stock.yaml:{line}: operations.order_cash.request.ORD_QTY.colour: unknown key 'colour'; allowed: ")
@@ -72,8 +72,8 @@ def test_unknown_key_names_itself_and_what_is_allowed() -> None:
 
 
 def test_missing_required_key() -> None:
-    old = 'ORD_QTY: {label: 주문수량, required: true, pattern: "^[1-9][0-9]*$", example: "1"}'
-    problems, line = edited("domestic_stock.yaml", old, 'ORD_QTY: {required: true, pattern: "^[1-9][0-9]*$", example: "1"}')
+    old = 'ORD_QTY: {label: 주문수량, required: true, pattern: "^[1-9][0-9]*$", max_length: 10, example: "1"}'
+    problems, line = edited("domestic_stock.yaml", old, 'ORD_QTY: {required: true, pattern: "^[1-9][0-9]*$", max_length: 10, example: "1"}')
     assert problems == [f"spec/domestic_stock.yaml:{line}: operations.order_cash.request.ORD_QTY: 'label' is required"]
 
 

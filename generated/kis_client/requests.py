@@ -768,6 +768,8 @@ def validate_domestic_stock_order_cash(
                 "ORD_QTY", "ord_qty", repr(value) + " does not match ^[1-9][0-9]*$ (주문수량)"
             )
         )
+    elif len(value) > 10:
+        problems.append(FieldProblem("ORD_QTY", "ord_qty", "is longer than 10 characters"))
     elif unencodable(value):
         problems.append(
             FieldProblem("ORD_QTY", "ord_qty", "holds a lone surrogate, which no request can carry")
@@ -783,6 +785,8 @@ def validate_domestic_stock_order_cash(
                 "ORD_UNPR", "ord_unpr", repr(value) + " does not match ^(0|[1-9][0-9]*)$ (주문단가)"
             )
         )
+    elif len(value) > 19:
+        problems.append(FieldProblem("ORD_UNPR", "ord_unpr", "is longer than 19 characters"))
     elif unencodable(value):
         problems.append(
             FieldProblem(
@@ -830,6 +834,8 @@ def validate_domestic_stock_order_cash(
                 "CNDT_PRIC", "cndt_pric", repr(value) + " does not match ^([0-9]+)?$ (조건가격)"
             )
         )
+    elif len(value) > 19:
+        problems.append(FieldProblem("CNDT_PRIC", "cndt_pric", "is longer than 19 characters"))
     elif unencodable(value):
         problems.append(
             FieldProblem(
@@ -1142,6 +1148,8 @@ def validate_domestic_stock_order_rvsecncl(
         problems.append(
             FieldProblem("ORD_QTY", "ord_qty", repr(value) + " does not match ^[0-9]+$ (주문수량)")
         )
+    elif len(value) > 10:
+        problems.append(FieldProblem("ORD_QTY", "ord_qty", "is longer than 10 characters"))
     elif unencodable(value):
         problems.append(
             FieldProblem("ORD_QTY", "ord_qty", "holds a lone surrogate, which no request can carry")
@@ -1157,6 +1165,8 @@ def validate_domestic_stock_order_rvsecncl(
                 "ORD_UNPR", "ord_unpr", repr(value) + " does not match ^(0|[1-9][0-9]*)$ (주문단가)"
             )
         )
+    elif len(value) > 19:
+        problems.append(FieldProblem("ORD_UNPR", "ord_unpr", "is longer than 19 characters"))
     elif unencodable(value):
         problems.append(
             FieldProblem(
@@ -1206,6 +1216,8 @@ def validate_domestic_stock_order_rvsecncl(
                 "CNDT_PRIC", "cndt_pric", repr(value) + " does not match ^([0-9]+)?$ (조건가격)"
             )
         )
+    elif len(value) > 19:
+        problems.append(FieldProblem("CNDT_PRIC", "cndt_pric", "is longer than 19 characters"))
     elif unencodable(value):
         problems.append(
             FieldProblem(
@@ -8954,6 +8966,8 @@ def validate_overseas_stock_order(
                 "ORD_QTY", "ord_qty", repr(value) + " does not match ^[1-9][0-9]*$ (주문수량)"
             )
         )
+    elif len(value) > 10:
+        problems.append(FieldProblem("ORD_QTY", "ord_qty", "is longer than 10 characters"))
     elif unencodable(value):
         problems.append(
             FieldProblem("ORD_QTY", "ord_qty", "holds a lone surrogate, which no request can carry")
@@ -8972,6 +8986,10 @@ def validate_overseas_stock_order(
                 "ovrs_ord_unpr",
                 repr(value) + " does not match ^(0|[1-9][0-9]*)(\\.[0-9]+)?$ (해외주문단가)",
             )
+        )
+    elif len(value) > 32:
+        problems.append(
+            FieldProblem("OVRS_ORD_UNPR", "ovrs_ord_unpr", "is longer than 32 characters")
         )
     elif unencodable(value):
         problems.append(
@@ -9794,6 +9812,8 @@ def validate_overseas_stock_order_rvsecncl(
                 "ORD_QTY", "ord_qty", repr(value) + " does not match ^[1-9][0-9]*$ (주문수량)"
             )
         )
+    elif len(value) > 10:
+        problems.append(FieldProblem("ORD_QTY", "ord_qty", "is longer than 10 characters"))
     elif unencodable(value):
         problems.append(
             FieldProblem("ORD_QTY", "ord_qty", "holds a lone surrogate, which no request can carry")
@@ -9812,6 +9832,10 @@ def validate_overseas_stock_order_rvsecncl(
                 "ovrs_ord_unpr",
                 repr(value) + " does not match ^(0|[1-9][0-9]*)(\\.[0-9]+)?$ (해외주문단가)",
             )
+        )
+    elif len(value) > 32:
+        problems.append(
+            FieldProblem("OVRS_ORD_UNPR", "ovrs_ord_unpr", "is longer than 32 characters")
         )
     elif unencodable(value):
         problems.append(
@@ -10598,6 +10622,10 @@ def validate_overseas_stock_inquire_psamount(
                 "ovrs_ord_unpr",
                 repr(value) + " does not match ^(0|[1-9][0-9]*)(\\.[0-9]+)?$ (해외주문단가)",
             )
+        )
+    elif len(value) > 32:
+        problems.append(
+            FieldProblem("OVRS_ORD_UNPR", "ovrs_ord_unpr", "is longer than 32 characters")
         )
     elif unencodable(value):
         problems.append(

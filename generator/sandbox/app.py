@@ -1,21 +1,29 @@
-"""The sandbox as an ASGI app: one route per operation of the spec, every check KIS makes.
+"""The sandbox as an ASGI app: every operation of the spec at its path, every check KIS makes.
 
 A request passes, in order: route (method and path) → rate limit → headers (token, appkey,
-appsecret, custtype, content-type) → body or query → TR_ID (operation, environment, side,
-market) → field declarations and rules → the operation's state logic or its declared response.
+appsecret, custtype, content-type) → body (bounded in size, time and nesting) or query → TR_ID
+(operation, environment, side, market) → field declarations and rules → market hours (orders)
+→ the operation's state logic or its declared response.
+
+Every reply is KIS's: a JSON envelope, the standard headers in their usual case (Content-Type,
+Content-Length, Date) and KIS's own in lower case (tr_id, tr_cont, gt_uid), as KIS's gateway
+sends them; KIS's sample client reads every lower-case header name as an attribute name.
 """
 
 from __future__ import annotations
 
+import asyncio
+import decimal
 import json
+import logging
 import uuid
 from collections.abc import Mapping
+from email.utils import formatdate
 from typing import Any
 
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
 
 from generator.model import Operation, Spec
 from generator.rules import Situation, request_problems, with_defaults
@@ -26,6 +34,36 @@ from generator.sandbox.responses import render_body
 from generator.sandbox.state import IssuedToken, SandboxState
 
 JSON_TYPE = "application/json; charset=utf-8"
+MAX_JSON_DEPTH = 32  # KIS's bodies are flat; anything deeper is not a request
+# Decimal arithmetic on request values: wide enough for every length the spec allows
+# (a 10-digit quantity times a 32-character price, cash divided by the smallest price).
+ARITHMETIC = decimal.Context(prec=120, traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow])
+
+log = logging.getLogger("kisgen.sandbox")
+
+
+def standard_headers(body: bytes | memoryview, now: float) -> list[tuple[bytes, bytes]]:
+    """The standard headers of a reply, in their usual case, as KIS's gateway sends them."""
+    return [
+        (b"Content-Type", JSON_TYPE.encode("ascii")),
+        (b"Content-Length", str(len(body)).encode("ascii")),
+        (b"Date", formatdate(now, usegmt=True).encode("ascii")),
+    ]
+
+
+class KisReply(JSONResponse):
+    """A JSON reply: the standard headers capitalised, KIS's own (tr_id, tr_cont, gt_uid) lower case."""
+
+    media_type = JSON_TYPE
+
+    def __init__(self, content: Any, status_code: int, kis_headers: Mapping[str, str], now: float) -> None:
+        self.kis_headers = kis_headers
+        self.now = now
+        super().__init__(content, status_code)
+
+    def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
+        kis = [(name.encode("ascii"), value.encode("ascii")) for name, value in self.kis_headers.items()]
+        self.raw_headers = standard_headers(self.body, self.now) + kis
 
 
 def check_headers(state: SandboxState, op: Operation, headers: Mapping[str, str]) -> IssuedToken | None:
@@ -44,12 +82,12 @@ def check_headers(state: SandboxState, op: Operation, headers: Mapping[str, str]
         secret = headers.get("appsecret", "")
         if not secret:
             raise Rejection("EGW00105")
-        state.check_secret(app_key, secret)
+        state.check_credentials(app_key, secret)
     if "custtype" in wanted and headers.get("custtype") not in ("P", "B"):
         raise Rejection("SBX01003", "custtype header must be P (개인) or B (법인)")
     content_type = headers.get("content-type", "")
     if op.method == "POST" and content_type and "json" not in content_type.lower():
-        raise Rejection("SBX01004", f"content-type must be application/json, got {content_type.split(';')[0]!r}")
+        raise Rejection("SBX01004", f"content-type must be application/json, got {content_type.split(';')[0][:40]!r}")
     return token
 
 
@@ -66,9 +104,43 @@ def resolve_tr_id(state: SandboxState, op: Operation, tr_id: str) -> Situation:
         retired = dict(op.tr.retired)
         if tr_id in retired:
             raise Rejection("SBX01001", f"{tr_id} is retired: {retired[tr_id]}")
-        raise Rejection("SBX01001", f"{tr_id} is not a TR_ID of {op.qualname}")
+        raise Rejection("SBX01001", f"{tr_id[:20]!r} is not a TR_ID of {op.qualname}")
     cell = mine[0]
     return Situation(state.env, cell.side, cell.market, cell.period)
+
+
+async def read_body(state: SandboxState, request: Request) -> bytes:
+    """The whole body, refused once it passes the size limit or takes longer than the timeout."""
+    limit = state.options.max_body_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
+        raise Rejection("SBX01007", f"the body is {declared} bytes; this sandbox reads at most {limit}")
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async with asyncio.timeout(state.options.body_timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise Rejection("SBX01007", f"the body is over {limit} bytes")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise Rejection("SBX01008", f"the body did not arrive within {state.options.body_timeout:g} s") from None
+    except ClientDisconnect:
+        raise Rejection("SBX01006") from None
+    return b"".join(chunks)
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest
 
 
 def read_values(op: Operation, request: Request, raw: bytes) -> dict[str, Any]:
@@ -76,10 +148,14 @@ def read_values(op: Operation, request: Request, raw: bytes) -> dict[str, Any]:
         return dict(request.query_params)
     try:
         body = json.loads(raw.decode("utf-8")) if raw.strip() else {}
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError):  # ValueError: not JSON, or an integer over int()'s digit limit
         raise Rejection("SBX01004", "the body is not JSON") from None
+    except RecursionError:
+        raise Rejection("SBX01004", f"the body nests deeper than {MAX_JSON_DEPTH} levels") from None
     if not isinstance(body, dict):
         raise Rejection("SBX01004", "the body is not a JSON object")
+    if _depth(body) > MAX_JSON_DEPTH:
+        raise Rejection("SBX01004", f"the body nests deeper than {MAX_JSON_DEPTH} levels")
     return body
 
 
@@ -95,6 +171,11 @@ def check_fields(state: SandboxState, op: Operation, values: dict[str, Any], sit
             raise Rejection("SBX02003", f"{op.tr.market_field} {exchange} is in market {market}, the tr_id is for {situation.market}")
 
 
+def is_page_key(key: str) -> bool:
+    """A continuation key this sandbox gives: ASCII digits (str.isdigit() also takes '²' and '٣')."""
+    return key.isascii() and key.isdigit()
+
+
 def page(state: SandboxState, op: Operation, values: Mapping[str, Any], body: dict[str, Any]) -> str | None:
     """Cut the paged list to one page; return the tr_cont header (F/M more, D last)."""
     paging = op.pagination
@@ -106,7 +187,7 @@ def page(state: SandboxState, op: Operation, values: Mapping[str, Any], body: di
     if not isinstance(rows, list):
         rows = []  # nothing to list, sent as KIS does (one blank object)
     key = str(values.get(paging.request_nk, "")).strip()
-    if key and not key.isdigit():
+    if key and not is_page_key(key):
         raise Rejection("SBX02001", f"{paging.request_nk}: {key[:20]!r} is not a key this sandbox gave")
     start = int(key) if key else 0
     more = start + size < len(rows)
@@ -119,7 +200,7 @@ def page(state: SandboxState, op: Operation, values: Mapping[str, Any], body: di
     return "D"
 
 
-async def answer(state: SandboxState, op: Operation, request: Request) -> Response:
+async def answer(state: SandboxState, op: Operation, request: Request) -> KisReply:
     headers = request.headers
     if op.kind != "auth":
         state.admit(headers.get("appkey", ""))
@@ -128,40 +209,59 @@ async def answer(state: SandboxState, op: Operation, request: Request) -> Respon
         # (VTTS3018R, ...) that does not exist; the answer is the same either way.
         raise Rejection("SBX01005", f"{op.qualname} is not available on a {state.env} account (KIS supports it on: {', '.join(op.envs)})")
     check_headers(state, op, headers)
-    raw = await request.body()
+    raw = await read_body(state, request) if op.method == "POST" else b""
     values = read_values(op, request, raw)
     situation = resolve_tr_id(state, op, headers.get("tr_id", "").strip())
     values = with_defaults(op, values, situation.side)
     check_fields(state, op, values, situation)
-    call = Call(state, op, values, situation, raw, headers.get("appkey"), state.kst_now())
+    now = state.kst_now()
+    if op.kind == "order":
+        exchange = values.get(op.tr.market_field) if op.tr is not None and op.tr.market_field is not None else None
+        state.check_market_hours(exchange, str(values.get("ORD_DVSN", "")), now)
+    call = Call(state, op, values, situation, raw, headers.get("appkey"), now)
     handler = HANDLERS.get(op.qualname)
-    outputs = handler(call) if handler is not None else {}
-    with state.lock:
-        state.executed += 1
-    body = render_body(op, outputs, call.now)
+    with decimal.localcontext(ARITHMETIC):
+        outputs = handler(call) if handler is not None else {}
+        with state.lock:
+            state.executed += 1
+        body = render_body(op, outputs, call.now)
     body.update(call.extra_body)
     tr_cont = page(state, op, values, body)
-    reply_headers = {"content-type": JSON_TYPE, "gt_uid": uuid.uuid4().hex}
+    reply_headers = {"gt_uid": uuid.uuid4().hex}
     if op.tr is not None:
         reply_headers["tr_id"] = headers.get("tr_id", "")
     if tr_cont is not None:
         reply_headers["tr_cont"] = tr_cont
-    return JSONResponse(body, headers=reply_headers)
+    return KisReply(body, 200, reply_headers, state.now())
 
 
-def create_app(spec: Spec, state: SandboxState) -> Starlette:
-    by_path = {op.path: op for op in spec.operations}
+class SandboxApp:
+    """The ASGI app. No router: any method and any request target (``*`` too) gets KIS's envelope."""
 
-    async def endpoint(request: Request) -> Response:
-        op = by_path.get(request.url.path)
+    def __init__(self, spec: Spec, state: SandboxState) -> None:
+        self.state = state
+        self.by_path = {op.path: op for op in spec.operations}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return  # the server runs without lifespan and WebSocket protocols
+        reply = await self.respond(Request(scope, receive))
+        await reply(scope, receive, send)
+
+    async def respond(self, request: Request) -> KisReply:
+        path: str = request.scope["path"]
+        op = self.by_path.get(path)
         oauth = op is not None and op.kind == "auth"
         try:
             if op is None or op.method != request.method:
-                raise Rejection("SBX00404", f"no operation at {request.method} {request.url.path}")
-            return await answer(state, op, request)
+                raise Rejection("SBX00404", f"no operation at {request.method[:10]} {path[:100]!r}")
+            return await answer(self.state, op, request)
         except Rejection as rejection:
-            status = 403 if oauth else rejection.status
-            return JSONResponse(rejection.body(oauth), status_code=status, headers={"content-type": JSON_TYPE})
+            return KisReply(rejection.body(oauth), 403 if oauth else rejection.status, {}, self.state.now())
+        except Exception:  # a bug in the sandbox: say so in KIS's envelope, and log it to be reported
+            log.exception("sandbox error on %s %s", request.method, op.qualname if op is not None else "?")
+            return KisReply(Rejection("SBX00500").body(oauth), 500, {}, self.state.now())
 
-    routes = [Route("/{path:path}", endpoint, methods=["GET", "POST", "PUT", "DELETE", "PATCH"])]
-    return Starlette(routes=routes)
+
+def create_app(spec: Spec, state: SandboxState) -> SandboxApp:
+    return SandboxApp(spec, state)

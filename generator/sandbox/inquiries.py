@@ -2,8 +2,8 @@
 
 Prices and bars come from ``state.quotes`` (a seeded walk ending at each symbol's price); orders,
 fills, open orders, buying power and sellable quantity from the account the request names.
-Order dates are Korean dates, overseas ones too (KIS dates those in local time; the sandbox keeps
-one clock).
+Overseas orders and quotes are dated by the exchange's local date, as KIS dates them (현지시각
+기준); the Korean date and time are in the fields KIS names for them (dmst_ord_dt, thco_ord_tmd).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from generator.sandbox import operations
 from generator.sandbox.errors import Rejection
-from generator.sandbox.market import Bar
+from generator.sandbox.market import Bar, local_time
 from generator.sandbox.operations import Call, Handler, Outputs
 from generator.sandbox.state import Order, SandboxState
 
@@ -239,14 +239,16 @@ def domestic_minute_chart(call: Call) -> Outputs:
 # -- overseas quotations ---------------------------------------------------------------------
 
 
-def _overseas_quote(call: Call) -> tuple[str, str]:
-    """(the quotation code as sent, the symbol)."""
-    return call.text("EXCD"), call.text("SYMB")
+def _overseas_quote(call: Call) -> tuple[str, str, date]:
+    """(the quotation code as sent, the symbol, today on the exchange's clock)."""
+    excd = call.text("EXCD")
+    exchange = next(e.code for e in call.state.spec.exchanges if excd in (e.quote_code, e.day_quote_code, e.index_quote_code))
+    return excd, call.text("SYMB"), local_time(exchange, call.now).date()
 
 
 def overseas_price(call: Call) -> Outputs:
-    state, today = call.state, call.now.date()
-    excd, symbol = _overseas_quote(call)
+    state = call.state
+    excd, symbol, today = _overseas_quote(call)
     bar, base = state.quotes.today(symbol, True, today), state.quotes.previous_close(symbol, True, today)
     change = bar.close - base
     return {
@@ -267,8 +269,8 @@ def overseas_price(call: Call) -> Outputs:
 
 
 def overseas_daily_chart(call: Call) -> Outputs:
-    state, today = call.state, call.now.date()
-    excd, symbol = _overseas_quote(call)
+    state = call.state
+    excd, symbol, today = _overseas_quote(call)
     end = _day(call, "BYMD") or today
     period = OVERSEAS_PERIOD.get(call.text("GUBN"), "D")
     everything = state.quotes.bars(symbol, True, today, end, None, period, CHART_LIMIT + 1)
@@ -478,7 +480,7 @@ def overseas_modify_cancel(call: Call) -> Outputs:
     order = call.state.modify_or_cancel(
         call.account(), None, call.text("ORGN_ODNO"), cancel, int(call.text("ORD_QTY")), price, exchange=call.text("OVRS_EXCG_CD"), symbol=call.text("PDNO")
     )
-    return {"order": {"KRX_FWDG_ORD_ORGNO": order.orgno, "ODNO": order.odno, "ORD_TMD": order.time}}
+    return {"order": {"KRX_FWDG_ORD_ORGNO": order.orgno, "ODNO": order.odno, "ORD_TMD": order.kst_time}}
 
 
 def _exchange_matches(state: SandboxState, order: Order, code: str) -> bool:
@@ -560,8 +562,8 @@ def overseas_ccnl(call: Call) -> Outputs:
             rvse_cncl_dvsn_name=ACTION_NAME[o.action],
             tr_natn=row.pop("natn_cd"),
             tr_natn_name=row.pop("natn_kor_name"),
-            dmst_ord_dt=o.day,
-            thco_ord_tmd=o.time,
+            dmst_ord_dt=o.kst_day,
+            thco_ord_tmd=o.kst_time,
             mdia_dvsn_name="OpenAPI",
         )
         rows.append(row)

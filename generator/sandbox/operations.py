@@ -47,7 +47,7 @@ Handler = Callable[[Call], Outputs]
 
 
 def token(call: Call) -> Outputs:
-    call.state.check_secret(call.text("appkey"), call.text("appsecret"))
+    call.state.check_credentials(call.text("appkey"), call.text("appsecret"))
     issued = call.state.issue_token(call.text("appkey"))
     remaining = max(0, int(issued.expires_at - call.state.now()))
     expires = datetime.fromtimestamp(issued.expires_at, call.now.tzinfo)
@@ -55,14 +55,14 @@ def token(call: Call) -> Outputs:
 
 
 def revoke(call: Call) -> Outputs:
-    call.state.check_secret(call.text("appkey"), call.text("appsecret"))
+    call.state.check_credentials(call.text("appkey"), call.text("appsecret"))
     if not call.state.revoke(call.text("token"), call.text("appkey")):
         raise Rejection("EGW00121")
     return {"result": {"code": 200, "message": "접근토큰 폐기에 성공하였습니다"}}
 
 
 def approval(call: Call) -> Outputs:
-    call.state.check_secret(call.text("appkey"), call.text("secretkey"))
+    call.state.check_credentials(call.text("appkey"), call.text("secretkey"))
     return {}
 
 
@@ -82,7 +82,7 @@ def domestic_order(call: Call) -> Outputs:
     price = Decimal(call.text("ORD_UNPR") or "0")
     side = call.situation.side or "buy"
     order = call.state.place(call.account(), side, call.text("PDNO"), None, int(call.text("ORD_QTY")), price or None, call.text("ORD_DVSN"))
-    return _order_output(order.odno, order.orgno, order.time)
+    return _order_output(order.odno, order.orgno, order.kst_time)
 
 
 def domestic_modify_cancel(call: Call) -> Outputs:
@@ -90,14 +90,14 @@ def domestic_modify_cancel(call: Call) -> Outputs:
     qty = None if call.text("QTY_ALL_ORD_YN") == "Y" else int(call.text("ORD_QTY"))
     price = Decimal(call.text("ORD_UNPR") or "0")
     order = call.state.modify_or_cancel(call.account(), call.text("KRX_FWDG_ORD_ORGNO"), call.text("ORGN_ODNO"), cancel, qty, price)
-    return _order_output(order.odno, order.orgno, order.time)
+    return _order_output(order.odno, order.orgno, order.kst_time)
 
 
 def overseas_order(call: Call) -> Outputs:
     price = Decimal(call.text("OVRS_ORD_UNPR") or "0")
     side = call.situation.side or "buy"
     order = call.state.place(call.account(), side, call.text("PDNO"), call.text("OVRS_EXCG_CD"), int(call.text("ORD_QTY")), price or None, call.text("ORD_DVSN"))
-    return _order_output(order.odno, order.orgno, order.time)
+    return _order_output(order.odno, order.orgno, order.kst_time)
 
 
 # -- balances --------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from datetime import time as dtime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from functools import cache
 from typing import Any
 
@@ -34,14 +34,17 @@ def decimals_of(field: ResponseField) -> int:
 
 
 def _number(value: Decimal | int, places: int) -> str:
-    if places == 0:
-        if type(value) is int:
-            return str(value)
-        return str(int(Decimal(value).quantize(_ONE, rounding=ROUND_HALF_UP)))
-    return str(Decimal(value).quantize(_quantum(places), rounding=ROUND_HALF_UP))
+    """Any finite number in KIS's notation, however many digits it has."""
+    if places == 0 and type(value) is int:
+        return str(value)
+    number = Decimal(value)
+    digits = number.adjusted() + 1 + places
+    context = _WIDE if digits < _WIDE.prec else Context(prec=digits + 1)
+    return f"{number.quantize(_quantum(places), rounding=ROUND_HALF_UP, context=context):f}"
 
 
 _ONE = Decimal(1)
+_WIDE = Context(prec=60)  # wider than any amount the spec's field lengths allow
 
 
 @cache

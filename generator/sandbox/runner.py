@@ -14,6 +14,7 @@ from generator.model import Spec
 from generator.sandbox.state import SandboxOptions, SandboxState
 
 HOST = "127.0.0.1"
+BACKLOG = 2048  # uvicorn's default
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,17 +39,14 @@ def build(env: str = "mock", spec: Spec | None = None, **options: Any) -> tuple[
 @contextmanager
 def running_sandbox(env: str = "mock", *, port: int = 0, spec: Spec | None = None, **options: Any) -> Iterator[RunningSandbox]:
     """A sandbox serving on 127.0.0.1 (a free port unless given) until the block ends."""
-    import uvicorn
-
-    from generator.sandbox.app import create_app  # starlette: the sandbox extra, needed from here on
+    # starlette and uvicorn: the sandbox extra, needed from here on
+    from generator.sandbox.app import create_app
+    from generator.sandbox.server import build_server
 
     spec, state = build(env, spec, **options)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((HOST, port))
+    sock = bind(port)
     bound_port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(spec, state), log_level="warning", access_log=False, lifespan="off")
-    server = uvicorn.Server(config)
+    server = build_server(create_app(spec, state), state.options)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=f"kis-sandbox-{bound_port}", daemon=True)
     thread.start()
     try:
@@ -64,12 +62,29 @@ def running_sandbox(env: str = "mock", *, port: int = 0, spec: Spec | None = Non
         sock.close()
 
 
-def serve(env: str = "mock", port: int = 8080, log_level: str = "info", **options: Any) -> None:
-    """Serve in the foreground until interrupted."""
-    import uvicorn
+def bind(port: int) -> socket.socket:
+    """A listening socket on 127.0.0.1 (OSError if the port is taken)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((HOST, port))
+        sock.listen(BACKLOG)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
+
+def serve(env: str = "mock", port: int = 8080, log_level: str = "info", spec: Spec | None = None, **options: Any) -> None:
+    """Serve in the foreground until interrupted; the banner comes once the port is listening."""
     from generator.sandbox.app import create_app
+    from generator.sandbox.server import build_server
 
-    spec, state = build(env, **options)
-    print(f"KIS sandbox ({env}) on http://{HOST}:{port} — {len(spec.operations)} operations; Ctrl-C stops it", flush=True)
-    uvicorn.run(create_app(spec, state), host=HOST, port=port, log_level=log_level, access_log=log_level != "warning")
+    spec, state = build(env, spec, **options)
+    server = build_server(create_app(spec, state), state.options, log_level=log_level, access_log=log_level != "warning")
+    sock = bind(port)
+    try:
+        print(f"KIS sandbox ({env}) on http://{HOST}:{sock.getsockname()[1]} — {len(spec.operations)} operations; Ctrl-C stops it", flush=True)
+        server.run(sockets=[sock])
+    finally:
+        sock.close()

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from generator.model import Spec
 from generator.sandbox.errors import Rejection
-from generator.sandbox.market import Quotes
+from generator.sandbox.market import KRX_EXTENDED, Quotes, local_time, session_status, venue_of
 
 KST = timezone(timedelta(hours=9))
 
@@ -53,9 +53,20 @@ DEFAULT_RATES: Mapping[str, Decimal] = {
 }
 
 
+MARKET_HOURS = ("always", "kis")
+
+
 @dataclass(frozen=True, slots=True)
 class SandboxOptions:
-    """How a sandbox behaves; every limit defaults to the spec's value for its environment."""
+    """How a sandbox behaves; every KIS limit defaults to the spec's value for its environment.
+
+    ``market_hours``: "always" (the default: tests and demos run at any hour) or "kis" (orders
+    outside their exchange's regular session are refused as KIS refuses them). ``app_keys``: the
+    app keys that exist, each with its secret; None accepts any key (its first secret sticks).
+    The last four bound what one client can hold: seconds to send a request line and headers,
+    seconds and bytes for a body, and open connections (past it, the oldest connection waiting
+    for a request is closed).
+    """
 
     env: str = "mock"
     cash: Mapping[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_CASH))
@@ -72,6 +83,28 @@ class SandboxOptions:
     price_seed: int = 0  # seeds each symbol's random walk of past bars
     daily_volatility: float = 0.015  # the walk's largest daily move, as a fraction
     history_start: date = date(2020, 1, 2)  # no bars before this day: chart walks stop here
+    market_hours: str = "always"
+    app_keys: Mapping[str, str] | None = None
+    header_timeout: float = 10.0
+    body_timeout: float = 10.0
+    max_body_bytes: int = 1 << 20
+    max_connections: int = 256
+
+    def __post_init__(self) -> None:
+        if self.market_hours not in MARKET_HOURS:
+            raise ValueError(f"market_hours must be one of {', '.join(MARKET_HOURS)}, not {self.market_hours!r}")
+        for currency, amount in self.cash.items():
+            if not Decimal(amount) >= 0:
+                raise ValueError(f"cash {currency} must be zero or more, not {amount}")
+        for symbol, price in self.prices.items():
+            if not Decimal(price) > 0:
+                raise ValueError(f"price of {symbol} must be more than zero, not {price}")
+        if self.page_size is not None and self.page_size < 1:
+            raise ValueError(f"page_size must be 1 or more, not {self.page_size}")
+        limits = {"header_timeout": self.header_timeout, "body_timeout": self.body_timeout, "max_body_bytes": self.max_body_bytes, "max_connections": self.max_connections}
+        for name, value in limits.items():
+            if not value > 0:
+                raise ValueError(f"{name} must be more than zero, not {value}")
 
 
 @dataclass(slots=True)
@@ -108,12 +141,14 @@ class Order:
     symbol: str
     exchange: str | None
     qty: int
-    price: Decimal
+    price: Decimal  # the limit; 0 for a market-type order
     open_qty: int
     filled_qty: int = 0
     fill_price: Decimal | None = None
-    time: str = ""
-    day: date | None = None  # KST order date
+    time: str = ""  # HHMMSS on the exchange's clock (KST for domestic orders)
+    day: date | None = None  # the exchange's local date, as KIS dates orders (현지시각 기준)
+    kst_time: str = ""  # KIS's own clock (당사주문시각)
+    kst_day: date | None = None  # 국내주문일자
     orgn_odno: str = ""  # for a modification or cancellation: the order it acts on
     action: str = "new"  # "new", "modify" or "cancel"
     ord_dvsn: str = ""
@@ -166,11 +201,18 @@ class SandboxState:
         return datetime.fromtimestamp(self.now(), KST)
 
     # -- credentials and tokens ---------------------------------------------------------------
-    def check_secret(self, app_key: str, app_secret: str) -> None:
-        """The first secret seen with an app key is its secret from then on."""
-        with self.lock:
-            known = self.app_secrets.setdefault(app_key, app_secret)
-        if not secrets.compare_digest(known, app_secret):
+    def check_credentials(self, app_key: str, app_secret: str) -> None:
+        """The app key must exist (any does, unless ``app_keys`` lists them) with its secret;
+        without ``app_keys``, the first secret seen with an app key is its secret from then on."""
+        listed = self.options.app_keys
+        if listed is not None:
+            if app_key not in listed:
+                raise Rejection("EGW00103")
+            known = listed[app_key]
+        else:
+            with self.lock:
+                known = self.app_secrets.setdefault(app_key, app_secret)
+        if not secrets.compare_digest(known.encode(), app_secret.encode()):
             raise Rejection("EGW00105")
 
     def issue_token(self, app_key: str) -> IssuedToken:
@@ -254,27 +296,54 @@ class SandboxState:
                 return candidate.currency
         return "USD"
 
+    def check_market_hours(self, exchange: str | None, ord_dvsn: str, now: datetime) -> None:
+        """With ``market_hours="kis"``, refuse an order outside its exchange's session as KIS does."""
+        if self.options.market_hours == "always":
+            return
+        venue = venue_of(exchange)
+        sessions = KRX_EXTENDED.get(ord_dvsn, venue.sessions) if exchange is None else venue.sessions
+        local = now.astimezone(venue.zone)
+        status = session_status(sessions, local)
+        if status == "open":
+            return
+        if self.env == "mock":  # KIS's own words, without a detail: clients match msg1 exactly
+            raise Rejection("40570000" if status == "before" else "40580000")
+        hours = ", ".join(f"{start:%H:%M}-{end:%H:%M}" for start, end in sessions)
+        raise Rejection("SBX03004", f"{exchange or 'KRX'} takes this order {hours} {venue.zone.key} time on weekdays; it is {local:%a %H:%M} there")
+
+    def _stamp(self, exchange: str | None) -> tuple[datetime, datetime]:
+        """Now on KIS's clock and on the exchange's."""
+        now = self.kst_now()
+        return now, local_time(exchange, now)
+
+    def cost_price(self, symbol: str, exchange: str | None, limit: Decimal) -> Decimal:
+        """What one share of a buy can cost: its limit, or the price for a market-type order."""
+        return limit or self.price(symbol, exchange is not None)
+
     def place(self, account: Account, side: str, symbol: str, exchange: str | None, qty: int, limit: Decimal | None, ord_dvsn: str = "", day: date | None = None) -> Order:
         """A cash order: it fills at the symbol's price when it crosses (or has no price), else rests.
 
-        ``day`` back-dates the record (seeding history for the order inquiries); default today.
+        A buy must fit the buying power (cash less what resting buys can cost) at its limit, or
+        at the price for a market order. ``day`` back-dates the record (seeding history for the
+        order inquiries; the exchange's date); default today.
         """
         with self.lock:
-            price = self.price(symbol, exchange is not None)
             currency = self.currency_of(exchange)
             if side == "buy":
-                needed = qty * max(price, limit or Decimal(0))
+                each = self.cost_price(symbol, exchange, limit or Decimal(0))
                 available = self.buying_power(account, currency)
-                if needed > available:
-                    raise Rejection("SBX03001", f"주문가능금액을 초과했습니다: {qty} x {max(price, limit or Decimal(0))} {currency} > {available}")
+                if qty * each > available:
+                    raise Rejection("SBX03001", f"주문가능금액을 초과했습니다: {qty} x {each} {currency} > {available}")
             else:
                 orderable = self.orderable(account, exchange, symbol)
                 if qty > orderable:
                     raise Rejection("SBX03002", f"주문가능수량을 초과했습니다: {symbol} 주문 {qty}주, 주문가능 {orderable}주")
-            stamp = self.kst_now().strftime("%H%M%S")
+            kst, local = self._stamp(exchange)
             orgno = "06010" if exchange is None else "01790"
-            day = day or self.kst_now().date()
-            order = Order(f"{next(self._order_numbers):010d}", orgno, side, symbol, exchange, qty, limit or Decimal(0), qty, time=stamp, day=day, ord_dvsn=ord_dvsn)
+            order = Order(
+                f"{next(self._order_numbers):010d}", orgno, side, symbol, exchange, qty, limit or Decimal(0), qty,
+                time=local.strftime("%H%M%S"), day=day or local.date(), kst_time=kst.strftime("%H%M%S"), kst_day=kst.date(), ord_dvsn=ord_dvsn,
+            )
             account.orders[order.odno] = order
             self._match(account, order)
             return order
@@ -312,9 +381,13 @@ class SandboxState:
         order.fill_price = price
 
     def buying_power(self, account: Account, currency: str) -> Decimal:
-        """Cash less what resting buys in that currency would spend."""
+        """Cash less what resting buys in that currency can cost; never below zero while every
+        buy and every modification is checked against it."""
         with self.lock:
-            held = sum((o.open_qty * o.price for o in account.orders.values() if o.side == "buy" and o.is_open and self.currency_of(o.exchange) == currency), Decimal(0))
+            held = sum(
+                (o.open_qty * self.cost_price(o.symbol, o.exchange, o.price) for o in account.orders.values() if o.side == "buy" and o.is_open and self.currency_of(o.exchange) == currency),
+                Decimal(0),
+            )
             return account.cash.get(currency, Decimal(0)) - held
 
     def orderable(self, account: Account, exchange: str | None, symbol: str) -> int:
@@ -341,14 +414,21 @@ class SandboxState:
             amount = original.open_qty if qty is None else qty
             if amount > original.open_qty:
                 raise Rejection("SBX03003", f"정정/취소 수량 {amount}이 미체결 수량 {original.open_qty}보다 많습니다")
+            limit = original.price if cancel else price or original.price
+            if not cancel and original.side == "buy":
+                # The modified part frees what it could cost at the old limit and must fit at the new one.
+                currency = self.currency_of(original.exchange)
+                each = self.cost_price(original.symbol, original.exchange, limit)
+                available = self.buying_power(account, currency) + amount * self.cost_price(original.symbol, original.exchange, original.price)
+                if amount * each > available:
+                    raise Rejection("SBX03001", f"주문가능금액을 초과했습니다: 정정 {amount} x {each} {currency} > {available}")
             original.open_qty -= amount
-            now = self.kst_now()
-            stamp, today = now.strftime("%H%M%S"), now.date()
+            kst, local = self._stamp(original.exchange)
             odno = f"{next(self._order_numbers):010d}"
             record = Order(
-                odno, original.orgno, original.side, original.symbol, original.exchange, amount,
-                original.price if cancel else price or original.price, 0 if cancel else amount,
-                time=stamp, day=today, orgn_odno=original.odno, action="cancel" if cancel else "modify", ord_dvsn=original.ord_dvsn,
+                odno, original.orgno, original.side, original.symbol, original.exchange, amount, limit, 0 if cancel else amount,
+                time=local.strftime("%H%M%S"), day=local.date(), kst_time=kst.strftime("%H%M%S"), kst_day=kst.date(),
+                orgn_odno=original.odno, action="cancel" if cancel else "modify", ord_dvsn=original.ord_dvsn,
             )
             account.orders[odno] = record
             if cancel:
