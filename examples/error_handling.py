@@ -17,7 +17,7 @@ import logging
 import sys
 import time
 
-from generator.sandbox import running_sandbox
+from kisgen.sandbox import running_sandbox
 from kis_client import KisApiError, KisClient, RateLimitError, RetryPolicy, Side, ValidationError
 from kis_client.enums import OrdDvsn
 

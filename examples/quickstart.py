@@ -18,7 +18,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from generator.sandbox import running_sandbox
+from kisgen.sandbox import running_sandbox
 from kis_client import Exchange, KisClient, Side, UnsupportedEnvironmentError, kis_today
 from kis_client.enums import CcldDvsn, NatnCd, OrdDvsn, OrdDvsnPsbl, OvrsOrdDvsn, RvseCnclDvsnCd, TrCrcyCd, TrMketCd, WcrcFrcrDvsnCd, YesNo
 

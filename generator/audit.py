@@ -18,9 +18,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from generator.kis_portal import Portal, PortalApi
-from generator.kis_samples import SampleApi, Samples, TrChoice
-from generator.model import Operation, Spec, TrCell
+from .kis_portal import Portal, PortalApi
+from .kis_samples import SampleApi, Samples, TrChoice
+from .model import Operation, Spec, TrCell
 
 DRIFT, KNOWN, KIS = "drift", "known", "kis"
 IMPORTED_DIR = "imported"

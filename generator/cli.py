@@ -13,13 +13,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator.errors import SpecError
-from generator.project import WHAT_MARKS_ONE, Project, ProjectNotFoundError, find_project, project_at
+from .errors import SpecError
+from .project import WHAT_MARKS_ONE, Project, ProjectNotFoundError, find_project, project_at
 
 if TYPE_CHECKING:  # the commands import what they use, so that `kisgen check` starts fast
-    from generator.kis_portal import Portal
-    from generator.kis_samples import Samples
-    from generator.model import Spec
+    from .kis_portal import Portal
+    from .kis_samples import Samples
+    from .model import Spec
 
 EXIT_OK, EXIT_STALE, EXIT_SPEC, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -38,13 +38,13 @@ def _spec_dir(args: argparse.Namespace) -> Path:
 
 
 def _render(args: argparse.Namespace) -> dict[str, bytes]:
-    from generator.pipeline import render_spec
+    from .pipeline import render_spec
 
     return render_spec(_spec_dir(args), _project(args).templates)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from generator.pipeline import load_spec
+    from .pipeline import load_spec
 
     spec = load_spec(_spec_dir(args))
     print(f"spec OK: {len(spec.operations)} operations in {len(spec.sources)} files")
@@ -52,7 +52,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from generator.write import write_files
+    from .write import write_files
 
     files = _render(args)
     changed = write_files(files, _project(args).root)
@@ -61,7 +61,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from generator.write import stale_files
+    from .write import stale_files
 
     stale = stale_files(_render(args), _project(args).root)
     if stale:
@@ -74,8 +74,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from generator.diff import diff_specs, load_side, to_json, to_markdown
-    from generator.pipeline import load_spec
+    from .diff import diff_specs, load_side, to_json, to_markdown
+    from .pipeline import load_spec
 
     # A git revision is read from the project's repository; two directories need no project.
     revisions = [side for side in (args.base, args.head) if side and not Path(side).is_dir()]
@@ -89,8 +89,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from generator.export import openapi_json
-    from generator.pipeline import load_spec
+    from .export import openapi_json
+    from .pipeline import load_spec
 
     text = openapi_json(load_spec(_spec_dir(args)))
     if args.output:
@@ -102,8 +102,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    from generator.export import DOCS_FILE
-    from generator.write import write_files
+    from .export import DOCS_FILE
+    from .write import write_files
 
     write_files({DOCS_FILE: _render(args)[DOCS_FILE]}, _project(args).root)
     print(f"wrote {DOCS_FILE}")
@@ -113,9 +113,9 @@ def cmd_docs(args: argparse.Namespace) -> int:
 def _kis_inputs(args: argparse.Namespace) -> tuple[Path, Spec, Portal, Samples] | None:
     """The spec, KIS's portal listing beside it, and KIS's samples at PATH[@REV] (None, said on
     stderr, when the samples cannot be read)."""
-    from generator.kis_portal import load_portal
-    from generator.kis_samples import SampleSourceError, read_samples
-    from generator.pipeline import load_spec
+    from .kis_portal import load_portal
+    from .kis_samples import SampleSourceError, read_samples
+    from .pipeline import load_spec
 
     spec_dir = _spec_dir(args)
     spec = load_spec(spec_dir)
@@ -128,7 +128,7 @@ def _kis_inputs(args: argparse.Namespace) -> tuple[Path, Spec, Portal, Samples] 
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from generator.audit import audit, to_json, to_markdown
+    from .audit import audit, to_json, to_markdown
 
     inputs = _kis_inputs(args)
     if inputs is None:
@@ -145,7 +145,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from generator.importer import choose, draft, write_drafts
+    from .importer import choose, draft, write_drafts
 
     inputs = _kis_inputs(args)
     if inputs is None:
@@ -203,15 +203,15 @@ def _app_keys(path: str) -> dict[str, str]:
 def cmd_sandbox(args: argparse.Namespace) -> int:
     try:
         # starlette and uvicorn, checked before anything starts
-        from generator.sandbox import app, serve, server  # noqa: F401
-        from generator.sandbox.state import DEFAULT_CASH, DEFAULT_PRICES
+        from .sandbox import app, serve, server  # noqa: F401
+        from .sandbox.state import DEFAULT_CASH, DEFAULT_PRICES
     except ModuleNotFoundError as missing:
         package = (missing.name or "").split(".")[0]
         if package not in SANDBOX_EXTRA:
             raise
         print(f"kisgen sandbox needs the sandbox extra ({package} is not installed): pip install 'kisgen[sandbox]'", file=sys.stderr)
         return EXIT_SPEC
-    from generator.pipeline import load_spec
+    from .pipeline import load_spec
 
     spec_dir = _spec_dir(args)
     if not spec_dir.is_dir():

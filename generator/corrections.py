@@ -17,9 +17,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from generator.errors import Problem, SpecError
-from generator.load import JsonPath, SpecFile, format_path
-from generator.validate import schema_problems
+from .errors import Problem, SpecError
+from .load import JsonPath, SpecFile, format_path
+from .validate import schema_problems
 
 CORRECTIONS_DIR = "corrections"
 

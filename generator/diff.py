@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from generator.errors import Problem, SpecError
-from generator.load import SpecFile, load_dir, load_text, spec_order
-from generator.model import Operation, RequestField, Rule, Spec, TrCell, build_older_model
+from .errors import Problem, SpecError
+from .load import SpecFile, load_dir, load_text, spec_order
+from .model import Operation, RequestField, Rule, Spec, TrCell, build_older_model
 
 
 @dataclass(frozen=True, slots=True)

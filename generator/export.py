@@ -12,9 +12,9 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from generator.model import QUOTE_TABLE, Operation, Output, RequestField, ResponseField, Spec, TrCell
-from generator.sandbox.errors import CODES
-from generator.schemas import field_schema, request_schema, response_schema, variant_name, variants
+from .model import QUOTE_TABLE, Operation, Output, RequestField, ResponseField, Spec, TrCell
+from .sandbox.errors import CODES
+from .schemas import field_schema, request_schema, response_schema, variant_name, variants
 
 OPENAPI_VERSION = "3.1.0"
 DOCS_FILE = "docs/API.md"

@@ -25,13 +25,13 @@ from typing import Any
 
 import yaml
 
-from generator.audit import area_of, category_of, import_stem, match
-from generator.corrections import CORRECTIONS_DIR, edited_by_hand, imported_digest
-from generator.errors import Problem, SpecError
-from generator.kis_portal import Portal, PortalApi
-from generator.kis_samples import SampleApi, SampleField, Samples, TrChoice
-from generator.load import load_text
-from generator.model import GENERATED_LOCALS, RESERVED_CLASSES, RESERVED_PARAMS, RESERVED_RESPONSE_NAMES, Spec, camel, is_identifier
+from .audit import area_of, category_of, import_stem, match
+from .corrections import CORRECTIONS_DIR, edited_by_hand, imported_digest
+from .errors import Problem, SpecError
+from .kis_portal import Portal, PortalApi
+from .kis_samples import SampleApi, SampleField, Samples, TrChoice
+from .load import load_text
+from .model import GENERATED_LOCALS, RESERVED_CLASSES, RESERVED_PARAMS, RESERVED_RESPONSE_NAMES, Spec, camel, is_identifier
 
 IMPORTED_DIR = "imported"
 REPOSITORY = "koreainvestment/open-trading-api"
@@ -473,7 +473,7 @@ def render(item: Draft, samples: Samples, portal: Portal) -> bytes:
 def write_drafts(spec_dir: Path, drafts: list[Draft], samples: Samples, portal: Portal) -> list[str]:
     """Validate the drafts with the whole spec, then write them; nothing is written if the spec
     with them does not build, or if a file to replace was edited by hand or is not imported."""
-    from generator.pipeline import load_spec
+    from .pipeline import load_spec
 
     rendered = {item.path: render(item, samples, portal) for item in drafts if item.operations}
     problems = []

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.errors import Problem, SpecError
+from .errors import Problem, SpecError
 
 PORTAL_FILE = Path("sources") / "kis_portal.json"  # inside the spec directory
 TR_TOKEN = re.compile(r"\b[A-Z][A-Z0-9]{7,13}\b")

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from generator.errors import Problem
+from .errors import Problem
 
 SAMPLES_DIR = "examples_llm"
 TRANSPORT_FILE = f"{SAMPLES_DIR}/kis_auth.py"

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from generator.errors import Problem, SpecError
+from .errors import Problem, SpecError
 
 MAX_FILE_BYTES = 1_000_000
 MAX_DEPTH = 40  # the spec nests about 10 deep; PyYAML and jsonschema recurse per level

@@ -13,10 +13,10 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
-from generator.corrections import apply_corrections, area_name
-from generator.errors import Problem, SpecError
-from generator.load import JsonPath, SpecFile, format_path
-from generator.validate import schema_problems
+from .corrections import apply_corrections, area_name
+from .errors import Problem, SpecError
+from .load import JsonPath, SpecFile, format_path
+from .validate import schema_problems
 
 ENVS = ("real", "mock")
 SIDES = ("buy", "sell")

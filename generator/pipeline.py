@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.errors import SpecError
-from generator.load import load_dir_partly
-from generator.model import Spec, build_model
-from generator.project import find_project
-from generator.render import render
-from generator.validate import schema_problems
+from .errors import SpecError
+from .load import load_dir_partly
+from .model import Spec, build_model
+from .project import find_project
+from .render import render
+from .validate import schema_problems
 
 
 def load_spec(spec_dir: Path | None = None) -> Spec:

@@ -15,11 +15,11 @@ from typing import Any
 
 import jinja2
 
-from generator.errors import one_line
-from generator.export import api_doc
-from generator.format import cache_dir, format_modules
-from generator.model import ENVS, QUOTE_TABLE, SIDES, Operation, Output, RequestField, ResponseField, Rule, Spec
-from generator.schemas import request_schemas, response_schema
+from .errors import one_line
+from .export import api_doc
+from .format import cache_dir, format_modules
+from .model import ENVS, QUOTE_TABLE, SIDES, Operation, Output, RequestField, ResponseField, Rule, Spec
+from .schemas import request_schemas, response_schema
 
 PACKAGE = "generated/kis_client"
 CLIENT_PROJECT = "generated/pyproject.toml"  # the client's own, so it installs alone

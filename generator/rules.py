@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from generator.model import Condition, Constraint, Operation, RequestField, Spec, failed_check
+from .model import Condition, Constraint, Operation, RequestField, Spec, failed_check
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.model import Operation, RequestField, Rule, Spec
+from .model import Operation, RequestField, Rule, Spec
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 JSON_TYPES: dict[str, dict[str, Any]] = {"string": {"type": "string"}, "number": {"type": ["number", "string"]}, "any": {}}

@@ -9,9 +9,9 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator.errors import Problem
-from generator.format import cache_dir
-from generator.load import SpecFile, format_path
+from .errors import Problem
+from .format import cache_dir
+from .load import SpecFile, format_path
 
 if TYPE_CHECKING:  # jsonschema is imported when a file needs validating, not on every run
     from jsonschema import Draft202012Validator

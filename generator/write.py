@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.render import CLIENT_PROJECT, PACKAGE
+from .render import CLIENT_PROJECT, PACKAGE
 
 IGNORED_DIRS = {"__pycache__"}
 # What kisgen writes: the package directory, the client's pyproject.toml, and docs/.

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from generator.model import Spec
-from generator.pipeline import load_spec
-from generator.sandbox import RunningSandbox, running_sandbox
+from kisgen.model import Spec
+from kisgen.pipeline import load_spec
+from kisgen.sandbox import RunningSandbox, running_sandbox
 from kis_client import KisClient
 from kis_client._runtime import RetryPolicy
 

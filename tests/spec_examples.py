@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from generator.model import Operation, Spec
-from generator.rules import Situation, request_problems, with_defaults
+from kisgen.model import Operation, Spec
+from kisgen.rules import Situation, request_problems, with_defaults
 
 
 @dataclass(frozen=True)

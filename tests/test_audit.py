@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from generator.audit import DRIFT, KIS, KNOWN, Audit, audit, to_json, to_markdown
-from generator.cli import main
-from generator.kis_portal import read_portal
-from generator.kis_samples import read_samples
-from generator.model import Spec
-from generator.pipeline import load_spec
+from kisgen.audit import DRIFT, KIS, KNOWN, Audit, audit, to_json, to_markdown
+from kisgen.cli import main
+from kisgen.kis_portal import read_portal
+from kisgen.kis_samples import read_samples
+from kisgen.model import Spec
+from kisgen.pipeline import load_spec
 from tests import kis_fixture_repo
 
 REPO_SPEC = Path(__file__).resolve().parent.parent / "spec"

@@ -21,9 +21,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.errors import SpecError
-from generator.load import MAX_FILE_BYTES, JsonPath, SpecFile, load_dir, load_text
-from generator.model import build_model
+from kisgen.errors import SpecError
+from kisgen.load import MAX_FILE_BYTES, JsonPath, SpecFile, load_dir, load_text
+from kisgen.model import build_model
 from tests.conftest import new_project
 
 REPO = Path(__file__).resolve().parent.parent
@@ -103,10 +103,10 @@ def tree_digest(root: Path) -> dict[str, str]:
 
 
 def kisgen(spec: Path, root: Path, *commands: str) -> list[subprocess.CompletedProcess[str]]:
-    """Run each command as its own `python -m generator` process, side by side."""
+    """Run each command as its own `python -m kisgen` process, side by side."""
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "generator", "--spec", str(spec), "--root", str(root), command],
+            [sys.executable, "-m", "kisgen", "--spec", str(spec), "--root", str(root), command],
             cwd=spec.parent,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -165,7 +165,7 @@ def test_every_problem_line_names_file_line_and_field() -> None:
 def test_real_spec_is_valid() -> None:
     # The cases are meaningful only if the spec they are applied to is itself valid.
     result = subprocess.run(
-        [sys.executable, "-m", "generator", "--spec", str(REPO / "spec"), "validate"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "kisgen", "--spec", str(REPO / "spec"), "validate"], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
 
@@ -188,7 +188,7 @@ def test_missing_spec_directory_is_reported(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("path", ["../outside.py", "generated/kis_client/../../outside.py", "generated/other/x.py", "/etc/passwd", "docs/../x", "spec/common.yaml"])
 def test_writer_refuses_paths_outside_generated_and_docs(path: str, tmp_path: Path) -> None:
-    from generator.write import write_files
+    from kisgen.write import write_files
 
     with pytest.raises(ValueError, match="refusing to write"):
         write_files({"generated/kis_client/x.py": b"", path: b"x"}, tmp_path / "root")
@@ -196,8 +196,8 @@ def test_writer_refuses_paths_outside_generated_and_docs(path: str, tmp_path: Pa
 
 
 def test_rendered_paths_stay_inside_generated_and_docs() -> None:
-    from generator.pipeline import render_spec
-    from generator.write import WRITABLE
+    from kisgen.pipeline import render_spec
+    from kisgen.write import WRITABLE
 
     assert all(name.startswith(WRITABLE) and ".." not in name.split("/") for name in render_spec(REPO / "spec"))
 
@@ -286,10 +286,10 @@ def test_rules_on_different_exchanges_of_one_field_do_not_conflict(tmp_path: Pat
         "      - id: us_phone\n        text: 미국 연락처\n        when: {market: [US]}\n        then: {CTAC_TLNO: {equals: \"2\"}}\n"
     )
     overseas.write_text(text.replace(rule, extra + rule, 1), encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "generator", "--spec", str(spec), "validate"], capture_output=True, text=True, check=False)
+    result = subprocess.run([sys.executable, "-m", "kisgen", "--spec", str(spec), "validate"], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     overseas.write_text(text.replace(rule, extra.replace("[SEHK]", "[NASD]") + rule, 1), encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "generator", "--spec", str(spec), "validate"], capture_output=True, text=True, check=False)
+    result = subprocess.run([sys.executable, "-m", "kisgen", "--spec", str(spec), "validate"], capture_output=True, text=True, check=False)
     assert result.returncode == 2
     assert "rules 'sehk_phone' and 'us_phone' can apply to the same request, and no CTAC_TLNO satisfies both" in result.stderr
 
@@ -297,7 +297,7 @@ def test_rules_on_different_exchanges_of_one_field_do_not_conflict(tmp_path: Pat
 def test_every_schema_pattern_is_explained_in_words() -> None:
     # A pattern without words shows the raw regex to the spec's author.
     import json
-    from generator.validate import PATTERN_MEANINGS
+    from kisgen.validate import PATTERN_MEANINGS
 
     def patterns(node: object) -> set[str]:
         if isinstance(node, dict):

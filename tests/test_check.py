@@ -21,7 +21,7 @@ PACKAGE = ROOT / "generated" / "kis_client"
 
 def kisgen(*args: str, seed: str = "0") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONHASHSEED": seed}
-    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "kisgen", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
 def tree(directory: Path) -> dict[str, bytes]:
@@ -55,7 +55,7 @@ def test_check_fails_and_names_the_stale_file_after_a_spec_edit(spec_copy: Path)
 def test_generate_gives_the_same_bytes_under_any_hash_seed(tmp_path: Path) -> None:
     roots = [new_project(tmp_path / "seed1"), new_project(tmp_path / "seed2")]
     runs = [  # side by side: each spends seconds in black
-        subprocess.Popen([sys.executable, "-m", "generator", "--root", str(root), "generate"], cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": seed}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen([sys.executable, "-m", "kisgen", "--root", str(root), "generate"], cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": seed}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         for root, seed in zip(roots, ("1", "4242"))
     ]
     for run in runs:

@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from generator.model import Operation, RequestField, Spec
-from generator.pipeline import load_spec
+from kisgen.model import Operation, RequestField, Spec
+from kisgen.pipeline import load_spec
 import kis_client.requests as prepare_functions
 from kis_client._runtime import CallContext, Credentials, KisError, UnsupportedEnvironmentError, ValidationError
 from kis_client.client import AsyncKisClient, KisClient

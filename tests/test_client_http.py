@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from generator.model import Operation
-from generator.pipeline import load_spec
+from kisgen.model import Operation
+from kisgen.pipeline import load_spec
 from tests.helpers_http import TOKEN, Answer, FakeKis, Recorded, fake_kis
 from tests.spec_examples import Variant, default_env, valid_arguments, variants
 from kis_client import KisApiError, KisClient

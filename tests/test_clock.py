@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generator.model import Spec
+from kisgen.model import Spec
 from kis_client import Exchange, exchange_now, exchange_today, kis_now, kis_today
 from kis_client.enums import EXCHANGE_MARKET, KIS_TIMEZONE, MARKET_TIMEZONES
 

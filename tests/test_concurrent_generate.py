@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from generator.pipeline import render_spec
-from generator.render import PACKAGE
+from kisgen.pipeline import render_spec
+from kisgen.render import PACKAGE
 from tests.conftest import new_project
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,7 +37,7 @@ def variant_spec(tmp_path: Path) -> Path:
 
 def generate(spec: Path, root: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "generator", "--spec", str(spec), "--root", str(root), "generate"],
+        [sys.executable, "-m", "kisgen", "--spec", str(spec), "--root", str(root), "generate"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.cli import main
-from generator.diff import CHECKS, Change, diff_specs, load_side, to_json
-from generator.errors import SpecError
-from generator.load import load_dir, spec_order
-from generator.model import Spec, build_model, build_older_model
+from kisgen.cli import main
+from kisgen.diff import CHECKS, Change, diff_specs, load_side, to_json
+from kisgen.errors import SpecError
+from kisgen.load import load_dir, spec_order
+from kisgen.model import Spec, build_model, build_older_model
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec"
@@ -442,7 +442,7 @@ def test_output_is_the_same_under_any_hash_seed(tmp_path: Path) -> None:
     outputs = set()
     for seed in ("1", "2", "3"):
         result = subprocess.run(
-            [sys.executable, "-m", "generator", "diff", str(SPEC), str(head), "--format", "json"],
+            [sys.executable, "-m", "kisgen", "diff", str(SPEC), str(head), "--format", "json"],
             capture_output=True, check=True, cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": seed},
         )
         outputs.add(result.stdout)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
-from generator.export import DOCS_FILE
-from generator.pipeline import load_spec, render_spec
+from kisgen.cli import main
+from kisgen.export import DOCS_FILE
+from kisgen.pipeline import load_spec, render_spec
 from tests.conftest import new_project
 from tests.markdown_tables import Table, cells, tables
 
@@ -199,7 +199,7 @@ def test_every_enum_is_listed_and_its_members_carry_their_labels() -> None:
 
 def test_the_error_tables_list_every_exception_and_every_sandbox_code() -> None:
     import kis_client
-    from generator.sandbox.errors import CODES
+    from kisgen.sandbox.errors import CODES
 
     (raised,) = [table for table in DOC if table.header == ("exception", "is a", "when", "what to do")]
     by_name = {plain(row[0]): row for row in raised.rows}
@@ -241,7 +241,7 @@ def test_docs_render_without_the_sandbox_extra(tmp_path: Path) -> None:
     """The generator needs no starlette or uvicorn, though the docs list the sandbox's codes."""
     script = (
         "import sys; sys.modules['starlette'] = sys.modules['uvicorn'] = None\n"
-        "from generator.pipeline import render_spec\n"
+        "from kisgen.pipeline import render_spec\n"
         f"print(len(render_spec()[{DOCS_FILE!r}]))"
     )
     import subprocess

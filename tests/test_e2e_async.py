@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from generator.sandbox import RunningSandbox
+from kisgen.sandbox import RunningSandbox
 from kis_client import AsyncKisClient, Side
 from tests.conftest import NO_RETRY, fresh_account, fresh_app_key
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from generator.model import ENVS, Operation, RequestField, Spec
-from generator.pipeline import load_spec
-from generator.rules import Situation, request_problems, with_defaults
-from generator.sandbox import RunningSandbox
+from kisgen.model import ENVS, Operation, RequestField, Spec
+from kisgen.pipeline import load_spec
+from kisgen.rules import Situation, request_problems, with_defaults
+from kisgen.sandbox import RunningSandbox
 from kis_client import KisClient, UnsupportedEnvironmentError, requests, responses
 from kis_client._runtime import Model
 from tests.conftest import ClientFactory

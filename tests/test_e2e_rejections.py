@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from generator.model import Spec
-from generator.sandbox import RunningSandbox, running_sandbox
+from kisgen.model import Spec
+from kisgen.sandbox import RunningSandbox, running_sandbox
 from kis_client import KisApiError, KisClient, RateLimitError, TokenCache, TokenError, ValidationError
 from kis_client._runtime import PreparedCall, RateLimiter, RetryPolicy
 from kis_client.requests import prepare_domestic_stock_inquire_balance, prepare_domestic_stock_order_cash

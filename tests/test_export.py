@@ -12,10 +12,10 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
-from generator.cli import main
-from generator.export import code, openapi, text
-from generator.pipeline import load_spec
-from generator.schemas import request_schema, response_schema
+from kisgen.cli import main
+from kisgen.export import code, openapi, text
+from kisgen.pipeline import load_spec
+from kisgen.schemas import request_schema, response_schema
 
 SPEC = load_spec()
 

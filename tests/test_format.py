@@ -7,9 +7,9 @@ from pathlib import Path
 import black
 import pytest
 
-import generator.format as fmt
-import generator.render as render
-from generator.pipeline import load_spec
+import kisgen.format as fmt
+import kisgen.render as render
+from kisgen.pipeline import load_spec
 from tests.conftest import REPO, new_project
 
 MODE = black.Mode(line_length=fmt.LINE_LENGTH, target_versions={black.mode.TargetVersion.PY311})
@@ -94,7 +94,7 @@ def test_a_cold_cli_run_formats_in_parallel_and_matches_the_committed_tree(tmp_p
 
     root = new_project(tmp_path / "root")
     env = dict(os.environ, KISGEN_CACHE_DIR=str(tmp_path / "cold-cache"))
-    result = subprocess.run([sys.executable, "-m", "generator", "generate"], env=env, capture_output=True, text=True, cwd=root)
+    result = subprocess.run([sys.executable, "-m", "kisgen", "generate"], env=env, capture_output=True, text=True, cwd=root)
     assert result.returncode == 0, result.stderr
     committed = REPO / render.PACKAGE
     for path in committed.glob("*.py"):

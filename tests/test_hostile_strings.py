@@ -21,10 +21,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.pipeline import load_spec, render_spec
-from generator.format import _black
-from generator.render import PACKAGE, VERBATIM
-from generator.write import write_files
+from kisgen.pipeline import load_spec, render_spec
+from kisgen.format import _black
+from kisgen.render import PACKAGE, VERBATIM
+from kisgen.write import write_files
 from tests.markdown_tables import tables
 
 MARKER = "kisgen_pwned"

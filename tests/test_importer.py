@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.cli import main
-from generator.diff import diff_specs
-from generator.errors import SpecError
-from generator.importer import infer_kind, parse_codes
-from generator.pipeline import load_spec, render_spec
-from generator.write import write_files
+from kisgen.cli import main
+from kisgen.diff import diff_specs
+from kisgen.errors import SpecError
+from kisgen.importer import infer_kind, parse_codes
+from kisgen.pipeline import load_spec, render_spec
+from kisgen.write import write_files
 from tests import kis_fixture_repo
 
 REPO_SPEC = Path(__file__).resolve().parent.parent / "spec"
@@ -303,9 +303,9 @@ def test_operation_names_are_unique_per_area_across_files(tmp_path: Path) -> Non
 
 
 def test_an_import_audits_without_drift(imported: Path, repo: Path) -> None:
-    from generator.audit import audit
-    from generator.kis_portal import read_portal
-    from generator.kis_samples import read_samples
+    from kisgen.audit import audit
+    from kisgen.kis_portal import read_portal
+    from kisgen.kis_samples import read_samples
 
     report = audit(load_spec(imported), read_samples(str(repo)), read_portal(kis_fixture_repo.PORTAL, "portal"))
     assert report.drift == ()

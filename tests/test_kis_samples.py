@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.kis_samples import Condition, SampleApi, Samples, SampleSourceError, read_sample, read_samples
+from kisgen.kis_samples import Condition, SampleApi, Samples, SampleSourceError, read_sample, read_samples
 from tests import kis_fixture_repo
 
 
@@ -164,7 +164,7 @@ def test_files_the_reader_cannot_read(raw: bytes, message: str) -> None:
 
 
 def test_a_file_too_big_to_be_a_sample_is_never_read(tmp_path: Path) -> None:
-    from generator.kis_samples import MAX_FILE_BYTES
+    from kisgen.kis_samples import MAX_FILE_BYTES
 
     repo = tmp_path / "repo"
     (repo / "examples_llm" / "c" / "big").mkdir(parents=True)

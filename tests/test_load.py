@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.errors import Problem, SpecError
-from generator.load import load_dir, load_text
+from kisgen.errors import Problem, SpecError
+from kisgen.load import load_dir, load_text
 
 
 def refused(text: str | bytes) -> list[str]:

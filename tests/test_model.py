@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.errors import SpecError
-from generator.model import Spec, TrCell, python_name_clash
-from generator.pipeline import load_spec
+from kisgen.errors import SpecError
+from kisgen.model import Spec, TrCell, python_name_clash
+from kisgen.pipeline import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -14,10 +14,10 @@ import sys
 import tomllib
 from pathlib import Path
 
-from generator import cli
+from kisgen import cli
 from tests.conftest import REPO
 
-IMPORT_NAME = "generator"  # the generator's import name; its folder is generator/
+IMPORT_NAME = "kisgen"  # the generator's import name; its folder is generator/
 GENERATOR = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 CLIENT = tomllib.loads((REPO / "generated" / "pyproject.toml").read_text(encoding="utf-8"))
 

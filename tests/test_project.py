@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.project import ProjectNotFoundError, find_project, project_at
+from kisgen.project import ProjectNotFoundError, find_project, project_at
 from tests.conftest import REPO
 
 KISGEN = Path(sys.executable).parent / "kisgen"

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 import kis_client.requests as requests
-from generator.model import Operation
-from generator.pipeline import load_spec
+from kisgen.model import Operation
+from kisgen.pipeline import load_spec
 from kis_client._runtime import CallContext, Credentials, PreparedCall
 from tests.spec_examples import Variant, valid_arguments, variants
 

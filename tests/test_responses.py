@@ -23,9 +23,9 @@ from jsonschema import Draft202012Validator
 import kis_client
 import kis_client.requests as requests
 import kis_client.responses as responses
-from generator.errors import SpecError
-from generator.model import Operation, Output
-from generator.pipeline import load_spec
+from kisgen.errors import SpecError
+from kisgen.model import Operation, Output
+from kisgen.pipeline import load_spec
 from kis_client import ResponseParseError
 from kis_client._runtime import Model, PreparedCall, Reply, Rows, _BadValue, parse_carefully
 

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.model import Spec
-from generator.sandbox import Rejection, RunningSandbox, SandboxOptions, SandboxState, running_sandbox
-from generator.sandbox.state import Account
+from kisgen.model import Spec
+from kisgen.sandbox import Rejection, RunningSandbox, SandboxOptions, SandboxState, running_sandbox
+from kisgen.sandbox.state import Account
 from kis_client import KisApiError, KisClient
 from tests.conftest import ClientFactory
 

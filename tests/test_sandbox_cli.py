@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from generator.cli import build_parser, main
+from kisgen.cli import build_parser, main
 
 
 def free_port() -> int:
@@ -42,7 +42,7 @@ def test_the_sandbox_command_takes_port_and_env() -> None:
 
 def test_kisgen_sandbox_serves_until_stopped() -> None:
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "generator", "sandbox", "--port", str(port), "--env", "real"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen([sys.executable, "-m", "kisgen", "sandbox", "--port", str(port), "--env", "real"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         reply = wait_for_token(server, port, "cli-key", "cli-secret")
         assert reply.status_code == 200 and reply.json()["token_type"] == "Bearer"
@@ -59,7 +59,7 @@ def test_kisgen_sandbox_serves_until_stopped() -> None:
 
 def test_the_rate_limit_can_be_lifted_for_load_tests() -> None:
     port = free_port()
-    command = [sys.executable, "-m", "generator", "sandbox", "--port", str(port), "--env", "mock", "--rate-limit", "0", "--log-level", "warning"]
+    command = [sys.executable, "-m", "kisgen", "sandbox", "--port", str(port), "--env", "mock", "--rate-limit", "0", "--log-level", "warning"]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         reply = wait_for_token(server, port, "load-key", "load-secret")
@@ -106,7 +106,7 @@ def test_the_banner_comes_once_the_port_listens_and_the_options_apply(tmp_path: 
     keys = tmp_path / "keys.json"
     keys.write_text(json.dumps({"cli-key": "cli-secret"}), encoding="utf-8")
     port = free_port()
-    command = [sys.executable, "-m", "generator", "sandbox", "--port", str(port), "--log-level", "warning", "--rate-limit", "0"]
+    command = [sys.executable, "-m", "kisgen", "sandbox", "--port", str(port), "--log-level", "warning", "--rate-limit", "0"]
     command += ["--page-size", "1", "--cash", "KRW=1000000", "--prices", "005930=60000", "--app-keys", str(keys)]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -144,13 +144,13 @@ def test_a_taken_port_is_said_before_any_banner(capsys: pytest.CaptureFixture[st
 def test_without_a_spec_the_sandbox_says_how_to_point_it_at_one(tmp_path: Path) -> None:
     # A process, so that a sandbox that serves anyway is stopped by the timeout, not left running.
     missing = tmp_path / "no-spec-here"
-    finished = subprocess.run([sys.executable, "-m", "generator", "--spec", str(missing), "sandbox", "--port", "0"], capture_output=True, text=True, timeout=60)
+    finished = subprocess.run([sys.executable, "-m", "kisgen", "--spec", str(missing), "sandbox", "--port", "0"], capture_output=True, text=True, timeout=60)
     assert finished.returncode == 2 and str(missing) in finished.stderr and "--spec DIR" in finished.stderr
     assert "KIS sandbox" not in finished.stdout and "Traceback" not in finished.stderr
 
 
 def test_without_the_sandbox_extra_the_command_names_it() -> None:
-    blocked = "import sys; sys.modules['starlette'] = None; from generator.cli import main; sys.exit(main(['sandbox']))"
+    blocked = "import sys; sys.modules['starlette'] = None; from kisgen.cli import main; sys.exit(main(['sandbox']))"
     finished = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True, timeout=60)
     assert finished.returncode == 2
     assert "pip install 'kisgen[sandbox]'" in finished.stderr and "internal error" not in finished.stderr

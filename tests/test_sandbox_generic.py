@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from generator.pipeline import load_spec
-from generator.sandbox import RunningSandbox, running_sandbox
+from kisgen.pipeline import load_spec
+from kisgen.sandbox import RunningSandbox, running_sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generator.model import Spec
-from generator.sandbox import RunningSandbox, running_sandbox
+from kisgen.model import Spec
+from kisgen.sandbox import RunningSandbox, running_sandbox
 from kis_client import Exchange, KisApiError
 from tests.conftest import KST, ClientFactory, pinned_clock
 

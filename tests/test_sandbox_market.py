@@ -12,10 +12,10 @@ from decimal import Decimal
 
 import pytest
 
-from generator.model import Spec
-from generator.sandbox import RunningSandbox, running_sandbox
-from generator.sandbox.market import VENUES
-from generator.sandbox.state import KST
+from kisgen.model import Spec
+from kisgen.sandbox import RunningSandbox, running_sandbox
+from kisgen.sandbox.market import VENUES
+from kisgen.sandbox.state import KST
 from kis_client import Exchange, KisApiError, KisClient
 from tests.conftest import ClientFactory
 

@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from generator.model import Spec
-from generator.sandbox import RunningSandbox, running_sandbox
+from kisgen.model import Spec
+from kisgen.sandbox import RunningSandbox, running_sandbox
 from tests.conftest import fresh_account, fresh_app_key
 
 # From the reference document (KIS Open API 참고 문서, 2026-02-21).

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from generator.model import Spec
-from generator.rules import Situation, request_problems, with_defaults
+from kisgen.model import Spec
+from kisgen.rules import Situation, request_problems, with_defaults
 
 BUY = Situation("mock", side="buy")
 SELL = Situation("mock", side="sell")

@@ -16,8 +16,8 @@ import h11
 import httpx
 import pytest
 
-from generator.model import Spec
-from generator.sandbox import RunningSandbox, running_sandbox
+from kisgen.model import Spec
+from kisgen.sandbox import RunningSandbox, running_sandbox
 
 TOKEN_PATH = "/oauth2/tokenP"
 PARTIAL_HEAD = b"POST /oauth2/tokenP HTTP/1.1\r\nHost: sandbox\r\nContent-Type: application/json\r\n"  # no blank line

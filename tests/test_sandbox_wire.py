@@ -20,10 +20,10 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from generator.model import Operation, Spec
-from generator.sandbox import RunningSandbox
-from generator.sandbox.app import create_app
-from generator.sandbox.runner import build
+from kisgen.model import Operation, Spec
+from kisgen.sandbox import RunningSandbox
+from kisgen.sandbox.app import create_app
+from kisgen.sandbox.runner import build
 from tests.conftest import fresh_account, fresh_app_key
 from tests.spec_examples import Variant, market_of, valid_wire_values
 

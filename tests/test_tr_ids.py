@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.pipeline import load_spec
+from kisgen.pipeline import load_spec
 from kis_client import TrIdNotFoundError, resolve_tr_id
 from tests.markdown_tables import Table, tables
 

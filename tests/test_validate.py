@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from generator.cli import main
-from generator.load import load_text
-from generator.validate import schema_problems, spec_schema
+from kisgen.cli import main
+from kisgen.load import load_text
+from kisgen.validate import schema_problems, spec_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -94,7 +94,7 @@ def test_every_problem_of_a_file_at_once() -> None:
 
 
 def test_cli_validate_clean_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
-    from generator.pipeline import load_spec
+    from kisgen.pipeline import load_spec
 
     spec = load_spec()
     assert main(["validate"]) == 0
@@ -128,8 +128,8 @@ def test_a_file_that_does_not_load_does_not_hide_the_others(spec_copy: Path, cap
 
 
 def test_a_file_that_passed_is_not_validated_again_until_it_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import generator.validate as validate
-    from generator.load import load_text
+    import kisgen.validate as validate
+    from kisgen.load import load_text
 
     monkeypatch.setenv("KISGEN_CACHE_DIR", str(tmp_path / "cache"))
     raw = (ROOT / "spec" / "markets.yaml").read_bytes()

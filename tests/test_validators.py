@@ -20,8 +20,8 @@ from jsonschema import Draft202012Validator
 
 import kis_client
 import kis_client.requests as requests
-from generator.model import Operation
-from generator.pipeline import load_spec
+from kisgen.model import Operation
+from kisgen.pipeline import load_spec
 from kis_client import ValidationError
 from kis_client._runtime import CallContext, Credentials
 from tests.spec_examples import Variant, valid_wire_values

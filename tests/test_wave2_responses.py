@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from generator.model import Output, Spec
-from generator.pipeline import load_spec
+from kisgen.model import Output, Spec
+from kisgen.pipeline import load_spec
 from kis_client._runtime import Reply
 from kis_client.responses import (
     parse_auth_revoke,

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.errors import SpecError
-from generator.model import QUOTE_TABLE, Spec
-from generator.pipeline import load_spec
+from kisgen.errors import SpecError
+from kisgen.model import QUOTE_TABLE, Spec
+from kisgen.pipeline import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 

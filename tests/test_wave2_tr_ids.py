@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from generator.model import Spec
-from generator.pipeline import load_spec
+from kisgen.model import Spec
+from kisgen.pipeline import load_spec
 from kis_client import TrIdNotFoundError, resolve_tr_id
 from kis_client.tr_ids import ENVIRONMENTS, TR_IDS
 from tests.wave2_support import fixture

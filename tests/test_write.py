@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import write
-from generator.pipeline import render_spec
-from generator.write import write_files
+from kisgen import write
+from kisgen.pipeline import render_spec
+from kisgen.write import write_files
 from tests.conftest import REPO, new_project
 
 KISGEN = Path(sys.executable).parent / "kisgen"

@@ -8,8 +8,8 @@ It never imports the generated client: it reads the same model the client is gen
 
 from __future__ import annotations
 
-from generator.sandbox.errors import Rejection
-from generator.sandbox.runner import RunningSandbox, running_sandbox, serve
-from generator.sandbox.state import SandboxOptions, SandboxState
+from .errors import Rejection
+from .runner import RunningSandbox, running_sandbox, serve
+from .state import SandboxOptions, SandboxState
 
 __all__ = ["Rejection", "RunningSandbox", "SandboxOptions", "SandboxState", "running_sandbox", "serve"]

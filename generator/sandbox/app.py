@@ -25,13 +25,13 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
-from generator.model import Operation, Spec
-from generator.rules import Situation, request_problems, with_defaults
-from generator.sandbox.errors import Rejection
-from generator.sandbox.inquiries import HANDLERS
-from generator.sandbox.operations import Call
-from generator.sandbox.responses import render_body
-from generator.sandbox.state import IssuedToken, SandboxState
+from ..model import Operation, Spec
+from ..rules import Situation, request_problems, with_defaults
+from .errors import Rejection
+from .inquiries import HANDLERS
+from .operations import Call
+from .responses import render_body
+from .state import IssuedToken, SandboxState
 
 JSON_TYPE = "application/json; charset=utf-8"
 MAX_JSON_DEPTH = 32  # KIS's bodies are flat; anything deeper is not a request

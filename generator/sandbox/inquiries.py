@@ -14,11 +14,11 @@ from datetime import time as dtime
 from decimal import Decimal
 from typing import Any
 
-from generator.sandbox import operations
-from generator.sandbox.errors import Rejection
-from generator.sandbox.market import Bar, local_time
-from generator.sandbox.operations import Call, Handler, Outputs
-from generator.sandbox.state import Order, SandboxState
+from . import operations
+from .errors import Rejection
+from .market import Bar, local_time
+from .operations import Call, Handler, Outputs
+from .state import Order, SandboxState
 
 SIDE_CODE = {"sell": "01", "buy": "02"}
 SIDE_NAME = {"sell": "매도", "buy": "매수"}

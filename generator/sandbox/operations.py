@@ -13,11 +13,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from generator.model import Operation
-from generator.rules import Situation
-from generator.sandbox.errors import Rejection
-from generator.sandbox.responses import OutputValue
-from generator.sandbox.state import Account, Holding, SandboxState, hash_body
+from ..model import Operation
+from ..rules import Situation
+from .errors import Rejection
+from .responses import OutputValue
+from .state import Account, Holding, SandboxState, hash_body
 
 
 @dataclass(slots=True)

@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from functools import cache
 from typing import Any
 
-from generator.model import Operation, Output, ResponseField
+from ..model import Operation, Output, ResponseField
 
 Row = Mapping[str, Any]
 OutputValue = Row | Sequence[Row] | None

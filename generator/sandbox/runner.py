@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from generator.model import Spec
-from generator.sandbox.state import SandboxOptions, SandboxState
+from ..model import Spec
+from .state import SandboxOptions, SandboxState
 
 HOST = "127.0.0.1"
 BACKLOG = 2048  # uvicorn's default
@@ -29,7 +29,7 @@ class RunningSandbox:
 
 def build(env: str = "mock", spec: Spec | None = None, **options: Any) -> tuple[Spec, SandboxState]:
     if spec is None:
-        from generator.pipeline import load_spec
+        from ..pipeline import load_spec
 
         spec = load_spec()
     spec.environment(env)  # KeyError for an environment the spec does not declare
@@ -40,8 +40,8 @@ def build(env: str = "mock", spec: Spec | None = None, **options: Any) -> tuple[
 def running_sandbox(env: str = "mock", *, port: int = 0, spec: Spec | None = None, **options: Any) -> Iterator[RunningSandbox]:
     """A sandbox serving on 127.0.0.1 (a free port unless given) until the block ends."""
     # starlette and uvicorn: the sandbox extra, needed from here on
-    from generator.sandbox.app import create_app
-    from generator.sandbox.server import build_server
+    from .app import create_app
+    from .server import build_server
 
     spec, state = build(env, spec, **options)
     sock = bind(port)
@@ -77,8 +77,8 @@ def bind(port: int) -> socket.socket:
 
 def serve(env: str = "mock", port: int = 8080, log_level: str = "info", spec: Spec | None = None, **options: Any) -> None:
     """Serve in the foreground until interrupted; the banner comes once the port is listening."""
-    from generator.sandbox.app import create_app
-    from generator.sandbox.server import build_server
+    from .app import create_app
+    from .server import build_server
 
     spec, state = build(env, spec, **options)
     server = build_server(create_app(spec, state), state.options, log_level=log_level, access_log=log_level != "warning")

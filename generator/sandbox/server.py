@@ -22,9 +22,9 @@ import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from generator.sandbox.app import standard_headers
-from generator.sandbox.errors import Rejection
-from generator.sandbox.state import SandboxOptions
+from .app import standard_headers
+from .errors import Rejection
+from .state import SandboxOptions
 
 HEAD_LIMIT = 16 * 1024  # bytes of a request head h11 buffers before it must be complete
 KEEP_ALIVE_SECONDS = 5

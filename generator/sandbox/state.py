@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
-from generator.model import Spec
-from generator.sandbox.errors import Rejection
-from generator.sandbox.market import KRX_EXTENDED, Quotes, local_time, session_status, venue_of
+from ..model import Spec
+from .errors import Rejection
+from .market import KRX_EXTENDED, Quotes, local_time, session_status, venue_of
 
 KST = timezone(timedelta(hours=9))
 
