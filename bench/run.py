@@ -115,6 +115,7 @@ def synthetic_spec(operations: int, target: Path) -> Path:
         op = copy.deepcopy(shapes[index % len(shapes)])
         op["path"] = f"/uapi/synthetic/v1/op{index:04d}"
         op.pop("retired", None)
+        op.pop("mock_instead", None)  # names a real operation the synthetic spec does not have
         tr = op["tr_id"]
         tr.pop("retired", None)
         tr.pop("mock_overrides", None)
