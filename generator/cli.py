@@ -102,7 +102,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    from .export import DOCS_FILE
+    from .layout import DOCS_FILE
     from .write import write_files
 
     write_files({DOCS_FILE: _render(args)[DOCS_FILE]}, _project(args).root)

@@ -16,13 +16,13 @@ from typing import Any
 import jinja2
 
 from .errors import one_line
-from .export import api_doc
-from .format import cache_dir, format_modules
+from .docs import api_doc
+from .cache import cache_dir
+from .format import format_modules
+from .layout import CLIENT_PROJECT, DOCS_DIR, PACKAGE
 from .model import ENVS, QUOTE_TABLE, SIDES, Operation, Output, RequestField, ResponseField, Rule, Spec
 from .schemas import request_schemas, response_schema
 
-PACKAGE = "generated/kis_client"
-CLIENT_PROJECT = "generated/pyproject.toml"  # the client's own, so it installs alone
 VERBATIM = ("_runtime.py", "_token_cache.py")
 
 KIND_TYPES = {
@@ -374,7 +374,7 @@ def render(spec: Spec, templates: Path) -> dict[str, bytes]:
         files[f"{PACKAGE}/schemas/{op.qualname}.response.json"] = _json(response_schema(spec, op, comment))
     files[CLIENT_PROJECT] = env.get_template("pyproject.toml.j2").render(context).encode("utf-8")
     for extra in sorted(templates.glob("*.md.j2")):
-        files[f"docs/{extra.name.removesuffix('.j2')}"] = env.get_template(extra.name).render(context).encode("utf-8")
+        files[f"{DOCS_DIR}/{extra.name.removesuffix('.j2')}"] = env.get_template(extra.name).render(context).encode("utf-8")
     return files
 
 

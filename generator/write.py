@@ -20,11 +20,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .render import CLIENT_PROJECT, PACKAGE
+from .layout import DOCS_DIR, PACKAGE, WRITABLE
 
 IGNORED_DIRS = {"__pycache__"}
-# What kisgen writes: the package directory, the client's pyproject.toml, and docs/.
-WRITABLE = (PACKAGE + "/", CLIENT_PROJECT, "docs/")
 
 
 def _directory(path: Path) -> Path:
@@ -78,7 +76,7 @@ def _check_paths(files: dict[str, bytes]) -> None:
     """Refuse any path outside what kisgen writes, whatever put it in ``files``."""
     for relative in files:
         parts = relative.split("/")
-        inside = relative.startswith((PACKAGE + "/", "docs/")) or relative in WRITABLE
+        inside = relative.startswith((PACKAGE + "/", DOCS_DIR + "/")) or relative in WRITABLE
         if not inside or any(part in ("", ".", "..") for part in parts) or "\\" in relative:
             raise ValueError(f"refusing to write {relative!r}: only {', '.join(WRITABLE)} are generated")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kisgen.cli import main
-from kisgen.export import DOCS_FILE
+from kisgen.layout import DOCS_FILE
 from kisgen.pipeline import load_spec, render_spec
 from tests.conftest import new_project
 from tests.markdown_tables import Table, cells, tables

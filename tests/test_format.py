@@ -9,6 +9,7 @@ import pytest
 
 import kisgen.format as fmt
 import kisgen.render as render
+from kisgen.layout import PACKAGE
 from kisgen.pipeline import load_spec
 from tests.conftest import REPO, new_project
 
@@ -96,9 +97,9 @@ def test_a_cold_cli_run_formats_in_parallel_and_matches_the_committed_tree(tmp_p
     env = dict(os.environ, KISGEN_CACHE_DIR=str(tmp_path / "cold-cache"))
     result = subprocess.run([sys.executable, "-m", "kisgen", "generate"], env=env, capture_output=True, text=True, cwd=root)
     assert result.returncode == 0, result.stderr
-    committed = REPO / render.PACKAGE
+    committed = REPO / PACKAGE
     for path in committed.glob("*.py"):
-        assert (root / render.PACKAGE / path.name).read_bytes() == path.read_bytes(), path.name
+        assert (root / PACKAGE / path.name).read_bytes() == path.read_bytes(), path.name
 
 
 DOCSTRINGS = ["", "plain", " leading and trailing ", "''''\"", '"quoted"', "it's", "both ' and \"", "ends in \\", "\\\\", "\t tab\n new line", "\u3000wide\xa0", "'", '"']

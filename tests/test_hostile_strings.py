@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 
 from kisgen.pipeline import load_spec, render_spec
 from kisgen.format import _black
-from kisgen.render import PACKAGE, VERBATIM
+from kisgen.layout import PACKAGE
+from kisgen.render import VERBATIM
 from kisgen.write import write_files
 from tests.markdown_tables import tables
 

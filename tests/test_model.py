@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from kisgen.errors import SpecError
-from kisgen.model import Spec, TrCell, python_name_clash
+from kisgen.builder.names import python_name_clash
+from kisgen.model import Spec, TrCell
 from kisgen.pipeline import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
