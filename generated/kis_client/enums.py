@@ -8,8 +8,8 @@ so a type checker catches a wrong code while KIS's own strings still work.
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Literal
+from enum import Enum, StrEnum
+from typing import Any, Literal
 
 
 class Env(StrEnum):
@@ -1562,6 +1562,19 @@ EXCHANGE_QUOTE: dict[str, str] = {
     "HASE": "HNX",
     "VNSE": "HSX",
 }
+
+
+def quote_code(value: Any) -> Any:
+    """An Exchange (NASD) as its quotation code (NAS); a quotation code passes unchanged (the
+    validator judges it, and anything else)."""
+    code = value.value if isinstance(value, Enum) else value
+    return EXCHANGE_QUOTE.get(code, code) if isinstance(code, str) else code
+
+
+# tr_cont: more pages follow, the last page, and what the request for the next page sends.
+PAGE_MORE_CODES = ("F", "M")
+PAGE_LAST_CODES = ("D", "E")
+NEXT_PAGE_TR_CONT = "N"
 
 CODE_LABELS: dict[str, dict[str, str]] = {
     "Exchange": {

@@ -13,7 +13,7 @@ RESERVED_PARAMS = frozenset({"self", "side", "period", "env", "tr_cont", "extra"
 # generated code to keep this complete.
 GENERATED_LOCALS = frozenset(
     {"ctx", "problems", "request", "value", "bad", "market", "tr_id", "side_value", "period_value", "to_wire", "call", "response", "body"}
-    | {"bound", "plain", "side_of", "unencodable", "re", "str", "type", "repr", "len", "dict", "frozenset", "list", "int"}
+    | {"bound", "plain", "side_of", "unencodable", "quote_code", "re", "str", "type", "repr", "len", "dict", "frozenset", "list", "int"}
     | {"calls", "page_call", "reply", "row", "walk_back"}
 )
 # Attributes of every response model, and the types its annotations name.
