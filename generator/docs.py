@@ -11,10 +11,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .model import QUOTE_TABLE, Operation, Output, RequestField, ResponseField, Spec, TrCell
+from .layout import AREA_DOCS
+from .model import QUOTE_TABLE, Area, Operation, Output, RequestField, ResponseField, Spec, TrCell
 from .sandbox.errors import CODES
 
 ENV_LABELS = {"real": "실전", "mock": "모의"}
+INDEX_FROM_AREA = "../API.md"  # how an area's page links back to the index
 SIDE_LABELS = {"buy": "매수", "sell": "매도"}
 
 # Bidirectional controls reorder what a reader sees; shown escaped like control characters.
@@ -152,8 +154,16 @@ def _tr_tables(spec: Spec, op: Operation) -> tuple[TrTableView, ...]:
 
 
 def enum_link(class_name: str) -> str:
-    """A link to the enum's section (GitHub's anchor for a heading ``### ClassName``)."""
-    return f"[`{class_name}`](#{class_name.lower()})"
+    """A link from an area's page to the enum's section of the index (GitHub's anchor for a
+    heading ``### ClassName``)."""
+    return f"[`{class_name}`]({INDEX_FROM_AREA}#{class_name.lower()})"
+
+
+def anchor(heading: str) -> str:
+    """GitHub's anchor of a Markdown heading: lower case, punctuation and symbols dropped
+    (letters of any script, digits, ``-`` and ``_`` kept), each space a ``-``."""
+    kept = "".join(char for char in heading.lower() if char in "-_ " or unicodedata.category(char)[0] in "LNM")
+    return kept.replace(" ", "-")
 
 
 def _accepts(spec: Spec, field: RequestField) -> str:
@@ -244,13 +254,34 @@ class MockDoc:
 
 
 @dataclass(frozen=True)
+class IndexRow:
+    """One operation in the index: where its section is, its Korean name and API ID."""
+
+    python: str  # a link to the operation's section, shown as client.area.name
+    summary: str
+    api_id: str
+    endpoint: str
+
+
+@dataclass(frozen=True)
+class AreaPage:
+    """docs/api/<area>.md: every operation of one area."""
+
+    name: str
+    path: str  # from docs/
+    document: str
+    operations: tuple[OperationDoc, ...]
+    index: tuple[IndexRow, ...]
+
+
+@dataclass(frozen=True)
 class ApiDoc:
     notice: str
     sources: tuple[tuple[str, str, str, str], ...]  # file, document, date, updated by
     environments: tuple[tuple[str, str, str, str], ...]  # label, URL, rate, source
     headers: tuple[tuple[str, str, str], ...]  # name, value, label and note
     mock_rule: str
-    areas: tuple[tuple[str, str, tuple[OperationDoc, ...]], ...]  # area name, its document, operations
+    areas: tuple[AreaPage, ...]
     exchanges: tuple[tuple[str, str, str, str], ...]  # code, label, market, note
     enums: tuple[EnumDoc, ...]
     mock: MockDoc
@@ -259,10 +290,10 @@ class ApiDoc:
     sandbox_codes: tuple[tuple[str, str, str, str, str], ...]  # code, HTTP, envelope, when, what to do
 
 
-def client_exceptions(runtime_source: str) -> tuple[ExceptionDoc, ...]:
-    """Every public exception of the client's runtime, from its class and docstring: the text
+def client_exceptions(errors_source: str) -> tuple[ExceptionDoc, ...]:
+    """Every public exception of kis_client.errors, from its class and docstring: the text
     before "What to do:" says when it is raised, the rest what to do."""
-    classes = [node for node in ast.parse(runtime_source).body if isinstance(node, ast.ClassDef)]
+    classes = [node for node in ast.parse(errors_source).body if isinstance(node, ast.ClassDef)]
     bases = {node.name: [base.id for base in node.bases if isinstance(base, ast.Name)] for node in classes}
 
     def is_error(name: str) -> bool:
@@ -301,7 +332,22 @@ def _mock_doc(spec: Spec) -> MockDoc:
     return MockDoc(rate, instead, rules)
 
 
-def api_doc(spec: Spec, runtime_source: str) -> ApiDoc:
+def _area_page(spec: Spec, area: Area) -> AreaPage:
+    path = f"{AREA_DOCS}/{area.name}.md"
+    operations = tuple(_operation_doc(spec, op) for op in area.operations)
+    anchors: dict[str, int] = {}
+    index = []
+    for doc in operations:
+        slug = anchor(doc.heading)
+        seen = anchors.get(slug, 0)
+        anchors[slug] = seen + 1
+        link = f"{path}#{slug}" + (f"-{seen}" if seen else "")  # GitHub numbers a repeated heading's anchor
+        op = doc.op
+        index.append(IndexRow(f"[`{op.area}.{op.name}`]({link})", text(op.summary), code(op.api_id) if op.api_id else "", f"{op.method} `{op.path}`"))
+    return AreaPage(area.name, path, text(area.source.document), operations, tuple(index))
+
+
+def api_doc(spec: Spec, errors_source: str) -> ApiDoc:
     files = ", ".join(source.file for source in spec.sources)
     rule = spec.mock_rule
     return ApiDoc(
@@ -312,11 +358,11 @@ def api_doc(spec: Spec, runtime_source: str) -> ApiDoc:
         ),
         headers=tuple((f"`{h.name}`", code(h.value), text(h.label + (f" ({h.note})" if h.note else ""))) for h in spec.headers),
         mock_rule=f"실전 TR_ID의 첫 글자 {', '.join(rule.first_letters)} → {rule.replacement} ({text(rule.description)}). Source: {text(rule.source)}.",
-        areas=tuple((area.name, text(area.source.document), tuple(_operation_doc(spec, op) for op in area.operations)) for area in spec.areas),
+        areas=tuple(_area_page(spec, area) for area in spec.areas),
         exchanges=tuple((f"`{e.code}`", text(e.label), f"{e.market} ({text(next(m.label for m in spec.markets if m.code == e.market))})", text(e.note or "")) for e in spec.exchanges),
         enums=tuple(EnumDoc(t.class_name, text(t.label), tuple((f"`{c.name}`", quoted(c.value), text(c.label)) for c in t.codes)) for t in spec.code_tables),
         mock=_mock_doc(spec),
-        exceptions=client_exceptions(runtime_source),
+        exceptions=client_exceptions(errors_source),
         errors=tuple((f"`{e.code}`", text(e.label), text(e.meaning)) for e in spec.errors),
         sandbox_codes=tuple((f"`{c.code}`", str(c.status), code(c.envelope), text(c.when), text(c.what_to_do)) for c in CODES),
     )

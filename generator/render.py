@@ -20,13 +20,14 @@ from .cache import cache_dir
 from .docs import api_doc
 from .errors import one_line
 from .format import format_modules
-from .layout import CLIENT_PROJECT, DOCS_DIR, PACKAGE
+from .layout import CLIENT_PROJECT, DOCS_DIR, DOCS_FILE, PACKAGE
 from .literals import doc, doc_block, py
 from .model import Spec
 from .schemas import request_schemas, response_schema
 from .views import area_view, client_view, operation_view, package_exports, tr_ids_view
 
 AREA_TEMPLATES = "area"  # templates/area/: rendered once per area (operation.py.j2: per operation)
+AREA_PAGE_TEMPLATE = "api/area.md.j2"  # docs/api/<area>.md
 ERRORS_MODULE = "errors.py"
 
 
@@ -105,9 +106,10 @@ def render(spec: Spec, templates: Path) -> dict[str, bytes]:
     for op in spec.operations:
         files[f"{PACKAGE}/schemas/{op.qualname}.response.json"] = _json(response_schema(spec, op, comment))
     files[CLIENT_PROJECT] = env.get_template("pyproject.toml.j2").render(context).encode("utf-8")
-    context["api"] = api_doc(spec, errors_source)
-    for extra in sorted(templates.glob("*.md.j2")):
-        files[f"{DOCS_DIR}/{extra.name.removesuffix('.j2')}"] = env.get_template(extra.name).render(context).encode("utf-8")
+    api = api_doc(spec, errors_source)
+    files[DOCS_FILE] = env.get_template("API.md.j2").render({**context, "api": api}).encode("utf-8")
+    for page in api.areas:
+        files[f"{DOCS_DIR}/{page.path}"] = env.get_template(AREA_PAGE_TEMPLATE).render({**context, "api": api, "page": page}).encode("utf-8")
     return files
 
 

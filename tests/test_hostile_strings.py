@@ -212,9 +212,14 @@ def check_schemas(files: dict[str, bytes], t: dict[str, str]) -> None:
 
 
 def check_docs(files: dict[str, bytes]) -> None:
-    """docs/API.md shows hostile text but runs none of it: no control character (NUL, an ANSI
-    escape), no HTML outside code spans, and every table row with its header's cells."""
-    docs = files["docs/API.md"].decode("utf-8")
+    """docs/ shows hostile text but runs none of it: no control character (NUL, an ANSI escape),
+    no HTML outside code spans, and every table row with its header's cells."""
+    for name, content in files.items():
+        if name.startswith("docs/"):
+            check_page(content.decode("utf-8"))
+
+
+def check_page(docs: str) -> None:
     assert not [char for char in docs if unicodedata.category(char) in ("Cc", "Zl", "Zp") and char != "\n" or char == "\u202e"]
     body = docs.split("\n", 1)[1]  # after the notice comment
     outside = re.sub(r"(`+)(.+?)(?<!`)\1(?!`)", "", re.sub(r"\\[\\`]", "", body))

@@ -104,6 +104,9 @@ def envelope(problems: Problems, sections: Sections) -> tuple[ResponseField, ...
     fields = tuple(response_field(name, raw) for name, raw in sections.raw("envelope").items())
     labels: dict[str, str] = {}
     for field in fields:
+        if field.kind not in ("code", "text"):
+            # The client reads it before anything else, as text, to tell KIS's answer.
+            problems.add(at.down(field.wire, "kind"), f"an envelope field is read as text: kind {field.kind!r} must be code or text")
         if field.label in labels:
             # Every response's to_dict("ko") keys the envelope by label: one would be lost.
             problems.add(at.down(field.wire, "label"), f"label {field.label!r} is also the label of {labels[field.label]!r}")
