@@ -3,12 +3,15 @@ one area, on spec/ and on synthetic specs (bench.run.synthetic_spec) of N operat
 
 Run with `.venv/bin/python -m bench.scale [--operations 300 ...]`; never part of the tests. Each
 client is generated into a temporary project, compiled to bytecode (as an installed package is),
-and timed in fresh interpreters: the median of several runs, in milliseconds after start-up.
+and timed in fresh interpreters: the median of several runs, in milliseconds of the process's
+CPU time after start-up (on a shared machine wall time mostly measures the neighbours; on an idle
+one the two agree).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import shutil
@@ -25,9 +28,9 @@ from bench.run import BIN, PYTHON, ROOT, kisgen, project, synthetic_spec
 # One call through the public API, against an in-process transport: a token, then the operation.
 FIRST_CALL = """
 import time
-start = time.perf_counter()
+start = time.process_time()
 import httpx
-httpx_done = time.perf_counter()
+httpx_done = time.process_time()
 from kis_client import KisClient
 
 def reply(request):
@@ -38,7 +41,7 @@ def reply(request):
 client = KisClient("k" * 36, "s" * 180, account="12345678-01", env={env!r}, token_cache=False, rate_limit=0, transport=httpx.MockTransport(reply))
 for area, name, arguments in {calls!r}:
     getattr(getattr(client, area), name)(**arguments)
-end = time.perf_counter()
+end = time.process_time()
 print((end - start) * 1000, (httpx_done - start) * 1000)
 """
 
@@ -61,7 +64,7 @@ def median_ms(code: str, generated: Path, runs: int) -> tuple[float, float]:
 
 
 def import_ms(module: str, generated: Path, runs: int) -> float:
-    code = f"import time\nstart = time.perf_counter()\nimport {module}\nprint((time.perf_counter() - start) * 1000, 0)"
+    code = f"import time\nstart = time.process_time()\nimport {module}\nprint((time.process_time() - start) * 1000, 0)"
     return median_ms(code, generated, runs)[0]
 
 
@@ -81,6 +84,25 @@ def one_call(spec_dir: Path, area: str) -> tuple[str, dict[str, Any]] | None:
             arguments["period"] = op.tr.periods[0]
         return op.name, arguments
     return None
+
+
+def with_own_tables(spec_dir: Path) -> Path:
+    """Each synthetic operation with its own copy of every code table it uses, as `kisgen import`
+    drafts them (one table per API and field): the enums grow with the operations."""
+    import yaml
+
+    shared = yaml.safe_load((spec_dir / "synthetic_codes.yaml").read_text(encoding="utf-8"))["codes"]
+    for path in sorted(spec_dir.glob("synthetic_[0-9]*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        tables = data.setdefault("codes", {})
+        for name, op in data["operations"].items():
+            for field in op.get("request", {}).values():
+                table = field.get("codes")
+                if table in shared:
+                    field["codes"] = f"{table}_{name}"
+                    tables[field["codes"]] = copy.deepcopy(shared[table])  # written out, not as a YAML alias
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return spec_dir
 
 
 def measure(spec_dir: Path, work: Path, runs: int) -> dict[str, Any]:
@@ -121,6 +143,8 @@ def measure(spec_dir: Path, work: Path, runs: int) -> dict[str, Any]:
         "package .py lines": lines,
         "import kis_client ms": round(import_ms("kis_client", generated, runs), 1),
         "import kis_client.client ms": round(import_ms("kis_client.client", generated, runs), 1),
+        "import kis_client.enums ms": round(import_ms("kis_client.enums", generated, runs), 1),
+        "code tables": len(spec.code_tables),
         "httpx import ms (included below)": round(statistics.median(httpx_ms), 1),
         "first call in one area ms, per area": {area: round(value, 1) for area, value in per_area.items()},
         "first call in one area ms, max": round(max(per_area.values()), 1),
@@ -132,6 +156,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--operations", type=int, action="append", default=[], help="synthetic spec sizes (default 300)")
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--own-tables", action="store_true", help="give each synthetic operation its own code tables")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     results: dict[str, Any] = {}
@@ -140,7 +165,9 @@ def main() -> None:
         results["spec/"] = measure(ROOT / "spec", work / "spec", args.runs)
         for size in args.operations or [300]:
             spec_dir = synthetic_spec(size, work / f"synthetic-{size}")
-            results[f"synthetic {size}"] = measure(spec_dir, work / f"synthetic-{size}", args.runs)
+            if args.own_tables:
+                with_own_tables(spec_dir)
+            results[f"synthetic {size}" + (", own code tables" if args.own_tables else "")] = measure(spec_dir, work / f"synthetic-{size}", args.runs)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(results, indent=2, ensure_ascii=False))

@@ -24,7 +24,7 @@ from .layout import CLIENT_PROJECT, DOCS_DIR, DOCS_FILE, PACKAGE
 from .literals import doc, doc_block, py
 from .model import Spec
 from .schemas import request_schemas, response_schema
-from .views import area_view, client_view, operation_view, package_exports, tr_ids_view
+from .views import TableHomes, area_view, client_view, enums_view, operation_view, package_exports, tr_ids_view
 
 AREA_TEMPLATES = "area"  # templates/area/: rendered once per area (operation.py.j2: per operation)
 AREA_PAGE_TEMPLATE = "api/area.md.j2"  # docs/api/<area>.md
@@ -74,10 +74,12 @@ def render(spec: Spec, templates: Path) -> dict[str, bytes]:
     writes nothing."""
     env = environment(templates.resolve())
     errors_source = (templates / ERRORS_MODULE).read_text(encoding="utf-8")
+    homes = TableHomes(spec)
     context: dict[str, Any] = {
         "spec": spec,
         "header": header(spec),
-        "client": client_view(spec),
+        "client": client_view(spec, homes),
+        "enums": enums_view(homes),
         "tr_ids": tr_ids_view(spec),
         "exports": package_exports(public_classes(errors_source)),
         "client_version": client_version(spec),
@@ -87,12 +89,14 @@ def render(spec: Spec, templates: Path) -> dict[str, bytes]:
     for template in sorted(path.name for path in templates.glob("*.py.j2")):
         sources[template.removesuffix(".j2")] = env.get_template(template).render(context)
     for area in spec.areas:
-        view = area_view(spec, area)
+        view = area_view(spec, area, homes)
         area_context = {**context, "area": view}
         sources[f"{area.name}/__init__.py"] = env.get_template(f"{AREA_TEMPLATES}/__init__.py.j2").render(area_context)
         sources[f"{area.name}/api.py"] = env.get_template(f"{AREA_TEMPLATES}/api.py.j2").render(area_context)
+        if view.code_tables:
+            sources[f"{area.name}/enums.py"] = env.get_template(f"{AREA_TEMPLATES}/enums.py.j2").render(area_context)
         for op in area.operations:
-            sources[f"{area.name}/{op.name}.py"] = env.get_template(f"{AREA_TEMPLATES}/operation.py.j2").render({**context, "op": operation_view(spec, op)})
+            sources[f"{area.name}/{op.name}.py"] = env.get_template(f"{AREA_TEMPLATES}/operation.py.j2").render({**context, "op": operation_view(spec, op, homes)})
     for verbatim in sorted(templates.glob("*.py")):
         # Copied, but formatted like every other emitted module (the templates may be hand-wrapped).
         sources[verbatim.name] = header(spec) + verbatim.read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from . import docstrings
 from .literals import py
-from .model import QUOTE_TABLE, Area, Constraint, Operation, Output, RequestField, ResponseField, Rule, Spec, TokenPolicy
+from .model import EXCHANGES_TABLE, QUOTE_TABLE, Area, CodeTable, Constraint, Operation, Output, RequestField, ResponseField, Rule, Spec, TokenPolicy
 
 PACKAGE_NAME = "kis_client"
 # The Python type of each response value kind, and its parser in kis_client._parsing.
@@ -31,22 +31,54 @@ class Import:
 
 
 def _name_order(name: str) -> tuple[int, str]:
-    kind = 0 if name.isupper() else 1 if name[:1].isupper() else 2
-    return kind, name
+    imported = name.split(" as ")[0]  # "NAME as ALIAS" sorts by NAME
+    kind = 0 if imported.isupper() else 1 if imported[:1].isupper() else 2
+    return kind, imported
 
 
 def imports(wanted: dict[str, set[str]]) -> tuple[Import, ...]:
     return tuple(Import(module, tuple(sorted(names, key=_name_order))) for module, names in sorted(wanted.items()) if names)
 
 
+class TableHomes:
+    """Where each code table's enum is defined: in the package of the one area whose operations
+    use it (loaded with that area), or in kis_client.enums (shared, or named by the spec's
+    headers and exchanges)."""
+
+    def __init__(self, spec: Spec) -> None:
+        users: dict[str, set[str]] = {}
+        for op in spec.operations:
+            for field in op.fields:
+                for table in {field.codes, field.wire_codes} - {None}:
+                    users.setdefault(str(table), set()).add(op.area)
+        shared = {EXCHANGES_TABLE, QUOTE_TABLE} | {header.codes for header in spec.headers if header.codes}
+        self.area_of = {name: next(iter(areas)) for name, areas in users.items() if len(areas) == 1 and name not in shared}
+        self.tables = {table.name: table for table in spec.code_tables}
+
+    def module(self, table: str) -> str:
+        area = self.area_of.get(table)
+        return f"{PACKAGE_NAME}.{area}.enums" if area else f"{PACKAGE_NAME}.enums"
+
+    def of_area(self, area: str | None) -> tuple[CodeTable, ...]:
+        """The tables an area's package defines (None: those kis_client.enums defines)."""
+        return tuple(table for name, table in self.tables.items() if self.area_of.get(name) == area)
+
+
 class Needs:
     """The names a generated module imports, collected as its view is built."""
 
-    def __init__(self) -> None:
+    def __init__(self, homes: TableHomes) -> None:
+        self.homes = homes
         self.wanted: dict[str, set[str]] = {}
 
     def add(self, module: str, *names: str) -> None:
         self.wanted.setdefault(module, set()).update(names)
+
+    def enum(self, table: str) -> str:
+        """The class name of ``table``'s enum, imported with the Literal of its codes."""
+        name = self.homes.tables[table].class_name
+        self.add(self.homes.module(table), name, name + "Code")
+        return name
 
     def imports(self) -> tuple[Import, ...]:
         return imports(self.wanted)
@@ -143,18 +175,16 @@ def _codes_of(spec: Spec, field: RequestField) -> tuple[str, ...] | None:
     return spec.code_table(field.wire_codes).values if field.wire_codes is not None else None
 
 
-def _annotation(spec: Spec, field: RequestField, needs: Needs) -> str:
+def _annotation(field: RequestField, needs: Needs) -> str:
     """The enum or a Literal of its codes: a type checker catches a wrong code, KIS's strings still go."""
-    if field.encode == "quote_code" and field.codes is not None:
-        names = [spec.code_table(field.codes).class_name, spec.code_table(QUOTE_TABLE).class_name]
-        types = names + [name + "Code" for name in names]
-    elif field.codes is not None:
-        name = spec.code_table(field.codes).class_name
-        types = [name, name + "Code"]
-    else:
+    if field.codes is None:
         return "str"
-    needs.add("kis_client.enums", *types)
-    return " | ".join(types)
+    if field.encode == "quote_code":
+        # An Exchange, or a quotation code: NASD or NAS, either as the enum or its string.
+        exchange, quote = needs.enum(field.codes), needs.enum(QUOTE_TABLE)
+        return f"{exchange} | {quote} | {exchange}Code | {quote}Code"
+    name = needs.enum(field.codes)
+    return f"{name} | {name}Code"
 
 
 def _field_view(spec: Spec, op: Operation, field: RequestField, consts: Constants, needs: Needs) -> FieldView:
@@ -230,8 +260,8 @@ def _params(spec: Spec, op: Operation, needs: Needs, period_alias: str | None) -
     if period_alias is not None:
         params.append(ParamView("period", period_alias, False))
     fields = op.parameters
-    params += [ParamView(field.py_name, _annotation(spec, field, needs), False) for field in fields if not field.has_default]
-    params += [ParamView(field.py_name, _annotation(spec, field, needs), True) for field in fields if field.has_default]
+    params += [ParamView(field.py_name, _annotation(field, needs), False) for field in fields if not field.has_default]
+    params += [ParamView(field.py_name, _annotation(field, needs), True) for field in fields if field.has_default]
     return tuple(params)
 
 
@@ -492,10 +522,10 @@ def _stdlib_imports(op: Operation, constants: tuple[Constant, ...], period: bool
     return tuple(lines)
 
 
-def operation_view(spec: Spec, op: Operation) -> OperationView:
+def operation_view(spec: Spec, op: Operation, homes: TableHomes) -> OperationView:
     area_class = next(area.class_name for area in spec.areas if area.name == op.area) + "Api"
     consts = Constants()
-    needs = Needs()
+    needs = Needs(homes)
     needs.add("kis_client._calls", "CallContext", "OperationInfo", "PreparedCall", "Reply")
     needs.add("kis_client._models", "Model", "frozen")
     needs.add("kis_client._parsing", "NOT_PLAIN", "Field", "field_keys", "new_draft", "parse_carefully", "extra_of")
@@ -514,7 +544,7 @@ def operation_view(spec: Spec, op: Operation) -> OperationView:
         module_doc=[
             f"{op.summary} — {op.method} {op.path} ({op.qualname}).",
             "",
-            *docstrings.wrap(f"The request model, validator and prepare_*, and the response models and parse_* of one operation; {area_class}.{op.name} sends it.", 0),
+            *docstrings.wrap(f"The request model, validator and prepare_*, and the response models and parse_* of one operation; {area_class}.{op.name} sends it.", 4),
         ],
         stdlib_imports=_stdlib_imports(op, constants, request is not None and request.period_alias is not None),
         imports=needs.imports(),
@@ -582,6 +612,7 @@ class AreaView:
     runtime_imports: tuple[Import, ...]
     type_imports: tuple[Import, ...]  # under TYPE_CHECKING: annotations only
     stdlib_imports: tuple[str, ...]
+    code_tables: tuple[CodeTable, ...]  # those only this area uses: its own enums module
 
 
 def _methods(spec: Spec, op: Operation, runtime: Needs, types: Needs) -> list[MethodView]:
@@ -615,8 +646,8 @@ def _methods(spec: Spec, op: Operation, runtime: Needs, types: Needs) -> list[Me
     return methods
 
 
-def area_view(spec: Spec, area: Area) -> AreaView:
-    runtime, types = Needs(), Needs()
+def area_view(spec: Spec, area: Area, homes: TableHomes) -> AreaView:
+    runtime, types = Needs(homes), Needs(homes)
     types.add("kis_client._calls", "CallContext")
     types.add("kis_client._transport", "AsyncCore", "SyncCore")
     operations = [op for op in area.operations if op.qualname != spec.token.qualname]  # the client runs that one itself
@@ -628,7 +659,7 @@ def area_view(spec: Spec, area: Area) -> AreaView:
         async_class_name="Async" + area.class_name + "Api",
         doc=f"{area.source.document} ({area.name})",
         package_doc=[
-            *docstrings.wrap(f"{area.source.document} ({area.name}): the client's {area.class_name}Api and Async{area.class_name}Api ({PACKAGE_NAME}.{area.name}.api), and one module per operation:", 0),
+            *docstrings.wrap(f"{area.source.document} ({area.name}): the client's {area.class_name}Api and Async{area.class_name}Api ({PACKAGE_NAME}.{area.name}.api), and one module per operation:", 4),
             "",
             *[f"    {op.name}: {op.summary}" for op in area.operations],
         ],
@@ -636,6 +667,7 @@ def area_view(spec: Spec, area: Area) -> AreaView:
         runtime_imports=runtime.imports(),
         type_imports=types.imports(),
         stdlib_imports=_area_stdlib_imports(methods),
+        code_tables=homes.of_area(area.name),
     )
 
 
@@ -675,7 +707,6 @@ class ClientView:
     type_imports: tuple[Import, ...]
     envs: tuple[str, ...]
     token: TokenPolicy
-    token_module: str
     token_prepare: str
     token_renew_codes: tuple[str, ...]  # codes that call the token dead: expired, or unknown to KIS
     hashkey: HashkeyView | None
@@ -685,12 +716,12 @@ class ClientView:
     custtype_default: str
 
 
-def client_view(spec: Spec) -> ClientView:
+def client_view(spec: Spec, homes: TableHomes) -> ClientView:
     custtype = next(header for header in spec.headers if header.name == "custtype")
     table = spec.code_table(custtype.codes or "")  # the model requires its codes
     default = next(code for code in table.codes if code.value == custtype.value)
     token_op = spec.operation(spec.token.qualname)
-    needs = Needs()
+    needs = Needs(homes)
     needs.add("kis_client._calls", "CallContext", "Paging", "plain")
     needs.add("kis_client._rate_limit", "RateLimiter")
     needs.add("kis_client._retry", "RetryPolicy")
@@ -699,10 +730,11 @@ def client_view(spec: Spec) -> ClientView:
     needs.add("kis_client._token_cache", "TokenCache", "TokenSlot")
     needs.add("kis_client._tokens", "TokenSpec")
     needs.add("kis_client._transport", "AsyncCore", "SyncCore")
-    needs.add("kis_client.enums", "BASE_URLS", "NEXT_PAGE_TR_CONT", "PAGE_LAST_CODES", "PAGE_MORE_CODES", "RATE_LIMITS", "Env", table.class_name, table.class_name + "Code")
+    needs.add("kis_client.enums", "BASE_URLS", "NEXT_PAGE_TR_CONT", "PAGE_LAST_CODES", "PAGE_MORE_CODES", "RATE_LIMITS", "Env")
+    needs.enum(table.name)
     token_module = f"{PACKAGE_NAME}.{token_op.area}.{token_op.name}"
-    needs.add(token_module, f"prepare_{token_op.function_suffix}")
-    types = Needs()
+    needs.add(token_module, "OPERATION as TOKEN_OPERATION", f"prepare_{token_op.function_suffix}")
+    types = Needs(homes)
     areas = []
     for area in spec.areas:
         module = f"{PACKAGE_NAME}.{area.name}.api"
@@ -720,7 +752,6 @@ def client_view(spec: Spec) -> ClientView:
         type_imports=types.imports(),
         envs=tuple(env.name for env in spec.environments),
         token=token,
-        token_module=token_module,
         token_prepare=f"prepare_{token_op.function_suffix}",
         token_renew_codes=(token.expired_code,) + ((token.invalid_code,) if token.invalid_code is not None else ()),
         hashkey=hashkey,
@@ -781,3 +812,20 @@ def package_exports(exception_names: Iterable[str]) -> tuple[Export, ...]:
     exports += [Export(name, "kis_client.enums") for name in ("Env", "Side", "Market", "Exchange", "QuoteExchange")]
     exports += [Export(name, "kis_client.clock") for name in ("kis_now", "kis_today", "exchange_now", "exchange_today")]
     return tuple(exports)
+
+
+# ---------------------------------------------------------------------------------------------
+# kis_client.enums
+
+
+@dataclass(frozen=True)
+class EnumsView:
+    shared: tuple[CodeTable, ...]  # defined in kis_client.enums itself
+    area_imports: tuple[Import, ...]  # the areas' own tables, which it loads on first use
+
+
+def enums_view(homes: TableHomes) -> EnumsView:
+    needs = Needs(homes)
+    for name in homes.area_of:
+        needs.enum(name)
+    return EnumsView(homes.of_area(None), needs.imports())

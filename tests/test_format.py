@@ -48,10 +48,10 @@ def test_chunked_formatting_is_black_on_the_whole_module(unformatted: dict[str, 
 
 
 def test_modules_are_cut_before_top_level_definitions_only(unformatted: dict[str, str]) -> None:
-    pieces = fmt.chunks(unformatted["enums.py"])
+    pieces = fmt.chunks(unformatted["domestic_stock/enums.py"])
     assert len(pieces) > 20
     assert all(piece.lstrip().startswith(("def ", "class ", "@")) for piece in pieces[1:])
-    assert "".join(pieces).split() == unformatted["enums.py"].split()
+    assert "".join(pieces).split() == unformatted["domestic_stock/enums.py"].split()
 
 
 def test_a_warm_cache_never_runs_black(unformatted: dict[str, str], cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -85,7 +85,7 @@ def test_an_unwritable_cache_only_costs_time(unformatted: dict[str, str], tmp_pa
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     monkeypatch.setenv("KISGEN_CACHE_DIR", str(blocker / "cache"))
-    small = {"enums.py": unformatted["enums.py"]}
+    small = {"enums.py": unformatted["domestic_stock/enums.py"]}
     assert fmt.format_modules(small)["enums.py"] == black.format_str(small["enums.py"], mode=MODE)
 
 

@@ -31,7 +31,7 @@ from kis_client._settings import (
 from kis_client._token_cache import TokenCache, TokenSlot
 from kis_client._tokens import TokenSpec
 from kis_client._transport import AsyncCore, SyncCore
-from kis_client.auth.token import prepare_auth_token
+from kis_client.auth.token import OPERATION as TOKEN_OPERATION, prepare_auth_token
 from kis_client.enums import (
     BASE_URLS,
     NEXT_PAGE_TR_CONT,
@@ -42,7 +42,6 @@ from kis_client.enums import (
     CustomerTypeCode,
     Env,
 )
-from kis_client.auth.token import OPERATION as TOKEN_OPERATION
 
 if TYPE_CHECKING:
     import httpx

@@ -18,6 +18,10 @@ GENERATED_LOCALS = frozenset(
 )
 # Attributes of every response model, and the types its annotations name.
 RESERVED_RESPONSE_NAMES = frozenset({"extra", "raw", "to_dict", "field", "date", "datetime", "dtime", "int", "bool", "str"})
+# An area is a package beside these modules of kis_client and an attribute of the client beside
+# these; an operation is a module beside these of its area.
+RESERVED_AREA_NAMES = frozenset({"client", "clock", "enums", "errors", "schemas", "tr_ids"} | {"env", "account", "base_url", "close", "from_env"})
+RESERVED_OPERATION_NAMES = frozenset({"api", "enums"})
 # Output names every response uses itself.
 RESERVED_OUTPUT_NAMES = frozenset({"raw", "extra", "rt_cd", "msg_cd", "msg1", "tr_cont", "continuation"})
 # Classes the generated modules import or define besides the spec's own.

@@ -11,7 +11,7 @@ from ..load import SpecFile
 from ..model import ENVS, Area, MockInstead, Operation, Pagination, RequestField, Response, Source, Spec, Walk
 from .common import Context
 from .fields import request_field
-from .names import camel, is_identifier
+from .names import RESERVED_AREA_NAMES, RESERVED_OPERATION_NAMES, camel, is_identifier
 from .outputs import response
 from .problems import At, Problems
 from .rules import RuleSubjects, rules
@@ -28,9 +28,11 @@ def areas(ctx: Context, files: list[SpecFile], sources: tuple[Source, ...]) -> t
         if "operations" not in spec_file.data:
             continue
         name = area_name(spec_file)
+        where = At(spec_file, ("area",) if "area" in spec_file.data else ())
         if not is_identifier(name):
-            where = At(spec_file, ("area",) if "area" in spec_file.data else ())
             ctx.problems.add(where, f"area {name!r} must be a Python identifier: it names the client area (a file's stem, unless it says `area:`)")
+        elif name in RESERVED_AREA_NAMES:
+            ctx.problems.add(where, f"area {name!r} is a name kis_client or its client uses itself (a file's stem, unless it says `area:`)")
         first_source.setdefault(name, source)
         for op_name, raw in spec_file.data["operations"].items():
             at = At(spec_file, ("operations", op_name))
@@ -47,6 +49,8 @@ def operation(ctx: Context, at: At, area: str, raw: dict[str, Any]) -> Operation
     problems = ctx.problems
     if not is_identifier(name):
         problems.add(at, f"operation name {name!r} is not a Python identifier")
+    elif name in RESERVED_OPERATION_NAMES:
+        problems.add(at, f"operation name {name!r} is a module every area has itself")
     fields = {wire: request_field(ctx, at.down("request", wire), field_raw) for wire, field_raw in raw.get("request", {}).items()}
     python_names: dict[str, str] = {}
     for field in fields.values():

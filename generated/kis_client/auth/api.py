@@ -15,9 +15,9 @@ if TYPE_CHECKING:
     from kis_client._calls import CallContext
     from kis_client._transport import AsyncCore, SyncCore
     from kis_client.auth.approval import AuthApprovalResponse
+    from kis_client.auth.enums import GrantType, GrantTypeCode
     from kis_client.auth.hashkey import AuthHashkeyResponse
     from kis_client.auth.revoke import AuthRevokeResponse
-    from kis_client.enums import GrantType, GrantTypeCode
 
 
 class AuthApi:

@@ -2,8 +2,8 @@
 
 """실시간 (웹소켓) 접속키 발급 — POST /oauth2/Approval (auth.approval).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-AuthApi.approval sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; AuthApi.approval sends it.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from kis_client._parsing import (
     parse_carefully,
     parse_object,
 )
-from kis_client.enums import GrantType, GrantTypeCode
+from kis_client.auth.enums import GrantType, GrantTypeCode
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,

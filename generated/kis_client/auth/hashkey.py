@@ -2,8 +2,8 @@
 
 """Hashkey — POST /uapi/hashkey (auth.hashkey).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-AuthApi.hashkey sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; AuthApi.hashkey sends it.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 """접근토큰폐기(P) — POST /oauth2/revokeP (auth.revoke).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-AuthApi.revoke sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; AuthApi.revoke sends it.
 """
 
 from __future__ import annotations

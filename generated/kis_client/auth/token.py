@@ -2,8 +2,8 @@
 
 """접근토큰발급(P) — POST /oauth2/tokenP (auth.token).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-AuthApi.token sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; AuthApi.token sends it.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from kis_client._parsing import (
     parse_carefully,
     parse_object,
 )
-from kis_client.enums import GrantType, GrantTypeCode
+from kis_client.auth.enums import GrantType, GrantTypeCode
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,

@@ -22,55 +22,7 @@ if TYPE_CHECKING:
     from kis_client.domestic_stock.credit_balance import DomesticStockCreditBalanceResponse
     from kis_client.domestic_stock.disparity import DomesticStockDisparityResponse
     from kis_client.domestic_stock.dividend_rate import DomesticStockDividendRateResponse
-    from kis_client.domestic_stock.exp_trans_updown import DomesticStockExpTransUpdownResponse
-    from kis_client.domestic_stock.finance_ratio import DomesticStockFinanceRatioResponse
-    from kis_client.domestic_stock.fluctuation import DomesticStockFluctuationResponse
-    from kis_client.domestic_stock.hts_top_view import DomesticStockHtsTopViewResponse
-    from kis_client.domestic_stock.inquire_asking_price_exp_ccn import (
-        DomesticStockInquireAskingPriceExpCcnResponse,
-    )
-    from kis_client.domestic_stock.inquire_balance import (
-        DomesticStockInquireBalanceHoldingsRow,
-        DomesticStockInquireBalanceResponse,
-    )
-    from kis_client.domestic_stock.inquire_daily_ccld import (
-        DomesticStockInquireDailyCcldOrdersRow,
-        DomesticStockInquireDailyCcldPeriod,
-        DomesticStockInquireDailyCcldResponse,
-    )
-    from kis_client.domestic_stock.inquire_daily_itemchartprice import (
-        DomesticStockInquireDailyItemchartpriceResponse,
-    )
-    from kis_client.domestic_stock.inquire_price import DomesticStockInquirePriceResponse
-    from kis_client.domestic_stock.inquire_psbl_order import DomesticStockInquirePsblOrderResponse
-    from kis_client.domestic_stock.inquire_psbl_rvsecncl import (
-        DomesticStockInquirePsblRvsecnclOrdersRow,
-        DomesticStockInquirePsblRvsecnclResponse,
-    )
-    from kis_client.domestic_stock.inquire_psbl_sell import DomesticStockInquirePsblSellResponse
-    from kis_client.domestic_stock.inquire_time_itemchartprice import (
-        DomesticStockInquireTimeItemchartpriceResponse,
-    )
-    from kis_client.domestic_stock.market_cap import DomesticStockMarketCapResponse
-    from kis_client.domestic_stock.market_value import DomesticStockMarketValueResponse
-    from kis_client.domestic_stock.near_new_highlow import DomesticStockNearNewHighlowResponse
-    from kis_client.domestic_stock.order_cash import DomesticStockOrderCashResponse
-    from kis_client.domestic_stock.order_rvsecncl import DomesticStockOrderRvsecnclResponse
-    from kis_client.domestic_stock.overtime_fluctuation import (
-        DomesticStockOvertimeFluctuationResponse,
-    )
-    from kis_client.domestic_stock.overtime_volume import DomesticStockOvertimeVolumeResponse
-    from kis_client.domestic_stock.prefer_disparate_ratio import (
-        DomesticStockPreferDisparateRatioResponse,
-    )
-    from kis_client.domestic_stock.profit_asset_index import DomesticStockProfitAssetIndexResponse
-    from kis_client.domestic_stock.quote_balance import DomesticStockQuoteBalanceResponse
-    from kis_client.domestic_stock.short_sale import DomesticStockShortSaleResponse
-    from kis_client.domestic_stock.top_interest_stock import DomesticStockTopInterestStockResponse
-    from kis_client.domestic_stock.traded_by_company import DomesticStockTradedByCompanyResponse
-    from kis_client.domestic_stock.volume_power import DomesticStockVolumePowerResponse
-    from kis_client.domestic_stock.volume_rank import DomesticStockVolumeRankResponse
-    from kis_client.enums import (
+    from kis_client.domestic_stock.enums import (
         AfhrFlprYn,
         AfhrFlprYnCode,
         AfterHourBalanceFidInputIscd,
@@ -149,14 +101,8 @@ if TYPE_CHECKING:
         PrcsDvsnCode,
         QuoteBalanceFidRankSortClsCode,
         QuoteBalanceFidRankSortClsCodeCode,
-        RvseCnclDvsnCd,
-        RvseCnclDvsnCdCode,
         ShortSaleFidInputIscd,
         ShortSaleFidInputIscdCode,
-        Side,
-        SideCode,
-        SllBuyDvsnCd,
-        SllBuyDvsnCdCode,
         SllType,
         SllTypeCode,
         TradedByCompanyFidRankSortClsCode,
@@ -167,6 +113,62 @@ if TYPE_CHECKING:
         VolumeRankFidCondMrktDivCodeCode,
         YesNo,
         YesNoCode,
+    )
+    from kis_client.domestic_stock.exp_trans_updown import DomesticStockExpTransUpdownResponse
+    from kis_client.domestic_stock.finance_ratio import DomesticStockFinanceRatioResponse
+    from kis_client.domestic_stock.fluctuation import DomesticStockFluctuationResponse
+    from kis_client.domestic_stock.hts_top_view import DomesticStockHtsTopViewResponse
+    from kis_client.domestic_stock.inquire_asking_price_exp_ccn import (
+        DomesticStockInquireAskingPriceExpCcnResponse,
+    )
+    from kis_client.domestic_stock.inquire_balance import (
+        DomesticStockInquireBalanceHoldingsRow,
+        DomesticStockInquireBalanceResponse,
+    )
+    from kis_client.domestic_stock.inquire_daily_ccld import (
+        DomesticStockInquireDailyCcldOrdersRow,
+        DomesticStockInquireDailyCcldPeriod,
+        DomesticStockInquireDailyCcldResponse,
+    )
+    from kis_client.domestic_stock.inquire_daily_itemchartprice import (
+        DomesticStockInquireDailyItemchartpriceResponse,
+    )
+    from kis_client.domestic_stock.inquire_price import DomesticStockInquirePriceResponse
+    from kis_client.domestic_stock.inquire_psbl_order import DomesticStockInquirePsblOrderResponse
+    from kis_client.domestic_stock.inquire_psbl_rvsecncl import (
+        DomesticStockInquirePsblRvsecnclOrdersRow,
+        DomesticStockInquirePsblRvsecnclResponse,
+    )
+    from kis_client.domestic_stock.inquire_psbl_sell import DomesticStockInquirePsblSellResponse
+    from kis_client.domestic_stock.inquire_time_itemchartprice import (
+        DomesticStockInquireTimeItemchartpriceResponse,
+    )
+    from kis_client.domestic_stock.market_cap import DomesticStockMarketCapResponse
+    from kis_client.domestic_stock.market_value import DomesticStockMarketValueResponse
+    from kis_client.domestic_stock.near_new_highlow import DomesticStockNearNewHighlowResponse
+    from kis_client.domestic_stock.order_cash import DomesticStockOrderCashResponse
+    from kis_client.domestic_stock.order_rvsecncl import DomesticStockOrderRvsecnclResponse
+    from kis_client.domestic_stock.overtime_fluctuation import (
+        DomesticStockOvertimeFluctuationResponse,
+    )
+    from kis_client.domestic_stock.overtime_volume import DomesticStockOvertimeVolumeResponse
+    from kis_client.domestic_stock.prefer_disparate_ratio import (
+        DomesticStockPreferDisparateRatioResponse,
+    )
+    from kis_client.domestic_stock.profit_asset_index import DomesticStockProfitAssetIndexResponse
+    from kis_client.domestic_stock.quote_balance import DomesticStockQuoteBalanceResponse
+    from kis_client.domestic_stock.short_sale import DomesticStockShortSaleResponse
+    from kis_client.domestic_stock.top_interest_stock import DomesticStockTopInterestStockResponse
+    from kis_client.domestic_stock.traded_by_company import DomesticStockTradedByCompanyResponse
+    from kis_client.domestic_stock.volume_power import DomesticStockVolumePowerResponse
+    from kis_client.domestic_stock.volume_rank import DomesticStockVolumeRankResponse
+    from kis_client.enums import (
+        RvseCnclDvsnCd,
+        RvseCnclDvsnCdCode,
+        Side,
+        SideCode,
+        SllBuyDvsnCd,
+        SllBuyDvsnCdCode,
     )
 
 

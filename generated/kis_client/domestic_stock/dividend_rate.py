@@ -2,8 +2,8 @@
 
 """국내주식 배당률 상위 — GET /uapi/domestic-stock/v1/ranking/dividend-rate (domestic_stock.dividend_rate).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-DomesticStockApi.dividend_rate sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; DomesticStockApi.dividend_rate sends it.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.enums import Gb1, Gb1Code, Gb2, Gb2Code, Gb3, Gb3Code, Gb4, Gb4Code
+from kis_client.domestic_stock.enums import Gb1, Gb1Code, Gb2, Gb2Code, Gb3, Gb3Code, Gb4, Gb4Code
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,

@@ -2,8 +2,8 @@
 
 """국내주식 예상체결 상승_하락상위 — GET /uapi/domestic-stock/v1/ranking/exp-trans-updown (domestic_stock.exp_trans_updown).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-DomesticStockApi.exp_trans_updown sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; DomesticStockApi.exp_trans_updown sends it.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.enums import BulkTransNumFidInputIscd, BulkTransNumFidInputIscdCode
+from kis_client.domestic_stock.enums import BulkTransNumFidInputIscd, BulkTransNumFidInputIscdCode
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,

@@ -2,8 +2,8 @@
 
 """등락률 순위 — GET /uapi/domestic-stock/v1/ranking/fluctuation (domestic_stock.fluctuation).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-DomesticStockApi.fluctuation sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; DomesticStockApi.fluctuation sends it.
 """
 
 from __future__ import annotations

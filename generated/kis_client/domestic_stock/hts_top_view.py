@@ -2,8 +2,8 @@
 
 """HTS조회상위20종목 — GET /uapi/domestic-stock/v1/ranking/hts-top-view (domestic_stock.hts_top_view).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-DomesticStockApi.hts_top_view sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; DomesticStockApi.hts_top_view sends it.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 """주식현재가 호가/예상체결 — GET /uapi/domestic-stock/v1/quotations/inquire-asking-price-exp-ccn (domestic_stock.inquire_asking_price_exp_ccn).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-DomesticStockApi.inquire_asking_price_exp_ccn sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; DomesticStockApi.inquire_asking_price_exp_ccn sends it.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from kis_client._parsing import (
     parse_object,
     text_of,
 )
-from kis_client.enums import FidCondMrktDivCode, FidCondMrktDivCodeCode
+from kis_client.domestic_stock.enums import FidCondMrktDivCode, FidCondMrktDivCodeCode
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,

@@ -2,8 +2,8 @@
 
 """주식잔고조회 — GET /uapi/domestic-stock/v1/trading/inquire-balance (domestic_stock.inquire_balance).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-DomesticStockApi.inquire_balance sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; DomesticStockApi.inquire_balance sends it.
 """
 
 from __future__ import annotations
@@ -44,8 +44,7 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.enums import (
-    PAGE_MORE_CODES,
+from kis_client.domestic_stock.enums import (
     AfhrFlprYn,
     AfhrFlprYnCode,
     InqrDvsnBalance,
@@ -57,6 +56,7 @@ from kis_client.enums import (
     YesNo,
     YesNoCode,
 )
+from kis_client.enums import PAGE_MORE_CODES
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,

@@ -2,8 +2,8 @@
 
 """주식일별주문체결조회 — GET /uapi/domestic-stock/v1/trading/inquire-daily-ccld (domestic_stock.inquire_daily_ccld).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-DomesticStockApi.inquire_daily_ccld sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; DomesticStockApi.inquire_daily_ccld sends it.
 """
 
 from __future__ import annotations
@@ -48,8 +48,7 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.enums import (
-    PAGE_MORE_CODES,
+from kis_client.domestic_stock.enums import (
     CcldDvsn,
     CcldDvsnCode,
     ExcgIdDvsnCdInquiry,
@@ -60,9 +59,8 @@ from kis_client.enums import (
     InqrDvsn3Code,
     InqrDvsnSort,
     InqrDvsnSortCode,
-    SllBuyDvsnCd,
-    SllBuyDvsnCdCode,
 )
+from kis_client.enums import PAGE_MORE_CODES, SllBuyDvsnCd, SllBuyDvsnCdCode
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,

@@ -2,8 +2,8 @@
 
 """국내주식기간별시세(일/주/월/년) — GET /uapi/domestic-stock/v1/quotations/inquire-daily-itemchartprice (domestic_stock.inquire_daily_itemchartprice).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-DomesticStockApi.inquire_daily_itemchartprice sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; DomesticStockApi.inquire_daily_itemchartprice sends it.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.enums import (
+from kis_client.domestic_stock.enums import (
     FidCondMrktDivCode,
     FidCondMrktDivCodeCode,
     FidOrgAdjPrc,

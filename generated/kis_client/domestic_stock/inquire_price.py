@@ -2,8 +2,8 @@
 
 """주식현재가 시세 — GET /uapi/domestic-stock/v1/quotations/inquire-price (domestic_stock.inquire_price).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-DomesticStockApi.inquire_price sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; DomesticStockApi.inquire_price sends it.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from kis_client._parsing import (
     parse_object,
     text_of,
 )
-from kis_client.enums import FidCondMrktDivCode, FidCondMrktDivCodeCode
+from kis_client.domestic_stock.enums import FidCondMrktDivCode, FidCondMrktDivCodeCode
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,

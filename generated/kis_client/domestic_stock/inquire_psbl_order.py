@@ -2,8 +2,8 @@
 
 """매수가능조회 — GET /uapi/domestic-stock/v1/trading/inquire-psbl-order (domestic_stock.inquire_psbl_order).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-DomesticStockApi.inquire_psbl_order sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; DomesticStockApi.inquire_psbl_order sends it.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from kis_client._parsing import (
     parse_object,
     text_of,
 )
-from kis_client.enums import OrdDvsnPsbl, OrdDvsnPsblCode, YesNo, YesNoCode
+from kis_client.domestic_stock.enums import OrdDvsnPsbl, OrdDvsnPsblCode, YesNo, YesNoCode
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,

@@ -2,8 +2,8 @@
 
 """주식정정취소가능주문조회 — GET /uapi/domestic-stock/v1/trading/inquire-psbl-rvsecncl (domestic_stock.inquire_psbl_rvsecncl).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-DomesticStockApi.inquire_psbl_rvsecncl sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; DomesticStockApi.inquire_psbl_rvsecncl sends it.
 """
 
 from __future__ import annotations
@@ -41,13 +41,13 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.enums import (
-    PAGE_MORE_CODES,
+from kis_client.domestic_stock.enums import (
     InqrDvsn1Rvsecncl,
     InqrDvsn1RvsecnclCode,
     InqrDvsn2,
     InqrDvsn2Code,
 )
+from kis_client.enums import PAGE_MORE_CODES
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,

@@ -2,8 +2,8 @@
 
 """매도가능수량조회 — GET /uapi/domestic-stock/v1/trading/inquire-psbl-sell (domestic_stock.inquire_psbl_sell).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-DomesticStockApi.inquire_psbl_sell sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; DomesticStockApi.inquire_psbl_sell sends it.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 """주식당일분봉조회 — GET /uapi/domestic-stock/v1/quotations/inquire-time-itemchartprice (domestic_stock.inquire_time_itemchartprice).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-DomesticStockApi.inquire_time_itemchartprice sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; DomesticStockApi.inquire_time_itemchartprice sends it.
 """
 
 from __future__ import annotations
@@ -35,7 +35,12 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.enums import FidCondMrktDivCode, FidCondMrktDivCodeCode, YesNo, YesNoCode
+from kis_client.domestic_stock.enums import (
+    FidCondMrktDivCode,
+    FidCondMrktDivCodeCode,
+    YesNo,
+    YesNoCode,
+)
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,

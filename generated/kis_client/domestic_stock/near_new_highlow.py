@@ -2,8 +2,8 @@
 
 """국내주식 신고_신저근접종목 상위 — GET /uapi/domestic-stock/v1/ranking/near-new-highlow (domestic_stock.near_new_highlow).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-DomesticStockApi.near_new_highlow sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; DomesticStockApi.near_new_highlow sends it.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.enums import (
+from kis_client.domestic_stock.enums import (
     BulkTransNumFidInputIscd,
     BulkTransNumFidInputIscdCode,
     FidAplyRangVol,

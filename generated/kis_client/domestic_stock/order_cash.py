@@ -2,8 +2,8 @@
 
 """주식주문(현금) — POST /uapi/domestic-stock/v1/trading/order-cash (domestic_stock.order_cash).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-DomesticStockApi.order_cash sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; DomesticStockApi.order_cash sends it.
 """
 
 from __future__ import annotations
@@ -41,16 +41,15 @@ from kis_client._parsing import (
     required,
     text_of,
 )
-from kis_client.enums import (
+from kis_client.domestic_stock.enums import (
     ExcgIdDvsnCd,
     ExcgIdDvsnCdCode,
     OrdDvsn,
     OrdDvsnCode,
-    Side,
-    SideCode,
     SllType,
     SllTypeCode,
 )
+from kis_client.enums import Side, SideCode
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,

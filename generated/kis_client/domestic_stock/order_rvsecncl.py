@@ -2,8 +2,8 @@
 
 """주식주문(정정취소) — POST /uapi/domestic-stock/v1/trading/order-rvsecncl (domestic_stock.order_rvsecncl).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-DomesticStockApi.order_rvsecncl sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; DomesticStockApi.order_rvsecncl sends it.
 """
 
 from __future__ import annotations
@@ -40,16 +40,15 @@ from kis_client._parsing import (
     required,
     text_of,
 )
-from kis_client.enums import (
+from kis_client.domestic_stock.enums import (
     ExcgIdDvsnCd,
     ExcgIdDvsnCdCode,
     OrdDvsn,
     OrdDvsnCode,
-    RvseCnclDvsnCd,
-    RvseCnclDvsnCdCode,
     YesNo,
     YesNoCode,
 )
+from kis_client.enums import RvseCnclDvsnCd, RvseCnclDvsnCdCode
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,

@@ -2,8 +2,8 @@
 
 """국내주식 시간외등락율순위 — GET /uapi/domestic-stock/v1/ranking/overtime-fluctuation (domestic_stock.overtime_fluctuation).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-DomesticStockApi.overtime_fluctuation sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; DomesticStockApi.overtime_fluctuation sends it.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 """국내주식 시간외거래량순위 — GET /uapi/domestic-stock/v1/ranking/overtime-volume (domestic_stock.overtime_volume).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-DomesticStockApi.overtime_volume sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; DomesticStockApi.overtime_volume sends it.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 """국내주식 우선주_괴리율 상위 — GET /uapi/domestic-stock/v1/ranking/prefer-disparate-ratio (domestic_stock.prefer_disparate_ratio).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-DomesticStockApi.prefer_disparate_ratio sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; DomesticStockApi.prefer_disparate_ratio sends it.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.enums import (
+from kis_client.domestic_stock.enums import (
     AfterHourBalanceFidInputIscd,
     AfterHourBalanceFidInputIscdCode,
     BulkTransNumFidCondMrktDivCode,

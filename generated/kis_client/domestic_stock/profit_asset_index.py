@@ -2,8 +2,8 @@
 
 """국내주식 수익자산지표 순위 — GET /uapi/domestic-stock/v1/ranking/profit-asset-index (domestic_stock.profit_asset_index).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-DomesticStockApi.profit_asset_index sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; DomesticStockApi.profit_asset_index sends it.
 """
 
 from __future__ import annotations

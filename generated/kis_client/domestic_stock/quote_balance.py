@@ -2,8 +2,8 @@
 
 """국내주식 호가잔량 순위 — GET /uapi/domestic-stock/v1/ranking/quote-balance (domestic_stock.quote_balance).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-DomesticStockApi.quote_balance sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; DomesticStockApi.quote_balance sends it.
 """
 
 from __future__ import annotations
@@ -28,7 +28,10 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.enums import QuoteBalanceFidRankSortClsCode, QuoteBalanceFidRankSortClsCodeCode
+from kis_client.domestic_stock.enums import (
+    QuoteBalanceFidRankSortClsCode,
+    QuoteBalanceFidRankSortClsCodeCode,
+)
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,

@@ -2,8 +2,8 @@
 
 """국내주식 공매도 상위종목 — GET /uapi/domestic-stock/v1/ranking/short-sale (domestic_stock.short_sale).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-DomesticStockApi.short_sale sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; DomesticStockApi.short_sale sends it.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.enums import ShortSaleFidInputIscd, ShortSaleFidInputIscdCode
+from kis_client.domestic_stock.enums import ShortSaleFidInputIscd, ShortSaleFidInputIscdCode
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,

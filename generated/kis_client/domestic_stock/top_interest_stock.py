@@ -2,8 +2,8 @@
 
 """국내주식 관심종목등록 상위 — GET /uapi/domestic-stock/v1/ranking/top-interest-stock (domestic_stock.top_interest_stock).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-DomesticStockApi.top_interest_stock sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; DomesticStockApi.top_interest_stock sends it.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.enums import (
+from kis_client.domestic_stock.enums import (
     AfterHourBalanceFidInputIscd,
     AfterHourBalanceFidInputIscdCode,
     FidInputCnt1,

@@ -2,8 +2,8 @@
 
 """국내주식 체결강도 상위 — GET /uapi/domestic-stock/v1/ranking/volume-power (domestic_stock.volume_power).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-DomesticStockApi.volume_power sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; DomesticStockApi.volume_power sends it.
 """
 
 from __future__ import annotations
@@ -28,7 +28,10 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.enums import AfterHourBalanceFidInputIscd, AfterHourBalanceFidInputIscdCode
+from kis_client.domestic_stock.enums import (
+    AfterHourBalanceFidInputIscd,
+    AfterHourBalanceFidInputIscdCode,
+)
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,

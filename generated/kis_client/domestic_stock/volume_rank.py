@@ -2,8 +2,8 @@
 
 """거래량순위 — GET /uapi/domestic-stock/v1/quotations/volume-rank (domestic_stock.volume_rank).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-DomesticStockApi.volume_rank sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; DomesticStockApi.volume_rank sends it.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.enums import (
+from kis_client.domestic_stock.enums import (
     FidBlngClsCode,
     FidBlngClsCodeCode,
     MarketCapFidDivClsCode,

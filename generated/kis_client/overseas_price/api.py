@@ -17,17 +17,9 @@ from kis_client.errors import FieldProblem, ValidationError
 if TYPE_CHECKING:
     from kis_client._calls import CallContext, PreparedCall
     from kis_client._transport import AsyncCore, SyncCore
-    from kis_client.enums import (
-        Exchange,
-        ExchangeCode,
-        Gubn,
-        GubnCode,
-        Modp,
-        ModpCode,
-        QuoteExchange,
-        QuoteExchangeCode,
-    )
+    from kis_client.enums import Exchange, ExchangeCode, QuoteExchange, QuoteExchangeCode
     from kis_client.overseas_price.dailyprice import OverseasPriceDailypriceResponse
+    from kis_client.overseas_price.enums import Gubn, GubnCode, Modp, ModpCode
     from kis_client.overseas_price.price import OverseasPricePriceResponse
 
 

@@ -2,8 +2,8 @@
 
 """해외주식 기간별시세 — GET /uapi/overseas-price/v1/quotations/dailyprice (overseas_price.dailyprice).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-OverseasPriceApi.dailyprice sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; OverseasPriceApi.dailyprice sends it.
 """
 
 from __future__ import annotations
@@ -41,23 +41,14 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.enums import (
-    Exchange,
-    ExchangeCode,
-    Gubn,
-    GubnCode,
-    Modp,
-    ModpCode,
-    QuoteExchange,
-    QuoteExchangeCode,
-    quote_code,
-)
+from kis_client.enums import Exchange, ExchangeCode, QuoteExchange, QuoteExchangeCode, quote_code
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,
     UnsupportedEnvironmentError,
     ValidationError,
 )
+from kis_client.overseas_price.enums import Gubn, GubnCode, Modp, ModpCode
 from kis_client.tr_ids import TR_IDS
 
 OPERATION = OperationInfo(

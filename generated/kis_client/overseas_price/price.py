@@ -2,8 +2,8 @@
 
 """해외주식 현재체결가 — GET /uapi/overseas-price/v1/quotations/price (overseas_price.price).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-OverseasPriceApi.price sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; OverseasPriceApi.price sends it.
 """
 
 from __future__ import annotations

@@ -15,6 +15,16 @@ if TYPE_CHECKING:
     from kis_client._calls import CallContext
     from kis_client._transport import AsyncCore, SyncCore
     from kis_client.enums import (
+        Exchange,
+        ExchangeCode,
+        RvseCnclDvsnCd,
+        RvseCnclDvsnCdCode,
+        Side,
+        SideCode,
+        SllBuyDvsnCd,
+        SllBuyDvsnCdCode,
+    )
+    from kis_client.overseas_stock.enums import (
         BalanceExcgCd,
         BalanceExcgCdCode,
         CcldNccsDvsn,
@@ -23,8 +33,6 @@ if TYPE_CHECKING:
         CcnlExcgCdCode,
         CcnlSortSqn,
         CcnlSortSqnCode,
-        Exchange,
-        ExchangeCode,
         InqrDvsnCd,
         InqrDvsnCdCode,
         NatnCd,
@@ -37,12 +45,6 @@ if TYPE_CHECKING:
         OvrsOrdDvsnCode,
         OvrsSllType,
         OvrsSllTypeCode,
-        RvseCnclDvsnCd,
-        RvseCnclDvsnCdCode,
-        Side,
-        SideCode,
-        SllBuyDvsnCd,
-        SllBuyDvsnCdCode,
         TrCrcyCd,
         TrCrcyCdCode,
         TrMketCd,

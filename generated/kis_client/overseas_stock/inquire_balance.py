@@ -2,8 +2,8 @@
 
 """해외주식 잔고 — GET /uapi/overseas-stock/v1/trading/inquire-balance (overseas_stock.inquire_balance).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-OverseasStockApi.inquire_balance sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; OverseasStockApi.inquire_balance sends it.
 """
 
 from __future__ import annotations
@@ -44,19 +44,14 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.enums import (
-    PAGE_MORE_CODES,
-    BalanceExcgCd,
-    BalanceExcgCdCode,
-    TrCrcyCd,
-    TrCrcyCdCode,
-)
+from kis_client.enums import PAGE_MORE_CODES
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,
     UnsupportedEnvironmentError,
     ValidationError,
 )
+from kis_client.overseas_stock.enums import BalanceExcgCd, BalanceExcgCdCode, TrCrcyCd, TrCrcyCdCode
 from kis_client.tr_ids import TR_IDS
 
 OPERATION = OperationInfo(

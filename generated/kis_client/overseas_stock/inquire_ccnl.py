@@ -2,8 +2,8 @@
 
 """해외주식 주문체결내역 — GET /uapi/overseas-stock/v1/trading/inquire-ccnl (overseas_stock.inquire_ccnl).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-OverseasStockApi.inquire_ccnl sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; OverseasStockApi.inquire_ccnl sends it.
 """
 
 from __future__ import annotations
@@ -46,22 +46,20 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.enums import (
-    PAGE_MORE_CODES,
+from kis_client.enums import PAGE_MORE_CODES, SllBuyDvsnCd, SllBuyDvsnCdCode
+from kis_client.errors import (
+    FieldProblem,
+    ResponseParseError,
+    UnsupportedEnvironmentError,
+    ValidationError,
+)
+from kis_client.overseas_stock.enums import (
     CcldNccsDvsn,
     CcldNccsDvsnCode,
     CcnlExcgCd,
     CcnlExcgCdCode,
     CcnlSortSqn,
     CcnlSortSqnCode,
-    SllBuyDvsnCd,
-    SllBuyDvsnCdCode,
-)
-from kis_client.errors import (
-    FieldProblem,
-    ResponseParseError,
-    UnsupportedEnvironmentError,
-    ValidationError,
 )
 from kis_client.tr_ids import TR_IDS
 

@@ -2,8 +2,8 @@
 
 """해외주식 미체결내역 — GET /uapi/overseas-stock/v1/trading/inquire-nccs (overseas_stock.inquire_nccs).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-OverseasStockApi.inquire_nccs sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; OverseasStockApi.inquire_nccs sends it.
 """
 
 from __future__ import annotations
@@ -45,13 +45,14 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.enums import PAGE_MORE_CODES, Exchange, ExchangeCode, NccsSortSqn, NccsSortSqnCode
+from kis_client.enums import PAGE_MORE_CODES, Exchange, ExchangeCode
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,
     UnsupportedEnvironmentError,
     ValidationError,
 )
+from kis_client.overseas_stock.enums import NccsSortSqn, NccsSortSqnCode
 from kis_client.tr_ids import TR_IDS
 
 OPERATION = OperationInfo(

@@ -2,8 +2,8 @@
 
 """해외주식 체결기준현재잔고 — GET /uapi/overseas-stock/v1/trading/inquire-present-balance (overseas_stock.inquire_present_balance).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-OverseasStockApi.inquire_present_balance sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; OverseasStockApi.inquire_present_balance sends it.
 """
 
 from __future__ import annotations
@@ -43,7 +43,13 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.enums import (
+from kis_client.errors import (
+    FieldProblem,
+    ResponseParseError,
+    UnsupportedEnvironmentError,
+    ValidationError,
+)
+from kis_client.overseas_stock.enums import (
     InqrDvsnCd,
     InqrDvsnCdCode,
     NatnCd,
@@ -52,12 +58,6 @@ from kis_client.enums import (
     TrMketCdCode,
     WcrcFrcrDvsnCd,
     WcrcFrcrDvsnCdCode,
-)
-from kis_client.errors import (
-    FieldProblem,
-    ResponseParseError,
-    UnsupportedEnvironmentError,
-    ValidationError,
 )
 from kis_client.tr_ids import TR_IDS
 

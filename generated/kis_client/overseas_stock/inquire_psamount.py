@@ -2,8 +2,8 @@
 
 """해외주식 매수가능금액조회 — GET /uapi/overseas-stock/v1/trading/inquire-psamount (overseas_stock.inquire_psamount).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-OverseasStockApi.inquire_psamount sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; OverseasStockApi.inquire_psamount sends it.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 """해외주식 주문 (매수/매도) — POST /uapi/overseas-stock/v1/trading/order (overseas_stock.order).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-OverseasStockApi.order sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; OverseasStockApi.order sends it.
 """
 
 from __future__ import annotations
@@ -41,24 +41,20 @@ from kis_client._parsing import (
     required,
     text_of,
 )
-from kis_client.enums import (
-    EXCHANGE_MARKET,
-    Exchange,
-    ExchangeCode,
+from kis_client.enums import EXCHANGE_MARKET, Exchange, ExchangeCode, Side, SideCode
+from kis_client.errors import (
+    FieldProblem,
+    ResponseParseError,
+    UnsupportedEnvironmentError,
+    ValidationError,
+)
+from kis_client.overseas_stock.enums import (
     OrdSvrDvsnCd,
     OrdSvrDvsnCdCode,
     OvrsOrdDvsn,
     OvrsOrdDvsnCode,
     OvrsSllType,
     OvrsSllTypeCode,
-    Side,
-    SideCode,
-)
-from kis_client.errors import (
-    FieldProblem,
-    ResponseParseError,
-    UnsupportedEnvironmentError,
-    ValidationError,
 )
 from kis_client.tr_ids import TR_IDS
 

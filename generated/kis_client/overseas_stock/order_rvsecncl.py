@@ -2,8 +2,8 @@
 
 """해외주식 정정취소주문 — POST /uapi/overseas-stock/v1/trading/order-rvsecncl (overseas_stock.order_rvsecncl).
 
-The request model, validator and prepare_*, and the response models and parse_* of one operation;
-OverseasStockApi.order_rvsecncl sends it.
+The request model, validator and prepare_*, and the response models and parse_* of one
+operation; OverseasStockApi.order_rvsecncl sends it.
 """
 
 from __future__ import annotations
@@ -44,8 +44,6 @@ from kis_client.enums import (
     EXCHANGE_MARKET,
     Exchange,
     ExchangeCode,
-    OrdSvrDvsnCd,
-    OrdSvrDvsnCdCode,
     RvseCnclDvsnCd,
     RvseCnclDvsnCdCode,
 )
@@ -55,6 +53,7 @@ from kis_client.errors import (
     UnsupportedEnvironmentError,
     ValidationError,
 )
+from kis_client.overseas_stock.enums import OrdSvrDvsnCd, OrdSvrDvsnCdCode
 from kis_client.tr_ids import TR_IDS
 
 OPERATION = OperationInfo(
