@@ -14,7 +14,6 @@ anything is written.
 from __future__ import annotations
 
 import copy
-import os
 import re
 import shutil
 import tempfile
@@ -25,13 +24,15 @@ from typing import Any
 
 import yaml
 
+from .atomic import write_atomically
 from .audit import area_of, category_of, import_stem, match
 from .corrections import CORRECTIONS_DIR, edited_by_hand, imported_digest
 from .errors import Problem, SpecError
 from .kis_portal import Portal, PortalApi
 from .kis_samples import SampleApi, SampleField, Samples, TrChoice
 from .load import load_text
-from .model import GENERATED_LOCALS, RESERVED_CLASSES, RESERVED_PARAMS, RESERVED_RESPONSE_NAMES, Spec, camel, is_identifier
+from .builder.names import RESERVED_CLASSES, RESERVED_RESPONSE_NAMES, camel, is_identifier, python_name_clash
+from .model import Spec
 
 IMPORTED_DIR = "imported"
 REPOSITORY = "koreainvestment/open-trading-api"
@@ -227,7 +228,7 @@ def _request(api: SampleApi, entry: PortalApi | None, portal: Portal, tables: _T
         if not WIRE.fullmatch(wire):
             raise _Skip(f"request field {wire!r} is not a name the spec can hold")
         py_name = wire.lower()
-        if py_name in RESERVED_PARAMS or py_name in GENERATED_LOCALS or py_name.startswith(("prepare_", "validate_", "parse_")) or not is_identifier(py_name):
+        if python_name_clash(py_name) is not None:
             raise _Skip(f"request field {wire} gives the Python name {py_name!r}, which the generated code uses itself")
         where = f"request.{wire}"
         entry_field: dict[str, Any] = {"label": _text(item.label or wire)}
@@ -502,8 +503,6 @@ def write_drafts(spec_dir: Path, drafts: list[Draft], samples: Samples, portal: 
         path = spec_dir / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_bytes() != text:
-            partial = path.with_name(f".{path.name}.kisgen-import")
-            partial.write_bytes(text)
-            os.replace(partial, path)  # a reader sees the old draft or the new one, never half
+            write_atomically(path, text)
             written.append(f"{spec_dir.name}/{relative}")
     return written

@@ -3,13 +3,149 @@
 """Environments, sides, markets, exchanges and every code table of the spec.
 
 Each enum ``X`` has ``XCode``, a ``Literal`` of its codes: parameters are typed ``X | XCode``,
-so a type checker catches a wrong code while KIS's own strings still work.
+so a type checker catches a wrong code while KIS's own strings still work. A table only one
+area uses is defined in that area's package (``kis_client.<area>.enums``) and loaded with it;
+this module offers it all the same, loading it on first use.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Literal
+from enum import Enum, StrEnum
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    # "X as X": type checkers see the lazily loaded tables as this module's.
+    from kis_client.auth.enums import (
+        GrantType as GrantType,
+        GrantTypeCode as GrantTypeCode,
+    )
+    from kis_client.domestic_stock.enums import (
+        AfhrFlprYn as AfhrFlprYn,
+        AfhrFlprYnCode as AfhrFlprYnCode,
+        AfterHourBalanceFidInputIscd as AfterHourBalanceFidInputIscd,
+        AfterHourBalanceFidInputIscdCode as AfterHourBalanceFidInputIscdCode,
+        AfterHourBalanceFidRankSortClsCode as AfterHourBalanceFidRankSortClsCode,
+        AfterHourBalanceFidRankSortClsCodeCode as AfterHourBalanceFidRankSortClsCodeCode,
+        BulkTransNumFidCondMrktDivCode as BulkTransNumFidCondMrktDivCode,
+        BulkTransNumFidCondMrktDivCodeCode as BulkTransNumFidCondMrktDivCodeCode,
+        BulkTransNumFidInputIscd as BulkTransNumFidInputIscd,
+        BulkTransNumFidInputIscdCode as BulkTransNumFidInputIscdCode,
+        BulkTransNumFidRankSortClsCode as BulkTransNumFidRankSortClsCode,
+        BulkTransNumFidRankSortClsCodeCode as BulkTransNumFidRankSortClsCodeCode,
+        CcldDvsn as CcldDvsn,
+        CcldDvsnCode as CcldDvsnCode,
+        DisparityFidDivClsCode as DisparityFidDivClsCode,
+        DisparityFidDivClsCodeCode as DisparityFidDivClsCodeCode,
+        DisparityFidRankSortClsCode as DisparityFidRankSortClsCode,
+        DisparityFidRankSortClsCodeCode as DisparityFidRankSortClsCodeCode,
+        ExcgIdDvsnCd as ExcgIdDvsnCd,
+        ExcgIdDvsnCdCode as ExcgIdDvsnCdCode,
+        ExcgIdDvsnCdInquiry as ExcgIdDvsnCdInquiry,
+        ExcgIdDvsnCdInquiryCode as ExcgIdDvsnCdInquiryCode,
+        FidAplyRangVol as FidAplyRangVol,
+        FidAplyRangVolCode as FidAplyRangVolCode,
+        FidBlngClsCode as FidBlngClsCode,
+        FidBlngClsCodeCode as FidBlngClsCodeCode,
+        FidCondMrktDivCode as FidCondMrktDivCode,
+        FidCondMrktDivCodeCode as FidCondMrktDivCodeCode,
+        FidHourClsCode as FidHourClsCode,
+        FidHourClsCodeCode as FidHourClsCodeCode,
+        FidInputCnt1 as FidInputCnt1,
+        FidInputCnt1Code as FidInputCnt1Code,
+        FidInputOption2 as FidInputOption2,
+        FidInputOption2Code as FidInputOption2Code,
+        FidOrgAdjPrc as FidOrgAdjPrc,
+        FidOrgAdjPrcCode as FidOrgAdjPrcCode,
+        FidPeriodDivCode as FidPeriodDivCode,
+        FidPeriodDivCodeCode as FidPeriodDivCodeCode,
+        FidPrcClsCode as FidPrcClsCode,
+        FidPrcClsCodeCode as FidPrcClsCodeCode,
+        FidTrgtExlsClsCode as FidTrgtExlsClsCode,
+        FidTrgtExlsClsCodeCode as FidTrgtExlsClsCodeCode,
+        FinanceRatioFidRankSortClsCode as FinanceRatioFidRankSortClsCode,
+        FinanceRatioFidRankSortClsCodeCode as FinanceRatioFidRankSortClsCodeCode,
+        Gb1 as Gb1,
+        Gb1Code as Gb1Code,
+        Gb2 as Gb2,
+        Gb2Code as Gb2Code,
+        Gb3 as Gb3,
+        Gb3Code as Gb3Code,
+        Gb4 as Gb4,
+        Gb4Code as Gb4Code,
+        InqrDvsn1Ccld as InqrDvsn1Ccld,
+        InqrDvsn1CcldCode as InqrDvsn1CcldCode,
+        InqrDvsn1Rvsecncl as InqrDvsn1Rvsecncl,
+        InqrDvsn1RvsecnclCode as InqrDvsn1RvsecnclCode,
+        InqrDvsn2 as InqrDvsn2,
+        InqrDvsn2Code as InqrDvsn2Code,
+        InqrDvsn3 as InqrDvsn3,
+        InqrDvsn3Code as InqrDvsn3Code,
+        InqrDvsnBalance as InqrDvsnBalance,
+        InqrDvsnBalanceCode as InqrDvsnBalanceCode,
+        InqrDvsnSort as InqrDvsnSort,
+        InqrDvsnSortCode as InqrDvsnSortCode,
+        MarketCapFidDivClsCode as MarketCapFidDivClsCode,
+        MarketCapFidDivClsCodeCode as MarketCapFidDivClsCodeCode,
+        MarketValueFidDivClsCode as MarketValueFidDivClsCode,
+        MarketValueFidDivClsCodeCode as MarketValueFidDivClsCodeCode,
+        NearNewHighlowFidDivClsCode as NearNewHighlowFidDivClsCode,
+        NearNewHighlowFidDivClsCodeCode as NearNewHighlowFidDivClsCodeCode,
+        OrdDvsn as OrdDvsn,
+        OrdDvsnCode as OrdDvsnCode,
+        OrdDvsnPsbl as OrdDvsnPsbl,
+        OrdDvsnPsblCode as OrdDvsnPsblCode,
+        PrcsDvsn as PrcsDvsn,
+        PrcsDvsnCode as PrcsDvsnCode,
+        QuoteBalanceFidRankSortClsCode as QuoteBalanceFidRankSortClsCode,
+        QuoteBalanceFidRankSortClsCodeCode as QuoteBalanceFidRankSortClsCodeCode,
+        ShortSaleFidInputIscd as ShortSaleFidInputIscd,
+        ShortSaleFidInputIscdCode as ShortSaleFidInputIscdCode,
+        SllType as SllType,
+        SllTypeCode as SllTypeCode,
+        TradedByCompanyFidRankSortClsCode as TradedByCompanyFidRankSortClsCode,
+        TradedByCompanyFidRankSortClsCodeCode as TradedByCompanyFidRankSortClsCodeCode,
+        UnprDvsn as UnprDvsn,
+        UnprDvsnCode as UnprDvsnCode,
+        VolumeRankFidCondMrktDivCode as VolumeRankFidCondMrktDivCode,
+        VolumeRankFidCondMrktDivCodeCode as VolumeRankFidCondMrktDivCodeCode,
+        YesNo as YesNo,
+        YesNoCode as YesNoCode,
+    )
+    from kis_client.overseas_price.enums import (
+        Gubn as Gubn,
+        GubnCode as GubnCode,
+        Modp as Modp,
+        ModpCode as ModpCode,
+    )
+    from kis_client.overseas_stock.enums import (
+        BalanceExcgCd as BalanceExcgCd,
+        BalanceExcgCdCode as BalanceExcgCdCode,
+        CcldNccsDvsn as CcldNccsDvsn,
+        CcldNccsDvsnCode as CcldNccsDvsnCode,
+        CcnlExcgCd as CcnlExcgCd,
+        CcnlExcgCdCode as CcnlExcgCdCode,
+        CcnlSortSqn as CcnlSortSqn,
+        CcnlSortSqnCode as CcnlSortSqnCode,
+        InqrDvsnCd as InqrDvsnCd,
+        InqrDvsnCdCode as InqrDvsnCdCode,
+        NatnCd as NatnCd,
+        NatnCdCode as NatnCdCode,
+        NccsSortSqn as NccsSortSqn,
+        NccsSortSqnCode as NccsSortSqnCode,
+        OrdSvrDvsnCd as OrdSvrDvsnCd,
+        OrdSvrDvsnCdCode as OrdSvrDvsnCdCode,
+        OvrsOrdDvsn as OvrsOrdDvsn,
+        OvrsOrdDvsnCode as OvrsOrdDvsnCode,
+        OvrsSllType as OvrsSllType,
+        OvrsSllTypeCode as OvrsSllTypeCode,
+        TrCrcyCd as TrCrcyCd,
+        TrCrcyCdCode as TrCrcyCdCode,
+        TrMketCd as TrMketCd,
+        TrMketCdCode as TrMketCdCode,
+        WcrcFrcrDvsnCd as WcrcFrcrDvsnCd,
+        WcrcFrcrDvsnCdCode as WcrcFrcrDvsnCdCode,
+    )
 
 
 class Env(StrEnum):
@@ -136,16 +272,6 @@ QuoteExchangeCode = Literal[
 ]
 
 
-class GrantType(CodeEnum):
-    "권한부여타입"
-
-    CLIENT_CREDENTIALS = "client_credentials"
-    "client_credentials"
-
-
-GrantTypeCode = Literal["client_credentials",]
-
-
 class CustomerType(CodeEnum):
     "고객타입"
 
@@ -158,108 +284,6 @@ class CustomerType(CodeEnum):
 CustomerTypeCode = Literal[
     "P",
     "B",
-]
-
-
-class OrdDvsn(CodeEnum):
-    "주문구분"
-
-    LIMIT = "00"
-    "지정가"
-    MARKET = "01"
-    "시장가"
-    CONDITIONAL_LIMIT = "02"
-    "조건부지정가"
-    BEST_LIMIT = "03"
-    "최유리지정가"
-    TOP_PRIORITY_LIMIT = "04"
-    "최우선지정가"
-    PRE_MARKET_AFTER_HOURS = "05"
-    "장전 시간외"
-    POST_MARKET_AFTER_HOURS = "06"
-    "장후 시간외"
-    AFTER_HOURS_SINGLE_PRICE = "07"
-    "시간외 단일가"
-    IOC_LIMIT = "11"
-    "IOC지정가"
-    FOK_LIMIT = "12"
-    "FOK지정가"
-    IOC_MARKET = "13"
-    "IOC시장가"
-    FOK_MARKET = "14"
-    "FOK시장가"
-    IOC_BEST = "15"
-    "IOC최유리"
-    FOK_BEST = "16"
-    "FOK최유리"
-    MID_PRICE = "21"
-    "중간가"
-    STOP_LIMIT = "22"
-    "스톱지정가"
-    MID_PRICE_IOC = "23"
-    "중간가IOC"
-    MID_PRICE_FOK = "24"
-    "중간가FOK"
-
-
-OrdDvsnCode = Literal[
-    "00",
-    "01",
-    "02",
-    "03",
-    "04",
-    "05",
-    "06",
-    "07",
-    "11",
-    "12",
-    "13",
-    "14",
-    "15",
-    "16",
-    "21",
-    "22",
-    "23",
-    "24",
-]
-
-
-class ExcgIdDvsnCd(CodeEnum):
-    "거래소ID구분코드"
-
-    KRX = "KRX"
-    "한국거래소"
-    NXT = "NXT"
-    "대체거래소 (넥스트레이드)"
-    SOR = "SOR"
-    "스마트주문 (Smart Order Routing)"
-
-
-ExcgIdDvsnCdCode = Literal[
-    "KRX",
-    "NXT",
-    "SOR",
-]
-
-
-class SllType(CodeEnum):
-    "매도유형"
-
-    NONE = ""
-    "매수 (빈 문자열)"
-    ORDINARY = "01"
-    "일반매도"
-    DISCRETIONARY = "02"
-    "임의매매"
-    BORROWED_STOCK = "05"
-    "대차매도"
-
-
-SllTypeCode = Literal[
-    "",
-    "01",
-    "02",
-    "05",
 ]
 
 
@@ -278,133 +302,6 @@ RvseCnclDvsnCdCode = Literal[
 ]
 
 
-class YesNo(CodeEnum):
-    "여부"
-
-    YES = "Y"
-    "예"
-    NO = "N"
-    "아니오"
-
-
-YesNoCode = Literal[
-    "Y",
-    "N",
-]
-
-
-class AfhrFlprYn(CodeEnum):
-    "시간외단일가·거래소여부"
-
-    DEFAULT = "N"
-    "기본값"
-    AFTER_HOURS_SINGLE_PRICE = "Y"
-    "시간외단일가"
-    NXT = "X"
-    "NXT 정규장 (프리마켓, 메인, 애프터마켓)"
-
-
-AfhrFlprYnCode = Literal[
-    "N",
-    "Y",
-    "X",
-]
-
-
-class InqrDvsnBalance(CodeEnum):
-    "조회구분"
-
-    BY_LOAN_DATE = "01"
-    "대출일별"
-    BY_STOCK = "02"
-    "종목별"
-
-
-InqrDvsnBalanceCode = Literal[
-    "01",
-    "02",
-]
-
-
-class UnprDvsn(CodeEnum):
-    "단가구분"
-
-    DEFAULT = "01"
-    "기본값"
-
-
-UnprDvsnCode = Literal["01",]
-
-
-class PrcsDvsn(CodeEnum):
-    "처리구분"
-
-    INCLUDE_PREVIOUS_DAY = "00"
-    "전일매매포함"
-    EXCLUDE_PREVIOUS_DAY = "01"
-    "전일매매미포함"
-
-
-PrcsDvsnCode = Literal[
-    "00",
-    "01",
-]
-
-
-class FidCondMrktDivCode(CodeEnum):
-    "조건 시장 분류 코드"
-
-    KRX = "J"
-    "KRX"
-    NXT = "NX"
-    "NXT"
-    UNIFIED = "UN"
-    "통합"
-
-
-FidCondMrktDivCodeCode = Literal[
-    "J",
-    "NX",
-    "UN",
-]
-
-
-class FidPeriodDivCode(CodeEnum):
-    "기간분류코드"
-
-    DAY = "D"
-    "일봉"
-    WEEK = "W"
-    "주봉"
-    MONTH = "M"
-    "월봉"
-    YEAR = "Y"
-    "년봉"
-
-
-FidPeriodDivCodeCode = Literal[
-    "D",
-    "W",
-    "M",
-    "Y",
-]
-
-
-class FidOrgAdjPrc(CodeEnum):
-    "수정주가 원주가 가격 여부"
-
-    ADJUSTED = "0"
-    "수정주가"
-    ORIGINAL = "1"
-    "원주가"
-
-
-FidOrgAdjPrcCode = Literal[
-    "0",
-    "1",
-]
-
-
 class SllBuyDvsnCd(CodeEnum):
     "매도매수구분코드"
 
@@ -420,1099 +317,6 @@ SllBuyDvsnCdCode = Literal[
     "00",
     "01",
     "02",
-]
-
-
-class CcldDvsn(CodeEnum):
-    "체결구분"
-
-    ALL = "00"
-    "전체"
-    FILLED = "01"
-    "체결"
-    UNFILLED = "02"
-    "미체결"
-
-
-CcldDvsnCode = Literal[
-    "00",
-    "01",
-    "02",
-]
-
-
-class InqrDvsnSort(CodeEnum):
-    "조회구분 (정렬)"
-
-    REVERSE = "00"
-    "역순"
-    FORWARD = "01"
-    "정순"
-
-
-InqrDvsnSortCode = Literal[
-    "00",
-    "01",
-]
-
-
-class InqrDvsn1Ccld(CodeEnum):
-    "조회구분1"
-
-    ALL = ""
-    "전체 (공란)"
-    ELW = "1"
-    "ELW"
-    FREEBOARD = "2"
-    "프리보드"
-
-
-InqrDvsn1CcldCode = Literal[
-    "",
-    "1",
-    "2",
-]
-
-
-class InqrDvsn3(CodeEnum):
-    "조회구분3"
-
-    ALL = "00"
-    "전체"
-    CASH = "01"
-    "현금"
-    CREDIT = "02"
-    "신용"
-    COLLATERAL = "03"
-    "담보"
-    STOCK_LOAN = "04"
-    "대주"
-    LENDING = "05"
-    "대여"
-    OWN_LOAN = "06"
-    "자기융자신규/상환"
-    DISTRIBUTION_LOAN = "07"
-    "유통융자신규/상환"
-
-
-InqrDvsn3Code = Literal[
-    "00",
-    "01",
-    "02",
-    "03",
-    "04",
-    "05",
-    "06",
-    "07",
-]
-
-
-class ExcgIdDvsnCdInquiry(CodeEnum):
-    "거래소ID구분코드 (조회)"
-
-    KRX = "KRX"
-    "한국거래소"
-    NXT = "NXT"
-    "대체거래소 (NXT)"
-    SOR = "SOR"
-    "SOR (Smart Order Routing)"
-    ALL = "ALL"
-    "전체"
-
-
-ExcgIdDvsnCdInquiryCode = Literal[
-    "KRX",
-    "NXT",
-    "SOR",
-    "ALL",
-]
-
-
-class OrdDvsnPsbl(CodeEnum):
-    "주문구분 (매수가능조회)"
-
-    LIMIT = "00"
-    "지정가"
-    MARKET = "01"
-    "시장가"
-    CONDITIONAL_LIMIT = "02"
-    "조건부지정가"
-    BEST_LIMIT = "03"
-    "최유리지정가"
-    TOP_PRIORITY_LIMIT = "04"
-    "최우선지정가"
-    PRE_MARKET_AFTER_HOURS = "05"
-    "장전 시간외"
-    POST_MARKET_AFTER_HOURS = "06"
-    "장후 시간외"
-    AFTER_HOURS_SINGLE_PRICE = "07"
-    "시간외 단일가"
-    TREASURY_STOCK = "08"
-    "자기주식"
-    TREASURY_STOCK_S_OPTION = "09"
-    "자기주식S-Option"
-    TREASURY_STOCK_MONEY_TRUST = "10"
-    "자기주식금전신탁"
-    IOC_LIMIT = "11"
-    "IOC지정가 (즉시체결,잔량취소)"
-    FOK_LIMIT = "12"
-    "FOK지정가 (즉시체결,전량취소)"
-    IOC_MARKET = "13"
-    "IOC시장가 (즉시체결,잔량취소)"
-    FOK_MARKET = "14"
-    "FOK시장가 (즉시체결,전량취소)"
-    IOC_BEST = "15"
-    "IOC최유리 (즉시체결,잔량취소)"
-    FOK_BEST = "16"
-    "FOK최유리 (즉시체결,전량취소)"
-    INTRADAY_BLOCK = "51"
-    "장중대량"
-    INTRADAY_BASKET = "52"
-    "장중바스켓"
-    PRE_OPEN_AFTER_HOURS_BLOCK = "62"
-    "장개시전 시간외대량"
-    PRE_OPEN_AFTER_HOURS_BASKET = "63"
-    "장개시전 시간외바스켓"
-    PRE_OPEN_MONEY_TRUST_TREASURY = "67"
-    "장개시전 금전신탁자사주"
-    PRE_OPEN_TREASURY_STOCK = "69"
-    "장개시전 자기주식"
-    AFTER_HOURS_BLOCK = "72"
-    "시간외대량"
-    AFTER_HOURS_TREASURY_TRUST = "77"
-    "시간외자사주신탁"
-    AFTER_HOURS_BLOCK_TREASURY = "79"
-    "시간외대량자기주식"
-    BASKET = "80"
-    "바스켓"
-
-
-OrdDvsnPsblCode = Literal[
-    "00",
-    "01",
-    "02",
-    "03",
-    "04",
-    "05",
-    "06",
-    "07",
-    "08",
-    "09",
-    "10",
-    "11",
-    "12",
-    "13",
-    "14",
-    "15",
-    "16",
-    "51",
-    "52",
-    "62",
-    "63",
-    "67",
-    "69",
-    "72",
-    "77",
-    "79",
-    "80",
-]
-
-
-class InqrDvsn1Rvsecncl(CodeEnum):
-    "조회구분1 (정정취소가능)"
-
-    BY_ORDER = "0"
-    "주문"
-    BY_STOCK = "1"
-    "종목"
-
-
-InqrDvsn1RvsecnclCode = Literal[
-    "0",
-    "1",
-]
-
-
-class InqrDvsn2(CodeEnum):
-    "조회구분2"
-
-    ALL = "0"
-    "전체"
-    SELL = "1"
-    "매도"
-    BUY = "2"
-    "매수"
-
-
-InqrDvsn2Code = Literal[
-    "0",
-    "1",
-    "2",
-]
-
-
-class Gubn(CodeEnum):
-    "일/주/월구분"
-
-    DAY = "0"
-    "일"
-    WEEK = "1"
-    "주"
-    MONTH = "2"
-    "월"
-
-
-GubnCode = Literal[
-    "0",
-    "1",
-    "2",
-]
-
-
-class Modp(CodeEnum):
-    "수정주가반영여부"
-
-    UNADJUSTED = "0"
-    "미반영"
-    ADJUSTED = "1"
-    "반영"
-
-
-ModpCode = Literal[
-    "0",
-    "1",
-]
-
-
-class OvrsOrdDvsn(CodeEnum):
-    "해외주식 주문구분"
-
-    LIMIT = "00"
-    "지정가"
-    MOO = "31"
-    "MOO (장개시시장가)"
-    LOO = "32"
-    "LOO (장개시지정가)"
-    MOC = "33"
-    "MOC (장마감시장가)"
-    LOC = "34"
-    "LOC (장마감지정가)"
-    ODD_LOT = "50"
-    "단주지정가 (홍콩 매도)"
-
-
-OvrsOrdDvsnCode = Literal[
-    "00",
-    "31",
-    "32",
-    "33",
-    "34",
-    "50",
-]
-
-
-class OvrsSllType(CodeEnum):
-    "판매유형"
-
-    BUY = ""
-    "매수 (빈 문자열)"
-    SELL = "00"
-    "매도"
-
-
-OvrsSllTypeCode = Literal[
-    "",
-    "00",
-]
-
-
-class OrdSvrDvsnCd(CodeEnum):
-    "주문서버구분코드"
-
-    DEFAULT = "0"
-    "기본값"
-
-
-OrdSvrDvsnCdCode = Literal["0",]
-
-
-class BalanceExcgCd(CodeEnum):
-    "잔고조회 해외거래소코드"
-
-    NASD = "NASD"
-    "나스닥 (실전은 미국 전체)"
-    NAS = "NAS"
-    "나스닥만 (실전)"
-    NYSE = "NYSE"
-    "뉴욕"
-    AMEX = "AMEX"
-    "아멕스"
-    SEHK = "SEHK"
-    "홍콩"
-    SHAA = "SHAA"
-    "중국 상해"
-    SZAA = "SZAA"
-    "중국 심천"
-    TKSE = "TKSE"
-    "일본"
-    HASE = "HASE"
-    "베트남 하노이"
-    VNSE = "VNSE"
-    "베트남 호치민"
-
-
-BalanceExcgCdCode = Literal[
-    "NASD",
-    "NAS",
-    "NYSE",
-    "AMEX",
-    "SEHK",
-    "SHAA",
-    "SZAA",
-    "TKSE",
-    "HASE",
-    "VNSE",
-]
-
-
-class TrCrcyCd(CodeEnum):
-    "거래통화코드"
-
-    USD = "USD"
-    "미국달러"
-    HKD = "HKD"
-    "홍콩달러"
-    CNY = "CNY"
-    "중국위안화"
-    JPY = "JPY"
-    "일본엔화"
-    VND = "VND"
-    "베트남동"
-
-
-TrCrcyCdCode = Literal[
-    "USD",
-    "HKD",
-    "CNY",
-    "JPY",
-    "VND",
-]
-
-
-class WcrcFrcrDvsnCd(CodeEnum):
-    "원화외화구분코드"
-
-    WON = "01"
-    "원화"
-    FOREIGN = "02"
-    "외화"
-
-
-WcrcFrcrDvsnCdCode = Literal[
-    "01",
-    "02",
-]
-
-
-class NatnCd(CodeEnum):
-    "국가코드"
-
-    ALL = "000"
-    "전체"
-    US = "840"
-    "미국"
-    HK = "344"
-    "홍콩"
-    CN = "156"
-    "중국"
-    JP = "392"
-    "일본"
-    VN = "704"
-    "베트남"
-
-
-NatnCdCode = Literal[
-    "000",
-    "840",
-    "344",
-    "156",
-    "392",
-    "704",
-]
-
-
-class TrMketCd(CodeEnum):
-    "거래시장코드 (국가코드에 따라 뜻이 다름)"
-
-    ALL = "00"
-    "전체"
-    M01 = "01"
-    "840 NASD / 156 상해B / 392 일본 / 704 하노이 / 344 HKD"
-    M02 = "02"
-    "840 NYSE / 156 심천B / 704 호치민 / 344 CNY"
-    M03 = "03"
-    "840 PINK SHEETS / 156 상해A / 344 USD"
-    M04 = "04"
-    "840 OTCBB / 156 심천A"
-    M05 = "05"
-    "840 AMEX"
-
-
-TrMketCdCode = Literal[
-    "00",
-    "01",
-    "02",
-    "03",
-    "04",
-    "05",
-]
-
-
-class InqrDvsnCd(CodeEnum):
-    "조회구분코드"
-
-    ALL = "00"
-    "전체"
-    ORDINARY = "01"
-    "일반해외주식"
-    MINI = "02"
-    "미니스탁"
-
-
-InqrDvsnCdCode = Literal[
-    "00",
-    "01",
-    "02",
-]
-
-
-class NccsSortSqn(CodeEnum):
-    "정렬순서 (미체결내역)"
-
-    FORWARD = "DS"
-    "정순"
-    REVERSE = ""
-    "역순 (공란)"
-
-
-NccsSortSqnCode = Literal[
-    "DS",
-    "",
-]
-
-
-class CcnlSortSqn(CodeEnum):
-    "정렬순서 (주문체결내역)"
-
-    FORWARD = "DS"
-    "정순"
-    REVERSE = "AS"
-    "역순"
-
-
-CcnlSortSqnCode = Literal[
-    "DS",
-    "AS",
-]
-
-
-class CcnlExcgCd(CodeEnum):
-    "해외거래소코드 (주문체결내역)"
-
-    ALL = "%"
-    "전체 (실전)"
-    ALL_MOCK = ""
-    "전체 (모의, 공란)"
-    NASD = "NASD"
-    "미국시장 전체(나스닥, 뉴욕, 아멕스)"
-    NYSE = "NYSE"
-    "뉴욕"
-    AMEX = "AMEX"
-    "아멕스"
-    SEHK = "SEHK"
-    "홍콩"
-    SHAA = "SHAA"
-    "중국상해"
-    SZAA = "SZAA"
-    "중국심천"
-    TKSE = "TKSE"
-    "일본"
-    HASE = "HASE"
-    "베트남 하노이"
-    VNSE = "VNSE"
-    "베트남 호치민"
-
-
-CcnlExcgCdCode = Literal[
-    "%",
-    "",
-    "NASD",
-    "NYSE",
-    "AMEX",
-    "SEHK",
-    "SHAA",
-    "SZAA",
-    "TKSE",
-    "HASE",
-    "VNSE",
-]
-
-
-class CcldNccsDvsn(CodeEnum):
-    "체결미체결구분"
-
-    ALL = "00"
-    "전체"
-    FILLED = "01"
-    "체결"
-    UNFILLED = "02"
-    "미체결"
-
-
-CcldNccsDvsnCode = Literal[
-    "00",
-    "01",
-    "02",
-]
-
-
-class AfterHourBalanceFidRankSortClsCode(CodeEnum):
-    "순위 정렬 구분 코드"
-
-    CODE_1 = "1"
-    "장전 시간외"
-    CODE_2 = "2"
-    "장후 시간외"
-    CODE_3 = "3"
-    "매도잔량"
-    CODE_4 = "4"
-    "매수잔량"
-
-
-AfterHourBalanceFidRankSortClsCodeCode = Literal[
-    "1",
-    "2",
-    "3",
-    "4",
-]
-
-
-class AfterHourBalanceFidInputIscd(CodeEnum):
-    "입력 종목코드"
-
-    CODE_0000 = "0000"
-    "전체"
-    CODE_0001 = "0001"
-    "거래소"
-    CODE_1001 = "1001"
-    "코스닥"
-    CODE_2001 = "2001"
-    "코스피200"
-
-
-AfterHourBalanceFidInputIscdCode = Literal[
-    "0000",
-    "0001",
-    "1001",
-    "2001",
-]
-
-
-class BulkTransNumFidCondMrktDivCode(CodeEnum):
-    "조건 시장 분류 코드"
-
-    J = "J"
-    "KRX"
-    NX = "NX"
-    "NXT"
-
-
-BulkTransNumFidCondMrktDivCodeCode = Literal[
-    "J",
-    "NX",
-]
-
-
-class BulkTransNumFidInputIscd(CodeEnum):
-    "입력 종목코드"
-
-    CODE_0000 = "0000"
-    "전체"
-    CODE_0001 = "0001"
-    "거래소"
-    CODE_1001 = "1001"
-    "코스닥"
-    CODE_2001 = "2001"
-    "코스피200"
-    CODE_4001 = "4001"
-    "KRX100"
-
-
-BulkTransNumFidInputIscdCode = Literal[
-    "0000",
-    "0001",
-    "1001",
-    "2001",
-    "4001",
-]
-
-
-class BulkTransNumFidRankSortClsCode(CodeEnum):
-    "순위 정렬 구분 코드"
-
-    CODE_0 = "0"
-    "매수상위"
-    CODE_1 = "1"
-    "매도상위"
-
-
-BulkTransNumFidRankSortClsCodeCode = Literal[
-    "0",
-    "1",
-]
-
-
-class DisparityFidDivClsCode(CodeEnum):
-    "분류 구분 코드"
-
-    CODE_0 = "0"
-    "전체"
-    CODE_1 = "1"
-    "관리종목"
-    CODE_2 = "2"
-    "투자주의"
-    CODE_3 = "3"
-    "투자경고"
-    CODE_4 = "4"
-    "투자위험예고"
-    CODE_5 = "5"
-    "투자위험"
-    CODE_6 = "6"
-    "보통주"
-    CODE_7 = "7"
-    "우선주"
-
-
-DisparityFidDivClsCodeCode = Literal[
-    "0",
-    "1",
-    "2",
-    "3",
-    "4",
-    "5",
-    "6",
-    "7",
-]
-
-
-class DisparityFidRankSortClsCode(CodeEnum):
-    "순위 정렬 구분 코드"
-
-    CODE_0 = "0"
-    "이격도상위순"
-    CODE_1 = "1"
-    "이격도하위순"
-
-
-DisparityFidRankSortClsCodeCode = Literal[
-    "0",
-    "1",
-]
-
-
-class FidHourClsCode(CodeEnum):
-    "시간 구분 코드"
-
-    CODE_5 = "5"
-    "이격도5"
-    CODE_10 = "10"
-    "이격도10"
-    CODE_20 = "20"
-    "이격도20"
-    CODE_60 = "60"
-    "이격도60"
-    CODE_120 = "120"
-    "이격도120"
-
-
-FidHourClsCodeCode = Literal[
-    "5",
-    "10",
-    "20",
-    "60",
-    "120",
-]
-
-
-class Gb1(CodeEnum):
-    "KOSPI"
-
-    CODE_0 = "0"
-    "전체"
-    CODE_1 = "1"
-    "코스피"
-    CODE_2 = "2"
-    "코스피200"
-    CODE_3 = "3"
-    "코스닥"
-
-
-Gb1Code = Literal[
-    "0",
-    "1",
-    "2",
-    "3",
-]
-
-
-class Gb2(CodeEnum):
-    "종목선택"
-
-    CODE_0 = "0"
-    "전체"
-    CODE_6 = "6"
-    "보통주"
-    CODE_7 = "7"
-    "우선주"
-
-
-Gb2Code = Literal[
-    "0",
-    "6",
-    "7",
-]
-
-
-class Gb3(CodeEnum):
-    "배당구분"
-
-    CODE_1 = "1"
-    "주식배당"
-    CODE_2 = "2"
-    "현금배당"
-
-
-Gb3Code = Literal[
-    "1",
-    "2",
-]
-
-
-class Gb4(CodeEnum):
-    "결산/중간배당"
-
-    CODE_0 = "0"
-    "전체"
-    CODE_1 = "1"
-    "결산배당"
-    CODE_2 = "2"
-    "중간배당"
-
-
-Gb4Code = Literal[
-    "0",
-    "1",
-    "2",
-]
-
-
-class FidInputOption2(CodeEnum):
-    "입력 옵션2"
-
-    CODE_0 = "0"
-    "1/4분기"
-    CODE_1 = "1"
-    "반기"
-    CODE_2 = "2"
-    "3/4분기"
-    CODE_3 = "3"
-    "결산"
-
-
-FidInputOption2Code = Literal[
-    "0",
-    "1",
-    "2",
-    "3",
-]
-
-
-class FinanceRatioFidRankSortClsCode(CodeEnum):
-    "순위 정렬 구분 코드"
-
-    CODE_7 = "7"
-    "수익성 분석"
-    CODE_11 = "11"
-    "안정성 분석"
-    CODE_15 = "15"
-    "성장성 분석"
-    CODE_20 = "20"
-    "활동성 분석"
-
-
-FinanceRatioFidRankSortClsCodeCode = Literal[
-    "7",
-    "11",
-    "15",
-    "20",
-]
-
-
-class MarketCapFidDivClsCode(CodeEnum):
-    "분류 구분 코드"
-
-    CODE_0 = "0"
-    "전체"
-    CODE_1 = "1"
-    "보통주"
-    CODE_2 = "2"
-    "우선주"
-
-
-MarketCapFidDivClsCodeCode = Literal[
-    "0",
-    "1",
-    "2",
-]
-
-
-class MarketValueFidDivClsCode(CodeEnum):
-    "분류 구분 코드"
-
-    CODE_0 = "0"
-    "전체"
-    CODE_1 = "1"
-    "관리종목"
-    CODE_2 = "2"
-    "투자주의"
-    CODE_3 = "3"
-    "투자경고"
-    CODE_4 = "4"
-    "투자위험예고"
-    CODE_5 = "5"
-    "투자위험"
-    CODE_6 = "6"
-    "보통주"
-    CODE_7 = "7"
-    "우선주"
-
-
-MarketValueFidDivClsCodeCode = Literal[
-    "0",
-    "1",
-    "2",
-    "3",
-    "4",
-    "5",
-    "6",
-    "7",
-]
-
-
-class FidAplyRangVol(CodeEnum):
-    "적용 범위 거래량"
-
-    CODE_0 = "0"
-    "전체"
-    CODE_100 = "100"
-    "100주 이상"
-
-
-FidAplyRangVolCode = Literal[
-    "0",
-    "100",
-]
-
-
-class NearNewHighlowFidDivClsCode(CodeEnum):
-    "분류 구분 코드"
-
-    CODE_0 = "0"
-    "전체"
-    CODE_1 = "1"
-    "관리종목"
-    CODE_2 = "2"
-    "투자주의"
-    CODE_3 = "3"
-    "투자경고"
-
-
-NearNewHighlowFidDivClsCodeCode = Literal[
-    "0",
-    "1",
-    "2",
-    "3",
-]
-
-
-class FidPrcClsCode(CodeEnum):
-    "가격 구분 코드"
-
-    CODE_0 = "0"
-    "신고근접"
-    CODE_1 = "1"
-    "신저근접"
-
-
-FidPrcClsCodeCode = Literal[
-    "0",
-    "1",
-]
-
-
-class FidTrgtExlsClsCode(CodeEnum):
-    "대상 제외 구분 코드"
-
-    CODE_0 = "0"
-    "전체"
-    CODE_1 = "1"
-    "관리종목"
-    CODE_2 = "2"
-    "투자주의"
-    CODE_3 = "3"
-    "투자경고"
-    CODE_4 = "4"
-    "투자위험예고"
-    CODE_5 = "5"
-    "투자위험"
-    CODE_6 = "6"
-    "보통주"
-    CODE_7 = "7"
-    "우선주"
-
-
-FidTrgtExlsClsCodeCode = Literal[
-    "0",
-    "1",
-    "2",
-    "3",
-    "4",
-    "5",
-    "6",
-    "7",
-]
-
-
-class QuoteBalanceFidRankSortClsCode(CodeEnum):
-    "순위 정렬 구분 코드"
-
-    CODE_0 = "0"
-    "순매수잔량순"
-    CODE_1 = "1"
-    "순매도잔량순"
-    CODE_2 = "2"
-    "매수비율순"
-    CODE_3 = "3"
-    "매도비율순"
-
-
-QuoteBalanceFidRankSortClsCodeCode = Literal[
-    "0",
-    "1",
-    "2",
-    "3",
-]
-
-
-class ShortSaleFidInputIscd(CodeEnum):
-    "입력 종목코드"
-
-    CODE_0000 = "0000"
-    "전체"
-    CODE_0001 = "0001"
-    "코스피"
-    CODE_1001 = "1001"
-    "코스닥"
-    CODE_2001 = "2001"
-    "코스피200"
-    CODE_4001 = "4001"
-    "KRX100"
-    CODE_3003 = "3003"
-    "코스닥150"
-
-
-ShortSaleFidInputIscdCode = Literal[
-    "0000",
-    "0001",
-    "1001",
-    "2001",
-    "4001",
-    "3003",
-]
-
-
-class FidInputCnt1(CodeEnum):
-    "입력 수1"
-
-    CODE_1 = "1"
-    "1위부터"
-    CODE_10 = "10"
-    "10위부터"
-
-
-FidInputCnt1Code = Literal[
-    "1",
-    "10",
-]
-
-
-class TradedByCompanyFidRankSortClsCode(CodeEnum):
-    "순위 정렬 구분 코드"
-
-    CODE_0 = "0"
-    "매도상위"
-    CODE_1 = "1"
-    "매수상위"
-
-
-TradedByCompanyFidRankSortClsCodeCode = Literal[
-    "0",
-    "1",
-]
-
-
-class VolumeRankFidCondMrktDivCode(CodeEnum):
-    "조건 시장 분류 코드"
-
-    J = "J"
-    "KRX"
-    NX = "NX"
-    "NXT"
-    UN = "UN"
-    "통합"
-    W = "W"
-    "ELW"
-
-
-VolumeRankFidCondMrktDivCodeCode = Literal[
-    "J",
-    "NX",
-    "UN",
-    "W",
-]
-
-
-class FidBlngClsCode(CodeEnum):
-    "소속 구분 코드"
-
-    CODE_0 = "0"
-    "평균거래량"
-    CODE_1 = "1"
-    "거래증가율"
-    CODE_2 = "2"
-    "평균거래회전율"
-    CODE_3 = "3"
-    "거래금액순"
-    CODE_4 = "4"
-    "평균거래금액회전율"
-
-
-FidBlngClsCodeCode = Literal[
-    "0",
-    "1",
-    "2",
-    "3",
-    "4",
 ]
 
 
@@ -1562,6 +366,19 @@ EXCHANGE_QUOTE: dict[str, str] = {
     "HASE": "HNX",
     "VNSE": "HSX",
 }
+
+
+def quote_code(value: Any) -> Any:
+    """An Exchange (NASD) as its quotation code (NAS); a quotation code passes unchanged (the
+    validator judges it, and anything else)."""
+    code = value.value if isinstance(value, Enum) else value
+    return EXCHANGE_QUOTE.get(code, code) if isinstance(code, str) else code
+
+
+# tr_cont: more pages follow, the last page, and what the request for the next page sends.
+PAGE_MORE_CODES = ("F", "M")
+PAGE_LAST_CODES = ("D", "E")
+NEXT_PAGE_TR_CONT = "N"
 
 CODE_LABELS: dict[str, dict[str, str]] = {
     "Exchange": {
@@ -1990,3 +807,139 @@ CODE_LABELS: dict[str, dict[str, str]] = {
         "4": "평균거래금액회전율",
     },
 }
+
+
+# Where each table of one area lives: name -> module.
+AREA_TABLES: dict[str, str] = {
+    "GrantType": "kis_client.auth.enums",
+    "GrantTypeCode": "kis_client.auth.enums",
+    "AfhrFlprYn": "kis_client.domestic_stock.enums",
+    "AfhrFlprYnCode": "kis_client.domestic_stock.enums",
+    "AfterHourBalanceFidInputIscd": "kis_client.domestic_stock.enums",
+    "AfterHourBalanceFidInputIscdCode": "kis_client.domestic_stock.enums",
+    "AfterHourBalanceFidRankSortClsCode": "kis_client.domestic_stock.enums",
+    "AfterHourBalanceFidRankSortClsCodeCode": "kis_client.domestic_stock.enums",
+    "BulkTransNumFidCondMrktDivCode": "kis_client.domestic_stock.enums",
+    "BulkTransNumFidCondMrktDivCodeCode": "kis_client.domestic_stock.enums",
+    "BulkTransNumFidInputIscd": "kis_client.domestic_stock.enums",
+    "BulkTransNumFidInputIscdCode": "kis_client.domestic_stock.enums",
+    "BulkTransNumFidRankSortClsCode": "kis_client.domestic_stock.enums",
+    "BulkTransNumFidRankSortClsCodeCode": "kis_client.domestic_stock.enums",
+    "CcldDvsn": "kis_client.domestic_stock.enums",
+    "CcldDvsnCode": "kis_client.domestic_stock.enums",
+    "DisparityFidDivClsCode": "kis_client.domestic_stock.enums",
+    "DisparityFidDivClsCodeCode": "kis_client.domestic_stock.enums",
+    "DisparityFidRankSortClsCode": "kis_client.domestic_stock.enums",
+    "DisparityFidRankSortClsCodeCode": "kis_client.domestic_stock.enums",
+    "ExcgIdDvsnCd": "kis_client.domestic_stock.enums",
+    "ExcgIdDvsnCdCode": "kis_client.domestic_stock.enums",
+    "ExcgIdDvsnCdInquiry": "kis_client.domestic_stock.enums",
+    "ExcgIdDvsnCdInquiryCode": "kis_client.domestic_stock.enums",
+    "FidAplyRangVol": "kis_client.domestic_stock.enums",
+    "FidAplyRangVolCode": "kis_client.domestic_stock.enums",
+    "FidBlngClsCode": "kis_client.domestic_stock.enums",
+    "FidBlngClsCodeCode": "kis_client.domestic_stock.enums",
+    "FidCondMrktDivCode": "kis_client.domestic_stock.enums",
+    "FidCondMrktDivCodeCode": "kis_client.domestic_stock.enums",
+    "FidHourClsCode": "kis_client.domestic_stock.enums",
+    "FidHourClsCodeCode": "kis_client.domestic_stock.enums",
+    "FidInputCnt1": "kis_client.domestic_stock.enums",
+    "FidInputCnt1Code": "kis_client.domestic_stock.enums",
+    "FidInputOption2": "kis_client.domestic_stock.enums",
+    "FidInputOption2Code": "kis_client.domestic_stock.enums",
+    "FidOrgAdjPrc": "kis_client.domestic_stock.enums",
+    "FidOrgAdjPrcCode": "kis_client.domestic_stock.enums",
+    "FidPeriodDivCode": "kis_client.domestic_stock.enums",
+    "FidPeriodDivCodeCode": "kis_client.domestic_stock.enums",
+    "FidPrcClsCode": "kis_client.domestic_stock.enums",
+    "FidPrcClsCodeCode": "kis_client.domestic_stock.enums",
+    "FidTrgtExlsClsCode": "kis_client.domestic_stock.enums",
+    "FidTrgtExlsClsCodeCode": "kis_client.domestic_stock.enums",
+    "FinanceRatioFidRankSortClsCode": "kis_client.domestic_stock.enums",
+    "FinanceRatioFidRankSortClsCodeCode": "kis_client.domestic_stock.enums",
+    "Gb1": "kis_client.domestic_stock.enums",
+    "Gb1Code": "kis_client.domestic_stock.enums",
+    "Gb2": "kis_client.domestic_stock.enums",
+    "Gb2Code": "kis_client.domestic_stock.enums",
+    "Gb3": "kis_client.domestic_stock.enums",
+    "Gb3Code": "kis_client.domestic_stock.enums",
+    "Gb4": "kis_client.domestic_stock.enums",
+    "Gb4Code": "kis_client.domestic_stock.enums",
+    "InqrDvsn1Ccld": "kis_client.domestic_stock.enums",
+    "InqrDvsn1CcldCode": "kis_client.domestic_stock.enums",
+    "InqrDvsn1Rvsecncl": "kis_client.domestic_stock.enums",
+    "InqrDvsn1RvsecnclCode": "kis_client.domestic_stock.enums",
+    "InqrDvsn2": "kis_client.domestic_stock.enums",
+    "InqrDvsn2Code": "kis_client.domestic_stock.enums",
+    "InqrDvsn3": "kis_client.domestic_stock.enums",
+    "InqrDvsn3Code": "kis_client.domestic_stock.enums",
+    "InqrDvsnBalance": "kis_client.domestic_stock.enums",
+    "InqrDvsnBalanceCode": "kis_client.domestic_stock.enums",
+    "InqrDvsnSort": "kis_client.domestic_stock.enums",
+    "InqrDvsnSortCode": "kis_client.domestic_stock.enums",
+    "MarketCapFidDivClsCode": "kis_client.domestic_stock.enums",
+    "MarketCapFidDivClsCodeCode": "kis_client.domestic_stock.enums",
+    "MarketValueFidDivClsCode": "kis_client.domestic_stock.enums",
+    "MarketValueFidDivClsCodeCode": "kis_client.domestic_stock.enums",
+    "NearNewHighlowFidDivClsCode": "kis_client.domestic_stock.enums",
+    "NearNewHighlowFidDivClsCodeCode": "kis_client.domestic_stock.enums",
+    "OrdDvsn": "kis_client.domestic_stock.enums",
+    "OrdDvsnCode": "kis_client.domestic_stock.enums",
+    "OrdDvsnPsbl": "kis_client.domestic_stock.enums",
+    "OrdDvsnPsblCode": "kis_client.domestic_stock.enums",
+    "PrcsDvsn": "kis_client.domestic_stock.enums",
+    "PrcsDvsnCode": "kis_client.domestic_stock.enums",
+    "QuoteBalanceFidRankSortClsCode": "kis_client.domestic_stock.enums",
+    "QuoteBalanceFidRankSortClsCodeCode": "kis_client.domestic_stock.enums",
+    "ShortSaleFidInputIscd": "kis_client.domestic_stock.enums",
+    "ShortSaleFidInputIscdCode": "kis_client.domestic_stock.enums",
+    "SllType": "kis_client.domestic_stock.enums",
+    "SllTypeCode": "kis_client.domestic_stock.enums",
+    "TradedByCompanyFidRankSortClsCode": "kis_client.domestic_stock.enums",
+    "TradedByCompanyFidRankSortClsCodeCode": "kis_client.domestic_stock.enums",
+    "UnprDvsn": "kis_client.domestic_stock.enums",
+    "UnprDvsnCode": "kis_client.domestic_stock.enums",
+    "VolumeRankFidCondMrktDivCode": "kis_client.domestic_stock.enums",
+    "VolumeRankFidCondMrktDivCodeCode": "kis_client.domestic_stock.enums",
+    "YesNo": "kis_client.domestic_stock.enums",
+    "YesNoCode": "kis_client.domestic_stock.enums",
+    "Gubn": "kis_client.overseas_price.enums",
+    "GubnCode": "kis_client.overseas_price.enums",
+    "Modp": "kis_client.overseas_price.enums",
+    "ModpCode": "kis_client.overseas_price.enums",
+    "BalanceExcgCd": "kis_client.overseas_stock.enums",
+    "BalanceExcgCdCode": "kis_client.overseas_stock.enums",
+    "CcldNccsDvsn": "kis_client.overseas_stock.enums",
+    "CcldNccsDvsnCode": "kis_client.overseas_stock.enums",
+    "CcnlExcgCd": "kis_client.overseas_stock.enums",
+    "CcnlExcgCdCode": "kis_client.overseas_stock.enums",
+    "CcnlSortSqn": "kis_client.overseas_stock.enums",
+    "CcnlSortSqnCode": "kis_client.overseas_stock.enums",
+    "InqrDvsnCd": "kis_client.overseas_stock.enums",
+    "InqrDvsnCdCode": "kis_client.overseas_stock.enums",
+    "NatnCd": "kis_client.overseas_stock.enums",
+    "NatnCdCode": "kis_client.overseas_stock.enums",
+    "NccsSortSqn": "kis_client.overseas_stock.enums",
+    "NccsSortSqnCode": "kis_client.overseas_stock.enums",
+    "OrdSvrDvsnCd": "kis_client.overseas_stock.enums",
+    "OrdSvrDvsnCdCode": "kis_client.overseas_stock.enums",
+    "OvrsOrdDvsn": "kis_client.overseas_stock.enums",
+    "OvrsOrdDvsnCode": "kis_client.overseas_stock.enums",
+    "OvrsSllType": "kis_client.overseas_stock.enums",
+    "OvrsSllTypeCode": "kis_client.overseas_stock.enums",
+    "TrCrcyCd": "kis_client.overseas_stock.enums",
+    "TrCrcyCdCode": "kis_client.overseas_stock.enums",
+    "TrMketCd": "kis_client.overseas_stock.enums",
+    "TrMketCdCode": "kis_client.overseas_stock.enums",
+    "WcrcFrcrDvsnCd": "kis_client.overseas_stock.enums",
+    "WcrcFrcrDvsnCdCode": "kis_client.overseas_stock.enums",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = AREA_TABLES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kis_client.enums' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
