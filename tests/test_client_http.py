@@ -1,4 +1,4 @@
-"""KisClient over real HTTP to a KIS stand-in on 127.0.0.1: what goes on the wire is the spec's."""
+"""KisClient against a KIS stand-in (an in-process transport): what goes on the wire is the spec's."""
 
 from __future__ import annotations
 
@@ -10,14 +10,12 @@ import pytest
 
 from kisgen.model import Operation
 from kisgen.pipeline import load_spec
-from tests.helpers_http import TOKEN, Answer, FakeKis, Recorded, fake_kis
+from tests.helpers_http import APP_KEY, APP_SECRET, OK, TOKEN, Answer, FakeKis, Recorded
 from tests.spec_examples import Variant, default_env, valid_arguments, variants
 from kis_client import KisApiError, KisClient
 
 SPEC = load_spec()
-APP_KEY, APP_SECRET = "PSappkeyfortests0001", "appsecret-for-tests-0001"
 REFERENCE = Path(__file__).parent / "fixtures" / "kis-open-api-reference.md"
-OK = {"rt_cd": "0", "msg_cd": "MCA00000", "msg1": "정상처리 되었습니다."}
 # An accepted order: KIS always sends its number, branch and time (always_sent in the spec).
 ORDER_OK = {**OK, "output": {"KRX_FWDG_ORD_ORGNO": "06010", "ODNO": "0001569157", "ORD_TMD": "155211"}}
 AUTH_REPLIES: dict[str, Any] = {
@@ -28,13 +26,12 @@ AUTH_REPLIES: dict[str, Any] = {
 
 
 @pytest.fixture
-def server() -> Any:
-    with fake_kis() as fake:
-        yield fake
+def server() -> FakeKis:
+    return FakeKis()
 
 
 def client_for(fake: FakeKis, **options: Any) -> KisClient:
-    return KisClient(APP_KEY, APP_SECRET, account="12345678-01", base_url=fake.url, token_cache=False, rate_limit=0, **options)
+    return fake.client(**options)
 
 
 def expected_headers(op: Operation, tr_id: str | None) -> dict[str, str]:
