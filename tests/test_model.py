@@ -13,14 +13,13 @@ import pytest
 from kisgen.errors import SpecError
 from kisgen.model import Spec, TrCell, python_name_clash
 from kisgen.pipeline import load_spec
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import FIXTURE_SPEC, REPO
 
 
 @pytest.fixture
 def spec_dir(tmp_path: Path) -> Path:
     target = tmp_path / "spec"
-    shutil.copytree(ROOT / "spec", target)
+    shutil.copytree(FIXTURE_SPEC, target)
     return target
 
 
@@ -50,7 +49,7 @@ def cells(spec: Spec, operation: str) -> list[tuple[str, str | None, str | None,
 
 
 def test_mock_rule_replaces_t_and_c_with_v() -> None:
-    spec = load_spec()
+    spec = load_spec(FIXTURE_SPEC)
     assert cells(spec, "domestic_stock.order_cash") == [
         ("real", None, "buy", "TTTC0012U", "spec"), ("mock", None, "buy", "VTTC0012U", "rule"),
         ("real", None, "sell", "TTTC0011U", "spec"), ("mock", None, "sell", "VTTC0011U", "rule"),
@@ -64,7 +63,7 @@ def test_mock_rule_replaces_j_with_v(spec_dir: Path) -> None:
 
 
 def test_override_wins_over_the_rule_and_keeps_its_source() -> None:
-    tr = load_spec().operation("overseas_stock.order").tr
+    tr = load_spec(FIXTURE_SPEC).operation("overseas_stock.order").tr
     assert tr is not None
     overridden = [c for c in tr.cells if c.how == "override"]
     assert overridden == [TrCell("mock", "US", "sell", None, "VTTT1001U", "override", overridden[0].source)]
@@ -185,7 +184,7 @@ def test_area_name_comes_from_the_file_name_and_must_be_an_identifier(spec_dir: 
 def _names_beside_fields(module: str, fields: set[str]) -> set[str]:
     """Every lower-case name a generated function with request-field parameters uses besides
     those fields: its other parameters, its locals, the module names and builtins it calls."""
-    tree = ast.parse((ROOT / "generated" / "kis_client" / f"{module}.py").read_text(encoding="utf-8"))
+    tree = ast.parse((REPO / "generated" / "kis_client" / f"{module}.py").read_text(encoding="utf-8"))
     names: set[str] = set()
     for function in ast.walk(tree):
         if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -203,7 +202,7 @@ def _names_beside_fields(module: str, fields: set[str]) -> set[str]:
 
 
 def test_no_field_may_take_a_name_the_generated_functions_use_beside_it() -> None:
-    spec = load_spec(ROOT / "spec")
+    spec = load_spec(REPO / "spec")  # the committed client's functions, and the fields of its spec
     fields = {field.py_name for op in spec.operations for field in op.fields}
     used = _names_beside_fields("client", fields) | _names_beside_fields("requests", fields)
     assert {"max_calls", "walk_back", "int", "call", "self"} <= used  # the _walk helper's own names
