@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 
 from kisgen.model import Spec
-from kisgen.pipeline import load_spec
+from kisgen.pipeline import load_spec, render_spec
 from kisgen.sandbox import RunningSandbox, running_sandbox
 from kis_client import KisClient
 from kis_client._runtime import RetryPolicy
@@ -31,6 +32,19 @@ def new_project(root: Path, spec: Path = FIXTURE_SPEC) -> Path:
     shutil.copytree(spec, root / "spec")
     (root / "templates").symlink_to(REPO / "templates", target_is_directory=True)
     return root
+
+
+@functools.cache
+def fixture_render() -> Mapping[str, bytes]:
+    """What the fixture spec renders to (generated/ and docs/), by path in the project."""
+    return render_spec(FIXTURE_SPEC, REPO / "templates")
+
+
+def write_render(root: Path, files: Mapping[str, bytes]) -> None:
+    """``files`` written under ``root`` as they are, as a run before the test would have left them."""
+    for name, content in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(content)
 
 KST = timezone(timedelta(hours=9))
 # Every sandbox of the tests lives on this day, whatever the wall clock says: a Monday in Korea

@@ -118,7 +118,7 @@ def test_docs_file_is_what_the_spec_renders() -> None:
 
 
 def test_docs_command_writes_only_the_reference(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = new_project(tmp_path / "project")
+    root = new_project(tmp_path / "project", ROOT / "spec")
     before = {p for p in root.rglob("*") if p.is_file()}
     assert main(["--root", str(root), "docs"]) == 0
     assert (root / DOCS_FILE).read_bytes() == DOCS.read_bytes()
