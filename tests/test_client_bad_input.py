@@ -331,9 +331,11 @@ REAL_ONLY = [op for op in PUBLIC_OPERATIONS if "mock" not in op.envs]
 def test_real_only_method_on_a_mock_client_sends_nothing(method: str, clients: dict[str, KisClient], kis: FakeKis) -> None:
     area, name = method.split(".")
     op = next(op for op in REAL_ONLY if op.area == area and name in op.method_names)
-    with pytest.raises(UnsupportedEnvironmentError, match="not available on a mock account"):
+    with pytest.raises(UnsupportedEnvironmentError, match="not available on a mock account") as raised:
         call(clients["mock"], Case(op, name, "", "", None))
-    assert kis.requests == []
+    assert kis.requests == []  # not even a token
+    assert op.qualname in str(raised.value)
+    assert (raised.value.operation, raised.value.env, raised.value.supported) == (op.qualname, "mock", ("real",))
 
 
 def test_some_operations_are_real_only() -> None:

@@ -293,3 +293,8 @@ def test_rvsecncl_quantity_follows_all_or_part() -> None:
     assert requests.prepare_domestic_stock_order_rvsecncl(context("mock"), ord_qty="0", qty_all_ord_yn="Y", **arguments).tr_id == "VTTC0013U"
     assert refused(requests.prepare_domestic_stock_order_rvsecncl, ord_qty="5", qty_all_ord_yn="Y", **arguments).fields == ("ORD_QTY",)
     assert refused(requests.prepare_domestic_stock_order_rvsecncl, ord_qty="0", qty_all_ord_yn="N", **arguments).fields == ("ORD_QTY",)
+
+
+def test_a_rule_goes_into_the_schema_with_its_source() -> None:
+    schema = (SCHEMAS / "overseas_stock.order_rvsecncl.real.request.json").read_text(encoding="utf-8")
+    assert "cancel_only_markets" in schema and "source: KIS API workbook 2026-09-11" in schema
