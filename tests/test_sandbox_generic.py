@@ -1,5 +1,6 @@
 """A new operation in the spec is served with no new server code: its TR_IDs, fields and rules
-are enforced and its response is built from its declarations."""
+are enforced and its response is built from its declarations. The operations that have state
+logic are named in the sandbox's handler table, which must name operations of the spec."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from kisgen.model import Spec
 from kisgen.pipeline import load_spec
 from kisgen.sandbox import RunningSandbox, running_sandbox
-
-ROOT = Path(__file__).resolve().parent.parent
+from kisgen.sandbox.inquiries import HANDLERS
+from tests.conftest import FIXTURE_SPEC
 
 QUOTATIONS = """\
 # A quotation operation the sandbox has no code for.
@@ -56,13 +58,13 @@ operations:
             cntg_vol: {label: 체결거래량, kind: int, example: "120"}
 """
 
-PATH = "/uapi/domestic-stock/v1/quotations/inquire-price"
+PATH = "/uapi/domestic-stock/v1/quotations/inquire-price"  # not in the fixture spec
 
 
 @pytest.fixture(scope="module")
 def extended(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
     spec_dir = tmp_path_factory.mktemp("spec")
-    for source in (ROOT / "spec").glob("*.yaml"):
+    for source in FIXTURE_SPEC.glob("*.yaml"):
         shutil.copy(source, spec_dir / source.name)
     Path(spec_dir / "quotations.yaml").write_text(QUOTATIONS, encoding="utf-8")
     with running_sandbox("mock", spec=load_spec(spec_dir), rate_limit_per_second=0) as sandbox:
@@ -96,3 +98,10 @@ def test_the_new_operation_enforces_its_fields_and_rules(extended: RunningSandbo
 def test_the_new_operation_checks_its_tr_id(extended: RunningSandbox, headers: dict[str, str]) -> None:
     reply = httpx.get(extended.base_url + PATH, params={"FID_COND_MRKT_DIV_CODE": "J", "FID_INPUT_ISCD": "005930"}, headers={**headers, "tr_id": "VTTC8434R"})
     assert reply.status_code == 500 and reply.json()["msg_cd"] == "SBX01001"
+
+
+def test_every_handler_names_an_operation_of_the_spec(spec: Spec) -> None:
+    # A renamed operation would otherwise lose its state logic without a sound: the sandbox
+    # would answer it from its declared examples, which every other test accepts.
+    assert set(HANDLERS) - {op.qualname for op in spec.operations} == set()
+    assert {"auth.token", "domestic_stock.order_cash", "domestic_stock.inquire_balance", "overseas_stock.order"} <= set(HANDLERS)
