@@ -40,12 +40,12 @@ def test_every_page_is_read_with_the_keys_sent_back_verbatim(fault_server: Fault
     assert [row.pdno for page in pages for row in page.holdings] == ["000001", "000002", "000003", "000004", "000005"]
     seen = fault_server.seen_at(BALANCE_PATH)
     assert [request.headers["tr_cont"] for request in seen] == ["", "N", "N"]
-    assert [(request.query["CTX_AREA_FK100"], request.query["CTX_AREA_NK100"]) for request in seen] == [
+    assert [(request.params["CTX_AREA_FK100"], request.params["CTX_AREA_NK100"]) for request in seen] == [
         ("", ""),
         (THREE_PAGES[0].fk, THREE_PAGES[0].nk),
         (THREE_PAGES[1].fk, THREE_PAGES[1].nk),
     ]
-    assert all(request.query["INQR_DVSN"] == "02" for request in seen)  # the other fields repeat
+    assert all(request.params["INQR_DVSN"] == "02" for request in seen)  # the other fields repeat
     assert [page.continuation.has_more for page in pages] == [True, True, False]
 
 
