@@ -56,6 +56,15 @@ operations:
           fields:
             stck_cntg_hour: {label: 체결시간, kind: time, example: "093000"}
             cntg_vol: {label: 체결거래량, kind: int, example: "120"}
+        output3:
+          name: days
+          shape: list
+          row_key: stck_bsop_date
+          always_sent: {fields: [data_id], source: test fixture}
+          fields:
+            stck_bsop_date: {label: 영업일자, kind: date}
+            data_id: {label: 자료번호, kind: code}
+            acml_vol: {label: 누적거래량, kind: int}
 """
 
 PATH = "/uapi/domestic-stock/v1/quotations/inquire-price"  # not in the fixture spec
@@ -86,6 +95,16 @@ def test_the_new_operation_answers_from_its_declarations(extended: RunningSandbo
     assert len(body["output"]["stck_bsop_date"]) == 8 and body["output"]["stck_bsop_date"].isdigit()
     assert [set(row) for row in body["output2"]] == [{"stck_cntg_hour", "cntg_vol"}]
     assert len(body["output2"][0]["stck_cntg_hour"]) == 6
+
+
+def test_a_row_without_examples_still_has_its_key_and_what_is_always_sent(extended: RunningSandbox, headers: dict[str, str]) -> None:
+    # Blank, the row key would make clients drop the row as padding, and a field KIS always
+    # sends would make them refuse the reply.
+    reply = httpx.get(extended.base_url + PATH, params={"FID_COND_MRKT_DIV_CODE": "J", "FID_INPUT_ISCD": "005930"}, headers=headers)
+    (day,) = reply.json()["output3"]
+    assert len(day["stck_bsop_date"]) == 8 and day["stck_bsop_date"].isdigit()
+    assert day["data_id"] != ""
+    assert day["acml_vol"] == "0"
 
 
 def test_the_new_operation_enforces_its_fields_and_rules(extended: RunningSandbox, headers: dict[str, str]) -> None:
