@@ -35,6 +35,18 @@ def new_project(root: Path, spec: Path = FIXTURE_SPEC) -> Path:
 
 
 @functools.cache
+def repo_spec() -> Spec:
+    """spec/ as a model, built once per run (a model is frozen): every module shares it."""
+    return load_spec(REPO / "spec")
+
+
+@functools.cache
+def repo_render() -> Mapping[str, bytes]:
+    """What spec/ renders to, once per run."""
+    return render_spec(REPO / "spec", REPO / "templates")
+
+
+@functools.cache
 def fixture_render() -> Mapping[str, bytes]:
     """What the fixture spec renders to (generated/ and docs/), by path in the project."""
     return render_spec(FIXTURE_SPEC, REPO / "templates")
@@ -63,7 +75,7 @@ NO_RETRY = RetryPolicy(attempts=1, backoff=0.01, max_backoff=0.01)
 
 @pytest.fixture(scope="session")
 def spec() -> Spec:
-    return load_spec()
+    return repo_spec()
 
 
 @pytest.fixture(scope="session")

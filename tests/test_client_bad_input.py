@@ -27,12 +27,12 @@ import pytest
 
 import kis_client.requests as prepare_functions
 from kisgen.model import Operation, RequestField, Spec
-from kisgen.pipeline import load_spec
 from kis_client import AsyncKisClient, KisClient, KisError, UnsupportedEnvironmentError, ValidationError
 from kis_client._runtime import CallContext, Credentials
+from tests.conftest import repo_spec
 from tests.helpers_http import APP_KEY, APP_SECRET, OK, TOKEN, Answer, FakeKis
 
-SPEC: Spec = load_spec()
+SPEC: Spec = repo_spec()
 WRONG_TYPES: tuple[Any, ...] = (123, 1.5, b"005930", ["00"], {"value": "00"}, object())
 # The validator's message for each kind of check (kis_client.requests.validate_*).
 SAYS = {

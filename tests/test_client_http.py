@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 
 from kisgen.model import Operation
-from kisgen.pipeline import load_spec
+from tests.conftest import repo_spec
 from tests.helpers_http import APP_KEY, APP_SECRET, OK, TOKEN, Answer, FakeKis, Recorded
 from tests.kis_workbook import DOCUMENTED, EXAMPLES, example_params
 from tests.spec_examples import Variant, default_env, valid_arguments, variants
 from kis_client import Exchange, KisApiError, KisClient
 
-SPEC = load_spec()
+SPEC = repo_spec()
 REFERENCE = Path(__file__).parent / "fixtures" / "kis-open-api-reference.md"
 # An accepted order: KIS always sends its number, branch and time (always_sent in the spec).
 ORDER_OK = {**OK, "output": {"KRX_FWDG_ORD_ORGNO": "06010", "ODNO": "0001569157", "ORD_TMD": "155211"}}

@@ -10,8 +10,7 @@ import pytest
 
 from kisgen.cli import main
 from kisgen.export import DOCS_FILE
-from kisgen.pipeline import load_spec, render_spec
-from tests.conftest import new_project
+from tests.conftest import new_project, repo_render, repo_spec
 from tests.markdown_tables import Table, cells, tables
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,7 +113,7 @@ def test_us_sell_mock_row_shows_the_new_value_and_its_source() -> None:
 
 
 def test_docs_file_is_what_the_spec_renders() -> None:
-    assert DOCS.read_bytes() == render_spec()[DOCS_FILE]
+    assert DOCS.read_bytes() == repo_render()[DOCS_FILE]
 
 
 def test_docs_command_writes_only_the_reference(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -136,7 +135,7 @@ def test_markdown_cells_escape_pipes() -> None:
 
 # -- what a Python user looks up --------------------------------------------------------------
 
-SPEC = load_spec(ROOT / "spec")
+SPEC = repo_spec()
 TYPES = {"int": "int", "decimal": "Decimal", "date": "date", "time": "time", "datetime": "datetime", "code": "str", "flag": "bool", "text": "str"}
 
 

@@ -13,7 +13,7 @@ import pytest
 from kisgen.errors import SpecError
 from kisgen.model import QUOTE_TABLE, Spec, TrCell, python_name_clash
 from kisgen.pipeline import load_spec
-from tests.conftest import FIXTURE_SPEC, REPO
+from tests.conftest import FIXTURE_SPEC, REPO, repo_spec
 
 
 @pytest.fixture
@@ -202,7 +202,7 @@ def _names_beside_fields(module: str, fields: set[str]) -> set[str]:
 
 
 def test_no_field_may_take_a_name_the_generated_functions_use_beside_it() -> None:
-    spec = load_spec(REPO / "spec")  # the committed client's functions, and the fields of its spec
+    spec = repo_spec()  # the committed client's functions, and the fields of its spec
     fields = {field.py_name for op in spec.operations for field in op.fields}
     used = _names_beside_fields("client", fields) | _names_beside_fields("requests", fields)
     assert {"max_calls", "walk_back", "int", "call", "self"} <= used  # the _walk helper's own names

@@ -16,14 +16,14 @@ import pytest
 
 import kis_client.requests as requests
 from kisgen.model import Operation
-from kisgen.pipeline import load_spec
 from kis_client import Exchange, QuoteExchange, ValidationError
 from kis_client._runtime import CallContext, Credentials, PreparedCall
+from tests.conftest import repo_spec
 from tests.helpers_http import APP_KEY, APP_SECRET, TOKEN
 from tests.kis_workbook import DOCUMENTED, EXAMPLES, example_params, workbook
 from tests.spec_examples import Variant, valid_arguments, variants
 
-SPEC = load_spec()
+SPEC = repo_spec()
 OPERATIONS = [op for op in SPEC.operations if not op.request_any]
 ACCOUNT = ("87654321", "22")
 

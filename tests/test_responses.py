@@ -25,12 +25,12 @@ import kis_client
 import kis_client.requests as requests
 import kis_client.responses as responses
 from kisgen.model import Operation, Output
-from kisgen.pipeline import load_spec
 from kis_client import ResponseParseError
 from kis_client._runtime import Model, PreparedCall, Reply, Rows, _BadValue, parse_carefully
+from tests.conftest import repo_spec
 from tests.kis_workbook import workbook
 
-SPEC = load_spec()
+SPEC = repo_spec()
 FIXTURES = Path(__file__).parent / "fixtures" / "responses"
 SCHEMAS = Path(kis_client.__file__).parent / "schemas"
 KIND_TYPES: dict[str, type] = {"int": int, "decimal": Decimal, "date": date, "time": dtime, "datetime": datetime, "code": str, "text": str, "flag": bool}

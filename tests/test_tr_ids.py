@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from kisgen.model import Spec
-from kisgen.pipeline import load_spec
 from kis_client import TrIdNotFoundError, resolve_tr_id
 from kis_client.tr_ids import ENVIRONMENTS, TR_IDS
+from tests.conftest import repo_spec
 from tests.kis_workbook import DOCUMENTED, workbook
 from tests.markdown_tables import Table, tables
 
@@ -73,7 +73,7 @@ def market_exchanges(label: str, by_market: dict[str, list[str]]) -> tuple[str, 
 
 
 def document_cases() -> list[Case]:
-    spec = load_spec()
+    spec = repo_spec()
     operation_at = {(op.method, op.path): op.qualname for op in spec.operations}
     document = tables(REFERENCE.read_text(encoding="utf-8"))
     by_market = exchanges_by_market(document)
@@ -131,7 +131,7 @@ def test_us_sell_on_mock_is_the_corrected_value_not_the_rule() -> None:
     for exchange in ("NASD", "NYSE", "AMEX"):
         assert resolve_tr_id("overseas_stock.order", "mock", side="sell", exchange=exchange) == "VTTT1001U"
         assert resolve_tr_id("overseas_stock.order", "real", side="sell", exchange=exchange) == "TTTT1006U"
-    cell = [c for c in load_spec().operation("overseas_stock.order").tr.cells if (c.env, c.market, c.side) == ("mock", "US", "sell")]  # type: ignore[union-attr]
+    cell = [c for c in repo_spec().operation("overseas_stock.order").tr.cells if (c.env, c.market, c.side) == ("mock", "US", "sell")]  # type: ignore[union-attr]
     assert [(c.tr_id, c.how) for c in cell] == [("VTTT1001U", "override")]
     assert "2026" in (cell[0].source or "")
 
@@ -139,7 +139,7 @@ def test_us_sell_on_mock_is_the_corrected_value_not_the_rule() -> None:
 def test_mock_rule_turns_c_into_v() -> None:
     assert resolve_tr_id("overseas_stock.inquire_present_balance", "real") == "CTRP6504R"
     assert resolve_tr_id("overseas_stock.inquire_present_balance", "mock") == "VTRP6504R"
-    op = load_spec().operation("overseas_stock.inquire_present_balance")
+    op = repo_spec().operation("overseas_stock.inquire_present_balance")
     assert op.tr is not None
     assert [(c.env, c.tr_id, c.how) for c in op.tr.cells] == [("real", "CTRP6504R", "spec"), ("mock", "VTRP6504R", "rule")]
 
@@ -189,11 +189,6 @@ def documented_cells(name: str) -> list[tuple[str, dict[str, str], str]]:
         else:
             found.append((env, {}, facts[env]))
     return found
-
-
-@pytest.fixture(scope="module")
-def spec() -> Spec:
-    return load_spec()
 
 
 @pytest.mark.parametrize("operation", sorted(DOCUMENTED))

@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator
 from kisgen.cli import main
 from kisgen.load import load_text
 from kisgen.validate import schema_problems, spec_schema
-from tests.conftest import FIXTURE_SPEC, REPO
+from tests.conftest import FIXTURE_SPEC, REPO, repo_spec
 
 
 @pytest.fixture
@@ -93,9 +93,7 @@ def test_every_problem_of_a_file_at_once() -> None:
 
 
 def test_cli_validate_clean_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
-    from kisgen.pipeline import load_spec
-
-    spec = load_spec()
+    spec = repo_spec()
     assert main(["validate"]) == 0
     assert capsys.readouterr().out == f"spec OK: {len(spec.operations)} operations in {len(spec.sources)} files\n"
 
