@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import functools
 import itertools
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 
+from kisgen.format import cache_dir
 from kisgen.model import Spec
 from kisgen.pipeline import load_spec, render_spec
 from kisgen.sandbox import RunningSandbox, running_sandbox
@@ -25,6 +28,13 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURE_SPEC = REPO / "tests" / "fixtures" / "spec"
 _serial = itertools.count(1)
 
+# The black chunks of every spec the tests render but spec/ (the fixture's, broken and hostile
+# ones) are cached apart: the cache keeps a bounded number of chunks, and theirs would push out
+# the ones of spec/ that `kisgen check` has just cached (at 300 operations, a render of spec/
+# with them pushed out costs its cold time again).
+SPEC_CACHE = cache_dir()
+os.environ["KISGEN_CACHE_DIR"] = str(SPEC_CACHE / "tests")
+
 
 def new_project(root: Path, spec: Path = FIXTURE_SPEC) -> Path:
     """A kisgen project at ``root``: a copy of ``spec`` and this repository's templates (linked)."""
@@ -36,14 +46,17 @@ def new_project(root: Path, spec: Path = FIXTURE_SPEC) -> Path:
 
 @functools.cache
 def repo_spec() -> Spec:
-    """spec/ as a model, built once per run (a model is frozen): every module shares it."""
-    return load_spec(REPO / "spec")
+    """spec/ as a model, built once per run (a model is frozen): every module shares it. Its
+    files' schema verdicts are cached where `kisgen validate` caches them."""
+    with mock.patch.dict(os.environ, {"KISGEN_CACHE_DIR": str(SPEC_CACHE)}):
+        return load_spec(REPO / "spec")
 
 
 @functools.cache
 def repo_render() -> Mapping[str, bytes]:
-    """What spec/ renders to, once per run."""
-    return render_spec(REPO / "spec", REPO / "templates")
+    """What spec/ renders to, once per run, with the black cache `kisgen check` uses."""
+    with mock.patch.dict(os.environ, {"KISGEN_CACHE_DIR": str(SPEC_CACHE)}):
+        return render_spec(REPO / "spec", REPO / "templates")
 
 
 @functools.cache

@@ -10,7 +10,7 @@ import pytest
 
 from kisgen.cli import main
 from kisgen.export import DOCS_FILE
-from tests.conftest import new_project, repo_render, repo_spec
+from tests.conftest import fixture_render, new_project, repo_render, repo_spec
 from tests.markdown_tables import Table, cells, tables
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,10 +117,10 @@ def test_docs_file_is_what_the_spec_renders() -> None:
 
 
 def test_docs_command_writes_only_the_reference(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = new_project(tmp_path / "project", ROOT / "spec")
+    root = new_project(tmp_path / "project")
     before = {p for p in root.rglob("*") if p.is_file()}
     assert main(["--root", str(root), "docs"]) == 0
-    assert (root / DOCS_FILE).read_bytes() == DOCS.read_bytes()
+    assert (root / DOCS_FILE).read_bytes() == fixture_render()[DOCS_FILE]
     written = [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and p not in before]
     assert sorted(written) == [DOCS_FILE, "generated/.kisgen.lock"]  # the lock every write takes
     assert DOCS_FILE in capsys.readouterr().out
