@@ -25,6 +25,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.helpers_http import Recorded
+
 TOKEN_PATH = "/oauth2/tokenP"
 HASHKEY_PATH = "/uapi/hashkey"
 REVOKE_PATH = "/oauth2/revokeP"
@@ -90,17 +92,6 @@ TOKEN_TOO_SOON = Fault("too_soon")
 
 
 @dataclass
-class Seen:
-    """One request as the server received it."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    query: dict[str, str]
-    body: Any
-
-
-@dataclass
 class Page:
     rows: list[dict[str, str]]
     tr_cont: str
@@ -135,7 +126,7 @@ class FaultServer:
     expires_in: int = 86400
     requests: Counter[str] = field(default_factory=Counter)
     executions: Counter[str] = field(default_factory=Counter)
-    seen: list[Seen] = field(default_factory=list)
+    seen: list[Recorded] = field(default_factory=list)
     pages: list[Page] = field(default_factory=lambda: [Page([{"pdno": "005930", "hldg_qty": "1"}], "D")])
     on_token_request: Callable[[], None] | None = None
     close_idle: bool = False  # close every connection after its reply, as an idle timeout would
@@ -188,7 +179,7 @@ class FaultServer:
     def tokens_issued(self) -> int:
         return self.executions[TOKEN_PATH]
 
-    def seen_at(self, path: str) -> list[Seen]:
+    def seen_at(self, path: str) -> list[Recorded]:
         return [item for item in self.seen if item.path == path]
 
     # -- behaviour
@@ -198,7 +189,7 @@ class FaultServer:
             queue = self._faults.get(path)
             return queue.pop(0) if queue else None
 
-    def _execute(self, seen: Seen) -> tuple[int, Any, dict[str, str]]:
+    def _execute(self, seen: Recorded) -> tuple[int, Any, dict[str, str]]:
         """The normal answer to a request; counts it as executed."""
         with self._lock:
             self.executions[seen.path] += 1
@@ -217,10 +208,10 @@ class FaultServer:
             return 200, {"access_token": token, "token_type": "Bearer", "expires_in": left, "access_token_token_expired": "2099-01-01 00:00:00"}, {}
         if seen.path == REVOKE_PATH:
             with self._lock:
-                self._valid_tokens.discard(seen.body.get("token"))
+                self._valid_tokens.discard(seen.json().get("token"))
             return 200, {"code": 200, "message": "접근토큰 폐기에 성공하였습니다"}, {}
         if seen.path == HASHKEY_PATH:
-            return 200, {"BODY": seen.body, "HASH": hashlib.sha256(json.dumps(seen.body).encode()).hexdigest()}, {}
+            return 200, {"BODY": seen.json(), "HASH": hashlib.sha256(json.dumps(seen.json()).encode()).hexdigest()}, {}
         if seen.path == ORDER_PATH:
             odno = f"{count:010d}"
             return 200, {"rt_cd": "0", "msg_cd": "APBK0013", "msg1": "주문 전송 완료 되었습니다.", "output": {"KRX_FWDG_ORD_ORGNO": "91252", "ODNO": odno, "ORD_TMD": "121052"}}, {}
@@ -228,8 +219,8 @@ class FaultServer:
             return self._page(seen)
         return 404, {"rt_cd": "1", "msg_cd": "NOTFOUND", "msg1": "no such path"}, {}
 
-    def _page(self, seen: Seen) -> tuple[int, Any, dict[str, str]]:
-        fk, nk = seen.query.get("CTX_AREA_FK100", ""), seen.query.get("CTX_AREA_NK100", "")
+    def _page(self, seen: Recorded) -> tuple[int, Any, dict[str, str]]:
+        fk, nk = seen.params.get("CTX_AREA_FK100", ""), seen.params.get("CTX_AREA_NK100", "")
         index = 0
         if fk or nk:
             # The keys must come back verbatim (space padding included) with tr_cont N.
@@ -241,7 +232,7 @@ class FaultServer:
         body = {"rt_cd": "0", "msg_cd": "KIOK0000", "msg1": "조회가 완료되었습니다", "ctx_area_fk100": page.fk, "ctx_area_nk100": page.nk, "output1": page.rows, "output2": [{"dnca_tot_amt": "1000"}]}
         return 200, body, {"tr_cont": page.tr_cont}
 
-    def _unauthorized(self, seen: Seen) -> Fault | None:
+    def _unauthorized(self, seen: Recorded) -> Fault | None:
         """EGW00123 for a token this server let expire, EGW00121 for one it does not know."""
         value = seen.headers.get("authorization", "").removeprefix("Bearer ")
         with self._lock:
@@ -253,9 +244,7 @@ class FaultServer:
         parts = urlsplit(handler.path)
         length = int(handler.headers.get("content-length") or 0)
         raw = handler.rfile.read(length) if length else b""
-        body = json.loads(raw) if raw else None
-        query = {key: values[0] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
-        seen = Seen(method, parts.path, {k.lower(): v for k, v in handler.headers.items()}, query, body)
+        seen = Recorded(method, parts.path, parse_qs(parts.query, keep_blank_values=True), {k.lower(): v for k, v in handler.headers.items()}, raw)
         with self._lock:
             self.requests[parts.path] += 1
             self.seen.append(seen)

@@ -15,8 +15,9 @@ from kisgen.kis_samples import read_samples
 from kisgen.model import Spec
 from kisgen.pipeline import load_spec
 from tests import kis_fixture_repo
+from tests.conftest import FIXTURE_SPEC
 
-REPO_SPEC = Path(__file__).resolve().parent.parent / "spec"
+SPEC_DIR = FIXTURE_SPEC
 OVERRIDE_SOURCE = "KIS sample code comment corrected 2026-07-09"
 
 
@@ -27,7 +28,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def spec() -> Spec:
-    return load_spec(REPO_SPEC)
+    return load_spec(SPEC_DIR)
 
 
 def run(spec: Spec, repo: Path, revision: str) -> Audit:
@@ -112,7 +113,7 @@ def test_a_revision_that_does_not_exist(repo: Path, capsys: pytest.CaptureFixtur
 
 def _spec_copy(tmp_path: Path) -> Path:
     spec_dir = tmp_path / "spec"
-    shutil.copytree(REPO_SPEC, spec_dir)
+    shutil.copytree(SPEC_DIR, spec_dir)
     shutil.copy(kis_fixture_repo.PORTAL, spec_dir / "sources" / "kis_portal.json")
     return spec_dir
 

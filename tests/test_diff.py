@@ -24,8 +24,10 @@ from kisgen.load import load_dir, spec_order
 from kisgen.builder import build_model, build_older_model
 from kisgen.model import Spec
 
+from tests.conftest import FIXTURE_SPEC
+
 ROOT = Path(__file__).resolve().parent.parent
-SPEC = ROOT / "spec"
+SPEC = FIXTURE_SPEC
 # The spec as it stood per the reference document (2026-02-21): US sell on a mock account is
 # VTTT1006U, derived by the mock rule, with no override.
 REFERENCE = ROOT / "tests" / "fixtures" / "spec_reference_2026_02_21"
@@ -41,20 +43,26 @@ def spec_of(directory: Path) -> Spec:
 
 @functools.cache
 def current() -> Spec:
-    """spec/ as committed; the model is frozen, so one build serves every test."""
+    """The fixture spec; the model is frozen, so one build serves every test."""
     return spec_of(SPEC)
 
 
+@functools.cache
+def fixture_data() -> dict[str, Data]:
+    """The fixture spec's files as data (file stem → data), read once (with libyaml)."""
+    names = spec_order(path.relative_to(SPEC).as_posix() for path in SPEC.rglob("*.yaml"))
+    return {name.removesuffix(".yaml"): yaml.load((SPEC / name).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) for name in names}
+
+
 def edited(tmp_path: Path, edit: Callable[[dict[str, Data]], None], name: str = "head") -> Path:
-    """A copy of spec/ as data, changed by ``edit`` (file stem → data) and written back."""
+    """A copy of the fixture spec as data, changed by ``edit`` (file stem → data) and written back."""
     target = tmp_path / name
     target.mkdir()
-    names = spec_order(path.relative_to(SPEC).as_posix() for path in SPEC.rglob("*.yaml"))
-    files = {name.removesuffix(".yaml"): yaml.safe_load((SPEC / name).read_text(encoding="utf-8")) for name in names}
+    files = copy.deepcopy(fixture_data())
     edit(files)
     for stem, data in files.items():
         (target / f"{stem}.yaml").parent.mkdir(exist_ok=True)
-        (target / f"{stem}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        (target / f"{stem}.yaml").write_text(yaml.dump(data, Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target
 
 
@@ -81,7 +89,7 @@ def test_reference_to_facts_names_exactly_the_us_sell_mock_change() -> None:
 
 def test_spec_keeps_the_facts_update() -> None:
     """spec/ has grown past the fixtures, but still sends what kis-facts.md says for US sells."""
-    for spec in (current(), spec_of(FACTS)):
+    for spec in (spec_of(ROOT / "spec"), spec_of(FACTS)):
         tr = spec.operation("overseas_stock.order").tr
         assert tr is not None
         assert (tr.lookup("mock", market="US", side="sell"), tr.lookup("real", market="US", side="sell")) == ("VTTT1001U", "TTTT1006U")
@@ -107,7 +115,7 @@ def test_cli_json_and_fail_on_breaking(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_no_change_exits_0_even_with_fail_on_breaking(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["diff", str(SPEC), "--fail-on-breaking"]) == 0
+    assert main(["diff", str(SPEC), str(SPEC), "--fail-on-breaking"]) == 0
     assert "No changes" in capsys.readouterr().out
 
 
@@ -342,7 +350,7 @@ def test_a_new_market_names_each_new_tr_id_and_breaks_nothing(tmp_path: Path) ->
 
 
 def test_a_directory_holding_spec_is_read_as_its_spec() -> None:
-    assert diff_specs(load_side(str(ROOT), ROOT), spec_of(SPEC)) == []
+    assert diff_specs(load_side(str(SPEC.parent), ROOT), spec_of(SPEC)) == []
 
 
 def test_checks_table_lists_each_check_once() -> None:
@@ -469,7 +477,7 @@ def test_json_details_name_the_field_and_both_values(tmp_path: Path) -> None:
 
 
 def _before_the_language_grew(files: dict[str, Data]) -> None:
-    """spec/ as a revision from before time zones, EGW00121 and custtype on every TR call."""
+    """The spec as a revision from before time zones, EGW00121 and custtype on every TR call."""
     del files["common"]["timezone"]
     del files["common"]["headers"]["custtype"]["codes"]
     for market in files["markets"]["markets"].values():

@@ -85,7 +85,7 @@ def test_async_reads_retry_and_page_like_sync(fault_server: FaultServer, tmp_pat
     pages = run(fault_server, tmp_path, work, timeout=0.3, retry=__import__("kis_client").RetryPolicy(attempts=5, backoff=0.01))
     assert [row.pdno for page in pages for row in page.holdings] == ["000001", "000002"]
     assert fault_server.requests[BALANCE_PATH] == 6
-    assert fault_server.seen_at(BALANCE_PATH)[-1].query["CTX_AREA_NK100"] == "B".ljust(100)
+    assert fault_server.seen_at(BALANCE_PATH)[-1].params["CTX_AREA_NK100"] == "B".ljust(100)
 
 
 @pytest.mark.parametrize("fault", [Fault.slow(1.0), Fault.reset(), Fault.http500(executes=True), Fault.malformed()], ids=["timeout", "reset", "500", "malformed"])
@@ -192,7 +192,7 @@ def test_async_revoke_forgets_the_token(fault_server: FaultServer, tmp_path: Pat
 
     run(fault_server, tmp_path, work)
     (revoke,) = fault_server.seen_at("/oauth2/revokeP")
-    assert revoke.body["token"].startswith("test-access-token-0001")
+    assert revoke.json()["token"].startswith("test-access-token-0001")
     assert fault_server.seen_at(BALANCE_PATH)[0].headers["authorization"].startswith("Bearer test-access-token-0002")
 
 

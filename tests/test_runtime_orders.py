@@ -178,7 +178,7 @@ def test_hashkey_flag_sends_kis_hash_of_the_exact_body(fault_server: FaultServer
     fault_server.script(ORDER_PATH, RATE_LIMIT)
     order(fault_server, tmp_path, hashkey=True)
     (hash_request,) = fault_server.seen_at(HASHKEY_PATH)
-    assert hash_request.body == SENT
+    assert hash_request.json() == SENT
     assert hash_request.headers["appkey"] and hash_request.headers["appsecret"]
     orders = fault_server.seen_at(ORDER_PATH)
     assert len(orders) == 2  # rate limited once, repeated with the same hash
@@ -187,7 +187,7 @@ def test_hashkey_flag_sends_kis_hash_of_the_exact_body(fault_server: FaultServer
 
     expected = hashlib.sha256(json.dumps(SENT).encode()).hexdigest()
     assert [seen.headers["hashkey"] for seen in orders] == [expected, expected]
-    assert orders[1].body == SENT
+    assert orders[1].json() == SENT
 
 
 def test_a_failed_hashkey_call_sends_no_order(fault_server: FaultServer, tmp_path: Path) -> None:

@@ -244,7 +244,7 @@ def test_revoke_forgets_the_token_in_memory_and_on_disk(fault_server: FaultServe
         assert token_files(tmp_path) == []
         client.domestic_stock.inquire_balance()
     (revoke,) = fault_server.seen_at(REVOKE_PATH)
-    assert revoke.body["token"].startswith("test-access-token-0001")
+    assert revoke.json()["token"].startswith("test-access-token-0001")
     assert fault_server.tokens_issued() == 2
     assert fault_server.seen_at(BALANCE_PATH)[1].headers["authorization"].startswith("Bearer test-access-token-0002")
 
