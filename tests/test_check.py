@@ -53,7 +53,7 @@ def test_check_fails_and_names_the_stale_file_after_a_spec_edit(project: Path) -
     path.write_text(text.replace("real: TTTS3012R", "real: TTTS3099R"), encoding="utf-8")
     result = kisgen("--root", str(project), "check")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert result.stdout.splitlines()[1:] == ["  docs/API.md (differs)", "  generated/kis_client/tr_ids.py (differs)"]
+    assert result.stdout.splitlines()[1:] == ["  docs/api/overseas_stock.md (differs)", "  generated/kis_client/tr_ids.py (differs)"]
     assert "kisgen generate" in result.stdout
 
 
