@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import black
+import isort
 import pytest
 from black.mode import TargetVersion
 
@@ -18,6 +19,8 @@ from tests.conftest import fixture_render, new_project, repo_render, write_rende
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "generated/kis_client"
+# How the generated modules sort their imports: isort's black profile, "as" imports combined.
+ISORT = isort.Config(profile="black", line_length=100, combine_as_imports=True, known_first_party=["kis_client"])
 
 
 def kisgen(*args: str, seed: str = "0") -> subprocess.CompletedProcess[str]:
@@ -93,6 +96,7 @@ def test_generated_module_has_the_header_and_is_black_stable(name: str) -> None:
     assert "Do not edit" in text.splitlines()[0]
     mode = black.Mode(line_length=100, target_versions={TargetVersion.PY311})
     assert black.format_str(text, mode=mode) == text
+    assert isort.check_code(text, config=ISORT, show_diff=True), name
 
 
 def test_every_module_of_the_package_is_checked() -> None:

@@ -61,34 +61,39 @@ __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
     # "X as X": type checkers see the lazily loaded names as exported.
-    from kis_client.client import KisClient as KisClient
-    from kis_client.client import AsyncKisClient as AsyncKisClient
-    from kis_client._token_cache import TokenCache as TokenCache
-    from kis_client._retry import RetryPolicy as RetryPolicy
     from kis_client._rate_limit import RateLimiter as RateLimiter
-    from kis_client.errors import KisError as KisError
-    from kis_client.errors import FieldProblem as FieldProblem
-    from kis_client.errors import ValidationError as ValidationError
-    from kis_client.errors import UnsupportedEnvironmentError as UnsupportedEnvironmentError
-    from kis_client.errors import TrIdNotFoundError as TrIdNotFoundError
-    from kis_client.errors import KisApiError as KisApiError
-    from kis_client.errors import RateLimitError as RateLimitError
-    from kis_client.errors import TokenError as TokenError
-    from kis_client.errors import ResponseParseError as ResponseParseError
-    from kis_client.errors import TransportError as TransportError
-    from kis_client.errors import PaginationError as PaginationError
-    from kis_client.errors import DeadlineExceededError as DeadlineExceededError
-    from kis_client.errors import OrderStateUnknownError as OrderStateUnknownError
+    from kis_client._retry import RetryPolicy as RetryPolicy
+    from kis_client._token_cache import TokenCache as TokenCache
+    from kis_client.client import AsyncKisClient as AsyncKisClient, KisClient as KisClient
+    from kis_client.clock import (
+        exchange_now as exchange_now,
+        exchange_today as exchange_today,
+        kis_now as kis_now,
+        kis_today as kis_today,
+    )
+    from kis_client.enums import (
+        Env as Env,
+        Exchange as Exchange,
+        Market as Market,
+        QuoteExchange as QuoteExchange,
+        Side as Side,
+    )
+    from kis_client.errors import (
+        DeadlineExceededError as DeadlineExceededError,
+        FieldProblem as FieldProblem,
+        KisApiError as KisApiError,
+        KisError as KisError,
+        OrderStateUnknownError as OrderStateUnknownError,
+        PaginationError as PaginationError,
+        RateLimitError as RateLimitError,
+        ResponseParseError as ResponseParseError,
+        TokenError as TokenError,
+        TransportError as TransportError,
+        TrIdNotFoundError as TrIdNotFoundError,
+        UnsupportedEnvironmentError as UnsupportedEnvironmentError,
+        ValidationError as ValidationError,
+    )
     from kis_client.tr_ids import resolve_tr_id as resolve_tr_id
-    from kis_client.enums import Env as Env
-    from kis_client.enums import Side as Side
-    from kis_client.enums import Market as Market
-    from kis_client.enums import Exchange as Exchange
-    from kis_client.enums import QuoteExchange as QuoteExchange
-    from kis_client.clock import kis_now as kis_now
-    from kis_client.clock import kis_today as kis_today
-    from kis_client.clock import exchange_now as exchange_now
-    from kis_client.clock import exchange_today as exchange_today
 
 
 def __getattr__(name: str) -> Any:

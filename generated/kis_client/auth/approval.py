@@ -23,8 +23,8 @@ from kis_client._calls import (
 )
 from kis_client._models import Model, frozen
 from kis_client._parsing import (
-    NOT_PLAIN,
     NO_EXTRA,
+    NOT_PLAIN,
     Field,
     extra_of,
     field_keys,

@@ -16,8 +16,8 @@ from typing import Any, ClassVar
 from kis_client._calls import CallContext, OperationInfo, PreparedCall, Reply, plain, unencodable
 from kis_client._models import Model, Rows, frozen
 from kis_client._parsing import (
-    NOT_PLAIN,
     NO_EXTRA,
+    NOT_PLAIN,
     Field,
     extra_of,
     field_keys,

@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
-from datetime import time as dtime
+from datetime import date, time as dtime
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -29,8 +28,8 @@ from kis_client._calls import (
 )
 from kis_client._models import Model, Rows, frozen
 from kis_client._parsing import (
-    NOT_PLAIN,
     NO_EXTRA,
+    NOT_PLAIN,
     Field,
     extra_of,
     field_keys,
