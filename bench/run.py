@@ -26,6 +26,7 @@ import tempfile
 import time
 import timeit
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -231,21 +232,28 @@ def bench_check(work: Path, runs: int) -> dict[str, Any]:
 IMPORT_EVERY = "import pkgutil, sys; p = __import__(sys.argv[1]); [__import__(m.name) for m in pkgutil.walk_packages(p.__path__, p.__name__ + '.')]"
 
 
-def importtime(code: list[str], env: dict[str, str]) -> tuple[dict[str, float], list[str]]:
-    """Cumulative ms of each module ``python -X importtime CODE`` imports, and the top-level ones
-    (the interpreter's own start-up among them)."""
+@dataclass(frozen=True)
+class ImportTimes:
+    """What ``python -X importtime`` reports, in ms per module."""
+
+    cumulative: dict[str, float]
+    own: dict[str, float]  # the module's own code, without the modules it imports
+    top: list[str]  # the top-level imports (the interpreter's own start-up among them)
+
+
+def importtime(code: list[str], env: dict[str, str]) -> ImportTimes:
     result = subprocess.run([PYTHON, "-X", "importtime", *code], env=env, capture_output=True, text=True, check=True)
-    cumulative: dict[str, float] = {}
-    top: list[str] = []
+    times = ImportTimes({}, {}, [])
     for line in result.stderr.splitlines():
         parts = line.removeprefix("import time:").split("|")
         if len(parts) != 3 or not parts[1].strip().isdigit():
             continue
         module = parts[2].strip()
-        cumulative[module] = int(parts[1]) / 1000
+        times.cumulative[module] = int(parts[1]) / 1000
+        times.own[module] = int(parts[0]) / 1000
         if not parts[2].startswith("  "):  # top level: one space before the name
-            top.append(module)
-    return cumulative, top
+            times.top.append(module)
+    return times
 
 
 def bytecode_env(path: Path) -> dict[str, str]:
@@ -256,18 +264,36 @@ def bytecode_env(path: Path) -> dict[str, str]:
     return env
 
 
-def import_ms(module: str, path: Path, modules: tuple[str, ...] = (), runs: int = 15) -> dict[str, float]:
+def kis_client_part(module: str) -> str:
+    """Which part of the generated package ``module`` is (its own import time is counted there)."""
+    names = module.split(".")
+    if names[-1] == "enums":
+        return "code tables (enums.py, <area>/enums.py)"
+    if len(names) == 3 and names[2] == "api":
+        return "area clients (<area>/api.py)"
+    if len(names) == 3:
+        return "operation modules (<area>/<operation>.py)"
+    return "the rest (client.py, tr_ids.py, errors.py, the runtime, area packages)"
+
+
+def import_ms(module: str, path: Path, part_of: Callable[[str], str] | None = None, runs: int = 15) -> dict[str, float]:
     """Median ms to import every module of ``module`` (found on ``path``) above a bare
-    interpreter, with bytecode (compiled first, as an installed package is), under ''; and the
-    median cumulative ms of each of ``modules``."""
+    interpreter, with bytecode (compiled first, as an installed package is), under ''; and with
+    ``part_of``, the median of the package's modules' own ms summed by part (what they import
+    from elsewhere, the standard library's modules, is in none)."""
     env = bytecode_env(path)
-    bare = set(importtime(["-c", "pass"], env)[0])
-    samples: dict[str, list[float]] = {"": [], **{name: [] for name in modules}}
+    bare = set(importtime(["-c", "pass"], env).cumulative)
+    samples: dict[str, list[float]] = {"": []}
     for _ in range(runs):
-        cumulative, top = importtime(["-c", IMPORT_EVERY, module], env)
-        samples[""].append(sum(cumulative[name] for name in top if name not in bare))
-        for name in modules:
-            samples[name].append(cumulative.get(name, 0.0))
+        times = importtime(["-c", IMPORT_EVERY, module], env)
+        samples[""].append(sum(times.cumulative[name] for name in times.top if name not in bare))
+        if part_of is not None:
+            parts: dict[str, float] = {}
+            for name, own in times.own.items():
+                if name == module or name.startswith(module + "."):
+                    parts[part_of(name)] = parts.get(part_of(name), 0.0) + own
+            for part, ms in parts.items():
+                samples.setdefault(part, []).append(ms)
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
@@ -288,7 +314,6 @@ def bench_import(work: Path, sizes: tuple[int, ...]) -> dict[str, Any]:
     """Both clients imported with bytecode, every operation loaded: kis_client at spec/ and at
     spec/ grown to each of ``sizes`` (the cost per operation), and openapi-python-client's client
     for the same export."""
-    parts = ("kis_client.responses", "kis_client.requests", "kis_client.client", "kis_client.tr_ids", "kis_client.enums", "kis_client._runtime")
     clients: dict[str, Any] = {}
     for size in (0, *sizes):
         if size:
@@ -297,8 +322,8 @@ def bench_import(work: Path, sizes: tuple[int, ...]) -> dict[str, Any]:
             generated, spec = root / "generated", work / f"import-spec-{size}" / "spec"
         else:
             generated, spec = ROOT / "generated", ROOT / "spec"
-        timed = import_ms("kis_client", generated, parts)
-        clients[str(operation_count(spec))] = {"ms": timed[""], "parts": {name: timed[name] for name in parts}}
+        timed = import_ms("kis_client", generated, kis_client_part)
+        clients[str(operation_count(spec))] = {"ms": timed[""], "parts": {name: ms for name, ms in timed.items() if name}}
     counts = sorted(int(count) for count in clients)
     slope = (clients[str(counts[-1])]["ms"] - clients[str(counts[0])]["ms"]) / (counts[-1] - counts[0]) if len(counts) > 1 else None
     openapi = work / "openapi-import.json"
@@ -322,7 +347,7 @@ def bench_import(work: Path, sizes: tuple[int, ...]) -> dict[str, Any]:
 def import_ms_package(runs: int = 15) -> float:
     """``import kis_client`` alone: the package loads its names on first use."""
     env = bytecode_env(ROOT / "generated")
-    return statistics.median(importtime(["-c", "import kis_client"], env)[0]["kis_client"] for _ in range(runs))
+    return statistics.median(importtime(["-c", "import kis_client"], env).cumulative["kis_client"] for _ in range(runs))
 
 
 def bench_validate() -> dict[str, float]:
@@ -613,9 +638,11 @@ def bench_suite(work: Path) -> dict[str, Any]:
     return results
 
 
-# The suite before issue 18 (bench/suite.py --revision 3837365), kept here because that suite no
-# longer exists.
-SUITE_BEFORE: list[dict[str, Any]] = []
+# The suite before issue 18, kept here because that suite no longer exists: bench/suite.py run
+# from a clone of main at 9649d09 with that clone's own .venv (its generator and tests), on
+# spec/ and on spec/ grown to 100 operations (300 would take it most of an hour). Each run:
+# operations, tests, pytest wall and CPU seconds, validate + check + mypy seconds.
+SUITE_BEFORE: dict[str, Any] = {"revision": "9649d09", "measured": "", "runs": []}
 SUITE_NOTES = """\
 What each operation costs the suite, and what it does not:
 
@@ -744,8 +771,9 @@ def import_section(imports: dict[str, Any]) -> list[str]:
     lines.append(f"| openapi-python-client ¹ | {peer['endpoints']} | {peer['ms']:.1f} | {peer['ms_per_endpoint']:.2f} |")
     largest = max(imports["kis_client"], key=int)
     parts = imports["kis_client"][largest]["parts"]
-    shares = ", ".join(f"{name.removeprefix('kis_client.')}.py {ms:.0f} ms" for name, ms in sorted(parts.items(), key=lambda item: -item[1]))
-    lines += ["", f"- Each operation adds {imports['kis_client_ms_per_operation']:.2f} ms to kis_client's import (the slope between the smallest and the largest spec). At {largest} operations: {shares} (cumulative; the client imports requests and responses)."]
+    shares = ", ".join(f"{name} {ms:.0f} ms" for name, ms in sorted(parts.items(), key=lambda item: -item[1]))
+    lines += ["", f"- Each operation adds {imports['kis_client_ms_per_operation']:.2f} ms to kis_client's import (the slope between the smallest and the largest spec). At {largest} operations, the package's own code by part: {shares}; the rest of the figure is the standard library's modules they import."]
+    lines += ["- A bot loads far less: an area's client and then only the operations it calls (each method imports its operation's module on first use)."]
     lines += [f"- `import kis_client` alone: {imports['kis_client_package_ms']:.1f} ms (the package loads its names on first use)."]
     lines += ["- ¹ Its client for kisgen's export does not import (section 1–2), so this row is its client for the same export with the schemas' `title`s removed: it then names classes after the wire names, and every module imports. It includes httpx, which its modules import; kis_client imports httpx when a client is made."]
     return lines
@@ -778,14 +806,19 @@ def suite_section(suite: dict[str, Any]) -> list[str]:
     sizes = sorted(runs, key=int)
     growth = suite["per_operation"]
     lines = ["", "## 8. The test suite, and CI at 300 operations", ""]
-    lines += ["Measured by bench/suite.py in a copy of the checkout: with spec/ as it is, and with spec/ grown by clones of its own operations to 300, so the cost each operation adds is measured, not guessed. Each copy runs what CI runs after set-up, as on a fresh clone (no black or mypy cache): `kisgen validate`, `kisgen check`, `mypy --strict`, then pytest.", ""]
-    lines += ["| suite | operations | tests | pytest wall time | validate + check + mypy | CI without set-up |", "|---|---|---|---|---|---|"]
-    for before in SUITE_BEFORE:
-        lines.append(f"| before ({before['revision']}) | {before['operations']} | {before['tests']:,} | {fmt_s(before['wall_s'])} | {fmt_s(before['steps_s'])} | {fmt_s(before['wall_s'] + before['steps_s'])} |")
+    lines += ["Measured by bench/suite.py in a copy of the checkout: with spec/ as it is, and with spec/ grown by clones of its own operations to 300, so the cost each operation adds is measured, not guessed. Each copy runs what CI runs after set-up, as on a fresh clone (no black or mypy cache): `kisgen validate`, `kisgen check`, `mypy --strict`, then pytest. CPU time (user and system, pytest and every process it waits for) is what a busy shared machine disturbs least.", ""]
+    lines += ["| suite | operations | tests | pytest wall time | pytest CPU time | validate + check + mypy | CI without set-up |", "|---|---|---|---|---|---|---|"]
+    for before in SUITE_BEFORE["runs"]:
+        lines.append(f"| before ({SUITE_BEFORE['revision']}, {SUITE_BEFORE['measured']}) | {before['operations']} | {before['tests']:,} | {fmt_s(before['wall_s'])} | {fmt_s(before['cpu_s'])} | {fmt_s(before['steps_s'])} | {fmt_s(before['wall_s'] + before['steps_s'])} |")
     for size in sizes:
         run = runs[size]
         steps = sum(run["steps_s"].values())
-        lines.append(f"| now | {size} | {run['tests']:,} | {fmt_s(run['wall_s'])} | {fmt_s(steps)} | {fmt_s(run['wall_s'] + steps)} |")
+        lines.append(f"| now ({suite['revision']}) | {size} | {run['tests']:,} | {fmt_s(run['wall_s'])} | {fmt_s(run['cpu_s'])} | {fmt_s(steps)} | {fmt_s(run['wall_s'] + steps)} |")
+    lines.append("")
+    if len(SUITE_BEFORE["runs"]) > 1:
+        small, large = SUITE_BEFORE["runs"][0], SUITE_BEFORE["runs"][-1]
+        added = large["operations"] - small["operations"]
+        lines += [f"- Before, each operation added {(large['tests'] - small['tests']) / added:.1f} tests, {(large['wall_s'] - small['wall_s']) / added:.2f} s of pytest wall time and {(large['cpu_s'] - small['cpu_s']) / added:.2f} s of its CPU time (between {small['operations']} and {large['operations']} operations)."]
     for size in sizes:
         lines += [f"- Steps at {size} operations: " + ", ".join(f"{name} {fmt_s(seconds)}" for name, seconds in runs[size]["steps_s"].items()) + "."]
     failed = [f"{name} ({size})" for size in sizes for name in runs[size]["failed"]]
@@ -793,13 +826,12 @@ def suite_section(suite: dict[str, Any]) -> list[str]:
         lines += [f"- Failed ({len(failed)}): " + ", ".join(f"`{name}`" for name in failed[:10]) + "."]
     if growth:
         top = [(name, data) for name, data in growth["by_file"].items() if data["seconds"] >= 0.001 or data["tests"] >= 0.5][:8]
-        lines += [f"- Each operation added between {growth['from']} and {growth['to']} adds {growth['tests']:.1f} tests and {growth['wall_s']:.2f} s of pytest; by file: " + "; ".join(f"{name} {data['tests']:.1f} tests, {data['seconds'] * 1000:.0f} ms" for name, data in top) + "."]
+        lines += [f"- Now each operation added between {growth['from']} and {growth['to']} adds {growth['tests']:.1f} tests, {growth['wall_s']:.2f} s of pytest wall time and {growth['cpu_s']:.2f} s of its CPU time; by file: " + "; ".join(f"{name} {data['tests']:.1f} tests, {data['seconds'] * 1000:.0f} ms" for name, data in top) + "."]
         largest = runs[sizes[-1]]
         ci = largest["wall_s"] + sum(largest["steps_s"].values())
         lines += [f"- CI at {sizes[-1]} operations takes {fmt_s(ci)} plus set-up (pip); under 10 minutes that leaves {fmt_s(600 - ci)}, room for about {(600 - ci) / growth['wall_s']:.0f} more operations at this rate." if growth["wall_s"] > 0 else "- Each operation adds no measurable time."]
     lines += ["", SUITE_NOTES]
     return lines
-
 
 if __name__ == "__main__":
     main()

@@ -2,24 +2,25 @@
 operations by clones of its own operations, so the cost each operation adds to CI is measured,
 not guessed.
 
-Each size runs in a copy of the checkout (the working tree's files, or a git revision's): the
+Each size runs in a copy of the checkout's tracked files as they are in the working tree: the
 spec is grown, `kisgen generate` writes the client, and pytest runs there with that client first
-on the path. Run alone with `python -m bench.suite --operations 300`, or from bench/run.py.
+on the path. The generator and the test tools are this interpreter's (the checkout's .venv), so
+an older revision is measured by running this file from a checkout of it with its own .venv.
+Run alone with `python -m bench.suite --operations 300`, or from bench/run.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
-import io
 import itertools
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 import xml.etree.ElementTree as ElementTree
@@ -35,14 +36,9 @@ KISGEN = Path(PYTHON).parent / "kisgen"
 CLONES_PER_FILE = 25  # like the real area files
 
 
-def checkout(target: Path, revision: str | None) -> Path:
-    """The repository's tracked files at ``revision`` (None: as they are in the working tree)."""
+def checkout(target: Path) -> Path:
+    """The repository's tracked files as they are in the working tree."""
     target.mkdir(parents=True)
-    if revision is not None:
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", revision], check=True, capture_output=True).stdout
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(target, filter="data")
-        return target
     names = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z"], check=True, capture_output=True, text=True).stdout.split("\0")
     for name in filter(None, names):
         source = ROOT / name
@@ -113,6 +109,12 @@ def ci_env(project: Path) -> dict[str, str]:
     return env
 
 
+def children_cpu() -> float:
+    """CPU seconds (user and system) of every finished child process and of what they waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(command: list[str], project: Path) -> float:
     start = time.perf_counter()
     subprocess.run(command, cwd=project, env=ci_env(project), check=True, capture_output=True)
@@ -131,11 +133,12 @@ def run_ci(project: Path) -> dict[str, Any]:
 
 
 def run_pytest(project: Path) -> dict[str, Any]:
-    """pytest in ``project``, its client first on the path: wall time, count, outcome per file."""
+    """pytest in ``project``, its client first on the path: wall time, CPU time (which a busy
+    shared machine disturbs less), count, outcome per file."""
     report = project / "junit.xml"
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), children_cpu()
     done = subprocess.run([PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}"], cwd=project, env=ci_env(project), capture_output=True, text=True)
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, children_cpu() - cpu_start
     seconds: dict[str, float] = {}
     tests: Counter[str] = Counter()
     failed: list[str] = []
@@ -148,6 +151,7 @@ def run_pytest(project: Path) -> dict[str, Any]:
     summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-500:]
     return {
         "wall_s": wall,
+        "cpu_s": cpu,
         "tests": sum(tests.values()),
         "failed": failed,
         "summary": summary,
@@ -155,11 +159,12 @@ def run_pytest(project: Path) -> dict[str, Any]:
     }
 
 
-def measure(sizes: list[int], work: Path, revision: str | None = None) -> dict[str, Any]:
+def measure(sizes: list[int], work: Path) -> dict[str, Any]:
     """The suite at spec/ as it is (size 0) and at each size; one copy of the checkout each."""
-    results: dict[str, Any] = {"revision": revision or "working tree", "runs": {}}
+    revision = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+    results: dict[str, Any] = {"revision": revision, "runs": {}}
     for size in sizes:
-        project = checkout(work / f"suite-{size or 'spec'}", revision)
+        project = checkout(work / f"suite-{size or 'spec'}")
         if size:
             grow_spec(project / "spec", size)
             # Its own black cache, so that `kisgen check` below starts cold, as on a fresh clone.
@@ -191,6 +196,7 @@ def per_operation(results: dict[str, Any]) -> dict[str, Any]:
         "to": int(large),
         "tests": (runs[large]["tests"] - runs[small]["tests"]) / added,
         "wall_s": (runs[large]["wall_s"] - runs[small]["wall_s"]) / added,
+        "cpu_s": (runs[large]["cpu_s"] - runs[small]["cpu_s"]) / added,
         "by_file": dict(sorted(by_file.items(), key=lambda item: -item[1]["seconds"])),
     }
 
@@ -198,11 +204,10 @@ def per_operation(results: dict[str, Any]) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--operations", type=int, action="append", help="grow the spec to this many operations (repeatable); spec/ as it is always runs")
-    parser.add_argument("--revision", help="a git revision to measure instead of the working tree")
     parser.add_argument("--output", help="write the results as JSON here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kisgen-suite-") as work:
-        results = measure([0, *(args.operations or [300])], Path(work), args.revision)
+        results = measure([0, *(args.operations or [300])], Path(work))
     results["per_operation"] = per_operation(results)
     text = json.dumps(results, indent=2)
     if args.output:
