@@ -231,6 +231,15 @@ def test_mock_instead_names_what_a_mock_account_uses(spec_dir: Path) -> None:
     }
 
 
+def test_the_hashkey_section_names_the_operation_its_header_and_reply_field(spec_dir: Path) -> None:
+    hashkey = load_spec(spec_dir).hashkey
+    assert hashkey is not None
+    assert (hashkey.qualname, hashkey.header, hashkey.reply_field) == ("auth.hashkey", "hashkey", "HASH")
+    edit(spec_dir, "auth.yaml", "hashkey:\n  operation: hashkey\n  header: hashkey\n  reply_field: HASH\n", "")
+    without = load_spec(spec_dir)
+    assert without.hashkey is None and without.operation("auth.hashkey").name == "hashkey"  # an operation like any other
+
+
 def test_mock_instead_must_name_an_operation_mock_accounts_have(spec_dir: Path) -> None:
     line = edit(spec_dir, "domestic_stock.yaml", "      operation: domestic_stock.inquire_balance\n", "      operation: domestic_stock.inquire_psbl_rvsecncl\n")
     (problem,) = problems(spec_dir)
