@@ -42,6 +42,7 @@ _EXPORTS = {
     "TokenError": "kis_client.errors",
     "ResponseParseError": "kis_client.errors",
     "TransportError": "kis_client.errors",
+    "HttpStatusError": "kis_client.errors",
     "PaginationError": "kis_client.errors",
     "DeadlineExceededError": "kis_client.errors",
     "OrderStateUnknownError": "kis_client.errors",
@@ -76,6 +77,7 @@ if TYPE_CHECKING:
     from kis_client.errors import TokenError as TokenError
     from kis_client.errors import ResponseParseError as ResponseParseError
     from kis_client.errors import TransportError as TransportError
+    from kis_client.errors import HttpStatusError as HttpStatusError
     from kis_client.errors import PaginationError as PaginationError
     from kis_client.errors import DeadlineExceededError as DeadlineExceededError
     from kis_client.errors import OrderStateUnknownError as OrderStateUnknownError
