@@ -729,7 +729,7 @@ def client_view(spec: Spec, homes: TableHomes) -> ClientView:
     needs.add("kis_client._rate_limit", "RateLimiter")
     needs.add("kis_client._retry", "RetryPolicy")
     needs.add("kis_client._secrets", "Credentials", "check_credential")
-    needs.add("kis_client._settings", "Hashkey", "Settings", "check_count", "check_env", "check_seconds", "parse_account")
+    needs.add("kis_client._settings", "Hashkey", "Settings", "check_base_url", "check_count", "check_env", "check_seconds", "parse_account")
     needs.add("kis_client._token_cache", "TokenCache", "TokenSlot")
     needs.add("kis_client._tokens", "TokenSpec")
     needs.add("kis_client._transport", "AsyncCore", "SyncCore")

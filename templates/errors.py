@@ -74,7 +74,9 @@ class TrIdNotFoundError(KisError, LookupError):
 
 
 class KisApiError(KisError):
-    """KIS answered with rt_cd other than "0" (or an HTTP error with KIS's envelope).
+    """KIS refused the call: its envelope's rt_cd is a number other than "0" (whatever the HTTP
+    status), or an OAuth endpoint answered its ``error_code`` (``msg_cd``; ``rt_cd`` is None).
+    The codes are always KIS's own.
 
     What to do: read ``msg_cd`` and ``msg1``; the reply is final (the client never resends a
     refused order).
@@ -83,7 +85,7 @@ class KisApiError(KisError):
     def __init__(
         self,
         operation: str,
-        rt_cd: str,
+        rt_cd: str | None,
         msg_cd: str,
         msg1: str,
         *,
@@ -96,7 +98,8 @@ class KisApiError(KisError):
         self.msg1 = msg1
         self.status_code = status_code
         self.tr_id = tr_id
-        super().__init__(f"{operation}: KIS error {msg_cd} (rt_cd {rt_cd}): {msg1}")
+        code = msg_cd if rt_cd is None else f"{msg_cd} (rt_cd {rt_cd})"
+        super().__init__(f"{operation}: KIS error {code}: {msg1}")
 
 
 class RateLimitError(KisApiError):
@@ -144,6 +147,26 @@ class TransportError(KisError):
     What to do: check the network and KIS's status, then send it again (a read is safe to
     repeat; an order raises OrderStateUnknownError instead).
     """
+
+
+class HttpStatusError(TransportError):
+    """An HTTP 4xx whose body is not KIS's answer (no rt_cd and msg_cd of KIS's, or not JSON):
+    the server, or something in front of it, refused the request. Not retried. For an order the
+    client raises OrderStateUnknownError instead, as nothing says what KIS did.
+
+    What to do: check ``status_code`` (a wrong ``base_url``, a proxy, a blocked address).
+    """
+
+    def __init__(self, operation: str, status_code: int, reason: str, *, tr_id: str | None = None) -> None:
+        self.operation = operation
+        self.status_code = status_code
+        self.reason = reason
+        self.tr_id = tr_id
+        super().__init__(f"{operation}: {self.summary}")
+
+    @property
+    def summary(self) -> str:
+        return f"HTTP {self.status_code} {self.reason} without KIS's rt_cd and msg_cd"
 
 
 class PaginationError(TransportError):

@@ -3,8 +3,8 @@
 It answers the token, hashkey, order and balance endpoints the way KIS does, counts every
 request and every *execution* per path (an order that ran), and can be told, per path, to
 misbehave for the next requests: reply after the client's timeout, HTTP 500, malformed JSON,
-any body at all, a reply trickled a byte at a time, drop the connection without a reply,
-EGW00201 / EGW00121 / EGW00123 / EGW00133. Whether a fault happens before or after the order
+any body at all, a reply (or its headers) trickled a byte at a time, gzip that never decodes,
+drop the connection without a reply, EGW00201 / EGW00121 / EGW00123 / EGW00133. Whether a fault happens before or after the order
 "ran" is part of the script, so tests can prove no order ran twice.
 """
 
@@ -43,7 +43,7 @@ TOO_SOON = {"error_code": "EGW00133", "error_description": "접근토큰 발급 
 class Fault:
     """One scripted misbehaviour. ``executes``: the order (or read) ran before it happened."""
 
-    kind: str  # slow | http500 | malformed | reset | drop | rate_limited | expired | rejected | too_soon | answer | trickle
+    kind: str  # slow | http500 | malformed | reset | drop | rate_limited | expired | rejected | too_soon | answer | trickle | trickle_head | endless_gzip
     executes: bool = False
     delay: float = 0.0
     body: bytes = b""
@@ -82,6 +82,18 @@ class Fault:
     def trickle(interval: float) -> Fault:
         """The order (or read) runs; its reply's body comes one byte every ``interval`` seconds."""
         return Fault("trickle", True, delay=interval)
+
+    @staticmethod
+    def trickle_head(interval: float) -> Fault:
+        """The order (or read) runs; its reply's status line comes, then a header one byte every
+        ``interval`` seconds, never ending (for a minute at most)."""
+        return Fault("trickle_head", True, delay=interval)
+
+    @staticmethod
+    def endless_gzip(interval: float) -> Fault:
+        """The order (or read) runs; its reply is gzip whose header's file name never ends, sent
+        a chunk every ``interval`` seconds: bytes keep coming, none ever decodes (for a minute at most)."""
+        return Fault("endless_gzip", True, delay=interval)
 
 
 RATE_LIMIT = Fault("rate_limited")
@@ -260,6 +272,10 @@ class FaultServer:
         if fault.kind == "trickle":
             self._trickle(handler, fault.delay, self._execute(seen))
             return
+        if fault.kind in ("trickle_head", "endless_gzip"):
+            self._execute(seen)
+            self._endless(handler, fault)
+            return
         if fault.executes:
             self._execute(seen)
         if fault.kind == "slow":
@@ -319,6 +335,27 @@ class FaultServer:
             handler.wfile.write(data[index : index + 1])
             handler.wfile.flush()
             _sleep(interval)
+        with self._lock:
+            self.trickles_finished += 1
+
+    def _endless(self, handler: BaseHTTPRequestHandler, fault: Fault) -> None:
+        """A reply that never completes; it ends when the client hangs up (or after a minute)."""
+        handler.close_connection = True
+        out = handler.wfile
+        if fault.kind == "trickle_head":
+            out.write(b"HTTP/1.1 200 OK\r\nx-padding: ")
+            piece = b"a"
+        else:
+            out.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\ntransfer-encoding: chunked\r\n\r\n")
+            gzip_header = b"\x1f\x8b\x08\x08\x00\x00\x00\x00\x00\x03"  # FNAME set: a file name follows, up to a NUL
+            out.write(b"%x\r\n%s\r\n" % (len(gzip_header), gzip_header))
+            piece = b"10\r\n" + b"n" * 16 + b"\r\n"
+        out.flush()
+        ends = time.monotonic() + 60
+        while time.monotonic() < ends:
+            out.write(piece)
+            out.flush()
+            _sleep(fault.delay)
         with self._lock:
             self.trickles_finished += 1
 

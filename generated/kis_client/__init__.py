@@ -42,6 +42,7 @@ _EXPORTS = {
     "TokenError": "kis_client.errors",
     "ResponseParseError": "kis_client.errors",
     "TransportError": "kis_client.errors",
+    "HttpStatusError": "kis_client.errors",
     "PaginationError": "kis_client.errors",
     "DeadlineExceededError": "kis_client.errors",
     "OrderStateUnknownError": "kis_client.errors",
@@ -81,6 +82,7 @@ if TYPE_CHECKING:
     from kis_client.errors import (
         DeadlineExceededError as DeadlineExceededError,
         FieldProblem as FieldProblem,
+        HttpStatusError as HttpStatusError,
         KisApiError as KisApiError,
         KisError as KisError,
         OrderStateUnknownError as OrderStateUnknownError,

@@ -23,6 +23,7 @@ from kis_client._secrets import Credentials, check_credential
 from kis_client._settings import (
     Hashkey,
     Settings,
+    check_base_url,
     check_count,
     check_env,
     check_seconds,
@@ -102,7 +103,7 @@ def _settings(
         cache = token_cache
     else:
         cache = TokenCache() if token_cache else TokenCache.in_memory()
-    server = (base_url or BASE_URLS[env]).rstrip("/")
+    server = check_base_url("base_url", base_url) if base_url else BASE_URLS[env]
     lifetime = 86400
     return Settings(
         base_url=server,
@@ -156,7 +157,12 @@ def _from_env(overrides: Mapping[str, Any]) -> dict[str, Any]:
         values[name] = value
     values["account"] = os.environ.get("KIS_ACCOUNT") or None
     values["env"] = _env_from(os.environ.get("KIS_ENV") or Env.MOCK)
-    values["base_url"] = os.environ.get("KIS_BASE_URL") or None
+    base_url = os.environ.get("KIS_BASE_URL") or None
+    values["base_url"] = (
+        base_url
+        if base_url is None
+        else check_base_url("environment variable KIS_BASE_URL", base_url)
+    )
     values.update(overrides)
     return values
 
@@ -165,9 +171,10 @@ class KisClient:
     """A KIS Open API client. Defaults to the mock (모의투자) environment.
 
     Real orders happen only with ``env="real"``. ``base_url`` points it at another server
-    (the kisgen sandbox, say). ``timeout`` (each read/write) and ``connect_timeout`` are seconds;
-    ``deadline`` bounds a whole call (token, rate-limit and retry waits, a slow reply), by
-    default ``retry.attempts * (connect_timeout + timeout)``. A reply larger than
+    (the kisgen sandbox, say: http or https, without user name or password). ``timeout`` (each
+    read/write) and ``connect_timeout`` are seconds; ``deadline`` bounds a whole call (token,
+    rate-limit and retry waits, a reply however slowly it comes), by default
+    ``retry.attempts * (connect_timeout + timeout)``. A reply larger than
     ``max_reply_bytes`` (decoded) is not read. ``rate_limit`` is calls per second (the spec's
     limit for the environment unless given; 0 turns it off; a ``RateLimiter`` is shared as is,
     say between clients). ``retry`` sets attempts and backoff; orders are never resent unless
@@ -200,6 +207,8 @@ class KisClient:
     ) -> None:
         import httpx
 
+        from kis_client._network import DeadlineClient
+
         self.env = Env(check_env(env, ENVS))
         cano, product = parse_account(account)
         self.account = f"{cano}-{product}" if cano is not None else None
@@ -223,7 +232,7 @@ class KisClient:
             max_pages,
         )
         self.base_url = settings.base_url
-        http = httpx.Client(
+        http = DeadlineClient(
             timeout=httpx.Timeout(
                 settings.timeout, connect=settings.connect_timeout, pool=settings.connect_timeout
             ),
@@ -293,9 +302,10 @@ class AsyncKisClient:
     """A KIS Open API client for asyncio. Defaults to the mock (모의투자) environment.
 
     Real orders happen only with ``env="real"``. ``base_url`` points it at another server
-    (the kisgen sandbox, say). ``timeout`` (each read/write) and ``connect_timeout`` are seconds;
-    ``deadline`` bounds a whole call (token, rate-limit and retry waits, a slow reply), by
-    default ``retry.attempts * (connect_timeout + timeout)``. A reply larger than
+    (the kisgen sandbox, say: http or https, without user name or password). ``timeout`` (each
+    read/write) and ``connect_timeout`` are seconds; ``deadline`` bounds a whole call (token,
+    rate-limit and retry waits, a reply however slowly it comes), by default
+    ``retry.attempts * (connect_timeout + timeout)``. A reply larger than
     ``max_reply_bytes`` (decoded) is not read. ``rate_limit`` is calls per second (the spec's
     limit for the environment unless given; 0 turns it off; a ``RateLimiter`` is shared as is,
     say between clients). ``retry`` sets attempts and backoff; orders are never resent unless
@@ -328,6 +338,8 @@ class AsyncKisClient:
     ) -> None:
         import httpx
 
+        from kis_client._network import AsyncDeadlineClient
+
         self.env = Env(check_env(env, ENVS))
         cano, product = parse_account(account)
         self.account = f"{cano}-{product}" if cano is not None else None
@@ -351,7 +363,7 @@ class AsyncKisClient:
             max_pages,
         )
         self.base_url = settings.base_url
-        http = httpx.AsyncClient(
+        http = AsyncDeadlineClient(
             timeout=httpx.Timeout(
                 settings.timeout, connect=settings.connect_timeout, pool=settings.connect_timeout
             ),
