@@ -152,10 +152,13 @@ def _cell_name(cell: TrCell, env: str | None = None) -> str:
     return f"{env} {' '.join(parts)}".strip() if parts else env
 
 
-def _mentions(op: Operation, *words: str) -> str | None:
+def _mentions(op: Operation, *words: str, in_source: bool = True) -> str | None:
     """Where the spec explains ``op`` naming any of ``words``: its source, or the note, rule
-    or field text that names it (quoted), else None."""
-    texts = [("", op.source or ""), ("spec note", op.note or "")]
+    or field text that names it (quoted), else None. Call it with what KIS sends: a text naming
+    the spec's own value explains nothing. Where there is no KIS value to name, ``in_source=False``
+    leaves the source out, since it names the spec's values whether or not KIS still agrees."""
+    texts = [("", op.source or "")] if in_source else []
+    texts += [("spec note", op.note or "")]
     texts += [(f"rule {rule.id}", f"{rule.text} ({rule.source})" if rule.source else "") for rule in op.rules]
     texts += [("mock override", cell.source or "") for cell in (op.tr.cells if op.tr else ())]
     texts += [(f"request field {item.wire}", item.description or "") for item in op.fields]
@@ -201,11 +204,11 @@ def check_tr_ids(pair: Pair, samples: Samples) -> Iterator[Finding]:
         kis_choices = unconditional if unconditional else [choice for choice in api.choices if choice.real == cell.tr_id]
         if unconditional and unconditional[0].real != cell.tr_id:
             choice = unconditional[0]
-            source = _mentions(op, choice.real or "", cell.tr_id)
+            source = _mentions(op, choice.real or "")  # an explanation names what KIS sends
             yield Finding("tr-id", KNOWN if source else DRIFT, op.qualname, api.qualname, f"{_cell_name(cell)}: the spec sends {cell.tr_id}, KIS's sample {choice.real} for every branch", source, str(choice.real_at), {"cell": _cell_name(cell), "spec": cell.tr_id, "kis": choice.real})
             kis_choices = []
         elif not kis_choices and api.choices:
-            source = _mentions(op, cell.tr_id)
+            source = _mentions(op, cell.tr_id, in_source=False)
             yield Finding("tr-id", KNOWN if source else DRIFT, op.qualname, api.qualname, f"{_cell_name(cell)}: the spec's {cell.tr_id} is not in KIS's sample", source, api.file, {"cell": _cell_name(cell), "spec": cell.tr_id})
         key = (cell.market, cell.side, cell.period)
         for choice in kis_choices:

@@ -127,3 +127,21 @@ def test_a_change_to_kis_transport_rule_is_drift(spec: Spec, repo: Path, tmp_pat
     (finding,) = [f for f in report.drift if f.check == "mock-rule"]
     assert finding.message == "KIS's transport turns a leading T, J into V on mock accounts; the spec's mock rule T, J, C into V"
     assert finding.at == "examples_llm/kis_auth.py:4"
+
+
+def test_a_tr_id_kis_changed_is_drift_though_the_spec_names_its_own(tmp_path: Path) -> None:
+    # The spec's source naming the TR_ID it sends explains nothing when KIS sends another.
+    spec_dir = _spec_copy(tmp_path)
+    domestic = spec_dir / "domestic_stock.yaml"
+    text = domestic.read_text(encoding="utf-8")
+    anchor = "    path: /uapi/domestic-stock/v1/trading/order-cash\n"
+    domestic.write_text(text.replace(anchor, anchor + "    source: KIS sample code (TTTC0012U buy, TTTC0011U sell)\n", 1), encoding="utf-8")
+    repo = kis_fixture_repo.build(tmp_path / "kis")
+    sample = repo / "examples_llm" / "fixture_trading" / "place_order" / "place_order.py"
+    sample.write_text(sample.read_text(encoding="utf-8").replace('"TTTC0012U"', '"TTTC0019U"'), encoding="utf-8")
+    kis_fixture_repo.git(repo, "commit", "-q", "-am", "new buy TR_ID")
+    report = audit(load_spec(spec_dir), read_samples(str(repo)), read_portal(kis_fixture_repo.PORTAL, "portal"))
+    drift = [f.message for f in report.drift if f.operation == "domestic_stock.order_cash" and f.check == "tr-id"]
+    assert "KIS's sample sends real TR_ID TTTC0019U (ord_dv == \"buy\"); the spec has no such TR_ID" in drift
+    assert "real buy: the spec's TTTC0012U is not in KIS's sample" in drift
+    assert [f for f in report.findings if f.operation == "domestic_stock.order_cash" and f.check == "tr-id" and f.status != DRIFT] == []
