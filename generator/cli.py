@@ -142,7 +142,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
-    return EXIT_STALE if args.fail_on_drift and report.drift else EXIT_OK
+    return EXIT_STALE if args.fail_on_drift and (report.drift or report.stale) else EXIT_OK
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -257,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="compare KIS's sample repository (open-trading-api) with the spec")
     audit.add_argument("samples", metavar="PATH[@REV]", help="a checkout or git directory of KIS's sample repository, and a revision (default HEAD); read with git, never run")
     audit.add_argument("--format", choices=("markdown", "json"), default="markdown")
-    audit.add_argument("--fail-on-drift", action="store_true", help="exit 1 when a fact differs and the spec does not explain it")
+    audit.add_argument("--fail-on-drift", action="store_true", help="exit 1 when a fact differs and the spec does not explain it, or a known difference the spec declares no longer occurs")
     audit.add_argument("-o", "--output", help="file to write (default: standard output)")
     audit.set_defaults(run=cmd_audit)
     importer = commands.add_parser("import", help="draft spec/imported/ files for the REST APIs of KIS's samples the spec lacks")
