@@ -204,12 +204,16 @@ def _field_row(spec: Spec, field: RequestField) -> FieldRow:
 
 def _response_field(field: ResponseField) -> ResponseFieldRow:
     wire = " / ".join(f"`{name}`" for name in (field.wire, *field.aliases))
-    return ResponseFieldRow(wire, f"`{field.py_name}`", text(field.label + (f" — {field.note}" if field.note else "")), code(f"{PYTHON_TYPES[field.kind]} | None"))
+    python_type = PYTHON_TYPES[field.kind] + ("" if field.always_sent else " | None")  # as the client types it
+    return ResponseFieldRow(wire, f"`{field.py_name}`", text(field.label + (f" — {field.note}" if field.note else "")), code(python_type))
 
 
 def _output_doc(output: Output) -> OutputDoc:
     key = " / ".join(f"`{name}`" for name in (output.key, *output.aliases)) if output.key else "the body"
-    shape = f"`Rows[{output.class_name}]` (a tuple of rows)" if output.is_list else f"`{output.class_name} | None`"
+    if output.is_list:
+        shape = f"`Rows[{output.class_name}]` (a tuple of rows)"
+    else:
+        shape = f"`{output.class_name}`" if output.always_sent else f"`{output.class_name} | None`"
     note = f" — {text(output.note)}" if output.note else ""
     return OutputDoc(f"{key} → `.{output.name}`: {shape}{note}", tuple(_response_field(field) for field in output.fields))
 

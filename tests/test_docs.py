@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,7 +163,6 @@ def test_markdown_cells_escape_pipes() -> None:
 # -- what a Python user looks up --------------------------------------------------------------
 
 SPEC = load_spec(ROOT / "spec")
-TYPES = {"int": "int", "decimal": "Decimal", "date": "date", "time": "time", "datetime": "datetime", "code": "str", "flag": "bool", "text": "str"}
 
 
 def section(heading: str) -> list[Table]:
@@ -174,19 +174,32 @@ def test_every_table_row_has_its_header_s_cells() -> None:
         assert all(len(row) == len(table.header) for row in table.rows), (table.heading, table.header)
 
 
-def test_response_fields_have_their_korean_label_and_python_type() -> None:
+def client_type(annotation: str) -> str:
+    """A generated annotation as the docs write it: the client imports datetime.time as dtime."""
+    return "`" + re.sub(r"\bdtime\b", "time", annotation) + "`"
+
+
+def test_response_fields_have_their_korean_label_and_the_client_s_python_type() -> None:
+    always_sent = 0
     for op in SPEC.operations:
         heading = next(table.heading for table in DOC if table.endpoint == f"{op.method} {op.path}")
         tables = [table for table in section(heading) if table.header == ("필드", "Python", "설명", "타입")]
         assert len(tables) == len(op.response.outputs)
+        module = importlib.import_module(f"kis_client.{op.area}.{op.name}")
+        attributes = getattr(module, op.response.class_name).__annotations__
         for output, table in zip(op.response.outputs, tables):
             assert len(table.rows) == len(output.fields)
+            annotations = getattr(module, output.class_name).__annotations__
+            shape = "(a tuple of rows)" if output.is_list else ""
+            assert f"→ `.{output.name}`: {client_type(attributes[output.name])} {shape}".strip() in ALL_TEXT
             for field, row in zip(output.fields, table.rows):
                 assert row[0] == " / ".join(f"`{name}`" for name in (field.wire, *field.aliases))
                 assert row[1] == f"`{field.py_name}`"
                 assert row[2].startswith(field.label)
-                assert row[3] == f"`{TYPES[field.kind]} | None`"
+                assert row[3] == client_type(annotations[field.py_name])
+                always_sent += field.always_sent
         assert f"**Response:** `{op.response.class_name}`" in ALL_TEXT
+    assert always_sent > 0  # some fields are typed without None, and the docs say so
 
 
 def test_code_parameters_name_their_enum_and_every_member() -> None:
