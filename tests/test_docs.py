@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import importlib
 import re
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from kisgen.cli import main
 from kisgen.layout import AREA_DOCS_DIR, DOCS_FILE
@@ -288,3 +290,30 @@ def test_docs_render_without_the_sandbox_extra(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) == len(DOCS.read_bytes())
+
+
+# -- the examples in the prose ----------------------------------------------------------------
+
+PROSE = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+YAML_BLOCK = re.compile(r"^( *)```yaml\n(.*?)^\1```$", re.MULTILINE | re.DOTALL)
+
+
+def yaml_examples() -> list[tuple[str, str]]:
+    """Every ```yaml block of the README and docs/, dedented (a block in a list item is indented)."""
+    found = []
+    for path in PROSE:
+        text = path.read_text(encoding="utf-8")
+        for match in YAML_BLOCK.finditer(text):
+            line = text.count("\n", 0, match.start()) + 1
+            found.append((f"{path.relative_to(ROOT)}:{line}", textwrap.dedent(match.group(2))))
+    return found
+
+
+def test_the_readme_and_docs_have_yaml_examples() -> None:
+    where = [place.split(":")[0] for place, _ in yaml_examples()]
+    assert where.count("README.md") >= 3 and "docs/KIS_AUDIT.md" in where
+
+
+@pytest.mark.parametrize(("place", "example"), yaml_examples(), ids=[place for place, _ in yaml_examples()])
+def test_every_yaml_example_parses(place: str, example: str) -> None:
+    assert isinstance(yaml.safe_load(example), (dict, list)), place
