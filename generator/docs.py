@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from .layout import AREA_DOCS
 from .model import QUOTE_TABLE, Area, Operation, Output, RequestField, ResponseField, Spec, TrCell
 from .sandbox.errors import CODES
+from .sandbox.errors import Code as SandboxCode
 
 ENV_LABELS = {"real": "실전", "mock": "모의"}
 INDEX_FROM_AREA = "../API.md"  # how an area's page links back to the index
@@ -218,6 +219,14 @@ def _output_doc(output: Output) -> OutputDoc:
     return OutputDoc(f"{key} → `.{output.name}`: {shape}{note}", tuple(_response_field(field) for field in output.fields))
 
 
+def _sandbox_code(sandbox_code: SandboxCode) -> tuple[str, str, str, str, str]:
+    """Code, HTTP, envelope, when, what to do; a code the OAuth operations answer too says how."""
+    status, envelope = str(sandbox_code.status), code(sandbox_code.envelope)
+    if sandbox_code.on_oauth:
+        status, envelope = f"{status}; OAuth: 403", f"{envelope}; OAuth: `error_code`"
+    return (f"`{sandbox_code.code}`", status, envelope, text(sandbox_code.when), text(sandbox_code.what_to_do))
+
+
 def _operation_doc(spec: Spec, op: Operation) -> OperationDoc:
     envelope = " (`rt_cd`, `msg_cd`, `msg1`, then the outputs)" if op.response.envelope else ""
     return OperationDoc(
@@ -368,5 +377,5 @@ def api_doc(spec: Spec, errors_source: str) -> ApiDoc:
         mock=_mock_doc(spec),
         exceptions=client_exceptions(errors_source),
         errors=tuple((f"`{e.code}`", text(e.label), text(e.meaning)) for e in spec.errors),
-        sandbox_codes=tuple((f"`{c.code}`", str(c.status), code(c.envelope), text(c.when), text(c.what_to_do)) for c in CODES),
+        sandbox_codes=tuple(_sandbox_code(c) for c in CODES),
     )

@@ -249,6 +249,10 @@ def test_the_error_tables_list_every_exception_and_every_sandbox_code() -> None:
     (answered,) = [table for table in DOC if table.header == ("코드", "HTTP", "envelope", "when", "what to do")]
     assert [plain(row[0]) for row in answered.rows] == [code.code for code in CODES]
     assert all(row[4] for row in answered.rows)
+    # A wrong app key or secret: 500 rt_cd on a TR, 403 error_code from tokenP and the other OAuth operations.
+    rows = {plain(row[0]): row for row in answered.rows}
+    assert [rows[code][1:3] for code in ("EGW00103", "EGW00105")] == [("500; OAuth: 403", "`rt_cd`; OAuth: `error_code`")] * 2
+    assert rows["EGW00121"][1:3] == ("500", "`rt_cd`")
     # Every code the sandbox's source can answer is in its table.
     sandbox = ROOT / "generator" / "sandbox"
     used = {match for path in sandbox.glob("*.py") for match in re.findall(r'Rejection\("([A-Z0-9]+)"', path.read_text(encoding="utf-8"))}

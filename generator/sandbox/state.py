@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 import secrets
 import threading
 import time
@@ -51,6 +52,19 @@ DEFAULT_RATES: Mapping[str, Decimal] = {
     "CNY": Decimal("187.00"),
     "VND": Decimal("0.055"),
 }
+# KIS's amount fields hold 19 digits (ord_psbl_cash, and ORD_UNPR for a price: KIS API workbook
+# 2026-09-11); overseas prices have 4 decimal places. Cash and prices stay within them.
+AMOUNT_DIGITS = 19
+AMOUNT_PLACES = 4
+
+
+def amount_problem(value: Decimal, positive: bool) -> str | None:
+    """Why ``value`` cannot be a starting cash amount (or, ``positive``, a price); None if it can."""
+    if not value.is_finite() or value < 0 or (positive and value == 0):
+        return "must be more than zero" if positive else "must be zero or more"
+    if value >= 10**AMOUNT_DIGITS or value != value.quantize(Decimal(1).scaleb(-AMOUNT_PLACES)):
+        return f"must have at most {AMOUNT_DIGITS} digits before the point and {AMOUNT_PLACES} after (KIS's amount fields hold {AMOUNT_DIGITS})"
+    return None
 
 
 MARKET_HOURS = ("always", "kis")
@@ -94,11 +108,16 @@ class SandboxOptions:
         if self.market_hours not in MARKET_HOURS:
             raise ValueError(f"market_hours must be one of {', '.join(MARKET_HOURS)}, not {self.market_hours!r}")
         for currency, amount in self.cash.items():
-            if not Decimal(amount) >= 0:
-                raise ValueError(f"cash {currency} must be zero or more, not {amount}")
+            problem = amount_problem(Decimal(amount), positive=False)
+            if problem is not None:
+                raise ValueError(f"cash {currency} {problem}, not {amount}")
         for symbol, price in self.prices.items():
-            if not Decimal(price) > 0:
-                raise ValueError(f"price of {symbol} must be more than zero, not {price}")
+            problem = amount_problem(Decimal(price), positive=True)
+            if problem is not None:
+                raise ValueError(f"price of {symbol} {problem}, not {price}")
+        rate = self.rate_limit_per_second
+        if rate is not None and not (math.isfinite(rate) and rate >= 0):
+            raise ValueError(f"rate_limit_per_second must be a number of 0 or more (0: no limit), not {rate}")
         if self.page_size is not None and self.page_size < 1:
             raise ValueError(f"page_size must be 1 or more, not {self.page_size}")
         limits = {"header_timeout": self.header_timeout, "body_timeout": self.body_timeout, "max_body_bytes": self.max_body_bytes, "max_connections": self.max_connections}
