@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from ..model import Spec
 from .errors import Rejection
-from .market import KRX_EXTENDED, Quotes, local_time, session_status, venue_of
+from .market import DOMESTIC, KRX_EXTENDED, SESSIONS, Quotes, exchange_zones, session_status
 
 KST = timezone(timedelta(hours=9))
 
@@ -207,6 +207,7 @@ class SandboxState:
         self.token_interval = options.token_min_interval_seconds if options.token_min_interval_seconds is not None else float(spec.token.min_issue_interval_seconds)
         self._order_numbers = itertools.count(1001)
         self.quotes = Quotes(options.price_seed, options.daily_volatility, options.history_start, self.price)
+        self.zones = exchange_zones(spec)
         self.executed = 0  # requests that reached an operation (for "nothing executed" checks)
 
     @property
@@ -218,6 +219,10 @@ class SandboxState:
 
     def kst_now(self) -> datetime:
         return datetime.fromtimestamp(self.now(), KST)
+
+    def local_time(self, exchange: str | None, moment: datetime) -> datetime:
+        """``moment`` (aware) on the exchange's clock (KRX's for a domestic order)."""
+        return moment.astimezone(self.zones[exchange or DOMESTIC])
 
     # -- credentials and tokens ---------------------------------------------------------------
     def check_credentials(self, app_key: str, app_secret: str) -> None:
@@ -319,21 +324,21 @@ class SandboxState:
         """With ``market_hours="kis"``, refuse an order outside its exchange's session as KIS does."""
         if self.options.market_hours == "always":
             return
-        venue = venue_of(exchange)
-        sessions = KRX_EXTENDED.get(ord_dvsn, venue.sessions) if exchange is None else venue.sessions
-        local = now.astimezone(venue.zone)
+        regular = SESSIONS[exchange or DOMESTIC]
+        sessions = KRX_EXTENDED.get(ord_dvsn, regular) if exchange is None else regular
+        local = self.local_time(exchange, now)
         status = session_status(sessions, local)
         if status == "open":
             return
         if self.env == "mock":  # KIS's own words, without a detail: clients match msg1 exactly
             raise Rejection("40570000" if status == "before" else "40580000")
         hours = ", ".join(f"{start:%H:%M}-{end:%H:%M}" for start, end in sessions)
-        raise Rejection("SBX03004", f"{exchange or 'KRX'} takes this order {hours} {venue.zone.key} time on weekdays; it is {local:%a %H:%M} there")
+        raise Rejection("SBX03004", f"{exchange or DOMESTIC} takes this order {hours} {self.zones[exchange or DOMESTIC].key} time on weekdays; it is {local:%a %H:%M} there")
 
     def _stamp(self, exchange: str | None) -> tuple[datetime, datetime]:
         """Now on KIS's clock and on the exchange's."""
         now = self.kst_now()
-        return now, local_time(exchange, now)
+        return now, self.local_time(exchange, now)
 
     def cost_price(self, symbol: str, exchange: str | None, limit: Decimal) -> Decimal:
         """What one share of a buy can cost: its limit, or the price for a market-type order."""
