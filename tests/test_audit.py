@@ -120,47 +120,27 @@ def _spec_copy(tmp_path: Path) -> Path:
 def test_a_change_to_kis_transport_rule_is_drift(spec: Spec, repo: Path, tmp_path: Path) -> None:
     clone = tmp_path / "clone"
     kis_fixture_repo.git(tmp_path, "clone", "-q", str(repo), str(clone))
-    transport = clone / "examples_llm" / "kis_auth.py"
-    transport.write_text(transport.read_text(encoding="utf-8").replace('("T", "J", "C")', '("T", "J")'), encoding="utf-8")
-    kis_fixture_repo.git(clone, "commit", "-q", "-am", "mock rule")
+    kis_fixture_repo.commit_edits(clone, "examples_llm/kis_auth.py", (('("T", "J", "C")', '("T", "J")'),), "mock rule")
     report = audit(spec, read_samples(str(clone)), read_portal(kis_fixture_repo.PORTAL, "portal"))
     (finding,) = [f for f in report.drift if f.check == "mock-rule"]
     assert finding.message == "KIS's transport turns a leading T, J into V on mock accounts; the spec's mock rule T, J, C into V"
     assert finding.at == "examples_llm/kis_auth.py:4"
 
 
-def test_a_tr_id_kis_changed_is_drift_though_the_spec_names_its_own(tmp_path: Path) -> None:
-    # The spec's source naming the TR_ID it sends explains nothing when KIS sends another.
-    spec_dir = _spec_copy(tmp_path)
-    domestic = spec_dir / "domestic_stock.yaml"
-    text = domestic.read_text(encoding="utf-8")
-    anchor = "    path: /uapi/domestic-stock/v1/trading/order-cash\n"
-    domestic.write_text(text.replace(anchor, anchor + "    source: KIS sample code (TTTC0012U buy, TTTC0011U sell)\n", 1), encoding="utf-8")
-    repo = kis_fixture_repo.build(tmp_path / "kis")
-    sample = repo / "examples_llm" / "fixture_trading" / "place_order" / "place_order.py"
-    sample.write_text(sample.read_text(encoding="utf-8").replace('"TTTC0012U"', '"TTTC0019U"'), encoding="utf-8")
-    kis_fixture_repo.git(repo, "commit", "-q", "-am", "new buy TR_ID")
-    report = audit(load_spec(spec_dir), read_samples(str(repo)), read_portal(kis_fixture_repo.PORTAL, "portal"))
-    drift = [f.message for f in report.drift if f.operation == "domestic_stock.order_cash" and f.check == "tr-id"]
-    assert "KIS's sample sends real TR_ID TTTC0019U (ord_dv == \"buy\"); the spec has no such TR_ID" in drift
-    assert "real buy: the spec's TTTC0012U is not in KIS's sample" in drift
-    assert [f for f in report.findings if f.operation == "domestic_stock.order_cash" and f.check == "tr-id" and f.status != DRIFT] == []
-
-
 ORDER_CASH = "    path: /uapi/domestic-stock/v1/trading/order-cash\n"
 PLACE_ORDER = "examples_llm/fixture_trading/place_order/place_order.py"
+# KIS's sample sends a field the spec lacks, and makes a field optional that the spec requires.
+ALGO_NO_AND_OPTIONAL_PRICE = (
+    ('"CNDT_PRIC": cndt_pric,', '"CNDT_PRIC": cndt_pric,\n        "ALGO_NO": "",'),
+    ("ord_unpr (str): [필수] 주문단가", "ord_unpr (str): 주문단가"),
+    ("ord_unpr: str,  # 주문단가", "ord_unpr: str,  # 선택, 주문단가"),
+)
 
 
 def _kis_changes(tmp_path: Path, *edits: tuple[str, str]) -> Path:
     """The fixture repository with one more commit, editing KIS's order_cash sample."""
     repo = kis_fixture_repo.build(tmp_path / "kis")
-    sample = repo / PLACE_ORDER
-    text = sample.read_text(encoding="utf-8")
-    for old, new in edits:
-        assert old in text
-        text = text.replace(old, new)
-    sample.write_text(text, encoding="utf-8")
-    kis_fixture_repo.git(repo, "commit", "-q", "-am", "sample changed")
+    kis_fixture_repo.commit_edits(repo, PLACE_ORDER, edits, "sample changed")
     return repo
 
 
@@ -175,9 +155,20 @@ def _order_cash(report: Audit) -> list[tuple[str, str, str | None]]:
     return [(f.status, f.message, f.source) for f in report.findings if f.operation == "domestic_stock.order_cash"]
 
 
+def test_a_tr_id_kis_changed_is_drift_though_the_spec_names_its_own(tmp_path: Path) -> None:
+    # The spec's source naming the TR_ID it sends explains nothing when KIS sends another.
+    spec_dir = _order_cash_says(tmp_path, "    source: KIS sample code (TTTC0012U buy, TTTC0011U sell)\n")
+    repo = _kis_changes(tmp_path, ('"TTTC0012U"', '"TTTC0019U"'))
+    report = audit(load_spec(spec_dir), read_samples(str(repo)), read_portal(kis_fixture_repo.PORTAL, "portal"))
+    drift = [f.message for f in report.drift if f.operation == "domestic_stock.order_cash" and f.check == "tr-id"]
+    assert "KIS's sample sends real TR_ID TTTC0019U (ord_dv == \"buy\"); the spec has no such TR_ID" in drift
+    assert "real buy: the spec's TTTC0012U is not in KIS's sample" in drift
+    assert [f for f in report.findings if f.operation == "domestic_stock.order_cash" and f.check == "tr-id" and f.status != DRIFT] == []
+
+
 def test_text_that_names_a_field_explains_nothing(tmp_path: Path) -> None:
     # The spec's note names the field KIS added, and its rules name ORD_UNPR: neither is an explanation.
-    repo = _kis_changes(tmp_path, ('"CNDT_PRIC": cndt_pric,', '"CNDT_PRIC": cndt_pric,\n        "ALGO_NO": "",'), ("ord_unpr (str): [필수] 주문단가", "ord_unpr (str): 주문단가"), ("ord_unpr: str,  # 주문단가", "ord_unpr: str,  # 선택, 주문단가"))
+    repo = _kis_changes(tmp_path, *ALGO_NO_AND_OPTIONAL_PRICE)
     spec_dir = _order_cash_says(tmp_path, "    note: KIS's sample also sends ALGO_NO; ORD_UNPR is optional there\n")
     report = audit(load_spec(spec_dir), read_samples(str(repo)), read_portal(kis_fixture_repo.PORTAL, "portal"))
     assert _order_cash(report) == [
@@ -187,7 +178,7 @@ def test_text_that_names_a_field_explains_nothing(tmp_path: Path) -> None:
 
 
 def test_a_declared_known_difference_explains_exactly_what_it_names(tmp_path: Path) -> None:
-    repo = _kis_changes(tmp_path, ('"CNDT_PRIC": cndt_pric,', '"CNDT_PRIC": cndt_pric,\n        "ALGO_NO": "",'), ("ord_unpr (str): [필수] 주문단가", "ord_unpr (str): 주문단가"), ("ord_unpr: str,  # 주문단가", "ord_unpr: str,  # 선택, 주문단가"))
+    repo = _kis_changes(tmp_path, *ALGO_NO_AND_OPTIONAL_PRICE)
     known = (
         "    known_differences:\n"
         "      - {check: request-field, kis: ALGO_NO, source: algorithm orders are not in the spec yet}\n"
