@@ -253,6 +253,17 @@ def codes_changed(base: Spec, head: Spec) -> Iterator[Change]:
             yield Change("codes-removed", True, qualname, f"`{wire}` ({table}): codes removed: {', '.join(_code(v) for v in removed)}", "requests using them are now rejected", {"field": wire, "codes": " ".join(removed)})
 
 
+def code_tables_changed(base: Spec, head: Spec) -> Iterator[Change]:
+    """Code tables (each an enum of kis_client.enums) that are new or gone, as an import adds them."""
+    old = {table.name: table for table in base.code_tables}
+    new = {table.name: table for table in head.code_tables}
+    for name in _added(old, new):
+        table = new[name]
+        yield Change("code-table-added", False, "codes", f"code table `{name}` ({table.label}) added: enum `{table.class_name}`, {len(table.codes)} codes", "a new enum; nothing existing changes", {"table": name})
+    for name in _added(new, old):
+        yield Change("code-table-removed", True, "codes", f"code table `{name}` removed (enum `{old[name].class_name}`)", "code importing the enum fails", {"table": name})
+
+
 def pattern_changed(base: Spec, head: Spec) -> Iterator[Change]:
     for qualname, wire, old, new in _common_fields(base, head):
         if old.pattern == new.pattern:
@@ -444,6 +455,7 @@ CHECKS: tuple[Check, ...] = (
     Check("field-removed", "a request field is gone", field_removed),
     Check("field-required", "a request field was made required or optional", field_required_changed),
     Check("codes", "codes were added to or removed from a field's code table", codes_changed),
+    Check("code-tables", "a code table (an enum) was added or removed", code_tables_changed),
     Check("pattern-changed", "a request field's pattern changed", pattern_changed),
     Check("max-length-changed", "a request field's maximum length changed", max_length_changed),
     Check("default-changed", "a request field's default changed", default_changed),

@@ -29,6 +29,7 @@ Subject = Literal["field", "env", "side", "market", "period"]  # what a rule's c
 ConstraintOp = Literal["equals", "in", "pattern"]
 WalkKind = Literal["date", "time"]
 FailedCheck = Literal["codes", "pattern", "max_length"]
+AuditCheck = Literal["method", "tr-id", "mock-support", "request-field", "required", "output", "output-field"]  # what `kisgen audit` compares
 
 ENVS: tuple[EnvName, ...] = ("real", "mock")
 SIDES: tuple[SideName, ...] = ("buy", "sell")
@@ -286,6 +287,19 @@ class MockInstead:
 
 
 @dataclass(frozen=True, slots=True)
+class KnownDifference:
+    """A difference `kisgen audit` finds between KIS's sample and the operation, explained:
+    what KIS has (``kis``), or, where KIS has nothing, what the spec has (``spec``)."""
+
+    check: AuditCheck
+    kis: str | None
+    spec: str | None
+    field: str | None  # the request field of a `required` difference
+    source: str
+    at: str  # file:line, where a stale one is reported
+
+
+@dataclass(frozen=True, slots=True)
 class Response:
     class_name: str
     envelope: bool
@@ -315,6 +329,7 @@ class Operation:
     file: str
     walk: Walk | None = None
     mock_instead: MockInstead | None = None
+    known_differences: tuple[KnownDifference, ...] = ()
 
     @property
     def qualname(self) -> str:

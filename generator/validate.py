@@ -108,6 +108,8 @@ def _message(error: SchemaError) -> str:
     if error.validator == "enum":
         choices = ", ".join(repr(choice) for choice in error.validator_value)  # type: ignore[union-attr]
         return f"{error.instance!r} is not one of {choices}"
+    if error.validator == "anyOf" and error.context and all(sub.validator == "required" for sub in error.context):
+        return "needs one of " + ", ".join(repr(name) for sub in error.context for name in sub.validator_value)  # type: ignore[union-attr]
     if error.validator == "oneOf" and error.context:
         # A wrong type says little when another alternative had the right type: show that one.
         specific = [sub for sub in error.context if sub.validator != "type"]

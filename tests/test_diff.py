@@ -240,6 +240,20 @@ def _add_optional_field(files: dict[str, Data]) -> None:
     _cash(files)["request"]["NEW_FIELD"] = {"label": "new", "default": ""}
 
 
+def _add_code_table(files: dict[str, Data]) -> None:
+    """As an import adds one: a new table, and a new field that takes it."""
+    files["domestic_stock"]["codes"]["fid_div_cls_code"] = {"label": "분류 구분 코드", "values": {"0": {"name": "ALL", "label": "전체"}, "1": {"name": "COMMON", "label": "보통주"}}}
+    _cash(files)["request"]["FID_DIV_CLS_CODE"] = {"label": "분류 구분 코드", "codes": "fid_div_cls_code", "default": "0"}
+
+
+def _remove_code_table(files: dict[str, Data]) -> None:
+    del files["domestic_stock"]["codes"]["prcs_dvsn"]
+    for op in _operations(files):
+        for field in op.get("request", {}).values():
+            if field.get("codes") == "prcs_dvsn":
+                del field["codes"]
+
+
 def _remove_operation(files: dict[str, Data]) -> None:
     del files["overseas_stock"]["operations"]["inquire_present_balance"]
 
@@ -286,6 +300,8 @@ CASES: list[tuple[str, Callable[[dict[str, Data]], None], str, bool]] = [
     ("made required, no default", lambda f: _order(f)["request"].update(CTAC_TLNO={"label": "연락전화번호", "required": True}), "field-made-required", True),
     ("code added", _set(("domestic_stock", "codes", "prcs_dvsn", "values", "02"), {"name": "OTHER", "label": "기타"}), "codes-added", False),
     ("code removed", _delete(("domestic_stock", "codes", "prcs_dvsn", "values", "01")), "codes-removed", True),
+    ("code table added", _add_code_table, "code-table-added", False),
+    ("code table removed", _remove_code_table, "code-table-removed", True),
     ("pattern changed", _set(("domestic_stock", "operations", "order_cash", "request", "PDNO", "pattern"), "^[0-9]{6}$"), "pattern-changed", True),
     ("pattern removed", _delete(("domestic_stock", "operations", "order_cash", "request", "PDNO", "pattern")), "pattern-changed", False),
     ("max length lowered", _set(("domestic_stock", "operations", "inquire_balance", "request", "CTX_AREA_FK100", "max_length"), 50), "max-length-changed", True),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import re
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from kisgen.cli import main
 from kisgen.layout import AREA_DOCS_DIR, DOCS_FILE
@@ -161,7 +164,6 @@ def test_markdown_cells_escape_pipes() -> None:
 # -- what a Python user looks up --------------------------------------------------------------
 
 SPEC = repo_spec()
-TYPES = {"int": "int", "decimal": "Decimal", "date": "date", "time": "time", "datetime": "datetime", "code": "str", "flag": "bool", "text": "str"}
 
 
 def section(heading: str) -> list[Table]:
@@ -173,19 +175,32 @@ def test_every_table_row_has_its_header_s_cells() -> None:
         assert all(len(row) == len(table.header) for row in table.rows), (table.heading, table.header)
 
 
-def test_response_fields_have_their_korean_label_and_python_type() -> None:
+def client_type(annotation: str) -> str:
+    """A generated annotation as the docs write it: the client imports datetime.time as dtime."""
+    return "`" + re.sub(r"\bdtime\b", "time", annotation) + "`"
+
+
+def test_response_fields_have_their_korean_label_and_the_client_s_python_type() -> None:
+    always_sent = 0
     for op in SPEC.operations:
         heading = next(table.heading for table in DOC if table.endpoint == f"{op.method} {op.path}")
         tables = [table for table in section(heading) if table.header == ("필드", "Python", "설명", "타입")]
         assert len(tables) == len(op.response.outputs)
+        module = importlib.import_module(f"kis_client.{op.area}.{op.name}")
+        attributes = getattr(module, op.response.class_name).__annotations__
         for output, table in zip(op.response.outputs, tables):
             assert len(table.rows) == len(output.fields)
+            annotations = getattr(module, output.class_name).__annotations__
+            shape = "(a tuple of rows)" if output.is_list else ""
+            assert f"→ `.{output.name}`: {client_type(attributes[output.name])} {shape}".strip() in ALL_TEXT
             for field, row in zip(output.fields, table.rows):
                 assert row[0] == " / ".join(f"`{name}`" for name in (field.wire, *field.aliases))
                 assert row[1] == f"`{field.py_name}`"
                 assert row[2].startswith(field.label)
-                assert row[3] == f"`{TYPES[field.kind]} | None`"
+                assert row[3] == client_type(annotations[field.py_name])
+                always_sent += field.always_sent
         assert f"**Response:** `{op.response.class_name}`" in ALL_TEXT
+    assert always_sent > 0  # some fields are typed without None, and the docs say so
 
 
 def test_code_parameters_name_their_enum_and_every_member() -> None:
@@ -233,6 +248,10 @@ def test_the_error_tables_list_every_exception_and_every_sandbox_code() -> None:
     (answered,) = [table for table in DOC if table.header == ("코드", "HTTP", "envelope", "when", "what to do")]
     assert [plain(row[0]) for row in answered.rows] == [code.code for code in CODES]
     assert all(row[4] for row in answered.rows)
+    # A wrong app key or secret: 500 rt_cd on a TR, 403 error_code from tokenP and the other OAuth operations.
+    rows = {plain(row[0]): row for row in answered.rows}
+    assert [rows[code][1:3] for code in ("EGW00103", "EGW00105")] == [("500; OAuth: 403", "`rt_cd`; OAuth: `error_code`")] * 2
+    assert rows["EGW00121"][1:3] == ("500", "`rt_cd`")
     # Every code the sandbox's source can answer is in its table.
     sandbox = ROOT / "generator" / "sandbox"
     used = {match for path in sandbox.glob("*.py") for match in re.findall(r'Rejection\("([A-Z0-9]+)"', path.read_text(encoding="utf-8"))}
@@ -274,3 +293,30 @@ def test_docs_render_without_the_sandbox_extra(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) == len(DOCS.read_bytes())
+
+
+# -- the examples in the prose ----------------------------------------------------------------
+
+PROSE = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+YAML_BLOCK = re.compile(r"^( *)```yaml\n(.*?)^\1```$", re.MULTILINE | re.DOTALL)
+
+
+def yaml_examples() -> list[tuple[str, str]]:
+    """Every ```yaml block of the README and docs/, dedented (a block in a list item is indented)."""
+    found = []
+    for path in PROSE:
+        text = path.read_text(encoding="utf-8")
+        for match in YAML_BLOCK.finditer(text):
+            line = text.count("\n", 0, match.start()) + 1
+            found.append((f"{path.relative_to(ROOT)}:{line}", textwrap.dedent(match.group(2))))
+    return found
+
+
+def test_the_readme_and_docs_have_yaml_examples() -> None:
+    where = [place.split(":")[0] for place, _ in yaml_examples()]
+    assert where.count("README.md") >= 3 and "docs/KIS_AUDIT.md" in where
+
+
+@pytest.mark.parametrize(("place", "example"), yaml_examples(), ids=[place for place, _ in yaml_examples()])
+def test_every_yaml_example_parses(place: str, example: str) -> None:
+    assert isinstance(yaml.safe_load(example), (dict, list)), place

@@ -284,7 +284,6 @@ OVERSEAS_ORDER = {"side": "buy", "ovrs_excg_cd": "NASD", "pdno": "AAPL", "ord_qt
         pytest.param("mock", {"excg_id_dvsn_cd": "NXT"}, "EXCG_ID_DVSN_CD", "mock_krx_only", id="mock-with-nxt"),
         pytest.param("real", {"excg_id_dvsn_cd": "NXT", "ord_dvsn": "05"}, "ORD_DVSN", "nxt_order_types", id="nxt-pre-market"),
         pytest.param("real", {"sll_type": "01"}, "SLL_TYPE", "buy_has_no_sll_type", id="buy-with-sell-type"),
-        pytest.param("real", {"side": "sell", "sll_type": ""}, "SLL_TYPE", "sell_has_sll_type", id="sell-without-sell-type"),
         pytest.param("real", {"ord_dvsn": "22"}, "CNDT_PRIC", "stop_limit_needs_condition_price", id="stop-limit-without-stop"),
         pytest.param("real", {"side": "hold"}, "side", "Side.BUY", id="unknown-side"),
     ],
@@ -330,7 +329,7 @@ def test_every_problem_is_reported_at_once() -> None:
     error = refused(
         prepare_domestic_stock_order_cash,
         "mock",
-        side="sell", pdno="5930", ord_dvsn="01", ord_qty="one", ord_unpr="70000", sll_type="", excg_id_dvsn_cd="",
+        side="sell", pdno="5930", ord_dvsn="01", ord_qty="one", ord_unpr="70000", sll_type="03", excg_id_dvsn_cd="",
     )
     assert sorted(error.fields) == ["EXCG_ID_DVSN_CD", "ORD_QTY", "ORD_UNPR", "PDNO", "SLL_TYPE"]
     assert "5 problems" in str(error)

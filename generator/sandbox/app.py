@@ -7,7 +7,8 @@ appsecret, custtype, content-type) → body (bounded in size, time and nesting) 
 
 Every reply is KIS's: a JSON envelope, the standard headers in their usual case (Content-Type,
 Content-Length, Date) and KIS's own in lower case (tr_id, tr_cont, gt_uid), as KIS's gateway
-sends them; KIS's sample client reads every lower-case header name as an attribute name.
+sends them; KIS's sample client reads every lower-case header name as an attribute name, and
+181 of its functions read tr_cont from every reply, so a TR's reply always has it.
 """
 
 from __future__ import annotations
@@ -227,12 +228,20 @@ async def answer(state: SandboxState, op: Operation, request: Request) -> KisRep
         body = render_body(op, outputs, call.now)
     body.update(call.extra_body)
     tr_cont = page(state, op, values, body)
-    reply_headers = {"gt_uid": uuid.uuid4().hex}
-    if op.tr is not None:
-        reply_headers["tr_id"] = headers.get("tr_id", "")
-    if tr_cont is not None:
-        reply_headers["tr_cont"] = tr_cont
-    return KisReply(body, 200, reply_headers, state.now())
+    return KisReply(body, 200, kis_headers(op, headers.get("tr_id", "").strip(), tr_cont or ""), state.now())
+
+
+def kis_headers(op: Operation | None, tr_id: str, tr_cont: str = "") -> dict[str, str]:
+    """KIS's own headers: gt_uid on every reply to an operation, and on a TR's the tr_id it was
+    sent ("" when that is none of the operation's) and tr_cont, "" unless another page follows
+    (KIS API workbook 2026-09-11: every TR's Response Header has tr_cont, "tr_cont를 이용한
+    다음조회 불가 API" where it does not page)."""
+    if op is None:
+        return {}
+    if op.tr is None:
+        return {"gt_uid": uuid.uuid4().hex}
+    known = any(cell.tr_id == tr_id for cell in op.tr.cells)
+    return {"tr_id": tr_id if known else "", "tr_cont": tr_cont, "gt_uid": uuid.uuid4().hex}
 
 
 class SandboxApp:
@@ -252,15 +261,17 @@ class SandboxApp:
         path: str = request.scope["path"]
         op = self.by_path.get(path)
         oauth = op is not None and op.kind == "auth"
+        served = op if op is not None and op.method == request.method else None
+        tr_id = request.headers.get("tr_id", "").strip()
         try:
-            if op is None or op.method != request.method:
+            if served is None:
                 raise Rejection("SBX00404", f"no operation at {request.method[:10]} {path[:100]!r}")
-            return await answer(self.state, op, request)
+            return await answer(self.state, served, request)
         except Rejection as rejection:
-            return KisReply(rejection.body(oauth), 403 if oauth else rejection.status, {}, self.state.now())
+            return KisReply(rejection.body(oauth), 403 if oauth else rejection.status, kis_headers(served, tr_id), self.state.now())
         except Exception:  # a bug in the sandbox: say so in KIS's envelope, and log it to be reported
             log.exception("sandbox error on %s %s", request.method, op.qualname if op is not None else "?")
-            return KisReply(Rejection("SBX00500").body(oauth), 500, {}, self.state.now())
+            return KisReply(Rejection("SBX00500").body(oauth), 500, kis_headers(served, tr_id), self.state.now())
 
 
 def create_app(spec: Spec, state: SandboxState) -> SandboxApp:

@@ -16,7 +16,7 @@ from typing import Any
 
 from . import operations
 from .errors import Rejection
-from .market import Bar, local_time
+from .market import Bar
 from .operations import Call, Handler, Outputs
 from .state import Order, SandboxState
 
@@ -243,7 +243,7 @@ def _overseas_quote(call: Call) -> tuple[str, str, date]:
     """(the quotation code as sent, the symbol, today on the exchange's clock)."""
     excd = call.text("EXCD")
     exchange = next(e.code for e in call.state.spec.exchanges if excd in (e.quote_code, e.day_quote_code, e.index_quote_code))
-    return excd, call.text("SYMB"), local_time(exchange, call.now).date()
+    return excd, call.text("SYMB"), call.state.local_time(exchange, call.now).date()
 
 
 def overseas_price(call: Call) -> Outputs:

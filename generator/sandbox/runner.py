@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..model import Spec
@@ -30,8 +31,14 @@ class RunningSandbox:
 def build(env: str = "mock", spec: Spec | None = None, **options: Any) -> tuple[Spec, SandboxState]:
     if spec is None:
         from ..pipeline import load_spec
+        from ..project import ProjectNotFoundError, find_project
 
-        spec = load_spec()
+        try:
+            spec_dir = find_project().spec
+        except ProjectNotFoundError:
+            where = Path.cwd()
+            raise ProjectNotFoundError(f"no kisgen project in {where} or above it to take the spec from: pass it, spec=load_spec(Path('/path/to/kisgen/spec')) with load_spec from kisgen.pipeline") from None
+        spec = load_spec(spec_dir)
     spec.environment(env)  # KeyError for an environment the spec does not declare
     return spec, SandboxState(spec, SandboxOptions(env=env, **options))
 

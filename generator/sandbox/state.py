@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 import secrets
 import threading
 import time
@@ -18,7 +19,7 @@ from decimal import Decimal
 
 from ..model import Spec
 from .errors import Rejection
-from .market import KRX_EXTENDED, Quotes, local_time, session_status, venue_of
+from .market import DOMESTIC, KRX_EXTENDED, SESSIONS, Quotes, exchange_zones, session_status
 
 KST = timezone(timedelta(hours=9))
 
@@ -51,6 +52,19 @@ DEFAULT_RATES: Mapping[str, Decimal] = {
     "CNY": Decimal("187.00"),
     "VND": Decimal("0.055"),
 }
+# KIS's amount fields hold 19 digits (ord_psbl_cash, and ORD_UNPR for a price: KIS API workbook
+# 2026-09-11); overseas prices have 4 decimal places. Cash and prices stay within them.
+AMOUNT_DIGITS = 19
+AMOUNT_PLACES = 4
+
+
+def amount_problem(value: Decimal, positive: bool) -> str | None:
+    """Why ``value`` cannot be a starting cash amount (or, ``positive``, a price); None if it can."""
+    if not value.is_finite() or value < 0 or (positive and value == 0):
+        return "must be more than zero" if positive else "must be zero or more"
+    if value >= 10**AMOUNT_DIGITS or value != value.quantize(Decimal(1).scaleb(-AMOUNT_PLACES)):
+        return f"must have at most {AMOUNT_DIGITS} digits before the point and {AMOUNT_PLACES} after (KIS's amount fields hold {AMOUNT_DIGITS})"
+    return None
 
 
 MARKET_HOURS = ("always", "kis")
@@ -94,11 +108,16 @@ class SandboxOptions:
         if self.market_hours not in MARKET_HOURS:
             raise ValueError(f"market_hours must be one of {', '.join(MARKET_HOURS)}, not {self.market_hours!r}")
         for currency, amount in self.cash.items():
-            if not Decimal(amount) >= 0:
-                raise ValueError(f"cash {currency} must be zero or more, not {amount}")
+            problem = amount_problem(Decimal(amount), positive=False)
+            if problem is not None:
+                raise ValueError(f"cash {currency} {problem}, not {amount}")
         for symbol, price in self.prices.items():
-            if not Decimal(price) > 0:
-                raise ValueError(f"price of {symbol} must be more than zero, not {price}")
+            problem = amount_problem(Decimal(price), positive=True)
+            if problem is not None:
+                raise ValueError(f"price of {symbol} {problem}, not {price}")
+        rate = self.rate_limit_per_second
+        if rate is not None and not (math.isfinite(rate) and rate >= 0):
+            raise ValueError(f"rate_limit_per_second must be a number of 0 or more (0: no limit), not {rate}")
         if self.page_size is not None and self.page_size < 1:
             raise ValueError(f"page_size must be 1 or more, not {self.page_size}")
         limits = {"header_timeout": self.header_timeout, "body_timeout": self.body_timeout, "max_body_bytes": self.max_body_bytes, "max_connections": self.max_connections}
@@ -188,6 +207,7 @@ class SandboxState:
         self.token_interval = options.token_min_interval_seconds if options.token_min_interval_seconds is not None else float(spec.token.min_issue_interval_seconds)
         self._order_numbers = itertools.count(1001)
         self.quotes = Quotes(options.price_seed, options.daily_volatility, options.history_start, self.price)
+        self.zones = exchange_zones(spec)
         self.executed = 0  # requests that reached an operation (for "nothing executed" checks)
 
     @property
@@ -199,6 +219,10 @@ class SandboxState:
 
     def kst_now(self) -> datetime:
         return datetime.fromtimestamp(self.now(), KST)
+
+    def local_time(self, exchange: str | None, moment: datetime) -> datetime:
+        """``moment`` (aware) on the exchange's clock (KRX's for a domestic order)."""
+        return moment.astimezone(self.zones[exchange or DOMESTIC])
 
     # -- credentials and tokens ---------------------------------------------------------------
     def check_credentials(self, app_key: str, app_secret: str) -> None:
@@ -300,21 +324,21 @@ class SandboxState:
         """With ``market_hours="kis"``, refuse an order outside its exchange's session as KIS does."""
         if self.options.market_hours == "always":
             return
-        venue = venue_of(exchange)
-        sessions = KRX_EXTENDED.get(ord_dvsn, venue.sessions) if exchange is None else venue.sessions
-        local = now.astimezone(venue.zone)
+        regular = SESSIONS[exchange or DOMESTIC]
+        sessions = KRX_EXTENDED.get(ord_dvsn, regular) if exchange is None else regular
+        local = self.local_time(exchange, now)
         status = session_status(sessions, local)
         if status == "open":
             return
         if self.env == "mock":  # KIS's own words, without a detail: clients match msg1 exactly
             raise Rejection("40570000" if status == "before" else "40580000")
         hours = ", ".join(f"{start:%H:%M}-{end:%H:%M}" for start, end in sessions)
-        raise Rejection("SBX03004", f"{exchange or 'KRX'} takes this order {hours} {venue.zone.key} time on weekdays; it is {local:%a %H:%M} there")
+        raise Rejection("SBX03004", f"{exchange or DOMESTIC} takes this order {hours} {self.zones[exchange or DOMESTIC].key} time on weekdays; it is {local:%a %H:%M} there")
 
     def _stamp(self, exchange: str | None) -> tuple[datetime, datetime]:
         """Now on KIS's clock and on the exchange's."""
         now = self.kst_now()
-        return now, local_time(exchange, now)
+        return now, self.local_time(exchange, now)
 
     def cost_price(self, symbol: str, exchange: str | None, limit: Decimal) -> Decimal:
         """What one share of a buy can cost: its limit, or the price for a market-type order."""

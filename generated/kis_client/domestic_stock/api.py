@@ -213,10 +213,10 @@ class DomesticStockApi:
                 ^(0|[1-9][0-9]*)$. At most 19 characters. Example: "55000". Rule
                 market_order_price_zero: 시장가 등 가격을 정하지 않는 주문(01, 03, 04, 13, 14, 15, 16)은 ORD_UNPR
                 "0". Rule limit_order_needs_price: 가격을 정하는 주문은 ORD_UNPR가 0보다 커야 한다.
-            sll_type: 매도유형 — 매수 시 "", 매도 시 01 (생략 시 01) (SLL_TYPE). Optional; default "" on buy,
-                "01" on sell. SllType or its code: "" 매수 (빈 문자열) (NONE), "01" 일반매도 (ORDINARY), "02"
-                임의매매 (DISCRETIONARY), "05" 대차매도 (BORROWED_STOCK). Rule buy_has_no_sll_type: 매수 주문의
-                SLL_TYPE은 "". Rule sell_has_sll_type: 매도 주문의 SLL_TYPE은 01, 02, 05.
+            sll_type: 매도유형 — 매수 시 "", 매도 시 01, 02, 05; 생략하거나 공란이면 01 (KIS 샘플 order_cash.py는 매도에도 ""를
+                보낸다) (SLL_TYPE). Optional; default "" on buy, "01" on sell. SllType or its code: ""
+                매수 (빈 문자열) (NONE), "01" 일반매도 (ORDINARY), "02" 임의매매 (DISCRETIONARY), "05" 대차매도
+                (BORROWED_STOCK). Rule buy_has_no_sll_type: 매수 주문의 SLL_TYPE은 "".
             excg_id_dvsn_cd: 거래소ID구분코드 — 빈 문자열 불가, 모의투자는 KRX만 (EXCG_ID_DVSN_CD). Optional; default
                 "KRX". ExcgIdDvsnCd or its code: "KRX" 한국거래소 (KRX), "NXT" 대체거래소 (넥스트레이드) (NXT),
                 "SOR" 스마트주문 (Smart Order Routing) (SOR). Rule mock_krx_only: 모의투자는 EXCG_ID_DVSN_CD
@@ -1202,9 +1202,9 @@ class DomesticStockApi:
         Args:
             pdno: 상품번호 — 종목번호(6자리); PDNO, ORD_UNPR 공란 시 매수금액만 조회 (PDNO). Required. Matches
                 ^(Q?[0-9A-Z]{6})?$. Example: "005930".
-            ord_unpr: 주문단가 — 1주당 가격; 시장가(01) 조회 시 공란 (워크북 예시는 "0") (ORD_UNPR). Required. Matches
-                ^([0-9]+)?$. At most 19 characters. Example: "55000". Rule
-                market_order_without_price: 시장가(01)로 조회할 때 ORD_UNPR는 공란 (워크북 예시는 "0").
+            ord_unpr: 주문단가 — 1주당 가격; 시장가(01) 조회 시 공란 (워크북 예시는 "0"; 단가를 보내도 받고 쓰지 않는다 — KIS 샘플
+                inquire_psbl_order.py 예시는 ORD_DVSN 01에 55000) (ORD_UNPR). Required. Matches
+                ^([0-9]+)?$. At most 19 characters. Example: "55000".
             ord_dvsn: 주문구분 (ORD_DVSN). Required. OrdDvsnPsbl or its code: "00" 지정가 (LIMIT), "01" 시장가
                 (MARKET), "02" 조건부지정가 (CONDITIONAL_LIMIT), "03" 최유리지정가 (BEST_LIMIT), "04" 최우선지정가
                 (TOP_PRIORITY_LIMIT), "05" 장전 시간외 (PRE_MARKET_AFTER_HOURS), "06" 장후 시간외
@@ -3163,10 +3163,10 @@ class AsyncDomesticStockApi:
                 ^(0|[1-9][0-9]*)$. At most 19 characters. Example: "55000". Rule
                 market_order_price_zero: 시장가 등 가격을 정하지 않는 주문(01, 03, 04, 13, 14, 15, 16)은 ORD_UNPR
                 "0". Rule limit_order_needs_price: 가격을 정하는 주문은 ORD_UNPR가 0보다 커야 한다.
-            sll_type: 매도유형 — 매수 시 "", 매도 시 01 (생략 시 01) (SLL_TYPE). Optional; default "" on buy,
-                "01" on sell. SllType or its code: "" 매수 (빈 문자열) (NONE), "01" 일반매도 (ORDINARY), "02"
-                임의매매 (DISCRETIONARY), "05" 대차매도 (BORROWED_STOCK). Rule buy_has_no_sll_type: 매수 주문의
-                SLL_TYPE은 "". Rule sell_has_sll_type: 매도 주문의 SLL_TYPE은 01, 02, 05.
+            sll_type: 매도유형 — 매수 시 "", 매도 시 01, 02, 05; 생략하거나 공란이면 01 (KIS 샘플 order_cash.py는 매도에도 ""를
+                보낸다) (SLL_TYPE). Optional; default "" on buy, "01" on sell. SllType or its code: ""
+                매수 (빈 문자열) (NONE), "01" 일반매도 (ORDINARY), "02" 임의매매 (DISCRETIONARY), "05" 대차매도
+                (BORROWED_STOCK). Rule buy_has_no_sll_type: 매수 주문의 SLL_TYPE은 "".
             excg_id_dvsn_cd: 거래소ID구분코드 — 빈 문자열 불가, 모의투자는 KRX만 (EXCG_ID_DVSN_CD). Optional; default
                 "KRX". ExcgIdDvsnCd or its code: "KRX" 한국거래소 (KRX), "NXT" 대체거래소 (넥스트레이드) (NXT),
                 "SOR" 스마트주문 (Smart Order Routing) (SOR). Rule mock_krx_only: 모의투자는 EXCG_ID_DVSN_CD
@@ -4160,9 +4160,9 @@ class AsyncDomesticStockApi:
         Args:
             pdno: 상품번호 — 종목번호(6자리); PDNO, ORD_UNPR 공란 시 매수금액만 조회 (PDNO). Required. Matches
                 ^(Q?[0-9A-Z]{6})?$. Example: "005930".
-            ord_unpr: 주문단가 — 1주당 가격; 시장가(01) 조회 시 공란 (워크북 예시는 "0") (ORD_UNPR). Required. Matches
-                ^([0-9]+)?$. At most 19 characters. Example: "55000". Rule
-                market_order_without_price: 시장가(01)로 조회할 때 ORD_UNPR는 공란 (워크북 예시는 "0").
+            ord_unpr: 주문단가 — 1주당 가격; 시장가(01) 조회 시 공란 (워크북 예시는 "0"; 단가를 보내도 받고 쓰지 않는다 — KIS 샘플
+                inquire_psbl_order.py 예시는 ORD_DVSN 01에 55000) (ORD_UNPR). Required. Matches
+                ^([0-9]+)?$. At most 19 characters. Example: "55000".
             ord_dvsn: 주문구분 (ORD_DVSN). Required. OrdDvsnPsbl or its code: "00" 지정가 (LIMIT), "01" 시장가
                 (MARKET), "02" 조건부지정가 (CONDITIONAL_LIMIT), "03" 최유리지정가 (BEST_LIMIT), "04" 최우선지정가
                 (TOP_PRIORITY_LIMIT), "05" 장전 시간외 (PRE_MARKET_AFTER_HOURS), "06" 장후 시간외

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from kis_client._calls import (
-    NO_PROBLEMS,
     CallContext,
     OperationInfo,
     PreparedCall,
@@ -111,9 +110,9 @@ class DomesticStockInquirePsblOrderRequest:
     Example: "005930".
     """
     ord_unpr: str
-    """주문단가 — 1주당 가격; 시장가(01) 조회 시 공란 (워크북 예시는 "0") (ORD_UNPR). Required. Matches ^([0-9]+)?$. At
-    most 19 characters. Example: "55000". Rule market_order_without_price: 시장가(01)로 조회할 때
-    ORD_UNPR는 공란 (워크북 예시는 "0").
+    """주문단가 — 1주당 가격; 시장가(01) 조회 시 공란 (워크북 예시는 "0"; 단가를 보내도 받고 쓰지 않는다 — KIS 샘플 inquire_psbl_order.py
+    예시는 ORD_DVSN 01에 55000) (ORD_UNPR). Required. Matches ^([0-9]+)?$. At most 19 characters.
+    Example: "55000".
     """
     ord_dvsn: str
     """주문구분 (ORD_DVSN). Required. OrdDvsnPsbl or its code: "00" 지정가 (LIMIT), "01" 시장가 (MARKET), "02"
@@ -267,18 +266,6 @@ def validate_domestic_stock_inquire_psbl_order(
                 repr(value) + " is not a code of 해외포함여부 ('Y', 'N')",
             )
         )
-    bad = {problem.field for problem in problems} if problems else NO_PROBLEMS
-    # market_order_without_price
-    if "ORD_DVSN" not in bad and "ORD_UNPR" not in bad and request.ord_dvsn in {"01"}:
-        if request.ord_unpr not in {"", "0"}:
-            problems.append(
-                FieldProblem(
-                    "ORD_UNPR",
-                    "ord_unpr",
-                    repr(request.ord_unpr)
-                    + " must be one of '', '0' (market_order_without_price: 시장가(01)로 조회할 때 ORD_UNPR는 공란 (워크북 예시는 \"0\"))",
-                )
-            )
     return problems
 
 

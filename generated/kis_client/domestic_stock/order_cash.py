@@ -134,10 +134,10 @@ class DomesticStockOrderCashRequest:
     13, 14, 15, 16)은 ORD_UNPR "0". Rule limit_order_needs_price: 가격을 정하는 주문은 ORD_UNPR가 0보다 커야 한다.
     """
     sll_type: str
-    """매도유형 — 매수 시 "", 매도 시 01 (생략 시 01) (SLL_TYPE). Optional; default "" on buy, "01" on sell.
-    SllType or its code: "" 매수 (빈 문자열) (NONE), "01" 일반매도 (ORDINARY), "02" 임의매매 (DISCRETIONARY),
-    \x2205" 대차매도 (BORROWED_STOCK). Rule buy_has_no_sll_type: 매수 주문의 SLL_TYPE은 "". Rule
-    sell_has_sll_type: 매도 주문의 SLL_TYPE은 01, 02, 05.
+    """매도유형 — 매수 시 "", 매도 시 01, 02, 05; 생략하거나 공란이면 01 (KIS 샘플 order_cash.py는 매도에도 ""를 보낸다)
+    (SLL_TYPE). Optional; default "" on buy, "01" on sell. SllType or its code: "" 매수 (빈 문자열)
+    (NONE), "01" 일반매도 (ORDINARY), "02" 임의매매 (DISCRETIONARY), "05" 대차매도 (BORROWED_STOCK). Rule
+    buy_has_no_sll_type: 매수 주문의 SLL_TYPE은 "".
     """
     excg_id_dvsn_cd: str
     """거래소ID구분코드 — 빈 문자열 불가, 모의투자는 KRX만 (EXCG_ID_DVSN_CD). Optional; default "KRX". ExcgIdDvsnCd or
@@ -359,17 +359,6 @@ def validate_domestic_stock_order_cash(
                     "sll_type",
                     repr(request.sll_type)
                     + " must be '' (buy_has_no_sll_type: 매수 주문의 SLL_TYPE은 \"\")",
-                )
-            )
-    # sell_has_sll_type
-    if "SLL_TYPE" not in bad and side in {"sell"}:
-        if request.sll_type not in {"01", "02", "05"}:
-            problems.append(
-                FieldProblem(
-                    "SLL_TYPE",
-                    "sll_type",
-                    repr(request.sll_type)
-                    + " must be one of '01', '02', '05' (sell_has_sll_type: 매도 주문의 SLL_TYPE은 01, 02, 05)",
                 )
             )
     # stop_limit_needs_condition_price
