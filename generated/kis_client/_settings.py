@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import math
 import re
-from urllib.parse import urlsplit
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from kis_client._calls import Paging, PreparedCall
