@@ -24,6 +24,7 @@ from .layout import CLIENT_PROJECT, DOCS_DIR, DOCS_FILE, PACKAGE
 from .literals import doc, doc_block, py
 from .model import Spec
 from .schemas import request_schemas, response_schema
+from .realtime_views import realtime_view
 from .views import TableHomes, area_view, client_view, enums_view, operation_view, package_exports, tr_ids_view
 
 AREA_TEMPLATES = "area"  # templates/area/: rendered once per area (operation.py.j2: per operation)
@@ -83,6 +84,7 @@ def render(spec: Spec, templates: Path) -> dict[str, bytes]:
         "tr_ids": tr_ids_view(spec),
         "exports": package_exports(public_classes(errors_source)),
         "client_version": client_version(spec),
+        "realtime": realtime_view(spec),
         "packages": sorted(["kis_client", "kis_client.schemas", *(f"kis_client.{area.name}" for area in spec.areas)]),
     }
     sources: dict[str, str] = {}

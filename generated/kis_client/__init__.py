@@ -46,6 +46,12 @@ _EXPORTS = {
     "PaginationError": "kis_client.errors",
     "DeadlineExceededError": "kis_client.errors",
     "OrderStateUnknownError": "kis_client.errors",
+    "RealtimeError": "kis_client.errors",
+    "RealtimeRefusedError": "kis_client.errors",
+    "AppKeyInUseError": "kis_client.errors",
+    "RegistrationLimitError": "kis_client.errors",
+    "RealtimeConnectionError": "kis_client.errors",
+    "RecordValueError": "kis_client.errors",
     "resolve_tr_id": "kis_client.tr_ids",
     "Env": "kis_client.enums",
     "Side": "kis_client.enums",
@@ -80,6 +86,12 @@ if TYPE_CHECKING:
     from kis_client.errors import PaginationError as PaginationError
     from kis_client.errors import DeadlineExceededError as DeadlineExceededError
     from kis_client.errors import OrderStateUnknownError as OrderStateUnknownError
+    from kis_client.errors import RealtimeError as RealtimeError
+    from kis_client.errors import RealtimeRefusedError as RealtimeRefusedError
+    from kis_client.errors import AppKeyInUseError as AppKeyInUseError
+    from kis_client.errors import RegistrationLimitError as RegistrationLimitError
+    from kis_client.errors import RealtimeConnectionError as RealtimeConnectionError
+    from kis_client.errors import RecordValueError as RecordValueError
     from kis_client.tr_ids import resolve_tr_id as resolve_tr_id
     from kis_client.enums import Env as Env
     from kis_client.enums import Side as Side

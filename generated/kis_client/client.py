@@ -11,7 +11,7 @@ in how bytes move.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -46,6 +46,12 @@ from kis_client.enums import (
 if TYPE_CHECKING:
     import httpx
 
+    from kis_client._realtime import (
+        ApprovalKeys,
+        AsyncRealtimeSession,
+        RealtimeProblem,
+        RealtimeSession,
+    )
     from kis_client.auth.api import AsyncAuthApi, AuthApi
     from kis_client.domestic_stock.api import AsyncDomesticStockApi, DomesticStockApi
     from kis_client.overseas_price.api import AsyncOverseasPriceApi, OverseasPriceApi
@@ -271,6 +277,59 @@ class KisClient:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(env={self.env.value!r}, account={self.account!r}, base_url={self.base_url!r})"
 
+    def realtime(
+        self,
+        *,
+        url: str | None = None,
+        stall_timeout: float = 120.0,
+        ack_timeout: float = 10.0,
+        reconnect: RetryPolicy | None = None,
+        on_problem: Callable[[RealtimeProblem], None] | None = None,
+    ) -> RealtimeSession:
+        """A real-time session (실시간 웹소켓) on this client's app key, environment and custtype.
+
+        ``with client.realtime() as feed``, then ``feed.subscribe(StockTick, "005930")``
+        and ``for record in feed`` (records in ``kis_client.realtime``). It connects to KIS's
+        WebSocket for the environment, or, when ``base_url`` names another server (the sandbox),
+        to that host with KIS's path; ``url`` names another. The approval key is issued once and
+        reused while valid. A connection silent for ``stall_timeout`` seconds is replaced;
+        ``reconnect`` bounds the reconnecting (10 attempts in a row, 1 to 30 s apart); KIS's
+        answer to a registration is awaited ``ack_timeout`` seconds; ``on_problem`` gets what
+        the feed could not deliver (also logged). Needs ``pip install "kis-client[realtime]"``.
+        """
+        from kis_client._realtime import RealtimeSession, session
+        from kis_client.realtime import FEED
+
+        def make() -> AsyncRealtimeSession:
+            return session(
+                FEED,
+                self.env.value,
+                self.base_url,
+                BASE_URLS[self.env.value],
+                self._core.settings.custtype,
+                self._approval_keys,
+                url,
+                stall_timeout,
+                ack_timeout,
+                reconnect,
+                on_problem,
+            )
+
+        return RealtimeSession(make)
+
+    @cached_property
+    def _approval_keys(self) -> ApprovalKeys:
+        from kis_client._realtime import ApprovalKeys
+        from kis_client.realtime import FEED
+
+        async def issue() -> str | None:
+            import asyncio
+
+            reply = await asyncio.to_thread(self.auth.approval)
+            return reply.approval.approval_key if reply.approval is not None else None
+
+        return ApprovalKeys(issue, FEED.approval_lifetime)
+
     def _token_value(self) -> str:
         return self._core.token().value
 
@@ -398,6 +457,57 @@ class AsyncKisClient:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(env={self.env.value!r}, account={self.account!r}, base_url={self.base_url!r})"
+
+    def realtime(
+        self,
+        *,
+        url: str | None = None,
+        stall_timeout: float = 120.0,
+        ack_timeout: float = 10.0,
+        reconnect: RetryPolicy | None = None,
+        on_problem: Callable[[RealtimeProblem], None] | None = None,
+    ) -> AsyncRealtimeSession:
+        """A real-time session (실시간 웹소켓) on this client's app key, environment and custtype.
+
+        ``async with client.realtime() as feed``, then ``await feed.subscribe(StockTick, "005930")``
+        and ``async for record in feed`` (records in ``kis_client.realtime``). It connects to KIS's
+        WebSocket for the environment, or, when ``base_url`` names another server (the sandbox),
+        to that host with KIS's path; ``url`` names another. The approval key is issued once and
+        reused while valid. A connection silent for ``stall_timeout`` seconds is replaced;
+        ``reconnect`` bounds the reconnecting (10 attempts in a row, 1 to 30 s apart); KIS's
+        answer to a registration is awaited ``ack_timeout`` seconds; ``on_problem`` gets what
+        the feed could not deliver (also logged). Needs ``pip install "kis-client[realtime]"``.
+        """
+        from kis_client._realtime import session
+        from kis_client.realtime import FEED
+
+        def make() -> AsyncRealtimeSession:
+            return session(
+                FEED,
+                self.env.value,
+                self.base_url,
+                BASE_URLS[self.env.value],
+                self._core.settings.custtype,
+                self._approval_keys,
+                url,
+                stall_timeout,
+                ack_timeout,
+                reconnect,
+                on_problem,
+            )
+
+        return make()
+
+    @cached_property
+    def _approval_keys(self) -> ApprovalKeys:
+        from kis_client._realtime import ApprovalKeys
+        from kis_client.realtime import FEED
+
+        async def issue() -> str | None:
+            reply = await self.auth.approval()
+            return reply.approval.approval_key if reply.approval is not None else None
+
+        return ApprovalKeys(issue, FEED.approval_lifetime)
 
     def _token_value(self) -> str:
         token = self._core.cached_token()
