@@ -459,6 +459,8 @@ class AsyncRealtimeSession:
                     self._on_data(message)
                 else:
                     await self._on_control(ws, message)
+                    if self._failure is not None:
+                        return
         except ConnectionClosed as closed:
             if self._closed is None and self._failure is None:
                 logger.warning("real-time connection closed (code %s): reconnecting", closed.rcvd.code if closed.rcvd else "none")
@@ -495,7 +497,9 @@ class AsyncRealtimeSession:
             self._ciphers[tr_id] = (output["key"].encode("utf-8"), output["iv"].encode("utf-8"))
         answer = _Answer(msg_cd, msg1, outcome)
         if outcome == "app_key_in_use":
-            self._fail(AppKeyInUseError(tr_id, _text(header.get("tr_key")), msg_cd, msg1))
+            # KIS names no TR in it (tr_id "(null)"): the registration it answers is the one in flight.
+            refused_id, refused_key = next(iter(self._pending), (tr_id, _text(header.get("tr_key"))))
+            self._fail(AppKeyInUseError(refused_id, refused_key, msg_cd, msg1))
         future = self._pending.get((tr_id, _text(header.get("tr_key"))))
         if future is not None and not future.done():
             future.set_result(answer)

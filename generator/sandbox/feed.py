@@ -96,6 +96,8 @@ class SessionView:
     sent: tuple[Sent, ...]
     pingpong_answers: int
     stalled: bool
+    key: str = field(repr=False)  # the AES key and iv of its acknowledgements
+    iv: str = field(repr=False)
 
 
 def encrypt(key: str, iv: str, text: str) -> str:
@@ -395,4 +397,4 @@ class Feed:
         """Every open session, oldest first; with ``ended``, the latest closed ones before them."""
         with self._lock:
             sessions = (list(self.ended) if ended else []) + list(self.sessions)
-        return [SessionView(s.number, s.app_key, tuple(s.registrations), tuple(s.sent), s.pingpong_answers, s.stalled) for s in sessions]
+        return [SessionView(s.number, s.app_key, tuple(s.registrations), tuple(s.sent), s.pingpong_answers, s.stalled, s.key, s.iv) for s in sessions]
