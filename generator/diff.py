@@ -456,13 +456,13 @@ def realtime_feed_changed(base: Spec, head: Spec) -> Iterator[Change]:
             "realtime-feed", lower, "realtime", f"registrations a session {old.registration_limit} → {new.registration_limit}",
             "clients built from the old spec register more than KIS takes (OPSP0008)" if lower else "sessions may register more",
         )
-    old_codes = {code.code: code for code in old.codes}
-    for code in new.codes:
-        before = old_codes.get(code.code)
-        if before is None:
-            yield Change("realtime-feed", False, "realtime", f"control code `{code.code}` ({code.outcome}) added", "clients built from the old spec read it by rt_cd")
-        elif before.outcome != code.outcome:
-            yield Change("realtime-feed", True, "realtime", f"control code `{code.code}`: {before.outcome} → {code.outcome}", "clients built from the old spec take it for what it no longer means")
+    outcomes = {control.code: control.outcome for control in old.codes}
+    for control in new.codes:
+        outcome = outcomes.get(control.code)
+        if outcome is None:
+            yield Change("realtime-feed", False, "realtime", f"control code `{control.code}` ({control.outcome}) added", "clients built from the old spec read it by rt_cd")
+        elif outcome != control.outcome:
+            yield Change("realtime-feed", True, "realtime", f"control code `{control.code}`: {outcome} → {control.outcome}", "clients built from the old spec take it for what it no longer means")
 
 
 def realtime_tr_added(base: Spec, head: Spec) -> Iterator[Change]:
