@@ -22,6 +22,7 @@ import binascii
 import contextlib
 import json
 import logging
+import queue
 import re
 import threading
 import time
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from websockets.asyncio.client import ClientConnection
 
 T = TypeVar("T")
+Deliver = Callable[[RealtimeRecord | RealtimeError], None]  # hands a record (or the session's end) to the reader
 Outcome = Literal["subscribed", "unsubscribed", "refused", "app_key_in_use"]
 ProblemKind = Literal["short", "extra", "unsplittable", "undecryptable", "unknown_tr", "unreadable", "refused"]
 
@@ -179,6 +181,7 @@ class AsyncRealtimeSession:
         ack_timeout: float,
         reconnect: RetryPolicy,
         on_problem: Callable[[RealtimeProblem], None] | None,
+        deliver: Deliver | None = None,
     ) -> None:
         if not url.startswith(("ws://", "wss://")):
             raise ValueError(f"a real-time URL starts with ws:// or wss://; got {url[:40]!r}")
@@ -196,6 +199,8 @@ class AsyncRealtimeSession:
         self._pending: dict[tuple[str, str], asyncio.Future[_Answer]] = {}
         self._ciphers: dict[str, tuple[bytes, bytes]] = {}  # by tr_id, from this connection's acks
         self._records: asyncio.Queue[RealtimeRecord | RealtimeError] = asyncio.Queue()
+        # Where records go: this queue, or the sync session's (handed over without a task a record).
+        self._deliver: Deliver = deliver or self._records.put_nowait
         self._ready = asyncio.Event()  # connected, every registration acknowledged
         self._requests = asyncio.Lock()  # one registration message in flight at a time
         self._ws: ClientConnection | None = None
@@ -282,7 +287,7 @@ class AsyncRealtimeSession:
             self._runner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._runner
-        self._records.put_nowait(self._closed)
+        self._deliver(self._closed)
 
     async def __aenter__(self) -> AsyncRealtimeSession:
         await self.open()
@@ -534,7 +539,7 @@ class AsyncRealtimeSession:
             self._extra_reported.add(tr_id)
             self._report(RealtimeProblem("extra", tr_id, f"{tr_id} records of {width} values; the spec has {expected}: the rest are in .extra (update the spec)"))
         for record in records:
-            self._records.put_nowait(record)
+            self._deliver(record)
 
     def _decrypted(self, tr_id: str, payload: str) -> str | None:
         cipher = self._ciphers.get(tr_id)
@@ -562,10 +567,7 @@ class AsyncRealtimeSession:
             if not future.done():
                 future.set_exception(error)
         self._ready.set()
-        if isinstance(error, RealtimeError):
-            self._records.put_nowait(error)
-        else:
-            self._records.put_nowait(RealtimeError(f"the real-time session ended: {error}"))
+        self._deliver(error if isinstance(error, RealtimeError) else RealtimeError(f"the real-time session ended: {error}"))
 
 
 class RealtimeSession:
@@ -576,13 +578,14 @@ class RealtimeSession:
     until the session is closed, ``feed.receive(timeout=5)`` gives the next one.
     """
 
-    def __init__(self, make: Callable[[], AsyncRealtimeSession]) -> None:
+    def __init__(self, make: Callable[[Deliver | None], AsyncRealtimeSession]) -> None:
+        self._records: queue.SimpleQueue[RealtimeRecord | RealtimeError] = queue.SimpleQueue()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="kis-realtime", daemon=True)
         self._thread.start()
 
         async def build() -> AsyncRealtimeSession:
-            return make()
+            return make(self._records.put)
 
         self._session = self._call(build())
 
@@ -623,7 +626,14 @@ class RealtimeSession:
 
     def receive(self, timeout: float | None = None) -> RealtimeRecord:
         """The next record; see AsyncRealtimeSession.receive."""
-        return self._call(self._session.receive(timeout))
+        try:
+            item = self._records.get(timeout=timeout)
+        except queue.Empty:
+            raise TimeoutError(f"no record within {timeout:g} s") from None
+        if isinstance(item, RealtimeError):
+            self._records.put(item)
+            raise item
+        return item
 
     def __iter__(self) -> Iterator[RealtimeRecord]:
         while True:
@@ -675,6 +685,7 @@ def session(
     ack_timeout: float,
     reconnect: RetryPolicy | None,
     on_problem: Callable[[RealtimeProblem], None] | None,
+    deliver: Deliver | None,
 ) -> AsyncRealtimeSession:
     """A client's session, its options checked (``KisClient.realtime``)."""
     from kis_client._settings import check_seconds
@@ -689,4 +700,5 @@ def session(
         ack_timeout=check_seconds("ack_timeout", ack_timeout),
         reconnect=reconnect or RECONNECT,
         on_problem=on_problem,
+        deliver=deliver,
     )

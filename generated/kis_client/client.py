@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from kis_client._realtime import (
         ApprovalKeys,
         AsyncRealtimeSession,
+        Deliver,
         RealtimeProblem,
         RealtimeSession,
     )
@@ -300,7 +301,7 @@ class KisClient:
         from kis_client._realtime import RealtimeSession, session
         from kis_client.realtime import FEED
 
-        def make() -> AsyncRealtimeSession:
+        def make(deliver: Deliver | None) -> AsyncRealtimeSession:
             return session(
                 FEED,
                 self.env.value,
@@ -313,6 +314,7 @@ class KisClient:
                 ack_timeout,
                 reconnect,
                 on_problem,
+                deliver,
             )
 
         return RealtimeSession(make)
@@ -481,7 +483,7 @@ class AsyncKisClient:
         from kis_client._realtime import session
         from kis_client.realtime import FEED
 
-        def make() -> AsyncRealtimeSession:
+        def make(deliver: Deliver | None) -> AsyncRealtimeSession:
             return session(
                 FEED,
                 self.env.value,
@@ -494,9 +496,10 @@ class AsyncKisClient:
                 ack_timeout,
                 reconnect,
                 on_problem,
+                deliver,
             )
 
-        return make()
+        return make(None)
 
     @cached_property
     def _approval_keys(self) -> ApprovalKeys:

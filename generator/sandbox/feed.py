@@ -53,7 +53,7 @@ KEY_CHARS = string.ascii_letters + string.digits
 
 @dataclass(frozen=True, slots=True)
 class Sent:
-    """A data frame a session wrote, and when (``time.perf_counter``)."""
+    """A data frame a session wrote, and when it began writing it (``time.perf_counter``)."""
 
     at: float
     frame: str
@@ -78,12 +78,13 @@ class FeedSession:
         async with self.lock:
             if self.stalled or self.websocket.application_state is not WebSocketState.CONNECTED:
                 return
+            at = time.perf_counter()  # before the write: a client can read it before the write returns
             try:
                 await self.websocket.send_text(text)
             except (RuntimeError, OSError):  # the client left meanwhile
                 return
             if data:
-                self.sent.append(Sent(time.perf_counter(), text))
+                self.sent.append(Sent(at, text))
 
 
 @dataclass(frozen=True, slots=True)
