@@ -153,3 +153,79 @@ def test_the_approval_key_is_issued_once_and_again_only_near_the_end_of_its_vali
 
     assert asyncio.run(scenario()) == ["key-1", "key-1", "key-1", "key-2"]
     assert "key-" not in repr(keys)
+
+
+NEW_TR = """
+    market_status:
+      label: 국내주식 장운영정보
+      api_id: 실시간-049
+      tr_id: {real: H0STMKO0, mock: H0STMKO0}
+      encrypted: false
+      tr_key: {label: 종목코드, pattern: "^[0-9A-Z]{6}$", example: "005930"}
+      key_field: MKSC_SHRN_ISCD
+      source: a test
+      fields:
+        MKSC_SHRN_ISCD: {label: 유가증권 단축 종목코드, kind: code}
+        TRHT_YN: {label: 거래정지 여부, kind: flag}
+        MKOP_CLS_CODE: {label: 장운영 구분 코드, kind: code}
+        VI_STND_PRC: {label: 정적VI발동기준가, kind: int}
+"""
+
+
+def test_a_tr_added_to_the_spec_needs_no_new_code(tmp_path: Path) -> None:
+    """A new TR in spec/realtime.yaml: its record class is generated and reads its values, and
+    the sandbox serves it, with nothing else changed."""
+    import shutil
+    import sys
+    import types
+
+    from kisgen.pipeline import load_spec
+    from kisgen.render import render
+    from kisgen.sandbox import running_sandbox
+
+    spec_dir = tmp_path / "spec"
+    shutil.copytree(Path(__file__).parent.parent / "spec", spec_dir)
+    with (spec_dir / "realtime.yaml").open("a", encoding="utf-8") as handle:
+        handle.write(NEW_TR)
+    spec = load_spec(spec_dir)
+    source = render(spec, Path(__file__).parent.parent / "templates")["generated/kis_client/realtime.py"].decode("utf-8")
+    module = types.ModuleType("realtime_with_a_new_tr")
+    sys.modules[module.__name__] = module  # dataclasses and annotations look their module up
+    try:
+        exec(compile(source, "realtime.py", "exec"), module.__dict__)
+    finally:
+        del sys.modules[module.__name__]
+    market_status = module.MarketStatus
+    (record,), width = decode(market_status, "005930^Y^20^71000", 1)
+    assert width == 4 and (record.key, record.trht_yn, record.mkop_cls_code, record.vi_stnd_prc) == ("005930", True, "20", 71000)
+    assert market_status in module.RECORDS and module.FEED.records[-1] is market_status
+
+    with running_sandbox("real", spec=spec, rate_limit_per_second=0, tick_interval=None, pingpong_interval=None) as sandbox:
+        import httpx
+        from websockets.sync.client import connect
+
+        key = httpx.post(f"{sandbox.base_url}/oauth2/Approval", json={"grant_type": "client_credentials", "appkey": "new-tr-app-key-0001", "secretkey": "new-tr-secret-0001"}).json()["approval_key"]
+        with connect(sandbox.base_url.replace("http://", "ws://") + "/tryitout") as connection:
+            connection.send(json.dumps({"header": {"approval_key": key, "custtype": "P", "tr_type": "1", "content-type": "utf-8"}, "body": {"input": {"tr_id": "H0STMKO0", "tr_key": "005930"}}}))
+            assert json.loads(connection.recv(timeout=10))["body"]["msg_cd"] == "OPSP0000"
+            assert sandbox.feed.publish("H0STMKO0", "005930", records=2) == 1
+            frame = str(connection.recv(timeout=10))
+    flag, tr_id, count, payload = frame.split("|", 3)
+    records, width = decode(market_status, payload, int(count))
+    assert (flag, tr_id, width, len(records)) == ("0", "H0STMKO0", 4, 2)
+    assert [record.key for record in records] == ["005930", "005930"] and records[0].trht_yn is False  # the sandbox's neutral values
+
+
+def test_importing_the_records_loads_neither_websockets_nor_cryptography() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, kis_client\n"
+        "assert 'kis_client.realtime' not in sys.modules\n"
+        "from kis_client.realtime import StockTick\n"
+        "print(sorted(name for name in ('websockets', 'cryptography', 'asyncio') if name in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['asyncio']"  # the session's module needs asyncio; the libraries wait for a session
