@@ -38,7 +38,7 @@ class RealtimePage:
 
 
 def _tr(tr: RealtimeTr) -> TrDoc:
-    heading = f"{tr.class_name} — {tr.real_tr_id} {tr.label}"
+    heading = f"{tr.class_name} — {tr.real_tr_id} {text(tr.label)}"
     mock = f"`{tr.mock_tr_id}`" if tr.mock_tr_id is not None else "(모의 미지원)"
     meta = " · ".join([f"`kis_client.realtime.{tr.class_name}`", f"실전 `{tr.real_tr_id}`", f"모의 {mock}"] + ([f"API ID {code(tr.api_id)}"] if tr.api_id else []) + ["encrypted (AES-256-CBC)" if tr.encrypted else "plain"])
     key = f"tr_key: {text(tr.key.label)}, e.g. {quoted(tr.key.example)}, pattern {code(tr.key.pattern)}" + (f" — {text(tr.key.note)}" if tr.key.note else "") + f"; `.key` is `{tr.key_field}`."

@@ -207,7 +207,7 @@ class AsyncRealtimeSession:
         self._runner: asyncio.Task[None] | None = None
         self._failure: KisError | None = None
         self._closed: RealtimeError | None = None
-        self._extra_reported: set[str] = set()
+        self._reported: set[str] = set()  # TR_IDs reported once: wider records, or unknown
         self.connections = 0  # connections made: 1, plus one a reconnect
 
     def __repr__(self) -> str:
@@ -386,6 +386,13 @@ class AsyncRealtimeSession:
     # -- the connection --------------------------------------------------------------------------
 
     async def _run(self) -> None:
+        try:
+            await self._keep_connected()
+        except Exception as error:  # a bug: end the session and say so, rather than hang its reader
+            logger.error("real-time session stopped on an internal error", exc_info=True)
+            self._fail(RealtimeError(f"the real-time session stopped on an internal error ({type(error).__name__})"))
+
+    async def _keep_connected(self) -> None:
         failures = 0
         while self._closed is None and self._failure is None:
             if failures:
@@ -519,7 +526,9 @@ class AsyncRealtimeSession:
         flag, tr_id, count, payload = parts
         cls = self._types.get(tr_id)
         if cls is None:
-            self._report(RealtimeProblem("unknown_tr", tr_id, f"{tr_id} is not a TR of the spec"))
+            if tr_id not in self._reported:
+                self._reported.add(tr_id)
+                self._report(RealtimeProblem("unknown_tr", tr_id, f"{tr_id} is not a TR of the spec (reported once)"))
             return
         if flag == "1":
             decrypted = self._decrypted(tr_id, payload)
@@ -535,8 +544,8 @@ class AsyncRealtimeSession:
             else:
                 self._report(RealtimeProblem("unsplittable", tr_id, f"{len(values)} values do not make {count} records", values))
             return
-        if width > expected and tr_id not in self._extra_reported:
-            self._extra_reported.add(tr_id)
+        if width > expected and tr_id not in self._reported:
+            self._reported.add(tr_id)
             self._report(RealtimeProblem("extra", tr_id, f"{tr_id} records of {width} values; the spec has {expected}: the rest are in .extra (update the spec)"))
         for record in records:
             self._deliver(record)

@@ -218,7 +218,7 @@ class AsyncRealtimeSession:
         self._runner: asyncio.Task[None] | None = None
         self._failure: KisError | None = None
         self._closed: RealtimeError | None = None
-        self._extra_reported: set[str] = set()
+        self._reported: set[str] = set()  # TR_IDs reported once: wider records, or unknown
         self.connections = 0  # connections made: 1, plus one a reconnect
 
     def __repr__(self) -> str:
@@ -419,6 +419,17 @@ class AsyncRealtimeSession:
     # -- the connection --------------------------------------------------------------------------
 
     async def _run(self) -> None:
+        try:
+            await self._keep_connected()
+        except Exception as error:  # a bug: end the session and say so, rather than hang its reader
+            logger.error("real-time session stopped on an internal error", exc_info=True)
+            self._fail(
+                RealtimeError(
+                    f"the real-time session stopped on an internal error ({type(error).__name__})"
+                )
+            )
+
+    async def _keep_connected(self) -> None:
         failures = 0
         while self._closed is None and self._failure is None:
             if failures:
@@ -586,7 +597,13 @@ class AsyncRealtimeSession:
         flag, tr_id, count, payload = parts
         cls = self._types.get(tr_id)
         if cls is None:
-            self._report(RealtimeProblem("unknown_tr", tr_id, f"{tr_id} is not a TR of the spec"))
+            if tr_id not in self._reported:
+                self._reported.add(tr_id)
+                self._report(
+                    RealtimeProblem(
+                        "unknown_tr", tr_id, f"{tr_id} is not a TR of the spec (reported once)"
+                    )
+                )
             return
         if flag == "1":
             decrypted = self._decrypted(tr_id, payload)
@@ -616,8 +633,8 @@ class AsyncRealtimeSession:
                     )
                 )
             return
-        if width > expected and tr_id not in self._extra_reported:
-            self._extra_reported.add(tr_id)
+        if width > expected and tr_id not in self._reported:
+            self._reported.add(tr_id)
             self._report(
                 RealtimeProblem(
                     "extra",

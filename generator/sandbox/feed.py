@@ -307,9 +307,10 @@ class Feed:
             return default  # no session ever connected
         return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout=30)
 
-    def _targets(self, app_key: str | None) -> list[FeedSession]:
+    def _targets(self, app_key: str | None, stalled: bool = False) -> list[FeedSession]:
+        """The open sessions (of ``app_key``), without the stalled and dropped ones unless asked."""
         with self._lock:
-            return [session for session in self.sessions if app_key is None or session.app_key == app_key]
+            return [session for session in self.sessions if (stalled or not session.stalled) and (app_key is None or session.app_key == app_key)]
 
     def publish(self, tr_id: str, key: str, records: int = 1, *, extra_fields: int = 0, missing_fields: int = 0, app_key: str | None = None) -> int:
         """Send one frame of ``records`` records of ``tr_id`` for ``key`` to every session
@@ -370,7 +371,7 @@ class Feed:
         WebSocket close frame, as a network drop does, once what was sent is written."""
 
         async def drop() -> int:
-            targets = self._targets(app_key)
+            targets = self._targets(app_key, stalled=True)
             for session in targets:
                 async with session.lock:
                     session.stalled = True  # nothing more goes out on it
