@@ -8,7 +8,7 @@ the program reads it. Values KIS sends beyond the spec's fields stay in the tupl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from datetime import time as dtime
@@ -19,6 +19,7 @@ from kis_client.errors import RecordValueError
 
 Labels = Literal["python", "wire", "ko"]
 R = TypeVar("R", bound="RealtimeRecord")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,22 +114,17 @@ class RealtimeRecord(tuple[str, ...]):
 
     def _date(self, index: int) -> date | None:
         value = self[index]
-        if not value or value == "00000000":
-            return None
-        if len(value) == 8 and value.isdigit():
-            try:
-                return date.fromisoformat(value)  # Python 3.11 reads YYYYMMDD
-            except ValueError:
-                pass
-        raise self._bad(index)
+        return None if not value or value == "00000000" else self._digits(index, 8, date.fromisoformat)  # YYYYMMDD
 
     def _time(self, index: int) -> dtime | None:
+        return self._digits(index, 6, dtime.fromisoformat) if self[index] else None  # HHMMSS
+
+    def _digits(self, index: int, length: int, read: Callable[[str], T]) -> T:
+        """A value of ``length`` digits, read by ``read`` (Python 3.11's fromisoformat reads them)."""
         value = self[index]
-        if not value:
-            return None
-        if len(value) == 6 and value.isdigit():
+        if len(value) == length and value.isdigit():
             try:
-                return dtime.fromisoformat(value)  # Python 3.11 reads HHMMSS
+                return read(value)
             except ValueError:
                 pass
         raise self._bad(index)

@@ -328,17 +328,41 @@ CASES: list[tuple[str, Callable[[dict[str, Data]], None], str, bool]] = [
     ("response field no longer always sent", _set(("domestic_stock", "operations", "order_cash", "response", "outputs", "output", "always_sent", "fields"), ["ODNO"]), "response-field-always-sent", True),
     ("response field now always sent", _set(("domestic_stock", "operations", "inquire_balance", "response", "outputs", "output1", "always_sent"), {"fields": ["pdno"], "source": "a test"}), "response-field-always-sent", False),
     ("market time zone", lambda f: f["markets"]["markets"]["VN"].update(timezone="Asia/Bangkok"), "market-timezone-changed", False),
-    ("real-time field appended", _insert_field("stock_tick", "", "MARKET_CLS_CODE"), "realtime-field-added", False),
-    ("real-time field inserted", _insert_field("stock_notice", "CRDT_CLS", "NEW_CODE"), "realtime-field-added", True),
-    ("real-time field removed", _delete(("realtime", "realtime", "trs", "stock_order_book", "fields", "STCK_DEAL_CLS_CODE")), "realtime-field-removed", True),
-    ("real-time field kind", _set(("realtime", "realtime", "trs", "stock_tick", "fields", "STCK_PRPR", "kind"), "decimal"), "realtime-field-kind-changed", True),
-    ("real-time TR added", _add_tr, "realtime-tr-added", False),
-    ("real-time TR removed", _delete(("realtime", "realtime", "trs", "asia_delayed_order_book")), "realtime-tr-removed", True),
-    ("real-time TR off mock", _set(("realtime", "realtime", "trs", "stock_order_book", "tr_id", "mock"), "unsupported"), "realtime-tr-changed", True),
-    ("real-time TR now encrypted", _set(("realtime", "realtime", "trs", "stock_tick", "encrypted"), True), "realtime-tr-changed", True),
-    ("real-time limit lowered", _set(("realtime", "realtime", "limits", "registrations"), 40), "realtime-feed", True),
-    ("real-time URL", _set(("realtime", "realtime", "environments", "real", "url"), "ws://ops.koreainvestment.com:21001"), "realtime-feed", True),
 ]
+
+
+def test_each_kind_of_real_time_change_is_named_and_classified(tmp_path: Path) -> None:
+    """One edit a TR (they do not meet), all in one spec: building a spec is most of a case."""
+    edits = [
+        _insert_field("stock_tick", "", "MARKET_CLS_CODE"),
+        _set(("realtime", "realtime", "trs", "stock_tick", "fields", "STCK_PRPR", "kind"), "decimal"),
+        _set(("realtime", "realtime", "trs", "stock_tick", "encrypted"), True),
+        _insert_field("stock_notice", "CRDT_CLS", "NEW_CODE"),
+        _delete(("realtime", "realtime", "trs", "stock_order_book", "fields", "STCK_DEAL_CLS_CODE")),
+        _set(("realtime", "realtime", "trs", "stock_order_book", "tr_id", "mock"), "unsupported"),
+        _delete(("realtime", "realtime", "trs", "asia_delayed_order_book")),
+        _add_tr,
+        _set(("realtime", "realtime", "limits", "registrations"), 40),
+        _set(("realtime", "realtime", "environments", "real", "url"), "ws://ops.koreainvestment.com:21001"),
+    ]
+
+    def edit(files: dict[str, Data]) -> None:
+        for each in edits:
+            each(files)
+
+    found = sorted((change.check, change.breaking, change.where, change.message) for change in changes_for(tmp_path, edit))
+    assert found == sorted([
+        ("realtime-field-added", False, "realtime.stock_tick", "`H0STCNT0` field `MARKET_CLS_CODE` added at the end (position 47)"),
+        ("realtime-field-kind-changed", True, "realtime.stock_tick", "`H0STCNT0` field `STCK_PRPR`: int → decimal"),
+        ("realtime-tr-changed", True, "realtime.stock_tick", "`H0STCNT0` now encrypted"),
+        ("realtime-field-added", True, "realtime.stock_notice", "`H0STCNI0` field `NEW_CODE` inserted at position 23, before 4 field(s) from `CRDT_CLS`"),
+        ("realtime-field-removed", True, "realtime.stock_order_book", "`H0STASP0` field `STCK_DEAL_CLS_CODE` removed (was position 59)"),
+        ("realtime-tr-changed", True, "realtime.stock_order_book", "`H0STASP0` no longer served on mock (was `H0STASP0`)"),
+        ("realtime-tr-removed", True, "realtime.asia_delayed_order_book", "real-time TR `HDFSASP1` removed"),
+        ("realtime-tr-added", False, "realtime.stock_tick_nxt", "real-time TR `H0NXCNT0` added (국내주식 실시간체결가 (KRX), 47 fields)"),  # copied from stock_tick, as edited
+        ("realtime-feed", True, "realtime", "registrations a session 41 → 40"),
+        ("realtime-feed", True, "realtime", "real WebSocket `ws://ops.koreainvestment.com:21000/tryitout` → `ws://ops.koreainvestment.com:21001/tryitout`"),
+    ])
 
 
 @pytest.mark.parametrize(("edit", "check", "breaking"), [case[1:] for case in CASES], ids=[case[0] for case in CASES])

@@ -29,10 +29,10 @@ from cryptography.hazmat.primitives.padding import PKCS7
 from websockets.asyncio.client import ClientConnection, connect
 
 from kisgen.model import Spec
-from kisgen.sandbox import RunningSandbox, running_sandbox
-from tests.conftest import fresh_account, fresh_app_key, pinned_clock
+from kisgen.sandbox import RunningSandbox
+from tests.conftest import fresh_account, fresh_app_key
+from tests.realtime_support import SECRET, approval_key, quiet_sandbox, ws_url
 
-SECRET = "kis-way-secret-0123456789"
 # The column lists of KIS's sample subscription functions (ccnl_krx, asking_price_krx, ccnl_notice).
 SAMPLE_WIDTHS = {"H0STCNT0": 46, "H0STASP0": 59, "H0STCNI0": 26, "H0STCNI9": 26}
 
@@ -103,24 +103,16 @@ class KisWayClient:
 
 @pytest.fixture(scope="module")
 def kis_sandbox(spec: Spec) -> Iterator[RunningSandbox]:
-    with running_sandbox("mock", spec=spec, rate_limit_per_second=0, clock=pinned_clock(), tick_interval=None, pingpong_interval=None) as sandbox:
+    with quiet_sandbox(spec) as sandbox:
         yield sandbox
-
-
-def approval_key(sandbox: RunningSandbox, app_key: str) -> str:
-    """auth_ws(): POST /oauth2/Approval with secretkey, read with requests; here httpx."""
-    reply = httpx.post(f"{sandbox.base_url}/oauth2/Approval", json={"grant_type": "client_credentials", "appkey": app_key, "secretkey": SECRET})
-    assert reply.status_code == 200
-    return str(reply.json()["approval_key"])
 
 
 def test_kis_way_registrations_ticks_books_notices_and_pingpong(kis_sandbox: RunningSandbox) -> None:
     app_key = fresh_app_key()
     key = approval_key(kis_sandbox, app_key)
-    ops = kis_sandbox.base_url.replace("http://", "ws://")  # the caller's ops base; KIS's client appends the path
 
     async def scenario() -> KisWayClient:
-        async with connect(f"{ops}/tryitout") as connection:
+        async with connect(ws_url(kis_sandbox)) as connection:  # its ops base and the path its caller passes
             client = KisWayClient(connection, key)
             for tr_id, tr_key in (("H0STCNT0", "005930"), ("H0STASP0", "005930"), ("H0STCNI9", "HTSID01")):
                 await client.send(tr_id, tr_key)
@@ -161,7 +153,7 @@ def test_kis_way_sees_every_control_message_complete(kis_sandbox: RunningSandbox
     key = approval_key(kis_sandbox, app_key)
 
     async def scenario() -> list[dict[str, object]]:
-        async with connect(kis_sandbox.base_url.replace("http://", "ws://") + "/tryitout") as connection:
+        async with connect(ws_url(kis_sandbox)) as connection:
             client = KisWayClient(connection, key)
             sends = [("H0STCNT0", "005930", "1"), ("H0STCNT0", "005930", "1"), ("H0STCNT0", "000660", "2"), ("HDFSCNT0", "DNASAAPL", "1"), ("H0STCNT0", "AAPL", "1")]
             for tr_id, tr_key, tr_type in sends:

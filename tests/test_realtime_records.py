@@ -181,7 +181,7 @@ def test_a_tr_added_to_the_spec_needs_no_new_code(tmp_path: Path) -> None:
 
     from kisgen.pipeline import load_spec
     from kisgen.render import render
-    from kisgen.sandbox import running_sandbox
+    from tests.realtime_support import approval_key, quiet_sandbox, registration, ws_url
 
     spec_dir = tmp_path / "spec"
     shutil.copytree(Path(__file__).parent.parent / "spec", spec_dir)
@@ -200,13 +200,11 @@ def test_a_tr_added_to_the_spec_needs_no_new_code(tmp_path: Path) -> None:
     assert width == 4 and (record.key, record.trht_yn, record.mkop_cls_code, record.vi_stnd_prc) == ("005930", True, "20", 71000)
     assert market_status in module.RECORDS and module.FEED.records[-1] is market_status
 
-    with running_sandbox("real", spec=spec, rate_limit_per_second=0, tick_interval=None, pingpong_interval=None) as sandbox:
-        import httpx
+    with quiet_sandbox(spec, "real") as sandbox:
         from websockets.sync.client import connect
 
-        key = httpx.post(f"{sandbox.base_url}/oauth2/Approval", json={"grant_type": "client_credentials", "appkey": "new-tr-app-key-0001", "secretkey": "new-tr-secret-0001"}).json()["approval_key"]
-        with connect(sandbox.base_url.replace("http://", "ws://") + "/tryitout") as connection:
-            connection.send(json.dumps({"header": {"approval_key": key, "custtype": "P", "tr_type": "1", "content-type": "utf-8"}, "body": {"input": {"tr_id": "H0STMKO0", "tr_key": "005930"}}}))
+        with connect(ws_url(sandbox)) as connection:
+            connection.send(registration(approval_key(sandbox, "new-tr-app-key-0001"), "H0STMKO0", "005930"))
             assert json.loads(connection.recv(timeout=10))["body"]["msg_cd"] == "OPSP0000"
             assert sandbox.feed.publish("H0STMKO0", "005930", records=2) == 1
             frame = str(connection.recv(timeout=10))

@@ -20,22 +20,22 @@ import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
 from kisgen.model import Spec
-from kisgen.sandbox import RunningSandbox, running_sandbox
+from kisgen.sandbox import RunningSandbox
 from kisgen.sandbox.feed import SessionView
 from kis_client import AsyncKisClient, KisClient, RetryPolicy, Side, UnsupportedEnvironmentError, ValidationError
 from kis_client._realtime import _decrypt
 from kis_client.errors import AppKeyInUseError, RealtimeError, RegistrationLimitError
 from kis_client.realtime import OverseasTick, RealtimeProblem, RealtimeRecord, RealtimeSession, StockNotice, StockOrderBook, StockTick
-from tests.conftest import ClientFactory, fresh_account, fresh_app_key, pinned_clock
+from tests.conftest import ClientFactory, fresh_account, fresh_app_key
+from tests.realtime_support import SECRET, quiet_sandbox
 
 FAST = RetryPolicy(attempts=5, backoff=0.05, max_backoff=0.2)
-SECRET = "test-app-secret-0123456789"
 HTS_ID = "HTSID01"
 
 
 @pytest.fixture(scope="module")
 def feed_sandbox(spec: Spec) -> Iterator[RunningSandbox]:
-    with running_sandbox("mock", spec=spec, rate_limit_per_second=0, clock=pinned_clock(), tick_interval=None, pingpong_interval=None) as sandbox:
+    with quiet_sandbox(spec) as sandbox:
         yield sandbox
 
 
