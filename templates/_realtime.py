@@ -596,7 +596,11 @@ class RealtimeSession:
         async def build() -> AsyncRealtimeSession:
             return make(self._records.put)
 
-        self._session = self._call(build())
+        try:
+            self._session = self._call(build())
+        except BaseException:  # an option refused: the thread goes with it
+            self._stop()
+            raise
 
     def __repr__(self) -> str:
         return repr(self._session).replace("AsyncRealtimeSession", "RealtimeSession", 1)
@@ -657,6 +661,9 @@ class RealtimeSession:
         if self._loop.is_closed():
             return
         self._call(self._session.close())
+        self._stop()
+
+    def _stop(self) -> None:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join()
         self._loop.close()

@@ -227,3 +227,17 @@ def test_importing_the_records_loads_neither_websockets_nor_cryptography() -> No
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "['asyncio']"  # the session's module needs asyncio; the libraries wait for a session
+
+
+def test_a_session_s_options_are_checked_when_it_is_made() -> None:
+    import threading
+
+    from kis_client import KisClient
+
+    with KisClient("options-app-key-0001", "options-secret-0001", base_url="http://127.0.0.1:9", token_cache=False) as client:
+        threads = threading.active_count()
+        with pytest.raises(ValueError, match="stall_timeout"):
+            client.realtime(stall_timeout=0)
+        assert threading.active_count() == threads  # the session's thread went with it
+        with pytest.raises(ValueError, match="ws://"):
+            client.realtime(url="http://127.0.0.1:9/tryitout")
