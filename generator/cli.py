@@ -167,7 +167,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-SANDBOX_EXTRA = ("starlette", "uvicorn", "h11")
+SANDBOX_EXTRA = ("starlette", "uvicorn", "h11", "websockets", "cryptography")
 
 
 def _pairs(text: str, positive: bool) -> dict[str, Decimal]:
@@ -188,6 +188,16 @@ def _pairs(text: str, positive: bool) -> dict[str, Decimal]:
             raise argparse.ArgumentTypeError(f"{item.strip()[:60]!r}: {'a price' if positive else 'an amount'} {problem}")
         found[name.strip()] = value
     return found
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 86400:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 0 to 86400")
+    return value
 
 
 def _positive(text: str) -> int:
@@ -225,7 +235,9 @@ def _app_keys(path: str) -> dict[str, str]:
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
     try:
-        # starlette and uvicorn, checked before anything starts
+        # starlette, uvicorn, websockets and cryptography, checked before anything starts
+        import cryptography.hazmat.primitives.ciphers  # noqa: F401
+
         from .sandbox import app, serve, server  # noqa: F401
         from .sandbox.state import DEFAULT_CASH, DEFAULT_PRICES
     except ModuleNotFoundError as missing:
@@ -245,6 +257,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         print(f"kisgen sandbox: no spec directory at {spec_dir}; point it at one with --spec DIR (the spec/ of a kisgen checkout)", file=sys.stderr)
         return EXIT_SPEC
     options: dict[str, Any] = {"rate_limit_per_second": args.rate_limit, "page_size": args.page_size, "market_hours": args.market_hours, "app_keys": args.app_keys}
+    options.update({"tick_interval": args.tick_interval or None, "pingpong_interval": args.pingpong_interval or None})
     if args.cash:
         options["cash"] = {**DEFAULT_CASH, **{k: v for given in args.cash for k, v in given.items()}}
     if args.prices:
@@ -302,6 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--prices", type=lambda text: _pairs(text, positive=True), action="append", metavar="SYMBOL=PRICE[,...]", help="prices per symbol, e.g. 005930=70000,AAPL=190.5 (others keep their defaults)")
     sandbox.add_argument("--market-hours", choices=("always", "kis"), default="always", help="always open (default), or refuse orders outside the exchange's session as KIS does")
     sandbox.add_argument("--app-keys", type=_app_keys, metavar="FILE", help='JSON {"app key": "app secret", ...}: the only app keys that exist (default: any key)')
+    sandbox.add_argument("--tick-interval", type=_seconds, default=1.0, metavar="SECONDS", help="the real-time feed's ticks and order books: one a registered symbol every SECONDS (default 1; 0: none)")
+    sandbox.add_argument("--pingpong-interval", type=_seconds, default=10.0, metavar="SECONDS", help="the real-time feed's PINGPONG every SECONDS (default 10; 0: none)")
     sandbox.set_defaults(run=cmd_sandbox)
     return parser
 

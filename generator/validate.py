@@ -72,6 +72,11 @@ PATTERN_MEANINGS = {
     "^[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]*$": "must name an operation as area.name, like domestic_stock.volume_rank",
     "^[0-9a-f]{40}$": "must be a full git commit id (40 hex digits)",
     "^sha256:[0-9a-f]{64}$": "must be sha256: and 64 hex digits",
+    "^[A-Z][A-Z0-9]{7}$": "is not a real-time TR_ID: 8 capital letters or digits, the first a letter (KIS API portal 2026-05-29)",
+    "^wss?://[a-z0-9.-]+(:[0-9]+)?$": "must be ws://host:port or wss://host:port",
+    "^[A-Z]{4}[0-9]{4}$": "must be a control code: 4 capital letters and 4 digits, like OPSP0000",
+    "^[0-9]$": "must be one digit",
+    "^[A-Z]+$": "must be capital letters",
 }
 JSON_TYPES = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a mapping", type(None): "empty (null)"}
 SCHEMA_TYPES = {"string": "a string", "integer": "an integer", "number": "a number", "boolean": "true or false", "object": "a mapping", "array": "a list"}

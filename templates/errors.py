@@ -207,3 +207,66 @@ class OrderStateUnknownError(TransportError):
             f"{operation} (tr_id {tr_id}): the order's state is unknown after {cause}; it was not "
             "resent. Check open orders or today's fills before sending it again."
         )
+
+
+class RealtimeError(KisError):
+    """A real-time session cannot go on as asked (it is closed, or KIS did not answer a
+    registration in time).
+
+    What to do: open a new session (``client.realtime()``); the subclasses say more.
+    """
+
+
+class RealtimeRefusedError(RealtimeError):
+    """KIS refused a registration (``msg_cd``: OPSP0008 over the limit, OPSP0007 KIS's own
+    error, or a code the spec does not know); it is not registered, the others stay.
+
+    What to do: read ``msg_cd`` and ``msg1``; for OPSP0008 release a registration first.
+    """
+
+    def __init__(self, tr_id: str, tr_key: str, msg_cd: str, msg1: str) -> None:
+        self.tr_id = tr_id
+        self.tr_key = tr_key
+        self.msg_cd = msg_cd
+        self.msg1 = msg1
+        super().__init__(f"{tr_id} {tr_key!r}: KIS refused the registration: {msg_cd} {msg1}")
+
+
+class AppKeyInUseError(RealtimeRefusedError):
+    """OPSP8996: another session holds this app key (KIS allows one a key). The session is
+    closed and does not reconnect: it would only be refused again.
+
+    What to do: close the other session (another process, or a program still running), then
+    open a new one.
+    """
+
+
+class RegistrationLimitError(RealtimeError, ValueError):
+    """More registrations than KIS allows on one session (41: every TR_ID and key pair counts,
+    execution notices too); nothing was sent.
+
+    What to do: release registrations you no longer need (``unsubscribe``) first.
+    """
+
+
+class RealtimeConnectionError(RealtimeError, TransportError):
+    """The real-time session lost its connection and could not reconnect within its
+    ``reconnect`` policy.
+
+    What to do: check the network and KIS's status, then open a new session.
+    """
+
+
+class RecordValueError(KisError, ValueError):
+    """A real-time value is not what the spec declares its kind to be (read when you read the
+    property).
+
+    What to do: read the record's raw values (it is a tuple of KIS's strings), and report the
+    value: KIS sent something the spec does not describe.
+    """
+
+    def __init__(self, tr_id: str, field: str, value: str) -> None:
+        self.tr_id = tr_id
+        self.field = field
+        self.value = value
+        super().__init__(f"{tr_id}.{field}: cannot read {reprlib.repr(value)}")

@@ -286,6 +286,28 @@ def _tr_by_side(files: dict[str, Data]) -> None:
     files["overseas_stock"]["operations"]["inquire_balance"]["tr_id"] = {"by": ["side"], "real": {"buy": "TTTS3012R", "sell": "TTTS3013R"}}
 
 
+def _trs(files: dict[str, Data]) -> Data:
+    trs: Data = files["realtime"]["realtime"]["trs"]
+    return trs
+
+
+def _insert_field(tr: str, before: str, wire: str) -> Callable[[dict[str, Data]], None]:
+    """A field inserted before ``before`` (or at the end), as KIS grew H0STCNI0 in 2025."""
+
+    def edit(files: dict[str, Data]) -> None:
+        fields = _trs(files)[tr]["fields"]
+        items = list(fields.items())
+        position = next((index for index, (name, _field) in enumerate(items) if name == before), len(items))
+        items.insert(position, (wire, {"label": f"새 {wire}", "kind": "code"}))
+        _trs(files)[tr]["fields"] = dict(items)
+
+    return edit
+
+
+def _add_tr(files: dict[str, Data]) -> None:
+    _trs(files)["stock_tick_nxt"] = dict(copy.deepcopy(_trs(files)["stock_tick"]), tr_id={"real": "H0NXCNT0", "mock": "unsupported"})
+
+
 CASES: list[tuple[str, Callable[[dict[str, Data]], None], str, bool]] = [
     ("operation removed", _remove_operation, "operation-removed", True),
     ("operation added", _add_operation, "operation-added", False),
@@ -333,6 +355,40 @@ CASES: list[tuple[str, Callable[[dict[str, Data]], None], str, bool]] = [
 ]
 
 
+def test_each_kind_of_real_time_change_is_named_and_classified(tmp_path: Path) -> None:
+    """One edit a TR (they do not meet), all in one spec: building a spec is most of a case."""
+    edits = [
+        _insert_field("stock_tick", "", "MARKET_CLS_CODE"),
+        _set(("realtime", "realtime", "trs", "stock_tick", "fields", "STCK_PRPR", "kind"), "decimal"),
+        _set(("realtime", "realtime", "trs", "stock_tick", "encrypted"), True),
+        _insert_field("stock_notice", "CRDT_CLS", "NEW_CODE"),
+        _delete(("realtime", "realtime", "trs", "stock_order_book", "fields", "STCK_DEAL_CLS_CODE")),
+        _set(("realtime", "realtime", "trs", "stock_order_book", "tr_id", "mock"), "unsupported"),
+        _delete(("realtime", "realtime", "trs", "asia_delayed_order_book")),
+        _add_tr,
+        _set(("realtime", "realtime", "limits", "registrations"), 40),
+        _set(("realtime", "realtime", "environments", "real", "url"), "ws://ops.koreainvestment.com:21001"),
+    ]
+
+    def edit(files: dict[str, Data]) -> None:
+        for each in edits:
+            each(files)
+
+    found = sorted((change.check, change.breaking, change.where, change.message) for change in changes_for(tmp_path, edit))
+    assert found == sorted([
+        ("realtime-field-added", False, "realtime.stock_tick", "`H0STCNT0` field `MARKET_CLS_CODE` added at the end (position 47)"),
+        ("realtime-field-kind-changed", True, "realtime.stock_tick", "`H0STCNT0` field `STCK_PRPR`: int → decimal"),
+        ("realtime-tr-changed", True, "realtime.stock_tick", "`H0STCNT0` now encrypted"),
+        ("realtime-field-added", True, "realtime.stock_notice", "`H0STCNI0` field `NEW_CODE` inserted at position 23, before 4 field(s) from `CRDT_CLS`"),
+        ("realtime-field-removed", True, "realtime.stock_order_book", "`H0STASP0` field `STCK_DEAL_CLS_CODE` removed (was position 59)"),
+        ("realtime-tr-changed", True, "realtime.stock_order_book", "`H0STASP0` no longer served on mock (was `H0STASP0`)"),
+        ("realtime-tr-removed", True, "realtime.asia_delayed_order_book", "real-time TR `HDFSASP1` removed"),
+        ("realtime-tr-added", False, "realtime.stock_tick_nxt", "real-time TR `H0NXCNT0` added (국내주식 실시간체결가 (KRX), 47 fields)"),  # copied from stock_tick, as edited
+        ("realtime-feed", True, "realtime", "registrations a session 41 → 40"),
+        ("realtime-feed", True, "realtime", "real WebSocket `ws://ops.koreainvestment.com:21000/tryitout` → `ws://ops.koreainvestment.com:21001/tryitout`"),
+    ])
+
+
 @pytest.mark.parametrize(("edit", "check", "breaking"), [case[1:] for case in CASES], ids=[case[0] for case in CASES])
 def test_each_kind_of_change_is_named_and_classified(tmp_path: Path, edit: Callable[[dict[str, Data]], None], check: str, breaking: bool) -> None:
     changes = changes_for(tmp_path, edit)
@@ -340,6 +396,28 @@ def test_each_kind_of_change_is_named_and_classified(tmp_path: Path, edit: Calla
     assert found, f"expected {check}; got {[c.check for c in changes]}"
     assert {change.breaking for change in found} == {breaking}, found
     assert all(change.reason for change in changes)
+
+
+def test_kis_growing_h0stcni0_from_23_to_26_fields_is_named_field_by_field(tmp_path: Path) -> None:
+    """KIS's 2025 change (python-kis #68): CNTG_ISNM gave way to four fields in the middle."""
+
+    def back_to_23(files: dict[str, Data]) -> None:
+        fields = _trs(files)["stock_notice"]["fields"]
+        items = [(wire, field) for wire, field in fields.items() if wire not in ("ORD_COND_PRC", "ORD_EXG_GB", "POPUP_YN", "FILLER")]
+        position = next(index for index, (wire, _field) in enumerate(items) if wire == "CRDT_CLS")
+        items.insert(position, ("CNTG_ISNM", {"label": "종목명", "kind": "text"}))
+        _trs(files)["stock_notice"]["fields"] = dict(items)
+
+    changes = diff_specs(spec_of(edited(tmp_path, back_to_23)), current())
+    shown = [(change.check, change.breaking, change.message) for change in changes]
+    assert shown == [
+        ("realtime-field-added", True, "`H0STCNI0` field `ORD_COND_PRC` inserted at position 19, before 4 field(s) from `CRDT_CLS`"),
+        ("realtime-field-added", True, "`H0STCNI0` field `ORD_EXG_GB` inserted at position 20, before 4 field(s) from `CRDT_CLS`"),
+        ("realtime-field-added", True, "`H0STCNI0` field `POPUP_YN` inserted at position 21, before 4 field(s) from `CRDT_CLS`"),
+        ("realtime-field-added", True, "`H0STCNI0` field `FILLER` inserted at position 22, before 4 field(s) from `CRDT_CLS`"),
+        ("realtime-field-removed", True, "`H0STCNI0` field `CNTG_ISNM` removed (was position 19)"),
+    ]
+    assert {change.where for change in changes} == {"realtime.stock_notice"}
 
 
 def test_real_tr_id_change_lists_the_derived_mock_cell_too(tmp_path: Path) -> None:

@@ -122,7 +122,7 @@ def test_docs_file_is_what_the_spec_renders() -> None:
     assert DOCS.read_bytes() == rendered[DOCS_FILE]
     pages = {name: content for name, content in rendered.items() if name.startswith(AREA_DOCS_DIR + "/")}
     assert pages == {path.relative_to(ROOT).as_posix(): path.read_bytes() for path in PAGES}
-    assert [path.stem for path in PAGES] == sorted(area.name for area in repo_spec().areas)
+    assert [path.stem for path in PAGES] == sorted([area.name for area in repo_spec().areas] + ["realtime"])  # and the real-time feed's
 
 
 def test_docs_command_writes_only_the_reference(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

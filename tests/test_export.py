@@ -156,3 +156,21 @@ def test_cli_writes_the_file_or_stdout(tmp_path: Path, capsys: pytest.CaptureFix
 def test_spec_strings_are_shown_in_markdown_never_run(value: str, as_text: str, as_code: str) -> None:
     assert text(value) == as_text
     assert code(value) == as_code
+
+
+def test_the_real_time_feed_rides_along_with_each_record_as_a_schema(document: dict[str, Any]) -> None:
+    """OpenAPI has no WebSockets: x-kis-realtime carries the feed, components.schemas each record."""
+    realtime = SPEC.realtime
+    assert realtime is not None
+    feed = document["x-kis-realtime"]
+    assert feed["servers"] == [{"env": "real", "url": "ws://ops.koreainvestment.com:21000/tryitout"}, {"env": "mock", "url": "ws://ops.koreainvestment.com:31000/tryitout"}]
+    assert feed["limits"]["registrations"] == 41 and feed["approval"]["operation"] == "auth.approval"
+    assert [tr["tr_id"]["real"] for tr in feed["trs"]] == [tr.real_tr_id for tr in realtime.trs]
+    notice = next(tr for tr in feed["trs"] if tr["tr_id"]["real"] == "H0STCNI0")
+    assert notice["tr_id"]["mock"] == "H0STCNI9" and notice["encrypted"] is True
+    schema = document["components"]["schemas"]["realtime.H0STCNI0"]
+    assert notice["record"] == {"$ref": "#/components/schemas/realtime.H0STCNI0"}
+    assert [item["title"] for item in schema["prefixItems"]] == [field.wire for field in realtime.tr("H0STCNI0").fields]
+    validator = Draft202012Validator(schema)
+    values = ["x"] * 26
+    assert validator.is_valid(values) and validator.is_valid(values + ["added by KIS"]) and not validator.is_valid(values[:23])

@@ -29,6 +29,7 @@ from starlette.types import Receive, Scope, Send
 from ..model import Operation, Spec
 from ..rules import Situation, request_problems, with_defaults
 from .errors import Rejection
+from .feed import Feed
 from .inquiries import HANDLERS
 from .operations import Call
 from .responses import render_body
@@ -245,15 +246,20 @@ def kis_headers(op: Operation | None, tr_id: str, tr_cont: str = "") -> dict[str
 
 
 class SandboxApp:
-    """The ASGI app. No router: any method and any request target (``*`` too) gets KIS's envelope."""
+    """The ASGI app. No router: any method and any request target (``*`` too) gets KIS's envelope;
+    a WebSocket is the real-time feed's (sandbox/feed.py)."""
 
     def __init__(self, spec: Spec, state: SandboxState) -> None:
         self.state = state
         self.by_path = {op.path: op for op in spec.operations}
+        self.feed = Feed(spec, state)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self.feed(scope, receive, send)
+            return
         if scope["type"] != "http":
-            return  # the server runs without lifespan and WebSocket protocols
+            return  # the server runs without the lifespan protocol
         reply = await self.respond(Request(scope, receive))
         await reply(scope, receive, send)
 

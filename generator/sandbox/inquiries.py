@@ -478,7 +478,7 @@ def overseas_modify_cancel(call: Call) -> Outputs:
     cancel = call.text("RVSE_CNCL_DVSN_CD") == "02"
     price = Decimal(call.text("OVRS_ORD_UNPR") or "0")
     order = call.state.modify_or_cancel(
-        call.account(), None, call.text("ORGN_ODNO"), cancel, int(call.text("ORD_QTY")), price, exchange=call.text("OVRS_EXCG_CD"), symbol=call.text("PDNO")
+        call.account(), None, call.text("ORGN_ODNO"), cancel, int(call.text("ORD_QTY")), price, exchange=call.text("OVRS_EXCG_CD"), symbol=call.text("PDNO"), app_key=call.app_key
     )
     return {"order": {"KRX_FWDG_ORD_ORGNO": order.orgno, "ODNO": order.odno, "ORD_TMD": order.kst_time}}
 

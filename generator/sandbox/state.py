@@ -11,6 +11,7 @@ import math
 import secrets
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -103,6 +104,12 @@ class SandboxOptions:
     body_timeout: float = 10.0
     max_body_bytes: int = 1 << 20
     max_connections: int = 256
+    # The real-time feed (sandbox/feed.py): seconds between the ticks and order books it sends
+    # each registered symbol (None: only what a test publishes), between PINGPONGs (None: none),
+    # and the WebSocket sessions it holds at once.
+    tick_interval: float | None = 1.0
+    pingpong_interval: float | None = 10.0
+    max_sessions: int = 64
 
     def __post_init__(self) -> None:
         if self.market_hours not in MARKET_HOURS:
@@ -120,7 +127,8 @@ class SandboxOptions:
             raise ValueError(f"rate_limit_per_second must be a number of 0 or more (0: no limit), not {rate}")
         if self.page_size is not None and self.page_size < 1:
             raise ValueError(f"page_size must be 1 or more, not {self.page_size}")
-        limits = {"header_timeout": self.header_timeout, "body_timeout": self.body_timeout, "max_body_bytes": self.max_body_bytes, "max_connections": self.max_connections}
+        limits = {"header_timeout": self.header_timeout, "body_timeout": self.body_timeout, "max_body_bytes": self.max_body_bytes, "max_connections": self.max_connections, "max_sessions": self.max_sessions}
+        limits.update({name: value for name, value in (("tick_interval", self.tick_interval), ("pingpong_interval", self.pingpong_interval)) if value is not None})
         for name, value in limits.items():
             if not value > 0:
                 raise ValueError(f"{name} must be more than zero, not {value}")
@@ -171,6 +179,7 @@ class Order:
     orgn_odno: str = ""  # for a modification or cancellation: the order it acts on
     action: str = "new"  # "new", "modify" or "cancel"
     ord_dvsn: str = ""
+    app_key: str | None = None  # whose REST call placed it: its execution notices go to that app key's feed
 
     @property
     def is_open(self) -> bool:
@@ -179,6 +188,17 @@ class Order:
     @property
     def fill_amount(self) -> Decimal:
         return self.filled_qty * (self.fill_price or Decimal(0))
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEvent:
+    """What an execution notice tells: an order accepted, modified or cancelled, or a fill."""
+
+    kind: str  # "accepted", "modified", "cancelled" or "filled"
+    account: Account
+    order: Order
+    qty: int  # the order's quantity, or the fill's
+    price: Decimal  # the order's limit (0: market-type), or the fill's price
 
 
 @dataclass(slots=True)
@@ -209,6 +229,8 @@ class SandboxState:
         self.quotes = Quotes(options.price_seed, options.daily_volatility, options.history_start, self.price)
         self.zones = exchange_zones(spec)
         self.executed = 0  # requests that reached an operation (for "nothing executed" checks)
+        self.approval_keys: dict[str, tuple[str, float]] = {}  # approval key -> (app key, issued at)
+        self.order_listeners: list[Callable[[OrderEvent], None]] = []  # the real-time feed's
 
     @property
     def env(self) -> str:
@@ -270,6 +292,34 @@ class SandboxState:
                 return False
             token.revoked = True
             return True
+
+    def issue_approval_key(self, app_key: str) -> str:
+        """A new approval key (웹소켓 접속키) for the app key; every one stays valid its lifetime."""
+        key = str(uuid.uuid4())
+        with self.lock:
+            self.approval_keys[key] = (app_key, self.now())
+        return key
+
+    def approval_key_owner(self, key: str) -> str | None:
+        """The app key an approval key was issued to, while it is valid (KIS checks it when a
+        registration arrives)."""
+        realtime = self.spec.realtime
+        lifetime = realtime.approval.lifetime_seconds if realtime is not None else 0
+        with self.lock:
+            found = self.approval_keys.get(key)
+        if found is None or self.now() - found[1] >= lifetime:
+            return None
+        return found[0]
+
+    def expire_approval_keys(self) -> None:
+        """Make every approval key expired now (tests)."""
+        with self.lock:
+            self.approval_keys = {key: (owner, self.now() - 1e9) for key, (owner, _at) in self.approval_keys.items()}
+
+    def _emit(self, kind: str, account: Account, order: Order, qty: int, price: Decimal) -> None:
+        event = OrderEvent(kind, account, order, qty, price)
+        for listener in self.order_listeners:
+            listener(event)
 
     def expire_tokens(self) -> None:
         """Make every token expired now (tests and users exercising EGW00123)."""
@@ -344,7 +394,9 @@ class SandboxState:
         """What one share of a buy can cost: its limit, or the price for a market-type order."""
         return limit or self.price(symbol, exchange is not None)
 
-    def place(self, account: Account, side: str, symbol: str, exchange: str | None, qty: int, limit: Decimal | None, ord_dvsn: str = "", day: date | None = None) -> Order:
+    def place(
+        self, account: Account, side: str, symbol: str, exchange: str | None, qty: int, limit: Decimal | None, ord_dvsn: str = "", day: date | None = None, app_key: str | None = None
+    ) -> Order:
         """A cash order: it fills at the symbol's price when it crosses (or has no price), else rests.
 
         A buy must fit the buying power (cash less what resting buys can cost) at its limit, or
@@ -366,9 +418,10 @@ class SandboxState:
             orgno = "06010" if exchange is None else "01790"
             order = Order(
                 f"{next(self._order_numbers):010d}", orgno, side, symbol, exchange, qty, limit or Decimal(0), qty,
-                time=local.strftime("%H%M%S"), day=day or local.date(), kst_time=kst.strftime("%H%M%S"), kst_day=kst.date(), ord_dvsn=ord_dvsn,
+                time=local.strftime("%H%M%S"), day=day or local.date(), kst_time=kst.strftime("%H%M%S"), kst_day=kst.date(), ord_dvsn=ord_dvsn, app_key=app_key,
             )
             account.orders[order.odno] = order
+            self._emit("accepted", account, order, qty, order.price)
             self._match(account, order)
             return order
 
@@ -403,6 +456,7 @@ class SandboxState:
         order.filled_qty += qty
         order.open_qty = 0
         order.fill_price = price
+        self._emit("filled", account, order, qty, price)
 
     def buying_power(self, account: Account, currency: str) -> Decimal:
         """Cash less what resting buys in that currency can cost; never below zero while every
@@ -420,7 +474,9 @@ class SandboxState:
         resting = sum(o.open_qty for o in account.orders.values() if o.side == "sell" and o.symbol == symbol and o.exchange == exchange)
         return held - resting
 
-    def modify_or_cancel(self, account: Account, orgno: str | None, orgn_odno: str, cancel: bool, qty: int | None, price: Decimal, exchange: str | None = None, symbol: str | None = None) -> Order:
+    def modify_or_cancel(
+        self, account: Account, orgno: str | None, orgn_odno: str, cancel: bool, qty: int | None, price: Decimal, exchange: str | None = None, symbol: str | None = None, app_key: str | None = None
+    ) -> Order:
         """Act on the open part of an order; KIS gives the modification or cancellation its own number.
 
         Domestic requests name the order's branch (``orgno``); overseas ones its exchange and symbol.
@@ -452,9 +508,10 @@ class SandboxState:
             record = Order(
                 odno, original.orgno, original.side, original.symbol, original.exchange, amount, limit, 0 if cancel else amount,
                 time=local.strftime("%H%M%S"), day=local.date(), kst_time=kst.strftime("%H%M%S"), kst_day=kst.date(),
-                orgn_odno=original.odno, action="cancel" if cancel else "modify", ord_dvsn=original.ord_dvsn,
+                orgn_odno=original.odno, action="cancel" if cancel else "modify", ord_dvsn=original.ord_dvsn, app_key=app_key,
             )
             account.orders[odno] = record
+            self._emit("cancelled" if cancel else "modified", account, record, amount, limit)
             if cancel:
                 return record
             self._match(account, record)
