@@ -104,11 +104,9 @@ def realtime_view(spec: Spec) -> RealtimeView:
     assert realtime is not None, "the model requires `realtime` of a spec it renders"
     kinds = {field.kind for tr in realtime.trs for field in tr.fields}
     imports = []
-    dates = sorted({"date"} & kinds)
-    if dates:
-        imports.append("from datetime import date")
-    if "time" in kinds:
-        imports.append("from datetime import time as dtime")
+    datetime_names = [name for kind, name in (("date", "date"), ("time", "time as dtime")) if kind in kinds]
+    if datetime_names:
+        imports.append(f"from datetime import {', '.join(datetime_names)}")
     if "decimal" in kinds:
         imports.append("from decimal import Decimal")
     names = ", ".join(tr.class_name for tr in realtime.trs)

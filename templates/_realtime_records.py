@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
-from datetime import time as dtime
+from datetime import date, time as dtime
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, Literal, TypeVar
 

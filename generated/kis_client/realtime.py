@@ -14,8 +14,7 @@ blank); the session needs the realtime extra: pip install "kis-client[realtime]"
 
 from __future__ import annotations
 
-from datetime import date
-from datetime import time as dtime
+from datetime import date, time as dtime
 from decimal import Decimal
 from typing import ClassVar
 

@@ -13,7 +13,6 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from ..model import Exchange, RealtimeField, RealtimeTr, Spec
-from .market import local_time
 from .state import OrderEvent, SandboxState
 
 # KRX's price steps (호가단위, from 2023-01-25): below each bound, the step.
@@ -127,7 +126,7 @@ class Ticker:
 
     def _overseas(self, symbol: Symbol, price: Decimal, open_: Decimal, high: Decimal, low: Decimal, change: Decimal, rate: str, traded: int, total: int, now: datetime) -> dict[str, str]:
         assert symbol.exchange is not None
-        local = local_time(symbol.exchange.code, now)
+        local = self.state.local_time(symbol.exchange.code, now)
         step = Decimal("0.01")
         values = {
             "SYMB": symbol.code, "ZDIV": "4", "TYMD": local.strftime("%Y%m%d"), "XYMD": local.strftime("%Y%m%d"), "XHMS": local.strftime("%H%M%S"),
