@@ -48,7 +48,7 @@ def buy_one(client: KisClient) -> str:
 def test_the_client_project_holds_the_client_and_its_runtime_dependencies_only() -> None:
     project = CLIENT["project"]
     assert project["name"] == "kis-client"
-    assert project["dependencies"] == ["httpx>=0.27,<1", "sniffio>=1.3", "tzdata; sys_platform == 'win32'"]
+    assert project["dependencies"] == ["httpx>=0.27,<0.30", "sniffio>=1.3", "tzdata; sys_platform == 'win32'"]
     setuptools = CLIENT["tool"]["setuptools"]
     package = REPO / "generated" / "kis_client"
     on_disk = sorted(".".join(("kis_client", *path.relative_to(package).parts)).rstrip(".") for path in [package, *package.rglob("*")] if path.is_dir() and path.name != "__pycache__")
