@@ -159,6 +159,8 @@ def _mentions(op: Operation, *words: str) -> str | None:
     texts += [(f"request field {item.wire}", item.description or "") for item in op.fields]
     texts += [(f"output {output.key or '(body)'}", output.note or "") for output in op.response.outputs]
     texts += [(f"response field {item.wire}", item.note or "") for output in op.response.outputs for item in output.fields]
+    texts += [(f"real-only branch ({branch.shown})", branch.source) for branch in (op.tr.real_only if op.tr else ())]
+    texts += [(f"KIS's example, {difference.fact}", difference.source) for difference in (op.kis_example.differs if op.kis_example else ())]
     for word in words:
         pattern = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(word)}(?![A-Za-z0-9_])", re.IGNORECASE)
         for label, text in texts:

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from .errors import Problem, SpecError
 from .load import SpecFile, load_dir, load_text, spec_order
 from .model import Operation, RequestField, Rule, Spec, TrCell, build_older_model
+from .paging import Pagination
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,14 +421,18 @@ def response_fields_changed(base: Spec, head: Spec) -> Iterator[Change]:
 def pagination_changed(base: Spec, head: Spec) -> Iterator[Change]:
     for qualname, old, new in _common_ops(base, head):
         before, after = old.pagination, new.pagination
-        if before == after or (before is not None and after is not None and before.page_size != after.page_size and (before.request_fk, before.request_nk, before.response_fk, before.response_nk) == (after.request_fk, after.request_nk, after.response_fk, after.response_nk)):
+        if before == after or (before is not None and after is not None and before.keys == after.keys):
             continue  # a page size is KIS's business, not the caller's
         if before is None:
             yield Change("pagination-added", False, qualname, "now paginated (tr_cont and continuation keys)", "a `_pages` method is added; the first page is what the call returned before")
         elif after is None:
             yield Change("pagination-removed", True, qualname, "no longer paginated", "code iterating pages breaks")
         else:
-            yield Change("pagination-changed", True, qualname, f"continuation keys {before.request_fk}/{before.request_nk} → {after.request_fk}/{after.request_nk}", "clients built from the old spec send the old keys")
+            yield Change("pagination-changed", True, qualname, f"continuation keys {_page_keys(before)} → {_page_keys(after)}", "clients built from the old spec send the old keys")
+
+
+def _page_keys(pagination: Pagination) -> str:
+    return ", ".join(key.shown for key in pagination.keys) or "none (tr_cont alone)"
 
 
 # The table of every check. A new kind of change is one function above and one entry here.

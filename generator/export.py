@@ -325,7 +325,8 @@ def _field_row(spec: Spec, field: RequestField) -> FieldRow:
 
 def _response_field(field: ResponseField) -> ResponseFieldRow:
     wire = " / ".join(f"`{name}`" for name in (field.wire, *field.aliases))
-    return ResponseFieldRow(wire, f"`{field.py_name}`", text(field.label + (f" — {field.note}" if field.note else "")), code(f"{PYTHON_TYPES[field.kind]} | None"))
+    inferred = " (inferred: a value that does not fit stays in `extra`)" if field.kind_inferred and field.kind != "text" else ""
+    return ResponseFieldRow(wire, f"`{field.py_name}`", text(field.label + (f" — {field.note}" if field.note else "")), code(f"{PYTHON_TYPES[field.kind]} | None") + inferred)
 
 
 def _output_doc(output: Output) -> OutputDoc:

@@ -10,10 +10,13 @@ import importlib
 import keyword
 import re
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .corrections import apply_corrections, area_name
+from .examples import KisExample, build_example
+from .branches import RealOnlyBranch, real_only_branches
+from .paging import PageKey, Pagination, build_pagination
 from .errors import Problem, SpecError
 from .load import JsonPath, SpecFile, format_path
 from .validate import schema_problems
@@ -40,6 +43,7 @@ RESERVED_CLASSES = frozenset(
     | {"Model", "Paging", "Reply", "ResponseParseError", "Rows", "TrIdNotFoundError"}
 )
 EXCHANGES_TABLE = "exchanges"
+PERIOD_NAME = re.compile(r"[A-Za-z0-9_]{1,32}")  # a name (within_3_months) or KIS's code ("0")
 QUOTE_TABLE = "quote_exchanges"  # built from the exchanges' quote codes; what quotation APIs send
 
 
@@ -210,21 +214,13 @@ class TrTable:
     periods: tuple[str, ...]
     cells: tuple[TrCell, ...]
     retired: tuple[tuple[str, str], ...]
+    real_only: tuple[RealOnlyBranch, ...] = ()  # on a mock account these branches are refused
 
     def lookup(self, env: str, market: str | None = None, side: str | None = None, period: str | None = None) -> str | None:
         for cell in self.cells:
             if (cell.env, cell.market, cell.side, cell.period) == (env, market, side, period):
                 return cell.tr_id
         return None
-
-
-@dataclass(frozen=True, slots=True)
-class Pagination:
-    request_fk: str
-    request_nk: str
-    response_fk: str
-    response_nk: str
-    page_size: tuple[tuple[str, int], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +236,7 @@ class ResponseField:
     note: str | None
     aliases: tuple[str, ...] = ()  # other spellings KIS uses for the same field
     always_sent: bool = False  # in every successful reply, never blank: typed without None
+    kind_inferred: bool = False  # not read in KIS's documents: a value that does not fit is kept in extra
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,6 +311,7 @@ class Operation:
     file: str
     walk: Walk | None = None
     mock_instead: MockInstead | None = None
+    kis_example: KisExample | None = None  # KIS's example call and what its sample sends for it
 
     @property
     def qualname(self) -> str:
@@ -643,7 +641,7 @@ class _Builder:
             always_sent=always_sent,
             aliases=tuple(raw.get("aliases", ())),
             wire=wire,
-            py_name=wire.lower(),
+            py_name=raw.get("py_name", wire.lower()),
             label=raw["label"],
             kind=raw["kind"],
             json=raw.get("json", "string"),
@@ -651,6 +649,7 @@ class _Builder:
             secret=raw.get("secret", False),
             example=None if example is None else str(example),
             note=raw.get("note"),
+            kind_inferred=raw.get("kind_inferred", False),
         )
 
     # -- areas and operations -----------------------------------------------------------------
@@ -703,16 +702,11 @@ class _Builder:
             if rule.id in seen_rules:
                 self.problem(spec_file, path + ("rules", index, "id"), f"rule id {rule.id!r} is used twice")
             seen_rules.add(rule.id)
-        pagination = None
-        if "pagination" in raw:
-            page = raw["pagination"]
-            wires = {field.wire for field in fields}
-            for key in ("fk", "nk"):
-                if page["request"][key] not in wires:
-                    self.problem(spec_file, path + ("pagination", "request", key), f"{page['request'][key]!r} is not a request field")
-            pagination = Pagination(page["request"]["fk"], page["request"]["nk"], page["response"]["fk"], page["response"]["nk"], tuple(sorted(page["page_size"].items())))
         prefix = camel(area) + camel(name)
         response = self.response(spec_file, path + ("response",), raw["response"], prefix)
+        pagination = None
+        if "pagination" in raw:
+            pagination = build_pagination(raw["pagination"], fields, response, lambda where, message: self.problem(spec_file, path + ("pagination",) + where, message))
         walk = self.walk(spec_file, path + ("walk",), raw["walk"], fields, response, pagination) if "walk" in raw else None
         headers = tuple(raw.get("headers", [header for header in ("content-type", "authorization", "appkey", "appsecret", "tr_id", "custtype")]))
         for index, header in enumerate(headers):
@@ -723,7 +717,7 @@ class _Builder:
         if "tr_id" in raw and "custtype" not in headers and not self.older_language:
             # KIS's own client sends it on every TR call; some POSTs fail without it.
             self.problem(spec_file, path + ("headers",), "an operation with a TR_ID sends `custtype` on every call: add it to `headers`")
-        return Operation(
+        op = Operation(
             area=area,
             name=name,
             class_prefix=prefix,
@@ -746,6 +740,10 @@ class _Builder:
             walk=walk,
             mock_instead=MockInstead(raw["mock_instead"]["operation"], raw["mock_instead"]["how"]) if "mock_instead" in raw else None,
         )
+        if "kis_example" in raw:
+            example = build_example(raw["kis_example"], op, lambda field, value: self.value_problem(field, value, tables), market_of.get, lambda where, message: self.problem(spec_file, path + ("kis_example",) + where, message))
+            op = replace(op, kis_example=example)
+        return op
 
     def walk(self, spec_file: SpecFile, path: JsonPath, raw: dict[str, Any], fields: tuple[RequestField, ...], response: Response, pagination: Pagination | None) -> Walk | None:
         wires = {field.wire: field for field in fields}
@@ -773,10 +771,12 @@ class _Builder:
         return Walk(raw["field"], output.name, row.py_name, raw["kind"], raw.get("floor"), raw.get("note"))
 
     def request_field(self, spec_file: SpecFile, path: JsonPath, wire: str, raw: dict[str, Any], tables: dict[str, CodeTable]) -> RequestField:
-        py_name = wire.lower()
+        py_name = raw.get("py_name", wire.lower())
         clash = python_name_clash(py_name)
-        if clash is not None:
-            self.problem(spec_file, path, f"field {wire!r} gives the Python name {py_name!r}, {clash}")
+        if clash is not None and "py_name" in raw:
+            self.problem(spec_file, path + ("py_name",), f"{py_name!r} is not a usable Python name, {clash}")
+        elif clash is not None:
+            self.problem(spec_file, path, f"field {wire!r} gives the Python name {py_name!r}, {clash}; name it with `py_name:`")
         codes = raw.get("codes")
         if codes is not None and codes not in tables:
             self.problem(spec_file, path + ("codes",), f"code table {codes!r} is not declared")
@@ -917,8 +917,8 @@ class _Builder:
                 if dim == "market" and key not in market_codes:
                     self.problem(spec_file, where + (key,), f"market {key!r} is not declared under `markets`")
                     continue
-                if dim == "period" and not is_identifier(key):
-                    self.problem(spec_file, where + (key,), f"period {key!r} is not a Python identifier")
+                if dim == "period" and not PERIOD_NAME.fullmatch(key):
+                    self.problem(spec_file, where + (key,), f"period {key!r} must be letters, digits and _ (a name, or KIS's code for the branch)")
                     continue
                 walk(child, level + 1, {**chosen, dim: key}, where + (key,))
 
@@ -939,11 +939,12 @@ class _Builder:
             if mock == "unsupported":
                 self.problem(spec_file, where, "a mock override on an operation without mock support")
             overrides[key] = (override["tr_id"], override["source"])
+        real_only = real_only_branches(raw.get("real_only", []), dims, mock, overrides, [chosen for chosen, _, _ in leaves], lambda where, message: self.problem(spec_file, path + where, message))
         cells: list[TrCell] = []
         for chosen, tr_id, where in leaves:
             market, side, period = chosen.get("market"), chosen.get("side"), chosen.get("period")
             cells.append(TrCell("real", market, side, period, tr_id, "spec", None))
-            if mock == "unsupported":
+            if mock == "unsupported" or any(branch.covers(market, side, period) for branch in real_only):
                 continue
             override = overrides.get((market, side, period))
             if override is not None:
@@ -977,7 +978,7 @@ class _Builder:
         for index, (tr_id, _) in enumerate(retired):
             if any(cell.tr_id == tr_id for cell in cells):
                 self.problem(spec_file, path + ("retired", index, "tr_id"), f"{tr_id} is retired but still used")
-        return TrTable(dims, market_field, mock, periods, tuple(cells), retired)
+        return TrTable(dims, market_field, mock, periods, tuple(cells), retired, real_only)
 
     def response(self, spec_file: SpecFile, path: JsonPath, raw: dict[str, Any], prefix: str) -> Response:
         outputs = []
@@ -1001,7 +1002,7 @@ class _Builder:
                 elif not is_identifier(field.py_name):
                     self.problem(spec_file, where + ("fields", field.wire), f"{field.wire!r} is not a usable Python name")
                 elif field.py_name in RESERVED_RESPONSE_NAMES:
-                    self.problem(spec_file, where + ("fields", field.wire), f"{field.wire!r} gives the Python name {field.py_name!r}, which every response model uses itself")
+                    self.problem(spec_file, where + ("fields", field.wire), f"{field.wire!r} gives the Python name {field.py_name!r}, which every response model uses itself; name it with `py_name:`")
                 seen[field.py_name] = field.wire
             row_key = out.get("row_key")
             if row_key is not None and row_key not in out["fields"]:

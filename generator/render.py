@@ -255,9 +255,12 @@ def _read(field: ResponseField) -> str:
 
 
 def field_parser(field: ResponseField) -> str:
-    """The careful path's parser of ``field``."""
+    """The careful path's parser of ``field``: a value that does not fit an inferred kind is
+    kept, not an error (the straight-line read sends such a row here)."""
     parser = KIND_PARSERS[field.kind]
-    return f"required({parser})" if field.always_sent else parser
+    if field.always_sent:
+        return f"required({parser})"
+    return f"lenient({parser})" if field.kind_inferred and parser != "p_text" else parser
 
 
 def _plain_read(field: ResponseField) -> str:
@@ -286,7 +289,7 @@ def _top_keys(spec: Spec, op: Operation) -> tuple[str, ...]:
         keys.extend(field.wire for field in output.fields) if output.key is None else keys.append(output.key)
         keys.extend(output.aliases)
     if op.pagination is not None:
-        keys += [op.pagination.response_fk, op.pagination.response_nk]
+        keys += op.pagination.top_level_keys
     return tuple(keys)
 
 

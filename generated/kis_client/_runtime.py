@@ -88,14 +88,20 @@ class UnsupportedEnvironmentError(KisError):
     What to do: on a mock account, use what docs/API.md names under "모의투자 계좌에서는".
     """
 
-    def __init__(self, operation: str, env: str, supported: Sequence[str]) -> None:
+    def __init__(
+        self, operation: str, env: str, supported: Sequence[str], branch: str | None = None
+    ) -> None:
         self.operation = operation
         self.env = env
         self.supported = tuple(supported)
-        super().__init__(
-            f"{operation} is not available on a {env} account (KIS supports it on: "
-            f"{', '.join(self.supported)}); nothing was sent"
+        self.branch = (
+            branch  # the branch KIS offers on real accounts only ("period night"), if only some are
         )
+        if branch is not None:
+            message = f"{operation} ({branch}) is not available on a {env} account (KIS offers it on real accounts only); nothing was sent"
+        else:
+            message = f"{operation} is not available on a {env} account (KIS supports it on: {', '.join(self.supported)}); nothing was sent"
+        super().__init__(message)
 
 
 class TrIdNotFoundError(KisError, LookupError):
@@ -241,6 +247,23 @@ class _BadValue(Exception):
 
 class _Missing(_BadValue):
     """A value KIS always sends is absent or blank."""
+
+
+class _Unfit(Exception):
+    """A value that does not fit a kind the spec inferred (not read in KIS's documents): kept as
+    sent in ``extra``, never a parse error. Not a _BadValue, so field_error passes over it."""
+
+
+def lenient(parse: Callable[[Any], T | None]) -> Callable[[Any], T | None]:
+    """``parse`` for a field whose kind was inferred: a value that does not fit raises _Unfit."""
+
+    def parse_or_keep(value: Any) -> T | None:
+        try:
+            return parse(value)
+        except _BadValue:
+            raise _Unfit from None
+
+    return parse_or_keep
 
 
 def present(value: T | None) -> T:
@@ -391,11 +414,26 @@ def parse_carefully(
     known: frozenset[str],
 ) -> T:
     """A row the straight-line parser declined: numbers are accepted, missing fields are None,
-    and a value that is not its kind raises _BadValue."""
+    and a value that is not its kind raises _BadValue, unless the kind was inferred: then the
+    field is None and the value stays in ``extra`` as KIS sent it (with a warning)."""
     draft: Any = object.__new__(draft_cls)
+    unfit: dict[str, Any] = {}
     for name, keys, parse in fields:
-        setattr(draft, name, parse(first_of(row, keys)))
+        value = first_of(row, keys)
+        try:
+            setattr(draft, name, parse(value))
+        except _Unfit:
+            setattr(draft, name, None)
+            unfit[next((key for key in keys if key in row), keys[0])] = value
     draft.extra = extra_of(row, known)
+    if unfit:
+        draft.extra = {**draft.extra, **unfit}
+        shown = ", ".join(f"{key}={reprlib.repr(value)}" for key, value in unfit.items())
+        logger.warning(
+            "%s: %s do not fit the kinds the spec inferred for them; kept as sent in extra, the fields are None",
+            cls.__name__,
+            shown,
+        )
     return frozen(draft, cls)
 
 
@@ -560,12 +598,22 @@ class Rows(tuple[T, ...], Generic[T]):
 
 @dataclass(frozen=True, slots=True)
 class Continuation:
-    """Where the next page starts: KIS's tr_cont header and the CTX_AREA keys, verbatim."""
+    """Where the next page starts: KIS's tr_cont header and the keys to send back, verbatim
+    (request field, value); none for an operation KIS pages by tr_cont alone."""
 
     tr_cont: str
-    fk: str
-    nk: str
+    keys: tuple[tuple[str, str], ...]
     has_more: bool
+
+    @property
+    def fk(self) -> str:
+        """The CTX_AREA_FK key sent back ("" where the operation pages otherwise)."""
+        return next((value for name, value in self.keys if name.startswith("CTX_AREA_FK")), "")
+
+    @property
+    def nk(self) -> str:
+        """The CTX_AREA_NK key sent back ("" where the operation pages otherwise)."""
+        return next((value for name, value in self.keys if name.startswith("CTX_AREA_NK")), "")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -581,7 +629,9 @@ class OperationInfo:
     headers: tuple[str, ...]
     envs: tuple[str, ...]
     envelope: bool
-    paging: tuple[str, str, str, str] | None = None  # request fk, nk; response fk, nk
+    # (request field, response key, the object output holding it or None for the body) per key
+    # sent back; () pages by tr_cont alone; None: not paged
+    paging: tuple[tuple[str, str, str | None], ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -595,9 +645,9 @@ class PreparedCall:
 
     def next_page(self, continuation: Continuation, next_tr_cont: str) -> PreparedCall:
         assert self.operation.paging is not None
-        fk, nk = self.operation.paging[0], self.operation.paging[1]
-        params = {**self.params, fk: continuation.fk, nk: continuation.nk}
-        return PreparedCall(self.operation, self.tr_id, params, next_tr_cont)
+        return PreparedCall(
+            self.operation, self.tr_id, {**self.params, **dict(continuation.keys)}, next_tr_cont
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -682,11 +732,19 @@ def continuation_of(call: PreparedCall, reply: Reply, paging: Paging) -> Continu
         return None
     tr_cont = reply.headers.get("tr_cont", "")
     body = reply.body if isinstance(reply.body, Mapping) else {}
-    fk = body.get(call.operation.paging[2], "")
-    nk = body.get(call.operation.paging[3], "")
-    fk = fk if isinstance(fk, str) else ""
-    nk = nk if isinstance(nk, str) else ""
-    return Continuation(tr_cont, fk, nk, tr_cont in paging.more)
+    keys = []
+    for request, response, output in call.operation.paging:
+        holder = body if output is None else _object_in(body.get(output))
+        value = holder.get(response, "")
+        keys.append((request, value if isinstance(value, str) else ""))
+    return Continuation(tr_cont, tuple(keys), tr_cont in paging.more)
+
+
+def _object_in(value: Any) -> Mapping[str, Any]:
+    """An object output as KIS sends it: an object, or a list holding one."""
+    if isinstance(value, list) and value:
+        value = value[0]
+    return value if isinstance(value, Mapping) else {}
 
 
 def walk_back(
@@ -1243,7 +1301,7 @@ class _CoreBase:
         return delay
 
     def next_page(
-        self, call: PreparedCall, reply: Reply, seen: set[tuple[str, str]], count: int
+        self, call: PreparedCall, reply: Reply, seen: set[tuple[tuple[str, str], ...]], count: int
     ) -> PreparedCall | None:
         """The request for the page after ``reply`` (the ``count``-th), None after the last;
         never a silent stop."""
@@ -1260,12 +1318,14 @@ class _CoreBase:
             raise PaginationError(
                 f"{name}: KIS sent tr_cont {continuation.tr_cont!r}, neither more ({'/'.join(paging.more)}) nor last ({'/'.join(paging.last)}); stopping instead of guessing"
             )
-        if not (continuation.fk.strip() or continuation.nk.strip()):
+        # Keys KIS sends back must move on; an operation paged by tr_cont alone has none, and
+        # max_pages is what stops a read that never ends.
+        if continuation.keys and not any(value.strip() for _, value in continuation.keys):
+            shown = ", ".join(request for request, _ in continuation.keys)
             raise PaginationError(
-                f"{name}: KIS said more pages follow (tr_cont {continuation.tr_cont!r}) but sent empty CTX_AREA keys; the next request would start over"
+                f"{name}: KIS said more pages follow (tr_cont {continuation.tr_cont!r}) but sent empty continuation keys ({shown}); the next request would start over"
             )
-        key = (continuation.fk, continuation.nk)
-        if key in seen:
+        if continuation.keys and continuation.keys in seen:
             raise PaginationError(
                 f"{name}: KIS sent the same continuation keys twice; stopping instead of looping"
             )
@@ -1274,7 +1334,7 @@ class _CoreBase:
             raise PaginationError(
                 f"{name}: KIS still says more pages follow after {count} pages, the client's max_pages; raise it (or pass max_pages=None) to read further"
             )
-        seen.add(key)
+        seen.add(continuation.keys)
         return call.next_page(continuation, paging.next_tr_cont)
 
     def limited(self, call: PreparedCall) -> RateLimiter | None:
@@ -1379,8 +1439,8 @@ class SyncCore(_CoreBase):
                 time.sleep(wait)
 
     def pages(self, call: PreparedCall) -> Iterator[tuple[PreparedCall, Reply]]:
-        """Every page, following tr_cont and the CTX_AREA keys until KIS says it is the last."""
-        seen: set[tuple[str, str]] = set()
+        """Every page, following tr_cont (and the keys KIS sends back) until KIS says it is the last."""
+        seen: set[tuple[tuple[str, str], ...]] = set()
         page: PreparedCall | None = call
         count = 0
         while page is not None:
@@ -1490,7 +1550,7 @@ class AsyncCore(_CoreBase):
                 await asyncio.sleep(wait)
 
     async def pages(self, call: PreparedCall) -> AsyncIterator[tuple[PreparedCall, Reply]]:
-        seen: set[tuple[str, str]] = set()
+        seen: set[tuple[tuple[str, str], ...]] = set()
         page: PreparedCall | None = call
         count = 0
         while page is not None:

@@ -588,7 +588,7 @@ class DomesticStockApi:
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
     ) -> Iterator[DomesticStockInquireBalanceResponse]:
-        "Every page of 주식잔고조회, following tr_cont and the CTX_AREA keys to the last."
+        "Every page of 주식잔고조회, following tr_cont and CTX_AREA_FK100, CTX_AREA_NK100 to the last."
         call = prepare_domestic_stock_inquire_balance(
             self._ctx,
             afhr_flpr_yn=afhr_flpr_yn,
@@ -860,7 +860,7 @@ class DomesticStockApi:
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
     ) -> Iterator[DomesticStockInquireDailyCcldResponse]:
-        "Every page of 주식일별주문체결조회, following tr_cont and the CTX_AREA keys to the last."
+        "Every page of 주식일별주문체결조회, following tr_cont and CTX_AREA_FK100, CTX_AREA_NK100 to the last."
         call = prepare_domestic_stock_inquire_daily_ccld(
             self._ctx,
             period=period,
@@ -971,7 +971,7 @@ class DomesticStockApi:
         inqr_dvsn_1: InqrDvsn1Rvsecncl | InqrDvsn1RvsecnclCode | None = None,
         inqr_dvsn_2: InqrDvsn2 | InqrDvsn2Code | None = None,
     ) -> Iterator[DomesticStockInquirePsblRvsecnclResponse]:
-        "Every page of 주식정정취소가능주문조회, following tr_cont and the CTX_AREA keys to the last."
+        "Every page of 주식정정취소가능주문조회, following tr_cont and CTX_AREA_FK100, CTX_AREA_NK100 to the last."
         call = prepare_domestic_stock_inquire_psbl_rvsecncl(
             self._ctx,
             ctx_area_fk100=ctx_area_fk100,
@@ -1890,7 +1890,7 @@ class OverseasStockApi:
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> Iterator[OverseasStockInquireBalanceResponse]:
-        "Every page of 해외주식 잔고, following tr_cont and the CTX_AREA keys to the last."
+        "Every page of 해외주식 잔고, following tr_cont and CTX_AREA_FK200, CTX_AREA_NK200 to the last."
         call = prepare_overseas_stock_inquire_balance(
             self._ctx,
             ovrs_excg_cd=ovrs_excg_cd,
@@ -1997,7 +1997,7 @@ class OverseasStockApi:
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> Iterator[OverseasStockInquireNccsResponse]:
-        "Every page of 해외주식 미체결내역, following tr_cont and the CTX_AREA keys to the last."
+        "Every page of 해외주식 미체결내역, following tr_cont and CTX_AREA_FK200, CTX_AREA_NK200 to the last."
         call = prepare_overseas_stock_inquire_nccs(
             self._ctx,
             ovrs_excg_cd=ovrs_excg_cd,
@@ -2080,7 +2080,7 @@ class OverseasStockApi:
         ctx_area_nk200: str | None = None,
         ctx_area_fk200: str | None = None,
     ) -> Iterator[OverseasStockInquireCcnlResponse]:
-        "Every page of 해외주식 주문체결내역, following tr_cont and the CTX_AREA keys to the last."
+        "Every page of 해외주식 주문체결내역, following tr_cont and CTX_AREA_FK200, CTX_AREA_NK200 to the last."
         call = prepare_overseas_stock_inquire_ccnl(
             self._ctx,
             pdno=pdno,
@@ -2415,7 +2415,7 @@ class AsyncDomesticStockApi:
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
     ) -> AsyncIterator[DomesticStockInquireBalanceResponse]:
-        "Every page of 주식잔고조회, following tr_cont and the CTX_AREA keys to the last."
+        "Every page of 주식잔고조회, following tr_cont and CTX_AREA_FK100, CTX_AREA_NK100 to the last."
         call = prepare_domestic_stock_inquire_balance(
             self._ctx,
             afhr_flpr_yn=afhr_flpr_yn,
@@ -2695,7 +2695,7 @@ class AsyncDomesticStockApi:
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
     ) -> AsyncIterator[DomesticStockInquireDailyCcldResponse]:
-        "Every page of 주식일별주문체결조회, following tr_cont and the CTX_AREA keys to the last."
+        "Every page of 주식일별주문체결조회, following tr_cont and CTX_AREA_FK100, CTX_AREA_NK100 to the last."
         call = prepare_domestic_stock_inquire_daily_ccld(
             self._ctx,
             period=period,
@@ -2806,7 +2806,7 @@ class AsyncDomesticStockApi:
         inqr_dvsn_1: InqrDvsn1Rvsecncl | InqrDvsn1RvsecnclCode | None = None,
         inqr_dvsn_2: InqrDvsn2 | InqrDvsn2Code | None = None,
     ) -> AsyncIterator[DomesticStockInquirePsblRvsecnclResponse]:
-        "Every page of 주식정정취소가능주문조회, following tr_cont and the CTX_AREA keys to the last."
+        "Every page of 주식정정취소가능주문조회, following tr_cont and CTX_AREA_FK100, CTX_AREA_NK100 to the last."
         call = prepare_domestic_stock_inquire_psbl_rvsecncl(
             self._ctx,
             ctx_area_fk100=ctx_area_fk100,
@@ -3725,7 +3725,7 @@ class AsyncOverseasStockApi:
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> AsyncIterator[OverseasStockInquireBalanceResponse]:
-        "Every page of 해외주식 잔고, following tr_cont and the CTX_AREA keys to the last."
+        "Every page of 해외주식 잔고, following tr_cont and CTX_AREA_FK200, CTX_AREA_NK200 to the last."
         call = prepare_overseas_stock_inquire_balance(
             self._ctx,
             ovrs_excg_cd=ovrs_excg_cd,
@@ -3832,7 +3832,7 @@ class AsyncOverseasStockApi:
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> AsyncIterator[OverseasStockInquireNccsResponse]:
-        "Every page of 해외주식 미체결내역, following tr_cont and the CTX_AREA keys to the last."
+        "Every page of 해외주식 미체결내역, following tr_cont and CTX_AREA_FK200, CTX_AREA_NK200 to the last."
         call = prepare_overseas_stock_inquire_nccs(
             self._ctx,
             ovrs_excg_cd=ovrs_excg_cd,
@@ -3915,7 +3915,7 @@ class AsyncOverseasStockApi:
         ctx_area_nk200: str | None = None,
         ctx_area_fk200: str | None = None,
     ) -> AsyncIterator[OverseasStockInquireCcnlResponse]:
-        "Every page of 해외주식 주문체결내역, following tr_cont and the CTX_AREA keys to the last."
+        "Every page of 해외주식 주문체결내역, following tr_cont and CTX_AREA_FK200, CTX_AREA_NK200 to the last."
         call = prepare_overseas_stock_inquire_ccnl(
             self._ctx,
             pdno=pdno,

@@ -1327,7 +1327,10 @@ OP_DOMESTIC_STOCK_INQUIRE_BALANCE = OperationInfo(
     ),
     envs=("real", "mock"),
     envelope=True,
-    paging=("CTX_AREA_FK100", "CTX_AREA_NK100", "ctx_area_fk100", "ctx_area_nk100"),
+    paging=(
+        ("CTX_AREA_FK100", "ctx_area_fk100", None),
+        ("CTX_AREA_NK100", "ctx_area_nk100", None),
+    ),
 )
 
 
@@ -2176,7 +2179,10 @@ OP_DOMESTIC_STOCK_INQUIRE_DAILY_CCLD = OperationInfo(
     ),
     envs=("real", "mock"),
     envelope=True,
-    paging=("CTX_AREA_FK100", "CTX_AREA_NK100", "ctx_area_fk100", "ctx_area_nk100"),
+    paging=(
+        ("CTX_AREA_FK100", "ctx_area_fk100", None),
+        ("CTX_AREA_NK100", "ctx_area_nk100", None),
+    ),
 )
 
 DomesticStockInquireDailyCcldPeriod = Literal[
@@ -2772,7 +2778,10 @@ OP_DOMESTIC_STOCK_INQUIRE_PSBL_RVSECNCL = OperationInfo(
     ),
     envs=("real",),
     envelope=True,
-    paging=("CTX_AREA_FK100", "CTX_AREA_NK100", "ctx_area_fk100", "ctx_area_nk100"),
+    paging=(
+        ("CTX_AREA_FK100", "ctx_area_fk100", None),
+        ("CTX_AREA_NK100", "ctx_area_nk100", None),
+    ),
 )
 
 
@@ -9244,7 +9253,10 @@ OP_OVERSEAS_STOCK_INQUIRE_BALANCE = OperationInfo(
     ),
     envs=("real", "mock"),
     envelope=True,
-    paging=("CTX_AREA_FK200", "CTX_AREA_NK200", "ctx_area_fk200", "ctx_area_nk200"),
+    paging=(
+        ("CTX_AREA_FK200", "ctx_area_fk200", None),
+        ("CTX_AREA_NK200", "ctx_area_nk200", None),
+    ),
 )
 
 
@@ -9972,7 +9984,10 @@ OP_OVERSEAS_STOCK_INQUIRE_NCCS = OperationInfo(
     headers=("authorization", "appkey", "appsecret", "tr_id", "custtype", "tr_cont"),
     envs=("real",),
     envelope=True,
-    paging=("CTX_AREA_FK200", "CTX_AREA_NK200", "ctx_area_fk200", "ctx_area_nk200"),
+    paging=(
+        ("CTX_AREA_FK200", "ctx_area_fk200", None),
+        ("CTX_AREA_NK200", "ctx_area_nk200", None),
+    ),
 )
 
 
@@ -10140,7 +10155,10 @@ OP_OVERSEAS_STOCK_INQUIRE_CCNL = OperationInfo(
     headers=("authorization", "appkey", "appsecret", "tr_id", "custtype", "tr_cont"),
     envs=("real", "mock"),
     envelope=True,
-    paging=("CTX_AREA_FK200", "CTX_AREA_NK200", "ctx_area_fk200", "ctx_area_nk200"),
+    paging=(
+        ("CTX_AREA_FK200", "ctx_area_fk200", None),
+        ("CTX_AREA_NK200", "ctx_area_nk200", None),
+    ),
 )
 
 

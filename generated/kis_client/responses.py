@@ -38,6 +38,7 @@ from kis_client._runtime import (
     field_keys,
     first_of,
     frozen,
+    lenient,
     p_date,
     p_datetime,
     p_decimal,

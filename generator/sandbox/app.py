@@ -35,6 +35,8 @@ from .state import IssuedToken, SandboxState
 
 JSON_TYPE = "application/json; charset=utf-8"
 MAX_JSON_DEPTH = 32  # KIS's bodies are flat; anything deeper is not a request
+DEFAULT_PAGE_SIZE = 20  # rows a page where the spec names no page size
+NEXT_PAGE = "N"  # the tr_cont of a request for the next page
 # Decimal arithmetic on request values: wide enough for every length the spec allows
 # (a 10-digit quantity times a 32-character price, cash divided by the smallest price).
 ARITHMETIC = decimal.Context(prec=120, traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow])
@@ -176,25 +178,40 @@ def is_page_key(key: str) -> bool:
     return key.isascii() and key.isdigit()
 
 
-def page(state: SandboxState, op: Operation, values: Mapping[str, Any], body: dict[str, Any]) -> str | None:
-    """Cut the paged list to one page; return the tr_cont header (F/M more, D last)."""
+def page(state: SandboxState, op: Operation, values: Mapping[str, Any], body: dict[str, Any], app_key: str, tr_cont: str) -> str | None:
+    """Cut the paged list to one page; return the tr_cont header (F/M more, D last).
+
+    Where the spec sends keys back, the last one carries the position (the others a token, as
+    CTX_AREA_FK does); paged by tr_cont alone, the sandbox remembers each app key's read of each
+    request and tr_cont N continues it, as KIS does."""
     paging = op.pagination
     if paging is None:
         return None
-    size = state.options.page_size or dict(paging.page_size)[state.env]
-    listed = next(output for output in op.response.outputs if output.shape == "list")
-    rows = body[listed.key] if listed.key is not None else []
+    size = state.options.page_size or dict(paging.page_size).get(state.env) or DEFAULT_PAGE_SIZE
+    listed = next((output for output in op.response.outputs if output.shape == "list"), None)
+    rows = body.get(listed.key) if listed is not None and listed.key is not None else None
     if not isinstance(rows, list):
         rows = []  # nothing to list, sent as KIS does (one blank object)
-    key = str(values.get(paging.request_nk, "")).strip()
-    if key and not is_page_key(key):
-        raise Rejection("SBX02001", f"{paging.request_nk}: {key[:20]!r} is not a key this sandbox gave")
-    start = int(key) if key else 0
+    if paging.keys:
+        position = paging.keys[-1]
+        key = str(values.get(position.request, "")).strip()
+        if key and not is_page_key(key):
+            raise Rejection("SBX02001", f"{position.request}: {key[:20]!r} is not a key this sandbox gave")
+        start = int(key) if key else 0
+    else:
+        start = state.continue_read(app_key, op.qualname, values) if tr_cont == NEXT_PAGE else 0
     more = start + size < len(rows)
-    if listed.key is not None and isinstance(body[listed.key], list):
+    if listed is not None and listed.key is not None and isinstance(body.get(listed.key), list):
         body[listed.key] = rows[start : start + size]
-    body[paging.response_fk] = f"{values.get('CANO', '')}^{values.get('ACNT_PRDT_CD', '')}^" if more else ""
-    body[paging.response_nk] = str(start + size) if more else ""
+    for page_key in paging.keys:
+        value = (str(start + size) if page_key is paging.keys[-1] else f"{values.get('CANO', '')}^{values.get('ACNT_PRDT_CD', '')}^") if more else ""
+        holder = body if page_key.output is None else body.get(page_key.output)
+        if isinstance(holder, list) and holder:
+            holder = holder[0]
+        if isinstance(holder, dict):
+            holder[page_key.response] = value
+    if not paging.keys:
+        state.remember_read(app_key, op.qualname, values, start + size if more else None)
     if more:
         return "F" if start == 0 else "M"
     return "D"
@@ -226,7 +243,7 @@ async def answer(state: SandboxState, op: Operation, request: Request) -> KisRep
             state.executed += 1
         body = render_body(op, outputs, call.now)
     body.update(call.extra_body)
-    tr_cont = page(state, op, values, body)
+    tr_cont = page(state, op, values, body, headers.get("appkey", ""), headers.get("tr_cont", "").strip())
     reply_headers = {"gt_uid": uuid.uuid4().hex}
     if op.tr is not None:
         reply_headers["tr_id"] = headers.get("tr_id", "")
