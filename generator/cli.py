@@ -118,7 +118,7 @@ def _kis_inputs(args: argparse.Namespace) -> tuple[Path, Spec, Portal, Samples] 
     from .pipeline import load_spec
 
     spec_dir = _spec_dir(args)
-    spec = load_spec(spec_dir)
+    spec = load_spec(spec_dir, before_import=args.command == "import")
     portal = load_portal(spec_dir)
     try:
         return spec_dir, spec, portal, read_samples(args.samples)

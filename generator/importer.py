@@ -26,27 +26,20 @@ from typing import Any
 import yaml
 
 from .audit import area_of, category_of, import_stem, match
+from .import_examples import draft_example, left_out_unless_given
+from .import_outputs import draft_response, infer_kind
 from .corrections import CORRECTIONS_DIR, edited_by_hand, imported_digest
 from .errors import Problem, SpecError
 from .kis_portal import Portal, PortalApi
 from .kis_samples import SampleApi, SampleField, Samples, TrChoice
 from .load import load_text
-from .model import GENERATED_LOCALS, RESERVED_CLASSES, RESERVED_PARAMS, RESERVED_RESPONSE_NAMES, Spec, camel, is_identifier
+from .model import PERIOD_NAME, RESERVED_CLASSES, RESERVED_RESPONSE_NAMES, Spec, camel, is_identifier, python_name_clash
 
 IMPORTED_DIR = "imported"
 REPOSITORY = "koreainvestment/open-trading-api"
 WIRE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 CODE_ITEM = re.compile(r'^\s*"?(?P<code>[0-9A-Za-z]{1,8})"?\s*(?::|：|–|=)\s*(?P<label>[^:：=]+?)\s*$')
 OPEN_ENDED = ("기타", "등", "…", "...", "종목코드", "업종코드", "개별", "이외", "그외", "입력")
-DATE_NAMES = ("_date", "_dt", "_ymd")
-DATE_LABELS = ("일자", "일", "날짜", "기준일")
-NUMBER_NAMES = (
-    "_prpr", "_qty", "_amt", "_rate", "_ctrt", "_rt", "_pric", "_prc", "_unpr", "_vol", "_vrss", "_pbmn", "_tamt", "_clpr", "_oprc", "_hgpr", "_lwpr",
-    "_mxpr", "_llam", "_cnt", "_smtl", "_stcn", "_ratem", "_tnrt", "_erng", "_avls", "_cpfn", "_per", "_pbr", "_eps", "_bps", "_nav", "_val",
-)
-NUMBER_LABELS = ("가", "가격", "금액", "수량", "율", "률", "비율", "대비", "량", "대금", "수", "액", "잔고", "배수", "지수", "NAV", "PER", "PBR", "EPS", "BPS")
-NOT_NUMBER_LABELS = ("부호", "코드", "명", "여부", "구분", "번호", "일자", "시간", "시각", "유형")
-CODE_NAMES = ("_cd", "_code", "_sign", "_yn", "_dvsn", "_cls")
 BOUND = {"CANO": ("account_number", "^[0-9]{8}$", "12345678"), "ACNT_PRDT_CD": ("account_product", "^[0-9]{2}$", "01")}
 
 
@@ -128,37 +121,44 @@ def _operation(api: SampleApi, entry: PortalApi | None, portal: Portal, samples:
     order = api.method == "POST" and any(tr.endswith("U") for tr in real_trs)
     op["kind"] = "order" if order else "read"
     note("kind", op["kind"], f"{api.method} with TR_ID {', '.join(real_trs) or '(none)'} ({'U: an order' if order else 'a read'})", api.header_at)
-    op["tr_id"] = _tr_ids(api, entry, portal, note)
+    differs: list[dict[str, Any]] = []  # where the draft knowingly sends what KIS's sample does not
+    op["tr_id"], selector = _tr_ids(api, entry, portal, note, differs)
     site = f"KIS sample code {api.file} ({REPOSITORY}@{samples.short})"
     op["source"] = f"{site}; {portal.source}, {entry.collection} {entry.name}" + ("" if entry.mock else " (모의투자 미지원)") if entry else site
     request, paging = _request(api, entry, portal, tables, target, note)
     if paging is not None:
         op["pagination"] = paging
-    elif api.pages_without_keys:
-        note("pagination", "none", "KIS's sample follows tr_cont but sends no continuation keys back; the spec pages only with CTX_AREA keys", api.file)
     if request:
         op["request"] = request
-    op["response"] = _response(api, entry, note)
+    op["response"] = draft_response(api, entry, note, _Skip)
+    example = draft_example(api, op, selector, differs, set(entry.required) if entry is not None else set(), f"{portal.source} marks it required")
+    if example is not None:
+        op["kis_example"] = example
     op["evidence"] = evidence
     return op
 
 
-def _tr_ids(api: SampleApi, entry: PortalApi | None, portal: Portal, note: Any) -> dict[str, Any]:
+def _tr_ids(api: SampleApi, entry: PortalApi | None, portal: Portal, note: Any, differs: list[dict[str, Any]]) -> tuple[dict[str, Any], str | None]:
+    """The TR_ID table, and the sample parameter that picks its branch (None: one TR_ID)."""
     choices = [choice for choice in api.choices if choice.real]
     if not choices:
         raise _Skip("no TR_ID in the sample")
     table: dict[str, Any] = {}
+    selector: str | None = None
     if len(choices) == 1 and not choices[0].when:
         keys: list[tuple[str, ...]] = [()]
-        table["real"] = choices[0].real
+        table["real"] = _portal_real(choices[0], entry, portal, note, differs)
     else:
         parameters = {condition.parameter for choice in choices for condition in choice.when}
         if len(parameters) != 1 or any(len(choice.when) != 1 or choice.when[0].negated or len(choice.when[0].values) != 1 for choice in choices):
             raise _Skip("TR_ID chain by " + ", ".join(sorted(parameters)) + ": more than one selector; draft it by hand")
+        selector = parameters.pop()
         values = [choice.when[0].values[0] for choice in choices]
         dim = "side" if set(values) == {"buy", "sell"} else "period"
+        if dim == "period" and not all(PERIOD_NAME.fullmatch(value) for value in values):
+            raise _Skip(f"TR_ID chain by {selector} with values {values} that are neither names nor codes")
         if dim == "period" and not all(is_identifier(value) for value in values):
-            raise _Skip(f"TR_ID chain by {parameters.pop()} with values {values} that are not Python names")
+            note("tr_id.by", "period", f"the sample picks the TR_ID by {selector}, whose values are KIS's codes ({', '.join(values)}): the client's period takes them as they are", choices[0].real_at)
         table["by"] = [dim]
         table["real"] = {value: choice.real for value, choice in zip(values, choices)}
         keys = [(value,) for value in values]
@@ -168,18 +168,26 @@ def _tr_ids(api: SampleApi, entry: PortalApi | None, portal: Portal, note: Any) 
     if entry is not None and not entry.mock:
         table["mock"] = "unsupported"
         note("tr_id.mock", "unsupported", f"{portal.source}: {entry.name} 모의투자 미지원", f"{portal.source} ({entry.path})")
-        return table
-    if any(mock is None for mock in mocks):
-        if all(mock is None for mock in mocks):
-            table["mock"] = "unsupported"
-            why = "no mock TR_ID in KIS's portal listing, code or comments (kis_auth's T/J/C→V rule alone is not evidence)"
-            note("tr_id.mock", "unsupported", why, api.file)
-            return table
-        raise _Skip("mock TR_IDs for some branches only; the spec cannot mark one branch real-only")
-    overrides = []
-    same = all(mock[0] == choice.real for mock, choice in zip(mocks, choices) if mock)
+        return table, selector
+    if all(mock is None for mock in mocks):
+        table["mock"] = "unsupported"
+        why = "no mock TR_ID in KIS's portal listing, code or comments (kis_auth's T/J/C→V rule alone is not evidence)"
+        note("tr_id.mock", "unsupported", why, api.file)
+        return table, selector
+    real_only = []
     for key, choice, mock in zip(keys, choices, mocks):
-        assert mock is not None and choice.real is not None
+        if mock is None:
+            portal_says = f"; {portal.source}: {entry.mock_text}" if entry is not None else ""
+            source = _text(f"KIS sample code {choice.real_at} refuses env_dv demo here, while other branches have mock TR_IDs{portal_says}")
+            real_only.append({"when": {table["by"][0]: key[0]}, "source": source})
+            note("tr_id.mock", "real only", source, choice.real_at)
+    if real_only:
+        table["real_only"] = real_only
+    offered = [(key, choice, mock) for key, choice, mock in zip(keys, choices, mocks) if mock is not None]
+    overrides = []
+    same = all(mock[0] == choice.real for _, choice, mock in offered)
+    for key, choice, mock in offered:
+        assert choice.real is not None
         tr_id, reason, at = mock
         note("tr_id.mock", tr_id, reason, at)
         derived = "V" + choice.real[1:] if choice.real[:1] in ("T", "J", "C") else None
@@ -188,13 +196,26 @@ def _tr_ids(api: SampleApi, entry: PortalApi | None, portal: Portal, note: Any) 
             overrides.append({"when": when, "tr_id": tr_id, "source": _text(reason)})
     if same:
         table["mock"] = "same"
-    elif overrides and any(choice.real[:1] not in ("T", "J", "C") for choice in choices if choice.real):
+    elif overrides and any(choice.real[:1] not in ("T", "J", "C") for _, choice, _ in offered if choice.real):
         raise _Skip("mock TR_IDs neither the same as real nor derivable by the rule; draft by hand")
     if overrides:
         if any(not override["when"] for override in overrides):
             raise _Skip("a mock TR_ID for an operation without branches that the rule does not give; draft by hand")
         table["mock_overrides"] = overrides
-    return table
+    return table, selector
+
+
+def _portal_real(choice: TrChoice, entry: PortalApi | None, portal: Portal, note: Any, differs: list[dict[str, Any]]) -> str:
+    """The real TR_ID of a one-TR_ID API: the sample's, unless KIS's portal lists another (KIS's
+    sample then sends a TR_ID of another API, as HHDFO55020100 for the option minute chart)."""
+    assert choice.real is not None
+    listed = tuple(dict.fromkeys(entry.real_tr_ids)) if entry is not None else ()
+    if entry is None or len(listed) != 1 or listed[0] == choice.real:
+        return choice.real
+    source = _text(f"{portal.source} lists {listed[0]} for {entry.name}; KIS's sample sends {choice.real}")
+    note("tr_id.real", listed[0], source, f"{portal.source} ({entry.path})")
+    differs.append({"fact": "tr_id.real", "kis": choice.real, "source": source})
+    return listed[0]
 
 
 def _mock_evidence(choice: TrChoice, entry: PortalApi | None, portal: Portal) -> tuple[str, str, object] | None:
@@ -221,16 +242,21 @@ def _mock_evidence(choice: TrChoice, entry: PortalApi | None, portal: Portal) ->
 def _request(api: SampleApi, entry: PortalApi | None, portal: Portal, tables: _Tables, target: Draft, note: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
     request: dict[str, Any] = {}
     required_in_portal = set(entry.required) if entry is not None else set()
+    left_out = left_out_unless_given(api)
     paging_keys = dict(api.paging.request) if api.paging is not None else {}
     for item in api.fields:
         wire = item.wire
         if not WIRE.fullmatch(wire):
             raise _Skip(f"request field {wire!r} is not a name the spec can hold")
-        py_name = wire.lower()
-        if py_name in RESERVED_PARAMS or py_name in GENERATED_LOCALS or py_name.startswith(("prepare_", "validate_", "parse_")) or not is_identifier(py_name):
-            raise _Skip(f"request field {wire} gives the Python name {py_name!r}, which the generated code uses itself")
         where = f"request.{wire}"
         entry_field: dict[str, Any] = {"label": _text(item.label or wire)}
+        clash = python_name_clash(wire.lower())
+        if clash is not None:
+            # PEP 8's way with a name Python or the generated code holds: a trailing underscore.
+            entry_field["py_name"] = wire.lower() + "_"
+            if python_name_clash(entry_field["py_name"]) is not None:
+                raise _Skip(f"request field {wire} has no usable Python name")
+            note(f"{where}.py_name", entry_field["py_name"], f"{wire.lower()!r} {clash}", item.at)
         if item.label is None:
             note(f"{where}.label", wire, "KIS's sample gives no label; the wire name stands in", item.at)
         if wire in BOUND:
@@ -254,6 +280,10 @@ def _request(api: SampleApi, entry: PortalApi | None, portal: Portal, tables: _T
             note(f"{where}.default", default, f"KIS's sample refuses any other value ({item.parameter} != {default!r} raises)", item.at)
         elif item.default is not None:
             note(f"{where}.default", item.default, "the sample function's default", item.at)
+        elif item.parameter in left_out:
+            default = ""
+            portal_says = f"; {portal.source} marks it required" if wire in required_in_portal else ""
+            note(f"{where}.default", "", f"KIS's sample leaves {wire} out unless it is given (default None); the spec sends it blank{portal_says}", item.at)
         if wire in paging_keys:
             default = ""
             digits = re.findall(r"[0-9]+$", wire)
@@ -272,71 +302,20 @@ def _request(api: SampleApi, entry: PortalApi | None, portal: Portal, tables: _T
         request[wire] = entry_field
     paging = None
     if api.paging is not None:
-        keys = dict(api.paging.request)
-        fk = next((wire for wire in keys if "FK" in wire.upper()), None)
-        nk = next((wire for wire in keys if "NK" in wire.upper()), None)
-        if fk is not None and nk is not None and len(keys) == 2:
-            paging = {"request": {"fk": fk, "nk": nk}, "response": {"fk": keys[fk], "nk": keys[nk]}, "page_size": {}}
-            note("pagination", f"{fk}/{nk}", "KIS's sample sends these back while tr_cont is F or M", api.paging.at)
-        else:
-            note("pagination", "none", f"KIS's sample pages with {', '.join(keys)}, not one FK and one NK key", api.paging.at)
+        keys: dict[str, str] = {}
+        # The CTX_AREA pair in one order, the position key (NK) last.
+        for wire, response in sorted(api.paging.request, key=lambda pair: "_NK" in pair[0].upper()):
+            name = response.rpartition(".")[2]
+            if wire.upper().startswith("CTX_AREA_") and name.lower() != wire.lower():
+                note(f"pagination.keys.{wire}", wire.lower(), f"KIS's sample sends {response} back as {wire}, a slip: {wire} comes from {wire.lower()}", api.paging.at)
+                response = wire.lower()
+            keys[wire] = response
+        paging = {"keys": keys, "page_size": {}}
+        note("pagination", ", ".join(f"{wire} <- {response}" for wire, response in keys.items()), "KIS's sample sends these back while tr_cont is F or M", api.paging.at)
+    elif api.pages_without_keys:
+        paging = {"keys": {}, "page_size": {}}
+        note("pagination", "tr_cont alone", "KIS's sample follows tr_cont and sends nothing else back: the same request again with tr_cont N", api.file)
     return request, paging
-
-
-def _response(api: SampleApi, entry: PortalApi | None, note: Any) -> dict[str, Any]:
-    columns = [(wire, label) for wire, label in api.columns if WIRE.fullmatch(wire) and not re.fullmatch(r"output[0-9]?", wire)]
-    dropped = [wire for wire, _ in api.columns if (wire, _) not in columns]
-    if dropped:
-        note("response", "", f"COLUMN_MAPPING keys left out (not response field names): {', '.join(dropped)}", api.columns_at or api.file)
-    source_at = api.columns_at or api.check_file or api.file
-    if not columns and entry is not None:
-        columns = [(wire, wire) for wire in entry.response_fields if WIRE.fullmatch(wire) and not re.fullmatch(r"output[0-9]?", wire) and not wire.startswith("ctx_area")]
-        note("response", "", "the chk_ file maps no columns: the fields are the portal's response keys, labelled by name", f"{entry.path}")
-    if not columns:
-        raise _Skip("no response fields in the sample or the portal")
-    numeric_labels = set(api.numeric)
-    fields: dict[str, Any] = {}
-    labels: set[str] = set()
-    outputs = api.outputs or ()
-    keys = [output.key for output in outputs] or ["output"]
-    first = f"response.outputs.{keys[0]}.fields"
-    every = " (the same in every output)" if len(keys) > 1 else ""
-    for wire, label in columns:
-        if wire.lower() in RESERVED_RESPONSE_NAMES:
-            note(f"{first}.{wire}", "", f"{wire} is a name every response model uses; left out (it arrives in extra)", source_at)
-            continue
-        label = _text(label or wire)
-        if label in labels:
-            label = f"{label} ({wire})"
-        labels.add(label)
-        kind, why = infer_kind(wire, label, label in numeric_labels)
-        fields[wire] = {"label": label, "kind": kind}
-        if kind != "text":
-            note(f"{first}.{wire}.kind", kind, why + every, source_at)
-    result: dict[str, Any] = {}
-    if len(keys) > 1:
-        note("response.outputs", ", ".join(keys), "KIS's COLUMN_MAPPING does not say which output each column belongs to: every output lists them all; review against the workbook", source_at)
-    for key in keys:
-        sample = next((output for output in outputs if output.key == key), None)
-        shape = "object" if sample is not None and sample.shape == "object" else "list"
-        reason = f"the sample reads it as {'one record' if shape == 'object' else 'rows (a lone object is read as one row)'}: {sample.text}" if sample else "no sample line reads it"
-        note(f"response.outputs.{key}.shape", shape, reason, sample.at if sample else api.file)
-        result[key] = {"name": key, "shape": shape, "fields": copy.deepcopy(fields)}  # no YAML aliases
-    return {"outputs": result}
-
-
-def infer_kind(wire: str, label: str, numeric: bool) -> tuple[str, str]:
-    """A response field's kind, and why. Text unless the name and the label agree."""
-    name = wire.lower()
-    if name.endswith(DATE_NAMES) and label.endswith(DATE_LABELS):
-        return "date", f"name ends in {next(s for s in DATE_NAMES if name.endswith(s))} and label {label!r} is a date"
-    label_is_number = any(word in label for word in NUMBER_LABELS) and not any(word in label for word in NOT_NUMBER_LABELS)
-    suffix = next((s for s in NUMBER_NAMES if name.endswith(s) or f"{s}_" in name), None)
-    if suffix is not None and (label_is_number or numeric):
-        return "decimal", f"name has {suffix} and label {label!r} is a quantity" + (" (NUMERIC_COLUMNS lists it)" if numeric else "")
-    if name.endswith(CODE_NAMES):
-        return "code", f"name ends in {next(s for s in CODE_NAMES if name.endswith(s))}"
-    return "text", ""
 
 
 class _Tables:
