@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .examples import example_problems
 from .kis_portal import Portal, PortalApi
 from .kis_samples import SampleApi, Samples, TrChoice
 from .model import Operation, Spec, TrCell
@@ -55,6 +56,7 @@ class Pair:
     api: SampleApi
     op: Operation
     portal: PortalApi | None
+    spec: Spec
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +133,7 @@ def match(spec: Spec, samples: Samples, portal: Portal) -> tuple[list[Pair], lis
             unmatched.append(api)
             continue
         op = chosen[0]
-        pairs.append(Pair(api, op, portal.find(api.method, api.path)))
+        pairs.append(Pair(api, op, portal.find(api.method, api.path), spec))
         if op.method != api.method:
             findings.append(Finding("method", DRIFT, op.qualname, api.qualname, f"method: KIS's sample sends {api.method}, the spec {op.method}", at=api.file))
     return pairs, unmatched, findings
@@ -365,6 +367,14 @@ def check_output_fields(pair: Pair, samples: Samples) -> Iterator[Finding]:
                 yield Finding("output-field", KNOWN if source else DRIFT, op.qualname, api.qualname, f"the spec declares response field {item.wire}; KIS's sample does not map it", source, at, {"field": item.wire})
 
 
+def check_example(pair: Pair, samples: Samples) -> Iterator[Finding]:
+    """The operation's request for KIS's example call against what KIS's sample sends for it."""
+    op = pair.op
+    if op.kis_example is not None:
+        for problem in example_problems(op, pair.spec):
+            yield Finding("kis-example", DRIFT, op.qualname, pair.api.qualname, problem, at=op.kis_example.at)
+
+
 CHECKS: tuple[tuple[str, str, Callable[[Pair, Samples], Iterable[Finding]]], ...] = (
     ("tr-id", "real and mock TR_IDs per branch", check_tr_ids),
     ("kis-code-vs-comment", "KIS's code and its own comments name different mock TR_IDs", check_kis_comments),
@@ -372,6 +382,7 @@ CHECKS: tuple[tuple[str, str, Callable[[Pair, Samples], Iterable[Finding]]], ...
     ("request-fields", "request fields sent, and whether they are required", check_request_fields),
     ("outputs", "the outputs KIS's sample reads", check_outputs),
     ("output-fields", "the response fields KIS's chk_ file maps", check_output_fields),
+    ("kis-example", "the operation's request for KIS's example call, against what KIS's sample sends", check_example),
 )
 
 

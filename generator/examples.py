@@ -1,23 +1,18 @@
 """KIS's example call of an operation, as data: what KIS's chk_ file passes, and the request KIS's
 sample sends for it (method, path, TR_ID per environment, query or body).
 
-``kis_example`` records facts, not KIS's code; the model checks them against the operation so a
-disagreement shows at `kisgen validate` with file and line: every field KIS sends is one the
-operation declares, every value passes the field's own checks, and the TR_ID the operation picks
-for the call is the one KIS sends — unless ``differs`` says, with a source, why KIS's sample is
-wrong there. tests/test_kis_examples.py then sends the call through the generated client (it must
-be this request on the wire) to the sandbox and back.
+``kis_example`` records facts, not KIS's code. ``example_problems`` compares them with the
+operation: every field KIS sends is one the operation declares, every value passes the field's
+own checks, and the TR_ID the operation picks for the call is the one KIS sends — unless
+``differs`` says, with a source, why KIS's sample is wrong there. `kisgen audit` reports what it
+finds; tests/test_kis_examples.py asserts it finds nothing and sends every call through the
+generated client (it must be this request on the wire) to the sandbox and back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-from .load import JsonPath
-
-Report = Callable[[JsonPath, str], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +42,9 @@ class KisExample:
         return dict(self.request)
 
 
-def build_example(raw: dict[str, Any], op: Any, value_problem: Callable[[Any, str], str | None], market_of: Callable[[str], str | None], problem: Report) -> KisExample:
-    """The operation's ``kis_example``, checked against the operation ``op``: ``value_problem``
-    says why a field refuses a value, ``market_of`` gives an exchange's market."""
+def build_example(raw: dict[str, Any]) -> KisExample:
     select = raw.get("select", {})
-    example = KisExample(
+    return KisExample(
         at=raw["at"],
         call=tuple(raw["call"].items()),
         side=select.get("side"),
@@ -62,55 +55,62 @@ def build_example(raw: dict[str, Any], op: Any, value_problem: Callable[[Any, st
         request=tuple(raw["request"].items()),
         differs=tuple(ExampleDifference(item["fact"], item.get("kis"), item["source"]) for item in raw.get("differs", [])),
     )
+
+
+def example_problems(op: Any, spec: Any) -> list[str]:
+    """Where the operation's request for KIS's example call is not what KIS's sample sends, and
+    ``differs`` does not say why (``op``: an Operation, ``spec``: its Spec). Empty when they agree."""
+    from .model import value_problem  # the model builds examples: imported here, not at the top
+
+    example: KisExample = op.kis_example
+    problems: list[str] = []
     used: set[str] = set()
 
-    def agree(fact: str, where: JsonPath, kis: str | None, spec: str | None, what: str) -> None:
-        """KIS's value and the spec's must be the same unless `differs` explains the fact."""
+    def agree(fact: str, kis: str | None, spec_value: str | None, what: str) -> None:
         difference = example.differs_on(fact)
         if difference is not None:
             used.add(fact)
-            if kis == spec:
-                problem(("differs",), f"{fact}: KIS's sample and the operation agree ({kis!r}); drop this difference")
+            if kis == spec_value:
+                problems.append(f"{fact}: KIS's sample and the operation agree ({kis!r}); drop this difference")
             elif difference.kis != kis:
-                problem(("differs",), f"{fact}: KIS's sample sends {kis!r}, not {difference.kis!r}")
-        elif kis != spec:
-            problem(where, f"{what}; fix the operation, or say in `differs` with a source why KIS's sample is wrong")
+                problems.append(f"{fact}: KIS's sample sends {kis!r}, not {difference.kis!r}")
+        elif kis != spec_value:
+            problems.append(f"{what}; fix the operation, or say in `differs` with a source why KIS's sample is wrong")
 
-    agree("method", ("method",), example.method, op.method, f"KIS's sample sends {example.method}, the operation is {op.method}")
-    agree("path", ("path",), example.path, op.path, f"KIS's sample calls {example.path}, the operation is {op.path}")
+    agree("method", example.method, op.method, f"KIS's sample sends {example.method}, the operation is {op.method}")
+    agree("path", example.path, op.path, f"KIS's sample calls {example.path}, the operation is {op.path}")
     if op.has_side != (example.side is not None):
-        problem(("select",), "say the call's side (`select: {side: buy}`)" if op.has_side else "the operation has no side to select")
+        problems.append("say the call's side (`select: {side: buy}`)" if op.has_side else "the operation has no side to select")
     if op.has_period and example.period not in op.tr.periods:
-        problem(("select",), f"say the call's period, one of {', '.join(op.tr.periods)} (`select: {{period: ...}}`)")
+        problems.append(f"say the call's period, one of {', '.join(op.tr.periods)} (`select: {{period: ...}}`)")
     elif not op.has_period and example.period is not None:
-        problem(("select",), "the operation has no period to select")
+        problems.append("the operation has no period to select")
     fields = {field.wire: field for field in op.fields}
+    tables = {table.name: table for table in spec.code_tables}
     values = example.values
     for wire in sorted(set(values) | set(fields)):
         fact = f"request.{wire}"
         if wire not in fields:
-            agree(fact, ("request", wire), values[wire], None, f"KIS's sample sends {wire}, which the operation does not declare")
+            agree(fact, values[wire], None, f"KIS's sample sends {wire}, which the operation does not declare")
         elif wire not in values:
-            agree(fact, ("request",), None, "(declared)", f"the operation sends {wire}, KIS's sample does not")
+            agree(fact, None, "(declared)", f"the operation sends {wire}, KIS's sample does not")
         elif example.differs_on(fact) is not None:
             used.add(fact)
         else:
-            value = values[wire]
-            field = fields[wire]
+            value, field = values[wire], fields[wire]
             if value is None and field.bind is None and field.example is None:
-                problem(("request", wire), f"KIS's sample sends the user's own {wire}; give the field an `example` for the test to send")
+                problems.append(f"KIS's sample sends the user's own {wire}; give the field an `example` for the call to send")
             elif value is not None and field.bind is None:
-                reason = value_problem(field, value)
+                reason = value_problem(field, value, tables)
                 if reason:
-                    problem(("request", wire), f"KIS's sample sends {value!r}, which the field refuses ({reason}); fix the field, or say in `differs` why KIS's sample is wrong")
-    if op.tr is not None and (op.has_side == (example.side is not None)):
-        market = market_of(str(values.get(op.tr.market_field))) if op.tr.market_field else None
+                    problems.append(f"{wire}: KIS's sample sends {value!r}, which the field refuses ({reason}); fix the field, or say in `differs` why KIS's sample is wrong")
+    if op.tr is not None and op.has_side == (example.side is not None):
+        market = spec.exchange_market(str(values.get(op.tr.market_field))) if op.tr.market_field else None
         for env, kis in example.tr_ids:
-            spec = op.tr.lookup(env, market, example.side, example.period)
-            if spec is None:
-                continue  # the operation (or this branch) is refused in this environment; its source says why
-            agree(f"tr_id.{env}", ("tr_id", env), kis, spec, f"KIS's sample sends {kis} on a {env} account, the operation {spec}")
-    for index, difference in enumerate(example.differs):
-        if difference.fact not in used and difference.fact not in ("method", "path") and not difference.fact.startswith("tr_id."):
-            problem(("differs", index), f"{difference.fact}: not a fact of this example")
-    return example
+            spec_value = op.tr.lookup(env, market, example.side, example.period)
+            if spec_value is not None:  # else refused in this environment; the operation's source says why
+                agree(f"tr_id.{env}", kis, spec_value, f"KIS's sample sends {kis} on a {env} account, the operation {spec_value}")
+    for difference in example.differs:
+        if difference.fact not in used and not difference.fact.startswith("tr_id."):
+            problems.append(f"{difference.fact}: not a fact of this example")
+    return [f"{op.qualname} ({example.at}): {problem}" for problem in problems]

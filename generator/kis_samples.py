@@ -958,7 +958,7 @@ def _parameters(function: ast.FunctionDef) -> tuple[tuple[str, str | None, bool]
 def _example_call(check: _Source, api: str, function: ast.FunctionDef) -> SampleCall | None:
     """The chk_ file's first call of the sample function. A plain name argument takes the string
     the chk_ file assigned to it (``pdno = "005930"``), where it assigned exactly one."""
-    call = next((node for node in ast.walk(check.tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == api), None)
+    call = next((node for node in ast.walk(check.tree) if isinstance(node, ast.Call) and _calls(node.func, api)), None)
     if call is None:
         return None
     assigned: dict[str, list[str | None]] = {}
@@ -977,6 +977,13 @@ def _example_call(check: _Source, api: str, function: ast.FunctionDef) -> Sample
             expressions.append((name, ast.unparse(node)[:80]))
         arguments.append((name, value))
     return SampleCall(tuple(arguments), tuple(expressions), check.at(call))
+
+
+def _calls(func: ast.expr, api: str) -> bool:
+    """``api(...)``, or ``api.api(...)`` through the module (``import lp_trade_trend``)."""
+    if isinstance(func, ast.Attribute):
+        return func.attr == api and isinstance(func.value, ast.Name) and func.value.id == api
+    return isinstance(func, ast.Name) and func.id == api
 
 
 def _with_examples(call: SampleCall | None, fields: tuple[SampleField, ...]) -> tuple[SampleField, ...]:

@@ -10,7 +10,7 @@ import importlib
 import keyword
 import re
 import zoneinfo
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from .corrections import apply_corrections, area_name
@@ -717,7 +717,7 @@ class _Builder:
         if "tr_id" in raw and "custtype" not in headers and not self.older_language:
             # KIS's own client sends it on every TR call; some POSTs fail without it.
             self.problem(spec_file, path + ("headers",), "an operation with a TR_ID sends `custtype` on every call: add it to `headers`")
-        op = Operation(
+        return Operation(
             area=area,
             name=name,
             class_prefix=prefix,
@@ -739,11 +739,8 @@ class _Builder:
             file=spec_file.name,
             walk=walk,
             mock_instead=MockInstead(raw["mock_instead"]["operation"], raw["mock_instead"]["how"]) if "mock_instead" in raw else None,
+            kis_example=build_example(raw["kis_example"]) if "kis_example" in raw else None,
         )
-        if "kis_example" in raw:
-            example = build_example(raw["kis_example"], op, lambda field, value: self.value_problem(field, value, tables), market_of.get, lambda where, message: self.problem(spec_file, path + ("kis_example",) + where, message))
-            op = replace(op, kis_example=example)
-        return op
 
     def walk(self, spec_file: SpecFile, path: JsonPath, raw: dict[str, Any], fields: tuple[RequestField, ...], response: Response, pagination: Pagination | None) -> Walk | None:
         wires = {field.wire: field for field in fields}
