@@ -20,6 +20,7 @@ class ExampleDifference:
     fact: str  # method, path, tr_id.real, tr_id.mock or request.FIELD
     kis: str | None  # what KIS's sample sends there (None: nothing)
     source: str  # why the spec sends something else
+    sends: str | None = None  # a request field's value the spec sends instead (None: its default)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,7 @@ def build_example(raw: dict[str, Any]) -> KisExample:
         path=raw["path"],
         tr_ids=tuple(raw.get("tr_id", {}).items()),
         request=tuple(raw["request"].items()),
-        differs=tuple(ExampleDifference(item["fact"], item.get("kis"), item["source"]) for item in raw.get("differs", [])),
+        differs=tuple(ExampleDifference(item["fact"], item.get("kis"), item["source"], item.get("sends")) for item in raw.get("differs", [])),
     )
 
 
@@ -94,8 +95,10 @@ def example_problems(op: Any, spec: Any) -> list[str]:
             agree(fact, values[wire], None, f"KIS's sample sends {wire}, which the operation does not declare")
         elif wire not in values:
             agree(fact, None, "(declared)", f"the operation sends {wire}, KIS's sample does not")
-        elif example.differs_on(fact) is not None:
+        elif (difference := example.differs_on(fact)) is not None:
             used.add(fact)
+            if difference.sends is not None and (reason := value_problem(fields[wire], difference.sends, tables)):
+                problems.append(f"{fact}: the spec sends {difference.sends!r}, which the field refuses ({reason})")
         else:
             value, field = values[wire], fields[wire]
             if value is None and field.bind is None and field.example is None:

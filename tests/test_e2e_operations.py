@@ -25,6 +25,8 @@ from tests.conftest import ClientFactory
 DATE_PATTERN = "^[0-9]{8}$"
 load_spec_once = functools.cache(load_spec)
 
+# Operations the sandbox answers from the open orders they modify or cancel.
+ACTS_ON_OPEN_ORDERS = frozenset({"domestic_stock.order_rvsecncl", "overseas_stock.order_rvsecncl"})
 # KIS echoes the hashed body under BODY; the spec declares only HASH (no field kind is an object).
 UNDECLARED_BY_DESIGN: Mapping[str, frozenset[str]] = {"auth.hashkey": frozenset({"BODY"})}
 
@@ -163,7 +165,7 @@ def call(client: KisClient, op: Operation, case: Case, spec: Spec, today: date) 
     kwargs = arguments(op, case, today)
     if op.has_side and case.side == "sell":
         method(**{**kwargs, "side": "buy"})  # something to sell: buy it with the same arguments
-    if any(field.wire == "ORGN_ODNO" for field in op.fields):  # modify/cancel: an open order to act on
+    if op.qualname in ACTS_ON_OPEN_ORDERS and not case.refused:  # modify/cancel: an open order to act on
         kwargs.update(resting_order(client, op, kwargs))
     return method(**kwargs)
 
