@@ -115,6 +115,7 @@ def synthetic_spec(operations: int, target: Path) -> Path:
         op = copy.deepcopy(shapes[index % len(shapes)])
         op["path"] = f"/uapi/synthetic/v1/op{index:04d}"
         op.pop("retired", None)
+        op.pop("mock_instead", None)  # names a real operation the synthetic spec does not have
         tr = op["tr_id"]
         tr.pop("retired", None)
         tr.pop("mock_overrides", None)
@@ -240,8 +241,9 @@ def bench_validate() -> dict[str, float]:
     import jsonschema
 
     from bench.peers import OrderCash
-    from kis_client._runtime import CallContext, ValidationError
-    from kis_client.requests import DomesticStockOrderCashRequest, prepare_domestic_stock_order_cash, validate_domestic_stock_order_cash
+    from kis_client._calls import CallContext
+    from kis_client.domestic_stock.order_cash import DomesticStockOrderCashRequest, prepare_domestic_stock_order_cash, validate_domestic_stock_order_cash
+    from kis_client.errors import ValidationError
 
     good = {"CANO": "12345678", "ACNT_PRDT_CD": "01", "PDNO": "005930", "ORD_DVSN": "00", "ORD_QTY": "1", "ORD_UNPR": "55000", "SLL_TYPE": "", "EXCG_ID_DVSN_CD": "KRX", "CNDT_PRIC": ""}
     bad = {**good, "PDNO": "00593", "ORD_QTY": "x", "EXCG_ID_DVSN_CD": ""}
@@ -294,11 +296,9 @@ def balance_page(rows: int = 50) -> dict[str, Any]:
 
 def bench_parse() -> dict[str, float]:
     from bench.peers import HoldingsPage
-    from kis_client.responses import (
-        _PARSE_DOMESTIC_STOCK_INQUIRE_BALANCE_HOLDINGS_FIELDS as FIELDS,
-        _parse_domestic_stock_inquire_balance_holdings as parse_row,
-    )
-    from kis_client._runtime import parse_rows
+    from kis_client._parsing import parse_rows
+    from kis_client.domestic_stock.inquire_balance import HOLDINGS_FIELDS as FIELDS
+    from kis_client.domestic_stock.inquire_balance import _parse_holdings as parse_row
 
     page = balance_page()
     rows = parse_rows("domestic_stock.inquire_balance", "output1", page["output1"], parse_row, FIELDS, "pdno", page)

@@ -147,9 +147,11 @@ def _when(choice: TrChoice) -> str:
     return ", ".join(str(condition) for condition in choice.when) or "always"
 
 
-def _cell_name(cell: TrCell) -> str:
+def _cell_name(cell: TrCell, env: str | None = None) -> str:
+    """The cell's environment (or ``env``) and dimensions, as in "mock US sell"."""
     parts = [part for part in (cell.market, cell.side, cell.period) if part]
-    return f"{cell.env} {' '.join(parts)}".strip() if parts else cell.env
+    env = env or cell.env
+    return f"{env} {' '.join(parts)}".strip() if parts else env
 
 
 def _mentions(op: Operation, *words: str) -> str | None:
@@ -216,7 +218,7 @@ def check_tr_ids(pair: Pair, samples: Samples) -> Iterator[Finding]:
 
 def _check_mock(pair: Pair, choice: TrChoice, mock: TrCell | None, real: TrCell, samples: Samples) -> Iterator[Finding]:
     api, op = pair.api, pair.op
-    name = _cell_name(TrCell("mock", real.market, real.side, real.period, "", "", None))
+    name = _cell_name(real, "mock")
     at = str(choice.mock_at or choice.real_at)
     if mock is None:
         if choice.mock is None:

@@ -102,11 +102,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    from .export import DOCS_FILE
+    from .layout import AREA_DOCS_DIR, DOCS_FILE
     from .write import write_files
 
-    write_files({DOCS_FILE: _render(args)[DOCS_FILE]}, _project(args).root)
-    print(f"wrote {DOCS_FILE}")
+    docs = {name: content for name, content in _render(args).items() if name == DOCS_FILE or name.startswith(AREA_DOCS_DIR + "/")}
+    write_files(docs, _project(args).root)
+    print(f"wrote {DOCS_FILE} and {AREA_DOCS_DIR}/")
     return EXIT_OK
 
 
@@ -240,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--spec", help="spec directory (default: the project's spec/)")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("validate", help="check the spec; one problem a line").set_defaults(run=cmd_validate)
-    commands.add_parser("generate", help="write generated/kis_client and docs/API.md (atomically)").set_defaults(run=cmd_generate)
+    commands.add_parser("generate", help="write generated/kis_client, docs/API.md and docs/api/ (atomically)").set_defaults(run=cmd_generate)
     commands.add_parser("check", help="exit 1 if generated files differ from the spec's output").set_defaults(run=cmd_check)
     diff = commands.add_parser("diff", help="what changed between two specs, and whether it breaks clients")
     diff.add_argument("base", help="a git revision (e.g. origin/main) or a spec directory")
@@ -252,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("format", choices=("openapi",))
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
     export.set_defaults(run=cmd_export)
-    commands.add_parser("docs", help="write docs/API.md, the Markdown API reference").set_defaults(run=cmd_docs)
+    commands.add_parser("docs", help="write docs/API.md and docs/api/, the Markdown API reference").set_defaults(run=cmd_docs)
     audit = commands.add_parser("audit", help="compare KIS's sample repository (open-trading-api) with the spec")
     audit.add_argument("samples", metavar="PATH[@REV]", help="a checkout or git directory of KIS's sample repository, and a revision (default HEAD); read with git, never run")
     audit.add_argument("--format", choices=("markdown", "json"), default="markdown")

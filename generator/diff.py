@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 
 from .errors import Problem, SpecError
 from .load import SpecFile, load_dir, load_text, spec_order
-from .model import Operation, RequestField, Rule, Spec, TrCell, build_older_model
-from .paging import Pagination
+from .builder import build_older_model
+from .model import Operation, Pagination, RequestField, Rule, Spec, TrCell
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,6 @@
-"""KIS's example call of an operation, as data: what KIS's chk_ file passes, and the request KIS's
-sample sends for it (method, path, TR_ID per environment, query or body).
+"""KIS's example call of an operation (model.KisExample: what KIS's chk_ file passes, and the
+request KIS's sample sends for it: method, path, TR_ID per environment, query or body) checked
+against the operation.
 
 ``kis_example`` records facts, not KIS's code. ``example_problems`` compares them with the
 operation: every field KIS sends is one the operation declares, every value passes the field's
@@ -11,59 +12,16 @@ generated client (it must be this request on the wire) to the sandbox and back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from .builder.fields import refusal
+from .model import Operation, Spec
 
 
-@dataclass(frozen=True, slots=True)
-class ExampleDifference:
-    fact: str  # method, path, tr_id.real, tr_id.mock or request.FIELD
-    kis: str | None  # what KIS's sample sends there (None: nothing)
-    source: str  # why the spec sends something else
-    sends: str | None = None  # a request field's value the spec sends instead (None: its default)
-
-
-@dataclass(frozen=True, slots=True)
-class KisExample:
-    at: str  # KIS's chk_ file and line
-    call: tuple[tuple[str, str | None], ...]  # its arguments (None: from the user's settings)
-    side: str | None
-    period: str | None
-    method: str
-    path: str
-    tr_ids: tuple[tuple[str, str | None], ...]  # env → what KIS's sample sends (None: it refuses)
-    request: tuple[tuple[str, str | None], ...]  # wire field → value (None: the user's own)
-    differs: tuple[ExampleDifference, ...]
-
-    def differs_on(self, fact: str) -> ExampleDifference | None:
-        return next((difference for difference in self.differs if difference.fact == fact), None)
-
-    @property
-    def values(self) -> dict[str, str | None]:
-        return dict(self.request)
-
-
-def build_example(raw: dict[str, Any]) -> KisExample:
-    select = raw.get("select", {})
-    return KisExample(
-        at=raw["at"],
-        call=tuple(raw["call"].items()),
-        side=select.get("side"),
-        period=select.get("period"),
-        method=raw["method"],
-        path=raw["path"],
-        tr_ids=tuple(raw.get("tr_id", {}).items()),
-        request=tuple(raw["request"].items()),
-        differs=tuple(ExampleDifference(item["fact"], item.get("kis"), item["source"], item.get("sends")) for item in raw.get("differs", [])),
-    )
-
-
-def example_problems(op: Any, spec: Any) -> list[str]:
+def example_problems(op: Operation, spec: Spec) -> list[str]:
     """Where the operation's request for KIS's example call is not what KIS's sample sends, and
-    ``differs`` does not say why (``op``: an Operation, ``spec``: its Spec). Empty when they agree."""
-    from .model import value_problem  # the model builds examples: imported here, not at the top
-
-    example: KisExample = op.kis_example
+    ``differs`` does not say why. Empty when they agree (and for an operation without one)."""
+    example = op.kis_example
+    if example is None:
+        return []
     problems: list[str] = []
     used: set[str] = set()
 
@@ -82,9 +40,10 @@ def example_problems(op: Any, spec: Any) -> list[str]:
     agree("path", example.path, op.path, f"KIS's sample calls {example.path}, the operation is {op.path}")
     if op.has_side != (example.side is not None):
         problems.append("say the call's side (`select: {side: buy}`)" if op.has_side else "the operation has no side to select")
-    if op.has_period and example.period not in op.tr.periods:
-        problems.append(f"say the call's period, one of {', '.join(op.tr.periods)} (`select: {{period: ...}}`)")
-    elif not op.has_period and example.period is not None:
+    periods = op.tr.periods if op.tr is not None and op.has_period else ()
+    if periods and example.period not in periods:
+        problems.append(f"say the call's period, one of {', '.join(periods)} (`select: {{period: ...}}`)")
+    elif not periods and example.period is not None:
         problems.append("the operation has no period to select")
     fields = {field.wire: field for field in op.fields}
     tables = {table.name: table for table in spec.code_tables}
@@ -97,14 +56,14 @@ def example_problems(op: Any, spec: Any) -> list[str]:
             agree(fact, None, "(declared)", f"the operation sends {wire}, KIS's sample does not")
         elif (difference := example.differs_on(fact)) is not None:
             used.add(fact)
-            if difference.sends is not None and (reason := value_problem(fields[wire], difference.sends, tables)):
+            if difference.sends is not None and (reason := refusal(fields[wire], difference.sends, tables)):
                 problems.append(f"{fact}: the spec sends {difference.sends!r}, which the field refuses ({reason})")
         else:
             value, field = values[wire], fields[wire]
             if value is None and field.bind is None and field.example is None:
                 problems.append(f"KIS's sample sends the user's own {wire}; give the field an `example` for the call to send")
             elif value is not None and field.bind is None:
-                reason = value_problem(field, value, tables)
+                reason = refusal(field, value, tables)
                 if reason:
                     problems.append(f"{wire}: KIS's sample sends {value!r}, which the field refuses ({reason}); fix the field, or say in `differs` why KIS's sample is wrong")
     if op.tr is not None and op.has_side == (example.side is not None):

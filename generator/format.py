@@ -14,11 +14,12 @@ import json
 import multiprocessing
 import os
 import re
-import tempfile
 import threading
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
+
+from .atomic import write_atomically
+from .cache import cache_dir
 
 LINE_LENGTH = 100
 _TOP_LEVEL = re.compile(r"(?:async def|def|class)\b|@")
@@ -61,14 +62,6 @@ def chunks(text: str) -> list[str]:
     return [text.rstrip() + "\n" for text in map("".join, pieces) if text.strip()]
 
 
-def cache_dir() -> Path:
-    configured = os.environ.get("KISGEN_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "kisgen"
-
-
 class _Cache:
     """Formatted chunks by content hash, in one JSON file; best effort, never an error."""
 
@@ -96,10 +89,7 @@ class _Cache:
         entries = dict(older[max(0, len(older) + len(recent) - CACHE_LIMIT) :]) | recent
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".black-chunks-")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(entries, handle)
-            os.replace(temp, self.path)
+            write_atomically(self.path, json.dumps(entries).encode("utf-8"))
         except OSError:
             pass  # a read-only home only makes the next run slower
 

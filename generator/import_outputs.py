@@ -29,7 +29,7 @@ from typing import Any
 
 from .kis_portal import PortalApi
 from .kis_samples import SampleApi
-from .model import RESERVED_RESPONSE_NAMES
+from .builder.names import RESERVED_RESPONSE_NAMES
 
 Note = Callable[[str, Any, str, object], None]
 WIRE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")

@@ -14,7 +14,6 @@ anything is written.
 from __future__ import annotations
 
 import copy
-import os
 import re
 import shutil
 import tempfile
@@ -25,15 +24,17 @@ from typing import Any
 
 import yaml
 
+from .atomic import write_atomically
 from .audit import area_of, category_of, import_stem, match
-from .import_examples import draft_example, left_out_unless_given
-from .import_outputs import draft_response, infer_kind
+from .builder.names import RESERVED_CLASSES, RESERVED_RESPONSE_NAMES, camel, is_identifier, python_name_clash
 from .corrections import CORRECTIONS_DIR, edited_by_hand, imported_digest
 from .errors import Problem, SpecError
+from .import_examples import draft_example, left_out_unless_given
+from .import_outputs import draft_response, infer_kind
 from .kis_portal import Portal, PortalApi
 from .kis_samples import SampleApi, SampleField, Samples, TrChoice
 from .load import load_text
-from .model import PERIOD_NAME, RESERVED_CLASSES, RESERVED_RESPONSE_NAMES, Spec, camel, is_identifier, python_name_clash
+from .model import PERIOD_NAME, Spec
 
 IMPORTED_DIR = "imported"
 REPOSITORY = "koreainvestment/open-trading-api"
@@ -481,8 +482,6 @@ def write_drafts(spec_dir: Path, drafts: list[Draft], samples: Samples, portal: 
         path = spec_dir / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_bytes() != text:
-            partial = path.with_name(f".{path.name}.kisgen-import")
-            partial.write_bytes(text)
-            os.replace(partial, path)  # a reader sees the old draft or the new one, never half
+            write_atomically(path, text)
             written.append(f"{spec_dir.name}/{relative}")
     return written

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .builder import build_model
 from .corrections import awaiting_drafts
 from .errors import SpecError
 from .load import load_dir_partly
-from .model import Spec, build_model
+from .model import Spec
 from .project import find_project
 from .render import render
 from .validate import schema_problems

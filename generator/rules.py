@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .model import Condition, Constraint, Operation, RequestField, Spec, failed_check
+from .model import Condition, Constraint, Operation, RequestField, Spec
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +52,7 @@ def field_problem(spec: Spec, field: RequestField, value: Any) -> str | None:
     shown = "the value" if field.secret else repr(value)  # never echo a key or a token
     codes = field.wire_codes  # a quotation field carries the exchange's quotation code on the wire
     table = spec.code_table(codes) if codes is not None else None
-    failed = failed_check(field, value, table.values if table is not None else None)
+    failed = field.failed_check(value, table.values if table is not None else None)
     if failed == "codes" and table is not None:
         return f"{shown} is not a code of {table.label} ({codes})"
     if failed == "pattern":

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import Problem
-from .format import cache_dir
+from .cache import cache_dir
 from .load import SpecFile, format_path
 
 if TYPE_CHECKING:  # jsonschema is imported when a file needs validating, not on every run

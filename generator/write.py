@@ -1,7 +1,7 @@
 """Write the rendered files all or nothing, or compare them with what is on disk.
 
-Everything is staged first beside its target (the package as a directory, every other file on
-its own); only then is each target swapped in by rename, under a lock. A failure while staging
+Everything is staged first beside its target (the package and docs/api/ as directories, every
+other file on its own); only then is each target swapped in by rename, under a lock. A failure while staging
 (an unwritable docs/, a full disk) changes nothing; a failure while swapping puts back what was
 already swapped. Two runs at once never leave a mix.
 """
@@ -20,11 +20,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .render import CLIENT_PROJECT, PACKAGE
+from .layout import DOCS_DIR, OWNED_DIRS, PACKAGE, WRITABLE
 
 IGNORED_DIRS = {"__pycache__"}
-# What kisgen writes: the package directory, the client's pyproject.toml, and docs/.
-WRITABLE = (PACKAGE + "/", CLIENT_PROJECT, "docs/")
 
 
 def _directory(path: Path) -> Path:
@@ -55,9 +53,19 @@ def _on_disk(directory: Path) -> dict[str, Path]:
     return found
 
 
+def _owned(files: dict[str, bytes]) -> dict[str, dict[str, bytes]]:
+    """The files of each directory kisgen writes whole, by their path inside it."""
+    owned: dict[str, dict[str, bytes]] = {}
+    for name, content in files.items():
+        directory = next((directory for directory in OWNED_DIRS if name.startswith(directory + "/")), None)
+        if directory is not None:
+            owned.setdefault(directory, {})[name.removeprefix(directory + "/")] = content
+    return owned
+
+
 def stale_files(files: dict[str, bytes], root: Path) -> list[str]:
-    """Paths whose bytes differ from ``files``, are missing, or should not exist (in the
-    package, when ``files`` has it)."""
+    """Paths whose bytes differ from ``files``, are missing, or should not exist (in a directory
+    kisgen writes whole, when ``files`` has it)."""
     stale = []
     for relative, content in files.items():
         path = root / relative
@@ -66,11 +74,10 @@ def stale_files(files: dict[str, bytes], root: Path) -> list[str]:
                 stale.append(f"{relative} (differs)")
         except (FileNotFoundError, NotADirectoryError):
             stale.append(f"{relative} (missing)")
-    package_files = {name.removeprefix(PACKAGE + "/") for name in files if name.startswith(PACKAGE + "/")}
-    if package_files:
-        for name in sorted(_on_disk(root / PACKAGE)):
-            if name not in package_files:
-                stale.append(f"{PACKAGE}/{name} (should not exist)")
+    for directory, inside in _owned(files).items():
+        for name in sorted(_on_disk(root / directory)):
+            if name not in inside:
+                stale.append(f"{directory}/{name} (should not exist)")
     return sorted(stale)
 
 
@@ -78,7 +85,7 @@ def _check_paths(files: dict[str, bytes]) -> None:
     """Refuse any path outside what kisgen writes, whatever put it in ``files``."""
     for relative in files:
         parts = relative.split("/")
-        inside = relative.startswith((PACKAGE + "/", "docs/")) or relative in WRITABLE
+        inside = relative.startswith((PACKAGE + "/", DOCS_DIR + "/")) or relative in WRITABLE
         if not inside or any(part in ("", ".", "..") for part in parts) or "\\" in relative:
             raise ValueError(f"refusing to write {relative!r}: only {', '.join(WRITABLE)} are generated")
 
@@ -96,18 +103,18 @@ class _Swap:
 def _stage(files: dict[str, bytes], root: Path) -> list[_Swap]:
     """Every target's new content written beside it, the package first; nothing swapped yet."""
     swaps: list[_Swap] = []
+    owned = _owned(files)
     try:
-        package_files = {name: content for name, content in files.items() if name.startswith(PACKAGE + "/")}
-        if package_files:
-            package = root / PACKAGE
-            staging = Path(tempfile.mkdtemp(prefix=f".{package.name}.new-", dir=_directory(package.parent)))
-            swaps.append(_Swap(package, staging))
-            for relative, content in package_files.items():
-                target = staging / relative.removeprefix(PACKAGE + "/")
+        for directory, inside in owned.items():
+            whole = root / directory
+            staging = Path(tempfile.mkdtemp(prefix=f".{whole.name}.new-", dir=_directory(whole.parent)))
+            swaps.append(_Swap(whole, staging))
+            for relative, content in inside.items():
+                target = staging / relative
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(content)
         for relative, content in files.items():
-            if relative in package_files:
+            if any(relative.startswith(directory + "/") for directory in owned):
                 continue
             target = root / relative
             fd, staged = tempfile.mkstemp(prefix=f".{target.name}.new-", dir=_directory(target.parent))
@@ -161,7 +168,8 @@ def _remove_all(paths: Iterable[Path]) -> None:
 
 def _clear_strays(files: dict[str, bytes], root: Path) -> None:
     """Staging left by a killed run; under the lock no other run is writing."""
-    targets = {root / PACKAGE if name.startswith(PACKAGE + "/") else root / name for name in files}
+    owned = _owned(files)
+    targets = {root / directory for directory in owned} | {root / name for name in files if not any(name.startswith(directory + "/") for directory in owned)}
     for target in targets:
         if target.parent.is_dir():
             for stray in [*target.parent.glob(f".{target.name}.new-*"), *target.parent.glob(f".{target.name}.old-*")]:

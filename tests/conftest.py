@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import shutil
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 
-from kisgen.model import Spec
+from kisgen.model import Operation, Spec
 from kisgen.pipeline import load_spec
 from kisgen.sandbox import RunningSandbox, running_sandbox
 from kis_client import KisClient
-from kis_client._runtime import RetryPolicy
+from kis_client._retry import RetryPolicy
 
 REPO = Path(__file__).resolve().parent.parent
 _serial = itertools.count(1)
+
+
+def operation_module(op: Operation) -> ModuleType:
+    """The generated module of one operation: its request, validator, prepare_*, response models
+    and parse_* (kis_client.<area>.<name>)."""
+    return importlib.import_module(f"kis_client.{op.area}.{op.name}")
 
 
 def new_project(root: Path, spec: Path = REPO / "spec") -> Path:

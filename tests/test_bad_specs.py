@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from kisgen.errors import SpecError
 from kisgen.load import MAX_FILE_BYTES, JsonPath, SpecFile, load_dir, load_text
-from kisgen.model import build_model
+from kisgen.builder import build_model
 from tests.conftest import new_project
 
 REPO = Path(__file__).resolve().parent.parent
@@ -197,7 +197,7 @@ def test_writer_refuses_paths_outside_generated_and_docs(path: str, tmp_path: Pa
 
 def test_rendered_paths_stay_inside_generated_and_docs() -> None:
     from kisgen.pipeline import render_spec
-    from kisgen.write import WRITABLE
+    from kisgen.layout import WRITABLE
 
     assert all(name.startswith(WRITABLE) and ".." not in name.split("/") for name in render_spec(REPO / "spec"))
 

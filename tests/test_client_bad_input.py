@@ -24,9 +24,11 @@ import pytest
 
 from kisgen.model import Operation, RequestField, Spec
 from kisgen.pipeline import load_spec
-import kis_client.requests as prepare_functions
-from kis_client._runtime import CallContext, Credentials, KisError, UnsupportedEnvironmentError, ValidationError
+from kis_client._calls import CallContext
+from kis_client._secrets import Credentials
 from kis_client.client import AsyncKisClient, KisClient
+from kis_client.errors import KisError, UnsupportedEnvironmentError, ValidationError
+from tests.conftest import operation_module
 
 REPO = Path(__file__).resolve().parent.parent
 SPEC: Spec = load_spec(REPO / "spec")
@@ -126,7 +128,7 @@ def wrong_values(field: RequestField) -> list[str]:
 
 def refused_fields(op: Operation, arguments: dict[str, Any]) -> set[str]:
     """The fields the client's own check refuses in these arguments (nothing is sent)."""
-    prepare: Callable[..., Any] = getattr(prepare_functions, f"prepare_{op.function_suffix}")
+    prepare: Callable[..., Any] = getattr(operation_module(op), f"prepare_{op.function_suffix}")
     try:
         prepare(CallContext(env_of(op), "12345678", "01", Credentials(APP_KEY, APP_SECRET), lambda: TOKEN), **arguments)
     except ValidationError as error:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from kisgen.pipeline import render_spec
-from kisgen.render import PACKAGE
+from kisgen.layout import PACKAGE
 from tests.conftest import new_project
 
 REPO = Path(__file__).resolve().parent.parent

@@ -21,7 +21,8 @@ from kisgen.cli import main
 from kisgen.diff import CHECKS, Change, diff_specs, load_side, to_json
 from kisgen.errors import SpecError
 from kisgen.load import load_dir, spec_order
-from kisgen.model import Spec, build_model, build_older_model
+from kisgen.builder import build_model, build_older_model
+from kisgen.model import Spec
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec"

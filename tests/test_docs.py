@@ -9,14 +9,16 @@ from pathlib import Path
 import pytest
 
 from kisgen.cli import main
-from kisgen.export import DOCS_FILE
+from kisgen.layout import AREA_DOCS_DIR, DOCS_FILE
 from kisgen.pipeline import load_spec, render_spec
 from tests.conftest import new_project
 from tests.markdown_tables import Table, cells, tables
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "tests" / "fixtures" / "kis-open-api-reference.md"
-DOCS = ROOT / DOCS_FILE
+DOCS = ROOT / DOCS_FILE  # the index; each area's operations are on a page of docs/api/
+PAGES = sorted((ROOT / AREA_DOCS_DIR).glob("*.md"))
+ALL_TEXT = "\n".join(path.read_text(encoding="utf-8") for path in [DOCS, *PAGES])
 US_SELL_SOURCE = "KIS API portal 2026-05-29"
 
 
@@ -25,7 +27,7 @@ def plain(cell: str) -> str:
 
 
 SEED = tables(REFERENCE.read_text(encoding="utf-8"))
-DOC = tables(DOCS.read_text(encoding="utf-8"))
+DOC = tables(ALL_TEXT)
 
 
 def tr_rows() -> list[tuple[Table, tuple[str, ...]]]:
@@ -58,7 +60,7 @@ def check_tr(seen: Seen, seed: Table, label: str, real: str, mock: str) -> None:
     if table.endpoint != seed.endpoint:
         seen.updated.append(f"endpoint of {real}")
         assert table.endpoint == "POST /uapi/domestic-stock/v1/trading/order-rvsecncl"
-        assert "source: KIS facts 2026-11" in DOCS.read_text(encoding="utf-8").split(table.heading, 1)[1].split("|", 1)[0]
+        assert "source: KIS facts 2026-11" in ALL_TEXT.split(table.heading, 1)[1].split("|", 1)[0]
     if plain(row[2]) != mock:
         seen.updated.append(f"mock of {real}: {mock} → {plain(row[2])}")
         assert row[3].startswith("override: ") and US_SELL_SOURCE in row[3], row
@@ -114,7 +116,11 @@ def test_us_sell_mock_row_shows_the_new_value_and_its_source() -> None:
 
 
 def test_docs_file_is_what_the_spec_renders() -> None:
-    assert DOCS.read_bytes() == render_spec()[DOCS_FILE]
+    rendered = render_spec()
+    assert DOCS.read_bytes() == rendered[DOCS_FILE]
+    pages = {name: content for name, content in rendered.items() if name.startswith(AREA_DOCS_DIR + "/")}
+    assert pages == {path.relative_to(ROOT).as_posix(): path.read_bytes() for path in PAGES}
+    assert [path.stem for path in PAGES] == sorted(area.name for area in load_spec().areas)
 
 
 def test_docs_command_writes_only_the_reference(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -123,12 +129,31 @@ def test_docs_command_writes_only_the_reference(tmp_path: Path, capsys: pytest.C
     assert main(["--root", str(root), "docs"]) == 0
     assert (root / DOCS_FILE).read_bytes() == DOCS.read_bytes()
     written = [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and p not in before]
-    assert sorted(written) == [DOCS_FILE, "generated/.kisgen.lock"]  # the lock every write takes
+    pages = [path.relative_to(ROOT).as_posix() for path in PAGES]
+    assert sorted(written) == sorted([DOCS_FILE, *pages, "generated/.kisgen.lock"])  # the lock every write takes
     assert DOCS_FILE in capsys.readouterr().out
 
 
+def github_anchor(heading: str) -> str:
+    """GitHub's anchor of a heading: lower case, without punctuation or symbols, spaces as -."""
+    return re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+
+
+def test_the_index_lists_every_operation_with_its_name_api_id_and_section() -> None:
+    index = [table for table in tables(DOCS.read_text(encoding="utf-8")) if table.header == ("operation", "이름", "API ID", "endpoint")]
+    rows = {plain(row[0]).split("]")[0].lstrip("["): row for table in index for row in table.rows}
+    assert sorted(rows) == sorted(op.qualname for op in SPEC.operations)
+    for op in SPEC.operations:
+        row = rows[op.qualname]
+        assert row[1] == op.summary and plain(row[2]) == (op.api_id or "") and row[3] == f"{op.method} `{op.path}`"
+        page, _, anchor = row[0].split("](", 1)[1].rstrip(")").partition("#")
+        assert page == f"api/{op.area}.md"
+        headings = [line.lstrip("# ") for line in (DOCS.parent / page).read_text(encoding="utf-8").splitlines() if line.startswith("## ")]
+        assert anchor in [github_anchor(heading) for heading in headings], (op.qualname, anchor)
+
+
 def test_markdown_cells_escape_pipes() -> None:
-    text = DOCS.read_text(encoding="utf-8")
+    text = ALL_TEXT
     assert r"`^(0\|[1-9][0-9]*)$`" in text  # ORD_UNPR's pattern, inside a table cell
     rows = [line for line in text.splitlines() if line.startswith("| `ORD_UNPR`")]
     assert rows and all(len(cells(row)) == 8 for row in rows)
@@ -161,7 +186,7 @@ def test_response_fields_have_their_korean_label_and_python_type() -> None:
                 assert row[1] == f"`{field.py_name}`"
                 assert row[2].startswith(field.label)
                 assert row[3] == f"`{TYPES[field.kind]} | None`"
-        assert f"**Response:** `{op.response.class_name}`" in DOCS.read_text(encoding="utf-8")
+        assert f"**Response:** `{op.response.class_name}`" in ALL_TEXT
 
 
 def test_code_parameters_name_their_enum_and_every_member() -> None:
@@ -174,13 +199,13 @@ def test_code_parameters_name_their_enum_and_every_member() -> None:
                 continue
             table = SPEC.code_table(field.codes)
             accepts = rows[field.wire][4]
-            assert accepts.startswith(f"[`{table.class_name}`](#{table.class_name.lower()})")
+            assert accepts.startswith(f"[`{table.class_name}`](../API.md#{table.class_name.lower()})")  # its section of the index
             assert all(f"`{table.class_name}.{c.name}` `\"{c.value}\"` {c.label}" in accepts for c in table.codes), accepts
             checked += 1
     assert checked >= 40
     # The user's two guesses from issue 17.
     qty_all = next(row for table in DOC if table.header[:2] == ("파라미터", "Python") for row in table.rows if plain(row[0]) == "QTY_ALL_ORD_YN")
-    assert qty_all[4].startswith("[`YesNo`](#yesno)")
+    assert qty_all[4].startswith("[`YesNo`](../API.md#yesno)")
     tr_mket = next(row for table in DOC if table.header[:2] == ("파라미터", "Python") for row in table.rows if plain(row[0]) == "TR_MKET_CD")
     assert "`TrMketCd.M01`" in tr_mket[4]
 

@@ -18,9 +18,9 @@ from kisgen.model import ENVS, Operation, RequestField, Spec
 from kisgen.pipeline import load_spec
 from kisgen.rules import Situation, request_problems, with_defaults
 from kisgen.sandbox import RunningSandbox
-from kis_client import KisClient, UnsupportedEnvironmentError, requests, responses
-from kis_client._runtime import Model
-from tests.conftest import ClientFactory
+from kis_client import KisClient, UnsupportedEnvironmentError
+from kis_client._models import Model
+from tests.conftest import ClientFactory, operation_module
 
 DATE_PATTERN = "^[0-9]{8}$"
 load_spec_once = functools.cache(load_spec)
@@ -156,8 +156,9 @@ def call(client: KisClient, op: Operation, case: Case, spec: Spec, today: date) 
     if method is None:
         # The client runs the token operation itself; drive it through the same transport.
         assert op.name == spec.token.operation, f"the client has no method for {op.qualname}"
-        prepare = getattr(requests, f"prepare_{op.function_suffix}")
-        parse = getattr(responses, f"parse_{op.function_suffix}")
+        module = operation_module(op)
+        prepare = getattr(module, f"prepare_{op.function_suffix}")
+        parse = getattr(module, f"parse_{op.function_suffix}")
         prepared = prepare(client._ctx)
         return parse(prepared, client._core.send(prepared))
     if op.request_any:

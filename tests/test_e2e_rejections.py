@@ -15,8 +15,11 @@ import pytest
 from kisgen.model import Spec
 from kisgen.sandbox import RunningSandbox, running_sandbox
 from kis_client import KisApiError, KisClient, RateLimitError, TokenCache, TokenError, ValidationError
-from kis_client._runtime import PreparedCall, RateLimiter, RetryPolicy
-from kis_client.requests import prepare_domestic_stock_inquire_balance, prepare_domestic_stock_order_cash
+from kis_client._calls import PreparedCall
+from kis_client._rate_limit import RateLimiter
+from kis_client._retry import RetryPolicy
+from kis_client.domestic_stock.inquire_balance import prepare_domestic_stock_inquire_balance
+from kis_client.domestic_stock.order_cash import prepare_domestic_stock_order_cash
 from tests.conftest import ClientFactory
 
 
@@ -105,7 +108,7 @@ def test_the_client_refuses_the_same_order_before_sending(mock_sandbox: RunningS
 
 
 def test_a_tr_id_of_another_market_is_refused(mock_sandbox: RunningSandbox, make_client: ClientFactory) -> None:
-    from kis_client.requests import prepare_overseas_stock_order
+    from kis_client.overseas_stock.order import prepare_overseas_stock_order
 
     client = make_client(mock_sandbox)
     call = prepare_overseas_stock_order(client._ctx, side="buy", ovrs_excg_cd="NASD", pdno="AAPL", ord_qty="1", ovrs_ord_unpr="200", ord_dvsn="00")

@@ -13,7 +13,8 @@ from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from kisgen.cli import main
-from kisgen.export import code, openapi, text
+from kisgen.docs import code, text
+from kisgen.export import openapi
 from kisgen.pipeline import load_spec
 from kisgen.schemas import request_schema, response_schema
 

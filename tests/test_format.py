@@ -9,6 +9,8 @@ import pytest
 
 import kisgen.format as fmt
 import kisgen.render as render
+from kisgen.layout import PACKAGE
+from kisgen.literals import doc
 from kisgen.pipeline import load_spec
 from tests.conftest import REPO, new_project
 
@@ -46,10 +48,10 @@ def test_chunked_formatting_is_black_on_the_whole_module(unformatted: dict[str, 
 
 
 def test_modules_are_cut_before_top_level_definitions_only(unformatted: dict[str, str]) -> None:
-    pieces = fmt.chunks(unformatted["responses.py"])
+    pieces = fmt.chunks(unformatted["domestic_stock/enums.py"])
     assert len(pieces) > 20
     assert all(piece.lstrip().startswith(("def ", "class ", "@")) for piece in pieces[1:])
-    assert "".join(pieces).split() == unformatted["responses.py"].split()
+    assert "".join(pieces).split() == unformatted["domestic_stock/enums.py"].split()
 
 
 def test_a_warm_cache_never_runs_black(unformatted: dict[str, str], cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -83,7 +85,7 @@ def test_an_unwritable_cache_only_costs_time(unformatted: dict[str, str], tmp_pa
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     monkeypatch.setenv("KISGEN_CACHE_DIR", str(blocker / "cache"))
-    small = {"enums.py": unformatted["enums.py"]}
+    small = {"enums.py": unformatted["domestic_stock/enums.py"]}
     assert fmt.format_modules(small)["enums.py"] == black.format_str(small["enums.py"], mode=MODE)
 
 
@@ -96,9 +98,10 @@ def test_a_cold_cli_run_formats_in_parallel_and_matches_the_committed_tree(tmp_p
     env = dict(os.environ, KISGEN_CACHE_DIR=str(tmp_path / "cold-cache"))
     result = subprocess.run([sys.executable, "-m", "kisgen", "generate"], env=env, capture_output=True, text=True, cwd=root)
     assert result.returncode == 0, result.stderr
-    committed = REPO / render.PACKAGE
-    for path in committed.glob("*.py"):
-        assert (root / render.PACKAGE / path.name).read_bytes() == path.read_bytes(), path.name
+    committed = REPO / PACKAGE
+    for path in committed.rglob("*.py"):
+        relative = path.relative_to(committed)
+        assert (root / PACKAGE / relative).read_bytes() == path.read_bytes(), relative
 
 
 DOCSTRINGS = ["", "plain", " leading and trailing ", "''''\"", '"quoted"', "it's", "both ' and \"", "ends in \\", "\\\\", "\t tab\n new line", "\u3000wide\xa0", "'", '"']
@@ -107,7 +110,7 @@ DOCSTRINGS = ["", "plain", " leading and trailing ", "''''\"", '"quoted"', "it's
 @pytest.mark.parametrize("value", DOCSTRINGS)
 def test_a_docstring_comes_back_exactly_after_black(value: str) -> None:
     # black strips docstrings and pads one that starts or ends with its quote or a backslash.
-    source = f"def f() -> None:\n    {render.doc(value)}\n"
+    source = f"def f() -> None:\n    {doc(value)}\n"
     formatted = fmt._black(source)
     namespace: dict[str, object] = {}
     exec(formatted, namespace)

@@ -23,11 +23,12 @@ from hypothesis import strategies as st
 
 from kisgen.pipeline import load_spec, render_spec
 from kisgen.format import _black
-from kisgen.render import PACKAGE, VERBATIM
+from kisgen.layout import PACKAGE
 from kisgen.write import write_files
 from tests.markdown_tables import tables
 
 MARKER = "kisgen_pwned"
+VERBATIM = {path.name for path in (Path(__file__).resolve().parent.parent / "templates").glob("*.py")}
 FRAGMENTS = [
     "'", '"', "'''", '"""', "\\", "\\n", "\n", "\r\n", "{{ 7 * 7 }}", "{% if true %}x{% endif %}", "{# c #}", "#",
     "# comment", "\x00", "\x07", "\x1b[31m", "\x7f", "한글 라벨", "주문구분", "😀", "🇰🇷", "\u200b", "\u3000", "%s", "{0}",
@@ -143,12 +144,14 @@ def write_spec(directory: Path, t: dict[str, str]) -> Path:
 PROBE = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
-from kis_client import enums, requests, responses, client
-from kis_client._runtime import CallContext, ValidationError
+from kis_client import enums
+from kis_client._calls import CallContext
+from kis_client.errors import ValidationError
+from kis_client.stock import api, quote
 
 def messages(**arguments):
     try:
-        requests.prepare_stock_quote(CallContext("mock", None, None), **arguments)
+        quote.prepare_stock_quote(CallContext("mock", None, None), **arguments)
     except ValidationError as error:
         return [problem.message for problem in error.problems]
     return []
@@ -159,13 +162,13 @@ print(json.dumps({
     "code_value": enums.QuoteKind.ASK.value,
     "code_labels": enums.CODE_LABELS,
     "table_doc": enums.QuoteKind.__doc__,
-    "prepare_doc": requests.prepare_stock_quote.__doc__,
-    "request_doc": requests.StockQuoteRequest.__doc__,
-    "output_doc": responses.StockQuoteQuote.__doc__,
-    "output_labels": dict(responses.StockQuoteQuote._LABELS),
-    "envelope_labels": dict(responses.StockQuoteResponse._LABELS),
-    "api_doc": client.StockApi.__doc__,
-    "method_doc": client.StockApi.quote.__doc__,
+    "prepare_doc": quote.prepare_stock_quote.__doc__,
+    "request_doc": quote.StockQuoteRequest.__doc__,
+    "output_doc": quote.StockQuoteQuote.__doc__,
+    "output_labels": dict(quote.StockQuoteQuote._LABELS),
+    "envelope_labels": dict(quote.StockQuoteResponse._LABELS),
+    "api_doc": api.StockApi.__doc__,
+    "method_doc": api.StockApi.quote.__doc__,
 }, ensure_ascii=False))
 """
 
@@ -177,15 +180,22 @@ def expected_probe(t: dict[str, str]) -> dict[str, Any]:
         "rule_message": ["'x' must match ^[0-9]{6}$ (ask_needs_item: " + t["rule_text"] + ")"],
         "code_labels": {"Exchange": {"NASD": t["exchange_label"]}, "QuoteExchange": {"NAS": t["exchange_label"], "BAQ": t["exchange_label"] + " (주간)"}, "CustomerType": {"P": t["code_label_a"], "B": t["code_label_b"]}, "GrantType": {"client_credentials": t["grant_label"]}, "QuoteKind": {"00": t["code_label_a"], t["code_value"]: t["code_label_b"]}},
         "table_doc": t["table_label"],
-        "prepare_doc": t["summary"],
+        "prepare_doc": f"The validated call of {t['summary']}, its TR_ID resolved; ValidationError lists every problem.",
         "request_doc": t["summary"] + " (GET /uapi/test/v1/quote)",
         "output_doc": t["summary"] + ": output (" + t["output_note"] + ")" if t["output_note"] else t["summary"] + ": output",
         "output_labels": {"stck_prpr": t["response_label"]},
         "envelope_labels": {"rt_cd": t["envelope_label"], "msg_cd": t["envelope_label"] + " 2", "msg1": t["envelope_label"] + " 3", "quote": "quote"},
         "api_doc": t["document"] + " (stock)",
-        # black strips a docstring's ends, so the note comes back trimmed
-        "method_doc": t["summary"] + " — GET /uapi/test/v1/quote" + ("\n\n" + t["op_note"].strip() if t["op_note"].strip() else ""),
     }
+
+
+def check_method_doc(doc: str, t: dict[str, str]) -> None:
+    """The method's docstring starts with the summary as written, and holds the note and each
+    field's label and description as written but for whitespace: its paragraphs are wrapped."""
+    assert doc.startswith(t["summary"] + " — GET /uapi/test/v1/quote\n")
+    words = " ".join(doc.split())
+    for place in ("op_note", "field_label", "description", "codes_field_label", "rule_text"):
+        assert " ".join(t[place].split()) in words, place
 
 
 def check_schemas(files: dict[str, bytes], t: dict[str, str]) -> None:
@@ -202,9 +212,14 @@ def check_schemas(files: dict[str, bytes], t: dict[str, str]) -> None:
 
 
 def check_docs(files: dict[str, bytes]) -> None:
-    """docs/API.md shows hostile text but runs none of it: no control character (NUL, an ANSI
-    escape), no HTML outside code spans, and every table row with its header's cells."""
-    docs = files["docs/API.md"].decode("utf-8")
+    """docs/ shows hostile text but runs none of it: no control character (NUL, an ANSI escape),
+    no HTML outside code spans, and every table row with its header's cells."""
+    for name, content in files.items():
+        if name.startswith("docs/"):
+            check_page(content.decode("utf-8"))
+
+
+def check_page(docs: str) -> None:
     assert not [char for char in docs if unicodedata.category(char) in ("Cc", "Zl", "Zp") and char != "\n" or char == "\u202e"]
     body = docs.split("\n", 1)[1]  # after the notice comment
     outside = re.sub(r"(`+)(.+?)(?<!`)\1(?!`)", "", re.sub(r"\\[\\`]", "", body))
@@ -232,7 +247,9 @@ def generate_and_check(t: dict[str, str]) -> None:
         write_files(files, root)
         probe = subprocess.run([sys.executable, "-c", PROBE, str(root / "generated")], cwd=directory, capture_output=True, text=True, check=False)
         assert probe.returncode == 0, probe.stderr
-        assert json.loads(probe.stdout) == expected_probe(t)
+        probed = json.loads(probe.stdout)
+        check_method_doc(probed.pop("method_doc"), t)
+        assert probed == expected_probe(t)
         assert not (directory / MARKER).exists() and not Path(MARKER).exists()
 
 

@@ -180,8 +180,8 @@ def test_the_draft_generates_and_type_checks(imported: Path, tmp_path: Path) -> 
     root = tmp_path / "root"
     root.mkdir()
     write_files(render_spec(imported), root)
-    client = (root / "generated" / "kis_client" / "client.py").read_text(encoding="utf-8")
-    assert "def quote_board(" in client and "def holdings_pages(" in client
+    methods = "".join(path.read_text(encoding="utf-8") for path in (root / "generated" / "kis_client").glob("*/api.py"))
+    assert "def quote_board(" in methods and "def holdings_pages(" in methods
     out, err, status = api.run(["--strict", "--no-incremental", "--cache-dir", str(tmp_path / "mypy"), str(root / "generated" / "kis_client")])
     assert status == 0, out + err
 

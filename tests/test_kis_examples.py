@@ -17,13 +17,13 @@ from typing import Any
 import httpx
 import pytest
 
-from kisgen.examples import KisExample, example_problems
-from kisgen.model import Operation, Spec
+from kisgen.examples import example_problems
+from kisgen.model import KisExample, Operation, Spec
 from kisgen.pipeline import load_spec
 from kisgen.sandbox import RunningSandbox, running_sandbox
-from kis_client import KisClient, UnsupportedEnvironmentError, requests, responses
-from kis_client._runtime import Model
-from tests.conftest import NO_RETRY, pinned_clock
+from kis_client import KisClient, UnsupportedEnvironmentError
+from kis_client._models import Model
+from tests.conftest import NO_RETRY, operation_module, pinned_clock
 
 SPEC = load_spec()
 EXAMPLES = [op.qualname for op in SPEC.operations if op.kis_example is not None]
@@ -141,8 +141,9 @@ def assert_typed_without_extra_or_gaps(op: Operation, response: Any) -> None:
 def send(client: KisClient, op: Operation, example: KisExample) -> Any:
     method = getattr(getattr(client, op.area), op.name, None)
     if method is None:  # the token operation: the client runs it itself
-        prepared = getattr(requests, f"prepare_{op.function_suffix}")(client._ctx)
-        return getattr(responses, f"parse_{op.function_suffix}")(prepared, client._core.send(prepared))
+        module = operation_module(op)
+        prepared = getattr(module, f"prepare_{op.function_suffix}")(client._ctx)
+        return getattr(module, f"parse_{op.function_suffix}")(prepared, client._core.send(prepared))
     return method(**arguments(op, example))
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from kisgen.errors import SpecError
-from kisgen.model import Spec, TrCell, python_name_clash
+from kisgen.builder.names import python_name_clash
+from kisgen.model import Spec, TrCell
 from kisgen.pipeline import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -182,10 +183,11 @@ def test_area_name_comes_from_the_file_name_and_must_be_an_identifier(spec_dir: 
     assert problem.endswith(": a spec file name is lower_snake_case with .yaml: its name is a Python name in the client")
 
 
-def _names_beside_fields(module: str, fields: set[str]) -> set[str]:
+def _names_beside_fields(module: Path, fields: set[str]) -> set[str]:
     """Every lower-case name a generated function with request-field parameters uses besides
-    those fields: its other parameters, its locals, the module names and builtins it calls."""
-    tree = ast.parse((ROOT / "generated" / "kis_client" / f"{module}.py").read_text(encoding="utf-8"))
+    those fields: its other parameters, its locals, what it imports, the module names and
+    builtins it calls."""
+    tree = ast.parse(module.read_text(encoding="utf-8"))
     names: set[str] = set()
     for function in ast.walk(tree):
         if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -194,7 +196,7 @@ def _names_beside_fields(module: str, fields: set[str]) -> set[str]:
         if not fields & {argument.arg for argument in arguments}:
             continue
         for node in ast.walk(function):
-            name = node.id if isinstance(node, ast.Name) else node.arg if isinstance(node, ast.arg) else None
+            name = node.id if isinstance(node, ast.Name) else node.arg if isinstance(node, ast.arg) else (node.asname or node.name) if isinstance(node, ast.alias) else None
             # Upper-case and _-prefixed names cannot clash: a field's Python name is its lower-case
             # wire name, which starts with a letter.
             if name is not None and name not in fields and name.islower() and not name.startswith("_"):
@@ -205,7 +207,9 @@ def _names_beside_fields(module: str, fields: set[str]) -> set[str]:
 def test_no_field_may_take_a_name_the_generated_functions_use_beside_it() -> None:
     spec = load_spec(ROOT / "spec")
     fields = {field.py_name for op in spec.operations for field in op.fields}
-    used = _names_beside_fields("client", fields) | _names_beside_fields("requests", fields)
+    # The area modules (client methods) and the operation modules (prepare_*, validate_*).
+    modules = sorted((ROOT / "generated" / "kis_client").glob("*/*.py"))
+    used = set().union(*(_names_beside_fields(module, fields) for module in modules))
     assert {"max_calls", "walk_back", "int", "call", "self"} <= used  # the _walk helper's own names
     assert {name for name in used if python_name_clash(name) is None} == set()
 

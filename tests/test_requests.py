@@ -11,10 +11,14 @@ from typing import Any
 
 import pytest
 
-import kis_client.requests as requests
 from kisgen.model import Operation
 from kisgen.pipeline import load_spec
-from kis_client._runtime import CallContext, Credentials, PreparedCall
+from kis_client._calls import CallContext, PreparedCall
+from kis_client._secrets import Credentials
+from kis_client.domestic_stock.inquire_balance import prepare_domestic_stock_inquire_balance
+from kis_client.domestic_stock.order_cash import prepare_domestic_stock_order_cash
+from kis_client.overseas_stock.order import prepare_overseas_stock_order
+from tests.conftest import operation_module
 from tests.spec_examples import Variant, valid_arguments, variants
 
 SPEC = load_spec()
@@ -28,14 +32,14 @@ def context(env: str = "mock") -> CallContext:
 
 def prepare(op: Operation, variant: Variant, **changes: Any) -> PreparedCall:
     """A prepared call from the spec's examples, rules met, with ``changes`` on top."""
-    function = getattr(requests, f"prepare_{op.function_suffix}")
+    function = getattr(operation_module(op), f"prepare_{op.function_suffix}")
     result: PreparedCall = function(context(variant.env), **{**valid_arguments(SPEC, op, variant), **changes})
     return result
 
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.qualname)
 def test_request_model_has_exactly_the_spec_fields(op: Operation) -> None:
-    model: Any = getattr(requests, op.class_prefix + "Request")
+    model: Any = getattr(operation_module(op), op.class_prefix + "Request")
     assert "__dataclass_fields__" in vars(model)  # decorated with @dataclass itself
     assert [f.name for f in dataclasses.fields(model)] == [field.py_name for field in op.fields]
     assert all(f.type == "str" for f in dataclasses.fields(model))
@@ -51,7 +55,7 @@ def test_python_names_are_snake_case_of_wire_names(op: Operation) -> None:
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.qualname)
 def test_prepare_takes_every_parameter_and_no_bound_field(op: Operation) -> None:
-    function = getattr(requests, f"prepare_{op.function_suffix}")
+    function = getattr(operation_module(op), f"prepare_{op.function_suffix}")
     parameters = inspect.signature(function).parameters
     expected = (["side"] if op.has_side else []) + (["period"] if op.has_period else []) + [field.py_name for field in op.parameters]
     assert sorted(name for name in parameters if name != "ctx") == sorted(expected)
@@ -97,7 +101,7 @@ def test_the_account_is_needed_exactly_when_bound(op: Operation, variant: Varian
     from kis_client import ValidationError
 
     account_fields = {field.wire for field in op.fields if field.bind in ACCOUNT_BINDS}
-    function = getattr(requests, f"prepare_{op.function_suffix}")
+    function = getattr(operation_module(op), f"prepare_{op.function_suffix}")
     bare = CallContext(variant.env, None, None, Credentials("app-key-for-tests", "app-secret-for-tests"), lambda: "token-for-tests")
     if account_fields:
         with pytest.raises(ValidationError) as raised:
@@ -140,10 +144,10 @@ def test_the_domestic_order_body_is_the_documented_one() -> None:
 def test_enum_members_are_sent_as_their_codes() -> None:
     from kis_client.enums import Exchange, OrdDvsn, Side
 
-    call = requests.prepare_domestic_stock_order_cash(context(), side=Side.BUY, pdno="005930", ord_dvsn=OrdDvsn.LIMIT, ord_qty="3", ord_unpr="70000")
+    call = prepare_domestic_stock_order_cash(context(), side=Side.BUY, pdno="005930", ord_dvsn=OrdDvsn.LIMIT, ord_qty="3", ord_unpr="70000")
     assert call.params["ORD_DVSN"] == "00" and type(call.params["ORD_DVSN"]) is str
     assert call.tr_id == "VTTC0012U"
-    order = requests.prepare_overseas_stock_order(context("real"), side=Side.BUY, ovrs_excg_cd=Exchange.TKSE, pdno="7203", ord_qty="100", ovrs_ord_unpr="2500", ord_dvsn="00")
+    order = prepare_overseas_stock_order(context("real"), side=Side.BUY, ovrs_excg_cd=Exchange.TKSE, pdno="7203", ord_qty="100", ovrs_ord_unpr="2500", ord_dvsn="00")
     assert order.params["OVRS_EXCG_CD"] == "TKSE" and type(order.params["OVRS_EXCG_CD"]) is str
     assert order.tr_id == "TTTS0308U"
 
@@ -153,5 +157,5 @@ def test_no_account_is_a_validation_problem_not_a_blank_field() -> None:
 
     bare = CallContext("mock", None, None, Credentials("app-key-for-tests", "app-secret-for-tests"), lambda: "token-for-tests")
     with pytest.raises(ValidationError) as raised:
-        requests.prepare_domestic_stock_inquire_balance(bare)
+        prepare_domestic_stock_inquire_balance(bare)
     assert set(raised.value.fields) == {"CANO", "ACNT_PRDT_CD"}

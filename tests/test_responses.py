@@ -21,13 +21,14 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 import kis_client
-import kis_client.requests as requests
-import kis_client.responses as responses
 from kisgen.errors import SpecError
 from kisgen.model import Operation, Output
 from kisgen.pipeline import load_spec
 from kis_client import ResponseParseError
-from kis_client._runtime import Model, PreparedCall, Reply, Rows, _BadValue, parse_carefully
+from kis_client._calls import PreparedCall, Reply
+from kis_client._models import Model, Rows
+from kis_client._parsing import _BadValue, parse_carefully
+from tests.conftest import operation_module
 
 SPEC = load_spec()
 FIXTURES = Path(__file__).parent / "fixtures" / "responses"
@@ -42,9 +43,9 @@ def body_of(operation: str) -> Any:
 
 def parse(operation: str, body: Any, tr_cont: str = "") -> Any:
     op = SPEC.operation(operation)
-    info = getattr(requests, "OP_" + op.function_suffix.upper())
-    call = PreparedCall(info, None, {})
-    return getattr(responses, f"parse_{op.function_suffix}")(call, Reply(200, {"tr_cont": tr_cont}, body))
+    module = operation_module(op)
+    call = PreparedCall(module.OPERATION, None, {})
+    return getattr(module, f"parse_{op.function_suffix}")(call, Reply(200, {"tr_cont": tr_cont}, body))
 
 
 def output_id(value: Any) -> str:
@@ -57,11 +58,12 @@ def output_id(value: Any) -> str:
 
 @pytest.mark.parametrize(("op", "output"), OUTPUTS, ids=output_id)
 def test_every_spec_field_is_on_its_model_with_its_kind_type(op: Operation, output: Output) -> None:
-    model: Any = getattr(responses, output.class_name)
+    module = operation_module(op)
+    model: Any = getattr(module, output.class_name)
     assert "__dataclass_fields__" in vars(model)  # decorated with @dataclass itself
     assert issubclass(model, Model)
     assert model.__dataclass_params__.frozen and "__slots__" in model.__dict__
-    hints = typing.get_type_hints(model, vars(responses))
+    hints = typing.get_type_hints(model, vars(module))
     names = [f.name for f in dataclasses.fields(model)]
     assert names == [field.py_name for field in output.fields] + ["extra"]
     for field in output.fields:
@@ -74,14 +76,15 @@ def test_every_spec_field_is_on_its_model_with_its_kind_type(op: Operation, outp
 
 @pytest.mark.parametrize("op", SPEC.operations, ids=output_id)
 def test_every_response_has_its_outputs_raw_and_extra(op: Operation) -> None:
-    model = getattr(responses, op.response.class_name)
+    module = operation_module(op)
+    model = getattr(module, op.response.class_name)
     assert model.__dataclass_params__.frozen and "__slots__" in model.__dict__
-    hints = typing.get_type_hints(model, vars(responses))
+    hints = typing.get_type_hints(model, vars(module))
     envelope = [field.py_name for field in SPEC.envelope] if op.response.envelope else []
     paging = ["continuation"] if op.pagination is not None else []
     assert [f.name for f in dataclasses.fields(model)] == envelope + [output.name for output in op.response.outputs] + paging + ["raw", "extra"]
     for output in op.response.outputs:
-        inner = getattr(responses, output.class_name)
+        inner = getattr(module, output.class_name)
         expected = Rows[inner] if output.is_list else inner if output.always_sent else inner | None
         assert hints[output.name] == expected, output.name
 
@@ -343,10 +346,10 @@ def as_kis_sends(field: Any) -> st.SearchStrategy[Any]:
 
 
 def parsers_of(op: Operation, output: Output) -> tuple[Any, Any]:
-    name = f"_parse_{op.function_suffix}_{output.name}"
-    fields, known = getattr(responses, name.upper() + "_FIELDS"), getattr(responses, name.upper() + "_KEYS")
-    draft, model = getattr(responses, f"_{output.class_name}Draft"), getattr(responses, output.class_name)
-    return getattr(responses, name), lambda row: parse_carefully(row, draft, model, fields, known)
+    module = operation_module(op)
+    fields, known = getattr(module, output.name.upper() + "_FIELDS"), getattr(module, output.name.upper() + "_KEYS")
+    draft, model = getattr(module, f"_{output.class_name}Draft"), getattr(module, output.class_name)
+    return getattr(module, f"_parse_{output.name}"), lambda row: parse_carefully(row, draft, model, fields, known)
 
 
 def outcome(parse: Any, row: dict[str, Any]) -> Any:
@@ -380,7 +383,7 @@ def test_straight_line_and_careful_parsers_agree_on_any_value_in_any_field(op: O
 def test_a_row_as_kis_sends_it_never_takes_the_careful_path(op: Operation, output: Output, data: st.DataObject) -> None:
     row = {data.draw(st.sampled_from((field.wire,) + field.aliases)): data.draw(as_kis_sends(field)) for field in output.fields}
     fast, careful = parsers_of(op, output)
-    with mock.patch.object(responses, "parse_carefully", side_effect=AssertionError("took the careful path")):
+    with mock.patch.object(operation_module(op), "parse_carefully", side_effect=AssertionError("took the careful path")):
         assert fast(row) == careful(row)
 
 

@@ -14,7 +14,7 @@ import pytest
 from tests.fault_server import BALANCE_PATH, ORDER_PATH, RATE_LIMIT, TOKEN_PATH, TOKEN_TOO_SOON, Fault, FaultServer, Page, client_options, fault_server
 
 from kis_client import AsyncKisClient, KisClient, OrderStateUnknownError, Side, TokenCache, TransportError
-from kis_client.responses import DomesticStockInquireBalanceResponse
+from kis_client.domestic_stock.inquire_balance import DomesticStockInquireBalanceResponse
 
 __all__ = ["fault_server"]
 

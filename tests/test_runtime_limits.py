@@ -13,7 +13,7 @@ import pytest
 from tests.fault_server import FaultServer, client_options, fault_server
 
 from kis_client import AsyncKisClient, KisClient, Side
-from kis_client._runtime import RateLimiter
+from kis_client._rate_limit import RateLimiter
 from kis_client.enums import RATE_LIMITS
 
 __all__ = ["fault_server"]

@@ -130,7 +130,7 @@ def test_a_server_that_never_answers_connections_gives_up_without_state_unknown(
 def _long_lived(value: str) -> Any:
     import time
 
-    from kis_client._runtime import Token
+    from kis_client._tokens import Token
 
     return Token(value, time.time() + 86400)
 

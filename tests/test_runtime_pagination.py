@@ -8,7 +8,7 @@ import pytest
 from tests.fault_server import BALANCE_PATH, Fault, FaultServer, Page, client_options, fault_server
 
 from kis_client import KisClient, TransportError
-from kis_client._runtime import PaginationError
+from kis_client.errors import PaginationError
 
 __all__ = ["fault_server"]
 

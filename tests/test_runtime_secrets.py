@@ -27,7 +27,8 @@ from tests.fault_server import (
 )
 
 from kis_client import AsyncKisClient, KisClient, KisError, RetryPolicy, Side, TokenCache
-from kis_client._runtime import Credentials, Token
+from kis_client._secrets import Credentials
+from kis_client._tokens import Token
 from kis_client._token_cache import TokenSlot
 
 __all__ = ["fault_server"]

@@ -17,7 +17,7 @@ import pytest
 from tests.fault_server import APP_KEY, APP_SECRET, BALANCE_PATH, REVOKE_PATH, TOKEN_PATH, TOKEN_TOO_SOON, Fault, FaultServer, client_options, fault_server
 
 from kis_client import KisClient, TokenCache, TokenError
-from kis_client._runtime import Token
+from kis_client._tokens import Token
 from kis_client._token_cache import TokenSlot
 
 __all__ = ["fault_server"]

@@ -1,6 +1,6 @@
 """Validators accept the document's examples, reject what KIS refuses, and agree with the schemas.
 
-Each request validator (kis_client.requests.validate_*) and the JSON Schema emitted for the same
+Each request validator (kis_client.<area>.<operation>.validate_*) and the JSON Schema emitted for the same
 operation, environment and side (generated/kis_client/schemas/*.request.json) must say the same
 thing about every sample: valid by one exactly when valid by the other.
 """
@@ -19,11 +19,16 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 import kis_client
-import kis_client.requests as requests
 from kisgen.model import Operation
 from kisgen.pipeline import load_spec
 from kis_client import ValidationError
-from kis_client._runtime import CallContext, Credentials
+from kis_client._calls import CallContext
+from kis_client._secrets import Credentials
+from kis_client.domestic_stock.order_cash import prepare_domestic_stock_order_cash
+from kis_client.domestic_stock.order_rvsecncl import prepare_domestic_stock_order_rvsecncl
+from kis_client.overseas_stock.inquire_present_balance import prepare_overseas_stock_inquire_present_balance
+from kis_client.overseas_stock.order import prepare_overseas_stock_order
+from tests.conftest import operation_module
 from tests.spec_examples import Variant, valid_wire_values
 
 SPEC = load_spec()
@@ -84,9 +89,9 @@ def base_sample(op: Operation) -> dict[str, Any]:
 
 
 def by_validator(op: Operation, env: str, side: str | None, wire_values: dict[str, Any]) -> list[str]:
-    model = getattr(requests, op.class_prefix + "Request")
+    model = getattr(operation_module(op), op.class_prefix + "Request")
     request = model(**{op.field(wire).py_name: value for wire, value in wire_values.items()})
-    validate = getattr(requests, f"validate_{op.function_suffix}")
+    validate = getattr(operation_module(op), f"validate_{op.function_suffix}")
     problems = validate(request, env, side) if side is not None else validate(request, env)
     return sorted({problem.field for problem in problems})
 
@@ -240,7 +245,7 @@ OVERSEAS_ORDER = {"side": "buy", "ovrs_excg_cd": "NASD", "pdno": "AAPL", "ord_qt
     ],
 )
 def test_domestic_order_refusals(env: str, changes: dict[str, Any], field: str, says: str) -> None:
-    error = refused(requests.prepare_domestic_stock_order_cash, env, **{**DOMESTIC_ORDER, **changes})
+    error = refused(prepare_domestic_stock_order_cash, env, **{**DOMESTIC_ORDER, **changes})
     assert error.fields == (field,)
     assert says in str(error.problems[0].message)
 
@@ -259,7 +264,7 @@ def test_domestic_order_refusals(env: str, changes: dict[str, Any], field: str, 
     ],
 )
 def test_overseas_order_refusals(env: str, changes: dict[str, Any], field: str, says: str) -> None:
-    error = refused(requests.prepare_overseas_stock_order, env, **{**OVERSEAS_ORDER, **changes})
+    error = refused(prepare_overseas_stock_order, env, **{**OVERSEAS_ORDER, **changes})
     assert error.fields == (field,)
     assert says in str(error.problems[0].message)
 
@@ -271,14 +276,14 @@ def test_overseas_order_refusals(env: str, changes: dict[str, Any], field: str, 
 def test_market_code_depends_on_country(natn_cd: str, tr_mket_cd: str, ok: bool) -> None:
     arguments = {"wcrc_frcr_dvsn_cd": "02", "natn_cd": natn_cd, "tr_mket_cd": tr_mket_cd, "inqr_dvsn_cd": "00"}
     if ok:
-        assert requests.prepare_overseas_stock_inquire_present_balance(context("real"), **arguments).params["TR_MKET_CD"] == tr_mket_cd
+        assert prepare_overseas_stock_inquire_present_balance(context("real"), **arguments).params["TR_MKET_CD"] == tr_mket_cd
     else:
-        assert refused(requests.prepare_overseas_stock_inquire_present_balance, "real", **arguments).fields == ("TR_MKET_CD",)
+        assert refused(prepare_overseas_stock_inquire_present_balance, "real", **arguments).fields == ("TR_MKET_CD",)
 
 
 def test_every_problem_is_reported_at_once() -> None:
     error = refused(
-        requests.prepare_domestic_stock_order_cash,
+        prepare_domestic_stock_order_cash,
         "mock",
         side="sell", pdno="5930", ord_dvsn="01", ord_qty="one", ord_unpr="70000", sll_type="", excg_id_dvsn_cd="",
     )
@@ -290,6 +295,6 @@ def test_every_problem_is_reported_at_once() -> None:
 
 def test_rvsecncl_quantity_follows_all_or_part() -> None:
     arguments = {"krx_fwdg_ord_orgno": "06010", "orgn_odno": "0001569157", "ord_dvsn": "00", "rvse_cncl_dvsn_cd": "02", "ord_unpr": "0"}
-    assert requests.prepare_domestic_stock_order_rvsecncl(context("mock"), ord_qty="0", qty_all_ord_yn="Y", **arguments).tr_id == "VTTC0013U"
-    assert refused(requests.prepare_domestic_stock_order_rvsecncl, ord_qty="5", qty_all_ord_yn="Y", **arguments).fields == ("ORD_QTY",)
-    assert refused(requests.prepare_domestic_stock_order_rvsecncl, ord_qty="0", qty_all_ord_yn="N", **arguments).fields == ("ORD_QTY",)
+    assert prepare_domestic_stock_order_rvsecncl(context("mock"), ord_qty="0", qty_all_ord_yn="Y", **arguments).tr_id == "VTTC0013U"
+    assert refused(prepare_domestic_stock_order_rvsecncl, ord_qty="5", qty_all_ord_yn="Y", **arguments).fields == ("ORD_QTY",)
+    assert refused(prepare_domestic_stock_order_rvsecncl, ord_qty="0", qty_all_ord_yn="N", **arguments).fields == ("ORD_QTY",)

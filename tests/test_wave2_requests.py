@@ -3,12 +3,12 @@ sent by the client to a recording server on 127.0.0.1 (method, path, headers, qu
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import pytest
 
-import kis_client.requests as requests_module
-from kis_client._runtime import PreparedCall
+from kis_client._calls import PreparedCall
 from tests.wave2_support import APP_KEY, APP_SECRET, TOKEN, Answer, Recorded, client, context, fixture, ok, serve
 
 EXAMPLES: dict[str, dict[str, Any]] = fixture("requests.yaml")["examples"]
@@ -22,7 +22,8 @@ def expected_params(name: str) -> dict[str, Any]:
 
 
 def prepare(name: str, env: str, args: dict[str, Any]) -> PreparedCall:
-    function = getattr(requests_module, "prepare_" + name.replace(".", "_"))
+    area, operation = name.split(".")
+    function = getattr(importlib.import_module(f"kis_client.{area}.{operation}"), "prepare_" + name.replace(".", "_"))
     call: PreparedCall = function(context(env), **args)
     return call
 

@@ -11,21 +11,12 @@ import pytest
 
 from kisgen.model import Output, Spec
 from kisgen.pipeline import load_spec
-from kis_client._runtime import Reply
-from kis_client.responses import (
-    parse_auth_revoke,
-    parse_domestic_stock_inquire_daily_ccld,
-    parse_domestic_stock_inquire_psbl_sell,
-    parse_overseas_price_dailyprice,
-    parse_overseas_price_price,
-)
-from kis_client.requests import (
-    prepare_auth_revoke,
-    prepare_domestic_stock_inquire_daily_ccld,
-    prepare_domestic_stock_inquire_psbl_sell,
-    prepare_overseas_price_dailyprice,
-    prepare_overseas_price_price,
-)
+from kis_client._calls import Reply
+from kis_client.auth.revoke import parse_auth_revoke, prepare_auth_revoke
+from kis_client.domestic_stock.inquire_daily_ccld import parse_domestic_stock_inquire_daily_ccld, prepare_domestic_stock_inquire_daily_ccld
+from kis_client.domestic_stock.inquire_psbl_sell import parse_domestic_stock_inquire_psbl_sell, prepare_domestic_stock_inquire_psbl_sell
+from kis_client.overseas_price.dailyprice import parse_overseas_price_dailyprice, prepare_overseas_price_dailyprice
+from kis_client.overseas_price.price import parse_overseas_price_price, prepare_overseas_price_price
 from tests.wave2_support import context, fixture
 
 DOCUMENTED: dict[str, dict[str, Any]] = fixture("responses.yaml")["operations"]

@@ -91,8 +91,8 @@ def test_real_only_operations_have_no_mock_cells(spec: Spec) -> None:
 def test_generated_code_carries_period_literal_walks_and_quote_codes() -> None:
     # The committed tree (`kisgen check` keeps it equal to what the spec renders).
     package = ROOT / "generated" / "kis_client"
-    requests = (package / "requests.py").read_text(encoding="utf-8")
-    client = (package / "client.py").read_text(encoding="utf-8")
+    requests = (package / "domestic_stock" / "inquire_daily_ccld.py").read_text(encoding="utf-8")
+    client = "".join(path.read_text(encoding="utf-8") for path in package.glob("*/api.py"))
     enums = (package / "enums.py").read_text(encoding="utf-8")
     assert "DomesticStockInquireDailyCcldPeriod = Literal[" in requests and '"within_3_months",\n    "before_3_months",' in requests
     assert "period: DomesticStockInquireDailyCcldPeriod," in client

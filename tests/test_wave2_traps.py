@@ -12,21 +12,18 @@ from typing import Any
 import pytest
 
 from kis_client import AsyncKisClient, Exchange, UnsupportedEnvironmentError, ValidationError
-from kis_client._runtime import Reply, walk_back
+from kis_client._calls import Reply, walk_back
+from kis_client.domestic_stock.inquire_asking_price_exp_ccn import prepare_domestic_stock_inquire_asking_price_exp_ccn
+from kis_client.domestic_stock.inquire_daily_ccld import prepare_domestic_stock_inquire_daily_ccld
+from kis_client.domestic_stock.inquire_daily_itemchartprice import prepare_domestic_stock_inquire_daily_itemchartprice
+from kis_client.domestic_stock.inquire_price import prepare_domestic_stock_inquire_price
+from kis_client.domestic_stock.inquire_time_itemchartprice import prepare_domestic_stock_inquire_time_itemchartprice
 from kis_client.enums import QuoteExchange
-from kis_client.requests import (
-    prepare_domestic_stock_inquire_asking_price_exp_ccn,
-    prepare_domestic_stock_inquire_daily_ccld,
-    prepare_domestic_stock_inquire_daily_itemchartprice,
-    prepare_domestic_stock_inquire_price,
-    prepare_domestic_stock_inquire_time_itemchartprice,
-    prepare_overseas_price_dailyprice,
-    prepare_overseas_price_price,
-    prepare_overseas_stock_inquire_ccnl,
-    prepare_overseas_stock_inquire_nccs,
-    prepare_overseas_stock_order_rvsecncl,
-)
-from kis_client.responses import parse_overseas_stock_inquire_ccnl, parse_overseas_stock_inquire_nccs
+from kis_client.overseas_price.dailyprice import prepare_overseas_price_dailyprice
+from kis_client.overseas_price.price import prepare_overseas_price_price
+from kis_client.overseas_stock.inquire_ccnl import parse_overseas_stock_inquire_ccnl, prepare_overseas_stock_inquire_ccnl
+from kis_client.overseas_stock.inquire_nccs import parse_overseas_stock_inquire_nccs, prepare_overseas_stock_inquire_nccs
+from kis_client.overseas_stock.order_rvsecncl import prepare_overseas_stock_order_rvsecncl
 from tests.wave2_support import APP_KEY, APP_SECRET, Answer, Recorded, client, context, fixture, ok, serve
 
 # -- real-only operations on a mock account ---------------------------------------------------

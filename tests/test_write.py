@@ -42,6 +42,7 @@ def root(tmp_path: Path) -> Path:
     (root / "docs").mkdir()
     for name in ("generated/pyproject.toml", "docs/API.md"):  # docs/ holds other pages the write leaves alone
         shutil.copy(REPO / name, root / name)
+    shutil.copytree(REPO / "docs/api", root / "docs/api")
     for name in ("generated/kis_client/enums.py", "generated/pyproject.toml", "docs/API.md"):
         (root / name).write_bytes((root / name).read_bytes() + b"\n# older\n")
     return root
@@ -97,3 +98,18 @@ def test_the_command_reports_an_unwritable_docs_directory(root: Path) -> None:
     assert result.returncode == 2
     assert result.stderr == f"kisgen: project {root}\nkisgen: {root}/docs: Not a directory\n"
     assert snapshot(root) == before
+
+
+def test_what_a_removed_area_leaves_behind_is_stale_and_goes(root: Path, files: dict[str, bytes]) -> None:
+    """The package and docs/api/ are written whole: an area the spec no longer has leaves no page
+    or module behind; docs/ pages kisgen does not write stay."""
+    write_files(files, root)
+    leftovers = ["generated/kis_client/old_area/api.py", "docs/api/old_area.md"]
+    for name in leftovers:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("from an area the spec no longer has\n", encoding="utf-8")
+    (root / "docs/NOTES.md").write_text("not kisgen's\n", encoding="utf-8")
+    assert write.stale_files(files, root) == sorted(f"{name} (should not exist)" for name in leftovers)
+    assert write_files(files, root) == sorted(leftovers)
+    assert not any((root / name).exists() for name in leftovers)
+    assert (root / "docs/NOTES.md").read_text(encoding="utf-8") == "not kisgen's\n"

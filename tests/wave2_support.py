@@ -16,7 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 import yaml
 
 from kis_client import KisClient
-from kis_client._runtime import CallContext, Credentials
+from kis_client._calls import CallContext
+from kis_client._secrets import Credentials
 
 FIXTURES = Path(__file__).parent / "fixtures" / "wave2"
 APP_KEY = "PSwave2testappkey0000"

@@ -6,7 +6,8 @@
     with KisClient.from_env() as client:  # mock (모의투자) unless KIS_ENV=real
         client.domestic_stock.order_cash(side=Side.BUY, pdno="005930", ord_dvsn="00", ord_qty="1", ord_unpr="70000")
 
-Names are loaded on first use, so importing the package costs next to nothing.
+Names are loaded on first use, so importing the package costs next to nothing. The exceptions
+live in ``kis_client.errors``, the code tables in ``kis_client.enums``.
 """
 
 from __future__ import annotations
@@ -49,21 +50,21 @@ _EXPORTS = {
     "KisClient": "kis_client.client",
     "AsyncKisClient": "kis_client.client",
     "TokenCache": "kis_client._token_cache",
-    "RetryPolicy": "kis_client._runtime",
-    "KisError": "kis_client._runtime",
-    "ValidationError": "kis_client._runtime",
-    "FieldProblem": "kis_client._runtime",
-    "KisApiError": "kis_client._runtime",
-    "RateLimitError": "kis_client._runtime",
-    "TokenError": "kis_client._runtime",
-    "ResponseParseError": "kis_client._runtime",
-    "TransportError": "kis_client._runtime",
-    "OrderStateUnknownError": "kis_client._runtime",
-    "PaginationError": "kis_client._runtime",
-    "DeadlineExceededError": "kis_client._runtime",
-    "RateLimiter": "kis_client._runtime",
-    "UnsupportedEnvironmentError": "kis_client._runtime",
-    "TrIdNotFoundError": "kis_client._runtime",
+    "RetryPolicy": "kis_client._retry",
+    "RateLimiter": "kis_client._rate_limit",
+    "KisError": "kis_client.errors",
+    "FieldProblem": "kis_client.errors",
+    "ValidationError": "kis_client.errors",
+    "UnsupportedEnvironmentError": "kis_client.errors",
+    "TrIdNotFoundError": "kis_client.errors",
+    "KisApiError": "kis_client.errors",
+    "RateLimitError": "kis_client.errors",
+    "TokenError": "kis_client.errors",
+    "ResponseParseError": "kis_client.errors",
+    "TransportError": "kis_client.errors",
+    "PaginationError": "kis_client.errors",
+    "DeadlineExceededError": "kis_client.errors",
+    "OrderStateUnknownError": "kis_client.errors",
     "resolve_tr_id": "kis_client.tr_ids",
     "Env": "kis_client.enums",
     "Side": "kis_client.enums",
@@ -83,21 +84,21 @@ if TYPE_CHECKING:
     from kis_client.client import KisClient as KisClient
     from kis_client.client import AsyncKisClient as AsyncKisClient
     from kis_client._token_cache import TokenCache as TokenCache
-    from kis_client._runtime import RetryPolicy as RetryPolicy
-    from kis_client._runtime import KisError as KisError
-    from kis_client._runtime import ValidationError as ValidationError
-    from kis_client._runtime import FieldProblem as FieldProblem
-    from kis_client._runtime import KisApiError as KisApiError
-    from kis_client._runtime import RateLimitError as RateLimitError
-    from kis_client._runtime import TokenError as TokenError
-    from kis_client._runtime import ResponseParseError as ResponseParseError
-    from kis_client._runtime import TransportError as TransportError
-    from kis_client._runtime import OrderStateUnknownError as OrderStateUnknownError
-    from kis_client._runtime import PaginationError as PaginationError
-    from kis_client._runtime import DeadlineExceededError as DeadlineExceededError
-    from kis_client._runtime import RateLimiter as RateLimiter
-    from kis_client._runtime import UnsupportedEnvironmentError as UnsupportedEnvironmentError
-    from kis_client._runtime import TrIdNotFoundError as TrIdNotFoundError
+    from kis_client._retry import RetryPolicy as RetryPolicy
+    from kis_client._rate_limit import RateLimiter as RateLimiter
+    from kis_client.errors import KisError as KisError
+    from kis_client.errors import FieldProblem as FieldProblem
+    from kis_client.errors import ValidationError as ValidationError
+    from kis_client.errors import UnsupportedEnvironmentError as UnsupportedEnvironmentError
+    from kis_client.errors import TrIdNotFoundError as TrIdNotFoundError
+    from kis_client.errors import KisApiError as KisApiError
+    from kis_client.errors import RateLimitError as RateLimitError
+    from kis_client.errors import TokenError as TokenError
+    from kis_client.errors import ResponseParseError as ResponseParseError
+    from kis_client.errors import TransportError as TransportError
+    from kis_client.errors import PaginationError as PaginationError
+    from kis_client.errors import DeadlineExceededError as DeadlineExceededError
+    from kis_client.errors import OrderStateUnknownError as OrderStateUnknownError
     from kis_client.tr_ids import resolve_tr_id as resolve_tr_id
     from kis_client.enums import Env as Env
     from kis_client.enums import Side as Side

@@ -25,14 +25,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from kis_client._runtime import (
-    DeadlineExceededError,
-    KisApiError,
-    Token,
-    logger,
-    sane_token,
-    secret_filter,
-)
+from kis_client._secrets import logger, secret_filter
+from kis_client._tokens import Token, sane_token
+from kis_client.errors import DeadlineExceededError, KisApiError
 
 try:
     import fcntl

@@ -14,7 +14,7 @@ from datetime import date, datetime, timezone
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from kis_client._runtime import plain
+from kis_client._calls import plain
 from kis_client.enums import EXCHANGE_MARKET, KIS_TIMEZONE, MARKET_TIMEZONES, Exchange, ExchangeCode
 
 

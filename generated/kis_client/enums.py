@@ -3,13 +3,299 @@
 """Environments, sides, markets, exchanges and every code table of the spec.
 
 Each enum ``X`` has ``XCode``, a ``Literal`` of its codes: parameters are typed ``X | XCode``,
-so a type checker catches a wrong code while KIS's own strings still work.
+so a type checker catches a wrong code while KIS's own strings still work. A table only one
+area uses is defined in that area's package (``kis_client.<area>.enums``) and loaded with it;
+this module offers it all the same, loading it on first use.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Literal
+from enum import Enum, StrEnum
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    # "X as X": type checkers see the lazily loaded tables as this module's.
+    from kis_client.auth.enums import (
+        GrantType as GrantType,
+        GrantTypeCode as GrantTypeCode,
+    )
+    from kis_client.domestic_bond.enums import (
+        InqrCndt as InqrCndt,
+        InqrCndtCode as InqrCndtCode,
+    )
+    from kis_client.domestic_futureoption.enums import (
+        ExccStatCd as ExccStatCd,
+        ExccStatCdCode as ExccStatCdCode,
+        FidPwDataIncuYn as FidPwDataIncuYn,
+        FidPwDataIncuYnCode as FidPwDataIncuYnCode,
+        InquireAskingPriceFidCondMrktDivCode as InquireAskingPriceFidCondMrktDivCode,
+        InquireAskingPriceFidCondMrktDivCodeCode as InquireAskingPriceFidCondMrktDivCodeCode,
+        InquireBalanceMgnaDvsn as InquireBalanceMgnaDvsn,
+        InquireBalanceMgnaDvsnCode as InquireBalanceMgnaDvsnCode,
+        InquireBalanceValuationPlMgnaDvsn as InquireBalanceValuationPlMgnaDvsn,
+        InquireBalanceValuationPlMgnaDvsnCode as InquireBalanceValuationPlMgnaDvsnCode,
+        InquireDailyFuopchartpriceFidCondMrktDivCode as InquireDailyFuopchartpriceFidCondMrktDivCode,
+        InquireDailyFuopchartpriceFidCondMrktDivCodeCode as InquireDailyFuopchartpriceFidCondMrktDivCodeCode,
+        InquireDailyFuopchartpriceFidPeriodDivCode as InquireDailyFuopchartpriceFidPeriodDivCode,
+        InquireDailyFuopchartpriceFidPeriodDivCodeCode as InquireDailyFuopchartpriceFidPeriodDivCodeCode,
+        InquireTimeFuopchartpriceFidHourClsCode as InquireTimeFuopchartpriceFidHourClsCode,
+        InquireTimeFuopchartpriceFidHourClsCodeCode as InquireTimeFuopchartpriceFidHourClsCodeCode,
+        MgnaDvsnCd as MgnaDvsnCd,
+        MgnaDvsnCdCode as MgnaDvsnCdCode,
+        NmprTypeCd as NmprTypeCd,
+        NmprTypeCdCode as NmprTypeCdCode,
+        OrderKrxNmprCndtCd as OrderKrxNmprCndtCd,
+        OrderKrxNmprCndtCdCode as OrderKrxNmprCndtCdCode,
+        OrderRvsecnclKrxNmprCndtCd as OrderRvsecnclKrxNmprCndtCd,
+        OrderRvsecnclKrxNmprCndtCdCode as OrderRvsecnclKrxNmprCndtCdCode,
+        RmnQtyYn as RmnQtyYn,
+        RmnQtyYnCode as RmnQtyYnCode,
+        SortSqn as SortSqn,
+        SortSqnCode as SortSqnCode,
+    )
+    from kis_client.domestic_stock.enums import (
+        AfhrFlprYn as AfhrFlprYn,
+        AfhrFlprYnCode as AfhrFlprYnCode,
+        AfterHourBalanceFidInputIscd as AfterHourBalanceFidInputIscd,
+        AfterHourBalanceFidInputIscdCode as AfterHourBalanceFidInputIscdCode,
+        AfterHourBalanceFidRankSortClsCode as AfterHourBalanceFidRankSortClsCode,
+        AfterHourBalanceFidRankSortClsCodeCode as AfterHourBalanceFidRankSortClsCodeCode,
+        BulkTransNumFidCondMrktDivCode as BulkTransNumFidCondMrktDivCode,
+        BulkTransNumFidCondMrktDivCodeCode as BulkTransNumFidCondMrktDivCodeCode,
+        BulkTransNumFidInputIscd as BulkTransNumFidInputIscd,
+        BulkTransNumFidInputIscdCode as BulkTransNumFidInputIscdCode,
+        BulkTransNumFidRankSortClsCode as BulkTransNumFidRankSortClsCode,
+        BulkTransNumFidRankSortClsCodeCode as BulkTransNumFidRankSortClsCodeCode,
+        CaptureUplowpriceFidDivClsCode as CaptureUplowpriceFidDivClsCode,
+        CaptureUplowpriceFidDivClsCodeCode as CaptureUplowpriceFidDivClsCodeCode,
+        CaptureUplowpriceFidInputIscd as CaptureUplowpriceFidInputIscd,
+        CaptureUplowpriceFidInputIscdCode as CaptureUplowpriceFidInputIscdCode,
+        CaptureUplowpriceFidPrcClsCode as CaptureUplowpriceFidPrcClsCode,
+        CaptureUplowpriceFidPrcClsCodeCode as CaptureUplowpriceFidPrcClsCodeCode,
+        CmaEvluAmtIcldYn as CmaEvluAmtIcldYn,
+        CmaEvluAmtIcldYnCode as CmaEvluAmtIcldYnCode,
+        CompProgramTradeDailyFidCondMrktDivCode as CompProgramTradeDailyFidCondMrktDivCode,
+        CompProgramTradeDailyFidCondMrktDivCodeCode as CompProgramTradeDailyFidCondMrktDivCodeCode,
+        CompProgramTradeDailyFidMrktClsCode as CompProgramTradeDailyFidMrktClsCode,
+        CompProgramTradeDailyFidMrktClsCodeCode as CompProgramTradeDailyFidMrktClsCodeCode,
+        CrdtType as CrdtType,
+        CrdtTypeCode as CrdtTypeCode,
+        CreditByCompanyFidRankSortClsCode as CreditByCompanyFidRankSortClsCode,
+        CreditByCompanyFidRankSortClsCodeCode as CreditByCompanyFidRankSortClsCodeCode,
+        DailyLoanTransMrktDivClsCode as DailyLoanTransMrktDivClsCode,
+        DailyLoanTransMrktDivClsCodeCode as DailyLoanTransMrktDivClsCodeCode,
+        DisparityFidDivClsCode as DisparityFidDivClsCode,
+        DisparityFidDivClsCodeCode as DisparityFidDivClsCodeCode,
+        DisparityFidHourClsCode as DisparityFidHourClsCode,
+        DisparityFidHourClsCodeCode as DisparityFidHourClsCodeCode,
+        DisparityFidRankSortClsCode as DisparityFidRankSortClsCode,
+        DisparityFidRankSortClsCodeCode as DisparityFidRankSortClsCodeCode,
+        DividendRateGb1 as DividendRateGb1,
+        DividendRateGb1Code as DividendRateGb1Code,
+        ExcgIdDvsnCd as ExcgIdDvsnCd,
+        ExcgIdDvsnCdCode as ExcgIdDvsnCdCode,
+        ExcgIdDvsnCdInquiry as ExcgIdDvsnCdInquiry,
+        ExcgIdDvsnCdInquiryCode as ExcgIdDvsnCdInquiryCode,
+        ExpClosingPriceFidBlngClsCode as ExpClosingPriceFidBlngClsCode,
+        ExpClosingPriceFidBlngClsCodeCode as ExpClosingPriceFidBlngClsCodeCode,
+        ExpClosingPriceFidRankSortClsCode as ExpClosingPriceFidRankSortClsCode,
+        ExpClosingPriceFidRankSortClsCodeCode as ExpClosingPriceFidRankSortClsCodeCode,
+        ExpIndexTrendFidInputIscd as ExpIndexTrendFidInputIscd,
+        ExpIndexTrendFidInputIscdCode as ExpIndexTrendFidInputIscdCode,
+        ExpIndexTrendFidMkopClsCode as ExpIndexTrendFidMkopClsCode,
+        ExpIndexTrendFidMkopClsCodeCode as ExpIndexTrendFidMkopClsCodeCode,
+        ExpPriceTrendFidMkopClsCode as ExpPriceTrendFidMkopClsCode,
+        ExpPriceTrendFidMkopClsCodeCode as ExpPriceTrendFidMkopClsCodeCode,
+        FidAplyRangVol as FidAplyRangVol,
+        FidAplyRangVolCode as FidAplyRangVolCode,
+        FidCondMrktDivCode1 as FidCondMrktDivCode1,
+        FidCondMrktDivCode1Code as FidCondMrktDivCode1Code,
+        FidInputCnt1 as FidInputCnt1,
+        FidInputCnt1Code as FidInputCnt1Code,
+        FidInputIscd1 as FidInputIscd1,
+        FidInputIscd1Code as FidInputIscd1Code,
+        FidInputOption2 as FidInputOption2,
+        FidInputOption2Code as FidInputOption2Code,
+        FidOrgAdjPrc as FidOrgAdjPrc,
+        FidOrgAdjPrcCode as FidOrgAdjPrcCode,
+        FidPeriodDivCode as FidPeriodDivCode,
+        FidPeriodDivCodeCode as FidPeriodDivCodeCode,
+        FidRankSortClsCode2 as FidRankSortClsCode2,
+        FidRankSortClsCode2Code as FidRankSortClsCode2Code,
+        FidSlctYn as FidSlctYn,
+        FidSlctYnCode as FidSlctYnCode,
+        FinanceBalanceSheetFidDivClsCode as FinanceBalanceSheetFidDivClsCode,
+        FinanceBalanceSheetFidDivClsCodeCode as FinanceBalanceSheetFidDivClsCodeCode,
+        FinanceRatioFidRankSortClsCode as FinanceRatioFidRankSortClsCode,
+        FinanceRatioFidRankSortClsCodeCode as FinanceRatioFidRankSortClsCodeCode,
+        ForeignInstitutionTotalFidDivClsCode as ForeignInstitutionTotalFidDivClsCode,
+        ForeignInstitutionTotalFidDivClsCodeCode as ForeignInstitutionTotalFidDivClsCodeCode,
+        ForeignInstitutionTotalFidRankSortClsCode as ForeignInstitutionTotalFidRankSortClsCode,
+        ForeignInstitutionTotalFidRankSortClsCodeCode as ForeignInstitutionTotalFidRankSortClsCodeCode,
+        FrgnmemTradeEstimateFidInputIscd as FrgnmemTradeEstimateFidInputIscd,
+        FrgnmemTradeEstimateFidInputIscdCode as FrgnmemTradeEstimateFidInputIscdCode,
+        FrgnmemTradeEstimateFidRankSortClsCode as FrgnmemTradeEstimateFidRankSortClsCode,
+        FrgnmemTradeEstimateFidRankSortClsCodeCode as FrgnmemTradeEstimateFidRankSortClsCodeCode,
+        FundSttlIcldYn as FundSttlIcldYn,
+        FundSttlIcldYnCode as FundSttlIcldYnCode,
+        FwexCtrtFrcrDvsnCd as FwexCtrtFrcrDvsnCd,
+        FwexCtrtFrcrDvsnCdCode as FwexCtrtFrcrDvsnCdCode,
+        Gb2 as Gb2,
+        Gb2Code as Gb2Code,
+        Gb3 as Gb3,
+        Gb3Code as Gb3Code,
+        Gb4 as Gb4,
+        Gb4Code as Gb4Code,
+        InqrDvsn1Ccld as InqrDvsn1Ccld,
+        InqrDvsn1CcldCode as InqrDvsn1CcldCode,
+        InqrDvsn1Rvsecncl as InqrDvsn1Rvsecncl,
+        InqrDvsn1RvsecnclCode as InqrDvsn1RvsecnclCode,
+        InqrDvsn2 as InqrDvsn2,
+        InqrDvsn2Code as InqrDvsn2Code,
+        InqrDvsn3 as InqrDvsn3,
+        InqrDvsn3Code as InqrDvsn3Code,
+        InqrDvsnBalance as InqrDvsnBalance,
+        InqrDvsnBalanceCode as InqrDvsnBalanceCode,
+        InqrDvsnSort as InqrDvsnSort,
+        InqrDvsnSortCode as InqrDvsnSortCode,
+        InquireBalanceRlzPlAfhrFlprYn as InquireBalanceRlzPlAfhrFlprYn,
+        InquireBalanceRlzPlAfhrFlprYnCode as InquireBalanceRlzPlAfhrFlprYnCode,
+        InquireIndexCategoryPriceFidMrktClsCode as InquireIndexCategoryPriceFidMrktClsCode,
+        InquireIndexCategoryPriceFidMrktClsCodeCode as InquireIndexCategoryPriceFidMrktClsCodeCode,
+        InquireIndexDailyPriceFidPeriodDivCode as InquireIndexDailyPriceFidPeriodDivCode,
+        InquireIndexDailyPriceFidPeriodDivCodeCode as InquireIndexDailyPriceFidPeriodDivCodeCode,
+        InquireIndexTickpriceFidInputIscd as InquireIndexTickpriceFidInputIscd,
+        InquireIndexTickpriceFidInputIscdCode as InquireIndexTickpriceFidInputIscdCode,
+        InquirePeriodProfitSortDvsn as InquirePeriodProfitSortDvsn,
+        InquirePeriodProfitSortDvsnCode as InquirePeriodProfitSortDvsnCode,
+        InquirePeriodTradeProfitSortDvsn as InquirePeriodTradeProfitSortDvsn,
+        InquirePeriodTradeProfitSortDvsnCode as InquirePeriodTradeProfitSortDvsnCode,
+        IntgrMarginWcrcFrcrDvsnCd as IntgrMarginWcrcFrcrDvsnCd,
+        IntgrMarginWcrcFrcrDvsnCdCode as IntgrMarginWcrcFrcrDvsnCdCode,
+        InvestorProgramTradeTodayMrktDivClsCode as InvestorProgramTradeTodayMrktDivClsCode,
+        InvestorProgramTradeTodayMrktDivClsCodeCode as InvestorProgramTradeTodayMrktDivClsCodeCode,
+        KsdinfoDividendGb1 as KsdinfoDividendGb1,
+        KsdinfoDividendGb1Code as KsdinfoDividendGb1Code,
+        MarketCapFidDivClsCode as MarketCapFidDivClsCode,
+        MarketCapFidDivClsCodeCode as MarketCapFidDivClsCodeCode,
+        MarketGb as MarketGb,
+        MarketGbCode as MarketGbCode,
+        MarketValueFidDivClsCode as MarketValueFidDivClsCode,
+        MarketValueFidDivClsCodeCode as MarketValueFidDivClsCodeCode,
+        NearNewHighlowFidDivClsCode as NearNewHighlowFidDivClsCode,
+        NearNewHighlowFidDivClsCodeCode as NearNewHighlowFidDivClsCodeCode,
+        NearNewHighlowFidPrcClsCode as NearNewHighlowFidPrcClsCode,
+        NearNewHighlowFidPrcClsCodeCode as NearNewHighlowFidPrcClsCodeCode,
+        NearNewHighlowFidTrgtExlsClsCode as NearNewHighlowFidTrgtExlsClsCode,
+        NearNewHighlowFidTrgtExlsClsCodeCode as NearNewHighlowFidTrgtExlsClsCodeCode,
+        OrdDvsn as OrdDvsn,
+        OrdDvsnCd as OrdDvsnCd,
+        OrdDvsnCdCode as OrdDvsnCdCode,
+        OrdDvsnCode as OrdDvsnCode,
+        OrdDvsnPsbl as OrdDvsnPsbl,
+        OrdDvsnPsblCode as OrdDvsnPsblCode,
+        OvertimeExpTransFluctFidRankSortClsCode as OvertimeExpTransFluctFidRankSortClsCode,
+        OvertimeExpTransFluctFidRankSortClsCodeCode as OvertimeExpTransFluctFidRankSortClsCodeCode,
+        PensionInquirePsblOrderOrdDvsn as PensionInquirePsblOrderOrdDvsn,
+        PensionInquirePsblOrderOrdDvsnCode as PensionInquirePsblOrderOrdDvsnCode,
+        PrcsDvsn as PrcsDvsn,
+        PrcsDvsnCode as PrcsDvsnCode,
+        QuoteBalanceFidRankSortClsCode as QuoteBalanceFidRankSortClsCode,
+        QuoteBalanceFidRankSortClsCodeCode as QuoteBalanceFidRankSortClsCodeCode,
+        ShortSaleFidInputIscd as ShortSaleFidInputIscd,
+        ShortSaleFidInputIscdCode as ShortSaleFidInputIscdCode,
+        SllType as SllType,
+        SllTypeCode as SllTypeCode,
+        TradedByCompanyFidRankSortClsCode as TradedByCompanyFidRankSortClsCode,
+        TradedByCompanyFidRankSortClsCodeCode as TradedByCompanyFidRankSortClsCodeCode,
+        UnprDvsn as UnprDvsn,
+        UnprDvsnCode as UnprDvsnCode,
+        VolumeRankFidBlngClsCode as VolumeRankFidBlngClsCode,
+        VolumeRankFidBlngClsCodeCode as VolumeRankFidBlngClsCodeCode,
+        VolumeRankFidCondMrktDivCode as VolumeRankFidCondMrktDivCode,
+        VolumeRankFidCondMrktDivCodeCode as VolumeRankFidCondMrktDivCodeCode,
+        YesNo as YesNo,
+        YesNoCode as YesNoCode,
+    )
+    from kis_client.elw.enums import (
+        FidOption as FidOption,
+        FidOptionCode as FidOptionCode,
+        UdrlAssetPriceFidTrgtExlsClsCode as UdrlAssetPriceFidTrgtExlsClsCode,
+        UdrlAssetPriceFidTrgtExlsClsCodeCode as UdrlAssetPriceFidTrgtExlsClsCodeCode,
+    )
+    from kis_client.overseas_futureoption.enums import (
+        AcntTrTypeCd as AcntTrTypeCd,
+        AcntTrTypeCdCode as AcntTrTypeCdCode,
+    )
+    from kis_client.overseas_price.enums import (
+        ColableByCompanyNatnCd as ColableByCompanyNatnCd,
+        ColableByCompanyNatnCdCode as ColableByCompanyNatnCdCode,
+        Gubn as Gubn,
+        GubnCode as GubnCode,
+        InqrSqnDvsn as InqrSqnDvsn,
+        InqrSqnDvsnCode as InqrSqnDvsnCode,
+        InquireDailyChartpriceFidPeriodDivCode as InquireDailyChartpriceFidPeriodDivCode,
+        InquireDailyChartpriceFidPeriodDivCodeCode as InquireDailyChartpriceFidPeriodDivCodeCode,
+        InquireTimeIndexchartpriceFidHourClsCode as InquireTimeIndexchartpriceFidHourClsCode,
+        InquireTimeIndexchartpriceFidHourClsCodeCode as InquireTimeIndexchartpriceFidHourClsCodeCode,
+        Modp as Modp,
+        ModpCode as ModpCode,
+        Ncod as Ncod,
+        NcodCode as NcodCode,
+        PeriodRightsInqrDvsnCd as PeriodRightsInqrDvsnCd,
+        PeriodRightsInqrDvsnCdCode as PeriodRightsInqrDvsnCdCode,
+        Tday as Tday,
+        TdayCode as TdayCode,
+    )
+    from kis_client.overseas_stock.enums import (
+        BalanceExcgCd as BalanceExcgCd,
+        BalanceExcgCdCode as BalanceExcgCdCode,
+        CcldNccsDvsn as CcldNccsDvsn,
+        CcldNccsDvsnCode as CcldNccsDvsnCode,
+        CcnlExcgCd as CcnlExcgCd,
+        CcnlExcgCdCode as CcnlExcgCdCode,
+        CcnlSortSqn as CcnlSortSqn,
+        CcnlSortSqnCode as CcnlSortSqnCode,
+        Gubn2 as Gubn2,
+        Gubn2Code as Gubn2Code,
+        InqrDvsnCd as InqrDvsnCd,
+        InqrDvsnCdCode as InqrDvsnCdCode,
+        InquirePaymtStdrBalanceInqrDvsnCd as InquirePaymtStdrBalanceInqrDvsnCd,
+        InquirePaymtStdrBalanceInqrDvsnCdCode as InquirePaymtStdrBalanceInqrDvsnCdCode,
+        InquirePaymtStdrBalanceWcrcFrcrDvsnCd as InquirePaymtStdrBalanceWcrcFrcrDvsnCd,
+        InquirePaymtStdrBalanceWcrcFrcrDvsnCdCode as InquirePaymtStdrBalanceWcrcFrcrDvsnCdCode,
+        InquirePeriodProfitWcrcFrcrDvsnCd as InquirePeriodProfitWcrcFrcrDvsnCd,
+        InquirePeriodProfitWcrcFrcrDvsnCdCode as InquirePeriodProfitWcrcFrcrDvsnCdCode,
+        Minx as Minx,
+        MinxCode as MinxCode,
+        NatnCd as NatnCd,
+        NatnCdCode as NatnCdCode,
+        NccsSortSqn as NccsSortSqn,
+        NccsSortSqnCode as NccsSortSqnCode,
+        NewHighlowGubn as NewHighlowGubn,
+        NewHighlowGubnCode as NewHighlowGubnCode,
+        OrdSvrDvsnCd as OrdSvrDvsnCd,
+        OrdSvrDvsnCdCode as OrdSvrDvsnCdCode,
+        OvrsExcgCd as OvrsExcgCd,
+        OvrsExcgCdCode as OvrsExcgCdCode,
+        OvrsOrdDvsn as OvrsOrdDvsn,
+        OvrsOrdDvsnCode as OvrsOrdDvsnCode,
+        OvrsSllType as OvrsSllType,
+        OvrsSllTypeCode as OvrsSllTypeCode,
+        TrCrcyCd as TrCrcyCd,
+        TrCrcyCdCode as TrCrcyCdCode,
+        TrMketCd as TrMketCd,
+        TrMketCdCode as TrMketCdCode,
+        TradeGrowthNday as TradeGrowthNday,
+        TradeGrowthNdayCode as TradeGrowthNdayCode,
+        TradeTurnoverNday as TradeTurnoverNday,
+        TradeTurnoverNdayCode as TradeTurnoverNdayCode,
+        UpdownRateGubn as UpdownRateGubn,
+        UpdownRateGubnCode as UpdownRateGubnCode,
+        WcrcFrcrDvsnCd as WcrcFrcrDvsnCd,
+        WcrcFrcrDvsnCdCode as WcrcFrcrDvsnCdCode,
+    )
 
 
 class Env(StrEnum):
@@ -136,16 +422,6 @@ QuoteExchangeCode = Literal[
 ]
 
 
-class GrantType(CodeEnum):
-    "권한부여타입"
-
-    CLIENT_CREDENTIALS = "client_credentials"
-    "client_credentials"
-
-
-GrantTypeCode = Literal["client_credentials",]
-
-
 class CustomerType(CodeEnum):
     "고객타입"
 
@@ -158,108 +434,6 @@ class CustomerType(CodeEnum):
 CustomerTypeCode = Literal[
     "P",
     "B",
-]
-
-
-class OrdDvsn(CodeEnum):
-    "주문구분"
-
-    LIMIT = "00"
-    "지정가"
-    MARKET = "01"
-    "시장가"
-    CONDITIONAL_LIMIT = "02"
-    "조건부지정가"
-    BEST_LIMIT = "03"
-    "최유리지정가"
-    TOP_PRIORITY_LIMIT = "04"
-    "최우선지정가"
-    PRE_MARKET_AFTER_HOURS = "05"
-    "장전 시간외"
-    POST_MARKET_AFTER_HOURS = "06"
-    "장후 시간외"
-    AFTER_HOURS_SINGLE_PRICE = "07"
-    "시간외 단일가"
-    IOC_LIMIT = "11"
-    "IOC지정가"
-    FOK_LIMIT = "12"
-    "FOK지정가"
-    IOC_MARKET = "13"
-    "IOC시장가"
-    FOK_MARKET = "14"
-    "FOK시장가"
-    IOC_BEST = "15"
-    "IOC최유리"
-    FOK_BEST = "16"
-    "FOK최유리"
-    MID_PRICE = "21"
-    "중간가"
-    STOP_LIMIT = "22"
-    "스톱지정가"
-    MID_PRICE_IOC = "23"
-    "중간가IOC"
-    MID_PRICE_FOK = "24"
-    "중간가FOK"
-
-
-OrdDvsnCode = Literal[
-    "00",
-    "01",
-    "02",
-    "03",
-    "04",
-    "05",
-    "06",
-    "07",
-    "11",
-    "12",
-    "13",
-    "14",
-    "15",
-    "16",
-    "21",
-    "22",
-    "23",
-    "24",
-]
-
-
-class ExcgIdDvsnCd(CodeEnum):
-    "거래소ID구분코드"
-
-    KRX = "KRX"
-    "한국거래소"
-    NXT = "NXT"
-    "대체거래소 (넥스트레이드)"
-    SOR = "SOR"
-    "스마트주문 (Smart Order Routing)"
-
-
-ExcgIdDvsnCdCode = Literal[
-    "KRX",
-    "NXT",
-    "SOR",
-]
-
-
-class SllType(CodeEnum):
-    "매도유형"
-
-    NONE = ""
-    "매수 (빈 문자열)"
-    ORDINARY = "01"
-    "일반매도"
-    DISCRETIONARY = "02"
-    "임의매매"
-    BORROWED_STOCK = "05"
-    "대차매도"
-
-
-SllTypeCode = Literal[
-    "",
-    "01",
-    "02",
-    "05",
 ]
 
 
@@ -278,79 +452,6 @@ RvseCnclDvsnCdCode = Literal[
 ]
 
 
-class YesNo(CodeEnum):
-    "여부"
-
-    YES = "Y"
-    "예"
-    NO = "N"
-    "아니오"
-
-
-YesNoCode = Literal[
-    "Y",
-    "N",
-]
-
-
-class AfhrFlprYn(CodeEnum):
-    "시간외단일가·거래소여부"
-
-    DEFAULT = "N"
-    "기본값"
-    AFTER_HOURS_SINGLE_PRICE = "Y"
-    "시간외단일가"
-    NXT = "X"
-    "NXT 정규장 (프리마켓, 메인, 애프터마켓)"
-
-
-AfhrFlprYnCode = Literal[
-    "N",
-    "Y",
-    "X",
-]
-
-
-class InqrDvsnBalance(CodeEnum):
-    "조회구분"
-
-    BY_LOAN_DATE = "01"
-    "대출일별"
-    BY_STOCK = "02"
-    "종목별"
-
-
-InqrDvsnBalanceCode = Literal[
-    "01",
-    "02",
-]
-
-
-class UnprDvsn(CodeEnum):
-    "단가구분"
-
-    DEFAULT = "01"
-    "기본값"
-
-
-UnprDvsnCode = Literal["01",]
-
-
-class PrcsDvsn(CodeEnum):
-    "처리구분"
-
-    INCLUDE_PREVIOUS_DAY = "00"
-    "전일매매포함"
-    EXCLUDE_PREVIOUS_DAY = "01"
-    "전일매매미포함"
-
-
-PrcsDvsnCode = Literal[
-    "00",
-    "01",
-]
-
-
 class FidCondMrktDivCode(CodeEnum):
     "조건 시장 분류 코드"
 
@@ -366,42 +467,6 @@ FidCondMrktDivCodeCode = Literal[
     "J",
     "NX",
     "UN",
-]
-
-
-class FidPeriodDivCode(CodeEnum):
-    "기간분류코드"
-
-    DAY = "D"
-    "일봉"
-    WEEK = "W"
-    "주봉"
-    MONTH = "M"
-    "월봉"
-    YEAR = "Y"
-    "년봉"
-
-
-FidPeriodDivCodeCode = Literal[
-    "D",
-    "W",
-    "M",
-    "Y",
-]
-
-
-class FidOrgAdjPrc(CodeEnum):
-    "수정주가 원주가 가격 여부"
-
-    ADJUSTED = "0"
-    "수정주가"
-    ORIGINAL = "1"
-    "원주가"
-
-
-FidOrgAdjPrcCode = Literal[
-    "0",
-    "1",
 ]
 
 
@@ -441,691 +506,6 @@ CcldDvsnCode = Literal[
 ]
 
 
-class InqrDvsnSort(CodeEnum):
-    "조회구분 (정렬)"
-
-    REVERSE = "00"
-    "역순"
-    FORWARD = "01"
-    "정순"
-
-
-InqrDvsnSortCode = Literal[
-    "00",
-    "01",
-]
-
-
-class InqrDvsn1Ccld(CodeEnum):
-    "조회구분1"
-
-    ALL = ""
-    "전체 (공란)"
-    ELW = "1"
-    "ELW"
-    FREEBOARD = "2"
-    "프리보드"
-
-
-InqrDvsn1CcldCode = Literal[
-    "",
-    "1",
-    "2",
-]
-
-
-class InqrDvsn3(CodeEnum):
-    "조회구분3"
-
-    ALL = "00"
-    "전체"
-    CASH = "01"
-    "현금"
-    CREDIT = "02"
-    "신용"
-    COLLATERAL = "03"
-    "담보"
-    STOCK_LOAN = "04"
-    "대주"
-    LENDING = "05"
-    "대여"
-    OWN_LOAN = "06"
-    "자기융자신규/상환"
-    DISTRIBUTION_LOAN = "07"
-    "유통융자신규/상환"
-
-
-InqrDvsn3Code = Literal[
-    "00",
-    "01",
-    "02",
-    "03",
-    "04",
-    "05",
-    "06",
-    "07",
-]
-
-
-class ExcgIdDvsnCdInquiry(CodeEnum):
-    "거래소ID구분코드 (조회)"
-
-    KRX = "KRX"
-    "한국거래소"
-    NXT = "NXT"
-    "대체거래소 (NXT)"
-    SOR = "SOR"
-    "SOR (Smart Order Routing)"
-    ALL = "ALL"
-    "전체"
-
-
-ExcgIdDvsnCdInquiryCode = Literal[
-    "KRX",
-    "NXT",
-    "SOR",
-    "ALL",
-]
-
-
-class OrdDvsnPsbl(CodeEnum):
-    "주문구분 (매수가능조회)"
-
-    LIMIT = "00"
-    "지정가"
-    MARKET = "01"
-    "시장가"
-    CONDITIONAL_LIMIT = "02"
-    "조건부지정가"
-    BEST_LIMIT = "03"
-    "최유리지정가"
-    TOP_PRIORITY_LIMIT = "04"
-    "최우선지정가"
-    PRE_MARKET_AFTER_HOURS = "05"
-    "장전 시간외"
-    POST_MARKET_AFTER_HOURS = "06"
-    "장후 시간외"
-    AFTER_HOURS_SINGLE_PRICE = "07"
-    "시간외 단일가"
-    TREASURY_STOCK = "08"
-    "자기주식"
-    TREASURY_STOCK_S_OPTION = "09"
-    "자기주식S-Option"
-    TREASURY_STOCK_MONEY_TRUST = "10"
-    "자기주식금전신탁"
-    IOC_LIMIT = "11"
-    "IOC지정가 (즉시체결,잔량취소)"
-    FOK_LIMIT = "12"
-    "FOK지정가 (즉시체결,전량취소)"
-    IOC_MARKET = "13"
-    "IOC시장가 (즉시체결,잔량취소)"
-    FOK_MARKET = "14"
-    "FOK시장가 (즉시체결,전량취소)"
-    IOC_BEST = "15"
-    "IOC최유리 (즉시체결,잔량취소)"
-    FOK_BEST = "16"
-    "FOK최유리 (즉시체결,전량취소)"
-    INTRADAY_BLOCK = "51"
-    "장중대량"
-    INTRADAY_BASKET = "52"
-    "장중바스켓"
-    PRE_OPEN_AFTER_HOURS_BLOCK = "62"
-    "장개시전 시간외대량"
-    PRE_OPEN_AFTER_HOURS_BASKET = "63"
-    "장개시전 시간외바스켓"
-    PRE_OPEN_MONEY_TRUST_TREASURY = "67"
-    "장개시전 금전신탁자사주"
-    PRE_OPEN_TREASURY_STOCK = "69"
-    "장개시전 자기주식"
-    AFTER_HOURS_BLOCK = "72"
-    "시간외대량"
-    AFTER_HOURS_TREASURY_TRUST = "77"
-    "시간외자사주신탁"
-    AFTER_HOURS_BLOCK_TREASURY = "79"
-    "시간외대량자기주식"
-    BASKET = "80"
-    "바스켓"
-
-
-OrdDvsnPsblCode = Literal[
-    "00",
-    "01",
-    "02",
-    "03",
-    "04",
-    "05",
-    "06",
-    "07",
-    "08",
-    "09",
-    "10",
-    "11",
-    "12",
-    "13",
-    "14",
-    "15",
-    "16",
-    "51",
-    "52",
-    "62",
-    "63",
-    "67",
-    "69",
-    "72",
-    "77",
-    "79",
-    "80",
-]
-
-
-class InqrDvsn1Rvsecncl(CodeEnum):
-    "조회구분1 (정정취소가능)"
-
-    BY_ORDER = "0"
-    "주문"
-    BY_STOCK = "1"
-    "종목"
-
-
-InqrDvsn1RvsecnclCode = Literal[
-    "0",
-    "1",
-]
-
-
-class InqrDvsn2(CodeEnum):
-    "조회구분2"
-
-    ALL = "0"
-    "전체"
-    SELL = "1"
-    "매도"
-    BUY = "2"
-    "매수"
-
-
-InqrDvsn2Code = Literal[
-    "0",
-    "1",
-    "2",
-]
-
-
-class Gubn(CodeEnum):
-    "일/주/월구분"
-
-    DAY = "0"
-    "일"
-    WEEK = "1"
-    "주"
-    MONTH = "2"
-    "월"
-
-
-GubnCode = Literal[
-    "0",
-    "1",
-    "2",
-]
-
-
-class Modp(CodeEnum):
-    "수정주가반영여부"
-
-    UNADJUSTED = "0"
-    "미반영"
-    ADJUSTED = "1"
-    "반영"
-
-
-ModpCode = Literal[
-    "0",
-    "1",
-]
-
-
-class OvrsOrdDvsn(CodeEnum):
-    "해외주식 주문구분"
-
-    LIMIT = "00"
-    "지정가"
-    MOO = "31"
-    "MOO (장개시시장가)"
-    LOO = "32"
-    "LOO (장개시지정가)"
-    MOC = "33"
-    "MOC (장마감시장가)"
-    LOC = "34"
-    "LOC (장마감지정가)"
-    ODD_LOT = "50"
-    "단주지정가 (홍콩 매도)"
-
-
-OvrsOrdDvsnCode = Literal[
-    "00",
-    "31",
-    "32",
-    "33",
-    "34",
-    "50",
-]
-
-
-class OvrsSllType(CodeEnum):
-    "판매유형"
-
-    BUY = ""
-    "매수 (빈 문자열)"
-    SELL = "00"
-    "매도"
-
-
-OvrsSllTypeCode = Literal[
-    "",
-    "00",
-]
-
-
-class OrdSvrDvsnCd(CodeEnum):
-    "주문서버구분코드"
-
-    DEFAULT = "0"
-    "기본값"
-
-
-OrdSvrDvsnCdCode = Literal["0",]
-
-
-class BalanceExcgCd(CodeEnum):
-    "잔고조회 해외거래소코드"
-
-    NASD = "NASD"
-    "나스닥 (실전은 미국 전체)"
-    NAS = "NAS"
-    "나스닥만 (실전)"
-    NYSE = "NYSE"
-    "뉴욕"
-    AMEX = "AMEX"
-    "아멕스"
-    SEHK = "SEHK"
-    "홍콩"
-    SHAA = "SHAA"
-    "중국 상해"
-    SZAA = "SZAA"
-    "중국 심천"
-    TKSE = "TKSE"
-    "일본"
-    HASE = "HASE"
-    "베트남 하노이"
-    VNSE = "VNSE"
-    "베트남 호치민"
-
-
-BalanceExcgCdCode = Literal[
-    "NASD",
-    "NAS",
-    "NYSE",
-    "AMEX",
-    "SEHK",
-    "SHAA",
-    "SZAA",
-    "TKSE",
-    "HASE",
-    "VNSE",
-]
-
-
-class TrCrcyCd(CodeEnum):
-    "거래통화코드"
-
-    USD = "USD"
-    "미국달러"
-    HKD = "HKD"
-    "홍콩달러"
-    CNY = "CNY"
-    "중국위안화"
-    JPY = "JPY"
-    "일본엔화"
-    VND = "VND"
-    "베트남동"
-
-
-TrCrcyCdCode = Literal[
-    "USD",
-    "HKD",
-    "CNY",
-    "JPY",
-    "VND",
-]
-
-
-class WcrcFrcrDvsnCd(CodeEnum):
-    "원화외화구분코드"
-
-    WON = "01"
-    "원화"
-    FOREIGN = "02"
-    "외화"
-
-
-WcrcFrcrDvsnCdCode = Literal[
-    "01",
-    "02",
-]
-
-
-class NatnCd(CodeEnum):
-    "국가코드"
-
-    ALL = "000"
-    "전체"
-    US = "840"
-    "미국"
-    HK = "344"
-    "홍콩"
-    CN = "156"
-    "중국"
-    JP = "392"
-    "일본"
-    VN = "704"
-    "베트남"
-
-
-NatnCdCode = Literal[
-    "000",
-    "840",
-    "344",
-    "156",
-    "392",
-    "704",
-]
-
-
-class TrMketCd(CodeEnum):
-    "거래시장코드 (국가코드에 따라 뜻이 다름)"
-
-    ALL = "00"
-    "전체"
-    M01 = "01"
-    "840 NASD / 156 상해B / 392 일본 / 704 하노이 / 344 HKD"
-    M02 = "02"
-    "840 NYSE / 156 심천B / 704 호치민 / 344 CNY"
-    M03 = "03"
-    "840 PINK SHEETS / 156 상해A / 344 USD"
-    M04 = "04"
-    "840 OTCBB / 156 심천A"
-    M05 = "05"
-    "840 AMEX"
-
-
-TrMketCdCode = Literal[
-    "00",
-    "01",
-    "02",
-    "03",
-    "04",
-    "05",
-]
-
-
-class InqrDvsnCd(CodeEnum):
-    "조회구분코드"
-
-    ALL = "00"
-    "전체"
-    ORDINARY = "01"
-    "일반해외주식"
-    MINI = "02"
-    "미니스탁"
-
-
-InqrDvsnCdCode = Literal[
-    "00",
-    "01",
-    "02",
-]
-
-
-class NccsSortSqn(CodeEnum):
-    "정렬순서 (미체결내역)"
-
-    FORWARD = "DS"
-    "정순"
-    REVERSE = ""
-    "역순 (공란)"
-
-
-NccsSortSqnCode = Literal[
-    "DS",
-    "",
-]
-
-
-class CcnlSortSqn(CodeEnum):
-    "정렬순서 (주문체결내역)"
-
-    FORWARD = "DS"
-    "정순"
-    REVERSE = "AS"
-    "역순"
-
-
-CcnlSortSqnCode = Literal[
-    "DS",
-    "AS",
-]
-
-
-class CcnlExcgCd(CodeEnum):
-    "해외거래소코드 (주문체결내역)"
-
-    ALL = "%"
-    "전체 (실전)"
-    ALL_MOCK = ""
-    "전체 (모의, 공란)"
-    NASD = "NASD"
-    "미국시장 전체(나스닥, 뉴욕, 아멕스)"
-    NYSE = "NYSE"
-    "뉴욕"
-    AMEX = "AMEX"
-    "아멕스"
-    SEHK = "SEHK"
-    "홍콩"
-    SHAA = "SHAA"
-    "중국상해"
-    SZAA = "SZAA"
-    "중국심천"
-    TKSE = "TKSE"
-    "일본"
-    HASE = "HASE"
-    "베트남 하노이"
-    VNSE = "VNSE"
-    "베트남 호치민"
-
-
-CcnlExcgCdCode = Literal[
-    "%",
-    "",
-    "NASD",
-    "NYSE",
-    "AMEX",
-    "SEHK",
-    "SHAA",
-    "SZAA",
-    "TKSE",
-    "HASE",
-    "VNSE",
-]
-
-
-class CcldNccsDvsn(CodeEnum):
-    "체결미체결구분"
-
-    ALL = "00"
-    "전체"
-    FILLED = "01"
-    "체결"
-    UNFILLED = "02"
-    "미체결"
-
-
-CcldNccsDvsnCode = Literal[
-    "00",
-    "01",
-    "02",
-]
-
-
-class InqrCndt(CodeEnum):
-    "조회조건"
-
-    CODE_00 = "00"
-    "전체"
-    CODE_01 = "01"
-    "상품번호단위"
-
-
-InqrCndtCode = Literal[
-    "00",
-    "01",
-]
-
-
-class InquireAskingPriceFidCondMrktDivCode(CodeEnum):
-    "[필수] FID 조건 시장 분류 코드 (ex. F: 지수선물, JF: 주식선물)"
-
-    F = "F"
-    "지수선물"
-    JF = "JF"
-    "주식선물"
-
-
-InquireAskingPriceFidCondMrktDivCodeCode = Literal[
-    "F",
-    "JF",
-]
-
-
-class InquireDailyFuopchartpriceFidCondMrktDivCode(CodeEnum):
-    "FID 조건 시장 분류 코드"
-
-    F = "F"
-    "지수선물"
-    O = "O"
-    "지수옵션"
-
-
-InquireDailyFuopchartpriceFidCondMrktDivCodeCode = Literal[
-    "F",
-    "O",
-]
-
-
-class InquireDailyFuopchartpriceFidPeriodDivCode(CodeEnum):
-    "기간분류코드"
-
-    D = "D"
-    "일봉"
-    W = "W"
-    "주봉"
-
-
-InquireDailyFuopchartpriceFidPeriodDivCodeCode = Literal[
-    "D",
-    "W",
-]
-
-
-class InquireTimeFuopchartpriceFidHourClsCode(CodeEnum):
-    "FID 시간 구분 코드 (30: 30초, 60: 1분)"
-
-    CODE_30 = "30"
-    "30초"
-    CODE_60 = "60"
-    "1분"
-
-
-InquireTimeFuopchartpriceFidHourClsCodeCode = Literal[
-    "30",
-    "60",
-]
-
-
-class FidPwDataIncuYn(CodeEnum):
-    "FID 과거 데이터 포함 여부 (Y:과거, N: 당일)"
-
-    Y = "Y"
-    "과거"
-    N = "N"
-    "당일"
-
-
-FidPwDataIncuYnCode = Literal[
-    "Y",
-    "N",
-]
-
-
-class InquireBalanceMgnaDvsn(CodeEnum):
-    "[필수] 증거금 구분 (ex. 01:게시,02:유지)"
-
-    CODE_01 = "01"
-    "게시"
-    CODE_02 = "02"
-    "유지"
-
-
-InquireBalanceMgnaDvsnCode = Literal[
-    "01",
-    "02",
-]
-
-
-class ExccStatCd(CodeEnum):
-    "[필수] 정산상태코드 (ex. 1:정산,2:본정산)"
-
-    CODE_1 = "1"
-    "정산"
-    CODE_2 = "2"
-    "본정산"
-
-
-ExccStatCdCode = Literal[
-    "1",
-    "2",
-]
-
-
-class InquireBalanceValuationPlMgnaDvsn(CodeEnum):
-    "[필수] 증거금구분 (ex. 01:개시, 02:유지)"
-
-    CODE_01 = "01"
-    "개시"
-    CODE_02 = "02"
-    "유지"
-
-
-InquireBalanceValuationPlMgnaDvsnCode = Literal[
-    "01",
-    "02",
-]
-
-
-class SortSqn(CodeEnum):
-    "[필수] 정렬순서 (ex. AS:정순, DS:역순)"
-
-    AS = "AS"
-    "정순"
-    DS = "DS"
-    "역순"
-
-
-SortSqnCode = Literal[
-    "AS",
-    "DS",
-]
-
-
 class InquirePsblNgtOrderSllBuyDvsnCd(CodeEnum):
     "매도매수구분코드"
 
@@ -1138,1431 +518,6 @@ class InquirePsblNgtOrderSllBuyDvsnCd(CodeEnum):
 InquirePsblNgtOrderSllBuyDvsnCdCode = Literal[
     "01",
     "02",
-]
-
-
-class MgnaDvsnCd(CodeEnum):
-    "증거금 구분코드"
-
-    CODE_01 = "01"
-    "위탁"
-    CODE_02 = "02"
-    "유지"
-
-
-MgnaDvsnCdCode = Literal[
-    "01",
-    "02",
-]
-
-
-class NmprTypeCd(CodeEnum):
-    "호가유형코드"
-
-    CODE_01 = "01"
-    "지정가"
-    CODE_02 = "02"
-    "시장가"
-    CODE_03 = "03"
-    "조건부"
-    CODE_04 = "04"
-    "최유리"
-
-
-NmprTypeCdCode = Literal[
-    "01",
-    "02",
-    "03",
-    "04",
-]
-
-
-class OrderKrxNmprCndtCd(CodeEnum):
-    "한국거래소호가조건코드"
-
-    CODE_0 = "0"
-    "없음"
-    CODE_3 = "3"
-    "IOC"
-    CODE_4 = "4"
-    "FOK"
-
-
-OrderKrxNmprCndtCdCode = Literal[
-    "0",
-    "3",
-    "4",
-]
-
-
-class OrderRvsecnclKrxNmprCndtCd(CodeEnum):
-    "[필수] 한국거래소호가조건코드 (ex. 0:취소/없음, 3:IOC, 4:FOK)"
-
-    CODE_0 = "0"
-    "취소/없음"
-    CODE_3 = "3"
-    "IOC"
-    CODE_4 = "4"
-    "FOK"
-
-
-OrderRvsecnclKrxNmprCndtCdCode = Literal[
-    "0",
-    "3",
-    "4",
-]
-
-
-class RmnQtyYn(CodeEnum):
-    "[필수] 잔여수량여부 (ex. Y:전량, N:일부)"
-
-    Y = "Y"
-    "전량"
-    N = "N"
-    "일부"
-
-
-RmnQtyYnCode = Literal[
-    "Y",
-    "N",
-]
-
-
-class CaptureUplowpriceFidPrcClsCode(CodeEnum):
-    "[필수] 상하한가 구분코드 (ex. 0:상한가, 1:하한가)"
-
-    CODE_0 = "0"
-    "상한가"
-    CODE_1 = "1"
-    "하한가"
-
-
-CaptureUplowpriceFidPrcClsCodeCode = Literal[
-    "0",
-    "1",
-]
-
-
-class CaptureUplowpriceFidDivClsCode(CodeEnum):
-    "분류구분코드"
-
-    CODE_0 = "0"
-    "상하한가종목"
-    CODE_6 = "6"
-    "8%상하한가 근접"
-    CODE_5 = "5"
-    "10%상하한가 근접"
-    CODE_1 = "1"
-    "15%상하한가 근접"
-    CODE_2 = "2"
-    "20%상하한가 근접"
-    CODE_3 = "3"
-    "25%상하한가 근접"
-
-
-CaptureUplowpriceFidDivClsCodeCode = Literal[
-    "0",
-    "6",
-    "5",
-    "1",
-    "2",
-    "3",
-]
-
-
-class CaptureUplowpriceFidInputIscd(CodeEnum):
-    "[필수] 입력종목코드 (ex. 0000:전체, 0001:코스피, 1001:코스닥)"
-
-    CODE_0000 = "0000"
-    "전체"
-    CODE_0001 = "0001"
-    "코스피"
-    CODE_1001 = "1001"
-    "코스닥"
-
-
-CaptureUplowpriceFidInputIscdCode = Literal[
-    "0000",
-    "0001",
-    "1001",
-]
-
-
-class CompProgramTradeDailyFidCondMrktDivCode(CodeEnum):
-    "[필수] 조건시장분류코드 (ex. J:주식,NX:NXT,UN:통합)"
-
-    J = "J"
-    "주식"
-    NX = "NX"
-    "NXT"
-    UN = "UN"
-    "통합"
-
-
-CompProgramTradeDailyFidCondMrktDivCodeCode = Literal[
-    "J",
-    "NX",
-    "UN",
-]
-
-
-class CompProgramTradeDailyFidMrktClsCode(CodeEnum):
-    "[필수] 시장구분코드 (ex. K:코스피,Q:코스닥)"
-
-    K = "K"
-    "코스피"
-    Q = "Q"
-    "코스닥"
-
-
-CompProgramTradeDailyFidMrktClsCodeCode = Literal[
-    "K",
-    "Q",
-]
-
-
-class DailyLoanTransMrktDivClsCode(CodeEnum):
-    "[필수] 조회구분 (ex. 1:코스피,2:코스닥,3:종목)"
-
-    CODE_1 = "1"
-    "코스피"
-    CODE_2 = "2"
-    "코스닥"
-    CODE_3 = "3"
-    "종목"
-
-
-DailyLoanTransMrktDivClsCodeCode = Literal[
-    "1",
-    "2",
-    "3",
-]
-
-
-class ExpPriceTrendFidMkopClsCode(CodeEnum):
-    "(ex. 0:전체, 4:체결량 0 제외)"
-
-    CODE_0 = "0"
-    "전체"
-    CODE_4 = "4"
-    "체결량 0 제외"
-
-
-ExpPriceTrendFidMkopClsCodeCode = Literal[
-    "0",
-    "4",
-]
-
-
-class ForeignInstitutionTotalFidDivClsCode(CodeEnum):
-    "분류구분코드"
-
-    CODE_0 = "0"
-    "수량정열"
-    CODE_1 = "1"
-    "금액정열"
-
-
-ForeignInstitutionTotalFidDivClsCodeCode = Literal[
-    "0",
-    "1",
-]
-
-
-class ForeignInstitutionTotalFidRankSortClsCode(CodeEnum):
-    "순위정렬구분코드"
-
-    CODE_0 = "0"
-    "순매수상위"
-    CODE_1 = "1"
-    "순매도상위"
-
-
-ForeignInstitutionTotalFidRankSortClsCodeCode = Literal[
-    "0",
-    "1",
-]
-
-
-class FrgnmemTradeEstimateFidInputIscd(CodeEnum):
-    "입력종목코드"
-
-    CODE_0000 = "0000"
-    "전체"
-    CODE_1001 = "1001"
-    "코스피"
-    CODE_2001 = "2001"
-    "코스닥"
-
-
-FrgnmemTradeEstimateFidInputIscdCode = Literal[
-    "0000",
-    "1001",
-    "2001",
-]
-
-
-class FrgnmemTradeEstimateFidRankSortClsCode(CodeEnum):
-    "순위정렬구분코드"
-
-    CODE_0 = "0"
-    "금액순"
-    CODE_1 = "1"
-    "수량순"
-
-
-FrgnmemTradeEstimateFidRankSortClsCodeCode = Literal[
-    "0",
-    "1",
-]
-
-
-class FidRankSortClsCode2(CodeEnum):
-    "순위정렬구분코드2"
-
-    CODE_0 = "0"
-    "매수순"
-    CODE_1 = "1"
-    "매도순"
-
-
-FidRankSortClsCode2Code = Literal[
-    "0",
-    "1",
-]
-
-
-class FidInputIscd1(CodeEnum):
-    "[필수] 입력 종목코드 (ex. KSP:코스피, KSQ:코스닥)"
-
-    KSP = "KSP"
-    "코스피"
-    KSQ = "KSQ"
-    "코스닥"
-
-
-FidInputIscd1Code = Literal[
-    "KSP",
-    "KSQ",
-]
-
-
-class FidCondMrktDivCode1(CodeEnum):
-    "[필수] 조건 시장 분류 코드1 (ex. J)"
-
-    J = "J"
-    "KRX"
-    NX = "NX"
-    "NXT"
-
-
-FidCondMrktDivCode1Code = Literal[
-    "J",
-    "NX",
-]
-
-
-class InvestorProgramTradeTodayMrktDivClsCode(CodeEnum):
-    "[필수] 시장 구분 코드 (ex. 1:코스피, 4:코스닥)"
-
-    CODE_1 = "1"
-    "코스피"
-    CODE_4 = "4"
-    "코스닥"
-
-
-InvestorProgramTradeTodayMrktDivClsCodeCode = Literal[
-    "1",
-    "4",
-]
-
-
-class OvertimeExpTransFluctFidRankSortClsCode(CodeEnum):
-    "[필수] 순위 정렬 구분 코드 (ex. 0:상승률, 1:상승폭, 2:보합, 3:하락률, 4:하락폭)"
-
-    CODE_0 = "0"
-    "상승률"
-    CODE_1 = "1"
-    "상승폭"
-    CODE_2 = "2"
-    "보합"
-    CODE_3 = "3"
-    "하락률"
-    CODE_4 = "4"
-    "하락폭"
-
-
-OvertimeExpTransFluctFidRankSortClsCodeCode = Literal[
-    "0",
-    "1",
-    "2",
-    "3",
-    "4",
-]
-
-
-class CreditByCompanyFidRankSortClsCode(CodeEnum):
-    "순위 정렬 구분 코드"
-
-    CODE_0 = "0"
-    "코드순"
-    CODE_1 = "1"
-    "이름순"
-
-
-CreditByCompanyFidRankSortClsCodeCode = Literal[
-    "0",
-    "1",
-]
-
-
-class FidSlctYn(CodeEnum):
-    "선택 여부"
-
-    CODE_0 = "0"
-    "신용주문가능"
-    CODE_1 = "1"
-    "신용주문불가"
-
-
-FidSlctYnCode = Literal[
-    "0",
-    "1",
-]
-
-
-class FinanceBalanceSheetFidDivClsCode(CodeEnum):
-    "분류 구분 코드"
-
-    CODE_0 = "0"
-    "년"
-    CODE_1 = "1"
-    "분기"
-
-
-FinanceBalanceSheetFidDivClsCodeCode = Literal[
-    "0",
-    "1",
-]
-
-
-class KsdinfoDividendGb1(CodeEnum):
-    "조회구분"
-
-    CODE_0 = "0"
-    "배당전체"
-    CODE_1 = "1"
-    "결산배당"
-    CODE_2 = "2"
-    "중간배당"
-
-
-KsdinfoDividendGb1Code = Literal[
-    "0",
-    "1",
-    "2",
-]
-
-
-class MarketGb(CodeEnum):
-    "시장구분"
-
-    CODE_0 = "0"
-    "전체"
-    CODE_1 = "1"
-    "코스피"
-    CODE_2 = "2"
-    "코스닥"
-
-
-MarketGbCode = Literal[
-    "0",
-    "1",
-    "2",
-]
-
-
-class ExpClosingPriceFidRankSortClsCode(CodeEnum):
-    "[필수] 순위정렬구분코드 (ex. 0:전체, 1:상한가마감예상, 2:하한가마감예상, 3:직전대비상승률상위, 4:직전대비하락률상위)"
-
-    CODE_0 = "0"
-    "전체"
-    CODE_1 = "1"
-    "상한가마감예상"
-    CODE_2 = "2"
-    "하한가마감예상"
-    CODE_3 = "3"
-    "직전대비상승률상위"
-    CODE_4 = "4"
-    "직전대비하락률상위"
-
-
-ExpClosingPriceFidRankSortClsCodeCode = Literal[
-    "0",
-    "1",
-    "2",
-    "3",
-    "4",
-]
-
-
-class ExpClosingPriceFidBlngClsCode(CodeEnum):
-    "[필수] 소속구분코드 (ex. 0:전체, 1:종가범위연장)"
-
-    CODE_0 = "0"
-    "전체"
-    CODE_1 = "1"
-    "종가범위연장"
-
-
-ExpClosingPriceFidBlngClsCodeCode = Literal[
-    "0",
-    "1",
-]
-
-
-class AfterHourBalanceFidRankSortClsCode(CodeEnum):
-    "순위 정렬 구분 코드"
-
-    CODE_1 = "1"
-    "장전 시간외"
-    CODE_2 = "2"
-    "장후 시간외"
-    CODE_3 = "3"
-    "매도잔량"
-    CODE_4 = "4"
-    "매수잔량"
-
-
-AfterHourBalanceFidRankSortClsCodeCode = Literal[
-    "1",
-    "2",
-    "3",
-    "4",
-]
-
-
-class AfterHourBalanceFidInputIscd(CodeEnum):
-    "입력 종목코드"
-
-    CODE_0000 = "0000"
-    "전체"
-    CODE_0001 = "0001"
-    "거래소"
-    CODE_1001 = "1001"
-    "코스닥"
-    CODE_2001 = "2001"
-    "코스피200"
-
-
-AfterHourBalanceFidInputIscdCode = Literal[
-    "0000",
-    "0001",
-    "1001",
-    "2001",
-]
-
-
-class BulkTransNumFidCondMrktDivCode(CodeEnum):
-    "조건 시장 분류 코드"
-
-    J = "J"
-    "KRX"
-    NX = "NX"
-    "NXT"
-
-
-BulkTransNumFidCondMrktDivCodeCode = Literal[
-    "J",
-    "NX",
-]
-
-
-class BulkTransNumFidInputIscd(CodeEnum):
-    "입력 종목코드"
-
-    CODE_0000 = "0000"
-    "전체"
-    CODE_0001 = "0001"
-    "거래소"
-    CODE_1001 = "1001"
-    "코스닥"
-    CODE_2001 = "2001"
-    "코스피200"
-    CODE_4001 = "4001"
-    "KRX100"
-
-
-BulkTransNumFidInputIscdCode = Literal[
-    "0000",
-    "0001",
-    "1001",
-    "2001",
-    "4001",
-]
-
-
-class BulkTransNumFidRankSortClsCode(CodeEnum):
-    "순위 정렬 구분 코드"
-
-    CODE_0 = "0"
-    "매수상위"
-    CODE_1 = "1"
-    "매도상위"
-
-
-BulkTransNumFidRankSortClsCodeCode = Literal[
-    "0",
-    "1",
-]
-
-
-class DisparityFidDivClsCode(CodeEnum):
-    "분류 구분 코드"
-
-    CODE_0 = "0"
-    "전체"
-    CODE_1 = "1"
-    "관리종목"
-    CODE_2 = "2"
-    "투자주의"
-    CODE_3 = "3"
-    "투자경고"
-    CODE_4 = "4"
-    "투자위험예고"
-    CODE_5 = "5"
-    "투자위험"
-    CODE_6 = "6"
-    "보통주"
-    CODE_7 = "7"
-    "우선주"
-
-
-DisparityFidDivClsCodeCode = Literal[
-    "0",
-    "1",
-    "2",
-    "3",
-    "4",
-    "5",
-    "6",
-    "7",
-]
-
-
-class DisparityFidRankSortClsCode(CodeEnum):
-    "순위 정렬 구분 코드"
-
-    CODE_0 = "0"
-    "이격도상위순"
-    CODE_1 = "1"
-    "이격도하위순"
-
-
-DisparityFidRankSortClsCodeCode = Literal[
-    "0",
-    "1",
-]
-
-
-class DisparityFidHourClsCode(CodeEnum):
-    "시간 구분 코드"
-
-    CODE_5 = "5"
-    "이격도5"
-    CODE_10 = "10"
-    "이격도10"
-    CODE_20 = "20"
-    "이격도20"
-    CODE_60 = "60"
-    "이격도60"
-    CODE_120 = "120"
-    "이격도120"
-
-
-DisparityFidHourClsCodeCode = Literal[
-    "5",
-    "10",
-    "20",
-    "60",
-    "120",
-]
-
-
-class DividendRateGb1(CodeEnum):
-    "KOSPI"
-
-    CODE_0 = "0"
-    "전체"
-    CODE_1 = "1"
-    "코스피"
-    CODE_2 = "2"
-    "코스피200"
-    CODE_3 = "3"
-    "코스닥"
-
-
-DividendRateGb1Code = Literal[
-    "0",
-    "1",
-    "2",
-    "3",
-]
-
-
-class Gb2(CodeEnum):
-    "종목선택"
-
-    CODE_0 = "0"
-    "전체"
-    CODE_6 = "6"
-    "보통주"
-    CODE_7 = "7"
-    "우선주"
-
-
-Gb2Code = Literal[
-    "0",
-    "6",
-    "7",
-]
-
-
-class Gb3(CodeEnum):
-    "배당구분"
-
-    CODE_1 = "1"
-    "주식배당"
-    CODE_2 = "2"
-    "현금배당"
-
-
-Gb3Code = Literal[
-    "1",
-    "2",
-]
-
-
-class Gb4(CodeEnum):
-    "결산/중간배당"
-
-    CODE_0 = "0"
-    "전체"
-    CODE_1 = "1"
-    "결산배당"
-    CODE_2 = "2"
-    "중간배당"
-
-
-Gb4Code = Literal[
-    "0",
-    "1",
-    "2",
-]
-
-
-class FidInputOption2(CodeEnum):
-    "입력 옵션2"
-
-    CODE_0 = "0"
-    "1/4분기"
-    CODE_1 = "1"
-    "반기"
-    CODE_2 = "2"
-    "3/4분기"
-    CODE_3 = "3"
-    "결산"
-
-
-FidInputOption2Code = Literal[
-    "0",
-    "1",
-    "2",
-    "3",
-]
-
-
-class FinanceRatioFidRankSortClsCode(CodeEnum):
-    "순위 정렬 구분 코드"
-
-    CODE_7 = "7"
-    "수익성 분석"
-    CODE_11 = "11"
-    "안정성 분석"
-    CODE_15 = "15"
-    "성장성 분석"
-    CODE_20 = "20"
-    "활동성 분석"
-
-
-FinanceRatioFidRankSortClsCodeCode = Literal[
-    "7",
-    "11",
-    "15",
-    "20",
-]
-
-
-class MarketCapFidDivClsCode(CodeEnum):
-    "분류 구분 코드"
-
-    CODE_0 = "0"
-    "전체"
-    CODE_1 = "1"
-    "보통주"
-    CODE_2 = "2"
-    "우선주"
-
-
-MarketCapFidDivClsCodeCode = Literal[
-    "0",
-    "1",
-    "2",
-]
-
-
-class MarketValueFidDivClsCode(CodeEnum):
-    "분류 구분 코드"
-
-    CODE_0 = "0"
-    "전체"
-    CODE_1 = "1"
-    "관리종목"
-    CODE_2 = "2"
-    "투자주의"
-    CODE_3 = "3"
-    "투자경고"
-    CODE_4 = "4"
-    "투자위험예고"
-    CODE_5 = "5"
-    "투자위험"
-    CODE_6 = "6"
-    "보통주"
-    CODE_7 = "7"
-    "우선주"
-
-
-MarketValueFidDivClsCodeCode = Literal[
-    "0",
-    "1",
-    "2",
-    "3",
-    "4",
-    "5",
-    "6",
-    "7",
-]
-
-
-class FidAplyRangVol(CodeEnum):
-    "적용 범위 거래량"
-
-    CODE_0 = "0"
-    "전체"
-    CODE_100 = "100"
-    "100주 이상"
-
-
-FidAplyRangVolCode = Literal[
-    "0",
-    "100",
-]
-
-
-class NearNewHighlowFidDivClsCode(CodeEnum):
-    "분류 구분 코드"
-
-    CODE_0 = "0"
-    "전체"
-    CODE_1 = "1"
-    "관리종목"
-    CODE_2 = "2"
-    "투자주의"
-    CODE_3 = "3"
-    "투자경고"
-
-
-NearNewHighlowFidDivClsCodeCode = Literal[
-    "0",
-    "1",
-    "2",
-    "3",
-]
-
-
-class NearNewHighlowFidPrcClsCode(CodeEnum):
-    "가격 구분 코드"
-
-    CODE_0 = "0"
-    "신고근접"
-    CODE_1 = "1"
-    "신저근접"
-
-
-NearNewHighlowFidPrcClsCodeCode = Literal[
-    "0",
-    "1",
-]
-
-
-class NearNewHighlowFidTrgtExlsClsCode(CodeEnum):
-    "대상 제외 구분 코드"
-
-    CODE_0 = "0"
-    "전체"
-    CODE_1 = "1"
-    "관리종목"
-    CODE_2 = "2"
-    "투자주의"
-    CODE_3 = "3"
-    "투자경고"
-    CODE_4 = "4"
-    "투자위험예고"
-    CODE_5 = "5"
-    "투자위험"
-    CODE_6 = "6"
-    "보통주"
-    CODE_7 = "7"
-    "우선주"
-
-
-NearNewHighlowFidTrgtExlsClsCodeCode = Literal[
-    "0",
-    "1",
-    "2",
-    "3",
-    "4",
-    "5",
-    "6",
-    "7",
-]
-
-
-class QuoteBalanceFidRankSortClsCode(CodeEnum):
-    "순위 정렬 구분 코드"
-
-    CODE_0 = "0"
-    "순매수잔량순"
-    CODE_1 = "1"
-    "순매도잔량순"
-    CODE_2 = "2"
-    "매수비율순"
-    CODE_3 = "3"
-    "매도비율순"
-
-
-QuoteBalanceFidRankSortClsCodeCode = Literal[
-    "0",
-    "1",
-    "2",
-    "3",
-]
-
-
-class ShortSaleFidInputIscd(CodeEnum):
-    "입력 종목코드"
-
-    CODE_0000 = "0000"
-    "전체"
-    CODE_0001 = "0001"
-    "코스피"
-    CODE_1001 = "1001"
-    "코스닥"
-    CODE_2001 = "2001"
-    "코스피200"
-    CODE_4001 = "4001"
-    "KRX100"
-    CODE_3003 = "3003"
-    "코스닥150"
-
-
-ShortSaleFidInputIscdCode = Literal[
-    "0000",
-    "0001",
-    "1001",
-    "2001",
-    "4001",
-    "3003",
-]
-
-
-class FidInputCnt1(CodeEnum):
-    "입력 수1"
-
-    CODE_1 = "1"
-    "1위부터"
-    CODE_10 = "10"
-    "10위부터"
-
-
-FidInputCnt1Code = Literal[
-    "1",
-    "10",
-]
-
-
-class TradedByCompanyFidRankSortClsCode(CodeEnum):
-    "순위 정렬 구분 코드"
-
-    CODE_0 = "0"
-    "매도상위"
-    CODE_1 = "1"
-    "매수상위"
-
-
-TradedByCompanyFidRankSortClsCodeCode = Literal[
-    "0",
-    "1",
-]
-
-
-class VolumeRankFidCondMrktDivCode(CodeEnum):
-    "조건 시장 분류 코드"
-
-    J = "J"
-    "KRX"
-    NX = "NX"
-    "NXT"
-    UN = "UN"
-    "통합"
-    W = "W"
-    "ELW"
-
-
-VolumeRankFidCondMrktDivCodeCode = Literal[
-    "J",
-    "NX",
-    "UN",
-    "W",
-]
-
-
-class VolumeRankFidBlngClsCode(CodeEnum):
-    "소속 구분 코드"
-
-    CODE_0 = "0"
-    "평균거래량"
-    CODE_1 = "1"
-    "거래증가율"
-    CODE_2 = "2"
-    "평균거래회전율"
-    CODE_3 = "3"
-    "거래금액순"
-    CODE_4 = "4"
-    "평균거래금액회전율"
-
-
-VolumeRankFidBlngClsCodeCode = Literal[
-    "0",
-    "1",
-    "2",
-    "3",
-    "4",
-]
-
-
-class ExpIndexTrendFidMkopClsCode(CodeEnum):
-    "장운영 구분 코드"
-
-    CODE_1 = "1"
-    "장시작전"
-    CODE_2 = "2"
-    "장마감"
-
-
-ExpIndexTrendFidMkopClsCodeCode = Literal[
-    "1",
-    "2",
-]
-
-
-class ExpIndexTrendFidInputIscd(CodeEnum):
-    "입력 종목코드"
-
-    CODE_0000 = "0000"
-    "전체"
-    CODE_0001 = "0001"
-    "코스피"
-    CODE_1001 = "1001"
-    "코스닥"
-    CODE_2001 = "2001"
-    "코스피200"
-    CODE_4001 = "4001"
-    "KRX100"
-
-
-ExpIndexTrendFidInputIscdCode = Literal[
-    "0000",
-    "0001",
-    "1001",
-    "2001",
-    "4001",
-]
-
-
-class InquireIndexCategoryPriceFidMrktClsCode(CodeEnum):
-    "FID 시장 구분 코드"
-
-    K = "K"
-    "거래소"
-    Q = "Q"
-    "코스닥"
-    K2 = "K2"
-    "코스피200"
-
-
-InquireIndexCategoryPriceFidMrktClsCodeCode = Literal[
-    "K",
-    "Q",
-    "K2",
-]
-
-
-class InquireIndexDailyPriceFidPeriodDivCode(CodeEnum):
-    "FID 기간 분류 코드"
-
-    D = "D"
-    "일별"
-    W = "W"
-    "주별"
-    M = "M"
-    "월별"
-
-
-InquireIndexDailyPriceFidPeriodDivCodeCode = Literal[
-    "D",
-    "W",
-    "M",
-]
-
-
-class InquireIndexTickpriceFidInputIscd(CodeEnum):
-    "입력 종목코드"
-
-    CODE_0001 = "0001"
-    "거래소"
-    CODE_1001 = "1001"
-    "코스닥"
-    CODE_2001 = "2001"
-    "코스피200"
-    CODE_3003 = "3003"
-    "KSQ150"
-
-
-InquireIndexTickpriceFidInputIscdCode = Literal[
-    "0001",
-    "1001",
-    "2001",
-    "3003",
-]
-
-
-class InquireBalanceRlzPlAfhrFlprYn(CodeEnum):
-    "시간외단일가여부"
-
-    N = "N"
-    "기본값"
-    Y = "Y"
-    "시간외단일가"
-
-
-InquireBalanceRlzPlAfhrFlprYnCode = Literal[
-    "N",
-    "Y",
-]
-
-
-class FundSttlIcldYn(CodeEnum):
-    "펀드결제포함여부"
-
-    N = "N"
-    "포함하지 않음"
-    Y = "Y"
-    "포함"
-
-
-FundSttlIcldYnCode = Literal[
-    "N",
-    "Y",
-]
-
-
-class CrdtType(CodeEnum):
-    "신용유형"
-
-    CODE_21 = "21"
-    "자기융자신규"
-    CODE_23 = "23"
-    "유통융자신규"
-    CODE_26 = "26"
-    "유통대주상환"
-    CODE_28 = "28"
-    "자기대주상환"
-    CODE_25 = "25"
-    "자기융자상환"
-    CODE_27 = "27"
-    "유통융자상환"
-    CODE_22 = "22"
-    "유통대주신규"
-    CODE_24 = "24"
-    "자기대주신규"
-
-
-CrdtTypeCode = Literal[
-    "21",
-    "23",
-    "26",
-    "28",
-    "25",
-    "27",
-    "22",
-    "24",
-]
-
-
-class InquirePeriodProfitSortDvsn(CodeEnum):
-    "정렬구분 (ex. 00: 최근 순, 01: 과거 순, 02: 최근 순)"
-
-    CODE_00 = "00"
-    "최근 순"
-    CODE_01 = "01"
-    "과거 순"
-    CODE_02 = "02"
-    "최근 순"
-
-
-InquirePeriodProfitSortDvsnCode = Literal[
-    "00",
-    "01",
-    "02",
-]
-
-
-class InquirePeriodTradeProfitSortDvsn(CodeEnum):
-    "정렬구분 (00: 최근, 01:과거, 02:최근)"
-
-    CODE_00 = "00"
-    "최근"
-    CODE_01 = "01"
-    "과거"
-    CODE_02 = "02"
-    "최근"
-
-
-InquirePeriodTradeProfitSortDvsnCode = Literal[
-    "00",
-    "01",
-    "02",
-]
-
-
-class CmaEvluAmtIcldYn(CodeEnum):
-    "[필수] CMA평가금액포함여부 (ex. Y: 포함, N: 미포함)"
-
-    Y = "Y"
-    "포함"
-    N = "N"
-    "미포함"
-
-
-CmaEvluAmtIcldYnCode = Literal[
-    "Y",
-    "N",
-]
-
-
-class IntgrMarginWcrcFrcrDvsnCd(CodeEnum):
-    "[필수] 원화외화구분코드 (ex. 01: 외화기준, 02: 원화기준)"
-
-    CODE_01 = "01"
-    "외화기준"
-    CODE_02 = "02"
-    "원화기준"
-
-
-IntgrMarginWcrcFrcrDvsnCdCode = Literal[
-    "01",
-    "02",
-]
-
-
-class FwexCtrtFrcrDvsnCd(CodeEnum):
-    "[필수] 선도환계약외화구분코드 (ex. 01: 외화기준, 02: 원화기준)"
-
-    CODE_01 = "01"
-    "외화기준"
-    CODE_02 = "02"
-    "원화기준"
-
-
-FwexCtrtFrcrDvsnCdCode = Literal[
-    "01",
-    "02",
-]
-
-
-class OrdDvsnCd(CodeEnum):
-    "주문구분코드"
-
-    CODE_00 = "00"
-    "지정가"
-    CODE_01 = "01"
-    "시장가"
-    CODE_02 = "02"
-    "조건부지정가"
-    CODE_05 = "05"
-    "장전 시간외"
-
-
-OrdDvsnCdCode = Literal[
-    "00",
-    "01",
-    "02",
-    "05",
-]
-
-
-class PensionInquirePsblOrderOrdDvsn(CodeEnum):
-    "[필수] 주문구분 (ex. 00: 지정가, 01: 시장가)"
-
-    CODE_00 = "00"
-    "지정가"
-    CODE_01 = "01"
-    "시장가"
-
-
-PensionInquirePsblOrderOrdDvsnCode = Literal[
-    "00",
-    "01",
-]
-
-
-class UdrlAssetPriceFidTrgtExlsClsCode(CodeEnum):
-    "대상제외구분코드"
-
-    CODE_0 = "0"
-    "미체크"
-    CODE_1 = "1"
-    "체크"
-
-
-UdrlAssetPriceFidTrgtExlsClsCodeCode = Literal[
-    "0",
-    "1",
-]
-
-
-class FidOption(CodeEnum):
-    "옵션"
-
-    CODE_0 = "0"
-    "없음"
-    CODE_1 = "1"
-    "ATM"
-    CODE_2 = "2"
-    "ITM"
-    CODE_3 = "3"
-    "OTM"
-
-
-FidOptionCode = Literal[
-    "0",
-    "1",
-    "2",
-    "3",
-]
-
-
-class AcntTrTypeCd(CodeEnum):
-    "계좌거래유형코드"
-
-    CODE_1 = "1"
-    "전체"
-    CODE_2 = "2"
-    "입출금"
-    CODE_3 = "3"
-    "결제"
-
-
-AcntTrTypeCdCode = Literal[
-    "1",
-    "2",
-    "3",
-]
-
-
-class ColableByCompanyNatnCd(CodeEnum):
-    "국가코드"
-
-    CODE_840 = "840"
-    "미국"
-    CODE_344 = "344"
-    "홍콩"
-    CODE_156 = "156"
-    "중국"
-
-
-ColableByCompanyNatnCdCode = Literal[
-    "840",
-    "344",
-    "156",
-]
-
-
-class InqrSqnDvsn(CodeEnum):
-    "조회순서구분"
-
-    CODE_01 = "01"
-    "이름순"
-    CODE_02 = "02"
-    "코드순"
-
-
-InqrSqnDvsnCode = Literal[
-    "01",
-    "02",
-]
-
-
-class PeriodRightsInqrDvsnCd(CodeEnum):
-    "조회구분코드"
-
-    CODE_02 = "02"
-    "현지기준일"
-    CODE_03 = "03"
-    "청약시작일"
-    CODE_04 = "04"
-    "청약종료일"
-
-
-PeriodRightsInqrDvsnCdCode = Literal[
-    "02",
-    "03",
-    "04",
-]
-
-
-class Ncod(CodeEnum):
-    "국가코드 (CN:중국,HK:홍콩,US:미국,JP:일본,VN:베트남)"
-
-    CN = "CN"
-    "중국"
-    HK = "HK"
-    "홍콩"
-    US = "US"
-    "미국"
-    JP = "JP"
-    "일본"
-    VN = "VN"
-    "베트남"
-
-
-NcodCode = Literal[
-    "CN",
-    "HK",
-    "US",
-    "JP",
-    "VN",
 ]
 
 
@@ -2632,303 +587,6 @@ VolRangCode = Literal[
 ]
 
 
-class InquireDailyChartpriceFidPeriodDivCode(CodeEnum):
-    "FID 기간 분류 코드"
-
-    D = "D"
-    "일"
-    W = "W"
-    "주"
-    M = "M"
-    "월"
-    Y = "Y"
-    "년"
-
-
-InquireDailyChartpriceFidPeriodDivCodeCode = Literal[
-    "D",
-    "W",
-    "M",
-    "Y",
-]
-
-
-class InquireTimeIndexchartpriceFidHourClsCode(CodeEnum):
-    "시간 구분 코드"
-
-    CODE_0 = "0"
-    "정규장"
-    CODE_1 = "1"
-    "시간외"
-
-
-InquireTimeIndexchartpriceFidHourClsCodeCode = Literal[
-    "0",
-    "1",
-]
-
-
-class Tday(CodeEnum):
-    "[필수] 당일전일구분 (ex. 0:전일, 1:당일)"
-
-    CODE_0 = "0"
-    "전일"
-    CODE_1 = "1"
-    "당일"
-
-
-TdayCode = Literal[
-    "0",
-    "1",
-]
-
-
-class Minx(CodeEnum):
-    "[필수] N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전, 9:120분전)"
-
-    CODE_0 = "0"
-    "1분전"
-    CODE_1 = "1"
-    "2분전"
-    CODE_2 = "2"
-    "3분전"
-    CODE_3 = "3"
-    "5분전"
-    CODE_4 = "4"
-    "10분전"
-    CODE_5 = "5"
-    "15분전"
-    CODE_6 = "6"
-    "20분전"
-    CODE_7 = "7"
-    "30분전"
-    CODE_8 = "8"
-    "60분전"
-    CODE_9 = "9"
-    "120분전"
-
-
-MinxCode = Literal[
-    "0",
-    "1",
-    "2",
-    "3",
-    "4",
-    "5",
-    "6",
-    "7",
-    "8",
-    "9",
-]
-
-
-class NewHighlowGubn(CodeEnum):
-    "[필수] 신고/신저 구분 (ex. 0:신저,1:신고)"
-
-    CODE_0 = "0"
-    "신저"
-    CODE_1 = "1"
-    "신고"
-
-
-NewHighlowGubnCode = Literal[
-    "0",
-    "1",
-]
-
-
-class Gubn2(CodeEnum):
-    "[필수] 일시돌파/돌파 구분 (ex. 0:일시돌파0, 1:돌파유지1)"
-
-    CODE_0 = "0"
-    "일시돌파0"
-    CODE_1 = "1"
-    "돌파유지1"
-
-
-Gubn2Code = Literal[
-    "0",
-    "1",
-]
-
-
-class TradeGrowthNday(CodeEnum):
-    "[필수] N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)"
-
-    CODE_0 = "0"
-    "당일"
-    CODE_1 = "1"
-    "2일"
-    CODE_2 = "2"
-    "3일"
-    CODE_3 = "3"
-    "5일"
-    CODE_4 = "4"
-    "10일"
-    CODE_5 = "5"
-    "20일전"
-    CODE_6 = "6"
-    "30일"
-    CODE_7 = "7"
-    "60일"
-    CODE_8 = "8"
-    "120일"
-    CODE_9 = "9"
-    "1년"
-
-
-TradeGrowthNdayCode = Literal[
-    "0",
-    "1",
-    "2",
-    "3",
-    "4",
-    "5",
-    "6",
-    "7",
-    "8",
-    "9",
-]
-
-
-class TradeTurnoverNday(CodeEnum):
-    "N분전콤보값"
-
-    CODE_0 = "0"
-    "당일"
-    CODE_1 = "1"
-    "2일전"
-    CODE_2 = "2"
-    "3일전"
-    CODE_3 = "3"
-    "5일전"
-    CODE_4 = "4"
-    "10일전"
-    CODE_5 = "5"
-    "20일전"
-    CODE_6 = "6"
-    "30일전"
-    CODE_7 = "7"
-    "60일전"
-    CODE_8 = "8"
-    "120일전"
-    CODE_9 = "9"
-    "1년전"
-
-
-TradeTurnoverNdayCode = Literal[
-    "0",
-    "1",
-    "2",
-    "3",
-    "4",
-    "5",
-    "6",
-    "7",
-    "8",
-    "9",
-]
-
-
-class UpdownRateGubn(CodeEnum):
-    "[필수] 상승율/하락율 구분"
-
-    CODE_0 = "0"
-    "하락율"
-    CODE_1 = "1"
-    "상승율"
-
-
-UpdownRateGubnCode = Literal[
-    "0",
-    "1",
-]
-
-
-class InquirePaymtStdrBalanceWcrcFrcrDvsnCd(CodeEnum):
-    "원화외화구분코드"
-
-    CODE_01 = "01"
-    "원화기준"
-    CODE_02 = "02"
-    "외화기준"
-
-
-InquirePaymtStdrBalanceWcrcFrcrDvsnCdCode = Literal[
-    "01",
-    "02",
-]
-
-
-class InquirePaymtStdrBalanceInqrDvsnCd(CodeEnum):
-    "조회구분코드"
-
-    CODE_00 = "00"
-    "전체"
-    CODE_01 = "01"
-    "일반"
-    CODE_02 = "02"
-    "미니스탁"
-
-
-InquirePaymtStdrBalanceInqrDvsnCdCode = Literal[
-    "00",
-    "01",
-    "02",
-]
-
-
-class InquirePeriodProfitWcrcFrcrDvsnCd(CodeEnum):
-    "원화외화구분코드"
-
-    CODE_01 = "01"
-    "외화"
-    CODE_02 = "02"
-    "원화"
-
-
-InquirePeriodProfitWcrcFrcrDvsnCdCode = Literal[
-    "01",
-    "02",
-]
-
-
-class OvrsExcgCd(CodeEnum):
-    "[필수] 해외거래소코드 (ex. NASD:나스닥, NYSE:뉴욕, AMEX:아멕스, SEHK:홍콩, SHAA:상해, SZAA:심천, TKSE:일본, HASE:하노이, VNSE:호치민)"
-
-    NASD = "NASD"
-    "나스닥"
-    NYSE = "NYSE"
-    "뉴욕"
-    AMEX = "AMEX"
-    "아멕스"
-    SEHK = "SEHK"
-    "홍콩"
-    SHAA = "SHAA"
-    "상해"
-    SZAA = "SZAA"
-    "심천"
-    TKSE = "TKSE"
-    "일본"
-    HASE = "HASE"
-    "하노이"
-    VNSE = "VNSE"
-    "호치민"
-
-
-OvrsExcgCdCode = Literal[
-    "NASD",
-    "NYSE",
-    "AMEX",
-    "SEHK",
-    "SHAA",
-    "SZAA",
-    "TKSE",
-    "HASE",
-    "VNSE",
-]
-
-
 BASE_URLS: dict[str, str] = {
     "real": "https://openapi.koreainvestment.com:9443",
     "mock": "https://openapivts.koreainvestment.com:29443",
@@ -2975,6 +633,19 @@ EXCHANGE_QUOTE: dict[str, str] = {
     "HASE": "HNX",
     "VNSE": "HSX",
 }
+
+
+def quote_code(value: Any) -> Any:
+    """An Exchange (NASD) as its quotation code (NAS); a quotation code passes unchanged (the
+    validator judges it, and anything else)."""
+    code = value.value if isinstance(value, Enum) else value
+    return EXCHANGE_QUOTE.get(code, code) if isinstance(code, str) else code
+
+
+# tr_cont: more pages follow, the last page, and what the request for the next page sends.
+PAGE_MORE_CODES = ("F", "M")
+PAGE_LAST_CODES = ("D", "E")
+NEXT_PAGE_TR_CONT = "N"
 
 CODE_LABELS: dict[str, dict[str, str]] = {
     "Exchange": {
@@ -3798,3 +1469,281 @@ CODE_LABELS: dict[str, dict[str, str]] = {
         "VNSE": "호치민",
     },
 }
+
+
+# Where each table of one area lives: name -> module.
+AREA_TABLES: dict[str, str] = {
+    "GrantType": "kis_client.auth.enums",
+    "GrantTypeCode": "kis_client.auth.enums",
+    "InqrCndt": "kis_client.domestic_bond.enums",
+    "InqrCndtCode": "kis_client.domestic_bond.enums",
+    "ExccStatCd": "kis_client.domestic_futureoption.enums",
+    "ExccStatCdCode": "kis_client.domestic_futureoption.enums",
+    "FidPwDataIncuYn": "kis_client.domestic_futureoption.enums",
+    "FidPwDataIncuYnCode": "kis_client.domestic_futureoption.enums",
+    "InquireAskingPriceFidCondMrktDivCode": "kis_client.domestic_futureoption.enums",
+    "InquireAskingPriceFidCondMrktDivCodeCode": "kis_client.domestic_futureoption.enums",
+    "InquireBalanceMgnaDvsn": "kis_client.domestic_futureoption.enums",
+    "InquireBalanceMgnaDvsnCode": "kis_client.domestic_futureoption.enums",
+    "InquireBalanceValuationPlMgnaDvsn": "kis_client.domestic_futureoption.enums",
+    "InquireBalanceValuationPlMgnaDvsnCode": "kis_client.domestic_futureoption.enums",
+    "InquireDailyFuopchartpriceFidCondMrktDivCode": "kis_client.domestic_futureoption.enums",
+    "InquireDailyFuopchartpriceFidCondMrktDivCodeCode": "kis_client.domestic_futureoption.enums",
+    "InquireDailyFuopchartpriceFidPeriodDivCode": "kis_client.domestic_futureoption.enums",
+    "InquireDailyFuopchartpriceFidPeriodDivCodeCode": "kis_client.domestic_futureoption.enums",
+    "InquireTimeFuopchartpriceFidHourClsCode": "kis_client.domestic_futureoption.enums",
+    "InquireTimeFuopchartpriceFidHourClsCodeCode": "kis_client.domestic_futureoption.enums",
+    "MgnaDvsnCd": "kis_client.domestic_futureoption.enums",
+    "MgnaDvsnCdCode": "kis_client.domestic_futureoption.enums",
+    "NmprTypeCd": "kis_client.domestic_futureoption.enums",
+    "NmprTypeCdCode": "kis_client.domestic_futureoption.enums",
+    "OrderKrxNmprCndtCd": "kis_client.domestic_futureoption.enums",
+    "OrderKrxNmprCndtCdCode": "kis_client.domestic_futureoption.enums",
+    "OrderRvsecnclKrxNmprCndtCd": "kis_client.domestic_futureoption.enums",
+    "OrderRvsecnclKrxNmprCndtCdCode": "kis_client.domestic_futureoption.enums",
+    "RmnQtyYn": "kis_client.domestic_futureoption.enums",
+    "RmnQtyYnCode": "kis_client.domestic_futureoption.enums",
+    "SortSqn": "kis_client.domestic_futureoption.enums",
+    "SortSqnCode": "kis_client.domestic_futureoption.enums",
+    "AfhrFlprYn": "kis_client.domestic_stock.enums",
+    "AfhrFlprYnCode": "kis_client.domestic_stock.enums",
+    "AfterHourBalanceFidInputIscd": "kis_client.domestic_stock.enums",
+    "AfterHourBalanceFidInputIscdCode": "kis_client.domestic_stock.enums",
+    "AfterHourBalanceFidRankSortClsCode": "kis_client.domestic_stock.enums",
+    "AfterHourBalanceFidRankSortClsCodeCode": "kis_client.domestic_stock.enums",
+    "BulkTransNumFidCondMrktDivCode": "kis_client.domestic_stock.enums",
+    "BulkTransNumFidCondMrktDivCodeCode": "kis_client.domestic_stock.enums",
+    "BulkTransNumFidInputIscd": "kis_client.domestic_stock.enums",
+    "BulkTransNumFidInputIscdCode": "kis_client.domestic_stock.enums",
+    "BulkTransNumFidRankSortClsCode": "kis_client.domestic_stock.enums",
+    "BulkTransNumFidRankSortClsCodeCode": "kis_client.domestic_stock.enums",
+    "CaptureUplowpriceFidDivClsCode": "kis_client.domestic_stock.enums",
+    "CaptureUplowpriceFidDivClsCodeCode": "kis_client.domestic_stock.enums",
+    "CaptureUplowpriceFidInputIscd": "kis_client.domestic_stock.enums",
+    "CaptureUplowpriceFidInputIscdCode": "kis_client.domestic_stock.enums",
+    "CaptureUplowpriceFidPrcClsCode": "kis_client.domestic_stock.enums",
+    "CaptureUplowpriceFidPrcClsCodeCode": "kis_client.domestic_stock.enums",
+    "CmaEvluAmtIcldYn": "kis_client.domestic_stock.enums",
+    "CmaEvluAmtIcldYnCode": "kis_client.domestic_stock.enums",
+    "CompProgramTradeDailyFidCondMrktDivCode": "kis_client.domestic_stock.enums",
+    "CompProgramTradeDailyFidCondMrktDivCodeCode": "kis_client.domestic_stock.enums",
+    "CompProgramTradeDailyFidMrktClsCode": "kis_client.domestic_stock.enums",
+    "CompProgramTradeDailyFidMrktClsCodeCode": "kis_client.domestic_stock.enums",
+    "CrdtType": "kis_client.domestic_stock.enums",
+    "CrdtTypeCode": "kis_client.domestic_stock.enums",
+    "CreditByCompanyFidRankSortClsCode": "kis_client.domestic_stock.enums",
+    "CreditByCompanyFidRankSortClsCodeCode": "kis_client.domestic_stock.enums",
+    "DailyLoanTransMrktDivClsCode": "kis_client.domestic_stock.enums",
+    "DailyLoanTransMrktDivClsCodeCode": "kis_client.domestic_stock.enums",
+    "DisparityFidDivClsCode": "kis_client.domestic_stock.enums",
+    "DisparityFidDivClsCodeCode": "kis_client.domestic_stock.enums",
+    "DisparityFidHourClsCode": "kis_client.domestic_stock.enums",
+    "DisparityFidHourClsCodeCode": "kis_client.domestic_stock.enums",
+    "DisparityFidRankSortClsCode": "kis_client.domestic_stock.enums",
+    "DisparityFidRankSortClsCodeCode": "kis_client.domestic_stock.enums",
+    "DividendRateGb1": "kis_client.domestic_stock.enums",
+    "DividendRateGb1Code": "kis_client.domestic_stock.enums",
+    "ExcgIdDvsnCd": "kis_client.domestic_stock.enums",
+    "ExcgIdDvsnCdCode": "kis_client.domestic_stock.enums",
+    "ExcgIdDvsnCdInquiry": "kis_client.domestic_stock.enums",
+    "ExcgIdDvsnCdInquiryCode": "kis_client.domestic_stock.enums",
+    "ExpClosingPriceFidBlngClsCode": "kis_client.domestic_stock.enums",
+    "ExpClosingPriceFidBlngClsCodeCode": "kis_client.domestic_stock.enums",
+    "ExpClosingPriceFidRankSortClsCode": "kis_client.domestic_stock.enums",
+    "ExpClosingPriceFidRankSortClsCodeCode": "kis_client.domestic_stock.enums",
+    "ExpIndexTrendFidInputIscd": "kis_client.domestic_stock.enums",
+    "ExpIndexTrendFidInputIscdCode": "kis_client.domestic_stock.enums",
+    "ExpIndexTrendFidMkopClsCode": "kis_client.domestic_stock.enums",
+    "ExpIndexTrendFidMkopClsCodeCode": "kis_client.domestic_stock.enums",
+    "ExpPriceTrendFidMkopClsCode": "kis_client.domestic_stock.enums",
+    "ExpPriceTrendFidMkopClsCodeCode": "kis_client.domestic_stock.enums",
+    "FidAplyRangVol": "kis_client.domestic_stock.enums",
+    "FidAplyRangVolCode": "kis_client.domestic_stock.enums",
+    "FidCondMrktDivCode1": "kis_client.domestic_stock.enums",
+    "FidCondMrktDivCode1Code": "kis_client.domestic_stock.enums",
+    "FidInputCnt1": "kis_client.domestic_stock.enums",
+    "FidInputCnt1Code": "kis_client.domestic_stock.enums",
+    "FidInputIscd1": "kis_client.domestic_stock.enums",
+    "FidInputIscd1Code": "kis_client.domestic_stock.enums",
+    "FidInputOption2": "kis_client.domestic_stock.enums",
+    "FidInputOption2Code": "kis_client.domestic_stock.enums",
+    "FidOrgAdjPrc": "kis_client.domestic_stock.enums",
+    "FidOrgAdjPrcCode": "kis_client.domestic_stock.enums",
+    "FidPeriodDivCode": "kis_client.domestic_stock.enums",
+    "FidPeriodDivCodeCode": "kis_client.domestic_stock.enums",
+    "FidRankSortClsCode2": "kis_client.domestic_stock.enums",
+    "FidRankSortClsCode2Code": "kis_client.domestic_stock.enums",
+    "FidSlctYn": "kis_client.domestic_stock.enums",
+    "FidSlctYnCode": "kis_client.domestic_stock.enums",
+    "FinanceBalanceSheetFidDivClsCode": "kis_client.domestic_stock.enums",
+    "FinanceBalanceSheetFidDivClsCodeCode": "kis_client.domestic_stock.enums",
+    "FinanceRatioFidRankSortClsCode": "kis_client.domestic_stock.enums",
+    "FinanceRatioFidRankSortClsCodeCode": "kis_client.domestic_stock.enums",
+    "ForeignInstitutionTotalFidDivClsCode": "kis_client.domestic_stock.enums",
+    "ForeignInstitutionTotalFidDivClsCodeCode": "kis_client.domestic_stock.enums",
+    "ForeignInstitutionTotalFidRankSortClsCode": "kis_client.domestic_stock.enums",
+    "ForeignInstitutionTotalFidRankSortClsCodeCode": "kis_client.domestic_stock.enums",
+    "FrgnmemTradeEstimateFidInputIscd": "kis_client.domestic_stock.enums",
+    "FrgnmemTradeEstimateFidInputIscdCode": "kis_client.domestic_stock.enums",
+    "FrgnmemTradeEstimateFidRankSortClsCode": "kis_client.domestic_stock.enums",
+    "FrgnmemTradeEstimateFidRankSortClsCodeCode": "kis_client.domestic_stock.enums",
+    "FundSttlIcldYn": "kis_client.domestic_stock.enums",
+    "FundSttlIcldYnCode": "kis_client.domestic_stock.enums",
+    "FwexCtrtFrcrDvsnCd": "kis_client.domestic_stock.enums",
+    "FwexCtrtFrcrDvsnCdCode": "kis_client.domestic_stock.enums",
+    "Gb2": "kis_client.domestic_stock.enums",
+    "Gb2Code": "kis_client.domestic_stock.enums",
+    "Gb3": "kis_client.domestic_stock.enums",
+    "Gb3Code": "kis_client.domestic_stock.enums",
+    "Gb4": "kis_client.domestic_stock.enums",
+    "Gb4Code": "kis_client.domestic_stock.enums",
+    "InqrDvsn1Ccld": "kis_client.domestic_stock.enums",
+    "InqrDvsn1CcldCode": "kis_client.domestic_stock.enums",
+    "InqrDvsn1Rvsecncl": "kis_client.domestic_stock.enums",
+    "InqrDvsn1RvsecnclCode": "kis_client.domestic_stock.enums",
+    "InqrDvsn2": "kis_client.domestic_stock.enums",
+    "InqrDvsn2Code": "kis_client.domestic_stock.enums",
+    "InqrDvsn3": "kis_client.domestic_stock.enums",
+    "InqrDvsn3Code": "kis_client.domestic_stock.enums",
+    "InqrDvsnBalance": "kis_client.domestic_stock.enums",
+    "InqrDvsnBalanceCode": "kis_client.domestic_stock.enums",
+    "InqrDvsnSort": "kis_client.domestic_stock.enums",
+    "InqrDvsnSortCode": "kis_client.domestic_stock.enums",
+    "InquireBalanceRlzPlAfhrFlprYn": "kis_client.domestic_stock.enums",
+    "InquireBalanceRlzPlAfhrFlprYnCode": "kis_client.domestic_stock.enums",
+    "InquireIndexCategoryPriceFidMrktClsCode": "kis_client.domestic_stock.enums",
+    "InquireIndexCategoryPriceFidMrktClsCodeCode": "kis_client.domestic_stock.enums",
+    "InquireIndexDailyPriceFidPeriodDivCode": "kis_client.domestic_stock.enums",
+    "InquireIndexDailyPriceFidPeriodDivCodeCode": "kis_client.domestic_stock.enums",
+    "InquireIndexTickpriceFidInputIscd": "kis_client.domestic_stock.enums",
+    "InquireIndexTickpriceFidInputIscdCode": "kis_client.domestic_stock.enums",
+    "InquirePeriodProfitSortDvsn": "kis_client.domestic_stock.enums",
+    "InquirePeriodProfitSortDvsnCode": "kis_client.domestic_stock.enums",
+    "InquirePeriodTradeProfitSortDvsn": "kis_client.domestic_stock.enums",
+    "InquirePeriodTradeProfitSortDvsnCode": "kis_client.domestic_stock.enums",
+    "IntgrMarginWcrcFrcrDvsnCd": "kis_client.domestic_stock.enums",
+    "IntgrMarginWcrcFrcrDvsnCdCode": "kis_client.domestic_stock.enums",
+    "InvestorProgramTradeTodayMrktDivClsCode": "kis_client.domestic_stock.enums",
+    "InvestorProgramTradeTodayMrktDivClsCodeCode": "kis_client.domestic_stock.enums",
+    "KsdinfoDividendGb1": "kis_client.domestic_stock.enums",
+    "KsdinfoDividendGb1Code": "kis_client.domestic_stock.enums",
+    "MarketCapFidDivClsCode": "kis_client.domestic_stock.enums",
+    "MarketCapFidDivClsCodeCode": "kis_client.domestic_stock.enums",
+    "MarketGb": "kis_client.domestic_stock.enums",
+    "MarketGbCode": "kis_client.domestic_stock.enums",
+    "MarketValueFidDivClsCode": "kis_client.domestic_stock.enums",
+    "MarketValueFidDivClsCodeCode": "kis_client.domestic_stock.enums",
+    "NearNewHighlowFidDivClsCode": "kis_client.domestic_stock.enums",
+    "NearNewHighlowFidDivClsCodeCode": "kis_client.domestic_stock.enums",
+    "NearNewHighlowFidPrcClsCode": "kis_client.domestic_stock.enums",
+    "NearNewHighlowFidPrcClsCodeCode": "kis_client.domestic_stock.enums",
+    "NearNewHighlowFidTrgtExlsClsCode": "kis_client.domestic_stock.enums",
+    "NearNewHighlowFidTrgtExlsClsCodeCode": "kis_client.domestic_stock.enums",
+    "OrdDvsn": "kis_client.domestic_stock.enums",
+    "OrdDvsnCd": "kis_client.domestic_stock.enums",
+    "OrdDvsnCdCode": "kis_client.domestic_stock.enums",
+    "OrdDvsnCode": "kis_client.domestic_stock.enums",
+    "OrdDvsnPsbl": "kis_client.domestic_stock.enums",
+    "OrdDvsnPsblCode": "kis_client.domestic_stock.enums",
+    "OvertimeExpTransFluctFidRankSortClsCode": "kis_client.domestic_stock.enums",
+    "OvertimeExpTransFluctFidRankSortClsCodeCode": "kis_client.domestic_stock.enums",
+    "PensionInquirePsblOrderOrdDvsn": "kis_client.domestic_stock.enums",
+    "PensionInquirePsblOrderOrdDvsnCode": "kis_client.domestic_stock.enums",
+    "PrcsDvsn": "kis_client.domestic_stock.enums",
+    "PrcsDvsnCode": "kis_client.domestic_stock.enums",
+    "QuoteBalanceFidRankSortClsCode": "kis_client.domestic_stock.enums",
+    "QuoteBalanceFidRankSortClsCodeCode": "kis_client.domestic_stock.enums",
+    "ShortSaleFidInputIscd": "kis_client.domestic_stock.enums",
+    "ShortSaleFidInputIscdCode": "kis_client.domestic_stock.enums",
+    "SllType": "kis_client.domestic_stock.enums",
+    "SllTypeCode": "kis_client.domestic_stock.enums",
+    "TradedByCompanyFidRankSortClsCode": "kis_client.domestic_stock.enums",
+    "TradedByCompanyFidRankSortClsCodeCode": "kis_client.domestic_stock.enums",
+    "UnprDvsn": "kis_client.domestic_stock.enums",
+    "UnprDvsnCode": "kis_client.domestic_stock.enums",
+    "VolumeRankFidBlngClsCode": "kis_client.domestic_stock.enums",
+    "VolumeRankFidBlngClsCodeCode": "kis_client.domestic_stock.enums",
+    "VolumeRankFidCondMrktDivCode": "kis_client.domestic_stock.enums",
+    "VolumeRankFidCondMrktDivCodeCode": "kis_client.domestic_stock.enums",
+    "YesNo": "kis_client.domestic_stock.enums",
+    "YesNoCode": "kis_client.domestic_stock.enums",
+    "FidOption": "kis_client.elw.enums",
+    "FidOptionCode": "kis_client.elw.enums",
+    "UdrlAssetPriceFidTrgtExlsClsCode": "kis_client.elw.enums",
+    "UdrlAssetPriceFidTrgtExlsClsCodeCode": "kis_client.elw.enums",
+    "AcntTrTypeCd": "kis_client.overseas_futureoption.enums",
+    "AcntTrTypeCdCode": "kis_client.overseas_futureoption.enums",
+    "ColableByCompanyNatnCd": "kis_client.overseas_price.enums",
+    "ColableByCompanyNatnCdCode": "kis_client.overseas_price.enums",
+    "Gubn": "kis_client.overseas_price.enums",
+    "GubnCode": "kis_client.overseas_price.enums",
+    "InqrSqnDvsn": "kis_client.overseas_price.enums",
+    "InqrSqnDvsnCode": "kis_client.overseas_price.enums",
+    "InquireDailyChartpriceFidPeriodDivCode": "kis_client.overseas_price.enums",
+    "InquireDailyChartpriceFidPeriodDivCodeCode": "kis_client.overseas_price.enums",
+    "InquireTimeIndexchartpriceFidHourClsCode": "kis_client.overseas_price.enums",
+    "InquireTimeIndexchartpriceFidHourClsCodeCode": "kis_client.overseas_price.enums",
+    "Modp": "kis_client.overseas_price.enums",
+    "ModpCode": "kis_client.overseas_price.enums",
+    "Ncod": "kis_client.overseas_price.enums",
+    "NcodCode": "kis_client.overseas_price.enums",
+    "PeriodRightsInqrDvsnCd": "kis_client.overseas_price.enums",
+    "PeriodRightsInqrDvsnCdCode": "kis_client.overseas_price.enums",
+    "Tday": "kis_client.overseas_price.enums",
+    "TdayCode": "kis_client.overseas_price.enums",
+    "BalanceExcgCd": "kis_client.overseas_stock.enums",
+    "BalanceExcgCdCode": "kis_client.overseas_stock.enums",
+    "CcldNccsDvsn": "kis_client.overseas_stock.enums",
+    "CcldNccsDvsnCode": "kis_client.overseas_stock.enums",
+    "CcnlExcgCd": "kis_client.overseas_stock.enums",
+    "CcnlExcgCdCode": "kis_client.overseas_stock.enums",
+    "CcnlSortSqn": "kis_client.overseas_stock.enums",
+    "CcnlSortSqnCode": "kis_client.overseas_stock.enums",
+    "Gubn2": "kis_client.overseas_stock.enums",
+    "Gubn2Code": "kis_client.overseas_stock.enums",
+    "InqrDvsnCd": "kis_client.overseas_stock.enums",
+    "InqrDvsnCdCode": "kis_client.overseas_stock.enums",
+    "InquirePaymtStdrBalanceInqrDvsnCd": "kis_client.overseas_stock.enums",
+    "InquirePaymtStdrBalanceInqrDvsnCdCode": "kis_client.overseas_stock.enums",
+    "InquirePaymtStdrBalanceWcrcFrcrDvsnCd": "kis_client.overseas_stock.enums",
+    "InquirePaymtStdrBalanceWcrcFrcrDvsnCdCode": "kis_client.overseas_stock.enums",
+    "InquirePeriodProfitWcrcFrcrDvsnCd": "kis_client.overseas_stock.enums",
+    "InquirePeriodProfitWcrcFrcrDvsnCdCode": "kis_client.overseas_stock.enums",
+    "Minx": "kis_client.overseas_stock.enums",
+    "MinxCode": "kis_client.overseas_stock.enums",
+    "NatnCd": "kis_client.overseas_stock.enums",
+    "NatnCdCode": "kis_client.overseas_stock.enums",
+    "NccsSortSqn": "kis_client.overseas_stock.enums",
+    "NccsSortSqnCode": "kis_client.overseas_stock.enums",
+    "NewHighlowGubn": "kis_client.overseas_stock.enums",
+    "NewHighlowGubnCode": "kis_client.overseas_stock.enums",
+    "OrdSvrDvsnCd": "kis_client.overseas_stock.enums",
+    "OrdSvrDvsnCdCode": "kis_client.overseas_stock.enums",
+    "OvrsExcgCd": "kis_client.overseas_stock.enums",
+    "OvrsExcgCdCode": "kis_client.overseas_stock.enums",
+    "OvrsOrdDvsn": "kis_client.overseas_stock.enums",
+    "OvrsOrdDvsnCode": "kis_client.overseas_stock.enums",
+    "OvrsSllType": "kis_client.overseas_stock.enums",
+    "OvrsSllTypeCode": "kis_client.overseas_stock.enums",
+    "TrCrcyCd": "kis_client.overseas_stock.enums",
+    "TrCrcyCdCode": "kis_client.overseas_stock.enums",
+    "TrMketCd": "kis_client.overseas_stock.enums",
+    "TrMketCdCode": "kis_client.overseas_stock.enums",
+    "TradeGrowthNday": "kis_client.overseas_stock.enums",
+    "TradeGrowthNdayCode": "kis_client.overseas_stock.enums",
+    "TradeTurnoverNday": "kis_client.overseas_stock.enums",
+    "TradeTurnoverNdayCode": "kis_client.overseas_stock.enums",
+    "UpdownRateGubn": "kis_client.overseas_stock.enums",
+    "UpdownRateGubnCode": "kis_client.overseas_stock.enums",
+    "WcrcFrcrDvsnCd": "kis_client.overseas_stock.enums",
+    "WcrcFrcrDvsnCdCode": "kis_client.overseas_stock.enums",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = AREA_TABLES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kis_client.enums' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value

@@ -4,8 +4,8 @@
 
 from __future__ import annotations
 
-from kis_client._runtime import TrIdNotFoundError
 from kis_client.enums import EXCHANGE_MARKET
+from kis_client.errors import TrIdNotFoundError
 
 # (operation, env, market, side, period) -> TR_ID
 TR_IDS: dict[tuple[str, str, str | None, str | None, str | None], str] = {
