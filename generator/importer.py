@@ -290,6 +290,10 @@ def _request(api: SampleApi, entry: PortalApi | None, portal: Portal, tables: _T
             digits = re.findall(r"[0-9]+$", wire)
             if digits:
                 entry_field["max_length"] = int(digits[0])
+        elif not required and default is None:
+            # An optional field is an optional parameter: sent blank unless the caller gives it.
+            default = ""
+            note(f"{where}.default", "", "nothing marks it required (KIS's sample, its docstring, KIS's portal): sent blank unless given", item.at)
         codes = tables.codes_for(api, item, default, target, note, where)
         if codes is not None:
             entry_field["codes"] = codes
@@ -311,24 +315,28 @@ def _request(api: SampleApi, entry: PortalApi | None, portal: Portal, tables: _T
                 note(f"pagination.keys.{wire}", wire.lower(), f"KIS's sample sends {response} back as {wire}, a slip: {wire} comes from {wire.lower()}", api.paging.at)
                 response = wire.lower()
             keys[wire] = response
-        paging = {"keys": keys, "page_size": {}}
+        paging = {"keys": keys}
         note("pagination", ", ".join(f"{wire} <- {response}" for wire, response in keys.items()), "KIS's sample sends these back while tr_cont is F or M", api.paging.at)
     elif api.pages_without_keys:
-        paging = {"keys": {}, "page_size": {}}
+        paging = {"keys": {}}
         note("pagination", "tr_cont alone", "KIS's sample follows tr_cont and sends nothing else back: the same request again with tr_cont N", api.file)
     return request, paging
 
 
 class _Tables:
-    """Code tables for the drafts: a spec table with exactly these codes is used as it is; new
-    ones are named after their field (``fid_div_cls_code``) when every operation of the import
-    lists the same codes for it, else after field and operation (``disparity_fid_div_cls_code``).
-    Names are settled after every operation is drafted, so they do not depend on the order."""
+    """Code tables for the drafts. A curated table with exactly these codes is used as it is; a
+    draft never uses a table of another imported file (it would be named after another API, and
+    the two files could no longer be imported apart): it defines its own, named after the field
+    (``fid_div_cls_code``) where every operation of the draft that sends the field lists the same
+    codes, else after operation and field (``disparity_fid_div_cls_code``), and after operation
+    and field too where another file holds the field's name. Names are settled after every
+    operation is drafted, in the order of the drafts' files, so they do not depend on the order
+    of the operations."""
 
     PENDING = "\0codes:"
 
     def __init__(self, spec: Spec, replaced: set[str]) -> None:
-        self.known: dict[tuple[tuple[str, str], ...], str] = {}
+        self.curated: dict[tuple[tuple[str, str], ...], str] = {}
         self.taken = set(RESERVED_CLASSES)
         self.names: set[str] = set()
         for table in spec.code_tables:
@@ -336,7 +344,8 @@ class _Tables:
                 continue  # a file this import replaces: its tables go with it
             self.names.add(table.name)
             self.taken.add(table.class_name)
-            self.known.setdefault(tuple((code.value, code.label) for code in table.codes), table.name)
+            if f"/{IMPORTED_DIR}/" not in f"/{table.file}":
+                self.curated.setdefault(tuple((code.value, code.label) for code in table.codes), table.name)
         self.pending: list[tuple[str, str, tuple[tuple[str, str], ...], str, Draft]] = []  # (field, operation, codes, label, draft)
         self.skipped: set[tuple[str, str]] = set()  # (file stem, operation) not drafted after all: their tables go too
 
@@ -352,7 +361,7 @@ class _Tables:
         if item.allowed is not None and set(item.allowed) != set(values):
             note(f"{where}.codes", "", f"the description lists {', '.join(values)}, the sample's check {', '.join(item.allowed)}; left as free text", item.at)
             return None
-        token = self.known.get(codes)
+        token = self.curated.get(codes)
         if token is None:
             token = f"{self.PENDING}{len(self.pending)}"
             self.pending.append((item.wire.lower(), api.name, codes, _text(item.label or item.wire), target))
@@ -361,23 +370,25 @@ class _Tables:
 
     def settle(self, drafts: Iterable[Draft]) -> None:
         """Name the new tables, put them in their drafts, and replace the placeholders."""
-        by_field: dict[str, set[tuple[tuple[str, str], ...]]] = {}
-        for base, operation, codes, _, target in self.pending:
-            if (target.stem, operation) not in self.skipped:
-                by_field.setdefault(base, set()).add(codes)
+        live = [(index, entry) for index, entry in enumerate(self.pending) if (entry[4].stem, entry[1]) not in self.skipped]
+        by_field: dict[tuple[str, str], set[tuple[tuple[str, str], ...]]] = {}
+        for _, (base, _, codes, _, target) in live:
+            by_field.setdefault((target.stem, base), set()).add(codes)
         names: dict[str, str] = {}
-        chosen: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
-        for index, (base, operation, codes, label, target) in enumerate(self.pending):
-            if (target.stem, operation) in self.skipped:
-                continue
-            name = chosen.get((base, codes))
+        chosen: dict[tuple[str, str, tuple[tuple[str, str], ...]], str] = {}
+        for index, (base, operation, codes, label, target) in sorted(live, key=lambda item: (item[1][4].stem, item[0])):
+            name = chosen.get((target.stem, base, codes))
             if name is None:
-                name = base if len(by_field[base]) == 1 else f"{operation}_{base}"
+                name = base if len(by_field[(target.stem, base)]) == 1 else f"{operation}_{base}"
+                if name in self.names or camel(name) in self.taken:
+                    name = f"{operation}_{base}"
+                if name in self.names or camel(name) in self.taken:
+                    name = f"{target.area}_{operation}_{base}"  # another area has an operation of that name
                 while name in self.names or camel(name) in self.taken:
-                    name = f"{operation}_{name}" if not name.startswith(operation) else f"{name}_codes"
+                    name = f"{name}_codes"
                 self.names.add(name)
                 self.taken.add(camel(name))
-                chosen[(base, codes)] = name
+                chosen[(target.stem, base, codes)] = name
                 target.codes[name] = {"label": label, "values": {value: {"name": _member(value), "label": _text(text)} for value, text in codes}}
             names[f"{self.PENDING}{index}"] = name
         for item in drafts:
@@ -450,13 +461,13 @@ def render(item: Draft, samples: Samples, portal: Portal) -> bytes:
     return (header + body).encode("utf-8")
 
 
-def write_drafts(spec_dir: Path, drafts: list[Draft], samples: Samples, portal: Portal) -> list[str]:
-    """Validate the drafts with the whole spec, then write them; nothing is written if the spec
-    with them does not build, or if a file to replace was edited by hand or is not imported."""
-    from .pipeline import load_spec
-
+def write_drafts(spec_dir: Path, drafts: list[Draft], samples: Samples, portal: Portal) -> tuple[list[str], dict[str, list[Problem]]]:
+    """Validate the drafts with the whole spec, then write those that build; return the files
+    written, and the problems of each draft left unwritten (a file edited by hand or not
+    imported, or a draft the spec does not build with). One failing category never stops the
+    others; a problem no draft causes stops them all (SpecError)."""
     rendered = {item.path: render(item, samples, portal) for item in drafts if item.operations}
-    problems = []
+    refused: dict[str, list[Problem]] = {}
     for relative in rendered:
         existing = spec_dir / relative
         if not existing.exists():
@@ -464,24 +475,52 @@ def write_drafts(spec_dir: Path, drafts: list[Draft], samples: Samples, portal: 
         shown = f"{spec_dir.name}/{relative}"
         current = load_text(shown, existing.read_bytes())
         if "imported" not in current.data:
-            problems.append(Problem(shown, 1, "", "not written by `kisgen import`: it is never replaced; move it away to import this category"))
+            refused[relative] = [Problem(shown, 1, "", "not written by `kisgen import`: it is never replaced; move it away to import this category")]
         elif edited_by_hand(current):
             stem = Path(relative).stem
-            problems.append(Problem(shown, current.line_of(("imported", "digest")), "imported.digest", f"edited by hand since the last import: not replaced. Restore it from git and put the change in spec/{CORRECTIONS_DIR}/{stem}.yaml"))
-    if problems:
-        raise SpecError(problems)
+            refused[relative] = [Problem(shown, current.line_of(("imported", "digest")), "imported.digest", f"edited by hand since the last import: not replaced. Restore it from git and put the change in spec/{CORRECTIONS_DIR}/{stem}.yaml")]
+    remaining = {relative: text for relative, text in rendered.items() if relative not in refused}
+    while remaining:
+        try:
+            _trial(spec_dir, remaining)
+            break
+        except SpecError as error:
+            blamed: dict[str, list[Problem]] = {}
+            for problem in error.problems:
+                culprit = _draft_of(problem.file, remaining)
+                if culprit is None:
+                    raise  # the spec does not build for a reason no draft explains
+                blamed.setdefault(culprit, []).append(problem)
+            refused.update(blamed)
+            remaining = {relative: text for relative, text in remaining.items() if relative not in blamed}
+    written = []
+    for relative, text in remaining.items():
+        path = spec_dir / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_bytes() != text:
+            write_atomically(path, text)
+            written.append(f"{spec_dir.name}/{relative}")
+    return written, refused
+
+
+def _trial(spec_dir: Path, rendered: dict[str, bytes]) -> None:
+    """Build the spec with the drafts in a scratch copy; SpecError names a draft's file and line."""
+    from .pipeline import load_spec
+
     with tempfile.TemporaryDirectory(prefix="kisgen-import-") as scratch:
         trial = Path(scratch) / spec_dir.name
         shutil.copytree(spec_dir, trial, symlinks=True)
         for relative, text in rendered.items():
             (trial / relative).parent.mkdir(parents=True, exist_ok=True)
             (trial / relative).write_bytes(text)
-        load_spec(trial)  # SpecError names the draft's file and line
-    written = []
-    for relative, text in rendered.items():
-        path = spec_dir / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists() or path.read_bytes() != text:
-            write_atomically(path, text)
-            written.append(f"{spec_dir.name}/{relative}")
-    return written
+        load_spec(trial)
+
+
+def _draft_of(shown: str, drafts: dict[str, bytes]) -> str | None:
+    """The draft a problem's file belongs to: the draft itself, or its corrections file."""
+    relative = shown.partition("/")[2]
+    if relative in drafts:
+        return relative
+    folder, _, name = relative.partition("/")
+    own = f"{IMPORTED_DIR}/{name}"
+    return own if folder == CORRECTIONS_DIR and own in drafts else None

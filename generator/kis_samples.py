@@ -37,6 +37,9 @@ MOCK_TR_IN_TEXT = re.compile(r"\bV[A-Z0-9]{7,13}\b")
 LABELLED_TR = re.compile(r"\b([A-Z][A-Z0-9]{7,13})\s*\(([^()]{1,40})\)")
 HEADER = re.compile(r"^#\s*\[(?P<menu>[^\]]+)\]\s*(?P<rest>.*)$")
 ARG_LINE = re.compile(r"^\s{4,}(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*\((?P<type>[^)]*)\)\s*:\s*(?P<text>.*)$")
+REQUIRED_MARK = re.compile(r"\[필수\]|[(（]필수[)）]")  # KIS's mark of a required field
+ASIDE = re.compile(r"\s+[(（]")  # KIS sets an aside off with a space: "종목코드 (ex. 005930)"
+QUALIFIER = re.compile(r"^[(（](?:선택|필수)\s*-\s*(이상값?|이하값?)[)）]$")  # "(선택 - 이상값)": a bound
 REVISION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/~^{}@-]{0,200}")
 
 
@@ -687,21 +690,23 @@ class _FunctionReader:
                 doc = documented.get(parameter)
                 if doc is not None:
                     description = doc
-                    required = True if "[필수]" in doc else None
-                    required_from = "[필수] in the docstring" if required else None
+                    required = True if REQUIRED_MARK.search(doc) else None
+                    required_from = "the docstring marks it 필수" if required else None
                 if comment:
                     marker, _, rest = comment.partition(",")
                     if marker.strip() in ("필수", "선택") and rest:
                         required = marker.strip() == "필수" if required is None else required
                         required_from = required_from or f"signature comment {comment!r}"
                         comment = rest.strip()
-                label = comment or self.source.comments.get(self.source.at(node).line) or (_label_of(doc) if doc else None)
+                if comment and REQUIRED_MARK.search(comment) and required is None:
+                    required, required_from = True, f"the signature comment {comment!r}"
+                label = _label_of(comment or self.source.comments.get(self.source.at(node).line) or doc or "")
                 check = checks.get(parameter)
                 if check is not None:
                     required = True
                     required_from = required_from or f"the sample refuses an empty value (line {check[1]})"
             else:
-                label = self.source.comments.get(self.source.at(node).line) or None
+                label = _label_of(self.source.comments.get(self.source.at(node).line) or "")
             allowed = checks[parameter][0] if parameter is not None and parameter in checks else None
             result.append(SampleField(key, parameter, constant, label, description, required, required_from, allowed, default, None, self.source.at(node)))
         return tuple(result)
@@ -917,10 +922,18 @@ def _env_of(conditions: list[Condition]) -> tuple[str | None, tuple[Condition, .
 
 
 def _label_of(text: str) -> str | None:
-    """``[필수] 조건 시장 분류 코드 (ex. J:KRX)`` → ``조건 시장 분류 코드``."""
-    text = re.sub(r"^\s*\[[^\]]*\]\s*", "", text)
-    label = re.split(r"\s*[(（]", text, maxsplit=1)[0].strip()
-    return label or None
+    """KIS's name of a field from its comment or docstring line: ``[필수] 조건 시장 분류 코드 (ex.
+    J:KRX)`` → ``조건 시장 분류 코드``. An aside goes (an example, codes, a required-ness mark, an
+    explanation: the description keeps them), and so does a length (``(6자리)``); a qualifier
+    KIS writes without a space stays (``거래량(이상)``), and one after the required-ness mark too
+    (``현재가수1 (선택 - 이상값)`` → ``현재가수1 (이상값)``)."""
+    text = re.sub(r"^\s*\[(필수|선택)\]\s*", "", text).strip()
+    aside = ASIDE.search(text)
+    if aside is not None:
+        qualifier = QUALIFIER.match(text[aside.end() - 1 :].strip())
+        text = text[: aside.start()] + (f" ({qualifier.group(1).strip()})" if qualifier else "")
+    text = re.sub(r"[(（][0-9]+자리[)）]$", "", text.strip())
+    return text.strip() or None
 
 
 def _columns(check: _Source) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...], Location | None, tuple[str, ...]]:

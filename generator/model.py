@@ -258,7 +258,7 @@ class Pagination:
     request goes again with tr_cont N."""
 
     keys: tuple[PageKey, ...]
-    page_size: tuple[tuple[str, int], ...]  # by environment
+    page_size: tuple[tuple[str, int], ...]  # by environment, where KIS documents it
 
     @property
     def top_level_keys(self) -> tuple[str, ...]:

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from kis_client.domestic_futureoption.enums import (
         ExccStatCd as ExccStatCd,
         ExccStatCdCode as ExccStatCdCode,
+        FidHourClsCode as FidHourClsCode,
+        FidHourClsCodeCode as FidHourClsCodeCode,
         FidPwDataIncuYn as FidPwDataIncuYn,
         FidPwDataIncuYnCode as FidPwDataIncuYnCode,
         InquireAskingPriceFidCondMrktDivCode as InquireAskingPriceFidCondMrktDivCode,
@@ -39,8 +41,8 @@ if TYPE_CHECKING:
         InquireDailyFuopchartpriceFidCondMrktDivCodeCode as InquireDailyFuopchartpriceFidCondMrktDivCodeCode,
         InquireDailyFuopchartpriceFidPeriodDivCode as InquireDailyFuopchartpriceFidPeriodDivCode,
         InquireDailyFuopchartpriceFidPeriodDivCodeCode as InquireDailyFuopchartpriceFidPeriodDivCodeCode,
-        InquireTimeFuopchartpriceFidHourClsCode as InquireTimeFuopchartpriceFidHourClsCode,
-        InquireTimeFuopchartpriceFidHourClsCodeCode as InquireTimeFuopchartpriceFidHourClsCodeCode,
+        InquirePsblNgtOrderSllBuyDvsnCd as InquirePsblNgtOrderSllBuyDvsnCd,
+        InquirePsblNgtOrderSllBuyDvsnCdCode as InquirePsblNgtOrderSllBuyDvsnCdCode,
         MgnaDvsnCd as MgnaDvsnCd,
         MgnaDvsnCdCode as MgnaDvsnCdCode,
         NmprTypeCd as NmprTypeCd,
@@ -71,18 +73,12 @@ if TYPE_CHECKING:
         CaptureUplowpriceFidDivClsCodeCode as CaptureUplowpriceFidDivClsCodeCode,
         CaptureUplowpriceFidInputIscd as CaptureUplowpriceFidInputIscd,
         CaptureUplowpriceFidInputIscdCode as CaptureUplowpriceFidInputIscdCode,
-        CaptureUplowpriceFidPrcClsCode as CaptureUplowpriceFidPrcClsCode,
-        CaptureUplowpriceFidPrcClsCodeCode as CaptureUplowpriceFidPrcClsCodeCode,
         CmaEvluAmtIcldYn as CmaEvluAmtIcldYn,
         CmaEvluAmtIcldYnCode as CmaEvluAmtIcldYnCode,
         CompProgramTradeDailyFidCondMrktDivCode as CompProgramTradeDailyFidCondMrktDivCode,
         CompProgramTradeDailyFidCondMrktDivCodeCode as CompProgramTradeDailyFidCondMrktDivCodeCode,
-        CompProgramTradeDailyFidMrktClsCode as CompProgramTradeDailyFidMrktClsCode,
-        CompProgramTradeDailyFidMrktClsCodeCode as CompProgramTradeDailyFidMrktClsCodeCode,
         CrdtType as CrdtType,
         CrdtTypeCode as CrdtTypeCode,
-        CreditByCompanyFidRankSortClsCode as CreditByCompanyFidRankSortClsCode,
-        CreditByCompanyFidRankSortClsCodeCode as CreditByCompanyFidRankSortClsCodeCode,
         DailyLoanTransMrktDivClsCode as DailyLoanTransMrktDivClsCode,
         DailyLoanTransMrktDivClsCodeCode as DailyLoanTransMrktDivClsCodeCode,
         DisparityFidDivClsCode as DisparityFidDivClsCode,
@@ -97,36 +93,50 @@ if TYPE_CHECKING:
         ExcgIdDvsnCdCode as ExcgIdDvsnCdCode,
         ExcgIdDvsnCdInquiry as ExcgIdDvsnCdInquiry,
         ExcgIdDvsnCdInquiryCode as ExcgIdDvsnCdInquiryCode,
-        ExpClosingPriceFidBlngClsCode as ExpClosingPriceFidBlngClsCode,
-        ExpClosingPriceFidBlngClsCodeCode as ExpClosingPriceFidBlngClsCodeCode,
+        ExpClosingPriceFidInputIscd as ExpClosingPriceFidInputIscd,
+        ExpClosingPriceFidInputIscdCode as ExpClosingPriceFidInputIscdCode,
         ExpClosingPriceFidRankSortClsCode as ExpClosingPriceFidRankSortClsCode,
         ExpClosingPriceFidRankSortClsCodeCode as ExpClosingPriceFidRankSortClsCodeCode,
         ExpIndexTrendFidInputIscd as ExpIndexTrendFidInputIscd,
         ExpIndexTrendFidInputIscdCode as ExpIndexTrendFidInputIscdCode,
         ExpIndexTrendFidMkopClsCode as ExpIndexTrendFidMkopClsCode,
         ExpIndexTrendFidMkopClsCodeCode as ExpIndexTrendFidMkopClsCodeCode,
-        ExpPriceTrendFidMkopClsCode as ExpPriceTrendFidMkopClsCode,
-        ExpPriceTrendFidMkopClsCodeCode as ExpPriceTrendFidMkopClsCodeCode,
+        ExpTotalIndexFidInputIscd as ExpTotalIndexFidInputIscd,
+        ExpTotalIndexFidInputIscdCode as ExpTotalIndexFidInputIscdCode,
         FidAplyRangVol as FidAplyRangVol,
         FidAplyRangVolCode as FidAplyRangVolCode,
+        FidBlngClsCode as FidBlngClsCode,
+        FidBlngClsCodeCode as FidBlngClsCodeCode,
         FidCondMrktDivCode1 as FidCondMrktDivCode1,
         FidCondMrktDivCode1Code as FidCondMrktDivCode1Code,
+        FidDivClsCode as FidDivClsCode,
+        FidDivClsCodeCode as FidDivClsCodeCode,
         FidInputCnt1 as FidInputCnt1,
         FidInputCnt1Code as FidInputCnt1Code,
+        FidInputIscd as FidInputIscd,
         FidInputIscd1 as FidInputIscd1,
         FidInputIscd1Code as FidInputIscd1Code,
+        FidInputIscdCode as FidInputIscdCode,
         FidInputOption2 as FidInputOption2,
         FidInputOption2Code as FidInputOption2Code,
+        FidMkopClsCode as FidMkopClsCode,
+        FidMkopClsCodeCode as FidMkopClsCodeCode,
+        FidMrktClsCode as FidMrktClsCode,
+        FidMrktClsCodeCode as FidMrktClsCodeCode,
         FidOrgAdjPrc as FidOrgAdjPrc,
         FidOrgAdjPrcCode as FidOrgAdjPrcCode,
         FidPeriodDivCode as FidPeriodDivCode,
         FidPeriodDivCodeCode as FidPeriodDivCodeCode,
+        FidPrcClsCode as FidPrcClsCode,
+        FidPrcClsCodeCode as FidPrcClsCodeCode,
+        FidRankSortClsCode as FidRankSortClsCode,
         FidRankSortClsCode2 as FidRankSortClsCode2,
         FidRankSortClsCode2Code as FidRankSortClsCode2Code,
+        FidRankSortClsCodeCode as FidRankSortClsCodeCode,
         FidSlctYn as FidSlctYn,
         FidSlctYnCode as FidSlctYnCode,
-        FinanceBalanceSheetFidDivClsCode as FinanceBalanceSheetFidDivClsCode,
-        FinanceBalanceSheetFidDivClsCodeCode as FinanceBalanceSheetFidDivClsCodeCode,
+        FidTrgtExlsClsCode as FidTrgtExlsClsCode,
+        FidTrgtExlsClsCodeCode as FidTrgtExlsClsCodeCode,
         FinanceRatioFidRankSortClsCode as FinanceRatioFidRankSortClsCode,
         FinanceRatioFidRankSortClsCodeCode as FinanceRatioFidRankSortClsCodeCode,
         ForeignInstitutionTotalFidDivClsCode as ForeignInstitutionTotalFidDivClsCode,
@@ -141,6 +151,8 @@ if TYPE_CHECKING:
         FundSttlIcldYnCode as FundSttlIcldYnCode,
         FwexCtrtFrcrDvsnCd as FwexCtrtFrcrDvsnCd,
         FwexCtrtFrcrDvsnCdCode as FwexCtrtFrcrDvsnCdCode,
+        Gb1 as Gb1,
+        Gb1Code as Gb1Code,
         Gb2 as Gb2,
         Gb2Code as Gb2Code,
         Gb3 as Gb3,
@@ -161,22 +173,26 @@ if TYPE_CHECKING:
         InqrDvsnSortCode as InqrDvsnSortCode,
         InquireBalanceRlzPlAfhrFlprYn as InquireBalanceRlzPlAfhrFlprYn,
         InquireBalanceRlzPlAfhrFlprYnCode as InquireBalanceRlzPlAfhrFlprYnCode,
+        InquireDailyTradeVolumeFidCondMrktDivCode as InquireDailyTradeVolumeFidCondMrktDivCode,
+        InquireDailyTradeVolumeFidCondMrktDivCodeCode as InquireDailyTradeVolumeFidCondMrktDivCodeCode,
         InquireIndexCategoryPriceFidMrktClsCode as InquireIndexCategoryPriceFidMrktClsCode,
         InquireIndexCategoryPriceFidMrktClsCodeCode as InquireIndexCategoryPriceFidMrktClsCodeCode,
         InquireIndexDailyPriceFidPeriodDivCode as InquireIndexDailyPriceFidPeriodDivCode,
         InquireIndexDailyPriceFidPeriodDivCodeCode as InquireIndexDailyPriceFidPeriodDivCodeCode,
         InquireIndexTickpriceFidInputIscd as InquireIndexTickpriceFidInputIscd,
         InquireIndexTickpriceFidInputIscdCode as InquireIndexTickpriceFidInputIscdCode,
+        InquireInvestorFidCondMrktDivCode as InquireInvestorFidCondMrktDivCode,
+        InquireInvestorFidCondMrktDivCodeCode as InquireInvestorFidCondMrktDivCodeCode,
         InquirePeriodProfitSortDvsn as InquirePeriodProfitSortDvsn,
         InquirePeriodProfitSortDvsnCode as InquirePeriodProfitSortDvsnCode,
         InquirePeriodTradeProfitSortDvsn as InquirePeriodTradeProfitSortDvsn,
         InquirePeriodTradeProfitSortDvsnCode as InquirePeriodTradeProfitSortDvsnCode,
+        InquireTimeDailychartpriceFidCondMrktDivCode as InquireTimeDailychartpriceFidCondMrktDivCode,
+        InquireTimeDailychartpriceFidCondMrktDivCodeCode as InquireTimeDailychartpriceFidCondMrktDivCodeCode,
         IntgrMarginWcrcFrcrDvsnCd as IntgrMarginWcrcFrcrDvsnCd,
         IntgrMarginWcrcFrcrDvsnCdCode as IntgrMarginWcrcFrcrDvsnCdCode,
         InvestorProgramTradeTodayMrktDivClsCode as InvestorProgramTradeTodayMrktDivClsCode,
         InvestorProgramTradeTodayMrktDivClsCodeCode as InvestorProgramTradeTodayMrktDivClsCodeCode,
-        KsdinfoDividendGb1 as KsdinfoDividendGb1,
-        KsdinfoDividendGb1Code as KsdinfoDividendGb1Code,
         MarketCapFidDivClsCode as MarketCapFidDivClsCode,
         MarketCapFidDivClsCodeCode as MarketCapFidDivClsCodeCode,
         MarketGb as MarketGb,
@@ -187,14 +203,16 @@ if TYPE_CHECKING:
         NearNewHighlowFidDivClsCodeCode as NearNewHighlowFidDivClsCodeCode,
         NearNewHighlowFidPrcClsCode as NearNewHighlowFidPrcClsCode,
         NearNewHighlowFidPrcClsCodeCode as NearNewHighlowFidPrcClsCodeCode,
-        NearNewHighlowFidTrgtExlsClsCode as NearNewHighlowFidTrgtExlsClsCode,
-        NearNewHighlowFidTrgtExlsClsCodeCode as NearNewHighlowFidTrgtExlsClsCodeCode,
         OrdDvsn as OrdDvsn,
         OrdDvsnCd as OrdDvsnCd,
         OrdDvsnCdCode as OrdDvsnCdCode,
         OrdDvsnCode as OrdDvsnCode,
         OrdDvsnPsbl as OrdDvsnPsbl,
         OrdDvsnPsblCode as OrdDvsnPsblCode,
+        OrderResvSllBuyDvsnCd as OrderResvSllBuyDvsnCd,
+        OrderResvSllBuyDvsnCdCode as OrderResvSllBuyDvsnCdCode,
+        OvertimeExpTransFluctFidDivClsCode as OvertimeExpTransFluctFidDivClsCode,
+        OvertimeExpTransFluctFidDivClsCodeCode as OvertimeExpTransFluctFidDivClsCodeCode,
         OvertimeExpTransFluctFidRankSortClsCode as OvertimeExpTransFluctFidRankSortClsCode,
         OvertimeExpTransFluctFidRankSortClsCodeCode as OvertimeExpTransFluctFidRankSortClsCodeCode,
         PensionInquirePsblOrderOrdDvsn as PensionInquirePsblOrderOrdDvsn,
@@ -231,6 +249,8 @@ if TYPE_CHECKING:
     from kis_client.overseas_price.enums import (
         ColableByCompanyNatnCd as ColableByCompanyNatnCd,
         ColableByCompanyNatnCdCode as ColableByCompanyNatnCdCode,
+        Excd as Excd,
+        ExcdCode as ExcdCode,
         Gubn as Gubn,
         GubnCode as GubnCode,
         InqrSqnDvsn as InqrSqnDvsn,
@@ -247,6 +267,8 @@ if TYPE_CHECKING:
         PeriodRightsInqrDvsnCdCode as PeriodRightsInqrDvsnCdCode,
         Tday as Tday,
         TdayCode as TdayCode,
+        VolRang as VolRang,
+        VolRangCode as VolRangCode,
     )
     from kis_client.overseas_stock.enums import (
         BalanceExcgCd as BalanceExcgCd,
@@ -267,6 +289,10 @@ if TYPE_CHECKING:
         InquirePaymtStdrBalanceWcrcFrcrDvsnCdCode as InquirePaymtStdrBalanceWcrcFrcrDvsnCdCode,
         InquirePeriodProfitWcrcFrcrDvsnCd as InquirePeriodProfitWcrcFrcrDvsnCd,
         InquirePeriodProfitWcrcFrcrDvsnCdCode as InquirePeriodProfitWcrcFrcrDvsnCdCode,
+        MarketCapExcd as MarketCapExcd,
+        MarketCapExcdCode as MarketCapExcdCode,
+        MarketCapVolRang as MarketCapVolRang,
+        MarketCapVolRangCode as MarketCapVolRangCode,
         Minx as Minx,
         MinxCode as MinxCode,
         NatnCd as NatnCd,
@@ -503,87 +529,6 @@ CcldDvsnCode = Literal[
     "00",
     "01",
     "02",
-]
-
-
-class InquirePsblNgtOrderSllBuyDvsnCd(CodeEnum):
-    "매도매수구분코드"
-
-    CODE_01 = "01"
-    "매도"
-    CODE_02 = "02"
-    "매수"
-
-
-InquirePsblNgtOrderSllBuyDvsnCdCode = Literal[
-    "01",
-    "02",
-]
-
-
-class Excd(CodeEnum):
-    "[필수] 거래소명"
-
-    NYS = "NYS"
-    "뉴욕"
-    NAS = "NAS"
-    "나스닥"
-    AMS = "AMS"
-    "아멕스"
-    HKS = "HKS"
-    "홍콩"
-    SHS = "SHS"
-    "상해"
-    SZS = "SZS"
-    "심천"
-    HSX = "HSX"
-    "호치민"
-    HNX = "HNX"
-    "하노이"
-    TSE = "TSE"
-    "도쿄"
-
-
-ExcdCode = Literal[
-    "NYS",
-    "NAS",
-    "AMS",
-    "HKS",
-    "SHS",
-    "SZS",
-    "HSX",
-    "HNX",
-    "TSE",
-]
-
-
-class VolRang(CodeEnum):
-    "[필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상)"
-
-    CODE_0 = "0"
-    "전체"
-    CODE_1 = "1"
-    "1백주이상"
-    CODE_2 = "2"
-    "1천주이상"
-    CODE_3 = "3"
-    "1만주이상"
-    CODE_4 = "4"
-    "10만주이상"
-    CODE_5 = "5"
-    "100만주이상"
-    CODE_6 = "6"
-    "1000만주이상"
-
-
-VolRangCode = Literal[
-    "0",
-    "1",
-    "2",
-    "3",
-    "4",
-    "5",
-    "6",
 ]
 
 
@@ -935,7 +880,7 @@ CODE_LABELS: dict[str, dict[str, str]] = {
         "D": "일봉",
         "W": "주봉",
     },
-    "InquireTimeFuopchartpriceFidHourClsCode": {
+    "FidHourClsCode": {
         "30": "30초",
         "60": "1분",
     },
@@ -987,7 +932,7 @@ CODE_LABELS: dict[str, dict[str, str]] = {
         "Y": "전량",
         "N": "일부",
     },
-    "CaptureUplowpriceFidPrcClsCode": {
+    "FidPrcClsCode": {
         "0": "상한가",
         "1": "하한가",
     },
@@ -1009,7 +954,7 @@ CODE_LABELS: dict[str, dict[str, str]] = {
         "NX": "NXT",
         "UN": "통합",
     },
-    "CompProgramTradeDailyFidMrktClsCode": {
+    "FidMrktClsCode": {
         "K": "코스피",
         "Q": "코스닥",
     },
@@ -1018,7 +963,7 @@ CODE_LABELS: dict[str, dict[str, str]] = {
         "2": "코스닥",
         "3": "종목",
     },
-    "ExpPriceTrendFidMkopClsCode": {
+    "FidMkopClsCode": {
         "0": "전체",
         "4": "체결량 0 제외",
     },
@@ -1043,6 +988,10 @@ CODE_LABELS: dict[str, dict[str, str]] = {
         "0": "매수순",
         "1": "매도순",
     },
+    "InquireDailyTradeVolumeFidCondMrktDivCode": {
+        "J": "KRX",
+        "NX": "NXT",
+    },
     "FidInputIscd1": {
         "KSP": "코스피",
         "KSQ": "코스닥",
@@ -1062,7 +1011,17 @@ CODE_LABELS: dict[str, dict[str, str]] = {
         "3": "하락률",
         "4": "하락폭",
     },
-    "CreditByCompanyFidRankSortClsCode": {
+    "OvertimeExpTransFluctFidDivClsCode": {
+        "0": "전체",
+        "1": "관리종목",
+        "2": "투자주의",
+        "3": "투자경고",
+        "4": "투자위험예고",
+        "5": "투자위험",
+        "6": "보통주",
+        "7": "우선주",
+    },
+    "FidRankSortClsCode": {
         "0": "코드순",
         "1": "이름순",
     },
@@ -1070,11 +1029,18 @@ CODE_LABELS: dict[str, dict[str, str]] = {
         "0": "신용주문가능",
         "1": "신용주문불가",
     },
-    "FinanceBalanceSheetFidDivClsCode": {
+    "FidInputIscd": {
+        "0000": "전체",
+        "0001": "거래소",
+        "1001": "코스닥",
+        "2001": "코스피200",
+        "4001": "KRX100",
+    },
+    "FidDivClsCode": {
         "0": "년",
         "1": "분기",
     },
-    "KsdinfoDividendGb1": {
+    "Gb1": {
         "0": "배당전체",
         "1": "결산배당",
         "2": "중간배당",
@@ -1084,6 +1050,13 @@ CODE_LABELS: dict[str, dict[str, str]] = {
         "1": "코스피",
         "2": "코스닥",
     },
+    "ExpClosingPriceFidInputIscd": {
+        "0000": "전체",
+        "0001": "거래소",
+        "1001": "코스닥",
+        "2001": "코스피200",
+        "4001": "KRX100",
+    },
     "ExpClosingPriceFidRankSortClsCode": {
         "0": "전체",
         "1": "상한가마감예상",
@@ -1091,9 +1064,18 @@ CODE_LABELS: dict[str, dict[str, str]] = {
         "3": "직전대비상승률상위",
         "4": "직전대비하락률상위",
     },
-    "ExpClosingPriceFidBlngClsCode": {
+    "FidBlngClsCode": {
         "0": "전체",
         "1": "종가범위연장",
+    },
+    "InquireInvestorFidCondMrktDivCode": {
+        "J": "KRX",
+        "NX": "NXT",
+    },
+    "InquireTimeDailychartpriceFidCondMrktDivCode": {
+        "J": "주식",
+        "NX": "NXT",
+        "UN": "통합",
     },
     "AfterHourBalanceFidRankSortClsCode": {
         "1": "장전 시간외",
@@ -1204,7 +1186,7 @@ CODE_LABELS: dict[str, dict[str, str]] = {
         "0": "신고근접",
         "1": "신저근접",
     },
-    "NearNewHighlowFidTrgtExlsClsCode": {
+    "FidTrgtExlsClsCode": {
         "0": "전체",
         "1": "관리종목",
         "2": "투자주의",
@@ -1256,6 +1238,13 @@ CODE_LABELS: dict[str, dict[str, str]] = {
     "ExpIndexTrendFidInputIscd": {
         "0000": "전체",
         "0001": "코스피",
+        "1001": "코스닥",
+        "2001": "코스피200",
+        "4001": "KRX100",
+    },
+    "ExpTotalIndexFidInputIscd": {
+        "0000": "전체",
+        "0001": "거래소",
         "1001": "코스닥",
         "2001": "코스피200",
         "4001": "KRX100",
@@ -1315,6 +1304,10 @@ CODE_LABELS: dict[str, dict[str, str]] = {
     "FwexCtrtFrcrDvsnCd": {
         "01": "외화기준",
         "02": "원화기준",
+    },
+    "OrderResvSllBuyDvsnCd": {
+        "01": "매도",
+        "02": "매수",
     },
     "OrdDvsnCd": {
         "00": "지정가",
@@ -1395,6 +1388,26 @@ CODE_LABELS: dict[str, dict[str, str]] = {
     "Tday": {
         "0": "전일",
         "1": "당일",
+    },
+    "MarketCapExcd": {
+        "NYS": "뉴욕",
+        "NAS": "나스닥",
+        "AMS": "아멕스",
+        "HKS": "홍콩",
+        "SHS": "상해",
+        "SZS": "심천",
+        "HSX": "호치민",
+        "HNX": "하노이",
+        "TSE": "도쿄",
+    },
+    "MarketCapVolRang": {
+        "0": "전체",
+        "1": "1백주이상",
+        "2": "1천주이상",
+        "3": "1만주이상",
+        "4": "10만주이상",
+        "5": "100만주이상",
+        "6": "1000만주이상",
     },
     "Minx": {
         "0": "1분전",
@@ -1479,6 +1492,8 @@ AREA_TABLES: dict[str, str] = {
     "InqrCndtCode": "kis_client.domestic_bond.enums",
     "ExccStatCd": "kis_client.domestic_futureoption.enums",
     "ExccStatCdCode": "kis_client.domestic_futureoption.enums",
+    "FidHourClsCode": "kis_client.domestic_futureoption.enums",
+    "FidHourClsCodeCode": "kis_client.domestic_futureoption.enums",
     "FidPwDataIncuYn": "kis_client.domestic_futureoption.enums",
     "FidPwDataIncuYnCode": "kis_client.domestic_futureoption.enums",
     "InquireAskingPriceFidCondMrktDivCode": "kis_client.domestic_futureoption.enums",
@@ -1491,8 +1506,8 @@ AREA_TABLES: dict[str, str] = {
     "InquireDailyFuopchartpriceFidCondMrktDivCodeCode": "kis_client.domestic_futureoption.enums",
     "InquireDailyFuopchartpriceFidPeriodDivCode": "kis_client.domestic_futureoption.enums",
     "InquireDailyFuopchartpriceFidPeriodDivCodeCode": "kis_client.domestic_futureoption.enums",
-    "InquireTimeFuopchartpriceFidHourClsCode": "kis_client.domestic_futureoption.enums",
-    "InquireTimeFuopchartpriceFidHourClsCodeCode": "kis_client.domestic_futureoption.enums",
+    "InquirePsblNgtOrderSllBuyDvsnCd": "kis_client.domestic_futureoption.enums",
+    "InquirePsblNgtOrderSllBuyDvsnCdCode": "kis_client.domestic_futureoption.enums",
     "MgnaDvsnCd": "kis_client.domestic_futureoption.enums",
     "MgnaDvsnCdCode": "kis_client.domestic_futureoption.enums",
     "NmprTypeCd": "kis_client.domestic_futureoption.enums",
@@ -1521,18 +1536,12 @@ AREA_TABLES: dict[str, str] = {
     "CaptureUplowpriceFidDivClsCodeCode": "kis_client.domestic_stock.enums",
     "CaptureUplowpriceFidInputIscd": "kis_client.domestic_stock.enums",
     "CaptureUplowpriceFidInputIscdCode": "kis_client.domestic_stock.enums",
-    "CaptureUplowpriceFidPrcClsCode": "kis_client.domestic_stock.enums",
-    "CaptureUplowpriceFidPrcClsCodeCode": "kis_client.domestic_stock.enums",
     "CmaEvluAmtIcldYn": "kis_client.domestic_stock.enums",
     "CmaEvluAmtIcldYnCode": "kis_client.domestic_stock.enums",
     "CompProgramTradeDailyFidCondMrktDivCode": "kis_client.domestic_stock.enums",
     "CompProgramTradeDailyFidCondMrktDivCodeCode": "kis_client.domestic_stock.enums",
-    "CompProgramTradeDailyFidMrktClsCode": "kis_client.domestic_stock.enums",
-    "CompProgramTradeDailyFidMrktClsCodeCode": "kis_client.domestic_stock.enums",
     "CrdtType": "kis_client.domestic_stock.enums",
     "CrdtTypeCode": "kis_client.domestic_stock.enums",
-    "CreditByCompanyFidRankSortClsCode": "kis_client.domestic_stock.enums",
-    "CreditByCompanyFidRankSortClsCodeCode": "kis_client.domestic_stock.enums",
     "DailyLoanTransMrktDivClsCode": "kis_client.domestic_stock.enums",
     "DailyLoanTransMrktDivClsCodeCode": "kis_client.domestic_stock.enums",
     "DisparityFidDivClsCode": "kis_client.domestic_stock.enums",
@@ -1547,36 +1556,50 @@ AREA_TABLES: dict[str, str] = {
     "ExcgIdDvsnCdCode": "kis_client.domestic_stock.enums",
     "ExcgIdDvsnCdInquiry": "kis_client.domestic_stock.enums",
     "ExcgIdDvsnCdInquiryCode": "kis_client.domestic_stock.enums",
-    "ExpClosingPriceFidBlngClsCode": "kis_client.domestic_stock.enums",
-    "ExpClosingPriceFidBlngClsCodeCode": "kis_client.domestic_stock.enums",
+    "ExpClosingPriceFidInputIscd": "kis_client.domestic_stock.enums",
+    "ExpClosingPriceFidInputIscdCode": "kis_client.domestic_stock.enums",
     "ExpClosingPriceFidRankSortClsCode": "kis_client.domestic_stock.enums",
     "ExpClosingPriceFidRankSortClsCodeCode": "kis_client.domestic_stock.enums",
     "ExpIndexTrendFidInputIscd": "kis_client.domestic_stock.enums",
     "ExpIndexTrendFidInputIscdCode": "kis_client.domestic_stock.enums",
     "ExpIndexTrendFidMkopClsCode": "kis_client.domestic_stock.enums",
     "ExpIndexTrendFidMkopClsCodeCode": "kis_client.domestic_stock.enums",
-    "ExpPriceTrendFidMkopClsCode": "kis_client.domestic_stock.enums",
-    "ExpPriceTrendFidMkopClsCodeCode": "kis_client.domestic_stock.enums",
+    "ExpTotalIndexFidInputIscd": "kis_client.domestic_stock.enums",
+    "ExpTotalIndexFidInputIscdCode": "kis_client.domestic_stock.enums",
     "FidAplyRangVol": "kis_client.domestic_stock.enums",
     "FidAplyRangVolCode": "kis_client.domestic_stock.enums",
+    "FidBlngClsCode": "kis_client.domestic_stock.enums",
+    "FidBlngClsCodeCode": "kis_client.domestic_stock.enums",
     "FidCondMrktDivCode1": "kis_client.domestic_stock.enums",
     "FidCondMrktDivCode1Code": "kis_client.domestic_stock.enums",
+    "FidDivClsCode": "kis_client.domestic_stock.enums",
+    "FidDivClsCodeCode": "kis_client.domestic_stock.enums",
     "FidInputCnt1": "kis_client.domestic_stock.enums",
     "FidInputCnt1Code": "kis_client.domestic_stock.enums",
+    "FidInputIscd": "kis_client.domestic_stock.enums",
     "FidInputIscd1": "kis_client.domestic_stock.enums",
     "FidInputIscd1Code": "kis_client.domestic_stock.enums",
+    "FidInputIscdCode": "kis_client.domestic_stock.enums",
     "FidInputOption2": "kis_client.domestic_stock.enums",
     "FidInputOption2Code": "kis_client.domestic_stock.enums",
+    "FidMkopClsCode": "kis_client.domestic_stock.enums",
+    "FidMkopClsCodeCode": "kis_client.domestic_stock.enums",
+    "FidMrktClsCode": "kis_client.domestic_stock.enums",
+    "FidMrktClsCodeCode": "kis_client.domestic_stock.enums",
     "FidOrgAdjPrc": "kis_client.domestic_stock.enums",
     "FidOrgAdjPrcCode": "kis_client.domestic_stock.enums",
     "FidPeriodDivCode": "kis_client.domestic_stock.enums",
     "FidPeriodDivCodeCode": "kis_client.domestic_stock.enums",
+    "FidPrcClsCode": "kis_client.domestic_stock.enums",
+    "FidPrcClsCodeCode": "kis_client.domestic_stock.enums",
+    "FidRankSortClsCode": "kis_client.domestic_stock.enums",
     "FidRankSortClsCode2": "kis_client.domestic_stock.enums",
     "FidRankSortClsCode2Code": "kis_client.domestic_stock.enums",
+    "FidRankSortClsCodeCode": "kis_client.domestic_stock.enums",
     "FidSlctYn": "kis_client.domestic_stock.enums",
     "FidSlctYnCode": "kis_client.domestic_stock.enums",
-    "FinanceBalanceSheetFidDivClsCode": "kis_client.domestic_stock.enums",
-    "FinanceBalanceSheetFidDivClsCodeCode": "kis_client.domestic_stock.enums",
+    "FidTrgtExlsClsCode": "kis_client.domestic_stock.enums",
+    "FidTrgtExlsClsCodeCode": "kis_client.domestic_stock.enums",
     "FinanceRatioFidRankSortClsCode": "kis_client.domestic_stock.enums",
     "FinanceRatioFidRankSortClsCodeCode": "kis_client.domestic_stock.enums",
     "ForeignInstitutionTotalFidDivClsCode": "kis_client.domestic_stock.enums",
@@ -1591,6 +1614,8 @@ AREA_TABLES: dict[str, str] = {
     "FundSttlIcldYnCode": "kis_client.domestic_stock.enums",
     "FwexCtrtFrcrDvsnCd": "kis_client.domestic_stock.enums",
     "FwexCtrtFrcrDvsnCdCode": "kis_client.domestic_stock.enums",
+    "Gb1": "kis_client.domestic_stock.enums",
+    "Gb1Code": "kis_client.domestic_stock.enums",
     "Gb2": "kis_client.domestic_stock.enums",
     "Gb2Code": "kis_client.domestic_stock.enums",
     "Gb3": "kis_client.domestic_stock.enums",
@@ -1611,22 +1636,26 @@ AREA_TABLES: dict[str, str] = {
     "InqrDvsnSortCode": "kis_client.domestic_stock.enums",
     "InquireBalanceRlzPlAfhrFlprYn": "kis_client.domestic_stock.enums",
     "InquireBalanceRlzPlAfhrFlprYnCode": "kis_client.domestic_stock.enums",
+    "InquireDailyTradeVolumeFidCondMrktDivCode": "kis_client.domestic_stock.enums",
+    "InquireDailyTradeVolumeFidCondMrktDivCodeCode": "kis_client.domestic_stock.enums",
     "InquireIndexCategoryPriceFidMrktClsCode": "kis_client.domestic_stock.enums",
     "InquireIndexCategoryPriceFidMrktClsCodeCode": "kis_client.domestic_stock.enums",
     "InquireIndexDailyPriceFidPeriodDivCode": "kis_client.domestic_stock.enums",
     "InquireIndexDailyPriceFidPeriodDivCodeCode": "kis_client.domestic_stock.enums",
     "InquireIndexTickpriceFidInputIscd": "kis_client.domestic_stock.enums",
     "InquireIndexTickpriceFidInputIscdCode": "kis_client.domestic_stock.enums",
+    "InquireInvestorFidCondMrktDivCode": "kis_client.domestic_stock.enums",
+    "InquireInvestorFidCondMrktDivCodeCode": "kis_client.domestic_stock.enums",
     "InquirePeriodProfitSortDvsn": "kis_client.domestic_stock.enums",
     "InquirePeriodProfitSortDvsnCode": "kis_client.domestic_stock.enums",
     "InquirePeriodTradeProfitSortDvsn": "kis_client.domestic_stock.enums",
     "InquirePeriodTradeProfitSortDvsnCode": "kis_client.domestic_stock.enums",
+    "InquireTimeDailychartpriceFidCondMrktDivCode": "kis_client.domestic_stock.enums",
+    "InquireTimeDailychartpriceFidCondMrktDivCodeCode": "kis_client.domestic_stock.enums",
     "IntgrMarginWcrcFrcrDvsnCd": "kis_client.domestic_stock.enums",
     "IntgrMarginWcrcFrcrDvsnCdCode": "kis_client.domestic_stock.enums",
     "InvestorProgramTradeTodayMrktDivClsCode": "kis_client.domestic_stock.enums",
     "InvestorProgramTradeTodayMrktDivClsCodeCode": "kis_client.domestic_stock.enums",
-    "KsdinfoDividendGb1": "kis_client.domestic_stock.enums",
-    "KsdinfoDividendGb1Code": "kis_client.domestic_stock.enums",
     "MarketCapFidDivClsCode": "kis_client.domestic_stock.enums",
     "MarketCapFidDivClsCodeCode": "kis_client.domestic_stock.enums",
     "MarketGb": "kis_client.domestic_stock.enums",
@@ -1637,14 +1666,16 @@ AREA_TABLES: dict[str, str] = {
     "NearNewHighlowFidDivClsCodeCode": "kis_client.domestic_stock.enums",
     "NearNewHighlowFidPrcClsCode": "kis_client.domestic_stock.enums",
     "NearNewHighlowFidPrcClsCodeCode": "kis_client.domestic_stock.enums",
-    "NearNewHighlowFidTrgtExlsClsCode": "kis_client.domestic_stock.enums",
-    "NearNewHighlowFidTrgtExlsClsCodeCode": "kis_client.domestic_stock.enums",
     "OrdDvsn": "kis_client.domestic_stock.enums",
     "OrdDvsnCd": "kis_client.domestic_stock.enums",
     "OrdDvsnCdCode": "kis_client.domestic_stock.enums",
     "OrdDvsnCode": "kis_client.domestic_stock.enums",
     "OrdDvsnPsbl": "kis_client.domestic_stock.enums",
     "OrdDvsnPsblCode": "kis_client.domestic_stock.enums",
+    "OrderResvSllBuyDvsnCd": "kis_client.domestic_stock.enums",
+    "OrderResvSllBuyDvsnCdCode": "kis_client.domestic_stock.enums",
+    "OvertimeExpTransFluctFidDivClsCode": "kis_client.domestic_stock.enums",
+    "OvertimeExpTransFluctFidDivClsCodeCode": "kis_client.domestic_stock.enums",
     "OvertimeExpTransFluctFidRankSortClsCode": "kis_client.domestic_stock.enums",
     "OvertimeExpTransFluctFidRankSortClsCodeCode": "kis_client.domestic_stock.enums",
     "PensionInquirePsblOrderOrdDvsn": "kis_client.domestic_stock.enums",
@@ -1675,6 +1706,8 @@ AREA_TABLES: dict[str, str] = {
     "AcntTrTypeCdCode": "kis_client.overseas_futureoption.enums",
     "ColableByCompanyNatnCd": "kis_client.overseas_price.enums",
     "ColableByCompanyNatnCdCode": "kis_client.overseas_price.enums",
+    "Excd": "kis_client.overseas_price.enums",
+    "ExcdCode": "kis_client.overseas_price.enums",
     "Gubn": "kis_client.overseas_price.enums",
     "GubnCode": "kis_client.overseas_price.enums",
     "InqrSqnDvsn": "kis_client.overseas_price.enums",
@@ -1691,6 +1724,8 @@ AREA_TABLES: dict[str, str] = {
     "PeriodRightsInqrDvsnCdCode": "kis_client.overseas_price.enums",
     "Tday": "kis_client.overseas_price.enums",
     "TdayCode": "kis_client.overseas_price.enums",
+    "VolRang": "kis_client.overseas_price.enums",
+    "VolRangCode": "kis_client.overseas_price.enums",
     "BalanceExcgCd": "kis_client.overseas_stock.enums",
     "BalanceExcgCdCode": "kis_client.overseas_stock.enums",
     "CcldNccsDvsn": "kis_client.overseas_stock.enums",
@@ -1709,6 +1744,10 @@ AREA_TABLES: dict[str, str] = {
     "InquirePaymtStdrBalanceWcrcFrcrDvsnCdCode": "kis_client.overseas_stock.enums",
     "InquirePeriodProfitWcrcFrcrDvsnCd": "kis_client.overseas_stock.enums",
     "InquirePeriodProfitWcrcFrcrDvsnCdCode": "kis_client.overseas_stock.enums",
+    "MarketCapExcd": "kis_client.overseas_stock.enums",
+    "MarketCapExcdCode": "kis_client.overseas_stock.enums",
+    "MarketCapVolRang": "kis_client.overseas_stock.enums",
+    "MarketCapVolRangCode": "kis_client.overseas_stock.enums",
     "Minx": "kis_client.overseas_stock.enums",
     "MinxCode": "kis_client.overseas_stock.enums",
     "NatnCd": "kis_client.overseas_stock.enums",

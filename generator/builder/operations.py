@@ -130,7 +130,7 @@ def _pagination(problems: Problems, at: At, raw: dict[str, Any], fields: Mapping
             elif found.is_list:
                 problems.add(where, f"{output!r} is a list output; a continuation key comes from an object")
         keys.append(PageKey(request, name, output or None))
-    return Pagination(tuple(keys), tuple(sorted(raw["page_size"].items())))
+    return Pagination(tuple(keys), tuple(sorted(raw.get("page_size", {}).items())))
 
 
 def _kis_example(raw: dict[str, Any]) -> KisExample:

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from kis_client.domestic_futureoption.enums import (
         ExccStatCd,
         ExccStatCdCode,
+        FidHourClsCode,
+        FidHourClsCodeCode,
         FidPwDataIncuYn,
         FidPwDataIncuYnCode,
         InquireAskingPriceFidCondMrktDivCode,
@@ -41,8 +43,8 @@ if TYPE_CHECKING:
         InquireDailyFuopchartpriceFidCondMrktDivCodeCode,
         InquireDailyFuopchartpriceFidPeriodDivCode,
         InquireDailyFuopchartpriceFidPeriodDivCodeCode,
-        InquireTimeFuopchartpriceFidHourClsCode,
-        InquireTimeFuopchartpriceFidHourClsCodeCode,
+        InquirePsblNgtOrderSllBuyDvsnCd,
+        InquirePsblNgtOrderSllBuyDvsnCdCode,
         MgnaDvsnCd,
         MgnaDvsnCdCode,
         NmprTypeCd,
@@ -126,8 +128,6 @@ if TYPE_CHECKING:
     from kis_client.enums import (
         CcldDvsn,
         CcldDvsnCode,
-        InquirePsblNgtOrderSllBuyDvsnCd,
-        InquirePsblNgtOrderSllBuyDvsnCdCode,
         RvseCnclDvsnCd,
         RvseCnclDvsnCdCode,
         SllBuyDvsnCd,
@@ -159,16 +159,15 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. O: 옵션) — 조건 시장 분류 코드 (ex. O: 옵션)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "O".
-            fid_cond_scr_div_code: [필수] 조건 화면 분류 코드 (ex. 20503) — 조건 화면 분류 코드 (ex. 20503)
-                (FID_COND_SCR_DIV_CODE). Required. Example: "20503".
-            fid_mrkt_cls_code: [필수] 시장 구분 코드 (ex. CO: 콜옵션) — 시장 구분 코드 (ex. CO: 콜옵션)
-                (FID_MRKT_CLS_CODE). Required. Example: "CO".
-            fid_mtrt_cnt: [필수] 만기 수 (ex. 202508) — 만기 수 (ex. 202508) (FID_MTRT_CNT). Required.
-                Example: "202508".
-            fid_mrkt_cls_code1: [필수] 시장 구분 코드 (ex. PO: 풋옵션) — 시장 구분 코드 (ex. PO: 풋옵션)
-                (FID_MRKT_CLS_CODE1). Required. Example: "PO".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. O: 옵션) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "O".
+            fid_cond_scr_div_code: 조건 화면 분류 코드 — 조건 화면 분류 코드 (ex. 20503) (FID_COND_SCR_DIV_CODE).
+                Required. Example: "20503".
+            fid_mrkt_cls_code: 시장 구분 코드 — 시장 구분 코드 (ex. CO: 콜옵션) (FID_MRKT_CLS_CODE). Required.
+                Example: "CO".
+            fid_mtrt_cnt: 만기 수 — 만기 수 (ex. 202508) (FID_MTRT_CNT). Required. Example: "202508".
+            fid_mrkt_cls_code1: 시장 구분 코드 — 시장 구분 코드 (ex. PO: 풋옵션) (FID_MRKT_CLS_CODE1). Required.
+                Example: "PO".
             fid_cond_mrkt_cls_code: 조건 시장 구분 코드 (FID_COND_MRKT_CLS_CODE). Optional; default "".
 
         Returns:
@@ -315,10 +314,10 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. F) — 조건 시장 분류 코드 (ex. F)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "F".
-            fid_input_iscd: [필수] 입력 종목코드 (ex. 101V06) — 입력 종목코드 (ex. 101V06) (FID_INPUT_ISCD).
-                Required. Example: "101W09".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. F) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "F".
+            fid_input_iscd: 입력 종목코드 — 입력 종목코드 (ex. 101V06) (FID_INPUT_ISCD). Required. Example:
+                "101W09".
             fid_cond_mrkt_div_code1: 조건 시장 분류 코드 (FID_COND_MRKT_DIV_CODE1). Optional; default "".
             fid_cond_scr_div_code: 조건 화면 분류 코드 (FID_COND_SCR_DIV_CODE). Optional; default "".
             fid_mtrt_cnt: 만기 수 (FID_MTRT_CNT). Optional; default "".
@@ -368,10 +367,10 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            fid_input_iscd: [필수] 입력 종목코드 (ex. 101V06) — 입력 종목코드 (ex. 101V06) (FID_INPUT_ISCD).
-                Required. Example: "101W09".
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. F) — 조건 시장 분류 코드 (ex. F)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "F".
+            fid_input_iscd: 입력 종목코드 — 입력 종목코드 (ex. 101V06) (FID_INPUT_ISCD). Required. Example:
+                "101W09".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. F) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "F".
 
         Returns:
             DomesticFutureoptionExpPriceTrendResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -411,12 +410,11 @@ class DomesticFutureoptionApi:
         """선물옵션 시세호가 — GET /uapi/domestic-futureoption/v1/quotations/inquire-asking-price
 
         Args:
-            fid_cond_mrkt_div_code: [필수] FID 조건 시장 분류 코드 (ex. F: 지수선물, JF: 주식선물) — FID 조건 시장 분류 코드
-                (ex. F: 지수선물, JF: 주식선물) (FID_COND_MRKT_DIV_CODE). Required.
-                InquireAskingPriceFidCondMrktDivCode or its code: "F" 지수선물 (F), "JF" 주식선물 (JF).
-                Example: "F".
-            fid_input_iscd: [필수] FID 입력 종목코드 (ex. 101S03) — FID 입력 종목코드 (ex. 101W09)
-                (FID_INPUT_ISCD). Required. Example: "101W09".
+            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — FID 조건 시장 분류 코드 (ex. F: 지수선물, JF: 주식선물)
+                (FID_COND_MRKT_DIV_CODE). Required. InquireAskingPriceFidCondMrktDivCode or its
+                code: "F" 지수선물 (F), "JF" 주식선물 (JF). Example: "F".
+            fid_input_iscd: FID 입력 종목코드 — FID 입력 종목코드 (ex. 101W09) (FID_INPUT_ISCD). Required.
+                Example: "101W09".
 
         Returns:
             DomesticFutureoptionInquireAskingPriceResponse: the envelope (rt_cd, msg_cd, msg1),
@@ -517,12 +515,11 @@ class DomesticFutureoptionApi:
         """선물옵션 시세 — GET /uapi/domestic-futureoption/v1/quotations/inquire-price
 
         Args:
-            fid_cond_mrkt_div_code: [필수] FID 조건 시장 분류 코드 (ex. F: 지수선물, O: 지수옵션) — FID 조건 시장 분류 코드
-                (ex. F: 지수선물, O: 지수옵션) (FID_COND_MRKT_DIV_CODE). Required.
-                InquireDailyFuopchartpriceFidCondMrktDivCode or its code: "F" 지수선물 (F), "O" 지수옵션
-                (O). Example: "F".
-            fid_input_iscd: [필수] FID 입력 종목코드 (ex. 101W09) — FID 입력 종목코드 (ex. 101W09)
-                (FID_INPUT_ISCD). Required. Example: "101W09".
+            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — FID 조건 시장 분류 코드 (ex. F: 지수선물, O: 지수옵션)
+                (FID_COND_MRKT_DIV_CODE). Required. InquireDailyFuopchartpriceFidCondMrktDivCode or
+                its code: "F" 지수선물 (F), "O" 지수옵션 (O). Example: "F".
+            fid_input_iscd: FID 입력 종목코드 — FID 입력 종목코드 (ex. 101W09) (FID_INPUT_ISCD). Required.
+                Example: "101W09".
 
         Returns:
             DomesticFutureoptionInquirePriceResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -558,9 +555,7 @@ class DomesticFutureoptionApi:
             | InquireDailyFuopchartpriceFidCondMrktDivCodeCode
         ),
         fid_input_iscd: str,
-        fid_hour_cls_code: (
-            InquireTimeFuopchartpriceFidHourClsCode | InquireTimeFuopchartpriceFidHourClsCodeCode
-        ),
+        fid_hour_cls_code: FidHourClsCode | FidHourClsCodeCode,
         fid_pw_data_incu_yn: FidPwDataIncuYn | FidPwDataIncuYnCode,
         fid_fake_tick_incu_yn: str,
         fid_input_date_1: str,
@@ -571,24 +566,23 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 (F: 지수선물, O: 지수옵션) — FID 조건 시장 분류 코드 (ex. F:
-                지수선물, O: 지수옵션) (FID_COND_MRKT_DIV_CODE). Required.
-                InquireDailyFuopchartpriceFidCondMrktDivCode or its code: "F" 지수선물 (F), "O" 지수옵션
-                (O). Example: "F".
-            fid_input_iscd: FID 입력 종목코드 (101T12) — FID 입력 종목코드 (ex. 101T12) (FID_INPUT_ISCD).
-                Required. Example: "101T12".
-            fid_hour_cls_code: FID 시간 구분 코드 (30: 30초, 60: 1분) — FID 시간 구분 코드 (ex. 30: 30초, 60: 1분)
-                (FID_HOUR_CLS_CODE). Required. InquireTimeFuopchartpriceFidHourClsCode or its code:
-                "30" 30초 (CODE_30), "60" 1분 (CODE_60). Example: "60".
-            fid_pw_data_incu_yn: FID 과거 데이터 포함 여부 (Y:과거, N: 당일) — FID 과거 데이터 포함 여부 (ex. Y:과거, N: 당일)
+            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — FID 조건 시장 분류 코드 (ex. F: 지수선물, O: 지수옵션)
+                (FID_COND_MRKT_DIV_CODE). Required. InquireDailyFuopchartpriceFidCondMrktDivCode or
+                its code: "F" 지수선물 (F), "O" 지수옵션 (O). Example: "F".
+            fid_input_iscd: FID 입력 종목코드 — FID 입력 종목코드 (ex. 101T12) (FID_INPUT_ISCD). Required.
+                Example: "101T12".
+            fid_hour_cls_code: FID 시간 구분 코드 — FID 시간 구분 코드 (ex. 30: 30초, 60: 1분)
+                (FID_HOUR_CLS_CODE). Required. FidHourClsCode or its code: "30" 30초 (CODE_30), "60"
+                1분 (CODE_60). Example: "60".
+            fid_pw_data_incu_yn: FID 과거 데이터 포함 여부 — FID 과거 데이터 포함 여부 (ex. Y:과거, N: 당일)
                 (FID_PW_DATA_INCU_YN). Required. FidPwDataIncuYn or its code: "Y" 과거 (Y), "N" 당일
                 (N). Example: "Y".
-            fid_fake_tick_incu_yn: FID 허봉 포함 여부 (N) — FID 허봉 포함 여부 (ex. N) (FID_FAKE_TICK_INCU_YN).
+            fid_fake_tick_incu_yn: FID 허봉 포함 여부 — FID 허봉 포함 여부 (ex. N) (FID_FAKE_TICK_INCU_YN).
                 Required. Example: "N".
-            fid_input_date_1: FID 입력 날짜1 (20230901) — FID 입력 날짜1 (ex. 20230901) (FID_INPUT_DATE_1).
-                Required. Example: "20230901".
-            fid_input_hour_1: FID 입력 시간1 (100000) — FID 입력 시간1 (ex. 100000) (FID_INPUT_HOUR_1).
-                Required. Example: "100000".
+            fid_input_date_1: FID 입력 날짜1 — FID 입력 날짜1 (ex. 20230901) (FID_INPUT_DATE_1). Required.
+                Example: "20230901".
+            fid_input_hour_1: FID 입력 시간1 — FID 입력 시간1 (ex. 100000) (FID_INPUT_HOUR_1). Required.
+                Example: "100000".
 
         Returns:
             DomesticFutureoptionInquireTimeFuopchartpriceResponse: the envelope (rt_cd, msg_cd,
@@ -637,11 +631,11 @@ class DomesticFutureoptionApi:
         """선물옵션 잔고현황 — GET /uapi/domestic-futureoption/v1/trading/inquire-balance
 
         Args:
-            mgna_dvsn: [필수] 증거금 구분 (ex. 01:게시,02:유지) — 증거금 구분 (ex. 01:게시,02:유지) (MGNA_DVSN).
-                Required. InquireBalanceMgnaDvsn or its code: "01" 게시 (CODE_01), "02" 유지 (CODE_02).
-                Example: "01".
-            excc_stat_cd: [필수] 정산상태코드 (ex. 1:정산,2:본정산) — 정산상태코드 (ex. 1:정산,2:본정산) (EXCC_STAT_CD).
-                Required. ExccStatCd or its code: "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
+            mgna_dvsn: 증거금 구분 — 증거금 구분 (ex. 01:게시,02:유지) (MGNA_DVSN). Required.
+                InquireBalanceMgnaDvsn or its code: "01" 게시 (CODE_01), "02" 유지 (CODE_02). Example:
+                "01".
+            excc_stat_cd: 정산상태코드 — 정산상태코드 (ex. 1:정산,2:본정산) (EXCC_STAT_CD). Required. ExccStatCd or
+                its code: "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -686,11 +680,11 @@ class DomesticFutureoptionApi:
         """Every page of 선물옵션 잔고현황, following tr_cont and CTX_AREA_FK200, CTX_AREA_NK200 to the last.
 
         Args:
-            mgna_dvsn: [필수] 증거금 구분 (ex. 01:게시,02:유지) — 증거금 구분 (ex. 01:게시,02:유지) (MGNA_DVSN).
-                Required. InquireBalanceMgnaDvsn or its code: "01" 게시 (CODE_01), "02" 유지 (CODE_02).
-                Example: "01".
-            excc_stat_cd: [필수] 정산상태코드 (ex. 1:정산,2:본정산) — 정산상태코드 (ex. 1:정산,2:본정산) (EXCC_STAT_CD).
-                Required. ExccStatCd or its code: "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
+            mgna_dvsn: 증거금 구분 — 증거금 구분 (ex. 01:게시,02:유지) (MGNA_DVSN). Required.
+                InquireBalanceMgnaDvsn or its code: "01" 게시 (CODE_01), "02" 유지 (CODE_02). Example:
+                "01".
+            excc_stat_cd: 정산상태코드 — 정산상태코드 (ex. 1:정산,2:본정산) (EXCC_STAT_CD). Required. ExccStatCd or
+                its code: "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -737,11 +731,11 @@ class DomesticFutureoptionApi:
         """Every row of 선물옵션 잔고현황 output1 (output1) across all pages.
 
         Args:
-            mgna_dvsn: [필수] 증거금 구분 (ex. 01:게시,02:유지) — 증거금 구분 (ex. 01:게시,02:유지) (MGNA_DVSN).
-                Required. InquireBalanceMgnaDvsn or its code: "01" 게시 (CODE_01), "02" 유지 (CODE_02).
-                Example: "01".
-            excc_stat_cd: [필수] 정산상태코드 (ex. 1:정산,2:본정산) — 정산상태코드 (ex. 1:정산,2:본정산) (EXCC_STAT_CD).
-                Required. ExccStatCd or its code: "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
+            mgna_dvsn: 증거금 구분 — 증거금 구분 (ex. 01:게시,02:유지) (MGNA_DVSN). Required.
+                InquireBalanceMgnaDvsn or its code: "01" 게시 (CODE_01), "02" 유지 (CODE_02). Example:
+                "01".
+            excc_stat_cd: 정산상태코드 — 정산상태코드 (ex. 1:정산,2:본정산) (EXCC_STAT_CD). Required. ExccStatCd or
+                its code: "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -930,15 +924,15 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            mgna_dvsn: [필수] 증거금구분 (ex. 01:개시, 02:유지) — 증거금구분 (ex. 01:개시, 02:유지) (MGNA_DVSN).
-                Required. InquireBalanceValuationPlMgnaDvsn or its code: "01" 개시 (CODE_01), "02" 유지
-                (CODE_02). Example: "01".
-            excc_stat_cd: [필수] 정산상태코드 (ex. 1:정산, 2:본정산) — 정산상태코드 (ex. 1:정산, 2:본정산) (EXCC_STAT_CD).
-                Required. ExccStatCd or its code: "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
-            ctx_area_fk200: 연속조회검색조건200 (ex. 연속조회검색조건200) (CTX_AREA_FK200). Optional; default "". At
-                most 200 characters.
-            ctx_area_nk200: 연속조회키200 (ex. 연속조회키200) (CTX_AREA_NK200). Optional; default "". At most
-                200 characters.
+            mgna_dvsn: 증거금구분 — 증거금구분 (ex. 01:개시, 02:유지) (MGNA_DVSN). Required.
+                InquireBalanceValuationPlMgnaDvsn or its code: "01" 개시 (CODE_01), "02" 유지 (CODE_02).
+                Example: "01".
+            excc_stat_cd: 정산상태코드 — 정산상태코드 (ex. 1:정산, 2:본정산) (EXCC_STAT_CD). Required. ExccStatCd or
+                its code: "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
+            ctx_area_fk200: 연속조회검색조건200 — 연속조회검색조건200 (ex. 연속조회검색조건200) (CTX_AREA_FK200). Optional;
+                default "". At most 200 characters.
+            ctx_area_nk200: 연속조회키200 — 연속조회키200 (ex. 연속조회키200) (CTX_AREA_NK200). Optional; default
+                "". At most 200 characters.
 
         Returns:
             DomesticFutureoptionInquireBalanceValuationPlResponse: the envelope (rt_cd, msg_cd,
@@ -987,15 +981,15 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            mgna_dvsn: [필수] 증거금구분 (ex. 01:개시, 02:유지) — 증거금구분 (ex. 01:개시, 02:유지) (MGNA_DVSN).
-                Required. InquireBalanceValuationPlMgnaDvsn or its code: "01" 개시 (CODE_01), "02" 유지
-                (CODE_02). Example: "01".
-            excc_stat_cd: [필수] 정산상태코드 (ex. 1:정산, 2:본정산) — 정산상태코드 (ex. 1:정산, 2:본정산) (EXCC_STAT_CD).
-                Required. ExccStatCd or its code: "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
-            ctx_area_fk200: 연속조회검색조건200 (ex. 연속조회검색조건200) (CTX_AREA_FK200). Optional; default "". At
-                most 200 characters.
-            ctx_area_nk200: 연속조회키200 (ex. 연속조회키200) (CTX_AREA_NK200). Optional; default "". At most
-                200 characters.
+            mgna_dvsn: 증거금구분 — 증거금구분 (ex. 01:개시, 02:유지) (MGNA_DVSN). Required.
+                InquireBalanceValuationPlMgnaDvsn or its code: "01" 개시 (CODE_01), "02" 유지 (CODE_02).
+                Example: "01".
+            excc_stat_cd: 정산상태코드 — 정산상태코드 (ex. 1:정산, 2:본정산) (EXCC_STAT_CD). Required. ExccStatCd or
+                its code: "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
+            ctx_area_fk200: 연속조회검색조건200 — 연속조회검색조건200 (ex. 연속조회검색조건200) (CTX_AREA_FK200). Optional;
+                default "". At most 200 characters.
+            ctx_area_nk200: 연속조회키200 — 연속조회키200 (ex. 연속조회키200) (CTX_AREA_NK200). Optional; default
+                "". At most 200 characters.
 
         Yields:
             DomesticFutureoptionInquireBalanceValuationPlResponse: each page: the envelope (rt_cd,
@@ -1044,15 +1038,15 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            mgna_dvsn: [필수] 증거금구분 (ex. 01:개시, 02:유지) — 증거금구분 (ex. 01:개시, 02:유지) (MGNA_DVSN).
-                Required. InquireBalanceValuationPlMgnaDvsn or its code: "01" 개시 (CODE_01), "02" 유지
-                (CODE_02). Example: "01".
-            excc_stat_cd: [필수] 정산상태코드 (ex. 1:정산, 2:본정산) — 정산상태코드 (ex. 1:정산, 2:본정산) (EXCC_STAT_CD).
-                Required. ExccStatCd or its code: "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
-            ctx_area_fk200: 연속조회검색조건200 (ex. 연속조회검색조건200) (CTX_AREA_FK200). Optional; default "". At
-                most 200 characters.
-            ctx_area_nk200: 연속조회키200 (ex. 연속조회키200) (CTX_AREA_NK200). Optional; default "". At most
-                200 characters.
+            mgna_dvsn: 증거금구분 — 증거금구분 (ex. 01:개시, 02:유지) (MGNA_DVSN). Required.
+                InquireBalanceValuationPlMgnaDvsn or its code: "01" 개시 (CODE_01), "02" 유지 (CODE_02).
+                Example: "01".
+            excc_stat_cd: 정산상태코드 — 정산상태코드 (ex. 1:정산, 2:본정산) (EXCC_STAT_CD). Required. ExccStatCd or
+                its code: "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
+            ctx_area_fk200: 연속조회검색조건200 — 연속조회검색조건200 (ex. 연속조회검색조건200) (CTX_AREA_FK200). Optional;
+                default "". At most 200 characters.
+            ctx_area_nk200: 연속조회키200 — 연속조회키200 (ex. 연속조회키200) (CTX_AREA_NK200). Optional; default
+                "". At most 200 characters.
 
         Yields:
             DomesticFutureoptionInquireBalanceValuationPlOutput1Row: each row, page after page.
@@ -1105,18 +1099,18 @@ class DomesticFutureoptionApi:
         """선물옵션 주문체결내역조회 — GET /uapi/domestic-futureoption/v1/trading/inquire-ccnl
 
         Args:
-            strt_ord_dt: [필수] 시작주문일자 (ex. 주문내역 조회 시작 일자, YYYYMMDD) — 시작주문일자 (ex. 주문내역 조회 시작 일자,
-                YYYYMMDD) (STRT_ORD_DT). Required. Example: "20220730".
-            end_ord_dt: [필수] 종료주문일자 (ex. 주문내역 조회 마지막 일자, YYYYMMDD) — 종료주문일자 (ex. 주문내역 조회 마지막 일자,
-                YYYYMMDD) (END_ORD_DT). Required. Example: "20220830".
-            sll_buy_dvsn_cd: [필수] 매도매수구분코드 (ex. 00:전체, 01:매도, 02:매수) — 매도매수구분코드 (ex. 00:전체, 01:매도,
-                02:매수) (SLL_BUY_DVSN_CD). Required. SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도
-                (SELL), "02" 매수 (BUY). Example: "00".
-            ccld_nccs_dvsn: [필수] 체결미체결구분 (ex. 00:전체, 01:체결, 02:미체결) — 체결미체결구분 (ex. 00:전체, 01:체결,
-                02:미체결) (CCLD_NCCS_DVSN). Required. CcldDvsn or its code: "00" 전체 (ALL), "01" 체결
-                (FILLED), "02" 미체결 (UNFILLED). Example: "00".
-            sort_sqn: [필수] 정렬순서 (ex. AS:정순, DS:역순) — 정렬순서 (ex. AS:정순, DS:역순) (SORT_SQN). Required.
-                SortSqn or its code: "AS" 정순 (AS), "DS" 역순 (DS). Example: "DS".
+            strt_ord_dt: 시작주문일자 — 시작주문일자 (ex. 주문내역 조회 시작 일자, YYYYMMDD) (STRT_ORD_DT). Required.
+                Example: "20220730".
+            end_ord_dt: 종료주문일자 — 종료주문일자 (ex. 주문내역 조회 마지막 일자, YYYYMMDD) (END_ORD_DT). Required.
+                Example: "20220830".
+            sll_buy_dvsn_cd: 매도매수구분코드 — 매도매수구분코드 (ex. 00:전체, 01:매도, 02:매수) (SLL_BUY_DVSN_CD).
+                Required. SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY).
+                Example: "00".
+            ccld_nccs_dvsn: 체결미체결구분 — 체결미체결구분 (ex. 00:전체, 01:체결, 02:미체결) (CCLD_NCCS_DVSN). Required.
+                CcldDvsn or its code: "00" 전체 (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED). Example:
+                "00".
+            sort_sqn: 정렬순서 — 정렬순서 (ex. AS:정순, DS:역순) (SORT_SQN). Required. SortSqn or its code: "AS"
+                정순 (AS), "DS" 역순 (DS). Example: "DS".
             pdno: 상품번호 — 상품번호. Defaults to "". (PDNO). Optional; default "".
             strt_odno: 시작주문번호 — 시작주문번호. Defaults to "". (STRT_ODNO). Optional; default "".
             mket_id_cd: 시장ID코드 — 시장ID코드. Defaults to "". (MKET_ID_CD). Optional; default "".
@@ -1177,18 +1171,18 @@ class DomesticFutureoptionApi:
         """Every page of 선물옵션 주문체결내역조회, following tr_cont and CTX_AREA_FK200, CTX_AREA_NK200 to the last.
 
         Args:
-            strt_ord_dt: [필수] 시작주문일자 (ex. 주문내역 조회 시작 일자, YYYYMMDD) — 시작주문일자 (ex. 주문내역 조회 시작 일자,
-                YYYYMMDD) (STRT_ORD_DT). Required. Example: "20220730".
-            end_ord_dt: [필수] 종료주문일자 (ex. 주문내역 조회 마지막 일자, YYYYMMDD) — 종료주문일자 (ex. 주문내역 조회 마지막 일자,
-                YYYYMMDD) (END_ORD_DT). Required. Example: "20220830".
-            sll_buy_dvsn_cd: [필수] 매도매수구분코드 (ex. 00:전체, 01:매도, 02:매수) — 매도매수구분코드 (ex. 00:전체, 01:매도,
-                02:매수) (SLL_BUY_DVSN_CD). Required. SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도
-                (SELL), "02" 매수 (BUY). Example: "00".
-            ccld_nccs_dvsn: [필수] 체결미체결구분 (ex. 00:전체, 01:체결, 02:미체결) — 체결미체결구분 (ex. 00:전체, 01:체결,
-                02:미체결) (CCLD_NCCS_DVSN). Required. CcldDvsn or its code: "00" 전체 (ALL), "01" 체결
-                (FILLED), "02" 미체결 (UNFILLED). Example: "00".
-            sort_sqn: [필수] 정렬순서 (ex. AS:정순, DS:역순) — 정렬순서 (ex. AS:정순, DS:역순) (SORT_SQN). Required.
-                SortSqn or its code: "AS" 정순 (AS), "DS" 역순 (DS). Example: "DS".
+            strt_ord_dt: 시작주문일자 — 시작주문일자 (ex. 주문내역 조회 시작 일자, YYYYMMDD) (STRT_ORD_DT). Required.
+                Example: "20220730".
+            end_ord_dt: 종료주문일자 — 종료주문일자 (ex. 주문내역 조회 마지막 일자, YYYYMMDD) (END_ORD_DT). Required.
+                Example: "20220830".
+            sll_buy_dvsn_cd: 매도매수구분코드 — 매도매수구분코드 (ex. 00:전체, 01:매도, 02:매수) (SLL_BUY_DVSN_CD).
+                Required. SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY).
+                Example: "00".
+            ccld_nccs_dvsn: 체결미체결구분 — 체결미체결구분 (ex. 00:전체, 01:체결, 02:미체결) (CCLD_NCCS_DVSN). Required.
+                CcldDvsn or its code: "00" 전체 (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED). Example:
+                "00".
+            sort_sqn: 정렬순서 — 정렬순서 (ex. AS:정순, DS:역순) (SORT_SQN). Required. SortSqn or its code: "AS"
+                정순 (AS), "DS" 역순 (DS). Example: "DS".
             pdno: 상품번호 — 상품번호. Defaults to "". (PDNO). Optional; default "".
             strt_odno: 시작주문번호 — 시작주문번호. Defaults to "". (STRT_ODNO). Optional; default "".
             mket_id_cd: 시장ID코드 — 시장ID코드. Defaults to "". (MKET_ID_CD). Optional; default "".
@@ -1251,18 +1245,18 @@ class DomesticFutureoptionApi:
         """Every row of 선물옵션 주문체결내역조회 output1 (output1) across all pages.
 
         Args:
-            strt_ord_dt: [필수] 시작주문일자 (ex. 주문내역 조회 시작 일자, YYYYMMDD) — 시작주문일자 (ex. 주문내역 조회 시작 일자,
-                YYYYMMDD) (STRT_ORD_DT). Required. Example: "20220730".
-            end_ord_dt: [필수] 종료주문일자 (ex. 주문내역 조회 마지막 일자, YYYYMMDD) — 종료주문일자 (ex. 주문내역 조회 마지막 일자,
-                YYYYMMDD) (END_ORD_DT). Required. Example: "20220830".
-            sll_buy_dvsn_cd: [필수] 매도매수구분코드 (ex. 00:전체, 01:매도, 02:매수) — 매도매수구분코드 (ex. 00:전체, 01:매도,
-                02:매수) (SLL_BUY_DVSN_CD). Required. SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도
-                (SELL), "02" 매수 (BUY). Example: "00".
-            ccld_nccs_dvsn: [필수] 체결미체결구분 (ex. 00:전체, 01:체결, 02:미체결) — 체결미체결구분 (ex. 00:전체, 01:체결,
-                02:미체결) (CCLD_NCCS_DVSN). Required. CcldDvsn or its code: "00" 전체 (ALL), "01" 체결
-                (FILLED), "02" 미체결 (UNFILLED). Example: "00".
-            sort_sqn: [필수] 정렬순서 (ex. AS:정순, DS:역순) — 정렬순서 (ex. AS:정순, DS:역순) (SORT_SQN). Required.
-                SortSqn or its code: "AS" 정순 (AS), "DS" 역순 (DS). Example: "DS".
+            strt_ord_dt: 시작주문일자 — 시작주문일자 (ex. 주문내역 조회 시작 일자, YYYYMMDD) (STRT_ORD_DT). Required.
+                Example: "20220730".
+            end_ord_dt: 종료주문일자 — 종료주문일자 (ex. 주문내역 조회 마지막 일자, YYYYMMDD) (END_ORD_DT). Required.
+                Example: "20220830".
+            sll_buy_dvsn_cd: 매도매수구분코드 — 매도매수구분코드 (ex. 00:전체, 01:매도, 02:매수) (SLL_BUY_DVSN_CD).
+                Required. SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY).
+                Example: "00".
+            ccld_nccs_dvsn: 체결미체결구분 — 체결미체결구분 (ex. 00:전체, 01:체결, 02:미체결) (CCLD_NCCS_DVSN). Required.
+                CcldDvsn or its code: "00" 전체 (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED). Example:
+                "00".
+            sort_sqn: 정렬순서 — 정렬순서 (ex. AS:정순, DS:역순) (SORT_SQN). Required. SortSqn or its code: "AS"
+                정순 (AS), "DS" 역순 (DS). Example: "DS".
             pdno: 상품번호 — 상품번호. Defaults to "". (PDNO). Optional; default "".
             strt_odno: 시작주문번호 — 시작주문번호. Defaults to "". (STRT_ODNO). Optional; default "".
             mket_id_cd: 시장ID코드 — 시장ID코드. Defaults to "". (MKET_ID_CD). Optional; default "".
@@ -1321,12 +1315,11 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            ord_dt: [필수] 주문일자 (ex. 20250101) — 주문일자 (ex. 20250101) (ORD_DT). Required. Example:
-                "20230920".
-            fuop_tr_strt_tmd: [필수] 선물옵션거래시작시각 (ex. HHMMSS) — 선물옵션거래시작시각 (ex. HHMMSS)
-                (FUOP_TR_STRT_TMD). Required. Example: "000000".
-            fuop_tr_end_tmd: [필수] 선물옵션거래종료시각 (ex. HHMMSS) — 선물옵션거래종료시각 (ex. HHMMSS)
-                (FUOP_TR_END_TMD). Required. Example: "240000".
+            ord_dt: 주문일자 — 주문일자 (ex. 20250101) (ORD_DT). Required. Example: "20230920".
+            fuop_tr_strt_tmd: 선물옵션거래시작시각 — 선물옵션거래시작시각 (ex. HHMMSS) (FUOP_TR_STRT_TMD). Required.
+                Example: "000000".
+            fuop_tr_end_tmd: 선물옵션거래종료시각 — 선물옵션거래종료시각 (ex. HHMMSS) (FUOP_TR_END_TMD). Required.
+                Example: "240000".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -1377,12 +1370,11 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            ord_dt: [필수] 주문일자 (ex. 20250101) — 주문일자 (ex. 20250101) (ORD_DT). Required. Example:
-                "20230920".
-            fuop_tr_strt_tmd: [필수] 선물옵션거래시작시각 (ex. HHMMSS) — 선물옵션거래시작시각 (ex. HHMMSS)
-                (FUOP_TR_STRT_TMD). Required. Example: "000000".
-            fuop_tr_end_tmd: [필수] 선물옵션거래종료시각 (ex. HHMMSS) — 선물옵션거래종료시각 (ex. HHMMSS)
-                (FUOP_TR_END_TMD). Required. Example: "240000".
+            ord_dt: 주문일자 — 주문일자 (ex. 20250101) (ORD_DT). Required. Example: "20230920".
+            fuop_tr_strt_tmd: 선물옵션거래시작시각 — 선물옵션거래시작시각 (ex. HHMMSS) (FUOP_TR_STRT_TMD). Required.
+                Example: "000000".
+            fuop_tr_end_tmd: 선물옵션거래종료시각 — 선물옵션거래종료시각 (ex. HHMMSS) (FUOP_TR_END_TMD). Required.
+                Example: "240000".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -1435,12 +1427,11 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            ord_dt: [필수] 주문일자 (ex. 20250101) — 주문일자 (ex. 20250101) (ORD_DT). Required. Example:
-                "20230920".
-            fuop_tr_strt_tmd: [필수] 선물옵션거래시작시각 (ex. HHMMSS) — 선물옵션거래시작시각 (ex. HHMMSS)
-                (FUOP_TR_STRT_TMD). Required. Example: "000000".
-            fuop_tr_end_tmd: [필수] 선물옵션거래종료시각 (ex. HHMMSS) — 선물옵션거래종료시각 (ex. HHMMSS)
-                (FUOP_TR_END_TMD). Required. Example: "240000".
+            ord_dt: 주문일자 — 주문일자 (ex. 20250101) (ORD_DT). Required. Example: "20230920".
+            fuop_tr_strt_tmd: 선물옵션거래시작시각 — 선물옵션거래시작시각 (ex. HHMMSS) (FUOP_TR_STRT_TMD). Required.
+                Example: "000000".
+            fuop_tr_end_tmd: 선물옵션거래종료시각 — 선물옵션거래종료시각 (ex. HHMMSS) (FUOP_TR_END_TMD). Required.
+                Example: "240000".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -1491,10 +1482,10 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            inqr_strt_day: [필수] 조회시작일 (ex. 20240401) — 조회시작일 (ex. 20240401) (INQR_STRT_DAY).
-                Required. Example: "20240401".
-            inqr_end_day: [필수] 조회종료일 (ex. 20240625) — 조회종료일 (ex. 20240625) (INQR_END_DAY). Required.
-                Example: "20240625".
+            inqr_strt_day: 조회시작일 — 조회시작일 (ex. 20240401) (INQR_STRT_DAY). Required. Example:
+                "20240401".
+            inqr_end_day: 조회종료일 — 조회종료일 (ex. 20240625) (INQR_END_DAY). Required. Example:
+                "20240625".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -1543,10 +1534,10 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            inqr_strt_day: [필수] 조회시작일 (ex. 20240401) — 조회시작일 (ex. 20240401) (INQR_STRT_DAY).
-                Required. Example: "20240401".
-            inqr_end_day: [필수] 조회종료일 (ex. 20240625) — 조회종료일 (ex. 20240625) (INQR_END_DAY). Required.
-                Example: "20240625".
+            inqr_strt_day: 조회시작일 — 조회시작일 (ex. 20240401) (INQR_STRT_DAY). Required. Example:
+                "20240401".
+            inqr_end_day: 조회종료일 — 조회종료일 (ex. 20240625) (INQR_END_DAY). Required. Example:
+                "20240625".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -1598,10 +1589,10 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            inqr_strt_day: [필수] 조회시작일 (ex. 20240401) — 조회시작일 (ex. 20240401) (INQR_STRT_DAY).
-                Required. Example: "20240401".
-            inqr_end_day: [필수] 조회종료일 (ex. 20240625) — 조회종료일 (ex. 20240625) (INQR_END_DAY). Required.
-                Example: "20240625".
+            inqr_strt_day: 조회시작일 — 조회시작일 (ex. 20240401) (INQR_STRT_DAY). Required. Example:
+                "20240401".
+            inqr_end_day: 조회종료일 — 조회종료일 (ex. 20240625) (INQR_END_DAY). Required. Example:
+                "20240625".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -2156,13 +2147,12 @@ class DomesticFutureoptionApi:
         """선물옵션 주문가능 — GET /uapi/domestic-futureoption/v1/trading/inquire-psbl-order
 
         Args:
-            pdno: [필수] 상품번호 (ex. 선물 6자리, 옵션 9자리) — 상품번호 (ex. 선물 6자리, 옵션 9자리) (PDNO). Required.
-                Example: "101W09".
-            sll_buy_dvsn_cd: [필수] 매도매수구분코드 (ex. 01:매도,02:매수) — 매도매수구분코드 (ex. 01:매도,02:매수)
-                (SLL_BUY_DVSN_CD). Required. InquirePsblNgtOrderSllBuyDvsnCd or its code: "01" 매도
-                (CODE_01), "02" 매수 (CODE_02). Example: "02".
-            unit_price: [필수] 주문가격1 — 주문가격1 (UNIT_PRICE). Required. Example: "1".
-            ord_dvsn_cd: [필수] 주문구분코드 — 주문구분코드 (ORD_DVSN_CD). Required. Example: "01".
+            pdno: 상품번호 — 상품번호 (ex. 선물 6자리, 옵션 9자리) (PDNO). Required. Example: "101W09".
+            sll_buy_dvsn_cd: 매도매수구분코드 — 매도매수구분코드 (ex. 01:매도,02:매수) (SLL_BUY_DVSN_CD). Required.
+                InquirePsblNgtOrderSllBuyDvsnCd or its code: "01" 매도 (CODE_01), "02" 매수 (CODE_02).
+                Example: "02".
+            unit_price: 주문가격1 (UNIT_PRICE). Required. Example: "1".
+            ord_dvsn_cd: 주문구분코드 (ORD_DVSN_CD). Required. Example: "01".
 
         Returns:
             DomesticFutureoptionInquirePsblOrderResponse: the envelope (rt_cd, msg_cd, msg1) and
@@ -2331,26 +2321,22 @@ class DomesticFutureoptionApi:
 
         Args:
             period: Which TR_ID: "day" or "night".
-            ord_prcs_dvsn_cd: [필수] 주문처리구분코드 (ex. 02) — 주문처리구분코드 (ex. 02) (ORD_PRCS_DVSN_CD).
-                Required. Example: "02".
-            rvse_cncl_dvsn_cd: [필수] 정정취소구분코드 (ex. 01:정정, 02:취소) — 정정취소구분코드 (ex. 01:정정, 02:취소)
-                (RVSE_CNCL_DVSN_CD). Required. RvseCnclDvsnCd or its code: "01" 정정 (MODIFY), "02" 취소
-                (CANCEL). Example: "02".
-            orgn_odno: [필수] 원주문번호 — 원주문번호 (ORGN_ODNO). Required. Example: "0000004018".
-            ord_qty: [필수] 주문수량 (ex. 0:전량, 그 외는 수량) — 주문수량 (ex. 0:전량, 그 외는 수량) (ORD_QTY). Required.
-                Example: "0".
-            unit_price: [필수] 주문가격1 (ex 0:시장가/최유리, 그 외 가격) — 주문가격1 (ex 0:시장가/최유리, 그 외 가격)
-                (UNIT_PRICE). Required. Example: "0".
-            nmpr_type_cd: [필수] 호가유형코드 (ex. 01:지정가, 02:시장가, 03:조건부, 04:최유리) — 호가유형코드 (ex. 01:지정가,
-                02:시장가, 03:조건부, 04:최유리) (NMPR_TYPE_CD). Required. NmprTypeCd or its code: "01" 지정가
-                (CODE_01), "02" 시장가 (CODE_02), "03" 조건부 (CODE_03), "04" 최유리 (CODE_04). Example:
+            ord_prcs_dvsn_cd: 주문처리구분코드 — 주문처리구분코드 (ex. 02) (ORD_PRCS_DVSN_CD). Required. Example:
                 "02".
-            krx_nmpr_cndt_cd: [필수] 한국거래소호가조건코드 (ex. 0:취소/없음, 3:IOC, 4:FOK) — 한국거래소호가조건코드 (ex.
-                0:취소/없음, 3:IOC, 4:FOK) (KRX_NMPR_CNDT_CD). Required. OrderRvsecnclKrxNmprCndtCd or
-                its code: "0" 취소/없음 (CODE_0), "3" IOC (CODE_3), "4" FOK (CODE_4). Example: "0".
-            rmn_qty_yn: [필수] 잔여수량여부 (ex. Y:전량, N:일부) — 잔여수량여부 (ex. Y:전량, N:일부) (RMN_QTY_YN).
-                Required. RmnQtyYn or its code: "Y" 전량 (Y), "N" 일부 (N). Example: "Y".
-            ord_dvsn_cd: [필수] 주문구분코드 — 주문구분코드 (ORD_DVSN_CD). Required. Example: "01".
+            rvse_cncl_dvsn_cd: 정정취소구분코드 — 정정취소구분코드 (ex. 01:정정, 02:취소) (RVSE_CNCL_DVSN_CD). Required.
+                RvseCnclDvsnCd or its code: "01" 정정 (MODIFY), "02" 취소 (CANCEL). Example: "02".
+            orgn_odno: 원주문번호 (ORGN_ODNO). Required. Example: "0000004018".
+            ord_qty: 주문수량 — 주문수량 (ex. 0:전량, 그 외는 수량) (ORD_QTY). Required. Example: "0".
+            unit_price: 주문가격1 — 주문가격1 (ex 0:시장가/최유리, 그 외 가격) (UNIT_PRICE). Required. Example: "0".
+            nmpr_type_cd: 호가유형코드 — 호가유형코드 (ex. 01:지정가, 02:시장가, 03:조건부, 04:최유리) (NMPR_TYPE_CD).
+                Required. NmprTypeCd or its code: "01" 지정가 (CODE_01), "02" 시장가 (CODE_02), "03" 조건부
+                (CODE_03), "04" 최유리 (CODE_04). Example: "02".
+            krx_nmpr_cndt_cd: 한국거래소호가조건코드 — 한국거래소호가조건코드 (ex. 0:취소/없음, 3:IOC, 4:FOK)
+                (KRX_NMPR_CNDT_CD). Required. OrderRvsecnclKrxNmprCndtCd or its code: "0" 취소/없음
+                (CODE_0), "3" IOC (CODE_3), "4" FOK (CODE_4). Example: "0".
+            rmn_qty_yn: 잔여수량여부 — 잔여수량여부 (ex. Y:전량, N:일부) (RMN_QTY_YN). Required. RmnQtyYn or its
+                code: "Y" 전량 (Y), "N" 일부 (N). Example: "Y".
+            ord_dvsn_cd: 주문구분코드 (ORD_DVSN_CD). Required. Example: "01".
             fuop_item_dvsn_cd: 선물옵션종목구분코드 (FUOP_ITEM_DVSN_CD). Optional; default "".
 
         Returns:
@@ -2417,16 +2403,15 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. O: 옵션) — 조건 시장 분류 코드 (ex. O: 옵션)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "O".
-            fid_cond_scr_div_code: [필수] 조건 화면 분류 코드 (ex. 20503) — 조건 화면 분류 코드 (ex. 20503)
-                (FID_COND_SCR_DIV_CODE). Required. Example: "20503".
-            fid_mrkt_cls_code: [필수] 시장 구분 코드 (ex. CO: 콜옵션) — 시장 구분 코드 (ex. CO: 콜옵션)
-                (FID_MRKT_CLS_CODE). Required. Example: "CO".
-            fid_mtrt_cnt: [필수] 만기 수 (ex. 202508) — 만기 수 (ex. 202508) (FID_MTRT_CNT). Required.
-                Example: "202508".
-            fid_mrkt_cls_code1: [필수] 시장 구분 코드 (ex. PO: 풋옵션) — 시장 구분 코드 (ex. PO: 풋옵션)
-                (FID_MRKT_CLS_CODE1). Required. Example: "PO".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. O: 옵션) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "O".
+            fid_cond_scr_div_code: 조건 화면 분류 코드 — 조건 화면 분류 코드 (ex. 20503) (FID_COND_SCR_DIV_CODE).
+                Required. Example: "20503".
+            fid_mrkt_cls_code: 시장 구분 코드 — 시장 구분 코드 (ex. CO: 콜옵션) (FID_MRKT_CLS_CODE). Required.
+                Example: "CO".
+            fid_mtrt_cnt: 만기 수 — 만기 수 (ex. 202508) (FID_MTRT_CNT). Required. Example: "202508".
+            fid_mrkt_cls_code1: 시장 구분 코드 — 시장 구분 코드 (ex. PO: 풋옵션) (FID_MRKT_CLS_CODE1). Required.
+                Example: "PO".
             fid_cond_mrkt_cls_code: 조건 시장 구분 코드 (FID_COND_MRKT_CLS_CODE). Optional; default "".
 
         Returns:
@@ -2577,10 +2562,10 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. F) — 조건 시장 분류 코드 (ex. F)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "F".
-            fid_input_iscd: [필수] 입력 종목코드 (ex. 101V06) — 입력 종목코드 (ex. 101V06) (FID_INPUT_ISCD).
-                Required. Example: "101W09".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. F) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "F".
+            fid_input_iscd: 입력 종목코드 — 입력 종목코드 (ex. 101V06) (FID_INPUT_ISCD). Required. Example:
+                "101W09".
             fid_cond_mrkt_div_code1: 조건 시장 분류 코드 (FID_COND_MRKT_DIV_CODE1). Optional; default "".
             fid_cond_scr_div_code: 조건 화면 분류 코드 (FID_COND_SCR_DIV_CODE). Optional; default "".
             fid_mtrt_cnt: 만기 수 (FID_MTRT_CNT). Optional; default "".
@@ -2630,10 +2615,10 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            fid_input_iscd: [필수] 입력 종목코드 (ex. 101V06) — 입력 종목코드 (ex. 101V06) (FID_INPUT_ISCD).
-                Required. Example: "101W09".
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. F) — 조건 시장 분류 코드 (ex. F)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "F".
+            fid_input_iscd: 입력 종목코드 — 입력 종목코드 (ex. 101V06) (FID_INPUT_ISCD). Required. Example:
+                "101W09".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. F) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "F".
 
         Returns:
             DomesticFutureoptionExpPriceTrendResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -2673,12 +2658,11 @@ class AsyncDomesticFutureoptionApi:
         """선물옵션 시세호가 — GET /uapi/domestic-futureoption/v1/quotations/inquire-asking-price
 
         Args:
-            fid_cond_mrkt_div_code: [필수] FID 조건 시장 분류 코드 (ex. F: 지수선물, JF: 주식선물) — FID 조건 시장 분류 코드
-                (ex. F: 지수선물, JF: 주식선물) (FID_COND_MRKT_DIV_CODE). Required.
-                InquireAskingPriceFidCondMrktDivCode or its code: "F" 지수선물 (F), "JF" 주식선물 (JF).
-                Example: "F".
-            fid_input_iscd: [필수] FID 입력 종목코드 (ex. 101S03) — FID 입력 종목코드 (ex. 101W09)
-                (FID_INPUT_ISCD). Required. Example: "101W09".
+            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — FID 조건 시장 분류 코드 (ex. F: 지수선물, JF: 주식선물)
+                (FID_COND_MRKT_DIV_CODE). Required. InquireAskingPriceFidCondMrktDivCode or its
+                code: "F" 지수선물 (F), "JF" 주식선물 (JF). Example: "F".
+            fid_input_iscd: FID 입력 종목코드 — FID 입력 종목코드 (ex. 101W09) (FID_INPUT_ISCD). Required.
+                Example: "101W09".
 
         Returns:
             DomesticFutureoptionInquireAskingPriceResponse: the envelope (rt_cd, msg_cd, msg1),
@@ -2781,12 +2765,11 @@ class AsyncDomesticFutureoptionApi:
         """선물옵션 시세 — GET /uapi/domestic-futureoption/v1/quotations/inquire-price
 
         Args:
-            fid_cond_mrkt_div_code: [필수] FID 조건 시장 분류 코드 (ex. F: 지수선물, O: 지수옵션) — FID 조건 시장 분류 코드
-                (ex. F: 지수선물, O: 지수옵션) (FID_COND_MRKT_DIV_CODE). Required.
-                InquireDailyFuopchartpriceFidCondMrktDivCode or its code: "F" 지수선물 (F), "O" 지수옵션
-                (O). Example: "F".
-            fid_input_iscd: [필수] FID 입력 종목코드 (ex. 101W09) — FID 입력 종목코드 (ex. 101W09)
-                (FID_INPUT_ISCD). Required. Example: "101W09".
+            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — FID 조건 시장 분류 코드 (ex. F: 지수선물, O: 지수옵션)
+                (FID_COND_MRKT_DIV_CODE). Required. InquireDailyFuopchartpriceFidCondMrktDivCode or
+                its code: "F" 지수선물 (F), "O" 지수옵션 (O). Example: "F".
+            fid_input_iscd: FID 입력 종목코드 — FID 입력 종목코드 (ex. 101W09) (FID_INPUT_ISCD). Required.
+                Example: "101W09".
 
         Returns:
             DomesticFutureoptionInquirePriceResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -2822,9 +2805,7 @@ class AsyncDomesticFutureoptionApi:
             | InquireDailyFuopchartpriceFidCondMrktDivCodeCode
         ),
         fid_input_iscd: str,
-        fid_hour_cls_code: (
-            InquireTimeFuopchartpriceFidHourClsCode | InquireTimeFuopchartpriceFidHourClsCodeCode
-        ),
+        fid_hour_cls_code: FidHourClsCode | FidHourClsCodeCode,
         fid_pw_data_incu_yn: FidPwDataIncuYn | FidPwDataIncuYnCode,
         fid_fake_tick_incu_yn: str,
         fid_input_date_1: str,
@@ -2835,24 +2816,23 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 (F: 지수선물, O: 지수옵션) — FID 조건 시장 분류 코드 (ex. F:
-                지수선물, O: 지수옵션) (FID_COND_MRKT_DIV_CODE). Required.
-                InquireDailyFuopchartpriceFidCondMrktDivCode or its code: "F" 지수선물 (F), "O" 지수옵션
-                (O). Example: "F".
-            fid_input_iscd: FID 입력 종목코드 (101T12) — FID 입력 종목코드 (ex. 101T12) (FID_INPUT_ISCD).
-                Required. Example: "101T12".
-            fid_hour_cls_code: FID 시간 구분 코드 (30: 30초, 60: 1분) — FID 시간 구분 코드 (ex. 30: 30초, 60: 1분)
-                (FID_HOUR_CLS_CODE). Required. InquireTimeFuopchartpriceFidHourClsCode or its code:
-                "30" 30초 (CODE_30), "60" 1분 (CODE_60). Example: "60".
-            fid_pw_data_incu_yn: FID 과거 데이터 포함 여부 (Y:과거, N: 당일) — FID 과거 데이터 포함 여부 (ex. Y:과거, N: 당일)
+            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — FID 조건 시장 분류 코드 (ex. F: 지수선물, O: 지수옵션)
+                (FID_COND_MRKT_DIV_CODE). Required. InquireDailyFuopchartpriceFidCondMrktDivCode or
+                its code: "F" 지수선물 (F), "O" 지수옵션 (O). Example: "F".
+            fid_input_iscd: FID 입력 종목코드 — FID 입력 종목코드 (ex. 101T12) (FID_INPUT_ISCD). Required.
+                Example: "101T12".
+            fid_hour_cls_code: FID 시간 구분 코드 — FID 시간 구분 코드 (ex. 30: 30초, 60: 1분)
+                (FID_HOUR_CLS_CODE). Required. FidHourClsCode or its code: "30" 30초 (CODE_30), "60"
+                1분 (CODE_60). Example: "60".
+            fid_pw_data_incu_yn: FID 과거 데이터 포함 여부 — FID 과거 데이터 포함 여부 (ex. Y:과거, N: 당일)
                 (FID_PW_DATA_INCU_YN). Required. FidPwDataIncuYn or its code: "Y" 과거 (Y), "N" 당일
                 (N). Example: "Y".
-            fid_fake_tick_incu_yn: FID 허봉 포함 여부 (N) — FID 허봉 포함 여부 (ex. N) (FID_FAKE_TICK_INCU_YN).
+            fid_fake_tick_incu_yn: FID 허봉 포함 여부 — FID 허봉 포함 여부 (ex. N) (FID_FAKE_TICK_INCU_YN).
                 Required. Example: "N".
-            fid_input_date_1: FID 입력 날짜1 (20230901) — FID 입력 날짜1 (ex. 20230901) (FID_INPUT_DATE_1).
-                Required. Example: "20230901".
-            fid_input_hour_1: FID 입력 시간1 (100000) — FID 입력 시간1 (ex. 100000) (FID_INPUT_HOUR_1).
-                Required. Example: "100000".
+            fid_input_date_1: FID 입력 날짜1 — FID 입력 날짜1 (ex. 20230901) (FID_INPUT_DATE_1). Required.
+                Example: "20230901".
+            fid_input_hour_1: FID 입력 시간1 — FID 입력 시간1 (ex. 100000) (FID_INPUT_HOUR_1). Required.
+                Example: "100000".
 
         Returns:
             DomesticFutureoptionInquireTimeFuopchartpriceResponse: the envelope (rt_cd, msg_cd,
@@ -2901,11 +2881,11 @@ class AsyncDomesticFutureoptionApi:
         """선물옵션 잔고현황 — GET /uapi/domestic-futureoption/v1/trading/inquire-balance
 
         Args:
-            mgna_dvsn: [필수] 증거금 구분 (ex. 01:게시,02:유지) — 증거금 구분 (ex. 01:게시,02:유지) (MGNA_DVSN).
-                Required. InquireBalanceMgnaDvsn or its code: "01" 게시 (CODE_01), "02" 유지 (CODE_02).
-                Example: "01".
-            excc_stat_cd: [필수] 정산상태코드 (ex. 1:정산,2:본정산) — 정산상태코드 (ex. 1:정산,2:본정산) (EXCC_STAT_CD).
-                Required. ExccStatCd or its code: "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
+            mgna_dvsn: 증거금 구분 — 증거금 구분 (ex. 01:게시,02:유지) (MGNA_DVSN). Required.
+                InquireBalanceMgnaDvsn or its code: "01" 게시 (CODE_01), "02" 유지 (CODE_02). Example:
+                "01".
+            excc_stat_cd: 정산상태코드 — 정산상태코드 (ex. 1:정산,2:본정산) (EXCC_STAT_CD). Required. ExccStatCd or
+                its code: "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -2950,11 +2930,11 @@ class AsyncDomesticFutureoptionApi:
         """Every page of 선물옵션 잔고현황, following tr_cont and CTX_AREA_FK200, CTX_AREA_NK200 to the last.
 
         Args:
-            mgna_dvsn: [필수] 증거금 구분 (ex. 01:게시,02:유지) — 증거금 구분 (ex. 01:게시,02:유지) (MGNA_DVSN).
-                Required. InquireBalanceMgnaDvsn or its code: "01" 게시 (CODE_01), "02" 유지 (CODE_02).
-                Example: "01".
-            excc_stat_cd: [필수] 정산상태코드 (ex. 1:정산,2:본정산) — 정산상태코드 (ex. 1:정산,2:본정산) (EXCC_STAT_CD).
-                Required. ExccStatCd or its code: "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
+            mgna_dvsn: 증거금 구분 — 증거금 구분 (ex. 01:게시,02:유지) (MGNA_DVSN). Required.
+                InquireBalanceMgnaDvsn or its code: "01" 게시 (CODE_01), "02" 유지 (CODE_02). Example:
+                "01".
+            excc_stat_cd: 정산상태코드 — 정산상태코드 (ex. 1:정산,2:본정산) (EXCC_STAT_CD). Required. ExccStatCd or
+                its code: "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -3001,11 +2981,11 @@ class AsyncDomesticFutureoptionApi:
         """Every row of 선물옵션 잔고현황 output1 (output1) across all pages.
 
         Args:
-            mgna_dvsn: [필수] 증거금 구분 (ex. 01:게시,02:유지) — 증거금 구분 (ex. 01:게시,02:유지) (MGNA_DVSN).
-                Required. InquireBalanceMgnaDvsn or its code: "01" 게시 (CODE_01), "02" 유지 (CODE_02).
-                Example: "01".
-            excc_stat_cd: [필수] 정산상태코드 (ex. 1:정산,2:본정산) — 정산상태코드 (ex. 1:정산,2:본정산) (EXCC_STAT_CD).
-                Required. ExccStatCd or its code: "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
+            mgna_dvsn: 증거금 구분 — 증거금 구분 (ex. 01:게시,02:유지) (MGNA_DVSN). Required.
+                InquireBalanceMgnaDvsn or its code: "01" 게시 (CODE_01), "02" 유지 (CODE_02). Example:
+                "01".
+            excc_stat_cd: 정산상태코드 — 정산상태코드 (ex. 1:정산,2:본정산) (EXCC_STAT_CD). Required. ExccStatCd or
+                its code: "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -3194,15 +3174,15 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            mgna_dvsn: [필수] 증거금구분 (ex. 01:개시, 02:유지) — 증거금구분 (ex. 01:개시, 02:유지) (MGNA_DVSN).
-                Required. InquireBalanceValuationPlMgnaDvsn or its code: "01" 개시 (CODE_01), "02" 유지
-                (CODE_02). Example: "01".
-            excc_stat_cd: [필수] 정산상태코드 (ex. 1:정산, 2:본정산) — 정산상태코드 (ex. 1:정산, 2:본정산) (EXCC_STAT_CD).
-                Required. ExccStatCd or its code: "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
-            ctx_area_fk200: 연속조회검색조건200 (ex. 연속조회검색조건200) (CTX_AREA_FK200). Optional; default "". At
-                most 200 characters.
-            ctx_area_nk200: 연속조회키200 (ex. 연속조회키200) (CTX_AREA_NK200). Optional; default "". At most
-                200 characters.
+            mgna_dvsn: 증거금구분 — 증거금구분 (ex. 01:개시, 02:유지) (MGNA_DVSN). Required.
+                InquireBalanceValuationPlMgnaDvsn or its code: "01" 개시 (CODE_01), "02" 유지 (CODE_02).
+                Example: "01".
+            excc_stat_cd: 정산상태코드 — 정산상태코드 (ex. 1:정산, 2:본정산) (EXCC_STAT_CD). Required. ExccStatCd or
+                its code: "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
+            ctx_area_fk200: 연속조회검색조건200 — 연속조회검색조건200 (ex. 연속조회검색조건200) (CTX_AREA_FK200). Optional;
+                default "". At most 200 characters.
+            ctx_area_nk200: 연속조회키200 — 연속조회키200 (ex. 연속조회키200) (CTX_AREA_NK200). Optional; default
+                "". At most 200 characters.
 
         Returns:
             DomesticFutureoptionInquireBalanceValuationPlResponse: the envelope (rt_cd, msg_cd,
@@ -3251,15 +3231,15 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            mgna_dvsn: [필수] 증거금구분 (ex. 01:개시, 02:유지) — 증거금구분 (ex. 01:개시, 02:유지) (MGNA_DVSN).
-                Required. InquireBalanceValuationPlMgnaDvsn or its code: "01" 개시 (CODE_01), "02" 유지
-                (CODE_02). Example: "01".
-            excc_stat_cd: [필수] 정산상태코드 (ex. 1:정산, 2:본정산) — 정산상태코드 (ex. 1:정산, 2:본정산) (EXCC_STAT_CD).
-                Required. ExccStatCd or its code: "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
-            ctx_area_fk200: 연속조회검색조건200 (ex. 연속조회검색조건200) (CTX_AREA_FK200). Optional; default "". At
-                most 200 characters.
-            ctx_area_nk200: 연속조회키200 (ex. 연속조회키200) (CTX_AREA_NK200). Optional; default "". At most
-                200 characters.
+            mgna_dvsn: 증거금구분 — 증거금구분 (ex. 01:개시, 02:유지) (MGNA_DVSN). Required.
+                InquireBalanceValuationPlMgnaDvsn or its code: "01" 개시 (CODE_01), "02" 유지 (CODE_02).
+                Example: "01".
+            excc_stat_cd: 정산상태코드 — 정산상태코드 (ex. 1:정산, 2:본정산) (EXCC_STAT_CD). Required. ExccStatCd or
+                its code: "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
+            ctx_area_fk200: 연속조회검색조건200 — 연속조회검색조건200 (ex. 연속조회검색조건200) (CTX_AREA_FK200). Optional;
+                default "". At most 200 characters.
+            ctx_area_nk200: 연속조회키200 — 연속조회키200 (ex. 연속조회키200) (CTX_AREA_NK200). Optional; default
+                "". At most 200 characters.
 
         Yields:
             DomesticFutureoptionInquireBalanceValuationPlResponse: each page: the envelope (rt_cd,
@@ -3308,15 +3288,15 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            mgna_dvsn: [필수] 증거금구분 (ex. 01:개시, 02:유지) — 증거금구분 (ex. 01:개시, 02:유지) (MGNA_DVSN).
-                Required. InquireBalanceValuationPlMgnaDvsn or its code: "01" 개시 (CODE_01), "02" 유지
-                (CODE_02). Example: "01".
-            excc_stat_cd: [필수] 정산상태코드 (ex. 1:정산, 2:본정산) — 정산상태코드 (ex. 1:정산, 2:본정산) (EXCC_STAT_CD).
-                Required. ExccStatCd or its code: "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
-            ctx_area_fk200: 연속조회검색조건200 (ex. 연속조회검색조건200) (CTX_AREA_FK200). Optional; default "". At
-                most 200 characters.
-            ctx_area_nk200: 연속조회키200 (ex. 연속조회키200) (CTX_AREA_NK200). Optional; default "". At most
-                200 characters.
+            mgna_dvsn: 증거금구분 — 증거금구분 (ex. 01:개시, 02:유지) (MGNA_DVSN). Required.
+                InquireBalanceValuationPlMgnaDvsn or its code: "01" 개시 (CODE_01), "02" 유지 (CODE_02).
+                Example: "01".
+            excc_stat_cd: 정산상태코드 — 정산상태코드 (ex. 1:정산, 2:본정산) (EXCC_STAT_CD). Required. ExccStatCd or
+                its code: "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
+            ctx_area_fk200: 연속조회검색조건200 — 연속조회검색조건200 (ex. 연속조회검색조건200) (CTX_AREA_FK200). Optional;
+                default "". At most 200 characters.
+            ctx_area_nk200: 연속조회키200 — 연속조회키200 (ex. 연속조회키200) (CTX_AREA_NK200). Optional; default
+                "". At most 200 characters.
 
         Yields:
             DomesticFutureoptionInquireBalanceValuationPlOutput1Row: each row, page after page.
@@ -3369,18 +3349,18 @@ class AsyncDomesticFutureoptionApi:
         """선물옵션 주문체결내역조회 — GET /uapi/domestic-futureoption/v1/trading/inquire-ccnl
 
         Args:
-            strt_ord_dt: [필수] 시작주문일자 (ex. 주문내역 조회 시작 일자, YYYYMMDD) — 시작주문일자 (ex. 주문내역 조회 시작 일자,
-                YYYYMMDD) (STRT_ORD_DT). Required. Example: "20220730".
-            end_ord_dt: [필수] 종료주문일자 (ex. 주문내역 조회 마지막 일자, YYYYMMDD) — 종료주문일자 (ex. 주문내역 조회 마지막 일자,
-                YYYYMMDD) (END_ORD_DT). Required. Example: "20220830".
-            sll_buy_dvsn_cd: [필수] 매도매수구분코드 (ex. 00:전체, 01:매도, 02:매수) — 매도매수구분코드 (ex. 00:전체, 01:매도,
-                02:매수) (SLL_BUY_DVSN_CD). Required. SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도
-                (SELL), "02" 매수 (BUY). Example: "00".
-            ccld_nccs_dvsn: [필수] 체결미체결구분 (ex. 00:전체, 01:체결, 02:미체결) — 체결미체결구분 (ex. 00:전체, 01:체결,
-                02:미체결) (CCLD_NCCS_DVSN). Required. CcldDvsn or its code: "00" 전체 (ALL), "01" 체결
-                (FILLED), "02" 미체결 (UNFILLED). Example: "00".
-            sort_sqn: [필수] 정렬순서 (ex. AS:정순, DS:역순) — 정렬순서 (ex. AS:정순, DS:역순) (SORT_SQN). Required.
-                SortSqn or its code: "AS" 정순 (AS), "DS" 역순 (DS). Example: "DS".
+            strt_ord_dt: 시작주문일자 — 시작주문일자 (ex. 주문내역 조회 시작 일자, YYYYMMDD) (STRT_ORD_DT). Required.
+                Example: "20220730".
+            end_ord_dt: 종료주문일자 — 종료주문일자 (ex. 주문내역 조회 마지막 일자, YYYYMMDD) (END_ORD_DT). Required.
+                Example: "20220830".
+            sll_buy_dvsn_cd: 매도매수구분코드 — 매도매수구분코드 (ex. 00:전체, 01:매도, 02:매수) (SLL_BUY_DVSN_CD).
+                Required. SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY).
+                Example: "00".
+            ccld_nccs_dvsn: 체결미체결구분 — 체결미체결구분 (ex. 00:전체, 01:체결, 02:미체결) (CCLD_NCCS_DVSN). Required.
+                CcldDvsn or its code: "00" 전체 (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED). Example:
+                "00".
+            sort_sqn: 정렬순서 — 정렬순서 (ex. AS:정순, DS:역순) (SORT_SQN). Required. SortSqn or its code: "AS"
+                정순 (AS), "DS" 역순 (DS). Example: "DS".
             pdno: 상품번호 — 상품번호. Defaults to "". (PDNO). Optional; default "".
             strt_odno: 시작주문번호 — 시작주문번호. Defaults to "". (STRT_ODNO). Optional; default "".
             mket_id_cd: 시장ID코드 — 시장ID코드. Defaults to "". (MKET_ID_CD). Optional; default "".
@@ -3441,18 +3421,18 @@ class AsyncDomesticFutureoptionApi:
         """Every page of 선물옵션 주문체결내역조회, following tr_cont and CTX_AREA_FK200, CTX_AREA_NK200 to the last.
 
         Args:
-            strt_ord_dt: [필수] 시작주문일자 (ex. 주문내역 조회 시작 일자, YYYYMMDD) — 시작주문일자 (ex. 주문내역 조회 시작 일자,
-                YYYYMMDD) (STRT_ORD_DT). Required. Example: "20220730".
-            end_ord_dt: [필수] 종료주문일자 (ex. 주문내역 조회 마지막 일자, YYYYMMDD) — 종료주문일자 (ex. 주문내역 조회 마지막 일자,
-                YYYYMMDD) (END_ORD_DT). Required. Example: "20220830".
-            sll_buy_dvsn_cd: [필수] 매도매수구분코드 (ex. 00:전체, 01:매도, 02:매수) — 매도매수구분코드 (ex. 00:전체, 01:매도,
-                02:매수) (SLL_BUY_DVSN_CD). Required. SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도
-                (SELL), "02" 매수 (BUY). Example: "00".
-            ccld_nccs_dvsn: [필수] 체결미체결구분 (ex. 00:전체, 01:체결, 02:미체결) — 체결미체결구분 (ex. 00:전체, 01:체결,
-                02:미체결) (CCLD_NCCS_DVSN). Required. CcldDvsn or its code: "00" 전체 (ALL), "01" 체결
-                (FILLED), "02" 미체결 (UNFILLED). Example: "00".
-            sort_sqn: [필수] 정렬순서 (ex. AS:정순, DS:역순) — 정렬순서 (ex. AS:정순, DS:역순) (SORT_SQN). Required.
-                SortSqn or its code: "AS" 정순 (AS), "DS" 역순 (DS). Example: "DS".
+            strt_ord_dt: 시작주문일자 — 시작주문일자 (ex. 주문내역 조회 시작 일자, YYYYMMDD) (STRT_ORD_DT). Required.
+                Example: "20220730".
+            end_ord_dt: 종료주문일자 — 종료주문일자 (ex. 주문내역 조회 마지막 일자, YYYYMMDD) (END_ORD_DT). Required.
+                Example: "20220830".
+            sll_buy_dvsn_cd: 매도매수구분코드 — 매도매수구분코드 (ex. 00:전체, 01:매도, 02:매수) (SLL_BUY_DVSN_CD).
+                Required. SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY).
+                Example: "00".
+            ccld_nccs_dvsn: 체결미체결구분 — 체결미체결구분 (ex. 00:전체, 01:체결, 02:미체결) (CCLD_NCCS_DVSN). Required.
+                CcldDvsn or its code: "00" 전체 (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED). Example:
+                "00".
+            sort_sqn: 정렬순서 — 정렬순서 (ex. AS:정순, DS:역순) (SORT_SQN). Required. SortSqn or its code: "AS"
+                정순 (AS), "DS" 역순 (DS). Example: "DS".
             pdno: 상품번호 — 상품번호. Defaults to "". (PDNO). Optional; default "".
             strt_odno: 시작주문번호 — 시작주문번호. Defaults to "". (STRT_ODNO). Optional; default "".
             mket_id_cd: 시장ID코드 — 시장ID코드. Defaults to "". (MKET_ID_CD). Optional; default "".
@@ -3515,18 +3495,18 @@ class AsyncDomesticFutureoptionApi:
         """Every row of 선물옵션 주문체결내역조회 output1 (output1) across all pages.
 
         Args:
-            strt_ord_dt: [필수] 시작주문일자 (ex. 주문내역 조회 시작 일자, YYYYMMDD) — 시작주문일자 (ex. 주문내역 조회 시작 일자,
-                YYYYMMDD) (STRT_ORD_DT). Required. Example: "20220730".
-            end_ord_dt: [필수] 종료주문일자 (ex. 주문내역 조회 마지막 일자, YYYYMMDD) — 종료주문일자 (ex. 주문내역 조회 마지막 일자,
-                YYYYMMDD) (END_ORD_DT). Required. Example: "20220830".
-            sll_buy_dvsn_cd: [필수] 매도매수구분코드 (ex. 00:전체, 01:매도, 02:매수) — 매도매수구분코드 (ex. 00:전체, 01:매도,
-                02:매수) (SLL_BUY_DVSN_CD). Required. SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도
-                (SELL), "02" 매수 (BUY). Example: "00".
-            ccld_nccs_dvsn: [필수] 체결미체결구분 (ex. 00:전체, 01:체결, 02:미체결) — 체결미체결구분 (ex. 00:전체, 01:체결,
-                02:미체결) (CCLD_NCCS_DVSN). Required. CcldDvsn or its code: "00" 전체 (ALL), "01" 체결
-                (FILLED), "02" 미체결 (UNFILLED). Example: "00".
-            sort_sqn: [필수] 정렬순서 (ex. AS:정순, DS:역순) — 정렬순서 (ex. AS:정순, DS:역순) (SORT_SQN). Required.
-                SortSqn or its code: "AS" 정순 (AS), "DS" 역순 (DS). Example: "DS".
+            strt_ord_dt: 시작주문일자 — 시작주문일자 (ex. 주문내역 조회 시작 일자, YYYYMMDD) (STRT_ORD_DT). Required.
+                Example: "20220730".
+            end_ord_dt: 종료주문일자 — 종료주문일자 (ex. 주문내역 조회 마지막 일자, YYYYMMDD) (END_ORD_DT). Required.
+                Example: "20220830".
+            sll_buy_dvsn_cd: 매도매수구분코드 — 매도매수구분코드 (ex. 00:전체, 01:매도, 02:매수) (SLL_BUY_DVSN_CD).
+                Required. SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY).
+                Example: "00".
+            ccld_nccs_dvsn: 체결미체결구분 — 체결미체결구분 (ex. 00:전체, 01:체결, 02:미체결) (CCLD_NCCS_DVSN). Required.
+                CcldDvsn or its code: "00" 전체 (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED). Example:
+                "00".
+            sort_sqn: 정렬순서 — 정렬순서 (ex. AS:정순, DS:역순) (SORT_SQN). Required. SortSqn or its code: "AS"
+                정순 (AS), "DS" 역순 (DS). Example: "DS".
             pdno: 상품번호 — 상품번호. Defaults to "". (PDNO). Optional; default "".
             strt_odno: 시작주문번호 — 시작주문번호. Defaults to "". (STRT_ODNO). Optional; default "".
             mket_id_cd: 시장ID코드 — 시장ID코드. Defaults to "". (MKET_ID_CD). Optional; default "".
@@ -3585,12 +3565,11 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            ord_dt: [필수] 주문일자 (ex. 20250101) — 주문일자 (ex. 20250101) (ORD_DT). Required. Example:
-                "20230920".
-            fuop_tr_strt_tmd: [필수] 선물옵션거래시작시각 (ex. HHMMSS) — 선물옵션거래시작시각 (ex. HHMMSS)
-                (FUOP_TR_STRT_TMD). Required. Example: "000000".
-            fuop_tr_end_tmd: [필수] 선물옵션거래종료시각 (ex. HHMMSS) — 선물옵션거래종료시각 (ex. HHMMSS)
-                (FUOP_TR_END_TMD). Required. Example: "240000".
+            ord_dt: 주문일자 — 주문일자 (ex. 20250101) (ORD_DT). Required. Example: "20230920".
+            fuop_tr_strt_tmd: 선물옵션거래시작시각 — 선물옵션거래시작시각 (ex. HHMMSS) (FUOP_TR_STRT_TMD). Required.
+                Example: "000000".
+            fuop_tr_end_tmd: 선물옵션거래종료시각 — 선물옵션거래종료시각 (ex. HHMMSS) (FUOP_TR_END_TMD). Required.
+                Example: "240000".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -3643,12 +3622,11 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            ord_dt: [필수] 주문일자 (ex. 20250101) — 주문일자 (ex. 20250101) (ORD_DT). Required. Example:
-                "20230920".
-            fuop_tr_strt_tmd: [필수] 선물옵션거래시작시각 (ex. HHMMSS) — 선물옵션거래시작시각 (ex. HHMMSS)
-                (FUOP_TR_STRT_TMD). Required. Example: "000000".
-            fuop_tr_end_tmd: [필수] 선물옵션거래종료시각 (ex. HHMMSS) — 선물옵션거래종료시각 (ex. HHMMSS)
-                (FUOP_TR_END_TMD). Required. Example: "240000".
+            ord_dt: 주문일자 — 주문일자 (ex. 20250101) (ORD_DT). Required. Example: "20230920".
+            fuop_tr_strt_tmd: 선물옵션거래시작시각 — 선물옵션거래시작시각 (ex. HHMMSS) (FUOP_TR_STRT_TMD). Required.
+                Example: "000000".
+            fuop_tr_end_tmd: 선물옵션거래종료시각 — 선물옵션거래종료시각 (ex. HHMMSS) (FUOP_TR_END_TMD). Required.
+                Example: "240000".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -3701,12 +3679,11 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            ord_dt: [필수] 주문일자 (ex. 20250101) — 주문일자 (ex. 20250101) (ORD_DT). Required. Example:
-                "20230920".
-            fuop_tr_strt_tmd: [필수] 선물옵션거래시작시각 (ex. HHMMSS) — 선물옵션거래시작시각 (ex. HHMMSS)
-                (FUOP_TR_STRT_TMD). Required. Example: "000000".
-            fuop_tr_end_tmd: [필수] 선물옵션거래종료시각 (ex. HHMMSS) — 선물옵션거래종료시각 (ex. HHMMSS)
-                (FUOP_TR_END_TMD). Required. Example: "240000".
+            ord_dt: 주문일자 — 주문일자 (ex. 20250101) (ORD_DT). Required. Example: "20230920".
+            fuop_tr_strt_tmd: 선물옵션거래시작시각 — 선물옵션거래시작시각 (ex. HHMMSS) (FUOP_TR_STRT_TMD). Required.
+                Example: "000000".
+            fuop_tr_end_tmd: 선물옵션거래종료시각 — 선물옵션거래종료시각 (ex. HHMMSS) (FUOP_TR_END_TMD). Required.
+                Example: "240000".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -3757,10 +3734,10 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            inqr_strt_day: [필수] 조회시작일 (ex. 20240401) — 조회시작일 (ex. 20240401) (INQR_STRT_DAY).
-                Required. Example: "20240401".
-            inqr_end_day: [필수] 조회종료일 (ex. 20240625) — 조회종료일 (ex. 20240625) (INQR_END_DAY). Required.
-                Example: "20240625".
+            inqr_strt_day: 조회시작일 — 조회시작일 (ex. 20240401) (INQR_STRT_DAY). Required. Example:
+                "20240401".
+            inqr_end_day: 조회종료일 — 조회종료일 (ex. 20240625) (INQR_END_DAY). Required. Example:
+                "20240625".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -3811,10 +3788,10 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            inqr_strt_day: [필수] 조회시작일 (ex. 20240401) — 조회시작일 (ex. 20240401) (INQR_STRT_DAY).
-                Required. Example: "20240401".
-            inqr_end_day: [필수] 조회종료일 (ex. 20240625) — 조회종료일 (ex. 20240625) (INQR_END_DAY). Required.
-                Example: "20240625".
+            inqr_strt_day: 조회시작일 — 조회시작일 (ex. 20240401) (INQR_STRT_DAY). Required. Example:
+                "20240401".
+            inqr_end_day: 조회종료일 — 조회종료일 (ex. 20240625) (INQR_END_DAY). Required. Example:
+                "20240625".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -3866,10 +3843,10 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            inqr_strt_day: [필수] 조회시작일 (ex. 20240401) — 조회시작일 (ex. 20240401) (INQR_STRT_DAY).
-                Required. Example: "20240401".
-            inqr_end_day: [필수] 조회종료일 (ex. 20240625) — 조회종료일 (ex. 20240625) (INQR_END_DAY). Required.
-                Example: "20240625".
+            inqr_strt_day: 조회시작일 — 조회시작일 (ex. 20240401) (INQR_STRT_DAY). Required. Example:
+                "20240401".
+            inqr_end_day: 조회종료일 — 조회종료일 (ex. 20240625) (INQR_END_DAY). Required. Example:
+                "20240625".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -4428,13 +4405,12 @@ class AsyncDomesticFutureoptionApi:
         """선물옵션 주문가능 — GET /uapi/domestic-futureoption/v1/trading/inquire-psbl-order
 
         Args:
-            pdno: [필수] 상품번호 (ex. 선물 6자리, 옵션 9자리) — 상품번호 (ex. 선물 6자리, 옵션 9자리) (PDNO). Required.
-                Example: "101W09".
-            sll_buy_dvsn_cd: [필수] 매도매수구분코드 (ex. 01:매도,02:매수) — 매도매수구분코드 (ex. 01:매도,02:매수)
-                (SLL_BUY_DVSN_CD). Required. InquirePsblNgtOrderSllBuyDvsnCd or its code: "01" 매도
-                (CODE_01), "02" 매수 (CODE_02). Example: "02".
-            unit_price: [필수] 주문가격1 — 주문가격1 (UNIT_PRICE). Required. Example: "1".
-            ord_dvsn_cd: [필수] 주문구분코드 — 주문구분코드 (ORD_DVSN_CD). Required. Example: "01".
+            pdno: 상품번호 — 상품번호 (ex. 선물 6자리, 옵션 9자리) (PDNO). Required. Example: "101W09".
+            sll_buy_dvsn_cd: 매도매수구분코드 — 매도매수구분코드 (ex. 01:매도,02:매수) (SLL_BUY_DVSN_CD). Required.
+                InquirePsblNgtOrderSllBuyDvsnCd or its code: "01" 매도 (CODE_01), "02" 매수 (CODE_02).
+                Example: "02".
+            unit_price: 주문가격1 (UNIT_PRICE). Required. Example: "1".
+            ord_dvsn_cd: 주문구분코드 (ORD_DVSN_CD). Required. Example: "01".
 
         Returns:
             DomesticFutureoptionInquirePsblOrderResponse: the envelope (rt_cd, msg_cd, msg1) and
@@ -4603,26 +4579,22 @@ class AsyncDomesticFutureoptionApi:
 
         Args:
             period: Which TR_ID: "day" or "night".
-            ord_prcs_dvsn_cd: [필수] 주문처리구분코드 (ex. 02) — 주문처리구분코드 (ex. 02) (ORD_PRCS_DVSN_CD).
-                Required. Example: "02".
-            rvse_cncl_dvsn_cd: [필수] 정정취소구분코드 (ex. 01:정정, 02:취소) — 정정취소구분코드 (ex. 01:정정, 02:취소)
-                (RVSE_CNCL_DVSN_CD). Required. RvseCnclDvsnCd or its code: "01" 정정 (MODIFY), "02" 취소
-                (CANCEL). Example: "02".
-            orgn_odno: [필수] 원주문번호 — 원주문번호 (ORGN_ODNO). Required. Example: "0000004018".
-            ord_qty: [필수] 주문수량 (ex. 0:전량, 그 외는 수량) — 주문수량 (ex. 0:전량, 그 외는 수량) (ORD_QTY). Required.
-                Example: "0".
-            unit_price: [필수] 주문가격1 (ex 0:시장가/최유리, 그 외 가격) — 주문가격1 (ex 0:시장가/최유리, 그 외 가격)
-                (UNIT_PRICE). Required. Example: "0".
-            nmpr_type_cd: [필수] 호가유형코드 (ex. 01:지정가, 02:시장가, 03:조건부, 04:최유리) — 호가유형코드 (ex. 01:지정가,
-                02:시장가, 03:조건부, 04:최유리) (NMPR_TYPE_CD). Required. NmprTypeCd or its code: "01" 지정가
-                (CODE_01), "02" 시장가 (CODE_02), "03" 조건부 (CODE_03), "04" 최유리 (CODE_04). Example:
+            ord_prcs_dvsn_cd: 주문처리구분코드 — 주문처리구분코드 (ex. 02) (ORD_PRCS_DVSN_CD). Required. Example:
                 "02".
-            krx_nmpr_cndt_cd: [필수] 한국거래소호가조건코드 (ex. 0:취소/없음, 3:IOC, 4:FOK) — 한국거래소호가조건코드 (ex.
-                0:취소/없음, 3:IOC, 4:FOK) (KRX_NMPR_CNDT_CD). Required. OrderRvsecnclKrxNmprCndtCd or
-                its code: "0" 취소/없음 (CODE_0), "3" IOC (CODE_3), "4" FOK (CODE_4). Example: "0".
-            rmn_qty_yn: [필수] 잔여수량여부 (ex. Y:전량, N:일부) — 잔여수량여부 (ex. Y:전량, N:일부) (RMN_QTY_YN).
-                Required. RmnQtyYn or its code: "Y" 전량 (Y), "N" 일부 (N). Example: "Y".
-            ord_dvsn_cd: [필수] 주문구분코드 — 주문구분코드 (ORD_DVSN_CD). Required. Example: "01".
+            rvse_cncl_dvsn_cd: 정정취소구분코드 — 정정취소구분코드 (ex. 01:정정, 02:취소) (RVSE_CNCL_DVSN_CD). Required.
+                RvseCnclDvsnCd or its code: "01" 정정 (MODIFY), "02" 취소 (CANCEL). Example: "02".
+            orgn_odno: 원주문번호 (ORGN_ODNO). Required. Example: "0000004018".
+            ord_qty: 주문수량 — 주문수량 (ex. 0:전량, 그 외는 수량) (ORD_QTY). Required. Example: "0".
+            unit_price: 주문가격1 — 주문가격1 (ex 0:시장가/최유리, 그 외 가격) (UNIT_PRICE). Required. Example: "0".
+            nmpr_type_cd: 호가유형코드 — 호가유형코드 (ex. 01:지정가, 02:시장가, 03:조건부, 04:최유리) (NMPR_TYPE_CD).
+                Required. NmprTypeCd or its code: "01" 지정가 (CODE_01), "02" 시장가 (CODE_02), "03" 조건부
+                (CODE_03), "04" 최유리 (CODE_04). Example: "02".
+            krx_nmpr_cndt_cd: 한국거래소호가조건코드 — 한국거래소호가조건코드 (ex. 0:취소/없음, 3:IOC, 4:FOK)
+                (KRX_NMPR_CNDT_CD). Required. OrderRvsecnclKrxNmprCndtCd or its code: "0" 취소/없음
+                (CODE_0), "3" IOC (CODE_3), "4" FOK (CODE_4). Example: "0".
+            rmn_qty_yn: 잔여수량여부 — 잔여수량여부 (ex. Y:전량, N:일부) (RMN_QTY_YN). Required. RmnQtyYn or its
+                code: "Y" 전량 (Y), "N" 일부 (N). Example: "Y".
+            ord_dvsn_cd: 주문구분코드 (ORD_DVSN_CD). Required. Example: "01".
             fuop_item_dvsn_cd: 선물옵션종목구분코드 (FUOP_ITEM_DVSN_CD). Optional; default "".
 
         Returns:

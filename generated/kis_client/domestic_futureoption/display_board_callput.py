@@ -53,23 +53,15 @@ class DomesticFutureoptionDisplayBoardCallputRequest:
     "국내옵션전광판_콜풋 (GET /uapi/domestic-futureoption/v1/quotations/display-board-callput)"
 
     fid_cond_mrkt_div_code: str
-    """[필수] 조건 시장 분류 코드 (ex. O: 옵션) — 조건 시장 분류 코드 (ex. O: 옵션) (FID_COND_MRKT_DIV_CODE). Required.
-    Example: "O".
-    """
+    '조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. O: 옵션) (FID_COND_MRKT_DIV_CODE). Required. Example: "O".'
     fid_cond_scr_div_code: str
-    """[필수] 조건 화면 분류 코드 (ex. 20503) — 조건 화면 분류 코드 (ex. 20503) (FID_COND_SCR_DIV_CODE). Required.
-    Example: "20503".
-    """
+    '조건 화면 분류 코드 — 조건 화면 분류 코드 (ex. 20503) (FID_COND_SCR_DIV_CODE). Required. Example: "20503".'
     fid_mrkt_cls_code: str
-    """[필수] 시장 구분 코드 (ex. CO: 콜옵션) — 시장 구분 코드 (ex. CO: 콜옵션) (FID_MRKT_CLS_CODE). Required. Example:
-    \x22CO".
-    """
+    '시장 구분 코드 — 시장 구분 코드 (ex. CO: 콜옵션) (FID_MRKT_CLS_CODE). Required. Example: "CO".'
     fid_mtrt_cnt: str
-    '[필수] 만기 수 (ex. 202508) — 만기 수 (ex. 202508) (FID_MTRT_CNT). Required. Example: "202508".'
+    '만기 수 — 만기 수 (ex. 202508) (FID_MTRT_CNT). Required. Example: "202508".'
     fid_mrkt_cls_code1: str
-    """[필수] 시장 구분 코드 (ex. PO: 풋옵션) — 시장 구분 코드 (ex. PO: 풋옵션) (FID_MRKT_CLS_CODE1). Required. Example:
-    \x22PO".
-    """
+    '시장 구분 코드 — 시장 구분 코드 (ex. PO: 풋옵션) (FID_MRKT_CLS_CODE1). Required. Example: "PO".'
     fid_cond_mrkt_cls_code: str
     '조건 시장 구분 코드 (FID_COND_MRKT_CLS_CODE). Optional; default "".'
 

@@ -54,13 +54,9 @@ class DomesticFutureoptionDisplayBoardTopRequest:
     "국내선물 기초자산 시세 (GET /uapi/domestic-futureoption/v1/quotations/display-board-top)"
 
     fid_cond_mrkt_div_code: str
-    """[필수] 조건 시장 분류 코드 (ex. F) — 조건 시장 분류 코드 (ex. F) (FID_COND_MRKT_DIV_CODE). Required. Example:
-    \x22F".
-    """
+    '조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. F) (FID_COND_MRKT_DIV_CODE). Required. Example: "F".'
     fid_input_iscd: str
-    """[필수] 입력 종목코드 (ex. 101V06) — 입력 종목코드 (ex. 101V06) (FID_INPUT_ISCD). Required. Example:
-    \x22101W09".
-    """
+    '입력 종목코드 — 입력 종목코드 (ex. 101V06) (FID_INPUT_ISCD). Required. Example: "101W09".'
     fid_cond_mrkt_div_code1: str
     '조건 시장 분류 코드 (FID_COND_MRKT_DIV_CODE1). Optional; default "".'
     fid_cond_scr_div_code: str

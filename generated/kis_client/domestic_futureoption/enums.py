@@ -14,7 +14,7 @@ from kis_client.enums import CodeEnum
 
 
 class InquireAskingPriceFidCondMrktDivCode(CodeEnum):
-    "[필수] FID 조건 시장 분류 코드 (ex. F: 지수선물, JF: 주식선물)"
+    "FID 조건 시장 분류 코드"
 
     F = "F"
     "지수선물"
@@ -58,8 +58,8 @@ InquireDailyFuopchartpriceFidPeriodDivCodeCode = Literal[
 ]
 
 
-class InquireTimeFuopchartpriceFidHourClsCode(CodeEnum):
-    "FID 시간 구분 코드 (30: 30초, 60: 1분)"
+class FidHourClsCode(CodeEnum):
+    "FID 시간 구분 코드"
 
     CODE_30 = "30"
     "30초"
@@ -67,14 +67,14 @@ class InquireTimeFuopchartpriceFidHourClsCode(CodeEnum):
     "1분"
 
 
-InquireTimeFuopchartpriceFidHourClsCodeCode = Literal[
+FidHourClsCodeCode = Literal[
     "30",
     "60",
 ]
 
 
 class FidPwDataIncuYn(CodeEnum):
-    "FID 과거 데이터 포함 여부 (Y:과거, N: 당일)"
+    "FID 과거 데이터 포함 여부"
 
     Y = "Y"
     "과거"
@@ -89,7 +89,7 @@ FidPwDataIncuYnCode = Literal[
 
 
 class InquireBalanceMgnaDvsn(CodeEnum):
-    "[필수] 증거금 구분 (ex. 01:게시,02:유지)"
+    "증거금 구분"
 
     CODE_01 = "01"
     "게시"
@@ -104,7 +104,7 @@ InquireBalanceMgnaDvsnCode = Literal[
 
 
 class ExccStatCd(CodeEnum):
-    "[필수] 정산상태코드 (ex. 1:정산,2:본정산)"
+    "정산상태코드"
 
     CODE_1 = "1"
     "정산"
@@ -119,7 +119,7 @@ ExccStatCdCode = Literal[
 
 
 class InquireBalanceValuationPlMgnaDvsn(CodeEnum):
-    "[필수] 증거금구분 (ex. 01:개시, 02:유지)"
+    "증거금구분"
 
     CODE_01 = "01"
     "개시"
@@ -134,7 +134,7 @@ InquireBalanceValuationPlMgnaDvsnCode = Literal[
 
 
 class SortSqn(CodeEnum):
-    "[필수] 정렬순서 (ex. AS:정순, DS:역순)"
+    "정렬순서"
 
     AS = "AS"
     "정순"
@@ -145,6 +145,21 @@ class SortSqn(CodeEnum):
 SortSqnCode = Literal[
     "AS",
     "DS",
+]
+
+
+class InquirePsblNgtOrderSllBuyDvsnCd(CodeEnum):
+    "매도매수구분코드"
+
+    CODE_01 = "01"
+    "매도"
+    CODE_02 = "02"
+    "매수"
+
+
+InquirePsblNgtOrderSllBuyDvsnCdCode = Literal[
+    "01",
+    "02",
 ]
 
 
@@ -203,7 +218,7 @@ OrderKrxNmprCndtCdCode = Literal[
 
 
 class OrderRvsecnclKrxNmprCndtCd(CodeEnum):
-    "[필수] 한국거래소호가조건코드 (ex. 0:취소/없음, 3:IOC, 4:FOK)"
+    "한국거래소호가조건코드"
 
     CODE_0 = "0"
     "취소/없음"
@@ -221,7 +236,7 @@ OrderRvsecnclKrxNmprCndtCdCode = Literal[
 
 
 class RmnQtyYn(CodeEnum):
-    "[필수] 잔여수량여부 (ex. Y:전량, N:일부)"
+    "잔여수량여부"
 
     Y = "Y"
     "전량"

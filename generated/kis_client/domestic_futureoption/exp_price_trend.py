@@ -54,13 +54,9 @@ class DomesticFutureoptionExpPriceTrendRequest:
     "선물옵션 일중예상체결추이 (GET /uapi/domestic-futureoption/v1/quotations/exp-price-trend)"
 
     fid_input_iscd: str
-    """[필수] 입력 종목코드 (ex. 101V06) — 입력 종목코드 (ex. 101V06) (FID_INPUT_ISCD). Required. Example:
-    \x22101W09".
-    """
+    '입력 종목코드 — 입력 종목코드 (ex. 101V06) (FID_INPUT_ISCD). Required. Example: "101W09".'
     fid_cond_mrkt_div_code: str
-    """[필수] 조건 시장 분류 코드 (ex. F) — 조건 시장 분류 코드 (ex. F) (FID_COND_MRKT_DIV_CODE). Required. Example:
-    \x22F".
-    """
+    '조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. F) (FID_COND_MRKT_DIV_CODE). Required. Example: "F".'
 
     def to_wire(self) -> dict[str, str]:
         return {

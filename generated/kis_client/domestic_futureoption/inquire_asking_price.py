@@ -59,14 +59,11 @@ class DomesticFutureoptionInquireAskingPriceRequest:
     "선물옵션 시세호가 (GET /uapi/domestic-futureoption/v1/quotations/inquire-asking-price)"
 
     fid_cond_mrkt_div_code: str
-    """[필수] FID 조건 시장 분류 코드 (ex. F: 지수선물, JF: 주식선물) — FID 조건 시장 분류 코드 (ex. F: 지수선물, JF: 주식선물)
-    (FID_COND_MRKT_DIV_CODE). Required. InquireAskingPriceFidCondMrktDivCode or its code: "F"
-    지수선물 (F), "JF" 주식선물 (JF). Example: "F".
+    """FID 조건 시장 분류 코드 — FID 조건 시장 분류 코드 (ex. F: 지수선물, JF: 주식선물) (FID_COND_MRKT_DIV_CODE). Required.
+    InquireAskingPriceFidCondMrktDivCode or its code: "F" 지수선물 (F), "JF" 주식선물 (JF). Example: "F".
     """
     fid_input_iscd: str
-    """[필수] FID 입력 종목코드 (ex. 101S03) — FID 입력 종목코드 (ex. 101W09) (FID_INPUT_ISCD). Required. Example:
-    \x22101W09".
-    """
+    'FID 입력 종목코드 — FID 입력 종목코드 (ex. 101W09) (FID_INPUT_ISCD). Required. Example: "101W09".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -94,8 +91,7 @@ def validate_domestic_futureoption_inquire_asking_price(
             FieldProblem(
                 "FID_COND_MRKT_DIV_CODE",
                 "fid_cond_mrkt_div_code",
-                repr(value)
-                + " is not a code of [필수] FID 조건 시장 분류 코드 (ex. F: 지수선물, JF: 주식선물) ('F', 'JF')",
+                repr(value) + " is not a code of FID 조건 시장 분류 코드 ('F', 'JF')",
             )
         )
     value = request.fid_input_iscd

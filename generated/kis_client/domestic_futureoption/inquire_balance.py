@@ -86,20 +86,20 @@ class DomesticFutureoptionInquireBalanceRequest:
     "선물옵션 잔고현황 (GET /uapi/domestic-futureoption/v1/trading/inquire-balance)"
 
     cano: str
-    """[필수] 종합계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
+    """종합계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
     \x2212345678".
     """
     acnt_prdt_cd: str
-    """[필수] 계좌상품코드 (ex. 03) (ACNT_PRDT_CD). Filled in by the client (account product). Matches
-    ^[0-9]{2}$. Example: "01".
+    """계좌상품코드 (ACNT_PRDT_CD). Filled in by the client (account product). Matches ^[0-9]{2}$.
+    Example: "01".
     """
     mgna_dvsn: str
-    """[필수] 증거금 구분 (ex. 01:게시,02:유지) — 증거금 구분 (ex. 01:게시,02:유지) (MGNA_DVSN). Required.
-    InquireBalanceMgnaDvsn or its code: "01" 게시 (CODE_01), "02" 유지 (CODE_02). Example: "01".
+    """증거금 구분 — 증거금 구분 (ex. 01:게시,02:유지) (MGNA_DVSN). Required. InquireBalanceMgnaDvsn or its code:
+    \x2201" 게시 (CODE_01), "02" 유지 (CODE_02). Example: "01".
     """
     excc_stat_cd: str
-    """[필수] 정산상태코드 (ex. 1:정산,2:본정산) — 정산상태코드 (ex. 1:정산,2:본정산) (EXCC_STAT_CD). Required. ExccStatCd
-    or its code: "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
+    """정산상태코드 — 정산상태코드 (ex. 1:정산,2:본정산) (EXCC_STAT_CD). Required. ExccStatCd or its code: "1" 정산
+    (CODE_1), "2" 본정산 (CODE_2). Example: "1".
     """
     ctx_area_fk200: str
     '연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200 characters.'
@@ -129,9 +129,7 @@ def validate_domestic_futureoption_inquire_balance(
         )
     elif CANO_PATTERN.fullmatch(value) is None:
         problems.append(
-            FieldProblem(
-                "CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ ([필수] 종합계좌번호)"
-            )
+            FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
     elif unencodable(value):
         problems.append(
@@ -149,7 +147,7 @@ def validate_domestic_futureoption_inquire_balance(
             FieldProblem(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
-                repr(value) + " does not match ^[0-9]{2}$ ([필수] 계좌상품코드 (ex. 03))",
+                repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
     elif unencodable(value):
@@ -166,10 +164,7 @@ def validate_domestic_futureoption_inquire_balance(
     elif value not in MGNA_DVSN_CODES:
         problems.append(
             FieldProblem(
-                "MGNA_DVSN",
-                "mgna_dvsn",
-                repr(value)
-                + " is not a code of [필수] 증거금 구분 (ex. 01:게시,02:유지) ('01', '02')",
+                "MGNA_DVSN", "mgna_dvsn", repr(value) + " is not a code of 증거금 구분 ('01', '02')"
             )
         )
     value = request.excc_stat_cd
@@ -184,8 +179,7 @@ def validate_domestic_futureoption_inquire_balance(
             FieldProblem(
                 "EXCC_STAT_CD",
                 "excc_stat_cd",
-                repr(value)
-                + " is not a code of [필수] 정산상태코드 (ex. 1:정산,2:본정산) ('1', '2')",
+                repr(value) + " is not a code of 정산상태코드 ('1', '2')",
             )
         )
     value = request.ctx_area_fk200

@@ -82,8 +82,8 @@ class DomesticFutureoptionInquireBalanceSettlementPlRequest:
     \x2212345678".
     """
     acnt_prdt_cd: str
-    """계좌상품코드 (ex. 03) (ACNT_PRDT_CD). Filled in by the client (account product). Matches
-    ^[0-9]{2}$. Example: "01".
+    """계좌상품코드 (ACNT_PRDT_CD). Filled in by the client (account product). Matches ^[0-9]{2}$.
+    Example: "01".
     """
     inqr_dt: str
     '조회일자 (INQR_DT). Required. Example: "20230906".'
@@ -132,7 +132,7 @@ def validate_domestic_futureoption_inquire_balance_settlement_pl(
             FieldProblem(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
-                repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드 (ex. 03))",
+                repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
     elif unencodable(value):

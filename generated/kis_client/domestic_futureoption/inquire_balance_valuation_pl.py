@@ -86,26 +86,29 @@ class DomesticFutureoptionInquireBalanceValuationPlRequest:
     "선물옵션 잔고평가손익내역 (GET /uapi/domestic-futureoption/v1/trading/inquire-balance-valuation-pl)"
 
     cano: str
-    """[필수] 종합계좌번호 (ex. 계좌번호 체계(8-2)의 앞 8자리) (CANO). Filled in by the client (account number).
-    Matches ^[0-9]{8}$. Example: "12345678".
+    """종합계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
+    \x2212345678".
     """
     acnt_prdt_cd: str
-    """[필수] 계좌상품코드 (ex. 계좌번호 체계(8-2)의 뒤 2자리) (ACNT_PRDT_CD). Filled in by the client (account
-    product). Matches ^[0-9]{2}$. Example: "01".
+    """계좌상품코드 (ACNT_PRDT_CD). Filled in by the client (account product). Matches ^[0-9]{2}$.
+    Example: "01".
     """
     mgna_dvsn: str
-    """[필수] 증거금구분 (ex. 01:개시, 02:유지) — 증거금구분 (ex. 01:개시, 02:유지) (MGNA_DVSN). Required.
-    InquireBalanceValuationPlMgnaDvsn or its code: "01" 개시 (CODE_01), "02" 유지 (CODE_02). Example:
-    \x2201".
+    """증거금구분 — 증거금구분 (ex. 01:개시, 02:유지) (MGNA_DVSN). Required. InquireBalanceValuationPlMgnaDvsn or
+    its code: "01" 개시 (CODE_01), "02" 유지 (CODE_02). Example: "01".
     """
     excc_stat_cd: str
-    """[필수] 정산상태코드 (ex. 1:정산, 2:본정산) — 정산상태코드 (ex. 1:정산, 2:본정산) (EXCC_STAT_CD). Required. ExccStatCd
-    or its code: "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
+    """정산상태코드 — 정산상태코드 (ex. 1:정산, 2:본정산) (EXCC_STAT_CD). Required. ExccStatCd or its code: "1" 정산
+    (CODE_1), "2" 본정산 (CODE_2). Example: "1".
     """
     ctx_area_fk200: str
-    '연속조회검색조건200 (ex. 연속조회검색조건200) (CTX_AREA_FK200). Optional; default "". At most 200 characters.'
+    """연속조회검색조건200 — 연속조회검색조건200 (ex. 연속조회검색조건200) (CTX_AREA_FK200). Optional; default "". At most
+    200 characters.
+    """
     ctx_area_nk200: str
-    '연속조회키200 (ex. 연속조회키200) (CTX_AREA_NK200). Optional; default "". At most 200 characters.'
+    """연속조회키200 — 연속조회키200 (ex. 연속조회키200) (CTX_AREA_NK200). Optional; default "". At most 200
+    characters.
+    """
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -130,12 +133,7 @@ def validate_domestic_futureoption_inquire_balance_valuation_pl(
         )
     elif CANO_PATTERN.fullmatch(value) is None:
         problems.append(
-            FieldProblem(
-                "CANO",
-                "cano",
-                repr(value)
-                + " does not match ^[0-9]{8}$ ([필수] 종합계좌번호 (ex. 계좌번호 체계(8-2)의 앞 8자리))",
-            )
+            FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
     elif unencodable(value):
         problems.append(
@@ -153,8 +151,7 @@ def validate_domestic_futureoption_inquire_balance_valuation_pl(
             FieldProblem(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
-                repr(value)
-                + " does not match ^[0-9]{2}$ ([필수] 계좌상품코드 (ex. 계좌번호 체계(8-2)의 뒤 2자리))",
+                repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
     elif unencodable(value):
@@ -171,10 +168,7 @@ def validate_domestic_futureoption_inquire_balance_valuation_pl(
     elif value not in MGNA_DVSN_CODES:
         problems.append(
             FieldProblem(
-                "MGNA_DVSN",
-                "mgna_dvsn",
-                repr(value)
-                + " is not a code of [필수] 증거금구분 (ex. 01:개시, 02:유지) ('01', '02')",
+                "MGNA_DVSN", "mgna_dvsn", repr(value) + " is not a code of 증거금구분 ('01', '02')"
             )
         )
     value = request.excc_stat_cd
@@ -189,8 +183,7 @@ def validate_domestic_futureoption_inquire_balance_valuation_pl(
             FieldProblem(
                 "EXCC_STAT_CD",
                 "excc_stat_cd",
-                repr(value)
-                + " is not a code of [필수] 정산상태코드 (ex. 1:정산, 2:본정산) ('1', '2')",
+                repr(value) + " is not a code of 정산상태코드 ('1', '2')",
             )
         )
     value = request.ctx_area_fk200

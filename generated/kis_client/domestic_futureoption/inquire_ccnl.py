@@ -84,34 +84,28 @@ class DomesticFutureoptionInquireCcnlRequest:
     "선물옵션 주문체결내역조회 (GET /uapi/domestic-futureoption/v1/trading/inquire-ccnl)"
 
     cano: str
-    """[필수] 종합계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
+    """종합계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
     \x2212345678".
     """
     acnt_prdt_cd: str
-    """[필수] 계좌상품코드 (ex. 03) (ACNT_PRDT_CD). Filled in by the client (account product). Matches
-    ^[0-9]{2}$. Example: "01".
+    """계좌상품코드 (ACNT_PRDT_CD). Filled in by the client (account product). Matches ^[0-9]{2}$.
+    Example: "01".
     """
     strt_ord_dt: str
-    """[필수] 시작주문일자 (ex. 주문내역 조회 시작 일자, YYYYMMDD) — 시작주문일자 (ex. 주문내역 조회 시작 일자, YYYYMMDD)
-    (STRT_ORD_DT). Required. Example: "20220730".
-    """
+    '시작주문일자 — 시작주문일자 (ex. 주문내역 조회 시작 일자, YYYYMMDD) (STRT_ORD_DT). Required. Example: "20220730".'
     end_ord_dt: str
-    """[필수] 종료주문일자 (ex. 주문내역 조회 마지막 일자, YYYYMMDD) — 종료주문일자 (ex. 주문내역 조회 마지막 일자, YYYYMMDD)
-    (END_ORD_DT). Required. Example: "20220830".
-    """
+    '종료주문일자 — 종료주문일자 (ex. 주문내역 조회 마지막 일자, YYYYMMDD) (END_ORD_DT). Required. Example: "20220830".'
     sll_buy_dvsn_cd: str
-    """[필수] 매도매수구분코드 (ex. 00:전체, 01:매도, 02:매수) — 매도매수구분코드 (ex. 00:전체, 01:매도, 02:매수)
-    (SLL_BUY_DVSN_CD). Required. SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수
-    (BUY). Example: "00".
+    """매도매수구분코드 — 매도매수구분코드 (ex. 00:전체, 01:매도, 02:매수) (SLL_BUY_DVSN_CD). Required. SllBuyDvsnCd or
+    its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY). Example: "00".
     """
     ccld_nccs_dvsn: str
-    """[필수] 체결미체결구분 (ex. 00:전체, 01:체결, 02:미체결) — 체결미체결구분 (ex. 00:전체, 01:체결, 02:미체결)
-    (CCLD_NCCS_DVSN). Required. CcldDvsn or its code: "00" 전체 (ALL), "01" 체결 (FILLED), "02" 미체결
-    (UNFILLED). Example: "00".
+    """체결미체결구분 — 체결미체결구분 (ex. 00:전체, 01:체결, 02:미체결) (CCLD_NCCS_DVSN). Required. CcldDvsn or its
+    code: "00" 전체 (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED). Example: "00".
     """
     sort_sqn: str
-    """[필수] 정렬순서 (ex. AS:정순, DS:역순) — 정렬순서 (ex. AS:정순, DS:역순) (SORT_SQN). Required. SortSqn or its
-    code: "AS" 정순 (AS), "DS" 역순 (DS). Example: "DS".
+    """정렬순서 — 정렬순서 (ex. AS:정순, DS:역순) (SORT_SQN). Required. SortSqn or its code: "AS" 정순 (AS), "DS"
+    역순 (DS). Example: "DS".
     """
     pdno: str
     '상품번호 — 상품번호. Defaults to "". (PDNO). Optional; default "".'
@@ -157,9 +151,7 @@ def validate_domestic_futureoption_inquire_ccnl(
         )
     elif CANO_PATTERN.fullmatch(value) is None:
         problems.append(
-            FieldProblem(
-                "CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ ([필수] 종합계좌번호)"
-            )
+            FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
     elif unencodable(value):
         problems.append(
@@ -177,7 +169,7 @@ def validate_domestic_futureoption_inquire_ccnl(
             FieldProblem(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
-                repr(value) + " does not match ^[0-9]{2}$ ([필수] 계좌상품코드 (ex. 03))",
+                repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
     elif unencodable(value):
@@ -226,8 +218,7 @@ def validate_domestic_futureoption_inquire_ccnl(
             FieldProblem(
                 "SLL_BUY_DVSN_CD",
                 "sll_buy_dvsn_cd",
-                repr(value)
-                + " is not a code of [필수] 매도매수구분코드 (ex. 00:전체, 01:매도, 02:매수) ('00', '01', '02')",
+                repr(value) + " is not a code of 매도매수구분코드 ('00', '01', '02')",
             )
         )
     value = request.ccld_nccs_dvsn
@@ -242,8 +233,7 @@ def validate_domestic_futureoption_inquire_ccnl(
             FieldProblem(
                 "CCLD_NCCS_DVSN",
                 "ccld_nccs_dvsn",
-                repr(value)
-                + " is not a code of [필수] 체결미체결구분 (ex. 00:전체, 01:체결, 02:미체결) ('00', '01', '02')",
+                repr(value) + " is not a code of 체결미체결구분 ('00', '01', '02')",
             )
         )
     value = request.sort_sqn
@@ -254,10 +244,7 @@ def validate_domestic_futureoption_inquire_ccnl(
     elif value not in SORT_SQN_CODES:
         problems.append(
             FieldProblem(
-                "SORT_SQN",
-                "sort_sqn",
-                repr(value)
-                + " is not a code of [필수] 정렬순서 (ex. AS:정순, DS:역순) ('AS', 'DS')",
+                "SORT_SQN", "sort_sqn", repr(value) + " is not a code of 정렬순서 ('AS', 'DS')"
             )
         )
     value = request.pdno

@@ -78,23 +78,19 @@ class DomesticFutureoptionInquireCcnlBstimeRequest:
     "선물옵션 기준일체결내역 (GET /uapi/domestic-futureoption/v1/trading/inquire-ccnl-bstime)"
 
     cano: str
-    """[필수] 종합계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
+    """종합계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
     \x2212345678".
     """
     acnt_prdt_cd: str
-    """[필수] 계좌상품코드 (ex. 03) (ACNT_PRDT_CD). Filled in by the client (account product). Matches
-    ^[0-9]{2}$. Example: "01".
+    """계좌상품코드 (ACNT_PRDT_CD). Filled in by the client (account product). Matches ^[0-9]{2}$.
+    Example: "01".
     """
     ord_dt: str
-    '[필수] 주문일자 (ex. 20250101) — 주문일자 (ex. 20250101) (ORD_DT). Required. Example: "20230920".'
+    '주문일자 — 주문일자 (ex. 20250101) (ORD_DT). Required. Example: "20230920".'
     fuop_tr_strt_tmd: str
-    """[필수] 선물옵션거래시작시각 (ex. HHMMSS) — 선물옵션거래시작시각 (ex. HHMMSS) (FUOP_TR_STRT_TMD). Required. Example:
-    \x22000000".
-    """
+    '선물옵션거래시작시각 — 선물옵션거래시작시각 (ex. HHMMSS) (FUOP_TR_STRT_TMD). Required. Example: "000000".'
     fuop_tr_end_tmd: str
-    """[필수] 선물옵션거래종료시각 (ex. HHMMSS) — 선물옵션거래종료시각 (ex. HHMMSS) (FUOP_TR_END_TMD). Required. Example:
-    \x22240000".
-    """
+    '선물옵션거래종료시각 — 선물옵션거래종료시각 (ex. HHMMSS) (FUOP_TR_END_TMD). Required. Example: "240000".'
     ctx_area_fk200: str
     '연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200 characters.'
     ctx_area_nk200: str
@@ -124,9 +120,7 @@ def validate_domestic_futureoption_inquire_ccnl_bstime(
         )
     elif CANO_PATTERN.fullmatch(value) is None:
         problems.append(
-            FieldProblem(
-                "CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ ([필수] 종합계좌번호)"
-            )
+            FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
     elif unencodable(value):
         problems.append(
@@ -144,7 +138,7 @@ def validate_domestic_futureoption_inquire_ccnl_bstime(
             FieldProblem(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
-                repr(value) + " does not match ^[0-9]{2}$ ([필수] 계좌상품코드 (ex. 03))",
+                repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
     elif unencodable(value):

@@ -80,21 +80,17 @@ class DomesticFutureoptionInquireDailyAmountFeeRequest:
     "선물옵션기간약정수수료일별 (GET /uapi/domestic-futureoption/v1/trading/inquire-daily-amount-fee)"
 
     cano: str
-    """[필수] 종합계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
+    """종합계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
     \x2212345678".
     """
     acnt_prdt_cd: str
-    """[필수] 계좌상품코드 (ex. 03) (ACNT_PRDT_CD). Filled in by the client (account product). Matches
-    ^[0-9]{2}$. Example: "01".
+    """계좌상품코드 (ACNT_PRDT_CD). Filled in by the client (account product). Matches ^[0-9]{2}$.
+    Example: "01".
     """
     inqr_strt_day: str
-    """[필수] 조회시작일 (ex. 20240401) — 조회시작일 (ex. 20240401) (INQR_STRT_DAY). Required. Example:
-    \x2220240401".
-    """
+    '조회시작일 — 조회시작일 (ex. 20240401) (INQR_STRT_DAY). Required. Example: "20240401".'
     inqr_end_day: str
-    """[필수] 조회종료일 (ex. 20240625) — 조회종료일 (ex. 20240625) (INQR_END_DAY). Required. Example:
-    \x2220240625".
-    """
+    '조회종료일 — 조회종료일 (ex. 20240625) (INQR_END_DAY). Required. Example: "20240625".'
     ctx_area_fk200: str
     '연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200 characters.'
     ctx_area_nk200: str
@@ -123,9 +119,7 @@ def validate_domestic_futureoption_inquire_daily_amount_fee(
         )
     elif CANO_PATTERN.fullmatch(value) is None:
         problems.append(
-            FieldProblem(
-                "CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ ([필수] 종합계좌번호)"
-            )
+            FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
     elif unencodable(value):
         problems.append(
@@ -143,7 +137,7 @@ def validate_domestic_futureoption_inquire_daily_amount_fee(
             FieldProblem(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
-                repr(value) + " does not match ^[0-9]{2}$ ([필수] 계좌상품코드 (ex. 03))",
+                repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
     elif unencodable(value):

@@ -61,14 +61,12 @@ class DomesticFutureoptionInquirePriceRequest:
     "선물옵션 시세 (GET /uapi/domestic-futureoption/v1/quotations/inquire-price)"
 
     fid_cond_mrkt_div_code: str
-    """[필수] FID 조건 시장 분류 코드 (ex. F: 지수선물, O: 지수옵션) — FID 조건 시장 분류 코드 (ex. F: 지수선물, O: 지수옵션)
-    (FID_COND_MRKT_DIV_CODE). Required. InquireDailyFuopchartpriceFidCondMrktDivCode or its code:
-    \x22F" 지수선물 (F), "O" 지수옵션 (O). Example: "F".
+    """FID 조건 시장 분류 코드 — FID 조건 시장 분류 코드 (ex. F: 지수선물, O: 지수옵션) (FID_COND_MRKT_DIV_CODE). Required.
+    InquireDailyFuopchartpriceFidCondMrktDivCode or its code: "F" 지수선물 (F), "O" 지수옵션 (O).
+    Example: "F".
     """
     fid_input_iscd: str
-    """[필수] FID 입력 종목코드 (ex. 101W09) — FID 입력 종목코드 (ex. 101W09) (FID_INPUT_ISCD). Required. Example:
-    \x22101W09".
-    """
+    'FID 입력 종목코드 — FID 입력 종목코드 (ex. 101W09) (FID_INPUT_ISCD). Required. Example: "101W09".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -96,8 +94,7 @@ def validate_domestic_futureoption_inquire_price(
             FieldProblem(
                 "FID_COND_MRKT_DIV_CODE",
                 "fid_cond_mrkt_div_code",
-                repr(value)
-                + " is not a code of [필수] FID 조건 시장 분류 코드 (ex. F: 지수선물, O: 지수옵션) ('F', 'O')",
+                repr(value) + " is not a code of FID 조건 시장 분류 코드 ('F', 'O')",
             )
         )
     value = request.fid_input_iscd

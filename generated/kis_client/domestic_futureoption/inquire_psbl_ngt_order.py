@@ -38,7 +38,10 @@ from kis_client._parsing import (
     parse_object,
     text_of,
 )
-from kis_client.enums import InquirePsblNgtOrderSllBuyDvsnCd, InquirePsblNgtOrderSllBuyDvsnCdCode
+from kis_client.domestic_futureoption.enums import (
+    InquirePsblNgtOrderSllBuyDvsnCd,
+    InquirePsblNgtOrderSllBuyDvsnCdCode,
+)
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,

@@ -38,7 +38,10 @@ from kis_client._parsing import (
     parse_object,
     text_of,
 )
-from kis_client.enums import InquirePsblNgtOrderSllBuyDvsnCd, InquirePsblNgtOrderSllBuyDvsnCdCode
+from kis_client.domestic_futureoption.enums import (
+    InquirePsblNgtOrderSllBuyDvsnCd,
+    InquirePsblNgtOrderSllBuyDvsnCdCode,
+)
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,
@@ -67,26 +70,24 @@ class DomesticFutureoptionInquirePsblOrderRequest:
     "선물옵션 주문가능 (GET /uapi/domestic-futureoption/v1/trading/inquire-psbl-order)"
 
     cano: str
-    """[필수] 종합계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
+    """종합계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
     \x2212345678".
     """
     acnt_prdt_cd: str
-    """[필수] 계좌상품코드 (ex. 03) (ACNT_PRDT_CD). Filled in by the client (account product). Matches
-    ^[0-9]{2}$. Example: "01".
+    """계좌상품코드 (ACNT_PRDT_CD). Filled in by the client (account product). Matches ^[0-9]{2}$.
+    Example: "01".
     """
     pdno: str
-    """[필수] 상품번호 (ex. 선물 6자리, 옵션 9자리) — 상품번호 (ex. 선물 6자리, 옵션 9자리) (PDNO). Required. Example:
-    \x22101W09".
-    """
+    '상품번호 — 상품번호 (ex. 선물 6자리, 옵션 9자리) (PDNO). Required. Example: "101W09".'
     sll_buy_dvsn_cd: str
-    """[필수] 매도매수구분코드 (ex. 01:매도,02:매수) — 매도매수구분코드 (ex. 01:매도,02:매수) (SLL_BUY_DVSN_CD). Required.
+    """매도매수구분코드 — 매도매수구분코드 (ex. 01:매도,02:매수) (SLL_BUY_DVSN_CD). Required.
     InquirePsblNgtOrderSllBuyDvsnCd or its code: "01" 매도 (CODE_01), "02" 매수 (CODE_02). Example:
     \x2202".
     """
     unit_price: str
-    '[필수] 주문가격1 — 주문가격1 (UNIT_PRICE). Required. Example: "1".'
+    '주문가격1 (UNIT_PRICE). Required. Example: "1".'
     ord_dvsn_cd: str
-    '[필수] 주문구분코드 — 주문구분코드 (ORD_DVSN_CD). Required. Example: "01".'
+    '주문구분코드 (ORD_DVSN_CD). Required. Example: "01".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -111,9 +112,7 @@ def validate_domestic_futureoption_inquire_psbl_order(
         )
     elif CANO_PATTERN.fullmatch(value) is None:
         problems.append(
-            FieldProblem(
-                "CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ ([필수] 종합계좌번호)"
-            )
+            FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
     elif unencodable(value):
         problems.append(
@@ -131,7 +130,7 @@ def validate_domestic_futureoption_inquire_psbl_order(
             FieldProblem(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
-                repr(value) + " does not match ^[0-9]{2}$ ([필수] 계좌상품코드 (ex. 03))",
+                repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
     elif unencodable(value):
@@ -163,8 +162,7 @@ def validate_domestic_futureoption_inquire_psbl_order(
             FieldProblem(
                 "SLL_BUY_DVSN_CD",
                 "sll_buy_dvsn_cd",
-                repr(value)
-                + " is not a code of [필수] 매도매수구분코드 (ex. 01:매도,02:매수) ('01', '02')",
+                repr(value) + " is not a code of 매도매수구분코드 ('01', '02')",
             )
         )
     value = request.unit_price

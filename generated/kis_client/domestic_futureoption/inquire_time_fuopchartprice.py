@@ -33,12 +33,12 @@ from kis_client._parsing import (
     text_of,
 )
 from kis_client.domestic_futureoption.enums import (
+    FidHourClsCode,
+    FidHourClsCodeCode,
     FidPwDataIncuYn,
     FidPwDataIncuYnCode,
     InquireDailyFuopchartpriceFidCondMrktDivCode,
     InquireDailyFuopchartpriceFidCondMrktDivCodeCode,
-    InquireTimeFuopchartpriceFidHourClsCode,
-    InquireTimeFuopchartpriceFidHourClsCodeCode,
 )
 from kis_client.errors import (
     FieldProblem,
@@ -68,33 +68,26 @@ class DomesticFutureoptionInquireTimeFuopchartpriceRequest:
     "선물옵션 분봉조회 (GET /uapi/domestic-futureoption/v1/quotations/inquire-time-fuopchartprice)"
 
     fid_cond_mrkt_div_code: str
-    """FID 조건 시장 분류 코드 (F: 지수선물, O: 지수옵션) — FID 조건 시장 분류 코드 (ex. F: 지수선물, O: 지수옵션)
-    (FID_COND_MRKT_DIV_CODE). Required. InquireDailyFuopchartpriceFidCondMrktDivCode or its code:
-    \x22F" 지수선물 (F), "O" 지수옵션 (O). Example: "F".
+    """FID 조건 시장 분류 코드 — FID 조건 시장 분류 코드 (ex. F: 지수선물, O: 지수옵션) (FID_COND_MRKT_DIV_CODE). Required.
+    InquireDailyFuopchartpriceFidCondMrktDivCode or its code: "F" 지수선물 (F), "O" 지수옵션 (O).
+    Example: "F".
     """
     fid_input_iscd: str
-    """FID 입력 종목코드 (101T12) — FID 입력 종목코드 (ex. 101T12) (FID_INPUT_ISCD). Required. Example:
-    \x22101T12".
-    """
+    'FID 입력 종목코드 — FID 입력 종목코드 (ex. 101T12) (FID_INPUT_ISCD). Required. Example: "101T12".'
     fid_hour_cls_code: str
-    """FID 시간 구분 코드 (30: 30초, 60: 1분) — FID 시간 구분 코드 (ex. 30: 30초, 60: 1분) (FID_HOUR_CLS_CODE).
-    Required. InquireTimeFuopchartpriceFidHourClsCode or its code: "30" 30초 (CODE_30), "60" 1분
-    (CODE_60). Example: "60".
+    """FID 시간 구분 코드 — FID 시간 구분 코드 (ex. 30: 30초, 60: 1분) (FID_HOUR_CLS_CODE). Required.
+    FidHourClsCode or its code: "30" 30초 (CODE_30), "60" 1분 (CODE_60). Example: "60".
     """
     fid_pw_data_incu_yn: str
-    """FID 과거 데이터 포함 여부 (Y:과거, N: 당일) — FID 과거 데이터 포함 여부 (ex. Y:과거, N: 당일) (FID_PW_DATA_INCU_YN).
-    Required. FidPwDataIncuYn or its code: "Y" 과거 (Y), "N" 당일 (N). Example: "Y".
+    """FID 과거 데이터 포함 여부 — FID 과거 데이터 포함 여부 (ex. Y:과거, N: 당일) (FID_PW_DATA_INCU_YN). Required.
+    FidPwDataIncuYn or its code: "Y" 과거 (Y), "N" 당일 (N). Example: "Y".
     """
     fid_fake_tick_incu_yn: str
-    'FID 허봉 포함 여부 (N) — FID 허봉 포함 여부 (ex. N) (FID_FAKE_TICK_INCU_YN). Required. Example: "N".'
+    'FID 허봉 포함 여부 — FID 허봉 포함 여부 (ex. N) (FID_FAKE_TICK_INCU_YN). Required. Example: "N".'
     fid_input_date_1: str
-    """FID 입력 날짜1 (20230901) — FID 입력 날짜1 (ex. 20230901) (FID_INPUT_DATE_1). Required. Example:
-    \x2220230901".
-    """
+    'FID 입력 날짜1 — FID 입력 날짜1 (ex. 20230901) (FID_INPUT_DATE_1). Required. Example: "20230901".'
     fid_input_hour_1: str
-    """FID 입력 시간1 (100000) — FID 입력 시간1 (ex. 100000) (FID_INPUT_HOUR_1). Required. Example:
-    \x22100000".
-    """
+    'FID 입력 시간1 — FID 입력 시간1 (ex. 100000) (FID_INPUT_HOUR_1). Required. Example: "100000".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -127,8 +120,7 @@ def validate_domestic_futureoption_inquire_time_fuopchartprice(
             FieldProblem(
                 "FID_COND_MRKT_DIV_CODE",
                 "fid_cond_mrkt_div_code",
-                repr(value)
-                + " is not a code of FID 조건 시장 분류 코드 (F: 지수선물, O: 지수옵션) ('F', 'O')",
+                repr(value) + " is not a code of FID 조건 시장 분류 코드 ('F', 'O')",
             )
         )
     value = request.fid_input_iscd
@@ -160,8 +152,7 @@ def validate_domestic_futureoption_inquire_time_fuopchartprice(
             FieldProblem(
                 "FID_HOUR_CLS_CODE",
                 "fid_hour_cls_code",
-                repr(value)
-                + " is not a code of FID 시간 구분 코드 (30: 30초, 60: 1분) ('30', '60')",
+                repr(value) + " is not a code of FID 시간 구분 코드 ('30', '60')",
             )
         )
     value = request.fid_pw_data_incu_yn
@@ -178,8 +169,7 @@ def validate_domestic_futureoption_inquire_time_fuopchartprice(
             FieldProblem(
                 "FID_PW_DATA_INCU_YN",
                 "fid_pw_data_incu_yn",
-                repr(value)
-                + " is not a code of FID 과거 데이터 포함 여부 (Y:과거, N: 당일) ('Y', 'N')",
+                repr(value) + " is not a code of FID 과거 데이터 포함 여부 ('Y', 'N')",
             )
         )
     value = request.fid_fake_tick_incu_yn
@@ -244,9 +234,7 @@ def prepare_domestic_futureoption_inquire_time_fuopchartprice(
         | InquireDailyFuopchartpriceFidCondMrktDivCodeCode
     ),
     fid_input_iscd: str,
-    fid_hour_cls_code: (
-        InquireTimeFuopchartpriceFidHourClsCode | InquireTimeFuopchartpriceFidHourClsCodeCode
-    ),
+    fid_hour_cls_code: FidHourClsCode | FidHourClsCodeCode,
     fid_pw_data_incu_yn: FidPwDataIncuYn | FidPwDataIncuYnCode,
     fid_fake_tick_incu_yn: str,
     fid_input_date_1: str,

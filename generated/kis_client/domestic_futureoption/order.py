@@ -36,12 +36,13 @@ from kis_client._parsing import (
     text_of,
 )
 from kis_client.domestic_futureoption.enums import (
+    InquirePsblNgtOrderSllBuyDvsnCd,
+    InquirePsblNgtOrderSllBuyDvsnCdCode,
     NmprTypeCd,
     NmprTypeCdCode,
     OrderKrxNmprCndtCd,
     OrderKrxNmprCndtCdCode,
 )
-from kis_client.enums import InquirePsblNgtOrderSllBuyDvsnCd, InquirePsblNgtOrderSllBuyDvsnCdCode
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,

@@ -81,43 +81,41 @@ class DomesticFutureoptionOrderRvsecnclRequest:
     "선물옵션 정정취소주문 (POST /uapi/domestic-futureoption/v1/trading/order-rvsecncl)"
 
     ord_prcs_dvsn_cd: str
-    '[필수] 주문처리구분코드 (ex. 02) — 주문처리구분코드 (ex. 02) (ORD_PRCS_DVSN_CD). Required. Example: "02".'
+    '주문처리구분코드 — 주문처리구분코드 (ex. 02) (ORD_PRCS_DVSN_CD). Required. Example: "02".'
     cano: str
-    """[필수] 종합계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
+    """종합계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
     \x2212345678".
     """
     acnt_prdt_cd: str
-    """[필수] 계좌상품코드 (ACNT_PRDT_CD). Filled in by the client (account product). Matches ^[0-9]{2}$.
+    """계좌상품코드 (ACNT_PRDT_CD). Filled in by the client (account product). Matches ^[0-9]{2}$.
     Example: "01".
     """
     rvse_cncl_dvsn_cd: str
-    """[필수] 정정취소구분코드 (ex. 01:정정, 02:취소) — 정정취소구분코드 (ex. 01:정정, 02:취소) (RVSE_CNCL_DVSN_CD). Required.
-    RvseCnclDvsnCd or its code: "01" 정정 (MODIFY), "02" 취소 (CANCEL). Example: "02".
+    """정정취소구분코드 — 정정취소구분코드 (ex. 01:정정, 02:취소) (RVSE_CNCL_DVSN_CD). Required. RvseCnclDvsnCd or its
+    code: "01" 정정 (MODIFY), "02" 취소 (CANCEL). Example: "02".
     """
     orgn_odno: str
-    '[필수] 원주문번호 — 원주문번호 (ORGN_ODNO). Required. Example: "0000004018".'
+    '원주문번호 (ORGN_ODNO). Required. Example: "0000004018".'
     ord_qty: str
-    '[필수] 주문수량 (ex. 0:전량, 그 외는 수량) — 주문수량 (ex. 0:전량, 그 외는 수량) (ORD_QTY). Required. Example: "0".'
+    '주문수량 — 주문수량 (ex. 0:전량, 그 외는 수량) (ORD_QTY). Required. Example: "0".'
     unit_price: str
-    """[필수] 주문가격1 (ex 0:시장가/최유리, 그 외 가격) — 주문가격1 (ex 0:시장가/최유리, 그 외 가격) (UNIT_PRICE). Required.
-    Example: "0".
-    """
+    '주문가격1 — 주문가격1 (ex 0:시장가/최유리, 그 외 가격) (UNIT_PRICE). Required. Example: "0".'
     nmpr_type_cd: str
-    """[필수] 호가유형코드 (ex. 01:지정가, 02:시장가, 03:조건부, 04:최유리) — 호가유형코드 (ex. 01:지정가, 02:시장가, 03:조건부,
-    04:최유리) (NMPR_TYPE_CD). Required. NmprTypeCd or its code: "01" 지정가 (CODE_01), "02" 시장가
-    (CODE_02), "03" 조건부 (CODE_03), "04" 최유리 (CODE_04). Example: "02".
+    """호가유형코드 — 호가유형코드 (ex. 01:지정가, 02:시장가, 03:조건부, 04:최유리) (NMPR_TYPE_CD). Required. NmprTypeCd or
+    its code: "01" 지정가 (CODE_01), "02" 시장가 (CODE_02), "03" 조건부 (CODE_03), "04" 최유리 (CODE_04).
+    Example: "02".
     """
     krx_nmpr_cndt_cd: str
-    """[필수] 한국거래소호가조건코드 (ex. 0:취소/없음, 3:IOC, 4:FOK) — 한국거래소호가조건코드 (ex. 0:취소/없음, 3:IOC, 4:FOK)
-    (KRX_NMPR_CNDT_CD). Required. OrderRvsecnclKrxNmprCndtCd or its code: "0" 취소/없음 (CODE_0), "3"
-    IOC (CODE_3), "4" FOK (CODE_4). Example: "0".
+    """한국거래소호가조건코드 — 한국거래소호가조건코드 (ex. 0:취소/없음, 3:IOC, 4:FOK) (KRX_NMPR_CNDT_CD). Required.
+    OrderRvsecnclKrxNmprCndtCd or its code: "0" 취소/없음 (CODE_0), "3" IOC (CODE_3), "4" FOK
+    (CODE_4). Example: "0".
     """
     rmn_qty_yn: str
-    """[필수] 잔여수량여부 (ex. Y:전량, N:일부) — 잔여수량여부 (ex. Y:전량, N:일부) (RMN_QTY_YN). Required. RmnQtyYn or
-    its code: "Y" 전량 (Y), "N" 일부 (N). Example: "Y".
+    """잔여수량여부 — 잔여수량여부 (ex. Y:전량, N:일부) (RMN_QTY_YN). Required. RmnQtyYn or its code: "Y" 전량 (Y),
+    \x22N" 일부 (N). Example: "Y".
     """
     ord_dvsn_cd: str
-    '[필수] 주문구분코드 — 주문구분코드 (ORD_DVSN_CD). Required. Example: "01".'
+    '주문구분코드 (ORD_DVSN_CD). Required. Example: "01".'
     fuop_item_dvsn_cd: str
     '선물옵션종목구분코드 (FUOP_ITEM_DVSN_CD). Optional; default "".'
 
@@ -167,9 +165,7 @@ def validate_domestic_futureoption_order_rvsecncl(
         )
     elif CANO_PATTERN.fullmatch(value) is None:
         problems.append(
-            FieldProblem(
-                "CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ ([필수] 종합계좌번호)"
-            )
+            FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
     elif unencodable(value):
         problems.append(
@@ -187,7 +183,7 @@ def validate_domestic_futureoption_order_rvsecncl(
             FieldProblem(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
-                repr(value) + " does not match ^[0-9]{2}$ ([필수] 계좌상품코드)",
+                repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
     elif unencodable(value):
@@ -210,8 +206,7 @@ def validate_domestic_futureoption_order_rvsecncl(
             FieldProblem(
                 "RVSE_CNCL_DVSN_CD",
                 "rvse_cncl_dvsn_cd",
-                repr(value)
-                + " is not a code of [필수] 정정취소구분코드 (ex. 01:정정, 02:취소) ('01', '02')",
+                repr(value) + " is not a code of 정정취소구분코드 ('01', '02')",
             )
         )
     value = request.orgn_odno
@@ -259,8 +254,7 @@ def validate_domestic_futureoption_order_rvsecncl(
             FieldProblem(
                 "NMPR_TYPE_CD",
                 "nmpr_type_cd",
-                repr(value)
-                + " is not a code of [필수] 호가유형코드 (ex. 01:지정가, 02:시장가, 03:조건부, 04:최유리) ('01', '02', '03', '04')",
+                repr(value) + " is not a code of 호가유형코드 ('01', '02', '03', '04')",
             )
         )
     value = request.krx_nmpr_cndt_cd
@@ -277,8 +271,7 @@ def validate_domestic_futureoption_order_rvsecncl(
             FieldProblem(
                 "KRX_NMPR_CNDT_CD",
                 "krx_nmpr_cndt_cd",
-                repr(value)
-                + " is not a code of [필수] 한국거래소호가조건코드 (ex. 0:취소/없음, 3:IOC, 4:FOK) ('0', '3', '4')",
+                repr(value) + " is not a code of 한국거래소호가조건코드 ('0', '3', '4')",
             )
         )
     value = request.rmn_qty_yn
@@ -293,8 +286,7 @@ def validate_domestic_futureoption_order_rvsecncl(
             FieldProblem(
                 "RMN_QTY_YN",
                 "rmn_qty_yn",
-                repr(value)
-                + " is not a code of [필수] 잔여수량여부 (ex. Y:전량, N:일부) ('Y', 'N')",
+                repr(value) + " is not a code of 잔여수량여부 ('Y', 'N')",
             )
         )
     value = request.ord_dvsn_cd

@@ -77,18 +77,12 @@ if TYPE_CHECKING:
         CaptureUplowpriceFidDivClsCodeCode,
         CaptureUplowpriceFidInputIscd,
         CaptureUplowpriceFidInputIscdCode,
-        CaptureUplowpriceFidPrcClsCode,
-        CaptureUplowpriceFidPrcClsCodeCode,
         CmaEvluAmtIcldYn,
         CmaEvluAmtIcldYnCode,
         CompProgramTradeDailyFidCondMrktDivCode,
         CompProgramTradeDailyFidCondMrktDivCodeCode,
-        CompProgramTradeDailyFidMrktClsCode,
-        CompProgramTradeDailyFidMrktClsCodeCode,
         CrdtType,
         CrdtTypeCode,
-        CreditByCompanyFidRankSortClsCode,
-        CreditByCompanyFidRankSortClsCodeCode,
         DailyLoanTransMrktDivClsCode,
         DailyLoanTransMrktDivClsCodeCode,
         DisparityFidDivClsCode,
@@ -103,36 +97,50 @@ if TYPE_CHECKING:
         ExcgIdDvsnCdCode,
         ExcgIdDvsnCdInquiry,
         ExcgIdDvsnCdInquiryCode,
-        ExpClosingPriceFidBlngClsCode,
-        ExpClosingPriceFidBlngClsCodeCode,
+        ExpClosingPriceFidInputIscd,
+        ExpClosingPriceFidInputIscdCode,
         ExpClosingPriceFidRankSortClsCode,
         ExpClosingPriceFidRankSortClsCodeCode,
         ExpIndexTrendFidInputIscd,
         ExpIndexTrendFidInputIscdCode,
         ExpIndexTrendFidMkopClsCode,
         ExpIndexTrendFidMkopClsCodeCode,
-        ExpPriceTrendFidMkopClsCode,
-        ExpPriceTrendFidMkopClsCodeCode,
+        ExpTotalIndexFidInputIscd,
+        ExpTotalIndexFidInputIscdCode,
         FidAplyRangVol,
         FidAplyRangVolCode,
+        FidBlngClsCode,
+        FidBlngClsCodeCode,
         FidCondMrktDivCode1,
         FidCondMrktDivCode1Code,
+        FidDivClsCode,
+        FidDivClsCodeCode,
         FidInputCnt1,
         FidInputCnt1Code,
+        FidInputIscd,
         FidInputIscd1,
         FidInputIscd1Code,
+        FidInputIscdCode,
         FidInputOption2,
         FidInputOption2Code,
+        FidMkopClsCode,
+        FidMkopClsCodeCode,
+        FidMrktClsCode,
+        FidMrktClsCodeCode,
         FidOrgAdjPrc,
         FidOrgAdjPrcCode,
         FidPeriodDivCode,
         FidPeriodDivCodeCode,
+        FidPrcClsCode,
+        FidPrcClsCodeCode,
+        FidRankSortClsCode,
         FidRankSortClsCode2,
         FidRankSortClsCode2Code,
+        FidRankSortClsCodeCode,
         FidSlctYn,
         FidSlctYnCode,
-        FinanceBalanceSheetFidDivClsCode,
-        FinanceBalanceSheetFidDivClsCodeCode,
+        FidTrgtExlsClsCode,
+        FidTrgtExlsClsCodeCode,
         FinanceRatioFidRankSortClsCode,
         FinanceRatioFidRankSortClsCodeCode,
         ForeignInstitutionTotalFidDivClsCode,
@@ -147,6 +155,8 @@ if TYPE_CHECKING:
         FundSttlIcldYnCode,
         FwexCtrtFrcrDvsnCd,
         FwexCtrtFrcrDvsnCdCode,
+        Gb1,
+        Gb1Code,
         Gb2,
         Gb2Code,
         Gb3,
@@ -167,22 +177,26 @@ if TYPE_CHECKING:
         InqrDvsnSortCode,
         InquireBalanceRlzPlAfhrFlprYn,
         InquireBalanceRlzPlAfhrFlprYnCode,
+        InquireDailyTradeVolumeFidCondMrktDivCode,
+        InquireDailyTradeVolumeFidCondMrktDivCodeCode,
         InquireIndexCategoryPriceFidMrktClsCode,
         InquireIndexCategoryPriceFidMrktClsCodeCode,
         InquireIndexDailyPriceFidPeriodDivCode,
         InquireIndexDailyPriceFidPeriodDivCodeCode,
         InquireIndexTickpriceFidInputIscd,
         InquireIndexTickpriceFidInputIscdCode,
+        InquireInvestorFidCondMrktDivCode,
+        InquireInvestorFidCondMrktDivCodeCode,
         InquirePeriodProfitSortDvsn,
         InquirePeriodProfitSortDvsnCode,
         InquirePeriodTradeProfitSortDvsn,
         InquirePeriodTradeProfitSortDvsnCode,
+        InquireTimeDailychartpriceFidCondMrktDivCode,
+        InquireTimeDailychartpriceFidCondMrktDivCodeCode,
         IntgrMarginWcrcFrcrDvsnCd,
         IntgrMarginWcrcFrcrDvsnCdCode,
         InvestorProgramTradeTodayMrktDivClsCode,
         InvestorProgramTradeTodayMrktDivClsCodeCode,
-        KsdinfoDividendGb1,
-        KsdinfoDividendGb1Code,
         MarketCapFidDivClsCode,
         MarketCapFidDivClsCodeCode,
         MarketGb,
@@ -193,14 +207,16 @@ if TYPE_CHECKING:
         NearNewHighlowFidDivClsCodeCode,
         NearNewHighlowFidPrcClsCode,
         NearNewHighlowFidPrcClsCodeCode,
-        NearNewHighlowFidTrgtExlsClsCode,
-        NearNewHighlowFidTrgtExlsClsCodeCode,
         OrdDvsn,
         OrdDvsnCd,
         OrdDvsnCdCode,
         OrdDvsnCode,
         OrdDvsnPsbl,
         OrdDvsnPsblCode,
+        OrderResvSllBuyDvsnCd,
+        OrderResvSllBuyDvsnCdCode,
+        OvertimeExpTransFluctFidDivClsCode,
+        OvertimeExpTransFluctFidDivClsCodeCode,
         OvertimeExpTransFluctFidRankSortClsCode,
         OvertimeExpTransFluctFidRankSortClsCodeCode,
         PensionInquirePsblOrderOrdDvsn,
@@ -614,8 +630,6 @@ if TYPE_CHECKING:
         CcldDvsnCode,
         FidCondMrktDivCode,
         FidCondMrktDivCodeCode,
-        InquirePsblNgtOrderSllBuyDvsnCd,
-        InquirePsblNgtOrderSllBuyDvsnCdCode,
         RvseCnclDvsnCd,
         RvseCnclDvsnCdCode,
         Side,
@@ -1917,7 +1931,7 @@ class DomesticStockApi:
         *,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
-        fid_prc_cls_code: CaptureUplowpriceFidPrcClsCode | CaptureUplowpriceFidPrcClsCodeCode,
+        fid_prc_cls_code: FidPrcClsCode | FidPrcClsCodeCode,
         fid_div_cls_code: CaptureUplowpriceFidDivClsCode | CaptureUplowpriceFidDivClsCodeCode,
         fid_input_iscd: CaptureUplowpriceFidInputIscd | CaptureUplowpriceFidInputIscdCode,
         fid_trgt_cls_code: str | None = None,
@@ -1931,22 +1945,20 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건시장분류코드 (ex. J:주식) — 조건시장분류코드 (ex. J:주식)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "J".
-            fid_cond_scr_div_code: [필수] 조건화면분류코드 (ex. 11300) — 조건화면분류코드 (ex. 11300)
-                (FID_COND_SCR_DIV_CODE). Required. Example: "11300".
-            fid_prc_cls_code: [필수] 상하한가 구분코드 (ex. 0:상한가, 1:하한가) — 상하한가 구분코드 (ex. 0:상한가, 1:하한가)
-                (FID_PRC_CLS_CODE). Required. CaptureUplowpriceFidPrcClsCode or its code: "0" 상한가
-                (CODE_0), "1" 하한가 (CODE_1). Example: "0".
+            fid_cond_mrkt_div_code: 조건시장분류코드 — 조건시장분류코드 (ex. J:주식) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "J".
+            fid_cond_scr_div_code: 조건화면분류코드 — 조건화면분류코드 (ex. 11300) (FID_COND_SCR_DIV_CODE).
+                Required. Example: "11300".
+            fid_prc_cls_code: 상하한가 구분코드 — 상하한가 구분코드 (ex. 0:상한가, 1:하한가) (FID_PRC_CLS_CODE). Required.
+                FidPrcClsCode or its code: "0" 상한가 (CODE_0), "1" 하한가 (CODE_1). Example: "0".
             fid_div_cls_code: 분류구분코드 — 분류구분코드 (ex. 0:상하한가종목, 6:8%상하한가 근접, 5:10%상하한가 근접, 1:15%상하한가
                 근접, 2:20%상하한가 근접, 3:25%상하한가 근접) (FID_DIV_CLS_CODE). Required.
                 CaptureUplowpriceFidDivClsCode or its code: "0" 상하한가종목 (CODE_0), "6" 8%상하한가 근접
                 (CODE_6), "5" 10%상하한가 근접 (CODE_5), "1" 15%상하한가 근접 (CODE_1), "2" 20%상하한가 근접 (CODE_2),
                 "3" 25%상하한가 근접 (CODE_3). Example: "0".
-            fid_input_iscd: [필수] 입력종목코드 (ex. 0000:전체, 0001:코스피, 1001:코스닥) — 입력종목코드 (ex. 0000:전체,
-                0001:코스피, 1001:코스닥) (FID_INPUT_ISCD). Required. CaptureUplowpriceFidInputIscd or its
-                code: "0000" 전체 (CODE_0000), "0001" 코스피 (CODE_0001), "1001" 코스닥 (CODE_1001).
-                Example: "0000".
+            fid_input_iscd: 입력종목코드 — 입력종목코드 (ex. 0000:전체, 0001:코스피, 1001:코스닥) (FID_INPUT_ISCD).
+                Required. CaptureUplowpriceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
+                코스피 (CODE_0001), "1001" 코스닥 (CODE_1001). Example: "0000".
             fid_trgt_cls_code: 대상구분코드 (FID_TRGT_CLS_CODE). Optional; default "".
             fid_trgt_exls_cls_code: 대상제외구분코드 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".
             fid_input_price_1: 입력가격1 (FID_INPUT_PRICE_1). Optional; default "".
@@ -1995,9 +2007,7 @@ class DomesticStockApi:
         fid_cond_mrkt_div_code: (
             CompProgramTradeDailyFidCondMrktDivCode | CompProgramTradeDailyFidCondMrktDivCodeCode
         ),
-        fid_mrkt_cls_code: (
-            CompProgramTradeDailyFidMrktClsCode | CompProgramTradeDailyFidMrktClsCodeCode
-        ),
+        fid_mrkt_cls_code: FidMrktClsCode | FidMrktClsCodeCode,
         fid_input_date_1: str | None = None,
         fid_input_date_2: str | None = None,
     ) -> DomesticStockCompProgramTradeDailyResponse:
@@ -2006,13 +2016,11 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건시장분류코드 (ex. J:주식,NX:NXT,UN:통합) — 조건시장분류코드 (ex.
-                J:주식,NX:NXT,UN:통합) (FID_COND_MRKT_DIV_CODE). Required.
-                CompProgramTradeDailyFidCondMrktDivCode or its code: "J" 주식 (J), "NX" NXT (NX), "UN"
-                통합 (UN). Example: "J".
-            fid_mrkt_cls_code: [필수] 시장구분코드 (ex. K:코스피,Q:코스닥) — 시장구분코드 (ex. K:코스피,Q:코스닥)
-                (FID_MRKT_CLS_CODE). Required. CompProgramTradeDailyFidMrktClsCode or its code: "K"
-                코스피 (K), "Q" 코스닥 (Q). Example: "K".
+            fid_cond_mrkt_div_code: 조건시장분류코드 — 조건시장분류코드 (ex. J:주식,NX:NXT,UN:통합)
+                (FID_COND_MRKT_DIV_CODE). Required. CompProgramTradeDailyFidCondMrktDivCode or its
+                code: "J" 주식 (J), "NX" NXT (NX), "UN" 통합 (UN). Example: "J".
+            fid_mrkt_cls_code: 시장구분코드 — 시장구분코드 (ex. K:코스피,Q:코스닥) (FID_MRKT_CLS_CODE). Required.
+                FidMrktClsCode or its code: "K" 코스피 (K), "Q" 코스닥 (Q). Example: "K".
             fid_input_date_1: 검색시작일 (FID_INPUT_DATE_1). Optional; default "". Example: "20250101".
             fid_input_date_2: 검색종료일 (FID_INPUT_DATE_2). Optional; default "". Example: "20250617".
 
@@ -2050,9 +2058,7 @@ class DomesticStockApi:
         self,
         *,
         fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode,
-        fid_mrkt_cls_code: (
-            CompProgramTradeDailyFidMrktClsCode | CompProgramTradeDailyFidMrktClsCodeCode
-        ),
+        fid_mrkt_cls_code: FidMrktClsCode | FidMrktClsCodeCode,
         fid_sctn_cls_code: str | None = None,
         fid_input_iscd: str | None = None,
         fid_cond_mrkt_div_code1: str | None = None,
@@ -2063,12 +2069,11 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 시장 구분 코드 (J:KRX,NX:NXT,UN:통합) — 시장 구분 코드 (ex.
-                J:KRX,NX:NXT,UN:통합) (FID_COND_MRKT_DIV_CODE). Required. FidCondMrktDivCode or its
-                code: "J" KRX (KRX), "NX" NXT (NXT), "UN" 통합 (UNIFIED). Example: "J".
-            fid_mrkt_cls_code: [필수] 시장구분코드 (K:코스피, Q:코스닥) — 시장구분코드 (ex. K:코스피, Q:코스닥)
-                (FID_MRKT_CLS_CODE). Required. CompProgramTradeDailyFidMrktClsCode or its code: "K"
-                코스피 (K), "Q" 코스닥 (Q). Example: "K".
+            fid_cond_mrkt_div_code: 시장 구분 코드 — 시장 구분 코드 (ex. J:KRX,NX:NXT,UN:통합)
+                (FID_COND_MRKT_DIV_CODE). Required. FidCondMrktDivCode or its code: "J" KRX (KRX),
+                "NX" NXT (NXT), "UN" 통합 (UNIFIED). Example: "J".
+            fid_mrkt_cls_code: 시장구분코드 — 시장구분코드 (ex. K:코스피, Q:코스닥) (FID_MRKT_CLS_CODE). Required.
+                FidMrktClsCode or its code: "K" 코스피 (K), "Q" 코스닥 (Q). Example: "K".
             fid_sctn_cls_code: 구간 구분 코드 (FID_SCTN_CLS_CODE). Optional; default "".
             fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Optional; default "".
             fid_cond_mrkt_div_code1: 시장분류코드 (FID_COND_MRKT_DIV_CODE1). Optional; default "".
@@ -2119,13 +2124,12 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 시장 분류 코드 — 시장 분류 코드 (ex. J: 주식) (FID_COND_MRKT_DIV_CODE).
+            fid_cond_mrkt_div_code: 시장 분류 코드 — 시장 분류 코드 (ex. J: 주식) (FID_COND_MRKT_DIV_CODE).
                 Required. Example: "J".
-            fid_cond_scr_div_code: [필수] 화면 분류 코드 — 화면 분류 코드 (ex. 20476) (FID_COND_SCR_DIV_CODE).
+            fid_cond_scr_div_code: 화면 분류 코드 — 화면 분류 코드 (ex. 20476) (FID_COND_SCR_DIV_CODE).
                 Required. Example: "20476".
-            fid_input_iscd: [필수] 종목코드 — 종목코드 (ex. 005930) (FID_INPUT_ISCD). Required. Example:
-                "068270".
-            fid_input_date_1: [필수] 결제일자 — 결제일자 (ex. 20240313) (FID_INPUT_DATE_1). Required. Example:
+            fid_input_iscd: 종목코드 — 종목코드 (ex. 005930) (FID_INPUT_ISCD). Required. Example: "068270".
+            fid_input_date_1: 결제일자 — 결제일자 (ex. 20240313) (FID_INPUT_DATE_1). Required. Example:
                 "20240508".
 
         Returns:
@@ -2171,13 +2175,12 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 시장 분류 코드 — 시장 분류 코드 (ex. J: 주식) (FID_COND_MRKT_DIV_CODE).
+            fid_cond_mrkt_div_code: 시장 분류 코드 — 시장 분류 코드 (ex. J: 주식) (FID_COND_MRKT_DIV_CODE).
                 Required. Example: "J".
-            fid_cond_scr_div_code: [필수] 화면 분류 코드 — 화면 분류 코드 (ex. 20476) (FID_COND_SCR_DIV_CODE).
+            fid_cond_scr_div_code: 화면 분류 코드 — 화면 분류 코드 (ex. 20476) (FID_COND_SCR_DIV_CODE).
                 Required. Example: "20476".
-            fid_input_iscd: [필수] 종목코드 — 종목코드 (ex. 005930) (FID_INPUT_ISCD). Required. Example:
-                "068270".
-            fid_input_date_1: [필수] 결제일자 — 결제일자 (ex. 20240313) (FID_INPUT_DATE_1). Required. Example:
+            fid_input_iscd: 종목코드 — 종목코드 (ex. 005930) (FID_INPUT_ISCD). Required. Example: "068270".
+            fid_input_date_1: 결제일자 — 결제일자 (ex. 20240313) (FID_INPUT_DATE_1). Required. Example:
                 "20240508".
 
         Yields:
@@ -2225,13 +2228,12 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 시장 분류 코드 — 시장 분류 코드 (ex. J: 주식) (FID_COND_MRKT_DIV_CODE).
+            fid_cond_mrkt_div_code: 시장 분류 코드 — 시장 분류 코드 (ex. J: 주식) (FID_COND_MRKT_DIV_CODE).
                 Required. Example: "J".
-            fid_cond_scr_div_code: [필수] 화면 분류 코드 — 화면 분류 코드 (ex. 20476) (FID_COND_SCR_DIV_CODE).
+            fid_cond_scr_div_code: 화면 분류 코드 — 화면 분류 코드 (ex. 20476) (FID_COND_SCR_DIV_CODE).
                 Required. Example: "20476".
-            fid_input_iscd: [필수] 종목코드 — 종목코드 (ex. 005930) (FID_INPUT_ISCD). Required. Example:
-                "068270".
-            fid_input_date_1: [필수] 결제일자 — 결제일자 (ex. 20240313) (FID_INPUT_DATE_1). Required. Example:
+            fid_input_iscd: 종목코드 — 종목코드 (ex. 005930) (FID_INPUT_ISCD). Required. Example: "068270".
+            fid_input_date_1: 결제일자 — 결제일자 (ex. 20240313) (FID_INPUT_DATE_1). Required. Example:
                 "20240508".
 
         Yields:
@@ -2280,11 +2282,10 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            mrkt_div_cls_code: [필수] 조회구분 (ex. 1:코스피,2:코스닥,3:종목) — 조회구분 (ex. 1:코스피,2:코스닥,3:종목)
-                (MRKT_DIV_CLS_CODE). Required. DailyLoanTransMrktDivClsCode or its code: "1" 코스피
-                (CODE_1), "2" 코스닥 (CODE_2), "3" 종목 (CODE_3). Example: "1".
-            mksc_shrn_iscd: [필수] 종목코드 (ex. 123456) — 종목코드 (ex. 123456) (MKSC_SHRN_ISCD). Required.
-                Example: "005930".
+            mrkt_div_cls_code: 조회구분 — 조회구분 (ex. 1:코스피,2:코스닥,3:종목) (MRKT_DIV_CLS_CODE). Required.
+                DailyLoanTransMrktDivClsCode or its code: "1" 코스피 (CODE_1), "2" 코스닥 (CODE_2), "3" 종목
+                (CODE_3). Example: "1".
+            mksc_shrn_iscd: 종목코드 — 종목코드 (ex. 123456) (MKSC_SHRN_ISCD). Required. Example: "005930".
             start_date: 시작일자 (START_DATE). Optional; default "". Example: "20240301".
             end_date: 종료일자 (END_DATE). Optional; default "". Example: "20240328".
             cts: 이전조회KEY (CTS). Optional; default "".
@@ -2333,10 +2334,9 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 시장분류코드 (ex. J:주식) — 시장분류코드 (ex. J:주식)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "J".
-            fid_input_iscd: [필수] 종목코드 (ex. 123456) — 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required.
-                Example: "005930".
+            fid_cond_mrkt_div_code: 시장분류코드 — 시장분류코드 (ex. J:주식) (FID_COND_MRKT_DIV_CODE). Required.
+                Example: "J".
+            fid_input_iscd: 종목코드 — 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "005930".
             fid_input_date_1: 시작일자 (FID_INPUT_DATE_1). Optional; default "". Example: "20240301".
             fid_input_date_2: 종료일자 (FID_INPUT_DATE_2). Optional; default "". Example: "20240328".
 
@@ -2376,19 +2376,19 @@ class DomesticStockApi:
         *,
         fid_cond_mrkt_div_code: str,
         fid_input_iscd: str,
-        fid_mkop_cls_code: ExpPriceTrendFidMkopClsCode | ExpPriceTrendFidMkopClsCodeCode,
+        fid_mkop_cls_code: FidMkopClsCode | FidMkopClsCodeCode,
     ) -> DomesticStockExpPriceTrendResponse:
         """국내주식 예상체결가 추이 — GET /uapi/domestic-stock/v1/quotations/exp-price-trend
 
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 (ex. J) (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "J".
-            fid_input_iscd: 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "005930".
-            fid_mkop_cls_code: (ex. 0:전체, 4:체결량 0 제외) (FID_MKOP_CLS_CODE). Required.
-                ExpPriceTrendFidMkopClsCode or its code: "0" 전체 (CODE_0), "4" 체결량 0 제외 (CODE_4).
-                Example: "0".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. J) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "J".
+            fid_input_iscd: 입력 종목코드 — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example:
+                "005930".
+            fid_mkop_cls_code: (ex. 0:전체, 4:체결량 0 제외) (FID_MKOP_CLS_CODE). Required. FidMkopClsCode
+                or its code: "0" 전체 (CODE_0), "4" 체결량 0 제외 (CODE_4). Example: "0".
 
         Returns:
             DomesticStockExpPriceTrendResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -2499,10 +2499,12 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 (ex. J) (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "J".
-            fid_input_iscd: 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "005930".
-            fid_input_iscd_2: 입력 종목코드 (ex. 99999) (FID_INPUT_ISCD_2). Required. Example: "99999".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. J) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "J".
+            fid_input_iscd: 입력 종목코드 — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example:
+                "005930".
+            fid_input_iscd_2: 입력 종목코드 — 입력 종목코드 (ex. 99999) (FID_INPUT_ISCD_2). Required. Example:
+                "99999".
 
         Returns:
             DomesticStockFrgnmemPchsTrendResponse: the envelope (rt_cd, msg_cd, msg1) and output
@@ -2845,7 +2847,10 @@ class DomesticStockApi:
     def inquire_daily_trade_volume(
         self,
         *,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: (
+            InquireDailyTradeVolumeFidCondMrktDivCode
+            | InquireDailyTradeVolumeFidCondMrktDivCodeCode
+        ),
         fid_input_iscd: str,
         fid_period_div_code: str,
         fid_input_date_1: str | None = None,
@@ -2857,8 +2862,8 @@ class DomesticStockApi:
 
         Args:
             fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — FID 조건 시장 분류 코드 (J:KRX, NX:NXT)
-                (FID_COND_MRKT_DIV_CODE). Required. BulkTransNumFidCondMrktDivCode or its code: "J"
-                KRX (J), "NX" NXT (NX). Example: "J".
+                (FID_COND_MRKT_DIV_CODE). Required. InquireDailyTradeVolumeFidCondMrktDivCode or its
+                code: "J" KRX (J), "NX" NXT (NX). Example: "J".
             fid_input_iscd: FID 입력 종목코드 — FID 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required.
                 Example: "005930".
             fid_period_div_code: FID 기간 분류 코드 — FID 기간 분류 코드 (ex. D) (FID_PERIOD_DIV_CODE).
@@ -2913,19 +2918,17 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. U:업종) — 조건 시장 분류 코드 (ex. U:업종)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "U".
-            fid_input_iscd: [필수] 입력 종목코드 (ex. 0001) — 입력 종목코드 (ex. 0001) (FID_INPUT_ISCD). Required.
-                Example: "0001".
-            fid_input_date_1: [필수] 입력 날짜1 (ex. 20250701) — 입력 날짜1 (ex. 20250701) (FID_INPUT_DATE_1).
-                Required. Example: "20250701".
-            fid_input_iscd_1: [필수] 입력 종목코드 (ex. KSP:코스피, KSQ:코스닥) — 입력 종목코드 (ex. KSP:코스피, KSQ:코스닥)
-                (FID_INPUT_ISCD_1). Required. FidInputIscd1 or its code: "KSP" 코스피 (KSP), "KSQ" 코스닥
-                (KSQ). Example: "KSP".
-            fid_input_date_2: [필수] 입력 날짜1과 동일날짜 입력 — 입력 날짜1과 동일날짜 입력 (FID_INPUT_DATE_2). Required.
-                Example: "20250701".
-            fid_input_iscd_2: [필수] 입력 종목코드 (ex. 업종분류코드) — 입력 종목코드 (ex. 업종분류코드) (FID_INPUT_ISCD_2).
-                Required. Example: "0001".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. U:업종) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "U".
+            fid_input_iscd: 입력 종목코드 — 입력 종목코드 (ex. 0001) (FID_INPUT_ISCD). Required. Example:
+                "0001".
+            fid_input_date_1: 입력 날짜1 — 입력 날짜1 (ex. 20250701) (FID_INPUT_DATE_1). Required. Example:
+                "20250701".
+            fid_input_iscd_1: 입력 종목코드 — 입력 종목코드 (ex. KSP:코스피, KSQ:코스닥) (FID_INPUT_ISCD_1). Required.
+                FidInputIscd1 or its code: "KSP" 코스피 (KSP), "KSQ" 코스닥 (KSQ). Example: "KSP".
+            fid_input_date_2: 입력 날짜1과 동일날짜 입력 (FID_INPUT_DATE_2). Required. Example: "20250701".
+            fid_input_iscd_2: 입력 종목코드 — 입력 종목코드 (ex. 업종분류코드) (FID_INPUT_ISCD_2). Required. Example:
+                "0001".
 
         Returns:
             DomesticStockInquireInvestorDailyByMarketResponse: the envelope (rt_cd, msg_cd, msg1)
@@ -2972,8 +2975,8 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_iscd: [필수] 시장구분 — 시장구분 (FID_INPUT_ISCD). Required. Example: "999".
-            fid_input_iscd_2: [필수] 업종구분 — 업종구분 (FID_INPUT_ISCD_2). Required. Example: "S001".
+            fid_input_iscd: 시장구분 (FID_INPUT_ISCD). Required. Example: "999".
+            fid_input_iscd_2: 업종구분 (FID_INPUT_ISCD_2). Required. Example: "S001".
 
         Returns:
             DomesticStockInquireInvestorTimeByMarketResponse: the envelope (rt_cd, msg_cd, msg1) and
@@ -3004,7 +3007,10 @@ class DomesticStockApi:
     def inquire_member_daily(
         self,
         *,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: (
+            InquireDailyTradeVolumeFidCondMrktDivCode
+            | InquireDailyTradeVolumeFidCondMrktDivCodeCode
+        ),
         fid_input_iscd: str,
         fid_input_iscd_2: str,
         fid_input_date_1: str,
@@ -3016,16 +3022,16 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건시장분류코드 (ex. 주식J) — 조건시장분류코드 (J:KRX, NX:NXT)
-                (FID_COND_MRKT_DIV_CODE). Required. BulkTransNumFidCondMrktDivCode or its code: "J"
-                KRX (J), "NX" NXT (NX). Example: "J".
-            fid_input_iscd: [필수] 입력종목코드 (ex. 123456) — 입력종목코드 (ex. 123456) (FID_INPUT_ISCD).
-                Required. Example: "005930".
-            fid_input_iscd_2: [필수] 회원사코드 (ex. 회원사코드 FAQ 종목정보 다운로드(국내) > 회원사 참조) — 회원사코드 (ex. 회원사코드
-                FAQ 종목정보 다운로드(국내) > 회원사 참조) (FID_INPUT_ISCD_2). Required. Example: "00003".
-            fid_input_date_1: [필수] 입력날짜1 — 입력날짜1 (FID_INPUT_DATE_1). Required. Example: "20240501".
-            fid_input_date_2: [필수] 입력날짜2 — 입력날짜2 (FID_INPUT_DATE_2). Required. Example: "20240624".
-            fid_sctn_cls_code: 데이터 순위 (초기값: "") (FID_SCTN_CLS_CODE). Optional; default "".
+            fid_cond_mrkt_div_code: 조건시장분류코드 — 조건시장분류코드 (J:KRX, NX:NXT) (FID_COND_MRKT_DIV_CODE).
+                Required. InquireDailyTradeVolumeFidCondMrktDivCode or its code: "J" KRX (J), "NX"
+                NXT (NX). Example: "J".
+            fid_input_iscd: 입력종목코드 — 입력종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example:
+                "005930".
+            fid_input_iscd_2: 회원사코드 — 회원사코드 (ex. 회원사코드 FAQ 종목정보 다운로드(국내) > 회원사 참조)
+                (FID_INPUT_ISCD_2). Required. Example: "00003".
+            fid_input_date_1: 입력날짜1 (FID_INPUT_DATE_1). Required. Example: "20240501".
+            fid_input_date_2: 입력날짜2 (FID_INPUT_DATE_2). Required. Example: "20240624".
+            fid_sctn_cls_code: 데이터 순위 — 데이터 순위 (초기값: "") (FID_SCTN_CLS_CODE). Optional; default "".
 
         Returns:
             DomesticStockInquireMemberDailyResponse: the envelope (rt_cd, msg_cd, msg1) and output
@@ -3071,10 +3077,10 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            type_: [필수] 관심종목구분코드 (ex. 1) — 관심종목구분코드 (ex. 1) (TYPE). Required. Example: "1".
-            fid_etc_cls_code: [필수] FID 기타 구분 코드 (ex. 00) — FID 기타 구분 코드 (ex. 00) (FID_ETC_CLS_CODE).
-                Required. Example: "00".
-            user_id: [필수] 사용자 ID — 사용자 ID (USER_ID). Required. Example: "kisgen01".
+            type_: 관심종목구분코드 — 관심종목구분코드 (ex. 1) (TYPE). Required. Example: "1".
+            fid_etc_cls_code: FID 기타 구분 코드 — FID 기타 구분 코드 (ex. 00) (FID_ETC_CLS_CODE). Required.
+                Example: "00".
+            user_id: 사용자 ID (USER_ID). Required. Example: "kisgen01".
 
         Returns:
             DomesticStockIntstockGrouplistResponse: the envelope (rt_cd, msg_cd, msg1) and output2
@@ -3171,11 +3177,11 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code_1: [필수] 조건 시장 분류 코드1 (ex. J) — 조건 시장 분류 코드1 (J:KRX, NX:NXT)
+            fid_cond_mrkt_div_code_1: 조건 시장 분류 코드1 — 조건 시장 분류 코드1 (J:KRX, NX:NXT)
                 (FID_COND_MRKT_DIV_CODE_1). Required. FidCondMrktDivCode1 or its code: "J" KRX (J),
                 "NX" NXT (NX). Example: "J".
-            fid_input_iscd_1: [필수] 입력 종목코드1 (ex. 123456) — 입력 종목코드1 (ex. 123456) (FID_INPUT_ISCD_1).
-                Required. Example: "419530".
+            fid_input_iscd_1: 입력 종목코드1 — 입력 종목코드1 (ex. 123456) (FID_INPUT_ISCD_1). Required.
+                Example: "419530".
             fid_cond_mrkt_div_code_2: 조건 시장 분류 코드2 (FID_COND_MRKT_DIV_CODE_2). Optional; default "".
                 Example: "J".
             fid_input_iscd_2: 입력 종목코드2 (FID_INPUT_ISCD_2). Optional; default "". Example: "092070".
@@ -3360,10 +3366,12 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            type_: 관심종목구분코드 (ex. 1) (TYPE). Required. Example: "1".
+            type_: 관심종목구분코드 — 관심종목구분코드 (ex. 1) (TYPE). Required. Example: "1".
             user_id: 사용자 ID (USER_ID). Required. Example: "kisgen01".
-            inter_grp_code: 관심 그룹 코드 (ex. 001) (INTER_GRP_CODE). Required. Example: "001".
-            fid_etc_cls_code: 기타 구분 코드 (ex. 4) (FID_ETC_CLS_CODE). Required. Example: "4".
+            inter_grp_code: 관심 그룹 코드 — 관심 그룹 코드 (ex. 001) (INTER_GRP_CODE). Required. Example:
+                "001".
+            fid_etc_cls_code: 기타 구분 코드 — 기타 구분 코드 (ex. 4) (FID_ETC_CLS_CODE). Required. Example:
+                "4".
             data_rank: 데이터 순위 (DATA_RANK). Optional; default "".
             inter_grp_name: 관심 그룹 명 (INTER_GRP_NAME). Optional; default "".
             hts_kor_isnm: HTS 한글 종목명 (HTS_KOR_ISNM). Optional; default "".
@@ -3416,9 +3424,9 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            mrkt_div_cls_code: [필수] 시장 구분 코드 (ex. 1:코스피, 4:코스닥) — 시장 구분 코드 (ex. 1:코스피, 4:코스닥)
-                (MRKT_DIV_CLS_CODE). Required. InvestorProgramTradeTodayMrktDivClsCode or its code:
-                "1" 코스피 (CODE_1), "4" 코스닥 (CODE_4). Example: "1".
+            mrkt_div_cls_code: 시장 구분 코드 — 시장 구분 코드 (ex. 1:코스피, 4:코스닥) (MRKT_DIV_CLS_CODE). Required.
+                InvestorProgramTradeTodayMrktDivClsCode or its code: "1" 코스피 (CODE_1), "4" 코스닥
+                (CODE_4). Example: "1".
 
         Returns:
             DomesticStockInvestorProgramTradeTodayResponse: the envelope (rt_cd, msg_cd, msg1) and
@@ -3680,8 +3688,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            mksc_shrn_iscd: [필수] 종목코드 (ex. 123456) — 종목코드 (ex. 123456) (MKSC_SHRN_ISCD). Required.
-                Example: "005930".
+            mksc_shrn_iscd: 종목코드 — 종목코드 (ex. 123456) (MKSC_SHRN_ISCD). Required. Example: "005930".
 
         Returns:
             DomesticStockInvestorTrendEstimateResponse: the envelope (rt_cd, msg_cd, msg1) and
@@ -3719,7 +3726,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_date_1: FID_INPUT_DATE_1 — [입력날짜] (FID_INPUT_DATE_1). Optional; default "".
+            fid_input_date_1: [입력날짜] (FID_INPUT_DATE_1). Optional; default "".
 
         Returns:
             DomesticStockMktfundsResponse: the envelope (rt_cd, msg_cd, msg1) and output (rows of
@@ -3754,7 +3761,9 @@ class DomesticStockApi:
         fid_rank_sort_cls_code: (
             OvertimeExpTransFluctFidRankSortClsCode | OvertimeExpTransFluctFidRankSortClsCodeCode
         ),
-        fid_div_cls_code: MarketValueFidDivClsCode | MarketValueFidDivClsCodeCode,
+        fid_div_cls_code: (
+            OvertimeExpTransFluctFidDivClsCode | OvertimeExpTransFluctFidDivClsCodeCode
+        ),
         fid_input_price_1: str | None = None,
         fid_input_price_2: str | None = None,
         fid_input_vol_1: str | None = None,
@@ -3764,23 +3773,22 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. J:주식) — 조건 시장 분류 코드 (ex. J:주식)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "J".
-            fid_cond_scr_div_code: [필수] 조건 화면 분류 코드 (ex. 11186) — 조건 화면 분류 코드 (ex. 11186)
-                (FID_COND_SCR_DIV_CODE). Required. Example: "11186".
-            fid_input_iscd: [필수] 입력 종목코드 (ex. 0000:전체, 0001:코스피, 1001:코스닥) — 입력 종목코드 (ex. 0000:전체,
-                0001:코스피, 1001:코스닥) (FID_INPUT_ISCD). Required. CaptureUplowpriceFidInputIscd or its
-                code: "0000" 전체 (CODE_0000), "0001" 코스피 (CODE_0001), "1001" 코스닥 (CODE_1001).
-                Example: "0000".
-            fid_rank_sort_cls_code: [필수] 순위 정렬 구분 코드 (ex. 0:상승률, 1:상승폭, 2:보합, 3:하락률, 4:하락폭) — 순위 정렬
-                구분 코드 (ex. 0:상승률, 1:상승폭, 2:보합, 3:하락률, 4:하락폭) (FID_RANK_SORT_CLS_CODE). Required.
-                OvertimeExpTransFluctFidRankSortClsCode or its code: "0" 상승률 (CODE_0), "1" 상승폭
-                (CODE_1), "2" 보합 (CODE_2), "3" 하락률 (CODE_3), "4" 하락폭 (CODE_4). Example: "0".
-            fid_div_cls_code: [필수] 분류 구분 코드 (ex. 0:전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험,
-                6:보통주, 7:우선주) — 분류 구분 코드 (ex. 0:전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험, 6:보통주,
-                7:우선주) (FID_DIV_CLS_CODE). Required. MarketValueFidDivClsCode or its code: "0" 전체
-                (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
-                (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. J:주식) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "J".
+            fid_cond_scr_div_code: 조건 화면 분류 코드 — 조건 화면 분류 코드 (ex. 11186) (FID_COND_SCR_DIV_CODE).
+                Required. Example: "11186".
+            fid_input_iscd: 입력 종목코드 — 입력 종목코드 (ex. 0000:전체, 0001:코스피, 1001:코스닥) (FID_INPUT_ISCD).
+                Required. CaptureUplowpriceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
+                코스피 (CODE_0001), "1001" 코스닥 (CODE_1001). Example: "0000".
+            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 순위 정렬 구분 코드 (ex. 0:상승률, 1:상승폭, 2:보합, 3:하락률, 4:하락폭)
+                (FID_RANK_SORT_CLS_CODE). Required. OvertimeExpTransFluctFidRankSortClsCode or its
+                code: "0" 상승률 (CODE_0), "1" 상승폭 (CODE_1), "2" 보합 (CODE_2), "3" 하락률 (CODE_3), "4" 하락폭
+                (CODE_4). Example: "0".
+            fid_div_cls_code: 분류 구분 코드 — 분류 구분 코드 (ex. 0:전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고,
+                5:투자위험, 6:보통주, 7:우선주) (FID_DIV_CLS_CODE). Required.
+                OvertimeExpTransFluctFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 관리종목 (CODE_1),
+                "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고 (CODE_4), "5" 투자위험 (CODE_5), "6"
+                보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
             fid_input_price_1: 입력 가격1 (FID_INPUT_PRICE_1). Optional; default "".
             fid_input_price_2: 입력 가격2 (FID_INPUT_PRICE_2). Optional; default "".
             fid_input_vol_1: 입력 거래량 (FID_INPUT_VOL_1). Optional; default "".
@@ -3832,13 +3840,13 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. J) — 조건 시장 분류 코드 (ex. J)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "J".
-            fid_input_iscd: [필수] 입력 종목코드 (ex. 123456) — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD).
-                Required. Example: "005930".
-            fid_cond_scr_div_code: [필수] 조건화면분류코드 (ex. 20113) — 조건화면분류코드 (ex. 20113)
-                (FID_COND_SCR_DIV_CODE). Required. Example: "20113".
-            fid_input_hour_1: 입력시간 (기본값: "") (FID_INPUT_HOUR_1). Optional; default "".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. J) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "J".
+            fid_input_iscd: 입력 종목코드 — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example:
+                "005930".
+            fid_cond_scr_div_code: 조건화면분류코드 — 조건화면분류코드 (ex. 20113) (FID_COND_SCR_DIV_CODE).
+                Required. Example: "20113".
+            fid_input_hour_1: 입력시간 — 입력시간 (기본값: "") (FID_INPUT_HOUR_1). Optional; default "".
 
         Returns:
             DomesticStockPbarTratioResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -3882,11 +3890,10 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. J:KRX,NX:NXT,UN:통합) — 조건 시장 분류 코드 (ex.
-                J:KRX,NX:NXT,UN:통합) (FID_COND_MRKT_DIV_CODE). Required. FidCondMrktDivCode or its
-                code: "J" KRX (KRX), "NX" NXT (NXT), "UN" 통합 (UNIFIED). Example: "J".
-            fid_input_iscd: [필수] 종목코드 (ex. 123456) — 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required.
-                Example: "005930".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. J:KRX,NX:NXT,UN:통합)
+                (FID_COND_MRKT_DIV_CODE). Required. FidCondMrktDivCode or its code: "J" KRX (KRX),
+                "NX" NXT (NXT), "UN" 통합 (UNIFIED). Example: "J".
+            fid_input_iscd: 종목코드 — 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "005930".
 
         Returns:
             DomesticStockProgramTradeByStockResponse: the envelope (rt_cd, msg_cd, msg1) and output
@@ -3926,13 +3933,12 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. J:KRX,NX:NXT,UN:통합) — 조건 시장 분류 코드 (ex.
-                J:KRX,NX:NXT,UN:통합) (FID_COND_MRKT_DIV_CODE). Required. FidCondMrktDivCode or its
-                code: "J" KRX (KRX), "NX" NXT (NXT), "UN" 통합 (UNIFIED). Example: "J".
-            fid_input_iscd: [필수] 입력 종목코드 (ex. 123456) — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD).
-                Required. Example: "005930".
-            fid_input_date_1: [필수] 입력날짜 (초기값: "") — 입력날짜 (초기값: "") (FID_INPUT_DATE_1). Optional;
-                default "".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. J:KRX,NX:NXT,UN:통합)
+                (FID_COND_MRKT_DIV_CODE). Required. FidCondMrktDivCode or its code: "J" KRX (KRX),
+                "NX" NXT (NXT), "UN" 통합 (UNIFIED). Example: "J".
+            fid_input_iscd: 입력 종목코드 — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example:
+                "005930".
+            fid_input_date_1: 입력날짜 — 입력날짜 (초기값: "") (FID_INPUT_DATE_1). Optional; default "".
 
         Returns:
             DomesticStockProgramTradeByStockDailyResponse: the envelope (rt_cd, msg_cd, msg1) and
@@ -4012,8 +4018,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            user_id: [필수] 사용자 HTS ID (ex. U:업종) — 사용자 HTS ID (ex. U:업종) (user_id). Required.
-                Example: "kisgen01".
+            user_id: 사용자 HTS ID — 사용자 HTS ID (ex. U:업종) (user_id). Required. Example: "kisgen01".
 
         Returns:
             DomesticStockPsearchTitleResponse: the envelope (rt_cd, msg_cd, msg1) and output2 (rows
@@ -4042,7 +4047,10 @@ class DomesticStockApi:
     def tradprt_byamt(
         self,
         *,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: (
+            InquireDailyTradeVolumeFidCondMrktDivCode
+            | InquireDailyTradeVolumeFidCondMrktDivCodeCode
+        ),
         fid_cond_scr_div_code: str,
         fid_input_iscd: str,
     ) -> DomesticStockTradprtByamtResponse:
@@ -4051,13 +4059,13 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. J) — 조건 시장 분류 코드 (J:KRX, NX:NXT)
-                (FID_COND_MRKT_DIV_CODE). Required. BulkTransNumFidCondMrktDivCode or its code: "J"
-                KRX (J), "NX" NXT (NX). Example: "J".
-            fid_cond_scr_div_code: [필수] 조건화면분류코드 (ex. 11119) — 조건화면분류코드 (ex. 11119)
-                (FID_COND_SCR_DIV_CODE). Required. Example: "11119".
-            fid_input_iscd: [필수] 입력 종목코드 (ex. 123456) — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD).
-                Required. Example: "005930".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (J:KRX, NX:NXT)
+                (FID_COND_MRKT_DIV_CODE). Required. InquireDailyTradeVolumeFidCondMrktDivCode or its
+                code: "J" KRX (J), "NX" NXT (NX). Example: "J".
+            fid_cond_scr_div_code: 조건화면분류코드 — 조건화면분류코드 (ex. 11119) (FID_COND_SCR_DIV_CODE).
+                Required. Example: "11119".
+            fid_input_iscd: 입력 종목코드 — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example:
+                "005930".
 
         Returns:
             DomesticStockTradprtByamtResponse: the envelope (rt_cd, msg_cd, msg1) and output (rows
@@ -4209,11 +4217,9 @@ class DomesticStockApi:
     def credit_by_company(
         self,
         *,
-        fid_rank_sort_cls_code: (
-            CreditByCompanyFidRankSortClsCode | CreditByCompanyFidRankSortClsCodeCode
-        ),
+        fid_rank_sort_cls_code: FidRankSortClsCode | FidRankSortClsCodeCode,
         fid_slct_yn: FidSlctYn | FidSlctYnCode,
-        fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
+        fid_input_iscd: FidInputIscd | FidInputIscdCode,
         fid_cond_scr_div_code: str,
         fid_cond_mrkt_div_code: str,
     ) -> DomesticStockCreditByCompanyResponse:
@@ -4223,14 +4229,13 @@ class DomesticStockApi:
 
         Args:
             fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0:코드순, 1:이름순 (fid_rank_sort_cls_code). Required.
-                CreditByCompanyFidRankSortClsCode or its code: "0" 코드순 (CODE_0), "1" 이름순 (CODE_1).
-                Example: "0".
+                FidRankSortClsCode or its code: "0" 코드순 (CODE_0), "1" 이름순 (CODE_1). Example: "0".
             fid_slct_yn: 선택 여부 — 0:신용주문가능, 1: 신용주문불가 (fid_slct_yn). Required. FidSlctYn or its code:
                 "0" 신용주문가능 (CODE_0), "1" 신용주문불가 (CODE_1). Example: "0".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
+                (fid_input_iscd). Required. FidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
+                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001), "4001" KRX100
+                (CODE_4001). Example: "0000".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20477) (fid_cond_scr_div_code).
                 Required. Example: "20477".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Required.
@@ -4270,11 +4275,9 @@ class DomesticStockApi:
     def credit_by_company_pages(
         self,
         *,
-        fid_rank_sort_cls_code: (
-            CreditByCompanyFidRankSortClsCode | CreditByCompanyFidRankSortClsCodeCode
-        ),
+        fid_rank_sort_cls_code: FidRankSortClsCode | FidRankSortClsCodeCode,
         fid_slct_yn: FidSlctYn | FidSlctYnCode,
-        fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
+        fid_input_iscd: FidInputIscd | FidInputIscdCode,
         fid_cond_scr_div_code: str,
         fid_cond_mrkt_div_code: str,
     ) -> Iterator[DomesticStockCreditByCompanyResponse]:
@@ -4284,14 +4287,13 @@ class DomesticStockApi:
 
         Args:
             fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0:코드순, 1:이름순 (fid_rank_sort_cls_code). Required.
-                CreditByCompanyFidRankSortClsCode or its code: "0" 코드순 (CODE_0), "1" 이름순 (CODE_1).
-                Example: "0".
+                FidRankSortClsCode or its code: "0" 코드순 (CODE_0), "1" 이름순 (CODE_1). Example: "0".
             fid_slct_yn: 선택 여부 — 0:신용주문가능, 1: 신용주문불가 (fid_slct_yn). Required. FidSlctYn or its code:
                 "0" 신용주문가능 (CODE_0), "1" 신용주문불가 (CODE_1). Example: "0".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
+                (fid_input_iscd). Required. FidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
+                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001), "4001" KRX100
+                (CODE_4001). Example: "0000".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20477) (fid_cond_scr_div_code).
                 Required. Example: "20477".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Required.
@@ -4333,11 +4335,9 @@ class DomesticStockApi:
     def credit_by_company_output(
         self,
         *,
-        fid_rank_sort_cls_code: (
-            CreditByCompanyFidRankSortClsCode | CreditByCompanyFidRankSortClsCodeCode
-        ),
+        fid_rank_sort_cls_code: FidRankSortClsCode | FidRankSortClsCodeCode,
         fid_slct_yn: FidSlctYn | FidSlctYnCode,
-        fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
+        fid_input_iscd: FidInputIscd | FidInputIscdCode,
         fid_cond_scr_div_code: str,
         fid_cond_mrkt_div_code: str,
     ) -> Iterator[DomesticStockCreditByCompanyOutputRow]:
@@ -4347,14 +4347,13 @@ class DomesticStockApi:
 
         Args:
             fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0:코드순, 1:이름순 (fid_rank_sort_cls_code). Required.
-                CreditByCompanyFidRankSortClsCode or its code: "0" 코드순 (CODE_0), "1" 이름순 (CODE_1).
-                Example: "0".
+                FidRankSortClsCode or its code: "0" 코드순 (CODE_0), "1" 이름순 (CODE_1). Example: "0".
             fid_slct_yn: 선택 여부 — 0:신용주문가능, 1: 신용주문불가 (fid_slct_yn). Required. FidSlctYn or its code:
                 "0" 신용주문가능 (CODE_0), "1" 신용주문불가 (CODE_1). Example: "0".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
+                (fid_input_iscd). Required. FidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
+                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001), "4001" KRX100
+                (CODE_4001). Example: "0000".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20477) (fid_cond_scr_div_code).
                 Required. Example: "20477".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Required.
@@ -4628,7 +4627,7 @@ class DomesticStockApi:
     def finance_balance_sheet(
         self,
         *,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
         fid_input_iscd: str,
     ) -> DomesticStockFinanceBalanceSheetResponse:
@@ -4637,9 +4636,8 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required. FidDivClsCode or
+                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J (fid_cond_mrkt_div_code). Required. Example:
                 "J".
             fid_input_iscd: 입력 종목코드 — 000660 : 종목코드 (fid_input_iscd). Required. Example: "000660".
@@ -4676,7 +4674,7 @@ class DomesticStockApi:
     def finance_balance_sheet_pages(
         self,
         *,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
         fid_input_iscd: str,
     ) -> Iterator[DomesticStockFinanceBalanceSheetResponse]:
@@ -4685,9 +4683,8 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required. FidDivClsCode or
+                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J (fid_cond_mrkt_div_code). Required. Example:
                 "J".
             fid_input_iscd: 입력 종목코드 — 000660 : 종목코드 (fid_input_iscd). Required. Example: "000660".
@@ -4726,7 +4723,7 @@ class DomesticStockApi:
     def finance_balance_sheet_output(
         self,
         *,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
         fid_input_iscd: str,
     ) -> Iterator[DomesticStockFinanceBalanceSheetOutputRow]:
@@ -4735,9 +4732,8 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required. FidDivClsCode or
+                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J (fid_cond_mrkt_div_code). Required. Example:
                 "J".
             fid_input_iscd: 입력 종목코드 — 000660 : 종목코드 (fid_input_iscd). Required. Example: "000660".
@@ -4776,7 +4772,7 @@ class DomesticStockApi:
     def finance_financial_ratio(
         self,
         *,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
         fid_input_iscd: str,
     ) -> DomesticStockFinanceFinancialRatioResponse:
@@ -4785,9 +4781,8 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required. FidDivClsCode or
+                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J (fid_cond_mrkt_div_code). Required. Example:
                 "J".
             fid_input_iscd: 입력 종목코드 — 000660 : 종목코드 (fid_input_iscd). Required. Example: "000660".
@@ -4824,7 +4819,7 @@ class DomesticStockApi:
     def finance_financial_ratio_pages(
         self,
         *,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
         fid_input_iscd: str,
     ) -> Iterator[DomesticStockFinanceFinancialRatioResponse]:
@@ -4833,9 +4828,8 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required. FidDivClsCode or
+                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J (fid_cond_mrkt_div_code). Required. Example:
                 "J".
             fid_input_iscd: 입력 종목코드 — 000660 : 종목코드 (fid_input_iscd). Required. Example: "000660".
@@ -4875,7 +4869,7 @@ class DomesticStockApi:
     def finance_financial_ratio_output(
         self,
         *,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
         fid_input_iscd: str,
     ) -> Iterator[DomesticStockFinanceFinancialRatioOutputRow]:
@@ -4884,9 +4878,8 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required. FidDivClsCode or
+                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J (fid_cond_mrkt_div_code). Required. Example:
                 "J".
             fid_input_iscd: 입력 종목코드 — 000660 : 종목코드 (fid_input_iscd). Required. Example: "000660".
@@ -4926,7 +4919,7 @@ class DomesticStockApi:
         self,
         *,
         fid_input_iscd: str,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
     ) -> DomesticStockFinanceGrowthRatioResponse:
         """국내주식 성장성비율 — GET /uapi/domestic-stock/v1/finance/growth-ratio
@@ -4937,8 +4930,7 @@ class DomesticStockApi:
             fid_input_iscd: 입력 종목코드 — 입력 종목코드 (예: '000660') (fid_input_iscd). Required. Example:
                 "000660".
             fid_div_cls_code: 분류 구분 코드 — 분류 구분 코드 (0: 년, 1: 분기) (fid_div_cls_code). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+                FidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (예: 'J') (fid_cond_mrkt_div_code).
                 Required. Example: "J".
 
@@ -4975,7 +4967,7 @@ class DomesticStockApi:
         self,
         *,
         fid_input_iscd: str,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
     ) -> Iterator[DomesticStockFinanceGrowthRatioResponse]:
         """Every page of 국내주식 성장성비율, following tr_cont alone (the same request again) to the last.
@@ -4986,8 +4978,7 @@ class DomesticStockApi:
             fid_input_iscd: 입력 종목코드 — 입력 종목코드 (예: '000660') (fid_input_iscd). Required. Example:
                 "000660".
             fid_div_cls_code: 분류 구분 코드 — 분류 구분 코드 (0: 년, 1: 분기) (fid_div_cls_code). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+                FidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (예: 'J') (fid_cond_mrkt_div_code).
                 Required. Example: "J".
 
@@ -5026,7 +5017,7 @@ class DomesticStockApi:
         self,
         *,
         fid_input_iscd: str,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
     ) -> Iterator[DomesticStockFinanceGrowthRatioOutputRow]:
         """Every row of 국내주식 성장성비율 output (output) across all pages.
@@ -5037,8 +5028,7 @@ class DomesticStockApi:
             fid_input_iscd: 입력 종목코드 — 입력 종목코드 (예: '000660') (fid_input_iscd). Required. Example:
                 "000660".
             fid_div_cls_code: 분류 구분 코드 — 분류 구분 코드 (0: 년, 1: 분기) (fid_div_cls_code). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+                FidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (예: 'J') (fid_cond_mrkt_div_code).
                 Required. Example: "J".
 
@@ -5076,7 +5066,7 @@ class DomesticStockApi:
     def finance_income_statement(
         self,
         *,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
         fid_input_iscd: str,
     ) -> DomesticStockFinanceIncomeStatementResponse:
@@ -5086,8 +5076,7 @@ class DomesticStockApi:
 
         Args:
             fid_div_cls_code: 분류 구분 코드 — 분류 구분 코드 (0: 년, 1: 분기) (FID_DIV_CLS_CODE). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+                FidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (예: 'J') (fid_cond_mrkt_div_code).
                 Required. Example: "J".
             fid_input_iscd: 입력 종목코드 — 입력 종목코드 (예: '000660') (fid_input_iscd). Required. Example:
@@ -5125,7 +5114,7 @@ class DomesticStockApi:
     def finance_income_statement_pages(
         self,
         *,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
         fid_input_iscd: str,
     ) -> Iterator[DomesticStockFinanceIncomeStatementResponse]:
@@ -5135,8 +5124,7 @@ class DomesticStockApi:
 
         Args:
             fid_div_cls_code: 분류 구분 코드 — 분류 구분 코드 (0: 년, 1: 분기) (FID_DIV_CLS_CODE). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+                FidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (예: 'J') (fid_cond_mrkt_div_code).
                 Required. Example: "J".
             fid_input_iscd: 입력 종목코드 — 입력 종목코드 (예: '000660') (fid_input_iscd). Required. Example:
@@ -5177,7 +5165,7 @@ class DomesticStockApi:
     def finance_income_statement_output(
         self,
         *,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
         fid_input_iscd: str,
     ) -> Iterator[DomesticStockFinanceIncomeStatementOutputRow]:
@@ -5187,8 +5175,7 @@ class DomesticStockApi:
 
         Args:
             fid_div_cls_code: 분류 구분 코드 — 분류 구분 코드 (0: 년, 1: 분기) (FID_DIV_CLS_CODE). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+                FidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (예: 'J') (fid_cond_mrkt_div_code).
                 Required. Example: "J".
             fid_input_iscd: 입력 종목코드 — 입력 종목코드 (예: '000660') (fid_input_iscd). Required. Example:
@@ -5378,7 +5365,7 @@ class DomesticStockApi:
         self,
         *,
         fid_input_iscd: str,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
     ) -> DomesticStockFinanceProfitRatioResponse:
         """국내주식 수익성비율 — GET /uapi/domestic-stock/v1/finance/profit-ratio
@@ -5389,8 +5376,7 @@ class DomesticStockApi:
             fid_input_iscd: 입력 종목코드 — 입력 종목코드 (예: '000660') (fid_input_iscd). Required. Example:
                 "000660".
             fid_div_cls_code: 분류 구분 코드 — 분류 구분 코드 (0: 년, 1: 분기) (FID_DIV_CLS_CODE). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+                FidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (예: 'J') (fid_cond_mrkt_div_code).
                 Required. Example: "J".
 
@@ -5427,7 +5413,7 @@ class DomesticStockApi:
         self,
         *,
         fid_input_iscd: str,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
     ) -> Iterator[DomesticStockFinanceProfitRatioResponse]:
         """Every page of 국내주식 수익성비율, following tr_cont alone (the same request again) to the last.
@@ -5438,8 +5424,7 @@ class DomesticStockApi:
             fid_input_iscd: 입력 종목코드 — 입력 종목코드 (예: '000660') (fid_input_iscd). Required. Example:
                 "000660".
             fid_div_cls_code: 분류 구분 코드 — 분류 구분 코드 (0: 년, 1: 분기) (FID_DIV_CLS_CODE). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+                FidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (예: 'J') (fid_cond_mrkt_div_code).
                 Required. Example: "J".
 
@@ -5478,7 +5463,7 @@ class DomesticStockApi:
         self,
         *,
         fid_input_iscd: str,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
     ) -> Iterator[DomesticStockFinanceProfitRatioOutputRow]:
         """Every row of 국내주식 수익성비율 output (output) across all pages.
@@ -5489,8 +5474,7 @@ class DomesticStockApi:
             fid_input_iscd: 입력 종목코드 — 입력 종목코드 (예: '000660') (fid_input_iscd). Required. Example:
                 "000660".
             fid_div_cls_code: 분류 구분 코드 — 분류 구분 코드 (0: 년, 1: 분기) (FID_DIV_CLS_CODE). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+                FidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (예: 'J') (fid_cond_mrkt_div_code).
                 Required. Example: "J".
 
@@ -6300,7 +6284,7 @@ class DomesticStockApi:
         self,
         *,
         cts: str,
-        gb1: KsdinfoDividendGb1 | KsdinfoDividendGb1Code,
+        gb1: Gb1 | Gb1Code,
         f_dt: str,
         t_dt: str,
         sht_cd: str,
@@ -6312,8 +6296,8 @@ class DomesticStockApi:
 
         Args:
             cts: CTS — 공백 (CTS). Required. Example: "".
-            gb1: 조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. KsdinfoDividendGb1 or its code: "0"
-                배당전체 (CODE_0), "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
+            gb1: 조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. Gb1 or its code: "0" 배당전체 (CODE_0),
+                "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
@@ -6349,7 +6333,7 @@ class DomesticStockApi:
         self,
         *,
         cts: str,
-        gb1: KsdinfoDividendGb1 | KsdinfoDividendGb1Code,
+        gb1: Gb1 | Gb1Code,
         f_dt: str,
         t_dt: str,
         sht_cd: str,
@@ -6361,8 +6345,8 @@ class DomesticStockApi:
 
         Args:
             cts: CTS — 공백 (CTS). Required. Example: "".
-            gb1: 조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. KsdinfoDividendGb1 or its code: "0"
-                배당전체 (CODE_0), "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
+            gb1: 조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. Gb1 or its code: "0" 배당전체 (CODE_0),
+                "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
@@ -6400,7 +6384,7 @@ class DomesticStockApi:
         self,
         *,
         cts: str,
-        gb1: KsdinfoDividendGb1 | KsdinfoDividendGb1Code,
+        gb1: Gb1 | Gb1Code,
         f_dt: str,
         t_dt: str,
         sht_cd: str,
@@ -6412,8 +6396,8 @@ class DomesticStockApi:
 
         Args:
             cts: CTS — 공백 (CTS). Required. Example: "".
-            gb1: 조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. KsdinfoDividendGb1 or its code: "0"
-                배당전체 (CODE_0), "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
+            gb1: 조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. Gb1 or its code: "0" 배당전체 (CODE_0),
+                "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
@@ -8172,35 +8156,33 @@ class DomesticStockApi:
         self,
         *,
         fid_cond_mrkt_div_code: str,
-        fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
+        fid_input_iscd: ExpClosingPriceFidInputIscd | ExpClosingPriceFidInputIscdCode,
         fid_rank_sort_cls_code: (
             ExpClosingPriceFidRankSortClsCode | ExpClosingPriceFidRankSortClsCodeCode
         ),
         fid_cond_scr_div_code: str,
-        fid_blng_cls_code: ExpClosingPriceFidBlngClsCode | ExpClosingPriceFidBlngClsCodeCode,
+        fid_blng_cls_code: FidBlngClsCode | FidBlngClsCodeCode,
     ) -> DomesticStockExpClosingPriceResponse:
         """국내주식 장마감 예상체결가 — GET /uapi/domestic-stock/v1/quotations/exp-closing-price
 
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건시장분류코드 (ex. J:주식) — 조건시장분류코드 (ex. J:주식)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "J".
-            fid_input_iscd: [필수] 입력종목코드 (ex. 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100)
-                — 입력종목코드 (ex. 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100)
-                (FID_INPUT_ISCD). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
+            fid_cond_mrkt_div_code: 조건시장분류코드 — 조건시장분류코드 (ex. J:주식) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "J".
+            fid_input_iscd: 입력종목코드 — 입력종목코드 (ex. 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001:
+                KRX100) (FID_INPUT_ISCD). Required. ExpClosingPriceFidInputIscd or its code: "0000"
+                전체 (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0001".
-            fid_rank_sort_cls_code: [필수] 순위정렬구분코드 (ex. 0:전체, 1:상한가마감예상, 2:하한가마감예상, 3:직전대비상승률상위,
-                4:직전대비하락률상위) — 순위정렬구분코드 (ex. 0:전체, 1:상한가마감예상, 2:하한가마감예상, 3:직전대비상승률상위, 4:직전대비하락률상위)
-                (FID_RANK_SORT_CLS_CODE). Required. ExpClosingPriceFidRankSortClsCode or its code:
-                "0" 전체 (CODE_0), "1" 상한가마감예상 (CODE_1), "2" 하한가마감예상 (CODE_2), "3" 직전대비상승률상위 (CODE_3),
-                "4" 직전대비하락률상위 (CODE_4). Example: "0".
-            fid_cond_scr_div_code: [필수] 조건화면분류코드 (ex. 11173) — 조건화면분류코드 (ex. 11173)
-                (FID_COND_SCR_DIV_CODE). Required. Example: "11173".
-            fid_blng_cls_code: [필수] 소속구분코드 (ex. 0:전체, 1:종가범위연장) — 소속구분코드 (ex. 0:전체, 1:종가범위연장)
-                (FID_BLNG_CLS_CODE). Required. ExpClosingPriceFidBlngClsCode or its code: "0" 전체
-                (CODE_0), "1" 종가범위연장 (CODE_1). Example: "0".
+            fid_rank_sort_cls_code: 순위정렬구분코드 — 순위정렬구분코드 (ex. 0:전체, 1:상한가마감예상, 2:하한가마감예상,
+                3:직전대비상승률상위, 4:직전대비하락률상위) (FID_RANK_SORT_CLS_CODE). Required.
+                ExpClosingPriceFidRankSortClsCode or its code: "0" 전체 (CODE_0), "1" 상한가마감예상
+                (CODE_1), "2" 하한가마감예상 (CODE_2), "3" 직전대비상승률상위 (CODE_3), "4" 직전대비하락률상위 (CODE_4).
+                Example: "0".
+            fid_cond_scr_div_code: 조건화면분류코드 — 조건화면분류코드 (ex. 11173) (FID_COND_SCR_DIV_CODE).
+                Required. Example: "11173".
+            fid_blng_cls_code: 소속구분코드 — 소속구분코드 (ex. 0:전체, 1:종가범위연장) (FID_BLNG_CLS_CODE). Required.
+                FidBlngClsCode or its code: "0" 전체 (CODE_0), "1" 종가범위연장 (CODE_1). Example: "0".
 
         Returns:
             DomesticStockExpClosingPriceResponse: the envelope (rt_cd, msg_cd, msg1) and output
@@ -8242,11 +8224,11 @@ class DomesticStockApi:
         """주식현재가 체결 — GET /uapi/domestic-stock/v1/quotations/inquire-ccnl
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. J:KRX, NX:NXT, UN:통합) — 조건 시장 분류 코드 (ex.
-                J:KRX, NX:NXT, UN:통합) (FID_COND_MRKT_DIV_CODE). Required. FidCondMrktDivCode or its
-                code: "J" KRX (KRX), "NX" NXT (NXT), "UN" 통합 (UNIFIED). Example: "J".
-            fid_input_iscd: [필수] 입력 종목코드 (ex. 123456) — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD).
-                Required. Example: "005930".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. J:KRX, NX:NXT, UN:통합)
+                (FID_COND_MRKT_DIV_CODE). Required. FidCondMrktDivCode or its code: "J" KRX (KRX),
+                "NX" NXT (NXT), "UN" 통합 (UNIFIED). Example: "J".
+            fid_input_iscd: 입력 종목코드 — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example:
+                "005930".
 
         Returns:
             DomesticStockInquireCcnlResponse: the envelope (rt_cd, msg_cd, msg1) and output (rows of
@@ -8281,9 +8263,9 @@ class DomesticStockApi:
         """주식현재가 시간외일자별주가 — GET /uapi/domestic-stock/v1/quotations/inquire-daily-overtimeprice
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. J) — 조건 시장 분류 코드 (ex. J)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "J".
-            fid_input_iscd: [필수] 입력 종목코드 — 입력 종목코드 (FID_INPUT_ISCD). Required. Example: "005930".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. J) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "J".
+            fid_input_iscd: 입력 종목코드 (FID_INPUT_ISCD). Required. Example: "005930".
 
         Returns:
             DomesticStockInquireDailyOvertimepriceResponse: the envelope (rt_cd, msg_cd, msg1),
@@ -8321,16 +8303,14 @@ class DomesticStockApi:
         """주식현재가 일자별 — GET /uapi/domestic-stock/v1/quotations/inquire-daily-price
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. J:KRX, NX:NXT, UN:통합) — 조건 시장 분류 코드 (ex.
-                J:KRX, NX:NXT, UN:통합) (FID_COND_MRKT_DIV_CODE). Required. FidCondMrktDivCode or its
-                code: "J" KRX (KRX), "NX" NXT (NXT), "UN" 통합 (UNIFIED). Example: "J".
-            fid_input_iscd: [필수] 입력 종목코드 (ex. 종목코드 (ex 005930 삼성전자)) — 입력 종목코드 (ex. 종목코드 (ex 005930
-                삼성전자)) (FID_INPUT_ISCD). Required. Example: "005930".
-            fid_period_div_code: [필수] 기간 분류 코드 (ex. D:(일)최근 30거래일, W:(주)최근 30주, M:(월)최근 30개월) — 기간
-                분류 코드 (ex. D:(일)최근 30거래일, W:(주)최근 30주, M:(월)최근 30개월) (FID_PERIOD_DIV_CODE).
-                Required. Example: "D".
-            fid_org_adj_prc: [필수] 수정주가 원주가 가격 (ex. 0:수정주가미반영, 1:수정주가반영, *수정주가는 액면분할/액면병합 등 권리 발생 시
-                과거 시세를 현재 주가에 맞게 보정한 가격) — 수정주가 원주가 가격 (ex. 0:수정주가미반영, 1:수정주가반영, *수정주가는 액면분할/액면병합 등
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. J:KRX, NX:NXT, UN:통합)
+                (FID_COND_MRKT_DIV_CODE). Required. FidCondMrktDivCode or its code: "J" KRX (KRX),
+                "NX" NXT (NXT), "UN" 통합 (UNIFIED). Example: "J".
+            fid_input_iscd: 입력 종목코드 — 입력 종목코드 (ex. 종목코드 (ex 005930 삼성전자)) (FID_INPUT_ISCD).
+                Required. Example: "005930".
+            fid_period_div_code: 기간 분류 코드 — 기간 분류 코드 (ex. D:(일)최근 30거래일, W:(주)최근 30주, M:(월)최근 30개월)
+                (FID_PERIOD_DIV_CODE). Required. Example: "D".
+            fid_org_adj_prc: 수정주가 원주가 가격 — 수정주가 원주가 가격 (ex. 0:수정주가미반영, 1:수정주가반영, *수정주가는 액면분할/액면병합 등
                 권리 발생 시 과거 시세를 현재 주가에 맞게 보정한 가격) (FID_ORG_ADJ_PRC). Required. Example: "1".
 
         Returns:
@@ -8364,16 +8344,18 @@ class DomesticStockApi:
     def inquire_investor(
         self,
         *,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: (
+            InquireInvestorFidCondMrktDivCode | InquireInvestorFidCondMrktDivCodeCode
+        ),
         fid_input_iscd: str,
     ) -> DomesticStockInquireInvestorResponse:
         """주식현재가 투자자 — GET /uapi/domestic-stock/v1/quotations/inquire-investor
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 — 조건 시장 분류 코드 (J:KRX, NX:NXT)
-                (FID_COND_MRKT_DIV_CODE). Required. BulkTransNumFidCondMrktDivCode or its code: "J"
-                KRX (J), "NX" NXT (NX). Example: "J".
-            fid_input_iscd: [필수] 입력 종목코드 — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example:
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (J:KRX, NX:NXT)
+                (FID_COND_MRKT_DIV_CODE). Required. InquireInvestorFidCondMrktDivCode or its code:
+                "J" KRX (J), "NX" NXT (NX). Example: "J".
+            fid_input_iscd: 입력 종목코드 — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example:
                 "005930".
 
         Returns:
@@ -8403,17 +8385,19 @@ class DomesticStockApi:
     def inquire_member(
         self,
         *,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: (
+            InquireInvestorFidCondMrktDivCode | InquireInvestorFidCondMrktDivCodeCode
+        ),
         fid_input_iscd: str,
     ) -> DomesticStockInquireMemberResponse:
         """주식현재가 회원사 — GET /uapi/domestic-stock/v1/quotations/inquire-member
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. J:KRX) — 조건 시장 분류 코드 (J:KRX, NX:NXT)
-                (FID_COND_MRKT_DIV_CODE). Required. BulkTransNumFidCondMrktDivCode or its code: "J"
-                KRX (J), "NX" NXT (NX). Example: "J".
-            fid_input_iscd: [필수] 입력 종목코드 (ex. 123456) — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD).
-                Required. Example: "005930".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (J:KRX, NX:NXT)
+                (FID_COND_MRKT_DIV_CODE). Required. InquireInvestorFidCondMrktDivCode or its code:
+                "J" KRX (J), "NX" NXT (NX). Example: "J".
+            fid_input_iscd: 입력 종목코드 — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example:
+                "005930".
 
         Returns:
             DomesticStockInquireMemberResponse: the envelope (rt_cd, msg_cd, msg1) and output
@@ -8450,10 +8434,9 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 시장 분류 코드 (ex. J:주식) — 시장 분류 코드 (ex. J:주식)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "J".
-            fid_input_iscd: [필수] 종목코드 (ex. 123456) — 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required.
-                Example: "005930".
+            fid_cond_mrkt_div_code: 시장 분류 코드 — 시장 분류 코드 (ex. J:주식) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "J".
+            fid_input_iscd: 종목코드 — 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "005930".
 
         Returns:
             DomesticStockInquireOvertimeAskingPriceResponse: the envelope (rt_cd, msg_cd, msg1) and
@@ -8492,10 +8475,9 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 시장 분류 코드 (ex. J: 주식) — 시장 분류 코드 (ex. J: 주식)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "J".
-            fid_input_iscd: [필수] 종목코드 (ex. 005930) — 종목코드 (ex. 005930) (FID_INPUT_ISCD). Required.
-                Example: "005930".
+            fid_cond_mrkt_div_code: 시장 분류 코드 — 시장 분류 코드 (ex. J: 주식) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "J".
+            fid_input_iscd: 종목코드 — 종목코드 (ex. 005930) (FID_INPUT_ISCD). Required. Example: "005930".
 
         Returns:
             DomesticStockInquireOvertimePriceResponse: the envelope (rt_cd, msg_cd, msg1) and output
@@ -8569,7 +8551,8 @@ class DomesticStockApi:
         self,
         *,
         fid_cond_mrkt_div_code: (
-            CompProgramTradeDailyFidCondMrktDivCode | CompProgramTradeDailyFidCondMrktDivCodeCode
+            InquireTimeDailychartpriceFidCondMrktDivCode
+            | InquireTimeDailychartpriceFidCondMrktDivCodeCode
         ),
         fid_input_iscd: str,
         fid_input_hour_1: str,
@@ -8583,8 +8566,8 @@ class DomesticStockApi:
 
         Args:
             fid_cond_mrkt_div_code: 시장 분류 코드 — 시장 분류 코드 (ex. J:주식,NX:NXT,UN:통합)
-                (FID_COND_MRKT_DIV_CODE). Required. CompProgramTradeDailyFidCondMrktDivCode or its
-                code: "J" 주식 (J), "NX" NXT (NX), "UN" 통합 (UN). Example: "J".
+                (FID_COND_MRKT_DIV_CODE). Required. InquireTimeDailychartpriceFidCondMrktDivCode or
+                its code: "J" 주식 (J), "NX" NXT (NX), "UN" 통합 (UN). Example: "J".
             fid_input_iscd: 종목코드 — 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "005930".
             fid_input_hour_1: 입력 시간1 — 입력 시간1 (ex. 130000) (FID_INPUT_HOUR_1). Required. Example:
                 "130000".
@@ -8638,11 +8621,11 @@ class DomesticStockApi:
         """주식현재가 당일시간대별체결 — GET /uapi/domestic-stock/v1/quotations/inquire-time-itemconclusion
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. J:KRX, NX:NXT, UN:통합) — 조건 시장 분류 코드
-                (J:KRX, NX:NXT, UN:통합) (FID_COND_MRKT_DIV_CODE). Required. FidCondMrktDivCode or its
-                code: "J" KRX (KRX), "NX" NXT (NXT), "UN" 통합 (UNIFIED). Example: "J".
-            fid_input_iscd: [필수] 입력 종목코드 — 입력 종목코드 (FID_INPUT_ISCD). Required. Example: "005930".
-            fid_input_hour_1: [필수] 입력 시간1 — 입력 시간1 (FID_INPUT_HOUR_1). Required. Example: "115959".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (J:KRX, NX:NXT, UN:통합)
+                (FID_COND_MRKT_DIV_CODE). Required. FidCondMrktDivCode or its code: "J" KRX (KRX),
+                "NX" NXT (NXT), "UN" 통합 (UNIFIED). Example: "J".
+            fid_input_iscd: 입력 종목코드 (FID_INPUT_ISCD). Required. Example: "005930".
+            fid_input_hour_1: 입력 시간1 (FID_INPUT_HOUR_1). Required. Example: "115959".
 
         Returns:
             DomesticStockInquireTimeItemconclusionResponse: the envelope (rt_cd, msg_cd, msg1),
@@ -8682,12 +8665,12 @@ class DomesticStockApi:
         """주식현재가 시간외시간별체결 — GET /uapi/domestic-stock/v1/quotations/inquire-time-overtimeconclusion
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건시장분류코드 (ex. J:주식/ETF/ETN) — 조건시장분류코드 (ex. J:주식/ETF/ETN)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "J".
-            fid_input_iscd: [필수] 입력종목코드 (ex. 123456(ETN의 경우 Q로 시작 Q500001)) — 입력종목코드 (ex.
-                123456(ETN의 경우 Q로 시작 Q500001)) (FID_INPUT_ISCD). Required. Example: "005930".
-            fid_hour_cls_code: [필수] 적립금구분코드 (ex. 1: 시간외) — 적립금구분코드 (ex. 1: 시간외) (FID_HOUR_CLS_CODE).
-                Required. Example: "1".
+            fid_cond_mrkt_div_code: 조건시장분류코드 — 조건시장분류코드 (ex. J:주식/ETF/ETN) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "J".
+            fid_input_iscd: 입력종목코드 — 입력종목코드 (ex. 123456(ETN의 경우 Q로 시작 Q500001)) (FID_INPUT_ISCD).
+                Required. Example: "005930".
+            fid_hour_cls_code: 적립금구분코드 — 적립금구분코드 (ex. 1: 시간외) (FID_HOUR_CLS_CODE). Required.
+                Example: "1".
 
         Returns:
             DomesticStockInquireTimeOvertimeconclusionResponse: the envelope (rt_cd, msg_cd, msg1),
@@ -11276,9 +11259,7 @@ class DomesticStockApi:
         fid_input_cnt_2: str,
         fid_prc_cls_code: NearNewHighlowFidPrcClsCode | NearNewHighlowFidPrcClsCodeCode,
         fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
-        fid_trgt_exls_cls_code: (
-            NearNewHighlowFidTrgtExlsClsCode | NearNewHighlowFidTrgtExlsClsCodeCode
-        ),
+        fid_trgt_exls_cls_code: FidTrgtExlsClsCode | FidTrgtExlsClsCodeCode,
         fid_aply_rang_prc_1: str,
         fid_aply_rang_prc_2: str,
         fid_cond_mrkt_div_code: str | None = None,
@@ -11311,10 +11292,9 @@ class DomesticStockApi:
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0: 전체 (fid_trgt_cls_code). Optional; default "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0:전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험,
-                6:보통주, 7:우선주 (fid_trgt_exls_cls_code). Required. NearNewHighlowFidTrgtExlsClsCode or
-                its code: "0" 전체 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3),
-                "4" 투자위험예고 (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example:
-                "0".
+                6:보통주, 7:우선주 (fid_trgt_exls_cls_code). Required. FidTrgtExlsClsCode or its code: "0"
+                전체 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
+                (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
             fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Required. Example: "10000".
             fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Required. Example: "50000".
 
@@ -11365,9 +11345,7 @@ class DomesticStockApi:
         fid_input_cnt_2: str,
         fid_prc_cls_code: NearNewHighlowFidPrcClsCode | NearNewHighlowFidPrcClsCodeCode,
         fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
-        fid_trgt_exls_cls_code: (
-            NearNewHighlowFidTrgtExlsClsCode | NearNewHighlowFidTrgtExlsClsCodeCode
-        ),
+        fid_trgt_exls_cls_code: FidTrgtExlsClsCode | FidTrgtExlsClsCodeCode,
         fid_aply_rang_prc_1: str,
         fid_aply_rang_prc_2: str,
         fid_cond_mrkt_div_code: str | None = None,
@@ -11400,10 +11378,9 @@ class DomesticStockApi:
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0: 전체 (fid_trgt_cls_code). Optional; default "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0:전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험,
-                6:보통주, 7:우선주 (fid_trgt_exls_cls_code). Required. NearNewHighlowFidTrgtExlsClsCode or
-                its code: "0" 전체 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3),
-                "4" 투자위험예고 (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example:
-                "0".
+                6:보통주, 7:우선주 (fid_trgt_exls_cls_code). Required. FidTrgtExlsClsCode or its code: "0"
+                전체 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
+                (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
             fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Required. Example: "10000".
             fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Required. Example: "50000".
 
@@ -11456,9 +11433,7 @@ class DomesticStockApi:
         fid_input_cnt_2: str,
         fid_prc_cls_code: NearNewHighlowFidPrcClsCode | NearNewHighlowFidPrcClsCodeCode,
         fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
-        fid_trgt_exls_cls_code: (
-            NearNewHighlowFidTrgtExlsClsCode | NearNewHighlowFidTrgtExlsClsCodeCode
-        ),
+        fid_trgt_exls_cls_code: FidTrgtExlsClsCode | FidTrgtExlsClsCodeCode,
         fid_aply_rang_prc_1: str,
         fid_aply_rang_prc_2: str,
         fid_cond_mrkt_div_code: str | None = None,
@@ -11491,10 +11466,9 @@ class DomesticStockApi:
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0: 전체 (fid_trgt_cls_code). Optional; default "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0:전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험,
-                6:보통주, 7:우선주 (fid_trgt_exls_cls_code). Required. NearNewHighlowFidTrgtExlsClsCode or
-                its code: "0" 전체 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3),
-                "4" 투자위험예고 (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example:
-                "0".
+                6:보통주, 7:우선주 (fid_trgt_exls_cls_code). Required. FidTrgtExlsClsCode or its code: "0"
+                전체 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
+                (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
             fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Required. Example: "10000".
             fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Required. Example: "50000".
 
@@ -12833,7 +12807,7 @@ class DomesticStockApi:
                 코스닥150 (FID_INPUT_ISCD). Required. ShortSaleFidInputIscd or its code: "0000" 전체
                 (CODE_0000), "0001" 코스피 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
                 (CODE_2001), "4001" KRX100 (CODE_4001), "3003" 코스닥150 (CODE_3003). Example: "0000".
-            fid_period_div_code: 조회구분 (일/월) — 조회구분 (일/월) D: 일, M:월 (FID_PERIOD_DIV_CODE). Required.
+            fid_period_div_code: 조회구분 — 조회구분 (일/월) D: 일, M:월 (FID_PERIOD_DIV_CODE). Required.
                 Example: "D".
             fid_input_cnt_1: 조회가간(일수) — 조회가간(일수): 조회구분(D) 0:1일, 1:2일, 2:3일, 3:4일, 4:1주일, 9:2주일,
                 14:3주일, 조회구분(M) 1:1개월, 2:2개월, 3:3개월 (FID_INPUT_CNT_1). Required. Example: "0".
@@ -12906,7 +12880,7 @@ class DomesticStockApi:
                 코스닥150 (FID_INPUT_ISCD). Required. ShortSaleFidInputIscd or its code: "0000" 전체
                 (CODE_0000), "0001" 코스피 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
                 (CODE_2001), "4001" KRX100 (CODE_4001), "3003" 코스닥150 (CODE_3003). Example: "0000".
-            fid_period_div_code: 조회구분 (일/월) — 조회구분 (일/월) D: 일, M:월 (FID_PERIOD_DIV_CODE). Required.
+            fid_period_div_code: 조회구분 — 조회구분 (일/월) D: 일, M:월 (FID_PERIOD_DIV_CODE). Required.
                 Example: "D".
             fid_input_cnt_1: 조회가간(일수) — 조회가간(일수): 조회구분(D) 0:1일, 1:2일, 2:3일, 3:4일, 4:1주일, 9:2주일,
                 14:3주일, 조회구분(M) 1:1개월, 2:2개월, 3:3개월 (FID_INPUT_CNT_1). Required. Example: "0".
@@ -12981,7 +12955,7 @@ class DomesticStockApi:
                 코스닥150 (FID_INPUT_ISCD). Required. ShortSaleFidInputIscd or its code: "0000" 전체
                 (CODE_0000), "0001" 코스피 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
                 (CODE_2001), "4001" KRX100 (CODE_4001), "3003" 코스닥150 (CODE_3003). Example: "0000".
-            fid_period_div_code: 조회구분 (일/월) — 조회구분 (일/월) D: 일, M:월 (FID_PERIOD_DIV_CODE). Required.
+            fid_period_div_code: 조회구분 — 조회구분 (일/월) D: 일, M:월 (FID_PERIOD_DIV_CODE). Required.
                 Example: "D".
             fid_input_cnt_1: 조회가간(일수) — 조회가간(일수): 조회구분(D) 0:1일, 1:2일, 2:3일, 3:4일, 4:1주일, 9:2주일,
                 14:3주일, 조회구분(M) 1:1개월, 2:2개월, 3:3개월 (FID_INPUT_CNT_1). Required. Example: "0".
@@ -14390,7 +14364,7 @@ class DomesticStockApi:
         fid_mrkt_cls_code: str,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
+        fid_input_iscd: ExpTotalIndexFidInputIscd | ExpTotalIndexFidInputIscdCode,
         fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
     ) -> DomesticStockExpTotalIndexResponse:
         """국내주식 예상체결 전체지수 — GET /uapi/domestic-stock/v1/quotations/exp-total-index
@@ -14405,7 +14379,7 @@ class DomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11175) (fid_cond_scr_div_code).
                 Required. Example: "11175".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
+                (fid_input_iscd). Required. ExpTotalIndexFidInputIscd or its code: "0000" 전체
                 (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
             fid_mkop_cls_code: 장운영 구분 코드 — 1:장시작전, 2:장마감 (fid_mkop_cls_code). Required.
@@ -14450,7 +14424,7 @@ class DomesticStockApi:
         fid_mrkt_cls_code: str,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
+        fid_input_iscd: ExpTotalIndexFidInputIscd | ExpTotalIndexFidInputIscdCode,
         fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
     ) -> Iterator[DomesticStockExpTotalIndexResponse]:
         """Every page of 국내주식 예상체결 전체지수, following tr_cont alone (the same request again) to the last.
@@ -14465,7 +14439,7 @@ class DomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11175) (fid_cond_scr_div_code).
                 Required. Example: "11175".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
+                (fid_input_iscd). Required. ExpTotalIndexFidInputIscd or its code: "0000" 전체
                 (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
             fid_mkop_cls_code: 장운영 구분 코드 — 1:장시작전, 2:장마감 (fid_mkop_cls_code). Required.
@@ -14512,7 +14486,7 @@ class DomesticStockApi:
         fid_mrkt_cls_code: str,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
+        fid_input_iscd: ExpTotalIndexFidInputIscd | ExpTotalIndexFidInputIscdCode,
         fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
     ) -> Iterator[DomesticStockExpTotalIndexOutput1Row]:
         """Every row of 국내주식 예상체결 전체지수 output1 (output1) across all pages.
@@ -14527,7 +14501,7 @@ class DomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11175) (fid_cond_scr_div_code).
                 Required. Example: "11175".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
+                (fid_input_iscd). Required. ExpTotalIndexFidInputIscd or its code: "0000" 전체
                 (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
             fid_mkop_cls_code: 장운영 구분 코드 — 1:장시작전, 2:장마감 (fid_mkop_cls_code). Required.
@@ -14573,7 +14547,7 @@ class DomesticStockApi:
         fid_mrkt_cls_code: str,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
+        fid_input_iscd: ExpTotalIndexFidInputIscd | ExpTotalIndexFidInputIscdCode,
         fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
     ) -> Iterator[DomesticStockExpTotalIndexOutput2Row]:
         """Every row of 국내주식 예상체결 전체지수 output2 (output2) across all pages.
@@ -14588,7 +14562,7 @@ class DomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11175) (fid_cond_scr_div_code).
                 Required. Example: "11175".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
+                (fid_input_iscd). Required. ExpTotalIndexFidInputIscd or its code: "0000" 전체
                 (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
             fid_mkop_cls_code: 장운영 구분 코드 — 1:장시작전, 2:장마감 (fid_mkop_cls_code). Required.
@@ -16810,11 +16784,11 @@ class DomesticStockApi:
         Args:
             inqr_strt_dt: 조회시작일자 (INQR_STRT_DT). Required. Example: "20230101".
             inqr_end_dt: 조회종료일자 (INQR_END_DT). Required. Example: "20240301".
-            sort_dvsn: 정렬구분 (ex. 00: 최근 순, 01: 과거 순, 02: 최근 순) — 정렬구분 (00: 최근 순, 01: 과거 순, 02: 최근 순)
-                (SORT_DVSN). Required. InquirePeriodProfitSortDvsn or its code: "00" 최근 순 (CODE_00),
-                "01" 과거 순 (CODE_01), "02" 최근 순 (CODE_02). Example: "00".
-            inqr_dvsn: 조회구분 (ex. 00) — 조회구분 (00) (INQR_DVSN). Required. Example: "00".
-            cblc_dvsn: 잔고구분 (ex. 00: 전체) — 잔고구분 (00: 전체) (CBLC_DVSN). Required. Example: "00".
+            sort_dvsn: 정렬구분 — 정렬구분 (00: 최근 순, 01: 과거 순, 02: 최근 순) (SORT_DVSN). Required.
+                InquirePeriodProfitSortDvsn or its code: "00" 최근 순 (CODE_00), "01" 과거 순 (CODE_01),
+                "02" 최근 순 (CODE_02). Example: "00".
+            inqr_dvsn: 조회구분 — 조회구분 (00) (INQR_DVSN). Required. Example: "00".
+            cblc_dvsn: 잔고구분 — 잔고구분 (00: 전체) (CBLC_DVSN). Required. Example: "00".
             pdno: 상품번호 (PDNO). Optional; default "".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
@@ -16874,11 +16848,11 @@ class DomesticStockApi:
         Args:
             inqr_strt_dt: 조회시작일자 (INQR_STRT_DT). Required. Example: "20230101".
             inqr_end_dt: 조회종료일자 (INQR_END_DT). Required. Example: "20240301".
-            sort_dvsn: 정렬구분 (ex. 00: 최근 순, 01: 과거 순, 02: 최근 순) — 정렬구분 (00: 최근 순, 01: 과거 순, 02: 최근 순)
-                (SORT_DVSN). Required. InquirePeriodProfitSortDvsn or its code: "00" 최근 순 (CODE_00),
-                "01" 과거 순 (CODE_01), "02" 최근 순 (CODE_02). Example: "00".
-            inqr_dvsn: 조회구분 (ex. 00) — 조회구분 (00) (INQR_DVSN). Required. Example: "00".
-            cblc_dvsn: 잔고구분 (ex. 00: 전체) — 잔고구분 (00: 전체) (CBLC_DVSN). Required. Example: "00".
+            sort_dvsn: 정렬구분 — 정렬구분 (00: 최근 순, 01: 과거 순, 02: 최근 순) (SORT_DVSN). Required.
+                InquirePeriodProfitSortDvsn or its code: "00" 최근 순 (CODE_00), "01" 과거 순 (CODE_01),
+                "02" 최근 순 (CODE_02). Example: "00".
+            inqr_dvsn: 조회구분 — 조회구분 (00) (INQR_DVSN). Required. Example: "00".
+            cblc_dvsn: 잔고구분 — 잔고구분 (00: 전체) (CBLC_DVSN). Required. Example: "00".
             pdno: 상품번호 (PDNO). Optional; default "".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
@@ -16940,11 +16914,11 @@ class DomesticStockApi:
         Args:
             inqr_strt_dt: 조회시작일자 (INQR_STRT_DT). Required. Example: "20230101".
             inqr_end_dt: 조회종료일자 (INQR_END_DT). Required. Example: "20240301".
-            sort_dvsn: 정렬구분 (ex. 00: 최근 순, 01: 과거 순, 02: 최근 순) — 정렬구분 (00: 최근 순, 01: 과거 순, 02: 최근 순)
-                (SORT_DVSN). Required. InquirePeriodProfitSortDvsn or its code: "00" 최근 순 (CODE_00),
-                "01" 과거 순 (CODE_01), "02" 최근 순 (CODE_02). Example: "00".
-            inqr_dvsn: 조회구분 (ex. 00) — 조회구분 (00) (INQR_DVSN). Required. Example: "00".
-            cblc_dvsn: 잔고구분 (ex. 00: 전체) — 잔고구분 (00: 전체) (CBLC_DVSN). Required. Example: "00".
+            sort_dvsn: 정렬구분 — 정렬구분 (00: 최근 순, 01: 과거 순, 02: 최근 순) (SORT_DVSN). Required.
+                InquirePeriodProfitSortDvsn or its code: "00" 최근 순 (CODE_00), "01" 과거 순 (CODE_01),
+                "02" 최근 순 (CODE_02). Example: "00".
+            inqr_dvsn: 조회구분 — 조회구분 (00) (INQR_DVSN). Required. Example: "00".
+            cblc_dvsn: 잔고구분 — 잔고구분 (00: 전체) (CBLC_DVSN). Required. Example: "00".
             pdno: 상품번호 (PDNO). Optional; default "".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
@@ -17002,12 +16976,12 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            sort_dvsn: 정렬구분 (00: 최근, 01:과거, 02:최근) — 정렬구분 (ex. 00: 최근, 01:과거, 02:최근) (SORT_DVSN).
-                Required. InquirePeriodTradeProfitSortDvsn or its code: "00" 최근 (CODE_00), "01" 과거
-                (CODE_01), "02" 최근 (CODE_02). Example: "02".
+            sort_dvsn: 정렬구분 — 정렬구분 (ex. 00: 최근, 01:과거, 02:최근) (SORT_DVSN). Required.
+                InquirePeriodTradeProfitSortDvsn or its code: "00" 최근 (CODE_00), "01" 과거 (CODE_01),
+                "02" 최근 (CODE_02). Example: "02".
             inqr_strt_dt: 조회시작일자 (INQR_STRT_DT). Required. Example: "20230216".
             inqr_end_dt: 조회종료일자 (INQR_END_DT). Required. Example: "20240301".
-            cblc_dvsn: 잔고구분 (00: 전체) — 잔고구분 (ex. 00: 전체) (CBLC_DVSN). Required. Example: "00".
+            cblc_dvsn: 잔고구분 — 잔고구분 (ex. 00: 전체) (CBLC_DVSN). Required. Example: "00".
             pdno: 상품번호 (PDNO). Optional; default "".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
@@ -17063,12 +17037,12 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            sort_dvsn: 정렬구분 (00: 최근, 01:과거, 02:최근) — 정렬구분 (ex. 00: 최근, 01:과거, 02:최근) (SORT_DVSN).
-                Required. InquirePeriodTradeProfitSortDvsn or its code: "00" 최근 (CODE_00), "01" 과거
-                (CODE_01), "02" 최근 (CODE_02). Example: "02".
+            sort_dvsn: 정렬구분 — 정렬구분 (ex. 00: 최근, 01:과거, 02:최근) (SORT_DVSN). Required.
+                InquirePeriodTradeProfitSortDvsn or its code: "00" 최근 (CODE_00), "01" 과거 (CODE_01),
+                "02" 최근 (CODE_02). Example: "02".
             inqr_strt_dt: 조회시작일자 (INQR_STRT_DT). Required. Example: "20230216".
             inqr_end_dt: 조회종료일자 (INQR_END_DT). Required. Example: "20240301".
-            cblc_dvsn: 잔고구분 (00: 전체) — 잔고구분 (ex. 00: 전체) (CBLC_DVSN). Required. Example: "00".
+            cblc_dvsn: 잔고구분 — 잔고구분 (ex. 00: 전체) (CBLC_DVSN). Required. Example: "00".
             pdno: 상품번호 (PDNO). Optional; default "".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
@@ -17126,12 +17100,12 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            sort_dvsn: 정렬구분 (00: 최근, 01:과거, 02:최근) — 정렬구분 (ex. 00: 최근, 01:과거, 02:최근) (SORT_DVSN).
-                Required. InquirePeriodTradeProfitSortDvsn or its code: "00" 최근 (CODE_00), "01" 과거
-                (CODE_01), "02" 최근 (CODE_02). Example: "02".
+            sort_dvsn: 정렬구분 — 정렬구분 (ex. 00: 최근, 01:과거, 02:최근) (SORT_DVSN). Required.
+                InquirePeriodTradeProfitSortDvsn or its code: "00" 최근 (CODE_00), "01" 과거 (CODE_01),
+                "02" 최근 (CODE_02). Example: "02".
             inqr_strt_dt: 조회시작일자 (INQR_STRT_DT). Required. Example: "20230216".
             inqr_end_dt: 조회종료일자 (INQR_END_DT). Required. Example: "20240301".
-            cblc_dvsn: 잔고구분 (00: 전체) — 잔고구분 (ex. 00: 전체) (CBLC_DVSN). Required. Example: "00".
+            cblc_dvsn: 잔고구분 — 잔고구분 (ex. 00: 전체) (CBLC_DVSN). Required. Example: "00".
             pdno: 상품번호 (PDNO). Optional; default "".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
@@ -17184,15 +17158,15 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cma_evlu_amt_icld_yn: [필수] CMA평가금액포함여부 (ex. Y: 포함, N: 미포함) — CMA평가금액포함여부 (ex. Y: 포함, N:
-                미포함) (CMA_EVLU_AMT_ICLD_YN). Required. CmaEvluAmtIcldYn or its code: "Y" 포함 (Y), "N"
-                미포함 (N). Example: "N".
-            wcrc_frcr_dvsn_cd: [필수] 원화외화구분코드 (ex. 01: 외화기준, 02: 원화기준) — 원화외화구분코드 (ex. 01: 외화기준, 02:
-                원화기준) (WCRC_FRCR_DVSN_CD). Required. IntgrMarginWcrcFrcrDvsnCd or its code: "01"
-                외화기준 (CODE_01), "02" 원화기준 (CODE_02). Example: "01".
-            fwex_ctrt_frcr_dvsn_cd: [필수] 선도환계약외화구분코드 (ex. 01: 외화기준, 02: 원화기준) — 선도환계약외화구분코드 (ex. 01:
-                외화기준, 02: 원화기준) (FWEX_CTRT_FRCR_DVSN_CD). Required. FwexCtrtFrcrDvsnCd or its code:
-                "01" 외화기준 (CODE_01), "02" 원화기준 (CODE_02). Example: "01".
+            cma_evlu_amt_icld_yn: CMA평가금액포함여부 — CMA평가금액포함여부 (ex. Y: 포함, N: 미포함)
+                (CMA_EVLU_AMT_ICLD_YN). Required. CmaEvluAmtIcldYn or its code: "Y" 포함 (Y), "N" 미포함
+                (N). Example: "N".
+            wcrc_frcr_dvsn_cd: 원화외화구분코드 — 원화외화구분코드 (ex. 01: 외화기준, 02: 원화기준) (WCRC_FRCR_DVSN_CD).
+                Required. IntgrMarginWcrcFrcrDvsnCd or its code: "01" 외화기준 (CODE_01), "02" 원화기준
+                (CODE_02). Example: "01".
+            fwex_ctrt_frcr_dvsn_cd: 선도환계약외화구분코드 — 선도환계약외화구분코드 (ex. 01: 외화기준, 02: 원화기준)
+                (FWEX_CTRT_FRCR_DVSN_CD). Required. FwexCtrtFrcrDvsnCd or its code: "01" 외화기준
+                (CODE_01), "02" 원화기준 (CODE_02). Example: "01".
 
         Returns:
             DomesticStockIntgrMarginResponse: the envelope (rt_cd, msg_cd, msg1) and output
@@ -17256,7 +17230,7 @@ class DomesticStockApi:
 
         Args:
             side: 매수 or 매도: Side.BUY or Side.SELL (or "buy", "sell"); picks the TR_ID.
-            pdno: 상품번호 (123456) — 상품번호 (ex. 123456) (PDNO). Required. Example: "005930".
+            pdno: 상품번호 — 상품번호 (ex. 123456) (PDNO). Required. Example: "005930".
             crdt_type: 신용유형 — 신용유형 (ex. [매도] 22:유통대주신규, 24:자기대주신규, 25:자기융자상환, 27:유통융자상환 / [매수]
                 21:자기융자신규, 23:유통융자신규 , 26:유통대주상환, 28:자기대주상환) (CRDT_TYPE). Required. Example: "21".
             loan_dt: 대출일자 — 대출일자 (ex. [신용매수] 오늘날짜(yyyyMMdd), [신용매도] 매도할 종목의 대출일자(yyyyMMdd))
@@ -17264,11 +17238,10 @@ class DomesticStockApi:
             ord_dvsn: 주문구분 (ORD_DVSN). Required. Example: "00".
             ord_qty: 주문수량 (ORD_QTY). Required. Example: "1".
             ord_unpr: 주문단가 (ORD_UNPR). Required. Example: "55000".
-            excg_id_dvsn_cd: 거래소ID구분코드 (KRX:한국거래소, NXT:넥스트레이드, SOR:SOR) — 거래소ID구분코드 (ex. KRX:한국거래소,
-                NXT:넥스트레이드, SOR:SOR) (EXCG_ID_DVSN_CD). Optional; default "".
+            excg_id_dvsn_cd: 거래소ID구분코드 — 거래소ID구분코드 (ex. KRX:한국거래소, NXT:넥스트레이드, SOR:SOR)
+                (EXCG_ID_DVSN_CD). Optional; default "".
             sll_type: 매도유형 (SLL_TYPE). Optional; default "".
-            rsvn_ord_yn: 예약주문여부 (Y: 예약주문, N: 신용주문) — 예약주문여부 (ex. Y: 예약주문, N: 신용주문) (RSVN_ORD_YN).
-                Optional; default "".
+            rsvn_ord_yn: 예약주문여부 — 예약주문여부 (ex. Y: 예약주문, N: 신용주문) (RSVN_ORD_YN). Optional; default "".
             emgc_ord_yn: 비상주문여부 (EMGC_ORD_YN). Optional; default "".
             pgtr_dvsn: 프로그램매매구분 (PGTR_DVSN). Optional; default "".
             mgco_aptm_odno: 운용사지정주문번호 (MGCO_APTM_ODNO). Optional; default "".
@@ -17340,7 +17313,7 @@ class DomesticStockApi:
         pdno: str,
         ord_qty: str,
         ord_unpr: str,
-        sll_buy_dvsn_cd: InquirePsblNgtOrderSllBuyDvsnCd | InquirePsblNgtOrderSllBuyDvsnCdCode,
+        sll_buy_dvsn_cd: OrderResvSllBuyDvsnCd | OrderResvSllBuyDvsnCdCode,
         ord_dvsn_cd: OrdDvsnCd | OrdDvsnCdCode,
         ord_objt_cblc_dvsn_cd: str,
         loan_dt: str | None = None,
@@ -17356,8 +17329,8 @@ class DomesticStockApi:
             ord_qty: 주문수량 — 주문수량 (주0문주식수) (ORD_QTY). Required. Example: "1".
             ord_unpr: 주문단가 — 주문단가 (1주당 가격, 시장가/장전 시간외는 0 입력) (ORD_UNPR). Required. Example: "55000".
             sll_buy_dvsn_cd: 매도매수구분코드 — 매도매수구분코드 (01 : 매도, 02 : 매수) (SLL_BUY_DVSN_CD). Required.
-                InquirePsblNgtOrderSllBuyDvsnCd or its code: "01" 매도 (CODE_01), "02" 매수 (CODE_02).
-                Example: "02".
+                OrderResvSllBuyDvsnCd or its code: "01" 매도 (CODE_01), "02" 매수 (CODE_02). Example:
+                "02".
             ord_dvsn_cd: 주문구분코드 — 주문구분코드 (00 : 지정가, 01 : 시장가, 02 : 조건부지정가, 05 : 장전 시간외)
                 (ORD_DVSN_CD). Required. OrdDvsnCd or its code: "00" 지정가 (CODE_00), "01" 시장가
                 (CODE_01), "02" 조건부지정가 (CODE_02), "05" 장전 시간외 (CODE_05). Example: "00".
@@ -17424,18 +17397,15 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            rsvn_ord_ord_dt: [필수] 예약주문시작일자 — 예약주문시작일자 (RSVN_ORD_ORD_DT). Required. Example:
-                "20220729".
-            rsvn_ord_end_dt: [필수] 예약주문종료일자 — 예약주문종료일자 (RSVN_ORD_END_DT). Required. Example:
-                "20220810".
-            tmnl_mdia_kind_cd: [필수] 단말매체종류코드 (ex. 00) — 단말매체종류코드 (ex. 00) (TMNL_MDIA_KIND_CD).
-                Required. Example: "00".
-            prcs_dvsn_cd: [필수] 처리구분코드 (ex. 0) — 처리구분코드 (ex. 0) (PRCS_DVSN_CD). Required. Example:
-                "0".
-            cncl_yn: [필수] 취소여부 (ex. Y) — 취소여부 (ex. Y) (CNCL_YN). Required. Example: "Y".
+            rsvn_ord_ord_dt: 예약주문시작일자 (RSVN_ORD_ORD_DT). Required. Example: "20220729".
+            rsvn_ord_end_dt: 예약주문종료일자 (RSVN_ORD_END_DT). Required. Example: "20220810".
+            tmnl_mdia_kind_cd: 단말매체종류코드 — 단말매체종류코드 (ex. 00) (TMNL_MDIA_KIND_CD). Required. Example:
+                "00".
+            prcs_dvsn_cd: 처리구분코드 — 처리구분코드 (ex. 0) (PRCS_DVSN_CD). Required. Example: "0".
+            cncl_yn: 취소여부 — 취소여부 (ex. Y) (CNCL_YN). Required. Example: "Y".
             rsvn_ord_seq: 예약주문순번 (RSVN_ORD_SEQ). Optional; default "".
-            pdno: 상품번호 (ex. 005930) (PDNO). Optional; default "".
-            sll_buy_dvsn_cd: 매도매수구분코드 (ex. 01) (SLL_BUY_DVSN_CD). Optional; default "".
+            pdno: 상품번호 — 상품번호 (ex. 005930) (PDNO). Optional; default "".
+            sll_buy_dvsn_cd: 매도매수구분코드 — 매도매수구분코드 (ex. 01) (SLL_BUY_DVSN_CD). Optional; default "".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -17495,18 +17465,15 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            rsvn_ord_ord_dt: [필수] 예약주문시작일자 — 예약주문시작일자 (RSVN_ORD_ORD_DT). Required. Example:
-                "20220729".
-            rsvn_ord_end_dt: [필수] 예약주문종료일자 — 예약주문종료일자 (RSVN_ORD_END_DT). Required. Example:
-                "20220810".
-            tmnl_mdia_kind_cd: [필수] 단말매체종류코드 (ex. 00) — 단말매체종류코드 (ex. 00) (TMNL_MDIA_KIND_CD).
-                Required. Example: "00".
-            prcs_dvsn_cd: [필수] 처리구분코드 (ex. 0) — 처리구분코드 (ex. 0) (PRCS_DVSN_CD). Required. Example:
-                "0".
-            cncl_yn: [필수] 취소여부 (ex. Y) — 취소여부 (ex. Y) (CNCL_YN). Required. Example: "Y".
+            rsvn_ord_ord_dt: 예약주문시작일자 (RSVN_ORD_ORD_DT). Required. Example: "20220729".
+            rsvn_ord_end_dt: 예약주문종료일자 (RSVN_ORD_END_DT). Required. Example: "20220810".
+            tmnl_mdia_kind_cd: 단말매체종류코드 — 단말매체종류코드 (ex. 00) (TMNL_MDIA_KIND_CD). Required. Example:
+                "00".
+            prcs_dvsn_cd: 처리구분코드 — 처리구분코드 (ex. 0) (PRCS_DVSN_CD). Required. Example: "0".
+            cncl_yn: 취소여부 — 취소여부 (ex. Y) (CNCL_YN). Required. Example: "Y".
             rsvn_ord_seq: 예약주문순번 (RSVN_ORD_SEQ). Optional; default "".
-            pdno: 상품번호 (ex. 005930) (PDNO). Optional; default "".
-            sll_buy_dvsn_cd: 매도매수구분코드 (ex. 01) (SLL_BUY_DVSN_CD). Optional; default "".
+            pdno: 상품번호 — 상품번호 (ex. 005930) (PDNO). Optional; default "".
+            sll_buy_dvsn_cd: 매도매수구분코드 — 매도매수구분코드 (ex. 01) (SLL_BUY_DVSN_CD). Optional; default "".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -17568,18 +17535,15 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            rsvn_ord_ord_dt: [필수] 예약주문시작일자 — 예약주문시작일자 (RSVN_ORD_ORD_DT). Required. Example:
-                "20220729".
-            rsvn_ord_end_dt: [필수] 예약주문종료일자 — 예약주문종료일자 (RSVN_ORD_END_DT). Required. Example:
-                "20220810".
-            tmnl_mdia_kind_cd: [필수] 단말매체종류코드 (ex. 00) — 단말매체종류코드 (ex. 00) (TMNL_MDIA_KIND_CD).
-                Required. Example: "00".
-            prcs_dvsn_cd: [필수] 처리구분코드 (ex. 0) — 처리구분코드 (ex. 0) (PRCS_DVSN_CD). Required. Example:
-                "0".
-            cncl_yn: [필수] 취소여부 (ex. Y) — 취소여부 (ex. Y) (CNCL_YN). Required. Example: "Y".
+            rsvn_ord_ord_dt: 예약주문시작일자 (RSVN_ORD_ORD_DT). Required. Example: "20220729".
+            rsvn_ord_end_dt: 예약주문종료일자 (RSVN_ORD_END_DT). Required. Example: "20220810".
+            tmnl_mdia_kind_cd: 단말매체종류코드 — 단말매체종류코드 (ex. 00) (TMNL_MDIA_KIND_CD). Required. Example:
+                "00".
+            prcs_dvsn_cd: 처리구분코드 — 처리구분코드 (ex. 0) (PRCS_DVSN_CD). Required. Example: "0".
+            cncl_yn: 취소여부 — 취소여부 (ex. Y) (CNCL_YN). Required. Example: "Y".
             rsvn_ord_seq: 예약주문순번 (RSVN_ORD_SEQ). Optional; default "".
-            pdno: 상품번호 (ex. 005930) (PDNO). Optional; default "".
-            sll_buy_dvsn_cd: 매도매수구분코드 (ex. 01) (SLL_BUY_DVSN_CD). Optional; default "".
+            pdno: 상품번호 — 상품번호 (ex. 005930) (PDNO). Optional; default "".
+            sll_buy_dvsn_cd: 매도매수구분코드 — 매도매수구분코드 (ex. 01) (SLL_BUY_DVSN_CD). Optional; default "".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -17645,19 +17609,18 @@ class DomesticStockApi:
 
         Args:
             period: Which TR_ID: "cancel" or "modify".
-            rsvn_ord_seq: [필수] 예약주문순번 — 예약주문순번 (RSVN_ORD_SEQ). Required. Example: "88793".
-            rsvn_ord_orgno: [필수] 예약주문조직번호 — 예약주문조직번호 (RSVN_ORD_ORGNO). Required. Example: "001".
-            rsvn_ord_ord_dt: [필수] 예약주문주문일자 — 예약주문주문일자 (RSVN_ORD_ORD_DT). Required. Example:
-                "20250113".
+            rsvn_ord_seq: 예약주문순번 (RSVN_ORD_SEQ). Required. Example: "88793".
+            rsvn_ord_orgno: 예약주문조직번호 (RSVN_ORD_ORGNO). Required. Example: "001".
+            rsvn_ord_ord_dt: 예약주문주문일자 (RSVN_ORD_ORD_DT). Required. Example: "20250113".
             pdno: 종목코드 (PDNO). Optional; default "". Example: "005930".
             ord_qty: 주문수량 (ORD_QTY). Optional; default "". Example: "2".
             ord_unpr: 주문단가 (ORD_UNPR). Optional; default "". Example: "55000".
-            sll_buy_dvsn_cd: 매도매수구분코드 (ex. 01:매도, 02:매수) (SLL_BUY_DVSN_CD). Optional; default "".
-                Example: "02".
-            ord_dvsn_cd: 주문구분코드 (ex. 00:지정가, 01:시장가, 02:조건부지정가, 05:장전 시간외) (ORD_DVSN_CD). Optional;
-                default "". Example: "00".
-            ord_objt_cblc_dvsn_cd: 주문대상잔고구분코드 (ex. 10 : 현금, 12 : 주식담보대출, ... 28 : 자기대주상환)
-                (ORD_OBJT_CBLC_DVSN_CD). Optional; default "". Example: "10".
+            sll_buy_dvsn_cd: 매도매수구분코드 — 매도매수구분코드 (ex. 01:매도, 02:매수) (SLL_BUY_DVSN_CD). Optional;
+                default "". Example: "02".
+            ord_dvsn_cd: 주문구분코드 — 주문구분코드 (ex. 00:지정가, 01:시장가, 02:조건부지정가, 05:장전 시간외) (ORD_DVSN_CD).
+                Optional; default "". Example: "00".
+            ord_objt_cblc_dvsn_cd: 주문대상잔고구분코드 — 주문대상잔고구분코드 (ex. 10 : 현금, 12 : 주식담보대출, ... 28 :
+                자기대주상환) (ORD_OBJT_CBLC_DVSN_CD). Optional; default "". Example: "10".
             loan_dt: 대출일자 (LOAN_DT). Optional; default "".
             rsvn_ord_end_dt: 예약주문종료일자 (RSVN_ORD_END_DT). Optional; default "".
             ctal_tlno: 연락전화번호 (CTAL_TLNO). Optional; default "".
@@ -17716,9 +17679,8 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            acca_dvsn_cd: [필수] 적립금구분코드 (ex. 00) — 적립금구분코드 (ex. 00) (ACCA_DVSN_CD). Required.
-                Example: "00".
-            inqr_dvsn: [필수] 조회구분 (ex. 00) — 조회구분 (ex. 00) (INQR_DVSN). Required. Example: "00".
+            acca_dvsn_cd: 적립금구분코드 — 적립금구분코드 (ex. 00) (ACCA_DVSN_CD). Required. Example: "00".
+            inqr_dvsn: 조회구분 — 조회구분 (ex. 00) (INQR_DVSN). Required. Example: "00".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
             ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
@@ -17767,9 +17729,8 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            acca_dvsn_cd: [필수] 적립금구분코드 (ex. 00) — 적립금구분코드 (ex. 00) (ACCA_DVSN_CD). Required.
-                Example: "00".
-            inqr_dvsn: [필수] 조회구분 (ex. 00) — 조회구분 (ex. 00) (INQR_DVSN). Required. Example: "00".
+            acca_dvsn_cd: 적립금구분코드 — 적립금구분코드 (ex. 00) (ACCA_DVSN_CD). Required. Example: "00".
+            inqr_dvsn: 조회구분 — 조회구분 (ex. 00) (INQR_DVSN). Required. Example: "00".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
             ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
@@ -17820,9 +17781,8 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            acca_dvsn_cd: [필수] 적립금구분코드 (ex. 00) — 적립금구분코드 (ex. 00) (ACCA_DVSN_CD). Required.
-                Example: "00".
-            inqr_dvsn: [필수] 조회구분 (ex. 00) — 조회구분 (ex. 00) (INQR_DVSN). Required. Example: "00".
+            acca_dvsn_cd: 적립금구분코드 — 적립금구분코드 (ex. 00) (ACCA_DVSN_CD). Required. Example: "00".
+            inqr_dvsn: 조회구분 — 조회구분 (ex. 00) (INQR_DVSN). Required. Example: "00".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
             ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
@@ -18048,7 +18008,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            acca_dvsn_cd: 적립금구분코드 (00) — 적립금구분코드 (ex. 00) (ACCA_DVSN_CD). Required. Example: "00".
+            acca_dvsn_cd: 적립금구분코드 — 적립금구분코드 (ex. 00) (ACCA_DVSN_CD). Required. Example: "00".
 
         Returns:
             DomesticStockPensionInquireDepositResponse: the envelope (rt_cd, msg_cd, msg1) and
@@ -18134,16 +18094,15 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            pdno: [필수] 상품번호 (ex. 123456) — 상품번호 (ex. 123456) (PDNO). Required. Example: "069500".
-            acca_dvsn_cd: [필수] 적립금구분코드 (ex. 00) — 적립금구분코드 (ex. 00) (ACCA_DVSN_CD). Required.
-                Example: "00".
-            cma_evlu_amt_icld_yn: [필수] CMA평가금액포함여부 (ex. Y:포함, N:미포함) — CMA평가금액포함여부 (ex. Y:포함, N:미포함)
+            pdno: 상품번호 — 상품번호 (ex. 123456) (PDNO). Required. Example: "069500".
+            acca_dvsn_cd: 적립금구분코드 — 적립금구분코드 (ex. 00) (ACCA_DVSN_CD). Required. Example: "00".
+            cma_evlu_amt_icld_yn: CMA평가금액포함여부 — CMA평가금액포함여부 (ex. Y:포함, N:미포함)
                 (CMA_EVLU_AMT_ICLD_YN). Required. CmaEvluAmtIcldYn or its code: "Y" 포함 (Y), "N" 미포함
                 (N). Example: "Y".
-            ord_unpr: [필수] 주문단가 — 주문단가 (ORD_UNPR). Required. Example: "30800".
-            ord_dvsn: [필수] 주문구분 (ex. 00: 지정가, 01: 시장가) — 주문구분 (ex. 00: 지정가, 01: 시장가) (ORD_DVSN).
-                Required. PensionInquirePsblOrderOrdDvsn or its code: "00" 지정가 (CODE_00), "01" 시장가
-                (CODE_01). Example: "00".
+            ord_unpr: 주문단가 (ORD_UNPR). Required. Example: "30800".
+            ord_dvsn: 주문구분 — 주문구분 (ex. 00: 지정가, 01: 시장가) (ORD_DVSN). Required.
+                PensionInquirePsblOrderOrdDvsn or its code: "00" 지정가 (CODE_00), "01" 시장가 (CODE_01).
+                Example: "00".
 
         Returns:
             DomesticStockPensionInquirePsblOrderResponse: the envelope (rt_cd, msg_cd, msg1) and
@@ -18195,11 +18154,11 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            inqr_dvsn: [필수] 조회구분 (ex. 03) — 조회구분 (ex. 03) (INQR_DVSN). Required. Example: "03".
-            inqr_strt_dt: [필수] 조회시작일자 (ex. 20250101) — 조회시작일자 (ex. 20250101) (INQR_STRT_DT).
-                Required. Example: "20250101".
-            inqr_end_dt: [필수] 조회종료일자 (ex. 20250103) — 조회종료일자 (ex. 20250103) (INQR_END_DT). Required.
-                Example: "20250103".
+            inqr_dvsn: 조회구분 — 조회구분 (ex. 03) (INQR_DVSN). Required. Example: "03".
+            inqr_strt_dt: 조회시작일자 — 조회시작일자 (ex. 20250101) (INQR_STRT_DT). Required. Example:
+                "20250101".
+            inqr_end_dt: 조회종료일자 — 조회종료일자 (ex. 20250103) (INQR_END_DT). Required. Example:
+                "20250103".
             cust_rncno25: 고객실명확인번호25 (CUST_RNCNO25). Optional; default "".
             hmid: 홈넷ID (HMID). Optional; default "".
             rght_type_cd: 권리유형코드 (RGHT_TYPE_CD). Optional; default "".
@@ -18264,11 +18223,11 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            inqr_dvsn: [필수] 조회구분 (ex. 03) — 조회구분 (ex. 03) (INQR_DVSN). Required. Example: "03".
-            inqr_strt_dt: [필수] 조회시작일자 (ex. 20250101) — 조회시작일자 (ex. 20250101) (INQR_STRT_DT).
-                Required. Example: "20250101".
-            inqr_end_dt: [필수] 조회종료일자 (ex. 20250103) — 조회종료일자 (ex. 20250103) (INQR_END_DT). Required.
-                Example: "20250103".
+            inqr_dvsn: 조회구분 — 조회구분 (ex. 03) (INQR_DVSN). Required. Example: "03".
+            inqr_strt_dt: 조회시작일자 — 조회시작일자 (ex. 20250101) (INQR_STRT_DT). Required. Example:
+                "20250101".
+            inqr_end_dt: 조회종료일자 — 조회종료일자 (ex. 20250103) (INQR_END_DT). Required. Example:
+                "20250103".
             cust_rncno25: 고객실명확인번호25 (CUST_RNCNO25). Optional; default "".
             hmid: 홈넷ID (HMID). Optional; default "".
             rght_type_cd: 권리유형코드 (RGHT_TYPE_CD). Optional; default "".
@@ -18335,11 +18294,11 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            inqr_dvsn: [필수] 조회구분 (ex. 03) — 조회구분 (ex. 03) (INQR_DVSN). Required. Example: "03".
-            inqr_strt_dt: [필수] 조회시작일자 (ex. 20250101) — 조회시작일자 (ex. 20250101) (INQR_STRT_DT).
-                Required. Example: "20250101".
-            inqr_end_dt: [필수] 조회종료일자 (ex. 20250103) — 조회종료일자 (ex. 20250103) (INQR_END_DT). Required.
-                Example: "20250103".
+            inqr_dvsn: 조회구분 — 조회구분 (ex. 03) (INQR_DVSN). Required. Example: "03".
+            inqr_strt_dt: 조회시작일자 — 조회시작일자 (ex. 20250101) (INQR_STRT_DT). Required. Example:
+                "20250101".
+            inqr_end_dt: 조회종료일자 — 조회종료일자 (ex. 20250103) (INQR_END_DT). Required. Example:
+                "20250103".
             cust_rncno25: 고객실명확인번호25 (CUST_RNCNO25). Optional; default "".
             hmid: 홈넷ID (HMID). Optional; default "".
             rght_type_cd: 권리유형코드 (RGHT_TYPE_CD). Optional; default "".
@@ -19688,7 +19647,7 @@ class AsyncDomesticStockApi:
         *,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
-        fid_prc_cls_code: CaptureUplowpriceFidPrcClsCode | CaptureUplowpriceFidPrcClsCodeCode,
+        fid_prc_cls_code: FidPrcClsCode | FidPrcClsCodeCode,
         fid_div_cls_code: CaptureUplowpriceFidDivClsCode | CaptureUplowpriceFidDivClsCodeCode,
         fid_input_iscd: CaptureUplowpriceFidInputIscd | CaptureUplowpriceFidInputIscdCode,
         fid_trgt_cls_code: str | None = None,
@@ -19702,22 +19661,20 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건시장분류코드 (ex. J:주식) — 조건시장분류코드 (ex. J:주식)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "J".
-            fid_cond_scr_div_code: [필수] 조건화면분류코드 (ex. 11300) — 조건화면분류코드 (ex. 11300)
-                (FID_COND_SCR_DIV_CODE). Required. Example: "11300".
-            fid_prc_cls_code: [필수] 상하한가 구분코드 (ex. 0:상한가, 1:하한가) — 상하한가 구분코드 (ex. 0:상한가, 1:하한가)
-                (FID_PRC_CLS_CODE). Required. CaptureUplowpriceFidPrcClsCode or its code: "0" 상한가
-                (CODE_0), "1" 하한가 (CODE_1). Example: "0".
+            fid_cond_mrkt_div_code: 조건시장분류코드 — 조건시장분류코드 (ex. J:주식) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "J".
+            fid_cond_scr_div_code: 조건화면분류코드 — 조건화면분류코드 (ex. 11300) (FID_COND_SCR_DIV_CODE).
+                Required. Example: "11300".
+            fid_prc_cls_code: 상하한가 구분코드 — 상하한가 구분코드 (ex. 0:상한가, 1:하한가) (FID_PRC_CLS_CODE). Required.
+                FidPrcClsCode or its code: "0" 상한가 (CODE_0), "1" 하한가 (CODE_1). Example: "0".
             fid_div_cls_code: 분류구분코드 — 분류구분코드 (ex. 0:상하한가종목, 6:8%상하한가 근접, 5:10%상하한가 근접, 1:15%상하한가
                 근접, 2:20%상하한가 근접, 3:25%상하한가 근접) (FID_DIV_CLS_CODE). Required.
                 CaptureUplowpriceFidDivClsCode or its code: "0" 상하한가종목 (CODE_0), "6" 8%상하한가 근접
                 (CODE_6), "5" 10%상하한가 근접 (CODE_5), "1" 15%상하한가 근접 (CODE_1), "2" 20%상하한가 근접 (CODE_2),
                 "3" 25%상하한가 근접 (CODE_3). Example: "0".
-            fid_input_iscd: [필수] 입력종목코드 (ex. 0000:전체, 0001:코스피, 1001:코스닥) — 입력종목코드 (ex. 0000:전체,
-                0001:코스피, 1001:코스닥) (FID_INPUT_ISCD). Required. CaptureUplowpriceFidInputIscd or its
-                code: "0000" 전체 (CODE_0000), "0001" 코스피 (CODE_0001), "1001" 코스닥 (CODE_1001).
-                Example: "0000".
+            fid_input_iscd: 입력종목코드 — 입력종목코드 (ex. 0000:전체, 0001:코스피, 1001:코스닥) (FID_INPUT_ISCD).
+                Required. CaptureUplowpriceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
+                코스피 (CODE_0001), "1001" 코스닥 (CODE_1001). Example: "0000".
             fid_trgt_cls_code: 대상구분코드 (FID_TRGT_CLS_CODE). Optional; default "".
             fid_trgt_exls_cls_code: 대상제외구분코드 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".
             fid_input_price_1: 입력가격1 (FID_INPUT_PRICE_1). Optional; default "".
@@ -19766,9 +19723,7 @@ class AsyncDomesticStockApi:
         fid_cond_mrkt_div_code: (
             CompProgramTradeDailyFidCondMrktDivCode | CompProgramTradeDailyFidCondMrktDivCodeCode
         ),
-        fid_mrkt_cls_code: (
-            CompProgramTradeDailyFidMrktClsCode | CompProgramTradeDailyFidMrktClsCodeCode
-        ),
+        fid_mrkt_cls_code: FidMrktClsCode | FidMrktClsCodeCode,
         fid_input_date_1: str | None = None,
         fid_input_date_2: str | None = None,
     ) -> DomesticStockCompProgramTradeDailyResponse:
@@ -19777,13 +19732,11 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건시장분류코드 (ex. J:주식,NX:NXT,UN:통합) — 조건시장분류코드 (ex.
-                J:주식,NX:NXT,UN:통합) (FID_COND_MRKT_DIV_CODE). Required.
-                CompProgramTradeDailyFidCondMrktDivCode or its code: "J" 주식 (J), "NX" NXT (NX), "UN"
-                통합 (UN). Example: "J".
-            fid_mrkt_cls_code: [필수] 시장구분코드 (ex. K:코스피,Q:코스닥) — 시장구분코드 (ex. K:코스피,Q:코스닥)
-                (FID_MRKT_CLS_CODE). Required. CompProgramTradeDailyFidMrktClsCode or its code: "K"
-                코스피 (K), "Q" 코스닥 (Q). Example: "K".
+            fid_cond_mrkt_div_code: 조건시장분류코드 — 조건시장분류코드 (ex. J:주식,NX:NXT,UN:통합)
+                (FID_COND_MRKT_DIV_CODE). Required. CompProgramTradeDailyFidCondMrktDivCode or its
+                code: "J" 주식 (J), "NX" NXT (NX), "UN" 통합 (UN). Example: "J".
+            fid_mrkt_cls_code: 시장구분코드 — 시장구분코드 (ex. K:코스피,Q:코스닥) (FID_MRKT_CLS_CODE). Required.
+                FidMrktClsCode or its code: "K" 코스피 (K), "Q" 코스닥 (Q). Example: "K".
             fid_input_date_1: 검색시작일 (FID_INPUT_DATE_1). Optional; default "". Example: "20250101".
             fid_input_date_2: 검색종료일 (FID_INPUT_DATE_2). Optional; default "". Example: "20250617".
 
@@ -19821,9 +19774,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode,
-        fid_mrkt_cls_code: (
-            CompProgramTradeDailyFidMrktClsCode | CompProgramTradeDailyFidMrktClsCodeCode
-        ),
+        fid_mrkt_cls_code: FidMrktClsCode | FidMrktClsCodeCode,
         fid_sctn_cls_code: str | None = None,
         fid_input_iscd: str | None = None,
         fid_cond_mrkt_div_code1: str | None = None,
@@ -19834,12 +19785,11 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 시장 구분 코드 (J:KRX,NX:NXT,UN:통합) — 시장 구분 코드 (ex.
-                J:KRX,NX:NXT,UN:통합) (FID_COND_MRKT_DIV_CODE). Required. FidCondMrktDivCode or its
-                code: "J" KRX (KRX), "NX" NXT (NXT), "UN" 통합 (UNIFIED). Example: "J".
-            fid_mrkt_cls_code: [필수] 시장구분코드 (K:코스피, Q:코스닥) — 시장구분코드 (ex. K:코스피, Q:코스닥)
-                (FID_MRKT_CLS_CODE). Required. CompProgramTradeDailyFidMrktClsCode or its code: "K"
-                코스피 (K), "Q" 코스닥 (Q). Example: "K".
+            fid_cond_mrkt_div_code: 시장 구분 코드 — 시장 구분 코드 (ex. J:KRX,NX:NXT,UN:통합)
+                (FID_COND_MRKT_DIV_CODE). Required. FidCondMrktDivCode or its code: "J" KRX (KRX),
+                "NX" NXT (NXT), "UN" 통합 (UNIFIED). Example: "J".
+            fid_mrkt_cls_code: 시장구분코드 — 시장구분코드 (ex. K:코스피, Q:코스닥) (FID_MRKT_CLS_CODE). Required.
+                FidMrktClsCode or its code: "K" 코스피 (K), "Q" 코스닥 (Q). Example: "K".
             fid_sctn_cls_code: 구간 구분 코드 (FID_SCTN_CLS_CODE). Optional; default "".
             fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Optional; default "".
             fid_cond_mrkt_div_code1: 시장분류코드 (FID_COND_MRKT_DIV_CODE1). Optional; default "".
@@ -19890,13 +19840,12 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 시장 분류 코드 — 시장 분류 코드 (ex. J: 주식) (FID_COND_MRKT_DIV_CODE).
+            fid_cond_mrkt_div_code: 시장 분류 코드 — 시장 분류 코드 (ex. J: 주식) (FID_COND_MRKT_DIV_CODE).
                 Required. Example: "J".
-            fid_cond_scr_div_code: [필수] 화면 분류 코드 — 화면 분류 코드 (ex. 20476) (FID_COND_SCR_DIV_CODE).
+            fid_cond_scr_div_code: 화면 분류 코드 — 화면 분류 코드 (ex. 20476) (FID_COND_SCR_DIV_CODE).
                 Required. Example: "20476".
-            fid_input_iscd: [필수] 종목코드 — 종목코드 (ex. 005930) (FID_INPUT_ISCD). Required. Example:
-                "068270".
-            fid_input_date_1: [필수] 결제일자 — 결제일자 (ex. 20240313) (FID_INPUT_DATE_1). Required. Example:
+            fid_input_iscd: 종목코드 — 종목코드 (ex. 005930) (FID_INPUT_ISCD). Required. Example: "068270".
+            fid_input_date_1: 결제일자 — 결제일자 (ex. 20240313) (FID_INPUT_DATE_1). Required. Example:
                 "20240508".
 
         Returns:
@@ -19942,13 +19891,12 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 시장 분류 코드 — 시장 분류 코드 (ex. J: 주식) (FID_COND_MRKT_DIV_CODE).
+            fid_cond_mrkt_div_code: 시장 분류 코드 — 시장 분류 코드 (ex. J: 주식) (FID_COND_MRKT_DIV_CODE).
                 Required. Example: "J".
-            fid_cond_scr_div_code: [필수] 화면 분류 코드 — 화면 분류 코드 (ex. 20476) (FID_COND_SCR_DIV_CODE).
+            fid_cond_scr_div_code: 화면 분류 코드 — 화면 분류 코드 (ex. 20476) (FID_COND_SCR_DIV_CODE).
                 Required. Example: "20476".
-            fid_input_iscd: [필수] 종목코드 — 종목코드 (ex. 005930) (FID_INPUT_ISCD). Required. Example:
-                "068270".
-            fid_input_date_1: [필수] 결제일자 — 결제일자 (ex. 20240313) (FID_INPUT_DATE_1). Required. Example:
+            fid_input_iscd: 종목코드 — 종목코드 (ex. 005930) (FID_INPUT_ISCD). Required. Example: "068270".
+            fid_input_date_1: 결제일자 — 결제일자 (ex. 20240313) (FID_INPUT_DATE_1). Required. Example:
                 "20240508".
 
         Yields:
@@ -19996,13 +19944,12 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 시장 분류 코드 — 시장 분류 코드 (ex. J: 주식) (FID_COND_MRKT_DIV_CODE).
+            fid_cond_mrkt_div_code: 시장 분류 코드 — 시장 분류 코드 (ex. J: 주식) (FID_COND_MRKT_DIV_CODE).
                 Required. Example: "J".
-            fid_cond_scr_div_code: [필수] 화면 분류 코드 — 화면 분류 코드 (ex. 20476) (FID_COND_SCR_DIV_CODE).
+            fid_cond_scr_div_code: 화면 분류 코드 — 화면 분류 코드 (ex. 20476) (FID_COND_SCR_DIV_CODE).
                 Required. Example: "20476".
-            fid_input_iscd: [필수] 종목코드 — 종목코드 (ex. 005930) (FID_INPUT_ISCD). Required. Example:
-                "068270".
-            fid_input_date_1: [필수] 결제일자 — 결제일자 (ex. 20240313) (FID_INPUT_DATE_1). Required. Example:
+            fid_input_iscd: 종목코드 — 종목코드 (ex. 005930) (FID_INPUT_ISCD). Required. Example: "068270".
+            fid_input_date_1: 결제일자 — 결제일자 (ex. 20240313) (FID_INPUT_DATE_1). Required. Example:
                 "20240508".
 
         Yields:
@@ -20051,11 +19998,10 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            mrkt_div_cls_code: [필수] 조회구분 (ex. 1:코스피,2:코스닥,3:종목) — 조회구분 (ex. 1:코스피,2:코스닥,3:종목)
-                (MRKT_DIV_CLS_CODE). Required. DailyLoanTransMrktDivClsCode or its code: "1" 코스피
-                (CODE_1), "2" 코스닥 (CODE_2), "3" 종목 (CODE_3). Example: "1".
-            mksc_shrn_iscd: [필수] 종목코드 (ex. 123456) — 종목코드 (ex. 123456) (MKSC_SHRN_ISCD). Required.
-                Example: "005930".
+            mrkt_div_cls_code: 조회구분 — 조회구분 (ex. 1:코스피,2:코스닥,3:종목) (MRKT_DIV_CLS_CODE). Required.
+                DailyLoanTransMrktDivClsCode or its code: "1" 코스피 (CODE_1), "2" 코스닥 (CODE_2), "3" 종목
+                (CODE_3). Example: "1".
+            mksc_shrn_iscd: 종목코드 — 종목코드 (ex. 123456) (MKSC_SHRN_ISCD). Required. Example: "005930".
             start_date: 시작일자 (START_DATE). Optional; default "". Example: "20240301".
             end_date: 종료일자 (END_DATE). Optional; default "". Example: "20240328".
             cts: 이전조회KEY (CTS). Optional; default "".
@@ -20104,10 +20050,9 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 시장분류코드 (ex. J:주식) — 시장분류코드 (ex. J:주식)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "J".
-            fid_input_iscd: [필수] 종목코드 (ex. 123456) — 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required.
-                Example: "005930".
+            fid_cond_mrkt_div_code: 시장분류코드 — 시장분류코드 (ex. J:주식) (FID_COND_MRKT_DIV_CODE). Required.
+                Example: "J".
+            fid_input_iscd: 종목코드 — 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "005930".
             fid_input_date_1: 시작일자 (FID_INPUT_DATE_1). Optional; default "". Example: "20240301".
             fid_input_date_2: 종료일자 (FID_INPUT_DATE_2). Optional; default "". Example: "20240328".
 
@@ -20147,19 +20092,19 @@ class AsyncDomesticStockApi:
         *,
         fid_cond_mrkt_div_code: str,
         fid_input_iscd: str,
-        fid_mkop_cls_code: ExpPriceTrendFidMkopClsCode | ExpPriceTrendFidMkopClsCodeCode,
+        fid_mkop_cls_code: FidMkopClsCode | FidMkopClsCodeCode,
     ) -> DomesticStockExpPriceTrendResponse:
         """국내주식 예상체결가 추이 — GET /uapi/domestic-stock/v1/quotations/exp-price-trend
 
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 (ex. J) (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "J".
-            fid_input_iscd: 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "005930".
-            fid_mkop_cls_code: (ex. 0:전체, 4:체결량 0 제외) (FID_MKOP_CLS_CODE). Required.
-                ExpPriceTrendFidMkopClsCode or its code: "0" 전체 (CODE_0), "4" 체결량 0 제외 (CODE_4).
-                Example: "0".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. J) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "J".
+            fid_input_iscd: 입력 종목코드 — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example:
+                "005930".
+            fid_mkop_cls_code: (ex. 0:전체, 4:체결량 0 제외) (FID_MKOP_CLS_CODE). Required. FidMkopClsCode
+                or its code: "0" 전체 (CODE_0), "4" 체결량 0 제외 (CODE_4). Example: "0".
 
         Returns:
             DomesticStockExpPriceTrendResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -20270,10 +20215,12 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 (ex. J) (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "J".
-            fid_input_iscd: 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "005930".
-            fid_input_iscd_2: 입력 종목코드 (ex. 99999) (FID_INPUT_ISCD_2). Required. Example: "99999".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. J) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "J".
+            fid_input_iscd: 입력 종목코드 — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example:
+                "005930".
+            fid_input_iscd_2: 입력 종목코드 — 입력 종목코드 (ex. 99999) (FID_INPUT_ISCD_2). Required. Example:
+                "99999".
 
         Returns:
             DomesticStockFrgnmemPchsTrendResponse: the envelope (rt_cd, msg_cd, msg1) and output
@@ -20616,7 +20563,10 @@ class AsyncDomesticStockApi:
     async def inquire_daily_trade_volume(
         self,
         *,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: (
+            InquireDailyTradeVolumeFidCondMrktDivCode
+            | InquireDailyTradeVolumeFidCondMrktDivCodeCode
+        ),
         fid_input_iscd: str,
         fid_period_div_code: str,
         fid_input_date_1: str | None = None,
@@ -20628,8 +20578,8 @@ class AsyncDomesticStockApi:
 
         Args:
             fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — FID 조건 시장 분류 코드 (J:KRX, NX:NXT)
-                (FID_COND_MRKT_DIV_CODE). Required. BulkTransNumFidCondMrktDivCode or its code: "J"
-                KRX (J), "NX" NXT (NX). Example: "J".
+                (FID_COND_MRKT_DIV_CODE). Required. InquireDailyTradeVolumeFidCondMrktDivCode or its
+                code: "J" KRX (J), "NX" NXT (NX). Example: "J".
             fid_input_iscd: FID 입력 종목코드 — FID 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required.
                 Example: "005930".
             fid_period_div_code: FID 기간 분류 코드 — FID 기간 분류 코드 (ex. D) (FID_PERIOD_DIV_CODE).
@@ -20686,19 +20636,17 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. U:업종) — 조건 시장 분류 코드 (ex. U:업종)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "U".
-            fid_input_iscd: [필수] 입력 종목코드 (ex. 0001) — 입력 종목코드 (ex. 0001) (FID_INPUT_ISCD). Required.
-                Example: "0001".
-            fid_input_date_1: [필수] 입력 날짜1 (ex. 20250701) — 입력 날짜1 (ex. 20250701) (FID_INPUT_DATE_1).
-                Required. Example: "20250701".
-            fid_input_iscd_1: [필수] 입력 종목코드 (ex. KSP:코스피, KSQ:코스닥) — 입력 종목코드 (ex. KSP:코스피, KSQ:코스닥)
-                (FID_INPUT_ISCD_1). Required. FidInputIscd1 or its code: "KSP" 코스피 (KSP), "KSQ" 코스닥
-                (KSQ). Example: "KSP".
-            fid_input_date_2: [필수] 입력 날짜1과 동일날짜 입력 — 입력 날짜1과 동일날짜 입력 (FID_INPUT_DATE_2). Required.
-                Example: "20250701".
-            fid_input_iscd_2: [필수] 입력 종목코드 (ex. 업종분류코드) — 입력 종목코드 (ex. 업종분류코드) (FID_INPUT_ISCD_2).
-                Required. Example: "0001".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. U:업종) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "U".
+            fid_input_iscd: 입력 종목코드 — 입력 종목코드 (ex. 0001) (FID_INPUT_ISCD). Required. Example:
+                "0001".
+            fid_input_date_1: 입력 날짜1 — 입력 날짜1 (ex. 20250701) (FID_INPUT_DATE_1). Required. Example:
+                "20250701".
+            fid_input_iscd_1: 입력 종목코드 — 입력 종목코드 (ex. KSP:코스피, KSQ:코스닥) (FID_INPUT_ISCD_1). Required.
+                FidInputIscd1 or its code: "KSP" 코스피 (KSP), "KSQ" 코스닥 (KSQ). Example: "KSP".
+            fid_input_date_2: 입력 날짜1과 동일날짜 입력 (FID_INPUT_DATE_2). Required. Example: "20250701".
+            fid_input_iscd_2: 입력 종목코드 — 입력 종목코드 (ex. 업종분류코드) (FID_INPUT_ISCD_2). Required. Example:
+                "0001".
 
         Returns:
             DomesticStockInquireInvestorDailyByMarketResponse: the envelope (rt_cd, msg_cd, msg1)
@@ -20745,8 +20693,8 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_iscd: [필수] 시장구분 — 시장구분 (FID_INPUT_ISCD). Required. Example: "999".
-            fid_input_iscd_2: [필수] 업종구분 — 업종구분 (FID_INPUT_ISCD_2). Required. Example: "S001".
+            fid_input_iscd: 시장구분 (FID_INPUT_ISCD). Required. Example: "999".
+            fid_input_iscd_2: 업종구분 (FID_INPUT_ISCD_2). Required. Example: "S001".
 
         Returns:
             DomesticStockInquireInvestorTimeByMarketResponse: the envelope (rt_cd, msg_cd, msg1) and
@@ -20779,7 +20727,10 @@ class AsyncDomesticStockApi:
     async def inquire_member_daily(
         self,
         *,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: (
+            InquireDailyTradeVolumeFidCondMrktDivCode
+            | InquireDailyTradeVolumeFidCondMrktDivCodeCode
+        ),
         fid_input_iscd: str,
         fid_input_iscd_2: str,
         fid_input_date_1: str,
@@ -20791,16 +20742,16 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건시장분류코드 (ex. 주식J) — 조건시장분류코드 (J:KRX, NX:NXT)
-                (FID_COND_MRKT_DIV_CODE). Required. BulkTransNumFidCondMrktDivCode or its code: "J"
-                KRX (J), "NX" NXT (NX). Example: "J".
-            fid_input_iscd: [필수] 입력종목코드 (ex. 123456) — 입력종목코드 (ex. 123456) (FID_INPUT_ISCD).
-                Required. Example: "005930".
-            fid_input_iscd_2: [필수] 회원사코드 (ex. 회원사코드 FAQ 종목정보 다운로드(국내) > 회원사 참조) — 회원사코드 (ex. 회원사코드
-                FAQ 종목정보 다운로드(국내) > 회원사 참조) (FID_INPUT_ISCD_2). Required. Example: "00003".
-            fid_input_date_1: [필수] 입력날짜1 — 입력날짜1 (FID_INPUT_DATE_1). Required. Example: "20240501".
-            fid_input_date_2: [필수] 입력날짜2 — 입력날짜2 (FID_INPUT_DATE_2). Required. Example: "20240624".
-            fid_sctn_cls_code: 데이터 순위 (초기값: "") (FID_SCTN_CLS_CODE). Optional; default "".
+            fid_cond_mrkt_div_code: 조건시장분류코드 — 조건시장분류코드 (J:KRX, NX:NXT) (FID_COND_MRKT_DIV_CODE).
+                Required. InquireDailyTradeVolumeFidCondMrktDivCode or its code: "J" KRX (J), "NX"
+                NXT (NX). Example: "J".
+            fid_input_iscd: 입력종목코드 — 입력종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example:
+                "005930".
+            fid_input_iscd_2: 회원사코드 — 회원사코드 (ex. 회원사코드 FAQ 종목정보 다운로드(국내) > 회원사 참조)
+                (FID_INPUT_ISCD_2). Required. Example: "00003".
+            fid_input_date_1: 입력날짜1 (FID_INPUT_DATE_1). Required. Example: "20240501".
+            fid_input_date_2: 입력날짜2 (FID_INPUT_DATE_2). Required. Example: "20240624".
+            fid_sctn_cls_code: 데이터 순위 — 데이터 순위 (초기값: "") (FID_SCTN_CLS_CODE). Optional; default "".
 
         Returns:
             DomesticStockInquireMemberDailyResponse: the envelope (rt_cd, msg_cd, msg1) and output
@@ -20846,10 +20797,10 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            type_: [필수] 관심종목구분코드 (ex. 1) — 관심종목구분코드 (ex. 1) (TYPE). Required. Example: "1".
-            fid_etc_cls_code: [필수] FID 기타 구분 코드 (ex. 00) — FID 기타 구분 코드 (ex. 00) (FID_ETC_CLS_CODE).
-                Required. Example: "00".
-            user_id: [필수] 사용자 ID — 사용자 ID (USER_ID). Required. Example: "kisgen01".
+            type_: 관심종목구분코드 — 관심종목구분코드 (ex. 1) (TYPE). Required. Example: "1".
+            fid_etc_cls_code: FID 기타 구분 코드 — FID 기타 구분 코드 (ex. 00) (FID_ETC_CLS_CODE). Required.
+                Example: "00".
+            user_id: 사용자 ID (USER_ID). Required. Example: "kisgen01".
 
         Returns:
             DomesticStockIntstockGrouplistResponse: the envelope (rt_cd, msg_cd, msg1) and output2
@@ -20946,11 +20897,11 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code_1: [필수] 조건 시장 분류 코드1 (ex. J) — 조건 시장 분류 코드1 (J:KRX, NX:NXT)
+            fid_cond_mrkt_div_code_1: 조건 시장 분류 코드1 — 조건 시장 분류 코드1 (J:KRX, NX:NXT)
                 (FID_COND_MRKT_DIV_CODE_1). Required. FidCondMrktDivCode1 or its code: "J" KRX (J),
                 "NX" NXT (NX). Example: "J".
-            fid_input_iscd_1: [필수] 입력 종목코드1 (ex. 123456) — 입력 종목코드1 (ex. 123456) (FID_INPUT_ISCD_1).
-                Required. Example: "419530".
+            fid_input_iscd_1: 입력 종목코드1 — 입력 종목코드1 (ex. 123456) (FID_INPUT_ISCD_1). Required.
+                Example: "419530".
             fid_cond_mrkt_div_code_2: 조건 시장 분류 코드2 (FID_COND_MRKT_DIV_CODE_2). Optional; default "".
                 Example: "J".
             fid_input_iscd_2: 입력 종목코드2 (FID_INPUT_ISCD_2). Optional; default "". Example: "092070".
@@ -21135,10 +21086,12 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            type_: 관심종목구분코드 (ex. 1) (TYPE). Required. Example: "1".
+            type_: 관심종목구분코드 — 관심종목구분코드 (ex. 1) (TYPE). Required. Example: "1".
             user_id: 사용자 ID (USER_ID). Required. Example: "kisgen01".
-            inter_grp_code: 관심 그룹 코드 (ex. 001) (INTER_GRP_CODE). Required. Example: "001".
-            fid_etc_cls_code: 기타 구분 코드 (ex. 4) (FID_ETC_CLS_CODE). Required. Example: "4".
+            inter_grp_code: 관심 그룹 코드 — 관심 그룹 코드 (ex. 001) (INTER_GRP_CODE). Required. Example:
+                "001".
+            fid_etc_cls_code: 기타 구분 코드 — 기타 구분 코드 (ex. 4) (FID_ETC_CLS_CODE). Required. Example:
+                "4".
             data_rank: 데이터 순위 (DATA_RANK). Optional; default "".
             inter_grp_name: 관심 그룹 명 (INTER_GRP_NAME). Optional; default "".
             hts_kor_isnm: HTS 한글 종목명 (HTS_KOR_ISNM). Optional; default "".
@@ -21193,9 +21146,9 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            mrkt_div_cls_code: [필수] 시장 구분 코드 (ex. 1:코스피, 4:코스닥) — 시장 구분 코드 (ex. 1:코스피, 4:코스닥)
-                (MRKT_DIV_CLS_CODE). Required. InvestorProgramTradeTodayMrktDivClsCode or its code:
-                "1" 코스피 (CODE_1), "4" 코스닥 (CODE_4). Example: "1".
+            mrkt_div_cls_code: 시장 구분 코드 — 시장 구분 코드 (ex. 1:코스피, 4:코스닥) (MRKT_DIV_CLS_CODE). Required.
+                InvestorProgramTradeTodayMrktDivClsCode or its code: "1" 코스피 (CODE_1), "4" 코스닥
+                (CODE_4). Example: "1".
 
         Returns:
             DomesticStockInvestorProgramTradeTodayResponse: the envelope (rt_cd, msg_cd, msg1) and
@@ -21461,8 +21414,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            mksc_shrn_iscd: [필수] 종목코드 (ex. 123456) — 종목코드 (ex. 123456) (MKSC_SHRN_ISCD). Required.
-                Example: "005930".
+            mksc_shrn_iscd: 종목코드 — 종목코드 (ex. 123456) (MKSC_SHRN_ISCD). Required. Example: "005930".
 
         Returns:
             DomesticStockInvestorTrendEstimateResponse: the envelope (rt_cd, msg_cd, msg1) and
@@ -21500,7 +21452,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_date_1: FID_INPUT_DATE_1 — [입력날짜] (FID_INPUT_DATE_1). Optional; default "".
+            fid_input_date_1: [입력날짜] (FID_INPUT_DATE_1). Optional; default "".
 
         Returns:
             DomesticStockMktfundsResponse: the envelope (rt_cd, msg_cd, msg1) and output (rows of
@@ -21535,7 +21487,9 @@ class AsyncDomesticStockApi:
         fid_rank_sort_cls_code: (
             OvertimeExpTransFluctFidRankSortClsCode | OvertimeExpTransFluctFidRankSortClsCodeCode
         ),
-        fid_div_cls_code: MarketValueFidDivClsCode | MarketValueFidDivClsCodeCode,
+        fid_div_cls_code: (
+            OvertimeExpTransFluctFidDivClsCode | OvertimeExpTransFluctFidDivClsCodeCode
+        ),
         fid_input_price_1: str | None = None,
         fid_input_price_2: str | None = None,
         fid_input_vol_1: str | None = None,
@@ -21545,23 +21499,22 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. J:주식) — 조건 시장 분류 코드 (ex. J:주식)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "J".
-            fid_cond_scr_div_code: [필수] 조건 화면 분류 코드 (ex. 11186) — 조건 화면 분류 코드 (ex. 11186)
-                (FID_COND_SCR_DIV_CODE). Required. Example: "11186".
-            fid_input_iscd: [필수] 입력 종목코드 (ex. 0000:전체, 0001:코스피, 1001:코스닥) — 입력 종목코드 (ex. 0000:전체,
-                0001:코스피, 1001:코스닥) (FID_INPUT_ISCD). Required. CaptureUplowpriceFidInputIscd or its
-                code: "0000" 전체 (CODE_0000), "0001" 코스피 (CODE_0001), "1001" 코스닥 (CODE_1001).
-                Example: "0000".
-            fid_rank_sort_cls_code: [필수] 순위 정렬 구분 코드 (ex. 0:상승률, 1:상승폭, 2:보합, 3:하락률, 4:하락폭) — 순위 정렬
-                구분 코드 (ex. 0:상승률, 1:상승폭, 2:보합, 3:하락률, 4:하락폭) (FID_RANK_SORT_CLS_CODE). Required.
-                OvertimeExpTransFluctFidRankSortClsCode or its code: "0" 상승률 (CODE_0), "1" 상승폭
-                (CODE_1), "2" 보합 (CODE_2), "3" 하락률 (CODE_3), "4" 하락폭 (CODE_4). Example: "0".
-            fid_div_cls_code: [필수] 분류 구분 코드 (ex. 0:전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험,
-                6:보통주, 7:우선주) — 분류 구분 코드 (ex. 0:전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험, 6:보통주,
-                7:우선주) (FID_DIV_CLS_CODE). Required. MarketValueFidDivClsCode or its code: "0" 전체
-                (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
-                (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. J:주식) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "J".
+            fid_cond_scr_div_code: 조건 화면 분류 코드 — 조건 화면 분류 코드 (ex. 11186) (FID_COND_SCR_DIV_CODE).
+                Required. Example: "11186".
+            fid_input_iscd: 입력 종목코드 — 입력 종목코드 (ex. 0000:전체, 0001:코스피, 1001:코스닥) (FID_INPUT_ISCD).
+                Required. CaptureUplowpriceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
+                코스피 (CODE_0001), "1001" 코스닥 (CODE_1001). Example: "0000".
+            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 순위 정렬 구분 코드 (ex. 0:상승률, 1:상승폭, 2:보합, 3:하락률, 4:하락폭)
+                (FID_RANK_SORT_CLS_CODE). Required. OvertimeExpTransFluctFidRankSortClsCode or its
+                code: "0" 상승률 (CODE_0), "1" 상승폭 (CODE_1), "2" 보합 (CODE_2), "3" 하락률 (CODE_3), "4" 하락폭
+                (CODE_4). Example: "0".
+            fid_div_cls_code: 분류 구분 코드 — 분류 구분 코드 (ex. 0:전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고,
+                5:투자위험, 6:보통주, 7:우선주) (FID_DIV_CLS_CODE). Required.
+                OvertimeExpTransFluctFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 관리종목 (CODE_1),
+                "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고 (CODE_4), "5" 투자위험 (CODE_5), "6"
+                보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
             fid_input_price_1: 입력 가격1 (FID_INPUT_PRICE_1). Optional; default "".
             fid_input_price_2: 입력 가격2 (FID_INPUT_PRICE_2). Optional; default "".
             fid_input_vol_1: 입력 거래량 (FID_INPUT_VOL_1). Optional; default "".
@@ -21613,13 +21566,13 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. J) — 조건 시장 분류 코드 (ex. J)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "J".
-            fid_input_iscd: [필수] 입력 종목코드 (ex. 123456) — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD).
-                Required. Example: "005930".
-            fid_cond_scr_div_code: [필수] 조건화면분류코드 (ex. 20113) — 조건화면분류코드 (ex. 20113)
-                (FID_COND_SCR_DIV_CODE). Required. Example: "20113".
-            fid_input_hour_1: 입력시간 (기본값: "") (FID_INPUT_HOUR_1). Optional; default "".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. J) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "J".
+            fid_input_iscd: 입력 종목코드 — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example:
+                "005930".
+            fid_cond_scr_div_code: 조건화면분류코드 — 조건화면분류코드 (ex. 20113) (FID_COND_SCR_DIV_CODE).
+                Required. Example: "20113".
+            fid_input_hour_1: 입력시간 — 입력시간 (기본값: "") (FID_INPUT_HOUR_1). Optional; default "".
 
         Returns:
             DomesticStockPbarTratioResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -21663,11 +21616,10 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. J:KRX,NX:NXT,UN:통합) — 조건 시장 분류 코드 (ex.
-                J:KRX,NX:NXT,UN:통합) (FID_COND_MRKT_DIV_CODE). Required. FidCondMrktDivCode or its
-                code: "J" KRX (KRX), "NX" NXT (NXT), "UN" 통합 (UNIFIED). Example: "J".
-            fid_input_iscd: [필수] 종목코드 (ex. 123456) — 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required.
-                Example: "005930".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. J:KRX,NX:NXT,UN:통합)
+                (FID_COND_MRKT_DIV_CODE). Required. FidCondMrktDivCode or its code: "J" KRX (KRX),
+                "NX" NXT (NXT), "UN" 통합 (UNIFIED). Example: "J".
+            fid_input_iscd: 종목코드 — 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "005930".
 
         Returns:
             DomesticStockProgramTradeByStockResponse: the envelope (rt_cd, msg_cd, msg1) and output
@@ -21707,13 +21659,12 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. J:KRX,NX:NXT,UN:통합) — 조건 시장 분류 코드 (ex.
-                J:KRX,NX:NXT,UN:통합) (FID_COND_MRKT_DIV_CODE). Required. FidCondMrktDivCode or its
-                code: "J" KRX (KRX), "NX" NXT (NXT), "UN" 통합 (UNIFIED). Example: "J".
-            fid_input_iscd: [필수] 입력 종목코드 (ex. 123456) — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD).
-                Required. Example: "005930".
-            fid_input_date_1: [필수] 입력날짜 (초기값: "") — 입력날짜 (초기값: "") (FID_INPUT_DATE_1). Optional;
-                default "".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. J:KRX,NX:NXT,UN:통합)
+                (FID_COND_MRKT_DIV_CODE). Required. FidCondMrktDivCode or its code: "J" KRX (KRX),
+                "NX" NXT (NXT), "UN" 통합 (UNIFIED). Example: "J".
+            fid_input_iscd: 입력 종목코드 — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example:
+                "005930".
+            fid_input_date_1: 입력날짜 — 입력날짜 (초기값: "") (FID_INPUT_DATE_1). Optional; default "".
 
         Returns:
             DomesticStockProgramTradeByStockDailyResponse: the envelope (rt_cd, msg_cd, msg1) and
@@ -21795,8 +21746,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            user_id: [필수] 사용자 HTS ID (ex. U:업종) — 사용자 HTS ID (ex. U:업종) (user_id). Required.
-                Example: "kisgen01".
+            user_id: 사용자 HTS ID — 사용자 HTS ID (ex. U:업종) (user_id). Required. Example: "kisgen01".
 
         Returns:
             DomesticStockPsearchTitleResponse: the envelope (rt_cd, msg_cd, msg1) and output2 (rows
@@ -21825,7 +21775,10 @@ class AsyncDomesticStockApi:
     async def tradprt_byamt(
         self,
         *,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: (
+            InquireDailyTradeVolumeFidCondMrktDivCode
+            | InquireDailyTradeVolumeFidCondMrktDivCodeCode
+        ),
         fid_cond_scr_div_code: str,
         fid_input_iscd: str,
     ) -> DomesticStockTradprtByamtResponse:
@@ -21834,13 +21787,13 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. J) — 조건 시장 분류 코드 (J:KRX, NX:NXT)
-                (FID_COND_MRKT_DIV_CODE). Required. BulkTransNumFidCondMrktDivCode or its code: "J"
-                KRX (J), "NX" NXT (NX). Example: "J".
-            fid_cond_scr_div_code: [필수] 조건화면분류코드 (ex. 11119) — 조건화면분류코드 (ex. 11119)
-                (FID_COND_SCR_DIV_CODE). Required. Example: "11119".
-            fid_input_iscd: [필수] 입력 종목코드 (ex. 123456) — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD).
-                Required. Example: "005930".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (J:KRX, NX:NXT)
+                (FID_COND_MRKT_DIV_CODE). Required. InquireDailyTradeVolumeFidCondMrktDivCode or its
+                code: "J" KRX (J), "NX" NXT (NX). Example: "J".
+            fid_cond_scr_div_code: 조건화면분류코드 — 조건화면분류코드 (ex. 11119) (FID_COND_SCR_DIV_CODE).
+                Required. Example: "11119".
+            fid_input_iscd: 입력 종목코드 — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example:
+                "005930".
 
         Returns:
             DomesticStockTradprtByamtResponse: the envelope (rt_cd, msg_cd, msg1) and output (rows
@@ -21992,11 +21945,9 @@ class AsyncDomesticStockApi:
     async def credit_by_company(
         self,
         *,
-        fid_rank_sort_cls_code: (
-            CreditByCompanyFidRankSortClsCode | CreditByCompanyFidRankSortClsCodeCode
-        ),
+        fid_rank_sort_cls_code: FidRankSortClsCode | FidRankSortClsCodeCode,
         fid_slct_yn: FidSlctYn | FidSlctYnCode,
-        fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
+        fid_input_iscd: FidInputIscd | FidInputIscdCode,
         fid_cond_scr_div_code: str,
         fid_cond_mrkt_div_code: str,
     ) -> DomesticStockCreditByCompanyResponse:
@@ -22006,14 +21957,13 @@ class AsyncDomesticStockApi:
 
         Args:
             fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0:코드순, 1:이름순 (fid_rank_sort_cls_code). Required.
-                CreditByCompanyFidRankSortClsCode or its code: "0" 코드순 (CODE_0), "1" 이름순 (CODE_1).
-                Example: "0".
+                FidRankSortClsCode or its code: "0" 코드순 (CODE_0), "1" 이름순 (CODE_1). Example: "0".
             fid_slct_yn: 선택 여부 — 0:신용주문가능, 1: 신용주문불가 (fid_slct_yn). Required. FidSlctYn or its code:
                 "0" 신용주문가능 (CODE_0), "1" 신용주문불가 (CODE_1). Example: "0".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
+                (fid_input_iscd). Required. FidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
+                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001), "4001" KRX100
+                (CODE_4001). Example: "0000".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20477) (fid_cond_scr_div_code).
                 Required. Example: "20477".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Required.
@@ -22053,11 +22003,9 @@ class AsyncDomesticStockApi:
     async def credit_by_company_pages(
         self,
         *,
-        fid_rank_sort_cls_code: (
-            CreditByCompanyFidRankSortClsCode | CreditByCompanyFidRankSortClsCodeCode
-        ),
+        fid_rank_sort_cls_code: FidRankSortClsCode | FidRankSortClsCodeCode,
         fid_slct_yn: FidSlctYn | FidSlctYnCode,
-        fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
+        fid_input_iscd: FidInputIscd | FidInputIscdCode,
         fid_cond_scr_div_code: str,
         fid_cond_mrkt_div_code: str,
     ) -> AsyncIterator[DomesticStockCreditByCompanyResponse]:
@@ -22067,14 +22015,13 @@ class AsyncDomesticStockApi:
 
         Args:
             fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0:코드순, 1:이름순 (fid_rank_sort_cls_code). Required.
-                CreditByCompanyFidRankSortClsCode or its code: "0" 코드순 (CODE_0), "1" 이름순 (CODE_1).
-                Example: "0".
+                FidRankSortClsCode or its code: "0" 코드순 (CODE_0), "1" 이름순 (CODE_1). Example: "0".
             fid_slct_yn: 선택 여부 — 0:신용주문가능, 1: 신용주문불가 (fid_slct_yn). Required. FidSlctYn or its code:
                 "0" 신용주문가능 (CODE_0), "1" 신용주문불가 (CODE_1). Example: "0".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
+                (fid_input_iscd). Required. FidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
+                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001), "4001" KRX100
+                (CODE_4001). Example: "0000".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20477) (fid_cond_scr_div_code).
                 Required. Example: "20477".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Required.
@@ -22116,11 +22063,9 @@ class AsyncDomesticStockApi:
     async def credit_by_company_output(
         self,
         *,
-        fid_rank_sort_cls_code: (
-            CreditByCompanyFidRankSortClsCode | CreditByCompanyFidRankSortClsCodeCode
-        ),
+        fid_rank_sort_cls_code: FidRankSortClsCode | FidRankSortClsCodeCode,
         fid_slct_yn: FidSlctYn | FidSlctYnCode,
-        fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
+        fid_input_iscd: FidInputIscd | FidInputIscdCode,
         fid_cond_scr_div_code: str,
         fid_cond_mrkt_div_code: str,
     ) -> AsyncIterator[DomesticStockCreditByCompanyOutputRow]:
@@ -22130,14 +22075,13 @@ class AsyncDomesticStockApi:
 
         Args:
             fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0:코드순, 1:이름순 (fid_rank_sort_cls_code). Required.
-                CreditByCompanyFidRankSortClsCode or its code: "0" 코드순 (CODE_0), "1" 이름순 (CODE_1).
-                Example: "0".
+                FidRankSortClsCode or its code: "0" 코드순 (CODE_0), "1" 이름순 (CODE_1). Example: "0".
             fid_slct_yn: 선택 여부 — 0:신용주문가능, 1: 신용주문불가 (fid_slct_yn). Required. FidSlctYn or its code:
                 "0" 신용주문가능 (CODE_0), "1" 신용주문불가 (CODE_1). Example: "0".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
+                (fid_input_iscd). Required. FidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
+                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001), "4001" KRX100
+                (CODE_4001). Example: "0000".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20477) (fid_cond_scr_div_code).
                 Required. Example: "20477".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Required.
@@ -22411,7 +22355,7 @@ class AsyncDomesticStockApi:
     async def finance_balance_sheet(
         self,
         *,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
         fid_input_iscd: str,
     ) -> DomesticStockFinanceBalanceSheetResponse:
@@ -22420,9 +22364,8 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required. FidDivClsCode or
+                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J (fid_cond_mrkt_div_code). Required. Example:
                 "J".
             fid_input_iscd: 입력 종목코드 — 000660 : 종목코드 (fid_input_iscd). Required. Example: "000660".
@@ -22459,7 +22402,7 @@ class AsyncDomesticStockApi:
     async def finance_balance_sheet_pages(
         self,
         *,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
         fid_input_iscd: str,
     ) -> AsyncIterator[DomesticStockFinanceBalanceSheetResponse]:
@@ -22468,9 +22411,8 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required. FidDivClsCode or
+                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J (fid_cond_mrkt_div_code). Required. Example:
                 "J".
             fid_input_iscd: 입력 종목코드 — 000660 : 종목코드 (fid_input_iscd). Required. Example: "000660".
@@ -22509,7 +22451,7 @@ class AsyncDomesticStockApi:
     async def finance_balance_sheet_output(
         self,
         *,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
         fid_input_iscd: str,
     ) -> AsyncIterator[DomesticStockFinanceBalanceSheetOutputRow]:
@@ -22518,9 +22460,8 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required. FidDivClsCode or
+                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J (fid_cond_mrkt_div_code). Required. Example:
                 "J".
             fid_input_iscd: 입력 종목코드 — 000660 : 종목코드 (fid_input_iscd). Required. Example: "000660".
@@ -22559,7 +22500,7 @@ class AsyncDomesticStockApi:
     async def finance_financial_ratio(
         self,
         *,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
         fid_input_iscd: str,
     ) -> DomesticStockFinanceFinancialRatioResponse:
@@ -22568,9 +22509,8 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required. FidDivClsCode or
+                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J (fid_cond_mrkt_div_code). Required. Example:
                 "J".
             fid_input_iscd: 입력 종목코드 — 000660 : 종목코드 (fid_input_iscd). Required. Example: "000660".
@@ -22607,7 +22547,7 @@ class AsyncDomesticStockApi:
     async def finance_financial_ratio_pages(
         self,
         *,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
         fid_input_iscd: str,
     ) -> AsyncIterator[DomesticStockFinanceFinancialRatioResponse]:
@@ -22616,9 +22556,8 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required. FidDivClsCode or
+                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J (fid_cond_mrkt_div_code). Required. Example:
                 "J".
             fid_input_iscd: 입력 종목코드 — 000660 : 종목코드 (fid_input_iscd). Required. Example: "000660".
@@ -22658,7 +22597,7 @@ class AsyncDomesticStockApi:
     async def finance_financial_ratio_output(
         self,
         *,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
         fid_input_iscd: str,
     ) -> AsyncIterator[DomesticStockFinanceFinancialRatioOutputRow]:
@@ -22667,9 +22606,8 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required. FidDivClsCode or
+                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J (fid_cond_mrkt_div_code). Required. Example:
                 "J".
             fid_input_iscd: 입력 종목코드 — 000660 : 종목코드 (fid_input_iscd). Required. Example: "000660".
@@ -22709,7 +22647,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_input_iscd: str,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
     ) -> DomesticStockFinanceGrowthRatioResponse:
         """국내주식 성장성비율 — GET /uapi/domestic-stock/v1/finance/growth-ratio
@@ -22720,8 +22658,7 @@ class AsyncDomesticStockApi:
             fid_input_iscd: 입력 종목코드 — 입력 종목코드 (예: '000660') (fid_input_iscd). Required. Example:
                 "000660".
             fid_div_cls_code: 분류 구분 코드 — 분류 구분 코드 (0: 년, 1: 분기) (fid_div_cls_code). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+                FidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (예: 'J') (fid_cond_mrkt_div_code).
                 Required. Example: "J".
 
@@ -22758,7 +22695,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_input_iscd: str,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
     ) -> AsyncIterator[DomesticStockFinanceGrowthRatioResponse]:
         """Every page of 국내주식 성장성비율, following tr_cont alone (the same request again) to the last.
@@ -22769,8 +22706,7 @@ class AsyncDomesticStockApi:
             fid_input_iscd: 입력 종목코드 — 입력 종목코드 (예: '000660') (fid_input_iscd). Required. Example:
                 "000660".
             fid_div_cls_code: 분류 구분 코드 — 분류 구분 코드 (0: 년, 1: 분기) (fid_div_cls_code). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+                FidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (예: 'J') (fid_cond_mrkt_div_code).
                 Required. Example: "J".
 
@@ -22809,7 +22745,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_input_iscd: str,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
     ) -> AsyncIterator[DomesticStockFinanceGrowthRatioOutputRow]:
         """Every row of 국내주식 성장성비율 output (output) across all pages.
@@ -22820,8 +22756,7 @@ class AsyncDomesticStockApi:
             fid_input_iscd: 입력 종목코드 — 입력 종목코드 (예: '000660') (fid_input_iscd). Required. Example:
                 "000660".
             fid_div_cls_code: 분류 구분 코드 — 분류 구분 코드 (0: 년, 1: 분기) (fid_div_cls_code). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+                FidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (예: 'J') (fid_cond_mrkt_div_code).
                 Required. Example: "J".
 
@@ -22859,7 +22794,7 @@ class AsyncDomesticStockApi:
     async def finance_income_statement(
         self,
         *,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
         fid_input_iscd: str,
     ) -> DomesticStockFinanceIncomeStatementResponse:
@@ -22869,8 +22804,7 @@ class AsyncDomesticStockApi:
 
         Args:
             fid_div_cls_code: 분류 구분 코드 — 분류 구분 코드 (0: 년, 1: 분기) (FID_DIV_CLS_CODE). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+                FidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (예: 'J') (fid_cond_mrkt_div_code).
                 Required. Example: "J".
             fid_input_iscd: 입력 종목코드 — 입력 종목코드 (예: '000660') (fid_input_iscd). Required. Example:
@@ -22908,7 +22842,7 @@ class AsyncDomesticStockApi:
     async def finance_income_statement_pages(
         self,
         *,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
         fid_input_iscd: str,
     ) -> AsyncIterator[DomesticStockFinanceIncomeStatementResponse]:
@@ -22918,8 +22852,7 @@ class AsyncDomesticStockApi:
 
         Args:
             fid_div_cls_code: 분류 구분 코드 — 분류 구분 코드 (0: 년, 1: 분기) (FID_DIV_CLS_CODE). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+                FidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (예: 'J') (fid_cond_mrkt_div_code).
                 Required. Example: "J".
             fid_input_iscd: 입력 종목코드 — 입력 종목코드 (예: '000660') (fid_input_iscd). Required. Example:
@@ -22960,7 +22893,7 @@ class AsyncDomesticStockApi:
     async def finance_income_statement_output(
         self,
         *,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
         fid_input_iscd: str,
     ) -> AsyncIterator[DomesticStockFinanceIncomeStatementOutputRow]:
@@ -22970,8 +22903,7 @@ class AsyncDomesticStockApi:
 
         Args:
             fid_div_cls_code: 분류 구분 코드 — 분류 구분 코드 (0: 년, 1: 분기) (FID_DIV_CLS_CODE). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+                FidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (예: 'J') (fid_cond_mrkt_div_code).
                 Required. Example: "J".
             fid_input_iscd: 입력 종목코드 — 입력 종목코드 (예: '000660') (fid_input_iscd). Required. Example:
@@ -23163,7 +23095,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_input_iscd: str,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
     ) -> DomesticStockFinanceProfitRatioResponse:
         """국내주식 수익성비율 — GET /uapi/domestic-stock/v1/finance/profit-ratio
@@ -23174,8 +23106,7 @@ class AsyncDomesticStockApi:
             fid_input_iscd: 입력 종목코드 — 입력 종목코드 (예: '000660') (fid_input_iscd). Required. Example:
                 "000660".
             fid_div_cls_code: 분류 구분 코드 — 분류 구분 코드 (0: 년, 1: 분기) (FID_DIV_CLS_CODE). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+                FidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (예: 'J') (fid_cond_mrkt_div_code).
                 Required. Example: "J".
 
@@ -23212,7 +23143,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_input_iscd: str,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
     ) -> AsyncIterator[DomesticStockFinanceProfitRatioResponse]:
         """Every page of 국내주식 수익성비율, following tr_cont alone (the same request again) to the last.
@@ -23223,8 +23154,7 @@ class AsyncDomesticStockApi:
             fid_input_iscd: 입력 종목코드 — 입력 종목코드 (예: '000660') (fid_input_iscd). Required. Example:
                 "000660".
             fid_div_cls_code: 분류 구분 코드 — 분류 구분 코드 (0: 년, 1: 분기) (FID_DIV_CLS_CODE). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+                FidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (예: 'J') (fid_cond_mrkt_div_code).
                 Required. Example: "J".
 
@@ -23263,7 +23193,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_input_iscd: str,
-        fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+        fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
         fid_cond_mrkt_div_code: str,
     ) -> AsyncIterator[DomesticStockFinanceProfitRatioOutputRow]:
         """Every row of 국내주식 수익성비율 output (output) across all pages.
@@ -23274,8 +23204,7 @@ class AsyncDomesticStockApi:
             fid_input_iscd: 입력 종목코드 — 입력 종목코드 (예: '000660') (fid_input_iscd). Required. Example:
                 "000660".
             fid_div_cls_code: 분류 구분 코드 — 분류 구분 코드 (0: 년, 1: 분기) (FID_DIV_CLS_CODE). Required.
-                FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1).
-                Example: "0".
+                FidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (예: 'J') (fid_cond_mrkt_div_code).
                 Required. Example: "J".
 
@@ -24085,7 +24014,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         cts: str,
-        gb1: KsdinfoDividendGb1 | KsdinfoDividendGb1Code,
+        gb1: Gb1 | Gb1Code,
         f_dt: str,
         t_dt: str,
         sht_cd: str,
@@ -24097,8 +24026,8 @@ class AsyncDomesticStockApi:
 
         Args:
             cts: CTS — 공백 (CTS). Required. Example: "".
-            gb1: 조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. KsdinfoDividendGb1 or its code: "0"
-                배당전체 (CODE_0), "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
+            gb1: 조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. Gb1 or its code: "0" 배당전체 (CODE_0),
+                "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
@@ -24134,7 +24063,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         cts: str,
-        gb1: KsdinfoDividendGb1 | KsdinfoDividendGb1Code,
+        gb1: Gb1 | Gb1Code,
         f_dt: str,
         t_dt: str,
         sht_cd: str,
@@ -24146,8 +24075,8 @@ class AsyncDomesticStockApi:
 
         Args:
             cts: CTS — 공백 (CTS). Required. Example: "".
-            gb1: 조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. KsdinfoDividendGb1 or its code: "0"
-                배당전체 (CODE_0), "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
+            gb1: 조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. Gb1 or its code: "0" 배당전체 (CODE_0),
+                "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
@@ -24185,7 +24114,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         cts: str,
-        gb1: KsdinfoDividendGb1 | KsdinfoDividendGb1Code,
+        gb1: Gb1 | Gb1Code,
         f_dt: str,
         t_dt: str,
         sht_cd: str,
@@ -24197,8 +24126,8 @@ class AsyncDomesticStockApi:
 
         Args:
             cts: CTS — 공백 (CTS). Required. Example: "".
-            gb1: 조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. KsdinfoDividendGb1 or its code: "0"
-                배당전체 (CODE_0), "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
+            gb1: 조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. Gb1 or its code: "0" 배당전체 (CODE_0),
+                "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
@@ -25957,35 +25886,33 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_cond_mrkt_div_code: str,
-        fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
+        fid_input_iscd: ExpClosingPriceFidInputIscd | ExpClosingPriceFidInputIscdCode,
         fid_rank_sort_cls_code: (
             ExpClosingPriceFidRankSortClsCode | ExpClosingPriceFidRankSortClsCodeCode
         ),
         fid_cond_scr_div_code: str,
-        fid_blng_cls_code: ExpClosingPriceFidBlngClsCode | ExpClosingPriceFidBlngClsCodeCode,
+        fid_blng_cls_code: FidBlngClsCode | FidBlngClsCodeCode,
     ) -> DomesticStockExpClosingPriceResponse:
         """국내주식 장마감 예상체결가 — GET /uapi/domestic-stock/v1/quotations/exp-closing-price
 
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건시장분류코드 (ex. J:주식) — 조건시장분류코드 (ex. J:주식)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "J".
-            fid_input_iscd: [필수] 입력종목코드 (ex. 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100)
-                — 입력종목코드 (ex. 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100)
-                (FID_INPUT_ISCD). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
+            fid_cond_mrkt_div_code: 조건시장분류코드 — 조건시장분류코드 (ex. J:주식) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "J".
+            fid_input_iscd: 입력종목코드 — 입력종목코드 (ex. 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001:
+                KRX100) (FID_INPUT_ISCD). Required. ExpClosingPriceFidInputIscd or its code: "0000"
+                전체 (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0001".
-            fid_rank_sort_cls_code: [필수] 순위정렬구분코드 (ex. 0:전체, 1:상한가마감예상, 2:하한가마감예상, 3:직전대비상승률상위,
-                4:직전대비하락률상위) — 순위정렬구분코드 (ex. 0:전체, 1:상한가마감예상, 2:하한가마감예상, 3:직전대비상승률상위, 4:직전대비하락률상위)
-                (FID_RANK_SORT_CLS_CODE). Required. ExpClosingPriceFidRankSortClsCode or its code:
-                "0" 전체 (CODE_0), "1" 상한가마감예상 (CODE_1), "2" 하한가마감예상 (CODE_2), "3" 직전대비상승률상위 (CODE_3),
-                "4" 직전대비하락률상위 (CODE_4). Example: "0".
-            fid_cond_scr_div_code: [필수] 조건화면분류코드 (ex. 11173) — 조건화면분류코드 (ex. 11173)
-                (FID_COND_SCR_DIV_CODE). Required. Example: "11173".
-            fid_blng_cls_code: [필수] 소속구분코드 (ex. 0:전체, 1:종가범위연장) — 소속구분코드 (ex. 0:전체, 1:종가범위연장)
-                (FID_BLNG_CLS_CODE). Required. ExpClosingPriceFidBlngClsCode or its code: "0" 전체
-                (CODE_0), "1" 종가범위연장 (CODE_1). Example: "0".
+            fid_rank_sort_cls_code: 순위정렬구분코드 — 순위정렬구분코드 (ex. 0:전체, 1:상한가마감예상, 2:하한가마감예상,
+                3:직전대비상승률상위, 4:직전대비하락률상위) (FID_RANK_SORT_CLS_CODE). Required.
+                ExpClosingPriceFidRankSortClsCode or its code: "0" 전체 (CODE_0), "1" 상한가마감예상
+                (CODE_1), "2" 하한가마감예상 (CODE_2), "3" 직전대비상승률상위 (CODE_3), "4" 직전대비하락률상위 (CODE_4).
+                Example: "0".
+            fid_cond_scr_div_code: 조건화면분류코드 — 조건화면분류코드 (ex. 11173) (FID_COND_SCR_DIV_CODE).
+                Required. Example: "11173".
+            fid_blng_cls_code: 소속구분코드 — 소속구분코드 (ex. 0:전체, 1:종가범위연장) (FID_BLNG_CLS_CODE). Required.
+                FidBlngClsCode or its code: "0" 전체 (CODE_0), "1" 종가범위연장 (CODE_1). Example: "0".
 
         Returns:
             DomesticStockExpClosingPriceResponse: the envelope (rt_cd, msg_cd, msg1) and output
@@ -26027,11 +25954,11 @@ class AsyncDomesticStockApi:
         """주식현재가 체결 — GET /uapi/domestic-stock/v1/quotations/inquire-ccnl
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. J:KRX, NX:NXT, UN:통합) — 조건 시장 분류 코드 (ex.
-                J:KRX, NX:NXT, UN:통합) (FID_COND_MRKT_DIV_CODE). Required. FidCondMrktDivCode or its
-                code: "J" KRX (KRX), "NX" NXT (NXT), "UN" 통합 (UNIFIED). Example: "J".
-            fid_input_iscd: [필수] 입력 종목코드 (ex. 123456) — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD).
-                Required. Example: "005930".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. J:KRX, NX:NXT, UN:통합)
+                (FID_COND_MRKT_DIV_CODE). Required. FidCondMrktDivCode or its code: "J" KRX (KRX),
+                "NX" NXT (NXT), "UN" 통합 (UNIFIED). Example: "J".
+            fid_input_iscd: 입력 종목코드 — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example:
+                "005930".
 
         Returns:
             DomesticStockInquireCcnlResponse: the envelope (rt_cd, msg_cd, msg1) and output (rows of
@@ -26066,9 +25993,9 @@ class AsyncDomesticStockApi:
         """주식현재가 시간외일자별주가 — GET /uapi/domestic-stock/v1/quotations/inquire-daily-overtimeprice
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. J) — 조건 시장 분류 코드 (ex. J)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "J".
-            fid_input_iscd: [필수] 입력 종목코드 — 입력 종목코드 (FID_INPUT_ISCD). Required. Example: "005930".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. J) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "J".
+            fid_input_iscd: 입력 종목코드 (FID_INPUT_ISCD). Required. Example: "005930".
 
         Returns:
             DomesticStockInquireDailyOvertimepriceResponse: the envelope (rt_cd, msg_cd, msg1),
@@ -26108,16 +26035,14 @@ class AsyncDomesticStockApi:
         """주식현재가 일자별 — GET /uapi/domestic-stock/v1/quotations/inquire-daily-price
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. J:KRX, NX:NXT, UN:통합) — 조건 시장 분류 코드 (ex.
-                J:KRX, NX:NXT, UN:통합) (FID_COND_MRKT_DIV_CODE). Required. FidCondMrktDivCode or its
-                code: "J" KRX (KRX), "NX" NXT (NXT), "UN" 통합 (UNIFIED). Example: "J".
-            fid_input_iscd: [필수] 입력 종목코드 (ex. 종목코드 (ex 005930 삼성전자)) — 입력 종목코드 (ex. 종목코드 (ex 005930
-                삼성전자)) (FID_INPUT_ISCD). Required. Example: "005930".
-            fid_period_div_code: [필수] 기간 분류 코드 (ex. D:(일)최근 30거래일, W:(주)최근 30주, M:(월)최근 30개월) — 기간
-                분류 코드 (ex. D:(일)최근 30거래일, W:(주)최근 30주, M:(월)최근 30개월) (FID_PERIOD_DIV_CODE).
-                Required. Example: "D".
-            fid_org_adj_prc: [필수] 수정주가 원주가 가격 (ex. 0:수정주가미반영, 1:수정주가반영, *수정주가는 액면분할/액면병합 등 권리 발생 시
-                과거 시세를 현재 주가에 맞게 보정한 가격) — 수정주가 원주가 가격 (ex. 0:수정주가미반영, 1:수정주가반영, *수정주가는 액면분할/액면병합 등
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. J:KRX, NX:NXT, UN:통합)
+                (FID_COND_MRKT_DIV_CODE). Required. FidCondMrktDivCode or its code: "J" KRX (KRX),
+                "NX" NXT (NXT), "UN" 통합 (UNIFIED). Example: "J".
+            fid_input_iscd: 입력 종목코드 — 입력 종목코드 (ex. 종목코드 (ex 005930 삼성전자)) (FID_INPUT_ISCD).
+                Required. Example: "005930".
+            fid_period_div_code: 기간 분류 코드 — 기간 분류 코드 (ex. D:(일)최근 30거래일, W:(주)최근 30주, M:(월)최근 30개월)
+                (FID_PERIOD_DIV_CODE). Required. Example: "D".
+            fid_org_adj_prc: 수정주가 원주가 가격 — 수정주가 원주가 가격 (ex. 0:수정주가미반영, 1:수정주가반영, *수정주가는 액면분할/액면병합 등
                 권리 발생 시 과거 시세를 현재 주가에 맞게 보정한 가격) (FID_ORG_ADJ_PRC). Required. Example: "1".
 
         Returns:
@@ -26151,16 +26076,18 @@ class AsyncDomesticStockApi:
     async def inquire_investor(
         self,
         *,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: (
+            InquireInvestorFidCondMrktDivCode | InquireInvestorFidCondMrktDivCodeCode
+        ),
         fid_input_iscd: str,
     ) -> DomesticStockInquireInvestorResponse:
         """주식현재가 투자자 — GET /uapi/domestic-stock/v1/quotations/inquire-investor
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 — 조건 시장 분류 코드 (J:KRX, NX:NXT)
-                (FID_COND_MRKT_DIV_CODE). Required. BulkTransNumFidCondMrktDivCode or its code: "J"
-                KRX (J), "NX" NXT (NX). Example: "J".
-            fid_input_iscd: [필수] 입력 종목코드 — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example:
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (J:KRX, NX:NXT)
+                (FID_COND_MRKT_DIV_CODE). Required. InquireInvestorFidCondMrktDivCode or its code:
+                "J" KRX (J), "NX" NXT (NX). Example: "J".
+            fid_input_iscd: 입력 종목코드 — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example:
                 "005930".
 
         Returns:
@@ -26190,17 +26117,19 @@ class AsyncDomesticStockApi:
     async def inquire_member(
         self,
         *,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: (
+            InquireInvestorFidCondMrktDivCode | InquireInvestorFidCondMrktDivCodeCode
+        ),
         fid_input_iscd: str,
     ) -> DomesticStockInquireMemberResponse:
         """주식현재가 회원사 — GET /uapi/domestic-stock/v1/quotations/inquire-member
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. J:KRX) — 조건 시장 분류 코드 (J:KRX, NX:NXT)
-                (FID_COND_MRKT_DIV_CODE). Required. BulkTransNumFidCondMrktDivCode or its code: "J"
-                KRX (J), "NX" NXT (NX). Example: "J".
-            fid_input_iscd: [필수] 입력 종목코드 (ex. 123456) — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD).
-                Required. Example: "005930".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (J:KRX, NX:NXT)
+                (FID_COND_MRKT_DIV_CODE). Required. InquireInvestorFidCondMrktDivCode or its code:
+                "J" KRX (J), "NX" NXT (NX). Example: "J".
+            fid_input_iscd: 입력 종목코드 — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example:
+                "005930".
 
         Returns:
             DomesticStockInquireMemberResponse: the envelope (rt_cd, msg_cd, msg1) and output
@@ -26237,10 +26166,9 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 시장 분류 코드 (ex. J:주식) — 시장 분류 코드 (ex. J:주식)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "J".
-            fid_input_iscd: [필수] 종목코드 (ex. 123456) — 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required.
-                Example: "005930".
+            fid_cond_mrkt_div_code: 시장 분류 코드 — 시장 분류 코드 (ex. J:주식) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "J".
+            fid_input_iscd: 종목코드 — 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "005930".
 
         Returns:
             DomesticStockInquireOvertimeAskingPriceResponse: the envelope (rt_cd, msg_cd, msg1) and
@@ -26281,10 +26209,9 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 시장 분류 코드 (ex. J: 주식) — 시장 분류 코드 (ex. J: 주식)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "J".
-            fid_input_iscd: [필수] 종목코드 (ex. 005930) — 종목코드 (ex. 005930) (FID_INPUT_ISCD). Required.
-                Example: "005930".
+            fid_cond_mrkt_div_code: 시장 분류 코드 — 시장 분류 코드 (ex. J: 주식) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "J".
+            fid_input_iscd: 종목코드 — 종목코드 (ex. 005930) (FID_INPUT_ISCD). Required. Example: "005930".
 
         Returns:
             DomesticStockInquireOvertimePriceResponse: the envelope (rt_cd, msg_cd, msg1) and output
@@ -26358,7 +26285,8 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_cond_mrkt_div_code: (
-            CompProgramTradeDailyFidCondMrktDivCode | CompProgramTradeDailyFidCondMrktDivCodeCode
+            InquireTimeDailychartpriceFidCondMrktDivCode
+            | InquireTimeDailychartpriceFidCondMrktDivCodeCode
         ),
         fid_input_iscd: str,
         fid_input_hour_1: str,
@@ -26372,8 +26300,8 @@ class AsyncDomesticStockApi:
 
         Args:
             fid_cond_mrkt_div_code: 시장 분류 코드 — 시장 분류 코드 (ex. J:주식,NX:NXT,UN:통합)
-                (FID_COND_MRKT_DIV_CODE). Required. CompProgramTradeDailyFidCondMrktDivCode or its
-                code: "J" 주식 (J), "NX" NXT (NX), "UN" 통합 (UN). Example: "J".
+                (FID_COND_MRKT_DIV_CODE). Required. InquireTimeDailychartpriceFidCondMrktDivCode or
+                its code: "J" 주식 (J), "NX" NXT (NX), "UN" 통합 (UN). Example: "J".
             fid_input_iscd: 종목코드 — 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "005930".
             fid_input_hour_1: 입력 시간1 — 입력 시간1 (ex. 130000) (FID_INPUT_HOUR_1). Required. Example:
                 "130000".
@@ -26429,11 +26357,11 @@ class AsyncDomesticStockApi:
         """주식현재가 당일시간대별체결 — GET /uapi/domestic-stock/v1/quotations/inquire-time-itemconclusion
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. J:KRX, NX:NXT, UN:통합) — 조건 시장 분류 코드
-                (J:KRX, NX:NXT, UN:통합) (FID_COND_MRKT_DIV_CODE). Required. FidCondMrktDivCode or its
-                code: "J" KRX (KRX), "NX" NXT (NXT), "UN" 통합 (UNIFIED). Example: "J".
-            fid_input_iscd: [필수] 입력 종목코드 — 입력 종목코드 (FID_INPUT_ISCD). Required. Example: "005930".
-            fid_input_hour_1: [필수] 입력 시간1 — 입력 시간1 (FID_INPUT_HOUR_1). Required. Example: "115959".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (J:KRX, NX:NXT, UN:통합)
+                (FID_COND_MRKT_DIV_CODE). Required. FidCondMrktDivCode or its code: "J" KRX (KRX),
+                "NX" NXT (NXT), "UN" 통합 (UNIFIED). Example: "J".
+            fid_input_iscd: 입력 종목코드 (FID_INPUT_ISCD). Required. Example: "005930".
+            fid_input_hour_1: 입력 시간1 (FID_INPUT_HOUR_1). Required. Example: "115959".
 
         Returns:
             DomesticStockInquireTimeItemconclusionResponse: the envelope (rt_cd, msg_cd, msg1),
@@ -26475,12 +26403,12 @@ class AsyncDomesticStockApi:
         """주식현재가 시간외시간별체결 — GET /uapi/domestic-stock/v1/quotations/inquire-time-overtimeconclusion
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건시장분류코드 (ex. J:주식/ETF/ETN) — 조건시장분류코드 (ex. J:주식/ETF/ETN)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "J".
-            fid_input_iscd: [필수] 입력종목코드 (ex. 123456(ETN의 경우 Q로 시작 Q500001)) — 입력종목코드 (ex.
-                123456(ETN의 경우 Q로 시작 Q500001)) (FID_INPUT_ISCD). Required. Example: "005930".
-            fid_hour_cls_code: [필수] 적립금구분코드 (ex. 1: 시간외) — 적립금구분코드 (ex. 1: 시간외) (FID_HOUR_CLS_CODE).
-                Required. Example: "1".
+            fid_cond_mrkt_div_code: 조건시장분류코드 — 조건시장분류코드 (ex. J:주식/ETF/ETN) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "J".
+            fid_input_iscd: 입력종목코드 — 입력종목코드 (ex. 123456(ETN의 경우 Q로 시작 Q500001)) (FID_INPUT_ISCD).
+                Required. Example: "005930".
+            fid_hour_cls_code: 적립금구분코드 — 적립금구분코드 (ex. 1: 시간외) (FID_HOUR_CLS_CODE). Required.
+                Example: "1".
 
         Returns:
             DomesticStockInquireTimeOvertimeconclusionResponse: the envelope (rt_cd, msg_cd, msg1),
@@ -29071,9 +28999,7 @@ class AsyncDomesticStockApi:
         fid_input_cnt_2: str,
         fid_prc_cls_code: NearNewHighlowFidPrcClsCode | NearNewHighlowFidPrcClsCodeCode,
         fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
-        fid_trgt_exls_cls_code: (
-            NearNewHighlowFidTrgtExlsClsCode | NearNewHighlowFidTrgtExlsClsCodeCode
-        ),
+        fid_trgt_exls_cls_code: FidTrgtExlsClsCode | FidTrgtExlsClsCodeCode,
         fid_aply_rang_prc_1: str,
         fid_aply_rang_prc_2: str,
         fid_cond_mrkt_div_code: str | None = None,
@@ -29106,10 +29032,9 @@ class AsyncDomesticStockApi:
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0: 전체 (fid_trgt_cls_code). Optional; default "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0:전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험,
-                6:보통주, 7:우선주 (fid_trgt_exls_cls_code). Required. NearNewHighlowFidTrgtExlsClsCode or
-                its code: "0" 전체 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3),
-                "4" 투자위험예고 (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example:
-                "0".
+                6:보통주, 7:우선주 (fid_trgt_exls_cls_code). Required. FidTrgtExlsClsCode or its code: "0"
+                전체 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
+                (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
             fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Required. Example: "10000".
             fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Required. Example: "50000".
 
@@ -29160,9 +29085,7 @@ class AsyncDomesticStockApi:
         fid_input_cnt_2: str,
         fid_prc_cls_code: NearNewHighlowFidPrcClsCode | NearNewHighlowFidPrcClsCodeCode,
         fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
-        fid_trgt_exls_cls_code: (
-            NearNewHighlowFidTrgtExlsClsCode | NearNewHighlowFidTrgtExlsClsCodeCode
-        ),
+        fid_trgt_exls_cls_code: FidTrgtExlsClsCode | FidTrgtExlsClsCodeCode,
         fid_aply_rang_prc_1: str,
         fid_aply_rang_prc_2: str,
         fid_cond_mrkt_div_code: str | None = None,
@@ -29195,10 +29118,9 @@ class AsyncDomesticStockApi:
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0: 전체 (fid_trgt_cls_code). Optional; default "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0:전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험,
-                6:보통주, 7:우선주 (fid_trgt_exls_cls_code). Required. NearNewHighlowFidTrgtExlsClsCode or
-                its code: "0" 전체 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3),
-                "4" 투자위험예고 (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example:
-                "0".
+                6:보통주, 7:우선주 (fid_trgt_exls_cls_code). Required. FidTrgtExlsClsCode or its code: "0"
+                전체 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
+                (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
             fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Required. Example: "10000".
             fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Required. Example: "50000".
 
@@ -29251,9 +29173,7 @@ class AsyncDomesticStockApi:
         fid_input_cnt_2: str,
         fid_prc_cls_code: NearNewHighlowFidPrcClsCode | NearNewHighlowFidPrcClsCodeCode,
         fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
-        fid_trgt_exls_cls_code: (
-            NearNewHighlowFidTrgtExlsClsCode | NearNewHighlowFidTrgtExlsClsCodeCode
-        ),
+        fid_trgt_exls_cls_code: FidTrgtExlsClsCode | FidTrgtExlsClsCodeCode,
         fid_aply_rang_prc_1: str,
         fid_aply_rang_prc_2: str,
         fid_cond_mrkt_div_code: str | None = None,
@@ -29286,10 +29206,9 @@ class AsyncDomesticStockApi:
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0: 전체 (fid_trgt_cls_code). Optional; default "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0:전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험,
-                6:보통주, 7:우선주 (fid_trgt_exls_cls_code). Required. NearNewHighlowFidTrgtExlsClsCode or
-                its code: "0" 전체 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3),
-                "4" 투자위험예고 (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example:
-                "0".
+                6:보통주, 7:우선주 (fid_trgt_exls_cls_code). Required. FidTrgtExlsClsCode or its code: "0"
+                전체 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
+                (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
             fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Required. Example: "10000".
             fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Required. Example: "50000".
 
@@ -30628,7 +30547,7 @@ class AsyncDomesticStockApi:
                 코스닥150 (FID_INPUT_ISCD). Required. ShortSaleFidInputIscd or its code: "0000" 전체
                 (CODE_0000), "0001" 코스피 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
                 (CODE_2001), "4001" KRX100 (CODE_4001), "3003" 코스닥150 (CODE_3003). Example: "0000".
-            fid_period_div_code: 조회구분 (일/월) — 조회구분 (일/월) D: 일, M:월 (FID_PERIOD_DIV_CODE). Required.
+            fid_period_div_code: 조회구분 — 조회구분 (일/월) D: 일, M:월 (FID_PERIOD_DIV_CODE). Required.
                 Example: "D".
             fid_input_cnt_1: 조회가간(일수) — 조회가간(일수): 조회구분(D) 0:1일, 1:2일, 2:3일, 3:4일, 4:1주일, 9:2주일,
                 14:3주일, 조회구분(M) 1:1개월, 2:2개월, 3:3개월 (FID_INPUT_CNT_1). Required. Example: "0".
@@ -30701,7 +30620,7 @@ class AsyncDomesticStockApi:
                 코스닥150 (FID_INPUT_ISCD). Required. ShortSaleFidInputIscd or its code: "0000" 전체
                 (CODE_0000), "0001" 코스피 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
                 (CODE_2001), "4001" KRX100 (CODE_4001), "3003" 코스닥150 (CODE_3003). Example: "0000".
-            fid_period_div_code: 조회구분 (일/월) — 조회구분 (일/월) D: 일, M:월 (FID_PERIOD_DIV_CODE). Required.
+            fid_period_div_code: 조회구분 — 조회구분 (일/월) D: 일, M:월 (FID_PERIOD_DIV_CODE). Required.
                 Example: "D".
             fid_input_cnt_1: 조회가간(일수) — 조회가간(일수): 조회구분(D) 0:1일, 1:2일, 2:3일, 3:4일, 4:1주일, 9:2주일,
                 14:3주일, 조회구분(M) 1:1개월, 2:2개월, 3:3개월 (FID_INPUT_CNT_1). Required. Example: "0".
@@ -30776,7 +30695,7 @@ class AsyncDomesticStockApi:
                 코스닥150 (FID_INPUT_ISCD). Required. ShortSaleFidInputIscd or its code: "0000" 전체
                 (CODE_0000), "0001" 코스피 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
                 (CODE_2001), "4001" KRX100 (CODE_4001), "3003" 코스닥150 (CODE_3003). Example: "0000".
-            fid_period_div_code: 조회구분 (일/월) — 조회구분 (일/월) D: 일, M:월 (FID_PERIOD_DIV_CODE). Required.
+            fid_period_div_code: 조회구분 — 조회구분 (일/월) D: 일, M:월 (FID_PERIOD_DIV_CODE). Required.
                 Example: "D".
             fid_input_cnt_1: 조회가간(일수) — 조회가간(일수): 조회구분(D) 0:1일, 1:2일, 2:3일, 3:4일, 4:1주일, 9:2주일,
                 14:3주일, 조회구분(M) 1:1개월, 2:2개월, 3:3개월 (FID_INPUT_CNT_1). Required. Example: "0".
@@ -32185,7 +32104,7 @@ class AsyncDomesticStockApi:
         fid_mrkt_cls_code: str,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
+        fid_input_iscd: ExpTotalIndexFidInputIscd | ExpTotalIndexFidInputIscdCode,
         fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
     ) -> DomesticStockExpTotalIndexResponse:
         """국내주식 예상체결 전체지수 — GET /uapi/domestic-stock/v1/quotations/exp-total-index
@@ -32200,7 +32119,7 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11175) (fid_cond_scr_div_code).
                 Required. Example: "11175".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
+                (fid_input_iscd). Required. ExpTotalIndexFidInputIscd or its code: "0000" 전체
                 (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
             fid_mkop_cls_code: 장운영 구분 코드 — 1:장시작전, 2:장마감 (fid_mkop_cls_code). Required.
@@ -32245,7 +32164,7 @@ class AsyncDomesticStockApi:
         fid_mrkt_cls_code: str,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
+        fid_input_iscd: ExpTotalIndexFidInputIscd | ExpTotalIndexFidInputIscdCode,
         fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
     ) -> AsyncIterator[DomesticStockExpTotalIndexResponse]:
         """Every page of 국내주식 예상체결 전체지수, following tr_cont alone (the same request again) to the last.
@@ -32260,7 +32179,7 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11175) (fid_cond_scr_div_code).
                 Required. Example: "11175".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
+                (fid_input_iscd). Required. ExpTotalIndexFidInputIscd or its code: "0000" 전체
                 (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
             fid_mkop_cls_code: 장운영 구분 코드 — 1:장시작전, 2:장마감 (fid_mkop_cls_code). Required.
@@ -32307,7 +32226,7 @@ class AsyncDomesticStockApi:
         fid_mrkt_cls_code: str,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
+        fid_input_iscd: ExpTotalIndexFidInputIscd | ExpTotalIndexFidInputIscdCode,
         fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
     ) -> AsyncIterator[DomesticStockExpTotalIndexOutput1Row]:
         """Every row of 국내주식 예상체결 전체지수 output1 (output1) across all pages.
@@ -32322,7 +32241,7 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11175) (fid_cond_scr_div_code).
                 Required. Example: "11175".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
+                (fid_input_iscd). Required. ExpTotalIndexFidInputIscd or its code: "0000" 전체
                 (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
             fid_mkop_cls_code: 장운영 구분 코드 — 1:장시작전, 2:장마감 (fid_mkop_cls_code). Required.
@@ -32368,7 +32287,7 @@ class AsyncDomesticStockApi:
         fid_mrkt_cls_code: str,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
+        fid_input_iscd: ExpTotalIndexFidInputIscd | ExpTotalIndexFidInputIscdCode,
         fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
     ) -> AsyncIterator[DomesticStockExpTotalIndexOutput2Row]:
         """Every row of 국내주식 예상체결 전체지수 output2 (output2) across all pages.
@@ -32383,7 +32302,7 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11175) (fid_cond_scr_div_code).
                 Required. Example: "11175".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
+                (fid_input_iscd). Required. ExpTotalIndexFidInputIscd or its code: "0000" 전체
                 (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
             fid_mkop_cls_code: 장운영 구분 코드 — 1:장시작전, 2:장마감 (fid_mkop_cls_code). Required.
@@ -34611,11 +34530,11 @@ class AsyncDomesticStockApi:
         Args:
             inqr_strt_dt: 조회시작일자 (INQR_STRT_DT). Required. Example: "20230101".
             inqr_end_dt: 조회종료일자 (INQR_END_DT). Required. Example: "20240301".
-            sort_dvsn: 정렬구분 (ex. 00: 최근 순, 01: 과거 순, 02: 최근 순) — 정렬구분 (00: 최근 순, 01: 과거 순, 02: 최근 순)
-                (SORT_DVSN). Required. InquirePeriodProfitSortDvsn or its code: "00" 최근 순 (CODE_00),
-                "01" 과거 순 (CODE_01), "02" 최근 순 (CODE_02). Example: "00".
-            inqr_dvsn: 조회구분 (ex. 00) — 조회구분 (00) (INQR_DVSN). Required. Example: "00".
-            cblc_dvsn: 잔고구분 (ex. 00: 전체) — 잔고구분 (00: 전체) (CBLC_DVSN). Required. Example: "00".
+            sort_dvsn: 정렬구분 — 정렬구분 (00: 최근 순, 01: 과거 순, 02: 최근 순) (SORT_DVSN). Required.
+                InquirePeriodProfitSortDvsn or its code: "00" 최근 순 (CODE_00), "01" 과거 순 (CODE_01),
+                "02" 최근 순 (CODE_02). Example: "00".
+            inqr_dvsn: 조회구분 — 조회구분 (00) (INQR_DVSN). Required. Example: "00".
+            cblc_dvsn: 잔고구분 — 잔고구분 (00: 전체) (CBLC_DVSN). Required. Example: "00".
             pdno: 상품번호 (PDNO). Optional; default "".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
@@ -34675,11 +34594,11 @@ class AsyncDomesticStockApi:
         Args:
             inqr_strt_dt: 조회시작일자 (INQR_STRT_DT). Required. Example: "20230101".
             inqr_end_dt: 조회종료일자 (INQR_END_DT). Required. Example: "20240301".
-            sort_dvsn: 정렬구분 (ex. 00: 최근 순, 01: 과거 순, 02: 최근 순) — 정렬구분 (00: 최근 순, 01: 과거 순, 02: 최근 순)
-                (SORT_DVSN). Required. InquirePeriodProfitSortDvsn or its code: "00" 최근 순 (CODE_00),
-                "01" 과거 순 (CODE_01), "02" 최근 순 (CODE_02). Example: "00".
-            inqr_dvsn: 조회구분 (ex. 00) — 조회구분 (00) (INQR_DVSN). Required. Example: "00".
-            cblc_dvsn: 잔고구분 (ex. 00: 전체) — 잔고구분 (00: 전체) (CBLC_DVSN). Required. Example: "00".
+            sort_dvsn: 정렬구분 — 정렬구분 (00: 최근 순, 01: 과거 순, 02: 최근 순) (SORT_DVSN). Required.
+                InquirePeriodProfitSortDvsn or its code: "00" 최근 순 (CODE_00), "01" 과거 순 (CODE_01),
+                "02" 최근 순 (CODE_02). Example: "00".
+            inqr_dvsn: 조회구분 — 조회구분 (00) (INQR_DVSN). Required. Example: "00".
+            cblc_dvsn: 잔고구분 — 잔고구분 (00: 전체) (CBLC_DVSN). Required. Example: "00".
             pdno: 상품번호 (PDNO). Optional; default "".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
@@ -34741,11 +34660,11 @@ class AsyncDomesticStockApi:
         Args:
             inqr_strt_dt: 조회시작일자 (INQR_STRT_DT). Required. Example: "20230101".
             inqr_end_dt: 조회종료일자 (INQR_END_DT). Required. Example: "20240301".
-            sort_dvsn: 정렬구분 (ex. 00: 최근 순, 01: 과거 순, 02: 최근 순) — 정렬구분 (00: 최근 순, 01: 과거 순, 02: 최근 순)
-                (SORT_DVSN). Required. InquirePeriodProfitSortDvsn or its code: "00" 최근 순 (CODE_00),
-                "01" 과거 순 (CODE_01), "02" 최근 순 (CODE_02). Example: "00".
-            inqr_dvsn: 조회구분 (ex. 00) — 조회구분 (00) (INQR_DVSN). Required. Example: "00".
-            cblc_dvsn: 잔고구분 (ex. 00: 전체) — 잔고구분 (00: 전체) (CBLC_DVSN). Required. Example: "00".
+            sort_dvsn: 정렬구분 — 정렬구분 (00: 최근 순, 01: 과거 순, 02: 최근 순) (SORT_DVSN). Required.
+                InquirePeriodProfitSortDvsn or its code: "00" 최근 순 (CODE_00), "01" 과거 순 (CODE_01),
+                "02" 최근 순 (CODE_02). Example: "00".
+            inqr_dvsn: 조회구분 — 조회구분 (00) (INQR_DVSN). Required. Example: "00".
+            cblc_dvsn: 잔고구분 — 잔고구분 (00: 전체) (CBLC_DVSN). Required. Example: "00".
             pdno: 상품번호 (PDNO). Optional; default "".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
@@ -34803,12 +34722,12 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            sort_dvsn: 정렬구분 (00: 최근, 01:과거, 02:최근) — 정렬구분 (ex. 00: 최근, 01:과거, 02:최근) (SORT_DVSN).
-                Required. InquirePeriodTradeProfitSortDvsn or its code: "00" 최근 (CODE_00), "01" 과거
-                (CODE_01), "02" 최근 (CODE_02). Example: "02".
+            sort_dvsn: 정렬구분 — 정렬구분 (ex. 00: 최근, 01:과거, 02:최근) (SORT_DVSN). Required.
+                InquirePeriodTradeProfitSortDvsn or its code: "00" 최근 (CODE_00), "01" 과거 (CODE_01),
+                "02" 최근 (CODE_02). Example: "02".
             inqr_strt_dt: 조회시작일자 (INQR_STRT_DT). Required. Example: "20230216".
             inqr_end_dt: 조회종료일자 (INQR_END_DT). Required. Example: "20240301".
-            cblc_dvsn: 잔고구분 (00: 전체) — 잔고구분 (ex. 00: 전체) (CBLC_DVSN). Required. Example: "00".
+            cblc_dvsn: 잔고구분 — 잔고구분 (ex. 00: 전체) (CBLC_DVSN). Required. Example: "00".
             pdno: 상품번호 (PDNO). Optional; default "".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
@@ -34866,12 +34785,12 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            sort_dvsn: 정렬구분 (00: 최근, 01:과거, 02:최근) — 정렬구분 (ex. 00: 최근, 01:과거, 02:최근) (SORT_DVSN).
-                Required. InquirePeriodTradeProfitSortDvsn or its code: "00" 최근 (CODE_00), "01" 과거
-                (CODE_01), "02" 최근 (CODE_02). Example: "02".
+            sort_dvsn: 정렬구분 — 정렬구분 (ex. 00: 최근, 01:과거, 02:최근) (SORT_DVSN). Required.
+                InquirePeriodTradeProfitSortDvsn or its code: "00" 최근 (CODE_00), "01" 과거 (CODE_01),
+                "02" 최근 (CODE_02). Example: "02".
             inqr_strt_dt: 조회시작일자 (INQR_STRT_DT). Required. Example: "20230216".
             inqr_end_dt: 조회종료일자 (INQR_END_DT). Required. Example: "20240301".
-            cblc_dvsn: 잔고구분 (00: 전체) — 잔고구분 (ex. 00: 전체) (CBLC_DVSN). Required. Example: "00".
+            cblc_dvsn: 잔고구분 — 잔고구분 (ex. 00: 전체) (CBLC_DVSN). Required. Example: "00".
             pdno: 상품번호 (PDNO). Optional; default "".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
@@ -34929,12 +34848,12 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            sort_dvsn: 정렬구분 (00: 최근, 01:과거, 02:최근) — 정렬구분 (ex. 00: 최근, 01:과거, 02:최근) (SORT_DVSN).
-                Required. InquirePeriodTradeProfitSortDvsn or its code: "00" 최근 (CODE_00), "01" 과거
-                (CODE_01), "02" 최근 (CODE_02). Example: "02".
+            sort_dvsn: 정렬구분 — 정렬구분 (ex. 00: 최근, 01:과거, 02:최근) (SORT_DVSN). Required.
+                InquirePeriodTradeProfitSortDvsn or its code: "00" 최근 (CODE_00), "01" 과거 (CODE_01),
+                "02" 최근 (CODE_02). Example: "02".
             inqr_strt_dt: 조회시작일자 (INQR_STRT_DT). Required. Example: "20230216".
             inqr_end_dt: 조회종료일자 (INQR_END_DT). Required. Example: "20240301".
-            cblc_dvsn: 잔고구분 (00: 전체) — 잔고구분 (ex. 00: 전체) (CBLC_DVSN). Required. Example: "00".
+            cblc_dvsn: 잔고구분 — 잔고구분 (ex. 00: 전체) (CBLC_DVSN). Required. Example: "00".
             pdno: 상품번호 (PDNO). Optional; default "".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
@@ -34987,15 +34906,15 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cma_evlu_amt_icld_yn: [필수] CMA평가금액포함여부 (ex. Y: 포함, N: 미포함) — CMA평가금액포함여부 (ex. Y: 포함, N:
-                미포함) (CMA_EVLU_AMT_ICLD_YN). Required. CmaEvluAmtIcldYn or its code: "Y" 포함 (Y), "N"
-                미포함 (N). Example: "N".
-            wcrc_frcr_dvsn_cd: [필수] 원화외화구분코드 (ex. 01: 외화기준, 02: 원화기준) — 원화외화구분코드 (ex. 01: 외화기준, 02:
-                원화기준) (WCRC_FRCR_DVSN_CD). Required. IntgrMarginWcrcFrcrDvsnCd or its code: "01"
-                외화기준 (CODE_01), "02" 원화기준 (CODE_02). Example: "01".
-            fwex_ctrt_frcr_dvsn_cd: [필수] 선도환계약외화구분코드 (ex. 01: 외화기준, 02: 원화기준) — 선도환계약외화구분코드 (ex. 01:
-                외화기준, 02: 원화기준) (FWEX_CTRT_FRCR_DVSN_CD). Required. FwexCtrtFrcrDvsnCd or its code:
-                "01" 외화기준 (CODE_01), "02" 원화기준 (CODE_02). Example: "01".
+            cma_evlu_amt_icld_yn: CMA평가금액포함여부 — CMA평가금액포함여부 (ex. Y: 포함, N: 미포함)
+                (CMA_EVLU_AMT_ICLD_YN). Required. CmaEvluAmtIcldYn or its code: "Y" 포함 (Y), "N" 미포함
+                (N). Example: "N".
+            wcrc_frcr_dvsn_cd: 원화외화구분코드 — 원화외화구분코드 (ex. 01: 외화기준, 02: 원화기준) (WCRC_FRCR_DVSN_CD).
+                Required. IntgrMarginWcrcFrcrDvsnCd or its code: "01" 외화기준 (CODE_01), "02" 원화기준
+                (CODE_02). Example: "01".
+            fwex_ctrt_frcr_dvsn_cd: 선도환계약외화구분코드 — 선도환계약외화구분코드 (ex. 01: 외화기준, 02: 원화기준)
+                (FWEX_CTRT_FRCR_DVSN_CD). Required. FwexCtrtFrcrDvsnCd or its code: "01" 외화기준
+                (CODE_01), "02" 원화기준 (CODE_02). Example: "01".
 
         Returns:
             DomesticStockIntgrMarginResponse: the envelope (rt_cd, msg_cd, msg1) and output
@@ -35059,7 +34978,7 @@ class AsyncDomesticStockApi:
 
         Args:
             side: 매수 or 매도: Side.BUY or Side.SELL (or "buy", "sell"); picks the TR_ID.
-            pdno: 상품번호 (123456) — 상품번호 (ex. 123456) (PDNO). Required. Example: "005930".
+            pdno: 상품번호 — 상품번호 (ex. 123456) (PDNO). Required. Example: "005930".
             crdt_type: 신용유형 — 신용유형 (ex. [매도] 22:유통대주신규, 24:자기대주신규, 25:자기융자상환, 27:유통융자상환 / [매수]
                 21:자기융자신규, 23:유통융자신규 , 26:유통대주상환, 28:자기대주상환) (CRDT_TYPE). Required. Example: "21".
             loan_dt: 대출일자 — 대출일자 (ex. [신용매수] 오늘날짜(yyyyMMdd), [신용매도] 매도할 종목의 대출일자(yyyyMMdd))
@@ -35067,11 +34986,10 @@ class AsyncDomesticStockApi:
             ord_dvsn: 주문구분 (ORD_DVSN). Required. Example: "00".
             ord_qty: 주문수량 (ORD_QTY). Required. Example: "1".
             ord_unpr: 주문단가 (ORD_UNPR). Required. Example: "55000".
-            excg_id_dvsn_cd: 거래소ID구분코드 (KRX:한국거래소, NXT:넥스트레이드, SOR:SOR) — 거래소ID구분코드 (ex. KRX:한국거래소,
-                NXT:넥스트레이드, SOR:SOR) (EXCG_ID_DVSN_CD). Optional; default "".
+            excg_id_dvsn_cd: 거래소ID구분코드 — 거래소ID구분코드 (ex. KRX:한국거래소, NXT:넥스트레이드, SOR:SOR)
+                (EXCG_ID_DVSN_CD). Optional; default "".
             sll_type: 매도유형 (SLL_TYPE). Optional; default "".
-            rsvn_ord_yn: 예약주문여부 (Y: 예약주문, N: 신용주문) — 예약주문여부 (ex. Y: 예약주문, N: 신용주문) (RSVN_ORD_YN).
-                Optional; default "".
+            rsvn_ord_yn: 예약주문여부 — 예약주문여부 (ex. Y: 예약주문, N: 신용주문) (RSVN_ORD_YN). Optional; default "".
             emgc_ord_yn: 비상주문여부 (EMGC_ORD_YN). Optional; default "".
             pgtr_dvsn: 프로그램매매구분 (PGTR_DVSN). Optional; default "".
             mgco_aptm_odno: 운용사지정주문번호 (MGCO_APTM_ODNO). Optional; default "".
@@ -35143,7 +35061,7 @@ class AsyncDomesticStockApi:
         pdno: str,
         ord_qty: str,
         ord_unpr: str,
-        sll_buy_dvsn_cd: InquirePsblNgtOrderSllBuyDvsnCd | InquirePsblNgtOrderSllBuyDvsnCdCode,
+        sll_buy_dvsn_cd: OrderResvSllBuyDvsnCd | OrderResvSllBuyDvsnCdCode,
         ord_dvsn_cd: OrdDvsnCd | OrdDvsnCdCode,
         ord_objt_cblc_dvsn_cd: str,
         loan_dt: str | None = None,
@@ -35159,8 +35077,8 @@ class AsyncDomesticStockApi:
             ord_qty: 주문수량 — 주문수량 (주0문주식수) (ORD_QTY). Required. Example: "1".
             ord_unpr: 주문단가 — 주문단가 (1주당 가격, 시장가/장전 시간외는 0 입력) (ORD_UNPR). Required. Example: "55000".
             sll_buy_dvsn_cd: 매도매수구분코드 — 매도매수구분코드 (01 : 매도, 02 : 매수) (SLL_BUY_DVSN_CD). Required.
-                InquirePsblNgtOrderSllBuyDvsnCd or its code: "01" 매도 (CODE_01), "02" 매수 (CODE_02).
-                Example: "02".
+                OrderResvSllBuyDvsnCd or its code: "01" 매도 (CODE_01), "02" 매수 (CODE_02). Example:
+                "02".
             ord_dvsn_cd: 주문구분코드 — 주문구분코드 (00 : 지정가, 01 : 시장가, 02 : 조건부지정가, 05 : 장전 시간외)
                 (ORD_DVSN_CD). Required. OrdDvsnCd or its code: "00" 지정가 (CODE_00), "01" 시장가
                 (CODE_01), "02" 조건부지정가 (CODE_02), "05" 장전 시간외 (CODE_05). Example: "00".
@@ -35227,18 +35145,15 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            rsvn_ord_ord_dt: [필수] 예약주문시작일자 — 예약주문시작일자 (RSVN_ORD_ORD_DT). Required. Example:
-                "20220729".
-            rsvn_ord_end_dt: [필수] 예약주문종료일자 — 예약주문종료일자 (RSVN_ORD_END_DT). Required. Example:
-                "20220810".
-            tmnl_mdia_kind_cd: [필수] 단말매체종류코드 (ex. 00) — 단말매체종류코드 (ex. 00) (TMNL_MDIA_KIND_CD).
-                Required. Example: "00".
-            prcs_dvsn_cd: [필수] 처리구분코드 (ex. 0) — 처리구분코드 (ex. 0) (PRCS_DVSN_CD). Required. Example:
-                "0".
-            cncl_yn: [필수] 취소여부 (ex. Y) — 취소여부 (ex. Y) (CNCL_YN). Required. Example: "Y".
+            rsvn_ord_ord_dt: 예약주문시작일자 (RSVN_ORD_ORD_DT). Required. Example: "20220729".
+            rsvn_ord_end_dt: 예약주문종료일자 (RSVN_ORD_END_DT). Required. Example: "20220810".
+            tmnl_mdia_kind_cd: 단말매체종류코드 — 단말매체종류코드 (ex. 00) (TMNL_MDIA_KIND_CD). Required. Example:
+                "00".
+            prcs_dvsn_cd: 처리구분코드 — 처리구분코드 (ex. 0) (PRCS_DVSN_CD). Required. Example: "0".
+            cncl_yn: 취소여부 — 취소여부 (ex. Y) (CNCL_YN). Required. Example: "Y".
             rsvn_ord_seq: 예약주문순번 (RSVN_ORD_SEQ). Optional; default "".
-            pdno: 상품번호 (ex. 005930) (PDNO). Optional; default "".
-            sll_buy_dvsn_cd: 매도매수구분코드 (ex. 01) (SLL_BUY_DVSN_CD). Optional; default "".
+            pdno: 상품번호 — 상품번호 (ex. 005930) (PDNO). Optional; default "".
+            sll_buy_dvsn_cd: 매도매수구분코드 — 매도매수구분코드 (ex. 01) (SLL_BUY_DVSN_CD). Optional; default "".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -35298,18 +35213,15 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            rsvn_ord_ord_dt: [필수] 예약주문시작일자 — 예약주문시작일자 (RSVN_ORD_ORD_DT). Required. Example:
-                "20220729".
-            rsvn_ord_end_dt: [필수] 예약주문종료일자 — 예약주문종료일자 (RSVN_ORD_END_DT). Required. Example:
-                "20220810".
-            tmnl_mdia_kind_cd: [필수] 단말매체종류코드 (ex. 00) — 단말매체종류코드 (ex. 00) (TMNL_MDIA_KIND_CD).
-                Required. Example: "00".
-            prcs_dvsn_cd: [필수] 처리구분코드 (ex. 0) — 처리구분코드 (ex. 0) (PRCS_DVSN_CD). Required. Example:
-                "0".
-            cncl_yn: [필수] 취소여부 (ex. Y) — 취소여부 (ex. Y) (CNCL_YN). Required. Example: "Y".
+            rsvn_ord_ord_dt: 예약주문시작일자 (RSVN_ORD_ORD_DT). Required. Example: "20220729".
+            rsvn_ord_end_dt: 예약주문종료일자 (RSVN_ORD_END_DT). Required. Example: "20220810".
+            tmnl_mdia_kind_cd: 단말매체종류코드 — 단말매체종류코드 (ex. 00) (TMNL_MDIA_KIND_CD). Required. Example:
+                "00".
+            prcs_dvsn_cd: 처리구분코드 — 처리구분코드 (ex. 0) (PRCS_DVSN_CD). Required. Example: "0".
+            cncl_yn: 취소여부 — 취소여부 (ex. Y) (CNCL_YN). Required. Example: "Y".
             rsvn_ord_seq: 예약주문순번 (RSVN_ORD_SEQ). Optional; default "".
-            pdno: 상품번호 (ex. 005930) (PDNO). Optional; default "".
-            sll_buy_dvsn_cd: 매도매수구분코드 (ex. 01) (SLL_BUY_DVSN_CD). Optional; default "".
+            pdno: 상품번호 — 상품번호 (ex. 005930) (PDNO). Optional; default "".
+            sll_buy_dvsn_cd: 매도매수구분코드 — 매도매수구분코드 (ex. 01) (SLL_BUY_DVSN_CD). Optional; default "".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -35371,18 +35283,15 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            rsvn_ord_ord_dt: [필수] 예약주문시작일자 — 예약주문시작일자 (RSVN_ORD_ORD_DT). Required. Example:
-                "20220729".
-            rsvn_ord_end_dt: [필수] 예약주문종료일자 — 예약주문종료일자 (RSVN_ORD_END_DT). Required. Example:
-                "20220810".
-            tmnl_mdia_kind_cd: [필수] 단말매체종류코드 (ex. 00) — 단말매체종류코드 (ex. 00) (TMNL_MDIA_KIND_CD).
-                Required. Example: "00".
-            prcs_dvsn_cd: [필수] 처리구분코드 (ex. 0) — 처리구분코드 (ex. 0) (PRCS_DVSN_CD). Required. Example:
-                "0".
-            cncl_yn: [필수] 취소여부 (ex. Y) — 취소여부 (ex. Y) (CNCL_YN). Required. Example: "Y".
+            rsvn_ord_ord_dt: 예약주문시작일자 (RSVN_ORD_ORD_DT). Required. Example: "20220729".
+            rsvn_ord_end_dt: 예약주문종료일자 (RSVN_ORD_END_DT). Required. Example: "20220810".
+            tmnl_mdia_kind_cd: 단말매체종류코드 — 단말매체종류코드 (ex. 00) (TMNL_MDIA_KIND_CD). Required. Example:
+                "00".
+            prcs_dvsn_cd: 처리구분코드 — 처리구분코드 (ex. 0) (PRCS_DVSN_CD). Required. Example: "0".
+            cncl_yn: 취소여부 — 취소여부 (ex. Y) (CNCL_YN). Required. Example: "Y".
             rsvn_ord_seq: 예약주문순번 (RSVN_ORD_SEQ). Optional; default "".
-            pdno: 상품번호 (ex. 005930) (PDNO). Optional; default "".
-            sll_buy_dvsn_cd: 매도매수구분코드 (ex. 01) (SLL_BUY_DVSN_CD). Optional; default "".
+            pdno: 상품번호 — 상품번호 (ex. 005930) (PDNO). Optional; default "".
+            sll_buy_dvsn_cd: 매도매수구분코드 — 매도매수구분코드 (ex. 01) (SLL_BUY_DVSN_CD). Optional; default "".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -35448,19 +35357,18 @@ class AsyncDomesticStockApi:
 
         Args:
             period: Which TR_ID: "cancel" or "modify".
-            rsvn_ord_seq: [필수] 예약주문순번 — 예약주문순번 (RSVN_ORD_SEQ). Required. Example: "88793".
-            rsvn_ord_orgno: [필수] 예약주문조직번호 — 예약주문조직번호 (RSVN_ORD_ORGNO). Required. Example: "001".
-            rsvn_ord_ord_dt: [필수] 예약주문주문일자 — 예약주문주문일자 (RSVN_ORD_ORD_DT). Required. Example:
-                "20250113".
+            rsvn_ord_seq: 예약주문순번 (RSVN_ORD_SEQ). Required. Example: "88793".
+            rsvn_ord_orgno: 예약주문조직번호 (RSVN_ORD_ORGNO). Required. Example: "001".
+            rsvn_ord_ord_dt: 예약주문주문일자 (RSVN_ORD_ORD_DT). Required. Example: "20250113".
             pdno: 종목코드 (PDNO). Optional; default "". Example: "005930".
             ord_qty: 주문수량 (ORD_QTY). Optional; default "". Example: "2".
             ord_unpr: 주문단가 (ORD_UNPR). Optional; default "". Example: "55000".
-            sll_buy_dvsn_cd: 매도매수구분코드 (ex. 01:매도, 02:매수) (SLL_BUY_DVSN_CD). Optional; default "".
-                Example: "02".
-            ord_dvsn_cd: 주문구분코드 (ex. 00:지정가, 01:시장가, 02:조건부지정가, 05:장전 시간외) (ORD_DVSN_CD). Optional;
-                default "". Example: "00".
-            ord_objt_cblc_dvsn_cd: 주문대상잔고구분코드 (ex. 10 : 현금, 12 : 주식담보대출, ... 28 : 자기대주상환)
-                (ORD_OBJT_CBLC_DVSN_CD). Optional; default "". Example: "10".
+            sll_buy_dvsn_cd: 매도매수구분코드 — 매도매수구분코드 (ex. 01:매도, 02:매수) (SLL_BUY_DVSN_CD). Optional;
+                default "". Example: "02".
+            ord_dvsn_cd: 주문구분코드 — 주문구분코드 (ex. 00:지정가, 01:시장가, 02:조건부지정가, 05:장전 시간외) (ORD_DVSN_CD).
+                Optional; default "". Example: "00".
+            ord_objt_cblc_dvsn_cd: 주문대상잔고구분코드 — 주문대상잔고구분코드 (ex. 10 : 현금, 12 : 주식담보대출, ... 28 :
+                자기대주상환) (ORD_OBJT_CBLC_DVSN_CD). Optional; default "". Example: "10".
             loan_dt: 대출일자 (LOAN_DT). Optional; default "".
             rsvn_ord_end_dt: 예약주문종료일자 (RSVN_ORD_END_DT). Optional; default "".
             ctal_tlno: 연락전화번호 (CTAL_TLNO). Optional; default "".
@@ -35519,9 +35427,8 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            acca_dvsn_cd: [필수] 적립금구분코드 (ex. 00) — 적립금구분코드 (ex. 00) (ACCA_DVSN_CD). Required.
-                Example: "00".
-            inqr_dvsn: [필수] 조회구분 (ex. 00) — 조회구분 (ex. 00) (INQR_DVSN). Required. Example: "00".
+            acca_dvsn_cd: 적립금구분코드 — 적립금구분코드 (ex. 00) (ACCA_DVSN_CD). Required. Example: "00".
+            inqr_dvsn: 조회구분 — 조회구분 (ex. 00) (INQR_DVSN). Required. Example: "00".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
             ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
@@ -35570,9 +35477,8 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            acca_dvsn_cd: [필수] 적립금구분코드 (ex. 00) — 적립금구분코드 (ex. 00) (ACCA_DVSN_CD). Required.
-                Example: "00".
-            inqr_dvsn: [필수] 조회구분 (ex. 00) — 조회구분 (ex. 00) (INQR_DVSN). Required. Example: "00".
+            acca_dvsn_cd: 적립금구분코드 — 적립금구분코드 (ex. 00) (ACCA_DVSN_CD). Required. Example: "00".
+            inqr_dvsn: 조회구분 — 조회구분 (ex. 00) (INQR_DVSN). Required. Example: "00".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
             ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
@@ -35623,9 +35529,8 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            acca_dvsn_cd: [필수] 적립금구분코드 (ex. 00) — 적립금구분코드 (ex. 00) (ACCA_DVSN_CD). Required.
-                Example: "00".
-            inqr_dvsn: [필수] 조회구분 (ex. 00) — 조회구분 (ex. 00) (INQR_DVSN). Required. Example: "00".
+            acca_dvsn_cd: 적립금구분코드 — 적립금구분코드 (ex. 00) (ACCA_DVSN_CD). Required. Example: "00".
+            inqr_dvsn: 조회구분 — 조회구분 (ex. 00) (INQR_DVSN). Required. Example: "00".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
             ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
@@ -35853,7 +35758,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            acca_dvsn_cd: 적립금구분코드 (00) — 적립금구분코드 (ex. 00) (ACCA_DVSN_CD). Required. Example: "00".
+            acca_dvsn_cd: 적립금구분코드 — 적립금구분코드 (ex. 00) (ACCA_DVSN_CD). Required. Example: "00".
 
         Returns:
             DomesticStockPensionInquireDepositResponse: the envelope (rt_cd, msg_cd, msg1) and
@@ -35941,16 +35846,15 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            pdno: [필수] 상품번호 (ex. 123456) — 상품번호 (ex. 123456) (PDNO). Required. Example: "069500".
-            acca_dvsn_cd: [필수] 적립금구분코드 (ex. 00) — 적립금구분코드 (ex. 00) (ACCA_DVSN_CD). Required.
-                Example: "00".
-            cma_evlu_amt_icld_yn: [필수] CMA평가금액포함여부 (ex. Y:포함, N:미포함) — CMA평가금액포함여부 (ex. Y:포함, N:미포함)
+            pdno: 상품번호 — 상품번호 (ex. 123456) (PDNO). Required. Example: "069500".
+            acca_dvsn_cd: 적립금구분코드 — 적립금구분코드 (ex. 00) (ACCA_DVSN_CD). Required. Example: "00".
+            cma_evlu_amt_icld_yn: CMA평가금액포함여부 — CMA평가금액포함여부 (ex. Y:포함, N:미포함)
                 (CMA_EVLU_AMT_ICLD_YN). Required. CmaEvluAmtIcldYn or its code: "Y" 포함 (Y), "N" 미포함
                 (N). Example: "Y".
-            ord_unpr: [필수] 주문단가 — 주문단가 (ORD_UNPR). Required. Example: "30800".
-            ord_dvsn: [필수] 주문구분 (ex. 00: 지정가, 01: 시장가) — 주문구분 (ex. 00: 지정가, 01: 시장가) (ORD_DVSN).
-                Required. PensionInquirePsblOrderOrdDvsn or its code: "00" 지정가 (CODE_00), "01" 시장가
-                (CODE_01). Example: "00".
+            ord_unpr: 주문단가 (ORD_UNPR). Required. Example: "30800".
+            ord_dvsn: 주문구분 — 주문구분 (ex. 00: 지정가, 01: 시장가) (ORD_DVSN). Required.
+                PensionInquirePsblOrderOrdDvsn or its code: "00" 지정가 (CODE_00), "01" 시장가 (CODE_01).
+                Example: "00".
 
         Returns:
             DomesticStockPensionInquirePsblOrderResponse: the envelope (rt_cd, msg_cd, msg1) and
@@ -36004,11 +35908,11 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            inqr_dvsn: [필수] 조회구분 (ex. 03) — 조회구분 (ex. 03) (INQR_DVSN). Required. Example: "03".
-            inqr_strt_dt: [필수] 조회시작일자 (ex. 20250101) — 조회시작일자 (ex. 20250101) (INQR_STRT_DT).
-                Required. Example: "20250101".
-            inqr_end_dt: [필수] 조회종료일자 (ex. 20250103) — 조회종료일자 (ex. 20250103) (INQR_END_DT). Required.
-                Example: "20250103".
+            inqr_dvsn: 조회구분 — 조회구분 (ex. 03) (INQR_DVSN). Required. Example: "03".
+            inqr_strt_dt: 조회시작일자 — 조회시작일자 (ex. 20250101) (INQR_STRT_DT). Required. Example:
+                "20250101".
+            inqr_end_dt: 조회종료일자 — 조회종료일자 (ex. 20250103) (INQR_END_DT). Required. Example:
+                "20250103".
             cust_rncno25: 고객실명확인번호25 (CUST_RNCNO25). Optional; default "".
             hmid: 홈넷ID (HMID). Optional; default "".
             rght_type_cd: 권리유형코드 (RGHT_TYPE_CD). Optional; default "".
@@ -36073,11 +35977,11 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            inqr_dvsn: [필수] 조회구분 (ex. 03) — 조회구분 (ex. 03) (INQR_DVSN). Required. Example: "03".
-            inqr_strt_dt: [필수] 조회시작일자 (ex. 20250101) — 조회시작일자 (ex. 20250101) (INQR_STRT_DT).
-                Required. Example: "20250101".
-            inqr_end_dt: [필수] 조회종료일자 (ex. 20250103) — 조회종료일자 (ex. 20250103) (INQR_END_DT). Required.
-                Example: "20250103".
+            inqr_dvsn: 조회구분 — 조회구분 (ex. 03) (INQR_DVSN). Required. Example: "03".
+            inqr_strt_dt: 조회시작일자 — 조회시작일자 (ex. 20250101) (INQR_STRT_DT). Required. Example:
+                "20250101".
+            inqr_end_dt: 조회종료일자 — 조회종료일자 (ex. 20250103) (INQR_END_DT). Required. Example:
+                "20250103".
             cust_rncno25: 고객실명확인번호25 (CUST_RNCNO25). Optional; default "".
             hmid: 홈넷ID (HMID). Optional; default "".
             rght_type_cd: 권리유형코드 (RGHT_TYPE_CD). Optional; default "".
@@ -36144,11 +36048,11 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            inqr_dvsn: [필수] 조회구분 (ex. 03) — 조회구분 (ex. 03) (INQR_DVSN). Required. Example: "03".
-            inqr_strt_dt: [필수] 조회시작일자 (ex. 20250101) — 조회시작일자 (ex. 20250101) (INQR_STRT_DT).
-                Required. Example: "20250101".
-            inqr_end_dt: [필수] 조회종료일자 (ex. 20250103) — 조회종료일자 (ex. 20250103) (INQR_END_DT). Required.
-                Example: "20250103".
+            inqr_dvsn: 조회구분 — 조회구분 (ex. 03) (INQR_DVSN). Required. Example: "03".
+            inqr_strt_dt: 조회시작일자 — 조회시작일자 (ex. 20250101) (INQR_STRT_DT). Required. Example:
+                "20250101".
+            inqr_end_dt: 조회종료일자 — 조회종료일자 (ex. 20250103) (INQR_END_DT). Required. Example:
+                "20250103".
             cust_rncno25: 고객실명확인번호25 (CUST_RNCNO25). Optional; default "".
             hmid: 홈넷ID (HMID). Optional; default "".
             rght_type_cd: 권리유형코드 (RGHT_TYPE_CD). Optional; default "".

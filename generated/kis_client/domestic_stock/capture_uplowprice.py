@@ -34,8 +34,8 @@ from kis_client.domestic_stock.enums import (
     CaptureUplowpriceFidDivClsCodeCode,
     CaptureUplowpriceFidInputIscd,
     CaptureUplowpriceFidInputIscdCode,
-    CaptureUplowpriceFidPrcClsCode,
-    CaptureUplowpriceFidPrcClsCodeCode,
+    FidPrcClsCode,
+    FidPrcClsCodeCode,
 )
 from kis_client.errors import (
     FieldProblem,
@@ -65,17 +65,12 @@ class DomesticStockCaptureUplowpriceRequest:
     "국내주식 상하한가 포착 (GET /uapi/domestic-stock/v1/quotations/capture-uplowprice)"
 
     fid_cond_mrkt_div_code: str
-    """[필수] 조건시장분류코드 (ex. J:주식) — 조건시장분류코드 (ex. J:주식) (FID_COND_MRKT_DIV_CODE). Required. Example:
-    \x22J".
-    """
+    '조건시장분류코드 — 조건시장분류코드 (ex. J:주식) (FID_COND_MRKT_DIV_CODE). Required. Example: "J".'
     fid_cond_scr_div_code: str
-    """[필수] 조건화면분류코드 (ex. 11300) — 조건화면분류코드 (ex. 11300) (FID_COND_SCR_DIV_CODE). Required. Example:
-    \x2211300".
-    """
+    '조건화면분류코드 — 조건화면분류코드 (ex. 11300) (FID_COND_SCR_DIV_CODE). Required. Example: "11300".'
     fid_prc_cls_code: str
-    """[필수] 상하한가 구분코드 (ex. 0:상한가, 1:하한가) — 상하한가 구분코드 (ex. 0:상한가, 1:하한가) (FID_PRC_CLS_CODE).
-    Required. CaptureUplowpriceFidPrcClsCode or its code: "0" 상한가 (CODE_0), "1" 하한가 (CODE_1).
-    Example: "0".
+    """상하한가 구분코드 — 상하한가 구분코드 (ex. 0:상한가, 1:하한가) (FID_PRC_CLS_CODE). Required. FidPrcClsCode or its
+    code: "0" 상한가 (CODE_0), "1" 하한가 (CODE_1). Example: "0".
     """
     fid_div_cls_code: str
     """분류구분코드 — 분류구분코드 (ex. 0:상하한가종목, 6:8%상하한가 근접, 5:10%상하한가 근접, 1:15%상하한가 근접, 2:20%상하한가 근접,
@@ -84,9 +79,9 @@ class DomesticStockCaptureUplowpriceRequest:
     \x222" 20%상하한가 근접 (CODE_2), "3" 25%상하한가 근접 (CODE_3). Example: "0".
     """
     fid_input_iscd: str
-    """[필수] 입력종목코드 (ex. 0000:전체, 0001:코스피, 1001:코스닥) — 입력종목코드 (ex. 0000:전체, 0001:코스피, 1001:코스닥)
-    (FID_INPUT_ISCD). Required. CaptureUplowpriceFidInputIscd or its code: "0000" 전체 (CODE_0000),
-    \x220001" 코스피 (CODE_0001), "1001" 코스닥 (CODE_1001). Example: "0000".
+    """입력종목코드 — 입력종목코드 (ex. 0000:전체, 0001:코스피, 1001:코스닥) (FID_INPUT_ISCD). Required.
+    CaptureUplowpriceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 코스피 (CODE_0001),
+    \x221001" 코스닥 (CODE_1001). Example: "0000".
     """
     fid_trgt_cls_code: str
     '대상구분코드 (FID_TRGT_CLS_CODE). Optional; default "".'
@@ -167,8 +162,7 @@ def validate_domestic_stock_capture_uplowprice(
             FieldProblem(
                 "FID_PRC_CLS_CODE",
                 "fid_prc_cls_code",
-                repr(value)
-                + " is not a code of [필수] 상하한가 구분코드 (ex. 0:상한가, 1:하한가) ('0', '1')",
+                repr(value) + " is not a code of 상하한가 구분코드 ('0', '1')",
             )
         )
     value = request.fid_div_cls_code
@@ -200,8 +194,7 @@ def validate_domestic_stock_capture_uplowprice(
             FieldProblem(
                 "FID_INPUT_ISCD",
                 "fid_input_iscd",
-                repr(value)
-                + " is not a code of [필수] 입력종목코드 (ex. 0000:전체, 0001:코스피, 1001:코스닥) ('0000', '0001', '1001')",
+                repr(value) + " is not a code of 입력종목코드 ('0000', '0001', '1001')",
             )
         )
     value = request.fid_trgt_cls_code
@@ -293,7 +286,7 @@ def prepare_domestic_stock_capture_uplowprice(
     *,
     fid_cond_mrkt_div_code: str,
     fid_cond_scr_div_code: str,
-    fid_prc_cls_code: CaptureUplowpriceFidPrcClsCode | CaptureUplowpriceFidPrcClsCodeCode,
+    fid_prc_cls_code: FidPrcClsCode | FidPrcClsCodeCode,
     fid_div_cls_code: CaptureUplowpriceFidDivClsCode | CaptureUplowpriceFidDivClsCodeCode,
     fid_input_iscd: CaptureUplowpriceFidInputIscd | CaptureUplowpriceFidInputIscdCode,
     fid_trgt_cls_code: str | None = None,

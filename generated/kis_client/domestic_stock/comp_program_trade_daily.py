@@ -33,8 +33,8 @@ from kis_client._parsing import (
 from kis_client.domestic_stock.enums import (
     CompProgramTradeDailyFidCondMrktDivCode,
     CompProgramTradeDailyFidCondMrktDivCodeCode,
-    CompProgramTradeDailyFidMrktClsCode,
-    CompProgramTradeDailyFidMrktClsCodeCode,
+    FidMrktClsCode,
+    FidMrktClsCodeCode,
 )
 from kis_client.errors import (
     FieldProblem,
@@ -63,13 +63,13 @@ class DomesticStockCompProgramTradeDailyRequest:
     "프로그램매매 종합현황(일별) (GET /uapi/domestic-stock/v1/quotations/comp-program-trade-daily)"
 
     fid_cond_mrkt_div_code: str
-    """[필수] 조건시장분류코드 (ex. J:주식,NX:NXT,UN:통합) — 조건시장분류코드 (ex. J:주식,NX:NXT,UN:통합)
-    (FID_COND_MRKT_DIV_CODE). Required. CompProgramTradeDailyFidCondMrktDivCode or its code: "J"
-    주식 (J), "NX" NXT (NX), "UN" 통합 (UN). Example: "J".
+    """조건시장분류코드 — 조건시장분류코드 (ex. J:주식,NX:NXT,UN:통합) (FID_COND_MRKT_DIV_CODE). Required.
+    CompProgramTradeDailyFidCondMrktDivCode or its code: "J" 주식 (J), "NX" NXT (NX), "UN" 통합 (UN).
+    Example: "J".
     """
     fid_mrkt_cls_code: str
-    """[필수] 시장구분코드 (ex. K:코스피,Q:코스닥) — 시장구분코드 (ex. K:코스피,Q:코스닥) (FID_MRKT_CLS_CODE). Required.
-    CompProgramTradeDailyFidMrktClsCode or its code: "K" 코스피 (K), "Q" 코스닥 (Q). Example: "K".
+    """시장구분코드 — 시장구분코드 (ex. K:코스피,Q:코스닥) (FID_MRKT_CLS_CODE). Required. FidMrktClsCode or its code:
+    \x22K" 코스피 (K), "Q" 코스닥 (Q). Example: "K".
     """
     fid_input_date_1: str
     '검색시작일 (FID_INPUT_DATE_1). Optional; default "". Example: "20250101".'
@@ -104,8 +104,7 @@ def validate_domestic_stock_comp_program_trade_daily(
             FieldProblem(
                 "FID_COND_MRKT_DIV_CODE",
                 "fid_cond_mrkt_div_code",
-                repr(value)
-                + " is not a code of [필수] 조건시장분류코드 (ex. J:주식,NX:NXT,UN:통합) ('J', 'NX', 'UN')",
+                repr(value) + " is not a code of 조건시장분류코드 ('J', 'NX', 'UN')",
             )
         )
     value = request.fid_mrkt_cls_code
@@ -122,8 +121,7 @@ def validate_domestic_stock_comp_program_trade_daily(
             FieldProblem(
                 "FID_MRKT_CLS_CODE",
                 "fid_mrkt_cls_code",
-                repr(value)
-                + " is not a code of [필수] 시장구분코드 (ex. K:코스피,Q:코스닥) ('K', 'Q')",
+                repr(value) + " is not a code of 시장구분코드 ('K', 'Q')",
             )
         )
     value = request.fid_input_date_1
@@ -169,9 +167,7 @@ def prepare_domestic_stock_comp_program_trade_daily(
     fid_cond_mrkt_div_code: (
         CompProgramTradeDailyFidCondMrktDivCode | CompProgramTradeDailyFidCondMrktDivCodeCode
     ),
-    fid_mrkt_cls_code: (
-        CompProgramTradeDailyFidMrktClsCode | CompProgramTradeDailyFidMrktClsCodeCode
-    ),
+    fid_mrkt_cls_code: FidMrktClsCode | FidMrktClsCodeCode,
     fid_input_date_1: str | None = None,
     fid_input_date_2: str | None = None,
 ) -> PreparedCall:

@@ -31,10 +31,7 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.domestic_stock.enums import (
-    CompProgramTradeDailyFidMrktClsCode,
-    CompProgramTradeDailyFidMrktClsCodeCode,
-)
+from kis_client.domestic_stock.enums import FidMrktClsCode, FidMrktClsCodeCode
 from kis_client.enums import FidCondMrktDivCode, FidCondMrktDivCodeCode
 from kis_client.errors import (
     FieldProblem,
@@ -63,13 +60,13 @@ class DomesticStockCompProgramTradeTodayRequest:
     "프로그램매매 종합현황(시간) (GET /uapi/domestic-stock/v1/quotations/comp-program-trade-today)"
 
     fid_cond_mrkt_div_code: str
-    """[필수] 시장 구분 코드 (J:KRX,NX:NXT,UN:통합) — 시장 구분 코드 (ex. J:KRX,NX:NXT,UN:통합)
-    (FID_COND_MRKT_DIV_CODE). Required. FidCondMrktDivCode or its code: "J" KRX (KRX), "NX" NXT
-    (NXT), "UN" 통합 (UNIFIED). Example: "J".
+    """시장 구분 코드 — 시장 구분 코드 (ex. J:KRX,NX:NXT,UN:통합) (FID_COND_MRKT_DIV_CODE). Required.
+    FidCondMrktDivCode or its code: "J" KRX (KRX), "NX" NXT (NXT), "UN" 통합 (UNIFIED). Example:
+    \x22J".
     """
     fid_mrkt_cls_code: str
-    """[필수] 시장구분코드 (K:코스피, Q:코스닥) — 시장구분코드 (ex. K:코스피, Q:코스닥) (FID_MRKT_CLS_CODE). Required.
-    CompProgramTradeDailyFidMrktClsCode or its code: "K" 코스피 (K), "Q" 코스닥 (Q). Example: "K".
+    """시장구분코드 — 시장구분코드 (ex. K:코스피, Q:코스닥) (FID_MRKT_CLS_CODE). Required. FidMrktClsCode or its code:
+    \x22K" 코스피 (K), "Q" 코스닥 (Q). Example: "K".
     """
     fid_sctn_cls_code: str
     '구간 구분 코드 (FID_SCTN_CLS_CODE). Optional; default "".'
@@ -110,8 +107,7 @@ def validate_domestic_stock_comp_program_trade_today(
             FieldProblem(
                 "FID_COND_MRKT_DIV_CODE",
                 "fid_cond_mrkt_div_code",
-                repr(value)
-                + " is not a code of [필수] 시장 구분 코드 (J:KRX,NX:NXT,UN:통합) ('J', 'NX', 'UN')",
+                repr(value) + " is not a code of 시장 구분 코드 ('J', 'NX', 'UN')",
             )
         )
     value = request.fid_mrkt_cls_code
@@ -128,8 +124,7 @@ def validate_domestic_stock_comp_program_trade_today(
             FieldProblem(
                 "FID_MRKT_CLS_CODE",
                 "fid_mrkt_cls_code",
-                repr(value)
-                + " is not a code of [필수] 시장구분코드 (K:코스피, Q:코스닥) ('K', 'Q')",
+                repr(value) + " is not a code of 시장구분코드 ('K', 'Q')",
             )
         )
     value = request.fid_sctn_cls_code
@@ -205,9 +200,7 @@ def prepare_domestic_stock_comp_program_trade_today(
     ctx: CallContext,
     *,
     fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode,
-    fid_mrkt_cls_code: (
-        CompProgramTradeDailyFidMrktClsCode | CompProgramTradeDailyFidMrktClsCodeCode
-    ),
+    fid_mrkt_cls_code: FidMrktClsCode | FidMrktClsCodeCode,
     fid_sctn_cls_code: str | None = None,
     fid_input_iscd: str | None = None,
     fid_cond_mrkt_div_code1: str | None = None,

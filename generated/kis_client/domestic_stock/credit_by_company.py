@@ -39,10 +39,10 @@ from kis_client._parsing import (
     text_of,
 )
 from kis_client.domestic_stock.enums import (
-    BulkTransNumFidInputIscd,
-    BulkTransNumFidInputIscdCode,
-    CreditByCompanyFidRankSortClsCode,
-    CreditByCompanyFidRankSortClsCodeCode,
+    FidInputIscd,
+    FidInputIscdCode,
+    FidRankSortClsCode,
+    FidRankSortClsCodeCode,
     FidSlctYn,
     FidSlctYnCode,
 )
@@ -84,9 +84,8 @@ class DomesticStockCreditByCompanyRequest:
     "국내주식 당사 신용가능종목 (GET /uapi/domestic-stock/v1/quotations/credit-by-company)"
 
     fid_rank_sort_cls_code: str
-    """순위 정렬 구분 코드 — 0:코드순, 1:이름순 (fid_rank_sort_cls_code). Required.
-    CreditByCompanyFidRankSortClsCode or its code: "0" 코드순 (CODE_0), "1" 이름순 (CODE_1). Example:
-    \x220".
+    """순위 정렬 구분 코드 — 0:코드순, 1:이름순 (fid_rank_sort_cls_code). Required. FidRankSortClsCode or its
+    code: "0" 코드순 (CODE_0), "1" 이름순 (CODE_1). Example: "0".
     """
     fid_slct_yn: str
     """선택 여부 — 0:신용주문가능, 1: 신용주문불가 (fid_slct_yn). Required. FidSlctYn or its code: "0" 신용주문가능
@@ -94,8 +93,8 @@ class DomesticStockCreditByCompanyRequest:
     """
     fid_input_iscd: str
     """입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100 (fid_input_iscd). Required.
-    BulkTransNumFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소 (CODE_0001), "1001"
-    코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
+    FidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥
+    (CODE_1001), "2001" 코스피200 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
     """
     fid_cond_scr_div_code: str
     '조건 화면 분류 코드 — Unique key(20477) (fid_cond_scr_div_code). Required. Example: "20477".'
@@ -203,11 +202,9 @@ def validate_domestic_stock_credit_by_company(
 def prepare_domestic_stock_credit_by_company(
     ctx: CallContext,
     *,
-    fid_rank_sort_cls_code: (
-        CreditByCompanyFidRankSortClsCode | CreditByCompanyFidRankSortClsCodeCode
-    ),
+    fid_rank_sort_cls_code: FidRankSortClsCode | FidRankSortClsCodeCode,
     fid_slct_yn: FidSlctYn | FidSlctYnCode,
-    fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
+    fid_input_iscd: FidInputIscd | FidInputIscdCode,
     fid_cond_scr_div_code: str,
     fid_cond_mrkt_div_code: str,
 ) -> PreparedCall:

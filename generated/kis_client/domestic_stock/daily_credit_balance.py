@@ -74,13 +74,13 @@ class DomesticStockDailyCreditBalanceRequest:
     "국내주식 신용잔고 일별추이 (GET /uapi/domestic-stock/v1/quotations/daily-credit-balance)"
 
     fid_cond_mrkt_div_code: str
-    '[필수] 시장 분류 코드 — 시장 분류 코드 (ex. J: 주식) (FID_COND_MRKT_DIV_CODE). Required. Example: "J".'
+    '시장 분류 코드 — 시장 분류 코드 (ex. J: 주식) (FID_COND_MRKT_DIV_CODE). Required. Example: "J".'
     fid_cond_scr_div_code: str
-    '[필수] 화면 분류 코드 — 화면 분류 코드 (ex. 20476) (FID_COND_SCR_DIV_CODE). Required. Example: "20476".'
+    '화면 분류 코드 — 화면 분류 코드 (ex. 20476) (FID_COND_SCR_DIV_CODE). Required. Example: "20476".'
     fid_input_iscd: str
-    '[필수] 종목코드 — 종목코드 (ex. 005930) (FID_INPUT_ISCD). Required. Example: "068270".'
+    '종목코드 — 종목코드 (ex. 005930) (FID_INPUT_ISCD). Required. Example: "068270".'
     fid_input_date_1: str
-    '[필수] 결제일자 — 결제일자 (ex. 20240313) (FID_INPUT_DATE_1). Required. Example: "20240508".'
+    '결제일자 — 결제일자 (ex. 20240313) (FID_INPUT_DATE_1). Required. Example: "20240508".'
 
     def to_wire(self) -> dict[str, str]:
         return {

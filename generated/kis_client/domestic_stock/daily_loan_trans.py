@@ -61,12 +61,12 @@ class DomesticStockDailyLoanTransRequest:
     "종목별 일별 대차거래추이 (GET /uapi/domestic-stock/v1/quotations/daily-loan-trans)"
 
     mrkt_div_cls_code: str
-    """[필수] 조회구분 (ex. 1:코스피,2:코스닥,3:종목) — 조회구분 (ex. 1:코스피,2:코스닥,3:종목) (MRKT_DIV_CLS_CODE). Required.
+    """조회구분 — 조회구분 (ex. 1:코스피,2:코스닥,3:종목) (MRKT_DIV_CLS_CODE). Required.
     DailyLoanTransMrktDivClsCode or its code: "1" 코스피 (CODE_1), "2" 코스닥 (CODE_2), "3" 종목
     (CODE_3). Example: "1".
     """
     mksc_shrn_iscd: str
-    '[필수] 종목코드 (ex. 123456) — 종목코드 (ex. 123456) (MKSC_SHRN_ISCD). Required. Example: "005930".'
+    '종목코드 — 종목코드 (ex. 123456) (MKSC_SHRN_ISCD). Required. Example: "005930".'
     start_date: str
     '시작일자 (START_DATE). Optional; default "". Example: "20240301".'
     end_date: str
@@ -103,8 +103,7 @@ def validate_domestic_stock_daily_loan_trans(
             FieldProblem(
                 "MRKT_DIV_CLS_CODE",
                 "mrkt_div_cls_code",
-                repr(value)
-                + " is not a code of [필수] 조회구분 (ex. 1:코스피,2:코스닥,3:종목) ('1', '2', '3')",
+                repr(value) + " is not a code of 조회구분 ('1', '2', '3')",
             )
         )
     value = request.mksc_shrn_iscd

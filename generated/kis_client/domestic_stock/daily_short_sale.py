@@ -56,9 +56,9 @@ class DomesticStockDailyShortSaleRequest:
     "국내주식 공매도 일별추이 (GET /uapi/domestic-stock/v1/quotations/daily-short-sale)"
 
     fid_cond_mrkt_div_code: str
-    '[필수] 시장분류코드 (ex. J:주식) — 시장분류코드 (ex. J:주식) (FID_COND_MRKT_DIV_CODE). Required. Example: "J".'
+    '시장분류코드 — 시장분류코드 (ex. J:주식) (FID_COND_MRKT_DIV_CODE). Required. Example: "J".'
     fid_input_iscd: str
-    '[필수] 종목코드 (ex. 123456) — 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "005930".'
+    '종목코드 — 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "005930".'
     fid_input_date_1: str
     '시작일자 (FID_INPUT_DATE_1). Optional; default "". Example: "20240301".'
     fid_input_date_2: str

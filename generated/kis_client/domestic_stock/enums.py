@@ -434,8 +434,8 @@ InqrDvsn2Code = Literal[
 ]
 
 
-class CaptureUplowpriceFidPrcClsCode(CodeEnum):
-    "[필수] 상하한가 구분코드 (ex. 0:상한가, 1:하한가)"
+class FidPrcClsCode(CodeEnum):
+    "상하한가 구분코드"
 
     CODE_0 = "0"
     "상한가"
@@ -443,7 +443,7 @@ class CaptureUplowpriceFidPrcClsCode(CodeEnum):
     "하한가"
 
 
-CaptureUplowpriceFidPrcClsCodeCode = Literal[
+FidPrcClsCodeCode = Literal[
     "0",
     "1",
 ]
@@ -477,7 +477,7 @@ CaptureUplowpriceFidDivClsCodeCode = Literal[
 
 
 class CaptureUplowpriceFidInputIscd(CodeEnum):
-    "[필수] 입력종목코드 (ex. 0000:전체, 0001:코스피, 1001:코스닥)"
+    "입력종목코드"
 
     CODE_0000 = "0000"
     "전체"
@@ -495,7 +495,7 @@ CaptureUplowpriceFidInputIscdCode = Literal[
 
 
 class CompProgramTradeDailyFidCondMrktDivCode(CodeEnum):
-    "[필수] 조건시장분류코드 (ex. J:주식,NX:NXT,UN:통합)"
+    "조건시장분류코드"
 
     J = "J"
     "주식"
@@ -512,8 +512,8 @@ CompProgramTradeDailyFidCondMrktDivCodeCode = Literal[
 ]
 
 
-class CompProgramTradeDailyFidMrktClsCode(CodeEnum):
-    "[필수] 시장구분코드 (ex. K:코스피,Q:코스닥)"
+class FidMrktClsCode(CodeEnum):
+    "시장구분코드"
 
     K = "K"
     "코스피"
@@ -521,14 +521,14 @@ class CompProgramTradeDailyFidMrktClsCode(CodeEnum):
     "코스닥"
 
 
-CompProgramTradeDailyFidMrktClsCodeCode = Literal[
+FidMrktClsCodeCode = Literal[
     "K",
     "Q",
 ]
 
 
 class DailyLoanTransMrktDivClsCode(CodeEnum):
-    "[필수] 조회구분 (ex. 1:코스피,2:코스닥,3:종목)"
+    "조회구분"
 
     CODE_1 = "1"
     "코스피"
@@ -545,7 +545,7 @@ DailyLoanTransMrktDivClsCodeCode = Literal[
 ]
 
 
-class ExpPriceTrendFidMkopClsCode(CodeEnum):
+class FidMkopClsCode(CodeEnum):
     "(ex. 0:전체, 4:체결량 0 제외)"
 
     CODE_0 = "0"
@@ -554,7 +554,7 @@ class ExpPriceTrendFidMkopClsCode(CodeEnum):
     "체결량 0 제외"
 
 
-ExpPriceTrendFidMkopClsCodeCode = Literal[
+FidMkopClsCodeCode = Literal[
     "0",
     "4",
 ]
@@ -638,8 +638,23 @@ FidRankSortClsCode2Code = Literal[
 ]
 
 
+class InquireDailyTradeVolumeFidCondMrktDivCode(CodeEnum):
+    "FID 조건 시장 분류 코드"
+
+    J = "J"
+    "KRX"
+    NX = "NX"
+    "NXT"
+
+
+InquireDailyTradeVolumeFidCondMrktDivCodeCode = Literal[
+    "J",
+    "NX",
+]
+
+
 class FidInputIscd1(CodeEnum):
-    "[필수] 입력 종목코드 (ex. KSP:코스피, KSQ:코스닥)"
+    "입력 종목코드"
 
     KSP = "KSP"
     "코스피"
@@ -654,7 +669,7 @@ FidInputIscd1Code = Literal[
 
 
 class FidCondMrktDivCode1(CodeEnum):
-    "[필수] 조건 시장 분류 코드1 (ex. J)"
+    "조건 시장 분류 코드1"
 
     J = "J"
     "KRX"
@@ -669,7 +684,7 @@ FidCondMrktDivCode1Code = Literal[
 
 
 class InvestorProgramTradeTodayMrktDivClsCode(CodeEnum):
-    "[필수] 시장 구분 코드 (ex. 1:코스피, 4:코스닥)"
+    "시장 구분 코드"
 
     CODE_1 = "1"
     "코스피"
@@ -684,7 +699,7 @@ InvestorProgramTradeTodayMrktDivClsCodeCode = Literal[
 
 
 class OvertimeExpTransFluctFidRankSortClsCode(CodeEnum):
-    "[필수] 순위 정렬 구분 코드 (ex. 0:상승률, 1:상승폭, 2:보합, 3:하락률, 4:하락폭)"
+    "순위 정렬 구분 코드"
 
     CODE_0 = "0"
     "상승률"
@@ -707,7 +722,40 @@ OvertimeExpTransFluctFidRankSortClsCodeCode = Literal[
 ]
 
 
-class CreditByCompanyFidRankSortClsCode(CodeEnum):
+class OvertimeExpTransFluctFidDivClsCode(CodeEnum):
+    "분류 구분 코드"
+
+    CODE_0 = "0"
+    "전체"
+    CODE_1 = "1"
+    "관리종목"
+    CODE_2 = "2"
+    "투자주의"
+    CODE_3 = "3"
+    "투자경고"
+    CODE_4 = "4"
+    "투자위험예고"
+    CODE_5 = "5"
+    "투자위험"
+    CODE_6 = "6"
+    "보통주"
+    CODE_7 = "7"
+    "우선주"
+
+
+OvertimeExpTransFluctFidDivClsCodeCode = Literal[
+    "0",
+    "1",
+    "2",
+    "3",
+    "4",
+    "5",
+    "6",
+    "7",
+]
+
+
+class FidRankSortClsCode(CodeEnum):
     "순위 정렬 구분 코드"
 
     CODE_0 = "0"
@@ -716,7 +764,7 @@ class CreditByCompanyFidRankSortClsCode(CodeEnum):
     "이름순"
 
 
-CreditByCompanyFidRankSortClsCodeCode = Literal[
+FidRankSortClsCodeCode = Literal[
     "0",
     "1",
 ]
@@ -737,7 +785,31 @@ FidSlctYnCode = Literal[
 ]
 
 
-class FinanceBalanceSheetFidDivClsCode(CodeEnum):
+class FidInputIscd(CodeEnum):
+    "입력 종목코드"
+
+    CODE_0000 = "0000"
+    "전체"
+    CODE_0001 = "0001"
+    "거래소"
+    CODE_1001 = "1001"
+    "코스닥"
+    CODE_2001 = "2001"
+    "코스피200"
+    CODE_4001 = "4001"
+    "KRX100"
+
+
+FidInputIscdCode = Literal[
+    "0000",
+    "0001",
+    "1001",
+    "2001",
+    "4001",
+]
+
+
+class FidDivClsCode(CodeEnum):
     "분류 구분 코드"
 
     CODE_0 = "0"
@@ -746,13 +818,13 @@ class FinanceBalanceSheetFidDivClsCode(CodeEnum):
     "분기"
 
 
-FinanceBalanceSheetFidDivClsCodeCode = Literal[
+FidDivClsCodeCode = Literal[
     "0",
     "1",
 ]
 
 
-class KsdinfoDividendGb1(CodeEnum):
+class Gb1(CodeEnum):
     "조회구분"
 
     CODE_0 = "0"
@@ -763,7 +835,7 @@ class KsdinfoDividendGb1(CodeEnum):
     "중간배당"
 
 
-KsdinfoDividendGb1Code = Literal[
+Gb1Code = Literal[
     "0",
     "1",
     "2",
@@ -788,8 +860,32 @@ MarketGbCode = Literal[
 ]
 
 
+class ExpClosingPriceFidInputIscd(CodeEnum):
+    "입력종목코드"
+
+    CODE_0000 = "0000"
+    "전체"
+    CODE_0001 = "0001"
+    "거래소"
+    CODE_1001 = "1001"
+    "코스닥"
+    CODE_2001 = "2001"
+    "코스피200"
+    CODE_4001 = "4001"
+    "KRX100"
+
+
+ExpClosingPriceFidInputIscdCode = Literal[
+    "0000",
+    "0001",
+    "1001",
+    "2001",
+    "4001",
+]
+
+
 class ExpClosingPriceFidRankSortClsCode(CodeEnum):
-    "[필수] 순위정렬구분코드 (ex. 0:전체, 1:상한가마감예상, 2:하한가마감예상, 3:직전대비상승률상위, 4:직전대비하락률상위)"
+    "순위정렬구분코드"
 
     CODE_0 = "0"
     "전체"
@@ -812,8 +908,8 @@ ExpClosingPriceFidRankSortClsCodeCode = Literal[
 ]
 
 
-class ExpClosingPriceFidBlngClsCode(CodeEnum):
-    "[필수] 소속구분코드 (ex. 0:전체, 1:종가범위연장)"
+class FidBlngClsCode(CodeEnum):
+    "소속구분코드"
 
     CODE_0 = "0"
     "전체"
@@ -821,9 +917,42 @@ class ExpClosingPriceFidBlngClsCode(CodeEnum):
     "종가범위연장"
 
 
-ExpClosingPriceFidBlngClsCodeCode = Literal[
+FidBlngClsCodeCode = Literal[
     "0",
     "1",
+]
+
+
+class InquireInvestorFidCondMrktDivCode(CodeEnum):
+    "조건 시장 분류 코드"
+
+    J = "J"
+    "KRX"
+    NX = "NX"
+    "NXT"
+
+
+InquireInvestorFidCondMrktDivCodeCode = Literal[
+    "J",
+    "NX",
+]
+
+
+class InquireTimeDailychartpriceFidCondMrktDivCode(CodeEnum):
+    "시장 분류 코드"
+
+    J = "J"
+    "주식"
+    NX = "NX"
+    "NXT"
+    UN = "UN"
+    "통합"
+
+
+InquireTimeDailychartpriceFidCondMrktDivCodeCode = Literal[
+    "J",
+    "NX",
+    "UN",
 ]
 
 
@@ -1211,7 +1340,7 @@ NearNewHighlowFidPrcClsCodeCode = Literal[
 ]
 
 
-class NearNewHighlowFidTrgtExlsClsCode(CodeEnum):
+class FidTrgtExlsClsCode(CodeEnum):
     "대상 제외 구분 코드"
 
     CODE_0 = "0"
@@ -1232,7 +1361,7 @@ class NearNewHighlowFidTrgtExlsClsCode(CodeEnum):
     "우선주"
 
 
-NearNewHighlowFidTrgtExlsClsCodeCode = Literal[
+FidTrgtExlsClsCodeCode = Literal[
     "0",
     "1",
     "2",
@@ -1406,6 +1535,30 @@ ExpIndexTrendFidInputIscdCode = Literal[
 ]
 
 
+class ExpTotalIndexFidInputIscd(CodeEnum):
+    "입력 종목코드"
+
+    CODE_0000 = "0000"
+    "전체"
+    CODE_0001 = "0001"
+    "거래소"
+    CODE_1001 = "1001"
+    "코스닥"
+    CODE_2001 = "2001"
+    "코스피200"
+    CODE_4001 = "4001"
+    "KRX100"
+
+
+ExpTotalIndexFidInputIscdCode = Literal[
+    "0000",
+    "0001",
+    "1001",
+    "2001",
+    "4001",
+]
+
+
 class InquireIndexCategoryPriceFidMrktClsCode(CodeEnum):
     "FID 시장 구분 코드"
 
@@ -1527,7 +1680,7 @@ CrdtTypeCode = Literal[
 
 
 class InquirePeriodProfitSortDvsn(CodeEnum):
-    "정렬구분 (ex. 00: 최근 순, 01: 과거 순, 02: 최근 순)"
+    "정렬구분"
 
     CODE_00 = "00"
     "최근 순"
@@ -1545,7 +1698,7 @@ InquirePeriodProfitSortDvsnCode = Literal[
 
 
 class InquirePeriodTradeProfitSortDvsn(CodeEnum):
-    "정렬구분 (00: 최근, 01:과거, 02:최근)"
+    "정렬구분"
 
     CODE_00 = "00"
     "최근"
@@ -1563,7 +1716,7 @@ InquirePeriodTradeProfitSortDvsnCode = Literal[
 
 
 class CmaEvluAmtIcldYn(CodeEnum):
-    "[필수] CMA평가금액포함여부 (ex. Y: 포함, N: 미포함)"
+    "CMA평가금액포함여부"
 
     Y = "Y"
     "포함"
@@ -1578,7 +1731,7 @@ CmaEvluAmtIcldYnCode = Literal[
 
 
 class IntgrMarginWcrcFrcrDvsnCd(CodeEnum):
-    "[필수] 원화외화구분코드 (ex. 01: 외화기준, 02: 원화기준)"
+    "원화외화구분코드"
 
     CODE_01 = "01"
     "외화기준"
@@ -1593,7 +1746,7 @@ IntgrMarginWcrcFrcrDvsnCdCode = Literal[
 
 
 class FwexCtrtFrcrDvsnCd(CodeEnum):
-    "[필수] 선도환계약외화구분코드 (ex. 01: 외화기준, 02: 원화기준)"
+    "선도환계약외화구분코드"
 
     CODE_01 = "01"
     "외화기준"
@@ -1602,6 +1755,21 @@ class FwexCtrtFrcrDvsnCd(CodeEnum):
 
 
 FwexCtrtFrcrDvsnCdCode = Literal[
+    "01",
+    "02",
+]
+
+
+class OrderResvSllBuyDvsnCd(CodeEnum):
+    "매도매수구분코드"
+
+    CODE_01 = "01"
+    "매도"
+    CODE_02 = "02"
+    "매수"
+
+
+OrderResvSllBuyDvsnCdCode = Literal[
     "01",
     "02",
 ]
@@ -1629,7 +1797,7 @@ OrdDvsnCdCode = Literal[
 
 
 class PensionInquirePsblOrderOrdDvsn(CodeEnum):
-    "[필수] 주문구분 (ex. 00: 지정가, 01: 시장가)"
+    "주문구분"
 
     CODE_00 = "00"
     "지정가"

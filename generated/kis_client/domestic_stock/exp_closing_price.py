@@ -30,12 +30,12 @@ from kis_client._parsing import (
     text_of,
 )
 from kis_client.domestic_stock.enums import (
-    BulkTransNumFidInputIscd,
-    BulkTransNumFidInputIscdCode,
-    ExpClosingPriceFidBlngClsCode,
-    ExpClosingPriceFidBlngClsCodeCode,
+    ExpClosingPriceFidInputIscd,
+    ExpClosingPriceFidInputIscdCode,
     ExpClosingPriceFidRankSortClsCode,
     ExpClosingPriceFidRankSortClsCodeCode,
+    FidBlngClsCode,
+    FidBlngClsCodeCode,
 )
 from kis_client.errors import (
     FieldProblem,
@@ -65,29 +65,24 @@ class DomesticStockExpClosingPriceRequest:
     "국내주식 장마감 예상체결가 (GET /uapi/domestic-stock/v1/quotations/exp-closing-price)"
 
     fid_cond_mrkt_div_code: str
-    """[필수] 조건시장분류코드 (ex. J:주식) — 조건시장분류코드 (ex. J:주식) (FID_COND_MRKT_DIV_CODE). Required. Example:
-    \x22J".
-    """
+    '조건시장분류코드 — 조건시장분류코드 (ex. J:주식) (FID_COND_MRKT_DIV_CODE). Required. Example: "J".'
     fid_input_iscd: str
-    """[필수] 입력종목코드 (ex. 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100) — 입력종목코드 (ex.
-    0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100) (FID_INPUT_ISCD). Required.
-    BulkTransNumFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소 (CODE_0001), "1001"
-    코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0001".
+    """입력종목코드 — 입력종목코드 (ex. 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100)
+    (FID_INPUT_ISCD). Required. ExpClosingPriceFidInputIscd or its code: "0000" 전체 (CODE_0000),
+    \x220001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001), "4001" KRX100
+    (CODE_4001). Example: "0001".
     """
     fid_rank_sort_cls_code: str
-    """[필수] 순위정렬구분코드 (ex. 0:전체, 1:상한가마감예상, 2:하한가마감예상, 3:직전대비상승률상위, 4:직전대비하락률상위) — 순위정렬구분코드 (ex.
-    0:전체, 1:상한가마감예상, 2:하한가마감예상, 3:직전대비상승률상위, 4:직전대비하락률상위) (FID_RANK_SORT_CLS_CODE). Required.
-    ExpClosingPriceFidRankSortClsCode or its code: "0" 전체 (CODE_0), "1" 상한가마감예상 (CODE_1), "2"
-    하한가마감예상 (CODE_2), "3" 직전대비상승률상위 (CODE_3), "4" 직전대비하락률상위 (CODE_4). Example: "0".
+    """순위정렬구분코드 — 순위정렬구분코드 (ex. 0:전체, 1:상한가마감예상, 2:하한가마감예상, 3:직전대비상승률상위, 4:직전대비하락률상위)
+    (FID_RANK_SORT_CLS_CODE). Required. ExpClosingPriceFidRankSortClsCode or its code: "0" 전체
+    (CODE_0), "1" 상한가마감예상 (CODE_1), "2" 하한가마감예상 (CODE_2), "3" 직전대비상승률상위 (CODE_3), "4" 직전대비하락률상위
+    (CODE_4). Example: "0".
     """
     fid_cond_scr_div_code: str
-    """[필수] 조건화면분류코드 (ex. 11173) — 조건화면분류코드 (ex. 11173) (FID_COND_SCR_DIV_CODE). Required. Example:
-    \x2211173".
-    """
+    '조건화면분류코드 — 조건화면분류코드 (ex. 11173) (FID_COND_SCR_DIV_CODE). Required. Example: "11173".'
     fid_blng_cls_code: str
-    """[필수] 소속구분코드 (ex. 0:전체, 1:종가범위연장) — 소속구분코드 (ex. 0:전체, 1:종가범위연장) (FID_BLNG_CLS_CODE). Required.
-    ExpClosingPriceFidBlngClsCode or its code: "0" 전체 (CODE_0), "1" 종가범위연장 (CODE_1). Example:
-    \x220".
+    """소속구분코드 — 소속구분코드 (ex. 0:전체, 1:종가범위연장) (FID_BLNG_CLS_CODE). Required. FidBlngClsCode or its
+    code: "0" 전체 (CODE_0), "1" 종가범위연장 (CODE_1). Example: "0".
     """
 
     def to_wire(self) -> dict[str, str]:
@@ -135,7 +130,7 @@ def validate_domestic_stock_exp_closing_price(
                 "FID_INPUT_ISCD",
                 "fid_input_iscd",
                 repr(value)
-                + " is not a code of [필수] 입력종목코드 (ex. 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100) ('0000', '0001', '1001', '2001', '4001')",
+                + " is not a code of 입력종목코드 ('0000', '0001', '1001', '2001', '4001')",
             )
         )
     value = request.fid_rank_sort_cls_code
@@ -152,8 +147,7 @@ def validate_domestic_stock_exp_closing_price(
             FieldProblem(
                 "FID_RANK_SORT_CLS_CODE",
                 "fid_rank_sort_cls_code",
-                repr(value)
-                + " is not a code of [필수] 순위정렬구분코드 (ex. 0:전체, 1:상한가마감예상, 2:하한가마감예상, 3:직전대비상승률상위, 4:직전대비하락률상위) ('0', '1', '2', '3', '4')",
+                repr(value) + " is not a code of 순위정렬구분코드 ('0', '1', '2', '3', '4')",
             )
         )
     value = request.fid_cond_scr_div_code
@@ -187,8 +181,7 @@ def validate_domestic_stock_exp_closing_price(
             FieldProblem(
                 "FID_BLNG_CLS_CODE",
                 "fid_blng_cls_code",
-                repr(value)
-                + " is not a code of [필수] 소속구분코드 (ex. 0:전체, 1:종가범위연장) ('0', '1')",
+                repr(value) + " is not a code of 소속구분코드 ('0', '1')",
             )
         )
     return problems
@@ -198,12 +191,12 @@ def prepare_domestic_stock_exp_closing_price(
     ctx: CallContext,
     *,
     fid_cond_mrkt_div_code: str,
-    fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
+    fid_input_iscd: ExpClosingPriceFidInputIscd | ExpClosingPriceFidInputIscdCode,
     fid_rank_sort_cls_code: (
         ExpClosingPriceFidRankSortClsCode | ExpClosingPriceFidRankSortClsCodeCode
     ),
     fid_cond_scr_div_code: str,
-    fid_blng_cls_code: ExpClosingPriceFidBlngClsCode | ExpClosingPriceFidBlngClsCodeCode,
+    fid_blng_cls_code: FidBlngClsCode | FidBlngClsCodeCode,
 ) -> PreparedCall:
     "The validated call of 국내주식 장마감 예상체결가, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):

@@ -32,10 +32,7 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.domestic_stock.enums import (
-    ExpPriceTrendFidMkopClsCode,
-    ExpPriceTrendFidMkopClsCodeCode,
-)
+from kis_client.domestic_stock.enums import FidMkopClsCode, FidMkopClsCodeCode
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,
@@ -62,12 +59,12 @@ class DomesticStockExpPriceTrendRequest:
     "국내주식 예상체결가 추이 (GET /uapi/domestic-stock/v1/quotations/exp-price-trend)"
 
     fid_cond_mrkt_div_code: str
-    '조건 시장 분류 코드 (ex. J) (FID_COND_MRKT_DIV_CODE). Required. Example: "J".'
+    '조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. J) (FID_COND_MRKT_DIV_CODE). Required. Example: "J".'
     fid_input_iscd: str
-    '입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "005930".'
+    '입력 종목코드 — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "005930".'
     fid_mkop_cls_code: str
-    """(ex. 0:전체, 4:체결량 0 제외) (FID_MKOP_CLS_CODE). Required. ExpPriceTrendFidMkopClsCode or its
-    code: "0" 전체 (CODE_0), "4" 체결량 0 제외 (CODE_4). Example: "0".
+    """(ex. 0:전체, 4:체결량 0 제외) (FID_MKOP_CLS_CODE). Required. FidMkopClsCode or its code: "0" 전체
+    (CODE_0), "4" 체결량 0 제외 (CODE_4). Example: "0".
     """
 
     def to_wire(self) -> dict[str, str]:
@@ -140,7 +137,7 @@ def prepare_domestic_stock_exp_price_trend(
     *,
     fid_cond_mrkt_div_code: str,
     fid_input_iscd: str,
-    fid_mkop_cls_code: ExpPriceTrendFidMkopClsCode | ExpPriceTrendFidMkopClsCodeCode,
+    fid_mkop_cls_code: FidMkopClsCode | FidMkopClsCodeCode,
 ) -> PreparedCall:
     "The validated call of 국내주식 예상체결가 추이, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):

@@ -39,10 +39,10 @@ from kis_client._parsing import (
     text_of,
 )
 from kis_client.domestic_stock.enums import (
-    BulkTransNumFidInputIscd,
-    BulkTransNumFidInputIscdCode,
     ExpIndexTrendFidMkopClsCode,
     ExpIndexTrendFidMkopClsCodeCode,
+    ExpTotalIndexFidInputIscd,
+    ExpTotalIndexFidInputIscdCode,
 )
 from kis_client.enums import PAGE_MORE_CODES
 from kis_client.errors import (
@@ -88,7 +88,7 @@ class DomesticStockExpTotalIndexRequest:
     '조건 화면 분류 코드 — Unique key(11175) (fid_cond_scr_div_code). Required. Example: "11175".'
     fid_input_iscd: str
     """입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100 (fid_input_iscd). Required.
-    BulkTransNumFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소 (CODE_0001), "1001"
+    ExpTotalIndexFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소 (CODE_0001), "1001"
     코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
     """
     fid_mkop_cls_code: str
@@ -204,7 +204,7 @@ def prepare_domestic_stock_exp_total_index(
     fid_mrkt_cls_code: str,
     fid_cond_mrkt_div_code: str,
     fid_cond_scr_div_code: str,
-    fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
+    fid_input_iscd: ExpTotalIndexFidInputIscd | ExpTotalIndexFidInputIscdCode,
     fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
 ) -> PreparedCall:
     "The validated call of 국내주식 예상체결 전체지수, its TR_ID resolved; ValidationError lists every problem."

@@ -35,10 +35,7 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.domestic_stock.enums import (
-    FinanceBalanceSheetFidDivClsCode,
-    FinanceBalanceSheetFidDivClsCodeCode,
-)
+from kis_client.domestic_stock.enums import FidDivClsCode, FidDivClsCodeCode
 from kis_client.enums import PAGE_MORE_CODES
 from kis_client.errors import (
     FieldProblem,
@@ -77,8 +74,8 @@ class DomesticStockFinanceGrowthRatioRequest:
     fid_input_iscd: str
     "입력 종목코드 — 입력 종목코드 (예: '000660') (fid_input_iscd). Required. Example: \x22000660\x22."
     fid_div_cls_code: str
-    """분류 구분 코드 — 분류 구분 코드 (0: 년, 1: 분기) (fid_div_cls_code). Required.
-    FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
+    """분류 구분 코드 — 분류 구분 코드 (0: 년, 1: 분기) (fid_div_cls_code). Required. FidDivClsCode or its code:
+    \x220" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
     """
     fid_cond_mrkt_div_code: str
     "조건 시장 분류 코드 — 조건 시장 분류 코드 (예: 'J') (fid_cond_mrkt_div_code). Required. Example: \x22J\x22."
@@ -152,7 +149,7 @@ def prepare_domestic_stock_finance_growth_ratio(
     ctx: CallContext,
     *,
     fid_input_iscd: str,
-    fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+    fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
     fid_cond_mrkt_div_code: str,
 ) -> PreparedCall:
     "The validated call of 국내주식 성장성비율, its TR_ID resolved; ValidationError lists every problem."

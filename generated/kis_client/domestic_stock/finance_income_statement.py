@@ -35,10 +35,7 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.domestic_stock.enums import (
-    FinanceBalanceSheetFidDivClsCode,
-    FinanceBalanceSheetFidDivClsCodeCode,
-)
+from kis_client.domestic_stock.enums import FidDivClsCode, FidDivClsCodeCode
 from kis_client.enums import PAGE_MORE_CODES
 from kis_client.errors import (
     FieldProblem,
@@ -75,8 +72,8 @@ class DomesticStockFinanceIncomeStatementRequest:
     "국내주식 손익계산서 (GET /uapi/domestic-stock/v1/finance/income-statement)"
 
     fid_div_cls_code: str
-    """분류 구분 코드 — 분류 구분 코드 (0: 년, 1: 분기) (FID_DIV_CLS_CODE). Required.
-    FinanceBalanceSheetFidDivClsCode or its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
+    """분류 구분 코드 — 분류 구분 코드 (0: 년, 1: 분기) (FID_DIV_CLS_CODE). Required. FidDivClsCode or its code:
+    \x220" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
     """
     fid_cond_mrkt_div_code: str
     "조건 시장 분류 코드 — 조건 시장 분류 코드 (예: 'J') (fid_cond_mrkt_div_code). Required. Example: \x22J\x22."
@@ -151,7 +148,7 @@ def validate_domestic_stock_finance_income_statement(
 def prepare_domestic_stock_finance_income_statement(
     ctx: CallContext,
     *,
-    fid_div_cls_code: FinanceBalanceSheetFidDivClsCode | FinanceBalanceSheetFidDivClsCodeCode,
+    fid_div_cls_code: FidDivClsCode | FidDivClsCodeCode,
     fid_cond_mrkt_div_code: str,
     fid_input_iscd: str,
 ) -> PreparedCall:

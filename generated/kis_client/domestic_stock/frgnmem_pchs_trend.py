@@ -53,11 +53,11 @@ class DomesticStockFrgnmemPchsTrendRequest:
     "종목별 외국계 순매수추이 (GET /uapi/domestic-stock/v1/quotations/frgnmem-pchs-trend)"
 
     fid_cond_mrkt_div_code: str
-    '조건 시장 분류 코드 (ex. J) (FID_COND_MRKT_DIV_CODE). Required. Example: "J".'
+    '조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. J) (FID_COND_MRKT_DIV_CODE). Required. Example: "J".'
     fid_input_iscd: str
-    '입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "005930".'
+    '입력 종목코드 — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "005930".'
     fid_input_iscd_2: str
-    '입력 종목코드 (ex. 99999) (FID_INPUT_ISCD_2). Required. Example: "99999".'
+    '입력 종목코드 — 입력 종목코드 (ex. 99999) (FID_INPUT_ISCD_2). Required. Example: "99999".'
 
     def to_wire(self) -> dict[str, str]:
         return {

@@ -66,12 +66,12 @@ class DomesticStockInquireAccountBalanceRequest:
     "투자계좌자산현황조회 (GET /uapi/domestic-stock/v1/trading/inquire-account-balance)"
 
     cano: str
-    """[필수] 종합계좌번호 (ex. 12345678) (CANO). Filled in by the client (account number). Matches
-    ^[0-9]{8}$. Example: "12345678".
+    """종합계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
+    \x2212345678".
     """
     acnt_prdt_cd: str
-    """[필수] 계좌상품코드 (ex. 19 or 21) (ACNT_PRDT_CD). Filled in by the client (account product). Matches
-    ^[0-9]{2}$. Example: "01".
+    """계좌상품코드 (ACNT_PRDT_CD). Filled in by the client (account product). Matches ^[0-9]{2}$.
+    Example: "01".
     """
     inqr_dvsn_1: str
     '조회구분1 (INQR_DVSN_1). Optional; default "".'
@@ -99,11 +99,7 @@ def validate_domestic_stock_inquire_account_balance(
         )
     elif CANO_PATTERN.fullmatch(value) is None:
         problems.append(
-            FieldProblem(
-                "CANO",
-                "cano",
-                repr(value) + " does not match ^[0-9]{8}$ ([필수] 종합계좌번호 (ex. 12345678))",
-            )
+            FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
     elif unencodable(value):
         problems.append(
@@ -121,7 +117,7 @@ def validate_domestic_stock_inquire_account_balance(
             FieldProblem(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
-                repr(value) + " does not match ^[0-9]{2}$ ([필수] 계좌상품코드 (ex. 19 or 21))",
+                repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
     elif unencodable(value):

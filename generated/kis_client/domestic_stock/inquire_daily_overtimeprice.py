@@ -56,11 +56,9 @@ class DomesticStockInquireDailyOvertimepriceRequest:
     "주식현재가 시간외일자별주가 (GET /uapi/domestic-stock/v1/quotations/inquire-daily-overtimeprice)"
 
     fid_cond_mrkt_div_code: str
-    """[필수] 조건 시장 분류 코드 (ex. J) — 조건 시장 분류 코드 (ex. J) (FID_COND_MRKT_DIV_CODE). Required. Example:
-    \x22J".
-    """
+    '조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. J) (FID_COND_MRKT_DIV_CODE). Required. Example: "J".'
     fid_input_iscd: str
-    '[필수] 입력 종목코드 — 입력 종목코드 (FID_INPUT_ISCD). Required. Example: "005930".'
+    '입력 종목코드 (FID_INPUT_ISCD). Required. Example: "005930".'
 
     def to_wire(self) -> dict[str, str]:
         return {

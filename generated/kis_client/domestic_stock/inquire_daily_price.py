@@ -58,22 +58,19 @@ class DomesticStockInquireDailyPriceRequest:
     "주식현재가 일자별 (GET /uapi/domestic-stock/v1/quotations/inquire-daily-price)"
 
     fid_cond_mrkt_div_code: str
-    """[필수] 조건 시장 분류 코드 (ex. J:KRX, NX:NXT, UN:통합) — 조건 시장 분류 코드 (ex. J:KRX, NX:NXT, UN:통합)
-    (FID_COND_MRKT_DIV_CODE). Required. FidCondMrktDivCode or its code: "J" KRX (KRX), "NX" NXT
-    (NXT), "UN" 통합 (UNIFIED). Example: "J".
+    """조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. J:KRX, NX:NXT, UN:통합) (FID_COND_MRKT_DIV_CODE). Required.
+    FidCondMrktDivCode or its code: "J" KRX (KRX), "NX" NXT (NXT), "UN" 통합 (UNIFIED). Example:
+    \x22J".
     """
     fid_input_iscd: str
-    """[필수] 입력 종목코드 (ex. 종목코드 (ex 005930 삼성전자)) — 입력 종목코드 (ex. 종목코드 (ex 005930 삼성전자))
-    (FID_INPUT_ISCD). Required. Example: "005930".
-    """
+    '입력 종목코드 — 입력 종목코드 (ex. 종목코드 (ex 005930 삼성전자)) (FID_INPUT_ISCD). Required. Example: "005930".'
     fid_period_div_code: str
-    """[필수] 기간 분류 코드 (ex. D:(일)최근 30거래일, W:(주)최근 30주, M:(월)최근 30개월) — 기간 분류 코드 (ex. D:(일)최근 30거래일,
-    W:(주)최근 30주, M:(월)최근 30개월) (FID_PERIOD_DIV_CODE). Required. Example: "D".
+    """기간 분류 코드 — 기간 분류 코드 (ex. D:(일)최근 30거래일, W:(주)최근 30주, M:(월)최근 30개월) (FID_PERIOD_DIV_CODE).
+    Required. Example: "D".
     """
     fid_org_adj_prc: str
-    """[필수] 수정주가 원주가 가격 (ex. 0:수정주가미반영, 1:수정주가반영, *수정주가는 액면분할/액면병합 등 권리 발생 시 과거 시세를 현재 주가에 맞게 보정한
-    가격) — 수정주가 원주가 가격 (ex. 0:수정주가미반영, 1:수정주가반영, *수정주가는 액면분할/액면병합 등 권리 발생 시 과거 시세를 현재 주가에 맞게 보정한
-    가격) (FID_ORG_ADJ_PRC). Required. Example: "1".
+    """수정주가 원주가 가격 — 수정주가 원주가 가격 (ex. 0:수정주가미반영, 1:수정주가반영, *수정주가는 액면분할/액면병합 등 권리 발생 시 과거 시세를 현재 주가에
+    맞게 보정한 가격) (FID_ORG_ADJ_PRC). Required. Example: "1".
     """
 
     def to_wire(self) -> dict[str, str]:
@@ -104,8 +101,7 @@ def validate_domestic_stock_inquire_daily_price(
             FieldProblem(
                 "FID_COND_MRKT_DIV_CODE",
                 "fid_cond_mrkt_div_code",
-                repr(value)
-                + " is not a code of [필수] 조건 시장 분류 코드 (ex. J:KRX, NX:NXT, UN:통합) ('J', 'NX', 'UN')",
+                repr(value) + " is not a code of 조건 시장 분류 코드 ('J', 'NX', 'UN')",
             )
         )
     value = request.fid_input_iscd

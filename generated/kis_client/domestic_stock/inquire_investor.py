@@ -32,8 +32,8 @@ from kis_client._parsing import (
     text_of,
 )
 from kis_client.domestic_stock.enums import (
-    BulkTransNumFidCondMrktDivCode,
-    BulkTransNumFidCondMrktDivCodeCode,
+    InquireInvestorFidCondMrktDivCode,
+    InquireInvestorFidCondMrktDivCodeCode,
 )
 from kis_client.errors import (
     FieldProblem,
@@ -61,11 +61,11 @@ class DomesticStockInquireInvestorRequest:
     "주식현재가 투자자 (GET /uapi/domestic-stock/v1/quotations/inquire-investor)"
 
     fid_cond_mrkt_div_code: str
-    """[필수] 조건 시장 분류 코드 — 조건 시장 분류 코드 (J:KRX, NX:NXT) (FID_COND_MRKT_DIV_CODE). Required.
-    BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX). Example: "J".
+    """조건 시장 분류 코드 — 조건 시장 분류 코드 (J:KRX, NX:NXT) (FID_COND_MRKT_DIV_CODE). Required.
+    InquireInvestorFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX). Example: "J".
     """
     fid_input_iscd: str
-    '[필수] 입력 종목코드 — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "005930".'
+    '입력 종목코드 — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "005930".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -93,7 +93,7 @@ def validate_domestic_stock_inquire_investor(
             FieldProblem(
                 "FID_COND_MRKT_DIV_CODE",
                 "fid_cond_mrkt_div_code",
-                repr(value) + " is not a code of [필수] 조건 시장 분류 코드 ('J', 'NX')",
+                repr(value) + " is not a code of 조건 시장 분류 코드 ('J', 'NX')",
             )
         )
     value = request.fid_input_iscd
@@ -117,7 +117,9 @@ def validate_domestic_stock_inquire_investor(
 def prepare_domestic_stock_inquire_investor(
     ctx: CallContext,
     *,
-    fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+    fid_cond_mrkt_div_code: (
+        InquireInvestorFidCondMrktDivCode | InquireInvestorFidCondMrktDivCodeCode
+    ),
     fid_input_iscd: str,
 ) -> PreparedCall:
     "The validated call of 주식현재가 투자자, its TR_ID resolved; ValidationError lists every problem."

@@ -58,25 +58,19 @@ class DomesticStockInquireInvestorDailyByMarketRequest:
     "시장별 투자자매매동향(일별) (GET /uapi/domestic-stock/v1/quotations/inquire-investor-daily-by-market)"
 
     fid_cond_mrkt_div_code: str
-    """[필수] 조건 시장 분류 코드 (ex. U:업종) — 조건 시장 분류 코드 (ex. U:업종) (FID_COND_MRKT_DIV_CODE). Required.
-    Example: "U".
-    """
+    '조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. U:업종) (FID_COND_MRKT_DIV_CODE). Required. Example: "U".'
     fid_input_iscd: str
-    '[필수] 입력 종목코드 (ex. 0001) — 입력 종목코드 (ex. 0001) (FID_INPUT_ISCD). Required. Example: "0001".'
+    '입력 종목코드 — 입력 종목코드 (ex. 0001) (FID_INPUT_ISCD). Required. Example: "0001".'
     fid_input_date_1: str
-    """[필수] 입력 날짜1 (ex. 20250701) — 입력 날짜1 (ex. 20250701) (FID_INPUT_DATE_1). Required. Example:
-    \x2220250701".
-    """
+    '입력 날짜1 — 입력 날짜1 (ex. 20250701) (FID_INPUT_DATE_1). Required. Example: "20250701".'
     fid_input_iscd_1: str
-    """[필수] 입력 종목코드 (ex. KSP:코스피, KSQ:코스닥) — 입력 종목코드 (ex. KSP:코스피, KSQ:코스닥) (FID_INPUT_ISCD_1).
-    Required. FidInputIscd1 or its code: "KSP" 코스피 (KSP), "KSQ" 코스닥 (KSQ). Example: "KSP".
+    """입력 종목코드 — 입력 종목코드 (ex. KSP:코스피, KSQ:코스닥) (FID_INPUT_ISCD_1). Required. FidInputIscd1 or its
+    code: "KSP" 코스피 (KSP), "KSQ" 코스닥 (KSQ). Example: "KSP".
     """
     fid_input_date_2: str
-    '[필수] 입력 날짜1과 동일날짜 입력 — 입력 날짜1과 동일날짜 입력 (FID_INPUT_DATE_2). Required. Example: "20250701".'
+    '입력 날짜1과 동일날짜 입력 (FID_INPUT_DATE_2). Required. Example: "20250701".'
     fid_input_iscd_2: str
-    """[필수] 입력 종목코드 (ex. 업종분류코드) — 입력 종목코드 (ex. 업종분류코드) (FID_INPUT_ISCD_2). Required. Example:
-    \x220001".
-    """
+    '입력 종목코드 — 입력 종목코드 (ex. 업종분류코드) (FID_INPUT_ISCD_2). Required. Example: "0001".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -157,8 +151,7 @@ def validate_domestic_stock_inquire_investor_daily_by_market(
             FieldProblem(
                 "FID_INPUT_ISCD_1",
                 "fid_input_iscd_1",
-                repr(value)
-                + " is not a code of [필수] 입력 종목코드 (ex. KSP:코스피, KSQ:코스닥) ('KSP', 'KSQ')",
+                repr(value) + " is not a code of 입력 종목코드 ('KSP', 'KSQ')",
             )
         )
     value = request.fid_input_date_2

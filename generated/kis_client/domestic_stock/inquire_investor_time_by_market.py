@@ -52,9 +52,9 @@ class DomesticStockInquireInvestorTimeByMarketRequest:
     "시장별 투자자매매동향(시세) (GET /uapi/domestic-stock/v1/quotations/inquire-investor-time-by-market)"
 
     fid_input_iscd: str
-    '[필수] 시장구분 — 시장구분 (FID_INPUT_ISCD). Required. Example: "999".'
+    '시장구분 (FID_INPUT_ISCD). Required. Example: "999".'
     fid_input_iscd_2: str
-    '[필수] 업종구분 — 업종구분 (FID_INPUT_ISCD_2). Required. Example: "S001".'
+    '업종구분 (FID_INPUT_ISCD_2). Required. Example: "S001".'
 
     def to_wire(self) -> dict[str, str]:
         return {

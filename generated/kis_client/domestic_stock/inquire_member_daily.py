@@ -32,8 +32,8 @@ from kis_client._parsing import (
     text_of,
 )
 from kis_client.domestic_stock.enums import (
-    BulkTransNumFidCondMrktDivCode,
-    BulkTransNumFidCondMrktDivCodeCode,
+    InquireDailyTradeVolumeFidCondMrktDivCode,
+    InquireDailyTradeVolumeFidCondMrktDivCodeCode,
 )
 from kis_client.errors import (
     FieldProblem,
@@ -61,21 +61,22 @@ class DomesticStockInquireMemberDailyRequest:
     "주식현재가 회원사 종목매매동향 (GET /uapi/domestic-stock/v1/quotations/inquire-member-daily)"
 
     fid_cond_mrkt_div_code: str
-    """[필수] 조건시장분류코드 (ex. 주식J) — 조건시장분류코드 (J:KRX, NX:NXT) (FID_COND_MRKT_DIV_CODE). Required.
-    BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX). Example: "J".
+    """조건시장분류코드 — 조건시장분류코드 (J:KRX, NX:NXT) (FID_COND_MRKT_DIV_CODE). Required.
+    InquireDailyTradeVolumeFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX). Example:
+    \x22J".
     """
     fid_input_iscd: str
-    '[필수] 입력종목코드 (ex. 123456) — 입력종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "005930".'
+    '입력종목코드 — 입력종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "005930".'
     fid_input_iscd_2: str
-    """[필수] 회원사코드 (ex. 회원사코드 FAQ 종목정보 다운로드(국내) > 회원사 참조) — 회원사코드 (ex. 회원사코드 FAQ 종목정보 다운로드(국내) > 회원사
-    참조) (FID_INPUT_ISCD_2). Required. Example: "00003".
+    """회원사코드 — 회원사코드 (ex. 회원사코드 FAQ 종목정보 다운로드(국내) > 회원사 참조) (FID_INPUT_ISCD_2). Required. Example:
+    \x2200003".
     """
     fid_input_date_1: str
-    '[필수] 입력날짜1 — 입력날짜1 (FID_INPUT_DATE_1). Required. Example: "20240501".'
+    '입력날짜1 (FID_INPUT_DATE_1). Required. Example: "20240501".'
     fid_input_date_2: str
-    '[필수] 입력날짜2 — 입력날짜2 (FID_INPUT_DATE_2). Required. Example: "20240624".'
+    '입력날짜2 (FID_INPUT_DATE_2). Required. Example: "20240624".'
     fid_sctn_cls_code: str
-    '데이터 순위 (초기값: "") (FID_SCTN_CLS_CODE). Optional; default "".'
+    '데이터 순위 — 데이터 순위 (초기값: "") (FID_SCTN_CLS_CODE). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -107,7 +108,7 @@ def validate_domestic_stock_inquire_member_daily(
             FieldProblem(
                 "FID_COND_MRKT_DIV_CODE",
                 "fid_cond_mrkt_div_code",
-                repr(value) + " is not a code of [필수] 조건시장분류코드 (ex. 주식J) ('J', 'NX')",
+                repr(value) + " is not a code of 조건시장분류코드 ('J', 'NX')",
             )
         )
     value = request.fid_input_iscd
@@ -199,7 +200,9 @@ def validate_domestic_stock_inquire_member_daily(
 def prepare_domestic_stock_inquire_member_daily(
     ctx: CallContext,
     *,
-    fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+    fid_cond_mrkt_div_code: (
+        InquireDailyTradeVolumeFidCondMrktDivCode | InquireDailyTradeVolumeFidCondMrktDivCodeCode
+    ),
     fid_input_iscd: str,
     fid_input_iscd_2: str,
     fid_input_date_1: str,

@@ -53,11 +53,9 @@ class DomesticStockInquireOvertimePriceRequest:
     "국내주식 시간외현재가 (GET /uapi/domestic-stock/v1/quotations/inquire-overtime-price)"
 
     fid_cond_mrkt_div_code: str
-    """[필수] 시장 분류 코드 (ex. J: 주식) — 시장 분류 코드 (ex. J: 주식) (FID_COND_MRKT_DIV_CODE). Required. Example:
-    \x22J".
-    """
+    '시장 분류 코드 — 시장 분류 코드 (ex. J: 주식) (FID_COND_MRKT_DIV_CODE). Required. Example: "J".'
     fid_input_iscd: str
-    '[필수] 종목코드 (ex. 005930) — 종목코드 (ex. 005930) (FID_INPUT_ISCD). Required. Example: "005930".'
+    '종목코드 — 종목코드 (ex. 005930) (FID_INPUT_ISCD). Required. Example: "005930".'
 
     def to_wire(self) -> dict[str, str]:
         return {

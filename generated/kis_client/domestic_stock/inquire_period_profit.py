@@ -97,14 +97,13 @@ class DomesticStockInquirePeriodProfitRequest:
     inqr_end_dt: str
     '조회종료일자 (INQR_END_DT). Required. Example: "20240301".'
     sort_dvsn: str
-    """정렬구분 (ex. 00: 최근 순, 01: 과거 순, 02: 최근 순) — 정렬구분 (00: 최근 순, 01: 과거 순, 02: 최근 순) (SORT_DVSN).
-    Required. InquirePeriodProfitSortDvsn or its code: "00" 최근 순 (CODE_00), "01" 과거 순 (CODE_01),
-    \x2202" 최근 순 (CODE_02). Example: "00".
+    """정렬구분 — 정렬구분 (00: 최근 순, 01: 과거 순, 02: 최근 순) (SORT_DVSN). Required. InquirePeriodProfitSortDvsn
+    or its code: "00" 최근 순 (CODE_00), "01" 과거 순 (CODE_01), "02" 최근 순 (CODE_02). Example: "00".
     """
     inqr_dvsn: str
-    '조회구분 (ex. 00) — 조회구분 (00) (INQR_DVSN). Required. Example: "00".'
+    '조회구분 — 조회구분 (00) (INQR_DVSN). Required. Example: "00".'
     cblc_dvsn: str
-    '잔고구분 (ex. 00: 전체) — 잔고구분 (00: 전체) (CBLC_DVSN). Required. Example: "00".'
+    '잔고구분 — 잔고구분 (00: 전체) (CBLC_DVSN). Required. Example: "00".'
     pdno: str
     '상품번호 (PDNO). Optional; default "".'
     ctx_area_fk100: str
@@ -202,8 +201,7 @@ def validate_domestic_stock_inquire_period_profit(
             FieldProblem(
                 "SORT_DVSN",
                 "sort_dvsn",
-                repr(value)
-                + " is not a code of 정렬구분 (ex. 00: 최근 순, 01: 과거 순, 02: 최근 순) ('00', '01', '02')",
+                repr(value) + " is not a code of 정렬구분 ('00', '01', '02')",
             )
         )
     value = request.inqr_dvsn

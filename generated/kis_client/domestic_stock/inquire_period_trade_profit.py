@@ -93,7 +93,7 @@ class DomesticStockInquirePeriodTradeProfitRequest:
     Example: "01".
     """
     sort_dvsn: str
-    """정렬구분 (00: 최근, 01:과거, 02:최근) — 정렬구분 (ex. 00: 최근, 01:과거, 02:최근) (SORT_DVSN). Required.
+    """정렬구분 — 정렬구분 (ex. 00: 최근, 01:과거, 02:최근) (SORT_DVSN). Required.
     InquirePeriodTradeProfitSortDvsn or its code: "00" 최근 (CODE_00), "01" 과거 (CODE_01), "02" 최근
     (CODE_02). Example: "02".
     """
@@ -102,7 +102,7 @@ class DomesticStockInquirePeriodTradeProfitRequest:
     inqr_end_dt: str
     '조회종료일자 (INQR_END_DT). Required. Example: "20240301".'
     cblc_dvsn: str
-    '잔고구분 (00: 전체) — 잔고구분 (ex. 00: 전체) (CBLC_DVSN). Required. Example: "00".'
+    '잔고구분 — 잔고구분 (ex. 00: 전체) (CBLC_DVSN). Required. Example: "00".'
     pdno: str
     '상품번호 (PDNO). Optional; default "".'
     ctx_area_fk100: str
@@ -173,8 +173,7 @@ def validate_domestic_stock_inquire_period_trade_profit(
             FieldProblem(
                 "SORT_DVSN",
                 "sort_dvsn",
-                repr(value)
-                + " is not a code of 정렬구분 (00: 최근, 01:과거, 02:최근) ('00', '01', '02')",
+                repr(value) + " is not a code of 정렬구분 ('00', '01', '02')",
             )
         )
     value = request.inqr_strt_dt

@@ -33,8 +33,8 @@ from kis_client._parsing import (
     text_of,
 )
 from kis_client.domestic_stock.enums import (
-    CompProgramTradeDailyFidCondMrktDivCode,
-    CompProgramTradeDailyFidCondMrktDivCodeCode,
+    InquireTimeDailychartpriceFidCondMrktDivCode,
+    InquireTimeDailychartpriceFidCondMrktDivCodeCode,
 )
 from kis_client.errors import (
     FieldProblem,
@@ -63,8 +63,8 @@ class DomesticStockInquireTimeDailychartpriceRequest:
 
     fid_cond_mrkt_div_code: str
     """시장 분류 코드 — 시장 분류 코드 (ex. J:주식,NX:NXT,UN:통합) (FID_COND_MRKT_DIV_CODE). Required.
-    CompProgramTradeDailyFidCondMrktDivCode or its code: "J" 주식 (J), "NX" NXT (NX), "UN" 통합 (UN).
-    Example: "J".
+    InquireTimeDailychartpriceFidCondMrktDivCode or its code: "J" 주식 (J), "NX" NXT (NX), "UN" 통합
+    (UN). Example: "J".
     """
     fid_input_iscd: str
     '종목코드 — 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "005930".'
@@ -200,7 +200,8 @@ def prepare_domestic_stock_inquire_time_dailychartprice(
     ctx: CallContext,
     *,
     fid_cond_mrkt_div_code: (
-        CompProgramTradeDailyFidCondMrktDivCode | CompProgramTradeDailyFidCondMrktDivCodeCode
+        InquireTimeDailychartpriceFidCondMrktDivCode
+        | InquireTimeDailychartpriceFidCondMrktDivCodeCode
     ),
     fid_input_iscd: str,
     fid_input_hour_1: str,

@@ -54,15 +54,13 @@ class DomesticStockInquireTimeOvertimeconclusionRequest:
     "주식현재가 시간외시간별체결 (GET /uapi/domestic-stock/v1/quotations/inquire-time-overtimeconclusion)"
 
     fid_cond_mrkt_div_code: str
-    """[필수] 조건시장분류코드 (ex. J:주식/ETF/ETN) — 조건시장분류코드 (ex. J:주식/ETF/ETN) (FID_COND_MRKT_DIV_CODE).
-    Required. Example: "J".
-    """
+    '조건시장분류코드 — 조건시장분류코드 (ex. J:주식/ETF/ETN) (FID_COND_MRKT_DIV_CODE). Required. Example: "J".'
     fid_input_iscd: str
-    """[필수] 입력종목코드 (ex. 123456(ETN의 경우 Q로 시작 Q500001)) — 입력종목코드 (ex. 123456(ETN의 경우 Q로 시작 Q500001))
-    (FID_INPUT_ISCD). Required. Example: "005930".
+    """입력종목코드 — 입력종목코드 (ex. 123456(ETN의 경우 Q로 시작 Q500001)) (FID_INPUT_ISCD). Required. Example:
+    \x22005930".
     """
     fid_hour_cls_code: str
-    '[필수] 적립금구분코드 (ex. 1: 시간외) — 적립금구분코드 (ex. 1: 시간외) (FID_HOUR_CLS_CODE). Required. Example: "1".'
+    '적립금구분코드 — 적립금구분코드 (ex. 1: 시간외) (FID_HOUR_CLS_CODE). Required. Example: "1".'
 
     def to_wire(self) -> dict[str, str]:
         return {

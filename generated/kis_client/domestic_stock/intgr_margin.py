@@ -76,27 +76,25 @@ class DomesticStockIntgrMarginRequest:
     "주식통합증거금 현황 (GET /uapi/domestic-stock/v1/trading/intgr-margin)"
 
     cano: str
-    """[필수] 종합계좌번호 (ex. 12345678) (CANO). Filled in by the client (account number). Matches
-    ^[0-9]{8}$. Example: "12345678".
+    """종합계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
+    \x2212345678".
     """
     acnt_prdt_cd: str
-    """[필수] 계좌상품코드 (ex. 01) (ACNT_PRDT_CD). Filled in by the client (account product). Matches
-    ^[0-9]{2}$. Example: "01".
+    """계좌상품코드 (ACNT_PRDT_CD). Filled in by the client (account product). Matches ^[0-9]{2}$.
+    Example: "01".
     """
     cma_evlu_amt_icld_yn: str
-    """[필수] CMA평가금액포함여부 (ex. Y: 포함, N: 미포함) — CMA평가금액포함여부 (ex. Y: 포함, N: 미포함)
-    (CMA_EVLU_AMT_ICLD_YN). Required. CmaEvluAmtIcldYn or its code: "Y" 포함 (Y), "N" 미포함 (N).
-    Example: "N".
+    """CMA평가금액포함여부 — CMA평가금액포함여부 (ex. Y: 포함, N: 미포함) (CMA_EVLU_AMT_ICLD_YN). Required.
+    CmaEvluAmtIcldYn or its code: "Y" 포함 (Y), "N" 미포함 (N). Example: "N".
     """
     wcrc_frcr_dvsn_cd: str
-    """[필수] 원화외화구분코드 (ex. 01: 외화기준, 02: 원화기준) — 원화외화구분코드 (ex. 01: 외화기준, 02: 원화기준)
-    (WCRC_FRCR_DVSN_CD). Required. IntgrMarginWcrcFrcrDvsnCd or its code: "01" 외화기준 (CODE_01),
-    \x2202" 원화기준 (CODE_02). Example: "01".
+    """원화외화구분코드 — 원화외화구분코드 (ex. 01: 외화기준, 02: 원화기준) (WCRC_FRCR_DVSN_CD). Required.
+    IntgrMarginWcrcFrcrDvsnCd or its code: "01" 외화기준 (CODE_01), "02" 원화기준 (CODE_02). Example:
+    \x2201".
     """
     fwex_ctrt_frcr_dvsn_cd: str
-    """[필수] 선도환계약외화구분코드 (ex. 01: 외화기준, 02: 원화기준) — 선도환계약외화구분코드 (ex. 01: 외화기준, 02: 원화기준)
-    (FWEX_CTRT_FRCR_DVSN_CD). Required. FwexCtrtFrcrDvsnCd or its code: "01" 외화기준 (CODE_01), "02"
-    원화기준 (CODE_02). Example: "01".
+    """선도환계약외화구분코드 — 선도환계약외화구분코드 (ex. 01: 외화기준, 02: 원화기준) (FWEX_CTRT_FRCR_DVSN_CD). Required.
+    FwexCtrtFrcrDvsnCd or its code: "01" 외화기준 (CODE_01), "02" 원화기준 (CODE_02). Example: "01".
     """
 
     def to_wire(self) -> dict[str, str]:
@@ -121,11 +119,7 @@ def validate_domestic_stock_intgr_margin(
         )
     elif CANO_PATTERN.fullmatch(value) is None:
         problems.append(
-            FieldProblem(
-                "CANO",
-                "cano",
-                repr(value) + " does not match ^[0-9]{8}$ ([필수] 종합계좌번호 (ex. 12345678))",
-            )
+            FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
     elif unencodable(value):
         problems.append(
@@ -143,7 +137,7 @@ def validate_domestic_stock_intgr_margin(
             FieldProblem(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
-                repr(value) + " does not match ^[0-9]{2}$ ([필수] 계좌상품코드 (ex. 01))",
+                repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
     elif unencodable(value):
@@ -166,8 +160,7 @@ def validate_domestic_stock_intgr_margin(
             FieldProblem(
                 "CMA_EVLU_AMT_ICLD_YN",
                 "cma_evlu_amt_icld_yn",
-                repr(value)
-                + " is not a code of [필수] CMA평가금액포함여부 (ex. Y: 포함, N: 미포함) ('Y', 'N')",
+                repr(value) + " is not a code of CMA평가금액포함여부 ('Y', 'N')",
             )
         )
     value = request.wcrc_frcr_dvsn_cd
@@ -184,8 +177,7 @@ def validate_domestic_stock_intgr_margin(
             FieldProblem(
                 "WCRC_FRCR_DVSN_CD",
                 "wcrc_frcr_dvsn_cd",
-                repr(value)
-                + " is not a code of [필수] 원화외화구분코드 (ex. 01: 외화기준, 02: 원화기준) ('01', '02')",
+                repr(value) + " is not a code of 원화외화구분코드 ('01', '02')",
             )
         )
     value = request.fwex_ctrt_frcr_dvsn_cd
@@ -202,8 +194,7 @@ def validate_domestic_stock_intgr_margin(
             FieldProblem(
                 "FWEX_CTRT_FRCR_DVSN_CD",
                 "fwex_ctrt_frcr_dvsn_cd",
-                repr(value)
-                + " is not a code of [필수] 선도환계약외화구분코드 (ex. 01: 외화기준, 02: 원화기준) ('01', '02')",
+                repr(value) + " is not a code of 선도환계약외화구분코드 ('01', '02')",
             )
         )
     return problems

@@ -53,13 +53,11 @@ class DomesticStockIntstockGrouplistRequest:
     "관심종목 그룹조회 (GET /uapi/domestic-stock/v1/quotations/intstock-grouplist)"
 
     type_: str
-    '[필수] 관심종목구분코드 (ex. 1) — 관심종목구분코드 (ex. 1) (TYPE). Required. Example: "1".'
+    '관심종목구분코드 — 관심종목구분코드 (ex. 1) (TYPE). Required. Example: "1".'
     fid_etc_cls_code: str
-    """[필수] FID 기타 구분 코드 (ex. 00) — FID 기타 구분 코드 (ex. 00) (FID_ETC_CLS_CODE). Required. Example:
-    \x2200".
-    """
+    'FID 기타 구분 코드 — FID 기타 구분 코드 (ex. 00) (FID_ETC_CLS_CODE). Required. Example: "00".'
     user_id: str
-    '[필수] 사용자 ID — 사용자 ID (USER_ID). Required. Example: "kisgen01".'
+    '사용자 ID (USER_ID). Required. Example: "kisgen01".'
 
     def to_wire(self) -> dict[str, str]:
         return {

@@ -56,13 +56,11 @@ class DomesticStockIntstockMultpriceRequest:
     "관심종목(멀티종목) 시세조회 (GET /uapi/domestic-stock/v1/quotations/intstock-multprice)"
 
     fid_cond_mrkt_div_code_1: str
-    """[필수] 조건 시장 분류 코드1 (ex. J) — 조건 시장 분류 코드1 (J:KRX, NX:NXT) (FID_COND_MRKT_DIV_CODE_1).
-    Required. FidCondMrktDivCode1 or its code: "J" KRX (J), "NX" NXT (NX). Example: "J".
+    """조건 시장 분류 코드1 — 조건 시장 분류 코드1 (J:KRX, NX:NXT) (FID_COND_MRKT_DIV_CODE_1). Required.
+    FidCondMrktDivCode1 or its code: "J" KRX (J), "NX" NXT (NX). Example: "J".
     """
     fid_input_iscd_1: str
-    """[필수] 입력 종목코드1 (ex. 123456) — 입력 종목코드1 (ex. 123456) (FID_INPUT_ISCD_1). Required. Example:
-    \x22419530".
-    """
+    '입력 종목코드1 — 입력 종목코드1 (ex. 123456) (FID_INPUT_ISCD_1). Required. Example: "419530".'
     fid_cond_mrkt_div_code_2: str
     '조건 시장 분류 코드2 (FID_COND_MRKT_DIV_CODE_2). Optional; default "". Example: "J".'
     fid_input_iscd_2: str
@@ -264,7 +262,7 @@ def validate_domestic_stock_intstock_multprice(
             FieldProblem(
                 "FID_COND_MRKT_DIV_CODE_1",
                 "fid_cond_mrkt_div_code_1",
-                repr(value) + " is not a code of [필수] 조건 시장 분류 코드1 (ex. J) ('J', 'NX')",
+                repr(value) + " is not a code of 조건 시장 분류 코드1 ('J', 'NX')",
             )
         )
     value = request.fid_input_iscd_1

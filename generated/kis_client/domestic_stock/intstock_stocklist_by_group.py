@@ -54,13 +54,13 @@ class DomesticStockIntstockStocklistByGroupRequest:
     "관심종목 그룹별 종목조회 (GET /uapi/domestic-stock/v1/quotations/intstock-stocklist-by-group)"
 
     type_: str
-    '관심종목구분코드 (ex. 1) (TYPE). Required. Example: "1".'
+    '관심종목구분코드 — 관심종목구분코드 (ex. 1) (TYPE). Required. Example: "1".'
     user_id: str
     '사용자 ID (USER_ID). Required. Example: "kisgen01".'
     inter_grp_code: str
-    '관심 그룹 코드 (ex. 001) (INTER_GRP_CODE). Required. Example: "001".'
+    '관심 그룹 코드 — 관심 그룹 코드 (ex. 001) (INTER_GRP_CODE). Required. Example: "001".'
     fid_etc_cls_code: str
-    '기타 구분 코드 (ex. 4) (FID_ETC_CLS_CODE). Required. Example: "4".'
+    '기타 구분 코드 — 기타 구분 코드 (ex. 4) (FID_ETC_CLS_CODE). Required. Example: "4".'
     data_rank: str
     '데이터 순위 (DATA_RANK). Optional; default "".'
     inter_grp_name: str

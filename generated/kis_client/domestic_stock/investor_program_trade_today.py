@@ -59,7 +59,7 @@ class DomesticStockInvestorProgramTradeTodayRequest:
     "프로그램매매 투자자매매동향(당일) (GET /uapi/domestic-stock/v1/quotations/investor-program-trade-today)"
 
     mrkt_div_cls_code: str
-    """[필수] 시장 구분 코드 (ex. 1:코스피, 4:코스닥) — 시장 구분 코드 (ex. 1:코스피, 4:코스닥) (MRKT_DIV_CLS_CODE). Required.
+    """시장 구분 코드 — 시장 구분 코드 (ex. 1:코스피, 4:코스닥) (MRKT_DIV_CLS_CODE). Required.
     InvestorProgramTradeTodayMrktDivClsCode or its code: "1" 코스피 (CODE_1), "4" 코스닥 (CODE_4).
     Example: "1".
     """
@@ -89,8 +89,7 @@ def validate_domestic_stock_investor_program_trade_today(
             FieldProblem(
                 "MRKT_DIV_CLS_CODE",
                 "mrkt_div_cls_code",
-                repr(value)
-                + " is not a code of [필수] 시장 구분 코드 (ex. 1:코스피, 4:코스닥) ('1', '4')",
+                repr(value) + " is not a code of 시장 구분 코드 ('1', '4')",
             )
         )
     return problems

@@ -53,7 +53,7 @@ class DomesticStockInvestorTrendEstimateRequest:
     "종목별 외인기관 추정가집계 (GET /uapi/domestic-stock/v1/quotations/investor-trend-estimate)"
 
     mksc_shrn_iscd: str
-    '[필수] 종목코드 (ex. 123456) — 종목코드 (ex. 123456) (MKSC_SHRN_ISCD). Required. Example: "005930".'
+    '종목코드 — 종목코드 (ex. 123456) (MKSC_SHRN_ISCD). Required. Example: "005930".'
 
     def to_wire(self) -> dict[str, str]:
         return {

@@ -40,7 +40,7 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.domestic_stock.enums import KsdinfoDividendGb1, KsdinfoDividendGb1Code
+from kis_client.domestic_stock.enums import Gb1, Gb1Code
 from kis_client.enums import PAGE_MORE_CODES
 from kis_client.errors import (
     FieldProblem,
@@ -79,8 +79,8 @@ class DomesticStockKsdinfoDividendRequest:
     cts: str
     'CTS — 공백 (CTS). Required. Example: "".'
     gb1: str
-    """조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. KsdinfoDividendGb1 or its code: "0" 배당전체
-    (CODE_0), "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
+    """조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. Gb1 or its code: "0" 배당전체 (CODE_0), "1" 결산배당
+    (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
     """
     f_dt: str
     '조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".'
@@ -164,7 +164,7 @@ def prepare_domestic_stock_ksdinfo_dividend(
     ctx: CallContext,
     *,
     cts: str,
-    gb1: KsdinfoDividendGb1 | KsdinfoDividendGb1Code,
+    gb1: Gb1 | Gb1Code,
     f_dt: str,
     t_dt: str,
     sht_cd: str,

@@ -43,12 +43,12 @@ from kis_client.domestic_stock.enums import (
     BulkTransNumFidInputIscdCode,
     FidAplyRangVol,
     FidAplyRangVolCode,
+    FidTrgtExlsClsCode,
+    FidTrgtExlsClsCodeCode,
     NearNewHighlowFidDivClsCode,
     NearNewHighlowFidDivClsCodeCode,
     NearNewHighlowFidPrcClsCode,
     NearNewHighlowFidPrcClsCodeCode,
-    NearNewHighlowFidTrgtExlsClsCode,
-    NearNewHighlowFidTrgtExlsClsCodeCode,
 )
 from kis_client.enums import PAGE_MORE_CODES
 from kis_client.errors import (
@@ -119,9 +119,9 @@ class DomesticStockNearNewHighlowRequest:
     '대상 구분 코드 — 0: 전체 (fid_trgt_cls_code). Optional; default "0".'
     fid_trgt_exls_cls_code: str
     """대상 제외 구분 코드 — 0:전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험, 6:보통주, 7:우선주
-    (fid_trgt_exls_cls_code). Required. NearNewHighlowFidTrgtExlsClsCode or its code: "0" 전체
-    (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고 (CODE_4), "5"
-    투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
+    (fid_trgt_exls_cls_code). Required. FidTrgtExlsClsCode or its code: "0" 전체 (CODE_0), "1" 관리종목
+    (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고 (CODE_4), "5" 투자위험 (CODE_5), "6"
+    보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
     """
     fid_aply_rang_prc_1: str
     '적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Required. Example: "10000".'
@@ -366,7 +366,7 @@ def prepare_domestic_stock_near_new_highlow(
     fid_input_cnt_2: str,
     fid_prc_cls_code: NearNewHighlowFidPrcClsCode | NearNewHighlowFidPrcClsCodeCode,
     fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
-    fid_trgt_exls_cls_code: NearNewHighlowFidTrgtExlsClsCode | NearNewHighlowFidTrgtExlsClsCodeCode,
+    fid_trgt_exls_cls_code: FidTrgtExlsClsCode | FidTrgtExlsClsCodeCode,
     fid_aply_rang_prc_1: str,
     fid_aply_rang_prc_2: str,
     fid_cond_mrkt_div_code: str | None = None,

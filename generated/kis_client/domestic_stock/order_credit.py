@@ -64,15 +64,15 @@ class DomesticStockOrderCreditRequest:
     "주식주문(신용) (POST /uapi/domestic-stock/v1/trading/order-credit)"
 
     cano: str
-    """종합계좌번호 (12345678) (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$.
-    Example: "12345678".
+    """종합계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
+    \x2212345678".
     """
     acnt_prdt_cd: str
-    """계좌상품코드 (01) (ACNT_PRDT_CD). Filled in by the client (account product). Matches ^[0-9]{2}$.
+    """계좌상품코드 (ACNT_PRDT_CD). Filled in by the client (account product). Matches ^[0-9]{2}$.
     Example: "01".
     """
     pdno: str
-    '상품번호 (123456) — 상품번호 (ex. 123456) (PDNO). Required. Example: "005930".'
+    '상품번호 — 상품번호 (ex. 123456) (PDNO). Required. Example: "005930".'
     crdt_type: str
     """신용유형 — 신용유형 (ex. [매도] 22:유통대주신규, 24:자기대주신규, 25:자기융자상환, 27:유통융자상환 / [매수] 21:자기융자신규, 23:유통융자신규
     , 26:유통대주상환, 28:자기대주상환) (CRDT_TYPE). Required. Example: "21".
@@ -88,15 +88,13 @@ class DomesticStockOrderCreditRequest:
     ord_unpr: str
     '주문단가 (ORD_UNPR). Required. Example: "55000".'
     excg_id_dvsn_cd: str
-    """거래소ID구분코드 (KRX:한국거래소, NXT:넥스트레이드, SOR:SOR) — 거래소ID구분코드 (ex. KRX:한국거래소, NXT:넥스트레이드, SOR:SOR)
-    (EXCG_ID_DVSN_CD). Optional; default "".
+    """거래소ID구분코드 — 거래소ID구분코드 (ex. KRX:한국거래소, NXT:넥스트레이드, SOR:SOR) (EXCG_ID_DVSN_CD). Optional;
+    default "".
     """
     sll_type: str
     '매도유형 (SLL_TYPE). Optional; default "".'
     rsvn_ord_yn: str
-    """예약주문여부 (Y: 예약주문, N: 신용주문) — 예약주문여부 (ex. Y: 예약주문, N: 신용주문) (RSVN_ORD_YN). Optional; default
-    \x22".
-    """
+    '예약주문여부 — 예약주문여부 (ex. Y: 예약주문, N: 신용주문) (RSVN_ORD_YN). Optional; default "".'
     emgc_ord_yn: str
     '비상주문여부 (EMGC_ORD_YN). Optional; default "".'
     pgtr_dvsn: str
@@ -165,9 +163,7 @@ def validate_domestic_stock_order_credit(
         )
     elif CANO_PATTERN.fullmatch(value) is None:
         problems.append(
-            FieldProblem(
-                "CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호 (12345678))"
-            )
+            FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
     elif unencodable(value):
         problems.append(
@@ -185,7 +181,7 @@ def validate_domestic_stock_order_credit(
             FieldProblem(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
-                repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드 (01))",
+                repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
     elif unencodable(value):

@@ -35,8 +35,12 @@ from kis_client._parsing import (
     parse_object,
     text_of,
 )
-from kis_client.domestic_stock.enums import OrdDvsnCd, OrdDvsnCdCode
-from kis_client.enums import InquirePsblNgtOrderSllBuyDvsnCd, InquirePsblNgtOrderSllBuyDvsnCdCode
+from kis_client.domestic_stock.enums import (
+    OrdDvsnCd,
+    OrdDvsnCdCode,
+    OrderResvSllBuyDvsnCd,
+    OrderResvSllBuyDvsnCdCode,
+)
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,
@@ -80,9 +84,8 @@ class DomesticStockOrderResvRequest:
     ord_unpr: str
     '주문단가 — 주문단가 (1주당 가격, 시장가/장전 시간외는 0 입력) (ORD_UNPR). Required. Example: "55000".'
     sll_buy_dvsn_cd: str
-    """매도매수구분코드 — 매도매수구분코드 (01 : 매도, 02 : 매수) (SLL_BUY_DVSN_CD). Required.
-    InquirePsblNgtOrderSllBuyDvsnCd or its code: "01" 매도 (CODE_01), "02" 매수 (CODE_02). Example:
-    \x2202".
+    """매도매수구분코드 — 매도매수구분코드 (01 : 매도, 02 : 매수) (SLL_BUY_DVSN_CD). Required. OrderResvSllBuyDvsnCd or
+    its code: "01" 매도 (CODE_01), "02" 매수 (CODE_02). Example: "02".
     """
     ord_dvsn_cd: str
     """주문구분코드 — 주문구분코드 (00 : 지정가, 01 : 시장가, 02 : 조건부지정가, 05 : 장전 시간외) (ORD_DVSN_CD). Required.
@@ -277,7 +280,7 @@ def prepare_domestic_stock_order_resv(
     pdno: str,
     ord_qty: str,
     ord_unpr: str,
-    sll_buy_dvsn_cd: InquirePsblNgtOrderSllBuyDvsnCd | InquirePsblNgtOrderSllBuyDvsnCdCode,
+    sll_buy_dvsn_cd: OrderResvSllBuyDvsnCd | OrderResvSllBuyDvsnCdCode,
     ord_dvsn_cd: OrdDvsnCd | OrdDvsnCdCode,
     ord_objt_cblc_dvsn_cd: str,
     loan_dt: str | None = None,

@@ -79,29 +79,29 @@ class DomesticStockOrderResvCcnlRequest:
     "주식예약주문조회 (GET /uapi/domestic-stock/v1/trading/order-resv-ccnl)"
 
     rsvn_ord_ord_dt: str
-    '[필수] 예약주문시작일자 — 예약주문시작일자 (RSVN_ORD_ORD_DT). Required. Example: "20220729".'
+    '예약주문시작일자 (RSVN_ORD_ORD_DT). Required. Example: "20220729".'
     rsvn_ord_end_dt: str
-    '[필수] 예약주문종료일자 — 예약주문종료일자 (RSVN_ORD_END_DT). Required. Example: "20220810".'
+    '예약주문종료일자 (RSVN_ORD_END_DT). Required. Example: "20220810".'
     tmnl_mdia_kind_cd: str
-    '[필수] 단말매체종류코드 (ex. 00) — 단말매체종류코드 (ex. 00) (TMNL_MDIA_KIND_CD). Required. Example: "00".'
+    '단말매체종류코드 — 단말매체종류코드 (ex. 00) (TMNL_MDIA_KIND_CD). Required. Example: "00".'
     cano: str
-    """[필수] 종합계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
+    """종합계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
     \x2212345678".
     """
     acnt_prdt_cd: str
-    """[필수] 계좌상품코드 (ex. 01) (ACNT_PRDT_CD). Filled in by the client (account product). Matches
-    ^[0-9]{2}$. Example: "01".
+    """계좌상품코드 (ACNT_PRDT_CD). Filled in by the client (account product). Matches ^[0-9]{2}$.
+    Example: "01".
     """
     prcs_dvsn_cd: str
-    '[필수] 처리구분코드 (ex. 0) — 처리구분코드 (ex. 0) (PRCS_DVSN_CD). Required. Example: "0".'
+    '처리구분코드 — 처리구분코드 (ex. 0) (PRCS_DVSN_CD). Required. Example: "0".'
     cncl_yn: str
-    '[필수] 취소여부 (ex. Y) — 취소여부 (ex. Y) (CNCL_YN). Required. Example: "Y".'
+    '취소여부 — 취소여부 (ex. Y) (CNCL_YN). Required. Example: "Y".'
     rsvn_ord_seq: str
     '예약주문순번 (RSVN_ORD_SEQ). Optional; default "".'
     pdno: str
-    '상품번호 (ex. 005930) (PDNO). Optional; default "".'
+    '상품번호 — 상품번호 (ex. 005930) (PDNO). Optional; default "".'
     sll_buy_dvsn_cd: str
-    '매도매수구분코드 (ex. 01) (SLL_BUY_DVSN_CD). Optional; default "".'
+    '매도매수구분코드 — 매도매수구분코드 (ex. 01) (SLL_BUY_DVSN_CD). Optional; default "".'
     ctx_area_fk200: str
     '연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200 characters.'
     ctx_area_nk200: str
@@ -187,9 +187,7 @@ def validate_domestic_stock_order_resv_ccnl(
         )
     elif CANO_PATTERN.fullmatch(value) is None:
         problems.append(
-            FieldProblem(
-                "CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ ([필수] 종합계좌번호)"
-            )
+            FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
     elif unencodable(value):
         problems.append(
@@ -207,7 +205,7 @@ def validate_domestic_stock_order_resv_ccnl(
             FieldProblem(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
-                repr(value) + " does not match ^[0-9]{2}$ ([필수] 계좌상품코드 (ex. 01))",
+                repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
     elif unencodable(value):

@@ -68,19 +68,19 @@ class DomesticStockOrderResvRvsecnclRequest:
     "주식예약주문정정취소 (POST /uapi/domestic-stock/v1/trading/order-resv-rvsecncl)"
 
     cano: str
-    """[필수] 종합계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
+    """종합계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
     \x2212345678".
     """
     acnt_prdt_cd: str
-    """[필수] 계좌상품코드 (ACNT_PRDT_CD). Filled in by the client (account product). Matches ^[0-9]{2}$.
+    """계좌상품코드 (ACNT_PRDT_CD). Filled in by the client (account product). Matches ^[0-9]{2}$.
     Example: "01".
     """
     rsvn_ord_seq: str
-    '[필수] 예약주문순번 — 예약주문순번 (RSVN_ORD_SEQ). Required. Example: "88793".'
+    '예약주문순번 (RSVN_ORD_SEQ). Required. Example: "88793".'
     rsvn_ord_orgno: str
-    '[필수] 예약주문조직번호 — 예약주문조직번호 (RSVN_ORD_ORGNO). Required. Example: "001".'
+    '예약주문조직번호 (RSVN_ORD_ORGNO). Required. Example: "001".'
     rsvn_ord_ord_dt: str
-    '[필수] 예약주문주문일자 — 예약주문주문일자 (RSVN_ORD_ORD_DT). Required. Example: "20250113".'
+    '예약주문주문일자 (RSVN_ORD_ORD_DT). Required. Example: "20250113".'
     pdno: str
     '종목코드 (PDNO). Optional; default "". Example: "005930".'
     ord_qty: str
@@ -88,14 +88,16 @@ class DomesticStockOrderResvRvsecnclRequest:
     ord_unpr: str
     '주문단가 (ORD_UNPR). Optional; default "". Example: "55000".'
     sll_buy_dvsn_cd: str
-    '매도매수구분코드 (ex. 01:매도, 02:매수) (SLL_BUY_DVSN_CD). Optional; default "". Example: "02".'
+    """매도매수구분코드 — 매도매수구분코드 (ex. 01:매도, 02:매수) (SLL_BUY_DVSN_CD). Optional; default "". Example:
+    \x2202".
+    """
     ord_dvsn_cd: str
-    """주문구분코드 (ex. 00:지정가, 01:시장가, 02:조건부지정가, 05:장전 시간외) (ORD_DVSN_CD). Optional; default "".
-    Example: "00".
+    """주문구분코드 — 주문구분코드 (ex. 00:지정가, 01:시장가, 02:조건부지정가, 05:장전 시간외) (ORD_DVSN_CD). Optional; default
+    \x22". Example: "00".
     """
     ord_objt_cblc_dvsn_cd: str
-    """주문대상잔고구분코드 (ex. 10 : 현금, 12 : 주식담보대출, ... 28 : 자기대주상환) (ORD_OBJT_CBLC_DVSN_CD). Optional;
-    default "". Example: "10".
+    """주문대상잔고구분코드 — 주문대상잔고구분코드 (ex. 10 : 현금, 12 : 주식담보대출, ... 28 : 자기대주상환) (ORD_OBJT_CBLC_DVSN_CD).
+    Optional; default "". Example: "10".
     """
     loan_dt: str
     '대출일자 (LOAN_DT). Optional; default "".'
@@ -135,9 +137,7 @@ def validate_domestic_stock_order_resv_rvsecncl(
         )
     elif CANO_PATTERN.fullmatch(value) is None:
         problems.append(
-            FieldProblem(
-                "CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ ([필수] 종합계좌번호)"
-            )
+            FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
     elif unencodable(value):
         problems.append(
@@ -155,7 +155,7 @@ def validate_domestic_stock_order_resv_rvsecncl(
             FieldProblem(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
-                repr(value) + " does not match ^[0-9]{2}$ ([필수] 계좌상품코드)",
+                repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
     elif unencodable(value):

@@ -32,8 +32,8 @@ from kis_client._parsing import (
 from kis_client.domestic_stock.enums import (
     CaptureUplowpriceFidInputIscd,
     CaptureUplowpriceFidInputIscdCode,
-    MarketValueFidDivClsCode,
-    MarketValueFidDivClsCodeCode,
+    OvertimeExpTransFluctFidDivClsCode,
+    OvertimeExpTransFluctFidDivClsCodeCode,
     OvertimeExpTransFluctFidRankSortClsCode,
     OvertimeExpTransFluctFidRankSortClsCodeCode,
 )
@@ -65,30 +65,24 @@ class DomesticStockOvertimeExpTransFluctRequest:
     "국내주식 시간외예상체결등락률 (GET /uapi/domestic-stock/v1/ranking/overtime-exp-trans-fluct)"
 
     fid_cond_mrkt_div_code: str
-    """[필수] 조건 시장 분류 코드 (ex. J:주식) — 조건 시장 분류 코드 (ex. J:주식) (FID_COND_MRKT_DIV_CODE). Required.
-    Example: "J".
-    """
+    '조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. J:주식) (FID_COND_MRKT_DIV_CODE). Required. Example: "J".'
     fid_cond_scr_div_code: str
-    """[필수] 조건 화면 분류 코드 (ex. 11186) — 조건 화면 분류 코드 (ex. 11186) (FID_COND_SCR_DIV_CODE). Required.
-    Example: "11186".
-    """
+    '조건 화면 분류 코드 — 조건 화면 분류 코드 (ex. 11186) (FID_COND_SCR_DIV_CODE). Required. Example: "11186".'
     fid_input_iscd: str
-    """[필수] 입력 종목코드 (ex. 0000:전체, 0001:코스피, 1001:코스닥) — 입력 종목코드 (ex. 0000:전체, 0001:코스피, 1001:코스닥)
-    (FID_INPUT_ISCD). Required. CaptureUplowpriceFidInputIscd or its code: "0000" 전체 (CODE_0000),
-    \x220001" 코스피 (CODE_0001), "1001" 코스닥 (CODE_1001). Example: "0000".
+    """입력 종목코드 — 입력 종목코드 (ex. 0000:전체, 0001:코스피, 1001:코스닥) (FID_INPUT_ISCD). Required.
+    CaptureUplowpriceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 코스피 (CODE_0001),
+    \x221001" 코스닥 (CODE_1001). Example: "0000".
     """
     fid_rank_sort_cls_code: str
-    """[필수] 순위 정렬 구분 코드 (ex. 0:상승률, 1:상승폭, 2:보합, 3:하락률, 4:하락폭) — 순위 정렬 구분 코드 (ex. 0:상승률, 1:상승폭,
-    2:보합, 3:하락률, 4:하락폭) (FID_RANK_SORT_CLS_CODE). Required.
-    OvertimeExpTransFluctFidRankSortClsCode or its code: "0" 상승률 (CODE_0), "1" 상승폭 (CODE_1), "2"
-    보합 (CODE_2), "3" 하락률 (CODE_3), "4" 하락폭 (CODE_4). Example: "0".
+    """순위 정렬 구분 코드 — 순위 정렬 구분 코드 (ex. 0:상승률, 1:상승폭, 2:보합, 3:하락률, 4:하락폭) (FID_RANK_SORT_CLS_CODE).
+    Required. OvertimeExpTransFluctFidRankSortClsCode or its code: "0" 상승률 (CODE_0), "1" 상승폭
+    (CODE_1), "2" 보합 (CODE_2), "3" 하락률 (CODE_3), "4" 하락폭 (CODE_4). Example: "0".
     """
     fid_div_cls_code: str
-    """[필수] 분류 구분 코드 (ex. 0:전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험, 6:보통주, 7:우선주) — 분류 구분 코드
-    (ex. 0:전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험, 6:보통주, 7:우선주) (FID_DIV_CLS_CODE).
-    Required. MarketValueFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의
-    (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고 (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7"
-    우선주 (CODE_7). Example: "0".
+    """분류 구분 코드 — 분류 구분 코드 (ex. 0:전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험, 6:보통주, 7:우선주)
+    (FID_DIV_CLS_CODE). Required. OvertimeExpTransFluctFidDivClsCode or its code: "0" 전체
+    (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고 (CODE_4), "5"
+    투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
     """
     fid_input_price_1: str
     '입력 가격1 (FID_INPUT_PRICE_1). Optional; default "".'
@@ -161,8 +155,7 @@ def validate_domestic_stock_overtime_exp_trans_fluct(
             FieldProblem(
                 "FID_INPUT_ISCD",
                 "fid_input_iscd",
-                repr(value)
-                + " is not a code of [필수] 입력 종목코드 (ex. 0000:전체, 0001:코스피, 1001:코스닥) ('0000', '0001', '1001')",
+                repr(value) + " is not a code of 입력 종목코드 ('0000', '0001', '1001')",
             )
         )
     value = request.fid_rank_sort_cls_code
@@ -179,8 +172,7 @@ def validate_domestic_stock_overtime_exp_trans_fluct(
             FieldProblem(
                 "FID_RANK_SORT_CLS_CODE",
                 "fid_rank_sort_cls_code",
-                repr(value)
-                + " is not a code of [필수] 순위 정렬 구분 코드 (ex. 0:상승률, 1:상승폭, 2:보합, 3:하락률, 4:하락폭) ('0', '1', '2', '3', '4')",
+                repr(value) + " is not a code of 순위 정렬 구분 코드 ('0', '1', '2', '3', '4')",
             )
         )
     value = request.fid_div_cls_code
@@ -198,7 +190,7 @@ def validate_domestic_stock_overtime_exp_trans_fluct(
                 "FID_DIV_CLS_CODE",
                 "fid_div_cls_code",
                 repr(value)
-                + " is not a code of [필수] 분류 구분 코드 (ex. 0:전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험, 6:보통주, 7:우선주) ('0', '1', '2', '3', '4', '5', '6', '7')",
+                + " is not a code of 분류 구분 코드 ('0', '1', '2', '3', '4', '5', '6', '7')",
             )
         )
     value = request.fid_input_price_1
@@ -264,7 +256,7 @@ def prepare_domestic_stock_overtime_exp_trans_fluct(
     fid_rank_sort_cls_code: (
         OvertimeExpTransFluctFidRankSortClsCode | OvertimeExpTransFluctFidRankSortClsCodeCode
     ),
-    fid_div_cls_code: MarketValueFidDivClsCode | MarketValueFidDivClsCodeCode,
+    fid_div_cls_code: OvertimeExpTransFluctFidDivClsCode | OvertimeExpTransFluctFidDivClsCodeCode,
     fid_input_price_1: str | None = None,
     fid_input_price_2: str | None = None,
     fid_input_vol_1: str | None = None,

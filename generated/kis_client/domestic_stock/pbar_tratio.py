@@ -54,19 +54,13 @@ class DomesticStockPbarTratioRequest:
     "국내주식 매물대/거래비중 (GET /uapi/domestic-stock/v1/quotations/pbar-tratio)"
 
     fid_cond_mrkt_div_code: str
-    """[필수] 조건 시장 분류 코드 (ex. J) — 조건 시장 분류 코드 (ex. J) (FID_COND_MRKT_DIV_CODE). Required. Example:
-    \x22J".
-    """
+    '조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. J) (FID_COND_MRKT_DIV_CODE). Required. Example: "J".'
     fid_input_iscd: str
-    """[필수] 입력 종목코드 (ex. 123456) — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example:
-    \x22005930".
-    """
+    '입력 종목코드 — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "005930".'
     fid_cond_scr_div_code: str
-    """[필수] 조건화면분류코드 (ex. 20113) — 조건화면분류코드 (ex. 20113) (FID_COND_SCR_DIV_CODE). Required. Example:
-    \x2220113".
-    """
+    '조건화면분류코드 — 조건화면분류코드 (ex. 20113) (FID_COND_SCR_DIV_CODE). Required. Example: "20113".'
     fid_input_hour_1: str
-    '입력시간 (기본값: "") (FID_INPUT_HOUR_1). Optional; default "".'
+    '입력시간 — 입력시간 (기본값: "") (FID_INPUT_HOUR_1). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {

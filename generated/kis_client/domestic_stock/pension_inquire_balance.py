@@ -78,17 +78,17 @@ class DomesticStockPensionInquireBalanceRequest:
     "퇴직연금 잔고조회 (GET /uapi/domestic-stock/v1/trading/pension/inquire-balance)"
 
     cano: str
-    """[필수] 종합계좌번호 (ex. 12345678) (CANO). Filled in by the client (account number). Matches
-    ^[0-9]{8}$. Example: "12345678".
+    """종합계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
+    \x2212345678".
     """
     acnt_prdt_cd: str
-    """[필수] 계좌상품코드 (ex. 29) (ACNT_PRDT_CD). Filled in by the client (account product). Matches
-    ^[0-9]{2}$. Example: "01".
+    """계좌상품코드 (ACNT_PRDT_CD). Filled in by the client (account product). Matches ^[0-9]{2}$.
+    Example: "01".
     """
     acca_dvsn_cd: str
-    '[필수] 적립금구분코드 (ex. 00) — 적립금구분코드 (ex. 00) (ACCA_DVSN_CD). Required. Example: "00".'
+    '적립금구분코드 — 적립금구분코드 (ex. 00) (ACCA_DVSN_CD). Required. Example: "00".'
     inqr_dvsn: str
-    '[필수] 조회구분 (ex. 00) — 조회구분 (ex. 00) (INQR_DVSN). Required. Example: "00".'
+    '조회구분 — 조회구분 (ex. 00) (INQR_DVSN). Required. Example: "00".'
     ctx_area_fk100: str
     '연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100 characters.'
     ctx_area_nk100: str
@@ -117,11 +117,7 @@ def validate_domestic_stock_pension_inquire_balance(
         )
     elif CANO_PATTERN.fullmatch(value) is None:
         problems.append(
-            FieldProblem(
-                "CANO",
-                "cano",
-                repr(value) + " does not match ^[0-9]{8}$ ([필수] 종합계좌번호 (ex. 12345678))",
-            )
+            FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
     elif unencodable(value):
         problems.append(
@@ -139,7 +135,7 @@ def validate_domestic_stock_pension_inquire_balance(
             FieldProblem(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
-                repr(value) + " does not match ^[0-9]{2}$ ([필수] 계좌상품코드 (ex. 29))",
+                repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
     elif unencodable(value):

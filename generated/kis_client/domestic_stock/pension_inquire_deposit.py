@@ -65,15 +65,15 @@ class DomesticStockPensionInquireDepositRequest:
     "퇴직연금 예수금조회 (GET /uapi/domestic-stock/v1/trading/pension/inquire-deposit)"
 
     cano: str
-    """종합계좌번호 (12345678) (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$.
-    Example: "12345678".
+    """종합계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
+    \x2212345678".
     """
     acnt_prdt_cd: str
-    """계좌상품코드 (29) (ACNT_PRDT_CD). Filled in by the client (account product). Matches ^[0-9]{2}$.
+    """계좌상품코드 (ACNT_PRDT_CD). Filled in by the client (account product). Matches ^[0-9]{2}$.
     Example: "01".
     """
     acca_dvsn_cd: str
-    '적립금구분코드 (00) — 적립금구분코드 (ex. 00) (ACCA_DVSN_CD). Required. Example: "00".'
+    '적립금구분코드 — 적립금구분코드 (ex. 00) (ACCA_DVSN_CD). Required. Example: "00".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -95,9 +95,7 @@ def validate_domestic_stock_pension_inquire_deposit(
         )
     elif CANO_PATTERN.fullmatch(value) is None:
         problems.append(
-            FieldProblem(
-                "CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호 (12345678))"
-            )
+            FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
     elif unencodable(value):
         problems.append(
@@ -115,7 +113,7 @@ def validate_domestic_stock_pension_inquire_deposit(
             FieldProblem(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
-                repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드 (29))",
+                repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
     elif unencodable(value):

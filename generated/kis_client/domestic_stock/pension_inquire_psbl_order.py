@@ -73,27 +73,26 @@ class DomesticStockPensionInquirePsblOrderRequest:
     "퇴직연금 매수가능조회 (GET /uapi/domestic-stock/v1/trading/pension/inquire-psbl-order)"
 
     cano: str
-    """[필수] 종합계좌번호 (ex. 12345678) (CANO). Filled in by the client (account number). Matches
-    ^[0-9]{8}$. Example: "12345678".
+    """종합계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
+    \x2212345678".
     """
     acnt_prdt_cd: str
-    """[필수] 계좌상품코드 (ex. 29) (ACNT_PRDT_CD). Filled in by the client (account product). Matches
-    ^[0-9]{2}$. Example: "01".
+    """계좌상품코드 (ACNT_PRDT_CD). Filled in by the client (account product). Matches ^[0-9]{2}$.
+    Example: "01".
     """
     pdno: str
-    '[필수] 상품번호 (ex. 123456) — 상품번호 (ex. 123456) (PDNO). Required. Example: "069500".'
+    '상품번호 — 상품번호 (ex. 123456) (PDNO). Required. Example: "069500".'
     acca_dvsn_cd: str
-    '[필수] 적립금구분코드 (ex. 00) — 적립금구분코드 (ex. 00) (ACCA_DVSN_CD). Required. Example: "00".'
+    '적립금구분코드 — 적립금구분코드 (ex. 00) (ACCA_DVSN_CD). Required. Example: "00".'
     cma_evlu_amt_icld_yn: str
-    """[필수] CMA평가금액포함여부 (ex. Y:포함, N:미포함) — CMA평가금액포함여부 (ex. Y:포함, N:미포함) (CMA_EVLU_AMT_ICLD_YN).
-    Required. CmaEvluAmtIcldYn or its code: "Y" 포함 (Y), "N" 미포함 (N). Example: "Y".
+    """CMA평가금액포함여부 — CMA평가금액포함여부 (ex. Y:포함, N:미포함) (CMA_EVLU_AMT_ICLD_YN). Required.
+    CmaEvluAmtIcldYn or its code: "Y" 포함 (Y), "N" 미포함 (N). Example: "Y".
     """
     ord_unpr: str
-    '[필수] 주문단가 — 주문단가 (ORD_UNPR). Required. Example: "30800".'
+    '주문단가 (ORD_UNPR). Required. Example: "30800".'
     ord_dvsn: str
-    """[필수] 주문구분 (ex. 00: 지정가, 01: 시장가) — 주문구분 (ex. 00: 지정가, 01: 시장가) (ORD_DVSN). Required.
-    PensionInquirePsblOrderOrdDvsn or its code: "00" 지정가 (CODE_00), "01" 시장가 (CODE_01). Example:
-    \x2200".
+    """주문구분 — 주문구분 (ex. 00: 지정가, 01: 시장가) (ORD_DVSN). Required. PensionInquirePsblOrderOrdDvsn or
+    its code: "00" 지정가 (CODE_00), "01" 시장가 (CODE_01). Example: "00".
     """
 
     def to_wire(self) -> dict[str, str]:
@@ -120,11 +119,7 @@ def validate_domestic_stock_pension_inquire_psbl_order(
         )
     elif CANO_PATTERN.fullmatch(value) is None:
         problems.append(
-            FieldProblem(
-                "CANO",
-                "cano",
-                repr(value) + " does not match ^[0-9]{8}$ ([필수] 종합계좌번호 (ex. 12345678))",
-            )
+            FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
     elif unencodable(value):
         problems.append(
@@ -142,7 +137,7 @@ def validate_domestic_stock_pension_inquire_psbl_order(
             FieldProblem(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
-                repr(value) + " does not match ^[0-9]{2}$ ([필수] 계좌상품코드 (ex. 29))",
+                repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
     elif unencodable(value):
@@ -187,8 +182,7 @@ def validate_domestic_stock_pension_inquire_psbl_order(
             FieldProblem(
                 "CMA_EVLU_AMT_ICLD_YN",
                 "cma_evlu_amt_icld_yn",
-                repr(value)
-                + " is not a code of [필수] CMA평가금액포함여부 (ex. Y:포함, N:미포함) ('Y', 'N')",
+                repr(value) + " is not a code of CMA평가금액포함여부 ('Y', 'N')",
             )
         )
     value = request.ord_unpr
@@ -210,10 +204,7 @@ def validate_domestic_stock_pension_inquire_psbl_order(
     elif value not in ORD_DVSN_CODES:
         problems.append(
             FieldProblem(
-                "ORD_DVSN",
-                "ord_dvsn",
-                repr(value)
-                + " is not a code of [필수] 주문구분 (ex. 00: 지정가, 01: 시장가) ('00', '01')",
+                "ORD_DVSN", "ord_dvsn", repr(value) + " is not a code of 주문구분 ('00', '01')"
             )
         )
     return problems

@@ -79,23 +79,19 @@ class DomesticStockPeriodRightsRequest:
     "기간별계좌권리현황조회 (GET /uapi/domestic-stock/v1/trading/period-rights)"
 
     inqr_dvsn: str
-    '[필수] 조회구분 (ex. 03) — 조회구분 (ex. 03) (INQR_DVSN). Required. Example: "03".'
+    '조회구분 — 조회구분 (ex. 03) (INQR_DVSN). Required. Example: "03".'
     cano: str
-    """[필수] 종합계좌번호 (ex. 12345678) (CANO). Filled in by the client (account number). Matches
-    ^[0-9]{8}$. Example: "12345678".
+    """종합계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
+    \x2212345678".
     """
     acnt_prdt_cd: str
-    """[필수] 계좌상품코드 (ex. 01 or 22) (ACNT_PRDT_CD). Filled in by the client (account product). Matches
-    ^[0-9]{2}$. Example: "01".
+    """계좌상품코드 (ACNT_PRDT_CD). Filled in by the client (account product). Matches ^[0-9]{2}$.
+    Example: "01".
     """
     inqr_strt_dt: str
-    """[필수] 조회시작일자 (ex. 20250101) — 조회시작일자 (ex. 20250101) (INQR_STRT_DT). Required. Example:
-    \x2220250101".
-    """
+    '조회시작일자 — 조회시작일자 (ex. 20250101) (INQR_STRT_DT). Required. Example: "20250101".'
     inqr_end_dt: str
-    """[필수] 조회종료일자 (ex. 20250103) — 조회종료일자 (ex. 20250103) (INQR_END_DT). Required. Example:
-    \x2220250103".
-    """
+    '조회종료일자 — 조회종료일자 (ex. 20250103) (INQR_END_DT). Required. Example: "20250103".'
     cust_rncno25: str
     '고객실명확인번호25 (CUST_RNCNO25). Optional; default "".'
     hmid: str
@@ -151,11 +147,7 @@ def validate_domestic_stock_period_rights(
         )
     elif CANO_PATTERN.fullmatch(value) is None:
         problems.append(
-            FieldProblem(
-                "CANO",
-                "cano",
-                repr(value) + " does not match ^[0-9]{8}$ ([필수] 종합계좌번호 (ex. 12345678))",
-            )
+            FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
     elif unencodable(value):
         problems.append(
@@ -173,7 +165,7 @@ def validate_domestic_stock_period_rights(
             FieldProblem(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
-                repr(value) + " does not match ^[0-9]{2}$ ([필수] 계좌상품코드 (ex. 01 or 22))",
+                repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
     elif unencodable(value):

@@ -56,12 +56,12 @@ class DomesticStockProgramTradeByStockRequest:
     "종목별 프로그램매매추이(체결) (GET /uapi/domestic-stock/v1/quotations/program-trade-by-stock)"
 
     fid_cond_mrkt_div_code: str
-    """[필수] 조건 시장 분류 코드 (ex. J:KRX,NX:NXT,UN:통합) — 조건 시장 분류 코드 (ex. J:KRX,NX:NXT,UN:통합)
-    (FID_COND_MRKT_DIV_CODE). Required. FidCondMrktDivCode or its code: "J" KRX (KRX), "NX" NXT
-    (NXT), "UN" 통합 (UNIFIED). Example: "J".
+    """조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. J:KRX,NX:NXT,UN:통합) (FID_COND_MRKT_DIV_CODE). Required.
+    FidCondMrktDivCode or its code: "J" KRX (KRX), "NX" NXT (NXT), "UN" 통합 (UNIFIED). Example:
+    \x22J".
     """
     fid_input_iscd: str
-    '[필수] 종목코드 (ex. 123456) — 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "005930".'
+    '종목코드 — 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "005930".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -89,8 +89,7 @@ def validate_domestic_stock_program_trade_by_stock(
             FieldProblem(
                 "FID_COND_MRKT_DIV_CODE",
                 "fid_cond_mrkt_div_code",
-                repr(value)
-                + " is not a code of [필수] 조건 시장 분류 코드 (ex. J:KRX,NX:NXT,UN:통합) ('J', 'NX', 'UN')",
+                repr(value) + " is not a code of 조건 시장 분류 코드 ('J', 'NX', 'UN')",
             )
         )
     value = request.fid_input_iscd

@@ -50,7 +50,7 @@ class DomesticStockPsearchTitleRequest:
     "종목조건검색 목록조회 (GET /uapi/domestic-stock/v1/quotations/psearch-title)"
 
     user_id: str
-    '[필수] 사용자 HTS ID (ex. U:업종) — 사용자 HTS ID (ex. U:업종) (user_id). Required. Example: "kisgen01".'
+    '사용자 HTS ID — 사용자 HTS ID (ex. U:업종) (user_id). Required. Example: "kisgen01".'
 
     def to_wire(self) -> dict[str, str]:
         return {

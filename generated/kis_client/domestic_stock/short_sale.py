@@ -87,7 +87,7 @@ class DomesticStockShortSaleRequest:
     (CODE_4001), "3003" 코스닥150 (CODE_3003). Example: "0000".
     """
     fid_period_div_code: str
-    '조회구분 (일/월) — 조회구분 (일/월) D: 일, M:월 (FID_PERIOD_DIV_CODE). Required. Example: "D".'
+    '조회구분 — 조회구분 (일/월) D: 일, M:월 (FID_PERIOD_DIV_CODE). Required. Example: "D".'
     fid_input_cnt_1: str
     """조회가간(일수) — 조회가간(일수): 조회구분(D) 0:1일, 1:2일, 2:3일, 3:4일, 4:1주일, 9:2주일, 14:3주일, 조회구분(M) 1:1개월,
     2:2개월, 3:3개월 (FID_INPUT_CNT_1). Required. Example: "0".

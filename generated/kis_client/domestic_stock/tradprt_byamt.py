@@ -30,8 +30,8 @@ from kis_client._parsing import (
     text_of,
 )
 from kis_client.domestic_stock.enums import (
-    BulkTransNumFidCondMrktDivCode,
-    BulkTransNumFidCondMrktDivCodeCode,
+    InquireDailyTradeVolumeFidCondMrktDivCode,
+    InquireDailyTradeVolumeFidCondMrktDivCodeCode,
 )
 from kis_client.errors import (
     FieldProblem,
@@ -59,17 +59,14 @@ class DomesticStockTradprtByamtRequest:
     "국내주식 체결금액별 매매비중 (GET /uapi/domestic-stock/v1/quotations/tradprt-byamt)"
 
     fid_cond_mrkt_div_code: str
-    """[필수] 조건 시장 분류 코드 (ex. J) — 조건 시장 분류 코드 (J:KRX, NX:NXT) (FID_COND_MRKT_DIV_CODE). Required.
-    BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX). Example: "J".
+    """조건 시장 분류 코드 — 조건 시장 분류 코드 (J:KRX, NX:NXT) (FID_COND_MRKT_DIV_CODE). Required.
+    InquireDailyTradeVolumeFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX). Example:
+    \x22J".
     """
     fid_cond_scr_div_code: str
-    """[필수] 조건화면분류코드 (ex. 11119) — 조건화면분류코드 (ex. 11119) (FID_COND_SCR_DIV_CODE). Required. Example:
-    \x2211119".
-    """
+    '조건화면분류코드 — 조건화면분류코드 (ex. 11119) (FID_COND_SCR_DIV_CODE). Required. Example: "11119".'
     fid_input_iscd: str
-    """[필수] 입력 종목코드 (ex. 123456) — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example:
-    \x22005930".
-    """
+    '입력 종목코드 — 입력 종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "005930".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -98,7 +95,7 @@ def validate_domestic_stock_tradprt_byamt(
             FieldProblem(
                 "FID_COND_MRKT_DIV_CODE",
                 "fid_cond_mrkt_div_code",
-                repr(value) + " is not a code of [필수] 조건 시장 분류 코드 (ex. J) ('J', 'NX')",
+                repr(value) + " is not a code of 조건 시장 분류 코드 ('J', 'NX')",
             )
         )
     value = request.fid_cond_scr_div_code
@@ -139,7 +136,9 @@ def validate_domestic_stock_tradprt_byamt(
 def prepare_domestic_stock_tradprt_byamt(
     ctx: CallContext,
     *,
-    fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+    fid_cond_mrkt_div_code: (
+        InquireDailyTradeVolumeFidCondMrktDivCode | InquireDailyTradeVolumeFidCondMrktDivCodeCode
+    ),
     fid_cond_scr_div_code: str,
     fid_input_iscd: str,
 ) -> PreparedCall:

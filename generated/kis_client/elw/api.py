@@ -285,70 +285,68 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (필수) — 조건시장분류코드 (ELW의 경우 "W" 입력)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_cond_scr_div_code: 조건화면분류코드 (필수) — 조건화면분류코드 (화면번호 "11510" 입력)
-                (FID_COND_SCR_DIV_CODE). Required. Example: "11510".
-            fid_rank_sort_cls_code: 순위정렬구분코드 (필수) — 순위정렬구분코드 - 0: 정렬안함, 1: 종목코드, 2: 현재가, 3: 대비율, 4:
-                거래량 - 5: 행사가격, 6: 전환비율, 7: 상장일, 8: 만기일, 9: 잔존일수, 10: 레버리지 (FID_RANK_SORT_CLS_CODE).
+            fid_cond_mrkt_div_code: 조건시장분류코드 — 조건시장분류코드 (ELW의 경우 "W" 입력) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "W".
+            fid_cond_scr_div_code: 조건화면분류코드 — 조건화면분류코드 (화면번호 "11510" 입력) (FID_COND_SCR_DIV_CODE).
+                Required. Example: "11510".
+            fid_rank_sort_cls_code: 순위정렬구분코드 — 순위정렬구분코드 - 0: 정렬안함, 1: 종목코드, 2: 현재가, 3: 대비율, 4: 거래량 -
+                5: 행사가격, 6: 전환비율, 7: 상장일, 8: 만기일, 9: 잔존일수, 10: 레버리지 (FID_RANK_SORT_CLS_CODE).
                 Required. Example: "0".
-            fid_input_cnt_1: 입력수1 (필수) — 정렬1기준 (1: 상위, 2: 하위) 나머지 파라미터들: 대부분 선택사항으로 빈 문자열("")로 설정 가능
+            fid_input_cnt_1: 입력수1 — 정렬1기준 (1: 상위, 2: 하위) 나머지 파라미터들: 대부분 선택사항으로 빈 문자열("")로 설정 가능
                 (FID_INPUT_CNT_1). Required. Example: "100".
-            fid_rank_sort_cls_code_2: 순위정렬구분코드2 (선택) (FID_RANK_SORT_CLS_CODE_2). Optional; default
-                "".
-            fid_input_cnt_2: 입력수2 (선택) (FID_INPUT_CNT_2). Optional; default "".
-            fid_rank_sort_cls_code_3: 순위정렬구분코드3 (선택) (FID_RANK_SORT_CLS_CODE_3). Optional; default
-                "".
-            fid_input_cnt_3: 입력수3 (선택) (FID_INPUT_CNT_3). Optional; default "".
-            fid_trgt_cls_code: 대상구분코드 (선택) (FID_TRGT_CLS_CODE). Optional; default "".
-            fid_input_iscd: 입력종목코드 (선택 - 전체 허용) (FID_INPUT_ISCD). Optional; default "".
-            fid_unas_input_iscd: 기초자산입력종목코드 (선택) (FID_UNAS_INPUT_ISCD). Optional; default "".
-            fid_mrkt_cls_code: 시장구분코드 (선택 - 전체 허용) (FID_MRKT_CLS_CODE). Optional; default "".
-            fid_input_date_1: 입력날짜1 (선택 - 전체 허용) (FID_INPUT_DATE_1). Optional; default "".
-            fid_input_date_2: 입력날짜2 (선택 - 전체 허용) (FID_INPUT_DATE_2). Optional; default "".
-            fid_input_iscd_2: 입력종목코드2 (선택) (FID_INPUT_ISCD_2). Optional; default "".
-            fid_etc_cls_code: 기타구분코드 (선택 - 전체 허용) (FID_ETC_CLS_CODE). Optional; default "".
-            fid_input_rmnn_dynu_1: 입력잔존일수1 (선택 - 이상값) (FID_INPUT_RMNN_DYNU_1). Optional; default "".
-            fid_input_rmnn_dynu_2: 입력잔존일수2 (선택 - 이하값) (FID_INPUT_RMNN_DYNU_2). Optional; default "".
-            fid_prpr_cnt1: 현재가수1 (선택 - 이상값) (FID_PRPR_CNT1). Optional; default "".
-            fid_prpr_cnt2: 현재가수2 (선택 - 이하값) (FID_PRPR_CNT2). Optional; default "".
-            fid_rsfl_rate1: 등락비율1 (선택 - 이상값) (FID_RSFL_RATE1). Optional; default "".
-            fid_rsfl_rate2: 등락비율2 (선택 - 이하값) (FID_RSFL_RATE2). Optional; default "".
-            fid_vol1: 거래량1 (선택 - 이상값) (FID_VOL1). Optional; default "".
-            fid_vol2: 거래량2 (선택 - 이하값) (FID_VOL2). Optional; default "".
-            fid_aply_rang_prc_1: 적용범위가격1 (선택) (FID_APLY_RANG_PRC_1). Optional; default "".
-            fid_aply_rang_prc_2: 적용범위가격2 (선택) (FID_APLY_RANG_PRC_2). Optional; default "".
-            fid_lvrg_val1: 레버리지값1 (선택) (FID_LVRG_VAL1). Optional; default "".
-            fid_lvrg_val2: 레버리지값2 (선택) (FID_LVRG_VAL2). Optional; default "".
-            fid_vol3: 거래량3 (선택) (FID_VOL3). Optional; default "".
-            fid_vol4: 거래량4 (선택) (FID_VOL4). Optional; default "".
-            fid_ints_vltl1: 내재변동성1 (선택 - 이상값) (FID_INTS_VLTL1). Optional; default "".
-            fid_ints_vltl2: 내재변동성2 (선택 - 이하값) (FID_INTS_VLTL2). Optional; default "".
-            fid_prmm_val1: 프리미엄값1 (선택 - 이상값) (FID_PRMM_VAL1). Optional; default "".
-            fid_prmm_val2: 프리미엄값2 (선택 - 이하값) (FID_PRMM_VAL2). Optional; default "".
-            fid_gear1: 기어링1 (선택 - 이상값) (FID_GEAR1). Optional; default "".
-            fid_gear2: 기어링2 (선택 - 이하값) (FID_GEAR2). Optional; default "".
-            fid_prls_qryr_rate1: 손익분기비율1 (선택 - 이상값) (FID_PRLS_QRYR_RATE1). Optional; default "".
-            fid_prls_qryr_rate2: 손익분기비율2 (선택 - 이하값) (FID_PRLS_QRYR_RATE2). Optional; default "".
-            fid_delta1: 델타1 (선택 - 이상값) (FID_DELTA1). Optional; default "".
-            fid_delta2: 델타2 (선택 - 이하값) (FID_DELTA2). Optional; default "".
-            fid_acpr1: 행사가1 (선택) (FID_ACPR1). Optional; default "".
-            fid_acpr2: 행사가2 (선택) (FID_ACPR2). Optional; default "".
-            fid_stck_cnvr_rate1: 주식전환비율1 (선택 - 이상값) (FID_STCK_CNVR_RATE1). Optional; default "".
-            fid_stck_cnvr_rate2: 주식전환비율2 (선택 - 이하값) (FID_STCK_CNVR_RATE2). Optional; default "".
-            fid_div_cls_code: 분류구분코드 (선택) (FID_DIV_CLS_CODE). Optional; default "".
-            fid_prit1: 패리티1 (선택 - 이상값) (FID_PRIT1). Optional; default "".
-            fid_prit2: 패리티2 (선택 - 이하값) (FID_PRIT2). Optional; default "".
-            fid_cfp1: 자본지지점1 (선택 - 이상값) (FID_CFP1). Optional; default "".
-            fid_cfp2: 자본지지점2 (선택 - 이하값) (FID_CFP2). Optional; default "".
-            fid_input_nmix_price_1: 지수가격1 (선택 - 이상값) (FID_INPUT_NMIX_PRICE_1). Optional; default "".
-            fid_input_nmix_price_2: 지수가격2 (선택 - 이하값) (FID_INPUT_NMIX_PRICE_2). Optional; default "".
-            fid_egea_val1: E기어링값1 (선택 - 이상값) (FID_EGEA_VAL1). Optional; default "".
-            fid_egea_val2: E기어링값2 (선택 - 이하값) (FID_EGEA_VAL2). Optional; default "".
-            fid_input_dvdn_ert: 배당수익율 (선택 - 이상값) (FID_INPUT_DVDN_ERT). Optional; default "".
-            fid_input_hist_vltl: 역사적변동성 (선택 - 이하값) (FID_INPUT_HIST_VLTL). Optional; default "".
-            fid_theta1: 세타1 (선택 - 이상값) (FID_THETA1). Optional; default "".
-            fid_theta2: 세타2 (선택 - 이하값) (FID_THETA2). Optional; default "".
+            fid_rank_sort_cls_code_2: 순위정렬구분코드2 (FID_RANK_SORT_CLS_CODE_2). Optional; default "".
+            fid_input_cnt_2: 입력수2 (FID_INPUT_CNT_2). Optional; default "".
+            fid_rank_sort_cls_code_3: 순위정렬구분코드3 (FID_RANK_SORT_CLS_CODE_3). Optional; default "".
+            fid_input_cnt_3: 입력수3 (FID_INPUT_CNT_3). Optional; default "".
+            fid_trgt_cls_code: 대상구분코드 (FID_TRGT_CLS_CODE). Optional; default "".
+            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Optional; default "".
+            fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Optional; default "".
+            fid_mrkt_cls_code: 시장구분코드 (FID_MRKT_CLS_CODE). Optional; default "".
+            fid_input_date_1: 입력날짜1 (FID_INPUT_DATE_1). Optional; default "".
+            fid_input_date_2: 입력날짜2 (FID_INPUT_DATE_2). Optional; default "".
+            fid_input_iscd_2: 입력종목코드2 (FID_INPUT_ISCD_2). Optional; default "".
+            fid_etc_cls_code: 기타구분코드 (FID_ETC_CLS_CODE). Optional; default "".
+            fid_input_rmnn_dynu_1: 입력잔존일수1 (이상값) (FID_INPUT_RMNN_DYNU_1). Optional; default "".
+            fid_input_rmnn_dynu_2: 입력잔존일수2 (이하값) (FID_INPUT_RMNN_DYNU_2). Optional; default "".
+            fid_prpr_cnt1: 현재가수1 (이상값) (FID_PRPR_CNT1). Optional; default "".
+            fid_prpr_cnt2: 현재가수2 (이하값) (FID_PRPR_CNT2). Optional; default "".
+            fid_rsfl_rate1: 등락비율1 (이상값) (FID_RSFL_RATE1). Optional; default "".
+            fid_rsfl_rate2: 등락비율2 (이하값) (FID_RSFL_RATE2). Optional; default "".
+            fid_vol1: 거래량1 (이상값) (FID_VOL1). Optional; default "".
+            fid_vol2: 거래량2 (이하값) (FID_VOL2). Optional; default "".
+            fid_aply_rang_prc_1: 적용범위가격1 (FID_APLY_RANG_PRC_1). Optional; default "".
+            fid_aply_rang_prc_2: 적용범위가격2 (FID_APLY_RANG_PRC_2). Optional; default "".
+            fid_lvrg_val1: 레버리지값1 (FID_LVRG_VAL1). Optional; default "".
+            fid_lvrg_val2: 레버리지값2 (FID_LVRG_VAL2). Optional; default "".
+            fid_vol3: 거래량3 (FID_VOL3). Optional; default "".
+            fid_vol4: 거래량4 (FID_VOL4). Optional; default "".
+            fid_ints_vltl1: 내재변동성1 (이상값) (FID_INTS_VLTL1). Optional; default "".
+            fid_ints_vltl2: 내재변동성2 (이하값) (FID_INTS_VLTL2). Optional; default "".
+            fid_prmm_val1: 프리미엄값1 (이상값) (FID_PRMM_VAL1). Optional; default "".
+            fid_prmm_val2: 프리미엄값2 (이하값) (FID_PRMM_VAL2). Optional; default "".
+            fid_gear1: 기어링1 (이상값) (FID_GEAR1). Optional; default "".
+            fid_gear2: 기어링2 (이하값) (FID_GEAR2). Optional; default "".
+            fid_prls_qryr_rate1: 손익분기비율1 (이상값) (FID_PRLS_QRYR_RATE1). Optional; default "".
+            fid_prls_qryr_rate2: 손익분기비율2 (이하값) (FID_PRLS_QRYR_RATE2). Optional; default "".
+            fid_delta1: 델타1 (이상값) (FID_DELTA1). Optional; default "".
+            fid_delta2: 델타2 (이하값) (FID_DELTA2). Optional; default "".
+            fid_acpr1: 행사가1 (FID_ACPR1). Optional; default "".
+            fid_acpr2: 행사가2 (FID_ACPR2). Optional; default "".
+            fid_stck_cnvr_rate1: 주식전환비율1 (이상값) (FID_STCK_CNVR_RATE1). Optional; default "".
+            fid_stck_cnvr_rate2: 주식전환비율2 (이하값) (FID_STCK_CNVR_RATE2). Optional; default "".
+            fid_div_cls_code: 분류구분코드 (FID_DIV_CLS_CODE). Optional; default "".
+            fid_prit1: 패리티1 (이상값) (FID_PRIT1). Optional; default "".
+            fid_prit2: 패리티2 (이하값) (FID_PRIT2). Optional; default "".
+            fid_cfp1: 자본지지점1 (이상값) (FID_CFP1). Optional; default "".
+            fid_cfp2: 자본지지점2 (이하값) (FID_CFP2). Optional; default "".
+            fid_input_nmix_price_1: 지수가격1 (이상값) (FID_INPUT_NMIX_PRICE_1). Optional; default "".
+            fid_input_nmix_price_2: 지수가격2 (이하값) (FID_INPUT_NMIX_PRICE_2). Optional; default "".
+            fid_egea_val1: E기어링값1 (이상값) (FID_EGEA_VAL1). Optional; default "".
+            fid_egea_val2: E기어링값2 (이하값) (FID_EGEA_VAL2). Optional; default "".
+            fid_input_dvdn_ert: 배당수익율 (이상값) (FID_INPUT_DVDN_ERT). Optional; default "".
+            fid_input_hist_vltl: 역사적변동성 (이하값) (FID_INPUT_HIST_VLTL). Optional; default "".
+            fid_theta1: 세타1 (이상값) (FID_THETA1). Optional; default "".
+            fid_theta2: 세타2 (이하값) (FID_THETA2). Optional; default "".
 
         Returns:
             ElwCondSearchResponse: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -496,70 +494,68 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (필수) — 조건시장분류코드 (ELW의 경우 "W" 입력)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_cond_scr_div_code: 조건화면분류코드 (필수) — 조건화면분류코드 (화면번호 "11510" 입력)
-                (FID_COND_SCR_DIV_CODE). Required. Example: "11510".
-            fid_rank_sort_cls_code: 순위정렬구분코드 (필수) — 순위정렬구분코드 - 0: 정렬안함, 1: 종목코드, 2: 현재가, 3: 대비율, 4:
-                거래량 - 5: 행사가격, 6: 전환비율, 7: 상장일, 8: 만기일, 9: 잔존일수, 10: 레버리지 (FID_RANK_SORT_CLS_CODE).
+            fid_cond_mrkt_div_code: 조건시장분류코드 — 조건시장분류코드 (ELW의 경우 "W" 입력) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "W".
+            fid_cond_scr_div_code: 조건화면분류코드 — 조건화면분류코드 (화면번호 "11510" 입력) (FID_COND_SCR_DIV_CODE).
+                Required. Example: "11510".
+            fid_rank_sort_cls_code: 순위정렬구분코드 — 순위정렬구분코드 - 0: 정렬안함, 1: 종목코드, 2: 현재가, 3: 대비율, 4: 거래량 -
+                5: 행사가격, 6: 전환비율, 7: 상장일, 8: 만기일, 9: 잔존일수, 10: 레버리지 (FID_RANK_SORT_CLS_CODE).
                 Required. Example: "0".
-            fid_input_cnt_1: 입력수1 (필수) — 정렬1기준 (1: 상위, 2: 하위) 나머지 파라미터들: 대부분 선택사항으로 빈 문자열("")로 설정 가능
+            fid_input_cnt_1: 입력수1 — 정렬1기준 (1: 상위, 2: 하위) 나머지 파라미터들: 대부분 선택사항으로 빈 문자열("")로 설정 가능
                 (FID_INPUT_CNT_1). Required. Example: "100".
-            fid_rank_sort_cls_code_2: 순위정렬구분코드2 (선택) (FID_RANK_SORT_CLS_CODE_2). Optional; default
-                "".
-            fid_input_cnt_2: 입력수2 (선택) (FID_INPUT_CNT_2). Optional; default "".
-            fid_rank_sort_cls_code_3: 순위정렬구분코드3 (선택) (FID_RANK_SORT_CLS_CODE_3). Optional; default
-                "".
-            fid_input_cnt_3: 입력수3 (선택) (FID_INPUT_CNT_3). Optional; default "".
-            fid_trgt_cls_code: 대상구분코드 (선택) (FID_TRGT_CLS_CODE). Optional; default "".
-            fid_input_iscd: 입력종목코드 (선택 - 전체 허용) (FID_INPUT_ISCD). Optional; default "".
-            fid_unas_input_iscd: 기초자산입력종목코드 (선택) (FID_UNAS_INPUT_ISCD). Optional; default "".
-            fid_mrkt_cls_code: 시장구분코드 (선택 - 전체 허용) (FID_MRKT_CLS_CODE). Optional; default "".
-            fid_input_date_1: 입력날짜1 (선택 - 전체 허용) (FID_INPUT_DATE_1). Optional; default "".
-            fid_input_date_2: 입력날짜2 (선택 - 전체 허용) (FID_INPUT_DATE_2). Optional; default "".
-            fid_input_iscd_2: 입력종목코드2 (선택) (FID_INPUT_ISCD_2). Optional; default "".
-            fid_etc_cls_code: 기타구분코드 (선택 - 전체 허용) (FID_ETC_CLS_CODE). Optional; default "".
-            fid_input_rmnn_dynu_1: 입력잔존일수1 (선택 - 이상값) (FID_INPUT_RMNN_DYNU_1). Optional; default "".
-            fid_input_rmnn_dynu_2: 입력잔존일수2 (선택 - 이하값) (FID_INPUT_RMNN_DYNU_2). Optional; default "".
-            fid_prpr_cnt1: 현재가수1 (선택 - 이상값) (FID_PRPR_CNT1). Optional; default "".
-            fid_prpr_cnt2: 현재가수2 (선택 - 이하값) (FID_PRPR_CNT2). Optional; default "".
-            fid_rsfl_rate1: 등락비율1 (선택 - 이상값) (FID_RSFL_RATE1). Optional; default "".
-            fid_rsfl_rate2: 등락비율2 (선택 - 이하값) (FID_RSFL_RATE2). Optional; default "".
-            fid_vol1: 거래량1 (선택 - 이상값) (FID_VOL1). Optional; default "".
-            fid_vol2: 거래량2 (선택 - 이하값) (FID_VOL2). Optional; default "".
-            fid_aply_rang_prc_1: 적용범위가격1 (선택) (FID_APLY_RANG_PRC_1). Optional; default "".
-            fid_aply_rang_prc_2: 적용범위가격2 (선택) (FID_APLY_RANG_PRC_2). Optional; default "".
-            fid_lvrg_val1: 레버리지값1 (선택) (FID_LVRG_VAL1). Optional; default "".
-            fid_lvrg_val2: 레버리지값2 (선택) (FID_LVRG_VAL2). Optional; default "".
-            fid_vol3: 거래량3 (선택) (FID_VOL3). Optional; default "".
-            fid_vol4: 거래량4 (선택) (FID_VOL4). Optional; default "".
-            fid_ints_vltl1: 내재변동성1 (선택 - 이상값) (FID_INTS_VLTL1). Optional; default "".
-            fid_ints_vltl2: 내재변동성2 (선택 - 이하값) (FID_INTS_VLTL2). Optional; default "".
-            fid_prmm_val1: 프리미엄값1 (선택 - 이상값) (FID_PRMM_VAL1). Optional; default "".
-            fid_prmm_val2: 프리미엄값2 (선택 - 이하값) (FID_PRMM_VAL2). Optional; default "".
-            fid_gear1: 기어링1 (선택 - 이상값) (FID_GEAR1). Optional; default "".
-            fid_gear2: 기어링2 (선택 - 이하값) (FID_GEAR2). Optional; default "".
-            fid_prls_qryr_rate1: 손익분기비율1 (선택 - 이상값) (FID_PRLS_QRYR_RATE1). Optional; default "".
-            fid_prls_qryr_rate2: 손익분기비율2 (선택 - 이하값) (FID_PRLS_QRYR_RATE2). Optional; default "".
-            fid_delta1: 델타1 (선택 - 이상값) (FID_DELTA1). Optional; default "".
-            fid_delta2: 델타2 (선택 - 이하값) (FID_DELTA2). Optional; default "".
-            fid_acpr1: 행사가1 (선택) (FID_ACPR1). Optional; default "".
-            fid_acpr2: 행사가2 (선택) (FID_ACPR2). Optional; default "".
-            fid_stck_cnvr_rate1: 주식전환비율1 (선택 - 이상값) (FID_STCK_CNVR_RATE1). Optional; default "".
-            fid_stck_cnvr_rate2: 주식전환비율2 (선택 - 이하값) (FID_STCK_CNVR_RATE2). Optional; default "".
-            fid_div_cls_code: 분류구분코드 (선택) (FID_DIV_CLS_CODE). Optional; default "".
-            fid_prit1: 패리티1 (선택 - 이상값) (FID_PRIT1). Optional; default "".
-            fid_prit2: 패리티2 (선택 - 이하값) (FID_PRIT2). Optional; default "".
-            fid_cfp1: 자본지지점1 (선택 - 이상값) (FID_CFP1). Optional; default "".
-            fid_cfp2: 자본지지점2 (선택 - 이하값) (FID_CFP2). Optional; default "".
-            fid_input_nmix_price_1: 지수가격1 (선택 - 이상값) (FID_INPUT_NMIX_PRICE_1). Optional; default "".
-            fid_input_nmix_price_2: 지수가격2 (선택 - 이하값) (FID_INPUT_NMIX_PRICE_2). Optional; default "".
-            fid_egea_val1: E기어링값1 (선택 - 이상값) (FID_EGEA_VAL1). Optional; default "".
-            fid_egea_val2: E기어링값2 (선택 - 이하값) (FID_EGEA_VAL2). Optional; default "".
-            fid_input_dvdn_ert: 배당수익율 (선택 - 이상값) (FID_INPUT_DVDN_ERT). Optional; default "".
-            fid_input_hist_vltl: 역사적변동성 (선택 - 이하값) (FID_INPUT_HIST_VLTL). Optional; default "".
-            fid_theta1: 세타1 (선택 - 이상값) (FID_THETA1). Optional; default "".
-            fid_theta2: 세타2 (선택 - 이하값) (FID_THETA2). Optional; default "".
+            fid_rank_sort_cls_code_2: 순위정렬구분코드2 (FID_RANK_SORT_CLS_CODE_2). Optional; default "".
+            fid_input_cnt_2: 입력수2 (FID_INPUT_CNT_2). Optional; default "".
+            fid_rank_sort_cls_code_3: 순위정렬구분코드3 (FID_RANK_SORT_CLS_CODE_3). Optional; default "".
+            fid_input_cnt_3: 입력수3 (FID_INPUT_CNT_3). Optional; default "".
+            fid_trgt_cls_code: 대상구분코드 (FID_TRGT_CLS_CODE). Optional; default "".
+            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Optional; default "".
+            fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Optional; default "".
+            fid_mrkt_cls_code: 시장구분코드 (FID_MRKT_CLS_CODE). Optional; default "".
+            fid_input_date_1: 입력날짜1 (FID_INPUT_DATE_1). Optional; default "".
+            fid_input_date_2: 입력날짜2 (FID_INPUT_DATE_2). Optional; default "".
+            fid_input_iscd_2: 입력종목코드2 (FID_INPUT_ISCD_2). Optional; default "".
+            fid_etc_cls_code: 기타구분코드 (FID_ETC_CLS_CODE). Optional; default "".
+            fid_input_rmnn_dynu_1: 입력잔존일수1 (이상값) (FID_INPUT_RMNN_DYNU_1). Optional; default "".
+            fid_input_rmnn_dynu_2: 입력잔존일수2 (이하값) (FID_INPUT_RMNN_DYNU_2). Optional; default "".
+            fid_prpr_cnt1: 현재가수1 (이상값) (FID_PRPR_CNT1). Optional; default "".
+            fid_prpr_cnt2: 현재가수2 (이하값) (FID_PRPR_CNT2). Optional; default "".
+            fid_rsfl_rate1: 등락비율1 (이상값) (FID_RSFL_RATE1). Optional; default "".
+            fid_rsfl_rate2: 등락비율2 (이하값) (FID_RSFL_RATE2). Optional; default "".
+            fid_vol1: 거래량1 (이상값) (FID_VOL1). Optional; default "".
+            fid_vol2: 거래량2 (이하값) (FID_VOL2). Optional; default "".
+            fid_aply_rang_prc_1: 적용범위가격1 (FID_APLY_RANG_PRC_1). Optional; default "".
+            fid_aply_rang_prc_2: 적용범위가격2 (FID_APLY_RANG_PRC_2). Optional; default "".
+            fid_lvrg_val1: 레버리지값1 (FID_LVRG_VAL1). Optional; default "".
+            fid_lvrg_val2: 레버리지값2 (FID_LVRG_VAL2). Optional; default "".
+            fid_vol3: 거래량3 (FID_VOL3). Optional; default "".
+            fid_vol4: 거래량4 (FID_VOL4). Optional; default "".
+            fid_ints_vltl1: 내재변동성1 (이상값) (FID_INTS_VLTL1). Optional; default "".
+            fid_ints_vltl2: 내재변동성2 (이하값) (FID_INTS_VLTL2). Optional; default "".
+            fid_prmm_val1: 프리미엄값1 (이상값) (FID_PRMM_VAL1). Optional; default "".
+            fid_prmm_val2: 프리미엄값2 (이하값) (FID_PRMM_VAL2). Optional; default "".
+            fid_gear1: 기어링1 (이상값) (FID_GEAR1). Optional; default "".
+            fid_gear2: 기어링2 (이하값) (FID_GEAR2). Optional; default "".
+            fid_prls_qryr_rate1: 손익분기비율1 (이상값) (FID_PRLS_QRYR_RATE1). Optional; default "".
+            fid_prls_qryr_rate2: 손익분기비율2 (이하값) (FID_PRLS_QRYR_RATE2). Optional; default "".
+            fid_delta1: 델타1 (이상값) (FID_DELTA1). Optional; default "".
+            fid_delta2: 델타2 (이하값) (FID_DELTA2). Optional; default "".
+            fid_acpr1: 행사가1 (FID_ACPR1). Optional; default "".
+            fid_acpr2: 행사가2 (FID_ACPR2). Optional; default "".
+            fid_stck_cnvr_rate1: 주식전환비율1 (이상값) (FID_STCK_CNVR_RATE1). Optional; default "".
+            fid_stck_cnvr_rate2: 주식전환비율2 (이하값) (FID_STCK_CNVR_RATE2). Optional; default "".
+            fid_div_cls_code: 분류구분코드 (FID_DIV_CLS_CODE). Optional; default "".
+            fid_prit1: 패리티1 (이상값) (FID_PRIT1). Optional; default "".
+            fid_prit2: 패리티2 (이하값) (FID_PRIT2). Optional; default "".
+            fid_cfp1: 자본지지점1 (이상값) (FID_CFP1). Optional; default "".
+            fid_cfp2: 자본지지점2 (이하값) (FID_CFP2). Optional; default "".
+            fid_input_nmix_price_1: 지수가격1 (이상값) (FID_INPUT_NMIX_PRICE_1). Optional; default "".
+            fid_input_nmix_price_2: 지수가격2 (이하값) (FID_INPUT_NMIX_PRICE_2). Optional; default "".
+            fid_egea_val1: E기어링값1 (이상값) (FID_EGEA_VAL1). Optional; default "".
+            fid_egea_val2: E기어링값2 (이하값) (FID_EGEA_VAL2). Optional; default "".
+            fid_input_dvdn_ert: 배당수익율 (이상값) (FID_INPUT_DVDN_ERT). Optional; default "".
+            fid_input_hist_vltl: 역사적변동성 (이하값) (FID_INPUT_HIST_VLTL). Optional; default "".
+            fid_theta1: 세타1 (이상값) (FID_THETA1). Optional; default "".
+            fid_theta2: 세타2 (이하값) (FID_THETA2). Optional; default "".
 
         Yields:
             ElwCondSearchResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -709,70 +705,68 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (필수) — 조건시장분류코드 (ELW의 경우 "W" 입력)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_cond_scr_div_code: 조건화면분류코드 (필수) — 조건화면분류코드 (화면번호 "11510" 입력)
-                (FID_COND_SCR_DIV_CODE). Required. Example: "11510".
-            fid_rank_sort_cls_code: 순위정렬구분코드 (필수) — 순위정렬구분코드 - 0: 정렬안함, 1: 종목코드, 2: 현재가, 3: 대비율, 4:
-                거래량 - 5: 행사가격, 6: 전환비율, 7: 상장일, 8: 만기일, 9: 잔존일수, 10: 레버리지 (FID_RANK_SORT_CLS_CODE).
+            fid_cond_mrkt_div_code: 조건시장분류코드 — 조건시장분류코드 (ELW의 경우 "W" 입력) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "W".
+            fid_cond_scr_div_code: 조건화면분류코드 — 조건화면분류코드 (화면번호 "11510" 입력) (FID_COND_SCR_DIV_CODE).
+                Required. Example: "11510".
+            fid_rank_sort_cls_code: 순위정렬구분코드 — 순위정렬구분코드 - 0: 정렬안함, 1: 종목코드, 2: 현재가, 3: 대비율, 4: 거래량 -
+                5: 행사가격, 6: 전환비율, 7: 상장일, 8: 만기일, 9: 잔존일수, 10: 레버리지 (FID_RANK_SORT_CLS_CODE).
                 Required. Example: "0".
-            fid_input_cnt_1: 입력수1 (필수) — 정렬1기준 (1: 상위, 2: 하위) 나머지 파라미터들: 대부분 선택사항으로 빈 문자열("")로 설정 가능
+            fid_input_cnt_1: 입력수1 — 정렬1기준 (1: 상위, 2: 하위) 나머지 파라미터들: 대부분 선택사항으로 빈 문자열("")로 설정 가능
                 (FID_INPUT_CNT_1). Required. Example: "100".
-            fid_rank_sort_cls_code_2: 순위정렬구분코드2 (선택) (FID_RANK_SORT_CLS_CODE_2). Optional; default
-                "".
-            fid_input_cnt_2: 입력수2 (선택) (FID_INPUT_CNT_2). Optional; default "".
-            fid_rank_sort_cls_code_3: 순위정렬구분코드3 (선택) (FID_RANK_SORT_CLS_CODE_3). Optional; default
-                "".
-            fid_input_cnt_3: 입력수3 (선택) (FID_INPUT_CNT_3). Optional; default "".
-            fid_trgt_cls_code: 대상구분코드 (선택) (FID_TRGT_CLS_CODE). Optional; default "".
-            fid_input_iscd: 입력종목코드 (선택 - 전체 허용) (FID_INPUT_ISCD). Optional; default "".
-            fid_unas_input_iscd: 기초자산입력종목코드 (선택) (FID_UNAS_INPUT_ISCD). Optional; default "".
-            fid_mrkt_cls_code: 시장구분코드 (선택 - 전체 허용) (FID_MRKT_CLS_CODE). Optional; default "".
-            fid_input_date_1: 입력날짜1 (선택 - 전체 허용) (FID_INPUT_DATE_1). Optional; default "".
-            fid_input_date_2: 입력날짜2 (선택 - 전체 허용) (FID_INPUT_DATE_2). Optional; default "".
-            fid_input_iscd_2: 입력종목코드2 (선택) (FID_INPUT_ISCD_2). Optional; default "".
-            fid_etc_cls_code: 기타구분코드 (선택 - 전체 허용) (FID_ETC_CLS_CODE). Optional; default "".
-            fid_input_rmnn_dynu_1: 입력잔존일수1 (선택 - 이상값) (FID_INPUT_RMNN_DYNU_1). Optional; default "".
-            fid_input_rmnn_dynu_2: 입력잔존일수2 (선택 - 이하값) (FID_INPUT_RMNN_DYNU_2). Optional; default "".
-            fid_prpr_cnt1: 현재가수1 (선택 - 이상값) (FID_PRPR_CNT1). Optional; default "".
-            fid_prpr_cnt2: 현재가수2 (선택 - 이하값) (FID_PRPR_CNT2). Optional; default "".
-            fid_rsfl_rate1: 등락비율1 (선택 - 이상값) (FID_RSFL_RATE1). Optional; default "".
-            fid_rsfl_rate2: 등락비율2 (선택 - 이하값) (FID_RSFL_RATE2). Optional; default "".
-            fid_vol1: 거래량1 (선택 - 이상값) (FID_VOL1). Optional; default "".
-            fid_vol2: 거래량2 (선택 - 이하값) (FID_VOL2). Optional; default "".
-            fid_aply_rang_prc_1: 적용범위가격1 (선택) (FID_APLY_RANG_PRC_1). Optional; default "".
-            fid_aply_rang_prc_2: 적용범위가격2 (선택) (FID_APLY_RANG_PRC_2). Optional; default "".
-            fid_lvrg_val1: 레버리지값1 (선택) (FID_LVRG_VAL1). Optional; default "".
-            fid_lvrg_val2: 레버리지값2 (선택) (FID_LVRG_VAL2). Optional; default "".
-            fid_vol3: 거래량3 (선택) (FID_VOL3). Optional; default "".
-            fid_vol4: 거래량4 (선택) (FID_VOL4). Optional; default "".
-            fid_ints_vltl1: 내재변동성1 (선택 - 이상값) (FID_INTS_VLTL1). Optional; default "".
-            fid_ints_vltl2: 내재변동성2 (선택 - 이하값) (FID_INTS_VLTL2). Optional; default "".
-            fid_prmm_val1: 프리미엄값1 (선택 - 이상값) (FID_PRMM_VAL1). Optional; default "".
-            fid_prmm_val2: 프리미엄값2 (선택 - 이하값) (FID_PRMM_VAL2). Optional; default "".
-            fid_gear1: 기어링1 (선택 - 이상값) (FID_GEAR1). Optional; default "".
-            fid_gear2: 기어링2 (선택 - 이하값) (FID_GEAR2). Optional; default "".
-            fid_prls_qryr_rate1: 손익분기비율1 (선택 - 이상값) (FID_PRLS_QRYR_RATE1). Optional; default "".
-            fid_prls_qryr_rate2: 손익분기비율2 (선택 - 이하값) (FID_PRLS_QRYR_RATE2). Optional; default "".
-            fid_delta1: 델타1 (선택 - 이상값) (FID_DELTA1). Optional; default "".
-            fid_delta2: 델타2 (선택 - 이하값) (FID_DELTA2). Optional; default "".
-            fid_acpr1: 행사가1 (선택) (FID_ACPR1). Optional; default "".
-            fid_acpr2: 행사가2 (선택) (FID_ACPR2). Optional; default "".
-            fid_stck_cnvr_rate1: 주식전환비율1 (선택 - 이상값) (FID_STCK_CNVR_RATE1). Optional; default "".
-            fid_stck_cnvr_rate2: 주식전환비율2 (선택 - 이하값) (FID_STCK_CNVR_RATE2). Optional; default "".
-            fid_div_cls_code: 분류구분코드 (선택) (FID_DIV_CLS_CODE). Optional; default "".
-            fid_prit1: 패리티1 (선택 - 이상값) (FID_PRIT1). Optional; default "".
-            fid_prit2: 패리티2 (선택 - 이하값) (FID_PRIT2). Optional; default "".
-            fid_cfp1: 자본지지점1 (선택 - 이상값) (FID_CFP1). Optional; default "".
-            fid_cfp2: 자본지지점2 (선택 - 이하값) (FID_CFP2). Optional; default "".
-            fid_input_nmix_price_1: 지수가격1 (선택 - 이상값) (FID_INPUT_NMIX_PRICE_1). Optional; default "".
-            fid_input_nmix_price_2: 지수가격2 (선택 - 이하값) (FID_INPUT_NMIX_PRICE_2). Optional; default "".
-            fid_egea_val1: E기어링값1 (선택 - 이상값) (FID_EGEA_VAL1). Optional; default "".
-            fid_egea_val2: E기어링값2 (선택 - 이하값) (FID_EGEA_VAL2). Optional; default "".
-            fid_input_dvdn_ert: 배당수익율 (선택 - 이상값) (FID_INPUT_DVDN_ERT). Optional; default "".
-            fid_input_hist_vltl: 역사적변동성 (선택 - 이하값) (FID_INPUT_HIST_VLTL). Optional; default "".
-            fid_theta1: 세타1 (선택 - 이상값) (FID_THETA1). Optional; default "".
-            fid_theta2: 세타2 (선택 - 이하값) (FID_THETA2). Optional; default "".
+            fid_rank_sort_cls_code_2: 순위정렬구분코드2 (FID_RANK_SORT_CLS_CODE_2). Optional; default "".
+            fid_input_cnt_2: 입력수2 (FID_INPUT_CNT_2). Optional; default "".
+            fid_rank_sort_cls_code_3: 순위정렬구분코드3 (FID_RANK_SORT_CLS_CODE_3). Optional; default "".
+            fid_input_cnt_3: 입력수3 (FID_INPUT_CNT_3). Optional; default "".
+            fid_trgt_cls_code: 대상구분코드 (FID_TRGT_CLS_CODE). Optional; default "".
+            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Optional; default "".
+            fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Optional; default "".
+            fid_mrkt_cls_code: 시장구분코드 (FID_MRKT_CLS_CODE). Optional; default "".
+            fid_input_date_1: 입력날짜1 (FID_INPUT_DATE_1). Optional; default "".
+            fid_input_date_2: 입력날짜2 (FID_INPUT_DATE_2). Optional; default "".
+            fid_input_iscd_2: 입력종목코드2 (FID_INPUT_ISCD_2). Optional; default "".
+            fid_etc_cls_code: 기타구분코드 (FID_ETC_CLS_CODE). Optional; default "".
+            fid_input_rmnn_dynu_1: 입력잔존일수1 (이상값) (FID_INPUT_RMNN_DYNU_1). Optional; default "".
+            fid_input_rmnn_dynu_2: 입력잔존일수2 (이하값) (FID_INPUT_RMNN_DYNU_2). Optional; default "".
+            fid_prpr_cnt1: 현재가수1 (이상값) (FID_PRPR_CNT1). Optional; default "".
+            fid_prpr_cnt2: 현재가수2 (이하값) (FID_PRPR_CNT2). Optional; default "".
+            fid_rsfl_rate1: 등락비율1 (이상값) (FID_RSFL_RATE1). Optional; default "".
+            fid_rsfl_rate2: 등락비율2 (이하값) (FID_RSFL_RATE2). Optional; default "".
+            fid_vol1: 거래량1 (이상값) (FID_VOL1). Optional; default "".
+            fid_vol2: 거래량2 (이하값) (FID_VOL2). Optional; default "".
+            fid_aply_rang_prc_1: 적용범위가격1 (FID_APLY_RANG_PRC_1). Optional; default "".
+            fid_aply_rang_prc_2: 적용범위가격2 (FID_APLY_RANG_PRC_2). Optional; default "".
+            fid_lvrg_val1: 레버리지값1 (FID_LVRG_VAL1). Optional; default "".
+            fid_lvrg_val2: 레버리지값2 (FID_LVRG_VAL2). Optional; default "".
+            fid_vol3: 거래량3 (FID_VOL3). Optional; default "".
+            fid_vol4: 거래량4 (FID_VOL4). Optional; default "".
+            fid_ints_vltl1: 내재변동성1 (이상값) (FID_INTS_VLTL1). Optional; default "".
+            fid_ints_vltl2: 내재변동성2 (이하값) (FID_INTS_VLTL2). Optional; default "".
+            fid_prmm_val1: 프리미엄값1 (이상값) (FID_PRMM_VAL1). Optional; default "".
+            fid_prmm_val2: 프리미엄값2 (이하값) (FID_PRMM_VAL2). Optional; default "".
+            fid_gear1: 기어링1 (이상값) (FID_GEAR1). Optional; default "".
+            fid_gear2: 기어링2 (이하값) (FID_GEAR2). Optional; default "".
+            fid_prls_qryr_rate1: 손익분기비율1 (이상값) (FID_PRLS_QRYR_RATE1). Optional; default "".
+            fid_prls_qryr_rate2: 손익분기비율2 (이하값) (FID_PRLS_QRYR_RATE2). Optional; default "".
+            fid_delta1: 델타1 (이상값) (FID_DELTA1). Optional; default "".
+            fid_delta2: 델타2 (이하값) (FID_DELTA2). Optional; default "".
+            fid_acpr1: 행사가1 (FID_ACPR1). Optional; default "".
+            fid_acpr2: 행사가2 (FID_ACPR2). Optional; default "".
+            fid_stck_cnvr_rate1: 주식전환비율1 (이상값) (FID_STCK_CNVR_RATE1). Optional; default "".
+            fid_stck_cnvr_rate2: 주식전환비율2 (이하값) (FID_STCK_CNVR_RATE2). Optional; default "".
+            fid_div_cls_code: 분류구분코드 (FID_DIV_CLS_CODE). Optional; default "".
+            fid_prit1: 패리티1 (이상값) (FID_PRIT1). Optional; default "".
+            fid_prit2: 패리티2 (이하값) (FID_PRIT2). Optional; default "".
+            fid_cfp1: 자본지지점1 (이상값) (FID_CFP1). Optional; default "".
+            fid_cfp2: 자본지지점2 (이하값) (FID_CFP2). Optional; default "".
+            fid_input_nmix_price_1: 지수가격1 (이상값) (FID_INPUT_NMIX_PRICE_1). Optional; default "".
+            fid_input_nmix_price_2: 지수가격2 (이하값) (FID_INPUT_NMIX_PRICE_2). Optional; default "".
+            fid_egea_val1: E기어링값1 (이상값) (FID_EGEA_VAL1). Optional; default "".
+            fid_egea_val2: E기어링값2 (이하값) (FID_EGEA_VAL2). Optional; default "".
+            fid_input_dvdn_ert: 배당수익율 (이상값) (FID_INPUT_DVDN_ERT). Optional; default "".
+            fid_input_hist_vltl: 역사적변동성 (이하값) (FID_INPUT_HIST_VLTL). Optional; default "".
+            fid_theta1: 세타1 (이상값) (FID_THETA1). Optional; default "".
+            fid_theta2: 세타2 (이하값) (FID_THETA2). Optional; default "".
 
         Yields:
             ElwCondSearchOutputRow: each row, page after page.
@@ -1431,10 +1425,10 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 시장 분류 코드 (예: 'W') (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_input_iscd: 종목코드 (6자리) — 종목코드 (6자리, 예: '57K281') (FID_INPUT_ISCD). Required.
-                Example: "57K281".
+            fid_cond_mrkt_div_code: 시장 분류 코드 — 시장 분류 코드 (예: 'W') (FID_COND_MRKT_DIV_CODE). Required.
+                Example: "W".
+            fid_input_iscd: 종목코드 — 종목코드 (6자리, 예: '57K281') (FID_INPUT_ISCD). Required. Example:
+                "57K281".
 
         Returns:
             ElwIndicatorTrendDailyResponse: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -1473,10 +1467,10 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 시장 분류 코드 (예: 'W') (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_input_iscd: 종목코드 (6자리) — 종목코드 (6자리, 예: '57K281') (FID_INPUT_ISCD). Required.
-                Example: "57K281".
+            fid_cond_mrkt_div_code: 시장 분류 코드 — 시장 분류 코드 (예: 'W') (FID_COND_MRKT_DIV_CODE). Required.
+                Example: "W".
+            fid_input_iscd: 종목코드 — 종목코드 (6자리, 예: '57K281') (FID_INPUT_ISCD). Required. Example:
+                "57K281".
 
         Yields:
             ElwIndicatorTrendDailyResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -1517,10 +1511,10 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 시장 분류 코드 (예: 'W') (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_input_iscd: 종목코드 (6자리) — 종목코드 (6자리, 예: '57K281') (FID_INPUT_ISCD). Required.
-                Example: "57K281".
+            fid_cond_mrkt_div_code: 시장 분류 코드 — 시장 분류 코드 (예: 'W') (FID_COND_MRKT_DIV_CODE). Required.
+                Example: "W".
+            fid_input_iscd: 종목코드 — 종목코드 (6자리, 예: '57K281') (FID_INPUT_ISCD). Required. Example:
+                "57K281".
 
         Yields:
             ElwIndicatorTrendDailyOutputRow: each row, page after page.
@@ -4484,70 +4478,68 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (필수) — 조건시장분류코드 (ELW의 경우 "W" 입력)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_cond_scr_div_code: 조건화면분류코드 (필수) — 조건화면분류코드 (화면번호 "11510" 입력)
-                (FID_COND_SCR_DIV_CODE). Required. Example: "11510".
-            fid_rank_sort_cls_code: 순위정렬구분코드 (필수) — 순위정렬구분코드 - 0: 정렬안함, 1: 종목코드, 2: 현재가, 3: 대비율, 4:
-                거래량 - 5: 행사가격, 6: 전환비율, 7: 상장일, 8: 만기일, 9: 잔존일수, 10: 레버리지 (FID_RANK_SORT_CLS_CODE).
+            fid_cond_mrkt_div_code: 조건시장분류코드 — 조건시장분류코드 (ELW의 경우 "W" 입력) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "W".
+            fid_cond_scr_div_code: 조건화면분류코드 — 조건화면분류코드 (화면번호 "11510" 입력) (FID_COND_SCR_DIV_CODE).
+                Required. Example: "11510".
+            fid_rank_sort_cls_code: 순위정렬구분코드 — 순위정렬구분코드 - 0: 정렬안함, 1: 종목코드, 2: 현재가, 3: 대비율, 4: 거래량 -
+                5: 행사가격, 6: 전환비율, 7: 상장일, 8: 만기일, 9: 잔존일수, 10: 레버리지 (FID_RANK_SORT_CLS_CODE).
                 Required. Example: "0".
-            fid_input_cnt_1: 입력수1 (필수) — 정렬1기준 (1: 상위, 2: 하위) 나머지 파라미터들: 대부분 선택사항으로 빈 문자열("")로 설정 가능
+            fid_input_cnt_1: 입력수1 — 정렬1기준 (1: 상위, 2: 하위) 나머지 파라미터들: 대부분 선택사항으로 빈 문자열("")로 설정 가능
                 (FID_INPUT_CNT_1). Required. Example: "100".
-            fid_rank_sort_cls_code_2: 순위정렬구분코드2 (선택) (FID_RANK_SORT_CLS_CODE_2). Optional; default
-                "".
-            fid_input_cnt_2: 입력수2 (선택) (FID_INPUT_CNT_2). Optional; default "".
-            fid_rank_sort_cls_code_3: 순위정렬구분코드3 (선택) (FID_RANK_SORT_CLS_CODE_3). Optional; default
-                "".
-            fid_input_cnt_3: 입력수3 (선택) (FID_INPUT_CNT_3). Optional; default "".
-            fid_trgt_cls_code: 대상구분코드 (선택) (FID_TRGT_CLS_CODE). Optional; default "".
-            fid_input_iscd: 입력종목코드 (선택 - 전체 허용) (FID_INPUT_ISCD). Optional; default "".
-            fid_unas_input_iscd: 기초자산입력종목코드 (선택) (FID_UNAS_INPUT_ISCD). Optional; default "".
-            fid_mrkt_cls_code: 시장구분코드 (선택 - 전체 허용) (FID_MRKT_CLS_CODE). Optional; default "".
-            fid_input_date_1: 입력날짜1 (선택 - 전체 허용) (FID_INPUT_DATE_1). Optional; default "".
-            fid_input_date_2: 입력날짜2 (선택 - 전체 허용) (FID_INPUT_DATE_2). Optional; default "".
-            fid_input_iscd_2: 입력종목코드2 (선택) (FID_INPUT_ISCD_2). Optional; default "".
-            fid_etc_cls_code: 기타구분코드 (선택 - 전체 허용) (FID_ETC_CLS_CODE). Optional; default "".
-            fid_input_rmnn_dynu_1: 입력잔존일수1 (선택 - 이상값) (FID_INPUT_RMNN_DYNU_1). Optional; default "".
-            fid_input_rmnn_dynu_2: 입력잔존일수2 (선택 - 이하값) (FID_INPUT_RMNN_DYNU_2). Optional; default "".
-            fid_prpr_cnt1: 현재가수1 (선택 - 이상값) (FID_PRPR_CNT1). Optional; default "".
-            fid_prpr_cnt2: 현재가수2 (선택 - 이하값) (FID_PRPR_CNT2). Optional; default "".
-            fid_rsfl_rate1: 등락비율1 (선택 - 이상값) (FID_RSFL_RATE1). Optional; default "".
-            fid_rsfl_rate2: 등락비율2 (선택 - 이하값) (FID_RSFL_RATE2). Optional; default "".
-            fid_vol1: 거래량1 (선택 - 이상값) (FID_VOL1). Optional; default "".
-            fid_vol2: 거래량2 (선택 - 이하값) (FID_VOL2). Optional; default "".
-            fid_aply_rang_prc_1: 적용범위가격1 (선택) (FID_APLY_RANG_PRC_1). Optional; default "".
-            fid_aply_rang_prc_2: 적용범위가격2 (선택) (FID_APLY_RANG_PRC_2). Optional; default "".
-            fid_lvrg_val1: 레버리지값1 (선택) (FID_LVRG_VAL1). Optional; default "".
-            fid_lvrg_val2: 레버리지값2 (선택) (FID_LVRG_VAL2). Optional; default "".
-            fid_vol3: 거래량3 (선택) (FID_VOL3). Optional; default "".
-            fid_vol4: 거래량4 (선택) (FID_VOL4). Optional; default "".
-            fid_ints_vltl1: 내재변동성1 (선택 - 이상값) (FID_INTS_VLTL1). Optional; default "".
-            fid_ints_vltl2: 내재변동성2 (선택 - 이하값) (FID_INTS_VLTL2). Optional; default "".
-            fid_prmm_val1: 프리미엄값1 (선택 - 이상값) (FID_PRMM_VAL1). Optional; default "".
-            fid_prmm_val2: 프리미엄값2 (선택 - 이하값) (FID_PRMM_VAL2). Optional; default "".
-            fid_gear1: 기어링1 (선택 - 이상값) (FID_GEAR1). Optional; default "".
-            fid_gear2: 기어링2 (선택 - 이하값) (FID_GEAR2). Optional; default "".
-            fid_prls_qryr_rate1: 손익분기비율1 (선택 - 이상값) (FID_PRLS_QRYR_RATE1). Optional; default "".
-            fid_prls_qryr_rate2: 손익분기비율2 (선택 - 이하값) (FID_PRLS_QRYR_RATE2). Optional; default "".
-            fid_delta1: 델타1 (선택 - 이상값) (FID_DELTA1). Optional; default "".
-            fid_delta2: 델타2 (선택 - 이하값) (FID_DELTA2). Optional; default "".
-            fid_acpr1: 행사가1 (선택) (FID_ACPR1). Optional; default "".
-            fid_acpr2: 행사가2 (선택) (FID_ACPR2). Optional; default "".
-            fid_stck_cnvr_rate1: 주식전환비율1 (선택 - 이상값) (FID_STCK_CNVR_RATE1). Optional; default "".
-            fid_stck_cnvr_rate2: 주식전환비율2 (선택 - 이하값) (FID_STCK_CNVR_RATE2). Optional; default "".
-            fid_div_cls_code: 분류구분코드 (선택) (FID_DIV_CLS_CODE). Optional; default "".
-            fid_prit1: 패리티1 (선택 - 이상값) (FID_PRIT1). Optional; default "".
-            fid_prit2: 패리티2 (선택 - 이하값) (FID_PRIT2). Optional; default "".
-            fid_cfp1: 자본지지점1 (선택 - 이상값) (FID_CFP1). Optional; default "".
-            fid_cfp2: 자본지지점2 (선택 - 이하값) (FID_CFP2). Optional; default "".
-            fid_input_nmix_price_1: 지수가격1 (선택 - 이상값) (FID_INPUT_NMIX_PRICE_1). Optional; default "".
-            fid_input_nmix_price_2: 지수가격2 (선택 - 이하값) (FID_INPUT_NMIX_PRICE_2). Optional; default "".
-            fid_egea_val1: E기어링값1 (선택 - 이상값) (FID_EGEA_VAL1). Optional; default "".
-            fid_egea_val2: E기어링값2 (선택 - 이하값) (FID_EGEA_VAL2). Optional; default "".
-            fid_input_dvdn_ert: 배당수익율 (선택 - 이상값) (FID_INPUT_DVDN_ERT). Optional; default "".
-            fid_input_hist_vltl: 역사적변동성 (선택 - 이하값) (FID_INPUT_HIST_VLTL). Optional; default "".
-            fid_theta1: 세타1 (선택 - 이상값) (FID_THETA1). Optional; default "".
-            fid_theta2: 세타2 (선택 - 이하값) (FID_THETA2). Optional; default "".
+            fid_rank_sort_cls_code_2: 순위정렬구분코드2 (FID_RANK_SORT_CLS_CODE_2). Optional; default "".
+            fid_input_cnt_2: 입력수2 (FID_INPUT_CNT_2). Optional; default "".
+            fid_rank_sort_cls_code_3: 순위정렬구분코드3 (FID_RANK_SORT_CLS_CODE_3). Optional; default "".
+            fid_input_cnt_3: 입력수3 (FID_INPUT_CNT_3). Optional; default "".
+            fid_trgt_cls_code: 대상구분코드 (FID_TRGT_CLS_CODE). Optional; default "".
+            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Optional; default "".
+            fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Optional; default "".
+            fid_mrkt_cls_code: 시장구분코드 (FID_MRKT_CLS_CODE). Optional; default "".
+            fid_input_date_1: 입력날짜1 (FID_INPUT_DATE_1). Optional; default "".
+            fid_input_date_2: 입력날짜2 (FID_INPUT_DATE_2). Optional; default "".
+            fid_input_iscd_2: 입력종목코드2 (FID_INPUT_ISCD_2). Optional; default "".
+            fid_etc_cls_code: 기타구분코드 (FID_ETC_CLS_CODE). Optional; default "".
+            fid_input_rmnn_dynu_1: 입력잔존일수1 (이상값) (FID_INPUT_RMNN_DYNU_1). Optional; default "".
+            fid_input_rmnn_dynu_2: 입력잔존일수2 (이하값) (FID_INPUT_RMNN_DYNU_2). Optional; default "".
+            fid_prpr_cnt1: 현재가수1 (이상값) (FID_PRPR_CNT1). Optional; default "".
+            fid_prpr_cnt2: 현재가수2 (이하값) (FID_PRPR_CNT2). Optional; default "".
+            fid_rsfl_rate1: 등락비율1 (이상값) (FID_RSFL_RATE1). Optional; default "".
+            fid_rsfl_rate2: 등락비율2 (이하값) (FID_RSFL_RATE2). Optional; default "".
+            fid_vol1: 거래량1 (이상값) (FID_VOL1). Optional; default "".
+            fid_vol2: 거래량2 (이하값) (FID_VOL2). Optional; default "".
+            fid_aply_rang_prc_1: 적용범위가격1 (FID_APLY_RANG_PRC_1). Optional; default "".
+            fid_aply_rang_prc_2: 적용범위가격2 (FID_APLY_RANG_PRC_2). Optional; default "".
+            fid_lvrg_val1: 레버리지값1 (FID_LVRG_VAL1). Optional; default "".
+            fid_lvrg_val2: 레버리지값2 (FID_LVRG_VAL2). Optional; default "".
+            fid_vol3: 거래량3 (FID_VOL3). Optional; default "".
+            fid_vol4: 거래량4 (FID_VOL4). Optional; default "".
+            fid_ints_vltl1: 내재변동성1 (이상값) (FID_INTS_VLTL1). Optional; default "".
+            fid_ints_vltl2: 내재변동성2 (이하값) (FID_INTS_VLTL2). Optional; default "".
+            fid_prmm_val1: 프리미엄값1 (이상값) (FID_PRMM_VAL1). Optional; default "".
+            fid_prmm_val2: 프리미엄값2 (이하값) (FID_PRMM_VAL2). Optional; default "".
+            fid_gear1: 기어링1 (이상값) (FID_GEAR1). Optional; default "".
+            fid_gear2: 기어링2 (이하값) (FID_GEAR2). Optional; default "".
+            fid_prls_qryr_rate1: 손익분기비율1 (이상값) (FID_PRLS_QRYR_RATE1). Optional; default "".
+            fid_prls_qryr_rate2: 손익분기비율2 (이하값) (FID_PRLS_QRYR_RATE2). Optional; default "".
+            fid_delta1: 델타1 (이상값) (FID_DELTA1). Optional; default "".
+            fid_delta2: 델타2 (이하값) (FID_DELTA2). Optional; default "".
+            fid_acpr1: 행사가1 (FID_ACPR1). Optional; default "".
+            fid_acpr2: 행사가2 (FID_ACPR2). Optional; default "".
+            fid_stck_cnvr_rate1: 주식전환비율1 (이상값) (FID_STCK_CNVR_RATE1). Optional; default "".
+            fid_stck_cnvr_rate2: 주식전환비율2 (이하값) (FID_STCK_CNVR_RATE2). Optional; default "".
+            fid_div_cls_code: 분류구분코드 (FID_DIV_CLS_CODE). Optional; default "".
+            fid_prit1: 패리티1 (이상값) (FID_PRIT1). Optional; default "".
+            fid_prit2: 패리티2 (이하값) (FID_PRIT2). Optional; default "".
+            fid_cfp1: 자본지지점1 (이상값) (FID_CFP1). Optional; default "".
+            fid_cfp2: 자본지지점2 (이하값) (FID_CFP2). Optional; default "".
+            fid_input_nmix_price_1: 지수가격1 (이상값) (FID_INPUT_NMIX_PRICE_1). Optional; default "".
+            fid_input_nmix_price_2: 지수가격2 (이하값) (FID_INPUT_NMIX_PRICE_2). Optional; default "".
+            fid_egea_val1: E기어링값1 (이상값) (FID_EGEA_VAL1). Optional; default "".
+            fid_egea_val2: E기어링값2 (이하값) (FID_EGEA_VAL2). Optional; default "".
+            fid_input_dvdn_ert: 배당수익율 (이상값) (FID_INPUT_DVDN_ERT). Optional; default "".
+            fid_input_hist_vltl: 역사적변동성 (이하값) (FID_INPUT_HIST_VLTL). Optional; default "".
+            fid_theta1: 세타1 (이상값) (FID_THETA1). Optional; default "".
+            fid_theta2: 세타2 (이하값) (FID_THETA2). Optional; default "".
 
         Returns:
             ElwCondSearchResponse: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -4695,70 +4687,68 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (필수) — 조건시장분류코드 (ELW의 경우 "W" 입력)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_cond_scr_div_code: 조건화면분류코드 (필수) — 조건화면분류코드 (화면번호 "11510" 입력)
-                (FID_COND_SCR_DIV_CODE). Required. Example: "11510".
-            fid_rank_sort_cls_code: 순위정렬구분코드 (필수) — 순위정렬구분코드 - 0: 정렬안함, 1: 종목코드, 2: 현재가, 3: 대비율, 4:
-                거래량 - 5: 행사가격, 6: 전환비율, 7: 상장일, 8: 만기일, 9: 잔존일수, 10: 레버리지 (FID_RANK_SORT_CLS_CODE).
+            fid_cond_mrkt_div_code: 조건시장분류코드 — 조건시장분류코드 (ELW의 경우 "W" 입력) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "W".
+            fid_cond_scr_div_code: 조건화면분류코드 — 조건화면분류코드 (화면번호 "11510" 입력) (FID_COND_SCR_DIV_CODE).
+                Required. Example: "11510".
+            fid_rank_sort_cls_code: 순위정렬구분코드 — 순위정렬구분코드 - 0: 정렬안함, 1: 종목코드, 2: 현재가, 3: 대비율, 4: 거래량 -
+                5: 행사가격, 6: 전환비율, 7: 상장일, 8: 만기일, 9: 잔존일수, 10: 레버리지 (FID_RANK_SORT_CLS_CODE).
                 Required. Example: "0".
-            fid_input_cnt_1: 입력수1 (필수) — 정렬1기준 (1: 상위, 2: 하위) 나머지 파라미터들: 대부분 선택사항으로 빈 문자열("")로 설정 가능
+            fid_input_cnt_1: 입력수1 — 정렬1기준 (1: 상위, 2: 하위) 나머지 파라미터들: 대부분 선택사항으로 빈 문자열("")로 설정 가능
                 (FID_INPUT_CNT_1). Required. Example: "100".
-            fid_rank_sort_cls_code_2: 순위정렬구분코드2 (선택) (FID_RANK_SORT_CLS_CODE_2). Optional; default
-                "".
-            fid_input_cnt_2: 입력수2 (선택) (FID_INPUT_CNT_2). Optional; default "".
-            fid_rank_sort_cls_code_3: 순위정렬구분코드3 (선택) (FID_RANK_SORT_CLS_CODE_3). Optional; default
-                "".
-            fid_input_cnt_3: 입력수3 (선택) (FID_INPUT_CNT_3). Optional; default "".
-            fid_trgt_cls_code: 대상구분코드 (선택) (FID_TRGT_CLS_CODE). Optional; default "".
-            fid_input_iscd: 입력종목코드 (선택 - 전체 허용) (FID_INPUT_ISCD). Optional; default "".
-            fid_unas_input_iscd: 기초자산입력종목코드 (선택) (FID_UNAS_INPUT_ISCD). Optional; default "".
-            fid_mrkt_cls_code: 시장구분코드 (선택 - 전체 허용) (FID_MRKT_CLS_CODE). Optional; default "".
-            fid_input_date_1: 입력날짜1 (선택 - 전체 허용) (FID_INPUT_DATE_1). Optional; default "".
-            fid_input_date_2: 입력날짜2 (선택 - 전체 허용) (FID_INPUT_DATE_2). Optional; default "".
-            fid_input_iscd_2: 입력종목코드2 (선택) (FID_INPUT_ISCD_2). Optional; default "".
-            fid_etc_cls_code: 기타구분코드 (선택 - 전체 허용) (FID_ETC_CLS_CODE). Optional; default "".
-            fid_input_rmnn_dynu_1: 입력잔존일수1 (선택 - 이상값) (FID_INPUT_RMNN_DYNU_1). Optional; default "".
-            fid_input_rmnn_dynu_2: 입력잔존일수2 (선택 - 이하값) (FID_INPUT_RMNN_DYNU_2). Optional; default "".
-            fid_prpr_cnt1: 현재가수1 (선택 - 이상값) (FID_PRPR_CNT1). Optional; default "".
-            fid_prpr_cnt2: 현재가수2 (선택 - 이하값) (FID_PRPR_CNT2). Optional; default "".
-            fid_rsfl_rate1: 등락비율1 (선택 - 이상값) (FID_RSFL_RATE1). Optional; default "".
-            fid_rsfl_rate2: 등락비율2 (선택 - 이하값) (FID_RSFL_RATE2). Optional; default "".
-            fid_vol1: 거래량1 (선택 - 이상값) (FID_VOL1). Optional; default "".
-            fid_vol2: 거래량2 (선택 - 이하값) (FID_VOL2). Optional; default "".
-            fid_aply_rang_prc_1: 적용범위가격1 (선택) (FID_APLY_RANG_PRC_1). Optional; default "".
-            fid_aply_rang_prc_2: 적용범위가격2 (선택) (FID_APLY_RANG_PRC_2). Optional; default "".
-            fid_lvrg_val1: 레버리지값1 (선택) (FID_LVRG_VAL1). Optional; default "".
-            fid_lvrg_val2: 레버리지값2 (선택) (FID_LVRG_VAL2). Optional; default "".
-            fid_vol3: 거래량3 (선택) (FID_VOL3). Optional; default "".
-            fid_vol4: 거래량4 (선택) (FID_VOL4). Optional; default "".
-            fid_ints_vltl1: 내재변동성1 (선택 - 이상값) (FID_INTS_VLTL1). Optional; default "".
-            fid_ints_vltl2: 내재변동성2 (선택 - 이하값) (FID_INTS_VLTL2). Optional; default "".
-            fid_prmm_val1: 프리미엄값1 (선택 - 이상값) (FID_PRMM_VAL1). Optional; default "".
-            fid_prmm_val2: 프리미엄값2 (선택 - 이하값) (FID_PRMM_VAL2). Optional; default "".
-            fid_gear1: 기어링1 (선택 - 이상값) (FID_GEAR1). Optional; default "".
-            fid_gear2: 기어링2 (선택 - 이하값) (FID_GEAR2). Optional; default "".
-            fid_prls_qryr_rate1: 손익분기비율1 (선택 - 이상값) (FID_PRLS_QRYR_RATE1). Optional; default "".
-            fid_prls_qryr_rate2: 손익분기비율2 (선택 - 이하값) (FID_PRLS_QRYR_RATE2). Optional; default "".
-            fid_delta1: 델타1 (선택 - 이상값) (FID_DELTA1). Optional; default "".
-            fid_delta2: 델타2 (선택 - 이하값) (FID_DELTA2). Optional; default "".
-            fid_acpr1: 행사가1 (선택) (FID_ACPR1). Optional; default "".
-            fid_acpr2: 행사가2 (선택) (FID_ACPR2). Optional; default "".
-            fid_stck_cnvr_rate1: 주식전환비율1 (선택 - 이상값) (FID_STCK_CNVR_RATE1). Optional; default "".
-            fid_stck_cnvr_rate2: 주식전환비율2 (선택 - 이하값) (FID_STCK_CNVR_RATE2). Optional; default "".
-            fid_div_cls_code: 분류구분코드 (선택) (FID_DIV_CLS_CODE). Optional; default "".
-            fid_prit1: 패리티1 (선택 - 이상값) (FID_PRIT1). Optional; default "".
-            fid_prit2: 패리티2 (선택 - 이하값) (FID_PRIT2). Optional; default "".
-            fid_cfp1: 자본지지점1 (선택 - 이상값) (FID_CFP1). Optional; default "".
-            fid_cfp2: 자본지지점2 (선택 - 이하값) (FID_CFP2). Optional; default "".
-            fid_input_nmix_price_1: 지수가격1 (선택 - 이상값) (FID_INPUT_NMIX_PRICE_1). Optional; default "".
-            fid_input_nmix_price_2: 지수가격2 (선택 - 이하값) (FID_INPUT_NMIX_PRICE_2). Optional; default "".
-            fid_egea_val1: E기어링값1 (선택 - 이상값) (FID_EGEA_VAL1). Optional; default "".
-            fid_egea_val2: E기어링값2 (선택 - 이하값) (FID_EGEA_VAL2). Optional; default "".
-            fid_input_dvdn_ert: 배당수익율 (선택 - 이상값) (FID_INPUT_DVDN_ERT). Optional; default "".
-            fid_input_hist_vltl: 역사적변동성 (선택 - 이하값) (FID_INPUT_HIST_VLTL). Optional; default "".
-            fid_theta1: 세타1 (선택 - 이상값) (FID_THETA1). Optional; default "".
-            fid_theta2: 세타2 (선택 - 이하값) (FID_THETA2). Optional; default "".
+            fid_rank_sort_cls_code_2: 순위정렬구분코드2 (FID_RANK_SORT_CLS_CODE_2). Optional; default "".
+            fid_input_cnt_2: 입력수2 (FID_INPUT_CNT_2). Optional; default "".
+            fid_rank_sort_cls_code_3: 순위정렬구분코드3 (FID_RANK_SORT_CLS_CODE_3). Optional; default "".
+            fid_input_cnt_3: 입력수3 (FID_INPUT_CNT_3). Optional; default "".
+            fid_trgt_cls_code: 대상구분코드 (FID_TRGT_CLS_CODE). Optional; default "".
+            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Optional; default "".
+            fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Optional; default "".
+            fid_mrkt_cls_code: 시장구분코드 (FID_MRKT_CLS_CODE). Optional; default "".
+            fid_input_date_1: 입력날짜1 (FID_INPUT_DATE_1). Optional; default "".
+            fid_input_date_2: 입력날짜2 (FID_INPUT_DATE_2). Optional; default "".
+            fid_input_iscd_2: 입력종목코드2 (FID_INPUT_ISCD_2). Optional; default "".
+            fid_etc_cls_code: 기타구분코드 (FID_ETC_CLS_CODE). Optional; default "".
+            fid_input_rmnn_dynu_1: 입력잔존일수1 (이상값) (FID_INPUT_RMNN_DYNU_1). Optional; default "".
+            fid_input_rmnn_dynu_2: 입력잔존일수2 (이하값) (FID_INPUT_RMNN_DYNU_2). Optional; default "".
+            fid_prpr_cnt1: 현재가수1 (이상값) (FID_PRPR_CNT1). Optional; default "".
+            fid_prpr_cnt2: 현재가수2 (이하값) (FID_PRPR_CNT2). Optional; default "".
+            fid_rsfl_rate1: 등락비율1 (이상값) (FID_RSFL_RATE1). Optional; default "".
+            fid_rsfl_rate2: 등락비율2 (이하값) (FID_RSFL_RATE2). Optional; default "".
+            fid_vol1: 거래량1 (이상값) (FID_VOL1). Optional; default "".
+            fid_vol2: 거래량2 (이하값) (FID_VOL2). Optional; default "".
+            fid_aply_rang_prc_1: 적용범위가격1 (FID_APLY_RANG_PRC_1). Optional; default "".
+            fid_aply_rang_prc_2: 적용범위가격2 (FID_APLY_RANG_PRC_2). Optional; default "".
+            fid_lvrg_val1: 레버리지값1 (FID_LVRG_VAL1). Optional; default "".
+            fid_lvrg_val2: 레버리지값2 (FID_LVRG_VAL2). Optional; default "".
+            fid_vol3: 거래량3 (FID_VOL3). Optional; default "".
+            fid_vol4: 거래량4 (FID_VOL4). Optional; default "".
+            fid_ints_vltl1: 내재변동성1 (이상값) (FID_INTS_VLTL1). Optional; default "".
+            fid_ints_vltl2: 내재변동성2 (이하값) (FID_INTS_VLTL2). Optional; default "".
+            fid_prmm_val1: 프리미엄값1 (이상값) (FID_PRMM_VAL1). Optional; default "".
+            fid_prmm_val2: 프리미엄값2 (이하값) (FID_PRMM_VAL2). Optional; default "".
+            fid_gear1: 기어링1 (이상값) (FID_GEAR1). Optional; default "".
+            fid_gear2: 기어링2 (이하값) (FID_GEAR2). Optional; default "".
+            fid_prls_qryr_rate1: 손익분기비율1 (이상값) (FID_PRLS_QRYR_RATE1). Optional; default "".
+            fid_prls_qryr_rate2: 손익분기비율2 (이하값) (FID_PRLS_QRYR_RATE2). Optional; default "".
+            fid_delta1: 델타1 (이상값) (FID_DELTA1). Optional; default "".
+            fid_delta2: 델타2 (이하값) (FID_DELTA2). Optional; default "".
+            fid_acpr1: 행사가1 (FID_ACPR1). Optional; default "".
+            fid_acpr2: 행사가2 (FID_ACPR2). Optional; default "".
+            fid_stck_cnvr_rate1: 주식전환비율1 (이상값) (FID_STCK_CNVR_RATE1). Optional; default "".
+            fid_stck_cnvr_rate2: 주식전환비율2 (이하값) (FID_STCK_CNVR_RATE2). Optional; default "".
+            fid_div_cls_code: 분류구분코드 (FID_DIV_CLS_CODE). Optional; default "".
+            fid_prit1: 패리티1 (이상값) (FID_PRIT1). Optional; default "".
+            fid_prit2: 패리티2 (이하값) (FID_PRIT2). Optional; default "".
+            fid_cfp1: 자본지지점1 (이상값) (FID_CFP1). Optional; default "".
+            fid_cfp2: 자본지지점2 (이하값) (FID_CFP2). Optional; default "".
+            fid_input_nmix_price_1: 지수가격1 (이상값) (FID_INPUT_NMIX_PRICE_1). Optional; default "".
+            fid_input_nmix_price_2: 지수가격2 (이하값) (FID_INPUT_NMIX_PRICE_2). Optional; default "".
+            fid_egea_val1: E기어링값1 (이상값) (FID_EGEA_VAL1). Optional; default "".
+            fid_egea_val2: E기어링값2 (이하값) (FID_EGEA_VAL2). Optional; default "".
+            fid_input_dvdn_ert: 배당수익율 (이상값) (FID_INPUT_DVDN_ERT). Optional; default "".
+            fid_input_hist_vltl: 역사적변동성 (이하값) (FID_INPUT_HIST_VLTL). Optional; default "".
+            fid_theta1: 세타1 (이상값) (FID_THETA1). Optional; default "".
+            fid_theta2: 세타2 (이하값) (FID_THETA2). Optional; default "".
 
         Yields:
             ElwCondSearchResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -4908,70 +4898,68 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (필수) — 조건시장분류코드 (ELW의 경우 "W" 입력)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_cond_scr_div_code: 조건화면분류코드 (필수) — 조건화면분류코드 (화면번호 "11510" 입력)
-                (FID_COND_SCR_DIV_CODE). Required. Example: "11510".
-            fid_rank_sort_cls_code: 순위정렬구분코드 (필수) — 순위정렬구분코드 - 0: 정렬안함, 1: 종목코드, 2: 현재가, 3: 대비율, 4:
-                거래량 - 5: 행사가격, 6: 전환비율, 7: 상장일, 8: 만기일, 9: 잔존일수, 10: 레버리지 (FID_RANK_SORT_CLS_CODE).
+            fid_cond_mrkt_div_code: 조건시장분류코드 — 조건시장분류코드 (ELW의 경우 "W" 입력) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "W".
+            fid_cond_scr_div_code: 조건화면분류코드 — 조건화면분류코드 (화면번호 "11510" 입력) (FID_COND_SCR_DIV_CODE).
+                Required. Example: "11510".
+            fid_rank_sort_cls_code: 순위정렬구분코드 — 순위정렬구분코드 - 0: 정렬안함, 1: 종목코드, 2: 현재가, 3: 대비율, 4: 거래량 -
+                5: 행사가격, 6: 전환비율, 7: 상장일, 8: 만기일, 9: 잔존일수, 10: 레버리지 (FID_RANK_SORT_CLS_CODE).
                 Required. Example: "0".
-            fid_input_cnt_1: 입력수1 (필수) — 정렬1기준 (1: 상위, 2: 하위) 나머지 파라미터들: 대부분 선택사항으로 빈 문자열("")로 설정 가능
+            fid_input_cnt_1: 입력수1 — 정렬1기준 (1: 상위, 2: 하위) 나머지 파라미터들: 대부분 선택사항으로 빈 문자열("")로 설정 가능
                 (FID_INPUT_CNT_1). Required. Example: "100".
-            fid_rank_sort_cls_code_2: 순위정렬구분코드2 (선택) (FID_RANK_SORT_CLS_CODE_2). Optional; default
-                "".
-            fid_input_cnt_2: 입력수2 (선택) (FID_INPUT_CNT_2). Optional; default "".
-            fid_rank_sort_cls_code_3: 순위정렬구분코드3 (선택) (FID_RANK_SORT_CLS_CODE_3). Optional; default
-                "".
-            fid_input_cnt_3: 입력수3 (선택) (FID_INPUT_CNT_3). Optional; default "".
-            fid_trgt_cls_code: 대상구분코드 (선택) (FID_TRGT_CLS_CODE). Optional; default "".
-            fid_input_iscd: 입력종목코드 (선택 - 전체 허용) (FID_INPUT_ISCD). Optional; default "".
-            fid_unas_input_iscd: 기초자산입력종목코드 (선택) (FID_UNAS_INPUT_ISCD). Optional; default "".
-            fid_mrkt_cls_code: 시장구분코드 (선택 - 전체 허용) (FID_MRKT_CLS_CODE). Optional; default "".
-            fid_input_date_1: 입력날짜1 (선택 - 전체 허용) (FID_INPUT_DATE_1). Optional; default "".
-            fid_input_date_2: 입력날짜2 (선택 - 전체 허용) (FID_INPUT_DATE_2). Optional; default "".
-            fid_input_iscd_2: 입력종목코드2 (선택) (FID_INPUT_ISCD_2). Optional; default "".
-            fid_etc_cls_code: 기타구분코드 (선택 - 전체 허용) (FID_ETC_CLS_CODE). Optional; default "".
-            fid_input_rmnn_dynu_1: 입력잔존일수1 (선택 - 이상값) (FID_INPUT_RMNN_DYNU_1). Optional; default "".
-            fid_input_rmnn_dynu_2: 입력잔존일수2 (선택 - 이하값) (FID_INPUT_RMNN_DYNU_2). Optional; default "".
-            fid_prpr_cnt1: 현재가수1 (선택 - 이상값) (FID_PRPR_CNT1). Optional; default "".
-            fid_prpr_cnt2: 현재가수2 (선택 - 이하값) (FID_PRPR_CNT2). Optional; default "".
-            fid_rsfl_rate1: 등락비율1 (선택 - 이상값) (FID_RSFL_RATE1). Optional; default "".
-            fid_rsfl_rate2: 등락비율2 (선택 - 이하값) (FID_RSFL_RATE2). Optional; default "".
-            fid_vol1: 거래량1 (선택 - 이상값) (FID_VOL1). Optional; default "".
-            fid_vol2: 거래량2 (선택 - 이하값) (FID_VOL2). Optional; default "".
-            fid_aply_rang_prc_1: 적용범위가격1 (선택) (FID_APLY_RANG_PRC_1). Optional; default "".
-            fid_aply_rang_prc_2: 적용범위가격2 (선택) (FID_APLY_RANG_PRC_2). Optional; default "".
-            fid_lvrg_val1: 레버리지값1 (선택) (FID_LVRG_VAL1). Optional; default "".
-            fid_lvrg_val2: 레버리지값2 (선택) (FID_LVRG_VAL2). Optional; default "".
-            fid_vol3: 거래량3 (선택) (FID_VOL3). Optional; default "".
-            fid_vol4: 거래량4 (선택) (FID_VOL4). Optional; default "".
-            fid_ints_vltl1: 내재변동성1 (선택 - 이상값) (FID_INTS_VLTL1). Optional; default "".
-            fid_ints_vltl2: 내재변동성2 (선택 - 이하값) (FID_INTS_VLTL2). Optional; default "".
-            fid_prmm_val1: 프리미엄값1 (선택 - 이상값) (FID_PRMM_VAL1). Optional; default "".
-            fid_prmm_val2: 프리미엄값2 (선택 - 이하값) (FID_PRMM_VAL2). Optional; default "".
-            fid_gear1: 기어링1 (선택 - 이상값) (FID_GEAR1). Optional; default "".
-            fid_gear2: 기어링2 (선택 - 이하값) (FID_GEAR2). Optional; default "".
-            fid_prls_qryr_rate1: 손익분기비율1 (선택 - 이상값) (FID_PRLS_QRYR_RATE1). Optional; default "".
-            fid_prls_qryr_rate2: 손익분기비율2 (선택 - 이하값) (FID_PRLS_QRYR_RATE2). Optional; default "".
-            fid_delta1: 델타1 (선택 - 이상값) (FID_DELTA1). Optional; default "".
-            fid_delta2: 델타2 (선택 - 이하값) (FID_DELTA2). Optional; default "".
-            fid_acpr1: 행사가1 (선택) (FID_ACPR1). Optional; default "".
-            fid_acpr2: 행사가2 (선택) (FID_ACPR2). Optional; default "".
-            fid_stck_cnvr_rate1: 주식전환비율1 (선택 - 이상값) (FID_STCK_CNVR_RATE1). Optional; default "".
-            fid_stck_cnvr_rate2: 주식전환비율2 (선택 - 이하값) (FID_STCK_CNVR_RATE2). Optional; default "".
-            fid_div_cls_code: 분류구분코드 (선택) (FID_DIV_CLS_CODE). Optional; default "".
-            fid_prit1: 패리티1 (선택 - 이상값) (FID_PRIT1). Optional; default "".
-            fid_prit2: 패리티2 (선택 - 이하값) (FID_PRIT2). Optional; default "".
-            fid_cfp1: 자본지지점1 (선택 - 이상값) (FID_CFP1). Optional; default "".
-            fid_cfp2: 자본지지점2 (선택 - 이하값) (FID_CFP2). Optional; default "".
-            fid_input_nmix_price_1: 지수가격1 (선택 - 이상값) (FID_INPUT_NMIX_PRICE_1). Optional; default "".
-            fid_input_nmix_price_2: 지수가격2 (선택 - 이하값) (FID_INPUT_NMIX_PRICE_2). Optional; default "".
-            fid_egea_val1: E기어링값1 (선택 - 이상값) (FID_EGEA_VAL1). Optional; default "".
-            fid_egea_val2: E기어링값2 (선택 - 이하값) (FID_EGEA_VAL2). Optional; default "".
-            fid_input_dvdn_ert: 배당수익율 (선택 - 이상값) (FID_INPUT_DVDN_ERT). Optional; default "".
-            fid_input_hist_vltl: 역사적변동성 (선택 - 이하값) (FID_INPUT_HIST_VLTL). Optional; default "".
-            fid_theta1: 세타1 (선택 - 이상값) (FID_THETA1). Optional; default "".
-            fid_theta2: 세타2 (선택 - 이하값) (FID_THETA2). Optional; default "".
+            fid_rank_sort_cls_code_2: 순위정렬구분코드2 (FID_RANK_SORT_CLS_CODE_2). Optional; default "".
+            fid_input_cnt_2: 입력수2 (FID_INPUT_CNT_2). Optional; default "".
+            fid_rank_sort_cls_code_3: 순위정렬구분코드3 (FID_RANK_SORT_CLS_CODE_3). Optional; default "".
+            fid_input_cnt_3: 입력수3 (FID_INPUT_CNT_3). Optional; default "".
+            fid_trgt_cls_code: 대상구분코드 (FID_TRGT_CLS_CODE). Optional; default "".
+            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Optional; default "".
+            fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Optional; default "".
+            fid_mrkt_cls_code: 시장구분코드 (FID_MRKT_CLS_CODE). Optional; default "".
+            fid_input_date_1: 입력날짜1 (FID_INPUT_DATE_1). Optional; default "".
+            fid_input_date_2: 입력날짜2 (FID_INPUT_DATE_2). Optional; default "".
+            fid_input_iscd_2: 입력종목코드2 (FID_INPUT_ISCD_2). Optional; default "".
+            fid_etc_cls_code: 기타구분코드 (FID_ETC_CLS_CODE). Optional; default "".
+            fid_input_rmnn_dynu_1: 입력잔존일수1 (이상값) (FID_INPUT_RMNN_DYNU_1). Optional; default "".
+            fid_input_rmnn_dynu_2: 입력잔존일수2 (이하값) (FID_INPUT_RMNN_DYNU_2). Optional; default "".
+            fid_prpr_cnt1: 현재가수1 (이상값) (FID_PRPR_CNT1). Optional; default "".
+            fid_prpr_cnt2: 현재가수2 (이하값) (FID_PRPR_CNT2). Optional; default "".
+            fid_rsfl_rate1: 등락비율1 (이상값) (FID_RSFL_RATE1). Optional; default "".
+            fid_rsfl_rate2: 등락비율2 (이하값) (FID_RSFL_RATE2). Optional; default "".
+            fid_vol1: 거래량1 (이상값) (FID_VOL1). Optional; default "".
+            fid_vol2: 거래량2 (이하값) (FID_VOL2). Optional; default "".
+            fid_aply_rang_prc_1: 적용범위가격1 (FID_APLY_RANG_PRC_1). Optional; default "".
+            fid_aply_rang_prc_2: 적용범위가격2 (FID_APLY_RANG_PRC_2). Optional; default "".
+            fid_lvrg_val1: 레버리지값1 (FID_LVRG_VAL1). Optional; default "".
+            fid_lvrg_val2: 레버리지값2 (FID_LVRG_VAL2). Optional; default "".
+            fid_vol3: 거래량3 (FID_VOL3). Optional; default "".
+            fid_vol4: 거래량4 (FID_VOL4). Optional; default "".
+            fid_ints_vltl1: 내재변동성1 (이상값) (FID_INTS_VLTL1). Optional; default "".
+            fid_ints_vltl2: 내재변동성2 (이하값) (FID_INTS_VLTL2). Optional; default "".
+            fid_prmm_val1: 프리미엄값1 (이상값) (FID_PRMM_VAL1). Optional; default "".
+            fid_prmm_val2: 프리미엄값2 (이하값) (FID_PRMM_VAL2). Optional; default "".
+            fid_gear1: 기어링1 (이상값) (FID_GEAR1). Optional; default "".
+            fid_gear2: 기어링2 (이하값) (FID_GEAR2). Optional; default "".
+            fid_prls_qryr_rate1: 손익분기비율1 (이상값) (FID_PRLS_QRYR_RATE1). Optional; default "".
+            fid_prls_qryr_rate2: 손익분기비율2 (이하값) (FID_PRLS_QRYR_RATE2). Optional; default "".
+            fid_delta1: 델타1 (이상값) (FID_DELTA1). Optional; default "".
+            fid_delta2: 델타2 (이하값) (FID_DELTA2). Optional; default "".
+            fid_acpr1: 행사가1 (FID_ACPR1). Optional; default "".
+            fid_acpr2: 행사가2 (FID_ACPR2). Optional; default "".
+            fid_stck_cnvr_rate1: 주식전환비율1 (이상값) (FID_STCK_CNVR_RATE1). Optional; default "".
+            fid_stck_cnvr_rate2: 주식전환비율2 (이하값) (FID_STCK_CNVR_RATE2). Optional; default "".
+            fid_div_cls_code: 분류구분코드 (FID_DIV_CLS_CODE). Optional; default "".
+            fid_prit1: 패리티1 (이상값) (FID_PRIT1). Optional; default "".
+            fid_prit2: 패리티2 (이하값) (FID_PRIT2). Optional; default "".
+            fid_cfp1: 자본지지점1 (이상값) (FID_CFP1). Optional; default "".
+            fid_cfp2: 자본지지점2 (이하값) (FID_CFP2). Optional; default "".
+            fid_input_nmix_price_1: 지수가격1 (이상값) (FID_INPUT_NMIX_PRICE_1). Optional; default "".
+            fid_input_nmix_price_2: 지수가격2 (이하값) (FID_INPUT_NMIX_PRICE_2). Optional; default "".
+            fid_egea_val1: E기어링값1 (이상값) (FID_EGEA_VAL1). Optional; default "".
+            fid_egea_val2: E기어링값2 (이하값) (FID_EGEA_VAL2). Optional; default "".
+            fid_input_dvdn_ert: 배당수익율 (이상값) (FID_INPUT_DVDN_ERT). Optional; default "".
+            fid_input_hist_vltl: 역사적변동성 (이하값) (FID_INPUT_HIST_VLTL). Optional; default "".
+            fid_theta1: 세타1 (이상값) (FID_THETA1). Optional; default "".
+            fid_theta2: 세타2 (이하값) (FID_THETA2). Optional; default "".
 
         Yields:
             ElwCondSearchOutputRow: each row, page after page.
@@ -5630,10 +5618,10 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 시장 분류 코드 (예: 'W') (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_input_iscd: 종목코드 (6자리) — 종목코드 (6자리, 예: '57K281') (FID_INPUT_ISCD). Required.
-                Example: "57K281".
+            fid_cond_mrkt_div_code: 시장 분류 코드 — 시장 분류 코드 (예: 'W') (FID_COND_MRKT_DIV_CODE). Required.
+                Example: "W".
+            fid_input_iscd: 종목코드 — 종목코드 (6자리, 예: '57K281') (FID_INPUT_ISCD). Required. Example:
+                "57K281".
 
         Returns:
             ElwIndicatorTrendDailyResponse: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -5672,10 +5660,10 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 시장 분류 코드 (예: 'W') (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_input_iscd: 종목코드 (6자리) — 종목코드 (6자리, 예: '57K281') (FID_INPUT_ISCD). Required.
-                Example: "57K281".
+            fid_cond_mrkt_div_code: 시장 분류 코드 — 시장 분류 코드 (예: 'W') (FID_COND_MRKT_DIV_CODE). Required.
+                Example: "W".
+            fid_input_iscd: 종목코드 — 종목코드 (6자리, 예: '57K281') (FID_INPUT_ISCD). Required. Example:
+                "57K281".
 
         Yields:
             ElwIndicatorTrendDailyResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -5716,10 +5704,10 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 시장 분류 코드 (예: 'W') (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_input_iscd: 종목코드 (6자리) — 종목코드 (6자리, 예: '57K281') (FID_INPUT_ISCD). Required.
-                Example: "57K281".
+            fid_cond_mrkt_div_code: 시장 분류 코드 — 시장 분류 코드 (예: 'W') (FID_COND_MRKT_DIV_CODE). Required.
+                Example: "W".
+            fid_input_iscd: 종목코드 — 종목코드 (6자리, 예: '57K281') (FID_INPUT_ISCD). Required. Example:
+                "57K281".
 
         Yields:
             ElwIndicatorTrendDailyOutputRow: each row, page after page.

@@ -74,9 +74,9 @@ class ElwIndicatorTrendDailyRequest:
     "ELW 투자지표추이(일별) (GET /uapi/elw/v1/quotations/indicator-trend-daily)"
 
     fid_cond_mrkt_div_code: str
-    "시장 분류 코드 (예: 'W') (FID_COND_MRKT_DIV_CODE). Required. Example: \x22W\x22."
+    "시장 분류 코드 — 시장 분류 코드 (예: 'W') (FID_COND_MRKT_DIV_CODE). Required. Example: \x22W\x22."
     fid_input_iscd: str
-    "종목코드 (6자리) — 종목코드 (6자리, 예: '57K281') (FID_INPUT_ISCD). Required. Example: \x2257K281\x22."
+    "종목코드 — 종목코드 (6자리, 예: '57K281') (FID_INPUT_ISCD). Required. Example: \x2257K281\x22."
 
     def to_wire(self) -> dict[str, str]:
         return {

@@ -188,12 +188,12 @@ class EtfetnApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건시장분류코드 (ex. E) — 조건시장분류코드 (ex. E)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "E".
-            fid_input_iscd: [필수] 입력종목코드 (ex. 123456) — 입력종목코드 (ex. 123456) (FID_INPUT_ISCD).
-                Required. Example: "069500".
-            fid_hour_cls_code: [필수] 시간구분코드 (ex. 60:1분,180:3분,...,7200:120분) — 시간구분코드 (ex.
-                60:1분,180:3분,...,7200:120분) (FID_HOUR_CLS_CODE). Required. Example: "60".
+            fid_cond_mrkt_div_code: 조건시장분류코드 — 조건시장분류코드 (ex. E) (FID_COND_MRKT_DIV_CODE). Required.
+                Example: "E".
+            fid_input_iscd: 입력종목코드 — 입력종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example:
+                "069500".
+            fid_hour_cls_code: 시간구분코드 — 시간구분코드 (ex. 60:1분,180:3분,...,7200:120분) (FID_HOUR_CLS_CODE).
+                Required. Example: "60".
 
         Returns:
             EtfetnNavComparisonTimeTrendResponse: the envelope (rt_cd, msg_cd, msg1) and output
@@ -235,9 +235,9 @@ class EtfetnApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. J) — 조건 시장 분류 코드 (ex. J)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "J".
-            fid_input_iscd: [필수] 입력 종목코드 — 입력 종목코드 (FID_INPUT_ISCD). Required. Example: "069500".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. J) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "J".
+            fid_input_iscd: 입력 종목코드 (FID_INPUT_ISCD). Required. Example: "069500".
 
         Returns:
             EtfetnNavComparisonTrendResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -432,12 +432,12 @@ class AsyncEtfetnApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건시장분류코드 (ex. E) — 조건시장분류코드 (ex. E)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "E".
-            fid_input_iscd: [필수] 입력종목코드 (ex. 123456) — 입력종목코드 (ex. 123456) (FID_INPUT_ISCD).
-                Required. Example: "069500".
-            fid_hour_cls_code: [필수] 시간구분코드 (ex. 60:1분,180:3분,...,7200:120분) — 시간구분코드 (ex.
-                60:1분,180:3분,...,7200:120분) (FID_HOUR_CLS_CODE). Required. Example: "60".
+            fid_cond_mrkt_div_code: 조건시장분류코드 — 조건시장분류코드 (ex. E) (FID_COND_MRKT_DIV_CODE). Required.
+                Example: "E".
+            fid_input_iscd: 입력종목코드 — 입력종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example:
+                "069500".
+            fid_hour_cls_code: 시간구분코드 — 시간구분코드 (ex. 60:1분,180:3분,...,7200:120분) (FID_HOUR_CLS_CODE).
+                Required. Example: "60".
 
         Returns:
             EtfetnNavComparisonTimeTrendResponse: the envelope (rt_cd, msg_cd, msg1) and output
@@ -479,9 +479,9 @@ class AsyncEtfetnApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: [필수] 조건 시장 분류 코드 (ex. J) — 조건 시장 분류 코드 (ex. J)
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "J".
-            fid_input_iscd: [필수] 입력 종목코드 — 입력 종목코드 (FID_INPUT_ISCD). Required. Example: "069500".
+            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. J) (FID_COND_MRKT_DIV_CODE).
+                Required. Example: "J".
+            fid_input_iscd: 입력 종목코드 (FID_INPUT_ISCD). Required. Example: "069500".
 
         Returns:
             EtfetnNavComparisonTrendResponse: the envelope (rt_cd, msg_cd, msg1), output1

@@ -53,12 +53,12 @@ class EtfetnNavComparisonTimeTrendRequest:
     "NAV 비교추이(분) (GET /uapi/etfetn/v1/quotations/nav-comparison-time-trend)"
 
     fid_cond_mrkt_div_code: str
-    '[필수] 조건시장분류코드 (ex. E) — 조건시장분류코드 (ex. E) (FID_COND_MRKT_DIV_CODE). Required. Example: "E".'
+    '조건시장분류코드 — 조건시장분류코드 (ex. E) (FID_COND_MRKT_DIV_CODE). Required. Example: "E".'
     fid_input_iscd: str
-    '[필수] 입력종목코드 (ex. 123456) — 입력종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "069500".'
+    '입력종목코드 — 입력종목코드 (ex. 123456) (FID_INPUT_ISCD). Required. Example: "069500".'
     fid_hour_cls_code: str
-    """[필수] 시간구분코드 (ex. 60:1분,180:3분,...,7200:120분) — 시간구분코드 (ex. 60:1분,180:3분,...,7200:120분)
-    (FID_HOUR_CLS_CODE). Required. Example: "60".
+    """시간구분코드 — 시간구분코드 (ex. 60:1분,180:3분,...,7200:120분) (FID_HOUR_CLS_CODE). Required. Example:
+    \x2260".
     """
 
     def to_wire(self) -> dict[str, str]:

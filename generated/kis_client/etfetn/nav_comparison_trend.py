@@ -53,11 +53,9 @@ class EtfetnNavComparisonTrendRequest:
     "NAV 비교추이(종목) (GET /uapi/etfetn/v1/quotations/nav-comparison-trend)"
 
     fid_cond_mrkt_div_code: str
-    """[필수] 조건 시장 분류 코드 (ex. J) — 조건 시장 분류 코드 (ex. J) (FID_COND_MRKT_DIV_CODE). Required. Example:
-    \x22J".
-    """
+    '조건 시장 분류 코드 — 조건 시장 분류 코드 (ex. J) (FID_COND_MRKT_DIV_CODE). Required. Example: "J".'
     fid_input_iscd: str
-    '[필수] 입력 종목코드 — 입력 종목코드 (FID_INPUT_ISCD). Required. Example: "069500".'
+    '입력 종목코드 (FID_INPUT_ISCD). Required. Example: "069500".'
 
     def to_wire(self) -> dict[str, str]:
         return {

@@ -1857,10 +1857,9 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: [필수] 종목코드 (ex. OESU24 C5500) — 종목코드 (ex. OESU24 C5500) (SRS_CD). Required.
-                Example: "DXM24".
-            exch_cd: [필수] 거래소코드 (ex. CME) — 거래소코드 (ex. CME) (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: [필수] 요청개수 (ex. 20) — 요청개수 (ex. 20) (QRY_CNT). Required. Example: "30".
+            srs_cd: 종목코드 — 종목코드 (ex. OESU24 C5500) (SRS_CD). Required. Example: "DXM24".
+            exch_cd: 거래소코드 — 거래소코드 (ex. CME) (EXCH_CD). Required. Example: "ICE".
+            qry_cnt: 요청개수 — 요청개수 (ex. 20) (QRY_CNT). Required. Example: "30".
             start_date_time: 조회시작일시 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 (CLOSE_DATE_TIME). Optional; default "".
             qry_gap: 묶음개수 (QRY_GAP). Optional; default "".
@@ -1919,10 +1918,9 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: [필수] 종목코드 (ex. OESU24 C5500) — 종목코드 (ex. OESU24 C5500) (SRS_CD). Required.
-                Example: "DXM24".
-            exch_cd: [필수] 거래소코드 (ex. CME) — 거래소코드 (ex. CME) (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: [필수] 요청개수 (ex. 20) — 요청개수 (ex. 20) (QRY_CNT). Required. Example: "30".
+            srs_cd: 종목코드 — 종목코드 (ex. OESU24 C5500) (SRS_CD). Required. Example: "DXM24".
+            exch_cd: 거래소코드 — 거래소코드 (ex. CME) (EXCH_CD). Required. Example: "ICE".
+            qry_cnt: 요청개수 — 요청개수 (ex. 20) (QRY_CNT). Required. Example: "30".
             start_date_time: 조회시작일시 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 (CLOSE_DATE_TIME). Optional; default "".
             qry_gap: 묶음개수 (QRY_GAP). Optional; default "".
@@ -1983,10 +1981,9 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: [필수] 종목코드 (ex. OESU24 C5500) — 종목코드 (ex. OESU24 C5500) (SRS_CD). Required.
-                Example: "DXM24".
-            exch_cd: [필수] 거래소코드 (ex. CME) — 거래소코드 (ex. CME) (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: [필수] 요청개수 (ex. 20) — 요청개수 (ex. 20) (QRY_CNT). Required. Example: "30".
+            srs_cd: 종목코드 — 종목코드 (ex. OESU24 C5500) (SRS_CD). Required. Example: "DXM24".
+            exch_cd: 거래소코드 — 거래소코드 (ex. CME) (EXCH_CD). Required. Example: "ICE".
+            qry_cnt: 요청개수 — 요청개수 (ex. 20) (QRY_CNT). Required. Example: "30".
             start_date_time: 조회시작일시 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 (CLOSE_DATE_TIME). Optional; default "".
             qry_gap: 묶음개수 (QRY_GAP). Optional; default "".
@@ -2039,7 +2036,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: [필수] 종목명 — 종목명 (SRS_CD). Required. Example: "C5500".
+            srs_cd: 종목명 (SRS_CD). Required. Example: "C5500".
 
         Returns:
             OverseasFutureoptionOptDetailResponse: the envelope (rt_cd, msg_cd, msg1) and output1
@@ -2304,9 +2301,9 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: [필수] 종목코드 — 종목코드 (ex. OESU24 C5500) (SRS_CD). Required. Example: "DXM24".
-            exch_cd: [필수] 거래소코드 — 거래소코드 (ex. CME) (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: [필수] 요청개수 — 요청개수 (ex. 20) (QRY_CNT). Required. Example: "30".
+            srs_cd: 종목코드 — 종목코드 (ex. OESU24 C5500) (SRS_CD). Required. Example: "DXM24".
+            exch_cd: 거래소코드 — 거래소코드 (ex. CME) (EXCH_CD). Required. Example: "ICE".
+            qry_cnt: 요청개수 — 요청개수 (ex. 20) (QRY_CNT). Required. Example: "30".
             start_date_time: 조회시작일시 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 (CLOSE_DATE_TIME). Optional; default "".
             qry_gap: 묶음개수 (QRY_GAP). Optional; default "".
@@ -2365,9 +2362,9 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: [필수] 종목코드 — 종목코드 (ex. OESU24 C5500) (SRS_CD). Required. Example: "DXM24".
-            exch_cd: [필수] 거래소코드 — 거래소코드 (ex. CME) (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: [필수] 요청개수 — 요청개수 (ex. 20) (QRY_CNT). Required. Example: "30".
+            srs_cd: 종목코드 — 종목코드 (ex. OESU24 C5500) (SRS_CD). Required. Example: "DXM24".
+            exch_cd: 거래소코드 — 거래소코드 (ex. CME) (EXCH_CD). Required. Example: "ICE".
+            qry_cnt: 요청개수 — 요청개수 (ex. 20) (QRY_CNT). Required. Example: "30".
             start_date_time: 조회시작일시 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 (CLOSE_DATE_TIME). Optional; default "".
             qry_gap: 묶음개수 (QRY_GAP). Optional; default "".
@@ -2428,9 +2425,9 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: [필수] 종목코드 — 종목코드 (ex. OESU24 C5500) (SRS_CD). Required. Example: "DXM24".
-            exch_cd: [필수] 거래소코드 — 거래소코드 (ex. CME) (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: [필수] 요청개수 — 요청개수 (ex. 20) (QRY_CNT). Required. Example: "30".
+            srs_cd: 종목코드 — 종목코드 (ex. OESU24 C5500) (SRS_CD). Required. Example: "DXM24".
+            exch_cd: 거래소코드 — 거래소코드 (ex. CME) (EXCH_CD). Required. Example: "ICE".
+            qry_cnt: 요청개수 — 요청개수 (ex. 20) (QRY_CNT). Required. Example: "30".
             start_date_time: 조회시작일시 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 (CLOSE_DATE_TIME). Optional; default "".
             qry_gap: 묶음개수 (QRY_GAP). Optional; default "".
@@ -2813,9 +2810,8 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            qry_cnt: [필수] 요청개수 (SRS_CD_N 개수) — 요청개수 (ex. SRS_CD_N 개수) (QRY_CNT). Required. Example:
-                "1".
-            srs_cd_01: [필수] 종목코드1 — 종목코드1 (SRS_CD_01). Required. Example: "6AM24".
+            qry_cnt: 요청개수 — 요청개수 (ex. SRS_CD_N 개수) (QRY_CNT). Required. Example: "1".
+            srs_cd_01: 종목코드1 (SRS_CD_01). Required. Example: "6AM24".
             srs_cd_02: 종목코드2 (SRS_CD_02). Optional; default "".
             srs_cd_03: 종목코드3 (SRS_CD_03). Optional; default "".
             srs_cd_04: 종목코드4 (SRS_CD_04). Optional; default "".
@@ -7015,10 +7011,9 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: [필수] 종목코드 (ex. OESU24 C5500) — 종목코드 (ex. OESU24 C5500) (SRS_CD). Required.
-                Example: "DXM24".
-            exch_cd: [필수] 거래소코드 (ex. CME) — 거래소코드 (ex. CME) (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: [필수] 요청개수 (ex. 20) — 요청개수 (ex. 20) (QRY_CNT). Required. Example: "30".
+            srs_cd: 종목코드 — 종목코드 (ex. OESU24 C5500) (SRS_CD). Required. Example: "DXM24".
+            exch_cd: 거래소코드 — 거래소코드 (ex. CME) (EXCH_CD). Required. Example: "ICE".
+            qry_cnt: 요청개수 — 요청개수 (ex. 20) (QRY_CNT). Required. Example: "30".
             start_date_time: 조회시작일시 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 (CLOSE_DATE_TIME). Optional; default "".
             qry_gap: 묶음개수 (QRY_GAP). Optional; default "".
@@ -7077,10 +7072,9 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: [필수] 종목코드 (ex. OESU24 C5500) — 종목코드 (ex. OESU24 C5500) (SRS_CD). Required.
-                Example: "DXM24".
-            exch_cd: [필수] 거래소코드 (ex. CME) — 거래소코드 (ex. CME) (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: [필수] 요청개수 (ex. 20) — 요청개수 (ex. 20) (QRY_CNT). Required. Example: "30".
+            srs_cd: 종목코드 — 종목코드 (ex. OESU24 C5500) (SRS_CD). Required. Example: "DXM24".
+            exch_cd: 거래소코드 — 거래소코드 (ex. CME) (EXCH_CD). Required. Example: "ICE".
+            qry_cnt: 요청개수 — 요청개수 (ex. 20) (QRY_CNT). Required. Example: "30".
             start_date_time: 조회시작일시 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 (CLOSE_DATE_TIME). Optional; default "".
             qry_gap: 묶음개수 (QRY_GAP). Optional; default "".
@@ -7141,10 +7135,9 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: [필수] 종목코드 (ex. OESU24 C5500) — 종목코드 (ex. OESU24 C5500) (SRS_CD). Required.
-                Example: "DXM24".
-            exch_cd: [필수] 거래소코드 (ex. CME) — 거래소코드 (ex. CME) (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: [필수] 요청개수 (ex. 20) — 요청개수 (ex. 20) (QRY_CNT). Required. Example: "30".
+            srs_cd: 종목코드 — 종목코드 (ex. OESU24 C5500) (SRS_CD). Required. Example: "DXM24".
+            exch_cd: 거래소코드 — 거래소코드 (ex. CME) (EXCH_CD). Required. Example: "ICE".
+            qry_cnt: 요청개수 — 요청개수 (ex. 20) (QRY_CNT). Required. Example: "30".
             start_date_time: 조회시작일시 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 (CLOSE_DATE_TIME). Optional; default "".
             qry_gap: 묶음개수 (QRY_GAP). Optional; default "".
@@ -7197,7 +7190,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: [필수] 종목명 — 종목명 (SRS_CD). Required. Example: "C5500".
+            srs_cd: 종목명 (SRS_CD). Required. Example: "C5500".
 
         Returns:
             OverseasFutureoptionOptDetailResponse: the envelope (rt_cd, msg_cd, msg1) and output1
@@ -7462,9 +7455,9 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: [필수] 종목코드 — 종목코드 (ex. OESU24 C5500) (SRS_CD). Required. Example: "DXM24".
-            exch_cd: [필수] 거래소코드 — 거래소코드 (ex. CME) (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: [필수] 요청개수 — 요청개수 (ex. 20) (QRY_CNT). Required. Example: "30".
+            srs_cd: 종목코드 — 종목코드 (ex. OESU24 C5500) (SRS_CD). Required. Example: "DXM24".
+            exch_cd: 거래소코드 — 거래소코드 (ex. CME) (EXCH_CD). Required. Example: "ICE".
+            qry_cnt: 요청개수 — 요청개수 (ex. 20) (QRY_CNT). Required. Example: "30".
             start_date_time: 조회시작일시 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 (CLOSE_DATE_TIME). Optional; default "".
             qry_gap: 묶음개수 (QRY_GAP). Optional; default "".
@@ -7523,9 +7516,9 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: [필수] 종목코드 — 종목코드 (ex. OESU24 C5500) (SRS_CD). Required. Example: "DXM24".
-            exch_cd: [필수] 거래소코드 — 거래소코드 (ex. CME) (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: [필수] 요청개수 — 요청개수 (ex. 20) (QRY_CNT). Required. Example: "30".
+            srs_cd: 종목코드 — 종목코드 (ex. OESU24 C5500) (SRS_CD). Required. Example: "DXM24".
+            exch_cd: 거래소코드 — 거래소코드 (ex. CME) (EXCH_CD). Required. Example: "ICE".
+            qry_cnt: 요청개수 — 요청개수 (ex. 20) (QRY_CNT). Required. Example: "30".
             start_date_time: 조회시작일시 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 (CLOSE_DATE_TIME). Optional; default "".
             qry_gap: 묶음개수 (QRY_GAP). Optional; default "".
@@ -7586,9 +7579,9 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: [필수] 종목코드 — 종목코드 (ex. OESU24 C5500) (SRS_CD). Required. Example: "DXM24".
-            exch_cd: [필수] 거래소코드 — 거래소코드 (ex. CME) (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: [필수] 요청개수 — 요청개수 (ex. 20) (QRY_CNT). Required. Example: "30".
+            srs_cd: 종목코드 — 종목코드 (ex. OESU24 C5500) (SRS_CD). Required. Example: "DXM24".
+            exch_cd: 거래소코드 — 거래소코드 (ex. CME) (EXCH_CD). Required. Example: "ICE".
+            qry_cnt: 요청개수 — 요청개수 (ex. 20) (QRY_CNT). Required. Example: "30".
             start_date_time: 조회시작일시 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 (CLOSE_DATE_TIME). Optional; default "".
             qry_gap: 묶음개수 (QRY_GAP). Optional; default "".
@@ -7973,9 +7966,8 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            qry_cnt: [필수] 요청개수 (SRS_CD_N 개수) — 요청개수 (ex. SRS_CD_N 개수) (QRY_CNT). Required. Example:
-                "1".
-            srs_cd_01: [필수] 종목코드1 — 종목코드1 (SRS_CD_01). Required. Example: "6AM24".
+            qry_cnt: 요청개수 — 요청개수 (ex. SRS_CD_N 개수) (QRY_CNT). Required. Example: "1".
+            srs_cd_01: 종목코드1 (SRS_CD_01). Required. Example: "6AM24".
             srs_cd_02: 종목코드2 (SRS_CD_02). Optional; default "".
             srs_cd_03: 종목코드3 (SRS_CD_03). Optional; default "".
             srs_cd_04: 종목코드4 (SRS_CD_04). Optional; default "".

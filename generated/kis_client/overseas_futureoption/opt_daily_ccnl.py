@@ -75,11 +75,11 @@ class OverseasFutureoptionOptDailyCcnlRequest:
     "해외옵션 체결추이(일간) (GET /uapi/overseas-futureoption/v1/quotations/opt-daily-ccnl)"
 
     srs_cd: str
-    '[필수] 종목코드 (ex. OESU24 C5500) — 종목코드 (ex. OESU24 C5500) (SRS_CD). Required. Example: "DXM24".'
+    '종목코드 — 종목코드 (ex. OESU24 C5500) (SRS_CD). Required. Example: "DXM24".'
     exch_cd: str
-    '[필수] 거래소코드 (ex. CME) — 거래소코드 (ex. CME) (EXCH_CD). Required. Example: "ICE".'
+    '거래소코드 — 거래소코드 (ex. CME) (EXCH_CD). Required. Example: "ICE".'
     qry_cnt: str
-    '[필수] 요청개수 (ex. 20) — 요청개수 (ex. 20) (QRY_CNT). Required. Example: "30".'
+    '요청개수 — 요청개수 (ex. 20) (QRY_CNT). Required. Example: "30".'
     start_date_time: str
     '조회시작일시 (START_DATE_TIME). Optional; default "".'
     close_date_time: str

@@ -55,7 +55,7 @@ class OverseasFutureoptionOptDetailRequest:
     "해외옵션종목상세 (GET /uapi/overseas-futureoption/v1/quotations/opt-detail)"
 
     srs_cd: str
-    '[필수] 종목명 — 종목명 (SRS_CD). Required. Example: "C5500".'
+    '종목명 (SRS_CD). Required. Example: "C5500".'
 
     def to_wire(self) -> dict[str, str]:
         return {

@@ -55,9 +55,9 @@ class OverseasFutureoptionSearchOptDetailRequest:
     "해외옵션 상품기본정보 (GET /uapi/overseas-futureoption/v1/quotations/search-opt-detail)"
 
     qry_cnt: str
-    '[필수] 요청개수 (SRS_CD_N 개수) — 요청개수 (ex. SRS_CD_N 개수) (QRY_CNT). Required. Example: "1".'
+    '요청개수 — 요청개수 (ex. SRS_CD_N 개수) (QRY_CNT). Required. Example: "1".'
     srs_cd_01: str
-    '[필수] 종목코드1 — 종목코드1 (SRS_CD_01). Required. Example: "6AM24".'
+    '종목코드1 (SRS_CD_01). Required. Example: "6AM24".'
     srs_cd_02: str
     '종목코드2 (SRS_CD_02). Optional; default "".'
     srs_cd_03: str

@@ -17,16 +17,7 @@ from kis_client.errors import FieldProblem, ValidationError
 if TYPE_CHECKING:
     from kis_client._calls import CallContext, PreparedCall
     from kis_client._transport import AsyncCore, SyncCore
-    from kis_client.enums import (
-        Excd,
-        ExcdCode,
-        Exchange,
-        ExchangeCode,
-        QuoteExchange,
-        QuoteExchangeCode,
-        VolRang,
-        VolRangCode,
-    )
+    from kis_client.enums import Exchange, ExchangeCode, QuoteExchange, QuoteExchangeCode
     from kis_client.overseas_price.brknews_title import OverseasPriceBrknewsTitleResponse
     from kis_client.overseas_price.colable_by_company import (
         OverseasPriceColableByCompanyOutput1Row,
@@ -36,6 +27,8 @@ if TYPE_CHECKING:
     from kis_client.overseas_price.enums import (
         ColableByCompanyNatnCd,
         ColableByCompanyNatnCdCode,
+        Excd,
+        ExcdCode,
         Gubn,
         GubnCode,
         InqrSqnDvsn,
@@ -52,6 +45,8 @@ if TYPE_CHECKING:
         PeriodRightsInqrDvsnCdCode,
         Tday,
         TdayCode,
+        VolRang,
+        VolRangCode,
     )
     from kis_client.overseas_price.industry_price import (
         OverseasPriceIndustryPriceOutput2Row,
@@ -315,10 +310,10 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            fid_news_ofer_entp_code: [필수] 뉴스제공업체코드 (ex. 0:전체조회) — 뉴스제공업체코드 (ex. 0:전체조회)
-                (FID_NEWS_OFER_ENTP_CODE). Required. Example: "0".
-            fid_cond_scr_div_code: [필수] 조건화면분류코드 (ex. 11801) — 조건화면분류코드 (ex. 11801)
-                (FID_COND_SCR_DIV_CODE). Required. Example: "11801".
+            fid_news_ofer_entp_code: 뉴스제공업체코드 — 뉴스제공업체코드 (ex. 0:전체조회) (FID_NEWS_OFER_ENTP_CODE).
+                Required. Example: "0".
+            fid_cond_scr_div_code: 조건화면분류코드 — 조건화면분류코드 (ex. 11801) (FID_COND_SCR_DIV_CODE).
+                Required. Example: "11801".
             fid_cond_mrkt_cls_code: 조건시장구분코드 (FID_COND_MRKT_CLS_CODE). Optional; default "".
             fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Optional; default "".
             fid_titl_cntt: 제목내용 (FID_TITL_CNTT). Optional; default "".
@@ -613,15 +608,15 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            info_gb: [필수] 뉴스구분 — 뉴스구분 (INFO_GB). Optional; default "".
-            class_cd: [필수] 중분류 — 중분류 (CLASS_CD). Optional; default "".
-            nation_cd: [필수] 국가코드 (ex. 공백:전체, CN:중국, HK:홍콩, US:미국) — 국가코드 (ex. 공백:전체, CN:중국, HK:홍콩,
-                US:미국) (NATION_CD). Optional; default "".
-            exchange_cd: [필수] 거래소코드 — 거래소코드 (EXCHANGE_CD). Optional; default "".
-            symb: [필수] 종목코드 — 종목코드 (SYMB). Optional; default "".
-            data_dt: [필수] 조회일자 — 조회일자 (DATA_DT). Optional; default "".
-            data_tm: [필수] 조회시간 — 조회시간 (DATA_TM). Optional; default "".
-            cts: [필수] 다음키 — 다음키 (CTS). Optional; default "".
+            info_gb: 뉴스구분 (INFO_GB). Optional; default "".
+            class_cd: 중분류 (CLASS_CD). Optional; default "".
+            nation_cd: 국가코드 — 국가코드 (ex. 공백:전체, CN:중국, HK:홍콩, US:미국) (NATION_CD). Optional; default
+                "".
+            exchange_cd: 거래소코드 (EXCHANGE_CD). Optional; default "".
+            symb: 종목코드 (SYMB). Optional; default "".
+            data_dt: 조회일자 (DATA_DT). Optional; default "".
+            data_tm: 조회시간 (DATA_TM). Optional; default "".
+            cts: 다음키 (CTS). Optional; default "".
 
         Returns:
             OverseasPriceNewsTitleResponse: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -674,15 +669,15 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            info_gb: [필수] 뉴스구분 — 뉴스구분 (INFO_GB). Optional; default "".
-            class_cd: [필수] 중분류 — 중분류 (CLASS_CD). Optional; default "".
-            nation_cd: [필수] 국가코드 (ex. 공백:전체, CN:중국, HK:홍콩, US:미국) — 국가코드 (ex. 공백:전체, CN:중국, HK:홍콩,
-                US:미국) (NATION_CD). Optional; default "".
-            exchange_cd: [필수] 거래소코드 — 거래소코드 (EXCHANGE_CD). Optional; default "".
-            symb: [필수] 종목코드 — 종목코드 (SYMB). Optional; default "".
-            data_dt: [필수] 조회일자 — 조회일자 (DATA_DT). Optional; default "".
-            data_tm: [필수] 조회시간 — 조회시간 (DATA_TM). Optional; default "".
-            cts: [필수] 다음키 — 다음키 (CTS). Optional; default "".
+            info_gb: 뉴스구분 (INFO_GB). Optional; default "".
+            class_cd: 중분류 (CLASS_CD). Optional; default "".
+            nation_cd: 국가코드 — 국가코드 (ex. 공백:전체, CN:중국, HK:홍콩, US:미국) (NATION_CD). Optional; default
+                "".
+            exchange_cd: 거래소코드 (EXCHANGE_CD). Optional; default "".
+            symb: 종목코드 (SYMB). Optional; default "".
+            data_dt: 조회일자 (DATA_DT). Optional; default "".
+            data_tm: 조회시간 (DATA_TM). Optional; default "".
+            cts: 다음키 (CTS). Optional; default "".
 
         Yields:
             OverseasPriceNewsTitleResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -737,15 +732,15 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            info_gb: [필수] 뉴스구분 — 뉴스구분 (INFO_GB). Optional; default "".
-            class_cd: [필수] 중분류 — 중분류 (CLASS_CD). Optional; default "".
-            nation_cd: [필수] 국가코드 (ex. 공백:전체, CN:중국, HK:홍콩, US:미국) — 국가코드 (ex. 공백:전체, CN:중국, HK:홍콩,
-                US:미국) (NATION_CD). Optional; default "".
-            exchange_cd: [필수] 거래소코드 — 거래소코드 (EXCHANGE_CD). Optional; default "".
-            symb: [필수] 종목코드 — 종목코드 (SYMB). Optional; default "".
-            data_dt: [필수] 조회일자 — 조회일자 (DATA_DT). Optional; default "".
-            data_tm: [필수] 조회시간 — 조회시간 (DATA_TM). Optional; default "".
-            cts: [필수] 다음키 — 다음키 (CTS). Optional; default "".
+            info_gb: 뉴스구분 (INFO_GB). Optional; default "".
+            class_cd: 중분류 (CLASS_CD). Optional; default "".
+            nation_cd: 국가코드 — 국가코드 (ex. 공백:전체, CN:중국, HK:홍콩, US:미국) (NATION_CD). Optional; default
+                "".
+            exchange_cd: 거래소코드 (EXCHANGE_CD). Optional; default "".
+            symb: 종목코드 (SYMB). Optional; default "".
+            data_dt: 조회일자 (DATA_DT). Optional; default "".
+            data_tm: 조회시간 (DATA_TM). Optional; default "".
+            cts: 다음키 (CTS). Optional; default "".
 
         Yields:
             OverseasPriceNewsTitleOutputRow: each row, page after page.
@@ -992,12 +987,12 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            ncod: 국가코드 (CN:중국,HK:홍콩,US:미국,JP:일본,VN:베트남) — 국가코드 (ex. CN:중국,HK:홍콩,US:미국,JP:일본,VN:베트남)
-                (NCOD). Required. Ncod or its code: "CN" 중국 (CN), "HK" 홍콩 (HK), "US" 미국 (US), "JP"
-                일본 (JP), "VN" 베트남 (VN). Example: "US".
+            ncod: 국가코드 — 국가코드 (ex. CN:중국,HK:홍콩,US:미국,JP:일본,VN:베트남) (NCOD). Required. Ncod or its
+                code: "CN" 중국 (CN), "HK" 홍콩 (HK), "US" 미국 (US), "JP" 일본 (JP), "VN" 베트남 (VN).
+                Example: "US".
             symb: 종목코드 (SYMB). Required. Example: "NVDL".
-            st_ymd: 일자시작일 (미입력시 3개월전) — 일자시작일 (ex. 미입력시 3개월전) (ST_YMD). Optional; default "".
-            ed_ymd: 일자종료일 (미입력시 3개월후) — 일자종료일 (ex. 미입력시 3개월후) (ED_YMD). Optional; default "".
+            st_ymd: 일자시작일 — 일자시작일 (ex. 미입력시 3개월전) (ST_YMD). Optional; default "".
+            ed_ymd: 일자종료일 — 일자종료일 (ex. 미입력시 3개월후) (ED_YMD). Optional; default "".
 
         Returns:
             OverseasPriceRightsByIceResponse: the envelope (rt_cd, msg_cd, msg1) and output1 (rows
@@ -1036,7 +1031,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
                 HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
                 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
                 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
@@ -1078,7 +1073,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
                 HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
                 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
                 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
@@ -1122,7 +1117,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
                 HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
                 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
                 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
@@ -1168,14 +1163,12 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
                 HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
                 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
                 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            icod: [필수] 업종코드 — 업종코드 (ICOD). Required. Example: "010".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+            icod: 업종코드 (ICOD). Required. Example: "010".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
                 6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
@@ -1223,14 +1216,12 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
                 HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
                 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
                 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            icod: [필수] 업종코드 — 업종코드 (ICOD). Required. Example: "010".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+            icod: 업종코드 (ICOD). Required. Example: "010".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
                 6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
@@ -1280,14 +1271,12 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
                 HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
                 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
                 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            icod: [필수] 업종코드 — 업종코드 (ICOD). Required. Example: "010".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+            icod: 업종코드 (ICOD). Required. Example: "010".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
                 6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
@@ -2885,14 +2874,13 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
                 HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
                 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
                 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            tday: [필수] 당일전일구분 (ex. 0:전일, 1:당일) — 당일전일구분 (ex. 0:전일, 1:당일) (TDAY). Required. Tday or
-                its code: "0" 전일 (CODE_0), "1" 당일 (CODE_1). Example: "0".
-            symb: [필수] 종목코드 (ex. 해외종목코드) — 종목코드 (ex. 해외종목코드) (SYMB). Required. Example: "TSLA".
+            tday: 당일전일구분 — 당일전일구분 (ex. 0:전일, 1:당일) (TDAY). Required. Tday or its code: "0" 전일
+                (CODE_0), "1" 당일 (CODE_1). Example: "0".
+            symb: 종목코드 — 종목코드 (ex. 해외종목코드) (SYMB). Required. Example: "TSLA".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
 
@@ -2936,14 +2924,13 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
                 HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
                 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
                 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            tday: [필수] 당일전일구분 (ex. 0:전일, 1:당일) — 당일전일구분 (ex. 0:전일, 1:당일) (TDAY). Required. Tday or
-                its code: "0" 전일 (CODE_0), "1" 당일 (CODE_1). Example: "0".
-            symb: [필수] 종목코드 (ex. 해외종목코드) — 종목코드 (ex. 해외종목코드) (SYMB). Required. Example: "TSLA".
+            tday: 당일전일구분 — 당일전일구분 (ex. 0:전일, 1:당일) (TDAY). Required. Tday or its code: "0" 전일
+                (CODE_0), "1" 당일 (CODE_1). Example: "0".
+            symb: 종목코드 — 종목코드 (ex. 해외종목코드) (SYMB). Required. Example: "TSLA".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
 
@@ -2989,14 +2976,13 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
                 HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
                 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
                 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            tday: [필수] 당일전일구분 (ex. 0:전일, 1:당일) — 당일전일구분 (ex. 0:전일, 1:당일) (TDAY). Required. Tday or
-                its code: "0" 전일 (CODE_0), "1" 당일 (CODE_1). Example: "0".
-            symb: [필수] 종목코드 (ex. 해외종목코드) — 종목코드 (ex. 해외종목코드) (SYMB). Required. Example: "TSLA".
+            tday: 당일전일구분 — 당일전일구분 (ex. 0:전일, 1:당일) (TDAY). Required. Tday or its code: "0" 전일
+                (CODE_0), "1" 당일 (CODE_1). Example: "0".
+            symb: 종목코드 — 종목코드 (ex. 해외종목코드) (SYMB). Required. Example: "TSLA".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
 
@@ -3357,10 +3343,10 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            fid_news_ofer_entp_code: [필수] 뉴스제공업체코드 (ex. 0:전체조회) — 뉴스제공업체코드 (ex. 0:전체조회)
-                (FID_NEWS_OFER_ENTP_CODE). Required. Example: "0".
-            fid_cond_scr_div_code: [필수] 조건화면분류코드 (ex. 11801) — 조건화면분류코드 (ex. 11801)
-                (FID_COND_SCR_DIV_CODE). Required. Example: "11801".
+            fid_news_ofer_entp_code: 뉴스제공업체코드 — 뉴스제공업체코드 (ex. 0:전체조회) (FID_NEWS_OFER_ENTP_CODE).
+                Required. Example: "0".
+            fid_cond_scr_div_code: 조건화면분류코드 — 조건화면분류코드 (ex. 11801) (FID_COND_SCR_DIV_CODE).
+                Required. Example: "11801".
             fid_cond_mrkt_cls_code: 조건시장구분코드 (FID_COND_MRKT_CLS_CODE). Optional; default "".
             fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Optional; default "".
             fid_titl_cntt: 제목내용 (FID_TITL_CNTT). Optional; default "".
@@ -3655,15 +3641,15 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            info_gb: [필수] 뉴스구분 — 뉴스구분 (INFO_GB). Optional; default "".
-            class_cd: [필수] 중분류 — 중분류 (CLASS_CD). Optional; default "".
-            nation_cd: [필수] 국가코드 (ex. 공백:전체, CN:중국, HK:홍콩, US:미국) — 국가코드 (ex. 공백:전체, CN:중국, HK:홍콩,
-                US:미국) (NATION_CD). Optional; default "".
-            exchange_cd: [필수] 거래소코드 — 거래소코드 (EXCHANGE_CD). Optional; default "".
-            symb: [필수] 종목코드 — 종목코드 (SYMB). Optional; default "".
-            data_dt: [필수] 조회일자 — 조회일자 (DATA_DT). Optional; default "".
-            data_tm: [필수] 조회시간 — 조회시간 (DATA_TM). Optional; default "".
-            cts: [필수] 다음키 — 다음키 (CTS). Optional; default "".
+            info_gb: 뉴스구분 (INFO_GB). Optional; default "".
+            class_cd: 중분류 (CLASS_CD). Optional; default "".
+            nation_cd: 국가코드 — 국가코드 (ex. 공백:전체, CN:중국, HK:홍콩, US:미국) (NATION_CD). Optional; default
+                "".
+            exchange_cd: 거래소코드 (EXCHANGE_CD). Optional; default "".
+            symb: 종목코드 (SYMB). Optional; default "".
+            data_dt: 조회일자 (DATA_DT). Optional; default "".
+            data_tm: 조회시간 (DATA_TM). Optional; default "".
+            cts: 다음키 (CTS). Optional; default "".
 
         Returns:
             OverseasPriceNewsTitleResponse: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -3716,15 +3702,15 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            info_gb: [필수] 뉴스구분 — 뉴스구분 (INFO_GB). Optional; default "".
-            class_cd: [필수] 중분류 — 중분류 (CLASS_CD). Optional; default "".
-            nation_cd: [필수] 국가코드 (ex. 공백:전체, CN:중국, HK:홍콩, US:미국) — 국가코드 (ex. 공백:전체, CN:중국, HK:홍콩,
-                US:미국) (NATION_CD). Optional; default "".
-            exchange_cd: [필수] 거래소코드 — 거래소코드 (EXCHANGE_CD). Optional; default "".
-            symb: [필수] 종목코드 — 종목코드 (SYMB). Optional; default "".
-            data_dt: [필수] 조회일자 — 조회일자 (DATA_DT). Optional; default "".
-            data_tm: [필수] 조회시간 — 조회시간 (DATA_TM). Optional; default "".
-            cts: [필수] 다음키 — 다음키 (CTS). Optional; default "".
+            info_gb: 뉴스구분 (INFO_GB). Optional; default "".
+            class_cd: 중분류 (CLASS_CD). Optional; default "".
+            nation_cd: 국가코드 — 국가코드 (ex. 공백:전체, CN:중국, HK:홍콩, US:미국) (NATION_CD). Optional; default
+                "".
+            exchange_cd: 거래소코드 (EXCHANGE_CD). Optional; default "".
+            symb: 종목코드 (SYMB). Optional; default "".
+            data_dt: 조회일자 (DATA_DT). Optional; default "".
+            data_tm: 조회시간 (DATA_TM). Optional; default "".
+            cts: 다음키 (CTS). Optional; default "".
 
         Yields:
             OverseasPriceNewsTitleResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -3779,15 +3765,15 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            info_gb: [필수] 뉴스구분 — 뉴스구분 (INFO_GB). Optional; default "".
-            class_cd: [필수] 중분류 — 중분류 (CLASS_CD). Optional; default "".
-            nation_cd: [필수] 국가코드 (ex. 공백:전체, CN:중국, HK:홍콩, US:미국) — 국가코드 (ex. 공백:전체, CN:중국, HK:홍콩,
-                US:미국) (NATION_CD). Optional; default "".
-            exchange_cd: [필수] 거래소코드 — 거래소코드 (EXCHANGE_CD). Optional; default "".
-            symb: [필수] 종목코드 — 종목코드 (SYMB). Optional; default "".
-            data_dt: [필수] 조회일자 — 조회일자 (DATA_DT). Optional; default "".
-            data_tm: [필수] 조회시간 — 조회시간 (DATA_TM). Optional; default "".
-            cts: [필수] 다음키 — 다음키 (CTS). Optional; default "".
+            info_gb: 뉴스구분 (INFO_GB). Optional; default "".
+            class_cd: 중분류 (CLASS_CD). Optional; default "".
+            nation_cd: 국가코드 — 국가코드 (ex. 공백:전체, CN:중국, HK:홍콩, US:미국) (NATION_CD). Optional; default
+                "".
+            exchange_cd: 거래소코드 (EXCHANGE_CD). Optional; default "".
+            symb: 종목코드 (SYMB). Optional; default "".
+            data_dt: 조회일자 (DATA_DT). Optional; default "".
+            data_tm: 조회시간 (DATA_TM). Optional; default "".
+            cts: 다음키 (CTS). Optional; default "".
 
         Yields:
             OverseasPriceNewsTitleOutputRow: each row, page after page.
@@ -4034,12 +4020,12 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            ncod: 국가코드 (CN:중국,HK:홍콩,US:미국,JP:일본,VN:베트남) — 국가코드 (ex. CN:중국,HK:홍콩,US:미국,JP:일본,VN:베트남)
-                (NCOD). Required. Ncod or its code: "CN" 중국 (CN), "HK" 홍콩 (HK), "US" 미국 (US), "JP"
-                일본 (JP), "VN" 베트남 (VN). Example: "US".
+            ncod: 국가코드 — 국가코드 (ex. CN:중국,HK:홍콩,US:미국,JP:일본,VN:베트남) (NCOD). Required. Ncod or its
+                code: "CN" 중국 (CN), "HK" 홍콩 (HK), "US" 미국 (US), "JP" 일본 (JP), "VN" 베트남 (VN).
+                Example: "US".
             symb: 종목코드 (SYMB). Required. Example: "NVDL".
-            st_ymd: 일자시작일 (미입력시 3개월전) — 일자시작일 (ex. 미입력시 3개월전) (ST_YMD). Optional; default "".
-            ed_ymd: 일자종료일 (미입력시 3개월후) — 일자종료일 (ex. 미입력시 3개월후) (ED_YMD). Optional; default "".
+            st_ymd: 일자시작일 — 일자시작일 (ex. 미입력시 3개월전) (ST_YMD). Optional; default "".
+            ed_ymd: 일자종료일 — 일자종료일 (ex. 미입력시 3개월후) (ED_YMD). Optional; default "".
 
         Returns:
             OverseasPriceRightsByIceResponse: the envelope (rt_cd, msg_cd, msg1) and output1 (rows
@@ -4078,7 +4064,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
                 HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
                 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
                 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
@@ -4120,7 +4106,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
                 HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
                 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
                 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
@@ -4164,7 +4150,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
                 HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
                 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
                 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
@@ -4210,14 +4196,12 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
                 HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
                 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
                 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            icod: [필수] 업종코드 — 업종코드 (ICOD). Required. Example: "010".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+            icod: 업종코드 (ICOD). Required. Example: "010".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
                 6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
@@ -4265,14 +4249,12 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
                 HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
                 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
                 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            icod: [필수] 업종코드 — 업종코드 (ICOD). Required. Example: "010".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+            icod: 업종코드 (ICOD). Required. Example: "010".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
                 6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
@@ -4322,14 +4304,12 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
                 HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
                 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
                 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            icod: [필수] 업종코드 — 업종코드 (ICOD). Required. Example: "010".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+            icod: 업종코드 (ICOD). Required. Example: "010".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
                 6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
@@ -5931,14 +5911,13 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
                 HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
                 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
                 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            tday: [필수] 당일전일구분 (ex. 0:전일, 1:당일) — 당일전일구분 (ex. 0:전일, 1:당일) (TDAY). Required. Tday or
-                its code: "0" 전일 (CODE_0), "1" 당일 (CODE_1). Example: "0".
-            symb: [필수] 종목코드 (ex. 해외종목코드) — 종목코드 (ex. 해외종목코드) (SYMB). Required. Example: "TSLA".
+            tday: 당일전일구분 — 당일전일구분 (ex. 0:전일, 1:당일) (TDAY). Required. Tday or its code: "0" 전일
+                (CODE_0), "1" 당일 (CODE_1). Example: "0".
+            symb: 종목코드 — 종목코드 (ex. 해외종목코드) (SYMB). Required. Example: "TSLA".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
 
@@ -5982,14 +5961,13 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
                 HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
                 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
                 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            tday: [필수] 당일전일구분 (ex. 0:전일, 1:당일) — 당일전일구분 (ex. 0:전일, 1:당일) (TDAY). Required. Tday or
-                its code: "0" 전일 (CODE_0), "1" 당일 (CODE_1). Example: "0".
-            symb: [필수] 종목코드 (ex. 해외종목코드) — 종목코드 (ex. 해외종목코드) (SYMB). Required. Example: "TSLA".
+            tday: 당일전일구분 — 당일전일구분 (ex. 0:전일, 1:당일) (TDAY). Required. Tday or its code: "0" 전일
+                (CODE_0), "1" 당일 (CODE_1). Example: "0".
+            symb: 종목코드 — 종목코드 (ex. 해외종목코드) (SYMB). Required. Example: "TSLA".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
 
@@ -6035,14 +6013,13 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
                 HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
                 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
                 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            tday: [필수] 당일전일구분 (ex. 0:전일, 1:당일) — 당일전일구분 (ex. 0:전일, 1:당일) (TDAY). Required. Tday or
-                its code: "0" 전일 (CODE_0), "1" 당일 (CODE_1). Example: "0".
-            symb: [필수] 종목코드 (ex. 해외종목코드) — 종목코드 (ex. 해외종목코드) (SYMB). Required. Example: "TSLA".
+            tday: 당일전일구분 — 당일전일구분 (ex. 0:전일, 1:당일) (TDAY). Required. Tday or its code: "0" 전일
+                (CODE_0), "1" 당일 (CODE_1). Example: "0".
+            symb: 종목코드 — 종목코드 (ex. 해외종목코드) (SYMB). Required. Example: "TSLA".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
 

@@ -53,13 +53,9 @@ class OverseasPriceBrknewsTitleRequest:
     "해외속보(제목) (GET /uapi/overseas-price/v1/quotations/brknews-title)"
 
     fid_news_ofer_entp_code: str
-    """[필수] 뉴스제공업체코드 (ex. 0:전체조회) — 뉴스제공업체코드 (ex. 0:전체조회) (FID_NEWS_OFER_ENTP_CODE). Required.
-    Example: "0".
-    """
+    '뉴스제공업체코드 — 뉴스제공업체코드 (ex. 0:전체조회) (FID_NEWS_OFER_ENTP_CODE). Required. Example: "0".'
     fid_cond_scr_div_code: str
-    """[필수] 조건화면분류코드 (ex. 11801) — 조건화면분류코드 (ex. 11801) (FID_COND_SCR_DIV_CODE). Required. Example:
-    \x2211801".
-    """
+    '조건화면분류코드 — 조건화면분류코드 (ex. 11801) (FID_COND_SCR_DIV_CODE). Required. Example: "11801".'
     fid_cond_mrkt_cls_code: str
     '조건시장구분코드 (FID_COND_MRKT_CLS_CODE). Optional; default "".'
     fid_input_iscd: str

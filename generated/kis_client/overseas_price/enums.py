@@ -98,7 +98,7 @@ PeriodRightsInqrDvsnCdCode = Literal[
 
 
 class Ncod(CodeEnum):
-    "국가코드 (CN:중국,HK:홍콩,US:미국,JP:일본,VN:베트남)"
+    "국가코드"
 
     CN = "CN"
     "중국"
@@ -118,6 +118,72 @@ NcodCode = Literal[
     "US",
     "JP",
     "VN",
+]
+
+
+class Excd(CodeEnum):
+    "거래소명"
+
+    NYS = "NYS"
+    "뉴욕"
+    NAS = "NAS"
+    "나스닥"
+    AMS = "AMS"
+    "아멕스"
+    HKS = "HKS"
+    "홍콩"
+    SHS = "SHS"
+    "상해"
+    SZS = "SZS"
+    "심천"
+    HSX = "HSX"
+    "호치민"
+    HNX = "HNX"
+    "하노이"
+    TSE = "TSE"
+    "도쿄"
+
+
+ExcdCode = Literal[
+    "NYS",
+    "NAS",
+    "AMS",
+    "HKS",
+    "SHS",
+    "SZS",
+    "HSX",
+    "HNX",
+    "TSE",
+]
+
+
+class VolRang(CodeEnum):
+    "거래량조건"
+
+    CODE_0 = "0"
+    "전체"
+    CODE_1 = "1"
+    "1백주이상"
+    CODE_2 = "2"
+    "1천주이상"
+    CODE_3 = "3"
+    "1만주이상"
+    CODE_4 = "4"
+    "10만주이상"
+    CODE_5 = "5"
+    "100만주이상"
+    CODE_6 = "6"
+    "1000만주이상"
+
+
+VolRangCode = Literal[
+    "0",
+    "1",
+    "2",
+    "3",
+    "4",
+    "5",
+    "6",
 ]
 
 
@@ -158,7 +224,7 @@ InquireTimeIndexchartpriceFidHourClsCodeCode = Literal[
 
 
 class Tday(CodeEnum):
-    "[필수] 당일전일구분 (ex. 0:전일, 1:당일)"
+    "당일전일구분"
 
     CODE_0 = "0"
     "전일"

@@ -36,13 +36,14 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.enums import PAGE_MORE_CODES, Excd, ExcdCode
+from kis_client.enums import PAGE_MORE_CODES
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,
     UnsupportedEnvironmentError,
     ValidationError,
 )
+from kis_client.overseas_price.enums import Excd, ExcdCode
 from kis_client.tr_ids import TR_IDS
 
 OPERATION = OperationInfo(
@@ -72,10 +73,10 @@ class OverseasPriceIndustryPriceRequest:
     "해외주식 업종별코드조회 (GET /uapi/overseas-price/v1/quotations/industry-price)"
 
     excd: str
-    """[필수] 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-    TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS" 아멕스 (AMS),
-    \x22HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄
-    (TSE). Example: "NAS".
+    """거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이, TSE:도쿄)
+    (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS"
+    홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE).
+    Example: "NAS".
     """
     auth: str
     '사용자권한정보 (AUTH). Optional; default "".'
@@ -103,7 +104,7 @@ def validate_overseas_price_industry_price(
                 "EXCD",
                 "excd",
                 repr(value)
-                + " is not a code of [필수] 거래소명 ('NYS', 'NAS', 'AMS', 'HKS', 'SHS', 'SZS', 'HSX', 'HNX', 'TSE')",
+                + " is not a code of 거래소명 ('NYS', 'NAS', 'AMS', 'HKS', 'SHS', 'SZS', 'HSX', 'HNX', 'TSE')",
             )
         )
     value = request.auth

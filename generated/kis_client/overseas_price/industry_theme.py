@@ -36,13 +36,14 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.enums import PAGE_MORE_CODES, Excd, ExcdCode, VolRang, VolRangCode
+from kis_client.enums import PAGE_MORE_CODES
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,
     UnsupportedEnvironmentError,
     ValidationError,
 )
+from kis_client.overseas_price.enums import Excd, ExcdCode, VolRang, VolRangCode
 from kis_client.tr_ids import TR_IDS
 
 OPERATION = OperationInfo(
@@ -73,19 +74,18 @@ class OverseasPriceIndustryThemeRequest:
     "해외주식 업종별시세 (GET /uapi/overseas-price/v1/quotations/industry-theme)"
 
     excd: str
-    """[필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이, TSE:도쿄) —
-    거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이, TSE:도쿄) (EXCD).
-    Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS),
-    \x22SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example:
-    \x22NAS".
+    """거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이, TSE:도쿄)
+    (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS"
+    홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE).
+    Example: "NAS".
     """
     icod: str
-    '[필수] 업종코드 — 업종코드 (ICOD). Required. Example: "010".'
+    '업종코드 (ICOD). Required. Example: "010".'
     vol_rang: str
-    """[필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상) — 거래량조건
-    (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상) (VOL_RANG). Required.
-    VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상
-    (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+    """거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상)
+    (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상 (CODE_1), "2" 1천주이상
+    (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상 (CODE_5), "6" 1000만주이상
+    (CODE_6). Example: "0".
     """
     auth: str
     '사용자권한정보 (AUTH). Optional; default "".'
@@ -118,7 +118,7 @@ def validate_overseas_price_industry_theme(
                 "EXCD",
                 "excd",
                 repr(value)
-                + " is not a code of [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이, TSE:도쿄) ('NYS', 'NAS', 'AMS', 'HKS', 'SHS', 'SZS', 'HSX', 'HNX', 'TSE')",
+                + " is not a code of 거래소명 ('NYS', 'NAS', 'AMS', 'HKS', 'SHS', 'SZS', 'HSX', 'HNX', 'TSE')",
             )
         )
     value = request.icod
@@ -140,8 +140,7 @@ def validate_overseas_price_industry_theme(
             FieldProblem(
                 "VOL_RANG",
                 "vol_rang",
-                repr(value)
-                + " is not a code of [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상) ('0', '1', '2', '3', '4', '5', '6')",
+                repr(value) + " is not a code of 거래량조건 ('0', '1', '2', '3', '4', '5', '6')",
             )
         )
     value = request.auth

@@ -72,23 +72,21 @@ class OverseasPriceNewsTitleRequest:
     "해외뉴스종합(제목) (GET /uapi/overseas-price/v1/quotations/news-title)"
 
     info_gb: str
-    '[필수] 뉴스구분 — 뉴스구분 (INFO_GB). Optional; default "".'
+    '뉴스구분 (INFO_GB). Optional; default "".'
     class_cd: str
-    '[필수] 중분류 — 중분류 (CLASS_CD). Optional; default "".'
+    '중분류 (CLASS_CD). Optional; default "".'
     nation_cd: str
-    """[필수] 국가코드 (ex. 공백:전체, CN:중국, HK:홍콩, US:미국) — 국가코드 (ex. 공백:전체, CN:중국, HK:홍콩, US:미국)
-    (NATION_CD). Optional; default "".
-    """
+    '국가코드 — 국가코드 (ex. 공백:전체, CN:중국, HK:홍콩, US:미국) (NATION_CD). Optional; default "".'
     exchange_cd: str
-    '[필수] 거래소코드 — 거래소코드 (EXCHANGE_CD). Optional; default "".'
+    '거래소코드 (EXCHANGE_CD). Optional; default "".'
     symb: str
-    '[필수] 종목코드 — 종목코드 (SYMB). Optional; default "".'
+    '종목코드 (SYMB). Optional; default "".'
     data_dt: str
-    '[필수] 조회일자 — 조회일자 (DATA_DT). Optional; default "".'
+    '조회일자 (DATA_DT). Optional; default "".'
     data_tm: str
-    '[필수] 조회시간 — 조회시간 (DATA_TM). Optional; default "".'
+    '조회시간 (DATA_TM). Optional; default "".'
     cts: str
-    '[필수] 다음키 — 다음키 (CTS). Optional; default "".'
+    '다음키 (CTS). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {

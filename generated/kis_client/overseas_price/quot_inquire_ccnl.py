@@ -35,14 +35,14 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.enums import PAGE_MORE_CODES, Excd, ExcdCode
+from kis_client.enums import PAGE_MORE_CODES
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,
     UnsupportedEnvironmentError,
     ValidationError,
 )
-from kis_client.overseas_price.enums import Tday, TdayCode
+from kis_client.overseas_price.enums import Excd, ExcdCode, Tday, TdayCode
 from kis_client.tr_ids import TR_IDS
 
 OPERATION = OperationInfo(
@@ -73,18 +73,17 @@ class OverseasPriceQuotInquireCcnlRequest:
     "해외주식 체결추이 (GET /uapi/overseas-price/v1/quotations/inquire-ccnl)"
 
     excd: str
-    """[필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이, TSE:도쿄) —
-    거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이, TSE:도쿄) (EXCD).
-    Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS),
-    \x22SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example:
-    \x22NAS".
+    """거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이, TSE:도쿄)
+    (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS"
+    홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE).
+    Example: "NAS".
     """
     tday: str
-    """[필수] 당일전일구분 (ex. 0:전일, 1:당일) — 당일전일구분 (ex. 0:전일, 1:당일) (TDAY). Required. Tday or its code:
-    \x220" 전일 (CODE_0), "1" 당일 (CODE_1). Example: "0".
+    """당일전일구분 — 당일전일구분 (ex. 0:전일, 1:당일) (TDAY). Required. Tday or its code: "0" 전일 (CODE_0), "1" 당일
+    (CODE_1). Example: "0".
     """
     symb: str
-    '[필수] 종목코드 (ex. 해외종목코드) — 종목코드 (ex. 해외종목코드) (SYMB). Required. Example: "TSLA".'
+    '종목코드 — 종목코드 (ex. 해외종목코드) (SYMB). Required. Example: "TSLA".'
     auth: str
     '사용자권한정보 (AUTH). Optional; default "".'
     keyb: str
@@ -116,7 +115,7 @@ def validate_overseas_price_quot_inquire_ccnl(
                 "EXCD",
                 "excd",
                 repr(value)
-                + " is not a code of [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이, TSE:도쿄) ('NYS', 'NAS', 'AMS', 'HKS', 'SHS', 'SZS', 'HSX', 'HNX', 'TSE')",
+                + " is not a code of 거래소명 ('NYS', 'NAS', 'AMS', 'HKS', 'SHS', 'SZS', 'HSX', 'HNX', 'TSE')",
             )
         )
     value = request.tday
@@ -126,12 +125,7 @@ def validate_overseas_price_quot_inquire_ccnl(
         )
     elif value not in TDAY_CODES:
         problems.append(
-            FieldProblem(
-                "TDAY",
-                "tday",
-                repr(value)
-                + " is not a code of [필수] 당일전일구분 (ex. 0:전일, 1:당일) ('0', '1')",
-            )
+            FieldProblem("TDAY", "tday", repr(value) + " is not a code of 당일전일구분 ('0', '1')")
         )
     value = request.symb
     if type(value) is not str:

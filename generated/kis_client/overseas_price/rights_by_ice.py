@@ -56,16 +56,15 @@ class OverseasPriceRightsByIceRequest:
     "해외주식 권리종합 (GET /uapi/overseas-price/v1/quotations/rights-by-ice)"
 
     ncod: str
-    """국가코드 (CN:중국,HK:홍콩,US:미국,JP:일본,VN:베트남) — 국가코드 (ex. CN:중국,HK:홍콩,US:미국,JP:일본,VN:베트남) (NCOD).
-    Required. Ncod or its code: "CN" 중국 (CN), "HK" 홍콩 (HK), "US" 미국 (US), "JP" 일본 (JP), "VN" 베트남
-    (VN). Example: "US".
+    """국가코드 — 국가코드 (ex. CN:중국,HK:홍콩,US:미국,JP:일본,VN:베트남) (NCOD). Required. Ncod or its code: "CN" 중국
+    (CN), "HK" 홍콩 (HK), "US" 미국 (US), "JP" 일본 (JP), "VN" 베트남 (VN). Example: "US".
     """
     symb: str
     '종목코드 (SYMB). Required. Example: "NVDL".'
     st_ymd: str
-    '일자시작일 (미입력시 3개월전) — 일자시작일 (ex. 미입력시 3개월전) (ST_YMD). Optional; default "".'
+    '일자시작일 — 일자시작일 (ex. 미입력시 3개월전) (ST_YMD). Optional; default "".'
     ed_ymd: str
-    '일자종료일 (미입력시 3개월후) — 일자종료일 (ex. 미입력시 3개월후) (ED_YMD). Optional; default "".'
+    '일자종료일 — 일자종료일 (ex. 미입력시 3개월후) (ED_YMD). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -91,8 +90,7 @@ def validate_overseas_price_rights_by_ice(
             FieldProblem(
                 "NCOD",
                 "ncod",
-                repr(value)
-                + " is not a code of 국가코드 (CN:중국,HK:홍콩,US:미국,JP:일본,VN:베트남) ('CN', 'HK', 'US', 'JP', 'VN')",
+                repr(value) + " is not a code of 국가코드 ('CN', 'HK', 'US', 'JP', 'VN')",
             )
         )
     value = request.symb

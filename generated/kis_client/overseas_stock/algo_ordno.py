@@ -77,15 +77,15 @@ class OverseasStockAlgoOrdnoRequest:
     "해외주식 지정가주문번호조회 (GET /uapi/overseas-stock/v1/trading/algo-ordno)"
 
     cano: str
-    """[필수] 종합계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
+    """종합계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
     \x2212345678".
     """
     acnt_prdt_cd: str
-    """[필수] 계좌상품코드 (ex. 01) (ACNT_PRDT_CD). Filled in by the client (account product). Matches
-    ^[0-9]{2}$. Example: "01".
+    """계좌상품코드 (ACNT_PRDT_CD). Filled in by the client (account product). Matches ^[0-9]{2}$.
+    Example: "01".
     """
     trad_dt: str
-    '[필수] 거래일자 — 거래일자 (TRAD_DT). Required. Example: "20250619".'
+    '거래일자 (TRAD_DT). Required. Example: "20250619".'
     ctx_area_fk200: str
     '연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200 characters.'
     ctx_area_nk200: str
@@ -113,9 +113,7 @@ def validate_overseas_stock_algo_ordno(
         )
     elif CANO_PATTERN.fullmatch(value) is None:
         problems.append(
-            FieldProblem(
-                "CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ ([필수] 종합계좌번호)"
-            )
+            FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
     elif unencodable(value):
         problems.append(
@@ -133,7 +131,7 @@ def validate_overseas_stock_algo_ordno(
             FieldProblem(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
-                repr(value) + " does not match ^[0-9]{2}$ ([필수] 계좌상품코드 (ex. 01))",
+                repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
     elif unencodable(value):

@@ -15,8 +15,6 @@ if TYPE_CHECKING:
     from kis_client._calls import CallContext
     from kis_client._transport import AsyncCore, SyncCore
     from kis_client.enums import (
-        Excd,
-        ExcdCode,
         Exchange,
         ExchangeCode,
         RvseCnclDvsnCd,
@@ -25,8 +23,6 @@ if TYPE_CHECKING:
         SideCode,
         SllBuyDvsnCd,
         SllBuyDvsnCdCode,
-        VolRang,
-        VolRangCode,
     )
     from kis_client.overseas_stock.algo_ordno import (
         OverseasStockAlgoOrdnoOutputRow,
@@ -59,6 +55,10 @@ if TYPE_CHECKING:
         InquirePaymtStdrBalanceWcrcFrcrDvsnCdCode,
         InquirePeriodProfitWcrcFrcrDvsnCd,
         InquirePeriodProfitWcrcFrcrDvsnCdCode,
+        MarketCapExcd,
+        MarketCapExcdCode,
+        MarketCapVolRang,
+        MarketCapVolRangCode,
         Minx,
         MinxCode,
         NatnCd,
@@ -1052,8 +1052,8 @@ class OverseasStockApi:
     def market_cap(
         self,
         *,
-        excd: Excd | ExcdCode,
-        vol_rang: VolRang | VolRangCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> OverseasStockMarketCapResponse:
@@ -1063,13 +1063,13 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SZS".
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SZS".
             vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "1".
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "1".
             keyb: NEXT KEY BUFF — NEXT KEY BUFF (ex. "") (KEYB). Optional; default "".
             auth: 사용자권한정보 — 사용자권한정보 (ex. "") (AUTH). Optional; default "".
 
@@ -1103,8 +1103,8 @@ class OverseasStockApi:
     def market_cap_pages(
         self,
         *,
-        excd: Excd | ExcdCode,
-        vol_rang: VolRang | VolRangCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> Iterator[OverseasStockMarketCapResponse]:
@@ -1114,13 +1114,13 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SZS".
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SZS".
             vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "1".
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "1".
             keyb: NEXT KEY BUFF — NEXT KEY BUFF (ex. "") (KEYB). Optional; default "".
             auth: 사용자권한정보 — 사용자권한정보 (ex. "") (AUTH). Optional; default "".
 
@@ -1156,8 +1156,8 @@ class OverseasStockApi:
     def market_cap_output2(
         self,
         *,
-        excd: Excd | ExcdCode,
-        vol_rang: VolRang | VolRangCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> Iterator[OverseasStockMarketCapOutput2Row]:
@@ -1167,13 +1167,13 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SZS".
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SZS".
             vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "1".
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "1".
             keyb: NEXT KEY BUFF — NEXT KEY BUFF (ex. "") (KEYB). Optional; default "".
             auth: 사용자권한정보 — 사용자권한정보 (ex. "") (AUTH). Optional; default "".
 
@@ -1208,9 +1208,9 @@ class OverseasStockApi:
     def new_highlow(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         minx: Minx | MinxCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         gubn: NewHighlowGubn | NewHighlowGubnCode,
         gubn2: Gubn2 | Gubn2Code,
         keyb: str | None = None,
@@ -1221,27 +1221,23 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "AMS".
-            minx: [필수] N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
-                8:60분전, 9:120분전) — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전,
-                7:30분전, 8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1"
-                2분전 (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전
-                (CODE_5), "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전
-                (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            gubn: [필수] 신고/신저 구분 (ex. 0:신저,1:신고) — 신고/신저 구분 (ex. 0:신저,1:신고) (GUBN). Required.
-                NewHighlowGubn or its code: "0" 신저 (CODE_0), "1" 신고 (CODE_1). Example: "1".
-            gubn2: [필수] 일시돌파/돌파 구분 (ex. 0:일시돌파0, 1:돌파유지1) — 일시돌파/돌파 구분 (ex. 0:일시돌파0, 1:돌파유지1)
-                (GUBN2). Required. Gubn2 or its code: "0" 일시돌파0 (CODE_0), "1" 돌파유지1 (CODE_1).
-                Example: "1".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "AMS".
+            minx: N분전콤보값 — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
+                8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전
+                (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5),
+                "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9).
+                Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            gubn: 신고/신저 구분 — 신고/신저 구분 (ex. 0:신저,1:신고) (GUBN). Required. NewHighlowGubn or its code:
+                "0" 신저 (CODE_0), "1" 신고 (CODE_1). Example: "1".
+            gubn2: 일시돌파/돌파 구분 — 일시돌파/돌파 구분 (ex. 0:일시돌파0, 1:돌파유지1) (GUBN2). Required. Gubn2 or its
+                code: "0" 일시돌파0 (CODE_0), "1" 돌파유지1 (CODE_1). Example: "1".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             auth: 사용자권한정보 (AUTH). Optional; default "".
 
@@ -1282,9 +1278,9 @@ class OverseasStockApi:
     def new_highlow_pages(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         minx: Minx | MinxCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         gubn: NewHighlowGubn | NewHighlowGubnCode,
         gubn2: Gubn2 | Gubn2Code,
         keyb: str | None = None,
@@ -1295,27 +1291,23 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "AMS".
-            minx: [필수] N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
-                8:60분전, 9:120분전) — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전,
-                7:30분전, 8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1"
-                2분전 (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전
-                (CODE_5), "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전
-                (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            gubn: [필수] 신고/신저 구분 (ex. 0:신저,1:신고) — 신고/신저 구분 (ex. 0:신저,1:신고) (GUBN). Required.
-                NewHighlowGubn or its code: "0" 신저 (CODE_0), "1" 신고 (CODE_1). Example: "1".
-            gubn2: [필수] 일시돌파/돌파 구분 (ex. 0:일시돌파0, 1:돌파유지1) — 일시돌파/돌파 구분 (ex. 0:일시돌파0, 1:돌파유지1)
-                (GUBN2). Required. Gubn2 or its code: "0" 일시돌파0 (CODE_0), "1" 돌파유지1 (CODE_1).
-                Example: "1".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "AMS".
+            minx: N분전콤보값 — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
+                8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전
+                (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5),
+                "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9).
+                Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            gubn: 신고/신저 구분 — 신고/신저 구분 (ex. 0:신저,1:신고) (GUBN). Required. NewHighlowGubn or its code:
+                "0" 신저 (CODE_0), "1" 신고 (CODE_1). Example: "1".
+            gubn2: 일시돌파/돌파 구분 — 일시돌파/돌파 구분 (ex. 0:일시돌파0, 1:돌파유지1) (GUBN2). Required. Gubn2 or its
+                code: "0" 일시돌파0 (CODE_0), "1" 돌파유지1 (CODE_1). Example: "1".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             auth: 사용자권한정보 (AUTH). Optional; default "".
 
@@ -1358,9 +1350,9 @@ class OverseasStockApi:
     def new_highlow_output2(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         minx: Minx | MinxCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         gubn: NewHighlowGubn | NewHighlowGubnCode,
         gubn2: Gubn2 | Gubn2Code,
         keyb: str | None = None,
@@ -1371,27 +1363,23 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "AMS".
-            minx: [필수] N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
-                8:60분전, 9:120분전) — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전,
-                7:30분전, 8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1"
-                2분전 (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전
-                (CODE_5), "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전
-                (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            gubn: [필수] 신고/신저 구분 (ex. 0:신저,1:신고) — 신고/신저 구분 (ex. 0:신저,1:신고) (GUBN). Required.
-                NewHighlowGubn or its code: "0" 신저 (CODE_0), "1" 신고 (CODE_1). Example: "1".
-            gubn2: [필수] 일시돌파/돌파 구분 (ex. 0:일시돌파0, 1:돌파유지1) — 일시돌파/돌파 구분 (ex. 0:일시돌파0, 1:돌파유지1)
-                (GUBN2). Required. Gubn2 or its code: "0" 일시돌파0 (CODE_0), "1" 돌파유지1 (CODE_1).
-                Example: "1".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "AMS".
+            minx: N분전콤보값 — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
+                8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전
+                (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5),
+                "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9).
+                Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            gubn: 신고/신저 구분 — 신고/신저 구분 (ex. 0:신저,1:신고) (GUBN). Required. NewHighlowGubn or its code:
+                "0" 신저 (CODE_0), "1" 신고 (CODE_1). Example: "1".
+            gubn2: 일시돌파/돌파 구분 — 일시돌파/돌파 구분 (ex. 0:일시돌파0, 1:돌파유지1) (GUBN2). Required. Gubn2 or its
+                code: "0" 일시돌파0 (CODE_0), "1" 돌파유지1 (CODE_1). Example: "1".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             auth: 사용자권한정보 (AUTH). Optional; default "".
 
@@ -1433,10 +1421,10 @@ class OverseasStockApi:
     def price_fluct(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         gubn: str,
         minx: Minx | MinxCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> OverseasStockPriceFluctResponse:
@@ -1445,24 +1433,20 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            gubn: [필수] 급등/급락구분 (ex. 0:급락, 1:급등) — 급등/급락구분 (ex. 0:급락, 1:급등) (GUBN). Required.
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
+            gubn: 급등/급락구분 — 급등/급락구분 (ex. 0:급락, 1:급등) (GUBN). Required. Example: "0".
+            minx: N분전콤보값 — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
+                8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전
+                (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5),
+                "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9).
                 Example: "0".
-            minx: [필수] N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
-                8:60분전, 9:120분전) — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전,
-                7:30분전, 8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1"
-                2분전 (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전
-                (CODE_5), "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전
-                (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             auth: 사용자권한정보 (AUTH). Optional; default "".
 
@@ -1496,10 +1480,10 @@ class OverseasStockApi:
     def price_fluct_pages(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         gubn: str,
         minx: Minx | MinxCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> Iterator[OverseasStockPriceFluctResponse]:
@@ -1508,24 +1492,20 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            gubn: [필수] 급등/급락구분 (ex. 0:급락, 1:급등) — 급등/급락구분 (ex. 0:급락, 1:급등) (GUBN). Required.
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
+            gubn: 급등/급락구분 — 급등/급락구분 (ex. 0:급락, 1:급등) (GUBN). Required. Example: "0".
+            minx: N분전콤보값 — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
+                8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전
+                (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5),
+                "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9).
                 Example: "0".
-            minx: [필수] N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
-                8:60분전, 9:120분전) — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전,
-                7:30분전, 8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1"
-                2분전 (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전
-                (CODE_5), "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전
-                (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             auth: 사용자권한정보 (AUTH). Optional; default "".
 
@@ -1561,10 +1541,10 @@ class OverseasStockApi:
     def price_fluct_output2(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         gubn: str,
         minx: Minx | MinxCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> Iterator[OverseasStockPriceFluctOutput2Row]:
@@ -1573,24 +1553,20 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            gubn: [필수] 급등/급락구분 (ex. 0:급락, 1:급등) — 급등/급락구분 (ex. 0:급락, 1:급등) (GUBN). Required.
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
+            gubn: 급등/급락구분 — 급등/급락구분 (ex. 0:급락, 1:급등) (GUBN). Required. Example: "0".
+            minx: N분전콤보값 — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
+                8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전
+                (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5),
+                "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9).
                 Example: "0".
-            minx: [필수] N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
-                8:60분전, 9:120분전) — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전,
-                7:30분전, 8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1"
-                2분전 (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전
-                (CODE_5), "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전
-                (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             auth: 사용자권한정보 (AUTH). Optional; default "".
 
@@ -1625,9 +1601,9 @@ class OverseasStockApi:
     def trade_growth(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> OverseasStockTradeGrowthResponse:
@@ -1636,21 +1612,18 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            nday: [필수] N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
+            nday: N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
+                9:1년) (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일
+                (CODE_1), "2" 3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6"
+                30일 (CODE_6), "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
 
@@ -1684,9 +1657,9 @@ class OverseasStockApi:
     def trade_growth_pages(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> Iterator[OverseasStockTradeGrowthResponse]:
@@ -1695,21 +1668,18 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            nday: [필수] N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
+            nday: N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
+                9:1년) (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일
+                (CODE_1), "2" 3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6"
+                30일 (CODE_6), "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
 
@@ -1745,9 +1715,9 @@ class OverseasStockApi:
     def trade_growth_output2(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> Iterator[OverseasStockTradeGrowthOutput2Row]:
@@ -1756,21 +1726,18 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            nday: [필수] N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
+            nday: N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
+                9:1년) (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일
+                (CODE_1), "2" 3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6"
+                30일 (CODE_6), "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
 
@@ -1805,9 +1772,9 @@ class OverseasStockApi:
     def trade_pbmn(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
         prc1: str | None = None,
@@ -1818,21 +1785,18 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            nday: [필수] N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
+            nday: N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
+                9:1년) (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일
+                (CODE_1), "2" 3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6"
+                30일 (CODE_6), "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             prc1: 현재가 필터범위 시작 (PRC1). Optional; default "".
@@ -1875,9 +1839,9 @@ class OverseasStockApi:
     def trade_pbmn_pages(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
         prc1: str | None = None,
@@ -1888,21 +1852,18 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            nday: [필수] N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
+            nday: N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
+                9:1년) (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일
+                (CODE_1), "2" 3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6"
+                30일 (CODE_6), "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             prc1: 현재가 필터범위 시작 (PRC1). Optional; default "".
@@ -1947,9 +1908,9 @@ class OverseasStockApi:
     def trade_pbmn_output2(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
         prc1: str | None = None,
@@ -1960,21 +1921,18 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            nday: [필수] N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
+            nday: N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
+                9:1년) (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일
+                (CODE_1), "2" 3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6"
+                30일 (CODE_6), "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             prc1: 현재가 필터범위 시작 (PRC1). Optional; default "".
@@ -2018,9 +1976,9 @@ class OverseasStockApi:
     def trade_turnover(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeTurnoverNday | TradeTurnoverNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> OverseasStockTradeTurnoverResponse:
@@ -2030,18 +1988,18 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
             nday: N분전콤보값 — N분전콤보값 (ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전,
                 8:120일전, 9:1년전) (NDAY). Required. TradeTurnoverNday or its code: "0" 당일 (CODE_0),
                 "1" 2일전 (CODE_1), "2" 3일전 (CODE_2), "3" 5일전 (CODE_3), "4" 10일전 (CODE_4), "5" 20일전
                 (CODE_5), "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전
                 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             auth: 사용자권한정보 (AUTH). Optional; default "".
 
@@ -2075,9 +2033,9 @@ class OverseasStockApi:
     def trade_turnover_pages(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeTurnoverNday | TradeTurnoverNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> Iterator[OverseasStockTradeTurnoverResponse]:
@@ -2087,18 +2045,18 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
             nday: N분전콤보값 — N분전콤보값 (ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전,
                 8:120일전, 9:1년전) (NDAY). Required. TradeTurnoverNday or its code: "0" 당일 (CODE_0),
                 "1" 2일전 (CODE_1), "2" 3일전 (CODE_2), "3" 5일전 (CODE_3), "4" 10일전 (CODE_4), "5" 20일전
                 (CODE_5), "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전
                 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             auth: 사용자권한정보 (AUTH). Optional; default "".
 
@@ -2134,9 +2092,9 @@ class OverseasStockApi:
     def trade_turnover_output2(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeTurnoverNday | TradeTurnoverNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> Iterator[OverseasStockTradeTurnoverOutput2Row]:
@@ -2146,18 +2104,18 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
             nday: N분전콤보값 — N분전콤보값 (ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전,
                 8:120일전, 9:1년전) (NDAY). Required. TradeTurnoverNday or its code: "0" 당일 (CODE_0),
                 "1" 2일전 (CODE_1), "2" 3일전 (CODE_2), "3" 5일전 (CODE_3), "4" 10일전 (CODE_4), "5" 20일전
                 (CODE_5), "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전
                 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             auth: 사용자권한정보 (AUTH). Optional; default "".
 
@@ -2192,9 +2150,9 @@ class OverseasStockApi:
     def trade_vol(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeTurnoverNday | TradeTurnoverNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
         prc1: str | None = None,
@@ -2206,18 +2164,18 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HNX".
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HNX".
             nday: N분전콤보값 — N분전콤보값 (ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전,
                 8:120일전, 9:1년전) (NDAY). Required. TradeTurnoverNday or its code: "0" 당일 (CODE_0),
                 "1" 2일전 (CODE_1), "2" 3일전 (CODE_2), "3" 5일전 (CODE_3), "4" 10일전 (CODE_4), "5" 20일전
                 (CODE_5), "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전
                 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF — NEXT KEY BUFF (ex. "") (KEYB). Optional; default "".
             auth: 사용자권한정보 — 사용자권한정보 (ex. "") (AUTH). Optional; default "".
             prc1: 가격 필터 시작 — 가격 필터 시작 (ex. "") (PRC1). Optional; default "".
@@ -2260,9 +2218,9 @@ class OverseasStockApi:
     def trade_vol_pages(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeTurnoverNday | TradeTurnoverNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
         prc1: str | None = None,
@@ -2274,18 +2232,18 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HNX".
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HNX".
             nday: N분전콤보값 — N분전콤보값 (ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전,
                 8:120일전, 9:1년전) (NDAY). Required. TradeTurnoverNday or its code: "0" 당일 (CODE_0),
                 "1" 2일전 (CODE_1), "2" 3일전 (CODE_2), "3" 5일전 (CODE_3), "4" 10일전 (CODE_4), "5" 20일전
                 (CODE_5), "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전
                 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF — NEXT KEY BUFF (ex. "") (KEYB). Optional; default "".
             auth: 사용자권한정보 — 사용자권한정보 (ex. "") (AUTH). Optional; default "".
             prc1: 가격 필터 시작 — 가격 필터 시작 (ex. "") (PRC1). Optional; default "".
@@ -2330,9 +2288,9 @@ class OverseasStockApi:
     def trade_vol_output2(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeTurnoverNday | TradeTurnoverNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
         prc1: str | None = None,
@@ -2344,18 +2302,18 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HNX".
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HNX".
             nday: N분전콤보값 — N분전콤보값 (ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전,
                 8:120일전, 9:1년전) (NDAY). Required. TradeTurnoverNday or its code: "0" 당일 (CODE_0),
                 "1" 2일전 (CODE_1), "2" 3일전 (CODE_2), "3" 5일전 (CODE_3), "4" 10일전 (CODE_4), "5" 20일전
                 (CODE_5), "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전
                 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF — NEXT KEY BUFF (ex. "") (KEYB). Optional; default "".
             auth: 사용자권한정보 — 사용자권한정보 (ex. "") (AUTH). Optional; default "".
             prc1: 가격 필터 시작 — 가격 필터 시작 (ex. "") (PRC1). Optional; default "".
@@ -2399,10 +2357,10 @@ class OverseasStockApi:
     def updown_rate(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeGrowthNday | TradeGrowthNdayCode,
         gubn: UpdownRateGubn | UpdownRateGubnCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> OverseasStockUpdownRateResponse:
@@ -2411,20 +2369,20 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
-            nday: [필수] N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
+            nday: N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
                 9:1년) (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일
                 (CODE_1), "2" 3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6"
                 30일 (CODE_6), "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            gubn: [필수] 상승율/하락율 구분 — 상승율/하락율 구분 (ex. 0:하락율, 1:상승율) (GUBN). Required. UpdownRateGubn
-                or its code: "0" 하락율 (CODE_0), "1" 상승율 (CODE_1). Example: "1".
-            vol_rang: [필수] 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            gubn: 상승율/하락율 구분 — 상승율/하락율 구분 (ex. 0:하락율, 1:상승율) (GUBN). Required. UpdownRateGubn or its
+                code: "0" 하락율 (CODE_0), "1" 상승율 (CODE_1). Example: "1".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
 
@@ -2458,10 +2416,10 @@ class OverseasStockApi:
     def updown_rate_pages(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeGrowthNday | TradeGrowthNdayCode,
         gubn: UpdownRateGubn | UpdownRateGubnCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> Iterator[OverseasStockUpdownRateResponse]:
@@ -2470,20 +2428,20 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
-            nday: [필수] N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
+            nday: N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
                 9:1년) (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일
                 (CODE_1), "2" 3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6"
                 30일 (CODE_6), "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            gubn: [필수] 상승율/하락율 구분 — 상승율/하락율 구분 (ex. 0:하락율, 1:상승율) (GUBN). Required. UpdownRateGubn
-                or its code: "0" 하락율 (CODE_0), "1" 상승율 (CODE_1). Example: "1".
-            vol_rang: [필수] 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            gubn: 상승율/하락율 구분 — 상승율/하락율 구분 (ex. 0:하락율, 1:상승율) (GUBN). Required. UpdownRateGubn or its
+                code: "0" 하락율 (CODE_0), "1" 상승율 (CODE_1). Example: "1".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
 
@@ -2519,10 +2477,10 @@ class OverseasStockApi:
     def updown_rate_output2(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeGrowthNday | TradeGrowthNdayCode,
         gubn: UpdownRateGubn | UpdownRateGubnCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> Iterator[OverseasStockUpdownRateOutput2Row]:
@@ -2531,20 +2489,20 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
-            nday: [필수] N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
+            nday: N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
                 9:1년) (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일
                 (CODE_1), "2" 3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6"
                 30일 (CODE_6), "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            gubn: [필수] 상승율/하락율 구분 — 상승율/하락율 구분 (ex. 0:하락율, 1:상승율) (GUBN). Required. UpdownRateGubn
-                or its code: "0" 하락율 (CODE_0), "1" 상승율 (CODE_1). Example: "1".
-            vol_rang: [필수] 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            gubn: 상승율/하락율 구분 — 상승율/하락율 구분 (ex. 0:하락율, 1:상승율) (GUBN). Required. UpdownRateGubn or its
+                code: "0" 하락율 (CODE_0), "1" 상승율 (CODE_1). Example: "1".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
 
@@ -2579,9 +2537,9 @@ class OverseasStockApi:
     def volume_power(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> OverseasStockVolumePowerResponse:
@@ -2590,21 +2548,18 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HKS".
-            nday: [필수] N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HKS".
+            nday: N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
+                9:1년) (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일
+                (CODE_1), "2" 3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6"
+                30일 (CODE_6), "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
 
@@ -2638,9 +2593,9 @@ class OverseasStockApi:
     def volume_power_pages(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> Iterator[OverseasStockVolumePowerResponse]:
@@ -2649,21 +2604,18 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HKS".
-            nday: [필수] N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HKS".
+            nday: N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
+                9:1년) (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일
+                (CODE_1), "2" 3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6"
+                30일 (CODE_6), "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
 
@@ -2699,9 +2651,9 @@ class OverseasStockApi:
     def volume_power_output2(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> Iterator[OverseasStockVolumePowerOutput2Row]:
@@ -2710,21 +2662,18 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HKS".
-            nday: [필수] N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HKS".
+            nday: N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
+                9:1년) (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일
+                (CODE_1), "2" 3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6"
+                30일 (CODE_6), "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
 
@@ -2759,9 +2708,9 @@ class OverseasStockApi:
     def volume_surge(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         minx: Minx | MinxCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> OverseasStockVolumeSurgeResponse:
@@ -2770,22 +2719,19 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NYS".
-            minx: [필수] N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
-                8:60분전, 9:120분전) — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전,
-                7:30분전, 8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1"
-                2분전 (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전
-                (CODE_5), "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전
-                (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NYS".
+            minx: N분전콤보값 — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
+                8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전
+                (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5),
+                "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9).
+                Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             auth: 사용자권한정보 (AUTH). Optional; default "".
 
@@ -2819,9 +2765,9 @@ class OverseasStockApi:
     def volume_surge_pages(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         minx: Minx | MinxCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> Iterator[OverseasStockVolumeSurgeResponse]:
@@ -2830,22 +2776,19 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NYS".
-            minx: [필수] N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
-                8:60분전, 9:120분전) — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전,
-                7:30분전, 8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1"
-                2분전 (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전
-                (CODE_5), "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전
-                (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NYS".
+            minx: N분전콤보값 — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
+                8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전
+                (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5),
+                "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9).
+                Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             auth: 사용자권한정보 (AUTH). Optional; default "".
 
@@ -2881,9 +2824,9 @@ class OverseasStockApi:
     def volume_surge_output2(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         minx: Minx | MinxCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> Iterator[OverseasStockVolumeSurgeOutput2Row]:
@@ -2892,22 +2835,19 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NYS".
-            minx: [필수] N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
-                8:60분전, 9:120분전) — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전,
-                7:30분전, 8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1"
-                2분전 (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전
-                (CODE_5), "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전
-                (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NYS".
+            minx: N분전콤보값 — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
+                8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전
+                (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5),
+                "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9).
+                Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             auth: 사용자권한정보 (AUTH). Optional; default "".
 
@@ -3084,7 +3024,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            trad_dt: [필수] 거래일자 — 거래일자 (TRAD_DT). Required. Example: "20250619".
+            trad_dt: 거래일자 (TRAD_DT). Required. Example: "20250619".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -3127,7 +3067,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            trad_dt: [필수] 거래일자 — 거래일자 (TRAD_DT). Required. Example: "20250619".
+            trad_dt: 거래일자 (TRAD_DT). Required. Example: "20250619".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -3172,7 +3112,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            trad_dt: [필수] 거래일자 — 거래일자 (TRAD_DT). Required. Example: "20250619".
+            trad_dt: 거래일자 (TRAD_DT). Required. Example: "20250619".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -3460,7 +3400,7 @@ class OverseasStockApi:
         Args:
             ord_dt: 주문일자 (ORD_DT). Optional; default "".
             ord_gno_brno: 주문채번지점번호 (ORD_GNO_BRNO). Optional; default "".
-            odno: 주문번호 (ex. 지정가주문번호 TTTC6058R에서 조회된 주문번호 입력) (ODNO). Optional; default "".
+            odno: 주문번호 — 주문번호 (ex. 지정가주문번호 TTTC6058R에서 조회된 주문번호 입력) (ODNO). Optional; default "".
             ttlz_icld_yn: 집계포함여부 (TTLZ_ICLD_YN). Optional; default "".
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
             ctx_area_fk200: 연속조회조건200 (CTX_AREA_FK200). Optional; default "". At most 200
@@ -3516,7 +3456,7 @@ class OverseasStockApi:
         Args:
             ord_dt: 주문일자 (ORD_DT). Optional; default "".
             ord_gno_brno: 주문채번지점번호 (ORD_GNO_BRNO). Optional; default "".
-            odno: 주문번호 (ex. 지정가주문번호 TTTC6058R에서 조회된 주문번호 입력) (ODNO). Optional; default "".
+            odno: 주문번호 — 주문번호 (ex. 지정가주문번호 TTTC6058R에서 조회된 주문번호 입력) (ODNO). Optional; default "".
             ttlz_icld_yn: 집계포함여부 (TTLZ_ICLD_YN). Optional; default "".
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
             ctx_area_fk200: 연속조회조건200 (CTX_AREA_FK200). Optional; default "". At most 200
@@ -3574,7 +3514,7 @@ class OverseasStockApi:
         Args:
             ord_dt: 주문일자 (ORD_DT). Optional; default "".
             ord_gno_brno: 주문채번지점번호 (ORD_GNO_BRNO). Optional; default "".
-            odno: 주문번호 (ex. 지정가주문번호 TTTC6058R에서 조회된 주문번호 입력) (ODNO). Optional; default "".
+            odno: 주문번호 — 주문번호 (ex. 지정가주문번호 TTTC6058R에서 조회된 주문번호 입력) (ODNO). Optional; default "".
             ttlz_icld_yn: 집계포함여부 (TTLZ_ICLD_YN). Optional; default "".
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
             ctx_area_fk200: 연속조회조건200 (CTX_AREA_FK200). Optional; default "". At most 200
@@ -3631,7 +3571,7 @@ class OverseasStockApi:
         Args:
             ord_dt: 주문일자 (ORD_DT). Optional; default "".
             ord_gno_brno: 주문채번지점번호 (ORD_GNO_BRNO). Optional; default "".
-            odno: 주문번호 (ex. 지정가주문번호 TTTC6058R에서 조회된 주문번호 입력) (ODNO). Optional; default "".
+            odno: 주문번호 — 주문번호 (ex. 지정가주문번호 TTTC6058R에서 조회된 주문번호 입력) (ODNO). Optional; default "".
             ttlz_icld_yn: 집계포함여부 (TTLZ_ICLD_YN). Optional; default "".
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
             ctx_area_fk200: 연속조회조건200 (CTX_AREA_FK200). Optional; default "". At most 200
@@ -4511,25 +4451,26 @@ class OverseasStockApi:
 
         Args:
             period: Which TR_ID: "usBuy" or "usSell" or "asia".
-            pdno: [필수] 상품번호 — 상품번호 (PDNO). Required. Example: "TSLA".
-            ovrs_excg_cd: [필수] 해외거래소코드 (ex. NASD:나스닥, NYSE:뉴욕, AMEX:아멕스, SEHK:홍콩, SHAA:상해, SZAA:심천,
-                TKSE:일본, HASE:하노이, VNSE:호치민) — 해외거래소코드 (ex. NASD:나스닥, NYSE:뉴욕, AMEX:아멕스, SEHK:홍콩,
-                SHAA:상해, SZAA:심천, TKSE:일본, HASE:하노이, VNSE:호치민) (OVRS_EXCG_CD). Required. OvrsExcgCd
-                or its code: "NASD" 나스닥 (NASD), "NYSE" 뉴욕 (NYSE), "AMEX" 아멕스 (AMEX), "SEHK" 홍콩
-                (SEHK), "SHAA" 상해 (SHAA), "SZAA" 심천 (SZAA), "TKSE" 일본 (TKSE), "HASE" 하노이 (HASE),
-                "VNSE" 호치민 (VNSE). Example: "NASD".
-            ft_ord_qty: [필수] FT주문수량 — FT주문수량 (FT_ORD_QTY). Required. Example: "1".
-            ft_ord_unpr3: [필수] FT주문단가3 — FT주문단가3 (FT_ORD_UNPR3). Required. Example: "900".
-            sll_buy_dvsn_cd: 매도매수구분코드 (ex. 아시아인경우만 사용, 01:매도,02:매수) (SLL_BUY_DVSN_CD). Optional;
+            pdno: 상품번호 (PDNO). Required. Example: "TSLA".
+            ovrs_excg_cd: 해외거래소코드 — 해외거래소코드 (ex. NASD:나스닥, NYSE:뉴욕, AMEX:아멕스, SEHK:홍콩, SHAA:상해,
+                SZAA:심천, TKSE:일본, HASE:하노이, VNSE:호치민) (OVRS_EXCG_CD). Required. OvrsExcgCd or its
+                code: "NASD" 나스닥 (NASD), "NYSE" 뉴욕 (NYSE), "AMEX" 아멕스 (AMEX), "SEHK" 홍콩 (SEHK),
+                "SHAA" 상해 (SHAA), "SZAA" 심천 (SZAA), "TKSE" 일본 (TKSE), "HASE" 하노이 (HASE), "VNSE" 호치민
+                (VNSE). Example: "NASD".
+            ft_ord_qty: FT주문수량 (FT_ORD_QTY). Required. Example: "1".
+            ft_ord_unpr3: FT주문단가3 (FT_ORD_UNPR3). Required. Example: "900".
+            sll_buy_dvsn_cd: 매도매수구분코드 — 매도매수구분코드 (ex. 아시아인경우만 사용, 01:매도,02:매수) (SLL_BUY_DVSN_CD).
+                Optional; default "".
+            rvse_cncl_dvsn_cd: 정정취소구분코드 — 정정취소구분코드 (ex. 아시아인경우만 사용, 00:매도/매수) (RVSE_CNCL_DVSN_CD).
+                Optional; default "".
+            prdt_type_cd: 상품유형코드 — 상품유형코드 (ex. 아시아인경우만 사용) (PRDT_TYPE_CD). Optional; default "".
+            ord_svr_dvsn_cd: 주문서버구분코드 — 주문서버구분코드 (ex. 0) (ORD_SVR_DVSN_CD). Optional; default "".
+            rsvn_ord_rcit_dt: 예약주문접수일자 — 예약주문접수일자 (ex. 아시아인경우만 사용) (RSVN_ORD_RCIT_DT). Optional;
                 default "".
-            rvse_cncl_dvsn_cd: 정정취소구분코드 (ex. 아시아인경우만 사용, 00:매도/매수) (RVSE_CNCL_DVSN_CD). Optional;
+            ord_dvsn: 주문구분 — 주문구분 (ex. 미국 매수/매도인 경우만 사용) (ORD_DVSN). Optional; default "".
+            ovrs_rsvn_odno: 해외예약주문번호 — 해외예약주문번호 (ex. 아이사인 경우만 사용) (OVRS_RSVN_ODNO). Optional;
                 default "".
-            prdt_type_cd: 상품유형코드 (ex. 아시아인경우만 사용) (PRDT_TYPE_CD). Optional; default "".
-            ord_svr_dvsn_cd: 주문서버구분코드 (ex. 0) (ORD_SVR_DVSN_CD). Optional; default "".
-            rsvn_ord_rcit_dt: 예약주문접수일자 (ex. 아시아인경우만 사용) (RSVN_ORD_RCIT_DT). Optional; default "".
-            ord_dvsn: 주문구분 (ex. 미국 매수/매도인 경우만 사용) (ORD_DVSN). Optional; default "".
-            ovrs_rsvn_odno: 해외예약주문번호 (ex. 아이사인 경우만 사용) (OVRS_RSVN_ODNO). Optional; default "".
-            algo_ord_tmd_dvsn_cd: 알고리즘주문시간구분코드 (ex. TWAP, VWAP 주문에서만 사용, 02로 고정)
+            algo_ord_tmd_dvsn_cd: 알고리즘주문시간구분코드 — 알고리즘주문시간구분코드 (ex. TWAP, VWAP 주문에서만 사용, 02로 고정)
                 (ALGO_ORD_TMD_DVSN_CD). Optional; default "".
 
         Returns:
@@ -4582,11 +4523,9 @@ class OverseasStockApi:
 
         Args:
             period: Which TR_ID: "us".
-            rsvn_ord_rcit_dt: [필수] 해외주문접수일자 — 해외주문접수일자 (RSVN_ORD_RCIT_DT). Required. Example:
-                "20250610".
-            ovrs_rsvn_odno: [필수] 해외예약주문번호 (ex. 해외주식_예약주문접수 API Output ODNO(주문번호) 참고) — 해외예약주문번호 (ex.
-                해외주식_예약주문접수 API Output ODNO(주문번호) 참고) (OVRS_RSVN_ODNO). Required. Example:
-                "0030008244".
+            rsvn_ord_rcit_dt: 해외주문접수일자 (RSVN_ORD_RCIT_DT). Required. Example: "20250610".
+            ovrs_rsvn_odno: 해외예약주문번호 — 해외예약주문번호 (ex. 해외주식_예약주문접수 API Output ODNO(주문번호) 참고)
+                (OVRS_RSVN_ODNO). Required. Example: "0030008244".
 
         Returns:
             OverseasStockOrderResvCcnlResponse: the envelope (rt_cd, msg_cd, msg1) and output
@@ -5695,8 +5634,8 @@ class AsyncOverseasStockApi:
     async def market_cap(
         self,
         *,
-        excd: Excd | ExcdCode,
-        vol_rang: VolRang | VolRangCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> OverseasStockMarketCapResponse:
@@ -5706,13 +5645,13 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SZS".
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SZS".
             vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "1".
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "1".
             keyb: NEXT KEY BUFF — NEXT KEY BUFF (ex. "") (KEYB). Optional; default "".
             auth: 사용자권한정보 — 사용자권한정보 (ex. "") (AUTH). Optional; default "".
 
@@ -5746,8 +5685,8 @@ class AsyncOverseasStockApi:
     async def market_cap_pages(
         self,
         *,
-        excd: Excd | ExcdCode,
-        vol_rang: VolRang | VolRangCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> AsyncIterator[OverseasStockMarketCapResponse]:
@@ -5757,13 +5696,13 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SZS".
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SZS".
             vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "1".
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "1".
             keyb: NEXT KEY BUFF — NEXT KEY BUFF (ex. "") (KEYB). Optional; default "".
             auth: 사용자권한정보 — 사용자권한정보 (ex. "") (AUTH). Optional; default "".
 
@@ -5799,8 +5738,8 @@ class AsyncOverseasStockApi:
     async def market_cap_output2(
         self,
         *,
-        excd: Excd | ExcdCode,
-        vol_rang: VolRang | VolRangCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> AsyncIterator[OverseasStockMarketCapOutput2Row]:
@@ -5810,13 +5749,13 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SZS".
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SZS".
             vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "1".
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "1".
             keyb: NEXT KEY BUFF — NEXT KEY BUFF (ex. "") (KEYB). Optional; default "".
             auth: 사용자권한정보 — 사용자권한정보 (ex. "") (AUTH). Optional; default "".
 
@@ -5851,9 +5790,9 @@ class AsyncOverseasStockApi:
     async def new_highlow(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         minx: Minx | MinxCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         gubn: NewHighlowGubn | NewHighlowGubnCode,
         gubn2: Gubn2 | Gubn2Code,
         keyb: str | None = None,
@@ -5864,27 +5803,23 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "AMS".
-            minx: [필수] N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
-                8:60분전, 9:120분전) — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전,
-                7:30분전, 8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1"
-                2분전 (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전
-                (CODE_5), "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전
-                (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            gubn: [필수] 신고/신저 구분 (ex. 0:신저,1:신고) — 신고/신저 구분 (ex. 0:신저,1:신고) (GUBN). Required.
-                NewHighlowGubn or its code: "0" 신저 (CODE_0), "1" 신고 (CODE_1). Example: "1".
-            gubn2: [필수] 일시돌파/돌파 구분 (ex. 0:일시돌파0, 1:돌파유지1) — 일시돌파/돌파 구분 (ex. 0:일시돌파0, 1:돌파유지1)
-                (GUBN2). Required. Gubn2 or its code: "0" 일시돌파0 (CODE_0), "1" 돌파유지1 (CODE_1).
-                Example: "1".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "AMS".
+            minx: N분전콤보값 — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
+                8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전
+                (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5),
+                "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9).
+                Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            gubn: 신고/신저 구분 — 신고/신저 구분 (ex. 0:신저,1:신고) (GUBN). Required. NewHighlowGubn or its code:
+                "0" 신저 (CODE_0), "1" 신고 (CODE_1). Example: "1".
+            gubn2: 일시돌파/돌파 구분 — 일시돌파/돌파 구분 (ex. 0:일시돌파0, 1:돌파유지1) (GUBN2). Required. Gubn2 or its
+                code: "0" 일시돌파0 (CODE_0), "1" 돌파유지1 (CODE_1). Example: "1".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             auth: 사용자권한정보 (AUTH). Optional; default "".
 
@@ -5925,9 +5860,9 @@ class AsyncOverseasStockApi:
     async def new_highlow_pages(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         minx: Minx | MinxCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         gubn: NewHighlowGubn | NewHighlowGubnCode,
         gubn2: Gubn2 | Gubn2Code,
         keyb: str | None = None,
@@ -5938,27 +5873,23 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "AMS".
-            minx: [필수] N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
-                8:60분전, 9:120분전) — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전,
-                7:30분전, 8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1"
-                2분전 (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전
-                (CODE_5), "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전
-                (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            gubn: [필수] 신고/신저 구분 (ex. 0:신저,1:신고) — 신고/신저 구분 (ex. 0:신저,1:신고) (GUBN). Required.
-                NewHighlowGubn or its code: "0" 신저 (CODE_0), "1" 신고 (CODE_1). Example: "1".
-            gubn2: [필수] 일시돌파/돌파 구분 (ex. 0:일시돌파0, 1:돌파유지1) — 일시돌파/돌파 구분 (ex. 0:일시돌파0, 1:돌파유지1)
-                (GUBN2). Required. Gubn2 or its code: "0" 일시돌파0 (CODE_0), "1" 돌파유지1 (CODE_1).
-                Example: "1".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "AMS".
+            minx: N분전콤보값 — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
+                8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전
+                (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5),
+                "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9).
+                Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            gubn: 신고/신저 구분 — 신고/신저 구분 (ex. 0:신저,1:신고) (GUBN). Required. NewHighlowGubn or its code:
+                "0" 신저 (CODE_0), "1" 신고 (CODE_1). Example: "1".
+            gubn2: 일시돌파/돌파 구분 — 일시돌파/돌파 구분 (ex. 0:일시돌파0, 1:돌파유지1) (GUBN2). Required. Gubn2 or its
+                code: "0" 일시돌파0 (CODE_0), "1" 돌파유지1 (CODE_1). Example: "1".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             auth: 사용자권한정보 (AUTH). Optional; default "".
 
@@ -6001,9 +5932,9 @@ class AsyncOverseasStockApi:
     async def new_highlow_output2(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         minx: Minx | MinxCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         gubn: NewHighlowGubn | NewHighlowGubnCode,
         gubn2: Gubn2 | Gubn2Code,
         keyb: str | None = None,
@@ -6014,27 +5945,23 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "AMS".
-            minx: [필수] N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
-                8:60분전, 9:120분전) — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전,
-                7:30분전, 8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1"
-                2분전 (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전
-                (CODE_5), "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전
-                (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            gubn: [필수] 신고/신저 구분 (ex. 0:신저,1:신고) — 신고/신저 구분 (ex. 0:신저,1:신고) (GUBN). Required.
-                NewHighlowGubn or its code: "0" 신저 (CODE_0), "1" 신고 (CODE_1). Example: "1".
-            gubn2: [필수] 일시돌파/돌파 구분 (ex. 0:일시돌파0, 1:돌파유지1) — 일시돌파/돌파 구분 (ex. 0:일시돌파0, 1:돌파유지1)
-                (GUBN2). Required. Gubn2 or its code: "0" 일시돌파0 (CODE_0), "1" 돌파유지1 (CODE_1).
-                Example: "1".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "AMS".
+            minx: N분전콤보값 — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
+                8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전
+                (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5),
+                "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9).
+                Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            gubn: 신고/신저 구분 — 신고/신저 구분 (ex. 0:신저,1:신고) (GUBN). Required. NewHighlowGubn or its code:
+                "0" 신저 (CODE_0), "1" 신고 (CODE_1). Example: "1".
+            gubn2: 일시돌파/돌파 구분 — 일시돌파/돌파 구분 (ex. 0:일시돌파0, 1:돌파유지1) (GUBN2). Required. Gubn2 or its
+                code: "0" 일시돌파0 (CODE_0), "1" 돌파유지1 (CODE_1). Example: "1".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             auth: 사용자권한정보 (AUTH). Optional; default "".
 
@@ -6076,10 +6003,10 @@ class AsyncOverseasStockApi:
     async def price_fluct(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         gubn: str,
         minx: Minx | MinxCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> OverseasStockPriceFluctResponse:
@@ -6088,24 +6015,20 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            gubn: [필수] 급등/급락구분 (ex. 0:급락, 1:급등) — 급등/급락구분 (ex. 0:급락, 1:급등) (GUBN). Required.
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
+            gubn: 급등/급락구분 — 급등/급락구분 (ex. 0:급락, 1:급등) (GUBN). Required. Example: "0".
+            minx: N분전콤보값 — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
+                8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전
+                (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5),
+                "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9).
                 Example: "0".
-            minx: [필수] N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
-                8:60분전, 9:120분전) — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전,
-                7:30분전, 8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1"
-                2분전 (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전
-                (CODE_5), "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전
-                (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             auth: 사용자권한정보 (AUTH). Optional; default "".
 
@@ -6139,10 +6062,10 @@ class AsyncOverseasStockApi:
     async def price_fluct_pages(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         gubn: str,
         minx: Minx | MinxCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> AsyncIterator[OverseasStockPriceFluctResponse]:
@@ -6151,24 +6074,20 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            gubn: [필수] 급등/급락구분 (ex. 0:급락, 1:급등) — 급등/급락구분 (ex. 0:급락, 1:급등) (GUBN). Required.
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
+            gubn: 급등/급락구분 — 급등/급락구분 (ex. 0:급락, 1:급등) (GUBN). Required. Example: "0".
+            minx: N분전콤보값 — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
+                8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전
+                (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5),
+                "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9).
                 Example: "0".
-            minx: [필수] N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
-                8:60분전, 9:120분전) — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전,
-                7:30분전, 8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1"
-                2분전 (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전
-                (CODE_5), "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전
-                (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             auth: 사용자권한정보 (AUTH). Optional; default "".
 
@@ -6204,10 +6123,10 @@ class AsyncOverseasStockApi:
     async def price_fluct_output2(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         gubn: str,
         minx: Minx | MinxCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> AsyncIterator[OverseasStockPriceFluctOutput2Row]:
@@ -6216,24 +6135,20 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            gubn: [필수] 급등/급락구분 (ex. 0:급락, 1:급등) — 급등/급락구분 (ex. 0:급락, 1:급등) (GUBN). Required.
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
+            gubn: 급등/급락구분 — 급등/급락구분 (ex. 0:급락, 1:급등) (GUBN). Required. Example: "0".
+            minx: N분전콤보값 — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
+                8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전
+                (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5),
+                "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9).
                 Example: "0".
-            minx: [필수] N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
-                8:60분전, 9:120분전) — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전,
-                7:30분전, 8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1"
-                2분전 (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전
-                (CODE_5), "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전
-                (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             auth: 사용자권한정보 (AUTH). Optional; default "".
 
@@ -6268,9 +6183,9 @@ class AsyncOverseasStockApi:
     async def trade_growth(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> OverseasStockTradeGrowthResponse:
@@ -6279,21 +6194,18 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            nday: [필수] N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
+            nday: N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
+                9:1년) (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일
+                (CODE_1), "2" 3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6"
+                30일 (CODE_6), "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
 
@@ -6327,9 +6239,9 @@ class AsyncOverseasStockApi:
     async def trade_growth_pages(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> AsyncIterator[OverseasStockTradeGrowthResponse]:
@@ -6338,21 +6250,18 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            nday: [필수] N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
+            nday: N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
+                9:1년) (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일
+                (CODE_1), "2" 3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6"
+                30일 (CODE_6), "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
 
@@ -6388,9 +6297,9 @@ class AsyncOverseasStockApi:
     async def trade_growth_output2(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> AsyncIterator[OverseasStockTradeGrowthOutput2Row]:
@@ -6399,21 +6308,18 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            nday: [필수] N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
+            nday: N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
+                9:1년) (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일
+                (CODE_1), "2" 3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6"
+                30일 (CODE_6), "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
 
@@ -6448,9 +6354,9 @@ class AsyncOverseasStockApi:
     async def trade_pbmn(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
         prc1: str | None = None,
@@ -6461,21 +6367,18 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            nday: [필수] N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
+            nday: N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
+                9:1년) (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일
+                (CODE_1), "2" 3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6"
+                30일 (CODE_6), "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             prc1: 현재가 필터범위 시작 (PRC1). Optional; default "".
@@ -6518,9 +6421,9 @@ class AsyncOverseasStockApi:
     async def trade_pbmn_pages(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
         prc1: str | None = None,
@@ -6531,21 +6434,18 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            nday: [필수] N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
+            nday: N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
+                9:1년) (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일
+                (CODE_1), "2" 3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6"
+                30일 (CODE_6), "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             prc1: 현재가 필터범위 시작 (PRC1). Optional; default "".
@@ -6590,9 +6490,9 @@ class AsyncOverseasStockApi:
     async def trade_pbmn_output2(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
         prc1: str | None = None,
@@ -6603,21 +6503,18 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            nday: [필수] N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
+            nday: N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
+                9:1년) (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일
+                (CODE_1), "2" 3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6"
+                30일 (CODE_6), "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             prc1: 현재가 필터범위 시작 (PRC1). Optional; default "".
@@ -6661,9 +6558,9 @@ class AsyncOverseasStockApi:
     async def trade_turnover(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeTurnoverNday | TradeTurnoverNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> OverseasStockTradeTurnoverResponse:
@@ -6673,18 +6570,18 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
             nday: N분전콤보값 — N분전콤보값 (ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전,
                 8:120일전, 9:1년전) (NDAY). Required. TradeTurnoverNday or its code: "0" 당일 (CODE_0),
                 "1" 2일전 (CODE_1), "2" 3일전 (CODE_2), "3" 5일전 (CODE_3), "4" 10일전 (CODE_4), "5" 20일전
                 (CODE_5), "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전
                 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             auth: 사용자권한정보 (AUTH). Optional; default "".
 
@@ -6718,9 +6615,9 @@ class AsyncOverseasStockApi:
     async def trade_turnover_pages(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeTurnoverNday | TradeTurnoverNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> AsyncIterator[OverseasStockTradeTurnoverResponse]:
@@ -6730,18 +6627,18 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
             nday: N분전콤보값 — N분전콤보값 (ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전,
                 8:120일전, 9:1년전) (NDAY). Required. TradeTurnoverNday or its code: "0" 당일 (CODE_0),
                 "1" 2일전 (CODE_1), "2" 3일전 (CODE_2), "3" 5일전 (CODE_3), "4" 10일전 (CODE_4), "5" 20일전
                 (CODE_5), "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전
                 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             auth: 사용자권한정보 (AUTH). Optional; default "".
 
@@ -6777,9 +6674,9 @@ class AsyncOverseasStockApi:
     async def trade_turnover_output2(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeTurnoverNday | TradeTurnoverNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> AsyncIterator[OverseasStockTradeTurnoverOutput2Row]:
@@ -6789,18 +6686,18 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
             nday: N분전콤보값 — N분전콤보값 (ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전,
                 8:120일전, 9:1년전) (NDAY). Required. TradeTurnoverNday or its code: "0" 당일 (CODE_0),
                 "1" 2일전 (CODE_1), "2" 3일전 (CODE_2), "3" 5일전 (CODE_3), "4" 10일전 (CODE_4), "5" 20일전
                 (CODE_5), "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전
                 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             auth: 사용자권한정보 (AUTH). Optional; default "".
 
@@ -6835,9 +6732,9 @@ class AsyncOverseasStockApi:
     async def trade_vol(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeTurnoverNday | TradeTurnoverNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
         prc1: str | None = None,
@@ -6849,18 +6746,18 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HNX".
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HNX".
             nday: N분전콤보값 — N분전콤보값 (ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전,
                 8:120일전, 9:1년전) (NDAY). Required. TradeTurnoverNday or its code: "0" 당일 (CODE_0),
                 "1" 2일전 (CODE_1), "2" 3일전 (CODE_2), "3" 5일전 (CODE_3), "4" 10일전 (CODE_4), "5" 20일전
                 (CODE_5), "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전
                 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF — NEXT KEY BUFF (ex. "") (KEYB). Optional; default "".
             auth: 사용자권한정보 — 사용자권한정보 (ex. "") (AUTH). Optional; default "".
             prc1: 가격 필터 시작 — 가격 필터 시작 (ex. "") (PRC1). Optional; default "".
@@ -6903,9 +6800,9 @@ class AsyncOverseasStockApi:
     async def trade_vol_pages(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeTurnoverNday | TradeTurnoverNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
         prc1: str | None = None,
@@ -6917,18 +6814,18 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HNX".
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HNX".
             nday: N분전콤보값 — N분전콤보값 (ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전,
                 8:120일전, 9:1년전) (NDAY). Required. TradeTurnoverNday or its code: "0" 당일 (CODE_0),
                 "1" 2일전 (CODE_1), "2" 3일전 (CODE_2), "3" 5일전 (CODE_3), "4" 10일전 (CODE_4), "5" 20일전
                 (CODE_5), "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전
                 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF — NEXT KEY BUFF (ex. "") (KEYB). Optional; default "".
             auth: 사용자권한정보 — 사용자권한정보 (ex. "") (AUTH). Optional; default "".
             prc1: 가격 필터 시작 — 가격 필터 시작 (ex. "") (PRC1). Optional; default "".
@@ -6973,9 +6870,9 @@ class AsyncOverseasStockApi:
     async def trade_vol_output2(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeTurnoverNday | TradeTurnoverNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
         prc1: str | None = None,
@@ -6987,18 +6884,18 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HNX".
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HNX".
             nday: N분전콤보값 — N분전콤보값 (ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전,
                 8:120일전, 9:1년전) (NDAY). Required. TradeTurnoverNday or its code: "0" 당일 (CODE_0),
                 "1" 2일전 (CODE_1), "2" 3일전 (CODE_2), "3" 5일전 (CODE_3), "4" 10일전 (CODE_4), "5" 20일전
                 (CODE_5), "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전
                 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF — NEXT KEY BUFF (ex. "") (KEYB). Optional; default "".
             auth: 사용자권한정보 — 사용자권한정보 (ex. "") (AUTH). Optional; default "".
             prc1: 가격 필터 시작 — 가격 필터 시작 (ex. "") (PRC1). Optional; default "".
@@ -7042,10 +6939,10 @@ class AsyncOverseasStockApi:
     async def updown_rate(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeGrowthNday | TradeGrowthNdayCode,
         gubn: UpdownRateGubn | UpdownRateGubnCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> OverseasStockUpdownRateResponse:
@@ -7054,20 +6951,20 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
-            nday: [필수] N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
+            nday: N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
                 9:1년) (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일
                 (CODE_1), "2" 3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6"
                 30일 (CODE_6), "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            gubn: [필수] 상승율/하락율 구분 — 상승율/하락율 구분 (ex. 0:하락율, 1:상승율) (GUBN). Required. UpdownRateGubn
-                or its code: "0" 하락율 (CODE_0), "1" 상승율 (CODE_1). Example: "1".
-            vol_rang: [필수] 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            gubn: 상승율/하락율 구분 — 상승율/하락율 구분 (ex. 0:하락율, 1:상승율) (GUBN). Required. UpdownRateGubn or its
+                code: "0" 하락율 (CODE_0), "1" 상승율 (CODE_1). Example: "1".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
 
@@ -7101,10 +6998,10 @@ class AsyncOverseasStockApi:
     async def updown_rate_pages(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeGrowthNday | TradeGrowthNdayCode,
         gubn: UpdownRateGubn | UpdownRateGubnCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> AsyncIterator[OverseasStockUpdownRateResponse]:
@@ -7113,20 +7010,20 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
-            nday: [필수] N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
+            nday: N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
                 9:1년) (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일
                 (CODE_1), "2" 3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6"
                 30일 (CODE_6), "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            gubn: [필수] 상승율/하락율 구분 — 상승율/하락율 구분 (ex. 0:하락율, 1:상승율) (GUBN). Required. UpdownRateGubn
-                or its code: "0" 하락율 (CODE_0), "1" 상승율 (CODE_1). Example: "1".
-            vol_rang: [필수] 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            gubn: 상승율/하락율 구분 — 상승율/하락율 구분 (ex. 0:하락율, 1:상승율) (GUBN). Required. UpdownRateGubn or its
+                code: "0" 하락율 (CODE_0), "1" 상승율 (CODE_1). Example: "1".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
 
@@ -7162,10 +7059,10 @@ class AsyncOverseasStockApi:
     async def updown_rate_output2(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeGrowthNday | TradeGrowthNdayCode,
         gubn: UpdownRateGubn | UpdownRateGubnCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> AsyncIterator[OverseasStockUpdownRateOutput2Row]:
@@ -7174,20 +7071,20 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
-            nday: [필수] N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
+            nday: N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
                 9:1년) (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일
                 (CODE_1), "2" 3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6"
                 30일 (CODE_6), "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            gubn: [필수] 상승율/하락율 구분 — 상승율/하락율 구분 (ex. 0:하락율, 1:상승율) (GUBN). Required. UpdownRateGubn
-                or its code: "0" 하락율 (CODE_0), "1" 상승율 (CODE_1). Example: "1".
-            vol_rang: [필수] 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            gubn: 상승율/하락율 구분 — 상승율/하락율 구분 (ex. 0:하락율, 1:상승율) (GUBN). Required. UpdownRateGubn or its
+                code: "0" 하락율 (CODE_0), "1" 상승율 (CODE_1). Example: "1".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
 
@@ -7222,9 +7119,9 @@ class AsyncOverseasStockApi:
     async def volume_power(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> OverseasStockVolumePowerResponse:
@@ -7233,21 +7130,18 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HKS".
-            nday: [필수] N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HKS".
+            nday: N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
+                9:1년) (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일
+                (CODE_1), "2" 3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6"
+                30일 (CODE_6), "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
 
@@ -7281,9 +7175,9 @@ class AsyncOverseasStockApi:
     async def volume_power_pages(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> AsyncIterator[OverseasStockVolumePowerResponse]:
@@ -7292,21 +7186,18 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HKS".
-            nday: [필수] N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HKS".
+            nday: N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
+                9:1년) (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일
+                (CODE_1), "2" 3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6"
+                30일 (CODE_6), "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
 
@@ -7342,9 +7233,9 @@ class AsyncOverseasStockApi:
     async def volume_power_output2(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> AsyncIterator[OverseasStockVolumePowerOutput2Row]:
@@ -7353,21 +7244,18 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HKS".
-            nday: [필수] N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HKS".
+            nday: N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일,
+                9:1년) (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일
+                (CODE_1), "2" 3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6"
+                30일 (CODE_6), "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
 
@@ -7402,9 +7290,9 @@ class AsyncOverseasStockApi:
     async def volume_surge(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         minx: Minx | MinxCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> OverseasStockVolumeSurgeResponse:
@@ -7413,22 +7301,19 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NYS".
-            minx: [필수] N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
-                8:60분전, 9:120분전) — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전,
-                7:30분전, 8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1"
-                2분전 (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전
-                (CODE_5), "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전
-                (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NYS".
+            minx: N분전콤보값 — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
+                8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전
+                (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5),
+                "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9).
+                Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             auth: 사용자권한정보 (AUTH). Optional; default "".
 
@@ -7462,9 +7347,9 @@ class AsyncOverseasStockApi:
     async def volume_surge_pages(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         minx: Minx | MinxCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> AsyncIterator[OverseasStockVolumeSurgeResponse]:
@@ -7473,22 +7358,19 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NYS".
-            minx: [필수] N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
-                8:60분전, 9:120분전) — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전,
-                7:30분전, 8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1"
-                2분전 (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전
-                (CODE_5), "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전
-                (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NYS".
+            minx: N분전콤보값 — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
+                8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전
+                (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5),
+                "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9).
+                Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             auth: 사용자권한정보 (AUTH). Optional; default "".
 
@@ -7524,9 +7406,9 @@ class AsyncOverseasStockApi:
     async def volume_surge_output2(
         self,
         *,
-        excd: Excd | ExcdCode,
+        excd: MarketCapExcd | MarketCapExcdCode,
         minx: Minx | MinxCode,
-        vol_rang: VolRang | VolRangCode,
+        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> AsyncIterator[OverseasStockVolumeSurgeOutput2Row]:
@@ -7535,22 +7417,19 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄) — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
-                HNX:하노이, TSE:도쿄) (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥
-                (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민
-                (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NYS".
-            minx: [필수] N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
-                8:60분전, 9:120분전) — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전,
-                7:30분전, 8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1"
-                2분전 (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전
-                (CODE_5), "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전
-                (CODE_9). Example: "0".
-            vol_rang: [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
-                6:1000만주이상) (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+            excd: 거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민,
+                HNX:하노이, TSE:도쿄) (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS"
+                나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX"
+                호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NYS".
+            minx: N분전콤보값 — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전,
+                8:60분전, 9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전
+                (CODE_1), "2" 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5),
+                "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9).
+                Example: "0".
+            vol_rang: 거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상,
+                6:1000만주이상) (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1"
+                1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5"
+                100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
             auth: 사용자권한정보 (AUTH). Optional; default "".
 
@@ -7727,7 +7606,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            trad_dt: [필수] 거래일자 — 거래일자 (TRAD_DT). Required. Example: "20250619".
+            trad_dt: 거래일자 (TRAD_DT). Required. Example: "20250619".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -7770,7 +7649,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            trad_dt: [필수] 거래일자 — 거래일자 (TRAD_DT). Required. Example: "20250619".
+            trad_dt: 거래일자 (TRAD_DT). Required. Example: "20250619".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -7815,7 +7694,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            trad_dt: [필수] 거래일자 — 거래일자 (TRAD_DT). Required. Example: "20250619".
+            trad_dt: 거래일자 (TRAD_DT). Required. Example: "20250619".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -8103,7 +7982,7 @@ class AsyncOverseasStockApi:
         Args:
             ord_dt: 주문일자 (ORD_DT). Optional; default "".
             ord_gno_brno: 주문채번지점번호 (ORD_GNO_BRNO). Optional; default "".
-            odno: 주문번호 (ex. 지정가주문번호 TTTC6058R에서 조회된 주문번호 입력) (ODNO). Optional; default "".
+            odno: 주문번호 — 주문번호 (ex. 지정가주문번호 TTTC6058R에서 조회된 주문번호 입력) (ODNO). Optional; default "".
             ttlz_icld_yn: 집계포함여부 (TTLZ_ICLD_YN). Optional; default "".
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
             ctx_area_fk200: 연속조회조건200 (CTX_AREA_FK200). Optional; default "". At most 200
@@ -8159,7 +8038,7 @@ class AsyncOverseasStockApi:
         Args:
             ord_dt: 주문일자 (ORD_DT). Optional; default "".
             ord_gno_brno: 주문채번지점번호 (ORD_GNO_BRNO). Optional; default "".
-            odno: 주문번호 (ex. 지정가주문번호 TTTC6058R에서 조회된 주문번호 입력) (ODNO). Optional; default "".
+            odno: 주문번호 — 주문번호 (ex. 지정가주문번호 TTTC6058R에서 조회된 주문번호 입력) (ODNO). Optional; default "".
             ttlz_icld_yn: 집계포함여부 (TTLZ_ICLD_YN). Optional; default "".
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
             ctx_area_fk200: 연속조회조건200 (CTX_AREA_FK200). Optional; default "". At most 200
@@ -8217,7 +8096,7 @@ class AsyncOverseasStockApi:
         Args:
             ord_dt: 주문일자 (ORD_DT). Optional; default "".
             ord_gno_brno: 주문채번지점번호 (ORD_GNO_BRNO). Optional; default "".
-            odno: 주문번호 (ex. 지정가주문번호 TTTC6058R에서 조회된 주문번호 입력) (ODNO). Optional; default "".
+            odno: 주문번호 — 주문번호 (ex. 지정가주문번호 TTTC6058R에서 조회된 주문번호 입력) (ODNO). Optional; default "".
             ttlz_icld_yn: 집계포함여부 (TTLZ_ICLD_YN). Optional; default "".
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
             ctx_area_fk200: 연속조회조건200 (CTX_AREA_FK200). Optional; default "". At most 200
@@ -8274,7 +8153,7 @@ class AsyncOverseasStockApi:
         Args:
             ord_dt: 주문일자 (ORD_DT). Optional; default "".
             ord_gno_brno: 주문채번지점번호 (ORD_GNO_BRNO). Optional; default "".
-            odno: 주문번호 (ex. 지정가주문번호 TTTC6058R에서 조회된 주문번호 입력) (ODNO). Optional; default "".
+            odno: 주문번호 — 주문번호 (ex. 지정가주문번호 TTTC6058R에서 조회된 주문번호 입력) (ODNO). Optional; default "".
             ttlz_icld_yn: 집계포함여부 (TTLZ_ICLD_YN). Optional; default "".
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
             ctx_area_fk200: 연속조회조건200 (CTX_AREA_FK200). Optional; default "". At most 200
@@ -9156,25 +9035,26 @@ class AsyncOverseasStockApi:
 
         Args:
             period: Which TR_ID: "usBuy" or "usSell" or "asia".
-            pdno: [필수] 상품번호 — 상품번호 (PDNO). Required. Example: "TSLA".
-            ovrs_excg_cd: [필수] 해외거래소코드 (ex. NASD:나스닥, NYSE:뉴욕, AMEX:아멕스, SEHK:홍콩, SHAA:상해, SZAA:심천,
-                TKSE:일본, HASE:하노이, VNSE:호치민) — 해외거래소코드 (ex. NASD:나스닥, NYSE:뉴욕, AMEX:아멕스, SEHK:홍콩,
-                SHAA:상해, SZAA:심천, TKSE:일본, HASE:하노이, VNSE:호치민) (OVRS_EXCG_CD). Required. OvrsExcgCd
-                or its code: "NASD" 나스닥 (NASD), "NYSE" 뉴욕 (NYSE), "AMEX" 아멕스 (AMEX), "SEHK" 홍콩
-                (SEHK), "SHAA" 상해 (SHAA), "SZAA" 심천 (SZAA), "TKSE" 일본 (TKSE), "HASE" 하노이 (HASE),
-                "VNSE" 호치민 (VNSE). Example: "NASD".
-            ft_ord_qty: [필수] FT주문수량 — FT주문수량 (FT_ORD_QTY). Required. Example: "1".
-            ft_ord_unpr3: [필수] FT주문단가3 — FT주문단가3 (FT_ORD_UNPR3). Required. Example: "900".
-            sll_buy_dvsn_cd: 매도매수구분코드 (ex. 아시아인경우만 사용, 01:매도,02:매수) (SLL_BUY_DVSN_CD). Optional;
+            pdno: 상품번호 (PDNO). Required. Example: "TSLA".
+            ovrs_excg_cd: 해외거래소코드 — 해외거래소코드 (ex. NASD:나스닥, NYSE:뉴욕, AMEX:아멕스, SEHK:홍콩, SHAA:상해,
+                SZAA:심천, TKSE:일본, HASE:하노이, VNSE:호치민) (OVRS_EXCG_CD). Required. OvrsExcgCd or its
+                code: "NASD" 나스닥 (NASD), "NYSE" 뉴욕 (NYSE), "AMEX" 아멕스 (AMEX), "SEHK" 홍콩 (SEHK),
+                "SHAA" 상해 (SHAA), "SZAA" 심천 (SZAA), "TKSE" 일본 (TKSE), "HASE" 하노이 (HASE), "VNSE" 호치민
+                (VNSE). Example: "NASD".
+            ft_ord_qty: FT주문수량 (FT_ORD_QTY). Required. Example: "1".
+            ft_ord_unpr3: FT주문단가3 (FT_ORD_UNPR3). Required. Example: "900".
+            sll_buy_dvsn_cd: 매도매수구분코드 — 매도매수구분코드 (ex. 아시아인경우만 사용, 01:매도,02:매수) (SLL_BUY_DVSN_CD).
+                Optional; default "".
+            rvse_cncl_dvsn_cd: 정정취소구분코드 — 정정취소구분코드 (ex. 아시아인경우만 사용, 00:매도/매수) (RVSE_CNCL_DVSN_CD).
+                Optional; default "".
+            prdt_type_cd: 상품유형코드 — 상품유형코드 (ex. 아시아인경우만 사용) (PRDT_TYPE_CD). Optional; default "".
+            ord_svr_dvsn_cd: 주문서버구분코드 — 주문서버구분코드 (ex. 0) (ORD_SVR_DVSN_CD). Optional; default "".
+            rsvn_ord_rcit_dt: 예약주문접수일자 — 예약주문접수일자 (ex. 아시아인경우만 사용) (RSVN_ORD_RCIT_DT). Optional;
                 default "".
-            rvse_cncl_dvsn_cd: 정정취소구분코드 (ex. 아시아인경우만 사용, 00:매도/매수) (RVSE_CNCL_DVSN_CD). Optional;
+            ord_dvsn: 주문구분 — 주문구분 (ex. 미국 매수/매도인 경우만 사용) (ORD_DVSN). Optional; default "".
+            ovrs_rsvn_odno: 해외예약주문번호 — 해외예약주문번호 (ex. 아이사인 경우만 사용) (OVRS_RSVN_ODNO). Optional;
                 default "".
-            prdt_type_cd: 상품유형코드 (ex. 아시아인경우만 사용) (PRDT_TYPE_CD). Optional; default "".
-            ord_svr_dvsn_cd: 주문서버구분코드 (ex. 0) (ORD_SVR_DVSN_CD). Optional; default "".
-            rsvn_ord_rcit_dt: 예약주문접수일자 (ex. 아시아인경우만 사용) (RSVN_ORD_RCIT_DT). Optional; default "".
-            ord_dvsn: 주문구분 (ex. 미국 매수/매도인 경우만 사용) (ORD_DVSN). Optional; default "".
-            ovrs_rsvn_odno: 해외예약주문번호 (ex. 아이사인 경우만 사용) (OVRS_RSVN_ODNO). Optional; default "".
-            algo_ord_tmd_dvsn_cd: 알고리즘주문시간구분코드 (ex. TWAP, VWAP 주문에서만 사용, 02로 고정)
+            algo_ord_tmd_dvsn_cd: 알고리즘주문시간구분코드 — 알고리즘주문시간구분코드 (ex. TWAP, VWAP 주문에서만 사용, 02로 고정)
                 (ALGO_ORD_TMD_DVSN_CD). Optional; default "".
 
         Returns:
@@ -9227,11 +9107,9 @@ class AsyncOverseasStockApi:
 
         Args:
             period: Which TR_ID: "us".
-            rsvn_ord_rcit_dt: [필수] 해외주문접수일자 — 해외주문접수일자 (RSVN_ORD_RCIT_DT). Required. Example:
-                "20250610".
-            ovrs_rsvn_odno: [필수] 해외예약주문번호 (ex. 해외주식_예약주문접수 API Output ODNO(주문번호) 참고) — 해외예약주문번호 (ex.
-                해외주식_예약주문접수 API Output ODNO(주문번호) 참고) (OVRS_RSVN_ODNO). Required. Example:
-                "0030008244".
+            rsvn_ord_rcit_dt: 해외주문접수일자 (RSVN_ORD_RCIT_DT). Required. Example: "20250610".
+            ovrs_rsvn_odno: 해외예약주문번호 — 해외예약주문번호 (ex. 해외주식_예약주문접수 API Output ODNO(주문번호) 참고)
+                (OVRS_RSVN_ODNO). Required. Example: "0030008244".
 
         Returns:
             OverseasStockOrderResvCcnlResponse: the envelope (rt_cd, msg_cd, msg1) and output

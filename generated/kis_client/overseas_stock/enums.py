@@ -305,8 +305,74 @@ CcldNccsDvsnCode = Literal[
 ]
 
 
+class MarketCapExcd(CodeEnum):
+    "거래소명"
+
+    NYS = "NYS"
+    "뉴욕"
+    NAS = "NAS"
+    "나스닥"
+    AMS = "AMS"
+    "아멕스"
+    HKS = "HKS"
+    "홍콩"
+    SHS = "SHS"
+    "상해"
+    SZS = "SZS"
+    "심천"
+    HSX = "HSX"
+    "호치민"
+    HNX = "HNX"
+    "하노이"
+    TSE = "TSE"
+    "도쿄"
+
+
+MarketCapExcdCode = Literal[
+    "NYS",
+    "NAS",
+    "AMS",
+    "HKS",
+    "SHS",
+    "SZS",
+    "HSX",
+    "HNX",
+    "TSE",
+]
+
+
+class MarketCapVolRang(CodeEnum):
+    "거래량조건"
+
+    CODE_0 = "0"
+    "전체"
+    CODE_1 = "1"
+    "1백주이상"
+    CODE_2 = "2"
+    "1천주이상"
+    CODE_3 = "3"
+    "1만주이상"
+    CODE_4 = "4"
+    "10만주이상"
+    CODE_5 = "5"
+    "100만주이상"
+    CODE_6 = "6"
+    "1000만주이상"
+
+
+MarketCapVolRangCode = Literal[
+    "0",
+    "1",
+    "2",
+    "3",
+    "4",
+    "5",
+    "6",
+]
+
+
 class Minx(CodeEnum):
-    "[필수] N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전, 9:120분전)"
+    "N분전콤보값"
 
     CODE_0 = "0"
     "1분전"
@@ -345,7 +411,7 @@ MinxCode = Literal[
 
 
 class NewHighlowGubn(CodeEnum):
-    "[필수] 신고/신저 구분 (ex. 0:신저,1:신고)"
+    "신고/신저 구분"
 
     CODE_0 = "0"
     "신저"
@@ -360,7 +426,7 @@ NewHighlowGubnCode = Literal[
 
 
 class Gubn2(CodeEnum):
-    "[필수] 일시돌파/돌파 구분 (ex. 0:일시돌파0, 1:돌파유지1)"
+    "일시돌파/돌파 구분"
 
     CODE_0 = "0"
     "일시돌파0"
@@ -375,7 +441,7 @@ Gubn2Code = Literal[
 
 
 class TradeGrowthNday(CodeEnum):
-    "[필수] N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년)"
+    "N일자값"
 
     CODE_0 = "0"
     "당일"
@@ -453,7 +519,7 @@ TradeTurnoverNdayCode = Literal[
 
 
 class UpdownRateGubn(CodeEnum):
-    "[필수] 상승율/하락율 구분"
+    "상승율/하락율 구분"
 
     CODE_0 = "0"
     "하락율"
@@ -516,7 +582,7 @@ InquirePeriodProfitWcrcFrcrDvsnCdCode = Literal[
 
 
 class OvrsExcgCd(CodeEnum):
-    "[필수] 해외거래소코드 (ex. NASD:나스닥, NYSE:뉴욕, AMEX:아멕스, SEHK:홍콩, SHAA:상해, SZAA:심천, TKSE:일본, HASE:하노이, VNSE:호치민)"
+    "해외거래소코드"
 
     NASD = "NASD"
     "나스닥"

@@ -77,19 +77,19 @@ class OverseasStockInquireAlgoCcnlRequest:
     "해외주식 지정가체결내역조회 (GET /uapi/overseas-stock/v1/trading/inquire-algo-ccnl)"
 
     cano: str
-    """[필수] 계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
+    """계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
     \x2212345678".
     """
     acnt_prdt_cd: str
-    """[필수] 계좌상품코드 (ex. 01) (ACNT_PRDT_CD). Filled in by the client (account product). Matches
-    ^[0-9]{2}$. Example: "01".
+    """계좌상품코드 (ACNT_PRDT_CD). Filled in by the client (account product). Matches ^[0-9]{2}$.
+    Example: "01".
     """
     ord_dt: str
     '주문일자 (ORD_DT). Optional; default "".'
     ord_gno_brno: str
     '주문채번지점번호 (ORD_GNO_BRNO). Optional; default "".'
     odno: str
-    '주문번호 (ex. 지정가주문번호 TTTC6058R에서 조회된 주문번호 입력) (ODNO). Optional; default "".'
+    '주문번호 — 주문번호 (ex. 지정가주문번호 TTTC6058R에서 조회된 주문번호 입력) (ODNO). Optional; default "".'
     ttlz_icld_yn: str
     '집계포함여부 (TTLZ_ICLD_YN). Optional; default "".'
     ctx_area_nk200: str
@@ -122,9 +122,7 @@ def validate_overseas_stock_inquire_algo_ccnl(
         )
     elif CANO_PATTERN.fullmatch(value) is None:
         problems.append(
-            FieldProblem(
-                "CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ ([필수] 계좌번호)"
-            )
+            FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (계좌번호)")
         )
     elif unencodable(value):
         problems.append(
@@ -142,7 +140,7 @@ def validate_overseas_stock_inquire_algo_ccnl(
             FieldProblem(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
-                repr(value) + " does not match ^[0-9]{2}$ ([필수] 계좌상품코드 (ex. 01))",
+                repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
     elif unencodable(value):

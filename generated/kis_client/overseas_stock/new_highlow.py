@@ -39,7 +39,7 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.enums import PAGE_MORE_CODES, Excd, ExcdCode, VolRang, VolRangCode
+from kis_client.enums import PAGE_MORE_CODES
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,
@@ -49,6 +49,10 @@ from kis_client.errors import (
 from kis_client.overseas_stock.enums import (
     Gubn2,
     Gubn2Code,
+    MarketCapExcd,
+    MarketCapExcdCode,
+    MarketCapVolRang,
+    MarketCapVolRangCode,
     Minx,
     MinxCode,
     NewHighlowGubn,
@@ -87,32 +91,30 @@ class OverseasStockNewHighlowRequest:
     "해외주식 신고/신저가 (GET /uapi/overseas-stock/v1/ranking/new-highlow)"
 
     excd: str
-    """[필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이, TSE:도쿄) —
-    거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이, TSE:도쿄) (EXCD).
-    Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS),
-    \x22SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example:
-    \x22AMS".
+    """거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이, TSE:도쿄)
+    (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS" 아멕스
+    (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX), "HNX" 하노이 (HNX),
+    \x22TSE" 도쿄 (TSE). Example: "AMS".
     """
     minx: str
-    """[필수] N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전, 9:120분전)
-    — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전, 9:120분전)
-    (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전 (CODE_1), "2" 3분전 (CODE_2), "3"
-    5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8"
-    60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
+    """N분전콤보값 — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전,
+    9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전 (CODE_1), "2" 3분전
+    (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전 (CODE_6), "7" 30분전
+    (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
     """
     vol_rang: str
-    """[필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상) — 거래량조건
-    (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상) (VOL_RANG). Required.
-    VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상
-    (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+    """거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상)
+    (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상 (CODE_1), "2"
+    1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상 (CODE_5), "6" 1000만주이상
+    (CODE_6). Example: "0".
     """
     gubn: str
-    """[필수] 신고/신저 구분 (ex. 0:신저,1:신고) — 신고/신저 구분 (ex. 0:신저,1:신고) (GUBN). Required. NewHighlowGubn or
-    its code: "0" 신저 (CODE_0), "1" 신고 (CODE_1). Example: "1".
+    """신고/신저 구분 — 신고/신저 구분 (ex. 0:신저,1:신고) (GUBN). Required. NewHighlowGubn or its code: "0" 신저
+    (CODE_0), "1" 신고 (CODE_1). Example: "1".
     """
     gubn2: str
-    """[필수] 일시돌파/돌파 구분 (ex. 0:일시돌파0, 1:돌파유지1) — 일시돌파/돌파 구분 (ex. 0:일시돌파0, 1:돌파유지1) (GUBN2). Required.
-    Gubn2 or its code: "0" 일시돌파0 (CODE_0), "1" 돌파유지1 (CODE_1). Example: "1".
+    """일시돌파/돌파 구분 — 일시돌파/돌파 구분 (ex. 0:일시돌파0, 1:돌파유지1) (GUBN2). Required. Gubn2 or its code: "0"
+    일시돌파0 (CODE_0), "1" 돌파유지1 (CODE_1). Example: "1".
     """
     keyb: str
     'NEXT KEY BUFF (KEYB). Optional; default "".'
@@ -147,7 +149,7 @@ def validate_overseas_stock_new_highlow(
                 "EXCD",
                 "excd",
                 repr(value)
-                + " is not a code of [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이, TSE:도쿄) ('NYS', 'NAS', 'AMS', 'HKS', 'SHS', 'SZS', 'HSX', 'HNX', 'TSE')",
+                + " is not a code of 거래소명 ('NYS', 'NAS', 'AMS', 'HKS', 'SHS', 'SZS', 'HSX', 'HNX', 'TSE')",
             )
         )
     value = request.minx
@@ -161,7 +163,7 @@ def validate_overseas_stock_new_highlow(
                 "MINX",
                 "minx",
                 repr(value)
-                + " is not a code of [필수] N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전, 9:120분전) ('0', '1', '2', '3', '4', '5', '6', '7', '8', '9')",
+                + " is not a code of N분전콤보값 ('0', '1', '2', '3', '4', '5', '6', '7', '8', '9')",
             )
         )
     value = request.vol_rang
@@ -174,8 +176,7 @@ def validate_overseas_stock_new_highlow(
             FieldProblem(
                 "VOL_RANG",
                 "vol_rang",
-                repr(value)
-                + " is not a code of [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상) ('0', '1', '2', '3', '4', '5', '6')",
+                repr(value) + " is not a code of 거래량조건 ('0', '1', '2', '3', '4', '5', '6')",
             )
         )
     value = request.gubn
@@ -186,10 +187,7 @@ def validate_overseas_stock_new_highlow(
     elif value not in GUBN_CODES:
         problems.append(
             FieldProblem(
-                "GUBN",
-                "gubn",
-                repr(value)
-                + " is not a code of [필수] 신고/신저 구분 (ex. 0:신저,1:신고) ('0', '1')",
+                "GUBN", "gubn", repr(value) + " is not a code of 신고/신저 구분 ('0', '1')"
             )
         )
     value = request.gubn2
@@ -200,10 +198,7 @@ def validate_overseas_stock_new_highlow(
     elif value not in GUBN2_CODES:
         problems.append(
             FieldProblem(
-                "GUBN2",
-                "gubn2",
-                repr(value)
-                + " is not a code of [필수] 일시돌파/돌파 구분 (ex. 0:일시돌파0, 1:돌파유지1) ('0', '1')",
+                "GUBN2", "gubn2", repr(value) + " is not a code of 일시돌파/돌파 구분 ('0', '1')"
             )
         )
     value = request.keyb
@@ -230,9 +225,9 @@ def validate_overseas_stock_new_highlow(
 def prepare_overseas_stock_new_highlow(
     ctx: CallContext,
     *,
-    excd: Excd | ExcdCode,
+    excd: MarketCapExcd | MarketCapExcdCode,
     minx: Minx | MinxCode,
-    vol_rang: VolRang | VolRangCode,
+    vol_rang: MarketCapVolRang | MarketCapVolRangCode,
     gubn: NewHighlowGubn | NewHighlowGubnCode,
     gubn2: Gubn2 | Gubn2Code,
     keyb: str | None = None,

@@ -76,42 +76,43 @@ class OverseasStockOrderResvRequest:
     "해외주식 예약주문접수 (POST /uapi/overseas-stock/v1/trading/order-resv)"
 
     cano: str
-    """[필수] 종합계좌번호 (ex. 12345678) (CANO). Filled in by the client (account number). Matches
-    ^[0-9]{8}$. Example: "12345678".
+    """종합계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
+    \x2212345678".
     """
     acnt_prdt_cd: str
-    """[필수] 계좌상품코드 (ex. 01) (ACNT_PRDT_CD). Filled in by the client (account product). Matches
-    ^[0-9]{2}$. Example: "01".
+    """계좌상품코드 (ACNT_PRDT_CD). Filled in by the client (account product). Matches ^[0-9]{2}$.
+    Example: "01".
     """
     pdno: str
-    '[필수] 상품번호 — 상품번호 (PDNO). Required. Example: "TSLA".'
+    '상품번호 (PDNO). Required. Example: "TSLA".'
     ovrs_excg_cd: str
-    """[필수] 해외거래소코드 (ex. NASD:나스닥, NYSE:뉴욕, AMEX:아멕스, SEHK:홍콩, SHAA:상해, SZAA:심천, TKSE:일본, HASE:하노이,
-    VNSE:호치민) — 해외거래소코드 (ex. NASD:나스닥, NYSE:뉴욕, AMEX:아멕스, SEHK:홍콩, SHAA:상해, SZAA:심천, TKSE:일본,
+    """해외거래소코드 — 해외거래소코드 (ex. NASD:나스닥, NYSE:뉴욕, AMEX:아멕스, SEHK:홍콩, SHAA:상해, SZAA:심천, TKSE:일본,
     HASE:하노이, VNSE:호치민) (OVRS_EXCG_CD). Required. OvrsExcgCd or its code: "NASD" 나스닥 (NASD),
     \x22NYSE" 뉴욕 (NYSE), "AMEX" 아멕스 (AMEX), "SEHK" 홍콩 (SEHK), "SHAA" 상해 (SHAA), "SZAA" 심천 (SZAA),
     \x22TKSE" 일본 (TKSE), "HASE" 하노이 (HASE), "VNSE" 호치민 (VNSE). Example: "NASD".
     """
     ft_ord_qty: str
-    '[필수] FT주문수량 — FT주문수량 (FT_ORD_QTY). Required. Example: "1".'
+    'FT주문수량 (FT_ORD_QTY). Required. Example: "1".'
     ft_ord_unpr3: str
-    '[필수] FT주문단가3 — FT주문단가3 (FT_ORD_UNPR3). Required. Example: "900".'
+    'FT주문단가3 (FT_ORD_UNPR3). Required. Example: "900".'
     sll_buy_dvsn_cd: str
-    '매도매수구분코드 (ex. 아시아인경우만 사용, 01:매도,02:매수) (SLL_BUY_DVSN_CD). Optional; default "".'
+    '매도매수구분코드 — 매도매수구분코드 (ex. 아시아인경우만 사용, 01:매도,02:매수) (SLL_BUY_DVSN_CD). Optional; default "".'
     rvse_cncl_dvsn_cd: str
-    '정정취소구분코드 (ex. 아시아인경우만 사용, 00:매도/매수) (RVSE_CNCL_DVSN_CD). Optional; default "".'
+    '정정취소구분코드 — 정정취소구분코드 (ex. 아시아인경우만 사용, 00:매도/매수) (RVSE_CNCL_DVSN_CD). Optional; default "".'
     prdt_type_cd: str
-    '상품유형코드 (ex. 아시아인경우만 사용) (PRDT_TYPE_CD). Optional; default "".'
+    '상품유형코드 — 상품유형코드 (ex. 아시아인경우만 사용) (PRDT_TYPE_CD). Optional; default "".'
     ord_svr_dvsn_cd: str
-    '주문서버구분코드 (ex. 0) (ORD_SVR_DVSN_CD). Optional; default "".'
+    '주문서버구분코드 — 주문서버구분코드 (ex. 0) (ORD_SVR_DVSN_CD). Optional; default "".'
     rsvn_ord_rcit_dt: str
-    '예약주문접수일자 (ex. 아시아인경우만 사용) (RSVN_ORD_RCIT_DT). Optional; default "".'
+    '예약주문접수일자 — 예약주문접수일자 (ex. 아시아인경우만 사용) (RSVN_ORD_RCIT_DT). Optional; default "".'
     ord_dvsn: str
-    '주문구분 (ex. 미국 매수/매도인 경우만 사용) (ORD_DVSN). Optional; default "".'
+    '주문구분 — 주문구분 (ex. 미국 매수/매도인 경우만 사용) (ORD_DVSN). Optional; default "".'
     ovrs_rsvn_odno: str
-    '해외예약주문번호 (ex. 아이사인 경우만 사용) (OVRS_RSVN_ODNO). Optional; default "".'
+    '해외예약주문번호 — 해외예약주문번호 (ex. 아이사인 경우만 사용) (OVRS_RSVN_ODNO). Optional; default "".'
     algo_ord_tmd_dvsn_cd: str
-    '알고리즘주문시간구분코드 (ex. TWAP, VWAP 주문에서만 사용, 02로 고정) (ALGO_ORD_TMD_DVSN_CD). Optional; default "".'
+    """알고리즘주문시간구분코드 — 알고리즘주문시간구분코드 (ex. TWAP, VWAP 주문에서만 사용, 02로 고정) (ALGO_ORD_TMD_DVSN_CD).
+    Optional; default "".
+    """
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -144,11 +145,7 @@ def validate_overseas_stock_order_resv(
         )
     elif CANO_PATTERN.fullmatch(value) is None:
         problems.append(
-            FieldProblem(
-                "CANO",
-                "cano",
-                repr(value) + " does not match ^[0-9]{8}$ ([필수] 종합계좌번호 (ex. 12345678))",
-            )
+            FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
     elif unencodable(value):
         problems.append(
@@ -166,7 +163,7 @@ def validate_overseas_stock_order_resv(
             FieldProblem(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
-                repr(value) + " does not match ^[0-9]{2}$ ([필수] 계좌상품코드 (ex. 01))",
+                repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
     elif unencodable(value):
@@ -197,7 +194,7 @@ def validate_overseas_stock_order_resv(
                 "OVRS_EXCG_CD",
                 "ovrs_excg_cd",
                 repr(value)
-                + " is not a code of [필수] 해외거래소코드 (ex. NASD:나스닥, NYSE:뉴욕, AMEX:아멕스, SEHK:홍콩, SHAA:상해, SZAA:심천, TKSE:일본, HASE:하노이, VNSE:호치민) ('NASD', 'NYSE', 'AMEX', 'SEHK', 'SHAA', 'SZAA', 'TKSE', 'HASE', 'VNSE')",
+                + " is not a code of 해외거래소코드 ('NASD', 'NYSE', 'AMEX', 'SEHK', 'SHAA', 'SZAA', 'TKSE', 'HASE', 'VNSE')",
             )
         )
     value = request.ft_ord_qty

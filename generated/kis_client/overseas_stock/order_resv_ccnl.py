@@ -65,18 +65,18 @@ class OverseasStockOrderResvCcnlRequest:
     "해외주식 예약주문접수취소 (POST /uapi/overseas-stock/v1/trading/order-resv-ccnl)"
 
     cano: str
-    """[필수] 종합계좌번호 (ex. 12345678) (CANO). Filled in by the client (account number). Matches
-    ^[0-9]{8}$. Example: "12345678".
+    """종합계좌번호 (CANO). Filled in by the client (account number). Matches ^[0-9]{8}$. Example:
+    \x2212345678".
     """
     acnt_prdt_cd: str
-    """[필수] 계좌상품코드 (ex. 01) (ACNT_PRDT_CD). Filled in by the client (account product). Matches
-    ^[0-9]{2}$. Example: "01".
+    """계좌상품코드 (ACNT_PRDT_CD). Filled in by the client (account product). Matches ^[0-9]{2}$.
+    Example: "01".
     """
     rsvn_ord_rcit_dt: str
-    '[필수] 해외주문접수일자 — 해외주문접수일자 (RSVN_ORD_RCIT_DT). Required. Example: "20250610".'
+    '해외주문접수일자 (RSVN_ORD_RCIT_DT). Required. Example: "20250610".'
     ovrs_rsvn_odno: str
-    """[필수] 해외예약주문번호 (ex. 해외주식_예약주문접수 API Output ODNO(주문번호) 참고) — 해외예약주문번호 (ex. 해외주식_예약주문접수 API
-    Output ODNO(주문번호) 참고) (OVRS_RSVN_ODNO). Required. Example: "0030008244".
+    """해외예약주문번호 — 해외예약주문번호 (ex. 해외주식_예약주문접수 API Output ODNO(주문번호) 참고) (OVRS_RSVN_ODNO). Required.
+    Example: "0030008244".
     """
 
     def to_wire(self) -> dict[str, str]:
@@ -100,11 +100,7 @@ def validate_overseas_stock_order_resv_ccnl(
         )
     elif CANO_PATTERN.fullmatch(value) is None:
         problems.append(
-            FieldProblem(
-                "CANO",
-                "cano",
-                repr(value) + " does not match ^[0-9]{8}$ ([필수] 종합계좌번호 (ex. 12345678))",
-            )
+            FieldProblem("CANO", "cano", repr(value) + " does not match ^[0-9]{8}$ (종합계좌번호)")
         )
     elif unencodable(value):
         problems.append(
@@ -122,7 +118,7 @@ def validate_overseas_stock_order_resv_ccnl(
             FieldProblem(
                 "ACNT_PRDT_CD",
                 "acnt_prdt_cd",
-                repr(value) + " does not match ^[0-9]{2}$ ([필수] 계좌상품코드 (ex. 01))",
+                repr(value) + " does not match ^[0-9]{2}$ (계좌상품코드)",
             )
         )
     elif unencodable(value):

@@ -39,14 +39,21 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.enums import PAGE_MORE_CODES, Excd, ExcdCode, VolRang, VolRangCode
+from kis_client.enums import PAGE_MORE_CODES
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,
     UnsupportedEnvironmentError,
     ValidationError,
 )
-from kis_client.overseas_stock.enums import Minx, MinxCode
+from kis_client.overseas_stock.enums import (
+    MarketCapExcd,
+    MarketCapExcdCode,
+    MarketCapVolRang,
+    MarketCapVolRangCode,
+    Minx,
+    MinxCode,
+)
 from kis_client.tr_ids import TR_IDS
 
 OPERATION = OperationInfo(
@@ -78,26 +85,24 @@ class OverseasStockPriceFluctRequest:
     "해외주식 가격급등락 (GET /uapi/overseas-stock/v1/ranking/price-fluct)"
 
     excd: str
-    """[필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이, TSE:도쿄) —
-    거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이, TSE:도쿄) (EXCD).
-    Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS),
-    \x22SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example:
-    \x22NAS".
+    """거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이, TSE:도쿄)
+    (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS" 아멕스
+    (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX), "HNX" 하노이 (HNX),
+    \x22TSE" 도쿄 (TSE). Example: "NAS".
     """
     gubn: str
-    '[필수] 급등/급락구분 (ex. 0:급락, 1:급등) — 급등/급락구분 (ex. 0:급락, 1:급등) (GUBN). Required. Example: "0".'
+    '급등/급락구분 — 급등/급락구분 (ex. 0:급락, 1:급등) (GUBN). Required. Example: "0".'
     minx: str
-    """[필수] N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전, 9:120분전)
-    — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전, 9:120분전)
-    (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전 (CODE_1), "2" 3분전 (CODE_2), "3"
-    5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전 (CODE_6), "7" 30분전 (CODE_7), "8"
-    60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
+    """N분전콤보값 — N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전,
+    9:120분전) (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전 (CODE_1), "2" 3분전
+    (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전 (CODE_6), "7" 30분전
+    (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
     """
     vol_rang: str
-    """[필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상) — 거래량조건
-    (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상) (VOL_RANG). Required.
-    VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상
-    (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+    """거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상)
+    (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상 (CODE_1), "2"
+    1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상 (CODE_5), "6" 1000만주이상
+    (CODE_6). Example: "0".
     """
     keyb: str
     'NEXT KEY BUFF (KEYB). Optional; default "".'
@@ -131,7 +136,7 @@ def validate_overseas_stock_price_fluct(
                 "EXCD",
                 "excd",
                 repr(value)
-                + " is not a code of [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이, TSE:도쿄) ('NYS', 'NAS', 'AMS', 'HKS', 'SHS', 'SZS', 'HSX', 'HNX', 'TSE')",
+                + " is not a code of 거래소명 ('NYS', 'NAS', 'AMS', 'HKS', 'SHS', 'SZS', 'HSX', 'HNX', 'TSE')",
             )
         )
     value = request.gubn
@@ -154,7 +159,7 @@ def validate_overseas_stock_price_fluct(
                 "MINX",
                 "minx",
                 repr(value)
-                + " is not a code of [필수] N분전콤보값 (ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전, 9:120분전) ('0', '1', '2', '3', '4', '5', '6', '7', '8', '9')",
+                + " is not a code of N분전콤보값 ('0', '1', '2', '3', '4', '5', '6', '7', '8', '9')",
             )
         )
     value = request.vol_rang
@@ -167,8 +172,7 @@ def validate_overseas_stock_price_fluct(
             FieldProblem(
                 "VOL_RANG",
                 "vol_rang",
-                repr(value)
-                + " is not a code of [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상) ('0', '1', '2', '3', '4', '5', '6')",
+                repr(value) + " is not a code of 거래량조건 ('0', '1', '2', '3', '4', '5', '6')",
             )
         )
     value = request.keyb
@@ -195,10 +199,10 @@ def validate_overseas_stock_price_fluct(
 def prepare_overseas_stock_price_fluct(
     ctx: CallContext,
     *,
-    excd: Excd | ExcdCode,
+    excd: MarketCapExcd | MarketCapExcdCode,
     gubn: str,
     minx: Minx | MinxCode,
-    vol_rang: VolRang | VolRangCode,
+    vol_rang: MarketCapVolRang | MarketCapVolRangCode,
     keyb: str | None = None,
     auth: str | None = None,
 ) -> PreparedCall:

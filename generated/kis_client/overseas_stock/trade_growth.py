@@ -39,14 +39,21 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.enums import PAGE_MORE_CODES, Excd, ExcdCode, VolRang, VolRangCode
+from kis_client.enums import PAGE_MORE_CODES
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,
     UnsupportedEnvironmentError,
     ValidationError,
 )
-from kis_client.overseas_stock.enums import TradeGrowthNday, TradeGrowthNdayCode
+from kis_client.overseas_stock.enums import (
+    MarketCapExcd,
+    MarketCapExcdCode,
+    MarketCapVolRang,
+    MarketCapVolRangCode,
+    TradeGrowthNday,
+    TradeGrowthNdayCode,
+)
 from kis_client.tr_ids import TR_IDS
 
 OPERATION = OperationInfo(
@@ -78,24 +85,22 @@ class OverseasStockTradeGrowthRequest:
     "해외주식 거래증가율순위 (GET /uapi/overseas-stock/v1/ranking/trade-growth)"
 
     excd: str
-    """[필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이, TSE:도쿄) —
-    거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이, TSE:도쿄) (EXCD).
-    Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS),
-    \x22SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example:
-    \x22NAS".
+    """거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이, TSE:도쿄)
+    (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS" 아멕스
+    (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX), "HNX" 하노이 (HNX),
+    \x22TSE" 도쿄 (TSE). Example: "NAS".
     """
     nday: str
-    """[필수] N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년) — N일자값 (ex.
-    0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년) (NDAY). Required.
-    TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일 (CODE_2), "3" 5일
-    (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6), "7" 60일 (CODE_7), "8" 120일
-    (CODE_8), "9" 1년 (CODE_9). Example: "0".
+    """N일자값 — N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년) (NDAY).
+    Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일 (CODE_2), "3"
+    5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6), "7" 60일 (CODE_7), "8"
+    120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
     """
     vol_rang: str
-    """[필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상) — 거래량조건
-    (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상) (VOL_RANG). Required.
-    VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상
-    (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
+    """거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상)
+    (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상 (CODE_1), "2"
+    1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상 (CODE_5), "6" 1000만주이상
+    (CODE_6). Example: "0".
     """
     auth: str
     '사용자권한정보 (AUTH). Optional; default "".'
@@ -128,7 +133,7 @@ def validate_overseas_stock_trade_growth(
                 "EXCD",
                 "excd",
                 repr(value)
-                + " is not a code of [필수] 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이, TSE:도쿄) ('NYS', 'NAS', 'AMS', 'HKS', 'SHS', 'SZS', 'HSX', 'HNX', 'TSE')",
+                + " is not a code of 거래소명 ('NYS', 'NAS', 'AMS', 'HKS', 'SHS', 'SZS', 'HSX', 'HNX', 'TSE')",
             )
         )
     value = request.nday
@@ -142,7 +147,7 @@ def validate_overseas_stock_trade_growth(
                 "NDAY",
                 "nday",
                 repr(value)
-                + " is not a code of [필수] N일자값 (ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년) ('0', '1', '2', '3', '4', '5', '6', '7', '8', '9')",
+                + " is not a code of N일자값 ('0', '1', '2', '3', '4', '5', '6', '7', '8', '9')",
             )
         )
     value = request.vol_rang
@@ -155,8 +160,7 @@ def validate_overseas_stock_trade_growth(
             FieldProblem(
                 "VOL_RANG",
                 "vol_rang",
-                repr(value)
-                + " is not a code of [필수] 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상) ('0', '1', '2', '3', '4', '5', '6')",
+                repr(value) + " is not a code of 거래량조건 ('0', '1', '2', '3', '4', '5', '6')",
             )
         )
     value = request.auth
@@ -183,9 +187,9 @@ def validate_overseas_stock_trade_growth(
 def prepare_overseas_stock_trade_growth(
     ctx: CallContext,
     *,
-    excd: Excd | ExcdCode,
+    excd: MarketCapExcd | MarketCapExcdCode,
     nday: TradeGrowthNday | TradeGrowthNdayCode,
-    vol_rang: VolRang | VolRangCode,
+    vol_rang: MarketCapVolRang | MarketCapVolRangCode,
     auth: str | None = None,
     keyb: str | None = None,
 ) -> PreparedCall:

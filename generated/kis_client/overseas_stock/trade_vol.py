@@ -36,14 +36,21 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.enums import PAGE_MORE_CODES, Excd, ExcdCode, VolRang, VolRangCode
+from kis_client.enums import PAGE_MORE_CODES
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,
     UnsupportedEnvironmentError,
     ValidationError,
 )
-from kis_client.overseas_stock.enums import TradeTurnoverNday, TradeTurnoverNdayCode
+from kis_client.overseas_stock.enums import (
+    MarketCapExcd,
+    MarketCapExcdCode,
+    MarketCapVolRang,
+    MarketCapVolRangCode,
+    TradeTurnoverNday,
+    TradeTurnoverNdayCode,
+)
 from kis_client.tr_ids import TR_IDS
 
 OPERATION = OperationInfo(
@@ -76,9 +83,9 @@ class OverseasStockTradeVolRequest:
 
     excd: str
     """거래소명 — 거래소명 (ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이, TSE:도쿄)
-    (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS"
-    홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE).
-    Example: "HNX".
+    (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS" 아멕스
+    (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX), "HNX" 하노이 (HNX),
+    \x22TSE" 도쿄 (TSE). Example: "HNX".
     """
     nday: str
     """N분전콤보값 — N분전콤보값 (ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전, 8:120일전,
@@ -88,8 +95,8 @@ class OverseasStockTradeVolRequest:
     """
     vol_rang: str
     """거래량조건 — 거래량조건 (ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상)
-    (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상 (CODE_1), "2" 1천주이상
-    (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상 (CODE_5), "6" 1000만주이상
+    (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상 (CODE_1), "2"
+    1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상 (CODE_5), "6" 1000만주이상
     (CODE_6). Example: "0".
     """
     keyb: str
@@ -201,9 +208,9 @@ def validate_overseas_stock_trade_vol(
 def prepare_overseas_stock_trade_vol(
     ctx: CallContext,
     *,
-    excd: Excd | ExcdCode,
+    excd: MarketCapExcd | MarketCapExcdCode,
     nday: TradeTurnoverNday | TradeTurnoverNdayCode,
-    vol_rang: VolRang | VolRangCode,
+    vol_rang: MarketCapVolRang | MarketCapVolRangCode,
     keyb: str | None = None,
     auth: str | None = None,
     prc1: str | None = None,
