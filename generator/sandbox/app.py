@@ -27,9 +27,10 @@ from starlette.types import Receive, Scope, Send
 
 from ..model import Operation, Spec
 from ..rules import Situation, request_problems, with_defaults
+from . import quotes
 from .errors import Rejection
 from .inquiries import HANDLERS
-from .operations import Call
+from .operations import Call, Handler
 from .responses import render_body
 from .state import IssuedToken, SandboxState
 
@@ -188,7 +189,10 @@ def page(state: SandboxState, op: Operation, values: Mapping[str, Any], body: di
     if paging is None:
         return None
     size = state.options.page_size or dict(paging.page_size).get(state.env) or DEFAULT_PAGE_SIZE
-    listed = next((output for output in op.response.outputs if output.shape == "list"), None)
+    # The list KIS pages: of an operation with several (a chart's one-row summary and its bars),
+    # the one with the most rows.
+    lists = [output for output in op.response.outputs if output.shape == "list" and output.key is not None and isinstance(body.get(output.key), list)]
+    listed = max(lists, key=lambda output: len(body[str(output.key)]), default=None)
     rows = body.get(listed.key) if listed is not None and listed.key is not None else None
     if not isinstance(rows, list):
         rows = []  # nothing to list, sent as KIS does (one blank object)
@@ -217,7 +221,8 @@ def page(state: SandboxState, op: Operation, values: Mapping[str, Any], body: di
     return "D"
 
 
-async def answer(state: SandboxState, op: Operation, request: Request) -> KisReply:
+async def answer(state: SandboxState, op: Operation, request: Request, handler: Handler | None) -> KisReply:
+    """The reply to one request; ``handler``: the operation's state logic (None: its declarations alone)."""
     headers = request.headers
     if op.kind != "auth":
         state.admit(headers.get("appkey", ""))
@@ -236,7 +241,6 @@ async def answer(state: SandboxState, op: Operation, request: Request) -> KisRep
         exchange = values.get(op.tr.market_field) if op.tr is not None and op.tr.market_field is not None else None
         state.check_market_hours(exchange, str(values.get("ORD_DVSN", "")), now)
     call = Call(state, op, values, situation, raw, headers.get("appkey"), now)
-    handler = HANDLERS.get(op.qualname)
     with decimal.localcontext(ARITHMETIC):
         outputs = handler(call) if handler is not None else {}
         with state.lock:
@@ -258,6 +262,7 @@ class SandboxApp:
     def __init__(self, spec: Spec, state: SandboxState) -> None:
         self.state = state
         self.by_path = {op.path: op for op in spec.operations}
+        self.handlers = {**quotes.handlers(spec.operations, HANDLERS), **HANDLERS}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -272,7 +277,7 @@ class SandboxApp:
         try:
             if op is None or op.method != request.method:
                 raise Rejection("SBX00404", f"no operation at {request.method[:10]} {path[:100]!r}")
-            return await answer(self.state, op, request)
+            return await answer(self.state, op, request, self.handlers.get(op.qualname))
         except Rejection as rejection:
             return KisReply(rejection.body(oauth), 403 if oauth else rejection.status, {}, self.state.now())
         except Exception:  # a bug in the sandbox: say so in KIS's envelope, and log it to be reported
