@@ -354,7 +354,7 @@ def check_output_fields(pair: Pair, samples: Samples) -> Iterator[Finding]:
     listed = {name.lower() for name in pair.portal.response_fields} if pair.portal is not None else set()
     portal = f"KIS API portal ({pair.portal.name})" if pair.portal is not None else ""
     # a column named output1 is a nested output, which check_outputs compares
-    mapped = {wire.lower(): (wire, label) for wire, label in api.columns if not re.fullmatch(r"output[0-9]?", wire)}
+    mapped = {wire.lower(): (wire, label) for wire, label in reversed(api.columns) if not re.fullmatch(r"output[0-9]?", wire)}  # a key's first label
     names = {wire.lower() for output in op.response.outputs for item in output.fields for wire in (item.wire,) + item.aliases}
     at = str(api.columns_at) if api.columns_at else api.check_file
     for key, (wire, label) in mapped.items():

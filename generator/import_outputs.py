@@ -63,7 +63,13 @@ def infer_kind(wire: str, label: str, numeric: bool) -> tuple[str, str]:
 
 def draft_response(api: SampleApi, entry: PortalApi | None, note: Note, skip: Callable[[str], Exception]) -> dict[str, Any]:
     """The draft's `response`: its outputs, their shapes and fields, with the evidence."""
-    labels = {wire: label for wire, label in api.columns}
+    labels: dict[str, str] = {}
+    later: dict[str, list[str]] = {}  # the labels of a key's later entries, for the later outputs
+    for wire, label in api.columns:
+        if wire in labels:
+            later.setdefault(wire, []).append(label)
+        else:
+            labels[wire] = label
     listed = [wire for wire in (api.column_keys or tuple(labels)) if WIRE.fullmatch(wire)]
     dropped = [wire for wire in labels if not WIRE.fullmatch(wire)]
     at = api.columns_at or api.check_file or api.file
@@ -80,6 +86,7 @@ def draft_response(api: SampleApi, entry: PortalApi | None, note: Note, skip: Ca
     numeric = set(api.numeric)
     holders = {response.rpartition(".")[0]: response for _, response in (api.paging.request if api.paging is not None else ())}
     result: dict[str, Any] = {}
+    used: set[str] = set()
     for key in keys:
         sample = next((output for output in api.outputs if output.key == key), None)
         shape = "object" if (sample is not None and sample.shape == "object") or key in holders else "list"
@@ -93,6 +100,9 @@ def draft_response(api: SampleApi, entry: PortalApi | None, note: Note, skip: Ca
         for wire in assigned[key]:
             where = f"response.outputs.{key}.fields.{wire}"
             label = _text(labels.get(wire) or wire)
+            if wire in used and later.get(wire):
+                label = _text(later[wire].pop(0))  # the key again, in a later output: its entry there
+            used.add(wire)
             if label in seen_labels:
                 label = f"{label} ({wire})"
             seen_labels.add(label)

@@ -301,8 +301,8 @@ def _request(api: SampleApi, entry: PortalApi | None, portal: Portal, tables: _T
             entry_field["default"] = default
         if item.example is not None and item.example != default:
             entry_field["example"] = item.example
-        description = re.sub(r"^\s*\[(필수|선택)\]\s*", "", item.description or "")  # required-ness has its own key
-        if description and description != item.label:
+        description = _aside(item.description or "", item.label or "")
+        if description:
             entry_field["description"] = _text(description)
         request[wire] = entry_field
     paging = None
@@ -417,6 +417,16 @@ def parse_codes(text: str) -> tuple[tuple[str, str], ...] | None:
             if len({code for code, _ in codes}) == len(codes) and all(label for _, label in codes):
                 return codes
     return None
+
+
+def _aside(description: str, label: str) -> str:
+    """What KIS's text says beside the field's name: ``[필수] 조건 시장 분류 코드 (ex. J:KRX)`` →
+    ``ex. J:KRX`` (required-ness has its own key, the name is the label)."""
+    text = re.sub(r"^\s*\[(필수|선택)\]\s*", "", description).strip()
+    if label and text.startswith(label):
+        rest = text[len(label) :].strip().lstrip(",:;-–").strip()
+        text = rest[1:-1].strip() if rest[:1] in "(（" and rest[-1:] in ")）" else rest
+    return "" if text in ("필수", "선택") else text
 
 
 def _member(value: str) -> str:

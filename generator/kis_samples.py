@@ -169,7 +169,7 @@ class SampleApi:
     outputs: tuple[SampleOutput, ...]
     paging: SamplePaging | None
     pages_without_keys: bool  # follows tr_cont but sends no continuation keys back
-    columns: tuple[tuple[str, str], ...]  # COLUMN_MAPPING of the chk_ file: response field → label
+    columns: tuple[tuple[str, str], ...]  # COLUMN_MAPPING of the chk_ file: response field → label, each entry (a key repeats for a later output)
     numeric: tuple[str, ...]  # NUMERIC_COLUMNS of the chk_ file
     columns_at: Location | None
     header_at: Location
@@ -946,14 +946,12 @@ def _columns(check: _Source) -> tuple[tuple[tuple[str, str], ...], tuple[str, ..
             continue
         if node.targets[0].id == "COLUMN_MAPPING" and isinstance(node.value, ast.Dict):
             at = check.at(node)
-            seen: set[str] = set()
             for key, value in zip(node.value.keys, node.value.values):
                 wire, label = _string(key), _string(value)
                 if wire is not None:
                     keys.append(wire)
-                if wire is not None and label is not None and wire not in seen:
-                    seen.add(wire)
-                    columns.append((wire, label.strip()))
+                if wire is not None and label is not None:
+                    columns.append((wire, label.strip()))  # a repeated key: another output's label
         elif node.targets[0].id == "NUMERIC_COLUMNS":
             numeric = _strings(node.value) or ()
     return tuple(columns), numeric, at, tuple(keys)
