@@ -68,6 +68,8 @@ class CategoryCoverage:
     missing: tuple[str, ...]
     realtime: tuple[str, ...]
     files: tuple[str, ...]  # where `kisgen import` writes this category's drafts
+    real_only: tuple[str, ...] = ()  # those the spec offers on real accounts only (KIS: 모의투자 미지원)
+    real_only_branches: tuple[str, ...] = ()  # those with some branches on real accounts only
 
 
 @dataclass(frozen=True, slots=True)
@@ -435,13 +437,17 @@ def _coverage(pairs: list[Pair], unmatched: list[SampleApi], samples: Samples, p
     rows: dict[str, dict[str, list[str]]] = {}
 
     def row(category: str) -> dict[str, list[str]]:
-        return rows.setdefault(category, {"apis": [], "curated": [], "imported": [], "missing": [], "realtime": [], "files": []})
+        return rows.setdefault(category, {"apis": [], "curated": [], "imported": [], "missing": [], "realtime": [], "files": [], "real_only": [], "real_only_branches": []})
 
     for pair in pairs:
         entry = row(category_of(pair.api, portal))
         entry["apis"].append(pair.api.qualname)
         imported = f"/{IMPORTED_DIR}/" in f"/{pair.op.file}"
         entry["imported" if imported else "curated"].append(pair.api.qualname)
+        if "mock" not in pair.op.envs:
+            entry["real_only"].append(pair.api.qualname)
+        elif pair.op.tr is not None and pair.op.tr.real_only:
+            entry["real_only_branches"].append(pair.api.qualname)
     for api in unmatched:
         category = category_of(api, portal)
         entry = row(category)
@@ -453,7 +459,7 @@ def _coverage(pairs: list[Pair], unmatched: list[SampleApi], samples: Samples, p
     for realtime in samples.realtime:
         row(_realtime_category(realtime.menu, portal))["realtime"].append(f"{realtime.directory}/{realtime.name}")
     return tuple(
-        CategoryCoverage(name, *(tuple(values[key]) for key in ("apis", "curated", "imported", "missing", "realtime", "files"))) for name, values in sorted(rows.items())
+        CategoryCoverage(name, *(tuple(values[key]) for key in ("apis", "curated", "imported", "missing", "realtime", "files", "real_only", "real_only_branches"))) for name, values in sorted(rows.items())
     )
 
 
@@ -501,14 +507,17 @@ def to_markdown(report: Audit) -> str:
     if blind:
         names = ", ".join(f"`{finding.operation}` ({finding.details.get('kis')})" for finding in blind)
         lines += ["", f"Real-only in the spec, with a source, while KIS's sample has no env_dv branch and would send its TR_ID on a mock account too ({len(blind)}): {names}."]
-    lines += ["", "### Coverage per category", "", "| category | KIS REST APIs | in the spec | curated | imported | real-time (out of scope) | import into |", "|---|---|---|---|---|---|---|"]
+    lines += ["", "### Coverage per category", "", "| category | KIS REST APIs | in the spec | curated | imported | real-only (some branches) | real-time (out of scope) | import into |", "|---|---|---|---|---|---|---|---|"]
     for row in report.coverage:
         if not row.apis and not row.realtime:
             continue
         in_spec = len(row.curated) + len(row.imported)
         files = ", ".join(f"`spec/imported/{stem}.yaml`" for stem in row.files)
-        lines.append(f"| {_cell(row.category)} | {len(row.apis)} | {in_spec} of {len(row.apis)} | {len(row.curated)} | {len(row.imported)} | {len(row.realtime)} | {files} |")
-    lines.append(f"| **total** | {total} | {covered} of {total} | {sum(len(r.curated) for r in report.coverage)} | {sum(len(r.imported) for r in report.coverage)} | {realtime} | |")
+        some = f" ({len(row.real_only_branches)})" if row.real_only_branches else ""
+        lines.append(f"| {_cell(row.category)} | {len(row.apis)} | {in_spec} of {len(row.apis)} | {len(row.curated)} | {len(row.imported)} | {len(row.real_only)}{some} | {len(row.realtime)} | {files} |")
+    real_only = sum(len(r.real_only) for r in report.coverage)
+    some_branches = sum(len(r.real_only_branches) for r in report.coverage)
+    lines.append(f"| **total** | {total} | {covered} of {total} | {sum(len(r.curated) for r in report.coverage)} | {sum(len(r.imported) for r in report.coverage)} | {real_only} ({some_branches}) | {realtime} | |")
     lines += ["", "<details><summary>KIS REST APIs the spec lacks, per category</summary>", ""]
     for row in report.coverage:
         if row.missing:
@@ -529,6 +538,7 @@ def to_json(report: Audit) -> str:
     document["summary"] = {
         "rest_apis": sum(len(row.apis) for row in report.coverage),
         "in_spec": sum(len(row.curated) + len(row.imported) for row in report.coverage),
+        "real_only": sum(len(row.real_only) for row in report.coverage),
         "realtime": sum(len(row.realtime) for row in report.coverage),
         "drift": len(report.drift),
         "known": sum(finding.status == KNOWN for finding in report.findings),

@@ -319,3 +319,4 @@ def test_an_import_audits_without_drift(imported: Path, repo: Path) -> None:
     rows = {row.category: row for row in report.coverage}
     assert rows["[국내주식] 주문/계좌"].imported == ("fixture_trading/credit_order", "fixture_trading/holdings", "fixture_trading/period_orders")
     assert rows["[국내주식] 종목정보"].missing == ("fixture_info/bare_reply", "fixture_info/hostile", "fixture_info/odd_chain")  # the ones it skipped
+    assert rows["[국내주식] 종목정보"].real_only == ("fixture_info/quote_board", "fixture_info/rank_list")  # the portal: 모의투자 미지원; no mock TR_ID anywhere
