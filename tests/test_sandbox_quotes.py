@@ -13,7 +13,7 @@ import pytest
 
 from kisgen.model import Spec
 from kisgen.sandbox import RunningSandbox, running_sandbox
-from kisgen.sandbox.quotes import CHART_ROWS, plan
+from kisgen.sandbox.quotes import CHART_ROWS, NOT_PRICES, plan
 from tests.conftest import PINNED_NOW, ClientFactory, pinned_clock
 
 ETF, FUTURE = "069500", "101W09"
@@ -38,11 +38,12 @@ def weekdays_back(start: date, count: int) -> list[date]:
 
 def test_every_quote_plan_names_a_symbol_and_a_price(spec: Spec) -> None:
     plans = {op.qualname: quote for op in spec.operations if (quote := plan(op)) is not None}
-    assert len(plans) > 80  # most of KIS's quotation APIs
+    assert len(plans) > 100  # most of KIS's quotation APIs
     for qualname, quote in plans.items():
         op = spec.operation(qualname)
-        assert op.kind == "read" and quote.symbol in {field.wire for field in op.fields}
-        assert all(any(meaning not in ("day", "volume", "amount") for _, meaning in fields) for fields in quote.fields.values()), qualname
+        assert op.kind == "read" and (quote.symbol in {field.wire for field in op.fields} or set(quote.fields) <= quote.rankings), qualname
+        assert all(any(meaning not in NOT_PRICES for _, meaning in fields) for fields in quote.fields.values()), qualname
+    assert "domestic_stock.volume_rank" in plans and "overseas_stock.trade_vol" in plans  # rankings
     assert plan(spec.operation("domestic_stock.order_cash")) is None  # an order is never a quote
 
 
@@ -76,6 +77,21 @@ def test_a_chart_paged_by_tr_cont_alone_reads_on_to_the_last_page(quoting: Runni
     days = [row.stck_bsop_date for page in pages for row in page.output2]
     assert days == weekdays_back(PINNED_NOW.date(), CHART_ROWS)  # no row twice, none left out
     assert list(client.domestic_stock.inquire_daily_indexchartprice_output2(**asked)) == [row for page in pages for row in page.output2]
+
+
+def test_a_ranking_ranks_the_symbols_the_sandbox_prices(spec: Spec, make_client: ClientFactory) -> None:
+    prices = {**PRICES, "005930": Decimal(70000), "000660": Decimal(180000)}
+    with running_sandbox("real", spec=spec, rate_limit_per_second=0, clock=pinned_clock(), prices=prices, names={ETF: "KODEX 200"}) as real:
+        client = make_client(real)
+        rows = client.domestic_stock.volume_rank(
+            fid_cond_mrkt_div_code="J", fid_input_iscd="0000", fid_div_cls_code="0", fid_blng_cls_code="0", fid_trgt_cls_code="111111111",
+            fid_trgt_exls_cls_code="0000000000", fid_input_price_1="", fid_input_price_2="", fid_vol_cnt="", fid_input_date_1="",
+        ).output
+        today = PINNED_NOW.date()
+        volumes = {symbol: real.state.quotes.today(symbol, False, today).volume for symbol in prices if symbol.isdigit()}
+        assert [row.mksc_shrn_iscd for row in rows] == sorted(volumes, key=lambda symbol: -volumes[symbol])
+        assert [row.data_rank for row in rows] == [str(rank) for rank in range(1, len(volumes) + 1)]
+        assert {row.mksc_shrn_iscd: (row.hts_kor_isnm, row.acml_vol) for row in rows}[ETF] == ("KODEX 200", volumes[ETF])
 
 
 def test_tr_cont_n_without_a_read_under_way_is_refused(quoting: RunningSandbox) -> None:

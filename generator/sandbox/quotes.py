@@ -4,12 +4,14 @@ Most of KIS's quotation APIs (ETF/ETN, futures and options, indices, bonds, ELW,
 charts) name one symbol and answer with fields KIS names the same way everywhere: 현재가 is
 ``*_prpr`` (``stck_prpr``, ``futs_prpr``, ``bstp_nmix_prpr``) or ``last``, 시가 ``*_oprc`` or
 ``open``, 전일 대비 ``prdy_vrss`` or ``diff``, 누적 거래량 ``acml_vol`` or ``tvol``, 영업일자
-``stck_bsop_date`` or ``xymd``. An operation no handler answers gets a quote plan when its
-request names a symbol and its outputs hold such fields: an object output carries the symbol's
-quote of today, a list output whose rows are dated carries one bar a row, newest first (a
-chart: paged by the sandbox like any list). Every other field keeps what its declaration gives
-(KIS's documented example), so the same symbol and day always give the same answer, and one the
-account or the order book would decide is never made up here.
+``stck_bsop_date`` or ``xymd``, 순위 ``data_rank``. An operation no handler answers gets a quote
+plan when its outputs hold such fields: an object output carries the quote of today of the
+symbol the request names, a list output whose rows are dated carries one bar a row, newest first
+(a chart: paged by the sandbox like any list), and a list output whose rows name a symbol
+(``mksc_shrn_iscd``, ``symb``) ranks the symbols the sandbox prices, by today's volume (a
+ranking). Every other field keeps what its declaration gives (KIS's documented example), so the
+same symbols and day always give the same answer, and what the account or the order book would
+decide is never made up here.
 """
 
 from __future__ import annotations
@@ -69,7 +71,14 @@ PLAIN_NAMES = {
     "xymd": "day",
     "data_date": "day",
     "bass_dt": "day",
+    "data_rank": "rank",
+    "rank": "rank",
+    "hts_kor_isnm": "name",
+    "mksc_shrn_iscd": "symbol",
+    "stck_shrn_iscd": "symbol",
+    "symb": "symbol",
 }
+NOT_PRICES = {"day", "volume", "amount", "rank", "name", "symbol"}  # an output without a price is no quote
 PERIODS = {"D", "W", "M", "Y"}  # FID_PERIOD_DIV_CODE, where an operation has one
 CHART_ROWS = 30  # bars a chart answers: more than a page (20), so its pages can be walked
 DATE = re.compile(r"[0-9]{8}")
@@ -87,54 +96,69 @@ def meaning(field: ResponseField) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
+class Quote:
+    """One symbol's bar of a day, the close before it, and its place in a ranking."""
+
+    symbol: str
+    name: str
+    bar: Bar
+    base: Decimal
+    rank: int = 1
+
+
+@dataclass(frozen=True, slots=True)
 class QuotePlan:
     """Which request field names the symbol, and which fields of which outputs the quote fills."""
 
-    symbol: str
+    symbol: str | None
     overseas: bool
     fields: Mapping[str, tuple[tuple[ResponseField, str], ...]]  # output name → (field, meaning)
     charts: frozenset[str]  # list outputs whose rows are bars
+    rankings: frozenset[str]  # list outputs whose rows are symbols
 
     def answer(self, call: Call) -> Outputs:
         state, today = call.state, call.now.date()
-        symbol = call.text(self.symbol).removeprefix("Q") or "SBX0001"
-        quotes = state.quotes
-        bar, base = quotes.today(symbol, self.overseas, today), quotes.previous_close(symbol, self.overseas, today)
+        symbol = (call.text(self.symbol).removeprefix("Q") if self.symbol else "") or "SBX0001"
+        quote = _quote(call, symbol, self.overseas, today)
         outputs: Outputs = {}
         for output in call.op.response.outputs:
             mapped = self.fields.get(output.name)
             if not mapped:
                 continue
             if output.name in self.charts:
-                bars = _chart(call, symbol, self.overseas, today)
-                rows = [_row(output, mapped, bar, previous.close if previous is not None else base, call.now) for bar, previous in zip(bars, [*bars[1:], None])]
-                outputs[output.name] = rows
-            else:
-                outputs[output.name] = _row(output, mapped, bar, base, call.now)
+                outputs[output.name] = [_row(output, mapped, Quote(symbol, quote.name, bar, close), call.now) for bar, close in _chart(call, symbol, self.overseas, today)]
+            elif output.name in self.rankings:
+                ranked = sorted((_quote(call, other, self.overseas, today) for other in _universe(call, self.overseas)), key=lambda other: (-other.bar.volume, other.symbol))
+                outputs[output.name] = [_row(output, mapped, Quote(other.symbol, other.name, other.bar, other.base, rank), call.now) for rank, other in enumerate(ranked, 1)]
+            elif self.symbol is not None:
+                outputs[output.name] = _row(output, mapped, quote, call.now)
         return outputs
 
 
 def plan(op: Operation) -> QuotePlan | None:
-    """The operation's quote plan, or None when it is not a quote of one symbol."""
+    """The operation's quote plan, or None when it is not a quote."""
     if op.kind != "read":
         return None
     wires = {field.wire for field in op.fields}
     symbol = next((wire for wire in SYMBOL_FIELDS if wire in wires), None)
-    if symbol is None:
-        return None
     fields: dict[str, tuple[tuple[ResponseField, str], ...]] = {}
-    charts = set()
+    charts, rankings = set(), set()
     for output in op.response.outputs:
         mapped = tuple((field, found) for field in output.fields if (found := meaning(field)) is not None)
-        if not any(found not in ("day", "volume", "amount") for _, found in mapped):
-            continue  # no price of the symbol: not a quote
-        fields[output.name] = mapped
-        if output.is_list and any(found == "day" for _, found in mapped):
+        meanings = {found for _, found in mapped}
+        if not meanings - NOT_PRICES:
+            continue  # no price: not a quote
+        if output.is_list and "symbol" in meanings and "day" not in meanings:
+            rankings.add(output.name)
+        elif symbol is None:
+            continue  # a quote or a chart of which symbol?
+        elif output.is_list and "day" in meanings:
             charts.add(output.name)
+        fields[output.name] = mapped
     if not fields:
         return None
     overseas = op.area.startswith("overseas") or any(wire in wires for wire in OVERSEAS_FIELDS)
-    return QuotePlan(symbol, overseas, fields, frozenset(charts))
+    return QuotePlan(symbol, overseas, fields, frozenset(charts), frozenset(rankings))
 
 
 def handlers(ops: tuple[Operation, ...], taken: Mapping[str, Any]) -> dict[str, Handler]:
@@ -149,13 +173,26 @@ def handlers(ops: tuple[Operation, ...], taken: Mapping[str, Any]) -> dict[str, 
     return found
 
 
-def _chart(call: Call, symbol: str, overseas: bool, today: date) -> list[Bar]:
-    """The bars the request asks for: its period and date range where it names them."""
+def _quote(call: Call, symbol: str, overseas: bool, today: date) -> Quote:
+    quotes = call.state.quotes
+    return Quote(symbol, call.state.name(symbol), quotes.today(symbol, overseas, today), quotes.previous_close(symbol, overseas, today))
+
+
+def _universe(call: Call, overseas: bool) -> list[str]:
+    """The symbols the sandbox prices on one side: domestic codes are six digits."""
+    return [symbol for symbol in call.state.options.prices if (len(symbol) == 6 and symbol.isdigit()) != overseas]
+
+
+def _chart(call: Call, symbol: str, overseas: bool, today: date) -> list[tuple[Bar, Decimal]]:
+    """The bars the request asks for (its period and date range, where it names them), newest
+    first, each with the close before it."""
     period = call.text("FID_PERIOD_DIV_CODE")
     start, end = _day(call.text("FID_INPUT_DATE_1")), _day(call.text("FID_INPUT_DATE_2"))
     if start is not None and end is not None and start > end:
         start, end = end, start
-    return call.state.quotes.bars(symbol, overseas, today, min(end or today, today), start, period if period in PERIODS else "D", CHART_ROWS)
+    bars = call.state.quotes.bars(symbol, overseas, today, min(end or today, today), None, period if period in PERIODS else "D", CHART_ROWS + 1)
+    shown = [bar for bar in bars[:CHART_ROWS] if start is None or bar.day >= start]
+    return [(bar, bars[index + 1].close if index + 1 < len(bars) else bar.open) for index, bar in enumerate(shown)]
 
 
 def _day(text: str) -> date | None:
@@ -167,26 +204,29 @@ def _day(text: str) -> date | None:
         return None
 
 
-VALUES: Mapping[str, Callable[[Bar, Decimal], Any]] = {
-    "close": lambda bar, base: bar.close,
-    "open": lambda bar, base: bar.open,
-    "high": lambda bar, base: bar.high,
-    "low": lambda bar, base: bar.low,
-    "base": lambda bar, base: base,
-    "change": lambda bar, base: bar.close - base,
-    "sign": lambda bar, base: "2" if bar.close > base else "5" if bar.close < base else "3",  # KIS's 대비부호
-    "rate": lambda bar, base: (bar.close - base) / base * 100 if base else Decimal(0),
-    "volume": lambda bar, base: bar.volume,
-    "amount": lambda bar, base: bar.amount,
-    "day": lambda bar, base: bar.day,
+VALUES: Mapping[str, Callable[[Quote], Any]] = {
+    "close": lambda quote: quote.bar.close,
+    "open": lambda quote: quote.bar.open,
+    "high": lambda quote: quote.bar.high,
+    "low": lambda quote: quote.bar.low,
+    "base": lambda quote: quote.base,
+    "change": lambda quote: quote.bar.close - quote.base,
+    "sign": lambda quote: "2" if quote.bar.close > quote.base else "5" if quote.bar.close < quote.base else "3",  # KIS's 대비부호
+    "rate": lambda quote: (quote.bar.close - quote.base) / quote.base * 100 if quote.base else Decimal(0),
+    "volume": lambda quote: quote.bar.volume,
+    "amount": lambda quote: quote.bar.amount,
+    "day": lambda quote: quote.bar.day,
+    "rank": lambda quote: quote.rank,
+    "name": lambda quote: quote.name,
+    "symbol": lambda quote: quote.symbol,
 }
 
 
-def _row(output: Output, mapped: tuple[tuple[ResponseField, str], ...], bar: Bar, base: Decimal, now: datetime) -> dict[str, Any]:
+def _row(output: Output, mapped: tuple[tuple[ResponseField, str], ...], quote: Quote, now: datetime) -> dict[str, Any]:
     """The output's documented example with the quote's values in the fields it names."""
     row: dict[str, Any] = example_row(output, now)
     for field, found in mapped:
-        value = VALUES[found](bar, base)
+        value = VALUES[found](quote)
         if field.kind in ("int", "decimal", "date", "code"):
             row[field.wire] = value
         else:  # a kind the import could not read: KIS's text for it
