@@ -290,6 +290,10 @@ def _request(api: SampleApi, entry: PortalApi | None, portal: Portal, tables: _T
             digits = re.findall(r"[0-9]+$", wire)
             if digits:
                 entry_field["max_length"] = int(digits[0])
+        elif default is None and item.parameter is not None and api.call is not None and api.call.passes(item.parameter) and api.call.value(item.parameter) == "":
+            # KIS takes the key blank (its own example sends it so): no need to make the caller pass it.
+            default = ""
+            note(f"{where}.default", "", "KIS's own example call sends it blank: sent blank unless given", api.call.at)
         elif not required and default is None:
             # An optional field is an optional parameter: sent blank unless the caller gives it.
             default = ""

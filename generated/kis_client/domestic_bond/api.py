@@ -1351,8 +1351,8 @@ class DomesticBondApi:
         self,
         *,
         inqr_cndt: InqrCndt | InqrCndtCode,
-        pdno: str,
-        buy_dt: str,
+        pdno: str | None = None,
+        buy_dt: str | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> DomesticBondInquireBalanceResponse:
@@ -1363,8 +1363,8 @@ class DomesticBondApi:
         Args:
             inqr_cndt: 조회조건 — 00: 전체, 01: 상품번호단위 (INQR_CNDT). Required. InqrCndt or its code: "00"
                 전체 (CODE_00), "01" 상품번호단위 (CODE_01). Example: "00".
-            pdno: 상품번호 — 공백 허용 (PDNO). Required. Example: "".
-            buy_dt: 매수일자 — 공백 허용 (BUY_DT). Required. Example: "".
+            pdno: 상품번호 — 공백 허용 (PDNO). Optional; default "".
+            buy_dt: 매수일자 — 공백 허용 (BUY_DT). Optional; default "".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -1404,8 +1404,8 @@ class DomesticBondApi:
         self,
         *,
         inqr_cndt: InqrCndt | InqrCndtCode,
-        pdno: str,
-        buy_dt: str,
+        pdno: str | None = None,
+        buy_dt: str | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> Iterator[DomesticBondInquireBalanceResponse]:
@@ -1416,8 +1416,8 @@ class DomesticBondApi:
         Args:
             inqr_cndt: 조회조건 — 00: 전체, 01: 상품번호단위 (INQR_CNDT). Required. InqrCndt or its code: "00"
                 전체 (CODE_00), "01" 상품번호단위 (CODE_01). Example: "00".
-            pdno: 상품번호 — 공백 허용 (PDNO). Required. Example: "".
-            buy_dt: 매수일자 — 공백 허용 (BUY_DT). Required. Example: "".
+            pdno: 상품번호 — 공백 허용 (PDNO). Optional; default "".
+            buy_dt: 매수일자 — 공백 허용 (BUY_DT). Optional; default "".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -1459,8 +1459,8 @@ class DomesticBondApi:
         self,
         *,
         inqr_cndt: InqrCndt | InqrCndtCode,
-        pdno: str,
-        buy_dt: str,
+        pdno: str | None = None,
+        buy_dt: str | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> Iterator[DomesticBondInquireBalanceOutputRow]:
@@ -1471,8 +1471,8 @@ class DomesticBondApi:
         Args:
             inqr_cndt: 조회조건 — 00: 전체, 01: 상품번호단위 (INQR_CNDT). Required. InqrCndt or its code: "00"
                 전체 (CODE_00), "01" 상품번호단위 (CODE_01). Example: "00".
-            pdno: 상품번호 — 공백 허용 (PDNO). Required. Example: "".
-            buy_dt: 매수일자 — 공백 허용 (BUY_DT). Required. Example: "".
+            pdno: 상품번호 — 공백 허용 (PDNO). Optional; default "".
+            buy_dt: 매수일자 — 공백 허용 (BUY_DT). Optional; default "".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -1517,8 +1517,8 @@ class DomesticBondApi:
         inqr_end_dt: str,
         sll_buy_dvsn_cd: str,
         sort_sqn_dvsn: str,
-        pdno: str,
         nccs_yn: str,
+        pdno: str | None = None,
         ctx_area_nk200: str | None = None,
         ctx_area_fk200: str | None = None,
     ) -> DomesticBondInquireDailyCcldResponse:
@@ -1532,7 +1532,7 @@ class DomesticBondApi:
             sll_buy_dvsn_cd: 매도매수구분코드 — %(전체), 01(매도), 02(매수) (SLL_BUY_DVSN_CD). Required. Example:
                 "%".
             sort_sqn_dvsn: 정렬순서구분 — 01(주문순서), 02(주문역순) (SORT_SQN_DVSN). Required. Example: "01".
-            pdno: 상품번호 (PDNO). Required. Example: "".
+            pdno: 상품번호 (PDNO). Optional; default "".
             nccs_yn: 미체결여부 — N(전체), C(체결), Y(미체결) (NCCS_YN). Required. Example: "N".
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
@@ -1565,8 +1565,8 @@ class DomesticBondApi:
             inqr_end_dt=inqr_end_dt,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
             sort_sqn_dvsn=sort_sqn_dvsn,
-            pdno=pdno,
             nccs_yn=nccs_yn,
+            pdno=pdno,
             ctx_area_nk200=ctx_area_nk200,
             ctx_area_fk200=ctx_area_fk200,
         )
@@ -1580,8 +1580,8 @@ class DomesticBondApi:
         inqr_end_dt: str,
         sll_buy_dvsn_cd: str,
         sort_sqn_dvsn: str,
-        pdno: str,
         nccs_yn: str,
+        pdno: str | None = None,
         ctx_area_nk200: str | None = None,
         ctx_area_fk200: str | None = None,
     ) -> Iterator[DomesticBondInquireDailyCcldResponse]:
@@ -1595,7 +1595,7 @@ class DomesticBondApi:
             sll_buy_dvsn_cd: 매도매수구분코드 — %(전체), 01(매도), 02(매수) (SLL_BUY_DVSN_CD). Required. Example:
                 "%".
             sort_sqn_dvsn: 정렬순서구분 — 01(주문순서), 02(주문역순) (SORT_SQN_DVSN). Required. Example: "01".
-            pdno: 상품번호 (PDNO). Required. Example: "".
+            pdno: 상품번호 (PDNO). Optional; default "".
             nccs_yn: 미체결여부 — N(전체), C(체결), Y(미체결) (NCCS_YN). Required. Example: "N".
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
@@ -1630,8 +1630,8 @@ class DomesticBondApi:
             inqr_end_dt=inqr_end_dt,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
             sort_sqn_dvsn=sort_sqn_dvsn,
-            pdno=pdno,
             nccs_yn=nccs_yn,
+            pdno=pdno,
             ctx_area_nk200=ctx_area_nk200,
             ctx_area_fk200=ctx_area_fk200,
         )
@@ -1645,8 +1645,8 @@ class DomesticBondApi:
         inqr_end_dt: str,
         sll_buy_dvsn_cd: str,
         sort_sqn_dvsn: str,
-        pdno: str,
         nccs_yn: str,
+        pdno: str | None = None,
         ctx_area_nk200: str | None = None,
         ctx_area_fk200: str | None = None,
     ) -> Iterator[DomesticBondInquireDailyCcldOutput1Row]:
@@ -1660,7 +1660,7 @@ class DomesticBondApi:
             sll_buy_dvsn_cd: 매도매수구분코드 — %(전체), 01(매도), 02(매수) (SLL_BUY_DVSN_CD). Required. Example:
                 "%".
             sort_sqn_dvsn: 정렬순서구분 — 01(주문순서), 02(주문역순) (SORT_SQN_DVSN). Required. Example: "01".
-            pdno: 상품번호 (PDNO). Required. Example: "".
+            pdno: 상품번호 (PDNO). Optional; default "".
             nccs_yn: 미체결여부 — N(전체), C(체결), Y(미체결) (NCCS_YN). Required. Example: "N".
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
@@ -1693,8 +1693,8 @@ class DomesticBondApi:
             inqr_end_dt=inqr_end_dt,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
             sort_sqn_dvsn=sort_sqn_dvsn,
-            pdno=pdno,
             nccs_yn=nccs_yn,
+            pdno=pdno,
             ctx_area_nk200=ctx_area_nk200,
             ctx_area_fk200=ctx_area_fk200,
         )
@@ -1709,8 +1709,8 @@ class DomesticBondApi:
         inqr_end_dt: str,
         sll_buy_dvsn_cd: str,
         sort_sqn_dvsn: str,
-        pdno: str,
         nccs_yn: str,
+        pdno: str | None = None,
         ctx_area_nk200: str | None = None,
         ctx_area_fk200: str | None = None,
     ) -> Iterator[DomesticBondInquireDailyCcldOutput2Row]:
@@ -1724,7 +1724,7 @@ class DomesticBondApi:
             sll_buy_dvsn_cd: 매도매수구분코드 — %(전체), 01(매도), 02(매수) (SLL_BUY_DVSN_CD). Required. Example:
                 "%".
             sort_sqn_dvsn: 정렬순서구분 — 01(주문순서), 02(주문역순) (SORT_SQN_DVSN). Required. Example: "01".
-            pdno: 상품번호 (PDNO). Required. Example: "".
+            pdno: 상품번호 (PDNO). Optional; default "".
             nccs_yn: 미체결여부 — N(전체), C(체결), Y(미체결) (NCCS_YN). Required. Example: "N".
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
@@ -1757,8 +1757,8 @@ class DomesticBondApi:
             inqr_end_dt=inqr_end_dt,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
             sort_sqn_dvsn=sort_sqn_dvsn,
-            pdno=pdno,
             nccs_yn=nccs_yn,
+            pdno=pdno,
             ctx_area_nk200=ctx_area_nk200,
             ctx_area_fk200=ctx_area_fk200,
         )
@@ -1893,8 +1893,8 @@ class DomesticBondApi:
     def inquire_psbl_rvsecncl(
         self,
         *,
-        ord_dt: str,
-        odno: str,
+        ord_dt: str | None = None,
+        odno: str | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> DomesticBondInquirePsblRvsecnclResponse:
@@ -1903,8 +1903,8 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            ord_dt: 주문일자 — 예: '20230101' (ORD_DT). Required. Example: "".
-            odno: 주문번호 — 예: '0000000001' (ODNO). Required. Example: "".
+            ord_dt: 주문일자 — 예: '20230101' (ORD_DT). Optional; default "".
+            odno: 주문번호 — 예: '0000000001' (ODNO). Optional; default "".
             ctx_area_fk200: 연속조회검색조건200 — 예: '조건값' (CTX_AREA_FK200). Optional; default "". At most
                 200 characters.
             ctx_area_nk200: 연속조회키200 — 예: '키값' (CTX_AREA_NK200). Optional; default "". At most 200
@@ -1943,8 +1943,8 @@ class DomesticBondApi:
     def inquire_psbl_rvsecncl_pages(
         self,
         *,
-        ord_dt: str,
-        odno: str,
+        ord_dt: str | None = None,
+        odno: str | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> Iterator[DomesticBondInquirePsblRvsecnclResponse]:
@@ -1953,8 +1953,8 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            ord_dt: 주문일자 — 예: '20230101' (ORD_DT). Required. Example: "".
-            odno: 주문번호 — 예: '0000000001' (ODNO). Required. Example: "".
+            ord_dt: 주문일자 — 예: '20230101' (ORD_DT). Optional; default "".
+            odno: 주문번호 — 예: '0000000001' (ODNO). Optional; default "".
             ctx_area_fk200: 연속조회검색조건200 — 예: '조건값' (CTX_AREA_FK200). Optional; default "". At most
                 200 characters.
             ctx_area_nk200: 연속조회키200 — 예: '키값' (CTX_AREA_NK200). Optional; default "". At most 200
@@ -1995,8 +1995,8 @@ class DomesticBondApi:
     def inquire_psbl_rvsecncl_output(
         self,
         *,
-        ord_dt: str,
-        odno: str,
+        ord_dt: str | None = None,
+        odno: str | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> Iterator[DomesticBondInquirePsblRvsecnclOutputRow]:
@@ -2005,8 +2005,8 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            ord_dt: 주문일자 — 예: '20230101' (ORD_DT). Required. Example: "".
-            odno: 주문번호 — 예: '0000000001' (ODNO). Required. Example: "".
+            ord_dt: 주문일자 — 예: '20230101' (ORD_DT). Optional; default "".
+            odno: 주문번호 — 예: '0000000001' (ODNO). Optional; default "".
             ctx_area_fk200: 연속조회검색조건200 — 예: '조건값' (CTX_AREA_FK200). Optional; default "". At most
                 200 characters.
             ctx_area_nk200: 연속조회키200 — 예: '키값' (CTX_AREA_NK200). Optional; default "". At most 200
@@ -3469,8 +3469,8 @@ class AsyncDomesticBondApi:
         self,
         *,
         inqr_cndt: InqrCndt | InqrCndtCode,
-        pdno: str,
-        buy_dt: str,
+        pdno: str | None = None,
+        buy_dt: str | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> DomesticBondInquireBalanceResponse:
@@ -3481,8 +3481,8 @@ class AsyncDomesticBondApi:
         Args:
             inqr_cndt: 조회조건 — 00: 전체, 01: 상품번호단위 (INQR_CNDT). Required. InqrCndt or its code: "00"
                 전체 (CODE_00), "01" 상품번호단위 (CODE_01). Example: "00".
-            pdno: 상품번호 — 공백 허용 (PDNO). Required. Example: "".
-            buy_dt: 매수일자 — 공백 허용 (BUY_DT). Required. Example: "".
+            pdno: 상품번호 — 공백 허용 (PDNO). Optional; default "".
+            buy_dt: 매수일자 — 공백 허용 (BUY_DT). Optional; default "".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -3522,8 +3522,8 @@ class AsyncDomesticBondApi:
         self,
         *,
         inqr_cndt: InqrCndt | InqrCndtCode,
-        pdno: str,
-        buy_dt: str,
+        pdno: str | None = None,
+        buy_dt: str | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> AsyncIterator[DomesticBondInquireBalanceResponse]:
@@ -3534,8 +3534,8 @@ class AsyncDomesticBondApi:
         Args:
             inqr_cndt: 조회조건 — 00: 전체, 01: 상품번호단위 (INQR_CNDT). Required. InqrCndt or its code: "00"
                 전체 (CODE_00), "01" 상품번호단위 (CODE_01). Example: "00".
-            pdno: 상품번호 — 공백 허용 (PDNO). Required. Example: "".
-            buy_dt: 매수일자 — 공백 허용 (BUY_DT). Required. Example: "".
+            pdno: 상품번호 — 공백 허용 (PDNO). Optional; default "".
+            buy_dt: 매수일자 — 공백 허용 (BUY_DT). Optional; default "".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -3577,8 +3577,8 @@ class AsyncDomesticBondApi:
         self,
         *,
         inqr_cndt: InqrCndt | InqrCndtCode,
-        pdno: str,
-        buy_dt: str,
+        pdno: str | None = None,
+        buy_dt: str | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> AsyncIterator[DomesticBondInquireBalanceOutputRow]:
@@ -3589,8 +3589,8 @@ class AsyncDomesticBondApi:
         Args:
             inqr_cndt: 조회조건 — 00: 전체, 01: 상품번호단위 (INQR_CNDT). Required. InqrCndt or its code: "00"
                 전체 (CODE_00), "01" 상품번호단위 (CODE_01). Example: "00".
-            pdno: 상품번호 — 공백 허용 (PDNO). Required. Example: "".
-            buy_dt: 매수일자 — 공백 허용 (BUY_DT). Required. Example: "".
+            pdno: 상품번호 — 공백 허용 (PDNO). Optional; default "".
+            buy_dt: 매수일자 — 공백 허용 (BUY_DT). Optional; default "".
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
                 characters.
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -3635,8 +3635,8 @@ class AsyncDomesticBondApi:
         inqr_end_dt: str,
         sll_buy_dvsn_cd: str,
         sort_sqn_dvsn: str,
-        pdno: str,
         nccs_yn: str,
+        pdno: str | None = None,
         ctx_area_nk200: str | None = None,
         ctx_area_fk200: str | None = None,
     ) -> DomesticBondInquireDailyCcldResponse:
@@ -3650,7 +3650,7 @@ class AsyncDomesticBondApi:
             sll_buy_dvsn_cd: 매도매수구분코드 — %(전체), 01(매도), 02(매수) (SLL_BUY_DVSN_CD). Required. Example:
                 "%".
             sort_sqn_dvsn: 정렬순서구분 — 01(주문순서), 02(주문역순) (SORT_SQN_DVSN). Required. Example: "01".
-            pdno: 상품번호 (PDNO). Required. Example: "".
+            pdno: 상품번호 (PDNO). Optional; default "".
             nccs_yn: 미체결여부 — N(전체), C(체결), Y(미체결) (NCCS_YN). Required. Example: "N".
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
@@ -3683,8 +3683,8 @@ class AsyncDomesticBondApi:
             inqr_end_dt=inqr_end_dt,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
             sort_sqn_dvsn=sort_sqn_dvsn,
-            pdno=pdno,
             nccs_yn=nccs_yn,
+            pdno=pdno,
             ctx_area_nk200=ctx_area_nk200,
             ctx_area_fk200=ctx_area_fk200,
         )
@@ -3698,8 +3698,8 @@ class AsyncDomesticBondApi:
         inqr_end_dt: str,
         sll_buy_dvsn_cd: str,
         sort_sqn_dvsn: str,
-        pdno: str,
         nccs_yn: str,
+        pdno: str | None = None,
         ctx_area_nk200: str | None = None,
         ctx_area_fk200: str | None = None,
     ) -> AsyncIterator[DomesticBondInquireDailyCcldResponse]:
@@ -3713,7 +3713,7 @@ class AsyncDomesticBondApi:
             sll_buy_dvsn_cd: 매도매수구분코드 — %(전체), 01(매도), 02(매수) (SLL_BUY_DVSN_CD). Required. Example:
                 "%".
             sort_sqn_dvsn: 정렬순서구분 — 01(주문순서), 02(주문역순) (SORT_SQN_DVSN). Required. Example: "01".
-            pdno: 상품번호 (PDNO). Required. Example: "".
+            pdno: 상품번호 (PDNO). Optional; default "".
             nccs_yn: 미체결여부 — N(전체), C(체결), Y(미체결) (NCCS_YN). Required. Example: "N".
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
@@ -3748,8 +3748,8 @@ class AsyncDomesticBondApi:
             inqr_end_dt=inqr_end_dt,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
             sort_sqn_dvsn=sort_sqn_dvsn,
-            pdno=pdno,
             nccs_yn=nccs_yn,
+            pdno=pdno,
             ctx_area_nk200=ctx_area_nk200,
             ctx_area_fk200=ctx_area_fk200,
         )
@@ -3763,8 +3763,8 @@ class AsyncDomesticBondApi:
         inqr_end_dt: str,
         sll_buy_dvsn_cd: str,
         sort_sqn_dvsn: str,
-        pdno: str,
         nccs_yn: str,
+        pdno: str | None = None,
         ctx_area_nk200: str | None = None,
         ctx_area_fk200: str | None = None,
     ) -> AsyncIterator[DomesticBondInquireDailyCcldOutput1Row]:
@@ -3778,7 +3778,7 @@ class AsyncDomesticBondApi:
             sll_buy_dvsn_cd: 매도매수구분코드 — %(전체), 01(매도), 02(매수) (SLL_BUY_DVSN_CD). Required. Example:
                 "%".
             sort_sqn_dvsn: 정렬순서구분 — 01(주문순서), 02(주문역순) (SORT_SQN_DVSN). Required. Example: "01".
-            pdno: 상품번호 (PDNO). Required. Example: "".
+            pdno: 상품번호 (PDNO). Optional; default "".
             nccs_yn: 미체결여부 — N(전체), C(체결), Y(미체결) (NCCS_YN). Required. Example: "N".
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
@@ -3811,8 +3811,8 @@ class AsyncDomesticBondApi:
             inqr_end_dt=inqr_end_dt,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
             sort_sqn_dvsn=sort_sqn_dvsn,
-            pdno=pdno,
             nccs_yn=nccs_yn,
+            pdno=pdno,
             ctx_area_nk200=ctx_area_nk200,
             ctx_area_fk200=ctx_area_fk200,
         )
@@ -3827,8 +3827,8 @@ class AsyncDomesticBondApi:
         inqr_end_dt: str,
         sll_buy_dvsn_cd: str,
         sort_sqn_dvsn: str,
-        pdno: str,
         nccs_yn: str,
+        pdno: str | None = None,
         ctx_area_nk200: str | None = None,
         ctx_area_fk200: str | None = None,
     ) -> AsyncIterator[DomesticBondInquireDailyCcldOutput2Row]:
@@ -3842,7 +3842,7 @@ class AsyncDomesticBondApi:
             sll_buy_dvsn_cd: 매도매수구분코드 — %(전체), 01(매도), 02(매수) (SLL_BUY_DVSN_CD). Required. Example:
                 "%".
             sort_sqn_dvsn: 정렬순서구분 — 01(주문순서), 02(주문역순) (SORT_SQN_DVSN). Required. Example: "01".
-            pdno: 상품번호 (PDNO). Required. Example: "".
+            pdno: 상품번호 (PDNO). Optional; default "".
             nccs_yn: 미체결여부 — N(전체), C(체결), Y(미체결) (NCCS_YN). Required. Example: "N".
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
             ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
@@ -3875,8 +3875,8 @@ class AsyncDomesticBondApi:
             inqr_end_dt=inqr_end_dt,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
             sort_sqn_dvsn=sort_sqn_dvsn,
-            pdno=pdno,
             nccs_yn=nccs_yn,
+            pdno=pdno,
             ctx_area_nk200=ctx_area_nk200,
             ctx_area_fk200=ctx_area_fk200,
         )
@@ -4011,8 +4011,8 @@ class AsyncDomesticBondApi:
     async def inquire_psbl_rvsecncl(
         self,
         *,
-        ord_dt: str,
-        odno: str,
+        ord_dt: str | None = None,
+        odno: str | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> DomesticBondInquirePsblRvsecnclResponse:
@@ -4021,8 +4021,8 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            ord_dt: 주문일자 — 예: '20230101' (ORD_DT). Required. Example: "".
-            odno: 주문번호 — 예: '0000000001' (ODNO). Required. Example: "".
+            ord_dt: 주문일자 — 예: '20230101' (ORD_DT). Optional; default "".
+            odno: 주문번호 — 예: '0000000001' (ODNO). Optional; default "".
             ctx_area_fk200: 연속조회검색조건200 — 예: '조건값' (CTX_AREA_FK200). Optional; default "". At most
                 200 characters.
             ctx_area_nk200: 연속조회키200 — 예: '키값' (CTX_AREA_NK200). Optional; default "". At most 200
@@ -4061,8 +4061,8 @@ class AsyncDomesticBondApi:
     async def inquire_psbl_rvsecncl_pages(
         self,
         *,
-        ord_dt: str,
-        odno: str,
+        ord_dt: str | None = None,
+        odno: str | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> AsyncIterator[DomesticBondInquirePsblRvsecnclResponse]:
@@ -4071,8 +4071,8 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            ord_dt: 주문일자 — 예: '20230101' (ORD_DT). Required. Example: "".
-            odno: 주문번호 — 예: '0000000001' (ODNO). Required. Example: "".
+            ord_dt: 주문일자 — 예: '20230101' (ORD_DT). Optional; default "".
+            odno: 주문번호 — 예: '0000000001' (ODNO). Optional; default "".
             ctx_area_fk200: 연속조회검색조건200 — 예: '조건값' (CTX_AREA_FK200). Optional; default "". At most
                 200 characters.
             ctx_area_nk200: 연속조회키200 — 예: '키값' (CTX_AREA_NK200). Optional; default "". At most 200
@@ -4113,8 +4113,8 @@ class AsyncDomesticBondApi:
     async def inquire_psbl_rvsecncl_output(
         self,
         *,
-        ord_dt: str,
-        odno: str,
+        ord_dt: str | None = None,
+        odno: str | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> AsyncIterator[DomesticBondInquirePsblRvsecnclOutputRow]:
@@ -4123,8 +4123,8 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            ord_dt: 주문일자 — 예: '20230101' (ORD_DT). Required. Example: "".
-            odno: 주문번호 — 예: '0000000001' (ODNO). Required. Example: "".
+            ord_dt: 주문일자 — 예: '20230101' (ORD_DT). Optional; default "".
+            odno: 주문번호 — 예: '0000000001' (ODNO). Optional; default "".
             ctx_area_fk200: 연속조회검색조건200 — 예: '조건값' (CTX_AREA_FK200). Optional; default "". At most
                 200 characters.
             ctx_area_nk200: 연속조회키200 — 예: '키값' (CTX_AREA_NK200). Optional; default "". At most 200

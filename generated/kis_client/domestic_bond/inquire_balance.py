@@ -93,9 +93,9 @@ class DomesticBondInquireBalanceRequest:
     \x2201" 상품번호단위 (CODE_01). Example: "00".
     """
     pdno: str
-    '상품번호 — 공백 허용 (PDNO). Required. Example: "".'
+    '상품번호 — 공백 허용 (PDNO). Optional; default "".'
     buy_dt: str
-    '매수일자 — 공백 허용 (BUY_DT). Required. Example: "".'
+    '매수일자 — 공백 허용 (BUY_DT). Optional; default "".'
     ctx_area_fk200: str
     '연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200 characters.'
     ctx_area_nk200: str
@@ -226,8 +226,8 @@ def prepare_domestic_bond_inquire_balance(
     ctx: CallContext,
     *,
     inqr_cndt: InqrCndt | InqrCndtCode,
-    pdno: str,
-    buy_dt: str,
+    pdno: str | None = None,
+    buy_dt: str | None = None,
     ctx_area_fk200: str | None = None,
     ctx_area_nk200: str | None = None,
 ) -> PreparedCall:
@@ -239,8 +239,8 @@ def prepare_domestic_bond_inquire_balance(
         cano=bound(ctx, "account_number", "CANO", problems),
         acnt_prdt_cd=bound(ctx, "account_product", "ACNT_PRDT_CD", problems),
         inqr_cndt=plain(inqr_cndt),
-        pdno=plain(pdno),
-        buy_dt=plain(buy_dt),
+        pdno=plain(pdno) if pdno is not None else "",
+        buy_dt=plain(buy_dt) if buy_dt is not None else "",
         ctx_area_fk200=plain(ctx_area_fk200) if ctx_area_fk200 is not None else "",
         ctx_area_nk200=plain(ctx_area_nk200) if ctx_area_nk200 is not None else "",
     )

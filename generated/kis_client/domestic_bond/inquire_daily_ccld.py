@@ -95,7 +95,7 @@ class DomesticBondInquireDailyCcldRequest:
     sort_sqn_dvsn: str
     '정렬순서구분 — 01(주문순서), 02(주문역순) (SORT_SQN_DVSN). Required. Example: "01".'
     pdno: str
-    '상품번호 (PDNO). Required. Example: "".'
+    '상품번호 (PDNO). Optional; default "".'
     nccs_yn: str
     '미체결여부 — N(전체), C(체결), Y(미체결) (NCCS_YN). Required. Example: "N".'
     ctx_area_nk200: str
@@ -281,8 +281,8 @@ def prepare_domestic_bond_inquire_daily_ccld(
     inqr_end_dt: str,
     sll_buy_dvsn_cd: str,
     sort_sqn_dvsn: str,
-    pdno: str,
     nccs_yn: str,
+    pdno: str | None = None,
     ctx_area_nk200: str | None = None,
     ctx_area_fk200: str | None = None,
 ) -> PreparedCall:
@@ -297,7 +297,7 @@ def prepare_domestic_bond_inquire_daily_ccld(
         inqr_end_dt=plain(inqr_end_dt),
         sll_buy_dvsn_cd=plain(sll_buy_dvsn_cd),
         sort_sqn_dvsn=plain(sort_sqn_dvsn),
-        pdno=plain(pdno),
+        pdno=plain(pdno) if pdno is not None else "",
         nccs_yn=plain(nccs_yn),
         ctx_area_nk200=plain(ctx_area_nk200) if ctx_area_nk200 is not None else "",
         ctx_area_fk200=plain(ctx_area_fk200) if ctx_area_fk200 is not None else "",

@@ -85,9 +85,9 @@ class DomesticBondInquirePsblRvsecnclRequest:
     Example: "01".
     """
     ord_dt: str
-    "주문일자 — 예: '20230101' (ORD_DT). Required. Example: \x22\x22."
+    "주문일자 — 예: '20230101' (ORD_DT). Optional; default \x22\x22."
     odno: str
-    "주문번호 — 예: '0000000001' (ODNO). Required. Example: \x22\x22."
+    "주문번호 — 예: '0000000001' (ODNO). Optional; default \x22\x22."
     ctx_area_fk200: str
     "연속조회검색조건200 — 예: '조건값' (CTX_AREA_FK200). Optional; default \x22\x22. At most 200 characters."
     ctx_area_nk200: str
@@ -205,8 +205,8 @@ def validate_domestic_bond_inquire_psbl_rvsecncl(
 def prepare_domestic_bond_inquire_psbl_rvsecncl(
     ctx: CallContext,
     *,
-    ord_dt: str,
-    odno: str,
+    ord_dt: str | None = None,
+    odno: str | None = None,
     ctx_area_fk200: str | None = None,
     ctx_area_nk200: str | None = None,
 ) -> PreparedCall:
@@ -217,8 +217,8 @@ def prepare_domestic_bond_inquire_psbl_rvsecncl(
     request = DomesticBondInquirePsblRvsecnclRequest(
         cano=bound(ctx, "account_number", "CANO", problems),
         acnt_prdt_cd=bound(ctx, "account_product", "ACNT_PRDT_CD", problems),
-        ord_dt=plain(ord_dt),
-        odno=plain(odno),
+        ord_dt=plain(ord_dt) if ord_dt is not None else "",
+        odno=plain(odno) if odno is not None else "",
         ctx_area_fk200=plain(ctx_area_fk200) if ctx_area_fk200 is not None else "",
         ctx_area_nk200=plain(ctx_area_nk200) if ctx_area_nk200 is not None else "",
     )

@@ -81,7 +81,7 @@ class DomesticStockAfterHourBalanceRequest:
     "국내주식 시간외잔량 순위 (GET /uapi/domestic-stock/v1/ranking/after-hour-balance)"
 
     fid_input_price_1: str
-    '입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example: "".'
+    '입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".'
     fid_cond_mrkt_div_code: str
     '조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Required. Example: "J".'
     fid_cond_scr_div_code: str
@@ -103,9 +103,9 @@ class DomesticStockAfterHourBalanceRequest:
     fid_trgt_cls_code: str
     '대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".'
     fid_vol_cnt: str
-    '거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "".'
+    '거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".'
     fid_input_price_2: str
-    '입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example: "".'
+    '입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -297,7 +297,6 @@ def validate_domestic_stock_after_hour_balance(
 def prepare_domestic_stock_after_hour_balance(
     ctx: CallContext,
     *,
-    fid_input_price_1: str,
     fid_cond_mrkt_div_code: str,
     fid_cond_scr_div_code: str,
     fid_rank_sort_cls_code: (
@@ -307,15 +306,16 @@ def prepare_domestic_stock_after_hour_balance(
     fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
     fid_trgt_exls_cls_code: str,
     fid_trgt_cls_code: str,
-    fid_vol_cnt: str,
-    fid_input_price_2: str,
+    fid_input_price_1: str | None = None,
+    fid_vol_cnt: str | None = None,
+    fid_input_price_2: str | None = None,
 ) -> PreparedCall:
     "The validated call of 국내주식 시간외잔량 순위, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
         raise UnsupportedEnvironmentError("domestic_stock.after_hour_balance", ctx.env, ("real",))
     problems: list[FieldProblem] = []
     request = DomesticStockAfterHourBalanceRequest(
-        fid_input_price_1=plain(fid_input_price_1),
+        fid_input_price_1=plain(fid_input_price_1) if fid_input_price_1 is not None else "",
         fid_cond_mrkt_div_code=plain(fid_cond_mrkt_div_code),
         fid_cond_scr_div_code=plain(fid_cond_scr_div_code),
         fid_rank_sort_cls_code=plain(fid_rank_sort_cls_code),
@@ -323,8 +323,8 @@ def prepare_domestic_stock_after_hour_balance(
         fid_input_iscd=plain(fid_input_iscd),
         fid_trgt_exls_cls_code=plain(fid_trgt_exls_cls_code),
         fid_trgt_cls_code=plain(fid_trgt_cls_code),
-        fid_vol_cnt=plain(fid_vol_cnt),
-        fid_input_price_2=plain(fid_input_price_2),
+        fid_vol_cnt=plain(fid_vol_cnt) if fid_vol_cnt is not None else "",
+        fid_input_price_2=plain(fid_input_price_2) if fid_input_price_2 is not None else "",
     )
     problems.extend(validate_domestic_stock_after_hour_balance(request, ctx.env))
     if problems:

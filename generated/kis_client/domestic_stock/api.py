@@ -2598,7 +2598,7 @@ class DomesticStockApi:
         fid_input_iscd: str,
         fid_input_iscd_2: str,
         fid_mrkt_cls_code: str,
-        fid_vol_cnt: str,
+        fid_vol_cnt: str | None = None,
     ) -> DomesticStockFrgnmemTradeTrendResponse:
         """회원사 실 시간 매매동향(틱) — GET /uapi/domestic-stock/v1/quotations/frgnmem-trade-trend
 
@@ -2616,7 +2616,7 @@ class DomesticStockApi:
             fid_mrkt_cls_code: 시장구분코드 — A(전체),K(코스피), Q(코스닥), K2(코스피200), W(ELW) ※
                 FID_INPUT_ISCD(종목코드) 혹은 FID_MRKT_CLS_CODE(시장구분코드) 둘 중 하나만 입력 (FID_MRKT_CLS_CODE).
                 Required. Example: "A".
-            fid_vol_cnt: 거래량 — ~ (FID_VOL_CNT). Required. Example: "".
+            fid_vol_cnt: 거래량 — ~ (FID_VOL_CNT). Optional; default "".
 
         Returns:
             DomesticStockFrgnmemTradeTrendResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -2659,7 +2659,7 @@ class DomesticStockApi:
         fid_input_iscd: str,
         fid_input_iscd_2: str,
         fid_mrkt_cls_code: str,
-        fid_vol_cnt: str,
+        fid_vol_cnt: str | None = None,
     ) -> Iterator[DomesticStockFrgnmemTradeTrendResponse]:
         """Every page of 회원사 실 시간 매매동향(틱), following tr_cont alone (the same request again) to the last.
 
@@ -2677,7 +2677,7 @@ class DomesticStockApi:
             fid_mrkt_cls_code: 시장구분코드 — A(전체),K(코스피), Q(코스닥), K2(코스피200), W(ELW) ※
                 FID_INPUT_ISCD(종목코드) 혹은 FID_MRKT_CLS_CODE(시장구분코드) 둘 중 하나만 입력 (FID_MRKT_CLS_CODE).
                 Required. Example: "A".
-            fid_vol_cnt: 거래량 — ~ (FID_VOL_CNT). Required. Example: "".
+            fid_vol_cnt: 거래량 — ~ (FID_VOL_CNT). Optional; default "".
 
         Yields:
             DomesticStockFrgnmemTradeTrendResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -2722,7 +2722,7 @@ class DomesticStockApi:
         fid_input_iscd: str,
         fid_input_iscd_2: str,
         fid_mrkt_cls_code: str,
-        fid_vol_cnt: str,
+        fid_vol_cnt: str | None = None,
     ) -> Iterator[DomesticStockFrgnmemTradeTrendOutput1Row]:
         """Every row of 회원사 실 시간 매매동향(틱) output1 (output1) across all pages.
 
@@ -2740,7 +2740,7 @@ class DomesticStockApi:
             fid_mrkt_cls_code: 시장구분코드 — A(전체),K(코스피), Q(코스닥), K2(코스피200), W(ELW) ※
                 FID_INPUT_ISCD(종목코드) 혹은 FID_MRKT_CLS_CODE(시장구분코드) 둘 중 하나만 입력 (FID_MRKT_CLS_CODE).
                 Required. Example: "A".
-            fid_vol_cnt: 거래량 — ~ (FID_VOL_CNT). Required. Example: "".
+            fid_vol_cnt: 거래량 — ~ (FID_VOL_CNT). Optional; default "".
 
         Yields:
             DomesticStockFrgnmemTradeTrendOutput1Row: each row, page after page.
@@ -2784,7 +2784,7 @@ class DomesticStockApi:
         fid_input_iscd: str,
         fid_input_iscd_2: str,
         fid_mrkt_cls_code: str,
-        fid_vol_cnt: str,
+        fid_vol_cnt: str | None = None,
     ) -> Iterator[DomesticStockFrgnmemTradeTrendOutput2Row]:
         """Every row of 회원사 실 시간 매매동향(틱) output2 (output2) across all pages.
 
@@ -2802,7 +2802,7 @@ class DomesticStockApi:
             fid_mrkt_cls_code: 시장구분코드 — A(전체),K(코스피), Q(코스닥), K2(코스피200), W(ELW) ※
                 FID_INPUT_ISCD(종목코드) 혹은 FID_MRKT_CLS_CODE(시장구분코드) 둘 중 하나만 입력 (FID_MRKT_CLS_CODE).
                 Required. Example: "A".
-            fid_vol_cnt: 거래량 — ~ (FID_VOL_CNT). Required. Example: "".
+            fid_vol_cnt: 거래량 — ~ (FID_VOL_CNT). Optional; default "".
 
         Yields:
             DomesticStockFrgnmemTradeTrendOutput2Row: each row, page after page.
@@ -3444,8 +3444,8 @@ class DomesticStockApi:
         fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode,
         fid_input_iscd: str,
         fid_input_date_1: str,
-        fid_org_adj_prc: str,
-        fid_etc_cls_code: str,
+        fid_org_adj_prc: str | None = None,
+        fid_etc_cls_code: str | None = None,
     ) -> DomesticStockInvestorTradeByStockDailyResponse:
         """종목별 투자자매매동향(일별) — GET /uapi/domestic-stock/v1/quotations/investor-trade-by-stock-daily
 
@@ -3458,8 +3458,8 @@ class DomesticStockApi:
             fid_input_iscd: 입력 종목코드 — 종목번호 (6자리) (FID_INPUT_ISCD). Required. Example: "005930".
             fid_input_date_1: 입력 날짜1 — 입력 날짜(20250812) (FID_INPUT_DATE_1). Required. Example:
                 "20250812".
-            fid_org_adj_prc: 수정주가 원주가 가격 — 공란 입력 (FID_ORG_ADJ_PRC). Required. Example: "".
-            fid_etc_cls_code: 기타 구분 코드 — 공란 입력 (FID_ETC_CLS_CODE). Required. Example: "".
+            fid_org_adj_prc: 수정주가 원주가 가격 — 공란 입력 (FID_ORG_ADJ_PRC). Optional; default "".
+            fid_etc_cls_code: 기타 구분 코드 — 공란 입력 (FID_ETC_CLS_CODE). Optional; default "".
 
         Returns:
             DomesticStockInvestorTradeByStockDailyResponse: the envelope (rt_cd, msg_cd, msg1),
@@ -3499,8 +3499,8 @@ class DomesticStockApi:
         fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode,
         fid_input_iscd: str,
         fid_input_date_1: str,
-        fid_org_adj_prc: str,
-        fid_etc_cls_code: str,
+        fid_org_adj_prc: str | None = None,
+        fid_etc_cls_code: str | None = None,
     ) -> Iterator[DomesticStockInvestorTradeByStockDailyResponse]:
         """Every page of 종목별 투자자매매동향(일별), following tr_cont alone (the same request again) to the last.
 
@@ -3513,8 +3513,8 @@ class DomesticStockApi:
             fid_input_iscd: 입력 종목코드 — 종목번호 (6자리) (FID_INPUT_ISCD). Required. Example: "005930".
             fid_input_date_1: 입력 날짜1 — 입력 날짜(20250812) (FID_INPUT_DATE_1). Required. Example:
                 "20250812".
-            fid_org_adj_prc: 수정주가 원주가 가격 — 공란 입력 (FID_ORG_ADJ_PRC). Required. Example: "".
-            fid_etc_cls_code: 기타 구분 코드 — 공란 입력 (FID_ETC_CLS_CODE). Required. Example: "".
+            fid_org_adj_prc: 수정주가 원주가 가격 — 공란 입력 (FID_ORG_ADJ_PRC). Optional; default "".
+            fid_etc_cls_code: 기타 구분 코드 — 공란 입력 (FID_ETC_CLS_CODE). Optional; default "".
 
         Yields:
             DomesticStockInvestorTradeByStockDailyResponse: each page: the envelope (rt_cd, msg_cd,
@@ -3556,8 +3556,8 @@ class DomesticStockApi:
         fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode,
         fid_input_iscd: str,
         fid_input_date_1: str,
-        fid_org_adj_prc: str,
-        fid_etc_cls_code: str,
+        fid_org_adj_prc: str | None = None,
+        fid_etc_cls_code: str | None = None,
     ) -> Iterator[DomesticStockInvestorTradeByStockDailyOutput1Row]:
         """Every row of 종목별 투자자매매동향(일별) output1 (output1) across all pages.
 
@@ -3570,8 +3570,8 @@ class DomesticStockApi:
             fid_input_iscd: 입력 종목코드 — 종목번호 (6자리) (FID_INPUT_ISCD). Required. Example: "005930".
             fid_input_date_1: 입력 날짜1 — 입력 날짜(20250812) (FID_INPUT_DATE_1). Required. Example:
                 "20250812".
-            fid_org_adj_prc: 수정주가 원주가 가격 — 공란 입력 (FID_ORG_ADJ_PRC). Required. Example: "".
-            fid_etc_cls_code: 기타 구분 코드 — 공란 입력 (FID_ETC_CLS_CODE). Required. Example: "".
+            fid_org_adj_prc: 수정주가 원주가 가격 — 공란 입력 (FID_ORG_ADJ_PRC). Optional; default "".
+            fid_etc_cls_code: 기타 구분 코드 — 공란 입력 (FID_ETC_CLS_CODE). Optional; default "".
 
         Yields:
             DomesticStockInvestorTradeByStockDailyOutput1Row: each row, page after page.
@@ -3612,8 +3612,8 @@ class DomesticStockApi:
         fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode,
         fid_input_iscd: str,
         fid_input_date_1: str,
-        fid_org_adj_prc: str,
-        fid_etc_cls_code: str,
+        fid_org_adj_prc: str | None = None,
+        fid_etc_cls_code: str | None = None,
     ) -> Iterator[DomesticStockInvestorTradeByStockDailyOutput2Row]:
         """Every row of 종목별 투자자매매동향(일별) output2 (output2) across all pages.
 
@@ -3626,8 +3626,8 @@ class DomesticStockApi:
             fid_input_iscd: 입력 종목코드 — 종목번호 (6자리) (FID_INPUT_ISCD). Required. Example: "005930".
             fid_input_date_1: 입력 날짜1 — 입력 날짜(20250812) (FID_INPUT_DATE_1). Required. Example:
                 "20250812".
-            fid_org_adj_prc: 수정주가 원주가 가격 — 공란 입력 (FID_ORG_ADJ_PRC). Required. Example: "".
-            fid_etc_cls_code: 기타 구분 코드 — 공란 입력 (FID_ETC_CLS_CODE). Required. Example: "".
+            fid_org_adj_prc: 수정주가 원주가 가격 — 공란 입력 (FID_ORG_ADJ_PRC). Optional; default "".
+            fid_etc_cls_code: 기타 구분 코드 — 공란 입력 (FID_ETC_CLS_CODE). Optional; default "".
 
         Yields:
             DomesticStockInvestorTradeByStockDailyOutput2Row: each row, page after page.
@@ -5978,20 +5978,20 @@ class DomesticStockApi:
     def ksdinfo_bonus_issue(
         self,
         *,
-        cts: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> DomesticStockKsdinfoBonusIssueResponse:
         """예탁원정보(무상증자일정) — GET /uapi/domestic-stock/v1/ksdinfo/bonus-issue
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
 
         Returns:
             DomesticStockKsdinfoBonusIssueResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -6014,7 +6014,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_bonus_issue(
-            self._ctx, cts=cts, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         response = parse_domestic_stock_ksdinfo_bonus_issue(call, self._core.send(call))
         return response
@@ -6022,20 +6022,20 @@ class DomesticStockApi:
     def ksdinfo_bonus_issue_pages(
         self,
         *,
-        cts: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> Iterator[DomesticStockKsdinfoBonusIssueResponse]:
         """Every page of 예탁원정보(무상증자일정), following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoBonusIssueResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -6060,7 +6060,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_bonus_issue(
-            self._ctx, cts=cts, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_ksdinfo_bonus_issue(page_call, reply)
@@ -6068,20 +6068,20 @@ class DomesticStockApi:
     def ksdinfo_bonus_issue_output1(
         self,
         *,
-        cts: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> Iterator[DomesticStockKsdinfoBonusIssueOutput1Row]:
         """Every row of 예탁원정보(무상증자일정) output1 (output1) across all pages.
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoBonusIssueOutput1Row: each row, page after page.
@@ -6105,7 +6105,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_bonus_issue(
-            self._ctx, cts=cts, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_ksdinfo_bonus_issue(page_call, reply).output1:
@@ -6114,20 +6114,20 @@ class DomesticStockApi:
     def ksdinfo_cap_dcrs(
         self,
         *,
-        cts: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> DomesticStockKsdinfoCapDcrsResponse:
         """예탁원정보(자본감소일정) — GET /uapi/domestic-stock/v1/ksdinfo/cap-dcrs
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
 
         Returns:
             DomesticStockKsdinfoCapDcrsResponse: the envelope (rt_cd, msg_cd, msg1), output1 (rows
@@ -6150,7 +6150,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_cap_dcrs(
-            self._ctx, cts=cts, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         response = parse_domestic_stock_ksdinfo_cap_dcrs(call, self._core.send(call))
         return response
@@ -6158,20 +6158,20 @@ class DomesticStockApi:
     def ksdinfo_cap_dcrs_pages(
         self,
         *,
-        cts: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> Iterator[DomesticStockKsdinfoCapDcrsResponse]:
         """Every page of 예탁원정보(자본감소일정), following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoCapDcrsResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -6196,7 +6196,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_cap_dcrs(
-            self._ctx, cts=cts, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_ksdinfo_cap_dcrs(page_call, reply)
@@ -6204,20 +6204,20 @@ class DomesticStockApi:
     def ksdinfo_cap_dcrs_output1(
         self,
         *,
-        cts: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> Iterator[DomesticStockKsdinfoCapDcrsOutput1Row]:
         """Every row of 예탁원정보(자본감소일정) output1 (output1) across all pages.
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoCapDcrsOutput1Row: each row, page after page.
@@ -6241,7 +6241,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_cap_dcrs(
-            self._ctx, cts=cts, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_ksdinfo_cap_dcrs(page_call, reply).output1:
@@ -6250,25 +6250,25 @@ class DomesticStockApi:
     def ksdinfo_dividend(
         self,
         *,
-        cts: str,
         gb1: Gb1 | Gb1Code,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
-        high_gb: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
+        high_gb: str | None = None,
     ) -> DomesticStockKsdinfoDividendResponse:
         """예탁원정보(배당일정) — GET /uapi/domestic-stock/v1/ksdinfo/dividend
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             gb1: 조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. Gb1 or its code: "0" 배당전체 (CODE_0),
                 "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
-            high_gb: 고배당여부 — 공백 (HIGH_GB). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            high_gb: 고배당여부 — 공백 (HIGH_GB). Optional; default "".
 
         Returns:
             DomesticStockKsdinfoDividendResponse: the envelope (rt_cd, msg_cd, msg1), output1 (rows
@@ -6291,7 +6291,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_dividend(
-            self._ctx, cts=cts, gb1=gb1, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd, high_gb=high_gb
+            self._ctx, gb1=gb1, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd, high_gb=high_gb
         )
         response = parse_domestic_stock_ksdinfo_dividend(call, self._core.send(call))
         return response
@@ -6299,25 +6299,25 @@ class DomesticStockApi:
     def ksdinfo_dividend_pages(
         self,
         *,
-        cts: str,
         gb1: Gb1 | Gb1Code,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
-        high_gb: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
+        high_gb: str | None = None,
     ) -> Iterator[DomesticStockKsdinfoDividendResponse]:
         """Every page of 예탁원정보(배당일정), following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             gb1: 조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. Gb1 or its code: "0" 배당전체 (CODE_0),
                 "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
-            high_gb: 고배당여부 — 공백 (HIGH_GB). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            high_gb: 고배당여부 — 공백 (HIGH_GB). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoDividendResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -6342,7 +6342,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_dividend(
-            self._ctx, cts=cts, gb1=gb1, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd, high_gb=high_gb
+            self._ctx, gb1=gb1, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd, high_gb=high_gb
         )
         for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_ksdinfo_dividend(page_call, reply)
@@ -6350,25 +6350,25 @@ class DomesticStockApi:
     def ksdinfo_dividend_output1(
         self,
         *,
-        cts: str,
         gb1: Gb1 | Gb1Code,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
-        high_gb: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
+        high_gb: str | None = None,
     ) -> Iterator[DomesticStockKsdinfoDividendOutput1Row]:
         """Every row of 예탁원정보(배당일정) output1 (output1) across all pages.
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             gb1: 조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. Gb1 or its code: "0" 배당전체 (CODE_0),
                 "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
-            high_gb: 고배당여부 — 공백 (HIGH_GB). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            high_gb: 고배당여부 — 공백 (HIGH_GB). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoDividendOutput1Row: each row, page after page.
@@ -6392,7 +6392,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_dividend(
-            self._ctx, cts=cts, gb1=gb1, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd, high_gb=high_gb
+            self._ctx, gb1=gb1, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd, high_gb=high_gb
         )
         for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_ksdinfo_dividend(page_call, reply).output1:
@@ -6401,20 +6401,20 @@ class DomesticStockApi:
     def ksdinfo_forfeit(
         self,
         *,
-        sht_cd: str,
         t_dt: str,
         f_dt: str,
-        cts: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> DomesticStockKsdinfoForfeitResponse:
         """예탁원정보(실권주일정) — GET /uapi/domestic-stock/v1/ksdinfo/forfeit
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250617".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20240101".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
 
         Returns:
             DomesticStockKsdinfoForfeitResponse: the envelope (rt_cd, msg_cd, msg1), output1 (rows
@@ -6437,7 +6437,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_forfeit(
-            self._ctx, sht_cd=sht_cd, t_dt=t_dt, f_dt=f_dt, cts=cts
+            self._ctx, t_dt=t_dt, f_dt=f_dt, sht_cd=sht_cd, cts=cts
         )
         response = parse_domestic_stock_ksdinfo_forfeit(call, self._core.send(call))
         return response
@@ -6445,20 +6445,20 @@ class DomesticStockApi:
     def ksdinfo_forfeit_pages(
         self,
         *,
-        sht_cd: str,
         t_dt: str,
         f_dt: str,
-        cts: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> Iterator[DomesticStockKsdinfoForfeitResponse]:
         """Every page of 예탁원정보(실권주일정), following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250617".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20240101".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoForfeitResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -6483,7 +6483,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_forfeit(
-            self._ctx, sht_cd=sht_cd, t_dt=t_dt, f_dt=f_dt, cts=cts
+            self._ctx, t_dt=t_dt, f_dt=f_dt, sht_cd=sht_cd, cts=cts
         )
         for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_ksdinfo_forfeit(page_call, reply)
@@ -6491,20 +6491,20 @@ class DomesticStockApi:
     def ksdinfo_forfeit_output1(
         self,
         *,
-        sht_cd: str,
         t_dt: str,
         f_dt: str,
-        cts: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> Iterator[DomesticStockKsdinfoForfeitOutput1Row]:
         """Every row of 예탁원정보(실권주일정) output1 (output1) across all pages.
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250617".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20240101".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoForfeitOutput1Row: each row, page after page.
@@ -6528,7 +6528,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_forfeit(
-            self._ctx, sht_cd=sht_cd, t_dt=t_dt, f_dt=f_dt, cts=cts
+            self._ctx, t_dt=t_dt, f_dt=f_dt, sht_cd=sht_cd, cts=cts
         )
         for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_ksdinfo_forfeit(page_call, reply).output1:
@@ -6537,20 +6537,20 @@ class DomesticStockApi:
     def ksdinfo_list_info(
         self,
         *,
-        sht_cd: str,
         t_dt: str,
         f_dt: str,
-        cts: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> DomesticStockKsdinfoListInfoResponse:
         """예탁원정보(상장정보일정) — GET /uapi/domestic-stock/v1/ksdinfo/list-info
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
 
         Returns:
             DomesticStockKsdinfoListInfoResponse: the envelope (rt_cd, msg_cd, msg1), output1 (rows
@@ -6573,7 +6573,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_list_info(
-            self._ctx, sht_cd=sht_cd, t_dt=t_dt, f_dt=f_dt, cts=cts
+            self._ctx, t_dt=t_dt, f_dt=f_dt, sht_cd=sht_cd, cts=cts
         )
         response = parse_domestic_stock_ksdinfo_list_info(call, self._core.send(call))
         return response
@@ -6581,20 +6581,20 @@ class DomesticStockApi:
     def ksdinfo_list_info_pages(
         self,
         *,
-        sht_cd: str,
         t_dt: str,
         f_dt: str,
-        cts: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> Iterator[DomesticStockKsdinfoListInfoResponse]:
         """Every page of 예탁원정보(상장정보일정), following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoListInfoResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -6619,7 +6619,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_list_info(
-            self._ctx, sht_cd=sht_cd, t_dt=t_dt, f_dt=f_dt, cts=cts
+            self._ctx, t_dt=t_dt, f_dt=f_dt, sht_cd=sht_cd, cts=cts
         )
         for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_ksdinfo_list_info(page_call, reply)
@@ -6627,20 +6627,20 @@ class DomesticStockApi:
     def ksdinfo_list_info_output1(
         self,
         *,
-        sht_cd: str,
         t_dt: str,
         f_dt: str,
-        cts: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> Iterator[DomesticStockKsdinfoListInfoOutput1Row]:
         """Every row of 예탁원정보(상장정보일정) output1 (output1) across all pages.
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoListInfoOutput1Row: each row, page after page.
@@ -6664,7 +6664,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_list_info(
-            self._ctx, sht_cd=sht_cd, t_dt=t_dt, f_dt=f_dt, cts=cts
+            self._ctx, t_dt=t_dt, f_dt=f_dt, sht_cd=sht_cd, cts=cts
         )
         for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_ksdinfo_list_info(page_call, reply).output1:
@@ -6674,9 +6674,9 @@ class DomesticStockApi:
         self,
         *,
         t_dt: str,
-        sht_cd: str,
         f_dt: str,
-        cts: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> DomesticStockKsdinfoMandDepositResponse:
         """예탁원정보(의무예치일정) — GET /uapi/domestic-stock/v1/ksdinfo/mand-deposit
 
@@ -6684,9 +6684,9 @@ class DomesticStockApi:
 
         Args:
             t_dt: 조회일자To — 조회 종료 일자 (예: '20230301') (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             f_dt: 조회일자From — 조회 시작 일자 (예: '20230101') (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
 
         Returns:
             DomesticStockKsdinfoMandDepositResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -6709,7 +6709,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_mand_deposit(
-            self._ctx, t_dt=t_dt, sht_cd=sht_cd, f_dt=f_dt, cts=cts
+            self._ctx, t_dt=t_dt, f_dt=f_dt, sht_cd=sht_cd, cts=cts
         )
         response = parse_domestic_stock_ksdinfo_mand_deposit(call, self._core.send(call))
         return response
@@ -6718,9 +6718,9 @@ class DomesticStockApi:
         self,
         *,
         t_dt: str,
-        sht_cd: str,
         f_dt: str,
-        cts: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> Iterator[DomesticStockKsdinfoMandDepositResponse]:
         """Every page of 예탁원정보(의무예치일정), following tr_cont alone (the same request again) to the last.
 
@@ -6728,9 +6728,9 @@ class DomesticStockApi:
 
         Args:
             t_dt: 조회일자To — 조회 종료 일자 (예: '20230301') (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             f_dt: 조회일자From — 조회 시작 일자 (예: '20230101') (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoMandDepositResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -6755,7 +6755,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_mand_deposit(
-            self._ctx, t_dt=t_dt, sht_cd=sht_cd, f_dt=f_dt, cts=cts
+            self._ctx, t_dt=t_dt, f_dt=f_dt, sht_cd=sht_cd, cts=cts
         )
         for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_ksdinfo_mand_deposit(page_call, reply)
@@ -6764,9 +6764,9 @@ class DomesticStockApi:
         self,
         *,
         t_dt: str,
-        sht_cd: str,
         f_dt: str,
-        cts: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> Iterator[DomesticStockKsdinfoMandDepositOutput1Row]:
         """Every row of 예탁원정보(의무예치일정) output1 (output1) across all pages.
 
@@ -6774,9 +6774,9 @@ class DomesticStockApi:
 
         Args:
             t_dt: 조회일자To — 조회 종료 일자 (예: '20230301') (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             f_dt: 조회일자From — 조회 시작 일자 (예: '20230101') (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoMandDepositOutput1Row: each row, page after page.
@@ -6800,7 +6800,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_mand_deposit(
-            self._ctx, t_dt=t_dt, sht_cd=sht_cd, f_dt=f_dt, cts=cts
+            self._ctx, t_dt=t_dt, f_dt=f_dt, sht_cd=sht_cd, cts=cts
         )
         for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_ksdinfo_mand_deposit(page_call, reply).output1:
@@ -6809,20 +6809,20 @@ class DomesticStockApi:
     def ksdinfo_merger_split(
         self,
         *,
-        cts: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> DomesticStockKsdinfoMergerSplitResponse:
         """예탁원정보(합병_분할일정) — GET /uapi/domestic-stock/v1/ksdinfo/merger-split
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
 
         Returns:
             DomesticStockKsdinfoMergerSplitResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -6845,7 +6845,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_merger_split(
-            self._ctx, cts=cts, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         response = parse_domestic_stock_ksdinfo_merger_split(call, self._core.send(call))
         return response
@@ -6853,20 +6853,20 @@ class DomesticStockApi:
     def ksdinfo_merger_split_pages(
         self,
         *,
-        cts: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> Iterator[DomesticStockKsdinfoMergerSplitResponse]:
         """Every page of 예탁원정보(합병_분할일정), following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoMergerSplitResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -6891,7 +6891,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_merger_split(
-            self._ctx, cts=cts, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_ksdinfo_merger_split(page_call, reply)
@@ -6899,20 +6899,20 @@ class DomesticStockApi:
     def ksdinfo_merger_split_output1(
         self,
         *,
-        cts: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> Iterator[DomesticStockKsdinfoMergerSplitOutput1Row]:
         """Every row of 예탁원정보(합병_분할일정) output1 (output1) across all pages.
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoMergerSplitOutput1Row: each row, page after page.
@@ -6936,7 +6936,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_merger_split(
-            self._ctx, cts=cts, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_ksdinfo_merger_split(page_call, reply).output1:
@@ -6945,22 +6945,22 @@ class DomesticStockApi:
     def ksdinfo_paidin_capin(
         self,
         *,
-        cts: str,
         gb1: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> DomesticStockKsdinfoPaidinCapinResponse:
         """예탁원정보(유상증자일정) — GET /uapi/domestic-stock/v1/ksdinfo/paidin-capin
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             gb1: 조회구분 — 1(청약일별), 2(기준일별) (GB1). Required. Example: "1".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230301".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20240326".
-            sht_cd: 종목코드 — 공백(전체), 특정종목 조회시(종목코드) (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백(전체), 특정종목 조회시(종목코드) (SHT_CD). Optional; default "".
 
         Returns:
             DomesticStockKsdinfoPaidinCapinResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -6983,7 +6983,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_paidin_capin(
-            self._ctx, cts=cts, gb1=gb1, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, gb1=gb1, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         response = parse_domestic_stock_ksdinfo_paidin_capin(call, self._core.send(call))
         return response
@@ -6991,22 +6991,22 @@ class DomesticStockApi:
     def ksdinfo_paidin_capin_pages(
         self,
         *,
-        cts: str,
         gb1: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> Iterator[DomesticStockKsdinfoPaidinCapinResponse]:
         """Every page of 예탁원정보(유상증자일정), following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             gb1: 조회구분 — 1(청약일별), 2(기준일별) (GB1). Required. Example: "1".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230301".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20240326".
-            sht_cd: 종목코드 — 공백(전체), 특정종목 조회시(종목코드) (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백(전체), 특정종목 조회시(종목코드) (SHT_CD). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoPaidinCapinResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -7031,7 +7031,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_paidin_capin(
-            self._ctx, cts=cts, gb1=gb1, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, gb1=gb1, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_ksdinfo_paidin_capin(page_call, reply)
@@ -7039,22 +7039,22 @@ class DomesticStockApi:
     def ksdinfo_paidin_capin_output1(
         self,
         *,
-        cts: str,
         gb1: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> Iterator[DomesticStockKsdinfoPaidinCapinOutput1Row]:
         """Every row of 예탁원정보(유상증자일정) output1 (output1) across all pages.
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             gb1: 조회구분 — 1(청약일별), 2(기준일별) (GB1). Required. Example: "1".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230301".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20240326".
-            sht_cd: 종목코드 — 공백(전체), 특정종목 조회시(종목코드) (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백(전체), 특정종목 조회시(종목코드) (SHT_CD). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoPaidinCapinOutput1Row: each row, page after page.
@@ -7078,7 +7078,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_paidin_capin(
-            self._ctx, cts=cts, gb1=gb1, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, gb1=gb1, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_ksdinfo_paidin_capin(page_call, reply).output1:
@@ -7087,18 +7087,18 @@ class DomesticStockApi:
     def ksdinfo_pub_offer(
         self,
         *,
-        sht_cd: str,
-        cts: str,
         f_dt: str,
         t_dt: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> DomesticStockKsdinfoPubOfferResponse:
         """예탁원정보(공모주청약일정) — GET /uapi/domestic-stock/v1/ksdinfo/pub-offer
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
 
@@ -7123,7 +7123,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_pub_offer(
-            self._ctx, sht_cd=sht_cd, cts=cts, f_dt=f_dt, t_dt=t_dt
+            self._ctx, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd, cts=cts
         )
         response = parse_domestic_stock_ksdinfo_pub_offer(call, self._core.send(call))
         return response
@@ -7131,18 +7131,18 @@ class DomesticStockApi:
     def ksdinfo_pub_offer_pages(
         self,
         *,
-        sht_cd: str,
-        cts: str,
         f_dt: str,
         t_dt: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> Iterator[DomesticStockKsdinfoPubOfferResponse]:
         """Every page of 예탁원정보(공모주청약일정), following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
 
@@ -7169,7 +7169,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_pub_offer(
-            self._ctx, sht_cd=sht_cd, cts=cts, f_dt=f_dt, t_dt=t_dt
+            self._ctx, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd, cts=cts
         )
         for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_ksdinfo_pub_offer(page_call, reply)
@@ -7177,18 +7177,18 @@ class DomesticStockApi:
     def ksdinfo_pub_offer_output1(
         self,
         *,
-        sht_cd: str,
-        cts: str,
         f_dt: str,
         t_dt: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> Iterator[DomesticStockKsdinfoPubOfferOutput1Row]:
         """Every row of 예탁원정보(공모주청약일정) output1 (output1) across all pages.
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
 
@@ -7214,7 +7214,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_pub_offer(
-            self._ctx, sht_cd=sht_cd, cts=cts, f_dt=f_dt, t_dt=t_dt
+            self._ctx, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd, cts=cts
         )
         for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_ksdinfo_pub_offer(page_call, reply).output1:
@@ -7223,20 +7223,20 @@ class DomesticStockApi:
     def ksdinfo_purreq(
         self,
         *,
-        sht_cd: str,
         t_dt: str,
         f_dt: str,
-        cts: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> DomesticStockKsdinfoPurreqResponse:
         """예탁원정보(주식매수청구일정) — GET /uapi/domestic-stock/v1/ksdinfo/purreq
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
 
         Returns:
             DomesticStockKsdinfoPurreqResponse: the envelope (rt_cd, msg_cd, msg1), output1 (rows of
@@ -7259,7 +7259,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_purreq(
-            self._ctx, sht_cd=sht_cd, t_dt=t_dt, f_dt=f_dt, cts=cts
+            self._ctx, t_dt=t_dt, f_dt=f_dt, sht_cd=sht_cd, cts=cts
         )
         response = parse_domestic_stock_ksdinfo_purreq(call, self._core.send(call))
         return response
@@ -7267,20 +7267,20 @@ class DomesticStockApi:
     def ksdinfo_purreq_pages(
         self,
         *,
-        sht_cd: str,
         t_dt: str,
         f_dt: str,
-        cts: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> Iterator[DomesticStockKsdinfoPurreqResponse]:
         """Every page of 예탁원정보(주식매수청구일정), following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoPurreqResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -7305,7 +7305,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_purreq(
-            self._ctx, sht_cd=sht_cd, t_dt=t_dt, f_dt=f_dt, cts=cts
+            self._ctx, t_dt=t_dt, f_dt=f_dt, sht_cd=sht_cd, cts=cts
         )
         for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_ksdinfo_purreq(page_call, reply)
@@ -7313,20 +7313,20 @@ class DomesticStockApi:
     def ksdinfo_purreq_output1(
         self,
         *,
-        sht_cd: str,
         t_dt: str,
         f_dt: str,
-        cts: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> Iterator[DomesticStockKsdinfoPurreqOutput1Row]:
         """Every row of 예탁원정보(주식매수청구일정) output1 (output1) across all pages.
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoPurreqOutput1Row: each row, page after page.
@@ -7350,7 +7350,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_purreq(
-            self._ctx, sht_cd=sht_cd, t_dt=t_dt, f_dt=f_dt, cts=cts
+            self._ctx, t_dt=t_dt, f_dt=f_dt, sht_cd=sht_cd, cts=cts
         )
         for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_ksdinfo_purreq(page_call, reply).output1:
@@ -7359,19 +7359,19 @@ class DomesticStockApi:
     def ksdinfo_rev_split(
         self,
         *,
-        sht_cd: str,
-        cts: str,
         f_dt: str,
         t_dt: str,
         market_gb: MarketGb | MarketGbCode,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> DomesticStockKsdinfoRevSplitResponse:
         """예탁원정보(액면교체일정) — GET /uapi/domestic-stock/v1/ksdinfo/rev-split
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             market_gb: 시장구분 — 0:전체, 1:코스피, 2:코스닥 (MARKET_GB). Required. MarketGb or its code: "0" 전체
@@ -7398,7 +7398,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_rev_split(
-            self._ctx, sht_cd=sht_cd, cts=cts, f_dt=f_dt, t_dt=t_dt, market_gb=market_gb
+            self._ctx, f_dt=f_dt, t_dt=t_dt, market_gb=market_gb, sht_cd=sht_cd, cts=cts
         )
         response = parse_domestic_stock_ksdinfo_rev_split(call, self._core.send(call))
         return response
@@ -7406,19 +7406,19 @@ class DomesticStockApi:
     def ksdinfo_rev_split_pages(
         self,
         *,
-        sht_cd: str,
-        cts: str,
         f_dt: str,
         t_dt: str,
         market_gb: MarketGb | MarketGbCode,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> Iterator[DomesticStockKsdinfoRevSplitResponse]:
         """Every page of 예탁원정보(액면교체일정), following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             market_gb: 시장구분 — 0:전체, 1:코스피, 2:코스닥 (MARKET_GB). Required. MarketGb or its code: "0" 전체
@@ -7447,7 +7447,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_rev_split(
-            self._ctx, sht_cd=sht_cd, cts=cts, f_dt=f_dt, t_dt=t_dt, market_gb=market_gb
+            self._ctx, f_dt=f_dt, t_dt=t_dt, market_gb=market_gb, sht_cd=sht_cd, cts=cts
         )
         for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_ksdinfo_rev_split(page_call, reply)
@@ -7455,19 +7455,19 @@ class DomesticStockApi:
     def ksdinfo_rev_split_output1(
         self,
         *,
-        sht_cd: str,
-        cts: str,
         f_dt: str,
         t_dt: str,
         market_gb: MarketGb | MarketGbCode,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> Iterator[DomesticStockKsdinfoRevSplitOutput1Row]:
         """Every row of 예탁원정보(액면교체일정) output1 (output1) across all pages.
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             market_gb: 시장구분 — 0:전체, 1:코스피, 2:코스닥 (MARKET_GB). Required. MarketGb or its code: "0" 전체
@@ -7495,7 +7495,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_rev_split(
-            self._ctx, sht_cd=sht_cd, cts=cts, f_dt=f_dt, t_dt=t_dt, market_gb=market_gb
+            self._ctx, f_dt=f_dt, t_dt=t_dt, market_gb=market_gb, sht_cd=sht_cd, cts=cts
         )
         for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_ksdinfo_rev_split(page_call, reply).output1:
@@ -7504,20 +7504,20 @@ class DomesticStockApi:
     def ksdinfo_sharehld_meet(
         self,
         *,
-        cts: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> DomesticStockKsdinfoSharehldMeetResponse:
         """예탁원정보(주주총회일정) — GET /uapi/domestic-stock/v1/ksdinfo/sharehld-meet
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
 
         Returns:
             DomesticStockKsdinfoSharehldMeetResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -7540,7 +7540,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_sharehld_meet(
-            self._ctx, cts=cts, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         response = parse_domestic_stock_ksdinfo_sharehld_meet(call, self._core.send(call))
         return response
@@ -7548,20 +7548,20 @@ class DomesticStockApi:
     def ksdinfo_sharehld_meet_pages(
         self,
         *,
-        cts: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> Iterator[DomesticStockKsdinfoSharehldMeetResponse]:
         """Every page of 예탁원정보(주주총회일정), following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoSharehldMeetResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -7586,7 +7586,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_sharehld_meet(
-            self._ctx, cts=cts, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_ksdinfo_sharehld_meet(page_call, reply)
@@ -7594,20 +7594,20 @@ class DomesticStockApi:
     def ksdinfo_sharehld_meet_output1(
         self,
         *,
-        cts: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> Iterator[DomesticStockKsdinfoSharehldMeetOutput1Row]:
         """Every row of 예탁원정보(주주총회일정) output1 (output1) across all pages.
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoSharehldMeetOutput1Row: each row, page after page.
@@ -7631,7 +7631,7 @@ class DomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_sharehld_meet(
-            self._ctx, cts=cts, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_ksdinfo_sharehld_meet(page_call, reply).output1:
@@ -7641,11 +7641,11 @@ class DomesticStockApi:
         self,
         *,
         excg_dvsn_cd: str,
-        pdno: str,
         thco_stln_psbl_yn: str,
         inqr_dvsn_1: str,
-        ctx_area_fk200: str,
-        ctx_area_nk100: str,
+        pdno: str | None = None,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk100: str | None = None,
     ) -> DomesticStockLendableByCompanyResponse:
         """당사 대주가능 종목 — GET /uapi/domestic-stock/v1/quotations/lendable-by-company
 
@@ -7654,11 +7654,11 @@ class DomesticStockApi:
         Args:
             excg_dvsn_cd: 거래소구분코드 — 00(전체), 02(거래소), 03(코스닥) (EXCG_DVSN_CD). Required. Example:
                 "00".
-            pdno: 상품번호 — 공백 : 전체조회, 종목코드 입력 시 해당종목만 조회 (PDNO). Required. Example: "".
+            pdno: 상품번호 — 공백 : 전체조회, 종목코드 입력 시 해당종목만 조회 (PDNO). Optional; default "".
             thco_stln_psbl_yn: 당사대주가능여부 — Y (THCO_STLN_PSBL_YN). Required. Example: "Y".
             inqr_dvsn_1: 조회구분1 — 0 : 전체조회, 1: 종목코드순 정렬 (INQR_DVSN_1). Required. Example: "0".
-            ctx_area_fk200: 연속조회검색조건200 — 미입력 (다음조회 불가) (CTX_AREA_FK200). Required. Example: "".
-            ctx_area_nk100: 연속조회키100 — 미입력 (다음조회 불가) (CTX_AREA_NK100). Required. Example: "".
+            ctx_area_fk200: 연속조회검색조건200 — 미입력 (다음조회 불가) (CTX_AREA_FK200). Optional; default "".
+            ctx_area_nk100: 연속조회키100 — 미입력 (다음조회 불가) (CTX_AREA_NK100). Optional; default "".
 
         Returns:
             DomesticStockLendableByCompanyResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -7684,9 +7684,9 @@ class DomesticStockApi:
         call = prepare_domestic_stock_lendable_by_company(
             self._ctx,
             excg_dvsn_cd=excg_dvsn_cd,
-            pdno=pdno,
             thco_stln_psbl_yn=thco_stln_psbl_yn,
             inqr_dvsn_1=inqr_dvsn_1,
+            pdno=pdno,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk100=ctx_area_nk100,
         )
@@ -7697,11 +7697,11 @@ class DomesticStockApi:
         self,
         *,
         excg_dvsn_cd: str,
-        pdno: str,
         thco_stln_psbl_yn: str,
         inqr_dvsn_1: str,
-        ctx_area_fk200: str,
-        ctx_area_nk100: str,
+        pdno: str | None = None,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk100: str | None = None,
     ) -> Iterator[DomesticStockLendableByCompanyResponse]:
         """Every page of 당사 대주가능 종목, following tr_cont alone (the same request again) to the last.
 
@@ -7710,11 +7710,11 @@ class DomesticStockApi:
         Args:
             excg_dvsn_cd: 거래소구분코드 — 00(전체), 02(거래소), 03(코스닥) (EXCG_DVSN_CD). Required. Example:
                 "00".
-            pdno: 상품번호 — 공백 : 전체조회, 종목코드 입력 시 해당종목만 조회 (PDNO). Required. Example: "".
+            pdno: 상품번호 — 공백 : 전체조회, 종목코드 입력 시 해당종목만 조회 (PDNO). Optional; default "".
             thco_stln_psbl_yn: 당사대주가능여부 — Y (THCO_STLN_PSBL_YN). Required. Example: "Y".
             inqr_dvsn_1: 조회구분1 — 0 : 전체조회, 1: 종목코드순 정렬 (INQR_DVSN_1). Required. Example: "0".
-            ctx_area_fk200: 연속조회검색조건200 — 미입력 (다음조회 불가) (CTX_AREA_FK200). Required. Example: "".
-            ctx_area_nk100: 연속조회키100 — 미입력 (다음조회 불가) (CTX_AREA_NK100). Required. Example: "".
+            ctx_area_fk200: 연속조회검색조건200 — 미입력 (다음조회 불가) (CTX_AREA_FK200). Optional; default "".
+            ctx_area_nk100: 연속조회키100 — 미입력 (다음조회 불가) (CTX_AREA_NK100). Optional; default "".
 
         Yields:
             DomesticStockLendableByCompanyResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -7742,9 +7742,9 @@ class DomesticStockApi:
         call = prepare_domestic_stock_lendable_by_company(
             self._ctx,
             excg_dvsn_cd=excg_dvsn_cd,
-            pdno=pdno,
             thco_stln_psbl_yn=thco_stln_psbl_yn,
             inqr_dvsn_1=inqr_dvsn_1,
+            pdno=pdno,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk100=ctx_area_nk100,
         )
@@ -7755,11 +7755,11 @@ class DomesticStockApi:
         self,
         *,
         excg_dvsn_cd: str,
-        pdno: str,
         thco_stln_psbl_yn: str,
         inqr_dvsn_1: str,
-        ctx_area_fk200: str,
-        ctx_area_nk100: str,
+        pdno: str | None = None,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk100: str | None = None,
     ) -> Iterator[DomesticStockLendableByCompanyOutput1Row]:
         """Every row of 당사 대주가능 종목 output1 (output1) across all pages.
 
@@ -7768,11 +7768,11 @@ class DomesticStockApi:
         Args:
             excg_dvsn_cd: 거래소구분코드 — 00(전체), 02(거래소), 03(코스닥) (EXCG_DVSN_CD). Required. Example:
                 "00".
-            pdno: 상품번호 — 공백 : 전체조회, 종목코드 입력 시 해당종목만 조회 (PDNO). Required. Example: "".
+            pdno: 상품번호 — 공백 : 전체조회, 종목코드 입력 시 해당종목만 조회 (PDNO). Optional; default "".
             thco_stln_psbl_yn: 당사대주가능여부 — Y (THCO_STLN_PSBL_YN). Required. Example: "Y".
             inqr_dvsn_1: 조회구분1 — 0 : 전체조회, 1: 종목코드순 정렬 (INQR_DVSN_1). Required. Example: "0".
-            ctx_area_fk200: 연속조회검색조건200 — 미입력 (다음조회 불가) (CTX_AREA_FK200). Required. Example: "".
-            ctx_area_nk100: 연속조회키100 — 미입력 (다음조회 불가) (CTX_AREA_NK100). Required. Example: "".
+            ctx_area_fk200: 연속조회검색조건200 — 미입력 (다음조회 불가) (CTX_AREA_FK200). Optional; default "".
+            ctx_area_nk100: 연속조회키100 — 미입력 (다음조회 불가) (CTX_AREA_NK100). Optional; default "".
 
         Yields:
             DomesticStockLendableByCompanyOutput1Row: each row, page after page.
@@ -7798,9 +7798,9 @@ class DomesticStockApi:
         call = prepare_domestic_stock_lendable_by_company(
             self._ctx,
             excg_dvsn_cd=excg_dvsn_cd,
-            pdno=pdno,
             thco_stln_psbl_yn=thco_stln_psbl_yn,
             inqr_dvsn_1=inqr_dvsn_1,
+            pdno=pdno,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk100=ctx_area_nk100,
         )
@@ -7812,11 +7812,11 @@ class DomesticStockApi:
         self,
         *,
         excg_dvsn_cd: str,
-        pdno: str,
         thco_stln_psbl_yn: str,
         inqr_dvsn_1: str,
-        ctx_area_fk200: str,
-        ctx_area_nk100: str,
+        pdno: str | None = None,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk100: str | None = None,
     ) -> Iterator[DomesticStockLendableByCompanyOutput2Row]:
         """Every row of 당사 대주가능 종목 output2 (output2) across all pages.
 
@@ -7825,11 +7825,11 @@ class DomesticStockApi:
         Args:
             excg_dvsn_cd: 거래소구분코드 — 00(전체), 02(거래소), 03(코스닥) (EXCG_DVSN_CD). Required. Example:
                 "00".
-            pdno: 상품번호 — 공백 : 전체조회, 종목코드 입력 시 해당종목만 조회 (PDNO). Required. Example: "".
+            pdno: 상품번호 — 공백 : 전체조회, 종목코드 입력 시 해당종목만 조회 (PDNO). Optional; default "".
             thco_stln_psbl_yn: 당사대주가능여부 — Y (THCO_STLN_PSBL_YN). Required. Example: "Y".
             inqr_dvsn_1: 조회구분1 — 0 : 전체조회, 1: 종목코드순 정렬 (INQR_DVSN_1). Required. Example: "0".
-            ctx_area_fk200: 연속조회검색조건200 — 미입력 (다음조회 불가) (CTX_AREA_FK200). Required. Example: "".
-            ctx_area_nk100: 연속조회키100 — 미입력 (다음조회 불가) (CTX_AREA_NK100). Required. Example: "".
+            ctx_area_fk200: 연속조회검색조건200 — 미입력 (다음조회 불가) (CTX_AREA_FK200). Optional; default "".
+            ctx_area_nk100: 연속조회키100 — 미입력 (다음조회 불가) (CTX_AREA_NK100). Optional; default "".
 
         Yields:
             DomesticStockLendableByCompanyOutput2Row: each row, page after page.
@@ -7855,9 +7855,9 @@ class DomesticStockApi:
         call = prepare_domestic_stock_lendable_by_company(
             self._ctx,
             excg_dvsn_cd=excg_dvsn_cd,
-            pdno=pdno,
             thco_stln_psbl_yn=thco_stln_psbl_yn,
             inqr_dvsn_1=inqr_dvsn_1,
+            pdno=pdno,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk100=ctx_area_nk100,
         )
@@ -8657,7 +8657,6 @@ class DomesticStockApi:
     def after_hour_balance(
         self,
         *,
-        fid_input_price_1: str,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
         fid_rank_sort_cls_code: (
@@ -8667,16 +8666,16 @@ class DomesticStockApi:
         fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_trgt_exls_cls_code: str,
         fid_trgt_cls_code: str,
-        fid_vol_cnt: str,
-        fid_input_price_2: str,
+        fid_input_price_1: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_input_price_2: str | None = None,
     ) -> DomesticStockAfterHourBalanceResponse:
         """국내주식 시간외잔량 순위 — GET /uapi/domestic-stock/v1/ranking/after-hour-balance
 
         Real accounts only.
 
         Args:
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "".
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Required.
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20176 ) (fid_cond_scr_div_code).
@@ -8692,9 +8691,8 @@ class DomesticStockApi:
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
 
         Returns:
             DomesticStockAfterHourBalanceResponse: the envelope (rt_cd, msg_cd, msg1), output (rows
@@ -8718,7 +8716,6 @@ class DomesticStockApi:
 
         call = prepare_domestic_stock_after_hour_balance(
             self._ctx,
-            fid_input_price_1=fid_input_price_1,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
@@ -8726,6 +8723,7 @@ class DomesticStockApi:
             fid_input_iscd=fid_input_iscd,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
             fid_trgt_cls_code=fid_trgt_cls_code,
+            fid_input_price_1=fid_input_price_1,
             fid_vol_cnt=fid_vol_cnt,
             fid_input_price_2=fid_input_price_2,
         )
@@ -8735,7 +8733,6 @@ class DomesticStockApi:
     def after_hour_balance_pages(
         self,
         *,
-        fid_input_price_1: str,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
         fid_rank_sort_cls_code: (
@@ -8745,16 +8742,16 @@ class DomesticStockApi:
         fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_trgt_exls_cls_code: str,
         fid_trgt_cls_code: str,
-        fid_vol_cnt: str,
-        fid_input_price_2: str,
+        fid_input_price_1: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_input_price_2: str | None = None,
     ) -> Iterator[DomesticStockAfterHourBalanceResponse]:
         """Every page of 국내주식 시간외잔량 순위, following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "".
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Required.
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20176 ) (fid_cond_scr_div_code).
@@ -8770,9 +8767,8 @@ class DomesticStockApi:
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
 
         Yields:
             DomesticStockAfterHourBalanceResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -8798,7 +8794,6 @@ class DomesticStockApi:
 
         call = prepare_domestic_stock_after_hour_balance(
             self._ctx,
-            fid_input_price_1=fid_input_price_1,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
@@ -8806,6 +8801,7 @@ class DomesticStockApi:
             fid_input_iscd=fid_input_iscd,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
             fid_trgt_cls_code=fid_trgt_cls_code,
+            fid_input_price_1=fid_input_price_1,
             fid_vol_cnt=fid_vol_cnt,
             fid_input_price_2=fid_input_price_2,
         )
@@ -8815,7 +8811,6 @@ class DomesticStockApi:
     def after_hour_balance_output(
         self,
         *,
-        fid_input_price_1: str,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
         fid_rank_sort_cls_code: (
@@ -8825,16 +8820,16 @@ class DomesticStockApi:
         fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_trgt_exls_cls_code: str,
         fid_trgt_cls_code: str,
-        fid_vol_cnt: str,
-        fid_input_price_2: str,
+        fid_input_price_1: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_input_price_2: str | None = None,
     ) -> Iterator[DomesticStockAfterHourBalanceOutputRow]:
         """Every row of 국내주식 시간외잔량 순위 output (output) across all pages.
 
         Real accounts only.
 
         Args:
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "".
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Required.
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20176 ) (fid_cond_scr_div_code).
@@ -8850,9 +8845,8 @@ class DomesticStockApi:
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
 
         Yields:
             DomesticStockAfterHourBalanceOutputRow: each row, page after page.
@@ -8877,7 +8871,6 @@ class DomesticStockApi:
 
         call = prepare_domestic_stock_after_hour_balance(
             self._ctx,
-            fid_input_price_1=fid_input_price_1,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
@@ -8885,6 +8878,7 @@ class DomesticStockApi:
             fid_input_iscd=fid_input_iscd,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
             fid_trgt_cls_code=fid_trgt_cls_code,
+            fid_input_price_1=fid_input_price_1,
             fid_vol_cnt=fid_vol_cnt,
             fid_input_price_2=fid_input_price_2,
         )
@@ -8895,25 +8889,25 @@ class DomesticStockApi:
     def bulk_trans_num(
         self,
         *,
-        fid_aply_rang_prc_2: str,
         fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
         fid_rank_sort_cls_code: BulkTransNumFidRankSortClsCode | BulkTransNumFidRankSortClsCodeCode,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_aply_rang_prc_1: str,
-        fid_input_iscd_2: str,
         fid_trgt_exls_cls_code: str,
         fid_trgt_cls_code: str,
-        fid_vol_cnt: str,
+        fid_aply_rang_prc_2: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_aply_rang_prc_1: str | None = None,
+        fid_input_iscd_2: str | None = None,
+        fid_vol_cnt: str | None = None,
     ) -> DomesticStockBulkTransNumResponse:
         """국내주식 대량체결건수 상위 — GET /uapi/domestic-stock/v1/ranking/bulk-trans-num
 
         Real accounts only.
 
         Args:
-            fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Required. Example: "".
+            fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
                 Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
@@ -8927,14 +8921,14 @@ class DomesticStockApi:
                 BulkTransNumFidRankSortClsCode or its code: "0" 매수상위 (CODE_0), "1" 매도상위 (CODE_1).
                 Example: "0".
             fid_div_cls_code: 분류 구분 코드 — 0:전체 (fid_div_cls_code). Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 건별금액 ~ (fid_input_price_1). Required. Example: "".
-            fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 건별금액 ~ (fid_input_price_1). Optional; default "".
+            fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Optional; default "".
             fid_input_iscd_2: 입력 종목코드2 — 공백:전체종목, 개별종목 조회시 종목코드 (000660) (fid_input_iscd_2).
-                Required. Example: "".
+                Optional; default "".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0:전체 (fid_trgt_exls_cls_code). Required. Example:
                 "0".
             fid_trgt_cls_code: 대상 구분 코드 — 0:전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_vol_cnt: 거래량 수 — 거래량 ~ (fid_vol_cnt). Required. Example: "".
+            fid_vol_cnt: 거래량 수 — 거래량 ~ (fid_vol_cnt). Optional; default "".
 
         Returns:
             DomesticStockBulkTransNumResponse: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -8958,17 +8952,17 @@ class DomesticStockApi:
 
         call = prepare_domestic_stock_bulk_trans_num(
             self._ctx,
-            fid_aply_rang_prc_2=fid_aply_rang_prc_2,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_div_cls_code=fid_div_cls_code,
+            fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
+            fid_trgt_cls_code=fid_trgt_cls_code,
+            fid_aply_rang_prc_2=fid_aply_rang_prc_2,
             fid_input_price_1=fid_input_price_1,
             fid_aply_rang_prc_1=fid_aply_rang_prc_1,
             fid_input_iscd_2=fid_input_iscd_2,
-            fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
-            fid_trgt_cls_code=fid_trgt_cls_code,
             fid_vol_cnt=fid_vol_cnt,
         )
         response = parse_domestic_stock_bulk_trans_num(call, self._core.send(call))
@@ -8977,25 +8971,25 @@ class DomesticStockApi:
     def bulk_trans_num_pages(
         self,
         *,
-        fid_aply_rang_prc_2: str,
         fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
         fid_rank_sort_cls_code: BulkTransNumFidRankSortClsCode | BulkTransNumFidRankSortClsCodeCode,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_aply_rang_prc_1: str,
-        fid_input_iscd_2: str,
         fid_trgt_exls_cls_code: str,
         fid_trgt_cls_code: str,
-        fid_vol_cnt: str,
+        fid_aply_rang_prc_2: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_aply_rang_prc_1: str | None = None,
+        fid_input_iscd_2: str | None = None,
+        fid_vol_cnt: str | None = None,
     ) -> Iterator[DomesticStockBulkTransNumResponse]:
         """Every page of 국내주식 대량체결건수 상위, following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Required. Example: "".
+            fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
                 Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
@@ -9009,14 +9003,14 @@ class DomesticStockApi:
                 BulkTransNumFidRankSortClsCode or its code: "0" 매수상위 (CODE_0), "1" 매도상위 (CODE_1).
                 Example: "0".
             fid_div_cls_code: 분류 구분 코드 — 0:전체 (fid_div_cls_code). Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 건별금액 ~ (fid_input_price_1). Required. Example: "".
-            fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 건별금액 ~ (fid_input_price_1). Optional; default "".
+            fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Optional; default "".
             fid_input_iscd_2: 입력 종목코드2 — 공백:전체종목, 개별종목 조회시 종목코드 (000660) (fid_input_iscd_2).
-                Required. Example: "".
+                Optional; default "".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0:전체 (fid_trgt_exls_cls_code). Required. Example:
                 "0".
             fid_trgt_cls_code: 대상 구분 코드 — 0:전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_vol_cnt: 거래량 수 — 거래량 ~ (fid_vol_cnt). Required. Example: "".
+            fid_vol_cnt: 거래량 수 — 거래량 ~ (fid_vol_cnt). Optional; default "".
 
         Yields:
             DomesticStockBulkTransNumResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -9042,17 +9036,17 @@ class DomesticStockApi:
 
         call = prepare_domestic_stock_bulk_trans_num(
             self._ctx,
-            fid_aply_rang_prc_2=fid_aply_rang_prc_2,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_div_cls_code=fid_div_cls_code,
+            fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
+            fid_trgt_cls_code=fid_trgt_cls_code,
+            fid_aply_rang_prc_2=fid_aply_rang_prc_2,
             fid_input_price_1=fid_input_price_1,
             fid_aply_rang_prc_1=fid_aply_rang_prc_1,
             fid_input_iscd_2=fid_input_iscd_2,
-            fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
-            fid_trgt_cls_code=fid_trgt_cls_code,
             fid_vol_cnt=fid_vol_cnt,
         )
         for page_call, reply in self._core.pages(call):
@@ -9061,25 +9055,25 @@ class DomesticStockApi:
     def bulk_trans_num_output(
         self,
         *,
-        fid_aply_rang_prc_2: str,
         fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
         fid_rank_sort_cls_code: BulkTransNumFidRankSortClsCode | BulkTransNumFidRankSortClsCodeCode,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_aply_rang_prc_1: str,
-        fid_input_iscd_2: str,
         fid_trgt_exls_cls_code: str,
         fid_trgt_cls_code: str,
-        fid_vol_cnt: str,
+        fid_aply_rang_prc_2: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_aply_rang_prc_1: str | None = None,
+        fid_input_iscd_2: str | None = None,
+        fid_vol_cnt: str | None = None,
     ) -> Iterator[DomesticStockBulkTransNumOutputRow]:
         """Every row of 국내주식 대량체결건수 상위 output (output) across all pages.
 
         Real accounts only.
 
         Args:
-            fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Required. Example: "".
+            fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
                 Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
@@ -9093,14 +9087,14 @@ class DomesticStockApi:
                 BulkTransNumFidRankSortClsCode or its code: "0" 매수상위 (CODE_0), "1" 매도상위 (CODE_1).
                 Example: "0".
             fid_div_cls_code: 분류 구분 코드 — 0:전체 (fid_div_cls_code). Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 건별금액 ~ (fid_input_price_1). Required. Example: "".
-            fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 건별금액 ~ (fid_input_price_1). Optional; default "".
+            fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Optional; default "".
             fid_input_iscd_2: 입력 종목코드2 — 공백:전체종목, 개별종목 조회시 종목코드 (000660) (fid_input_iscd_2).
-                Required. Example: "".
+                Optional; default "".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0:전체 (fid_trgt_exls_cls_code). Required. Example:
                 "0".
             fid_trgt_cls_code: 대상 구분 코드 — 0:전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_vol_cnt: 거래량 수 — 거래량 ~ (fid_vol_cnt). Required. Example: "".
+            fid_vol_cnt: 거래량 수 — 거래량 ~ (fid_vol_cnt). Optional; default "".
 
         Yields:
             DomesticStockBulkTransNumOutputRow: each row, page after page.
@@ -9125,17 +9119,17 @@ class DomesticStockApi:
 
         call = prepare_domestic_stock_bulk_trans_num(
             self._ctx,
-            fid_aply_rang_prc_2=fid_aply_rang_prc_2,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_div_cls_code=fid_div_cls_code,
+            fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
+            fid_trgt_cls_code=fid_trgt_cls_code,
+            fid_aply_rang_prc_2=fid_aply_rang_prc_2,
             fid_input_price_1=fid_input_price_1,
             fid_aply_rang_prc_1=fid_aply_rang_prc_1,
             fid_input_iscd_2=fid_input_iscd_2,
-            fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
-            fid_trgt_cls_code=fid_trgt_cls_code,
             fid_vol_cnt=fid_vol_cnt,
         )
         for page_call, reply in self._core.pages(call):
@@ -9381,7 +9375,6 @@ class DomesticStockApi:
     def disparity(
         self,
         *,
-        fid_input_price_2: str,
         fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: DisparityFidDivClsCode | DisparityFidDivClsCodeCode,
@@ -9390,16 +9383,16 @@ class DomesticStockApi:
         fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
-        fid_input_price_1: str,
-        fid_vol_cnt: str,
+        fid_input_price_2: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_vol_cnt: str | None = None,
     ) -> DomesticStockDisparityResponse:
         """국내주식 이격도 순위 — GET /uapi/domestic-stock/v1/ranking/disparity
 
         Real accounts only.
 
         Args:
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
                 Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
@@ -9422,9 +9415,8 @@ class DomesticStockApi:
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
 
         Returns:
             DomesticStockDisparityResponse: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -9448,7 +9440,6 @@ class DomesticStockApi:
 
         call = prepare_domestic_stock_disparity(
             self._ctx,
-            fid_input_price_2=fid_input_price_2,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_div_cls_code=fid_div_cls_code,
@@ -9457,6 +9448,7 @@ class DomesticStockApi:
             fid_input_iscd=fid_input_iscd,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
+            fid_input_price_2=fid_input_price_2,
             fid_input_price_1=fid_input_price_1,
             fid_vol_cnt=fid_vol_cnt,
         )
@@ -9466,7 +9458,6 @@ class DomesticStockApi:
     def disparity_pages(
         self,
         *,
-        fid_input_price_2: str,
         fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: DisparityFidDivClsCode | DisparityFidDivClsCodeCode,
@@ -9475,16 +9466,16 @@ class DomesticStockApi:
         fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
-        fid_input_price_1: str,
-        fid_vol_cnt: str,
+        fid_input_price_2: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_vol_cnt: str | None = None,
     ) -> Iterator[DomesticStockDisparityResponse]:
         """Every page of 국내주식 이격도 순위, following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
                 Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
@@ -9507,9 +9498,8 @@ class DomesticStockApi:
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
 
         Yields:
             DomesticStockDisparityResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -9535,7 +9525,6 @@ class DomesticStockApi:
 
         call = prepare_domestic_stock_disparity(
             self._ctx,
-            fid_input_price_2=fid_input_price_2,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_div_cls_code=fid_div_cls_code,
@@ -9544,6 +9533,7 @@ class DomesticStockApi:
             fid_input_iscd=fid_input_iscd,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
+            fid_input_price_2=fid_input_price_2,
             fid_input_price_1=fid_input_price_1,
             fid_vol_cnt=fid_vol_cnt,
         )
@@ -9553,7 +9543,6 @@ class DomesticStockApi:
     def disparity_output(
         self,
         *,
-        fid_input_price_2: str,
         fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: DisparityFidDivClsCode | DisparityFidDivClsCodeCode,
@@ -9562,16 +9551,16 @@ class DomesticStockApi:
         fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
-        fid_input_price_1: str,
-        fid_vol_cnt: str,
+        fid_input_price_2: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_vol_cnt: str | None = None,
     ) -> Iterator[DomesticStockDisparityOutputRow]:
         """Every row of 국내주식 이격도 순위 output (output) across all pages.
 
         Real accounts only.
 
         Args:
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
                 Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
@@ -9594,9 +9583,8 @@ class DomesticStockApi:
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
 
         Yields:
             DomesticStockDisparityOutputRow: each row, page after page.
@@ -9621,7 +9609,6 @@ class DomesticStockApi:
 
         call = prepare_domestic_stock_disparity(
             self._ctx,
-            fid_input_price_2=fid_input_price_2,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_div_cls_code=fid_div_cls_code,
@@ -9630,6 +9617,7 @@ class DomesticStockApi:
             fid_input_iscd=fid_input_iscd,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
+            fid_input_price_2=fid_input_price_2,
             fid_input_price_1=fid_input_price_1,
             fid_vol_cnt=fid_vol_cnt,
         )
@@ -9640,7 +9628,6 @@ class DomesticStockApi:
     def dividend_rate(
         self,
         *,
-        cts_area: str,
         gb1: DividendRateGb1 | DividendRateGb1Code,
         upjong: str,
         gb2: Gb2 | Gb2Code,
@@ -9648,13 +9635,14 @@ class DomesticStockApi:
         f_dt: str,
         t_dt: str,
         gb4: Gb4 | Gb4Code,
+        cts_area: str | None = None,
     ) -> DomesticStockDividendRateResponse:
         """국내주식 배당률 상위 — GET /uapi/domestic-stock/v1/ranking/dividend-rate
 
         Real accounts only.
 
         Args:
-            cts_area: CTS_AREA — 공백 (CTS_AREA). Required. Example: "".
+            cts_area: CTS_AREA — 공백 (CTS_AREA). Optional; default "".
             gb1: KOSPI — 0:전체, 1:코스피, 2: 코스피200, 3: 코스닥, (GB1). Required. DividendRateGb1 or its
                 code: "0" 전체 (CODE_0), "1" 코스피 (CODE_1), "2" 코스피200 (CODE_2), "3" 코스닥 (CODE_3).
                 Example: "0".
@@ -9691,7 +9679,6 @@ class DomesticStockApi:
 
         call = prepare_domestic_stock_dividend_rate(
             self._ctx,
-            cts_area=cts_area,
             gb1=gb1,
             upjong=upjong,
             gb2=gb2,
@@ -9699,6 +9686,7 @@ class DomesticStockApi:
             f_dt=f_dt,
             t_dt=t_dt,
             gb4=gb4,
+            cts_area=cts_area,
         )
         response = parse_domestic_stock_dividend_rate(call, self._core.send(call))
         return response
@@ -9706,7 +9694,6 @@ class DomesticStockApi:
     def dividend_rate_pages(
         self,
         *,
-        cts_area: str,
         gb1: DividendRateGb1 | DividendRateGb1Code,
         upjong: str,
         gb2: Gb2 | Gb2Code,
@@ -9714,13 +9701,14 @@ class DomesticStockApi:
         f_dt: str,
         t_dt: str,
         gb4: Gb4 | Gb4Code,
+        cts_area: str | None = None,
     ) -> Iterator[DomesticStockDividendRateResponse]:
         """Every page of 국내주식 배당률 상위, following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            cts_area: CTS_AREA — 공백 (CTS_AREA). Required. Example: "".
+            cts_area: CTS_AREA — 공백 (CTS_AREA). Optional; default "".
             gb1: KOSPI — 0:전체, 1:코스피, 2: 코스피200, 3: 코스닥, (GB1). Required. DividendRateGb1 or its
                 code: "0" 전체 (CODE_0), "1" 코스피 (CODE_1), "2" 코스피200 (CODE_2), "3" 코스닥 (CODE_3).
                 Example: "0".
@@ -9759,7 +9747,6 @@ class DomesticStockApi:
 
         call = prepare_domestic_stock_dividend_rate(
             self._ctx,
-            cts_area=cts_area,
             gb1=gb1,
             upjong=upjong,
             gb2=gb2,
@@ -9767,6 +9754,7 @@ class DomesticStockApi:
             f_dt=f_dt,
             t_dt=t_dt,
             gb4=gb4,
+            cts_area=cts_area,
         )
         for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_dividend_rate(page_call, reply)
@@ -9774,7 +9762,6 @@ class DomesticStockApi:
     def dividend_rate_output(
         self,
         *,
-        cts_area: str,
         gb1: DividendRateGb1 | DividendRateGb1Code,
         upjong: str,
         gb2: Gb2 | Gb2Code,
@@ -9782,13 +9769,14 @@ class DomesticStockApi:
         f_dt: str,
         t_dt: str,
         gb4: Gb4 | Gb4Code,
+        cts_area: str | None = None,
     ) -> Iterator[DomesticStockDividendRateOutputRow]:
         """Every row of 국내주식 배당률 상위 output (output) across all pages.
 
         Real accounts only.
 
         Args:
-            cts_area: CTS_AREA — 공백 (CTS_AREA). Required. Example: "".
+            cts_area: CTS_AREA — 공백 (CTS_AREA). Optional; default "".
             gb1: KOSPI — 0:전체, 1:코스피, 2: 코스피200, 3: 코스닥, (GB1). Required. DividendRateGb1 or its
                 code: "0" 전체 (CODE_0), "1" 코스피 (CODE_1), "2" 코스피200 (CODE_2), "3" 코스닥 (CODE_3).
                 Example: "0".
@@ -9826,7 +9814,6 @@ class DomesticStockApi:
 
         call = prepare_domestic_stock_dividend_rate(
             self._ctx,
-            cts_area=cts_area,
             gb1=gb1,
             upjong=upjong,
             gb2=gb2,
@@ -9834,6 +9821,7 @@ class DomesticStockApi:
             f_dt=f_dt,
             t_dt=t_dt,
             gb4=gb4,
+            cts_area=cts_area,
         )
         for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_dividend_rate(page_call, reply).output:
@@ -9847,11 +9835,11 @@ class DomesticStockApi:
         fid_cond_scr_div_code: str,
         fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
         fid_div_cls_code: str,
-        fid_aply_rang_prc_1: str,
-        fid_vol_cnt: str,
-        fid_pbmn: str,
         fid_blng_cls_code: str,
         fid_mkop_cls_code: str,
+        fid_aply_rang_prc_1: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_pbmn: str | None = None,
     ) -> DomesticStockExpTransUpdownResponse:
         """국내주식 예상체결 상승_하락상위 — GET /uapi/domestic-stock/v1/ranking/exp-trans-updown
 
@@ -9870,10 +9858,10 @@ class DomesticStockApi:
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0:전체 1:보통주 2:우선주 (fid_div_cls_code). Required. Example:
                 "0".
-            fid_aply_rang_prc_1: 적용 범위 가격1 — 입력값 없을때 전체 (가격 ~) (fid_aply_rang_prc_1). Required.
-                Example: "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "".
-            fid_pbmn: 거래대금 — 입력값 없을때 전체 (거래대금 ~) 천원단위 (fid_pbmn). Required. Example: "".
+            fid_aply_rang_prc_1: 적용 범위 가격1 — 입력값 없을때 전체 (가격 ~) (fid_aply_rang_prc_1). Optional;
+                default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
+            fid_pbmn: 거래대금 — 입력값 없을때 전체 (거래대금 ~) 천원단위 (fid_pbmn). Optional; default "".
             fid_blng_cls_code: 소속 구분 코드 — 0: 전체 (fid_blng_cls_code). Required. Example: "0".
             fid_mkop_cls_code: 장운영 구분 코드 — 0:장전예상1:장마감예상 (fid_mkop_cls_code). Required. Example:
                 "0".
@@ -9905,11 +9893,11 @@ class DomesticStockApi:
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
+            fid_mkop_cls_code=fid_mkop_cls_code,
             fid_aply_rang_prc_1=fid_aply_rang_prc_1,
             fid_vol_cnt=fid_vol_cnt,
             fid_pbmn=fid_pbmn,
-            fid_blng_cls_code=fid_blng_cls_code,
-            fid_mkop_cls_code=fid_mkop_cls_code,
         )
         response = parse_domestic_stock_exp_trans_updown(call, self._core.send(call))
         return response
@@ -9922,11 +9910,11 @@ class DomesticStockApi:
         fid_cond_scr_div_code: str,
         fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
         fid_div_cls_code: str,
-        fid_aply_rang_prc_1: str,
-        fid_vol_cnt: str,
-        fid_pbmn: str,
         fid_blng_cls_code: str,
         fid_mkop_cls_code: str,
+        fid_aply_rang_prc_1: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_pbmn: str | None = None,
     ) -> Iterator[DomesticStockExpTransUpdownResponse]:
         """Every page of 국내주식 예상체결 상승_하락상위, following tr_cont alone (the same request again) to the last.
 
@@ -9945,10 +9933,10 @@ class DomesticStockApi:
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0:전체 1:보통주 2:우선주 (fid_div_cls_code). Required. Example:
                 "0".
-            fid_aply_rang_prc_1: 적용 범위 가격1 — 입력값 없을때 전체 (가격 ~) (fid_aply_rang_prc_1). Required.
-                Example: "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "".
-            fid_pbmn: 거래대금 — 입력값 없을때 전체 (거래대금 ~) 천원단위 (fid_pbmn). Required. Example: "".
+            fid_aply_rang_prc_1: 적용 범위 가격1 — 입력값 없을때 전체 (가격 ~) (fid_aply_rang_prc_1). Optional;
+                default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
+            fid_pbmn: 거래대금 — 입력값 없을때 전체 (거래대금 ~) 천원단위 (fid_pbmn). Optional; default "".
             fid_blng_cls_code: 소속 구분 코드 — 0: 전체 (fid_blng_cls_code). Required. Example: "0".
             fid_mkop_cls_code: 장운영 구분 코드 — 0:장전예상1:장마감예상 (fid_mkop_cls_code). Required. Example:
                 "0".
@@ -9982,11 +9970,11 @@ class DomesticStockApi:
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
+            fid_mkop_cls_code=fid_mkop_cls_code,
             fid_aply_rang_prc_1=fid_aply_rang_prc_1,
             fid_vol_cnt=fid_vol_cnt,
             fid_pbmn=fid_pbmn,
-            fid_blng_cls_code=fid_blng_cls_code,
-            fid_mkop_cls_code=fid_mkop_cls_code,
         )
         for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_exp_trans_updown(page_call, reply)
@@ -9999,11 +9987,11 @@ class DomesticStockApi:
         fid_cond_scr_div_code: str,
         fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
         fid_div_cls_code: str,
-        fid_aply_rang_prc_1: str,
-        fid_vol_cnt: str,
-        fid_pbmn: str,
         fid_blng_cls_code: str,
         fid_mkop_cls_code: str,
+        fid_aply_rang_prc_1: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_pbmn: str | None = None,
     ) -> Iterator[DomesticStockExpTransUpdownOutputRow]:
         """Every row of 국내주식 예상체결 상승_하락상위 output (output) across all pages.
 
@@ -10022,10 +10010,10 @@ class DomesticStockApi:
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0:전체 1:보통주 2:우선주 (fid_div_cls_code). Required. Example:
                 "0".
-            fid_aply_rang_prc_1: 적용 범위 가격1 — 입력값 없을때 전체 (가격 ~) (fid_aply_rang_prc_1). Required.
-                Example: "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "".
-            fid_pbmn: 거래대금 — 입력값 없을때 전체 (거래대금 ~) 천원단위 (fid_pbmn). Required. Example: "".
+            fid_aply_rang_prc_1: 적용 범위 가격1 — 입력값 없을때 전체 (가격 ~) (fid_aply_rang_prc_1). Optional;
+                default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
+            fid_pbmn: 거래대금 — 입력값 없을때 전체 (거래대금 ~) 천원단위 (fid_pbmn). Optional; default "".
             fid_blng_cls_code: 소속 구분 코드 — 0: 전체 (fid_blng_cls_code). Required. Example: "0".
             fid_mkop_cls_code: 장운영 구분 코드 — 0:장전예상1:장마감예상 (fid_mkop_cls_code). Required. Example:
                 "0".
@@ -10058,11 +10046,11 @@ class DomesticStockApi:
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
+            fid_mkop_cls_code=fid_mkop_cls_code,
             fid_aply_rang_prc_1=fid_aply_rang_prc_1,
             fid_vol_cnt=fid_vol_cnt,
             fid_pbmn=fid_pbmn,
-            fid_blng_cls_code=fid_blng_cls_code,
-            fid_mkop_cls_code=fid_mkop_cls_code,
         )
         for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_exp_trans_updown(page_call, reply).output:
@@ -10073,15 +10061,15 @@ class DomesticStockApi:
         *,
         fid_trgt_cls_code: str,
         fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
         fid_input_option_1: str,
         fid_input_option_2: FidInputOption2 | FidInputOption2Code,
         fid_rank_sort_cls_code: FinanceRatioFidRankSortClsCode | FinanceRatioFidRankSortClsCodeCode,
         fid_cond_mrkt_div_code: str | None = None,
         fid_cond_scr_div_code: str | None = None,
         fid_div_cls_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
         fid_blng_cls_code: str | None = None,
         fid_trgt_exls_cls_code: str | None = None,
     ) -> DomesticStockFinanceRatioResponse:
@@ -10099,9 +10087,9 @@ class DomesticStockApi:
                 Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
                 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0 : 전체 (fid_div_cls_code). Optional; default "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체, 가격 ~ (fid_input_price_1). Required. Example: "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체, ~ 가격 (fid_input_price_2). Required. Example: "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체, 거래량 ~ (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체, 가격 ~ (fid_input_price_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체, ~ 가격 (fid_input_price_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체, 거래량 ~ (fid_vol_cnt). Optional; default "".
             fid_input_option_1: 입력 옵션1 — 회계년도 입력, ex 2023 (fid_input_option_1). Required. Example:
                 "2023".
             fid_input_option_2: 입력 옵션2 — 0: 1/4분기, 1: 반기, 2: 3/4분기, 3: 결산 (fid_input_option_2).
@@ -10139,15 +10127,15 @@ class DomesticStockApi:
             self._ctx,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_input_iscd=fid_input_iscd,
-            fid_input_price_1=fid_input_price_1,
-            fid_input_price_2=fid_input_price_2,
-            fid_vol_cnt=fid_vol_cnt,
             fid_input_option_1=fid_input_option_1,
             fid_input_option_2=fid_input_option_2,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_div_cls_code=fid_div_cls_code,
+            fid_input_price_1=fid_input_price_1,
+            fid_input_price_2=fid_input_price_2,
+            fid_vol_cnt=fid_vol_cnt,
             fid_blng_cls_code=fid_blng_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
         )
@@ -10159,15 +10147,15 @@ class DomesticStockApi:
         *,
         fid_trgt_cls_code: str,
         fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
         fid_input_option_1: str,
         fid_input_option_2: FidInputOption2 | FidInputOption2Code,
         fid_rank_sort_cls_code: FinanceRatioFidRankSortClsCode | FinanceRatioFidRankSortClsCodeCode,
         fid_cond_mrkt_div_code: str | None = None,
         fid_cond_scr_div_code: str | None = None,
         fid_div_cls_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
         fid_blng_cls_code: str | None = None,
         fid_trgt_exls_cls_code: str | None = None,
     ) -> Iterator[DomesticStockFinanceRatioResponse]:
@@ -10185,9 +10173,9 @@ class DomesticStockApi:
                 Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
                 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0 : 전체 (fid_div_cls_code). Optional; default "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체, 가격 ~ (fid_input_price_1). Required. Example: "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체, ~ 가격 (fid_input_price_2). Required. Example: "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체, 거래량 ~ (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체, 가격 ~ (fid_input_price_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체, ~ 가격 (fid_input_price_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체, 거래량 ~ (fid_vol_cnt). Optional; default "".
             fid_input_option_1: 입력 옵션1 — 회계년도 입력, ex 2023 (fid_input_option_1). Required. Example:
                 "2023".
             fid_input_option_2: 입력 옵션2 — 0: 1/4분기, 1: 반기, 2: 3/4분기, 3: 결산 (fid_input_option_2).
@@ -10227,15 +10215,15 @@ class DomesticStockApi:
             self._ctx,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_input_iscd=fid_input_iscd,
-            fid_input_price_1=fid_input_price_1,
-            fid_input_price_2=fid_input_price_2,
-            fid_vol_cnt=fid_vol_cnt,
             fid_input_option_1=fid_input_option_1,
             fid_input_option_2=fid_input_option_2,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_div_cls_code=fid_div_cls_code,
+            fid_input_price_1=fid_input_price_1,
+            fid_input_price_2=fid_input_price_2,
+            fid_vol_cnt=fid_vol_cnt,
             fid_blng_cls_code=fid_blng_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
         )
@@ -10247,15 +10235,15 @@ class DomesticStockApi:
         *,
         fid_trgt_cls_code: str,
         fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
         fid_input_option_1: str,
         fid_input_option_2: FidInputOption2 | FidInputOption2Code,
         fid_rank_sort_cls_code: FinanceRatioFidRankSortClsCode | FinanceRatioFidRankSortClsCodeCode,
         fid_cond_mrkt_div_code: str | None = None,
         fid_cond_scr_div_code: str | None = None,
         fid_div_cls_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
         fid_blng_cls_code: str | None = None,
         fid_trgt_exls_cls_code: str | None = None,
     ) -> Iterator[DomesticStockFinanceRatioOutputRow]:
@@ -10273,9 +10261,9 @@ class DomesticStockApi:
                 Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
                 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0 : 전체 (fid_div_cls_code). Optional; default "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체, 가격 ~ (fid_input_price_1). Required. Example: "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체, ~ 가격 (fid_input_price_2). Required. Example: "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체, 거래량 ~ (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체, 가격 ~ (fid_input_price_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체, ~ 가격 (fid_input_price_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체, 거래량 ~ (fid_vol_cnt). Optional; default "".
             fid_input_option_1: 입력 옵션1 — 회계년도 입력, ex 2023 (fid_input_option_1). Required. Example:
                 "2023".
             fid_input_option_2: 입력 옵션2 — 0: 1/4분기, 1: 반기, 2: 3/4분기, 3: 결산 (fid_input_option_2).
@@ -10314,15 +10302,15 @@ class DomesticStockApi:
             self._ctx,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_input_iscd=fid_input_iscd,
-            fid_input_price_1=fid_input_price_1,
-            fid_input_price_2=fid_input_price_2,
-            fid_vol_cnt=fid_vol_cnt,
             fid_input_option_1=fid_input_option_1,
             fid_input_option_2=fid_input_option_2,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_div_cls_code=fid_div_cls_code,
+            fid_input_price_1=fid_input_price_1,
+            fid_input_price_2=fid_input_price_2,
+            fid_vol_cnt=fid_vol_cnt,
             fid_blng_cls_code=fid_blng_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
         )
@@ -10333,27 +10321,27 @@ class DomesticStockApi:
     def fluctuation(
         self,
         *,
-        fid_rsfl_rate2: str,
         fid_cond_mrkt_div_code: str,
         fid_input_iscd: str,
         fid_rank_sort_cls_code: str,
         fid_input_cnt_1: str,
         fid_prc_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_div_cls_code: str,
-        fid_rsfl_rate1: str,
+        fid_rsfl_rate2: str | None = None,
         fid_cond_scr_div_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_rsfl_rate1: str | None = None,
     ) -> DomesticStockFluctuationResponse:
         """등락률 순위 — GET /uapi/domestic-stock/v1/ranking/fluctuation
 
         Real accounts only.
 
         Args:
-            fid_rsfl_rate2: 등락 비율2 — 상승률 상한 (fid_rsfl_rate2). Required. Example: "".
+            fid_rsfl_rate2: 등락 비율2 — 상승률 상한 (fid_rsfl_rate2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J:KRX, NX:NXT (fid_cond_mrkt_div_code). Required.
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — 20170: 등락률 (fid_cond_scr_div_code). Optional;
@@ -10363,15 +10351,15 @@ class DomesticStockApi:
                 Example: "0".
             fid_input_cnt_1: 입력 수1 — 조회할 종목 수 (fid_input_cnt_1). Required. Example: "0".
             fid_prc_cls_code: 가격 구분 코드 — 0: 전체 (fid_prc_cls_code). Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 하한가 (fid_input_price_1). Required. Example: "".
-            fid_input_price_2: 입력 가격2 — 상한가 (fid_input_price_2). Required. Example: "".
-            fid_vol_cnt: 거래량 수 — 최소 거래량 (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 하한가 (fid_input_price_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 상한가 (fid_input_price_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 최소 거래량 (fid_vol_cnt). Optional; default "".
             fid_trgt_cls_code: 대상 구분 코드 — 9자리, "1" or "0", 증거금30% 40% 50% 60% 100% 신용보증금30% 40% 50%
                 60% (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 10자리, "1" or "0", 투자위험/경고/주의 관리종목 정리매매 불성실공시 우선주
                 거래정지 ETF ETN 신용주문불가 SPAC (fid_trgt_exls_cls_code). Required. Example: "0".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체 (fid_div_cls_code). Required. Example: "0".
-            fid_rsfl_rate1: 등락 비율1 — 하락률 하한 (fid_rsfl_rate1). Required. Example: "".
+            fid_rsfl_rate1: 등락 비율1 — 하락률 하한 (fid_rsfl_rate1). Optional; default "".
 
         Returns:
             DomesticStockFluctuationResponse: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -10395,20 +10383,20 @@ class DomesticStockApi:
 
         call = prepare_domestic_stock_fluctuation(
             self._ctx,
-            fid_rsfl_rate2=fid_rsfl_rate2,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_input_cnt_1=fid_input_cnt_1,
             fid_prc_cls_code=fid_prc_cls_code,
-            fid_input_price_1=fid_input_price_1,
-            fid_input_price_2=fid_input_price_2,
-            fid_vol_cnt=fid_vol_cnt,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
             fid_div_cls_code=fid_div_cls_code,
-            fid_rsfl_rate1=fid_rsfl_rate1,
+            fid_rsfl_rate2=fid_rsfl_rate2,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
+            fid_input_price_1=fid_input_price_1,
+            fid_input_price_2=fid_input_price_2,
+            fid_vol_cnt=fid_vol_cnt,
+            fid_rsfl_rate1=fid_rsfl_rate1,
         )
         response = parse_domestic_stock_fluctuation(call, self._core.send(call))
         return response
@@ -10416,27 +10404,27 @@ class DomesticStockApi:
     def fluctuation_pages(
         self,
         *,
-        fid_rsfl_rate2: str,
         fid_cond_mrkt_div_code: str,
         fid_input_iscd: str,
         fid_rank_sort_cls_code: str,
         fid_input_cnt_1: str,
         fid_prc_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_div_cls_code: str,
-        fid_rsfl_rate1: str,
+        fid_rsfl_rate2: str | None = None,
         fid_cond_scr_div_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_rsfl_rate1: str | None = None,
     ) -> Iterator[DomesticStockFluctuationResponse]:
         """Every page of 등락률 순위, following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            fid_rsfl_rate2: 등락 비율2 — 상승률 상한 (fid_rsfl_rate2). Required. Example: "".
+            fid_rsfl_rate2: 등락 비율2 — 상승률 상한 (fid_rsfl_rate2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J:KRX, NX:NXT (fid_cond_mrkt_div_code). Required.
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — 20170: 등락률 (fid_cond_scr_div_code). Optional;
@@ -10446,15 +10434,15 @@ class DomesticStockApi:
                 Example: "0".
             fid_input_cnt_1: 입력 수1 — 조회할 종목 수 (fid_input_cnt_1). Required. Example: "0".
             fid_prc_cls_code: 가격 구분 코드 — 0: 전체 (fid_prc_cls_code). Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 하한가 (fid_input_price_1). Required. Example: "".
-            fid_input_price_2: 입력 가격2 — 상한가 (fid_input_price_2). Required. Example: "".
-            fid_vol_cnt: 거래량 수 — 최소 거래량 (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 하한가 (fid_input_price_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 상한가 (fid_input_price_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 최소 거래량 (fid_vol_cnt). Optional; default "".
             fid_trgt_cls_code: 대상 구분 코드 — 9자리, "1" or "0", 증거금30% 40% 50% 60% 100% 신용보증금30% 40% 50%
                 60% (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 10자리, "1" or "0", 투자위험/경고/주의 관리종목 정리매매 불성실공시 우선주
                 거래정지 ETF ETN 신용주문불가 SPAC (fid_trgt_exls_cls_code). Required. Example: "0".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체 (fid_div_cls_code). Required. Example: "0".
-            fid_rsfl_rate1: 등락 비율1 — 하락률 하한 (fid_rsfl_rate1). Required. Example: "".
+            fid_rsfl_rate1: 등락 비율1 — 하락률 하한 (fid_rsfl_rate1). Optional; default "".
 
         Yields:
             DomesticStockFluctuationResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -10480,20 +10468,20 @@ class DomesticStockApi:
 
         call = prepare_domestic_stock_fluctuation(
             self._ctx,
-            fid_rsfl_rate2=fid_rsfl_rate2,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_input_cnt_1=fid_input_cnt_1,
             fid_prc_cls_code=fid_prc_cls_code,
-            fid_input_price_1=fid_input_price_1,
-            fid_input_price_2=fid_input_price_2,
-            fid_vol_cnt=fid_vol_cnt,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
             fid_div_cls_code=fid_div_cls_code,
-            fid_rsfl_rate1=fid_rsfl_rate1,
+            fid_rsfl_rate2=fid_rsfl_rate2,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
+            fid_input_price_1=fid_input_price_1,
+            fid_input_price_2=fid_input_price_2,
+            fid_vol_cnt=fid_vol_cnt,
+            fid_rsfl_rate1=fid_rsfl_rate1,
         )
         for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_fluctuation(page_call, reply)
@@ -10501,27 +10489,27 @@ class DomesticStockApi:
     def fluctuation_output(
         self,
         *,
-        fid_rsfl_rate2: str,
         fid_cond_mrkt_div_code: str,
         fid_input_iscd: str,
         fid_rank_sort_cls_code: str,
         fid_input_cnt_1: str,
         fid_prc_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_div_cls_code: str,
-        fid_rsfl_rate1: str,
+        fid_rsfl_rate2: str | None = None,
         fid_cond_scr_div_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_rsfl_rate1: str | None = None,
     ) -> Iterator[DomesticStockFluctuationOutputRow]:
         """Every row of 등락률 순위 output (output) across all pages.
 
         Real accounts only.
 
         Args:
-            fid_rsfl_rate2: 등락 비율2 — 상승률 상한 (fid_rsfl_rate2). Required. Example: "".
+            fid_rsfl_rate2: 등락 비율2 — 상승률 상한 (fid_rsfl_rate2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J:KRX, NX:NXT (fid_cond_mrkt_div_code). Required.
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — 20170: 등락률 (fid_cond_scr_div_code). Optional;
@@ -10531,15 +10519,15 @@ class DomesticStockApi:
                 Example: "0".
             fid_input_cnt_1: 입력 수1 — 조회할 종목 수 (fid_input_cnt_1). Required. Example: "0".
             fid_prc_cls_code: 가격 구분 코드 — 0: 전체 (fid_prc_cls_code). Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 하한가 (fid_input_price_1). Required. Example: "".
-            fid_input_price_2: 입력 가격2 — 상한가 (fid_input_price_2). Required. Example: "".
-            fid_vol_cnt: 거래량 수 — 최소 거래량 (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 하한가 (fid_input_price_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 상한가 (fid_input_price_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 최소 거래량 (fid_vol_cnt). Optional; default "".
             fid_trgt_cls_code: 대상 구분 코드 — 9자리, "1" or "0", 증거금30% 40% 50% 60% 100% 신용보증금30% 40% 50%
                 60% (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 10자리, "1" or "0", 투자위험/경고/주의 관리종목 정리매매 불성실공시 우선주
                 거래정지 ETF ETN 신용주문불가 SPAC (fid_trgt_exls_cls_code). Required. Example: "0".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체 (fid_div_cls_code). Required. Example: "0".
-            fid_rsfl_rate1: 등락 비율1 — 하락률 하한 (fid_rsfl_rate1). Required. Example: "".
+            fid_rsfl_rate1: 등락 비율1 — 하락률 하한 (fid_rsfl_rate1). Optional; default "".
 
         Yields:
             DomesticStockFluctuationOutputRow: each row, page after page.
@@ -10564,20 +10552,20 @@ class DomesticStockApi:
 
         call = prepare_domestic_stock_fluctuation(
             self._ctx,
-            fid_rsfl_rate2=fid_rsfl_rate2,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_input_cnt_1=fid_input_cnt_1,
             fid_prc_cls_code=fid_prc_cls_code,
-            fid_input_price_1=fid_input_price_1,
-            fid_input_price_2=fid_input_price_2,
-            fid_vol_cnt=fid_vol_cnt,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
             fid_div_cls_code=fid_div_cls_code,
-            fid_rsfl_rate1=fid_rsfl_rate1,
+            fid_rsfl_rate2=fid_rsfl_rate2,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
+            fid_input_price_1=fid_input_price_1,
+            fid_input_price_2=fid_input_price_2,
+            fid_vol_cnt=fid_vol_cnt,
+            fid_rsfl_rate1=fid_rsfl_rate1,
         )
         for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_fluctuation(page_call, reply).output:
@@ -10908,15 +10896,15 @@ class DomesticStockApi:
         *,
         fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_div_cls_code: MarketValueFidDivClsCode | MarketValueFidDivClsCodeCode,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
         fid_input_option_1: str,
         fid_input_option_2: FidInputOption2 | FidInputOption2Code,
         fid_rank_sort_cls_code: str,
         fid_trgt_cls_code: str | None = None,
         fid_cond_mrkt_div_code: str | None = None,
         fid_cond_scr_div_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
         fid_blng_cls_code: str | None = None,
         fid_trgt_exls_cls_code: str | None = None,
     ) -> DomesticStockMarketValueResponse:
@@ -10937,11 +10925,9 @@ class DomesticStockApi:
                 7:우선주 (fid_div_cls_code). Required. MarketValueFidDivClsCode or its code: "0" 전체
                 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
                 (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
             fid_input_option_1: 입력 옵션1 — 회계연도 입력 (ex 2023) (fid_input_option_1). Required. Example:
                 "2023".
             fid_input_option_2: 입력 옵션2 — 0: 1/4분기 , 1: 반기, 2: 3/4분기, 3: 결산 (fid_input_option_2).
@@ -10978,15 +10964,15 @@ class DomesticStockApi:
             self._ctx,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
-            fid_input_price_1=fid_input_price_1,
-            fid_input_price_2=fid_input_price_2,
-            fid_vol_cnt=fid_vol_cnt,
             fid_input_option_1=fid_input_option_1,
             fid_input_option_2=fid_input_option_2,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
+            fid_input_price_1=fid_input_price_1,
+            fid_input_price_2=fid_input_price_2,
+            fid_vol_cnt=fid_vol_cnt,
             fid_blng_cls_code=fid_blng_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
         )
@@ -10998,15 +10984,15 @@ class DomesticStockApi:
         *,
         fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_div_cls_code: MarketValueFidDivClsCode | MarketValueFidDivClsCodeCode,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
         fid_input_option_1: str,
         fid_input_option_2: FidInputOption2 | FidInputOption2Code,
         fid_rank_sort_cls_code: str,
         fid_trgt_cls_code: str | None = None,
         fid_cond_mrkt_div_code: str | None = None,
         fid_cond_scr_div_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
         fid_blng_cls_code: str | None = None,
         fid_trgt_exls_cls_code: str | None = None,
     ) -> Iterator[DomesticStockMarketValueResponse]:
@@ -11027,11 +11013,9 @@ class DomesticStockApi:
                 7:우선주 (fid_div_cls_code). Required. MarketValueFidDivClsCode or its code: "0" 전체
                 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
                 (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
             fid_input_option_1: 입력 옵션1 — 회계연도 입력 (ex 2023) (fid_input_option_1). Required. Example:
                 "2023".
             fid_input_option_2: 입력 옵션2 — 0: 1/4분기 , 1: 반기, 2: 3/4분기, 3: 결산 (fid_input_option_2).
@@ -11070,15 +11054,15 @@ class DomesticStockApi:
             self._ctx,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
-            fid_input_price_1=fid_input_price_1,
-            fid_input_price_2=fid_input_price_2,
-            fid_vol_cnt=fid_vol_cnt,
             fid_input_option_1=fid_input_option_1,
             fid_input_option_2=fid_input_option_2,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
+            fid_input_price_1=fid_input_price_1,
+            fid_input_price_2=fid_input_price_2,
+            fid_vol_cnt=fid_vol_cnt,
             fid_blng_cls_code=fid_blng_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
         )
@@ -11090,15 +11074,15 @@ class DomesticStockApi:
         *,
         fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_div_cls_code: MarketValueFidDivClsCode | MarketValueFidDivClsCodeCode,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
         fid_input_option_1: str,
         fid_input_option_2: FidInputOption2 | FidInputOption2Code,
         fid_rank_sort_cls_code: str,
         fid_trgt_cls_code: str | None = None,
         fid_cond_mrkt_div_code: str | None = None,
         fid_cond_scr_div_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
         fid_blng_cls_code: str | None = None,
         fid_trgt_exls_cls_code: str | None = None,
     ) -> Iterator[DomesticStockMarketValueOutputRow]:
@@ -11119,11 +11103,9 @@ class DomesticStockApi:
                 7:우선주 (fid_div_cls_code). Required. MarketValueFidDivClsCode or its code: "0" 전체
                 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
                 (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
             fid_input_option_1: 입력 옵션1 — 회계연도 입력 (ex 2023) (fid_input_option_1). Required. Example:
                 "2023".
             fid_input_option_2: 입력 옵션2 — 0: 1/4분기 , 1: 반기, 2: 3/4분기, 3: 결산 (fid_input_option_2).
@@ -11161,15 +11143,15 @@ class DomesticStockApi:
             self._ctx,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
-            fid_input_price_1=fid_input_price_1,
-            fid_input_price_2=fid_input_price_2,
-            fid_vol_cnt=fid_vol_cnt,
             fid_input_option_1=fid_input_option_1,
             fid_input_option_2=fid_input_option_2,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
+            fid_input_price_1=fid_input_price_1,
+            fid_input_price_2=fid_input_price_2,
+            fid_vol_cnt=fid_vol_cnt,
             fid_blng_cls_code=fid_blng_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
         )
@@ -11443,15 +11425,15 @@ class DomesticStockApi:
         self,
         *,
         fid_cond_mrkt_div_code: str,
-        fid_mrkt_cls_code: str,
         fid_cond_scr_div_code: str,
         fid_input_iscd: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
-        fid_trgt_cls_code: str,
-        fid_trgt_exls_cls_code: str,
+        fid_mrkt_cls_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_trgt_cls_code: str | None = None,
+        fid_trgt_exls_cls_code: str | None = None,
     ) -> DomesticStockOvertimeFluctuationResponse:
         """국내주식 시간외등락율순위 — GET /uapi/domestic-stock/v1/ranking/overtime-fluctuation
 
@@ -11460,20 +11442,18 @@ class DomesticStockApi:
         Args:
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J: 주식) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "J".
-            fid_mrkt_cls_code: 시장 구분 코드 — 공백 입력 (FID_MRKT_CLS_CODE). Required. Example: "".
+            fid_mrkt_cls_code: 시장 구분 코드 — 공백 입력 (FID_MRKT_CLS_CODE). Optional; default "".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20234) (FID_COND_SCR_DIV_CODE).
                 Required. Example: "20234".
             fid_input_iscd: 입력 종목코드 — 0000(전체), 0001(코스피), 1001(코스닥) (FID_INPUT_ISCD). Required.
                 Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 1(상한가), 2(상승률), 3(보합),4(하한가),5(하락률) (FID_DIV_CLS_CODE).
                 Required. Example: "2".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (FID_INPUT_PRICE_1). Required. Example:
-                "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (FID_INPUT_PRICE_2). Required. Example:
-                "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (FID_VOL_CNT). Required. Example: "".
-            fid_trgt_cls_code: 대상 구분 코드 — 공백 입력 (FID_TRGT_CLS_CODE). Required. Example: "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 입력 (FID_TRGT_EXLS_CLS_CODE). Required. Example:
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (FID_VOL_CNT). Optional; default "".
+            fid_trgt_cls_code: 대상 구분 코드 — 공백 입력 (FID_TRGT_CLS_CODE). Optional; default "".
+            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 입력 (FID_TRGT_EXLS_CLS_CODE). Optional; default
                 "".
 
         Returns:
@@ -11500,10 +11480,10 @@ class DomesticStockApi:
         call = prepare_domestic_stock_overtime_fluctuation(
             self._ctx,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
-            fid_mrkt_cls_code=fid_mrkt_cls_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
+            fid_mrkt_cls_code=fid_mrkt_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_vol_cnt=fid_vol_cnt,
@@ -11517,15 +11497,15 @@ class DomesticStockApi:
         self,
         *,
         fid_cond_mrkt_div_code: str,
-        fid_mrkt_cls_code: str,
         fid_cond_scr_div_code: str,
         fid_input_iscd: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
-        fid_trgt_cls_code: str,
-        fid_trgt_exls_cls_code: str,
+        fid_mrkt_cls_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_trgt_cls_code: str | None = None,
+        fid_trgt_exls_cls_code: str | None = None,
     ) -> Iterator[DomesticStockOvertimeFluctuationResponse]:
         """Every page of 국내주식 시간외등락율순위, following tr_cont alone (the same request again) to the last.
 
@@ -11534,20 +11514,18 @@ class DomesticStockApi:
         Args:
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J: 주식) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "J".
-            fid_mrkt_cls_code: 시장 구분 코드 — 공백 입력 (FID_MRKT_CLS_CODE). Required. Example: "".
+            fid_mrkt_cls_code: 시장 구분 코드 — 공백 입력 (FID_MRKT_CLS_CODE). Optional; default "".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20234) (FID_COND_SCR_DIV_CODE).
                 Required. Example: "20234".
             fid_input_iscd: 입력 종목코드 — 0000(전체), 0001(코스피), 1001(코스닥) (FID_INPUT_ISCD). Required.
                 Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 1(상한가), 2(상승률), 3(보합),4(하한가),5(하락률) (FID_DIV_CLS_CODE).
                 Required. Example: "2".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (FID_INPUT_PRICE_1). Required. Example:
-                "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (FID_INPUT_PRICE_2). Required. Example:
-                "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (FID_VOL_CNT). Required. Example: "".
-            fid_trgt_cls_code: 대상 구분 코드 — 공백 입력 (FID_TRGT_CLS_CODE). Required. Example: "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 입력 (FID_TRGT_EXLS_CLS_CODE). Required. Example:
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (FID_VOL_CNT). Optional; default "".
+            fid_trgt_cls_code: 대상 구분 코드 — 공백 입력 (FID_TRGT_CLS_CODE). Optional; default "".
+            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 입력 (FID_TRGT_EXLS_CLS_CODE). Optional; default
                 "".
 
         Yields:
@@ -11576,10 +11554,10 @@ class DomesticStockApi:
         call = prepare_domestic_stock_overtime_fluctuation(
             self._ctx,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
-            fid_mrkt_cls_code=fid_mrkt_cls_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
+            fid_mrkt_cls_code=fid_mrkt_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_vol_cnt=fid_vol_cnt,
@@ -11593,15 +11571,15 @@ class DomesticStockApi:
         self,
         *,
         fid_cond_mrkt_div_code: str,
-        fid_mrkt_cls_code: str,
         fid_cond_scr_div_code: str,
         fid_input_iscd: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
-        fid_trgt_cls_code: str,
-        fid_trgt_exls_cls_code: str,
+        fid_mrkt_cls_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_trgt_cls_code: str | None = None,
+        fid_trgt_exls_cls_code: str | None = None,
     ) -> Iterator[DomesticStockOvertimeFluctuationOutput1Row]:
         """Every row of 국내주식 시간외등락율순위 output1 (output1) across all pages.
 
@@ -11610,20 +11588,18 @@ class DomesticStockApi:
         Args:
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J: 주식) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "J".
-            fid_mrkt_cls_code: 시장 구분 코드 — 공백 입력 (FID_MRKT_CLS_CODE). Required. Example: "".
+            fid_mrkt_cls_code: 시장 구분 코드 — 공백 입력 (FID_MRKT_CLS_CODE). Optional; default "".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20234) (FID_COND_SCR_DIV_CODE).
                 Required. Example: "20234".
             fid_input_iscd: 입력 종목코드 — 0000(전체), 0001(코스피), 1001(코스닥) (FID_INPUT_ISCD). Required.
                 Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 1(상한가), 2(상승률), 3(보합),4(하한가),5(하락률) (FID_DIV_CLS_CODE).
                 Required. Example: "2".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (FID_INPUT_PRICE_1). Required. Example:
-                "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (FID_INPUT_PRICE_2). Required. Example:
-                "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (FID_VOL_CNT). Required. Example: "".
-            fid_trgt_cls_code: 대상 구분 코드 — 공백 입력 (FID_TRGT_CLS_CODE). Required. Example: "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 입력 (FID_TRGT_EXLS_CLS_CODE). Required. Example:
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (FID_VOL_CNT). Optional; default "".
+            fid_trgt_cls_code: 대상 구분 코드 — 공백 입력 (FID_TRGT_CLS_CODE). Optional; default "".
+            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 입력 (FID_TRGT_EXLS_CLS_CODE). Optional; default
                 "".
 
         Yields:
@@ -11650,10 +11626,10 @@ class DomesticStockApi:
         call = prepare_domestic_stock_overtime_fluctuation(
             self._ctx,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
-            fid_mrkt_cls_code=fid_mrkt_cls_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
+            fid_mrkt_cls_code=fid_mrkt_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_vol_cnt=fid_vol_cnt,
@@ -11668,15 +11644,15 @@ class DomesticStockApi:
         self,
         *,
         fid_cond_mrkt_div_code: str,
-        fid_mrkt_cls_code: str,
         fid_cond_scr_div_code: str,
         fid_input_iscd: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
-        fid_trgt_cls_code: str,
-        fid_trgt_exls_cls_code: str,
+        fid_mrkt_cls_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_trgt_cls_code: str | None = None,
+        fid_trgt_exls_cls_code: str | None = None,
     ) -> Iterator[DomesticStockOvertimeFluctuationOutput2Row]:
         """Every row of 국내주식 시간외등락율순위 output2 (output2) across all pages.
 
@@ -11685,20 +11661,18 @@ class DomesticStockApi:
         Args:
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J: 주식) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "J".
-            fid_mrkt_cls_code: 시장 구분 코드 — 공백 입력 (FID_MRKT_CLS_CODE). Required. Example: "".
+            fid_mrkt_cls_code: 시장 구분 코드 — 공백 입력 (FID_MRKT_CLS_CODE). Optional; default "".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20234) (FID_COND_SCR_DIV_CODE).
                 Required. Example: "20234".
             fid_input_iscd: 입력 종목코드 — 0000(전체), 0001(코스피), 1001(코스닥) (FID_INPUT_ISCD). Required.
                 Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 1(상한가), 2(상승률), 3(보합),4(하한가),5(하락률) (FID_DIV_CLS_CODE).
                 Required. Example: "2".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (FID_INPUT_PRICE_1). Required. Example:
-                "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (FID_INPUT_PRICE_2). Required. Example:
-                "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (FID_VOL_CNT). Required. Example: "".
-            fid_trgt_cls_code: 대상 구분 코드 — 공백 입력 (FID_TRGT_CLS_CODE). Required. Example: "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 입력 (FID_TRGT_EXLS_CLS_CODE). Required. Example:
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (FID_VOL_CNT). Optional; default "".
+            fid_trgt_cls_code: 대상 구분 코드 — 공백 입력 (FID_TRGT_CLS_CODE). Optional; default "".
+            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 입력 (FID_TRGT_EXLS_CLS_CODE). Optional; default
                 "".
 
         Yields:
@@ -11725,10 +11699,10 @@ class DomesticStockApi:
         call = prepare_domestic_stock_overtime_fluctuation(
             self._ctx,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
-            fid_mrkt_cls_code=fid_mrkt_cls_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
+            fid_mrkt_cls_code=fid_mrkt_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_vol_cnt=fid_vol_cnt,
@@ -11746,11 +11720,11 @@ class DomesticStockApi:
         fid_cond_scr_div_code: str,
         fid_input_iscd: str,
         fid_rank_sort_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
-        fid_trgt_cls_code: str,
-        fid_trgt_exls_cls_code: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_trgt_cls_code: str | None = None,
+        fid_trgt_exls_cls_code: str | None = None,
     ) -> DomesticStockOvertimeVolumeResponse:
         """국내주식 시간외거래량순위 — GET /uapi/domestic-stock/v1/ranking/overtime-volume
 
@@ -11765,12 +11739,11 @@ class DomesticStockApi:
                 Example: "0000".
             fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0(매수잔량), 1(매도잔량), 2(거래량) (FID_RANK_SORT_CLS_CODE).
                 Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 가격 ~ (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 입력 가격2 — ~ 가격 (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_vol_cnt: 거래량 수 — 거래량 ~ (FID_VOL_CNT). Required. Example: "".
-            fid_trgt_cls_code: 대상 구분 코드 — 공백 (FID_TRGT_CLS_CODE). Required. Example: "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 (FID_TRGT_EXLS_CLS_CODE). Required. Example:
-                "".
+            fid_input_price_1: 입력 가격1 — 가격 ~ (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — ~ 가격 (FID_INPUT_PRICE_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 거래량 ~ (FID_VOL_CNT). Optional; default "".
+            fid_trgt_cls_code: 대상 구분 코드 — 공백 (FID_TRGT_CLS_CODE). Optional; default "".
+            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".
 
         Returns:
             DomesticStockOvertimeVolumeResponse: the envelope (rt_cd, msg_cd, msg1), output1 (rows
@@ -11815,11 +11788,11 @@ class DomesticStockApi:
         fid_cond_scr_div_code: str,
         fid_input_iscd: str,
         fid_rank_sort_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
-        fid_trgt_cls_code: str,
-        fid_trgt_exls_cls_code: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_trgt_cls_code: str | None = None,
+        fid_trgt_exls_cls_code: str | None = None,
     ) -> Iterator[DomesticStockOvertimeVolumeResponse]:
         """Every page of 국내주식 시간외거래량순위, following tr_cont alone (the same request again) to the last.
 
@@ -11834,12 +11807,11 @@ class DomesticStockApi:
                 Example: "0000".
             fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0(매수잔량), 1(매도잔량), 2(거래량) (FID_RANK_SORT_CLS_CODE).
                 Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 가격 ~ (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 입력 가격2 — ~ 가격 (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_vol_cnt: 거래량 수 — 거래량 ~ (FID_VOL_CNT). Required. Example: "".
-            fid_trgt_cls_code: 대상 구분 코드 — 공백 (FID_TRGT_CLS_CODE). Required. Example: "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 (FID_TRGT_EXLS_CLS_CODE). Required. Example:
-                "".
+            fid_input_price_1: 입력 가격1 — 가격 ~ (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — ~ 가격 (FID_INPUT_PRICE_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 거래량 ~ (FID_VOL_CNT). Optional; default "".
+            fid_trgt_cls_code: 대상 구분 코드 — 공백 (FID_TRGT_CLS_CODE). Optional; default "".
+            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".
 
         Yields:
             DomesticStockOvertimeVolumeResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -11886,11 +11858,11 @@ class DomesticStockApi:
         fid_cond_scr_div_code: str,
         fid_input_iscd: str,
         fid_rank_sort_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
-        fid_trgt_cls_code: str,
-        fid_trgt_exls_cls_code: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_trgt_cls_code: str | None = None,
+        fid_trgt_exls_cls_code: str | None = None,
     ) -> Iterator[DomesticStockOvertimeVolumeOutput1Row]:
         """Every row of 국내주식 시간외거래량순위 output1 (output1) across all pages.
 
@@ -11905,12 +11877,11 @@ class DomesticStockApi:
                 Example: "0000".
             fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0(매수잔량), 1(매도잔량), 2(거래량) (FID_RANK_SORT_CLS_CODE).
                 Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 가격 ~ (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 입력 가격2 — ~ 가격 (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_vol_cnt: 거래량 수 — 거래량 ~ (FID_VOL_CNT). Required. Example: "".
-            fid_trgt_cls_code: 대상 구분 코드 — 공백 (FID_TRGT_CLS_CODE). Required. Example: "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 (FID_TRGT_EXLS_CLS_CODE). Required. Example:
-                "".
+            fid_input_price_1: 입력 가격1 — 가격 ~ (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — ~ 가격 (FID_INPUT_PRICE_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 거래량 ~ (FID_VOL_CNT). Optional; default "".
+            fid_trgt_cls_code: 대상 구분 코드 — 공백 (FID_TRGT_CLS_CODE). Optional; default "".
+            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".
 
         Yields:
             DomesticStockOvertimeVolumeOutput1Row: each row, page after page.
@@ -11956,11 +11927,11 @@ class DomesticStockApi:
         fid_cond_scr_div_code: str,
         fid_input_iscd: str,
         fid_rank_sort_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
-        fid_trgt_cls_code: str,
-        fid_trgt_exls_cls_code: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_trgt_cls_code: str | None = None,
+        fid_trgt_exls_cls_code: str | None = None,
     ) -> Iterator[DomesticStockOvertimeVolumeOutput2Row]:
         """Every row of 국내주식 시간외거래량순위 output2 (output2) across all pages.
 
@@ -11975,12 +11946,11 @@ class DomesticStockApi:
                 Example: "0000".
             fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0(매수잔량), 1(매도잔량), 2(거래량) (FID_RANK_SORT_CLS_CODE).
                 Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 가격 ~ (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 입력 가격2 — ~ 가격 (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_vol_cnt: 거래량 수 — 거래량 ~ (FID_VOL_CNT). Required. Example: "".
-            fid_trgt_cls_code: 대상 구분 코드 — 공백 (FID_TRGT_CLS_CODE). Required. Example: "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 (FID_TRGT_EXLS_CLS_CODE). Required. Example:
-                "".
+            fid_input_price_1: 입력 가격1 — 가격 ~ (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — ~ 가격 (FID_INPUT_PRICE_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 거래량 ~ (FID_VOL_CNT). Optional; default "".
+            fid_trgt_cls_code: 대상 구분 코드 — 공백 (FID_TRGT_CLS_CODE). Optional; default "".
+            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".
 
         Yields:
             DomesticStockOvertimeVolumeOutput2Row: each row, page after page.
@@ -12240,15 +12210,15 @@ class DomesticStockApi:
         self,
         *,
         fid_input_iscd: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
         fid_input_option_2: str,
         fid_rank_sort_cls_code: str,
         fid_cond_mrkt_div_code: str | None = None,
         fid_trgt_cls_code: str | None = None,
         fid_cond_scr_div_code: str | None = None,
         fid_div_cls_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
         fid_input_option_1: str | None = None,
         fid_blng_cls_code: str | None = None,
         fid_trgt_exls_cls_code: str | None = None,
@@ -12264,9 +12234,9 @@ class DomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 (fid_cond_scr_div_code). Optional; default "20173".
             fid_input_iscd: 입력 종목코드 (fid_input_iscd). Required. Example: "0000".
             fid_div_cls_code: 분류 구분 코드 (fid_div_cls_code). Optional; default "0".
-            fid_input_price_1: 입력 가격1 (fid_input_price_1). Required. Example: "".
-            fid_input_price_2: 입력 가격2 (fid_input_price_2). Required. Example: "".
-            fid_vol_cnt: 거래량 수 (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 (fid_input_price_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 (fid_input_price_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 (fid_vol_cnt). Optional; default "".
             fid_input_option_1: 입력 옵션1 (fid_input_option_1). Optional; default "2023".
             fid_input_option_2: 입력 옵션2 (fid_input_option_2). Required. Example: "0".
             fid_rank_sort_cls_code: 순위 정렬 구분 코드 (fid_rank_sort_cls_code). Required. Example: "0".
@@ -12296,15 +12266,15 @@ class DomesticStockApi:
         call = prepare_domestic_stock_profit_asset_index(
             self._ctx,
             fid_input_iscd=fid_input_iscd,
-            fid_input_price_1=fid_input_price_1,
-            fid_input_price_2=fid_input_price_2,
-            fid_vol_cnt=fid_vol_cnt,
             fid_input_option_2=fid_input_option_2,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_div_cls_code=fid_div_cls_code,
+            fid_input_price_1=fid_input_price_1,
+            fid_input_price_2=fid_input_price_2,
+            fid_vol_cnt=fid_vol_cnt,
             fid_input_option_1=fid_input_option_1,
             fid_blng_cls_code=fid_blng_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
@@ -12316,15 +12286,15 @@ class DomesticStockApi:
         self,
         *,
         fid_input_iscd: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
         fid_input_option_2: str,
         fid_rank_sort_cls_code: str,
         fid_cond_mrkt_div_code: str | None = None,
         fid_trgt_cls_code: str | None = None,
         fid_cond_scr_div_code: str | None = None,
         fid_div_cls_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
         fid_input_option_1: str | None = None,
         fid_blng_cls_code: str | None = None,
         fid_trgt_exls_cls_code: str | None = None,
@@ -12340,9 +12310,9 @@ class DomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 (fid_cond_scr_div_code). Optional; default "20173".
             fid_input_iscd: 입력 종목코드 (fid_input_iscd). Required. Example: "0000".
             fid_div_cls_code: 분류 구분 코드 (fid_div_cls_code). Optional; default "0".
-            fid_input_price_1: 입력 가격1 (fid_input_price_1). Required. Example: "".
-            fid_input_price_2: 입력 가격2 (fid_input_price_2). Required. Example: "".
-            fid_vol_cnt: 거래량 수 (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 (fid_input_price_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 (fid_input_price_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 (fid_vol_cnt). Optional; default "".
             fid_input_option_1: 입력 옵션1 (fid_input_option_1). Optional; default "2023".
             fid_input_option_2: 입력 옵션2 (fid_input_option_2). Required. Example: "0".
             fid_rank_sort_cls_code: 순위 정렬 구분 코드 (fid_rank_sort_cls_code). Required. Example: "0".
@@ -12374,15 +12344,15 @@ class DomesticStockApi:
         call = prepare_domestic_stock_profit_asset_index(
             self._ctx,
             fid_input_iscd=fid_input_iscd,
-            fid_input_price_1=fid_input_price_1,
-            fid_input_price_2=fid_input_price_2,
-            fid_vol_cnt=fid_vol_cnt,
             fid_input_option_2=fid_input_option_2,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_div_cls_code=fid_div_cls_code,
+            fid_input_price_1=fid_input_price_1,
+            fid_input_price_2=fid_input_price_2,
+            fid_vol_cnt=fid_vol_cnt,
             fid_input_option_1=fid_input_option_1,
             fid_blng_cls_code=fid_blng_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
@@ -12394,15 +12364,15 @@ class DomesticStockApi:
         self,
         *,
         fid_input_iscd: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
         fid_input_option_2: str,
         fid_rank_sort_cls_code: str,
         fid_cond_mrkt_div_code: str | None = None,
         fid_trgt_cls_code: str | None = None,
         fid_cond_scr_div_code: str | None = None,
         fid_div_cls_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
         fid_input_option_1: str | None = None,
         fid_blng_cls_code: str | None = None,
         fid_trgt_exls_cls_code: str | None = None,
@@ -12418,9 +12388,9 @@ class DomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 (fid_cond_scr_div_code). Optional; default "20173".
             fid_input_iscd: 입력 종목코드 (fid_input_iscd). Required. Example: "0000".
             fid_div_cls_code: 분류 구분 코드 (fid_div_cls_code). Optional; default "0".
-            fid_input_price_1: 입력 가격1 (fid_input_price_1). Required. Example: "".
-            fid_input_price_2: 입력 가격2 (fid_input_price_2). Required. Example: "".
-            fid_vol_cnt: 거래량 수 (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 (fid_input_price_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 (fid_input_price_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 (fid_vol_cnt). Optional; default "".
             fid_input_option_1: 입력 옵션1 (fid_input_option_1). Optional; default "2023".
             fid_input_option_2: 입력 옵션2 (fid_input_option_2). Required. Example: "0".
             fid_rank_sort_cls_code: 순위 정렬 구분 코드 (fid_rank_sort_cls_code). Required. Example: "0".
@@ -12451,15 +12421,15 @@ class DomesticStockApi:
         call = prepare_domestic_stock_profit_asset_index(
             self._ctx,
             fid_input_iscd=fid_input_iscd,
-            fid_input_price_1=fid_input_price_1,
-            fid_input_price_2=fid_input_price_2,
-            fid_vol_cnt=fid_vol_cnt,
             fid_input_option_2=fid_input_option_2,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_div_cls_code=fid_div_cls_code,
+            fid_input_price_1=fid_input_price_1,
+            fid_input_price_2=fid_input_price_2,
+            fid_vol_cnt=fid_vol_cnt,
             fid_input_option_1=fid_input_option_1,
             fid_blng_cls_code=fid_blng_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
@@ -12700,23 +12670,23 @@ class DomesticStockApi:
     def short_sale(
         self,
         *,
-        fid_aply_rang_vol: str,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
         fid_input_iscd: ShortSaleFidInputIscd | ShortSaleFidInputIscdCode,
         fid_period_div_code: str,
         fid_input_cnt_1: str,
-        fid_trgt_exls_cls_code: str,
-        fid_trgt_cls_code: str,
         fid_aply_rang_prc_1: str,
         fid_aply_rang_prc_2: str,
+        fid_aply_rang_vol: str | None = None,
+        fid_trgt_exls_cls_code: str | None = None,
+        fid_trgt_cls_code: str | None = None,
     ) -> DomesticStockShortSaleResponse:
         """국내주식 공매도 상위종목 — GET /uapi/domestic-stock/v1/ranking/short-sale
 
         Real accounts only.
 
         Args:
-            fid_aply_rang_vol: FID 적용 범위 거래량 (FID_APLY_RANG_VOL). Required. Example: "".
+            fid_aply_rang_vol: FID 적용 범위 거래량 (FID_APLY_RANG_VOL). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20482) (FID_COND_SCR_DIV_CODE).
@@ -12729,8 +12699,8 @@ class DomesticStockApi:
                 "D".
             fid_input_cnt_1: 조회가간(일수) — 조회구분(D) 0:1일, 1:2일, 2:3일, 3:4일, 4:1주일, 9:2주일, 14:3주일,
                 조회구분(M) 1:1개월, 2:2개월, 3:3개월 (FID_INPUT_CNT_1). Required. Example: "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE). Required. Example: "".
-            fid_trgt_cls_code: FID 대상 구분 코드 (FID_TRGT_CLS_CODE). Required. Example: "".
+            fid_trgt_exls_cls_code: 대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".
+            fid_trgt_cls_code: FID 대상 구분 코드 (FID_TRGT_CLS_CODE). Optional; default "".
             fid_aply_rang_prc_1: FID 적용 범위 가격1 (FID_APLY_RANG_PRC_1). Required. Example: "0".
             fid_aply_rang_prc_2: FID 적용 범위 가격2 (FID_APLY_RANG_PRC_2). Required. Example: "1000000".
 
@@ -12756,16 +12726,16 @@ class DomesticStockApi:
 
         call = prepare_domestic_stock_short_sale(
             self._ctx,
-            fid_aply_rang_vol=fid_aply_rang_vol,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_period_div_code=fid_period_div_code,
             fid_input_cnt_1=fid_input_cnt_1,
-            fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
-            fid_trgt_cls_code=fid_trgt_cls_code,
             fid_aply_rang_prc_1=fid_aply_rang_prc_1,
             fid_aply_rang_prc_2=fid_aply_rang_prc_2,
+            fid_aply_rang_vol=fid_aply_rang_vol,
+            fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
+            fid_trgt_cls_code=fid_trgt_cls_code,
         )
         response = parse_domestic_stock_short_sale(call, self._core.send(call))
         return response
@@ -12773,23 +12743,23 @@ class DomesticStockApi:
     def short_sale_pages(
         self,
         *,
-        fid_aply_rang_vol: str,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
         fid_input_iscd: ShortSaleFidInputIscd | ShortSaleFidInputIscdCode,
         fid_period_div_code: str,
         fid_input_cnt_1: str,
-        fid_trgt_exls_cls_code: str,
-        fid_trgt_cls_code: str,
         fid_aply_rang_prc_1: str,
         fid_aply_rang_prc_2: str,
+        fid_aply_rang_vol: str | None = None,
+        fid_trgt_exls_cls_code: str | None = None,
+        fid_trgt_cls_code: str | None = None,
     ) -> Iterator[DomesticStockShortSaleResponse]:
         """Every page of 국내주식 공매도 상위종목, following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            fid_aply_rang_vol: FID 적용 범위 거래량 (FID_APLY_RANG_VOL). Required. Example: "".
+            fid_aply_rang_vol: FID 적용 범위 거래량 (FID_APLY_RANG_VOL). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20482) (FID_COND_SCR_DIV_CODE).
@@ -12802,8 +12772,8 @@ class DomesticStockApi:
                 "D".
             fid_input_cnt_1: 조회가간(일수) — 조회구분(D) 0:1일, 1:2일, 2:3일, 3:4일, 4:1주일, 9:2주일, 14:3주일,
                 조회구분(M) 1:1개월, 2:2개월, 3:3개월 (FID_INPUT_CNT_1). Required. Example: "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE). Required. Example: "".
-            fid_trgt_cls_code: FID 대상 구분 코드 (FID_TRGT_CLS_CODE). Required. Example: "".
+            fid_trgt_exls_cls_code: 대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".
+            fid_trgt_cls_code: FID 대상 구분 코드 (FID_TRGT_CLS_CODE). Optional; default "".
             fid_aply_rang_prc_1: FID 적용 범위 가격1 (FID_APLY_RANG_PRC_1). Required. Example: "0".
             fid_aply_rang_prc_2: FID 적용 범위 가격2 (FID_APLY_RANG_PRC_2). Required. Example: "1000000".
 
@@ -12831,16 +12801,16 @@ class DomesticStockApi:
 
         call = prepare_domestic_stock_short_sale(
             self._ctx,
-            fid_aply_rang_vol=fid_aply_rang_vol,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_period_div_code=fid_period_div_code,
             fid_input_cnt_1=fid_input_cnt_1,
-            fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
-            fid_trgt_cls_code=fid_trgt_cls_code,
             fid_aply_rang_prc_1=fid_aply_rang_prc_1,
             fid_aply_rang_prc_2=fid_aply_rang_prc_2,
+            fid_aply_rang_vol=fid_aply_rang_vol,
+            fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
+            fid_trgt_cls_code=fid_trgt_cls_code,
         )
         for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_short_sale(page_call, reply)
@@ -12848,23 +12818,23 @@ class DomesticStockApi:
     def short_sale_output(
         self,
         *,
-        fid_aply_rang_vol: str,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
         fid_input_iscd: ShortSaleFidInputIscd | ShortSaleFidInputIscdCode,
         fid_period_div_code: str,
         fid_input_cnt_1: str,
-        fid_trgt_exls_cls_code: str,
-        fid_trgt_cls_code: str,
         fid_aply_rang_prc_1: str,
         fid_aply_rang_prc_2: str,
+        fid_aply_rang_vol: str | None = None,
+        fid_trgt_exls_cls_code: str | None = None,
+        fid_trgt_cls_code: str | None = None,
     ) -> Iterator[DomesticStockShortSaleOutputRow]:
         """Every row of 국내주식 공매도 상위종목 output (output) across all pages.
 
         Real accounts only.
 
         Args:
-            fid_aply_rang_vol: FID 적용 범위 거래량 (FID_APLY_RANG_VOL). Required. Example: "".
+            fid_aply_rang_vol: FID 적용 범위 거래량 (FID_APLY_RANG_VOL). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20482) (FID_COND_SCR_DIV_CODE).
@@ -12877,8 +12847,8 @@ class DomesticStockApi:
                 "D".
             fid_input_cnt_1: 조회가간(일수) — 조회구분(D) 0:1일, 1:2일, 2:3일, 3:4일, 4:1주일, 9:2주일, 14:3주일,
                 조회구분(M) 1:1개월, 2:2개월, 3:3개월 (FID_INPUT_CNT_1). Required. Example: "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE). Required. Example: "".
-            fid_trgt_cls_code: FID 대상 구분 코드 (FID_TRGT_CLS_CODE). Required. Example: "".
+            fid_trgt_exls_cls_code: 대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".
+            fid_trgt_cls_code: FID 대상 구분 코드 (FID_TRGT_CLS_CODE). Optional; default "".
             fid_aply_rang_prc_1: FID 적용 범위 가격1 (FID_APLY_RANG_PRC_1). Required. Example: "0".
             fid_aply_rang_prc_2: FID 적용 범위 가격2 (FID_APLY_RANG_PRC_2). Required. Example: "1000000".
 
@@ -12905,16 +12875,16 @@ class DomesticStockApi:
 
         call = prepare_domestic_stock_short_sale(
             self._ctx,
-            fid_aply_rang_vol=fid_aply_rang_vol,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_period_div_code=fid_period_div_code,
             fid_input_cnt_1=fid_input_cnt_1,
-            fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
-            fid_trgt_cls_code=fid_trgt_cls_code,
             fid_aply_rang_prc_1=fid_aply_rang_prc_1,
             fid_aply_rang_prc_2=fid_aply_rang_prc_2,
+            fid_aply_rang_vol=fid_aply_rang_vol,
+            fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
+            fid_trgt_cls_code=fid_trgt_cls_code,
         )
         for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_short_sale(page_call, reply).output:
@@ -13899,7 +13869,7 @@ class DomesticStockApi:
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: str,
-        fid_div_cls_code1: str,
+        fid_div_cls_code1: str | None = None,
     ) -> DomesticStockCompInterestResponse:
         """금리 종합(국내채권_금리) — GET /uapi/domestic-stock/v1/quotations/comp-interest
 
@@ -13909,7 +13879,7 @@ class DomesticStockApi:
             fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "I".
             fid_cond_scr_div_code: 조건화면분류코드 (FID_COND_SCR_DIV_CODE). Required. Example: "20702".
             fid_div_cls_code: 분류구분코드 (FID_DIV_CLS_CODE). Required. Example: "1".
-            fid_div_cls_code1: 분류구분코드 — 공백 허용 (FID_DIV_CLS_CODE1). Required. Example: "".
+            fid_div_cls_code1: 분류구분코드 — 공백 허용 (FID_DIV_CLS_CODE1). Optional; default "".
 
         Returns:
             DomesticStockCompInterestResponse: the envelope (rt_cd, msg_cd, msg1), output1 (rows of
@@ -13948,7 +13918,7 @@ class DomesticStockApi:
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: str,
-        fid_div_cls_code1: str,
+        fid_div_cls_code1: str | None = None,
     ) -> Iterator[DomesticStockCompInterestResponse]:
         """Every page of 금리 종합(국내채권_금리), following tr_cont alone (the same request again) to the last.
 
@@ -13958,7 +13928,7 @@ class DomesticStockApi:
             fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "I".
             fid_cond_scr_div_code: 조건화면분류코드 (FID_COND_SCR_DIV_CODE). Required. Example: "20702".
             fid_div_cls_code: 분류구분코드 (FID_DIV_CLS_CODE). Required. Example: "1".
-            fid_div_cls_code1: 분류구분코드 — 공백 허용 (FID_DIV_CLS_CODE1). Required. Example: "".
+            fid_div_cls_code1: 분류구분코드 — 공백 허용 (FID_DIV_CLS_CODE1). Optional; default "".
 
         Yields:
             DomesticStockCompInterestResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -13999,7 +13969,7 @@ class DomesticStockApi:
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: str,
-        fid_div_cls_code1: str,
+        fid_div_cls_code1: str | None = None,
     ) -> Iterator[DomesticStockCompInterestOutput1Row]:
         """Every row of 금리 종합(국내채권_금리) output1 (output1) across all pages.
 
@@ -14009,7 +13979,7 @@ class DomesticStockApi:
             fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "I".
             fid_cond_scr_div_code: 조건화면분류코드 (FID_COND_SCR_DIV_CODE). Required. Example: "20702".
             fid_div_cls_code: 분류구분코드 (FID_DIV_CLS_CODE). Required. Example: "1".
-            fid_div_cls_code1: 분류구분코드 — 공백 허용 (FID_DIV_CLS_CODE1). Required. Example: "".
+            fid_div_cls_code1: 분류구분코드 — 공백 허용 (FID_DIV_CLS_CODE1). Optional; default "".
 
         Yields:
             DomesticStockCompInterestOutput1Row: each row, page after page.
@@ -14049,7 +14019,7 @@ class DomesticStockApi:
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: str,
-        fid_div_cls_code1: str,
+        fid_div_cls_code1: str | None = None,
     ) -> Iterator[DomesticStockCompInterestOutput2Row]:
         """Every row of 금리 종합(국내채권_금리) output2 (output2) across all pages.
 
@@ -14059,7 +14029,7 @@ class DomesticStockApi:
             fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "I".
             fid_cond_scr_div_code: 조건화면분류코드 (FID_COND_SCR_DIV_CODE). Required. Example: "20702".
             fid_div_cls_code: 분류구분코드 (FID_DIV_CLS_CODE). Required. Example: "1".
-            fid_div_cls_code1: 분류구분코드 — 공백 허용 (FID_DIV_CLS_CODE1). Required. Example: "".
+            fid_div_cls_code1: 분류구분코드 — 공백 허용 (FID_DIV_CLS_CODE1). Optional; default "".
 
         Yields:
             DomesticStockCompInterestOutput2Row: each row, page after page.
@@ -14097,9 +14067,9 @@ class DomesticStockApi:
         self,
         *,
         fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
-        fid_input_hour_1: str,
         fid_input_iscd: ExpIndexTrendFidInputIscd | ExpIndexTrendFidInputIscdCode,
         fid_cond_mrkt_div_code: str,
+        fid_input_hour_1: str | None = None,
     ) -> DomesticStockExpIndexTrendResponse:
         """국내주식 예상체결지수 추이 — GET /uapi/domestic-stock/v1/quotations/exp-index-trend
 
@@ -14110,7 +14080,7 @@ class DomesticStockApi:
                 ExpIndexTrendFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2).
                 Example: "1".
             fid_input_hour_1: 입력 시간1 — 10(10초), 30(30초), 60(1분), 600(10분) (FID_INPUT_HOUR_1).
-                Required. Example: "".
+                Optional; default "".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:코스피, 1001:코스닥, 2001:코스피200, 4001: KRX100
                 (FID_INPUT_ISCD). Required. ExpIndexTrendFidInputIscd or its code: "0000" 전체
                 (CODE_0000), "0001" 코스피 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
@@ -14141,9 +14111,9 @@ class DomesticStockApi:
         call = prepare_domestic_stock_exp_index_trend(
             self._ctx,
             fid_mkop_cls_code=fid_mkop_cls_code,
-            fid_input_hour_1=fid_input_hour_1,
             fid_input_iscd=fid_input_iscd,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
+            fid_input_hour_1=fid_input_hour_1,
         )
         response = parse_domestic_stock_exp_index_trend(call, self._core.send(call))
         return response
@@ -14152,9 +14122,9 @@ class DomesticStockApi:
         self,
         *,
         fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
-        fid_input_hour_1: str,
         fid_input_iscd: ExpIndexTrendFidInputIscd | ExpIndexTrendFidInputIscdCode,
         fid_cond_mrkt_div_code: str,
+        fid_input_hour_1: str | None = None,
     ) -> Iterator[DomesticStockExpIndexTrendResponse]:
         """Every page of 국내주식 예상체결지수 추이, following tr_cont alone (the same request again) to the last.
 
@@ -14165,7 +14135,7 @@ class DomesticStockApi:
                 ExpIndexTrendFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2).
                 Example: "1".
             fid_input_hour_1: 입력 시간1 — 10(10초), 30(30초), 60(1분), 600(10분) (FID_INPUT_HOUR_1).
-                Required. Example: "".
+                Optional; default "".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:코스피, 1001:코스닥, 2001:코스피200, 4001: KRX100
                 (FID_INPUT_ISCD). Required. ExpIndexTrendFidInputIscd or its code: "0000" 전체
                 (CODE_0000), "0001" 코스피 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
@@ -14198,9 +14168,9 @@ class DomesticStockApi:
         call = prepare_domestic_stock_exp_index_trend(
             self._ctx,
             fid_mkop_cls_code=fid_mkop_cls_code,
-            fid_input_hour_1=fid_input_hour_1,
             fid_input_iscd=fid_input_iscd,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
+            fid_input_hour_1=fid_input_hour_1,
         )
         for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_exp_index_trend(page_call, reply)
@@ -14209,9 +14179,9 @@ class DomesticStockApi:
         self,
         *,
         fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
-        fid_input_hour_1: str,
         fid_input_iscd: ExpIndexTrendFidInputIscd | ExpIndexTrendFidInputIscdCode,
         fid_cond_mrkt_div_code: str,
+        fid_input_hour_1: str | None = None,
     ) -> Iterator[DomesticStockExpIndexTrendOutputRow]:
         """Every row of 국내주식 예상체결지수 추이 output (output) across all pages.
 
@@ -14222,7 +14192,7 @@ class DomesticStockApi:
                 ExpIndexTrendFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2).
                 Example: "1".
             fid_input_hour_1: 입력 시간1 — 10(10초), 30(30초), 60(1분), 600(10분) (FID_INPUT_HOUR_1).
-                Required. Example: "".
+                Optional; default "".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:코스피, 1001:코스닥, 2001:코스피200, 4001: KRX100
                 (FID_INPUT_ISCD). Required. ExpIndexTrendFidInputIscd or its code: "0000" 전체
                 (CODE_0000), "0001" 코스피 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
@@ -14254,9 +14224,9 @@ class DomesticStockApi:
         call = prepare_domestic_stock_exp_index_trend(
             self._ctx,
             fid_mkop_cls_code=fid_mkop_cls_code,
-            fid_input_hour_1=fid_input_hour_1,
             fid_input_iscd=fid_input_iscd,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
+            fid_input_hour_1=fid_input_hour_1,
         )
         for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_exp_index_trend(page_call, reply).output:
@@ -15859,11 +15829,11 @@ class DomesticStockApi:
         fid_div_cls_code: str,
         fid_cond_scr_div_code: str,
         fid_mrkt_cls_code: str,
-        fid_input_iscd: str,
         fid_rank_sort_cls_code: str,
         fid_input_date_1: str,
         fid_trgt_cls_code: str,
-        fid_trgt_exls_cls_code: str,
+        fid_input_iscd: str | None = None,
+        fid_trgt_exls_cls_code: str | None = None,
     ) -> DomesticStockInquireViStatusResponse:
         """변동성완화장치(VI) 현황 — GET /uapi/domestic-stock/v1/quotations/inquire-vi-status
 
@@ -15876,13 +15846,13 @@ class DomesticStockApi:
                 Example: "20139".
             fid_mrkt_cls_code: FID 시장 구분 코드 — 0:전체 K:거래소 Q:코스닥 (FID_MRKT_CLS_CODE). Required.
                 Example: "0".
-            fid_input_iscd: FID 입력 종목코드 — 종목코드 (FID_INPUT_ISCD). Required. Example: "".
+            fid_input_iscd: FID 입력 종목코드 — 종목코드 (FID_INPUT_ISCD). Optional; default "".
             fid_rank_sort_cls_code: FID 순위 정렬 구분 코드 — 0:전체 1:정적 2:동적 3:정적&동적
                 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
             fid_input_date_1: FID 입력 날짜1 — 영업일 (FID_INPUT_DATE_1). Required. Example: "20200420".
             fid_trgt_cls_code: FID 대상 구분 코드 — 대상 구분 코드 (FID_TRGT_CLS_CODE). Required. Example: "0".
             fid_trgt_exls_cls_code: FID 대상 제외 구분 코드 — 대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE).
-                Required. Example: "".
+                Optional; default "".
 
         Returns:
             DomesticStockInquireViStatusResponse: the envelope (rt_cd, msg_cd, msg1), output (rows
@@ -15909,10 +15879,10 @@ class DomesticStockApi:
             fid_div_cls_code=fid_div_cls_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_mrkt_cls_code=fid_mrkt_cls_code,
-            fid_input_iscd=fid_input_iscd,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_input_date_1=fid_input_date_1,
             fid_trgt_cls_code=fid_trgt_cls_code,
+            fid_input_iscd=fid_input_iscd,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
         )
         response = parse_domestic_stock_inquire_vi_status(call, self._core.send(call))
@@ -15924,11 +15894,11 @@ class DomesticStockApi:
         fid_div_cls_code: str,
         fid_cond_scr_div_code: str,
         fid_mrkt_cls_code: str,
-        fid_input_iscd: str,
         fid_rank_sort_cls_code: str,
         fid_input_date_1: str,
         fid_trgt_cls_code: str,
-        fid_trgt_exls_cls_code: str,
+        fid_input_iscd: str | None = None,
+        fid_trgt_exls_cls_code: str | None = None,
     ) -> Iterator[DomesticStockInquireViStatusResponse]:
         """Every page of 변동성완화장치(VI) 현황, following tr_cont alone (the same request again) to the last.
 
@@ -15941,13 +15911,13 @@ class DomesticStockApi:
                 Example: "20139".
             fid_mrkt_cls_code: FID 시장 구분 코드 — 0:전체 K:거래소 Q:코스닥 (FID_MRKT_CLS_CODE). Required.
                 Example: "0".
-            fid_input_iscd: FID 입력 종목코드 — 종목코드 (FID_INPUT_ISCD). Required. Example: "".
+            fid_input_iscd: FID 입력 종목코드 — 종목코드 (FID_INPUT_ISCD). Optional; default "".
             fid_rank_sort_cls_code: FID 순위 정렬 구분 코드 — 0:전체 1:정적 2:동적 3:정적&동적
                 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
             fid_input_date_1: FID 입력 날짜1 — 영업일 (FID_INPUT_DATE_1). Required. Example: "20200420".
             fid_trgt_cls_code: FID 대상 구분 코드 — 대상 구분 코드 (FID_TRGT_CLS_CODE). Required. Example: "0".
             fid_trgt_exls_cls_code: FID 대상 제외 구분 코드 — 대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE).
-                Required. Example: "".
+                Optional; default "".
 
         Yields:
             DomesticStockInquireViStatusResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -15976,10 +15946,10 @@ class DomesticStockApi:
             fid_div_cls_code=fid_div_cls_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_mrkt_cls_code=fid_mrkt_cls_code,
-            fid_input_iscd=fid_input_iscd,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_input_date_1=fid_input_date_1,
             fid_trgt_cls_code=fid_trgt_cls_code,
+            fid_input_iscd=fid_input_iscd,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
         )
         for page_call, reply in self._core.pages(call):
@@ -15991,11 +15961,11 @@ class DomesticStockApi:
         fid_div_cls_code: str,
         fid_cond_scr_div_code: str,
         fid_mrkt_cls_code: str,
-        fid_input_iscd: str,
         fid_rank_sort_cls_code: str,
         fid_input_date_1: str,
         fid_trgt_cls_code: str,
-        fid_trgt_exls_cls_code: str,
+        fid_input_iscd: str | None = None,
+        fid_trgt_exls_cls_code: str | None = None,
     ) -> Iterator[DomesticStockInquireViStatusOutputRow]:
         """Every row of 변동성완화장치(VI) 현황 output (output) across all pages.
 
@@ -16008,13 +15978,13 @@ class DomesticStockApi:
                 Example: "20139".
             fid_mrkt_cls_code: FID 시장 구분 코드 — 0:전체 K:거래소 Q:코스닥 (FID_MRKT_CLS_CODE). Required.
                 Example: "0".
-            fid_input_iscd: FID 입력 종목코드 — 종목코드 (FID_INPUT_ISCD). Required. Example: "".
+            fid_input_iscd: FID 입력 종목코드 — 종목코드 (FID_INPUT_ISCD). Optional; default "".
             fid_rank_sort_cls_code: FID 순위 정렬 구분 코드 — 0:전체 1:정적 2:동적 3:정적&동적
                 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
             fid_input_date_1: FID 입력 날짜1 — 영업일 (FID_INPUT_DATE_1). Required. Example: "20200420".
             fid_trgt_cls_code: FID 대상 구분 코드 — 대상 구분 코드 (FID_TRGT_CLS_CODE). Required. Example: "0".
             fid_trgt_exls_cls_code: FID 대상 제외 구분 코드 — 대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE).
-                Required. Example: "".
+                Optional; default "".
 
         Yields:
             DomesticStockInquireViStatusOutputRow: each row, page after page.
@@ -16042,10 +16012,10 @@ class DomesticStockApi:
             fid_div_cls_code=fid_div_cls_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_mrkt_cls_code=fid_mrkt_cls_code,
-            fid_input_iscd=fid_input_iscd,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_input_date_1=fid_input_date_1,
             fid_trgt_cls_code=fid_trgt_cls_code,
+            fid_input_iscd=fid_input_iscd,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
         )
         for page_call, reply in self._core.pages(call):
@@ -16087,28 +16057,28 @@ class DomesticStockApi:
     def news_title(
         self,
         *,
-        fid_news_ofer_entp_code: str,
-        fid_cond_mrkt_cls_code: str,
-        fid_input_iscd: str,
-        fid_titl_cntt: str,
-        fid_input_date_1: str,
-        fid_input_hour_1: str,
-        fid_rank_sort_cls_code: str,
-        fid_input_srno: str,
+        fid_news_ofer_entp_code: str | None = None,
+        fid_cond_mrkt_cls_code: str | None = None,
+        fid_input_iscd: str | None = None,
+        fid_titl_cntt: str | None = None,
+        fid_input_date_1: str | None = None,
+        fid_input_hour_1: str | None = None,
+        fid_rank_sort_cls_code: str | None = None,
+        fid_input_srno: str | None = None,
     ) -> DomesticStockNewsTitleResponse:
         """종합 시황/공시(제목) — GET /uapi/domestic-stock/v1/quotations/news-title
 
         Real accounts only.
 
         Args:
-            fid_news_ofer_entp_code: 뉴스 제공 업체 코드 (FID_NEWS_OFER_ENTP_CODE). Required. Example: "".
-            fid_cond_mrkt_cls_code: 조건 시장 구분 코드 (FID_COND_MRKT_CLS_CODE). Required. Example: "".
-            fid_input_iscd: 입력 종목코드 (FID_INPUT_ISCD). Required. Example: "".
-            fid_titl_cntt: 제목 내용 (FID_TITL_CNTT). Required. Example: "".
-            fid_input_date_1: 입력 날짜 (FID_INPUT_DATE_1). Required. Example: "".
-            fid_input_hour_1: 입력 시간 (FID_INPUT_HOUR_1). Required. Example: "".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "".
-            fid_input_srno: 입력 일련번호 (FID_INPUT_SRNO). Required. Example: "".
+            fid_news_ofer_entp_code: 뉴스 제공 업체 코드 (FID_NEWS_OFER_ENTP_CODE). Optional; default "".
+            fid_cond_mrkt_cls_code: 조건 시장 구분 코드 (FID_COND_MRKT_CLS_CODE). Optional; default "".
+            fid_input_iscd: 입력 종목코드 (FID_INPUT_ISCD). Optional; default "".
+            fid_titl_cntt: 제목 내용 (FID_TITL_CNTT). Optional; default "".
+            fid_input_date_1: 입력 날짜 (FID_INPUT_DATE_1). Optional; default "".
+            fid_input_hour_1: 입력 시간 (FID_INPUT_HOUR_1). Optional; default "".
+            fid_rank_sort_cls_code: 순위 정렬 구분 코드 (FID_RANK_SORT_CLS_CODE). Optional; default "".
+            fid_input_srno: 입력 일련번호 (FID_INPUT_SRNO). Optional; default "".
 
         Returns:
             DomesticStockNewsTitleResponse: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -16147,28 +16117,28 @@ class DomesticStockApi:
     def news_title_pages(
         self,
         *,
-        fid_news_ofer_entp_code: str,
-        fid_cond_mrkt_cls_code: str,
-        fid_input_iscd: str,
-        fid_titl_cntt: str,
-        fid_input_date_1: str,
-        fid_input_hour_1: str,
-        fid_rank_sort_cls_code: str,
-        fid_input_srno: str,
+        fid_news_ofer_entp_code: str | None = None,
+        fid_cond_mrkt_cls_code: str | None = None,
+        fid_input_iscd: str | None = None,
+        fid_titl_cntt: str | None = None,
+        fid_input_date_1: str | None = None,
+        fid_input_hour_1: str | None = None,
+        fid_rank_sort_cls_code: str | None = None,
+        fid_input_srno: str | None = None,
     ) -> Iterator[DomesticStockNewsTitleResponse]:
         """Every page of 종합 시황/공시(제목), following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            fid_news_ofer_entp_code: 뉴스 제공 업체 코드 (FID_NEWS_OFER_ENTP_CODE). Required. Example: "".
-            fid_cond_mrkt_cls_code: 조건 시장 구분 코드 (FID_COND_MRKT_CLS_CODE). Required. Example: "".
-            fid_input_iscd: 입력 종목코드 (FID_INPUT_ISCD). Required. Example: "".
-            fid_titl_cntt: 제목 내용 (FID_TITL_CNTT). Required. Example: "".
-            fid_input_date_1: 입력 날짜 (FID_INPUT_DATE_1). Required. Example: "".
-            fid_input_hour_1: 입력 시간 (FID_INPUT_HOUR_1). Required. Example: "".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "".
-            fid_input_srno: 입력 일련번호 (FID_INPUT_SRNO). Required. Example: "".
+            fid_news_ofer_entp_code: 뉴스 제공 업체 코드 (FID_NEWS_OFER_ENTP_CODE). Optional; default "".
+            fid_cond_mrkt_cls_code: 조건 시장 구분 코드 (FID_COND_MRKT_CLS_CODE). Optional; default "".
+            fid_input_iscd: 입력 종목코드 (FID_INPUT_ISCD). Optional; default "".
+            fid_titl_cntt: 제목 내용 (FID_TITL_CNTT). Optional; default "".
+            fid_input_date_1: 입력 날짜 (FID_INPUT_DATE_1). Optional; default "".
+            fid_input_hour_1: 입력 시간 (FID_INPUT_HOUR_1). Optional; default "".
+            fid_rank_sort_cls_code: 순위 정렬 구분 코드 (FID_RANK_SORT_CLS_CODE). Optional; default "".
+            fid_input_srno: 입력 일련번호 (FID_INPUT_SRNO). Optional; default "".
 
         Yields:
             DomesticStockNewsTitleResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -16209,28 +16179,28 @@ class DomesticStockApi:
     def news_title_output(
         self,
         *,
-        fid_news_ofer_entp_code: str,
-        fid_cond_mrkt_cls_code: str,
-        fid_input_iscd: str,
-        fid_titl_cntt: str,
-        fid_input_date_1: str,
-        fid_input_hour_1: str,
-        fid_rank_sort_cls_code: str,
-        fid_input_srno: str,
+        fid_news_ofer_entp_code: str | None = None,
+        fid_cond_mrkt_cls_code: str | None = None,
+        fid_input_iscd: str | None = None,
+        fid_titl_cntt: str | None = None,
+        fid_input_date_1: str | None = None,
+        fid_input_hour_1: str | None = None,
+        fid_rank_sort_cls_code: str | None = None,
+        fid_input_srno: str | None = None,
     ) -> Iterator[DomesticStockNewsTitleOutputRow]:
         """Every row of 종합 시황/공시(제목) output (output) across all pages.
 
         Real accounts only.
 
         Args:
-            fid_news_ofer_entp_code: 뉴스 제공 업체 코드 (FID_NEWS_OFER_ENTP_CODE). Required. Example: "".
-            fid_cond_mrkt_cls_code: 조건 시장 구분 코드 (FID_COND_MRKT_CLS_CODE). Required. Example: "".
-            fid_input_iscd: 입력 종목코드 (FID_INPUT_ISCD). Required. Example: "".
-            fid_titl_cntt: 제목 내용 (FID_TITL_CNTT). Required. Example: "".
-            fid_input_date_1: 입력 날짜 (FID_INPUT_DATE_1). Required. Example: "".
-            fid_input_hour_1: 입력 시간 (FID_INPUT_HOUR_1). Required. Example: "".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "".
-            fid_input_srno: 입력 일련번호 (FID_INPUT_SRNO). Required. Example: "".
+            fid_news_ofer_entp_code: 뉴스 제공 업체 코드 (FID_NEWS_OFER_ENTP_CODE). Optional; default "".
+            fid_cond_mrkt_cls_code: 조건 시장 구분 코드 (FID_COND_MRKT_CLS_CODE). Optional; default "".
+            fid_input_iscd: 입력 종목코드 (FID_INPUT_ISCD). Optional; default "".
+            fid_titl_cntt: 제목 내용 (FID_TITL_CNTT). Optional; default "".
+            fid_input_date_1: 입력 날짜 (FID_INPUT_DATE_1). Optional; default "".
+            fid_input_hour_1: 입력 시간 (FID_INPUT_HOUR_1). Optional; default "".
+            fid_rank_sort_cls_code: 순위 정렬 구분 코드 (FID_RANK_SORT_CLS_CODE). Optional; default "".
+            fid_input_srno: 입력 일련번호 (FID_INPUT_SRNO). Optional; default "".
 
         Yields:
             DomesticStockNewsTitleOutputRow: each row, page after page.
@@ -20207,7 +20177,7 @@ class AsyncDomesticStockApi:
         fid_input_iscd: str,
         fid_input_iscd_2: str,
         fid_mrkt_cls_code: str,
-        fid_vol_cnt: str,
+        fid_vol_cnt: str | None = None,
     ) -> DomesticStockFrgnmemTradeTrendResponse:
         """회원사 실 시간 매매동향(틱) — GET /uapi/domestic-stock/v1/quotations/frgnmem-trade-trend
 
@@ -20225,7 +20195,7 @@ class AsyncDomesticStockApi:
             fid_mrkt_cls_code: 시장구분코드 — A(전체),K(코스피), Q(코스닥), K2(코스피200), W(ELW) ※
                 FID_INPUT_ISCD(종목코드) 혹은 FID_MRKT_CLS_CODE(시장구분코드) 둘 중 하나만 입력 (FID_MRKT_CLS_CODE).
                 Required. Example: "A".
-            fid_vol_cnt: 거래량 — ~ (FID_VOL_CNT). Required. Example: "".
+            fid_vol_cnt: 거래량 — ~ (FID_VOL_CNT). Optional; default "".
 
         Returns:
             DomesticStockFrgnmemTradeTrendResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -20268,7 +20238,7 @@ class AsyncDomesticStockApi:
         fid_input_iscd: str,
         fid_input_iscd_2: str,
         fid_mrkt_cls_code: str,
-        fid_vol_cnt: str,
+        fid_vol_cnt: str | None = None,
     ) -> AsyncIterator[DomesticStockFrgnmemTradeTrendResponse]:
         """Every page of 회원사 실 시간 매매동향(틱), following tr_cont alone (the same request again) to the last.
 
@@ -20286,7 +20256,7 @@ class AsyncDomesticStockApi:
             fid_mrkt_cls_code: 시장구분코드 — A(전체),K(코스피), Q(코스닥), K2(코스피200), W(ELW) ※
                 FID_INPUT_ISCD(종목코드) 혹은 FID_MRKT_CLS_CODE(시장구분코드) 둘 중 하나만 입력 (FID_MRKT_CLS_CODE).
                 Required. Example: "A".
-            fid_vol_cnt: 거래량 — ~ (FID_VOL_CNT). Required. Example: "".
+            fid_vol_cnt: 거래량 — ~ (FID_VOL_CNT). Optional; default "".
 
         Yields:
             DomesticStockFrgnmemTradeTrendResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -20331,7 +20301,7 @@ class AsyncDomesticStockApi:
         fid_input_iscd: str,
         fid_input_iscd_2: str,
         fid_mrkt_cls_code: str,
-        fid_vol_cnt: str,
+        fid_vol_cnt: str | None = None,
     ) -> AsyncIterator[DomesticStockFrgnmemTradeTrendOutput1Row]:
         """Every row of 회원사 실 시간 매매동향(틱) output1 (output1) across all pages.
 
@@ -20349,7 +20319,7 @@ class AsyncDomesticStockApi:
             fid_mrkt_cls_code: 시장구분코드 — A(전체),K(코스피), Q(코스닥), K2(코스피200), W(ELW) ※
                 FID_INPUT_ISCD(종목코드) 혹은 FID_MRKT_CLS_CODE(시장구분코드) 둘 중 하나만 입력 (FID_MRKT_CLS_CODE).
                 Required. Example: "A".
-            fid_vol_cnt: 거래량 — ~ (FID_VOL_CNT). Required. Example: "".
+            fid_vol_cnt: 거래량 — ~ (FID_VOL_CNT). Optional; default "".
 
         Yields:
             DomesticStockFrgnmemTradeTrendOutput1Row: each row, page after page.
@@ -20393,7 +20363,7 @@ class AsyncDomesticStockApi:
         fid_input_iscd: str,
         fid_input_iscd_2: str,
         fid_mrkt_cls_code: str,
-        fid_vol_cnt: str,
+        fid_vol_cnt: str | None = None,
     ) -> AsyncIterator[DomesticStockFrgnmemTradeTrendOutput2Row]:
         """Every row of 회원사 실 시간 매매동향(틱) output2 (output2) across all pages.
 
@@ -20411,7 +20381,7 @@ class AsyncDomesticStockApi:
             fid_mrkt_cls_code: 시장구분코드 — A(전체),K(코스피), Q(코스닥), K2(코스피200), W(ELW) ※
                 FID_INPUT_ISCD(종목코드) 혹은 FID_MRKT_CLS_CODE(시장구분코드) 둘 중 하나만 입력 (FID_MRKT_CLS_CODE).
                 Required. Example: "A".
-            fid_vol_cnt: 거래량 — ~ (FID_VOL_CNT). Required. Example: "".
+            fid_vol_cnt: 거래량 — ~ (FID_VOL_CNT). Optional; default "".
 
         Yields:
             DomesticStockFrgnmemTradeTrendOutput2Row: each row, page after page.
@@ -21061,8 +21031,8 @@ class AsyncDomesticStockApi:
         fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode,
         fid_input_iscd: str,
         fid_input_date_1: str,
-        fid_org_adj_prc: str,
-        fid_etc_cls_code: str,
+        fid_org_adj_prc: str | None = None,
+        fid_etc_cls_code: str | None = None,
     ) -> DomesticStockInvestorTradeByStockDailyResponse:
         """종목별 투자자매매동향(일별) — GET /uapi/domestic-stock/v1/quotations/investor-trade-by-stock-daily
 
@@ -21075,8 +21045,8 @@ class AsyncDomesticStockApi:
             fid_input_iscd: 입력 종목코드 — 종목번호 (6자리) (FID_INPUT_ISCD). Required. Example: "005930".
             fid_input_date_1: 입력 날짜1 — 입력 날짜(20250812) (FID_INPUT_DATE_1). Required. Example:
                 "20250812".
-            fid_org_adj_prc: 수정주가 원주가 가격 — 공란 입력 (FID_ORG_ADJ_PRC). Required. Example: "".
-            fid_etc_cls_code: 기타 구분 코드 — 공란 입력 (FID_ETC_CLS_CODE). Required. Example: "".
+            fid_org_adj_prc: 수정주가 원주가 가격 — 공란 입력 (FID_ORG_ADJ_PRC). Optional; default "".
+            fid_etc_cls_code: 기타 구분 코드 — 공란 입력 (FID_ETC_CLS_CODE). Optional; default "".
 
         Returns:
             DomesticStockInvestorTradeByStockDailyResponse: the envelope (rt_cd, msg_cd, msg1),
@@ -21118,8 +21088,8 @@ class AsyncDomesticStockApi:
         fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode,
         fid_input_iscd: str,
         fid_input_date_1: str,
-        fid_org_adj_prc: str,
-        fid_etc_cls_code: str,
+        fid_org_adj_prc: str | None = None,
+        fid_etc_cls_code: str | None = None,
     ) -> AsyncIterator[DomesticStockInvestorTradeByStockDailyResponse]:
         """Every page of 종목별 투자자매매동향(일별), following tr_cont alone (the same request again) to the last.
 
@@ -21132,8 +21102,8 @@ class AsyncDomesticStockApi:
             fid_input_iscd: 입력 종목코드 — 종목번호 (6자리) (FID_INPUT_ISCD). Required. Example: "005930".
             fid_input_date_1: 입력 날짜1 — 입력 날짜(20250812) (FID_INPUT_DATE_1). Required. Example:
                 "20250812".
-            fid_org_adj_prc: 수정주가 원주가 가격 — 공란 입력 (FID_ORG_ADJ_PRC). Required. Example: "".
-            fid_etc_cls_code: 기타 구분 코드 — 공란 입력 (FID_ETC_CLS_CODE). Required. Example: "".
+            fid_org_adj_prc: 수정주가 원주가 가격 — 공란 입력 (FID_ORG_ADJ_PRC). Optional; default "".
+            fid_etc_cls_code: 기타 구분 코드 — 공란 입력 (FID_ETC_CLS_CODE). Optional; default "".
 
         Yields:
             DomesticStockInvestorTradeByStockDailyResponse: each page: the envelope (rt_cd, msg_cd,
@@ -21175,8 +21145,8 @@ class AsyncDomesticStockApi:
         fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode,
         fid_input_iscd: str,
         fid_input_date_1: str,
-        fid_org_adj_prc: str,
-        fid_etc_cls_code: str,
+        fid_org_adj_prc: str | None = None,
+        fid_etc_cls_code: str | None = None,
     ) -> AsyncIterator[DomesticStockInvestorTradeByStockDailyOutput1Row]:
         """Every row of 종목별 투자자매매동향(일별) output1 (output1) across all pages.
 
@@ -21189,8 +21159,8 @@ class AsyncDomesticStockApi:
             fid_input_iscd: 입력 종목코드 — 종목번호 (6자리) (FID_INPUT_ISCD). Required. Example: "005930".
             fid_input_date_1: 입력 날짜1 — 입력 날짜(20250812) (FID_INPUT_DATE_1). Required. Example:
                 "20250812".
-            fid_org_adj_prc: 수정주가 원주가 가격 — 공란 입력 (FID_ORG_ADJ_PRC). Required. Example: "".
-            fid_etc_cls_code: 기타 구분 코드 — 공란 입력 (FID_ETC_CLS_CODE). Required. Example: "".
+            fid_org_adj_prc: 수정주가 원주가 가격 — 공란 입력 (FID_ORG_ADJ_PRC). Optional; default "".
+            fid_etc_cls_code: 기타 구분 코드 — 공란 입력 (FID_ETC_CLS_CODE). Optional; default "".
 
         Yields:
             DomesticStockInvestorTradeByStockDailyOutput1Row: each row, page after page.
@@ -21231,8 +21201,8 @@ class AsyncDomesticStockApi:
         fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode,
         fid_input_iscd: str,
         fid_input_date_1: str,
-        fid_org_adj_prc: str,
-        fid_etc_cls_code: str,
+        fid_org_adj_prc: str | None = None,
+        fid_etc_cls_code: str | None = None,
     ) -> AsyncIterator[DomesticStockInvestorTradeByStockDailyOutput2Row]:
         """Every row of 종목별 투자자매매동향(일별) output2 (output2) across all pages.
 
@@ -21245,8 +21215,8 @@ class AsyncDomesticStockApi:
             fid_input_iscd: 입력 종목코드 — 종목번호 (6자리) (FID_INPUT_ISCD). Required. Example: "005930".
             fid_input_date_1: 입력 날짜1 — 입력 날짜(20250812) (FID_INPUT_DATE_1). Required. Example:
                 "20250812".
-            fid_org_adj_prc: 수정주가 원주가 가격 — 공란 입력 (FID_ORG_ADJ_PRC). Required. Example: "".
-            fid_etc_cls_code: 기타 구분 코드 — 공란 입력 (FID_ETC_CLS_CODE). Required. Example: "".
+            fid_org_adj_prc: 수정주가 원주가 가격 — 공란 입력 (FID_ORG_ADJ_PRC). Optional; default "".
+            fid_etc_cls_code: 기타 구분 코드 — 공란 입력 (FID_ETC_CLS_CODE). Optional; default "".
 
         Yields:
             DomesticStockInvestorTradeByStockDailyOutput2Row: each row, page after page.
@@ -23601,20 +23571,20 @@ class AsyncDomesticStockApi:
     async def ksdinfo_bonus_issue(
         self,
         *,
-        cts: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> DomesticStockKsdinfoBonusIssueResponse:
         """예탁원정보(무상증자일정) — GET /uapi/domestic-stock/v1/ksdinfo/bonus-issue
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
 
         Returns:
             DomesticStockKsdinfoBonusIssueResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -23637,7 +23607,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_bonus_issue(
-            self._ctx, cts=cts, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         response = parse_domestic_stock_ksdinfo_bonus_issue(call, await self._core.send(call))
         return response
@@ -23645,20 +23615,20 @@ class AsyncDomesticStockApi:
     async def ksdinfo_bonus_issue_pages(
         self,
         *,
-        cts: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> AsyncIterator[DomesticStockKsdinfoBonusIssueResponse]:
         """Every page of 예탁원정보(무상증자일정), following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoBonusIssueResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -23683,7 +23653,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_bonus_issue(
-            self._ctx, cts=cts, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         async for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_ksdinfo_bonus_issue(page_call, reply)
@@ -23691,20 +23661,20 @@ class AsyncDomesticStockApi:
     async def ksdinfo_bonus_issue_output1(
         self,
         *,
-        cts: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> AsyncIterator[DomesticStockKsdinfoBonusIssueOutput1Row]:
         """Every row of 예탁원정보(무상증자일정) output1 (output1) across all pages.
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoBonusIssueOutput1Row: each row, page after page.
@@ -23728,7 +23698,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_bonus_issue(
-            self._ctx, cts=cts, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         async for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_ksdinfo_bonus_issue(page_call, reply).output1:
@@ -23737,20 +23707,20 @@ class AsyncDomesticStockApi:
     async def ksdinfo_cap_dcrs(
         self,
         *,
-        cts: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> DomesticStockKsdinfoCapDcrsResponse:
         """예탁원정보(자본감소일정) — GET /uapi/domestic-stock/v1/ksdinfo/cap-dcrs
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
 
         Returns:
             DomesticStockKsdinfoCapDcrsResponse: the envelope (rt_cd, msg_cd, msg1), output1 (rows
@@ -23773,7 +23743,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_cap_dcrs(
-            self._ctx, cts=cts, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         response = parse_domestic_stock_ksdinfo_cap_dcrs(call, await self._core.send(call))
         return response
@@ -23781,20 +23751,20 @@ class AsyncDomesticStockApi:
     async def ksdinfo_cap_dcrs_pages(
         self,
         *,
-        cts: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> AsyncIterator[DomesticStockKsdinfoCapDcrsResponse]:
         """Every page of 예탁원정보(자본감소일정), following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoCapDcrsResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -23819,7 +23789,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_cap_dcrs(
-            self._ctx, cts=cts, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         async for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_ksdinfo_cap_dcrs(page_call, reply)
@@ -23827,20 +23797,20 @@ class AsyncDomesticStockApi:
     async def ksdinfo_cap_dcrs_output1(
         self,
         *,
-        cts: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> AsyncIterator[DomesticStockKsdinfoCapDcrsOutput1Row]:
         """Every row of 예탁원정보(자본감소일정) output1 (output1) across all pages.
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoCapDcrsOutput1Row: each row, page after page.
@@ -23864,7 +23834,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_cap_dcrs(
-            self._ctx, cts=cts, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         async for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_ksdinfo_cap_dcrs(page_call, reply).output1:
@@ -23873,25 +23843,25 @@ class AsyncDomesticStockApi:
     async def ksdinfo_dividend(
         self,
         *,
-        cts: str,
         gb1: Gb1 | Gb1Code,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
-        high_gb: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
+        high_gb: str | None = None,
     ) -> DomesticStockKsdinfoDividendResponse:
         """예탁원정보(배당일정) — GET /uapi/domestic-stock/v1/ksdinfo/dividend
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             gb1: 조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. Gb1 or its code: "0" 배당전체 (CODE_0),
                 "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
-            high_gb: 고배당여부 — 공백 (HIGH_GB). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            high_gb: 고배당여부 — 공백 (HIGH_GB). Optional; default "".
 
         Returns:
             DomesticStockKsdinfoDividendResponse: the envelope (rt_cd, msg_cd, msg1), output1 (rows
@@ -23914,7 +23884,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_dividend(
-            self._ctx, cts=cts, gb1=gb1, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd, high_gb=high_gb
+            self._ctx, gb1=gb1, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd, high_gb=high_gb
         )
         response = parse_domestic_stock_ksdinfo_dividend(call, await self._core.send(call))
         return response
@@ -23922,25 +23892,25 @@ class AsyncDomesticStockApi:
     async def ksdinfo_dividend_pages(
         self,
         *,
-        cts: str,
         gb1: Gb1 | Gb1Code,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
-        high_gb: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
+        high_gb: str | None = None,
     ) -> AsyncIterator[DomesticStockKsdinfoDividendResponse]:
         """Every page of 예탁원정보(배당일정), following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             gb1: 조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. Gb1 or its code: "0" 배당전체 (CODE_0),
                 "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
-            high_gb: 고배당여부 — 공백 (HIGH_GB). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            high_gb: 고배당여부 — 공백 (HIGH_GB). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoDividendResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -23965,7 +23935,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_dividend(
-            self._ctx, cts=cts, gb1=gb1, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd, high_gb=high_gb
+            self._ctx, gb1=gb1, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd, high_gb=high_gb
         )
         async for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_ksdinfo_dividend(page_call, reply)
@@ -23973,25 +23943,25 @@ class AsyncDomesticStockApi:
     async def ksdinfo_dividend_output1(
         self,
         *,
-        cts: str,
         gb1: Gb1 | Gb1Code,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
-        high_gb: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
+        high_gb: str | None = None,
     ) -> AsyncIterator[DomesticStockKsdinfoDividendOutput1Row]:
         """Every row of 예탁원정보(배당일정) output1 (output1) across all pages.
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             gb1: 조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. Gb1 or its code: "0" 배당전체 (CODE_0),
                 "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
-            high_gb: 고배당여부 — 공백 (HIGH_GB). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            high_gb: 고배당여부 — 공백 (HIGH_GB). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoDividendOutput1Row: each row, page after page.
@@ -24015,7 +23985,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_dividend(
-            self._ctx, cts=cts, gb1=gb1, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd, high_gb=high_gb
+            self._ctx, gb1=gb1, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd, high_gb=high_gb
         )
         async for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_ksdinfo_dividend(page_call, reply).output1:
@@ -24024,20 +23994,20 @@ class AsyncDomesticStockApi:
     async def ksdinfo_forfeit(
         self,
         *,
-        sht_cd: str,
         t_dt: str,
         f_dt: str,
-        cts: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> DomesticStockKsdinfoForfeitResponse:
         """예탁원정보(실권주일정) — GET /uapi/domestic-stock/v1/ksdinfo/forfeit
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250617".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20240101".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
 
         Returns:
             DomesticStockKsdinfoForfeitResponse: the envelope (rt_cd, msg_cd, msg1), output1 (rows
@@ -24060,7 +24030,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_forfeit(
-            self._ctx, sht_cd=sht_cd, t_dt=t_dt, f_dt=f_dt, cts=cts
+            self._ctx, t_dt=t_dt, f_dt=f_dt, sht_cd=sht_cd, cts=cts
         )
         response = parse_domestic_stock_ksdinfo_forfeit(call, await self._core.send(call))
         return response
@@ -24068,20 +24038,20 @@ class AsyncDomesticStockApi:
     async def ksdinfo_forfeit_pages(
         self,
         *,
-        sht_cd: str,
         t_dt: str,
         f_dt: str,
-        cts: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> AsyncIterator[DomesticStockKsdinfoForfeitResponse]:
         """Every page of 예탁원정보(실권주일정), following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250617".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20240101".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoForfeitResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -24106,7 +24076,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_forfeit(
-            self._ctx, sht_cd=sht_cd, t_dt=t_dt, f_dt=f_dt, cts=cts
+            self._ctx, t_dt=t_dt, f_dt=f_dt, sht_cd=sht_cd, cts=cts
         )
         async for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_ksdinfo_forfeit(page_call, reply)
@@ -24114,20 +24084,20 @@ class AsyncDomesticStockApi:
     async def ksdinfo_forfeit_output1(
         self,
         *,
-        sht_cd: str,
         t_dt: str,
         f_dt: str,
-        cts: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> AsyncIterator[DomesticStockKsdinfoForfeitOutput1Row]:
         """Every row of 예탁원정보(실권주일정) output1 (output1) across all pages.
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250617".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20240101".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoForfeitOutput1Row: each row, page after page.
@@ -24151,7 +24121,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_forfeit(
-            self._ctx, sht_cd=sht_cd, t_dt=t_dt, f_dt=f_dt, cts=cts
+            self._ctx, t_dt=t_dt, f_dt=f_dt, sht_cd=sht_cd, cts=cts
         )
         async for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_ksdinfo_forfeit(page_call, reply).output1:
@@ -24160,20 +24130,20 @@ class AsyncDomesticStockApi:
     async def ksdinfo_list_info(
         self,
         *,
-        sht_cd: str,
         t_dt: str,
         f_dt: str,
-        cts: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> DomesticStockKsdinfoListInfoResponse:
         """예탁원정보(상장정보일정) — GET /uapi/domestic-stock/v1/ksdinfo/list-info
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
 
         Returns:
             DomesticStockKsdinfoListInfoResponse: the envelope (rt_cd, msg_cd, msg1), output1 (rows
@@ -24196,7 +24166,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_list_info(
-            self._ctx, sht_cd=sht_cd, t_dt=t_dt, f_dt=f_dt, cts=cts
+            self._ctx, t_dt=t_dt, f_dt=f_dt, sht_cd=sht_cd, cts=cts
         )
         response = parse_domestic_stock_ksdinfo_list_info(call, await self._core.send(call))
         return response
@@ -24204,20 +24174,20 @@ class AsyncDomesticStockApi:
     async def ksdinfo_list_info_pages(
         self,
         *,
-        sht_cd: str,
         t_dt: str,
         f_dt: str,
-        cts: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> AsyncIterator[DomesticStockKsdinfoListInfoResponse]:
         """Every page of 예탁원정보(상장정보일정), following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoListInfoResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -24242,7 +24212,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_list_info(
-            self._ctx, sht_cd=sht_cd, t_dt=t_dt, f_dt=f_dt, cts=cts
+            self._ctx, t_dt=t_dt, f_dt=f_dt, sht_cd=sht_cd, cts=cts
         )
         async for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_ksdinfo_list_info(page_call, reply)
@@ -24250,20 +24220,20 @@ class AsyncDomesticStockApi:
     async def ksdinfo_list_info_output1(
         self,
         *,
-        sht_cd: str,
         t_dt: str,
         f_dt: str,
-        cts: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> AsyncIterator[DomesticStockKsdinfoListInfoOutput1Row]:
         """Every row of 예탁원정보(상장정보일정) output1 (output1) across all pages.
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoListInfoOutput1Row: each row, page after page.
@@ -24287,7 +24257,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_list_info(
-            self._ctx, sht_cd=sht_cd, t_dt=t_dt, f_dt=f_dt, cts=cts
+            self._ctx, t_dt=t_dt, f_dt=f_dt, sht_cd=sht_cd, cts=cts
         )
         async for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_ksdinfo_list_info(page_call, reply).output1:
@@ -24297,9 +24267,9 @@ class AsyncDomesticStockApi:
         self,
         *,
         t_dt: str,
-        sht_cd: str,
         f_dt: str,
-        cts: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> DomesticStockKsdinfoMandDepositResponse:
         """예탁원정보(의무예치일정) — GET /uapi/domestic-stock/v1/ksdinfo/mand-deposit
 
@@ -24307,9 +24277,9 @@ class AsyncDomesticStockApi:
 
         Args:
             t_dt: 조회일자To — 조회 종료 일자 (예: '20230301') (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             f_dt: 조회일자From — 조회 시작 일자 (예: '20230101') (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
 
         Returns:
             DomesticStockKsdinfoMandDepositResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -24332,7 +24302,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_mand_deposit(
-            self._ctx, t_dt=t_dt, sht_cd=sht_cd, f_dt=f_dt, cts=cts
+            self._ctx, t_dt=t_dt, f_dt=f_dt, sht_cd=sht_cd, cts=cts
         )
         response = parse_domestic_stock_ksdinfo_mand_deposit(call, await self._core.send(call))
         return response
@@ -24341,9 +24311,9 @@ class AsyncDomesticStockApi:
         self,
         *,
         t_dt: str,
-        sht_cd: str,
         f_dt: str,
-        cts: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> AsyncIterator[DomesticStockKsdinfoMandDepositResponse]:
         """Every page of 예탁원정보(의무예치일정), following tr_cont alone (the same request again) to the last.
 
@@ -24351,9 +24321,9 @@ class AsyncDomesticStockApi:
 
         Args:
             t_dt: 조회일자To — 조회 종료 일자 (예: '20230301') (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             f_dt: 조회일자From — 조회 시작 일자 (예: '20230101') (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoMandDepositResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -24378,7 +24348,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_mand_deposit(
-            self._ctx, t_dt=t_dt, sht_cd=sht_cd, f_dt=f_dt, cts=cts
+            self._ctx, t_dt=t_dt, f_dt=f_dt, sht_cd=sht_cd, cts=cts
         )
         async for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_ksdinfo_mand_deposit(page_call, reply)
@@ -24387,9 +24357,9 @@ class AsyncDomesticStockApi:
         self,
         *,
         t_dt: str,
-        sht_cd: str,
         f_dt: str,
-        cts: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> AsyncIterator[DomesticStockKsdinfoMandDepositOutput1Row]:
         """Every row of 예탁원정보(의무예치일정) output1 (output1) across all pages.
 
@@ -24397,9 +24367,9 @@ class AsyncDomesticStockApi:
 
         Args:
             t_dt: 조회일자To — 조회 종료 일자 (예: '20230301') (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             f_dt: 조회일자From — 조회 시작 일자 (예: '20230101') (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoMandDepositOutput1Row: each row, page after page.
@@ -24423,7 +24393,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_mand_deposit(
-            self._ctx, t_dt=t_dt, sht_cd=sht_cd, f_dt=f_dt, cts=cts
+            self._ctx, t_dt=t_dt, f_dt=f_dt, sht_cd=sht_cd, cts=cts
         )
         async for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_ksdinfo_mand_deposit(page_call, reply).output1:
@@ -24432,20 +24402,20 @@ class AsyncDomesticStockApi:
     async def ksdinfo_merger_split(
         self,
         *,
-        cts: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> DomesticStockKsdinfoMergerSplitResponse:
         """예탁원정보(합병_분할일정) — GET /uapi/domestic-stock/v1/ksdinfo/merger-split
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
 
         Returns:
             DomesticStockKsdinfoMergerSplitResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -24468,7 +24438,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_merger_split(
-            self._ctx, cts=cts, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         response = parse_domestic_stock_ksdinfo_merger_split(call, await self._core.send(call))
         return response
@@ -24476,20 +24446,20 @@ class AsyncDomesticStockApi:
     async def ksdinfo_merger_split_pages(
         self,
         *,
-        cts: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> AsyncIterator[DomesticStockKsdinfoMergerSplitResponse]:
         """Every page of 예탁원정보(합병_분할일정), following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoMergerSplitResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -24514,7 +24484,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_merger_split(
-            self._ctx, cts=cts, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         async for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_ksdinfo_merger_split(page_call, reply)
@@ -24522,20 +24492,20 @@ class AsyncDomesticStockApi:
     async def ksdinfo_merger_split_output1(
         self,
         *,
-        cts: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> AsyncIterator[DomesticStockKsdinfoMergerSplitOutput1Row]:
         """Every row of 예탁원정보(합병_분할일정) output1 (output1) across all pages.
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoMergerSplitOutput1Row: each row, page after page.
@@ -24559,7 +24529,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_merger_split(
-            self._ctx, cts=cts, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         async for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_ksdinfo_merger_split(page_call, reply).output1:
@@ -24568,22 +24538,22 @@ class AsyncDomesticStockApi:
     async def ksdinfo_paidin_capin(
         self,
         *,
-        cts: str,
         gb1: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> DomesticStockKsdinfoPaidinCapinResponse:
         """예탁원정보(유상증자일정) — GET /uapi/domestic-stock/v1/ksdinfo/paidin-capin
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             gb1: 조회구분 — 1(청약일별), 2(기준일별) (GB1). Required. Example: "1".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230301".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20240326".
-            sht_cd: 종목코드 — 공백(전체), 특정종목 조회시(종목코드) (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백(전체), 특정종목 조회시(종목코드) (SHT_CD). Optional; default "".
 
         Returns:
             DomesticStockKsdinfoPaidinCapinResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -24606,7 +24576,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_paidin_capin(
-            self._ctx, cts=cts, gb1=gb1, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, gb1=gb1, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         response = parse_domestic_stock_ksdinfo_paidin_capin(call, await self._core.send(call))
         return response
@@ -24614,22 +24584,22 @@ class AsyncDomesticStockApi:
     async def ksdinfo_paidin_capin_pages(
         self,
         *,
-        cts: str,
         gb1: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> AsyncIterator[DomesticStockKsdinfoPaidinCapinResponse]:
         """Every page of 예탁원정보(유상증자일정), following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             gb1: 조회구분 — 1(청약일별), 2(기준일별) (GB1). Required. Example: "1".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230301".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20240326".
-            sht_cd: 종목코드 — 공백(전체), 특정종목 조회시(종목코드) (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백(전체), 특정종목 조회시(종목코드) (SHT_CD). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoPaidinCapinResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -24654,7 +24624,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_paidin_capin(
-            self._ctx, cts=cts, gb1=gb1, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, gb1=gb1, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         async for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_ksdinfo_paidin_capin(page_call, reply)
@@ -24662,22 +24632,22 @@ class AsyncDomesticStockApi:
     async def ksdinfo_paidin_capin_output1(
         self,
         *,
-        cts: str,
         gb1: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> AsyncIterator[DomesticStockKsdinfoPaidinCapinOutput1Row]:
         """Every row of 예탁원정보(유상증자일정) output1 (output1) across all pages.
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             gb1: 조회구분 — 1(청약일별), 2(기준일별) (GB1). Required. Example: "1".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230301".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20240326".
-            sht_cd: 종목코드 — 공백(전체), 특정종목 조회시(종목코드) (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백(전체), 특정종목 조회시(종목코드) (SHT_CD). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoPaidinCapinOutput1Row: each row, page after page.
@@ -24701,7 +24671,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_paidin_capin(
-            self._ctx, cts=cts, gb1=gb1, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, gb1=gb1, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         async for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_ksdinfo_paidin_capin(page_call, reply).output1:
@@ -24710,18 +24680,18 @@ class AsyncDomesticStockApi:
     async def ksdinfo_pub_offer(
         self,
         *,
-        sht_cd: str,
-        cts: str,
         f_dt: str,
         t_dt: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> DomesticStockKsdinfoPubOfferResponse:
         """예탁원정보(공모주청약일정) — GET /uapi/domestic-stock/v1/ksdinfo/pub-offer
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
 
@@ -24746,7 +24716,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_pub_offer(
-            self._ctx, sht_cd=sht_cd, cts=cts, f_dt=f_dt, t_dt=t_dt
+            self._ctx, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd, cts=cts
         )
         response = parse_domestic_stock_ksdinfo_pub_offer(call, await self._core.send(call))
         return response
@@ -24754,18 +24724,18 @@ class AsyncDomesticStockApi:
     async def ksdinfo_pub_offer_pages(
         self,
         *,
-        sht_cd: str,
-        cts: str,
         f_dt: str,
         t_dt: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> AsyncIterator[DomesticStockKsdinfoPubOfferResponse]:
         """Every page of 예탁원정보(공모주청약일정), following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
 
@@ -24792,7 +24762,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_pub_offer(
-            self._ctx, sht_cd=sht_cd, cts=cts, f_dt=f_dt, t_dt=t_dt
+            self._ctx, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd, cts=cts
         )
         async for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_ksdinfo_pub_offer(page_call, reply)
@@ -24800,18 +24770,18 @@ class AsyncDomesticStockApi:
     async def ksdinfo_pub_offer_output1(
         self,
         *,
-        sht_cd: str,
-        cts: str,
         f_dt: str,
         t_dt: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> AsyncIterator[DomesticStockKsdinfoPubOfferOutput1Row]:
         """Every row of 예탁원정보(공모주청약일정) output1 (output1) across all pages.
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
 
@@ -24837,7 +24807,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_pub_offer(
-            self._ctx, sht_cd=sht_cd, cts=cts, f_dt=f_dt, t_dt=t_dt
+            self._ctx, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd, cts=cts
         )
         async for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_ksdinfo_pub_offer(page_call, reply).output1:
@@ -24846,20 +24816,20 @@ class AsyncDomesticStockApi:
     async def ksdinfo_purreq(
         self,
         *,
-        sht_cd: str,
         t_dt: str,
         f_dt: str,
-        cts: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> DomesticStockKsdinfoPurreqResponse:
         """예탁원정보(주식매수청구일정) — GET /uapi/domestic-stock/v1/ksdinfo/purreq
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
 
         Returns:
             DomesticStockKsdinfoPurreqResponse: the envelope (rt_cd, msg_cd, msg1), output1 (rows of
@@ -24882,7 +24852,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_purreq(
-            self._ctx, sht_cd=sht_cd, t_dt=t_dt, f_dt=f_dt, cts=cts
+            self._ctx, t_dt=t_dt, f_dt=f_dt, sht_cd=sht_cd, cts=cts
         )
         response = parse_domestic_stock_ksdinfo_purreq(call, await self._core.send(call))
         return response
@@ -24890,20 +24860,20 @@ class AsyncDomesticStockApi:
     async def ksdinfo_purreq_pages(
         self,
         *,
-        sht_cd: str,
         t_dt: str,
         f_dt: str,
-        cts: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> AsyncIterator[DomesticStockKsdinfoPurreqResponse]:
         """Every page of 예탁원정보(주식매수청구일정), following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoPurreqResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -24928,7 +24898,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_purreq(
-            self._ctx, sht_cd=sht_cd, t_dt=t_dt, f_dt=f_dt, cts=cts
+            self._ctx, t_dt=t_dt, f_dt=f_dt, sht_cd=sht_cd, cts=cts
         )
         async for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_ksdinfo_purreq(page_call, reply)
@@ -24936,20 +24906,20 @@ class AsyncDomesticStockApi:
     async def ksdinfo_purreq_output1(
         self,
         *,
-        sht_cd: str,
         t_dt: str,
         f_dt: str,
-        cts: str,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> AsyncIterator[DomesticStockKsdinfoPurreqOutput1Row]:
         """Every row of 예탁원정보(주식매수청구일정) output1 (output1) across all pages.
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoPurreqOutput1Row: each row, page after page.
@@ -24973,7 +24943,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_purreq(
-            self._ctx, sht_cd=sht_cd, t_dt=t_dt, f_dt=f_dt, cts=cts
+            self._ctx, t_dt=t_dt, f_dt=f_dt, sht_cd=sht_cd, cts=cts
         )
         async for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_ksdinfo_purreq(page_call, reply).output1:
@@ -24982,19 +24952,19 @@ class AsyncDomesticStockApi:
     async def ksdinfo_rev_split(
         self,
         *,
-        sht_cd: str,
-        cts: str,
         f_dt: str,
         t_dt: str,
         market_gb: MarketGb | MarketGbCode,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> DomesticStockKsdinfoRevSplitResponse:
         """예탁원정보(액면교체일정) — GET /uapi/domestic-stock/v1/ksdinfo/rev-split
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             market_gb: 시장구분 — 0:전체, 1:코스피, 2:코스닥 (MARKET_GB). Required. MarketGb or its code: "0" 전체
@@ -25021,7 +24991,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_rev_split(
-            self._ctx, sht_cd=sht_cd, cts=cts, f_dt=f_dt, t_dt=t_dt, market_gb=market_gb
+            self._ctx, f_dt=f_dt, t_dt=t_dt, market_gb=market_gb, sht_cd=sht_cd, cts=cts
         )
         response = parse_domestic_stock_ksdinfo_rev_split(call, await self._core.send(call))
         return response
@@ -25029,19 +24999,19 @@ class AsyncDomesticStockApi:
     async def ksdinfo_rev_split_pages(
         self,
         *,
-        sht_cd: str,
-        cts: str,
         f_dt: str,
         t_dt: str,
         market_gb: MarketGb | MarketGbCode,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> AsyncIterator[DomesticStockKsdinfoRevSplitResponse]:
         """Every page of 예탁원정보(액면교체일정), following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             market_gb: 시장구분 — 0:전체, 1:코스피, 2:코스닥 (MARKET_GB). Required. MarketGb or its code: "0" 전체
@@ -25070,7 +25040,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_rev_split(
-            self._ctx, sht_cd=sht_cd, cts=cts, f_dt=f_dt, t_dt=t_dt, market_gb=market_gb
+            self._ctx, f_dt=f_dt, t_dt=t_dt, market_gb=market_gb, sht_cd=sht_cd, cts=cts
         )
         async for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_ksdinfo_rev_split(page_call, reply)
@@ -25078,19 +25048,19 @@ class AsyncDomesticStockApi:
     async def ksdinfo_rev_split_output1(
         self,
         *,
-        sht_cd: str,
-        cts: str,
         f_dt: str,
         t_dt: str,
         market_gb: MarketGb | MarketGbCode,
+        sht_cd: str | None = None,
+        cts: str | None = None,
     ) -> AsyncIterator[DomesticStockKsdinfoRevSplitOutput1Row]:
         """Every row of 예탁원정보(액면교체일정) output1 (output1) across all pages.
 
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             market_gb: 시장구분 — 0:전체, 1:코스피, 2:코스닥 (MARKET_GB). Required. MarketGb or its code: "0" 전체
@@ -25118,7 +25088,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_rev_split(
-            self._ctx, sht_cd=sht_cd, cts=cts, f_dt=f_dt, t_dt=t_dt, market_gb=market_gb
+            self._ctx, f_dt=f_dt, t_dt=t_dt, market_gb=market_gb, sht_cd=sht_cd, cts=cts
         )
         async for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_ksdinfo_rev_split(page_call, reply).output1:
@@ -25127,20 +25097,20 @@ class AsyncDomesticStockApi:
     async def ksdinfo_sharehld_meet(
         self,
         *,
-        cts: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> DomesticStockKsdinfoSharehldMeetResponse:
         """예탁원정보(주주총회일정) — GET /uapi/domestic-stock/v1/ksdinfo/sharehld-meet
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
 
         Returns:
             DomesticStockKsdinfoSharehldMeetResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -25163,7 +25133,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_sharehld_meet(
-            self._ctx, cts=cts, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         response = parse_domestic_stock_ksdinfo_sharehld_meet(call, await self._core.send(call))
         return response
@@ -25171,20 +25141,20 @@ class AsyncDomesticStockApi:
     async def ksdinfo_sharehld_meet_pages(
         self,
         *,
-        cts: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> AsyncIterator[DomesticStockKsdinfoSharehldMeetResponse]:
         """Every page of 예탁원정보(주주총회일정), following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoSharehldMeetResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -25209,7 +25179,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_sharehld_meet(
-            self._ctx, cts=cts, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         async for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_ksdinfo_sharehld_meet(page_call, reply)
@@ -25217,20 +25187,20 @@ class AsyncDomesticStockApi:
     async def ksdinfo_sharehld_meet_output1(
         self,
         *,
-        cts: str,
         f_dt: str,
         t_dt: str,
-        sht_cd: str,
+        cts: str | None = None,
+        sht_cd: str | None = None,
     ) -> AsyncIterator[DomesticStockKsdinfoSharehldMeetOutput1Row]:
         """Every row of 예탁원정보(주주총회일정) output1 (output1) across all pages.
 
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Required. Example: "".
+            cts: CTS — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".
+            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoSharehldMeetOutput1Row: each row, page after page.
@@ -25254,7 +25224,7 @@ class AsyncDomesticStockApi:
         )
 
         call = prepare_domestic_stock_ksdinfo_sharehld_meet(
-            self._ctx, cts=cts, f_dt=f_dt, t_dt=t_dt, sht_cd=sht_cd
+            self._ctx, f_dt=f_dt, t_dt=t_dt, cts=cts, sht_cd=sht_cd
         )
         async for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_ksdinfo_sharehld_meet(page_call, reply).output1:
@@ -25264,11 +25234,11 @@ class AsyncDomesticStockApi:
         self,
         *,
         excg_dvsn_cd: str,
-        pdno: str,
         thco_stln_psbl_yn: str,
         inqr_dvsn_1: str,
-        ctx_area_fk200: str,
-        ctx_area_nk100: str,
+        pdno: str | None = None,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk100: str | None = None,
     ) -> DomesticStockLendableByCompanyResponse:
         """당사 대주가능 종목 — GET /uapi/domestic-stock/v1/quotations/lendable-by-company
 
@@ -25277,11 +25247,11 @@ class AsyncDomesticStockApi:
         Args:
             excg_dvsn_cd: 거래소구분코드 — 00(전체), 02(거래소), 03(코스닥) (EXCG_DVSN_CD). Required. Example:
                 "00".
-            pdno: 상품번호 — 공백 : 전체조회, 종목코드 입력 시 해당종목만 조회 (PDNO). Required. Example: "".
+            pdno: 상품번호 — 공백 : 전체조회, 종목코드 입력 시 해당종목만 조회 (PDNO). Optional; default "".
             thco_stln_psbl_yn: 당사대주가능여부 — Y (THCO_STLN_PSBL_YN). Required. Example: "Y".
             inqr_dvsn_1: 조회구분1 — 0 : 전체조회, 1: 종목코드순 정렬 (INQR_DVSN_1). Required. Example: "0".
-            ctx_area_fk200: 연속조회검색조건200 — 미입력 (다음조회 불가) (CTX_AREA_FK200). Required. Example: "".
-            ctx_area_nk100: 연속조회키100 — 미입력 (다음조회 불가) (CTX_AREA_NK100). Required. Example: "".
+            ctx_area_fk200: 연속조회검색조건200 — 미입력 (다음조회 불가) (CTX_AREA_FK200). Optional; default "".
+            ctx_area_nk100: 연속조회키100 — 미입력 (다음조회 불가) (CTX_AREA_NK100). Optional; default "".
 
         Returns:
             DomesticStockLendableByCompanyResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -25307,9 +25277,9 @@ class AsyncDomesticStockApi:
         call = prepare_domestic_stock_lendable_by_company(
             self._ctx,
             excg_dvsn_cd=excg_dvsn_cd,
-            pdno=pdno,
             thco_stln_psbl_yn=thco_stln_psbl_yn,
             inqr_dvsn_1=inqr_dvsn_1,
+            pdno=pdno,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk100=ctx_area_nk100,
         )
@@ -25320,11 +25290,11 @@ class AsyncDomesticStockApi:
         self,
         *,
         excg_dvsn_cd: str,
-        pdno: str,
         thco_stln_psbl_yn: str,
         inqr_dvsn_1: str,
-        ctx_area_fk200: str,
-        ctx_area_nk100: str,
+        pdno: str | None = None,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk100: str | None = None,
     ) -> AsyncIterator[DomesticStockLendableByCompanyResponse]:
         """Every page of 당사 대주가능 종목, following tr_cont alone (the same request again) to the last.
 
@@ -25333,11 +25303,11 @@ class AsyncDomesticStockApi:
         Args:
             excg_dvsn_cd: 거래소구분코드 — 00(전체), 02(거래소), 03(코스닥) (EXCG_DVSN_CD). Required. Example:
                 "00".
-            pdno: 상품번호 — 공백 : 전체조회, 종목코드 입력 시 해당종목만 조회 (PDNO). Required. Example: "".
+            pdno: 상품번호 — 공백 : 전체조회, 종목코드 입력 시 해당종목만 조회 (PDNO). Optional; default "".
             thco_stln_psbl_yn: 당사대주가능여부 — Y (THCO_STLN_PSBL_YN). Required. Example: "Y".
             inqr_dvsn_1: 조회구분1 — 0 : 전체조회, 1: 종목코드순 정렬 (INQR_DVSN_1). Required. Example: "0".
-            ctx_area_fk200: 연속조회검색조건200 — 미입력 (다음조회 불가) (CTX_AREA_FK200). Required. Example: "".
-            ctx_area_nk100: 연속조회키100 — 미입력 (다음조회 불가) (CTX_AREA_NK100). Required. Example: "".
+            ctx_area_fk200: 연속조회검색조건200 — 미입력 (다음조회 불가) (CTX_AREA_FK200). Optional; default "".
+            ctx_area_nk100: 연속조회키100 — 미입력 (다음조회 불가) (CTX_AREA_NK100). Optional; default "".
 
         Yields:
             DomesticStockLendableByCompanyResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -25365,9 +25335,9 @@ class AsyncDomesticStockApi:
         call = prepare_domestic_stock_lendable_by_company(
             self._ctx,
             excg_dvsn_cd=excg_dvsn_cd,
-            pdno=pdno,
             thco_stln_psbl_yn=thco_stln_psbl_yn,
             inqr_dvsn_1=inqr_dvsn_1,
+            pdno=pdno,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk100=ctx_area_nk100,
         )
@@ -25378,11 +25348,11 @@ class AsyncDomesticStockApi:
         self,
         *,
         excg_dvsn_cd: str,
-        pdno: str,
         thco_stln_psbl_yn: str,
         inqr_dvsn_1: str,
-        ctx_area_fk200: str,
-        ctx_area_nk100: str,
+        pdno: str | None = None,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk100: str | None = None,
     ) -> AsyncIterator[DomesticStockLendableByCompanyOutput1Row]:
         """Every row of 당사 대주가능 종목 output1 (output1) across all pages.
 
@@ -25391,11 +25361,11 @@ class AsyncDomesticStockApi:
         Args:
             excg_dvsn_cd: 거래소구분코드 — 00(전체), 02(거래소), 03(코스닥) (EXCG_DVSN_CD). Required. Example:
                 "00".
-            pdno: 상품번호 — 공백 : 전체조회, 종목코드 입력 시 해당종목만 조회 (PDNO). Required. Example: "".
+            pdno: 상품번호 — 공백 : 전체조회, 종목코드 입력 시 해당종목만 조회 (PDNO). Optional; default "".
             thco_stln_psbl_yn: 당사대주가능여부 — Y (THCO_STLN_PSBL_YN). Required. Example: "Y".
             inqr_dvsn_1: 조회구분1 — 0 : 전체조회, 1: 종목코드순 정렬 (INQR_DVSN_1). Required. Example: "0".
-            ctx_area_fk200: 연속조회검색조건200 — 미입력 (다음조회 불가) (CTX_AREA_FK200). Required. Example: "".
-            ctx_area_nk100: 연속조회키100 — 미입력 (다음조회 불가) (CTX_AREA_NK100). Required. Example: "".
+            ctx_area_fk200: 연속조회검색조건200 — 미입력 (다음조회 불가) (CTX_AREA_FK200). Optional; default "".
+            ctx_area_nk100: 연속조회키100 — 미입력 (다음조회 불가) (CTX_AREA_NK100). Optional; default "".
 
         Yields:
             DomesticStockLendableByCompanyOutput1Row: each row, page after page.
@@ -25421,9 +25391,9 @@ class AsyncDomesticStockApi:
         call = prepare_domestic_stock_lendable_by_company(
             self._ctx,
             excg_dvsn_cd=excg_dvsn_cd,
-            pdno=pdno,
             thco_stln_psbl_yn=thco_stln_psbl_yn,
             inqr_dvsn_1=inqr_dvsn_1,
+            pdno=pdno,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk100=ctx_area_nk100,
         )
@@ -25435,11 +25405,11 @@ class AsyncDomesticStockApi:
         self,
         *,
         excg_dvsn_cd: str,
-        pdno: str,
         thco_stln_psbl_yn: str,
         inqr_dvsn_1: str,
-        ctx_area_fk200: str,
-        ctx_area_nk100: str,
+        pdno: str | None = None,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk100: str | None = None,
     ) -> AsyncIterator[DomesticStockLendableByCompanyOutput2Row]:
         """Every row of 당사 대주가능 종목 output2 (output2) across all pages.
 
@@ -25448,11 +25418,11 @@ class AsyncDomesticStockApi:
         Args:
             excg_dvsn_cd: 거래소구분코드 — 00(전체), 02(거래소), 03(코스닥) (EXCG_DVSN_CD). Required. Example:
                 "00".
-            pdno: 상품번호 — 공백 : 전체조회, 종목코드 입력 시 해당종목만 조회 (PDNO). Required. Example: "".
+            pdno: 상품번호 — 공백 : 전체조회, 종목코드 입력 시 해당종목만 조회 (PDNO). Optional; default "".
             thco_stln_psbl_yn: 당사대주가능여부 — Y (THCO_STLN_PSBL_YN). Required. Example: "Y".
             inqr_dvsn_1: 조회구분1 — 0 : 전체조회, 1: 종목코드순 정렬 (INQR_DVSN_1). Required. Example: "0".
-            ctx_area_fk200: 연속조회검색조건200 — 미입력 (다음조회 불가) (CTX_AREA_FK200). Required. Example: "".
-            ctx_area_nk100: 연속조회키100 — 미입력 (다음조회 불가) (CTX_AREA_NK100). Required. Example: "".
+            ctx_area_fk200: 연속조회검색조건200 — 미입력 (다음조회 불가) (CTX_AREA_FK200). Optional; default "".
+            ctx_area_nk100: 연속조회키100 — 미입력 (다음조회 불가) (CTX_AREA_NK100). Optional; default "".
 
         Yields:
             DomesticStockLendableByCompanyOutput2Row: each row, page after page.
@@ -25478,9 +25448,9 @@ class AsyncDomesticStockApi:
         call = prepare_domestic_stock_lendable_by_company(
             self._ctx,
             excg_dvsn_cd=excg_dvsn_cd,
-            pdno=pdno,
             thco_stln_psbl_yn=thco_stln_psbl_yn,
             inqr_dvsn_1=inqr_dvsn_1,
+            pdno=pdno,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk100=ctx_area_nk100,
         )
@@ -26290,7 +26260,6 @@ class AsyncDomesticStockApi:
     async def after_hour_balance(
         self,
         *,
-        fid_input_price_1: str,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
         fid_rank_sort_cls_code: (
@@ -26300,16 +26269,16 @@ class AsyncDomesticStockApi:
         fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_trgt_exls_cls_code: str,
         fid_trgt_cls_code: str,
-        fid_vol_cnt: str,
-        fid_input_price_2: str,
+        fid_input_price_1: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_input_price_2: str | None = None,
     ) -> DomesticStockAfterHourBalanceResponse:
         """국내주식 시간외잔량 순위 — GET /uapi/domestic-stock/v1/ranking/after-hour-balance
 
         Real accounts only.
 
         Args:
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "".
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Required.
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20176 ) (fid_cond_scr_div_code).
@@ -26325,9 +26294,8 @@ class AsyncDomesticStockApi:
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
 
         Returns:
             DomesticStockAfterHourBalanceResponse: the envelope (rt_cd, msg_cd, msg1), output (rows
@@ -26351,7 +26319,6 @@ class AsyncDomesticStockApi:
 
         call = prepare_domestic_stock_after_hour_balance(
             self._ctx,
-            fid_input_price_1=fid_input_price_1,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
@@ -26359,6 +26326,7 @@ class AsyncDomesticStockApi:
             fid_input_iscd=fid_input_iscd,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
             fid_trgt_cls_code=fid_trgt_cls_code,
+            fid_input_price_1=fid_input_price_1,
             fid_vol_cnt=fid_vol_cnt,
             fid_input_price_2=fid_input_price_2,
         )
@@ -26368,7 +26336,6 @@ class AsyncDomesticStockApi:
     async def after_hour_balance_pages(
         self,
         *,
-        fid_input_price_1: str,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
         fid_rank_sort_cls_code: (
@@ -26378,16 +26345,16 @@ class AsyncDomesticStockApi:
         fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_trgt_exls_cls_code: str,
         fid_trgt_cls_code: str,
-        fid_vol_cnt: str,
-        fid_input_price_2: str,
+        fid_input_price_1: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_input_price_2: str | None = None,
     ) -> AsyncIterator[DomesticStockAfterHourBalanceResponse]:
         """Every page of 국내주식 시간외잔량 순위, following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "".
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Required.
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20176 ) (fid_cond_scr_div_code).
@@ -26403,9 +26370,8 @@ class AsyncDomesticStockApi:
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
 
         Yields:
             DomesticStockAfterHourBalanceResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -26431,7 +26397,6 @@ class AsyncDomesticStockApi:
 
         call = prepare_domestic_stock_after_hour_balance(
             self._ctx,
-            fid_input_price_1=fid_input_price_1,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
@@ -26439,6 +26404,7 @@ class AsyncDomesticStockApi:
             fid_input_iscd=fid_input_iscd,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
             fid_trgt_cls_code=fid_trgt_cls_code,
+            fid_input_price_1=fid_input_price_1,
             fid_vol_cnt=fid_vol_cnt,
             fid_input_price_2=fid_input_price_2,
         )
@@ -26448,7 +26414,6 @@ class AsyncDomesticStockApi:
     async def after_hour_balance_output(
         self,
         *,
-        fid_input_price_1: str,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
         fid_rank_sort_cls_code: (
@@ -26458,16 +26423,16 @@ class AsyncDomesticStockApi:
         fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_trgt_exls_cls_code: str,
         fid_trgt_cls_code: str,
-        fid_vol_cnt: str,
-        fid_input_price_2: str,
+        fid_input_price_1: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_input_price_2: str | None = None,
     ) -> AsyncIterator[DomesticStockAfterHourBalanceOutputRow]:
         """Every row of 국내주식 시간외잔량 순위 output (output) across all pages.
 
         Real accounts only.
 
         Args:
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "".
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Required.
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20176 ) (fid_cond_scr_div_code).
@@ -26483,9 +26448,8 @@ class AsyncDomesticStockApi:
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
 
         Yields:
             DomesticStockAfterHourBalanceOutputRow: each row, page after page.
@@ -26510,7 +26474,6 @@ class AsyncDomesticStockApi:
 
         call = prepare_domestic_stock_after_hour_balance(
             self._ctx,
-            fid_input_price_1=fid_input_price_1,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
@@ -26518,6 +26481,7 @@ class AsyncDomesticStockApi:
             fid_input_iscd=fid_input_iscd,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
             fid_trgt_cls_code=fid_trgt_cls_code,
+            fid_input_price_1=fid_input_price_1,
             fid_vol_cnt=fid_vol_cnt,
             fid_input_price_2=fid_input_price_2,
         )
@@ -26528,25 +26492,25 @@ class AsyncDomesticStockApi:
     async def bulk_trans_num(
         self,
         *,
-        fid_aply_rang_prc_2: str,
         fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
         fid_rank_sort_cls_code: BulkTransNumFidRankSortClsCode | BulkTransNumFidRankSortClsCodeCode,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_aply_rang_prc_1: str,
-        fid_input_iscd_2: str,
         fid_trgt_exls_cls_code: str,
         fid_trgt_cls_code: str,
-        fid_vol_cnt: str,
+        fid_aply_rang_prc_2: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_aply_rang_prc_1: str | None = None,
+        fid_input_iscd_2: str | None = None,
+        fid_vol_cnt: str | None = None,
     ) -> DomesticStockBulkTransNumResponse:
         """국내주식 대량체결건수 상위 — GET /uapi/domestic-stock/v1/ranking/bulk-trans-num
 
         Real accounts only.
 
         Args:
-            fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Required. Example: "".
+            fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
                 Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
@@ -26560,14 +26524,14 @@ class AsyncDomesticStockApi:
                 BulkTransNumFidRankSortClsCode or its code: "0" 매수상위 (CODE_0), "1" 매도상위 (CODE_1).
                 Example: "0".
             fid_div_cls_code: 분류 구분 코드 — 0:전체 (fid_div_cls_code). Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 건별금액 ~ (fid_input_price_1). Required. Example: "".
-            fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 건별금액 ~ (fid_input_price_1). Optional; default "".
+            fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Optional; default "".
             fid_input_iscd_2: 입력 종목코드2 — 공백:전체종목, 개별종목 조회시 종목코드 (000660) (fid_input_iscd_2).
-                Required. Example: "".
+                Optional; default "".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0:전체 (fid_trgt_exls_cls_code). Required. Example:
                 "0".
             fid_trgt_cls_code: 대상 구분 코드 — 0:전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_vol_cnt: 거래량 수 — 거래량 ~ (fid_vol_cnt). Required. Example: "".
+            fid_vol_cnt: 거래량 수 — 거래량 ~ (fid_vol_cnt). Optional; default "".
 
         Returns:
             DomesticStockBulkTransNumResponse: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -26591,17 +26555,17 @@ class AsyncDomesticStockApi:
 
         call = prepare_domestic_stock_bulk_trans_num(
             self._ctx,
-            fid_aply_rang_prc_2=fid_aply_rang_prc_2,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_div_cls_code=fid_div_cls_code,
+            fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
+            fid_trgt_cls_code=fid_trgt_cls_code,
+            fid_aply_rang_prc_2=fid_aply_rang_prc_2,
             fid_input_price_1=fid_input_price_1,
             fid_aply_rang_prc_1=fid_aply_rang_prc_1,
             fid_input_iscd_2=fid_input_iscd_2,
-            fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
-            fid_trgt_cls_code=fid_trgt_cls_code,
             fid_vol_cnt=fid_vol_cnt,
         )
         response = parse_domestic_stock_bulk_trans_num(call, await self._core.send(call))
@@ -26610,25 +26574,25 @@ class AsyncDomesticStockApi:
     async def bulk_trans_num_pages(
         self,
         *,
-        fid_aply_rang_prc_2: str,
         fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
         fid_rank_sort_cls_code: BulkTransNumFidRankSortClsCode | BulkTransNumFidRankSortClsCodeCode,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_aply_rang_prc_1: str,
-        fid_input_iscd_2: str,
         fid_trgt_exls_cls_code: str,
         fid_trgt_cls_code: str,
-        fid_vol_cnt: str,
+        fid_aply_rang_prc_2: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_aply_rang_prc_1: str | None = None,
+        fid_input_iscd_2: str | None = None,
+        fid_vol_cnt: str | None = None,
     ) -> AsyncIterator[DomesticStockBulkTransNumResponse]:
         """Every page of 국내주식 대량체결건수 상위, following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Required. Example: "".
+            fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
                 Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
@@ -26642,14 +26606,14 @@ class AsyncDomesticStockApi:
                 BulkTransNumFidRankSortClsCode or its code: "0" 매수상위 (CODE_0), "1" 매도상위 (CODE_1).
                 Example: "0".
             fid_div_cls_code: 분류 구분 코드 — 0:전체 (fid_div_cls_code). Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 건별금액 ~ (fid_input_price_1). Required. Example: "".
-            fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 건별금액 ~ (fid_input_price_1). Optional; default "".
+            fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Optional; default "".
             fid_input_iscd_2: 입력 종목코드2 — 공백:전체종목, 개별종목 조회시 종목코드 (000660) (fid_input_iscd_2).
-                Required. Example: "".
+                Optional; default "".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0:전체 (fid_trgt_exls_cls_code). Required. Example:
                 "0".
             fid_trgt_cls_code: 대상 구분 코드 — 0:전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_vol_cnt: 거래량 수 — 거래량 ~ (fid_vol_cnt). Required. Example: "".
+            fid_vol_cnt: 거래량 수 — 거래량 ~ (fid_vol_cnt). Optional; default "".
 
         Yields:
             DomesticStockBulkTransNumResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -26675,17 +26639,17 @@ class AsyncDomesticStockApi:
 
         call = prepare_domestic_stock_bulk_trans_num(
             self._ctx,
-            fid_aply_rang_prc_2=fid_aply_rang_prc_2,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_div_cls_code=fid_div_cls_code,
+            fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
+            fid_trgt_cls_code=fid_trgt_cls_code,
+            fid_aply_rang_prc_2=fid_aply_rang_prc_2,
             fid_input_price_1=fid_input_price_1,
             fid_aply_rang_prc_1=fid_aply_rang_prc_1,
             fid_input_iscd_2=fid_input_iscd_2,
-            fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
-            fid_trgt_cls_code=fid_trgt_cls_code,
             fid_vol_cnt=fid_vol_cnt,
         )
         async for page_call, reply in self._core.pages(call):
@@ -26694,25 +26658,25 @@ class AsyncDomesticStockApi:
     async def bulk_trans_num_output(
         self,
         *,
-        fid_aply_rang_prc_2: str,
         fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
         fid_rank_sort_cls_code: BulkTransNumFidRankSortClsCode | BulkTransNumFidRankSortClsCodeCode,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_aply_rang_prc_1: str,
-        fid_input_iscd_2: str,
         fid_trgt_exls_cls_code: str,
         fid_trgt_cls_code: str,
-        fid_vol_cnt: str,
+        fid_aply_rang_prc_2: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_aply_rang_prc_1: str | None = None,
+        fid_input_iscd_2: str | None = None,
+        fid_vol_cnt: str | None = None,
     ) -> AsyncIterator[DomesticStockBulkTransNumOutputRow]:
         """Every row of 국내주식 대량체결건수 상위 output (output) across all pages.
 
         Real accounts only.
 
         Args:
-            fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Required. Example: "".
+            fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
                 Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
@@ -26726,14 +26690,14 @@ class AsyncDomesticStockApi:
                 BulkTransNumFidRankSortClsCode or its code: "0" 매수상위 (CODE_0), "1" 매도상위 (CODE_1).
                 Example: "0".
             fid_div_cls_code: 분류 구분 코드 — 0:전체 (fid_div_cls_code). Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 건별금액 ~ (fid_input_price_1). Required. Example: "".
-            fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 건별금액 ~ (fid_input_price_1). Optional; default "".
+            fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Optional; default "".
             fid_input_iscd_2: 입력 종목코드2 — 공백:전체종목, 개별종목 조회시 종목코드 (000660) (fid_input_iscd_2).
-                Required. Example: "".
+                Optional; default "".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0:전체 (fid_trgt_exls_cls_code). Required. Example:
                 "0".
             fid_trgt_cls_code: 대상 구분 코드 — 0:전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_vol_cnt: 거래량 수 — 거래량 ~ (fid_vol_cnt). Required. Example: "".
+            fid_vol_cnt: 거래량 수 — 거래량 ~ (fid_vol_cnt). Optional; default "".
 
         Yields:
             DomesticStockBulkTransNumOutputRow: each row, page after page.
@@ -26758,17 +26722,17 @@ class AsyncDomesticStockApi:
 
         call = prepare_domestic_stock_bulk_trans_num(
             self._ctx,
-            fid_aply_rang_prc_2=fid_aply_rang_prc_2,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_div_cls_code=fid_div_cls_code,
+            fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
+            fid_trgt_cls_code=fid_trgt_cls_code,
+            fid_aply_rang_prc_2=fid_aply_rang_prc_2,
             fid_input_price_1=fid_input_price_1,
             fid_aply_rang_prc_1=fid_aply_rang_prc_1,
             fid_input_iscd_2=fid_input_iscd_2,
-            fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
-            fid_trgt_cls_code=fid_trgt_cls_code,
             fid_vol_cnt=fid_vol_cnt,
         )
         async for page_call, reply in self._core.pages(call):
@@ -27014,7 +26978,6 @@ class AsyncDomesticStockApi:
     async def disparity(
         self,
         *,
-        fid_input_price_2: str,
         fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: DisparityFidDivClsCode | DisparityFidDivClsCodeCode,
@@ -27023,16 +26986,16 @@ class AsyncDomesticStockApi:
         fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
-        fid_input_price_1: str,
-        fid_vol_cnt: str,
+        fid_input_price_2: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_vol_cnt: str | None = None,
     ) -> DomesticStockDisparityResponse:
         """국내주식 이격도 순위 — GET /uapi/domestic-stock/v1/ranking/disparity
 
         Real accounts only.
 
         Args:
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
                 Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
@@ -27055,9 +27018,8 @@ class AsyncDomesticStockApi:
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
 
         Returns:
             DomesticStockDisparityResponse: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -27081,7 +27043,6 @@ class AsyncDomesticStockApi:
 
         call = prepare_domestic_stock_disparity(
             self._ctx,
-            fid_input_price_2=fid_input_price_2,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_div_cls_code=fid_div_cls_code,
@@ -27090,6 +27051,7 @@ class AsyncDomesticStockApi:
             fid_input_iscd=fid_input_iscd,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
+            fid_input_price_2=fid_input_price_2,
             fid_input_price_1=fid_input_price_1,
             fid_vol_cnt=fid_vol_cnt,
         )
@@ -27099,7 +27061,6 @@ class AsyncDomesticStockApi:
     async def disparity_pages(
         self,
         *,
-        fid_input_price_2: str,
         fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: DisparityFidDivClsCode | DisparityFidDivClsCodeCode,
@@ -27108,16 +27069,16 @@ class AsyncDomesticStockApi:
         fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
-        fid_input_price_1: str,
-        fid_vol_cnt: str,
+        fid_input_price_2: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_vol_cnt: str | None = None,
     ) -> AsyncIterator[DomesticStockDisparityResponse]:
         """Every page of 국내주식 이격도 순위, following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
                 Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
@@ -27140,9 +27101,8 @@ class AsyncDomesticStockApi:
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
 
         Yields:
             DomesticStockDisparityResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -27168,7 +27128,6 @@ class AsyncDomesticStockApi:
 
         call = prepare_domestic_stock_disparity(
             self._ctx,
-            fid_input_price_2=fid_input_price_2,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_div_cls_code=fid_div_cls_code,
@@ -27177,6 +27136,7 @@ class AsyncDomesticStockApi:
             fid_input_iscd=fid_input_iscd,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
+            fid_input_price_2=fid_input_price_2,
             fid_input_price_1=fid_input_price_1,
             fid_vol_cnt=fid_vol_cnt,
         )
@@ -27186,7 +27146,6 @@ class AsyncDomesticStockApi:
     async def disparity_output(
         self,
         *,
-        fid_input_price_2: str,
         fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: DisparityFidDivClsCode | DisparityFidDivClsCodeCode,
@@ -27195,16 +27154,16 @@ class AsyncDomesticStockApi:
         fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
-        fid_input_price_1: str,
-        fid_vol_cnt: str,
+        fid_input_price_2: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_vol_cnt: str | None = None,
     ) -> AsyncIterator[DomesticStockDisparityOutputRow]:
         """Every row of 국내주식 이격도 순위 output (output) across all pages.
 
         Real accounts only.
 
         Args:
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
                 Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
@@ -27227,9 +27186,8 @@ class AsyncDomesticStockApi:
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
 
         Yields:
             DomesticStockDisparityOutputRow: each row, page after page.
@@ -27254,7 +27212,6 @@ class AsyncDomesticStockApi:
 
         call = prepare_domestic_stock_disparity(
             self._ctx,
-            fid_input_price_2=fid_input_price_2,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_div_cls_code=fid_div_cls_code,
@@ -27263,6 +27220,7 @@ class AsyncDomesticStockApi:
             fid_input_iscd=fid_input_iscd,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
+            fid_input_price_2=fid_input_price_2,
             fid_input_price_1=fid_input_price_1,
             fid_vol_cnt=fid_vol_cnt,
         )
@@ -27273,7 +27231,6 @@ class AsyncDomesticStockApi:
     async def dividend_rate(
         self,
         *,
-        cts_area: str,
         gb1: DividendRateGb1 | DividendRateGb1Code,
         upjong: str,
         gb2: Gb2 | Gb2Code,
@@ -27281,13 +27238,14 @@ class AsyncDomesticStockApi:
         f_dt: str,
         t_dt: str,
         gb4: Gb4 | Gb4Code,
+        cts_area: str | None = None,
     ) -> DomesticStockDividendRateResponse:
         """국내주식 배당률 상위 — GET /uapi/domestic-stock/v1/ranking/dividend-rate
 
         Real accounts only.
 
         Args:
-            cts_area: CTS_AREA — 공백 (CTS_AREA). Required. Example: "".
+            cts_area: CTS_AREA — 공백 (CTS_AREA). Optional; default "".
             gb1: KOSPI — 0:전체, 1:코스피, 2: 코스피200, 3: 코스닥, (GB1). Required. DividendRateGb1 or its
                 code: "0" 전체 (CODE_0), "1" 코스피 (CODE_1), "2" 코스피200 (CODE_2), "3" 코스닥 (CODE_3).
                 Example: "0".
@@ -27324,7 +27282,6 @@ class AsyncDomesticStockApi:
 
         call = prepare_domestic_stock_dividend_rate(
             self._ctx,
-            cts_area=cts_area,
             gb1=gb1,
             upjong=upjong,
             gb2=gb2,
@@ -27332,6 +27289,7 @@ class AsyncDomesticStockApi:
             f_dt=f_dt,
             t_dt=t_dt,
             gb4=gb4,
+            cts_area=cts_area,
         )
         response = parse_domestic_stock_dividend_rate(call, await self._core.send(call))
         return response
@@ -27339,7 +27297,6 @@ class AsyncDomesticStockApi:
     async def dividend_rate_pages(
         self,
         *,
-        cts_area: str,
         gb1: DividendRateGb1 | DividendRateGb1Code,
         upjong: str,
         gb2: Gb2 | Gb2Code,
@@ -27347,13 +27304,14 @@ class AsyncDomesticStockApi:
         f_dt: str,
         t_dt: str,
         gb4: Gb4 | Gb4Code,
+        cts_area: str | None = None,
     ) -> AsyncIterator[DomesticStockDividendRateResponse]:
         """Every page of 국내주식 배당률 상위, following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            cts_area: CTS_AREA — 공백 (CTS_AREA). Required. Example: "".
+            cts_area: CTS_AREA — 공백 (CTS_AREA). Optional; default "".
             gb1: KOSPI — 0:전체, 1:코스피, 2: 코스피200, 3: 코스닥, (GB1). Required. DividendRateGb1 or its
                 code: "0" 전체 (CODE_0), "1" 코스피 (CODE_1), "2" 코스피200 (CODE_2), "3" 코스닥 (CODE_3).
                 Example: "0".
@@ -27392,7 +27350,6 @@ class AsyncDomesticStockApi:
 
         call = prepare_domestic_stock_dividend_rate(
             self._ctx,
-            cts_area=cts_area,
             gb1=gb1,
             upjong=upjong,
             gb2=gb2,
@@ -27400,6 +27357,7 @@ class AsyncDomesticStockApi:
             f_dt=f_dt,
             t_dt=t_dt,
             gb4=gb4,
+            cts_area=cts_area,
         )
         async for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_dividend_rate(page_call, reply)
@@ -27407,7 +27365,6 @@ class AsyncDomesticStockApi:
     async def dividend_rate_output(
         self,
         *,
-        cts_area: str,
         gb1: DividendRateGb1 | DividendRateGb1Code,
         upjong: str,
         gb2: Gb2 | Gb2Code,
@@ -27415,13 +27372,14 @@ class AsyncDomesticStockApi:
         f_dt: str,
         t_dt: str,
         gb4: Gb4 | Gb4Code,
+        cts_area: str | None = None,
     ) -> AsyncIterator[DomesticStockDividendRateOutputRow]:
         """Every row of 국내주식 배당률 상위 output (output) across all pages.
 
         Real accounts only.
 
         Args:
-            cts_area: CTS_AREA — 공백 (CTS_AREA). Required. Example: "".
+            cts_area: CTS_AREA — 공백 (CTS_AREA). Optional; default "".
             gb1: KOSPI — 0:전체, 1:코스피, 2: 코스피200, 3: 코스닥, (GB1). Required. DividendRateGb1 or its
                 code: "0" 전체 (CODE_0), "1" 코스피 (CODE_1), "2" 코스피200 (CODE_2), "3" 코스닥 (CODE_3).
                 Example: "0".
@@ -27459,7 +27417,6 @@ class AsyncDomesticStockApi:
 
         call = prepare_domestic_stock_dividend_rate(
             self._ctx,
-            cts_area=cts_area,
             gb1=gb1,
             upjong=upjong,
             gb2=gb2,
@@ -27467,6 +27424,7 @@ class AsyncDomesticStockApi:
             f_dt=f_dt,
             t_dt=t_dt,
             gb4=gb4,
+            cts_area=cts_area,
         )
         async for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_dividend_rate(page_call, reply).output:
@@ -27480,11 +27438,11 @@ class AsyncDomesticStockApi:
         fid_cond_scr_div_code: str,
         fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
         fid_div_cls_code: str,
-        fid_aply_rang_prc_1: str,
-        fid_vol_cnt: str,
-        fid_pbmn: str,
         fid_blng_cls_code: str,
         fid_mkop_cls_code: str,
+        fid_aply_rang_prc_1: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_pbmn: str | None = None,
     ) -> DomesticStockExpTransUpdownResponse:
         """국내주식 예상체결 상승_하락상위 — GET /uapi/domestic-stock/v1/ranking/exp-trans-updown
 
@@ -27503,10 +27461,10 @@ class AsyncDomesticStockApi:
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0:전체 1:보통주 2:우선주 (fid_div_cls_code). Required. Example:
                 "0".
-            fid_aply_rang_prc_1: 적용 범위 가격1 — 입력값 없을때 전체 (가격 ~) (fid_aply_rang_prc_1). Required.
-                Example: "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "".
-            fid_pbmn: 거래대금 — 입력값 없을때 전체 (거래대금 ~) 천원단위 (fid_pbmn). Required. Example: "".
+            fid_aply_rang_prc_1: 적용 범위 가격1 — 입력값 없을때 전체 (가격 ~) (fid_aply_rang_prc_1). Optional;
+                default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
+            fid_pbmn: 거래대금 — 입력값 없을때 전체 (거래대금 ~) 천원단위 (fid_pbmn). Optional; default "".
             fid_blng_cls_code: 소속 구분 코드 — 0: 전체 (fid_blng_cls_code). Required. Example: "0".
             fid_mkop_cls_code: 장운영 구분 코드 — 0:장전예상1:장마감예상 (fid_mkop_cls_code). Required. Example:
                 "0".
@@ -27538,11 +27496,11 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
+            fid_mkop_cls_code=fid_mkop_cls_code,
             fid_aply_rang_prc_1=fid_aply_rang_prc_1,
             fid_vol_cnt=fid_vol_cnt,
             fid_pbmn=fid_pbmn,
-            fid_blng_cls_code=fid_blng_cls_code,
-            fid_mkop_cls_code=fid_mkop_cls_code,
         )
         response = parse_domestic_stock_exp_trans_updown(call, await self._core.send(call))
         return response
@@ -27555,11 +27513,11 @@ class AsyncDomesticStockApi:
         fid_cond_scr_div_code: str,
         fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
         fid_div_cls_code: str,
-        fid_aply_rang_prc_1: str,
-        fid_vol_cnt: str,
-        fid_pbmn: str,
         fid_blng_cls_code: str,
         fid_mkop_cls_code: str,
+        fid_aply_rang_prc_1: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_pbmn: str | None = None,
     ) -> AsyncIterator[DomesticStockExpTransUpdownResponse]:
         """Every page of 국내주식 예상체결 상승_하락상위, following tr_cont alone (the same request again) to the last.
 
@@ -27578,10 +27536,10 @@ class AsyncDomesticStockApi:
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0:전체 1:보통주 2:우선주 (fid_div_cls_code). Required. Example:
                 "0".
-            fid_aply_rang_prc_1: 적용 범위 가격1 — 입력값 없을때 전체 (가격 ~) (fid_aply_rang_prc_1). Required.
-                Example: "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "".
-            fid_pbmn: 거래대금 — 입력값 없을때 전체 (거래대금 ~) 천원단위 (fid_pbmn). Required. Example: "".
+            fid_aply_rang_prc_1: 적용 범위 가격1 — 입력값 없을때 전체 (가격 ~) (fid_aply_rang_prc_1). Optional;
+                default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
+            fid_pbmn: 거래대금 — 입력값 없을때 전체 (거래대금 ~) 천원단위 (fid_pbmn). Optional; default "".
             fid_blng_cls_code: 소속 구분 코드 — 0: 전체 (fid_blng_cls_code). Required. Example: "0".
             fid_mkop_cls_code: 장운영 구분 코드 — 0:장전예상1:장마감예상 (fid_mkop_cls_code). Required. Example:
                 "0".
@@ -27615,11 +27573,11 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
+            fid_mkop_cls_code=fid_mkop_cls_code,
             fid_aply_rang_prc_1=fid_aply_rang_prc_1,
             fid_vol_cnt=fid_vol_cnt,
             fid_pbmn=fid_pbmn,
-            fid_blng_cls_code=fid_blng_cls_code,
-            fid_mkop_cls_code=fid_mkop_cls_code,
         )
         async for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_exp_trans_updown(page_call, reply)
@@ -27632,11 +27590,11 @@ class AsyncDomesticStockApi:
         fid_cond_scr_div_code: str,
         fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
         fid_div_cls_code: str,
-        fid_aply_rang_prc_1: str,
-        fid_vol_cnt: str,
-        fid_pbmn: str,
         fid_blng_cls_code: str,
         fid_mkop_cls_code: str,
+        fid_aply_rang_prc_1: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_pbmn: str | None = None,
     ) -> AsyncIterator[DomesticStockExpTransUpdownOutputRow]:
         """Every row of 국내주식 예상체결 상승_하락상위 output (output) across all pages.
 
@@ -27655,10 +27613,10 @@ class AsyncDomesticStockApi:
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0:전체 1:보통주 2:우선주 (fid_div_cls_code). Required. Example:
                 "0".
-            fid_aply_rang_prc_1: 적용 범위 가격1 — 입력값 없을때 전체 (가격 ~) (fid_aply_rang_prc_1). Required.
-                Example: "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "".
-            fid_pbmn: 거래대금 — 입력값 없을때 전체 (거래대금 ~) 천원단위 (fid_pbmn). Required. Example: "".
+            fid_aply_rang_prc_1: 적용 범위 가격1 — 입력값 없을때 전체 (가격 ~) (fid_aply_rang_prc_1). Optional;
+                default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
+            fid_pbmn: 거래대금 — 입력값 없을때 전체 (거래대금 ~) 천원단위 (fid_pbmn). Optional; default "".
             fid_blng_cls_code: 소속 구분 코드 — 0: 전체 (fid_blng_cls_code). Required. Example: "0".
             fid_mkop_cls_code: 장운영 구분 코드 — 0:장전예상1:장마감예상 (fid_mkop_cls_code). Required. Example:
                 "0".
@@ -27691,11 +27649,11 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
+            fid_mkop_cls_code=fid_mkop_cls_code,
             fid_aply_rang_prc_1=fid_aply_rang_prc_1,
             fid_vol_cnt=fid_vol_cnt,
             fid_pbmn=fid_pbmn,
-            fid_blng_cls_code=fid_blng_cls_code,
-            fid_mkop_cls_code=fid_mkop_cls_code,
         )
         async for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_exp_trans_updown(page_call, reply).output:
@@ -27706,15 +27664,15 @@ class AsyncDomesticStockApi:
         *,
         fid_trgt_cls_code: str,
         fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
         fid_input_option_1: str,
         fid_input_option_2: FidInputOption2 | FidInputOption2Code,
         fid_rank_sort_cls_code: FinanceRatioFidRankSortClsCode | FinanceRatioFidRankSortClsCodeCode,
         fid_cond_mrkt_div_code: str | None = None,
         fid_cond_scr_div_code: str | None = None,
         fid_div_cls_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
         fid_blng_cls_code: str | None = None,
         fid_trgt_exls_cls_code: str | None = None,
     ) -> DomesticStockFinanceRatioResponse:
@@ -27732,9 +27690,9 @@ class AsyncDomesticStockApi:
                 Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
                 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0 : 전체 (fid_div_cls_code). Optional; default "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체, 가격 ~ (fid_input_price_1). Required. Example: "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체, ~ 가격 (fid_input_price_2). Required. Example: "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체, 거래량 ~ (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체, 가격 ~ (fid_input_price_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체, ~ 가격 (fid_input_price_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체, 거래량 ~ (fid_vol_cnt). Optional; default "".
             fid_input_option_1: 입력 옵션1 — 회계년도 입력, ex 2023 (fid_input_option_1). Required. Example:
                 "2023".
             fid_input_option_2: 입력 옵션2 — 0: 1/4분기, 1: 반기, 2: 3/4분기, 3: 결산 (fid_input_option_2).
@@ -27772,15 +27730,15 @@ class AsyncDomesticStockApi:
             self._ctx,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_input_iscd=fid_input_iscd,
-            fid_input_price_1=fid_input_price_1,
-            fid_input_price_2=fid_input_price_2,
-            fid_vol_cnt=fid_vol_cnt,
             fid_input_option_1=fid_input_option_1,
             fid_input_option_2=fid_input_option_2,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_div_cls_code=fid_div_cls_code,
+            fid_input_price_1=fid_input_price_1,
+            fid_input_price_2=fid_input_price_2,
+            fid_vol_cnt=fid_vol_cnt,
             fid_blng_cls_code=fid_blng_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
         )
@@ -27792,15 +27750,15 @@ class AsyncDomesticStockApi:
         *,
         fid_trgt_cls_code: str,
         fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
         fid_input_option_1: str,
         fid_input_option_2: FidInputOption2 | FidInputOption2Code,
         fid_rank_sort_cls_code: FinanceRatioFidRankSortClsCode | FinanceRatioFidRankSortClsCodeCode,
         fid_cond_mrkt_div_code: str | None = None,
         fid_cond_scr_div_code: str | None = None,
         fid_div_cls_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
         fid_blng_cls_code: str | None = None,
         fid_trgt_exls_cls_code: str | None = None,
     ) -> AsyncIterator[DomesticStockFinanceRatioResponse]:
@@ -27818,9 +27776,9 @@ class AsyncDomesticStockApi:
                 Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
                 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0 : 전체 (fid_div_cls_code). Optional; default "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체, 가격 ~ (fid_input_price_1). Required. Example: "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체, ~ 가격 (fid_input_price_2). Required. Example: "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체, 거래량 ~ (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체, 가격 ~ (fid_input_price_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체, ~ 가격 (fid_input_price_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체, 거래량 ~ (fid_vol_cnt). Optional; default "".
             fid_input_option_1: 입력 옵션1 — 회계년도 입력, ex 2023 (fid_input_option_1). Required. Example:
                 "2023".
             fid_input_option_2: 입력 옵션2 — 0: 1/4분기, 1: 반기, 2: 3/4분기, 3: 결산 (fid_input_option_2).
@@ -27860,15 +27818,15 @@ class AsyncDomesticStockApi:
             self._ctx,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_input_iscd=fid_input_iscd,
-            fid_input_price_1=fid_input_price_1,
-            fid_input_price_2=fid_input_price_2,
-            fid_vol_cnt=fid_vol_cnt,
             fid_input_option_1=fid_input_option_1,
             fid_input_option_2=fid_input_option_2,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_div_cls_code=fid_div_cls_code,
+            fid_input_price_1=fid_input_price_1,
+            fid_input_price_2=fid_input_price_2,
+            fid_vol_cnt=fid_vol_cnt,
             fid_blng_cls_code=fid_blng_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
         )
@@ -27880,15 +27838,15 @@ class AsyncDomesticStockApi:
         *,
         fid_trgt_cls_code: str,
         fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
         fid_input_option_1: str,
         fid_input_option_2: FidInputOption2 | FidInputOption2Code,
         fid_rank_sort_cls_code: FinanceRatioFidRankSortClsCode | FinanceRatioFidRankSortClsCodeCode,
         fid_cond_mrkt_div_code: str | None = None,
         fid_cond_scr_div_code: str | None = None,
         fid_div_cls_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
         fid_blng_cls_code: str | None = None,
         fid_trgt_exls_cls_code: str | None = None,
     ) -> AsyncIterator[DomesticStockFinanceRatioOutputRow]:
@@ -27906,9 +27864,9 @@ class AsyncDomesticStockApi:
                 Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
                 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0 : 전체 (fid_div_cls_code). Optional; default "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체, 가격 ~ (fid_input_price_1). Required. Example: "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체, ~ 가격 (fid_input_price_2). Required. Example: "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체, 거래량 ~ (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체, 가격 ~ (fid_input_price_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체, ~ 가격 (fid_input_price_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체, 거래량 ~ (fid_vol_cnt). Optional; default "".
             fid_input_option_1: 입력 옵션1 — 회계년도 입력, ex 2023 (fid_input_option_1). Required. Example:
                 "2023".
             fid_input_option_2: 입력 옵션2 — 0: 1/4분기, 1: 반기, 2: 3/4분기, 3: 결산 (fid_input_option_2).
@@ -27947,15 +27905,15 @@ class AsyncDomesticStockApi:
             self._ctx,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_input_iscd=fid_input_iscd,
-            fid_input_price_1=fid_input_price_1,
-            fid_input_price_2=fid_input_price_2,
-            fid_vol_cnt=fid_vol_cnt,
             fid_input_option_1=fid_input_option_1,
             fid_input_option_2=fid_input_option_2,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_div_cls_code=fid_div_cls_code,
+            fid_input_price_1=fid_input_price_1,
+            fid_input_price_2=fid_input_price_2,
+            fid_vol_cnt=fid_vol_cnt,
             fid_blng_cls_code=fid_blng_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
         )
@@ -27966,27 +27924,27 @@ class AsyncDomesticStockApi:
     async def fluctuation(
         self,
         *,
-        fid_rsfl_rate2: str,
         fid_cond_mrkt_div_code: str,
         fid_input_iscd: str,
         fid_rank_sort_cls_code: str,
         fid_input_cnt_1: str,
         fid_prc_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_div_cls_code: str,
-        fid_rsfl_rate1: str,
+        fid_rsfl_rate2: str | None = None,
         fid_cond_scr_div_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_rsfl_rate1: str | None = None,
     ) -> DomesticStockFluctuationResponse:
         """등락률 순위 — GET /uapi/domestic-stock/v1/ranking/fluctuation
 
         Real accounts only.
 
         Args:
-            fid_rsfl_rate2: 등락 비율2 — 상승률 상한 (fid_rsfl_rate2). Required. Example: "".
+            fid_rsfl_rate2: 등락 비율2 — 상승률 상한 (fid_rsfl_rate2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J:KRX, NX:NXT (fid_cond_mrkt_div_code). Required.
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — 20170: 등락률 (fid_cond_scr_div_code). Optional;
@@ -27996,15 +27954,15 @@ class AsyncDomesticStockApi:
                 Example: "0".
             fid_input_cnt_1: 입력 수1 — 조회할 종목 수 (fid_input_cnt_1). Required. Example: "0".
             fid_prc_cls_code: 가격 구분 코드 — 0: 전체 (fid_prc_cls_code). Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 하한가 (fid_input_price_1). Required. Example: "".
-            fid_input_price_2: 입력 가격2 — 상한가 (fid_input_price_2). Required. Example: "".
-            fid_vol_cnt: 거래량 수 — 최소 거래량 (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 하한가 (fid_input_price_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 상한가 (fid_input_price_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 최소 거래량 (fid_vol_cnt). Optional; default "".
             fid_trgt_cls_code: 대상 구분 코드 — 9자리, "1" or "0", 증거금30% 40% 50% 60% 100% 신용보증금30% 40% 50%
                 60% (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 10자리, "1" or "0", 투자위험/경고/주의 관리종목 정리매매 불성실공시 우선주
                 거래정지 ETF ETN 신용주문불가 SPAC (fid_trgt_exls_cls_code). Required. Example: "0".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체 (fid_div_cls_code). Required. Example: "0".
-            fid_rsfl_rate1: 등락 비율1 — 하락률 하한 (fid_rsfl_rate1). Required. Example: "".
+            fid_rsfl_rate1: 등락 비율1 — 하락률 하한 (fid_rsfl_rate1). Optional; default "".
 
         Returns:
             DomesticStockFluctuationResponse: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -28028,20 +27986,20 @@ class AsyncDomesticStockApi:
 
         call = prepare_domestic_stock_fluctuation(
             self._ctx,
-            fid_rsfl_rate2=fid_rsfl_rate2,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_input_cnt_1=fid_input_cnt_1,
             fid_prc_cls_code=fid_prc_cls_code,
-            fid_input_price_1=fid_input_price_1,
-            fid_input_price_2=fid_input_price_2,
-            fid_vol_cnt=fid_vol_cnt,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
             fid_div_cls_code=fid_div_cls_code,
-            fid_rsfl_rate1=fid_rsfl_rate1,
+            fid_rsfl_rate2=fid_rsfl_rate2,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
+            fid_input_price_1=fid_input_price_1,
+            fid_input_price_2=fid_input_price_2,
+            fid_vol_cnt=fid_vol_cnt,
+            fid_rsfl_rate1=fid_rsfl_rate1,
         )
         response = parse_domestic_stock_fluctuation(call, await self._core.send(call))
         return response
@@ -28049,27 +28007,27 @@ class AsyncDomesticStockApi:
     async def fluctuation_pages(
         self,
         *,
-        fid_rsfl_rate2: str,
         fid_cond_mrkt_div_code: str,
         fid_input_iscd: str,
         fid_rank_sort_cls_code: str,
         fid_input_cnt_1: str,
         fid_prc_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_div_cls_code: str,
-        fid_rsfl_rate1: str,
+        fid_rsfl_rate2: str | None = None,
         fid_cond_scr_div_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_rsfl_rate1: str | None = None,
     ) -> AsyncIterator[DomesticStockFluctuationResponse]:
         """Every page of 등락률 순위, following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            fid_rsfl_rate2: 등락 비율2 — 상승률 상한 (fid_rsfl_rate2). Required. Example: "".
+            fid_rsfl_rate2: 등락 비율2 — 상승률 상한 (fid_rsfl_rate2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J:KRX, NX:NXT (fid_cond_mrkt_div_code). Required.
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — 20170: 등락률 (fid_cond_scr_div_code). Optional;
@@ -28079,15 +28037,15 @@ class AsyncDomesticStockApi:
                 Example: "0".
             fid_input_cnt_1: 입력 수1 — 조회할 종목 수 (fid_input_cnt_1). Required. Example: "0".
             fid_prc_cls_code: 가격 구분 코드 — 0: 전체 (fid_prc_cls_code). Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 하한가 (fid_input_price_1). Required. Example: "".
-            fid_input_price_2: 입력 가격2 — 상한가 (fid_input_price_2). Required. Example: "".
-            fid_vol_cnt: 거래량 수 — 최소 거래량 (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 하한가 (fid_input_price_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 상한가 (fid_input_price_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 최소 거래량 (fid_vol_cnt). Optional; default "".
             fid_trgt_cls_code: 대상 구분 코드 — 9자리, "1" or "0", 증거금30% 40% 50% 60% 100% 신용보증금30% 40% 50%
                 60% (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 10자리, "1" or "0", 투자위험/경고/주의 관리종목 정리매매 불성실공시 우선주
                 거래정지 ETF ETN 신용주문불가 SPAC (fid_trgt_exls_cls_code). Required. Example: "0".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체 (fid_div_cls_code). Required. Example: "0".
-            fid_rsfl_rate1: 등락 비율1 — 하락률 하한 (fid_rsfl_rate1). Required. Example: "".
+            fid_rsfl_rate1: 등락 비율1 — 하락률 하한 (fid_rsfl_rate1). Optional; default "".
 
         Yields:
             DomesticStockFluctuationResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -28113,20 +28071,20 @@ class AsyncDomesticStockApi:
 
         call = prepare_domestic_stock_fluctuation(
             self._ctx,
-            fid_rsfl_rate2=fid_rsfl_rate2,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_input_cnt_1=fid_input_cnt_1,
             fid_prc_cls_code=fid_prc_cls_code,
-            fid_input_price_1=fid_input_price_1,
-            fid_input_price_2=fid_input_price_2,
-            fid_vol_cnt=fid_vol_cnt,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
             fid_div_cls_code=fid_div_cls_code,
-            fid_rsfl_rate1=fid_rsfl_rate1,
+            fid_rsfl_rate2=fid_rsfl_rate2,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
+            fid_input_price_1=fid_input_price_1,
+            fid_input_price_2=fid_input_price_2,
+            fid_vol_cnt=fid_vol_cnt,
+            fid_rsfl_rate1=fid_rsfl_rate1,
         )
         async for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_fluctuation(page_call, reply)
@@ -28134,27 +28092,27 @@ class AsyncDomesticStockApi:
     async def fluctuation_output(
         self,
         *,
-        fid_rsfl_rate2: str,
         fid_cond_mrkt_div_code: str,
         fid_input_iscd: str,
         fid_rank_sort_cls_code: str,
         fid_input_cnt_1: str,
         fid_prc_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_div_cls_code: str,
-        fid_rsfl_rate1: str,
+        fid_rsfl_rate2: str | None = None,
         fid_cond_scr_div_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_rsfl_rate1: str | None = None,
     ) -> AsyncIterator[DomesticStockFluctuationOutputRow]:
         """Every row of 등락률 순위 output (output) across all pages.
 
         Real accounts only.
 
         Args:
-            fid_rsfl_rate2: 등락 비율2 — 상승률 상한 (fid_rsfl_rate2). Required. Example: "".
+            fid_rsfl_rate2: 등락 비율2 — 상승률 상한 (fid_rsfl_rate2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J:KRX, NX:NXT (fid_cond_mrkt_div_code). Required.
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — 20170: 등락률 (fid_cond_scr_div_code). Optional;
@@ -28164,15 +28122,15 @@ class AsyncDomesticStockApi:
                 Example: "0".
             fid_input_cnt_1: 입력 수1 — 조회할 종목 수 (fid_input_cnt_1). Required. Example: "0".
             fid_prc_cls_code: 가격 구분 코드 — 0: 전체 (fid_prc_cls_code). Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 하한가 (fid_input_price_1). Required. Example: "".
-            fid_input_price_2: 입력 가격2 — 상한가 (fid_input_price_2). Required. Example: "".
-            fid_vol_cnt: 거래량 수 — 최소 거래량 (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 하한가 (fid_input_price_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 상한가 (fid_input_price_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 최소 거래량 (fid_vol_cnt). Optional; default "".
             fid_trgt_cls_code: 대상 구분 코드 — 9자리, "1" or "0", 증거금30% 40% 50% 60% 100% 신용보증금30% 40% 50%
                 60% (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 10자리, "1" or "0", 투자위험/경고/주의 관리종목 정리매매 불성실공시 우선주
                 거래정지 ETF ETN 신용주문불가 SPAC (fid_trgt_exls_cls_code). Required. Example: "0".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체 (fid_div_cls_code). Required. Example: "0".
-            fid_rsfl_rate1: 등락 비율1 — 하락률 하한 (fid_rsfl_rate1). Required. Example: "".
+            fid_rsfl_rate1: 등락 비율1 — 하락률 하한 (fid_rsfl_rate1). Optional; default "".
 
         Yields:
             DomesticStockFluctuationOutputRow: each row, page after page.
@@ -28197,20 +28155,20 @@ class AsyncDomesticStockApi:
 
         call = prepare_domestic_stock_fluctuation(
             self._ctx,
-            fid_rsfl_rate2=fid_rsfl_rate2,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_input_cnt_1=fid_input_cnt_1,
             fid_prc_cls_code=fid_prc_cls_code,
-            fid_input_price_1=fid_input_price_1,
-            fid_input_price_2=fid_input_price_2,
-            fid_vol_cnt=fid_vol_cnt,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
             fid_div_cls_code=fid_div_cls_code,
-            fid_rsfl_rate1=fid_rsfl_rate1,
+            fid_rsfl_rate2=fid_rsfl_rate2,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
+            fid_input_price_1=fid_input_price_1,
+            fid_input_price_2=fid_input_price_2,
+            fid_vol_cnt=fid_vol_cnt,
+            fid_rsfl_rate1=fid_rsfl_rate1,
         )
         async for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_fluctuation(page_call, reply).output:
@@ -28541,15 +28499,15 @@ class AsyncDomesticStockApi:
         *,
         fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_div_cls_code: MarketValueFidDivClsCode | MarketValueFidDivClsCodeCode,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
         fid_input_option_1: str,
         fid_input_option_2: FidInputOption2 | FidInputOption2Code,
         fid_rank_sort_cls_code: str,
         fid_trgt_cls_code: str | None = None,
         fid_cond_mrkt_div_code: str | None = None,
         fid_cond_scr_div_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
         fid_blng_cls_code: str | None = None,
         fid_trgt_exls_cls_code: str | None = None,
     ) -> DomesticStockMarketValueResponse:
@@ -28570,11 +28528,9 @@ class AsyncDomesticStockApi:
                 7:우선주 (fid_div_cls_code). Required. MarketValueFidDivClsCode or its code: "0" 전체
                 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
                 (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
             fid_input_option_1: 입력 옵션1 — 회계연도 입력 (ex 2023) (fid_input_option_1). Required. Example:
                 "2023".
             fid_input_option_2: 입력 옵션2 — 0: 1/4분기 , 1: 반기, 2: 3/4분기, 3: 결산 (fid_input_option_2).
@@ -28611,15 +28567,15 @@ class AsyncDomesticStockApi:
             self._ctx,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
-            fid_input_price_1=fid_input_price_1,
-            fid_input_price_2=fid_input_price_2,
-            fid_vol_cnt=fid_vol_cnt,
             fid_input_option_1=fid_input_option_1,
             fid_input_option_2=fid_input_option_2,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
+            fid_input_price_1=fid_input_price_1,
+            fid_input_price_2=fid_input_price_2,
+            fid_vol_cnt=fid_vol_cnt,
             fid_blng_cls_code=fid_blng_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
         )
@@ -28631,15 +28587,15 @@ class AsyncDomesticStockApi:
         *,
         fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_div_cls_code: MarketValueFidDivClsCode | MarketValueFidDivClsCodeCode,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
         fid_input_option_1: str,
         fid_input_option_2: FidInputOption2 | FidInputOption2Code,
         fid_rank_sort_cls_code: str,
         fid_trgt_cls_code: str | None = None,
         fid_cond_mrkt_div_code: str | None = None,
         fid_cond_scr_div_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
         fid_blng_cls_code: str | None = None,
         fid_trgt_exls_cls_code: str | None = None,
     ) -> AsyncIterator[DomesticStockMarketValueResponse]:
@@ -28660,11 +28616,9 @@ class AsyncDomesticStockApi:
                 7:우선주 (fid_div_cls_code). Required. MarketValueFidDivClsCode or its code: "0" 전체
                 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
                 (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
             fid_input_option_1: 입력 옵션1 — 회계연도 입력 (ex 2023) (fid_input_option_1). Required. Example:
                 "2023".
             fid_input_option_2: 입력 옵션2 — 0: 1/4분기 , 1: 반기, 2: 3/4분기, 3: 결산 (fid_input_option_2).
@@ -28703,15 +28657,15 @@ class AsyncDomesticStockApi:
             self._ctx,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
-            fid_input_price_1=fid_input_price_1,
-            fid_input_price_2=fid_input_price_2,
-            fid_vol_cnt=fid_vol_cnt,
             fid_input_option_1=fid_input_option_1,
             fid_input_option_2=fid_input_option_2,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
+            fid_input_price_1=fid_input_price_1,
+            fid_input_price_2=fid_input_price_2,
+            fid_vol_cnt=fid_vol_cnt,
             fid_blng_cls_code=fid_blng_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
         )
@@ -28723,15 +28677,15 @@ class AsyncDomesticStockApi:
         *,
         fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
         fid_div_cls_code: MarketValueFidDivClsCode | MarketValueFidDivClsCodeCode,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
         fid_input_option_1: str,
         fid_input_option_2: FidInputOption2 | FidInputOption2Code,
         fid_rank_sort_cls_code: str,
         fid_trgt_cls_code: str | None = None,
         fid_cond_mrkt_div_code: str | None = None,
         fid_cond_scr_div_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
         fid_blng_cls_code: str | None = None,
         fid_trgt_exls_cls_code: str | None = None,
     ) -> AsyncIterator[DomesticStockMarketValueOutputRow]:
@@ -28752,11 +28706,9 @@ class AsyncDomesticStockApi:
                 7:우선주 (fid_div_cls_code). Required. MarketValueFidDivClsCode or its code: "0" 전체
                 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
                 (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
             fid_input_option_1: 입력 옵션1 — 회계연도 입력 (ex 2023) (fid_input_option_1). Required. Example:
                 "2023".
             fid_input_option_2: 입력 옵션2 — 0: 1/4분기 , 1: 반기, 2: 3/4분기, 3: 결산 (fid_input_option_2).
@@ -28794,15 +28746,15 @@ class AsyncDomesticStockApi:
             self._ctx,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
-            fid_input_price_1=fid_input_price_1,
-            fid_input_price_2=fid_input_price_2,
-            fid_vol_cnt=fid_vol_cnt,
             fid_input_option_1=fid_input_option_1,
             fid_input_option_2=fid_input_option_2,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
+            fid_input_price_1=fid_input_price_1,
+            fid_input_price_2=fid_input_price_2,
+            fid_vol_cnt=fid_vol_cnt,
             fid_blng_cls_code=fid_blng_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
         )
@@ -29076,15 +29028,15 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_cond_mrkt_div_code: str,
-        fid_mrkt_cls_code: str,
         fid_cond_scr_div_code: str,
         fid_input_iscd: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
-        fid_trgt_cls_code: str,
-        fid_trgt_exls_cls_code: str,
+        fid_mrkt_cls_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_trgt_cls_code: str | None = None,
+        fid_trgt_exls_cls_code: str | None = None,
     ) -> DomesticStockOvertimeFluctuationResponse:
         """국내주식 시간외등락율순위 — GET /uapi/domestic-stock/v1/ranking/overtime-fluctuation
 
@@ -29093,20 +29045,18 @@ class AsyncDomesticStockApi:
         Args:
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J: 주식) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "J".
-            fid_mrkt_cls_code: 시장 구분 코드 — 공백 입력 (FID_MRKT_CLS_CODE). Required. Example: "".
+            fid_mrkt_cls_code: 시장 구분 코드 — 공백 입력 (FID_MRKT_CLS_CODE). Optional; default "".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20234) (FID_COND_SCR_DIV_CODE).
                 Required. Example: "20234".
             fid_input_iscd: 입력 종목코드 — 0000(전체), 0001(코스피), 1001(코스닥) (FID_INPUT_ISCD). Required.
                 Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 1(상한가), 2(상승률), 3(보합),4(하한가),5(하락률) (FID_DIV_CLS_CODE).
                 Required. Example: "2".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (FID_INPUT_PRICE_1). Required. Example:
-                "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (FID_INPUT_PRICE_2). Required. Example:
-                "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (FID_VOL_CNT). Required. Example: "".
-            fid_trgt_cls_code: 대상 구분 코드 — 공백 입력 (FID_TRGT_CLS_CODE). Required. Example: "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 입력 (FID_TRGT_EXLS_CLS_CODE). Required. Example:
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (FID_VOL_CNT). Optional; default "".
+            fid_trgt_cls_code: 대상 구분 코드 — 공백 입력 (FID_TRGT_CLS_CODE). Optional; default "".
+            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 입력 (FID_TRGT_EXLS_CLS_CODE). Optional; default
                 "".
 
         Returns:
@@ -29133,10 +29083,10 @@ class AsyncDomesticStockApi:
         call = prepare_domestic_stock_overtime_fluctuation(
             self._ctx,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
-            fid_mrkt_cls_code=fid_mrkt_cls_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
+            fid_mrkt_cls_code=fid_mrkt_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_vol_cnt=fid_vol_cnt,
@@ -29150,15 +29100,15 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_cond_mrkt_div_code: str,
-        fid_mrkt_cls_code: str,
         fid_cond_scr_div_code: str,
         fid_input_iscd: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
-        fid_trgt_cls_code: str,
-        fid_trgt_exls_cls_code: str,
+        fid_mrkt_cls_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_trgt_cls_code: str | None = None,
+        fid_trgt_exls_cls_code: str | None = None,
     ) -> AsyncIterator[DomesticStockOvertimeFluctuationResponse]:
         """Every page of 국내주식 시간외등락율순위, following tr_cont alone (the same request again) to the last.
 
@@ -29167,20 +29117,18 @@ class AsyncDomesticStockApi:
         Args:
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J: 주식) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "J".
-            fid_mrkt_cls_code: 시장 구분 코드 — 공백 입력 (FID_MRKT_CLS_CODE). Required. Example: "".
+            fid_mrkt_cls_code: 시장 구분 코드 — 공백 입력 (FID_MRKT_CLS_CODE). Optional; default "".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20234) (FID_COND_SCR_DIV_CODE).
                 Required. Example: "20234".
             fid_input_iscd: 입력 종목코드 — 0000(전체), 0001(코스피), 1001(코스닥) (FID_INPUT_ISCD). Required.
                 Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 1(상한가), 2(상승률), 3(보합),4(하한가),5(하락률) (FID_DIV_CLS_CODE).
                 Required. Example: "2".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (FID_INPUT_PRICE_1). Required. Example:
-                "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (FID_INPUT_PRICE_2). Required. Example:
-                "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (FID_VOL_CNT). Required. Example: "".
-            fid_trgt_cls_code: 대상 구분 코드 — 공백 입력 (FID_TRGT_CLS_CODE). Required. Example: "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 입력 (FID_TRGT_EXLS_CLS_CODE). Required. Example:
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (FID_VOL_CNT). Optional; default "".
+            fid_trgt_cls_code: 대상 구분 코드 — 공백 입력 (FID_TRGT_CLS_CODE). Optional; default "".
+            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 입력 (FID_TRGT_EXLS_CLS_CODE). Optional; default
                 "".
 
         Yields:
@@ -29209,10 +29157,10 @@ class AsyncDomesticStockApi:
         call = prepare_domestic_stock_overtime_fluctuation(
             self._ctx,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
-            fid_mrkt_cls_code=fid_mrkt_cls_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
+            fid_mrkt_cls_code=fid_mrkt_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_vol_cnt=fid_vol_cnt,
@@ -29226,15 +29174,15 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_cond_mrkt_div_code: str,
-        fid_mrkt_cls_code: str,
         fid_cond_scr_div_code: str,
         fid_input_iscd: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
-        fid_trgt_cls_code: str,
-        fid_trgt_exls_cls_code: str,
+        fid_mrkt_cls_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_trgt_cls_code: str | None = None,
+        fid_trgt_exls_cls_code: str | None = None,
     ) -> AsyncIterator[DomesticStockOvertimeFluctuationOutput1Row]:
         """Every row of 국내주식 시간외등락율순위 output1 (output1) across all pages.
 
@@ -29243,20 +29191,18 @@ class AsyncDomesticStockApi:
         Args:
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J: 주식) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "J".
-            fid_mrkt_cls_code: 시장 구분 코드 — 공백 입력 (FID_MRKT_CLS_CODE). Required. Example: "".
+            fid_mrkt_cls_code: 시장 구분 코드 — 공백 입력 (FID_MRKT_CLS_CODE). Optional; default "".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20234) (FID_COND_SCR_DIV_CODE).
                 Required. Example: "20234".
             fid_input_iscd: 입력 종목코드 — 0000(전체), 0001(코스피), 1001(코스닥) (FID_INPUT_ISCD). Required.
                 Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 1(상한가), 2(상승률), 3(보합),4(하한가),5(하락률) (FID_DIV_CLS_CODE).
                 Required. Example: "2".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (FID_INPUT_PRICE_1). Required. Example:
-                "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (FID_INPUT_PRICE_2). Required. Example:
-                "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (FID_VOL_CNT). Required. Example: "".
-            fid_trgt_cls_code: 대상 구분 코드 — 공백 입력 (FID_TRGT_CLS_CODE). Required. Example: "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 입력 (FID_TRGT_EXLS_CLS_CODE). Required. Example:
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (FID_VOL_CNT). Optional; default "".
+            fid_trgt_cls_code: 대상 구분 코드 — 공백 입력 (FID_TRGT_CLS_CODE). Optional; default "".
+            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 입력 (FID_TRGT_EXLS_CLS_CODE). Optional; default
                 "".
 
         Yields:
@@ -29283,10 +29229,10 @@ class AsyncDomesticStockApi:
         call = prepare_domestic_stock_overtime_fluctuation(
             self._ctx,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
-            fid_mrkt_cls_code=fid_mrkt_cls_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
+            fid_mrkt_cls_code=fid_mrkt_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_vol_cnt=fid_vol_cnt,
@@ -29301,15 +29247,15 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_cond_mrkt_div_code: str,
-        fid_mrkt_cls_code: str,
         fid_cond_scr_div_code: str,
         fid_input_iscd: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
-        fid_trgt_cls_code: str,
-        fid_trgt_exls_cls_code: str,
+        fid_mrkt_cls_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_trgt_cls_code: str | None = None,
+        fid_trgt_exls_cls_code: str | None = None,
     ) -> AsyncIterator[DomesticStockOvertimeFluctuationOutput2Row]:
         """Every row of 국내주식 시간외등락율순위 output2 (output2) across all pages.
 
@@ -29318,20 +29264,18 @@ class AsyncDomesticStockApi:
         Args:
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J: 주식) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "J".
-            fid_mrkt_cls_code: 시장 구분 코드 — 공백 입력 (FID_MRKT_CLS_CODE). Required. Example: "".
+            fid_mrkt_cls_code: 시장 구분 코드 — 공백 입력 (FID_MRKT_CLS_CODE). Optional; default "".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20234) (FID_COND_SCR_DIV_CODE).
                 Required. Example: "20234".
             fid_input_iscd: 입력 종목코드 — 0000(전체), 0001(코스피), 1001(코스닥) (FID_INPUT_ISCD). Required.
                 Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 1(상한가), 2(상승률), 3(보합),4(하한가),5(하락률) (FID_DIV_CLS_CODE).
                 Required. Example: "2".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (FID_INPUT_PRICE_1). Required. Example:
-                "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (FID_INPUT_PRICE_2). Required. Example:
-                "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (FID_VOL_CNT). Required. Example: "".
-            fid_trgt_cls_code: 대상 구분 코드 — 공백 입력 (FID_TRGT_CLS_CODE). Required. Example: "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 입력 (FID_TRGT_EXLS_CLS_CODE). Required. Example:
+            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (FID_VOL_CNT). Optional; default "".
+            fid_trgt_cls_code: 대상 구분 코드 — 공백 입력 (FID_TRGT_CLS_CODE). Optional; default "".
+            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 입력 (FID_TRGT_EXLS_CLS_CODE). Optional; default
                 "".
 
         Yields:
@@ -29358,10 +29302,10 @@ class AsyncDomesticStockApi:
         call = prepare_domestic_stock_overtime_fluctuation(
             self._ctx,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
-            fid_mrkt_cls_code=fid_mrkt_cls_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
+            fid_mrkt_cls_code=fid_mrkt_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_vol_cnt=fid_vol_cnt,
@@ -29379,11 +29323,11 @@ class AsyncDomesticStockApi:
         fid_cond_scr_div_code: str,
         fid_input_iscd: str,
         fid_rank_sort_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
-        fid_trgt_cls_code: str,
-        fid_trgt_exls_cls_code: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_trgt_cls_code: str | None = None,
+        fid_trgt_exls_cls_code: str | None = None,
     ) -> DomesticStockOvertimeVolumeResponse:
         """국내주식 시간외거래량순위 — GET /uapi/domestic-stock/v1/ranking/overtime-volume
 
@@ -29398,12 +29342,11 @@ class AsyncDomesticStockApi:
                 Example: "0000".
             fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0(매수잔량), 1(매도잔량), 2(거래량) (FID_RANK_SORT_CLS_CODE).
                 Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 가격 ~ (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 입력 가격2 — ~ 가격 (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_vol_cnt: 거래량 수 — 거래량 ~ (FID_VOL_CNT). Required. Example: "".
-            fid_trgt_cls_code: 대상 구분 코드 — 공백 (FID_TRGT_CLS_CODE). Required. Example: "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 (FID_TRGT_EXLS_CLS_CODE). Required. Example:
-                "".
+            fid_input_price_1: 입력 가격1 — 가격 ~ (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — ~ 가격 (FID_INPUT_PRICE_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 거래량 ~ (FID_VOL_CNT). Optional; default "".
+            fid_trgt_cls_code: 대상 구분 코드 — 공백 (FID_TRGT_CLS_CODE). Optional; default "".
+            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".
 
         Returns:
             DomesticStockOvertimeVolumeResponse: the envelope (rt_cd, msg_cd, msg1), output1 (rows
@@ -29448,11 +29391,11 @@ class AsyncDomesticStockApi:
         fid_cond_scr_div_code: str,
         fid_input_iscd: str,
         fid_rank_sort_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
-        fid_trgt_cls_code: str,
-        fid_trgt_exls_cls_code: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_trgt_cls_code: str | None = None,
+        fid_trgt_exls_cls_code: str | None = None,
     ) -> AsyncIterator[DomesticStockOvertimeVolumeResponse]:
         """Every page of 국내주식 시간외거래량순위, following tr_cont alone (the same request again) to the last.
 
@@ -29467,12 +29410,11 @@ class AsyncDomesticStockApi:
                 Example: "0000".
             fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0(매수잔량), 1(매도잔량), 2(거래량) (FID_RANK_SORT_CLS_CODE).
                 Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 가격 ~ (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 입력 가격2 — ~ 가격 (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_vol_cnt: 거래량 수 — 거래량 ~ (FID_VOL_CNT). Required. Example: "".
-            fid_trgt_cls_code: 대상 구분 코드 — 공백 (FID_TRGT_CLS_CODE). Required. Example: "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 (FID_TRGT_EXLS_CLS_CODE). Required. Example:
-                "".
+            fid_input_price_1: 입력 가격1 — 가격 ~ (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — ~ 가격 (FID_INPUT_PRICE_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 거래량 ~ (FID_VOL_CNT). Optional; default "".
+            fid_trgt_cls_code: 대상 구분 코드 — 공백 (FID_TRGT_CLS_CODE). Optional; default "".
+            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".
 
         Yields:
             DomesticStockOvertimeVolumeResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -29519,11 +29461,11 @@ class AsyncDomesticStockApi:
         fid_cond_scr_div_code: str,
         fid_input_iscd: str,
         fid_rank_sort_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
-        fid_trgt_cls_code: str,
-        fid_trgt_exls_cls_code: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_trgt_cls_code: str | None = None,
+        fid_trgt_exls_cls_code: str | None = None,
     ) -> AsyncIterator[DomesticStockOvertimeVolumeOutput1Row]:
         """Every row of 국내주식 시간외거래량순위 output1 (output1) across all pages.
 
@@ -29538,12 +29480,11 @@ class AsyncDomesticStockApi:
                 Example: "0000".
             fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0(매수잔량), 1(매도잔량), 2(거래량) (FID_RANK_SORT_CLS_CODE).
                 Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 가격 ~ (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 입력 가격2 — ~ 가격 (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_vol_cnt: 거래량 수 — 거래량 ~ (FID_VOL_CNT). Required. Example: "".
-            fid_trgt_cls_code: 대상 구분 코드 — 공백 (FID_TRGT_CLS_CODE). Required. Example: "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 (FID_TRGT_EXLS_CLS_CODE). Required. Example:
-                "".
+            fid_input_price_1: 입력 가격1 — 가격 ~ (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — ~ 가격 (FID_INPUT_PRICE_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 거래량 ~ (FID_VOL_CNT). Optional; default "".
+            fid_trgt_cls_code: 대상 구분 코드 — 공백 (FID_TRGT_CLS_CODE). Optional; default "".
+            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".
 
         Yields:
             DomesticStockOvertimeVolumeOutput1Row: each row, page after page.
@@ -29589,11 +29530,11 @@ class AsyncDomesticStockApi:
         fid_cond_scr_div_code: str,
         fid_input_iscd: str,
         fid_rank_sort_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
-        fid_trgt_cls_code: str,
-        fid_trgt_exls_cls_code: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
+        fid_trgt_cls_code: str | None = None,
+        fid_trgt_exls_cls_code: str | None = None,
     ) -> AsyncIterator[DomesticStockOvertimeVolumeOutput2Row]:
         """Every row of 국내주식 시간외거래량순위 output2 (output2) across all pages.
 
@@ -29608,12 +29549,11 @@ class AsyncDomesticStockApi:
                 Example: "0000".
             fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0(매수잔량), 1(매도잔량), 2(거래량) (FID_RANK_SORT_CLS_CODE).
                 Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 가격 ~ (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 입력 가격2 — ~ 가격 (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_vol_cnt: 거래량 수 — 거래량 ~ (FID_VOL_CNT). Required. Example: "".
-            fid_trgt_cls_code: 대상 구분 코드 — 공백 (FID_TRGT_CLS_CODE). Required. Example: "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 (FID_TRGT_EXLS_CLS_CODE). Required. Example:
-                "".
+            fid_input_price_1: 입력 가격1 — 가격 ~ (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 — ~ 가격 (FID_INPUT_PRICE_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 — 거래량 ~ (FID_VOL_CNT). Optional; default "".
+            fid_trgt_cls_code: 대상 구분 코드 — 공백 (FID_TRGT_CLS_CODE). Optional; default "".
+            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".
 
         Yields:
             DomesticStockOvertimeVolumeOutput2Row: each row, page after page.
@@ -29873,15 +29813,15 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_input_iscd: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
         fid_input_option_2: str,
         fid_rank_sort_cls_code: str,
         fid_cond_mrkt_div_code: str | None = None,
         fid_trgt_cls_code: str | None = None,
         fid_cond_scr_div_code: str | None = None,
         fid_div_cls_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
         fid_input_option_1: str | None = None,
         fid_blng_cls_code: str | None = None,
         fid_trgt_exls_cls_code: str | None = None,
@@ -29897,9 +29837,9 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 (fid_cond_scr_div_code). Optional; default "20173".
             fid_input_iscd: 입력 종목코드 (fid_input_iscd). Required. Example: "0000".
             fid_div_cls_code: 분류 구분 코드 (fid_div_cls_code). Optional; default "0".
-            fid_input_price_1: 입력 가격1 (fid_input_price_1). Required. Example: "".
-            fid_input_price_2: 입력 가격2 (fid_input_price_2). Required. Example: "".
-            fid_vol_cnt: 거래량 수 (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 (fid_input_price_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 (fid_input_price_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 (fid_vol_cnt). Optional; default "".
             fid_input_option_1: 입력 옵션1 (fid_input_option_1). Optional; default "2023".
             fid_input_option_2: 입력 옵션2 (fid_input_option_2). Required. Example: "0".
             fid_rank_sort_cls_code: 순위 정렬 구분 코드 (fid_rank_sort_cls_code). Required. Example: "0".
@@ -29929,15 +29869,15 @@ class AsyncDomesticStockApi:
         call = prepare_domestic_stock_profit_asset_index(
             self._ctx,
             fid_input_iscd=fid_input_iscd,
-            fid_input_price_1=fid_input_price_1,
-            fid_input_price_2=fid_input_price_2,
-            fid_vol_cnt=fid_vol_cnt,
             fid_input_option_2=fid_input_option_2,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_div_cls_code=fid_div_cls_code,
+            fid_input_price_1=fid_input_price_1,
+            fid_input_price_2=fid_input_price_2,
+            fid_vol_cnt=fid_vol_cnt,
             fid_input_option_1=fid_input_option_1,
             fid_blng_cls_code=fid_blng_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
@@ -29949,15 +29889,15 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_input_iscd: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
         fid_input_option_2: str,
         fid_rank_sort_cls_code: str,
         fid_cond_mrkt_div_code: str | None = None,
         fid_trgt_cls_code: str | None = None,
         fid_cond_scr_div_code: str | None = None,
         fid_div_cls_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
         fid_input_option_1: str | None = None,
         fid_blng_cls_code: str | None = None,
         fid_trgt_exls_cls_code: str | None = None,
@@ -29973,9 +29913,9 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 (fid_cond_scr_div_code). Optional; default "20173".
             fid_input_iscd: 입력 종목코드 (fid_input_iscd). Required. Example: "0000".
             fid_div_cls_code: 분류 구분 코드 (fid_div_cls_code). Optional; default "0".
-            fid_input_price_1: 입력 가격1 (fid_input_price_1). Required. Example: "".
-            fid_input_price_2: 입력 가격2 (fid_input_price_2). Required. Example: "".
-            fid_vol_cnt: 거래량 수 (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 (fid_input_price_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 (fid_input_price_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 (fid_vol_cnt). Optional; default "".
             fid_input_option_1: 입력 옵션1 (fid_input_option_1). Optional; default "2023".
             fid_input_option_2: 입력 옵션2 (fid_input_option_2). Required. Example: "0".
             fid_rank_sort_cls_code: 순위 정렬 구분 코드 (fid_rank_sort_cls_code). Required. Example: "0".
@@ -30007,15 +29947,15 @@ class AsyncDomesticStockApi:
         call = prepare_domestic_stock_profit_asset_index(
             self._ctx,
             fid_input_iscd=fid_input_iscd,
-            fid_input_price_1=fid_input_price_1,
-            fid_input_price_2=fid_input_price_2,
-            fid_vol_cnt=fid_vol_cnt,
             fid_input_option_2=fid_input_option_2,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_div_cls_code=fid_div_cls_code,
+            fid_input_price_1=fid_input_price_1,
+            fid_input_price_2=fid_input_price_2,
+            fid_vol_cnt=fid_vol_cnt,
             fid_input_option_1=fid_input_option_1,
             fid_blng_cls_code=fid_blng_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
@@ -30027,15 +29967,15 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_input_iscd: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_vol_cnt: str,
         fid_input_option_2: str,
         fid_rank_sort_cls_code: str,
         fid_cond_mrkt_div_code: str | None = None,
         fid_trgt_cls_code: str | None = None,
         fid_cond_scr_div_code: str | None = None,
         fid_div_cls_code: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_vol_cnt: str | None = None,
         fid_input_option_1: str | None = None,
         fid_blng_cls_code: str | None = None,
         fid_trgt_exls_cls_code: str | None = None,
@@ -30051,9 +29991,9 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 (fid_cond_scr_div_code). Optional; default "20173".
             fid_input_iscd: 입력 종목코드 (fid_input_iscd). Required. Example: "0000".
             fid_div_cls_code: 분류 구분 코드 (fid_div_cls_code). Optional; default "0".
-            fid_input_price_1: 입력 가격1 (fid_input_price_1). Required. Example: "".
-            fid_input_price_2: 입력 가격2 (fid_input_price_2). Required. Example: "".
-            fid_vol_cnt: 거래량 수 (fid_vol_cnt). Required. Example: "".
+            fid_input_price_1: 입력 가격1 (fid_input_price_1). Optional; default "".
+            fid_input_price_2: 입력 가격2 (fid_input_price_2). Optional; default "".
+            fid_vol_cnt: 거래량 수 (fid_vol_cnt). Optional; default "".
             fid_input_option_1: 입력 옵션1 (fid_input_option_1). Optional; default "2023".
             fid_input_option_2: 입력 옵션2 (fid_input_option_2). Required. Example: "0".
             fid_rank_sort_cls_code: 순위 정렬 구분 코드 (fid_rank_sort_cls_code). Required. Example: "0".
@@ -30084,15 +30024,15 @@ class AsyncDomesticStockApi:
         call = prepare_domestic_stock_profit_asset_index(
             self._ctx,
             fid_input_iscd=fid_input_iscd,
-            fid_input_price_1=fid_input_price_1,
-            fid_input_price_2=fid_input_price_2,
-            fid_vol_cnt=fid_vol_cnt,
             fid_input_option_2=fid_input_option_2,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_trgt_cls_code=fid_trgt_cls_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_div_cls_code=fid_div_cls_code,
+            fid_input_price_1=fid_input_price_1,
+            fid_input_price_2=fid_input_price_2,
+            fid_vol_cnt=fid_vol_cnt,
             fid_input_option_1=fid_input_option_1,
             fid_blng_cls_code=fid_blng_cls_code,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
@@ -30333,23 +30273,23 @@ class AsyncDomesticStockApi:
     async def short_sale(
         self,
         *,
-        fid_aply_rang_vol: str,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
         fid_input_iscd: ShortSaleFidInputIscd | ShortSaleFidInputIscdCode,
         fid_period_div_code: str,
         fid_input_cnt_1: str,
-        fid_trgt_exls_cls_code: str,
-        fid_trgt_cls_code: str,
         fid_aply_rang_prc_1: str,
         fid_aply_rang_prc_2: str,
+        fid_aply_rang_vol: str | None = None,
+        fid_trgt_exls_cls_code: str | None = None,
+        fid_trgt_cls_code: str | None = None,
     ) -> DomesticStockShortSaleResponse:
         """국내주식 공매도 상위종목 — GET /uapi/domestic-stock/v1/ranking/short-sale
 
         Real accounts only.
 
         Args:
-            fid_aply_rang_vol: FID 적용 범위 거래량 (FID_APLY_RANG_VOL). Required. Example: "".
+            fid_aply_rang_vol: FID 적용 범위 거래량 (FID_APLY_RANG_VOL). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20482) (FID_COND_SCR_DIV_CODE).
@@ -30362,8 +30302,8 @@ class AsyncDomesticStockApi:
                 "D".
             fid_input_cnt_1: 조회가간(일수) — 조회구분(D) 0:1일, 1:2일, 2:3일, 3:4일, 4:1주일, 9:2주일, 14:3주일,
                 조회구분(M) 1:1개월, 2:2개월, 3:3개월 (FID_INPUT_CNT_1). Required. Example: "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE). Required. Example: "".
-            fid_trgt_cls_code: FID 대상 구분 코드 (FID_TRGT_CLS_CODE). Required. Example: "".
+            fid_trgt_exls_cls_code: 대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".
+            fid_trgt_cls_code: FID 대상 구분 코드 (FID_TRGT_CLS_CODE). Optional; default "".
             fid_aply_rang_prc_1: FID 적용 범위 가격1 (FID_APLY_RANG_PRC_1). Required. Example: "0".
             fid_aply_rang_prc_2: FID 적용 범위 가격2 (FID_APLY_RANG_PRC_2). Required. Example: "1000000".
 
@@ -30389,16 +30329,16 @@ class AsyncDomesticStockApi:
 
         call = prepare_domestic_stock_short_sale(
             self._ctx,
-            fid_aply_rang_vol=fid_aply_rang_vol,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_period_div_code=fid_period_div_code,
             fid_input_cnt_1=fid_input_cnt_1,
-            fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
-            fid_trgt_cls_code=fid_trgt_cls_code,
             fid_aply_rang_prc_1=fid_aply_rang_prc_1,
             fid_aply_rang_prc_2=fid_aply_rang_prc_2,
+            fid_aply_rang_vol=fid_aply_rang_vol,
+            fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
+            fid_trgt_cls_code=fid_trgt_cls_code,
         )
         response = parse_domestic_stock_short_sale(call, await self._core.send(call))
         return response
@@ -30406,23 +30346,23 @@ class AsyncDomesticStockApi:
     async def short_sale_pages(
         self,
         *,
-        fid_aply_rang_vol: str,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
         fid_input_iscd: ShortSaleFidInputIscd | ShortSaleFidInputIscdCode,
         fid_period_div_code: str,
         fid_input_cnt_1: str,
-        fid_trgt_exls_cls_code: str,
-        fid_trgt_cls_code: str,
         fid_aply_rang_prc_1: str,
         fid_aply_rang_prc_2: str,
+        fid_aply_rang_vol: str | None = None,
+        fid_trgt_exls_cls_code: str | None = None,
+        fid_trgt_cls_code: str | None = None,
     ) -> AsyncIterator[DomesticStockShortSaleResponse]:
         """Every page of 국내주식 공매도 상위종목, following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            fid_aply_rang_vol: FID 적용 범위 거래량 (FID_APLY_RANG_VOL). Required. Example: "".
+            fid_aply_rang_vol: FID 적용 범위 거래량 (FID_APLY_RANG_VOL). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20482) (FID_COND_SCR_DIV_CODE).
@@ -30435,8 +30375,8 @@ class AsyncDomesticStockApi:
                 "D".
             fid_input_cnt_1: 조회가간(일수) — 조회구분(D) 0:1일, 1:2일, 2:3일, 3:4일, 4:1주일, 9:2주일, 14:3주일,
                 조회구분(M) 1:1개월, 2:2개월, 3:3개월 (FID_INPUT_CNT_1). Required. Example: "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE). Required. Example: "".
-            fid_trgt_cls_code: FID 대상 구분 코드 (FID_TRGT_CLS_CODE). Required. Example: "".
+            fid_trgt_exls_cls_code: 대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".
+            fid_trgt_cls_code: FID 대상 구분 코드 (FID_TRGT_CLS_CODE). Optional; default "".
             fid_aply_rang_prc_1: FID 적용 범위 가격1 (FID_APLY_RANG_PRC_1). Required. Example: "0".
             fid_aply_rang_prc_2: FID 적용 범위 가격2 (FID_APLY_RANG_PRC_2). Required. Example: "1000000".
 
@@ -30464,16 +30404,16 @@ class AsyncDomesticStockApi:
 
         call = prepare_domestic_stock_short_sale(
             self._ctx,
-            fid_aply_rang_vol=fid_aply_rang_vol,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_period_div_code=fid_period_div_code,
             fid_input_cnt_1=fid_input_cnt_1,
-            fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
-            fid_trgt_cls_code=fid_trgt_cls_code,
             fid_aply_rang_prc_1=fid_aply_rang_prc_1,
             fid_aply_rang_prc_2=fid_aply_rang_prc_2,
+            fid_aply_rang_vol=fid_aply_rang_vol,
+            fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
+            fid_trgt_cls_code=fid_trgt_cls_code,
         )
         async for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_short_sale(page_call, reply)
@@ -30481,23 +30421,23 @@ class AsyncDomesticStockApi:
     async def short_sale_output(
         self,
         *,
-        fid_aply_rang_vol: str,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
         fid_input_iscd: ShortSaleFidInputIscd | ShortSaleFidInputIscdCode,
         fid_period_div_code: str,
         fid_input_cnt_1: str,
-        fid_trgt_exls_cls_code: str,
-        fid_trgt_cls_code: str,
         fid_aply_rang_prc_1: str,
         fid_aply_rang_prc_2: str,
+        fid_aply_rang_vol: str | None = None,
+        fid_trgt_exls_cls_code: str | None = None,
+        fid_trgt_cls_code: str | None = None,
     ) -> AsyncIterator[DomesticStockShortSaleOutputRow]:
         """Every row of 국내주식 공매도 상위종목 output (output) across all pages.
 
         Real accounts only.
 
         Args:
-            fid_aply_rang_vol: FID 적용 범위 거래량 (FID_APLY_RANG_VOL). Required. Example: "".
+            fid_aply_rang_vol: FID 적용 범위 거래량 (FID_APLY_RANG_VOL). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20482) (FID_COND_SCR_DIV_CODE).
@@ -30510,8 +30450,8 @@ class AsyncDomesticStockApi:
                 "D".
             fid_input_cnt_1: 조회가간(일수) — 조회구분(D) 0:1일, 1:2일, 2:3일, 3:4일, 4:1주일, 9:2주일, 14:3주일,
                 조회구분(M) 1:1개월, 2:2개월, 3:3개월 (FID_INPUT_CNT_1). Required. Example: "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE). Required. Example: "".
-            fid_trgt_cls_code: FID 대상 구분 코드 (FID_TRGT_CLS_CODE). Required. Example: "".
+            fid_trgt_exls_cls_code: 대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".
+            fid_trgt_cls_code: FID 대상 구분 코드 (FID_TRGT_CLS_CODE). Optional; default "".
             fid_aply_rang_prc_1: FID 적용 범위 가격1 (FID_APLY_RANG_PRC_1). Required. Example: "0".
             fid_aply_rang_prc_2: FID 적용 범위 가격2 (FID_APLY_RANG_PRC_2). Required. Example: "1000000".
 
@@ -30538,16 +30478,16 @@ class AsyncDomesticStockApi:
 
         call = prepare_domestic_stock_short_sale(
             self._ctx,
-            fid_aply_rang_vol=fid_aply_rang_vol,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_input_iscd=fid_input_iscd,
             fid_period_div_code=fid_period_div_code,
             fid_input_cnt_1=fid_input_cnt_1,
-            fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
-            fid_trgt_cls_code=fid_trgt_cls_code,
             fid_aply_rang_prc_1=fid_aply_rang_prc_1,
             fid_aply_rang_prc_2=fid_aply_rang_prc_2,
+            fid_aply_rang_vol=fid_aply_rang_vol,
+            fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
+            fid_trgt_cls_code=fid_trgt_cls_code,
         )
         async for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_short_sale(page_call, reply).output:
@@ -31532,7 +31472,7 @@ class AsyncDomesticStockApi:
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: str,
-        fid_div_cls_code1: str,
+        fid_div_cls_code1: str | None = None,
     ) -> DomesticStockCompInterestResponse:
         """금리 종합(국내채권_금리) — GET /uapi/domestic-stock/v1/quotations/comp-interest
 
@@ -31542,7 +31482,7 @@ class AsyncDomesticStockApi:
             fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "I".
             fid_cond_scr_div_code: 조건화면분류코드 (FID_COND_SCR_DIV_CODE). Required. Example: "20702".
             fid_div_cls_code: 분류구분코드 (FID_DIV_CLS_CODE). Required. Example: "1".
-            fid_div_cls_code1: 분류구분코드 — 공백 허용 (FID_DIV_CLS_CODE1). Required. Example: "".
+            fid_div_cls_code1: 분류구분코드 — 공백 허용 (FID_DIV_CLS_CODE1). Optional; default "".
 
         Returns:
             DomesticStockCompInterestResponse: the envelope (rt_cd, msg_cd, msg1), output1 (rows of
@@ -31581,7 +31521,7 @@ class AsyncDomesticStockApi:
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: str,
-        fid_div_cls_code1: str,
+        fid_div_cls_code1: str | None = None,
     ) -> AsyncIterator[DomesticStockCompInterestResponse]:
         """Every page of 금리 종합(국내채권_금리), following tr_cont alone (the same request again) to the last.
 
@@ -31591,7 +31531,7 @@ class AsyncDomesticStockApi:
             fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "I".
             fid_cond_scr_div_code: 조건화면분류코드 (FID_COND_SCR_DIV_CODE). Required. Example: "20702".
             fid_div_cls_code: 분류구분코드 (FID_DIV_CLS_CODE). Required. Example: "1".
-            fid_div_cls_code1: 분류구분코드 — 공백 허용 (FID_DIV_CLS_CODE1). Required. Example: "".
+            fid_div_cls_code1: 분류구분코드 — 공백 허용 (FID_DIV_CLS_CODE1). Optional; default "".
 
         Yields:
             DomesticStockCompInterestResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -31632,7 +31572,7 @@ class AsyncDomesticStockApi:
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: str,
-        fid_div_cls_code1: str,
+        fid_div_cls_code1: str | None = None,
     ) -> AsyncIterator[DomesticStockCompInterestOutput1Row]:
         """Every row of 금리 종합(국내채권_금리) output1 (output1) across all pages.
 
@@ -31642,7 +31582,7 @@ class AsyncDomesticStockApi:
             fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "I".
             fid_cond_scr_div_code: 조건화면분류코드 (FID_COND_SCR_DIV_CODE). Required. Example: "20702".
             fid_div_cls_code: 분류구분코드 (FID_DIV_CLS_CODE). Required. Example: "1".
-            fid_div_cls_code1: 분류구분코드 — 공백 허용 (FID_DIV_CLS_CODE1). Required. Example: "".
+            fid_div_cls_code1: 분류구분코드 — 공백 허용 (FID_DIV_CLS_CODE1). Optional; default "".
 
         Yields:
             DomesticStockCompInterestOutput1Row: each row, page after page.
@@ -31682,7 +31622,7 @@ class AsyncDomesticStockApi:
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: str,
-        fid_div_cls_code1: str,
+        fid_div_cls_code1: str | None = None,
     ) -> AsyncIterator[DomesticStockCompInterestOutput2Row]:
         """Every row of 금리 종합(국내채권_금리) output2 (output2) across all pages.
 
@@ -31692,7 +31632,7 @@ class AsyncDomesticStockApi:
             fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "I".
             fid_cond_scr_div_code: 조건화면분류코드 (FID_COND_SCR_DIV_CODE). Required. Example: "20702".
             fid_div_cls_code: 분류구분코드 (FID_DIV_CLS_CODE). Required. Example: "1".
-            fid_div_cls_code1: 분류구분코드 — 공백 허용 (FID_DIV_CLS_CODE1). Required. Example: "".
+            fid_div_cls_code1: 분류구분코드 — 공백 허용 (FID_DIV_CLS_CODE1). Optional; default "".
 
         Yields:
             DomesticStockCompInterestOutput2Row: each row, page after page.
@@ -31730,9 +31670,9 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
-        fid_input_hour_1: str,
         fid_input_iscd: ExpIndexTrendFidInputIscd | ExpIndexTrendFidInputIscdCode,
         fid_cond_mrkt_div_code: str,
+        fid_input_hour_1: str | None = None,
     ) -> DomesticStockExpIndexTrendResponse:
         """국내주식 예상체결지수 추이 — GET /uapi/domestic-stock/v1/quotations/exp-index-trend
 
@@ -31743,7 +31683,7 @@ class AsyncDomesticStockApi:
                 ExpIndexTrendFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2).
                 Example: "1".
             fid_input_hour_1: 입력 시간1 — 10(10초), 30(30초), 60(1분), 600(10분) (FID_INPUT_HOUR_1).
-                Required. Example: "".
+                Optional; default "".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:코스피, 1001:코스닥, 2001:코스피200, 4001: KRX100
                 (FID_INPUT_ISCD). Required. ExpIndexTrendFidInputIscd or its code: "0000" 전체
                 (CODE_0000), "0001" 코스피 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
@@ -31774,9 +31714,9 @@ class AsyncDomesticStockApi:
         call = prepare_domestic_stock_exp_index_trend(
             self._ctx,
             fid_mkop_cls_code=fid_mkop_cls_code,
-            fid_input_hour_1=fid_input_hour_1,
             fid_input_iscd=fid_input_iscd,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
+            fid_input_hour_1=fid_input_hour_1,
         )
         response = parse_domestic_stock_exp_index_trend(call, await self._core.send(call))
         return response
@@ -31785,9 +31725,9 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
-        fid_input_hour_1: str,
         fid_input_iscd: ExpIndexTrendFidInputIscd | ExpIndexTrendFidInputIscdCode,
         fid_cond_mrkt_div_code: str,
+        fid_input_hour_1: str | None = None,
     ) -> AsyncIterator[DomesticStockExpIndexTrendResponse]:
         """Every page of 국내주식 예상체결지수 추이, following tr_cont alone (the same request again) to the last.
 
@@ -31798,7 +31738,7 @@ class AsyncDomesticStockApi:
                 ExpIndexTrendFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2).
                 Example: "1".
             fid_input_hour_1: 입력 시간1 — 10(10초), 30(30초), 60(1분), 600(10분) (FID_INPUT_HOUR_1).
-                Required. Example: "".
+                Optional; default "".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:코스피, 1001:코스닥, 2001:코스피200, 4001: KRX100
                 (FID_INPUT_ISCD). Required. ExpIndexTrendFidInputIscd or its code: "0000" 전체
                 (CODE_0000), "0001" 코스피 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
@@ -31831,9 +31771,9 @@ class AsyncDomesticStockApi:
         call = prepare_domestic_stock_exp_index_trend(
             self._ctx,
             fid_mkop_cls_code=fid_mkop_cls_code,
-            fid_input_hour_1=fid_input_hour_1,
             fid_input_iscd=fid_input_iscd,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
+            fid_input_hour_1=fid_input_hour_1,
         )
         async for page_call, reply in self._core.pages(call):
             yield parse_domestic_stock_exp_index_trend(page_call, reply)
@@ -31842,9 +31782,9 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
-        fid_input_hour_1: str,
         fid_input_iscd: ExpIndexTrendFidInputIscd | ExpIndexTrendFidInputIscdCode,
         fid_cond_mrkt_div_code: str,
+        fid_input_hour_1: str | None = None,
     ) -> AsyncIterator[DomesticStockExpIndexTrendOutputRow]:
         """Every row of 국내주식 예상체결지수 추이 output (output) across all pages.
 
@@ -31855,7 +31795,7 @@ class AsyncDomesticStockApi:
                 ExpIndexTrendFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2).
                 Example: "1".
             fid_input_hour_1: 입력 시간1 — 10(10초), 30(30초), 60(1분), 600(10분) (FID_INPUT_HOUR_1).
-                Required. Example: "".
+                Optional; default "".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:코스피, 1001:코스닥, 2001:코스피200, 4001: KRX100
                 (FID_INPUT_ISCD). Required. ExpIndexTrendFidInputIscd or its code: "0000" 전체
                 (CODE_0000), "0001" 코스피 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
@@ -31887,9 +31827,9 @@ class AsyncDomesticStockApi:
         call = prepare_domestic_stock_exp_index_trend(
             self._ctx,
             fid_mkop_cls_code=fid_mkop_cls_code,
-            fid_input_hour_1=fid_input_hour_1,
             fid_input_iscd=fid_input_iscd,
             fid_cond_mrkt_div_code=fid_cond_mrkt_div_code,
+            fid_input_hour_1=fid_input_hour_1,
         )
         async for page_call, reply in self._core.pages(call):
             for row in parse_domestic_stock_exp_index_trend(page_call, reply).output:
@@ -33498,11 +33438,11 @@ class AsyncDomesticStockApi:
         fid_div_cls_code: str,
         fid_cond_scr_div_code: str,
         fid_mrkt_cls_code: str,
-        fid_input_iscd: str,
         fid_rank_sort_cls_code: str,
         fid_input_date_1: str,
         fid_trgt_cls_code: str,
-        fid_trgt_exls_cls_code: str,
+        fid_input_iscd: str | None = None,
+        fid_trgt_exls_cls_code: str | None = None,
     ) -> DomesticStockInquireViStatusResponse:
         """변동성완화장치(VI) 현황 — GET /uapi/domestic-stock/v1/quotations/inquire-vi-status
 
@@ -33515,13 +33455,13 @@ class AsyncDomesticStockApi:
                 Example: "20139".
             fid_mrkt_cls_code: FID 시장 구분 코드 — 0:전체 K:거래소 Q:코스닥 (FID_MRKT_CLS_CODE). Required.
                 Example: "0".
-            fid_input_iscd: FID 입력 종목코드 — 종목코드 (FID_INPUT_ISCD). Required. Example: "".
+            fid_input_iscd: FID 입력 종목코드 — 종목코드 (FID_INPUT_ISCD). Optional; default "".
             fid_rank_sort_cls_code: FID 순위 정렬 구분 코드 — 0:전체 1:정적 2:동적 3:정적&동적
                 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
             fid_input_date_1: FID 입력 날짜1 — 영업일 (FID_INPUT_DATE_1). Required. Example: "20200420".
             fid_trgt_cls_code: FID 대상 구분 코드 — 대상 구분 코드 (FID_TRGT_CLS_CODE). Required. Example: "0".
             fid_trgt_exls_cls_code: FID 대상 제외 구분 코드 — 대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE).
-                Required. Example: "".
+                Optional; default "".
 
         Returns:
             DomesticStockInquireViStatusResponse: the envelope (rt_cd, msg_cd, msg1), output (rows
@@ -33548,10 +33488,10 @@ class AsyncDomesticStockApi:
             fid_div_cls_code=fid_div_cls_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_mrkt_cls_code=fid_mrkt_cls_code,
-            fid_input_iscd=fid_input_iscd,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_input_date_1=fid_input_date_1,
             fid_trgt_cls_code=fid_trgt_cls_code,
+            fid_input_iscd=fid_input_iscd,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
         )
         response = parse_domestic_stock_inquire_vi_status(call, await self._core.send(call))
@@ -33563,11 +33503,11 @@ class AsyncDomesticStockApi:
         fid_div_cls_code: str,
         fid_cond_scr_div_code: str,
         fid_mrkt_cls_code: str,
-        fid_input_iscd: str,
         fid_rank_sort_cls_code: str,
         fid_input_date_1: str,
         fid_trgt_cls_code: str,
-        fid_trgt_exls_cls_code: str,
+        fid_input_iscd: str | None = None,
+        fid_trgt_exls_cls_code: str | None = None,
     ) -> AsyncIterator[DomesticStockInquireViStatusResponse]:
         """Every page of 변동성완화장치(VI) 현황, following tr_cont alone (the same request again) to the last.
 
@@ -33580,13 +33520,13 @@ class AsyncDomesticStockApi:
                 Example: "20139".
             fid_mrkt_cls_code: FID 시장 구분 코드 — 0:전체 K:거래소 Q:코스닥 (FID_MRKT_CLS_CODE). Required.
                 Example: "0".
-            fid_input_iscd: FID 입력 종목코드 — 종목코드 (FID_INPUT_ISCD). Required. Example: "".
+            fid_input_iscd: FID 입력 종목코드 — 종목코드 (FID_INPUT_ISCD). Optional; default "".
             fid_rank_sort_cls_code: FID 순위 정렬 구분 코드 — 0:전체 1:정적 2:동적 3:정적&동적
                 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
             fid_input_date_1: FID 입력 날짜1 — 영업일 (FID_INPUT_DATE_1). Required. Example: "20200420".
             fid_trgt_cls_code: FID 대상 구분 코드 — 대상 구분 코드 (FID_TRGT_CLS_CODE). Required. Example: "0".
             fid_trgt_exls_cls_code: FID 대상 제외 구분 코드 — 대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE).
-                Required. Example: "".
+                Optional; default "".
 
         Yields:
             DomesticStockInquireViStatusResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -33615,10 +33555,10 @@ class AsyncDomesticStockApi:
             fid_div_cls_code=fid_div_cls_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_mrkt_cls_code=fid_mrkt_cls_code,
-            fid_input_iscd=fid_input_iscd,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_input_date_1=fid_input_date_1,
             fid_trgt_cls_code=fid_trgt_cls_code,
+            fid_input_iscd=fid_input_iscd,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
         )
         async for page_call, reply in self._core.pages(call):
@@ -33630,11 +33570,11 @@ class AsyncDomesticStockApi:
         fid_div_cls_code: str,
         fid_cond_scr_div_code: str,
         fid_mrkt_cls_code: str,
-        fid_input_iscd: str,
         fid_rank_sort_cls_code: str,
         fid_input_date_1: str,
         fid_trgt_cls_code: str,
-        fid_trgt_exls_cls_code: str,
+        fid_input_iscd: str | None = None,
+        fid_trgt_exls_cls_code: str | None = None,
     ) -> AsyncIterator[DomesticStockInquireViStatusOutputRow]:
         """Every row of 변동성완화장치(VI) 현황 output (output) across all pages.
 
@@ -33647,13 +33587,13 @@ class AsyncDomesticStockApi:
                 Example: "20139".
             fid_mrkt_cls_code: FID 시장 구분 코드 — 0:전체 K:거래소 Q:코스닥 (FID_MRKT_CLS_CODE). Required.
                 Example: "0".
-            fid_input_iscd: FID 입력 종목코드 — 종목코드 (FID_INPUT_ISCD). Required. Example: "".
+            fid_input_iscd: FID 입력 종목코드 — 종목코드 (FID_INPUT_ISCD). Optional; default "".
             fid_rank_sort_cls_code: FID 순위 정렬 구분 코드 — 0:전체 1:정적 2:동적 3:정적&동적
                 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
             fid_input_date_1: FID 입력 날짜1 — 영업일 (FID_INPUT_DATE_1). Required. Example: "20200420".
             fid_trgt_cls_code: FID 대상 구분 코드 — 대상 구분 코드 (FID_TRGT_CLS_CODE). Required. Example: "0".
             fid_trgt_exls_cls_code: FID 대상 제외 구분 코드 — 대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE).
-                Required. Example: "".
+                Optional; default "".
 
         Yields:
             DomesticStockInquireViStatusOutputRow: each row, page after page.
@@ -33681,10 +33621,10 @@ class AsyncDomesticStockApi:
             fid_div_cls_code=fid_div_cls_code,
             fid_cond_scr_div_code=fid_cond_scr_div_code,
             fid_mrkt_cls_code=fid_mrkt_cls_code,
-            fid_input_iscd=fid_input_iscd,
             fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_input_date_1=fid_input_date_1,
             fid_trgt_cls_code=fid_trgt_cls_code,
+            fid_input_iscd=fid_input_iscd,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
         )
         async for page_call, reply in self._core.pages(call):
@@ -33726,28 +33666,28 @@ class AsyncDomesticStockApi:
     async def news_title(
         self,
         *,
-        fid_news_ofer_entp_code: str,
-        fid_cond_mrkt_cls_code: str,
-        fid_input_iscd: str,
-        fid_titl_cntt: str,
-        fid_input_date_1: str,
-        fid_input_hour_1: str,
-        fid_rank_sort_cls_code: str,
-        fid_input_srno: str,
+        fid_news_ofer_entp_code: str | None = None,
+        fid_cond_mrkt_cls_code: str | None = None,
+        fid_input_iscd: str | None = None,
+        fid_titl_cntt: str | None = None,
+        fid_input_date_1: str | None = None,
+        fid_input_hour_1: str | None = None,
+        fid_rank_sort_cls_code: str | None = None,
+        fid_input_srno: str | None = None,
     ) -> DomesticStockNewsTitleResponse:
         """종합 시황/공시(제목) — GET /uapi/domestic-stock/v1/quotations/news-title
 
         Real accounts only.
 
         Args:
-            fid_news_ofer_entp_code: 뉴스 제공 업체 코드 (FID_NEWS_OFER_ENTP_CODE). Required. Example: "".
-            fid_cond_mrkt_cls_code: 조건 시장 구분 코드 (FID_COND_MRKT_CLS_CODE). Required. Example: "".
-            fid_input_iscd: 입력 종목코드 (FID_INPUT_ISCD). Required. Example: "".
-            fid_titl_cntt: 제목 내용 (FID_TITL_CNTT). Required. Example: "".
-            fid_input_date_1: 입력 날짜 (FID_INPUT_DATE_1). Required. Example: "".
-            fid_input_hour_1: 입력 시간 (FID_INPUT_HOUR_1). Required. Example: "".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "".
-            fid_input_srno: 입력 일련번호 (FID_INPUT_SRNO). Required. Example: "".
+            fid_news_ofer_entp_code: 뉴스 제공 업체 코드 (FID_NEWS_OFER_ENTP_CODE). Optional; default "".
+            fid_cond_mrkt_cls_code: 조건 시장 구분 코드 (FID_COND_MRKT_CLS_CODE). Optional; default "".
+            fid_input_iscd: 입력 종목코드 (FID_INPUT_ISCD). Optional; default "".
+            fid_titl_cntt: 제목 내용 (FID_TITL_CNTT). Optional; default "".
+            fid_input_date_1: 입력 날짜 (FID_INPUT_DATE_1). Optional; default "".
+            fid_input_hour_1: 입력 시간 (FID_INPUT_HOUR_1). Optional; default "".
+            fid_rank_sort_cls_code: 순위 정렬 구분 코드 (FID_RANK_SORT_CLS_CODE). Optional; default "".
+            fid_input_srno: 입력 일련번호 (FID_INPUT_SRNO). Optional; default "".
 
         Returns:
             DomesticStockNewsTitleResponse: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -33786,28 +33726,28 @@ class AsyncDomesticStockApi:
     async def news_title_pages(
         self,
         *,
-        fid_news_ofer_entp_code: str,
-        fid_cond_mrkt_cls_code: str,
-        fid_input_iscd: str,
-        fid_titl_cntt: str,
-        fid_input_date_1: str,
-        fid_input_hour_1: str,
-        fid_rank_sort_cls_code: str,
-        fid_input_srno: str,
+        fid_news_ofer_entp_code: str | None = None,
+        fid_cond_mrkt_cls_code: str | None = None,
+        fid_input_iscd: str | None = None,
+        fid_titl_cntt: str | None = None,
+        fid_input_date_1: str | None = None,
+        fid_input_hour_1: str | None = None,
+        fid_rank_sort_cls_code: str | None = None,
+        fid_input_srno: str | None = None,
     ) -> AsyncIterator[DomesticStockNewsTitleResponse]:
         """Every page of 종합 시황/공시(제목), following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            fid_news_ofer_entp_code: 뉴스 제공 업체 코드 (FID_NEWS_OFER_ENTP_CODE). Required. Example: "".
-            fid_cond_mrkt_cls_code: 조건 시장 구분 코드 (FID_COND_MRKT_CLS_CODE). Required. Example: "".
-            fid_input_iscd: 입력 종목코드 (FID_INPUT_ISCD). Required. Example: "".
-            fid_titl_cntt: 제목 내용 (FID_TITL_CNTT). Required. Example: "".
-            fid_input_date_1: 입력 날짜 (FID_INPUT_DATE_1). Required. Example: "".
-            fid_input_hour_1: 입력 시간 (FID_INPUT_HOUR_1). Required. Example: "".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "".
-            fid_input_srno: 입력 일련번호 (FID_INPUT_SRNO). Required. Example: "".
+            fid_news_ofer_entp_code: 뉴스 제공 업체 코드 (FID_NEWS_OFER_ENTP_CODE). Optional; default "".
+            fid_cond_mrkt_cls_code: 조건 시장 구분 코드 (FID_COND_MRKT_CLS_CODE). Optional; default "".
+            fid_input_iscd: 입력 종목코드 (FID_INPUT_ISCD). Optional; default "".
+            fid_titl_cntt: 제목 내용 (FID_TITL_CNTT). Optional; default "".
+            fid_input_date_1: 입력 날짜 (FID_INPUT_DATE_1). Optional; default "".
+            fid_input_hour_1: 입력 시간 (FID_INPUT_HOUR_1). Optional; default "".
+            fid_rank_sort_cls_code: 순위 정렬 구분 코드 (FID_RANK_SORT_CLS_CODE). Optional; default "".
+            fid_input_srno: 입력 일련번호 (FID_INPUT_SRNO). Optional; default "".
 
         Yields:
             DomesticStockNewsTitleResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -33848,28 +33788,28 @@ class AsyncDomesticStockApi:
     async def news_title_output(
         self,
         *,
-        fid_news_ofer_entp_code: str,
-        fid_cond_mrkt_cls_code: str,
-        fid_input_iscd: str,
-        fid_titl_cntt: str,
-        fid_input_date_1: str,
-        fid_input_hour_1: str,
-        fid_rank_sort_cls_code: str,
-        fid_input_srno: str,
+        fid_news_ofer_entp_code: str | None = None,
+        fid_cond_mrkt_cls_code: str | None = None,
+        fid_input_iscd: str | None = None,
+        fid_titl_cntt: str | None = None,
+        fid_input_date_1: str | None = None,
+        fid_input_hour_1: str | None = None,
+        fid_rank_sort_cls_code: str | None = None,
+        fid_input_srno: str | None = None,
     ) -> AsyncIterator[DomesticStockNewsTitleOutputRow]:
         """Every row of 종합 시황/공시(제목) output (output) across all pages.
 
         Real accounts only.
 
         Args:
-            fid_news_ofer_entp_code: 뉴스 제공 업체 코드 (FID_NEWS_OFER_ENTP_CODE). Required. Example: "".
-            fid_cond_mrkt_cls_code: 조건 시장 구분 코드 (FID_COND_MRKT_CLS_CODE). Required. Example: "".
-            fid_input_iscd: 입력 종목코드 (FID_INPUT_ISCD). Required. Example: "".
-            fid_titl_cntt: 제목 내용 (FID_TITL_CNTT). Required. Example: "".
-            fid_input_date_1: 입력 날짜 (FID_INPUT_DATE_1). Required. Example: "".
-            fid_input_hour_1: 입력 시간 (FID_INPUT_HOUR_1). Required. Example: "".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "".
-            fid_input_srno: 입력 일련번호 (FID_INPUT_SRNO). Required. Example: "".
+            fid_news_ofer_entp_code: 뉴스 제공 업체 코드 (FID_NEWS_OFER_ENTP_CODE). Optional; default "".
+            fid_cond_mrkt_cls_code: 조건 시장 구분 코드 (FID_COND_MRKT_CLS_CODE). Optional; default "".
+            fid_input_iscd: 입력 종목코드 (FID_INPUT_ISCD). Optional; default "".
+            fid_titl_cntt: 제목 내용 (FID_TITL_CNTT). Optional; default "".
+            fid_input_date_1: 입력 날짜 (FID_INPUT_DATE_1). Optional; default "".
+            fid_input_hour_1: 입력 시간 (FID_INPUT_HOUR_1). Optional; default "".
+            fid_rank_sort_cls_code: 순위 정렬 구분 코드 (FID_RANK_SORT_CLS_CODE). Optional; default "".
+            fid_input_srno: 입력 일련번호 (FID_INPUT_SRNO). Optional; default "".
 
         Yields:
             DomesticStockNewsTitleOutputRow: each row, page after page.

@@ -84,7 +84,7 @@ class DomesticStockBulkTransNumRequest:
     "국내주식 대량체결건수 상위 (GET /uapi/domestic-stock/v1/ranking/bulk-trans-num)"
 
     fid_aply_rang_prc_2: str
-    '적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Required. Example: "".'
+    '적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Optional; default "".'
     fid_cond_mrkt_div_code: str
     """조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code). Required.
     BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX). Example: "J".
@@ -104,17 +104,17 @@ class DomesticStockBulkTransNumRequest:
     fid_div_cls_code: str
     '분류 구분 코드 — 0:전체 (fid_div_cls_code). Required. Example: "0".'
     fid_input_price_1: str
-    '입력 가격1 — 건별금액 ~ (fid_input_price_1). Required. Example: "".'
+    '입력 가격1 — 건별금액 ~ (fid_input_price_1). Optional; default "".'
     fid_aply_rang_prc_1: str
-    '적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Required. Example: "".'
+    '적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Optional; default "".'
     fid_input_iscd_2: str
-    '입력 종목코드2 — 공백:전체종목, 개별종목 조회시 종목코드 (000660) (fid_input_iscd_2). Required. Example: "".'
+    '입력 종목코드2 — 공백:전체종목, 개별종목 조회시 종목코드 (000660) (fid_input_iscd_2). Optional; default "".'
     fid_trgt_exls_cls_code: str
     '대상 제외 구분 코드 — 0:전체 (fid_trgt_exls_cls_code). Required. Example: "0".'
     fid_trgt_cls_code: str
     '대상 구분 코드 — 0:전체 (fid_trgt_cls_code). Required. Example: "0".'
     fid_vol_cnt: str
-    '거래량 수 — 거래량 ~ (fid_vol_cnt). Required. Example: "".'
+    '거래량 수 — 거래량 ~ (fid_vol_cnt). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -343,36 +343,36 @@ def validate_domestic_stock_bulk_trans_num(
 def prepare_domestic_stock_bulk_trans_num(
     ctx: CallContext,
     *,
-    fid_aply_rang_prc_2: str,
     fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
     fid_cond_scr_div_code: str,
     fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
     fid_rank_sort_cls_code: BulkTransNumFidRankSortClsCode | BulkTransNumFidRankSortClsCodeCode,
     fid_div_cls_code: str,
-    fid_input_price_1: str,
-    fid_aply_rang_prc_1: str,
-    fid_input_iscd_2: str,
     fid_trgt_exls_cls_code: str,
     fid_trgt_cls_code: str,
-    fid_vol_cnt: str,
+    fid_aply_rang_prc_2: str | None = None,
+    fid_input_price_1: str | None = None,
+    fid_aply_rang_prc_1: str | None = None,
+    fid_input_iscd_2: str | None = None,
+    fid_vol_cnt: str | None = None,
 ) -> PreparedCall:
     "The validated call of 국내주식 대량체결건수 상위, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
         raise UnsupportedEnvironmentError("domestic_stock.bulk_trans_num", ctx.env, ("real",))
     problems: list[FieldProblem] = []
     request = DomesticStockBulkTransNumRequest(
-        fid_aply_rang_prc_2=plain(fid_aply_rang_prc_2),
+        fid_aply_rang_prc_2=plain(fid_aply_rang_prc_2) if fid_aply_rang_prc_2 is not None else "",
         fid_cond_mrkt_div_code=plain(fid_cond_mrkt_div_code),
         fid_cond_scr_div_code=plain(fid_cond_scr_div_code),
         fid_input_iscd=plain(fid_input_iscd),
         fid_rank_sort_cls_code=plain(fid_rank_sort_cls_code),
         fid_div_cls_code=plain(fid_div_cls_code),
-        fid_input_price_1=plain(fid_input_price_1),
-        fid_aply_rang_prc_1=plain(fid_aply_rang_prc_1),
-        fid_input_iscd_2=plain(fid_input_iscd_2),
+        fid_input_price_1=plain(fid_input_price_1) if fid_input_price_1 is not None else "",
+        fid_aply_rang_prc_1=plain(fid_aply_rang_prc_1) if fid_aply_rang_prc_1 is not None else "",
+        fid_input_iscd_2=plain(fid_input_iscd_2) if fid_input_iscd_2 is not None else "",
         fid_trgt_exls_cls_code=plain(fid_trgt_exls_cls_code),
         fid_trgt_cls_code=plain(fid_trgt_cls_code),
-        fid_vol_cnt=plain(fid_vol_cnt),
+        fid_vol_cnt=plain(fid_vol_cnt) if fid_vol_cnt is not None else "",
     )
     problems.extend(validate_domestic_stock_bulk_trans_num(request, ctx.env))
     if problems:

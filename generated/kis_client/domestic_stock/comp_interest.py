@@ -80,7 +80,7 @@ class DomesticStockCompInterestRequest:
     fid_div_cls_code: str
     '분류구분코드 (FID_DIV_CLS_CODE). Required. Example: "1".'
     fid_div_cls_code1: str
-    '분류구분코드 — 공백 허용 (FID_DIV_CLS_CODE1). Required. Example: "".'
+    '분류구분코드 — 공백 허용 (FID_DIV_CLS_CODE1). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -173,7 +173,7 @@ def prepare_domestic_stock_comp_interest(
     fid_cond_mrkt_div_code: str,
     fid_cond_scr_div_code: str,
     fid_div_cls_code: str,
-    fid_div_cls_code1: str,
+    fid_div_cls_code1: str | None = None,
 ) -> PreparedCall:
     "The validated call of 금리 종합(국내채권_금리), its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -183,7 +183,7 @@ def prepare_domestic_stock_comp_interest(
         fid_cond_mrkt_div_code=plain(fid_cond_mrkt_div_code),
         fid_cond_scr_div_code=plain(fid_cond_scr_div_code),
         fid_div_cls_code=plain(fid_div_cls_code),
-        fid_div_cls_code1=plain(fid_div_cls_code1),
+        fid_div_cls_code1=plain(fid_div_cls_code1) if fid_div_cls_code1 is not None else "",
     )
     problems.extend(validate_domestic_stock_comp_interest(request, ctx.env))
     if problems:

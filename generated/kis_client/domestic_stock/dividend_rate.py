@@ -89,7 +89,7 @@ class DomesticStockDividendRateRequest:
     "국내주식 배당률 상위 (GET /uapi/domestic-stock/v1/ranking/dividend-rate)"
 
     cts_area: str
-    'CTS_AREA — 공백 (CTS_AREA). Required. Example: "".'
+    'CTS_AREA — 공백 (CTS_AREA). Optional; default "".'
     gb1: str
     """KOSPI — 0:전체, 1:코스피, 2: 코스피200, 3: 코스닥, (GB1). Required. DividendRateGb1 or its code: "0" 전체
     (CODE_0), "1" 코스피 (CODE_1), "2" 코스피200 (CODE_2), "3" 코스닥 (CODE_3). Example: "0".
@@ -207,7 +207,6 @@ def validate_domestic_stock_dividend_rate(
 def prepare_domestic_stock_dividend_rate(
     ctx: CallContext,
     *,
-    cts_area: str,
     gb1: DividendRateGb1 | DividendRateGb1Code,
     upjong: str,
     gb2: Gb2 | Gb2Code,
@@ -215,13 +214,14 @@ def prepare_domestic_stock_dividend_rate(
     f_dt: str,
     t_dt: str,
     gb4: Gb4 | Gb4Code,
+    cts_area: str | None = None,
 ) -> PreparedCall:
     "The validated call of 국내주식 배당률 상위, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
         raise UnsupportedEnvironmentError("domestic_stock.dividend_rate", ctx.env, ("real",))
     problems: list[FieldProblem] = []
     request = DomesticStockDividendRateRequest(
-        cts_area=plain(cts_area),
+        cts_area=plain(cts_area) if cts_area is not None else "",
         gb1=plain(gb1),
         upjong=plain(upjong),
         gb2=plain(gb2),

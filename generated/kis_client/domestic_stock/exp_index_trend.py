@@ -85,7 +85,7 @@ class DomesticStockExpIndexTrendRequest:
     code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
     """
     fid_input_hour_1: str
-    '입력 시간1 — 10(10초), 30(30초), 60(1분), 600(10분) (FID_INPUT_HOUR_1). Required. Example: "".'
+    '입력 시간1 — 10(10초), 30(30초), 60(1분), 600(10분) (FID_INPUT_HOUR_1). Optional; default "".'
     fid_input_iscd: str
     """입력 종목코드 — 0000:전체, 0001:코스피, 1001:코스닥, 2001:코스피200, 4001: KRX100 (FID_INPUT_ISCD). Required.
     ExpIndexTrendFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 코스피 (CODE_0001), "1001"
@@ -182,9 +182,9 @@ def prepare_domestic_stock_exp_index_trend(
     ctx: CallContext,
     *,
     fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
-    fid_input_hour_1: str,
     fid_input_iscd: ExpIndexTrendFidInputIscd | ExpIndexTrendFidInputIscdCode,
     fid_cond_mrkt_div_code: str,
+    fid_input_hour_1: str | None = None,
 ) -> PreparedCall:
     "The validated call of 국내주식 예상체결지수 추이, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -192,7 +192,7 @@ def prepare_domestic_stock_exp_index_trend(
     problems: list[FieldProblem] = []
     request = DomesticStockExpIndexTrendRequest(
         fid_mkop_cls_code=plain(fid_mkop_cls_code),
-        fid_input_hour_1=plain(fid_input_hour_1),
+        fid_input_hour_1=plain(fid_input_hour_1) if fid_input_hour_1 is not None else "",
         fid_input_iscd=plain(fid_input_iscd),
         fid_cond_mrkt_div_code=plain(fid_cond_mrkt_div_code),
     )

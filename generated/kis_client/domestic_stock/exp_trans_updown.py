@@ -90,11 +90,11 @@ class DomesticStockExpTransUpdownRequest:
     fid_div_cls_code: str
     '분류 구분 코드 — 0:전체 1:보통주 2:우선주 (fid_div_cls_code). Required. Example: "0".'
     fid_aply_rang_prc_1: str
-    '적용 범위 가격1 — 입력값 없을때 전체 (가격 ~) (fid_aply_rang_prc_1). Required. Example: "".'
+    '적용 범위 가격1 — 입력값 없을때 전체 (가격 ~) (fid_aply_rang_prc_1). Optional; default "".'
     fid_vol_cnt: str
-    '거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "".'
+    '거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".'
     fid_pbmn: str
-    '거래대금 — 입력값 없을때 전체 (거래대금 ~) 천원단위 (fid_pbmn). Required. Example: "".'
+    '거래대금 — 입력값 없을때 전체 (거래대금 ~) 천원단위 (fid_pbmn). Optional; default "".'
     fid_blng_cls_code: str
     '소속 구분 코드 — 0: 전체 (fid_blng_cls_code). Required. Example: "0".'
     fid_mkop_cls_code: str
@@ -290,11 +290,11 @@ def prepare_domestic_stock_exp_trans_updown(
     fid_cond_scr_div_code: str,
     fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
     fid_div_cls_code: str,
-    fid_aply_rang_prc_1: str,
-    fid_vol_cnt: str,
-    fid_pbmn: str,
     fid_blng_cls_code: str,
     fid_mkop_cls_code: str,
+    fid_aply_rang_prc_1: str | None = None,
+    fid_vol_cnt: str | None = None,
+    fid_pbmn: str | None = None,
 ) -> PreparedCall:
     "The validated call of 국내주식 예상체결 상승_하락상위, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -306,9 +306,9 @@ def prepare_domestic_stock_exp_trans_updown(
         fid_cond_scr_div_code=plain(fid_cond_scr_div_code),
         fid_input_iscd=plain(fid_input_iscd),
         fid_div_cls_code=plain(fid_div_cls_code),
-        fid_aply_rang_prc_1=plain(fid_aply_rang_prc_1),
-        fid_vol_cnt=plain(fid_vol_cnt),
-        fid_pbmn=plain(fid_pbmn),
+        fid_aply_rang_prc_1=plain(fid_aply_rang_prc_1) if fid_aply_rang_prc_1 is not None else "",
+        fid_vol_cnt=plain(fid_vol_cnt) if fid_vol_cnt is not None else "",
+        fid_pbmn=plain(fid_pbmn) if fid_pbmn is not None else "",
         fid_blng_cls_code=plain(fid_blng_cls_code),
         fid_mkop_cls_code=plain(fid_mkop_cls_code),
     )

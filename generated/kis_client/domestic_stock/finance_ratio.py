@@ -97,11 +97,11 @@ class DomesticStockFinanceRatioRequest:
     fid_div_cls_code: str
     '분류 구분 코드 — 0 : 전체 (fid_div_cls_code). Optional; default "0".'
     fid_input_price_1: str
-    '입력 가격1 — 입력값 없을때 전체, 가격 ~ (fid_input_price_1). Required. Example: "".'
+    '입력 가격1 — 입력값 없을때 전체, 가격 ~ (fid_input_price_1). Optional; default "".'
     fid_input_price_2: str
-    '입력 가격2 — 입력값 없을때 전체, ~ 가격 (fid_input_price_2). Required. Example: "".'
+    '입력 가격2 — 입력값 없을때 전체, ~ 가격 (fid_input_price_2). Optional; default "".'
     fid_vol_cnt: str
-    '거래량 수 — 입력값 없을때 전체, 거래량 ~ (fid_vol_cnt). Required. Example: "".'
+    '거래량 수 — 입력값 없을때 전체, 거래량 ~ (fid_vol_cnt). Optional; default "".'
     fid_input_option_1: str
     '입력 옵션1 — 회계년도 입력, ex 2023 (fid_input_option_1). Required. Example: "2023".'
     fid_input_option_2: str
@@ -365,15 +365,15 @@ def prepare_domestic_stock_finance_ratio(
     *,
     fid_trgt_cls_code: str,
     fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
-    fid_input_price_1: str,
-    fid_input_price_2: str,
-    fid_vol_cnt: str,
     fid_input_option_1: str,
     fid_input_option_2: FidInputOption2 | FidInputOption2Code,
     fid_rank_sort_cls_code: FinanceRatioFidRankSortClsCode | FinanceRatioFidRankSortClsCodeCode,
     fid_cond_mrkt_div_code: str | None = None,
     fid_cond_scr_div_code: str | None = None,
     fid_div_cls_code: str | None = None,
+    fid_input_price_1: str | None = None,
+    fid_input_price_2: str | None = None,
+    fid_vol_cnt: str | None = None,
     fid_blng_cls_code: str | None = None,
     fid_trgt_exls_cls_code: str | None = None,
 ) -> PreparedCall:
@@ -391,9 +391,9 @@ def prepare_domestic_stock_finance_ratio(
         ),
         fid_input_iscd=plain(fid_input_iscd),
         fid_div_cls_code=plain(fid_div_cls_code) if fid_div_cls_code is not None else "0",
-        fid_input_price_1=plain(fid_input_price_1),
-        fid_input_price_2=plain(fid_input_price_2),
-        fid_vol_cnt=plain(fid_vol_cnt),
+        fid_input_price_1=plain(fid_input_price_1) if fid_input_price_1 is not None else "",
+        fid_input_price_2=plain(fid_input_price_2) if fid_input_price_2 is not None else "",
+        fid_vol_cnt=plain(fid_vol_cnt) if fid_vol_cnt is not None else "",
         fid_input_option_1=plain(fid_input_option_1),
         fid_input_option_2=plain(fid_input_option_2),
         fid_rank_sort_cls_code=plain(fid_rank_sort_cls_code),

@@ -74,7 +74,7 @@ class DomesticStockFluctuationRequest:
     "등락률 순위 (GET /uapi/domestic-stock/v1/ranking/fluctuation)"
 
     fid_rsfl_rate2: str
-    '등락 비율2 — 상승률 상한 (fid_rsfl_rate2). Required. Example: "".'
+    '등락 비율2 — 상승률 상한 (fid_rsfl_rate2). Optional; default "".'
     fid_cond_mrkt_div_code: str
     '조건 시장 분류 코드 — J:KRX, NX:NXT (fid_cond_mrkt_div_code). Required. Example: "J".'
     fid_cond_scr_div_code: str
@@ -88,11 +88,11 @@ class DomesticStockFluctuationRequest:
     fid_prc_cls_code: str
     '가격 구분 코드 — 0: 전체 (fid_prc_cls_code). Required. Example: "0".'
     fid_input_price_1: str
-    '입력 가격1 — 하한가 (fid_input_price_1). Required. Example: "".'
+    '입력 가격1 — 하한가 (fid_input_price_1). Optional; default "".'
     fid_input_price_2: str
-    '입력 가격2 — 상한가 (fid_input_price_2). Required. Example: "".'
+    '입력 가격2 — 상한가 (fid_input_price_2). Optional; default "".'
     fid_vol_cnt: str
-    '거래량 수 — 최소 거래량 (fid_vol_cnt). Required. Example: "".'
+    '거래량 수 — 최소 거래량 (fid_vol_cnt). Optional; default "".'
     fid_trgt_cls_code: str
     """대상 구분 코드 — 9자리, "1" or "0", 증거금30% 40% 50% 60% 100% 신용보증금30% 40% 50% 60% (fid_trgt_cls_code).
     Required. Example: "0".
@@ -104,7 +104,7 @@ class DomesticStockFluctuationRequest:
     fid_div_cls_code: str
     '분류 구분 코드 — 0: 전체 (fid_div_cls_code). Required. Example: "0".'
     fid_rsfl_rate1: str
-    '등락 비율1 — 하락률 하한 (fid_rsfl_rate1). Required. Example: "".'
+    '등락 비율1 — 하락률 하한 (fid_rsfl_rate1). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -364,27 +364,27 @@ def validate_domestic_stock_fluctuation(
 def prepare_domestic_stock_fluctuation(
     ctx: CallContext,
     *,
-    fid_rsfl_rate2: str,
     fid_cond_mrkt_div_code: str,
     fid_input_iscd: str,
     fid_rank_sort_cls_code: str,
     fid_input_cnt_1: str,
     fid_prc_cls_code: str,
-    fid_input_price_1: str,
-    fid_input_price_2: str,
-    fid_vol_cnt: str,
     fid_trgt_cls_code: str,
     fid_trgt_exls_cls_code: str,
     fid_div_cls_code: str,
-    fid_rsfl_rate1: str,
+    fid_rsfl_rate2: str | None = None,
     fid_cond_scr_div_code: str | None = None,
+    fid_input_price_1: str | None = None,
+    fid_input_price_2: str | None = None,
+    fid_vol_cnt: str | None = None,
+    fid_rsfl_rate1: str | None = None,
 ) -> PreparedCall:
     "The validated call of 등락률 순위, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
         raise UnsupportedEnvironmentError("domestic_stock.fluctuation", ctx.env, ("real",))
     problems: list[FieldProblem] = []
     request = DomesticStockFluctuationRequest(
-        fid_rsfl_rate2=plain(fid_rsfl_rate2),
+        fid_rsfl_rate2=plain(fid_rsfl_rate2) if fid_rsfl_rate2 is not None else "",
         fid_cond_mrkt_div_code=plain(fid_cond_mrkt_div_code),
         fid_cond_scr_div_code=(
             plain(fid_cond_scr_div_code) if fid_cond_scr_div_code is not None else "20170"
@@ -393,13 +393,13 @@ def prepare_domestic_stock_fluctuation(
         fid_rank_sort_cls_code=plain(fid_rank_sort_cls_code),
         fid_input_cnt_1=plain(fid_input_cnt_1),
         fid_prc_cls_code=plain(fid_prc_cls_code),
-        fid_input_price_1=plain(fid_input_price_1),
-        fid_input_price_2=plain(fid_input_price_2),
-        fid_vol_cnt=plain(fid_vol_cnt),
+        fid_input_price_1=plain(fid_input_price_1) if fid_input_price_1 is not None else "",
+        fid_input_price_2=plain(fid_input_price_2) if fid_input_price_2 is not None else "",
+        fid_vol_cnt=plain(fid_vol_cnt) if fid_vol_cnt is not None else "",
         fid_trgt_cls_code=plain(fid_trgt_cls_code),
         fid_trgt_exls_cls_code=plain(fid_trgt_exls_cls_code),
         fid_div_cls_code=plain(fid_div_cls_code),
-        fid_rsfl_rate1=plain(fid_rsfl_rate1),
+        fid_rsfl_rate1=plain(fid_rsfl_rate1) if fid_rsfl_rate1 is not None else "",
     )
     problems.extend(validate_domestic_stock_fluctuation(request, ctx.env))
     if problems:

@@ -88,7 +88,7 @@ class DomesticStockFrgnmemTradeTrendRequest:
     FID_MRKT_CLS_CODE(시장구분코드) 둘 중 하나만 입력 (FID_MRKT_CLS_CODE). Required. Example: "A".
     """
     fid_vol_cnt: str
-    '거래량 — ~ (FID_VOL_CNT). Required. Example: "".'
+    '거래량 — ~ (FID_VOL_CNT). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -213,7 +213,7 @@ def prepare_domestic_stock_frgnmem_trade_trend(
     fid_input_iscd: str,
     fid_input_iscd_2: str,
     fid_mrkt_cls_code: str,
-    fid_vol_cnt: str,
+    fid_vol_cnt: str | None = None,
 ) -> PreparedCall:
     "The validated call of 회원사 실 시간 매매동향(틱), its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -225,7 +225,7 @@ def prepare_domestic_stock_frgnmem_trade_trend(
         fid_input_iscd=plain(fid_input_iscd),
         fid_input_iscd_2=plain(fid_input_iscd_2),
         fid_mrkt_cls_code=plain(fid_mrkt_cls_code),
-        fid_vol_cnt=plain(fid_vol_cnt),
+        fid_vol_cnt=plain(fid_vol_cnt) if fid_vol_cnt is not None else "",
     )
     problems.extend(validate_domestic_stock_frgnmem_trade_trend(request, ctx.env))
     if problems:

@@ -80,7 +80,7 @@ class DomesticStockInquireViStatusRequest:
     fid_mrkt_cls_code: str
     'FID 시장 구분 코드 — 0:전체 K:거래소 Q:코스닥 (FID_MRKT_CLS_CODE). Required. Example: "0".'
     fid_input_iscd: str
-    'FID 입력 종목코드 — 종목코드 (FID_INPUT_ISCD). Required. Example: "".'
+    'FID 입력 종목코드 — 종목코드 (FID_INPUT_ISCD). Optional; default "".'
     fid_rank_sort_cls_code: str
     'FID 순위 정렬 구분 코드 — 0:전체 1:정적 2:동적 3:정적&동적 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".'
     fid_input_date_1: str
@@ -88,7 +88,7 @@ class DomesticStockInquireViStatusRequest:
     fid_trgt_cls_code: str
     'FID 대상 구분 코드 — 대상 구분 코드 (FID_TRGT_CLS_CODE). Required. Example: "0".'
     fid_trgt_exls_cls_code: str
-    'FID 대상 제외 구분 코드 — 대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE). Required. Example: "".'
+    'FID 대상 제외 구분 코드 — 대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -251,11 +251,11 @@ def prepare_domestic_stock_inquire_vi_status(
     fid_div_cls_code: str,
     fid_cond_scr_div_code: str,
     fid_mrkt_cls_code: str,
-    fid_input_iscd: str,
     fid_rank_sort_cls_code: str,
     fid_input_date_1: str,
     fid_trgt_cls_code: str,
-    fid_trgt_exls_cls_code: str,
+    fid_input_iscd: str | None = None,
+    fid_trgt_exls_cls_code: str | None = None,
 ) -> PreparedCall:
     "The validated call of 변동성완화장치(VI) 현황, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -265,11 +265,13 @@ def prepare_domestic_stock_inquire_vi_status(
         fid_div_cls_code=plain(fid_div_cls_code),
         fid_cond_scr_div_code=plain(fid_cond_scr_div_code),
         fid_mrkt_cls_code=plain(fid_mrkt_cls_code),
-        fid_input_iscd=plain(fid_input_iscd),
+        fid_input_iscd=plain(fid_input_iscd) if fid_input_iscd is not None else "",
         fid_rank_sort_cls_code=plain(fid_rank_sort_cls_code),
         fid_input_date_1=plain(fid_input_date_1),
         fid_trgt_cls_code=plain(fid_trgt_cls_code),
-        fid_trgt_exls_cls_code=plain(fid_trgt_exls_cls_code),
+        fid_trgt_exls_cls_code=(
+            plain(fid_trgt_exls_cls_code) if fid_trgt_exls_cls_code is not None else ""
+        ),
     )
     problems.extend(validate_domestic_stock_inquire_vi_status(request, ctx.env))
     if problems:

@@ -84,9 +84,9 @@ class DomesticStockInvestorTradeByStockDailyRequest:
     fid_input_date_1: str
     '입력 날짜1 — 입력 날짜(20250812) (FID_INPUT_DATE_1). Required. Example: "20250812".'
     fid_org_adj_prc: str
-    '수정주가 원주가 가격 — 공란 입력 (FID_ORG_ADJ_PRC). Required. Example: "".'
+    '수정주가 원주가 가격 — 공란 입력 (FID_ORG_ADJ_PRC). Optional; default "".'
     fid_etc_cls_code: str
-    '기타 구분 코드 — 공란 입력 (FID_ETC_CLS_CODE). Required. Example: "".'
+    '기타 구분 코드 — 공란 입력 (FID_ETC_CLS_CODE). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -195,8 +195,8 @@ def prepare_domestic_stock_investor_trade_by_stock_daily(
     fid_cond_mrkt_div_code: FidCondMrktDivCode | FidCondMrktDivCodeCode,
     fid_input_iscd: str,
     fid_input_date_1: str,
-    fid_org_adj_prc: str,
-    fid_etc_cls_code: str,
+    fid_org_adj_prc: str | None = None,
+    fid_etc_cls_code: str | None = None,
 ) -> PreparedCall:
     "The validated call of 종목별 투자자매매동향(일별), its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -208,8 +208,8 @@ def prepare_domestic_stock_investor_trade_by_stock_daily(
         fid_cond_mrkt_div_code=plain(fid_cond_mrkt_div_code),
         fid_input_iscd=plain(fid_input_iscd),
         fid_input_date_1=plain(fid_input_date_1),
-        fid_org_adj_prc=plain(fid_org_adj_prc),
-        fid_etc_cls_code=plain(fid_etc_cls_code),
+        fid_org_adj_prc=plain(fid_org_adj_prc) if fid_org_adj_prc is not None else "",
+        fid_etc_cls_code=plain(fid_etc_cls_code) if fid_etc_cls_code is not None else "",
     )
     problems.extend(validate_domestic_stock_investor_trade_by_stock_daily(request, ctx.env))
     if problems:

@@ -77,7 +77,7 @@ class DomesticStockKsdinfoDividendRequest:
     "예탁원정보(배당일정) (GET /uapi/domestic-stock/v1/ksdinfo/dividend)"
 
     cts: str
-    'CTS — 공백 (CTS). Required. Example: "".'
+    'CTS — 공백 (CTS). Optional; default "".'
     gb1: str
     """조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. Gb1 or its code: "0" 배당전체 (CODE_0), "1" 결산배당
     (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
@@ -87,9 +87,9 @@ class DomesticStockKsdinfoDividendRequest:
     t_dt: str
     '조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".'
     sht_cd: str
-    '종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".'
+    '종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".'
     high_gb: str
-    '고배당여부 — 공백 (HIGH_GB). Required. Example: "".'
+    '고배당여부 — 공백 (HIGH_GB). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -163,24 +163,24 @@ def validate_domestic_stock_ksdinfo_dividend(
 def prepare_domestic_stock_ksdinfo_dividend(
     ctx: CallContext,
     *,
-    cts: str,
     gb1: Gb1 | Gb1Code,
     f_dt: str,
     t_dt: str,
-    sht_cd: str,
-    high_gb: str,
+    cts: str | None = None,
+    sht_cd: str | None = None,
+    high_gb: str | None = None,
 ) -> PreparedCall:
     "The validated call of 예탁원정보(배당일정), its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
         raise UnsupportedEnvironmentError("domestic_stock.ksdinfo_dividend", ctx.env, ("real",))
     problems: list[FieldProblem] = []
     request = DomesticStockKsdinfoDividendRequest(
-        cts=plain(cts),
+        cts=plain(cts) if cts is not None else "",
         gb1=plain(gb1),
         f_dt=plain(f_dt),
         t_dt=plain(t_dt),
-        sht_cd=plain(sht_cd),
-        high_gb=plain(high_gb),
+        sht_cd=plain(sht_cd) if sht_cd is not None else "",
+        high_gb=plain(high_gb) if high_gb is not None else "",
     )
     problems.extend(validate_domestic_stock_ksdinfo_dividend(request, ctx.env))
     if problems:

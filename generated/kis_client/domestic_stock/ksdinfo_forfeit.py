@@ -74,13 +74,13 @@ class DomesticStockKsdinfoForfeitRequest:
     "예탁원정보(실권주일정) (GET /uapi/domestic-stock/v1/ksdinfo/forfeit)"
 
     sht_cd: str
-    '종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".'
+    '종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".'
     t_dt: str
     '조회일자To — ~ 일자 (T_DT). Required. Example: "20250617".'
     f_dt: str
     '조회일자From — 일자 ~ (F_DT). Required. Example: "20240101".'
     cts: str
-    'CTS — 공백 (CTS). Required. Example: "".'
+    'CTS — 공백 (CTS). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -136,20 +136,20 @@ def validate_domestic_stock_ksdinfo_forfeit(
 def prepare_domestic_stock_ksdinfo_forfeit(
     ctx: CallContext,
     *,
-    sht_cd: str,
     t_dt: str,
     f_dt: str,
-    cts: str,
+    sht_cd: str | None = None,
+    cts: str | None = None,
 ) -> PreparedCall:
     "The validated call of 예탁원정보(실권주일정), its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
         raise UnsupportedEnvironmentError("domestic_stock.ksdinfo_forfeit", ctx.env, ("real",))
     problems: list[FieldProblem] = []
     request = DomesticStockKsdinfoForfeitRequest(
-        sht_cd=plain(sht_cd),
+        sht_cd=plain(sht_cd) if sht_cd is not None else "",
         t_dt=plain(t_dt),
         f_dt=plain(f_dt),
-        cts=plain(cts),
+        cts=plain(cts) if cts is not None else "",
     )
     problems.extend(validate_domestic_stock_ksdinfo_forfeit(request, ctx.env))
     if problems:

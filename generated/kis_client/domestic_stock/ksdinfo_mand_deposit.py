@@ -76,11 +76,11 @@ class DomesticStockKsdinfoMandDepositRequest:
     t_dt: str
     "조회일자To — 조회 종료 일자 (예: '20230301') (T_DT). Required. Example: \x2220250131\x22."
     sht_cd: str
-    '종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".'
+    '종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".'
     f_dt: str
     "조회일자From — 조회 시작 일자 (예: '20230101') (F_DT). Required. Example: \x2220250101\x22."
     cts: str
-    'CTS — 공백 (CTS). Required. Example: "".'
+    'CTS — 공백 (CTS). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -137,9 +137,9 @@ def prepare_domestic_stock_ksdinfo_mand_deposit(
     ctx: CallContext,
     *,
     t_dt: str,
-    sht_cd: str,
     f_dt: str,
-    cts: str,
+    sht_cd: str | None = None,
+    cts: str | None = None,
 ) -> PreparedCall:
     "The validated call of 예탁원정보(의무예치일정), its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -147,9 +147,9 @@ def prepare_domestic_stock_ksdinfo_mand_deposit(
     problems: list[FieldProblem] = []
     request = DomesticStockKsdinfoMandDepositRequest(
         t_dt=plain(t_dt),
-        sht_cd=plain(sht_cd),
+        sht_cd=plain(sht_cd) if sht_cd is not None else "",
         f_dt=plain(f_dt),
-        cts=plain(cts),
+        cts=plain(cts) if cts is not None else "",
     )
     problems.extend(validate_domestic_stock_ksdinfo_mand_deposit(request, ctx.env))
     if problems:

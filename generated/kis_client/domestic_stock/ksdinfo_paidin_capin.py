@@ -74,7 +74,7 @@ class DomesticStockKsdinfoPaidinCapinRequest:
     "예탁원정보(유상증자일정) (GET /uapi/domestic-stock/v1/ksdinfo/paidin-capin)"
 
     cts: str
-    'CTS — 공백 (CTS). Required. Example: "".'
+    'CTS — 공백 (CTS). Optional; default "".'
     gb1: str
     '조회구분 — 1(청약일별), 2(기준일별) (GB1). Required. Example: "1".'
     f_dt: str
@@ -82,7 +82,7 @@ class DomesticStockKsdinfoPaidinCapinRequest:
     t_dt: str
     '조회일자To — ~ 일자 (T_DT). Required. Example: "20240326".'
     sht_cd: str
-    '종목코드 — 공백(전체), 특정종목 조회시(종목코드) (SHT_CD). Required. Example: "".'
+    '종목코드 — 공백(전체), 특정종목 조회시(종목코드) (SHT_CD). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -146,22 +146,22 @@ def validate_domestic_stock_ksdinfo_paidin_capin(
 def prepare_domestic_stock_ksdinfo_paidin_capin(
     ctx: CallContext,
     *,
-    cts: str,
     gb1: str,
     f_dt: str,
     t_dt: str,
-    sht_cd: str,
+    cts: str | None = None,
+    sht_cd: str | None = None,
 ) -> PreparedCall:
     "The validated call of 예탁원정보(유상증자일정), its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
         raise UnsupportedEnvironmentError("domestic_stock.ksdinfo_paidin_capin", ctx.env, ("real",))
     problems: list[FieldProblem] = []
     request = DomesticStockKsdinfoPaidinCapinRequest(
-        cts=plain(cts),
+        cts=plain(cts) if cts is not None else "",
         gb1=plain(gb1),
         f_dt=plain(f_dt),
         t_dt=plain(t_dt),
-        sht_cd=plain(sht_cd),
+        sht_cd=plain(sht_cd) if sht_cd is not None else "",
     )
     problems.extend(validate_domestic_stock_ksdinfo_paidin_capin(request, ctx.env))
     if problems:

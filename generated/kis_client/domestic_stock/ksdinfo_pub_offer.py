@@ -74,9 +74,9 @@ class DomesticStockKsdinfoPubOfferRequest:
     "예탁원정보(공모주청약일정) (GET /uapi/domestic-stock/v1/ksdinfo/pub-offer)"
 
     sht_cd: str
-    '종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".'
+    '종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".'
     cts: str
-    'CTS — 공백 (CTS). Required. Example: "".'
+    'CTS — 공백 (CTS). Optional; default "".'
     f_dt: str
     '조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".'
     t_dt: str
@@ -136,18 +136,18 @@ def validate_domestic_stock_ksdinfo_pub_offer(
 def prepare_domestic_stock_ksdinfo_pub_offer(
     ctx: CallContext,
     *,
-    sht_cd: str,
-    cts: str,
     f_dt: str,
     t_dt: str,
+    sht_cd: str | None = None,
+    cts: str | None = None,
 ) -> PreparedCall:
     "The validated call of 예탁원정보(공모주청약일정), its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
         raise UnsupportedEnvironmentError("domestic_stock.ksdinfo_pub_offer", ctx.env, ("real",))
     problems: list[FieldProblem] = []
     request = DomesticStockKsdinfoPubOfferRequest(
-        sht_cd=plain(sht_cd),
-        cts=plain(cts),
+        sht_cd=plain(sht_cd) if sht_cd is not None else "",
+        cts=plain(cts) if cts is not None else "",
         f_dt=plain(f_dt),
         t_dt=plain(t_dt),
     )

@@ -72,13 +72,13 @@ class DomesticStockKsdinfoPurreqRequest:
     "예탁원정보(주식매수청구일정) (GET /uapi/domestic-stock/v1/ksdinfo/purreq)"
 
     sht_cd: str
-    '종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".'
+    '종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".'
     t_dt: str
     '조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".'
     f_dt: str
     '조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".'
     cts: str
-    'CTS — 공백 (CTS). Required. Example: "".'
+    'CTS — 공백 (CTS). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -134,20 +134,20 @@ def validate_domestic_stock_ksdinfo_purreq(
 def prepare_domestic_stock_ksdinfo_purreq(
     ctx: CallContext,
     *,
-    sht_cd: str,
     t_dt: str,
     f_dt: str,
-    cts: str,
+    sht_cd: str | None = None,
+    cts: str | None = None,
 ) -> PreparedCall:
     "The validated call of 예탁원정보(주식매수청구일정), its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
         raise UnsupportedEnvironmentError("domestic_stock.ksdinfo_purreq", ctx.env, ("real",))
     problems: list[FieldProblem] = []
     request = DomesticStockKsdinfoPurreqRequest(
-        sht_cd=plain(sht_cd),
+        sht_cd=plain(sht_cd) if sht_cd is not None else "",
         t_dt=plain(t_dt),
         f_dt=plain(f_dt),
-        cts=plain(cts),
+        cts=plain(cts) if cts is not None else "",
     )
     problems.extend(validate_domestic_stock_ksdinfo_purreq(request, ctx.env))
     if problems:

@@ -77,9 +77,9 @@ class DomesticStockKsdinfoRevSplitRequest:
     "예탁원정보(액면교체일정) (GET /uapi/domestic-stock/v1/ksdinfo/rev-split)"
 
     sht_cd: str
-    '종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".'
+    '종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".'
     cts: str
-    'CTS — 공백 (CTS). Required. Example: "".'
+    'CTS — 공백 (CTS). Optional; default "".'
     f_dt: str
     '조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".'
     t_dt: str
@@ -155,19 +155,19 @@ def validate_domestic_stock_ksdinfo_rev_split(
 def prepare_domestic_stock_ksdinfo_rev_split(
     ctx: CallContext,
     *,
-    sht_cd: str,
-    cts: str,
     f_dt: str,
     t_dt: str,
     market_gb: MarketGb | MarketGbCode,
+    sht_cd: str | None = None,
+    cts: str | None = None,
 ) -> PreparedCall:
     "The validated call of 예탁원정보(액면교체일정), its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
         raise UnsupportedEnvironmentError("domestic_stock.ksdinfo_rev_split", ctx.env, ("real",))
     problems: list[FieldProblem] = []
     request = DomesticStockKsdinfoRevSplitRequest(
-        sht_cd=plain(sht_cd),
-        cts=plain(cts),
+        sht_cd=plain(sht_cd) if sht_cd is not None else "",
+        cts=plain(cts) if cts is not None else "",
         f_dt=plain(f_dt),
         t_dt=plain(t_dt),
         market_gb=plain(market_gb),

@@ -74,13 +74,13 @@ class DomesticStockKsdinfoSharehldMeetRequest:
     "예탁원정보(주주총회일정) (GET /uapi/domestic-stock/v1/ksdinfo/sharehld-meet)"
 
     cts: str
-    'CTS — 공백 (CTS). Required. Example: "".'
+    'CTS — 공백 (CTS). Optional; default "".'
     f_dt: str
     '조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".'
     t_dt: str
     '조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".'
     sht_cd: str
-    '종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Required. Example: "".'
+    '종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -136,10 +136,10 @@ def validate_domestic_stock_ksdinfo_sharehld_meet(
 def prepare_domestic_stock_ksdinfo_sharehld_meet(
     ctx: CallContext,
     *,
-    cts: str,
     f_dt: str,
     t_dt: str,
-    sht_cd: str,
+    cts: str | None = None,
+    sht_cd: str | None = None,
 ) -> PreparedCall:
     "The validated call of 예탁원정보(주주총회일정), its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -148,10 +148,10 @@ def prepare_domestic_stock_ksdinfo_sharehld_meet(
         )
     problems: list[FieldProblem] = []
     request = DomesticStockKsdinfoSharehldMeetRequest(
-        cts=plain(cts),
+        cts=plain(cts) if cts is not None else "",
         f_dt=plain(f_dt),
         t_dt=plain(t_dt),
-        sht_cd=plain(sht_cd),
+        sht_cd=plain(sht_cd) if sht_cd is not None else "",
     )
     problems.extend(validate_domestic_stock_ksdinfo_sharehld_meet(request, ctx.env))
     if problems:

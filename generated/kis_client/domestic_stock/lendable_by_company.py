@@ -76,15 +76,15 @@ class DomesticStockLendableByCompanyRequest:
     excg_dvsn_cd: str
     '거래소구분코드 — 00(전체), 02(거래소), 03(코스닥) (EXCG_DVSN_CD). Required. Example: "00".'
     pdno: str
-    '상품번호 — 공백 : 전체조회, 종목코드 입력 시 해당종목만 조회 (PDNO). Required. Example: "".'
+    '상품번호 — 공백 : 전체조회, 종목코드 입력 시 해당종목만 조회 (PDNO). Optional; default "".'
     thco_stln_psbl_yn: str
     '당사대주가능여부 — Y (THCO_STLN_PSBL_YN). Required. Example: "Y".'
     inqr_dvsn_1: str
     '조회구분1 — 0 : 전체조회, 1: 종목코드순 정렬 (INQR_DVSN_1). Required. Example: "0".'
     ctx_area_fk200: str
-    '연속조회검색조건200 — 미입력 (다음조회 불가) (CTX_AREA_FK200). Required. Example: "".'
+    '연속조회검색조건200 — 미입력 (다음조회 불가) (CTX_AREA_FK200). Optional; default "".'
     ctx_area_nk100: str
-    '연속조회키100 — 미입력 (다음조회 불가) (CTX_AREA_NK100). Required. Example: "".'
+    '연속조회키100 — 미입력 (다음조회 불가) (CTX_AREA_NK100). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -191,11 +191,11 @@ def prepare_domestic_stock_lendable_by_company(
     ctx: CallContext,
     *,
     excg_dvsn_cd: str,
-    pdno: str,
     thco_stln_psbl_yn: str,
     inqr_dvsn_1: str,
-    ctx_area_fk200: str,
-    ctx_area_nk100: str,
+    pdno: str | None = None,
+    ctx_area_fk200: str | None = None,
+    ctx_area_nk100: str | None = None,
 ) -> PreparedCall:
     "The validated call of 당사 대주가능 종목, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -203,11 +203,11 @@ def prepare_domestic_stock_lendable_by_company(
     problems: list[FieldProblem] = []
     request = DomesticStockLendableByCompanyRequest(
         excg_dvsn_cd=plain(excg_dvsn_cd),
-        pdno=plain(pdno),
+        pdno=plain(pdno) if pdno is not None else "",
         thco_stln_psbl_yn=plain(thco_stln_psbl_yn),
         inqr_dvsn_1=plain(inqr_dvsn_1),
-        ctx_area_fk200=plain(ctx_area_fk200),
-        ctx_area_nk100=plain(ctx_area_nk100),
+        ctx_area_fk200=plain(ctx_area_fk200) if ctx_area_fk200 is not None else "",
+        ctx_area_nk100=plain(ctx_area_nk100) if ctx_area_nk100 is not None else "",
     )
     problems.extend(validate_domestic_stock_lendable_by_company(request, ctx.env))
     if problems:

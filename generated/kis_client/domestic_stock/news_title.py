@@ -72,21 +72,21 @@ class DomesticStockNewsTitleRequest:
     "종합 시황/공시(제목) (GET /uapi/domestic-stock/v1/quotations/news-title)"
 
     fid_news_ofer_entp_code: str
-    '뉴스 제공 업체 코드 (FID_NEWS_OFER_ENTP_CODE). Required. Example: "".'
+    '뉴스 제공 업체 코드 (FID_NEWS_OFER_ENTP_CODE). Optional; default "".'
     fid_cond_mrkt_cls_code: str
-    '조건 시장 구분 코드 (FID_COND_MRKT_CLS_CODE). Required. Example: "".'
+    '조건 시장 구분 코드 (FID_COND_MRKT_CLS_CODE). Optional; default "".'
     fid_input_iscd: str
-    '입력 종목코드 (FID_INPUT_ISCD). Required. Example: "".'
+    '입력 종목코드 (FID_INPUT_ISCD). Optional; default "".'
     fid_titl_cntt: str
-    '제목 내용 (FID_TITL_CNTT). Required. Example: "".'
+    '제목 내용 (FID_TITL_CNTT). Optional; default "".'
     fid_input_date_1: str
-    '입력 날짜 (FID_INPUT_DATE_1). Required. Example: "".'
+    '입력 날짜 (FID_INPUT_DATE_1). Optional; default "".'
     fid_input_hour_1: str
-    '입력 시간 (FID_INPUT_HOUR_1). Required. Example: "".'
+    '입력 시간 (FID_INPUT_HOUR_1). Optional; default "".'
     fid_rank_sort_cls_code: str
-    '순위 정렬 구분 코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "".'
+    '순위 정렬 구분 코드 (FID_RANK_SORT_CLS_CODE). Optional; default "".'
     fid_input_srno: str
-    '입력 일련번호 (FID_INPUT_SRNO). Required. Example: "".'
+    '입력 일련번호 (FID_INPUT_SRNO). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -242,28 +242,34 @@ def validate_domestic_stock_news_title(
 def prepare_domestic_stock_news_title(
     ctx: CallContext,
     *,
-    fid_news_ofer_entp_code: str,
-    fid_cond_mrkt_cls_code: str,
-    fid_input_iscd: str,
-    fid_titl_cntt: str,
-    fid_input_date_1: str,
-    fid_input_hour_1: str,
-    fid_rank_sort_cls_code: str,
-    fid_input_srno: str,
+    fid_news_ofer_entp_code: str | None = None,
+    fid_cond_mrkt_cls_code: str | None = None,
+    fid_input_iscd: str | None = None,
+    fid_titl_cntt: str | None = None,
+    fid_input_date_1: str | None = None,
+    fid_input_hour_1: str | None = None,
+    fid_rank_sort_cls_code: str | None = None,
+    fid_input_srno: str | None = None,
 ) -> PreparedCall:
     "The validated call of 종합 시황/공시(제목), its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
         raise UnsupportedEnvironmentError("domestic_stock.news_title", ctx.env, ("real",))
     problems: list[FieldProblem] = []
     request = DomesticStockNewsTitleRequest(
-        fid_news_ofer_entp_code=plain(fid_news_ofer_entp_code),
-        fid_cond_mrkt_cls_code=plain(fid_cond_mrkt_cls_code),
-        fid_input_iscd=plain(fid_input_iscd),
-        fid_titl_cntt=plain(fid_titl_cntt),
-        fid_input_date_1=plain(fid_input_date_1),
-        fid_input_hour_1=plain(fid_input_hour_1),
-        fid_rank_sort_cls_code=plain(fid_rank_sort_cls_code),
-        fid_input_srno=plain(fid_input_srno),
+        fid_news_ofer_entp_code=(
+            plain(fid_news_ofer_entp_code) if fid_news_ofer_entp_code is not None else ""
+        ),
+        fid_cond_mrkt_cls_code=(
+            plain(fid_cond_mrkt_cls_code) if fid_cond_mrkt_cls_code is not None else ""
+        ),
+        fid_input_iscd=plain(fid_input_iscd) if fid_input_iscd is not None else "",
+        fid_titl_cntt=plain(fid_titl_cntt) if fid_titl_cntt is not None else "",
+        fid_input_date_1=plain(fid_input_date_1) if fid_input_date_1 is not None else "",
+        fid_input_hour_1=plain(fid_input_hour_1) if fid_input_hour_1 is not None else "",
+        fid_rank_sort_cls_code=(
+            plain(fid_rank_sort_cls_code) if fid_rank_sort_cls_code is not None else ""
+        ),
+        fid_input_srno=plain(fid_input_srno) if fid_input_srno is not None else "",
     )
     problems.extend(validate_domestic_stock_news_title(request, ctx.env))
     if problems:

@@ -74,7 +74,7 @@ class DomesticStockOvertimeFluctuationRequest:
     fid_cond_mrkt_div_code: str
     '조건 시장 분류 코드 — 시장구분코드 (J: 주식) (FID_COND_MRKT_DIV_CODE). Required. Example: "J".'
     fid_mrkt_cls_code: str
-    '시장 구분 코드 — 공백 입력 (FID_MRKT_CLS_CODE). Required. Example: "".'
+    '시장 구분 코드 — 공백 입력 (FID_MRKT_CLS_CODE). Optional; default "".'
     fid_cond_scr_div_code: str
     '조건 화면 분류 코드 — Unique key(20234) (FID_COND_SCR_DIV_CODE). Required. Example: "20234".'
     fid_input_iscd: str
@@ -82,15 +82,15 @@ class DomesticStockOvertimeFluctuationRequest:
     fid_div_cls_code: str
     '분류 구분 코드 — 1(상한가), 2(상승률), 3(보합),4(하한가),5(하락률) (FID_DIV_CLS_CODE). Required. Example: "2".'
     fid_input_price_1: str
-    '입력 가격1 — 입력값 없을때 전체 (가격 ~) (FID_INPUT_PRICE_1). Required. Example: "".'
+    '입력 가격1 — 입력값 없을때 전체 (가격 ~) (FID_INPUT_PRICE_1). Optional; default "".'
     fid_input_price_2: str
-    '입력 가격2 — 입력값 없을때 전체 (~ 가격) (FID_INPUT_PRICE_2). Required. Example: "".'
+    '입력 가격2 — 입력값 없을때 전체 (~ 가격) (FID_INPUT_PRICE_2). Optional; default "".'
     fid_vol_cnt: str
-    '거래량 수 — 입력값 없을때 전체 (거래량 ~) (FID_VOL_CNT). Required. Example: "".'
+    '거래량 수 — 입력값 없을때 전체 (거래량 ~) (FID_VOL_CNT). Optional; default "".'
     fid_trgt_cls_code: str
-    '대상 구분 코드 — 공백 입력 (FID_TRGT_CLS_CODE). Required. Example: "".'
+    '대상 구분 코드 — 공백 입력 (FID_TRGT_CLS_CODE). Optional; default "".'
     fid_trgt_exls_cls_code: str
-    '대상 제외 구분 코드 — 공백 입력 (FID_TRGT_EXLS_CLS_CODE). Required. Example: "".'
+    '대상 제외 구분 코드 — 공백 입력 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -283,15 +283,15 @@ def prepare_domestic_stock_overtime_fluctuation(
     ctx: CallContext,
     *,
     fid_cond_mrkt_div_code: str,
-    fid_mrkt_cls_code: str,
     fid_cond_scr_div_code: str,
     fid_input_iscd: str,
     fid_div_cls_code: str,
-    fid_input_price_1: str,
-    fid_input_price_2: str,
-    fid_vol_cnt: str,
-    fid_trgt_cls_code: str,
-    fid_trgt_exls_cls_code: str,
+    fid_mrkt_cls_code: str | None = None,
+    fid_input_price_1: str | None = None,
+    fid_input_price_2: str | None = None,
+    fid_vol_cnt: str | None = None,
+    fid_trgt_cls_code: str | None = None,
+    fid_trgt_exls_cls_code: str | None = None,
 ) -> PreparedCall:
     "The validated call of 국내주식 시간외등락율순위, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -299,15 +299,17 @@ def prepare_domestic_stock_overtime_fluctuation(
     problems: list[FieldProblem] = []
     request = DomesticStockOvertimeFluctuationRequest(
         fid_cond_mrkt_div_code=plain(fid_cond_mrkt_div_code),
-        fid_mrkt_cls_code=plain(fid_mrkt_cls_code),
+        fid_mrkt_cls_code=plain(fid_mrkt_cls_code) if fid_mrkt_cls_code is not None else "",
         fid_cond_scr_div_code=plain(fid_cond_scr_div_code),
         fid_input_iscd=plain(fid_input_iscd),
         fid_div_cls_code=plain(fid_div_cls_code),
-        fid_input_price_1=plain(fid_input_price_1),
-        fid_input_price_2=plain(fid_input_price_2),
-        fid_vol_cnt=plain(fid_vol_cnt),
-        fid_trgt_cls_code=plain(fid_trgt_cls_code),
-        fid_trgt_exls_cls_code=plain(fid_trgt_exls_cls_code),
+        fid_input_price_1=plain(fid_input_price_1) if fid_input_price_1 is not None else "",
+        fid_input_price_2=plain(fid_input_price_2) if fid_input_price_2 is not None else "",
+        fid_vol_cnt=plain(fid_vol_cnt) if fid_vol_cnt is not None else "",
+        fid_trgt_cls_code=plain(fid_trgt_cls_code) if fid_trgt_cls_code is not None else "",
+        fid_trgt_exls_cls_code=(
+            plain(fid_trgt_exls_cls_code) if fid_trgt_exls_cls_code is not None else ""
+        ),
     )
     problems.extend(validate_domestic_stock_overtime_fluctuation(request, ctx.env))
     if problems:

@@ -80,15 +80,15 @@ class DomesticStockOvertimeVolumeRequest:
     fid_rank_sort_cls_code: str
     '순위 정렬 구분 코드 — 0(매수잔량), 1(매도잔량), 2(거래량) (FID_RANK_SORT_CLS_CODE). Required. Example: "0".'
     fid_input_price_1: str
-    '입력 가격1 — 가격 ~ (FID_INPUT_PRICE_1). Required. Example: "".'
+    '입력 가격1 — 가격 ~ (FID_INPUT_PRICE_1). Optional; default "".'
     fid_input_price_2: str
-    '입력 가격2 — ~ 가격 (FID_INPUT_PRICE_2). Required. Example: "".'
+    '입력 가격2 — ~ 가격 (FID_INPUT_PRICE_2). Optional; default "".'
     fid_vol_cnt: str
-    '거래량 수 — 거래량 ~ (FID_VOL_CNT). Required. Example: "".'
+    '거래량 수 — 거래량 ~ (FID_VOL_CNT). Optional; default "".'
     fid_trgt_cls_code: str
-    '대상 구분 코드 — 공백 (FID_TRGT_CLS_CODE). Required. Example: "".'
+    '대상 구분 코드 — 공백 (FID_TRGT_CLS_CODE). Optional; default "".'
     fid_trgt_exls_cls_code: str
-    '대상 제외 구분 코드 — 공백 (FID_TRGT_EXLS_CLS_CODE). Required. Example: "".'
+    '대상 제외 구분 코드 — 공백 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -266,11 +266,11 @@ def prepare_domestic_stock_overtime_volume(
     fid_cond_scr_div_code: str,
     fid_input_iscd: str,
     fid_rank_sort_cls_code: str,
-    fid_input_price_1: str,
-    fid_input_price_2: str,
-    fid_vol_cnt: str,
-    fid_trgt_cls_code: str,
-    fid_trgt_exls_cls_code: str,
+    fid_input_price_1: str | None = None,
+    fid_input_price_2: str | None = None,
+    fid_vol_cnt: str | None = None,
+    fid_trgt_cls_code: str | None = None,
+    fid_trgt_exls_cls_code: str | None = None,
 ) -> PreparedCall:
     "The validated call of 국내주식 시간외거래량순위, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -281,11 +281,13 @@ def prepare_domestic_stock_overtime_volume(
         fid_cond_scr_div_code=plain(fid_cond_scr_div_code),
         fid_input_iscd=plain(fid_input_iscd),
         fid_rank_sort_cls_code=plain(fid_rank_sort_cls_code),
-        fid_input_price_1=plain(fid_input_price_1),
-        fid_input_price_2=plain(fid_input_price_2),
-        fid_vol_cnt=plain(fid_vol_cnt),
-        fid_trgt_cls_code=plain(fid_trgt_cls_code),
-        fid_trgt_exls_cls_code=plain(fid_trgt_exls_cls_code),
+        fid_input_price_1=plain(fid_input_price_1) if fid_input_price_1 is not None else "",
+        fid_input_price_2=plain(fid_input_price_2) if fid_input_price_2 is not None else "",
+        fid_vol_cnt=plain(fid_vol_cnt) if fid_vol_cnt is not None else "",
+        fid_trgt_cls_code=plain(fid_trgt_cls_code) if fid_trgt_cls_code is not None else "",
+        fid_trgt_exls_cls_code=(
+            plain(fid_trgt_exls_cls_code) if fid_trgt_exls_cls_code is not None else ""
+        ),
     )
     problems.extend(validate_domestic_stock_overtime_volume(request, ctx.env))
     if problems:

@@ -82,11 +82,11 @@ class DomesticStockProfitAssetIndexRequest:
     fid_div_cls_code: str
     '분류 구분 코드 (fid_div_cls_code). Optional; default "0".'
     fid_input_price_1: str
-    '입력 가격1 (fid_input_price_1). Required. Example: "".'
+    '입력 가격1 (fid_input_price_1). Optional; default "".'
     fid_input_price_2: str
-    '입력 가격2 (fid_input_price_2). Required. Example: "".'
+    '입력 가격2 (fid_input_price_2). Optional; default "".'
     fid_vol_cnt: str
-    '거래량 수 (fid_vol_cnt). Required. Example: "".'
+    '거래량 수 (fid_vol_cnt). Optional; default "".'
     fid_input_option_1: str
     '입력 옵션1 (fid_input_option_1). Optional; default "2023".'
     fid_input_option_2: str
@@ -343,15 +343,15 @@ def prepare_domestic_stock_profit_asset_index(
     ctx: CallContext,
     *,
     fid_input_iscd: str,
-    fid_input_price_1: str,
-    fid_input_price_2: str,
-    fid_vol_cnt: str,
     fid_input_option_2: str,
     fid_rank_sort_cls_code: str,
     fid_cond_mrkt_div_code: str | None = None,
     fid_trgt_cls_code: str | None = None,
     fid_cond_scr_div_code: str | None = None,
     fid_div_cls_code: str | None = None,
+    fid_input_price_1: str | None = None,
+    fid_input_price_2: str | None = None,
+    fid_vol_cnt: str | None = None,
     fid_input_option_1: str | None = None,
     fid_blng_cls_code: str | None = None,
     fid_trgt_exls_cls_code: str | None = None,
@@ -370,9 +370,9 @@ def prepare_domestic_stock_profit_asset_index(
         ),
         fid_input_iscd=plain(fid_input_iscd),
         fid_div_cls_code=plain(fid_div_cls_code) if fid_div_cls_code is not None else "0",
-        fid_input_price_1=plain(fid_input_price_1),
-        fid_input_price_2=plain(fid_input_price_2),
-        fid_vol_cnt=plain(fid_vol_cnt),
+        fid_input_price_1=plain(fid_input_price_1) if fid_input_price_1 is not None else "",
+        fid_input_price_2=plain(fid_input_price_2) if fid_input_price_2 is not None else "",
+        fid_vol_cnt=plain(fid_vol_cnt) if fid_vol_cnt is not None else "",
         fid_input_option_1=plain(fid_input_option_1) if fid_input_option_1 is not None else "2023",
         fid_input_option_2=plain(fid_input_option_2),
         fid_rank_sort_cls_code=plain(fid_rank_sort_cls_code),

@@ -75,7 +75,7 @@ class DomesticStockShortSaleRequest:
     "국내주식 공매도 상위종목 (GET /uapi/domestic-stock/v1/ranking/short-sale)"
 
     fid_aply_rang_vol: str
-    'FID 적용 범위 거래량 (FID_APLY_RANG_VOL). Required. Example: "".'
+    'FID 적용 범위 거래량 (FID_APLY_RANG_VOL). Optional; default "".'
     fid_cond_mrkt_div_code: str
     '조건 시장 분류 코드 — 시장구분코드 (주식 J) (FID_COND_MRKT_DIV_CODE). Required. Example: "J".'
     fid_cond_scr_div_code: str
@@ -93,9 +93,9 @@ class DomesticStockShortSaleRequest:
     (FID_INPUT_CNT_1). Required. Example: "0".
     """
     fid_trgt_exls_cls_code: str
-    '대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE). Required. Example: "".'
+    '대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".'
     fid_trgt_cls_code: str
-    'FID 대상 구분 코드 (FID_TRGT_CLS_CODE). Required. Example: "".'
+    'FID 대상 구분 코드 (FID_TRGT_CLS_CODE). Optional; default "".'
     fid_aply_rang_prc_1: str
     'FID 적용 범위 가격1 (FID_APLY_RANG_PRC_1). Required. Example: "0".'
     fid_aply_rang_prc_2: str
@@ -296,30 +296,32 @@ def validate_domestic_stock_short_sale(
 def prepare_domestic_stock_short_sale(
     ctx: CallContext,
     *,
-    fid_aply_rang_vol: str,
     fid_cond_mrkt_div_code: str,
     fid_cond_scr_div_code: str,
     fid_input_iscd: ShortSaleFidInputIscd | ShortSaleFidInputIscdCode,
     fid_period_div_code: str,
     fid_input_cnt_1: str,
-    fid_trgt_exls_cls_code: str,
-    fid_trgt_cls_code: str,
     fid_aply_rang_prc_1: str,
     fid_aply_rang_prc_2: str,
+    fid_aply_rang_vol: str | None = None,
+    fid_trgt_exls_cls_code: str | None = None,
+    fid_trgt_cls_code: str | None = None,
 ) -> PreparedCall:
     "The validated call of 국내주식 공매도 상위종목, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
         raise UnsupportedEnvironmentError("domestic_stock.short_sale", ctx.env, ("real",))
     problems: list[FieldProblem] = []
     request = DomesticStockShortSaleRequest(
-        fid_aply_rang_vol=plain(fid_aply_rang_vol),
+        fid_aply_rang_vol=plain(fid_aply_rang_vol) if fid_aply_rang_vol is not None else "",
         fid_cond_mrkt_div_code=plain(fid_cond_mrkt_div_code),
         fid_cond_scr_div_code=plain(fid_cond_scr_div_code),
         fid_input_iscd=plain(fid_input_iscd),
         fid_period_div_code=plain(fid_period_div_code),
         fid_input_cnt_1=plain(fid_input_cnt_1),
-        fid_trgt_exls_cls_code=plain(fid_trgt_exls_cls_code),
-        fid_trgt_cls_code=plain(fid_trgt_cls_code),
+        fid_trgt_exls_cls_code=(
+            plain(fid_trgt_exls_cls_code) if fid_trgt_exls_cls_code is not None else ""
+        ),
+        fid_trgt_cls_code=plain(fid_trgt_cls_code) if fid_trgt_cls_code is not None else "",
         fid_aply_rang_prc_1=plain(fid_aply_rang_prc_1),
         fid_aply_rang_prc_2=plain(fid_aply_rang_prc_2),
     )

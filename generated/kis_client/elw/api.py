@@ -855,11 +855,11 @@ class ElwApi:
         fid_input_date_1: str,
         fid_input_date_2: str,
         fid_div_cls_code: str,
-        fid_etc_cls_code: str,
         fid_unas_input_iscd: str,
         fid_input_iscd_2: str,
         fid_blng_cls_code: str,
-        fid_input_option_1: str,
+        fid_etc_cls_code: str | None = None,
+        fid_input_option_1: str | None = None,
     ) -> ElwExpirationStocksResponse:
         """ELW 만기예정/만기종목 — GET /uapi/elw/v1/quotations/expiration-stocks
 
@@ -875,14 +875,14 @@ class ElwApi:
             fid_input_date_2: 입력날짜2 — ~입력날짜 (ex) 20240408) (FID_INPUT_DATE_2). Required. Example:
                 "20250930".
             fid_div_cls_code: 분류구분코드 — 0(콜),1(풋),2(전체) (FID_DIV_CLS_CODE). Required. Example: "2".
-            fid_etc_cls_code: 기타구분코드 — 공백 입력 (FID_ETC_CLS_CODE). Required. Example: "".
+            fid_etc_cls_code: 기타구분코드 — 공백 입력 (FID_ETC_CLS_CODE). Optional; default "".
             fid_unas_input_iscd: 기초자산입력종목코드 — 000000(전체), 2001(KOSPI 200), 기초자산코드(종목코드 ex.
                 삼성전자-005930) (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
             fid_input_iscd_2: 발행회사코드 — 00000(전체), 00003(한국투자증권), 00017(KB증권), 00005(미래에셋증권)
                 (FID_INPUT_ISCD_2). Required. Example: "00000".
             fid_blng_cls_code: 결제방법 — 0(전체),1(일반),2(조기종료) (FID_BLNG_CLS_CODE). Required. Example:
                 "0".
-            fid_input_option_1: 입력옵션1 — 공백 입력 (FID_INPUT_OPTION_1). Required. Example: "".
+            fid_input_option_1: 입력옵션1 — 공백 입력 (FID_INPUT_OPTION_1). Optional; default "".
 
         Returns:
             ElwExpirationStocksResponse: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -911,10 +911,10 @@ class ElwApi:
             fid_input_date_1=fid_input_date_1,
             fid_input_date_2=fid_input_date_2,
             fid_div_cls_code=fid_div_cls_code,
-            fid_etc_cls_code=fid_etc_cls_code,
             fid_unas_input_iscd=fid_unas_input_iscd,
             fid_input_iscd_2=fid_input_iscd_2,
             fid_blng_cls_code=fid_blng_cls_code,
+            fid_etc_cls_code=fid_etc_cls_code,
             fid_input_option_1=fid_input_option_1,
         )
         response = parse_elw_expiration_stocks(call, self._core.send(call))
@@ -928,11 +928,11 @@ class ElwApi:
         fid_input_date_1: str,
         fid_input_date_2: str,
         fid_div_cls_code: str,
-        fid_etc_cls_code: str,
         fid_unas_input_iscd: str,
         fid_input_iscd_2: str,
         fid_blng_cls_code: str,
-        fid_input_option_1: str,
+        fid_etc_cls_code: str | None = None,
+        fid_input_option_1: str | None = None,
     ) -> Iterator[ElwExpirationStocksResponse]:
         """Every page of ELW 만기예정/만기종목, following tr_cont alone (the same request again) to the last.
 
@@ -948,14 +948,14 @@ class ElwApi:
             fid_input_date_2: 입력날짜2 — ~입력날짜 (ex) 20240408) (FID_INPUT_DATE_2). Required. Example:
                 "20250930".
             fid_div_cls_code: 분류구분코드 — 0(콜),1(풋),2(전체) (FID_DIV_CLS_CODE). Required. Example: "2".
-            fid_etc_cls_code: 기타구분코드 — 공백 입력 (FID_ETC_CLS_CODE). Required. Example: "".
+            fid_etc_cls_code: 기타구분코드 — 공백 입력 (FID_ETC_CLS_CODE). Optional; default "".
             fid_unas_input_iscd: 기초자산입력종목코드 — 000000(전체), 2001(KOSPI 200), 기초자산코드(종목코드 ex.
                 삼성전자-005930) (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
             fid_input_iscd_2: 발행회사코드 — 00000(전체), 00003(한국투자증권), 00017(KB증권), 00005(미래에셋증권)
                 (FID_INPUT_ISCD_2). Required. Example: "00000".
             fid_blng_cls_code: 결제방법 — 0(전체),1(일반),2(조기종료) (FID_BLNG_CLS_CODE). Required. Example:
                 "0".
-            fid_input_option_1: 입력옵션1 — 공백 입력 (FID_INPUT_OPTION_1). Required. Example: "".
+            fid_input_option_1: 입력옵션1 — 공백 입력 (FID_INPUT_OPTION_1). Optional; default "".
 
         Yields:
             ElwExpirationStocksResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows
@@ -986,10 +986,10 @@ class ElwApi:
             fid_input_date_1=fid_input_date_1,
             fid_input_date_2=fid_input_date_2,
             fid_div_cls_code=fid_div_cls_code,
-            fid_etc_cls_code=fid_etc_cls_code,
             fid_unas_input_iscd=fid_unas_input_iscd,
             fid_input_iscd_2=fid_input_iscd_2,
             fid_blng_cls_code=fid_blng_cls_code,
+            fid_etc_cls_code=fid_etc_cls_code,
             fid_input_option_1=fid_input_option_1,
         )
         for page_call, reply in self._core.pages(call):
@@ -1003,11 +1003,11 @@ class ElwApi:
         fid_input_date_1: str,
         fid_input_date_2: str,
         fid_div_cls_code: str,
-        fid_etc_cls_code: str,
         fid_unas_input_iscd: str,
         fid_input_iscd_2: str,
         fid_blng_cls_code: str,
-        fid_input_option_1: str,
+        fid_etc_cls_code: str | None = None,
+        fid_input_option_1: str | None = None,
     ) -> Iterator[ElwExpirationStocksOutputRow]:
         """Every row of ELW 만기예정/만기종목 output (output) across all pages.
 
@@ -1023,14 +1023,14 @@ class ElwApi:
             fid_input_date_2: 입력날짜2 — ~입력날짜 (ex) 20240408) (FID_INPUT_DATE_2). Required. Example:
                 "20250930".
             fid_div_cls_code: 분류구분코드 — 0(콜),1(풋),2(전체) (FID_DIV_CLS_CODE). Required. Example: "2".
-            fid_etc_cls_code: 기타구분코드 — 공백 입력 (FID_ETC_CLS_CODE). Required. Example: "".
+            fid_etc_cls_code: 기타구분코드 — 공백 입력 (FID_ETC_CLS_CODE). Optional; default "".
             fid_unas_input_iscd: 기초자산입력종목코드 — 000000(전체), 2001(KOSPI 200), 기초자산코드(종목코드 ex.
                 삼성전자-005930) (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
             fid_input_iscd_2: 발행회사코드 — 00000(전체), 00003(한국투자증권), 00017(KB증권), 00005(미래에셋증권)
                 (FID_INPUT_ISCD_2). Required. Example: "00000".
             fid_blng_cls_code: 결제방법 — 0(전체),1(일반),2(조기종료) (FID_BLNG_CLS_CODE). Required. Example:
                 "0".
-            fid_input_option_1: 입력옵션1 — 공백 입력 (FID_INPUT_OPTION_1). Required. Example: "".
+            fid_input_option_1: 입력옵션1 — 공백 입력 (FID_INPUT_OPTION_1). Optional; default "".
 
         Yields:
             ElwExpirationStocksOutputRow: each row, page after page.
@@ -1060,10 +1060,10 @@ class ElwApi:
             fid_input_date_1=fid_input_date_1,
             fid_input_date_2=fid_input_date_2,
             fid_div_cls_code=fid_div_cls_code,
-            fid_etc_cls_code=fid_etc_cls_code,
             fid_unas_input_iscd=fid_unas_input_iscd,
             fid_input_iscd_2=fid_input_iscd_2,
             fid_blng_cls_code=fid_blng_cls_code,
+            fid_etc_cls_code=fid_etc_cls_code,
             fid_input_option_1=fid_input_option_1,
         )
         for page_call, reply in self._core.pages(call):
@@ -1078,12 +1078,12 @@ class ElwApi:
         fid_unas_input_iscd: str,
         fid_input_iscd: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
         fid_rank_sort_cls_code: str,
         fid_blng_cls_code: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
     ) -> ElwIndicatorResponse:
         """ELW 지표순위 — GET /uapi/elw/v1/ranking/indicator
 
@@ -1095,10 +1095,10 @@ class ElwApi:
             fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
             fid_input_iscd: 발행사 (FID_INPUT_ISCD). Required. Example: "00000".
             fid_div_cls_code: 콜풋구분코드 (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Required. Example: "".
+            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
             fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
             fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
 
@@ -1126,12 +1126,12 @@ class ElwApi:
             fid_unas_input_iscd=fid_unas_input_iscd,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
-            fid_blng_cls_code=fid_blng_cls_code,
         )
         response = parse_elw_indicator(call, self._core.send(call))
         return response
@@ -1144,12 +1144,12 @@ class ElwApi:
         fid_unas_input_iscd: str,
         fid_input_iscd: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
         fid_rank_sort_cls_code: str,
         fid_blng_cls_code: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
     ) -> Iterator[ElwIndicatorResponse]:
         """Every page of ELW 지표순위, following tr_cont alone (the same request again) to the last.
 
@@ -1161,10 +1161,10 @@ class ElwApi:
             fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
             fid_input_iscd: 발행사 (FID_INPUT_ISCD). Required. Example: "00000".
             fid_div_cls_code: 콜풋구분코드 (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Required. Example: "".
+            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
             fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
             fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
 
@@ -1194,12 +1194,12 @@ class ElwApi:
             fid_unas_input_iscd=fid_unas_input_iscd,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
-            fid_blng_cls_code=fid_blng_cls_code,
         )
         for page_call, reply in self._core.pages(call):
             yield parse_elw_indicator(page_call, reply)
@@ -1212,12 +1212,12 @@ class ElwApi:
         fid_unas_input_iscd: str,
         fid_input_iscd: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
         fid_rank_sort_cls_code: str,
         fid_blng_cls_code: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
     ) -> Iterator[ElwIndicatorOutputRow]:
         """Every row of ELW 지표순위 output (output) across all pages.
 
@@ -1229,10 +1229,10 @@ class ElwApi:
             fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
             fid_input_iscd: 발행사 (FID_INPUT_ISCD). Required. Example: "00000".
             fid_div_cls_code: 콜풋구분코드 (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Required. Example: "".
+            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
             fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
             fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
 
@@ -1261,12 +1261,12 @@ class ElwApi:
             fid_unas_input_iscd=fid_unas_input_iscd,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
-            fid_blng_cls_code=fid_blng_cls_code,
         )
         for page_call, reply in self._core.pages(call):
             for row in parse_elw_indicator(page_call, reply).output:
@@ -2054,15 +2054,15 @@ class ElwApi:
         fid_unas_input_iscd: str,
         fid_input_iscd: str,
         fid_mrkt_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
         fid_hour_cls_code: str,
         fid_input_hour_1: str,
-        fid_input_hour_2: str,
         fid_rank_sort_cls_code: str,
         fid_blng_cls_code: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_hour_2: str | None = None,
     ) -> ElwQuickChangeResponse:
         """ELW 당일급변종목 — GET /uapi/elw/v1/ranking/quick-change
 
@@ -2074,13 +2074,13 @@ class ElwApi:
             fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
             fid_input_iscd: 발행사 (FID_INPUT_ISCD). Required. Example: "00000".
             fid_mrkt_cls_code: 시장구분코드 (FID_MRKT_CLS_CODE). Required. Example: "A".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Required. Example: "".
+            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
             fid_hour_cls_code: 시간구분코드 (FID_HOUR_CLS_CODE). Required. Example: "1".
             fid_input_hour_1: 입력 일 또는 분 (FID_INPUT_HOUR_1). Required. Example: "0".
-            fid_input_hour_2: 기준시간(분 선택 시) (FID_INPUT_HOUR_2). Required. Example: "".
+            fid_input_hour_2: 기준시간(분 선택 시) (FID_INPUT_HOUR_2). Optional; default "".
             fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "1".
             fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
 
@@ -2108,15 +2108,15 @@ class ElwApi:
             fid_unas_input_iscd=fid_unas_input_iscd,
             fid_input_iscd=fid_input_iscd,
             fid_mrkt_cls_code=fid_mrkt_cls_code,
+            fid_hour_cls_code=fid_hour_cls_code,
+            fid_input_hour_1=fid_input_hour_1,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
-            fid_hour_cls_code=fid_hour_cls_code,
-            fid_input_hour_1=fid_input_hour_1,
             fid_input_hour_2=fid_input_hour_2,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
-            fid_blng_cls_code=fid_blng_cls_code,
         )
         response = parse_elw_quick_change(call, self._core.send(call))
         return response
@@ -2129,15 +2129,15 @@ class ElwApi:
         fid_unas_input_iscd: str,
         fid_input_iscd: str,
         fid_mrkt_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
         fid_hour_cls_code: str,
         fid_input_hour_1: str,
-        fid_input_hour_2: str,
         fid_rank_sort_cls_code: str,
         fid_blng_cls_code: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_hour_2: str | None = None,
     ) -> Iterator[ElwQuickChangeResponse]:
         """Every page of ELW 당일급변종목, following tr_cont alone (the same request again) to the last.
 
@@ -2149,13 +2149,13 @@ class ElwApi:
             fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
             fid_input_iscd: 발행사 (FID_INPUT_ISCD). Required. Example: "00000".
             fid_mrkt_cls_code: 시장구분코드 (FID_MRKT_CLS_CODE). Required. Example: "A".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Required. Example: "".
+            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
             fid_hour_cls_code: 시간구분코드 (FID_HOUR_CLS_CODE). Required. Example: "1".
             fid_input_hour_1: 입력 일 또는 분 (FID_INPUT_HOUR_1). Required. Example: "0".
-            fid_input_hour_2: 기준시간(분 선택 시) (FID_INPUT_HOUR_2). Required. Example: "".
+            fid_input_hour_2: 기준시간(분 선택 시) (FID_INPUT_HOUR_2). Optional; default "".
             fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "1".
             fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
 
@@ -2185,15 +2185,15 @@ class ElwApi:
             fid_unas_input_iscd=fid_unas_input_iscd,
             fid_input_iscd=fid_input_iscd,
             fid_mrkt_cls_code=fid_mrkt_cls_code,
+            fid_hour_cls_code=fid_hour_cls_code,
+            fid_input_hour_1=fid_input_hour_1,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
-            fid_hour_cls_code=fid_hour_cls_code,
-            fid_input_hour_1=fid_input_hour_1,
             fid_input_hour_2=fid_input_hour_2,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
-            fid_blng_cls_code=fid_blng_cls_code,
         )
         for page_call, reply in self._core.pages(call):
             yield parse_elw_quick_change(page_call, reply)
@@ -2206,15 +2206,15 @@ class ElwApi:
         fid_unas_input_iscd: str,
         fid_input_iscd: str,
         fid_mrkt_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
         fid_hour_cls_code: str,
         fid_input_hour_1: str,
-        fid_input_hour_2: str,
         fid_rank_sort_cls_code: str,
         fid_blng_cls_code: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_hour_2: str | None = None,
     ) -> Iterator[ElwQuickChangeOutputRow]:
         """Every row of ELW 당일급변종목 output (output) across all pages.
 
@@ -2226,13 +2226,13 @@ class ElwApi:
             fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
             fid_input_iscd: 발행사 (FID_INPUT_ISCD). Required. Example: "00000".
             fid_mrkt_cls_code: 시장구분코드 (FID_MRKT_CLS_CODE). Required. Example: "A".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Required. Example: "".
+            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
             fid_hour_cls_code: 시간구분코드 (FID_HOUR_CLS_CODE). Required. Example: "1".
             fid_input_hour_1: 입력 일 또는 분 (FID_INPUT_HOUR_1). Required. Example: "0".
-            fid_input_hour_2: 기준시간(분 선택 시) (FID_INPUT_HOUR_2). Required. Example: "".
+            fid_input_hour_2: 기준시간(분 선택 시) (FID_INPUT_HOUR_2). Optional; default "".
             fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "1".
             fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
 
@@ -2261,15 +2261,15 @@ class ElwApi:
             fid_unas_input_iscd=fid_unas_input_iscd,
             fid_input_iscd=fid_input_iscd,
             fid_mrkt_cls_code=fid_mrkt_cls_code,
+            fid_hour_cls_code=fid_hour_cls_code,
+            fid_input_hour_1=fid_input_hour_1,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
-            fid_hour_cls_code=fid_hour_cls_code,
-            fid_input_hour_1=fid_input_hour_1,
             fid_input_hour_2=fid_input_hour_2,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
-            fid_blng_cls_code=fid_blng_cls_code,
         )
         for page_call, reply in self._core.pages(call):
             for row in parse_elw_quick_change(page_call, reply).output:
@@ -2283,14 +2283,14 @@ class ElwApi:
         fid_unas_input_iscd: str,
         fid_input_iscd: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
         fid_rank_sort_cls_code: str,
-        fid_input_rmnn_dynu_1: str,
-        fid_input_date_1: str,
         fid_blng_cls_code: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_rmnn_dynu_1: str | None = None,
+        fid_input_date_1: str | None = None,
     ) -> ElwSensitivityResponse:
         """ELW 민감도 순위 — GET /uapi/elw/v1/ranking/sensitivity
 
@@ -2302,13 +2302,13 @@ class ElwApi:
             fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
             fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Required. Example: "00000".
             fid_div_cls_code: 콜풋구분코드 (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Required. Example: "".
+            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
             fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
-            fid_input_rmnn_dynu_1: 잔존일수(이상) (FID_INPUT_RMNN_DYNU_1). Required. Example: "".
-            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Required. Example: "".
+            fid_input_rmnn_dynu_1: 잔존일수(이상) (FID_INPUT_RMNN_DYNU_1). Optional; default "".
+            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Optional; default "".
             fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
 
         Returns:
@@ -2335,14 +2335,14 @@ class ElwApi:
             fid_unas_input_iscd=fid_unas_input_iscd,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_input_rmnn_dynu_1=fid_input_rmnn_dynu_1,
             fid_input_date_1=fid_input_date_1,
-            fid_blng_cls_code=fid_blng_cls_code,
         )
         response = parse_elw_sensitivity(call, self._core.send(call))
         return response
@@ -2355,14 +2355,14 @@ class ElwApi:
         fid_unas_input_iscd: str,
         fid_input_iscd: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
         fid_rank_sort_cls_code: str,
-        fid_input_rmnn_dynu_1: str,
-        fid_input_date_1: str,
         fid_blng_cls_code: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_rmnn_dynu_1: str | None = None,
+        fid_input_date_1: str | None = None,
     ) -> Iterator[ElwSensitivityResponse]:
         """Every page of ELW 민감도 순위, following tr_cont alone (the same request again) to the last.
 
@@ -2374,13 +2374,13 @@ class ElwApi:
             fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
             fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Required. Example: "00000".
             fid_div_cls_code: 콜풋구분코드 (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Required. Example: "".
+            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
             fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
-            fid_input_rmnn_dynu_1: 잔존일수(이상) (FID_INPUT_RMNN_DYNU_1). Required. Example: "".
-            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Required. Example: "".
+            fid_input_rmnn_dynu_1: 잔존일수(이상) (FID_INPUT_RMNN_DYNU_1). Optional; default "".
+            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Optional; default "".
             fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
 
         Yields:
@@ -2409,14 +2409,14 @@ class ElwApi:
             fid_unas_input_iscd=fid_unas_input_iscd,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_input_rmnn_dynu_1=fid_input_rmnn_dynu_1,
             fid_input_date_1=fid_input_date_1,
-            fid_blng_cls_code=fid_blng_cls_code,
         )
         for page_call, reply in self._core.pages(call):
             yield parse_elw_sensitivity(page_call, reply)
@@ -2429,14 +2429,14 @@ class ElwApi:
         fid_unas_input_iscd: str,
         fid_input_iscd: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
         fid_rank_sort_cls_code: str,
-        fid_input_rmnn_dynu_1: str,
-        fid_input_date_1: str,
         fid_blng_cls_code: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_rmnn_dynu_1: str | None = None,
+        fid_input_date_1: str | None = None,
     ) -> Iterator[ElwSensitivityOutputRow]:
         """Every row of ELW 민감도 순위 output (output) across all pages.
 
@@ -2448,13 +2448,13 @@ class ElwApi:
             fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
             fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Required. Example: "00000".
             fid_div_cls_code: 콜풋구분코드 (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Required. Example: "".
+            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
             fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
-            fid_input_rmnn_dynu_1: 잔존일수(이상) (FID_INPUT_RMNN_DYNU_1). Required. Example: "".
-            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Required. Example: "".
+            fid_input_rmnn_dynu_1: 잔존일수(이상) (FID_INPUT_RMNN_DYNU_1). Optional; default "".
+            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Optional; default "".
             fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
 
         Yields:
@@ -2482,14 +2482,14 @@ class ElwApi:
             fid_unas_input_iscd=fid_unas_input_iscd,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_input_rmnn_dynu_1=fid_input_rmnn_dynu_1,
             fid_input_date_1=fid_input_date_1,
-            fid_blng_cls_code=fid_blng_cls_code,
         )
         for page_call, reply in self._core.pages(call):
             for row in parse_elw_sensitivity(page_call, reply).output:
@@ -2899,19 +2899,19 @@ class ElwApi:
         fid_mrkt_cls_code: str,
         fid_input_iscd: str,
         fid_unas_input_iscd: str,
-        fid_vol_cnt: str,
         fid_trgt_exls_cls_code: (
             UdrlAssetPriceFidTrgtExlsClsCode | UdrlAssetPriceFidTrgtExlsClsCodeCode
         ),
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
-        fid_input_rmnn_dynu_1: str,
-        fid_input_rmnn_dynu_2: str,
         fid_option: FidOption | FidOptionCode,
-        fid_input_option_1: str,
-        fid_input_option_2: str,
+        fid_vol_cnt: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_rmnn_dynu_1: str | None = None,
+        fid_input_rmnn_dynu_2: str | None = None,
+        fid_input_option_1: str | None = None,
+        fid_input_option_2: str | None = None,
     ) -> ElwUdrlAssetPriceResponse:
         """ELW 기초자산별 종목시세 — GET /uapi/elw/v1/quotations/udrl-asset-price
 
@@ -2926,23 +2926,23 @@ class ElwApi:
             fid_input_iscd: 입력종목코드 — '00000(전체), 00003(한국투자증권) , 00017(KB증권), 00005(미래에셋주식회사)'
                 (FID_INPUT_ISCD). Required. Example: "00000".
             fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "005930".
-            fid_vol_cnt: 거래량수 — 전일거래량(정수량미만) (FID_VOL_CNT). Required. Example: "".
+            fid_vol_cnt: 거래량수 — 전일거래량(정수량미만) (FID_VOL_CNT). Optional; default "".
             fid_trgt_exls_cls_code: 대상제외구분코드 — 거래불가종목제외(0:미체크,1:체크) (FID_TRGT_EXLS_CLS_CODE).
                 Required. UdrlAssetPriceFidTrgtExlsClsCode or its code: "0" 미체크 (CODE_0), "1" 체크
                 (CODE_1). Example: "0".
-            fid_input_price_1: 입력가격1 — 가격~원이상 (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 입력가격2 — 가격~월이하 (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 입력거래량1 — 거래량~계약이상 (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 입력거래량2 — 거래량~계약이하 (FID_INPUT_VOL_2). Required. Example: "".
-            fid_input_rmnn_dynu_1: 입력잔존일수1 — 잔존일(~일이상) (FID_INPUT_RMNN_DYNU_1). Required. Example:
+            fid_input_price_1: 입력가격1 — 가격~원이상 (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 입력가격2 — 가격~월이하 (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 입력거래량1 — 거래량~계약이상 (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 입력거래량2 — 거래량~계약이하 (FID_INPUT_VOL_2). Optional; default "".
+            fid_input_rmnn_dynu_1: 입력잔존일수1 — 잔존일(~일이상) (FID_INPUT_RMNN_DYNU_1). Optional; default
                 "".
-            fid_input_rmnn_dynu_2: 입력잔존일수2 — 잔존일(~일이하) (FID_INPUT_RMNN_DYNU_2). Required. Example:
+            fid_input_rmnn_dynu_2: 입력잔존일수2 — 잔존일(~일이하) (FID_INPUT_RMNN_DYNU_2). Optional; default
                 "".
             fid_option: 옵션 — 상태(0:없음,1:ATM,2:ITM,3:OTM) (FID_OPTION). Required. FidOption or its
                 code: "0" 없음 (CODE_0), "1" ATM (CODE_1), "2" ITM (CODE_2), "3" OTM (CODE_3).
                 Example: "0".
-            fid_input_option_1: 입력옵션1 (FID_INPUT_OPTION_1). Required. Example: "".
-            fid_input_option_2: 입력옵션2 (FID_INPUT_OPTION_2). Required. Example: "".
+            fid_input_option_1: 입력옵션1 (FID_INPUT_OPTION_1). Optional; default "".
+            fid_input_option_2: 입력옵션2 (FID_INPUT_OPTION_2). Optional; default "".
 
         Returns:
             ElwUdrlAssetPriceResponse: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -2971,15 +2971,15 @@ class ElwApi:
             fid_mrkt_cls_code=fid_mrkt_cls_code,
             fid_input_iscd=fid_input_iscd,
             fid_unas_input_iscd=fid_unas_input_iscd,
-            fid_vol_cnt=fid_vol_cnt,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
+            fid_option=fid_option,
+            fid_vol_cnt=fid_vol_cnt,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
             fid_input_rmnn_dynu_1=fid_input_rmnn_dynu_1,
             fid_input_rmnn_dynu_2=fid_input_rmnn_dynu_2,
-            fid_option=fid_option,
             fid_input_option_1=fid_input_option_1,
             fid_input_option_2=fid_input_option_2,
         )
@@ -2994,19 +2994,19 @@ class ElwApi:
         fid_mrkt_cls_code: str,
         fid_input_iscd: str,
         fid_unas_input_iscd: str,
-        fid_vol_cnt: str,
         fid_trgt_exls_cls_code: (
             UdrlAssetPriceFidTrgtExlsClsCode | UdrlAssetPriceFidTrgtExlsClsCodeCode
         ),
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
-        fid_input_rmnn_dynu_1: str,
-        fid_input_rmnn_dynu_2: str,
         fid_option: FidOption | FidOptionCode,
-        fid_input_option_1: str,
-        fid_input_option_2: str,
+        fid_vol_cnt: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_rmnn_dynu_1: str | None = None,
+        fid_input_rmnn_dynu_2: str | None = None,
+        fid_input_option_1: str | None = None,
+        fid_input_option_2: str | None = None,
     ) -> Iterator[ElwUdrlAssetPriceResponse]:
         """Every page of ELW 기초자산별 종목시세, following tr_cont alone (the same request again) to the last.
 
@@ -3021,23 +3021,23 @@ class ElwApi:
             fid_input_iscd: 입력종목코드 — '00000(전체), 00003(한국투자증권) , 00017(KB증권), 00005(미래에셋주식회사)'
                 (FID_INPUT_ISCD). Required. Example: "00000".
             fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "005930".
-            fid_vol_cnt: 거래량수 — 전일거래량(정수량미만) (FID_VOL_CNT). Required. Example: "".
+            fid_vol_cnt: 거래량수 — 전일거래량(정수량미만) (FID_VOL_CNT). Optional; default "".
             fid_trgt_exls_cls_code: 대상제외구분코드 — 거래불가종목제외(0:미체크,1:체크) (FID_TRGT_EXLS_CLS_CODE).
                 Required. UdrlAssetPriceFidTrgtExlsClsCode or its code: "0" 미체크 (CODE_0), "1" 체크
                 (CODE_1). Example: "0".
-            fid_input_price_1: 입력가격1 — 가격~원이상 (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 입력가격2 — 가격~월이하 (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 입력거래량1 — 거래량~계약이상 (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 입력거래량2 — 거래량~계약이하 (FID_INPUT_VOL_2). Required. Example: "".
-            fid_input_rmnn_dynu_1: 입력잔존일수1 — 잔존일(~일이상) (FID_INPUT_RMNN_DYNU_1). Required. Example:
+            fid_input_price_1: 입력가격1 — 가격~원이상 (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 입력가격2 — 가격~월이하 (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 입력거래량1 — 거래량~계약이상 (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 입력거래량2 — 거래량~계약이하 (FID_INPUT_VOL_2). Optional; default "".
+            fid_input_rmnn_dynu_1: 입력잔존일수1 — 잔존일(~일이상) (FID_INPUT_RMNN_DYNU_1). Optional; default
                 "".
-            fid_input_rmnn_dynu_2: 입력잔존일수2 — 잔존일(~일이하) (FID_INPUT_RMNN_DYNU_2). Required. Example:
+            fid_input_rmnn_dynu_2: 입력잔존일수2 — 잔존일(~일이하) (FID_INPUT_RMNN_DYNU_2). Optional; default
                 "".
             fid_option: 옵션 — 상태(0:없음,1:ATM,2:ITM,3:OTM) (FID_OPTION). Required. FidOption or its
                 code: "0" 없음 (CODE_0), "1" ATM (CODE_1), "2" ITM (CODE_2), "3" OTM (CODE_3).
                 Example: "0".
-            fid_input_option_1: 입력옵션1 (FID_INPUT_OPTION_1). Required. Example: "".
-            fid_input_option_2: 입력옵션2 (FID_INPUT_OPTION_2). Required. Example: "".
+            fid_input_option_1: 입력옵션1 (FID_INPUT_OPTION_1). Optional; default "".
+            fid_input_option_2: 입력옵션2 (FID_INPUT_OPTION_2). Optional; default "".
 
         Yields:
             ElwUdrlAssetPriceResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows
@@ -3068,15 +3068,15 @@ class ElwApi:
             fid_mrkt_cls_code=fid_mrkt_cls_code,
             fid_input_iscd=fid_input_iscd,
             fid_unas_input_iscd=fid_unas_input_iscd,
-            fid_vol_cnt=fid_vol_cnt,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
+            fid_option=fid_option,
+            fid_vol_cnt=fid_vol_cnt,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
             fid_input_rmnn_dynu_1=fid_input_rmnn_dynu_1,
             fid_input_rmnn_dynu_2=fid_input_rmnn_dynu_2,
-            fid_option=fid_option,
             fid_input_option_1=fid_input_option_1,
             fid_input_option_2=fid_input_option_2,
         )
@@ -3091,19 +3091,19 @@ class ElwApi:
         fid_mrkt_cls_code: str,
         fid_input_iscd: str,
         fid_unas_input_iscd: str,
-        fid_vol_cnt: str,
         fid_trgt_exls_cls_code: (
             UdrlAssetPriceFidTrgtExlsClsCode | UdrlAssetPriceFidTrgtExlsClsCodeCode
         ),
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
-        fid_input_rmnn_dynu_1: str,
-        fid_input_rmnn_dynu_2: str,
         fid_option: FidOption | FidOptionCode,
-        fid_input_option_1: str,
-        fid_input_option_2: str,
+        fid_vol_cnt: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_rmnn_dynu_1: str | None = None,
+        fid_input_rmnn_dynu_2: str | None = None,
+        fid_input_option_1: str | None = None,
+        fid_input_option_2: str | None = None,
     ) -> Iterator[ElwUdrlAssetPriceOutputRow]:
         """Every row of ELW 기초자산별 종목시세 output (output) across all pages.
 
@@ -3118,23 +3118,23 @@ class ElwApi:
             fid_input_iscd: 입력종목코드 — '00000(전체), 00003(한국투자증권) , 00017(KB증권), 00005(미래에셋주식회사)'
                 (FID_INPUT_ISCD). Required. Example: "00000".
             fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "005930".
-            fid_vol_cnt: 거래량수 — 전일거래량(정수량미만) (FID_VOL_CNT). Required. Example: "".
+            fid_vol_cnt: 거래량수 — 전일거래량(정수량미만) (FID_VOL_CNT). Optional; default "".
             fid_trgt_exls_cls_code: 대상제외구분코드 — 거래불가종목제외(0:미체크,1:체크) (FID_TRGT_EXLS_CLS_CODE).
                 Required. UdrlAssetPriceFidTrgtExlsClsCode or its code: "0" 미체크 (CODE_0), "1" 체크
                 (CODE_1). Example: "0".
-            fid_input_price_1: 입력가격1 — 가격~원이상 (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 입력가격2 — 가격~월이하 (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 입력거래량1 — 거래량~계약이상 (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 입력거래량2 — 거래량~계약이하 (FID_INPUT_VOL_2). Required. Example: "".
-            fid_input_rmnn_dynu_1: 입력잔존일수1 — 잔존일(~일이상) (FID_INPUT_RMNN_DYNU_1). Required. Example:
+            fid_input_price_1: 입력가격1 — 가격~원이상 (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 입력가격2 — 가격~월이하 (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 입력거래량1 — 거래량~계약이상 (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 입력거래량2 — 거래량~계약이하 (FID_INPUT_VOL_2). Optional; default "".
+            fid_input_rmnn_dynu_1: 입력잔존일수1 — 잔존일(~일이상) (FID_INPUT_RMNN_DYNU_1). Optional; default
                 "".
-            fid_input_rmnn_dynu_2: 입력잔존일수2 — 잔존일(~일이하) (FID_INPUT_RMNN_DYNU_2). Required. Example:
+            fid_input_rmnn_dynu_2: 입력잔존일수2 — 잔존일(~일이하) (FID_INPUT_RMNN_DYNU_2). Optional; default
                 "".
             fid_option: 옵션 — 상태(0:없음,1:ATM,2:ITM,3:OTM) (FID_OPTION). Required. FidOption or its
                 code: "0" 없음 (CODE_0), "1" ATM (CODE_1), "2" ITM (CODE_2), "3" OTM (CODE_3).
                 Example: "0".
-            fid_input_option_1: 입력옵션1 (FID_INPUT_OPTION_1). Required. Example: "".
-            fid_input_option_2: 입력옵션2 (FID_INPUT_OPTION_2). Required. Example: "".
+            fid_input_option_1: 입력옵션1 (FID_INPUT_OPTION_1). Optional; default "".
+            fid_input_option_2: 입력옵션2 (FID_INPUT_OPTION_2). Optional; default "".
 
         Yields:
             ElwUdrlAssetPriceOutputRow: each row, page after page.
@@ -3164,15 +3164,15 @@ class ElwApi:
             fid_mrkt_cls_code=fid_mrkt_cls_code,
             fid_input_iscd=fid_input_iscd,
             fid_unas_input_iscd=fid_unas_input_iscd,
-            fid_vol_cnt=fid_vol_cnt,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
+            fid_option=fid_option,
+            fid_vol_cnt=fid_vol_cnt,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
             fid_input_rmnn_dynu_1=fid_input_rmnn_dynu_1,
             fid_input_rmnn_dynu_2=fid_input_rmnn_dynu_2,
-            fid_option=fid_option,
             fid_input_option_1=fid_input_option_1,
             fid_input_option_2=fid_input_option_2,
         )
@@ -3189,14 +3189,14 @@ class ElwApi:
         fid_input_iscd: str,
         fid_input_rmnn_dynu_1: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
         fid_input_date_1: str,
         fid_rank_sort_cls_code: str,
         fid_blng_cls_code: str,
-        fid_input_date_2: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_date_2: str | None = None,
     ) -> ElwUpdownRateResponse:
         """ELW 상승률순위 — GET /uapi/elw/v1/ranking/updown-rate
 
@@ -3215,15 +3215,15 @@ class ElwApi:
                 5(6개월~9개월),6(9개월~12개월), 7(12개월이상)' (FID_INPUT_RMNN_DYNU_1). Required. Example: "0".
             fid_div_cls_code: NEXT KEY BUFF — 0(전체), 1(콜), 2(풋) (FID_DIV_CLS_CODE). Required.
                 Example: "0".
-            fid_input_price_1: 사용자권한정보 (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 거래소코드 (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 상승율/하락율 구분 (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: N일자값 (FID_INPUT_VOL_2). Required. Example: "".
+            fid_input_price_1: 사용자권한정보 (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 거래소코드 (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 상승율/하락율 구분 (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: N일자값 (FID_INPUT_VOL_2). Optional; default "".
             fid_input_date_1: 거래량조건 (FID_INPUT_DATE_1). Required. Example: "1".
             fid_rank_sort_cls_code: NEXT KEY BUFF — '0(상승율), 1(하락율), 2(시가대비상승율) , 3(시가대비하락율),
                 4(변동율)' (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
             fid_blng_cls_code: 사용자권한정보 — 0(전체) (FID_BLNG_CLS_CODE). Required. Example: "0".
-            fid_input_date_2: 거래소코드 (FID_INPUT_DATE_2). Required. Example: "".
+            fid_input_date_2: 거래소코드 (FID_INPUT_DATE_2). Optional; default "".
 
         Returns:
             ElwUpdownRateResponse: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -3250,13 +3250,13 @@ class ElwApi:
             fid_input_iscd=fid_input_iscd,
             fid_input_rmnn_dynu_1=fid_input_rmnn_dynu_1,
             fid_div_cls_code=fid_div_cls_code,
+            fid_input_date_1=fid_input_date_1,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
-            fid_input_date_1=fid_input_date_1,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
-            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_date_2=fid_input_date_2,
         )
         response = parse_elw_updown_rate(call, self._core.send(call))
@@ -3271,14 +3271,14 @@ class ElwApi:
         fid_input_iscd: str,
         fid_input_rmnn_dynu_1: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
         fid_input_date_1: str,
         fid_rank_sort_cls_code: str,
         fid_blng_cls_code: str,
-        fid_input_date_2: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_date_2: str | None = None,
     ) -> Iterator[ElwUpdownRateResponse]:
         """Every page of ELW 상승률순위, following tr_cont alone (the same request again) to the last.
 
@@ -3297,15 +3297,15 @@ class ElwApi:
                 5(6개월~9개월),6(9개월~12개월), 7(12개월이상)' (FID_INPUT_RMNN_DYNU_1). Required. Example: "0".
             fid_div_cls_code: NEXT KEY BUFF — 0(전체), 1(콜), 2(풋) (FID_DIV_CLS_CODE). Required.
                 Example: "0".
-            fid_input_price_1: 사용자권한정보 (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 거래소코드 (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 상승율/하락율 구분 (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: N일자값 (FID_INPUT_VOL_2). Required. Example: "".
+            fid_input_price_1: 사용자권한정보 (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 거래소코드 (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 상승율/하락율 구분 (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: N일자값 (FID_INPUT_VOL_2). Optional; default "".
             fid_input_date_1: 거래량조건 (FID_INPUT_DATE_1). Required. Example: "1".
             fid_rank_sort_cls_code: NEXT KEY BUFF — '0(상승율), 1(하락율), 2(시가대비상승율) , 3(시가대비하락율),
                 4(변동율)' (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
             fid_blng_cls_code: 사용자권한정보 — 0(전체) (FID_BLNG_CLS_CODE). Required. Example: "0".
-            fid_input_date_2: 거래소코드 (FID_INPUT_DATE_2). Required. Example: "".
+            fid_input_date_2: 거래소코드 (FID_INPUT_DATE_2). Optional; default "".
 
         Yields:
             ElwUpdownRateResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -3334,13 +3334,13 @@ class ElwApi:
             fid_input_iscd=fid_input_iscd,
             fid_input_rmnn_dynu_1=fid_input_rmnn_dynu_1,
             fid_div_cls_code=fid_div_cls_code,
+            fid_input_date_1=fid_input_date_1,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
-            fid_input_date_1=fid_input_date_1,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
-            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_date_2=fid_input_date_2,
         )
         for page_call, reply in self._core.pages(call):
@@ -3355,14 +3355,14 @@ class ElwApi:
         fid_input_iscd: str,
         fid_input_rmnn_dynu_1: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
         fid_input_date_1: str,
         fid_rank_sort_cls_code: str,
         fid_blng_cls_code: str,
-        fid_input_date_2: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_date_2: str | None = None,
     ) -> Iterator[ElwUpdownRateOutputRow]:
         """Every row of ELW 상승률순위 output (output) across all pages.
 
@@ -3381,15 +3381,15 @@ class ElwApi:
                 5(6개월~9개월),6(9개월~12개월), 7(12개월이상)' (FID_INPUT_RMNN_DYNU_1). Required. Example: "0".
             fid_div_cls_code: NEXT KEY BUFF — 0(전체), 1(콜), 2(풋) (FID_DIV_CLS_CODE). Required.
                 Example: "0".
-            fid_input_price_1: 사용자권한정보 (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 거래소코드 (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 상승율/하락율 구분 (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: N일자값 (FID_INPUT_VOL_2). Required. Example: "".
+            fid_input_price_1: 사용자권한정보 (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 거래소코드 (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 상승율/하락율 구분 (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: N일자값 (FID_INPUT_VOL_2). Optional; default "".
             fid_input_date_1: 거래량조건 (FID_INPUT_DATE_1). Required. Example: "1".
             fid_rank_sort_cls_code: NEXT KEY BUFF — '0(상승율), 1(하락율), 2(시가대비상승율) , 3(시가대비하락율),
                 4(변동율)' (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
             fid_blng_cls_code: 사용자권한정보 — 0(전체) (FID_BLNG_CLS_CODE). Required. Example: "0".
-            fid_input_date_2: 거래소코드 (FID_INPUT_DATE_2). Required. Example: "".
+            fid_input_date_2: 거래소코드 (FID_INPUT_DATE_2). Optional; default "".
 
         Yields:
             ElwUpdownRateOutputRow: each row, page after page.
@@ -3417,13 +3417,13 @@ class ElwApi:
             fid_input_iscd=fid_input_iscd,
             fid_input_rmnn_dynu_1=fid_input_rmnn_dynu_1,
             fid_div_cls_code=fid_div_cls_code,
+            fid_input_date_1=fid_input_date_1,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
-            fid_input_date_1=fid_input_date_1,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
-            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_date_2=fid_input_date_2,
         )
         for page_call, reply in self._core.pages(call):
@@ -3974,15 +3974,15 @@ class ElwApi:
         fid_input_iscd: str,
         fid_input_rmnn_dynu_1: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
-        fid_input_date_1: str,
         fid_rank_sort_cls_code: str,
         fid_blng_cls_code: str,
         fid_input_iscd_2: str,
-        fid_input_date_2: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_date_1: str | None = None,
+        fid_input_date_2: str | None = None,
     ) -> ElwVolumeRankResponse:
         """ELW 거래량순위 — GET /uapi/elw/v1/ranking/volume-rank
 
@@ -3998,16 +3998,16 @@ class ElwApi:
             fid_input_iscd: 발행사 — 예: '00000' (FID_INPUT_ISCD). Required. Example: "00000".
             fid_input_rmnn_dynu_1: 입력잔존일수 (FID_INPUT_RMNN_DYNU_1). Required. Example: "0".
             fid_div_cls_code: 콜풋구분코드 — 예: '0' (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Required. Example: "".
-            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Required. Example: "".
+            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
+            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Optional; default "".
             fid_rank_sort_cls_code: 순위정렬구분코드 — 예: '0' (FID_RANK_SORT_CLS_CODE). Required. Example:
                 "0".
             fid_blng_cls_code: 소속구분코드 — 예: '0' (FID_BLNG_CLS_CODE). Required. Example: "0".
             fid_input_iscd_2: LP발행사 — 예: '0000' (FID_INPUT_ISCD_2). Required. Example: "0000".
-            fid_input_date_2: 만기일-최종거래일조회 (FID_INPUT_DATE_2). Required. Example: "".
+            fid_input_date_2: 만기일-최종거래일조회 (FID_INPUT_DATE_2). Optional; default "".
 
         Returns:
             ElwVolumeRankResponse: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -4034,14 +4034,14 @@ class ElwApi:
             fid_input_iscd=fid_input_iscd,
             fid_input_rmnn_dynu_1=fid_input_rmnn_dynu_1,
             fid_div_cls_code=fid_div_cls_code,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
+            fid_input_iscd_2=fid_input_iscd_2,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
             fid_input_date_1=fid_input_date_1,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
-            fid_blng_cls_code=fid_blng_cls_code,
-            fid_input_iscd_2=fid_input_iscd_2,
             fid_input_date_2=fid_input_date_2,
         )
         response = parse_elw_volume_rank(call, self._core.send(call))
@@ -4056,15 +4056,15 @@ class ElwApi:
         fid_input_iscd: str,
         fid_input_rmnn_dynu_1: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
-        fid_input_date_1: str,
         fid_rank_sort_cls_code: str,
         fid_blng_cls_code: str,
         fid_input_iscd_2: str,
-        fid_input_date_2: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_date_1: str | None = None,
+        fid_input_date_2: str | None = None,
     ) -> Iterator[ElwVolumeRankResponse]:
         """Every page of ELW 거래량순위, following tr_cont alone (the same request again) to the last.
 
@@ -4080,16 +4080,16 @@ class ElwApi:
             fid_input_iscd: 발행사 — 예: '00000' (FID_INPUT_ISCD). Required. Example: "00000".
             fid_input_rmnn_dynu_1: 입력잔존일수 (FID_INPUT_RMNN_DYNU_1). Required. Example: "0".
             fid_div_cls_code: 콜풋구분코드 — 예: '0' (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Required. Example: "".
-            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Required. Example: "".
+            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
+            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Optional; default "".
             fid_rank_sort_cls_code: 순위정렬구분코드 — 예: '0' (FID_RANK_SORT_CLS_CODE). Required. Example:
                 "0".
             fid_blng_cls_code: 소속구분코드 — 예: '0' (FID_BLNG_CLS_CODE). Required. Example: "0".
             fid_input_iscd_2: LP발행사 — 예: '0000' (FID_INPUT_ISCD_2). Required. Example: "0000".
-            fid_input_date_2: 만기일-최종거래일조회 (FID_INPUT_DATE_2). Required. Example: "".
+            fid_input_date_2: 만기일-최종거래일조회 (FID_INPUT_DATE_2). Optional; default "".
 
         Yields:
             ElwVolumeRankResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -4118,14 +4118,14 @@ class ElwApi:
             fid_input_iscd=fid_input_iscd,
             fid_input_rmnn_dynu_1=fid_input_rmnn_dynu_1,
             fid_div_cls_code=fid_div_cls_code,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
+            fid_input_iscd_2=fid_input_iscd_2,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
             fid_input_date_1=fid_input_date_1,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
-            fid_blng_cls_code=fid_blng_cls_code,
-            fid_input_iscd_2=fid_input_iscd_2,
             fid_input_date_2=fid_input_date_2,
         )
         for page_call, reply in self._core.pages(call):
@@ -4140,15 +4140,15 @@ class ElwApi:
         fid_input_iscd: str,
         fid_input_rmnn_dynu_1: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
-        fid_input_date_1: str,
         fid_rank_sort_cls_code: str,
         fid_blng_cls_code: str,
         fid_input_iscd_2: str,
-        fid_input_date_2: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_date_1: str | None = None,
+        fid_input_date_2: str | None = None,
     ) -> Iterator[ElwVolumeRankOutputRow]:
         """Every row of ELW 거래량순위 output (output) across all pages.
 
@@ -4164,16 +4164,16 @@ class ElwApi:
             fid_input_iscd: 발행사 — 예: '00000' (FID_INPUT_ISCD). Required. Example: "00000".
             fid_input_rmnn_dynu_1: 입력잔존일수 (FID_INPUT_RMNN_DYNU_1). Required. Example: "0".
             fid_div_cls_code: 콜풋구분코드 — 예: '0' (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Required. Example: "".
-            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Required. Example: "".
+            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
+            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Optional; default "".
             fid_rank_sort_cls_code: 순위정렬구분코드 — 예: '0' (FID_RANK_SORT_CLS_CODE). Required. Example:
                 "0".
             fid_blng_cls_code: 소속구분코드 — 예: '0' (FID_BLNG_CLS_CODE). Required. Example: "0".
             fid_input_iscd_2: LP발행사 — 예: '0000' (FID_INPUT_ISCD_2). Required. Example: "0000".
-            fid_input_date_2: 만기일-최종거래일조회 (FID_INPUT_DATE_2). Required. Example: "".
+            fid_input_date_2: 만기일-최종거래일조회 (FID_INPUT_DATE_2). Optional; default "".
 
         Yields:
             ElwVolumeRankOutputRow: each row, page after page.
@@ -4201,14 +4201,14 @@ class ElwApi:
             fid_input_iscd=fid_input_iscd,
             fid_input_rmnn_dynu_1=fid_input_rmnn_dynu_1,
             fid_div_cls_code=fid_div_cls_code,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
+            fid_input_iscd_2=fid_input_iscd_2,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
             fid_input_date_1=fid_input_date_1,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
-            fid_blng_cls_code=fid_blng_cls_code,
-            fid_input_iscd_2=fid_input_iscd_2,
             fid_input_date_2=fid_input_date_2,
         )
         for page_call, reply in self._core.pages(call):
@@ -4991,11 +4991,11 @@ class AsyncElwApi:
         fid_input_date_1: str,
         fid_input_date_2: str,
         fid_div_cls_code: str,
-        fid_etc_cls_code: str,
         fid_unas_input_iscd: str,
         fid_input_iscd_2: str,
         fid_blng_cls_code: str,
-        fid_input_option_1: str,
+        fid_etc_cls_code: str | None = None,
+        fid_input_option_1: str | None = None,
     ) -> ElwExpirationStocksResponse:
         """ELW 만기예정/만기종목 — GET /uapi/elw/v1/quotations/expiration-stocks
 
@@ -5011,14 +5011,14 @@ class AsyncElwApi:
             fid_input_date_2: 입력날짜2 — ~입력날짜 (ex) 20240408) (FID_INPUT_DATE_2). Required. Example:
                 "20250930".
             fid_div_cls_code: 분류구분코드 — 0(콜),1(풋),2(전체) (FID_DIV_CLS_CODE). Required. Example: "2".
-            fid_etc_cls_code: 기타구분코드 — 공백 입력 (FID_ETC_CLS_CODE). Required. Example: "".
+            fid_etc_cls_code: 기타구분코드 — 공백 입력 (FID_ETC_CLS_CODE). Optional; default "".
             fid_unas_input_iscd: 기초자산입력종목코드 — 000000(전체), 2001(KOSPI 200), 기초자산코드(종목코드 ex.
                 삼성전자-005930) (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
             fid_input_iscd_2: 발행회사코드 — 00000(전체), 00003(한국투자증권), 00017(KB증권), 00005(미래에셋증권)
                 (FID_INPUT_ISCD_2). Required. Example: "00000".
             fid_blng_cls_code: 결제방법 — 0(전체),1(일반),2(조기종료) (FID_BLNG_CLS_CODE). Required. Example:
                 "0".
-            fid_input_option_1: 입력옵션1 — 공백 입력 (FID_INPUT_OPTION_1). Required. Example: "".
+            fid_input_option_1: 입력옵션1 — 공백 입력 (FID_INPUT_OPTION_1). Optional; default "".
 
         Returns:
             ElwExpirationStocksResponse: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -5047,10 +5047,10 @@ class AsyncElwApi:
             fid_input_date_1=fid_input_date_1,
             fid_input_date_2=fid_input_date_2,
             fid_div_cls_code=fid_div_cls_code,
-            fid_etc_cls_code=fid_etc_cls_code,
             fid_unas_input_iscd=fid_unas_input_iscd,
             fid_input_iscd_2=fid_input_iscd_2,
             fid_blng_cls_code=fid_blng_cls_code,
+            fid_etc_cls_code=fid_etc_cls_code,
             fid_input_option_1=fid_input_option_1,
         )
         response = parse_elw_expiration_stocks(call, await self._core.send(call))
@@ -5064,11 +5064,11 @@ class AsyncElwApi:
         fid_input_date_1: str,
         fid_input_date_2: str,
         fid_div_cls_code: str,
-        fid_etc_cls_code: str,
         fid_unas_input_iscd: str,
         fid_input_iscd_2: str,
         fid_blng_cls_code: str,
-        fid_input_option_1: str,
+        fid_etc_cls_code: str | None = None,
+        fid_input_option_1: str | None = None,
     ) -> AsyncIterator[ElwExpirationStocksResponse]:
         """Every page of ELW 만기예정/만기종목, following tr_cont alone (the same request again) to the last.
 
@@ -5084,14 +5084,14 @@ class AsyncElwApi:
             fid_input_date_2: 입력날짜2 — ~입력날짜 (ex) 20240408) (FID_INPUT_DATE_2). Required. Example:
                 "20250930".
             fid_div_cls_code: 분류구분코드 — 0(콜),1(풋),2(전체) (FID_DIV_CLS_CODE). Required. Example: "2".
-            fid_etc_cls_code: 기타구분코드 — 공백 입력 (FID_ETC_CLS_CODE). Required. Example: "".
+            fid_etc_cls_code: 기타구분코드 — 공백 입력 (FID_ETC_CLS_CODE). Optional; default "".
             fid_unas_input_iscd: 기초자산입력종목코드 — 000000(전체), 2001(KOSPI 200), 기초자산코드(종목코드 ex.
                 삼성전자-005930) (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
             fid_input_iscd_2: 발행회사코드 — 00000(전체), 00003(한국투자증권), 00017(KB증권), 00005(미래에셋증권)
                 (FID_INPUT_ISCD_2). Required. Example: "00000".
             fid_blng_cls_code: 결제방법 — 0(전체),1(일반),2(조기종료) (FID_BLNG_CLS_CODE). Required. Example:
                 "0".
-            fid_input_option_1: 입력옵션1 — 공백 입력 (FID_INPUT_OPTION_1). Required. Example: "".
+            fid_input_option_1: 입력옵션1 — 공백 입력 (FID_INPUT_OPTION_1). Optional; default "".
 
         Yields:
             ElwExpirationStocksResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows
@@ -5122,10 +5122,10 @@ class AsyncElwApi:
             fid_input_date_1=fid_input_date_1,
             fid_input_date_2=fid_input_date_2,
             fid_div_cls_code=fid_div_cls_code,
-            fid_etc_cls_code=fid_etc_cls_code,
             fid_unas_input_iscd=fid_unas_input_iscd,
             fid_input_iscd_2=fid_input_iscd_2,
             fid_blng_cls_code=fid_blng_cls_code,
+            fid_etc_cls_code=fid_etc_cls_code,
             fid_input_option_1=fid_input_option_1,
         )
         async for page_call, reply in self._core.pages(call):
@@ -5139,11 +5139,11 @@ class AsyncElwApi:
         fid_input_date_1: str,
         fid_input_date_2: str,
         fid_div_cls_code: str,
-        fid_etc_cls_code: str,
         fid_unas_input_iscd: str,
         fid_input_iscd_2: str,
         fid_blng_cls_code: str,
-        fid_input_option_1: str,
+        fid_etc_cls_code: str | None = None,
+        fid_input_option_1: str | None = None,
     ) -> AsyncIterator[ElwExpirationStocksOutputRow]:
         """Every row of ELW 만기예정/만기종목 output (output) across all pages.
 
@@ -5159,14 +5159,14 @@ class AsyncElwApi:
             fid_input_date_2: 입력날짜2 — ~입력날짜 (ex) 20240408) (FID_INPUT_DATE_2). Required. Example:
                 "20250930".
             fid_div_cls_code: 분류구분코드 — 0(콜),1(풋),2(전체) (FID_DIV_CLS_CODE). Required. Example: "2".
-            fid_etc_cls_code: 기타구분코드 — 공백 입력 (FID_ETC_CLS_CODE). Required. Example: "".
+            fid_etc_cls_code: 기타구분코드 — 공백 입력 (FID_ETC_CLS_CODE). Optional; default "".
             fid_unas_input_iscd: 기초자산입력종목코드 — 000000(전체), 2001(KOSPI 200), 기초자산코드(종목코드 ex.
                 삼성전자-005930) (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
             fid_input_iscd_2: 발행회사코드 — 00000(전체), 00003(한국투자증권), 00017(KB증권), 00005(미래에셋증권)
                 (FID_INPUT_ISCD_2). Required. Example: "00000".
             fid_blng_cls_code: 결제방법 — 0(전체),1(일반),2(조기종료) (FID_BLNG_CLS_CODE). Required. Example:
                 "0".
-            fid_input_option_1: 입력옵션1 — 공백 입력 (FID_INPUT_OPTION_1). Required. Example: "".
+            fid_input_option_1: 입력옵션1 — 공백 입력 (FID_INPUT_OPTION_1). Optional; default "".
 
         Yields:
             ElwExpirationStocksOutputRow: each row, page after page.
@@ -5196,10 +5196,10 @@ class AsyncElwApi:
             fid_input_date_1=fid_input_date_1,
             fid_input_date_2=fid_input_date_2,
             fid_div_cls_code=fid_div_cls_code,
-            fid_etc_cls_code=fid_etc_cls_code,
             fid_unas_input_iscd=fid_unas_input_iscd,
             fid_input_iscd_2=fid_input_iscd_2,
             fid_blng_cls_code=fid_blng_cls_code,
+            fid_etc_cls_code=fid_etc_cls_code,
             fid_input_option_1=fid_input_option_1,
         )
         async for page_call, reply in self._core.pages(call):
@@ -5214,12 +5214,12 @@ class AsyncElwApi:
         fid_unas_input_iscd: str,
         fid_input_iscd: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
         fid_rank_sort_cls_code: str,
         fid_blng_cls_code: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
     ) -> ElwIndicatorResponse:
         """ELW 지표순위 — GET /uapi/elw/v1/ranking/indicator
 
@@ -5231,10 +5231,10 @@ class AsyncElwApi:
             fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
             fid_input_iscd: 발행사 (FID_INPUT_ISCD). Required. Example: "00000".
             fid_div_cls_code: 콜풋구분코드 (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Required. Example: "".
+            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
             fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
             fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
 
@@ -5262,12 +5262,12 @@ class AsyncElwApi:
             fid_unas_input_iscd=fid_unas_input_iscd,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
-            fid_blng_cls_code=fid_blng_cls_code,
         )
         response = parse_elw_indicator(call, await self._core.send(call))
         return response
@@ -5280,12 +5280,12 @@ class AsyncElwApi:
         fid_unas_input_iscd: str,
         fid_input_iscd: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
         fid_rank_sort_cls_code: str,
         fid_blng_cls_code: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
     ) -> AsyncIterator[ElwIndicatorResponse]:
         """Every page of ELW 지표순위, following tr_cont alone (the same request again) to the last.
 
@@ -5297,10 +5297,10 @@ class AsyncElwApi:
             fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
             fid_input_iscd: 발행사 (FID_INPUT_ISCD). Required. Example: "00000".
             fid_div_cls_code: 콜풋구분코드 (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Required. Example: "".
+            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
             fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
             fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
 
@@ -5330,12 +5330,12 @@ class AsyncElwApi:
             fid_unas_input_iscd=fid_unas_input_iscd,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
-            fid_blng_cls_code=fid_blng_cls_code,
         )
         async for page_call, reply in self._core.pages(call):
             yield parse_elw_indicator(page_call, reply)
@@ -5348,12 +5348,12 @@ class AsyncElwApi:
         fid_unas_input_iscd: str,
         fid_input_iscd: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
         fid_rank_sort_cls_code: str,
         fid_blng_cls_code: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
     ) -> AsyncIterator[ElwIndicatorOutputRow]:
         """Every row of ELW 지표순위 output (output) across all pages.
 
@@ -5365,10 +5365,10 @@ class AsyncElwApi:
             fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
             fid_input_iscd: 발행사 (FID_INPUT_ISCD). Required. Example: "00000".
             fid_div_cls_code: 콜풋구분코드 (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Required. Example: "".
+            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
             fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
             fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
 
@@ -5397,12 +5397,12 @@ class AsyncElwApi:
             fid_unas_input_iscd=fid_unas_input_iscd,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
-            fid_blng_cls_code=fid_blng_cls_code,
         )
         async for page_call, reply in self._core.pages(call):
             for row in parse_elw_indicator(page_call, reply).output:
@@ -6190,15 +6190,15 @@ class AsyncElwApi:
         fid_unas_input_iscd: str,
         fid_input_iscd: str,
         fid_mrkt_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
         fid_hour_cls_code: str,
         fid_input_hour_1: str,
-        fid_input_hour_2: str,
         fid_rank_sort_cls_code: str,
         fid_blng_cls_code: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_hour_2: str | None = None,
     ) -> ElwQuickChangeResponse:
         """ELW 당일급변종목 — GET /uapi/elw/v1/ranking/quick-change
 
@@ -6210,13 +6210,13 @@ class AsyncElwApi:
             fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
             fid_input_iscd: 발행사 (FID_INPUT_ISCD). Required. Example: "00000".
             fid_mrkt_cls_code: 시장구분코드 (FID_MRKT_CLS_CODE). Required. Example: "A".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Required. Example: "".
+            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
             fid_hour_cls_code: 시간구분코드 (FID_HOUR_CLS_CODE). Required. Example: "1".
             fid_input_hour_1: 입력 일 또는 분 (FID_INPUT_HOUR_1). Required. Example: "0".
-            fid_input_hour_2: 기준시간(분 선택 시) (FID_INPUT_HOUR_2). Required. Example: "".
+            fid_input_hour_2: 기준시간(분 선택 시) (FID_INPUT_HOUR_2). Optional; default "".
             fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "1".
             fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
 
@@ -6244,15 +6244,15 @@ class AsyncElwApi:
             fid_unas_input_iscd=fid_unas_input_iscd,
             fid_input_iscd=fid_input_iscd,
             fid_mrkt_cls_code=fid_mrkt_cls_code,
+            fid_hour_cls_code=fid_hour_cls_code,
+            fid_input_hour_1=fid_input_hour_1,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
-            fid_hour_cls_code=fid_hour_cls_code,
-            fid_input_hour_1=fid_input_hour_1,
             fid_input_hour_2=fid_input_hour_2,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
-            fid_blng_cls_code=fid_blng_cls_code,
         )
         response = parse_elw_quick_change(call, await self._core.send(call))
         return response
@@ -6265,15 +6265,15 @@ class AsyncElwApi:
         fid_unas_input_iscd: str,
         fid_input_iscd: str,
         fid_mrkt_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
         fid_hour_cls_code: str,
         fid_input_hour_1: str,
-        fid_input_hour_2: str,
         fid_rank_sort_cls_code: str,
         fid_blng_cls_code: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_hour_2: str | None = None,
     ) -> AsyncIterator[ElwQuickChangeResponse]:
         """Every page of ELW 당일급변종목, following tr_cont alone (the same request again) to the last.
 
@@ -6285,13 +6285,13 @@ class AsyncElwApi:
             fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
             fid_input_iscd: 발행사 (FID_INPUT_ISCD). Required. Example: "00000".
             fid_mrkt_cls_code: 시장구분코드 (FID_MRKT_CLS_CODE). Required. Example: "A".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Required. Example: "".
+            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
             fid_hour_cls_code: 시간구분코드 (FID_HOUR_CLS_CODE). Required. Example: "1".
             fid_input_hour_1: 입력 일 또는 분 (FID_INPUT_HOUR_1). Required. Example: "0".
-            fid_input_hour_2: 기준시간(분 선택 시) (FID_INPUT_HOUR_2). Required. Example: "".
+            fid_input_hour_2: 기준시간(분 선택 시) (FID_INPUT_HOUR_2). Optional; default "".
             fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "1".
             fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
 
@@ -6321,15 +6321,15 @@ class AsyncElwApi:
             fid_unas_input_iscd=fid_unas_input_iscd,
             fid_input_iscd=fid_input_iscd,
             fid_mrkt_cls_code=fid_mrkt_cls_code,
+            fid_hour_cls_code=fid_hour_cls_code,
+            fid_input_hour_1=fid_input_hour_1,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
-            fid_hour_cls_code=fid_hour_cls_code,
-            fid_input_hour_1=fid_input_hour_1,
             fid_input_hour_2=fid_input_hour_2,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
-            fid_blng_cls_code=fid_blng_cls_code,
         )
         async for page_call, reply in self._core.pages(call):
             yield parse_elw_quick_change(page_call, reply)
@@ -6342,15 +6342,15 @@ class AsyncElwApi:
         fid_unas_input_iscd: str,
         fid_input_iscd: str,
         fid_mrkt_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
         fid_hour_cls_code: str,
         fid_input_hour_1: str,
-        fid_input_hour_2: str,
         fid_rank_sort_cls_code: str,
         fid_blng_cls_code: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_hour_2: str | None = None,
     ) -> AsyncIterator[ElwQuickChangeOutputRow]:
         """Every row of ELW 당일급변종목 output (output) across all pages.
 
@@ -6362,13 +6362,13 @@ class AsyncElwApi:
             fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
             fid_input_iscd: 발행사 (FID_INPUT_ISCD). Required. Example: "00000".
             fid_mrkt_cls_code: 시장구분코드 (FID_MRKT_CLS_CODE). Required. Example: "A".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Required. Example: "".
+            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
             fid_hour_cls_code: 시간구분코드 (FID_HOUR_CLS_CODE). Required. Example: "1".
             fid_input_hour_1: 입력 일 또는 분 (FID_INPUT_HOUR_1). Required. Example: "0".
-            fid_input_hour_2: 기준시간(분 선택 시) (FID_INPUT_HOUR_2). Required. Example: "".
+            fid_input_hour_2: 기준시간(분 선택 시) (FID_INPUT_HOUR_2). Optional; default "".
             fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "1".
             fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
 
@@ -6397,15 +6397,15 @@ class AsyncElwApi:
             fid_unas_input_iscd=fid_unas_input_iscd,
             fid_input_iscd=fid_input_iscd,
             fid_mrkt_cls_code=fid_mrkt_cls_code,
+            fid_hour_cls_code=fid_hour_cls_code,
+            fid_input_hour_1=fid_input_hour_1,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
-            fid_hour_cls_code=fid_hour_cls_code,
-            fid_input_hour_1=fid_input_hour_1,
             fid_input_hour_2=fid_input_hour_2,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
-            fid_blng_cls_code=fid_blng_cls_code,
         )
         async for page_call, reply in self._core.pages(call):
             for row in parse_elw_quick_change(page_call, reply).output:
@@ -6419,14 +6419,14 @@ class AsyncElwApi:
         fid_unas_input_iscd: str,
         fid_input_iscd: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
         fid_rank_sort_cls_code: str,
-        fid_input_rmnn_dynu_1: str,
-        fid_input_date_1: str,
         fid_blng_cls_code: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_rmnn_dynu_1: str | None = None,
+        fid_input_date_1: str | None = None,
     ) -> ElwSensitivityResponse:
         """ELW 민감도 순위 — GET /uapi/elw/v1/ranking/sensitivity
 
@@ -6438,13 +6438,13 @@ class AsyncElwApi:
             fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
             fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Required. Example: "00000".
             fid_div_cls_code: 콜풋구분코드 (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Required. Example: "".
+            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
             fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
-            fid_input_rmnn_dynu_1: 잔존일수(이상) (FID_INPUT_RMNN_DYNU_1). Required. Example: "".
-            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Required. Example: "".
+            fid_input_rmnn_dynu_1: 잔존일수(이상) (FID_INPUT_RMNN_DYNU_1). Optional; default "".
+            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Optional; default "".
             fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
 
         Returns:
@@ -6471,14 +6471,14 @@ class AsyncElwApi:
             fid_unas_input_iscd=fid_unas_input_iscd,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_input_rmnn_dynu_1=fid_input_rmnn_dynu_1,
             fid_input_date_1=fid_input_date_1,
-            fid_blng_cls_code=fid_blng_cls_code,
         )
         response = parse_elw_sensitivity(call, await self._core.send(call))
         return response
@@ -6491,14 +6491,14 @@ class AsyncElwApi:
         fid_unas_input_iscd: str,
         fid_input_iscd: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
         fid_rank_sort_cls_code: str,
-        fid_input_rmnn_dynu_1: str,
-        fid_input_date_1: str,
         fid_blng_cls_code: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_rmnn_dynu_1: str | None = None,
+        fid_input_date_1: str | None = None,
     ) -> AsyncIterator[ElwSensitivityResponse]:
         """Every page of ELW 민감도 순위, following tr_cont alone (the same request again) to the last.
 
@@ -6510,13 +6510,13 @@ class AsyncElwApi:
             fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
             fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Required. Example: "00000".
             fid_div_cls_code: 콜풋구분코드 (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Required. Example: "".
+            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
             fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
-            fid_input_rmnn_dynu_1: 잔존일수(이상) (FID_INPUT_RMNN_DYNU_1). Required. Example: "".
-            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Required. Example: "".
+            fid_input_rmnn_dynu_1: 잔존일수(이상) (FID_INPUT_RMNN_DYNU_1). Optional; default "".
+            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Optional; default "".
             fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
 
         Yields:
@@ -6545,14 +6545,14 @@ class AsyncElwApi:
             fid_unas_input_iscd=fid_unas_input_iscd,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_input_rmnn_dynu_1=fid_input_rmnn_dynu_1,
             fid_input_date_1=fid_input_date_1,
-            fid_blng_cls_code=fid_blng_cls_code,
         )
         async for page_call, reply in self._core.pages(call):
             yield parse_elw_sensitivity(page_call, reply)
@@ -6565,14 +6565,14 @@ class AsyncElwApi:
         fid_unas_input_iscd: str,
         fid_input_iscd: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
         fid_rank_sort_cls_code: str,
-        fid_input_rmnn_dynu_1: str,
-        fid_input_date_1: str,
         fid_blng_cls_code: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_rmnn_dynu_1: str | None = None,
+        fid_input_date_1: str | None = None,
     ) -> AsyncIterator[ElwSensitivityOutputRow]:
         """Every row of ELW 민감도 순위 output (output) across all pages.
 
@@ -6584,13 +6584,13 @@ class AsyncElwApi:
             fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
             fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Required. Example: "00000".
             fid_div_cls_code: 콜풋구분코드 (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Required. Example: "".
+            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
             fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
-            fid_input_rmnn_dynu_1: 잔존일수(이상) (FID_INPUT_RMNN_DYNU_1). Required. Example: "".
-            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Required. Example: "".
+            fid_input_rmnn_dynu_1: 잔존일수(이상) (FID_INPUT_RMNN_DYNU_1). Optional; default "".
+            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Optional; default "".
             fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
 
         Yields:
@@ -6618,14 +6618,14 @@ class AsyncElwApi:
             fid_unas_input_iscd=fid_unas_input_iscd,
             fid_input_iscd=fid_input_iscd,
             fid_div_cls_code=fid_div_cls_code,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
             fid_input_rmnn_dynu_1=fid_input_rmnn_dynu_1,
             fid_input_date_1=fid_input_date_1,
-            fid_blng_cls_code=fid_blng_cls_code,
         )
         async for page_call, reply in self._core.pages(call):
             for row in parse_elw_sensitivity(page_call, reply).output:
@@ -7035,19 +7035,19 @@ class AsyncElwApi:
         fid_mrkt_cls_code: str,
         fid_input_iscd: str,
         fid_unas_input_iscd: str,
-        fid_vol_cnt: str,
         fid_trgt_exls_cls_code: (
             UdrlAssetPriceFidTrgtExlsClsCode | UdrlAssetPriceFidTrgtExlsClsCodeCode
         ),
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
-        fid_input_rmnn_dynu_1: str,
-        fid_input_rmnn_dynu_2: str,
         fid_option: FidOption | FidOptionCode,
-        fid_input_option_1: str,
-        fid_input_option_2: str,
+        fid_vol_cnt: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_rmnn_dynu_1: str | None = None,
+        fid_input_rmnn_dynu_2: str | None = None,
+        fid_input_option_1: str | None = None,
+        fid_input_option_2: str | None = None,
     ) -> ElwUdrlAssetPriceResponse:
         """ELW 기초자산별 종목시세 — GET /uapi/elw/v1/quotations/udrl-asset-price
 
@@ -7062,23 +7062,23 @@ class AsyncElwApi:
             fid_input_iscd: 입력종목코드 — '00000(전체), 00003(한국투자증권) , 00017(KB증권), 00005(미래에셋주식회사)'
                 (FID_INPUT_ISCD). Required. Example: "00000".
             fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "005930".
-            fid_vol_cnt: 거래량수 — 전일거래량(정수량미만) (FID_VOL_CNT). Required. Example: "".
+            fid_vol_cnt: 거래량수 — 전일거래량(정수량미만) (FID_VOL_CNT). Optional; default "".
             fid_trgt_exls_cls_code: 대상제외구분코드 — 거래불가종목제외(0:미체크,1:체크) (FID_TRGT_EXLS_CLS_CODE).
                 Required. UdrlAssetPriceFidTrgtExlsClsCode or its code: "0" 미체크 (CODE_0), "1" 체크
                 (CODE_1). Example: "0".
-            fid_input_price_1: 입력가격1 — 가격~원이상 (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 입력가격2 — 가격~월이하 (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 입력거래량1 — 거래량~계약이상 (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 입력거래량2 — 거래량~계약이하 (FID_INPUT_VOL_2). Required. Example: "".
-            fid_input_rmnn_dynu_1: 입력잔존일수1 — 잔존일(~일이상) (FID_INPUT_RMNN_DYNU_1). Required. Example:
+            fid_input_price_1: 입력가격1 — 가격~원이상 (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 입력가격2 — 가격~월이하 (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 입력거래량1 — 거래량~계약이상 (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 입력거래량2 — 거래량~계약이하 (FID_INPUT_VOL_2). Optional; default "".
+            fid_input_rmnn_dynu_1: 입력잔존일수1 — 잔존일(~일이상) (FID_INPUT_RMNN_DYNU_1). Optional; default
                 "".
-            fid_input_rmnn_dynu_2: 입력잔존일수2 — 잔존일(~일이하) (FID_INPUT_RMNN_DYNU_2). Required. Example:
+            fid_input_rmnn_dynu_2: 입력잔존일수2 — 잔존일(~일이하) (FID_INPUT_RMNN_DYNU_2). Optional; default
                 "".
             fid_option: 옵션 — 상태(0:없음,1:ATM,2:ITM,3:OTM) (FID_OPTION). Required. FidOption or its
                 code: "0" 없음 (CODE_0), "1" ATM (CODE_1), "2" ITM (CODE_2), "3" OTM (CODE_3).
                 Example: "0".
-            fid_input_option_1: 입력옵션1 (FID_INPUT_OPTION_1). Required. Example: "".
-            fid_input_option_2: 입력옵션2 (FID_INPUT_OPTION_2). Required. Example: "".
+            fid_input_option_1: 입력옵션1 (FID_INPUT_OPTION_1). Optional; default "".
+            fid_input_option_2: 입력옵션2 (FID_INPUT_OPTION_2). Optional; default "".
 
         Returns:
             ElwUdrlAssetPriceResponse: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -7107,15 +7107,15 @@ class AsyncElwApi:
             fid_mrkt_cls_code=fid_mrkt_cls_code,
             fid_input_iscd=fid_input_iscd,
             fid_unas_input_iscd=fid_unas_input_iscd,
-            fid_vol_cnt=fid_vol_cnt,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
+            fid_option=fid_option,
+            fid_vol_cnt=fid_vol_cnt,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
             fid_input_rmnn_dynu_1=fid_input_rmnn_dynu_1,
             fid_input_rmnn_dynu_2=fid_input_rmnn_dynu_2,
-            fid_option=fid_option,
             fid_input_option_1=fid_input_option_1,
             fid_input_option_2=fid_input_option_2,
         )
@@ -7130,19 +7130,19 @@ class AsyncElwApi:
         fid_mrkt_cls_code: str,
         fid_input_iscd: str,
         fid_unas_input_iscd: str,
-        fid_vol_cnt: str,
         fid_trgt_exls_cls_code: (
             UdrlAssetPriceFidTrgtExlsClsCode | UdrlAssetPriceFidTrgtExlsClsCodeCode
         ),
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
-        fid_input_rmnn_dynu_1: str,
-        fid_input_rmnn_dynu_2: str,
         fid_option: FidOption | FidOptionCode,
-        fid_input_option_1: str,
-        fid_input_option_2: str,
+        fid_vol_cnt: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_rmnn_dynu_1: str | None = None,
+        fid_input_rmnn_dynu_2: str | None = None,
+        fid_input_option_1: str | None = None,
+        fid_input_option_2: str | None = None,
     ) -> AsyncIterator[ElwUdrlAssetPriceResponse]:
         """Every page of ELW 기초자산별 종목시세, following tr_cont alone (the same request again) to the last.
 
@@ -7157,23 +7157,23 @@ class AsyncElwApi:
             fid_input_iscd: 입력종목코드 — '00000(전체), 00003(한국투자증권) , 00017(KB증권), 00005(미래에셋주식회사)'
                 (FID_INPUT_ISCD). Required. Example: "00000".
             fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "005930".
-            fid_vol_cnt: 거래량수 — 전일거래량(정수량미만) (FID_VOL_CNT). Required. Example: "".
+            fid_vol_cnt: 거래량수 — 전일거래량(정수량미만) (FID_VOL_CNT). Optional; default "".
             fid_trgt_exls_cls_code: 대상제외구분코드 — 거래불가종목제외(0:미체크,1:체크) (FID_TRGT_EXLS_CLS_CODE).
                 Required. UdrlAssetPriceFidTrgtExlsClsCode or its code: "0" 미체크 (CODE_0), "1" 체크
                 (CODE_1). Example: "0".
-            fid_input_price_1: 입력가격1 — 가격~원이상 (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 입력가격2 — 가격~월이하 (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 입력거래량1 — 거래량~계약이상 (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 입력거래량2 — 거래량~계약이하 (FID_INPUT_VOL_2). Required. Example: "".
-            fid_input_rmnn_dynu_1: 입력잔존일수1 — 잔존일(~일이상) (FID_INPUT_RMNN_DYNU_1). Required. Example:
+            fid_input_price_1: 입력가격1 — 가격~원이상 (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 입력가격2 — 가격~월이하 (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 입력거래량1 — 거래량~계약이상 (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 입력거래량2 — 거래량~계약이하 (FID_INPUT_VOL_2). Optional; default "".
+            fid_input_rmnn_dynu_1: 입력잔존일수1 — 잔존일(~일이상) (FID_INPUT_RMNN_DYNU_1). Optional; default
                 "".
-            fid_input_rmnn_dynu_2: 입력잔존일수2 — 잔존일(~일이하) (FID_INPUT_RMNN_DYNU_2). Required. Example:
+            fid_input_rmnn_dynu_2: 입력잔존일수2 — 잔존일(~일이하) (FID_INPUT_RMNN_DYNU_2). Optional; default
                 "".
             fid_option: 옵션 — 상태(0:없음,1:ATM,2:ITM,3:OTM) (FID_OPTION). Required. FidOption or its
                 code: "0" 없음 (CODE_0), "1" ATM (CODE_1), "2" ITM (CODE_2), "3" OTM (CODE_3).
                 Example: "0".
-            fid_input_option_1: 입력옵션1 (FID_INPUT_OPTION_1). Required. Example: "".
-            fid_input_option_2: 입력옵션2 (FID_INPUT_OPTION_2). Required. Example: "".
+            fid_input_option_1: 입력옵션1 (FID_INPUT_OPTION_1). Optional; default "".
+            fid_input_option_2: 입력옵션2 (FID_INPUT_OPTION_2). Optional; default "".
 
         Yields:
             ElwUdrlAssetPriceResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows
@@ -7204,15 +7204,15 @@ class AsyncElwApi:
             fid_mrkt_cls_code=fid_mrkt_cls_code,
             fid_input_iscd=fid_input_iscd,
             fid_unas_input_iscd=fid_unas_input_iscd,
-            fid_vol_cnt=fid_vol_cnt,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
+            fid_option=fid_option,
+            fid_vol_cnt=fid_vol_cnt,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
             fid_input_rmnn_dynu_1=fid_input_rmnn_dynu_1,
             fid_input_rmnn_dynu_2=fid_input_rmnn_dynu_2,
-            fid_option=fid_option,
             fid_input_option_1=fid_input_option_1,
             fid_input_option_2=fid_input_option_2,
         )
@@ -7227,19 +7227,19 @@ class AsyncElwApi:
         fid_mrkt_cls_code: str,
         fid_input_iscd: str,
         fid_unas_input_iscd: str,
-        fid_vol_cnt: str,
         fid_trgt_exls_cls_code: (
             UdrlAssetPriceFidTrgtExlsClsCode | UdrlAssetPriceFidTrgtExlsClsCodeCode
         ),
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
-        fid_input_rmnn_dynu_1: str,
-        fid_input_rmnn_dynu_2: str,
         fid_option: FidOption | FidOptionCode,
-        fid_input_option_1: str,
-        fid_input_option_2: str,
+        fid_vol_cnt: str | None = None,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_rmnn_dynu_1: str | None = None,
+        fid_input_rmnn_dynu_2: str | None = None,
+        fid_input_option_1: str | None = None,
+        fid_input_option_2: str | None = None,
     ) -> AsyncIterator[ElwUdrlAssetPriceOutputRow]:
         """Every row of ELW 기초자산별 종목시세 output (output) across all pages.
 
@@ -7254,23 +7254,23 @@ class AsyncElwApi:
             fid_input_iscd: 입력종목코드 — '00000(전체), 00003(한국투자증권) , 00017(KB증권), 00005(미래에셋주식회사)'
                 (FID_INPUT_ISCD). Required. Example: "00000".
             fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "005930".
-            fid_vol_cnt: 거래량수 — 전일거래량(정수량미만) (FID_VOL_CNT). Required. Example: "".
+            fid_vol_cnt: 거래량수 — 전일거래량(정수량미만) (FID_VOL_CNT). Optional; default "".
             fid_trgt_exls_cls_code: 대상제외구분코드 — 거래불가종목제외(0:미체크,1:체크) (FID_TRGT_EXLS_CLS_CODE).
                 Required. UdrlAssetPriceFidTrgtExlsClsCode or its code: "0" 미체크 (CODE_0), "1" 체크
                 (CODE_1). Example: "0".
-            fid_input_price_1: 입력가격1 — 가격~원이상 (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 입력가격2 — 가격~월이하 (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 입력거래량1 — 거래량~계약이상 (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 입력거래량2 — 거래량~계약이하 (FID_INPUT_VOL_2). Required. Example: "".
-            fid_input_rmnn_dynu_1: 입력잔존일수1 — 잔존일(~일이상) (FID_INPUT_RMNN_DYNU_1). Required. Example:
+            fid_input_price_1: 입력가격1 — 가격~원이상 (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 입력가격2 — 가격~월이하 (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 입력거래량1 — 거래량~계약이상 (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 입력거래량2 — 거래량~계약이하 (FID_INPUT_VOL_2). Optional; default "".
+            fid_input_rmnn_dynu_1: 입력잔존일수1 — 잔존일(~일이상) (FID_INPUT_RMNN_DYNU_1). Optional; default
                 "".
-            fid_input_rmnn_dynu_2: 입력잔존일수2 — 잔존일(~일이하) (FID_INPUT_RMNN_DYNU_2). Required. Example:
+            fid_input_rmnn_dynu_2: 입력잔존일수2 — 잔존일(~일이하) (FID_INPUT_RMNN_DYNU_2). Optional; default
                 "".
             fid_option: 옵션 — 상태(0:없음,1:ATM,2:ITM,3:OTM) (FID_OPTION). Required. FidOption or its
                 code: "0" 없음 (CODE_0), "1" ATM (CODE_1), "2" ITM (CODE_2), "3" OTM (CODE_3).
                 Example: "0".
-            fid_input_option_1: 입력옵션1 (FID_INPUT_OPTION_1). Required. Example: "".
-            fid_input_option_2: 입력옵션2 (FID_INPUT_OPTION_2). Required. Example: "".
+            fid_input_option_1: 입력옵션1 (FID_INPUT_OPTION_1). Optional; default "".
+            fid_input_option_2: 입력옵션2 (FID_INPUT_OPTION_2). Optional; default "".
 
         Yields:
             ElwUdrlAssetPriceOutputRow: each row, page after page.
@@ -7300,15 +7300,15 @@ class AsyncElwApi:
             fid_mrkt_cls_code=fid_mrkt_cls_code,
             fid_input_iscd=fid_input_iscd,
             fid_unas_input_iscd=fid_unas_input_iscd,
-            fid_vol_cnt=fid_vol_cnt,
             fid_trgt_exls_cls_code=fid_trgt_exls_cls_code,
+            fid_option=fid_option,
+            fid_vol_cnt=fid_vol_cnt,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
             fid_input_rmnn_dynu_1=fid_input_rmnn_dynu_1,
             fid_input_rmnn_dynu_2=fid_input_rmnn_dynu_2,
-            fid_option=fid_option,
             fid_input_option_1=fid_input_option_1,
             fid_input_option_2=fid_input_option_2,
         )
@@ -7325,14 +7325,14 @@ class AsyncElwApi:
         fid_input_iscd: str,
         fid_input_rmnn_dynu_1: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
         fid_input_date_1: str,
         fid_rank_sort_cls_code: str,
         fid_blng_cls_code: str,
-        fid_input_date_2: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_date_2: str | None = None,
     ) -> ElwUpdownRateResponse:
         """ELW 상승률순위 — GET /uapi/elw/v1/ranking/updown-rate
 
@@ -7351,15 +7351,15 @@ class AsyncElwApi:
                 5(6개월~9개월),6(9개월~12개월), 7(12개월이상)' (FID_INPUT_RMNN_DYNU_1). Required. Example: "0".
             fid_div_cls_code: NEXT KEY BUFF — 0(전체), 1(콜), 2(풋) (FID_DIV_CLS_CODE). Required.
                 Example: "0".
-            fid_input_price_1: 사용자권한정보 (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 거래소코드 (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 상승율/하락율 구분 (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: N일자값 (FID_INPUT_VOL_2). Required. Example: "".
+            fid_input_price_1: 사용자권한정보 (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 거래소코드 (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 상승율/하락율 구분 (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: N일자값 (FID_INPUT_VOL_2). Optional; default "".
             fid_input_date_1: 거래량조건 (FID_INPUT_DATE_1). Required. Example: "1".
             fid_rank_sort_cls_code: NEXT KEY BUFF — '0(상승율), 1(하락율), 2(시가대비상승율) , 3(시가대비하락율),
                 4(변동율)' (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
             fid_blng_cls_code: 사용자권한정보 — 0(전체) (FID_BLNG_CLS_CODE). Required. Example: "0".
-            fid_input_date_2: 거래소코드 (FID_INPUT_DATE_2). Required. Example: "".
+            fid_input_date_2: 거래소코드 (FID_INPUT_DATE_2). Optional; default "".
 
         Returns:
             ElwUpdownRateResponse: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -7386,13 +7386,13 @@ class AsyncElwApi:
             fid_input_iscd=fid_input_iscd,
             fid_input_rmnn_dynu_1=fid_input_rmnn_dynu_1,
             fid_div_cls_code=fid_div_cls_code,
+            fid_input_date_1=fid_input_date_1,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
-            fid_input_date_1=fid_input_date_1,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
-            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_date_2=fid_input_date_2,
         )
         response = parse_elw_updown_rate(call, await self._core.send(call))
@@ -7407,14 +7407,14 @@ class AsyncElwApi:
         fid_input_iscd: str,
         fid_input_rmnn_dynu_1: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
         fid_input_date_1: str,
         fid_rank_sort_cls_code: str,
         fid_blng_cls_code: str,
-        fid_input_date_2: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_date_2: str | None = None,
     ) -> AsyncIterator[ElwUpdownRateResponse]:
         """Every page of ELW 상승률순위, following tr_cont alone (the same request again) to the last.
 
@@ -7433,15 +7433,15 @@ class AsyncElwApi:
                 5(6개월~9개월),6(9개월~12개월), 7(12개월이상)' (FID_INPUT_RMNN_DYNU_1). Required. Example: "0".
             fid_div_cls_code: NEXT KEY BUFF — 0(전체), 1(콜), 2(풋) (FID_DIV_CLS_CODE). Required.
                 Example: "0".
-            fid_input_price_1: 사용자권한정보 (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 거래소코드 (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 상승율/하락율 구분 (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: N일자값 (FID_INPUT_VOL_2). Required. Example: "".
+            fid_input_price_1: 사용자권한정보 (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 거래소코드 (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 상승율/하락율 구분 (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: N일자값 (FID_INPUT_VOL_2). Optional; default "".
             fid_input_date_1: 거래량조건 (FID_INPUT_DATE_1). Required. Example: "1".
             fid_rank_sort_cls_code: NEXT KEY BUFF — '0(상승율), 1(하락율), 2(시가대비상승율) , 3(시가대비하락율),
                 4(변동율)' (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
             fid_blng_cls_code: 사용자권한정보 — 0(전체) (FID_BLNG_CLS_CODE). Required. Example: "0".
-            fid_input_date_2: 거래소코드 (FID_INPUT_DATE_2). Required. Example: "".
+            fid_input_date_2: 거래소코드 (FID_INPUT_DATE_2). Optional; default "".
 
         Yields:
             ElwUpdownRateResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -7470,13 +7470,13 @@ class AsyncElwApi:
             fid_input_iscd=fid_input_iscd,
             fid_input_rmnn_dynu_1=fid_input_rmnn_dynu_1,
             fid_div_cls_code=fid_div_cls_code,
+            fid_input_date_1=fid_input_date_1,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
-            fid_input_date_1=fid_input_date_1,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
-            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_date_2=fid_input_date_2,
         )
         async for page_call, reply in self._core.pages(call):
@@ -7491,14 +7491,14 @@ class AsyncElwApi:
         fid_input_iscd: str,
         fid_input_rmnn_dynu_1: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
         fid_input_date_1: str,
         fid_rank_sort_cls_code: str,
         fid_blng_cls_code: str,
-        fid_input_date_2: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_date_2: str | None = None,
     ) -> AsyncIterator[ElwUpdownRateOutputRow]:
         """Every row of ELW 상승률순위 output (output) across all pages.
 
@@ -7517,15 +7517,15 @@ class AsyncElwApi:
                 5(6개월~9개월),6(9개월~12개월), 7(12개월이상)' (FID_INPUT_RMNN_DYNU_1). Required. Example: "0".
             fid_div_cls_code: NEXT KEY BUFF — 0(전체), 1(콜), 2(풋) (FID_DIV_CLS_CODE). Required.
                 Example: "0".
-            fid_input_price_1: 사용자권한정보 (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 거래소코드 (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 상승율/하락율 구분 (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: N일자값 (FID_INPUT_VOL_2). Required. Example: "".
+            fid_input_price_1: 사용자권한정보 (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 거래소코드 (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 상승율/하락율 구분 (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: N일자값 (FID_INPUT_VOL_2). Optional; default "".
             fid_input_date_1: 거래량조건 (FID_INPUT_DATE_1). Required. Example: "1".
             fid_rank_sort_cls_code: NEXT KEY BUFF — '0(상승율), 1(하락율), 2(시가대비상승율) , 3(시가대비하락율),
                 4(변동율)' (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
             fid_blng_cls_code: 사용자권한정보 — 0(전체) (FID_BLNG_CLS_CODE). Required. Example: "0".
-            fid_input_date_2: 거래소코드 (FID_INPUT_DATE_2). Required. Example: "".
+            fid_input_date_2: 거래소코드 (FID_INPUT_DATE_2). Optional; default "".
 
         Yields:
             ElwUpdownRateOutputRow: each row, page after page.
@@ -7553,13 +7553,13 @@ class AsyncElwApi:
             fid_input_iscd=fid_input_iscd,
             fid_input_rmnn_dynu_1=fid_input_rmnn_dynu_1,
             fid_div_cls_code=fid_div_cls_code,
+            fid_input_date_1=fid_input_date_1,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
-            fid_input_date_1=fid_input_date_1,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
-            fid_blng_cls_code=fid_blng_cls_code,
             fid_input_date_2=fid_input_date_2,
         )
         async for page_call, reply in self._core.pages(call):
@@ -8110,15 +8110,15 @@ class AsyncElwApi:
         fid_input_iscd: str,
         fid_input_rmnn_dynu_1: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
-        fid_input_date_1: str,
         fid_rank_sort_cls_code: str,
         fid_blng_cls_code: str,
         fid_input_iscd_2: str,
-        fid_input_date_2: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_date_1: str | None = None,
+        fid_input_date_2: str | None = None,
     ) -> ElwVolumeRankResponse:
         """ELW 거래량순위 — GET /uapi/elw/v1/ranking/volume-rank
 
@@ -8134,16 +8134,16 @@ class AsyncElwApi:
             fid_input_iscd: 발행사 — 예: '00000' (FID_INPUT_ISCD). Required. Example: "00000".
             fid_input_rmnn_dynu_1: 입력잔존일수 (FID_INPUT_RMNN_DYNU_1). Required. Example: "0".
             fid_div_cls_code: 콜풋구분코드 — 예: '0' (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Required. Example: "".
-            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Required. Example: "".
+            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
+            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Optional; default "".
             fid_rank_sort_cls_code: 순위정렬구분코드 — 예: '0' (FID_RANK_SORT_CLS_CODE). Required. Example:
                 "0".
             fid_blng_cls_code: 소속구분코드 — 예: '0' (FID_BLNG_CLS_CODE). Required. Example: "0".
             fid_input_iscd_2: LP발행사 — 예: '0000' (FID_INPUT_ISCD_2). Required. Example: "0000".
-            fid_input_date_2: 만기일-최종거래일조회 (FID_INPUT_DATE_2). Required. Example: "".
+            fid_input_date_2: 만기일-최종거래일조회 (FID_INPUT_DATE_2). Optional; default "".
 
         Returns:
             ElwVolumeRankResponse: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -8170,14 +8170,14 @@ class AsyncElwApi:
             fid_input_iscd=fid_input_iscd,
             fid_input_rmnn_dynu_1=fid_input_rmnn_dynu_1,
             fid_div_cls_code=fid_div_cls_code,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
+            fid_input_iscd_2=fid_input_iscd_2,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
             fid_input_date_1=fid_input_date_1,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
-            fid_blng_cls_code=fid_blng_cls_code,
-            fid_input_iscd_2=fid_input_iscd_2,
             fid_input_date_2=fid_input_date_2,
         )
         response = parse_elw_volume_rank(call, await self._core.send(call))
@@ -8192,15 +8192,15 @@ class AsyncElwApi:
         fid_input_iscd: str,
         fid_input_rmnn_dynu_1: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
-        fid_input_date_1: str,
         fid_rank_sort_cls_code: str,
         fid_blng_cls_code: str,
         fid_input_iscd_2: str,
-        fid_input_date_2: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_date_1: str | None = None,
+        fid_input_date_2: str | None = None,
     ) -> AsyncIterator[ElwVolumeRankResponse]:
         """Every page of ELW 거래량순위, following tr_cont alone (the same request again) to the last.
 
@@ -8216,16 +8216,16 @@ class AsyncElwApi:
             fid_input_iscd: 발행사 — 예: '00000' (FID_INPUT_ISCD). Required. Example: "00000".
             fid_input_rmnn_dynu_1: 입력잔존일수 (FID_INPUT_RMNN_DYNU_1). Required. Example: "0".
             fid_div_cls_code: 콜풋구분코드 — 예: '0' (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Required. Example: "".
-            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Required. Example: "".
+            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
+            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Optional; default "".
             fid_rank_sort_cls_code: 순위정렬구분코드 — 예: '0' (FID_RANK_SORT_CLS_CODE). Required. Example:
                 "0".
             fid_blng_cls_code: 소속구분코드 — 예: '0' (FID_BLNG_CLS_CODE). Required. Example: "0".
             fid_input_iscd_2: LP발행사 — 예: '0000' (FID_INPUT_ISCD_2). Required. Example: "0000".
-            fid_input_date_2: 만기일-최종거래일조회 (FID_INPUT_DATE_2). Required. Example: "".
+            fid_input_date_2: 만기일-최종거래일조회 (FID_INPUT_DATE_2). Optional; default "".
 
         Yields:
             ElwVolumeRankResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -8254,14 +8254,14 @@ class AsyncElwApi:
             fid_input_iscd=fid_input_iscd,
             fid_input_rmnn_dynu_1=fid_input_rmnn_dynu_1,
             fid_div_cls_code=fid_div_cls_code,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
+            fid_input_iscd_2=fid_input_iscd_2,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
             fid_input_date_1=fid_input_date_1,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
-            fid_blng_cls_code=fid_blng_cls_code,
-            fid_input_iscd_2=fid_input_iscd_2,
             fid_input_date_2=fid_input_date_2,
         )
         async for page_call, reply in self._core.pages(call):
@@ -8276,15 +8276,15 @@ class AsyncElwApi:
         fid_input_iscd: str,
         fid_input_rmnn_dynu_1: str,
         fid_div_cls_code: str,
-        fid_input_price_1: str,
-        fid_input_price_2: str,
-        fid_input_vol_1: str,
-        fid_input_vol_2: str,
-        fid_input_date_1: str,
         fid_rank_sort_cls_code: str,
         fid_blng_cls_code: str,
         fid_input_iscd_2: str,
-        fid_input_date_2: str,
+        fid_input_price_1: str | None = None,
+        fid_input_price_2: str | None = None,
+        fid_input_vol_1: str | None = None,
+        fid_input_vol_2: str | None = None,
+        fid_input_date_1: str | None = None,
+        fid_input_date_2: str | None = None,
     ) -> AsyncIterator[ElwVolumeRankOutputRow]:
         """Every row of ELW 거래량순위 output (output) across all pages.
 
@@ -8300,16 +8300,16 @@ class AsyncElwApi:
             fid_input_iscd: 발행사 — 예: '00000' (FID_INPUT_ISCD). Required. Example: "00000".
             fid_input_rmnn_dynu_1: 입력잔존일수 (FID_INPUT_RMNN_DYNU_1). Required. Example: "0".
             fid_div_cls_code: 콜풋구분코드 — 예: '0' (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Required. Example: "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Required. Example: "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Required. Example: "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Required. Example: "".
-            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Required. Example: "".
+            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
+            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
+            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
+            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
+            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Optional; default "".
             fid_rank_sort_cls_code: 순위정렬구분코드 — 예: '0' (FID_RANK_SORT_CLS_CODE). Required. Example:
                 "0".
             fid_blng_cls_code: 소속구분코드 — 예: '0' (FID_BLNG_CLS_CODE). Required. Example: "0".
             fid_input_iscd_2: LP발행사 — 예: '0000' (FID_INPUT_ISCD_2). Required. Example: "0000".
-            fid_input_date_2: 만기일-최종거래일조회 (FID_INPUT_DATE_2). Required. Example: "".
+            fid_input_date_2: 만기일-최종거래일조회 (FID_INPUT_DATE_2). Optional; default "".
 
         Yields:
             ElwVolumeRankOutputRow: each row, page after page.
@@ -8337,14 +8337,14 @@ class AsyncElwApi:
             fid_input_iscd=fid_input_iscd,
             fid_input_rmnn_dynu_1=fid_input_rmnn_dynu_1,
             fid_div_cls_code=fid_div_cls_code,
+            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
+            fid_blng_cls_code=fid_blng_cls_code,
+            fid_input_iscd_2=fid_input_iscd_2,
             fid_input_price_1=fid_input_price_1,
             fid_input_price_2=fid_input_price_2,
             fid_input_vol_1=fid_input_vol_1,
             fid_input_vol_2=fid_input_vol_2,
             fid_input_date_1=fid_input_date_1,
-            fid_rank_sort_cls_code=fid_rank_sort_cls_code,
-            fid_blng_cls_code=fid_blng_cls_code,
-            fid_input_iscd_2=fid_input_iscd_2,
             fid_input_date_2=fid_input_date_2,
         )
         async for page_call, reply in self._core.pages(call):

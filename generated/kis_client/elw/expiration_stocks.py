@@ -84,7 +84,7 @@ class ElwExpirationStocksRequest:
     fid_div_cls_code: str
     '분류구분코드 — 0(콜),1(풋),2(전체) (FID_DIV_CLS_CODE). Required. Example: "2".'
     fid_etc_cls_code: str
-    '기타구분코드 — 공백 입력 (FID_ETC_CLS_CODE). Required. Example: "".'
+    '기타구분코드 — 공백 입력 (FID_ETC_CLS_CODE). Optional; default "".'
     fid_unas_input_iscd: str
     """기초자산입력종목코드 — 000000(전체), 2001(KOSPI 200), 기초자산코드(종목코드 ex. 삼성전자-005930) (FID_UNAS_INPUT_ISCD).
     Required. Example: "000000".
@@ -96,7 +96,7 @@ class ElwExpirationStocksRequest:
     fid_blng_cls_code: str
     '결제방법 — 0(전체),1(일반),2(조기종료) (FID_BLNG_CLS_CODE). Required. Example: "0".'
     fid_input_option_1: str
-    '입력옵션1 — 공백 입력 (FID_INPUT_OPTION_1). Required. Example: "".'
+    '입력옵션1 — 공백 입력 (FID_INPUT_OPTION_1). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -299,11 +299,11 @@ def prepare_elw_expiration_stocks(
     fid_input_date_1: str,
     fid_input_date_2: str,
     fid_div_cls_code: str,
-    fid_etc_cls_code: str,
     fid_unas_input_iscd: str,
     fid_input_iscd_2: str,
     fid_blng_cls_code: str,
-    fid_input_option_1: str,
+    fid_etc_cls_code: str | None = None,
+    fid_input_option_1: str | None = None,
 ) -> PreparedCall:
     "The validated call of ELW 만기예정/만기종목, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -315,11 +315,11 @@ def prepare_elw_expiration_stocks(
         fid_input_date_1=plain(fid_input_date_1),
         fid_input_date_2=plain(fid_input_date_2),
         fid_div_cls_code=plain(fid_div_cls_code),
-        fid_etc_cls_code=plain(fid_etc_cls_code),
+        fid_etc_cls_code=plain(fid_etc_cls_code) if fid_etc_cls_code is not None else "",
         fid_unas_input_iscd=plain(fid_unas_input_iscd),
         fid_input_iscd_2=plain(fid_input_iscd_2),
         fid_blng_cls_code=plain(fid_blng_cls_code),
-        fid_input_option_1=plain(fid_input_option_1),
+        fid_input_option_1=plain(fid_input_option_1) if fid_input_option_1 is not None else "",
     )
     problems.extend(validate_elw_expiration_stocks(request, ctx.env))
     if problems:

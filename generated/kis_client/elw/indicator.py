@@ -82,13 +82,13 @@ class ElwIndicatorRequest:
     fid_div_cls_code: str
     '콜풋구분코드 (FID_DIV_CLS_CODE). Required. Example: "0".'
     fid_input_price_1: str
-    '가격(이상) (FID_INPUT_PRICE_1). Required. Example: "".'
+    '가격(이상) (FID_INPUT_PRICE_1). Optional; default "".'
     fid_input_price_2: str
-    '가격(이하) (FID_INPUT_PRICE_2). Required. Example: "".'
+    '가격(이하) (FID_INPUT_PRICE_2). Optional; default "".'
     fid_input_vol_1: str
-    '거래량(이상) (FID_INPUT_VOL_1). Required. Example: "".'
+    '거래량(이상) (FID_INPUT_VOL_1). Optional; default "".'
     fid_input_vol_2: str
-    '거래량(이하) (FID_INPUT_VOL_2). Required. Example: "".'
+    '거래량(이하) (FID_INPUT_VOL_2). Optional; default "".'
     fid_rank_sort_cls_code: str
     '순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".'
     fid_blng_cls_code: str
@@ -309,12 +309,12 @@ def prepare_elw_indicator(
     fid_unas_input_iscd: str,
     fid_input_iscd: str,
     fid_div_cls_code: str,
-    fid_input_price_1: str,
-    fid_input_price_2: str,
-    fid_input_vol_1: str,
-    fid_input_vol_2: str,
     fid_rank_sort_cls_code: str,
     fid_blng_cls_code: str,
+    fid_input_price_1: str | None = None,
+    fid_input_price_2: str | None = None,
+    fid_input_vol_1: str | None = None,
+    fid_input_vol_2: str | None = None,
 ) -> PreparedCall:
     "The validated call of ELW 지표순위, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -326,10 +326,10 @@ def prepare_elw_indicator(
         fid_unas_input_iscd=plain(fid_unas_input_iscd),
         fid_input_iscd=plain(fid_input_iscd),
         fid_div_cls_code=plain(fid_div_cls_code),
-        fid_input_price_1=plain(fid_input_price_1),
-        fid_input_price_2=plain(fid_input_price_2),
-        fid_input_vol_1=plain(fid_input_vol_1),
-        fid_input_vol_2=plain(fid_input_vol_2),
+        fid_input_price_1=plain(fid_input_price_1) if fid_input_price_1 is not None else "",
+        fid_input_price_2=plain(fid_input_price_2) if fid_input_price_2 is not None else "",
+        fid_input_vol_1=plain(fid_input_vol_1) if fid_input_vol_1 is not None else "",
+        fid_input_vol_2=plain(fid_input_vol_2) if fid_input_vol_2 is not None else "",
         fid_rank_sort_cls_code=plain(fid_rank_sort_cls_code),
         fid_blng_cls_code=plain(fid_blng_cls_code),
     )

@@ -82,19 +82,19 @@ class ElwQuickChangeRequest:
     fid_mrkt_cls_code: str
     '시장구분코드 (FID_MRKT_CLS_CODE). Required. Example: "A".'
     fid_input_price_1: str
-    '가격(이상) (FID_INPUT_PRICE_1). Required. Example: "".'
+    '가격(이상) (FID_INPUT_PRICE_1). Optional; default "".'
     fid_input_price_2: str
-    '가격(이하) (FID_INPUT_PRICE_2). Required. Example: "".'
+    '가격(이하) (FID_INPUT_PRICE_2). Optional; default "".'
     fid_input_vol_1: str
-    '거래량(이상) (FID_INPUT_VOL_1). Required. Example: "".'
+    '거래량(이상) (FID_INPUT_VOL_1). Optional; default "".'
     fid_input_vol_2: str
-    '거래량(이하) (FID_INPUT_VOL_2). Required. Example: "".'
+    '거래량(이하) (FID_INPUT_VOL_2). Optional; default "".'
     fid_hour_cls_code: str
     '시간구분코드 (FID_HOUR_CLS_CODE). Required. Example: "1".'
     fid_input_hour_1: str
     '입력 일 또는 분 (FID_INPUT_HOUR_1). Required. Example: "0".'
     fid_input_hour_2: str
-    '기준시간(분 선택 시) (FID_INPUT_HOUR_2). Required. Example: "".'
+    '기준시간(분 선택 시) (FID_INPUT_HOUR_2). Optional; default "".'
     fid_rank_sort_cls_code: str
     '순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "1".'
     fid_blng_cls_code: str
@@ -369,15 +369,15 @@ def prepare_elw_quick_change(
     fid_unas_input_iscd: str,
     fid_input_iscd: str,
     fid_mrkt_cls_code: str,
-    fid_input_price_1: str,
-    fid_input_price_2: str,
-    fid_input_vol_1: str,
-    fid_input_vol_2: str,
     fid_hour_cls_code: str,
     fid_input_hour_1: str,
-    fid_input_hour_2: str,
     fid_rank_sort_cls_code: str,
     fid_blng_cls_code: str,
+    fid_input_price_1: str | None = None,
+    fid_input_price_2: str | None = None,
+    fid_input_vol_1: str | None = None,
+    fid_input_vol_2: str | None = None,
+    fid_input_hour_2: str | None = None,
 ) -> PreparedCall:
     "The validated call of ELW 당일급변종목, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -389,13 +389,13 @@ def prepare_elw_quick_change(
         fid_unas_input_iscd=plain(fid_unas_input_iscd),
         fid_input_iscd=plain(fid_input_iscd),
         fid_mrkt_cls_code=plain(fid_mrkt_cls_code),
-        fid_input_price_1=plain(fid_input_price_1),
-        fid_input_price_2=plain(fid_input_price_2),
-        fid_input_vol_1=plain(fid_input_vol_1),
-        fid_input_vol_2=plain(fid_input_vol_2),
+        fid_input_price_1=plain(fid_input_price_1) if fid_input_price_1 is not None else "",
+        fid_input_price_2=plain(fid_input_price_2) if fid_input_price_2 is not None else "",
+        fid_input_vol_1=plain(fid_input_vol_1) if fid_input_vol_1 is not None else "",
+        fid_input_vol_2=plain(fid_input_vol_2) if fid_input_vol_2 is not None else "",
         fid_hour_cls_code=plain(fid_hour_cls_code),
         fid_input_hour_1=plain(fid_input_hour_1),
-        fid_input_hour_2=plain(fid_input_hour_2),
+        fid_input_hour_2=plain(fid_input_hour_2) if fid_input_hour_2 is not None else "",
         fid_rank_sort_cls_code=plain(fid_rank_sort_cls_code),
         fid_blng_cls_code=plain(fid_blng_cls_code),
     )

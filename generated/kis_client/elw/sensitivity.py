@@ -82,19 +82,19 @@ class ElwSensitivityRequest:
     fid_div_cls_code: str
     '콜풋구분코드 (FID_DIV_CLS_CODE). Required. Example: "0".'
     fid_input_price_1: str
-    '가격(이상) (FID_INPUT_PRICE_1). Required. Example: "".'
+    '가격(이상) (FID_INPUT_PRICE_1). Optional; default "".'
     fid_input_price_2: str
-    '가격(이하) (FID_INPUT_PRICE_2). Required. Example: "".'
+    '가격(이하) (FID_INPUT_PRICE_2). Optional; default "".'
     fid_input_vol_1: str
-    '거래량(이상) (FID_INPUT_VOL_1). Required. Example: "".'
+    '거래량(이상) (FID_INPUT_VOL_1). Optional; default "".'
     fid_input_vol_2: str
-    '거래량(이하) (FID_INPUT_VOL_2). Required. Example: "".'
+    '거래량(이하) (FID_INPUT_VOL_2). Optional; default "".'
     fid_rank_sort_cls_code: str
     '순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".'
     fid_input_rmnn_dynu_1: str
-    '잔존일수(이상) (FID_INPUT_RMNN_DYNU_1). Required. Example: "".'
+    '잔존일수(이상) (FID_INPUT_RMNN_DYNU_1). Optional; default "".'
     fid_input_date_1: str
-    '조회기준일 (FID_INPUT_DATE_1). Required. Example: "".'
+    '조회기준일 (FID_INPUT_DATE_1). Optional; default "".'
     fid_blng_cls_code: str
     '결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".'
 
@@ -349,14 +349,14 @@ def prepare_elw_sensitivity(
     fid_unas_input_iscd: str,
     fid_input_iscd: str,
     fid_div_cls_code: str,
-    fid_input_price_1: str,
-    fid_input_price_2: str,
-    fid_input_vol_1: str,
-    fid_input_vol_2: str,
     fid_rank_sort_cls_code: str,
-    fid_input_rmnn_dynu_1: str,
-    fid_input_date_1: str,
     fid_blng_cls_code: str,
+    fid_input_price_1: str | None = None,
+    fid_input_price_2: str | None = None,
+    fid_input_vol_1: str | None = None,
+    fid_input_vol_2: str | None = None,
+    fid_input_rmnn_dynu_1: str | None = None,
+    fid_input_date_1: str | None = None,
 ) -> PreparedCall:
     "The validated call of ELW 민감도 순위, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -368,13 +368,15 @@ def prepare_elw_sensitivity(
         fid_unas_input_iscd=plain(fid_unas_input_iscd),
         fid_input_iscd=plain(fid_input_iscd),
         fid_div_cls_code=plain(fid_div_cls_code),
-        fid_input_price_1=plain(fid_input_price_1),
-        fid_input_price_2=plain(fid_input_price_2),
-        fid_input_vol_1=plain(fid_input_vol_1),
-        fid_input_vol_2=plain(fid_input_vol_2),
+        fid_input_price_1=plain(fid_input_price_1) if fid_input_price_1 is not None else "",
+        fid_input_price_2=plain(fid_input_price_2) if fid_input_price_2 is not None else "",
+        fid_input_vol_1=plain(fid_input_vol_1) if fid_input_vol_1 is not None else "",
+        fid_input_vol_2=plain(fid_input_vol_2) if fid_input_vol_2 is not None else "",
         fid_rank_sort_cls_code=plain(fid_rank_sort_cls_code),
-        fid_input_rmnn_dynu_1=plain(fid_input_rmnn_dynu_1),
-        fid_input_date_1=plain(fid_input_date_1),
+        fid_input_rmnn_dynu_1=(
+            plain(fid_input_rmnn_dynu_1) if fid_input_rmnn_dynu_1 is not None else ""
+        ),
+        fid_input_date_1=plain(fid_input_date_1) if fid_input_date_1 is not None else "",
         fid_blng_cls_code=plain(fid_blng_cls_code),
     )
     problems.extend(validate_elw_sensitivity(request, ctx.env))

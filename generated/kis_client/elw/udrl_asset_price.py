@@ -95,32 +95,32 @@ class ElwUdrlAssetPriceRequest:
     fid_unas_input_iscd: str
     '기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "005930".'
     fid_vol_cnt: str
-    '거래량수 — 전일거래량(정수량미만) (FID_VOL_CNT). Required. Example: "".'
+    '거래량수 — 전일거래량(정수량미만) (FID_VOL_CNT). Optional; default "".'
     fid_trgt_exls_cls_code: str
     """대상제외구분코드 — 거래불가종목제외(0:미체크,1:체크) (FID_TRGT_EXLS_CLS_CODE). Required.
     UdrlAssetPriceFidTrgtExlsClsCode or its code: "0" 미체크 (CODE_0), "1" 체크 (CODE_1). Example:
     \x220".
     """
     fid_input_price_1: str
-    '입력가격1 — 가격~원이상 (FID_INPUT_PRICE_1). Required. Example: "".'
+    '입력가격1 — 가격~원이상 (FID_INPUT_PRICE_1). Optional; default "".'
     fid_input_price_2: str
-    '입력가격2 — 가격~월이하 (FID_INPUT_PRICE_2). Required. Example: "".'
+    '입력가격2 — 가격~월이하 (FID_INPUT_PRICE_2). Optional; default "".'
     fid_input_vol_1: str
-    '입력거래량1 — 거래량~계약이상 (FID_INPUT_VOL_1). Required. Example: "".'
+    '입력거래량1 — 거래량~계약이상 (FID_INPUT_VOL_1). Optional; default "".'
     fid_input_vol_2: str
-    '입력거래량2 — 거래량~계약이하 (FID_INPUT_VOL_2). Required. Example: "".'
+    '입력거래량2 — 거래량~계약이하 (FID_INPUT_VOL_2). Optional; default "".'
     fid_input_rmnn_dynu_1: str
-    '입력잔존일수1 — 잔존일(~일이상) (FID_INPUT_RMNN_DYNU_1). Required. Example: "".'
+    '입력잔존일수1 — 잔존일(~일이상) (FID_INPUT_RMNN_DYNU_1). Optional; default "".'
     fid_input_rmnn_dynu_2: str
-    '입력잔존일수2 — 잔존일(~일이하) (FID_INPUT_RMNN_DYNU_2). Required. Example: "".'
+    '입력잔존일수2 — 잔존일(~일이하) (FID_INPUT_RMNN_DYNU_2). Optional; default "".'
     fid_option: str
     """옵션 — 상태(0:없음,1:ATM,2:ITM,3:OTM) (FID_OPTION). Required. FidOption or its code: "0" 없음
     (CODE_0), "1" ATM (CODE_1), "2" ITM (CODE_2), "3" OTM (CODE_3). Example: "0".
     """
     fid_input_option_1: str
-    '입력옵션1 (FID_INPUT_OPTION_1). Required. Example: "".'
+    '입력옵션1 (FID_INPUT_OPTION_1). Optional; default "".'
     fid_input_option_2: str
-    '입력옵션2 (FID_INPUT_OPTION_2). Required. Example: "".'
+    '입력옵션2 (FID_INPUT_OPTION_2). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -423,17 +423,17 @@ def prepare_elw_udrl_asset_price(
     fid_mrkt_cls_code: str,
     fid_input_iscd: str,
     fid_unas_input_iscd: str,
-    fid_vol_cnt: str,
     fid_trgt_exls_cls_code: UdrlAssetPriceFidTrgtExlsClsCode | UdrlAssetPriceFidTrgtExlsClsCodeCode,
-    fid_input_price_1: str,
-    fid_input_price_2: str,
-    fid_input_vol_1: str,
-    fid_input_vol_2: str,
-    fid_input_rmnn_dynu_1: str,
-    fid_input_rmnn_dynu_2: str,
     fid_option: FidOption | FidOptionCode,
-    fid_input_option_1: str,
-    fid_input_option_2: str,
+    fid_vol_cnt: str | None = None,
+    fid_input_price_1: str | None = None,
+    fid_input_price_2: str | None = None,
+    fid_input_vol_1: str | None = None,
+    fid_input_vol_2: str | None = None,
+    fid_input_rmnn_dynu_1: str | None = None,
+    fid_input_rmnn_dynu_2: str | None = None,
+    fid_input_option_1: str | None = None,
+    fid_input_option_2: str | None = None,
 ) -> PreparedCall:
     "The validated call of ELW 기초자산별 종목시세, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -445,17 +445,21 @@ def prepare_elw_udrl_asset_price(
         fid_mrkt_cls_code=plain(fid_mrkt_cls_code),
         fid_input_iscd=plain(fid_input_iscd),
         fid_unas_input_iscd=plain(fid_unas_input_iscd),
-        fid_vol_cnt=plain(fid_vol_cnt),
+        fid_vol_cnt=plain(fid_vol_cnt) if fid_vol_cnt is not None else "",
         fid_trgt_exls_cls_code=plain(fid_trgt_exls_cls_code),
-        fid_input_price_1=plain(fid_input_price_1),
-        fid_input_price_2=plain(fid_input_price_2),
-        fid_input_vol_1=plain(fid_input_vol_1),
-        fid_input_vol_2=plain(fid_input_vol_2),
-        fid_input_rmnn_dynu_1=plain(fid_input_rmnn_dynu_1),
-        fid_input_rmnn_dynu_2=plain(fid_input_rmnn_dynu_2),
+        fid_input_price_1=plain(fid_input_price_1) if fid_input_price_1 is not None else "",
+        fid_input_price_2=plain(fid_input_price_2) if fid_input_price_2 is not None else "",
+        fid_input_vol_1=plain(fid_input_vol_1) if fid_input_vol_1 is not None else "",
+        fid_input_vol_2=plain(fid_input_vol_2) if fid_input_vol_2 is not None else "",
+        fid_input_rmnn_dynu_1=(
+            plain(fid_input_rmnn_dynu_1) if fid_input_rmnn_dynu_1 is not None else ""
+        ),
+        fid_input_rmnn_dynu_2=(
+            plain(fid_input_rmnn_dynu_2) if fid_input_rmnn_dynu_2 is not None else ""
+        ),
         fid_option=plain(fid_option),
-        fid_input_option_1=plain(fid_input_option_1),
-        fid_input_option_2=plain(fid_input_option_2),
+        fid_input_option_1=plain(fid_input_option_1) if fid_input_option_1 is not None else "",
+        fid_input_option_2=plain(fid_input_option_2) if fid_input_option_2 is not None else "",
     )
     problems.extend(validate_elw_udrl_asset_price(request, ctx.env))
     if problems:

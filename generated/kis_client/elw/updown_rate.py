@@ -92,13 +92,13 @@ class ElwUpdownRateRequest:
     fid_div_cls_code: str
     'NEXT KEY BUFF — 0(전체), 1(콜), 2(풋) (FID_DIV_CLS_CODE). Required. Example: "0".'
     fid_input_price_1: str
-    '사용자권한정보 (FID_INPUT_PRICE_1). Required. Example: "".'
+    '사용자권한정보 (FID_INPUT_PRICE_1). Optional; default "".'
     fid_input_price_2: str
-    '거래소코드 (FID_INPUT_PRICE_2). Required. Example: "".'
+    '거래소코드 (FID_INPUT_PRICE_2). Optional; default "".'
     fid_input_vol_1: str
-    '상승율/하락율 구분 (FID_INPUT_VOL_1). Required. Example: "".'
+    '상승율/하락율 구분 (FID_INPUT_VOL_1). Optional; default "".'
     fid_input_vol_2: str
-    'N일자값 (FID_INPUT_VOL_2). Required. Example: "".'
+    'N일자값 (FID_INPUT_VOL_2). Optional; default "".'
     fid_input_date_1: str
     '거래량조건 (FID_INPUT_DATE_1). Required. Example: "1".'
     fid_rank_sort_cls_code: str
@@ -108,7 +108,7 @@ class ElwUpdownRateRequest:
     fid_blng_cls_code: str
     '사용자권한정보 — 0(전체) (FID_BLNG_CLS_CODE). Required. Example: "0".'
     fid_input_date_2: str
-    '거래소코드 (FID_INPUT_DATE_2). Required. Example: "".'
+    '거래소코드 (FID_INPUT_DATE_2). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -380,14 +380,14 @@ def prepare_elw_updown_rate(
     fid_input_iscd: str,
     fid_input_rmnn_dynu_1: str,
     fid_div_cls_code: str,
-    fid_input_price_1: str,
-    fid_input_price_2: str,
-    fid_input_vol_1: str,
-    fid_input_vol_2: str,
     fid_input_date_1: str,
     fid_rank_sort_cls_code: str,
     fid_blng_cls_code: str,
-    fid_input_date_2: str,
+    fid_input_price_1: str | None = None,
+    fid_input_price_2: str | None = None,
+    fid_input_vol_1: str | None = None,
+    fid_input_vol_2: str | None = None,
+    fid_input_date_2: str | None = None,
 ) -> PreparedCall:
     "The validated call of ELW 상승률순위, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -400,14 +400,14 @@ def prepare_elw_updown_rate(
         fid_input_iscd=plain(fid_input_iscd),
         fid_input_rmnn_dynu_1=plain(fid_input_rmnn_dynu_1),
         fid_div_cls_code=plain(fid_div_cls_code),
-        fid_input_price_1=plain(fid_input_price_1),
-        fid_input_price_2=plain(fid_input_price_2),
-        fid_input_vol_1=plain(fid_input_vol_1),
-        fid_input_vol_2=plain(fid_input_vol_2),
+        fid_input_price_1=plain(fid_input_price_1) if fid_input_price_1 is not None else "",
+        fid_input_price_2=plain(fid_input_price_2) if fid_input_price_2 is not None else "",
+        fid_input_vol_1=plain(fid_input_vol_1) if fid_input_vol_1 is not None else "",
+        fid_input_vol_2=plain(fid_input_vol_2) if fid_input_vol_2 is not None else "",
         fid_input_date_1=plain(fid_input_date_1),
         fid_rank_sort_cls_code=plain(fid_rank_sort_cls_code),
         fid_blng_cls_code=plain(fid_blng_cls_code),
-        fid_input_date_2=plain(fid_input_date_2),
+        fid_input_date_2=plain(fid_input_date_2) if fid_input_date_2 is not None else "",
     )
     problems.extend(validate_elw_updown_rate(request, ctx.env))
     if problems:

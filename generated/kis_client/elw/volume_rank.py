@@ -86,15 +86,15 @@ class ElwVolumeRankRequest:
     fid_div_cls_code: str
     "콜풋구분코드 — 예: '0' (FID_DIV_CLS_CODE). Required. Example: \x220\x22."
     fid_input_price_1: str
-    '가격(이상) (FID_INPUT_PRICE_1). Required. Example: "".'
+    '가격(이상) (FID_INPUT_PRICE_1). Optional; default "".'
     fid_input_price_2: str
-    '가격(이하) (FID_INPUT_PRICE_2). Required. Example: "".'
+    '가격(이하) (FID_INPUT_PRICE_2). Optional; default "".'
     fid_input_vol_1: str
-    '거래량(이상) (FID_INPUT_VOL_1). Required. Example: "".'
+    '거래량(이상) (FID_INPUT_VOL_1). Optional; default "".'
     fid_input_vol_2: str
-    '거래량(이하) (FID_INPUT_VOL_2). Required. Example: "".'
+    '거래량(이하) (FID_INPUT_VOL_2). Optional; default "".'
     fid_input_date_1: str
-    '조회기준일 (FID_INPUT_DATE_1). Required. Example: "".'
+    '조회기준일 (FID_INPUT_DATE_1). Optional; default "".'
     fid_rank_sort_cls_code: str
     "순위정렬구분코드 — 예: '0' (FID_RANK_SORT_CLS_CODE). Required. Example: \x220\x22."
     fid_blng_cls_code: str
@@ -102,7 +102,7 @@ class ElwVolumeRankRequest:
     fid_input_iscd_2: str
     "LP발행사 — 예: '0000' (FID_INPUT_ISCD_2). Required. Example: \x220000\x22."
     fid_input_date_2: str
-    '만기일-최종거래일조회 (FID_INPUT_DATE_2). Required. Example: "".'
+    '만기일-최종거래일조회 (FID_INPUT_DATE_2). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -392,15 +392,15 @@ def prepare_elw_volume_rank(
     fid_input_iscd: str,
     fid_input_rmnn_dynu_1: str,
     fid_div_cls_code: str,
-    fid_input_price_1: str,
-    fid_input_price_2: str,
-    fid_input_vol_1: str,
-    fid_input_vol_2: str,
-    fid_input_date_1: str,
     fid_rank_sort_cls_code: str,
     fid_blng_cls_code: str,
     fid_input_iscd_2: str,
-    fid_input_date_2: str,
+    fid_input_price_1: str | None = None,
+    fid_input_price_2: str | None = None,
+    fid_input_vol_1: str | None = None,
+    fid_input_vol_2: str | None = None,
+    fid_input_date_1: str | None = None,
+    fid_input_date_2: str | None = None,
 ) -> PreparedCall:
     "The validated call of ELW 거래량순위, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -413,15 +413,15 @@ def prepare_elw_volume_rank(
         fid_input_iscd=plain(fid_input_iscd),
         fid_input_rmnn_dynu_1=plain(fid_input_rmnn_dynu_1),
         fid_div_cls_code=plain(fid_div_cls_code),
-        fid_input_price_1=plain(fid_input_price_1),
-        fid_input_price_2=plain(fid_input_price_2),
-        fid_input_vol_1=plain(fid_input_vol_1),
-        fid_input_vol_2=plain(fid_input_vol_2),
-        fid_input_date_1=plain(fid_input_date_1),
+        fid_input_price_1=plain(fid_input_price_1) if fid_input_price_1 is not None else "",
+        fid_input_price_2=plain(fid_input_price_2) if fid_input_price_2 is not None else "",
+        fid_input_vol_1=plain(fid_input_vol_1) if fid_input_vol_1 is not None else "",
+        fid_input_vol_2=plain(fid_input_vol_2) if fid_input_vol_2 is not None else "",
+        fid_input_date_1=plain(fid_input_date_1) if fid_input_date_1 is not None else "",
         fid_rank_sort_cls_code=plain(fid_rank_sort_cls_code),
         fid_blng_cls_code=plain(fid_blng_cls_code),
         fid_input_iscd_2=plain(fid_input_iscd_2),
-        fid_input_date_2=plain(fid_input_date_2),
+        fid_input_date_2=plain(fid_input_date_2) if fid_input_date_2 is not None else "",
     )
     problems.extend(validate_elw_volume_rank(request, ctx.env))
     if problems:

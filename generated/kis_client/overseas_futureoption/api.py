@@ -154,12 +154,12 @@ class OverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
         qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> OverseasFutureoptionDailyCcnlResponse:
         """해외선물 체결추이(일간) — GET /uapi/overseas-futureoption/v1/quotations/daily-ccnl
 
@@ -168,12 +168,12 @@ class OverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예: 6AM24 (SRS_CD). Required. Example: "DXM24".
             exch_cd: 거래소코드 — 예: CME (EXCH_CD). Required. Example: "ICE".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예: 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".
             qry_tp: 조회구분 — Q: 최초조회시, P: 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Required. Example: "Q".
             qry_cnt: 요청개수 — 예: 30, 최대 40 (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백, 분만 사용 (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백, 분만 사용 (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 (INDEX_KEY). Optional; default "".
 
         Returns:
             OverseasFutureoptionDailyCcnlResponse: the envelope (rt_cd, msg_cd, msg1), output1 (rows
@@ -200,10 +200,10 @@ class OverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
             qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -215,12 +215,12 @@ class OverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
         qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> Iterator[OverseasFutureoptionDailyCcnlResponse]:
         """Every page of 해외선물 체결추이(일간), following tr_cont alone (the same request again) to the last.
 
@@ -229,12 +229,12 @@ class OverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예: 6AM24 (SRS_CD). Required. Example: "DXM24".
             exch_cd: 거래소코드 — 예: CME (EXCH_CD). Required. Example: "ICE".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예: 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".
             qry_tp: 조회구분 — Q: 최초조회시, P: 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Required. Example: "Q".
             qry_cnt: 요청개수 — 예: 30, 최대 40 (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백, 분만 사용 (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백, 분만 사용 (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 (INDEX_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionDailyCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -263,10 +263,10 @@ class OverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
             qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -278,12 +278,12 @@ class OverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
         qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> Iterator[OverseasFutureoptionDailyCcnlOutput1Row]:
         """Every row of 해외선물 체결추이(일간) output1 (output1) across all pages.
 
@@ -292,12 +292,12 @@ class OverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예: 6AM24 (SRS_CD). Required. Example: "DXM24".
             exch_cd: 거래소코드 — 예: CME (EXCH_CD). Required. Example: "ICE".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예: 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".
             qry_tp: 조회구분 — Q: 최초조회시, P: 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Required. Example: "Q".
             qry_cnt: 요청개수 — 예: 30, 최대 40 (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백, 분만 사용 (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백, 분만 사용 (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 (INDEX_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionDailyCcnlOutput1Row: each row, page after page.
@@ -324,10 +324,10 @@ class OverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
             qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -340,12 +340,12 @@ class OverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
         qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> Iterator[OverseasFutureoptionDailyCcnlOutput2Row]:
         """Every row of 해외선물 체결추이(일간) output2 (output2) across all pages.
 
@@ -354,12 +354,12 @@ class OverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예: 6AM24 (SRS_CD). Required. Example: "DXM24".
             exch_cd: 거래소코드 — 예: CME (EXCH_CD). Required. Example: "ICE".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예: 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".
             qry_tp: 조회구분 — Q: 최초조회시, P: 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Required. Example: "Q".
             qry_cnt: 요청개수 — 예: 30, 최대 40 (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백, 분만 사용 (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백, 분만 사용 (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 (INDEX_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionDailyCcnlOutput2Row: each row, page after page.
@@ -386,10 +386,10 @@ class OverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
             qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -1057,7 +1057,7 @@ class OverseasFutureoptionApi:
         prod_iscd: str,
         bsop_date: str,
         upmu_gubun: str,
-        cts_key: str,
+        cts_key: str | None = None,
     ) -> OverseasFutureoptionInvestorUnpdTrendResponse:
         """해외선물 미결제추이 — GET /uapi/overseas-futureoption/v1/quotations/investor-unpd-trend
 
@@ -1069,7 +1069,7 @@ class OverseasFutureoptionApi:
                 HE, LE), 통화(6A, 6B, 6C, 6E, 6J, 6N, 6S, DX) (PROD_ISCD). Required. Example: "CL".
             bsop_date: 일자 — 기준일(ex)20240513) (BSOP_DATE). Required. Example: "20250630".
             upmu_gubun: 구분 — 0(수량), 1(증감) (UPMU_GUBUN). Required. Example: "0".
-            cts_key: CTS_KEY — 공백 (CTS_KEY). Required. Example: "".
+            cts_key: CTS_KEY — 공백 (CTS_KEY). Optional; default "".
 
         Returns:
             OverseasFutureoptionInvestorUnpdTrendResponse: the envelope (rt_cd, msg_cd, msg1),
@@ -1108,7 +1108,7 @@ class OverseasFutureoptionApi:
         prod_iscd: str,
         bsop_date: str,
         upmu_gubun: str,
-        cts_key: str,
+        cts_key: str | None = None,
     ) -> Iterator[OverseasFutureoptionInvestorUnpdTrendResponse]:
         """Every page of 해외선물 미결제추이, following tr_cont alone (the same request again) to the last.
 
@@ -1120,7 +1120,7 @@ class OverseasFutureoptionApi:
                 HE, LE), 통화(6A, 6B, 6C, 6E, 6J, 6N, 6S, DX) (PROD_ISCD). Required. Example: "CL".
             bsop_date: 일자 — 기준일(ex)20240513) (BSOP_DATE). Required. Example: "20250630".
             upmu_gubun: 구분 — 0(수량), 1(증감) (UPMU_GUBUN). Required. Example: "0".
-            cts_key: CTS_KEY — 공백 (CTS_KEY). Required. Example: "".
+            cts_key: CTS_KEY — 공백 (CTS_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionInvestorUnpdTrendResponse: each page: the envelope (rt_cd, msg_cd,
@@ -1161,7 +1161,7 @@ class OverseasFutureoptionApi:
         prod_iscd: str,
         bsop_date: str,
         upmu_gubun: str,
-        cts_key: str,
+        cts_key: str | None = None,
     ) -> Iterator[OverseasFutureoptionInvestorUnpdTrendOutput1Row]:
         """Every row of 해외선물 미결제추이 output1 (output1) across all pages.
 
@@ -1173,7 +1173,7 @@ class OverseasFutureoptionApi:
                 HE, LE), 통화(6A, 6B, 6C, 6E, 6J, 6N, 6S, DX) (PROD_ISCD). Required. Example: "CL".
             bsop_date: 일자 — 기준일(ex)20240513) (BSOP_DATE). Required. Example: "20250630".
             upmu_gubun: 구분 — 0(수량), 1(증감) (UPMU_GUBUN). Required. Example: "0".
-            cts_key: CTS_KEY — 공백 (CTS_KEY). Required. Example: "".
+            cts_key: CTS_KEY — 공백 (CTS_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionInvestorUnpdTrendOutput1Row: each row, page after page.
@@ -1213,7 +1213,7 @@ class OverseasFutureoptionApi:
         prod_iscd: str,
         bsop_date: str,
         upmu_gubun: str,
-        cts_key: str,
+        cts_key: str | None = None,
     ) -> Iterator[OverseasFutureoptionInvestorUnpdTrendOutput2Row]:
         """Every row of 해외선물 미결제추이 output2 (output2) across all pages.
 
@@ -1225,7 +1225,7 @@ class OverseasFutureoptionApi:
                 HE, LE), 통화(6A, 6B, 6C, 6E, 6J, 6N, 6S, DX) (PROD_ISCD). Required. Example: "CL".
             bsop_date: 일자 — 기준일(ex)20240513) (BSOP_DATE). Required. Example: "20250630".
             upmu_gubun: 구분 — 0(수량), 1(증감) (UPMU_GUBUN). Required. Example: "0".
-            cts_key: CTS_KEY — 공백 (CTS_KEY). Required. Example: "".
+            cts_key: CTS_KEY — 공백 (CTS_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionInvestorUnpdTrendOutput2Row: each row, page after page.
@@ -1262,10 +1262,10 @@ class OverseasFutureoptionApi:
     def market_time(
         self,
         *,
-        fm_pdgr_cd: str,
-        fm_clas_cd: str,
         fm_excg_cd: str,
         opt_yn: str,
+        fm_pdgr_cd: str | None = None,
+        fm_clas_cd: str | None = None,
         ctx_area_nk200: str | None = None,
         ctx_area_fk200: str | None = None,
     ) -> OverseasFutureoptionMarketTimeResponse:
@@ -1274,8 +1274,8 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Required. Example: "".
-            fm_clas_cd: FM클래스코드 (FM_CLAS_CD). Required. Example: "".
+            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Optional; default "".
+            fm_clas_cd: FM클래스코드 (FM_CLAS_CD). Optional; default "".
             fm_excg_cd: FM거래소코드 (FM_EXCG_CD). Required. Example: "CME".
             opt_yn: 옵션여부 (OPT_YN). Required. Example: "%".
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -1304,10 +1304,10 @@ class OverseasFutureoptionApi:
 
         call = prepare_overseas_futureoption_market_time(
             self._ctx,
-            fm_pdgr_cd=fm_pdgr_cd,
-            fm_clas_cd=fm_clas_cd,
             fm_excg_cd=fm_excg_cd,
             opt_yn=opt_yn,
+            fm_pdgr_cd=fm_pdgr_cd,
+            fm_clas_cd=fm_clas_cd,
             ctx_area_nk200=ctx_area_nk200,
             ctx_area_fk200=ctx_area_fk200,
         )
@@ -1317,10 +1317,10 @@ class OverseasFutureoptionApi:
     def market_time_pages(
         self,
         *,
-        fm_pdgr_cd: str,
-        fm_clas_cd: str,
         fm_excg_cd: str,
         opt_yn: str,
+        fm_pdgr_cd: str | None = None,
+        fm_clas_cd: str | None = None,
         ctx_area_nk200: str | None = None,
         ctx_area_fk200: str | None = None,
     ) -> Iterator[OverseasFutureoptionMarketTimeResponse]:
@@ -1329,8 +1329,8 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Required. Example: "".
-            fm_clas_cd: FM클래스코드 (FM_CLAS_CD). Required. Example: "".
+            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Optional; default "".
+            fm_clas_cd: FM클래스코드 (FM_CLAS_CD). Optional; default "".
             fm_excg_cd: FM거래소코드 (FM_EXCG_CD). Required. Example: "CME".
             opt_yn: 옵션여부 (OPT_YN). Required. Example: "%".
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -1361,10 +1361,10 @@ class OverseasFutureoptionApi:
 
         call = prepare_overseas_futureoption_market_time(
             self._ctx,
-            fm_pdgr_cd=fm_pdgr_cd,
-            fm_clas_cd=fm_clas_cd,
             fm_excg_cd=fm_excg_cd,
             opt_yn=opt_yn,
+            fm_pdgr_cd=fm_pdgr_cd,
+            fm_clas_cd=fm_clas_cd,
             ctx_area_nk200=ctx_area_nk200,
             ctx_area_fk200=ctx_area_fk200,
         )
@@ -1374,10 +1374,10 @@ class OverseasFutureoptionApi:
     def market_time_output(
         self,
         *,
-        fm_pdgr_cd: str,
-        fm_clas_cd: str,
         fm_excg_cd: str,
         opt_yn: str,
+        fm_pdgr_cd: str | None = None,
+        fm_clas_cd: str | None = None,
         ctx_area_nk200: str | None = None,
         ctx_area_fk200: str | None = None,
     ) -> Iterator[OverseasFutureoptionMarketTimeOutputRow]:
@@ -1386,8 +1386,8 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Required. Example: "".
-            fm_clas_cd: FM클래스코드 (FM_CLAS_CD). Required. Example: "".
+            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Optional; default "".
+            fm_clas_cd: FM클래스코드 (FM_CLAS_CD). Optional; default "".
             fm_excg_cd: FM거래소코드 (FM_EXCG_CD). Required. Example: "CME".
             opt_yn: 옵션여부 (OPT_YN). Required. Example: "%".
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -1417,10 +1417,10 @@ class OverseasFutureoptionApi:
 
         call = prepare_overseas_futureoption_market_time(
             self._ctx,
-            fm_pdgr_cd=fm_pdgr_cd,
-            fm_clas_cd=fm_clas_cd,
             fm_excg_cd=fm_excg_cd,
             opt_yn=opt_yn,
+            fm_pdgr_cd=fm_pdgr_cd,
+            fm_clas_cd=fm_clas_cd,
             ctx_area_nk200=ctx_area_nk200,
             ctx_area_fk200=ctx_area_fk200,
         )
@@ -1433,12 +1433,12 @@ class OverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
         qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> OverseasFutureoptionMonthlyCcnlResponse:
         """해외선물 체결추이(월간) — GET /uapi/overseas-futureoption/v1/quotations/monthly-ccnl
 
@@ -1447,13 +1447,13 @@ class OverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예: '6AM24' (SRS_CD). Required. Example: "6AM24".
             exch_cd: 거래소코드 — 예: 'CME' (EXCH_CD). Required. Example: "CME".
-            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예: '20240402' (CLOSE_DATE_TIME). Required. Example:
                 "20240402".
             qry_tp: 조회구분 — 'Q': 최초조회, 'P': 다음키 입력하여 조회 (QRY_TP). Required. Example: "Q".
             qry_cnt: 요청개수 — 예: '30', 최대 '40' (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Optional; default "".
 
         Returns:
             OverseasFutureoptionMonthlyCcnlResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -1480,10 +1480,10 @@ class OverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
             qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -1495,12 +1495,12 @@ class OverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
         qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> Iterator[OverseasFutureoptionMonthlyCcnlResponse]:
         """Every page of 해외선물 체결추이(월간), following tr_cont alone (the same request again) to the last.
 
@@ -1509,13 +1509,13 @@ class OverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예: '6AM24' (SRS_CD). Required. Example: "6AM24".
             exch_cd: 거래소코드 — 예: 'CME' (EXCH_CD). Required. Example: "CME".
-            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예: '20240402' (CLOSE_DATE_TIME). Required. Example:
                 "20240402".
             qry_tp: 조회구분 — 'Q': 최초조회, 'P': 다음키 입력하여 조회 (QRY_TP). Required. Example: "Q".
             qry_cnt: 요청개수 — 예: '30', 최대 '40' (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionMonthlyCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -1544,10 +1544,10 @@ class OverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
             qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -1559,12 +1559,12 @@ class OverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
         qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> Iterator[OverseasFutureoptionMonthlyCcnlOutput1Row]:
         """Every row of 해외선물 체결추이(월간) output1 (output1) across all pages.
 
@@ -1573,13 +1573,13 @@ class OverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예: '6AM24' (SRS_CD). Required. Example: "6AM24".
             exch_cd: 거래소코드 — 예: 'CME' (EXCH_CD). Required. Example: "CME".
-            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예: '20240402' (CLOSE_DATE_TIME). Required. Example:
                 "20240402".
             qry_tp: 조회구분 — 'Q': 최초조회, 'P': 다음키 입력하여 조회 (QRY_TP). Required. Example: "Q".
             qry_cnt: 요청개수 — 예: '30', 최대 '40' (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionMonthlyCcnlOutput1Row: each row, page after page.
@@ -1606,10 +1606,10 @@ class OverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
             qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -1622,12 +1622,12 @@ class OverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
         qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> Iterator[OverseasFutureoptionMonthlyCcnlOutput2Row]:
         """Every row of 해외선물 체결추이(월간) output2 (output2) across all pages.
 
@@ -1636,13 +1636,13 @@ class OverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예: '6AM24' (SRS_CD). Required. Example: "6AM24".
             exch_cd: 거래소코드 — 예: 'CME' (EXCH_CD). Required. Example: "CME".
-            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예: '20240402' (CLOSE_DATE_TIME). Required. Example:
                 "20240402".
             qry_tp: 조회구분 — 'Q': 최초조회, 'P': 다음키 입력하여 조회 (QRY_TP). Required. Example: "Q".
             qry_cnt: 요청개수 — 예: '30', 최대 '40' (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionMonthlyCcnlOutput2Row: each row, page after page.
@@ -1669,10 +1669,10 @@ class OverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
             qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -3011,12 +3011,12 @@ class OverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
         qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> OverseasFutureoptionTickCcnlResponse:
         """해외선물 체결추이(틱) — GET /uapi/overseas-futureoption/v1/quotations/tick-ccnl
 
@@ -3025,13 +3025,13 @@ class OverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예: '6AM24' (SRS_CD). Required. Example: "BONU25".
             exch_cd: 거래소코드 — 예: 'CME' (EXCH_CD). Required. Example: "EUREX".
-            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예: '20240402' (CLOSE_DATE_TIME). Required. Example:
                 "20250630".
             qry_tp: 조회구분 — 'Q': 최초조회, 'P': 다음키 입력하여 조회 (QRY_TP). Required. Example: "Q".
             qry_cnt: 요청개수 — 예: '30', 최대 '40' (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Optional; default "".
 
         Returns:
             OverseasFutureoptionTickCcnlResponse: the envelope (rt_cd, msg_cd, msg1), output1 (rows
@@ -3058,10 +3058,10 @@ class OverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
             qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -3073,12 +3073,12 @@ class OverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
         qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> Iterator[OverseasFutureoptionTickCcnlResponse]:
         """Every page of 해외선물 체결추이(틱), following tr_cont alone (the same request again) to the last.
 
@@ -3087,13 +3087,13 @@ class OverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예: '6AM24' (SRS_CD). Required. Example: "BONU25".
             exch_cd: 거래소코드 — 예: 'CME' (EXCH_CD). Required. Example: "EUREX".
-            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예: '20240402' (CLOSE_DATE_TIME). Required. Example:
                 "20250630".
             qry_tp: 조회구분 — 'Q': 최초조회, 'P': 다음키 입력하여 조회 (QRY_TP). Required. Example: "Q".
             qry_cnt: 요청개수 — 예: '30', 최대 '40' (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionTickCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -3122,10 +3122,10 @@ class OverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
             qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -3137,12 +3137,12 @@ class OverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
         qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> Iterator[OverseasFutureoptionTickCcnlOutput1Row]:
         """Every row of 해외선물 체결추이(틱) output1 (output1) across all pages.
 
@@ -3151,13 +3151,13 @@ class OverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예: '6AM24' (SRS_CD). Required. Example: "BONU25".
             exch_cd: 거래소코드 — 예: 'CME' (EXCH_CD). Required. Example: "EUREX".
-            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예: '20240402' (CLOSE_DATE_TIME). Required. Example:
                 "20250630".
             qry_tp: 조회구분 — 'Q': 최초조회, 'P': 다음키 입력하여 조회 (QRY_TP). Required. Example: "Q".
             qry_cnt: 요청개수 — 예: '30', 최대 '40' (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionTickCcnlOutput1Row: each row, page after page.
@@ -3184,10 +3184,10 @@ class OverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
             qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -3200,12 +3200,12 @@ class OverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
         qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> Iterator[OverseasFutureoptionTickCcnlOutput2Row]:
         """Every row of 해외선물 체결추이(틱) output2 (output2) across all pages.
 
@@ -3214,13 +3214,13 @@ class OverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예: '6AM24' (SRS_CD). Required. Example: "BONU25".
             exch_cd: 거래소코드 — 예: 'CME' (EXCH_CD). Required. Example: "EUREX".
-            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예: '20240402' (CLOSE_DATE_TIME). Required. Example:
                 "20250630".
             qry_tp: 조회구분 — 'Q': 최초조회, 'P': 다음키 입력하여 조회 (QRY_TP). Required. Example: "Q".
             qry_cnt: 요청개수 — 예: '30', 최대 '40' (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionTickCcnlOutput2Row: each row, page after page.
@@ -3247,10 +3247,10 @@ class OverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
             qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -3263,12 +3263,12 @@ class OverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
-        qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_tp: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> OverseasFutureoptionWeeklyCcnlResponse:
         """해외선물 체결추이(주간) — GET /uapi/overseas-futureoption/v1/quotations/weekly-ccnl
 
@@ -3277,12 +3277,12 @@ class OverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예) 6AM24 (SRS_CD). Required. Example: "DXM24".
             exch_cd: 거래소코드 — 예) CME (EXCH_CD). Required. Example: "ICE".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예) 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".
-            qry_tp: 조회구분 — Q : 최초조회시 , P : 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Required. Example: "".
+            qry_tp: 조회구분 — Q : 최초조회시 , P : 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Optional; default "".
             qry_cnt: 요청개수 — 예) 30 (최대 40) (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 (분만 사용) (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백 (분만 사용) (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 (INDEX_KEY). Optional; default "".
 
         Returns:
             OverseasFutureoptionWeeklyCcnlResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -3309,10 +3309,10 @@ class OverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
-            qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
+            qry_tp=qry_tp,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -3324,12 +3324,12 @@ class OverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
-        qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_tp: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> Iterator[OverseasFutureoptionWeeklyCcnlResponse]:
         """Every page of 해외선물 체결추이(주간), following tr_cont alone (the same request again) to the last.
 
@@ -3338,12 +3338,12 @@ class OverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예) 6AM24 (SRS_CD). Required. Example: "DXM24".
             exch_cd: 거래소코드 — 예) CME (EXCH_CD). Required. Example: "ICE".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예) 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".
-            qry_tp: 조회구분 — Q : 최초조회시 , P : 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Required. Example: "".
+            qry_tp: 조회구분 — Q : 최초조회시 , P : 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Optional; default "".
             qry_cnt: 요청개수 — 예) 30 (최대 40) (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 (분만 사용) (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백 (분만 사용) (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 (INDEX_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionWeeklyCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -3372,10 +3372,10 @@ class OverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
-            qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
+            qry_tp=qry_tp,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -3387,12 +3387,12 @@ class OverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
-        qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_tp: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> Iterator[OverseasFutureoptionWeeklyCcnlOutput1Row]:
         """Every row of 해외선물 체결추이(주간) output1 (output1) across all pages.
 
@@ -3401,12 +3401,12 @@ class OverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예) 6AM24 (SRS_CD). Required. Example: "DXM24".
             exch_cd: 거래소코드 — 예) CME (EXCH_CD). Required. Example: "ICE".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예) 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".
-            qry_tp: 조회구분 — Q : 최초조회시 , P : 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Required. Example: "".
+            qry_tp: 조회구분 — Q : 최초조회시 , P : 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Optional; default "".
             qry_cnt: 요청개수 — 예) 30 (최대 40) (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 (분만 사용) (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백 (분만 사용) (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 (INDEX_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionWeeklyCcnlOutput1Row: each row, page after page.
@@ -3433,10 +3433,10 @@ class OverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
-            qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
+            qry_tp=qry_tp,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -3449,12 +3449,12 @@ class OverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
-        qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_tp: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> Iterator[OverseasFutureoptionWeeklyCcnlOutput2Row]:
         """Every row of 해외선물 체결추이(주간) output2 (output2) across all pages.
 
@@ -3463,12 +3463,12 @@ class OverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예) 6AM24 (SRS_CD). Required. Example: "DXM24".
             exch_cd: 거래소코드 — 예) CME (EXCH_CD). Required. Example: "ICE".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예) 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".
-            qry_tp: 조회구분 — Q : 최초조회시 , P : 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Required. Example: "".
+            qry_tp: 조회구분 — Q : 최초조회시 , P : 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Optional; default "".
             qry_cnt: 요청개수 — 예) 30 (최대 40) (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 (분만 사용) (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백 (분만 사용) (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 (INDEX_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionWeeklyCcnlOutput2Row: each row, page after page.
@@ -3495,10 +3495,10 @@ class OverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
-            qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
+            qry_tp=qry_tp,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -3512,8 +3512,8 @@ class OverseasFutureoptionApi:
         ccld_nccs_dvsn: str,
         sll_buy_dvsn_cd: str,
         fuop_dvsn: str,
-        ctx_area_fk200: str,
-        ctx_area_nk200: str,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk200: str | None = None,
     ) -> OverseasFutureoptionInquireCcldResponse:
         """해외선물옵션 당일주문내역조회 — GET /uapi/overseas-futureoption/v1/trading/inquire-ccld
 
@@ -3525,8 +3525,8 @@ class OverseasFutureoptionApi:
             sll_buy_dvsn_cd: 매도매수구분코드 — %%:전체 / 01:매도 / 02:매수 (SLL_BUY_DVSN_CD). Required. Example:
                 "%%".
             fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Required. Example: "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Required. Example: "".
+            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
+            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
 
         Returns:
             OverseasFutureoptionInquireCcldResponse: the envelope (rt_cd, msg_cd, msg1), output
@@ -3565,8 +3565,8 @@ class OverseasFutureoptionApi:
         ccld_nccs_dvsn: str,
         sll_buy_dvsn_cd: str,
         fuop_dvsn: str,
-        ctx_area_fk200: str,
-        ctx_area_nk200: str,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk200: str | None = None,
     ) -> Iterator[OverseasFutureoptionInquireCcldResponse]:
         """Every page of 해외선물옵션 당일주문내역조회, following tr_cont alone (the same request again) to the last.
 
@@ -3578,8 +3578,8 @@ class OverseasFutureoptionApi:
             sll_buy_dvsn_cd: 매도매수구분코드 — %%:전체 / 01:매도 / 02:매수 (SLL_BUY_DVSN_CD). Required. Example:
                 "%%".
             fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Required. Example: "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Required. Example: "".
+            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
+            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
 
         Yields:
             OverseasFutureoptionInquireCcldResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -3620,8 +3620,8 @@ class OverseasFutureoptionApi:
         ccld_nccs_dvsn: str,
         sll_buy_dvsn_cd: str,
         fuop_dvsn: str,
-        ctx_area_fk200: str,
-        ctx_area_nk200: str,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk200: str | None = None,
     ) -> Iterator[OverseasFutureoptionInquireCcldOutputRow]:
         """Every row of 해외선물옵션 당일주문내역조회 output (output) across all pages.
 
@@ -3633,8 +3633,8 @@ class OverseasFutureoptionApi:
             sll_buy_dvsn_cd: 매도매수구분코드 — %%:전체 / 01:매도 / 02:매수 (SLL_BUY_DVSN_CD). Required. Example:
                 "%%".
             fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Required. Example: "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Required. Example: "".
+            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
+            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
 
         Yields:
             OverseasFutureoptionInquireCcldOutputRow: each row, page after page.
@@ -3675,10 +3675,10 @@ class OverseasFutureoptionApi:
         strt_dt: str,
         end_dt: str,
         fuop_dvsn_cd: str,
-        fm_pdgr_cd: str,
         crcy_cd: str,
         fm_item_ftng_yn: str,
         sll_buy_dvsn_cd: str,
+        fm_pdgr_cd: str | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> OverseasFutureoptionInquireDailyCcldResponse:
@@ -3690,7 +3690,7 @@ class OverseasFutureoptionApi:
             strt_dt: 시작일자 — YYYYMMDD (STRT_DT). Required. Example: "20250601".
             end_dt: 종료일자 — YYYYMMDD (END_DT). Required. Example: "20250702".
             fuop_dvsn_cd: 선물옵션구분코드 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN_CD). Required. Example: "00".
-            fm_pdgr_cd: FM상품군코드 — 공란(Default) (FM_PDGR_CD). Required. Example: "".
+            fm_pdgr_cd: FM상품군코드 — 공란(Default) (FM_PDGR_CD). Optional; default "".
             crcy_cd: 통화코드 — %%% : 전체 TUS: TOT_USD / TKR: TOT_KRW KRW: 한국 / USD: 미국 EUR: EUR / HKD:
                 홍콩 CNY: 중국 / JPY: 일본 VND: 베트남 (CRCY_CD). Required. Example: "%%%".
             fm_item_ftng_yn: FM종목합산여부 — "N"(Default) (FM_ITEM_FTNG_YN). Required. Example: "N".
@@ -3726,10 +3726,10 @@ class OverseasFutureoptionApi:
             strt_dt=strt_dt,
             end_dt=end_dt,
             fuop_dvsn_cd=fuop_dvsn_cd,
-            fm_pdgr_cd=fm_pdgr_cd,
             crcy_cd=crcy_cd,
             fm_item_ftng_yn=fm_item_ftng_yn,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
+            fm_pdgr_cd=fm_pdgr_cd,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk200=ctx_area_nk200,
         )
@@ -3742,10 +3742,10 @@ class OverseasFutureoptionApi:
         strt_dt: str,
         end_dt: str,
         fuop_dvsn_cd: str,
-        fm_pdgr_cd: str,
         crcy_cd: str,
         fm_item_ftng_yn: str,
         sll_buy_dvsn_cd: str,
+        fm_pdgr_cd: str | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> Iterator[OverseasFutureoptionInquireDailyCcldResponse]:
@@ -3757,7 +3757,7 @@ class OverseasFutureoptionApi:
             strt_dt: 시작일자 — YYYYMMDD (STRT_DT). Required. Example: "20250601".
             end_dt: 종료일자 — YYYYMMDD (END_DT). Required. Example: "20250702".
             fuop_dvsn_cd: 선물옵션구분코드 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN_CD). Required. Example: "00".
-            fm_pdgr_cd: FM상품군코드 — 공란(Default) (FM_PDGR_CD). Required. Example: "".
+            fm_pdgr_cd: FM상품군코드 — 공란(Default) (FM_PDGR_CD). Optional; default "".
             crcy_cd: 통화코드 — %%% : 전체 TUS: TOT_USD / TKR: TOT_KRW KRW: 한국 / USD: 미국 EUR: EUR / HKD:
                 홍콩 CNY: 중국 / JPY: 일본 VND: 베트남 (CRCY_CD). Required. Example: "%%%".
             fm_item_ftng_yn: FM종목합산여부 — "N"(Default) (FM_ITEM_FTNG_YN). Required. Example: "N".
@@ -3795,10 +3795,10 @@ class OverseasFutureoptionApi:
             strt_dt=strt_dt,
             end_dt=end_dt,
             fuop_dvsn_cd=fuop_dvsn_cd,
-            fm_pdgr_cd=fm_pdgr_cd,
             crcy_cd=crcy_cd,
             fm_item_ftng_yn=fm_item_ftng_yn,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
+            fm_pdgr_cd=fm_pdgr_cd,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk200=ctx_area_nk200,
         )
@@ -3811,10 +3811,10 @@ class OverseasFutureoptionApi:
         strt_dt: str,
         end_dt: str,
         fuop_dvsn_cd: str,
-        fm_pdgr_cd: str,
         crcy_cd: str,
         fm_item_ftng_yn: str,
         sll_buy_dvsn_cd: str,
+        fm_pdgr_cd: str | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> Iterator[OverseasFutureoptionInquireDailyCcldOutput1Row]:
@@ -3826,7 +3826,7 @@ class OverseasFutureoptionApi:
             strt_dt: 시작일자 — YYYYMMDD (STRT_DT). Required. Example: "20250601".
             end_dt: 종료일자 — YYYYMMDD (END_DT). Required. Example: "20250702".
             fuop_dvsn_cd: 선물옵션구분코드 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN_CD). Required. Example: "00".
-            fm_pdgr_cd: FM상품군코드 — 공란(Default) (FM_PDGR_CD). Required. Example: "".
+            fm_pdgr_cd: FM상품군코드 — 공란(Default) (FM_PDGR_CD). Optional; default "".
             crcy_cd: 통화코드 — %%% : 전체 TUS: TOT_USD / TKR: TOT_KRW KRW: 한국 / USD: 미국 EUR: EUR / HKD:
                 홍콩 CNY: 중국 / JPY: 일본 VND: 베트남 (CRCY_CD). Required. Example: "%%%".
             fm_item_ftng_yn: FM종목합산여부 — "N"(Default) (FM_ITEM_FTNG_YN). Required. Example: "N".
@@ -3862,10 +3862,10 @@ class OverseasFutureoptionApi:
             strt_dt=strt_dt,
             end_dt=end_dt,
             fuop_dvsn_cd=fuop_dvsn_cd,
-            fm_pdgr_cd=fm_pdgr_cd,
             crcy_cd=crcy_cd,
             fm_item_ftng_yn=fm_item_ftng_yn,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
+            fm_pdgr_cd=fm_pdgr_cd,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk200=ctx_area_nk200,
         )
@@ -3879,10 +3879,10 @@ class OverseasFutureoptionApi:
         strt_dt: str,
         end_dt: str,
         fuop_dvsn_cd: str,
-        fm_pdgr_cd: str,
         crcy_cd: str,
         fm_item_ftng_yn: str,
         sll_buy_dvsn_cd: str,
+        fm_pdgr_cd: str | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> Iterator[OverseasFutureoptionInquireDailyCcldOutput2Row]:
@@ -3894,7 +3894,7 @@ class OverseasFutureoptionApi:
             strt_dt: 시작일자 — YYYYMMDD (STRT_DT). Required. Example: "20250601".
             end_dt: 종료일자 — YYYYMMDD (END_DT). Required. Example: "20250702".
             fuop_dvsn_cd: 선물옵션구분코드 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN_CD). Required. Example: "00".
-            fm_pdgr_cd: FM상품군코드 — 공란(Default) (FM_PDGR_CD). Required. Example: "".
+            fm_pdgr_cd: FM상품군코드 — 공란(Default) (FM_PDGR_CD). Optional; default "".
             crcy_cd: 통화코드 — %%% : 전체 TUS: TOT_USD / TKR: TOT_KRW KRW: 한국 / USD: 미국 EUR: EUR / HKD:
                 홍콩 CNY: 중국 / JPY: 일본 VND: 베트남 (CRCY_CD). Required. Example: "%%%".
             fm_item_ftng_yn: FM종목합산여부 — "N"(Default) (FM_ITEM_FTNG_YN). Required. Example: "N".
@@ -3930,10 +3930,10 @@ class OverseasFutureoptionApi:
             strt_dt=strt_dt,
             end_dt=end_dt,
             fuop_dvsn_cd=fuop_dvsn_cd,
-            fm_pdgr_cd=fm_pdgr_cd,
             crcy_cd=crcy_cd,
             fm_item_ftng_yn=fm_item_ftng_yn,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
+            fm_pdgr_cd=fm_pdgr_cd,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk200=ctx_area_nk200,
         )
@@ -3946,12 +3946,12 @@ class OverseasFutureoptionApi:
         *,
         strt_dt: str,
         end_dt: str,
-        fm_pdgr_cd: str,
         ccld_nccs_dvsn: str,
         sll_buy_dvsn_cd: str,
         fuop_dvsn: str,
-        ctx_area_fk200: str,
-        ctx_area_nk200: str,
+        fm_pdgr_cd: str | None = None,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk200: str | None = None,
     ) -> OverseasFutureoptionInquireDailyOrderResponse:
         """해외선물옵션 일별 주문내역 — GET /uapi/overseas-futureoption/v1/trading/inquire-daily-order
 
@@ -3960,14 +3960,14 @@ class OverseasFutureoptionApi:
         Args:
             strt_dt: 시작일자 — YYYYMMDD (STRT_DT). Required. Example: "20250601".
             end_dt: 종료일자 — YYYYMMDD (END_DT). Required. Example: "20250703".
-            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Required. Example: "".
+            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Optional; default "".
             ccld_nccs_dvsn: 체결미체결구분 — 01:전체 / 02:체결 / 03:미체결 (CCLD_NCCS_DVSN). Required. Example:
                 "01".
             sll_buy_dvsn_cd: 매도매수구분코드 — %%전체 / 01:매도 / 02:매수 (SLL_BUY_DVSN_CD). Required. Example:
                 "%%".
             fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Required. Example: "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Required. Example: "".
+            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
+            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
 
         Returns:
             OverseasFutureoptionInquireDailyOrderResponse: the envelope (rt_cd, msg_cd, msg1),
@@ -3993,10 +3993,10 @@ class OverseasFutureoptionApi:
             self._ctx,
             strt_dt=strt_dt,
             end_dt=end_dt,
-            fm_pdgr_cd=fm_pdgr_cd,
             ccld_nccs_dvsn=ccld_nccs_dvsn,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
             fuop_dvsn=fuop_dvsn,
+            fm_pdgr_cd=fm_pdgr_cd,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk200=ctx_area_nk200,
         )
@@ -4008,12 +4008,12 @@ class OverseasFutureoptionApi:
         *,
         strt_dt: str,
         end_dt: str,
-        fm_pdgr_cd: str,
         ccld_nccs_dvsn: str,
         sll_buy_dvsn_cd: str,
         fuop_dvsn: str,
-        ctx_area_fk200: str,
-        ctx_area_nk200: str,
+        fm_pdgr_cd: str | None = None,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk200: str | None = None,
     ) -> Iterator[OverseasFutureoptionInquireDailyOrderResponse]:
         """Every page of 해외선물옵션 일별 주문내역, following tr_cont alone (the same request again) to the last.
 
@@ -4022,14 +4022,14 @@ class OverseasFutureoptionApi:
         Args:
             strt_dt: 시작일자 — YYYYMMDD (STRT_DT). Required. Example: "20250601".
             end_dt: 종료일자 — YYYYMMDD (END_DT). Required. Example: "20250703".
-            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Required. Example: "".
+            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Optional; default "".
             ccld_nccs_dvsn: 체결미체결구분 — 01:전체 / 02:체결 / 03:미체결 (CCLD_NCCS_DVSN). Required. Example:
                 "01".
             sll_buy_dvsn_cd: 매도매수구분코드 — %%전체 / 01:매도 / 02:매수 (SLL_BUY_DVSN_CD). Required. Example:
                 "%%".
             fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Required. Example: "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Required. Example: "".
+            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
+            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
 
         Yields:
             OverseasFutureoptionInquireDailyOrderResponse: each page: the envelope (rt_cd, msg_cd,
@@ -4058,10 +4058,10 @@ class OverseasFutureoptionApi:
             self._ctx,
             strt_dt=strt_dt,
             end_dt=end_dt,
-            fm_pdgr_cd=fm_pdgr_cd,
             ccld_nccs_dvsn=ccld_nccs_dvsn,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
             fuop_dvsn=fuop_dvsn,
+            fm_pdgr_cd=fm_pdgr_cd,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk200=ctx_area_nk200,
         )
@@ -4073,12 +4073,12 @@ class OverseasFutureoptionApi:
         *,
         strt_dt: str,
         end_dt: str,
-        fm_pdgr_cd: str,
         ccld_nccs_dvsn: str,
         sll_buy_dvsn_cd: str,
         fuop_dvsn: str,
-        ctx_area_fk200: str,
-        ctx_area_nk200: str,
+        fm_pdgr_cd: str | None = None,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk200: str | None = None,
     ) -> Iterator[OverseasFutureoptionInquireDailyOrderOutputRow]:
         """Every row of 해외선물옵션 일별 주문내역 output (output) across all pages.
 
@@ -4087,14 +4087,14 @@ class OverseasFutureoptionApi:
         Args:
             strt_dt: 시작일자 — YYYYMMDD (STRT_DT). Required. Example: "20250601".
             end_dt: 종료일자 — YYYYMMDD (END_DT). Required. Example: "20250703".
-            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Required. Example: "".
+            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Optional; default "".
             ccld_nccs_dvsn: 체결미체결구분 — 01:전체 / 02:체결 / 03:미체결 (CCLD_NCCS_DVSN). Required. Example:
                 "01".
             sll_buy_dvsn_cd: 매도매수구분코드 — %%전체 / 01:매도 / 02:매수 (SLL_BUY_DVSN_CD). Required. Example:
                 "%%".
             fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Required. Example: "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Required. Example: "".
+            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
+            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
 
         Yields:
             OverseasFutureoptionInquireDailyOrderOutputRow: each row, page after page.
@@ -4121,10 +4121,10 @@ class OverseasFutureoptionApi:
             self._ctx,
             strt_dt=strt_dt,
             end_dt=end_dt,
-            fm_pdgr_cd=fm_pdgr_cd,
             ccld_nccs_dvsn=ccld_nccs_dvsn,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
             fuop_dvsn=fuop_dvsn,
+            fm_pdgr_cd=fm_pdgr_cd,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk200=ctx_area_nk200,
         )
@@ -4268,8 +4268,8 @@ class OverseasFutureoptionApi:
         crcy_cd: str,
         whol_trsl_yn: str,
         fuop_dvsn: str,
-        ctx_area_fk200: str,
-        ctx_area_nk200: str,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk200: str | None = None,
     ) -> OverseasFutureoptionInquirePeriodCcldResponse:
         """해외선물옵션 기간계좌손익 일별 — GET /uapi/overseas-futureoption/v1/trading/inquire-period-ccld
 
@@ -4282,8 +4282,8 @@ class OverseasFutureoptionApi:
                 홍콩 CNY: 중국 / JPY: 일본' (CRCY_CD). Required. Example: "%%%".
             whol_trsl_yn: 전체환산여부 (WHOL_TRSL_YN). Required. Example: "N".
             fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Required. Example: "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Required. Example: "".
+            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
+            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
 
         Returns:
             OverseasFutureoptionInquirePeriodCcldResponse: the envelope (rt_cd, msg_cd, msg1),
@@ -4327,8 +4327,8 @@ class OverseasFutureoptionApi:
         crcy_cd: str,
         whol_trsl_yn: str,
         fuop_dvsn: str,
-        ctx_area_fk200: str,
-        ctx_area_nk200: str,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk200: str | None = None,
     ) -> Iterator[OverseasFutureoptionInquirePeriodCcldResponse]:
         """Every page of 해외선물옵션 기간계좌손익 일별, following tr_cont alone (the same request again) to the last.
 
@@ -4341,8 +4341,8 @@ class OverseasFutureoptionApi:
                 홍콩 CNY: 중국 / JPY: 일본' (CRCY_CD). Required. Example: "%%%".
             whol_trsl_yn: 전체환산여부 (WHOL_TRSL_YN). Required. Example: "N".
             fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Required. Example: "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Required. Example: "".
+            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
+            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
 
         Yields:
             OverseasFutureoptionInquirePeriodCcldResponse: each page: the envelope (rt_cd, msg_cd,
@@ -4388,8 +4388,8 @@ class OverseasFutureoptionApi:
         crcy_cd: str,
         whol_trsl_yn: str,
         fuop_dvsn: str,
-        ctx_area_fk200: str,
-        ctx_area_nk200: str,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk200: str | None = None,
     ) -> Iterator[OverseasFutureoptionInquirePeriodCcldOutput1Row]:
         """Every row of 해외선물옵션 기간계좌손익 일별 output1 (output1) across all pages.
 
@@ -4402,8 +4402,8 @@ class OverseasFutureoptionApi:
                 홍콩 CNY: 중국 / JPY: 일본' (CRCY_CD). Required. Example: "%%%".
             whol_trsl_yn: 전체환산여부 (WHOL_TRSL_YN). Required. Example: "N".
             fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Required. Example: "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Required. Example: "".
+            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
+            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
 
         Yields:
             OverseasFutureoptionInquirePeriodCcldOutput1Row: each row, page after page.
@@ -4448,8 +4448,8 @@ class OverseasFutureoptionApi:
         crcy_cd: str,
         whol_trsl_yn: str,
         fuop_dvsn: str,
-        ctx_area_fk200: str,
-        ctx_area_nk200: str,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk200: str | None = None,
     ) -> Iterator[OverseasFutureoptionInquirePeriodCcldOutput2Row]:
         """Every row of 해외선물옵션 기간계좌손익 일별 output2 (output2) across all pages.
 
@@ -4462,8 +4462,8 @@ class OverseasFutureoptionApi:
                 홍콩 CNY: 중국 / JPY: 일본' (CRCY_CD). Required. Example: "%%%".
             whol_trsl_yn: 전체환산여부 (WHOL_TRSL_YN). Required. Example: "N".
             fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Required. Example: "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Required. Example: "".
+            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
+            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
 
         Yields:
             OverseasFutureoptionInquirePeriodCcldOutput2Row: each row, page after page.
@@ -4507,9 +4507,9 @@ class OverseasFutureoptionApi:
         inqr_term_to_dt: str,
         acnt_tr_type_cd: AcntTrTypeCd | AcntTrTypeCdCode,
         crcy_cd: str,
-        ctx_area_fk100: str,
-        ctx_area_nk100: str,
         pwd_chk_yn: str,
+        ctx_area_fk100: str | None = None,
+        ctx_area_nk100: str | None = None,
     ) -> OverseasFutureoptionInquirePeriodTransResponse:
         """해외선물옵션 기간계좌거래내역 — GET /uapi/overseas-futureoption/v1/trading/inquire-period-trans
 
@@ -4526,8 +4526,8 @@ class OverseasFutureoptionApi:
             crcy_cd: 통화코드 — '%%%': 전체, 'TUS': TOT_USD, 'TKR': TOT_KRW, 'KRW': 한국, 'USD': 미국, 'EUR':
                 EUR, 'HKD': 홍콩, 'CNY': 중국, 'JPY': 일본, 'VND': 베트남 (CRCY_CD). Required. Example:
                 "%%%".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Required. Example: "".
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Required. Example: "".
+            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "".
+            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "".
             pwd_chk_yn: 비밀번호체크여부 (PWD_CHK_YN). Required. Example: "N".
 
         Returns:
@@ -4556,9 +4556,9 @@ class OverseasFutureoptionApi:
             inqr_term_to_dt=inqr_term_to_dt,
             acnt_tr_type_cd=acnt_tr_type_cd,
             crcy_cd=crcy_cd,
+            pwd_chk_yn=pwd_chk_yn,
             ctx_area_fk100=ctx_area_fk100,
             ctx_area_nk100=ctx_area_nk100,
-            pwd_chk_yn=pwd_chk_yn,
         )
         response = parse_overseas_futureoption_inquire_period_trans(call, self._core.send(call))
         return response
@@ -4570,9 +4570,9 @@ class OverseasFutureoptionApi:
         inqr_term_to_dt: str,
         acnt_tr_type_cd: AcntTrTypeCd | AcntTrTypeCdCode,
         crcy_cd: str,
-        ctx_area_fk100: str,
-        ctx_area_nk100: str,
         pwd_chk_yn: str,
+        ctx_area_fk100: str | None = None,
+        ctx_area_nk100: str | None = None,
     ) -> Iterator[OverseasFutureoptionInquirePeriodTransResponse]:
         """Every page of 해외선물옵션 기간계좌거래내역, following tr_cont alone (the same request again) to the last.
 
@@ -4589,8 +4589,8 @@ class OverseasFutureoptionApi:
             crcy_cd: 통화코드 — '%%%': 전체, 'TUS': TOT_USD, 'TKR': TOT_KRW, 'KRW': 한국, 'USD': 미국, 'EUR':
                 EUR, 'HKD': 홍콩, 'CNY': 중국, 'JPY': 일본, 'VND': 베트남 (CRCY_CD). Required. Example:
                 "%%%".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Required. Example: "".
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Required. Example: "".
+            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "".
+            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "".
             pwd_chk_yn: 비밀번호체크여부 (PWD_CHK_YN). Required. Example: "N".
 
         Yields:
@@ -4622,9 +4622,9 @@ class OverseasFutureoptionApi:
             inqr_term_to_dt=inqr_term_to_dt,
             acnt_tr_type_cd=acnt_tr_type_cd,
             crcy_cd=crcy_cd,
+            pwd_chk_yn=pwd_chk_yn,
             ctx_area_fk100=ctx_area_fk100,
             ctx_area_nk100=ctx_area_nk100,
-            pwd_chk_yn=pwd_chk_yn,
         )
         for page_call, reply in self._core.pages(call):
             yield parse_overseas_futureoption_inquire_period_trans(page_call, reply)
@@ -4636,9 +4636,9 @@ class OverseasFutureoptionApi:
         inqr_term_to_dt: str,
         acnt_tr_type_cd: AcntTrTypeCd | AcntTrTypeCdCode,
         crcy_cd: str,
-        ctx_area_fk100: str,
-        ctx_area_nk100: str,
         pwd_chk_yn: str,
+        ctx_area_fk100: str | None = None,
+        ctx_area_nk100: str | None = None,
     ) -> Iterator[OverseasFutureoptionInquirePeriodTransOutputRow]:
         """Every row of 해외선물옵션 기간계좌거래내역 output (output) across all pages.
 
@@ -4655,8 +4655,8 @@ class OverseasFutureoptionApi:
             crcy_cd: 통화코드 — '%%%': 전체, 'TUS': TOT_USD, 'TKR': TOT_KRW, 'KRW': 한국, 'USD': 미국, 'EUR':
                 EUR, 'HKD': 홍콩, 'CNY': 중국, 'JPY': 일본, 'VND': 베트남 (CRCY_CD). Required. Example:
                 "%%%".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Required. Example: "".
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Required. Example: "".
+            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "".
+            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "".
             pwd_chk_yn: 비밀번호체크여부 (PWD_CHK_YN). Required. Example: "N".
 
         Yields:
@@ -4686,9 +4686,9 @@ class OverseasFutureoptionApi:
             inqr_term_to_dt=inqr_term_to_dt,
             acnt_tr_type_cd=acnt_tr_type_cd,
             crcy_cd=crcy_cd,
+            pwd_chk_yn=pwd_chk_yn,
             ctx_area_fk100=ctx_area_fk100,
             ctx_area_nk100=ctx_area_nk100,
-            pwd_chk_yn=pwd_chk_yn,
         )
         for page_call, reply in self._core.pages(call):
             for row in parse_overseas_futureoption_inquire_period_trans(page_call, reply).output:
@@ -4699,8 +4699,8 @@ class OverseasFutureoptionApi:
         *,
         ovrs_futr_fx_pdno: str,
         sll_buy_dvsn_cd: str,
-        fm_ord_pric: str,
-        ecis_rsvn_ord_yn: str,
+        fm_ord_pric: str | None = None,
+        ecis_rsvn_ord_yn: str | None = None,
     ) -> OverseasFutureoptionInquirePsamountResponse:
         """해외선물옵션 주문가능조회 — GET /uapi/overseas-futureoption/v1/trading/inquire-psamount
 
@@ -4710,8 +4710,8 @@ class OverseasFutureoptionApi:
             ovrs_futr_fx_pdno: 해외선물FX상품번호 (OVRS_FUTR_FX_PDNO). Required. Example: "6AU22".
             sll_buy_dvsn_cd: 매도매수구분코드 — 01 : 매도 / 02 : 매수 (SLL_BUY_DVSN_CD). Required. Example:
                 "02".
-            fm_ord_pric: FM주문가격 (FM_ORD_PRIC). Required. Example: "".
-            ecis_rsvn_ord_yn: 행사예약주문여부 (ECIS_RSVN_ORD_YN). Required. Example: "".
+            fm_ord_pric: FM주문가격 (FM_ORD_PRIC). Optional; default "".
+            ecis_rsvn_ord_yn: 행사예약주문여부 (ECIS_RSVN_ORD_YN). Optional; default "".
 
         Returns:
             OverseasFutureoptionInquirePsamountResponse: the envelope (rt_cd, msg_cd, msg1), output
@@ -4748,8 +4748,8 @@ class OverseasFutureoptionApi:
         *,
         ovrs_futr_fx_pdno: str,
         sll_buy_dvsn_cd: str,
-        fm_ord_pric: str,
-        ecis_rsvn_ord_yn: str,
+        fm_ord_pric: str | None = None,
+        ecis_rsvn_ord_yn: str | None = None,
     ) -> Iterator[OverseasFutureoptionInquirePsamountResponse]:
         """Every page of 해외선물옵션 주문가능조회, following tr_cont alone (the same request again) to the last.
 
@@ -4759,8 +4759,8 @@ class OverseasFutureoptionApi:
             ovrs_futr_fx_pdno: 해외선물FX상품번호 (OVRS_FUTR_FX_PDNO). Required. Example: "6AU22".
             sll_buy_dvsn_cd: 매도매수구분코드 — 01 : 매도 / 02 : 매수 (SLL_BUY_DVSN_CD). Required. Example:
                 "02".
-            fm_ord_pric: FM주문가격 (FM_ORD_PRIC). Required. Example: "".
-            ecis_rsvn_ord_yn: 행사예약주문여부 (ECIS_RSVN_ORD_YN). Required. Example: "".
+            fm_ord_pric: FM주문가격 (FM_ORD_PRIC). Optional; default "".
+            ecis_rsvn_ord_yn: 행사예약주문여부 (ECIS_RSVN_ORD_YN). Optional; default "".
 
         Yields:
             OverseasFutureoptionInquirePsamountResponse: each page: the envelope (rt_cd, msg_cd,
@@ -4800,8 +4800,8 @@ class OverseasFutureoptionApi:
         *,
         ovrs_futr_fx_pdno: str,
         sll_buy_dvsn_cd: str,
-        fm_ord_pric: str,
-        ecis_rsvn_ord_yn: str,
+        fm_ord_pric: str | None = None,
+        ecis_rsvn_ord_yn: str | None = None,
     ) -> Iterator[OverseasFutureoptionInquirePsamountOutputRow]:
         """Every row of 해외선물옵션 주문가능조회 output (output) across all pages.
 
@@ -4811,8 +4811,8 @@ class OverseasFutureoptionApi:
             ovrs_futr_fx_pdno: 해외선물FX상품번호 (OVRS_FUTR_FX_PDNO). Required. Example: "6AU22".
             sll_buy_dvsn_cd: 매도매수구분코드 — 01 : 매도 / 02 : 매수 (SLL_BUY_DVSN_CD). Required. Example:
                 "02".
-            fm_ord_pric: FM주문가격 (FM_ORD_PRIC). Required. Example: "".
-            ecis_rsvn_ord_yn: 행사예약주문여부 (ECIS_RSVN_ORD_YN). Required. Example: "".
+            fm_ord_pric: FM주문가격 (FM_ORD_PRIC). Optional; default "".
+            ecis_rsvn_ord_yn: 행사예약주문여부 (ECIS_RSVN_ORD_YN). Optional; default "".
 
         Yields:
             OverseasFutureoptionInquirePsamountOutputRow: each row, page after page.
@@ -4850,8 +4850,8 @@ class OverseasFutureoptionApi:
         self,
         *,
         fuop_dvsn: str,
-        ctx_area_fk100: str,
-        ctx_area_nk100: str,
+        ctx_area_fk100: str | None = None,
+        ctx_area_nk100: str | None = None,
     ) -> OverseasFutureoptionInquireUnpdResponse:
         """해외선물옵션 미결제내역조회(잔고) — GET /uapi/overseas-futureoption/v1/trading/inquire-unpd
 
@@ -4859,8 +4859,8 @@ class OverseasFutureoptionApi:
 
         Args:
             fuop_dvsn: 선물옵션구분 — 00: 전체 / 01:선물 / 02: 옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Required. Example: "".
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Required. Example: "".
+            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "".
+            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "".
 
         Returns:
             OverseasFutureoptionInquireUnpdResponse: the envelope (rt_cd, msg_cd, msg1), output
@@ -4895,8 +4895,8 @@ class OverseasFutureoptionApi:
         self,
         *,
         fuop_dvsn: str,
-        ctx_area_fk100: str,
-        ctx_area_nk100: str,
+        ctx_area_fk100: str | None = None,
+        ctx_area_nk100: str | None = None,
     ) -> Iterator[OverseasFutureoptionInquireUnpdResponse]:
         """Every page of 해외선물옵션 미결제내역조회(잔고), following tr_cont alone (the same request again) to the last.
 
@@ -4904,8 +4904,8 @@ class OverseasFutureoptionApi:
 
         Args:
             fuop_dvsn: 선물옵션구분 — 00: 전체 / 01:선물 / 02: 옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Required. Example: "".
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Required. Example: "".
+            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "".
+            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "".
 
         Yields:
             OverseasFutureoptionInquireUnpdResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -4942,8 +4942,8 @@ class OverseasFutureoptionApi:
         self,
         *,
         fuop_dvsn: str,
-        ctx_area_fk100: str,
-        ctx_area_nk100: str,
+        ctx_area_fk100: str | None = None,
+        ctx_area_nk100: str | None = None,
     ) -> Iterator[OverseasFutureoptionInquireUnpdOutputRow]:
         """Every row of 해외선물옵션 미결제내역조회(잔고) output (output) across all pages.
 
@@ -4951,8 +4951,8 @@ class OverseasFutureoptionApi:
 
         Args:
             fuop_dvsn: 선물옵션구분 — 00: 전체 / 01:선물 / 02: 옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Required. Example: "".
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Required. Example: "".
+            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "".
+            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "".
 
         Yields:
             OverseasFutureoptionInquireUnpdOutputRow: each row, page after page.
@@ -5117,18 +5117,18 @@ class OverseasFutureoptionApi:
         *,
         ovrs_futr_fx_pdno: str,
         sll_buy_dvsn_cd: str,
-        fm_lqd_ustl_ccld_dt: str,
-        fm_lqd_ustl_ccno: str,
         pric_dvsn_cd: str,
         fm_limit_ord_pric: str,
-        fm_stop_ord_pric: str,
         fm_ord_qty: str,
-        fm_lqd_lmt_ord_pric: str,
-        fm_lqd_stop_ord_pric: str,
         ccld_cndt_cd: str,
         cplx_ord_dvsn_cd: str,
         ecis_rsvn_ord_yn: str,
         fm_hdge_ord_scrn_yn: str,
+        fm_lqd_ustl_ccld_dt: str | None = None,
+        fm_lqd_ustl_ccno: str | None = None,
+        fm_stop_ord_pric: str | None = None,
+        fm_lqd_lmt_ord_pric: str | None = None,
+        fm_lqd_stop_ord_pric: str | None = None,
     ) -> OverseasFutureoptionOrderResponse:
         """해외선물옵션 주문 — POST /uapi/overseas-futureoption/v1/trading/order
 
@@ -5137,21 +5137,21 @@ class OverseasFutureoptionApi:
         Args:
             ovrs_futr_fx_pdno: 해외선물FX상품번호 (OVRS_FUTR_FX_PDNO). Required. Example: "6NU25".
             sll_buy_dvsn_cd: 매도매수구분코드 — 01 : 매도 02 : 매수 (SLL_BUY_DVSN_CD). Required. Example: "02".
-            fm_lqd_ustl_ccld_dt: FM청산미결제체결일자 — 빈칸 (hedge청산만 이용) (FM_LQD_USTL_CCLD_DT). Required.
-                Example: "".
-            fm_lqd_ustl_ccno: FM청산미결제체결번호 — 빈칸 (hedge청산만 이용) (FM_LQD_USTL_CCNO). Required. Example:
+            fm_lqd_ustl_ccld_dt: FM청산미결제체결일자 — 빈칸 (hedge청산만 이용) (FM_LQD_USTL_CCLD_DT). Optional;
+                default "".
+            fm_lqd_ustl_ccno: FM청산미결제체결번호 — 빈칸 (hedge청산만 이용) (FM_LQD_USTL_CCNO). Optional; default
                 "".
             pric_dvsn_cd: 가격구분코드 — 1.지정, 2. 시장, 3. STOP, 4 S/L (PRIC_DVSN_CD). Required. Example:
                 "1".
             fm_limit_ord_pric: FMLIMIT주문가격 — 지정가인 경우 가격 입력 * 시장가, STOP주문인 경우, 빈칸("") 입력
                 (FM_LIMIT_ORD_PRIC). Required. Example: "100".
             fm_stop_ord_pric: FMSTOP주문가격 — STOP 주문 가격 입력 * 시장가, 지정가인 경우, 빈칸("") 입력
-                (FM_STOP_ORD_PRIC). Required. Example: "".
+                (FM_STOP_ORD_PRIC). Optional; default "".
             fm_ord_qty: FM주문수량 (FM_ORD_QTY). Required. Example: "1".
-            fm_lqd_lmt_ord_pric: FM청산LIMIT주문가격 — 빈칸 (hedge청산만 이용) (FM_LQD_LMT_ORD_PRIC). Required.
-                Example: "".
-            fm_lqd_stop_ord_pric: FM청산STOP주문가격 — 빈칸 (hedge청산만 이용) (FM_LQD_STOP_ORD_PRIC). Required.
-                Example: "".
+            fm_lqd_lmt_ord_pric: FM청산LIMIT주문가격 — 빈칸 (hedge청산만 이용) (FM_LQD_LMT_ORD_PRIC). Optional;
+                default "".
+            fm_lqd_stop_ord_pric: FM청산STOP주문가격 — 빈칸 (hedge청산만 이용) (FM_LQD_STOP_ORD_PRIC). Optional;
+                default "".
             ccld_cndt_cd: 체결조건코드 — 일반적으로 6 (EOD, 지정가) GTD인 경우 5, 시장가인 경우만 2 (CCLD_CNDT_CD).
                 Required. Example: "6".
             cplx_ord_dvsn_cd: 복합주문구분코드 — 0 (hedge청산만 이용) (CPLX_ORD_DVSN_CD). Required. Example: "0".
@@ -5184,18 +5184,18 @@ class OverseasFutureoptionApi:
             self._ctx,
             ovrs_futr_fx_pdno=ovrs_futr_fx_pdno,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
-            fm_lqd_ustl_ccld_dt=fm_lqd_ustl_ccld_dt,
-            fm_lqd_ustl_ccno=fm_lqd_ustl_ccno,
             pric_dvsn_cd=pric_dvsn_cd,
             fm_limit_ord_pric=fm_limit_ord_pric,
-            fm_stop_ord_pric=fm_stop_ord_pric,
             fm_ord_qty=fm_ord_qty,
-            fm_lqd_lmt_ord_pric=fm_lqd_lmt_ord_pric,
-            fm_lqd_stop_ord_pric=fm_lqd_stop_ord_pric,
             ccld_cndt_cd=ccld_cndt_cd,
             cplx_ord_dvsn_cd=cplx_ord_dvsn_cd,
             ecis_rsvn_ord_yn=ecis_rsvn_ord_yn,
             fm_hdge_ord_scrn_yn=fm_hdge_ord_scrn_yn,
+            fm_lqd_ustl_ccld_dt=fm_lqd_ustl_ccld_dt,
+            fm_lqd_ustl_ccno=fm_lqd_ustl_ccno,
+            fm_stop_ord_pric=fm_stop_ord_pric,
+            fm_lqd_lmt_ord_pric=fm_lqd_lmt_ord_pric,
+            fm_lqd_stop_ord_pric=fm_lqd_stop_ord_pric,
         )
         response = parse_overseas_futureoption_order(call, self._core.send(call))
         return response
@@ -5206,12 +5206,12 @@ class OverseasFutureoptionApi:
         period: OverseasFutureoptionOrderRvsecnclPeriod,
         orgn_ord_dt: str,
         orgn_odno: str,
-        fm_limit_ord_pric: str,
-        fm_stop_ord_pric: str,
-        fm_lqd_lmt_ord_pric: str,
-        fm_lqd_stop_ord_pric: str,
         fm_hdge_ord_scrn_yn: str,
         fm_mkpr_cvsn_yn: str,
+        fm_limit_ord_pric: str | None = None,
+        fm_stop_ord_pric: str | None = None,
+        fm_lqd_lmt_ord_pric: str | None = None,
+        fm_lqd_stop_ord_pric: str | None = None,
     ) -> OverseasFutureoptionOrderRvsecnclResponse:
         """해외선물옵션 정정취소주문 — POST /uapi/overseas-futureoption/v1/trading/order-rvsecncl
 
@@ -5224,13 +5224,13 @@ class OverseasFutureoptionApi:
             orgn_odno: 원주문번호 — 정정/취소시 주문번호(ODNO) 8자리를 문자열처럼 "0"을 포함해서 전송 (원 주문 시 출력된 ODNO 값 활용) (ex.
                 ORGN_ODNO : 00360686) (ORGN_ODNO). Required. Example: "00000398".
             fm_limit_ord_pric: FMLIMIT주문가격 — OTFM3002U(해외선물옵션주문정정)만 사용 (FM_LIMIT_ORD_PRIC).
-                Required. Example: "".
-            fm_stop_ord_pric: FMSTOP주문가격 — OTFM3002U(해외선물옵션주문정정)만 사용 (FM_STOP_ORD_PRIC). Required.
-                Example: "".
+                Optional; default "".
+            fm_stop_ord_pric: FMSTOP주문가격 — OTFM3002U(해외선물옵션주문정정)만 사용 (FM_STOP_ORD_PRIC). Optional;
+                default "".
             fm_lqd_lmt_ord_pric: FM청산LIMIT주문가격 — OTFM3002U(해외선물옵션주문정정)만 사용 (FM_LQD_LMT_ORD_PRIC).
-                Required. Example: "".
+                Optional; default "".
             fm_lqd_stop_ord_pric: FM청산STOP주문가격 — OTFM3002U(해외선물옵션주문정정)만 사용 (FM_LQD_STOP_ORD_PRIC).
-                Required. Example: "".
+                Optional; default "".
             fm_hdge_ord_scrn_yn: FM_HEDGE주문화면여부 — N (FM_HDGE_ORD_SCRN_YN). Required. Example: "N".
             fm_mkpr_cvsn_yn: FM시장가전환여부 — OTFM3003U(해외선물옵션주문취소)만 사용 ※ FM_MKPR_CVSN_YN 항목에 'Y'로 설정하여
                 취소주문을 접수할 경우, 주문 취소확인이 들어오면 원장에서 시장가주문을 하나 또 내줌 (FM_MKPR_CVSN_YN). Required.
@@ -5263,12 +5263,12 @@ class OverseasFutureoptionApi:
             period=period,
             orgn_ord_dt=orgn_ord_dt,
             orgn_odno=orgn_odno,
+            fm_hdge_ord_scrn_yn=fm_hdge_ord_scrn_yn,
+            fm_mkpr_cvsn_yn=fm_mkpr_cvsn_yn,
             fm_limit_ord_pric=fm_limit_ord_pric,
             fm_stop_ord_pric=fm_stop_ord_pric,
             fm_lqd_lmt_ord_pric=fm_lqd_lmt_ord_pric,
             fm_lqd_stop_ord_pric=fm_lqd_stop_ord_pric,
-            fm_hdge_ord_scrn_yn=fm_hdge_ord_scrn_yn,
-            fm_mkpr_cvsn_yn=fm_mkpr_cvsn_yn,
         )
         response = parse_overseas_futureoption_order_rvsecncl(call, self._core.send(call))
         return response
@@ -5288,12 +5288,12 @@ class AsyncOverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
         qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> OverseasFutureoptionDailyCcnlResponse:
         """해외선물 체결추이(일간) — GET /uapi/overseas-futureoption/v1/quotations/daily-ccnl
 
@@ -5302,12 +5302,12 @@ class AsyncOverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예: 6AM24 (SRS_CD). Required. Example: "DXM24".
             exch_cd: 거래소코드 — 예: CME (EXCH_CD). Required. Example: "ICE".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예: 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".
             qry_tp: 조회구분 — Q: 최초조회시, P: 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Required. Example: "Q".
             qry_cnt: 요청개수 — 예: 30, 최대 40 (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백, 분만 사용 (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백, 분만 사용 (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 (INDEX_KEY). Optional; default "".
 
         Returns:
             OverseasFutureoptionDailyCcnlResponse: the envelope (rt_cd, msg_cd, msg1), output1 (rows
@@ -5334,10 +5334,10 @@ class AsyncOverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
             qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -5349,12 +5349,12 @@ class AsyncOverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
         qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionDailyCcnlResponse]:
         """Every page of 해외선물 체결추이(일간), following tr_cont alone (the same request again) to the last.
 
@@ -5363,12 +5363,12 @@ class AsyncOverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예: 6AM24 (SRS_CD). Required. Example: "DXM24".
             exch_cd: 거래소코드 — 예: CME (EXCH_CD). Required. Example: "ICE".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예: 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".
             qry_tp: 조회구분 — Q: 최초조회시, P: 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Required. Example: "Q".
             qry_cnt: 요청개수 — 예: 30, 최대 40 (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백, 분만 사용 (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백, 분만 사용 (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 (INDEX_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionDailyCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -5397,10 +5397,10 @@ class AsyncOverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
             qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -5412,12 +5412,12 @@ class AsyncOverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
         qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionDailyCcnlOutput1Row]:
         """Every row of 해외선물 체결추이(일간) output1 (output1) across all pages.
 
@@ -5426,12 +5426,12 @@ class AsyncOverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예: 6AM24 (SRS_CD). Required. Example: "DXM24".
             exch_cd: 거래소코드 — 예: CME (EXCH_CD). Required. Example: "ICE".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예: 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".
             qry_tp: 조회구분 — Q: 최초조회시, P: 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Required. Example: "Q".
             qry_cnt: 요청개수 — 예: 30, 최대 40 (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백, 분만 사용 (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백, 분만 사용 (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 (INDEX_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionDailyCcnlOutput1Row: each row, page after page.
@@ -5458,10 +5458,10 @@ class AsyncOverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
             qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -5474,12 +5474,12 @@ class AsyncOverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
         qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionDailyCcnlOutput2Row]:
         """Every row of 해외선물 체결추이(일간) output2 (output2) across all pages.
 
@@ -5488,12 +5488,12 @@ class AsyncOverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예: 6AM24 (SRS_CD). Required. Example: "DXM24".
             exch_cd: 거래소코드 — 예: CME (EXCH_CD). Required. Example: "ICE".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예: 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".
             qry_tp: 조회구분 — Q: 최초조회시, P: 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Required. Example: "Q".
             qry_cnt: 요청개수 — 예: 30, 최대 40 (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백, 분만 사용 (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백, 분만 사용 (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 (INDEX_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionDailyCcnlOutput2Row: each row, page after page.
@@ -5520,10 +5520,10 @@ class AsyncOverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
             qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -6193,7 +6193,7 @@ class AsyncOverseasFutureoptionApi:
         prod_iscd: str,
         bsop_date: str,
         upmu_gubun: str,
-        cts_key: str,
+        cts_key: str | None = None,
     ) -> OverseasFutureoptionInvestorUnpdTrendResponse:
         """해외선물 미결제추이 — GET /uapi/overseas-futureoption/v1/quotations/investor-unpd-trend
 
@@ -6205,7 +6205,7 @@ class AsyncOverseasFutureoptionApi:
                 HE, LE), 통화(6A, 6B, 6C, 6E, 6J, 6N, 6S, DX) (PROD_ISCD). Required. Example: "CL".
             bsop_date: 일자 — 기준일(ex)20240513) (BSOP_DATE). Required. Example: "20250630".
             upmu_gubun: 구분 — 0(수량), 1(증감) (UPMU_GUBUN). Required. Example: "0".
-            cts_key: CTS_KEY — 공백 (CTS_KEY). Required. Example: "".
+            cts_key: CTS_KEY — 공백 (CTS_KEY). Optional; default "".
 
         Returns:
             OverseasFutureoptionInvestorUnpdTrendResponse: the envelope (rt_cd, msg_cd, msg1),
@@ -6246,7 +6246,7 @@ class AsyncOverseasFutureoptionApi:
         prod_iscd: str,
         bsop_date: str,
         upmu_gubun: str,
-        cts_key: str,
+        cts_key: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionInvestorUnpdTrendResponse]:
         """Every page of 해외선물 미결제추이, following tr_cont alone (the same request again) to the last.
 
@@ -6258,7 +6258,7 @@ class AsyncOverseasFutureoptionApi:
                 HE, LE), 통화(6A, 6B, 6C, 6E, 6J, 6N, 6S, DX) (PROD_ISCD). Required. Example: "CL".
             bsop_date: 일자 — 기준일(ex)20240513) (BSOP_DATE). Required. Example: "20250630".
             upmu_gubun: 구분 — 0(수량), 1(증감) (UPMU_GUBUN). Required. Example: "0".
-            cts_key: CTS_KEY — 공백 (CTS_KEY). Required. Example: "".
+            cts_key: CTS_KEY — 공백 (CTS_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionInvestorUnpdTrendResponse: each page: the envelope (rt_cd, msg_cd,
@@ -6299,7 +6299,7 @@ class AsyncOverseasFutureoptionApi:
         prod_iscd: str,
         bsop_date: str,
         upmu_gubun: str,
-        cts_key: str,
+        cts_key: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionInvestorUnpdTrendOutput1Row]:
         """Every row of 해외선물 미결제추이 output1 (output1) across all pages.
 
@@ -6311,7 +6311,7 @@ class AsyncOverseasFutureoptionApi:
                 HE, LE), 통화(6A, 6B, 6C, 6E, 6J, 6N, 6S, DX) (PROD_ISCD). Required. Example: "CL".
             bsop_date: 일자 — 기준일(ex)20240513) (BSOP_DATE). Required. Example: "20250630".
             upmu_gubun: 구분 — 0(수량), 1(증감) (UPMU_GUBUN). Required. Example: "0".
-            cts_key: CTS_KEY — 공백 (CTS_KEY). Required. Example: "".
+            cts_key: CTS_KEY — 공백 (CTS_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionInvestorUnpdTrendOutput1Row: each row, page after page.
@@ -6351,7 +6351,7 @@ class AsyncOverseasFutureoptionApi:
         prod_iscd: str,
         bsop_date: str,
         upmu_gubun: str,
-        cts_key: str,
+        cts_key: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionInvestorUnpdTrendOutput2Row]:
         """Every row of 해외선물 미결제추이 output2 (output2) across all pages.
 
@@ -6363,7 +6363,7 @@ class AsyncOverseasFutureoptionApi:
                 HE, LE), 통화(6A, 6B, 6C, 6E, 6J, 6N, 6S, DX) (PROD_ISCD). Required. Example: "CL".
             bsop_date: 일자 — 기준일(ex)20240513) (BSOP_DATE). Required. Example: "20250630".
             upmu_gubun: 구분 — 0(수량), 1(증감) (UPMU_GUBUN). Required. Example: "0".
-            cts_key: CTS_KEY — 공백 (CTS_KEY). Required. Example: "".
+            cts_key: CTS_KEY — 공백 (CTS_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionInvestorUnpdTrendOutput2Row: each row, page after page.
@@ -6400,10 +6400,10 @@ class AsyncOverseasFutureoptionApi:
     async def market_time(
         self,
         *,
-        fm_pdgr_cd: str,
-        fm_clas_cd: str,
         fm_excg_cd: str,
         opt_yn: str,
+        fm_pdgr_cd: str | None = None,
+        fm_clas_cd: str | None = None,
         ctx_area_nk200: str | None = None,
         ctx_area_fk200: str | None = None,
     ) -> OverseasFutureoptionMarketTimeResponse:
@@ -6412,8 +6412,8 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Required. Example: "".
-            fm_clas_cd: FM클래스코드 (FM_CLAS_CD). Required. Example: "".
+            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Optional; default "".
+            fm_clas_cd: FM클래스코드 (FM_CLAS_CD). Optional; default "".
             fm_excg_cd: FM거래소코드 (FM_EXCG_CD). Required. Example: "CME".
             opt_yn: 옵션여부 (OPT_YN). Required. Example: "%".
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -6442,10 +6442,10 @@ class AsyncOverseasFutureoptionApi:
 
         call = prepare_overseas_futureoption_market_time(
             self._ctx,
-            fm_pdgr_cd=fm_pdgr_cd,
-            fm_clas_cd=fm_clas_cd,
             fm_excg_cd=fm_excg_cd,
             opt_yn=opt_yn,
+            fm_pdgr_cd=fm_pdgr_cd,
+            fm_clas_cd=fm_clas_cd,
             ctx_area_nk200=ctx_area_nk200,
             ctx_area_fk200=ctx_area_fk200,
         )
@@ -6455,10 +6455,10 @@ class AsyncOverseasFutureoptionApi:
     async def market_time_pages(
         self,
         *,
-        fm_pdgr_cd: str,
-        fm_clas_cd: str,
         fm_excg_cd: str,
         opt_yn: str,
+        fm_pdgr_cd: str | None = None,
+        fm_clas_cd: str | None = None,
         ctx_area_nk200: str | None = None,
         ctx_area_fk200: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionMarketTimeResponse]:
@@ -6467,8 +6467,8 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Required. Example: "".
-            fm_clas_cd: FM클래스코드 (FM_CLAS_CD). Required. Example: "".
+            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Optional; default "".
+            fm_clas_cd: FM클래스코드 (FM_CLAS_CD). Optional; default "".
             fm_excg_cd: FM거래소코드 (FM_EXCG_CD). Required. Example: "CME".
             opt_yn: 옵션여부 (OPT_YN). Required. Example: "%".
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -6499,10 +6499,10 @@ class AsyncOverseasFutureoptionApi:
 
         call = prepare_overseas_futureoption_market_time(
             self._ctx,
-            fm_pdgr_cd=fm_pdgr_cd,
-            fm_clas_cd=fm_clas_cd,
             fm_excg_cd=fm_excg_cd,
             opt_yn=opt_yn,
+            fm_pdgr_cd=fm_pdgr_cd,
+            fm_clas_cd=fm_clas_cd,
             ctx_area_nk200=ctx_area_nk200,
             ctx_area_fk200=ctx_area_fk200,
         )
@@ -6512,10 +6512,10 @@ class AsyncOverseasFutureoptionApi:
     async def market_time_output(
         self,
         *,
-        fm_pdgr_cd: str,
-        fm_clas_cd: str,
         fm_excg_cd: str,
         opt_yn: str,
+        fm_pdgr_cd: str | None = None,
+        fm_clas_cd: str | None = None,
         ctx_area_nk200: str | None = None,
         ctx_area_fk200: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionMarketTimeOutputRow]:
@@ -6524,8 +6524,8 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Required. Example: "".
-            fm_clas_cd: FM클래스코드 (FM_CLAS_CD). Required. Example: "".
+            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Optional; default "".
+            fm_clas_cd: FM클래스코드 (FM_CLAS_CD). Optional; default "".
             fm_excg_cd: FM거래소코드 (FM_EXCG_CD). Required. Example: "CME".
             opt_yn: 옵션여부 (OPT_YN). Required. Example: "%".
             ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
@@ -6555,10 +6555,10 @@ class AsyncOverseasFutureoptionApi:
 
         call = prepare_overseas_futureoption_market_time(
             self._ctx,
-            fm_pdgr_cd=fm_pdgr_cd,
-            fm_clas_cd=fm_clas_cd,
             fm_excg_cd=fm_excg_cd,
             opt_yn=opt_yn,
+            fm_pdgr_cd=fm_pdgr_cd,
+            fm_clas_cd=fm_clas_cd,
             ctx_area_nk200=ctx_area_nk200,
             ctx_area_fk200=ctx_area_fk200,
         )
@@ -6571,12 +6571,12 @@ class AsyncOverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
         qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> OverseasFutureoptionMonthlyCcnlResponse:
         """해외선물 체결추이(월간) — GET /uapi/overseas-futureoption/v1/quotations/monthly-ccnl
 
@@ -6585,13 +6585,13 @@ class AsyncOverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예: '6AM24' (SRS_CD). Required. Example: "6AM24".
             exch_cd: 거래소코드 — 예: 'CME' (EXCH_CD). Required. Example: "CME".
-            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예: '20240402' (CLOSE_DATE_TIME). Required. Example:
                 "20240402".
             qry_tp: 조회구분 — 'Q': 최초조회, 'P': 다음키 입력하여 조회 (QRY_TP). Required. Example: "Q".
             qry_cnt: 요청개수 — 예: '30', 최대 '40' (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Optional; default "".
 
         Returns:
             OverseasFutureoptionMonthlyCcnlResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -6618,10 +6618,10 @@ class AsyncOverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
             qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -6633,12 +6633,12 @@ class AsyncOverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
         qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionMonthlyCcnlResponse]:
         """Every page of 해외선물 체결추이(월간), following tr_cont alone (the same request again) to the last.
 
@@ -6647,13 +6647,13 @@ class AsyncOverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예: '6AM24' (SRS_CD). Required. Example: "6AM24".
             exch_cd: 거래소코드 — 예: 'CME' (EXCH_CD). Required. Example: "CME".
-            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예: '20240402' (CLOSE_DATE_TIME). Required. Example:
                 "20240402".
             qry_tp: 조회구분 — 'Q': 최초조회, 'P': 다음키 입력하여 조회 (QRY_TP). Required. Example: "Q".
             qry_cnt: 요청개수 — 예: '30', 최대 '40' (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionMonthlyCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -6682,10 +6682,10 @@ class AsyncOverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
             qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -6697,12 +6697,12 @@ class AsyncOverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
         qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionMonthlyCcnlOutput1Row]:
         """Every row of 해외선물 체결추이(월간) output1 (output1) across all pages.
 
@@ -6711,13 +6711,13 @@ class AsyncOverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예: '6AM24' (SRS_CD). Required. Example: "6AM24".
             exch_cd: 거래소코드 — 예: 'CME' (EXCH_CD). Required. Example: "CME".
-            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예: '20240402' (CLOSE_DATE_TIME). Required. Example:
                 "20240402".
             qry_tp: 조회구분 — 'Q': 최초조회, 'P': 다음키 입력하여 조회 (QRY_TP). Required. Example: "Q".
             qry_cnt: 요청개수 — 예: '30', 최대 '40' (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionMonthlyCcnlOutput1Row: each row, page after page.
@@ -6744,10 +6744,10 @@ class AsyncOverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
             qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -6760,12 +6760,12 @@ class AsyncOverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
         qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionMonthlyCcnlOutput2Row]:
         """Every row of 해외선물 체결추이(월간) output2 (output2) across all pages.
 
@@ -6774,13 +6774,13 @@ class AsyncOverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예: '6AM24' (SRS_CD). Required. Example: "6AM24".
             exch_cd: 거래소코드 — 예: 'CME' (EXCH_CD). Required. Example: "CME".
-            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예: '20240402' (CLOSE_DATE_TIME). Required. Example:
                 "20240402".
             qry_tp: 조회구분 — 'Q': 최초조회, 'P': 다음키 입력하여 조회 (QRY_TP). Required. Example: "Q".
             qry_cnt: 요청개수 — 예: '30', 최대 '40' (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionMonthlyCcnlOutput2Row: each row, page after page.
@@ -6807,10 +6807,10 @@ class AsyncOverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
             qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -8151,12 +8151,12 @@ class AsyncOverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
         qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> OverseasFutureoptionTickCcnlResponse:
         """해외선물 체결추이(틱) — GET /uapi/overseas-futureoption/v1/quotations/tick-ccnl
 
@@ -8165,13 +8165,13 @@ class AsyncOverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예: '6AM24' (SRS_CD). Required. Example: "BONU25".
             exch_cd: 거래소코드 — 예: 'CME' (EXCH_CD). Required. Example: "EUREX".
-            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예: '20240402' (CLOSE_DATE_TIME). Required. Example:
                 "20250630".
             qry_tp: 조회구분 — 'Q': 최초조회, 'P': 다음키 입력하여 조회 (QRY_TP). Required. Example: "Q".
             qry_cnt: 요청개수 — 예: '30', 최대 '40' (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Optional; default "".
 
         Returns:
             OverseasFutureoptionTickCcnlResponse: the envelope (rt_cd, msg_cd, msg1), output1 (rows
@@ -8198,10 +8198,10 @@ class AsyncOverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
             qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -8213,12 +8213,12 @@ class AsyncOverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
         qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionTickCcnlResponse]:
         """Every page of 해외선물 체결추이(틱), following tr_cont alone (the same request again) to the last.
 
@@ -8227,13 +8227,13 @@ class AsyncOverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예: '6AM24' (SRS_CD). Required. Example: "BONU25".
             exch_cd: 거래소코드 — 예: 'CME' (EXCH_CD). Required. Example: "EUREX".
-            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예: '20240402' (CLOSE_DATE_TIME). Required. Example:
                 "20250630".
             qry_tp: 조회구분 — 'Q': 최초조회, 'P': 다음키 입력하여 조회 (QRY_TP). Required. Example: "Q".
             qry_cnt: 요청개수 — 예: '30', 최대 '40' (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionTickCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -8262,10 +8262,10 @@ class AsyncOverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
             qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -8277,12 +8277,12 @@ class AsyncOverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
         qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionTickCcnlOutput1Row]:
         """Every row of 해외선물 체결추이(틱) output1 (output1) across all pages.
 
@@ -8291,13 +8291,13 @@ class AsyncOverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예: '6AM24' (SRS_CD). Required. Example: "BONU25".
             exch_cd: 거래소코드 — 예: 'CME' (EXCH_CD). Required. Example: "EUREX".
-            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예: '20240402' (CLOSE_DATE_TIME). Required. Example:
                 "20250630".
             qry_tp: 조회구분 — 'Q': 최초조회, 'P': 다음키 입력하여 조회 (QRY_TP). Required. Example: "Q".
             qry_cnt: 요청개수 — 예: '30', 최대 '40' (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionTickCcnlOutput1Row: each row, page after page.
@@ -8324,10 +8324,10 @@ class AsyncOverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
             qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -8340,12 +8340,12 @@ class AsyncOverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
         qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionTickCcnlOutput2Row]:
         """Every row of 해외선물 체결추이(틱) output2 (output2) across all pages.
 
@@ -8354,13 +8354,13 @@ class AsyncOverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예: '6AM24' (SRS_CD). Required. Example: "BONU25".
             exch_cd: 거래소코드 — 예: 'CME' (EXCH_CD). Required. Example: "EUREX".
-            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예: '20240402' (CLOSE_DATE_TIME). Required. Example:
                 "20250630".
             qry_tp: 조회구분 — 'Q': 최초조회, 'P': 다음키 입력하여 조회 (QRY_TP). Required. Example: "Q".
             qry_cnt: 요청개수 — 예: '30', 최대 '40' (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionTickCcnlOutput2Row: each row, page after page.
@@ -8387,10 +8387,10 @@ class AsyncOverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
             qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -8403,12 +8403,12 @@ class AsyncOverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
-        qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_tp: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> OverseasFutureoptionWeeklyCcnlResponse:
         """해외선물 체결추이(주간) — GET /uapi/overseas-futureoption/v1/quotations/weekly-ccnl
 
@@ -8417,12 +8417,12 @@ class AsyncOverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예) 6AM24 (SRS_CD). Required. Example: "DXM24".
             exch_cd: 거래소코드 — 예) CME (EXCH_CD). Required. Example: "ICE".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예) 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".
-            qry_tp: 조회구분 — Q : 최초조회시 , P : 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Required. Example: "".
+            qry_tp: 조회구분 — Q : 최초조회시 , P : 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Optional; default "".
             qry_cnt: 요청개수 — 예) 30 (최대 40) (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 (분만 사용) (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백 (분만 사용) (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 (INDEX_KEY). Optional; default "".
 
         Returns:
             OverseasFutureoptionWeeklyCcnlResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -8449,10 +8449,10 @@ class AsyncOverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
-            qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
+            qry_tp=qry_tp,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -8464,12 +8464,12 @@ class AsyncOverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
-        qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_tp: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionWeeklyCcnlResponse]:
         """Every page of 해외선물 체결추이(주간), following tr_cont alone (the same request again) to the last.
 
@@ -8478,12 +8478,12 @@ class AsyncOverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예) 6AM24 (SRS_CD). Required. Example: "DXM24".
             exch_cd: 거래소코드 — 예) CME (EXCH_CD). Required. Example: "ICE".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예) 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".
-            qry_tp: 조회구분 — Q : 최초조회시 , P : 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Required. Example: "".
+            qry_tp: 조회구분 — Q : 최초조회시 , P : 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Optional; default "".
             qry_cnt: 요청개수 — 예) 30 (최대 40) (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 (분만 사용) (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백 (분만 사용) (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 (INDEX_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionWeeklyCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -8512,10 +8512,10 @@ class AsyncOverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
-            qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
+            qry_tp=qry_tp,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -8527,12 +8527,12 @@ class AsyncOverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
-        qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_tp: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionWeeklyCcnlOutput1Row]:
         """Every row of 해외선물 체결추이(주간) output1 (output1) across all pages.
 
@@ -8541,12 +8541,12 @@ class AsyncOverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예) 6AM24 (SRS_CD). Required. Example: "DXM24".
             exch_cd: 거래소코드 — 예) CME (EXCH_CD). Required. Example: "ICE".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예) 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".
-            qry_tp: 조회구분 — Q : 최초조회시 , P : 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Required. Example: "".
+            qry_tp: 조회구분 — Q : 최초조회시 , P : 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Optional; default "".
             qry_cnt: 요청개수 — 예) 30 (최대 40) (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 (분만 사용) (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백 (분만 사용) (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 (INDEX_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionWeeklyCcnlOutput1Row: each row, page after page.
@@ -8573,10 +8573,10 @@ class AsyncOverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
-            qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
+            qry_tp=qry_tp,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -8589,12 +8589,12 @@ class AsyncOverseasFutureoptionApi:
         *,
         srs_cd: str,
         exch_cd: str,
-        start_date_time: str,
         close_date_time: str,
-        qry_tp: str,
         qry_cnt: str,
-        qry_gap: str,
-        index_key: str,
+        start_date_time: str | None = None,
+        qry_tp: str | None = None,
+        qry_gap: str | None = None,
+        index_key: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionWeeklyCcnlOutput2Row]:
         """Every row of 해외선물 체결추이(주간) output2 (output2) across all pages.
 
@@ -8603,12 +8603,12 @@ class AsyncOverseasFutureoptionApi:
         Args:
             srs_cd: 종목코드 — 예) 6AM24 (SRS_CD). Required. Example: "DXM24".
             exch_cd: 거래소코드 — 예) CME (EXCH_CD). Required. Example: "ICE".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Required. Example: "".
+            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".
             close_date_time: 조회종료일시 — 예) 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".
-            qry_tp: 조회구분 — Q : 최초조회시 , P : 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Required. Example: "".
+            qry_tp: 조회구분 — Q : 최초조회시 , P : 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Optional; default "".
             qry_cnt: 요청개수 — 예) 30 (최대 40) (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 (분만 사용) (QRY_GAP). Required. Example: "".
-            index_key: 이전조회KEY — 공백 (INDEX_KEY). Required. Example: "".
+            qry_gap: 묶음개수 — 공백 (분만 사용) (QRY_GAP). Optional; default "".
+            index_key: 이전조회KEY — 공백 (INDEX_KEY). Optional; default "".
 
         Yields:
             OverseasFutureoptionWeeklyCcnlOutput2Row: each row, page after page.
@@ -8635,10 +8635,10 @@ class AsyncOverseasFutureoptionApi:
             self._ctx,
             srs_cd=srs_cd,
             exch_cd=exch_cd,
-            start_date_time=start_date_time,
             close_date_time=close_date_time,
-            qry_tp=qry_tp,
             qry_cnt=qry_cnt,
+            start_date_time=start_date_time,
+            qry_tp=qry_tp,
             qry_gap=qry_gap,
             index_key=index_key,
         )
@@ -8652,8 +8652,8 @@ class AsyncOverseasFutureoptionApi:
         ccld_nccs_dvsn: str,
         sll_buy_dvsn_cd: str,
         fuop_dvsn: str,
-        ctx_area_fk200: str,
-        ctx_area_nk200: str,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk200: str | None = None,
     ) -> OverseasFutureoptionInquireCcldResponse:
         """해외선물옵션 당일주문내역조회 — GET /uapi/overseas-futureoption/v1/trading/inquire-ccld
 
@@ -8665,8 +8665,8 @@ class AsyncOverseasFutureoptionApi:
             sll_buy_dvsn_cd: 매도매수구분코드 — %%:전체 / 01:매도 / 02:매수 (SLL_BUY_DVSN_CD). Required. Example:
                 "%%".
             fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Required. Example: "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Required. Example: "".
+            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
+            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
 
         Returns:
             OverseasFutureoptionInquireCcldResponse: the envelope (rt_cd, msg_cd, msg1), output
@@ -8705,8 +8705,8 @@ class AsyncOverseasFutureoptionApi:
         ccld_nccs_dvsn: str,
         sll_buy_dvsn_cd: str,
         fuop_dvsn: str,
-        ctx_area_fk200: str,
-        ctx_area_nk200: str,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk200: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionInquireCcldResponse]:
         """Every page of 해외선물옵션 당일주문내역조회, following tr_cont alone (the same request again) to the last.
 
@@ -8718,8 +8718,8 @@ class AsyncOverseasFutureoptionApi:
             sll_buy_dvsn_cd: 매도매수구분코드 — %%:전체 / 01:매도 / 02:매수 (SLL_BUY_DVSN_CD). Required. Example:
                 "%%".
             fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Required. Example: "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Required. Example: "".
+            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
+            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
 
         Yields:
             OverseasFutureoptionInquireCcldResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -8760,8 +8760,8 @@ class AsyncOverseasFutureoptionApi:
         ccld_nccs_dvsn: str,
         sll_buy_dvsn_cd: str,
         fuop_dvsn: str,
-        ctx_area_fk200: str,
-        ctx_area_nk200: str,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk200: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionInquireCcldOutputRow]:
         """Every row of 해외선물옵션 당일주문내역조회 output (output) across all pages.
 
@@ -8773,8 +8773,8 @@ class AsyncOverseasFutureoptionApi:
             sll_buy_dvsn_cd: 매도매수구분코드 — %%:전체 / 01:매도 / 02:매수 (SLL_BUY_DVSN_CD). Required. Example:
                 "%%".
             fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Required. Example: "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Required. Example: "".
+            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
+            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
 
         Yields:
             OverseasFutureoptionInquireCcldOutputRow: each row, page after page.
@@ -8815,10 +8815,10 @@ class AsyncOverseasFutureoptionApi:
         strt_dt: str,
         end_dt: str,
         fuop_dvsn_cd: str,
-        fm_pdgr_cd: str,
         crcy_cd: str,
         fm_item_ftng_yn: str,
         sll_buy_dvsn_cd: str,
+        fm_pdgr_cd: str | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> OverseasFutureoptionInquireDailyCcldResponse:
@@ -8830,7 +8830,7 @@ class AsyncOverseasFutureoptionApi:
             strt_dt: 시작일자 — YYYYMMDD (STRT_DT). Required. Example: "20250601".
             end_dt: 종료일자 — YYYYMMDD (END_DT). Required. Example: "20250702".
             fuop_dvsn_cd: 선물옵션구분코드 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN_CD). Required. Example: "00".
-            fm_pdgr_cd: FM상품군코드 — 공란(Default) (FM_PDGR_CD). Required. Example: "".
+            fm_pdgr_cd: FM상품군코드 — 공란(Default) (FM_PDGR_CD). Optional; default "".
             crcy_cd: 통화코드 — %%% : 전체 TUS: TOT_USD / TKR: TOT_KRW KRW: 한국 / USD: 미국 EUR: EUR / HKD:
                 홍콩 CNY: 중국 / JPY: 일본 VND: 베트남 (CRCY_CD). Required. Example: "%%%".
             fm_item_ftng_yn: FM종목합산여부 — "N"(Default) (FM_ITEM_FTNG_YN). Required. Example: "N".
@@ -8866,10 +8866,10 @@ class AsyncOverseasFutureoptionApi:
             strt_dt=strt_dt,
             end_dt=end_dt,
             fuop_dvsn_cd=fuop_dvsn_cd,
-            fm_pdgr_cd=fm_pdgr_cd,
             crcy_cd=crcy_cd,
             fm_item_ftng_yn=fm_item_ftng_yn,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
+            fm_pdgr_cd=fm_pdgr_cd,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk200=ctx_area_nk200,
         )
@@ -8882,10 +8882,10 @@ class AsyncOverseasFutureoptionApi:
         strt_dt: str,
         end_dt: str,
         fuop_dvsn_cd: str,
-        fm_pdgr_cd: str,
         crcy_cd: str,
         fm_item_ftng_yn: str,
         sll_buy_dvsn_cd: str,
+        fm_pdgr_cd: str | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionInquireDailyCcldResponse]:
@@ -8897,7 +8897,7 @@ class AsyncOverseasFutureoptionApi:
             strt_dt: 시작일자 — YYYYMMDD (STRT_DT). Required. Example: "20250601".
             end_dt: 종료일자 — YYYYMMDD (END_DT). Required. Example: "20250702".
             fuop_dvsn_cd: 선물옵션구분코드 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN_CD). Required. Example: "00".
-            fm_pdgr_cd: FM상품군코드 — 공란(Default) (FM_PDGR_CD). Required. Example: "".
+            fm_pdgr_cd: FM상품군코드 — 공란(Default) (FM_PDGR_CD). Optional; default "".
             crcy_cd: 통화코드 — %%% : 전체 TUS: TOT_USD / TKR: TOT_KRW KRW: 한국 / USD: 미국 EUR: EUR / HKD:
                 홍콩 CNY: 중국 / JPY: 일본 VND: 베트남 (CRCY_CD). Required. Example: "%%%".
             fm_item_ftng_yn: FM종목합산여부 — "N"(Default) (FM_ITEM_FTNG_YN). Required. Example: "N".
@@ -8935,10 +8935,10 @@ class AsyncOverseasFutureoptionApi:
             strt_dt=strt_dt,
             end_dt=end_dt,
             fuop_dvsn_cd=fuop_dvsn_cd,
-            fm_pdgr_cd=fm_pdgr_cd,
             crcy_cd=crcy_cd,
             fm_item_ftng_yn=fm_item_ftng_yn,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
+            fm_pdgr_cd=fm_pdgr_cd,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk200=ctx_area_nk200,
         )
@@ -8951,10 +8951,10 @@ class AsyncOverseasFutureoptionApi:
         strt_dt: str,
         end_dt: str,
         fuop_dvsn_cd: str,
-        fm_pdgr_cd: str,
         crcy_cd: str,
         fm_item_ftng_yn: str,
         sll_buy_dvsn_cd: str,
+        fm_pdgr_cd: str | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionInquireDailyCcldOutput1Row]:
@@ -8966,7 +8966,7 @@ class AsyncOverseasFutureoptionApi:
             strt_dt: 시작일자 — YYYYMMDD (STRT_DT). Required. Example: "20250601".
             end_dt: 종료일자 — YYYYMMDD (END_DT). Required. Example: "20250702".
             fuop_dvsn_cd: 선물옵션구분코드 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN_CD). Required. Example: "00".
-            fm_pdgr_cd: FM상품군코드 — 공란(Default) (FM_PDGR_CD). Required. Example: "".
+            fm_pdgr_cd: FM상품군코드 — 공란(Default) (FM_PDGR_CD). Optional; default "".
             crcy_cd: 통화코드 — %%% : 전체 TUS: TOT_USD / TKR: TOT_KRW KRW: 한국 / USD: 미국 EUR: EUR / HKD:
                 홍콩 CNY: 중국 / JPY: 일본 VND: 베트남 (CRCY_CD). Required. Example: "%%%".
             fm_item_ftng_yn: FM종목합산여부 — "N"(Default) (FM_ITEM_FTNG_YN). Required. Example: "N".
@@ -9002,10 +9002,10 @@ class AsyncOverseasFutureoptionApi:
             strt_dt=strt_dt,
             end_dt=end_dt,
             fuop_dvsn_cd=fuop_dvsn_cd,
-            fm_pdgr_cd=fm_pdgr_cd,
             crcy_cd=crcy_cd,
             fm_item_ftng_yn=fm_item_ftng_yn,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
+            fm_pdgr_cd=fm_pdgr_cd,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk200=ctx_area_nk200,
         )
@@ -9019,10 +9019,10 @@ class AsyncOverseasFutureoptionApi:
         strt_dt: str,
         end_dt: str,
         fuop_dvsn_cd: str,
-        fm_pdgr_cd: str,
         crcy_cd: str,
         fm_item_ftng_yn: str,
         sll_buy_dvsn_cd: str,
+        fm_pdgr_cd: str | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionInquireDailyCcldOutput2Row]:
@@ -9034,7 +9034,7 @@ class AsyncOverseasFutureoptionApi:
             strt_dt: 시작일자 — YYYYMMDD (STRT_DT). Required. Example: "20250601".
             end_dt: 종료일자 — YYYYMMDD (END_DT). Required. Example: "20250702".
             fuop_dvsn_cd: 선물옵션구분코드 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN_CD). Required. Example: "00".
-            fm_pdgr_cd: FM상품군코드 — 공란(Default) (FM_PDGR_CD). Required. Example: "".
+            fm_pdgr_cd: FM상품군코드 — 공란(Default) (FM_PDGR_CD). Optional; default "".
             crcy_cd: 통화코드 — %%% : 전체 TUS: TOT_USD / TKR: TOT_KRW KRW: 한국 / USD: 미국 EUR: EUR / HKD:
                 홍콩 CNY: 중국 / JPY: 일본 VND: 베트남 (CRCY_CD). Required. Example: "%%%".
             fm_item_ftng_yn: FM종목합산여부 — "N"(Default) (FM_ITEM_FTNG_YN). Required. Example: "N".
@@ -9070,10 +9070,10 @@ class AsyncOverseasFutureoptionApi:
             strt_dt=strt_dt,
             end_dt=end_dt,
             fuop_dvsn_cd=fuop_dvsn_cd,
-            fm_pdgr_cd=fm_pdgr_cd,
             crcy_cd=crcy_cd,
             fm_item_ftng_yn=fm_item_ftng_yn,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
+            fm_pdgr_cd=fm_pdgr_cd,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk200=ctx_area_nk200,
         )
@@ -9086,12 +9086,12 @@ class AsyncOverseasFutureoptionApi:
         *,
         strt_dt: str,
         end_dt: str,
-        fm_pdgr_cd: str,
         ccld_nccs_dvsn: str,
         sll_buy_dvsn_cd: str,
         fuop_dvsn: str,
-        ctx_area_fk200: str,
-        ctx_area_nk200: str,
+        fm_pdgr_cd: str | None = None,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk200: str | None = None,
     ) -> OverseasFutureoptionInquireDailyOrderResponse:
         """해외선물옵션 일별 주문내역 — GET /uapi/overseas-futureoption/v1/trading/inquire-daily-order
 
@@ -9100,14 +9100,14 @@ class AsyncOverseasFutureoptionApi:
         Args:
             strt_dt: 시작일자 — YYYYMMDD (STRT_DT). Required. Example: "20250601".
             end_dt: 종료일자 — YYYYMMDD (END_DT). Required. Example: "20250703".
-            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Required. Example: "".
+            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Optional; default "".
             ccld_nccs_dvsn: 체결미체결구분 — 01:전체 / 02:체결 / 03:미체결 (CCLD_NCCS_DVSN). Required. Example:
                 "01".
             sll_buy_dvsn_cd: 매도매수구분코드 — %%전체 / 01:매도 / 02:매수 (SLL_BUY_DVSN_CD). Required. Example:
                 "%%".
             fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Required. Example: "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Required. Example: "".
+            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
+            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
 
         Returns:
             OverseasFutureoptionInquireDailyOrderResponse: the envelope (rt_cd, msg_cd, msg1),
@@ -9133,10 +9133,10 @@ class AsyncOverseasFutureoptionApi:
             self._ctx,
             strt_dt=strt_dt,
             end_dt=end_dt,
-            fm_pdgr_cd=fm_pdgr_cd,
             ccld_nccs_dvsn=ccld_nccs_dvsn,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
             fuop_dvsn=fuop_dvsn,
+            fm_pdgr_cd=fm_pdgr_cd,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk200=ctx_area_nk200,
         )
@@ -9150,12 +9150,12 @@ class AsyncOverseasFutureoptionApi:
         *,
         strt_dt: str,
         end_dt: str,
-        fm_pdgr_cd: str,
         ccld_nccs_dvsn: str,
         sll_buy_dvsn_cd: str,
         fuop_dvsn: str,
-        ctx_area_fk200: str,
-        ctx_area_nk200: str,
+        fm_pdgr_cd: str | None = None,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk200: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionInquireDailyOrderResponse]:
         """Every page of 해외선물옵션 일별 주문내역, following tr_cont alone (the same request again) to the last.
 
@@ -9164,14 +9164,14 @@ class AsyncOverseasFutureoptionApi:
         Args:
             strt_dt: 시작일자 — YYYYMMDD (STRT_DT). Required. Example: "20250601".
             end_dt: 종료일자 — YYYYMMDD (END_DT). Required. Example: "20250703".
-            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Required. Example: "".
+            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Optional; default "".
             ccld_nccs_dvsn: 체결미체결구분 — 01:전체 / 02:체결 / 03:미체결 (CCLD_NCCS_DVSN). Required. Example:
                 "01".
             sll_buy_dvsn_cd: 매도매수구분코드 — %%전체 / 01:매도 / 02:매수 (SLL_BUY_DVSN_CD). Required. Example:
                 "%%".
             fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Required. Example: "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Required. Example: "".
+            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
+            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
 
         Yields:
             OverseasFutureoptionInquireDailyOrderResponse: each page: the envelope (rt_cd, msg_cd,
@@ -9200,10 +9200,10 @@ class AsyncOverseasFutureoptionApi:
             self._ctx,
             strt_dt=strt_dt,
             end_dt=end_dt,
-            fm_pdgr_cd=fm_pdgr_cd,
             ccld_nccs_dvsn=ccld_nccs_dvsn,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
             fuop_dvsn=fuop_dvsn,
+            fm_pdgr_cd=fm_pdgr_cd,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk200=ctx_area_nk200,
         )
@@ -9215,12 +9215,12 @@ class AsyncOverseasFutureoptionApi:
         *,
         strt_dt: str,
         end_dt: str,
-        fm_pdgr_cd: str,
         ccld_nccs_dvsn: str,
         sll_buy_dvsn_cd: str,
         fuop_dvsn: str,
-        ctx_area_fk200: str,
-        ctx_area_nk200: str,
+        fm_pdgr_cd: str | None = None,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk200: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionInquireDailyOrderOutputRow]:
         """Every row of 해외선물옵션 일별 주문내역 output (output) across all pages.
 
@@ -9229,14 +9229,14 @@ class AsyncOverseasFutureoptionApi:
         Args:
             strt_dt: 시작일자 — YYYYMMDD (STRT_DT). Required. Example: "20250601".
             end_dt: 종료일자 — YYYYMMDD (END_DT). Required. Example: "20250703".
-            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Required. Example: "".
+            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Optional; default "".
             ccld_nccs_dvsn: 체결미체결구분 — 01:전체 / 02:체결 / 03:미체결 (CCLD_NCCS_DVSN). Required. Example:
                 "01".
             sll_buy_dvsn_cd: 매도매수구분코드 — %%전체 / 01:매도 / 02:매수 (SLL_BUY_DVSN_CD). Required. Example:
                 "%%".
             fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Required. Example: "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Required. Example: "".
+            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
+            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
 
         Yields:
             OverseasFutureoptionInquireDailyOrderOutputRow: each row, page after page.
@@ -9263,10 +9263,10 @@ class AsyncOverseasFutureoptionApi:
             self._ctx,
             strt_dt=strt_dt,
             end_dt=end_dt,
-            fm_pdgr_cd=fm_pdgr_cd,
             ccld_nccs_dvsn=ccld_nccs_dvsn,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
             fuop_dvsn=fuop_dvsn,
+            fm_pdgr_cd=fm_pdgr_cd,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk200=ctx_area_nk200,
         )
@@ -9410,8 +9410,8 @@ class AsyncOverseasFutureoptionApi:
         crcy_cd: str,
         whol_trsl_yn: str,
         fuop_dvsn: str,
-        ctx_area_fk200: str,
-        ctx_area_nk200: str,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk200: str | None = None,
     ) -> OverseasFutureoptionInquirePeriodCcldResponse:
         """해외선물옵션 기간계좌손익 일별 — GET /uapi/overseas-futureoption/v1/trading/inquire-period-ccld
 
@@ -9424,8 +9424,8 @@ class AsyncOverseasFutureoptionApi:
                 홍콩 CNY: 중국 / JPY: 일본' (CRCY_CD). Required. Example: "%%%".
             whol_trsl_yn: 전체환산여부 (WHOL_TRSL_YN). Required. Example: "N".
             fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Required. Example: "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Required. Example: "".
+            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
+            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
 
         Returns:
             OverseasFutureoptionInquirePeriodCcldResponse: the envelope (rt_cd, msg_cd, msg1),
@@ -9471,8 +9471,8 @@ class AsyncOverseasFutureoptionApi:
         crcy_cd: str,
         whol_trsl_yn: str,
         fuop_dvsn: str,
-        ctx_area_fk200: str,
-        ctx_area_nk200: str,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk200: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionInquirePeriodCcldResponse]:
         """Every page of 해외선물옵션 기간계좌손익 일별, following tr_cont alone (the same request again) to the last.
 
@@ -9485,8 +9485,8 @@ class AsyncOverseasFutureoptionApi:
                 홍콩 CNY: 중국 / JPY: 일본' (CRCY_CD). Required. Example: "%%%".
             whol_trsl_yn: 전체환산여부 (WHOL_TRSL_YN). Required. Example: "N".
             fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Required. Example: "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Required. Example: "".
+            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
+            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
 
         Yields:
             OverseasFutureoptionInquirePeriodCcldResponse: each page: the envelope (rt_cd, msg_cd,
@@ -9532,8 +9532,8 @@ class AsyncOverseasFutureoptionApi:
         crcy_cd: str,
         whol_trsl_yn: str,
         fuop_dvsn: str,
-        ctx_area_fk200: str,
-        ctx_area_nk200: str,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk200: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionInquirePeriodCcldOutput1Row]:
         """Every row of 해외선물옵션 기간계좌손익 일별 output1 (output1) across all pages.
 
@@ -9546,8 +9546,8 @@ class AsyncOverseasFutureoptionApi:
                 홍콩 CNY: 중국 / JPY: 일본' (CRCY_CD). Required. Example: "%%%".
             whol_trsl_yn: 전체환산여부 (WHOL_TRSL_YN). Required. Example: "N".
             fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Required. Example: "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Required. Example: "".
+            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
+            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
 
         Yields:
             OverseasFutureoptionInquirePeriodCcldOutput1Row: each row, page after page.
@@ -9592,8 +9592,8 @@ class AsyncOverseasFutureoptionApi:
         crcy_cd: str,
         whol_trsl_yn: str,
         fuop_dvsn: str,
-        ctx_area_fk200: str,
-        ctx_area_nk200: str,
+        ctx_area_fk200: str | None = None,
+        ctx_area_nk200: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionInquirePeriodCcldOutput2Row]:
         """Every row of 해외선물옵션 기간계좌손익 일별 output2 (output2) across all pages.
 
@@ -9606,8 +9606,8 @@ class AsyncOverseasFutureoptionApi:
                 홍콩 CNY: 중국 / JPY: 일본' (CRCY_CD). Required. Example: "%%%".
             whol_trsl_yn: 전체환산여부 (WHOL_TRSL_YN). Required. Example: "N".
             fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Required. Example: "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Required. Example: "".
+            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
+            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
 
         Yields:
             OverseasFutureoptionInquirePeriodCcldOutput2Row: each row, page after page.
@@ -9651,9 +9651,9 @@ class AsyncOverseasFutureoptionApi:
         inqr_term_to_dt: str,
         acnt_tr_type_cd: AcntTrTypeCd | AcntTrTypeCdCode,
         crcy_cd: str,
-        ctx_area_fk100: str,
-        ctx_area_nk100: str,
         pwd_chk_yn: str,
+        ctx_area_fk100: str | None = None,
+        ctx_area_nk100: str | None = None,
     ) -> OverseasFutureoptionInquirePeriodTransResponse:
         """해외선물옵션 기간계좌거래내역 — GET /uapi/overseas-futureoption/v1/trading/inquire-period-trans
 
@@ -9670,8 +9670,8 @@ class AsyncOverseasFutureoptionApi:
             crcy_cd: 통화코드 — '%%%': 전체, 'TUS': TOT_USD, 'TKR': TOT_KRW, 'KRW': 한국, 'USD': 미국, 'EUR':
                 EUR, 'HKD': 홍콩, 'CNY': 중국, 'JPY': 일본, 'VND': 베트남 (CRCY_CD). Required. Example:
                 "%%%".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Required. Example: "".
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Required. Example: "".
+            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "".
+            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "".
             pwd_chk_yn: 비밀번호체크여부 (PWD_CHK_YN). Required. Example: "N".
 
         Returns:
@@ -9700,9 +9700,9 @@ class AsyncOverseasFutureoptionApi:
             inqr_term_to_dt=inqr_term_to_dt,
             acnt_tr_type_cd=acnt_tr_type_cd,
             crcy_cd=crcy_cd,
+            pwd_chk_yn=pwd_chk_yn,
             ctx_area_fk100=ctx_area_fk100,
             ctx_area_nk100=ctx_area_nk100,
-            pwd_chk_yn=pwd_chk_yn,
         )
         response = parse_overseas_futureoption_inquire_period_trans(
             call, await self._core.send(call)
@@ -9716,9 +9716,9 @@ class AsyncOverseasFutureoptionApi:
         inqr_term_to_dt: str,
         acnt_tr_type_cd: AcntTrTypeCd | AcntTrTypeCdCode,
         crcy_cd: str,
-        ctx_area_fk100: str,
-        ctx_area_nk100: str,
         pwd_chk_yn: str,
+        ctx_area_fk100: str | None = None,
+        ctx_area_nk100: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionInquirePeriodTransResponse]:
         """Every page of 해외선물옵션 기간계좌거래내역, following tr_cont alone (the same request again) to the last.
 
@@ -9735,8 +9735,8 @@ class AsyncOverseasFutureoptionApi:
             crcy_cd: 통화코드 — '%%%': 전체, 'TUS': TOT_USD, 'TKR': TOT_KRW, 'KRW': 한국, 'USD': 미국, 'EUR':
                 EUR, 'HKD': 홍콩, 'CNY': 중국, 'JPY': 일본, 'VND': 베트남 (CRCY_CD). Required. Example:
                 "%%%".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Required. Example: "".
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Required. Example: "".
+            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "".
+            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "".
             pwd_chk_yn: 비밀번호체크여부 (PWD_CHK_YN). Required. Example: "N".
 
         Yields:
@@ -9768,9 +9768,9 @@ class AsyncOverseasFutureoptionApi:
             inqr_term_to_dt=inqr_term_to_dt,
             acnt_tr_type_cd=acnt_tr_type_cd,
             crcy_cd=crcy_cd,
+            pwd_chk_yn=pwd_chk_yn,
             ctx_area_fk100=ctx_area_fk100,
             ctx_area_nk100=ctx_area_nk100,
-            pwd_chk_yn=pwd_chk_yn,
         )
         async for page_call, reply in self._core.pages(call):
             yield parse_overseas_futureoption_inquire_period_trans(page_call, reply)
@@ -9782,9 +9782,9 @@ class AsyncOverseasFutureoptionApi:
         inqr_term_to_dt: str,
         acnt_tr_type_cd: AcntTrTypeCd | AcntTrTypeCdCode,
         crcy_cd: str,
-        ctx_area_fk100: str,
-        ctx_area_nk100: str,
         pwd_chk_yn: str,
+        ctx_area_fk100: str | None = None,
+        ctx_area_nk100: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionInquirePeriodTransOutputRow]:
         """Every row of 해외선물옵션 기간계좌거래내역 output (output) across all pages.
 
@@ -9801,8 +9801,8 @@ class AsyncOverseasFutureoptionApi:
             crcy_cd: 통화코드 — '%%%': 전체, 'TUS': TOT_USD, 'TKR': TOT_KRW, 'KRW': 한국, 'USD': 미국, 'EUR':
                 EUR, 'HKD': 홍콩, 'CNY': 중국, 'JPY': 일본, 'VND': 베트남 (CRCY_CD). Required. Example:
                 "%%%".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Required. Example: "".
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Required. Example: "".
+            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "".
+            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "".
             pwd_chk_yn: 비밀번호체크여부 (PWD_CHK_YN). Required. Example: "N".
 
         Yields:
@@ -9832,9 +9832,9 @@ class AsyncOverseasFutureoptionApi:
             inqr_term_to_dt=inqr_term_to_dt,
             acnt_tr_type_cd=acnt_tr_type_cd,
             crcy_cd=crcy_cd,
+            pwd_chk_yn=pwd_chk_yn,
             ctx_area_fk100=ctx_area_fk100,
             ctx_area_nk100=ctx_area_nk100,
-            pwd_chk_yn=pwd_chk_yn,
         )
         async for page_call, reply in self._core.pages(call):
             for row in parse_overseas_futureoption_inquire_period_trans(page_call, reply).output:
@@ -9845,8 +9845,8 @@ class AsyncOverseasFutureoptionApi:
         *,
         ovrs_futr_fx_pdno: str,
         sll_buy_dvsn_cd: str,
-        fm_ord_pric: str,
-        ecis_rsvn_ord_yn: str,
+        fm_ord_pric: str | None = None,
+        ecis_rsvn_ord_yn: str | None = None,
     ) -> OverseasFutureoptionInquirePsamountResponse:
         """해외선물옵션 주문가능조회 — GET /uapi/overseas-futureoption/v1/trading/inquire-psamount
 
@@ -9856,8 +9856,8 @@ class AsyncOverseasFutureoptionApi:
             ovrs_futr_fx_pdno: 해외선물FX상품번호 (OVRS_FUTR_FX_PDNO). Required. Example: "6AU22".
             sll_buy_dvsn_cd: 매도매수구분코드 — 01 : 매도 / 02 : 매수 (SLL_BUY_DVSN_CD). Required. Example:
                 "02".
-            fm_ord_pric: FM주문가격 (FM_ORD_PRIC). Required. Example: "".
-            ecis_rsvn_ord_yn: 행사예약주문여부 (ECIS_RSVN_ORD_YN). Required. Example: "".
+            fm_ord_pric: FM주문가격 (FM_ORD_PRIC). Optional; default "".
+            ecis_rsvn_ord_yn: 행사예약주문여부 (ECIS_RSVN_ORD_YN). Optional; default "".
 
         Returns:
             OverseasFutureoptionInquirePsamountResponse: the envelope (rt_cd, msg_cd, msg1), output
@@ -9894,8 +9894,8 @@ class AsyncOverseasFutureoptionApi:
         *,
         ovrs_futr_fx_pdno: str,
         sll_buy_dvsn_cd: str,
-        fm_ord_pric: str,
-        ecis_rsvn_ord_yn: str,
+        fm_ord_pric: str | None = None,
+        ecis_rsvn_ord_yn: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionInquirePsamountResponse]:
         """Every page of 해외선물옵션 주문가능조회, following tr_cont alone (the same request again) to the last.
 
@@ -9905,8 +9905,8 @@ class AsyncOverseasFutureoptionApi:
             ovrs_futr_fx_pdno: 해외선물FX상품번호 (OVRS_FUTR_FX_PDNO). Required. Example: "6AU22".
             sll_buy_dvsn_cd: 매도매수구분코드 — 01 : 매도 / 02 : 매수 (SLL_BUY_DVSN_CD). Required. Example:
                 "02".
-            fm_ord_pric: FM주문가격 (FM_ORD_PRIC). Required. Example: "".
-            ecis_rsvn_ord_yn: 행사예약주문여부 (ECIS_RSVN_ORD_YN). Required. Example: "".
+            fm_ord_pric: FM주문가격 (FM_ORD_PRIC). Optional; default "".
+            ecis_rsvn_ord_yn: 행사예약주문여부 (ECIS_RSVN_ORD_YN). Optional; default "".
 
         Yields:
             OverseasFutureoptionInquirePsamountResponse: each page: the envelope (rt_cd, msg_cd,
@@ -9946,8 +9946,8 @@ class AsyncOverseasFutureoptionApi:
         *,
         ovrs_futr_fx_pdno: str,
         sll_buy_dvsn_cd: str,
-        fm_ord_pric: str,
-        ecis_rsvn_ord_yn: str,
+        fm_ord_pric: str | None = None,
+        ecis_rsvn_ord_yn: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionInquirePsamountOutputRow]:
         """Every row of 해외선물옵션 주문가능조회 output (output) across all pages.
 
@@ -9957,8 +9957,8 @@ class AsyncOverseasFutureoptionApi:
             ovrs_futr_fx_pdno: 해외선물FX상품번호 (OVRS_FUTR_FX_PDNO). Required. Example: "6AU22".
             sll_buy_dvsn_cd: 매도매수구분코드 — 01 : 매도 / 02 : 매수 (SLL_BUY_DVSN_CD). Required. Example:
                 "02".
-            fm_ord_pric: FM주문가격 (FM_ORD_PRIC). Required. Example: "".
-            ecis_rsvn_ord_yn: 행사예약주문여부 (ECIS_RSVN_ORD_YN). Required. Example: "".
+            fm_ord_pric: FM주문가격 (FM_ORD_PRIC). Optional; default "".
+            ecis_rsvn_ord_yn: 행사예약주문여부 (ECIS_RSVN_ORD_YN). Optional; default "".
 
         Yields:
             OverseasFutureoptionInquirePsamountOutputRow: each row, page after page.
@@ -9996,8 +9996,8 @@ class AsyncOverseasFutureoptionApi:
         self,
         *,
         fuop_dvsn: str,
-        ctx_area_fk100: str,
-        ctx_area_nk100: str,
+        ctx_area_fk100: str | None = None,
+        ctx_area_nk100: str | None = None,
     ) -> OverseasFutureoptionInquireUnpdResponse:
         """해외선물옵션 미결제내역조회(잔고) — GET /uapi/overseas-futureoption/v1/trading/inquire-unpd
 
@@ -10005,8 +10005,8 @@ class AsyncOverseasFutureoptionApi:
 
         Args:
             fuop_dvsn: 선물옵션구분 — 00: 전체 / 01:선물 / 02: 옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Required. Example: "".
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Required. Example: "".
+            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "".
+            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "".
 
         Returns:
             OverseasFutureoptionInquireUnpdResponse: the envelope (rt_cd, msg_cd, msg1), output
@@ -10041,8 +10041,8 @@ class AsyncOverseasFutureoptionApi:
         self,
         *,
         fuop_dvsn: str,
-        ctx_area_fk100: str,
-        ctx_area_nk100: str,
+        ctx_area_fk100: str | None = None,
+        ctx_area_nk100: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionInquireUnpdResponse]:
         """Every page of 해외선물옵션 미결제내역조회(잔고), following tr_cont alone (the same request again) to the last.
 
@@ -10050,8 +10050,8 @@ class AsyncOverseasFutureoptionApi:
 
         Args:
             fuop_dvsn: 선물옵션구분 — 00: 전체 / 01:선물 / 02: 옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Required. Example: "".
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Required. Example: "".
+            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "".
+            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "".
 
         Yields:
             OverseasFutureoptionInquireUnpdResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -10088,8 +10088,8 @@ class AsyncOverseasFutureoptionApi:
         self,
         *,
         fuop_dvsn: str,
-        ctx_area_fk100: str,
-        ctx_area_nk100: str,
+        ctx_area_fk100: str | None = None,
+        ctx_area_nk100: str | None = None,
     ) -> AsyncIterator[OverseasFutureoptionInquireUnpdOutputRow]:
         """Every row of 해외선물옵션 미결제내역조회(잔고) output (output) across all pages.
 
@@ -10097,8 +10097,8 @@ class AsyncOverseasFutureoptionApi:
 
         Args:
             fuop_dvsn: 선물옵션구분 — 00: 전체 / 01:선물 / 02: 옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Required. Example: "".
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Required. Example: "".
+            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "".
+            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "".
 
         Yields:
             OverseasFutureoptionInquireUnpdOutputRow: each row, page after page.
@@ -10263,18 +10263,18 @@ class AsyncOverseasFutureoptionApi:
         *,
         ovrs_futr_fx_pdno: str,
         sll_buy_dvsn_cd: str,
-        fm_lqd_ustl_ccld_dt: str,
-        fm_lqd_ustl_ccno: str,
         pric_dvsn_cd: str,
         fm_limit_ord_pric: str,
-        fm_stop_ord_pric: str,
         fm_ord_qty: str,
-        fm_lqd_lmt_ord_pric: str,
-        fm_lqd_stop_ord_pric: str,
         ccld_cndt_cd: str,
         cplx_ord_dvsn_cd: str,
         ecis_rsvn_ord_yn: str,
         fm_hdge_ord_scrn_yn: str,
+        fm_lqd_ustl_ccld_dt: str | None = None,
+        fm_lqd_ustl_ccno: str | None = None,
+        fm_stop_ord_pric: str | None = None,
+        fm_lqd_lmt_ord_pric: str | None = None,
+        fm_lqd_stop_ord_pric: str | None = None,
     ) -> OverseasFutureoptionOrderResponse:
         """해외선물옵션 주문 — POST /uapi/overseas-futureoption/v1/trading/order
 
@@ -10283,21 +10283,21 @@ class AsyncOverseasFutureoptionApi:
         Args:
             ovrs_futr_fx_pdno: 해외선물FX상품번호 (OVRS_FUTR_FX_PDNO). Required. Example: "6NU25".
             sll_buy_dvsn_cd: 매도매수구분코드 — 01 : 매도 02 : 매수 (SLL_BUY_DVSN_CD). Required. Example: "02".
-            fm_lqd_ustl_ccld_dt: FM청산미결제체결일자 — 빈칸 (hedge청산만 이용) (FM_LQD_USTL_CCLD_DT). Required.
-                Example: "".
-            fm_lqd_ustl_ccno: FM청산미결제체결번호 — 빈칸 (hedge청산만 이용) (FM_LQD_USTL_CCNO). Required. Example:
+            fm_lqd_ustl_ccld_dt: FM청산미결제체결일자 — 빈칸 (hedge청산만 이용) (FM_LQD_USTL_CCLD_DT). Optional;
+                default "".
+            fm_lqd_ustl_ccno: FM청산미결제체결번호 — 빈칸 (hedge청산만 이용) (FM_LQD_USTL_CCNO). Optional; default
                 "".
             pric_dvsn_cd: 가격구분코드 — 1.지정, 2. 시장, 3. STOP, 4 S/L (PRIC_DVSN_CD). Required. Example:
                 "1".
             fm_limit_ord_pric: FMLIMIT주문가격 — 지정가인 경우 가격 입력 * 시장가, STOP주문인 경우, 빈칸("") 입력
                 (FM_LIMIT_ORD_PRIC). Required. Example: "100".
             fm_stop_ord_pric: FMSTOP주문가격 — STOP 주문 가격 입력 * 시장가, 지정가인 경우, 빈칸("") 입력
-                (FM_STOP_ORD_PRIC). Required. Example: "".
+                (FM_STOP_ORD_PRIC). Optional; default "".
             fm_ord_qty: FM주문수량 (FM_ORD_QTY). Required. Example: "1".
-            fm_lqd_lmt_ord_pric: FM청산LIMIT주문가격 — 빈칸 (hedge청산만 이용) (FM_LQD_LMT_ORD_PRIC). Required.
-                Example: "".
-            fm_lqd_stop_ord_pric: FM청산STOP주문가격 — 빈칸 (hedge청산만 이용) (FM_LQD_STOP_ORD_PRIC). Required.
-                Example: "".
+            fm_lqd_lmt_ord_pric: FM청산LIMIT주문가격 — 빈칸 (hedge청산만 이용) (FM_LQD_LMT_ORD_PRIC). Optional;
+                default "".
+            fm_lqd_stop_ord_pric: FM청산STOP주문가격 — 빈칸 (hedge청산만 이용) (FM_LQD_STOP_ORD_PRIC). Optional;
+                default "".
             ccld_cndt_cd: 체결조건코드 — 일반적으로 6 (EOD, 지정가) GTD인 경우 5, 시장가인 경우만 2 (CCLD_CNDT_CD).
                 Required. Example: "6".
             cplx_ord_dvsn_cd: 복합주문구분코드 — 0 (hedge청산만 이용) (CPLX_ORD_DVSN_CD). Required. Example: "0".
@@ -10330,18 +10330,18 @@ class AsyncOverseasFutureoptionApi:
             self._ctx,
             ovrs_futr_fx_pdno=ovrs_futr_fx_pdno,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
-            fm_lqd_ustl_ccld_dt=fm_lqd_ustl_ccld_dt,
-            fm_lqd_ustl_ccno=fm_lqd_ustl_ccno,
             pric_dvsn_cd=pric_dvsn_cd,
             fm_limit_ord_pric=fm_limit_ord_pric,
-            fm_stop_ord_pric=fm_stop_ord_pric,
             fm_ord_qty=fm_ord_qty,
-            fm_lqd_lmt_ord_pric=fm_lqd_lmt_ord_pric,
-            fm_lqd_stop_ord_pric=fm_lqd_stop_ord_pric,
             ccld_cndt_cd=ccld_cndt_cd,
             cplx_ord_dvsn_cd=cplx_ord_dvsn_cd,
             ecis_rsvn_ord_yn=ecis_rsvn_ord_yn,
             fm_hdge_ord_scrn_yn=fm_hdge_ord_scrn_yn,
+            fm_lqd_ustl_ccld_dt=fm_lqd_ustl_ccld_dt,
+            fm_lqd_ustl_ccno=fm_lqd_ustl_ccno,
+            fm_stop_ord_pric=fm_stop_ord_pric,
+            fm_lqd_lmt_ord_pric=fm_lqd_lmt_ord_pric,
+            fm_lqd_stop_ord_pric=fm_lqd_stop_ord_pric,
         )
         response = parse_overseas_futureoption_order(call, await self._core.send(call))
         return response
@@ -10352,12 +10352,12 @@ class AsyncOverseasFutureoptionApi:
         period: OverseasFutureoptionOrderRvsecnclPeriod,
         orgn_ord_dt: str,
         orgn_odno: str,
-        fm_limit_ord_pric: str,
-        fm_stop_ord_pric: str,
-        fm_lqd_lmt_ord_pric: str,
-        fm_lqd_stop_ord_pric: str,
         fm_hdge_ord_scrn_yn: str,
         fm_mkpr_cvsn_yn: str,
+        fm_limit_ord_pric: str | None = None,
+        fm_stop_ord_pric: str | None = None,
+        fm_lqd_lmt_ord_pric: str | None = None,
+        fm_lqd_stop_ord_pric: str | None = None,
     ) -> OverseasFutureoptionOrderRvsecnclResponse:
         """해외선물옵션 정정취소주문 — POST /uapi/overseas-futureoption/v1/trading/order-rvsecncl
 
@@ -10370,13 +10370,13 @@ class AsyncOverseasFutureoptionApi:
             orgn_odno: 원주문번호 — 정정/취소시 주문번호(ODNO) 8자리를 문자열처럼 "0"을 포함해서 전송 (원 주문 시 출력된 ODNO 값 활용) (ex.
                 ORGN_ODNO : 00360686) (ORGN_ODNO). Required. Example: "00000398".
             fm_limit_ord_pric: FMLIMIT주문가격 — OTFM3002U(해외선물옵션주문정정)만 사용 (FM_LIMIT_ORD_PRIC).
-                Required. Example: "".
-            fm_stop_ord_pric: FMSTOP주문가격 — OTFM3002U(해외선물옵션주문정정)만 사용 (FM_STOP_ORD_PRIC). Required.
-                Example: "".
+                Optional; default "".
+            fm_stop_ord_pric: FMSTOP주문가격 — OTFM3002U(해외선물옵션주문정정)만 사용 (FM_STOP_ORD_PRIC). Optional;
+                default "".
             fm_lqd_lmt_ord_pric: FM청산LIMIT주문가격 — OTFM3002U(해외선물옵션주문정정)만 사용 (FM_LQD_LMT_ORD_PRIC).
-                Required. Example: "".
+                Optional; default "".
             fm_lqd_stop_ord_pric: FM청산STOP주문가격 — OTFM3002U(해외선물옵션주문정정)만 사용 (FM_LQD_STOP_ORD_PRIC).
-                Required. Example: "".
+                Optional; default "".
             fm_hdge_ord_scrn_yn: FM_HEDGE주문화면여부 — N (FM_HDGE_ORD_SCRN_YN). Required. Example: "N".
             fm_mkpr_cvsn_yn: FM시장가전환여부 — OTFM3003U(해외선물옵션주문취소)만 사용 ※ FM_MKPR_CVSN_YN 항목에 'Y'로 설정하여
                 취소주문을 접수할 경우, 주문 취소확인이 들어오면 원장에서 시장가주문을 하나 또 내줌 (FM_MKPR_CVSN_YN). Required.
@@ -10409,12 +10409,12 @@ class AsyncOverseasFutureoptionApi:
             period=period,
             orgn_ord_dt=orgn_ord_dt,
             orgn_odno=orgn_odno,
+            fm_hdge_ord_scrn_yn=fm_hdge_ord_scrn_yn,
+            fm_mkpr_cvsn_yn=fm_mkpr_cvsn_yn,
             fm_limit_ord_pric=fm_limit_ord_pric,
             fm_stop_ord_pric=fm_stop_ord_pric,
             fm_lqd_lmt_ord_pric=fm_lqd_lmt_ord_pric,
             fm_lqd_stop_ord_pric=fm_lqd_stop_ord_pric,
-            fm_hdge_ord_scrn_yn=fm_hdge_ord_scrn_yn,
-            fm_mkpr_cvsn_yn=fm_mkpr_cvsn_yn,
         )
         response = parse_overseas_futureoption_order_rvsecncl(call, await self._core.send(call))
         return response

@@ -78,7 +78,7 @@ class OverseasFutureoptionDailyCcnlRequest:
     exch_cd: str
     '거래소코드 — 예: CME (EXCH_CD). Required. Example: "ICE".'
     start_date_time: str
-    '조회시작일시 — 공백 (START_DATE_TIME). Required. Example: "".'
+    '조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".'
     close_date_time: str
     '조회종료일시 — 예: 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".'
     qry_tp: str
@@ -86,9 +86,9 @@ class OverseasFutureoptionDailyCcnlRequest:
     qry_cnt: str
     '요청개수 — 예: 30, 최대 40 (QRY_CNT). Required. Example: "30".'
     qry_gap: str
-    '묶음개수 — 공백, 분만 사용 (QRY_GAP). Required. Example: "".'
+    '묶음개수 — 공백, 분만 사용 (QRY_GAP). Optional; default "".'
     index_key: str
-    '이전조회KEY — 공백 (INDEX_KEY). Required. Example: "".'
+    '이전조회KEY — 공백 (INDEX_KEY). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -206,12 +206,12 @@ def prepare_overseas_futureoption_daily_ccnl(
     *,
     srs_cd: str,
     exch_cd: str,
-    start_date_time: str,
     close_date_time: str,
     qry_tp: str,
     qry_cnt: str,
-    qry_gap: str,
-    index_key: str,
+    start_date_time: str | None = None,
+    qry_gap: str | None = None,
+    index_key: str | None = None,
 ) -> PreparedCall:
     "The validated call of 해외선물 체결추이(일간), its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -220,12 +220,12 @@ def prepare_overseas_futureoption_daily_ccnl(
     request = OverseasFutureoptionDailyCcnlRequest(
         srs_cd=plain(srs_cd),
         exch_cd=plain(exch_cd),
-        start_date_time=plain(start_date_time),
+        start_date_time=plain(start_date_time) if start_date_time is not None else "",
         close_date_time=plain(close_date_time),
         qry_tp=plain(qry_tp),
         qry_cnt=plain(qry_cnt),
-        qry_gap=plain(qry_gap),
-        index_key=plain(index_key),
+        qry_gap=plain(qry_gap) if qry_gap is not None else "",
+        index_key=plain(index_key) if index_key is not None else "",
     )
     problems.extend(validate_overseas_futureoption_daily_ccnl(request, ctx.env))
     if problems:

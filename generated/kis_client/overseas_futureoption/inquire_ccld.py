@@ -93,9 +93,9 @@ class OverseasFutureoptionInquireCcldRequest:
     fuop_dvsn: str
     '선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".'
     ctx_area_fk200: str
-    '연속조회검색조건200 (CTX_AREA_FK200). Required. Example: "".'
+    '연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".'
     ctx_area_nk200: str
-    '연속조회키200 (CTX_AREA_NK200). Required. Example: "".'
+    '연속조회키200 (CTX_AREA_NK200). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -230,8 +230,8 @@ def prepare_overseas_futureoption_inquire_ccld(
     ccld_nccs_dvsn: str,
     sll_buy_dvsn_cd: str,
     fuop_dvsn: str,
-    ctx_area_fk200: str,
-    ctx_area_nk200: str,
+    ctx_area_fk200: str | None = None,
+    ctx_area_nk200: str | None = None,
 ) -> PreparedCall:
     "The validated call of 해외선물옵션 당일주문내역조회, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -243,8 +243,8 @@ def prepare_overseas_futureoption_inquire_ccld(
         ccld_nccs_dvsn=plain(ccld_nccs_dvsn),
         sll_buy_dvsn_cd=plain(sll_buy_dvsn_cd),
         fuop_dvsn=plain(fuop_dvsn),
-        ctx_area_fk200=plain(ctx_area_fk200),
-        ctx_area_nk200=plain(ctx_area_nk200),
+        ctx_area_fk200=plain(ctx_area_fk200) if ctx_area_fk200 is not None else "",
+        ctx_area_nk200=plain(ctx_area_nk200) if ctx_area_nk200 is not None else "",
     )
     problems.extend(validate_overseas_futureoption_inquire_ccld(request, ctx.env))
     if problems:

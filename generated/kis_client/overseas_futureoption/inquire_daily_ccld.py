@@ -93,7 +93,7 @@ class OverseasFutureoptionInquireDailyCcldRequest:
     fuop_dvsn_cd: str
     '선물옵션구분코드 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN_CD). Required. Example: "00".'
     fm_pdgr_cd: str
-    'FM상품군코드 — 공란(Default) (FM_PDGR_CD). Required. Example: "".'
+    'FM상품군코드 — 공란(Default) (FM_PDGR_CD). Optional; default "".'
     crcy_cd: str
     """통화코드 — %%% : 전체 TUS: TOT_USD / TKR: TOT_KRW KRW: 한국 / USD: 미국 EUR: EUR / HKD: 홍콩 CNY: 중국 /
     JPY: 일본 VND: 베트남 (CRCY_CD). Required. Example: "%%%".
@@ -296,10 +296,10 @@ def prepare_overseas_futureoption_inquire_daily_ccld(
     strt_dt: str,
     end_dt: str,
     fuop_dvsn_cd: str,
-    fm_pdgr_cd: str,
     crcy_cd: str,
     fm_item_ftng_yn: str,
     sll_buy_dvsn_cd: str,
+    fm_pdgr_cd: str | None = None,
     ctx_area_fk200: str | None = None,
     ctx_area_nk200: str | None = None,
 ) -> PreparedCall:
@@ -315,7 +315,7 @@ def prepare_overseas_futureoption_inquire_daily_ccld(
         strt_dt=plain(strt_dt),
         end_dt=plain(end_dt),
         fuop_dvsn_cd=plain(fuop_dvsn_cd),
-        fm_pdgr_cd=plain(fm_pdgr_cd),
+        fm_pdgr_cd=plain(fm_pdgr_cd) if fm_pdgr_cd is not None else "",
         crcy_cd=plain(crcy_cd),
         fm_item_ftng_yn=plain(fm_item_ftng_yn),
         sll_buy_dvsn_cd=plain(sll_buy_dvsn_cd),

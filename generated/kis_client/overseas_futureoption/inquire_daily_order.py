@@ -91,7 +91,7 @@ class OverseasFutureoptionInquireDailyOrderRequest:
     end_dt: str
     '종료일자 — YYYYMMDD (END_DT). Required. Example: "20250703".'
     fm_pdgr_cd: str
-    'FM상품군코드 (FM_PDGR_CD). Required. Example: "".'
+    'FM상품군코드 (FM_PDGR_CD). Optional; default "".'
     ccld_nccs_dvsn: str
     '체결미체결구분 — 01:전체 / 02:체결 / 03:미체결 (CCLD_NCCS_DVSN). Required. Example: "01".'
     sll_buy_dvsn_cd: str
@@ -99,9 +99,9 @@ class OverseasFutureoptionInquireDailyOrderRequest:
     fuop_dvsn: str
     '선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".'
     ctx_area_fk200: str
-    '연속조회검색조건200 (CTX_AREA_FK200). Required. Example: "".'
+    '연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".'
     ctx_area_nk200: str
-    '연속조회키200 (CTX_AREA_NK200). Required. Example: "".'
+    '연속조회키200 (CTX_AREA_NK200). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -269,12 +269,12 @@ def prepare_overseas_futureoption_inquire_daily_order(
     *,
     strt_dt: str,
     end_dt: str,
-    fm_pdgr_cd: str,
     ccld_nccs_dvsn: str,
     sll_buy_dvsn_cd: str,
     fuop_dvsn: str,
-    ctx_area_fk200: str,
-    ctx_area_nk200: str,
+    fm_pdgr_cd: str | None = None,
+    ctx_area_fk200: str | None = None,
+    ctx_area_nk200: str | None = None,
 ) -> PreparedCall:
     "The validated call of 해외선물옵션 일별 주문내역, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -287,12 +287,12 @@ def prepare_overseas_futureoption_inquire_daily_order(
         acnt_prdt_cd=bound(ctx, "account_product", "ACNT_PRDT_CD", problems),
         strt_dt=plain(strt_dt),
         end_dt=plain(end_dt),
-        fm_pdgr_cd=plain(fm_pdgr_cd),
+        fm_pdgr_cd=plain(fm_pdgr_cd) if fm_pdgr_cd is not None else "",
         ccld_nccs_dvsn=plain(ccld_nccs_dvsn),
         sll_buy_dvsn_cd=plain(sll_buy_dvsn_cd),
         fuop_dvsn=plain(fuop_dvsn),
-        ctx_area_fk200=plain(ctx_area_fk200),
-        ctx_area_nk200=plain(ctx_area_nk200),
+        ctx_area_fk200=plain(ctx_area_fk200) if ctx_area_fk200 is not None else "",
+        ctx_area_nk200=plain(ctx_area_nk200) if ctx_area_nk200 is not None else "",
     )
     problems.extend(validate_overseas_futureoption_inquire_daily_order(request, ctx.env))
     if problems:

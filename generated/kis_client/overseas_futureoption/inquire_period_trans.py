@@ -101,9 +101,9 @@ class OverseasFutureoptionInquirePeriodTransRequest:
     홍콩, 'CNY': 중국, 'JPY': 일본, 'VND': 베트남 (CRCY_CD). Required. Example: "%%%".
     """
     ctx_area_fk100: str
-    '연속조회검색조건100 (CTX_AREA_FK100). Required. Example: "".'
+    '연속조회검색조건100 (CTX_AREA_FK100). Optional; default "".'
     ctx_area_nk100: str
-    '연속조회키100 (CTX_AREA_NK100). Required. Example: "".'
+    '연속조회키100 (CTX_AREA_NK100). Optional; default "".'
     pwd_chk_yn: str
     '비밀번호체크여부 (PWD_CHK_YN). Required. Example: "N".'
 
@@ -273,9 +273,9 @@ def prepare_overseas_futureoption_inquire_period_trans(
     inqr_term_to_dt: str,
     acnt_tr_type_cd: AcntTrTypeCd | AcntTrTypeCdCode,
     crcy_cd: str,
-    ctx_area_fk100: str,
-    ctx_area_nk100: str,
     pwd_chk_yn: str,
+    ctx_area_fk100: str | None = None,
+    ctx_area_nk100: str | None = None,
 ) -> PreparedCall:
     "The validated call of 해외선물옵션 기간계좌거래내역, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -290,8 +290,8 @@ def prepare_overseas_futureoption_inquire_period_trans(
         acnt_prdt_cd=bound(ctx, "account_product", "ACNT_PRDT_CD", problems),
         acnt_tr_type_cd=plain(acnt_tr_type_cd),
         crcy_cd=plain(crcy_cd),
-        ctx_area_fk100=plain(ctx_area_fk100),
-        ctx_area_nk100=plain(ctx_area_nk100),
+        ctx_area_fk100=plain(ctx_area_fk100) if ctx_area_fk100 is not None else "",
+        ctx_area_nk100=plain(ctx_area_nk100) if ctx_area_nk100 is not None else "",
         pwd_chk_yn=plain(pwd_chk_yn),
     )
     problems.extend(validate_overseas_futureoption_inquire_period_trans(request, ctx.env))

@@ -89,9 +89,9 @@ class OverseasFutureoptionInquirePsamountRequest:
     sll_buy_dvsn_cd: str
     '매도매수구분코드 — 01 : 매도 / 02 : 매수 (SLL_BUY_DVSN_CD). Required. Example: "02".'
     fm_ord_pric: str
-    'FM주문가격 (FM_ORD_PRIC). Required. Example: "".'
+    'FM주문가격 (FM_ORD_PRIC). Optional; default "".'
     ecis_rsvn_ord_yn: str
-    '행사예약주문여부 (ECIS_RSVN_ORD_YN). Required. Example: "".'
+    '행사예약주문여부 (ECIS_RSVN_ORD_YN). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -215,8 +215,8 @@ def prepare_overseas_futureoption_inquire_psamount(
     *,
     ovrs_futr_fx_pdno: str,
     sll_buy_dvsn_cd: str,
-    fm_ord_pric: str,
-    ecis_rsvn_ord_yn: str,
+    fm_ord_pric: str | None = None,
+    ecis_rsvn_ord_yn: str | None = None,
 ) -> PreparedCall:
     "The validated call of 해외선물옵션 주문가능조회, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -229,8 +229,8 @@ def prepare_overseas_futureoption_inquire_psamount(
         acnt_prdt_cd=bound(ctx, "account_product", "ACNT_PRDT_CD", problems),
         ovrs_futr_fx_pdno=plain(ovrs_futr_fx_pdno),
         sll_buy_dvsn_cd=plain(sll_buy_dvsn_cd),
-        fm_ord_pric=plain(fm_ord_pric),
-        ecis_rsvn_ord_yn=plain(ecis_rsvn_ord_yn),
+        fm_ord_pric=plain(fm_ord_pric) if fm_ord_pric is not None else "",
+        ecis_rsvn_ord_yn=plain(ecis_rsvn_ord_yn) if ecis_rsvn_ord_yn is not None else "",
     )
     problems.extend(validate_overseas_futureoption_inquire_psamount(request, ctx.env))
     if problems:

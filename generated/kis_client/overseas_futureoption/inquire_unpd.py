@@ -87,9 +87,9 @@ class OverseasFutureoptionInquireUnpdRequest:
     fuop_dvsn: str
     '선물옵션구분 — 00: 전체 / 01:선물 / 02: 옵션 (FUOP_DVSN). Required. Example: "00".'
     ctx_area_fk100: str
-    '연속조회검색조건100 (CTX_AREA_FK100). Required. Example: "".'
+    '연속조회검색조건100 (CTX_AREA_FK100). Optional; default "".'
     ctx_area_nk100: str
-    '연속조회키100 (CTX_AREA_NK100). Required. Example: "".'
+    '연속조회키100 (CTX_AREA_NK100). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -188,8 +188,8 @@ def prepare_overseas_futureoption_inquire_unpd(
     ctx: CallContext,
     *,
     fuop_dvsn: str,
-    ctx_area_fk100: str,
-    ctx_area_nk100: str,
+    ctx_area_fk100: str | None = None,
+    ctx_area_nk100: str | None = None,
 ) -> PreparedCall:
     "The validated call of 해외선물옵션 미결제내역조회(잔고), its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -199,8 +199,8 @@ def prepare_overseas_futureoption_inquire_unpd(
         cano=bound(ctx, "account_number", "CANO", problems),
         acnt_prdt_cd=bound(ctx, "account_product", "ACNT_PRDT_CD", problems),
         fuop_dvsn=plain(fuop_dvsn),
-        ctx_area_fk100=plain(ctx_area_fk100),
-        ctx_area_nk100=plain(ctx_area_nk100),
+        ctx_area_fk100=plain(ctx_area_fk100) if ctx_area_fk100 is not None else "",
+        ctx_area_nk100=plain(ctx_area_nk100) if ctx_area_nk100 is not None else "",
     )
     problems.extend(validate_overseas_futureoption_inquire_unpd(request, ctx.env))
     if problems:

@@ -83,7 +83,7 @@ class OverseasFutureoptionInvestorUnpdTrendRequest:
     upmu_gubun: str
     '구분 — 0(수량), 1(증감) (UPMU_GUBUN). Required. Example: "0".'
     cts_key: str
-    'CTS_KEY — 공백 (CTS_KEY). Required. Example: "".'
+    'CTS_KEY — 공백 (CTS_KEY). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -152,7 +152,7 @@ def prepare_overseas_futureoption_investor_unpd_trend(
     prod_iscd: str,
     bsop_date: str,
     upmu_gubun: str,
-    cts_key: str,
+    cts_key: str | None = None,
 ) -> PreparedCall:
     "The validated call of 해외선물 미결제추이, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -164,7 +164,7 @@ def prepare_overseas_futureoption_investor_unpd_trend(
         prod_iscd=plain(prod_iscd),
         bsop_date=plain(bsop_date),
         upmu_gubun=plain(upmu_gubun),
-        cts_key=plain(cts_key),
+        cts_key=plain(cts_key) if cts_key is not None else "",
     )
     problems.extend(validate_overseas_futureoption_investor_unpd_trend(request, ctx.env))
     if problems:

@@ -69,9 +69,9 @@ class OverseasFutureoptionMarketTimeRequest:
     "해외선물옵션 장운영시간 (GET /uapi/overseas-futureoption/v1/quotations/market-time)"
 
     fm_pdgr_cd: str
-    'FM상품군코드 (FM_PDGR_CD). Required. Example: "".'
+    'FM상품군코드 (FM_PDGR_CD). Optional; default "".'
     fm_clas_cd: str
-    'FM클래스코드 (FM_CLAS_CD). Required. Example: "".'
+    'FM클래스코드 (FM_CLAS_CD). Optional; default "".'
     fm_excg_cd: str
     'FM거래소코드 (FM_EXCG_CD). Required. Example: "CME".'
     opt_yn: str
@@ -189,10 +189,10 @@ def validate_overseas_futureoption_market_time(
 def prepare_overseas_futureoption_market_time(
     ctx: CallContext,
     *,
-    fm_pdgr_cd: str,
-    fm_clas_cd: str,
     fm_excg_cd: str,
     opt_yn: str,
+    fm_pdgr_cd: str | None = None,
+    fm_clas_cd: str | None = None,
     ctx_area_nk200: str | None = None,
     ctx_area_fk200: str | None = None,
 ) -> PreparedCall:
@@ -201,8 +201,8 @@ def prepare_overseas_futureoption_market_time(
         raise UnsupportedEnvironmentError("overseas_futureoption.market_time", ctx.env, ("real",))
     problems: list[FieldProblem] = []
     request = OverseasFutureoptionMarketTimeRequest(
-        fm_pdgr_cd=plain(fm_pdgr_cd),
-        fm_clas_cd=plain(fm_clas_cd),
+        fm_pdgr_cd=plain(fm_pdgr_cd) if fm_pdgr_cd is not None else "",
+        fm_clas_cd=plain(fm_clas_cd) if fm_clas_cd is not None else "",
         fm_excg_cd=plain(fm_excg_cd),
         opt_yn=plain(opt_yn),
         ctx_area_nk200=plain(ctx_area_nk200) if ctx_area_nk200 is not None else "",

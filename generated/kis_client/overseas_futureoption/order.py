@@ -77,9 +77,9 @@ class OverseasFutureoptionOrderRequest:
     sll_buy_dvsn_cd: str
     '매도매수구분코드 — 01 : 매도 02 : 매수 (SLL_BUY_DVSN_CD). Required. Example: "02".'
     fm_lqd_ustl_ccld_dt: str
-    'FM청산미결제체결일자 — 빈칸 (hedge청산만 이용) (FM_LQD_USTL_CCLD_DT). Required. Example: "".'
+    'FM청산미결제체결일자 — 빈칸 (hedge청산만 이용) (FM_LQD_USTL_CCLD_DT). Optional; default "".'
     fm_lqd_ustl_ccno: str
-    'FM청산미결제체결번호 — 빈칸 (hedge청산만 이용) (FM_LQD_USTL_CCNO). Required. Example: "".'
+    'FM청산미결제체결번호 — 빈칸 (hedge청산만 이용) (FM_LQD_USTL_CCNO). Optional; default "".'
     pric_dvsn_cd: str
     '가격구분코드 — 1.지정, 2. 시장, 3. STOP, 4 S/L (PRIC_DVSN_CD). Required. Example: "1".'
     fm_limit_ord_pric: str
@@ -87,15 +87,15 @@ class OverseasFutureoptionOrderRequest:
     Example: "100".
     """
     fm_stop_ord_pric: str
-    """FMSTOP주문가격 — STOP 주문 가격 입력 * 시장가, 지정가인 경우, 빈칸("") 입력 (FM_STOP_ORD_PRIC). Required. Example:
+    """FMSTOP주문가격 — STOP 주문 가격 입력 * 시장가, 지정가인 경우, 빈칸("") 입력 (FM_STOP_ORD_PRIC). Optional; default
     \x22".
     """
     fm_ord_qty: str
     'FM주문수량 (FM_ORD_QTY). Required. Example: "1".'
     fm_lqd_lmt_ord_pric: str
-    'FM청산LIMIT주문가격 — 빈칸 (hedge청산만 이용) (FM_LQD_LMT_ORD_PRIC). Required. Example: "".'
+    'FM청산LIMIT주문가격 — 빈칸 (hedge청산만 이용) (FM_LQD_LMT_ORD_PRIC). Optional; default "".'
     fm_lqd_stop_ord_pric: str
-    'FM청산STOP주문가격 — 빈칸 (hedge청산만 이용) (FM_LQD_STOP_ORD_PRIC). Required. Example: "".'
+    'FM청산STOP주문가격 — 빈칸 (hedge청산만 이용) (FM_LQD_STOP_ORD_PRIC). Optional; default "".'
     ccld_cndt_cd: str
     '체결조건코드 — 일반적으로 6 (EOD, 지정가) GTD인 경우 5, 시장가인 경우만 2 (CCLD_CNDT_CD). Required. Example: "6".'
     cplx_ord_dvsn_cd: str
@@ -399,18 +399,18 @@ def prepare_overseas_futureoption_order(
     *,
     ovrs_futr_fx_pdno: str,
     sll_buy_dvsn_cd: str,
-    fm_lqd_ustl_ccld_dt: str,
-    fm_lqd_ustl_ccno: str,
     pric_dvsn_cd: str,
     fm_limit_ord_pric: str,
-    fm_stop_ord_pric: str,
     fm_ord_qty: str,
-    fm_lqd_lmt_ord_pric: str,
-    fm_lqd_stop_ord_pric: str,
     ccld_cndt_cd: str,
     cplx_ord_dvsn_cd: str,
     ecis_rsvn_ord_yn: str,
     fm_hdge_ord_scrn_yn: str,
+    fm_lqd_ustl_ccld_dt: str | None = None,
+    fm_lqd_ustl_ccno: str | None = None,
+    fm_stop_ord_pric: str | None = None,
+    fm_lqd_lmt_ord_pric: str | None = None,
+    fm_lqd_stop_ord_pric: str | None = None,
 ) -> PreparedCall:
     "The validated call of 해외선물옵션 주문, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -421,14 +421,16 @@ def prepare_overseas_futureoption_order(
         acnt_prdt_cd=bound(ctx, "account_product", "ACNT_PRDT_CD", problems),
         ovrs_futr_fx_pdno=plain(ovrs_futr_fx_pdno),
         sll_buy_dvsn_cd=plain(sll_buy_dvsn_cd),
-        fm_lqd_ustl_ccld_dt=plain(fm_lqd_ustl_ccld_dt),
-        fm_lqd_ustl_ccno=plain(fm_lqd_ustl_ccno),
+        fm_lqd_ustl_ccld_dt=plain(fm_lqd_ustl_ccld_dt) if fm_lqd_ustl_ccld_dt is not None else "",
+        fm_lqd_ustl_ccno=plain(fm_lqd_ustl_ccno) if fm_lqd_ustl_ccno is not None else "",
         pric_dvsn_cd=plain(pric_dvsn_cd),
         fm_limit_ord_pric=plain(fm_limit_ord_pric),
-        fm_stop_ord_pric=plain(fm_stop_ord_pric),
+        fm_stop_ord_pric=plain(fm_stop_ord_pric) if fm_stop_ord_pric is not None else "",
         fm_ord_qty=plain(fm_ord_qty),
-        fm_lqd_lmt_ord_pric=plain(fm_lqd_lmt_ord_pric),
-        fm_lqd_stop_ord_pric=plain(fm_lqd_stop_ord_pric),
+        fm_lqd_lmt_ord_pric=plain(fm_lqd_lmt_ord_pric) if fm_lqd_lmt_ord_pric is not None else "",
+        fm_lqd_stop_ord_pric=(
+            plain(fm_lqd_stop_ord_pric) if fm_lqd_stop_ord_pric is not None else ""
+        ),
         ccld_cndt_cd=plain(ccld_cndt_cd),
         cplx_ord_dvsn_cd=plain(cplx_ord_dvsn_cd),
         ecis_rsvn_ord_yn=plain(ecis_rsvn_ord_yn),

@@ -85,13 +85,13 @@ class OverseasFutureoptionOrderRvsecnclRequest:
     00360686) (ORGN_ODNO). Required. Example: "00000398".
     """
     fm_limit_ord_pric: str
-    'FMLIMIT주문가격 — OTFM3002U(해외선물옵션주문정정)만 사용 (FM_LIMIT_ORD_PRIC). Required. Example: "".'
+    'FMLIMIT주문가격 — OTFM3002U(해외선물옵션주문정정)만 사용 (FM_LIMIT_ORD_PRIC). Optional; default "".'
     fm_stop_ord_pric: str
-    'FMSTOP주문가격 — OTFM3002U(해외선물옵션주문정정)만 사용 (FM_STOP_ORD_PRIC). Required. Example: "".'
+    'FMSTOP주문가격 — OTFM3002U(해외선물옵션주문정정)만 사용 (FM_STOP_ORD_PRIC). Optional; default "".'
     fm_lqd_lmt_ord_pric: str
-    'FM청산LIMIT주문가격 — OTFM3002U(해외선물옵션주문정정)만 사용 (FM_LQD_LMT_ORD_PRIC). Required. Example: "".'
+    'FM청산LIMIT주문가격 — OTFM3002U(해외선물옵션주문정정)만 사용 (FM_LQD_LMT_ORD_PRIC). Optional; default "".'
     fm_lqd_stop_ord_pric: str
-    'FM청산STOP주문가격 — OTFM3002U(해외선물옵션주문정정)만 사용 (FM_LQD_STOP_ORD_PRIC). Required. Example: "".'
+    'FM청산STOP주문가격 — OTFM3002U(해외선물옵션주문정정)만 사용 (FM_LQD_STOP_ORD_PRIC). Optional; default "".'
     fm_hdge_ord_scrn_yn: str
     'FM_HEDGE주문화면여부 — N (FM_HDGE_ORD_SCRN_YN). Required. Example: "N".'
     fm_mkpr_cvsn_yn: str
@@ -288,12 +288,12 @@ def prepare_overseas_futureoption_order_rvsecncl(
     period: OverseasFutureoptionOrderRvsecnclPeriod,
     orgn_ord_dt: str,
     orgn_odno: str,
-    fm_limit_ord_pric: str,
-    fm_stop_ord_pric: str,
-    fm_lqd_lmt_ord_pric: str,
-    fm_lqd_stop_ord_pric: str,
     fm_hdge_ord_scrn_yn: str,
     fm_mkpr_cvsn_yn: str,
+    fm_limit_ord_pric: str | None = None,
+    fm_stop_ord_pric: str | None = None,
+    fm_lqd_lmt_ord_pric: str | None = None,
+    fm_lqd_stop_ord_pric: str | None = None,
 ) -> PreparedCall:
     "The validated call of 해외선물옵션 정정취소주문, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -311,10 +311,12 @@ def prepare_overseas_futureoption_order_rvsecncl(
         acnt_prdt_cd=bound(ctx, "account_product", "ACNT_PRDT_CD", problems),
         orgn_ord_dt=plain(orgn_ord_dt),
         orgn_odno=plain(orgn_odno),
-        fm_limit_ord_pric=plain(fm_limit_ord_pric),
-        fm_stop_ord_pric=plain(fm_stop_ord_pric),
-        fm_lqd_lmt_ord_pric=plain(fm_lqd_lmt_ord_pric),
-        fm_lqd_stop_ord_pric=plain(fm_lqd_stop_ord_pric),
+        fm_limit_ord_pric=plain(fm_limit_ord_pric) if fm_limit_ord_pric is not None else "",
+        fm_stop_ord_pric=plain(fm_stop_ord_pric) if fm_stop_ord_pric is not None else "",
+        fm_lqd_lmt_ord_pric=plain(fm_lqd_lmt_ord_pric) if fm_lqd_lmt_ord_pric is not None else "",
+        fm_lqd_stop_ord_pric=(
+            plain(fm_lqd_stop_ord_pric) if fm_lqd_stop_ord_pric is not None else ""
+        ),
         fm_hdge_ord_scrn_yn=plain(fm_hdge_ord_scrn_yn),
         fm_mkpr_cvsn_yn=plain(fm_mkpr_cvsn_yn),
     )

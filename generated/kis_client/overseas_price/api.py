@@ -1310,16 +1310,16 @@ class OverseasPriceApi:
     def inquire_asking_price(
         self,
         *,
-        auth: str,
         excd: str,
         symb: str,
+        auth: str | None = None,
     ) -> OverseasPriceInquireAskingPriceResponse:
         """해외주식 현재가 1호가 — GET /uapi/overseas-price/v1/quotations/inquire-asking-price
 
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 (AUTH). Required. Example: "".
+            auth: 사용자권한정보 (AUTH). Optional; default "".
             excd: 거래소코드 — 예: NYS, NAS, AMS, 등 (EXCD). Required. Example: "NAS".
             symb: 종목코드 — 예: TSLA (SYMB). Required. Example: "TSLA".
 
@@ -1346,7 +1346,7 @@ class OverseasPriceApi:
         )
 
         call = prepare_overseas_price_inquire_asking_price(
-            self._ctx, auth=auth, excd=excd, symb=symb
+            self._ctx, excd=excd, symb=symb, auth=auth
         )
         response = parse_overseas_price_inquire_asking_price(call, self._core.send(call))
         return response
@@ -1354,16 +1354,16 @@ class OverseasPriceApi:
     def inquire_asking_price_pages(
         self,
         *,
-        auth: str,
         excd: str,
         symb: str,
+        auth: str | None = None,
     ) -> Iterator[OverseasPriceInquireAskingPriceResponse]:
         """Every page of 해외주식 현재가 1호가, following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 (AUTH). Required. Example: "".
+            auth: 사용자권한정보 (AUTH). Optional; default "".
             excd: 거래소코드 — 예: NYS, NAS, AMS, 등 (EXCD). Required. Example: "NAS".
             symb: 종목코드 — 예: TSLA (SYMB). Required. Example: "TSLA".
 
@@ -1392,7 +1392,7 @@ class OverseasPriceApi:
         )
 
         call = prepare_overseas_price_inquire_asking_price(
-            self._ctx, auth=auth, excd=excd, symb=symb
+            self._ctx, excd=excd, symb=symb, auth=auth
         )
         for page_call, reply in self._core.pages(call):
             yield parse_overseas_price_inquire_asking_price(page_call, reply)
@@ -1400,16 +1400,16 @@ class OverseasPriceApi:
     def inquire_asking_price_output1(
         self,
         *,
-        auth: str,
         excd: str,
         symb: str,
+        auth: str | None = None,
     ) -> Iterator[OverseasPriceInquireAskingPriceOutput1Row]:
         """Every row of 해외주식 현재가 1호가 output1 (output1) across all pages.
 
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 (AUTH). Required. Example: "".
+            auth: 사용자권한정보 (AUTH). Optional; default "".
             excd: 거래소코드 — 예: NYS, NAS, AMS, 등 (EXCD). Required. Example: "NAS".
             symb: 종목코드 — 예: TSLA (SYMB). Required. Example: "TSLA".
 
@@ -1435,7 +1435,7 @@ class OverseasPriceApi:
         )
 
         call = prepare_overseas_price_inquire_asking_price(
-            self._ctx, auth=auth, excd=excd, symb=symb
+            self._ctx, excd=excd, symb=symb, auth=auth
         )
         for page_call, reply in self._core.pages(call):
             for row in parse_overseas_price_inquire_asking_price(page_call, reply).output1:
@@ -1444,16 +1444,16 @@ class OverseasPriceApi:
     def inquire_asking_price_output2(
         self,
         *,
-        auth: str,
         excd: str,
         symb: str,
+        auth: str | None = None,
     ) -> Iterator[OverseasPriceInquireAskingPriceOutput2Row]:
         """Every row of 해외주식 현재가 1호가 output2 (output2) across all pages.
 
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 (AUTH). Required. Example: "".
+            auth: 사용자권한정보 (AUTH). Optional; default "".
             excd: 거래소코드 — 예: NYS, NAS, AMS, 등 (EXCD). Required. Example: "NAS".
             symb: 종목코드 — 예: TSLA (SYMB). Required. Example: "TSLA".
 
@@ -1479,7 +1479,7 @@ class OverseasPriceApi:
         )
 
         call = prepare_overseas_price_inquire_asking_price(
-            self._ctx, auth=auth, excd=excd, symb=symb
+            self._ctx, excd=excd, symb=symb, auth=auth
         )
         for page_call, reply in self._core.pages(call):
             for row in parse_overseas_price_inquire_asking_price(page_call, reply).output2:
@@ -1488,16 +1488,16 @@ class OverseasPriceApi:
     def inquire_asking_price_output3(
         self,
         *,
-        auth: str,
         excd: str,
         symb: str,
+        auth: str | None = None,
     ) -> Iterator[OverseasPriceInquireAskingPriceOutput3Row]:
         """Every row of 해외주식 현재가 1호가 output3 (output3) across all pages.
 
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 (AUTH). Required. Example: "".
+            auth: 사용자권한정보 (AUTH). Optional; default "".
             excd: 거래소코드 — 예: NYS, NAS, AMS, 등 (EXCD). Required. Example: "NAS".
             symb: 종목코드 — 예: TSLA (SYMB). Required. Example: "TSLA".
 
@@ -1523,7 +1523,7 @@ class OverseasPriceApi:
         )
 
         call = prepare_overseas_price_inquire_asking_price(
-            self._ctx, auth=auth, excd=excd, symb=symb
+            self._ctx, excd=excd, symb=symb, auth=auth
         )
         for page_call, reply in self._core.pages(call):
             for row in parse_overseas_price_inquire_asking_price(page_call, reply).output3:
@@ -1764,38 +1764,38 @@ class OverseasPriceApi:
     def inquire_search(
         self,
         *,
-        auth: str,
         excd: str,
         co_yn_pricecur: str,
         co_st_pricecur: str,
         co_en_pricecur: str,
-        co_yn_rate: str,
-        co_st_rate: str,
-        co_en_rate: str,
-        co_yn_valx: str,
-        co_st_valx: str,
-        co_en_valx: str,
-        co_yn_shar: str,
-        co_st_shar: str,
-        co_en_shar: str,
-        co_yn_volume: str,
-        co_st_volume: str,
-        co_en_volume: str,
-        co_yn_amt: str,
-        co_st_amt: str,
-        co_en_amt: str,
-        co_yn_eps: str,
-        co_st_eps: str,
-        co_en_eps: str,
-        co_yn_per: str,
-        co_st_per: str,
-        co_en_per: str,
-        keyb: str,
+        auth: str | None = None,
+        co_yn_rate: str | None = None,
+        co_st_rate: str | None = None,
+        co_en_rate: str | None = None,
+        co_yn_valx: str | None = None,
+        co_st_valx: str | None = None,
+        co_en_valx: str | None = None,
+        co_yn_shar: str | None = None,
+        co_st_shar: str | None = None,
+        co_en_shar: str | None = None,
+        co_yn_volume: str | None = None,
+        co_st_volume: str | None = None,
+        co_en_volume: str | None = None,
+        co_yn_amt: str | None = None,
+        co_st_amt: str | None = None,
+        co_en_amt: str | None = None,
+        co_yn_eps: str | None = None,
+        co_st_eps: str | None = None,
+        co_en_eps: str | None = None,
+        co_yn_per: str | None = None,
+        co_st_per: str | None = None,
+        co_en_per: str | None = None,
+        keyb: str | None = None,
     ) -> OverseasPriceInquireSearchResponse:
         """해외주식조건검색 — GET /uapi/overseas-price/v1/quotations/inquire-search
 
         Args:
-            auth: 사용자권한정보 — "" (Null 값 설정) (AUTH). Required. Example: "".
+            auth: 사용자권한정보 — "" (Null 값 설정) (AUTH). Optional; default "".
             excd: 거래소코드 — NYS : 뉴욕, NAS : 나스닥, AMS : 아멕스 HKS : 홍콩, SHS : 상해 , SZS : 심천 HSX : 호치민,
                 HNX : 하노이 TSE : 도쿄 (EXCD). Required. Example: "NAS".
             co_yn_pricecur: 현재가선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PRICECUR). Required. Example:
@@ -1804,28 +1804,28 @@ class OverseasPriceApi:
                 Example: "160".
             co_en_pricecur: 현재가끝범위가 — 단위: 각국통화(JPY, USD, HKD, CNY, VND) (CO_EN_PRICECUR). Required.
                 Example: "170".
-            co_yn_rate: 등락율선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_RATE). Required. Example: "".
-            co_st_rate: 등락율시작율 — % (CO_ST_RATE). Required. Example: "".
-            co_en_rate: 등락율끝율 — % (CO_EN_RATE). Required. Example: "".
-            co_yn_valx: 시가총액선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VALX). Required. Example: "".
-            co_st_valx: 시가총액시작액 — 단위: 천 (CO_ST_VALX). Required. Example: "".
-            co_en_valx: 시가총액끝액 — 단위: 천 (CO_EN_VALX). Required. Example: "".
-            co_yn_shar: 발행주식수선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_SHAR). Required. Example: "".
-            co_st_shar: 발행주식시작수 — 단위: 천 (CO_ST_SHAR). Required. Example: "".
-            co_en_shar: 발행주식끝수 — 단위: 천 (CO_EN_SHAR). Required. Example: "".
-            co_yn_volume: 거래량선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VOLUME). Required. Example: "".
-            co_st_volume: 거래량시작량 — 단위: 주 (CO_ST_VOLUME). Required. Example: "".
-            co_en_volume: 거래량끝량 — 단위: 주 (CO_EN_VOLUME). Required. Example: "".
-            co_yn_amt: 거래대금선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_AMT). Required. Example: "".
-            co_st_amt: 거래대금시작금 — 단위: 천 (CO_ST_AMT). Required. Example: "".
-            co_en_amt: 거래대금끝금 — 단위: 천 (CO_EN_AMT). Required. Example: "".
-            co_yn_eps: EPS선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_EPS). Required. Example: "".
-            co_st_eps: EPS시작 (CO_ST_EPS). Required. Example: "".
-            co_en_eps: EPS끝 (CO_EN_EPS). Required. Example: "".
-            co_yn_per: PER선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PER). Required. Example: "".
-            co_st_per: PER시작 (CO_ST_PER). Required. Example: "".
-            co_en_per: PER끝 (CO_EN_PER). Required. Example: "".
-            keyb: NEXT KEY BUFF — "" 공백 입력 (KEYB). Required. Example: "".
+            co_yn_rate: 등락율선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_RATE). Optional; default "".
+            co_st_rate: 등락율시작율 — % (CO_ST_RATE). Optional; default "".
+            co_en_rate: 등락율끝율 — % (CO_EN_RATE). Optional; default "".
+            co_yn_valx: 시가총액선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VALX). Optional; default "".
+            co_st_valx: 시가총액시작액 — 단위: 천 (CO_ST_VALX). Optional; default "".
+            co_en_valx: 시가총액끝액 — 단위: 천 (CO_EN_VALX). Optional; default "".
+            co_yn_shar: 발행주식수선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_SHAR). Optional; default "".
+            co_st_shar: 발행주식시작수 — 단위: 천 (CO_ST_SHAR). Optional; default "".
+            co_en_shar: 발행주식끝수 — 단위: 천 (CO_EN_SHAR). Optional; default "".
+            co_yn_volume: 거래량선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VOLUME). Optional; default "".
+            co_st_volume: 거래량시작량 — 단위: 주 (CO_ST_VOLUME). Optional; default "".
+            co_en_volume: 거래량끝량 — 단위: 주 (CO_EN_VOLUME). Optional; default "".
+            co_yn_amt: 거래대금선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_AMT). Optional; default "".
+            co_st_amt: 거래대금시작금 — 단위: 천 (CO_ST_AMT). Optional; default "".
+            co_en_amt: 거래대금끝금 — 단위: 천 (CO_EN_AMT). Optional; default "".
+            co_yn_eps: EPS선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_EPS). Optional; default "".
+            co_st_eps: EPS시작 (CO_ST_EPS). Optional; default "".
+            co_en_eps: EPS끝 (CO_EN_EPS). Optional; default "".
+            co_yn_per: PER선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PER). Optional; default "".
+            co_st_per: PER시작 (CO_ST_PER). Optional; default "".
+            co_en_per: PER끝 (CO_EN_PER). Optional; default "".
+            keyb: NEXT KEY BUFF — "" 공백 입력 (KEYB). Optional; default "".
 
         Returns:
             OverseasPriceInquireSearchResponse: the envelope (rt_cd, msg_cd, msg1), output1 (rows of
@@ -1848,11 +1848,11 @@ class OverseasPriceApi:
 
         call = prepare_overseas_price_inquire_search(
             self._ctx,
-            auth=auth,
             excd=excd,
             co_yn_pricecur=co_yn_pricecur,
             co_st_pricecur=co_st_pricecur,
             co_en_pricecur=co_en_pricecur,
+            auth=auth,
             co_yn_rate=co_yn_rate,
             co_st_rate=co_st_rate,
             co_en_rate=co_en_rate,
@@ -1882,38 +1882,38 @@ class OverseasPriceApi:
     def inquire_search_pages(
         self,
         *,
-        auth: str,
         excd: str,
         co_yn_pricecur: str,
         co_st_pricecur: str,
         co_en_pricecur: str,
-        co_yn_rate: str,
-        co_st_rate: str,
-        co_en_rate: str,
-        co_yn_valx: str,
-        co_st_valx: str,
-        co_en_valx: str,
-        co_yn_shar: str,
-        co_st_shar: str,
-        co_en_shar: str,
-        co_yn_volume: str,
-        co_st_volume: str,
-        co_en_volume: str,
-        co_yn_amt: str,
-        co_st_amt: str,
-        co_en_amt: str,
-        co_yn_eps: str,
-        co_st_eps: str,
-        co_en_eps: str,
-        co_yn_per: str,
-        co_st_per: str,
-        co_en_per: str,
-        keyb: str,
+        auth: str | None = None,
+        co_yn_rate: str | None = None,
+        co_st_rate: str | None = None,
+        co_en_rate: str | None = None,
+        co_yn_valx: str | None = None,
+        co_st_valx: str | None = None,
+        co_en_valx: str | None = None,
+        co_yn_shar: str | None = None,
+        co_st_shar: str | None = None,
+        co_en_shar: str | None = None,
+        co_yn_volume: str | None = None,
+        co_st_volume: str | None = None,
+        co_en_volume: str | None = None,
+        co_yn_amt: str | None = None,
+        co_st_amt: str | None = None,
+        co_en_amt: str | None = None,
+        co_yn_eps: str | None = None,
+        co_st_eps: str | None = None,
+        co_en_eps: str | None = None,
+        co_yn_per: str | None = None,
+        co_st_per: str | None = None,
+        co_en_per: str | None = None,
+        keyb: str | None = None,
     ) -> Iterator[OverseasPriceInquireSearchResponse]:
         """Every page of 해외주식조건검색, following tr_cont alone (the same request again) to the last.
 
         Args:
-            auth: 사용자권한정보 — "" (Null 값 설정) (AUTH). Required. Example: "".
+            auth: 사용자권한정보 — "" (Null 값 설정) (AUTH). Optional; default "".
             excd: 거래소코드 — NYS : 뉴욕, NAS : 나스닥, AMS : 아멕스 HKS : 홍콩, SHS : 상해 , SZS : 심천 HSX : 호치민,
                 HNX : 하노이 TSE : 도쿄 (EXCD). Required. Example: "NAS".
             co_yn_pricecur: 현재가선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PRICECUR). Required. Example:
@@ -1922,28 +1922,28 @@ class OverseasPriceApi:
                 Example: "160".
             co_en_pricecur: 현재가끝범위가 — 단위: 각국통화(JPY, USD, HKD, CNY, VND) (CO_EN_PRICECUR). Required.
                 Example: "170".
-            co_yn_rate: 등락율선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_RATE). Required. Example: "".
-            co_st_rate: 등락율시작율 — % (CO_ST_RATE). Required. Example: "".
-            co_en_rate: 등락율끝율 — % (CO_EN_RATE). Required. Example: "".
-            co_yn_valx: 시가총액선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VALX). Required. Example: "".
-            co_st_valx: 시가총액시작액 — 단위: 천 (CO_ST_VALX). Required. Example: "".
-            co_en_valx: 시가총액끝액 — 단위: 천 (CO_EN_VALX). Required. Example: "".
-            co_yn_shar: 발행주식수선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_SHAR). Required. Example: "".
-            co_st_shar: 발행주식시작수 — 단위: 천 (CO_ST_SHAR). Required. Example: "".
-            co_en_shar: 발행주식끝수 — 단위: 천 (CO_EN_SHAR). Required. Example: "".
-            co_yn_volume: 거래량선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VOLUME). Required. Example: "".
-            co_st_volume: 거래량시작량 — 단위: 주 (CO_ST_VOLUME). Required. Example: "".
-            co_en_volume: 거래량끝량 — 단위: 주 (CO_EN_VOLUME). Required. Example: "".
-            co_yn_amt: 거래대금선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_AMT). Required. Example: "".
-            co_st_amt: 거래대금시작금 — 단위: 천 (CO_ST_AMT). Required. Example: "".
-            co_en_amt: 거래대금끝금 — 단위: 천 (CO_EN_AMT). Required. Example: "".
-            co_yn_eps: EPS선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_EPS). Required. Example: "".
-            co_st_eps: EPS시작 (CO_ST_EPS). Required. Example: "".
-            co_en_eps: EPS끝 (CO_EN_EPS). Required. Example: "".
-            co_yn_per: PER선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PER). Required. Example: "".
-            co_st_per: PER시작 (CO_ST_PER). Required. Example: "".
-            co_en_per: PER끝 (CO_EN_PER). Required. Example: "".
-            keyb: NEXT KEY BUFF — "" 공백 입력 (KEYB). Required. Example: "".
+            co_yn_rate: 등락율선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_RATE). Optional; default "".
+            co_st_rate: 등락율시작율 — % (CO_ST_RATE). Optional; default "".
+            co_en_rate: 등락율끝율 — % (CO_EN_RATE). Optional; default "".
+            co_yn_valx: 시가총액선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VALX). Optional; default "".
+            co_st_valx: 시가총액시작액 — 단위: 천 (CO_ST_VALX). Optional; default "".
+            co_en_valx: 시가총액끝액 — 단위: 천 (CO_EN_VALX). Optional; default "".
+            co_yn_shar: 발행주식수선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_SHAR). Optional; default "".
+            co_st_shar: 발행주식시작수 — 단위: 천 (CO_ST_SHAR). Optional; default "".
+            co_en_shar: 발행주식끝수 — 단위: 천 (CO_EN_SHAR). Optional; default "".
+            co_yn_volume: 거래량선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VOLUME). Optional; default "".
+            co_st_volume: 거래량시작량 — 단위: 주 (CO_ST_VOLUME). Optional; default "".
+            co_en_volume: 거래량끝량 — 단위: 주 (CO_EN_VOLUME). Optional; default "".
+            co_yn_amt: 거래대금선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_AMT). Optional; default "".
+            co_st_amt: 거래대금시작금 — 단위: 천 (CO_ST_AMT). Optional; default "".
+            co_en_amt: 거래대금끝금 — 단위: 천 (CO_EN_AMT). Optional; default "".
+            co_yn_eps: EPS선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_EPS). Optional; default "".
+            co_st_eps: EPS시작 (CO_ST_EPS). Optional; default "".
+            co_en_eps: EPS끝 (CO_EN_EPS). Optional; default "".
+            co_yn_per: PER선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PER). Optional; default "".
+            co_st_per: PER시작 (CO_ST_PER). Optional; default "".
+            co_en_per: PER끝 (CO_EN_PER). Optional; default "".
+            keyb: NEXT KEY BUFF — "" 공백 입력 (KEYB). Optional; default "".
 
         Yields:
             OverseasPriceInquireSearchResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -1968,11 +1968,11 @@ class OverseasPriceApi:
 
         call = prepare_overseas_price_inquire_search(
             self._ctx,
-            auth=auth,
             excd=excd,
             co_yn_pricecur=co_yn_pricecur,
             co_st_pricecur=co_st_pricecur,
             co_en_pricecur=co_en_pricecur,
+            auth=auth,
             co_yn_rate=co_yn_rate,
             co_st_rate=co_st_rate,
             co_en_rate=co_en_rate,
@@ -2002,38 +2002,38 @@ class OverseasPriceApi:
     def inquire_search_output1(
         self,
         *,
-        auth: str,
         excd: str,
         co_yn_pricecur: str,
         co_st_pricecur: str,
         co_en_pricecur: str,
-        co_yn_rate: str,
-        co_st_rate: str,
-        co_en_rate: str,
-        co_yn_valx: str,
-        co_st_valx: str,
-        co_en_valx: str,
-        co_yn_shar: str,
-        co_st_shar: str,
-        co_en_shar: str,
-        co_yn_volume: str,
-        co_st_volume: str,
-        co_en_volume: str,
-        co_yn_amt: str,
-        co_st_amt: str,
-        co_en_amt: str,
-        co_yn_eps: str,
-        co_st_eps: str,
-        co_en_eps: str,
-        co_yn_per: str,
-        co_st_per: str,
-        co_en_per: str,
-        keyb: str,
+        auth: str | None = None,
+        co_yn_rate: str | None = None,
+        co_st_rate: str | None = None,
+        co_en_rate: str | None = None,
+        co_yn_valx: str | None = None,
+        co_st_valx: str | None = None,
+        co_en_valx: str | None = None,
+        co_yn_shar: str | None = None,
+        co_st_shar: str | None = None,
+        co_en_shar: str | None = None,
+        co_yn_volume: str | None = None,
+        co_st_volume: str | None = None,
+        co_en_volume: str | None = None,
+        co_yn_amt: str | None = None,
+        co_st_amt: str | None = None,
+        co_en_amt: str | None = None,
+        co_yn_eps: str | None = None,
+        co_st_eps: str | None = None,
+        co_en_eps: str | None = None,
+        co_yn_per: str | None = None,
+        co_st_per: str | None = None,
+        co_en_per: str | None = None,
+        keyb: str | None = None,
     ) -> Iterator[OverseasPriceInquireSearchOutput1Row]:
         """Every row of 해외주식조건검색 output1 (output1) across all pages.
 
         Args:
-            auth: 사용자권한정보 — "" (Null 값 설정) (AUTH). Required. Example: "".
+            auth: 사용자권한정보 — "" (Null 값 설정) (AUTH). Optional; default "".
             excd: 거래소코드 — NYS : 뉴욕, NAS : 나스닥, AMS : 아멕스 HKS : 홍콩, SHS : 상해 , SZS : 심천 HSX : 호치민,
                 HNX : 하노이 TSE : 도쿄 (EXCD). Required. Example: "NAS".
             co_yn_pricecur: 현재가선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PRICECUR). Required. Example:
@@ -2042,28 +2042,28 @@ class OverseasPriceApi:
                 Example: "160".
             co_en_pricecur: 현재가끝범위가 — 단위: 각국통화(JPY, USD, HKD, CNY, VND) (CO_EN_PRICECUR). Required.
                 Example: "170".
-            co_yn_rate: 등락율선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_RATE). Required. Example: "".
-            co_st_rate: 등락율시작율 — % (CO_ST_RATE). Required. Example: "".
-            co_en_rate: 등락율끝율 — % (CO_EN_RATE). Required. Example: "".
-            co_yn_valx: 시가총액선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VALX). Required. Example: "".
-            co_st_valx: 시가총액시작액 — 단위: 천 (CO_ST_VALX). Required. Example: "".
-            co_en_valx: 시가총액끝액 — 단위: 천 (CO_EN_VALX). Required. Example: "".
-            co_yn_shar: 발행주식수선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_SHAR). Required. Example: "".
-            co_st_shar: 발행주식시작수 — 단위: 천 (CO_ST_SHAR). Required. Example: "".
-            co_en_shar: 발행주식끝수 — 단위: 천 (CO_EN_SHAR). Required. Example: "".
-            co_yn_volume: 거래량선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VOLUME). Required. Example: "".
-            co_st_volume: 거래량시작량 — 단위: 주 (CO_ST_VOLUME). Required. Example: "".
-            co_en_volume: 거래량끝량 — 단위: 주 (CO_EN_VOLUME). Required. Example: "".
-            co_yn_amt: 거래대금선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_AMT). Required. Example: "".
-            co_st_amt: 거래대금시작금 — 단위: 천 (CO_ST_AMT). Required. Example: "".
-            co_en_amt: 거래대금끝금 — 단위: 천 (CO_EN_AMT). Required. Example: "".
-            co_yn_eps: EPS선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_EPS). Required. Example: "".
-            co_st_eps: EPS시작 (CO_ST_EPS). Required. Example: "".
-            co_en_eps: EPS끝 (CO_EN_EPS). Required. Example: "".
-            co_yn_per: PER선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PER). Required. Example: "".
-            co_st_per: PER시작 (CO_ST_PER). Required. Example: "".
-            co_en_per: PER끝 (CO_EN_PER). Required. Example: "".
-            keyb: NEXT KEY BUFF — "" 공백 입력 (KEYB). Required. Example: "".
+            co_yn_rate: 등락율선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_RATE). Optional; default "".
+            co_st_rate: 등락율시작율 — % (CO_ST_RATE). Optional; default "".
+            co_en_rate: 등락율끝율 — % (CO_EN_RATE). Optional; default "".
+            co_yn_valx: 시가총액선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VALX). Optional; default "".
+            co_st_valx: 시가총액시작액 — 단위: 천 (CO_ST_VALX). Optional; default "".
+            co_en_valx: 시가총액끝액 — 단위: 천 (CO_EN_VALX). Optional; default "".
+            co_yn_shar: 발행주식수선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_SHAR). Optional; default "".
+            co_st_shar: 발행주식시작수 — 단위: 천 (CO_ST_SHAR). Optional; default "".
+            co_en_shar: 발행주식끝수 — 단위: 천 (CO_EN_SHAR). Optional; default "".
+            co_yn_volume: 거래량선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VOLUME). Optional; default "".
+            co_st_volume: 거래량시작량 — 단위: 주 (CO_ST_VOLUME). Optional; default "".
+            co_en_volume: 거래량끝량 — 단위: 주 (CO_EN_VOLUME). Optional; default "".
+            co_yn_amt: 거래대금선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_AMT). Optional; default "".
+            co_st_amt: 거래대금시작금 — 단위: 천 (CO_ST_AMT). Optional; default "".
+            co_en_amt: 거래대금끝금 — 단위: 천 (CO_EN_AMT). Optional; default "".
+            co_yn_eps: EPS선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_EPS). Optional; default "".
+            co_st_eps: EPS시작 (CO_ST_EPS). Optional; default "".
+            co_en_eps: EPS끝 (CO_EN_EPS). Optional; default "".
+            co_yn_per: PER선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PER). Optional; default "".
+            co_st_per: PER시작 (CO_ST_PER). Optional; default "".
+            co_en_per: PER끝 (CO_EN_PER). Optional; default "".
+            keyb: NEXT KEY BUFF — "" 공백 입력 (KEYB). Optional; default "".
 
         Yields:
             OverseasPriceInquireSearchOutput1Row: each row, page after page.
@@ -2086,11 +2086,11 @@ class OverseasPriceApi:
 
         call = prepare_overseas_price_inquire_search(
             self._ctx,
-            auth=auth,
             excd=excd,
             co_yn_pricecur=co_yn_pricecur,
             co_st_pricecur=co_st_pricecur,
             co_en_pricecur=co_en_pricecur,
+            auth=auth,
             co_yn_rate=co_yn_rate,
             co_st_rate=co_st_rate,
             co_en_rate=co_en_rate,
@@ -2121,38 +2121,38 @@ class OverseasPriceApi:
     def inquire_search_output2(
         self,
         *,
-        auth: str,
         excd: str,
         co_yn_pricecur: str,
         co_st_pricecur: str,
         co_en_pricecur: str,
-        co_yn_rate: str,
-        co_st_rate: str,
-        co_en_rate: str,
-        co_yn_valx: str,
-        co_st_valx: str,
-        co_en_valx: str,
-        co_yn_shar: str,
-        co_st_shar: str,
-        co_en_shar: str,
-        co_yn_volume: str,
-        co_st_volume: str,
-        co_en_volume: str,
-        co_yn_amt: str,
-        co_st_amt: str,
-        co_en_amt: str,
-        co_yn_eps: str,
-        co_st_eps: str,
-        co_en_eps: str,
-        co_yn_per: str,
-        co_st_per: str,
-        co_en_per: str,
-        keyb: str,
+        auth: str | None = None,
+        co_yn_rate: str | None = None,
+        co_st_rate: str | None = None,
+        co_en_rate: str | None = None,
+        co_yn_valx: str | None = None,
+        co_st_valx: str | None = None,
+        co_en_valx: str | None = None,
+        co_yn_shar: str | None = None,
+        co_st_shar: str | None = None,
+        co_en_shar: str | None = None,
+        co_yn_volume: str | None = None,
+        co_st_volume: str | None = None,
+        co_en_volume: str | None = None,
+        co_yn_amt: str | None = None,
+        co_st_amt: str | None = None,
+        co_en_amt: str | None = None,
+        co_yn_eps: str | None = None,
+        co_st_eps: str | None = None,
+        co_en_eps: str | None = None,
+        co_yn_per: str | None = None,
+        co_st_per: str | None = None,
+        co_en_per: str | None = None,
+        keyb: str | None = None,
     ) -> Iterator[OverseasPriceInquireSearchOutput2Row]:
         """Every row of 해외주식조건검색 output2 (output2) across all pages.
 
         Args:
-            auth: 사용자권한정보 — "" (Null 값 설정) (AUTH). Required. Example: "".
+            auth: 사용자권한정보 — "" (Null 값 설정) (AUTH). Optional; default "".
             excd: 거래소코드 — NYS : 뉴욕, NAS : 나스닥, AMS : 아멕스 HKS : 홍콩, SHS : 상해 , SZS : 심천 HSX : 호치민,
                 HNX : 하노이 TSE : 도쿄 (EXCD). Required. Example: "NAS".
             co_yn_pricecur: 현재가선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PRICECUR). Required. Example:
@@ -2161,28 +2161,28 @@ class OverseasPriceApi:
                 Example: "160".
             co_en_pricecur: 현재가끝범위가 — 단위: 각국통화(JPY, USD, HKD, CNY, VND) (CO_EN_PRICECUR). Required.
                 Example: "170".
-            co_yn_rate: 등락율선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_RATE). Required. Example: "".
-            co_st_rate: 등락율시작율 — % (CO_ST_RATE). Required. Example: "".
-            co_en_rate: 등락율끝율 — % (CO_EN_RATE). Required. Example: "".
-            co_yn_valx: 시가총액선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VALX). Required. Example: "".
-            co_st_valx: 시가총액시작액 — 단위: 천 (CO_ST_VALX). Required. Example: "".
-            co_en_valx: 시가총액끝액 — 단위: 천 (CO_EN_VALX). Required. Example: "".
-            co_yn_shar: 발행주식수선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_SHAR). Required. Example: "".
-            co_st_shar: 발행주식시작수 — 단위: 천 (CO_ST_SHAR). Required. Example: "".
-            co_en_shar: 발행주식끝수 — 단위: 천 (CO_EN_SHAR). Required. Example: "".
-            co_yn_volume: 거래량선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VOLUME). Required. Example: "".
-            co_st_volume: 거래량시작량 — 단위: 주 (CO_ST_VOLUME). Required. Example: "".
-            co_en_volume: 거래량끝량 — 단위: 주 (CO_EN_VOLUME). Required. Example: "".
-            co_yn_amt: 거래대금선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_AMT). Required. Example: "".
-            co_st_amt: 거래대금시작금 — 단위: 천 (CO_ST_AMT). Required. Example: "".
-            co_en_amt: 거래대금끝금 — 단위: 천 (CO_EN_AMT). Required. Example: "".
-            co_yn_eps: EPS선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_EPS). Required. Example: "".
-            co_st_eps: EPS시작 (CO_ST_EPS). Required. Example: "".
-            co_en_eps: EPS끝 (CO_EN_EPS). Required. Example: "".
-            co_yn_per: PER선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PER). Required. Example: "".
-            co_st_per: PER시작 (CO_ST_PER). Required. Example: "".
-            co_en_per: PER끝 (CO_EN_PER). Required. Example: "".
-            keyb: NEXT KEY BUFF — "" 공백 입력 (KEYB). Required. Example: "".
+            co_yn_rate: 등락율선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_RATE). Optional; default "".
+            co_st_rate: 등락율시작율 — % (CO_ST_RATE). Optional; default "".
+            co_en_rate: 등락율끝율 — % (CO_EN_RATE). Optional; default "".
+            co_yn_valx: 시가총액선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VALX). Optional; default "".
+            co_st_valx: 시가총액시작액 — 단위: 천 (CO_ST_VALX). Optional; default "".
+            co_en_valx: 시가총액끝액 — 단위: 천 (CO_EN_VALX). Optional; default "".
+            co_yn_shar: 발행주식수선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_SHAR). Optional; default "".
+            co_st_shar: 발행주식시작수 — 단위: 천 (CO_ST_SHAR). Optional; default "".
+            co_en_shar: 발행주식끝수 — 단위: 천 (CO_EN_SHAR). Optional; default "".
+            co_yn_volume: 거래량선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VOLUME). Optional; default "".
+            co_st_volume: 거래량시작량 — 단위: 주 (CO_ST_VOLUME). Optional; default "".
+            co_en_volume: 거래량끝량 — 단위: 주 (CO_EN_VOLUME). Optional; default "".
+            co_yn_amt: 거래대금선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_AMT). Optional; default "".
+            co_st_amt: 거래대금시작금 — 단위: 천 (CO_ST_AMT). Optional; default "".
+            co_en_amt: 거래대금끝금 — 단위: 천 (CO_EN_AMT). Optional; default "".
+            co_yn_eps: EPS선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_EPS). Optional; default "".
+            co_st_eps: EPS시작 (CO_ST_EPS). Optional; default "".
+            co_en_eps: EPS끝 (CO_EN_EPS). Optional; default "".
+            co_yn_per: PER선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PER). Optional; default "".
+            co_st_per: PER시작 (CO_ST_PER). Optional; default "".
+            co_en_per: PER끝 (CO_EN_PER). Optional; default "".
+            keyb: NEXT KEY BUFF — "" 공백 입력 (KEYB). Optional; default "".
 
         Yields:
             OverseasPriceInquireSearchOutput2Row: each row, page after page.
@@ -2205,11 +2205,11 @@ class OverseasPriceApi:
 
         call = prepare_overseas_price_inquire_search(
             self._ctx,
-            auth=auth,
             excd=excd,
             co_yn_pricecur=co_yn_pricecur,
             co_st_pricecur=co_st_pricecur,
             co_en_pricecur=co_en_pricecur,
+            auth=auth,
             co_yn_rate=co_yn_rate,
             co_st_rate=co_st_rate,
             co_en_rate=co_en_rate,
@@ -2460,33 +2460,33 @@ class OverseasPriceApi:
     def inquire_time_itemchartprice(
         self,
         *,
-        auth: str,
         excd: str,
         symb: str,
         nmin: str,
         pinc: str,
-        next: str,
         nrec: str,
-        fill: str,
-        keyb: str,
+        auth: str | None = None,
+        next: str | None = None,
+        fill: str | None = None,
+        keyb: str | None = None,
     ) -> OverseasPriceInquireTimeItemchartpriceResponse:
         """해외주식분봉조회 — GET /uapi/overseas-price/v1/quotations/inquire-time-itemchartprice
 
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 — "" 공백으로 입력 (AUTH). Required. Example: "".
+            auth: 사용자권한정보 — "" 공백으로 입력 (AUTH). Optional; default "".
             excd: 거래소코드 — NYS : 뉴욕 NAS : 나스닥 AMS : 아멕스 HKS : 홍콩 SHS : 상해 SZS : 심천 HSX : 호치민 HNX :
                 하노이 TSE : 도쿄 ※ 주간거래는 최대 1일치 분봉만 조회 가능 BAY : 뉴욕(주간) BAQ : 나스닥(주간) BAA : 아멕스(주간)
                 (EXCD). Required. Example: "NAS".
             symb: 종목코드 — ex. TSLA (SYMB). Required. Example: "TSLA".
             nmin: 분갭 — 분단위(1: 1분봉, 2: 2분봉, ...) (NMIN). Required. Example: "5".
             pinc: 전일포함여부 — 0:당일 1:전일포함 ※ 다음조회 시 반드시 "1"로 입력 (PINC). Required. Example: "1".
-            next: 다음여부 — 처음조회 시, "" 공백 입력 다음조회 시, "1" 입력 (NEXT). Required. Example: "".
+            next: 다음여부 — 처음조회 시, "" 공백 입력 다음조회 시, "1" 입력 (NEXT). Optional; default "".
             nrec: 요청갯수 — 레코드요청갯수 (최대 120) (NREC). Required. Example: "120".
-            fill: 미체결채움구분 — "" 공백으로 입력 (FILL). Required. Example: "".
+            fill: 미체결채움구분 — "" 공백으로 입력 (FILL). Optional; default "".
             keyb: NEXT KEY BUFF — 처음 조회 시, "" 공백 입력 다음 조회 시, 이전 조회 결과의 마지막 분봉 데이터를 이용하여, 1분 전 혹은 n분
-                전의 시간을 입력 (형식: YYYYMMDDHHMMSS, ex. 20241014140100) (KEYB). Required. Example: "".
+                전의 시간을 입력 (형식: YYYYMMDDHHMMSS, ex. 20241014140100) (KEYB). Optional; default "".
 
         Returns:
             OverseasPriceInquireTimeItemchartpriceResponse: the envelope (rt_cd, msg_cd, msg1),
@@ -2511,13 +2511,13 @@ class OverseasPriceApi:
 
         call = prepare_overseas_price_inquire_time_itemchartprice(
             self._ctx,
-            auth=auth,
             excd=excd,
             symb=symb,
             nmin=nmin,
             pinc=pinc,
-            next=next,
             nrec=nrec,
+            auth=auth,
+            next=next,
             fill=fill,
             keyb=keyb,
         )
@@ -2527,33 +2527,33 @@ class OverseasPriceApi:
     def inquire_time_itemchartprice_pages(
         self,
         *,
-        auth: str,
         excd: str,
         symb: str,
         nmin: str,
         pinc: str,
-        next: str,
         nrec: str,
-        fill: str,
-        keyb: str,
+        auth: str | None = None,
+        next: str | None = None,
+        fill: str | None = None,
+        keyb: str | None = None,
     ) -> Iterator[OverseasPriceInquireTimeItemchartpriceResponse]:
         """Every page of 해외주식분봉조회, following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 — "" 공백으로 입력 (AUTH). Required. Example: "".
+            auth: 사용자권한정보 — "" 공백으로 입력 (AUTH). Optional; default "".
             excd: 거래소코드 — NYS : 뉴욕 NAS : 나스닥 AMS : 아멕스 HKS : 홍콩 SHS : 상해 SZS : 심천 HSX : 호치민 HNX :
                 하노이 TSE : 도쿄 ※ 주간거래는 최대 1일치 분봉만 조회 가능 BAY : 뉴욕(주간) BAQ : 나스닥(주간) BAA : 아멕스(주간)
                 (EXCD). Required. Example: "NAS".
             symb: 종목코드 — ex. TSLA (SYMB). Required. Example: "TSLA".
             nmin: 분갭 — 분단위(1: 1분봉, 2: 2분봉, ...) (NMIN). Required. Example: "5".
             pinc: 전일포함여부 — 0:당일 1:전일포함 ※ 다음조회 시 반드시 "1"로 입력 (PINC). Required. Example: "1".
-            next: 다음여부 — 처음조회 시, "" 공백 입력 다음조회 시, "1" 입력 (NEXT). Required. Example: "".
+            next: 다음여부 — 처음조회 시, "" 공백 입력 다음조회 시, "1" 입력 (NEXT). Optional; default "".
             nrec: 요청갯수 — 레코드요청갯수 (최대 120) (NREC). Required. Example: "120".
-            fill: 미체결채움구분 — "" 공백으로 입력 (FILL). Required. Example: "".
+            fill: 미체결채움구분 — "" 공백으로 입력 (FILL). Optional; default "".
             keyb: NEXT KEY BUFF — 처음 조회 시, "" 공백 입력 다음 조회 시, 이전 조회 결과의 마지막 분봉 데이터를 이용하여, 1분 전 혹은 n분
-                전의 시간을 입력 (형식: YYYYMMDDHHMMSS, ex. 20241014140100) (KEYB). Required. Example: "".
+                전의 시간을 입력 (형식: YYYYMMDDHHMMSS, ex. 20241014140100) (KEYB). Optional; default "".
 
         Yields:
             OverseasPriceInquireTimeItemchartpriceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -2580,13 +2580,13 @@ class OverseasPriceApi:
 
         call = prepare_overseas_price_inquire_time_itemchartprice(
             self._ctx,
-            auth=auth,
             excd=excd,
             symb=symb,
             nmin=nmin,
             pinc=pinc,
-            next=next,
             nrec=nrec,
+            auth=auth,
+            next=next,
             fill=fill,
             keyb=keyb,
         )
@@ -2596,33 +2596,33 @@ class OverseasPriceApi:
     def inquire_time_itemchartprice_output1(
         self,
         *,
-        auth: str,
         excd: str,
         symb: str,
         nmin: str,
         pinc: str,
-        next: str,
         nrec: str,
-        fill: str,
-        keyb: str,
+        auth: str | None = None,
+        next: str | None = None,
+        fill: str | None = None,
+        keyb: str | None = None,
     ) -> Iterator[OverseasPriceInquireTimeItemchartpriceOutput1Row]:
         """Every row of 해외주식분봉조회 output1 (output1) across all pages.
 
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 — "" 공백으로 입력 (AUTH). Required. Example: "".
+            auth: 사용자권한정보 — "" 공백으로 입력 (AUTH). Optional; default "".
             excd: 거래소코드 — NYS : 뉴욕 NAS : 나스닥 AMS : 아멕스 HKS : 홍콩 SHS : 상해 SZS : 심천 HSX : 호치민 HNX :
                 하노이 TSE : 도쿄 ※ 주간거래는 최대 1일치 분봉만 조회 가능 BAY : 뉴욕(주간) BAQ : 나스닥(주간) BAA : 아멕스(주간)
                 (EXCD). Required. Example: "NAS".
             symb: 종목코드 — ex. TSLA (SYMB). Required. Example: "TSLA".
             nmin: 분갭 — 분단위(1: 1분봉, 2: 2분봉, ...) (NMIN). Required. Example: "5".
             pinc: 전일포함여부 — 0:당일 1:전일포함 ※ 다음조회 시 반드시 "1"로 입력 (PINC). Required. Example: "1".
-            next: 다음여부 — 처음조회 시, "" 공백 입력 다음조회 시, "1" 입력 (NEXT). Required. Example: "".
+            next: 다음여부 — 처음조회 시, "" 공백 입력 다음조회 시, "1" 입력 (NEXT). Optional; default "".
             nrec: 요청갯수 — 레코드요청갯수 (최대 120) (NREC). Required. Example: "120".
-            fill: 미체결채움구분 — "" 공백으로 입력 (FILL). Required. Example: "".
+            fill: 미체결채움구분 — "" 공백으로 입력 (FILL). Optional; default "".
             keyb: NEXT KEY BUFF — 처음 조회 시, "" 공백 입력 다음 조회 시, 이전 조회 결과의 마지막 분봉 데이터를 이용하여, 1분 전 혹은 n분
-                전의 시간을 입력 (형식: YYYYMMDDHHMMSS, ex. 20241014140100) (KEYB). Required. Example: "".
+                전의 시간을 입력 (형식: YYYYMMDDHHMMSS, ex. 20241014140100) (KEYB). Optional; default "".
 
         Yields:
             OverseasPriceInquireTimeItemchartpriceOutput1Row: each row, page after page.
@@ -2647,13 +2647,13 @@ class OverseasPriceApi:
 
         call = prepare_overseas_price_inquire_time_itemchartprice(
             self._ctx,
-            auth=auth,
             excd=excd,
             symb=symb,
             nmin=nmin,
             pinc=pinc,
-            next=next,
             nrec=nrec,
+            auth=auth,
+            next=next,
             fill=fill,
             keyb=keyb,
         )
@@ -2664,33 +2664,33 @@ class OverseasPriceApi:
     def inquire_time_itemchartprice_output2(
         self,
         *,
-        auth: str,
         excd: str,
         symb: str,
         nmin: str,
         pinc: str,
-        next: str,
         nrec: str,
-        fill: str,
-        keyb: str,
+        auth: str | None = None,
+        next: str | None = None,
+        fill: str | None = None,
+        keyb: str | None = None,
     ) -> Iterator[OverseasPriceInquireTimeItemchartpriceOutput2Row]:
         """Every row of 해외주식분봉조회 output2 (output2) across all pages.
 
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 — "" 공백으로 입력 (AUTH). Required. Example: "".
+            auth: 사용자권한정보 — "" 공백으로 입력 (AUTH). Optional; default "".
             excd: 거래소코드 — NYS : 뉴욕 NAS : 나스닥 AMS : 아멕스 HKS : 홍콩 SHS : 상해 SZS : 심천 HSX : 호치민 HNX :
                 하노이 TSE : 도쿄 ※ 주간거래는 최대 1일치 분봉만 조회 가능 BAY : 뉴욕(주간) BAQ : 나스닥(주간) BAA : 아멕스(주간)
                 (EXCD). Required. Example: "NAS".
             symb: 종목코드 — ex. TSLA (SYMB). Required. Example: "TSLA".
             nmin: 분갭 — 분단위(1: 1분봉, 2: 2분봉, ...) (NMIN). Required. Example: "5".
             pinc: 전일포함여부 — 0:당일 1:전일포함 ※ 다음조회 시 반드시 "1"로 입력 (PINC). Required. Example: "1".
-            next: 다음여부 — 처음조회 시, "" 공백 입력 다음조회 시, "1" 입력 (NEXT). Required. Example: "".
+            next: 다음여부 — 처음조회 시, "" 공백 입력 다음조회 시, "1" 입력 (NEXT). Optional; default "".
             nrec: 요청갯수 — 레코드요청갯수 (최대 120) (NREC). Required. Example: "120".
-            fill: 미체결채움구분 — "" 공백으로 입력 (FILL). Required. Example: "".
+            fill: 미체결채움구분 — "" 공백으로 입력 (FILL). Optional; default "".
             keyb: NEXT KEY BUFF — 처음 조회 시, "" 공백 입력 다음 조회 시, 이전 조회 결과의 마지막 분봉 데이터를 이용하여, 1분 전 혹은 n분
-                전의 시간을 입력 (형식: YYYYMMDDHHMMSS, ex. 20241014140100) (KEYB). Required. Example: "".
+                전의 시간을 입력 (형식: YYYYMMDDHHMMSS, ex. 20241014140100) (KEYB). Optional; default "".
 
         Yields:
             OverseasPriceInquireTimeItemchartpriceOutput2Row: each row, page after page.
@@ -2715,13 +2715,13 @@ class OverseasPriceApi:
 
         call = prepare_overseas_price_inquire_time_itemchartprice(
             self._ctx,
-            auth=auth,
             excd=excd,
             symb=symb,
             nmin=nmin,
             pinc=pinc,
-            next=next,
             nrec=nrec,
+            auth=auth,
+            next=next,
             fill=fill,
             keyb=keyb,
         )
@@ -2732,16 +2732,16 @@ class OverseasPriceApi:
     def price_detail(
         self,
         *,
-        auth: str,
         excd: str,
         symb: str,
+        auth: str | None = None,
     ) -> OverseasPricePriceDetailResponse:
         """해외주식 현재가상세 — GET /uapi/overseas-price/v1/quotations/price-detail
 
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 (AUTH). Required. Example: "".
+            auth: 사용자권한정보 (AUTH). Optional; default "".
             excd: 거래소명 — 예: HKS, NYS, NAS, AMS, TSE, SHS, SZS, SHI, SZI, HSX, HNX, BAY, BAQ, BAA
                 (EXCD). Required. Example: "NAS".
             symb: 종목코드 (SYMB). Required. Example: "TSLA".
@@ -2766,23 +2766,23 @@ class OverseasPriceApi:
             prepare_overseas_price_price_detail,
         )
 
-        call = prepare_overseas_price_price_detail(self._ctx, auth=auth, excd=excd, symb=symb)
+        call = prepare_overseas_price_price_detail(self._ctx, excd=excd, symb=symb, auth=auth)
         response = parse_overseas_price_price_detail(call, self._core.send(call))
         return response
 
     def price_detail_pages(
         self,
         *,
-        auth: str,
         excd: str,
         symb: str,
+        auth: str | None = None,
     ) -> Iterator[OverseasPricePriceDetailResponse]:
         """Every page of 해외주식 현재가상세, following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 (AUTH). Required. Example: "".
+            auth: 사용자권한정보 (AUTH). Optional; default "".
             excd: 거래소명 — 예: HKS, NYS, NAS, AMS, TSE, SHS, SZS, SHI, SZI, HSX, HNX, BAY, BAQ, BAA
                 (EXCD). Required. Example: "NAS".
             symb: 종목코드 (SYMB). Required. Example: "TSLA".
@@ -2809,23 +2809,23 @@ class OverseasPriceApi:
             prepare_overseas_price_price_detail,
         )
 
-        call = prepare_overseas_price_price_detail(self._ctx, auth=auth, excd=excd, symb=symb)
+        call = prepare_overseas_price_price_detail(self._ctx, excd=excd, symb=symb, auth=auth)
         for page_call, reply in self._core.pages(call):
             yield parse_overseas_price_price_detail(page_call, reply)
 
     def price_detail_output(
         self,
         *,
-        auth: str,
         excd: str,
         symb: str,
+        auth: str | None = None,
     ) -> Iterator[OverseasPricePriceDetailOutputRow]:
         """Every row of 해외주식 현재가상세 output (output) across all pages.
 
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 (AUTH). Required. Example: "".
+            auth: 사용자권한정보 (AUTH). Optional; default "".
             excd: 거래소명 — 예: HKS, NYS, NAS, AMS, TSE, SHS, SZS, SHI, SZI, HSX, HNX, BAY, BAQ, BAA
                 (EXCD). Required. Example: "NAS".
             symb: 종목코드 (SYMB). Required. Example: "TSLA".
@@ -2851,7 +2851,7 @@ class OverseasPriceApi:
             prepare_overseas_price_price_detail,
         )
 
-        call = prepare_overseas_price_price_detail(self._ctx, auth=auth, excd=excd, symb=symb)
+        call = prepare_overseas_price_price_detail(self._ctx, excd=excd, symb=symb, auth=auth)
         for page_call, reply in self._core.pages(call):
             for row in parse_overseas_price_price_detail(page_call, reply).output:
                 yield row
@@ -4339,16 +4339,16 @@ class AsyncOverseasPriceApi:
     async def inquire_asking_price(
         self,
         *,
-        auth: str,
         excd: str,
         symb: str,
+        auth: str | None = None,
     ) -> OverseasPriceInquireAskingPriceResponse:
         """해외주식 현재가 1호가 — GET /uapi/overseas-price/v1/quotations/inquire-asking-price
 
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 (AUTH). Required. Example: "".
+            auth: 사용자권한정보 (AUTH). Optional; default "".
             excd: 거래소코드 — 예: NYS, NAS, AMS, 등 (EXCD). Required. Example: "NAS".
             symb: 종목코드 — 예: TSLA (SYMB). Required. Example: "TSLA".
 
@@ -4375,7 +4375,7 @@ class AsyncOverseasPriceApi:
         )
 
         call = prepare_overseas_price_inquire_asking_price(
-            self._ctx, auth=auth, excd=excd, symb=symb
+            self._ctx, excd=excd, symb=symb, auth=auth
         )
         response = parse_overseas_price_inquire_asking_price(call, await self._core.send(call))
         return response
@@ -4383,16 +4383,16 @@ class AsyncOverseasPriceApi:
     async def inquire_asking_price_pages(
         self,
         *,
-        auth: str,
         excd: str,
         symb: str,
+        auth: str | None = None,
     ) -> AsyncIterator[OverseasPriceInquireAskingPriceResponse]:
         """Every page of 해외주식 현재가 1호가, following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 (AUTH). Required. Example: "".
+            auth: 사용자권한정보 (AUTH). Optional; default "".
             excd: 거래소코드 — 예: NYS, NAS, AMS, 등 (EXCD). Required. Example: "NAS".
             symb: 종목코드 — 예: TSLA (SYMB). Required. Example: "TSLA".
 
@@ -4421,7 +4421,7 @@ class AsyncOverseasPriceApi:
         )
 
         call = prepare_overseas_price_inquire_asking_price(
-            self._ctx, auth=auth, excd=excd, symb=symb
+            self._ctx, excd=excd, symb=symb, auth=auth
         )
         async for page_call, reply in self._core.pages(call):
             yield parse_overseas_price_inquire_asking_price(page_call, reply)
@@ -4429,16 +4429,16 @@ class AsyncOverseasPriceApi:
     async def inquire_asking_price_output1(
         self,
         *,
-        auth: str,
         excd: str,
         symb: str,
+        auth: str | None = None,
     ) -> AsyncIterator[OverseasPriceInquireAskingPriceOutput1Row]:
         """Every row of 해외주식 현재가 1호가 output1 (output1) across all pages.
 
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 (AUTH). Required. Example: "".
+            auth: 사용자권한정보 (AUTH). Optional; default "".
             excd: 거래소코드 — 예: NYS, NAS, AMS, 등 (EXCD). Required. Example: "NAS".
             symb: 종목코드 — 예: TSLA (SYMB). Required. Example: "TSLA".
 
@@ -4464,7 +4464,7 @@ class AsyncOverseasPriceApi:
         )
 
         call = prepare_overseas_price_inquire_asking_price(
-            self._ctx, auth=auth, excd=excd, symb=symb
+            self._ctx, excd=excd, symb=symb, auth=auth
         )
         async for page_call, reply in self._core.pages(call):
             for row in parse_overseas_price_inquire_asking_price(page_call, reply).output1:
@@ -4473,16 +4473,16 @@ class AsyncOverseasPriceApi:
     async def inquire_asking_price_output2(
         self,
         *,
-        auth: str,
         excd: str,
         symb: str,
+        auth: str | None = None,
     ) -> AsyncIterator[OverseasPriceInquireAskingPriceOutput2Row]:
         """Every row of 해외주식 현재가 1호가 output2 (output2) across all pages.
 
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 (AUTH). Required. Example: "".
+            auth: 사용자권한정보 (AUTH). Optional; default "".
             excd: 거래소코드 — 예: NYS, NAS, AMS, 등 (EXCD). Required. Example: "NAS".
             symb: 종목코드 — 예: TSLA (SYMB). Required. Example: "TSLA".
 
@@ -4508,7 +4508,7 @@ class AsyncOverseasPriceApi:
         )
 
         call = prepare_overseas_price_inquire_asking_price(
-            self._ctx, auth=auth, excd=excd, symb=symb
+            self._ctx, excd=excd, symb=symb, auth=auth
         )
         async for page_call, reply in self._core.pages(call):
             for row in parse_overseas_price_inquire_asking_price(page_call, reply).output2:
@@ -4517,16 +4517,16 @@ class AsyncOverseasPriceApi:
     async def inquire_asking_price_output3(
         self,
         *,
-        auth: str,
         excd: str,
         symb: str,
+        auth: str | None = None,
     ) -> AsyncIterator[OverseasPriceInquireAskingPriceOutput3Row]:
         """Every row of 해외주식 현재가 1호가 output3 (output3) across all pages.
 
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 (AUTH). Required. Example: "".
+            auth: 사용자권한정보 (AUTH). Optional; default "".
             excd: 거래소코드 — 예: NYS, NAS, AMS, 등 (EXCD). Required. Example: "NAS".
             symb: 종목코드 — 예: TSLA (SYMB). Required. Example: "TSLA".
 
@@ -4552,7 +4552,7 @@ class AsyncOverseasPriceApi:
         )
 
         call = prepare_overseas_price_inquire_asking_price(
-            self._ctx, auth=auth, excd=excd, symb=symb
+            self._ctx, excd=excd, symb=symb, auth=auth
         )
         async for page_call, reply in self._core.pages(call):
             for row in parse_overseas_price_inquire_asking_price(page_call, reply).output3:
@@ -4793,38 +4793,38 @@ class AsyncOverseasPriceApi:
     async def inquire_search(
         self,
         *,
-        auth: str,
         excd: str,
         co_yn_pricecur: str,
         co_st_pricecur: str,
         co_en_pricecur: str,
-        co_yn_rate: str,
-        co_st_rate: str,
-        co_en_rate: str,
-        co_yn_valx: str,
-        co_st_valx: str,
-        co_en_valx: str,
-        co_yn_shar: str,
-        co_st_shar: str,
-        co_en_shar: str,
-        co_yn_volume: str,
-        co_st_volume: str,
-        co_en_volume: str,
-        co_yn_amt: str,
-        co_st_amt: str,
-        co_en_amt: str,
-        co_yn_eps: str,
-        co_st_eps: str,
-        co_en_eps: str,
-        co_yn_per: str,
-        co_st_per: str,
-        co_en_per: str,
-        keyb: str,
+        auth: str | None = None,
+        co_yn_rate: str | None = None,
+        co_st_rate: str | None = None,
+        co_en_rate: str | None = None,
+        co_yn_valx: str | None = None,
+        co_st_valx: str | None = None,
+        co_en_valx: str | None = None,
+        co_yn_shar: str | None = None,
+        co_st_shar: str | None = None,
+        co_en_shar: str | None = None,
+        co_yn_volume: str | None = None,
+        co_st_volume: str | None = None,
+        co_en_volume: str | None = None,
+        co_yn_amt: str | None = None,
+        co_st_amt: str | None = None,
+        co_en_amt: str | None = None,
+        co_yn_eps: str | None = None,
+        co_st_eps: str | None = None,
+        co_en_eps: str | None = None,
+        co_yn_per: str | None = None,
+        co_st_per: str | None = None,
+        co_en_per: str | None = None,
+        keyb: str | None = None,
     ) -> OverseasPriceInquireSearchResponse:
         """해외주식조건검색 — GET /uapi/overseas-price/v1/quotations/inquire-search
 
         Args:
-            auth: 사용자권한정보 — "" (Null 값 설정) (AUTH). Required. Example: "".
+            auth: 사용자권한정보 — "" (Null 값 설정) (AUTH). Optional; default "".
             excd: 거래소코드 — NYS : 뉴욕, NAS : 나스닥, AMS : 아멕스 HKS : 홍콩, SHS : 상해 , SZS : 심천 HSX : 호치민,
                 HNX : 하노이 TSE : 도쿄 (EXCD). Required. Example: "NAS".
             co_yn_pricecur: 현재가선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PRICECUR). Required. Example:
@@ -4833,28 +4833,28 @@ class AsyncOverseasPriceApi:
                 Example: "160".
             co_en_pricecur: 현재가끝범위가 — 단위: 각국통화(JPY, USD, HKD, CNY, VND) (CO_EN_PRICECUR). Required.
                 Example: "170".
-            co_yn_rate: 등락율선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_RATE). Required. Example: "".
-            co_st_rate: 등락율시작율 — % (CO_ST_RATE). Required. Example: "".
-            co_en_rate: 등락율끝율 — % (CO_EN_RATE). Required. Example: "".
-            co_yn_valx: 시가총액선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VALX). Required. Example: "".
-            co_st_valx: 시가총액시작액 — 단위: 천 (CO_ST_VALX). Required. Example: "".
-            co_en_valx: 시가총액끝액 — 단위: 천 (CO_EN_VALX). Required. Example: "".
-            co_yn_shar: 발행주식수선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_SHAR). Required. Example: "".
-            co_st_shar: 발행주식시작수 — 단위: 천 (CO_ST_SHAR). Required. Example: "".
-            co_en_shar: 발행주식끝수 — 단위: 천 (CO_EN_SHAR). Required. Example: "".
-            co_yn_volume: 거래량선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VOLUME). Required. Example: "".
-            co_st_volume: 거래량시작량 — 단위: 주 (CO_ST_VOLUME). Required. Example: "".
-            co_en_volume: 거래량끝량 — 단위: 주 (CO_EN_VOLUME). Required. Example: "".
-            co_yn_amt: 거래대금선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_AMT). Required. Example: "".
-            co_st_amt: 거래대금시작금 — 단위: 천 (CO_ST_AMT). Required. Example: "".
-            co_en_amt: 거래대금끝금 — 단위: 천 (CO_EN_AMT). Required. Example: "".
-            co_yn_eps: EPS선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_EPS). Required. Example: "".
-            co_st_eps: EPS시작 (CO_ST_EPS). Required. Example: "".
-            co_en_eps: EPS끝 (CO_EN_EPS). Required. Example: "".
-            co_yn_per: PER선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PER). Required. Example: "".
-            co_st_per: PER시작 (CO_ST_PER). Required. Example: "".
-            co_en_per: PER끝 (CO_EN_PER). Required. Example: "".
-            keyb: NEXT KEY BUFF — "" 공백 입력 (KEYB). Required. Example: "".
+            co_yn_rate: 등락율선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_RATE). Optional; default "".
+            co_st_rate: 등락율시작율 — % (CO_ST_RATE). Optional; default "".
+            co_en_rate: 등락율끝율 — % (CO_EN_RATE). Optional; default "".
+            co_yn_valx: 시가총액선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VALX). Optional; default "".
+            co_st_valx: 시가총액시작액 — 단위: 천 (CO_ST_VALX). Optional; default "".
+            co_en_valx: 시가총액끝액 — 단위: 천 (CO_EN_VALX). Optional; default "".
+            co_yn_shar: 발행주식수선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_SHAR). Optional; default "".
+            co_st_shar: 발행주식시작수 — 단위: 천 (CO_ST_SHAR). Optional; default "".
+            co_en_shar: 발행주식끝수 — 단위: 천 (CO_EN_SHAR). Optional; default "".
+            co_yn_volume: 거래량선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VOLUME). Optional; default "".
+            co_st_volume: 거래량시작량 — 단위: 주 (CO_ST_VOLUME). Optional; default "".
+            co_en_volume: 거래량끝량 — 단위: 주 (CO_EN_VOLUME). Optional; default "".
+            co_yn_amt: 거래대금선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_AMT). Optional; default "".
+            co_st_amt: 거래대금시작금 — 단위: 천 (CO_ST_AMT). Optional; default "".
+            co_en_amt: 거래대금끝금 — 단위: 천 (CO_EN_AMT). Optional; default "".
+            co_yn_eps: EPS선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_EPS). Optional; default "".
+            co_st_eps: EPS시작 (CO_ST_EPS). Optional; default "".
+            co_en_eps: EPS끝 (CO_EN_EPS). Optional; default "".
+            co_yn_per: PER선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PER). Optional; default "".
+            co_st_per: PER시작 (CO_ST_PER). Optional; default "".
+            co_en_per: PER끝 (CO_EN_PER). Optional; default "".
+            keyb: NEXT KEY BUFF — "" 공백 입력 (KEYB). Optional; default "".
 
         Returns:
             OverseasPriceInquireSearchResponse: the envelope (rt_cd, msg_cd, msg1), output1 (rows of
@@ -4877,11 +4877,11 @@ class AsyncOverseasPriceApi:
 
         call = prepare_overseas_price_inquire_search(
             self._ctx,
-            auth=auth,
             excd=excd,
             co_yn_pricecur=co_yn_pricecur,
             co_st_pricecur=co_st_pricecur,
             co_en_pricecur=co_en_pricecur,
+            auth=auth,
             co_yn_rate=co_yn_rate,
             co_st_rate=co_st_rate,
             co_en_rate=co_en_rate,
@@ -4911,38 +4911,38 @@ class AsyncOverseasPriceApi:
     async def inquire_search_pages(
         self,
         *,
-        auth: str,
         excd: str,
         co_yn_pricecur: str,
         co_st_pricecur: str,
         co_en_pricecur: str,
-        co_yn_rate: str,
-        co_st_rate: str,
-        co_en_rate: str,
-        co_yn_valx: str,
-        co_st_valx: str,
-        co_en_valx: str,
-        co_yn_shar: str,
-        co_st_shar: str,
-        co_en_shar: str,
-        co_yn_volume: str,
-        co_st_volume: str,
-        co_en_volume: str,
-        co_yn_amt: str,
-        co_st_amt: str,
-        co_en_amt: str,
-        co_yn_eps: str,
-        co_st_eps: str,
-        co_en_eps: str,
-        co_yn_per: str,
-        co_st_per: str,
-        co_en_per: str,
-        keyb: str,
+        auth: str | None = None,
+        co_yn_rate: str | None = None,
+        co_st_rate: str | None = None,
+        co_en_rate: str | None = None,
+        co_yn_valx: str | None = None,
+        co_st_valx: str | None = None,
+        co_en_valx: str | None = None,
+        co_yn_shar: str | None = None,
+        co_st_shar: str | None = None,
+        co_en_shar: str | None = None,
+        co_yn_volume: str | None = None,
+        co_st_volume: str | None = None,
+        co_en_volume: str | None = None,
+        co_yn_amt: str | None = None,
+        co_st_amt: str | None = None,
+        co_en_amt: str | None = None,
+        co_yn_eps: str | None = None,
+        co_st_eps: str | None = None,
+        co_en_eps: str | None = None,
+        co_yn_per: str | None = None,
+        co_st_per: str | None = None,
+        co_en_per: str | None = None,
+        keyb: str | None = None,
     ) -> AsyncIterator[OverseasPriceInquireSearchResponse]:
         """Every page of 해외주식조건검색, following tr_cont alone (the same request again) to the last.
 
         Args:
-            auth: 사용자권한정보 — "" (Null 값 설정) (AUTH). Required. Example: "".
+            auth: 사용자권한정보 — "" (Null 값 설정) (AUTH). Optional; default "".
             excd: 거래소코드 — NYS : 뉴욕, NAS : 나스닥, AMS : 아멕스 HKS : 홍콩, SHS : 상해 , SZS : 심천 HSX : 호치민,
                 HNX : 하노이 TSE : 도쿄 (EXCD). Required. Example: "NAS".
             co_yn_pricecur: 현재가선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PRICECUR). Required. Example:
@@ -4951,28 +4951,28 @@ class AsyncOverseasPriceApi:
                 Example: "160".
             co_en_pricecur: 현재가끝범위가 — 단위: 각국통화(JPY, USD, HKD, CNY, VND) (CO_EN_PRICECUR). Required.
                 Example: "170".
-            co_yn_rate: 등락율선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_RATE). Required. Example: "".
-            co_st_rate: 등락율시작율 — % (CO_ST_RATE). Required. Example: "".
-            co_en_rate: 등락율끝율 — % (CO_EN_RATE). Required. Example: "".
-            co_yn_valx: 시가총액선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VALX). Required. Example: "".
-            co_st_valx: 시가총액시작액 — 단위: 천 (CO_ST_VALX). Required. Example: "".
-            co_en_valx: 시가총액끝액 — 단위: 천 (CO_EN_VALX). Required. Example: "".
-            co_yn_shar: 발행주식수선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_SHAR). Required. Example: "".
-            co_st_shar: 발행주식시작수 — 단위: 천 (CO_ST_SHAR). Required. Example: "".
-            co_en_shar: 발행주식끝수 — 단위: 천 (CO_EN_SHAR). Required. Example: "".
-            co_yn_volume: 거래량선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VOLUME). Required. Example: "".
-            co_st_volume: 거래량시작량 — 단위: 주 (CO_ST_VOLUME). Required. Example: "".
-            co_en_volume: 거래량끝량 — 단위: 주 (CO_EN_VOLUME). Required. Example: "".
-            co_yn_amt: 거래대금선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_AMT). Required. Example: "".
-            co_st_amt: 거래대금시작금 — 단위: 천 (CO_ST_AMT). Required. Example: "".
-            co_en_amt: 거래대금끝금 — 단위: 천 (CO_EN_AMT). Required. Example: "".
-            co_yn_eps: EPS선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_EPS). Required. Example: "".
-            co_st_eps: EPS시작 (CO_ST_EPS). Required. Example: "".
-            co_en_eps: EPS끝 (CO_EN_EPS). Required. Example: "".
-            co_yn_per: PER선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PER). Required. Example: "".
-            co_st_per: PER시작 (CO_ST_PER). Required. Example: "".
-            co_en_per: PER끝 (CO_EN_PER). Required. Example: "".
-            keyb: NEXT KEY BUFF — "" 공백 입력 (KEYB). Required. Example: "".
+            co_yn_rate: 등락율선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_RATE). Optional; default "".
+            co_st_rate: 등락율시작율 — % (CO_ST_RATE). Optional; default "".
+            co_en_rate: 등락율끝율 — % (CO_EN_RATE). Optional; default "".
+            co_yn_valx: 시가총액선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VALX). Optional; default "".
+            co_st_valx: 시가총액시작액 — 단위: 천 (CO_ST_VALX). Optional; default "".
+            co_en_valx: 시가총액끝액 — 단위: 천 (CO_EN_VALX). Optional; default "".
+            co_yn_shar: 발행주식수선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_SHAR). Optional; default "".
+            co_st_shar: 발행주식시작수 — 단위: 천 (CO_ST_SHAR). Optional; default "".
+            co_en_shar: 발행주식끝수 — 단위: 천 (CO_EN_SHAR). Optional; default "".
+            co_yn_volume: 거래량선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VOLUME). Optional; default "".
+            co_st_volume: 거래량시작량 — 단위: 주 (CO_ST_VOLUME). Optional; default "".
+            co_en_volume: 거래량끝량 — 단위: 주 (CO_EN_VOLUME). Optional; default "".
+            co_yn_amt: 거래대금선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_AMT). Optional; default "".
+            co_st_amt: 거래대금시작금 — 단위: 천 (CO_ST_AMT). Optional; default "".
+            co_en_amt: 거래대금끝금 — 단위: 천 (CO_EN_AMT). Optional; default "".
+            co_yn_eps: EPS선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_EPS). Optional; default "".
+            co_st_eps: EPS시작 (CO_ST_EPS). Optional; default "".
+            co_en_eps: EPS끝 (CO_EN_EPS). Optional; default "".
+            co_yn_per: PER선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PER). Optional; default "".
+            co_st_per: PER시작 (CO_ST_PER). Optional; default "".
+            co_en_per: PER끝 (CO_EN_PER). Optional; default "".
+            keyb: NEXT KEY BUFF — "" 공백 입력 (KEYB). Optional; default "".
 
         Yields:
             OverseasPriceInquireSearchResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -4997,11 +4997,11 @@ class AsyncOverseasPriceApi:
 
         call = prepare_overseas_price_inquire_search(
             self._ctx,
-            auth=auth,
             excd=excd,
             co_yn_pricecur=co_yn_pricecur,
             co_st_pricecur=co_st_pricecur,
             co_en_pricecur=co_en_pricecur,
+            auth=auth,
             co_yn_rate=co_yn_rate,
             co_st_rate=co_st_rate,
             co_en_rate=co_en_rate,
@@ -5031,38 +5031,38 @@ class AsyncOverseasPriceApi:
     async def inquire_search_output1(
         self,
         *,
-        auth: str,
         excd: str,
         co_yn_pricecur: str,
         co_st_pricecur: str,
         co_en_pricecur: str,
-        co_yn_rate: str,
-        co_st_rate: str,
-        co_en_rate: str,
-        co_yn_valx: str,
-        co_st_valx: str,
-        co_en_valx: str,
-        co_yn_shar: str,
-        co_st_shar: str,
-        co_en_shar: str,
-        co_yn_volume: str,
-        co_st_volume: str,
-        co_en_volume: str,
-        co_yn_amt: str,
-        co_st_amt: str,
-        co_en_amt: str,
-        co_yn_eps: str,
-        co_st_eps: str,
-        co_en_eps: str,
-        co_yn_per: str,
-        co_st_per: str,
-        co_en_per: str,
-        keyb: str,
+        auth: str | None = None,
+        co_yn_rate: str | None = None,
+        co_st_rate: str | None = None,
+        co_en_rate: str | None = None,
+        co_yn_valx: str | None = None,
+        co_st_valx: str | None = None,
+        co_en_valx: str | None = None,
+        co_yn_shar: str | None = None,
+        co_st_shar: str | None = None,
+        co_en_shar: str | None = None,
+        co_yn_volume: str | None = None,
+        co_st_volume: str | None = None,
+        co_en_volume: str | None = None,
+        co_yn_amt: str | None = None,
+        co_st_amt: str | None = None,
+        co_en_amt: str | None = None,
+        co_yn_eps: str | None = None,
+        co_st_eps: str | None = None,
+        co_en_eps: str | None = None,
+        co_yn_per: str | None = None,
+        co_st_per: str | None = None,
+        co_en_per: str | None = None,
+        keyb: str | None = None,
     ) -> AsyncIterator[OverseasPriceInquireSearchOutput1Row]:
         """Every row of 해외주식조건검색 output1 (output1) across all pages.
 
         Args:
-            auth: 사용자권한정보 — "" (Null 값 설정) (AUTH). Required. Example: "".
+            auth: 사용자권한정보 — "" (Null 값 설정) (AUTH). Optional; default "".
             excd: 거래소코드 — NYS : 뉴욕, NAS : 나스닥, AMS : 아멕스 HKS : 홍콩, SHS : 상해 , SZS : 심천 HSX : 호치민,
                 HNX : 하노이 TSE : 도쿄 (EXCD). Required. Example: "NAS".
             co_yn_pricecur: 현재가선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PRICECUR). Required. Example:
@@ -5071,28 +5071,28 @@ class AsyncOverseasPriceApi:
                 Example: "160".
             co_en_pricecur: 현재가끝범위가 — 단위: 각국통화(JPY, USD, HKD, CNY, VND) (CO_EN_PRICECUR). Required.
                 Example: "170".
-            co_yn_rate: 등락율선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_RATE). Required. Example: "".
-            co_st_rate: 등락율시작율 — % (CO_ST_RATE). Required. Example: "".
-            co_en_rate: 등락율끝율 — % (CO_EN_RATE). Required. Example: "".
-            co_yn_valx: 시가총액선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VALX). Required. Example: "".
-            co_st_valx: 시가총액시작액 — 단위: 천 (CO_ST_VALX). Required. Example: "".
-            co_en_valx: 시가총액끝액 — 단위: 천 (CO_EN_VALX). Required. Example: "".
-            co_yn_shar: 발행주식수선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_SHAR). Required. Example: "".
-            co_st_shar: 발행주식시작수 — 단위: 천 (CO_ST_SHAR). Required. Example: "".
-            co_en_shar: 발행주식끝수 — 단위: 천 (CO_EN_SHAR). Required. Example: "".
-            co_yn_volume: 거래량선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VOLUME). Required. Example: "".
-            co_st_volume: 거래량시작량 — 단위: 주 (CO_ST_VOLUME). Required. Example: "".
-            co_en_volume: 거래량끝량 — 단위: 주 (CO_EN_VOLUME). Required. Example: "".
-            co_yn_amt: 거래대금선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_AMT). Required. Example: "".
-            co_st_amt: 거래대금시작금 — 단위: 천 (CO_ST_AMT). Required. Example: "".
-            co_en_amt: 거래대금끝금 — 단위: 천 (CO_EN_AMT). Required. Example: "".
-            co_yn_eps: EPS선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_EPS). Required. Example: "".
-            co_st_eps: EPS시작 (CO_ST_EPS). Required. Example: "".
-            co_en_eps: EPS끝 (CO_EN_EPS). Required. Example: "".
-            co_yn_per: PER선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PER). Required. Example: "".
-            co_st_per: PER시작 (CO_ST_PER). Required. Example: "".
-            co_en_per: PER끝 (CO_EN_PER). Required. Example: "".
-            keyb: NEXT KEY BUFF — "" 공백 입력 (KEYB). Required. Example: "".
+            co_yn_rate: 등락율선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_RATE). Optional; default "".
+            co_st_rate: 등락율시작율 — % (CO_ST_RATE). Optional; default "".
+            co_en_rate: 등락율끝율 — % (CO_EN_RATE). Optional; default "".
+            co_yn_valx: 시가총액선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VALX). Optional; default "".
+            co_st_valx: 시가총액시작액 — 단위: 천 (CO_ST_VALX). Optional; default "".
+            co_en_valx: 시가총액끝액 — 단위: 천 (CO_EN_VALX). Optional; default "".
+            co_yn_shar: 발행주식수선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_SHAR). Optional; default "".
+            co_st_shar: 발행주식시작수 — 단위: 천 (CO_ST_SHAR). Optional; default "".
+            co_en_shar: 발행주식끝수 — 단위: 천 (CO_EN_SHAR). Optional; default "".
+            co_yn_volume: 거래량선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VOLUME). Optional; default "".
+            co_st_volume: 거래량시작량 — 단위: 주 (CO_ST_VOLUME). Optional; default "".
+            co_en_volume: 거래량끝량 — 단위: 주 (CO_EN_VOLUME). Optional; default "".
+            co_yn_amt: 거래대금선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_AMT). Optional; default "".
+            co_st_amt: 거래대금시작금 — 단위: 천 (CO_ST_AMT). Optional; default "".
+            co_en_amt: 거래대금끝금 — 단위: 천 (CO_EN_AMT). Optional; default "".
+            co_yn_eps: EPS선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_EPS). Optional; default "".
+            co_st_eps: EPS시작 (CO_ST_EPS). Optional; default "".
+            co_en_eps: EPS끝 (CO_EN_EPS). Optional; default "".
+            co_yn_per: PER선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PER). Optional; default "".
+            co_st_per: PER시작 (CO_ST_PER). Optional; default "".
+            co_en_per: PER끝 (CO_EN_PER). Optional; default "".
+            keyb: NEXT KEY BUFF — "" 공백 입력 (KEYB). Optional; default "".
 
         Yields:
             OverseasPriceInquireSearchOutput1Row: each row, page after page.
@@ -5115,11 +5115,11 @@ class AsyncOverseasPriceApi:
 
         call = prepare_overseas_price_inquire_search(
             self._ctx,
-            auth=auth,
             excd=excd,
             co_yn_pricecur=co_yn_pricecur,
             co_st_pricecur=co_st_pricecur,
             co_en_pricecur=co_en_pricecur,
+            auth=auth,
             co_yn_rate=co_yn_rate,
             co_st_rate=co_st_rate,
             co_en_rate=co_en_rate,
@@ -5150,38 +5150,38 @@ class AsyncOverseasPriceApi:
     async def inquire_search_output2(
         self,
         *,
-        auth: str,
         excd: str,
         co_yn_pricecur: str,
         co_st_pricecur: str,
         co_en_pricecur: str,
-        co_yn_rate: str,
-        co_st_rate: str,
-        co_en_rate: str,
-        co_yn_valx: str,
-        co_st_valx: str,
-        co_en_valx: str,
-        co_yn_shar: str,
-        co_st_shar: str,
-        co_en_shar: str,
-        co_yn_volume: str,
-        co_st_volume: str,
-        co_en_volume: str,
-        co_yn_amt: str,
-        co_st_amt: str,
-        co_en_amt: str,
-        co_yn_eps: str,
-        co_st_eps: str,
-        co_en_eps: str,
-        co_yn_per: str,
-        co_st_per: str,
-        co_en_per: str,
-        keyb: str,
+        auth: str | None = None,
+        co_yn_rate: str | None = None,
+        co_st_rate: str | None = None,
+        co_en_rate: str | None = None,
+        co_yn_valx: str | None = None,
+        co_st_valx: str | None = None,
+        co_en_valx: str | None = None,
+        co_yn_shar: str | None = None,
+        co_st_shar: str | None = None,
+        co_en_shar: str | None = None,
+        co_yn_volume: str | None = None,
+        co_st_volume: str | None = None,
+        co_en_volume: str | None = None,
+        co_yn_amt: str | None = None,
+        co_st_amt: str | None = None,
+        co_en_amt: str | None = None,
+        co_yn_eps: str | None = None,
+        co_st_eps: str | None = None,
+        co_en_eps: str | None = None,
+        co_yn_per: str | None = None,
+        co_st_per: str | None = None,
+        co_en_per: str | None = None,
+        keyb: str | None = None,
     ) -> AsyncIterator[OverseasPriceInquireSearchOutput2Row]:
         """Every row of 해외주식조건검색 output2 (output2) across all pages.
 
         Args:
-            auth: 사용자권한정보 — "" (Null 값 설정) (AUTH). Required. Example: "".
+            auth: 사용자권한정보 — "" (Null 값 설정) (AUTH). Optional; default "".
             excd: 거래소코드 — NYS : 뉴욕, NAS : 나스닥, AMS : 아멕스 HKS : 홍콩, SHS : 상해 , SZS : 심천 HSX : 호치민,
                 HNX : 하노이 TSE : 도쿄 (EXCD). Required. Example: "NAS".
             co_yn_pricecur: 현재가선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PRICECUR). Required. Example:
@@ -5190,28 +5190,28 @@ class AsyncOverseasPriceApi:
                 Example: "160".
             co_en_pricecur: 현재가끝범위가 — 단위: 각국통화(JPY, USD, HKD, CNY, VND) (CO_EN_PRICECUR). Required.
                 Example: "170".
-            co_yn_rate: 등락율선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_RATE). Required. Example: "".
-            co_st_rate: 등락율시작율 — % (CO_ST_RATE). Required. Example: "".
-            co_en_rate: 등락율끝율 — % (CO_EN_RATE). Required. Example: "".
-            co_yn_valx: 시가총액선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VALX). Required. Example: "".
-            co_st_valx: 시가총액시작액 — 단위: 천 (CO_ST_VALX). Required. Example: "".
-            co_en_valx: 시가총액끝액 — 단위: 천 (CO_EN_VALX). Required. Example: "".
-            co_yn_shar: 발행주식수선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_SHAR). Required. Example: "".
-            co_st_shar: 발행주식시작수 — 단위: 천 (CO_ST_SHAR). Required. Example: "".
-            co_en_shar: 발행주식끝수 — 단위: 천 (CO_EN_SHAR). Required. Example: "".
-            co_yn_volume: 거래량선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VOLUME). Required. Example: "".
-            co_st_volume: 거래량시작량 — 단위: 주 (CO_ST_VOLUME). Required. Example: "".
-            co_en_volume: 거래량끝량 — 단위: 주 (CO_EN_VOLUME). Required. Example: "".
-            co_yn_amt: 거래대금선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_AMT). Required. Example: "".
-            co_st_amt: 거래대금시작금 — 단위: 천 (CO_ST_AMT). Required. Example: "".
-            co_en_amt: 거래대금끝금 — 단위: 천 (CO_EN_AMT). Required. Example: "".
-            co_yn_eps: EPS선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_EPS). Required. Example: "".
-            co_st_eps: EPS시작 (CO_ST_EPS). Required. Example: "".
-            co_en_eps: EPS끝 (CO_EN_EPS). Required. Example: "".
-            co_yn_per: PER선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PER). Required. Example: "".
-            co_st_per: PER시작 (CO_ST_PER). Required. Example: "".
-            co_en_per: PER끝 (CO_EN_PER). Required. Example: "".
-            keyb: NEXT KEY BUFF — "" 공백 입력 (KEYB). Required. Example: "".
+            co_yn_rate: 등락율선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_RATE). Optional; default "".
+            co_st_rate: 등락율시작율 — % (CO_ST_RATE). Optional; default "".
+            co_en_rate: 등락율끝율 — % (CO_EN_RATE). Optional; default "".
+            co_yn_valx: 시가총액선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VALX). Optional; default "".
+            co_st_valx: 시가총액시작액 — 단위: 천 (CO_ST_VALX). Optional; default "".
+            co_en_valx: 시가총액끝액 — 단위: 천 (CO_EN_VALX). Optional; default "".
+            co_yn_shar: 발행주식수선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_SHAR). Optional; default "".
+            co_st_shar: 발행주식시작수 — 단위: 천 (CO_ST_SHAR). Optional; default "".
+            co_en_shar: 발행주식끝수 — 단위: 천 (CO_EN_SHAR). Optional; default "".
+            co_yn_volume: 거래량선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VOLUME). Optional; default "".
+            co_st_volume: 거래량시작량 — 단위: 주 (CO_ST_VOLUME). Optional; default "".
+            co_en_volume: 거래량끝량 — 단위: 주 (CO_EN_VOLUME). Optional; default "".
+            co_yn_amt: 거래대금선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_AMT). Optional; default "".
+            co_st_amt: 거래대금시작금 — 단위: 천 (CO_ST_AMT). Optional; default "".
+            co_en_amt: 거래대금끝금 — 단위: 천 (CO_EN_AMT). Optional; default "".
+            co_yn_eps: EPS선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_EPS). Optional; default "".
+            co_st_eps: EPS시작 (CO_ST_EPS). Optional; default "".
+            co_en_eps: EPS끝 (CO_EN_EPS). Optional; default "".
+            co_yn_per: PER선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PER). Optional; default "".
+            co_st_per: PER시작 (CO_ST_PER). Optional; default "".
+            co_en_per: PER끝 (CO_EN_PER). Optional; default "".
+            keyb: NEXT KEY BUFF — "" 공백 입력 (KEYB). Optional; default "".
 
         Yields:
             OverseasPriceInquireSearchOutput2Row: each row, page after page.
@@ -5234,11 +5234,11 @@ class AsyncOverseasPriceApi:
 
         call = prepare_overseas_price_inquire_search(
             self._ctx,
-            auth=auth,
             excd=excd,
             co_yn_pricecur=co_yn_pricecur,
             co_st_pricecur=co_st_pricecur,
             co_en_pricecur=co_en_pricecur,
+            auth=auth,
             co_yn_rate=co_yn_rate,
             co_st_rate=co_st_rate,
             co_en_rate=co_en_rate,
@@ -5491,33 +5491,33 @@ class AsyncOverseasPriceApi:
     async def inquire_time_itemchartprice(
         self,
         *,
-        auth: str,
         excd: str,
         symb: str,
         nmin: str,
         pinc: str,
-        next: str,
         nrec: str,
-        fill: str,
-        keyb: str,
+        auth: str | None = None,
+        next: str | None = None,
+        fill: str | None = None,
+        keyb: str | None = None,
     ) -> OverseasPriceInquireTimeItemchartpriceResponse:
         """해외주식분봉조회 — GET /uapi/overseas-price/v1/quotations/inquire-time-itemchartprice
 
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 — "" 공백으로 입력 (AUTH). Required. Example: "".
+            auth: 사용자권한정보 — "" 공백으로 입력 (AUTH). Optional; default "".
             excd: 거래소코드 — NYS : 뉴욕 NAS : 나스닥 AMS : 아멕스 HKS : 홍콩 SHS : 상해 SZS : 심천 HSX : 호치민 HNX :
                 하노이 TSE : 도쿄 ※ 주간거래는 최대 1일치 분봉만 조회 가능 BAY : 뉴욕(주간) BAQ : 나스닥(주간) BAA : 아멕스(주간)
                 (EXCD). Required. Example: "NAS".
             symb: 종목코드 — ex. TSLA (SYMB). Required. Example: "TSLA".
             nmin: 분갭 — 분단위(1: 1분봉, 2: 2분봉, ...) (NMIN). Required. Example: "5".
             pinc: 전일포함여부 — 0:당일 1:전일포함 ※ 다음조회 시 반드시 "1"로 입력 (PINC). Required. Example: "1".
-            next: 다음여부 — 처음조회 시, "" 공백 입력 다음조회 시, "1" 입력 (NEXT). Required. Example: "".
+            next: 다음여부 — 처음조회 시, "" 공백 입력 다음조회 시, "1" 입력 (NEXT). Optional; default "".
             nrec: 요청갯수 — 레코드요청갯수 (최대 120) (NREC). Required. Example: "120".
-            fill: 미체결채움구분 — "" 공백으로 입력 (FILL). Required. Example: "".
+            fill: 미체결채움구분 — "" 공백으로 입력 (FILL). Optional; default "".
             keyb: NEXT KEY BUFF — 처음 조회 시, "" 공백 입력 다음 조회 시, 이전 조회 결과의 마지막 분봉 데이터를 이용하여, 1분 전 혹은 n분
-                전의 시간을 입력 (형식: YYYYMMDDHHMMSS, ex. 20241014140100) (KEYB). Required. Example: "".
+                전의 시간을 입력 (형식: YYYYMMDDHHMMSS, ex. 20241014140100) (KEYB). Optional; default "".
 
         Returns:
             OverseasPriceInquireTimeItemchartpriceResponse: the envelope (rt_cd, msg_cd, msg1),
@@ -5542,13 +5542,13 @@ class AsyncOverseasPriceApi:
 
         call = prepare_overseas_price_inquire_time_itemchartprice(
             self._ctx,
-            auth=auth,
             excd=excd,
             symb=symb,
             nmin=nmin,
             pinc=pinc,
-            next=next,
             nrec=nrec,
+            auth=auth,
+            next=next,
             fill=fill,
             keyb=keyb,
         )
@@ -5560,33 +5560,33 @@ class AsyncOverseasPriceApi:
     async def inquire_time_itemchartprice_pages(
         self,
         *,
-        auth: str,
         excd: str,
         symb: str,
         nmin: str,
         pinc: str,
-        next: str,
         nrec: str,
-        fill: str,
-        keyb: str,
+        auth: str | None = None,
+        next: str | None = None,
+        fill: str | None = None,
+        keyb: str | None = None,
     ) -> AsyncIterator[OverseasPriceInquireTimeItemchartpriceResponse]:
         """Every page of 해외주식분봉조회, following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 — "" 공백으로 입력 (AUTH). Required. Example: "".
+            auth: 사용자권한정보 — "" 공백으로 입력 (AUTH). Optional; default "".
             excd: 거래소코드 — NYS : 뉴욕 NAS : 나스닥 AMS : 아멕스 HKS : 홍콩 SHS : 상해 SZS : 심천 HSX : 호치민 HNX :
                 하노이 TSE : 도쿄 ※ 주간거래는 최대 1일치 분봉만 조회 가능 BAY : 뉴욕(주간) BAQ : 나스닥(주간) BAA : 아멕스(주간)
                 (EXCD). Required. Example: "NAS".
             symb: 종목코드 — ex. TSLA (SYMB). Required. Example: "TSLA".
             nmin: 분갭 — 분단위(1: 1분봉, 2: 2분봉, ...) (NMIN). Required. Example: "5".
             pinc: 전일포함여부 — 0:당일 1:전일포함 ※ 다음조회 시 반드시 "1"로 입력 (PINC). Required. Example: "1".
-            next: 다음여부 — 처음조회 시, "" 공백 입력 다음조회 시, "1" 입력 (NEXT). Required. Example: "".
+            next: 다음여부 — 처음조회 시, "" 공백 입력 다음조회 시, "1" 입력 (NEXT). Optional; default "".
             nrec: 요청갯수 — 레코드요청갯수 (최대 120) (NREC). Required. Example: "120".
-            fill: 미체결채움구분 — "" 공백으로 입력 (FILL). Required. Example: "".
+            fill: 미체결채움구분 — "" 공백으로 입력 (FILL). Optional; default "".
             keyb: NEXT KEY BUFF — 처음 조회 시, "" 공백 입력 다음 조회 시, 이전 조회 결과의 마지막 분봉 데이터를 이용하여, 1분 전 혹은 n분
-                전의 시간을 입력 (형식: YYYYMMDDHHMMSS, ex. 20241014140100) (KEYB). Required. Example: "".
+                전의 시간을 입력 (형식: YYYYMMDDHHMMSS, ex. 20241014140100) (KEYB). Optional; default "".
 
         Yields:
             OverseasPriceInquireTimeItemchartpriceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -5613,13 +5613,13 @@ class AsyncOverseasPriceApi:
 
         call = prepare_overseas_price_inquire_time_itemchartprice(
             self._ctx,
-            auth=auth,
             excd=excd,
             symb=symb,
             nmin=nmin,
             pinc=pinc,
-            next=next,
             nrec=nrec,
+            auth=auth,
+            next=next,
             fill=fill,
             keyb=keyb,
         )
@@ -5629,33 +5629,33 @@ class AsyncOverseasPriceApi:
     async def inquire_time_itemchartprice_output1(
         self,
         *,
-        auth: str,
         excd: str,
         symb: str,
         nmin: str,
         pinc: str,
-        next: str,
         nrec: str,
-        fill: str,
-        keyb: str,
+        auth: str | None = None,
+        next: str | None = None,
+        fill: str | None = None,
+        keyb: str | None = None,
     ) -> AsyncIterator[OverseasPriceInquireTimeItemchartpriceOutput1Row]:
         """Every row of 해외주식분봉조회 output1 (output1) across all pages.
 
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 — "" 공백으로 입력 (AUTH). Required. Example: "".
+            auth: 사용자권한정보 — "" 공백으로 입력 (AUTH). Optional; default "".
             excd: 거래소코드 — NYS : 뉴욕 NAS : 나스닥 AMS : 아멕스 HKS : 홍콩 SHS : 상해 SZS : 심천 HSX : 호치민 HNX :
                 하노이 TSE : 도쿄 ※ 주간거래는 최대 1일치 분봉만 조회 가능 BAY : 뉴욕(주간) BAQ : 나스닥(주간) BAA : 아멕스(주간)
                 (EXCD). Required. Example: "NAS".
             symb: 종목코드 — ex. TSLA (SYMB). Required. Example: "TSLA".
             nmin: 분갭 — 분단위(1: 1분봉, 2: 2분봉, ...) (NMIN). Required. Example: "5".
             pinc: 전일포함여부 — 0:당일 1:전일포함 ※ 다음조회 시 반드시 "1"로 입력 (PINC). Required. Example: "1".
-            next: 다음여부 — 처음조회 시, "" 공백 입력 다음조회 시, "1" 입력 (NEXT). Required. Example: "".
+            next: 다음여부 — 처음조회 시, "" 공백 입력 다음조회 시, "1" 입력 (NEXT). Optional; default "".
             nrec: 요청갯수 — 레코드요청갯수 (최대 120) (NREC). Required. Example: "120".
-            fill: 미체결채움구분 — "" 공백으로 입력 (FILL). Required. Example: "".
+            fill: 미체결채움구분 — "" 공백으로 입력 (FILL). Optional; default "".
             keyb: NEXT KEY BUFF — 처음 조회 시, "" 공백 입력 다음 조회 시, 이전 조회 결과의 마지막 분봉 데이터를 이용하여, 1분 전 혹은 n분
-                전의 시간을 입력 (형식: YYYYMMDDHHMMSS, ex. 20241014140100) (KEYB). Required. Example: "".
+                전의 시간을 입력 (형식: YYYYMMDDHHMMSS, ex. 20241014140100) (KEYB). Optional; default "".
 
         Yields:
             OverseasPriceInquireTimeItemchartpriceOutput1Row: each row, page after page.
@@ -5680,13 +5680,13 @@ class AsyncOverseasPriceApi:
 
         call = prepare_overseas_price_inquire_time_itemchartprice(
             self._ctx,
-            auth=auth,
             excd=excd,
             symb=symb,
             nmin=nmin,
             pinc=pinc,
-            next=next,
             nrec=nrec,
+            auth=auth,
+            next=next,
             fill=fill,
             keyb=keyb,
         )
@@ -5697,33 +5697,33 @@ class AsyncOverseasPriceApi:
     async def inquire_time_itemchartprice_output2(
         self,
         *,
-        auth: str,
         excd: str,
         symb: str,
         nmin: str,
         pinc: str,
-        next: str,
         nrec: str,
-        fill: str,
-        keyb: str,
+        auth: str | None = None,
+        next: str | None = None,
+        fill: str | None = None,
+        keyb: str | None = None,
     ) -> AsyncIterator[OverseasPriceInquireTimeItemchartpriceOutput2Row]:
         """Every row of 해외주식분봉조회 output2 (output2) across all pages.
 
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 — "" 공백으로 입력 (AUTH). Required. Example: "".
+            auth: 사용자권한정보 — "" 공백으로 입력 (AUTH). Optional; default "".
             excd: 거래소코드 — NYS : 뉴욕 NAS : 나스닥 AMS : 아멕스 HKS : 홍콩 SHS : 상해 SZS : 심천 HSX : 호치민 HNX :
                 하노이 TSE : 도쿄 ※ 주간거래는 최대 1일치 분봉만 조회 가능 BAY : 뉴욕(주간) BAQ : 나스닥(주간) BAA : 아멕스(주간)
                 (EXCD). Required. Example: "NAS".
             symb: 종목코드 — ex. TSLA (SYMB). Required. Example: "TSLA".
             nmin: 분갭 — 분단위(1: 1분봉, 2: 2분봉, ...) (NMIN). Required. Example: "5".
             pinc: 전일포함여부 — 0:당일 1:전일포함 ※ 다음조회 시 반드시 "1"로 입력 (PINC). Required. Example: "1".
-            next: 다음여부 — 처음조회 시, "" 공백 입력 다음조회 시, "1" 입력 (NEXT). Required. Example: "".
+            next: 다음여부 — 처음조회 시, "" 공백 입력 다음조회 시, "1" 입력 (NEXT). Optional; default "".
             nrec: 요청갯수 — 레코드요청갯수 (최대 120) (NREC). Required. Example: "120".
-            fill: 미체결채움구분 — "" 공백으로 입력 (FILL). Required. Example: "".
+            fill: 미체결채움구분 — "" 공백으로 입력 (FILL). Optional; default "".
             keyb: NEXT KEY BUFF — 처음 조회 시, "" 공백 입력 다음 조회 시, 이전 조회 결과의 마지막 분봉 데이터를 이용하여, 1분 전 혹은 n분
-                전의 시간을 입력 (형식: YYYYMMDDHHMMSS, ex. 20241014140100) (KEYB). Required. Example: "".
+                전의 시간을 입력 (형식: YYYYMMDDHHMMSS, ex. 20241014140100) (KEYB). Optional; default "".
 
         Yields:
             OverseasPriceInquireTimeItemchartpriceOutput2Row: each row, page after page.
@@ -5748,13 +5748,13 @@ class AsyncOverseasPriceApi:
 
         call = prepare_overseas_price_inquire_time_itemchartprice(
             self._ctx,
-            auth=auth,
             excd=excd,
             symb=symb,
             nmin=nmin,
             pinc=pinc,
-            next=next,
             nrec=nrec,
+            auth=auth,
+            next=next,
             fill=fill,
             keyb=keyb,
         )
@@ -5765,16 +5765,16 @@ class AsyncOverseasPriceApi:
     async def price_detail(
         self,
         *,
-        auth: str,
         excd: str,
         symb: str,
+        auth: str | None = None,
     ) -> OverseasPricePriceDetailResponse:
         """해외주식 현재가상세 — GET /uapi/overseas-price/v1/quotations/price-detail
 
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 (AUTH). Required. Example: "".
+            auth: 사용자권한정보 (AUTH). Optional; default "".
             excd: 거래소명 — 예: HKS, NYS, NAS, AMS, TSE, SHS, SZS, SHI, SZI, HSX, HNX, BAY, BAQ, BAA
                 (EXCD). Required. Example: "NAS".
             symb: 종목코드 (SYMB). Required. Example: "TSLA".
@@ -5799,23 +5799,23 @@ class AsyncOverseasPriceApi:
             prepare_overseas_price_price_detail,
         )
 
-        call = prepare_overseas_price_price_detail(self._ctx, auth=auth, excd=excd, symb=symb)
+        call = prepare_overseas_price_price_detail(self._ctx, excd=excd, symb=symb, auth=auth)
         response = parse_overseas_price_price_detail(call, await self._core.send(call))
         return response
 
     async def price_detail_pages(
         self,
         *,
-        auth: str,
         excd: str,
         symb: str,
+        auth: str | None = None,
     ) -> AsyncIterator[OverseasPricePriceDetailResponse]:
         """Every page of 해외주식 현재가상세, following tr_cont alone (the same request again) to the last.
 
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 (AUTH). Required. Example: "".
+            auth: 사용자권한정보 (AUTH). Optional; default "".
             excd: 거래소명 — 예: HKS, NYS, NAS, AMS, TSE, SHS, SZS, SHI, SZI, HSX, HNX, BAY, BAQ, BAA
                 (EXCD). Required. Example: "NAS".
             symb: 종목코드 (SYMB). Required. Example: "TSLA".
@@ -5842,23 +5842,23 @@ class AsyncOverseasPriceApi:
             prepare_overseas_price_price_detail,
         )
 
-        call = prepare_overseas_price_price_detail(self._ctx, auth=auth, excd=excd, symb=symb)
+        call = prepare_overseas_price_price_detail(self._ctx, excd=excd, symb=symb, auth=auth)
         async for page_call, reply in self._core.pages(call):
             yield parse_overseas_price_price_detail(page_call, reply)
 
     async def price_detail_output(
         self,
         *,
-        auth: str,
         excd: str,
         symb: str,
+        auth: str | None = None,
     ) -> AsyncIterator[OverseasPricePriceDetailOutputRow]:
         """Every row of 해외주식 현재가상세 output (output) across all pages.
 
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 (AUTH). Required. Example: "".
+            auth: 사용자권한정보 (AUTH). Optional; default "".
             excd: 거래소명 — 예: HKS, NYS, NAS, AMS, TSE, SHS, SZS, SHI, SZI, HSX, HNX, BAY, BAQ, BAA
                 (EXCD). Required. Example: "NAS".
             symb: 종목코드 (SYMB). Required. Example: "TSLA".
@@ -5884,7 +5884,7 @@ class AsyncOverseasPriceApi:
             prepare_overseas_price_price_detail,
         )
 
-        call = prepare_overseas_price_price_detail(self._ctx, auth=auth, excd=excd, symb=symb)
+        call = prepare_overseas_price_price_detail(self._ctx, excd=excd, symb=symb, auth=auth)
         async for page_call, reply in self._core.pages(call):
             for row in parse_overseas_price_price_detail(page_call, reply).output:
                 yield row

@@ -69,7 +69,7 @@ class OverseasPriceInquireAskingPriceRequest:
     "해외주식 현재가 1호가 (GET /uapi/overseas-price/v1/quotations/inquire-asking-price)"
 
     auth: str
-    '사용자권한정보 (AUTH). Required. Example: "".'
+    '사용자권한정보 (AUTH). Optional; default "".'
     excd: str
     '거래소코드 — 예: NYS, NAS, AMS, 등 (EXCD). Required. Example: "NAS".'
     symb: str
@@ -121,16 +121,16 @@ def validate_overseas_price_inquire_asking_price(
 def prepare_overseas_price_inquire_asking_price(
     ctx: CallContext,
     *,
-    auth: str,
     excd: str,
     symb: str,
+    auth: str | None = None,
 ) -> PreparedCall:
     "The validated call of 해외주식 현재가 1호가, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
         raise UnsupportedEnvironmentError("overseas_price.inquire_asking_price", ctx.env, ("real",))
     problems: list[FieldProblem] = []
     request = OverseasPriceInquireAskingPriceRequest(
-        auth=plain(auth),
+        auth=plain(auth) if auth is not None else "",
         excd=plain(excd),
         symb=plain(symb),
     )

@@ -69,7 +69,7 @@ class OverseasPriceInquireSearchRequest:
     "해외주식조건검색 (GET /uapi/overseas-price/v1/quotations/inquire-search)"
 
     auth: str
-    '사용자권한정보 — "" (Null 값 설정) (AUTH). Required. Example: "".'
+    '사용자권한정보 — "" (Null 값 설정) (AUTH). Optional; default "".'
     excd: str
     """거래소코드 — NYS : 뉴욕, NAS : 나스닥, AMS : 아멕스 HKS : 홍콩, SHS : 상해 , SZS : 심천 HSX : 호치민, HNX : 하노이 TSE
     : 도쿄 (EXCD). Required. Example: "NAS".
@@ -81,49 +81,49 @@ class OverseasPriceInquireSearchRequest:
     co_en_pricecur: str
     '현재가끝범위가 — 단위: 각국통화(JPY, USD, HKD, CNY, VND) (CO_EN_PRICECUR). Required. Example: "170".'
     co_yn_rate: str
-    '등락율선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_RATE). Required. Example: "".'
+    '등락율선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_RATE). Optional; default "".'
     co_st_rate: str
-    '등락율시작율 — % (CO_ST_RATE). Required. Example: "".'
+    '등락율시작율 — % (CO_ST_RATE). Optional; default "".'
     co_en_rate: str
-    '등락율끝율 — % (CO_EN_RATE). Required. Example: "".'
+    '등락율끝율 — % (CO_EN_RATE). Optional; default "".'
     co_yn_valx: str
-    '시가총액선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VALX). Required. Example: "".'
+    '시가총액선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VALX). Optional; default "".'
     co_st_valx: str
-    '시가총액시작액 — 단위: 천 (CO_ST_VALX). Required. Example: "".'
+    '시가총액시작액 — 단위: 천 (CO_ST_VALX). Optional; default "".'
     co_en_valx: str
-    '시가총액끝액 — 단위: 천 (CO_EN_VALX). Required. Example: "".'
+    '시가총액끝액 — 단위: 천 (CO_EN_VALX). Optional; default "".'
     co_yn_shar: str
-    '발행주식수선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_SHAR). Required. Example: "".'
+    '발행주식수선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_SHAR). Optional; default "".'
     co_st_shar: str
-    '발행주식시작수 — 단위: 천 (CO_ST_SHAR). Required. Example: "".'
+    '발행주식시작수 — 단위: 천 (CO_ST_SHAR). Optional; default "".'
     co_en_shar: str
-    '발행주식끝수 — 단위: 천 (CO_EN_SHAR). Required. Example: "".'
+    '발행주식끝수 — 단위: 천 (CO_EN_SHAR). Optional; default "".'
     co_yn_volume: str
-    '거래량선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VOLUME). Required. Example: "".'
+    '거래량선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VOLUME). Optional; default "".'
     co_st_volume: str
-    '거래량시작량 — 단위: 주 (CO_ST_VOLUME). Required. Example: "".'
+    '거래량시작량 — 단위: 주 (CO_ST_VOLUME). Optional; default "".'
     co_en_volume: str
-    '거래량끝량 — 단위: 주 (CO_EN_VOLUME). Required. Example: "".'
+    '거래량끝량 — 단위: 주 (CO_EN_VOLUME). Optional; default "".'
     co_yn_amt: str
-    '거래대금선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_AMT). Required. Example: "".'
+    '거래대금선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_AMT). Optional; default "".'
     co_st_amt: str
-    '거래대금시작금 — 단위: 천 (CO_ST_AMT). Required. Example: "".'
+    '거래대금시작금 — 단위: 천 (CO_ST_AMT). Optional; default "".'
     co_en_amt: str
-    '거래대금끝금 — 단위: 천 (CO_EN_AMT). Required. Example: "".'
+    '거래대금끝금 — 단위: 천 (CO_EN_AMT). Optional; default "".'
     co_yn_eps: str
-    'EPS선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_EPS). Required. Example: "".'
+    'EPS선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_EPS). Optional; default "".'
     co_st_eps: str
-    'EPS시작 (CO_ST_EPS). Required. Example: "".'
+    'EPS시작 (CO_ST_EPS). Optional; default "".'
     co_en_eps: str
-    'EPS끝 (CO_EN_EPS). Required. Example: "".'
+    'EPS끝 (CO_EN_EPS). Optional; default "".'
     co_yn_per: str
-    'PER선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PER). Required. Example: "".'
+    'PER선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PER). Optional; default "".'
     co_st_per: str
-    'PER시작 (CO_ST_PER). Required. Example: "".'
+    'PER시작 (CO_ST_PER). Optional; default "".'
     co_en_per: str
-    'PER끝 (CO_EN_PER). Required. Example: "".'
+    'PER끝 (CO_EN_PER). Optional; default "".'
     keyb: str
-    'NEXT KEY BUFF — "" 공백 입력 (KEYB). Required. Example: "".'
+    'NEXT KEY BUFF — "" 공백 입력 (KEYB). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
@@ -495,33 +495,33 @@ def validate_overseas_price_inquire_search(
 def prepare_overseas_price_inquire_search(
     ctx: CallContext,
     *,
-    auth: str,
     excd: str,
     co_yn_pricecur: str,
     co_st_pricecur: str,
     co_en_pricecur: str,
-    co_yn_rate: str,
-    co_st_rate: str,
-    co_en_rate: str,
-    co_yn_valx: str,
-    co_st_valx: str,
-    co_en_valx: str,
-    co_yn_shar: str,
-    co_st_shar: str,
-    co_en_shar: str,
-    co_yn_volume: str,
-    co_st_volume: str,
-    co_en_volume: str,
-    co_yn_amt: str,
-    co_st_amt: str,
-    co_en_amt: str,
-    co_yn_eps: str,
-    co_st_eps: str,
-    co_en_eps: str,
-    co_yn_per: str,
-    co_st_per: str,
-    co_en_per: str,
-    keyb: str,
+    auth: str | None = None,
+    co_yn_rate: str | None = None,
+    co_st_rate: str | None = None,
+    co_en_rate: str | None = None,
+    co_yn_valx: str | None = None,
+    co_st_valx: str | None = None,
+    co_en_valx: str | None = None,
+    co_yn_shar: str | None = None,
+    co_st_shar: str | None = None,
+    co_en_shar: str | None = None,
+    co_yn_volume: str | None = None,
+    co_st_volume: str | None = None,
+    co_en_volume: str | None = None,
+    co_yn_amt: str | None = None,
+    co_st_amt: str | None = None,
+    co_en_amt: str | None = None,
+    co_yn_eps: str | None = None,
+    co_st_eps: str | None = None,
+    co_en_eps: str | None = None,
+    co_yn_per: str | None = None,
+    co_st_per: str | None = None,
+    co_en_per: str | None = None,
+    keyb: str | None = None,
 ) -> PreparedCall:
     "The validated call of 해외주식조건검색, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real", "mock"):
@@ -530,33 +530,33 @@ def prepare_overseas_price_inquire_search(
         )
     problems: list[FieldProblem] = []
     request = OverseasPriceInquireSearchRequest(
-        auth=plain(auth),
+        auth=plain(auth) if auth is not None else "",
         excd=plain(excd),
         co_yn_pricecur=plain(co_yn_pricecur),
         co_st_pricecur=plain(co_st_pricecur),
         co_en_pricecur=plain(co_en_pricecur),
-        co_yn_rate=plain(co_yn_rate),
-        co_st_rate=plain(co_st_rate),
-        co_en_rate=plain(co_en_rate),
-        co_yn_valx=plain(co_yn_valx),
-        co_st_valx=plain(co_st_valx),
-        co_en_valx=plain(co_en_valx),
-        co_yn_shar=plain(co_yn_shar),
-        co_st_shar=plain(co_st_shar),
-        co_en_shar=plain(co_en_shar),
-        co_yn_volume=plain(co_yn_volume),
-        co_st_volume=plain(co_st_volume),
-        co_en_volume=plain(co_en_volume),
-        co_yn_amt=plain(co_yn_amt),
-        co_st_amt=plain(co_st_amt),
-        co_en_amt=plain(co_en_amt),
-        co_yn_eps=plain(co_yn_eps),
-        co_st_eps=plain(co_st_eps),
-        co_en_eps=plain(co_en_eps),
-        co_yn_per=plain(co_yn_per),
-        co_st_per=plain(co_st_per),
-        co_en_per=plain(co_en_per),
-        keyb=plain(keyb),
+        co_yn_rate=plain(co_yn_rate) if co_yn_rate is not None else "",
+        co_st_rate=plain(co_st_rate) if co_st_rate is not None else "",
+        co_en_rate=plain(co_en_rate) if co_en_rate is not None else "",
+        co_yn_valx=plain(co_yn_valx) if co_yn_valx is not None else "",
+        co_st_valx=plain(co_st_valx) if co_st_valx is not None else "",
+        co_en_valx=plain(co_en_valx) if co_en_valx is not None else "",
+        co_yn_shar=plain(co_yn_shar) if co_yn_shar is not None else "",
+        co_st_shar=plain(co_st_shar) if co_st_shar is not None else "",
+        co_en_shar=plain(co_en_shar) if co_en_shar is not None else "",
+        co_yn_volume=plain(co_yn_volume) if co_yn_volume is not None else "",
+        co_st_volume=plain(co_st_volume) if co_st_volume is not None else "",
+        co_en_volume=plain(co_en_volume) if co_en_volume is not None else "",
+        co_yn_amt=plain(co_yn_amt) if co_yn_amt is not None else "",
+        co_st_amt=plain(co_st_amt) if co_st_amt is not None else "",
+        co_en_amt=plain(co_en_amt) if co_en_amt is not None else "",
+        co_yn_eps=plain(co_yn_eps) if co_yn_eps is not None else "",
+        co_st_eps=plain(co_st_eps) if co_st_eps is not None else "",
+        co_en_eps=plain(co_en_eps) if co_en_eps is not None else "",
+        co_yn_per=plain(co_yn_per) if co_yn_per is not None else "",
+        co_st_per=plain(co_st_per) if co_st_per is not None else "",
+        co_en_per=plain(co_en_per) if co_en_per is not None else "",
+        keyb=plain(keyb) if keyb is not None else "",
     )
     problems.extend(validate_overseas_price_inquire_search(request, ctx.env))
     if problems:

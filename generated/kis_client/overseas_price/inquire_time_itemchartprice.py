@@ -69,7 +69,7 @@ class OverseasPriceInquireTimeItemchartpriceRequest:
     "해외주식분봉조회 (GET /uapi/overseas-price/v1/quotations/inquire-time-itemchartprice)"
 
     auth: str
-    '사용자권한정보 — "" 공백으로 입력 (AUTH). Required. Example: "".'
+    '사용자권한정보 — "" 공백으로 입력 (AUTH). Optional; default "".'
     excd: str
     """거래소코드 — NYS : 뉴욕 NAS : 나스닥 AMS : 아멕스 HKS : 홍콩 SHS : 상해 SZS : 심천 HSX : 호치민 HNX : 하노이 TSE : 도쿄
     ※ 주간거래는 최대 1일치 분봉만 조회 가능 BAY : 뉴욕(주간) BAQ : 나스닥(주간) BAA : 아멕스(주간) (EXCD). Required. Example:
@@ -82,14 +82,14 @@ class OverseasPriceInquireTimeItemchartpriceRequest:
     pinc: str
     '전일포함여부 — 0:당일 1:전일포함 ※ 다음조회 시 반드시 "1"로 입력 (PINC). Required. Example: "1".'
     next: str
-    '다음여부 — 처음조회 시, "" 공백 입력 다음조회 시, "1" 입력 (NEXT). Required. Example: "".'
+    '다음여부 — 처음조회 시, "" 공백 입력 다음조회 시, "1" 입력 (NEXT). Optional; default "".'
     nrec: str
     '요청갯수 — 레코드요청갯수 (최대 120) (NREC). Required. Example: "120".'
     fill: str
-    '미체결채움구분 — "" 공백으로 입력 (FILL). Required. Example: "".'
+    '미체결채움구분 — "" 공백으로 입력 (FILL). Optional; default "".'
     keyb: str
     """NEXT KEY BUFF — 처음 조회 시, "" 공백 입력 다음 조회 시, 이전 조회 결과의 마지막 분봉 데이터를 이용하여, 1분 전 혹은 n분 전의 시간을 입력
-    (형식: YYYYMMDDHHMMSS, ex. 20241014140100) (KEYB). Required. Example: "".
+    (형식: YYYYMMDDHHMMSS, ex. 20241014140100) (KEYB). Optional; default "".
     """
 
     def to_wire(self) -> dict[str, str]:
@@ -198,15 +198,15 @@ def validate_overseas_price_inquire_time_itemchartprice(
 def prepare_overseas_price_inquire_time_itemchartprice(
     ctx: CallContext,
     *,
-    auth: str,
     excd: str,
     symb: str,
     nmin: str,
     pinc: str,
-    next: str,
     nrec: str,
-    fill: str,
-    keyb: str,
+    auth: str | None = None,
+    next: str | None = None,
+    fill: str | None = None,
+    keyb: str | None = None,
 ) -> PreparedCall:
     "The validated call of 해외주식분봉조회, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -215,15 +215,15 @@ def prepare_overseas_price_inquire_time_itemchartprice(
         )
     problems: list[FieldProblem] = []
     request = OverseasPriceInquireTimeItemchartpriceRequest(
-        auth=plain(auth),
+        auth=plain(auth) if auth is not None else "",
         excd=plain(excd),
         symb=plain(symb),
         nmin=plain(nmin),
         pinc=plain(pinc),
-        next=plain(next),
+        next=plain(next) if next is not None else "",
         nrec=plain(nrec),
-        fill=plain(fill),
-        keyb=plain(keyb),
+        fill=plain(fill) if fill is not None else "",
+        keyb=plain(keyb) if keyb is not None else "",
     )
     problems.extend(validate_overseas_price_inquire_time_itemchartprice(request, ctx.env))
     if problems:

@@ -72,7 +72,7 @@ class OverseasPricePriceDetailRequest:
     "해외주식 현재가상세 (GET /uapi/overseas-price/v1/quotations/price-detail)"
 
     auth: str
-    '사용자권한정보 (AUTH). Required. Example: "".'
+    '사용자권한정보 (AUTH). Optional; default "".'
     excd: str
     """거래소명 — 예: HKS, NYS, NAS, AMS, TSE, SHS, SZS, SHI, SZI, HSX, HNX, BAY, BAQ, BAA (EXCD).
     Required. Example: "NAS".
@@ -126,16 +126,16 @@ def validate_overseas_price_price_detail(
 def prepare_overseas_price_price_detail(
     ctx: CallContext,
     *,
-    auth: str,
     excd: str,
     symb: str,
+    auth: str | None = None,
 ) -> PreparedCall:
     "The validated call of 해외주식 현재가상세, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
         raise UnsupportedEnvironmentError("overseas_price.price_detail", ctx.env, ("real",))
     problems: list[FieldProblem] = []
     request = OverseasPricePriceDetailRequest(
-        auth=plain(auth),
+        auth=plain(auth) if auth is not None else "",
         excd=plain(excd),
         symb=plain(symb),
     )

@@ -3144,10 +3144,10 @@ class OverseasStockApi:
         pdno: str,
         ord_qty: str,
         ovrs_ord_unpr: str,
-        ctac_tlno: str,
-        mgco_aptm_odno: str,
         ord_svr_dvsn_cd: str,
         ord_dvsn: str,
+        ctac_tlno: str | None = None,
+        mgco_aptm_odno: str | None = None,
     ) -> OverseasStockDaytimeOrderResponse:
         """해외주식 미국주간주문 — POST /uapi/overseas-stock/v1/trading/daytime-order
 
@@ -3161,8 +3161,8 @@ class OverseasStockApi:
             ord_qty: 주문수량 — 해외거래소 별 최소 주문수량 및 주문단위 확인 필요 (ORD_QTY). Required. Example: "10".
             ovrs_ord_unpr: 해외주문단가 — 소수점 포함, 1주당 가격 * 시장가의 경우 1주당 가격을 공란으로 비우지 않음 "0"으로 입력
                 (OVRS_ORD_UNPR). Required. Example: "0.8".
-            ctac_tlno: 연락전화번호 — " " (CTAC_TLNO). Required. Example: "".
-            mgco_aptm_odno: 운용사지정주문번호 — " " (MGCO_APTM_ODNO). Required. Example: "".
+            ctac_tlno: 연락전화번호 — " " (CTAC_TLNO). Optional; default "".
+            mgco_aptm_odno: 운용사지정주문번호 — " " (MGCO_APTM_ODNO). Optional; default "".
             ord_svr_dvsn_cd: 주문서버구분코드 — "0" (ORD_SVR_DVSN_CD). Required. Example: "0".
             ord_dvsn: 주문구분 — [미국 매수/매도 주문] 00 : 지정가 * 주간거래는 지정가만 가능 (ORD_DVSN). Required. Example:
                 "00".
@@ -3196,10 +3196,10 @@ class OverseasStockApi:
             pdno=pdno,
             ord_qty=ord_qty,
             ovrs_ord_unpr=ovrs_ord_unpr,
-            ctac_tlno=ctac_tlno,
-            mgco_aptm_odno=mgco_aptm_odno,
             ord_svr_dvsn_cd=ord_svr_dvsn_cd,
             ord_dvsn=ord_dvsn,
+            ctac_tlno=ctac_tlno,
+            mgco_aptm_odno=mgco_aptm_odno,
         )
         response = parse_overseas_stock_daytime_order(call, self._core.send(call))
         return response
@@ -3213,9 +3213,9 @@ class OverseasStockApi:
         rvse_cncl_dvsn_cd: RvseCnclDvsnCd | RvseCnclDvsnCdCode,
         ord_qty: str,
         ovrs_ord_unpr: str,
-        ctac_tlno: str,
-        mgco_aptm_odno: str,
         ord_svr_dvsn_cd: str,
+        ctac_tlno: str | None = None,
+        mgco_aptm_odno: str | None = None,
     ) -> OverseasStockDaytimeOrderRvsecnclResponse:
         """해외주식 미국주간정정취소 — POST /uapi/overseas-stock/v1/trading/daytime-order-rvsecncl
 
@@ -3230,8 +3230,8 @@ class OverseasStockApi:
                 RvseCnclDvsnCd or its code: "01" 정정 (MODIFY), "02" 취소 (CANCEL). Example: "02".
             ord_qty: 주문수량 (ORD_QTY). Required. Example: "111".
             ovrs_ord_unpr: 해외주문단가 — 소수점 포함, 1주당 가격 (OVRS_ORD_UNPR). Required. Example: "0".
-            ctac_tlno: 연락전화번호 (CTAC_TLNO). Required. Example: "".
-            mgco_aptm_odno: 운용사지정주문번호 (MGCO_APTM_ODNO). Required. Example: "".
+            ctac_tlno: 연락전화번호 (CTAC_TLNO). Optional; default "".
+            mgco_aptm_odno: 운용사지정주문번호 (MGCO_APTM_ODNO). Optional; default "".
             ord_svr_dvsn_cd: 주문서버구분코드 (ORD_SVR_DVSN_CD). Required. Example: "0".
 
         Returns:
@@ -3264,9 +3264,9 @@ class OverseasStockApi:
             rvse_cncl_dvsn_cd=rvse_cncl_dvsn_cd,
             ord_qty=ord_qty,
             ovrs_ord_unpr=ovrs_ord_unpr,
+            ord_svr_dvsn_cd=ord_svr_dvsn_cd,
             ctac_tlno=ctac_tlno,
             mgco_aptm_odno=mgco_aptm_odno,
-            ord_svr_dvsn_cd=ord_svr_dvsn_cd,
         )
         response = parse_overseas_stock_daytime_order_rvsecncl(call, self._core.send(call))
         return response
@@ -3873,14 +3873,14 @@ class OverseasStockApi:
         self,
         *,
         ovrs_excg_cd: str,
-        natn_cd: str,
         crcy_cd: str,
-        pdno: str,
         inqr_strt_dt: str,
         inqr_end_dt: str,
         wcrc_frcr_dvsn_cd: (
             InquirePeriodProfitWcrcFrcrDvsnCd | InquirePeriodProfitWcrcFrcrDvsnCdCode
         ),
+        natn_cd: str | None = None,
+        pdno: str | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> OverseasStockInquirePeriodProfitResponse:
@@ -3891,10 +3891,10 @@ class OverseasStockApi:
         Args:
             ovrs_excg_cd: 해외거래소코드 — 공란 : 전체, NASD : 미국, SEHK : 홍콩, SHAA : 중국, TKSE : 일본, HASE : 베트남
                 (OVRS_EXCG_CD). Required. Example: "NASD".
-            natn_cd: 국가코드 — 공란(Default) (NATN_CD). Required. Example: "".
+            natn_cd: 국가코드 — 공란(Default) (NATN_CD). Optional; default "".
             crcy_cd: 통화코드 — 공란 : 전체 USD : 미국달러, HKD : 홍콩달러, CNY : 중국위안화, JPY : 일본엔화, VND : 베트남동
                 (CRCY_CD). Required. Example: "USD".
-            pdno: 상품번호 — 공란 : 전체 (PDNO). Required. Example: "".
+            pdno: 상품번호 — 공란 : 전체 (PDNO). Optional; default "".
             inqr_strt_dt: 조회시작일자 — YYYYMMDD (INQR_STRT_DT). Required. Example: "20240601".
             inqr_end_dt: 조회종료일자 — YYYYMMDD (INQR_END_DT). Required. Example: "20240630".
             wcrc_frcr_dvsn_cd: 원화외화구분코드 — 01 : 외화, 02 : 원화 (WCRC_FRCR_DVSN_CD). Required.
@@ -3928,12 +3928,12 @@ class OverseasStockApi:
         call = prepare_overseas_stock_inquire_period_profit(
             self._ctx,
             ovrs_excg_cd=ovrs_excg_cd,
-            natn_cd=natn_cd,
             crcy_cd=crcy_cd,
-            pdno=pdno,
             inqr_strt_dt=inqr_strt_dt,
             inqr_end_dt=inqr_end_dt,
             wcrc_frcr_dvsn_cd=wcrc_frcr_dvsn_cd,
+            natn_cd=natn_cd,
+            pdno=pdno,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk200=ctx_area_nk200,
         )
@@ -3944,14 +3944,14 @@ class OverseasStockApi:
         self,
         *,
         ovrs_excg_cd: str,
-        natn_cd: str,
         crcy_cd: str,
-        pdno: str,
         inqr_strt_dt: str,
         inqr_end_dt: str,
         wcrc_frcr_dvsn_cd: (
             InquirePeriodProfitWcrcFrcrDvsnCd | InquirePeriodProfitWcrcFrcrDvsnCdCode
         ),
+        natn_cd: str | None = None,
+        pdno: str | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> Iterator[OverseasStockInquirePeriodProfitResponse]:
@@ -3962,10 +3962,10 @@ class OverseasStockApi:
         Args:
             ovrs_excg_cd: 해외거래소코드 — 공란 : 전체, NASD : 미국, SEHK : 홍콩, SHAA : 중국, TKSE : 일본, HASE : 베트남
                 (OVRS_EXCG_CD). Required. Example: "NASD".
-            natn_cd: 국가코드 — 공란(Default) (NATN_CD). Required. Example: "".
+            natn_cd: 국가코드 — 공란(Default) (NATN_CD). Optional; default "".
             crcy_cd: 통화코드 — 공란 : 전체 USD : 미국달러, HKD : 홍콩달러, CNY : 중국위안화, JPY : 일본엔화, VND : 베트남동
                 (CRCY_CD). Required. Example: "USD".
-            pdno: 상품번호 — 공란 : 전체 (PDNO). Required. Example: "".
+            pdno: 상품번호 — 공란 : 전체 (PDNO). Optional; default "".
             inqr_strt_dt: 조회시작일자 — YYYYMMDD (INQR_STRT_DT). Required. Example: "20240601".
             inqr_end_dt: 조회종료일자 — YYYYMMDD (INQR_END_DT). Required. Example: "20240630".
             wcrc_frcr_dvsn_cd: 원화외화구분코드 — 01 : 외화, 02 : 원화 (WCRC_FRCR_DVSN_CD). Required.
@@ -4001,12 +4001,12 @@ class OverseasStockApi:
         call = prepare_overseas_stock_inquire_period_profit(
             self._ctx,
             ovrs_excg_cd=ovrs_excg_cd,
-            natn_cd=natn_cd,
             crcy_cd=crcy_cd,
-            pdno=pdno,
             inqr_strt_dt=inqr_strt_dt,
             inqr_end_dt=inqr_end_dt,
             wcrc_frcr_dvsn_cd=wcrc_frcr_dvsn_cd,
+            natn_cd=natn_cd,
+            pdno=pdno,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk200=ctx_area_nk200,
         )
@@ -4017,14 +4017,14 @@ class OverseasStockApi:
         self,
         *,
         ovrs_excg_cd: str,
-        natn_cd: str,
         crcy_cd: str,
-        pdno: str,
         inqr_strt_dt: str,
         inqr_end_dt: str,
         wcrc_frcr_dvsn_cd: (
             InquirePeriodProfitWcrcFrcrDvsnCd | InquirePeriodProfitWcrcFrcrDvsnCdCode
         ),
+        natn_cd: str | None = None,
+        pdno: str | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> Iterator[OverseasStockInquirePeriodProfitOutput1Row]:
@@ -4035,10 +4035,10 @@ class OverseasStockApi:
         Args:
             ovrs_excg_cd: 해외거래소코드 — 공란 : 전체, NASD : 미국, SEHK : 홍콩, SHAA : 중국, TKSE : 일본, HASE : 베트남
                 (OVRS_EXCG_CD). Required. Example: "NASD".
-            natn_cd: 국가코드 — 공란(Default) (NATN_CD). Required. Example: "".
+            natn_cd: 국가코드 — 공란(Default) (NATN_CD). Optional; default "".
             crcy_cd: 통화코드 — 공란 : 전체 USD : 미국달러, HKD : 홍콩달러, CNY : 중국위안화, JPY : 일본엔화, VND : 베트남동
                 (CRCY_CD). Required. Example: "USD".
-            pdno: 상품번호 — 공란 : 전체 (PDNO). Required. Example: "".
+            pdno: 상품번호 — 공란 : 전체 (PDNO). Optional; default "".
             inqr_strt_dt: 조회시작일자 — YYYYMMDD (INQR_STRT_DT). Required. Example: "20240601".
             inqr_end_dt: 조회종료일자 — YYYYMMDD (INQR_END_DT). Required. Example: "20240630".
             wcrc_frcr_dvsn_cd: 원화외화구분코드 — 01 : 외화, 02 : 원화 (WCRC_FRCR_DVSN_CD). Required.
@@ -4072,12 +4072,12 @@ class OverseasStockApi:
         call = prepare_overseas_stock_inquire_period_profit(
             self._ctx,
             ovrs_excg_cd=ovrs_excg_cd,
-            natn_cd=natn_cd,
             crcy_cd=crcy_cd,
-            pdno=pdno,
             inqr_strt_dt=inqr_strt_dt,
             inqr_end_dt=inqr_end_dt,
             wcrc_frcr_dvsn_cd=wcrc_frcr_dvsn_cd,
+            natn_cd=natn_cd,
+            pdno=pdno,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk200=ctx_area_nk200,
         )
@@ -4089,14 +4089,14 @@ class OverseasStockApi:
         self,
         *,
         ovrs_excg_cd: str,
-        natn_cd: str,
         crcy_cd: str,
-        pdno: str,
         inqr_strt_dt: str,
         inqr_end_dt: str,
         wcrc_frcr_dvsn_cd: (
             InquirePeriodProfitWcrcFrcrDvsnCd | InquirePeriodProfitWcrcFrcrDvsnCdCode
         ),
+        natn_cd: str | None = None,
+        pdno: str | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> Iterator[OverseasStockInquirePeriodProfitOutput2Row]:
@@ -4107,10 +4107,10 @@ class OverseasStockApi:
         Args:
             ovrs_excg_cd: 해외거래소코드 — 공란 : 전체, NASD : 미국, SEHK : 홍콩, SHAA : 중국, TKSE : 일본, HASE : 베트남
                 (OVRS_EXCG_CD). Required. Example: "NASD".
-            natn_cd: 국가코드 — 공란(Default) (NATN_CD). Required. Example: "".
+            natn_cd: 국가코드 — 공란(Default) (NATN_CD). Optional; default "".
             crcy_cd: 통화코드 — 공란 : 전체 USD : 미국달러, HKD : 홍콩달러, CNY : 중국위안화, JPY : 일본엔화, VND : 베트남동
                 (CRCY_CD). Required. Example: "USD".
-            pdno: 상품번호 — 공란 : 전체 (PDNO). Required. Example: "".
+            pdno: 상품번호 — 공란 : 전체 (PDNO). Optional; default "".
             inqr_strt_dt: 조회시작일자 — YYYYMMDD (INQR_STRT_DT). Required. Example: "20240601".
             inqr_end_dt: 조회종료일자 — YYYYMMDD (INQR_END_DT). Required. Example: "20240630".
             wcrc_frcr_dvsn_cd: 원화외화구분코드 — 01 : 외화, 02 : 원화 (WCRC_FRCR_DVSN_CD). Required.
@@ -4144,12 +4144,12 @@ class OverseasStockApi:
         call = prepare_overseas_stock_inquire_period_profit(
             self._ctx,
             ovrs_excg_cd=ovrs_excg_cd,
-            natn_cd=natn_cd,
             crcy_cd=crcy_cd,
-            pdno=pdno,
             inqr_strt_dt=inqr_strt_dt,
             inqr_end_dt=inqr_end_dt,
             wcrc_frcr_dvsn_cd=wcrc_frcr_dvsn_cd,
+            natn_cd=natn_cd,
+            pdno=pdno,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk200=ctx_area_nk200,
         )
@@ -4163,9 +4163,9 @@ class OverseasStockApi:
         erlm_strt_dt: str,
         erlm_end_dt: str,
         ovrs_excg_cd: str,
-        pdno: str,
         sll_buy_dvsn_cd: SllBuyDvsnCd | SllBuyDvsnCdCode,
-        loan_dvsn_cd: str,
+        pdno: str | None = None,
+        loan_dvsn_cd: str | None = None,
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
     ) -> OverseasStockInquirePeriodTransResponse:
@@ -4177,11 +4177,11 @@ class OverseasStockApi:
             erlm_strt_dt: 등록시작일자 — 예: 20240420 (ERLM_STRT_DT). Required. Example: "20240601".
             erlm_end_dt: 등록종료일자 — 예: 20240520 (ERLM_END_DT). Required. Example: "20240630".
             ovrs_excg_cd: 해외거래소코드 (OVRS_EXCG_CD). Required. Example: "NASD".
-            pdno: 상품번호 (PDNO). Required. Example: "".
+            pdno: 상품번호 (PDNO). Optional; default "".
             sll_buy_dvsn_cd: 매도매수구분코드 — 00: 전체, 01: 매도, 02: 매수 (SLL_BUY_DVSN_CD). Required.
                 SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY). Example:
                 "00".
-            loan_dvsn_cd: 대출구분코드 (LOAN_DVSN_CD). Required. Example: "".
+            loan_dvsn_cd: 대출구분코드 (LOAN_DVSN_CD). Optional; default "".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
             ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
@@ -4212,8 +4212,8 @@ class OverseasStockApi:
             erlm_strt_dt=erlm_strt_dt,
             erlm_end_dt=erlm_end_dt,
             ovrs_excg_cd=ovrs_excg_cd,
-            pdno=pdno,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
+            pdno=pdno,
             loan_dvsn_cd=loan_dvsn_cd,
             ctx_area_fk100=ctx_area_fk100,
             ctx_area_nk100=ctx_area_nk100,
@@ -4227,9 +4227,9 @@ class OverseasStockApi:
         erlm_strt_dt: str,
         erlm_end_dt: str,
         ovrs_excg_cd: str,
-        pdno: str,
         sll_buy_dvsn_cd: SllBuyDvsnCd | SllBuyDvsnCdCode,
-        loan_dvsn_cd: str,
+        pdno: str | None = None,
+        loan_dvsn_cd: str | None = None,
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
     ) -> Iterator[OverseasStockInquirePeriodTransResponse]:
@@ -4241,11 +4241,11 @@ class OverseasStockApi:
             erlm_strt_dt: 등록시작일자 — 예: 20240420 (ERLM_STRT_DT). Required. Example: "20240601".
             erlm_end_dt: 등록종료일자 — 예: 20240520 (ERLM_END_DT). Required. Example: "20240630".
             ovrs_excg_cd: 해외거래소코드 (OVRS_EXCG_CD). Required. Example: "NASD".
-            pdno: 상품번호 (PDNO). Required. Example: "".
+            pdno: 상품번호 (PDNO). Optional; default "".
             sll_buy_dvsn_cd: 매도매수구분코드 — 00: 전체, 01: 매도, 02: 매수 (SLL_BUY_DVSN_CD). Required.
                 SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY). Example:
                 "00".
-            loan_dvsn_cd: 대출구분코드 (LOAN_DVSN_CD). Required. Example: "".
+            loan_dvsn_cd: 대출구분코드 (LOAN_DVSN_CD). Optional; default "".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
             ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
@@ -4278,8 +4278,8 @@ class OverseasStockApi:
             erlm_strt_dt=erlm_strt_dt,
             erlm_end_dt=erlm_end_dt,
             ovrs_excg_cd=ovrs_excg_cd,
-            pdno=pdno,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
+            pdno=pdno,
             loan_dvsn_cd=loan_dvsn_cd,
             ctx_area_fk100=ctx_area_fk100,
             ctx_area_nk100=ctx_area_nk100,
@@ -4293,9 +4293,9 @@ class OverseasStockApi:
         erlm_strt_dt: str,
         erlm_end_dt: str,
         ovrs_excg_cd: str,
-        pdno: str,
         sll_buy_dvsn_cd: SllBuyDvsnCd | SllBuyDvsnCdCode,
-        loan_dvsn_cd: str,
+        pdno: str | None = None,
+        loan_dvsn_cd: str | None = None,
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
     ) -> Iterator[OverseasStockInquirePeriodTransOutput1Row]:
@@ -4307,11 +4307,11 @@ class OverseasStockApi:
             erlm_strt_dt: 등록시작일자 — 예: 20240420 (ERLM_STRT_DT). Required. Example: "20240601".
             erlm_end_dt: 등록종료일자 — 예: 20240520 (ERLM_END_DT). Required. Example: "20240630".
             ovrs_excg_cd: 해외거래소코드 (OVRS_EXCG_CD). Required. Example: "NASD".
-            pdno: 상품번호 (PDNO). Required. Example: "".
+            pdno: 상품번호 (PDNO). Optional; default "".
             sll_buy_dvsn_cd: 매도매수구분코드 — 00: 전체, 01: 매도, 02: 매수 (SLL_BUY_DVSN_CD). Required.
                 SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY). Example:
                 "00".
-            loan_dvsn_cd: 대출구분코드 (LOAN_DVSN_CD). Required. Example: "".
+            loan_dvsn_cd: 대출구분코드 (LOAN_DVSN_CD). Optional; default "".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
             ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
@@ -4342,8 +4342,8 @@ class OverseasStockApi:
             erlm_strt_dt=erlm_strt_dt,
             erlm_end_dt=erlm_end_dt,
             ovrs_excg_cd=ovrs_excg_cd,
-            pdno=pdno,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
+            pdno=pdno,
             loan_dvsn_cd=loan_dvsn_cd,
             ctx_area_fk100=ctx_area_fk100,
             ctx_area_nk100=ctx_area_nk100,
@@ -4358,9 +4358,9 @@ class OverseasStockApi:
         erlm_strt_dt: str,
         erlm_end_dt: str,
         ovrs_excg_cd: str,
-        pdno: str,
         sll_buy_dvsn_cd: SllBuyDvsnCd | SllBuyDvsnCdCode,
-        loan_dvsn_cd: str,
+        pdno: str | None = None,
+        loan_dvsn_cd: str | None = None,
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
     ) -> Iterator[OverseasStockInquirePeriodTransOutput2Row]:
@@ -4372,11 +4372,11 @@ class OverseasStockApi:
             erlm_strt_dt: 등록시작일자 — 예: 20240420 (ERLM_STRT_DT). Required. Example: "20240601".
             erlm_end_dt: 등록종료일자 — 예: 20240520 (ERLM_END_DT). Required. Example: "20240630".
             ovrs_excg_cd: 해외거래소코드 (OVRS_EXCG_CD). Required. Example: "NASD".
-            pdno: 상품번호 (PDNO). Required. Example: "".
+            pdno: 상품번호 (PDNO). Optional; default "".
             sll_buy_dvsn_cd: 매도매수구분코드 — 00: 전체, 01: 매도, 02: 매수 (SLL_BUY_DVSN_CD). Required.
                 SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY). Example:
                 "00".
-            loan_dvsn_cd: 대출구분코드 (LOAN_DVSN_CD). Required. Example: "".
+            loan_dvsn_cd: 대출구분코드 (LOAN_DVSN_CD). Optional; default "".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
             ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
@@ -4407,8 +4407,8 @@ class OverseasStockApi:
             erlm_strt_dt=erlm_strt_dt,
             erlm_end_dt=erlm_end_dt,
             ovrs_excg_cd=ovrs_excg_cd,
-            pdno=pdno,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
+            pdno=pdno,
             loan_dvsn_cd=loan_dvsn_cd,
             ctx_area_fk100=ctx_area_fk100,
             ctx_area_nk100=ctx_area_nk100,
@@ -7705,10 +7705,10 @@ class AsyncOverseasStockApi:
         pdno: str,
         ord_qty: str,
         ovrs_ord_unpr: str,
-        ctac_tlno: str,
-        mgco_aptm_odno: str,
         ord_svr_dvsn_cd: str,
         ord_dvsn: str,
+        ctac_tlno: str | None = None,
+        mgco_aptm_odno: str | None = None,
     ) -> OverseasStockDaytimeOrderResponse:
         """해외주식 미국주간주문 — POST /uapi/overseas-stock/v1/trading/daytime-order
 
@@ -7722,8 +7722,8 @@ class AsyncOverseasStockApi:
             ord_qty: 주문수량 — 해외거래소 별 최소 주문수량 및 주문단위 확인 필요 (ORD_QTY). Required. Example: "10".
             ovrs_ord_unpr: 해외주문단가 — 소수점 포함, 1주당 가격 * 시장가의 경우 1주당 가격을 공란으로 비우지 않음 "0"으로 입력
                 (OVRS_ORD_UNPR). Required. Example: "0.8".
-            ctac_tlno: 연락전화번호 — " " (CTAC_TLNO). Required. Example: "".
-            mgco_aptm_odno: 운용사지정주문번호 — " " (MGCO_APTM_ODNO). Required. Example: "".
+            ctac_tlno: 연락전화번호 — " " (CTAC_TLNO). Optional; default "".
+            mgco_aptm_odno: 운용사지정주문번호 — " " (MGCO_APTM_ODNO). Optional; default "".
             ord_svr_dvsn_cd: 주문서버구분코드 — "0" (ORD_SVR_DVSN_CD). Required. Example: "0".
             ord_dvsn: 주문구분 — [미국 매수/매도 주문] 00 : 지정가 * 주간거래는 지정가만 가능 (ORD_DVSN). Required. Example:
                 "00".
@@ -7757,10 +7757,10 @@ class AsyncOverseasStockApi:
             pdno=pdno,
             ord_qty=ord_qty,
             ovrs_ord_unpr=ovrs_ord_unpr,
-            ctac_tlno=ctac_tlno,
-            mgco_aptm_odno=mgco_aptm_odno,
             ord_svr_dvsn_cd=ord_svr_dvsn_cd,
             ord_dvsn=ord_dvsn,
+            ctac_tlno=ctac_tlno,
+            mgco_aptm_odno=mgco_aptm_odno,
         )
         response = parse_overseas_stock_daytime_order(call, await self._core.send(call))
         return response
@@ -7774,9 +7774,9 @@ class AsyncOverseasStockApi:
         rvse_cncl_dvsn_cd: RvseCnclDvsnCd | RvseCnclDvsnCdCode,
         ord_qty: str,
         ovrs_ord_unpr: str,
-        ctac_tlno: str,
-        mgco_aptm_odno: str,
         ord_svr_dvsn_cd: str,
+        ctac_tlno: str | None = None,
+        mgco_aptm_odno: str | None = None,
     ) -> OverseasStockDaytimeOrderRvsecnclResponse:
         """해외주식 미국주간정정취소 — POST /uapi/overseas-stock/v1/trading/daytime-order-rvsecncl
 
@@ -7791,8 +7791,8 @@ class AsyncOverseasStockApi:
                 RvseCnclDvsnCd or its code: "01" 정정 (MODIFY), "02" 취소 (CANCEL). Example: "02".
             ord_qty: 주문수량 (ORD_QTY). Required. Example: "111".
             ovrs_ord_unpr: 해외주문단가 — 소수점 포함, 1주당 가격 (OVRS_ORD_UNPR). Required. Example: "0".
-            ctac_tlno: 연락전화번호 (CTAC_TLNO). Required. Example: "".
-            mgco_aptm_odno: 운용사지정주문번호 (MGCO_APTM_ODNO). Required. Example: "".
+            ctac_tlno: 연락전화번호 (CTAC_TLNO). Optional; default "".
+            mgco_aptm_odno: 운용사지정주문번호 (MGCO_APTM_ODNO). Optional; default "".
             ord_svr_dvsn_cd: 주문서버구분코드 (ORD_SVR_DVSN_CD). Required. Example: "0".
 
         Returns:
@@ -7825,9 +7825,9 @@ class AsyncOverseasStockApi:
             rvse_cncl_dvsn_cd=rvse_cncl_dvsn_cd,
             ord_qty=ord_qty,
             ovrs_ord_unpr=ovrs_ord_unpr,
+            ord_svr_dvsn_cd=ord_svr_dvsn_cd,
             ctac_tlno=ctac_tlno,
             mgco_aptm_odno=mgco_aptm_odno,
-            ord_svr_dvsn_cd=ord_svr_dvsn_cd,
         )
         response = parse_overseas_stock_daytime_order_rvsecncl(call, await self._core.send(call))
         return response
@@ -8436,14 +8436,14 @@ class AsyncOverseasStockApi:
         self,
         *,
         ovrs_excg_cd: str,
-        natn_cd: str,
         crcy_cd: str,
-        pdno: str,
         inqr_strt_dt: str,
         inqr_end_dt: str,
         wcrc_frcr_dvsn_cd: (
             InquirePeriodProfitWcrcFrcrDvsnCd | InquirePeriodProfitWcrcFrcrDvsnCdCode
         ),
+        natn_cd: str | None = None,
+        pdno: str | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> OverseasStockInquirePeriodProfitResponse:
@@ -8454,10 +8454,10 @@ class AsyncOverseasStockApi:
         Args:
             ovrs_excg_cd: 해외거래소코드 — 공란 : 전체, NASD : 미국, SEHK : 홍콩, SHAA : 중국, TKSE : 일본, HASE : 베트남
                 (OVRS_EXCG_CD). Required. Example: "NASD".
-            natn_cd: 국가코드 — 공란(Default) (NATN_CD). Required. Example: "".
+            natn_cd: 국가코드 — 공란(Default) (NATN_CD). Optional; default "".
             crcy_cd: 통화코드 — 공란 : 전체 USD : 미국달러, HKD : 홍콩달러, CNY : 중국위안화, JPY : 일본엔화, VND : 베트남동
                 (CRCY_CD). Required. Example: "USD".
-            pdno: 상품번호 — 공란 : 전체 (PDNO). Required. Example: "".
+            pdno: 상품번호 — 공란 : 전체 (PDNO). Optional; default "".
             inqr_strt_dt: 조회시작일자 — YYYYMMDD (INQR_STRT_DT). Required. Example: "20240601".
             inqr_end_dt: 조회종료일자 — YYYYMMDD (INQR_END_DT). Required. Example: "20240630".
             wcrc_frcr_dvsn_cd: 원화외화구분코드 — 01 : 외화, 02 : 원화 (WCRC_FRCR_DVSN_CD). Required.
@@ -8491,12 +8491,12 @@ class AsyncOverseasStockApi:
         call = prepare_overseas_stock_inquire_period_profit(
             self._ctx,
             ovrs_excg_cd=ovrs_excg_cd,
-            natn_cd=natn_cd,
             crcy_cd=crcy_cd,
-            pdno=pdno,
             inqr_strt_dt=inqr_strt_dt,
             inqr_end_dt=inqr_end_dt,
             wcrc_frcr_dvsn_cd=wcrc_frcr_dvsn_cd,
+            natn_cd=natn_cd,
+            pdno=pdno,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk200=ctx_area_nk200,
         )
@@ -8507,14 +8507,14 @@ class AsyncOverseasStockApi:
         self,
         *,
         ovrs_excg_cd: str,
-        natn_cd: str,
         crcy_cd: str,
-        pdno: str,
         inqr_strt_dt: str,
         inqr_end_dt: str,
         wcrc_frcr_dvsn_cd: (
             InquirePeriodProfitWcrcFrcrDvsnCd | InquirePeriodProfitWcrcFrcrDvsnCdCode
         ),
+        natn_cd: str | None = None,
+        pdno: str | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> AsyncIterator[OverseasStockInquirePeriodProfitResponse]:
@@ -8525,10 +8525,10 @@ class AsyncOverseasStockApi:
         Args:
             ovrs_excg_cd: 해외거래소코드 — 공란 : 전체, NASD : 미국, SEHK : 홍콩, SHAA : 중국, TKSE : 일본, HASE : 베트남
                 (OVRS_EXCG_CD). Required. Example: "NASD".
-            natn_cd: 국가코드 — 공란(Default) (NATN_CD). Required. Example: "".
+            natn_cd: 국가코드 — 공란(Default) (NATN_CD). Optional; default "".
             crcy_cd: 통화코드 — 공란 : 전체 USD : 미국달러, HKD : 홍콩달러, CNY : 중국위안화, JPY : 일본엔화, VND : 베트남동
                 (CRCY_CD). Required. Example: "USD".
-            pdno: 상품번호 — 공란 : 전체 (PDNO). Required. Example: "".
+            pdno: 상품번호 — 공란 : 전체 (PDNO). Optional; default "".
             inqr_strt_dt: 조회시작일자 — YYYYMMDD (INQR_STRT_DT). Required. Example: "20240601".
             inqr_end_dt: 조회종료일자 — YYYYMMDD (INQR_END_DT). Required. Example: "20240630".
             wcrc_frcr_dvsn_cd: 원화외화구분코드 — 01 : 외화, 02 : 원화 (WCRC_FRCR_DVSN_CD). Required.
@@ -8564,12 +8564,12 @@ class AsyncOverseasStockApi:
         call = prepare_overseas_stock_inquire_period_profit(
             self._ctx,
             ovrs_excg_cd=ovrs_excg_cd,
-            natn_cd=natn_cd,
             crcy_cd=crcy_cd,
-            pdno=pdno,
             inqr_strt_dt=inqr_strt_dt,
             inqr_end_dt=inqr_end_dt,
             wcrc_frcr_dvsn_cd=wcrc_frcr_dvsn_cd,
+            natn_cd=natn_cd,
+            pdno=pdno,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk200=ctx_area_nk200,
         )
@@ -8580,14 +8580,14 @@ class AsyncOverseasStockApi:
         self,
         *,
         ovrs_excg_cd: str,
-        natn_cd: str,
         crcy_cd: str,
-        pdno: str,
         inqr_strt_dt: str,
         inqr_end_dt: str,
         wcrc_frcr_dvsn_cd: (
             InquirePeriodProfitWcrcFrcrDvsnCd | InquirePeriodProfitWcrcFrcrDvsnCdCode
         ),
+        natn_cd: str | None = None,
+        pdno: str | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> AsyncIterator[OverseasStockInquirePeriodProfitOutput1Row]:
@@ -8598,10 +8598,10 @@ class AsyncOverseasStockApi:
         Args:
             ovrs_excg_cd: 해외거래소코드 — 공란 : 전체, NASD : 미국, SEHK : 홍콩, SHAA : 중국, TKSE : 일본, HASE : 베트남
                 (OVRS_EXCG_CD). Required. Example: "NASD".
-            natn_cd: 국가코드 — 공란(Default) (NATN_CD). Required. Example: "".
+            natn_cd: 국가코드 — 공란(Default) (NATN_CD). Optional; default "".
             crcy_cd: 통화코드 — 공란 : 전체 USD : 미국달러, HKD : 홍콩달러, CNY : 중국위안화, JPY : 일본엔화, VND : 베트남동
                 (CRCY_CD). Required. Example: "USD".
-            pdno: 상품번호 — 공란 : 전체 (PDNO). Required. Example: "".
+            pdno: 상품번호 — 공란 : 전체 (PDNO). Optional; default "".
             inqr_strt_dt: 조회시작일자 — YYYYMMDD (INQR_STRT_DT). Required. Example: "20240601".
             inqr_end_dt: 조회종료일자 — YYYYMMDD (INQR_END_DT). Required. Example: "20240630".
             wcrc_frcr_dvsn_cd: 원화외화구분코드 — 01 : 외화, 02 : 원화 (WCRC_FRCR_DVSN_CD). Required.
@@ -8635,12 +8635,12 @@ class AsyncOverseasStockApi:
         call = prepare_overseas_stock_inquire_period_profit(
             self._ctx,
             ovrs_excg_cd=ovrs_excg_cd,
-            natn_cd=natn_cd,
             crcy_cd=crcy_cd,
-            pdno=pdno,
             inqr_strt_dt=inqr_strt_dt,
             inqr_end_dt=inqr_end_dt,
             wcrc_frcr_dvsn_cd=wcrc_frcr_dvsn_cd,
+            natn_cd=natn_cd,
+            pdno=pdno,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk200=ctx_area_nk200,
         )
@@ -8652,14 +8652,14 @@ class AsyncOverseasStockApi:
         self,
         *,
         ovrs_excg_cd: str,
-        natn_cd: str,
         crcy_cd: str,
-        pdno: str,
         inqr_strt_dt: str,
         inqr_end_dt: str,
         wcrc_frcr_dvsn_cd: (
             InquirePeriodProfitWcrcFrcrDvsnCd | InquirePeriodProfitWcrcFrcrDvsnCdCode
         ),
+        natn_cd: str | None = None,
+        pdno: str | None = None,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
     ) -> AsyncIterator[OverseasStockInquirePeriodProfitOutput2Row]:
@@ -8670,10 +8670,10 @@ class AsyncOverseasStockApi:
         Args:
             ovrs_excg_cd: 해외거래소코드 — 공란 : 전체, NASD : 미국, SEHK : 홍콩, SHAA : 중국, TKSE : 일본, HASE : 베트남
                 (OVRS_EXCG_CD). Required. Example: "NASD".
-            natn_cd: 국가코드 — 공란(Default) (NATN_CD). Required. Example: "".
+            natn_cd: 국가코드 — 공란(Default) (NATN_CD). Optional; default "".
             crcy_cd: 통화코드 — 공란 : 전체 USD : 미국달러, HKD : 홍콩달러, CNY : 중국위안화, JPY : 일본엔화, VND : 베트남동
                 (CRCY_CD). Required. Example: "USD".
-            pdno: 상품번호 — 공란 : 전체 (PDNO). Required. Example: "".
+            pdno: 상품번호 — 공란 : 전체 (PDNO). Optional; default "".
             inqr_strt_dt: 조회시작일자 — YYYYMMDD (INQR_STRT_DT). Required. Example: "20240601".
             inqr_end_dt: 조회종료일자 — YYYYMMDD (INQR_END_DT). Required. Example: "20240630".
             wcrc_frcr_dvsn_cd: 원화외화구분코드 — 01 : 외화, 02 : 원화 (WCRC_FRCR_DVSN_CD). Required.
@@ -8707,12 +8707,12 @@ class AsyncOverseasStockApi:
         call = prepare_overseas_stock_inquire_period_profit(
             self._ctx,
             ovrs_excg_cd=ovrs_excg_cd,
-            natn_cd=natn_cd,
             crcy_cd=crcy_cd,
-            pdno=pdno,
             inqr_strt_dt=inqr_strt_dt,
             inqr_end_dt=inqr_end_dt,
             wcrc_frcr_dvsn_cd=wcrc_frcr_dvsn_cd,
+            natn_cd=natn_cd,
+            pdno=pdno,
             ctx_area_fk200=ctx_area_fk200,
             ctx_area_nk200=ctx_area_nk200,
         )
@@ -8726,9 +8726,9 @@ class AsyncOverseasStockApi:
         erlm_strt_dt: str,
         erlm_end_dt: str,
         ovrs_excg_cd: str,
-        pdno: str,
         sll_buy_dvsn_cd: SllBuyDvsnCd | SllBuyDvsnCdCode,
-        loan_dvsn_cd: str,
+        pdno: str | None = None,
+        loan_dvsn_cd: str | None = None,
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
     ) -> OverseasStockInquirePeriodTransResponse:
@@ -8740,11 +8740,11 @@ class AsyncOverseasStockApi:
             erlm_strt_dt: 등록시작일자 — 예: 20240420 (ERLM_STRT_DT). Required. Example: "20240601".
             erlm_end_dt: 등록종료일자 — 예: 20240520 (ERLM_END_DT). Required. Example: "20240630".
             ovrs_excg_cd: 해외거래소코드 (OVRS_EXCG_CD). Required. Example: "NASD".
-            pdno: 상품번호 (PDNO). Required. Example: "".
+            pdno: 상품번호 (PDNO). Optional; default "".
             sll_buy_dvsn_cd: 매도매수구분코드 — 00: 전체, 01: 매도, 02: 매수 (SLL_BUY_DVSN_CD). Required.
                 SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY). Example:
                 "00".
-            loan_dvsn_cd: 대출구분코드 (LOAN_DVSN_CD). Required. Example: "".
+            loan_dvsn_cd: 대출구분코드 (LOAN_DVSN_CD). Optional; default "".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
             ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
@@ -8775,8 +8775,8 @@ class AsyncOverseasStockApi:
             erlm_strt_dt=erlm_strt_dt,
             erlm_end_dt=erlm_end_dt,
             ovrs_excg_cd=ovrs_excg_cd,
-            pdno=pdno,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
+            pdno=pdno,
             loan_dvsn_cd=loan_dvsn_cd,
             ctx_area_fk100=ctx_area_fk100,
             ctx_area_nk100=ctx_area_nk100,
@@ -8790,9 +8790,9 @@ class AsyncOverseasStockApi:
         erlm_strt_dt: str,
         erlm_end_dt: str,
         ovrs_excg_cd: str,
-        pdno: str,
         sll_buy_dvsn_cd: SllBuyDvsnCd | SllBuyDvsnCdCode,
-        loan_dvsn_cd: str,
+        pdno: str | None = None,
+        loan_dvsn_cd: str | None = None,
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
     ) -> AsyncIterator[OverseasStockInquirePeriodTransResponse]:
@@ -8804,11 +8804,11 @@ class AsyncOverseasStockApi:
             erlm_strt_dt: 등록시작일자 — 예: 20240420 (ERLM_STRT_DT). Required. Example: "20240601".
             erlm_end_dt: 등록종료일자 — 예: 20240520 (ERLM_END_DT). Required. Example: "20240630".
             ovrs_excg_cd: 해외거래소코드 (OVRS_EXCG_CD). Required. Example: "NASD".
-            pdno: 상품번호 (PDNO). Required. Example: "".
+            pdno: 상품번호 (PDNO). Optional; default "".
             sll_buy_dvsn_cd: 매도매수구분코드 — 00: 전체, 01: 매도, 02: 매수 (SLL_BUY_DVSN_CD). Required.
                 SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY). Example:
                 "00".
-            loan_dvsn_cd: 대출구분코드 (LOAN_DVSN_CD). Required. Example: "".
+            loan_dvsn_cd: 대출구분코드 (LOAN_DVSN_CD). Optional; default "".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
             ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
@@ -8841,8 +8841,8 @@ class AsyncOverseasStockApi:
             erlm_strt_dt=erlm_strt_dt,
             erlm_end_dt=erlm_end_dt,
             ovrs_excg_cd=ovrs_excg_cd,
-            pdno=pdno,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
+            pdno=pdno,
             loan_dvsn_cd=loan_dvsn_cd,
             ctx_area_fk100=ctx_area_fk100,
             ctx_area_nk100=ctx_area_nk100,
@@ -8856,9 +8856,9 @@ class AsyncOverseasStockApi:
         erlm_strt_dt: str,
         erlm_end_dt: str,
         ovrs_excg_cd: str,
-        pdno: str,
         sll_buy_dvsn_cd: SllBuyDvsnCd | SllBuyDvsnCdCode,
-        loan_dvsn_cd: str,
+        pdno: str | None = None,
+        loan_dvsn_cd: str | None = None,
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
     ) -> AsyncIterator[OverseasStockInquirePeriodTransOutput1Row]:
@@ -8870,11 +8870,11 @@ class AsyncOverseasStockApi:
             erlm_strt_dt: 등록시작일자 — 예: 20240420 (ERLM_STRT_DT). Required. Example: "20240601".
             erlm_end_dt: 등록종료일자 — 예: 20240520 (ERLM_END_DT). Required. Example: "20240630".
             ovrs_excg_cd: 해외거래소코드 (OVRS_EXCG_CD). Required. Example: "NASD".
-            pdno: 상품번호 (PDNO). Required. Example: "".
+            pdno: 상품번호 (PDNO). Optional; default "".
             sll_buy_dvsn_cd: 매도매수구분코드 — 00: 전체, 01: 매도, 02: 매수 (SLL_BUY_DVSN_CD). Required.
                 SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY). Example:
                 "00".
-            loan_dvsn_cd: 대출구분코드 (LOAN_DVSN_CD). Required. Example: "".
+            loan_dvsn_cd: 대출구분코드 (LOAN_DVSN_CD). Optional; default "".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
             ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
@@ -8905,8 +8905,8 @@ class AsyncOverseasStockApi:
             erlm_strt_dt=erlm_strt_dt,
             erlm_end_dt=erlm_end_dt,
             ovrs_excg_cd=ovrs_excg_cd,
-            pdno=pdno,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
+            pdno=pdno,
             loan_dvsn_cd=loan_dvsn_cd,
             ctx_area_fk100=ctx_area_fk100,
             ctx_area_nk100=ctx_area_nk100,
@@ -8921,9 +8921,9 @@ class AsyncOverseasStockApi:
         erlm_strt_dt: str,
         erlm_end_dt: str,
         ovrs_excg_cd: str,
-        pdno: str,
         sll_buy_dvsn_cd: SllBuyDvsnCd | SllBuyDvsnCdCode,
-        loan_dvsn_cd: str,
+        pdno: str | None = None,
+        loan_dvsn_cd: str | None = None,
         ctx_area_fk100: str | None = None,
         ctx_area_nk100: str | None = None,
     ) -> AsyncIterator[OverseasStockInquirePeriodTransOutput2Row]:
@@ -8935,11 +8935,11 @@ class AsyncOverseasStockApi:
             erlm_strt_dt: 등록시작일자 — 예: 20240420 (ERLM_STRT_DT). Required. Example: "20240601".
             erlm_end_dt: 등록종료일자 — 예: 20240520 (ERLM_END_DT). Required. Example: "20240630".
             ovrs_excg_cd: 해외거래소코드 (OVRS_EXCG_CD). Required. Example: "NASD".
-            pdno: 상품번호 (PDNO). Required. Example: "".
+            pdno: 상품번호 (PDNO). Optional; default "".
             sll_buy_dvsn_cd: 매도매수구분코드 — 00: 전체, 01: 매도, 02: 매수 (SLL_BUY_DVSN_CD). Required.
                 SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY). Example:
                 "00".
-            loan_dvsn_cd: 대출구분코드 (LOAN_DVSN_CD). Required. Example: "".
+            loan_dvsn_cd: 대출구분코드 (LOAN_DVSN_CD). Optional; default "".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
             ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
@@ -8970,8 +8970,8 @@ class AsyncOverseasStockApi:
             erlm_strt_dt=erlm_strt_dt,
             erlm_end_dt=erlm_end_dt,
             ovrs_excg_cd=ovrs_excg_cd,
-            pdno=pdno,
             sll_buy_dvsn_cd=sll_buy_dvsn_cd,
+            pdno=pdno,
             loan_dvsn_cd=loan_dvsn_cd,
             ctx_area_fk100=ctx_area_fk100,
             ctx_area_nk100=ctx_area_nk100,

@@ -82,9 +82,9 @@ class OverseasStockDaytimeOrderRequest:
     Example: "0.8".
     """
     ctac_tlno: str
-    '연락전화번호 — " " (CTAC_TLNO). Required. Example: "".'
+    '연락전화번호 — " " (CTAC_TLNO). Optional; default "".'
     mgco_aptm_odno: str
-    '운용사지정주문번호 — " " (MGCO_APTM_ODNO). Required. Example: "".'
+    '운용사지정주문번호 — " " (MGCO_APTM_ODNO). Optional; default "".'
     ord_svr_dvsn_cd: str
     '주문서버구분코드 — "0" (ORD_SVR_DVSN_CD). Required. Example: "0".'
     ord_dvsn: str
@@ -255,10 +255,10 @@ def prepare_overseas_stock_daytime_order(
     pdno: str,
     ord_qty: str,
     ovrs_ord_unpr: str,
-    ctac_tlno: str,
-    mgco_aptm_odno: str,
     ord_svr_dvsn_cd: str,
     ord_dvsn: str,
+    ctac_tlno: str | None = None,
+    mgco_aptm_odno: str | None = None,
 ) -> PreparedCall:
     "The validated call of 해외주식 미국주간주문, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -272,8 +272,8 @@ def prepare_overseas_stock_daytime_order(
         pdno=plain(pdno),
         ord_qty=plain(ord_qty),
         ovrs_ord_unpr=plain(ovrs_ord_unpr),
-        ctac_tlno=plain(ctac_tlno),
-        mgco_aptm_odno=plain(mgco_aptm_odno),
+        ctac_tlno=plain(ctac_tlno) if ctac_tlno is not None else "",
+        mgco_aptm_odno=plain(mgco_aptm_odno) if mgco_aptm_odno is not None else "",
         ord_svr_dvsn_cd=plain(ord_svr_dvsn_cd),
         ord_dvsn=plain(ord_dvsn),
     )

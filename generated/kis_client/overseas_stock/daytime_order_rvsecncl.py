@@ -86,9 +86,9 @@ class OverseasStockDaytimeOrderRvsecnclRequest:
     ovrs_ord_unpr: str
     '해외주문단가 — 소수점 포함, 1주당 가격 (OVRS_ORD_UNPR). Required. Example: "0".'
     ctac_tlno: str
-    '연락전화번호 (CTAC_TLNO). Required. Example: "".'
+    '연락전화번호 (CTAC_TLNO). Optional; default "".'
     mgco_aptm_odno: str
-    '운용사지정주문번호 (MGCO_APTM_ODNO). Required. Example: "".'
+    '운용사지정주문번호 (MGCO_APTM_ODNO). Optional; default "".'
     ord_svr_dvsn_cd: str
     '주문서버구분코드 (ORD_SVR_DVSN_CD). Required. Example: "0".'
 
@@ -276,9 +276,9 @@ def prepare_overseas_stock_daytime_order_rvsecncl(
     rvse_cncl_dvsn_cd: RvseCnclDvsnCd | RvseCnclDvsnCdCode,
     ord_qty: str,
     ovrs_ord_unpr: str,
-    ctac_tlno: str,
-    mgco_aptm_odno: str,
     ord_svr_dvsn_cd: str,
+    ctac_tlno: str | None = None,
+    mgco_aptm_odno: str | None = None,
 ) -> PreparedCall:
     "The validated call of 해외주식 미국주간정정취소, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):
@@ -295,8 +295,8 @@ def prepare_overseas_stock_daytime_order_rvsecncl(
         rvse_cncl_dvsn_cd=plain(rvse_cncl_dvsn_cd),
         ord_qty=plain(ord_qty),
         ovrs_ord_unpr=plain(ovrs_ord_unpr),
-        ctac_tlno=plain(ctac_tlno),
-        mgco_aptm_odno=plain(mgco_aptm_odno),
+        ctac_tlno=plain(ctac_tlno) if ctac_tlno is not None else "",
+        mgco_aptm_odno=plain(mgco_aptm_odno) if mgco_aptm_odno is not None else "",
         ord_svr_dvsn_cd=plain(ord_svr_dvsn_cd),
     )
     problems.extend(validate_overseas_stock_daytime_order_rvsecncl(request, ctx.env))

@@ -96,13 +96,13 @@ class OverseasStockInquirePeriodProfitRequest:
     Required. Example: "NASD".
     """
     natn_cd: str
-    '국가코드 — 공란(Default) (NATN_CD). Required. Example: "".'
+    '국가코드 — 공란(Default) (NATN_CD). Optional; default "".'
     crcy_cd: str
     """통화코드 — 공란 : 전체 USD : 미국달러, HKD : 홍콩달러, CNY : 중국위안화, JPY : 일본엔화, VND : 베트남동 (CRCY_CD).
     Required. Example: "USD".
     """
     pdno: str
-    '상품번호 — 공란 : 전체 (PDNO). Required. Example: "".'
+    '상품번호 — 공란 : 전체 (PDNO). Optional; default "".'
     inqr_strt_dt: str
     '조회시작일자 — YYYYMMDD (INQR_STRT_DT). Required. Example: "20240601".'
     inqr_end_dt: str
@@ -299,12 +299,12 @@ def prepare_overseas_stock_inquire_period_profit(
     ctx: CallContext,
     *,
     ovrs_excg_cd: str,
-    natn_cd: str,
     crcy_cd: str,
-    pdno: str,
     inqr_strt_dt: str,
     inqr_end_dt: str,
     wcrc_frcr_dvsn_cd: InquirePeriodProfitWcrcFrcrDvsnCd | InquirePeriodProfitWcrcFrcrDvsnCdCode,
+    natn_cd: str | None = None,
+    pdno: str | None = None,
     ctx_area_fk200: str | None = None,
     ctx_area_nk200: str | None = None,
 ) -> PreparedCall:
@@ -318,9 +318,9 @@ def prepare_overseas_stock_inquire_period_profit(
         cano=bound(ctx, "account_number", "CANO", problems),
         acnt_prdt_cd=bound(ctx, "account_product", "ACNT_PRDT_CD", problems),
         ovrs_excg_cd=plain(ovrs_excg_cd),
-        natn_cd=plain(natn_cd),
+        natn_cd=plain(natn_cd) if natn_cd is not None else "",
         crcy_cd=plain(crcy_cd),
-        pdno=plain(pdno),
+        pdno=plain(pdno) if pdno is not None else "",
         inqr_strt_dt=plain(inqr_strt_dt),
         inqr_end_dt=plain(inqr_end_dt),
         wcrc_frcr_dvsn_cd=plain(wcrc_frcr_dvsn_cd),

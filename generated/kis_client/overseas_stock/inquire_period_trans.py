@@ -94,13 +94,13 @@ class OverseasStockInquirePeriodTransRequest:
     ovrs_excg_cd: str
     '해외거래소코드 (OVRS_EXCG_CD). Required. Example: "NASD".'
     pdno: str
-    '상품번호 (PDNO). Required. Example: "".'
+    '상품번호 (PDNO). Optional; default "".'
     sll_buy_dvsn_cd: str
     """매도매수구분코드 — 00: 전체, 01: 매도, 02: 매수 (SLL_BUY_DVSN_CD). Required. SllBuyDvsnCd or its code: "00"
     전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY). Example: "00".
     """
     loan_dvsn_cd: str
-    '대출구분코드 (LOAN_DVSN_CD). Required. Example: "".'
+    '대출구분코드 (LOAN_DVSN_CD). Optional; default "".'
     ctx_area_fk100: str
     '연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100 characters.'
     ctx_area_nk100: str
@@ -285,9 +285,9 @@ def prepare_overseas_stock_inquire_period_trans(
     erlm_strt_dt: str,
     erlm_end_dt: str,
     ovrs_excg_cd: str,
-    pdno: str,
     sll_buy_dvsn_cd: SllBuyDvsnCd | SllBuyDvsnCdCode,
-    loan_dvsn_cd: str,
+    pdno: str | None = None,
+    loan_dvsn_cd: str | None = None,
     ctx_area_fk100: str | None = None,
     ctx_area_nk100: str | None = None,
 ) -> PreparedCall:
@@ -301,9 +301,9 @@ def prepare_overseas_stock_inquire_period_trans(
         erlm_strt_dt=plain(erlm_strt_dt),
         erlm_end_dt=plain(erlm_end_dt),
         ovrs_excg_cd=plain(ovrs_excg_cd),
-        pdno=plain(pdno),
+        pdno=plain(pdno) if pdno is not None else "",
         sll_buy_dvsn_cd=plain(sll_buy_dvsn_cd),
-        loan_dvsn_cd=plain(loan_dvsn_cd),
+        loan_dvsn_cd=plain(loan_dvsn_cd) if loan_dvsn_cd is not None else "",
         ctx_area_fk100=plain(ctx_area_fk100) if ctx_area_fk100 is not None else "",
         ctx_area_nk100=plain(ctx_area_nk100) if ctx_area_nk100 is not None else "",
     )
