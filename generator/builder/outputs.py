@@ -72,7 +72,7 @@ def output(problems: Problems, at: At, key: str, raw: dict[str, Any], siblings: 
         problems.add(at / "aliases", "an output alias must not be another output's key")
     for field in fields:
         for alias in field.aliases:
-            if alias in raw["fields"] or alias.lower() in seen:
+            if alias in raw["fields"] or seen.get(alias.lower(), field.wire) != field.wire:  # its own name in another case is fine
                 problems.add(at.down("fields", field.wire, "aliases"), f"alias {alias!r} is already a field of this output")
     class_name = class_prefix + camel(raw["name"]) + ("Row" if raw["shape"] == "list" else "")
     return Output(None if key == "(body)" else key, raw["name"], class_name, raw["shape"], row_key, fields, raw.get("note"), aliases, always.get("source"))

@@ -98,11 +98,22 @@ def render_row(output: Output, values: Row, now: datetime) -> dict[str, Any]:
 def example_row(output: Output, now: datetime) -> dict[str, Any]:
     """A row for an operation without state logic: documented examples, else neutral values."""
     row: dict[str, Any] = {field.wire: field.example for field in output.fields if field.example is not None and not field.secret}
-    key = next((field for field in output.fields if field.wire == output.row_key), None)
-    if key is not None and not row.get(key.wire):
-        # A list row needs its key, or clients drop it as padding.
-        row[key.wire] = neutral(key, now) if key.kind in ("date", "time", "datetime") else "SBX0001"
+    for field in output.fields:
+        # A list row needs its key, or clients drop it as padding; what KIS always sends is never blank.
+        if (field.wire == output.row_key or field.always_sent) and not row.get(field.wire):
+            row[field.wire] = never_blank(field, now)
     return row
+
+
+def never_blank(field: ResponseField, now: datetime) -> Any:
+    """A value of the field's kind that is not blank."""
+    if field.kind == "date":
+        return now.strftime("%Y%m%d")
+    if field.kind == "flag":
+        return "N"
+    if field.kind in ("int", "decimal", "time", "datetime"):
+        return neutral(field, now)
+    return "SBX0001"
 
 
 def render_body(op: Operation, outputs: Mapping[str, OutputValue], now: datetime) -> dict[str, Any]:
