@@ -85,13 +85,14 @@ def choose(spec: Spec, samples: Samples, portal: Portal, categories: Iterable[st
 def draft(spec: Spec, samples: Samples, portal: Portal, apis: list[SampleApi]) -> list[Draft]:
     drafts: dict[str, Draft] = {}
     tables = _Tables(spec, {f"{IMPORTED_DIR}/{import_stem(category_of(api, portal), area_of(api.path))}.yaml" for api in apis})
+    labels = _known_labels(spec, apis)
     for api in apis:
         category = category_of(api, portal)
         area = area_of(api.path)
         stem = import_stem(category, area)
         target = drafts.setdefault(stem, Draft(stem, category, area))
         try:
-            target.operations[api.name] = _operation(api, portal.find(api.method, api.path), portal, samples, tables, target)
+            target.operations[api.name] = _operation(api, portal.find(api.method, api.path), portal, samples, tables, labels, target)
         except _Skip as reason:
             target.skipped.append((api.qualname, str(reason)))
             tables.skipped.add((stem, api.name))
@@ -103,7 +104,22 @@ def draft(spec: Spec, samples: Samples, portal: Portal, apis: list[SampleApi]) -
 # One operation
 
 
-def _operation(api: SampleApi, entry: PortalApi | None, portal: Portal, samples: Samples, tables: _Tables, target: Draft) -> dict[str, Any]:
+def _known_labels(spec: Spec, apis: list[SampleApi]) -> dict[str, tuple[str, str]]:
+    """Each request field's label where the curated spec or a sample gives one: wire → (label,
+    whose); never from earlier drafts, so that importing again gives the same draft."""
+    known: dict[str, tuple[str, str]] = {}
+    for op in spec.operations:
+        if f"/{IMPORTED_DIR}/" not in f"/{op.file}":
+            for field in op.fields:
+                known.setdefault(field.wire, (field.label, f"the spec's {op.qualname}"))  # a reviewed label first
+    for api in sorted(apis, key=lambda item: item.file):
+        for item in api.fields:
+            if item.label is not None and item.label.strip().upper() != item.wire.upper():
+                known.setdefault(item.wire, (_text(item.label), f"KIS's sample {api.qualname}"))
+    return known
+
+
+def _operation(api: SampleApi, entry: PortalApi | None, portal: Portal, samples: Samples, tables: _Tables, labels: dict[str, tuple[str, str]], target: Draft) -> dict[str, Any]:
     if not is_identifier(api.name):
         raise _Skip(f"{api.name!r} is not a Python name")
     evidence: list[dict[str, Any]] = []
@@ -126,7 +142,7 @@ def _operation(api: SampleApi, entry: PortalApi | None, portal: Portal, samples:
     op["tr_id"], selector = _tr_ids(api, entry, portal, note, differs)
     site = f"KIS sample code {api.file} ({REPOSITORY}@{samples.short})"
     op["source"] = f"{site}; {portal.source}, {entry.collection} {entry.name}" + ("" if entry.mock else " (모의투자 미지원)") if entry else site
-    request, paging = _request(api, entry, portal, tables, target, note)
+    request, paging = _request(api, entry, portal, tables, labels, target, note)
     if paging is not None:
         op["pagination"] = paging
     if request:
@@ -240,7 +256,7 @@ def _mock_evidence(choice: TrChoice, entry: PortalApi | None, portal: Portal) ->
     return None
 
 
-def _request(api: SampleApi, entry: PortalApi | None, portal: Portal, tables: _Tables, target: Draft, note: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
+def _request(api: SampleApi, entry: PortalApi | None, portal: Portal, tables: _Tables, labels: dict[str, tuple[str, str]], target: Draft, note: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
     request: dict[str, Any] = {}
     required_in_portal = set(entry.required) if entry is not None else set()
     left_out = left_out_unless_given(api)
@@ -258,7 +274,11 @@ def _request(api: SampleApi, entry: PortalApi | None, portal: Portal, tables: _T
             if python_name_clash(entry_field["py_name"]) is not None:
                 raise _Skip(f"request field {wire} has no usable Python name")
             note(f"{where}.py_name", entry_field["py_name"], f"{wire.lower()!r} {clash}", item.at)
-        if item.label is None:
+        unlabelled = item.label is None or item.label.strip().upper() == wire.upper()  # "CTS (str): CTS"
+        if unlabelled and wire in labels:
+            entry_field["label"], whose = labels[wire]
+            note(f"{where}.label", entry_field["label"], f"KIS's sample gives no label; {whose} labels {wire} so", item.at)
+        elif unlabelled:
             note(f"{where}.label", wire, "KIS's sample gives no label; the wire name stands in", item.at)
         if wire in BOUND:
             bind, pattern, example = BOUND[wire]

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from kisgen.builder.names import python_name_clash
 from kisgen.model import Operation
 from kisgen.pipeline import load_spec
 from kis_client._calls import CallContext, PreparedCall
@@ -50,7 +51,8 @@ def test_request_model_has_exactly_the_spec_fields(op: Operation) -> None:
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.qualname)
 def test_python_names_are_snake_case_of_wire_names(op: Operation) -> None:
-    assert [field.py_name for field in op.fields] == [field.wire.lower() for field in op.fields]
+    # A name Python or the generated code holds takes a trailing underscore (TYPE → type_).
+    assert [field.py_name for field in op.fields] == [field.wire.lower() + ("_" if python_name_clash(field.wire.lower()) else "") for field in op.fields]
 
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.qualname)

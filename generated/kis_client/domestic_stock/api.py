@@ -5988,7 +5988,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
@@ -6032,7 +6032,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
@@ -6078,7 +6078,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
@@ -6124,7 +6124,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
@@ -6168,7 +6168,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
@@ -6214,7 +6214,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
@@ -6262,7 +6262,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             gb1: 조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. Gb1 or its code: "0" 배당전체 (CODE_0),
                 "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
@@ -6311,7 +6311,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             gb1: 조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. Gb1 or its code: "0" 배당전체 (CODE_0),
                 "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
@@ -6362,7 +6362,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             gb1: 조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. Gb1 or its code: "0" 배당전체 (CODE_0),
                 "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
@@ -6414,7 +6414,7 @@ class DomesticStockApi:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250617".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20240101".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
 
         Returns:
             DomesticStockKsdinfoForfeitResponse: the envelope (rt_cd, msg_cd, msg1), output1 (rows
@@ -6458,7 +6458,7 @@ class DomesticStockApi:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250617".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20240101".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoForfeitResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -6504,7 +6504,7 @@ class DomesticStockApi:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250617".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20240101".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoForfeitOutput1Row: each row, page after page.
@@ -6550,7 +6550,7 @@ class DomesticStockApi:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
 
         Returns:
             DomesticStockKsdinfoListInfoResponse: the envelope (rt_cd, msg_cd, msg1), output1 (rows
@@ -6594,7 +6594,7 @@ class DomesticStockApi:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoListInfoResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -6640,7 +6640,7 @@ class DomesticStockApi:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoListInfoOutput1Row: each row, page after page.
@@ -6686,7 +6686,7 @@ class DomesticStockApi:
             t_dt: 조회일자To — 조회 종료 일자 (예: '20230301') (T_DT). Required. Example: "20250131".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             f_dt: 조회일자From — 조회 시작 일자 (예: '20230101') (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
 
         Returns:
             DomesticStockKsdinfoMandDepositResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -6730,7 +6730,7 @@ class DomesticStockApi:
             t_dt: 조회일자To — 조회 종료 일자 (예: '20230301') (T_DT). Required. Example: "20250131".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             f_dt: 조회일자From — 조회 시작 일자 (예: '20230101') (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoMandDepositResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -6776,7 +6776,7 @@ class DomesticStockApi:
             t_dt: 조회일자To — 조회 종료 일자 (예: '20230301') (T_DT). Required. Example: "20250131".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             f_dt: 조회일자From — 조회 시작 일자 (예: '20230101') (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoMandDepositOutput1Row: each row, page after page.
@@ -6819,7 +6819,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
@@ -6863,7 +6863,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
@@ -6909,7 +6909,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
@@ -6956,7 +6956,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             gb1: 조회구분 — 1(청약일별), 2(기준일별) (GB1). Required. Example: "1".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230301".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20240326".
@@ -7002,7 +7002,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             gb1: 조회구분 — 1(청약일별), 2(기준일별) (GB1). Required. Example: "1".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230301".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20240326".
@@ -7050,7 +7050,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             gb1: 조회구분 — 1(청약일별), 2(기준일별) (GB1). Required. Example: "1".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230301".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20240326".
@@ -7098,7 +7098,7 @@ class DomesticStockApi:
 
         Args:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
 
@@ -7142,7 +7142,7 @@ class DomesticStockApi:
 
         Args:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
 
@@ -7188,7 +7188,7 @@ class DomesticStockApi:
 
         Args:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
 
@@ -7236,7 +7236,7 @@ class DomesticStockApi:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
 
         Returns:
             DomesticStockKsdinfoPurreqResponse: the envelope (rt_cd, msg_cd, msg1), output1 (rows of
@@ -7280,7 +7280,7 @@ class DomesticStockApi:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoPurreqResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -7326,7 +7326,7 @@ class DomesticStockApi:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoPurreqOutput1Row: each row, page after page.
@@ -7371,7 +7371,7 @@ class DomesticStockApi:
 
         Args:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             market_gb: 시장구분 — 0:전체, 1:코스피, 2:코스닥 (MARKET_GB). Required. MarketGb or its code: "0" 전체
@@ -7418,7 +7418,7 @@ class DomesticStockApi:
 
         Args:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             market_gb: 시장구분 — 0:전체, 1:코스피, 2:코스닥 (MARKET_GB). Required. MarketGb or its code: "0" 전체
@@ -7467,7 +7467,7 @@ class DomesticStockApi:
 
         Args:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             market_gb: 시장구분 — 0:전체, 1:코스피, 2:코스닥 (MARKET_GB). Required. MarketGb or its code: "0" 전체
@@ -7514,7 +7514,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
@@ -7558,7 +7558,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
@@ -7604,7 +7604,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
@@ -16308,9 +16308,9 @@ class DomesticStockApi:
                 FundSttlIcldYn or its code: "N" 포함하지 않음 (N), "Y" 포함 (Y). Example: "N".
             fncg_amt_auto_rdpt_yn: 융자금액자동상환여부 — N:기본값 (FNCG_AMT_AUTO_RDPT_YN). Required. Example:
                 "N".
-            prcs_dvsn: PRCS_DVSN — 00:전일매매포함, 01:전일매매미포함 (PRCS_DVSN). Required. PrcsDvsn or its
-                code: "00" 전일매매포함 (INCLUDE_PREVIOUS_DAY), "01" 전일매매미포함 (EXCLUDE_PREVIOUS_DAY).
-                Example: "01".
+            prcs_dvsn: 처리구분 — 00:전일매매포함, 01:전일매매미포함 (PRCS_DVSN). Required. PrcsDvsn or its code:
+                "00" 전일매매포함 (INCLUDE_PREVIOUS_DAY), "01" 전일매매미포함 (EXCLUDE_PREVIOUS_DAY). Example:
+                "01".
             cost_icld_yn: 비용포함여부 (COST_ICLD_YN). Optional; default "". Example: "N".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
@@ -16382,9 +16382,9 @@ class DomesticStockApi:
                 FundSttlIcldYn or its code: "N" 포함하지 않음 (N), "Y" 포함 (Y). Example: "N".
             fncg_amt_auto_rdpt_yn: 융자금액자동상환여부 — N:기본값 (FNCG_AMT_AUTO_RDPT_YN). Required. Example:
                 "N".
-            prcs_dvsn: PRCS_DVSN — 00:전일매매포함, 01:전일매매미포함 (PRCS_DVSN). Required. PrcsDvsn or its
-                code: "00" 전일매매포함 (INCLUDE_PREVIOUS_DAY), "01" 전일매매미포함 (EXCLUDE_PREVIOUS_DAY).
-                Example: "01".
+            prcs_dvsn: 처리구분 — 00:전일매매포함, 01:전일매매미포함 (PRCS_DVSN). Required. PrcsDvsn or its code:
+                "00" 전일매매포함 (INCLUDE_PREVIOUS_DAY), "01" 전일매매미포함 (EXCLUDE_PREVIOUS_DAY). Example:
+                "01".
             cost_icld_yn: 비용포함여부 (COST_ICLD_YN). Optional; default "". Example: "N".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
@@ -16458,9 +16458,9 @@ class DomesticStockApi:
                 FundSttlIcldYn or its code: "N" 포함하지 않음 (N), "Y" 포함 (Y). Example: "N".
             fncg_amt_auto_rdpt_yn: 융자금액자동상환여부 — N:기본값 (FNCG_AMT_AUTO_RDPT_YN). Required. Example:
                 "N".
-            prcs_dvsn: PRCS_DVSN — 00:전일매매포함, 01:전일매매미포함 (PRCS_DVSN). Required. PrcsDvsn or its
-                code: "00" 전일매매포함 (INCLUDE_PREVIOUS_DAY), "01" 전일매매미포함 (EXCLUDE_PREVIOUS_DAY).
-                Example: "01".
+            prcs_dvsn: 처리구분 — 00:전일매매포함, 01:전일매매미포함 (PRCS_DVSN). Required. PrcsDvsn or its code:
+                "00" 전일매매포함 (INCLUDE_PREVIOUS_DAY), "01" 전일매매미포함 (EXCLUDE_PREVIOUS_DAY). Example:
+                "01".
             cost_icld_yn: 비용포함여부 (COST_ICLD_YN). Optional; default "". Example: "N".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
@@ -16533,9 +16533,9 @@ class DomesticStockApi:
                 FundSttlIcldYn or its code: "N" 포함하지 않음 (N), "Y" 포함 (Y). Example: "N".
             fncg_amt_auto_rdpt_yn: 융자금액자동상환여부 — N:기본값 (FNCG_AMT_AUTO_RDPT_YN). Required. Example:
                 "N".
-            prcs_dvsn: PRCS_DVSN — 00:전일매매포함, 01:전일매매미포함 (PRCS_DVSN). Required. PrcsDvsn or its
-                code: "00" 전일매매포함 (INCLUDE_PREVIOUS_DAY), "01" 전일매매미포함 (EXCLUDE_PREVIOUS_DAY).
-                Example: "01".
+            prcs_dvsn: 처리구분 — 00:전일매매포함, 01:전일매매미포함 (PRCS_DVSN). Required. PrcsDvsn or its code:
+                "00" 전일매매포함 (INCLUDE_PREVIOUS_DAY), "01" 전일매매미포함 (EXCLUDE_PREVIOUS_DAY). Example:
+                "01".
             cost_icld_yn: 비용포함여부 (COST_ICLD_YN). Optional; default "". Example: "N".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
@@ -23581,7 +23581,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
@@ -23625,7 +23625,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
@@ -23671,7 +23671,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
@@ -23717,7 +23717,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
@@ -23761,7 +23761,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
@@ -23807,7 +23807,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
@@ -23855,7 +23855,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             gb1: 조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. Gb1 or its code: "0" 배당전체 (CODE_0),
                 "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
@@ -23904,7 +23904,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             gb1: 조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. Gb1 or its code: "0" 배당전체 (CODE_0),
                 "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
@@ -23955,7 +23955,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             gb1: 조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. Gb1 or its code: "0" 배당전체 (CODE_0),
                 "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
@@ -24007,7 +24007,7 @@ class AsyncDomesticStockApi:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250617".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20240101".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
 
         Returns:
             DomesticStockKsdinfoForfeitResponse: the envelope (rt_cd, msg_cd, msg1), output1 (rows
@@ -24051,7 +24051,7 @@ class AsyncDomesticStockApi:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250617".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20240101".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoForfeitResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -24097,7 +24097,7 @@ class AsyncDomesticStockApi:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250617".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20240101".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoForfeitOutput1Row: each row, page after page.
@@ -24143,7 +24143,7 @@ class AsyncDomesticStockApi:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
 
         Returns:
             DomesticStockKsdinfoListInfoResponse: the envelope (rt_cd, msg_cd, msg1), output1 (rows
@@ -24187,7 +24187,7 @@ class AsyncDomesticStockApi:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoListInfoResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -24233,7 +24233,7 @@ class AsyncDomesticStockApi:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoListInfoOutput1Row: each row, page after page.
@@ -24279,7 +24279,7 @@ class AsyncDomesticStockApi:
             t_dt: 조회일자To — 조회 종료 일자 (예: '20230301') (T_DT). Required. Example: "20250131".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             f_dt: 조회일자From — 조회 시작 일자 (예: '20230101') (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
 
         Returns:
             DomesticStockKsdinfoMandDepositResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -24323,7 +24323,7 @@ class AsyncDomesticStockApi:
             t_dt: 조회일자To — 조회 종료 일자 (예: '20230301') (T_DT). Required. Example: "20250131".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             f_dt: 조회일자From — 조회 시작 일자 (예: '20230101') (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoMandDepositResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -24369,7 +24369,7 @@ class AsyncDomesticStockApi:
             t_dt: 조회일자To — 조회 종료 일자 (예: '20230301') (T_DT). Required. Example: "20250131".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             f_dt: 조회일자From — 조회 시작 일자 (예: '20230101') (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoMandDepositOutput1Row: each row, page after page.
@@ -24412,7 +24412,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
@@ -24456,7 +24456,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
@@ -24502,7 +24502,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
@@ -24549,7 +24549,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             gb1: 조회구분 — 1(청약일별), 2(기준일별) (GB1). Required. Example: "1".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230301".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20240326".
@@ -24595,7 +24595,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             gb1: 조회구분 — 1(청약일별), 2(기준일별) (GB1). Required. Example: "1".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230301".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20240326".
@@ -24643,7 +24643,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             gb1: 조회구분 — 1(청약일별), 2(기준일별) (GB1). Required. Example: "1".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230301".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20240326".
@@ -24691,7 +24691,7 @@ class AsyncDomesticStockApi:
 
         Args:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
 
@@ -24735,7 +24735,7 @@ class AsyncDomesticStockApi:
 
         Args:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
 
@@ -24781,7 +24781,7 @@ class AsyncDomesticStockApi:
 
         Args:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
 
@@ -24829,7 +24829,7 @@ class AsyncDomesticStockApi:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
 
         Returns:
             DomesticStockKsdinfoPurreqResponse: the envelope (rt_cd, msg_cd, msg1), output1 (rows of
@@ -24873,7 +24873,7 @@ class AsyncDomesticStockApi:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoPurreqResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -24919,7 +24919,7 @@ class AsyncDomesticStockApi:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
 
         Yields:
             DomesticStockKsdinfoPurreqOutput1Row: each row, page after page.
@@ -24964,7 +24964,7 @@ class AsyncDomesticStockApi:
 
         Args:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             market_gb: 시장구분 — 0:전체, 1:코스피, 2:코스닥 (MARKET_GB). Required. MarketGb or its code: "0" 전체
@@ -25011,7 +25011,7 @@ class AsyncDomesticStockApi:
 
         Args:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             market_gb: 시장구분 — 0:전체, 1:코스피, 2:코스닥 (MARKET_GB). Required. MarketGb or its code: "0" 전체
@@ -25060,7 +25060,7 @@ class AsyncDomesticStockApi:
 
         Args:
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
             market_gb: 시장구분 — 0:전체, 1:코스피, 2:코스닥 (MARKET_GB). Required. MarketGb or its code: "0" 전체
@@ -25107,7 +25107,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
@@ -25151,7 +25151,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
@@ -25197,7 +25197,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: CTS — 공백 (CTS). Optional; default "".
+            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
             f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
             t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
             sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
@@ -33917,9 +33917,9 @@ class AsyncDomesticStockApi:
                 FundSttlIcldYn or its code: "N" 포함하지 않음 (N), "Y" 포함 (Y). Example: "N".
             fncg_amt_auto_rdpt_yn: 융자금액자동상환여부 — N:기본값 (FNCG_AMT_AUTO_RDPT_YN). Required. Example:
                 "N".
-            prcs_dvsn: PRCS_DVSN — 00:전일매매포함, 01:전일매매미포함 (PRCS_DVSN). Required. PrcsDvsn or its
-                code: "00" 전일매매포함 (INCLUDE_PREVIOUS_DAY), "01" 전일매매미포함 (EXCLUDE_PREVIOUS_DAY).
-                Example: "01".
+            prcs_dvsn: 처리구분 — 00:전일매매포함, 01:전일매매미포함 (PRCS_DVSN). Required. PrcsDvsn or its code:
+                "00" 전일매매포함 (INCLUDE_PREVIOUS_DAY), "01" 전일매매미포함 (EXCLUDE_PREVIOUS_DAY). Example:
+                "01".
             cost_icld_yn: 비용포함여부 (COST_ICLD_YN). Optional; default "". Example: "N".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
@@ -33991,9 +33991,9 @@ class AsyncDomesticStockApi:
                 FundSttlIcldYn or its code: "N" 포함하지 않음 (N), "Y" 포함 (Y). Example: "N".
             fncg_amt_auto_rdpt_yn: 융자금액자동상환여부 — N:기본값 (FNCG_AMT_AUTO_RDPT_YN). Required. Example:
                 "N".
-            prcs_dvsn: PRCS_DVSN — 00:전일매매포함, 01:전일매매미포함 (PRCS_DVSN). Required. PrcsDvsn or its
-                code: "00" 전일매매포함 (INCLUDE_PREVIOUS_DAY), "01" 전일매매미포함 (EXCLUDE_PREVIOUS_DAY).
-                Example: "01".
+            prcs_dvsn: 처리구분 — 00:전일매매포함, 01:전일매매미포함 (PRCS_DVSN). Required. PrcsDvsn or its code:
+                "00" 전일매매포함 (INCLUDE_PREVIOUS_DAY), "01" 전일매매미포함 (EXCLUDE_PREVIOUS_DAY). Example:
+                "01".
             cost_icld_yn: 비용포함여부 (COST_ICLD_YN). Optional; default "". Example: "N".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
@@ -34067,9 +34067,9 @@ class AsyncDomesticStockApi:
                 FundSttlIcldYn or its code: "N" 포함하지 않음 (N), "Y" 포함 (Y). Example: "N".
             fncg_amt_auto_rdpt_yn: 융자금액자동상환여부 — N:기본값 (FNCG_AMT_AUTO_RDPT_YN). Required. Example:
                 "N".
-            prcs_dvsn: PRCS_DVSN — 00:전일매매포함, 01:전일매매미포함 (PRCS_DVSN). Required. PrcsDvsn or its
-                code: "00" 전일매매포함 (INCLUDE_PREVIOUS_DAY), "01" 전일매매미포함 (EXCLUDE_PREVIOUS_DAY).
-                Example: "01".
+            prcs_dvsn: 처리구분 — 00:전일매매포함, 01:전일매매미포함 (PRCS_DVSN). Required. PrcsDvsn or its code:
+                "00" 전일매매포함 (INCLUDE_PREVIOUS_DAY), "01" 전일매매미포함 (EXCLUDE_PREVIOUS_DAY). Example:
+                "01".
             cost_icld_yn: 비용포함여부 (COST_ICLD_YN). Optional; default "". Example: "N".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.
@@ -34142,9 +34142,9 @@ class AsyncDomesticStockApi:
                 FundSttlIcldYn or its code: "N" 포함하지 않음 (N), "Y" 포함 (Y). Example: "N".
             fncg_amt_auto_rdpt_yn: 융자금액자동상환여부 — N:기본값 (FNCG_AMT_AUTO_RDPT_YN). Required. Example:
                 "N".
-            prcs_dvsn: PRCS_DVSN — 00:전일매매포함, 01:전일매매미포함 (PRCS_DVSN). Required. PrcsDvsn or its
-                code: "00" 전일매매포함 (INCLUDE_PREVIOUS_DAY), "01" 전일매매미포함 (EXCLUDE_PREVIOUS_DAY).
-                Example: "01".
+            prcs_dvsn: 처리구분 — 00:전일매매포함, 01:전일매매미포함 (PRCS_DVSN). Required. PrcsDvsn or its code:
+                "00" 전일매매포함 (INCLUDE_PREVIOUS_DAY), "01" 전일매매미포함 (EXCLUDE_PREVIOUS_DAY). Example:
+                "01".
             cost_icld_yn: 비용포함여부 (COST_ICLD_YN). Optional; default "". Example: "N".
             ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
                 characters.

@@ -114,7 +114,7 @@ class DomesticStockInquireBalanceRlzPlRequest:
     fncg_amt_auto_rdpt_yn: str
     '융자금액자동상환여부 — N:기본값 (FNCG_AMT_AUTO_RDPT_YN). Required. Example: "N".'
     prcs_dvsn: str
-    """PRCS_DVSN — 00:전일매매포함, 01:전일매매미포함 (PRCS_DVSN). Required. PrcsDvsn or its code: "00" 전일매매포함
+    """처리구분 — 00:전일매매포함, 01:전일매매미포함 (PRCS_DVSN). Required. PrcsDvsn or its code: "00" 전일매매포함
     (INCLUDE_PREVIOUS_DAY), "01" 전일매매미포함 (EXCLUDE_PREVIOUS_DAY). Example: "01".
     """
     cost_icld_yn: str
@@ -268,7 +268,7 @@ def validate_domestic_stock_inquire_balance_rlz_pl(
     elif value not in PRCS_DVSN_CODES:
         problems.append(
             FieldProblem(
-                "PRCS_DVSN", "prcs_dvsn", repr(value) + " is not a code of PRCS_DVSN ('00', '01')"
+                "PRCS_DVSN", "prcs_dvsn", repr(value) + " is not a code of 처리구분 ('00', '01')"
             )
         )
     value = request.cost_icld_yn

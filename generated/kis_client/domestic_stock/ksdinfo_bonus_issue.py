@@ -74,7 +74,7 @@ class DomesticStockKsdinfoBonusIssueRequest:
     "예탁원정보(무상증자일정) (GET /uapi/domestic-stock/v1/ksdinfo/bonus-issue)"
 
     cts: str
-    'CTS — 공백 (CTS). Optional; default "".'
+    '이전조회KEY — 공백 (CTS). Optional; default "".'
     f_dt: str
     '조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".'
     t_dt: str

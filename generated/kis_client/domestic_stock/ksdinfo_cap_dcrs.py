@@ -74,7 +74,7 @@ class DomesticStockKsdinfoCapDcrsRequest:
     "예탁원정보(자본감소일정) (GET /uapi/domestic-stock/v1/ksdinfo/cap-dcrs)"
 
     cts: str
-    'CTS — 공백 (CTS). Optional; default "".'
+    '이전조회KEY — 공백 (CTS). Optional; default "".'
     f_dt: str
     '조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".'
     t_dt: str

@@ -77,7 +77,7 @@ class DomesticStockKsdinfoDividendRequest:
     "예탁원정보(배당일정) (GET /uapi/domestic-stock/v1/ksdinfo/dividend)"
 
     cts: str
-    'CTS — 공백 (CTS). Optional; default "".'
+    '이전조회KEY — 공백 (CTS). Optional; default "".'
     gb1: str
     """조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. Gb1 or its code: "0" 배당전체 (CODE_0), "1" 결산배당
     (CODE_1), "2" 중간배당 (CODE_2). Example: "0".

@@ -80,7 +80,7 @@ class DomesticStockKsdinfoListInfoRequest:
     f_dt: str
     '조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".'
     cts: str
-    'CTS — 공백 (CTS). Optional; default "".'
+    '이전조회KEY — 공백 (CTS). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {

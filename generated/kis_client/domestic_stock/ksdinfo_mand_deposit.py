@@ -80,7 +80,7 @@ class DomesticStockKsdinfoMandDepositRequest:
     f_dt: str
     "조회일자From — 조회 시작 일자 (예: '20230101') (F_DT). Required. Example: \x2220250101\x22."
     cts: str
-    'CTS — 공백 (CTS). Optional; default "".'
+    '이전조회KEY — 공백 (CTS). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {

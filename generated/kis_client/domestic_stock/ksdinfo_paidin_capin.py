@@ -74,7 +74,7 @@ class DomesticStockKsdinfoPaidinCapinRequest:
     "예탁원정보(유상증자일정) (GET /uapi/domestic-stock/v1/ksdinfo/paidin-capin)"
 
     cts: str
-    'CTS — 공백 (CTS). Optional; default "".'
+    '이전조회KEY — 공백 (CTS). Optional; default "".'
     gb1: str
     '조회구분 — 1(청약일별), 2(기준일별) (GB1). Required. Example: "1".'
     f_dt: str

@@ -76,7 +76,7 @@ class DomesticStockKsdinfoPubOfferRequest:
     sht_cd: str
     '종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".'
     cts: str
-    'CTS — 공백 (CTS). Optional; default "".'
+    '이전조회KEY — 공백 (CTS). Optional; default "".'
     f_dt: str
     '조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".'
     t_dt: str

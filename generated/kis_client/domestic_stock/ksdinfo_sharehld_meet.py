@@ -74,7 +74,7 @@ class DomesticStockKsdinfoSharehldMeetRequest:
     "예탁원정보(주주총회일정) (GET /uapi/domestic-stock/v1/ksdinfo/sharehld-meet)"
 
     cts: str
-    'CTS — 공백 (CTS). Optional; default "".'
+    '이전조회KEY — 공백 (CTS). Optional; default "".'
     f_dt: str
     '조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".'
     t_dt: str
