@@ -277,7 +277,7 @@ CASES: list[tuple[str, Callable[[dict[str, Data]], None], str, bool]] = [
     ("made optional", _set(("domestic_stock", "operations", "order_cash", "request", "PDNO", "required"), False), "field-made-optional", False),
     ("made required, no default", lambda f: _order(f)["request"].update(CTAC_TLNO={"label": "연락전화번호", "required": True}), "field-made-required", True),
     ("code added", _set(("domestic_stock", "codes", "prcs_dvsn", "values", "02"), {"name": "OTHER", "label": "기타"}), "codes-added", False),
-    ("code removed", _delete(("domestic_stock", "codes", "prcs_dvsn", "values", "01")), "codes-removed", True),
+    ("code removed", _delete(("domestic_stock", "codes", "fid_period_div_code", "values", "Y")), "codes-removed", True),
     ("pattern changed", _set(("domestic_stock", "operations", "order_cash", "request", "PDNO", "pattern"), "^[0-9]{6}$"), "pattern-changed", True),
     ("pattern removed", _delete(("domestic_stock", "operations", "order_cash", "request", "PDNO", "pattern")), "pattern-changed", False),
     ("max length lowered", _set(("domestic_stock", "operations", "inquire_balance", "request", "CTX_AREA_FK100", "max_length"), 50), "max-length-changed", True),
