@@ -447,6 +447,9 @@ def _aside(description: str, label: str) -> str:
     """What KIS's text says beside the field's name: ``[필수] 조건 시장 분류 코드 (ex. J:KRX)`` →
     ``ex. J:KRX`` (required-ness has its own key, the name is the label)."""
     text = re.sub(r"^\s*\[(필수|선택)\]\s*", "", description).strip()
+    text = re.sub(r"\.?\s*Defaults? to .*$", "", text)  # the default has its own key
+    if text in (f"[{label}]", f"({label})"):
+        return ""
     if label and text.startswith(label):
         rest = text[len(label) :].strip().lstrip(",:;-–").strip()
         text = rest[1:-1].strip() if rest[:1] in "(（" and rest[-1:] in ")）" else rest

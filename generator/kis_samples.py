@@ -700,7 +700,7 @@ class _FunctionReader:
                         comment = rest.strip()
                 if comment and REQUIRED_MARK.search(comment) and required is None:
                     required, required_from = True, f"the signature comment {comment!r}"
-                label = _label_of(comment or self.source.comments.get(self.source.at(node).line) or doc or "")
+                label = _label_of(comment or "") or _label_of(self.source.comments.get(self.source.at(node).line) or "") or _label_of(doc or "")
                 check = checks.get(parameter)
                 if check is not None:
                     required = True
@@ -928,6 +928,11 @@ def _label_of(text: str) -> str | None:
     KIS writes without a space stays (``거래량(이상)``), and one after the required-ness mark too
     (``현재가수1 (선택 - 이상값)`` → ``현재가수1 (이상값)``)."""
     text = re.sub(r"^\s*\[(필수|선택)\]\s*", "", text).strip()
+    text = re.sub(r"\.\s*Defaults? to .*$", "", text)  # "운용사지정주문번호. Defaults to """
+    if re.fullmatch(r"\[[^\[\]]+\]", text):
+        text = text[1:-1].strip()  # "[입력날짜]"
+    if text.startswith(("(", "（")):
+        return None  # an aside with no name before it: another source names the field
     aside = ASIDE.search(text)
     if aside is not None:
         qualifier = QUALIFIER.match(text[aside.end() - 1 :].strip())

@@ -1306,12 +1306,10 @@ class DomesticBondApi:
             bond_ord_unpr: 채권주문단가 — 182자리 (BOND_ORD_UNPR). Required. Example: "9900".
             samt_mket_ptci_yn: 소액시장참여여부 — 'Y' or 'N' (SAMT_MKET_PTCI_YN). Required. Example: "N".
             bond_rtl_mket_yn: 채권소매시장여부 — 'Y' or 'N' (BOND_RTL_MKET_YN). Required. Example: "N".
-            idcr_stfno: 유치자직원번호 — (6자리). Defaults to "". (IDCR_STFNO). Optional; default "".
-            mgco_aptm_odno: 운용사지정주문번호 — (12자리). Defaults to "". (MGCO_APTM_ODNO). Optional; default
-                "".
-            ord_svr_dvsn_cd: 주문서버구분코드. Defaults to "". (ORD_SVR_DVSN_CD). Optional; default "".
-                Example: "0".
-            ctac_tlno: 연락전화번호. Defaults to "". (CTAC_TLNO). Optional; default "".
+            idcr_stfno: 유치자직원번호 — 6자리 (IDCR_STFNO). Optional; default "".
+            mgco_aptm_odno: 운용사지정주문번호 — 12자리 (MGCO_APTM_ODNO). Optional; default "".
+            ord_svr_dvsn_cd: 주문서버구분코드 (ORD_SVR_DVSN_CD). Optional; default "". Example: "0".
+            ctac_tlno: 연락전화번호 (CTAC_TLNO). Optional; default "".
 
         Returns:
             DomesticBondBuyResponse: the envelope (rt_cd, msg_cd, msg1) and output (rows of
@@ -2068,9 +2066,9 @@ class DomesticBondApi:
             bond_ord_unpr: 채권주문단가 (BOND_ORD_UNPR). Required. Example: "10470".
             qty_all_ord_yn: 잔량전부주문여부 (QTY_ALL_ORD_YN). Required. Example: "Y".
             rvse_cncl_dvsn_cd: 정정취소구분코드 (RVSE_CNCL_DVSN_CD). Required. Example: "01".
-            mgco_aptm_odno: 운용사지정주문번호. Defaults to "". (MGCO_APTM_ODNO). Optional; default "".
-            ord_svr_dvsn_cd: 주문서버구분코드. Defaults to "0". (ORD_SVR_DVSN_CD). Optional; default "0".
-            ctac_tlno: 연락전화번호. Defaults to "". (CTAC_TLNO). Optional; default "".
+            mgco_aptm_odno: 운용사지정주문번호 (MGCO_APTM_ODNO). Optional; default "".
+            ord_svr_dvsn_cd: 주문서버구분코드 (ORD_SVR_DVSN_CD). Optional; default "0".
+            ctac_tlno: 연락전화번호 (CTAC_TLNO). Optional; default "".
 
         Returns:
             DomesticBondOrderRvsecnclResponse: the envelope (rt_cd, msg_cd, msg1) and output (rows
@@ -2136,14 +2134,14 @@ class DomesticBondApi:
             ord_qty2: 주문수량2 (ORD_QTY2). Required. Example: "1".
             bond_ord_unpr: 채권주문단가 (BOND_ORD_UNPR). Required. Example: "10000.0".
             sprx_yn: 분리과세여부 (SPRX_YN). Required. Example: "N".
-            buy_dt: 매수일자. Defaults to "". (BUY_DT). Optional; default "".
-            buy_seq: 매수순번. Defaults to "". (BUY_SEQ). Optional; default "".
+            buy_dt: 매수일자 (BUY_DT). Optional; default "".
+            buy_seq: 매수순번 (BUY_SEQ). Optional; default "".
             samt_mket_ptci_yn: 소액시장참여여부 (SAMT_MKET_PTCI_YN). Required. Example: "N".
             sll_agco_opps_sll_yn: 매도대행사반대매도여부 (SLL_AGCO_OPPS_SLL_YN). Required. Example: "N".
             bond_rtl_mket_yn: 채권소매시장여부 (BOND_RTL_MKET_YN). Required. Example: "N".
-            mgco_aptm_odno: 운용사지정주문번호. Defaults to "". (MGCO_APTM_ODNO). Optional; default "".
-            ord_svr_dvsn_cd: 주문서버구분코드. Defaults to "0". (ORD_SVR_DVSN_CD). Optional; default "0".
-            ctac_tlno: 연락전화번호. Defaults to "". (CTAC_TLNO). Optional; default "".
+            mgco_aptm_odno: 운용사지정주문번호 (MGCO_APTM_ODNO). Optional; default "".
+            ord_svr_dvsn_cd: 주문서버구분코드 (ORD_SVR_DVSN_CD). Optional; default "0".
+            ctac_tlno: 연락전화번호 (CTAC_TLNO). Optional; default "".
 
         Returns:
             DomesticBondSellResponse: the envelope (rt_cd, msg_cd, msg1) and output (rows of
@@ -3424,12 +3422,10 @@ class AsyncDomesticBondApi:
             bond_ord_unpr: 채권주문단가 — 182자리 (BOND_ORD_UNPR). Required. Example: "9900".
             samt_mket_ptci_yn: 소액시장참여여부 — 'Y' or 'N' (SAMT_MKET_PTCI_YN). Required. Example: "N".
             bond_rtl_mket_yn: 채권소매시장여부 — 'Y' or 'N' (BOND_RTL_MKET_YN). Required. Example: "N".
-            idcr_stfno: 유치자직원번호 — (6자리). Defaults to "". (IDCR_STFNO). Optional; default "".
-            mgco_aptm_odno: 운용사지정주문번호 — (12자리). Defaults to "". (MGCO_APTM_ODNO). Optional; default
-                "".
-            ord_svr_dvsn_cd: 주문서버구분코드. Defaults to "". (ORD_SVR_DVSN_CD). Optional; default "".
-                Example: "0".
-            ctac_tlno: 연락전화번호. Defaults to "". (CTAC_TLNO). Optional; default "".
+            idcr_stfno: 유치자직원번호 — 6자리 (IDCR_STFNO). Optional; default "".
+            mgco_aptm_odno: 운용사지정주문번호 — 12자리 (MGCO_APTM_ODNO). Optional; default "".
+            ord_svr_dvsn_cd: 주문서버구분코드 (ORD_SVR_DVSN_CD). Optional; default "". Example: "0".
+            ctac_tlno: 연락전화번호 (CTAC_TLNO). Optional; default "".
 
         Returns:
             DomesticBondBuyResponse: the envelope (rt_cd, msg_cd, msg1) and output (rows of
@@ -4186,9 +4182,9 @@ class AsyncDomesticBondApi:
             bond_ord_unpr: 채권주문단가 (BOND_ORD_UNPR). Required. Example: "10470".
             qty_all_ord_yn: 잔량전부주문여부 (QTY_ALL_ORD_YN). Required. Example: "Y".
             rvse_cncl_dvsn_cd: 정정취소구분코드 (RVSE_CNCL_DVSN_CD). Required. Example: "01".
-            mgco_aptm_odno: 운용사지정주문번호. Defaults to "". (MGCO_APTM_ODNO). Optional; default "".
-            ord_svr_dvsn_cd: 주문서버구분코드. Defaults to "0". (ORD_SVR_DVSN_CD). Optional; default "0".
-            ctac_tlno: 연락전화번호. Defaults to "". (CTAC_TLNO). Optional; default "".
+            mgco_aptm_odno: 운용사지정주문번호 (MGCO_APTM_ODNO). Optional; default "".
+            ord_svr_dvsn_cd: 주문서버구분코드 (ORD_SVR_DVSN_CD). Optional; default "0".
+            ctac_tlno: 연락전화번호 (CTAC_TLNO). Optional; default "".
 
         Returns:
             DomesticBondOrderRvsecnclResponse: the envelope (rt_cd, msg_cd, msg1) and output (rows
@@ -4254,14 +4250,14 @@ class AsyncDomesticBondApi:
             ord_qty2: 주문수량2 (ORD_QTY2). Required. Example: "1".
             bond_ord_unpr: 채권주문단가 (BOND_ORD_UNPR). Required. Example: "10000.0".
             sprx_yn: 분리과세여부 (SPRX_YN). Required. Example: "N".
-            buy_dt: 매수일자. Defaults to "". (BUY_DT). Optional; default "".
-            buy_seq: 매수순번. Defaults to "". (BUY_SEQ). Optional; default "".
+            buy_dt: 매수일자 (BUY_DT). Optional; default "".
+            buy_seq: 매수순번 (BUY_SEQ). Optional; default "".
             samt_mket_ptci_yn: 소액시장참여여부 (SAMT_MKET_PTCI_YN). Required. Example: "N".
             sll_agco_opps_sll_yn: 매도대행사반대매도여부 (SLL_AGCO_OPPS_SLL_YN). Required. Example: "N".
             bond_rtl_mket_yn: 채권소매시장여부 (BOND_RTL_MKET_YN). Required. Example: "N".
-            mgco_aptm_odno: 운용사지정주문번호. Defaults to "". (MGCO_APTM_ODNO). Optional; default "".
-            ord_svr_dvsn_cd: 주문서버구분코드. Defaults to "0". (ORD_SVR_DVSN_CD). Optional; default "0".
-            ctac_tlno: 연락전화번호. Defaults to "". (CTAC_TLNO). Optional; default "".
+            mgco_aptm_odno: 운용사지정주문번호 (MGCO_APTM_ODNO). Optional; default "".
+            ord_svr_dvsn_cd: 주문서버구분코드 (ORD_SVR_DVSN_CD). Optional; default "0".
+            ctac_tlno: 연락전화번호 (CTAC_TLNO). Optional; default "".
 
         Returns:
             DomesticBondSellResponse: the envelope (rt_cd, msg_cd, msg1) and output (rows of

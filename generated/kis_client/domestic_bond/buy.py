@@ -82,13 +82,13 @@ class DomesticBondBuyRequest:
     bond_rtl_mket_yn: str
     "채권소매시장여부 — 'Y' or 'N' (BOND_RTL_MKET_YN). Required. Example: \x22N\x22."
     idcr_stfno: str
-    '유치자직원번호 — (6자리). Defaults to "". (IDCR_STFNO). Optional; default "".'
+    '유치자직원번호 — 6자리 (IDCR_STFNO). Optional; default "".'
     mgco_aptm_odno: str
-    '운용사지정주문번호 — (12자리). Defaults to "". (MGCO_APTM_ODNO). Optional; default "".'
+    '운용사지정주문번호 — 12자리 (MGCO_APTM_ODNO). Optional; default "".'
     ord_svr_dvsn_cd: str
-    '주문서버구분코드. Defaults to "". (ORD_SVR_DVSN_CD). Optional; default "". Example: "0".'
+    '주문서버구분코드 (ORD_SVR_DVSN_CD). Optional; default "". Example: "0".'
     ctac_tlno: str
-    '연락전화번호. Defaults to "". (CTAC_TLNO). Optional; default "".'
+    '연락전화번호 (CTAC_TLNO). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {

@@ -84,11 +84,11 @@ class DomesticBondOrderRvsecnclRequest:
     rvse_cncl_dvsn_cd: str
     '정정취소구분코드 (RVSE_CNCL_DVSN_CD). Required. Example: "01".'
     mgco_aptm_odno: str
-    '운용사지정주문번호. Defaults to "". (MGCO_APTM_ODNO). Optional; default "".'
+    '운용사지정주문번호 (MGCO_APTM_ODNO). Optional; default "".'
     ord_svr_dvsn_cd: str
-    '주문서버구분코드. Defaults to "0". (ORD_SVR_DVSN_CD). Optional; default "0".'
+    '주문서버구분코드 (ORD_SVR_DVSN_CD). Optional; default "0".'
     ctac_tlno: str
-    '연락전화번호. Defaults to "". (CTAC_TLNO). Optional; default "".'
+    '연락전화번호 (CTAC_TLNO). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {

@@ -82,9 +82,9 @@ class DomesticBondSellRequest:
     sprx_yn: str
     '분리과세여부 (SPRX_YN). Required. Example: "N".'
     buy_dt: str
-    '매수일자. Defaults to "". (BUY_DT). Optional; default "".'
+    '매수일자 (BUY_DT). Optional; default "".'
     buy_seq: str
-    '매수순번. Defaults to "". (BUY_SEQ). Optional; default "".'
+    '매수순번 (BUY_SEQ). Optional; default "".'
     samt_mket_ptci_yn: str
     '소액시장참여여부 (SAMT_MKET_PTCI_YN). Required. Example: "N".'
     sll_agco_opps_sll_yn: str
@@ -92,11 +92,11 @@ class DomesticBondSellRequest:
     bond_rtl_mket_yn: str
     '채권소매시장여부 (BOND_RTL_MKET_YN). Required. Example: "N".'
     mgco_aptm_odno: str
-    '운용사지정주문번호. Defaults to "". (MGCO_APTM_ODNO). Optional; default "".'
+    '운용사지정주문번호 (MGCO_APTM_ODNO). Optional; default "".'
     ord_svr_dvsn_cd: str
-    '주문서버구분코드. Defaults to "0". (ORD_SVR_DVSN_CD). Optional; default "0".'
+    '주문서버구분코드 (ORD_SVR_DVSN_CD). Optional; default "0".'
     ctac_tlno: str
-    '연락전화번호. Defaults to "". (CTAC_TLNO). Optional; default "".'
+    '연락전화번호 (CTAC_TLNO). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {

@@ -1099,13 +1099,12 @@ class DomesticFutureoptionApi:
                 or its code: "00" 전체 (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED). Example: "00".
             sort_sqn: 정렬순서 — ex. AS:정순, DS:역순 (SORT_SQN). Required. SortSqn or its code: "AS" 정순
                 (AS), "DS" 역순 (DS). Example: "DS".
-            pdno: 상품번호 — . Defaults to "". (PDNO). Optional; default "".
-            strt_odno: 시작주문번호 — . Defaults to "". (STRT_ODNO). Optional; default "".
-            mket_id_cd: 시장ID코드 — . Defaults to "". (MKET_ID_CD). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 — . Defaults to "". (CTX_AREA_FK200). Optional; default "".
-                At most 200 characters.
-            ctx_area_nk200: 연속조회키200 — . Defaults to "". (CTX_AREA_NK200). Optional; default "". At
-                most 200 characters.
+            pdno: 상품번호 (PDNO). Optional; default "".
+            strt_odno: 시작주문번호 (STRT_ODNO). Optional; default "".
+            mket_id_cd: 시장ID코드 (MKET_ID_CD). Optional; default "".
+            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
+                characters.
+            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
 
         Returns:
             DomesticFutureoptionInquireCcnlResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -1170,13 +1169,12 @@ class DomesticFutureoptionApi:
                 or its code: "00" 전체 (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED). Example: "00".
             sort_sqn: 정렬순서 — ex. AS:정순, DS:역순 (SORT_SQN). Required. SortSqn or its code: "AS" 정순
                 (AS), "DS" 역순 (DS). Example: "DS".
-            pdno: 상품번호 — . Defaults to "". (PDNO). Optional; default "".
-            strt_odno: 시작주문번호 — . Defaults to "". (STRT_ODNO). Optional; default "".
-            mket_id_cd: 시장ID코드 — . Defaults to "". (MKET_ID_CD). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 — . Defaults to "". (CTX_AREA_FK200). Optional; default "".
-                At most 200 characters.
-            ctx_area_nk200: 연속조회키200 — . Defaults to "". (CTX_AREA_NK200). Optional; default "". At
-                most 200 characters.
+            pdno: 상품번호 (PDNO). Optional; default "".
+            strt_odno: 시작주문번호 (STRT_ODNO). Optional; default "".
+            mket_id_cd: 시장ID코드 (MKET_ID_CD). Optional; default "".
+            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
+                characters.
+            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
 
         Yields:
             DomesticFutureoptionInquireCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -1243,13 +1241,12 @@ class DomesticFutureoptionApi:
                 or its code: "00" 전체 (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED). Example: "00".
             sort_sqn: 정렬순서 — ex. AS:정순, DS:역순 (SORT_SQN). Required. SortSqn or its code: "AS" 정순
                 (AS), "DS" 역순 (DS). Example: "DS".
-            pdno: 상품번호 — . Defaults to "". (PDNO). Optional; default "".
-            strt_odno: 시작주문번호 — . Defaults to "". (STRT_ODNO). Optional; default "".
-            mket_id_cd: 시장ID코드 — . Defaults to "". (MKET_ID_CD). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 — . Defaults to "". (CTX_AREA_FK200). Optional; default "".
-                At most 200 characters.
-            ctx_area_nk200: 연속조회키200 — . Defaults to "". (CTX_AREA_NK200). Optional; default "". At
-                most 200 characters.
+            pdno: 상품번호 (PDNO). Optional; default "".
+            strt_odno: 시작주문번호 (STRT_ODNO). Optional; default "".
+            mket_id_cd: 시장ID코드 (MKET_ID_CD). Optional; default "".
+            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
+                characters.
+            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
 
         Yields:
             DomesticFutureoptionInquireCcnlOutput1Row: each row, page after page.
@@ -3314,13 +3311,12 @@ class AsyncDomesticFutureoptionApi:
                 or its code: "00" 전체 (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED). Example: "00".
             sort_sqn: 정렬순서 — ex. AS:정순, DS:역순 (SORT_SQN). Required. SortSqn or its code: "AS" 정순
                 (AS), "DS" 역순 (DS). Example: "DS".
-            pdno: 상품번호 — . Defaults to "". (PDNO). Optional; default "".
-            strt_odno: 시작주문번호 — . Defaults to "". (STRT_ODNO). Optional; default "".
-            mket_id_cd: 시장ID코드 — . Defaults to "". (MKET_ID_CD). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 — . Defaults to "". (CTX_AREA_FK200). Optional; default "".
-                At most 200 characters.
-            ctx_area_nk200: 연속조회키200 — . Defaults to "". (CTX_AREA_NK200). Optional; default "". At
-                most 200 characters.
+            pdno: 상품번호 (PDNO). Optional; default "".
+            strt_odno: 시작주문번호 (STRT_ODNO). Optional; default "".
+            mket_id_cd: 시장ID코드 (MKET_ID_CD). Optional; default "".
+            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
+                characters.
+            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
 
         Returns:
             DomesticFutureoptionInquireCcnlResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -3385,13 +3381,12 @@ class AsyncDomesticFutureoptionApi:
                 or its code: "00" 전체 (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED). Example: "00".
             sort_sqn: 정렬순서 — ex. AS:정순, DS:역순 (SORT_SQN). Required. SortSqn or its code: "AS" 정순
                 (AS), "DS" 역순 (DS). Example: "DS".
-            pdno: 상품번호 — . Defaults to "". (PDNO). Optional; default "".
-            strt_odno: 시작주문번호 — . Defaults to "". (STRT_ODNO). Optional; default "".
-            mket_id_cd: 시장ID코드 — . Defaults to "". (MKET_ID_CD). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 — . Defaults to "". (CTX_AREA_FK200). Optional; default "".
-                At most 200 characters.
-            ctx_area_nk200: 연속조회키200 — . Defaults to "". (CTX_AREA_NK200). Optional; default "". At
-                most 200 characters.
+            pdno: 상품번호 (PDNO). Optional; default "".
+            strt_odno: 시작주문번호 (STRT_ODNO). Optional; default "".
+            mket_id_cd: 시장ID코드 (MKET_ID_CD). Optional; default "".
+            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
+                characters.
+            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
 
         Yields:
             DomesticFutureoptionInquireCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -3458,13 +3453,12 @@ class AsyncDomesticFutureoptionApi:
                 or its code: "00" 전체 (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED). Example: "00".
             sort_sqn: 정렬순서 — ex. AS:정순, DS:역순 (SORT_SQN). Required. SortSqn or its code: "AS" 정순
                 (AS), "DS" 역순 (DS). Example: "DS".
-            pdno: 상품번호 — . Defaults to "". (PDNO). Optional; default "".
-            strt_odno: 시작주문번호 — . Defaults to "". (STRT_ODNO). Optional; default "".
-            mket_id_cd: 시장ID코드 — . Defaults to "". (MKET_ID_CD). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 — . Defaults to "". (CTX_AREA_FK200). Optional; default "".
-                At most 200 characters.
-            ctx_area_nk200: 연속조회키200 — . Defaults to "". (CTX_AREA_NK200). Optional; default "". At
-                most 200 characters.
+            pdno: 상품번호 (PDNO). Optional; default "".
+            strt_odno: 시작주문번호 (STRT_ODNO). Optional; default "".
+            mket_id_cd: 시장ID코드 (MKET_ID_CD). Optional; default "".
+            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
+                characters.
+            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
 
         Yields:
             DomesticFutureoptionInquireCcnlOutput1Row: each row, page after page.

@@ -108,17 +108,15 @@ class DomesticFutureoptionInquireCcnlRequest:
     (DS). Example: "DS".
     """
     pdno: str
-    '상품번호 — . Defaults to "". (PDNO). Optional; default "".'
+    '상품번호 (PDNO). Optional; default "".'
     strt_odno: str
-    '시작주문번호 — . Defaults to "". (STRT_ODNO). Optional; default "".'
+    '시작주문번호 (STRT_ODNO). Optional; default "".'
     mket_id_cd: str
-    '시장ID코드 — . Defaults to "". (MKET_ID_CD). Optional; default "".'
+    '시장ID코드 (MKET_ID_CD). Optional; default "".'
     ctx_area_fk200: str
-    """연속조회검색조건200 — . Defaults to "". (CTX_AREA_FK200). Optional; default "". At most 200
-    characters.
-    """
+    '연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200 characters.'
     ctx_area_nk200: str
-    '연속조회키200 — . Defaults to "". (CTX_AREA_NK200). Optional; default "". At most 200 characters.'
+    '연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.'
 
     def to_wire(self) -> dict[str, str]:
         return {

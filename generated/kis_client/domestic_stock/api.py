@@ -2383,8 +2383,8 @@ class DomesticStockApi:
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — ex. J (FID_COND_MRKT_DIV_CODE). Required. Example:
                 "J".
             fid_input_iscd: 입력 종목코드 — ex. 123456 (FID_INPUT_ISCD). Required. Example: "005930".
-            fid_mkop_cls_code: (ex. 0:전체, 4:체결량 0 제외) (FID_MKOP_CLS_CODE). Required. FidMkopClsCode
-                or its code: "0" 전체 (CODE_0), "4" 체결량 0 제외 (CODE_4). Example: "0".
+            fid_mkop_cls_code: 장운영 구분 코드 — (ex. 0:전체, 4:체결량 0 제외) (FID_MKOP_CLS_CODE). Required.
+                FidMkopClsCode or its code: "0" 전체 (CODE_0), "4" 체결량 0 제외 (CODE_4). Example: "0".
 
         Returns:
             DomesticStockExpPriceTrendResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -3710,7 +3710,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_date_1: [입력날짜] (FID_INPUT_DATE_1). Optional; default "".
+            fid_input_date_1: 입력날짜 (FID_INPUT_DATE_1). Optional; default "".
 
         Returns:
             DomesticStockMktfundsResponse: the envelope (rt_cd, msg_cd, msg1) and output (rows of
@@ -19962,8 +19962,8 @@ class AsyncDomesticStockApi:
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — ex. J (FID_COND_MRKT_DIV_CODE). Required. Example:
                 "J".
             fid_input_iscd: 입력 종목코드 — ex. 123456 (FID_INPUT_ISCD). Required. Example: "005930".
-            fid_mkop_cls_code: (ex. 0:전체, 4:체결량 0 제외) (FID_MKOP_CLS_CODE). Required. FidMkopClsCode
-                or its code: "0" 전체 (CODE_0), "4" 체결량 0 제외 (CODE_4). Example: "0".
+            fid_mkop_cls_code: 장운영 구분 코드 — (ex. 0:전체, 4:체결량 0 제외) (FID_MKOP_CLS_CODE). Required.
+                FidMkopClsCode or its code: "0" 전체 (CODE_0), "4" 체결량 0 제외 (CODE_4). Example: "0".
 
         Returns:
             DomesticStockExpPriceTrendResponse: the envelope (rt_cd, msg_cd, msg1), output1
@@ -21299,7 +21299,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_date_1: [입력날짜] (FID_INPUT_DATE_1). Optional; default "".
+            fid_input_date_1: 입력날짜 (FID_INPUT_DATE_1). Optional; default "".
 
         Returns:
             DomesticStockMktfundsResponse: the envelope (rt_cd, msg_cd, msg1) and output (rows of

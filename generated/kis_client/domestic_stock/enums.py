@@ -546,7 +546,7 @@ DailyLoanTransMrktDivClsCodeCode = Literal[
 
 
 class FidMkopClsCode(CodeEnum):
-    "(ex. 0:전체, 4:체결량 0 제외)"
+    "FID_MKOP_CLS_CODE"
 
     CODE_0 = "0"
     "전체"

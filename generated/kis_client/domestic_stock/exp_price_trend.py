@@ -63,8 +63,8 @@ class DomesticStockExpPriceTrendRequest:
     fid_input_iscd: str
     '입력 종목코드 — ex. 123456 (FID_INPUT_ISCD). Required. Example: "005930".'
     fid_mkop_cls_code: str
-    """(ex. 0:전체, 4:체결량 0 제외) (FID_MKOP_CLS_CODE). Required. FidMkopClsCode or its code: "0" 전체
-    (CODE_0), "4" 체결량 0 제외 (CODE_4). Example: "0".
+    """장운영 구분 코드 — (ex. 0:전체, 4:체결량 0 제외) (FID_MKOP_CLS_CODE). Required. FidMkopClsCode or its code:
+    \x220" 전체 (CODE_0), "4" 체결량 0 제외 (CODE_4). Example: "0".
     """
 
     def to_wire(self) -> dict[str, str]:
@@ -126,7 +126,7 @@ def validate_domestic_stock_exp_price_trend(
             FieldProblem(
                 "FID_MKOP_CLS_CODE",
                 "fid_mkop_cls_code",
-                repr(value) + " is not a code of (ex. 0:전체, 4:체결량 0 제외) ('0', '4')",
+                repr(value) + " is not a code of 장운영 구분 코드 ('0', '4')",
             )
         )
     return problems

@@ -55,7 +55,7 @@ class DomesticStockMktfundsRequest:
     "국내 증시자금 종합 (GET /uapi/domestic-stock/v1/quotations/mktfunds)"
 
     fid_input_date_1: str
-    '[입력날짜] (FID_INPUT_DATE_1). Optional; default "".'
+    '입력날짜 (FID_INPUT_DATE_1). Optional; default "".'
 
     def to_wire(self) -> dict[str, str]:
         return {
