@@ -352,10 +352,10 @@ class _Tables:
     draft never uses a table of another imported file (it would be named after another API, and
     the two files could no longer be imported apart): it defines its own, named after the field
     (``fid_div_cls_code``) where every operation of the draft that sends the field lists the same
-    codes, else after operation and field (``disparity_fid_div_cls_code``), and after operation
-    and field too where another file holds the field's name. Names are settled after every
-    operation is drafted, in the order of the drafts' files, so they do not depend on the order
-    of the operations."""
+    codes; else, or where another file holds that name, a table several operations share after
+    the draft's category and the field (``ranking_fid_div_cls_code``), one operation's after it
+    (``disparity_fid_div_cls_code``). Names are settled after every operation is drafted, in the
+    order of the drafts' files, so they do not depend on the order of the operations."""
 
     PENDING = "\0codes:"
 
@@ -396,18 +396,24 @@ class _Tables:
         """Name the new tables, put them in their drafts, and replace the placeholders."""
         live = [(index, entry) for index, entry in enumerate(self.pending) if (entry[4].stem, entry[1]) not in self.skipped]
         by_field: dict[tuple[str, str], set[tuple[tuple[str, str], ...]]] = {}
-        for _, (base, _, codes, _, target) in live:
+        users: dict[tuple[str, str, tuple[tuple[str, str], ...]], set[str]] = {}
+        for _, (base, operation, codes, _, target) in live:
             by_field.setdefault((target.stem, base), set()).add(codes)
+            users.setdefault((target.stem, base, codes), set()).add(operation)
         names: dict[str, str] = {}
         chosen: dict[tuple[str, str, tuple[tuple[str, str], ...]], str] = {}
         for index, (base, operation, codes, label, target) in sorted(live, key=lambda item: (item[1][4].stem, item[0])):
             name = chosen.get((target.stem, base, codes))
             if name is None:
-                name = base if len(by_field[(target.stem, base)]) == 1 else f"{operation}_{base}"
-                if name in self.names or camel(name) in self.taken:
-                    name = f"{operation}_{base}"
-                if name in self.names or camel(name) in self.taken:
-                    name = f"{target.area}_{operation}_{base}"  # another area has an operation of that name
+                # The field's name where the draft has one table for it; a table several operations
+                # share, named after the draft's category (ranking_fid_div_cls_code), never after
+                # one of them; else after its operation.
+                category = target.stem.removeprefix(f"{target.area}_")
+                candidates = [base] if len(by_field[(target.stem, base)]) == 1 else []
+                if len(users[(target.stem, base, codes)]) > 1:
+                    candidates.append(f"{category}_{base}")
+                candidates += [f"{operation}_{base}", f"{target.area}_{operation}_{base}"]
+                name = next((candidate for candidate in candidates if candidate not in self.names and camel(candidate) not in self.taken), candidates[-1])
                 while name in self.names or camel(name) in self.taken:
                     name = f"{name}_codes"
                 self.names.add(name)

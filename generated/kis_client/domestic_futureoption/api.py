@@ -37,14 +37,8 @@ if TYPE_CHECKING:
         InquireAskingPriceFidCondMrktDivCodeCode,
         InquireBalanceMgnaDvsn,
         InquireBalanceMgnaDvsnCode,
-        InquireBalanceValuationPlMgnaDvsn,
-        InquireBalanceValuationPlMgnaDvsnCode,
-        InquireDailyFuopchartpriceFidCondMrktDivCode,
-        InquireDailyFuopchartpriceFidCondMrktDivCodeCode,
         InquireDailyFuopchartpriceFidPeriodDivCode,
         InquireDailyFuopchartpriceFidPeriodDivCodeCode,
-        InquirePsblNgtOrderSllBuyDvsnCd,
-        InquirePsblNgtOrderSllBuyDvsnCdCode,
         MgnaDvsnCd,
         MgnaDvsnCdCode,
         NmprTypeCd,
@@ -53,10 +47,16 @@ if TYPE_CHECKING:
         OrderKrxNmprCndtCdCode,
         OrderRvsecnclKrxNmprCndtCd,
         OrderRvsecnclKrxNmprCndtCdCode,
+        QuotationsFidCondMrktDivCode,
+        QuotationsFidCondMrktDivCodeCode,
         RmnQtyYn,
         RmnQtyYnCode,
         SortSqn,
         SortSqnCode,
+        TradingMgnaDvsn,
+        TradingMgnaDvsnCode,
+        TradingSllBuyDvsnCd,
+        TradingSllBuyDvsnCdCode,
     )
     from kis_client.domestic_futureoption.exp_price_trend import (
         DomesticFutureoptionExpPriceTrendResponse,
@@ -440,10 +440,7 @@ class DomesticFutureoptionApi:
     def inquire_daily_fuopchartprice(
         self,
         *,
-        fid_cond_mrkt_div_code: (
-            InquireDailyFuopchartpriceFidCondMrktDivCode
-            | InquireDailyFuopchartpriceFidCondMrktDivCodeCode
-        ),
+        fid_cond_mrkt_div_code: QuotationsFidCondMrktDivCode | QuotationsFidCondMrktDivCodeCode,
         fid_input_iscd: str,
         fid_input_date_1: str,
         fid_input_date_2: str,
@@ -456,8 +453,8 @@ class DomesticFutureoptionApi:
 
         Args:
             fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — ex. F: 지수선물, O: 지수옵션 (FID_COND_MRKT_DIV_CODE).
-                Required. InquireDailyFuopchartpriceFidCondMrktDivCode or its code: "F" 지수선물 (F),
-                "O" 지수옵션 (O). Example: "F".
+                Required. QuotationsFidCondMrktDivCode or its code: "F" 지수선물 (F), "O" 지수옵션 (O).
+                Example: "F".
             fid_input_iscd: 종목코드 — ex. 101W09 (FID_INPUT_ISCD). Required. Example: "101W09".
             fid_input_date_1: 조회 시작일자 — ex. 20220301 (FID_INPUT_DATE_1). Required. Example:
                 "20250301".
@@ -502,18 +499,15 @@ class DomesticFutureoptionApi:
     def inquire_price(
         self,
         *,
-        fid_cond_mrkt_div_code: (
-            InquireDailyFuopchartpriceFidCondMrktDivCode
-            | InquireDailyFuopchartpriceFidCondMrktDivCodeCode
-        ),
+        fid_cond_mrkt_div_code: QuotationsFidCondMrktDivCode | QuotationsFidCondMrktDivCodeCode,
         fid_input_iscd: str,
     ) -> DomesticFutureoptionInquirePriceResponse:
         """선물옵션 시세 — GET /uapi/domestic-futureoption/v1/quotations/inquire-price
 
         Args:
             fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — ex. F: 지수선물, O: 지수옵션 (FID_COND_MRKT_DIV_CODE).
-                Required. InquireDailyFuopchartpriceFidCondMrktDivCode or its code: "F" 지수선물 (F),
-                "O" 지수옵션 (O). Example: "F".
+                Required. QuotationsFidCondMrktDivCode or its code: "F" 지수선물 (F), "O" 지수옵션 (O).
+                Example: "F".
             fid_input_iscd: FID 입력 종목코드 — ex. 101W09 (FID_INPUT_ISCD). Required. Example: "101W09".
 
         Returns:
@@ -545,10 +539,7 @@ class DomesticFutureoptionApi:
     def inquire_time_fuopchartprice(
         self,
         *,
-        fid_cond_mrkt_div_code: (
-            InquireDailyFuopchartpriceFidCondMrktDivCode
-            | InquireDailyFuopchartpriceFidCondMrktDivCodeCode
-        ),
+        fid_cond_mrkt_div_code: QuotationsFidCondMrktDivCode | QuotationsFidCondMrktDivCodeCode,
         fid_input_iscd: str,
         fid_hour_cls_code: FidHourClsCode | FidHourClsCodeCode,
         fid_pw_data_incu_yn: FidPwDataIncuYn | FidPwDataIncuYnCode,
@@ -562,8 +553,8 @@ class DomesticFutureoptionApi:
 
         Args:
             fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — ex. F: 지수선물, O: 지수옵션 (FID_COND_MRKT_DIV_CODE).
-                Required. InquireDailyFuopchartpriceFidCondMrktDivCode or its code: "F" 지수선물 (F),
-                "O" 지수옵션 (O). Example: "F".
+                Required. QuotationsFidCondMrktDivCode or its code: "F" 지수선물 (F), "O" 지수옵션 (O).
+                Example: "F".
             fid_input_iscd: FID 입력 종목코드 — ex. 101T12 (FID_INPUT_ISCD). Required. Example: "101T12".
             fid_hour_cls_code: FID 시간 구분 코드 — ex. 30: 30초, 60: 1분 (FID_HOUR_CLS_CODE). Required.
                 FidHourClsCode or its code: "30" 30초 (CODE_30), "60" 1분 (CODE_60). Example: "60".
@@ -903,7 +894,7 @@ class DomesticFutureoptionApi:
     def inquire_balance_valuation_pl(
         self,
         *,
-        mgna_dvsn: InquireBalanceValuationPlMgnaDvsn | InquireBalanceValuationPlMgnaDvsnCode,
+        mgna_dvsn: TradingMgnaDvsn | TradingMgnaDvsnCode,
         excc_stat_cd: ExccStatCd | ExccStatCdCode,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
@@ -913,9 +904,8 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required.
-                InquireBalanceValuationPlMgnaDvsn or its code: "01" 개시 (CODE_01), "02" 유지 (CODE_02).
-                Example: "01".
+            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required. TradingMgnaDvsn or its code:
+                "01" 개시 (CODE_01), "02" 유지 (CODE_02). Example: "01".
             excc_stat_cd: 정산상태코드 — ex. 1:정산, 2:본정산 (EXCC_STAT_CD). Required. ExccStatCd or its code:
                 "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
             ctx_area_fk200: 연속조회검색조건200 — ex. 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At
@@ -960,7 +950,7 @@ class DomesticFutureoptionApi:
     def inquire_balance_valuation_pl_pages(
         self,
         *,
-        mgna_dvsn: InquireBalanceValuationPlMgnaDvsn | InquireBalanceValuationPlMgnaDvsnCode,
+        mgna_dvsn: TradingMgnaDvsn | TradingMgnaDvsnCode,
         excc_stat_cd: ExccStatCd | ExccStatCdCode,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
@@ -970,9 +960,8 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required.
-                InquireBalanceValuationPlMgnaDvsn or its code: "01" 개시 (CODE_01), "02" 유지 (CODE_02).
-                Example: "01".
+            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required. TradingMgnaDvsn or its code:
+                "01" 개시 (CODE_01), "02" 유지 (CODE_02). Example: "01".
             excc_stat_cd: 정산상태코드 — ex. 1:정산, 2:본정산 (EXCC_STAT_CD). Required. ExccStatCd or its code:
                 "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
             ctx_area_fk200: 연속조회검색조건200 — ex. 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At
@@ -1017,7 +1006,7 @@ class DomesticFutureoptionApi:
     def inquire_balance_valuation_pl_output1(
         self,
         *,
-        mgna_dvsn: InquireBalanceValuationPlMgnaDvsn | InquireBalanceValuationPlMgnaDvsnCode,
+        mgna_dvsn: TradingMgnaDvsn | TradingMgnaDvsnCode,
         excc_stat_cd: ExccStatCd | ExccStatCdCode,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
@@ -1027,9 +1016,8 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required.
-                InquireBalanceValuationPlMgnaDvsn or its code: "01" 개시 (CODE_01), "02" 유지 (CODE_02).
-                Example: "01".
+            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required. TradingMgnaDvsn or its code:
+                "01" 개시 (CODE_01), "02" 유지 (CODE_02). Example: "01".
             excc_stat_cd: 정산상태코드 — ex. 1:정산, 2:본정산 (EXCC_STAT_CD). Required. ExccStatCd or its code:
                 "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
             ctx_area_fk200: 연속조회검색조건200 — ex. 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At
@@ -1641,7 +1629,7 @@ class DomesticFutureoptionApi:
     def inquire_ngt_balance(
         self,
         *,
-        mgna_dvsn: InquireBalanceValuationPlMgnaDvsn | InquireBalanceValuationPlMgnaDvsnCode,
+        mgna_dvsn: TradingMgnaDvsn | TradingMgnaDvsnCode,
         excc_stat_cd: ExccStatCd | ExccStatCdCode,
         acnt_pwd: str | None = None,
         ctx_area_fk200: str | None = None,
@@ -1652,9 +1640,8 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required.
-                InquireBalanceValuationPlMgnaDvsn or its code: "01" 개시 (CODE_01), "02" 유지 (CODE_02).
-                Example: "01".
+            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required. TradingMgnaDvsn or its code:
+                "01" 개시 (CODE_01), "02" 유지 (CODE_02). Example: "01".
             excc_stat_cd: 정산상태코드 — ex. 1:정산, 2:본정산 (EXCC_STAT_CD). Required. ExccStatCd or its code:
                 "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
             acnt_pwd: 계좌비밀번호 (ACNT_PWD). Optional; default "".
@@ -1697,7 +1684,7 @@ class DomesticFutureoptionApi:
     def inquire_ngt_balance_pages(
         self,
         *,
-        mgna_dvsn: InquireBalanceValuationPlMgnaDvsn | InquireBalanceValuationPlMgnaDvsnCode,
+        mgna_dvsn: TradingMgnaDvsn | TradingMgnaDvsnCode,
         excc_stat_cd: ExccStatCd | ExccStatCdCode,
         acnt_pwd: str | None = None,
         ctx_area_fk200: str | None = None,
@@ -1708,9 +1695,8 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required.
-                InquireBalanceValuationPlMgnaDvsn or its code: "01" 개시 (CODE_01), "02" 유지 (CODE_02).
-                Example: "01".
+            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required. TradingMgnaDvsn or its code:
+                "01" 개시 (CODE_01), "02" 유지 (CODE_02). Example: "01".
             excc_stat_cd: 정산상태코드 — ex. 1:정산, 2:본정산 (EXCC_STAT_CD). Required. ExccStatCd or its code:
                 "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
             acnt_pwd: 계좌비밀번호 (ACNT_PWD). Optional; default "".
@@ -1755,7 +1741,7 @@ class DomesticFutureoptionApi:
     def inquire_ngt_balance_output1(
         self,
         *,
-        mgna_dvsn: InquireBalanceValuationPlMgnaDvsn | InquireBalanceValuationPlMgnaDvsnCode,
+        mgna_dvsn: TradingMgnaDvsn | TradingMgnaDvsnCode,
         excc_stat_cd: ExccStatCd | ExccStatCdCode,
         acnt_pwd: str | None = None,
         ctx_area_fk200: str | None = None,
@@ -1766,9 +1752,8 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required.
-                InquireBalanceValuationPlMgnaDvsn or its code: "01" 개시 (CODE_01), "02" 유지 (CODE_02).
-                Example: "01".
+            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required. TradingMgnaDvsn or its code:
+                "01" 개시 (CODE_01), "02" 유지 (CODE_02). Example: "01".
             excc_stat_cd: 정산상태코드 — ex. 1:정산, 2:본정산 (EXCC_STAT_CD). Required. ExccStatCd or its code:
                 "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
             acnt_pwd: 계좌비밀번호 (ACNT_PWD). Optional; default "".
@@ -2051,7 +2036,7 @@ class DomesticFutureoptionApi:
         *,
         pdno: str,
         prdt_type_cd: str,
-        sll_buy_dvsn_cd: InquirePsblNgtOrderSllBuyDvsnCd | InquirePsblNgtOrderSllBuyDvsnCdCode,
+        sll_buy_dvsn_cd: TradingSllBuyDvsnCd | TradingSllBuyDvsnCdCode,
         unit_price: str,
         ord_dvsn_cd: str,
     ) -> DomesticFutureoptionInquirePsblNgtOrderResponse:
@@ -2063,8 +2048,8 @@ class DomesticFutureoptionApi:
             pdno: 상품번호 (PDNO). Required. Example: "101W09".
             prdt_type_cd: 상품유형코드 — ex. 301:선물옵션 (PRDT_TYPE_CD). Required. Example: "301".
             sll_buy_dvsn_cd: 매도매수구분코드 — ex. 01:매도, 02:매수 (SLL_BUY_DVSN_CD). Required.
-                InquirePsblNgtOrderSllBuyDvsnCd or its code: "01" 매도 (CODE_01), "02" 매수 (CODE_02).
-                Example: "02".
+                TradingSllBuyDvsnCd or its code: "01" 매도 (CODE_01), "02" 매수 (CODE_02). Example:
+                "02".
             unit_price: 주문가격1 (UNIT_PRICE). Required. Example: "322".
             ord_dvsn_cd: 주문구분코드 — ex. 01:지정가, 02:시장가, 03:조건부, 04:최유리, 10:지정가(IOC), 11:지정가(FOK),
                 12:시장가(IOC), 13:시장가(FOK), 14:최유리(IOC), 15:최유리(FOK) (ORD_DVSN_CD). Required. Example:
@@ -2105,7 +2090,7 @@ class DomesticFutureoptionApi:
         self,
         *,
         pdno: str,
-        sll_buy_dvsn_cd: InquirePsblNgtOrderSllBuyDvsnCd | InquirePsblNgtOrderSllBuyDvsnCdCode,
+        sll_buy_dvsn_cd: TradingSllBuyDvsnCd | TradingSllBuyDvsnCdCode,
         unit_price: str,
         ord_dvsn_cd: str,
     ) -> DomesticFutureoptionInquirePsblOrderResponse:
@@ -2114,8 +2099,8 @@ class DomesticFutureoptionApi:
         Args:
             pdno: 상품번호 — ex. 선물 6자리, 옵션 9자리 (PDNO). Required. Example: "101W09".
             sll_buy_dvsn_cd: 매도매수구분코드 — ex. 01:매도,02:매수 (SLL_BUY_DVSN_CD). Required.
-                InquirePsblNgtOrderSllBuyDvsnCd or its code: "01" 매도 (CODE_01), "02" 매수 (CODE_02).
-                Example: "02".
+                TradingSllBuyDvsnCd or its code: "01" 매도 (CODE_01), "02" 매수 (CODE_02). Example:
+                "02".
             unit_price: 주문가격1 (UNIT_PRICE). Required. Example: "1".
             ord_dvsn_cd: 주문구분코드 (ORD_DVSN_CD). Required. Example: "01".
 
@@ -2191,7 +2176,7 @@ class DomesticFutureoptionApi:
         *,
         period: DomesticFutureoptionOrderPeriod,
         ord_prcs_dvsn_cd: str,
-        sll_buy_dvsn_cd: InquirePsblNgtOrderSllBuyDvsnCd | InquirePsblNgtOrderSllBuyDvsnCdCode,
+        sll_buy_dvsn_cd: TradingSllBuyDvsnCd | TradingSllBuyDvsnCdCode,
         shtn_pdno: str,
         ord_qty: str,
         unit_price: str,
@@ -2207,8 +2192,8 @@ class DomesticFutureoptionApi:
             period: Which TR_ID: "day" or "night".
             ord_prcs_dvsn_cd: 주문처리구분코드 — ex. 02:주문전송 (ORD_PRCS_DVSN_CD). Required. Example: "02".
             sll_buy_dvsn_cd: 매도매수구분코드 — ex. 01:매도, 02:매수 (SLL_BUY_DVSN_CD). Required.
-                InquirePsblNgtOrderSllBuyDvsnCd or its code: "01" 매도 (CODE_01), "02" 매수 (CODE_02).
-                Example: "02".
+                TradingSllBuyDvsnCd or its code: "01" 매도 (CODE_01), "02" 매수 (CODE_02). Example:
+                "02".
             shtn_pdno: 단축상품번호 — ex. 종목번호, 선물 6자리 (예: 101W09), 옵션 9자리 (예: 201S03370) (SHTN_PDNO).
                 Required. Example: "101W09".
             ord_qty: 주문수량 (ORD_QTY). Required. Example: "1".
@@ -2652,10 +2637,7 @@ class AsyncDomesticFutureoptionApi:
     async def inquire_daily_fuopchartprice(
         self,
         *,
-        fid_cond_mrkt_div_code: (
-            InquireDailyFuopchartpriceFidCondMrktDivCode
-            | InquireDailyFuopchartpriceFidCondMrktDivCodeCode
-        ),
+        fid_cond_mrkt_div_code: QuotationsFidCondMrktDivCode | QuotationsFidCondMrktDivCodeCode,
         fid_input_iscd: str,
         fid_input_date_1: str,
         fid_input_date_2: str,
@@ -2668,8 +2650,8 @@ class AsyncDomesticFutureoptionApi:
 
         Args:
             fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — ex. F: 지수선물, O: 지수옵션 (FID_COND_MRKT_DIV_CODE).
-                Required. InquireDailyFuopchartpriceFidCondMrktDivCode or its code: "F" 지수선물 (F),
-                "O" 지수옵션 (O). Example: "F".
+                Required. QuotationsFidCondMrktDivCode or its code: "F" 지수선물 (F), "O" 지수옵션 (O).
+                Example: "F".
             fid_input_iscd: 종목코드 — ex. 101W09 (FID_INPUT_ISCD). Required. Example: "101W09".
             fid_input_date_1: 조회 시작일자 — ex. 20220301 (FID_INPUT_DATE_1). Required. Example:
                 "20250301".
@@ -2714,18 +2696,15 @@ class AsyncDomesticFutureoptionApi:
     async def inquire_price(
         self,
         *,
-        fid_cond_mrkt_div_code: (
-            InquireDailyFuopchartpriceFidCondMrktDivCode
-            | InquireDailyFuopchartpriceFidCondMrktDivCodeCode
-        ),
+        fid_cond_mrkt_div_code: QuotationsFidCondMrktDivCode | QuotationsFidCondMrktDivCodeCode,
         fid_input_iscd: str,
     ) -> DomesticFutureoptionInquirePriceResponse:
         """선물옵션 시세 — GET /uapi/domestic-futureoption/v1/quotations/inquire-price
 
         Args:
             fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — ex. F: 지수선물, O: 지수옵션 (FID_COND_MRKT_DIV_CODE).
-                Required. InquireDailyFuopchartpriceFidCondMrktDivCode or its code: "F" 지수선물 (F),
-                "O" 지수옵션 (O). Example: "F".
+                Required. QuotationsFidCondMrktDivCode or its code: "F" 지수선물 (F), "O" 지수옵션 (O).
+                Example: "F".
             fid_input_iscd: FID 입력 종목코드 — ex. 101W09 (FID_INPUT_ISCD). Required. Example: "101W09".
 
         Returns:
@@ -2757,10 +2736,7 @@ class AsyncDomesticFutureoptionApi:
     async def inquire_time_fuopchartprice(
         self,
         *,
-        fid_cond_mrkt_div_code: (
-            InquireDailyFuopchartpriceFidCondMrktDivCode
-            | InquireDailyFuopchartpriceFidCondMrktDivCodeCode
-        ),
+        fid_cond_mrkt_div_code: QuotationsFidCondMrktDivCode | QuotationsFidCondMrktDivCodeCode,
         fid_input_iscd: str,
         fid_hour_cls_code: FidHourClsCode | FidHourClsCodeCode,
         fid_pw_data_incu_yn: FidPwDataIncuYn | FidPwDataIncuYnCode,
@@ -2774,8 +2750,8 @@ class AsyncDomesticFutureoptionApi:
 
         Args:
             fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — ex. F: 지수선물, O: 지수옵션 (FID_COND_MRKT_DIV_CODE).
-                Required. InquireDailyFuopchartpriceFidCondMrktDivCode or its code: "F" 지수선물 (F),
-                "O" 지수옵션 (O). Example: "F".
+                Required. QuotationsFidCondMrktDivCode or its code: "F" 지수선물 (F), "O" 지수옵션 (O).
+                Example: "F".
             fid_input_iscd: FID 입력 종목코드 — ex. 101T12 (FID_INPUT_ISCD). Required. Example: "101T12".
             fid_hour_cls_code: FID 시간 구분 코드 — ex. 30: 30초, 60: 1분 (FID_HOUR_CLS_CODE). Required.
                 FidHourClsCode or its code: "30" 30초 (CODE_30), "60" 1분 (CODE_60). Example: "60".
@@ -3115,7 +3091,7 @@ class AsyncDomesticFutureoptionApi:
     async def inquire_balance_valuation_pl(
         self,
         *,
-        mgna_dvsn: InquireBalanceValuationPlMgnaDvsn | InquireBalanceValuationPlMgnaDvsnCode,
+        mgna_dvsn: TradingMgnaDvsn | TradingMgnaDvsnCode,
         excc_stat_cd: ExccStatCd | ExccStatCdCode,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
@@ -3125,9 +3101,8 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required.
-                InquireBalanceValuationPlMgnaDvsn or its code: "01" 개시 (CODE_01), "02" 유지 (CODE_02).
-                Example: "01".
+            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required. TradingMgnaDvsn or its code:
+                "01" 개시 (CODE_01), "02" 유지 (CODE_02). Example: "01".
             excc_stat_cd: 정산상태코드 — ex. 1:정산, 2:본정산 (EXCC_STAT_CD). Required. ExccStatCd or its code:
                 "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
             ctx_area_fk200: 연속조회검색조건200 — ex. 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At
@@ -3172,7 +3147,7 @@ class AsyncDomesticFutureoptionApi:
     async def inquire_balance_valuation_pl_pages(
         self,
         *,
-        mgna_dvsn: InquireBalanceValuationPlMgnaDvsn | InquireBalanceValuationPlMgnaDvsnCode,
+        mgna_dvsn: TradingMgnaDvsn | TradingMgnaDvsnCode,
         excc_stat_cd: ExccStatCd | ExccStatCdCode,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
@@ -3182,9 +3157,8 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required.
-                InquireBalanceValuationPlMgnaDvsn or its code: "01" 개시 (CODE_01), "02" 유지 (CODE_02).
-                Example: "01".
+            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required. TradingMgnaDvsn or its code:
+                "01" 개시 (CODE_01), "02" 유지 (CODE_02). Example: "01".
             excc_stat_cd: 정산상태코드 — ex. 1:정산, 2:본정산 (EXCC_STAT_CD). Required. ExccStatCd or its code:
                 "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
             ctx_area_fk200: 연속조회검색조건200 — ex. 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At
@@ -3229,7 +3203,7 @@ class AsyncDomesticFutureoptionApi:
     async def inquire_balance_valuation_pl_output1(
         self,
         *,
-        mgna_dvsn: InquireBalanceValuationPlMgnaDvsn | InquireBalanceValuationPlMgnaDvsnCode,
+        mgna_dvsn: TradingMgnaDvsn | TradingMgnaDvsnCode,
         excc_stat_cd: ExccStatCd | ExccStatCdCode,
         ctx_area_fk200: str | None = None,
         ctx_area_nk200: str | None = None,
@@ -3239,9 +3213,8 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required.
-                InquireBalanceValuationPlMgnaDvsn or its code: "01" 개시 (CODE_01), "02" 유지 (CODE_02).
-                Example: "01".
+            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required. TradingMgnaDvsn or its code:
+                "01" 개시 (CODE_01), "02" 유지 (CODE_02). Example: "01".
             excc_stat_cd: 정산상태코드 — ex. 1:정산, 2:본정산 (EXCC_STAT_CD). Required. ExccStatCd or its code:
                 "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
             ctx_area_fk200: 연속조회검색조건200 — ex. 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At
@@ -3857,7 +3830,7 @@ class AsyncDomesticFutureoptionApi:
     async def inquire_ngt_balance(
         self,
         *,
-        mgna_dvsn: InquireBalanceValuationPlMgnaDvsn | InquireBalanceValuationPlMgnaDvsnCode,
+        mgna_dvsn: TradingMgnaDvsn | TradingMgnaDvsnCode,
         excc_stat_cd: ExccStatCd | ExccStatCdCode,
         acnt_pwd: str | None = None,
         ctx_area_fk200: str | None = None,
@@ -3868,9 +3841,8 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required.
-                InquireBalanceValuationPlMgnaDvsn or its code: "01" 개시 (CODE_01), "02" 유지 (CODE_02).
-                Example: "01".
+            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required. TradingMgnaDvsn or its code:
+                "01" 개시 (CODE_01), "02" 유지 (CODE_02). Example: "01".
             excc_stat_cd: 정산상태코드 — ex. 1:정산, 2:본정산 (EXCC_STAT_CD). Required. ExccStatCd or its code:
                 "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
             acnt_pwd: 계좌비밀번호 (ACNT_PWD). Optional; default "".
@@ -3915,7 +3887,7 @@ class AsyncDomesticFutureoptionApi:
     async def inquire_ngt_balance_pages(
         self,
         *,
-        mgna_dvsn: InquireBalanceValuationPlMgnaDvsn | InquireBalanceValuationPlMgnaDvsnCode,
+        mgna_dvsn: TradingMgnaDvsn | TradingMgnaDvsnCode,
         excc_stat_cd: ExccStatCd | ExccStatCdCode,
         acnt_pwd: str | None = None,
         ctx_area_fk200: str | None = None,
@@ -3926,9 +3898,8 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required.
-                InquireBalanceValuationPlMgnaDvsn or its code: "01" 개시 (CODE_01), "02" 유지 (CODE_02).
-                Example: "01".
+            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required. TradingMgnaDvsn or its code:
+                "01" 개시 (CODE_01), "02" 유지 (CODE_02). Example: "01".
             excc_stat_cd: 정산상태코드 — ex. 1:정산, 2:본정산 (EXCC_STAT_CD). Required. ExccStatCd or its code:
                 "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
             acnt_pwd: 계좌비밀번호 (ACNT_PWD). Optional; default "".
@@ -3973,7 +3944,7 @@ class AsyncDomesticFutureoptionApi:
     async def inquire_ngt_balance_output1(
         self,
         *,
-        mgna_dvsn: InquireBalanceValuationPlMgnaDvsn | InquireBalanceValuationPlMgnaDvsnCode,
+        mgna_dvsn: TradingMgnaDvsn | TradingMgnaDvsnCode,
         excc_stat_cd: ExccStatCd | ExccStatCdCode,
         acnt_pwd: str | None = None,
         ctx_area_fk200: str | None = None,
@@ -3984,9 +3955,8 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required.
-                InquireBalanceValuationPlMgnaDvsn or its code: "01" 개시 (CODE_01), "02" 유지 (CODE_02).
-                Example: "01".
+            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required. TradingMgnaDvsn or its code:
+                "01" 개시 (CODE_01), "02" 유지 (CODE_02). Example: "01".
             excc_stat_cd: 정산상태코드 — ex. 1:정산, 2:본정산 (EXCC_STAT_CD). Required. ExccStatCd or its code:
                 "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
             acnt_pwd: 계좌비밀번호 (ACNT_PWD). Optional; default "".
@@ -4269,7 +4239,7 @@ class AsyncDomesticFutureoptionApi:
         *,
         pdno: str,
         prdt_type_cd: str,
-        sll_buy_dvsn_cd: InquirePsblNgtOrderSllBuyDvsnCd | InquirePsblNgtOrderSllBuyDvsnCdCode,
+        sll_buy_dvsn_cd: TradingSllBuyDvsnCd | TradingSllBuyDvsnCdCode,
         unit_price: str,
         ord_dvsn_cd: str,
     ) -> DomesticFutureoptionInquirePsblNgtOrderResponse:
@@ -4281,8 +4251,8 @@ class AsyncDomesticFutureoptionApi:
             pdno: 상품번호 (PDNO). Required. Example: "101W09".
             prdt_type_cd: 상품유형코드 — ex. 301:선물옵션 (PRDT_TYPE_CD). Required. Example: "301".
             sll_buy_dvsn_cd: 매도매수구분코드 — ex. 01:매도, 02:매수 (SLL_BUY_DVSN_CD). Required.
-                InquirePsblNgtOrderSllBuyDvsnCd or its code: "01" 매도 (CODE_01), "02" 매수 (CODE_02).
-                Example: "02".
+                TradingSllBuyDvsnCd or its code: "01" 매도 (CODE_01), "02" 매수 (CODE_02). Example:
+                "02".
             unit_price: 주문가격1 (UNIT_PRICE). Required. Example: "322".
             ord_dvsn_cd: 주문구분코드 — ex. 01:지정가, 02:시장가, 03:조건부, 04:최유리, 10:지정가(IOC), 11:지정가(FOK),
                 12:시장가(IOC), 13:시장가(FOK), 14:최유리(IOC), 15:최유리(FOK) (ORD_DVSN_CD). Required. Example:
@@ -4325,7 +4295,7 @@ class AsyncDomesticFutureoptionApi:
         self,
         *,
         pdno: str,
-        sll_buy_dvsn_cd: InquirePsblNgtOrderSllBuyDvsnCd | InquirePsblNgtOrderSllBuyDvsnCdCode,
+        sll_buy_dvsn_cd: TradingSllBuyDvsnCd | TradingSllBuyDvsnCdCode,
         unit_price: str,
         ord_dvsn_cd: str,
     ) -> DomesticFutureoptionInquirePsblOrderResponse:
@@ -4334,8 +4304,8 @@ class AsyncDomesticFutureoptionApi:
         Args:
             pdno: 상품번호 — ex. 선물 6자리, 옵션 9자리 (PDNO). Required. Example: "101W09".
             sll_buy_dvsn_cd: 매도매수구분코드 — ex. 01:매도,02:매수 (SLL_BUY_DVSN_CD). Required.
-                InquirePsblNgtOrderSllBuyDvsnCd or its code: "01" 매도 (CODE_01), "02" 매수 (CODE_02).
-                Example: "02".
+                TradingSllBuyDvsnCd or its code: "01" 매도 (CODE_01), "02" 매수 (CODE_02). Example:
+                "02".
             unit_price: 주문가격1 (UNIT_PRICE). Required. Example: "1".
             ord_dvsn_cd: 주문구분코드 (ORD_DVSN_CD). Required. Example: "01".
 
@@ -4411,7 +4381,7 @@ class AsyncDomesticFutureoptionApi:
         *,
         period: DomesticFutureoptionOrderPeriod,
         ord_prcs_dvsn_cd: str,
-        sll_buy_dvsn_cd: InquirePsblNgtOrderSllBuyDvsnCd | InquirePsblNgtOrderSllBuyDvsnCdCode,
+        sll_buy_dvsn_cd: TradingSllBuyDvsnCd | TradingSllBuyDvsnCdCode,
         shtn_pdno: str,
         ord_qty: str,
         unit_price: str,
@@ -4427,8 +4397,8 @@ class AsyncDomesticFutureoptionApi:
             period: Which TR_ID: "day" or "night".
             ord_prcs_dvsn_cd: 주문처리구분코드 — ex. 02:주문전송 (ORD_PRCS_DVSN_CD). Required. Example: "02".
             sll_buy_dvsn_cd: 매도매수구분코드 — ex. 01:매도, 02:매수 (SLL_BUY_DVSN_CD). Required.
-                InquirePsblNgtOrderSllBuyDvsnCd or its code: "01" 매도 (CODE_01), "02" 매수 (CODE_02).
-                Example: "02".
+                TradingSllBuyDvsnCd or its code: "01" 매도 (CODE_01), "02" 매수 (CODE_02). Example:
+                "02".
             shtn_pdno: 단축상품번호 — ex. 종목번호, 선물 6자리 (예: 101W09), 옵션 9자리 (예: 201S03370) (SHTN_PDNO).
                 Required. Example: "101W09".
             ord_qty: 주문수량 (ORD_QTY). Required. Example: "1".

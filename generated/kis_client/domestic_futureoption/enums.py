@@ -28,7 +28,7 @@ InquireAskingPriceFidCondMrktDivCodeCode = Literal[
 ]
 
 
-class InquireDailyFuopchartpriceFidCondMrktDivCode(CodeEnum):
+class QuotationsFidCondMrktDivCode(CodeEnum):
     "FID 조건 시장 분류 코드"
 
     F = "F"
@@ -37,7 +37,7 @@ class InquireDailyFuopchartpriceFidCondMrktDivCode(CodeEnum):
     "지수옵션"
 
 
-InquireDailyFuopchartpriceFidCondMrktDivCodeCode = Literal[
+QuotationsFidCondMrktDivCodeCode = Literal[
     "F",
     "O",
 ]
@@ -118,7 +118,7 @@ ExccStatCdCode = Literal[
 ]
 
 
-class InquireBalanceValuationPlMgnaDvsn(CodeEnum):
+class TradingMgnaDvsn(CodeEnum):
     "증거금구분"
 
     CODE_01 = "01"
@@ -127,7 +127,7 @@ class InquireBalanceValuationPlMgnaDvsn(CodeEnum):
     "유지"
 
 
-InquireBalanceValuationPlMgnaDvsnCode = Literal[
+TradingMgnaDvsnCode = Literal[
     "01",
     "02",
 ]
@@ -148,7 +148,7 @@ SortSqnCode = Literal[
 ]
 
 
-class InquirePsblNgtOrderSllBuyDvsnCd(CodeEnum):
+class TradingSllBuyDvsnCd(CodeEnum):
     "매도매수구분코드"
 
     CODE_01 = "01"
@@ -157,7 +157,7 @@ class InquirePsblNgtOrderSllBuyDvsnCd(CodeEnum):
     "매수"
 
 
-InquirePsblNgtOrderSllBuyDvsnCdCode = Literal[
+TradingSllBuyDvsnCdCode = Literal[
     "01",
     "02",
 ]

@@ -33,10 +33,10 @@ from kis_client._parsing import (
     text_of,
 )
 from kis_client.domestic_futureoption.enums import (
-    InquireDailyFuopchartpriceFidCondMrktDivCode,
-    InquireDailyFuopchartpriceFidCondMrktDivCodeCode,
     InquireDailyFuopchartpriceFidPeriodDivCode,
     InquireDailyFuopchartpriceFidPeriodDivCodeCode,
+    QuotationsFidCondMrktDivCode,
+    QuotationsFidCondMrktDivCodeCode,
 )
 from kis_client.errors import (
     FieldProblem,
@@ -66,8 +66,7 @@ class DomesticFutureoptionInquireDailyFuopchartpriceRequest:
 
     fid_cond_mrkt_div_code: str
     """FID 조건 시장 분류 코드 — ex. F: 지수선물, O: 지수옵션 (FID_COND_MRKT_DIV_CODE). Required.
-    InquireDailyFuopchartpriceFidCondMrktDivCode or its code: "F" 지수선물 (F), "O" 지수옵션 (O).
-    Example: "F".
+    QuotationsFidCondMrktDivCode or its code: "F" 지수선물 (F), "O" 지수옵션 (O). Example: "F".
     """
     fid_input_iscd: str
     '종목코드 — ex. 101W09 (FID_INPUT_ISCD). Required. Example: "101W09".'
@@ -184,10 +183,7 @@ def validate_domestic_futureoption_inquire_daily_fuopchartprice(
 def prepare_domestic_futureoption_inquire_daily_fuopchartprice(
     ctx: CallContext,
     *,
-    fid_cond_mrkt_div_code: (
-        InquireDailyFuopchartpriceFidCondMrktDivCode
-        | InquireDailyFuopchartpriceFidCondMrktDivCodeCode
-    ),
+    fid_cond_mrkt_div_code: QuotationsFidCondMrktDivCode | QuotationsFidCondMrktDivCodeCode,
     fid_input_iscd: str,
     fid_input_date_1: str,
     fid_input_date_2: str,

@@ -44,8 +44,8 @@ from kis_client._parsing import (
 from kis_client.domestic_futureoption.enums import (
     ExccStatCd,
     ExccStatCdCode,
-    InquireBalanceValuationPlMgnaDvsn,
-    InquireBalanceValuationPlMgnaDvsnCode,
+    TradingMgnaDvsn,
+    TradingMgnaDvsnCode,
 )
 from kis_client.enums import PAGE_MORE_CODES
 from kis_client.errors import (
@@ -94,8 +94,8 @@ class DomesticFutureoptionInquireNgtBalanceRequest:
     Example: "01".
     """
     mgna_dvsn: str
-    """증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required. InquireBalanceValuationPlMgnaDvsn or its
-    code: "01" 개시 (CODE_01), "02" 유지 (CODE_02). Example: "01".
+    """증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required. TradingMgnaDvsn or its code: "01" 개시
+    (CODE_01), "02" 유지 (CODE_02). Example: "01".
     """
     excc_stat_cd: str
     """정산상태코드 — ex. 1:정산, 2:본정산 (EXCC_STAT_CD). Required. ExccStatCd or its code: "1" 정산 (CODE_1),
@@ -240,7 +240,7 @@ def validate_domestic_futureoption_inquire_ngt_balance(
 def prepare_domestic_futureoption_inquire_ngt_balance(
     ctx: CallContext,
     *,
-    mgna_dvsn: InquireBalanceValuationPlMgnaDvsn | InquireBalanceValuationPlMgnaDvsnCode,
+    mgna_dvsn: TradingMgnaDvsn | TradingMgnaDvsnCode,
     excc_stat_cd: ExccStatCd | ExccStatCdCode,
     acnt_pwd: str | None = None,
     ctx_area_fk200: str | None = None,

@@ -32,8 +32,8 @@ from kis_client._parsing import (
     text_of,
 )
 from kis_client.domestic_futureoption.enums import (
-    InquireDailyFuopchartpriceFidCondMrktDivCode,
-    InquireDailyFuopchartpriceFidCondMrktDivCodeCode,
+    QuotationsFidCondMrktDivCode,
+    QuotationsFidCondMrktDivCodeCode,
 )
 from kis_client.errors import (
     FieldProblem,
@@ -62,8 +62,7 @@ class DomesticFutureoptionInquirePriceRequest:
 
     fid_cond_mrkt_div_code: str
     """FID 조건 시장 분류 코드 — ex. F: 지수선물, O: 지수옵션 (FID_COND_MRKT_DIV_CODE). Required.
-    InquireDailyFuopchartpriceFidCondMrktDivCode or its code: "F" 지수선물 (F), "O" 지수옵션 (O).
-    Example: "F".
+    QuotationsFidCondMrktDivCode or its code: "F" 지수선물 (F), "O" 지수옵션 (O). Example: "F".
     """
     fid_input_iscd: str
     'FID 입력 종목코드 — ex. 101W09 (FID_INPUT_ISCD). Required. Example: "101W09".'
@@ -118,10 +117,7 @@ def validate_domestic_futureoption_inquire_price(
 def prepare_domestic_futureoption_inquire_price(
     ctx: CallContext,
     *,
-    fid_cond_mrkt_div_code: (
-        InquireDailyFuopchartpriceFidCondMrktDivCode
-        | InquireDailyFuopchartpriceFidCondMrktDivCodeCode
-    ),
+    fid_cond_mrkt_div_code: QuotationsFidCondMrktDivCode | QuotationsFidCondMrktDivCodeCode,
     fid_input_iscd: str,
 ) -> PreparedCall:
     "The validated call of 선물옵션 시세, its TR_ID resolved; ValidationError lists every problem."

@@ -38,10 +38,7 @@ from kis_client._parsing import (
     parse_object,
     text_of,
 )
-from kis_client.domestic_futureoption.enums import (
-    InquirePsblNgtOrderSllBuyDvsnCd,
-    InquirePsblNgtOrderSllBuyDvsnCdCode,
-)
+from kis_client.domestic_futureoption.enums import TradingSllBuyDvsnCd, TradingSllBuyDvsnCdCode
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,
@@ -82,8 +79,8 @@ class DomesticFutureoptionInquirePsblNgtOrderRequest:
     prdt_type_cd: str
     '상품유형코드 — ex. 301:선물옵션 (PRDT_TYPE_CD). Required. Example: "301".'
     sll_buy_dvsn_cd: str
-    """매도매수구분코드 — ex. 01:매도, 02:매수 (SLL_BUY_DVSN_CD). Required. InquirePsblNgtOrderSllBuyDvsnCd or
-    its code: "01" 매도 (CODE_01), "02" 매수 (CODE_02). Example: "02".
+    """매도매수구분코드 — ex. 01:매도, 02:매수 (SLL_BUY_DVSN_CD). Required. TradingSllBuyDvsnCd or its code:
+    \x2201" 매도 (CODE_01), "02" 매수 (CODE_02). Example: "02".
     """
     unit_price: str
     '주문가격1 (UNIT_PRICE). Required. Example: "322".'
@@ -216,7 +213,7 @@ def prepare_domestic_futureoption_inquire_psbl_ngt_order(
     *,
     pdno: str,
     prdt_type_cd: str,
-    sll_buy_dvsn_cd: InquirePsblNgtOrderSllBuyDvsnCd | InquirePsblNgtOrderSllBuyDvsnCdCode,
+    sll_buy_dvsn_cd: TradingSllBuyDvsnCd | TradingSllBuyDvsnCdCode,
     unit_price: str,
     ord_dvsn_cd: str,
 ) -> PreparedCall:

@@ -38,10 +38,7 @@ from kis_client._parsing import (
     parse_object,
     text_of,
 )
-from kis_client.domestic_futureoption.enums import (
-    InquirePsblNgtOrderSllBuyDvsnCd,
-    InquirePsblNgtOrderSllBuyDvsnCdCode,
-)
+from kis_client.domestic_futureoption.enums import TradingSllBuyDvsnCd, TradingSllBuyDvsnCdCode
 from kis_client.errors import (
     FieldProblem,
     ResponseParseError,
@@ -80,8 +77,8 @@ class DomesticFutureoptionInquirePsblOrderRequest:
     pdno: str
     '상품번호 — ex. 선물 6자리, 옵션 9자리 (PDNO). Required. Example: "101W09".'
     sll_buy_dvsn_cd: str
-    """매도매수구분코드 — ex. 01:매도,02:매수 (SLL_BUY_DVSN_CD). Required. InquirePsblNgtOrderSllBuyDvsnCd or
-    its code: "01" 매도 (CODE_01), "02" 매수 (CODE_02). Example: "02".
+    """매도매수구분코드 — ex. 01:매도,02:매수 (SLL_BUY_DVSN_CD). Required. TradingSllBuyDvsnCd or its code: "01"
+    매도 (CODE_01), "02" 매수 (CODE_02). Example: "02".
     """
     unit_price: str
     '주문가격1 (UNIT_PRICE). Required. Example: "1".'
@@ -197,7 +194,7 @@ def prepare_domestic_futureoption_inquire_psbl_order(
     ctx: CallContext,
     *,
     pdno: str,
-    sll_buy_dvsn_cd: InquirePsblNgtOrderSllBuyDvsnCd | InquirePsblNgtOrderSllBuyDvsnCdCode,
+    sll_buy_dvsn_cd: TradingSllBuyDvsnCd | TradingSllBuyDvsnCdCode,
     unit_price: str,
     ord_dvsn_cd: str,
 ) -> PreparedCall:

@@ -37,8 +37,8 @@ from kis_client.domestic_futureoption.enums import (
     FidHourClsCodeCode,
     FidPwDataIncuYn,
     FidPwDataIncuYnCode,
-    InquireDailyFuopchartpriceFidCondMrktDivCode,
-    InquireDailyFuopchartpriceFidCondMrktDivCodeCode,
+    QuotationsFidCondMrktDivCode,
+    QuotationsFidCondMrktDivCodeCode,
 )
 from kis_client.errors import (
     FieldProblem,
@@ -69,8 +69,7 @@ class DomesticFutureoptionInquireTimeFuopchartpriceRequest:
 
     fid_cond_mrkt_div_code: str
     """FID 조건 시장 분류 코드 — ex. F: 지수선물, O: 지수옵션 (FID_COND_MRKT_DIV_CODE). Required.
-    InquireDailyFuopchartpriceFidCondMrktDivCode or its code: "F" 지수선물 (F), "O" 지수옵션 (O).
-    Example: "F".
+    QuotationsFidCondMrktDivCode or its code: "F" 지수선물 (F), "O" 지수옵션 (O). Example: "F".
     """
     fid_input_iscd: str
     'FID 입력 종목코드 — ex. 101T12 (FID_INPUT_ISCD). Required. Example: "101T12".'
@@ -229,10 +228,7 @@ def validate_domestic_futureoption_inquire_time_fuopchartprice(
 def prepare_domestic_futureoption_inquire_time_fuopchartprice(
     ctx: CallContext,
     *,
-    fid_cond_mrkt_div_code: (
-        InquireDailyFuopchartpriceFidCondMrktDivCode
-        | InquireDailyFuopchartpriceFidCondMrktDivCodeCode
-    ),
+    fid_cond_mrkt_div_code: QuotationsFidCondMrktDivCode | QuotationsFidCondMrktDivCodeCode,
     fid_input_iscd: str,
     fid_hour_cls_code: FidHourClsCode | FidHourClsCodeCode,
     fid_pw_data_incu_yn: FidPwDataIncuYn | FidPwDataIncuYnCode,

@@ -38,12 +38,12 @@ from kis_client._parsing import (
     text_of,
 )
 from kis_client.domestic_futureoption.enums import (
-    InquirePsblNgtOrderSllBuyDvsnCd,
-    InquirePsblNgtOrderSllBuyDvsnCdCode,
     NmprTypeCd,
     NmprTypeCdCode,
     OrderKrxNmprCndtCd,
     OrderKrxNmprCndtCdCode,
+    TradingSllBuyDvsnCd,
+    TradingSllBuyDvsnCdCode,
 )
 from kis_client.errors import (
     FieldProblem,
@@ -91,8 +91,8 @@ class DomesticFutureoptionOrderRequest:
     Example: "01".
     """
     sll_buy_dvsn_cd: str
-    """매도매수구분코드 — ex. 01:매도, 02:매수 (SLL_BUY_DVSN_CD). Required. InquirePsblNgtOrderSllBuyDvsnCd or
-    its code: "01" 매도 (CODE_01), "02" 매수 (CODE_02). Example: "02".
+    """매도매수구분코드 — ex. 01:매도, 02:매수 (SLL_BUY_DVSN_CD). Required. TradingSllBuyDvsnCd or its code:
+    \x2201" 매도 (CODE_01), "02" 매수 (CODE_02). Example: "02".
     """
     shtn_pdno: str
     """단축상품번호 — ex. 종목번호, 선물 6자리 (예: 101W09), 옵션 9자리 (예: 201S03370) (SHTN_PDNO). Required. Example:
@@ -324,7 +324,7 @@ def prepare_domestic_futureoption_order(
     *,
     period: DomesticFutureoptionOrderPeriod,
     ord_prcs_dvsn_cd: str,
-    sll_buy_dvsn_cd: InquirePsblNgtOrderSllBuyDvsnCd | InquirePsblNgtOrderSllBuyDvsnCdCode,
+    sll_buy_dvsn_cd: TradingSllBuyDvsnCd | TradingSllBuyDvsnCdCode,
     shtn_pdno: str,
     ord_qty: str,
     unit_price: str,

@@ -63,20 +63,18 @@ if TYPE_CHECKING:
     from kis_client.domestic_stock.enums import (
         AfhrFlprYn,
         AfhrFlprYnCode,
-        AfterHourBalanceFidInputIscd,
-        AfterHourBalanceFidInputIscdCode,
         AfterHourBalanceFidRankSortClsCode,
         AfterHourBalanceFidRankSortClsCodeCode,
-        BulkTransNumFidCondMrktDivCode,
-        BulkTransNumFidCondMrktDivCodeCode,
+        AnalysisFidCondMrktDivCode,
+        AnalysisFidCondMrktDivCodeCode,
+        AnalysisFidInputIscd,
+        AnalysisFidInputIscdCode,
         BulkTransNumFidInputIscd,
         BulkTransNumFidInputIscdCode,
         BulkTransNumFidRankSortClsCode,
         BulkTransNumFidRankSortClsCodeCode,
         CaptureUplowpriceFidDivClsCode,
         CaptureUplowpriceFidDivClsCodeCode,
-        CaptureUplowpriceFidInputIscd,
-        CaptureUplowpriceFidInputIscdCode,
         CmaEvluAmtIcldYn,
         CmaEvluAmtIcldYnCode,
         CompProgramTradeDailyFidCondMrktDivCode,
@@ -103,8 +101,6 @@ if TYPE_CHECKING:
         ExpClosingPriceFidRankSortClsCodeCode,
         ExpIndexTrendFidInputIscd,
         ExpIndexTrendFidInputIscdCode,
-        ExpIndexTrendFidMkopClsCode,
-        ExpIndexTrendFidMkopClsCodeCode,
         ExpTotalIndexFidInputIscd,
         ExpTotalIndexFidInputIscdCode,
         FidAplyRangVol,
@@ -177,14 +173,10 @@ if TYPE_CHECKING:
         InqrDvsnSortCode,
         InquireBalanceRlzPlAfhrFlprYn,
         InquireBalanceRlzPlAfhrFlprYnCode,
-        InquireDailyTradeVolumeFidCondMrktDivCode,
-        InquireDailyTradeVolumeFidCondMrktDivCodeCode,
         InquireIndexCategoryPriceFidMrktClsCode,
         InquireIndexCategoryPriceFidMrktClsCodeCode,
         InquireIndexDailyPriceFidPeriodDivCode,
         InquireIndexDailyPriceFidPeriodDivCodeCode,
-        InquireIndexTickpriceFidInputIscd,
-        InquireIndexTickpriceFidInputIscdCode,
         InquireInvestorFidCondMrktDivCode,
         InquireInvestorFidCondMrktDivCodeCode,
         InquirePeriodProfitSortDvsn,
@@ -197,8 +189,6 @@ if TYPE_CHECKING:
         IntgrMarginWcrcFrcrDvsnCdCode,
         InvestorProgramTradeTodayMrktDivClsCode,
         InvestorProgramTradeTodayMrktDivClsCodeCode,
-        MarketCapFidDivClsCode,
-        MarketCapFidDivClsCodeCode,
         MarketGb,
         MarketGbCode,
         MarketValueFidDivClsCode,
@@ -225,6 +215,16 @@ if TYPE_CHECKING:
         PrcsDvsnCode,
         QuoteBalanceFidRankSortClsCode,
         QuoteBalanceFidRankSortClsCodeCode,
+        RankingFidCondMrktDivCode,
+        RankingFidCondMrktDivCodeCode,
+        RankingFidDivClsCode,
+        RankingFidDivClsCodeCode,
+        RankingFidInputIscd,
+        RankingFidInputIscdCode,
+        SectorFidInputIscd,
+        SectorFidInputIscdCode,
+        SectorFidMkopClsCode,
+        SectorFidMkopClsCodeCode,
         ShortSaleFidInputIscd,
         ShortSaleFidInputIscdCode,
         SllType,
@@ -1933,7 +1933,7 @@ class DomesticStockApi:
         fid_cond_scr_div_code: str,
         fid_prc_cls_code: FidPrcClsCode | FidPrcClsCodeCode,
         fid_div_cls_code: CaptureUplowpriceFidDivClsCode | CaptureUplowpriceFidDivClsCodeCode,
-        fid_input_iscd: CaptureUplowpriceFidInputIscd | CaptureUplowpriceFidInputIscdCode,
+        fid_input_iscd: AnalysisFidInputIscd | AnalysisFidInputIscdCode,
         fid_trgt_cls_code: str | None = None,
         fid_trgt_exls_cls_code: str | None = None,
         fid_input_price_1: str | None = None,
@@ -1957,8 +1957,8 @@ class DomesticStockApi:
                 (CODE_6), "5" 10%상하한가 근접 (CODE_5), "1" 15%상하한가 근접 (CODE_1), "2" 20%상하한가 근접 (CODE_2),
                 "3" 25%상하한가 근접 (CODE_3). Example: "0".
             fid_input_iscd: 입력종목코드 — ex. 0000:전체, 0001:코스피, 1001:코스닥 (FID_INPUT_ISCD). Required.
-                CaptureUplowpriceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 코스피
-                (CODE_0001), "1001" 코스닥 (CODE_1001). Example: "0000".
+                AnalysisFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 코스피 (CODE_0001),
+                "1001" 코스닥 (CODE_1001). Example: "0000".
             fid_trgt_cls_code: 대상구분코드 (FID_TRGT_CLS_CODE). Optional; default "".
             fid_trgt_exls_cls_code: 대상제외구분코드 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".
             fid_input_price_1: 입력가격1 (FID_INPUT_PRICE_1). Optional; default "".
@@ -2841,10 +2841,7 @@ class DomesticStockApi:
     def inquire_daily_trade_volume(
         self,
         *,
-        fid_cond_mrkt_div_code: (
-            InquireDailyTradeVolumeFidCondMrktDivCode
-            | InquireDailyTradeVolumeFidCondMrktDivCodeCode
-        ),
+        fid_cond_mrkt_div_code: AnalysisFidCondMrktDivCode | AnalysisFidCondMrktDivCodeCode,
         fid_input_iscd: str,
         fid_period_div_code: str,
         fid_input_date_1: str | None = None,
@@ -2856,8 +2853,8 @@ class DomesticStockApi:
 
         Args:
             fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — J:KRX, NX:NXT (FID_COND_MRKT_DIV_CODE).
-                Required. InquireDailyTradeVolumeFidCondMrktDivCode or its code: "J" KRX (J), "NX"
-                NXT (NX). Example: "J".
+                Required. AnalysisFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
+                Example: "J".
             fid_input_iscd: FID 입력 종목코드 — ex. 123456 (FID_INPUT_ISCD). Required. Example: "005930".
             fid_period_div_code: FID 기간 분류 코드 — ex. D (FID_PERIOD_DIV_CODE). Required. Example: "D".
             fid_input_date_1: FID 입력 날짜1 (FID_INPUT_DATE_1). Optional; default "".
@@ -2997,10 +2994,7 @@ class DomesticStockApi:
     def inquire_member_daily(
         self,
         *,
-        fid_cond_mrkt_div_code: (
-            InquireDailyTradeVolumeFidCondMrktDivCode
-            | InquireDailyTradeVolumeFidCondMrktDivCodeCode
-        ),
+        fid_cond_mrkt_div_code: AnalysisFidCondMrktDivCode | AnalysisFidCondMrktDivCodeCode,
         fid_input_iscd: str,
         fid_input_iscd_2: str,
         fid_input_date_1: str,
@@ -3013,8 +3007,7 @@ class DomesticStockApi:
 
         Args:
             fid_cond_mrkt_div_code: 조건시장분류코드 — J:KRX, NX:NXT (FID_COND_MRKT_DIV_CODE). Required.
-                InquireDailyTradeVolumeFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
-                Example: "J".
+                AnalysisFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX). Example: "J".
             fid_input_iscd: 입력종목코드 — ex. 123456 (FID_INPUT_ISCD). Required. Example: "005930".
             fid_input_iscd_2: 회원사코드 — ex. 회원사코드 FAQ 종목정보 다운로드(국내) > 회원사 참조 (FID_INPUT_ISCD_2).
                 Required. Example: "00003".
@@ -3741,7 +3734,7 @@ class DomesticStockApi:
         *,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: CaptureUplowpriceFidInputIscd | CaptureUplowpriceFidInputIscdCode,
+        fid_input_iscd: AnalysisFidInputIscd | AnalysisFidInputIscdCode,
         fid_rank_sort_cls_code: (
             OvertimeExpTransFluctFidRankSortClsCode | OvertimeExpTransFluctFidRankSortClsCodeCode
         ),
@@ -3762,8 +3755,8 @@ class DomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — ex. 11186 (FID_COND_SCR_DIV_CODE). Required.
                 Example: "11186".
             fid_input_iscd: 입력 종목코드 — ex. 0000:전체, 0001:코스피, 1001:코스닥 (FID_INPUT_ISCD). Required.
-                CaptureUplowpriceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 코스피
-                (CODE_0001), "1001" 코스닥 (CODE_1001). Example: "0000".
+                AnalysisFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 코스피 (CODE_0001),
+                "1001" 코스닥 (CODE_1001). Example: "0000".
             fid_rank_sort_cls_code: 순위 정렬 구분 코드 — ex. 0:상승률, 1:상승폭, 2:보합, 3:하락률, 4:하락폭
                 (FID_RANK_SORT_CLS_CODE). Required. OvertimeExpTransFluctFidRankSortClsCode or its
                 code: "0" 상승률 (CODE_0), "1" 상승폭 (CODE_1), "2" 보합 (CODE_2), "3" 하락률 (CODE_3), "4" 하락폭
@@ -4027,10 +4020,7 @@ class DomesticStockApi:
     def tradprt_byamt(
         self,
         *,
-        fid_cond_mrkt_div_code: (
-            InquireDailyTradeVolumeFidCondMrktDivCode
-            | InquireDailyTradeVolumeFidCondMrktDivCodeCode
-        ),
+        fid_cond_mrkt_div_code: AnalysisFidCondMrktDivCode | AnalysisFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_input_iscd: str,
     ) -> DomesticStockTradprtByamtResponse:
@@ -4040,8 +4030,7 @@ class DomesticStockApi:
 
         Args:
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J:KRX, NX:NXT (FID_COND_MRKT_DIV_CODE). Required.
-                InquireDailyTradeVolumeFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
-                Example: "J".
+                AnalysisFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX). Example: "J".
             fid_cond_scr_div_code: 조건화면분류코드 — ex. 11119 (FID_COND_SCR_DIV_CODE). Required. Example:
                 "11119".
             fid_input_iscd: 입력 종목코드 — ex. 123456 (FID_INPUT_ISCD). Required. Example: "005930".
@@ -8663,7 +8652,7 @@ class DomesticStockApi:
             AfterHourBalanceFidRankSortClsCode | AfterHourBalanceFidRankSortClsCodeCode
         ),
         fid_div_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_trgt_exls_cls_code: str,
         fid_trgt_cls_code: str,
         fid_input_price_1: str | None = None,
@@ -8686,8 +8675,8 @@ class DomesticStockApi:
                 Example: "1".
             fid_div_cls_code: 분류 구분 코드 — 0 : 전체 (fid_div_cls_code). Required. Example: "0".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
@@ -8739,7 +8728,7 @@ class DomesticStockApi:
             AfterHourBalanceFidRankSortClsCode | AfterHourBalanceFidRankSortClsCodeCode
         ),
         fid_div_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_trgt_exls_cls_code: str,
         fid_trgt_cls_code: str,
         fid_input_price_1: str | None = None,
@@ -8762,8 +8751,8 @@ class DomesticStockApi:
                 Example: "1".
             fid_div_cls_code: 분류 구분 코드 — 0 : 전체 (fid_div_cls_code). Required. Example: "0".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
@@ -8817,7 +8806,7 @@ class DomesticStockApi:
             AfterHourBalanceFidRankSortClsCode | AfterHourBalanceFidRankSortClsCodeCode
         ),
         fid_div_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_trgt_exls_cls_code: str,
         fid_trgt_cls_code: str,
         fid_input_price_1: str | None = None,
@@ -8840,8 +8829,8 @@ class DomesticStockApi:
                 Example: "1".
             fid_div_cls_code: 분류 구분 코드 — 0 : 전체 (fid_div_cls_code). Required. Example: "0".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
@@ -8889,7 +8878,7 @@ class DomesticStockApi:
     def bulk_trans_num(
         self,
         *,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: RankingFidCondMrktDivCode | RankingFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
         fid_rank_sort_cls_code: BulkTransNumFidRankSortClsCode | BulkTransNumFidRankSortClsCodeCode,
@@ -8909,7 +8898,7 @@ class DomesticStockApi:
         Args:
             fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
+                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11909) (fid_cond_scr_div_code).
                 Required. Example: "11909".
@@ -8971,7 +8960,7 @@ class DomesticStockApi:
     def bulk_trans_num_pages(
         self,
         *,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: RankingFidCondMrktDivCode | RankingFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
         fid_rank_sort_cls_code: BulkTransNumFidRankSortClsCode | BulkTransNumFidRankSortClsCodeCode,
@@ -8991,7 +8980,7 @@ class DomesticStockApi:
         Args:
             fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
+                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11909) (fid_cond_scr_div_code).
                 Required. Example: "11909".
@@ -9055,7 +9044,7 @@ class DomesticStockApi:
     def bulk_trans_num_output(
         self,
         *,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: RankingFidCondMrktDivCode | RankingFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
         fid_rank_sort_cls_code: BulkTransNumFidRankSortClsCode | BulkTransNumFidRankSortClsCodeCode,
@@ -9075,7 +9064,7 @@ class DomesticStockApi:
         Args:
             fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
+                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11909) (fid_cond_scr_div_code).
                 Required. Example: "11909".
@@ -9140,7 +9129,7 @@ class DomesticStockApi:
         self,
         *,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_option: str,
         fid_cond_mrkt_div_code: str,
         fid_rank_sort_cls_code: str,
@@ -9153,8 +9142,8 @@ class DomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11701) (FID_COND_SCR_DIV_CODE).
                 Required. Example: "11701".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, (FID_INPUT_ISCD).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_option: 증가율기간 — 2~999 (FID_OPTION). Required. Example: "2".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "J".
@@ -9198,7 +9187,7 @@ class DomesticStockApi:
         self,
         *,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_option: str,
         fid_cond_mrkt_div_code: str,
         fid_rank_sort_cls_code: str,
@@ -9211,8 +9200,8 @@ class DomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11701) (FID_COND_SCR_DIV_CODE).
                 Required. Example: "11701".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, (FID_INPUT_ISCD).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_option: 증가율기간 — 2~999 (FID_OPTION). Required. Example: "2".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "J".
@@ -9258,7 +9247,7 @@ class DomesticStockApi:
         self,
         *,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_option: str,
         fid_cond_mrkt_div_code: str,
         fid_rank_sort_cls_code: str,
@@ -9271,8 +9260,8 @@ class DomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11701) (FID_COND_SCR_DIV_CODE).
                 Required. Example: "11701".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, (FID_INPUT_ISCD).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_option: 증가율기간 — 2~999 (FID_OPTION). Required. Example: "2".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "J".
@@ -9317,7 +9306,7 @@ class DomesticStockApi:
         self,
         *,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_option: str,
         fid_cond_mrkt_div_code: str,
         fid_rank_sort_cls_code: str,
@@ -9330,8 +9319,8 @@ class DomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11701) (FID_COND_SCR_DIV_CODE).
                 Required. Example: "11701".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, (FID_INPUT_ISCD).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_option: 증가율기간 — 2~999 (FID_OPTION). Required. Example: "2".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "J".
@@ -9375,12 +9364,12 @@ class DomesticStockApi:
     def disparity(
         self,
         *,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: RankingFidCondMrktDivCode | RankingFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: DisparityFidDivClsCode | DisparityFidDivClsCodeCode,
         fid_rank_sort_cls_code: DisparityFidRankSortClsCode | DisparityFidRankSortClsCodeCode,
         fid_hour_cls_code: DisparityFidHourClsCode | DisparityFidHourClsCodeCode,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_input_price_2: str | None = None,
@@ -9394,7 +9383,7 @@ class DomesticStockApi:
         Args:
             fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
+                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20178 ) (fid_cond_scr_div_code).
                 Required. Example: "20178".
@@ -9410,8 +9399,8 @@ class DomesticStockApi:
                 (CODE_5), "10" 이격도10 (CODE_10), "20" 이격도20 (CODE_20), "60" 이격도60 (CODE_60), "120"
                 이격도120 (CODE_120). Example: "5".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
@@ -9458,12 +9447,12 @@ class DomesticStockApi:
     def disparity_pages(
         self,
         *,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: RankingFidCondMrktDivCode | RankingFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: DisparityFidDivClsCode | DisparityFidDivClsCodeCode,
         fid_rank_sort_cls_code: DisparityFidRankSortClsCode | DisparityFidRankSortClsCodeCode,
         fid_hour_cls_code: DisparityFidHourClsCode | DisparityFidHourClsCodeCode,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_input_price_2: str | None = None,
@@ -9477,7 +9466,7 @@ class DomesticStockApi:
         Args:
             fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
+                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20178 ) (fid_cond_scr_div_code).
                 Required. Example: "20178".
@@ -9493,8 +9482,8 @@ class DomesticStockApi:
                 (CODE_5), "10" 이격도10 (CODE_10), "20" 이격도20 (CODE_20), "60" 이격도60 (CODE_60), "120"
                 이격도120 (CODE_120). Example: "5".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
@@ -9543,12 +9532,12 @@ class DomesticStockApi:
     def disparity_output(
         self,
         *,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: RankingFidCondMrktDivCode | RankingFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: DisparityFidDivClsCode | DisparityFidDivClsCodeCode,
         fid_rank_sort_cls_code: DisparityFidRankSortClsCode | DisparityFidRankSortClsCodeCode,
         fid_hour_cls_code: DisparityFidHourClsCode | DisparityFidHourClsCodeCode,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_input_price_2: str | None = None,
@@ -9562,7 +9551,7 @@ class DomesticStockApi:
         Args:
             fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
+                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20178 ) (fid_cond_scr_div_code).
                 Required. Example: "20178".
@@ -9578,8 +9567,8 @@ class DomesticStockApi:
                 (CODE_5), "10" 이격도10 (CODE_10), "20" 이격도20 (CODE_20), "60" 이격도60 (CODE_60), "120"
                 이격도120 (CODE_120). Example: "5".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
@@ -10060,7 +10049,7 @@ class DomesticStockApi:
         self,
         *,
         fid_trgt_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_input_option_1: str,
         fid_input_option_2: FidInputOption2 | FidInputOption2Code,
         fid_rank_sort_cls_code: FinanceRatioFidRankSortClsCode | FinanceRatioFidRankSortClsCodeCode,
@@ -10084,8 +10073,8 @@ class DomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key, 20175 (fid_cond_scr_div_code).
                 Optional; default "20175".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0 : 전체 (fid_div_cls_code). Optional; default "0".
             fid_input_price_1: 입력 가격1 — 입력값 없을때 전체, 가격 ~ (fid_input_price_1). Optional; default "".
             fid_input_price_2: 입력 가격2 — 입력값 없을때 전체, ~ 가격 (fid_input_price_2). Optional; default "".
@@ -10146,7 +10135,7 @@ class DomesticStockApi:
         self,
         *,
         fid_trgt_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_input_option_1: str,
         fid_input_option_2: FidInputOption2 | FidInputOption2Code,
         fid_rank_sort_cls_code: FinanceRatioFidRankSortClsCode | FinanceRatioFidRankSortClsCodeCode,
@@ -10170,8 +10159,8 @@ class DomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key, 20175 (fid_cond_scr_div_code).
                 Optional; default "20175".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0 : 전체 (fid_div_cls_code). Optional; default "0".
             fid_input_price_1: 입력 가격1 — 입력값 없을때 전체, 가격 ~ (fid_input_price_1). Optional; default "".
             fid_input_price_2: 입력 가격2 — 입력값 없을때 전체, ~ 가격 (fid_input_price_2). Optional; default "".
@@ -10234,7 +10223,7 @@ class DomesticStockApi:
         self,
         *,
         fid_trgt_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_input_option_1: str,
         fid_input_option_2: FidInputOption2 | FidInputOption2Code,
         fid_rank_sort_cls_code: FinanceRatioFidRankSortClsCode | FinanceRatioFidRankSortClsCodeCode,
@@ -10258,8 +10247,8 @@ class DomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key, 20175 (fid_cond_scr_div_code).
                 Optional; default "20175".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0 : 전체 (fid_div_cls_code). Optional; default "0".
             fid_input_price_1: 입력 가격1 — 입력값 없을때 전체, 가격 ~ (fid_input_price_1). Optional; default "".
             fid_input_price_2: 입력 가격2 — 입력값 없을때 전체, ~ 가격 (fid_input_price_2). Optional; default "".
@@ -10675,8 +10664,8 @@ class DomesticStockApi:
         self,
         *,
         fid_input_price_2: str,
-        fid_div_cls_code: MarketCapFidDivClsCode | MarketCapFidDivClsCodeCode,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_div_cls_code: RankingFidDivClsCode | RankingFidDivClsCodeCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_input_price_1: str,
         fid_vol_cnt: str,
         fid_cond_mrkt_div_code: str | None = None,
@@ -10696,11 +10685,11 @@ class DomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20174 ) (fid_cond_scr_div_code).
                 Optional; default "20174".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1:보통주, 2:우선주 (fid_div_cls_code). Required.
-                MarketCapFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
+                RankingFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
                 (CODE_2). Example: "0".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Optional; default "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Optional; default
                 "0".
@@ -10747,8 +10736,8 @@ class DomesticStockApi:
         self,
         *,
         fid_input_price_2: str,
-        fid_div_cls_code: MarketCapFidDivClsCode | MarketCapFidDivClsCodeCode,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_div_cls_code: RankingFidDivClsCode | RankingFidDivClsCodeCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_input_price_1: str,
         fid_vol_cnt: str,
         fid_cond_mrkt_div_code: str | None = None,
@@ -10768,11 +10757,11 @@ class DomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20174 ) (fid_cond_scr_div_code).
                 Optional; default "20174".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1:보통주, 2:우선주 (fid_div_cls_code). Required.
-                MarketCapFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
+                RankingFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
                 (CODE_2). Example: "0".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Optional; default "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Optional; default
                 "0".
@@ -10821,8 +10810,8 @@ class DomesticStockApi:
         self,
         *,
         fid_input_price_2: str,
-        fid_div_cls_code: MarketCapFidDivClsCode | MarketCapFidDivClsCodeCode,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_div_cls_code: RankingFidDivClsCode | RankingFidDivClsCodeCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_input_price_1: str,
         fid_vol_cnt: str,
         fid_cond_mrkt_div_code: str | None = None,
@@ -10842,11 +10831,11 @@ class DomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20174 ) (fid_cond_scr_div_code).
                 Optional; default "20174".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1:보통주, 2:우선주 (fid_div_cls_code). Required.
-                MarketCapFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
+                RankingFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
                 (CODE_2). Example: "0".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Optional; default "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Optional; default
                 "0".
@@ -10894,7 +10883,7 @@ class DomesticStockApi:
     def market_value(
         self,
         *,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_div_cls_code: MarketValueFidDivClsCode | MarketValueFidDivClsCodeCode,
         fid_input_option_1: str,
         fid_input_option_2: FidInputOption2 | FidInputOption2Code,
@@ -10919,8 +10908,8 @@ class DomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20179 ) (fid_cond_scr_div_code).
                 Optional; default "20179".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험, 6:보통주,
                 7:우선주 (fid_div_cls_code). Required. MarketValueFidDivClsCode or its code: "0" 전체
                 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
@@ -10982,7 +10971,7 @@ class DomesticStockApi:
     def market_value_pages(
         self,
         *,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_div_cls_code: MarketValueFidDivClsCode | MarketValueFidDivClsCodeCode,
         fid_input_option_1: str,
         fid_input_option_2: FidInputOption2 | FidInputOption2Code,
@@ -11007,8 +10996,8 @@ class DomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20179 ) (fid_cond_scr_div_code).
                 Optional; default "20179".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험, 6:보통주,
                 7:우선주 (fid_div_cls_code). Required. MarketValueFidDivClsCode or its code: "0" 전체
                 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
@@ -11072,7 +11061,7 @@ class DomesticStockApi:
     def market_value_output(
         self,
         *,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_div_cls_code: MarketValueFidDivClsCode | MarketValueFidDivClsCodeCode,
         fid_input_option_1: str,
         fid_input_option_2: FidInputOption2 | FidInputOption2Code,
@@ -11097,8 +11086,8 @@ class DomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20179 ) (fid_cond_scr_div_code).
                 Optional; default "20179".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험, 6:보통주,
                 7:우선주 (fid_div_cls_code). Required. MarketValueFidDivClsCode or its code: "0" 전체
                 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
@@ -11993,10 +11982,10 @@ class DomesticStockApi:
         self,
         *,
         fid_vol_cnt: str,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: RankingFidCondMrktDivCode | RankingFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_input_price_1: str,
@@ -12009,14 +11998,14 @@ class DomesticStockApi:
         Args:
             fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "1000".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
+                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20177 ) (fid_cond_scr_div_code).
                 Required. Example: "20177".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체 (fid_div_cls_code). Required. Example: "0".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
@@ -12064,10 +12053,10 @@ class DomesticStockApi:
         self,
         *,
         fid_vol_cnt: str,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: RankingFidCondMrktDivCode | RankingFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_input_price_1: str,
@@ -12080,14 +12069,14 @@ class DomesticStockApi:
         Args:
             fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "1000".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
+                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20177 ) (fid_cond_scr_div_code).
                 Required. Example: "20177".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체 (fid_div_cls_code). Required. Example: "0".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
@@ -12137,10 +12126,10 @@ class DomesticStockApi:
         self,
         *,
         fid_vol_cnt: str,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: RankingFidCondMrktDivCode | RankingFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_input_price_1: str,
@@ -12153,14 +12142,14 @@ class DomesticStockApi:
         Args:
             fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "1000".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
+                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20177 ) (fid_cond_scr_div_code).
                 Required. Example: "20177".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체 (fid_div_cls_code). Required. Example: "0".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
@@ -12895,7 +12884,7 @@ class DomesticStockApi:
         *,
         fid_input_iscd_2: str,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_input_price_1: str,
@@ -12917,8 +12906,8 @@ class DomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20180) (fid_cond_scr_div_code).
                 Required. Example: "20180".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
@@ -12974,7 +12963,7 @@ class DomesticStockApi:
         *,
         fid_input_iscd_2: str,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_input_price_1: str,
@@ -12996,8 +12985,8 @@ class DomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20180) (fid_cond_scr_div_code).
                 Required. Example: "20180".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
@@ -13055,7 +13044,7 @@ class DomesticStockApi:
         *,
         fid_input_iscd_2: str,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_input_price_1: str,
@@ -13077,8 +13066,8 @@ class DomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20180) (fid_cond_scr_div_code).
                 Required. Example: "20180".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
@@ -13135,7 +13124,7 @@ class DomesticStockApi:
         self,
         *,
         fid_trgt_exls_cls_code: str,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: RankingFidCondMrktDivCode | RankingFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: MarketValueFidDivClsCode | MarketValueFidDivClsCodeCode,
         fid_rank_sort_cls_code: (
@@ -13157,7 +13146,7 @@ class DomesticStockApi:
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0: 전체 (fid_trgt_exls_cls_code). Required. Example:
                 "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
+                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20186) (fid_cond_scr_div_code).
                 Required. Example: "20186".
@@ -13222,7 +13211,7 @@ class DomesticStockApi:
         self,
         *,
         fid_trgt_exls_cls_code: str,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: RankingFidCondMrktDivCode | RankingFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: MarketValueFidDivClsCode | MarketValueFidDivClsCodeCode,
         fid_rank_sort_cls_code: (
@@ -13244,7 +13233,7 @@ class DomesticStockApi:
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0: 전체 (fid_trgt_exls_cls_code). Required. Example:
                 "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
+                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20186) (fid_cond_scr_div_code).
                 Required. Example: "20186".
@@ -13311,7 +13300,7 @@ class DomesticStockApi:
         self,
         *,
         fid_trgt_exls_cls_code: str,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: RankingFidCondMrktDivCode | RankingFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: MarketValueFidDivClsCode | MarketValueFidDivClsCodeCode,
         fid_rank_sort_cls_code: (
@@ -13333,7 +13322,7 @@ class DomesticStockApi:
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0: 전체 (fid_trgt_exls_cls_code). Required. Example:
                 "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
+                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20186) (fid_cond_scr_div_code).
                 Required. Example: "20186".
@@ -13400,7 +13389,7 @@ class DomesticStockApi:
         self,
         *,
         fid_trgt_exls_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_div_cls_code: str,
         fid_input_price_1: str,
         fid_input_price_2: str,
@@ -13421,8 +13410,8 @@ class DomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20168 ) (fid_cond_scr_div_code).
                 Optional; default "20168".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1: 보통주 2: 우선주 (fid_div_cls_code). Required. Example:
                 "0".
             fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
@@ -13471,7 +13460,7 @@ class DomesticStockApi:
         self,
         *,
         fid_trgt_exls_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_div_cls_code: str,
         fid_input_price_1: str,
         fid_input_price_2: str,
@@ -13492,8 +13481,8 @@ class DomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20168 ) (fid_cond_scr_div_code).
                 Optional; default "20168".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1: 보통주 2: 우선주 (fid_div_cls_code). Required. Example:
                 "0".
             fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
@@ -13544,7 +13533,7 @@ class DomesticStockApi:
         self,
         *,
         fid_trgt_exls_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_div_cls_code: str,
         fid_input_price_1: str,
         fid_input_price_2: str,
@@ -13565,8 +13554,8 @@ class DomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20168 ) (fid_cond_scr_div_code).
                 Optional; default "20168".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1: 보통주 2: 우선주 (fid_div_cls_code). Required. Example:
                 "0".
             fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
@@ -13618,7 +13607,7 @@ class DomesticStockApi:
         *,
         fid_cond_mrkt_div_code: VolumeRankFidCondMrktDivCode | VolumeRankFidCondMrktDivCodeCode,
         fid_input_iscd: str,
-        fid_div_cls_code: MarketCapFidDivClsCode | MarketCapFidDivClsCodeCode,
+        fid_div_cls_code: RankingFidDivClsCode | RankingFidDivClsCodeCode,
         fid_blng_cls_code: VolumeRankFidBlngClsCode | VolumeRankFidBlngClsCodeCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
@@ -13641,7 +13630,7 @@ class DomesticStockApi:
             fid_input_iscd: 입력 종목코드 — "0000": 전체, 기타: 업종코드 (FID_INPUT_ISCD). Required. Example:
                 "0002".
             fid_div_cls_code: 분류 구분 코드 — "0": 전체, "1": 보통주, "2": 우선주 (FID_DIV_CLS_CODE). Required.
-                MarketCapFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
+                RankingFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
                 (CODE_2). Example: "0".
             fid_blng_cls_code: 소속 구분 코드 — "0": 평균거래량, "1": 거래증가율, "2": 평균거래회전율, "3": 거래금액순, "4":
                 평균거래금액회전율 (FID_BLNG_CLS_CODE). Required. VolumeRankFidBlngClsCode or its code: "0"
@@ -13700,7 +13689,7 @@ class DomesticStockApi:
         *,
         fid_cond_mrkt_div_code: VolumeRankFidCondMrktDivCode | VolumeRankFidCondMrktDivCodeCode,
         fid_input_iscd: str,
-        fid_div_cls_code: MarketCapFidDivClsCode | MarketCapFidDivClsCodeCode,
+        fid_div_cls_code: RankingFidDivClsCode | RankingFidDivClsCodeCode,
         fid_blng_cls_code: VolumeRankFidBlngClsCode | VolumeRankFidBlngClsCodeCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
@@ -13723,7 +13712,7 @@ class DomesticStockApi:
             fid_input_iscd: 입력 종목코드 — "0000": 전체, 기타: 업종코드 (FID_INPUT_ISCD). Required. Example:
                 "0002".
             fid_div_cls_code: 분류 구분 코드 — "0": 전체, "1": 보통주, "2": 우선주 (FID_DIV_CLS_CODE). Required.
-                MarketCapFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
+                RankingFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
                 (CODE_2). Example: "0".
             fid_blng_cls_code: 소속 구분 코드 — "0": 평균거래량, "1": 거래증가율, "2": 평균거래회전율, "3": 거래금액순, "4":
                 평균거래금액회전율 (FID_BLNG_CLS_CODE). Required. VolumeRankFidBlngClsCode or its code: "0"
@@ -13784,7 +13773,7 @@ class DomesticStockApi:
         *,
         fid_cond_mrkt_div_code: VolumeRankFidCondMrktDivCode | VolumeRankFidCondMrktDivCodeCode,
         fid_input_iscd: str,
-        fid_div_cls_code: MarketCapFidDivClsCode | MarketCapFidDivClsCodeCode,
+        fid_div_cls_code: RankingFidDivClsCode | RankingFidDivClsCodeCode,
         fid_blng_cls_code: VolumeRankFidBlngClsCode | VolumeRankFidBlngClsCodeCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
@@ -13807,7 +13796,7 @@ class DomesticStockApi:
             fid_input_iscd: 입력 종목코드 — "0000": 전체, 기타: 업종코드 (FID_INPUT_ISCD). Required. Example:
                 "0002".
             fid_div_cls_code: 분류 구분 코드 — "0": 전체, "1": 보통주, "2": 우선주 (FID_DIV_CLS_CODE). Required.
-                MarketCapFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
+                RankingFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
                 (CODE_2). Example: "0".
             fid_blng_cls_code: 소속 구분 코드 — "0": 평균거래량, "1": 거래증가율, "2": 평균거래회전율, "3": 거래금액순, "4":
                 평균거래금액회전율 (FID_BLNG_CLS_CODE). Required. VolumeRankFidBlngClsCode or its code: "0"
@@ -14066,7 +14055,7 @@ class DomesticStockApi:
     def exp_index_trend(
         self,
         *,
-        fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
+        fid_mkop_cls_code: SectorFidMkopClsCode | SectorFidMkopClsCodeCode,
         fid_input_iscd: ExpIndexTrendFidInputIscd | ExpIndexTrendFidInputIscdCode,
         fid_cond_mrkt_div_code: str,
         fid_input_hour_1: str | None = None,
@@ -14077,8 +14066,7 @@ class DomesticStockApi:
 
         Args:
             fid_mkop_cls_code: 장운영 구분 코드 — 1: 장시작전, 2: 장마감 (FID_MKOP_CLS_CODE). Required.
-                ExpIndexTrendFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2).
-                Example: "1".
+                SectorFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
             fid_input_hour_1: 입력 시간1 — 10(10초), 30(30초), 60(1분), 600(10분) (FID_INPUT_HOUR_1).
                 Optional; default "".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:코스피, 1001:코스닥, 2001:코스피200, 4001: KRX100
@@ -14121,7 +14109,7 @@ class DomesticStockApi:
     def exp_index_trend_pages(
         self,
         *,
-        fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
+        fid_mkop_cls_code: SectorFidMkopClsCode | SectorFidMkopClsCodeCode,
         fid_input_iscd: ExpIndexTrendFidInputIscd | ExpIndexTrendFidInputIscdCode,
         fid_cond_mrkt_div_code: str,
         fid_input_hour_1: str | None = None,
@@ -14132,8 +14120,7 @@ class DomesticStockApi:
 
         Args:
             fid_mkop_cls_code: 장운영 구분 코드 — 1: 장시작전, 2: 장마감 (FID_MKOP_CLS_CODE). Required.
-                ExpIndexTrendFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2).
-                Example: "1".
+                SectorFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
             fid_input_hour_1: 입력 시간1 — 10(10초), 30(30초), 60(1분), 600(10분) (FID_INPUT_HOUR_1).
                 Optional; default "".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:코스피, 1001:코스닥, 2001:코스피200, 4001: KRX100
@@ -14178,7 +14165,7 @@ class DomesticStockApi:
     def exp_index_trend_output(
         self,
         *,
-        fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
+        fid_mkop_cls_code: SectorFidMkopClsCode | SectorFidMkopClsCodeCode,
         fid_input_iscd: ExpIndexTrendFidInputIscd | ExpIndexTrendFidInputIscdCode,
         fid_cond_mrkt_div_code: str,
         fid_input_hour_1: str | None = None,
@@ -14189,8 +14176,7 @@ class DomesticStockApi:
 
         Args:
             fid_mkop_cls_code: 장운영 구분 코드 — 1: 장시작전, 2: 장마감 (FID_MKOP_CLS_CODE). Required.
-                ExpIndexTrendFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2).
-                Example: "1".
+                SectorFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
             fid_input_hour_1: 입력 시간1 — 10(10초), 30(30초), 60(1분), 600(10분) (FID_INPUT_HOUR_1).
                 Optional; default "".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:코스피, 1001:코스닥, 2001:코스피200, 4001: KRX100
@@ -14239,7 +14225,7 @@ class DomesticStockApi:
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
         fid_input_iscd: ExpTotalIndexFidInputIscd | ExpTotalIndexFidInputIscdCode,
-        fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
+        fid_mkop_cls_code: SectorFidMkopClsCode | SectorFidMkopClsCodeCode,
     ) -> DomesticStockExpTotalIndexResponse:
         """국내주식 예상체결 전체지수 — GET /uapi/domestic-stock/v1/quotations/exp-total-index
 
@@ -14257,8 +14243,7 @@ class DomesticStockApi:
                 (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
             fid_mkop_cls_code: 장운영 구분 코드 — 1:장시작전, 2:장마감 (fid_mkop_cls_code). Required.
-                ExpIndexTrendFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2).
-                Example: "1".
+                SectorFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
 
         Returns:
             DomesticStockExpTotalIndexResponse: the envelope (rt_cd, msg_cd, msg1), output1 (rows of
@@ -14299,7 +14284,7 @@ class DomesticStockApi:
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
         fid_input_iscd: ExpTotalIndexFidInputIscd | ExpTotalIndexFidInputIscdCode,
-        fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
+        fid_mkop_cls_code: SectorFidMkopClsCode | SectorFidMkopClsCodeCode,
     ) -> Iterator[DomesticStockExpTotalIndexResponse]:
         """Every page of 국내주식 예상체결 전체지수, following tr_cont alone (the same request again) to the last.
 
@@ -14317,8 +14302,7 @@ class DomesticStockApi:
                 (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
             fid_mkop_cls_code: 장운영 구분 코드 — 1:장시작전, 2:장마감 (fid_mkop_cls_code). Required.
-                ExpIndexTrendFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2).
-                Example: "1".
+                SectorFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
 
         Yields:
             DomesticStockExpTotalIndexResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -14361,7 +14345,7 @@ class DomesticStockApi:
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
         fid_input_iscd: ExpTotalIndexFidInputIscd | ExpTotalIndexFidInputIscdCode,
-        fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
+        fid_mkop_cls_code: SectorFidMkopClsCode | SectorFidMkopClsCodeCode,
     ) -> Iterator[DomesticStockExpTotalIndexOutput1Row]:
         """Every row of 국내주식 예상체결 전체지수 output1 (output1) across all pages.
 
@@ -14379,8 +14363,7 @@ class DomesticStockApi:
                 (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
             fid_mkop_cls_code: 장운영 구분 코드 — 1:장시작전, 2:장마감 (fid_mkop_cls_code). Required.
-                ExpIndexTrendFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2).
-                Example: "1".
+                SectorFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
 
         Yields:
             DomesticStockExpTotalIndexOutput1Row: each row, page after page.
@@ -14422,7 +14405,7 @@ class DomesticStockApi:
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
         fid_input_iscd: ExpTotalIndexFidInputIscd | ExpTotalIndexFidInputIscdCode,
-        fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
+        fid_mkop_cls_code: SectorFidMkopClsCode | SectorFidMkopClsCodeCode,
     ) -> Iterator[DomesticStockExpTotalIndexOutput2Row]:
         """Every row of 국내주식 예상체결 전체지수 output2 (output2) across all pages.
 
@@ -14440,8 +14423,7 @@ class DomesticStockApi:
                 (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
             fid_mkop_cls_code: 장운영 구분 코드 — 1:장시작전, 2:장마감 (fid_mkop_cls_code). Required.
-                ExpIndexTrendFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2).
-                Example: "1".
+                SectorFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
 
         Yields:
             DomesticStockExpTotalIndexOutput2Row: each row, page after page.
@@ -15302,7 +15284,7 @@ class DomesticStockApi:
     def inquire_index_tickprice(
         self,
         *,
-        fid_input_iscd: InquireIndexTickpriceFidInputIscd | InquireIndexTickpriceFidInputIscdCode,
+        fid_input_iscd: SectorFidInputIscd | SectorFidInputIscdCode,
         fid_cond_mrkt_div_code: str,
     ) -> DomesticStockInquireIndexTickpriceResponse:
         """국내업종 시간별지수(초) — GET /uapi/domestic-stock/v1/quotations/inquire-index-tickprice
@@ -15311,9 +15293,8 @@ class DomesticStockApi:
 
         Args:
             fid_input_iscd: 입력 종목코드 — 0001:거래소, 1001:코스닥, 2001:코스피200, 3003:KSQ150 (FID_INPUT_ISCD).
-                Required. InquireIndexTickpriceFidInputIscd or its code: "0001" 거래소 (CODE_0001),
-                "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003).
-                Example: "0001".
+                Required. SectorFidInputIscd or its code: "0001" 거래소 (CODE_0001), "1001" 코스닥
+                (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003). Example: "0001".
             fid_cond_mrkt_div_code: 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "U".
 
@@ -15346,7 +15327,7 @@ class DomesticStockApi:
     def inquire_index_tickprice_pages(
         self,
         *,
-        fid_input_iscd: InquireIndexTickpriceFidInputIscd | InquireIndexTickpriceFidInputIscdCode,
+        fid_input_iscd: SectorFidInputIscd | SectorFidInputIscdCode,
         fid_cond_mrkt_div_code: str,
     ) -> Iterator[DomesticStockInquireIndexTickpriceResponse]:
         """Every page of 국내업종 시간별지수(초), following tr_cont alone (the same request again) to the last.
@@ -15355,9 +15336,8 @@ class DomesticStockApi:
 
         Args:
             fid_input_iscd: 입력 종목코드 — 0001:거래소, 1001:코스닥, 2001:코스피200, 3003:KSQ150 (FID_INPUT_ISCD).
-                Required. InquireIndexTickpriceFidInputIscd or its code: "0001" 거래소 (CODE_0001),
-                "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003).
-                Example: "0001".
+                Required. SectorFidInputIscd or its code: "0001" 거래소 (CODE_0001), "1001" 코스닥
+                (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003). Example: "0001".
             fid_cond_mrkt_div_code: 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "U".
 
@@ -15393,7 +15373,7 @@ class DomesticStockApi:
     def inquire_index_tickprice_output(
         self,
         *,
-        fid_input_iscd: InquireIndexTickpriceFidInputIscd | InquireIndexTickpriceFidInputIscdCode,
+        fid_input_iscd: SectorFidInputIscd | SectorFidInputIscdCode,
         fid_cond_mrkt_div_code: str,
     ) -> Iterator[DomesticStockInquireIndexTickpriceOutputRow]:
         """Every row of 국내업종 시간별지수(초) output (output) across all pages.
@@ -15402,9 +15382,8 @@ class DomesticStockApi:
 
         Args:
             fid_input_iscd: 입력 종목코드 — 0001:거래소, 1001:코스닥, 2001:코스피200, 3003:KSQ150 (FID_INPUT_ISCD).
-                Required. InquireIndexTickpriceFidInputIscd or its code: "0001" 거래소 (CODE_0001),
-                "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003).
-                Example: "0001".
+                Required. SectorFidInputIscd or its code: "0001" 거래소 (CODE_0001), "1001" 코스닥
+                (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003). Example: "0001".
             fid_cond_mrkt_div_code: 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "U".
 
@@ -15440,7 +15419,7 @@ class DomesticStockApi:
         self,
         *,
         fid_input_hour_1: str,
-        fid_input_iscd: InquireIndexTickpriceFidInputIscd | InquireIndexTickpriceFidInputIscdCode,
+        fid_input_iscd: SectorFidInputIscd | SectorFidInputIscdCode,
         fid_cond_mrkt_div_code: str,
     ) -> DomesticStockInquireIndexTimepriceResponse:
         """국내업종 시간별지수(분) — GET /uapi/domestic-stock/v1/quotations/inquire-index-timeprice
@@ -15451,9 +15430,8 @@ class DomesticStockApi:
             fid_input_hour_1: ?입력 시간1 — 초단위, 60(1분), 300(5분), 600(10분) (FID_INPUT_HOUR_1). Required.
                 Example: "60".
             fid_input_iscd: 입력 종목코드 — 0001:거래소, 1001:코스닥, 2001:코스피200, 3003:KSQ150 (FID_INPUT_ISCD).
-                Required. InquireIndexTickpriceFidInputIscd or its code: "0001" 거래소 (CODE_0001),
-                "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003).
-                Example: "0001".
+                Required. SectorFidInputIscd or its code: "0001" 거래소 (CODE_0001), "1001" 코스닥
+                (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003). Example: "0001".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "U".
 
@@ -15490,7 +15468,7 @@ class DomesticStockApi:
         self,
         *,
         fid_input_hour_1: str,
-        fid_input_iscd: InquireIndexTickpriceFidInputIscd | InquireIndexTickpriceFidInputIscdCode,
+        fid_input_iscd: SectorFidInputIscd | SectorFidInputIscdCode,
         fid_cond_mrkt_div_code: str,
     ) -> Iterator[DomesticStockInquireIndexTimepriceResponse]:
         """Every page of 국내업종 시간별지수(분), following tr_cont alone (the same request again) to the last.
@@ -15501,9 +15479,8 @@ class DomesticStockApi:
             fid_input_hour_1: ?입력 시간1 — 초단위, 60(1분), 300(5분), 600(10분) (FID_INPUT_HOUR_1). Required.
                 Example: "60".
             fid_input_iscd: 입력 종목코드 — 0001:거래소, 1001:코스닥, 2001:코스피200, 3003:KSQ150 (FID_INPUT_ISCD).
-                Required. InquireIndexTickpriceFidInputIscd or its code: "0001" 거래소 (CODE_0001),
-                "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003).
-                Example: "0001".
+                Required. SectorFidInputIscd or its code: "0001" 거래소 (CODE_0001), "1001" 코스닥
+                (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003). Example: "0001".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "U".
 
@@ -15543,7 +15520,7 @@ class DomesticStockApi:
         self,
         *,
         fid_input_hour_1: str,
-        fid_input_iscd: InquireIndexTickpriceFidInputIscd | InquireIndexTickpriceFidInputIscdCode,
+        fid_input_iscd: SectorFidInputIscd | SectorFidInputIscdCode,
         fid_cond_mrkt_div_code: str,
     ) -> Iterator[DomesticStockInquireIndexTimepriceOutputRow]:
         """Every row of 국내업종 시간별지수(분) output (output) across all pages.
@@ -15554,9 +15531,8 @@ class DomesticStockApi:
             fid_input_hour_1: ?입력 시간1 — 초단위, 60(1분), 300(5분), 600(10분) (FID_INPUT_HOUR_1). Required.
                 Example: "60".
             fid_input_iscd: 입력 종목코드 — 0001:거래소, 1001:코스닥, 2001:코스피200, 3003:KSQ150 (FID_INPUT_ISCD).
-                Required. InquireIndexTickpriceFidInputIscd or its code: "0001" 거래소 (CODE_0001),
-                "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003).
-                Example: "0001".
+                Required. SectorFidInputIscd or its code: "0001" 거래소 (CODE_0001), "1001" 코스닥
+                (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003). Example: "0001".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "U".
 
@@ -19512,7 +19488,7 @@ class AsyncDomesticStockApi:
         fid_cond_scr_div_code: str,
         fid_prc_cls_code: FidPrcClsCode | FidPrcClsCodeCode,
         fid_div_cls_code: CaptureUplowpriceFidDivClsCode | CaptureUplowpriceFidDivClsCodeCode,
-        fid_input_iscd: CaptureUplowpriceFidInputIscd | CaptureUplowpriceFidInputIscdCode,
+        fid_input_iscd: AnalysisFidInputIscd | AnalysisFidInputIscdCode,
         fid_trgt_cls_code: str | None = None,
         fid_trgt_exls_cls_code: str | None = None,
         fid_input_price_1: str | None = None,
@@ -19536,8 +19512,8 @@ class AsyncDomesticStockApi:
                 (CODE_6), "5" 10%상하한가 근접 (CODE_5), "1" 15%상하한가 근접 (CODE_1), "2" 20%상하한가 근접 (CODE_2),
                 "3" 25%상하한가 근접 (CODE_3). Example: "0".
             fid_input_iscd: 입력종목코드 — ex. 0000:전체, 0001:코스피, 1001:코스닥 (FID_INPUT_ISCD). Required.
-                CaptureUplowpriceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 코스피
-                (CODE_0001), "1001" 코스닥 (CODE_1001). Example: "0000".
+                AnalysisFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 코스피 (CODE_0001),
+                "1001" 코스닥 (CODE_1001). Example: "0000".
             fid_trgt_cls_code: 대상구분코드 (FID_TRGT_CLS_CODE). Optional; default "".
             fid_trgt_exls_cls_code: 대상제외구분코드 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".
             fid_input_price_1: 입력가격1 (FID_INPUT_PRICE_1). Optional; default "".
@@ -20420,10 +20396,7 @@ class AsyncDomesticStockApi:
     async def inquire_daily_trade_volume(
         self,
         *,
-        fid_cond_mrkt_div_code: (
-            InquireDailyTradeVolumeFidCondMrktDivCode
-            | InquireDailyTradeVolumeFidCondMrktDivCodeCode
-        ),
+        fid_cond_mrkt_div_code: AnalysisFidCondMrktDivCode | AnalysisFidCondMrktDivCodeCode,
         fid_input_iscd: str,
         fid_period_div_code: str,
         fid_input_date_1: str | None = None,
@@ -20435,8 +20408,8 @@ class AsyncDomesticStockApi:
 
         Args:
             fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — J:KRX, NX:NXT (FID_COND_MRKT_DIV_CODE).
-                Required. InquireDailyTradeVolumeFidCondMrktDivCode or its code: "J" KRX (J), "NX"
-                NXT (NX). Example: "J".
+                Required. AnalysisFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
+                Example: "J".
             fid_input_iscd: FID 입력 종목코드 — ex. 123456 (FID_INPUT_ISCD). Required. Example: "005930".
             fid_period_div_code: FID 기간 분류 코드 — ex. D (FID_PERIOD_DIV_CODE). Required. Example: "D".
             fid_input_date_1: FID 입력 날짜1 (FID_INPUT_DATE_1). Optional; default "".
@@ -20580,10 +20553,7 @@ class AsyncDomesticStockApi:
     async def inquire_member_daily(
         self,
         *,
-        fid_cond_mrkt_div_code: (
-            InquireDailyTradeVolumeFidCondMrktDivCode
-            | InquireDailyTradeVolumeFidCondMrktDivCodeCode
-        ),
+        fid_cond_mrkt_div_code: AnalysisFidCondMrktDivCode | AnalysisFidCondMrktDivCodeCode,
         fid_input_iscd: str,
         fid_input_iscd_2: str,
         fid_input_date_1: str,
@@ -20596,8 +20566,7 @@ class AsyncDomesticStockApi:
 
         Args:
             fid_cond_mrkt_div_code: 조건시장분류코드 — J:KRX, NX:NXT (FID_COND_MRKT_DIV_CODE). Required.
-                InquireDailyTradeVolumeFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
-                Example: "J".
+                AnalysisFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX). Example: "J".
             fid_input_iscd: 입력종목코드 — ex. 123456 (FID_INPUT_ISCD). Required. Example: "005930".
             fid_input_iscd_2: 회원사코드 — ex. 회원사코드 FAQ 종목정보 다운로드(국내) > 회원사 참조 (FID_INPUT_ISCD_2).
                 Required. Example: "00003".
@@ -21330,7 +21299,7 @@ class AsyncDomesticStockApi:
         *,
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: CaptureUplowpriceFidInputIscd | CaptureUplowpriceFidInputIscdCode,
+        fid_input_iscd: AnalysisFidInputIscd | AnalysisFidInputIscdCode,
         fid_rank_sort_cls_code: (
             OvertimeExpTransFluctFidRankSortClsCode | OvertimeExpTransFluctFidRankSortClsCodeCode
         ),
@@ -21351,8 +21320,8 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — ex. 11186 (FID_COND_SCR_DIV_CODE). Required.
                 Example: "11186".
             fid_input_iscd: 입력 종목코드 — ex. 0000:전체, 0001:코스피, 1001:코스닥 (FID_INPUT_ISCD). Required.
-                CaptureUplowpriceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 코스피
-                (CODE_0001), "1001" 코스닥 (CODE_1001). Example: "0000".
+                AnalysisFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 코스피 (CODE_0001),
+                "1001" 코스닥 (CODE_1001). Example: "0000".
             fid_rank_sort_cls_code: 순위 정렬 구분 코드 — ex. 0:상승률, 1:상승폭, 2:보합, 3:하락률, 4:하락폭
                 (FID_RANK_SORT_CLS_CODE). Required. OvertimeExpTransFluctFidRankSortClsCode or its
                 code: "0" 상승률 (CODE_0), "1" 상승폭 (CODE_1), "2" 보합 (CODE_2), "3" 하락률 (CODE_3), "4" 하락폭
@@ -21618,10 +21587,7 @@ class AsyncDomesticStockApi:
     async def tradprt_byamt(
         self,
         *,
-        fid_cond_mrkt_div_code: (
-            InquireDailyTradeVolumeFidCondMrktDivCode
-            | InquireDailyTradeVolumeFidCondMrktDivCodeCode
-        ),
+        fid_cond_mrkt_div_code: AnalysisFidCondMrktDivCode | AnalysisFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_input_iscd: str,
     ) -> DomesticStockTradprtByamtResponse:
@@ -21631,8 +21597,7 @@ class AsyncDomesticStockApi:
 
         Args:
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J:KRX, NX:NXT (FID_COND_MRKT_DIV_CODE). Required.
-                InquireDailyTradeVolumeFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
-                Example: "J".
+                AnalysisFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX). Example: "J".
             fid_cond_scr_div_code: 조건화면분류코드 — ex. 11119 (FID_COND_SCR_DIV_CODE). Required. Example:
                 "11119".
             fid_input_iscd: 입력 종목코드 — ex. 123456 (FID_INPUT_ISCD). Required. Example: "005930".
@@ -26266,7 +26231,7 @@ class AsyncDomesticStockApi:
             AfterHourBalanceFidRankSortClsCode | AfterHourBalanceFidRankSortClsCodeCode
         ),
         fid_div_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_trgt_exls_cls_code: str,
         fid_trgt_cls_code: str,
         fid_input_price_1: str | None = None,
@@ -26289,8 +26254,8 @@ class AsyncDomesticStockApi:
                 Example: "1".
             fid_div_cls_code: 분류 구분 코드 — 0 : 전체 (fid_div_cls_code). Required. Example: "0".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
@@ -26342,7 +26307,7 @@ class AsyncDomesticStockApi:
             AfterHourBalanceFidRankSortClsCode | AfterHourBalanceFidRankSortClsCodeCode
         ),
         fid_div_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_trgt_exls_cls_code: str,
         fid_trgt_cls_code: str,
         fid_input_price_1: str | None = None,
@@ -26365,8 +26330,8 @@ class AsyncDomesticStockApi:
                 Example: "1".
             fid_div_cls_code: 분류 구분 코드 — 0 : 전체 (fid_div_cls_code). Required. Example: "0".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
@@ -26420,7 +26385,7 @@ class AsyncDomesticStockApi:
             AfterHourBalanceFidRankSortClsCode | AfterHourBalanceFidRankSortClsCodeCode
         ),
         fid_div_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_trgt_exls_cls_code: str,
         fid_trgt_cls_code: str,
         fid_input_price_1: str | None = None,
@@ -26443,8 +26408,8 @@ class AsyncDomesticStockApi:
                 Example: "1".
             fid_div_cls_code: 분류 구분 코드 — 0 : 전체 (fid_div_cls_code). Required. Example: "0".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
@@ -26492,7 +26457,7 @@ class AsyncDomesticStockApi:
     async def bulk_trans_num(
         self,
         *,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: RankingFidCondMrktDivCode | RankingFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
         fid_rank_sort_cls_code: BulkTransNumFidRankSortClsCode | BulkTransNumFidRankSortClsCodeCode,
@@ -26512,7 +26477,7 @@ class AsyncDomesticStockApi:
         Args:
             fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
+                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11909) (fid_cond_scr_div_code).
                 Required. Example: "11909".
@@ -26574,7 +26539,7 @@ class AsyncDomesticStockApi:
     async def bulk_trans_num_pages(
         self,
         *,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: RankingFidCondMrktDivCode | RankingFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
         fid_rank_sort_cls_code: BulkTransNumFidRankSortClsCode | BulkTransNumFidRankSortClsCodeCode,
@@ -26594,7 +26559,7 @@ class AsyncDomesticStockApi:
         Args:
             fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
+                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11909) (fid_cond_scr_div_code).
                 Required. Example: "11909".
@@ -26658,7 +26623,7 @@ class AsyncDomesticStockApi:
     async def bulk_trans_num_output(
         self,
         *,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: RankingFidCondMrktDivCode | RankingFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
         fid_rank_sort_cls_code: BulkTransNumFidRankSortClsCode | BulkTransNumFidRankSortClsCodeCode,
@@ -26678,7 +26643,7 @@ class AsyncDomesticStockApi:
         Args:
             fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
+                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11909) (fid_cond_scr_div_code).
                 Required. Example: "11909".
@@ -26743,7 +26708,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_option: str,
         fid_cond_mrkt_div_code: str,
         fid_rank_sort_cls_code: str,
@@ -26756,8 +26721,8 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11701) (FID_COND_SCR_DIV_CODE).
                 Required. Example: "11701".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, (FID_INPUT_ISCD).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_option: 증가율기간 — 2~999 (FID_OPTION). Required. Example: "2".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "J".
@@ -26801,7 +26766,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_option: str,
         fid_cond_mrkt_div_code: str,
         fid_rank_sort_cls_code: str,
@@ -26814,8 +26779,8 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11701) (FID_COND_SCR_DIV_CODE).
                 Required. Example: "11701".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, (FID_INPUT_ISCD).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_option: 증가율기간 — 2~999 (FID_OPTION). Required. Example: "2".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "J".
@@ -26861,7 +26826,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_option: str,
         fid_cond_mrkt_div_code: str,
         fid_rank_sort_cls_code: str,
@@ -26874,8 +26839,8 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11701) (FID_COND_SCR_DIV_CODE).
                 Required. Example: "11701".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, (FID_INPUT_ISCD).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_option: 증가율기간 — 2~999 (FID_OPTION). Required. Example: "2".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "J".
@@ -26920,7 +26885,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_option: str,
         fid_cond_mrkt_div_code: str,
         fid_rank_sort_cls_code: str,
@@ -26933,8 +26898,8 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11701) (FID_COND_SCR_DIV_CODE).
                 Required. Example: "11701".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, (FID_INPUT_ISCD).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_option: 증가율기간 — 2~999 (FID_OPTION). Required. Example: "2".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "J".
@@ -26978,12 +26943,12 @@ class AsyncDomesticStockApi:
     async def disparity(
         self,
         *,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: RankingFidCondMrktDivCode | RankingFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: DisparityFidDivClsCode | DisparityFidDivClsCodeCode,
         fid_rank_sort_cls_code: DisparityFidRankSortClsCode | DisparityFidRankSortClsCodeCode,
         fid_hour_cls_code: DisparityFidHourClsCode | DisparityFidHourClsCodeCode,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_input_price_2: str | None = None,
@@ -26997,7 +26962,7 @@ class AsyncDomesticStockApi:
         Args:
             fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
+                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20178 ) (fid_cond_scr_div_code).
                 Required. Example: "20178".
@@ -27013,8 +26978,8 @@ class AsyncDomesticStockApi:
                 (CODE_5), "10" 이격도10 (CODE_10), "20" 이격도20 (CODE_20), "60" 이격도60 (CODE_60), "120"
                 이격도120 (CODE_120). Example: "5".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
@@ -27061,12 +27026,12 @@ class AsyncDomesticStockApi:
     async def disparity_pages(
         self,
         *,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: RankingFidCondMrktDivCode | RankingFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: DisparityFidDivClsCode | DisparityFidDivClsCodeCode,
         fid_rank_sort_cls_code: DisparityFidRankSortClsCode | DisparityFidRankSortClsCodeCode,
         fid_hour_cls_code: DisparityFidHourClsCode | DisparityFidHourClsCodeCode,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_input_price_2: str | None = None,
@@ -27080,7 +27045,7 @@ class AsyncDomesticStockApi:
         Args:
             fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
+                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20178 ) (fid_cond_scr_div_code).
                 Required. Example: "20178".
@@ -27096,8 +27061,8 @@ class AsyncDomesticStockApi:
                 (CODE_5), "10" 이격도10 (CODE_10), "20" 이격도20 (CODE_20), "60" 이격도60 (CODE_60), "120"
                 이격도120 (CODE_120). Example: "5".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
@@ -27146,12 +27111,12 @@ class AsyncDomesticStockApi:
     async def disparity_output(
         self,
         *,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: RankingFidCondMrktDivCode | RankingFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: DisparityFidDivClsCode | DisparityFidDivClsCodeCode,
         fid_rank_sort_cls_code: DisparityFidRankSortClsCode | DisparityFidRankSortClsCodeCode,
         fid_hour_cls_code: DisparityFidHourClsCode | DisparityFidHourClsCodeCode,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_input_price_2: str | None = None,
@@ -27165,7 +27130,7 @@ class AsyncDomesticStockApi:
         Args:
             fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
+                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20178 ) (fid_cond_scr_div_code).
                 Required. Example: "20178".
@@ -27181,8 +27146,8 @@ class AsyncDomesticStockApi:
                 (CODE_5), "10" 이격도10 (CODE_10), "20" 이격도20 (CODE_20), "60" 이격도60 (CODE_60), "120"
                 이격도120 (CODE_120). Example: "5".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
@@ -27663,7 +27628,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_trgt_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_input_option_1: str,
         fid_input_option_2: FidInputOption2 | FidInputOption2Code,
         fid_rank_sort_cls_code: FinanceRatioFidRankSortClsCode | FinanceRatioFidRankSortClsCodeCode,
@@ -27687,8 +27652,8 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key, 20175 (fid_cond_scr_div_code).
                 Optional; default "20175".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0 : 전체 (fid_div_cls_code). Optional; default "0".
             fid_input_price_1: 입력 가격1 — 입력값 없을때 전체, 가격 ~ (fid_input_price_1). Optional; default "".
             fid_input_price_2: 입력 가격2 — 입력값 없을때 전체, ~ 가격 (fid_input_price_2). Optional; default "".
@@ -27749,7 +27714,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_trgt_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_input_option_1: str,
         fid_input_option_2: FidInputOption2 | FidInputOption2Code,
         fid_rank_sort_cls_code: FinanceRatioFidRankSortClsCode | FinanceRatioFidRankSortClsCodeCode,
@@ -27773,8 +27738,8 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key, 20175 (fid_cond_scr_div_code).
                 Optional; default "20175".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0 : 전체 (fid_div_cls_code). Optional; default "0".
             fid_input_price_1: 입력 가격1 — 입력값 없을때 전체, 가격 ~ (fid_input_price_1). Optional; default "".
             fid_input_price_2: 입력 가격2 — 입력값 없을때 전체, ~ 가격 (fid_input_price_2). Optional; default "".
@@ -27837,7 +27802,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_trgt_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_input_option_1: str,
         fid_input_option_2: FidInputOption2 | FidInputOption2Code,
         fid_rank_sort_cls_code: FinanceRatioFidRankSortClsCode | FinanceRatioFidRankSortClsCodeCode,
@@ -27861,8 +27826,8 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key, 20175 (fid_cond_scr_div_code).
                 Optional; default "20175".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0 : 전체 (fid_div_cls_code). Optional; default "0".
             fid_input_price_1: 입력 가격1 — 입력값 없을때 전체, 가격 ~ (fid_input_price_1). Optional; default "".
             fid_input_price_2: 입력 가격2 — 입력값 없을때 전체, ~ 가격 (fid_input_price_2). Optional; default "".
@@ -28278,8 +28243,8 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_input_price_2: str,
-        fid_div_cls_code: MarketCapFidDivClsCode | MarketCapFidDivClsCodeCode,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_div_cls_code: RankingFidDivClsCode | RankingFidDivClsCodeCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_input_price_1: str,
         fid_vol_cnt: str,
         fid_cond_mrkt_div_code: str | None = None,
@@ -28299,11 +28264,11 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20174 ) (fid_cond_scr_div_code).
                 Optional; default "20174".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1:보통주, 2:우선주 (fid_div_cls_code). Required.
-                MarketCapFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
+                RankingFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
                 (CODE_2). Example: "0".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Optional; default "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Optional; default
                 "0".
@@ -28350,8 +28315,8 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_input_price_2: str,
-        fid_div_cls_code: MarketCapFidDivClsCode | MarketCapFidDivClsCodeCode,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_div_cls_code: RankingFidDivClsCode | RankingFidDivClsCodeCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_input_price_1: str,
         fid_vol_cnt: str,
         fid_cond_mrkt_div_code: str | None = None,
@@ -28371,11 +28336,11 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20174 ) (fid_cond_scr_div_code).
                 Optional; default "20174".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1:보통주, 2:우선주 (fid_div_cls_code). Required.
-                MarketCapFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
+                RankingFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
                 (CODE_2). Example: "0".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Optional; default "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Optional; default
                 "0".
@@ -28424,8 +28389,8 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_input_price_2: str,
-        fid_div_cls_code: MarketCapFidDivClsCode | MarketCapFidDivClsCodeCode,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_div_cls_code: RankingFidDivClsCode | RankingFidDivClsCodeCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_input_price_1: str,
         fid_vol_cnt: str,
         fid_cond_mrkt_div_code: str | None = None,
@@ -28445,11 +28410,11 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20174 ) (fid_cond_scr_div_code).
                 Optional; default "20174".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1:보통주, 2:우선주 (fid_div_cls_code). Required.
-                MarketCapFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
+                RankingFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
                 (CODE_2). Example: "0".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Optional; default "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Optional; default
                 "0".
@@ -28497,7 +28462,7 @@ class AsyncDomesticStockApi:
     async def market_value(
         self,
         *,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_div_cls_code: MarketValueFidDivClsCode | MarketValueFidDivClsCodeCode,
         fid_input_option_1: str,
         fid_input_option_2: FidInputOption2 | FidInputOption2Code,
@@ -28522,8 +28487,8 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20179 ) (fid_cond_scr_div_code).
                 Optional; default "20179".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험, 6:보통주,
                 7:우선주 (fid_div_cls_code). Required. MarketValueFidDivClsCode or its code: "0" 전체
                 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
@@ -28585,7 +28550,7 @@ class AsyncDomesticStockApi:
     async def market_value_pages(
         self,
         *,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_div_cls_code: MarketValueFidDivClsCode | MarketValueFidDivClsCodeCode,
         fid_input_option_1: str,
         fid_input_option_2: FidInputOption2 | FidInputOption2Code,
@@ -28610,8 +28575,8 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20179 ) (fid_cond_scr_div_code).
                 Optional; default "20179".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험, 6:보통주,
                 7:우선주 (fid_div_cls_code). Required. MarketValueFidDivClsCode or its code: "0" 전체
                 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
@@ -28675,7 +28640,7 @@ class AsyncDomesticStockApi:
     async def market_value_output(
         self,
         *,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_div_cls_code: MarketValueFidDivClsCode | MarketValueFidDivClsCodeCode,
         fid_input_option_1: str,
         fid_input_option_2: FidInputOption2 | FidInputOption2Code,
@@ -28700,8 +28665,8 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20179 ) (fid_cond_scr_div_code).
                 Optional; default "20179".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험, 6:보통주,
                 7:우선주 (fid_div_cls_code). Required. MarketValueFidDivClsCode or its code: "0" 전체
                 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
@@ -29596,10 +29561,10 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_vol_cnt: str,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: RankingFidCondMrktDivCode | RankingFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_input_price_1: str,
@@ -29612,14 +29577,14 @@ class AsyncDomesticStockApi:
         Args:
             fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "1000".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
+                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20177 ) (fid_cond_scr_div_code).
                 Required. Example: "20177".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체 (fid_div_cls_code). Required. Example: "0".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
@@ -29667,10 +29632,10 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_vol_cnt: str,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: RankingFidCondMrktDivCode | RankingFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_input_price_1: str,
@@ -29683,14 +29648,14 @@ class AsyncDomesticStockApi:
         Args:
             fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "1000".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
+                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20177 ) (fid_cond_scr_div_code).
                 Required. Example: "20177".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체 (fid_div_cls_code). Required. Example: "0".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
@@ -29740,10 +29705,10 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_vol_cnt: str,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: RankingFidCondMrktDivCode | RankingFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_input_price_1: str,
@@ -29756,14 +29721,14 @@ class AsyncDomesticStockApi:
         Args:
             fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "1000".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
+                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20177 ) (fid_cond_scr_div_code).
                 Required. Example: "20177".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체 (fid_div_cls_code). Required. Example: "0".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
@@ -30498,7 +30463,7 @@ class AsyncDomesticStockApi:
         *,
         fid_input_iscd_2: str,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_input_price_1: str,
@@ -30520,8 +30485,8 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20180) (fid_cond_scr_div_code).
                 Required. Example: "20180".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
@@ -30577,7 +30542,7 @@ class AsyncDomesticStockApi:
         *,
         fid_input_iscd_2: str,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_input_price_1: str,
@@ -30599,8 +30564,8 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20180) (fid_cond_scr_div_code).
                 Required. Example: "20180".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
@@ -30658,7 +30623,7 @@ class AsyncDomesticStockApi:
         *,
         fid_input_iscd_2: str,
         fid_cond_scr_div_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
         fid_input_price_1: str,
@@ -30680,8 +30645,8 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20180) (fid_cond_scr_div_code).
                 Required. Example: "20180".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
                 Example: "0".
@@ -30738,7 +30703,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_trgt_exls_cls_code: str,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: RankingFidCondMrktDivCode | RankingFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: MarketValueFidDivClsCode | MarketValueFidDivClsCodeCode,
         fid_rank_sort_cls_code: (
@@ -30760,7 +30725,7 @@ class AsyncDomesticStockApi:
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0: 전체 (fid_trgt_exls_cls_code). Required. Example:
                 "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
+                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20186) (fid_cond_scr_div_code).
                 Required. Example: "20186".
@@ -30825,7 +30790,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_trgt_exls_cls_code: str,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: RankingFidCondMrktDivCode | RankingFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: MarketValueFidDivClsCode | MarketValueFidDivClsCodeCode,
         fid_rank_sort_cls_code: (
@@ -30847,7 +30812,7 @@ class AsyncDomesticStockApi:
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0: 전체 (fid_trgt_exls_cls_code). Required. Example:
                 "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
+                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20186) (fid_cond_scr_div_code).
                 Required. Example: "20186".
@@ -30914,7 +30879,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_trgt_exls_cls_code: str,
-        fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+        fid_cond_mrkt_div_code: RankingFidCondMrktDivCode | RankingFidCondMrktDivCodeCode,
         fid_cond_scr_div_code: str,
         fid_div_cls_code: MarketValueFidDivClsCode | MarketValueFidDivClsCodeCode,
         fid_rank_sort_cls_code: (
@@ -30936,7 +30901,7 @@ class AsyncDomesticStockApi:
             fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0: 전체 (fid_trgt_exls_cls_code). Required. Example:
                 "0".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
+                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
                 Example: "J".
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20186) (fid_cond_scr_div_code).
                 Required. Example: "20186".
@@ -31003,7 +30968,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_trgt_exls_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_div_cls_code: str,
         fid_input_price_1: str,
         fid_input_price_2: str,
@@ -31024,8 +30989,8 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20168 ) (fid_cond_scr_div_code).
                 Optional; default "20168".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1: 보통주 2: 우선주 (fid_div_cls_code). Required. Example:
                 "0".
             fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
@@ -31074,7 +31039,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_trgt_exls_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_div_cls_code: str,
         fid_input_price_1: str,
         fid_input_price_2: str,
@@ -31095,8 +31060,8 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20168 ) (fid_cond_scr_div_code).
                 Optional; default "20168".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1: 보통주 2: 우선주 (fid_div_cls_code). Required. Example:
                 "0".
             fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
@@ -31147,7 +31112,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_trgt_exls_cls_code: str,
-        fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+        fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
         fid_div_cls_code: str,
         fid_input_price_1: str,
         fid_input_price_2: str,
@@ -31168,8 +31133,8 @@ class AsyncDomesticStockApi:
             fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20168 ) (fid_cond_scr_div_code).
                 Optional; default "20168".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
+                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
             fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1: 보통주 2: 우선주 (fid_div_cls_code). Required. Example:
                 "0".
             fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
@@ -31221,7 +31186,7 @@ class AsyncDomesticStockApi:
         *,
         fid_cond_mrkt_div_code: VolumeRankFidCondMrktDivCode | VolumeRankFidCondMrktDivCodeCode,
         fid_input_iscd: str,
-        fid_div_cls_code: MarketCapFidDivClsCode | MarketCapFidDivClsCodeCode,
+        fid_div_cls_code: RankingFidDivClsCode | RankingFidDivClsCodeCode,
         fid_blng_cls_code: VolumeRankFidBlngClsCode | VolumeRankFidBlngClsCodeCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
@@ -31244,7 +31209,7 @@ class AsyncDomesticStockApi:
             fid_input_iscd: 입력 종목코드 — "0000": 전체, 기타: 업종코드 (FID_INPUT_ISCD). Required. Example:
                 "0002".
             fid_div_cls_code: 분류 구분 코드 — "0": 전체, "1": 보통주, "2": 우선주 (FID_DIV_CLS_CODE). Required.
-                MarketCapFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
+                RankingFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
                 (CODE_2). Example: "0".
             fid_blng_cls_code: 소속 구분 코드 — "0": 평균거래량, "1": 거래증가율, "2": 평균거래회전율, "3": 거래금액순, "4":
                 평균거래금액회전율 (FID_BLNG_CLS_CODE). Required. VolumeRankFidBlngClsCode or its code: "0"
@@ -31303,7 +31268,7 @@ class AsyncDomesticStockApi:
         *,
         fid_cond_mrkt_div_code: VolumeRankFidCondMrktDivCode | VolumeRankFidCondMrktDivCodeCode,
         fid_input_iscd: str,
-        fid_div_cls_code: MarketCapFidDivClsCode | MarketCapFidDivClsCodeCode,
+        fid_div_cls_code: RankingFidDivClsCode | RankingFidDivClsCodeCode,
         fid_blng_cls_code: VolumeRankFidBlngClsCode | VolumeRankFidBlngClsCodeCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
@@ -31326,7 +31291,7 @@ class AsyncDomesticStockApi:
             fid_input_iscd: 입력 종목코드 — "0000": 전체, 기타: 업종코드 (FID_INPUT_ISCD). Required. Example:
                 "0002".
             fid_div_cls_code: 분류 구분 코드 — "0": 전체, "1": 보통주, "2": 우선주 (FID_DIV_CLS_CODE). Required.
-                MarketCapFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
+                RankingFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
                 (CODE_2). Example: "0".
             fid_blng_cls_code: 소속 구분 코드 — "0": 평균거래량, "1": 거래증가율, "2": 평균거래회전율, "3": 거래금액순, "4":
                 평균거래금액회전율 (FID_BLNG_CLS_CODE). Required. VolumeRankFidBlngClsCode or its code: "0"
@@ -31387,7 +31352,7 @@ class AsyncDomesticStockApi:
         *,
         fid_cond_mrkt_div_code: VolumeRankFidCondMrktDivCode | VolumeRankFidCondMrktDivCodeCode,
         fid_input_iscd: str,
-        fid_div_cls_code: MarketCapFidDivClsCode | MarketCapFidDivClsCodeCode,
+        fid_div_cls_code: RankingFidDivClsCode | RankingFidDivClsCodeCode,
         fid_blng_cls_code: VolumeRankFidBlngClsCode | VolumeRankFidBlngClsCodeCode,
         fid_trgt_cls_code: str,
         fid_trgt_exls_cls_code: str,
@@ -31410,7 +31375,7 @@ class AsyncDomesticStockApi:
             fid_input_iscd: 입력 종목코드 — "0000": 전체, 기타: 업종코드 (FID_INPUT_ISCD). Required. Example:
                 "0002".
             fid_div_cls_code: 분류 구분 코드 — "0": 전체, "1": 보통주, "2": 우선주 (FID_DIV_CLS_CODE). Required.
-                MarketCapFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
+                RankingFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
                 (CODE_2). Example: "0".
             fid_blng_cls_code: 소속 구분 코드 — "0": 평균거래량, "1": 거래증가율, "2": 평균거래회전율, "3": 거래금액순, "4":
                 평균거래금액회전율 (FID_BLNG_CLS_CODE). Required. VolumeRankFidBlngClsCode or its code: "0"
@@ -31669,7 +31634,7 @@ class AsyncDomesticStockApi:
     async def exp_index_trend(
         self,
         *,
-        fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
+        fid_mkop_cls_code: SectorFidMkopClsCode | SectorFidMkopClsCodeCode,
         fid_input_iscd: ExpIndexTrendFidInputIscd | ExpIndexTrendFidInputIscdCode,
         fid_cond_mrkt_div_code: str,
         fid_input_hour_1: str | None = None,
@@ -31680,8 +31645,7 @@ class AsyncDomesticStockApi:
 
         Args:
             fid_mkop_cls_code: 장운영 구분 코드 — 1: 장시작전, 2: 장마감 (FID_MKOP_CLS_CODE). Required.
-                ExpIndexTrendFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2).
-                Example: "1".
+                SectorFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
             fid_input_hour_1: 입력 시간1 — 10(10초), 30(30초), 60(1분), 600(10분) (FID_INPUT_HOUR_1).
                 Optional; default "".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:코스피, 1001:코스닥, 2001:코스피200, 4001: KRX100
@@ -31724,7 +31688,7 @@ class AsyncDomesticStockApi:
     async def exp_index_trend_pages(
         self,
         *,
-        fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
+        fid_mkop_cls_code: SectorFidMkopClsCode | SectorFidMkopClsCodeCode,
         fid_input_iscd: ExpIndexTrendFidInputIscd | ExpIndexTrendFidInputIscdCode,
         fid_cond_mrkt_div_code: str,
         fid_input_hour_1: str | None = None,
@@ -31735,8 +31699,7 @@ class AsyncDomesticStockApi:
 
         Args:
             fid_mkop_cls_code: 장운영 구분 코드 — 1: 장시작전, 2: 장마감 (FID_MKOP_CLS_CODE). Required.
-                ExpIndexTrendFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2).
-                Example: "1".
+                SectorFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
             fid_input_hour_1: 입력 시간1 — 10(10초), 30(30초), 60(1분), 600(10분) (FID_INPUT_HOUR_1).
                 Optional; default "".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:코스피, 1001:코스닥, 2001:코스피200, 4001: KRX100
@@ -31781,7 +31744,7 @@ class AsyncDomesticStockApi:
     async def exp_index_trend_output(
         self,
         *,
-        fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
+        fid_mkop_cls_code: SectorFidMkopClsCode | SectorFidMkopClsCodeCode,
         fid_input_iscd: ExpIndexTrendFidInputIscd | ExpIndexTrendFidInputIscdCode,
         fid_cond_mrkt_div_code: str,
         fid_input_hour_1: str | None = None,
@@ -31792,8 +31755,7 @@ class AsyncDomesticStockApi:
 
         Args:
             fid_mkop_cls_code: 장운영 구분 코드 — 1: 장시작전, 2: 장마감 (FID_MKOP_CLS_CODE). Required.
-                ExpIndexTrendFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2).
-                Example: "1".
+                SectorFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
             fid_input_hour_1: 입력 시간1 — 10(10초), 30(30초), 60(1분), 600(10분) (FID_INPUT_HOUR_1).
                 Optional; default "".
             fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:코스피, 1001:코스닥, 2001:코스피200, 4001: KRX100
@@ -31842,7 +31804,7 @@ class AsyncDomesticStockApi:
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
         fid_input_iscd: ExpTotalIndexFidInputIscd | ExpTotalIndexFidInputIscdCode,
-        fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
+        fid_mkop_cls_code: SectorFidMkopClsCode | SectorFidMkopClsCodeCode,
     ) -> DomesticStockExpTotalIndexResponse:
         """국내주식 예상체결 전체지수 — GET /uapi/domestic-stock/v1/quotations/exp-total-index
 
@@ -31860,8 +31822,7 @@ class AsyncDomesticStockApi:
                 (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
             fid_mkop_cls_code: 장운영 구분 코드 — 1:장시작전, 2:장마감 (fid_mkop_cls_code). Required.
-                ExpIndexTrendFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2).
-                Example: "1".
+                SectorFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
 
         Returns:
             DomesticStockExpTotalIndexResponse: the envelope (rt_cd, msg_cd, msg1), output1 (rows of
@@ -31902,7 +31863,7 @@ class AsyncDomesticStockApi:
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
         fid_input_iscd: ExpTotalIndexFidInputIscd | ExpTotalIndexFidInputIscdCode,
-        fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
+        fid_mkop_cls_code: SectorFidMkopClsCode | SectorFidMkopClsCodeCode,
     ) -> AsyncIterator[DomesticStockExpTotalIndexResponse]:
         """Every page of 국내주식 예상체결 전체지수, following tr_cont alone (the same request again) to the last.
 
@@ -31920,8 +31881,7 @@ class AsyncDomesticStockApi:
                 (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
             fid_mkop_cls_code: 장운영 구분 코드 — 1:장시작전, 2:장마감 (fid_mkop_cls_code). Required.
-                ExpIndexTrendFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2).
-                Example: "1".
+                SectorFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
 
         Yields:
             DomesticStockExpTotalIndexResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -31964,7 +31924,7 @@ class AsyncDomesticStockApi:
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
         fid_input_iscd: ExpTotalIndexFidInputIscd | ExpTotalIndexFidInputIscdCode,
-        fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
+        fid_mkop_cls_code: SectorFidMkopClsCode | SectorFidMkopClsCodeCode,
     ) -> AsyncIterator[DomesticStockExpTotalIndexOutput1Row]:
         """Every row of 국내주식 예상체결 전체지수 output1 (output1) across all pages.
 
@@ -31982,8 +31942,7 @@ class AsyncDomesticStockApi:
                 (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
             fid_mkop_cls_code: 장운영 구분 코드 — 1:장시작전, 2:장마감 (fid_mkop_cls_code). Required.
-                ExpIndexTrendFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2).
-                Example: "1".
+                SectorFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
 
         Yields:
             DomesticStockExpTotalIndexOutput1Row: each row, page after page.
@@ -32025,7 +31984,7 @@ class AsyncDomesticStockApi:
         fid_cond_mrkt_div_code: str,
         fid_cond_scr_div_code: str,
         fid_input_iscd: ExpTotalIndexFidInputIscd | ExpTotalIndexFidInputIscdCode,
-        fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
+        fid_mkop_cls_code: SectorFidMkopClsCode | SectorFidMkopClsCodeCode,
     ) -> AsyncIterator[DomesticStockExpTotalIndexOutput2Row]:
         """Every row of 국내주식 예상체결 전체지수 output2 (output2) across all pages.
 
@@ -32043,8 +32002,7 @@ class AsyncDomesticStockApi:
                 (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
                 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
             fid_mkop_cls_code: 장운영 구분 코드 — 1:장시작전, 2:장마감 (fid_mkop_cls_code). Required.
-                ExpIndexTrendFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2).
-                Example: "1".
+                SectorFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
 
         Yields:
             DomesticStockExpTotalIndexOutput2Row: each row, page after page.
@@ -32909,7 +32867,7 @@ class AsyncDomesticStockApi:
     async def inquire_index_tickprice(
         self,
         *,
-        fid_input_iscd: InquireIndexTickpriceFidInputIscd | InquireIndexTickpriceFidInputIscdCode,
+        fid_input_iscd: SectorFidInputIscd | SectorFidInputIscdCode,
         fid_cond_mrkt_div_code: str,
     ) -> DomesticStockInquireIndexTickpriceResponse:
         """국내업종 시간별지수(초) — GET /uapi/domestic-stock/v1/quotations/inquire-index-tickprice
@@ -32918,9 +32876,8 @@ class AsyncDomesticStockApi:
 
         Args:
             fid_input_iscd: 입력 종목코드 — 0001:거래소, 1001:코스닥, 2001:코스피200, 3003:KSQ150 (FID_INPUT_ISCD).
-                Required. InquireIndexTickpriceFidInputIscd or its code: "0001" 거래소 (CODE_0001),
-                "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003).
-                Example: "0001".
+                Required. SectorFidInputIscd or its code: "0001" 거래소 (CODE_0001), "1001" 코스닥
+                (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003). Example: "0001".
             fid_cond_mrkt_div_code: 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "U".
 
@@ -32953,7 +32910,7 @@ class AsyncDomesticStockApi:
     async def inquire_index_tickprice_pages(
         self,
         *,
-        fid_input_iscd: InquireIndexTickpriceFidInputIscd | InquireIndexTickpriceFidInputIscdCode,
+        fid_input_iscd: SectorFidInputIscd | SectorFidInputIscdCode,
         fid_cond_mrkt_div_code: str,
     ) -> AsyncIterator[DomesticStockInquireIndexTickpriceResponse]:
         """Every page of 국내업종 시간별지수(초), following tr_cont alone (the same request again) to the last.
@@ -32962,9 +32919,8 @@ class AsyncDomesticStockApi:
 
         Args:
             fid_input_iscd: 입력 종목코드 — 0001:거래소, 1001:코스닥, 2001:코스피200, 3003:KSQ150 (FID_INPUT_ISCD).
-                Required. InquireIndexTickpriceFidInputIscd or its code: "0001" 거래소 (CODE_0001),
-                "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003).
-                Example: "0001".
+                Required. SectorFidInputIscd or its code: "0001" 거래소 (CODE_0001), "1001" 코스닥
+                (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003). Example: "0001".
             fid_cond_mrkt_div_code: 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "U".
 
@@ -33000,7 +32956,7 @@ class AsyncDomesticStockApi:
     async def inquire_index_tickprice_output(
         self,
         *,
-        fid_input_iscd: InquireIndexTickpriceFidInputIscd | InquireIndexTickpriceFidInputIscdCode,
+        fid_input_iscd: SectorFidInputIscd | SectorFidInputIscdCode,
         fid_cond_mrkt_div_code: str,
     ) -> AsyncIterator[DomesticStockInquireIndexTickpriceOutputRow]:
         """Every row of 국내업종 시간별지수(초) output (output) across all pages.
@@ -33009,9 +32965,8 @@ class AsyncDomesticStockApi:
 
         Args:
             fid_input_iscd: 입력 종목코드 — 0001:거래소, 1001:코스닥, 2001:코스피200, 3003:KSQ150 (FID_INPUT_ISCD).
-                Required. InquireIndexTickpriceFidInputIscd or its code: "0001" 거래소 (CODE_0001),
-                "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003).
-                Example: "0001".
+                Required. SectorFidInputIscd or its code: "0001" 거래소 (CODE_0001), "1001" 코스닥
+                (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003). Example: "0001".
             fid_cond_mrkt_div_code: 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "U".
 
@@ -33047,7 +33002,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_input_hour_1: str,
-        fid_input_iscd: InquireIndexTickpriceFidInputIscd | InquireIndexTickpriceFidInputIscdCode,
+        fid_input_iscd: SectorFidInputIscd | SectorFidInputIscdCode,
         fid_cond_mrkt_div_code: str,
     ) -> DomesticStockInquireIndexTimepriceResponse:
         """국내업종 시간별지수(분) — GET /uapi/domestic-stock/v1/quotations/inquire-index-timeprice
@@ -33058,9 +33013,8 @@ class AsyncDomesticStockApi:
             fid_input_hour_1: ?입력 시간1 — 초단위, 60(1분), 300(5분), 600(10분) (FID_INPUT_HOUR_1). Required.
                 Example: "60".
             fid_input_iscd: 입력 종목코드 — 0001:거래소, 1001:코스닥, 2001:코스피200, 3003:KSQ150 (FID_INPUT_ISCD).
-                Required. InquireIndexTickpriceFidInputIscd or its code: "0001" 거래소 (CODE_0001),
-                "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003).
-                Example: "0001".
+                Required. SectorFidInputIscd or its code: "0001" 거래소 (CODE_0001), "1001" 코스닥
+                (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003). Example: "0001".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "U".
 
@@ -33097,7 +33051,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_input_hour_1: str,
-        fid_input_iscd: InquireIndexTickpriceFidInputIscd | InquireIndexTickpriceFidInputIscdCode,
+        fid_input_iscd: SectorFidInputIscd | SectorFidInputIscdCode,
         fid_cond_mrkt_div_code: str,
     ) -> AsyncIterator[DomesticStockInquireIndexTimepriceResponse]:
         """Every page of 국내업종 시간별지수(분), following tr_cont alone (the same request again) to the last.
@@ -33108,9 +33062,8 @@ class AsyncDomesticStockApi:
             fid_input_hour_1: ?입력 시간1 — 초단위, 60(1분), 300(5분), 600(10분) (FID_INPUT_HOUR_1). Required.
                 Example: "60".
             fid_input_iscd: 입력 종목코드 — 0001:거래소, 1001:코스닥, 2001:코스피200, 3003:KSQ150 (FID_INPUT_ISCD).
-                Required. InquireIndexTickpriceFidInputIscd or its code: "0001" 거래소 (CODE_0001),
-                "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003).
-                Example: "0001".
+                Required. SectorFidInputIscd or its code: "0001" 거래소 (CODE_0001), "1001" 코스닥
+                (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003). Example: "0001".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "U".
 
@@ -33150,7 +33103,7 @@ class AsyncDomesticStockApi:
         self,
         *,
         fid_input_hour_1: str,
-        fid_input_iscd: InquireIndexTickpriceFidInputIscd | InquireIndexTickpriceFidInputIscdCode,
+        fid_input_iscd: SectorFidInputIscd | SectorFidInputIscdCode,
         fid_cond_mrkt_div_code: str,
     ) -> AsyncIterator[DomesticStockInquireIndexTimepriceOutputRow]:
         """Every row of 국내업종 시간별지수(분) output (output) across all pages.
@@ -33161,9 +33114,8 @@ class AsyncDomesticStockApi:
             fid_input_hour_1: ?입력 시간1 — 초단위, 60(1분), 300(5분), 600(10분) (FID_INPUT_HOUR_1). Required.
                 Example: "60".
             fid_input_iscd: 입력 종목코드 — 0001:거래소, 1001:코스닥, 2001:코스피200, 3003:KSQ150 (FID_INPUT_ISCD).
-                Required. InquireIndexTickpriceFidInputIscd or its code: "0001" 거래소 (CODE_0001),
-                "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003).
-                Example: "0001".
+                Required. SectorFidInputIscd or its code: "0001" 거래소 (CODE_0001), "1001" 코스닥
+                (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003). Example: "0001".
             fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE). Required.
                 Example: "U".
 

@@ -39,12 +39,12 @@ from kis_client._parsing import (
     text_of,
 )
 from kis_client.domestic_stock.enums import (
-    BulkTransNumFidCondMrktDivCode,
-    BulkTransNumFidCondMrktDivCodeCode,
     BulkTransNumFidInputIscd,
     BulkTransNumFidInputIscdCode,
     BulkTransNumFidRankSortClsCode,
     BulkTransNumFidRankSortClsCodeCode,
+    RankingFidCondMrktDivCode,
+    RankingFidCondMrktDivCodeCode,
 )
 from kis_client.enums import PAGE_MORE_CODES
 from kis_client.errors import (
@@ -87,7 +87,7 @@ class DomesticStockBulkTransNumRequest:
     '적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Optional; default "".'
     fid_cond_mrkt_div_code: str
     """조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code). Required.
-    BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX). Example: "J".
+    RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX). Example: "J".
     """
     fid_cond_scr_div_code: str
     '조건 화면 분류 코드 — Unique key(11909) (fid_cond_scr_div_code). Required. Example: "11909".'
@@ -343,7 +343,7 @@ def validate_domestic_stock_bulk_trans_num(
 def prepare_domestic_stock_bulk_trans_num(
     ctx: CallContext,
     *,
-    fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+    fid_cond_mrkt_div_code: RankingFidCondMrktDivCode | RankingFidCondMrktDivCodeCode,
     fid_cond_scr_div_code: str,
     fid_input_iscd: BulkTransNumFidInputIscd | BulkTransNumFidInputIscdCode,
     fid_rank_sort_cls_code: BulkTransNumFidRankSortClsCode | BulkTransNumFidRankSortClsCodeCode,

@@ -30,10 +30,10 @@ from kis_client._parsing import (
     text_of,
 )
 from kis_client.domestic_stock.enums import (
+    AnalysisFidInputIscd,
+    AnalysisFidInputIscdCode,
     CaptureUplowpriceFidDivClsCode,
     CaptureUplowpriceFidDivClsCodeCode,
-    CaptureUplowpriceFidInputIscd,
-    CaptureUplowpriceFidInputIscdCode,
     FidPrcClsCode,
     FidPrcClsCodeCode,
 )
@@ -79,9 +79,9 @@ class DomesticStockCaptureUplowpriceRequest:
     20%상하한가 근접 (CODE_2), "3" 25%상하한가 근접 (CODE_3). Example: "0".
     """
     fid_input_iscd: str
-    """입력종목코드 — ex. 0000:전체, 0001:코스피, 1001:코스닥 (FID_INPUT_ISCD). Required.
-    CaptureUplowpriceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 코스피 (CODE_0001),
-    \x221001" 코스닥 (CODE_1001). Example: "0000".
+    """입력종목코드 — ex. 0000:전체, 0001:코스피, 1001:코스닥 (FID_INPUT_ISCD). Required. AnalysisFidInputIscd or
+    its code: "0000" 전체 (CODE_0000), "0001" 코스피 (CODE_0001), "1001" 코스닥 (CODE_1001). Example:
+    \x220000".
     """
     fid_trgt_cls_code: str
     '대상구분코드 (FID_TRGT_CLS_CODE). Optional; default "".'
@@ -288,7 +288,7 @@ def prepare_domestic_stock_capture_uplowprice(
     fid_cond_scr_div_code: str,
     fid_prc_cls_code: FidPrcClsCode | FidPrcClsCodeCode,
     fid_div_cls_code: CaptureUplowpriceFidDivClsCode | CaptureUplowpriceFidDivClsCodeCode,
-    fid_input_iscd: CaptureUplowpriceFidInputIscd | CaptureUplowpriceFidInputIscdCode,
+    fid_input_iscd: AnalysisFidInputIscd | AnalysisFidInputIscdCode,
     fid_trgt_cls_code: str | None = None,
     fid_trgt_exls_cls_code: str | None = None,
     fid_input_price_1: str | None = None,

@@ -38,10 +38,7 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.domestic_stock.enums import (
-    AfterHourBalanceFidInputIscd,
-    AfterHourBalanceFidInputIscdCode,
-)
+from kis_client.domestic_stock.enums import RankingFidInputIscd, RankingFidInputIscdCode
 from kis_client.enums import PAGE_MORE_CODES
 from kis_client.errors import (
     FieldProblem,
@@ -81,8 +78,8 @@ class DomesticStockCreditBalanceRequest:
     '조건 화면 분류 코드 — Unique key(11701) (FID_COND_SCR_DIV_CODE). Required. Example: "11701".'
     fid_input_iscd: str
     """입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, (FID_INPUT_ISCD). Required.
-    AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소 (CODE_0001),
-    \x221001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+    RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥
+    (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
     """
     fid_option: str
     '증가율기간 — 2~999 (FID_OPTION). Required. Example: "2".'
@@ -195,7 +192,7 @@ def prepare_domestic_stock_credit_balance(
     ctx: CallContext,
     *,
     fid_cond_scr_div_code: str,
-    fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+    fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
     fid_option: str,
     fid_cond_mrkt_div_code: str,
     fid_rank_sort_cls_code: str,

@@ -39,16 +39,16 @@ from kis_client._parsing import (
     text_of,
 )
 from kis_client.domestic_stock.enums import (
-    AfterHourBalanceFidInputIscd,
-    AfterHourBalanceFidInputIscdCode,
-    BulkTransNumFidCondMrktDivCode,
-    BulkTransNumFidCondMrktDivCodeCode,
     DisparityFidDivClsCode,
     DisparityFidDivClsCodeCode,
     DisparityFidHourClsCode,
     DisparityFidHourClsCodeCode,
     DisparityFidRankSortClsCode,
     DisparityFidRankSortClsCodeCode,
+    RankingFidCondMrktDivCode,
+    RankingFidCondMrktDivCodeCode,
+    RankingFidInputIscd,
+    RankingFidInputIscdCode,
 )
 from kis_client.enums import PAGE_MORE_CODES
 from kis_client.errors import (
@@ -93,7 +93,7 @@ class DomesticStockDisparityRequest:
     '입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".'
     fid_cond_mrkt_div_code: str
     """조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code). Required.
-    BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX). Example: "J".
+    RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX). Example: "J".
     """
     fid_cond_scr_div_code: str
     '조건 화면 분류 코드 — Unique key( 20178 ) (fid_cond_scr_div_code). Required. Example: "20178".'
@@ -115,8 +115,8 @@ class DomesticStockDisparityRequest:
     """
     fid_input_iscd: str
     """입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd). Required.
-    AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소 (CODE_0001),
-    \x221001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+    RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥
+    (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
     """
     fid_trgt_cls_code: str
     '대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".'
@@ -336,12 +336,12 @@ def validate_domestic_stock_disparity(
 def prepare_domestic_stock_disparity(
     ctx: CallContext,
     *,
-    fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+    fid_cond_mrkt_div_code: RankingFidCondMrktDivCode | RankingFidCondMrktDivCodeCode,
     fid_cond_scr_div_code: str,
     fid_div_cls_code: DisparityFidDivClsCode | DisparityFidDivClsCodeCode,
     fid_rank_sort_cls_code: DisparityFidRankSortClsCode | DisparityFidRankSortClsCodeCode,
     fid_hour_cls_code: DisparityFidHourClsCode | DisparityFidHourClsCodeCode,
-    fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+    fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
     fid_trgt_cls_code: str,
     fid_trgt_exls_cls_code: str,
     fid_input_price_2: str | None = None,

@@ -476,7 +476,7 @@ CaptureUplowpriceFidDivClsCodeCode = Literal[
 ]
 
 
-class CaptureUplowpriceFidInputIscd(CodeEnum):
+class AnalysisFidInputIscd(CodeEnum):
     "입력종목코드"
 
     CODE_0000 = "0000"
@@ -487,7 +487,7 @@ class CaptureUplowpriceFidInputIscd(CodeEnum):
     "코스닥"
 
 
-CaptureUplowpriceFidInputIscdCode = Literal[
+AnalysisFidInputIscdCode = Literal[
     "0000",
     "0001",
     "1001",
@@ -638,7 +638,7 @@ FidRankSortClsCode2Code = Literal[
 ]
 
 
-class InquireDailyTradeVolumeFidCondMrktDivCode(CodeEnum):
+class AnalysisFidCondMrktDivCode(CodeEnum):
     "FID 조건 시장 분류 코드"
 
     J = "J"
@@ -647,7 +647,7 @@ class InquireDailyTradeVolumeFidCondMrktDivCode(CodeEnum):
     "NXT"
 
 
-InquireDailyTradeVolumeFidCondMrktDivCodeCode = Literal[
+AnalysisFidCondMrktDivCodeCode = Literal[
     "J",
     "NX",
 ]
@@ -977,7 +977,7 @@ AfterHourBalanceFidRankSortClsCodeCode = Literal[
 ]
 
 
-class AfterHourBalanceFidInputIscd(CodeEnum):
+class RankingFidInputIscd(CodeEnum):
     "입력 종목코드"
 
     CODE_0000 = "0000"
@@ -990,7 +990,7 @@ class AfterHourBalanceFidInputIscd(CodeEnum):
     "코스피200"
 
 
-AfterHourBalanceFidInputIscdCode = Literal[
+RankingFidInputIscdCode = Literal[
     "0000",
     "0001",
     "1001",
@@ -998,7 +998,7 @@ AfterHourBalanceFidInputIscdCode = Literal[
 ]
 
 
-class BulkTransNumFidCondMrktDivCode(CodeEnum):
+class RankingFidCondMrktDivCode(CodeEnum):
     "조건 시장 분류 코드"
 
     J = "J"
@@ -1007,7 +1007,7 @@ class BulkTransNumFidCondMrktDivCode(CodeEnum):
     "NXT"
 
 
-BulkTransNumFidCondMrktDivCodeCode = Literal[
+RankingFidCondMrktDivCodeCode = Literal[
     "J",
     "NX",
 ]
@@ -1238,7 +1238,7 @@ FinanceRatioFidRankSortClsCodeCode = Literal[
 ]
 
 
-class MarketCapFidDivClsCode(CodeEnum):
+class RankingFidDivClsCode(CodeEnum):
     "분류 구분 코드"
 
     CODE_0 = "0"
@@ -1249,7 +1249,7 @@ class MarketCapFidDivClsCode(CodeEnum):
     "우선주"
 
 
-MarketCapFidDivClsCodeCode = Literal[
+RankingFidDivClsCodeCode = Literal[
     "0",
     "1",
     "2",
@@ -1496,7 +1496,7 @@ VolumeRankFidBlngClsCodeCode = Literal[
 ]
 
 
-class ExpIndexTrendFidMkopClsCode(CodeEnum):
+class SectorFidMkopClsCode(CodeEnum):
     "장운영 구분 코드"
 
     CODE_1 = "1"
@@ -1505,7 +1505,7 @@ class ExpIndexTrendFidMkopClsCode(CodeEnum):
     "장마감"
 
 
-ExpIndexTrendFidMkopClsCodeCode = Literal[
+SectorFidMkopClsCodeCode = Literal[
     "1",
     "2",
 ]
@@ -1595,7 +1595,7 @@ InquireIndexDailyPriceFidPeriodDivCodeCode = Literal[
 ]
 
 
-class InquireIndexTickpriceFidInputIscd(CodeEnum):
+class SectorFidInputIscd(CodeEnum):
     "입력 종목코드"
 
     CODE_0001 = "0001"
@@ -1608,7 +1608,7 @@ class InquireIndexTickpriceFidInputIscd(CodeEnum):
     "KSQ150"
 
 
-InquireIndexTickpriceFidInputIscdCode = Literal[
+SectorFidInputIscdCode = Literal[
     "0001",
     "1001",
     "2001",

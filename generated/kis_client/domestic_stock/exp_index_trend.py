@@ -41,8 +41,8 @@ from kis_client._parsing import (
 from kis_client.domestic_stock.enums import (
     ExpIndexTrendFidInputIscd,
     ExpIndexTrendFidInputIscdCode,
-    ExpIndexTrendFidMkopClsCode,
-    ExpIndexTrendFidMkopClsCodeCode,
+    SectorFidMkopClsCode,
+    SectorFidMkopClsCodeCode,
 )
 from kis_client.enums import PAGE_MORE_CODES
 from kis_client.errors import (
@@ -81,8 +81,8 @@ class DomesticStockExpIndexTrendRequest:
     "국내주식 예상체결지수 추이 (GET /uapi/domestic-stock/v1/quotations/exp-index-trend)"
 
     fid_mkop_cls_code: str
-    """장운영 구분 코드 — 1: 장시작전, 2: 장마감 (FID_MKOP_CLS_CODE). Required. ExpIndexTrendFidMkopClsCode or its
-    code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
+    """장운영 구분 코드 — 1: 장시작전, 2: 장마감 (FID_MKOP_CLS_CODE). Required. SectorFidMkopClsCode or its code:
+    \x221" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
     """
     fid_input_hour_1: str
     '입력 시간1 — 10(10초), 30(30초), 60(1분), 600(10분) (FID_INPUT_HOUR_1). Optional; default "".'
@@ -181,7 +181,7 @@ def validate_domestic_stock_exp_index_trend(
 def prepare_domestic_stock_exp_index_trend(
     ctx: CallContext,
     *,
-    fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
+    fid_mkop_cls_code: SectorFidMkopClsCode | SectorFidMkopClsCodeCode,
     fid_input_iscd: ExpIndexTrendFidInputIscd | ExpIndexTrendFidInputIscdCode,
     fid_cond_mrkt_div_code: str,
     fid_input_hour_1: str | None = None,

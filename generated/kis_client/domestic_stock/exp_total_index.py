@@ -39,10 +39,10 @@ from kis_client._parsing import (
     text_of,
 )
 from kis_client.domestic_stock.enums import (
-    ExpIndexTrendFidMkopClsCode,
-    ExpIndexTrendFidMkopClsCodeCode,
     ExpTotalIndexFidInputIscd,
     ExpTotalIndexFidInputIscdCode,
+    SectorFidMkopClsCode,
+    SectorFidMkopClsCodeCode,
 )
 from kis_client.enums import PAGE_MORE_CODES
 from kis_client.errors import (
@@ -92,8 +92,8 @@ class DomesticStockExpTotalIndexRequest:
     코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
     """
     fid_mkop_cls_code: str
-    """장운영 구분 코드 — 1:장시작전, 2:장마감 (fid_mkop_cls_code). Required. ExpIndexTrendFidMkopClsCode or its
-    code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
+    """장운영 구분 코드 — 1:장시작전, 2:장마감 (fid_mkop_cls_code). Required. SectorFidMkopClsCode or its code:
+    \x221" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
     """
 
     def to_wire(self) -> dict[str, str]:
@@ -205,7 +205,7 @@ def prepare_domestic_stock_exp_total_index(
     fid_cond_mrkt_div_code: str,
     fid_cond_scr_div_code: str,
     fid_input_iscd: ExpTotalIndexFidInputIscd | ExpTotalIndexFidInputIscdCode,
-    fid_mkop_cls_code: ExpIndexTrendFidMkopClsCode | ExpIndexTrendFidMkopClsCodeCode,
+    fid_mkop_cls_code: SectorFidMkopClsCode | SectorFidMkopClsCodeCode,
 ) -> PreparedCall:
     "The validated call of 국내주식 예상체결 전체지수, its TR_ID resolved; ValidationError lists every problem."
     if ctx.env not in ("real",):

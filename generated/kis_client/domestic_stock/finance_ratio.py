@@ -39,12 +39,12 @@ from kis_client._parsing import (
     text_of,
 )
 from kis_client.domestic_stock.enums import (
-    AfterHourBalanceFidInputIscd,
-    AfterHourBalanceFidInputIscdCode,
     FidInputOption2,
     FidInputOption2Code,
     FinanceRatioFidRankSortClsCode,
     FinanceRatioFidRankSortClsCodeCode,
+    RankingFidInputIscd,
+    RankingFidInputIscdCode,
 )
 from kis_client.enums import PAGE_MORE_CODES
 from kis_client.errors import (
@@ -91,8 +91,8 @@ class DomesticStockFinanceRatioRequest:
     '조건 화면 분류 코드 — Unique key, 20175 (fid_cond_scr_div_code). Optional; default "20175".'
     fid_input_iscd: str
     """입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd). Required.
-    AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소 (CODE_0001),
-    \x221001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+    RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥
+    (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
     """
     fid_div_cls_code: str
     '분류 구분 코드 — 0 : 전체 (fid_div_cls_code). Optional; default "0".'
@@ -364,7 +364,7 @@ def prepare_domestic_stock_finance_ratio(
     ctx: CallContext,
     *,
     fid_trgt_cls_code: str,
-    fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+    fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
     fid_input_option_1: str,
     fid_input_option_2: FidInputOption2 | FidInputOption2Code,
     fid_rank_sort_cls_code: FinanceRatioFidRankSortClsCode | FinanceRatioFidRankSortClsCodeCode,

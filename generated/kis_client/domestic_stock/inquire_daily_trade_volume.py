@@ -33,8 +33,8 @@ from kis_client._parsing import (
     text_of,
 )
 from kis_client.domestic_stock.enums import (
-    InquireDailyTradeVolumeFidCondMrktDivCode,
-    InquireDailyTradeVolumeFidCondMrktDivCodeCode,
+    AnalysisFidCondMrktDivCode,
+    AnalysisFidCondMrktDivCodeCode,
 )
 from kis_client.errors import (
     FieldProblem,
@@ -63,8 +63,7 @@ class DomesticStockInquireDailyTradeVolumeRequest:
 
     fid_cond_mrkt_div_code: str
     """FID 조건 시장 분류 코드 — J:KRX, NX:NXT (FID_COND_MRKT_DIV_CODE). Required.
-    InquireDailyTradeVolumeFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX). Example:
-    \x22J".
+    AnalysisFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX). Example: "J".
     """
     fid_input_iscd: str
     'FID 입력 종목코드 — ex. 123456 (FID_INPUT_ISCD). Required. Example: "005930".'
@@ -179,9 +178,7 @@ def validate_domestic_stock_inquire_daily_trade_volume(
 def prepare_domestic_stock_inquire_daily_trade_volume(
     ctx: CallContext,
     *,
-    fid_cond_mrkt_div_code: (
-        InquireDailyTradeVolumeFidCondMrktDivCode | InquireDailyTradeVolumeFidCondMrktDivCodeCode
-    ),
+    fid_cond_mrkt_div_code: AnalysisFidCondMrktDivCode | AnalysisFidCondMrktDivCodeCode,
     fid_input_iscd: str,
     fid_period_div_code: str,
     fid_input_date_1: str | None = None,

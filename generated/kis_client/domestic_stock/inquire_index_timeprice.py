@@ -38,10 +38,7 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.domestic_stock.enums import (
-    InquireIndexTickpriceFidInputIscd,
-    InquireIndexTickpriceFidInputIscdCode,
-)
+from kis_client.domestic_stock.enums import SectorFidInputIscd, SectorFidInputIscdCode
 from kis_client.enums import PAGE_MORE_CODES
 from kis_client.errors import (
     FieldProblem,
@@ -81,8 +78,8 @@ class DomesticStockInquireIndexTimepriceRequest:
     '?입력 시간1 — 초단위, 60(1분), 300(5분), 600(10분) (FID_INPUT_HOUR_1). Required. Example: "60".'
     fid_input_iscd: str
     """입력 종목코드 — 0001:거래소, 1001:코스닥, 2001:코스피200, 3003:KSQ150 (FID_INPUT_ISCD). Required.
-    InquireIndexTickpriceFidInputIscd or its code: "0001" 거래소 (CODE_0001), "1001" 코스닥
-    (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003). Example: "0001".
+    SectorFidInputIscd or its code: "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
+    (CODE_2001), "3003" KSQ150 (CODE_3003). Example: "0001".
     """
     fid_cond_mrkt_div_code: str
     '조건 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE). Required. Example: "U".'
@@ -156,7 +153,7 @@ def prepare_domestic_stock_inquire_index_timeprice(
     ctx: CallContext,
     *,
     fid_input_hour_1: str,
-    fid_input_iscd: InquireIndexTickpriceFidInputIscd | InquireIndexTickpriceFidInputIscdCode,
+    fid_input_iscd: SectorFidInputIscd | SectorFidInputIscdCode,
     fid_cond_mrkt_div_code: str,
 ) -> PreparedCall:
     "The validated call of 국내업종 시간별지수(분), its TR_ID resolved; ValidationError lists every problem."

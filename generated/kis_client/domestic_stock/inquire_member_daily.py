@@ -32,8 +32,8 @@ from kis_client._parsing import (
     text_of,
 )
 from kis_client.domestic_stock.enums import (
-    InquireDailyTradeVolumeFidCondMrktDivCode,
-    InquireDailyTradeVolumeFidCondMrktDivCodeCode,
+    AnalysisFidCondMrktDivCode,
+    AnalysisFidCondMrktDivCodeCode,
 )
 from kis_client.errors import (
     FieldProblem,
@@ -61,9 +61,8 @@ class DomesticStockInquireMemberDailyRequest:
     "주식현재가 회원사 종목매매동향 (GET /uapi/domestic-stock/v1/quotations/inquire-member-daily)"
 
     fid_cond_mrkt_div_code: str
-    """조건시장분류코드 — J:KRX, NX:NXT (FID_COND_MRKT_DIV_CODE). Required.
-    InquireDailyTradeVolumeFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX). Example:
-    \x22J".
+    """조건시장분류코드 — J:KRX, NX:NXT (FID_COND_MRKT_DIV_CODE). Required. AnalysisFidCondMrktDivCode or
+    its code: "J" KRX (J), "NX" NXT (NX). Example: "J".
     """
     fid_input_iscd: str
     '입력종목코드 — ex. 123456 (FID_INPUT_ISCD). Required. Example: "005930".'
@@ -198,9 +197,7 @@ def validate_domestic_stock_inquire_member_daily(
 def prepare_domestic_stock_inquire_member_daily(
     ctx: CallContext,
     *,
-    fid_cond_mrkt_div_code: (
-        InquireDailyTradeVolumeFidCondMrktDivCode | InquireDailyTradeVolumeFidCondMrktDivCodeCode
-    ),
+    fid_cond_mrkt_div_code: AnalysisFidCondMrktDivCode | AnalysisFidCondMrktDivCodeCode,
     fid_input_iscd: str,
     fid_input_iscd_2: str,
     fid_input_date_1: str,

@@ -39,10 +39,10 @@ from kis_client._parsing import (
     text_of,
 )
 from kis_client.domestic_stock.enums import (
-    AfterHourBalanceFidInputIscd,
-    AfterHourBalanceFidInputIscdCode,
-    MarketCapFidDivClsCode,
-    MarketCapFidDivClsCodeCode,
+    RankingFidDivClsCode,
+    RankingFidDivClsCodeCode,
+    RankingFidInputIscd,
+    RankingFidInputIscdCode,
 )
 from kis_client.enums import PAGE_MORE_CODES
 from kis_client.errors import (
@@ -87,13 +87,13 @@ class DomesticStockMarketCapRequest:
     fid_cond_scr_div_code: str
     '조건 화면 분류 코드 — Unique key( 20174 ) (fid_cond_scr_div_code). Optional; default "20174".'
     fid_div_cls_code: str
-    """분류 구분 코드 — 0: 전체, 1:보통주, 2:우선주 (fid_div_cls_code). Required. MarketCapFidDivClsCode or its
+    """분류 구분 코드 — 0: 전체, 1:보통주, 2:우선주 (fid_div_cls_code). Required. RankingFidDivClsCode or its
     code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주 (CODE_2). Example: "0".
     """
     fid_input_iscd: str
     """입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd). Required.
-    AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소 (CODE_0001),
-    \x221001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+    RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥
+    (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
     """
     fid_trgt_cls_code: str
     '대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Optional; default "0".'
@@ -277,8 +277,8 @@ def prepare_domestic_stock_market_cap(
     ctx: CallContext,
     *,
     fid_input_price_2: str,
-    fid_div_cls_code: MarketCapFidDivClsCode | MarketCapFidDivClsCodeCode,
-    fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+    fid_div_cls_code: RankingFidDivClsCode | RankingFidDivClsCodeCode,
+    fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
     fid_input_price_1: str,
     fid_vol_cnt: str,
     fid_cond_mrkt_div_code: str | None = None,

@@ -30,8 +30,8 @@ from kis_client._parsing import (
     text_of,
 )
 from kis_client.domestic_stock.enums import (
-    CaptureUplowpriceFidInputIscd,
-    CaptureUplowpriceFidInputIscdCode,
+    AnalysisFidInputIscd,
+    AnalysisFidInputIscdCode,
     OvertimeExpTransFluctFidDivClsCode,
     OvertimeExpTransFluctFidDivClsCodeCode,
     OvertimeExpTransFluctFidRankSortClsCode,
@@ -69,9 +69,9 @@ class DomesticStockOvertimeExpTransFluctRequest:
     fid_cond_scr_div_code: str
     '조건 화면 분류 코드 — ex. 11186 (FID_COND_SCR_DIV_CODE). Required. Example: "11186".'
     fid_input_iscd: str
-    """입력 종목코드 — ex. 0000:전체, 0001:코스피, 1001:코스닥 (FID_INPUT_ISCD). Required.
-    CaptureUplowpriceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 코스피 (CODE_0001),
-    \x221001" 코스닥 (CODE_1001). Example: "0000".
+    """입력 종목코드 — ex. 0000:전체, 0001:코스피, 1001:코스닥 (FID_INPUT_ISCD). Required. AnalysisFidInputIscd or
+    its code: "0000" 전체 (CODE_0000), "0001" 코스피 (CODE_0001), "1001" 코스닥 (CODE_1001). Example:
+    \x220000".
     """
     fid_rank_sort_cls_code: str
     """순위 정렬 구분 코드 — ex. 0:상승률, 1:상승폭, 2:보합, 3:하락률, 4:하락폭 (FID_RANK_SORT_CLS_CODE). Required.
@@ -252,7 +252,7 @@ def prepare_domestic_stock_overtime_exp_trans_fluct(
     *,
     fid_cond_mrkt_div_code: str,
     fid_cond_scr_div_code: str,
-    fid_input_iscd: CaptureUplowpriceFidInputIscd | CaptureUplowpriceFidInputIscdCode,
+    fid_input_iscd: AnalysisFidInputIscd | AnalysisFidInputIscdCode,
     fid_rank_sort_cls_code: (
         OvertimeExpTransFluctFidRankSortClsCode | OvertimeExpTransFluctFidRankSortClsCodeCode
     ),

@@ -39,10 +39,10 @@ from kis_client._parsing import (
     text_of,
 )
 from kis_client.domestic_stock.enums import (
-    AfterHourBalanceFidInputIscd,
-    AfterHourBalanceFidInputIscdCode,
     FidInputCnt1,
     FidInputCnt1Code,
+    RankingFidInputIscd,
+    RankingFidInputIscdCode,
 )
 from kis_client.enums import PAGE_MORE_CODES
 from kis_client.errors import (
@@ -88,8 +88,8 @@ class DomesticStockTopInterestStockRequest:
     '조건 화면 분류 코드 — Unique key(20180) (fid_cond_scr_div_code). Required. Example: "20180".'
     fid_input_iscd: str
     """입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd). Required.
-    AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소 (CODE_0001),
-    \x221001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+    RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥
+    (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
     """
     fid_trgt_cls_code: str
     '대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".'
@@ -320,7 +320,7 @@ def prepare_domestic_stock_top_interest_stock(
     *,
     fid_input_iscd_2: str,
     fid_cond_scr_div_code: str,
-    fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+    fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
     fid_trgt_cls_code: str,
     fid_trgt_exls_cls_code: str,
     fid_input_price_1: str,

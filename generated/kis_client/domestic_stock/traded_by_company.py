@@ -39,14 +39,14 @@ from kis_client._parsing import (
     text_of,
 )
 from kis_client.domestic_stock.enums import (
-    BulkTransNumFidCondMrktDivCode,
-    BulkTransNumFidCondMrktDivCodeCode,
     BulkTransNumFidInputIscd,
     BulkTransNumFidInputIscdCode,
     FidAplyRangVol,
     FidAplyRangVolCode,
     MarketValueFidDivClsCode,
     MarketValueFidDivClsCodeCode,
+    RankingFidCondMrktDivCode,
+    RankingFidCondMrktDivCodeCode,
     TradedByCompanyFidRankSortClsCode,
     TradedByCompanyFidRankSortClsCodeCode,
 )
@@ -93,7 +93,7 @@ class DomesticStockTradedByCompanyRequest:
     '대상 제외 구분 코드 — 0: 전체 (fid_trgt_exls_cls_code). Required. Example: "0".'
     fid_cond_mrkt_div_code: str
     """조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code). Required.
-    BulkTransNumFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX). Example: "J".
+    RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX). Example: "J".
     """
     fid_cond_scr_div_code: str
     '조건 화면 분류 코드 — Unique key(20186) (fid_cond_scr_div_code). Required. Example: "20186".'
@@ -361,7 +361,7 @@ def prepare_domestic_stock_traded_by_company(
     ctx: CallContext,
     *,
     fid_trgt_exls_cls_code: str,
-    fid_cond_mrkt_div_code: BulkTransNumFidCondMrktDivCode | BulkTransNumFidCondMrktDivCodeCode,
+    fid_cond_mrkt_div_code: RankingFidCondMrktDivCode | RankingFidCondMrktDivCodeCode,
     fid_cond_scr_div_code: str,
     fid_div_cls_code: MarketValueFidDivClsCode | MarketValueFidDivClsCodeCode,
     fid_rank_sort_cls_code: (

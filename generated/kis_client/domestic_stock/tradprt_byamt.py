@@ -30,8 +30,8 @@ from kis_client._parsing import (
     text_of,
 )
 from kis_client.domestic_stock.enums import (
-    InquireDailyTradeVolumeFidCondMrktDivCode,
-    InquireDailyTradeVolumeFidCondMrktDivCodeCode,
+    AnalysisFidCondMrktDivCode,
+    AnalysisFidCondMrktDivCodeCode,
 )
 from kis_client.errors import (
     FieldProblem,
@@ -59,9 +59,8 @@ class DomesticStockTradprtByamtRequest:
     "국내주식 체결금액별 매매비중 (GET /uapi/domestic-stock/v1/quotations/tradprt-byamt)"
 
     fid_cond_mrkt_div_code: str
-    """조건 시장 분류 코드 — J:KRX, NX:NXT (FID_COND_MRKT_DIV_CODE). Required.
-    InquireDailyTradeVolumeFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX). Example:
-    \x22J".
+    """조건 시장 분류 코드 — J:KRX, NX:NXT (FID_COND_MRKT_DIV_CODE). Required. AnalysisFidCondMrktDivCode or
+    its code: "J" KRX (J), "NX" NXT (NX). Example: "J".
     """
     fid_cond_scr_div_code: str
     '조건화면분류코드 — ex. 11119 (FID_COND_SCR_DIV_CODE). Required. Example: "11119".'
@@ -136,9 +135,7 @@ def validate_domestic_stock_tradprt_byamt(
 def prepare_domestic_stock_tradprt_byamt(
     ctx: CallContext,
     *,
-    fid_cond_mrkt_div_code: (
-        InquireDailyTradeVolumeFidCondMrktDivCode | InquireDailyTradeVolumeFidCondMrktDivCodeCode
-    ),
+    fid_cond_mrkt_div_code: AnalysisFidCondMrktDivCode | AnalysisFidCondMrktDivCodeCode,
     fid_cond_scr_div_code: str,
     fid_input_iscd: str,
 ) -> PreparedCall:

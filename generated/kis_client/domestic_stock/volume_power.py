@@ -38,10 +38,7 @@ from kis_client._parsing import (
     parse_rows,
     text_of,
 )
-from kis_client.domestic_stock.enums import (
-    AfterHourBalanceFidInputIscd,
-    AfterHourBalanceFidInputIscdCode,
-)
+from kis_client.domestic_stock.enums import RankingFidInputIscd, RankingFidInputIscdCode
 from kis_client.enums import PAGE_MORE_CODES
 from kis_client.errors import (
     FieldProblem,
@@ -85,8 +82,8 @@ class DomesticStockVolumePowerRequest:
     '조건 화면 분류 코드 — Unique key( 20168 ) (fid_cond_scr_div_code). Optional; default "20168".'
     fid_input_iscd: str
     """입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd). Required.
-    AfterHourBalanceFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소 (CODE_0001),
-    \x221001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
+    RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥
+    (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
     """
     fid_div_cls_code: str
     '분류 구분 코드 — 0: 전체, 1: 보통주 2: 우선주 (fid_div_cls_code). Required. Example: "0".'
@@ -272,7 +269,7 @@ def prepare_domestic_stock_volume_power(
     ctx: CallContext,
     *,
     fid_trgt_exls_cls_code: str,
-    fid_input_iscd: AfterHourBalanceFidInputIscd | AfterHourBalanceFidInputIscdCode,
+    fid_input_iscd: RankingFidInputIscd | RankingFidInputIscdCode,
     fid_div_cls_code: str,
     fid_input_price_1: str,
     fid_input_price_2: str,

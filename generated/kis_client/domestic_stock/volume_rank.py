@@ -39,8 +39,8 @@ from kis_client._parsing import (
     text_of,
 )
 from kis_client.domestic_stock.enums import (
-    MarketCapFidDivClsCode,
-    MarketCapFidDivClsCodeCode,
+    RankingFidDivClsCode,
+    RankingFidDivClsCodeCode,
     VolumeRankFidBlngClsCode,
     VolumeRankFidBlngClsCodeCode,
     VolumeRankFidCondMrktDivCode,
@@ -93,8 +93,8 @@ class DomesticStockVolumeRankRequest:
     fid_input_iscd: str
     '입력 종목코드 — "0000": 전체, 기타: 업종코드 (FID_INPUT_ISCD). Required. Example: "0002".'
     fid_div_cls_code: str
-    """분류 구분 코드 — "0": 전체, "1": 보통주, "2": 우선주 (FID_DIV_CLS_CODE). Required. MarketCapFidDivClsCode
-    or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주 (CODE_2). Example: "0".
+    """분류 구분 코드 — "0": 전체, "1": 보통주, "2": 우선주 (FID_DIV_CLS_CODE). Required. RankingFidDivClsCode or
+    its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주 (CODE_2). Example: "0".
     """
     fid_blng_cls_code: str
     """소속 구분 코드 — "0": 평균거래량, "1": 거래증가율, "2": 평균거래회전율, "3": 거래금액순, "4": 평균거래금액회전율
@@ -329,7 +329,7 @@ def prepare_domestic_stock_volume_rank(
     *,
     fid_cond_mrkt_div_code: VolumeRankFidCondMrktDivCode | VolumeRankFidCondMrktDivCodeCode,
     fid_input_iscd: str,
-    fid_div_cls_code: MarketCapFidDivClsCode | MarketCapFidDivClsCodeCode,
+    fid_div_cls_code: RankingFidDivClsCode | RankingFidDivClsCodeCode,
     fid_blng_cls_code: VolumeRankFidBlngClsCode | VolumeRankFidBlngClsCodeCode,
     fid_trgt_cls_code: str,
     fid_trgt_exls_cls_code: str,

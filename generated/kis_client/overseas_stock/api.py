@@ -37,6 +37,12 @@ if TYPE_CHECKING:
         OverseasStockDaytimeOrderRvsecnclResponse,
     )
     from kis_client.overseas_stock.enums import (
+        AnalysisExcd,
+        AnalysisExcdCode,
+        AnalysisNday,
+        AnalysisNdayCode,
+        AnalysisVolRang,
+        AnalysisVolRangCode,
         BalanceExcgCd,
         BalanceExcgCdCode,
         CcldNccsDvsn,
@@ -55,10 +61,6 @@ if TYPE_CHECKING:
         InquirePaymtStdrBalanceWcrcFrcrDvsnCdCode,
         InquirePeriodProfitWcrcFrcrDvsnCd,
         InquirePeriodProfitWcrcFrcrDvsnCdCode,
-        MarketCapExcd,
-        MarketCapExcdCode,
-        MarketCapVolRang,
-        MarketCapVolRangCode,
         Minx,
         MinxCode,
         NatnCd,
@@ -79,8 +81,6 @@ if TYPE_CHECKING:
         TrCrcyCdCode,
         TrMketCd,
         TrMketCdCode,
-        TradeGrowthNday,
-        TradeGrowthNdayCode,
         TradeTurnoverNday,
         TradeTurnoverNdayCode,
         UpdownRateGubn,
@@ -1052,8 +1052,8 @@ class OverseasStockApi:
     def market_cap(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> OverseasStockMarketCapResponse:
@@ -1063,11 +1063,11 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SZS".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "1".
             keyb: NEXT KEY BUFF — ex. "" (KEYB). Optional; default "".
@@ -1103,8 +1103,8 @@ class OverseasStockApi:
     def market_cap_pages(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> Iterator[OverseasStockMarketCapResponse]:
@@ -1114,11 +1114,11 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SZS".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "1".
             keyb: NEXT KEY BUFF — ex. "" (KEYB). Optional; default "".
@@ -1156,8 +1156,8 @@ class OverseasStockApi:
     def market_cap_output2(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> Iterator[OverseasStockMarketCapOutput2Row]:
@@ -1167,11 +1167,11 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SZS".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "1".
             keyb: NEXT KEY BUFF — ex. "" (KEYB). Optional; default "".
@@ -1208,9 +1208,9 @@ class OverseasStockApi:
     def new_highlow(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         minx: Minx | MinxCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         gubn: NewHighlowGubn | NewHighlowGubnCode,
         gubn2: Gubn2 | Gubn2Code,
         keyb: str | None = None,
@@ -1222,7 +1222,7 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "AMS".
             minx: N분전콤보값 — ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전,
@@ -1230,7 +1230,7 @@ class OverseasStockApi:
                 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
                 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             gubn: 신고/신저 구분 — ex. 0:신저,1:신고 (GUBN). Required. NewHighlowGubn or its code: "0" 신저
@@ -1277,9 +1277,9 @@ class OverseasStockApi:
     def new_highlow_pages(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         minx: Minx | MinxCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         gubn: NewHighlowGubn | NewHighlowGubnCode,
         gubn2: Gubn2 | Gubn2Code,
         keyb: str | None = None,
@@ -1291,7 +1291,7 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "AMS".
             minx: N분전콤보값 — ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전,
@@ -1299,7 +1299,7 @@ class OverseasStockApi:
                 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
                 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             gubn: 신고/신저 구분 — ex. 0:신저,1:신고 (GUBN). Required. NewHighlowGubn or its code: "0" 신저
@@ -1348,9 +1348,9 @@ class OverseasStockApi:
     def new_highlow_output2(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         minx: Minx | MinxCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         gubn: NewHighlowGubn | NewHighlowGubnCode,
         gubn2: Gubn2 | Gubn2Code,
         keyb: str | None = None,
@@ -1362,7 +1362,7 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "AMS".
             minx: N분전콤보값 — ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전,
@@ -1370,7 +1370,7 @@ class OverseasStockApi:
                 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
                 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             gubn: 신고/신저 구분 — ex. 0:신저,1:신고 (GUBN). Required. NewHighlowGubn or its code: "0" 신저
@@ -1418,10 +1418,10 @@ class OverseasStockApi:
     def price_fluct(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         gubn: str,
         minx: Minx | MinxCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> OverseasStockPriceFluctResponse:
@@ -1431,7 +1431,7 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
             gubn: 급등/급락구분 — ex. 0:급락, 1:급등 (GUBN). Required. Example: "0".
@@ -1440,7 +1440,7 @@ class OverseasStockApi:
                 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
                 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
@@ -1476,10 +1476,10 @@ class OverseasStockApi:
     def price_fluct_pages(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         gubn: str,
         minx: Minx | MinxCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> Iterator[OverseasStockPriceFluctResponse]:
@@ -1489,7 +1489,7 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
             gubn: 급등/급락구분 — ex. 0:급락, 1:급등 (GUBN). Required. Example: "0".
@@ -1498,7 +1498,7 @@ class OverseasStockApi:
                 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
                 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
@@ -1536,10 +1536,10 @@ class OverseasStockApi:
     def price_fluct_output2(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         gubn: str,
         minx: Minx | MinxCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> Iterator[OverseasStockPriceFluctOutput2Row]:
@@ -1549,7 +1549,7 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
             gubn: 급등/급락구분 — ex. 0:급락, 1:급등 (GUBN). Required. Example: "0".
@@ -1558,7 +1558,7 @@ class OverseasStockApi:
                 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
                 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
@@ -1595,9 +1595,9 @@ class OverseasStockApi:
     def trade_growth(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        nday: AnalysisNday | AnalysisNdayCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> OverseasStockTradeGrowthResponse:
@@ -1607,15 +1607,15 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
             nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
+                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
+                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
                 "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
@@ -1651,9 +1651,9 @@ class OverseasStockApi:
     def trade_growth_pages(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        nday: AnalysisNday | AnalysisNdayCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> Iterator[OverseasStockTradeGrowthResponse]:
@@ -1663,15 +1663,15 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
             nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
+                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
+                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
                 "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
@@ -1709,9 +1709,9 @@ class OverseasStockApi:
     def trade_growth_output2(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        nday: AnalysisNday | AnalysisNdayCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> Iterator[OverseasStockTradeGrowthOutput2Row]:
@@ -1721,15 +1721,15 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
             nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
+                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
+                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
                 "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
@@ -1766,9 +1766,9 @@ class OverseasStockApi:
     def trade_pbmn(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        nday: AnalysisNday | AnalysisNdayCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
         prc1: str | None = None,
@@ -1780,15 +1780,15 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
             nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
+                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
+                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
                 "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
@@ -1833,9 +1833,9 @@ class OverseasStockApi:
     def trade_pbmn_pages(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        nday: AnalysisNday | AnalysisNdayCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
         prc1: str | None = None,
@@ -1847,15 +1847,15 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
             nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
+                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
+                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
                 "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
@@ -1902,9 +1902,9 @@ class OverseasStockApi:
     def trade_pbmn_output2(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        nday: AnalysisNday | AnalysisNdayCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
         prc1: str | None = None,
@@ -1916,15 +1916,15 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
             nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
+                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
+                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
                 "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
@@ -1970,9 +1970,9 @@ class OverseasStockApi:
     def trade_turnover(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         nday: TradeTurnoverNday | TradeTurnoverNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> OverseasStockTradeTurnoverResponse:
@@ -1982,7 +1982,7 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
             nday: N분전콤보값 — ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전, 8:120일전,
@@ -1991,7 +1991,7 @@ class OverseasStockApi:
                 "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전 (CODE_9). Example:
                 "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
@@ -2027,9 +2027,9 @@ class OverseasStockApi:
     def trade_turnover_pages(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         nday: TradeTurnoverNday | TradeTurnoverNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> Iterator[OverseasStockTradeTurnoverResponse]:
@@ -2039,7 +2039,7 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
             nday: N분전콤보값 — ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전, 8:120일전,
@@ -2048,7 +2048,7 @@ class OverseasStockApi:
                 "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전 (CODE_9). Example:
                 "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
@@ -2086,9 +2086,9 @@ class OverseasStockApi:
     def trade_turnover_output2(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         nday: TradeTurnoverNday | TradeTurnoverNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> Iterator[OverseasStockTradeTurnoverOutput2Row]:
@@ -2098,7 +2098,7 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
             nday: N분전콤보값 — ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전, 8:120일전,
@@ -2107,7 +2107,7 @@ class OverseasStockApi:
                 "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전 (CODE_9). Example:
                 "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
@@ -2144,9 +2144,9 @@ class OverseasStockApi:
     def trade_vol(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         nday: TradeTurnoverNday | TradeTurnoverNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
         prc1: str | None = None,
@@ -2158,7 +2158,7 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HNX".
             nday: N분전콤보값 — ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전, 8:120일전,
@@ -2167,7 +2167,7 @@ class OverseasStockApi:
                 "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전 (CODE_9). Example:
                 "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF — ex. "" (KEYB). Optional; default "".
@@ -2212,9 +2212,9 @@ class OverseasStockApi:
     def trade_vol_pages(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         nday: TradeTurnoverNday | TradeTurnoverNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
         prc1: str | None = None,
@@ -2226,7 +2226,7 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HNX".
             nday: N분전콤보값 — ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전, 8:120일전,
@@ -2235,7 +2235,7 @@ class OverseasStockApi:
                 "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전 (CODE_9). Example:
                 "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF — ex. "" (KEYB). Optional; default "".
@@ -2282,9 +2282,9 @@ class OverseasStockApi:
     def trade_vol_output2(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         nday: TradeTurnoverNday | TradeTurnoverNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
         prc1: str | None = None,
@@ -2296,7 +2296,7 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HNX".
             nday: N분전콤보값 — ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전, 8:120일전,
@@ -2305,7 +2305,7 @@ class OverseasStockApi:
                 "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전 (CODE_9). Example:
                 "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF — ex. "" (KEYB). Optional; default "".
@@ -2351,10 +2351,10 @@ class OverseasStockApi:
     def updown_rate(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        nday: TradeGrowthNday | TradeGrowthNdayCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        nday: AnalysisNday | AnalysisNdayCode,
         gubn: UpdownRateGubn | UpdownRateGubnCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> OverseasStockUpdownRateResponse:
@@ -2364,17 +2364,17 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
             nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
+                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
+                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
                 "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
             gubn: 상승율/하락율 구분 — ex. 0:하락율, 1:상승율 (GUBN). Required. UpdownRateGubn or its code: "0"
                 하락율 (CODE_0), "1" 상승율 (CODE_1). Example: "1".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
@@ -2410,10 +2410,10 @@ class OverseasStockApi:
     def updown_rate_pages(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        nday: TradeGrowthNday | TradeGrowthNdayCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        nday: AnalysisNday | AnalysisNdayCode,
         gubn: UpdownRateGubn | UpdownRateGubnCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> Iterator[OverseasStockUpdownRateResponse]:
@@ -2423,17 +2423,17 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
             nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
+                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
+                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
                 "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
             gubn: 상승율/하락율 구분 — ex. 0:하락율, 1:상승율 (GUBN). Required. UpdownRateGubn or its code: "0"
                 하락율 (CODE_0), "1" 상승율 (CODE_1). Example: "1".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
@@ -2471,10 +2471,10 @@ class OverseasStockApi:
     def updown_rate_output2(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        nday: TradeGrowthNday | TradeGrowthNdayCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        nday: AnalysisNday | AnalysisNdayCode,
         gubn: UpdownRateGubn | UpdownRateGubnCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> Iterator[OverseasStockUpdownRateOutput2Row]:
@@ -2484,17 +2484,17 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
             nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
+                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
+                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
                 "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
             gubn: 상승율/하락율 구분 — ex. 0:하락율, 1:상승율 (GUBN). Required. UpdownRateGubn or its code: "0"
                 하락율 (CODE_0), "1" 상승율 (CODE_1). Example: "1".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
@@ -2531,9 +2531,9 @@ class OverseasStockApi:
     def volume_power(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        nday: AnalysisNday | AnalysisNdayCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> OverseasStockVolumePowerResponse:
@@ -2543,15 +2543,15 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HKS".
             nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
+                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
+                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
                 "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
@@ -2587,9 +2587,9 @@ class OverseasStockApi:
     def volume_power_pages(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        nday: AnalysisNday | AnalysisNdayCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> Iterator[OverseasStockVolumePowerResponse]:
@@ -2599,15 +2599,15 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HKS".
             nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
+                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
+                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
                 "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
@@ -2645,9 +2645,9 @@ class OverseasStockApi:
     def volume_power_output2(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        nday: AnalysisNday | AnalysisNdayCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> Iterator[OverseasStockVolumePowerOutput2Row]:
@@ -2657,15 +2657,15 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HKS".
             nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
+                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
+                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
                 "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
@@ -2702,9 +2702,9 @@ class OverseasStockApi:
     def volume_surge(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         minx: Minx | MinxCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> OverseasStockVolumeSurgeResponse:
@@ -2714,7 +2714,7 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NYS".
             minx: N분전콤보값 — ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전,
@@ -2722,7 +2722,7 @@ class OverseasStockApi:
                 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
                 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
@@ -2758,9 +2758,9 @@ class OverseasStockApi:
     def volume_surge_pages(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         minx: Minx | MinxCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> Iterator[OverseasStockVolumeSurgeResponse]:
@@ -2770,7 +2770,7 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NYS".
             minx: N분전콤보값 — ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전,
@@ -2778,7 +2778,7 @@ class OverseasStockApi:
                 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
                 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
@@ -2816,9 +2816,9 @@ class OverseasStockApi:
     def volume_surge_output2(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         minx: Minx | MinxCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> Iterator[OverseasStockVolumeSurgeOutput2Row]:
@@ -2828,7 +2828,7 @@ class OverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NYS".
             minx: N분전콤보값 — ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전,
@@ -2836,7 +2836,7 @@ class OverseasStockApi:
                 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
                 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
@@ -5613,8 +5613,8 @@ class AsyncOverseasStockApi:
     async def market_cap(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> OverseasStockMarketCapResponse:
@@ -5624,11 +5624,11 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SZS".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "1".
             keyb: NEXT KEY BUFF — ex. "" (KEYB). Optional; default "".
@@ -5664,8 +5664,8 @@ class AsyncOverseasStockApi:
     async def market_cap_pages(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> AsyncIterator[OverseasStockMarketCapResponse]:
@@ -5675,11 +5675,11 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SZS".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "1".
             keyb: NEXT KEY BUFF — ex. "" (KEYB). Optional; default "".
@@ -5717,8 +5717,8 @@ class AsyncOverseasStockApi:
     async def market_cap_output2(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> AsyncIterator[OverseasStockMarketCapOutput2Row]:
@@ -5728,11 +5728,11 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SZS".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "1".
             keyb: NEXT KEY BUFF — ex. "" (KEYB). Optional; default "".
@@ -5769,9 +5769,9 @@ class AsyncOverseasStockApi:
     async def new_highlow(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         minx: Minx | MinxCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         gubn: NewHighlowGubn | NewHighlowGubnCode,
         gubn2: Gubn2 | Gubn2Code,
         keyb: str | None = None,
@@ -5783,7 +5783,7 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "AMS".
             minx: N분전콤보값 — ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전,
@@ -5791,7 +5791,7 @@ class AsyncOverseasStockApi:
                 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
                 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             gubn: 신고/신저 구분 — ex. 0:신저,1:신고 (GUBN). Required. NewHighlowGubn or its code: "0" 신저
@@ -5838,9 +5838,9 @@ class AsyncOverseasStockApi:
     async def new_highlow_pages(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         minx: Minx | MinxCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         gubn: NewHighlowGubn | NewHighlowGubnCode,
         gubn2: Gubn2 | Gubn2Code,
         keyb: str | None = None,
@@ -5852,7 +5852,7 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "AMS".
             minx: N분전콤보값 — ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전,
@@ -5860,7 +5860,7 @@ class AsyncOverseasStockApi:
                 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
                 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             gubn: 신고/신저 구분 — ex. 0:신저,1:신고 (GUBN). Required. NewHighlowGubn or its code: "0" 신저
@@ -5909,9 +5909,9 @@ class AsyncOverseasStockApi:
     async def new_highlow_output2(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         minx: Minx | MinxCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         gubn: NewHighlowGubn | NewHighlowGubnCode,
         gubn2: Gubn2 | Gubn2Code,
         keyb: str | None = None,
@@ -5923,7 +5923,7 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "AMS".
             minx: N분전콤보값 — ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전,
@@ -5931,7 +5931,7 @@ class AsyncOverseasStockApi:
                 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
                 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             gubn: 신고/신저 구분 — ex. 0:신저,1:신고 (GUBN). Required. NewHighlowGubn or its code: "0" 신저
@@ -5979,10 +5979,10 @@ class AsyncOverseasStockApi:
     async def price_fluct(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         gubn: str,
         minx: Minx | MinxCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> OverseasStockPriceFluctResponse:
@@ -5992,7 +5992,7 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
             gubn: 급등/급락구분 — ex. 0:급락, 1:급등 (GUBN). Required. Example: "0".
@@ -6001,7 +6001,7 @@ class AsyncOverseasStockApi:
                 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
                 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
@@ -6037,10 +6037,10 @@ class AsyncOverseasStockApi:
     async def price_fluct_pages(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         gubn: str,
         minx: Minx | MinxCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> AsyncIterator[OverseasStockPriceFluctResponse]:
@@ -6050,7 +6050,7 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
             gubn: 급등/급락구분 — ex. 0:급락, 1:급등 (GUBN). Required. Example: "0".
@@ -6059,7 +6059,7 @@ class AsyncOverseasStockApi:
                 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
                 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
@@ -6097,10 +6097,10 @@ class AsyncOverseasStockApi:
     async def price_fluct_output2(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         gubn: str,
         minx: Minx | MinxCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> AsyncIterator[OverseasStockPriceFluctOutput2Row]:
@@ -6110,7 +6110,7 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
             gubn: 급등/급락구분 — ex. 0:급락, 1:급등 (GUBN). Required. Example: "0".
@@ -6119,7 +6119,7 @@ class AsyncOverseasStockApi:
                 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
                 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
@@ -6156,9 +6156,9 @@ class AsyncOverseasStockApi:
     async def trade_growth(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        nday: AnalysisNday | AnalysisNdayCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> OverseasStockTradeGrowthResponse:
@@ -6168,15 +6168,15 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
             nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
+                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
+                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
                 "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
@@ -6212,9 +6212,9 @@ class AsyncOverseasStockApi:
     async def trade_growth_pages(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        nday: AnalysisNday | AnalysisNdayCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> AsyncIterator[OverseasStockTradeGrowthResponse]:
@@ -6224,15 +6224,15 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
             nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
+                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
+                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
                 "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
@@ -6270,9 +6270,9 @@ class AsyncOverseasStockApi:
     async def trade_growth_output2(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        nday: AnalysisNday | AnalysisNdayCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> AsyncIterator[OverseasStockTradeGrowthOutput2Row]:
@@ -6282,15 +6282,15 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
             nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
+                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
+                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
                 "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
@@ -6327,9 +6327,9 @@ class AsyncOverseasStockApi:
     async def trade_pbmn(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        nday: AnalysisNday | AnalysisNdayCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
         prc1: str | None = None,
@@ -6341,15 +6341,15 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
             nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
+                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
+                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
                 "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
@@ -6394,9 +6394,9 @@ class AsyncOverseasStockApi:
     async def trade_pbmn_pages(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        nday: AnalysisNday | AnalysisNdayCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
         prc1: str | None = None,
@@ -6408,15 +6408,15 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
             nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
+                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
+                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
                 "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
@@ -6463,9 +6463,9 @@ class AsyncOverseasStockApi:
     async def trade_pbmn_output2(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        nday: AnalysisNday | AnalysisNdayCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
         prc1: str | None = None,
@@ -6477,15 +6477,15 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
             nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
+                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
+                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
                 "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
@@ -6531,9 +6531,9 @@ class AsyncOverseasStockApi:
     async def trade_turnover(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         nday: TradeTurnoverNday | TradeTurnoverNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> OverseasStockTradeTurnoverResponse:
@@ -6543,7 +6543,7 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
             nday: N분전콤보값 — ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전, 8:120일전,
@@ -6552,7 +6552,7 @@ class AsyncOverseasStockApi:
                 "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전 (CODE_9). Example:
                 "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
@@ -6588,9 +6588,9 @@ class AsyncOverseasStockApi:
     async def trade_turnover_pages(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         nday: TradeTurnoverNday | TradeTurnoverNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> AsyncIterator[OverseasStockTradeTurnoverResponse]:
@@ -6600,7 +6600,7 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
             nday: N분전콤보값 — ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전, 8:120일전,
@@ -6609,7 +6609,7 @@ class AsyncOverseasStockApi:
                 "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전 (CODE_9). Example:
                 "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
@@ -6647,9 +6647,9 @@ class AsyncOverseasStockApi:
     async def trade_turnover_output2(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         nday: TradeTurnoverNday | TradeTurnoverNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> AsyncIterator[OverseasStockTradeTurnoverOutput2Row]:
@@ -6659,7 +6659,7 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
             nday: N분전콤보값 — ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전, 8:120일전,
@@ -6668,7 +6668,7 @@ class AsyncOverseasStockApi:
                 "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전 (CODE_9). Example:
                 "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
@@ -6705,9 +6705,9 @@ class AsyncOverseasStockApi:
     async def trade_vol(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         nday: TradeTurnoverNday | TradeTurnoverNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
         prc1: str | None = None,
@@ -6719,7 +6719,7 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HNX".
             nday: N분전콤보값 — ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전, 8:120일전,
@@ -6728,7 +6728,7 @@ class AsyncOverseasStockApi:
                 "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전 (CODE_9). Example:
                 "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF — ex. "" (KEYB). Optional; default "".
@@ -6773,9 +6773,9 @@ class AsyncOverseasStockApi:
     async def trade_vol_pages(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         nday: TradeTurnoverNday | TradeTurnoverNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
         prc1: str | None = None,
@@ -6787,7 +6787,7 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HNX".
             nday: N분전콤보값 — ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전, 8:120일전,
@@ -6796,7 +6796,7 @@ class AsyncOverseasStockApi:
                 "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전 (CODE_9). Example:
                 "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF — ex. "" (KEYB). Optional; default "".
@@ -6843,9 +6843,9 @@ class AsyncOverseasStockApi:
     async def trade_vol_output2(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         nday: TradeTurnoverNday | TradeTurnoverNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
         prc1: str | None = None,
@@ -6857,7 +6857,7 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HNX".
             nday: N분전콤보값 — ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전, 8:120일전,
@@ -6866,7 +6866,7 @@ class AsyncOverseasStockApi:
                 "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전 (CODE_9). Example:
                 "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF — ex. "" (KEYB). Optional; default "".
@@ -6912,10 +6912,10 @@ class AsyncOverseasStockApi:
     async def updown_rate(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        nday: TradeGrowthNday | TradeGrowthNdayCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        nday: AnalysisNday | AnalysisNdayCode,
         gubn: UpdownRateGubn | UpdownRateGubnCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> OverseasStockUpdownRateResponse:
@@ -6925,17 +6925,17 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
             nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
+                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
+                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
                 "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
             gubn: 상승율/하락율 구분 — ex. 0:하락율, 1:상승율 (GUBN). Required. UpdownRateGubn or its code: "0"
                 하락율 (CODE_0), "1" 상승율 (CODE_1). Example: "1".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
@@ -6971,10 +6971,10 @@ class AsyncOverseasStockApi:
     async def updown_rate_pages(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        nday: TradeGrowthNday | TradeGrowthNdayCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        nday: AnalysisNday | AnalysisNdayCode,
         gubn: UpdownRateGubn | UpdownRateGubnCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> AsyncIterator[OverseasStockUpdownRateResponse]:
@@ -6984,17 +6984,17 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
             nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
+                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
+                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
                 "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
             gubn: 상승율/하락율 구분 — ex. 0:하락율, 1:상승율 (GUBN). Required. UpdownRateGubn or its code: "0"
                 하락율 (CODE_0), "1" 상승율 (CODE_1). Example: "1".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
@@ -7032,10 +7032,10 @@ class AsyncOverseasStockApi:
     async def updown_rate_output2(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        nday: TradeGrowthNday | TradeGrowthNdayCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        nday: AnalysisNday | AnalysisNdayCode,
         gubn: UpdownRateGubn | UpdownRateGubnCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> AsyncIterator[OverseasStockUpdownRateOutput2Row]:
@@ -7045,17 +7045,17 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
             nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
+                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
+                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
                 "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
             gubn: 상승율/하락율 구분 — ex. 0:하락율, 1:상승율 (GUBN). Required. UpdownRateGubn or its code: "0"
                 하락율 (CODE_0), "1" 상승율 (CODE_1). Example: "1".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
@@ -7092,9 +7092,9 @@ class AsyncOverseasStockApi:
     async def volume_power(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        nday: AnalysisNday | AnalysisNdayCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> OverseasStockVolumePowerResponse:
@@ -7104,15 +7104,15 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HKS".
             nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
+                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
+                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
                 "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
@@ -7148,9 +7148,9 @@ class AsyncOverseasStockApi:
     async def volume_power_pages(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        nday: AnalysisNday | AnalysisNdayCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> AsyncIterator[OverseasStockVolumePowerResponse]:
@@ -7160,15 +7160,15 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HKS".
             nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
+                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
+                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
                 "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
@@ -7206,9 +7206,9 @@ class AsyncOverseasStockApi:
     async def volume_power_output2(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
-        nday: TradeGrowthNday | TradeGrowthNdayCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
+        nday: AnalysisNday | AnalysisNdayCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         auth: str | None = None,
         keyb: str | None = None,
     ) -> AsyncIterator[OverseasStockVolumePowerOutput2Row]:
@@ -7218,15 +7218,15 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HKS".
             nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2"
-                3일 (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
+                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
+                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
                 "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             auth: 사용자권한정보 (AUTH). Optional; default "".
@@ -7263,9 +7263,9 @@ class AsyncOverseasStockApi:
     async def volume_surge(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         minx: Minx | MinxCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> OverseasStockVolumeSurgeResponse:
@@ -7275,7 +7275,7 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NYS".
             minx: N분전콤보값 — ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전,
@@ -7283,7 +7283,7 @@ class AsyncOverseasStockApi:
                 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
                 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
@@ -7319,9 +7319,9 @@ class AsyncOverseasStockApi:
     async def volume_surge_pages(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         minx: Minx | MinxCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> AsyncIterator[OverseasStockVolumeSurgeResponse]:
@@ -7331,7 +7331,7 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NYS".
             minx: N분전콤보값 — ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전,
@@ -7339,7 +7339,7 @@ class AsyncOverseasStockApi:
                 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
                 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".
@@ -7377,9 +7377,9 @@ class AsyncOverseasStockApi:
     async def volume_surge_output2(
         self,
         *,
-        excd: MarketCapExcd | MarketCapExcdCode,
+        excd: AnalysisExcd | AnalysisExcdCode,
         minx: Minx | MinxCode,
-        vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+        vol_rang: AnalysisVolRang | AnalysisVolRangCode,
         keyb: str | None = None,
         auth: str | None = None,
     ) -> AsyncIterator[OverseasStockVolumeSurgeOutput2Row]:
@@ -7389,7 +7389,7 @@ class AsyncOverseasStockApi:
 
         Args:
             excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
+                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
                 "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
                 "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NYS".
             minx: N분전콤보값 — ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전,
@@ -7397,7 +7397,7 @@ class AsyncOverseasStockApi:
                 3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
                 (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
             vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
+                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
                 (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
                 (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
             keyb: NEXT KEY BUFF (KEYB). Optional; default "".

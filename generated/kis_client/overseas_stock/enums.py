@@ -305,7 +305,7 @@ CcldNccsDvsnCode = Literal[
 ]
 
 
-class MarketCapExcd(CodeEnum):
+class AnalysisExcd(CodeEnum):
     "거래소명"
 
     NYS = "NYS"
@@ -328,7 +328,7 @@ class MarketCapExcd(CodeEnum):
     "도쿄"
 
 
-MarketCapExcdCode = Literal[
+AnalysisExcdCode = Literal[
     "NYS",
     "NAS",
     "AMS",
@@ -341,7 +341,7 @@ MarketCapExcdCode = Literal[
 ]
 
 
-class MarketCapVolRang(CodeEnum):
+class AnalysisVolRang(CodeEnum):
     "거래량조건"
 
     CODE_0 = "0"
@@ -360,7 +360,7 @@ class MarketCapVolRang(CodeEnum):
     "1000만주이상"
 
 
-MarketCapVolRangCode = Literal[
+AnalysisVolRangCode = Literal[
     "0",
     "1",
     "2",
@@ -440,7 +440,7 @@ Gubn2Code = Literal[
 ]
 
 
-class TradeGrowthNday(CodeEnum):
+class AnalysisNday(CodeEnum):
     "N일자값"
 
     CODE_0 = "0"
@@ -465,7 +465,7 @@ class TradeGrowthNday(CodeEnum):
     "1년"
 
 
-TradeGrowthNdayCode = Literal[
+AnalysisNdayCode = Literal[
     "0",
     "1",
     "2",

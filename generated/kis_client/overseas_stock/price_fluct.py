@@ -47,10 +47,10 @@ from kis_client.errors import (
     ValidationError,
 )
 from kis_client.overseas_stock.enums import (
-    MarketCapExcd,
-    MarketCapExcdCode,
-    MarketCapVolRang,
-    MarketCapVolRangCode,
+    AnalysisExcd,
+    AnalysisExcdCode,
+    AnalysisVolRang,
+    AnalysisVolRangCode,
     Minx,
     MinxCode,
 )
@@ -86,7 +86,7 @@ class OverseasStockPriceFluctRequest:
 
     excd: str
     """거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이, TSE:도쿄 (EXCD).
-    Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS"
+    Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS"
     홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE).
     Example: "NAS".
     """
@@ -100,7 +100,7 @@ class OverseasStockPriceFluctRequest:
     """
     vol_rang: str
     """거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상 (VOL_RANG).
-    Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상 (CODE_1), "2" 1천주이상
+    Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상 (CODE_1), "2" 1천주이상
     (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상 (CODE_5), "6" 1000만주이상
     (CODE_6). Example: "0".
     """
@@ -199,10 +199,10 @@ def validate_overseas_stock_price_fluct(
 def prepare_overseas_stock_price_fluct(
     ctx: CallContext,
     *,
-    excd: MarketCapExcd | MarketCapExcdCode,
+    excd: AnalysisExcd | AnalysisExcdCode,
     gubn: str,
     minx: Minx | MinxCode,
-    vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+    vol_rang: AnalysisVolRang | AnalysisVolRangCode,
     keyb: str | None = None,
     auth: str | None = None,
 ) -> PreparedCall:

@@ -47,12 +47,12 @@ from kis_client.errors import (
     ValidationError,
 )
 from kis_client.overseas_stock.enums import (
-    MarketCapExcd,
-    MarketCapExcdCode,
-    MarketCapVolRang,
-    MarketCapVolRangCode,
-    TradeGrowthNday,
-    TradeGrowthNdayCode,
+    AnalysisExcd,
+    AnalysisExcdCode,
+    AnalysisNday,
+    AnalysisNdayCode,
+    AnalysisVolRang,
+    AnalysisVolRangCode,
 )
 from kis_client.tr_ids import TR_IDS
 
@@ -86,19 +86,19 @@ class OverseasStockTradePbmnRequest:
 
     excd: str
     """거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이, TSE:도쿄 (EXCD).
-    Required. MarketCapExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS"
+    Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS" 아멕스 (AMS), "HKS"
     홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX), "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE).
     Example: "NAS".
     """
     nday: str
     """N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년 (NDAY).
-    Required. TradeGrowthNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일 (CODE_2), "3"
-    5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6), "7" 60일 (CODE_7), "8"
-    120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
+    Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일 (CODE_2), "3" 5일
+    (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6), "7" 60일 (CODE_7), "8" 120일
+    (CODE_8), "9" 1년 (CODE_9). Example: "0".
     """
     vol_rang: str
     """거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상 (VOL_RANG).
-    Required. MarketCapVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상 (CODE_1), "2" 1천주이상
+    Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상 (CODE_1), "2" 1천주이상
     (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상 (CODE_5), "6" 1000만주이상
     (CODE_6). Example: "0".
     """
@@ -211,9 +211,9 @@ def validate_overseas_stock_trade_pbmn(
 def prepare_overseas_stock_trade_pbmn(
     ctx: CallContext,
     *,
-    excd: MarketCapExcd | MarketCapExcdCode,
-    nday: TradeGrowthNday | TradeGrowthNdayCode,
-    vol_rang: MarketCapVolRang | MarketCapVolRangCode,
+    excd: AnalysisExcd | AnalysisExcdCode,
+    nday: AnalysisNday | AnalysisNdayCode,
+    vol_rang: AnalysisVolRang | AnalysisVolRangCode,
     auth: str | None = None,
     keyb: str | None = None,
     prc1: str | None = None,
