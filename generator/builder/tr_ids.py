@@ -106,17 +106,22 @@ def _leaves(ctx: Context, at: At, node: Any, dims: tuple[Dimension, ...], chosen
     return leaves
 
 
+def _in_dims(ctx: Context, where: At, when: Mapping[str, Any], dims: tuple[Dimension, ...]) -> bool:
+    """Whether every dimension a `when` names is one the table is split by (each other reported)."""
+    unknown = [dim for dim in when if dim not in dims]
+    for dim in unknown:
+        ctx.problems.add(where.down("when", dim), f"`{dim}` is not in tr_id.by")
+    return not unknown
+
+
 def _overrides(ctx: Context, at: At, raw: dict[str, Any], dims: tuple[Dimension, ...], leaves: list[Leaf]) -> dict[tuple[str | None, ...], tuple[str, str]]:
     """The mock overrides by (market, side, period): each TR_ID and its source."""
     overrides: dict[tuple[str | None, ...], tuple[str, str]] = {}
     for index, override in enumerate(raw.get("mock_overrides", [])):
         where = at.down("mock_overrides", index)
         when = override["when"]
-        unknown = [dim for dim in when if dim not in dims]
-        for dim in unknown:
-            ctx.problems.add(where.down("when", dim), f"`{dim}` is not in tr_id.by")
         key = (when.get("market"), when.get("side"), when.get("period"))
-        if not unknown and not any((chosen.get("market"), chosen.get("side"), chosen.get("period")) == key for chosen, _, _ in leaves):
+        if _in_dims(ctx, where, when, dims) and not any((chosen.get("market"), chosen.get("side"), chosen.get("period")) == key for chosen, _, _ in leaves):
             ctx.problems.add(where / "when", f"no TR_ID entry for {dict(when.items())} to override")
         if raw.get("mock", "derive") == "unsupported":
             ctx.problems.add(where, "a mock override on an operation without mock support")
@@ -131,11 +136,8 @@ def _real_only(ctx: Context, at: At, raw: dict[str, Any], dims: tuple[Dimension,
     for index, entry in enumerate(raw.get("real_only", [])):
         where = at.down("real_only", index)
         when = entry["when"]
-        unknown = [dim for dim in when if dim not in dims]
-        for dim in unknown:
-            ctx.problems.add(where.down("when", dim), f"`{dim}` is not in tr_id.by")
         branch = RealOnlyBranch(when.get("market"), when.get("side"), when.get("period"), entry["source"])
-        if not unknown and not any(branch.covers(chosen.get("market"), chosen.get("side"), chosen.get("period")) for chosen, _, _ in leaves):
+        if _in_dims(ctx, where, when, dims) and not any(branch.covers(chosen.get("market"), chosen.get("side"), chosen.get("period")) for chosen, _, _ in leaves):
             ctx.problems.add(where / "when", f"no TR_ID entry for {dict(when)}: nothing to mark real-only")
         if mock == "unsupported":
             ctx.problems.add(where, "the whole operation is real-only (`mock: unsupported`); `real_only` is for some of its branches")
