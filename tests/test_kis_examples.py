@@ -9,6 +9,7 @@ issued once.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from decimal import Decimal
@@ -18,7 +19,7 @@ import httpx
 import pytest
 
 from kisgen.examples import example_problems
-from kisgen.model import KisExample, Operation, Spec
+from kisgen.model import ExampleDifference, KisExample, Operation, Spec
 from kisgen.pipeline import load_spec
 from kisgen.sandbox import RunningSandbox, running_sandbox
 from kis_client import KisClient, UnsupportedEnvironmentError
@@ -184,3 +185,24 @@ def test_kis_example_on_the_wire_and_through_the_sandbox(qualname: str, spec: Sp
     knowingly = {difference.fact.removeprefix("request.") for difference in example.differs if difference.fact.startswith("request.")}
     assert set(wire) - knowingly == set(expected), "the client sends fields KIS's sample does not, or leaves some out"
     assert_typed_without_extra_or_gaps(op, response)
+
+
+def test_a_disagreement_with_kis_sample_is_named(spec: Spec) -> None:
+    """example_problems (the audit's kis-example check) names each fact where the operation's
+    request would not be what KIS's sample sends, and a difference that no longer differs."""
+    op = spec.operation("domestic_stock.inquire_price")
+    example = op.kis_example
+    assert example is not None
+    changed = dataclasses.replace(
+        example,
+        method="POST",
+        tr_ids=(("real", "FHKST99999999"),),
+        request=(*example.request, ("FID_NOT_DECLARED", "1")),
+        differs=(ExampleDifference("path", example.path, "a difference that is none"),),
+    )
+    problems = example_problems(dataclasses.replace(op, kis_example=changed), spec)
+    assert any("KIS's sample sends POST, the operation is GET" in problem for problem in problems)
+    assert any("KIS's sample sends FHKST99999999 on a real account, the operation FHKST01010100" in problem for problem in problems)
+    assert any("KIS's sample sends FID_NOT_DECLARED, which the operation does not declare" in problem for problem in problems)
+    assert any("path: KIS's sample and the operation agree" in problem for problem in problems)
+    assert all(problem.startswith(f"domestic_stock.inquire_price ({example.at}): ") for problem in problems)
