@@ -222,6 +222,12 @@ def field_removed(base: Spec, head: Spec) -> Iterator[Change]:
                 yield Change("field-removed", True, qualname, f"request field `{field.wire}` removed", "callers passing it fail; KIS no longer takes it", {"field": field.wire})
 
 
+def field_renamed(base: Spec, head: Spec) -> Iterator[Change]:
+    for qualname, wire, old, new in _common_fields(base, head):
+        if old.py_name != new.py_name and new.is_parameter:
+            yield Change("field-renamed", True, qualname, f"request field `{wire}`: parameter `{old.py_name}` → `{new.py_name}`", "callers passing the old keyword fail", {"field": wire})
+
+
 def field_required_changed(base: Spec, head: Spec) -> Iterator[Change]:
     for qualname, wire, old, new in _common_fields(base, head):
         if old.required == new.required:
@@ -411,6 +417,13 @@ def response_fields_changed(base: Spec, head: Spec) -> Iterator[Change]:
             for wire, before, after in _pairs(old, new):
                 if before.kind != after.kind:
                     yield Change("response-field-kind-changed", True, qualname, f"response field `{name}.{wire}`: {before.kind} → {after.kind}", "its Python type changes")
+                if before.py_name != after.py_name:
+                    yield Change("response-field-renamed", True, qualname, f"response field `{name}.{wire}`: attribute `{before.py_name}` → `{after.py_name}`", "code reading the old attribute breaks")
+                if before.kind_inferred != after.kind_inferred and after.kind != "text":
+                    if after.kind_inferred:
+                        yield Change("response-field-kind-inferred", False, qualname, f"response field `{name}.{wire}`: its kind is now inferred", "a value that does not fit it is kept in `.extra`, not an error")
+                    else:
+                        yield Change("response-field-kind-inferred", True, qualname, f"response field `{name}.{wire}`: its kind is no longer inferred", "a value that does not fit it is a ResponseParseError")
                 if before.always_sent != after.always_sent:
                     if after.always_sent:
                         yield Change("response-field-always-sent", False, qualname, f"response field `{name}.{wire}` is now always sent", "its type loses None; a reply without it is a ResponseParseError")
@@ -446,6 +459,7 @@ CHECKS: tuple[Check, ...] = (
     Check("tr-id-dimensions-changed", "the TR_ID is chosen by other dimensions", tr_dimensions_changed),
     Check("field-added", "a request field is new", field_added),
     Check("field-removed", "a request field is gone", field_removed),
+    Check("field-renamed", "a request field's Python parameter has another name", field_renamed),
     Check("field-required", "a request field was made required or optional", field_required_changed),
     Check("codes", "codes were added to or removed from a field's code table", codes_changed),
     Check("pattern-changed", "a request field's pattern changed", pattern_changed),
@@ -462,7 +476,7 @@ CHECKS: tuple[Check, ...] = (
     Check("exchanges", "an exchange was added, removed or moved", exchanges_changed),
     Check("pagination", "an operation became paginated, stopped being, or changed its continuation keys", pagination_changed),
     Check("outputs", "a response output was added, removed or reshaped", outputs_changed),
-    Check("response-fields", "a response field was added, removed or changed kind", response_fields_changed),
+    Check("response-fields", "a response field was added, removed, renamed, changed kind or became (no longer) inferred or always sent", response_fields_changed),
 )
 
 
