@@ -1,5 +1,5 @@
 """What the generated client costs as the spec grows: generation, import, and the first call into
-one area, on spec/ and on synthetic specs (bench.run.synthetic_spec) of N operations.
+one area, on spec/ and on spec/ grown to N operations (bench.run.synthetic_spec).
 
 Run with `.venv/bin/python -m bench.scale [--operations 300 ...]`; never part of the tests. Each
 client is generated into a temporary project, compiled to bytecode (as an installed package is),
@@ -91,16 +91,20 @@ def with_own_tables(spec_dir: Path) -> Path:
     drafts them (one table per API and field): the enums grow with the operations."""
     import yaml
 
-    shared = yaml.safe_load((spec_dir / "synthetic_codes.yaml").read_text(encoding="utf-8"))["codes"]
-    for path in sorted(spec_dir.glob("synthetic_[0-9]*.yaml")):
+    tables: dict[str, Any] = {}
+    for path in sorted(spec_dir.rglob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        tables = data.setdefault("codes", {})
+        if isinstance(data, dict):
+            tables.update(data.get("codes") or {})
+    for path in sorted(spec_dir.glob("synthetic_*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        own = data.setdefault("codes", {})
         for name, op in data["operations"].items():
-            for field in op.get("request", {}).values():
+            for field in (op.get("request") or {}).values():
                 table = field.get("codes")
-                if table in shared:
+                if table in tables:
                     field["codes"] = f"{table}_{name}"
-                    tables[field["codes"]] = copy.deepcopy(shared[table])  # written out, not as a YAML alias
+                    own[field["codes"]] = copy.deepcopy(tables[table])  # written out, not as a YAML alias
         path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return spec_dir
 

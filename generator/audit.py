@@ -3,9 +3,11 @@
 Each REST API of KIS's samples is matched to a spec operation (method and path, then TR_ID)
 and compared fact by fact: TR_IDs per environment and branch (code and comments read apart),
 mock support (with KIS's portal listing as a third voice), request fields and required-ness,
-outputs and output fields. A difference the spec already explains with a source (a mock
-override, a real-only operation, a note naming the field) is "known"; the rest is drift. KIS's
-own code disagreeing with its own comment is reported as such, whatever the spec says.
+outputs and output fields. A difference the spec explains is "known": by its structure (a mock
+override, a real-only operation, a retired TR_ID, KIS's portal listing), or by an operation's
+`known_differences:` entry naming the check, what KIS has and a source; the rest is drift. An
+entry that explains nothing any more is reported "stale". KIS's own code disagreeing with its
+own comment is reported as such, whatever the spec says.
 
 Like `kisgen diff`, one small check per kind of fact, listed in ``CHECKS``.
 """
@@ -15,15 +17,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from .examples import example_problems
 from .kis_portal import Portal, PortalApi
 from .kis_samples import SampleApi, Samples, TrChoice
-from .model import Operation, Spec, TrCell
+from .model import KnownDifference, Operation, Spec, TrCell
 
-DRIFT, KNOWN, KIS = "drift", "known", "kis"
+DRIFT, KNOWN, KIS, STALE = "drift", "known", "kis", "stale"
 IMPORTED_DIR = "imported"
 SUBMENU_SLUGS = {
     "주문/계좌": "trading",
@@ -42,13 +44,13 @@ SUBMENU_SLUGS = {
 @dataclass(frozen=True, slots=True)
 class Finding:
     check: str
-    status: str  # "drift", "known" (the spec explains it, with a source) or "kis" (KIS's file disagrees with itself)
+    status: str  # "drift", "known" (the spec explains it, with a source), "kis" (KIS's file disagrees with itself) or "stale" (an explanation nothing needs)
     operation: str | None  # the spec operation, area.name
     api: str  # KIS's sample: category/function
     message: str
     source: str | None = None  # for "known": where the spec explains it
     at: str | None = None  # file:line in KIS's repository
-    details: dict[str, str | None] = field(default_factory=dict)
+    details: dict[str, str | None] = field(default_factory=dict)  # "kis": what KIS has, "spec": what the spec has
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,10 @@ class Audit:
     @property
     def drift(self) -> tuple[Finding, ...]:
         return tuple(finding for finding in self.findings if finding.status == DRIFT)
+
+    @property
+    def stale(self) -> tuple[Finding, ...]:
+        return tuple(finding for finding in self.findings if finding.status == STALE)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -137,7 +143,7 @@ def match(spec: Spec, samples: Samples, portal: Portal) -> tuple[list[Pair], lis
         op = chosen[0]
         pairs.append(Pair(api, op, portal.find(api.method, api.path), spec))
         if op.method != api.method:
-            findings.append(Finding("method", DRIFT, op.qualname, api.qualname, f"method: KIS's sample sends {api.method}, the spec {op.method}", at=api.file))
+            findings.append(Finding("method", DRIFT, op.qualname, api.qualname, f"method: KIS's sample sends {api.method}, the spec {op.method}", at=api.file, details={"kis": api.method, "spec": op.method}))
     return pairs, unmatched, findings
 
 
@@ -154,25 +160,6 @@ def _cell_name(cell: TrCell, env: str | None = None) -> str:
     parts = [part for part in (cell.market, cell.side, cell.period) if part]
     env = env or cell.env
     return f"{env} {' '.join(parts)}".strip() if parts else env
-
-
-def _mentions(op: Operation, *words: str) -> str | None:
-    """Where the spec explains ``op`` naming any of ``words``: its source, or the note, rule
-    or field text that names it (quoted), else None."""
-    texts = [("", op.source or ""), ("spec note", op.note or "")]
-    texts += [(f"rule {rule.id}", f"{rule.text} ({rule.source})" if rule.source else "") for rule in op.rules]
-    texts += [("mock override", cell.source or "") for cell in (op.tr.cells if op.tr else ())]
-    texts += [(f"request field {item.wire}", item.description or "") for item in op.fields]
-    texts += [(f"output {output.key or '(body)'}", output.note or "") for output in op.response.outputs]
-    texts += [(f"response field {item.wire}", item.note or "") for output in op.response.outputs for item in output.fields]
-    texts += [(f"real-only branch ({branch.shown})", branch.source) for branch in (op.tr.real_only if op.tr else ())]
-    texts += [(f"KIS's example, {difference.fact}", difference.source) for difference in (op.kis_example.differs if op.kis_example else ())]
-    for word in words:
-        pattern = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(word)}(?![A-Za-z0-9_])", re.IGNORECASE)
-        for label, text in texts:
-            if word and pattern.search(text):
-                return f"{label}: {text}" if label else text
-    return None
 
 
 def _mock_how(how: str | None) -> str:
@@ -201,18 +188,15 @@ def check_tr_ids(pair: Pair, samples: Samples) -> Iterator[Finding]:
             yield Finding("tr-id", KNOWN, op.qualname, api.qualname, f"KIS's sample still sends retired real TR_ID {choice.real} ({_when(choice)})", retired[choice.real], str(choice.real_at))
             continue
         if choice.real not in spec_real and not unconditional:
-            source = _mentions(op, choice.real)
-            yield Finding("tr-id", KNOWN if source else DRIFT, op.qualname, api.qualname, f"KIS's sample sends real TR_ID {choice.real} ({_when(choice)}); the spec has no such TR_ID", source, str(choice.real_at), {"kis": choice.real})
+            yield Finding("tr-id", DRIFT, op.qualname, api.qualname, f"KIS's sample sends real TR_ID {choice.real} ({_when(choice)}); the spec has no such TR_ID", None, str(choice.real_at), {"kis": choice.real})
     for cell in real_cells:
         kis_choices = unconditional if unconditional else [choice for choice in api.choices if choice.real == cell.tr_id]
         if unconditional and unconditional[0].real != cell.tr_id:
             choice = unconditional[0]
-            source = _mentions(op, choice.real or "", cell.tr_id)
-            yield Finding("tr-id", KNOWN if source else DRIFT, op.qualname, api.qualname, f"{_cell_name(cell)}: the spec sends {cell.tr_id}, KIS's sample {choice.real} for every branch", source, str(choice.real_at), {"cell": _cell_name(cell), "spec": cell.tr_id, "kis": choice.real})
+            yield Finding("tr-id", DRIFT, op.qualname, api.qualname, f"{_cell_name(cell)}: the spec sends {cell.tr_id}, KIS's sample {choice.real} for every branch", None, str(choice.real_at), {"cell": _cell_name(cell), "spec": cell.tr_id, "kis": choice.real})
             kis_choices = []
         elif not kis_choices and api.choices:
-            source = _mentions(op, cell.tr_id)
-            yield Finding("tr-id", KNOWN if source else DRIFT, op.qualname, api.qualname, f"{_cell_name(cell)}: the spec's {cell.tr_id} is not in KIS's sample", source, api.file, {"cell": _cell_name(cell), "spec": cell.tr_id})
+            yield Finding("tr-id", DRIFT, op.qualname, api.qualname, f"{_cell_name(cell)}: the spec's {cell.tr_id} is not in KIS's sample", None, api.file, {"cell": _cell_name(cell), "spec": cell.tr_id})
         key = (cell.market, cell.side, cell.period)
         for choice in kis_choices:
             yield from _check_mock(pair, choice, mock_cells.get(key), cell, samples)
@@ -243,7 +227,7 @@ def _check_mock(pair: Pair, choice: TrChoice, mock: TrCell | None, real: TrCell,
         yield Finding("mock-support", DRIFT, op.qualname, api.qualname, f"{name}: KIS's sample refuses a mock account here ({_when(choice)}); the spec sends {mock.tr_id}", None, at, {"cell": name, "spec": mock.tr_id})
         return
     if choice.mock != mock.tr_id:
-        source = mock.source if mock.how == "override" else _mentions(op, choice.mock)
+        source = mock.source if mock.how == "override" else None
         comments = choice.comment_mocks
         agreeing = " (as KIS's comment says)" if mock.tr_id in comments else ""
         yield Finding(
@@ -294,14 +278,12 @@ def check_portal(pair: Pair, samples: Samples) -> Iterator[Finding]:
         return
     spec_mock = {cell.tr_id for cell in op.tr.cells if cell.env == "mock"}
     if not entry.mock and spec_mock:
-        source = _mentions(op, "real_only", "미지원")
-        yield Finding("mock-support", KNOWN if source else DRIFT, op.qualname, pair.api.qualname, f"KIS API portal lists {entry.name} as 모의투자 미지원; the spec sends mock TR_IDs ({', '.join(sorted(spec_mock))})", source)
+        yield Finding("mock-support", DRIFT, op.qualname, pair.api.qualname, f"KIS API portal lists {entry.name} as 모의투자 미지원; the spec sends mock TR_IDs ({', '.join(sorted(spec_mock))})", details={"kis": "모의투자 미지원"})
     if entry.mock and not spec_mock:
-        yield Finding("mock-support", DRIFT, op.qualname, pair.api.qualname, f"KIS API portal lists mock TR_IDs for {entry.name} ({entry.mock_text}); the spec marks it real-only")
+        yield Finding("mock-support", DRIFT, op.qualname, pair.api.qualname, f"KIS API portal lists mock TR_IDs for {entry.name} ({entry.mock_text}); the spec marks it real-only", details={"kis": entry.mock_text})
     for tr_id in entry.mock_tr_ids:
         if tr_id not in spec_mock and spec_mock:
-            source = _mentions(op, tr_id)
-            yield Finding("tr-id", KNOWN if source else DRIFT, op.qualname, pair.api.qualname, f"KIS API portal lists mock TR_ID {tr_id}; the spec does not send it", source, details={"portal": tr_id})
+            yield Finding("tr-id", DRIFT, op.qualname, pair.api.qualname, f"KIS API portal lists mock TR_ID {tr_id}; the spec does not send it", details={"portal": tr_id, "kis": tr_id})
 
 
 def check_request_fields(pair: Pair, samples: Samples) -> Iterator[Finding]:
@@ -313,23 +295,19 @@ def check_request_fields(pair: Pair, samples: Samples) -> Iterator[Finding]:
         wire = sample_field.wire
         spec_field = spec_fields.get(wire)
         if spec_field is None:
-            source = _mentions(op, wire)
-            yield Finding("request-field", KNOWN if source else DRIFT, op.qualname, api.qualname, f"KIS's sample sends {wire} ({sample_field.label or 'no label'}); the spec lacks it", source, str(sample_field.at), {"field": wire})
+            yield Finding("request-field", DRIFT, op.qualname, api.qualname, f"KIS's sample sends {wire} ({sample_field.label or 'no label'}); the spec lacks it", None, str(sample_field.at), {"field": wire, "kis": wire})
             continue
         if sample_field.required is None or sample_field.from_mcp:
             continue
         always_sent = spec_field.required or spec_field.has_default or spec_field.bind is not None
         if sample_field.required and not always_sent:
-            source = _mentions(op, wire)
-            yield Finding("required", KNOWN if source else DRIFT, op.qualname, api.qualname, f"{wire}: KIS's sample requires it ({sample_field.required_from}); the spec makes it optional with no default", source, str(sample_field.at), {"field": wire})
+            yield Finding("required", DRIFT, op.qualname, api.qualname, f"{wire}: KIS's sample requires it ({sample_field.required_from}); the spec makes it optional with no default", None, str(sample_field.at), {"field": wire, "kis": "required", "spec": "optional"})
         if sample_field.required is False and spec_field.required and not spec_field.has_default and spec_field.bind is None:
-            source = _mentions(op, wire)
-            yield Finding("required", KNOWN if source else DRIFT, op.qualname, api.qualname, f"{wire}: the spec requires it; KIS's sample marks it optional ({sample_field.required_from})", source, str(sample_field.at), {"field": wire})
+            yield Finding("required", DRIFT, op.qualname, api.qualname, f"{wire}: the spec requires it; KIS's sample marks it optional ({sample_field.required_from})", None, str(sample_field.at), {"field": wire, "kis": "optional", "spec": "required"})
     sent = {item.wire for item in api.fields}
     for wire, spec_field in spec_fields.items():
         if wire not in sent:
-            source = _mentions(op, wire)
-            yield Finding("request-field", KNOWN if source else DRIFT, op.qualname, api.qualname, f"the spec sends {wire} ({spec_field.label}); KIS's sample does not", source, api.file, {"field": wire})
+            yield Finding("request-field", DRIFT, op.qualname, api.qualname, f"the spec sends {wire} ({spec_field.label}); KIS's sample does not", None, api.file, {"field": wire, "spec": wire})
 
 
 def check_outputs(pair: Pair, samples: Samples) -> Iterator[Finding]:
@@ -337,14 +315,12 @@ def check_outputs(pair: Pair, samples: Samples) -> Iterator[Finding]:
     keys = {key for output in op.response.outputs for key in ((output.key or "(body)",) + output.aliases)}
     for output in api.outputs:
         if output.key not in keys:
-            source = _mentions(op, output.key)
-            yield Finding("output", KNOWN if source else DRIFT, op.qualname, api.qualname, f"KIS's sample reads {output.key}; the spec has no such output", source, str(output.at), {"output": output.key})
+            yield Finding("output", DRIFT, op.qualname, api.qualname, f"KIS's sample reads {output.key}; the spec has no such output", None, str(output.at), {"output": output.key, "kis": output.key})
     read = {output.key for output in api.outputs}
     if read:
         for declared in op.response.outputs:
             if declared.key is not None and declared.key not in read and not read & set(declared.aliases):
-                source = _mentions(op, declared.key)
-                yield Finding("output", KNOWN if source else DRIFT, op.qualname, api.qualname, f"the spec declares {declared.key} ({declared.name}); KIS's sample does not read it", source, api.file, {"output": declared.key})
+                yield Finding("output", DRIFT, op.qualname, api.qualname, f"the spec declares {declared.key} ({declared.name}); KIS's sample does not read it", None, api.file, {"output": declared.key, "spec": declared.key})
 
 
 def check_output_fields(pair: Pair, samples: Samples) -> Iterator[Finding]:
@@ -362,13 +338,13 @@ def check_output_fields(pair: Pair, samples: Samples) -> Iterator[Finding]:
     for key, (wire, label) in mapped.items():
         if key in names:
             continue
-        source = _mentions(op, wire) or (f"{portal} does not list it either" if listed and key not in listed else None)
-        yield Finding("output-field", KNOWN if source else DRIFT, op.qualname, api.qualname, f"KIS's sample maps response field {wire} ({label}); the spec lacks it", source, at, {"field": wire})
+        source = f"{portal} does not list it either" if listed and key not in listed else None
+        yield Finding("output-field", KNOWN if source else DRIFT, op.qualname, api.qualname, f"KIS's sample maps response field {wire} ({label}); the spec lacks it", source, at, {"field": wire, "kis": wire})
     for output in op.response.outputs:
         for item in output.fields:
             if not {wire.lower() for wire in (item.wire,) + item.aliases} & mapped.keys():
-                source = _mentions(op, item.wire) or (f"{portal} lists it" if item.wire.lower() in listed else None)
-                yield Finding("output-field", KNOWN if source else DRIFT, op.qualname, api.qualname, f"the spec declares response field {item.wire}; KIS's sample does not map it", source, at, {"field": item.wire})
+                source = f"{portal} lists it" if item.wire.lower() in listed else None
+                yield Finding("output-field", KNOWN if source else DRIFT, op.qualname, api.qualname, f"the spec declares response field {item.wire}; KIS's sample does not map it", source, at, {"field": item.wire, "spec": item.wire})
 
 
 def check_example(pair: Pair, samples: Samples) -> Iterator[Finding]:
@@ -411,6 +387,7 @@ def audit(spec: Spec, samples: Samples, portal: Portal) -> Audit:
     for api in unmatched:
         findings.extend(kis_disagreements(api, None))
     findings = list({(f.check, f.status, f.operation, f.api, f.message): f for f in findings}.values())
+    findings = explain(findings, pairs)
     flagged = {finding.operation for finding in findings if finding.status != KIS}
     agree = tuple(pair.op.qualname for pair in pairs if pair.op.qualname not in flagged)
     matched_ops = {pair.op.qualname for pair in pairs}
@@ -431,6 +408,48 @@ def audit(spec: Spec, samples: Samples, portal: Portal) -> Audit:
         portal_only=portal_only,
         problems=tuple(str(problem) for problem in samples.problems),
     )
+
+
+def explain(findings: list[Finding], pairs: list[Pair]) -> list[Finding]:
+    """Drift an operation's `known_differences:` entry explains becomes known, with the entry's
+    source; an entry of an audited operation that explains nothing is reported stale."""
+    ops = {pair.op.qualname: pair for pair in reversed(pairs)}  # the first sample paired with it
+    used: set[tuple[str, int]] = set()
+    result: list[Finding] = []
+    for finding in findings:
+        pair = ops.get(finding.operation or "")
+        if finding.status == DRIFT and pair is not None:
+            index = next((index for index, known in enumerate(pair.op.known_differences) if _explains(known, finding)), None)
+            if index is not None:
+                used.add((pair.op.qualname, index))
+                finding = replace(finding, status=KNOWN, source=pair.op.known_differences[index].source)
+        result.append(finding)
+    for qualname, pair in ops.items():
+        for index, known in enumerate(pair.op.known_differences):
+            if (qualname, index) not in used:
+                message = f"{known.at} explains a {known.check} difference ({_named(known)}) that KIS's sample no longer has: remove or correct it"
+                details = {"declared_at": known.at, "kis": known.kis, "spec": known.spec, "field": known.field}
+                result.append(Finding(known.check, STALE, qualname, pair.api.qualname, message, known.source, None, details))
+    return result
+
+
+def _explains(known: KnownDifference, finding: Finding) -> bool:
+    """An entry names what KIS has, exactly (nothing, where KIS has nothing): an entry naming
+    only the spec's value cannot explain a value KIS changed."""
+    details = finding.details
+    return (
+        known.check == finding.check
+        and known.kis == details.get("kis")
+        and known.spec in (None, details.get("spec"))
+        and known.field in (None, details.get("field"))
+    )
+
+
+def _named(known: KnownDifference) -> str:
+    parts = [f"field {known.field}"] if known.field else []
+    parts += [f"KIS: {known.kis}"] if known.kis is not None else []
+    parts += [f"spec: {known.spec}"] if known.spec is not None else []
+    return ", ".join(parts)
 
 
 def _coverage(pairs: list[Pair], unmatched: list[SampleApi], samples: Samples, portal: Portal) -> tuple[CategoryCoverage, ...]:
@@ -486,23 +505,24 @@ def to_markdown(report: Audit) -> str:
     blind = [finding for finding in known_all if finding.check == "mock-support" and finding.details.get("kis_how") in ("transport_rule", "unchanged")]
     known = [finding for finding in known_all if finding not in blind]
     kis = [finding for finding in report.findings if finding.status == KIS]
+    stale = report.stale
     lines = [
         f"## KIS samples audit: `koreainvestment/open-trading-api@{report.revision[:7]}` ({report.date})",
         "",
         f"KIS's samples read with git at `{report.revision}` (never run); mock support also from the {report.portal}.",
         "",
-        f"**{covered} of {total} REST APIs in the spec; {len(drift)} drift, {len(known_all)} known (with source), {len(kis)} where KIS's code and comments disagree; {len(report.agree)} operations agree.** {realtime} real-time (WebSocket) samples are outside the REST spec.",
+        f"**{covered} of {total} REST APIs in the spec; {len(drift)} drift, {len(stale)} stale, {len(known_all)} known (with source), {len(kis)} where KIS's code and comments disagree; {len(report.agree)} operations agree.** {realtime} real-time (WebSocket) samples are outside the REST spec.",
     ]
-    sections = (("Drift", drift), ("KIS's code vs. KIS's comments", kis), ("Known, with source", known))
+    sections = (("Drift", drift), ("Stale known differences", stale), ("KIS's code vs. KIS's comments", kis), ("Known, with source", known))
     for title, group in sections:
         lines += ["", f"### {title} ({len(group)})", ""]
         if not group:
             lines.append("None.")
             continue
-        header = "| operation | KIS sample | what | where in KIS's repo |" if title != "Known, with source" else "| operation | KIS sample | what | source |"
+        header = "| operation | KIS sample | what | where in KIS's repo |" if title not in ("Known, with source", "Stale known differences") else "| operation | KIS sample | what | source |"
         lines += [header, "|---|---|---|---|"]
         for finding in group:
-            last = finding.source if title == "Known, with source" else finding.at
+            last = finding.at if finding.status in (DRIFT, KIS) else finding.source
             lines.append(f"| `{_cell(finding.operation or '-')}` | `{_cell(finding.api)}` | {_cell(finding.message)} | {_cell(last)} |")
     if blind:
         names = ", ".join(f"`{finding.operation}` ({finding.details.get('kis')})" for finding in blind)
@@ -541,6 +561,7 @@ def to_json(report: Audit) -> str:
         "real_only": sum(len(row.real_only) for row in report.coverage),
         "realtime": sum(len(row.realtime) for row in report.coverage),
         "drift": len(report.drift),
+        "stale": len(report.stale),
         "known": sum(finding.status == KNOWN for finding in report.findings),
         "kis_code_vs_comment": sum(finding.status == KIS for finding in report.findings),
     }

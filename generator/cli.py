@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -142,7 +143,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
-    return EXIT_STALE if args.fail_on_drift and report.drift else EXIT_OK
+    return EXIT_STALE if args.fail_on_drift and (report.drift or report.stale) else EXIT_OK
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -170,28 +171,59 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_SPEC if refused else EXIT_OK
 
 
-SANDBOX_EXTRA = ("starlette", "uvicorn", "h11")
+SANDBOX_EXTRA = ("starlette", "uvicorn", "h11", "websockets", "cryptography")
 
 
 def _pairs(text: str, positive: bool) -> dict[str, Decimal]:
     """NAME=NUMBER[,NAME=NUMBER...] (an --cash or --prices value)."""
+    from .sandbox.state import amount_problem
+
     found: dict[str, Decimal] = {}
     for item in text.split(","):
-        name, _, number = item.partition("=")
+        name, separator, number = item.partition("=")
         try:
             value = Decimal(number.strip())
         except InvalidOperation:
             value = Decimal("NaN")
-        if not name.strip() or not value.is_finite() or value < 0 or (positive and value == 0):
-            raise argparse.ArgumentTypeError(f"{item.strip()!r} is not NAME={'PRICE above 0' if positive else 'AMOUNT of 0 or more'}")
+        if not name.strip() or not separator:
+            raise argparse.ArgumentTypeError(f"{item.strip()!r} is not NAME={'PRICE' if positive else 'AMOUNT'}")
+        problem = amount_problem(value, positive)
+        if problem is not None:
+            raise argparse.ArgumentTypeError(f"{item.strip()[:60]!r}: {'a price' if positive else 'an amount'} {problem}")
         found[name.strip()] = value
     return found
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 86400:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 0 to 86400")
+    return value
 
 
 def _positive(text: str) -> int:
     if not (text.isascii() and text.isdigit() and int(text) > 0):
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number above 0")
     return int(text)
+
+
+def _port(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and int(text) <= 65535):
+        raise argparse.ArgumentTypeError(f"{text[:20]!r} is not a port: a whole number from 0 to 65535 (0: any free port)")
+    return int(text)
+
+
+def _rate_limit(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"{text[:20]!r} is not calls a second: a number of 0 or more (0: no limit)")
+    return value
 
 
 def _app_keys(path: str) -> dict[str, str]:
@@ -207,7 +239,9 @@ def _app_keys(path: str) -> dict[str, str]:
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
     try:
-        # starlette and uvicorn, checked before anything starts
+        # starlette, uvicorn, websockets and cryptography, checked before anything starts
+        import cryptography.hazmat.primitives.ciphers  # noqa: F401
+
         from .sandbox import app, serve, server  # noqa: F401
         from .sandbox.state import DEFAULT_CASH, DEFAULT_PRICES
     except ModuleNotFoundError as missing:
@@ -218,11 +252,16 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         return EXIT_SPEC
     from .pipeline import load_spec
 
-    spec_dir = _spec_dir(args)
+    try:
+        spec_dir = _spec_dir(args)
+    except ProjectNotFoundError as error:
+        print(f"kisgen sandbox: {error}; or point it at a spec with --spec DIR (the spec/ of a kisgen checkout)", file=sys.stderr)
+        return EXIT_SPEC
     if not spec_dir.is_dir():
         print(f"kisgen sandbox: no spec directory at {spec_dir}; point it at one with --spec DIR (the spec/ of a kisgen checkout)", file=sys.stderr)
         return EXIT_SPEC
     options: dict[str, Any] = {"rate_limit_per_second": args.rate_limit, "page_size": args.page_size, "market_hours": args.market_hours, "app_keys": args.app_keys}
+    options.update({"tick_interval": args.tick_interval or None, "pingpong_interval": args.pingpong_interval or None})
     if args.cash:
         options["cash"] = {**DEFAULT_CASH, **{k: v for given in args.cash for k, v in given.items()}}
     if args.prices:
@@ -261,7 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="compare KIS's sample repository (open-trading-api) with the spec")
     audit.add_argument("samples", metavar="PATH[@REV]", help="a checkout or git directory of KIS's sample repository, and a revision (default HEAD); read with git, never run")
     audit.add_argument("--format", choices=("markdown", "json"), default="markdown")
-    audit.add_argument("--fail-on-drift", action="store_true", help="exit 1 when a fact differs and the spec does not explain it")
+    audit.add_argument("--fail-on-drift", action="store_true", help="exit 1 when a fact differs and the spec does not explain it, or a known difference the spec declares no longer occurs")
     audit.add_argument("-o", "--output", help="file to write (default: standard output)")
     audit.set_defaults(run=cmd_audit)
     importer = commands.add_parser("import", help="draft spec/imported/ files for the REST APIs of KIS's samples the spec lacks")
@@ -270,9 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--operation", action="append", default=[], help="one KIS API, as area.name (domestic_stock.volume_rank) or category/name; repeatable")
     importer.set_defaults(run=cmd_import)
     sandbox = commands.add_parser("sandbox", help="serve a local KIS sandbox on 127.0.0.1 (needs the `sandbox` extra)")
-    sandbox.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080)")
+    sandbox.add_argument("--port", type=_port, default=8080, help="port on 127.0.0.1 (default 8080; 0: any free port)")
     sandbox.add_argument("--env", choices=("mock", "real"), default="mock", help="which environment's TR_IDs and limits to serve")
-    sandbox.add_argument("--rate-limit", type=float, help="calls a second per app key (default: the spec's for --env; 0: no limit)")
+    sandbox.add_argument("--rate-limit", type=_rate_limit, help="calls a second per app key (default: the spec's for --env; 0: no limit)")
     sandbox.add_argument("--log-level", choices=("debug", "info", "warning"), default="info", help="uvicorn's log level (info shows each request)")
     sandbox.add_argument("--spec", default=argparse.SUPPRESS, help="spec directory (as kisgen --spec)")
     sandbox.add_argument("--page-size", type=_positive, metavar="N", help="rows a page on paged inquiries (default: the spec's for --env)")
@@ -280,6 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--prices", type=lambda text: _pairs(text, positive=True), action="append", metavar="SYMBOL=PRICE[,...]", help="prices per symbol, e.g. 005930=70000,AAPL=190.5 (others keep their defaults)")
     sandbox.add_argument("--market-hours", choices=("always", "kis"), default="always", help="always open (default), or refuse orders outside the exchange's session as KIS does")
     sandbox.add_argument("--app-keys", type=_app_keys, metavar="FILE", help='JSON {"app key": "app secret", ...}: the only app keys that exist (default: any key)')
+    sandbox.add_argument("--tick-interval", type=_seconds, default=1.0, metavar="SECONDS", help="the real-time feed's ticks and order books: one a registered symbol every SECONDS (default 1; 0: none)")
+    sandbox.add_argument("--pingpong-interval", type=_seconds, default=10.0, metavar="SECONDS", help="the real-time feed's PINGPONG every SECONDS (default 10; 0: none)")
     sandbox.set_defaults(run=cmd_sandbox)
     return parser
 

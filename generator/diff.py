@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from .errors import Problem, SpecError
 from .load import SpecFile, load_dir, load_text, spec_order
 from .builder import build_older_model
-from .model import Operation, Pagination, RequestField, Rule, Spec, TrCell
+from .model import Operation, Pagination, RealtimeTr, RequestField, Rule, Spec, TrCell
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +259,17 @@ def codes_changed(base: Spec, head: Spec) -> Iterator[Change]:
             yield Change("codes-removed", True, qualname, f"`{wire}` ({table}): codes removed: {', '.join(_code(v) for v in removed)}", "requests using them are now rejected", {"field": wire, "codes": " ".join(removed)})
 
 
+def code_tables_changed(base: Spec, head: Spec) -> Iterator[Change]:
+    """Code tables (each an enum of kis_client.enums) that are new or gone, as an import adds them."""
+    old = {table.name: table for table in base.code_tables}
+    new = {table.name: table for table in head.code_tables}
+    for name in _added(old, new):
+        table = new[name]
+        yield Change("code-table-added", False, "codes", f"code table `{name}` ({table.label}) added: enum `{table.class_name}`, {len(table.codes)} codes", "a new enum; nothing existing changes", {"table": name})
+    for name in _added(new, old):
+        yield Change("code-table-removed", True, "codes", f"code table `{name}` removed (enum `{old[name].class_name}`)", "code importing the enum fails", {"table": name})
+
+
 def pattern_changed(base: Spec, head: Spec) -> Iterator[Change]:
     for qualname, wire, old, new in _common_fields(base, head):
         if old.pattern == new.pattern:
@@ -448,6 +459,101 @@ def _page_keys(pagination: Pagination) -> str:
     return ", ".join(key.shown for key in pagination.keys) or "none (tr_cont alone)"
 
 
+def _trs(spec: Spec) -> dict[str, RealtimeTr]:
+    """The real-time TRs by their real TR_ID: what KIS and users know them by."""
+    return {tr.real_tr_id: tr for tr in spec.realtime.trs} if spec.realtime is not None else {}
+
+
+def _common_trs(base: Spec, head: Spec) -> Iterator[tuple[str, RealtimeTr, RealtimeTr]]:
+    return _pairs(_trs(base), _trs(head))
+
+
+def realtime_feed_changed(base: Spec, head: Spec) -> Iterator[Change]:
+    old, new = base.realtime, head.realtime
+    if old is None or new is None:
+        if old is not new:
+            yield Change("realtime-feed", old is not None, "realtime", "real-time feed " + ("added" if new is not None else "removed"), "a client.realtime() session is new" if new is not None else "code using client.realtime() breaks")
+        return
+    for env, url in new.urls:
+        before = old.url(env)
+        if (before, old.path) != (url, new.path):
+            yield Change("realtime-feed", True, "realtime", f"{env} WebSocket `{before}{old.path}` → `{url}{new.path}`", "clients built from the old spec connect to the old address")
+    if old.registration_limit != new.registration_limit:
+        lower = new.registration_limit < old.registration_limit
+        yield Change(
+            "realtime-feed", lower, "realtime", f"registrations a session {old.registration_limit} → {new.registration_limit}",
+            "clients built from the old spec register more than KIS takes (OPSP0008)" if lower else "sessions may register more",
+        )
+    outcomes = {control.code: control.outcome for control in old.codes}
+    for control in new.codes:
+        outcome = outcomes.get(control.code)
+        if outcome is None:
+            yield Change("realtime-feed", False, "realtime", f"control code `{control.code}` ({control.outcome}) added", "clients built from the old spec read it by rt_cd")
+        elif outcome != control.outcome:
+            yield Change("realtime-feed", True, "realtime", f"control code `{control.code}`: {outcome} → {control.outcome}", "clients built from the old spec take it for what it no longer means")
+
+
+def realtime_tr_added(base: Spec, head: Spec) -> Iterator[Change]:
+    for tr_id in _added(_trs(base), _trs(head)):
+        tr = _trs(head)[tr_id]
+        yield Change("realtime-tr-added", False, f"realtime.{tr.name}", f"real-time TR `{tr_id}` added ({tr.label}, {len(tr.fields)} fields)", "a new record class; existing code is unaffected")
+
+
+def realtime_tr_removed(base: Spec, head: Spec) -> Iterator[Change]:
+    for tr_id in _added(_trs(head), _trs(base)):
+        tr = _trs(base)[tr_id]
+        yield Change("realtime-tr-removed", True, f"realtime.{tr.name}", f"real-time TR `{tr_id}` removed", f"code registering {tr.class_name} breaks")
+
+
+def realtime_tr_changed(base: Spec, head: Spec) -> Iterator[Change]:
+    for tr_id, old, new in _common_trs(base, head):
+        where = f"realtime.{new.name}"
+        if old.class_name != new.class_name:
+            yield Change("realtime-tr-changed", True, where, f"`{tr_id}` record class `{old.class_name}` → `{new.class_name}`", "code naming the old class breaks")
+        if old.mock_tr_id != new.mock_tr_id:
+            if new.mock_tr_id is None:
+                yield Change("realtime-tr-changed", True, where, f"`{tr_id}` no longer served on mock (was `{old.mock_tr_id}`)", "mock sessions registering it are refused")
+            else:
+                breaking = old.mock_tr_id is not None
+                yield Change("realtime-tr-changed", breaking, where, f"`{tr_id}` mock TR_ID {_code(old.mock_tr_id)} → `{new.mock_tr_id}`", "clients built from the old spec register the old one" if breaking else "mock sessions may register it")
+        if old.encrypted != new.encrypted:
+            yield Change("realtime-tr-changed", True, where, f"`{tr_id}` {'now' if new.encrypted else 'no longer'} encrypted", "clients built from the old spec misread its frames")
+        if old.key.pattern != new.key.pattern:
+            yield Change("realtime-tr-changed", True, where, f"`{tr_id}` tr_key pattern {_code(old.key.pattern)} → {_code(new.key.pattern)}", "keys accepted before may now be refused")
+
+
+def realtime_fields_changed(base: Spec, head: Spec) -> Iterator[Change]:
+    """Records are read by position: a field added before others, or removed, moves every field
+    after it; one added at the end is an extra value to clients built from the old spec."""
+    for tr_id, old_tr, new_tr in _common_trs(base, head):
+        where = f"realtime.{new_tr.name}"
+        old = [field.wire for field in old_tr.fields]
+        new = [field.wire for field in new_tr.fields]
+        for position, wire in enumerate(new):
+            if wire in old:
+                continue
+            moved = [other for other in new[position + 1 :] if other in old]
+            if moved:
+                yield Change(
+                    "realtime-field-added", True, where, f"`{tr_id}` field `{wire}` inserted at position {position + 1}, before {len(moved)} field(s) from `{moved[0]}`",
+                    f"clients built from the old spec read {len(moved)} field(s) from the wrong position", {"field": wire},
+                )
+            else:
+                yield Change("realtime-field-added", False, where, f"`{tr_id}` field `{wire}` added at the end (position {position + 1})", "clients built from the old spec keep it in `.extra`", {"field": wire})
+        for position, wire in enumerate(old):
+            if wire in new:
+                continue
+            moved = [other for other in old[position + 1 :] if other in new]
+            reason = f"clients built from the old spec read {len(moved)} field(s) from the wrong position" if moved else "records are shorter than clients built from the old spec read: they report them and deliver none"
+            yield Change("realtime-field-removed", True, where, f"`{tr_id}` field `{wire}` removed (was position {position + 1})", reason, {"field": wire})
+        if [wire for wire in old if wire in new] != [wire for wire in new if wire in old]:
+            yield Change("realtime-field-moved", True, where, f"`{tr_id}` fields reordered", "clients built from the old spec read them from the wrong positions")
+        kinds = {field.wire: field.kind for field in old_tr.fields}
+        for field in new_tr.fields:
+            if field.wire in kinds and kinds[field.wire] != field.kind:
+                yield Change("realtime-field-kind-changed", True, where, f"`{tr_id}` field `{field.wire}`: {kinds[field.wire]} → {field.kind}", "its Python type changes", {"field": field.wire})
+
+
 # The table of every check. A new kind of change is one function above and one entry here.
 CHECKS: tuple[Check, ...] = (
     Check("operation-added", "an operation is new", operation_added),
@@ -462,6 +568,7 @@ CHECKS: tuple[Check, ...] = (
     Check("field-renamed", "a request field's Python parameter has another name", field_renamed),
     Check("field-required", "a request field was made required or optional", field_required_changed),
     Check("codes", "codes were added to or removed from a field's code table", codes_changed),
+    Check("code-tables", "a code table (an enum) was added or removed", code_tables_changed),
     Check("pattern-changed", "a request field's pattern changed", pattern_changed),
     Check("max-length-changed", "a request field's maximum length changed", max_length_changed),
     Check("default-changed", "a request field's default changed", default_changed),
@@ -477,6 +584,11 @@ CHECKS: tuple[Check, ...] = (
     Check("pagination", "an operation became paginated, stopped being, or changed its continuation keys", pagination_changed),
     Check("outputs", "a response output was added, removed or reshaped", outputs_changed),
     Check("response-fields", "a response field was added, removed, renamed, changed kind or became (no longer) inferred or always sent", response_fields_changed),
+    Check("realtime-feed", "the real-time feed's address, registration limit or control codes changed", realtime_feed_changed),
+    Check("realtime-tr-added", "a real-time TR is new", realtime_tr_added),
+    Check("realtime-tr-removed", "a real-time TR is gone", realtime_tr_removed),
+    Check("realtime-tr-changed", "a real-time TR's class, mock TR_ID, encryption or tr_key changed", realtime_tr_changed),
+    Check("realtime-fields", "a real-time field was added, removed, moved or changed kind (breaking where positions shift)", realtime_fields_changed),
 )
 
 
@@ -539,7 +651,7 @@ def to_markdown(changes: Iterable[Change], base: str, head: str) -> str:
     breaking = [c for c in changes if c.breaking]
     lines = [f"## KIS spec changes: `{base}` → `{head}`", ""]
     if not changes:
-        lines.append("No changes to operations, TR_IDs, fields, codes, rules, markets, exchanges, environments or responses.")
+        lines.append("No changes to operations, TR_IDs, fields, codes, rules, markets, exchanges, environments, responses or the real-time feed.")
         return "\n".join(lines) + "\n"
     lines.append(f"**{len(changes)} change(s), {len(breaking)} breaking.**")
     for title, group in (("Breaking", breaking), ("Not breaking", [c for c in changes if not c.breaking])):

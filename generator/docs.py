@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from .layout import AREA_DOCS
 from .model import QUOTE_TABLE, Area, Operation, Output, RequestField, ResponseField, Spec, TrCell
 from .sandbox.errors import CODES
+from .sandbox.errors import Code as SandboxCode
 
 ENV_LABELS = {"real": "실전", "mock": "모의"}
 INDEX_FROM_AREA = "../API.md"  # how an area's page links back to the index
@@ -204,15 +205,27 @@ def _field_row(spec: Spec, field: RequestField) -> FieldRow:
 
 def _response_field(field: ResponseField) -> ResponseFieldRow:
     wire = " / ".join(f"`{name}`" for name in (field.wire, *field.aliases))
+    python_type = PYTHON_TYPES[field.kind] + ("" if field.always_sent else " | None")  # as the client types it
     inferred = " (inferred: a value that does not fit stays in `extra`)" if field.kind_inferred and field.kind != "text" else ""
-    return ResponseFieldRow(wire, f"`{field.py_name}`", text(field.label + (f" — {field.note}" if field.note else "")), code(f"{PYTHON_TYPES[field.kind]} | None") + inferred)
+    return ResponseFieldRow(wire, f"`{field.py_name}`", text(field.label + (f" — {field.note}" if field.note else "")), code(python_type) + inferred)
 
 
 def _output_doc(output: Output) -> OutputDoc:
     key = " / ".join(f"`{name}`" for name in (output.key, *output.aliases)) if output.key else "the body"
-    shape = f"`Rows[{output.class_name}]` (a tuple of rows)" if output.is_list else f"`{output.class_name} | None`"
+    if output.is_list:
+        shape = f"`Rows[{output.class_name}]` (a tuple of rows)"
+    else:
+        shape = f"`{output.class_name}`" if output.always_sent else f"`{output.class_name} | None`"
     note = f" — {text(output.note)}" if output.note else ""
     return OutputDoc(f"{key} → `.{output.name}`: {shape}{note}", tuple(_response_field(field) for field in output.fields))
+
+
+def _sandbox_code(sandbox_code: SandboxCode) -> tuple[str, str, str, str, str]:
+    """Code, HTTP, envelope, when, what to do; a code the OAuth operations answer too says how."""
+    status, envelope = str(sandbox_code.status), code(sandbox_code.envelope)
+    if sandbox_code.on_oauth:
+        status, envelope = f"{status}; OAuth: 403", f"{envelope}; OAuth: `error_code`"
+    return (f"`{sandbox_code.code}`", status, envelope, text(sandbox_code.when), text(sandbox_code.what_to_do))
 
 
 def _operation_doc(spec: Spec, op: Operation) -> OperationDoc:
@@ -365,5 +378,5 @@ def api_doc(spec: Spec, errors_source: str) -> ApiDoc:
         mock=_mock_doc(spec),
         exceptions=client_exceptions(errors_source),
         errors=tuple((f"`{e.code}`", text(e.label), text(e.meaning)) for e in spec.errors),
-        sandbox_codes=tuple((f"`{c.code}`", str(c.status), code(c.envelope), text(c.when), text(c.what_to_do)) for c in CODES),
+        sandbox_codes=tuple(_sandbox_code(c) for c in CODES),
     )

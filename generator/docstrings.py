@@ -133,34 +133,31 @@ def _about(op: Operation) -> list[str]:
     return lines
 
 
-def method_doc(spec: Spec, op: Operation) -> list[str]:
-    """The docstring of the client's method for ``op``."""
-    lines = [f"{op.summary} — {op.method} {op.path}", *_about(op)]
-    args = _args(spec, op)
+def _doc(summary: list[str], spec: Spec, op: Operation, gives: str, what: str, pages: bool, extra_args: list[str] | None = None) -> list[str]:
+    """A method's docstring: ``summary``, then Args, ``gives`` (Returns or Yields) ``what``, and Raises."""
+    lines = [*summary, *_about(op)]
+    args = _args(spec, op) + (extra_args or [])
     if args:
         lines += ["", "Args:", *args]
-    lines += ["", "Returns:", *["    " + line for line in wrap(f"{op.response.class_name}: {_outputs_text(op)}.", 12, 4)]]
-    return lines + ["", "Raises:", *_raises(op, pages=False)]
+    lines += ["", f"{gives}:", *["    " + line for line in wrap(what, 12, 4)]]
+    return lines + ["", "Raises:", *_raises(op, pages=pages)]
+
+
+def method_doc(spec: Spec, op: Operation) -> list[str]:
+    """The docstring of the client's method for ``op``."""
+    return _doc([f"{op.summary} — {op.method} {op.path}"], spec, op, "Returns", f"{op.response.class_name}: {_outputs_text(op)}.", pages=False)
 
 
 def pages_doc(spec: Spec, op: Operation) -> list[str]:
     keys = op.pagination.keys if op.pagination is not None else ()
     following = "tr_cont and " + ", ".join(key.request for key in keys) if keys else "tr_cont alone (the same request again)"
-    lines = [f"Every page of {op.summary}, following {following} to the last.", *_about(op)]
-    args = _args(spec, op)
-    if args:
-        lines += ["", "Args:", *args]
-    lines += ["", "Yields:", *["    " + line for line in wrap(f"{op.response.class_name}: each page: {_outputs_text(op)}.", 12, 4)]]
-    return lines + ["", "Raises:", *_raises(op, pages=True)]
+    summary = f"Every page of {op.summary}, following {following} to the last."
+    return _doc([summary], spec, op, "Yields", f"{op.response.class_name}: each page: {_outputs_text(op)}.", pages=True)
 
 
 def rows_doc(spec: Spec, op: Operation, output: Output) -> list[str]:
-    lines = [f"Every row of {op.summary} {output.key or 'body'} ({output.name}) across all pages.", *_about(op)]
-    args = _args(spec, op)
-    if args:
-        lines += ["", "Args:", *args]
-    lines += ["", "Yields:", f"    {output.class_name}: each row, page after page."]
-    return lines + ["", "Raises:", *_raises(op, pages=True)]
+    summary = f"Every row of {op.summary} {output.key or 'body'} ({output.name}) across all pages."
+    return _doc([summary], spec, op, "Yields", f"{output.class_name}: each row, page after page.", pages=True)
 
 
 def walk_doc(spec: Spec, op: Operation) -> list[str]:
@@ -168,8 +165,5 @@ def walk_doc(spec: Spec, op: Operation) -> list[str]:
     assert walk is not None
     floor = f", when the next bound would fall before {walk.floor} (or leave only a Saturday and Sunday before it: no market trades then, so KIS would send no rows)" if walk.floor else ""
     summary = f"Responses of {op.summary} further and further back: each call moves {walk.field} before the oldest {walk.row_field} of the last one (KIS cannot page this with tr_cont). Stops when no older rows come{floor}, or after max_calls calls."
-    lines = [*wrap(summary, 8), *_about(op)]
-    args = _args(spec, op) + ["    " + line for line in wrap("max_calls: At most this many calls (1 or more).", 12, 4)]
-    lines += ["", "Args:", *args]
-    lines += ["", "Yields:", *["    " + line for line in wrap(f"{op.response.class_name}: each call's response: {_outputs_text(op)}.", 12, 4)]]
-    return lines + ["", "Raises:", *_raises(op, pages=False)]
+    max_calls = ["    " + line for line in wrap("max_calls: At most this many calls (1 or more).", 12, 4)]
+    return _doc(wrap(summary, 8), spec, op, "Yields", f"{op.response.class_name}: each call's response: {_outputs_text(op)}.", pages=False, extra_args=max_calls)

@@ -29,6 +29,8 @@ Subject = Literal["field", "env", "side", "market", "period"]  # what a rule's c
 ConstraintOp = Literal["equals", "in", "pattern"]
 WalkKind = Literal["date", "time"]
 FailedCheck = Literal["codes", "pattern", "max_length"]
+AuditCheck = Literal["method", "tr-id", "mock-support", "request-field", "required", "output", "output-field"]  # what `kisgen audit` compares
+RealtimeOutcome = Literal["subscribed", "unsubscribed", "refused", "app_key_in_use"]  # what a control code means
 
 ENVS: tuple[EnvName, ...] = ("real", "mock")
 SIDES: tuple[SideName, ...] = ("buy", "sell")
@@ -325,6 +327,19 @@ class MockInstead:
 
 
 @dataclass(frozen=True, slots=True)
+class KnownDifference:
+    """A difference `kisgen audit` finds between KIS's sample and the operation, explained:
+    what KIS has (``kis``), or, where KIS has nothing, what the spec has (``spec``)."""
+
+    check: AuditCheck
+    kis: str | None
+    spec: str | None
+    field: str | None  # the request field of a `required` difference
+    source: str
+    at: str  # file:line, where a stale one is reported
+
+
+@dataclass(frozen=True, slots=True)
 class Response:
     class_name: str
     envelope: bool
@@ -385,6 +400,7 @@ class Operation:
     file: str
     walk: Walk | None = None
     mock_instead: MockInstead | None = None
+    known_differences: tuple[KnownDifference, ...] = ()
     kis_example: KisExample | None = None  # KIS's example call and what its sample sends for it
 
     @property
@@ -469,6 +485,108 @@ class HashkeyPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class RealtimeField:
+    """One value of a real-time record, at its position (0-based) in the record."""
+
+    wire: str
+    py_name: str
+    label: str
+    kind: ValueKind
+    note: str | None
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class RealtimeKey:
+    """What a TR is registered for (its tr_key): a stock code, an HTS ID, an overseas symbol."""
+
+    label: str
+    pattern: str
+    example: str
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RealtimeTr:
+    name: str
+    class_name: str
+    label: str
+    api_id: str | None
+    real_tr_id: str
+    mock_tr_id: str | None  # None: KIS's mock domain does not serve it (모의투자 미지원)
+    encrypted: bool
+    key: RealtimeKey
+    key_field: str  # the wire name of the field that repeats the tr_key
+    fields: tuple[RealtimeField, ...]
+    source: str
+    note: str | None
+    file: str
+
+    @property
+    def tr_ids(self) -> tuple[str, ...]:
+        return (self.real_tr_id,) + ((self.mock_tr_id,) if self.mock_tr_id not in (None, self.real_tr_id) else ())
+
+    def tr_id(self, env: str) -> str | None:
+        return self.real_tr_id if env == "real" else self.mock_tr_id
+
+    @property
+    def key_position(self) -> int:
+        return next(field.position for field in self.fields if field.wire == self.key_field)
+
+
+@dataclass(frozen=True, slots=True)
+class ControlCode:
+    """A control message's msg_cd, and what it means for a registration."""
+
+    code: str
+    rt_cd: str | None  # None: nobody has recorded it
+    message: str | None  # KIS's msg1, where recorded
+    outcome: RealtimeOutcome
+    meaning: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalPolicy:
+    """The REST operation that issues the approval key, and how long a key serves."""
+
+    operation: str  # area.name
+    reply_field: str
+    lifetime_seconds: int
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Realtime:
+    path: str
+    urls: tuple[tuple[EnvName, str], ...]
+    url_sources: tuple[tuple[EnvName, str], ...]
+    approval: ApprovalPolicy
+    registration_limit: int
+    sessions_per_app_key: int
+    limits_source: str
+    subscribe: str  # tr_type of a registration
+    unsubscribe: str
+    pingpong: str  # the tr_id of the server's heartbeat
+    messages_source: str
+    codes: tuple[ControlCode, ...]
+    trs: tuple[RealtimeTr, ...]
+    file: str
+
+    def url(self, env: str) -> str:
+        for name, url in self.urls:
+            if name == env:
+                return url
+        raise KeyError(env)
+
+    def tr(self, tr_id: str) -> RealtimeTr:
+        for tr in self.trs:
+            if tr_id in tr.tr_ids:
+                return tr
+        raise KeyError(tr_id)
+
+
+@dataclass(frozen=True, slots=True)
 class Spec:
     sources: tuple[Source, ...]
     environments: tuple[Environment, ...]
@@ -486,6 +604,7 @@ class Spec:
     token: TokenPolicy
     hashkey: HashkeyPolicy | None
     timezone: str | None  # the IANA zone KIS dates orders, fills and quotes in
+    realtime: Realtime | None = None  # None only in an older spec read for a diff
 
     @property
     def operations(self) -> tuple[Operation, ...]:

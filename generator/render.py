@@ -24,10 +24,13 @@ from .layout import CLIENT_PROJECT, DOCS_DIR, DOCS_FILE, PACKAGE
 from .literals import doc, doc_block, py
 from .model import Spec
 from .schemas import request_schemas, response_schema
-from .views import TableHomes, area_view, client_view, enums_view, operation_view, package_exports, tr_ids_view
+from .realtime_docs import realtime_page
+from .realtime_views import realtime_view
+from .views import TableHomes, area_view, client_view, enums_view, operation_view, package_view, tr_ids_view
 
 AREA_TEMPLATES = "area"  # templates/area/: rendered once per area (operation.py.j2: per operation)
 AREA_PAGE_TEMPLATE = "api/area.md.j2"  # docs/api/<area>.md
+REALTIME_PAGE_TEMPLATE = "api/realtime.md.j2"  # docs/api/realtime.md
 ERRORS_MODULE = "errors.py"
 
 
@@ -81,8 +84,10 @@ def render(spec: Spec, templates: Path) -> dict[str, bytes]:
         "client": client_view(spec, homes),
         "enums": enums_view(homes),
         "tr_ids": tr_ids_view(spec),
-        "exports": package_exports(public_classes(errors_source)),
+        "package": package_view(spec, public_classes(errors_source)),
         "client_version": client_version(spec),
+        "realtime": realtime_view(spec),
+        "realtime_page": realtime_page(spec),
         "packages": sorted(["kis_client", "kis_client.schemas", *(f"kis_client.{area.name}" for area in spec.areas)]),
     }
     sources: dict[str, str] = {}
@@ -114,6 +119,7 @@ def render(spec: Spec, templates: Path) -> dict[str, bytes]:
     files[DOCS_FILE] = env.get_template("API.md.j2").render({**context, "api": api}).encode("utf-8")
     for page in api.areas:
         files[f"{DOCS_DIR}/{page.path}"] = env.get_template(AREA_PAGE_TEMPLATE).render({**context, "api": api, "page": page}).encode("utf-8")
+    files[f"{DOCS_DIR}/{context['realtime_page'].path}"] = env.get_template(REALTIME_PAGE_TEMPLATE).render({**context, "api": api}).encode("utf-8")
     return files
 
 

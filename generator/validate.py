@@ -74,6 +74,11 @@ PATTERN_MEANINGS = {
     "^(method|path|tr_id\\.(real|mock)|request\\.[A-Za-z][A-Za-z0-9_]*)$": "must be method, path, tr_id.real, tr_id.mock or request.FIELD",
     "^[0-9a-f]{40}$": "must be a full git commit id (40 hex digits)",
     "^sha256:[0-9a-f]{64}$": "must be sha256: and 64 hex digits",
+    "^[A-Z][A-Z0-9]{7}$": "is not a real-time TR_ID: 8 capital letters or digits, the first a letter (KIS API portal 2026-05-29)",
+    "^wss?://[a-z0-9.-]+(:[0-9]+)?$": "must be ws://host:port or wss://host:port",
+    "^[A-Z]{4}[0-9]{4}$": "must be a control code: 4 capital letters and 4 digits, like OPSP0000",
+    "^[0-9]$": "must be one digit",
+    "^[A-Z]+$": "must be capital letters",
 }
 JSON_TYPES = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "a mapping", type(None): "empty (null)"}
 SCHEMA_TYPES = {"string": "a string", "integer": "an integer", "number": "a number", "boolean": "true or false", "object": "a mapping", "array": "a list"}
@@ -110,6 +115,8 @@ def _message(error: SchemaError) -> str:
     if error.validator == "enum":
         choices = ", ".join(repr(choice) for choice in error.validator_value)  # type: ignore[union-attr]
         return f"{error.instance!r} is not one of {choices}"
+    if error.validator == "anyOf" and error.context and all(sub.validator == "required" for sub in error.context):
+        return "needs one of " + ", ".join(repr(name) for sub in error.context for name in sub.validator_value)  # type: ignore[union-attr]
     if error.validator == "oneOf" and error.context:
         # A wrong type says little when another alternative had the right type: show that one.
         specific = [sub for sub in error.context if sub.validator != "type"]

@@ -8,20 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from . import docstrings
 from .literals import py
-from .model import EXCHANGES_TABLE, QUOTE_TABLE, Area, CodeTable, Constraint, Operation, Output, RequestField, ResponseField, Rule, Spec, TokenPolicy
+from .model import EXCHANGES_TABLE, QUOTE_TABLE, Area, CodeTable, Constraint, EnvName, HttpMethod, Operation, OperationKind, Output, RequestField, ResponseField, Rule, Spec, TokenPolicy
 
 PACKAGE_NAME = "kis_client"
 # The Python type of each response value kind, and its parser in kis_client._parsing.
 KIND_TYPES = {"int": "int", "decimal": "Decimal", "date": "date", "time": "dtime", "datetime": "datetime", "code": "str", "flag": "bool", "text": "str"}
 KIND_PARSERS = {"int": "p_int", "decimal": "p_decimal", "date": "p_date", "time": "p_time", "datetime": "p_datetime", "code": "p_text", "flag": "p_flag", "text": "p_text"}
-TEXT_KINDS = ("code", "text")  # what the response envelope's fields may be: read as text, never None
 
 
 # ---------------------------------------------------------------------------------------------
-# Imports, sorted as isort sorts them: by module, then constants, classes, functions
+# Imports, sorted as isort sorts them (profile black, as-imports combined): by module, then
+# constants, classes, functions, each ignoring case
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,8 @@ class Import:
 
 def _name_order(name: str) -> tuple[int, str]:
     imported = name.split(" as ")[0]  # "NAME as ALIAS" sorts by NAME
-    kind = 0 if imported.isupper() else 1 if imported[:1].isupper() else 2
-    return kind, imported
+    kind = 0 if imported.isupper() and len(imported) > 1 else 1 if imported[:1].isupper() else 2
+    return kind, imported.lower()
 
 
 def imports(wanted: dict[str, set[str]]) -> tuple[Import, ...]:
@@ -253,7 +254,7 @@ def _set_literal(values: Iterable[str]) -> str:
     return "{" + ", ".join(py(value) for value in dict.fromkeys(values)) + "}"
 
 
-def _params(spec: Spec, op: Operation, needs: Needs, period_alias: str | None) -> tuple[ParamView, ...]:
+def _params(op: Operation, needs: Needs, period_alias: str | None) -> tuple[ParamView, ...]:
     params = []
     if op.has_side:
         needs.add("kis_client.enums", "Side", "SideCode")
@@ -300,7 +301,7 @@ def _request_view(spec: Spec, op: Operation, consts: Constants, needs: Needs) ->
         validate=f"validate_{op.function_suffix}",
         fields=fields,
         rules=rules,
-        params=_params(spec, op, needs, period_alias),
+        params=_params(op, needs, period_alias),
         has_side=op.has_side,
         periods=periods,
         period_alias=period_alias,
@@ -509,11 +510,11 @@ class OperationView:
     stdlib_imports: tuple[str, ...]
     imports: tuple[Import, ...]
     qualname: str
-    method: str
+    method: HttpMethod
     path: str
-    kind: str
+    kind: OperationKind
     headers: tuple[str, ...]
-    envs: tuple[str, ...]
+    envs: tuple[EnvName, ...]
     envelope: bool
     paging: tuple[tuple[str, str, str | None], ...] | None  # per key sent back: request field, response key, object output holding it
     constants: tuple[Constant, ...]
@@ -531,11 +532,9 @@ def _stdlib_imports(op: Operation, constants: tuple[Constant, ...], period: bool
         lines.append("import re")
     lines.append("from collections.abc import Mapping")
     lines.append("from dataclasses import dataclass, field")
-    dates = sorted({"date", "datetime"} & kinds)
+    dates = sorted({"date", "datetime"} & kinds) + (["time as dtime"] if "time" in kinds else [])
     if dates:
         lines.append(f"from datetime import {', '.join(dates)}")
-    if "time" in kinds:
-        lines.append("from datetime import time as dtime")
     if "decimal" in kinds:
         lines.append("from decimal import Decimal")
     lines.append("from typing import " + ", ".join(["Any", "ClassVar"] + (["Literal"] if period else [])))
@@ -590,11 +589,15 @@ def operation_view(spec: Spec, op: Operation, homes: TableHomes) -> OperationVie
 # An area's client classes
 
 
+MethodShape = Literal["call", "pages", "rows", "walk"]
+
+
 @dataclass(frozen=True)
 class MethodView:
     name: str
-    shape: str  # "call", "pages", "rows" or "walk"
+    shape: MethodShape
     params: tuple[ParamView, ...]
+    keyword_only: bool  # the parameters are named (all but a raw ``body``)
     returns: str  # the response class (or what an iterator yields)
     doc: list[str]
     module: str  # the operation's module, imported on first use
@@ -645,11 +648,11 @@ def _methods(spec: Spec, op: Operation, runtime: Needs, types: Needs) -> list[Me
         period_alias = op.class_prefix + "Period" if op.has_period else None
         if period_alias is not None:
             types.add(module, period_alias)
-        params = _params(spec, op, types, period_alias)
+        params = _params(op, types, period_alias)
         arguments = ", ".join(param.argument for param in params)
     types.add(module, op.response.class_name)
     forgets = any(field.bind == "token" for field in op.fields)
-    call = MethodView(op.name, "call", params, op.response.class_name, docstrings.method_doc(spec, op), module, prepare, parse, arguments, forgets, forgets, None, None)
+    call = MethodView(op.name, "call", params, not op.request_any, op.response.class_name, docstrings.method_doc(spec, op), module, prepare, parse, arguments, forgets, forgets, None, None)
     methods = [call]
     if op.pagination is not None:
         methods.append(replace(call, name=op.name + "_pages", shape="pages", doc=docstrings.pages_doc(spec, op)))
@@ -746,7 +749,7 @@ def client_view(spec: Spec, homes: TableHomes) -> ClientView:
     needs.add("kis_client._rate_limit", "RateLimiter")
     needs.add("kis_client._retry", "RetryPolicy")
     needs.add("kis_client._secrets", "Credentials", "check_credential")
-    needs.add("kis_client._settings", "Hashkey", "Settings", "check_count", "check_env", "check_seconds", "parse_account")
+    needs.add("kis_client._settings", "Hashkey", "Settings", "check_base_url", "check_count", "check_env", "check_seconds", "parse_account")
     needs.add("kis_client._token_cache", "TokenCache", "TokenSlot")
     needs.add("kis_client._tokens", "TokenSpec")
     needs.add("kis_client._transport", "AsyncCore", "SyncCore")
@@ -789,7 +792,7 @@ def client_view(spec: Spec, homes: TableHomes) -> ClientView:
 @dataclass(frozen=True)
 class TrRowView:
     operation: str
-    env: str
+    env: EnvName
     market: str | None
     side: str | None
     period: str | None
@@ -822,7 +825,14 @@ class Export:
     module: str
 
 
-def package_exports(exception_names: Iterable[str]) -> tuple[Export, ...]:
+@dataclass(frozen=True)
+class PackageView:
+    spec_files: list[str]
+    exports: tuple[Export, ...]
+    type_imports: tuple[Import, ...]  # "X as X" under TYPE_CHECKING: the exports, for type checkers
+
+
+def package_view(spec: Spec, exception_names: Iterable[str]) -> PackageView:
     """What ``from kis_client import X`` offers: the clients, every exception of
     ``kis_client.errors``, the options a client takes, and the common enums and clocks."""
     exports = [Export("KisClient", "kis_client.client"), Export("AsyncKisClient", "kis_client.client"), Export("TokenCache", "kis_client._token_cache")]
@@ -831,7 +841,10 @@ def package_exports(exception_names: Iterable[str]) -> tuple[Export, ...]:
     exports.append(Export("resolve_tr_id", "kis_client.tr_ids"))
     exports += [Export(name, "kis_client.enums") for name in ("Env", "Side", "Market", "Exchange", "QuoteExchange")]
     exports += [Export(name, "kis_client.clock") for name in ("kis_now", "kis_today", "exchange_now", "exchange_today")]
-    return tuple(exports)
+    wanted: dict[str, set[str]] = {}
+    for export in exports:
+        wanted.setdefault(export.module, set()).add(f"{export.name} as {export.name}")
+    return PackageView([source.file for source in spec.sources], tuple(exports), imports(wanted))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from datetime import time as dtime
+from datetime import date, time as dtime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 import logging
 import reprlib
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
-from datetime import time as dtime
+from datetime import date, datetime, time as dtime
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any, TypeVar

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from kis_client._calls import Paging, PreparedCall
@@ -77,3 +78,41 @@ def check_count(name: str, value: object) -> int:
     if type(value) is not int or value < 1:
         raise ValueError(f"{name} must be a whole number, 1 or more")
     return value
+
+
+def check_base_url(name: str, value: object) -> str:
+    """The server every request goes to, without a trailing slash; or ValueError naming ``name``
+    and never the value, which could hold a password or a token."""
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a URL such as https://openapi.koreainvestment.com:9443")
+    problem = _url_problem(value)
+    if problem is not None:
+        raise ValueError(f"{name} {problem}; the value is not shown")
+    return value.rstrip("/")
+
+
+def _url_problem(value: str) -> str | None:
+    if not value.isprintable() or any(char.isspace() for char in value):
+        return "must not contain whitespace or control characters (a value read from a file keeps its newline)"
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        return "is not a URL (a bad port or IPv6 address)"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "must start with http:// or https://"
+    if "@" in parts.netloc:
+        return "must not hold a user name or password (KIS takes the app key and secret in headers)"
+    if not parts.hostname:
+        return "has no host"
+    if port == 0:
+        return "has port 0"
+    if parts.query or parts.fragment or "?" in value or "#" in value:
+        return "must not have a query or fragment (each request's path is appended to it)"
+    import httpx
+
+    try:
+        httpx.URL(value)
+    except httpx.InvalidURL:
+        return "is not a URL httpx can send requests to"
+    return None

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import stat
 import tempfile
@@ -90,6 +91,7 @@ class TokenCache:
         self._memory: dict[str, Token] = {}
         self._thread_locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
+        self._reported: set[str] = set()  # why the directory was unusable, as already logged
 
     @classmethod
     def in_memory(cls, *, wait_seconds: float = 65.0, poll_seconds: float = 2.0, margin_seconds: float = 300.0) -> TokenCache:
@@ -125,9 +127,12 @@ class TokenCache:
             logger.warning("token cache %s was writable by others; made it private (0700) and trusting none of its files that others own or can write", directory)
         return directory
 
-    def _unusable(self, error: OSError, what: str) -> None:
+    def _unusable(self, error: OSError) -> None:
+        """Says once per cache and reason (at DEBUG after that): every call would meet it again."""
         reason = str(error) if isinstance(error, UntrustedCacheError) else type(error).__name__
-        logger.warning("token cache %s unusable (%s); %s", self.directory, reason, what)
+        level = logging.DEBUG if reason in self._reported else logging.WARNING
+        self._reported.add(reason)
+        logger.log(level, "token cache %s unusable (%s); tokens stay in this process, not shared with others", self.directory, reason)
 
     # -- locking: a thread lock per slot, plus flock on disk for other processes
 
@@ -164,7 +169,7 @@ class TokenCache:
             fd = self._lock_file(slot)
         except OSError as error:
             # An unusable cache directory must not stop trading: share within this process only.
-            self._unusable(error, "tokens are not shared with other processes")
+            self._unusable(error)
             return -1
         except BaseException:
             lock.release()
@@ -232,7 +237,7 @@ class TokenCache:
         except FileNotFoundError:
             return None
         except OSError as error:
-            self._unusable(error, "a new token will be issued")
+            self._unusable(error)
             return None
         with os.fdopen(fd, "rb") as handle:
             status = os.fstat(fd)
@@ -282,7 +287,7 @@ class TokenCache:
             self.store(slot, token)
         except OSError as error:
             self._memory[slot.name] = token
-            self._unusable(error, "the token is kept in memory")
+            self._unusable(error)
 
     def _discard_unlocked(self, slot: TokenSlot, value: str) -> None:
         current = self.load(slot)

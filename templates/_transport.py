@@ -19,13 +19,14 @@ from kis_client._calls import PreparedCall, Reply, continuation_of
 from kis_client._replies import PastDeadline, ReplyBody, Unreadable, read_reply
 from kis_client._secrets import header_safe, logger, secret_filter
 from kis_client._tokens import Token, sane_token
-from kis_client.errors import DeadlineExceededError, KisApiError, OrderStateUnknownError, PaginationError, RateLimitError, TransportError
+from kis_client.errors import DeadlineExceededError, HttpStatusError, KisApiError, OrderStateUnknownError, PaginationError, RateLimitError, TransportError
 
 if TYPE_CHECKING:
     import asyncio
 
     import httpx
 
+    from kis_client._network import CallTime
     from kis_client._rate_limit import RateLimiter
     from kis_client._settings import Settings
 
@@ -41,6 +42,8 @@ def _describe(error: BaseException) -> str:
     """A fault's kind without its text: httpx messages can echo URLs, never headers, but be safe."""
     if isinstance(error, Unreadable):
         return str(error)
+    if isinstance(error, HttpStatusError):
+        return error.summary
     return type(error).__name__
 
 
@@ -106,8 +109,13 @@ class _CoreBase:
             args["content"] = body_bytes(call.params)
         return args
 
-    def body(self, deadline: float) -> ReplyBody:
-        return ReplyBody(self.settings.max_reply_bytes, deadline, self.settings.deadline)
+    def body(self) -> ReplyBody:
+        return ReplyBody(self.settings.max_reply_bytes)
+
+    def check_deadline(self, error: Exception, time_left: CallTime) -> None:
+        """Raises PastDeadline if the call's deadline, not ``timeout``, cut a read or write short."""
+        if time_left.ran_out and not _never_sent(error):
+            raise PastDeadline(f"no complete reply by the call's {self.settings.deadline:g} s deadline") from None
 
     def token_from(self, reply: Reply) -> Token:
         body = reply.body if isinstance(reply.body, Mapping) else {}
@@ -167,6 +175,8 @@ class _CoreBase:
         """
         op = call.operation
         retry = self.settings.retry
+        if isinstance(error, HttpStatusError) and op.kind != "order":
+            raise error
         if isinstance(error, KisApiError):
             dead_token = error.msg_cd in self.settings.token_spec.renew
             if dead_token and "authorization" in op.headers and not renewed:
@@ -266,14 +276,23 @@ class SyncCore(_CoreBase):
 
     def exchange(self, call: PreparedCall, headers: dict[str, str], deadline: float) -> Reply:
         """One request and its whole reply, streamed within the size cap and the deadline."""
+        import httpx
+
+        from kis_client._network import call_time
+
         http = self.http
-        response = http.send(http.build_request(**self.request_args(call, headers, deadline)), stream=True)
-        try:
-            body = self.body(deadline)
-            for chunk in response.iter_bytes():
-                body.add(chunk)
-        finally:
-            response.close()
+        with call_time(deadline) as time_left:
+            try:
+                response = http.send(http.build_request(**self.request_args(call, headers, deadline)), stream=True)
+                try:
+                    body = self.body()
+                    for chunk in response.iter_bytes():
+                        body.add(chunk)
+                finally:
+                    response.close()
+            except httpx.TimeoutException as error:
+                self.check_deadline(error, time_left)
+                raise
         return read_reply(call, response.status_code, response.reason_phrase, response.headers.get("tr_cont", ""), body.value())
 
     def send(self, call: PreparedCall, deadline: float | None = None) -> Reply:
@@ -298,7 +317,7 @@ class SyncCore(_CoreBase):
                 logger.debug("%s %s tr_id=%s tr_cont=%r", op.method, op.path, call.tr_id, call.tr_cont)
                 headers = self.headers(call, token.value if token is not None else None, hashkey)
                 return self.exchange(call, headers, deadline)
-            except (KisApiError, httpx.RequestError, Unreadable) as error:
+            except (KisApiError, HttpStatusError, httpx.RequestError, Unreadable) as error:
                 wait = self.on_failure(call, error, attempt, renewed, deadline)
             if wait is None:
                 renewed = True
@@ -364,14 +383,23 @@ class AsyncCore(_CoreBase):
             await self.settings.token_cache.discard_async(self.settings.token_slot, value, deadline)
 
     async def exchange(self, call: PreparedCall, headers: dict[str, str], deadline: float) -> Reply:
+        import httpx
+
+        from kis_client._network import call_time
+
         http = self.http
-        response = await http.send(http.build_request(**self.request_args(call, headers, deadline)), stream=True)
-        try:
-            body = self.body(deadline)
-            async for chunk in response.aiter_bytes():
-                body.add(chunk)
-        finally:
-            await response.aclose()
+        with call_time(deadline) as time_left:
+            try:
+                response = await http.send(http.build_request(**self.request_args(call, headers, deadline)), stream=True)
+                try:
+                    body = self.body()
+                    async for chunk in response.aiter_bytes():
+                        body.add(chunk)
+                finally:
+                    await response.aclose()
+            except httpx.TimeoutException as error:
+                self.check_deadline(error, time_left)
+                raise
         return read_reply(call, response.status_code, response.reason_phrase, response.headers.get("tr_cont", ""), body.value())
 
     async def send(self, call: PreparedCall, deadline: float | None = None) -> Reply:
@@ -396,7 +424,7 @@ class AsyncCore(_CoreBase):
                 logger.debug("%s %s tr_id=%s tr_cont=%r", op.method, op.path, call.tr_id, call.tr_cont)
                 headers = self.headers(call, token.value if token is not None else None, hashkey)
                 return await self.exchange(call, headers, deadline)
-            except (KisApiError, httpx.RequestError, Unreadable) as error:
+            except (KisApiError, HttpStatusError, httpx.RequestError, Unreadable) as error:
                 wait = self.on_failure(call, error, attempt, renewed, deadline)
             if wait is None:
                 renewed = True

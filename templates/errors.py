@@ -76,7 +76,9 @@ class TrIdNotFoundError(KisError, LookupError):
 
 
 class KisApiError(KisError):
-    """KIS answered with rt_cd other than "0" (or an HTTP error with KIS's envelope).
+    """KIS refused the call: its envelope's rt_cd is a number other than "0" (whatever the HTTP
+    status), or an OAuth endpoint answered its ``error_code`` (``msg_cd``; ``rt_cd`` is None).
+    The codes are always KIS's own.
 
     What to do: read ``msg_cd`` and ``msg1``; the reply is final (the client never resends a
     refused order).
@@ -85,7 +87,7 @@ class KisApiError(KisError):
     def __init__(
         self,
         operation: str,
-        rt_cd: str,
+        rt_cd: str | None,
         msg_cd: str,
         msg1: str,
         *,
@@ -98,7 +100,8 @@ class KisApiError(KisError):
         self.msg1 = msg1
         self.status_code = status_code
         self.tr_id = tr_id
-        super().__init__(f"{operation}: KIS error {msg_cd} (rt_cd {rt_cd}): {msg1}")
+        code = msg_cd if rt_cd is None else f"{msg_cd} (rt_cd {rt_cd})"
+        super().__init__(f"{operation}: KIS error {code}: {msg1}")
 
 
 class RateLimitError(KisApiError):
@@ -148,6 +151,26 @@ class TransportError(KisError):
     """
 
 
+class HttpStatusError(TransportError):
+    """An HTTP 4xx whose body is not KIS's answer (no rt_cd and msg_cd of KIS's, or not JSON):
+    the server, or something in front of it, refused the request. Not retried. For an order the
+    client raises OrderStateUnknownError instead, as nothing says what KIS did.
+
+    What to do: check ``status_code`` (a wrong ``base_url``, a proxy, a blocked address).
+    """
+
+    def __init__(self, operation: str, status_code: int, reason: str, *, tr_id: str | None = None) -> None:
+        self.operation = operation
+        self.status_code = status_code
+        self.reason = reason
+        self.tr_id = tr_id
+        super().__init__(f"{operation}: {self.summary}")
+
+    @property
+    def summary(self) -> str:
+        return f"HTTP {self.status_code} {self.reason} without KIS's rt_cd and msg_cd"
+
+
 class PaginationError(TransportError):
     """KIS's continuation made no sense (an unknown tr_cont, empty or repeated keys), or it
     still said "more" after the client's ``max_pages``.
@@ -186,3 +209,66 @@ class OrderStateUnknownError(TransportError):
             f"{operation} (tr_id {tr_id}): the order's state is unknown after {cause}; it was not "
             "resent. Check open orders or today's fills before sending it again."
         )
+
+
+class RealtimeError(KisError):
+    """A real-time session cannot go on as asked (it is closed, or KIS did not answer a
+    registration in time).
+
+    What to do: open a new session (``client.realtime()``); the subclasses say more.
+    """
+
+
+class RealtimeRefusedError(RealtimeError):
+    """KIS refused a registration (``msg_cd``: OPSP0008 over the limit, OPSP0007 KIS's own
+    error, or a code the spec does not know); it is not registered, the others stay.
+
+    What to do: read ``msg_cd`` and ``msg1``; for OPSP0008 release a registration first.
+    """
+
+    def __init__(self, tr_id: str, tr_key: str, msg_cd: str, msg1: str) -> None:
+        self.tr_id = tr_id
+        self.tr_key = tr_key
+        self.msg_cd = msg_cd
+        self.msg1 = msg1
+        super().__init__(f"{tr_id} {tr_key!r}: KIS refused the registration: {msg_cd} {msg1}")
+
+
+class AppKeyInUseError(RealtimeRefusedError):
+    """OPSP8996: another session holds this app key (KIS allows one a key). The session is
+    closed and does not reconnect: it would only be refused again.
+
+    What to do: close the other session (another process, or a program still running), then
+    open a new one.
+    """
+
+
+class RegistrationLimitError(RealtimeError, ValueError):
+    """More registrations than KIS allows on one session (41: every TR_ID and key pair counts,
+    execution notices too); nothing was sent.
+
+    What to do: release registrations you no longer need (``unsubscribe``) first.
+    """
+
+
+class RealtimeConnectionError(RealtimeError, TransportError):
+    """The real-time session lost its connection and could not reconnect within its
+    ``reconnect`` policy.
+
+    What to do: check the network and KIS's status, then open a new session.
+    """
+
+
+class RecordValueError(KisError, ValueError):
+    """A real-time value is not what the spec declares its kind to be (read when you read the
+    property).
+
+    What to do: read the record's raw values (it is a tuple of KIS's strings), and report the
+    value: KIS sent something the spec does not describe.
+    """
+
+    def __init__(self, tr_id: str, field: str, value: str) -> None:
+        self.tr_id = tr_id
+        self.field = field
+        self.value = value
+        super().__init__(f"{tr_id}.{field}: cannot read {reprlib.repr(value)}")

@@ -2,26 +2,40 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import itertools
+import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from unittest import mock
 
 import pytest
 
+from kisgen.cache import cache_dir
 from kisgen.model import Operation, Spec
-from kisgen.pipeline import load_spec
+from kisgen.pipeline import load_spec, render_spec
 from kisgen.sandbox import RunningSandbox, running_sandbox
 from kis_client import KisClient
 from kis_client._retry import RetryPolicy
 
 REPO = Path(__file__).resolve().parent.parent
+# The generator's own tests read this small spec, frozen for them: editing spec/ never breaks them,
+# and their cost does not grow with it.
+FIXTURE_SPEC = REPO / "tests" / "fixtures" / "spec"
 _serial = itertools.count(1)
+
+# The black chunks of every spec the tests render but spec/ (the fixture's, broken and hostile
+# ones) are cached apart: the cache keeps a bounded number of chunks, and theirs would push out
+# the ones of spec/ that `kisgen check` has just cached (at 300 operations, a render of spec/
+# with them pushed out costs its cold time again).
+SPEC_CACHE = cache_dir()
+os.environ["KISGEN_CACHE_DIR"] = str(SPEC_CACHE / "tests")
 
 
 def operation_module(op: Operation) -> ModuleType:
@@ -30,12 +44,40 @@ def operation_module(op: Operation) -> ModuleType:
     return importlib.import_module(f"kis_client.{op.area}.{op.name}")
 
 
-def new_project(root: Path, spec: Path = REPO / "spec") -> Path:
+def new_project(root: Path, spec: Path = FIXTURE_SPEC) -> Path:
     """A kisgen project at ``root``: a copy of ``spec`` and this repository's templates (linked)."""
     root.mkdir(parents=True, exist_ok=True)
     shutil.copytree(spec, root / "spec")
     (root / "templates").symlink_to(REPO / "templates", target_is_directory=True)
     return root
+
+
+@functools.cache
+def repo_spec() -> Spec:
+    """spec/ as a model, built once per run (a model is frozen): every module shares it. Its
+    files' schema verdicts are cached where `kisgen validate` caches them."""
+    with mock.patch.dict(os.environ, {"KISGEN_CACHE_DIR": str(SPEC_CACHE)}):
+        return load_spec(REPO / "spec")
+
+
+@functools.cache
+def repo_render() -> Mapping[str, bytes]:
+    """What spec/ renders to, once per run, with the black cache `kisgen check` uses."""
+    with mock.patch.dict(os.environ, {"KISGEN_CACHE_DIR": str(SPEC_CACHE)}):
+        return render_spec(REPO / "spec", REPO / "templates")
+
+
+@functools.cache
+def fixture_render() -> Mapping[str, bytes]:
+    """What the fixture spec renders to (generated/ and docs/), by path in the project."""
+    return render_spec(FIXTURE_SPEC, REPO / "templates")
+
+
+def write_render(root: Path, files: Mapping[str, bytes]) -> None:
+    """``files`` written under ``root`` as they are, as a run before the test would have left them."""
+    for name, content in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(content)
 
 KST = timezone(timedelta(hours=9))
 # Every sandbox of the tests lives on this day, whatever the wall clock says: a Monday in Korea
@@ -54,7 +96,7 @@ NO_RETRY = RetryPolicy(attempts=1, backoff=0.01, max_backoff=0.01)
 
 @pytest.fixture(scope="session")
 def spec() -> Spec:
-    return load_spec()
+    return repo_spec()
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,8 @@
 It answers the token, hashkey, order and balance endpoints the way KIS does, counts every
 request and every *execution* per path (an order that ran), and can be told, per path, to
 misbehave for the next requests: reply after the client's timeout, HTTP 500, malformed JSON,
-any body at all, a reply trickled a byte at a time, drop the connection without a reply,
-EGW00201 / EGW00121 / EGW00123 / EGW00133. Whether a fault happens before or after the order
+any body at all, a reply (or its headers) trickled a byte at a time, gzip that never decodes,
+drop the connection without a reply, EGW00201 / EGW00121 / EGW00123 / EGW00133. Whether a fault happens before or after the order
 "ran" is part of the script, so tests can prove no order ran twice.
 """
 
@@ -25,6 +25,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.helpers_http import Recorded
+
 TOKEN_PATH = "/oauth2/tokenP"
 HASHKEY_PATH = "/uapi/hashkey"
 REVOKE_PATH = "/oauth2/revokeP"
@@ -41,7 +43,7 @@ TOO_SOON = {"error_code": "EGW00133", "error_description": "접근토큰 발급 
 class Fault:
     """One scripted misbehaviour. ``executes``: the order (or read) ran before it happened."""
 
-    kind: str  # slow | http500 | malformed | reset | drop | rate_limited | expired | rejected | too_soon | answer | trickle
+    kind: str  # slow | http500 | malformed | reset | drop | rate_limited | expired | rejected | too_soon | answer | trickle | trickle_head | endless_gzip
     executes: bool = False
     delay: float = 0.0
     body: bytes = b""
@@ -81,23 +83,24 @@ class Fault:
         """The order (or read) runs; its reply's body comes one byte every ``interval`` seconds."""
         return Fault("trickle", True, delay=interval)
 
+    @staticmethod
+    def trickle_head(interval: float) -> Fault:
+        """The order (or read) runs; its reply's status line comes, then a header one byte every
+        ``interval`` seconds, never ending (for a minute at most)."""
+        return Fault("trickle_head", True, delay=interval)
+
+    @staticmethod
+    def endless_gzip(interval: float) -> Fault:
+        """The order (or read) runs; its reply is gzip whose header's file name never ends, sent
+        a chunk every ``interval`` seconds: bytes keep coming, none ever decodes (for a minute at most)."""
+        return Fault("endless_gzip", True, delay=interval)
+
 
 RATE_LIMIT = Fault("rate_limited")
 TOKEN_EXPIRED = Fault("expired")
 TOKEN_UNKNOWN = Fault("unknown_token")  # EGW00121: the server does not know the token
 REJECTED = Fault("rejected")  # KIS refused the order: HTTP 500 with its error envelope
 TOKEN_TOO_SOON = Fault("too_soon")
-
-
-@dataclass
-class Seen:
-    """One request as the server received it."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    query: dict[str, str]
-    body: Any
 
 
 @dataclass
@@ -135,7 +138,7 @@ class FaultServer:
     expires_in: int = 86400
     requests: Counter[str] = field(default_factory=Counter)
     executions: Counter[str] = field(default_factory=Counter)
-    seen: list[Seen] = field(default_factory=list)
+    seen: list[Recorded] = field(default_factory=list)
     pages: list[Page] = field(default_factory=lambda: [Page([{"pdno": "005930", "hldg_qty": "1"}], "D")])
     on_token_request: Callable[[], None] | None = None
     close_idle: bool = False  # close every connection after its reply, as an idle timeout would
@@ -188,7 +191,7 @@ class FaultServer:
     def tokens_issued(self) -> int:
         return self.executions[TOKEN_PATH]
 
-    def seen_at(self, path: str) -> list[Seen]:
+    def seen_at(self, path: str) -> list[Recorded]:
         return [item for item in self.seen if item.path == path]
 
     # -- behaviour
@@ -198,7 +201,7 @@ class FaultServer:
             queue = self._faults.get(path)
             return queue.pop(0) if queue else None
 
-    def _execute(self, seen: Seen) -> tuple[int, Any, dict[str, str]]:
+    def _execute(self, seen: Recorded) -> tuple[int, Any, dict[str, str]]:
         """The normal answer to a request; counts it as executed."""
         with self._lock:
             self.executions[seen.path] += 1
@@ -217,10 +220,10 @@ class FaultServer:
             return 200, {"access_token": token, "token_type": "Bearer", "expires_in": left, "access_token_token_expired": "2099-01-01 00:00:00"}, {}
         if seen.path == REVOKE_PATH:
             with self._lock:
-                self._valid_tokens.discard(seen.body.get("token"))
+                self._valid_tokens.discard(seen.json().get("token"))
             return 200, {"code": 200, "message": "접근토큰 폐기에 성공하였습니다"}, {}
         if seen.path == HASHKEY_PATH:
-            return 200, {"BODY": seen.body, "HASH": hashlib.sha256(json.dumps(seen.body).encode()).hexdigest()}, {}
+            return 200, {"BODY": seen.json(), "HASH": hashlib.sha256(json.dumps(seen.json()).encode()).hexdigest()}, {}
         if seen.path == ORDER_PATH:
             odno = f"{count:010d}"
             return 200, {"rt_cd": "0", "msg_cd": "APBK0013", "msg1": "주문 전송 완료 되었습니다.", "output": {"KRX_FWDG_ORD_ORGNO": "91252", "ODNO": odno, "ORD_TMD": "121052"}}, {}
@@ -228,8 +231,8 @@ class FaultServer:
             return self._page(seen)
         return 404, {"rt_cd": "1", "msg_cd": "NOTFOUND", "msg1": "no such path"}, {}
 
-    def _page(self, seen: Seen) -> tuple[int, Any, dict[str, str]]:
-        fk, nk = seen.query.get("CTX_AREA_FK100", ""), seen.query.get("CTX_AREA_NK100", "")
+    def _page(self, seen: Recorded) -> tuple[int, Any, dict[str, str]]:
+        fk, nk = seen.params.get("CTX_AREA_FK100", ""), seen.params.get("CTX_AREA_NK100", "")
         index = 0
         if fk or nk:
             # The keys must come back verbatim (space padding included) with tr_cont N.
@@ -241,7 +244,7 @@ class FaultServer:
         body = {"rt_cd": "0", "msg_cd": "KIOK0000", "msg1": "조회가 완료되었습니다", "ctx_area_fk100": page.fk, "ctx_area_nk100": page.nk, "output1": page.rows, "output2": [{"dnca_tot_amt": "1000"}]}
         return 200, body, {"tr_cont": page.tr_cont}
 
-    def _unauthorized(self, seen: Seen) -> Fault | None:
+    def _unauthorized(self, seen: Recorded) -> Fault | None:
         """EGW00123 for a token this server let expire, EGW00121 for one it does not know."""
         value = seen.headers.get("authorization", "").removeprefix("Bearer ")
         with self._lock:
@@ -253,9 +256,7 @@ class FaultServer:
         parts = urlsplit(handler.path)
         length = int(handler.headers.get("content-length") or 0)
         raw = handler.rfile.read(length) if length else b""
-        body = json.loads(raw) if raw else None
-        query = {key: values[0] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
-        seen = Seen(method, parts.path, {k.lower(): v for k, v in handler.headers.items()}, query, body)
+        seen = Recorded(method, parts.path, parse_qs(parts.query, keep_blank_values=True), {k.lower(): v for k, v in handler.headers.items()}, raw)
         with self._lock:
             self.requests[parts.path] += 1
             self.seen.append(seen)
@@ -270,6 +271,10 @@ class FaultServer:
             return
         if fault.kind == "trickle":
             self._trickle(handler, fault.delay, self._execute(seen))
+            return
+        if fault.kind in ("trickle_head", "endless_gzip"):
+            self._execute(seen)
+            self._endless(handler, fault)
             return
         if fault.executes:
             self._execute(seen)
@@ -330,6 +335,27 @@ class FaultServer:
             handler.wfile.write(data[index : index + 1])
             handler.wfile.flush()
             _sleep(interval)
+        with self._lock:
+            self.trickles_finished += 1
+
+    def _endless(self, handler: BaseHTTPRequestHandler, fault: Fault) -> None:
+        """A reply that never completes; it ends when the client hangs up (or after a minute)."""
+        handler.close_connection = True
+        out = handler.wfile
+        if fault.kind == "trickle_head":
+            out.write(b"HTTP/1.1 200 OK\r\nx-padding: ")
+            piece = b"a"
+        else:
+            out.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\ntransfer-encoding: chunked\r\n\r\n")
+            gzip_header = b"\x1f\x8b\x08\x08\x00\x00\x00\x00\x00\x03"  # FNAME set: a file name follows, up to a NUL
+            out.write(b"%x\r\n%s\r\n" % (len(gzip_header), gzip_header))
+            piece = b"10\r\n" + b"n" * 16 + b"\r\n"
+        out.flush()
+        ends = time.monotonic() + 60
+        while time.monotonic() < ends:
+            out.write(piece)
+            out.flush()
+            _sleep(fault.delay)
         with self._lock:
             self.trickles_finished += 1
 

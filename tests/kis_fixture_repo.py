@@ -42,11 +42,16 @@ def build(directory: Path) -> Path:
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "samples")
-    path = repo / WORLD_ORDER
+    commit_edits(repo, WORLD_ORDER, CORRECTION, "해외주식 주문 모의TR 업데이트", date="2026-07-09T10:00:00+09:00")
+    return repo
+
+
+def commit_edits(repo: Path, file: str, edits: tuple[tuple[str, str], ...], message: str, date: str = "2026-07-10T10:00:00+09:00") -> None:
+    """One more commit, replacing text in one file of the repository (each old text must be there)."""
+    path = repo / file
     text = path.read_text(encoding="utf-8")
-    for old, new in CORRECTION:
-        assert old in text
+    for old, new in edits:
+        assert old in text, old
         text = text.replace(old, new)
     path.write_text(text, encoding="utf-8")
-    git(repo, "commit", "-q", "-am", "해외주식 주문 모의TR 업데이트", date="2026-07-09T10:00:00+09:00")
-    return repo
+    git(repo, "commit", "-q", "-am", message, date=date)

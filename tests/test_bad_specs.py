@@ -1,10 +1,11 @@
 """Broken specs: every case gets its exact error, exit status 2, no traceback, nothing written.
 
-Each case in tests/bad_specs/ is one spec file applied on top of a copy of the real spec/.
-By default it is added as spec/<case>.yaml; a first line ``# as: NAME.yaml`` places it as
-spec/NAME.yaml instead (replacing the real file of that name). Beside each case,
-``<case>.expected`` holds the exact stderr of ``kisgen validate``. Cases too big or too odd
-to commit (a huge file, deep nesting, special files) are built by ``GENERATED`` below.
+Each case in tests/bad_specs/ is one spec file applied on top of a copy of the generator's
+fixture spec (tests/fixtures/spec). By default it is added as spec/<case>.yaml; a first line
+``# as: NAME.yaml`` places it as spec/NAME.yaml instead (replacing the fixture's file of that
+name). Beside each case, ``<case>.expected`` holds the exact stderr of ``kisgen validate``.
+Cases too big or too odd to commit (a huge file, deep nesting, special files) are built by
+``GENERATED`` below. The CLI runs in-process (its ``main()``, as the ``kisgen`` script does).
 """
 
 from __future__ import annotations
@@ -12,21 +13,20 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kisgen.cli import main
 from kisgen.errors import SpecError
 from kisgen.load import MAX_FILE_BYTES, JsonPath, SpecFile, load_dir, load_text
 from kisgen.builder import build_model
-from tests.conftest import new_project
+from tests.conftest import FIXTURE_SPEC, REPO, new_project
 
-REPO = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).resolve().parent / "bad_specs"
 SOURCE = "source:\n  document: hostile spec case\n  date: 2026-11-25\n"
 
@@ -78,9 +78,9 @@ ALL_CASES = sorted(COMMITTED + list(GENERATED))
 
 
 def build_spec(tmp_path: Path, case: str) -> Path:
-    """A copy of the real spec/ with the case applied."""
+    """A copy of the fixture spec with the case applied."""
     spec = tmp_path / "spec"
-    shutil.copytree(REPO / "spec", spec)
+    shutil.copytree(FIXTURE_SPEC, spec)
     if case in GENERATED:
         GENERATED[case](spec)
         return spec
@@ -102,23 +102,27 @@ def tree_digest(root: Path) -> dict[str, str]:
     return digest
 
 
-def kisgen(spec: Path, root: Path, *commands: str) -> list[subprocess.CompletedProcess[str]]:
-    """Run each command as its own `python -m kisgen` process, side by side."""
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", "kisgen", "--spec", str(spec), "--root", str(root), command],
-            cwd=spec.parent,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for command in commands
-    ]
-    results = []
-    for process, command in zip(processes, commands):
-        stdout, stderr = process.communicate(timeout=60)
-        results.append(subprocess.CompletedProcess([command], process.returncode, stdout, stderr))
-    return results
+@dataclass(frozen=True)
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def kisgen(capsys: pytest.CaptureFixture[str], *args: str) -> Run:
+    """`kisgen ARGS` in-process: its exit status and what it printed."""
+    capsys.readouterr()
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return Run(code, out, err)
+
+
+def earlier_output(root: Path) -> None:
+    """A generated tree and docs from an earlier run, which a failed run must leave alone."""
+    (root / "generated" / "kis_client").mkdir(parents=True)
+    (root / "generated" / "kis_client" / "__init__.py").write_text("# generated earlier\n", encoding="utf-8")
+    (root / "docs").mkdir()
+    (root / "docs" / "API.md").write_text("# API (generated earlier)\n", encoding="utf-8")
 
 
 def expected_output(case: str) -> str:
@@ -132,16 +136,18 @@ def test_corpus_is_complete() -> None:
 
 
 @pytest.mark.parametrize("case", ALL_CASES)
-def test_bad_spec_is_reported_exactly(case: str, tmp_path: Path) -> None:
+def test_bad_spec_is_reported_exactly(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
     spec = build_spec(tmp_path, case)
     root = new_project(tmp_path / "root")
-    shutil.copytree(REPO / "generated", root / "generated")
+    earlier_output(root)
     before = tree_digest(root)
 
-    validate, generate = kisgen(spec, root, "validate", "generate")
+    validate = kisgen(capsys, "--spec", str(spec), "validate")
+    generate = kisgen(capsys, "--spec", str(spec), "--root", str(root), "generate")
 
     for result in (validate, generate):
-        assert result.returncode == 2, result.stderr
+        assert result.code == 2, result.stderr
         assert "Traceback" not in result.stderr
         assert result.stdout == ""
     assert validate.stderr == expected_output(case)  # the spec is given: no project needed
@@ -162,29 +168,26 @@ def test_every_problem_line_names_file_line_and_field() -> None:
             assert rest.startswith(" ") and rest.strip(), (case, line)
 
 
-def test_real_spec_is_valid() -> None:
+def test_the_fixture_spec_is_valid(capsys: pytest.CaptureFixture[str]) -> None:
     # The cases are meaningful only if the spec they are applied to is itself valid.
-    result = subprocess.run(
-        [sys.executable, "-m", "kisgen", "--spec", str(REPO / "spec"), "validate"], capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stderr
+    result = kisgen(capsys, "--spec", str(FIXTURE_SPEC), "validate")
+    assert result.code == 0, result.stderr
+    assert result.stdout.startswith("spec OK: ")
 
 
-def test_unwritable_root_is_reported_without_traceback(tmp_path: Path) -> None:
+def test_unwritable_root_is_reported_without_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = new_project(tmp_path / "root")
     (root / "generated").write_text("a file where generated/ should be\n")
-    curated = tmp_path / "spec"  # the curated operations alone: the writing is the point, not the rendering
-    shutil.copytree(REPO / "spec", curated, ignore=shutil.ignore_patterns("imported", "corrections"))
-    (result,) = kisgen(curated, root, "generate")
-    assert result.returncode == 2
+    result = kisgen(capsys, "--root", str(root), "generate")
+    assert result.code == 2
     assert "Traceback" not in result.stderr
     assert result.stderr == f"kisgen: project {root}\nkisgen: {root}/generated: Not a directory\n"
     assert (root / "generated").read_text() == "a file where generated/ should be\n"
 
 
-def test_missing_spec_directory_is_reported(tmp_path: Path) -> None:
-    (result,) = kisgen(tmp_path / "nowhere", tmp_path / "root", "validate")
-    assert result.returncode == 2
+def test_missing_spec_directory_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = kisgen(capsys, "--spec", str(tmp_path / "nowhere"), "--root", str(tmp_path / "root"), "validate")
+    assert result.code == 2
     assert result.stderr == f"{tmp_path / 'nowhere'}:1: no *.yaml spec files here\n1 problem(s); nothing was written\n"
 
 
@@ -201,7 +204,7 @@ def test_rendered_paths_stay_inside_generated_and_docs() -> None:
     from kisgen.pipeline import render_spec
     from kisgen.layout import WRITABLE
 
-    assert all(name.startswith(WRITABLE) and ".." not in name.split("/") for name in render_spec(REPO / "spec"))
+    assert all(name.startswith(WRITABLE) and ".." not in name.split("/") for name in render_spec(FIXTURE_SPEC, REPO / "templates"))
 
 
 # -- fuzzing: whatever the bytes or the values, a SpecError or a model, never another exception
@@ -218,7 +221,7 @@ def test_any_bytes_load_or_raise_spec_error(raw: bytes) -> None:
         assert error.problems and all("\n" not in str(problem) for problem in error.problems)
 
 
-REAL_FILES = load_dir(REPO / "spec")
+FIXTURE_FILES = load_dir(FIXTURE_SPEC)
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from(["", "x", "TTTC0012U", "buy", "US", "NASD", "00", "^$", "(", "real", "mock", "list", "int", "output"]))
 VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["buy", "sell", "US", "x", "label", "name", "when", "then"]), inner, max_size=3), max_leaves=6)
 
@@ -261,13 +264,13 @@ def _replaced(data: object, path: JsonPath, new: object, rename: str | None = No
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_any_value_anywhere_gives_spec_error_or_model(data: st.DataObject) -> None:
-    index = data.draw(st.integers(0, len(REAL_FILES) - 1))
-    target = REAL_FILES[index]
+    index = data.draw(st.integers(0, len(FIXTURE_FILES) - 1))
+    target = FIXTURE_FILES[index]
     path = data.draw(st.sampled_from(_paths(target.data)[1:]))
     how = data.draw(st.sampled_from(["replace", "delete", "rename"]))
     new = data.draw(VALUES) if how == "replace" else DELETE
     rename = data.draw(st.sampled_from(["buy", "sell", "US", "UK", "PDNO", "ORD_DVSN", "x", "env", "side", "market", "period", "ord_dvsn", "token"])) if how == "rename" else None
-    files = list(REAL_FILES)
+    files = list(FIXTURE_FILES)
     files[index] = SpecFile(target.name, _replaced(target.data, path, new, rename), target.lines)
     try:
         build_model(files)
@@ -276,10 +279,10 @@ def test_any_value_anywhere_gives_spec_error_or_model(data: st.DataObject) -> No
 
 
 
-def test_rules_on_different_exchanges_of_one_field_do_not_conflict(tmp_path: Path) -> None:
+def test_rules_on_different_exchanges_of_one_field_do_not_conflict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # `market: [US]` and `OVRS_EXCG_CD: [SEHK]` cannot hold together: SEHK is in HK.
     spec = tmp_path / "spec"
-    shutil.copytree(REPO / "spec", spec)
+    shutil.copytree(FIXTURE_SPEC, spec)
     overseas = spec / "overseas_stock.yaml"
     text = overseas.read_text(encoding="utf-8")
     rule = "      - id: mock_limit_only\n"
@@ -288,11 +291,11 @@ def test_rules_on_different_exchanges_of_one_field_do_not_conflict(tmp_path: Pat
         "      - id: us_phone\n        text: 미국 연락처\n        when: {market: [US]}\n        then: {CTAC_TLNO: {equals: \"2\"}}\n"
     )
     overseas.write_text(text.replace(rule, extra + rule, 1), encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "kisgen", "--spec", str(spec), "validate"], capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
+    result = kisgen(capsys, "--spec", str(spec), "validate")
+    assert result.code == 0, result.stderr
     overseas.write_text(text.replace(rule, extra.replace("[SEHK]", "[NASD]") + rule, 1), encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "kisgen", "--spec", str(spec), "validate"], capture_output=True, text=True, check=False)
-    assert result.returncode == 2
+    result = kisgen(capsys, "--spec", str(spec), "validate")
+    assert result.code == 2
     assert "rules 'sehk_phone' and 'us_phone' can apply to the same request, and no CTAC_TLNO satisfies both" in result.stderr
 
 

@@ -1,23 +1,25 @@
-"""KisClient over real HTTP to a KIS stand-in on 127.0.0.1: what goes on the wire is the spec's."""
+"""KisClient against a KIS stand-in (an in-process transport): what goes on the wire is the spec's,
+KIS's workbook examples exactly, pages with their continuation keys, and chart walks that stop."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kisgen.model import Operation
-from kisgen.pipeline import load_spec
-from tests.helpers_http import TOKEN, Answer, FakeKis, Recorded, fake_kis
+from tests.conftest import repo_spec
+from tests.helpers_http import APP_KEY, APP_SECRET, OK, TOKEN, Answer, FakeKis, Recorded
+from tests.kis_workbook import DOCUMENTED, EXAMPLES, example_params
 from tests.spec_examples import Variant, default_env, valid_arguments, variants
-from kis_client import KisApiError, KisClient
+from kis_client import Exchange, KisApiError, KisClient
 
-SPEC = load_spec()
-APP_KEY, APP_SECRET = "PSappkeyfortests0001", "appsecret-for-tests-0001"
+SPEC = repo_spec()
 REFERENCE = Path(__file__).parent / "fixtures" / "kis-open-api-reference.md"
-OK = {"rt_cd": "0", "msg_cd": "MCA00000", "msg1": "정상처리 되었습니다."}
 # An accepted order: KIS always sends its number, branch and time (always_sent in the spec).
 ORDER_OK = {**OK, "output": {"KRX_FWDG_ORD_ORGNO": "06010", "ODNO": "0001569157", "ORD_TMD": "155211"}}
 
@@ -40,13 +42,12 @@ AUTH_REPLIES: dict[str, Any] = {
 
 
 @pytest.fixture
-def server() -> Any:
-    with fake_kis() as fake:
-        yield fake
+def server() -> FakeKis:
+    return FakeKis()
 
 
 def client_for(fake: FakeKis, **options: Any) -> KisClient:
-    return KisClient(APP_KEY, APP_SECRET, account="12345678-01", base_url=fake.url, token_cache=False, rate_limit=0, **options)
+    return fake.client(**options)
 
 
 def expected_headers(op: Operation, tr_id: str | None) -> dict[str, str]:
@@ -267,3 +268,201 @@ def test_custtype_goes_on_every_call_with_a_tr_id(server: FakeKis, op: Operation
         getattr(getattr(client, op.area), op.name)(**valid_arguments(SPEC, op, variant))
     (sent,) = server.to(op.path)
     assert sent.headers["custtype"] == "B"
+
+
+# -- KIS's workbook examples on the wire ---------------------------------------------------------
+
+KIS_HEADERS = {"content-type", "authorization", "appkey", "appsecret", "tr_id", "custtype", "tr_cont", "hashkey"}
+
+
+def documented_answer(request: Recorded) -> Answer:
+    if request.path == "/oauth2/revokeP":
+        return Answer({"code": 200, "message": "접근토큰 폐기에 성공하였습니다"})
+    if request.path == "/oauth2/Approval":
+        return Answer({"approval_key": "a2585daf-8c09-4587-9fce-8ab893000000"})
+    if request.path == "/uapi/hashkey":
+        return Answer({"BODY": request.json(), "HASH": "8b84068222a49302f7ef58226d90403f62e216828f8103465f900de0e7be2f0f"})
+    if request.method == "POST":  # an accepted order: KIS always sends its number, branch and time
+        return Answer({**OK, "output": {"KRX_FWDG_ORD_ORGNO": "01790", "ODNO": "0000004336", "ORD_TMD": "160524"}})
+    return Answer(OK)
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_the_documented_example_goes_on_the_wire_exactly(name: str) -> None:
+    example = EXAMPLES[name]
+    area, operation = name.split(".")
+    kis = FakeKis(fallback=documented_answer)
+    with kis.client(env=example["env"]) as client:
+        method = getattr(getattr(client, area), operation)
+        args = dict(example["args"])
+        if "body" in args:
+            method(args.pop("body"))
+        else:
+            method(**args)
+    (request,) = kis.api_requests
+    facts = DOCUMENTED[name]
+    assert (request.method, request.path) == (facts["method"], facts["path"])
+    if facts["method"] == "GET":
+        assert request.params == example_params(name)
+        assert request.body == b""
+    else:
+        assert request.json() == example_params(name)
+        assert request.query == {}
+    headers = {key: value for key, value in request.headers.items() if key in KIS_HEADERS}
+    expected = set(facts["headers"]) | ({"content-type"} if facts["method"] == "POST" else set()) | ({"tr_cont"} if "continuation" in facts else set())
+    if example["tr_id"] is not None:
+        expected.add("custtype")  # on every call with a TR_ID, whatever the workbook marks
+    assert set(headers) == expected
+    if example["tr_id"] is not None:
+        assert headers["tr_id"] == example["tr_id"]
+    if "authorization" in headers:
+        assert headers["authorization"] == f"Bearer {TOKEN}"
+    if "tr_cont" in headers:
+        assert headers["tr_cont"] == ""
+
+
+def test_an_exchange_goes_on_the_wire_as_its_quotation_code() -> None:
+    kis = FakeKis(fallback=lambda request: Answer({**OK, "output": {}}))
+    with kis.client() as client:
+        client.overseas_price.price(excd=Exchange.NYSE, symb="IBM")
+    (sent,) = kis.api_requests
+    assert sent.params["EXCD"] == "NYS"
+
+
+# -- continuation keys come back verbatim, spaces included ------------------------------------
+
+FK100 = "12345678^01^20220103^20220103^ ^00^00^".ljust(100)
+NK100 = "0000012345^".ljust(100)
+FK200 = "12345678^01^^20211027^20211027^00^00^NASD^^".ljust(200)
+NK200 = "20211027^0000001234^".ljust(200)
+
+
+def two_pages(fk_key: str, nk_key: str, fk: str, nk: str, row: dict[str, str]) -> Any:
+    def answer(request: Recorded) -> Answer:
+        first = request.headers.get("tr_cont", "") == ""
+        body: dict[str, Any] = {**OK, fk_key: fk if first else "".ljust(len(fk)), nk_key: nk if first else "".ljust(len(nk))}
+        body["output" if "200" in fk_key else "output1"] = [row]
+        body["output2"] = {}
+        return Answer(body, headers={"tr_cont": "M" if first else "D"})
+
+    return answer
+
+
+def test_continuation_key_100_sent_back_verbatim() -> None:
+    kis = FakeKis(fallback=two_pages("ctx_area_fk100", "ctx_area_nk100", FK100, NK100, {"odno": "0000002101", "ord_dt": "20220103"}))
+    with kis.client() as client:
+        pages = list(client.domestic_stock.inquire_daily_ccld_pages(period="within_3_months", inqr_strt_dt="20220103", inqr_end_dt="20220103"))
+    sent = kis.api_requests
+    assert len(pages) == 2 and len(sent) == 2
+    assert (sent[0].params["CTX_AREA_FK100"], sent[0].headers["tr_cont"]) == ("", "")
+    assert sent[1].params["CTX_AREA_FK100"] == FK100
+    assert sent[1].params["CTX_AREA_NK100"] == NK100
+    assert sent[1].headers["tr_cont"] == "N"
+    assert pages[0].continuation is not None and pages[0].continuation.fk == FK100
+
+
+def test_continuation_key_200_sent_back_verbatim() -> None:
+    kis = FakeKis(fallback=two_pages("ctx_area_fk200", "ctx_area_nk200", FK200, NK200, {"odno": "0000001234", "ord_dt": "20211027"}))
+    with kis.client(env="real") as client:
+        pages = list(client.overseas_stock.inquire_ccnl_pages(pdno="%", ord_strt_dt="20211027", ord_end_dt="20211027", ovrs_excg_cd=Exchange.NASD))
+    sent = kis.api_requests
+    assert len(pages) == 2
+    assert sent[1].params["CTX_AREA_FK200"] == FK200
+    assert sent[1].params["CTX_AREA_NK200"] == NK200
+    assert sent[1].headers["tr_cont"] == "N"
+
+
+# -- chart walks stop ------------------------------------------------------------------------
+
+FIRST_DAY = date(2024, 1, 1)
+LAST_DAY = date(2024, 8, 31)
+
+
+def daily_bars(request: Recorded) -> Answer:
+    """Up to 100 calendar-day bars ending at FID_INPUT_DATE_2, none before FIRST_DAY."""
+    asked = request.params["FID_INPUT_DATE_2"]
+    end = min(LAST_DAY, date(int(asked[:4]), int(asked[4:6]), int(asked[6:])))
+    start = max(FIRST_DAY, end - timedelta(days=99))
+    days = [end - timedelta(days=n) for n in range((end - start).days + 1)]
+    return Answer({**OK, "output1": {"stck_prpr": "70000"}, "output2": [{"stck_bsop_date": d.strftime("%Y%m%d"), "stck_clpr": "70000"} for d in days]})
+
+
+DAILY_CHART = {"fid_input_iscd": "005930", "fid_period_div_code": "D", "fid_org_adj_prc": "0"}
+
+
+def test_daily_walk_stops_when_no_older_bars() -> None:
+    kis = FakeKis(fallback=daily_bars)
+    with kis.client() as client:
+        responses = list(client.domestic_stock.inquire_daily_itemchartprice_walk(fid_input_date_1="20000101", fid_input_date_2="20240831", **DAILY_CHART))
+    assert [request.params["FID_INPUT_DATE_2"] for request in kis.api_requests] == ["20240831", "20240523", "20240213", "20231231"]
+    assert [len(response.bars) for response in responses] == [100, 100, 44, 0]
+    assert min(bar.stck_bsop_date for response in responses for bar in response.bars if bar.stck_bsop_date) == FIRST_DAY
+
+
+def test_daily_walk_stops_at_the_start_date() -> None:
+    kis = FakeKis(fallback=daily_bars)
+    with kis.client(env="real") as client:
+        responses = list(client.domestic_stock.inquire_daily_itemchartprice_walk(fid_input_date_1="20240601", fid_input_date_2="20240831", **DAILY_CHART))
+    assert len(responses) == 1
+    assert len(kis.api_requests) == 1
+
+
+def test_walk_stops_when_kis_ignores_the_bound() -> None:
+    same = Answer({**OK, "output1": {}, "output2": [{"stck_bsop_date": "20240105"}, {"stck_bsop_date": "20240104"}]})
+    kis = FakeKis(fallback=lambda request: same)
+    with kis.client() as client:
+        responses = list(client.domestic_stock.inquire_daily_itemchartprice_walk(fid_input_date_1="20000101", fid_input_date_2="20240105", **DAILY_CHART))
+    assert len(kis.api_requests) == 2
+    assert len(responses) == 2
+
+
+def test_walk_respects_max_calls() -> None:
+    kis = FakeKis(fallback=daily_bars)
+    with kis.client() as client:
+        responses = list(client.domestic_stock.inquire_daily_itemchartprice_walk(fid_input_date_1="20000101", fid_input_date_2="20240831", max_calls=2, **DAILY_CHART))
+    assert len(responses) == 2
+    assert len(kis.api_requests) == 2
+
+
+def minute_bars(request: Recorded) -> Answer:
+    """Up to 30 one-minute bars at or before FID_INPUT_HOUR_1, from 09:00:00 on."""
+    hour = request.params["FID_INPUT_HOUR_1"]
+    upto = int(hour[:2]) * 60 + int(hour[2:4])
+    minutes = list(range(upto, 9 * 60 - 1, -1))[:30]
+    return Answer({**OK, "output1": {}, "output2": [{"stck_bsop_date": "20241125", "stck_cntg_hour": f"{m // 60:02d}{m % 60:02d}00"} for m in minutes]})
+
+
+def test_minute_walk_goes_back_by_time_and_stops() -> None:
+    kis = FakeKis(fallback=minute_bars)
+    with kis.client(env="real") as client:
+        responses = list(client.domestic_stock.inquire_time_itemchartprice_walk(fid_input_iscd="005930", fid_input_hour_1="100000"))
+    assert [request.params["FID_INPUT_HOUR_1"] for request in kis.api_requests] == ["100000", "093059", "090059", "085959"]
+    assert [len(response.bars) for response in responses] == [30, 30, 1, 0]
+
+
+def test_overseas_daily_walk_moves_bymd() -> None:
+    def answer(request: Recorded) -> Answer:
+        bymd = request.params["BYMD"]
+        if bymd == "":
+            return Answer({**OK, "output1": {"nrec": "2"}, "output2": [{"xymd": "20241122"}, {"xymd": "20241121"}]})
+        if bymd == "20241120":
+            return Answer({**OK, "output1": {"nrec": "1"}, "output2": [{"xymd": "20241120"}]})
+        return Answer({**OK, "output1": {"nrec": "0"}, "output2": []})
+
+    kis = FakeKis(fallback=answer)
+    with kis.client() as client:
+        responses = list(client.overseas_price.dailyprice_walk(excd=Exchange.NASD, symb="TSLA", gubn="0", modp="1"))
+    assert [request.params["BYMD"] for request in kis.api_requests] == ["", "20241120", "20241119"]
+    assert {request.params["EXCD"] for request in kis.api_requests} == {"NAS"}
+    assert [len(response.bars) for response in responses] == [2, 1, 0]
+
+
+def test_async_walk_stops() -> None:
+    kis = FakeKis(fallback=minute_bars)
+
+    async def walk() -> list[int]:
+        async with kis.async_client() as client:
+            return [len(response.bars) async for response in client.domestic_stock.inquire_time_itemchartprice_walk(fid_input_iscd="005930", fid_input_hour_1="091000")]
+
+    assert asyncio.run(walk()) == [11, 0]
+    assert [request.params["FID_INPUT_HOUR_1"] for request in kis.api_requests] == ["091000", "085959"]

@@ -1,6 +1,7 @@
 """What a type checker sees of the client: a wrong code is an error, what KIS always sends is not
 Optional. mypy --strict runs on a small bot; each line marked ``# error: CODE`` must be the
-only ones it reports."""
+only ones it reports. And the committed client spells the spec's periods as a Literal, has every
+walk in both flavours, and one enum of quotation codes."""
 
 from __future__ import annotations
 
@@ -60,3 +61,16 @@ def test_mypy_catches_a_wrong_code_and_needs_no_assert_for_what_kis_always_sends
     marked = {(number, match.group(1)) for number, text in enumerate(BOT.splitlines(), 1) if (match := re.search(r"# error: ([a-z-]+)$", text))}
     assert reported == marked, result.stdout + result.stderr
     assert '"0O"' in result.stdout or "'0O'" in result.stdout
+
+
+def test_generated_code_carries_period_literal_walks_and_quote_codes() -> None:
+    # The committed tree (`kisgen check` keeps it equal to what the spec renders).
+    package = Path(kis_client.__file__).resolve().parent
+    requests = (package / "domestic_stock" / "inquire_daily_ccld.py").read_text(encoding="utf-8")
+    client = "".join(path.read_text(encoding="utf-8") for path in package.glob("*/api.py"))
+    enums = (package / "enums.py").read_text(encoding="utf-8")
+    assert "DomesticStockInquireDailyCcldPeriod = Literal[" in requests and '"within_3_months",\n    "before_3_months",' in requests
+    assert "period: DomesticStockInquireDailyCcldPeriod," in client
+    for walk in ("inquire_daily_itemchartprice_walk", "inquire_time_itemchartprice_walk", "dailyprice_walk"):
+        assert f"    def {walk}(" in client and f"    async def {walk}(" in client
+    assert "class QuoteExchange(CodeEnum):" in enums and '"NASD": "NAS",' in enums

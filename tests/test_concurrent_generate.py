@@ -9,11 +9,9 @@ from pathlib import Path
 
 from kisgen.pipeline import render_spec
 from kisgen.layout import PACKAGE
-from tests.conftest import new_project
+from tests.conftest import FIXTURE_SPEC, REPO, fixture_render, new_project, write_render
 
-REPO = Path(__file__).resolve().parent.parent
 ROUNDS = 3
-INSTALL_METADATA = shutil.ignore_patterns("*.egg-info")  # an editable install's, beside the package
 
 
 def on_disk(root: Path) -> dict[str, bytes]:
@@ -27,9 +25,9 @@ def on_disk(root: Path) -> dict[str, bytes]:
 
 
 def variant_spec(tmp_path: Path) -> Path:
-    """The real spec with one label changed, so the two renders differ in one module."""
+    """The fixture spec with one label changed, so the two renders differ in one module."""
     spec = tmp_path / "spec_b"
-    shutil.copytree(REPO / "spec", spec)
+    shutil.copytree(FIXTURE_SPEC, spec)
     markets = spec / "markets.yaml"
     markets.write_text(markets.read_text(encoding="utf-8").replace("label: 나스닥,", "label: 나스닥 (B),"), encoding="utf-8")
     return spec
@@ -45,12 +43,12 @@ def generate(spec: Path, root: Path) -> subprocess.Popen[str]:
 
 
 def test_concurrent_generates_leave_one_whole_render(tmp_path: Path) -> None:
-    spec_a, spec_b = REPO / "spec", variant_spec(tmp_path)
-    render_a, render_b = render_spec(spec_a), render_spec(spec_b)
+    spec_a, spec_b = FIXTURE_SPEC, variant_spec(tmp_path)
+    render_a, render_b = dict(fixture_render()), render_spec(spec_b, REPO / "templates")
     # Both the package and the docs differ, so a package from one run with docs from the other shows.
     assert {name for name in render_a if render_a[name] != render_b[name]} >= {"generated/kis_client/enums.py", "docs/API.md"}
     root = new_project(tmp_path / "root")
-    shutil.copytree(REPO / "generated", root / "generated", ignore=INSTALL_METADATA)
+    write_render(root, render_a)
     for round_number in range(ROUNDS):
         # Alternate who starts first, so each round some process has something to write.
         order = [(spec_a, "a"), (spec_b, "b")] if round_number % 2 else [(spec_b, "b"), (spec_a, "a")]
@@ -66,11 +64,11 @@ def test_concurrent_generates_leave_one_whole_render(tmp_path: Path) -> None:
 
 def test_staging_left_by_a_killed_run_is_cleared(tmp_path: Path) -> None:
     root = new_project(tmp_path / "root")
-    shutil.copytree(REPO / "generated", root / "generated", ignore=INSTALL_METADATA)
+    write_render(root, fixture_render())
     for stray in (".kis_client.new-killed", ".kis_client.old-killed"):
         (root / "generated" / stray / "schemas").mkdir(parents=True)
         (root / "generated" / stray / "client.py").write_text("half written")
-    process = generate(REPO / "spec", root)
+    process = generate(FIXTURE_SPEC, root)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 0, stderr
-    assert on_disk(root) == render_spec(REPO / "spec")
+    assert on_disk(root) == fixture_render()

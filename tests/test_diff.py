@@ -24,8 +24,10 @@ from kisgen.load import load_dir, spec_order
 from kisgen.builder import build_model, build_older_model
 from kisgen.model import Spec
 
+from tests.conftest import FIXTURE_SPEC
+
 ROOT = Path(__file__).resolve().parent.parent
-SPEC = ROOT / "spec"
+SPEC = FIXTURE_SPEC
 # The spec as it stood per the reference document (2026-02-21): US sell on a mock account is
 # VTTT1006U, derived by the mock rule, with no override.
 REFERENCE = ROOT / "tests" / "fixtures" / "spec_reference_2026_02_21"
@@ -41,20 +43,26 @@ def spec_of(directory: Path) -> Spec:
 
 @functools.cache
 def current() -> Spec:
-    """spec/ as committed; the model is frozen, so one build serves every test."""
+    """The fixture spec; the model is frozen, so one build serves every test."""
     return spec_of(SPEC)
 
 
+@functools.cache
+def fixture_data() -> dict[str, Data]:
+    """The fixture spec's files as data (file stem → data), read once (with libyaml)."""
+    names = spec_order(path.relative_to(SPEC).as_posix() for path in SPEC.rglob("*.yaml"))
+    return {name.removesuffix(".yaml"): yaml.load((SPEC / name).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) for name in names}
+
+
 def edited(tmp_path: Path, edit: Callable[[dict[str, Data]], None], name: str = "head") -> Path:
-    """A copy of spec/ as data, changed by ``edit`` (file stem → data) and written back."""
+    """A copy of the fixture spec as data, changed by ``edit`` (file stem → data) and written back."""
     target = tmp_path / name
     target.mkdir()
-    names = spec_order(path.relative_to(SPEC).as_posix() for path in SPEC.rglob("*.yaml"))
-    files = {name.removesuffix(".yaml"): yaml.safe_load((SPEC / name).read_text(encoding="utf-8")) for name in names}
+    files = copy.deepcopy(fixture_data())
     edit(files)
     for stem, data in files.items():
         (target / f"{stem}.yaml").parent.mkdir(exist_ok=True)
-        (target / f"{stem}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        (target / f"{stem}.yaml").write_text(yaml.dump(data, Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target
 
 
@@ -81,7 +89,7 @@ def test_reference_to_facts_names_exactly_the_us_sell_mock_change() -> None:
 
 def test_spec_keeps_the_facts_update() -> None:
     """spec/ has grown past the fixtures, but still sends what kis-facts.md says for US sells."""
-    for spec in (current(), spec_of(FACTS)):
+    for spec in (spec_of(ROOT / "spec"), spec_of(FACTS)):
         tr = spec.operation("overseas_stock.order").tr
         assert tr is not None
         assert (tr.lookup("mock", market="US", side="sell"), tr.lookup("real", market="US", side="sell")) == ("VTTT1001U", "TTTT1006U")
@@ -107,7 +115,7 @@ def test_cli_json_and_fail_on_breaking(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_no_change_exits_0_even_with_fail_on_breaking(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["diff", str(SPEC), "--fail-on-breaking"]) == 0
+    assert main(["diff", str(SPEC), str(SPEC), "--fail-on-breaking"]) == 0
     assert "No changes" in capsys.readouterr().out
 
 
@@ -232,6 +240,20 @@ def _add_optional_field(files: dict[str, Data]) -> None:
     _cash(files)["request"]["NEW_FIELD"] = {"label": "new", "default": ""}
 
 
+def _add_code_table(files: dict[str, Data]) -> None:
+    """As an import adds one: a new table, and a new field that takes it."""
+    files["domestic_stock"]["codes"]["fid_div_cls_code"] = {"label": "분류 구분 코드", "values": {"0": {"name": "ALL", "label": "전체"}, "1": {"name": "COMMON", "label": "보통주"}}}
+    _cash(files)["request"]["FID_DIV_CLS_CODE"] = {"label": "분류 구분 코드", "codes": "fid_div_cls_code", "default": "0"}
+
+
+def _remove_code_table(files: dict[str, Data]) -> None:
+    del files["domestic_stock"]["codes"]["prcs_dvsn"]
+    for op in _operations(files):
+        for field in op.get("request", {}).values():
+            if field.get("codes") == "prcs_dvsn":
+                del field["codes"]
+
+
 def _remove_operation(files: dict[str, Data]) -> None:
     del files["overseas_stock"]["operations"]["inquire_present_balance"]
 
@@ -264,6 +286,28 @@ def _tr_by_side(files: dict[str, Data]) -> None:
     files["overseas_stock"]["operations"]["inquire_balance"]["tr_id"] = {"by": ["side"], "real": {"buy": "TTTS3012R", "sell": "TTTS3013R"}}
 
 
+def _trs(files: dict[str, Data]) -> Data:
+    trs: Data = files["realtime"]["realtime"]["trs"]
+    return trs
+
+
+def _insert_field(tr: str, before: str, wire: str) -> Callable[[dict[str, Data]], None]:
+    """A field inserted before ``before`` (or at the end), as KIS grew H0STCNI0 in 2025."""
+
+    def edit(files: dict[str, Data]) -> None:
+        fields = _trs(files)[tr]["fields"]
+        items = list(fields.items())
+        position = next((index for index, (name, _field) in enumerate(items) if name == before), len(items))
+        items.insert(position, (wire, {"label": f"새 {wire}", "kind": "code"}))
+        _trs(files)[tr]["fields"] = dict(items)
+
+    return edit
+
+
+def _add_tr(files: dict[str, Data]) -> None:
+    _trs(files)["stock_tick_nxt"] = dict(copy.deepcopy(_trs(files)["stock_tick"]), tr_id={"real": "H0NXCNT0", "mock": "unsupported"})
+
+
 CASES: list[tuple[str, Callable[[dict[str, Data]], None], str, bool]] = [
     ("operation removed", _remove_operation, "operation-removed", True),
     ("operation added", _add_operation, "operation-added", False),
@@ -277,7 +321,9 @@ CASES: list[tuple[str, Callable[[dict[str, Data]], None], str, bool]] = [
     ("made optional", _set(("domestic_stock", "operations", "order_cash", "request", "PDNO", "required"), False), "field-made-optional", False),
     ("made required, no default", lambda f: _order(f)["request"].update(CTAC_TLNO={"label": "연락전화번호", "required": True}), "field-made-required", True),
     ("code added", _set(("domestic_stock", "codes", "prcs_dvsn", "values", "02"), {"name": "OTHER", "label": "기타"}), "codes-added", False),
-    ("code removed", _delete(("domestic_stock", "codes", "fid_period_div_code", "values", "Y")), "codes-removed", True),
+    ("code removed", _delete(("domestic_stock", "codes", "prcs_dvsn", "values", "01")), "codes-removed", True),
+    ("code table added", _add_code_table, "code-table-added", False),
+    ("code table removed", _remove_code_table, "code-table-removed", True),
     ("pattern changed", _set(("domestic_stock", "operations", "order_cash", "request", "PDNO", "pattern"), "^[0-9]{6}$"), "pattern-changed", True),
     ("pattern removed", _delete(("domestic_stock", "operations", "order_cash", "request", "PDNO", "pattern")), "pattern-changed", False),
     ("max length lowered", _set(("domestic_stock", "operations", "inquire_balance", "request", "CTX_AREA_FK100", "max_length"), 50), "max-length-changed", True),
@@ -312,6 +358,40 @@ CASES: list[tuple[str, Callable[[dict[str, Data]], None], str, bool]] = [
 ]
 
 
+def test_each_kind_of_real_time_change_is_named_and_classified(tmp_path: Path) -> None:
+    """One edit a TR (they do not meet), all in one spec: building a spec is most of a case."""
+    edits = [
+        _insert_field("stock_tick", "", "MARKET_CLS_CODE"),
+        _set(("realtime", "realtime", "trs", "stock_tick", "fields", "STCK_PRPR", "kind"), "decimal"),
+        _set(("realtime", "realtime", "trs", "stock_tick", "encrypted"), True),
+        _insert_field("stock_notice", "CRDT_CLS", "NEW_CODE"),
+        _delete(("realtime", "realtime", "trs", "stock_order_book", "fields", "STCK_DEAL_CLS_CODE")),
+        _set(("realtime", "realtime", "trs", "stock_order_book", "tr_id", "mock"), "unsupported"),
+        _delete(("realtime", "realtime", "trs", "asia_delayed_order_book")),
+        _add_tr,
+        _set(("realtime", "realtime", "limits", "registrations"), 40),
+        _set(("realtime", "realtime", "environments", "real", "url"), "ws://ops.koreainvestment.com:21001"),
+    ]
+
+    def edit(files: dict[str, Data]) -> None:
+        for each in edits:
+            each(files)
+
+    found = sorted((change.check, change.breaking, change.where, change.message) for change in changes_for(tmp_path, edit))
+    assert found == sorted([
+        ("realtime-field-added", False, "realtime.stock_tick", "`H0STCNT0` field `MARKET_CLS_CODE` added at the end (position 47)"),
+        ("realtime-field-kind-changed", True, "realtime.stock_tick", "`H0STCNT0` field `STCK_PRPR`: int → decimal"),
+        ("realtime-tr-changed", True, "realtime.stock_tick", "`H0STCNT0` now encrypted"),
+        ("realtime-field-added", True, "realtime.stock_notice", "`H0STCNI0` field `NEW_CODE` inserted at position 23, before 4 field(s) from `CRDT_CLS`"),
+        ("realtime-field-removed", True, "realtime.stock_order_book", "`H0STASP0` field `STCK_DEAL_CLS_CODE` removed (was position 59)"),
+        ("realtime-tr-changed", True, "realtime.stock_order_book", "`H0STASP0` no longer served on mock (was `H0STASP0`)"),
+        ("realtime-tr-removed", True, "realtime.asia_delayed_order_book", "real-time TR `HDFSASP1` removed"),
+        ("realtime-tr-added", False, "realtime.stock_tick_nxt", "real-time TR `H0NXCNT0` added (국내주식 실시간체결가 (KRX), 47 fields)"),  # copied from stock_tick, as edited
+        ("realtime-feed", True, "realtime", "registrations a session 41 → 40"),
+        ("realtime-feed", True, "realtime", "real WebSocket `ws://ops.koreainvestment.com:21000/tryitout` → `ws://ops.koreainvestment.com:21001/tryitout`"),
+    ])
+
+
 @pytest.mark.parametrize(("edit", "check", "breaking"), [case[1:] for case in CASES], ids=[case[0] for case in CASES])
 def test_each_kind_of_change_is_named_and_classified(tmp_path: Path, edit: Callable[[dict[str, Data]], None], check: str, breaking: bool) -> None:
     changes = changes_for(tmp_path, edit)
@@ -319,6 +399,28 @@ def test_each_kind_of_change_is_named_and_classified(tmp_path: Path, edit: Calla
     assert found, f"expected {check}; got {[c.check for c in changes]}"
     assert {change.breaking for change in found} == {breaking}, found
     assert all(change.reason for change in changes)
+
+
+def test_kis_growing_h0stcni0_from_23_to_26_fields_is_named_field_by_field(tmp_path: Path) -> None:
+    """KIS's 2025 change (python-kis #68): CNTG_ISNM gave way to four fields in the middle."""
+
+    def back_to_23(files: dict[str, Data]) -> None:
+        fields = _trs(files)["stock_notice"]["fields"]
+        items = [(wire, field) for wire, field in fields.items() if wire not in ("ORD_COND_PRC", "ORD_EXG_GB", "POPUP_YN", "FILLER")]
+        position = next(index for index, (wire, _field) in enumerate(items) if wire == "CRDT_CLS")
+        items.insert(position, ("CNTG_ISNM", {"label": "종목명", "kind": "text"}))
+        _trs(files)["stock_notice"]["fields"] = dict(items)
+
+    changes = diff_specs(spec_of(edited(tmp_path, back_to_23)), current())
+    shown = [(change.check, change.breaking, change.message) for change in changes]
+    assert shown == [
+        ("realtime-field-added", True, "`H0STCNI0` field `ORD_COND_PRC` inserted at position 19, before 4 field(s) from `CRDT_CLS`"),
+        ("realtime-field-added", True, "`H0STCNI0` field `ORD_EXG_GB` inserted at position 20, before 4 field(s) from `CRDT_CLS`"),
+        ("realtime-field-added", True, "`H0STCNI0` field `POPUP_YN` inserted at position 21, before 4 field(s) from `CRDT_CLS`"),
+        ("realtime-field-added", True, "`H0STCNI0` field `FILLER` inserted at position 22, before 4 field(s) from `CRDT_CLS`"),
+        ("realtime-field-removed", True, "`H0STCNI0` field `CNTG_ISNM` removed (was position 19)"),
+    ]
+    assert {change.where for change in changes} == {"realtime.stock_notice"}
 
 
 def test_real_tr_id_change_lists_the_derived_mock_cell_too(tmp_path: Path) -> None:
@@ -345,7 +447,7 @@ def test_a_new_market_names_each_new_tr_id_and_breaks_nothing(tmp_path: Path) ->
 
 
 def test_a_directory_holding_spec_is_read_as_its_spec() -> None:
-    assert diff_specs(load_side(str(ROOT), ROOT), spec_of(SPEC)) == []
+    assert diff_specs(load_side(str(SPEC.parent), ROOT), spec_of(SPEC)) == []
 
 
 def test_checks_table_lists_each_check_once() -> None:
@@ -472,7 +574,7 @@ def test_json_details_name_the_field_and_both_values(tmp_path: Path) -> None:
 
 
 def _before_the_language_grew(files: dict[str, Data]) -> None:
-    """spec/ as a revision from before time zones, EGW00121 and custtype on every TR call."""
+    """The spec as a revision from before time zones, EGW00121 and custtype on every TR call."""
     del files["common"]["timezone"]
     del files["common"]["headers"]["custtype"]["codes"]
     for market in files["markets"]["markets"].values():

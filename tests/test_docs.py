@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
 import re
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from kisgen.cli import main
 from kisgen.layout import AREA_DOCS_DIR, DOCS_FILE
-from kisgen.pipeline import load_spec, render_spec
-from tests.conftest import new_project
+from tests.conftest import fixture_render, new_project, repo_render, repo_spec
 from tests.markdown_tables import Table, cells, tables
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,21 +118,21 @@ def test_us_sell_mock_row_shows_the_new_value_and_its_source() -> None:
 
 
 def test_docs_file_is_what_the_spec_renders() -> None:
-    rendered = render_spec()
+    rendered = repo_render()
     assert DOCS.read_bytes() == rendered[DOCS_FILE]
     pages = {name: content for name, content in rendered.items() if name.startswith(AREA_DOCS_DIR + "/")}
     assert pages == {path.relative_to(ROOT).as_posix(): path.read_bytes() for path in PAGES}
-    assert [path.stem for path in PAGES] == sorted(area.name for area in load_spec().areas)
+    assert [path.stem for path in PAGES] == sorted([area.name for area in repo_spec().areas] + ["realtime"])  # and the real-time feed's
 
 
 def test_docs_command_writes_only_the_reference(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = new_project(tmp_path / "project")
     before = {p for p in root.rglob("*") if p.is_file()}
     assert main(["--root", str(root), "docs"]) == 0
-    assert (root / DOCS_FILE).read_bytes() == DOCS.read_bytes()
+    docs = {name: content for name, content in fixture_render().items() if name == DOCS_FILE or name.startswith(AREA_DOCS_DIR + "/")}
+    assert {name: (root / name).read_bytes() for name in docs} == docs
     written = [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and p not in before]
-    pages = [path.relative_to(ROOT).as_posix() for path in PAGES]
-    assert sorted(written) == sorted([DOCS_FILE, *pages, "generated/.kisgen.lock"])  # the lock every write takes
+    assert sorted(written) == sorted([*docs, "generated/.kisgen.lock"])  # the lock every write takes
     assert DOCS_FILE in capsys.readouterr().out
 
 
@@ -161,8 +163,7 @@ def test_markdown_cells_escape_pipes() -> None:
 
 # -- what a Python user looks up --------------------------------------------------------------
 
-SPEC = load_spec(ROOT / "spec")
-TYPES = {"int": "int", "decimal": "Decimal", "date": "date", "time": "time", "datetime": "datetime", "code": "str", "flag": "bool", "text": "str"}
+SPEC = repo_spec()
 
 
 def section(heading: str) -> list[Table]:
@@ -174,20 +175,33 @@ def test_every_table_row_has_its_header_s_cells() -> None:
         assert all(len(row) == len(table.header) for row in table.rows), (table.heading, table.header)
 
 
-def test_response_fields_have_their_korean_label_and_python_type() -> None:
+def client_type(annotation: str) -> str:
+    """A generated annotation as the docs write it: the client imports datetime.time as dtime."""
+    return "`" + re.sub(r"\bdtime\b", "time", annotation) + "`"
+
+
+def test_response_fields_have_their_korean_label_and_the_client_s_python_type() -> None:
+    always_sent = 0
     for op in SPEC.operations:
         heading = next(table.heading for table in DOC if table.endpoint == f"{op.method} {op.path}")
         tables = [table for table in section(heading) if table.header == ("필드", "Python", "설명", "타입")]
         assert len(tables) == len(op.response.outputs)
+        module = importlib.import_module(f"kis_client.{op.area}.{op.name}")
+        attributes = getattr(module, op.response.class_name).__annotations__
         for output, table in zip(op.response.outputs, tables):
             assert len(table.rows) == len(output.fields)
+            annotations = getattr(module, output.class_name).__annotations__
+            shape = "(a tuple of rows)" if output.is_list else ""
+            assert f"→ `.{output.name}`: {client_type(attributes[output.name])} {shape}".strip() in ALL_TEXT
             for field, row in zip(output.fields, table.rows):
                 assert row[0] == " / ".join(f"`{name}`" for name in (field.wire, *field.aliases))
                 assert row[1] == f"`{field.py_name}`"
                 assert row[2].startswith(field.label)
                 inferred = " (inferred: a value that does not fit stays in `extra`)" if field.kind_inferred and field.kind != "text" else ""
-                assert row[3] == f"`{TYPES[field.kind]} | None`" + inferred
+                assert row[3] == client_type(annotations[field.py_name]) + inferred
+                always_sent += field.always_sent
         assert f"**Response:** `{op.response.class_name}`" in ALL_TEXT
+    assert always_sent > 0  # some fields are typed without None, and the docs say so
 
 
 def test_code_parameters_name_their_enum_and_every_member() -> None:
@@ -240,6 +254,10 @@ def test_the_error_tables_list_every_exception_and_every_sandbox_code() -> None:
     (answered,) = [table for table in DOC if table.header == ("코드", "HTTP", "envelope", "when", "what to do")]
     assert [plain(row[0]) for row in answered.rows] == [code.code for code in CODES]
     assert all(row[4] for row in answered.rows)
+    # A wrong app key or secret: 500 rt_cd on a TR, 403 error_code from tokenP and the other OAuth operations.
+    rows = {plain(row[0]): row for row in answered.rows}
+    assert [rows[code][1:3] for code in ("EGW00103", "EGW00105")] == [("500; OAuth: 403", "`rt_cd`; OAuth: `error_code`")] * 2
+    assert rows["EGW00121"][1:3] == ("500", "`rt_cd`")
     # Every code the sandbox's source can answer is in its table.
     sandbox = ROOT / "generator" / "sandbox"
     used = {match for path in sandbox.glob("*.py") for match in re.findall(r'Rejection\("([A-Z0-9]+)"', path.read_text(encoding="utf-8"))}
@@ -264,8 +282,8 @@ def test_the_mock_section_says_what_to_do_instead() -> None:
     (rules,) = [table for table in DOC if table.header == ("operation", "rule")]
     listed = {(plain(row[0]), row[1].split("`")[1]) for row in rules.rows}
     assert ("overseas_stock.inquire_ccnl", "mock_all_products") in listed  # PDNO "" on mock
-    mock_only = [rule for op in SPEC.operations for rule in op.rules if any(c.subject == "env" and "real" not in c.values for c in rule.when)]
-    assert len(listed) == len(mock_only) == 10
+    mock_only = {(op.qualname, rule.id) for op in SPEC.operations for rule in op.rules if any(c.subject == "env" and "real" not in c.values for c in rule.when)}
+    assert listed == mock_only
 
 
 def test_docs_render_without_the_sandbox_extra(tmp_path: Path) -> None:
@@ -281,3 +299,30 @@ def test_docs_render_without_the_sandbox_extra(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) == len(DOCS.read_bytes())
+
+
+# -- the examples in the prose ----------------------------------------------------------------
+
+PROSE = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+YAML_BLOCK = re.compile(r"^( *)```yaml\n(.*?)^\1```$", re.MULTILINE | re.DOTALL)
+
+
+def yaml_examples() -> list[tuple[str, str]]:
+    """Every ```yaml block of the README and docs/, dedented (a block in a list item is indented)."""
+    found = []
+    for path in PROSE:
+        text = path.read_text(encoding="utf-8")
+        for match in YAML_BLOCK.finditer(text):
+            line = text.count("\n", 0, match.start()) + 1
+            found.append((f"{path.relative_to(ROOT)}:{line}", textwrap.dedent(match.group(2))))
+    return found
+
+
+def test_the_readme_and_docs_have_yaml_examples() -> None:
+    where = [place.split(":")[0] for place, _ in yaml_examples()]
+    assert where.count("README.md") >= 3 and "docs/KIS_AUDIT.md" in where
+
+
+@pytest.mark.parametrize(("place", "example"), yaml_examples(), ids=[place for place, _ in yaml_examples()])
+def test_every_yaml_example_parses(place: str, example: str) -> None:
+    assert isinstance(yaml.safe_load(example), (dict, list)), place

@@ -55,3 +55,16 @@ def test_markets_reads_flows_rankings_futures_etfs_and_a_paged_chart() -> None:
     volumes = [int(volume.replace(",", "")) for *_, volume, _ in ranking]
     assert volumes == sorted(volumes, reverse=True)
     assert "6. ETF 069500 KODEX 200: 35,000원" in out
+
+
+def test_realtime_shows_ticks_and_an_order_s_notices_decrypted() -> None:
+    out = run_example("realtime.py")
+    assert "1. registered 005930 ticks (H0STCNT0)" in out
+    ticks = re.findall(r"^   tick \d\d:\d\d:\d\d: 005930 70,000원 × \d+주 \(누적 ([\d,]+)주", out, flags=re.MULTILINE)
+    volumes = [int(volume.replace(",", "")) for volume in ticks]
+    assert len(volumes) == 3 and volumes == sorted(volumes)
+    order = re.search(r"3\. bought 5 × 005930 at 71,000원 limit over REST: order (\d{10})", out)
+    assert order is not None
+    assert f"notice: order {order.group(1)} accepted: 5주 at 71,000원 (삼성전자, account 5012345601)" in out
+    assert f"notice: order {order.group(1)} filled: 5주 at 70,000원" in out
+    assert "4. closed the session: 1 connection" in out

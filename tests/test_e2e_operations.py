@@ -5,7 +5,6 @@ new test code; arguments are the spec's own examples and defaults.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -15,15 +14,13 @@ from typing import Any
 import pytest
 
 from kisgen.model import ENVS, Operation, RequestField, Spec
-from kisgen.pipeline import load_spec
 from kisgen.rules import Situation, request_problems, with_defaults
 from kisgen.sandbox import RunningSandbox
 from kis_client import KisClient, UnsupportedEnvironmentError
 from kis_client._models import Model
-from tests.conftest import ClientFactory, operation_module
+from tests.conftest import ClientFactory, operation_module, repo_spec
 
 DATE_PATTERN = "^[0-9]{8}$"
-load_spec_once = functools.cache(load_spec)
 
 # Operations the sandbox answers from the open orders they modify or cancel.
 ACTS_ON_OPEN_ORDERS = frozenset({"domestic_stock.order_rvsecncl", "overseas_stock.order_rvsecncl"})
@@ -54,7 +51,12 @@ def exchange_field(op: Operation) -> RequestField | None:
 
 
 def cases(spec: Spec) -> list[Case]:
+    """Every TR_ID cell of every operation. Where a cell stands for a market, the first operation
+    with that market's cells goes through each of its exchanges, the others through its first;
+    so too for operations that send an exchange as its quotation code. Each exchange is then
+    sent once through the client and the sandbox, and an operation costs a case per cell."""
     found: list[Case] = []
+    every_exchange_of: dict[str | None, str] = {}  # market (None: quotation codes) -> the operation that sends each
     for op in spec.operations:
         for env in ENVS:
             if env not in op.envs:
@@ -67,10 +69,10 @@ def cases(spec: Spec) -> list[Case]:
             for cell in op.tr.cells:
                 if cell.env != env:
                     continue
-                if cell.market:
-                    exchanges: list[str | None] = [e.code for e in spec.exchanges if e.market == cell.market]
-                elif quoted:
-                    exchanges = [e.code for e in spec.exchanges]  # sent as each one's quotation code
+                if cell.market or quoted:
+                    exchanges: list[str | None] = [e.code for e in spec.exchanges if e.market == cell.market or (quoted and not cell.market)]
+                    if every_exchange_of.setdefault(cell.market, op.qualname) != op.qualname:
+                        exchanges = exchanges[:1]
                 else:
                     exchanges = [None]
                 found.extend(Case(op.qualname, env, cell.side, exchange, cell.period) for exchange in exchanges)
@@ -82,7 +84,7 @@ def cases(spec: Spec) -> list[Case]:
     return found
 
 
-ALL_CASES = cases(load_spec_once())
+ALL_CASES = cases(repo_spec())
 
 
 def arguments(op: Operation, case: Case, today: date) -> dict[str, Any]:
@@ -114,7 +116,7 @@ def arguments(op: Operation, case: Case, today: date) -> dict[str, Any]:
 def follow_rules(op: Operation, case: Case, kwargs: dict[str, Any]) -> dict[str, Any]:
     """Examples that break a rule in this case (a cancel-only market, a mock-only value) take the
     first value the rule allows; a change can bring another rule in, so repeat until none does."""
-    spec = load_spec_once()
+    spec = repo_spec()
     market = spec.exchange_market(case.exchange) if case.exchange else None
     situation = Situation(case.env, case.side, market, case.period)
     by_wire = {field.wire: field for field in op.parameters}

@@ -186,5 +186,8 @@ def test_an_expired_token_without_a_new_one_is_a_kis_error(spec: Spec, make_clie
 def test_the_client_default_limiter_stays_under_the_sandbox_limit(spec: Spec, make_client: ClientFactory) -> None:
     with running_sandbox("mock", spec=spec) as sandbox:  # the spec's 2 a second for mock
         client = make_client(sandbox, rate_limit=None)  # the spec's limit, no retries
-        for _ in range(5):
-            client.domestic_stock.inquire_balance()
+        before = sandbox.state.executed
+        balances = [client.domestic_stock.inquire_balance() for _ in range(5)]
+        # No retries could hide an EGW00201: each read was answered the first time it was sent.
+        assert [balance.rt_cd for balance in balances] == ["0"] * 5
+        assert sandbox.state.executed - before == 6  # the token, then the five reads

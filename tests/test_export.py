@@ -1,4 +1,5 @@
-"""kisgen export openapi: an OpenAPI 3.1 document of the spec, validated by openapi-spec-validator."""
+"""kisgen export openapi: an OpenAPI 3.1 document of the spec, validated by openapi-spec-validator
+(of the fixture spec, which uses every construct of the spec language)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from kisgen.docs import code, text
 from kisgen.export import openapi
 from kisgen.pipeline import load_spec
 from kisgen.schemas import request_schema, response_schema
+from tests.conftest import FIXTURE_SPEC
 
-SPEC = load_spec()
+SPEC = load_spec(FIXTURE_SPEC)
 
 
 @pytest.fixture(scope="module")
@@ -129,10 +131,10 @@ def test_security_servers_and_common_headers(document: dict[str, Any]) -> None:
 
 def test_cli_writes_the_file_or_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str], document: dict[str, Any]) -> None:
     target = tmp_path / "openapi.json"
-    assert main(["export", "openapi", "-o", str(target)]) == 0
+    assert main(["--spec", str(FIXTURE_SPEC), "export", "openapi", "-o", str(target)]) == 0
     assert json.loads(target.read_text(encoding="utf-8")) == document
     capsys.readouterr()
-    assert main(["export", "openapi"]) == 0
+    assert main(["--spec", str(FIXTURE_SPEC), "export", "openapi"]) == 0
     assert json.loads(capsys.readouterr().out) == document
 
 
@@ -154,3 +156,21 @@ def test_cli_writes_the_file_or_stdout(tmp_path: Path, capsys: pytest.CaptureFix
 def test_spec_strings_are_shown_in_markdown_never_run(value: str, as_text: str, as_code: str) -> None:
     assert text(value) == as_text
     assert code(value) == as_code
+
+
+def test_the_real_time_feed_rides_along_with_each_record_as_a_schema(document: dict[str, Any]) -> None:
+    """OpenAPI has no WebSockets: x-kis-realtime carries the feed, components.schemas each record."""
+    realtime = SPEC.realtime
+    assert realtime is not None
+    feed = document["x-kis-realtime"]
+    assert feed["servers"] == [{"env": "real", "url": "ws://ops.koreainvestment.com:21000/tryitout"}, {"env": "mock", "url": "ws://ops.koreainvestment.com:31000/tryitout"}]
+    assert feed["limits"]["registrations"] == 41 and feed["approval"]["operation"] == "auth.approval"
+    assert [tr["tr_id"]["real"] for tr in feed["trs"]] == [tr.real_tr_id for tr in realtime.trs]
+    notice = next(tr for tr in feed["trs"] if tr["tr_id"]["real"] == "H0STCNI0")
+    assert notice["tr_id"]["mock"] == "H0STCNI9" and notice["encrypted"] is True
+    schema = document["components"]["schemas"]["realtime.H0STCNI0"]
+    assert notice["record"] == {"$ref": "#/components/schemas/realtime.H0STCNI0"}
+    assert [item["title"] for item in schema["prefixItems"]] == [field.wire for field in realtime.tr("H0STCNI0").fields]
+    validator = Draft202012Validator(schema)
+    values = ["x"] * 26
+    assert validator.is_valid(values) and validator.is_valid(values + ["added by KIS"]) and not validator.is_valid(values[:23])

@@ -59,6 +59,7 @@ TEXT_PLACES = [
     "document", "updated_by", "env_label", "env_source", "header_label", "envelope_label", "error_label", "error_meaning",
     "market_label", "country", "exchange_label", "table_label", "code_label_a", "code_label_b", "summary", "field_label",
     "codes_field_label", "rule_text", "response_label", "op_source", "grant_label", "rule_source",
+    "rt_label", "rt_field_label", "rt_note", "rt_source", "rt_key_label", "rt_code_text",
 ]
 FREE_PLACES = ["header_note", "envelope_note", "exchange_note", "description", "example", "response_example", "response_note", "output_note", "op_note", "api_id", "rule_description"]
 
@@ -129,7 +130,39 @@ def spec_files(t: dict[str, str]) -> dict[str, dict[str, Any]]:
             }
         },
     }
-    return {"common.yaml": common, "markets.yaml": markets, "auth.yaml": auth, "stock.yaml": stock}
+    auth["operations"]["approval"] = {
+        "summary": t["summary"], "method": "POST", "path": "/oauth2/Approval", "kind": "auth", "headers": ["content-type"],
+        "request": {
+            "grant_type": {"label": t["field_label"], "required": True, "codes": "grant_type", "default": "client_credentials"},
+            "appkey": {"label": t["field_label"], "required": True, "bind": "app_key", "secret": True},
+            "secretkey": {"label": t["field_label"], "required": True, "bind": "app_secret", "secret": True},
+        },
+        "response": {"envelope": False, "outputs": {"(body)": {"name": "approval", "shape": "object", "fields": {"approval_key": {"label": t["response_label"], "kind": "text", "secret": True}}}}},
+    }
+    code = {"outcome": "subscribed", "meaning": t["rt_code_text"], "message": t["rt_code_text"], "source": t["rt_source"]}
+    realtime = {
+        "source": source,
+        "realtime": {
+            "path": "/tryitout",
+            "environments": {"real": {"url": "ws://example.invalid:21000", "source": t["rt_source"]}, "mock": {"url": "ws://example.invalid:31000", "source": t["rt_source"]}},
+            "approval": {"operation": "auth.approval", "reply_field": "approval_key", "lifetime_seconds": 86400, "source": t["rt_source"]},
+            "limits": {"registrations": 41, "sessions_per_app_key": 1, "source": t["rt_source"]},
+            "messages": {"subscribe": "1", "unsubscribe": "2", "pingpong": "PINGPONG", "source": t["rt_source"]},
+            "codes": {"OPSP0000": code, "OPSP0001": dict(code, outcome="unsubscribed")},
+            "trs": {
+                "tick": {
+                    "label": t["rt_label"], "tr_id": {"real": "H0STCNT0", "mock": "H0STCNT0"}, "encrypted": False, "note": t["rt_note"], "source": t["rt_source"],
+                    "tr_key": {"label": t["rt_key_label"], "pattern": "^[0-9]{6}$", "example": "005930", "note": t["rt_note"]},
+                    "key_field": "MKSC_SHRN_ISCD",
+                    "fields": {
+                        "MKSC_SHRN_ISCD": {"label": t["rt_field_label"], "kind": "code", "note": t["rt_note"]},
+                        "STCK_PRPR": {"label": t["rt_field_label"] + " 2", "kind": "int"},
+                    },
+                }
+            },
+        },
+    }
+    return {"common.yaml": common, "markets.yaml": markets, "auth.yaml": auth, "stock.yaml": stock, "realtime.yaml": realtime}
 
 
 def write_spec(directory: Path, t: dict[str, str]) -> Path:
@@ -148,6 +181,7 @@ from kis_client import enums
 from kis_client._calls import CallContext
 from kis_client.errors import ValidationError
 from kis_client.stock import api, quote
+from kis_client.realtime import Tick
 
 def messages(**arguments):
     try:
@@ -169,6 +203,9 @@ print(json.dumps({
     "envelope_labels": dict(quote.StockQuoteResponse._LABELS),
     "api_doc": api.StockApi.__doc__,
     "method_doc": api.StockApi.quote.__doc__,
+    "record": [Tick.TR.label, Tick.TR.key_label, list(Tick.TR.labels), list(Tick("005930^71900".split("^")).to_dict("ko"))],
+    "record_doc": Tick.__doc__,
+    "record_field_doc": Tick.mksc_shrn_iscd.__doc__,
 }, ensure_ascii=False))
 """
 
@@ -186,6 +223,7 @@ def expected_probe(t: dict[str, str]) -> dict[str, Any]:
         "output_labels": {"stck_prpr": t["response_label"]},
         "envelope_labels": {"rt_cd": t["envelope_label"], "msg_cd": t["envelope_label"] + " 2", "msg1": t["envelope_label"] + " 3", "quote": "quote"},
         "api_doc": t["document"] + " (stock)",
+        "record": [t["rt_label"], t["rt_key_label"], [t["rt_field_label"], t["rt_field_label"] + " 2"], [t["rt_field_label"], t["rt_field_label"] + " 2"]],
     }
 
 
@@ -196,6 +234,14 @@ def check_method_doc(doc: str, t: dict[str, str]) -> None:
     words = " ".join(doc.split())
     for place in ("op_note", "field_label", "description", "codes_field_label", "rule_text"):
         assert " ".join(t[place].split()) in words, place
+
+
+def check_record_docs(doc: str, field_doc: str, t: dict[str, str]) -> None:
+    """A record's docstring starts with its TR's label and holds its note and source; a
+    property's holds its field's label and note, all as written but for whitespace."""
+    assert doc.startswith(t["rt_label"] + " — H0STCNT0")
+    assert all(" ".join(t[place].split()) in " ".join(doc.split()) for place in ("rt_note", "rt_source", "rt_key_label"))
+    assert all(" ".join(t[place].split()) in " ".join(field_doc.split()) for place in ("rt_field_label", "rt_note"))
 
 
 def check_schemas(files: dict[str, bytes], t: dict[str, str]) -> None:
@@ -249,6 +295,7 @@ def generate_and_check(t: dict[str, str]) -> None:
         assert probe.returncode == 0, probe.stderr
         probed = json.loads(probe.stdout)
         check_method_doc(probed.pop("method_doc"), t)
+        check_record_docs(probed.pop("record_doc"), probed.pop("record_field_doc"), t)
         assert probed == expected_probe(t)
         assert not (directory / MARKER).exists() and not Path(MARKER).exists()
 

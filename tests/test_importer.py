@@ -17,8 +17,9 @@ from kisgen.importer import infer_kind, parse_codes
 from kisgen.pipeline import load_spec, render_spec
 from kisgen.write import write_files
 from tests import kis_fixture_repo
+from tests.conftest import FIXTURE_SPEC
 
-REPO_SPEC = Path(__file__).resolve().parent.parent / "spec"
+SPEC_DIR = FIXTURE_SPEC
 TRADING = "imported/domestic_stock_trading.yaml"
 INFO = "imported/domestic_stock_info.yaml"
 
@@ -37,10 +38,8 @@ def imported(repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def spec_copy(directory: Path) -> Path:
-    """The repository's curated spec (its imported drafts would hold the names the fixture's take)."""
     spec_dir = directory / "spec"
-    shutil.copytree(REPO_SPEC, spec_dir, ignore=shutil.ignore_patterns("imported", "corrections"))
-    (spec_dir / "imported").mkdir()
+    shutil.copytree(SPEC_DIR, spec_dir)
     shutil.copy(kis_fixture_repo.PORTAL, spec_dir / "sources" / "kis_portal.json")
     return spec_dir
 
@@ -292,8 +291,8 @@ def test_a_correction_that_misses_is_an_error(imported: Path, tmp_path: Path, ex
     assert [(p.file, p.line, p.path, p.message) for p in error.value.problems] == [("spec/corrections/domestic_stock_info.yaml", line, path, message)]
 
 
-def test_diff_shows_an_import_as_additions(imported: Path, tmp_path: Path) -> None:
-    changes = diff_specs(load_spec(spec_copy(tmp_path)), load_spec(imported))
+def test_diff_shows_an_import_as_additions(imported: Path) -> None:
+    changes = diff_specs(load_spec(SPEC_DIR), load_spec(imported))
     assert not [change for change in changes if change.breaking]
     added = sorted(change.where for change in changes if change.check == "operation-added")
     assert added == [f"domestic_stock.{name}" for name in ("credit_order", "holdings", "period_orders", "quote_board", "rank_list")]
@@ -301,7 +300,7 @@ def test_diff_shows_an_import_as_additions(imported: Path, tmp_path: Path) -> No
 
 def test_operation_names_are_unique_per_area_across_files(tmp_path: Path) -> None:
     spec_dir = tmp_path / "spec"
-    shutil.copytree(REPO_SPEC, spec_dir)
+    shutil.copytree(SPEC_DIR, spec_dir)
     curated = (spec_dir / "domestic_stock.yaml").read_text(encoding="utf-8")
     operations = curated.index("\noperations:\n")
     (spec_dir / "more_orders.yaml").write_text("source: {document: x, date: '2026-11-01'}\narea: domestic_stock" + curated[operations:], encoding="utf-8")

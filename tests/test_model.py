@@ -12,16 +12,15 @@ import pytest
 
 from kisgen.errors import SpecError
 from kisgen.builder.names import python_name_clash
-from kisgen.model import Spec, TrCell
+from kisgen.model import QUOTE_TABLE, Spec, TrCell
 from kisgen.pipeline import load_spec
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import FIXTURE_SPEC, REPO, repo_spec
 
 
 @pytest.fixture
 def spec_dir(tmp_path: Path) -> Path:
     target = tmp_path / "spec"
-    shutil.copytree(ROOT / "spec", target)
+    shutil.copytree(FIXTURE_SPEC, target)
     return target
 
 
@@ -51,7 +50,7 @@ def cells(spec: Spec, operation: str) -> list[tuple[str, str | None, str | None,
 
 
 def test_mock_rule_replaces_t_and_c_with_v() -> None:
-    spec = load_spec()
+    spec = load_spec(FIXTURE_SPEC)
     assert cells(spec, "domestic_stock.order_cash") == [
         ("real", None, "buy", "TTTC0012U", "spec"), ("mock", None, "buy", "VTTC0012U", "rule"),
         ("real", None, "sell", "TTTC0011U", "spec"), ("mock", None, "sell", "VTTC0011U", "rule"),
@@ -65,7 +64,7 @@ def test_mock_rule_replaces_j_with_v(spec_dir: Path) -> None:
 
 
 def test_override_wins_over_the_rule_and_keeps_its_source() -> None:
-    tr = load_spec().operation("overseas_stock.order").tr
+    tr = load_spec(FIXTURE_SPEC).operation("overseas_stock.order").tr
     assert tr is not None
     overridden = [c for c in tr.cells if c.how == "override"]
     assert overridden == [TrCell("mock", "US", "sell", None, "VTTT1001U", "override", overridden[0].source)]
@@ -205,10 +204,10 @@ def _names_beside_fields(module: Path, fields: set[str]) -> set[str]:
 
 
 def test_no_field_may_take_a_name_the_generated_functions_use_beside_it() -> None:
-    spec = load_spec(ROOT / "spec")
+    spec = repo_spec()  # the committed client's functions, and the fields of its spec
     fields = {field.py_name for op in spec.operations for field in op.fields}
     # The area modules (client methods) and the operation modules (prepare_*, validate_*).
-    modules = sorted((ROOT / "generated" / "kis_client").glob("*/*.py"))
+    modules = sorted((REPO / "generated" / "kis_client").glob("*/*.py"))
     used = set().union(*(_names_beside_fields(module, fields) for module in modules))
     assert {"max_calls", "walk_back", "int", "call", "self"} <= used  # the _walk helper's own names
     assert {name for name in used if python_name_clash(name) is None} == set()
@@ -232,6 +231,15 @@ def test_mock_instead_names_what_a_mock_account_uses(spec_dir: Path) -> None:
     }
 
 
+def test_the_hashkey_section_names_the_operation_its_header_and_reply_field(spec_dir: Path) -> None:
+    hashkey = load_spec(spec_dir).hashkey
+    assert hashkey is not None
+    assert (hashkey.qualname, hashkey.header, hashkey.reply_field) == ("auth.hashkey", "hashkey", "HASH")
+    edit(spec_dir, "auth.yaml", "hashkey:\n  operation: hashkey\n  header: hashkey\n  reply_field: HASH\n", "")
+    without = load_spec(spec_dir)
+    assert without.hashkey is None and without.operation("auth.hashkey").name == "hashkey"  # an operation like any other
+
+
 def test_mock_instead_must_name_an_operation_mock_accounts_have(spec_dir: Path) -> None:
     line = edit(spec_dir, "domestic_stock.yaml", "      operation: domestic_stock.inquire_balance\n", "      operation: domestic_stock.inquire_psbl_rvsecncl\n")
     (problem,) = problems(spec_dir)
@@ -243,3 +251,99 @@ def test_mock_instead_is_only_for_real_only_operations(spec_dir: Path) -> None:
     line = edit(spec_dir, "domestic_stock.yaml", old, "    mock_instead: {operation: overseas_price.dailyprice, how: 해외 일봉}\n" + old)
     (problem,) = problems(spec_dir)
     assert problem == f"spec/domestic_stock.yaml:{line}: operations.inquire_daily_itemchartprice.mock_instead: domestic_stock.inquire_daily_itemchartprice works on a mock account; `mock_instead` is for a real-only operation"
+
+
+# ---------------------------------------------------------------------------------------------
+# Response declarations
+
+
+def line_of(spec_dir: Path, name: str, text: str) -> int:
+    return (spec_dir / name).read_text(encoding="utf-8").splitlines().index(text) + 1
+
+
+def test_duplicate_response_field_is_refused(spec_dir: Path) -> None:
+    old = '            ODNO: {label: 주문번호, kind: code, example: "0000004336"}'
+    edit(spec_dir, "overseas_stock.yaml", old, old + '\n            ODNO: {label: 주문번호, kind: code}')
+    line = line_of(spec_dir, "overseas_stock.yaml", "            ODNO: {label: 주문번호, kind: code}")
+    assert problems(spec_dir) == [f"spec/overseas_stock.yaml:{line}: operations.order.response.outputs.output.fields.ODNO: duplicate key 'ODNO' (first defined on line {line - 1})"]
+
+
+def test_unknown_kind_is_refused(spec_dir: Path) -> None:
+    edit(spec_dir, "domestic_stock.yaml", 'hldg_qty: {label: 보유수량, kind: int, example: "1657"}', 'hldg_qty: {label: 보유수량, kind: float, example: "1657"}')
+    (problem,) = problems(spec_dir)
+    line = next(i for i, text in enumerate((spec_dir / "domestic_stock.yaml").read_text(encoding="utf-8").splitlines(), 1) if "kind: float" in text)
+    assert problem.startswith(f"spec/domestic_stock.yaml:{line}: operations.inquire_balance.response.outputs.output1.fields.hldg_qty.kind: 'float' is not one of")
+
+
+def test_shape_without_fields_is_refused(spec_dir: Path) -> None:
+    path = spec_dir / "overseas_stock.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = lines.index("          name: summary") - 1  # output2 of inquire_balance
+    end = lines.index("  inquire_present_balance:") - 1
+    path.write_text("\n".join(lines[: start + 3] + lines[end:]) + "\n", encoding="utf-8")
+    (problem,) = problems(spec_dir)
+    assert problem.startswith(f"spec/overseas_stock.yaml:{start + 1}: operations.inquire_balance.response.outputs.output2: ")
+    assert "'fields' is required" in problem
+
+
+def test_two_fields_of_one_output_may_not_share_a_label(spec_dir: Path) -> None:
+    # as_records(labels="ko") keys each row by label; a shared label would drop a column.
+    edit(spec_dir, "overseas_stock.yaml", "now_pric2: {label: 현재가격2,", "now_pric2: {label: 외화매입금액1,")
+    line = line_of(spec_dir, "overseas_stock.yaml", '            now_pric2: {label: 외화매입금액1, kind: decimal, example: "1064.400000"}')
+    assert problems(spec_dir) == [f"spec/overseas_stock.yaml:{line}: operations.inquire_balance.response.outputs.output1.fields.now_pric2.label: label '외화매입금액1' is also the label of 'frcr_pchs_amt1'"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Quotation codes, encode, walks, aliases, rule sources
+
+
+def test_quote_codes_come_from_the_exchanges() -> None:
+    spec = load_spec(FIXTURE_SPEC)
+    table = spec.code_table(QUOTE_TABLE)
+    assert table.class_name == "QuoteExchange"
+    assert table.values == ("NAS", "NYS", "AMS", "HKS", "SHS", "SZS", "TSE", "HNX", "HSX", "BAQ", "BAY", "BAA", "SHI", "SZI")
+    assert {e.code: e.quote_code for e in spec.exchanges}["SEHK"] == "HKS"
+
+
+def test_duplicate_quote_code_is_reported(spec_dir: Path) -> None:
+    line = edit(spec_dir, "markets.yaml", "quote_code: HKS}", "quote_code: NAS}")
+    found = problems(spec_dir)
+    assert any(problem.startswith(f"spec/markets.yaml:{line}: ") and "quotation code 'NAS' is already used by NASD" in problem for problem in found), found
+
+
+def test_encode_needs_the_exchange_table(spec_dir: Path) -> None:
+    edit(spec_dir, "overseas_stock.yaml", "OVRS_EXCG_CD: {label: 해외거래소코드, required: true, codes: exchanges, example: SEHK}", "OVRS_EXCG_CD: {label: 해외거래소코드, required: true, codes: tr_crcy_cd, encode: quote_code, example: USD}")
+    assert any("operations.inquire_psamount.request.OVRS_EXCG_CD.encode: `encode: quote_code` needs `codes: exchanges`" in problem for problem in problems(spec_dir))
+
+
+def test_rule_values_of_an_encoded_field_are_quote_codes(spec_dir: Path) -> None:
+    edit(spec_dir, "overseas_price.yaml", "then: {EXCD: {in: [NAS,", "then: {EXCD: {in: [NASD,")
+    assert any("'NASD': not a code of table 'quote_exchanges'" in problem for problem in problems(spec_dir))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        ("walk: {field: BYMD, from_output: output2, row_field: xymd, kind: date}", "walk: {field: BYMD, from_output: output2, row_field: clos, kind: date}", "operations.dailyprice.walk.kind: 'clos' is a decimal, not a date"),
+        ("from_output: output2, row_field: xymd", "from_output: output1, row_field: xymd", "'output1' is not a list output of this operation"),
+        ("walk: {field: BYMD,", "walk: {field: AUTHX,", "walk.field: 'AUTHX' is not a request field the caller passes"),
+    ],
+    ids=["kind", "output", "field"],
+)
+def test_walk_needs_a_list_output_field_of_its_kind(spec_dir: Path, old: str, new: str, says: str) -> None:
+    edit(spec_dir, "overseas_price.yaml", old, new)
+    assert any(says in problem for problem in problems(spec_dir))
+
+
+def test_field_alias_must_not_be_another_field(spec_dir: Path) -> None:
+    edit(spec_dir, "domestic_stock.yaml", "aliases: [cnc_cfrm_qty]", "aliases: [rmn_qty]")
+    assert any("alias 'rmn_qty' is already a field of this output" in problem for problem in problems(spec_dir))
+
+
+def test_rule_source_and_encode_in_the_model() -> None:
+    spec = load_spec(FIXTURE_SPEC)
+    op = spec.operation("overseas_stock.order_rvsecncl")
+    rule = next(rule for rule in op.rules if rule.id == "cancel_only_markets")
+    assert rule.source is not None and "2026-09-11" in rule.source
+    assert [(c.subject, c.values) for c in rule.when] == [("market", ("SH", "SZ", "VN"))]
+    assert spec.operation("overseas_price.price").field("EXCD").encode == "quote_code"

@@ -9,6 +9,7 @@ these are the parts that need no network.
 from __future__ import annotations
 
 import importlib
+import os
 import subprocess
 import sys
 import tomllib
@@ -20,6 +21,19 @@ from tests.conftest import REPO
 IMPORT_NAME = "kisgen"  # the generator's import name; its folder is generator/
 GENERATOR = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 CLIENT = tomllib.loads((REPO / "generated" / "pyproject.toml").read_text(encoding="utf-8"))
+
+# A bot's test against the sandbox, as the README installs it: kisgen beside the client.
+BOT_TEST = """\
+from pathlib import Path
+
+from kisgen.pipeline import load_spec
+from kisgen.sandbox import running_sandbox
+
+
+def sandbox_url(spec_dir: Path) -> str:
+    with running_sandbox("mock", spec=load_spec(spec_dir)) as sandbox:
+        return sandbox.base_url
+"""
 
 BOT = """\
 from kis_client import KisClient, Side
@@ -56,7 +70,7 @@ def test_the_generator_installs_under_its_import_name() -> None:
     setuptools = GENERATOR["tool"]["setuptools"]
     assert setuptools["packages"] == [IMPORT_NAME, f"{IMPORT_NAME}.builder", f"{IMPORT_NAME}.sandbox"]
     assert setuptools.get("package-dir", {IMPORT_NAME: "generator"}) == {IMPORT_NAME: "generator"}
-    assert setuptools["package-data"] == {IMPORT_NAME: ["spec.schema.json"]}
+    assert setuptools["package-data"] == {IMPORT_NAME: ["spec.schema.json", "py.typed"]}
     assert GENERATOR["project"]["scripts"] == {"kisgen": f"{IMPORT_NAME}.cli:main"}
     assert importlib.import_module(f"{IMPORT_NAME}.cli").main is cli.main
 
@@ -74,3 +88,21 @@ def test_mypy_in_a_bot_s_project_sees_the_client(tmp_path: Path) -> None:
     assert good.returncode == 0, good.stdout
     wrong = mypy("wrong.py")  # the client's types are seen, not Any
     assert wrong.returncode == 1 and 'Incompatible return value type (got "str", expected "int")' in wrong.stdout, wrong.stdout
+
+
+def test_mypy_in_a_bot_s_tests_sees_the_sandbox(tmp_path: Path) -> None:
+    """kisgen installed as a package (the README's `pip install "/path/to/kisgen[sandbox]"`):
+    mypy reads an installed package's types only when it ships py.typed. The install is stood in
+    for by a directory on the path holding the package, which mypy treats as installed."""
+    installed = tmp_path / "site"
+    installed.mkdir()
+    (installed / IMPORT_NAME).symlink_to(REPO / "generator", target_is_directory=True)
+    bot = tmp_path / "bot"
+    bot.mkdir()
+    (bot / "test_bot.py").write_text(BOT_TEST, encoding="utf-8")
+    (bot / "test_wrong.py").write_text(BOT_TEST.replace("-> str:", "-> int:"), encoding="utf-8")
+    environment = {**os.environ, "PYTHONPATH": str(installed)}
+    result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "test_bot.py", "test_wrong.py"], cwd=bot, env=environment, capture_output=True, text=True, check=False)
+    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
+    # Only the wrong return type: no import-untyped, and kisgen's types are seen, not Any.
+    assert len(errors) == 1 and errors[0].startswith("test_wrong.py:") and 'Incompatible return value type (got "str", expected "int")' in errors[0], result.stdout

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from kisgen.project import ProjectNotFoundError, find_project, project_at
-from tests.conftest import REPO
+from tests.conftest import FIXTURE_SPEC, REPO, fixture_render, write_render
 
 KISGEN = Path(sys.executable).parent / "kisgen"
 NOT_FOUND = "a directory with spec/ and templates/client.py.j2"
@@ -26,11 +26,12 @@ def kisgen(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
-    """A second checkout: its own spec, templates, generated/ and docs/, as committed here."""
+    """A second checkout: its own spec (the fixture spec), templates, and generated/ and docs/
+    up to date."""
     root = tmp_path / "second"
-    root.mkdir()
-    for name in ("spec", "templates", "generated", "docs"):
-        shutil.copytree(REPO / name, root / name)
+    shutil.copytree(FIXTURE_SPEC, root / "spec")
+    shutil.copytree(REPO / "templates", root / "templates")
+    write_render(root, fixture_render())
     return root
 
 

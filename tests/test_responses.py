@@ -1,12 +1,13 @@
-"""Typed responses (issue 9): every spec field on its model with its kind's type, and KIS's own
-examples (tests/fixtures/responses) parsed without loss."""
+"""Typed responses: every spec field on its model with its kind's type, KIS's own examples
+(tests/fixtures/responses) parsed without loss, every field KIS's workbook documents in the spec
+(tests/fixtures/kis_workbook_2026_09_11), and KIS's quirks read: other spellings, a moved output
+key, numbers sent as JSON numbers, a blank object where a list is documented."""
 
 from __future__ import annotations
 
 import copy
 import dataclasses
 import json
-import shutil
 import typing
 from unittest import mock
 from datetime import date, datetime
@@ -21,16 +22,15 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 import kis_client
-from kisgen.errors import SpecError
 from kisgen.model import Operation, Output
-from kisgen.pipeline import load_spec
 from kis_client import ResponseParseError
 from kis_client._calls import PreparedCall, Reply
 from kis_client._models import Model, Rows
 from kis_client._parsing import _BadValue, parse_carefully
-from tests.conftest import operation_module
+from tests.conftest import operation_module, repo_spec
+from tests.kis_workbook import workbook
 
-SPEC = load_spec()
+SPEC = repo_spec()
 FIXTURES = Path(__file__).parent / "fixtures" / "responses"
 SCHEMAS = Path(kis_client.__file__).parent / "schemas"
 KIND_TYPES: dict[str, type] = {"int": int, "decimal": Decimal, "date": date, "time": dtime, "datetime": datetime, "code": str, "text": str, "flag": bool}
@@ -387,7 +387,55 @@ def outcome(parse: Any, row: dict[str, Any]) -> Any:
     return result, repr(result), result.extra
 
 
+def field_shape(field: Any) -> tuple[str, str, bool, bool]:
+    """What decides a field's straight-line read (kisgen.views): its kind, its JSON type, whether
+    KIS always sends it, and whether it has other spellings."""
+    return (field.kind, field.json, field.always_sent, bool(field.aliases))
+
+
+def output_shapes(output: Output) -> set[Any]:
+    """The field shapes of an output, and whether its parser counts extras by ``len(row)`` (no
+    aliases) or looks for them."""
+    return {field_shape(field) for field in output.fields} | {("counts extras", not any(field.aliases for field in output.fields))}
+
+
+def covering(outputs: list[tuple[Operation, Output]]) -> list[tuple[Operation, Output]]:
+    """Few outputs that between them have every shape (greedy): the parsers are generated per
+    field shape, so these stand for all, however many operations the spec has."""
+    left = set().union(*(output_shapes(output) for _, output in outputs))
+    chosen = []
+    while left:
+        best = max(outputs, key=lambda pair: len(output_shapes(pair[1]) & left))
+        chosen.append(best)
+        left -= output_shapes(best[1])
+    return chosen
+
+
+COVERING = covering(OUTPUTS)
+
+
+def test_the_covering_outputs_have_every_shape_of_the_spec() -> None:
+    assert set().union(*(output_shapes(output) for _, output in COVERING)) == set().union(*(output_shapes(output) for _, output in OUTPUTS))
+    assert len(COVERING) < len(OUTPUTS)
+
+
+def plain_row(output: Output) -> dict[str, Any]:
+    """A row as KIS sends it: every field under its own name, a plain value of its kind."""
+    values = {"int": "-12", "decimal": "12.50", "date": "20241129", "time": "093015", "datetime": "2024-11-29 09:30:15", "flag": "Y", "code": "01", "text": "텍스트"}
+    return {field.wire: 12 if field.json == "number" else values[field.kind] for field in output.fields}
+
+
 @pytest.mark.parametrize(("op", "output"), OUTPUTS, ids=output_id)
+def test_every_output_reads_a_plain_row_on_the_straight_line(op: Operation, output: Output) -> None:
+    fast, careful = parsers_of(op, output)
+    row = plain_row(output)
+    with mock.patch.object(operation_module(op), "parse_carefully", side_effect=AssertionError("took the careful path")):
+        parsed = fast(row)
+    assert parsed == careful(row)
+    assert parsed.to_dict("wire").keys() == row.keys() and parsed.extra == {}
+
+
+@pytest.mark.parametrize(("op", "output"), COVERING, ids=output_id)
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_straight_line_and_careful_parsers_agree_on_any_value_in_any_field(op: Operation, output: Output, data: st.DataObject) -> None:
@@ -404,7 +452,7 @@ def test_straight_line_and_careful_parsers_agree_on_any_value_in_any_field(op: O
             assert outcome(fast, row) == outcome(careful, row), (field.wire, odd)
 
 
-@pytest.mark.parametrize(("op", "output"), OUTPUTS, ids=output_id)
+@pytest.mark.parametrize(("op", "output"), COVERING, ids=output_id)
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_a_row_as_kis_sends_it_never_takes_the_careful_path(op: Operation, output: Output, data: st.DataObject) -> None:
@@ -467,60 +515,117 @@ def test_response_schema_accepts_the_fixture(path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# `kisgen validate` on bad response declarations
+# The fields KIS's workbook documents, and its quirks
+
+WORKBOOK: dict[str, dict[str, Any]] = workbook("responses.yaml")["operations"]
+SHAPES = {"array": ("list", "list_of_one"), "object": ("object",), "scalar": ("object",)}
 
 
-@pytest.fixture
-def spec_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "spec"
-    shutil.copytree(Path(__file__).resolve().parent.parent / "spec", target)
-    return target
+def output_of(operation: str, key: str) -> Output:
+    wanted = None if key == "(body)" else key
+    return next(output for output in SPEC.operation(operation).response.outputs if output.key == wanted)
 
 
-def edit(spec_dir: Path, name: str, old: str, new: str) -> None:
-    path = spec_dir / name
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, old
-    path.write_text(text.replace(old, new), encoding="utf-8")
+@pytest.mark.parametrize("operation", sorted(WORKBOOK))
+def test_every_documented_output_and_field_is_in_the_spec(operation: str) -> None:
+    documented = WORKBOOK[operation]
+    assert SPEC.operation(operation).response.envelope == documented["envelope"]
+    for key, output in documented["outputs"].items():
+        ours = output_of(operation, key)
+        assert ours.shape in SHAPES[output["shape"].split()[0]], key
+        assert {f.wire for f in ours.fields} == set(output["fields"]), key
+        fields = {f.wire: f for f in ours.fields}
+        for wire, field in output["fields"].items():
+            assert fields[wire].kind == field["kind"], (key, wire)
+            # A label that differs must say, in its note, what KIS's workbook calls it.
+            assert fields[wire].label == field["label"] or field["label"] in (fields[wire].note or ""), (key, wire)
 
 
-def problems(spec_dir: Path) -> list[str]:
-    with pytest.raises(SpecError) as raised:
-        load_spec(spec_dir)
-    return [str(problem) for problem in raised.value.problems]
+def daily_ccld_row(**overrides: str) -> dict[str, str]:
+    row = {"ord_dt": "20220810", "odno": "0000002101", "pdno": "005930", "ord_qty": "1", "excg_id_dvsn_Cd": "KRX", "ord_tmd": "091512"}
+    row.update(overrides)
+    return row
 
 
-def line_of(spec_dir: Path, name: str, text: str) -> int:
-    return (spec_dir / name).read_text(encoding="utf-8").splitlines().index(text) + 1
+INQUIRY_OK = {"rt_cd": "0", "msg_cd": "KIOK0510", "msg1": "조회가 완료되었습니다"}
 
 
-def test_duplicate_response_field_is_refused(spec_copy: Path) -> None:
-    old = '            ODNO: {label: 주문번호, kind: code, example: "0000004336"}'
-    edit(spec_copy, "overseas_stock.yaml", old, old + '\n            ODNO: {label: 주문번호, kind: code}')
-    line = line_of(spec_copy, "overseas_stock.yaml", "            ODNO: {label: 주문번호, kind: code}")
-    assert problems(spec_copy) == [f"spec/overseas_stock.yaml:{line}: operations.order.response.outputs.output.fields.ODNO: duplicate key 'ODNO' (first defined on line {line - 1})"]
+@pytest.mark.parametrize("spelling", ["cncl_cfrm_qty", "cnc_cfrm_qty"])
+def test_cancel_confirm_quantity_under_either_spelling(spelling: str) -> None:
+    body = {**INQUIRY_OK, "ctx_area_fk100": "", "ctx_area_nk100": "", "output1": [daily_ccld_row(**{spelling: "3"})], "output2": {"tot_ord_qty": "1", "pchs_avg_pric": "0.0000"}}
+    response = parse("domestic_stock.inquire_daily_ccld", body, "D")
+    (row,) = response.orders
+    assert row.cncl_cfrm_qty == 3
+    assert row.extra == {}
+    assert response.totals is not None and response.totals.pchs_avg_pric == Decimal("0.0000")
 
 
-def test_unknown_kind_is_refused(spec_copy: Path) -> None:
-    edit(spec_copy, "domestic_stock.yaml", 'hldg_qty: {label: 보유수량, kind: int, example: "1657"}', 'hldg_qty: {label: 보유수량, kind: float, example: "1657"}')
-    (problem,) = problems(spec_copy)
-    line = next(i for i, text in enumerate((spec_copy / "domestic_stock.yaml").read_text(encoding="utf-8").splitlines(), 1) if "kind: float" in text)
-    assert problem.startswith(f"spec/domestic_stock.yaml:{line}: operations.inquire_balance.response.outputs.output1.fields.hldg_qty.kind: 'float' is not one of")
+def test_capital_c_spelling_is_read_and_written_back() -> None:
+    body = {**INQUIRY_OK, "output1": [daily_ccld_row()], "output2": {}}
+    (row,) = parse("domestic_stock.inquire_daily_ccld", body, "D").orders
+    assert row.excg_id_dvsn_cd == "KRX"
+    assert row.to_dict("wire")["excg_id_dvsn_Cd"] == "KRX"
 
 
-def test_shape_without_fields_is_refused(spec_copy: Path) -> None:
-    path = spec_copy / "overseas_stock.yaml"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    start = lines.index("          name: summary") - 1  # output2 of inquire_balance
-    end = lines.index("  inquire_present_balance:") - 1
-    path.write_text("\n".join(lines[: start + 3] + lines[end:]) + "\n", encoding="utf-8")
-    (problem,) = problems(spec_copy)
-    assert problem.startswith(f"spec/overseas_stock.yaml:{start + 1}: operations.inquire_balance.response.outputs.output2: ")
-    assert "'fields' is required" in problem
+def test_corrected_labels_keep_kis_wording_in_the_note() -> None:
+    labels = {f.wire: (f.label, f.note or "") for f in output_of("domestic_stock.inquire_daily_ccld", "output2").fields}
+    assert labels["tot_ccld_amt"][0] == "총체결금액" and "매입평균가격" in labels["tot_ccld_amt"][1]
+    nrec = next(f for f in output_of("overseas_price.dailyprice", "output1").fields if f.wire == "nrec")
+    assert "전일종가" not in nrec.label and "전일종가" in (nrec.note or "")
 
 
-def test_two_fields_of_one_output_may_not_share_a_label(spec_copy: Path) -> None:
-    # as_records(labels="ko") keys each row by label; a shared label would drop a column.
-    edit(spec_copy, "overseas_stock.yaml", "now_pric2: {label: 현재가격2,", "now_pric2: {label: 외화매입금액1,")
-    line = line_of(spec_copy, "overseas_stock.yaml", '            now_pric2: {label: 외화매입금액1, kind: decimal, example: "1064.400000"}')
-    assert problems(spec_copy) == [f"spec/overseas_stock.yaml:{line}: operations.inquire_balance.response.outputs.output1.fields.now_pric2.label: label '외화매입금액1' is also the label of 'frcr_pchs_amt1'"]
+@pytest.mark.parametrize("key", ["output", "output1"])
+def test_sellable_quantity_under_output_or_output1(key: str) -> None:
+    body = {**INQUIRY_OK, key: {"pdno": "000660", "ord_psbl_qty": "12", "pchs_avg_pric": "54388.4874", "evlu_pfls_rt": "39.36"}}
+    response = parse("domestic_stock.inquire_psbl_sell", body, "D")
+    assert response.sellable is not None
+    assert response.sellable.ord_psbl_qty == 12
+    assert response.sellable.pchs_avg_pric == Decimal("54388.4874")
+    assert response.extra == {}
+
+
+@pytest.mark.parametrize("code", [200, "200"])
+def test_revoke_code_as_json_number_or_string(code: Any) -> None:
+    response = parse("auth.revoke", {"code": code, "message": "접근토큰 폐기에 성공하였습니다"}, "D")
+    assert response.result is not None and response.result.code == 200
+
+
+def test_overseas_price_rate_with_leading_space() -> None:
+    body = {**INQUIRY_OK, "output": {"rsym": "DNASAAPL", "zdiv": "4", "base": "189.9800", "last": "190.5000", "sign": "0", "diff": "0.5200", "rate": " 0.00", "tvol": "1", "tamt": "190", "ordy": "매도불가"}}
+    price = parse("overseas_price.price", body, "D").price
+    assert price is not None
+    assert (price.rate, price.last, price.ordy) == (Decimal("0.00"), Decimal("190.5000"), "매도불가")
+
+
+def test_overseas_daily_bars_with_signed_rate() -> None:
+    body = {**INQUIRY_OK, "output1": {"rsym": "DNASTSLA", "zdiv": "4", "nrec": "2"}, "output2": [
+        {"xymd": "20220406", "clos": "1045.7600", "sign": "5", "diff": "45.5000", "rate": "-4.17", "pbid": "", "vbid": ""},
+        {"xymd": "20220405", "clos": "1091.2600", "sign": "2", "diff": "57.7000", "rate": "+5.61"},
+    ]}
+    response = parse("overseas_price.dailyprice", body, "D")
+    assert response.summary is not None and response.summary.nrec == 2
+    assert [(bar.xymd, bar.rate, bar.pbid) for bar in response.bars] == [
+        (date(2022, 4, 6), Decimal("-4.17"), None),
+        (date(2022, 4, 5), Decimal("5.61"), None),
+    ]
+
+
+BLANK_CCNL = {
+    "ctx_area_fk200": "12345678^01^^20211027^20211027^00^00^%^^".ljust(200),
+    "ctx_area_nk200": "".ljust(200),
+    "output": {"ord_dt": "", "ord_gno_brno": "", "odno": "", "orgn_odno": "", "sll_buy_dvsn_cd": "", "ft_ord_qty": "", "ft_ccld_unpr3": "", "ord_tmd": "", "nccs_qty": ""},
+    "rt_cd": "0",
+    "msg_cd": "KIOK0560",
+    "msg1": "조회할 내용이 없습니다                                                          ",
+}
+
+
+def test_blank_object_is_an_empty_list() -> None:
+    response = parse("overseas_stock.inquire_ccnl", BLANK_CCNL, "D")
+    assert response.orders.as_records() == []
+    assert response.orders == ()
+
+
+def test_blank_object_is_an_empty_list_for_open_orders() -> None:
+    body = {**BLANK_CCNL, "output": {"odno": "", "nccs_qty": "", "ord_dt": ""}}
+    assert parse("overseas_stock.inquire_nccs", body, "D").orders == ()

@@ -85,7 +85,7 @@ def test_async_reads_retry_and_page_like_sync(fault_server: FaultServer, tmp_pat
     pages = run(fault_server, tmp_path, work, timeout=0.3, retry=__import__("kis_client").RetryPolicy(attempts=5, backoff=0.01))
     assert [row.pdno for page in pages for row in page.holdings] == ["000001", "000002"]
     assert fault_server.requests[BALANCE_PATH] == 6
-    assert fault_server.seen_at(BALANCE_PATH)[-1].query["CTX_AREA_NK100"] == "B".ljust(100)
+    assert fault_server.seen_at(BALANCE_PATH)[-1].params["CTX_AREA_NK100"] == "B".ljust(100)
 
 
 @pytest.mark.parametrize("fault", [Fault.slow(1.0), Fault.reset(), Fault.http500(executes=True), Fault.malformed()], ids=["timeout", "reset", "500", "malformed"])
@@ -192,7 +192,7 @@ def test_async_revoke_forgets_the_token(fault_server: FaultServer, tmp_path: Pat
 
     run(fault_server, tmp_path, work)
     (revoke,) = fault_server.seen_at("/oauth2/revokeP")
-    assert revoke.body["token"].startswith("test-access-token-0001")
+    assert revoke.json()["token"].startswith("test-access-token-0001")
     assert fault_server.seen_at(BALANCE_PATH)[0].headers["authorization"].startswith("Bearer test-access-token-0002")
 
 
@@ -204,9 +204,12 @@ def test_async_revoke_forgets_the_token(fault_server: FaultServer, tmp_path: Pat
     [
         Fault.answer(b'{"rt_cd": "0", "output": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"),
         Fault.answer({"msg_cd": "APBK0013", "msg1": "주문 전송 완료 되었습니다.", "output": {"ODNO": "0000000001"}}),
+        Fault.answer({"rt_cd": "0", "msg_cd": "APBK0013", "msg1": "주문 전송 완료 되었습니다.", "output": {"ODNO": "0000000001"}}, status=409),
         Fault.trickle(0.05),
+        Fault.trickle_head(0.05),
+        Fault.endless_gzip(0.01),
     ],
-    ids=["nested-too-deep", "no-rt_cd", "trickling-past-the-deadline"],
+    ids=["nested-too-deep", "no-rt_cd", "kis-success-under-http-409", "trickling-past-the-deadline", "headers-trickling", "gzip-decoding-to-nothing"],
 )
 def test_async_orders_whose_reply_cannot_be_read_are_state_unknown(fault_server: FaultServer, tmp_path: Path, reply: Fault) -> None:
     fault_server.script(ORDER_PATH, reply)
@@ -214,23 +217,34 @@ def test_async_orders_whose_reply_cannot_be_read_are_state_unknown(fault_server:
     async def work(client: AsyncKisClient) -> Any:
         return await client.domestic_stock.order_cash(**ORDER)
 
+    started = time.monotonic()
     with pytest.raises(OrderStateUnknownError):
         run(fault_server, tmp_path, work, timeout=1.0, deadline=1.0)
+    assert time.monotonic() - started < 10  # the endless replies would last a minute
     assert fault_server.requests[ORDER_PATH] == 1
     assert fault_server.trickles_finished == 0
 
 
-def test_async_reads_end_at_the_deadline(fault_server: FaultServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "reply",
+    [Fault.trickle(0.05), Fault.trickle_head(0.05), Fault.endless_gzip(0.01)],
+    ids=["body-trickling", "headers-trickling", "gzip-decoding-to-nothing"],
+)
+def test_async_reads_end_at_the_deadline(fault_server: FaultServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reply: Fault) -> None:
     from kis_client import DeadlineExceededError
 
     no_blocking_sleep(monkeypatch)
-    fault_server.script(BALANCE_PATH, Fault.trickle(0.05))
+    fault_server.script(BALANCE_PATH, reply)
 
     async def work(client: AsyncKisClient) -> Any:
-        return await client.domestic_stock.inquire_balance()
+        with pytest.raises(DeadlineExceededError, match="no complete reply by the call's 1 s deadline"):
+            await client.domestic_stock.inquire_balance()
+        return await client.domestic_stock.inquire_balance()  # the connection cut short is not reused
 
-    with pytest.raises(DeadlineExceededError, match="still arriving"):
-        run(fault_server, tmp_path, work, timeout=1.0, deadline=1.0)
+    started = time.monotonic()
+    balance = run(fault_server, tmp_path, work, timeout=1.0, deadline=1.0)
+    assert time.monotonic() - started < 10
+    assert [row.pdno for row in balance.holdings] == ["005930"]
     assert fault_server.trickles_finished == 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from tests.fault_server import (
     RATE_LIMIT,
     REJECTED,
     TOKEN_EXPIRED,
+    TOKEN_PATH,
     TOKEN_UNKNOWN,
     Fault,
     FaultServer,
@@ -178,7 +180,7 @@ def test_hashkey_flag_sends_kis_hash_of_the_exact_body(fault_server: FaultServer
     fault_server.script(ORDER_PATH, RATE_LIMIT)
     order(fault_server, tmp_path, hashkey=True)
     (hash_request,) = fault_server.seen_at(HASHKEY_PATH)
-    assert hash_request.body == SENT
+    assert hash_request.json() == SENT
     assert hash_request.headers["appkey"] and hash_request.headers["appsecret"]
     orders = fault_server.seen_at(ORDER_PATH)
     assert len(orders) == 2  # rate limited once, repeated with the same hash
@@ -187,7 +189,7 @@ def test_hashkey_flag_sends_kis_hash_of_the_exact_body(fault_server: FaultServer
 
     expected = hashlib.sha256(json.dumps(SENT).encode()).hexdigest()
     assert [seen.headers["hashkey"] for seen in orders] == [expected, expected]
-    assert orders[1].body == SENT
+    assert orders[1].json() == SENT
 
 
 def test_a_failed_hashkey_call_sends_no_order(fault_server: FaultServer, tmp_path: Path) -> None:
@@ -266,13 +268,52 @@ def test_a_kis_failure_code_other_than_1_is_still_final(fault_server: FaultServe
     assert (caught.value.rt_cd, caught.value.msg_cd) == ("7", "APBK0919")
 
 
-def test_a_reply_trickling_past_the_deadline_is_state_unknown(fault_server: FaultServer, tmp_path: Path) -> None:
-    # Every byte comes well within the read timeout, the whole reply never within the deadline.
-    fault_server.script(ORDER_PATH, Fault.trickle(0.05))
+@pytest.mark.parametrize(
+    "reply",
+    [Fault.trickle(0.05), Fault.trickle_head(0.05), Fault.endless_gzip(0.01)],
+    ids=["body-trickling", "headers-trickling", "gzip-decoding-to-nothing"],
+)
+def test_a_reply_still_coming_at_the_deadline_is_state_unknown(fault_server: FaultServer, tmp_path: Path, reply: Fault) -> None:
+    # Every byte comes well within the read timeout, the whole reply never within the deadline
+    # (the server would keep it up for a minute).
+    fault_server.script(ORDER_PATH, reply)
+    started = time.monotonic()
     with pytest.raises(OrderStateUnknownError) as caught:
         order(fault_server, tmp_path, timeout=1.0, deadline=1.0)
-    assert caught.value.cause == "a reply still arriving at the call's 1 s deadline"
+    assert time.monotonic() - started < 10
+    assert caught.value.cause == "no complete reply by the call's 1 s deadline"
     assert fault_server.trickles_finished == 0  # the client hung up; it did not wait for the rest
+    assert fault_server.requests[ORDER_PATH] == 1
+
+
+ACCEPTED = {"rt_cd": "0", "msg_cd": "APBK0013", "msg1": "주문 전송 완료 되었습니다.", "output": {"KRX_FWDG_ORD_ORGNO": "91252", "ODNO": "0000000001", "ORD_TMD": "121052"}}
+
+
+@pytest.mark.parametrize(
+    ("reply", "cause"),
+    [
+        (Fault.answer(ACCEPTED, status=409), 'HTTP 409 with KIS\'s success rt_cd "0"'),
+        (Fault.answer(ACCEPTED, status=503), 'HTTP 503 with KIS\'s success rt_cd "0"'),
+        (Fault.answer(b"<html><body>Not Found</body></html>", status=404), "HTTP 404 Not Found without KIS's rt_cd and msg_cd"),
+        (Fault.answer({"message": "forbidden"}, status=403), "HTTP 403 Forbidden without KIS's rt_cd and msg_cd"),
+        (Fault.answer(ACCEPTED_WITHOUT_RT_CD, status=400), "HTTP 400 Bad Request without KIS's rt_cd and msg_cd"),
+    ],
+    ids=["409-kis-success", "503-kis-success", "404-html", "403-json", "400-no-rt_cd"],
+)
+def test_an_http_error_without_kis_failure_is_state_unknown_and_invents_no_code(fault_server: FaultServer, tmp_path: Path, reply: Fault, cause: str) -> None:
+    fault_server.script(ORDER_PATH, reply)
+    with pytest.raises(OrderStateUnknownError) as caught:
+        order(fault_server, tmp_path)
+    assert caught.value.cause == cause
+    assert caught.value.sent == SENT
+    assert fault_server.requests[ORDER_PATH] == 1
+
+
+def test_kis_failure_under_an_http_error_is_final_with_kis_codes(fault_server: FaultServer, tmp_path: Path) -> None:
+    fault_server.script(ORDER_PATH, Fault.answer({"rt_cd": "1", "msg_cd": "EGW00002", "msg1": "서버 에러가 발생했습니다"}, status=403, executes=False))
+    with pytest.raises(KisApiError) as caught:
+        order(fault_server, tmp_path)
+    assert (caught.value.rt_cd, caught.value.msg_cd, caught.value.status_code) == ("1", "EGW00002", 403)
     assert fault_server.requests[ORDER_PATH] == 1
 
 
@@ -287,6 +328,23 @@ def test_an_order_that_waited_out_its_deadline_before_sending_is_not_state_unkno
     assert not isinstance(caught.value, OrderStateUnknownError)
     assert fault_server.requests[ORDER_PATH] == 1
     assert limiter.reserve() is not None  # the refused call booked no slot: the next waits no longer
+
+
+@pytest.mark.parametrize("kill", ["expire_tokens", "restart"], ids=["expired-EGW00123", "unknown-EGW00121"])
+def test_a_refused_token_whose_renewal_outlasts_the_deadline_leaves_no_order_in_doubt(fault_server: FaultServer, tmp_path: Path, kill: str) -> None:
+    from kis_client import DeadlineExceededError
+
+    with KisClient(**client_options(fault_server, tmp_path)) as client:
+        client.domestic_stock.order_cash(**ORDER)
+    getattr(fault_server, kill)()
+    fault_server.script(TOKEN_PATH, Fault.trickle_head(0.05))
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceededError) as caught:
+        order(fault_server, tmp_path, timeout=1.0, deadline=1.0)  # reads the dead token from disk
+    assert time.monotonic() - started < 10
+    assert not isinstance(caught.value, OrderStateUnknownError)  # KIS refused it; it was not sent again
+    assert fault_server.requests[ORDER_PATH] == 2
+    assert fault_server.executions[ORDER_PATH] == 1
 
 
 def test_an_unknown_token_is_replaced_once_and_the_order_repeated_once(fault_server: FaultServer, tmp_path: Path) -> None:

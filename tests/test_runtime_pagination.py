@@ -1,14 +1,21 @@
-"""Pagination: every page, CTX_AREA keys sent back verbatim, no silent truncation."""
+"""Pagination: every page, CTX_AREA keys sent back verbatim, no silent truncation; and where KIS
+cannot page (charts), the walk's next bound."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from datetime import time as dtime
 from pathlib import Path
 
 import pytest
-from tests.fault_server import BALANCE_PATH, Fault, FaultServer, Page, client_options, fault_server
 
 from kis_client import KisClient, TransportError
+from kis_client._calls import CallContext, walk_back
+from kis_client._secrets import Credentials
+from kis_client.domestic_stock.inquire_daily_itemchartprice import prepare_domestic_stock_inquire_daily_itemchartprice
+from kis_client.domestic_stock.inquire_time_itemchartprice import prepare_domestic_stock_inquire_time_itemchartprice
 from kis_client.errors import PaginationError
+from tests.fault_server import BALANCE_PATH, Fault, FaultServer, Page, client_options, fault_server
 
 __all__ = ["fault_server"]
 
@@ -35,12 +42,12 @@ def test_every_page_is_read_with_the_keys_sent_back_verbatim(fault_server: Fault
     assert [row.pdno for page in pages for row in page.holdings] == ["000001", "000002", "000003", "000004", "000005"]
     seen = fault_server.seen_at(BALANCE_PATH)
     assert [request.headers["tr_cont"] for request in seen] == ["", "N", "N"]
-    assert [(request.query["CTX_AREA_FK100"], request.query["CTX_AREA_NK100"]) for request in seen] == [
+    assert [(request.params["CTX_AREA_FK100"], request.params["CTX_AREA_NK100"]) for request in seen] == [
         ("", ""),
         (THREE_PAGES[0].fk, THREE_PAGES[0].nk),
         (THREE_PAGES[1].fk, THREE_PAGES[1].nk),
     ]
-    assert all(request.query["INQR_DVSN"] == "02" for request in seen)  # the other fields repeat
+    assert all(request.params["INQR_DVSN"] == "02" for request in seen)  # the other fields repeat
     assert [page.continuation.has_more for page in pages] == [True, True, False]
 
 
@@ -143,3 +150,33 @@ def test_async_pages_stop_at_max_pages(fault_server: FaultServer, tmp_path: Path
         return read
 
     assert asyncio.run(main()) == 2
+
+
+# -- walks: the next call's bound ---------------------------------------------------------------
+
+CONTEXT = CallContext("real", "12345678", "01", Credentials("app-key-for-walk-tests", "app-secret-for-walk-tests"), lambda: "token-for-walk-tests")
+
+
+def test_walk_back_rules() -> None:
+    call = prepare_domestic_stock_inquire_time_itemchartprice(CONTEXT, fid_input_iscd="005930", fid_input_hour_1="090100")
+    assert walk_back(call, "FID_INPUT_HOUR_1", "time", [], None) is None
+    assert walk_back(call, "FID_INPUT_HOUR_1", "time", [dtime(0, 0, 0)], None) is None
+    step = walk_back(call, "FID_INPUT_HOUR_1", "time", [dtime(9, 1), dtime(9, 0), None], None)
+    assert step is not None and step.params["FID_INPUT_HOUR_1"] == "085959"
+    assert call.params["FID_INPUT_HOUR_1"] == "090100"  # the call itself is left alone
+
+
+@pytest.mark.parametrize(
+    ("start", "oldest", "next_end"),
+    [
+        ("20251101", date(2025, 11, 3), None),  # start Saturday, oldest bar Monday: only a weekend is left
+        ("20251102", date(2025, 11, 3), None),  # start Sunday
+        ("20251031", date(2025, 11, 3), "20251102"),  # start Friday: asked for (the bound is not moved)
+        ("20251103", date(2025, 11, 4), "20251103"),
+        ("20251104", date(2025, 11, 4), None),
+    ],
+)
+def test_a_daily_walk_never_asks_for_a_weekend_alone(start: str, oldest: date, next_end: str | None) -> None:
+    call = prepare_domestic_stock_inquire_daily_itemchartprice(CONTEXT, fid_input_iscd="005930", fid_input_date_1=start, fid_input_date_2="20251130", fid_period_div_code="D", fid_org_adj_prc="0")
+    step = walk_back(call, "FID_INPUT_DATE_2", "date", [oldest + timedelta(days=7), oldest], "FID_INPUT_DATE_1")
+    assert (step.params["FID_INPUT_DATE_2"] if step is not None else None) == next_end

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -73,8 +74,9 @@ GOOD_BALANCE = {"rt_cd": "0", "msg_cd": "KIOK0000", "msg1": "", "ctx_area_fk100"
         Fault.answer({"msg_cd": "KIOK0000", "output1": []}),
         Fault.answer({"rt_cd": "OK", "output1": []}),
         Fault.answer({**GOOD_BALANCE, "msg1": "x" * 9_000_000}),
+        Fault.answer(GOOD_BALANCE, status=409),
     ],
-    ids=["nested-too-deep", "no-rt_cd", "odd-rt_cd", "over-the-size-cap"],
+    ids=["nested-too-deep", "no-rt_cd", "odd-rt_cd", "over-the-size-cap", "kis-success-under-http-409"],
 )
 def test_a_reply_that_cannot_be_read_is_retried(fault_server: FaultServer, tmp_path: Path, reply: Fault) -> None:
     fault_server.script(BALANCE_PATH, reply)
@@ -84,15 +86,38 @@ def test_a_reply_that_cannot_be_read_is_retried(fault_server: FaultServer, tmp_p
     assert fault_server.requests[BALANCE_PATH] == 2
 
 
-def test_a_trickling_read_ends_at_the_deadline(fault_server: FaultServer, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "reply",
+    [Fault.trickle(0.05), Fault.trickle_head(0.05), Fault.endless_gzip(0.01)],
+    ids=["body-trickling", "headers-trickling", "gzip-decoding-to-nothing"],
+)
+def test_a_read_still_coming_at_the_deadline_ends_there(fault_server: FaultServer, tmp_path: Path, reply: Fault) -> None:
     from kis_client import DeadlineExceededError
 
-    fault_server.script(BALANCE_PATH, Fault.trickle(0.05), Fault.trickle(0.05))
+    fault_server.script(BALANCE_PATH, reply)  # would keep it up for a minute
     with KisClient(**client_options(fault_server, tmp_path, timeout=1.0, deadline=1.0)) as client:
-        with pytest.raises(DeadlineExceededError, match="inquire_balance: a reply still arriving at the call's 1 s deadline"):
+        started = time.monotonic()
+        with pytest.raises(DeadlineExceededError, match="^domestic_stock.inquire_balance: no complete reply by the call's 1 s deadline$"):
             client.domestic_stock.inquire_balance()
+        assert time.monotonic() - started < 10
+        assert fault_server.requests[BALANCE_PATH] == 1  # no attempt after the deadline
+        balance = client.domestic_stock.inquire_balance()  # the connection cut short is not reused
+    assert [row.pdno for row in balance.holdings] == ["005930"]
     assert fault_server.trickles_finished == 0
-    assert fault_server.requests[BALANCE_PATH] == 1  # no attempt after the deadline
+
+
+def test_an_http_error_without_kis_envelope_is_an_http_status_error_not_retried(fault_server: FaultServer, tmp_path: Path) -> None:
+    from kis_client import HttpStatusError, KisApiError
+
+    fault_server.script(BALANCE_PATH, Fault.answer(b"<html><body>Forbidden</body></html>", status=403))
+    with KisClient(**client_options(fault_server, tmp_path)) as client:
+        with pytest.raises(HttpStatusError) as caught:
+            client.domestic_stock.inquire_balance()
+    error = caught.value
+    assert not isinstance(error, KisApiError)  # no rt_cd or msg_cd made up
+    assert (error.status_code, error.reason, error.tr_id) == (403, "Forbidden", "VTTC8434R")
+    assert str(error) == "domestic_stock.inquire_balance: HTTP 403 Forbidden without KIS's rt_cd and msg_cd"
+    assert fault_server.requests[BALANCE_PATH] == 1
 
 
 def test_no_retry_starts_that_the_deadline_cannot_wait_for(fault_server: FaultServer, tmp_path: Path) -> None:
@@ -128,3 +153,20 @@ def test_the_size_cap_is_configurable_and_checked() -> None:
     for bad in (0, -5, 1.5, None, "1000"):
         with pytest.raises(ValueError, match="max_reply_bytes must be a whole number"):
             KisClient("k" * 36, "s" * 180, token_cache=False, max_reply_bytes=bad)  # type: ignore[arg-type]
+
+
+def test_the_deadline_holds_through_a_proxy_named_in_the_environment(fault_server: FaultServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # httpx makes its own transport for such a proxy; its reads end at the deadline too.
+    from kis_client import DeadlineExceededError
+
+    for name in ("NO_PROXY", "ALL_PROXY", "HTTPS_PROXY", "HTTP_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    monkeypatch.setenv("HTTP_PROXY", fault_server.url)  # it answers as KIS would through a proxy
+    fault_server.script(BALANCE_PATH, Fault.trickle_head(0.05))
+    with KisClient(**client_options(fault_server, tmp_path, base_url="http://kis.invalid", timeout=1.0, deadline=1.0)) as client:
+        started = time.monotonic()
+        with pytest.raises(DeadlineExceededError, match="no complete reply by the call's 1 s deadline"):
+            client.domestic_stock.inquire_balance()
+        assert time.monotonic() - started < 10
+    assert {seen.headers["host"] for seen in fault_server.seen} == {"kis.invalid"}  # all through the proxy

@@ -186,6 +186,64 @@ def test_what_cannot_go_on_the_wire_is_refused_when_the_client_is_made(fault_ser
         assert leaks([message, repr(caught.value)], [secret]) == []
 
 
+URL_PASSWORD = "pw-Secret-0123456789"
+
+
+@pytest.mark.parametrize(
+    ("suffix", "problem"),
+    [
+        ("\n", "must not contain whitespace or control characters"),
+        ("/ uapi", "must not contain whitespace or control characters"),
+        ("/\x00", "must not contain whitespace or control characters"),
+        ("?debug=1", "must not have a query or fragment"),
+        ("#top", "must not have a query or fragment"),
+    ],
+    ids=["newline", "space", "nul", "query", "fragment"],
+)
+def test_a_base_url_that_cannot_be_sent_to_is_refused_when_the_client_is_made(fault_server: FaultServer, tmp_path: Path, suffix: str, problem: str) -> None:
+    for client_class in (KisClient, AsyncKisClient):
+        with pytest.raises(ValueError) as caught:
+            client_class(**client_options(fault_server, tmp_path, base_url=fault_server.url + suffix))
+        assert str(caught.value).startswith(f"base_url {problem}")
+        assert fault_server.url not in str(caught.value)  # never the value: it could hold a secret
+    assert sum(fault_server.requests.values()) == 0
+
+
+@pytest.mark.parametrize(
+    ("base_url", "problem"),
+    [
+        (f"https://trader:{URL_PASSWORD}@openapi.koreainvestment.com:9443", "must not hold a user name or password"),
+        (f"http://{URL_PASSWORD}@127.0.0.1:8000", "must not hold a user name or password"),
+        ("ftp://openapi.koreainvestment.com", "must start with http:// or https://"),
+        ("openapi.koreainvestment.com:9443", "must start with http:// or https://"),
+        ("https://", "has no host"),
+        ("http://127.0.0.1:99999", "is not a URL"),
+        ("http://127.0.0.1:0", "has port 0"),
+        ("http://[::1", "is not a URL"),
+    ],
+    ids=["password", "user-only", "ftp", "no-scheme", "no-host", "port-too-big", "port-0", "bad-ipv6"],
+)
+def test_a_base_url_is_checked_and_never_shown(base_url: str, problem: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        KisClient(APP_KEY, APP_SECRET, base_url=base_url, token_cache=False)
+    message = str(caught.value)
+    assert message.startswith(f"base_url {problem}") and message.endswith("; the value is not shown")
+    assert leaks([message, repr(caught.value)], [URL_PASSWORD]) == []
+
+
+def test_kis_base_url_from_the_environment_is_checked_and_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KIS_APP_KEY", APP_KEY)
+    monkeypatch.setenv("KIS_APP_SECRET", APP_SECRET)
+    monkeypatch.delenv("KIS_ACCOUNT", raising=False)
+    monkeypatch.delenv("KIS_ENV", raising=False)
+    monkeypatch.setenv("KIS_BASE_URL", "http://127.0.0.1:1\n")
+    with pytest.raises(ValueError, match="^environment variable KIS_BASE_URL must not contain whitespace"):
+        KisClient.from_env(token_cache=False)
+    monkeypatch.setenv("KIS_BASE_URL", "http://127.0.0.1:8000/")
+    with KisClient.from_env(token_cache=False) as client:
+        assert repr(client) == "KisClient(env='mock', account=None, base_url='http://127.0.0.1:8000')"
+
+
 def test_a_token_that_cannot_go_in_a_header_never_reaches_httpcore(fault_server: FaultServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     # httpcore logs a header it refuses, value and all, at DEBUG, outside kis_client's mask.
     caplog.set_level(logging.DEBUG)

@@ -236,3 +236,32 @@ def test_no_sequence_of_orders_modifies_and_cancels_spends_cash_the_account_lack
             assert state.buying_power(book, currency) == book.cash[currency] - worst_case(state, book, currency)
         for holding in book.holdings.values():
             assert holding.qty >= 0 and state.orderable(book, holding.exchange, holding.symbol) >= 0
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"cash": {"KRW": Decimal("1e400")}}, "cash KRW must have at most 19 digits before the point and 4 after"),
+        ({"cash": {"USD": Decimal("0.00001")}}, "cash USD must have at most 19 digits before the point and 4 after"),
+        ({"cash": {"KRW": Decimal("NaN")}}, "cash KRW must be zero or more"),
+        ({"prices": {"005930": Decimal("1e20")}}, "price of 005930 must have at most 19 digits"),
+        ({"prices": {"AAPL": Decimal("0")}}, "price of AAPL must be more than zero"),
+        ({"rate_limit_per_second": -1.0}, "rate_limit_per_second must be a number of 0 or more"),
+        ({"rate_limit_per_second": float("nan")}, "rate_limit_per_second must be a number of 0 or more"),
+        ({"rate_limit_per_second": float("inf")}, "rate_limit_per_second must be a number of 0 or more"),
+    ],
+)
+def test_options_outside_what_kis_holds_are_refused(options: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        SandboxOptions(env="mock", **options)  # type: ignore[arg-type]
+
+
+def test_the_largest_cash_and_smallest_price_still_answer(spec: Spec, make_client: ClientFactory) -> None:
+    # 19 digits of won against a price of 0.0001: every amount inquiry answers (it once answered SBX00500).
+    most = Decimal("9999999999999999999.9999")
+    with running_sandbox("mock", spec=spec, rate_limit_per_second=0, cash={"KRW": most, "USD": most}, prices={"005930": Decimal("0.0001"), "AAPL": Decimal("0.0001")}) as sandbox:
+        client = make_client(sandbox)
+        power = client.domestic_stock.inquire_psbl_order(pdno="005930", ord_unpr="1", ord_dvsn="00", cma_evlu_amt_icld_yn="N", ovrs_icld_yn="N").buying_power
+        assert power is not None and power.nrcvb_buy_qty == 9999999999999999999
+        assert client.domestic_stock.inquire_balance().summary is not None
+        assert client.overseas_stock.inquire_psamount(ovrs_excg_cd="NASD", ovrs_ord_unpr="0.0001", item_cd="AAPL").buying_power is not None

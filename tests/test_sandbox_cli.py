@@ -14,6 +14,8 @@ import httpx
 import pytest
 
 from kisgen.cli import build_parser, main
+from kisgen.project import ProjectNotFoundError
+from kisgen.sandbox import running_sandbox
 
 
 def free_port() -> int:
@@ -86,11 +88,27 @@ def test_the_sandbox_command_offers_the_in_process_options(tmp_path: Path) -> No
     assert build_parser().parse_args(["sandbox", "--spec", "here"]).spec == "here" == build_parser().parse_args(["--spec", "here", "sandbox"]).spec
 
 
-@pytest.mark.parametrize("argv", [["sandbox", "--page-size", "0"], ["sandbox", "--cash", "KRW=-1"], ["sandbox", "--prices", "AAPL=0"], ["sandbox", "--cash", "KRW"]])
-def test_bad_sandbox_options_are_usage_errors(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+BAD_OPTIONS = [
+    (["sandbox", "--page-size", "0"], "is not a whole number above 0"),
+    (["sandbox", "--cash", "KRW=-1"], "an amount must be zero or more"),
+    (["sandbox", "--cash", "KRW=1e400"], "an amount must have at most 19 digits before the point and 4 after"),
+    (["sandbox", "--prices", "AAPL=0"], "a price must be more than zero"),
+    (["sandbox", "--prices", "AAPL=190.12345"], "a price must have at most 19 digits before the point and 4 after"),
+    (["sandbox", "--cash", "KRW"], "is not NAME=AMOUNT"),
+    (["sandbox", "--port", "99999"], "is not a port: a whole number from 0 to 65535"),
+    (["sandbox", "--port", "-1"], "is not a port"),
+    (["sandbox", "--rate-limit", "-1"], "is not calls a second: a number of 0 or more"),
+    (["sandbox", "--rate-limit", "nan"], "is not calls a second"),
+    (["sandbox", "--rate-limit", "inf"], "is not calls a second"),
+]
+
+
+@pytest.mark.parametrize(("argv", "message"), BAD_OPTIONS, ids=[" ".join(argv[1:]) for argv, _ in BAD_OPTIONS])
+def test_bad_sandbox_options_are_usage_errors(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
-        build_parser().parse_args(argv)
-    assert exited.value.code == 2 and argv[1] in capsys.readouterr().err
+        main(argv)
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and f"argument {argv[1]}: " in err and message in err and "internal error" not in err
 
 
 def test_an_app_keys_file_that_is_not_keys_is_named_and_its_secrets_are_not(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -147,6 +165,21 @@ def test_without_a_spec_the_sandbox_says_how_to_point_it_at_one(tmp_path: Path) 
     finished = subprocess.run([sys.executable, "-m", "kisgen", "--spec", str(missing), "sandbox", "--port", "0"], capture_output=True, text=True, timeout=60)
     assert finished.returncode == 2 and str(missing) in finished.stderr and "--spec DIR" in finished.stderr
     assert "KIS sandbox" not in finished.stdout and "Traceback" not in finished.stderr
+
+
+def test_outside_a_project_the_sandbox_says_to_pass_a_spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["sandbox", "--port", "0"]) == 2
+    out, err = capsys.readouterr()
+    assert "KIS sandbox" not in out and f"no kisgen project in {tmp_path}" in err and "--spec DIR" in err
+
+
+def test_a_python_caller_without_a_project_is_told_the_parameter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ProjectNotFoundError) as raised:
+        with running_sandbox("mock"):
+            pass
+    assert "spec=load_spec(Path(" in str(raised.value) and "--" not in str(raised.value)
 
 
 def test_without_the_sandbox_extra_the_command_names_it() -> None:

@@ -1,6 +1,7 @@
 """A new operation in the spec is served with no new server code: its TR_IDs, fields and rules
 are enforced and its response is built from its declarations, its price fields from the
-sandbox's quotes of the symbol it names (generator/sandbox/quotes.py)."""
+sandbox's quotes of the symbol it names (generator/sandbox/quotes.py). The operations that have
+state logic are named in the sandbox's handler table, which must name operations of the spec."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from kisgen.model import Spec
 from kisgen.pipeline import load_spec
 from kisgen.sandbox import RunningSandbox, running_sandbox
-from tests.conftest import PINNED_NOW, pinned_clock
-
-ROOT = Path(__file__).resolve().parent.parent
+from kisgen.sandbox.inquiries import HANDLERS
+from tests.conftest import FIXTURE_SPEC, PINNED_NOW, pinned_clock
 
 QUOTATIONS = """\
 # A quotation operation the sandbox has no code for.
@@ -57,15 +58,24 @@ operations:
           fields:
             stck_cntg_hour: {label: 체결시간, kind: time, example: "093000"}
             cntg_vol: {label: 체결거래량, kind: int, example: "120"}
+        output3:
+          name: days
+          shape: list
+          row_key: stck_bsop_date
+          always_sent: {fields: [data_id], source: test fixture}
+          fields:
+            stck_bsop_date: {label: 영업일자, kind: date}
+            data_id: {label: 자료번호, kind: code}
+            acml_vol: {label: 누적거래량, kind: int}
 """
 
-PATH = "/uapi/domestic-stock/v1/quotations/inquire-price"
+PATH = "/uapi/domestic-stock/v1/quotations/inquire-price"  # not in the fixture spec
 
 
 @pytest.fixture(scope="module")
 def extended(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
     spec_dir = tmp_path_factory.mktemp("spec")
-    for source in (ROOT / "spec").glob("*.yaml"):
+    for source in FIXTURE_SPEC.glob("*.yaml"):
         shutil.copy(source, spec_dir / source.name)
     Path(spec_dir / "quotations.yaml").write_text(QUOTATIONS, encoding="utf-8")
     with running_sandbox("mock", spec=load_spec(spec_dir), rate_limit_per_second=0, clock=pinned_clock()) as sandbox:
@@ -93,6 +103,16 @@ def test_the_new_operation_answers_from_its_declarations(extended: RunningSandbo
     assert len(body["output2"][0]["stck_cntg_hour"]) == 6
 
 
+def test_a_row_without_examples_still_has_its_key_and_what_is_always_sent(extended: RunningSandbox, headers: dict[str, str]) -> None:
+    # Blank, the row key would make clients drop the row as padding, and a field KIS always
+    # sends would make them refuse the reply.
+    reply = httpx.get(extended.base_url + PATH, params={"FID_COND_MRKT_DIV_CODE": "J", "FID_INPUT_ISCD": "005930"}, headers=headers)
+    (day,) = reply.json()["output3"]
+    assert len(day["stck_bsop_date"]) == 8 and day["stck_bsop_date"].isdigit()
+    assert day["data_id"] != ""
+    assert day["acml_vol"] == "0"
+
+
 def test_the_new_operation_enforces_its_fields_and_rules(extended: RunningSandbox, headers: dict[str, str]) -> None:
     bad_field = httpx.get(extended.base_url + PATH, params={"FID_COND_MRKT_DIV_CODE": "J", "FID_INPUT_ISCD": "5930"}, headers=headers)
     assert bad_field.json()["msg_cd"] == "SBX02001"
@@ -103,3 +123,10 @@ def test_the_new_operation_enforces_its_fields_and_rules(extended: RunningSandbo
 def test_the_new_operation_checks_its_tr_id(extended: RunningSandbox, headers: dict[str, str]) -> None:
     reply = httpx.get(extended.base_url + PATH, params={"FID_COND_MRKT_DIV_CODE": "J", "FID_INPUT_ISCD": "005930"}, headers={**headers, "tr_id": "VTTC8434R"})
     assert reply.status_code == 500 and reply.json()["msg_cd"] == "SBX01001"
+
+
+def test_every_handler_names_an_operation_of_the_spec(spec: Spec) -> None:
+    # A renamed operation would otherwise lose its state logic without a sound: the sandbox
+    # would answer it from its declared examples, which every other test accepts.
+    assert set(HANDLERS) - {op.qualname for op in spec.operations} == set()
+    assert {"auth.token", "domestic_stock.order_cash", "domestic_stock.inquire_balance", "overseas_stock.order"} <= set(HANDLERS)

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime, time
 from decimal import Decimal
 
 import pytest
 
 from kisgen.model import Spec
-from kisgen.sandbox import RunningSandbox, running_sandbox
-from kisgen.sandbox.market import VENUES
+from kisgen.sandbox import RunningSandbox, SandboxOptions, SandboxState, running_sandbox
+from kisgen.sandbox.market import SESSIONS, exchange_zones
 from kisgen.sandbox.state import KST
 from kis_client import Exchange, KisApiError, KisClient
 from tests.conftest import ClientFactory
@@ -42,8 +43,19 @@ def sandbox_at(spec: Spec, env: str, moment: datetime, **options: object) -> Ite
         yield sandbox, clock
 
 
-def test_every_exchange_of_the_spec_has_a_venue(spec: Spec) -> None:
-    assert {exchange.code for exchange in spec.exchanges} <= set(VENUES)
+def test_every_exchange_has_its_sessions_and_its_market_s_zone_from_the_spec(spec: Spec) -> None:
+    assert {exchange.code for exchange in spec.exchanges} <= set(SESSIONS)
+    markets = {market.code: market.timezone for market in spec.markets}
+    expected = {**{exchange.code: markets[exchange.market] for exchange in spec.exchanges}, "KRX": spec.timezone}
+    assert {code: zone.key for code, zone in exchange_zones(spec).items()} == expected
+
+
+def test_the_sandbox_keeps_no_time_zone_of_its_own(spec: Spec) -> None:
+    # Put the US market on Seoul's clock in the spec, and US orders are dated by Seoul's date.
+    moved = replace(spec, markets=tuple(replace(market, timezone="Asia/Seoul") if market.code == "US" else market for market in spec.markets))
+    wednesday_morning = seoul(25, 10)  # Tuesday evening in New York
+    assert SandboxState(spec, SandboxOptions()).local_time("NASD", wednesday_morning).date() == date(2026, 11, 24)
+    assert SandboxState(moved, SandboxOptions()).local_time("NASD", wednesday_morning).date() == date(2026, 11, 25)
 
 
 # -- dates -----------------------------------------------------------------------------------

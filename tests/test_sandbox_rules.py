@@ -27,6 +27,14 @@ def test_a_conforming_request_has_no_problems(spec: Spec) -> None:
     assert problems(spec, "domestic_stock.order_cash", limit_buy(), SELL) == []  # SLL_TYPE defaults to 01
 
 
+def test_what_kis_accepts_has_no_problems(spec: Spec) -> None:
+    # KIS's samples send a sell with SLL_TYPE "" (blank means 01), and ask buying power at market with a price.
+    assert problems(spec, "domestic_stock.order_cash", limit_buy(SLL_TYPE=""), SELL) == []
+    assert problems(spec, "domestic_stock.order_cash", limit_buy(SLL_TYPE="03"), SELL) == [("SLL_TYPE", None)]  # not a code
+    psbl = {"CANO": "12345678", "ACNT_PRDT_CD": "01", "PDNO": "005930", "ORD_UNPR": "55000", "ORD_DVSN": "01", "CMA_EVLU_AMT_ICLD_YN": "N", "OVRS_ICLD_YN": "N"}
+    assert problems(spec, "domestic_stock.inquire_psbl_order", psbl, Situation("mock")) == []
+
+
 def test_defaults_follow_the_side(spec: Spec) -> None:
     op = spec.operation("domestic_stock.order_cash")
     assert with_defaults(op, limit_buy(), "buy")["SLL_TYPE"] == ""
@@ -53,7 +61,6 @@ def test_a_non_string_value_is_a_problem(spec: Spec) -> None:
         ({"ORD_DVSN": "01"}, BUY, "market_order_price_zero"),
         ({"ORD_UNPR": "0"}, BUY, "limit_order_needs_price"),
         ({"SLL_TYPE": "01"}, BUY, "buy_has_no_sll_type"),
-        ({"SLL_TYPE": ""}, SELL, "sell_has_sll_type"),
         ({"ORD_DVSN": "22", "CNDT_PRIC": ""}, BUY, "stop_limit_needs_condition_price"),
         ({"CNDT_PRIC": "69000"}, BUY, "condition_price_only_for_stop_limit"),
         ({"EXCG_ID_DVSN_CD": "NXT"}, BUY, "mock_krx_only"),

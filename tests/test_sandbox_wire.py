@@ -33,6 +33,8 @@ MODIFY = "/uapi/domestic-stock/v1/trading/order-rvsecncl"
 OVERSEAS_ORDER = "/uapi/overseas-stock/v1/trading/order"
 BALANCE = "/uapi/domestic-stock/v1/trading/inquire-balance"
 DAILY_ORDERS = "/uapi/domestic-stock/v1/trading/inquire-daily-ccld"
+PRICE = "/uapi/domestic-stock/v1/quotations/inquire-price"
+BUYING_POWER = "/uapi/domestic-stock/v1/trading/inquire-psbl-order"
 KIS_OWN_HEADERS = {"tr_id", "tr_cont", "gt_uid"}
 
 
@@ -94,6 +96,7 @@ def test_every_kind_of_reply_reads_the_way_kis_sample_client_reads_it(wire: Wire
     replies = {
         "token": wire.issue(),
         "order": resting,
+        "read": wire.http.get(PRICE, params={"FID_COND_MRKT_DIV_CODE": "J", "FID_INPUT_ISCD": "005930"}, headers=wire.headers("FHKST01010100")),
         "paged read": wire.balance(),
         "business error": wire.post(ORDER, "VTTC0012U", wire.order(ORD_QTY="0")),
         "gateway error": wire.http.get(BALANCE, headers={**wire.headers("VTTC8434R"), "authorization": "Bearer nope"}),
@@ -101,7 +104,7 @@ def test_every_kind_of_reply_reads_the_way_kis_sample_client_reads_it(wire: Wire
         "hashkey": wire.http.post("/uapi/hashkey", json=wire.order(), headers={"appkey": wire.app_key, "appsecret": SECRET}),
         "oauth error": wire.http.post("/oauth2/tokenP", json={"grant_type": "client_credentials", "appkey": wire.app_key, "appsecret": "wrong"}),
     }
-    assert [reply.status_code for reply in replies.values()] == [200, 200, 200, 200, 500, 404, 200, 403]
+    assert [reply.status_code for reply in replies.values()] == [200, 200, 200, 200, 200, 500, 404, 200, 403]
     for kind, reply in replies.items():
         names = [name.decode("latin-1") for name, _ in reply.headers.raw]
         assert {"Content-Type", "Content-Length", "Date"} <= set(names), kind
@@ -110,8 +113,26 @@ def test_every_kind_of_reply_reads_the_way_kis_sample_client_reads_it(wire: Wire
         assert header._fields == tuple(name for name in names if name.islower()) and body._fields == tuple(reply.json())
     header, body = read_like_kis_sample(replies["order"])
     assert header.tr_id == "VTTC0012U" and len(header.gt_uid) == 32 and body.rt_cd == "0"
-    assert read_like_kis_sample(replies["paged read"])[0].tr_cont == "D"
     assert read_like_kis_sample(replies["business error"])[1].msg_cd == "SBX02001"
+    # KIS's samples read tr_cont from every reply of a TR, paged or not (181 of their functions).
+    tr_conts = {kind: read_like_kis_sample(replies[kind])[0].tr_cont for kind in ("order", "read", "paged read", "business error", "gateway error")}
+    assert tr_conts == {"order": "", "read": "", "paged read": "D", "business error": "", "gateway error": ""}
+    assert read_like_kis_sample(replies["read"])[0].tr_id == "FHKST01010100"
+
+
+# -- what KIS accepts, the sandbox accepts ---------------------------------------------------
+
+
+def test_kis_samples_requests_that_kis_accepts_are_accepted(wire: Wire) -> None:
+    # A sell with SLL_TYPE "": the default of KIS's order_cash sample (KIS's workbook: blank means 01).
+    assert wire.post(ORDER, "VTTC0012U", wire.order(ORD_DVSN="01", ORD_UNPR="0")).json()["rt_cd"] == "0"
+    sold = wire.post(ORDER, "VTTC0011U", wire.order(ORD_DVSN="01", ORD_UNPR="0", SLL_TYPE=""))
+    assert sold.json()["rt_cd"] == "0", sold.json()
+    # Buying power at market (01) with a price: the example of KIS's inquire_psbl_order sample.
+    query = {"CANO": wire.cano, "ACNT_PRDT_CD": wire.product, "PDNO": "005930", "ORD_UNPR": "55000", "ORD_DVSN": "01", "CMA_EVLU_AMT_ICLD_YN": "N", "OVRS_ICLD_YN": "N"}
+    power = wire.http.get(BUYING_POWER, params=query, headers=wire.headers("VTTC8908R")).json()
+    assert power["rt_cd"] == "0", power
+    assert power["output"]["psbl_qty_calc_unpr"] == "70000"  # at market the price sent is not used
 
 
 # -- KIS's envelope, whatever comes ------------------------------------------------------------

@@ -1,8 +1,10 @@
-"""Every TR_ID cell of KIS's reference document comes back from ``kis_client.resolve_tr_id``.
+"""Every TR_ID cell of KIS's documents comes back from ``kis_client.resolve_tr_id``.
 
-The document (tests/fixtures/kis-open-api-reference.md, a verbatim copy of the 2026-02-21 edition)
-is parsed here, not transcribed, so a table cell the resolver disagrees with cannot hide. The
-newer facts that override the document are written below as data, each with its source.
+The reference document (tests/fixtures/kis-open-api-reference.md, a verbatim copy of the
+2026-02-21 edition) is parsed here, not transcribed, so a table cell the resolver disagrees with
+cannot hide. The newer facts that override the document are written below as data, each with its
+source. The operations KIS's workbook (2026-09-11) documents are checked cell by cell against
+tests/fixtures/kis_workbook_2026_09_11/operations.yaml, with their paths, headers and keys.
 """
 
 from __future__ import annotations
@@ -10,11 +12,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from kisgen.pipeline import load_spec
+from kisgen.model import Spec
 from kis_client import TrIdNotFoundError, resolve_tr_id
+from kis_client.tr_ids import ENVIRONMENTS, TR_IDS
+from tests.conftest import repo_spec
+from tests.kis_workbook import DOCUMENTED, workbook
 from tests.markdown_tables import Table, tables
 
 REFERENCE = Path(__file__).parent / "fixtures" / "kis-open-api-reference.md"
@@ -67,7 +73,7 @@ def market_exchanges(label: str, by_market: dict[str, list[str]]) -> tuple[str, 
 
 
 def document_cases() -> list[Case]:
-    spec = load_spec()
+    spec = repo_spec()
     operation_at = {(op.method, op.path): op.qualname for op in spec.operations}
     document = tables(REFERENCE.read_text(encoding="utf-8"))
     by_market = exchanges_by_market(document)
@@ -125,7 +131,7 @@ def test_us_sell_on_mock_is_the_corrected_value_not_the_rule() -> None:
     for exchange in ("NASD", "NYSE", "AMEX"):
         assert resolve_tr_id("overseas_stock.order", "mock", side="sell", exchange=exchange) == "VTTT1001U"
         assert resolve_tr_id("overseas_stock.order", "real", side="sell", exchange=exchange) == "TTTT1006U"
-    cell = [c for c in load_spec().operation("overseas_stock.order").tr.cells if (c.env, c.market, c.side) == ("mock", "US", "sell")]  # type: ignore[union-attr]
+    cell = [c for c in repo_spec().operation("overseas_stock.order").tr.cells if (c.env, c.market, c.side) == ("mock", "US", "sell")]  # type: ignore[union-attr]
     assert [(c.tr_id, c.how) for c in cell] == [("VTTT1001U", "override")]
     assert "2026" in (cell[0].source or "")
 
@@ -133,7 +139,7 @@ def test_us_sell_on_mock_is_the_corrected_value_not_the_rule() -> None:
 def test_mock_rule_turns_c_into_v() -> None:
     assert resolve_tr_id("overseas_stock.inquire_present_balance", "real") == "CTRP6504R"
     assert resolve_tr_id("overseas_stock.inquire_present_balance", "mock") == "VTRP6504R"
-    op = load_spec().operation("overseas_stock.inquire_present_balance")
+    op = repo_spec().operation("overseas_stock.inquire_present_balance")
     assert op.tr is not None
     assert [(c.env, c.tr_id, c.how) for c in op.tr.cells] == [("real", "CTRP6504R", "spec"), ("mock", "VTRP6504R", "rule")]
 
@@ -164,3 +170,100 @@ def test_resolver_refuses_what_the_spec_lacks(operation: str, env: str, kwargs: 
     with pytest.raises(TrIdNotFoundError) as raised:
         resolve_tr_id(operation, env, **kwargs)
     assert says in str(raised.value)
+
+
+# -- the operations of KIS's workbook -------------------------------------------------------------
+
+WORKBOOK: dict[str, Any] = workbook("operations.yaml")
+
+
+def documented_cells(name: str) -> list[tuple[str, dict[str, str], str]]:
+    """(env, selector, documented TR_ID or 'unsupported'/'none') of one operation."""
+    facts = DOCUMENTED[name]
+    found = []
+    for env in ("real", "mock"):
+        if "by_period" in facts:
+            found += [(env, {"period": period}, ids[env]) for period, ids in facts["by_period"].items()]
+        elif "by_exchange" in facts:
+            found += [(env, {"exchange": exchange}, ids[env]) for exchange, ids in facts["by_exchange"].items()]
+        else:
+            found.append((env, {}, facts[env]))
+    return found
+
+
+@pytest.mark.parametrize("operation", sorted(DOCUMENTED))
+def test_every_documented_tr_id_cell_and_no_other(operation: str) -> None:
+    for env, selector, documented in documented_cells(operation):
+        if documented == "none":
+            assert all(key[0] != operation for key in TR_IDS)
+            assert env in ENVIRONMENTS[operation]
+        elif documented == "unsupported":
+            assert env not in ENVIRONMENTS[operation]
+            with pytest.raises(TrIdNotFoundError):
+                resolve_tr_id(operation, env, **selector)
+        else:
+            assert env in ENVIRONMENTS[operation]
+            assert resolve_tr_id(operation, env, **selector) == documented, (env, selector)
+    # The generated table holds exactly the documented cells, nothing derived on the side.
+    documented_ids = {tr for _env, _selector, tr in documented_cells(operation) if tr not in ("none", "unsupported")}
+    assert {tr for key, tr in TR_IDS.items() if key[0] == operation} == documented_ids
+
+
+def test_sample_code_mock_tr_ids_never_appear() -> None:
+    for tr_id in WORKBOOK["sample_code_mock_tr_ids_that_do_not_exist"]:
+        assert tr_id not in TR_IDS.values()
+
+
+@pytest.mark.parametrize("operation", sorted(DOCUMENTED))
+def test_path_method_and_environments(spec: Spec, operation: str) -> None:
+    facts = DOCUMENTED[operation]
+    op = spec.operation(operation)
+    assert (op.method, op.path) == (facts["method"], facts["path"])
+    assert op.envs == (("real",) if facts["env_support"] == "real_only" else ("real", "mock"))
+
+
+@pytest.mark.parametrize("operation", sorted(DOCUMENTED))
+def test_legacy_tr_ids_are_retired_not_used(spec: Spec, operation: str) -> None:
+    legacy = DOCUMENTED[operation].get("legacy", [])
+    op = spec.operation(operation)
+    real_legacy = [tr for tr in legacy if not tr.startswith("V")]
+    if op.tr is not None:
+        assert {tr for tr, _ in op.tr.retired} == set(real_legacy)
+    for tr_id in legacy:
+        assert tr_id not in TR_IDS.values()
+
+
+@pytest.mark.parametrize("operation", sorted(name for name, f in DOCUMENTED.items() if "continuation" in f))
+def test_continuation_keys_and_page_sizes(spec: Spec, operation: str) -> None:
+    facts = DOCUMENTED[operation]["continuation"]
+    page = spec.operation(operation).pagination
+    assert page is not None
+    assert {key.request for key in page.keys} == set(facts["request"])
+    assert {key.response for key in page.keys} == set(facts["response"])
+    assert dict(page.page_size) == facts["page_size"]
+
+
+@pytest.mark.parametrize("operation", sorted(DOCUMENTED))
+def test_headers_are_the_documented_ones(spec: Spec, operation: str) -> None:
+    """Exactly the workbook's required headers; content-type added on POST bodies, tr_cont on
+    paged reads, custtype on every call with a TR_ID (KIS's own client always sends it, also
+    where the workbook marks it Req=N)."""
+    op = spec.operation(operation)
+    expected = set(DOCUMENTED[operation]["headers"])
+    if op.method == "POST":
+        expected.add("content-type")
+    if op.pagination is not None:
+        expected.add("tr_cont")
+    if op.tr is not None:
+        expected.add("custtype")
+    assert set(op.headers) == expected
+
+
+def test_real_only_operations_have_no_mock_cells(spec: Spec) -> None:
+    real_only = sorted(name for name, facts in DOCUMENTED.items() if facts["env_support"] == "real_only")
+    assert real_only == ["domestic_stock.inquire_psbl_rvsecncl", "domestic_stock.inquire_psbl_sell", "overseas_stock.inquire_nccs"]
+    for name in real_only:
+        op = spec.operation(name)
+        assert op.tr is not None and op.tr.mock == "unsupported"
+        assert op.envs == ("real",)
+        assert all(cell.env == "real" for cell in op.tr.cells)

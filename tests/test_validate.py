@@ -12,14 +12,13 @@ from jsonschema import Draft202012Validator
 from kisgen.cli import main
 from kisgen.load import load_text
 from kisgen.validate import schema_problems, spec_schema
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import FIXTURE_SPEC, REPO, repo_spec
 
 
 @pytest.fixture
 def spec_copy(tmp_path: Path) -> Path:
     target = tmp_path / "spec"
-    shutil.copytree(ROOT / "spec", target)
+    shutil.copytree(FIXTURE_SPEC, target)
     return target
 
 
@@ -30,8 +29,8 @@ def replace_once(text: str, old: str, new: str) -> str:
 
 
 def line_of(name: str, text: str) -> int:
-    """The line of the committed spec file ``name`` on which ``text`` (once there) starts."""
-    content = (ROOT / "spec" / name).read_text(encoding="utf-8")
+    """The line of the fixture spec's file ``name`` on which ``text`` (once there) starts."""
+    content = (FIXTURE_SPEC / name).read_text(encoding="utf-8")
     assert content.count(text) == 1, text
     return content[: content.index(text)].count("\n") + 1
 
@@ -41,7 +40,7 @@ READ_KIND = "    path: /uapi/domestic-stock/v1/trading/inquire-balance\n    kind
 
 def edited(name: str, old: str, new: str) -> tuple[list[str], int]:
     """Schema problems of one spec file after replacing ``old`` (once) by ``new``; and its line."""
-    text = (ROOT / "spec" / name).read_text(encoding="utf-8")
+    text = (FIXTURE_SPEC / name).read_text(encoding="utf-8")
     assert text.count(old) == 1, old
     line = text[: text.index(old)].count("\n") + 1
     spec_file = load_text(f"spec/{name}", text.replace(old, new).encode("utf-8"))
@@ -53,7 +52,7 @@ def test_the_spec_schema_is_a_valid_draft_2020_12_schema() -> None:
     assert spec_schema()["$schema"] == "https://json-schema.org/draft/2020-12/schema"
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "spec").glob("*.yaml")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted((REPO / "spec").glob("*.yaml")), ids=lambda p: p.name)
 def test_committed_spec_files_have_no_schema_problem(path: Path) -> None:
     assert schema_problems(load_text(f"spec/{path.name}", path.read_bytes())) == []
 
@@ -84,7 +83,7 @@ def test_bad_tr_id_format() -> None:
 
 
 def test_every_problem_of_a_file_at_once() -> None:
-    text = (ROOT / "spec" / "markets.yaml").read_text(encoding="utf-8")
+    text = (FIXTURE_SPEC / "markets.yaml").read_text(encoding="utf-8")
     text = replace_once(text, "natn_cd: \"840\"", "natn_cd: 840")
     text = replace_once(text, "NYSE: {label: 뉴욕, market: US,", "NYSE: {label: 뉴욕, market: US, colour: red,")
     problems = [str(problem) for problem in schema_problems(load_text("spec/markets.yaml", text.encode("utf-8")))]
@@ -94,9 +93,7 @@ def test_every_problem_of_a_file_at_once() -> None:
 
 
 def test_cli_validate_clean_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
-    from kisgen.pipeline import load_spec
-
-    spec = load_spec()
+    spec = repo_spec()
     assert main(["validate"]) == 0
     assert capsys.readouterr().out == f"spec OK: {len(spec.operations)} operations in {len(spec.sources)} files\n"
 
@@ -132,7 +129,7 @@ def test_a_file_that_passed_is_not_validated_again_until_it_changes(tmp_path: Pa
     from kisgen.load import load_text
 
     monkeypatch.setenv("KISGEN_CACHE_DIR", str(tmp_path / "cache"))
-    raw = (ROOT / "spec" / "markets.yaml").read_bytes()
+    raw = (FIXTURE_SPEC / "markets.yaml").read_bytes()
     assert validate.schema_problems(load_text("spec/markets.yaml", raw)) == []
     calls: list[str] = []
     real = validate._schema_problems

@@ -12,16 +12,15 @@ from pathlib import Path
 import pytest
 
 from kisgen import write
-from kisgen.pipeline import render_spec
 from kisgen.write import write_files
-from tests.conftest import REPO, new_project
+from tests.conftest import fixture_render, new_project, write_render
 
 KISGEN = Path(sys.executable).parent / "kisgen"
 
 
 @pytest.fixture(scope="module")
 def files() -> dict[str, bytes]:
-    return render_spec(REPO / "spec", REPO / "templates")
+    return dict(fixture_render())
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -38,11 +37,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
 def root(tmp_path: Path) -> Path:
     """A project whose generated/ and docs/ are one render behind: every target has a change."""
     root = new_project(tmp_path / "project")
-    shutil.copytree(REPO / "generated/kis_client", root / "generated/kis_client")
-    (root / "docs").mkdir()
-    for name in ("generated/pyproject.toml", "docs/API.md"):  # docs/ holds other pages the write leaves alone
-        shutil.copy(REPO / name, root / name)
-    shutil.copytree(REPO / "docs/api", root / "docs/api")
+    write_render(root, fixture_render())
     for name in ("generated/kis_client/enums.py", "generated/pyproject.toml", "docs/API.md"):
         (root / name).write_bytes((root / name).read_bytes() + b"\n# older\n")
     return root

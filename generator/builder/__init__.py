@@ -17,6 +17,7 @@ from .codes import code_tables
 from .names import check_names
 from .operations import areas, check_mock_instead, check_special_operations
 from .problems import At, Problems
+from .realtime import check_approval, realtime
 from .tr_ids import check_unique_tr_ids
 
 
@@ -63,12 +64,15 @@ def _build(files: list[SpecFile], problems: Problems) -> Spec:
         token=common.token(problems, sections),
         hashkey=common.hashkey(sections),
         timezone=common.timezone(problems, sections),
+        realtime=realtime(problems, sections),
     )
     files_at = {spec_file.name: At(spec_file) for spec_file in files}
     check_unique_tr_ids(problems, spec, files_at)
     check_names(problems, spec, files_at)
     check_mock_instead(problems, spec, files_at)
     check_special_operations(problems, spec, {key: sections.at(key) for key in ("token", "hashkey") if key in sections})
+    if "realtime" in sections:
+        check_approval(problems, spec, sections.at("realtime"))
     problems.raise_any()
     return spec
 

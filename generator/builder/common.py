@@ -16,9 +16,9 @@ from ..model import CodeTable, Environment, ErrorCode, Exchange, HashkeyPolicy, 
 from .outputs import response_field
 from .problems import At, Problems
 
-SECTIONS = ("environments", "mock_tr_id_rule", "headers", "envelope", "errors", "pagination", "markets", "exchanges", "token", "hashkey", "timezone")
+SECTIONS = ("environments", "mock_tr_id_rule", "headers", "envelope", "errors", "pagination", "markets", "exchanges", "token", "hashkey", "timezone", "realtime")
 REQUIRED = ("environments", "mock_tr_id_rule", "headers", "envelope", "pagination", "markets", "exchanges", "token")
-NEWLY_REQUIRED = ("timezone",)
+NEWLY_REQUIRED = ("timezone", "realtime")
 
 
 class Sections:

@@ -18,9 +18,12 @@ GENERATED_LOCALS = frozenset(
 )
 # Attributes of every response model, and the types its annotations name.
 RESERVED_RESPONSE_NAMES = frozenset({"extra", "raw", "to_dict", "field", "date", "datetime", "dtime", "int", "bool", "str"})
+# Attributes of every real-time record (a tuple: count and index too), and the types its
+# annotations name.
+RESERVED_RECORD_NAMES = frozenset({"key", "extra", "to_dict", "count", "index", "Decimal", "date", "dtime", "int", "bool", "str"})
 # An area is a package beside these modules of kis_client and an attribute of the client beside
 # these; an operation is a module beside these of its area.
-RESERVED_AREA_NAMES = frozenset({"client", "clock", "enums", "errors", "schemas", "tr_ids"} | {"env", "account", "base_url", "close", "from_env"})
+RESERVED_AREA_NAMES = frozenset({"client", "clock", "enums", "errors", "schemas", "tr_ids", "realtime"} | {"env", "account", "base_url", "close", "from_env"})
 RESERVED_OPERATION_NAMES = frozenset({"api", "enums"})
 # Output names every response uses itself.
 RESERVED_OUTPUT_NAMES = frozenset({"raw", "extra", "rt_cd", "msg_cd", "msg1", "tr_cont", "continuation"})
@@ -69,6 +72,9 @@ def check_names(problems: Problems, spec: Spec, files: dict[str, At]) -> None:
             claim(table.class_name, f"code table {table.name}", at)
         # The Literal of its codes, beside the enum.
         claim(table.class_name + "Code", f"the codes of table {table.name}", at)
+    if spec.realtime is not None:
+        for tr in spec.realtime.trs:
+            claim(tr.class_name, f"real-time TR {tr.name}", files[tr.file].down("realtime", "trs", tr.name))
     for area in spec.areas:
         claim(area.class_name + "Api", f"area {area.name}", files[area.source.file])
         claim("Async" + area.class_name + "Api", f"area {area.name}", files[area.source.file])

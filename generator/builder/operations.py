@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..corrections import area_name
+from ..corrections import area_name, is_imported
 from ..load import SpecFile
-from ..model import ENVS, Area, ExampleDifference, KisExample, MockInstead, Operation, PageKey, Pagination, RequestField, Response, Source, Spec, Walk
+from ..model import ENVS, Area, ExampleDifference, KisExample, KnownDifference, MockInstead, Operation, PageKey, Pagination, RequestField, Response, Source, Spec, TrTable, Walk
 from .common import Context
 from .fields import request_field
 from .names import RESERVED_AREA_NAMES, RESERVED_OPERATION_NAMES, camel, is_identifier
@@ -85,6 +85,7 @@ def operation(ctx: Context, at: At, area: str, raw: dict[str, Any]) -> Operation
         problems.add(at / "walk", "an operation that pages with tr_cont needs no walk")
         walk = None
     headers = _headers(ctx, at, raw, pagination is not None)
+    known = _known_differences(problems, at / "known_differences", raw, fields, tr, op_response)
     return Operation(
         area=area,
         name=name,
@@ -107,8 +108,53 @@ def operation(ctx: Context, at: At, area: str, raw: dict[str, Any]) -> Operation
         file=at.file.name,
         walk=walk,
         mock_instead=MockInstead(raw["mock_instead"]["operation"], raw["mock_instead"]["how"]) if "mock_instead" in raw else None,
+        known_differences=known,
         kis_example=_kis_example(raw["kis_example"]) if "kis_example" in raw else None,
     )
+
+
+def _known_differences(
+    problems: Problems, at: At, raw: dict[str, Any], fields: Mapping[str, RequestField], tr: TrTable | None, op_response: Response
+) -> tuple[KnownDifference, ...]:
+    """The differences from KIS's samples the operation explains. What an entry names of the
+    spec must be there, so that an entry cannot outlive what it explains unnoticed."""
+    spec_has: dict[str, set[str]] = {
+        "method": {raw["method"]},
+        "tr-id": {cell.tr_id for cell in tr.cells} if tr is not None else set(),
+        "mock-support": {cell.tr_id for cell in tr.cells if cell.env == "mock"} if tr is not None else set(),
+        "request-field": set(fields),
+        "required": {"required", "optional"},
+        "output": {key for output in op_response.outputs for key in (output.key or "(body)",) + output.aliases},
+        "output-field": {wire for output in op_response.outputs for item in output.fields for wire in (item.wire,) + item.aliases},
+    }
+    known: list[KnownDifference] = []
+    # An imported draft has none of its own: they come from a correction, which names the operation.
+    declared = f"a correction of {at.file.name} {at.path[1]}" if is_imported(at.file) else None
+    for index, entry in enumerate(raw.get("known_differences", [])):
+        here = at / index
+        check = entry["check"]
+        if "spec" in entry and entry["spec"] not in spec_has[check]:
+            problems.add(here / "spec", f"{entry['spec']!r} is not a {_SPEC_SIDE[check]} of this operation")
+        if check == "required":
+            if "field" not in entry or entry["field"] not in fields:
+                problems.add(here / "field" if "field" in entry else here, "a `required` difference names a request field of this operation in `field`")
+            if entry.get("kis") not in ("required", "optional"):
+                problems.add(here / "kis" if "kis" in entry else here, "a `required` difference says what KIS's sample makes the field: `kis: required` or `kis: optional`")
+        elif "field" in entry:
+            problems.add(here / "field", "`field` belongs to a `required` difference only (the others name the field in `kis` or `spec`)")
+        known.append(KnownDifference(check, entry.get("kis"), entry.get("spec"), entry.get("field"), entry["source"], declared or f"{at.file.name}:{at.file.line_of(here.path)}"))
+    return tuple(known)
+
+
+_SPEC_SIDE = {
+    "method": "method",
+    "tr-id": "TR_ID",
+    "mock-support": "mock TR_ID",
+    "request-field": "request field",
+    "required": "required-ness",
+    "output": "output",
+    "output-field": "response field",
+}
 
 
 def _pagination(problems: Problems, at: At, raw: dict[str, Any], fields: Mapping[str, RequestField], op_response: Response) -> Pagination:

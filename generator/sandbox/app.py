@@ -7,7 +7,8 @@ appsecret, custtype, content-type) → body (bounded in size, time and nesting) 
 
 Every reply is KIS's: a JSON envelope, the standard headers in their usual case (Content-Type,
 Content-Length, Date) and KIS's own in lower case (tr_id, tr_cont, gt_uid), as KIS's gateway
-sends them; KIS's sample client reads every lower-case header name as an attribute name.
+sends them; KIS's sample client reads every lower-case header name as an attribute name, and
+181 of its functions read tr_cont from every reply, so a TR's reply always has it.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ..model import Operation, Spec
 from ..rules import Situation, request_problems, with_defaults
 from . import quotes
 from .errors import Rejection
+from .feed import Feed
 from .inquiries import HANDLERS
 from .operations import Call, Handler
 from .responses import render_body
@@ -248,25 +250,38 @@ async def answer(state: SandboxState, op: Operation, request: Request, handler: 
         body = render_body(op, outputs, call.now)
     body.update(call.extra_body)
     tr_cont = page(state, op, values, body, headers.get("appkey", ""), headers.get("tr_cont", "").strip())
-    reply_headers = {"gt_uid": uuid.uuid4().hex}
-    if op.tr is not None:
-        reply_headers["tr_id"] = headers.get("tr_id", "")
-    if tr_cont is not None:
-        reply_headers["tr_cont"] = tr_cont
-    return KisReply(body, 200, reply_headers, state.now())
+    return KisReply(body, 200, kis_headers(op, headers.get("tr_id", "").strip(), tr_cont or ""), state.now())
+
+
+def kis_headers(op: Operation | None, tr_id: str, tr_cont: str = "") -> dict[str, str]:
+    """KIS's own headers: gt_uid on every reply to an operation, and on a TR's the tr_id it was
+    sent ("" when that is none of the operation's) and tr_cont, "" unless another page follows
+    (KIS API workbook 2026-09-11: every TR's Response Header has tr_cont, "tr_cont를 이용한
+    다음조회 불가 API" where it does not page)."""
+    if op is None:
+        return {}
+    if op.tr is None:
+        return {"gt_uid": uuid.uuid4().hex}
+    known = any(cell.tr_id == tr_id for cell in op.tr.cells)
+    return {"tr_id": tr_id if known else "", "tr_cont": tr_cont, "gt_uid": uuid.uuid4().hex}
 
 
 class SandboxApp:
-    """The ASGI app. No router: any method and any request target (``*`` too) gets KIS's envelope."""
+    """The ASGI app. No router: any method and any request target (``*`` too) gets KIS's envelope;
+    a WebSocket is the real-time feed's (sandbox/feed.py)."""
 
     def __init__(self, spec: Spec, state: SandboxState) -> None:
         self.state = state
         self.by_path = {op.path: op for op in spec.operations}
         self.handlers = {**quotes.handlers(spec.operations, HANDLERS), **HANDLERS}
+        self.feed = Feed(spec, state)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self.feed(scope, receive, send)
+            return
         if scope["type"] != "http":
-            return  # the server runs without lifespan and WebSocket protocols
+            return  # the server runs without the lifespan protocol
         reply = await self.respond(Request(scope, receive))
         await reply(scope, receive, send)
 
@@ -274,15 +289,17 @@ class SandboxApp:
         path: str = request.scope["path"]
         op = self.by_path.get(path)
         oauth = op is not None and op.kind == "auth"
+        served = op if op is not None and op.method == request.method else None
+        tr_id = request.headers.get("tr_id", "").strip()
         try:
-            if op is None or op.method != request.method:
+            if served is None:
                 raise Rejection("SBX00404", f"no operation at {request.method[:10]} {path[:100]!r}")
-            return await answer(self.state, op, request, self.handlers.get(op.qualname))
+            return await answer(self.state, served, request, self.handlers.get(served.qualname))
         except Rejection as rejection:
-            return KisReply(rejection.body(oauth), 403 if oauth else rejection.status, {}, self.state.now())
+            return KisReply(rejection.body(oauth), 403 if oauth else rejection.status, kis_headers(served, tr_id), self.state.now())
         except Exception:  # a bug in the sandbox: say so in KIS's envelope, and log it to be reported
             log.exception("sandbox error on %s %s", request.method, op.qualname if op is not None else "?")
-            return KisReply(Rejection("SBX00500").body(oauth), 500, {}, self.state.now())
+            return KisReply(Rejection("SBX00500").body(oauth), 500, kis_headers(served, tr_id), self.state.now())
 
 
 def create_app(spec: Spec, state: SandboxState) -> SandboxApp:

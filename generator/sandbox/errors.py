@@ -9,7 +9,9 @@ says it in the words the client's UnsupportedEnvironmentError uses). ``CODES`` i
 them: the sandbox answers from it and docs/API.md lists it.
 
 Auth operations (token, revoke, approval, hashkey) answer every failure as
-``{"error_code", "error_description"}`` with HTTP 403, as KIS's OAuth endpoints do.
+``{"error_code", "error_description"}`` with HTTP 403, as KIS's OAuth endpoints do (tokenP
+answers a wrong app key or secret with 403 EGW00103/EGW00105: KIS's replies in users' public
+logs); ``status`` and ``envelope`` are what the other operations answer.
 A connection whose request line and headers are not complete within ``header_timeout`` seconds is
 closed without a reply (there is no request to answer), and so is one whose body outlasts
 ``body_timeout`` when the sandbox is not reading it (it answered already).
@@ -28,11 +30,12 @@ class Code:
     when: str
     what_to_do: str
     message: str = ""  # KIS's msg1, where the sandbox answers in KIS's words
+    on_oauth: bool = False  # answered by the OAuth operations too, there as 403 error_code
 
 
 CODES: tuple[Code, ...] = (
-    Code("EGW00103", 500, "rt_cd", "appkey missing, not the app key the token was issued to, or not one of the sandbox's app keys (app_keys=)", "send the app key the token was issued to (the client does), one the sandbox knows", "유효하지 않은 AppKey입니다."),
-    Code("EGW00105", 500, "rt_cd", "appsecret missing or not the app key's secret (app_keys=, else the first secret seen with the app key)", "send the app key's secret", "유효하지 않은 AppSecret입니다."),
+    Code("EGW00103", 500, "rt_cd", "appkey missing, not the app key the token was issued to, or not one of the sandbox's app keys (app_keys=)", "send the app key the token was issued to (the client does), one the sandbox knows", "유효하지 않은 AppKey입니다.", on_oauth=True),
+    Code("EGW00105", 500, "rt_cd", "appsecret missing or not the app key's secret (app_keys=, else the first secret seen with the app key)", "send the app key's secret", "유효하지 않은 AppSecret입니다.", on_oauth=True),
     Code("EGW00121", 500, "rt_cd", "authorization missing, not Bearer and a token, unknown or revoked", "get a new token (the client does when it has none, and on this code)", "유효하지 않은 token 입니다."),
     Code("EGW00123", 500, "rt_cd", "the token has expired", "nothing: the client gets a new token and repeats the call once", "기간이 만료된 token 입니다."),
     Code("EGW00133", 403, "error_code", "a new token for the same app key within the minimum interval", "reuse the token (the client's token cache shares one between processes), or wait a minute", "접근토큰 발급 잠시 후 다시 시도하세요(1분당 1회)"),

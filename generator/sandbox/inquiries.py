@@ -16,7 +16,7 @@ from typing import Any
 
 from . import operations
 from .errors import Rejection
-from .market import Bar, local_time
+from .market import Bar
 from .operations import Call, Handler, Outputs
 from .state import Order, SandboxState
 
@@ -243,7 +243,7 @@ def _overseas_quote(call: Call) -> tuple[str, str, date]:
     """(the quotation code as sent, the symbol, today on the exchange's clock)."""
     excd = call.text("EXCD")
     exchange = next(e.code for e in call.state.spec.exchanges if excd in (e.quote_code, e.day_quote_code, e.index_quote_code))
-    return excd, call.text("SYMB"), local_time(exchange, call.now).date()
+    return excd, call.text("SYMB"), call.state.local_time(exchange, call.now).date()
 
 
 def overseas_price(call: Call) -> Outputs:
@@ -478,7 +478,7 @@ def overseas_modify_cancel(call: Call) -> Outputs:
     cancel = call.text("RVSE_CNCL_DVSN_CD") == "02"
     price = Decimal(call.text("OVRS_ORD_UNPR") or "0")
     order = call.state.modify_or_cancel(
-        call.account(), None, call.text("ORGN_ODNO"), cancel, int(call.text("ORD_QTY")), price, exchange=call.text("OVRS_EXCG_CD"), symbol=call.text("PDNO")
+        call.account(), None, call.text("ORGN_ODNO"), cancel, int(call.text("ORD_QTY")), price, exchange=call.text("OVRS_EXCG_CD"), symbol=call.text("PDNO"), app_key=call.app_key
     )
     return {"order": {"KRX_FWDG_ORD_ORGNO": order.orgno, "ODNO": order.odno, "ORD_TMD": order.kst_time}}
 

@@ -1,8 +1,9 @@
 """Where and when orders trade, and deterministic quotes.
 
-Venues: each exchange's time zone and regular sessions in local time (orders are dated by the
-exchange's local date, as KIS dates them; ``market_hours="kis"`` refuses orders outside the
-sessions). Weekends are closed; exchange holidays are not modelled.
+Sessions: each exchange's regular sessions in its local time, on the clock of the time zone
+the spec gives its market (orders are dated by the exchange's local date, as KIS dates them;
+``market_hours="kis"`` refuses orders outside the sessions). Weekends are closed; exchange
+holidays are not modelled.
 
 Quotes: a seeded random walk per symbol that ends today at the symbol's price. Bars go back one
 weekday at a time to ``history_start`` and no further, so a chart walk (the generated
@@ -24,6 +25,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from ..model import Spec
+
 SESSION_OPEN = dtime(9, 0)
 SESSION_CLOSE = dtime(15, 30)
 MINUTES_IN_SESSION = (SESSION_CLOSE.hour * 60 + SESSION_CLOSE.minute) - (SESSION_OPEN.hour * 60 + SESSION_OPEN.minute) + 1
@@ -31,43 +34,39 @@ MINUTES_IN_SESSION = (SESSION_CLOSE.hour * 60 + SESSION_CLOSE.minute) - (SESSION
 Sessions = tuple[tuple[dtime, dtime], ...]  # (open, close) in local time, close excluded
 
 
-@dataclass(frozen=True, slots=True)
-class Venue:
-    zone: ZoneInfo
-    sessions: Sessions
-
-
 DOMESTIC = "KRX"  # the venue of domestic orders; overseas orders name theirs in OVRS_EXCG_CD
-_US = Venue(ZoneInfo("America/New_York"), ((dtime(9, 30), dtime(16, 0)),))
-_CHINA = Venue(ZoneInfo("Asia/Shanghai"), ((dtime(9, 30), dtime(11, 30)), (dtime(13, 0), dtime(15, 0))))
+_US: Sessions = ((dtime(9, 30), dtime(16, 0)),)
+_CHINA: Sessions = ((dtime(9, 30), dtime(11, 30)), (dtime(13, 0), dtime(15, 0)))
 # Regular sessions as each exchange publishes them (the exchanges' trading-hours pages, 2026).
-VENUES: Mapping[str, Venue] = {
-    DOMESTIC: Venue(ZoneInfo("Asia/Seoul"), ((SESSION_OPEN, SESSION_CLOSE),)),
+SESSIONS: Mapping[str, Sessions] = {
+    DOMESTIC: ((SESSION_OPEN, SESSION_CLOSE),),
     "NASD": _US,
     "NYSE": _US,
     "AMEX": _US,
-    "SEHK": Venue(ZoneInfo("Asia/Hong_Kong"), ((dtime(9, 30), dtime(12, 0)), (dtime(13, 0), dtime(16, 0)))),
+    "SEHK": ((dtime(9, 30), dtime(12, 0)), (dtime(13, 0), dtime(16, 0))),
     "SHAA": _CHINA,
     "SZAA": _CHINA,
-    "TKSE": Venue(ZoneInfo("Asia/Tokyo"), ((dtime(9, 0), dtime(11, 30)), (dtime(12, 30), dtime(15, 30)))),
-    "HASE": Venue(ZoneInfo("Asia/Ho_Chi_Minh"), ((dtime(9, 0), dtime(11, 30)), (dtime(13, 0), dtime(15, 0)))),
-    "VNSE": Venue(ZoneInfo("Asia/Ho_Chi_Minh"), ((dtime(9, 0), dtime(11, 30)), (dtime(13, 0), dtime(14, 45)))),
+    "TKSE": ((dtime(9, 0), dtime(11, 30)), (dtime(12, 30), dtime(15, 30))),
+    "HASE": ((dtime(9, 0), dtime(11, 30)), (dtime(13, 0), dtime(15, 0))),
+    "VNSE": ((dtime(9, 0), dtime(11, 30)), (dtime(13, 0), dtime(14, 45))),
 }
+
+
+def exchange_zones(spec: Spec) -> dict[str, ZoneInfo]:
+    """Each exchange's time zone, its market's in the spec; KRX's is the zone KIS dates in."""
+    markets = {market.code: market.timezone for market in spec.markets}
+    named = {exchange.code: markets.get(exchange.market) for exchange in spec.exchanges}
+    named[DOMESTIC] = spec.timezone
+    missing = sorted(code for code, zone in named.items() if zone is None)
+    if missing:
+        raise ValueError(f"the spec gives no time zone for {', '.join(missing)} (markets.yaml timezone:, common.yaml timezone:)")
+    return {code: ZoneInfo(zone) for code, zone in named.items() if zone is not None}
 # KRX's out-of-session order types (ORD_DVSN) trade in their own windows.
 KRX_EXTENDED: Mapping[str, Sessions] = {
     "05": ((dtime(8, 30), dtime(8, 40)),),  # 장전 시간외
     "06": ((dtime(15, 40), dtime(16, 0)),),  # 장후 시간외
     "07": ((dtime(16, 0), dtime(18, 0)),),  # 시간외 단일가
 }
-
-
-def venue_of(exchange: str | None) -> Venue:
-    return VENUES[exchange or DOMESTIC]
-
-
-def local_time(exchange: str | None, moment: datetime) -> datetime:
-    """``moment`` (aware) on the exchange's clock."""
-    return moment.astimezone(venue_of(exchange).zone)
 
 
 def session_status(sessions: Sessions, local: datetime) -> Literal["open", "before", "closed"]:

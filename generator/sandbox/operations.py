@@ -63,7 +63,7 @@ def revoke(call: Call) -> Outputs:
 
 def approval(call: Call) -> Outputs:
     call.state.check_credentials(call.text("appkey"), call.text("secretkey"))
-    return {}
+    return {"approval": {"approval_key": call.state.issue_approval_key(call.text("appkey"))}}
 
 
 def hashkey(call: Call) -> Outputs:
@@ -81,7 +81,7 @@ def _order_output(order_odno: str, orgno: str, stamp: str) -> Outputs:
 def domestic_order(call: Call) -> Outputs:
     price = Decimal(call.text("ORD_UNPR") or "0")
     side = call.situation.side or "buy"
-    order = call.state.place(call.account(), side, call.text("PDNO"), None, int(call.text("ORD_QTY")), price or None, call.text("ORD_DVSN"))
+    order = call.state.place(call.account(), side, call.text("PDNO"), None, int(call.text("ORD_QTY")), price or None, call.text("ORD_DVSN"), app_key=call.app_key)
     return _order_output(order.odno, order.orgno, order.kst_time)
 
 
@@ -89,14 +89,14 @@ def domestic_modify_cancel(call: Call) -> Outputs:
     cancel = call.text("RVSE_CNCL_DVSN_CD") == "02"
     qty = None if call.text("QTY_ALL_ORD_YN") == "Y" else int(call.text("ORD_QTY"))
     price = Decimal(call.text("ORD_UNPR") or "0")
-    order = call.state.modify_or_cancel(call.account(), call.text("KRX_FWDG_ORD_ORGNO"), call.text("ORGN_ODNO"), cancel, qty, price)
+    order = call.state.modify_or_cancel(call.account(), call.text("KRX_FWDG_ORD_ORGNO"), call.text("ORGN_ODNO"), cancel, qty, price, app_key=call.app_key)
     return _order_output(order.odno, order.orgno, order.kst_time)
 
 
 def overseas_order(call: Call) -> Outputs:
     price = Decimal(call.text("OVRS_ORD_UNPR") or "0")
     side = call.situation.side or "buy"
-    order = call.state.place(call.account(), side, call.text("PDNO"), call.text("OVRS_EXCG_CD"), int(call.text("ORD_QTY")), price or None, call.text("ORD_DVSN"))
+    order = call.state.place(call.account(), side, call.text("PDNO"), call.text("OVRS_EXCG_CD"), int(call.text("ORD_QTY")), price or None, call.text("ORD_DVSN"), app_key=call.app_key)
     return _order_output(order.odno, order.orgno, order.kst_time)
 
 

@@ -21,9 +21,12 @@ from typing import Any, ClassVar
 import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.http11 import Request as WebSocketRequest
 
 from .app import standard_headers
 from .errors import Rejection
+from .feed import DROP
 from .state import SandboxOptions
 
 HEAD_LIMIT = 16 * 1024  # bytes of a request head h11 buffers before it must be complete
@@ -106,6 +109,13 @@ class GuardedH11(H11Protocol):
         if self.conn.their_state is h11.IDLE or self.conn.their_state is h11.SEND_BODY:
             self.drop()  # a body the app waits for was answered with SBX01008 first (BODY_GRACE)
 
+    def handle_websocket_upgrade(self, event: h11.Request) -> None:
+        # The connection is the real-time feed's from here: the request deadlines and the
+        # connection count are HTTP's (the feed bounds its sessions itself).
+        self._stop_deadline()
+        self.guard.release(self)
+        super().handle_websocket_upgrade(event)
+
     def send_400_response(self, msg: str) -> None:
         """KIS's envelope instead of uvicorn's plain text, through h11 as uvicorn sends it."""
         detail = f"not an HTTP/1.1 request this sandbox can read: malformed, or its head still incomplete after {HEAD_LIMIT // 1024} KiB"
@@ -116,13 +126,25 @@ class GuardedH11(H11Protocol):
         self.drop()
 
 
+class FeedProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's websockets protocol, with a way for the feed to drop a connection as a network
+    does: the TCP connection closes once what was written is sent, without a close frame."""
+
+    def handle_connect(self, event: WebSocketRequest) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)  # none when the handshake was refused
+        if scope is not None:
+            extensions: dict[str, Any] = scope.setdefault("extensions", {})
+            extensions[DROP] = self.transport.close
+
+
 def build_server(app: Any, options: SandboxOptions, log_level: str = "warning", access_log: bool = False) -> uvicorn.Server:
     guard = ConnectionGuard(options.max_connections, options.header_timeout, options.body_timeout)
     protocol = type("SandboxH11Protocol", (GuardedH11,), {"guard": guard})
     config = uvicorn.Config(
         app,
         http=protocol,
-        ws="none",
+        ws=FeedProtocol,
         lifespan="off",
         server_header=False,
         date_header=False,  # the app sends Date, capitalised, from the sandbox's clock

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 import secrets
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,7 +21,7 @@ from typing import Any
 
 from ..model import Spec
 from .errors import Rejection
-from .market import KRX_EXTENDED, Quotes, local_time, session_status, venue_of
+from .market import DOMESTIC, KRX_EXTENDED, SESSIONS, Quotes, exchange_zones, session_status
 
 KST = timezone(timedelta(hours=9))
 
@@ -52,6 +54,19 @@ DEFAULT_RATES: Mapping[str, Decimal] = {
     "CNY": Decimal("187.00"),
     "VND": Decimal("0.055"),
 }
+# KIS's amount fields hold 19 digits (ord_psbl_cash, and ORD_UNPR for a price: KIS API workbook
+# 2026-09-11); overseas prices have 4 decimal places. Cash and prices stay within them.
+AMOUNT_DIGITS = 19
+AMOUNT_PLACES = 4
+
+
+def amount_problem(value: Decimal, positive: bool) -> str | None:
+    """Why ``value`` cannot be a starting cash amount (or, ``positive``, a price); None if it can."""
+    if not value.is_finite() or value < 0 or (positive and value == 0):
+        return "must be more than zero" if positive else "must be zero or more"
+    if value >= 10**AMOUNT_DIGITS or value != value.quantize(Decimal(1).scaleb(-AMOUNT_PLACES)):
+        return f"must have at most {AMOUNT_DIGITS} digits before the point and {AMOUNT_PLACES} after (KIS's amount fields hold {AMOUNT_DIGITS})"
+    return None
 
 
 MARKET_HOURS = ("always", "kis")
@@ -90,19 +105,31 @@ class SandboxOptions:
     body_timeout: float = 10.0
     max_body_bytes: int = 1 << 20
     max_connections: int = 256
+    # The real-time feed (sandbox/feed.py): seconds between the ticks and order books it sends
+    # each registered symbol (None: only what a test publishes), between PINGPONGs (None: none),
+    # and the WebSocket sessions it holds at once.
+    tick_interval: float | None = 1.0
+    pingpong_interval: float | None = 10.0
+    max_sessions: int = 64
 
     def __post_init__(self) -> None:
         if self.market_hours not in MARKET_HOURS:
             raise ValueError(f"market_hours must be one of {', '.join(MARKET_HOURS)}, not {self.market_hours!r}")
         for currency, amount in self.cash.items():
-            if not Decimal(amount) >= 0:
-                raise ValueError(f"cash {currency} must be zero or more, not {amount}")
+            problem = amount_problem(Decimal(amount), positive=False)
+            if problem is not None:
+                raise ValueError(f"cash {currency} {problem}, not {amount}")
         for symbol, price in self.prices.items():
-            if not Decimal(price) > 0:
-                raise ValueError(f"price of {symbol} must be more than zero, not {price}")
+            problem = amount_problem(Decimal(price), positive=True)
+            if problem is not None:
+                raise ValueError(f"price of {symbol} {problem}, not {price}")
+        rate = self.rate_limit_per_second
+        if rate is not None and not (math.isfinite(rate) and rate >= 0):
+            raise ValueError(f"rate_limit_per_second must be a number of 0 or more (0: no limit), not {rate}")
         if self.page_size is not None and self.page_size < 1:
             raise ValueError(f"page_size must be 1 or more, not {self.page_size}")
-        limits = {"header_timeout": self.header_timeout, "body_timeout": self.body_timeout, "max_body_bytes": self.max_body_bytes, "max_connections": self.max_connections}
+        limits = {"header_timeout": self.header_timeout, "body_timeout": self.body_timeout, "max_body_bytes": self.max_body_bytes, "max_connections": self.max_connections, "max_sessions": self.max_sessions}
+        limits.update({name: value for name, value in (("tick_interval", self.tick_interval), ("pingpong_interval", self.pingpong_interval)) if value is not None})
         for name, value in limits.items():
             if not value > 0:
                 raise ValueError(f"{name} must be more than zero, not {value}")
@@ -153,6 +180,7 @@ class Order:
     orgn_odno: str = ""  # for a modification or cancellation: the order it acts on
     action: str = "new"  # "new", "modify" or "cancel"
     ord_dvsn: str = ""
+    app_key: str | None = None  # whose REST call placed it: its execution notices go to that app key's feed
 
     @property
     def is_open(self) -> bool:
@@ -161,6 +189,17 @@ class Order:
     @property
     def fill_amount(self) -> Decimal:
         return self.filled_qty * (self.fill_price or Decimal(0))
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEvent:
+    """What an execution notice tells: an order accepted, modified or cancelled, or a fill."""
+
+    kind: str  # "accepted", "modified", "cancelled" or "filled"
+    account: Account
+    order: Order
+    qty: int  # the order's quantity, or the fill's
+    price: Decimal  # the order's limit (0: market-type), or the fill's price
 
 
 @dataclass(slots=True)
@@ -192,9 +231,12 @@ class SandboxState:
         self.token_interval = options.token_min_interval_seconds if options.token_min_interval_seconds is not None else float(spec.token.min_issue_interval_seconds)
         self._order_numbers = itertools.count(1001)
         self.quotes = Quotes(options.price_seed, options.daily_volatility, options.history_start, self.price)
+        self.zones = exchange_zones(spec)
         self.executed = 0  # requests that reached an operation (for "nothing executed" checks)
         # Reads paged by tr_cont alone: (app key, operation, request) → the next page's first row
         self.reads: dict[tuple[str, str, tuple[tuple[str, str], ...]], int] = {}
+        self.approval_keys: dict[str, tuple[str, float]] = {}  # approval key -> (app key, issued at)
+        self.order_listeners: list[Callable[[OrderEvent], None]] = []  # the real-time feed's
 
     @property
     def env(self) -> str:
@@ -222,6 +264,10 @@ class SandboxState:
 
     def kst_now(self) -> datetime:
         return datetime.fromtimestamp(self.now(), KST)
+
+    def local_time(self, exchange: str | None, moment: datetime) -> datetime:
+        """``moment`` (aware) on the exchange's clock (KRX's for a domestic order)."""
+        return moment.astimezone(self.zones[exchange or DOMESTIC])
 
     # -- credentials and tokens ---------------------------------------------------------------
     def check_credentials(self, app_key: str, app_secret: str) -> None:
@@ -269,6 +315,34 @@ class SandboxState:
                 return False
             token.revoked = True
             return True
+
+    def issue_approval_key(self, app_key: str) -> str:
+        """A new approval key (웹소켓 접속키) for the app key; every one stays valid its lifetime."""
+        key = str(uuid.uuid4())
+        with self.lock:
+            self.approval_keys[key] = (app_key, self.now())
+        return key
+
+    def approval_key_owner(self, key: str) -> str | None:
+        """The app key an approval key was issued to, while it is valid (KIS checks it when a
+        registration arrives)."""
+        realtime = self.spec.realtime
+        lifetime = realtime.approval.lifetime_seconds if realtime is not None else 0
+        with self.lock:
+            found = self.approval_keys.get(key)
+        if found is None or self.now() - found[1] >= lifetime:
+            return None
+        return found[0]
+
+    def expire_approval_keys(self) -> None:
+        """Make every approval key expired now (tests)."""
+        with self.lock:
+            self.approval_keys = {key: (owner, self.now() - 1e9) for key, (owner, _at) in self.approval_keys.items()}
+
+    def _emit(self, kind: str, account: Account, order: Order, qty: int, price: Decimal) -> None:
+        event = OrderEvent(kind, account, order, qty, price)
+        for listener in self.order_listeners:
+            listener(event)
 
     def expire_tokens(self) -> None:
         """Make every token expired now (tests and users exercising EGW00123)."""
@@ -323,27 +397,29 @@ class SandboxState:
         """With ``market_hours="kis"``, refuse an order outside its exchange's session as KIS does."""
         if self.options.market_hours == "always":
             return
-        venue = venue_of(exchange)
-        sessions = KRX_EXTENDED.get(ord_dvsn, venue.sessions) if exchange is None else venue.sessions
-        local = now.astimezone(venue.zone)
+        regular = SESSIONS[exchange or DOMESTIC]
+        sessions = KRX_EXTENDED.get(ord_dvsn, regular) if exchange is None else regular
+        local = self.local_time(exchange, now)
         status = session_status(sessions, local)
         if status == "open":
             return
         if self.env == "mock":  # KIS's own words, without a detail: clients match msg1 exactly
             raise Rejection("40570000" if status == "before" else "40580000")
         hours = ", ".join(f"{start:%H:%M}-{end:%H:%M}" for start, end in sessions)
-        raise Rejection("SBX03004", f"{exchange or 'KRX'} takes this order {hours} {venue.zone.key} time on weekdays; it is {local:%a %H:%M} there")
+        raise Rejection("SBX03004", f"{exchange or DOMESTIC} takes this order {hours} {self.zones[exchange or DOMESTIC].key} time on weekdays; it is {local:%a %H:%M} there")
 
     def _stamp(self, exchange: str | None) -> tuple[datetime, datetime]:
         """Now on KIS's clock and on the exchange's."""
         now = self.kst_now()
-        return now, local_time(exchange, now)
+        return now, self.local_time(exchange, now)
 
     def cost_price(self, symbol: str, exchange: str | None, limit: Decimal) -> Decimal:
         """What one share of a buy can cost: its limit, or the price for a market-type order."""
         return limit or self.price(symbol, exchange is not None)
 
-    def place(self, account: Account, side: str, symbol: str, exchange: str | None, qty: int, limit: Decimal | None, ord_dvsn: str = "", day: date | None = None) -> Order:
+    def place(
+        self, account: Account, side: str, symbol: str, exchange: str | None, qty: int, limit: Decimal | None, ord_dvsn: str = "", day: date | None = None, app_key: str | None = None
+    ) -> Order:
         """A cash order: it fills at the symbol's price when it crosses (or has no price), else rests.
 
         A buy must fit the buying power (cash less what resting buys can cost) at its limit, or
@@ -365,9 +441,10 @@ class SandboxState:
             orgno = "06010" if exchange is None else "01790"
             order = Order(
                 f"{next(self._order_numbers):010d}", orgno, side, symbol, exchange, qty, limit or Decimal(0), qty,
-                time=local.strftime("%H%M%S"), day=day or local.date(), kst_time=kst.strftime("%H%M%S"), kst_day=kst.date(), ord_dvsn=ord_dvsn,
+                time=local.strftime("%H%M%S"), day=day or local.date(), kst_time=kst.strftime("%H%M%S"), kst_day=kst.date(), ord_dvsn=ord_dvsn, app_key=app_key,
             )
             account.orders[order.odno] = order
+            self._emit("accepted", account, order, qty, order.price)
             self._match(account, order)
             return order
 
@@ -402,6 +479,7 @@ class SandboxState:
         order.filled_qty += qty
         order.open_qty = 0
         order.fill_price = price
+        self._emit("filled", account, order, qty, price)
 
     def buying_power(self, account: Account, currency: str) -> Decimal:
         """Cash less what resting buys in that currency can cost; never below zero while every
@@ -419,7 +497,9 @@ class SandboxState:
         resting = sum(o.open_qty for o in account.orders.values() if o.side == "sell" and o.symbol == symbol and o.exchange == exchange)
         return held - resting
 
-    def modify_or_cancel(self, account: Account, orgno: str | None, orgn_odno: str, cancel: bool, qty: int | None, price: Decimal, exchange: str | None = None, symbol: str | None = None) -> Order:
+    def modify_or_cancel(
+        self, account: Account, orgno: str | None, orgn_odno: str, cancel: bool, qty: int | None, price: Decimal, exchange: str | None = None, symbol: str | None = None, app_key: str | None = None
+    ) -> Order:
         """Act on the open part of an order; KIS gives the modification or cancellation its own number.
 
         Domestic requests name the order's branch (``orgno``); overseas ones its exchange and symbol.
@@ -451,9 +531,10 @@ class SandboxState:
             record = Order(
                 odno, original.orgno, original.side, original.symbol, original.exchange, amount, limit, 0 if cancel else amount,
                 time=local.strftime("%H%M%S"), day=local.date(), kst_time=kst.strftime("%H%M%S"), kst_day=kst.date(),
-                orgn_odno=original.odno, action="cancel" if cancel else "modify", ord_dvsn=original.ord_dvsn,
+                orgn_odno=original.odno, action="cancel" if cancel else "modify", ord_dvsn=original.ord_dvsn, app_key=app_key,
             )
             account.orders[odno] = record
+            self._emit("cancelled" if cancel else "modified", account, record, amount, limit)
             if cancel:
                 return record
             self._match(account, record)
