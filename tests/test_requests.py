@@ -290,3 +290,15 @@ def test_documented_quote_codes_pass_unchanged_and_only_those(name: str) -> None
         else:
             with pytest.raises(ValidationError):
                 prepare_call(workbook_context("mock"), **arguments)
+
+
+def test_a_paging_helper_documents_its_arguments_by_the_call() -> None:
+    """The call's docstring gives each argument its label and codes; its _pages and row helpers say
+    they take the same, rather than repeating them (the area modules grow with the work)."""
+    from kis_client.domestic_stock.api import DomesticStockApi
+
+    call, pages, rows = (getattr(DomesticStockApi, name).__doc__ or "" for name in ("inquire_balance", "inquire_balance_pages", "inquire_balance_holdings"))
+    assert "afhr_flpr_yn: 시간외단일가·거래소여부 (AFHR_FLPR_YN)" in call
+    for helper in (pages, rows):
+        assert "Args:\n            The same as inquire_balance's." in helper and "afhr_flpr_yn:" not in helper
+    assert "following tr_cont and CTX_AREA_FK100, CTX_AREA_NK100 to the last" in pages

@@ -158,17 +158,7 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            inqr_strt_dt: 조회시작일자 — 조회 시작 일자 (예: '20230101') (INQR_STRT_DT). Required. Example:
-                "20240101".
-            inqr_end_dt: 조회종료일자 — 조회 종료 일자 (예: '20230131') (INQR_END_DT). Required. Example:
-                "20250630".
-            pdno: 상품번호 — 공백: 전체, 특정종목 조회시 : 종목코드 (PDNO). Required. Example: "KR103502GA34".
-            prdt_type_cd: 상품유형코드 — 예: '302' (PRDT_TYPE_CD). Required. Example: "302".
-            vrfc_kind_cd: 검증종류코드 — 예: '00' (VRFC_KIND_CD). Required. Example: "00".
-            ctx_area_nk30: 연속조회키30 — 공백 허용 (CTX_AREA_NK30). Optional; default "". At most 30
-                characters.
-            ctx_area_fk100: 연속조회검색조건100 — 공백 허용 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
+            The same as avg_unit's.
 
         Yields:
             DomesticBondAvgUnitResponse: each page: the envelope (rt_cd, msg_cd, msg1), output1
@@ -223,17 +213,7 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            inqr_strt_dt: 조회시작일자 — 조회 시작 일자 (예: '20230101') (INQR_STRT_DT). Required. Example:
-                "20240101".
-            inqr_end_dt: 조회종료일자 — 조회 종료 일자 (예: '20230131') (INQR_END_DT). Required. Example:
-                "20250630".
-            pdno: 상품번호 — 공백: 전체, 특정종목 조회시 : 종목코드 (PDNO). Required. Example: "KR103502GA34".
-            prdt_type_cd: 상품유형코드 — 예: '302' (PRDT_TYPE_CD). Required. Example: "302".
-            vrfc_kind_cd: 검증종류코드 — 예: '00' (VRFC_KIND_CD). Required. Example: "00".
-            ctx_area_nk30: 연속조회키30 — 공백 허용 (CTX_AREA_NK30). Optional; default "". At most 30
-                characters.
-            ctx_area_fk100: 연속조회검색조건100 — 공백 허용 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
+            The same as avg_unit's.
 
         Yields:
             DomesticBondAvgUnitOutput1Row: each row, page after page.
@@ -286,17 +266,7 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            inqr_strt_dt: 조회시작일자 — 조회 시작 일자 (예: '20230101') (INQR_STRT_DT). Required. Example:
-                "20240101".
-            inqr_end_dt: 조회종료일자 — 조회 종료 일자 (예: '20230131') (INQR_END_DT). Required. Example:
-                "20250630".
-            pdno: 상품번호 — 공백: 전체, 특정종목 조회시 : 종목코드 (PDNO). Required. Example: "KR103502GA34".
-            prdt_type_cd: 상품유형코드 — 예: '302' (PRDT_TYPE_CD). Required. Example: "302".
-            vrfc_kind_cd: 검증종류코드 — 예: '00' (VRFC_KIND_CD). Required. Example: "00".
-            ctx_area_nk30: 연속조회키30 — 공백 허용 (CTX_AREA_NK30). Optional; default "". At most 30
-                characters.
-            ctx_area_fk100: 연속조회검색조건100 — 공백 허용 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
+            The same as avg_unit's.
 
         Yields:
             DomesticBondAvgUnitOutput2Row: each row, page after page.
@@ -349,17 +319,7 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            inqr_strt_dt: 조회시작일자 — 조회 시작 일자 (예: '20230101') (INQR_STRT_DT). Required. Example:
-                "20240101".
-            inqr_end_dt: 조회종료일자 — 조회 종료 일자 (예: '20230131') (INQR_END_DT). Required. Example:
-                "20250630".
-            pdno: 상품번호 — 공백: 전체, 특정종목 조회시 : 종목코드 (PDNO). Required. Example: "KR103502GA34".
-            prdt_type_cd: 상품유형코드 — 예: '302' (PRDT_TYPE_CD). Required. Example: "302".
-            vrfc_kind_cd: 검증종류코드 — 예: '00' (VRFC_KIND_CD). Required. Example: "00".
-            ctx_area_nk30: 연속조회키30 — 공백 허용 (CTX_AREA_NK30). Optional; default "". At most 30
-                characters.
-            ctx_area_fk100: 연속조회검색조건100 — 공백 허용 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
+            The same as avg_unit's.
 
         Yields:
             DomesticBondAvgUnitOutput3Row: each row, page after page.
@@ -449,10 +409,7 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 시장 분류 코드 — B 입력 (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "B".
-            fid_input_iscd: 채권종목코드 — ex KR2033022D33 (FID_INPUT_ISCD). Required. Example:
-                "KR2033022D33".
+            The same as inquire_asking_price's.
 
         Yields:
             DomesticBondInquireAskingPriceResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -493,10 +450,7 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 시장 분류 코드 — B 입력 (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "B".
-            fid_input_iscd: 채권종목코드 — ex KR2033022D33 (FID_INPUT_ISCD). Required. Example:
-                "KR2033022D33".
+            The same as inquire_asking_price's.
 
         Yields:
             DomesticBondInquireAskingPriceOutputRow: each row, page after page.
@@ -579,10 +533,7 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 예: 'B' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "B".
-            fid_input_iscd: 입력종목코드 — 예: 'KR2033022D33' (FID_INPUT_ISCD). Required. Example:
-                "KR103502GA34".
+            The same as inquire_ccnl's.
 
         Yields:
             DomesticBondInquireCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -623,10 +574,7 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 예: 'B' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "B".
-            fid_input_iscd: 입력종목코드 — 예: 'KR2033022D33' (FID_INPUT_ISCD). Required. Example:
-                "KR103502GA34".
+            The same as inquire_ccnl's.
 
         Yields:
             DomesticBondInquireCcnlOutputRow: each row, page after page.
@@ -707,8 +655,7 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 구분 코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "B".
-            fid_input_iscd: 입력 종목코드 (FID_INPUT_ISCD). Required. Example: "KR103502GA34".
+            The same as inquire_daily_itemchartprice's.
 
         Yields:
             DomesticBondInquireDailyItemchartpriceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -750,8 +697,7 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 구분 코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "B".
-            fid_input_iscd: 입력 종목코드 (FID_INPUT_ISCD). Required. Example: "KR103502GA34".
+            The same as inquire_daily_itemchartprice's.
 
         Yields:
             DomesticBondInquireDailyItemchartpriceOutputRow: each row, page after page.
@@ -834,10 +780,7 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 예: 'B' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "B".
-            fid_input_iscd: 입력종목코드 — 예: 'KR2033022D33' (FID_INPUT_ISCD). Required. Example:
-                "KR6095572D81".
+            The same as inquire_daily_price's.
 
         Yields:
             DomesticBondInquireDailyPriceResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -878,10 +821,7 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 예: 'B' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "B".
-            fid_input_iscd: 입력종목코드 — 예: 'KR2033022D33' (FID_INPUT_ISCD). Required. Example:
-                "KR6095572D81".
+            The same as inquire_daily_price's.
 
         Yields:
             DomesticBondInquireDailyPriceOutputRow: each row, page after page.
@@ -964,10 +904,7 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 예: 'B' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "B".
-            fid_input_iscd: 입력종목코드 — 예: 'KR2033022D33' (FID_INPUT_ISCD). Required. Example:
-                "KR2033022D33".
+            The same as inquire_price's.
 
         Yields:
             DomesticBondInquirePriceResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -1008,10 +945,7 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 예: 'B' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "B".
-            fid_input_iscd: 입력종목코드 — 예: 'KR2033022D33' (FID_INPUT_ISCD). Required. Example:
-                "KR2033022D33".
+            The same as inquire_price's.
 
         Yields:
             DomesticBondInquirePriceOutputRow: each row, page after page.
@@ -1090,8 +1024,7 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            pdno: 사용자권한정보 — 채권 종목번호(ex. KR6449111CB8) (PDNO). Required. Example: "KR6449111CB8".
-            prdt_type_cd: 거래소코드 — Unique key(302) (PRDT_TYPE_CD). Required. Example: "302".
+            The same as issue_info's.
 
         Yields:
             DomesticBondIssueInfoResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -1130,8 +1063,7 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            pdno: 사용자권한정보 — 채권 종목번호(ex. KR6449111CB8) (PDNO). Required. Example: "KR6449111CB8".
-            prdt_type_cd: 거래소코드 — Unique key(302) (PRDT_TYPE_CD). Required. Example: "302".
+            The same as issue_info's.
 
         Yields:
             DomesticBondIssueInfoOutputRow: each row, page after page.
@@ -1210,8 +1142,7 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            pdno: 상품번호 (PDNO). Required. Example: "KR103502GA34".
-            prdt_type_cd: 상품유형코드 (PRDT_TYPE_CD). Required. Example: "302".
+            The same as search_bond_info's.
 
         Yields:
             DomesticBondSearchBondInfoResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -1252,8 +1183,7 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            pdno: 상품번호 (PDNO). Required. Example: "KR103502GA34".
-            prdt_type_cd: 상품유형코드 (PRDT_TYPE_CD). Required. Example: "302".
+            The same as search_bond_info's.
 
         Yields:
             DomesticBondSearchBondInfoOutputRow: each row, page after page.
@@ -1412,13 +1342,7 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            inqr_cndt: 조회조건 — 00: 전체, 01: 상품번호단위 (INQR_CNDT). Required. InqrCndt or its code: "00"
-                전체 (CODE_00), "01" 상품번호단위 (CODE_01). Example: "00".
-            pdno: 상품번호 — 공백 허용 (PDNO). Optional; default "".
-            buy_dt: 매수일자 — 공백 허용 (BUY_DT). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_balance's.
 
         Yields:
             DomesticBondInquireBalanceResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -1467,13 +1391,7 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            inqr_cndt: 조회조건 — 00: 전체, 01: 상품번호단위 (INQR_CNDT). Required. InqrCndt or its code: "00"
-                전체 (CODE_00), "01" 상품번호단위 (CODE_01). Example: "00".
-            pdno: 상품번호 — 공백 허용 (PDNO). Optional; default "".
-            buy_dt: 매수일자 — 공백 허용 (BUY_DT). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_balance's.
 
         Yields:
             DomesticBondInquireBalanceOutputRow: each row, page after page.
@@ -1588,16 +1506,7 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            inqr_strt_dt: 조회시작일자 — 1주일 이내 (INQR_STRT_DT). Required. Example: "20250601".
-            inqr_end_dt: 조회종료일자 — 조회 당일 (INQR_END_DT). Required. Example: "20250630".
-            sll_buy_dvsn_cd: 매도매수구분코드 — %(전체), 01(매도), 02(매수) (SLL_BUY_DVSN_CD). Required. Example:
-                "%".
-            sort_sqn_dvsn: 정렬순서구분 — 01(주문순서), 02(주문역순) (SORT_SQN_DVSN). Required. Example: "01".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            nccs_yn: 미체결여부 — N(전체), C(체결), Y(미체결) (NCCS_YN). Required. Example: "N".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
+            The same as inquire_daily_ccld's.
 
         Yields:
             DomesticBondInquireDailyCcldResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -1653,16 +1562,7 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            inqr_strt_dt: 조회시작일자 — 1주일 이내 (INQR_STRT_DT). Required. Example: "20250601".
-            inqr_end_dt: 조회종료일자 — 조회 당일 (INQR_END_DT). Required. Example: "20250630".
-            sll_buy_dvsn_cd: 매도매수구분코드 — %(전체), 01(매도), 02(매수) (SLL_BUY_DVSN_CD). Required. Example:
-                "%".
-            sort_sqn_dvsn: 정렬순서구분 — 01(주문순서), 02(주문역순) (SORT_SQN_DVSN). Required. Example: "01".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            nccs_yn: 미체결여부 — N(전체), C(체결), Y(미체결) (NCCS_YN). Required. Example: "N".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
+            The same as inquire_daily_ccld's.
 
         Yields:
             DomesticBondInquireDailyCcldOutput1Row: each row, page after page.
@@ -1717,16 +1617,7 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            inqr_strt_dt: 조회시작일자 — 1주일 이내 (INQR_STRT_DT). Required. Example: "20250601".
-            inqr_end_dt: 조회종료일자 — 조회 당일 (INQR_END_DT). Required. Example: "20250630".
-            sll_buy_dvsn_cd: 매도매수구분코드 — %(전체), 01(매도), 02(매수) (SLL_BUY_DVSN_CD). Required. Example:
-                "%".
-            sort_sqn_dvsn: 정렬순서구분 — 01(주문순서), 02(주문역순) (SORT_SQN_DVSN). Required. Example: "01".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            nccs_yn: 미체결여부 — N(전체), C(체결), Y(미체결) (NCCS_YN). Required. Example: "N".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
+            The same as inquire_daily_ccld's.
 
         Yields:
             DomesticBondInquireDailyCcldOutput2Row: each row, page after page.
@@ -1815,8 +1706,7 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            pdno: 상품번호 — 채권종목코드(ex KR2033022D33) (PDNO). Required. Example: "KR2033022D33".
-            bond_ord_unpr: 채권주문단가 (BOND_ORD_UNPR). Required. Example: "1000".
+            The same as inquire_psbl_order's.
 
         Yields:
             DomesticBondInquirePsblOrderResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -1857,8 +1747,7 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            pdno: 상품번호 — 채권종목코드(ex KR2033022D33) (PDNO). Required. Example: "KR2033022D33".
-            bond_ord_unpr: 채권주문단가 (BOND_ORD_UNPR). Required. Example: "1000".
+            The same as inquire_psbl_order's.
 
         Yields:
             DomesticBondInquirePsblOrderOutputRow: each row, page after page.
@@ -1951,12 +1840,7 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            ord_dt: 주문일자 — 예: '20230101' (ORD_DT). Optional; default "".
-            odno: 주문번호 — 예: '0000000001' (ODNO). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 — 예: '조건값' (CTX_AREA_FK200). Optional; default "". At most
-                200 characters.
-            ctx_area_nk200: 연속조회키200 — 예: '키값' (CTX_AREA_NK200). Optional; default "". At most 200
-                characters.
+            The same as inquire_psbl_rvsecncl's.
 
         Yields:
             DomesticBondInquirePsblRvsecnclResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -2003,12 +1887,7 @@ class DomesticBondApi:
         Real accounts only.
 
         Args:
-            ord_dt: 주문일자 — 예: '20230101' (ORD_DT). Optional; default "".
-            odno: 주문번호 — 예: '0000000001' (ODNO). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 — 예: '조건값' (CTX_AREA_FK200). Optional; default "". At most
-                200 characters.
-            ctx_area_nk200: 연속조회키200 — 예: '키값' (CTX_AREA_NK200). Optional; default "". At most 200
-                characters.
+            The same as inquire_psbl_rvsecncl's.
 
         Yields:
             DomesticBondInquirePsblRvsecnclOutputRow: each row, page after page.
@@ -2272,17 +2151,7 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            inqr_strt_dt: 조회시작일자 — 조회 시작 일자 (예: '20230101') (INQR_STRT_DT). Required. Example:
-                "20240101".
-            inqr_end_dt: 조회종료일자 — 조회 종료 일자 (예: '20230131') (INQR_END_DT). Required. Example:
-                "20250630".
-            pdno: 상품번호 — 공백: 전체, 특정종목 조회시 : 종목코드 (PDNO). Required. Example: "KR103502GA34".
-            prdt_type_cd: 상품유형코드 — 예: '302' (PRDT_TYPE_CD). Required. Example: "302".
-            vrfc_kind_cd: 검증종류코드 — 예: '00' (VRFC_KIND_CD). Required. Example: "00".
-            ctx_area_nk30: 연속조회키30 — 공백 허용 (CTX_AREA_NK30). Optional; default "". At most 30
-                characters.
-            ctx_area_fk100: 연속조회검색조건100 — 공백 허용 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
+            The same as avg_unit's.
 
         Yields:
             DomesticBondAvgUnitResponse: each page: the envelope (rt_cd, msg_cd, msg1), output1
@@ -2337,17 +2206,7 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            inqr_strt_dt: 조회시작일자 — 조회 시작 일자 (예: '20230101') (INQR_STRT_DT). Required. Example:
-                "20240101".
-            inqr_end_dt: 조회종료일자 — 조회 종료 일자 (예: '20230131') (INQR_END_DT). Required. Example:
-                "20250630".
-            pdno: 상품번호 — 공백: 전체, 특정종목 조회시 : 종목코드 (PDNO). Required. Example: "KR103502GA34".
-            prdt_type_cd: 상품유형코드 — 예: '302' (PRDT_TYPE_CD). Required. Example: "302".
-            vrfc_kind_cd: 검증종류코드 — 예: '00' (VRFC_KIND_CD). Required. Example: "00".
-            ctx_area_nk30: 연속조회키30 — 공백 허용 (CTX_AREA_NK30). Optional; default "". At most 30
-                characters.
-            ctx_area_fk100: 연속조회검색조건100 — 공백 허용 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
+            The same as avg_unit's.
 
         Yields:
             DomesticBondAvgUnitOutput1Row: each row, page after page.
@@ -2400,17 +2259,7 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            inqr_strt_dt: 조회시작일자 — 조회 시작 일자 (예: '20230101') (INQR_STRT_DT). Required. Example:
-                "20240101".
-            inqr_end_dt: 조회종료일자 — 조회 종료 일자 (예: '20230131') (INQR_END_DT). Required. Example:
-                "20250630".
-            pdno: 상품번호 — 공백: 전체, 특정종목 조회시 : 종목코드 (PDNO). Required. Example: "KR103502GA34".
-            prdt_type_cd: 상품유형코드 — 예: '302' (PRDT_TYPE_CD). Required. Example: "302".
-            vrfc_kind_cd: 검증종류코드 — 예: '00' (VRFC_KIND_CD). Required. Example: "00".
-            ctx_area_nk30: 연속조회키30 — 공백 허용 (CTX_AREA_NK30). Optional; default "". At most 30
-                characters.
-            ctx_area_fk100: 연속조회검색조건100 — 공백 허용 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
+            The same as avg_unit's.
 
         Yields:
             DomesticBondAvgUnitOutput2Row: each row, page after page.
@@ -2463,17 +2312,7 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            inqr_strt_dt: 조회시작일자 — 조회 시작 일자 (예: '20230101') (INQR_STRT_DT). Required. Example:
-                "20240101".
-            inqr_end_dt: 조회종료일자 — 조회 종료 일자 (예: '20230131') (INQR_END_DT). Required. Example:
-                "20250630".
-            pdno: 상품번호 — 공백: 전체, 특정종목 조회시 : 종목코드 (PDNO). Required. Example: "KR103502GA34".
-            prdt_type_cd: 상품유형코드 — 예: '302' (PRDT_TYPE_CD). Required. Example: "302".
-            vrfc_kind_cd: 검증종류코드 — 예: '00' (VRFC_KIND_CD). Required. Example: "00".
-            ctx_area_nk30: 연속조회키30 — 공백 허용 (CTX_AREA_NK30). Optional; default "". At most 30
-                characters.
-            ctx_area_fk100: 연속조회검색조건100 — 공백 허용 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
+            The same as avg_unit's.
 
         Yields:
             DomesticBondAvgUnitOutput3Row: each row, page after page.
@@ -2563,10 +2402,7 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 시장 분류 코드 — B 입력 (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "B".
-            fid_input_iscd: 채권종목코드 — ex KR2033022D33 (FID_INPUT_ISCD). Required. Example:
-                "KR2033022D33".
+            The same as inquire_asking_price's.
 
         Yields:
             DomesticBondInquireAskingPriceResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -2607,10 +2443,7 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 시장 분류 코드 — B 입력 (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "B".
-            fid_input_iscd: 채권종목코드 — ex KR2033022D33 (FID_INPUT_ISCD). Required. Example:
-                "KR2033022D33".
+            The same as inquire_asking_price's.
 
         Yields:
             DomesticBondInquireAskingPriceOutputRow: each row, page after page.
@@ -2693,10 +2526,7 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 예: 'B' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "B".
-            fid_input_iscd: 입력종목코드 — 예: 'KR2033022D33' (FID_INPUT_ISCD). Required. Example:
-                "KR103502GA34".
+            The same as inquire_ccnl's.
 
         Yields:
             DomesticBondInquireCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -2737,10 +2567,7 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 예: 'B' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "B".
-            fid_input_iscd: 입력종목코드 — 예: 'KR2033022D33' (FID_INPUT_ISCD). Required. Example:
-                "KR103502GA34".
+            The same as inquire_ccnl's.
 
         Yields:
             DomesticBondInquireCcnlOutputRow: each row, page after page.
@@ -2823,8 +2650,7 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 구분 코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "B".
-            fid_input_iscd: 입력 종목코드 (FID_INPUT_ISCD). Required. Example: "KR103502GA34".
+            The same as inquire_daily_itemchartprice's.
 
         Yields:
             DomesticBondInquireDailyItemchartpriceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -2866,8 +2692,7 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 구분 코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "B".
-            fid_input_iscd: 입력 종목코드 (FID_INPUT_ISCD). Required. Example: "KR103502GA34".
+            The same as inquire_daily_itemchartprice's.
 
         Yields:
             DomesticBondInquireDailyItemchartpriceOutputRow: each row, page after page.
@@ -2950,10 +2775,7 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 예: 'B' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "B".
-            fid_input_iscd: 입력종목코드 — 예: 'KR2033022D33' (FID_INPUT_ISCD). Required. Example:
-                "KR6095572D81".
+            The same as inquire_daily_price's.
 
         Yields:
             DomesticBondInquireDailyPriceResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -2994,10 +2816,7 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 예: 'B' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "B".
-            fid_input_iscd: 입력종목코드 — 예: 'KR2033022D33' (FID_INPUT_ISCD). Required. Example:
-                "KR6095572D81".
+            The same as inquire_daily_price's.
 
         Yields:
             DomesticBondInquireDailyPriceOutputRow: each row, page after page.
@@ -3080,10 +2899,7 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 예: 'B' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "B".
-            fid_input_iscd: 입력종목코드 — 예: 'KR2033022D33' (FID_INPUT_ISCD). Required. Example:
-                "KR2033022D33".
+            The same as inquire_price's.
 
         Yields:
             DomesticBondInquirePriceResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -3124,10 +2940,7 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 예: 'B' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "B".
-            fid_input_iscd: 입력종목코드 — 예: 'KR2033022D33' (FID_INPUT_ISCD). Required. Example:
-                "KR2033022D33".
+            The same as inquire_price's.
 
         Yields:
             DomesticBondInquirePriceOutputRow: each row, page after page.
@@ -3206,8 +3019,7 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            pdno: 사용자권한정보 — 채권 종목번호(ex. KR6449111CB8) (PDNO). Required. Example: "KR6449111CB8".
-            prdt_type_cd: 거래소코드 — Unique key(302) (PRDT_TYPE_CD). Required. Example: "302".
+            The same as issue_info's.
 
         Yields:
             DomesticBondIssueInfoResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -3246,8 +3058,7 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            pdno: 사용자권한정보 — 채권 종목번호(ex. KR6449111CB8) (PDNO). Required. Example: "KR6449111CB8".
-            prdt_type_cd: 거래소코드 — Unique key(302) (PRDT_TYPE_CD). Required. Example: "302".
+            The same as issue_info's.
 
         Yields:
             DomesticBondIssueInfoOutputRow: each row, page after page.
@@ -3326,8 +3137,7 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            pdno: 상품번호 (PDNO). Required. Example: "KR103502GA34".
-            prdt_type_cd: 상품유형코드 (PRDT_TYPE_CD). Required. Example: "302".
+            The same as search_bond_info's.
 
         Yields:
             DomesticBondSearchBondInfoResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -3368,8 +3178,7 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            pdno: 상품번호 (PDNO). Required. Example: "KR103502GA34".
-            prdt_type_cd: 상품유형코드 (PRDT_TYPE_CD). Required. Example: "302".
+            The same as search_bond_info's.
 
         Yields:
             DomesticBondSearchBondInfoOutputRow: each row, page after page.
@@ -3528,13 +3337,7 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            inqr_cndt: 조회조건 — 00: 전체, 01: 상품번호단위 (INQR_CNDT). Required. InqrCndt or its code: "00"
-                전체 (CODE_00), "01" 상품번호단위 (CODE_01). Example: "00".
-            pdno: 상품번호 — 공백 허용 (PDNO). Optional; default "".
-            buy_dt: 매수일자 — 공백 허용 (BUY_DT). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_balance's.
 
         Yields:
             DomesticBondInquireBalanceResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -3583,13 +3386,7 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            inqr_cndt: 조회조건 — 00: 전체, 01: 상품번호단위 (INQR_CNDT). Required. InqrCndt or its code: "00"
-                전체 (CODE_00), "01" 상품번호단위 (CODE_01). Example: "00".
-            pdno: 상품번호 — 공백 허용 (PDNO). Optional; default "".
-            buy_dt: 매수일자 — 공백 허용 (BUY_DT). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_balance's.
 
         Yields:
             DomesticBondInquireBalanceOutputRow: each row, page after page.
@@ -3704,16 +3501,7 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            inqr_strt_dt: 조회시작일자 — 1주일 이내 (INQR_STRT_DT). Required. Example: "20250601".
-            inqr_end_dt: 조회종료일자 — 조회 당일 (INQR_END_DT). Required. Example: "20250630".
-            sll_buy_dvsn_cd: 매도매수구분코드 — %(전체), 01(매도), 02(매수) (SLL_BUY_DVSN_CD). Required. Example:
-                "%".
-            sort_sqn_dvsn: 정렬순서구분 — 01(주문순서), 02(주문역순) (SORT_SQN_DVSN). Required. Example: "01".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            nccs_yn: 미체결여부 — N(전체), C(체결), Y(미체결) (NCCS_YN). Required. Example: "N".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
+            The same as inquire_daily_ccld's.
 
         Yields:
             DomesticBondInquireDailyCcldResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -3769,16 +3557,7 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            inqr_strt_dt: 조회시작일자 — 1주일 이내 (INQR_STRT_DT). Required. Example: "20250601".
-            inqr_end_dt: 조회종료일자 — 조회 당일 (INQR_END_DT). Required. Example: "20250630".
-            sll_buy_dvsn_cd: 매도매수구분코드 — %(전체), 01(매도), 02(매수) (SLL_BUY_DVSN_CD). Required. Example:
-                "%".
-            sort_sqn_dvsn: 정렬순서구분 — 01(주문순서), 02(주문역순) (SORT_SQN_DVSN). Required. Example: "01".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            nccs_yn: 미체결여부 — N(전체), C(체결), Y(미체결) (NCCS_YN). Required. Example: "N".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
+            The same as inquire_daily_ccld's.
 
         Yields:
             DomesticBondInquireDailyCcldOutput1Row: each row, page after page.
@@ -3833,16 +3612,7 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            inqr_strt_dt: 조회시작일자 — 1주일 이내 (INQR_STRT_DT). Required. Example: "20250601".
-            inqr_end_dt: 조회종료일자 — 조회 당일 (INQR_END_DT). Required. Example: "20250630".
-            sll_buy_dvsn_cd: 매도매수구분코드 — %(전체), 01(매도), 02(매수) (SLL_BUY_DVSN_CD). Required. Example:
-                "%".
-            sort_sqn_dvsn: 정렬순서구분 — 01(주문순서), 02(주문역순) (SORT_SQN_DVSN). Required. Example: "01".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            nccs_yn: 미체결여부 — N(전체), C(체결), Y(미체결) (NCCS_YN). Required. Example: "N".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
+            The same as inquire_daily_ccld's.
 
         Yields:
             DomesticBondInquireDailyCcldOutput2Row: each row, page after page.
@@ -3931,8 +3701,7 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            pdno: 상품번호 — 채권종목코드(ex KR2033022D33) (PDNO). Required. Example: "KR2033022D33".
-            bond_ord_unpr: 채권주문단가 (BOND_ORD_UNPR). Required. Example: "1000".
+            The same as inquire_psbl_order's.
 
         Yields:
             DomesticBondInquirePsblOrderResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -3973,8 +3742,7 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            pdno: 상품번호 — 채권종목코드(ex KR2033022D33) (PDNO). Required. Example: "KR2033022D33".
-            bond_ord_unpr: 채권주문단가 (BOND_ORD_UNPR). Required. Example: "1000".
+            The same as inquire_psbl_order's.
 
         Yields:
             DomesticBondInquirePsblOrderOutputRow: each row, page after page.
@@ -4067,12 +3835,7 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            ord_dt: 주문일자 — 예: '20230101' (ORD_DT). Optional; default "".
-            odno: 주문번호 — 예: '0000000001' (ODNO). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 — 예: '조건값' (CTX_AREA_FK200). Optional; default "". At most
-                200 characters.
-            ctx_area_nk200: 연속조회키200 — 예: '키값' (CTX_AREA_NK200). Optional; default "". At most 200
-                characters.
+            The same as inquire_psbl_rvsecncl's.
 
         Yields:
             DomesticBondInquirePsblRvsecnclResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -4119,12 +3882,7 @@ class AsyncDomesticBondApi:
         Real accounts only.
 
         Args:
-            ord_dt: 주문일자 — 예: '20230101' (ORD_DT). Optional; default "".
-            odno: 주문번호 — 예: '0000000001' (ODNO). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 — 예: '조건값' (CTX_AREA_FK200). Optional; default "". At most
-                200 characters.
-            ctx_area_nk200: 연속조회키200 — 예: '키값' (CTX_AREA_NK200). Optional; default "". At most 200
-                characters.
+            The same as inquire_psbl_rvsecncl's.
 
         Yields:
             DomesticBondInquirePsblRvsecnclOutputRow: each row, page after page.

@@ -662,13 +662,7 @@ class DomesticFutureoptionApi:
         """Every page of 선물옵션 잔고현황, following tr_cont and CTX_AREA_FK200, CTX_AREA_NK200 to the last.
 
         Args:
-            mgna_dvsn: 증거금 구분 — ex. 01:게시,02:유지 (MGNA_DVSN). Required. InquireBalanceMgnaDvsn or its
-                code: "01" 게시 (CODE_01), "02" 유지 (CODE_02). Example: "01".
-            excc_stat_cd: 정산상태코드 — ex. 1:정산,2:본정산 (EXCC_STAT_CD). Required. ExccStatCd or its code:
-                "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_balance's.
 
         Yields:
             DomesticFutureoptionInquireBalanceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -712,13 +706,7 @@ class DomesticFutureoptionApi:
         """Every row of 선물옵션 잔고현황 output1 (output1) across all pages.
 
         Args:
-            mgna_dvsn: 증거금 구분 — ex. 01:게시,02:유지 (MGNA_DVSN). Required. InquireBalanceMgnaDvsn or its
-                code: "01" 게시 (CODE_01), "02" 유지 (CODE_02). Example: "01".
-            excc_stat_cd: 정산상태코드 — ex. 1:정산,2:본정산 (EXCC_STAT_CD). Required. ExccStatCd or its code:
-                "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_balance's.
 
         Yields:
             DomesticFutureoptionInquireBalanceOutput1Row: each row, page after page.
@@ -809,10 +797,7 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            inqr_dt: 조회일자 (INQR_DT). Required. Example: "20230906".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_balance_settlement_pl's.
 
         Yields:
             DomesticFutureoptionInquireBalanceSettlementPlResponse: each page: the envelope (rt_cd,
@@ -856,10 +841,7 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            inqr_dt: 조회일자 (INQR_DT). Required. Example: "20230906".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_balance_settlement_pl's.
 
         Yields:
             DomesticFutureoptionInquireBalanceSettlementPlOutput1Row: each row, page after page.
@@ -960,14 +942,7 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required. TradingMgnaDvsn or its code:
-                "01" 개시 (CODE_01), "02" 유지 (CODE_02). Example: "01".
-            excc_stat_cd: 정산상태코드 — ex. 1:정산, 2:본정산 (EXCC_STAT_CD). Required. ExccStatCd or its code:
-                "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
-            ctx_area_fk200: 연속조회검색조건200 — ex. 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At
-                most 200 characters.
-            ctx_area_nk200: 연속조회키200 — ex. 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most
-                200 characters.
+            The same as inquire_balance_valuation_pl's.
 
         Yields:
             DomesticFutureoptionInquireBalanceValuationPlResponse: each page: the envelope (rt_cd,
@@ -1016,14 +991,7 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required. TradingMgnaDvsn or its code:
-                "01" 개시 (CODE_01), "02" 유지 (CODE_02). Example: "01".
-            excc_stat_cd: 정산상태코드 — ex. 1:정산, 2:본정산 (EXCC_STAT_CD). Required. ExccStatCd or its code:
-                "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
-            ctx_area_fk200: 연속조회검색조건200 — ex. 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At
-                most 200 characters.
-            ctx_area_nk200: 연속조회키200 — ex. 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most
-                200 characters.
+            The same as inquire_balance_valuation_pl's.
 
         Yields:
             DomesticFutureoptionInquireBalanceValuationPlOutput1Row: each row, page after page.
@@ -1146,23 +1114,7 @@ class DomesticFutureoptionApi:
         """Every page of 선물옵션 주문체결내역조회, following tr_cont and CTX_AREA_FK200, CTX_AREA_NK200 to the last.
 
         Args:
-            strt_ord_dt: 시작주문일자 — ex. 주문내역 조회 시작 일자, YYYYMMDD (STRT_ORD_DT). Required. Example:
-                "20220730".
-            end_ord_dt: 종료주문일자 — ex. 주문내역 조회 마지막 일자, YYYYMMDD (END_ORD_DT). Required. Example:
-                "20220830".
-            sll_buy_dvsn_cd: 매도매수구분코드 — ex. 00:전체, 01:매도, 02:매수 (SLL_BUY_DVSN_CD). Required.
-                SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY). Example:
-                "00".
-            ccld_nccs_dvsn: 체결미체결구분 — ex. 00:전체, 01:체결, 02:미체결 (CCLD_NCCS_DVSN). Required. CcldDvsn
-                or its code: "00" 전체 (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED). Example: "00".
-            sort_sqn: 정렬순서 — ex. AS:정순, DS:역순 (SORT_SQN). Required. SortSqn or its code: "AS" 정순
-                (AS), "DS" 역순 (DS). Example: "DS".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            strt_odno: 시작주문번호 (STRT_ODNO). Optional; default "".
-            mket_id_cd: 시장ID코드 (MKET_ID_CD). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_ccnl's.
 
         Yields:
             DomesticFutureoptionInquireCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -1218,23 +1170,7 @@ class DomesticFutureoptionApi:
         """Every row of 선물옵션 주문체결내역조회 output1 (output1) across all pages.
 
         Args:
-            strt_ord_dt: 시작주문일자 — ex. 주문내역 조회 시작 일자, YYYYMMDD (STRT_ORD_DT). Required. Example:
-                "20220730".
-            end_ord_dt: 종료주문일자 — ex. 주문내역 조회 마지막 일자, YYYYMMDD (END_ORD_DT). Required. Example:
-                "20220830".
-            sll_buy_dvsn_cd: 매도매수구분코드 — ex. 00:전체, 01:매도, 02:매수 (SLL_BUY_DVSN_CD). Required.
-                SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY). Example:
-                "00".
-            ccld_nccs_dvsn: 체결미체결구분 — ex. 00:전체, 01:체결, 02:미체결 (CCLD_NCCS_DVSN). Required. CcldDvsn
-                or its code: "00" 전체 (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED). Example: "00".
-            sort_sqn: 정렬순서 — ex. AS:정순, DS:역순 (SORT_SQN). Required. SortSqn or its code: "AS" 정순
-                (AS), "DS" 역순 (DS). Example: "DS".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            strt_odno: 시작주문번호 (STRT_ODNO). Optional; default "".
-            mket_id_cd: 시장ID코드 (MKET_ID_CD). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_ccnl's.
 
         Yields:
             DomesticFutureoptionInquireCcnlOutput1Row: each row, page after page.
@@ -1340,13 +1276,7 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            ord_dt: 주문일자 — ex. 20250101 (ORD_DT). Required. Example: "20230920".
-            fuop_tr_strt_tmd: 선물옵션거래시작시각 — ex. HHMMSS (FUOP_TR_STRT_TMD). Required. Example:
-                "000000".
-            fuop_tr_end_tmd: 선물옵션거래종료시각 — ex. HHMMSS (FUOP_TR_END_TMD). Required. Example: "240000".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_ccnl_bstime's.
 
         Yields:
             DomesticFutureoptionInquireCcnlBstimeResponse: each page: the envelope (rt_cd, msg_cd,
@@ -1396,13 +1326,7 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            ord_dt: 주문일자 — ex. 20250101 (ORD_DT). Required. Example: "20230920".
-            fuop_tr_strt_tmd: 선물옵션거래시작시각 — ex. HHMMSS (FUOP_TR_STRT_TMD). Required. Example:
-                "000000".
-            fuop_tr_end_tmd: 선물옵션거래종료시각 — ex. HHMMSS (FUOP_TR_END_TMD). Required. Example: "240000".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_ccnl_bstime's.
 
         Yields:
             DomesticFutureoptionInquireCcnlBstimeOutput1Row: each row, page after page.
@@ -1500,11 +1424,7 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            inqr_strt_day: 조회시작일 — ex. 20240401 (INQR_STRT_DAY). Required. Example: "20240401".
-            inqr_end_day: 조회종료일 — ex. 20240625 (INQR_END_DAY). Required. Example: "20240625".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_daily_amount_fee's.
 
         Yields:
             DomesticFutureoptionInquireDailyAmountFeeResponse: each page: the envelope (rt_cd,
@@ -1553,11 +1473,7 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            inqr_strt_day: 조회시작일 — ex. 20240401 (INQR_STRT_DAY). Required. Example: "20240401".
-            inqr_end_day: 조회종료일 — ex. 20240625 (INQR_END_DAY). Required. Example: "20240625".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_daily_amount_fee's.
 
         Yields:
             DomesticFutureoptionInquireDailyAmountFeeOutput1Row: each row, page after page.
@@ -1695,14 +1611,7 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required. TradingMgnaDvsn or its code:
-                "01" 개시 (CODE_01), "02" 유지 (CODE_02). Example: "01".
-            excc_stat_cd: 정산상태코드 — ex. 1:정산, 2:본정산 (EXCC_STAT_CD). Required. ExccStatCd or its code:
-                "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
-            acnt_pwd: 계좌비밀번호 (ACNT_PWD). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_ngt_balance's.
 
         Yields:
             DomesticFutureoptionInquireNgtBalanceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -1752,14 +1661,7 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required. TradingMgnaDvsn or its code:
-                "01" 개시 (CODE_01), "02" 유지 (CODE_02). Example: "01".
-            excc_stat_cd: 정산상태코드 — ex. 1:정산, 2:본정산 (EXCC_STAT_CD). Required. ExccStatCd or its code:
-                "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
-            acnt_pwd: 계좌비밀번호 (ACNT_PWD). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_ngt_balance's.
 
         Yields:
             DomesticFutureoptionInquireNgtBalanceOutput1Row: each row, page after page.
@@ -1893,23 +1795,7 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            strt_ord_dt: 시작주문일자 (STRT_ORD_DT). Required. Example: "20250610".
-            end_ord_dt: 종료주문일자 — ex. 조회하려는 마지막 일자 다음일자로 조회 (ex. 20221011 까지의 내역을 조회하고자 할 경우,
-                20221012로 종료주문일자 설정) (END_ORD_DT). Required. Example: "20250613".
-            sll_buy_dvsn_cd: 매도매수구분코드 — ex. 공란:default, 00:전체, 01:매도, 02:매수 (SLL_BUY_DVSN_CD).
-                Required. Example: "00".
-            ccld_nccs_dvsn: 체결미체결구분 — ex. 00:전체, 01:체결, 02:미체결 (CCLD_NCCS_DVSN). Required. CcldDvsn
-                or its code: "00" 전체 (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED). Example: "00".
-            sort_sqn: 정렬순서 — ex. 공란:default(DS:정순, 그외:역순) (SORT_SQN). Optional; default "".
-            strt_odno: 시작주문번호 — ex. 공란:default (STRT_ODNO). Optional; default "".
-            pdno: 상품번호 — ex. 공란:default (PDNO). Optional; default "".
-            mket_id_cd: 시장ID코드 — ex. 공란:default (MKET_ID_CD). Optional; default "".
-            fuop_dvsn_cd: 선물옵션구분코드 — ex. 공란:전체, 01:선물, 02:옵션 (FUOP_DVSN_CD). Optional; default "".
-            scrn_dvsn: 화면구분 — ex. 02(Default) (SCRN_DVSN). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 — ex. 공란:최초 조회시, 이전 조회 Output CTX_AREA_FK200값:다음페이지
-                조회시(2번째부터) (CTX_AREA_FK200). Optional; default "". At most 200 characters.
-            ctx_area_nk200: 연속조회키200 — ex. 공란:최초 조회시, 이전 조회 Output CTX_AREA_NK200값:다음페이지 조회시(2번째부터)
-                (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_ngt_ccnl's.
 
         Yields:
             DomesticFutureoptionInquireNgtCcnlResponse: each page: the envelope (rt_cd, msg_cd,
@@ -1973,23 +1859,7 @@ class DomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            strt_ord_dt: 시작주문일자 (STRT_ORD_DT). Required. Example: "20250610".
-            end_ord_dt: 종료주문일자 — ex. 조회하려는 마지막 일자 다음일자로 조회 (ex. 20221011 까지의 내역을 조회하고자 할 경우,
-                20221012로 종료주문일자 설정) (END_ORD_DT). Required. Example: "20250613".
-            sll_buy_dvsn_cd: 매도매수구분코드 — ex. 공란:default, 00:전체, 01:매도, 02:매수 (SLL_BUY_DVSN_CD).
-                Required. Example: "00".
-            ccld_nccs_dvsn: 체결미체결구분 — ex. 00:전체, 01:체결, 02:미체결 (CCLD_NCCS_DVSN). Required. CcldDvsn
-                or its code: "00" 전체 (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED). Example: "00".
-            sort_sqn: 정렬순서 — ex. 공란:default(DS:정순, 그외:역순) (SORT_SQN). Optional; default "".
-            strt_odno: 시작주문번호 — ex. 공란:default (STRT_ODNO). Optional; default "".
-            pdno: 상품번호 — ex. 공란:default (PDNO). Optional; default "".
-            mket_id_cd: 시장ID코드 — ex. 공란:default (MKET_ID_CD). Optional; default "".
-            fuop_dvsn_cd: 선물옵션구분코드 — ex. 공란:전체, 01:선물, 02:옵션 (FUOP_DVSN_CD). Optional; default "".
-            scrn_dvsn: 화면구분 — ex. 02(Default) (SCRN_DVSN). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 — ex. 공란:최초 조회시, 이전 조회 Output CTX_AREA_FK200값:다음페이지
-                조회시(2번째부터) (CTX_AREA_FK200). Optional; default "". At most 200 characters.
-            ctx_area_nk200: 연속조회키200 — ex. 공란:최초 조회시, 이전 조회 Output CTX_AREA_NK200값:다음페이지 조회시(2번째부터)
-                (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_ngt_ccnl's.
 
         Yields:
             DomesticFutureoptionInquireNgtCcnlOutput1Row: each row, page after page.
@@ -2859,13 +2729,7 @@ class AsyncDomesticFutureoptionApi:
         """Every page of 선물옵션 잔고현황, following tr_cont and CTX_AREA_FK200, CTX_AREA_NK200 to the last.
 
         Args:
-            mgna_dvsn: 증거금 구분 — ex. 01:게시,02:유지 (MGNA_DVSN). Required. InquireBalanceMgnaDvsn or its
-                code: "01" 게시 (CODE_01), "02" 유지 (CODE_02). Example: "01".
-            excc_stat_cd: 정산상태코드 — ex. 1:정산,2:본정산 (EXCC_STAT_CD). Required. ExccStatCd or its code:
-                "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_balance's.
 
         Yields:
             DomesticFutureoptionInquireBalanceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -2909,13 +2773,7 @@ class AsyncDomesticFutureoptionApi:
         """Every row of 선물옵션 잔고현황 output1 (output1) across all pages.
 
         Args:
-            mgna_dvsn: 증거금 구분 — ex. 01:게시,02:유지 (MGNA_DVSN). Required. InquireBalanceMgnaDvsn or its
-                code: "01" 게시 (CODE_01), "02" 유지 (CODE_02). Example: "01".
-            excc_stat_cd: 정산상태코드 — ex. 1:정산,2:본정산 (EXCC_STAT_CD). Required. ExccStatCd or its code:
-                "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_balance's.
 
         Yields:
             DomesticFutureoptionInquireBalanceOutput1Row: each row, page after page.
@@ -3006,10 +2864,7 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            inqr_dt: 조회일자 (INQR_DT). Required. Example: "20230906".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_balance_settlement_pl's.
 
         Yields:
             DomesticFutureoptionInquireBalanceSettlementPlResponse: each page: the envelope (rt_cd,
@@ -3053,10 +2908,7 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            inqr_dt: 조회일자 (INQR_DT). Required. Example: "20230906".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_balance_settlement_pl's.
 
         Yields:
             DomesticFutureoptionInquireBalanceSettlementPlOutput1Row: each row, page after page.
@@ -3157,14 +3009,7 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required. TradingMgnaDvsn or its code:
-                "01" 개시 (CODE_01), "02" 유지 (CODE_02). Example: "01".
-            excc_stat_cd: 정산상태코드 — ex. 1:정산, 2:본정산 (EXCC_STAT_CD). Required. ExccStatCd or its code:
-                "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
-            ctx_area_fk200: 연속조회검색조건200 — ex. 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At
-                most 200 characters.
-            ctx_area_nk200: 연속조회키200 — ex. 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most
-                200 characters.
+            The same as inquire_balance_valuation_pl's.
 
         Yields:
             DomesticFutureoptionInquireBalanceValuationPlResponse: each page: the envelope (rt_cd,
@@ -3213,14 +3058,7 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required. TradingMgnaDvsn or its code:
-                "01" 개시 (CODE_01), "02" 유지 (CODE_02). Example: "01".
-            excc_stat_cd: 정산상태코드 — ex. 1:정산, 2:본정산 (EXCC_STAT_CD). Required. ExccStatCd or its code:
-                "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
-            ctx_area_fk200: 연속조회검색조건200 — ex. 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At
-                most 200 characters.
-            ctx_area_nk200: 연속조회키200 — ex. 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most
-                200 characters.
+            The same as inquire_balance_valuation_pl's.
 
         Yields:
             DomesticFutureoptionInquireBalanceValuationPlOutput1Row: each row, page after page.
@@ -3343,23 +3181,7 @@ class AsyncDomesticFutureoptionApi:
         """Every page of 선물옵션 주문체결내역조회, following tr_cont and CTX_AREA_FK200, CTX_AREA_NK200 to the last.
 
         Args:
-            strt_ord_dt: 시작주문일자 — ex. 주문내역 조회 시작 일자, YYYYMMDD (STRT_ORD_DT). Required. Example:
-                "20220730".
-            end_ord_dt: 종료주문일자 — ex. 주문내역 조회 마지막 일자, YYYYMMDD (END_ORD_DT). Required. Example:
-                "20220830".
-            sll_buy_dvsn_cd: 매도매수구분코드 — ex. 00:전체, 01:매도, 02:매수 (SLL_BUY_DVSN_CD). Required.
-                SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY). Example:
-                "00".
-            ccld_nccs_dvsn: 체결미체결구분 — ex. 00:전체, 01:체결, 02:미체결 (CCLD_NCCS_DVSN). Required. CcldDvsn
-                or its code: "00" 전체 (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED). Example: "00".
-            sort_sqn: 정렬순서 — ex. AS:정순, DS:역순 (SORT_SQN). Required. SortSqn or its code: "AS" 정순
-                (AS), "DS" 역순 (DS). Example: "DS".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            strt_odno: 시작주문번호 (STRT_ODNO). Optional; default "".
-            mket_id_cd: 시장ID코드 (MKET_ID_CD). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_ccnl's.
 
         Yields:
             DomesticFutureoptionInquireCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -3415,23 +3237,7 @@ class AsyncDomesticFutureoptionApi:
         """Every row of 선물옵션 주문체결내역조회 output1 (output1) across all pages.
 
         Args:
-            strt_ord_dt: 시작주문일자 — ex. 주문내역 조회 시작 일자, YYYYMMDD (STRT_ORD_DT). Required. Example:
-                "20220730".
-            end_ord_dt: 종료주문일자 — ex. 주문내역 조회 마지막 일자, YYYYMMDD (END_ORD_DT). Required. Example:
-                "20220830".
-            sll_buy_dvsn_cd: 매도매수구분코드 — ex. 00:전체, 01:매도, 02:매수 (SLL_BUY_DVSN_CD). Required.
-                SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY). Example:
-                "00".
-            ccld_nccs_dvsn: 체결미체결구분 — ex. 00:전체, 01:체결, 02:미체결 (CCLD_NCCS_DVSN). Required. CcldDvsn
-                or its code: "00" 전체 (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED). Example: "00".
-            sort_sqn: 정렬순서 — ex. AS:정순, DS:역순 (SORT_SQN). Required. SortSqn or its code: "AS" 정순
-                (AS), "DS" 역순 (DS). Example: "DS".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            strt_odno: 시작주문번호 (STRT_ODNO). Optional; default "".
-            mket_id_cd: 시장ID코드 (MKET_ID_CD). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_ccnl's.
 
         Yields:
             DomesticFutureoptionInquireCcnlOutput1Row: each row, page after page.
@@ -3539,13 +3345,7 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            ord_dt: 주문일자 — ex. 20250101 (ORD_DT). Required. Example: "20230920".
-            fuop_tr_strt_tmd: 선물옵션거래시작시각 — ex. HHMMSS (FUOP_TR_STRT_TMD). Required. Example:
-                "000000".
-            fuop_tr_end_tmd: 선물옵션거래종료시각 — ex. HHMMSS (FUOP_TR_END_TMD). Required. Example: "240000".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_ccnl_bstime's.
 
         Yields:
             DomesticFutureoptionInquireCcnlBstimeResponse: each page: the envelope (rt_cd, msg_cd,
@@ -3595,13 +3395,7 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            ord_dt: 주문일자 — ex. 20250101 (ORD_DT). Required. Example: "20230920".
-            fuop_tr_strt_tmd: 선물옵션거래시작시각 — ex. HHMMSS (FUOP_TR_STRT_TMD). Required. Example:
-                "000000".
-            fuop_tr_end_tmd: 선물옵션거래종료시각 — ex. HHMMSS (FUOP_TR_END_TMD). Required. Example: "240000".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_ccnl_bstime's.
 
         Yields:
             DomesticFutureoptionInquireCcnlBstimeOutput1Row: each row, page after page.
@@ -3701,11 +3495,7 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            inqr_strt_day: 조회시작일 — ex. 20240401 (INQR_STRT_DAY). Required. Example: "20240401".
-            inqr_end_day: 조회종료일 — ex. 20240625 (INQR_END_DAY). Required. Example: "20240625".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_daily_amount_fee's.
 
         Yields:
             DomesticFutureoptionInquireDailyAmountFeeResponse: each page: the envelope (rt_cd,
@@ -3754,11 +3544,7 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            inqr_strt_day: 조회시작일 — ex. 20240401 (INQR_STRT_DAY). Required. Example: "20240401".
-            inqr_end_day: 조회종료일 — ex. 20240625 (INQR_END_DAY). Required. Example: "20240625".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_daily_amount_fee's.
 
         Yields:
             DomesticFutureoptionInquireDailyAmountFeeOutput1Row: each row, page after page.
@@ -3898,14 +3684,7 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required. TradingMgnaDvsn or its code:
-                "01" 개시 (CODE_01), "02" 유지 (CODE_02). Example: "01".
-            excc_stat_cd: 정산상태코드 — ex. 1:정산, 2:본정산 (EXCC_STAT_CD). Required. ExccStatCd or its code:
-                "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
-            acnt_pwd: 계좌비밀번호 (ACNT_PWD). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_ngt_balance's.
 
         Yields:
             DomesticFutureoptionInquireNgtBalanceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -3955,14 +3734,7 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            mgna_dvsn: 증거금구분 — ex. 01:개시, 02:유지 (MGNA_DVSN). Required. TradingMgnaDvsn or its code:
-                "01" 개시 (CODE_01), "02" 유지 (CODE_02). Example: "01".
-            excc_stat_cd: 정산상태코드 — ex. 1:정산, 2:본정산 (EXCC_STAT_CD). Required. ExccStatCd or its code:
-                "1" 정산 (CODE_1), "2" 본정산 (CODE_2). Example: "1".
-            acnt_pwd: 계좌비밀번호 (ACNT_PWD). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_ngt_balance's.
 
         Yields:
             DomesticFutureoptionInquireNgtBalanceOutput1Row: each row, page after page.
@@ -4096,23 +3868,7 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            strt_ord_dt: 시작주문일자 (STRT_ORD_DT). Required. Example: "20250610".
-            end_ord_dt: 종료주문일자 — ex. 조회하려는 마지막 일자 다음일자로 조회 (ex. 20221011 까지의 내역을 조회하고자 할 경우,
-                20221012로 종료주문일자 설정) (END_ORD_DT). Required. Example: "20250613".
-            sll_buy_dvsn_cd: 매도매수구분코드 — ex. 공란:default, 00:전체, 01:매도, 02:매수 (SLL_BUY_DVSN_CD).
-                Required. Example: "00".
-            ccld_nccs_dvsn: 체결미체결구분 — ex. 00:전체, 01:체결, 02:미체결 (CCLD_NCCS_DVSN). Required. CcldDvsn
-                or its code: "00" 전체 (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED). Example: "00".
-            sort_sqn: 정렬순서 — ex. 공란:default(DS:정순, 그외:역순) (SORT_SQN). Optional; default "".
-            strt_odno: 시작주문번호 — ex. 공란:default (STRT_ODNO). Optional; default "".
-            pdno: 상품번호 — ex. 공란:default (PDNO). Optional; default "".
-            mket_id_cd: 시장ID코드 — ex. 공란:default (MKET_ID_CD). Optional; default "".
-            fuop_dvsn_cd: 선물옵션구분코드 — ex. 공란:전체, 01:선물, 02:옵션 (FUOP_DVSN_CD). Optional; default "".
-            scrn_dvsn: 화면구분 — ex. 02(Default) (SCRN_DVSN). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 — ex. 공란:최초 조회시, 이전 조회 Output CTX_AREA_FK200값:다음페이지
-                조회시(2번째부터) (CTX_AREA_FK200). Optional; default "". At most 200 characters.
-            ctx_area_nk200: 연속조회키200 — ex. 공란:최초 조회시, 이전 조회 Output CTX_AREA_NK200값:다음페이지 조회시(2번째부터)
-                (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_ngt_ccnl's.
 
         Yields:
             DomesticFutureoptionInquireNgtCcnlResponse: each page: the envelope (rt_cd, msg_cd,
@@ -4176,23 +3932,7 @@ class AsyncDomesticFutureoptionApi:
         Real accounts only.
 
         Args:
-            strt_ord_dt: 시작주문일자 (STRT_ORD_DT). Required. Example: "20250610".
-            end_ord_dt: 종료주문일자 — ex. 조회하려는 마지막 일자 다음일자로 조회 (ex. 20221011 까지의 내역을 조회하고자 할 경우,
-                20221012로 종료주문일자 설정) (END_ORD_DT). Required. Example: "20250613".
-            sll_buy_dvsn_cd: 매도매수구분코드 — ex. 공란:default, 00:전체, 01:매도, 02:매수 (SLL_BUY_DVSN_CD).
-                Required. Example: "00".
-            ccld_nccs_dvsn: 체결미체결구분 — ex. 00:전체, 01:체결, 02:미체결 (CCLD_NCCS_DVSN). Required. CcldDvsn
-                or its code: "00" 전체 (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED). Example: "00".
-            sort_sqn: 정렬순서 — ex. 공란:default(DS:정순, 그외:역순) (SORT_SQN). Optional; default "".
-            strt_odno: 시작주문번호 — ex. 공란:default (STRT_ODNO). Optional; default "".
-            pdno: 상품번호 — ex. 공란:default (PDNO). Optional; default "".
-            mket_id_cd: 시장ID코드 — ex. 공란:default (MKET_ID_CD). Optional; default "".
-            fuop_dvsn_cd: 선물옵션구분코드 — ex. 공란:전체, 01:선물, 02:옵션 (FUOP_DVSN_CD). Optional; default "".
-            scrn_dvsn: 화면구분 — ex. 02(Default) (SCRN_DVSN). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 — ex. 공란:최초 조회시, 이전 조회 Output CTX_AREA_FK200값:다음페이지
-                조회시(2번째부터) (CTX_AREA_FK200). Optional; default "". At most 200 characters.
-            ctx_area_nk200: 연속조회키200 — ex. 공란:최초 조회시, 이전 조회 Output CTX_AREA_NK200값:다음페이지 조회시(2번째부터)
-                (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_ngt_ccnl's.
 
         Yields:
             DomesticFutureoptionInquireNgtCcnlOutput1Row: each row, page after page.

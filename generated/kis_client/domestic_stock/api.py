@@ -891,24 +891,7 @@ class DomesticStockApi:
         """Every page of 주식잔고조회, following tr_cont and CTX_AREA_FK100, CTX_AREA_NK100 to the last.
 
         Args:
-            afhr_flpr_yn: 시간외단일가·거래소여부 (AFHR_FLPR_YN). Optional; default "N". AfhrFlprYn or its
-                code: "N" 기본값 (DEFAULT), "Y" 시간외단일가 (AFTER_HOURS_SINGLE_PRICE), "X" NXT 정규장 (프리마켓,
-                메인, 애프터마켓) (NXT).
-            ofl_yn: 오프라인여부 (OFL_YN). Optional; default "". Matches ^$.
-            inqr_dvsn: 조회구분 (INQR_DVSN). Optional; default "02". InqrDvsnBalance or its code: "01"
-                대출일별 (BY_LOAN_DATE), "02" 종목별 (BY_STOCK).
-            unpr_dvsn: 단가구분 (UNPR_DVSN). Optional; default "01". UnprDvsn or its code: "01" 기본값
-                (DEFAULT).
-            fund_sttl_icld_yn: 펀드결제분포함여부 (FUND_STTL_ICLD_YN). Optional; default "N". YesNo or its
-                code: "Y" 예 (YES), "N" 아니오 (NO).
-            fncg_amt_auto_rdpt_yn: 융자금액자동상환여부 (FNCG_AMT_AUTO_RDPT_YN). Optional; default "N". YesNo
-                or its code: "Y" 예 (YES), "N" 아니오 (NO).
-            prcs_dvsn: 처리구분 (PRCS_DVSN). Optional; default "00". PrcsDvsn or its code: "00" 전일매매포함
-                (INCLUDE_PREVIOUS_DAY), "01" 전일매매미포함 (EXCLUDE_PREVIOUS_DAY).
-            ctx_area_fk100: 연속조회검색조건100 — 첫 조회 "", 다음 페이지는 이전 응답의 ctx_area_fk100 (CTX_AREA_FK100).
-                Optional; default "". At most 100 characters.
-            ctx_area_nk100: 연속조회키100 — 첫 조회 "", 다음 페이지는 이전 응답의 ctx_area_nk100 (CTX_AREA_NK100).
-                Optional; default "". At most 100 characters.
+            The same as inquire_balance's.
 
         Yields:
             DomesticStockInquireBalanceResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -962,24 +945,7 @@ class DomesticStockApi:
         """Every row of 주식잔고조회 output1 (holdings) across all pages.
 
         Args:
-            afhr_flpr_yn: 시간외단일가·거래소여부 (AFHR_FLPR_YN). Optional; default "N". AfhrFlprYn or its
-                code: "N" 기본값 (DEFAULT), "Y" 시간외단일가 (AFTER_HOURS_SINGLE_PRICE), "X" NXT 정규장 (프리마켓,
-                메인, 애프터마켓) (NXT).
-            ofl_yn: 오프라인여부 (OFL_YN). Optional; default "". Matches ^$.
-            inqr_dvsn: 조회구분 (INQR_DVSN). Optional; default "02". InqrDvsnBalance or its code: "01"
-                대출일별 (BY_LOAN_DATE), "02" 종목별 (BY_STOCK).
-            unpr_dvsn: 단가구분 (UNPR_DVSN). Optional; default "01". UnprDvsn or its code: "01" 기본값
-                (DEFAULT).
-            fund_sttl_icld_yn: 펀드결제분포함여부 (FUND_STTL_ICLD_YN). Optional; default "N". YesNo or its
-                code: "Y" 예 (YES), "N" 아니오 (NO).
-            fncg_amt_auto_rdpt_yn: 융자금액자동상환여부 (FNCG_AMT_AUTO_RDPT_YN). Optional; default "N". YesNo
-                or its code: "Y" 예 (YES), "N" 아니오 (NO).
-            prcs_dvsn: 처리구분 (PRCS_DVSN). Optional; default "00". PrcsDvsn or its code: "00" 전일매매포함
-                (INCLUDE_PREVIOUS_DAY), "01" 전일매매미포함 (EXCLUDE_PREVIOUS_DAY).
-            ctx_area_fk100: 연속조회검색조건100 — 첫 조회 "", 다음 페이지는 이전 응답의 ctx_area_fk100 (CTX_AREA_FK100).
-                Optional; default "". At most 100 characters.
-            ctx_area_nk100: 연속조회키100 — 첫 조회 "", 다음 페이지는 이전 응답의 ctx_area_nk100 (CTX_AREA_NK100).
-                Optional; default "". At most 100 characters.
+            The same as inquire_balance's.
 
         Yields:
             DomesticStockInquireBalanceHoldingsRow: each row, page after page.
@@ -1494,32 +1460,7 @@ class DomesticStockApi:
         3개월 이전 체결내역(before_3_months)은 장중 지연 가능 — 장 종료(15:30) 이후, 짧은 기간으로 조회 권장.
 
         Args:
-            period: Which TR_ID: "within_3_months" or "before_3_months".
-            inqr_strt_dt: 조회시작일자 (INQR_STRT_DT). Required. Matches ^[0-9]{8}$. Example: "20220810".
-            inqr_end_dt: 조회종료일자 (INQR_END_DT). Required. Matches ^[0-9]{8}$. Example: "20220810".
-            sll_buy_dvsn_cd: 매도매수구분코드 (SLL_BUY_DVSN_CD). Optional; default "00". SllBuyDvsnCd or its
-                code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY).
-            pdno: 상품번호 — 종목번호(6자리), 공란은 전체 (PDNO). Optional; default "". Matches ^(Q?[0-9A-Z]{6})?$.
-            ord_gno_brno: 주문채번지점번호 — 예시는 "" (ORD_GNO_BRNO). Optional; default "". Matches
-                ^([0-9]{5})?$.
-            odno: 주문번호 (ODNO). Optional; default "". Matches ^([0-9]{1,10})?$.
-            ccld_dvsn: 체결구분 (CCLD_DVSN). Optional; default "00". CcldDvsn or its code: "00" 전체
-                (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED).
-            inqr_dvsn: 조회구분 (INQR_DVSN). Optional; default "00". InqrDvsnSort or its code: "00" 역순
-                (REVERSE), "01" 정순 (FORWARD).
-            inqr_dvsn_1: 조회구분1 (INQR_DVSN_1). Optional; default "". InqrDvsn1Ccld or its code: "" 전체
-                (공란) (ALL), "1" ELW (ELW), "2" 프리보드 (FREEBOARD).
-            inqr_dvsn_3: 조회구분3 (INQR_DVSN_3). Optional; default "00". InqrDvsn3 or its code: "00" 전체
-                (ALL), "01" 현금 (CASH), "02" 신용 (CREDIT), "03" 담보 (COLLATERAL), "04" 대주 (STOCK_LOAN),
-                "05" 대여 (LENDING), "06" 자기융자신규/상환 (OWN_LOAN), "07" 유통융자신규/상환 (DISTRIBUTION_LOAN).
-            excg_id_dvsn_cd: 거래소ID구분코드 — 워크북 20260911 Req=Y (요청 예시엔 없음); 모의투자는 KRX만
-                (EXCG_ID_DVSN_CD). Optional; default "KRX". ExcgIdDvsnCdInquiry or its code: "KRX"
-                한국거래소 (KRX), "NXT" 대체거래소 (NXT) (NXT), "SOR" SOR (Smart Order Routing) (SOR), "ALL"
-                전체 (ALL). Rule mock_krx_only: 모의투자는 EXCG_ID_DVSN_CD KRX만.
-            ctx_area_fk100: 연속조회검색조건100 — 첫 조회 "", 다음 페이지는 이전 응답의 ctx_area_fk100 그대로 (공백 포함)
-                (CTX_AREA_FK100). Optional; default "". At most 100 characters.
-            ctx_area_nk100: 연속조회키100 — 첫 조회 "", 다음 페이지는 이전 응답의 ctx_area_nk100 그대로 (공백 포함)
-                (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as inquire_daily_ccld's.
 
         Yields:
             DomesticStockInquireDailyCcldResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -1585,32 +1526,7 @@ class DomesticStockApi:
         3개월 이전 체결내역(before_3_months)은 장중 지연 가능 — 장 종료(15:30) 이후, 짧은 기간으로 조회 권장.
 
         Args:
-            period: Which TR_ID: "within_3_months" or "before_3_months".
-            inqr_strt_dt: 조회시작일자 (INQR_STRT_DT). Required. Matches ^[0-9]{8}$. Example: "20220810".
-            inqr_end_dt: 조회종료일자 (INQR_END_DT). Required. Matches ^[0-9]{8}$. Example: "20220810".
-            sll_buy_dvsn_cd: 매도매수구분코드 (SLL_BUY_DVSN_CD). Optional; default "00". SllBuyDvsnCd or its
-                code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY).
-            pdno: 상품번호 — 종목번호(6자리), 공란은 전체 (PDNO). Optional; default "". Matches ^(Q?[0-9A-Z]{6})?$.
-            ord_gno_brno: 주문채번지점번호 — 예시는 "" (ORD_GNO_BRNO). Optional; default "". Matches
-                ^([0-9]{5})?$.
-            odno: 주문번호 (ODNO). Optional; default "". Matches ^([0-9]{1,10})?$.
-            ccld_dvsn: 체결구분 (CCLD_DVSN). Optional; default "00". CcldDvsn or its code: "00" 전체
-                (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED).
-            inqr_dvsn: 조회구분 (INQR_DVSN). Optional; default "00". InqrDvsnSort or its code: "00" 역순
-                (REVERSE), "01" 정순 (FORWARD).
-            inqr_dvsn_1: 조회구분1 (INQR_DVSN_1). Optional; default "". InqrDvsn1Ccld or its code: "" 전체
-                (공란) (ALL), "1" ELW (ELW), "2" 프리보드 (FREEBOARD).
-            inqr_dvsn_3: 조회구분3 (INQR_DVSN_3). Optional; default "00". InqrDvsn3 or its code: "00" 전체
-                (ALL), "01" 현금 (CASH), "02" 신용 (CREDIT), "03" 담보 (COLLATERAL), "04" 대주 (STOCK_LOAN),
-                "05" 대여 (LENDING), "06" 자기융자신규/상환 (OWN_LOAN), "07" 유통융자신규/상환 (DISTRIBUTION_LOAN).
-            excg_id_dvsn_cd: 거래소ID구분코드 — 워크북 20260911 Req=Y (요청 예시엔 없음); 모의투자는 KRX만
-                (EXCG_ID_DVSN_CD). Optional; default "KRX". ExcgIdDvsnCdInquiry or its code: "KRX"
-                한국거래소 (KRX), "NXT" 대체거래소 (NXT) (NXT), "SOR" SOR (Smart Order Routing) (SOR), "ALL"
-                전체 (ALL). Rule mock_krx_only: 모의투자는 EXCG_ID_DVSN_CD KRX만.
-            ctx_area_fk100: 연속조회검색조건100 — 첫 조회 "", 다음 페이지는 이전 응답의 ctx_area_fk100 그대로 (공백 포함)
-                (CTX_AREA_FK100). Optional; default "". At most 100 characters.
-            ctx_area_nk100: 연속조회키100 — 첫 조회 "", 다음 페이지는 이전 응답의 ctx_area_nk100 그대로 (공백 포함)
-                (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as inquire_daily_ccld's.
 
         Yields:
             DomesticStockInquireDailyCcldOrdersRow: each row, page after page.
@@ -1790,13 +1706,7 @@ class DomesticStockApi:
         주식주문(정정취소) 전에 이 API로 정정취소가능수량(psbl_qty)을 확인할 것. 한 번에 최대 50건.
 
         Args:
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
-            inqr_dvsn_1: 조회구분1 (INQR_DVSN_1). Optional; default "0". InqrDvsn1Rvsecncl or its code:
-                "0" 주문 (BY_ORDER), "1" 종목 (BY_STOCK).
-            inqr_dvsn_2: 조회구분2 (INQR_DVSN_2). Optional; default "0". InqrDvsn2 or its code: "0" 전체
-                (ALL), "1" 매도 (SELL), "2" 매수 (BUY).
+            The same as inquire_psbl_rvsecncl's.
 
         Yields:
             DomesticStockInquirePsblRvsecnclResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -1846,13 +1756,7 @@ class DomesticStockApi:
         주식주문(정정취소) 전에 이 API로 정정취소가능수량(psbl_qty)을 확인할 것. 한 번에 최대 50건.
 
         Args:
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
-            inqr_dvsn_1: 조회구분1 (INQR_DVSN_1). Optional; default "0". InqrDvsn1Rvsecncl or its code:
-                "0" 주문 (BY_ORDER), "1" 종목 (BY_STOCK).
-            inqr_dvsn_2: 조회구분2 (INQR_DVSN_2). Optional; default "0". InqrDvsn2 or its code: "0" 전체
-                (ALL), "1" 매도 (SELL), "2" 매수 (BUY).
+            The same as inquire_psbl_rvsecncl's.
 
         Yields:
             DomesticStockInquirePsblRvsecnclOrdersRow: each row, page after page.
@@ -2174,12 +2078,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 시장 분류 코드 — ex. J: 주식 (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 화면 분류 코드 — ex. 20476 (FID_COND_SCR_DIV_CODE). Required. Example:
-                "20476".
-            fid_input_iscd: 종목코드 — ex. 005930 (FID_INPUT_ISCD). Required. Example: "068270".
-            fid_input_date_1: 결제일자 — ex. 20240313 (FID_INPUT_DATE_1). Required. Example: "20240508".
+            The same as daily_credit_balance's.
 
         Yields:
             DomesticStockDailyCreditBalanceResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -2226,12 +2125,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 시장 분류 코드 — ex. J: 주식 (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 화면 분류 코드 — ex. 20476 (FID_COND_SCR_DIV_CODE). Required. Example:
-                "20476".
-            fid_input_iscd: 종목코드 — ex. 005930 (FID_INPUT_ISCD). Required. Example: "068270".
-            fid_input_date_1: 결제일자 — ex. 20240313 (FID_INPUT_DATE_1). Required. Example: "20240508".
+            The same as daily_credit_balance's.
 
         Yields:
             DomesticStockDailyCreditBalanceOutputRow: each row, page after page.
@@ -2666,18 +2560,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_scr_div_code: 화면분류코드 — 20432(primary key) (FID_COND_SCR_DIV_CODE). Required.
-                Example: "20432".
-            fid_cond_mrkt_div_code: 조건시장구분코드 — J 고정입력 (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "J".
-            fid_input_iscd: 종목코드 — ex. 005930(삼성전자) ※ FID_INPUT_ISCD(종목코드) 혹은
-                FID_MRKT_CLS_CODE(시장구분코드) 둘 중 하나만 입력 (FID_INPUT_ISCD). Required. Example: "005930".
-            fid_input_iscd_2: 회원사코드 — ex. 99999(전체) ※ 회원사코드 (kis developers 포탈 사이트 포럼-> FAQ -> 종목정보
-                다운로드(국내) 참조) (FID_INPUT_ISCD_2). Required. Example: "99999".
-            fid_mrkt_cls_code: 시장구분코드 — A(전체),K(코스피), Q(코스닥), K2(코스피200), W(ELW) ※
-                FID_INPUT_ISCD(종목코드) 혹은 FID_MRKT_CLS_CODE(시장구분코드) 둘 중 하나만 입력 (FID_MRKT_CLS_CODE).
-                Required. Example: "A".
-            fid_vol_cnt: 거래량 — ~ (FID_VOL_CNT). Optional; default "".
+            The same as frgnmem_trade_trend's.
 
         Yields:
             DomesticStockFrgnmemTradeTrendResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -2729,18 +2612,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_scr_div_code: 화면분류코드 — 20432(primary key) (FID_COND_SCR_DIV_CODE). Required.
-                Example: "20432".
-            fid_cond_mrkt_div_code: 조건시장구분코드 — J 고정입력 (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "J".
-            fid_input_iscd: 종목코드 — ex. 005930(삼성전자) ※ FID_INPUT_ISCD(종목코드) 혹은
-                FID_MRKT_CLS_CODE(시장구분코드) 둘 중 하나만 입력 (FID_INPUT_ISCD). Required. Example: "005930".
-            fid_input_iscd_2: 회원사코드 — ex. 99999(전체) ※ 회원사코드 (kis developers 포탈 사이트 포럼-> FAQ -> 종목정보
-                다운로드(국내) 참조) (FID_INPUT_ISCD_2). Required. Example: "99999".
-            fid_mrkt_cls_code: 시장구분코드 — A(전체),K(코스피), Q(코스닥), K2(코스피200), W(ELW) ※
-                FID_INPUT_ISCD(종목코드) 혹은 FID_MRKT_CLS_CODE(시장구분코드) 둘 중 하나만 입력 (FID_MRKT_CLS_CODE).
-                Required. Example: "A".
-            fid_vol_cnt: 거래량 — ~ (FID_VOL_CNT). Optional; default "".
+            The same as frgnmem_trade_trend's.
 
         Yields:
             DomesticStockFrgnmemTradeTrendOutput1Row: each row, page after page.
@@ -2791,18 +2663,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_scr_div_code: 화면분류코드 — 20432(primary key) (FID_COND_SCR_DIV_CODE). Required.
-                Example: "20432".
-            fid_cond_mrkt_div_code: 조건시장구분코드 — J 고정입력 (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "J".
-            fid_input_iscd: 종목코드 — ex. 005930(삼성전자) ※ FID_INPUT_ISCD(종목코드) 혹은
-                FID_MRKT_CLS_CODE(시장구분코드) 둘 중 하나만 입력 (FID_INPUT_ISCD). Required. Example: "005930".
-            fid_input_iscd_2: 회원사코드 — ex. 99999(전체) ※ 회원사코드 (kis developers 포탈 사이트 포럼-> FAQ -> 종목정보
-                다운로드(국내) 참조) (FID_INPUT_ISCD_2). Required. Example: "99999".
-            fid_mrkt_cls_code: 시장구분코드 — A(전체),K(코스피), Q(코스닥), K2(코스피200), W(ELW) ※
-                FID_INPUT_ISCD(종목코드) 혹은 FID_MRKT_CLS_CODE(시장구분코드) 둘 중 하나만 입력 (FID_MRKT_CLS_CODE).
-                Required. Example: "A".
-            fid_vol_cnt: 거래량 — ~ (FID_VOL_CNT). Optional; default "".
+            The same as frgnmem_trade_trend's.
 
         Yields:
             DomesticStockFrgnmemTradeTrendOutput2Row: each row, page after page.
@@ -3500,14 +3361,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J:KRX, NX:NXT, UN:통합 (FID_COND_MRKT_DIV_CODE).
-                Required. FidCondMrktDivCode or its code: "J" KRX (KRX), "NX" NXT (NXT), "UN" 통합
-                (UNIFIED). Example: "J".
-            fid_input_iscd: 입력 종목코드 — 종목번호 (6자리) (FID_INPUT_ISCD). Required. Example: "005930".
-            fid_input_date_1: 입력 날짜1 — 입력 날짜(20250812) (FID_INPUT_DATE_1). Required. Example:
-                "20250812".
-            fid_org_adj_prc: 수정주가 원주가 가격 — 공란 입력 (FID_ORG_ADJ_PRC). Optional; default "".
-            fid_etc_cls_code: 기타 구분 코드 — 공란 입력 (FID_ETC_CLS_CODE). Optional; default "".
+            The same as investor_trade_by_stock_daily's.
 
         Yields:
             DomesticStockInvestorTradeByStockDailyResponse: each page: the envelope (rt_cd, msg_cd,
@@ -3557,14 +3411,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J:KRX, NX:NXT, UN:통합 (FID_COND_MRKT_DIV_CODE).
-                Required. FidCondMrktDivCode or its code: "J" KRX (KRX), "NX" NXT (NXT), "UN" 통합
-                (UNIFIED). Example: "J".
-            fid_input_iscd: 입력 종목코드 — 종목번호 (6자리) (FID_INPUT_ISCD). Required. Example: "005930".
-            fid_input_date_1: 입력 날짜1 — 입력 날짜(20250812) (FID_INPUT_DATE_1). Required. Example:
-                "20250812".
-            fid_org_adj_prc: 수정주가 원주가 가격 — 공란 입력 (FID_ORG_ADJ_PRC). Optional; default "".
-            fid_etc_cls_code: 기타 구분 코드 — 공란 입력 (FID_ETC_CLS_CODE). Optional; default "".
+            The same as investor_trade_by_stock_daily's.
 
         Yields:
             DomesticStockInvestorTradeByStockDailyOutput1Row: each row, page after page.
@@ -3613,14 +3460,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J:KRX, NX:NXT, UN:통합 (FID_COND_MRKT_DIV_CODE).
-                Required. FidCondMrktDivCode or its code: "J" KRX (KRX), "NX" NXT (NXT), "UN" 통합
-                (UNIFIED). Example: "J".
-            fid_input_iscd: 입력 종목코드 — 종목번호 (6자리) (FID_INPUT_ISCD). Required. Example: "005930".
-            fid_input_date_1: 입력 날짜1 — 입력 날짜(20250812) (FID_INPUT_DATE_1). Required. Example:
-                "20250812".
-            fid_org_adj_prc: 수정주가 원주가 가격 — 공란 입력 (FID_ORG_ADJ_PRC). Optional; default "".
-            fid_etc_cls_code: 기타 구분 코드 — 공란 입력 (FID_ETC_CLS_CODE). Optional; default "".
+            The same as investor_trade_by_stock_daily's.
 
         Yields:
             DomesticStockInvestorTradeByStockDailyOutput2Row: each row, page after page.
@@ -4110,9 +3950,7 @@ class DomesticStockApi:
         """Every page of ELW 현재가 시세, following tr_cont alone (the same request again) to the last.
 
         Args:
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — 예: 'W' (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "W".
-            fid_input_iscd: FID 입력 종목코드 — 예: '000660' (FID_INPUT_ISCD). Required. Example: "57LA50".
+            The same as inquire_elw_price's.
 
         Yields:
             DomesticStockInquireElwPriceResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -4149,9 +3987,7 @@ class DomesticStockApi:
         """Every row of ELW 현재가 시세 output (output) across all pages.
 
         Args:
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — 예: 'W' (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "W".
-            fid_input_iscd: FID 입력 종목코드 — 예: '000660' (FID_INPUT_ISCD). Required. Example: "57LA50".
+            The same as inquire_elw_price's.
 
         Yields:
             DomesticStockInquireElwPriceOutputRow: each row, page after page.
@@ -4251,18 +4087,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0:코드순, 1:이름순 (fid_rank_sort_cls_code). Required.
-                FidRankSortClsCode or its code: "0" 코드순 (CODE_0), "1" 이름순 (CODE_1). Example: "0".
-            fid_slct_yn: 선택 여부 — 0:신용주문가능, 1: 신용주문불가 (fid_slct_yn). Required. FidSlctYn or its code:
-                "0" 신용주문가능 (CODE_0), "1" 신용주문불가 (CODE_1). Example: "0".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. FidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001), "4001" KRX100
-                (CODE_4001). Example: "0000".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20477) (fid_cond_scr_div_code).
-                Required. Example: "20477".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Required.
-                Example: "J".
+            The same as credit_by_company's.
 
         Yields:
             DomesticStockCreditByCompanyResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -4311,18 +4136,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0:코드순, 1:이름순 (fid_rank_sort_cls_code). Required.
-                FidRankSortClsCode or its code: "0" 코드순 (CODE_0), "1" 이름순 (CODE_1). Example: "0".
-            fid_slct_yn: 선택 여부 — 0:신용주문가능, 1: 신용주문불가 (fid_slct_yn). Required. FidSlctYn or its code:
-                "0" 신용주문가능 (CODE_0), "1" 신용주문불가 (CODE_1). Example: "0".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. FidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001), "4001" KRX100
-                (CODE_4001). Example: "0000".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20477) (fid_cond_scr_div_code).
-                Required. Example: "20477".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Required.
-                Example: "J".
+            The same as credit_by_company's.
 
         Yields:
             DomesticStockCreditByCompanyOutputRow: each row, page after page.
@@ -4406,7 +4220,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 예: 265520 (SHT_CD). Required. Example: "265520".
+            The same as estimate_perform's.
 
         Yields:
             DomesticStockEstimatePerformResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -4447,7 +4261,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 예: 265520 (SHT_CD). Required. Example: "265520".
+            The same as estimate_perform's.
 
         Yields:
             DomesticStockEstimatePerformOutput1Row: each row, page after page.
@@ -4485,7 +4299,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 예: 265520 (SHT_CD). Required. Example: "265520".
+            The same as estimate_perform's.
 
         Yields:
             DomesticStockEstimatePerformOutput2Row: each row, page after page.
@@ -4523,7 +4337,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 예: 265520 (SHT_CD). Required. Example: "265520".
+            The same as estimate_perform's.
 
         Yields:
             DomesticStockEstimatePerformOutput3Row: each row, page after page.
@@ -4561,7 +4375,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 예: 265520 (SHT_CD). Required. Example: "265520".
+            The same as estimate_perform's.
 
         Yields:
             DomesticStockEstimatePerformOutput4Row: each row, page after page.
@@ -4648,11 +4462,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required. FidDivClsCode or
-                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J (fid_cond_mrkt_div_code). Required. Example:
-                "J".
-            fid_input_iscd: 입력 종목코드 — 000660 : 종목코드 (fid_input_iscd). Required. Example: "000660".
+            The same as finance_balance_sheet's.
 
         Yields:
             DomesticStockFinanceBalanceSheetResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -4697,11 +4507,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required. FidDivClsCode or
-                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J (fid_cond_mrkt_div_code). Required. Example:
-                "J".
-            fid_input_iscd: 입력 종목코드 — 000660 : 종목코드 (fid_input_iscd). Required. Example: "000660".
+            The same as finance_balance_sheet's.
 
         Yields:
             DomesticStockFinanceBalanceSheetOutputRow: each row, page after page.
@@ -4793,11 +4599,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required. FidDivClsCode or
-                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J (fid_cond_mrkt_div_code). Required. Example:
-                "J".
-            fid_input_iscd: 입력 종목코드 — 000660 : 종목코드 (fid_input_iscd). Required. Example: "000660".
+            The same as finance_financial_ratio's.
 
         Yields:
             DomesticStockFinanceFinancialRatioResponse: each page: the envelope (rt_cd, msg_cd,
@@ -4843,11 +4645,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required. FidDivClsCode or
-                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J (fid_cond_mrkt_div_code). Required. Example:
-                "J".
-            fid_input_iscd: 입력 종목코드 — 000660 : 종목코드 (fid_input_iscd). Required. Example: "000660".
+            The same as finance_financial_ratio's.
 
         Yields:
             DomesticStockFinanceFinancialRatioOutputRow: each row, page after page.
@@ -4939,11 +4737,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_iscd: 입력 종목코드 — 예: '000660' (fid_input_iscd). Required. Example: "000660".
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (fid_div_cls_code). Required. FidDivClsCode or
-                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 예: 'J' (fid_cond_mrkt_div_code). Required.
-                Example: "J".
+            The same as finance_growth_ratio's.
 
         Yields:
             DomesticStockFinanceGrowthRatioResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -4988,11 +4782,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_iscd: 입력 종목코드 — 예: '000660' (fid_input_iscd). Required. Example: "000660".
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (fid_div_cls_code). Required. FidDivClsCode or
-                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 예: 'J' (fid_cond_mrkt_div_code). Required.
-                Example: "J".
+            The same as finance_growth_ratio's.
 
         Yields:
             DomesticStockFinanceGrowthRatioOutputRow: each row, page after page.
@@ -5084,11 +4874,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required. FidDivClsCode or
-                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 예: 'J' (fid_cond_mrkt_div_code). Required.
-                Example: "J".
-            fid_input_iscd: 입력 종목코드 — 예: '000660' (fid_input_iscd). Required. Example: "000660".
+            The same as finance_income_statement's.
 
         Yields:
             DomesticStockFinanceIncomeStatementResponse: each page: the envelope (rt_cd, msg_cd,
@@ -5134,11 +4920,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required. FidDivClsCode or
-                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 예: 'J' (fid_cond_mrkt_div_code). Required.
-                Example: "J".
-            fid_input_iscd: 입력 종목코드 — 예: '000660' (fid_input_iscd). Required. Example: "000660".
+            The same as finance_income_statement's.
 
         Yields:
             DomesticStockFinanceIncomeStatementOutputRow: each row, page after page.
@@ -5231,12 +5013,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_iscd: 입력 종목코드 — 종목코드 (예: '000660') (fid_input_iscd). Required. Example:
-                "000660".
-            fid_div_cls_code: 분류 구분 코드 — 예: '0' - 년, '1' - 분기 (fid_div_cls_code). Required. Example:
-                "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 예: 'J' (fid_cond_mrkt_div_code). Required.
-                Example: "J".
+            The same as finance_other_major_ratios's.
 
         Yields:
             DomesticStockFinanceOtherMajorRatiosResponse: each page: the envelope (rt_cd, msg_cd,
@@ -5282,12 +5059,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_iscd: 입력 종목코드 — 종목코드 (예: '000660') (fid_input_iscd). Required. Example:
-                "000660".
-            fid_div_cls_code: 분류 구분 코드 — 예: '0' - 년, '1' - 분기 (fid_div_cls_code). Required. Example:
-                "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 예: 'J' (fid_cond_mrkt_div_code). Required.
-                Example: "J".
+            The same as finance_other_major_ratios's.
 
         Yields:
             DomesticStockFinanceOtherMajorRatiosOutputRow: each row, page after page.
@@ -5379,11 +5151,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_iscd: 입력 종목코드 — 예: '000660' (fid_input_iscd). Required. Example: "000660".
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required. FidDivClsCode or
-                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 예: 'J' (fid_cond_mrkt_div_code). Required.
-                Example: "J".
+            The same as finance_profit_ratio's.
 
         Yields:
             DomesticStockFinanceProfitRatioResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -5428,11 +5196,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_iscd: 입력 종목코드 — 예: '000660' (fid_input_iscd). Required. Example: "000660".
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required. FidDivClsCode or
-                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 예: 'J' (fid_cond_mrkt_div_code). Required.
-                Example: "J".
+            The same as finance_profit_ratio's.
 
         Yields:
             DomesticStockFinanceProfitRatioOutputRow: each row, page after page.
@@ -5525,12 +5289,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_iscd: 입력 종목코드 — 종목코드 (예: '000660') (fid_input_iscd). Required. Example:
-                "000660".
-            fid_div_cls_code: 분류 구분 코드 — 예: '0' - 년, '1' - 분기 (fid_div_cls_code). Required. Example:
-                "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 예: 'J' (fid_cond_mrkt_div_code). Required.
-                Example: "J".
+            The same as finance_stability_ratio's.
 
         Yields:
             DomesticStockFinanceStabilityRatioResponse: each page: the envelope (rt_cd, msg_cd,
@@ -5576,12 +5335,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_iscd: 입력 종목코드 — 종목코드 (예: '000660') (fid_input_iscd). Required. Example:
-                "000660".
-            fid_div_cls_code: 분류 구분 코드 — 예: '0' - 년, '1' - 분기 (fid_div_cls_code). Required. Example:
-                "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 예: 'J' (fid_cond_mrkt_div_code). Required.
-                Example: "J".
+            The same as finance_stability_ratio's.
 
         Yields:
             DomesticStockFinanceStabilityRatioOutputRow: each row, page after page.
@@ -5687,16 +5441,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — J(시장 구분 코드) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건화면분류코드 — 16634(Primary key) (FID_COND_SCR_DIV_CODE). Required.
-                Example: "16634".
-            fid_input_iscd: 입력종목코드 — 회원사코드 (kis developers 포탈 사이트 포럼-> FAQ -> 종목정보 다운로드(국내) 참조)
-                (FID_INPUT_ISCD). Required. Example: "005930".
-            fid_div_cls_code: 분류구분코드 — 전체(0) 매수(1) 중립(2) 매도(3) (FID_DIV_CLS_CODE). Required.
-                Example: "0".
-            fid_input_date_1: 입력날짜1 — 이후 ~ (FID_INPUT_DATE_1). Required. Example: "20250101".
-            fid_input_date_2: 입력날짜2 — ~ 이전 (FID_INPUT_DATE_2). Required. Example: "20250131".
+            The same as invest_opbysec's.
 
         Yields:
             DomesticStockInvestOpbysecResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -5747,16 +5492,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — J(시장 구분 코드) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건화면분류코드 — 16634(Primary key) (FID_COND_SCR_DIV_CODE). Required.
-                Example: "16634".
-            fid_input_iscd: 입력종목코드 — 회원사코드 (kis developers 포탈 사이트 포럼-> FAQ -> 종목정보 다운로드(국내) 참조)
-                (FID_INPUT_ISCD). Required. Example: "005930".
-            fid_div_cls_code: 분류구분코드 — 전체(0) 매수(1) 중립(2) 매도(3) (FID_DIV_CLS_CODE). Required.
-                Example: "0".
-            fid_input_date_1: 입력날짜1 — 이후 ~ (FID_INPUT_DATE_1). Required. Example: "20250101".
-            fid_input_date_2: 입력날짜2 — ~ 이전 (FID_INPUT_DATE_2). Required. Example: "20250131".
+            The same as invest_opbysec's.
 
         Yields:
             DomesticStockInvestOpbysecOutputRow: each row, page after page.
@@ -5862,16 +5598,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — J(시장 구분 코드) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건화면분류코드 — 16633(Primary key) (FID_COND_SCR_DIV_CODE). Required.
-                Example: "16633".
-            fid_input_iscd: 입력종목코드 — 종목코드(ex) 005930(삼성전자)) (FID_INPUT_ISCD). Required. Example:
-                "005930".
-            fid_input_date_1: 입력날짜1 — 이후 ~(ex) 0020231113) (FID_INPUT_DATE_1). Required. Example:
-                "20250101".
-            fid_input_date_2: 입력날짜2 — ~ 이전(ex) 0020240513) (FID_INPUT_DATE_2). Required. Example:
-                "20250617".
+            The same as invest_opinion's.
 
         Yields:
             DomesticStockInvestOpinionResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -5920,16 +5647,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — J(시장 구분 코드) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건화면분류코드 — 16633(Primary key) (FID_COND_SCR_DIV_CODE). Required.
-                Example: "16633".
-            fid_input_iscd: 입력종목코드 — 종목코드(ex) 005930(삼성전자)) (FID_INPUT_ISCD). Required. Example:
-                "005930".
-            fid_input_date_1: 입력날짜1 — 이후 ~(ex) 0020231113) (FID_INPUT_DATE_1). Required. Example:
-                "20250101".
-            fid_input_date_2: 입력날짜2 — ~ 이전(ex) 0020240513) (FID_INPUT_DATE_2). Required. Example:
-                "20250617".
+            The same as invest_opinion's.
 
         Yields:
             DomesticStockInvestOpinionOutputRow: each row, page after page.
@@ -6021,10 +5739,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            The same as ksdinfo_bonus_issue's.
 
         Yields:
             DomesticStockKsdinfoBonusIssueResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -6067,10 +5782,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            The same as ksdinfo_bonus_issue's.
 
         Yields:
             DomesticStockKsdinfoBonusIssueOutput1Row: each row, page after page.
@@ -6157,10 +5869,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            The same as ksdinfo_cap_dcrs's.
 
         Yields:
             DomesticStockKsdinfoCapDcrsResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -6203,10 +5912,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            The same as ksdinfo_cap_dcrs's.
 
         Yields:
             DomesticStockKsdinfoCapDcrsOutput1Row: each row, page after page.
@@ -6300,13 +6006,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            gb1: 조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. Gb1 or its code: "0" 배당전체 (CODE_0),
-                "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            high_gb: 고배당여부 — 공백 (HIGH_GB). Optional; default "".
+            The same as ksdinfo_dividend's.
 
         Yields:
             DomesticStockKsdinfoDividendResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -6351,13 +6051,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            gb1: 조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. Gb1 or its code: "0" 배당전체 (CODE_0),
-                "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            high_gb: 고배당여부 — 공백 (HIGH_GB). Optional; default "".
+            The same as ksdinfo_dividend's.
 
         Yields:
             DomesticStockKsdinfoDividendOutput1Row: each row, page after page.
@@ -6444,10 +6138,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250617".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20240101".
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
+            The same as ksdinfo_forfeit's.
 
         Yields:
             DomesticStockKsdinfoForfeitResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -6490,10 +6181,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250617".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20240101".
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
+            The same as ksdinfo_forfeit's.
 
         Yields:
             DomesticStockKsdinfoForfeitOutput1Row: each row, page after page.
@@ -6580,10 +6268,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
+            The same as ksdinfo_list_info's.
 
         Yields:
             DomesticStockKsdinfoListInfoResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -6626,10 +6311,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
+            The same as ksdinfo_list_info's.
 
         Yields:
             DomesticStockKsdinfoListInfoOutput1Row: each row, page after page.
@@ -6716,10 +6398,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            t_dt: 조회일자To — 조회 종료 일자 (예: '20230301') (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            f_dt: 조회일자From — 조회 시작 일자 (예: '20230101') (F_DT). Required. Example: "20250101".
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
+            The same as ksdinfo_mand_deposit's.
 
         Yields:
             DomesticStockKsdinfoMandDepositResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -6762,10 +6441,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            t_dt: 조회일자To — 조회 종료 일자 (예: '20230301') (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            f_dt: 조회일자From — 조회 시작 일자 (예: '20230101') (F_DT). Required. Example: "20250101".
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
+            The same as ksdinfo_mand_deposit's.
 
         Yields:
             DomesticStockKsdinfoMandDepositOutput1Row: each row, page after page.
@@ -6852,10 +6528,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            The same as ksdinfo_merger_split's.
 
         Yields:
             DomesticStockKsdinfoMergerSplitResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -6898,10 +6571,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            The same as ksdinfo_merger_split's.
 
         Yields:
             DomesticStockKsdinfoMergerSplitOutput1Row: each row, page after page.
@@ -6991,11 +6661,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            gb1: 조회구분 — 1(청약일별), 2(기준일별) (GB1). Required. Example: "1".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230301".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20240326".
-            sht_cd: 종목코드 — 공백(전체), 특정종목 조회시(종목코드) (SHT_CD). Optional; default "".
+            The same as ksdinfo_paidin_capin's.
 
         Yields:
             DomesticStockKsdinfoPaidinCapinResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -7039,11 +6705,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            gb1: 조회구분 — 1(청약일별), 2(기준일별) (GB1). Required. Example: "1".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230301".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20240326".
-            sht_cd: 종목코드 — 공백(전체), 특정종목 조회시(종목코드) (SHT_CD). Optional; default "".
+            The same as ksdinfo_paidin_capin's.
 
         Yields:
             DomesticStockKsdinfoPaidinCapinOutput1Row: each row, page after page.
@@ -7130,10 +6792,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
+            The same as ksdinfo_pub_offer's.
 
         Yields:
             DomesticStockKsdinfoPubOfferResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -7176,10 +6835,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
+            The same as ksdinfo_pub_offer's.
 
         Yields:
             DomesticStockKsdinfoPubOfferOutput1Row: each row, page after page.
@@ -7266,10 +6922,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
+            The same as ksdinfo_purreq's.
 
         Yields:
             DomesticStockKsdinfoPurreqResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -7312,10 +6965,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
+            The same as ksdinfo_purreq's.
 
         Yields:
             DomesticStockKsdinfoPurreqOutput1Row: each row, page after page.
@@ -7406,12 +7056,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            market_gb: 시장구분 — 0:전체, 1:코스피, 2:코스닥 (MARKET_GB). Required. MarketGb or its code: "0" 전체
-                (CODE_0), "1" 코스피 (CODE_1), "2" 코스닥 (CODE_2). Example: "0".
+            The same as ksdinfo_rev_split's.
 
         Yields:
             DomesticStockKsdinfoRevSplitResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -7455,12 +7100,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            market_gb: 시장구분 — 0:전체, 1:코스피, 2:코스닥 (MARKET_GB). Required. MarketGb or its code: "0" 전체
-                (CODE_0), "1" 코스피 (CODE_1), "2" 코스닥 (CODE_2). Example: "0".
+            The same as ksdinfo_rev_split's.
 
         Yields:
             DomesticStockKsdinfoRevSplitOutput1Row: each row, page after page.
@@ -7547,10 +7187,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            The same as ksdinfo_sharehld_meet's.
 
         Yields:
             DomesticStockKsdinfoSharehldMeetResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -7593,10 +7230,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            The same as ksdinfo_sharehld_meet's.
 
         Yields:
             DomesticStockKsdinfoSharehldMeetOutput1Row: each row, page after page.
@@ -7697,13 +7331,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            excg_dvsn_cd: 거래소구분코드 — 00(전체), 02(거래소), 03(코스닥) (EXCG_DVSN_CD). Required. Example:
-                "00".
-            pdno: 상품번호 — 공백 : 전체조회, 종목코드 입력 시 해당종목만 조회 (PDNO). Optional; default "".
-            thco_stln_psbl_yn: 당사대주가능여부 — Y (THCO_STLN_PSBL_YN). Required. Example: "Y".
-            inqr_dvsn_1: 조회구분1 — 0 : 전체조회, 1: 종목코드순 정렬 (INQR_DVSN_1). Required. Example: "0".
-            ctx_area_fk200: 연속조회검색조건200 — 미입력 (다음조회 불가) (CTX_AREA_FK200). Optional; default "".
-            ctx_area_nk100: 연속조회키100 — 미입력 (다음조회 불가) (CTX_AREA_NK100). Optional; default "".
+            The same as lendable_by_company's.
 
         Yields:
             DomesticStockLendableByCompanyResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -7755,13 +7383,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            excg_dvsn_cd: 거래소구분코드 — 00(전체), 02(거래소), 03(코스닥) (EXCG_DVSN_CD). Required. Example:
-                "00".
-            pdno: 상품번호 — 공백 : 전체조회, 종목코드 입력 시 해당종목만 조회 (PDNO). Optional; default "".
-            thco_stln_psbl_yn: 당사대주가능여부 — Y (THCO_STLN_PSBL_YN). Required. Example: "Y".
-            inqr_dvsn_1: 조회구분1 — 0 : 전체조회, 1: 종목코드순 정렬 (INQR_DVSN_1). Required. Example: "0".
-            ctx_area_fk200: 연속조회검색조건200 — 미입력 (다음조회 불가) (CTX_AREA_FK200). Optional; default "".
-            ctx_area_nk100: 연속조회키100 — 미입력 (다음조회 불가) (CTX_AREA_NK100). Optional; default "".
+            The same as lendable_by_company's.
 
         Yields:
             DomesticStockLendableByCompanyOutput1Row: each row, page after page.
@@ -7812,13 +7434,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            excg_dvsn_cd: 거래소구분코드 — 00(전체), 02(거래소), 03(코스닥) (EXCG_DVSN_CD). Required. Example:
-                "00".
-            pdno: 상품번호 — 공백 : 전체조회, 종목코드 입력 시 해당종목만 조회 (PDNO). Optional; default "".
-            thco_stln_psbl_yn: 당사대주가능여부 — Y (THCO_STLN_PSBL_YN). Required. Example: "Y".
-            inqr_dvsn_1: 조회구분1 — 0 : 전체조회, 1: 종목코드순 정렬 (INQR_DVSN_1). Required. Example: "0".
-            ctx_area_fk200: 연속조회검색조건200 — 미입력 (다음조회 불가) (CTX_AREA_FK200). Optional; default "".
-            ctx_area_nk100: 연속조회키100 — 미입력 (다음조회 불가) (CTX_AREA_NK100). Optional; default "".
+            The same as lendable_by_company's.
 
         Yields:
             DomesticStockLendableByCompanyOutput2Row: each row, page after page.
@@ -7903,8 +7519,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            pdno: 상품번호 — 예: '000660', 'KR4101SC0009', 'AAPL' (PDNO). Required. Example: "000660".
-            prdt_type_cd: 상품유형코드 — 예: '300', '301', '512' (PRDT_TYPE_CD). Required. Example: "300".
+            The same as search_info's.
 
         Yields:
             DomesticStockSearchInfoResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -7943,8 +7558,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            pdno: 상품번호 — 예: '000660', 'KR4101SC0009', 'AAPL' (PDNO). Required. Example: "000660".
-            prdt_type_cd: 상품유형코드 — 예: '300', '301', '512' (PRDT_TYPE_CD). Required. Example: "300".
+            The same as search_info's.
 
         Yields:
             DomesticStockSearchInfoOutputRow: each row, page after page.
@@ -8025,10 +7639,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            prdt_type_cd: 상품유형코드 — 300: 주식, ETF, ETN, ELW 301 : 선물옵션 302 : 채권 306 : ELS'
-                (PRDT_TYPE_CD). Required. Example: "300".
-            pdno: 상품번호 — 종목번호 (6자리) ETN의 경우, Q로 시작 (EX. Q500001) (PDNO). Required. Example:
-                "005930".
+            The same as search_stock_info's.
 
         Yields:
             DomesticStockSearchStockInfoResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -8069,10 +7680,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            prdt_type_cd: 상품유형코드 — 300: 주식, ETF, ETN, ELW 301 : 선물옵션 302 : 채권 306 : ELS'
-                (PRDT_TYPE_CD). Required. Example: "300".
-            pdno: 상품번호 — 종목번호 (6자리) ETN의 경우, Q로 시작 (EX. Q500001) (PDNO). Required. Example:
-                "005930".
+            The same as search_stock_info's.
 
         Yields:
             DomesticStockSearchStockInfoOutputRow: each row, page after page.
@@ -8740,24 +8348,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20176 ) (fid_cond_scr_div_code).
-                Required. Example: "20176".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 1: 장전 시간외, 2: 장후 시간외, 3:매도잔량, 4:매수잔량
-                (fid_rank_sort_cls_code). Required. AfterHourBalanceFidRankSortClsCode or its code:
-                "1" 장전 시간외 (CODE_1), "2" 장후 시간외 (CODE_2), "3" 매도잔량 (CODE_3), "4" 매수잔량 (CODE_4).
-                Example: "1".
-            fid_div_cls_code: 분류 구분 코드 — 0 : 전체 (fid_div_cls_code). Required. Example: "0".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
-                Example: "0".
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
+            The same as after_hour_balance's.
 
         Yields:
             DomesticStockAfterHourBalanceResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -8818,24 +8409,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20176 ) (fid_cond_scr_div_code).
-                Required. Example: "20176".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 1: 장전 시간외, 2: 장후 시간외, 3:매도잔량, 4:매수잔량
-                (fid_rank_sort_cls_code). Required. AfterHourBalanceFidRankSortClsCode or its code:
-                "1" 장전 시간외 (CODE_1), "2" 장후 시간외 (CODE_2), "3" 매도잔량 (CODE_3), "4" 매수잔량 (CODE_4).
-                Example: "1".
-            fid_div_cls_code: 분류 구분 코드 — 0 : 전체 (fid_div_cls_code). Required. Example: "0".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
-                Example: "0".
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
+            The same as after_hour_balance's.
 
         Yields:
             DomesticStockAfterHourBalanceOutputRow: each row, page after page.
@@ -8978,28 +8552,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Optional; default "".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11909) (fid_cond_scr_div_code).
-                Required. Example: "11909".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0:매수상위, 1:매도상위 (fid_rank_sort_cls_code). Required.
-                BulkTransNumFidRankSortClsCode or its code: "0" 매수상위 (CODE_0), "1" 매도상위 (CODE_1).
-                Example: "0".
-            fid_div_cls_code: 분류 구분 코드 — 0:전체 (fid_div_cls_code). Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 건별금액 ~ (fid_input_price_1). Optional; default "".
-            fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Optional; default "".
-            fid_input_iscd_2: 입력 종목코드2 — 공백:전체종목, 개별종목 조회시 종목코드 (000660) (fid_input_iscd_2).
-                Optional; default "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0:전체 (fid_trgt_exls_cls_code). Required. Example:
-                "0".
-            fid_trgt_cls_code: 대상 구분 코드 — 0:전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_vol_cnt: 거래량 수 — 거래량 ~ (fid_vol_cnt). Optional; default "".
+            The same as bulk_trans_num's.
 
         Yields:
             DomesticStockBulkTransNumResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -9062,28 +8615,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Optional; default "".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11909) (fid_cond_scr_div_code).
-                Required. Example: "11909".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0:매수상위, 1:매도상위 (fid_rank_sort_cls_code). Required.
-                BulkTransNumFidRankSortClsCode or its code: "0" 매수상위 (CODE_0), "1" 매도상위 (CODE_1).
-                Example: "0".
-            fid_div_cls_code: 분류 구분 코드 — 0:전체 (fid_div_cls_code). Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 건별금액 ~ (fid_input_price_1). Optional; default "".
-            fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Optional; default "".
-            fid_input_iscd_2: 입력 종목코드2 — 공백:전체종목, 개별종목 조회시 종목코드 (000660) (fid_input_iscd_2).
-                Optional; default "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0:전체 (fid_trgt_exls_cls_code). Required. Example:
-                "0".
-            fid_trgt_cls_code: 대상 구분 코드 — 0:전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_vol_cnt: 거래량 수 — 거래량 ~ (fid_vol_cnt). Optional; default "".
+            The same as bulk_trans_num's.
 
         Yields:
             DomesticStockBulkTransNumOutputRow: each row, page after page.
@@ -9197,17 +8729,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11701) (FID_COND_SCR_DIV_CODE).
-                Required. Example: "11701".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, (FID_INPUT_ISCD).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_option: 증가율기간 — 2~999 (FID_OPTION). Required. Example: "2".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — '(융자)0:잔고비율 상위, 1: 잔고수량 상위, 2: 잔고금액 상위, 3: 잔고비율
-                증가상위, 4: 잔고비율 감소상위 (대주)5:잔고비율 상위, 6: 잔고수량 상위, 7: 잔고금액 상위, 8: 잔고비율 증가상위, 9: 잔고비율 감소상위
-                ' (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
+            The same as credit_balance's.
 
         Yields:
             DomesticStockCreditBalanceResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -9257,17 +8779,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11701) (FID_COND_SCR_DIV_CODE).
-                Required. Example: "11701".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, (FID_INPUT_ISCD).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_option: 증가율기간 — 2~999 (FID_OPTION). Required. Example: "2".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — '(융자)0:잔고비율 상위, 1: 잔고수량 상위, 2: 잔고금액 상위, 3: 잔고비율
-                증가상위, 4: 잔고비율 감소상위 (대주)5:잔고비율 상위, 6: 잔고수량 상위, 7: 잔고금액 상위, 8: 잔고비율 증가상위, 9: 잔고비율 감소상위
-                ' (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
+            The same as credit_balance's.
 
         Yields:
             DomesticStockCreditBalanceOutput1Row: each row, page after page.
@@ -9316,17 +8828,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11701) (FID_COND_SCR_DIV_CODE).
-                Required. Example: "11701".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, (FID_INPUT_ISCD).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_option: 증가율기간 — 2~999 (FID_OPTION). Required. Example: "2".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — '(융자)0:잔고비율 상위, 1: 잔고수량 상위, 2: 잔고금액 상위, 3: 잔고비율
-                증가상위, 4: 잔고비율 감소상위 (대주)5:잔고비율 상위, 6: 잔고수량 상위, 7: 잔고금액 상위, 8: 잔고비율 증가상위, 9: 잔고비율 감소상위
-                ' (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
+            The same as credit_balance's.
 
         Yields:
             DomesticStockCreditBalanceOutput2Row: each row, page after page.
@@ -9464,31 +8966,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20178 ) (fid_cond_scr_div_code).
-                Required. Example: "20178".
-            fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험, 6:보톧주,
-                7:우선주 (fid_div_cls_code). Required. DisparityFidDivClsCode or its code: "0" 전체
-                (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
-                (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0: 이격도상위순, 1:이격도하위순 (fid_rank_sort_cls_code).
-                Required. DisparityFidRankSortClsCode or its code: "0" 이격도상위순 (CODE_0), "1" 이격도하위순
-                (CODE_1). Example: "0".
-            fid_hour_cls_code: 시간 구분 코드 — 5:이격도5, 10:이격도10, 20:이격도20, 60:이격도60, 120:이격도120
-                (fid_hour_cls_code). Required. DisparityFidHourClsCode or its code: "5" 이격도5
-                (CODE_5), "10" 이격도10 (CODE_10), "20" 이격도20 (CODE_20), "60" 이격도60 (CODE_60), "120"
-                이격도120 (CODE_120). Example: "5".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
-                Example: "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
+            The same as disparity's.
 
         Yields:
             DomesticStockDisparityResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -9549,31 +9027,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20178 ) (fid_cond_scr_div_code).
-                Required. Example: "20178".
-            fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험, 6:보톧주,
-                7:우선주 (fid_div_cls_code). Required. DisparityFidDivClsCode or its code: "0" 전체
-                (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
-                (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0: 이격도상위순, 1:이격도하위순 (fid_rank_sort_cls_code).
-                Required. DisparityFidRankSortClsCode or its code: "0" 이격도상위순 (CODE_0), "1" 이격도하위순
-                (CODE_1). Example: "0".
-            fid_hour_cls_code: 시간 구분 코드 — 5:이격도5, 10:이격도10, 20:이격도20, 60:이격도60, 120:이격도120
-                (fid_hour_cls_code). Required. DisparityFidHourClsCode or its code: "5" 이격도5
-                (CODE_5), "10" 이격도10 (CODE_10), "20" 이격도20 (CODE_20), "60" 이격도60 (CODE_60), "120"
-                이격도120 (CODE_120). Example: "5".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
-                Example: "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
+            The same as disparity's.
 
         Yields:
             DomesticStockDisparityOutputRow: each row, page after page.
@@ -9697,20 +9151,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts_area: CTS_AREA — 공백 (CTS_AREA). Optional; default "".
-            gb1: KOSPI — 0:전체, 1:코스피, 2: 코스피200, 3: 코스닥, (GB1). Required. DividendRateGb1 or its
-                code: "0" 전체 (CODE_0), "1" 코스피 (CODE_1), "2" 코스피200 (CODE_2), "3" 코스닥 (CODE_3).
-                Example: "0".
-            upjong: 업종구분 — '코스피(0001:종합, 0002:대형주.…0027:제조업 ), 코스닥(1001:종합, …. 1041:IT부품 코스피200
-                (2001:KOSPI200, 2007:KOSPI100, 2008:KOSPI50)' (UPJONG). Required. Example: "0001".
-            gb2: 종목선택 — 0:전체, 6:보통주, 7:우선주 (GB2). Required. Gb2 or its code: "0" 전체 (CODE_0), "6"
-                보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
-            gb3: 배당구분 — 1:주식배당, 2: 현금배당 (GB3). Required. Gb3 or its code: "1" 주식배당 (CODE_1), "2"
-                현금배당 (CODE_2). Example: "1".
-            f_dt: 기준일From — 기준일 시작 (F_DT). Required. Example: "20230101".
-            t_dt: 기준일To — 기준일 종료 (T_DT). Required. Example: "20231231".
-            gb4: 결산/중간배당 — 0:전체, 1:결산배당, 2:중간배당 (GB4). Required. Gb4 or its code: "0" 전체 (CODE_0),
-                "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
+            The same as dividend_rate's.
 
         Yields:
             DomesticStockDividendRateResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -9765,20 +9206,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            cts_area: CTS_AREA — 공백 (CTS_AREA). Optional; default "".
-            gb1: KOSPI — 0:전체, 1:코스피, 2: 코스피200, 3: 코스닥, (GB1). Required. DividendRateGb1 or its
-                code: "0" 전체 (CODE_0), "1" 코스피 (CODE_1), "2" 코스피200 (CODE_2), "3" 코스닥 (CODE_3).
-                Example: "0".
-            upjong: 업종구분 — '코스피(0001:종합, 0002:대형주.…0027:제조업 ), 코스닥(1001:종합, …. 1041:IT부품 코스피200
-                (2001:KOSPI200, 2007:KOSPI100, 2008:KOSPI50)' (UPJONG). Required. Example: "0001".
-            gb2: 종목선택 — 0:전체, 6:보통주, 7:우선주 (GB2). Required. Gb2 or its code: "0" 전체 (CODE_0), "6"
-                보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
-            gb3: 배당구분 — 1:주식배당, 2: 현금배당 (GB3). Required. Gb3 or its code: "1" 주식배당 (CODE_1), "2"
-                현금배당 (CODE_2). Example: "1".
-            f_dt: 기준일From — 기준일 시작 (F_DT). Required. Example: "20230101".
-            t_dt: 기준일To — 기준일 종료 (T_DT). Required. Example: "20231231".
-            gb4: 결산/중간배당 — 0:전체, 1:결산배당, 2:중간배당 (GB4). Required. Gb4 or its code: "0" 전체 (CODE_0),
-                "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
+            The same as dividend_rate's.
 
         Yields:
             DomesticStockDividendRateOutputRow: each row, page after page.
@@ -9910,25 +9338,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0:상승률1:상승폭2:보합3:하락율4:하락폭5:체결량6:거래대금
-                (fid_rank_sort_cls_code). Required. Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20182) (fid_cond_scr_div_code).
-                Required. Example: "20182".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
-            fid_div_cls_code: 분류 구분 코드 — 0:전체 1:보통주 2:우선주 (fid_div_cls_code). Required. Example:
-                "0".
-            fid_aply_rang_prc_1: 적용 범위 가격1 — 입력값 없을때 전체 (가격 ~) (fid_aply_rang_prc_1). Optional;
-                default "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
-            fid_pbmn: 거래대금 — 입력값 없을때 전체 (거래대금 ~) 천원단위 (fid_pbmn). Optional; default "".
-            fid_blng_cls_code: 소속 구분 코드 — 0: 전체 (fid_blng_cls_code). Required. Example: "0".
-            fid_mkop_cls_code: 장운영 구분 코드 — 0:장전예상1:장마감예상 (fid_mkop_cls_code). Required. Example:
-                "0".
+            The same as exp_trans_updown's.
 
         Yields:
             DomesticStockExpTransUpdownResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -9987,25 +9397,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0:상승률1:상승폭2:보합3:하락율4:하락폭5:체결량6:거래대금
-                (fid_rank_sort_cls_code). Required. Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20182) (fid_cond_scr_div_code).
-                Required. Example: "20182".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
-            fid_div_cls_code: 분류 구분 코드 — 0:전체 1:보통주 2:우선주 (fid_div_cls_code). Required. Example:
-                "0".
-            fid_aply_rang_prc_1: 적용 범위 가격1 — 입력값 없을때 전체 (가격 ~) (fid_aply_rang_prc_1). Optional;
-                default "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
-            fid_pbmn: 거래대금 — 입력값 없을때 전체 (거래대금 ~) 천원단위 (fid_pbmn). Optional; default "".
-            fid_blng_cls_code: 소속 구분 코드 — 0: 전체 (fid_blng_cls_code). Required. Example: "0".
-            fid_mkop_cls_code: 장운영 구분 코드 — 0:장전예상1:장마감예상 (fid_mkop_cls_code). Required. Example:
-                "0".
+            The same as exp_trans_updown's.
 
         Yields:
             DomesticStockExpTransUpdownOutputRow: each row, page after page.
@@ -10153,30 +9545,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J:KRX, NX:NXT (fid_cond_mrkt_div_code). Optional;
-                default "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key, 20175 (fid_cond_scr_div_code).
-                Optional; default "20175".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_div_cls_code: 분류 구분 코드 — 0 : 전체 (fid_div_cls_code). Optional; default "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체, 가격 ~ (fid_input_price_1). Optional; default "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체, ~ 가격 (fid_input_price_2). Optional; default "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체, 거래량 ~ (fid_vol_cnt). Optional; default "".
-            fid_input_option_1: 입력 옵션1 — 회계년도 입력, ex 2023 (fid_input_option_1). Required. Example:
-                "2023".
-            fid_input_option_2: 입력 옵션2 — 0: 1/4분기, 1: 반기, 2: 3/4분기, 3: 결산 (fid_input_option_2).
-                Required. FidInputOption2 or its code: "0" 1/4분기 (CODE_0), "1" 반기 (CODE_1), "2"
-                3/4분기 (CODE_2), "3" 결산 (CODE_3). Example: "3".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 7: 수익성 분석, 11: 안정성 분석, 15: 성장성 분석, 20: 활동성 분석
-                (fid_rank_sort_cls_code). Required. FinanceRatioFidRankSortClsCode or its code: "7"
-                수익성 분석 (CODE_7), "11" 안정성 분석 (CODE_11), "15" 성장성 분석 (CODE_15), "20" 활동성 분석
-                (CODE_20). Example: "7".
-            fid_blng_cls_code: 소속 구분 코드 — 0 (fid_blng_cls_code). Optional; default "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Optional; default
-                "0".
+            The same as finance_ratio's.
 
         Yields:
             DomesticStockFinanceRatioResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -10241,30 +9610,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J:KRX, NX:NXT (fid_cond_mrkt_div_code). Optional;
-                default "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key, 20175 (fid_cond_scr_div_code).
-                Optional; default "20175".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_div_cls_code: 분류 구분 코드 — 0 : 전체 (fid_div_cls_code). Optional; default "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체, 가격 ~ (fid_input_price_1). Optional; default "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체, ~ 가격 (fid_input_price_2). Optional; default "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체, 거래량 ~ (fid_vol_cnt). Optional; default "".
-            fid_input_option_1: 입력 옵션1 — 회계년도 입력, ex 2023 (fid_input_option_1). Required. Example:
-                "2023".
-            fid_input_option_2: 입력 옵션2 — 0: 1/4분기, 1: 반기, 2: 3/4분기, 3: 결산 (fid_input_option_2).
-                Required. FidInputOption2 or its code: "0" 1/4분기 (CODE_0), "1" 반기 (CODE_1), "2"
-                3/4분기 (CODE_2), "3" 결산 (CODE_3). Example: "3".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 7: 수익성 분석, 11: 안정성 분석, 15: 성장성 분석, 20: 활동성 분석
-                (fid_rank_sort_cls_code). Required. FinanceRatioFidRankSortClsCode or its code: "7"
-                수익성 분석 (CODE_7), "11" 안정성 분석 (CODE_11), "15" 성장성 분석 (CODE_15), "20" 활동성 분석
-                (CODE_20). Example: "7".
-            fid_blng_cls_code: 소속 구분 코드 — 0 (fid_blng_cls_code). Optional; default "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Optional; default
-                "0".
+            The same as finance_ratio's.
 
         Yields:
             DomesticStockFinanceRatioOutputRow: each row, page after page.
@@ -10413,25 +9759,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_rsfl_rate2: 등락 비율2 — 상승률 상한 (fid_rsfl_rate2). Optional; default "".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J:KRX, NX:NXT (fid_cond_mrkt_div_code). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — 20170: 등락률 (fid_cond_scr_div_code). Optional;
-                default "20170".
-            fid_input_iscd: 입력 종목코드 — 0000: 전체 (fid_input_iscd). Required. Example: "0000".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0000: 등락률순 (fid_rank_sort_cls_code). Required.
-                Example: "0".
-            fid_input_cnt_1: 입력 수1 — 조회할 종목 수 (fid_input_cnt_1). Required. Example: "0".
-            fid_prc_cls_code: 가격 구분 코드 — 0: 전체 (fid_prc_cls_code). Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 하한가 (fid_input_price_1). Optional; default "".
-            fid_input_price_2: 입력 가격2 — 상한가 (fid_input_price_2). Optional; default "".
-            fid_vol_cnt: 거래량 수 — 최소 거래량 (fid_vol_cnt). Optional; default "".
-            fid_trgt_cls_code: 대상 구분 코드 — 9자리, "1" or "0", 증거금30% 40% 50% 60% 100% 신용보증금30% 40% 50%
-                60% (fid_trgt_cls_code). Required. Example: "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 10자리, "1" or "0", 투자위험/경고/주의 관리종목 정리매매 불성실공시 우선주
-                거래정지 ETF ETN 신용주문불가 SPAC (fid_trgt_exls_cls_code). Required. Example: "0".
-            fid_div_cls_code: 분류 구분 코드 — 0: 전체 (fid_div_cls_code). Required. Example: "0".
-            fid_rsfl_rate1: 등락 비율1 — 하락률 하한 (fid_rsfl_rate1). Optional; default "".
+            The same as fluctuation's.
 
         Yields:
             DomesticStockFluctuationResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -10498,25 +9826,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_rsfl_rate2: 등락 비율2 — 상승률 상한 (fid_rsfl_rate2). Optional; default "".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J:KRX, NX:NXT (fid_cond_mrkt_div_code). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — 20170: 등락률 (fid_cond_scr_div_code). Optional;
-                default "20170".
-            fid_input_iscd: 입력 종목코드 — 0000: 전체 (fid_input_iscd). Required. Example: "0000".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0000: 등락률순 (fid_rank_sort_cls_code). Required.
-                Example: "0".
-            fid_input_cnt_1: 입력 수1 — 조회할 종목 수 (fid_input_cnt_1). Required. Example: "0".
-            fid_prc_cls_code: 가격 구분 코드 — 0: 전체 (fid_prc_cls_code). Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 하한가 (fid_input_price_1). Optional; default "".
-            fid_input_price_2: 입력 가격2 — 상한가 (fid_input_price_2). Optional; default "".
-            fid_vol_cnt: 거래량 수 — 최소 거래량 (fid_vol_cnt). Optional; default "".
-            fid_trgt_cls_code: 대상 구분 코드 — 9자리, "1" or "0", 증거금30% 40% 50% 60% 100% 신용보증금30% 40% 50%
-                60% (fid_trgt_cls_code). Required. Example: "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 10자리, "1" or "0", 투자위험/경고/주의 관리종목 정리매매 불성실공시 우선주
-                거래정지 ETF ETN 신용주문불가 SPAC (fid_trgt_exls_cls_code). Required. Example: "0".
-            fid_div_cls_code: 분류 구분 코드 — 0: 전체 (fid_div_cls_code). Required. Example: "0".
-            fid_rsfl_rate1: 등락 비율1 — 하락률 하한 (fid_rsfl_rate1). Optional; default "".
+            The same as fluctuation's.
 
         Yields:
             DomesticStockFluctuationOutputRow: each row, page after page.
@@ -10750,24 +10060,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "1000000".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Optional; default "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20174 ) (fid_cond_scr_div_code).
-                Optional; default "20174".
-            fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1:보통주, 2:우선주 (fid_div_cls_code). Required.
-                RankingFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
-                (CODE_2). Example: "0".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Optional; default "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Optional; default
-                "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "50000".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "1000".
+            The same as market_cap's.
 
         Yields:
             DomesticStockMarketCapResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -10824,24 +10117,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "1000000".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Optional; default "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20174 ) (fid_cond_scr_div_code).
-                Optional; default "20174".
-            fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1:보통주, 2:우선주 (fid_div_cls_code). Required.
-                RankingFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
-                (CODE_2). Example: "0".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Optional; default "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Optional; default
-                "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "50000".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "1000".
+            The same as market_cap's.
 
         Yields:
             DomesticStockMarketCapOutputRow: each row, page after page.
@@ -10990,32 +10266,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Optional; default "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Optional; default "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20179 ) (fid_cond_scr_div_code).
-                Optional; default "20179".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험, 6:보통주,
-                7:우선주 (fid_div_cls_code). Required. MarketValueFidDivClsCode or its code: "0" 전체
-                (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
-                (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
-            fid_input_option_1: 입력 옵션1 — 회계연도 입력 (ex 2023) (fid_input_option_1). Required. Example:
-                "2023".
-            fid_input_option_2: 입력 옵션2 — 0: 1/4분기 , 1: 반기, 2: 3/4분기, 3: 결산 (fid_input_option_2).
-                Required. FidInputOption2 or its code: "0" 1/4분기 (CODE_0), "1" 반기 (CODE_1), "2"
-                3/4분기 (CODE_2), "3" 결산 (CODE_3). Example: "0".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — '가치분석(23:PER, 24:PBR, 25:PCR, 26:PSR, 27: EPS,
-                28:EVA, 29: EBITDA, 30: EV/EBITDA, 31:EBITDA/금융비율' (fid_rank_sort_cls_code).
-                Required. Example: "23".
-            fid_blng_cls_code: 소속 구분 코드 — 0 : 전체 (fid_blng_cls_code). Optional; default "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Optional; default
-                "0".
+            The same as market_value's.
 
         Yields:
             DomesticStockMarketValueResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -11080,32 +10331,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Optional; default "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Optional; default "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20179 ) (fid_cond_scr_div_code).
-                Optional; default "20179".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험, 6:보통주,
-                7:우선주 (fid_div_cls_code). Required. MarketValueFidDivClsCode or its code: "0" 전체
-                (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
-                (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
-            fid_input_option_1: 입력 옵션1 — 회계연도 입력 (ex 2023) (fid_input_option_1). Required. Example:
-                "2023".
-            fid_input_option_2: 입력 옵션2 — 0: 1/4분기 , 1: 반기, 2: 3/4분기, 3: 결산 (fid_input_option_2).
-                Required. FidInputOption2 or its code: "0" 1/4분기 (CODE_0), "1" 반기 (CODE_1), "2"
-                3/4분기 (CODE_2), "3" 결산 (CODE_3). Example: "0".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — '가치분석(23:PER, 24:PBR, 25:PCR, 26:PSR, 27: EPS,
-                28:EVA, 29: EBITDA, 30: EV/EBITDA, 31:EBITDA/금융비율' (fid_rank_sort_cls_code).
-                Required. Example: "23".
-            fid_blng_cls_code: 소속 구분 코드 — 0 : 전체 (fid_blng_cls_code). Optional; default "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Optional; default
-                "0".
+            The same as market_value's.
 
         Yields:
             DomesticStockMarketValueOutputRow: each row, page after page.
@@ -11255,32 +10481,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_aply_rang_vol: 적용 범위 거래량 — 0: 전체, 100: 100주 이상 (fid_aply_rang_vol). Required.
-                FidAplyRangVol or its code: "0" 전체 (CODE_0), "100" 100주 이상 (CODE_100). Example:
-                "100".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Optional;
-                default "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20187) (fid_cond_scr_div_code).
-                Optional; default "20187".
-            fid_div_cls_code: 분류 구분 코드 — 0:전체, 1:관리종목, 2:투자주의, 3:투자경고 (fid_div_cls_code). Required.
-                NearNewHighlowFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 관리종목 (CODE_1), "2"
-                투자주의 (CODE_2), "3" 투자경고 (CODE_3). Example: "0".
-            fid_input_cnt_1: 입력 수1 — 괴리율 최소 (fid_input_cnt_1). Required. Example: "0".
-            fid_input_cnt_2: 입력 수2 — 괴리율 최대 (fid_input_cnt_2). Required. Example: "10".
-            fid_prc_cls_code: 가격 구분 코드 — 0:신고근접, 1:신저근접 (fid_prc_cls_code). Required.
-                NearNewHighlowFidPrcClsCode or its code: "0" 신고근접 (CODE_0), "1" 신저근접 (CODE_1).
-                Example: "0".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
-            fid_trgt_cls_code: 대상 구분 코드 — 0: 전체 (fid_trgt_cls_code). Optional; default "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0:전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험,
-                6:보통주, 7:우선주 (fid_trgt_exls_cls_code). Required. FidTrgtExlsClsCode or its code: "0"
-                전체 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
-                (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
-            fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Required. Example: "10000".
-            fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Required. Example: "50000".
+            The same as near_new_highlow's.
 
         Yields:
             DomesticStockNearNewHighlowResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -11343,32 +10544,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_aply_rang_vol: 적용 범위 거래량 — 0: 전체, 100: 100주 이상 (fid_aply_rang_vol). Required.
-                FidAplyRangVol or its code: "0" 전체 (CODE_0), "100" 100주 이상 (CODE_100). Example:
-                "100".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Optional;
-                default "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20187) (fid_cond_scr_div_code).
-                Optional; default "20187".
-            fid_div_cls_code: 분류 구분 코드 — 0:전체, 1:관리종목, 2:투자주의, 3:투자경고 (fid_div_cls_code). Required.
-                NearNewHighlowFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 관리종목 (CODE_1), "2"
-                투자주의 (CODE_2), "3" 투자경고 (CODE_3). Example: "0".
-            fid_input_cnt_1: 입력 수1 — 괴리율 최소 (fid_input_cnt_1). Required. Example: "0".
-            fid_input_cnt_2: 입력 수2 — 괴리율 최대 (fid_input_cnt_2). Required. Example: "10".
-            fid_prc_cls_code: 가격 구분 코드 — 0:신고근접, 1:신저근접 (fid_prc_cls_code). Required.
-                NearNewHighlowFidPrcClsCode or its code: "0" 신고근접 (CODE_0), "1" 신저근접 (CODE_1).
-                Example: "0".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
-            fid_trgt_cls_code: 대상 구분 코드 — 0: 전체 (fid_trgt_cls_code). Optional; default "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0:전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험,
-                6:보통주, 7:우선주 (fid_trgt_exls_cls_code). Required. FidTrgtExlsClsCode or its code: "0"
-                전체 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
-                (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
-            fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Required. Example: "10000".
-            fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Required. Example: "50000".
+            The same as near_new_highlow's.
 
         Yields:
             DomesticStockNearNewHighlowOutputRow: each row, page after page.
@@ -11501,21 +10677,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J: 주식) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_mrkt_cls_code: 시장 구분 코드 — 공백 입력 (FID_MRKT_CLS_CODE). Optional; default "".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20234) (FID_COND_SCR_DIV_CODE).
-                Required. Example: "20234".
-            fid_input_iscd: 입력 종목코드 — 0000(전체), 0001(코스피), 1001(코스닥) (FID_INPUT_ISCD). Required.
-                Example: "0000".
-            fid_div_cls_code: 분류 구분 코드 — 1(상한가), 2(상승률), 3(보합),4(하한가),5(하락률) (FID_DIV_CLS_CODE).
-                Required. Example: "2".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (FID_INPUT_PRICE_2). Optional; default "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (FID_VOL_CNT). Optional; default "".
-            fid_trgt_cls_code: 대상 구분 코드 — 공백 입력 (FID_TRGT_CLS_CODE). Optional; default "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 입력 (FID_TRGT_EXLS_CLS_CODE). Optional; default
-                "".
+            The same as overtime_fluctuation's.
 
         Yields:
             DomesticStockOvertimeFluctuationResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -11575,21 +10737,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J: 주식) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_mrkt_cls_code: 시장 구분 코드 — 공백 입력 (FID_MRKT_CLS_CODE). Optional; default "".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20234) (FID_COND_SCR_DIV_CODE).
-                Required. Example: "20234".
-            fid_input_iscd: 입력 종목코드 — 0000(전체), 0001(코스피), 1001(코스닥) (FID_INPUT_ISCD). Required.
-                Example: "0000".
-            fid_div_cls_code: 분류 구분 코드 — 1(상한가), 2(상승률), 3(보합),4(하한가),5(하락률) (FID_DIV_CLS_CODE).
-                Required. Example: "2".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (FID_INPUT_PRICE_2). Optional; default "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (FID_VOL_CNT). Optional; default "".
-            fid_trgt_cls_code: 대상 구분 코드 — 공백 입력 (FID_TRGT_CLS_CODE). Optional; default "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 입력 (FID_TRGT_EXLS_CLS_CODE). Optional; default
-                "".
+            The same as overtime_fluctuation's.
 
         Yields:
             DomesticStockOvertimeFluctuationOutput1Row: each row, page after page.
@@ -11648,21 +10796,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J: 주식) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_mrkt_cls_code: 시장 구분 코드 — 공백 입력 (FID_MRKT_CLS_CODE). Optional; default "".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20234) (FID_COND_SCR_DIV_CODE).
-                Required. Example: "20234".
-            fid_input_iscd: 입력 종목코드 — 0000(전체), 0001(코스피), 1001(코스닥) (FID_INPUT_ISCD). Required.
-                Example: "0000".
-            fid_div_cls_code: 분류 구분 코드 — 1(상한가), 2(상승률), 3(보합),4(하한가),5(하락률) (FID_DIV_CLS_CODE).
-                Required. Example: "2".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (FID_INPUT_PRICE_2). Optional; default "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (FID_VOL_CNT). Optional; default "".
-            fid_trgt_cls_code: 대상 구분 코드 — 공백 입력 (FID_TRGT_CLS_CODE). Optional; default "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 입력 (FID_TRGT_EXLS_CLS_CODE). Optional; default
-                "".
+            The same as overtime_fluctuation's.
 
         Yields:
             DomesticStockOvertimeFluctuationOutput2Row: each row, page after page.
@@ -11788,19 +10922,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J: 주식) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20235) (FID_COND_SCR_DIV_CODE).
-                Required. Example: "20235".
-            fid_input_iscd: 입력 종목코드 — 0000(전체), 0001(코스피), 1001(코스닥) (FID_INPUT_ISCD). Required.
-                Example: "0000".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0(매수잔량), 1(매도잔량), 2(거래량) (FID_RANK_SORT_CLS_CODE).
-                Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 가격 ~ (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 입력 가격2 — ~ 가격 (FID_INPUT_PRICE_2). Optional; default "".
-            fid_vol_cnt: 거래량 수 — 거래량 ~ (FID_VOL_CNT). Optional; default "".
-            fid_trgt_cls_code: 대상 구분 코드 — 공백 (FID_TRGT_CLS_CODE). Optional; default "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".
+            The same as overtime_volume's.
 
         Yields:
             DomesticStockOvertimeVolumeResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -11858,19 +10980,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J: 주식) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20235) (FID_COND_SCR_DIV_CODE).
-                Required. Example: "20235".
-            fid_input_iscd: 입력 종목코드 — 0000(전체), 0001(코스피), 1001(코스닥) (FID_INPUT_ISCD). Required.
-                Example: "0000".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0(매수잔량), 1(매도잔량), 2(거래량) (FID_RANK_SORT_CLS_CODE).
-                Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 가격 ~ (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 입력 가격2 — ~ 가격 (FID_INPUT_PRICE_2). Optional; default "".
-            fid_vol_cnt: 거래량 수 — 거래량 ~ (FID_VOL_CNT). Optional; default "".
-            fid_trgt_cls_code: 대상 구분 코드 — 공백 (FID_TRGT_CLS_CODE). Optional; default "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".
+            The same as overtime_volume's.
 
         Yields:
             DomesticStockOvertimeVolumeOutput1Row: each row, page after page.
@@ -11927,19 +11037,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J: 주식) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20235) (FID_COND_SCR_DIV_CODE).
-                Required. Example: "20235".
-            fid_input_iscd: 입력 종목코드 — 0000(전체), 0001(코스피), 1001(코스닥) (FID_INPUT_ISCD). Required.
-                Example: "0000".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0(매수잔량), 1(매도잔량), 2(거래량) (FID_RANK_SORT_CLS_CODE).
-                Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 가격 ~ (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 입력 가격2 — ~ 가격 (FID_INPUT_PRICE_2). Optional; default "".
-            fid_vol_cnt: 거래량 수 — 거래량 ~ (FID_VOL_CNT). Optional; default "".
-            fid_trgt_cls_code: 대상 구분 코드 — 공백 (FID_TRGT_CLS_CODE). Optional; default "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".
+            The same as overtime_volume's.
 
         Yields:
             DomesticStockOvertimeVolumeOutput2Row: each row, page after page.
@@ -12067,23 +11165,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "1000".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20177 ) (fid_cond_scr_div_code).
-                Required. Example: "20177".
-            fid_div_cls_code: 분류 구분 코드 — 0: 전체 (fid_div_cls_code). Required. Example: "0".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
-                Example: "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "10000".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "50000".
+            The same as prefer_disparate_ratio's.
 
         Yields:
             DomesticStockPreferDisparateRatioResponse: each page: the envelope (rt_cd, msg_cd,
@@ -12140,23 +11222,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "1000".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20177 ) (fid_cond_scr_div_code).
-                Required. Example: "20177".
-            fid_div_cls_code: 분류 구분 코드 — 0: 전체 (fid_div_cls_code). Required. Example: "0".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
-                Example: "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "10000".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "50000".
+            The same as prefer_disparate_ratio's.
 
         Yields:
             DomesticStockPreferDisparateRatioOutputRow: each row, page after page.
@@ -12293,20 +11359,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 필수) (J:KRX, NX:NXT (fid_cond_mrkt_div_code).
-                Optional; default "J".
-            fid_trgt_cls_code: 대상 구분 코드 (fid_trgt_cls_code). Optional; default "0".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 (fid_cond_scr_div_code). Optional; default "20173".
-            fid_input_iscd: 입력 종목코드 (fid_input_iscd). Required. Example: "0000".
-            fid_div_cls_code: 분류 구분 코드 (fid_div_cls_code). Optional; default "0".
-            fid_input_price_1: 입력 가격1 (fid_input_price_1). Optional; default "".
-            fid_input_price_2: 입력 가격2 (fid_input_price_2). Optional; default "".
-            fid_vol_cnt: 거래량 수 (fid_vol_cnt). Optional; default "".
-            fid_input_option_1: 입력 옵션1 (fid_input_option_1). Optional; default "2023".
-            fid_input_option_2: 입력 옵션2 (fid_input_option_2). Required. Example: "0".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 (fid_rank_sort_cls_code). Required. Example: "0".
-            fid_blng_cls_code: 소속 구분 코드 (fid_blng_cls_code). Optional; default "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 (fid_trgt_exls_cls_code). Optional; default "0".
+            The same as profit_asset_index's.
 
         Yields:
             DomesticStockProfitAssetIndexResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -12371,20 +11424,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 필수) (J:KRX, NX:NXT (fid_cond_mrkt_div_code).
-                Optional; default "J".
-            fid_trgt_cls_code: 대상 구분 코드 (fid_trgt_cls_code). Optional; default "0".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 (fid_cond_scr_div_code). Optional; default "20173".
-            fid_input_iscd: 입력 종목코드 (fid_input_iscd). Required. Example: "0000".
-            fid_div_cls_code: 분류 구분 코드 (fid_div_cls_code). Optional; default "0".
-            fid_input_price_1: 입력 가격1 (fid_input_price_1). Optional; default "".
-            fid_input_price_2: 입력 가격2 (fid_input_price_2). Optional; default "".
-            fid_vol_cnt: 거래량 수 (fid_vol_cnt). Optional; default "".
-            fid_input_option_1: 입력 옵션1 (fid_input_option_1). Optional; default "2023".
-            fid_input_option_2: 입력 옵션2 (fid_input_option_2). Required. Example: "0".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 (fid_rank_sort_cls_code). Required. Example: "0".
-            fid_blng_cls_code: 소속 구분 코드 (fid_blng_cls_code). Optional; default "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 (fid_trgt_exls_cls_code). Optional; default "0".
+            The same as profit_asset_index's.
 
         Yields:
             DomesticStockProfitAssetIndexOutputRow: each row, page after page.
@@ -12521,25 +11561,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "1000".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Optional; default "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20172 ) (fid_cond_scr_div_code).
-                Optional; default "20172".
-            fid_input_iscd: 입력 종목코드 — 0000(전체) 코스피(0001), 코스닥(1001), 코스피200(2001) (fid_input_iscd).
-                Required. Example: "0001".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0: 순매수잔량순, 1:순매도잔량순, 2:매수비율순, 3:매도비율순
-                (fid_rank_sort_cls_code). Required. QuoteBalanceFidRankSortClsCode or its code: "0"
-                순매수잔량순 (CODE_0), "1" 순매도잔량순 (CODE_1), "2" 매수비율순 (CODE_2), "3" 매도비율순 (CODE_3).
-                Example: "0".
-            fid_div_cls_code: 분류 구분 코드 — 0:전체 (fid_div_cls_code). Optional; default "0".
-            fid_trgt_cls_code: 대상 구분 코드 — 0:전체 (fid_trgt_cls_code). Optional; default "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0:전체 (fid_trgt_exls_cls_code). Optional; default
-                "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "50000".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "100000".
+            The same as quote_balance's.
 
         Yields:
             DomesticStockQuoteBalanceResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -12598,25 +11620,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "1000".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Optional; default "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20172 ) (fid_cond_scr_div_code).
-                Optional; default "20172".
-            fid_input_iscd: 입력 종목코드 — 0000(전체) 코스피(0001), 코스닥(1001), 코스피200(2001) (fid_input_iscd).
-                Required. Example: "0001".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0: 순매수잔량순, 1:순매도잔량순, 2:매수비율순, 3:매도비율순
-                (fid_rank_sort_cls_code). Required. QuoteBalanceFidRankSortClsCode or its code: "0"
-                순매수잔량순 (CODE_0), "1" 순매도잔량순 (CODE_1), "2" 매수비율순 (CODE_2), "3" 매도비율순 (CODE_3).
-                Example: "0".
-            fid_div_cls_code: 분류 구분 코드 — 0:전체 (fid_div_cls_code). Optional; default "0".
-            fid_trgt_cls_code: 대상 구분 코드 — 0:전체 (fid_trgt_cls_code). Optional; default "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0:전체 (fid_trgt_exls_cls_code). Optional; default
-                "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "50000".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "100000".
+            The same as quote_balance's.
 
         Yields:
             DomesticStockQuoteBalanceOutputRow: each row, page after page.
@@ -12748,23 +11752,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_aply_rang_vol: FID 적용 범위 거래량 (FID_APLY_RANG_VOL). Optional; default "".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20482) (FID_COND_SCR_DIV_CODE).
-                Required. Example: "20482".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:코스피, 1001:코스닥, 2001:코스피200, 4001: KRX100, 3003:
-                코스닥150 (FID_INPUT_ISCD). Required. ShortSaleFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 코스피 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001), "3003" 코스닥150 (CODE_3003). Example: "0000".
-            fid_period_div_code: 조회구분 — (일/월) D: 일, M:월 (FID_PERIOD_DIV_CODE). Required. Example:
-                "D".
-            fid_input_cnt_1: 조회가간(일수) — 조회구분(D) 0:1일, 1:2일, 2:3일, 3:4일, 4:1주일, 9:2주일, 14:3주일,
-                조회구분(M) 1:1개월, 2:2개월, 3:3개월 (FID_INPUT_CNT_1). Required. Example: "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".
-            fid_trgt_cls_code: FID 대상 구분 코드 (FID_TRGT_CLS_CODE). Optional; default "".
-            fid_aply_rang_prc_1: FID 적용 범위 가격1 (FID_APLY_RANG_PRC_1). Required. Example: "0".
-            fid_aply_rang_prc_2: FID 적용 범위 가격2 (FID_APLY_RANG_PRC_2). Required. Example: "1000000".
+            The same as short_sale's.
 
         Yields:
             DomesticStockShortSaleResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -12823,23 +11811,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_aply_rang_vol: FID 적용 범위 거래량 (FID_APLY_RANG_VOL). Optional; default "".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20482) (FID_COND_SCR_DIV_CODE).
-                Required. Example: "20482".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:코스피, 1001:코스닥, 2001:코스피200, 4001: KRX100, 3003:
-                코스닥150 (FID_INPUT_ISCD). Required. ShortSaleFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 코스피 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001), "3003" 코스닥150 (CODE_3003). Example: "0000".
-            fid_period_div_code: 조회구분 — (일/월) D: 일, M:월 (FID_PERIOD_DIV_CODE). Required. Example:
-                "D".
-            fid_input_cnt_1: 조회가간(일수) — 조회구분(D) 0:1일, 1:2일, 2:3일, 3:4일, 4:1주일, 9:2주일, 14:3주일,
-                조회구분(M) 1:1개월, 2:2개월, 3:3개월 (FID_INPUT_CNT_1). Required. Example: "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".
-            fid_trgt_cls_code: FID 대상 구분 코드 (FID_TRGT_CLS_CODE). Optional; default "".
-            fid_aply_rang_prc_1: FID 적용 범위 가격1 (FID_APLY_RANG_PRC_1). Required. Example: "0".
-            fid_aply_rang_prc_2: FID 적용 범위 가격2 (FID_APLY_RANG_PRC_2). Required. Example: "1000000".
+            The same as short_sale's.
 
         Yields:
             DomesticStockShortSaleOutputRow: each row, page after page.
@@ -12978,27 +11950,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_iscd_2: 입력 종목코드2 — 000000 : 필수입력값 (fid_input_iscd_2). Required. Example:
-                "000000".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Optional; default "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20180) (fid_cond_scr_div_code).
-                Required. Example: "20180".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
-                Example: "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "0".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "0".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "0".
-            fid_div_cls_code: 분류 구분 코드 — 0: 전체 1: 관리종목 2: 투자주의 3: 투자경고 4: 투자위험예고 5: 투자위험 6: 보통주 7:
-                우선주 (fid_div_cls_code). Required. Example: "0".
-            fid_input_cnt_1: 입력 수1 — 순위검색 입력값(1: 1위부터, 10:10위부터) (fid_input_cnt_1). Required.
-                FidInputCnt1 or its code: "1" 1위부터 (CODE_1), "10" 10위부터 (CODE_10). Example: "1".
+            The same as top_interest_stock's.
 
         Yields:
             DomesticStockTopInterestStockResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -13059,27 +12011,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_iscd_2: 입력 종목코드2 — 000000 : 필수입력값 (fid_input_iscd_2). Required. Example:
-                "000000".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Optional; default "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20180) (fid_cond_scr_div_code).
-                Required. Example: "20180".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
-                Example: "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "0".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "0".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "0".
-            fid_div_cls_code: 분류 구분 코드 — 0: 전체 1: 관리종목 2: 투자주의 3: 투자경고 4: 투자위험예고 5: 투자위험 6: 보통주 7:
-                우선주 (fid_div_cls_code). Required. Example: "0".
-            fid_input_cnt_1: 입력 수1 — 순위검색 입력값(1: 1위부터, 10:10위부터) (fid_input_cnt_1). Required.
-                FidInputCnt1 or its code: "1" 1위부터 (CODE_1), "10" 10위부터 (CODE_10). Example: "1".
+            The same as top_interest_stock's.
 
         Yields:
             DomesticStockTopInterestStockOutputRow: each row, page after page.
@@ -13230,31 +12162,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0: 전체 (fid_trgt_exls_cls_code). Required. Example:
-                "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20186) (fid_cond_scr_div_code).
-                Required. Example: "20186".
-            fid_div_cls_code: 분류 구분 코드 — 0:전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험, 6:보통주,
-                7:우선주 (fid_div_cls_code). Required. MarketValueFidDivClsCode or its code: "0" 전체
-                (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
-                (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0:매도상위,1:매수상위 (fid_rank_sort_cls_code). Required.
-                TradedByCompanyFidRankSortClsCode or its code: "0" 매도상위 (CODE_0), "1" 매수상위 (CODE_1).
-                Example: "0".
-            fid_input_date_1: 입력 날짜1 — 기간~ (fid_input_date_1). Required. Example: "20250613".
-            fid_input_date_2: 입력 날짜2 — ~기간 (fid_input_date_2). Required. Example: "20250614".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
-            fid_trgt_cls_code: 대상 구분 코드 — 0: 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_aply_rang_vol: 적용 범위 거래량 — 0: 전체, 100: 100주 이상 (fid_aply_rang_vol). Required.
-                FidAplyRangVol or its code: "0" 전체 (CODE_0), "100" 100주 이상 (CODE_100). Example: "0".
-            fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Required. Example: "0".
-            fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Required. Example: "0".
+            The same as traded_by_company's.
 
         Yields:
             DomesticStockTradedByCompanyResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -13319,31 +12227,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0: 전체 (fid_trgt_exls_cls_code). Required. Example:
-                "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20186) (fid_cond_scr_div_code).
-                Required. Example: "20186".
-            fid_div_cls_code: 분류 구분 코드 — 0:전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험, 6:보통주,
-                7:우선주 (fid_div_cls_code). Required. MarketValueFidDivClsCode or its code: "0" 전체
-                (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
-                (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0:매도상위,1:매수상위 (fid_rank_sort_cls_code). Required.
-                TradedByCompanyFidRankSortClsCode or its code: "0" 매도상위 (CODE_0), "1" 매수상위 (CODE_1).
-                Example: "0".
-            fid_input_date_1: 입력 날짜1 — 기간~ (fid_input_date_1). Required. Example: "20250613".
-            fid_input_date_2: 입력 날짜2 — ~기간 (fid_input_date_2). Required. Example: "20250614".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
-            fid_trgt_cls_code: 대상 구분 코드 — 0: 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_aply_rang_vol: 적용 범위 거래량 — 0: 전체, 100: 100주 이상 (fid_aply_rang_vol). Required.
-                FidAplyRangVol or its code: "0" 전체 (CODE_0), "100" 100주 이상 (CODE_100). Example: "0".
-            fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Required. Example: "0".
-            fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Required. Example: "0".
+            The same as traded_by_company's.
 
         Yields:
             DomesticStockTradedByCompanyOutputRow: each row, page after page.
@@ -13474,23 +12358,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
-                Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Optional; default "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20168 ) (fid_cond_scr_div_code).
-                Optional; default "20168".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1: 보통주 2: 우선주 (fid_div_cls_code). Required. Example:
-                "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "0".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "1000000".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "0".
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
+            The same as volume_power's.
 
         Yields:
             DomesticStockVolumePowerResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -13547,23 +12415,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
-                Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Optional; default "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20168 ) (fid_cond_scr_div_code).
-                Optional; default "20168".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1: 보통주 2: 우선주 (fid_div_cls_code). Required. Example:
-                "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "0".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "1000000".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "0".
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
+            The same as volume_power's.
 
         Yields:
             DomesticStockVolumePowerOutputRow: each row, page after page.
@@ -13704,30 +12556,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — "J": KRX, "NX": NXT, "UN": 통합, "W": ELW
-                (FID_COND_MRKT_DIV_CODE). Required. VolumeRankFidCondMrktDivCode or its code: "J"
-                KRX (J), "NX" NXT (NX), "UN" 통합 (UN), "W" ELW (W). Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — "20171" (FID_COND_SCR_DIV_CODE). Optional; default
-                "20171".
-            fid_input_iscd: 입력 종목코드 — "0000": 전체, 기타: 업종코드 (FID_INPUT_ISCD). Required. Example:
-                "0002".
-            fid_div_cls_code: 분류 구분 코드 — "0": 전체, "1": 보통주, "2": 우선주 (FID_DIV_CLS_CODE). Required.
-                RankingFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
-                (CODE_2). Example: "0".
-            fid_blng_cls_code: 소속 구분 코드 — "0": 평균거래량, "1": 거래증가율, "2": 평균거래회전율, "3": 거래금액순, "4":
-                평균거래금액회전율 (FID_BLNG_CLS_CODE). Required. VolumeRankFidBlngClsCode or its code: "0"
-                평균거래량 (CODE_0), "1" 거래증가율 (CODE_1), "2" 평균거래회전율 (CODE_2), "3" 거래금액순 (CODE_3), "4"
-                평균거래금액회전율 (CODE_4). Example: "0".
-            fid_trgt_cls_code: 대상 구분 코드 — 9자리, "1" or "0", 차례대로 증거금 30% 40% 50% 60% 100% 신용보증금 30%
-                40% 50% 60% (FID_TRGT_CLS_CODE). Required. Example: "111111111".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 10자리, "1" or "0", 차례대로 투자위험/경고/주의 관리종목 정리매매 불성실공시
-                우선주 거래정지 ETF ETN 신용주문불가 SPAC (FID_TRGT_EXLS_CLS_CODE). Required. Example: "000000".
-            fid_input_price_1: 입력 가격1 — 가격 ~, 전체 가격 대상 조회 시 공란 (FID_INPUT_PRICE_1). Required.
-                Example: "0".
-            fid_input_price_2: 입력 가격2 — ~ 가격, 전체 가격 대상 조회 시 공란 (FID_INPUT_PRICE_2). Required.
-                Example: "0".
-            fid_vol_cnt: 거래량 수 — 거래량 ~, 전체 거래량 대상 조회 시 공란 (FID_VOL_CNT). Required. Example: "0".
-            fid_input_date_1: 입력 날짜1 — 공란 (FID_INPUT_DATE_1). Required. Example: "0".
+            The same as volume_rank's.
 
         Yields:
             DomesticStockVolumeRankResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -13788,30 +12617,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — "J": KRX, "NX": NXT, "UN": 통합, "W": ELW
-                (FID_COND_MRKT_DIV_CODE). Required. VolumeRankFidCondMrktDivCode or its code: "J"
-                KRX (J), "NX" NXT (NX), "UN" 통합 (UN), "W" ELW (W). Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — "20171" (FID_COND_SCR_DIV_CODE). Optional; default
-                "20171".
-            fid_input_iscd: 입력 종목코드 — "0000": 전체, 기타: 업종코드 (FID_INPUT_ISCD). Required. Example:
-                "0002".
-            fid_div_cls_code: 분류 구분 코드 — "0": 전체, "1": 보통주, "2": 우선주 (FID_DIV_CLS_CODE). Required.
-                RankingFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
-                (CODE_2). Example: "0".
-            fid_blng_cls_code: 소속 구분 코드 — "0": 평균거래량, "1": 거래증가율, "2": 평균거래회전율, "3": 거래금액순, "4":
-                평균거래금액회전율 (FID_BLNG_CLS_CODE). Required. VolumeRankFidBlngClsCode or its code: "0"
-                평균거래량 (CODE_0), "1" 거래증가율 (CODE_1), "2" 평균거래회전율 (CODE_2), "3" 거래금액순 (CODE_3), "4"
-                평균거래금액회전율 (CODE_4). Example: "0".
-            fid_trgt_cls_code: 대상 구분 코드 — 9자리, "1" or "0", 차례대로 증거금 30% 40% 50% 60% 100% 신용보증금 30%
-                40% 50% 60% (FID_TRGT_CLS_CODE). Required. Example: "111111111".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 10자리, "1" or "0", 차례대로 투자위험/경고/주의 관리종목 정리매매 불성실공시
-                우선주 거래정지 ETF ETN 신용주문불가 SPAC (FID_TRGT_EXLS_CLS_CODE). Required. Example: "000000".
-            fid_input_price_1: 입력 가격1 — 가격 ~, 전체 가격 대상 조회 시 공란 (FID_INPUT_PRICE_1). Required.
-                Example: "0".
-            fid_input_price_2: 입력 가격2 — ~ 가격, 전체 가격 대상 조회 시 공란 (FID_INPUT_PRICE_2). Required.
-                Example: "0".
-            fid_vol_cnt: 거래량 수 — 거래량 ~, 전체 거래량 대상 조회 시 공란 (FID_VOL_CNT). Required. Example: "0".
-            fid_input_date_1: 입력 날짜1 — 공란 (FID_INPUT_DATE_1). Required. Example: "0".
+            The same as volume_rank's.
 
         Yields:
             DomesticStockVolumeRankOutputRow: each row, page after page.
@@ -13914,10 +12720,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "I".
-            fid_cond_scr_div_code: 조건화면분류코드 (FID_COND_SCR_DIV_CODE). Required. Example: "20702".
-            fid_div_cls_code: 분류구분코드 (FID_DIV_CLS_CODE). Required. Example: "1".
-            fid_div_cls_code1: 분류구분코드 — 공백 허용 (FID_DIV_CLS_CODE1). Optional; default "".
+            The same as comp_interest's.
 
         Yields:
             DomesticStockCompInterestResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -13965,10 +12768,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "I".
-            fid_cond_scr_div_code: 조건화면분류코드 (FID_COND_SCR_DIV_CODE). Required. Example: "20702".
-            fid_div_cls_code: 분류구분코드 (FID_DIV_CLS_CODE). Required. Example: "1".
-            fid_div_cls_code1: 분류구분코드 — 공백 허용 (FID_DIV_CLS_CODE1). Optional; default "".
+            The same as comp_interest's.
 
         Yields:
             DomesticStockCompInterestOutput1Row: each row, page after page.
@@ -14015,10 +12815,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "I".
-            fid_cond_scr_div_code: 조건화면분류코드 (FID_COND_SCR_DIV_CODE). Required. Example: "20702".
-            fid_div_cls_code: 분류구분코드 (FID_DIV_CLS_CODE). Required. Example: "1".
-            fid_div_cls_code1: 분류구분코드 — 공백 허용 (FID_DIV_CLS_CODE1). Optional; default "".
+            The same as comp_interest's.
 
         Yields:
             DomesticStockCompInterestOutput2Row: each row, page after page.
@@ -14119,16 +12916,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_mkop_cls_code: 장운영 구분 코드 — 1: 장시작전, 2: 장마감 (FID_MKOP_CLS_CODE). Required.
-                SectorFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
-            fid_input_hour_1: 입력 시간1 — 10(10초), 30(30초), 60(1분), 600(10분) (FID_INPUT_HOUR_1).
-                Optional; default "".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:코스피, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (FID_INPUT_ISCD). Required. ExpIndexTrendFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 코스피 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0001".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 U) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "U".
+            The same as exp_index_trend's.
 
         Yields:
             DomesticStockExpIndexTrendResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -14175,16 +12963,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_mkop_cls_code: 장운영 구분 코드 — 1: 장시작전, 2: 장마감 (FID_MKOP_CLS_CODE). Required.
-                SectorFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
-            fid_input_hour_1: 입력 시간1 — 10(10초), 30(30초), 60(1분), 600(10분) (FID_INPUT_HOUR_1).
-                Optional; default "".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:코스피, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (FID_INPUT_ISCD). Required. ExpIndexTrendFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 코스피 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0001".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 U) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "U".
+            The same as exp_index_trend's.
 
         Yields:
             DomesticStockExpIndexTrendOutputRow: each row, page after page.
@@ -14291,18 +13070,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_mrkt_cls_code: 시장 구분 코드 — 0:전체 K:거래소 Q:코스닥 (fid_mrkt_cls_code). Required. Example:
-                "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (업종 U) (fid_cond_mrkt_div_code). Required.
-                Example: "U".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11175) (fid_cond_scr_div_code).
-                Required. Example: "11175".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. ExpTotalIndexFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
-            fid_mkop_cls_code: 장운영 구분 코드 — 1:장시작전, 2:장마감 (fid_mkop_cls_code). Required.
-                SectorFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
+            The same as exp_total_index's.
 
         Yields:
             DomesticStockExpTotalIndexResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -14352,18 +13120,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_mrkt_cls_code: 시장 구분 코드 — 0:전체 K:거래소 Q:코스닥 (fid_mrkt_cls_code). Required. Example:
-                "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (업종 U) (fid_cond_mrkt_div_code). Required.
-                Example: "U".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11175) (fid_cond_scr_div_code).
-                Required. Example: "11175".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. ExpTotalIndexFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
-            fid_mkop_cls_code: 장운영 구분 코드 — 1:장시작전, 2:장마감 (fid_mkop_cls_code). Required.
-                SectorFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
+            The same as exp_total_index's.
 
         Yields:
             DomesticStockExpTotalIndexOutput1Row: each row, page after page.
@@ -14412,18 +13169,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_mrkt_cls_code: 시장 구분 코드 — 0:전체 K:거래소 Q:코스닥 (fid_mrkt_cls_code). Required. Example:
-                "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (업종 U) (fid_cond_mrkt_div_code). Required.
-                Example: "U".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11175) (fid_cond_scr_div_code).
-                Required. Example: "11175".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. ExpTotalIndexFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
-            fid_mkop_cls_code: 장운영 구분 코드 — 1:장시작전, 2:장마감 (fid_mkop_cls_code). Required.
-                SectorFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
+            The same as exp_total_index's.
 
         Yields:
             DomesticStockExpTotalIndexOutput2Row: each row, page after page.
@@ -14523,16 +13269,7 @@ class DomesticStockApi:
         """Every page of 국내주식업종기간별시세(일/주/월/년), following tr_cont alone (the same request again) to the last.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 업종 : U (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "U".
-            fid_input_iscd: 업종 상세코드 — 0001 : 종합 0002 : 대형주 ... 포탈 (FAQ : 종목정보 다운로드(국내) - 업종코드 참조)
-                (FID_INPUT_ISCD). Required. Example: "0001".
-            fid_input_date_1: 조회 시작일자 — ex. 20220501 (FID_INPUT_DATE_1). Required. Example:
-                "20250101".
-            fid_input_date_2: 조회 종료일자 — ex. 20220530 (FID_INPUT_DATE_2). Required. Example:
-                "20250131".
-            fid_period_div_code: 기간분류코드 — D:일봉 W:주봉, M:월봉, Y:년봉 (FID_PERIOD_DIV_CODE). Required.
-                Example: "D".
+            The same as inquire_daily_indexchartprice's.
 
         Yields:
             DomesticStockInquireDailyIndexchartpriceResponse: each page: the envelope (rt_cd,
@@ -14579,16 +13316,7 @@ class DomesticStockApi:
         """Every row of 국내주식업종기간별시세(일/주/월/년) output1 (output1) across all pages.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 업종 : U (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "U".
-            fid_input_iscd: 업종 상세코드 — 0001 : 종합 0002 : 대형주 ... 포탈 (FAQ : 종목정보 다운로드(국내) - 업종코드 참조)
-                (FID_INPUT_ISCD). Required. Example: "0001".
-            fid_input_date_1: 조회 시작일자 — ex. 20220501 (FID_INPUT_DATE_1). Required. Example:
-                "20250101".
-            fid_input_date_2: 조회 종료일자 — ex. 20220530 (FID_INPUT_DATE_2). Required. Example:
-                "20250131".
-            fid_period_div_code: 기간분류코드 — D:일봉 W:주봉, M:월봉, Y:년봉 (FID_PERIOD_DIV_CODE). Required.
-                Example: "D".
+            The same as inquire_daily_indexchartprice's.
 
         Yields:
             DomesticStockInquireDailyIndexchartpriceOutput1Row: each row, page after page.
@@ -14633,16 +13361,7 @@ class DomesticStockApi:
         """Every row of 국내주식업종기간별시세(일/주/월/년) output2 (output2) across all pages.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 업종 : U (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "U".
-            fid_input_iscd: 업종 상세코드 — 0001 : 종합 0002 : 대형주 ... 포탈 (FAQ : 종목정보 다운로드(국내) - 업종코드 참조)
-                (FID_INPUT_ISCD). Required. Example: "0001".
-            fid_input_date_1: 조회 시작일자 — ex. 20220501 (FID_INPUT_DATE_1). Required. Example:
-                "20250101".
-            fid_input_date_2: 조회 종료일자 — ex. 20220530 (FID_INPUT_DATE_2). Required. Example:
-                "20250131".
-            fid_period_div_code: 기간분류코드 — D:일봉 W:주봉, M:월봉, Y:년봉 (FID_PERIOD_DIV_CODE). Required.
-                Example: "D".
+            The same as inquire_daily_indexchartprice's.
 
         Yields:
             DomesticStockInquireDailyIndexchartpriceOutput2Row: each row, page after page.
@@ -14752,18 +13471,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE).
-                Required. Example: "U".
-            fid_input_iscd: FID 입력 종목코드 — 코스피(0001), 코스닥(1001), 코스피200(2001) ... 포탈 (FAQ : 종목정보
-                다운로드(국내) - 업종코드 참조) (FID_INPUT_ISCD). Required. Example: "0001".
-            fid_cond_scr_div_code: FID 조건 화면 분류 코드 — Unique key( 20214 ) (FID_COND_SCR_DIV_CODE).
-                Required. Example: "20214".
-            fid_mrkt_cls_code: FID 시장 구분 코드 — 시장구분코드(K:거래소, Q:코스닥, K2:코스피200) (FID_MRKT_CLS_CODE).
-                Required. InquireIndexCategoryPriceFidMrktClsCode or its code: "K" 거래소 (K), "Q" 코스닥
-                (Q), "K2" 코스피200 (K2). Example: "K".
-            fid_blng_cls_code: FID 소속 구분 코드 — 시장구분코드에 따라 아래와 같이 입력 시장구분코드(K:거래소) 0:전업종, 1:기타구분,
-                2:자본금구분 3:상업별구분 시장구분코드(Q:코스닥) 0:전업종, 1:기타구분, 2:벤처구분 3:일반구분 시장구분코드(K2:코스닥) 0:전업종
-                (FID_BLNG_CLS_CODE). Required. Example: "0".
+            The same as inquire_index_category_price's.
 
         Yields:
             DomesticStockInquireIndexCategoryPriceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -14815,18 +13523,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE).
-                Required. Example: "U".
-            fid_input_iscd: FID 입력 종목코드 — 코스피(0001), 코스닥(1001), 코스피200(2001) ... 포탈 (FAQ : 종목정보
-                다운로드(국내) - 업종코드 참조) (FID_INPUT_ISCD). Required. Example: "0001".
-            fid_cond_scr_div_code: FID 조건 화면 분류 코드 — Unique key( 20214 ) (FID_COND_SCR_DIV_CODE).
-                Required. Example: "20214".
-            fid_mrkt_cls_code: FID 시장 구분 코드 — 시장구분코드(K:거래소, Q:코스닥, K2:코스피200) (FID_MRKT_CLS_CODE).
-                Required. InquireIndexCategoryPriceFidMrktClsCode or its code: "K" 거래소 (K), "Q" 코스닥
-                (Q), "K2" 코스피200 (K2). Example: "K".
-            fid_blng_cls_code: FID 소속 구분 코드 — 시장구분코드에 따라 아래와 같이 입력 시장구분코드(K:거래소) 0:전업종, 1:기타구분,
-                2:자본금구분 3:상업별구분 시장구분코드(Q:코스닥) 0:전업종, 1:기타구분, 2:벤처구분 3:일반구분 시장구분코드(K2:코스닥) 0:전업종
-                (FID_BLNG_CLS_CODE). Required. Example: "0".
+            The same as inquire_index_category_price's.
 
         Yields:
             DomesticStockInquireIndexCategoryPriceOutput1Row: each row, page after page.
@@ -14877,18 +13574,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE).
-                Required. Example: "U".
-            fid_input_iscd: FID 입력 종목코드 — 코스피(0001), 코스닥(1001), 코스피200(2001) ... 포탈 (FAQ : 종목정보
-                다운로드(국내) - 업종코드 참조) (FID_INPUT_ISCD). Required. Example: "0001".
-            fid_cond_scr_div_code: FID 조건 화면 분류 코드 — Unique key( 20214 ) (FID_COND_SCR_DIV_CODE).
-                Required. Example: "20214".
-            fid_mrkt_cls_code: FID 시장 구분 코드 — 시장구분코드(K:거래소, Q:코스닥, K2:코스피200) (FID_MRKT_CLS_CODE).
-                Required. InquireIndexCategoryPriceFidMrktClsCode or its code: "K" 거래소 (K), "Q" 코스닥
-                (Q), "K2" 코스피200 (K2). Example: "K".
-            fid_blng_cls_code: FID 소속 구분 코드 — 시장구분코드에 따라 아래와 같이 입력 시장구분코드(K:거래소) 0:전업종, 1:기타구분,
-                2:자본금구분 3:상업별구분 시장구분코드(Q:코스닥) 0:전업종, 1:기타구분, 2:벤처구분 3:일반구분 시장구분코드(K2:코스닥) 0:전업종
-                (FID_BLNG_CLS_CODE). Required. Example: "0".
+            The same as inquire_index_category_price's.
 
         Yields:
             DomesticStockInquireIndexCategoryPriceOutput2Row: each row, page after page.
@@ -14994,15 +13680,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_period_div_code: FID 기간 분류 코드 — 일/주/월 구분코드 ( D:일별 , W:주별, M:월별 )
-                (FID_PERIOD_DIV_CODE). Required. InquireIndexDailyPriceFidPeriodDivCode or its code:
-                "D" 일별 (D), "W" 주별 (W), "M" 월별 (M). Example: "D".
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE).
-                Required. Example: "U".
-            fid_input_iscd: FID 입력 종목코드 — 코스피(0001), 코스닥(1001), 코스피200(2001) ... 포탈 (FAQ : 종목정보
-                다운로드(국내) - 업종코드 참조) (FID_INPUT_ISCD). Required. Example: "0001".
-            fid_input_date_1: FID 입력 날짜1 — 입력 날짜(ex. 20240223) (FID_INPUT_DATE_1). Required.
-                Example: "20250101".
+            The same as inquire_index_daily_price's.
 
         Yields:
             DomesticStockInquireIndexDailyPriceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -15052,15 +13730,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_period_div_code: FID 기간 분류 코드 — 일/주/월 구분코드 ( D:일별 , W:주별, M:월별 )
-                (FID_PERIOD_DIV_CODE). Required. InquireIndexDailyPriceFidPeriodDivCode or its code:
-                "D" 일별 (D), "W" 주별 (W), "M" 월별 (M). Example: "D".
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE).
-                Required. Example: "U".
-            fid_input_iscd: FID 입력 종목코드 — 코스피(0001), 코스닥(1001), 코스피200(2001) ... 포탈 (FAQ : 종목정보
-                다운로드(국내) - 업종코드 참조) (FID_INPUT_ISCD). Required. Example: "0001".
-            fid_input_date_1: FID 입력 날짜1 — 입력 날짜(ex. 20240223) (FID_INPUT_DATE_1). Required.
-                Example: "20250101".
+            The same as inquire_index_daily_price's.
 
         Yields:
             DomesticStockInquireIndexDailyPriceOutput1Row: each row, page after page.
@@ -15109,15 +13779,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_period_div_code: FID 기간 분류 코드 — 일/주/월 구분코드 ( D:일별 , W:주별, M:월별 )
-                (FID_PERIOD_DIV_CODE). Required. InquireIndexDailyPriceFidPeriodDivCode or its code:
-                "D" 일별 (D), "W" 주별 (W), "M" 월별 (M). Example: "D".
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE).
-                Required. Example: "U".
-            fid_input_iscd: FID 입력 종목코드 — 코스피(0001), 코스닥(1001), 코스피200(2001) ... 포탈 (FAQ : 종목정보
-                다운로드(국내) - 업종코드 참조) (FID_INPUT_ISCD). Required. Example: "0001".
-            fid_input_date_1: FID 입력 날짜1 — 입력 날짜(ex. 20240223) (FID_INPUT_DATE_1). Required.
-                Example: "20250101".
+            The same as inquire_index_daily_price's.
 
         Yields:
             DomesticStockInquireIndexDailyPriceOutput2Row: each row, page after page.
@@ -15204,10 +13866,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — 업종(U) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "U".
-            fid_input_iscd: FID 입력 종목코드 — 코스피(0001), 코스닥(1001), 코스피200(2001) ... 포탈 (FAQ : 종목정보
-                다운로드(국내) - 업종코드 참조) (FID_INPUT_ISCD). Required. Example: "0001".
+            The same as inquire_index_price's.
 
         Yields:
             DomesticStockInquireIndexPriceResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -15248,10 +13907,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — 업종(U) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "U".
-            fid_input_iscd: FID 입력 종목코드 — 코스피(0001), 코스닥(1001), 코스피200(2001) ... 포탈 (FAQ : 종목정보
-                다운로드(국내) - 업종코드 참조) (FID_INPUT_ISCD). Required. Example: "0001".
+            The same as inquire_index_price's.
 
         Yields:
             DomesticStockInquireIndexPriceOutputRow: each row, page after page.
@@ -15335,11 +13991,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_iscd: 입력 종목코드 — 0001:거래소, 1001:코스닥, 2001:코스피200, 3003:KSQ150 (FID_INPUT_ISCD).
-                Required. SectorFidInputIscd or its code: "0001" 거래소 (CODE_0001), "1001" 코스닥
-                (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003). Example: "0001".
-            fid_cond_mrkt_div_code: 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "U".
+            The same as inquire_index_tickprice's.
 
         Yields:
             DomesticStockInquireIndexTickpriceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -15381,11 +14033,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_iscd: 입력 종목코드 — 0001:거래소, 1001:코스닥, 2001:코스피200, 3003:KSQ150 (FID_INPUT_ISCD).
-                Required. SectorFidInputIscd or its code: "0001" 거래소 (CODE_0001), "1001" 코스닥
-                (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003). Example: "0001".
-            fid_cond_mrkt_div_code: 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "U".
+            The same as inquire_index_tickprice's.
 
         Yields:
             DomesticStockInquireIndexTickpriceOutputRow: each row, page after page.
@@ -15476,13 +14124,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_hour_1: ?입력 시간1 — 초단위, 60(1분), 300(5분), 600(10분) (FID_INPUT_HOUR_1). Required.
-                Example: "60".
-            fid_input_iscd: 입력 종목코드 — 0001:거래소, 1001:코스닥, 2001:코스피200, 3003:KSQ150 (FID_INPUT_ISCD).
-                Required. SectorFidInputIscd or its code: "0001" 거래소 (CODE_0001), "1001" 코스닥
-                (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003). Example: "0001".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "U".
+            The same as inquire_index_timeprice's.
 
         Yields:
             DomesticStockInquireIndexTimepriceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -15528,13 +14170,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_hour_1: ?입력 시간1 — 초단위, 60(1분), 300(5분), 600(10분) (FID_INPUT_HOUR_1). Required.
-                Example: "60".
-            fid_input_iscd: 입력 종목코드 — 0001:거래소, 1001:코스닥, 2001:코스피200, 3003:KSQ150 (FID_INPUT_ISCD).
-                Required. SectorFidInputIscd or its code: "0001" 거래소 (CODE_0001), "1001" 코스닥
-                (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003). Example: "0001".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "U".
+            The same as inquire_index_timeprice's.
 
         Yields:
             DomesticStockInquireIndexTimepriceOutputRow: each row, page after page.
@@ -15638,16 +14274,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — 예: 'U' (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "U".
-            fid_etc_cls_code: FID 기타 구분 코드 — 예: '0' 기본, '1' 장마감, 시간외 제외 (FID_ETC_CLS_CODE).
-                Required. Example: "0".
-            fid_input_iscd: FID 입력 종목코드 — 예: '0001' 종합, '0002' 대형주 (FID_INPUT_ISCD). Required.
-                Example: "0001".
-            fid_input_hour_1: FID 입력 시간1 — 예: '30', '60', '600', '3600' (FID_INPUT_HOUR_1).
-                Required. Example: "60".
-            fid_pw_data_incu_yn: FID 과거 데이터 포함 여부 — 예: 'Y' 과거, 'N' 당일 (FID_PW_DATA_INCU_YN).
-                Required. Example: "Y".
+            The same as inquire_time_indexchartprice's.
 
         Yields:
             DomesticStockInquireTimeIndexchartpriceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -15697,16 +14324,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — 예: 'U' (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "U".
-            fid_etc_cls_code: FID 기타 구분 코드 — 예: '0' 기본, '1' 장마감, 시간외 제외 (FID_ETC_CLS_CODE).
-                Required. Example: "0".
-            fid_input_iscd: FID 입력 종목코드 — 예: '0001' 종합, '0002' 대형주 (FID_INPUT_ISCD). Required.
-                Example: "0001".
-            fid_input_hour_1: FID 입력 시간1 — 예: '30', '60', '600', '3600' (FID_INPUT_HOUR_1).
-                Required. Example: "60".
-            fid_pw_data_incu_yn: FID 과거 데이터 포함 여부 — 예: 'Y' 과거, 'N' 당일 (FID_PW_DATA_INCU_YN).
-                Required. Example: "Y".
+            The same as inquire_time_indexchartprice's.
 
         Yields:
             DomesticStockInquireTimeIndexchartpriceOutput1Row: each row, page after page.
@@ -15755,16 +14373,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — 예: 'U' (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "U".
-            fid_etc_cls_code: FID 기타 구분 코드 — 예: '0' 기본, '1' 장마감, 시간외 제외 (FID_ETC_CLS_CODE).
-                Required. Example: "0".
-            fid_input_iscd: FID 입력 종목코드 — 예: '0001' 종합, '0002' 대형주 (FID_INPUT_ISCD). Required.
-                Example: "0001".
-            fid_input_hour_1: FID 입력 시간1 — 예: '30', '60', '600', '3600' (FID_INPUT_HOUR_1).
-                Required. Example: "60".
-            fid_pw_data_incu_yn: FID 과거 데이터 포함 여부 — 예: 'Y' 과거, 'N' 당일 (FID_PW_DATA_INCU_YN).
-                Required. Example: "Y".
+            The same as inquire_time_indexchartprice's.
 
         Yields:
             DomesticStockInquireTimeIndexchartpriceOutput2Row: each row, page after page.
@@ -15881,19 +14490,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_div_cls_code: FID 분류 구분 코드 — 0:전체 1:상승 2:하락 (FID_DIV_CLS_CODE). Required. Example:
-                "0".
-            fid_cond_scr_div_code: FID 조건 화면 분류 코드 — 20139 (FID_COND_SCR_DIV_CODE). Required.
-                Example: "20139".
-            fid_mrkt_cls_code: FID 시장 구분 코드 — 0:전체 K:거래소 Q:코스닥 (FID_MRKT_CLS_CODE). Required.
-                Example: "0".
-            fid_input_iscd: FID 입력 종목코드 — 종목코드 (FID_INPUT_ISCD). Optional; default "".
-            fid_rank_sort_cls_code: FID 순위 정렬 구분 코드 — 0:전체 1:정적 2:동적 3:정적&동적
-                (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
-            fid_input_date_1: FID 입력 날짜1 — 영업일 (FID_INPUT_DATE_1). Required. Example: "20200420".
-            fid_trgt_cls_code: FID 대상 구분 코드 — 대상 구분 코드 (FID_TRGT_CLS_CODE). Required. Example: "0".
-            fid_trgt_exls_cls_code: FID 대상 제외 구분 코드 — 대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE).
-                Optional; default "".
+            The same as inquire_vi_status's.
 
         Yields:
             DomesticStockInquireViStatusResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -15948,19 +14545,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_div_cls_code: FID 분류 구분 코드 — 0:전체 1:상승 2:하락 (FID_DIV_CLS_CODE). Required. Example:
-                "0".
-            fid_cond_scr_div_code: FID 조건 화면 분류 코드 — 20139 (FID_COND_SCR_DIV_CODE). Required.
-                Example: "20139".
-            fid_mrkt_cls_code: FID 시장 구분 코드 — 0:전체 K:거래소 Q:코스닥 (FID_MRKT_CLS_CODE). Required.
-                Example: "0".
-            fid_input_iscd: FID 입력 종목코드 — 종목코드 (FID_INPUT_ISCD). Optional; default "".
-            fid_rank_sort_cls_code: FID 순위 정렬 구분 코드 — 0:전체 1:정적 2:동적 3:정적&동적
-                (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
-            fid_input_date_1: FID 입력 날짜1 — 영업일 (FID_INPUT_DATE_1). Required. Example: "20200420".
-            fid_trgt_cls_code: FID 대상 구분 코드 — 대상 구분 코드 (FID_TRGT_CLS_CODE). Required. Example: "0".
-            fid_trgt_exls_cls_code: FID 대상 제외 구분 코드 — 대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE).
-                Optional; default "".
+            The same as inquire_vi_status's.
 
         Yields:
             DomesticStockInquireViStatusOutputRow: each row, page after page.
@@ -16107,14 +14692,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_news_ofer_entp_code: 뉴스 제공 업체 코드 (FID_NEWS_OFER_ENTP_CODE). Optional; default "".
-            fid_cond_mrkt_cls_code: 조건 시장 구분 코드 (FID_COND_MRKT_CLS_CODE). Optional; default "".
-            fid_input_iscd: 입력 종목코드 (FID_INPUT_ISCD). Optional; default "".
-            fid_titl_cntt: 제목 내용 (FID_TITL_CNTT). Optional; default "".
-            fid_input_date_1: 입력 날짜 (FID_INPUT_DATE_1). Optional; default "".
-            fid_input_hour_1: 입력 시간 (FID_INPUT_HOUR_1). Optional; default "".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 (FID_RANK_SORT_CLS_CODE). Optional; default "".
-            fid_input_srno: 입력 일련번호 (FID_INPUT_SRNO). Optional; default "".
+            The same as news_title's.
 
         Yields:
             DomesticStockNewsTitleResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -16169,14 +14747,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_news_ofer_entp_code: 뉴스 제공 업체 코드 (FID_NEWS_OFER_ENTP_CODE). Optional; default "".
-            fid_cond_mrkt_cls_code: 조건 시장 구분 코드 (FID_COND_MRKT_CLS_CODE). Optional; default "".
-            fid_input_iscd: 입력 종목코드 (FID_INPUT_ISCD). Optional; default "".
-            fid_titl_cntt: 제목 내용 (FID_TITL_CNTT). Optional; default "".
-            fid_input_date_1: 입력 날짜 (FID_INPUT_DATE_1). Optional; default "".
-            fid_input_hour_1: 입력 시간 (FID_INPUT_HOUR_1). Optional; default "".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 (FID_RANK_SORT_CLS_CODE). Optional; default "".
-            fid_input_srno: 입력 일련번호 (FID_INPUT_SRNO). Optional; default "".
+            The same as news_title's.
 
         Yields:
             DomesticStockNewsTitleOutputRow: each row, page after page.
@@ -16348,23 +14919,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            afhr_flpr_yn: 시간외단일가여부 — N:기본값, Y:시간외단일가 (AFHR_FLPR_YN). Required.
-                InquireBalanceRlzPlAfhrFlprYn or its code: "N" 기본값 (N), "Y" 시간외단일가 (Y). Example:
-                "N".
-            ofl_yn: 오프라인여부 (OFL_YN). Optional; default "".
-            inqr_dvsn: 조회구분 — 00:전체 (INQR_DVSN). Required. Example: "02".
-            unpr_dvsn: 단가구분 — 01:기본값 (UNPR_DVSN). Required. Example: "01".
-            fund_sttl_icld_yn: 펀드결제포함여부 — N:포함하지 않음, Y:포함 (FUND_STTL_ICLD_YN). Required.
-                FundSttlIcldYn or its code: "N" 포함하지 않음 (N), "Y" 포함 (Y). Example: "N".
-            fncg_amt_auto_rdpt_yn: 융자금액자동상환여부 — N:기본값 (FNCG_AMT_AUTO_RDPT_YN). Required. Example:
-                "N".
-            prcs_dvsn: 처리구분 — 00:전일매매포함, 01:전일매매미포함 (PRCS_DVSN). Required. PrcsDvsn or its code:
-                "00" 전일매매포함 (INCLUDE_PREVIOUS_DAY), "01" 전일매매미포함 (EXCLUDE_PREVIOUS_DAY). Example:
-                "01".
-            cost_icld_yn: 비용포함여부 (COST_ICLD_YN). Optional; default "". Example: "N".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as inquire_balance_rlz_pl's.
 
         Yields:
             DomesticStockInquireBalanceRlzPlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -16424,23 +14979,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            afhr_flpr_yn: 시간외단일가여부 — N:기본값, Y:시간외단일가 (AFHR_FLPR_YN). Required.
-                InquireBalanceRlzPlAfhrFlprYn or its code: "N" 기본값 (N), "Y" 시간외단일가 (Y). Example:
-                "N".
-            ofl_yn: 오프라인여부 (OFL_YN). Optional; default "".
-            inqr_dvsn: 조회구분 — 00:전체 (INQR_DVSN). Required. Example: "02".
-            unpr_dvsn: 단가구분 — 01:기본값 (UNPR_DVSN). Required. Example: "01".
-            fund_sttl_icld_yn: 펀드결제포함여부 — N:포함하지 않음, Y:포함 (FUND_STTL_ICLD_YN). Required.
-                FundSttlIcldYn or its code: "N" 포함하지 않음 (N), "Y" 포함 (Y). Example: "N".
-            fncg_amt_auto_rdpt_yn: 융자금액자동상환여부 — N:기본값 (FNCG_AMT_AUTO_RDPT_YN). Required. Example:
-                "N".
-            prcs_dvsn: 처리구분 — 00:전일매매포함, 01:전일매매미포함 (PRCS_DVSN). Required. PrcsDvsn or its code:
-                "00" 전일매매포함 (INCLUDE_PREVIOUS_DAY), "01" 전일매매미포함 (EXCLUDE_PREVIOUS_DAY). Example:
-                "01".
-            cost_icld_yn: 비용포함여부 (COST_ICLD_YN). Optional; default "". Example: "N".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as inquire_balance_rlz_pl's.
 
         Yields:
             DomesticStockInquireBalanceRlzPlOutput1Row: each row, page after page.
@@ -16499,23 +15038,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            afhr_flpr_yn: 시간외단일가여부 — N:기본값, Y:시간외단일가 (AFHR_FLPR_YN). Required.
-                InquireBalanceRlzPlAfhrFlprYn or its code: "N" 기본값 (N), "Y" 시간외단일가 (Y). Example:
-                "N".
-            ofl_yn: 오프라인여부 (OFL_YN). Optional; default "".
-            inqr_dvsn: 조회구분 — 00:전체 (INQR_DVSN). Required. Example: "02".
-            unpr_dvsn: 단가구분 — 01:기본값 (UNPR_DVSN). Required. Example: "01".
-            fund_sttl_icld_yn: 펀드결제포함여부 — N:포함하지 않음, Y:포함 (FUND_STTL_ICLD_YN). Required.
-                FundSttlIcldYn or its code: "N" 포함하지 않음 (N), "Y" 포함 (Y). Example: "N".
-            fncg_amt_auto_rdpt_yn: 융자금액자동상환여부 — N:기본값 (FNCG_AMT_AUTO_RDPT_YN). Required. Example:
-                "N".
-            prcs_dvsn: 처리구분 — 00:전일매매포함, 01:전일매매미포함 (PRCS_DVSN). Required. PrcsDvsn or its code:
-                "00" 전일매매포함 (INCLUDE_PREVIOUS_DAY), "01" 전일매매미포함 (EXCLUDE_PREVIOUS_DAY). Example:
-                "01".
-            cost_icld_yn: 비용포함여부 (COST_ICLD_YN). Optional; default "". Example: "N".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as inquire_balance_rlz_pl's.
 
         Yields:
             DomesticStockInquireBalanceRlzPlOutput2Row: each row, page after page.
@@ -16696,17 +15219,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            inqr_strt_dt: 조회시작일자 (INQR_STRT_DT). Required. Example: "20230101".
-            inqr_end_dt: 조회종료일자 (INQR_END_DT). Required. Example: "20240301".
-            sort_dvsn: 정렬구분 — 00: 최근 순, 01: 과거 순, 02: 최근 순 (SORT_DVSN). Required.
-                InquirePeriodProfitSortDvsn or its code: "00" 최근 순 (CODE_00), "01" 과거 순 (CODE_01),
-                "02" 최근 순 (CODE_02). Example: "00".
-            inqr_dvsn: 조회구분 — 00 (INQR_DVSN). Required. Example: "00".
-            cblc_dvsn: 잔고구분 — 00: 전체 (CBLC_DVSN). Required. Example: "00".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as inquire_period_profit's.
 
         Yields:
             DomesticStockInquirePeriodProfitResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -16762,17 +15275,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            inqr_strt_dt: 조회시작일자 (INQR_STRT_DT). Required. Example: "20230101".
-            inqr_end_dt: 조회종료일자 (INQR_END_DT). Required. Example: "20240301".
-            sort_dvsn: 정렬구분 — 00: 최근 순, 01: 과거 순, 02: 최근 순 (SORT_DVSN). Required.
-                InquirePeriodProfitSortDvsn or its code: "00" 최근 순 (CODE_00), "01" 과거 순 (CODE_01),
-                "02" 최근 순 (CODE_02). Example: "00".
-            inqr_dvsn: 조회구분 — 00 (INQR_DVSN). Required. Example: "00".
-            cblc_dvsn: 잔고구분 — 00: 전체 (CBLC_DVSN). Required. Example: "00".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as inquire_period_profit's.
 
         Yields:
             DomesticStockInquirePeriodProfitOutput1Row: each row, page after page.
@@ -16887,16 +15390,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            sort_dvsn: 정렬구분 — ex. 00: 최근, 01:과거, 02:최근 (SORT_DVSN). Required.
-                InquirePeriodTradeProfitSortDvsn or its code: "00" 최근 (CODE_00), "01" 과거 (CODE_01),
-                "02" 최근 (CODE_02). Example: "02".
-            inqr_strt_dt: 조회시작일자 (INQR_STRT_DT). Required. Example: "20230216".
-            inqr_end_dt: 조회종료일자 (INQR_END_DT). Required. Example: "20240301".
-            cblc_dvsn: 잔고구분 — ex. 00: 전체 (CBLC_DVSN). Required. Example: "00".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as inquire_period_trade_profit's.
 
         Yields:
             DomesticStockInquirePeriodTradeProfitResponse: each page: the envelope (rt_cd, msg_cd,
@@ -16950,16 +15444,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            sort_dvsn: 정렬구분 — ex. 00: 최근, 01:과거, 02:최근 (SORT_DVSN). Required.
-                InquirePeriodTradeProfitSortDvsn or its code: "00" 최근 (CODE_00), "01" 과거 (CODE_01),
-                "02" 최근 (CODE_02). Example: "02".
-            inqr_strt_dt: 조회시작일자 (INQR_STRT_DT). Required. Example: "20230216".
-            inqr_end_dt: 조회종료일자 (INQR_END_DT). Required. Example: "20240301".
-            cblc_dvsn: 잔고구분 — ex. 00: 전체 (CBLC_DVSN). Required. Example: "00".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as inquire_period_trade_profit's.
 
         Yields:
             DomesticStockInquirePeriodTradeProfitOutput1Row: each row, page after page.
@@ -17313,17 +15798,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            rsvn_ord_ord_dt: 예약주문시작일자 (RSVN_ORD_ORD_DT). Required. Example: "20220729".
-            rsvn_ord_end_dt: 예약주문종료일자 (RSVN_ORD_END_DT). Required. Example: "20220810".
-            tmnl_mdia_kind_cd: 단말매체종류코드 — ex. 00 (TMNL_MDIA_KIND_CD). Required. Example: "00".
-            prcs_dvsn_cd: 처리구분코드 — ex. 0 (PRCS_DVSN_CD). Required. Example: "0".
-            cncl_yn: 취소여부 — ex. Y (CNCL_YN). Required. Example: "Y".
-            rsvn_ord_seq: 예약주문순번 (RSVN_ORD_SEQ). Optional; default "".
-            pdno: 상품번호 — ex. 005930 (PDNO). Optional; default "".
-            sll_buy_dvsn_cd: 매도매수구분코드 — ex. 01 (SLL_BUY_DVSN_CD). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as order_resv_ccnl's.
 
         Yields:
             DomesticStockOrderResvCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -17382,17 +15857,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            rsvn_ord_ord_dt: 예약주문시작일자 (RSVN_ORD_ORD_DT). Required. Example: "20220729".
-            rsvn_ord_end_dt: 예약주문종료일자 (RSVN_ORD_END_DT). Required. Example: "20220810".
-            tmnl_mdia_kind_cd: 단말매체종류코드 — ex. 00 (TMNL_MDIA_KIND_CD). Required. Example: "00".
-            prcs_dvsn_cd: 처리구분코드 — ex. 0 (PRCS_DVSN_CD). Required. Example: "0".
-            cncl_yn: 취소여부 — ex. Y (CNCL_YN). Required. Example: "Y".
-            rsvn_ord_seq: 예약주문순번 (RSVN_ORD_SEQ). Optional; default "".
-            pdno: 상품번호 — ex. 005930 (PDNO). Optional; default "".
-            sll_buy_dvsn_cd: 매도매수구분코드 — ex. 01 (SLL_BUY_DVSN_CD). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as order_resv_ccnl's.
 
         Yields:
             DomesticStockOrderResvCcnlOutputRow: each row, page after page.
@@ -17575,11 +16040,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            acca_dvsn_cd: 적립금구분코드 — ex. 00 (ACCA_DVSN_CD). Required. Example: "00".
-            inqr_dvsn: 조회구분 — ex. 00 (INQR_DVSN). Required. Example: "00".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as pension_inquire_balance's.
 
         Yields:
             DomesticStockPensionInquireBalanceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -17627,11 +16088,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            acca_dvsn_cd: 적립금구분코드 — ex. 00 (ACCA_DVSN_CD). Required. Example: "00".
-            inqr_dvsn: 조회구분 — ex. 00 (INQR_DVSN). Required. Example: "00".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as pension_inquire_balance's.
 
         Yields:
             DomesticStockPensionInquireBalanceOutput1Row: each row, page after page.
@@ -17738,16 +16195,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            user_dvsn_cd: 사용자구분코드 — ex. %% (USER_DVSN_CD). Required. Example: "%%".
-            sll_buy_dvsn_cd: 매도매수구분코드 — ex. 00: 전체, 01: 매도, 02: 매수 (SLL_BUY_DVSN_CD). Required.
-                SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY). Example:
-                "00".
-            ccld_nccs_dvsn: 체결미체결구분 — ex. %%: 전체, 01: 체결, 02: 미체결 (CCLD_NCCS_DVSN). Required.
-                Example: "%%".
-            inqr_dvsn_3: 조회구분3 — ex. 00: 전체 (INQR_DVSN_3). Required. Example: "00".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as pension_inquire_daily_ccld's.
 
         Yields:
             DomesticStockPensionInquireDailyCcldResponse: each page: the envelope (rt_cd, msg_cd,
@@ -17799,16 +16247,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            user_dvsn_cd: 사용자구분코드 — ex. %% (USER_DVSN_CD). Required. Example: "%%".
-            sll_buy_dvsn_cd: 매도매수구분코드 — ex. 00: 전체, 01: 매도, 02: 매수 (SLL_BUY_DVSN_CD). Required.
-                SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY). Example:
-                "00".
-            ccld_nccs_dvsn: 체결미체결구분 — ex. %%: 전체, 01: 체결, 02: 미체결 (CCLD_NCCS_DVSN). Required.
-                Example: "%%".
-            inqr_dvsn_3: 조회구분3 — ex. 00: 전체 (INQR_DVSN_3). Required. Example: "00".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as pension_inquire_daily_ccld's.
 
         Yields:
             DomesticStockPensionInquireDailyCcldOutputRow: each row, page after page.
@@ -18066,17 +16505,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            inqr_dvsn: 조회구분 — ex. 03 (INQR_DVSN). Required. Example: "03".
-            inqr_strt_dt: 조회시작일자 — ex. 20250101 (INQR_STRT_DT). Required. Example: "20250101".
-            inqr_end_dt: 조회종료일자 — ex. 20250103 (INQR_END_DT). Required. Example: "20250103".
-            cust_rncno25: 고객실명확인번호25 (CUST_RNCNO25). Optional; default "".
-            hmid: 홈넷ID (HMID). Optional; default "".
-            rght_type_cd: 권리유형코드 (RGHT_TYPE_CD). Optional; default "".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            prdt_type_cd: 상품유형코드 (PRDT_TYPE_CD). Optional; default "".
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
+            The same as period_rights's.
 
         Yields:
             DomesticStockPeriodRightsResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -18135,17 +16564,7 @@ class DomesticStockApi:
         Real accounts only.
 
         Args:
-            inqr_dvsn: 조회구분 — ex. 03 (INQR_DVSN). Required. Example: "03".
-            inqr_strt_dt: 조회시작일자 — ex. 20250101 (INQR_STRT_DT). Required. Example: "20250101".
-            inqr_end_dt: 조회종료일자 — ex. 20250103 (INQR_END_DT). Required. Example: "20250103".
-            cust_rncno25: 고객실명확인번호25 (CUST_RNCNO25). Optional; default "".
-            hmid: 홈넷ID (HMID). Optional; default "".
-            rght_type_cd: 권리유형코드 (RGHT_TYPE_CD). Optional; default "".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            prdt_type_cd: 상품유형코드 (PRDT_TYPE_CD). Optional; default "".
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
+            The same as period_rights's.
 
         Yields:
             DomesticStockPeriodRightsOutputRow: each row, page after page.
@@ -18438,24 +16857,7 @@ class AsyncDomesticStockApi:
         """Every page of 주식잔고조회, following tr_cont and CTX_AREA_FK100, CTX_AREA_NK100 to the last.
 
         Args:
-            afhr_flpr_yn: 시간외단일가·거래소여부 (AFHR_FLPR_YN). Optional; default "N". AfhrFlprYn or its
-                code: "N" 기본값 (DEFAULT), "Y" 시간외단일가 (AFTER_HOURS_SINGLE_PRICE), "X" NXT 정규장 (프리마켓,
-                메인, 애프터마켓) (NXT).
-            ofl_yn: 오프라인여부 (OFL_YN). Optional; default "". Matches ^$.
-            inqr_dvsn: 조회구분 (INQR_DVSN). Optional; default "02". InqrDvsnBalance or its code: "01"
-                대출일별 (BY_LOAN_DATE), "02" 종목별 (BY_STOCK).
-            unpr_dvsn: 단가구분 (UNPR_DVSN). Optional; default "01". UnprDvsn or its code: "01" 기본값
-                (DEFAULT).
-            fund_sttl_icld_yn: 펀드결제분포함여부 (FUND_STTL_ICLD_YN). Optional; default "N". YesNo or its
-                code: "Y" 예 (YES), "N" 아니오 (NO).
-            fncg_amt_auto_rdpt_yn: 융자금액자동상환여부 (FNCG_AMT_AUTO_RDPT_YN). Optional; default "N". YesNo
-                or its code: "Y" 예 (YES), "N" 아니오 (NO).
-            prcs_dvsn: 처리구분 (PRCS_DVSN). Optional; default "00". PrcsDvsn or its code: "00" 전일매매포함
-                (INCLUDE_PREVIOUS_DAY), "01" 전일매매미포함 (EXCLUDE_PREVIOUS_DAY).
-            ctx_area_fk100: 연속조회검색조건100 — 첫 조회 "", 다음 페이지는 이전 응답의 ctx_area_fk100 (CTX_AREA_FK100).
-                Optional; default "". At most 100 characters.
-            ctx_area_nk100: 연속조회키100 — 첫 조회 "", 다음 페이지는 이전 응답의 ctx_area_nk100 (CTX_AREA_NK100).
-                Optional; default "". At most 100 characters.
+            The same as inquire_balance's.
 
         Yields:
             DomesticStockInquireBalanceResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -18509,24 +16911,7 @@ class AsyncDomesticStockApi:
         """Every row of 주식잔고조회 output1 (holdings) across all pages.
 
         Args:
-            afhr_flpr_yn: 시간외단일가·거래소여부 (AFHR_FLPR_YN). Optional; default "N". AfhrFlprYn or its
-                code: "N" 기본값 (DEFAULT), "Y" 시간외단일가 (AFTER_HOURS_SINGLE_PRICE), "X" NXT 정규장 (프리마켓,
-                메인, 애프터마켓) (NXT).
-            ofl_yn: 오프라인여부 (OFL_YN). Optional; default "". Matches ^$.
-            inqr_dvsn: 조회구분 (INQR_DVSN). Optional; default "02". InqrDvsnBalance or its code: "01"
-                대출일별 (BY_LOAN_DATE), "02" 종목별 (BY_STOCK).
-            unpr_dvsn: 단가구분 (UNPR_DVSN). Optional; default "01". UnprDvsn or its code: "01" 기본값
-                (DEFAULT).
-            fund_sttl_icld_yn: 펀드결제분포함여부 (FUND_STTL_ICLD_YN). Optional; default "N". YesNo or its
-                code: "Y" 예 (YES), "N" 아니오 (NO).
-            fncg_amt_auto_rdpt_yn: 융자금액자동상환여부 (FNCG_AMT_AUTO_RDPT_YN). Optional; default "N". YesNo
-                or its code: "Y" 예 (YES), "N" 아니오 (NO).
-            prcs_dvsn: 처리구분 (PRCS_DVSN). Optional; default "00". PrcsDvsn or its code: "00" 전일매매포함
-                (INCLUDE_PREVIOUS_DAY), "01" 전일매매미포함 (EXCLUDE_PREVIOUS_DAY).
-            ctx_area_fk100: 연속조회검색조건100 — 첫 조회 "", 다음 페이지는 이전 응답의 ctx_area_fk100 (CTX_AREA_FK100).
-                Optional; default "". At most 100 characters.
-            ctx_area_nk100: 연속조회키100 — 첫 조회 "", 다음 페이지는 이전 응답의 ctx_area_nk100 (CTX_AREA_NK100).
-                Optional; default "". At most 100 characters.
+            The same as inquire_balance's.
 
         Yields:
             DomesticStockInquireBalanceHoldingsRow: each row, page after page.
@@ -19049,32 +17434,7 @@ class AsyncDomesticStockApi:
         3개월 이전 체결내역(before_3_months)은 장중 지연 가능 — 장 종료(15:30) 이후, 짧은 기간으로 조회 권장.
 
         Args:
-            period: Which TR_ID: "within_3_months" or "before_3_months".
-            inqr_strt_dt: 조회시작일자 (INQR_STRT_DT). Required. Matches ^[0-9]{8}$. Example: "20220810".
-            inqr_end_dt: 조회종료일자 (INQR_END_DT). Required. Matches ^[0-9]{8}$. Example: "20220810".
-            sll_buy_dvsn_cd: 매도매수구분코드 (SLL_BUY_DVSN_CD). Optional; default "00". SllBuyDvsnCd or its
-                code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY).
-            pdno: 상품번호 — 종목번호(6자리), 공란은 전체 (PDNO). Optional; default "". Matches ^(Q?[0-9A-Z]{6})?$.
-            ord_gno_brno: 주문채번지점번호 — 예시는 "" (ORD_GNO_BRNO). Optional; default "". Matches
-                ^([0-9]{5})?$.
-            odno: 주문번호 (ODNO). Optional; default "". Matches ^([0-9]{1,10})?$.
-            ccld_dvsn: 체결구분 (CCLD_DVSN). Optional; default "00". CcldDvsn or its code: "00" 전체
-                (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED).
-            inqr_dvsn: 조회구분 (INQR_DVSN). Optional; default "00". InqrDvsnSort or its code: "00" 역순
-                (REVERSE), "01" 정순 (FORWARD).
-            inqr_dvsn_1: 조회구분1 (INQR_DVSN_1). Optional; default "". InqrDvsn1Ccld or its code: "" 전체
-                (공란) (ALL), "1" ELW (ELW), "2" 프리보드 (FREEBOARD).
-            inqr_dvsn_3: 조회구분3 (INQR_DVSN_3). Optional; default "00". InqrDvsn3 or its code: "00" 전체
-                (ALL), "01" 현금 (CASH), "02" 신용 (CREDIT), "03" 담보 (COLLATERAL), "04" 대주 (STOCK_LOAN),
-                "05" 대여 (LENDING), "06" 자기융자신규/상환 (OWN_LOAN), "07" 유통융자신규/상환 (DISTRIBUTION_LOAN).
-            excg_id_dvsn_cd: 거래소ID구분코드 — 워크북 20260911 Req=Y (요청 예시엔 없음); 모의투자는 KRX만
-                (EXCG_ID_DVSN_CD). Optional; default "KRX". ExcgIdDvsnCdInquiry or its code: "KRX"
-                한국거래소 (KRX), "NXT" 대체거래소 (NXT) (NXT), "SOR" SOR (Smart Order Routing) (SOR), "ALL"
-                전체 (ALL). Rule mock_krx_only: 모의투자는 EXCG_ID_DVSN_CD KRX만.
-            ctx_area_fk100: 연속조회검색조건100 — 첫 조회 "", 다음 페이지는 이전 응답의 ctx_area_fk100 그대로 (공백 포함)
-                (CTX_AREA_FK100). Optional; default "". At most 100 characters.
-            ctx_area_nk100: 연속조회키100 — 첫 조회 "", 다음 페이지는 이전 응답의 ctx_area_nk100 그대로 (공백 포함)
-                (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as inquire_daily_ccld's.
 
         Yields:
             DomesticStockInquireDailyCcldResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -19140,32 +17500,7 @@ class AsyncDomesticStockApi:
         3개월 이전 체결내역(before_3_months)은 장중 지연 가능 — 장 종료(15:30) 이후, 짧은 기간으로 조회 권장.
 
         Args:
-            period: Which TR_ID: "within_3_months" or "before_3_months".
-            inqr_strt_dt: 조회시작일자 (INQR_STRT_DT). Required. Matches ^[0-9]{8}$. Example: "20220810".
-            inqr_end_dt: 조회종료일자 (INQR_END_DT). Required. Matches ^[0-9]{8}$. Example: "20220810".
-            sll_buy_dvsn_cd: 매도매수구분코드 (SLL_BUY_DVSN_CD). Optional; default "00". SllBuyDvsnCd or its
-                code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY).
-            pdno: 상품번호 — 종목번호(6자리), 공란은 전체 (PDNO). Optional; default "". Matches ^(Q?[0-9A-Z]{6})?$.
-            ord_gno_brno: 주문채번지점번호 — 예시는 "" (ORD_GNO_BRNO). Optional; default "". Matches
-                ^([0-9]{5})?$.
-            odno: 주문번호 (ODNO). Optional; default "". Matches ^([0-9]{1,10})?$.
-            ccld_dvsn: 체결구분 (CCLD_DVSN). Optional; default "00". CcldDvsn or its code: "00" 전체
-                (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED).
-            inqr_dvsn: 조회구분 (INQR_DVSN). Optional; default "00". InqrDvsnSort or its code: "00" 역순
-                (REVERSE), "01" 정순 (FORWARD).
-            inqr_dvsn_1: 조회구분1 (INQR_DVSN_1). Optional; default "". InqrDvsn1Ccld or its code: "" 전체
-                (공란) (ALL), "1" ELW (ELW), "2" 프리보드 (FREEBOARD).
-            inqr_dvsn_3: 조회구분3 (INQR_DVSN_3). Optional; default "00". InqrDvsn3 or its code: "00" 전체
-                (ALL), "01" 현금 (CASH), "02" 신용 (CREDIT), "03" 담보 (COLLATERAL), "04" 대주 (STOCK_LOAN),
-                "05" 대여 (LENDING), "06" 자기융자신규/상환 (OWN_LOAN), "07" 유통융자신규/상환 (DISTRIBUTION_LOAN).
-            excg_id_dvsn_cd: 거래소ID구분코드 — 워크북 20260911 Req=Y (요청 예시엔 없음); 모의투자는 KRX만
-                (EXCG_ID_DVSN_CD). Optional; default "KRX". ExcgIdDvsnCdInquiry or its code: "KRX"
-                한국거래소 (KRX), "NXT" 대체거래소 (NXT) (NXT), "SOR" SOR (Smart Order Routing) (SOR), "ALL"
-                전체 (ALL). Rule mock_krx_only: 모의투자는 EXCG_ID_DVSN_CD KRX만.
-            ctx_area_fk100: 연속조회검색조건100 — 첫 조회 "", 다음 페이지는 이전 응답의 ctx_area_fk100 그대로 (공백 포함)
-                (CTX_AREA_FK100). Optional; default "". At most 100 characters.
-            ctx_area_nk100: 연속조회키100 — 첫 조회 "", 다음 페이지는 이전 응답의 ctx_area_nk100 그대로 (공백 포함)
-                (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as inquire_daily_ccld's.
 
         Yields:
             DomesticStockInquireDailyCcldOrdersRow: each row, page after page.
@@ -19345,13 +17680,7 @@ class AsyncDomesticStockApi:
         주식주문(정정취소) 전에 이 API로 정정취소가능수량(psbl_qty)을 확인할 것. 한 번에 최대 50건.
 
         Args:
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
-            inqr_dvsn_1: 조회구분1 (INQR_DVSN_1). Optional; default "0". InqrDvsn1Rvsecncl or its code:
-                "0" 주문 (BY_ORDER), "1" 종목 (BY_STOCK).
-            inqr_dvsn_2: 조회구분2 (INQR_DVSN_2). Optional; default "0". InqrDvsn2 or its code: "0" 전체
-                (ALL), "1" 매도 (SELL), "2" 매수 (BUY).
+            The same as inquire_psbl_rvsecncl's.
 
         Yields:
             DomesticStockInquirePsblRvsecnclResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -19401,13 +17730,7 @@ class AsyncDomesticStockApi:
         주식주문(정정취소) 전에 이 API로 정정취소가능수량(psbl_qty)을 확인할 것. 한 번에 최대 50건.
 
         Args:
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
-            inqr_dvsn_1: 조회구분1 (INQR_DVSN_1). Optional; default "0". InqrDvsn1Rvsecncl or its code:
-                "0" 주문 (BY_ORDER), "1" 종목 (BY_STOCK).
-            inqr_dvsn_2: 조회구분2 (INQR_DVSN_2). Optional; default "0". InqrDvsn2 or its code: "0" 전체
-                (ALL), "1" 매도 (SELL), "2" 매수 (BUY).
+            The same as inquire_psbl_rvsecncl's.
 
         Yields:
             DomesticStockInquirePsblRvsecnclOrdersRow: each row, page after page.
@@ -19729,12 +18052,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 시장 분류 코드 — ex. J: 주식 (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 화면 분류 코드 — ex. 20476 (FID_COND_SCR_DIV_CODE). Required. Example:
-                "20476".
-            fid_input_iscd: 종목코드 — ex. 005930 (FID_INPUT_ISCD). Required. Example: "068270".
-            fid_input_date_1: 결제일자 — ex. 20240313 (FID_INPUT_DATE_1). Required. Example: "20240508".
+            The same as daily_credit_balance's.
 
         Yields:
             DomesticStockDailyCreditBalanceResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -19781,12 +18099,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 시장 분류 코드 — ex. J: 주식 (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 화면 분류 코드 — ex. 20476 (FID_COND_SCR_DIV_CODE). Required. Example:
-                "20476".
-            fid_input_iscd: 종목코드 — ex. 005930 (FID_INPUT_ISCD). Required. Example: "068270".
-            fid_input_date_1: 결제일자 — ex. 20240313 (FID_INPUT_DATE_1). Required. Example: "20240508".
+            The same as daily_credit_balance's.
 
         Yields:
             DomesticStockDailyCreditBalanceOutputRow: each row, page after page.
@@ -20221,18 +18534,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_scr_div_code: 화면분류코드 — 20432(primary key) (FID_COND_SCR_DIV_CODE). Required.
-                Example: "20432".
-            fid_cond_mrkt_div_code: 조건시장구분코드 — J 고정입력 (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "J".
-            fid_input_iscd: 종목코드 — ex. 005930(삼성전자) ※ FID_INPUT_ISCD(종목코드) 혹은
-                FID_MRKT_CLS_CODE(시장구분코드) 둘 중 하나만 입력 (FID_INPUT_ISCD). Required. Example: "005930".
-            fid_input_iscd_2: 회원사코드 — ex. 99999(전체) ※ 회원사코드 (kis developers 포탈 사이트 포럼-> FAQ -> 종목정보
-                다운로드(국내) 참조) (FID_INPUT_ISCD_2). Required. Example: "99999".
-            fid_mrkt_cls_code: 시장구분코드 — A(전체),K(코스피), Q(코스닥), K2(코스피200), W(ELW) ※
-                FID_INPUT_ISCD(종목코드) 혹은 FID_MRKT_CLS_CODE(시장구분코드) 둘 중 하나만 입력 (FID_MRKT_CLS_CODE).
-                Required. Example: "A".
-            fid_vol_cnt: 거래량 — ~ (FID_VOL_CNT). Optional; default "".
+            The same as frgnmem_trade_trend's.
 
         Yields:
             DomesticStockFrgnmemTradeTrendResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -20284,18 +18586,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_scr_div_code: 화면분류코드 — 20432(primary key) (FID_COND_SCR_DIV_CODE). Required.
-                Example: "20432".
-            fid_cond_mrkt_div_code: 조건시장구분코드 — J 고정입력 (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "J".
-            fid_input_iscd: 종목코드 — ex. 005930(삼성전자) ※ FID_INPUT_ISCD(종목코드) 혹은
-                FID_MRKT_CLS_CODE(시장구분코드) 둘 중 하나만 입력 (FID_INPUT_ISCD). Required. Example: "005930".
-            fid_input_iscd_2: 회원사코드 — ex. 99999(전체) ※ 회원사코드 (kis developers 포탈 사이트 포럼-> FAQ -> 종목정보
-                다운로드(국내) 참조) (FID_INPUT_ISCD_2). Required. Example: "99999".
-            fid_mrkt_cls_code: 시장구분코드 — A(전체),K(코스피), Q(코스닥), K2(코스피200), W(ELW) ※
-                FID_INPUT_ISCD(종목코드) 혹은 FID_MRKT_CLS_CODE(시장구분코드) 둘 중 하나만 입력 (FID_MRKT_CLS_CODE).
-                Required. Example: "A".
-            fid_vol_cnt: 거래량 — ~ (FID_VOL_CNT). Optional; default "".
+            The same as frgnmem_trade_trend's.
 
         Yields:
             DomesticStockFrgnmemTradeTrendOutput1Row: each row, page after page.
@@ -20346,18 +18637,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_scr_div_code: 화면분류코드 — 20432(primary key) (FID_COND_SCR_DIV_CODE). Required.
-                Example: "20432".
-            fid_cond_mrkt_div_code: 조건시장구분코드 — J 고정입력 (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "J".
-            fid_input_iscd: 종목코드 — ex. 005930(삼성전자) ※ FID_INPUT_ISCD(종목코드) 혹은
-                FID_MRKT_CLS_CODE(시장구분코드) 둘 중 하나만 입력 (FID_INPUT_ISCD). Required. Example: "005930".
-            fid_input_iscd_2: 회원사코드 — ex. 99999(전체) ※ 회원사코드 (kis developers 포탈 사이트 포럼-> FAQ -> 종목정보
-                다운로드(국내) 참조) (FID_INPUT_ISCD_2). Required. Example: "99999".
-            fid_mrkt_cls_code: 시장구분코드 — A(전체),K(코스피), Q(코스닥), K2(코스피200), W(ELW) ※
-                FID_INPUT_ISCD(종목코드) 혹은 FID_MRKT_CLS_CODE(시장구분코드) 둘 중 하나만 입력 (FID_MRKT_CLS_CODE).
-                Required. Example: "A".
-            fid_vol_cnt: 거래량 — ~ (FID_VOL_CNT). Optional; default "".
+            The same as frgnmem_trade_trend's.
 
         Yields:
             DomesticStockFrgnmemTradeTrendOutput2Row: each row, page after page.
@@ -21065,14 +19345,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J:KRX, NX:NXT, UN:통합 (FID_COND_MRKT_DIV_CODE).
-                Required. FidCondMrktDivCode or its code: "J" KRX (KRX), "NX" NXT (NXT), "UN" 통합
-                (UNIFIED). Example: "J".
-            fid_input_iscd: 입력 종목코드 — 종목번호 (6자리) (FID_INPUT_ISCD). Required. Example: "005930".
-            fid_input_date_1: 입력 날짜1 — 입력 날짜(20250812) (FID_INPUT_DATE_1). Required. Example:
-                "20250812".
-            fid_org_adj_prc: 수정주가 원주가 가격 — 공란 입력 (FID_ORG_ADJ_PRC). Optional; default "".
-            fid_etc_cls_code: 기타 구분 코드 — 공란 입력 (FID_ETC_CLS_CODE). Optional; default "".
+            The same as investor_trade_by_stock_daily's.
 
         Yields:
             DomesticStockInvestorTradeByStockDailyResponse: each page: the envelope (rt_cd, msg_cd,
@@ -21122,14 +19395,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J:KRX, NX:NXT, UN:통합 (FID_COND_MRKT_DIV_CODE).
-                Required. FidCondMrktDivCode or its code: "J" KRX (KRX), "NX" NXT (NXT), "UN" 통합
-                (UNIFIED). Example: "J".
-            fid_input_iscd: 입력 종목코드 — 종목번호 (6자리) (FID_INPUT_ISCD). Required. Example: "005930".
-            fid_input_date_1: 입력 날짜1 — 입력 날짜(20250812) (FID_INPUT_DATE_1). Required. Example:
-                "20250812".
-            fid_org_adj_prc: 수정주가 원주가 가격 — 공란 입력 (FID_ORG_ADJ_PRC). Optional; default "".
-            fid_etc_cls_code: 기타 구분 코드 — 공란 입력 (FID_ETC_CLS_CODE). Optional; default "".
+            The same as investor_trade_by_stock_daily's.
 
         Yields:
             DomesticStockInvestorTradeByStockDailyOutput1Row: each row, page after page.
@@ -21178,14 +19444,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J:KRX, NX:NXT, UN:통합 (FID_COND_MRKT_DIV_CODE).
-                Required. FidCondMrktDivCode or its code: "J" KRX (KRX), "NX" NXT (NXT), "UN" 통합
-                (UNIFIED). Example: "J".
-            fid_input_iscd: 입력 종목코드 — 종목번호 (6자리) (FID_INPUT_ISCD). Required. Example: "005930".
-            fid_input_date_1: 입력 날짜1 — 입력 날짜(20250812) (FID_INPUT_DATE_1). Required. Example:
-                "20250812".
-            fid_org_adj_prc: 수정주가 원주가 가격 — 공란 입력 (FID_ORG_ADJ_PRC). Optional; default "".
-            fid_etc_cls_code: 기타 구분 코드 — 공란 입력 (FID_ETC_CLS_CODE). Optional; default "".
+            The same as investor_trade_by_stock_daily's.
 
         Yields:
             DomesticStockInvestorTradeByStockDailyOutput2Row: each row, page after page.
@@ -21677,9 +19936,7 @@ class AsyncDomesticStockApi:
         """Every page of ELW 현재가 시세, following tr_cont alone (the same request again) to the last.
 
         Args:
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — 예: 'W' (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "W".
-            fid_input_iscd: FID 입력 종목코드 — 예: '000660' (FID_INPUT_ISCD). Required. Example: "57LA50".
+            The same as inquire_elw_price's.
 
         Yields:
             DomesticStockInquireElwPriceResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -21716,9 +19973,7 @@ class AsyncDomesticStockApi:
         """Every row of ELW 현재가 시세 output (output) across all pages.
 
         Args:
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — 예: 'W' (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "W".
-            fid_input_iscd: FID 입력 종목코드 — 예: '000660' (FID_INPUT_ISCD). Required. Example: "57LA50".
+            The same as inquire_elw_price's.
 
         Yields:
             DomesticStockInquireElwPriceOutputRow: each row, page after page.
@@ -21818,18 +20073,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0:코드순, 1:이름순 (fid_rank_sort_cls_code). Required.
-                FidRankSortClsCode or its code: "0" 코드순 (CODE_0), "1" 이름순 (CODE_1). Example: "0".
-            fid_slct_yn: 선택 여부 — 0:신용주문가능, 1: 신용주문불가 (fid_slct_yn). Required. FidSlctYn or its code:
-                "0" 신용주문가능 (CODE_0), "1" 신용주문불가 (CODE_1). Example: "0".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. FidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001), "4001" KRX100
-                (CODE_4001). Example: "0000".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20477) (fid_cond_scr_div_code).
-                Required. Example: "20477".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Required.
-                Example: "J".
+            The same as credit_by_company's.
 
         Yields:
             DomesticStockCreditByCompanyResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -21878,18 +20122,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0:코드순, 1:이름순 (fid_rank_sort_cls_code). Required.
-                FidRankSortClsCode or its code: "0" 코드순 (CODE_0), "1" 이름순 (CODE_1). Example: "0".
-            fid_slct_yn: 선택 여부 — 0:신용주문가능, 1: 신용주문불가 (fid_slct_yn). Required. FidSlctYn or its code:
-                "0" 신용주문가능 (CODE_0), "1" 신용주문불가 (CODE_1). Example: "0".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. FidInputIscd or its code: "0000" 전체 (CODE_0000), "0001"
-                거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001), "4001" KRX100
-                (CODE_4001). Example: "0000".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20477) (fid_cond_scr_div_code).
-                Required. Example: "20477".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Required.
-                Example: "J".
+            The same as credit_by_company's.
 
         Yields:
             DomesticStockCreditByCompanyOutputRow: each row, page after page.
@@ -21973,7 +20206,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 예: 265520 (SHT_CD). Required. Example: "265520".
+            The same as estimate_perform's.
 
         Yields:
             DomesticStockEstimatePerformResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -22014,7 +20247,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 예: 265520 (SHT_CD). Required. Example: "265520".
+            The same as estimate_perform's.
 
         Yields:
             DomesticStockEstimatePerformOutput1Row: each row, page after page.
@@ -22052,7 +20285,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 예: 265520 (SHT_CD). Required. Example: "265520".
+            The same as estimate_perform's.
 
         Yields:
             DomesticStockEstimatePerformOutput2Row: each row, page after page.
@@ -22090,7 +20323,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 예: 265520 (SHT_CD). Required. Example: "265520".
+            The same as estimate_perform's.
 
         Yields:
             DomesticStockEstimatePerformOutput3Row: each row, page after page.
@@ -22128,7 +20361,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 예: 265520 (SHT_CD). Required. Example: "265520".
+            The same as estimate_perform's.
 
         Yields:
             DomesticStockEstimatePerformOutput4Row: each row, page after page.
@@ -22215,11 +20448,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required. FidDivClsCode or
-                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J (fid_cond_mrkt_div_code). Required. Example:
-                "J".
-            fid_input_iscd: 입력 종목코드 — 000660 : 종목코드 (fid_input_iscd). Required. Example: "000660".
+            The same as finance_balance_sheet's.
 
         Yields:
             DomesticStockFinanceBalanceSheetResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -22264,11 +20493,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required. FidDivClsCode or
-                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J (fid_cond_mrkt_div_code). Required. Example:
-                "J".
-            fid_input_iscd: 입력 종목코드 — 000660 : 종목코드 (fid_input_iscd). Required. Example: "000660".
+            The same as finance_balance_sheet's.
 
         Yields:
             DomesticStockFinanceBalanceSheetOutputRow: each row, page after page.
@@ -22360,11 +20585,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required. FidDivClsCode or
-                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J (fid_cond_mrkt_div_code). Required. Example:
-                "J".
-            fid_input_iscd: 입력 종목코드 — 000660 : 종목코드 (fid_input_iscd). Required. Example: "000660".
+            The same as finance_financial_ratio's.
 
         Yields:
             DomesticStockFinanceFinancialRatioResponse: each page: the envelope (rt_cd, msg_cd,
@@ -22410,11 +20631,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required. FidDivClsCode or
-                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J (fid_cond_mrkt_div_code). Required. Example:
-                "J".
-            fid_input_iscd: 입력 종목코드 — 000660 : 종목코드 (fid_input_iscd). Required. Example: "000660".
+            The same as finance_financial_ratio's.
 
         Yields:
             DomesticStockFinanceFinancialRatioOutputRow: each row, page after page.
@@ -22506,11 +20723,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_iscd: 입력 종목코드 — 예: '000660' (fid_input_iscd). Required. Example: "000660".
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (fid_div_cls_code). Required. FidDivClsCode or
-                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 예: 'J' (fid_cond_mrkt_div_code). Required.
-                Example: "J".
+            The same as finance_growth_ratio's.
 
         Yields:
             DomesticStockFinanceGrowthRatioResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -22555,11 +20768,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_iscd: 입력 종목코드 — 예: '000660' (fid_input_iscd). Required. Example: "000660".
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (fid_div_cls_code). Required. FidDivClsCode or
-                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 예: 'J' (fid_cond_mrkt_div_code). Required.
-                Example: "J".
+            The same as finance_growth_ratio's.
 
         Yields:
             DomesticStockFinanceGrowthRatioOutputRow: each row, page after page.
@@ -22651,11 +20860,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required. FidDivClsCode or
-                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 예: 'J' (fid_cond_mrkt_div_code). Required.
-                Example: "J".
-            fid_input_iscd: 입력 종목코드 — 예: '000660' (fid_input_iscd). Required. Example: "000660".
+            The same as finance_income_statement's.
 
         Yields:
             DomesticStockFinanceIncomeStatementResponse: each page: the envelope (rt_cd, msg_cd,
@@ -22701,11 +20906,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required. FidDivClsCode or
-                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 예: 'J' (fid_cond_mrkt_div_code). Required.
-                Example: "J".
-            fid_input_iscd: 입력 종목코드 — 예: '000660' (fid_input_iscd). Required. Example: "000660".
+            The same as finance_income_statement's.
 
         Yields:
             DomesticStockFinanceIncomeStatementOutputRow: each row, page after page.
@@ -22800,12 +21001,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_iscd: 입력 종목코드 — 종목코드 (예: '000660') (fid_input_iscd). Required. Example:
-                "000660".
-            fid_div_cls_code: 분류 구분 코드 — 예: '0' - 년, '1' - 분기 (fid_div_cls_code). Required. Example:
-                "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 예: 'J' (fid_cond_mrkt_div_code). Required.
-                Example: "J".
+            The same as finance_other_major_ratios's.
 
         Yields:
             DomesticStockFinanceOtherMajorRatiosResponse: each page: the envelope (rt_cd, msg_cd,
@@ -22851,12 +21047,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_iscd: 입력 종목코드 — 종목코드 (예: '000660') (fid_input_iscd). Required. Example:
-                "000660".
-            fid_div_cls_code: 분류 구분 코드 — 예: '0' - 년, '1' - 분기 (fid_div_cls_code). Required. Example:
-                "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 예: 'J' (fid_cond_mrkt_div_code). Required.
-                Example: "J".
+            The same as finance_other_major_ratios's.
 
         Yields:
             DomesticStockFinanceOtherMajorRatiosOutputRow: each row, page after page.
@@ -22948,11 +21139,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_iscd: 입력 종목코드 — 예: '000660' (fid_input_iscd). Required. Example: "000660".
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required. FidDivClsCode or
-                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 예: 'J' (fid_cond_mrkt_div_code). Required.
-                Example: "J".
+            The same as finance_profit_ratio's.
 
         Yields:
             DomesticStockFinanceProfitRatioResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -22997,11 +21184,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_iscd: 입력 종목코드 — 예: '000660' (fid_input_iscd). Required. Example: "000660".
-            fid_div_cls_code: 분류 구분 코드 — 0: 년, 1: 분기 (FID_DIV_CLS_CODE). Required. FidDivClsCode or
-                its code: "0" 년 (CODE_0), "1" 분기 (CODE_1). Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 예: 'J' (fid_cond_mrkt_div_code). Required.
-                Example: "J".
+            The same as finance_profit_ratio's.
 
         Yields:
             DomesticStockFinanceProfitRatioOutputRow: each row, page after page.
@@ -23094,12 +21277,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_iscd: 입력 종목코드 — 종목코드 (예: '000660') (fid_input_iscd). Required. Example:
-                "000660".
-            fid_div_cls_code: 분류 구분 코드 — 예: '0' - 년, '1' - 분기 (fid_div_cls_code). Required. Example:
-                "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 예: 'J' (fid_cond_mrkt_div_code). Required.
-                Example: "J".
+            The same as finance_stability_ratio's.
 
         Yields:
             DomesticStockFinanceStabilityRatioResponse: each page: the envelope (rt_cd, msg_cd,
@@ -23145,12 +21323,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_iscd: 입력 종목코드 — 종목코드 (예: '000660') (fid_input_iscd). Required. Example:
-                "000660".
-            fid_div_cls_code: 분류 구분 코드 — 예: '0' - 년, '1' - 분기 (fid_div_cls_code). Required. Example:
-                "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 예: 'J' (fid_cond_mrkt_div_code). Required.
-                Example: "J".
+            The same as finance_stability_ratio's.
 
         Yields:
             DomesticStockFinanceStabilityRatioOutputRow: each row, page after page.
@@ -23256,16 +21429,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — J(시장 구분 코드) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건화면분류코드 — 16634(Primary key) (FID_COND_SCR_DIV_CODE). Required.
-                Example: "16634".
-            fid_input_iscd: 입력종목코드 — 회원사코드 (kis developers 포탈 사이트 포럼-> FAQ -> 종목정보 다운로드(국내) 참조)
-                (FID_INPUT_ISCD). Required. Example: "005930".
-            fid_div_cls_code: 분류구분코드 — 전체(0) 매수(1) 중립(2) 매도(3) (FID_DIV_CLS_CODE). Required.
-                Example: "0".
-            fid_input_date_1: 입력날짜1 — 이후 ~ (FID_INPUT_DATE_1). Required. Example: "20250101".
-            fid_input_date_2: 입력날짜2 — ~ 이전 (FID_INPUT_DATE_2). Required. Example: "20250131".
+            The same as invest_opbysec's.
 
         Yields:
             DomesticStockInvestOpbysecResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -23316,16 +21480,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — J(시장 구분 코드) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건화면분류코드 — 16634(Primary key) (FID_COND_SCR_DIV_CODE). Required.
-                Example: "16634".
-            fid_input_iscd: 입력종목코드 — 회원사코드 (kis developers 포탈 사이트 포럼-> FAQ -> 종목정보 다운로드(국내) 참조)
-                (FID_INPUT_ISCD). Required. Example: "005930".
-            fid_div_cls_code: 분류구분코드 — 전체(0) 매수(1) 중립(2) 매도(3) (FID_DIV_CLS_CODE). Required.
-                Example: "0".
-            fid_input_date_1: 입력날짜1 — 이후 ~ (FID_INPUT_DATE_1). Required. Example: "20250101".
-            fid_input_date_2: 입력날짜2 — ~ 이전 (FID_INPUT_DATE_2). Required. Example: "20250131".
+            The same as invest_opbysec's.
 
         Yields:
             DomesticStockInvestOpbysecOutputRow: each row, page after page.
@@ -23431,16 +21586,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — J(시장 구분 코드) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건화면분류코드 — 16633(Primary key) (FID_COND_SCR_DIV_CODE). Required.
-                Example: "16633".
-            fid_input_iscd: 입력종목코드 — 종목코드(ex) 005930(삼성전자)) (FID_INPUT_ISCD). Required. Example:
-                "005930".
-            fid_input_date_1: 입력날짜1 — 이후 ~(ex) 0020231113) (FID_INPUT_DATE_1). Required. Example:
-                "20250101".
-            fid_input_date_2: 입력날짜2 — ~ 이전(ex) 0020240513) (FID_INPUT_DATE_2). Required. Example:
-                "20250617".
+            The same as invest_opinion's.
 
         Yields:
             DomesticStockInvestOpinionResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -23489,16 +21635,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — J(시장 구분 코드) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건화면분류코드 — 16633(Primary key) (FID_COND_SCR_DIV_CODE). Required.
-                Example: "16633".
-            fid_input_iscd: 입력종목코드 — 종목코드(ex) 005930(삼성전자)) (FID_INPUT_ISCD). Required. Example:
-                "005930".
-            fid_input_date_1: 입력날짜1 — 이후 ~(ex) 0020231113) (FID_INPUT_DATE_1). Required. Example:
-                "20250101".
-            fid_input_date_2: 입력날짜2 — ~ 이전(ex) 0020240513) (FID_INPUT_DATE_2). Required. Example:
-                "20250617".
+            The same as invest_opinion's.
 
         Yields:
             DomesticStockInvestOpinionOutputRow: each row, page after page.
@@ -23590,10 +21727,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            The same as ksdinfo_bonus_issue's.
 
         Yields:
             DomesticStockKsdinfoBonusIssueResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -23636,10 +21770,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            The same as ksdinfo_bonus_issue's.
 
         Yields:
             DomesticStockKsdinfoBonusIssueOutput1Row: each row, page after page.
@@ -23726,10 +21857,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            The same as ksdinfo_cap_dcrs's.
 
         Yields:
             DomesticStockKsdinfoCapDcrsResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -23772,10 +21900,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            The same as ksdinfo_cap_dcrs's.
 
         Yields:
             DomesticStockKsdinfoCapDcrsOutput1Row: each row, page after page.
@@ -23869,13 +21994,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            gb1: 조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. Gb1 or its code: "0" 배당전체 (CODE_0),
-                "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            high_gb: 고배당여부 — 공백 (HIGH_GB). Optional; default "".
+            The same as ksdinfo_dividend's.
 
         Yields:
             DomesticStockKsdinfoDividendResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -23920,13 +22039,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            gb1: 조회구분 — 0:배당전체, 1:결산배당, 2:중간배당 (GB1). Required. Gb1 or its code: "0" 배당전체 (CODE_0),
-                "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            high_gb: 고배당여부 — 공백 (HIGH_GB). Optional; default "".
+            The same as ksdinfo_dividend's.
 
         Yields:
             DomesticStockKsdinfoDividendOutput1Row: each row, page after page.
@@ -24013,10 +22126,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250617".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20240101".
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
+            The same as ksdinfo_forfeit's.
 
         Yields:
             DomesticStockKsdinfoForfeitResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -24059,10 +22169,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250617".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20240101".
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
+            The same as ksdinfo_forfeit's.
 
         Yields:
             DomesticStockKsdinfoForfeitOutput1Row: each row, page after page.
@@ -24149,10 +22256,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
+            The same as ksdinfo_list_info's.
 
         Yields:
             DomesticStockKsdinfoListInfoResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -24195,10 +22299,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
+            The same as ksdinfo_list_info's.
 
         Yields:
             DomesticStockKsdinfoListInfoOutput1Row: each row, page after page.
@@ -24285,10 +22386,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            t_dt: 조회일자To — 조회 종료 일자 (예: '20230301') (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            f_dt: 조회일자From — 조회 시작 일자 (예: '20230101') (F_DT). Required. Example: "20250101".
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
+            The same as ksdinfo_mand_deposit's.
 
         Yields:
             DomesticStockKsdinfoMandDepositResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -24331,10 +22429,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            t_dt: 조회일자To — 조회 종료 일자 (예: '20230301') (T_DT). Required. Example: "20250131".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            f_dt: 조회일자From — 조회 시작 일자 (예: '20230101') (F_DT). Required. Example: "20250101".
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
+            The same as ksdinfo_mand_deposit's.
 
         Yields:
             DomesticStockKsdinfoMandDepositOutput1Row: each row, page after page.
@@ -24421,10 +22516,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            The same as ksdinfo_merger_split's.
 
         Yields:
             DomesticStockKsdinfoMergerSplitResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -24467,10 +22559,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            The same as ksdinfo_merger_split's.
 
         Yields:
             DomesticStockKsdinfoMergerSplitOutput1Row: each row, page after page.
@@ -24560,11 +22649,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            gb1: 조회구분 — 1(청약일별), 2(기준일별) (GB1). Required. Example: "1".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230301".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20240326".
-            sht_cd: 종목코드 — 공백(전체), 특정종목 조회시(종목코드) (SHT_CD). Optional; default "".
+            The same as ksdinfo_paidin_capin's.
 
         Yields:
             DomesticStockKsdinfoPaidinCapinResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -24608,11 +22693,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            gb1: 조회구분 — 1(청약일별), 2(기준일별) (GB1). Required. Example: "1".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230301".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20240326".
-            sht_cd: 종목코드 — 공백(전체), 특정종목 조회시(종목코드) (SHT_CD). Optional; default "".
+            The same as ksdinfo_paidin_capin's.
 
         Yields:
             DomesticStockKsdinfoPaidinCapinOutput1Row: each row, page after page.
@@ -24699,10 +22780,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
+            The same as ksdinfo_pub_offer's.
 
         Yields:
             DomesticStockKsdinfoPubOfferResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -24745,10 +22823,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
+            The same as ksdinfo_pub_offer's.
 
         Yields:
             DomesticStockKsdinfoPubOfferOutput1Row: each row, page after page.
@@ -24835,10 +22910,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
+            The same as ksdinfo_purreq's.
 
         Yields:
             DomesticStockKsdinfoPurreqResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -24881,10 +22953,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
+            The same as ksdinfo_purreq's.
 
         Yields:
             DomesticStockKsdinfoPurreqOutput1Row: each row, page after page.
@@ -24975,12 +23044,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            market_gb: 시장구분 — 0:전체, 1:코스피, 2:코스닥 (MARKET_GB). Required. MarketGb or its code: "0" 전체
-                (CODE_0), "1" 코스피 (CODE_1), "2" 코스닥 (CODE_2). Example: "0".
+            The same as ksdinfo_rev_split's.
 
         Yields:
             DomesticStockKsdinfoRevSplitResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -25024,12 +23088,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20250101".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20250131".
-            market_gb: 시장구분 — 0:전체, 1:코스피, 2:코스닥 (MARKET_GB). Required. MarketGb or its code: "0" 전체
-                (CODE_0), "1" 코스피 (CODE_1), "2" 코스닥 (CODE_2). Example: "0".
+            The same as ksdinfo_rev_split's.
 
         Yields:
             DomesticStockKsdinfoRevSplitOutput1Row: each row, page after page.
@@ -25116,10 +23175,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            The same as ksdinfo_sharehld_meet's.
 
         Yields:
             DomesticStockKsdinfoSharehldMeetResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -25162,10 +23218,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts: 이전조회KEY — 공백 (CTS). Optional; default "".
-            f_dt: 조회일자From — 일자 ~ (F_DT). Required. Example: "20230101".
-            t_dt: 조회일자To — ~ 일자 (T_DT). Required. Example: "20231231".
-            sht_cd: 종목코드 — 공백: 전체, 특정종목 조회시 : 종목코드 (SHT_CD). Optional; default "".
+            The same as ksdinfo_sharehld_meet's.
 
         Yields:
             DomesticStockKsdinfoSharehldMeetOutput1Row: each row, page after page.
@@ -25266,13 +23319,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            excg_dvsn_cd: 거래소구분코드 — 00(전체), 02(거래소), 03(코스닥) (EXCG_DVSN_CD). Required. Example:
-                "00".
-            pdno: 상품번호 — 공백 : 전체조회, 종목코드 입력 시 해당종목만 조회 (PDNO). Optional; default "".
-            thco_stln_psbl_yn: 당사대주가능여부 — Y (THCO_STLN_PSBL_YN). Required. Example: "Y".
-            inqr_dvsn_1: 조회구분1 — 0 : 전체조회, 1: 종목코드순 정렬 (INQR_DVSN_1). Required. Example: "0".
-            ctx_area_fk200: 연속조회검색조건200 — 미입력 (다음조회 불가) (CTX_AREA_FK200). Optional; default "".
-            ctx_area_nk100: 연속조회키100 — 미입력 (다음조회 불가) (CTX_AREA_NK100). Optional; default "".
+            The same as lendable_by_company's.
 
         Yields:
             DomesticStockLendableByCompanyResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -25324,13 +23371,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            excg_dvsn_cd: 거래소구분코드 — 00(전체), 02(거래소), 03(코스닥) (EXCG_DVSN_CD). Required. Example:
-                "00".
-            pdno: 상품번호 — 공백 : 전체조회, 종목코드 입력 시 해당종목만 조회 (PDNO). Optional; default "".
-            thco_stln_psbl_yn: 당사대주가능여부 — Y (THCO_STLN_PSBL_YN). Required. Example: "Y".
-            inqr_dvsn_1: 조회구분1 — 0 : 전체조회, 1: 종목코드순 정렬 (INQR_DVSN_1). Required. Example: "0".
-            ctx_area_fk200: 연속조회검색조건200 — 미입력 (다음조회 불가) (CTX_AREA_FK200). Optional; default "".
-            ctx_area_nk100: 연속조회키100 — 미입력 (다음조회 불가) (CTX_AREA_NK100). Optional; default "".
+            The same as lendable_by_company's.
 
         Yields:
             DomesticStockLendableByCompanyOutput1Row: each row, page after page.
@@ -25381,13 +23422,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            excg_dvsn_cd: 거래소구분코드 — 00(전체), 02(거래소), 03(코스닥) (EXCG_DVSN_CD). Required. Example:
-                "00".
-            pdno: 상품번호 — 공백 : 전체조회, 종목코드 입력 시 해당종목만 조회 (PDNO). Optional; default "".
-            thco_stln_psbl_yn: 당사대주가능여부 — Y (THCO_STLN_PSBL_YN). Required. Example: "Y".
-            inqr_dvsn_1: 조회구분1 — 0 : 전체조회, 1: 종목코드순 정렬 (INQR_DVSN_1). Required. Example: "0".
-            ctx_area_fk200: 연속조회검색조건200 — 미입력 (다음조회 불가) (CTX_AREA_FK200). Optional; default "".
-            ctx_area_nk100: 연속조회키100 — 미입력 (다음조회 불가) (CTX_AREA_NK100). Optional; default "".
+            The same as lendable_by_company's.
 
         Yields:
             DomesticStockLendableByCompanyOutput2Row: each row, page after page.
@@ -25472,8 +23507,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            pdno: 상품번호 — 예: '000660', 'KR4101SC0009', 'AAPL' (PDNO). Required. Example: "000660".
-            prdt_type_cd: 상품유형코드 — 예: '300', '301', '512' (PRDT_TYPE_CD). Required. Example: "300".
+            The same as search_info's.
 
         Yields:
             DomesticStockSearchInfoResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -25512,8 +23546,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            pdno: 상품번호 — 예: '000660', 'KR4101SC0009', 'AAPL' (PDNO). Required. Example: "000660".
-            prdt_type_cd: 상품유형코드 — 예: '300', '301', '512' (PRDT_TYPE_CD). Required. Example: "300".
+            The same as search_info's.
 
         Yields:
             DomesticStockSearchInfoOutputRow: each row, page after page.
@@ -25594,10 +23627,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            prdt_type_cd: 상품유형코드 — 300: 주식, ETF, ETN, ELW 301 : 선물옵션 302 : 채권 306 : ELS'
-                (PRDT_TYPE_CD). Required. Example: "300".
-            pdno: 상품번호 — 종목번호 (6자리) ETN의 경우, Q로 시작 (EX. Q500001) (PDNO). Required. Example:
-                "005930".
+            The same as search_stock_info's.
 
         Yields:
             DomesticStockSearchStockInfoResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -25638,10 +23668,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            prdt_type_cd: 상품유형코드 — 300: 주식, ETF, ETN, ELW 301 : 선물옵션 302 : 채권 306 : ELS'
-                (PRDT_TYPE_CD). Required. Example: "300".
-            pdno: 상품번호 — 종목번호 (6자리) ETN의 경우, Q로 시작 (EX. Q500001) (PDNO). Required. Example:
-                "005930".
+            The same as search_stock_info's.
 
         Yields:
             DomesticStockSearchStockInfoOutputRow: each row, page after page.
@@ -26319,24 +24346,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20176 ) (fid_cond_scr_div_code).
-                Required. Example: "20176".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 1: 장전 시간외, 2: 장후 시간외, 3:매도잔량, 4:매수잔량
-                (fid_rank_sort_cls_code). Required. AfterHourBalanceFidRankSortClsCode or its code:
-                "1" 장전 시간외 (CODE_1), "2" 장후 시간외 (CODE_2), "3" 매도잔량 (CODE_3), "4" 매수잔량 (CODE_4).
-                Example: "1".
-            fid_div_cls_code: 분류 구분 코드 — 0 : 전체 (fid_div_cls_code). Required. Example: "0".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
-                Example: "0".
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
+            The same as after_hour_balance's.
 
         Yields:
             DomesticStockAfterHourBalanceResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -26397,24 +24407,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20176 ) (fid_cond_scr_div_code).
-                Required. Example: "20176".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 1: 장전 시간외, 2: 장후 시간외, 3:매도잔량, 4:매수잔량
-                (fid_rank_sort_cls_code). Required. AfterHourBalanceFidRankSortClsCode or its code:
-                "1" 장전 시간외 (CODE_1), "2" 장후 시간외 (CODE_2), "3" 매도잔량 (CODE_3), "4" 매수잔량 (CODE_4).
-                Example: "1".
-            fid_div_cls_code: 분류 구분 코드 — 0 : 전체 (fid_div_cls_code). Required. Example: "0".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
-                Example: "0".
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
+            The same as after_hour_balance's.
 
         Yields:
             DomesticStockAfterHourBalanceOutputRow: each row, page after page.
@@ -26557,28 +24550,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Optional; default "".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11909) (fid_cond_scr_div_code).
-                Required. Example: "11909".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0:매수상위, 1:매도상위 (fid_rank_sort_cls_code). Required.
-                BulkTransNumFidRankSortClsCode or its code: "0" 매수상위 (CODE_0), "1" 매도상위 (CODE_1).
-                Example: "0".
-            fid_div_cls_code: 분류 구분 코드 — 0:전체 (fid_div_cls_code). Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 건별금액 ~ (fid_input_price_1). Optional; default "".
-            fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Optional; default "".
-            fid_input_iscd_2: 입력 종목코드2 — 공백:전체종목, 개별종목 조회시 종목코드 (000660) (fid_input_iscd_2).
-                Optional; default "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0:전체 (fid_trgt_exls_cls_code). Required. Example:
-                "0".
-            fid_trgt_cls_code: 대상 구분 코드 — 0:전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_vol_cnt: 거래량 수 — 거래량 ~ (fid_vol_cnt). Optional; default "".
+            The same as bulk_trans_num's.
 
         Yields:
             DomesticStockBulkTransNumResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -26641,28 +24613,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Optional; default "".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11909) (fid_cond_scr_div_code).
-                Required. Example: "11909".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0:매수상위, 1:매도상위 (fid_rank_sort_cls_code). Required.
-                BulkTransNumFidRankSortClsCode or its code: "0" 매수상위 (CODE_0), "1" 매도상위 (CODE_1).
-                Example: "0".
-            fid_div_cls_code: 분류 구분 코드 — 0:전체 (fid_div_cls_code). Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 건별금액 ~ (fid_input_price_1). Optional; default "".
-            fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Optional; default "".
-            fid_input_iscd_2: 입력 종목코드2 — 공백:전체종목, 개별종목 조회시 종목코드 (000660) (fid_input_iscd_2).
-                Optional; default "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0:전체 (fid_trgt_exls_cls_code). Required. Example:
-                "0".
-            fid_trgt_cls_code: 대상 구분 코드 — 0:전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_vol_cnt: 거래량 수 — 거래량 ~ (fid_vol_cnt). Optional; default "".
+            The same as bulk_trans_num's.
 
         Yields:
             DomesticStockBulkTransNumOutputRow: each row, page after page.
@@ -26776,17 +24727,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11701) (FID_COND_SCR_DIV_CODE).
-                Required. Example: "11701".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, (FID_INPUT_ISCD).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_option: 증가율기간 — 2~999 (FID_OPTION). Required. Example: "2".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — '(융자)0:잔고비율 상위, 1: 잔고수량 상위, 2: 잔고금액 상위, 3: 잔고비율
-                증가상위, 4: 잔고비율 감소상위 (대주)5:잔고비율 상위, 6: 잔고수량 상위, 7: 잔고금액 상위, 8: 잔고비율 증가상위, 9: 잔고비율 감소상위
-                ' (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
+            The same as credit_balance's.
 
         Yields:
             DomesticStockCreditBalanceResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -26836,17 +24777,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11701) (FID_COND_SCR_DIV_CODE).
-                Required. Example: "11701".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, (FID_INPUT_ISCD).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_option: 증가율기간 — 2~999 (FID_OPTION). Required. Example: "2".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — '(융자)0:잔고비율 상위, 1: 잔고수량 상위, 2: 잔고금액 상위, 3: 잔고비율
-                증가상위, 4: 잔고비율 감소상위 (대주)5:잔고비율 상위, 6: 잔고수량 상위, 7: 잔고금액 상위, 8: 잔고비율 증가상위, 9: 잔고비율 감소상위
-                ' (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
+            The same as credit_balance's.
 
         Yields:
             DomesticStockCreditBalanceOutput1Row: each row, page after page.
@@ -26895,17 +24826,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11701) (FID_COND_SCR_DIV_CODE).
-                Required. Example: "11701".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, (FID_INPUT_ISCD).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_option: 증가율기간 — 2~999 (FID_OPTION). Required. Example: "2".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — '(융자)0:잔고비율 상위, 1: 잔고수량 상위, 2: 잔고금액 상위, 3: 잔고비율
-                증가상위, 4: 잔고비율 감소상위 (대주)5:잔고비율 상위, 6: 잔고수량 상위, 7: 잔고금액 상위, 8: 잔고비율 증가상위, 9: 잔고비율 감소상위
-                ' (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
+            The same as credit_balance's.
 
         Yields:
             DomesticStockCreditBalanceOutput2Row: each row, page after page.
@@ -27043,31 +24964,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20178 ) (fid_cond_scr_div_code).
-                Required. Example: "20178".
-            fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험, 6:보톧주,
-                7:우선주 (fid_div_cls_code). Required. DisparityFidDivClsCode or its code: "0" 전체
-                (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
-                (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0: 이격도상위순, 1:이격도하위순 (fid_rank_sort_cls_code).
-                Required. DisparityFidRankSortClsCode or its code: "0" 이격도상위순 (CODE_0), "1" 이격도하위순
-                (CODE_1). Example: "0".
-            fid_hour_cls_code: 시간 구분 코드 — 5:이격도5, 10:이격도10, 20:이격도20, 60:이격도60, 120:이격도120
-                (fid_hour_cls_code). Required. DisparityFidHourClsCode or its code: "5" 이격도5
-                (CODE_5), "10" 이격도10 (CODE_10), "20" 이격도20 (CODE_20), "60" 이격도60 (CODE_60), "120"
-                이격도120 (CODE_120). Example: "5".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
-                Example: "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
+            The same as disparity's.
 
         Yields:
             DomesticStockDisparityResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -27128,31 +25025,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20178 ) (fid_cond_scr_div_code).
-                Required. Example: "20178".
-            fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험, 6:보톧주,
-                7:우선주 (fid_div_cls_code). Required. DisparityFidDivClsCode or its code: "0" 전체
-                (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
-                (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0: 이격도상위순, 1:이격도하위순 (fid_rank_sort_cls_code).
-                Required. DisparityFidRankSortClsCode or its code: "0" 이격도상위순 (CODE_0), "1" 이격도하위순
-                (CODE_1). Example: "0".
-            fid_hour_cls_code: 시간 구분 코드 — 5:이격도5, 10:이격도10, 20:이격도20, 60:이격도60, 120:이격도120
-                (fid_hour_cls_code). Required. DisparityFidHourClsCode or its code: "5" 이격도5
-                (CODE_5), "10" 이격도10 (CODE_10), "20" 이격도20 (CODE_20), "60" 이격도60 (CODE_60), "120"
-                이격도120 (CODE_120). Example: "5".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
-                Example: "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
+            The same as disparity's.
 
         Yields:
             DomesticStockDisparityOutputRow: each row, page after page.
@@ -27276,20 +25149,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts_area: CTS_AREA — 공백 (CTS_AREA). Optional; default "".
-            gb1: KOSPI — 0:전체, 1:코스피, 2: 코스피200, 3: 코스닥, (GB1). Required. DividendRateGb1 or its
-                code: "0" 전체 (CODE_0), "1" 코스피 (CODE_1), "2" 코스피200 (CODE_2), "3" 코스닥 (CODE_3).
-                Example: "0".
-            upjong: 업종구분 — '코스피(0001:종합, 0002:대형주.…0027:제조업 ), 코스닥(1001:종합, …. 1041:IT부품 코스피200
-                (2001:KOSPI200, 2007:KOSPI100, 2008:KOSPI50)' (UPJONG). Required. Example: "0001".
-            gb2: 종목선택 — 0:전체, 6:보통주, 7:우선주 (GB2). Required. Gb2 or its code: "0" 전체 (CODE_0), "6"
-                보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
-            gb3: 배당구분 — 1:주식배당, 2: 현금배당 (GB3). Required. Gb3 or its code: "1" 주식배당 (CODE_1), "2"
-                현금배당 (CODE_2). Example: "1".
-            f_dt: 기준일From — 기준일 시작 (F_DT). Required. Example: "20230101".
-            t_dt: 기준일To — 기준일 종료 (T_DT). Required. Example: "20231231".
-            gb4: 결산/중간배당 — 0:전체, 1:결산배당, 2:중간배당 (GB4). Required. Gb4 or its code: "0" 전체 (CODE_0),
-                "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
+            The same as dividend_rate's.
 
         Yields:
             DomesticStockDividendRateResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -27344,20 +25204,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            cts_area: CTS_AREA — 공백 (CTS_AREA). Optional; default "".
-            gb1: KOSPI — 0:전체, 1:코스피, 2: 코스피200, 3: 코스닥, (GB1). Required. DividendRateGb1 or its
-                code: "0" 전체 (CODE_0), "1" 코스피 (CODE_1), "2" 코스피200 (CODE_2), "3" 코스닥 (CODE_3).
-                Example: "0".
-            upjong: 업종구분 — '코스피(0001:종합, 0002:대형주.…0027:제조업 ), 코스닥(1001:종합, …. 1041:IT부품 코스피200
-                (2001:KOSPI200, 2007:KOSPI100, 2008:KOSPI50)' (UPJONG). Required. Example: "0001".
-            gb2: 종목선택 — 0:전체, 6:보통주, 7:우선주 (GB2). Required. Gb2 or its code: "0" 전체 (CODE_0), "6"
-                보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
-            gb3: 배당구분 — 1:주식배당, 2: 현금배당 (GB3). Required. Gb3 or its code: "1" 주식배당 (CODE_1), "2"
-                현금배당 (CODE_2). Example: "1".
-            f_dt: 기준일From — 기준일 시작 (F_DT). Required. Example: "20230101".
-            t_dt: 기준일To — 기준일 종료 (T_DT). Required. Example: "20231231".
-            gb4: 결산/중간배당 — 0:전체, 1:결산배당, 2:중간배당 (GB4). Required. Gb4 or its code: "0" 전체 (CODE_0),
-                "1" 결산배당 (CODE_1), "2" 중간배당 (CODE_2). Example: "0".
+            The same as dividend_rate's.
 
         Yields:
             DomesticStockDividendRateOutputRow: each row, page after page.
@@ -27489,25 +25336,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0:상승률1:상승폭2:보합3:하락율4:하락폭5:체결량6:거래대금
-                (fid_rank_sort_cls_code). Required. Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20182) (fid_cond_scr_div_code).
-                Required. Example: "20182".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
-            fid_div_cls_code: 분류 구분 코드 — 0:전체 1:보통주 2:우선주 (fid_div_cls_code). Required. Example:
-                "0".
-            fid_aply_rang_prc_1: 적용 범위 가격1 — 입력값 없을때 전체 (가격 ~) (fid_aply_rang_prc_1). Optional;
-                default "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
-            fid_pbmn: 거래대금 — 입력값 없을때 전체 (거래대금 ~) 천원단위 (fid_pbmn). Optional; default "".
-            fid_blng_cls_code: 소속 구분 코드 — 0: 전체 (fid_blng_cls_code). Required. Example: "0".
-            fid_mkop_cls_code: 장운영 구분 코드 — 0:장전예상1:장마감예상 (fid_mkop_cls_code). Required. Example:
-                "0".
+            The same as exp_trans_updown's.
 
         Yields:
             DomesticStockExpTransUpdownResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -27566,25 +25395,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0:상승률1:상승폭2:보합3:하락율4:하락폭5:체결량6:거래대금
-                (fid_rank_sort_cls_code). Required. Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20182) (fid_cond_scr_div_code).
-                Required. Example: "20182".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
-            fid_div_cls_code: 분류 구분 코드 — 0:전체 1:보통주 2:우선주 (fid_div_cls_code). Required. Example:
-                "0".
-            fid_aply_rang_prc_1: 적용 범위 가격1 — 입력값 없을때 전체 (가격 ~) (fid_aply_rang_prc_1). Optional;
-                default "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
-            fid_pbmn: 거래대금 — 입력값 없을때 전체 (거래대금 ~) 천원단위 (fid_pbmn). Optional; default "".
-            fid_blng_cls_code: 소속 구분 코드 — 0: 전체 (fid_blng_cls_code). Required. Example: "0".
-            fid_mkop_cls_code: 장운영 구분 코드 — 0:장전예상1:장마감예상 (fid_mkop_cls_code). Required. Example:
-                "0".
+            The same as exp_trans_updown's.
 
         Yields:
             DomesticStockExpTransUpdownOutputRow: each row, page after page.
@@ -27732,30 +25543,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J:KRX, NX:NXT (fid_cond_mrkt_div_code). Optional;
-                default "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key, 20175 (fid_cond_scr_div_code).
-                Optional; default "20175".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_div_cls_code: 분류 구분 코드 — 0 : 전체 (fid_div_cls_code). Optional; default "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체, 가격 ~ (fid_input_price_1). Optional; default "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체, ~ 가격 (fid_input_price_2). Optional; default "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체, 거래량 ~ (fid_vol_cnt). Optional; default "".
-            fid_input_option_1: 입력 옵션1 — 회계년도 입력, ex 2023 (fid_input_option_1). Required. Example:
-                "2023".
-            fid_input_option_2: 입력 옵션2 — 0: 1/4분기, 1: 반기, 2: 3/4분기, 3: 결산 (fid_input_option_2).
-                Required. FidInputOption2 or its code: "0" 1/4분기 (CODE_0), "1" 반기 (CODE_1), "2"
-                3/4분기 (CODE_2), "3" 결산 (CODE_3). Example: "3".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 7: 수익성 분석, 11: 안정성 분석, 15: 성장성 분석, 20: 활동성 분석
-                (fid_rank_sort_cls_code). Required. FinanceRatioFidRankSortClsCode or its code: "7"
-                수익성 분석 (CODE_7), "11" 안정성 분석 (CODE_11), "15" 성장성 분석 (CODE_15), "20" 활동성 분석
-                (CODE_20). Example: "7".
-            fid_blng_cls_code: 소속 구분 코드 — 0 (fid_blng_cls_code). Optional; default "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Optional; default
-                "0".
+            The same as finance_ratio's.
 
         Yields:
             DomesticStockFinanceRatioResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -27820,30 +25608,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J:KRX, NX:NXT (fid_cond_mrkt_div_code). Optional;
-                default "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key, 20175 (fid_cond_scr_div_code).
-                Optional; default "20175".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_div_cls_code: 분류 구분 코드 — 0 : 전체 (fid_div_cls_code). Optional; default "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체, 가격 ~ (fid_input_price_1). Optional; default "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체, ~ 가격 (fid_input_price_2). Optional; default "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체, 거래량 ~ (fid_vol_cnt). Optional; default "".
-            fid_input_option_1: 입력 옵션1 — 회계년도 입력, ex 2023 (fid_input_option_1). Required. Example:
-                "2023".
-            fid_input_option_2: 입력 옵션2 — 0: 1/4분기, 1: 반기, 2: 3/4분기, 3: 결산 (fid_input_option_2).
-                Required. FidInputOption2 or its code: "0" 1/4분기 (CODE_0), "1" 반기 (CODE_1), "2"
-                3/4분기 (CODE_2), "3" 결산 (CODE_3). Example: "3".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 7: 수익성 분석, 11: 안정성 분석, 15: 성장성 분석, 20: 활동성 분석
-                (fid_rank_sort_cls_code). Required. FinanceRatioFidRankSortClsCode or its code: "7"
-                수익성 분석 (CODE_7), "11" 안정성 분석 (CODE_11), "15" 성장성 분석 (CODE_15), "20" 활동성 분석
-                (CODE_20). Example: "7".
-            fid_blng_cls_code: 소속 구분 코드 — 0 (fid_blng_cls_code). Optional; default "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Optional; default
-                "0".
+            The same as finance_ratio's.
 
         Yields:
             DomesticStockFinanceRatioOutputRow: each row, page after page.
@@ -27992,25 +25757,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_rsfl_rate2: 등락 비율2 — 상승률 상한 (fid_rsfl_rate2). Optional; default "".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J:KRX, NX:NXT (fid_cond_mrkt_div_code). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — 20170: 등락률 (fid_cond_scr_div_code). Optional;
-                default "20170".
-            fid_input_iscd: 입력 종목코드 — 0000: 전체 (fid_input_iscd). Required. Example: "0000".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0000: 등락률순 (fid_rank_sort_cls_code). Required.
-                Example: "0".
-            fid_input_cnt_1: 입력 수1 — 조회할 종목 수 (fid_input_cnt_1). Required. Example: "0".
-            fid_prc_cls_code: 가격 구분 코드 — 0: 전체 (fid_prc_cls_code). Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 하한가 (fid_input_price_1). Optional; default "".
-            fid_input_price_2: 입력 가격2 — 상한가 (fid_input_price_2). Optional; default "".
-            fid_vol_cnt: 거래량 수 — 최소 거래량 (fid_vol_cnt). Optional; default "".
-            fid_trgt_cls_code: 대상 구분 코드 — 9자리, "1" or "0", 증거금30% 40% 50% 60% 100% 신용보증금30% 40% 50%
-                60% (fid_trgt_cls_code). Required. Example: "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 10자리, "1" or "0", 투자위험/경고/주의 관리종목 정리매매 불성실공시 우선주
-                거래정지 ETF ETN 신용주문불가 SPAC (fid_trgt_exls_cls_code). Required. Example: "0".
-            fid_div_cls_code: 분류 구분 코드 — 0: 전체 (fid_div_cls_code). Required. Example: "0".
-            fid_rsfl_rate1: 등락 비율1 — 하락률 하한 (fid_rsfl_rate1). Optional; default "".
+            The same as fluctuation's.
 
         Yields:
             DomesticStockFluctuationResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -28077,25 +25824,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_rsfl_rate2: 등락 비율2 — 상승률 상한 (fid_rsfl_rate2). Optional; default "".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — J:KRX, NX:NXT (fid_cond_mrkt_div_code). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — 20170: 등락률 (fid_cond_scr_div_code). Optional;
-                default "20170".
-            fid_input_iscd: 입력 종목코드 — 0000: 전체 (fid_input_iscd). Required. Example: "0000".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0000: 등락률순 (fid_rank_sort_cls_code). Required.
-                Example: "0".
-            fid_input_cnt_1: 입력 수1 — 조회할 종목 수 (fid_input_cnt_1). Required. Example: "0".
-            fid_prc_cls_code: 가격 구분 코드 — 0: 전체 (fid_prc_cls_code). Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 하한가 (fid_input_price_1). Optional; default "".
-            fid_input_price_2: 입력 가격2 — 상한가 (fid_input_price_2). Optional; default "".
-            fid_vol_cnt: 거래량 수 — 최소 거래량 (fid_vol_cnt). Optional; default "".
-            fid_trgt_cls_code: 대상 구분 코드 — 9자리, "1" or "0", 증거금30% 40% 50% 60% 100% 신용보증금30% 40% 50%
-                60% (fid_trgt_cls_code). Required. Example: "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 10자리, "1" or "0", 투자위험/경고/주의 관리종목 정리매매 불성실공시 우선주
-                거래정지 ETF ETN 신용주문불가 SPAC (fid_trgt_exls_cls_code). Required. Example: "0".
-            fid_div_cls_code: 분류 구분 코드 — 0: 전체 (fid_div_cls_code). Required. Example: "0".
-            fid_rsfl_rate1: 등락 비율1 — 하락률 하한 (fid_rsfl_rate1). Optional; default "".
+            The same as fluctuation's.
 
         Yields:
             DomesticStockFluctuationOutputRow: each row, page after page.
@@ -28329,24 +26058,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "1000000".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Optional; default "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20174 ) (fid_cond_scr_div_code).
-                Optional; default "20174".
-            fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1:보통주, 2:우선주 (fid_div_cls_code). Required.
-                RankingFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
-                (CODE_2). Example: "0".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Optional; default "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Optional; default
-                "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "50000".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "1000".
+            The same as market_cap's.
 
         Yields:
             DomesticStockMarketCapResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -28403,24 +26115,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "1000000".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Optional; default "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20174 ) (fid_cond_scr_div_code).
-                Optional; default "20174".
-            fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1:보통주, 2:우선주 (fid_div_cls_code). Required.
-                RankingFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
-                (CODE_2). Example: "0".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Optional; default "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Optional; default
-                "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "50000".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "1000".
+            The same as market_cap's.
 
         Yields:
             DomesticStockMarketCapOutputRow: each row, page after page.
@@ -28569,32 +26264,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Optional; default "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Optional; default "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20179 ) (fid_cond_scr_div_code).
-                Optional; default "20179".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험, 6:보통주,
-                7:우선주 (fid_div_cls_code). Required. MarketValueFidDivClsCode or its code: "0" 전체
-                (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
-                (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
-            fid_input_option_1: 입력 옵션1 — 회계연도 입력 (ex 2023) (fid_input_option_1). Required. Example:
-                "2023".
-            fid_input_option_2: 입력 옵션2 — 0: 1/4분기 , 1: 반기, 2: 3/4분기, 3: 결산 (fid_input_option_2).
-                Required. FidInputOption2 or its code: "0" 1/4분기 (CODE_0), "1" 반기 (CODE_1), "2"
-                3/4분기 (CODE_2), "3" 결산 (CODE_3). Example: "0".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — '가치분석(23:PER, 24:PBR, 25:PCR, 26:PSR, 27: EPS,
-                28:EVA, 29: EBITDA, 30: EV/EBITDA, 31:EBITDA/금융비율' (fid_rank_sort_cls_code).
-                Required. Example: "23".
-            fid_blng_cls_code: 소속 구분 코드 — 0 : 전체 (fid_blng_cls_code). Optional; default "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Optional; default
-                "0".
+            The same as market_value's.
 
         Yields:
             DomesticStockMarketValueResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -28659,32 +26329,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Optional; default "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Optional; default "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20179 ) (fid_cond_scr_div_code).
-                Optional; default "20179".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험, 6:보통주,
-                7:우선주 (fid_div_cls_code). Required. MarketValueFidDivClsCode or its code: "0" 전체
-                (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
-                (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Optional; default "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Optional; default "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Optional; default "".
-            fid_input_option_1: 입력 옵션1 — 회계연도 입력 (ex 2023) (fid_input_option_1). Required. Example:
-                "2023".
-            fid_input_option_2: 입력 옵션2 — 0: 1/4분기 , 1: 반기, 2: 3/4분기, 3: 결산 (fid_input_option_2).
-                Required. FidInputOption2 or its code: "0" 1/4분기 (CODE_0), "1" 반기 (CODE_1), "2"
-                3/4분기 (CODE_2), "3" 결산 (CODE_3). Example: "0".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — '가치분석(23:PER, 24:PBR, 25:PCR, 26:PSR, 27: EPS,
-                28:EVA, 29: EBITDA, 30: EV/EBITDA, 31:EBITDA/금융비율' (fid_rank_sort_cls_code).
-                Required. Example: "23".
-            fid_blng_cls_code: 소속 구분 코드 — 0 : 전체 (fid_blng_cls_code). Optional; default "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Optional; default
-                "0".
+            The same as market_value's.
 
         Yields:
             DomesticStockMarketValueOutputRow: each row, page after page.
@@ -28834,32 +26479,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_aply_rang_vol: 적용 범위 거래량 — 0: 전체, 100: 100주 이상 (fid_aply_rang_vol). Required.
-                FidAplyRangVol or its code: "0" 전체 (CODE_0), "100" 100주 이상 (CODE_100). Example:
-                "100".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Optional;
-                default "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20187) (fid_cond_scr_div_code).
-                Optional; default "20187".
-            fid_div_cls_code: 분류 구분 코드 — 0:전체, 1:관리종목, 2:투자주의, 3:투자경고 (fid_div_cls_code). Required.
-                NearNewHighlowFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 관리종목 (CODE_1), "2"
-                투자주의 (CODE_2), "3" 투자경고 (CODE_3). Example: "0".
-            fid_input_cnt_1: 입력 수1 — 괴리율 최소 (fid_input_cnt_1). Required. Example: "0".
-            fid_input_cnt_2: 입력 수2 — 괴리율 최대 (fid_input_cnt_2). Required. Example: "10".
-            fid_prc_cls_code: 가격 구분 코드 — 0:신고근접, 1:신저근접 (fid_prc_cls_code). Required.
-                NearNewHighlowFidPrcClsCode or its code: "0" 신고근접 (CODE_0), "1" 신저근접 (CODE_1).
-                Example: "0".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
-            fid_trgt_cls_code: 대상 구분 코드 — 0: 전체 (fid_trgt_cls_code). Optional; default "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0:전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험,
-                6:보통주, 7:우선주 (fid_trgt_exls_cls_code). Required. FidTrgtExlsClsCode or its code: "0"
-                전체 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
-                (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
-            fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Required. Example: "10000".
-            fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Required. Example: "50000".
+            The same as near_new_highlow's.
 
         Yields:
             DomesticStockNearNewHighlowResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -28922,32 +26542,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_aply_rang_vol: 적용 범위 거래량 — 0: 전체, 100: 100주 이상 (fid_aply_rang_vol). Required.
-                FidAplyRangVol or its code: "0" 전체 (CODE_0), "100" 100주 이상 (CODE_100). Example:
-                "100".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (fid_cond_mrkt_div_code). Optional;
-                default "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20187) (fid_cond_scr_div_code).
-                Optional; default "20187".
-            fid_div_cls_code: 분류 구분 코드 — 0:전체, 1:관리종목, 2:투자주의, 3:투자경고 (fid_div_cls_code). Required.
-                NearNewHighlowFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 관리종목 (CODE_1), "2"
-                투자주의 (CODE_2), "3" 투자경고 (CODE_3). Example: "0".
-            fid_input_cnt_1: 입력 수1 — 괴리율 최소 (fid_input_cnt_1). Required. Example: "0".
-            fid_input_cnt_2: 입력 수2 — 괴리율 최대 (fid_input_cnt_2). Required. Example: "10".
-            fid_prc_cls_code: 가격 구분 코드 — 0:신고근접, 1:신저근접 (fid_prc_cls_code). Required.
-                NearNewHighlowFidPrcClsCode or its code: "0" 신고근접 (CODE_0), "1" 신저근접 (CODE_1).
-                Example: "0".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
-            fid_trgt_cls_code: 대상 구분 코드 — 0: 전체 (fid_trgt_cls_code). Optional; default "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0:전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험,
-                6:보통주, 7:우선주 (fid_trgt_exls_cls_code). Required. FidTrgtExlsClsCode or its code: "0"
-                전체 (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
-                (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
-            fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Required. Example: "10000".
-            fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Required. Example: "50000".
+            The same as near_new_highlow's.
 
         Yields:
             DomesticStockNearNewHighlowOutputRow: each row, page after page.
@@ -29080,21 +26675,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J: 주식) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_mrkt_cls_code: 시장 구분 코드 — 공백 입력 (FID_MRKT_CLS_CODE). Optional; default "".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20234) (FID_COND_SCR_DIV_CODE).
-                Required. Example: "20234".
-            fid_input_iscd: 입력 종목코드 — 0000(전체), 0001(코스피), 1001(코스닥) (FID_INPUT_ISCD). Required.
-                Example: "0000".
-            fid_div_cls_code: 분류 구분 코드 — 1(상한가), 2(상승률), 3(보합),4(하한가),5(하락률) (FID_DIV_CLS_CODE).
-                Required. Example: "2".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (FID_INPUT_PRICE_2). Optional; default "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (FID_VOL_CNT). Optional; default "".
-            fid_trgt_cls_code: 대상 구분 코드 — 공백 입력 (FID_TRGT_CLS_CODE). Optional; default "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 입력 (FID_TRGT_EXLS_CLS_CODE). Optional; default
-                "".
+            The same as overtime_fluctuation's.
 
         Yields:
             DomesticStockOvertimeFluctuationResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -29154,21 +26735,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J: 주식) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_mrkt_cls_code: 시장 구분 코드 — 공백 입력 (FID_MRKT_CLS_CODE). Optional; default "".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20234) (FID_COND_SCR_DIV_CODE).
-                Required. Example: "20234".
-            fid_input_iscd: 입력 종목코드 — 0000(전체), 0001(코스피), 1001(코스닥) (FID_INPUT_ISCD). Required.
-                Example: "0000".
-            fid_div_cls_code: 분류 구분 코드 — 1(상한가), 2(상승률), 3(보합),4(하한가),5(하락률) (FID_DIV_CLS_CODE).
-                Required. Example: "2".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (FID_INPUT_PRICE_2). Optional; default "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (FID_VOL_CNT). Optional; default "".
-            fid_trgt_cls_code: 대상 구분 코드 — 공백 입력 (FID_TRGT_CLS_CODE). Optional; default "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 입력 (FID_TRGT_EXLS_CLS_CODE). Optional; default
-                "".
+            The same as overtime_fluctuation's.
 
         Yields:
             DomesticStockOvertimeFluctuationOutput1Row: each row, page after page.
@@ -29227,21 +26794,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J: 주식) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_mrkt_cls_code: 시장 구분 코드 — 공백 입력 (FID_MRKT_CLS_CODE). Optional; default "".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20234) (FID_COND_SCR_DIV_CODE).
-                Required. Example: "20234".
-            fid_input_iscd: 입력 종목코드 — 0000(전체), 0001(코스피), 1001(코스닥) (FID_INPUT_ISCD). Required.
-                Example: "0000".
-            fid_div_cls_code: 분류 구분 코드 — 1(상한가), 2(상승률), 3(보합),4(하한가),5(하락률) (FID_DIV_CLS_CODE).
-                Required. Example: "2".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (FID_INPUT_PRICE_2). Optional; default "".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (FID_VOL_CNT). Optional; default "".
-            fid_trgt_cls_code: 대상 구분 코드 — 공백 입력 (FID_TRGT_CLS_CODE). Optional; default "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 입력 (FID_TRGT_EXLS_CLS_CODE). Optional; default
-                "".
+            The same as overtime_fluctuation's.
 
         Yields:
             DomesticStockOvertimeFluctuationOutput2Row: each row, page after page.
@@ -29367,19 +26920,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J: 주식) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20235) (FID_COND_SCR_DIV_CODE).
-                Required. Example: "20235".
-            fid_input_iscd: 입력 종목코드 — 0000(전체), 0001(코스피), 1001(코스닥) (FID_INPUT_ISCD). Required.
-                Example: "0000".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0(매수잔량), 1(매도잔량), 2(거래량) (FID_RANK_SORT_CLS_CODE).
-                Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 가격 ~ (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 입력 가격2 — ~ 가격 (FID_INPUT_PRICE_2). Optional; default "".
-            fid_vol_cnt: 거래량 수 — 거래량 ~ (FID_VOL_CNT). Optional; default "".
-            fid_trgt_cls_code: 대상 구분 코드 — 공백 (FID_TRGT_CLS_CODE). Optional; default "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".
+            The same as overtime_volume's.
 
         Yields:
             DomesticStockOvertimeVolumeResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -29437,19 +26978,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J: 주식) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20235) (FID_COND_SCR_DIV_CODE).
-                Required. Example: "20235".
-            fid_input_iscd: 입력 종목코드 — 0000(전체), 0001(코스피), 1001(코스닥) (FID_INPUT_ISCD). Required.
-                Example: "0000".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0(매수잔량), 1(매도잔량), 2(거래량) (FID_RANK_SORT_CLS_CODE).
-                Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 가격 ~ (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 입력 가격2 — ~ 가격 (FID_INPUT_PRICE_2). Optional; default "".
-            fid_vol_cnt: 거래량 수 — 거래량 ~ (FID_VOL_CNT). Optional; default "".
-            fid_trgt_cls_code: 대상 구분 코드 — 공백 (FID_TRGT_CLS_CODE). Optional; default "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".
+            The same as overtime_volume's.
 
         Yields:
             DomesticStockOvertimeVolumeOutput1Row: each row, page after page.
@@ -29506,19 +27035,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J: 주식) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20235) (FID_COND_SCR_DIV_CODE).
-                Required. Example: "20235".
-            fid_input_iscd: 입력 종목코드 — 0000(전체), 0001(코스피), 1001(코스닥) (FID_INPUT_ISCD). Required.
-                Example: "0000".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0(매수잔량), 1(매도잔량), 2(거래량) (FID_RANK_SORT_CLS_CODE).
-                Required. Example: "0".
-            fid_input_price_1: 입력 가격1 — 가격 ~ (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 입력 가격2 — ~ 가격 (FID_INPUT_PRICE_2). Optional; default "".
-            fid_vol_cnt: 거래량 수 — 거래량 ~ (FID_VOL_CNT). Optional; default "".
-            fid_trgt_cls_code: 대상 구분 코드 — 공백 (FID_TRGT_CLS_CODE). Optional; default "".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 공백 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".
+            The same as overtime_volume's.
 
         Yields:
             DomesticStockOvertimeVolumeOutput2Row: each row, page after page.
@@ -29646,23 +27163,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "1000".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20177 ) (fid_cond_scr_div_code).
-                Required. Example: "20177".
-            fid_div_cls_code: 분류 구분 코드 — 0: 전체 (fid_div_cls_code). Required. Example: "0".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
-                Example: "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "10000".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "50000".
+            The same as prefer_disparate_ratio's.
 
         Yields:
             DomesticStockPreferDisparateRatioResponse: each page: the envelope (rt_cd, msg_cd,
@@ -29719,23 +27220,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "1000".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20177 ) (fid_cond_scr_div_code).
-                Required. Example: "20177".
-            fid_div_cls_code: 분류 구분 코드 — 0: 전체 (fid_div_cls_code). Required. Example: "0".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
-                Example: "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "10000".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "50000".
+            The same as prefer_disparate_ratio's.
 
         Yields:
             DomesticStockPreferDisparateRatioOutputRow: each row, page after page.
@@ -29872,20 +27357,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 필수) (J:KRX, NX:NXT (fid_cond_mrkt_div_code).
-                Optional; default "J".
-            fid_trgt_cls_code: 대상 구분 코드 (fid_trgt_cls_code). Optional; default "0".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 (fid_cond_scr_div_code). Optional; default "20173".
-            fid_input_iscd: 입력 종목코드 (fid_input_iscd). Required. Example: "0000".
-            fid_div_cls_code: 분류 구분 코드 (fid_div_cls_code). Optional; default "0".
-            fid_input_price_1: 입력 가격1 (fid_input_price_1). Optional; default "".
-            fid_input_price_2: 입력 가격2 (fid_input_price_2). Optional; default "".
-            fid_vol_cnt: 거래량 수 (fid_vol_cnt). Optional; default "".
-            fid_input_option_1: 입력 옵션1 (fid_input_option_1). Optional; default "2023".
-            fid_input_option_2: 입력 옵션2 (fid_input_option_2). Required. Example: "0".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 (fid_rank_sort_cls_code). Required. Example: "0".
-            fid_blng_cls_code: 소속 구분 코드 (fid_blng_cls_code). Optional; default "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 (fid_trgt_exls_cls_code). Optional; default "0".
+            The same as profit_asset_index's.
 
         Yields:
             DomesticStockProfitAssetIndexResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -29950,20 +27422,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 필수) (J:KRX, NX:NXT (fid_cond_mrkt_div_code).
-                Optional; default "J".
-            fid_trgt_cls_code: 대상 구분 코드 (fid_trgt_cls_code). Optional; default "0".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 (fid_cond_scr_div_code). Optional; default "20173".
-            fid_input_iscd: 입력 종목코드 (fid_input_iscd). Required. Example: "0000".
-            fid_div_cls_code: 분류 구분 코드 (fid_div_cls_code). Optional; default "0".
-            fid_input_price_1: 입력 가격1 (fid_input_price_1). Optional; default "".
-            fid_input_price_2: 입력 가격2 (fid_input_price_2). Optional; default "".
-            fid_vol_cnt: 거래량 수 (fid_vol_cnt). Optional; default "".
-            fid_input_option_1: 입력 옵션1 (fid_input_option_1). Optional; default "2023".
-            fid_input_option_2: 입력 옵션2 (fid_input_option_2). Required. Example: "0".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 (fid_rank_sort_cls_code). Required. Example: "0".
-            fid_blng_cls_code: 소속 구분 코드 (fid_blng_cls_code). Optional; default "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 (fid_trgt_exls_cls_code). Optional; default "0".
+            The same as profit_asset_index's.
 
         Yields:
             DomesticStockProfitAssetIndexOutputRow: each row, page after page.
@@ -30100,25 +27559,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "1000".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Optional; default "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20172 ) (fid_cond_scr_div_code).
-                Optional; default "20172".
-            fid_input_iscd: 입력 종목코드 — 0000(전체) 코스피(0001), 코스닥(1001), 코스피200(2001) (fid_input_iscd).
-                Required. Example: "0001".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0: 순매수잔량순, 1:순매도잔량순, 2:매수비율순, 3:매도비율순
-                (fid_rank_sort_cls_code). Required. QuoteBalanceFidRankSortClsCode or its code: "0"
-                순매수잔량순 (CODE_0), "1" 순매도잔량순 (CODE_1), "2" 매수비율순 (CODE_2), "3" 매도비율순 (CODE_3).
-                Example: "0".
-            fid_div_cls_code: 분류 구분 코드 — 0:전체 (fid_div_cls_code). Optional; default "0".
-            fid_trgt_cls_code: 대상 구분 코드 — 0:전체 (fid_trgt_cls_code). Optional; default "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0:전체 (fid_trgt_exls_cls_code). Optional; default
-                "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "50000".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "100000".
+            The same as quote_balance's.
 
         Yields:
             DomesticStockQuoteBalanceResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -30177,25 +27618,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "1000".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Optional; default "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20172 ) (fid_cond_scr_div_code).
-                Optional; default "20172".
-            fid_input_iscd: 입력 종목코드 — 0000(전체) 코스피(0001), 코스닥(1001), 코스피200(2001) (fid_input_iscd).
-                Required. Example: "0001".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0: 순매수잔량순, 1:순매도잔량순, 2:매수비율순, 3:매도비율순
-                (fid_rank_sort_cls_code). Required. QuoteBalanceFidRankSortClsCode or its code: "0"
-                순매수잔량순 (CODE_0), "1" 순매도잔량순 (CODE_1), "2" 매수비율순 (CODE_2), "3" 매도비율순 (CODE_3).
-                Example: "0".
-            fid_div_cls_code: 분류 구분 코드 — 0:전체 (fid_div_cls_code). Optional; default "0".
-            fid_trgt_cls_code: 대상 구분 코드 — 0:전체 (fid_trgt_cls_code). Optional; default "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0:전체 (fid_trgt_exls_cls_code). Optional; default
-                "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "50000".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "100000".
+            The same as quote_balance's.
 
         Yields:
             DomesticStockQuoteBalanceOutputRow: each row, page after page.
@@ -30327,23 +27750,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_aply_rang_vol: FID 적용 범위 거래량 (FID_APLY_RANG_VOL). Optional; default "".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20482) (FID_COND_SCR_DIV_CODE).
-                Required. Example: "20482".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:코스피, 1001:코스닥, 2001:코스피200, 4001: KRX100, 3003:
-                코스닥150 (FID_INPUT_ISCD). Required. ShortSaleFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 코스피 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001), "3003" 코스닥150 (CODE_3003). Example: "0000".
-            fid_period_div_code: 조회구분 — (일/월) D: 일, M:월 (FID_PERIOD_DIV_CODE). Required. Example:
-                "D".
-            fid_input_cnt_1: 조회가간(일수) — 조회구분(D) 0:1일, 1:2일, 2:3일, 3:4일, 4:1주일, 9:2주일, 14:3주일,
-                조회구분(M) 1:1개월, 2:2개월, 3:3개월 (FID_INPUT_CNT_1). Required. Example: "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".
-            fid_trgt_cls_code: FID 대상 구분 코드 (FID_TRGT_CLS_CODE). Optional; default "".
-            fid_aply_rang_prc_1: FID 적용 범위 가격1 (FID_APLY_RANG_PRC_1). Required. Example: "0".
-            fid_aply_rang_prc_2: FID 적용 범위 가격2 (FID_APLY_RANG_PRC_2). Required. Example: "1000000".
+            The same as short_sale's.
 
         Yields:
             DomesticStockShortSaleResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -30402,23 +27809,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_aply_rang_vol: FID 적용 범위 거래량 (FID_APLY_RANG_VOL). Optional; default "".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 J) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20482) (FID_COND_SCR_DIV_CODE).
-                Required. Example: "20482".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:코스피, 1001:코스닥, 2001:코스피200, 4001: KRX100, 3003:
-                코스닥150 (FID_INPUT_ISCD). Required. ShortSaleFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 코스피 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001), "3003" 코스닥150 (CODE_3003). Example: "0000".
-            fid_period_div_code: 조회구분 — (일/월) D: 일, M:월 (FID_PERIOD_DIV_CODE). Required. Example:
-                "D".
-            fid_input_cnt_1: 조회가간(일수) — 조회구분(D) 0:1일, 1:2일, 2:3일, 3:4일, 4:1주일, 9:2주일, 14:3주일,
-                조회구분(M) 1:1개월, 2:2개월, 3:3개월 (FID_INPUT_CNT_1). Required. Example: "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE). Optional; default "".
-            fid_trgt_cls_code: FID 대상 구분 코드 (FID_TRGT_CLS_CODE). Optional; default "".
-            fid_aply_rang_prc_1: FID 적용 범위 가격1 (FID_APLY_RANG_PRC_1). Required. Example: "0".
-            fid_aply_rang_prc_2: FID 적용 범위 가격2 (FID_APLY_RANG_PRC_2). Required. Example: "1000000".
+            The same as short_sale's.
 
         Yields:
             DomesticStockShortSaleOutputRow: each row, page after page.
@@ -30557,27 +27948,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_iscd_2: 입력 종목코드2 — 000000 : 필수입력값 (fid_input_iscd_2). Required. Example:
-                "000000".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Optional; default "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20180) (fid_cond_scr_div_code).
-                Required. Example: "20180".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
-                Example: "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "0".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "0".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "0".
-            fid_div_cls_code: 분류 구분 코드 — 0: 전체 1: 관리종목 2: 투자주의 3: 투자경고 4: 투자위험예고 5: 투자위험 6: 보통주 7:
-                우선주 (fid_div_cls_code). Required. Example: "0".
-            fid_input_cnt_1: 입력 수1 — 순위검색 입력값(1: 1위부터, 10:10위부터) (fid_input_cnt_1). Required.
-                FidInputCnt1 or its code: "1" 1위부터 (CODE_1), "10" 10위부터 (CODE_10). Example: "1".
+            The same as top_interest_stock's.
 
         Yields:
             DomesticStockTopInterestStockResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -30638,27 +28009,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_iscd_2: 입력 종목코드2 — 000000 : 필수입력값 (fid_input_iscd_2). Required. Example:
-                "000000".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Optional; default "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20180) (fid_cond_scr_div_code).
-                Required. Example: "20180".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
-                Example: "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "0".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "0".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "0".
-            fid_div_cls_code: 분류 구분 코드 — 0: 전체 1: 관리종목 2: 투자주의 3: 투자경고 4: 투자위험예고 5: 투자위험 6: 보통주 7:
-                우선주 (fid_div_cls_code). Required. Example: "0".
-            fid_input_cnt_1: 입력 수1 — 순위검색 입력값(1: 1위부터, 10:10위부터) (fid_input_cnt_1). Required.
-                FidInputCnt1 or its code: "1" 1위부터 (CODE_1), "10" 10위부터 (CODE_10). Example: "1".
+            The same as top_interest_stock's.
 
         Yields:
             DomesticStockTopInterestStockOutputRow: each row, page after page.
@@ -30809,31 +28160,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0: 전체 (fid_trgt_exls_cls_code). Required. Example:
-                "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20186) (fid_cond_scr_div_code).
-                Required. Example: "20186".
-            fid_div_cls_code: 분류 구분 코드 — 0:전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험, 6:보통주,
-                7:우선주 (fid_div_cls_code). Required. MarketValueFidDivClsCode or its code: "0" 전체
-                (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
-                (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0:매도상위,1:매수상위 (fid_rank_sort_cls_code). Required.
-                TradedByCompanyFidRankSortClsCode or its code: "0" 매도상위 (CODE_0), "1" 매수상위 (CODE_1).
-                Example: "0".
-            fid_input_date_1: 입력 날짜1 — 기간~ (fid_input_date_1). Required. Example: "20250613".
-            fid_input_date_2: 입력 날짜2 — ~기간 (fid_input_date_2). Required. Example: "20250614".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
-            fid_trgt_cls_code: 대상 구분 코드 — 0: 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_aply_rang_vol: 적용 범위 거래량 — 0: 전체, 100: 100주 이상 (fid_aply_rang_vol). Required.
-                FidAplyRangVol or its code: "0" 전체 (CODE_0), "100" 100주 이상 (CODE_100). Example: "0".
-            fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Required. Example: "0".
-            fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Required. Example: "0".
+            The same as traded_by_company's.
 
         Yields:
             DomesticStockTradedByCompanyResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -30898,31 +28225,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0: 전체 (fid_trgt_exls_cls_code). Required. Example:
-                "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Required. RankingFidCondMrktDivCode or its code: "J" KRX (J), "NX" NXT (NX).
-                Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(20186) (fid_cond_scr_div_code).
-                Required. Example: "20186".
-            fid_div_cls_code: 분류 구분 코드 — 0:전체, 1:관리종목, 2:투자주의, 3:투자경고, 4:투자위험예고, 5:투자위험, 6:보통주,
-                7:우선주 (fid_div_cls_code). Required. MarketValueFidDivClsCode or its code: "0" 전체
-                (CODE_0), "1" 관리종목 (CODE_1), "2" 투자주의 (CODE_2), "3" 투자경고 (CODE_3), "4" 투자위험예고
-                (CODE_4), "5" 투자위험 (CODE_5), "6" 보통주 (CODE_6), "7" 우선주 (CODE_7). Example: "0".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 — 0:매도상위,1:매수상위 (fid_rank_sort_cls_code). Required.
-                TradedByCompanyFidRankSortClsCode or its code: "0" 매도상위 (CODE_0), "1" 매수상위 (CODE_1).
-                Example: "0".
-            fid_input_date_1: 입력 날짜1 — 기간~ (fid_input_date_1). Required. Example: "20250613".
-            fid_input_date_2: 입력 날짜2 — ~기간 (fid_input_date_2). Required. Example: "20250614".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. BulkTransNumFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
-            fid_trgt_cls_code: 대상 구분 코드 — 0: 전체 (fid_trgt_cls_code). Required. Example: "0".
-            fid_aply_rang_vol: 적용 범위 거래량 — 0: 전체, 100: 100주 이상 (fid_aply_rang_vol). Required.
-                FidAplyRangVol or its code: "0" 전체 (CODE_0), "100" 100주 이상 (CODE_100). Example: "0".
-            fid_aply_rang_prc_2: 적용 범위 가격2 — ~ 가격 (fid_aply_rang_prc_2). Required. Example: "0".
-            fid_aply_rang_prc_1: 적용 범위 가격1 — 가격 ~ (fid_aply_rang_prc_1). Required. Example: "0".
+            The same as traded_by_company's.
 
         Yields:
             DomesticStockTradedByCompanyOutputRow: each row, page after page.
@@ -31053,23 +28356,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
-                Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Optional; default "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20168 ) (fid_cond_scr_div_code).
-                Optional; default "20168".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1: 보통주 2: 우선주 (fid_div_cls_code). Required. Example:
-                "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "0".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "1000000".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "0".
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
+            The same as volume_power's.
 
         Yields:
             DomesticStockVolumePowerResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -31126,23 +28413,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 0 : 전체 (fid_trgt_exls_cls_code). Required.
-                Example: "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (J:KRX, NX:NXT) (fid_cond_mrkt_div_code).
-                Optional; default "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key( 20168 ) (fid_cond_scr_div_code).
-                Optional; default "20168".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200 (fid_input_iscd).
-                Required. RankingFidInputIscd or its code: "0000" 전체 (CODE_0000), "0001" 거래소
-                (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200 (CODE_2001). Example: "0000".
-            fid_div_cls_code: 분류 구분 코드 — 0: 전체, 1: 보통주 2: 우선주 (fid_div_cls_code). Required. Example:
-                "0".
-            fid_input_price_1: 입력 가격1 — 입력값 없을때 전체 (가격 ~) (fid_input_price_1). Required. Example:
-                "0".
-            fid_input_price_2: 입력 가격2 — 입력값 없을때 전체 (~ 가격) (fid_input_price_2). Required. Example:
-                "1000000".
-            fid_vol_cnt: 거래량 수 — 입력값 없을때 전체 (거래량 ~) (fid_vol_cnt). Required. Example: "0".
-            fid_trgt_cls_code: 대상 구분 코드 — 0 : 전체 (fid_trgt_cls_code). Required. Example: "0".
+            The same as volume_power's.
 
         Yields:
             DomesticStockVolumePowerOutputRow: each row, page after page.
@@ -31283,30 +28554,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — "J": KRX, "NX": NXT, "UN": 통합, "W": ELW
-                (FID_COND_MRKT_DIV_CODE). Required. VolumeRankFidCondMrktDivCode or its code: "J"
-                KRX (J), "NX" NXT (NX), "UN" 통합 (UN), "W" ELW (W). Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — "20171" (FID_COND_SCR_DIV_CODE). Optional; default
-                "20171".
-            fid_input_iscd: 입력 종목코드 — "0000": 전체, 기타: 업종코드 (FID_INPUT_ISCD). Required. Example:
-                "0002".
-            fid_div_cls_code: 분류 구분 코드 — "0": 전체, "1": 보통주, "2": 우선주 (FID_DIV_CLS_CODE). Required.
-                RankingFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
-                (CODE_2). Example: "0".
-            fid_blng_cls_code: 소속 구분 코드 — "0": 평균거래량, "1": 거래증가율, "2": 평균거래회전율, "3": 거래금액순, "4":
-                평균거래금액회전율 (FID_BLNG_CLS_CODE). Required. VolumeRankFidBlngClsCode or its code: "0"
-                평균거래량 (CODE_0), "1" 거래증가율 (CODE_1), "2" 평균거래회전율 (CODE_2), "3" 거래금액순 (CODE_3), "4"
-                평균거래금액회전율 (CODE_4). Example: "0".
-            fid_trgt_cls_code: 대상 구분 코드 — 9자리, "1" or "0", 차례대로 증거금 30% 40% 50% 60% 100% 신용보증금 30%
-                40% 50% 60% (FID_TRGT_CLS_CODE). Required. Example: "111111111".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 10자리, "1" or "0", 차례대로 투자위험/경고/주의 관리종목 정리매매 불성실공시
-                우선주 거래정지 ETF ETN 신용주문불가 SPAC (FID_TRGT_EXLS_CLS_CODE). Required. Example: "000000".
-            fid_input_price_1: 입력 가격1 — 가격 ~, 전체 가격 대상 조회 시 공란 (FID_INPUT_PRICE_1). Required.
-                Example: "0".
-            fid_input_price_2: 입력 가격2 — ~ 가격, 전체 가격 대상 조회 시 공란 (FID_INPUT_PRICE_2). Required.
-                Example: "0".
-            fid_vol_cnt: 거래량 수 — 거래량 ~, 전체 거래량 대상 조회 시 공란 (FID_VOL_CNT). Required. Example: "0".
-            fid_input_date_1: 입력 날짜1 — 공란 (FID_INPUT_DATE_1). Required. Example: "0".
+            The same as volume_rank's.
 
         Yields:
             DomesticStockVolumeRankResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -31367,30 +28615,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — "J": KRX, "NX": NXT, "UN": 통합, "W": ELW
-                (FID_COND_MRKT_DIV_CODE). Required. VolumeRankFidCondMrktDivCode or its code: "J"
-                KRX (J), "NX" NXT (NX), "UN" 통합 (UN), "W" ELW (W). Example: "J".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — "20171" (FID_COND_SCR_DIV_CODE). Optional; default
-                "20171".
-            fid_input_iscd: 입력 종목코드 — "0000": 전체, 기타: 업종코드 (FID_INPUT_ISCD). Required. Example:
-                "0002".
-            fid_div_cls_code: 분류 구분 코드 — "0": 전체, "1": 보통주, "2": 우선주 (FID_DIV_CLS_CODE). Required.
-                RankingFidDivClsCode or its code: "0" 전체 (CODE_0), "1" 보통주 (CODE_1), "2" 우선주
-                (CODE_2). Example: "0".
-            fid_blng_cls_code: 소속 구분 코드 — "0": 평균거래량, "1": 거래증가율, "2": 평균거래회전율, "3": 거래금액순, "4":
-                평균거래금액회전율 (FID_BLNG_CLS_CODE). Required. VolumeRankFidBlngClsCode or its code: "0"
-                평균거래량 (CODE_0), "1" 거래증가율 (CODE_1), "2" 평균거래회전율 (CODE_2), "3" 거래금액순 (CODE_3), "4"
-                평균거래금액회전율 (CODE_4). Example: "0".
-            fid_trgt_cls_code: 대상 구분 코드 — 9자리, "1" or "0", 차례대로 증거금 30% 40% 50% 60% 100% 신용보증금 30%
-                40% 50% 60% (FID_TRGT_CLS_CODE). Required. Example: "111111111".
-            fid_trgt_exls_cls_code: 대상 제외 구분 코드 — 10자리, "1" or "0", 차례대로 투자위험/경고/주의 관리종목 정리매매 불성실공시
-                우선주 거래정지 ETF ETN 신용주문불가 SPAC (FID_TRGT_EXLS_CLS_CODE). Required. Example: "000000".
-            fid_input_price_1: 입력 가격1 — 가격 ~, 전체 가격 대상 조회 시 공란 (FID_INPUT_PRICE_1). Required.
-                Example: "0".
-            fid_input_price_2: 입력 가격2 — ~ 가격, 전체 가격 대상 조회 시 공란 (FID_INPUT_PRICE_2). Required.
-                Example: "0".
-            fid_vol_cnt: 거래량 수 — 거래량 ~, 전체 거래량 대상 조회 시 공란 (FID_VOL_CNT). Required. Example: "0".
-            fid_input_date_1: 입력 날짜1 — 공란 (FID_INPUT_DATE_1). Required. Example: "0".
+            The same as volume_rank's.
 
         Yields:
             DomesticStockVolumeRankOutputRow: each row, page after page.
@@ -31493,10 +28718,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "I".
-            fid_cond_scr_div_code: 조건화면분류코드 (FID_COND_SCR_DIV_CODE). Required. Example: "20702".
-            fid_div_cls_code: 분류구분코드 (FID_DIV_CLS_CODE). Required. Example: "1".
-            fid_div_cls_code1: 분류구분코드 — 공백 허용 (FID_DIV_CLS_CODE1). Optional; default "".
+            The same as comp_interest's.
 
         Yields:
             DomesticStockCompInterestResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -31544,10 +28766,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "I".
-            fid_cond_scr_div_code: 조건화면분류코드 (FID_COND_SCR_DIV_CODE). Required. Example: "20702".
-            fid_div_cls_code: 분류구분코드 (FID_DIV_CLS_CODE). Required. Example: "1".
-            fid_div_cls_code1: 분류구분코드 — 공백 허용 (FID_DIV_CLS_CODE1). Optional; default "".
+            The same as comp_interest's.
 
         Yields:
             DomesticStockCompInterestOutput1Row: each row, page after page.
@@ -31594,10 +28813,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "I".
-            fid_cond_scr_div_code: 조건화면분류코드 (FID_COND_SCR_DIV_CODE). Required. Example: "20702".
-            fid_div_cls_code: 분류구분코드 (FID_DIV_CLS_CODE). Required. Example: "1".
-            fid_div_cls_code1: 분류구분코드 — 공백 허용 (FID_DIV_CLS_CODE1). Optional; default "".
+            The same as comp_interest's.
 
         Yields:
             DomesticStockCompInterestOutput2Row: each row, page after page.
@@ -31698,16 +28914,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_mkop_cls_code: 장운영 구분 코드 — 1: 장시작전, 2: 장마감 (FID_MKOP_CLS_CODE). Required.
-                SectorFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
-            fid_input_hour_1: 입력 시간1 — 10(10초), 30(30초), 60(1분), 600(10분) (FID_INPUT_HOUR_1).
-                Optional; default "".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:코스피, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (FID_INPUT_ISCD). Required. ExpIndexTrendFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 코스피 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0001".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 U) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "U".
+            The same as exp_index_trend's.
 
         Yields:
             DomesticStockExpIndexTrendResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -31754,16 +28961,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_mkop_cls_code: 장운영 구분 코드 — 1: 장시작전, 2: 장마감 (FID_MKOP_CLS_CODE). Required.
-                SectorFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
-            fid_input_hour_1: 입력 시간1 — 10(10초), 30(30초), 60(1분), 600(10분) (FID_INPUT_HOUR_1).
-                Optional; default "".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:코스피, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (FID_INPUT_ISCD). Required. ExpIndexTrendFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 코스피 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0001".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (주식 U) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "U".
+            The same as exp_index_trend's.
 
         Yields:
             DomesticStockExpIndexTrendOutputRow: each row, page after page.
@@ -31870,18 +29068,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_mrkt_cls_code: 시장 구분 코드 — 0:전체 K:거래소 Q:코스닥 (fid_mrkt_cls_code). Required. Example:
-                "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (업종 U) (fid_cond_mrkt_div_code). Required.
-                Example: "U".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11175) (fid_cond_scr_div_code).
-                Required. Example: "11175".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. ExpTotalIndexFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
-            fid_mkop_cls_code: 장운영 구분 코드 — 1:장시작전, 2:장마감 (fid_mkop_cls_code). Required.
-                SectorFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
+            The same as exp_total_index's.
 
         Yields:
             DomesticStockExpTotalIndexResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -31931,18 +29118,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_mrkt_cls_code: 시장 구분 코드 — 0:전체 K:거래소 Q:코스닥 (fid_mrkt_cls_code). Required. Example:
-                "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (업종 U) (fid_cond_mrkt_div_code). Required.
-                Example: "U".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11175) (fid_cond_scr_div_code).
-                Required. Example: "11175".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. ExpTotalIndexFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
-            fid_mkop_cls_code: 장운영 구분 코드 — 1:장시작전, 2:장마감 (fid_mkop_cls_code). Required.
-                SectorFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
+            The same as exp_total_index's.
 
         Yields:
             DomesticStockExpTotalIndexOutput1Row: each row, page after page.
@@ -31991,18 +29167,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_mrkt_cls_code: 시장 구분 코드 — 0:전체 K:거래소 Q:코스닥 (fid_mrkt_cls_code). Required. Example:
-                "0".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (업종 U) (fid_cond_mrkt_div_code). Required.
-                Example: "U".
-            fid_cond_scr_div_code: 조건 화면 분류 코드 — Unique key(11175) (fid_cond_scr_div_code).
-                Required. Example: "11175".
-            fid_input_iscd: 입력 종목코드 — 0000:전체, 0001:거래소, 1001:코스닥, 2001:코스피200, 4001: KRX100
-                (fid_input_iscd). Required. ExpTotalIndexFidInputIscd or its code: "0000" 전체
-                (CODE_0000), "0001" 거래소 (CODE_0001), "1001" 코스닥 (CODE_1001), "2001" 코스피200
-                (CODE_2001), "4001" KRX100 (CODE_4001). Example: "0000".
-            fid_mkop_cls_code: 장운영 구분 코드 — 1:장시작전, 2:장마감 (fid_mkop_cls_code). Required.
-                SectorFidMkopClsCode or its code: "1" 장시작전 (CODE_1), "2" 장마감 (CODE_2). Example: "1".
+            The same as exp_total_index's.
 
         Yields:
             DomesticStockExpTotalIndexOutput2Row: each row, page after page.
@@ -32104,16 +29269,7 @@ class AsyncDomesticStockApi:
         """Every page of 국내주식업종기간별시세(일/주/월/년), following tr_cont alone (the same request again) to the last.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 업종 : U (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "U".
-            fid_input_iscd: 업종 상세코드 — 0001 : 종합 0002 : 대형주 ... 포탈 (FAQ : 종목정보 다운로드(국내) - 업종코드 참조)
-                (FID_INPUT_ISCD). Required. Example: "0001".
-            fid_input_date_1: 조회 시작일자 — ex. 20220501 (FID_INPUT_DATE_1). Required. Example:
-                "20250101".
-            fid_input_date_2: 조회 종료일자 — ex. 20220530 (FID_INPUT_DATE_2). Required. Example:
-                "20250131".
-            fid_period_div_code: 기간분류코드 — D:일봉 W:주봉, M:월봉, Y:년봉 (FID_PERIOD_DIV_CODE). Required.
-                Example: "D".
+            The same as inquire_daily_indexchartprice's.
 
         Yields:
             DomesticStockInquireDailyIndexchartpriceResponse: each page: the envelope (rt_cd,
@@ -32160,16 +29316,7 @@ class AsyncDomesticStockApi:
         """Every row of 국내주식업종기간별시세(일/주/월/년) output1 (output1) across all pages.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 업종 : U (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "U".
-            fid_input_iscd: 업종 상세코드 — 0001 : 종합 0002 : 대형주 ... 포탈 (FAQ : 종목정보 다운로드(국내) - 업종코드 참조)
-                (FID_INPUT_ISCD). Required. Example: "0001".
-            fid_input_date_1: 조회 시작일자 — ex. 20220501 (FID_INPUT_DATE_1). Required. Example:
-                "20250101".
-            fid_input_date_2: 조회 종료일자 — ex. 20220530 (FID_INPUT_DATE_2). Required. Example:
-                "20250131".
-            fid_period_div_code: 기간분류코드 — D:일봉 W:주봉, M:월봉, Y:년봉 (FID_PERIOD_DIV_CODE). Required.
-                Example: "D".
+            The same as inquire_daily_indexchartprice's.
 
         Yields:
             DomesticStockInquireDailyIndexchartpriceOutput1Row: each row, page after page.
@@ -32214,16 +29361,7 @@ class AsyncDomesticStockApi:
         """Every row of 국내주식업종기간별시세(일/주/월/년) output2 (output2) across all pages.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 업종 : U (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "U".
-            fid_input_iscd: 업종 상세코드 — 0001 : 종합 0002 : 대형주 ... 포탈 (FAQ : 종목정보 다운로드(국내) - 업종코드 참조)
-                (FID_INPUT_ISCD). Required. Example: "0001".
-            fid_input_date_1: 조회 시작일자 — ex. 20220501 (FID_INPUT_DATE_1). Required. Example:
-                "20250101".
-            fid_input_date_2: 조회 종료일자 — ex. 20220530 (FID_INPUT_DATE_2). Required. Example:
-                "20250131".
-            fid_period_div_code: 기간분류코드 — D:일봉 W:주봉, M:월봉, Y:년봉 (FID_PERIOD_DIV_CODE). Required.
-                Example: "D".
+            The same as inquire_daily_indexchartprice's.
 
         Yields:
             DomesticStockInquireDailyIndexchartpriceOutput2Row: each row, page after page.
@@ -32335,18 +29473,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE).
-                Required. Example: "U".
-            fid_input_iscd: FID 입력 종목코드 — 코스피(0001), 코스닥(1001), 코스피200(2001) ... 포탈 (FAQ : 종목정보
-                다운로드(국내) - 업종코드 참조) (FID_INPUT_ISCD). Required. Example: "0001".
-            fid_cond_scr_div_code: FID 조건 화면 분류 코드 — Unique key( 20214 ) (FID_COND_SCR_DIV_CODE).
-                Required. Example: "20214".
-            fid_mrkt_cls_code: FID 시장 구분 코드 — 시장구분코드(K:거래소, Q:코스닥, K2:코스피200) (FID_MRKT_CLS_CODE).
-                Required. InquireIndexCategoryPriceFidMrktClsCode or its code: "K" 거래소 (K), "Q" 코스닥
-                (Q), "K2" 코스피200 (K2). Example: "K".
-            fid_blng_cls_code: FID 소속 구분 코드 — 시장구분코드에 따라 아래와 같이 입력 시장구분코드(K:거래소) 0:전업종, 1:기타구분,
-                2:자본금구분 3:상업별구분 시장구분코드(Q:코스닥) 0:전업종, 1:기타구분, 2:벤처구분 3:일반구분 시장구분코드(K2:코스닥) 0:전업종
-                (FID_BLNG_CLS_CODE). Required. Example: "0".
+            The same as inquire_index_category_price's.
 
         Yields:
             DomesticStockInquireIndexCategoryPriceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -32398,18 +29525,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE).
-                Required. Example: "U".
-            fid_input_iscd: FID 입력 종목코드 — 코스피(0001), 코스닥(1001), 코스피200(2001) ... 포탈 (FAQ : 종목정보
-                다운로드(국내) - 업종코드 참조) (FID_INPUT_ISCD). Required. Example: "0001".
-            fid_cond_scr_div_code: FID 조건 화면 분류 코드 — Unique key( 20214 ) (FID_COND_SCR_DIV_CODE).
-                Required. Example: "20214".
-            fid_mrkt_cls_code: FID 시장 구분 코드 — 시장구분코드(K:거래소, Q:코스닥, K2:코스피200) (FID_MRKT_CLS_CODE).
-                Required. InquireIndexCategoryPriceFidMrktClsCode or its code: "K" 거래소 (K), "Q" 코스닥
-                (Q), "K2" 코스피200 (K2). Example: "K".
-            fid_blng_cls_code: FID 소속 구분 코드 — 시장구분코드에 따라 아래와 같이 입력 시장구분코드(K:거래소) 0:전업종, 1:기타구분,
-                2:자본금구분 3:상업별구분 시장구분코드(Q:코스닥) 0:전업종, 1:기타구분, 2:벤처구분 3:일반구분 시장구분코드(K2:코스닥) 0:전업종
-                (FID_BLNG_CLS_CODE). Required. Example: "0".
+            The same as inquire_index_category_price's.
 
         Yields:
             DomesticStockInquireIndexCategoryPriceOutput1Row: each row, page after page.
@@ -32460,18 +29576,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE).
-                Required. Example: "U".
-            fid_input_iscd: FID 입력 종목코드 — 코스피(0001), 코스닥(1001), 코스피200(2001) ... 포탈 (FAQ : 종목정보
-                다운로드(국내) - 업종코드 참조) (FID_INPUT_ISCD). Required. Example: "0001".
-            fid_cond_scr_div_code: FID 조건 화면 분류 코드 — Unique key( 20214 ) (FID_COND_SCR_DIV_CODE).
-                Required. Example: "20214".
-            fid_mrkt_cls_code: FID 시장 구분 코드 — 시장구분코드(K:거래소, Q:코스닥, K2:코스피200) (FID_MRKT_CLS_CODE).
-                Required. InquireIndexCategoryPriceFidMrktClsCode or its code: "K" 거래소 (K), "Q" 코스닥
-                (Q), "K2" 코스피200 (K2). Example: "K".
-            fid_blng_cls_code: FID 소속 구분 코드 — 시장구분코드에 따라 아래와 같이 입력 시장구분코드(K:거래소) 0:전업종, 1:기타구분,
-                2:자본금구분 3:상업별구분 시장구분코드(Q:코스닥) 0:전업종, 1:기타구분, 2:벤처구분 3:일반구분 시장구분코드(K2:코스닥) 0:전업종
-                (FID_BLNG_CLS_CODE). Required. Example: "0".
+            The same as inquire_index_category_price's.
 
         Yields:
             DomesticStockInquireIndexCategoryPriceOutput2Row: each row, page after page.
@@ -32577,15 +29682,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_period_div_code: FID 기간 분류 코드 — 일/주/월 구분코드 ( D:일별 , W:주별, M:월별 )
-                (FID_PERIOD_DIV_CODE). Required. InquireIndexDailyPriceFidPeriodDivCode or its code:
-                "D" 일별 (D), "W" 주별 (W), "M" 월별 (M). Example: "D".
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE).
-                Required. Example: "U".
-            fid_input_iscd: FID 입력 종목코드 — 코스피(0001), 코스닥(1001), 코스피200(2001) ... 포탈 (FAQ : 종목정보
-                다운로드(국내) - 업종코드 참조) (FID_INPUT_ISCD). Required. Example: "0001".
-            fid_input_date_1: FID 입력 날짜1 — 입력 날짜(ex. 20240223) (FID_INPUT_DATE_1). Required.
-                Example: "20250101".
+            The same as inquire_index_daily_price's.
 
         Yields:
             DomesticStockInquireIndexDailyPriceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -32635,15 +29732,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_period_div_code: FID 기간 분류 코드 — 일/주/월 구분코드 ( D:일별 , W:주별, M:월별 )
-                (FID_PERIOD_DIV_CODE). Required. InquireIndexDailyPriceFidPeriodDivCode or its code:
-                "D" 일별 (D), "W" 주별 (W), "M" 월별 (M). Example: "D".
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE).
-                Required. Example: "U".
-            fid_input_iscd: FID 입력 종목코드 — 코스피(0001), 코스닥(1001), 코스피200(2001) ... 포탈 (FAQ : 종목정보
-                다운로드(국내) - 업종코드 참조) (FID_INPUT_ISCD). Required. Example: "0001".
-            fid_input_date_1: FID 입력 날짜1 — 입력 날짜(ex. 20240223) (FID_INPUT_DATE_1). Required.
-                Example: "20250101".
+            The same as inquire_index_daily_price's.
 
         Yields:
             DomesticStockInquireIndexDailyPriceOutput1Row: each row, page after page.
@@ -32692,15 +29781,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_period_div_code: FID 기간 분류 코드 — 일/주/월 구분코드 ( D:일별 , W:주별, M:월별 )
-                (FID_PERIOD_DIV_CODE). Required. InquireIndexDailyPriceFidPeriodDivCode or its code:
-                "D" 일별 (D), "W" 주별 (W), "M" 월별 (M). Example: "D".
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE).
-                Required. Example: "U".
-            fid_input_iscd: FID 입력 종목코드 — 코스피(0001), 코스닥(1001), 코스피200(2001) ... 포탈 (FAQ : 종목정보
-                다운로드(국내) - 업종코드 참조) (FID_INPUT_ISCD). Required. Example: "0001".
-            fid_input_date_1: FID 입력 날짜1 — 입력 날짜(ex. 20240223) (FID_INPUT_DATE_1). Required.
-                Example: "20250101".
+            The same as inquire_index_daily_price's.
 
         Yields:
             DomesticStockInquireIndexDailyPriceOutput2Row: each row, page after page.
@@ -32787,10 +29868,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — 업종(U) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "U".
-            fid_input_iscd: FID 입력 종목코드 — 코스피(0001), 코스닥(1001), 코스피200(2001) ... 포탈 (FAQ : 종목정보
-                다운로드(국내) - 업종코드 참조) (FID_INPUT_ISCD). Required. Example: "0001".
+            The same as inquire_index_price's.
 
         Yields:
             DomesticStockInquireIndexPriceResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -32831,10 +29909,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — 업종(U) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "U".
-            fid_input_iscd: FID 입력 종목코드 — 코스피(0001), 코스닥(1001), 코스피200(2001) ... 포탈 (FAQ : 종목정보
-                다운로드(국내) - 업종코드 참조) (FID_INPUT_ISCD). Required. Example: "0001".
+            The same as inquire_index_price's.
 
         Yields:
             DomesticStockInquireIndexPriceOutputRow: each row, page after page.
@@ -32918,11 +29993,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_iscd: 입력 종목코드 — 0001:거래소, 1001:코스닥, 2001:코스피200, 3003:KSQ150 (FID_INPUT_ISCD).
-                Required. SectorFidInputIscd or its code: "0001" 거래소 (CODE_0001), "1001" 코스닥
-                (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003). Example: "0001".
-            fid_cond_mrkt_div_code: 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "U".
+            The same as inquire_index_tickprice's.
 
         Yields:
             DomesticStockInquireIndexTickpriceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -32964,11 +30035,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_iscd: 입력 종목코드 — 0001:거래소, 1001:코스닥, 2001:코스피200, 3003:KSQ150 (FID_INPUT_ISCD).
-                Required. SectorFidInputIscd or its code: "0001" 거래소 (CODE_0001), "1001" 코스닥
-                (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003). Example: "0001".
-            fid_cond_mrkt_div_code: 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "U".
+            The same as inquire_index_tickprice's.
 
         Yields:
             DomesticStockInquireIndexTickpriceOutputRow: each row, page after page.
@@ -33059,13 +30126,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_hour_1: ?입력 시간1 — 초단위, 60(1분), 300(5분), 600(10분) (FID_INPUT_HOUR_1). Required.
-                Example: "60".
-            fid_input_iscd: 입력 종목코드 — 0001:거래소, 1001:코스닥, 2001:코스피200, 3003:KSQ150 (FID_INPUT_ISCD).
-                Required. SectorFidInputIscd or its code: "0001" 거래소 (CODE_0001), "1001" 코스닥
-                (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003). Example: "0001".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "U".
+            The same as inquire_index_timeprice's.
 
         Yields:
             DomesticStockInquireIndexTimepriceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -33111,13 +30172,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_input_hour_1: ?입력 시간1 — 초단위, 60(1분), 300(5분), 600(10분) (FID_INPUT_HOUR_1). Required.
-                Example: "60".
-            fid_input_iscd: 입력 종목코드 — 0001:거래소, 1001:코스닥, 2001:코스피200, 3003:KSQ150 (FID_INPUT_ISCD).
-                Required. SectorFidInputIscd or its code: "0001" 거래소 (CODE_0001), "1001" 코스닥
-                (CODE_1001), "2001" 코스피200 (CODE_2001), "3003" KSQ150 (CODE_3003). Example: "0001".
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — 시장구분코드 (업종 U) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "U".
+            The same as inquire_index_timeprice's.
 
         Yields:
             DomesticStockInquireIndexTimepriceOutputRow: each row, page after page.
@@ -33223,16 +30278,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — 예: 'U' (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "U".
-            fid_etc_cls_code: FID 기타 구분 코드 — 예: '0' 기본, '1' 장마감, 시간외 제외 (FID_ETC_CLS_CODE).
-                Required. Example: "0".
-            fid_input_iscd: FID 입력 종목코드 — 예: '0001' 종합, '0002' 대형주 (FID_INPUT_ISCD). Required.
-                Example: "0001".
-            fid_input_hour_1: FID 입력 시간1 — 예: '30', '60', '600', '3600' (FID_INPUT_HOUR_1).
-                Required. Example: "60".
-            fid_pw_data_incu_yn: FID 과거 데이터 포함 여부 — 예: 'Y' 과거, 'N' 당일 (FID_PW_DATA_INCU_YN).
-                Required. Example: "Y".
+            The same as inquire_time_indexchartprice's.
 
         Yields:
             DomesticStockInquireTimeIndexchartpriceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -33282,16 +30328,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — 예: 'U' (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "U".
-            fid_etc_cls_code: FID 기타 구분 코드 — 예: '0' 기본, '1' 장마감, 시간외 제외 (FID_ETC_CLS_CODE).
-                Required. Example: "0".
-            fid_input_iscd: FID 입력 종목코드 — 예: '0001' 종합, '0002' 대형주 (FID_INPUT_ISCD). Required.
-                Example: "0001".
-            fid_input_hour_1: FID 입력 시간1 — 예: '30', '60', '600', '3600' (FID_INPUT_HOUR_1).
-                Required. Example: "60".
-            fid_pw_data_incu_yn: FID 과거 데이터 포함 여부 — 예: 'Y' 과거, 'N' 당일 (FID_PW_DATA_INCU_YN).
-                Required. Example: "Y".
+            The same as inquire_time_indexchartprice's.
 
         Yields:
             DomesticStockInquireTimeIndexchartpriceOutput1Row: each row, page after page.
@@ -33340,16 +30377,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — 예: 'U' (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "U".
-            fid_etc_cls_code: FID 기타 구분 코드 — 예: '0' 기본, '1' 장마감, 시간외 제외 (FID_ETC_CLS_CODE).
-                Required. Example: "0".
-            fid_input_iscd: FID 입력 종목코드 — 예: '0001' 종합, '0002' 대형주 (FID_INPUT_ISCD). Required.
-                Example: "0001".
-            fid_input_hour_1: FID 입력 시간1 — 예: '30', '60', '600', '3600' (FID_INPUT_HOUR_1).
-                Required. Example: "60".
-            fid_pw_data_incu_yn: FID 과거 데이터 포함 여부 — 예: 'Y' 과거, 'N' 당일 (FID_PW_DATA_INCU_YN).
-                Required. Example: "Y".
+            The same as inquire_time_indexchartprice's.
 
         Yields:
             DomesticStockInquireTimeIndexchartpriceOutput2Row: each row, page after page.
@@ -33466,19 +30494,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_div_cls_code: FID 분류 구분 코드 — 0:전체 1:상승 2:하락 (FID_DIV_CLS_CODE). Required. Example:
-                "0".
-            fid_cond_scr_div_code: FID 조건 화면 분류 코드 — 20139 (FID_COND_SCR_DIV_CODE). Required.
-                Example: "20139".
-            fid_mrkt_cls_code: FID 시장 구분 코드 — 0:전체 K:거래소 Q:코스닥 (FID_MRKT_CLS_CODE). Required.
-                Example: "0".
-            fid_input_iscd: FID 입력 종목코드 — 종목코드 (FID_INPUT_ISCD). Optional; default "".
-            fid_rank_sort_cls_code: FID 순위 정렬 구분 코드 — 0:전체 1:정적 2:동적 3:정적&동적
-                (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
-            fid_input_date_1: FID 입력 날짜1 — 영업일 (FID_INPUT_DATE_1). Required. Example: "20200420".
-            fid_trgt_cls_code: FID 대상 구분 코드 — 대상 구분 코드 (FID_TRGT_CLS_CODE). Required. Example: "0".
-            fid_trgt_exls_cls_code: FID 대상 제외 구분 코드 — 대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE).
-                Optional; default "".
+            The same as inquire_vi_status's.
 
         Yields:
             DomesticStockInquireViStatusResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -33533,19 +30549,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_div_cls_code: FID 분류 구분 코드 — 0:전체 1:상승 2:하락 (FID_DIV_CLS_CODE). Required. Example:
-                "0".
-            fid_cond_scr_div_code: FID 조건 화면 분류 코드 — 20139 (FID_COND_SCR_DIV_CODE). Required.
-                Example: "20139".
-            fid_mrkt_cls_code: FID 시장 구분 코드 — 0:전체 K:거래소 Q:코스닥 (FID_MRKT_CLS_CODE). Required.
-                Example: "0".
-            fid_input_iscd: FID 입력 종목코드 — 종목코드 (FID_INPUT_ISCD). Optional; default "".
-            fid_rank_sort_cls_code: FID 순위 정렬 구분 코드 — 0:전체 1:정적 2:동적 3:정적&동적
-                (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
-            fid_input_date_1: FID 입력 날짜1 — 영업일 (FID_INPUT_DATE_1). Required. Example: "20200420".
-            fid_trgt_cls_code: FID 대상 구분 코드 — 대상 구분 코드 (FID_TRGT_CLS_CODE). Required. Example: "0".
-            fid_trgt_exls_cls_code: FID 대상 제외 구분 코드 — 대상 제외 구분 코드 (FID_TRGT_EXLS_CLS_CODE).
-                Optional; default "".
+            The same as inquire_vi_status's.
 
         Yields:
             DomesticStockInquireViStatusOutputRow: each row, page after page.
@@ -33692,14 +30696,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_news_ofer_entp_code: 뉴스 제공 업체 코드 (FID_NEWS_OFER_ENTP_CODE). Optional; default "".
-            fid_cond_mrkt_cls_code: 조건 시장 구분 코드 (FID_COND_MRKT_CLS_CODE). Optional; default "".
-            fid_input_iscd: 입력 종목코드 (FID_INPUT_ISCD). Optional; default "".
-            fid_titl_cntt: 제목 내용 (FID_TITL_CNTT). Optional; default "".
-            fid_input_date_1: 입력 날짜 (FID_INPUT_DATE_1). Optional; default "".
-            fid_input_hour_1: 입력 시간 (FID_INPUT_HOUR_1). Optional; default "".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 (FID_RANK_SORT_CLS_CODE). Optional; default "".
-            fid_input_srno: 입력 일련번호 (FID_INPUT_SRNO). Optional; default "".
+            The same as news_title's.
 
         Yields:
             DomesticStockNewsTitleResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -33754,14 +30751,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            fid_news_ofer_entp_code: 뉴스 제공 업체 코드 (FID_NEWS_OFER_ENTP_CODE). Optional; default "".
-            fid_cond_mrkt_cls_code: 조건 시장 구분 코드 (FID_COND_MRKT_CLS_CODE). Optional; default "".
-            fid_input_iscd: 입력 종목코드 (FID_INPUT_ISCD). Optional; default "".
-            fid_titl_cntt: 제목 내용 (FID_TITL_CNTT). Optional; default "".
-            fid_input_date_1: 입력 날짜 (FID_INPUT_DATE_1). Optional; default "".
-            fid_input_hour_1: 입력 시간 (FID_INPUT_HOUR_1). Optional; default "".
-            fid_rank_sort_cls_code: 순위 정렬 구분 코드 (FID_RANK_SORT_CLS_CODE). Optional; default "".
-            fid_input_srno: 입력 일련번호 (FID_INPUT_SRNO). Optional; default "".
+            The same as news_title's.
 
         Yields:
             DomesticStockNewsTitleOutputRow: each row, page after page.
@@ -33933,23 +30923,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            afhr_flpr_yn: 시간외단일가여부 — N:기본값, Y:시간외단일가 (AFHR_FLPR_YN). Required.
-                InquireBalanceRlzPlAfhrFlprYn or its code: "N" 기본값 (N), "Y" 시간외단일가 (Y). Example:
-                "N".
-            ofl_yn: 오프라인여부 (OFL_YN). Optional; default "".
-            inqr_dvsn: 조회구분 — 00:전체 (INQR_DVSN). Required. Example: "02".
-            unpr_dvsn: 단가구분 — 01:기본값 (UNPR_DVSN). Required. Example: "01".
-            fund_sttl_icld_yn: 펀드결제포함여부 — N:포함하지 않음, Y:포함 (FUND_STTL_ICLD_YN). Required.
-                FundSttlIcldYn or its code: "N" 포함하지 않음 (N), "Y" 포함 (Y). Example: "N".
-            fncg_amt_auto_rdpt_yn: 융자금액자동상환여부 — N:기본값 (FNCG_AMT_AUTO_RDPT_YN). Required. Example:
-                "N".
-            prcs_dvsn: 처리구분 — 00:전일매매포함, 01:전일매매미포함 (PRCS_DVSN). Required. PrcsDvsn or its code:
-                "00" 전일매매포함 (INCLUDE_PREVIOUS_DAY), "01" 전일매매미포함 (EXCLUDE_PREVIOUS_DAY). Example:
-                "01".
-            cost_icld_yn: 비용포함여부 (COST_ICLD_YN). Optional; default "". Example: "N".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as inquire_balance_rlz_pl's.
 
         Yields:
             DomesticStockInquireBalanceRlzPlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -34009,23 +30983,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            afhr_flpr_yn: 시간외단일가여부 — N:기본값, Y:시간외단일가 (AFHR_FLPR_YN). Required.
-                InquireBalanceRlzPlAfhrFlprYn or its code: "N" 기본값 (N), "Y" 시간외단일가 (Y). Example:
-                "N".
-            ofl_yn: 오프라인여부 (OFL_YN). Optional; default "".
-            inqr_dvsn: 조회구분 — 00:전체 (INQR_DVSN). Required. Example: "02".
-            unpr_dvsn: 단가구분 — 01:기본값 (UNPR_DVSN). Required. Example: "01".
-            fund_sttl_icld_yn: 펀드결제포함여부 — N:포함하지 않음, Y:포함 (FUND_STTL_ICLD_YN). Required.
-                FundSttlIcldYn or its code: "N" 포함하지 않음 (N), "Y" 포함 (Y). Example: "N".
-            fncg_amt_auto_rdpt_yn: 융자금액자동상환여부 — N:기본값 (FNCG_AMT_AUTO_RDPT_YN). Required. Example:
-                "N".
-            prcs_dvsn: 처리구분 — 00:전일매매포함, 01:전일매매미포함 (PRCS_DVSN). Required. PrcsDvsn or its code:
-                "00" 전일매매포함 (INCLUDE_PREVIOUS_DAY), "01" 전일매매미포함 (EXCLUDE_PREVIOUS_DAY). Example:
-                "01".
-            cost_icld_yn: 비용포함여부 (COST_ICLD_YN). Optional; default "". Example: "N".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as inquire_balance_rlz_pl's.
 
         Yields:
             DomesticStockInquireBalanceRlzPlOutput1Row: each row, page after page.
@@ -34084,23 +31042,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            afhr_flpr_yn: 시간외단일가여부 — N:기본값, Y:시간외단일가 (AFHR_FLPR_YN). Required.
-                InquireBalanceRlzPlAfhrFlprYn or its code: "N" 기본값 (N), "Y" 시간외단일가 (Y). Example:
-                "N".
-            ofl_yn: 오프라인여부 (OFL_YN). Optional; default "".
-            inqr_dvsn: 조회구분 — 00:전체 (INQR_DVSN). Required. Example: "02".
-            unpr_dvsn: 단가구분 — 01:기본값 (UNPR_DVSN). Required. Example: "01".
-            fund_sttl_icld_yn: 펀드결제포함여부 — N:포함하지 않음, Y:포함 (FUND_STTL_ICLD_YN). Required.
-                FundSttlIcldYn or its code: "N" 포함하지 않음 (N), "Y" 포함 (Y). Example: "N".
-            fncg_amt_auto_rdpt_yn: 융자금액자동상환여부 — N:기본값 (FNCG_AMT_AUTO_RDPT_YN). Required. Example:
-                "N".
-            prcs_dvsn: 처리구분 — 00:전일매매포함, 01:전일매매미포함 (PRCS_DVSN). Required. PrcsDvsn or its code:
-                "00" 전일매매포함 (INCLUDE_PREVIOUS_DAY), "01" 전일매매미포함 (EXCLUDE_PREVIOUS_DAY). Example:
-                "01".
-            cost_icld_yn: 비용포함여부 (COST_ICLD_YN). Optional; default "". Example: "N".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as inquire_balance_rlz_pl's.
 
         Yields:
             DomesticStockInquireBalanceRlzPlOutput2Row: each row, page after page.
@@ -34281,17 +31223,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            inqr_strt_dt: 조회시작일자 (INQR_STRT_DT). Required. Example: "20230101".
-            inqr_end_dt: 조회종료일자 (INQR_END_DT). Required. Example: "20240301".
-            sort_dvsn: 정렬구분 — 00: 최근 순, 01: 과거 순, 02: 최근 순 (SORT_DVSN). Required.
-                InquirePeriodProfitSortDvsn or its code: "00" 최근 순 (CODE_00), "01" 과거 순 (CODE_01),
-                "02" 최근 순 (CODE_02). Example: "00".
-            inqr_dvsn: 조회구분 — 00 (INQR_DVSN). Required. Example: "00".
-            cblc_dvsn: 잔고구분 — 00: 전체 (CBLC_DVSN). Required. Example: "00".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as inquire_period_profit's.
 
         Yields:
             DomesticStockInquirePeriodProfitResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -34347,17 +31279,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            inqr_strt_dt: 조회시작일자 (INQR_STRT_DT). Required. Example: "20230101".
-            inqr_end_dt: 조회종료일자 (INQR_END_DT). Required. Example: "20240301".
-            sort_dvsn: 정렬구분 — 00: 최근 순, 01: 과거 순, 02: 최근 순 (SORT_DVSN). Required.
-                InquirePeriodProfitSortDvsn or its code: "00" 최근 순 (CODE_00), "01" 과거 순 (CODE_01),
-                "02" 최근 순 (CODE_02). Example: "00".
-            inqr_dvsn: 조회구분 — 00 (INQR_DVSN). Required. Example: "00".
-            cblc_dvsn: 잔고구분 — 00: 전체 (CBLC_DVSN). Required. Example: "00".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as inquire_period_profit's.
 
         Yields:
             DomesticStockInquirePeriodProfitOutput1Row: each row, page after page.
@@ -34474,16 +31396,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            sort_dvsn: 정렬구분 — ex. 00: 최근, 01:과거, 02:최근 (SORT_DVSN). Required.
-                InquirePeriodTradeProfitSortDvsn or its code: "00" 최근 (CODE_00), "01" 과거 (CODE_01),
-                "02" 최근 (CODE_02). Example: "02".
-            inqr_strt_dt: 조회시작일자 (INQR_STRT_DT). Required. Example: "20230216".
-            inqr_end_dt: 조회종료일자 (INQR_END_DT). Required. Example: "20240301".
-            cblc_dvsn: 잔고구분 — ex. 00: 전체 (CBLC_DVSN). Required. Example: "00".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as inquire_period_trade_profit's.
 
         Yields:
             DomesticStockInquirePeriodTradeProfitResponse: each page: the envelope (rt_cd, msg_cd,
@@ -34537,16 +31450,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            sort_dvsn: 정렬구분 — ex. 00: 최근, 01:과거, 02:최근 (SORT_DVSN). Required.
-                InquirePeriodTradeProfitSortDvsn or its code: "00" 최근 (CODE_00), "01" 과거 (CODE_01),
-                "02" 최근 (CODE_02). Example: "02".
-            inqr_strt_dt: 조회시작일자 (INQR_STRT_DT). Required. Example: "20230216".
-            inqr_end_dt: 조회종료일자 (INQR_END_DT). Required. Example: "20240301".
-            cblc_dvsn: 잔고구분 — ex. 00: 전체 (CBLC_DVSN). Required. Example: "00".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as inquire_period_trade_profit's.
 
         Yields:
             DomesticStockInquirePeriodTradeProfitOutput1Row: each row, page after page.
@@ -34900,17 +31804,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            rsvn_ord_ord_dt: 예약주문시작일자 (RSVN_ORD_ORD_DT). Required. Example: "20220729".
-            rsvn_ord_end_dt: 예약주문종료일자 (RSVN_ORD_END_DT). Required. Example: "20220810".
-            tmnl_mdia_kind_cd: 단말매체종류코드 — ex. 00 (TMNL_MDIA_KIND_CD). Required. Example: "00".
-            prcs_dvsn_cd: 처리구분코드 — ex. 0 (PRCS_DVSN_CD). Required. Example: "0".
-            cncl_yn: 취소여부 — ex. Y (CNCL_YN). Required. Example: "Y".
-            rsvn_ord_seq: 예약주문순번 (RSVN_ORD_SEQ). Optional; default "".
-            pdno: 상품번호 — ex. 005930 (PDNO). Optional; default "".
-            sll_buy_dvsn_cd: 매도매수구분코드 — ex. 01 (SLL_BUY_DVSN_CD). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as order_resv_ccnl's.
 
         Yields:
             DomesticStockOrderResvCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -34969,17 +31863,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            rsvn_ord_ord_dt: 예약주문시작일자 (RSVN_ORD_ORD_DT). Required. Example: "20220729".
-            rsvn_ord_end_dt: 예약주문종료일자 (RSVN_ORD_END_DT). Required. Example: "20220810".
-            tmnl_mdia_kind_cd: 단말매체종류코드 — ex. 00 (TMNL_MDIA_KIND_CD). Required. Example: "00".
-            prcs_dvsn_cd: 처리구분코드 — ex. 0 (PRCS_DVSN_CD). Required. Example: "0".
-            cncl_yn: 취소여부 — ex. Y (CNCL_YN). Required. Example: "Y".
-            rsvn_ord_seq: 예약주문순번 (RSVN_ORD_SEQ). Optional; default "".
-            pdno: 상품번호 — ex. 005930 (PDNO). Optional; default "".
-            sll_buy_dvsn_cd: 매도매수구분코드 — ex. 01 (SLL_BUY_DVSN_CD). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as order_resv_ccnl's.
 
         Yields:
             DomesticStockOrderResvCcnlOutputRow: each row, page after page.
@@ -35162,11 +32046,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            acca_dvsn_cd: 적립금구분코드 — ex. 00 (ACCA_DVSN_CD). Required. Example: "00".
-            inqr_dvsn: 조회구분 — ex. 00 (INQR_DVSN). Required. Example: "00".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as pension_inquire_balance's.
 
         Yields:
             DomesticStockPensionInquireBalanceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -35214,11 +32094,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            acca_dvsn_cd: 적립금구분코드 — ex. 00 (ACCA_DVSN_CD). Required. Example: "00".
-            inqr_dvsn: 조회구분 — ex. 00 (INQR_DVSN). Required. Example: "00".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as pension_inquire_balance's.
 
         Yields:
             DomesticStockPensionInquireBalanceOutput1Row: each row, page after page.
@@ -35327,16 +32203,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            user_dvsn_cd: 사용자구분코드 — ex. %% (USER_DVSN_CD). Required. Example: "%%".
-            sll_buy_dvsn_cd: 매도매수구분코드 — ex. 00: 전체, 01: 매도, 02: 매수 (SLL_BUY_DVSN_CD). Required.
-                SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY). Example:
-                "00".
-            ccld_nccs_dvsn: 체결미체결구분 — ex. %%: 전체, 01: 체결, 02: 미체결 (CCLD_NCCS_DVSN). Required.
-                Example: "%%".
-            inqr_dvsn_3: 조회구분3 — ex. 00: 전체 (INQR_DVSN_3). Required. Example: "00".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as pension_inquire_daily_ccld's.
 
         Yields:
             DomesticStockPensionInquireDailyCcldResponse: each page: the envelope (rt_cd, msg_cd,
@@ -35388,16 +32255,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            user_dvsn_cd: 사용자구분코드 — ex. %% (USER_DVSN_CD). Required. Example: "%%".
-            sll_buy_dvsn_cd: 매도매수구분코드 — ex. 00: 전체, 01: 매도, 02: 매수 (SLL_BUY_DVSN_CD). Required.
-                SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY). Example:
-                "00".
-            ccld_nccs_dvsn: 체결미체결구분 — ex. %%: 전체, 01: 체결, 02: 미체결 (CCLD_NCCS_DVSN). Required.
-                Example: "%%".
-            inqr_dvsn_3: 조회구분3 — ex. 00: 전체 (INQR_DVSN_3). Required. Example: "00".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as pension_inquire_daily_ccld's.
 
         Yields:
             DomesticStockPensionInquireDailyCcldOutputRow: each row, page after page.
@@ -35659,17 +32517,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            inqr_dvsn: 조회구분 — ex. 03 (INQR_DVSN). Required. Example: "03".
-            inqr_strt_dt: 조회시작일자 — ex. 20250101 (INQR_STRT_DT). Required. Example: "20250101".
-            inqr_end_dt: 조회종료일자 — ex. 20250103 (INQR_END_DT). Required. Example: "20250103".
-            cust_rncno25: 고객실명확인번호25 (CUST_RNCNO25). Optional; default "".
-            hmid: 홈넷ID (HMID). Optional; default "".
-            rght_type_cd: 권리유형코드 (RGHT_TYPE_CD). Optional; default "".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            prdt_type_cd: 상품유형코드 (PRDT_TYPE_CD). Optional; default "".
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
+            The same as period_rights's.
 
         Yields:
             DomesticStockPeriodRightsResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -35728,17 +32576,7 @@ class AsyncDomesticStockApi:
         Real accounts only.
 
         Args:
-            inqr_dvsn: 조회구분 — ex. 03 (INQR_DVSN). Required. Example: "03".
-            inqr_strt_dt: 조회시작일자 — ex. 20250101 (INQR_STRT_DT). Required. Example: "20250101".
-            inqr_end_dt: 조회종료일자 — ex. 20250103 (INQR_END_DT). Required. Example: "20250103".
-            cust_rncno25: 고객실명확인번호25 (CUST_RNCNO25). Optional; default "".
-            hmid: 홈넷ID (HMID). Optional; default "".
-            rght_type_cd: 권리유형코드 (RGHT_TYPE_CD). Optional; default "".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            prdt_type_cd: 상품유형코드 (PRDT_TYPE_CD). Optional; default "".
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
+            The same as period_rights's.
 
         Yields:
             DomesticStockPeriodRightsOutputRow: each row, page after page.

@@ -141,9 +141,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_scr_div_code: 조건화면분류코드 — 예: '11517' (FID_COND_SCR_DIV_CODE). Required. Example:
-                "11517".
-            fid_input_iscd: 입력종목코드 — 예: '005930' (FID_INPUT_ISCD). Required. Example: "005930".
+            The same as compare_stocks's.
 
         Yields:
             ElwCompareStocksResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -184,9 +182,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_scr_div_code: 조건화면분류코드 — 예: '11517' (FID_COND_SCR_DIV_CODE). Required. Example:
-                "11517".
-            fid_input_iscd: 입력종목코드 — 예: '005930' (FID_INPUT_ISCD). Required. Example: "005930".
+            The same as compare_stocks's.
 
         Yields:
             ElwCompareStocksOutputRow: each row, page after page.
@@ -491,68 +487,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — ELW의 경우 "W" 입력 (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "W".
-            fid_cond_scr_div_code: 조건화면분류코드 — 화면번호 "11510" 입력 (FID_COND_SCR_DIV_CODE). Required.
-                Example: "11510".
-            fid_rank_sort_cls_code: 순위정렬구분코드 — 0: 정렬안함, 1: 종목코드, 2: 현재가, 3: 대비율, 4: 거래량 - 5: 행사가격,
-                6: 전환비율, 7: 상장일, 8: 만기일, 9: 잔존일수, 10: 레버리지 (FID_RANK_SORT_CLS_CODE). Required.
-                Example: "0".
-            fid_input_cnt_1: 입력수1 — 정렬1기준 (1: 상위, 2: 하위) 나머지 파라미터들: 대부분 선택사항으로 빈 문자열("")로 설정 가능
-                (FID_INPUT_CNT_1). Required. Example: "100".
-            fid_rank_sort_cls_code_2: 순위정렬구분코드2 (FID_RANK_SORT_CLS_CODE_2). Optional; default "".
-            fid_input_cnt_2: 입력수2 (FID_INPUT_CNT_2). Optional; default "".
-            fid_rank_sort_cls_code_3: 순위정렬구분코드3 (FID_RANK_SORT_CLS_CODE_3). Optional; default "".
-            fid_input_cnt_3: 입력수3 (FID_INPUT_CNT_3). Optional; default "".
-            fid_trgt_cls_code: 대상구분코드 (FID_TRGT_CLS_CODE). Optional; default "".
-            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Optional; default "".
-            fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Optional; default "".
-            fid_mrkt_cls_code: 시장구분코드 (FID_MRKT_CLS_CODE). Optional; default "".
-            fid_input_date_1: 입력날짜1 (FID_INPUT_DATE_1). Optional; default "".
-            fid_input_date_2: 입력날짜2 (FID_INPUT_DATE_2). Optional; default "".
-            fid_input_iscd_2: 입력종목코드2 (FID_INPUT_ISCD_2). Optional; default "".
-            fid_etc_cls_code: 기타구분코드 (FID_ETC_CLS_CODE). Optional; default "".
-            fid_input_rmnn_dynu_1: 입력잔존일수1 (이상값) (FID_INPUT_RMNN_DYNU_1). Optional; default "".
-            fid_input_rmnn_dynu_2: 입력잔존일수2 (이하값) (FID_INPUT_RMNN_DYNU_2). Optional; default "".
-            fid_prpr_cnt1: 현재가수1 (이상값) (FID_PRPR_CNT1). Optional; default "".
-            fid_prpr_cnt2: 현재가수2 (이하값) (FID_PRPR_CNT2). Optional; default "".
-            fid_rsfl_rate1: 등락비율1 (이상값) (FID_RSFL_RATE1). Optional; default "".
-            fid_rsfl_rate2: 등락비율2 (이하값) (FID_RSFL_RATE2). Optional; default "".
-            fid_vol1: 거래량1 (이상값) (FID_VOL1). Optional; default "".
-            fid_vol2: 거래량2 (이하값) (FID_VOL2). Optional; default "".
-            fid_aply_rang_prc_1: 적용범위가격1 (FID_APLY_RANG_PRC_1). Optional; default "".
-            fid_aply_rang_prc_2: 적용범위가격2 (FID_APLY_RANG_PRC_2). Optional; default "".
-            fid_lvrg_val1: 레버리지값1 (FID_LVRG_VAL1). Optional; default "".
-            fid_lvrg_val2: 레버리지값2 (FID_LVRG_VAL2). Optional; default "".
-            fid_vol3: 거래량3 (FID_VOL3). Optional; default "".
-            fid_vol4: 거래량4 (FID_VOL4). Optional; default "".
-            fid_ints_vltl1: 내재변동성1 (이상값) (FID_INTS_VLTL1). Optional; default "".
-            fid_ints_vltl2: 내재변동성2 (이하값) (FID_INTS_VLTL2). Optional; default "".
-            fid_prmm_val1: 프리미엄값1 (이상값) (FID_PRMM_VAL1). Optional; default "".
-            fid_prmm_val2: 프리미엄값2 (이하값) (FID_PRMM_VAL2). Optional; default "".
-            fid_gear1: 기어링1 (이상값) (FID_GEAR1). Optional; default "".
-            fid_gear2: 기어링2 (이하값) (FID_GEAR2). Optional; default "".
-            fid_prls_qryr_rate1: 손익분기비율1 (이상값) (FID_PRLS_QRYR_RATE1). Optional; default "".
-            fid_prls_qryr_rate2: 손익분기비율2 (이하값) (FID_PRLS_QRYR_RATE2). Optional; default "".
-            fid_delta1: 델타1 (이상값) (FID_DELTA1). Optional; default "".
-            fid_delta2: 델타2 (이하값) (FID_DELTA2). Optional; default "".
-            fid_acpr1: 행사가1 (FID_ACPR1). Optional; default "".
-            fid_acpr2: 행사가2 (FID_ACPR2). Optional; default "".
-            fid_stck_cnvr_rate1: 주식전환비율1 (이상값) (FID_STCK_CNVR_RATE1). Optional; default "".
-            fid_stck_cnvr_rate2: 주식전환비율2 (이하값) (FID_STCK_CNVR_RATE2). Optional; default "".
-            fid_div_cls_code: 분류구분코드 (FID_DIV_CLS_CODE). Optional; default "".
-            fid_prit1: 패리티1 (이상값) (FID_PRIT1). Optional; default "".
-            fid_prit2: 패리티2 (이하값) (FID_PRIT2). Optional; default "".
-            fid_cfp1: 자본지지점1 (이상값) (FID_CFP1). Optional; default "".
-            fid_cfp2: 자본지지점2 (이하값) (FID_CFP2). Optional; default "".
-            fid_input_nmix_price_1: 지수가격1 (이상값) (FID_INPUT_NMIX_PRICE_1). Optional; default "".
-            fid_input_nmix_price_2: 지수가격2 (이하값) (FID_INPUT_NMIX_PRICE_2). Optional; default "".
-            fid_egea_val1: E기어링값1 (이상값) (FID_EGEA_VAL1). Optional; default "".
-            fid_egea_val2: E기어링값2 (이하값) (FID_EGEA_VAL2). Optional; default "".
-            fid_input_dvdn_ert: 배당수익율 (이상값) (FID_INPUT_DVDN_ERT). Optional; default "".
-            fid_input_hist_vltl: 역사적변동성 (이하값) (FID_INPUT_HIST_VLTL). Optional; default "".
-            fid_theta1: 세타1 (이상값) (FID_THETA1). Optional; default "".
-            fid_theta2: 세타2 (이하값) (FID_THETA2). Optional; default "".
+            The same as cond_search's.
 
         Yields:
             ElwCondSearchResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -702,68 +637,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — ELW의 경우 "W" 입력 (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "W".
-            fid_cond_scr_div_code: 조건화면분류코드 — 화면번호 "11510" 입력 (FID_COND_SCR_DIV_CODE). Required.
-                Example: "11510".
-            fid_rank_sort_cls_code: 순위정렬구분코드 — 0: 정렬안함, 1: 종목코드, 2: 현재가, 3: 대비율, 4: 거래량 - 5: 행사가격,
-                6: 전환비율, 7: 상장일, 8: 만기일, 9: 잔존일수, 10: 레버리지 (FID_RANK_SORT_CLS_CODE). Required.
-                Example: "0".
-            fid_input_cnt_1: 입력수1 — 정렬1기준 (1: 상위, 2: 하위) 나머지 파라미터들: 대부분 선택사항으로 빈 문자열("")로 설정 가능
-                (FID_INPUT_CNT_1). Required. Example: "100".
-            fid_rank_sort_cls_code_2: 순위정렬구분코드2 (FID_RANK_SORT_CLS_CODE_2). Optional; default "".
-            fid_input_cnt_2: 입력수2 (FID_INPUT_CNT_2). Optional; default "".
-            fid_rank_sort_cls_code_3: 순위정렬구분코드3 (FID_RANK_SORT_CLS_CODE_3). Optional; default "".
-            fid_input_cnt_3: 입력수3 (FID_INPUT_CNT_3). Optional; default "".
-            fid_trgt_cls_code: 대상구분코드 (FID_TRGT_CLS_CODE). Optional; default "".
-            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Optional; default "".
-            fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Optional; default "".
-            fid_mrkt_cls_code: 시장구분코드 (FID_MRKT_CLS_CODE). Optional; default "".
-            fid_input_date_1: 입력날짜1 (FID_INPUT_DATE_1). Optional; default "".
-            fid_input_date_2: 입력날짜2 (FID_INPUT_DATE_2). Optional; default "".
-            fid_input_iscd_2: 입력종목코드2 (FID_INPUT_ISCD_2). Optional; default "".
-            fid_etc_cls_code: 기타구분코드 (FID_ETC_CLS_CODE). Optional; default "".
-            fid_input_rmnn_dynu_1: 입력잔존일수1 (이상값) (FID_INPUT_RMNN_DYNU_1). Optional; default "".
-            fid_input_rmnn_dynu_2: 입력잔존일수2 (이하값) (FID_INPUT_RMNN_DYNU_2). Optional; default "".
-            fid_prpr_cnt1: 현재가수1 (이상값) (FID_PRPR_CNT1). Optional; default "".
-            fid_prpr_cnt2: 현재가수2 (이하값) (FID_PRPR_CNT2). Optional; default "".
-            fid_rsfl_rate1: 등락비율1 (이상값) (FID_RSFL_RATE1). Optional; default "".
-            fid_rsfl_rate2: 등락비율2 (이하값) (FID_RSFL_RATE2). Optional; default "".
-            fid_vol1: 거래량1 (이상값) (FID_VOL1). Optional; default "".
-            fid_vol2: 거래량2 (이하값) (FID_VOL2). Optional; default "".
-            fid_aply_rang_prc_1: 적용범위가격1 (FID_APLY_RANG_PRC_1). Optional; default "".
-            fid_aply_rang_prc_2: 적용범위가격2 (FID_APLY_RANG_PRC_2). Optional; default "".
-            fid_lvrg_val1: 레버리지값1 (FID_LVRG_VAL1). Optional; default "".
-            fid_lvrg_val2: 레버리지값2 (FID_LVRG_VAL2). Optional; default "".
-            fid_vol3: 거래량3 (FID_VOL3). Optional; default "".
-            fid_vol4: 거래량4 (FID_VOL4). Optional; default "".
-            fid_ints_vltl1: 내재변동성1 (이상값) (FID_INTS_VLTL1). Optional; default "".
-            fid_ints_vltl2: 내재변동성2 (이하값) (FID_INTS_VLTL2). Optional; default "".
-            fid_prmm_val1: 프리미엄값1 (이상값) (FID_PRMM_VAL1). Optional; default "".
-            fid_prmm_val2: 프리미엄값2 (이하값) (FID_PRMM_VAL2). Optional; default "".
-            fid_gear1: 기어링1 (이상값) (FID_GEAR1). Optional; default "".
-            fid_gear2: 기어링2 (이하값) (FID_GEAR2). Optional; default "".
-            fid_prls_qryr_rate1: 손익분기비율1 (이상값) (FID_PRLS_QRYR_RATE1). Optional; default "".
-            fid_prls_qryr_rate2: 손익분기비율2 (이하값) (FID_PRLS_QRYR_RATE2). Optional; default "".
-            fid_delta1: 델타1 (이상값) (FID_DELTA1). Optional; default "".
-            fid_delta2: 델타2 (이하값) (FID_DELTA2). Optional; default "".
-            fid_acpr1: 행사가1 (FID_ACPR1). Optional; default "".
-            fid_acpr2: 행사가2 (FID_ACPR2). Optional; default "".
-            fid_stck_cnvr_rate1: 주식전환비율1 (이상값) (FID_STCK_CNVR_RATE1). Optional; default "".
-            fid_stck_cnvr_rate2: 주식전환비율2 (이하값) (FID_STCK_CNVR_RATE2). Optional; default "".
-            fid_div_cls_code: 분류구분코드 (FID_DIV_CLS_CODE). Optional; default "".
-            fid_prit1: 패리티1 (이상값) (FID_PRIT1). Optional; default "".
-            fid_prit2: 패리티2 (이하값) (FID_PRIT2). Optional; default "".
-            fid_cfp1: 자본지지점1 (이상값) (FID_CFP1). Optional; default "".
-            fid_cfp2: 자본지지점2 (이하값) (FID_CFP2). Optional; default "".
-            fid_input_nmix_price_1: 지수가격1 (이상값) (FID_INPUT_NMIX_PRICE_1). Optional; default "".
-            fid_input_nmix_price_2: 지수가격2 (이하값) (FID_INPUT_NMIX_PRICE_2). Optional; default "".
-            fid_egea_val1: E기어링값1 (이상값) (FID_EGEA_VAL1). Optional; default "".
-            fid_egea_val2: E기어링값2 (이하값) (FID_EGEA_VAL2). Optional; default "".
-            fid_input_dvdn_ert: 배당수익율 (이상값) (FID_INPUT_DVDN_ERT). Optional; default "".
-            fid_input_hist_vltl: 역사적변동성 (이하값) (FID_INPUT_HIST_VLTL). Optional; default "".
-            fid_theta1: 세타1 (이상값) (FID_THETA1). Optional; default "".
-            fid_theta2: 세타2 (이하값) (FID_THETA2). Optional; default "".
+            The same as cond_search's.
 
         Yields:
             ElwCondSearchOutputRow: each row, page after page.
@@ -939,23 +813,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — W 입력 (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_cond_scr_div_code: 조건화면분류코드 — 11547 입력 (FID_COND_SCR_DIV_CODE). Required. Example:
-                "11547".
-            fid_input_date_1: 입력날짜1 — 입력날짜 ~ (ex) 20240402) (FID_INPUT_DATE_1). Required. Example:
-                "20250101".
-            fid_input_date_2: 입력날짜2 — ~입력날짜 (ex) 20240408) (FID_INPUT_DATE_2). Required. Example:
-                "20250930".
-            fid_div_cls_code: 분류구분코드 — 0(콜),1(풋),2(전체) (FID_DIV_CLS_CODE). Required. Example: "2".
-            fid_etc_cls_code: 기타구분코드 — 공백 입력 (FID_ETC_CLS_CODE). Optional; default "".
-            fid_unas_input_iscd: 기초자산입력종목코드 — 000000(전체), 2001(KOSPI 200), 기초자산코드(종목코드 ex.
-                삼성전자-005930) (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
-            fid_input_iscd_2: 발행회사코드 — 00000(전체), 00003(한국투자증권), 00017(KB증권), 00005(미래에셋증권)
-                (FID_INPUT_ISCD_2). Required. Example: "00000".
-            fid_blng_cls_code: 결제방법 — 0(전체),1(일반),2(조기종료) (FID_BLNG_CLS_CODE). Required. Example:
-                "0".
-            fid_input_option_1: 입력옵션1 — 공백 입력 (FID_INPUT_OPTION_1). Optional; default "".
+            The same as expiration_stocks's.
 
         Yields:
             ElwExpirationStocksResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows
@@ -1014,23 +872,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — W 입력 (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_cond_scr_div_code: 조건화면분류코드 — 11547 입력 (FID_COND_SCR_DIV_CODE). Required. Example:
-                "11547".
-            fid_input_date_1: 입력날짜1 — 입력날짜 ~ (ex) 20240402) (FID_INPUT_DATE_1). Required. Example:
-                "20250101".
-            fid_input_date_2: 입력날짜2 — ~입력날짜 (ex) 20240408) (FID_INPUT_DATE_2). Required. Example:
-                "20250930".
-            fid_div_cls_code: 분류구분코드 — 0(콜),1(풋),2(전체) (FID_DIV_CLS_CODE). Required. Example: "2".
-            fid_etc_cls_code: 기타구분코드 — 공백 입력 (FID_ETC_CLS_CODE). Optional; default "".
-            fid_unas_input_iscd: 기초자산입력종목코드 — 000000(전체), 2001(KOSPI 200), 기초자산코드(종목코드 ex.
-                삼성전자-005930) (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
-            fid_input_iscd_2: 발행회사코드 — 00000(전체), 00003(한국투자증권), 00017(KB증권), 00005(미래에셋증권)
-                (FID_INPUT_ISCD_2). Required. Example: "00000".
-            fid_blng_cls_code: 결제방법 — 0(전체),1(일반),2(조기종료) (FID_BLNG_CLS_CODE). Required. Example:
-                "0".
-            fid_input_option_1: 입력옵션1 — 공백 입력 (FID_INPUT_OPTION_1). Optional; default "".
+            The same as expiration_stocks's.
 
         Yields:
             ElwExpirationStocksOutputRow: each row, page after page.
@@ -1156,17 +998,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_cond_scr_div_code: 조건화면분류코드 (FID_COND_SCR_DIV_CODE). Required. Example: "20279".
-            fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
-            fid_input_iscd: 발행사 (FID_INPUT_ISCD). Required. Example: "00000".
-            fid_div_cls_code: 콜풋구분코드 (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
-            fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
-            fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
+            The same as indicator's.
 
         Yields:
             ElwIndicatorResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -1224,17 +1056,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_cond_scr_div_code: 조건화면분류코드 (FID_COND_SCR_DIV_CODE). Required. Example: "20279".
-            fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
-            fid_input_iscd: 발행사 (FID_INPUT_ISCD). Required. Example: "00000".
-            fid_div_cls_code: 콜풋구분코드 (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
-            fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
-            fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
+            The same as indicator's.
 
         Yields:
             ElwIndicatorOutputRow: each row, page after page.
@@ -1323,8 +1145,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Required. Example: "57LA50".
+            The same as indicator_trend_ccnl's.
 
         Yields:
             ElwIndicatorTrendCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -1365,8 +1186,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Required. Example: "57LA50".
+            The same as indicator_trend_ccnl's.
 
         Yields:
             ElwIndicatorTrendCcnlOutputRow: each row, page after page.
@@ -1448,9 +1268,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 시장 분류 코드 — 예: 'W' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_input_iscd: 종목코드 — 6자리, 예: '57K281' (FID_INPUT_ISCD). Required. Example: "57K281".
+            The same as indicator_trend_daily's.
 
         Yields:
             ElwIndicatorTrendDailyResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -1491,9 +1309,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 시장 분류 코드 — 예: 'W' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_input_iscd: 종목코드 — 6자리, 예: '57K281' (FID_INPUT_ISCD). Required. Example: "57K281".
+            The same as indicator_trend_daily's.
 
         Yields:
             ElwIndicatorTrendDailyOutputRow: each row, page after page.
@@ -1588,14 +1404,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 시장구분코드 (W) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "W".
-            fid_input_iscd: 입력종목코드 — 예시: 58J297(KBJ297삼성전자콜) (FID_INPUT_ISCD). Required. Example:
-                "57LA50".
-            fid_hour_cls_code: 시간구분코드 — 예시: '60(1분), 180(3분), 300(5분), 600(10분), 1800(30분),
-                3600(60분), 7200(60분)' (FID_HOUR_CLS_CODE). Required. Example: "60".
-            fid_pw_data_incu_yn: 과거데이터 포함 여부 — 예시: N(과거데이터포함X), Y(과거데이터포함O) (FID_PW_DATA_INCU_YN).
-                Required. Example: "N".
+            The same as indicator_trend_minute's.
 
         Yields:
             ElwIndicatorTrendMinuteResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -1642,14 +1451,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 시장구분코드 (W) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "W".
-            fid_input_iscd: 입력종목코드 — 예시: 58J297(KBJ297삼성전자콜) (FID_INPUT_ISCD). Required. Example:
-                "57LA50".
-            fid_hour_cls_code: 시간구분코드 — 예시: '60(1분), 180(3분), 300(5분), 600(10분), 1800(30분),
-                3600(60분), 7200(60분)' (FID_HOUR_CLS_CODE). Required. Example: "60".
-            fid_pw_data_incu_yn: 과거데이터 포함 여부 — 예시: N(과거데이터포함X), Y(과거데이터포함O) (FID_PW_DATA_INCU_YN).
-                Required. Example: "N".
+            The same as indicator_trend_minute's.
 
         Yields:
             ElwIndicatorTrendMinuteOutputRow: each row, page after page.
@@ -1737,10 +1539,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 시장구분(W) (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_input_iscd: 입력종목코드 — ex 52K577(미래 K577KOSDAQ150콜 (FID_INPUT_ISCD). Required.
-                Example: "52K577".
+            The same as lp_trade_trend's.
 
         Yields:
             ElwLpTradeTrendResponse: each page: the envelope (rt_cd, msg_cd, msg1), output1 (rows of
@@ -1782,10 +1581,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 시장구분(W) (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_input_iscd: 입력종목코드 — ex 52K577(미래 K577KOSDAQ150콜 (FID_INPUT_ISCD). Required.
-                Example: "52K577".
+            The same as lp_trade_trend's.
 
         Yields:
             ElwLpTradeTrendOutput1Row: each row, page after page.
@@ -1826,10 +1622,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 시장구분(W) (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_input_iscd: 입력종목코드 — ex 52K577(미래 K577KOSDAQ150콜 (FID_INPUT_ISCD). Required.
-                Example: "52K577".
+            The same as lp_trade_trend's.
 
         Yields:
             ElwLpTradeTrendOutput2Row: each row, page after page.
@@ -1936,20 +1729,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 시장구분코드 (W) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "W".
-            fid_cond_scr_div_code: 조건화면분류코드 — Unique key(11548) (FID_COND_SCR_DIV_CODE). Required.
-                Example: "11548".
-            fid_div_cls_code: 분류구분코드 — 전체(02), 콜(00), 풋(01) (FID_DIV_CLS_CODE). Required. Example:
-                "02".
-            fid_unas_input_iscd: 기초자산입력종목코드 — 'ex) 000000(전체), 2001(코스피200) , 3003(코스닥150),
-                005930(삼성전자) ' (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
-            fid_input_iscd_2: 입력종목코드2 — '00003(한국투자증권), 00017(KB증권), 00005(미래에셋증권)'
-                (FID_INPUT_ISCD_2). Required. Example: "00003".
-            fid_input_date_1: 입력날짜1 — 날짜 (ex) 20240402) (FID_INPUT_DATE_1). Required. Example:
-                "20250601".
-            fid_blng_cls_code: 결재방법 — 0(전체), 1(일반), 2(조기종료) (FID_BLNG_CLS_CODE). Required. Example:
-                "0".
+            The same as newly_listed's.
 
         Yields:
             ElwNewlyListedResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -1999,20 +1779,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 시장구분코드 (W) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "W".
-            fid_cond_scr_div_code: 조건화면분류코드 — Unique key(11548) (FID_COND_SCR_DIV_CODE). Required.
-                Example: "11548".
-            fid_div_cls_code: 분류구분코드 — 전체(02), 콜(00), 풋(01) (FID_DIV_CLS_CODE). Required. Example:
-                "02".
-            fid_unas_input_iscd: 기초자산입력종목코드 — 'ex) 000000(전체), 2001(코스피200) , 3003(코스닥150),
-                005930(삼성전자) ' (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
-            fid_input_iscd_2: 입력종목코드2 — '00003(한국투자증권), 00017(KB증권), 00005(미래에셋증권)'
-                (FID_INPUT_ISCD_2). Required. Example: "00003".
-            fid_input_date_1: 입력날짜1 — 날짜 (ex) 20240402) (FID_INPUT_DATE_1). Required. Example:
-                "20250601".
-            fid_blng_cls_code: 결재방법 — 0(전체), 1(일반), 2(조기종료) (FID_BLNG_CLS_CODE). Required. Example:
-                "0".
+            The same as newly_listed's.
 
         Yields:
             ElwNewlyListedOutputRow: each row, page after page.
@@ -2144,20 +1911,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_cond_scr_div_code: 조건화면분류코드 (FID_COND_SCR_DIV_CODE). Required. Example: "20287".
-            fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
-            fid_input_iscd: 발행사 (FID_INPUT_ISCD). Required. Example: "00000".
-            fid_mrkt_cls_code: 시장구분코드 (FID_MRKT_CLS_CODE). Required. Example: "A".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
-            fid_hour_cls_code: 시간구분코드 (FID_HOUR_CLS_CODE). Required. Example: "1".
-            fid_input_hour_1: 입력 일 또는 분 (FID_INPUT_HOUR_1). Required. Example: "0".
-            fid_input_hour_2: 기준시간(분 선택 시) (FID_INPUT_HOUR_2). Optional; default "".
-            fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "1".
-            fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
+            The same as quick_change's.
 
         Yields:
             ElwQuickChangeResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -2221,20 +1975,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_cond_scr_div_code: 조건화면분류코드 (FID_COND_SCR_DIV_CODE). Required. Example: "20287".
-            fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
-            fid_input_iscd: 발행사 (FID_INPUT_ISCD). Required. Example: "00000".
-            fid_mrkt_cls_code: 시장구분코드 (FID_MRKT_CLS_CODE). Required. Example: "A".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
-            fid_hour_cls_code: 시간구분코드 (FID_HOUR_CLS_CODE). Required. Example: "1".
-            fid_input_hour_1: 입력 일 또는 분 (FID_INPUT_HOUR_1). Required. Example: "0".
-            fid_input_hour_2: 기준시간(분 선택 시) (FID_INPUT_HOUR_2). Optional; default "".
-            fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "1".
-            fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
+            The same as quick_change's.
 
         Yields:
             ElwQuickChangeOutputRow: each row, page after page.
@@ -2369,19 +2110,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_cond_scr_div_code: 조건화면분류코드 (FID_COND_SCR_DIV_CODE). Required. Example: "20285".
-            fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
-            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Required. Example: "00000".
-            fid_div_cls_code: 콜풋구분코드 (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
-            fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
-            fid_input_rmnn_dynu_1: 잔존일수(이상) (FID_INPUT_RMNN_DYNU_1). Optional; default "".
-            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Optional; default "".
-            fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
+            The same as sensitivity's.
 
         Yields:
             ElwSensitivityResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -2443,19 +2172,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_cond_scr_div_code: 조건화면분류코드 (FID_COND_SCR_DIV_CODE). Required. Example: "20285".
-            fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
-            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Required. Example: "00000".
-            fid_div_cls_code: 콜풋구분코드 (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
-            fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
-            fid_input_rmnn_dynu_1: 잔존일수(이상) (FID_INPUT_RMNN_DYNU_1). Optional; default "".
-            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Optional; default "".
-            fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
+            The same as sensitivity's.
 
         Yields:
             ElwSensitivityOutputRow: each row, page after page.
@@ -2546,8 +2263,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Required. Example: "57LA50".
+            The same as sensitivity_trend_ccnl's.
 
         Yields:
             ElwSensitivityTrendCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -2588,8 +2304,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Required. Example: "57LA50".
+            The same as sensitivity_trend_ccnl's.
 
         Yields:
             ElwSensitivityTrendCcnlOutputRow: each row, page after page.
@@ -2670,8 +2385,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Required. Example: "58J438".
+            The same as sensitivity_trend_daily's.
 
         Yields:
             ElwSensitivityTrendDailyResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -2712,8 +2426,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Required. Example: "58J438".
+            The same as sensitivity_trend_daily's.
 
         Yields:
             ElwSensitivityTrendDailyOutputRow: each row, page after page.
@@ -2803,12 +2516,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_scr_div_code: 조건화면분류코드 — 예: '11541' (FID_COND_SCR_DIV_CODE). Required. Example:
-                "11541".
-            fid_rank_sort_cls_code: 순위정렬구분코드 — 예: '0', '1', '2', '3', '4', '5', '6'
-                (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
-            fid_input_iscd: 입력종목코드 — 예: '00000', '00003', '00017', '00005' (FID_INPUT_ISCD).
-                Required. Example: "00000".
+            The same as udrl_asset_list's.
 
         Yields:
             ElwUdrlAssetListResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -2853,12 +2561,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_scr_div_code: 조건화면분류코드 — 예: '11541' (FID_COND_SCR_DIV_CODE). Required. Example:
-                "11541".
-            fid_rank_sort_cls_code: 순위정렬구분코드 — 예: '0', '1', '2', '3', '4', '5', '6'
-                (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
-            fid_input_iscd: 입력종목코드 — 예: '00000', '00003', '00017', '00005' (FID_INPUT_ISCD).
-                Required. Example: "00000".
+            The same as udrl_asset_list's.
 
         Yields:
             ElwUdrlAssetListOutputRow: each row, page after page.
@@ -3013,31 +2716,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 시장구분(W) (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_cond_scr_div_code: 조건화면분류코드 — Uniquekey(11541) (FID_COND_SCR_DIV_CODE). Required.
-                Example: "11541".
-            fid_mrkt_cls_code: 시장구분코드 — 전체(A),콜(C),풋(P) (FID_MRKT_CLS_CODE). Required. Example: "A".
-            fid_input_iscd: 입력종목코드 — '00000(전체), 00003(한국투자증권) , 00017(KB증권), 00005(미래에셋주식회사)'
-                (FID_INPUT_ISCD). Required. Example: "00000".
-            fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "005930".
-            fid_vol_cnt: 거래량수 — 전일거래량(정수량미만) (FID_VOL_CNT). Optional; default "".
-            fid_trgt_exls_cls_code: 대상제외구분코드 — 거래불가종목제외(0:미체크,1:체크) (FID_TRGT_EXLS_CLS_CODE).
-                Required. UdrlAssetPriceFidTrgtExlsClsCode or its code: "0" 미체크 (CODE_0), "1" 체크
-                (CODE_1). Example: "0".
-            fid_input_price_1: 입력가격1 — 가격~원이상 (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 입력가격2 — 가격~월이하 (FID_INPUT_PRICE_2). Optional; default "".
-            fid_input_vol_1: 입력거래량1 — 거래량~계약이상 (FID_INPUT_VOL_1). Optional; default "".
-            fid_input_vol_2: 입력거래량2 — 거래량~계약이하 (FID_INPUT_VOL_2). Optional; default "".
-            fid_input_rmnn_dynu_1: 입력잔존일수1 — 잔존일(~일이상) (FID_INPUT_RMNN_DYNU_1). Optional; default
-                "".
-            fid_input_rmnn_dynu_2: 입력잔존일수2 — 잔존일(~일이하) (FID_INPUT_RMNN_DYNU_2). Optional; default
-                "".
-            fid_option: 옵션 — 상태(0:없음,1:ATM,2:ITM,3:OTM) (FID_OPTION). Required. FidOption or its
-                code: "0" 없음 (CODE_0), "1" ATM (CODE_1), "2" ITM (CODE_2), "3" OTM (CODE_3).
-                Example: "0".
-            fid_input_option_1: 입력옵션1 (FID_INPUT_OPTION_1). Optional; default "".
-            fid_input_option_2: 입력옵션2 (FID_INPUT_OPTION_2). Optional; default "".
+            The same as udrl_asset_price's.
 
         Yields:
             ElwUdrlAssetPriceResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows
@@ -3110,31 +2789,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 시장구분(W) (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_cond_scr_div_code: 조건화면분류코드 — Uniquekey(11541) (FID_COND_SCR_DIV_CODE). Required.
-                Example: "11541".
-            fid_mrkt_cls_code: 시장구분코드 — 전체(A),콜(C),풋(P) (FID_MRKT_CLS_CODE). Required. Example: "A".
-            fid_input_iscd: 입력종목코드 — '00000(전체), 00003(한국투자증권) , 00017(KB증권), 00005(미래에셋주식회사)'
-                (FID_INPUT_ISCD). Required. Example: "00000".
-            fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "005930".
-            fid_vol_cnt: 거래량수 — 전일거래량(정수량미만) (FID_VOL_CNT). Optional; default "".
-            fid_trgt_exls_cls_code: 대상제외구분코드 — 거래불가종목제외(0:미체크,1:체크) (FID_TRGT_EXLS_CLS_CODE).
-                Required. UdrlAssetPriceFidTrgtExlsClsCode or its code: "0" 미체크 (CODE_0), "1" 체크
-                (CODE_1). Example: "0".
-            fid_input_price_1: 입력가격1 — 가격~원이상 (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 입력가격2 — 가격~월이하 (FID_INPUT_PRICE_2). Optional; default "".
-            fid_input_vol_1: 입력거래량1 — 거래량~계약이상 (FID_INPUT_VOL_1). Optional; default "".
-            fid_input_vol_2: 입력거래량2 — 거래량~계약이하 (FID_INPUT_VOL_2). Optional; default "".
-            fid_input_rmnn_dynu_1: 입력잔존일수1 — 잔존일(~일이상) (FID_INPUT_RMNN_DYNU_1). Optional; default
-                "".
-            fid_input_rmnn_dynu_2: 입력잔존일수2 — 잔존일(~일이하) (FID_INPUT_RMNN_DYNU_2). Optional; default
-                "".
-            fid_option: 옵션 — 상태(0:없음,1:ATM,2:ITM,3:OTM) (FID_OPTION). Required. FidOption or its
-                code: "0" 없음 (CODE_0), "1" ATM (CODE_1), "2" ITM (CODE_2), "3" OTM (CODE_3).
-                Example: "0".
-            fid_input_option_1: 입력옵션1 (FID_INPUT_OPTION_1). Optional; default "".
-            fid_input_option_2: 입력옵션2 (FID_INPUT_OPTION_2). Optional; default "".
+            The same as udrl_asset_price's.
 
         Yields:
             ElwUdrlAssetPriceOutputRow: each row, page after page.
@@ -3285,27 +2940,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 사용자권한정보 — 시장구분코드 (W) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "W".
-            fid_cond_scr_div_code: 거래소코드 — Unique key(20277) (FID_COND_SCR_DIV_CODE). Required.
-                Example: "20277".
-            fid_unas_input_iscd: 상승율/하락율 구분 — '000000(전체), 2001(코스피200) , 3003(코스닥150), 005930(삼성전자)
-                ' (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
-            fid_input_iscd: N일자값 — '00000(전체), 00003(한국투자증권) , 00017(KB증권), 00005(미래에셋주식회사)'
-                (FID_INPUT_ISCD). Required. Example: "00000".
-            fid_input_rmnn_dynu_1: 거래량조건 — '0(전체), 1(1개월이하), 2(1개월~2개월), 3(2개월~3개월), 4(3개월~6개월),
-                5(6개월~9개월),6(9개월~12개월), 7(12개월이상)' (FID_INPUT_RMNN_DYNU_1). Required. Example: "0".
-            fid_div_cls_code: NEXT KEY BUFF — 0(전체), 1(콜), 2(풋) (FID_DIV_CLS_CODE). Required.
-                Example: "0".
-            fid_input_price_1: 사용자권한정보 (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 거래소코드 (FID_INPUT_PRICE_2). Optional; default "".
-            fid_input_vol_1: 상승율/하락율 구분 (FID_INPUT_VOL_1). Optional; default "".
-            fid_input_vol_2: N일자값 (FID_INPUT_VOL_2). Optional; default "".
-            fid_input_date_1: 거래량조건 (FID_INPUT_DATE_1). Required. Example: "1".
-            fid_rank_sort_cls_code: NEXT KEY BUFF — '0(상승율), 1(하락율), 2(시가대비상승율) , 3(시가대비하락율),
-                4(변동율)' (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
-            fid_blng_cls_code: 사용자권한정보 — 0(전체) (FID_BLNG_CLS_CODE). Required. Example: "0".
-            fid_input_date_2: 거래소코드 (FID_INPUT_DATE_2). Optional; default "".
+            The same as updown_rate's.
 
         Yields:
             ElwUpdownRateResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -3369,27 +3004,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 사용자권한정보 — 시장구분코드 (W) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "W".
-            fid_cond_scr_div_code: 거래소코드 — Unique key(20277) (FID_COND_SCR_DIV_CODE). Required.
-                Example: "20277".
-            fid_unas_input_iscd: 상승율/하락율 구분 — '000000(전체), 2001(코스피200) , 3003(코스닥150), 005930(삼성전자)
-                ' (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
-            fid_input_iscd: N일자값 — '00000(전체), 00003(한국투자증권) , 00017(KB증권), 00005(미래에셋주식회사)'
-                (FID_INPUT_ISCD). Required. Example: "00000".
-            fid_input_rmnn_dynu_1: 거래량조건 — '0(전체), 1(1개월이하), 2(1개월~2개월), 3(2개월~3개월), 4(3개월~6개월),
-                5(6개월~9개월),6(9개월~12개월), 7(12개월이상)' (FID_INPUT_RMNN_DYNU_1). Required. Example: "0".
-            fid_div_cls_code: NEXT KEY BUFF — 0(전체), 1(콜), 2(풋) (FID_DIV_CLS_CODE). Required.
-                Example: "0".
-            fid_input_price_1: 사용자권한정보 (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 거래소코드 (FID_INPUT_PRICE_2). Optional; default "".
-            fid_input_vol_1: 상승율/하락율 구분 (FID_INPUT_VOL_1). Optional; default "".
-            fid_input_vol_2: N일자값 (FID_INPUT_VOL_2). Optional; default "".
-            fid_input_date_1: 거래량조건 (FID_INPUT_DATE_1). Required. Example: "1".
-            fid_rank_sort_cls_code: NEXT KEY BUFF — '0(상승율), 1(하락율), 2(시가대비상승율) , 3(시가대비하락율),
-                4(변동율)' (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
-            fid_blng_cls_code: 사용자권한정보 — 0(전체) (FID_BLNG_CLS_CODE). Required. Example: "0".
-            fid_input_date_2: 거래소코드 (FID_INPUT_DATE_2). Optional; default "".
+            The same as updown_rate's.
 
         Yields:
             ElwUpdownRateOutputRow: each row, page after page.
@@ -3481,8 +3096,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Required. Example: "57LA50".
+            The same as volatility_trend_ccnl's.
 
         Yields:
             ElwVolatilityTrendCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -3523,8 +3137,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Required. Example: "57LA50".
+            The same as volatility_trend_ccnl's.
 
         Yields:
             ElwVolatilityTrendCcnlOutputRow: each row, page after page.
@@ -3606,9 +3219,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 예: 'W' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_input_iscd: 입력종목코드 — 예: '58J297' (FID_INPUT_ISCD). Required. Example: "58J297".
+            The same as volatility_trend_daily's.
 
         Yields:
             ElwVolatilityTrendDailyResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -3649,9 +3260,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 예: 'W' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_input_iscd: 입력종목코드 — 예: '58J297' (FID_INPUT_ISCD). Required. Example: "58J297".
+            The same as volatility_trend_daily's.
 
         Yields:
             ElwVolatilityTrendDailyOutputRow: each row, page after page.
@@ -3745,13 +3354,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 예: 'W' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_input_iscd: 입력종목코드 — 예: '58J297' (FID_INPUT_ISCD). Required. Example: "57LA50".
-            fid_hour_cls_code: 시간구분코드 — 예: '60', '180', '300', '600', '1800', '3600'
-                (FID_HOUR_CLS_CODE). Required. Example: "60".
-            fid_pw_data_incu_yn: 과거데이터 포함 여부 — 'N' 또는 'Y' (FID_PW_DATA_INCU_YN). Required. Example:
-                "N".
+            The same as volatility_trend_minute's.
 
         Yields:
             ElwVolatilityTrendMinuteResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -3798,13 +3401,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 예: 'W' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_input_iscd: 입력종목코드 — 예: '58J297' (FID_INPUT_ISCD). Required. Example: "57LA50".
-            fid_hour_cls_code: 시간구분코드 — 예: '60', '180', '300', '600', '1800', '3600'
-                (FID_HOUR_CLS_CODE). Required. Example: "60".
-            fid_pw_data_incu_yn: 과거데이터 포함 여부 — 'N' 또는 'Y' (FID_PW_DATA_INCU_YN). Required. Example:
-                "N".
+            The same as volatility_trend_minute's.
 
         Yields:
             ElwVolatilityTrendMinuteOutputRow: each row, page after page.
@@ -3890,9 +3487,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 예: 'W' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_input_iscd: 입력종목코드 — 예: '58J297' (FID_INPUT_ISCD). Required. Example: "57LA50".
+            The same as volatility_trend_tick's.
 
         Yields:
             ElwVolatilityTrendTickResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -3933,9 +3528,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 예: 'W' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_input_iscd: 입력종목코드 — 예: '58J297' (FID_INPUT_ISCD). Required. Example: "57LA50".
+            The same as volatility_trend_tick's.
 
         Yields:
             ElwVolatilityTrendTickOutputRow: each row, page after page.
@@ -4071,25 +3664,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 예: 'W' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_cond_scr_div_code: 조건화면분류코드 — 예: '20278' (FID_COND_SCR_DIV_CODE). Required. Example:
-                "20278".
-            fid_unas_input_iscd: 기초자산입력종목코드 — 예: '000000' (FID_UNAS_INPUT_ISCD). Required. Example:
-                "000000".
-            fid_input_iscd: 발행사 — 예: '00000' (FID_INPUT_ISCD). Required. Example: "00000".
-            fid_input_rmnn_dynu_1: 입력잔존일수 (FID_INPUT_RMNN_DYNU_1). Required. Example: "0".
-            fid_div_cls_code: 콜풋구분코드 — 예: '0' (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
-            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Optional; default "".
-            fid_rank_sort_cls_code: 순위정렬구분코드 — 예: '0' (FID_RANK_SORT_CLS_CODE). Required. Example:
-                "0".
-            fid_blng_cls_code: 소속구분코드 — 예: '0' (FID_BLNG_CLS_CODE). Required. Example: "0".
-            fid_input_iscd_2: LP발행사 — 예: '0000' (FID_INPUT_ISCD_2). Required. Example: "0000".
-            fid_input_date_2: 만기일-최종거래일조회 (FID_INPUT_DATE_2). Optional; default "".
+            The same as volume_rank's.
 
         Yields:
             ElwVolumeRankResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -4155,25 +3730,7 @@ class ElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 예: 'W' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_cond_scr_div_code: 조건화면분류코드 — 예: '20278' (FID_COND_SCR_DIV_CODE). Required. Example:
-                "20278".
-            fid_unas_input_iscd: 기초자산입력종목코드 — 예: '000000' (FID_UNAS_INPUT_ISCD). Required. Example:
-                "000000".
-            fid_input_iscd: 발행사 — 예: '00000' (FID_INPUT_ISCD). Required. Example: "00000".
-            fid_input_rmnn_dynu_1: 입력잔존일수 (FID_INPUT_RMNN_DYNU_1). Required. Example: "0".
-            fid_div_cls_code: 콜풋구분코드 — 예: '0' (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
-            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Optional; default "".
-            fid_rank_sort_cls_code: 순위정렬구분코드 — 예: '0' (FID_RANK_SORT_CLS_CODE). Required. Example:
-                "0".
-            fid_blng_cls_code: 소속구분코드 — 예: '0' (FID_BLNG_CLS_CODE). Required. Example: "0".
-            fid_input_iscd_2: LP발행사 — 예: '0000' (FID_INPUT_ISCD_2). Required. Example: "0000".
-            fid_input_date_2: 만기일-최종거래일조회 (FID_INPUT_DATE_2). Optional; default "".
+            The same as volume_rank's.
 
         Yields:
             ElwVolumeRankOutputRow: each row, page after page.
@@ -4277,9 +3834,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_scr_div_code: 조건화면분류코드 — 예: '11517' (FID_COND_SCR_DIV_CODE). Required. Example:
-                "11517".
-            fid_input_iscd: 입력종목코드 — 예: '005930' (FID_INPUT_ISCD). Required. Example: "005930".
+            The same as compare_stocks's.
 
         Yields:
             ElwCompareStocksResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -4320,9 +3875,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_scr_div_code: 조건화면분류코드 — 예: '11517' (FID_COND_SCR_DIV_CODE). Required. Example:
-                "11517".
-            fid_input_iscd: 입력종목코드 — 예: '005930' (FID_INPUT_ISCD). Required. Example: "005930".
+            The same as compare_stocks's.
 
         Yields:
             ElwCompareStocksOutputRow: each row, page after page.
@@ -4627,68 +4180,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — ELW의 경우 "W" 입력 (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "W".
-            fid_cond_scr_div_code: 조건화면분류코드 — 화면번호 "11510" 입력 (FID_COND_SCR_DIV_CODE). Required.
-                Example: "11510".
-            fid_rank_sort_cls_code: 순위정렬구분코드 — 0: 정렬안함, 1: 종목코드, 2: 현재가, 3: 대비율, 4: 거래량 - 5: 행사가격,
-                6: 전환비율, 7: 상장일, 8: 만기일, 9: 잔존일수, 10: 레버리지 (FID_RANK_SORT_CLS_CODE). Required.
-                Example: "0".
-            fid_input_cnt_1: 입력수1 — 정렬1기준 (1: 상위, 2: 하위) 나머지 파라미터들: 대부분 선택사항으로 빈 문자열("")로 설정 가능
-                (FID_INPUT_CNT_1). Required. Example: "100".
-            fid_rank_sort_cls_code_2: 순위정렬구분코드2 (FID_RANK_SORT_CLS_CODE_2). Optional; default "".
-            fid_input_cnt_2: 입력수2 (FID_INPUT_CNT_2). Optional; default "".
-            fid_rank_sort_cls_code_3: 순위정렬구분코드3 (FID_RANK_SORT_CLS_CODE_3). Optional; default "".
-            fid_input_cnt_3: 입력수3 (FID_INPUT_CNT_3). Optional; default "".
-            fid_trgt_cls_code: 대상구분코드 (FID_TRGT_CLS_CODE). Optional; default "".
-            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Optional; default "".
-            fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Optional; default "".
-            fid_mrkt_cls_code: 시장구분코드 (FID_MRKT_CLS_CODE). Optional; default "".
-            fid_input_date_1: 입력날짜1 (FID_INPUT_DATE_1). Optional; default "".
-            fid_input_date_2: 입력날짜2 (FID_INPUT_DATE_2). Optional; default "".
-            fid_input_iscd_2: 입력종목코드2 (FID_INPUT_ISCD_2). Optional; default "".
-            fid_etc_cls_code: 기타구분코드 (FID_ETC_CLS_CODE). Optional; default "".
-            fid_input_rmnn_dynu_1: 입력잔존일수1 (이상값) (FID_INPUT_RMNN_DYNU_1). Optional; default "".
-            fid_input_rmnn_dynu_2: 입력잔존일수2 (이하값) (FID_INPUT_RMNN_DYNU_2). Optional; default "".
-            fid_prpr_cnt1: 현재가수1 (이상값) (FID_PRPR_CNT1). Optional; default "".
-            fid_prpr_cnt2: 현재가수2 (이하값) (FID_PRPR_CNT2). Optional; default "".
-            fid_rsfl_rate1: 등락비율1 (이상값) (FID_RSFL_RATE1). Optional; default "".
-            fid_rsfl_rate2: 등락비율2 (이하값) (FID_RSFL_RATE2). Optional; default "".
-            fid_vol1: 거래량1 (이상값) (FID_VOL1). Optional; default "".
-            fid_vol2: 거래량2 (이하값) (FID_VOL2). Optional; default "".
-            fid_aply_rang_prc_1: 적용범위가격1 (FID_APLY_RANG_PRC_1). Optional; default "".
-            fid_aply_rang_prc_2: 적용범위가격2 (FID_APLY_RANG_PRC_2). Optional; default "".
-            fid_lvrg_val1: 레버리지값1 (FID_LVRG_VAL1). Optional; default "".
-            fid_lvrg_val2: 레버리지값2 (FID_LVRG_VAL2). Optional; default "".
-            fid_vol3: 거래량3 (FID_VOL3). Optional; default "".
-            fid_vol4: 거래량4 (FID_VOL4). Optional; default "".
-            fid_ints_vltl1: 내재변동성1 (이상값) (FID_INTS_VLTL1). Optional; default "".
-            fid_ints_vltl2: 내재변동성2 (이하값) (FID_INTS_VLTL2). Optional; default "".
-            fid_prmm_val1: 프리미엄값1 (이상값) (FID_PRMM_VAL1). Optional; default "".
-            fid_prmm_val2: 프리미엄값2 (이하값) (FID_PRMM_VAL2). Optional; default "".
-            fid_gear1: 기어링1 (이상값) (FID_GEAR1). Optional; default "".
-            fid_gear2: 기어링2 (이하값) (FID_GEAR2). Optional; default "".
-            fid_prls_qryr_rate1: 손익분기비율1 (이상값) (FID_PRLS_QRYR_RATE1). Optional; default "".
-            fid_prls_qryr_rate2: 손익분기비율2 (이하값) (FID_PRLS_QRYR_RATE2). Optional; default "".
-            fid_delta1: 델타1 (이상값) (FID_DELTA1). Optional; default "".
-            fid_delta2: 델타2 (이하값) (FID_DELTA2). Optional; default "".
-            fid_acpr1: 행사가1 (FID_ACPR1). Optional; default "".
-            fid_acpr2: 행사가2 (FID_ACPR2). Optional; default "".
-            fid_stck_cnvr_rate1: 주식전환비율1 (이상값) (FID_STCK_CNVR_RATE1). Optional; default "".
-            fid_stck_cnvr_rate2: 주식전환비율2 (이하값) (FID_STCK_CNVR_RATE2). Optional; default "".
-            fid_div_cls_code: 분류구분코드 (FID_DIV_CLS_CODE). Optional; default "".
-            fid_prit1: 패리티1 (이상값) (FID_PRIT1). Optional; default "".
-            fid_prit2: 패리티2 (이하값) (FID_PRIT2). Optional; default "".
-            fid_cfp1: 자본지지점1 (이상값) (FID_CFP1). Optional; default "".
-            fid_cfp2: 자본지지점2 (이하값) (FID_CFP2). Optional; default "".
-            fid_input_nmix_price_1: 지수가격1 (이상값) (FID_INPUT_NMIX_PRICE_1). Optional; default "".
-            fid_input_nmix_price_2: 지수가격2 (이하값) (FID_INPUT_NMIX_PRICE_2). Optional; default "".
-            fid_egea_val1: E기어링값1 (이상값) (FID_EGEA_VAL1). Optional; default "".
-            fid_egea_val2: E기어링값2 (이하값) (FID_EGEA_VAL2). Optional; default "".
-            fid_input_dvdn_ert: 배당수익율 (이상값) (FID_INPUT_DVDN_ERT). Optional; default "".
-            fid_input_hist_vltl: 역사적변동성 (이하값) (FID_INPUT_HIST_VLTL). Optional; default "".
-            fid_theta1: 세타1 (이상값) (FID_THETA1). Optional; default "".
-            fid_theta2: 세타2 (이하값) (FID_THETA2). Optional; default "".
+            The same as cond_search's.
 
         Yields:
             ElwCondSearchResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -4838,68 +4330,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — ELW의 경우 "W" 입력 (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "W".
-            fid_cond_scr_div_code: 조건화면분류코드 — 화면번호 "11510" 입력 (FID_COND_SCR_DIV_CODE). Required.
-                Example: "11510".
-            fid_rank_sort_cls_code: 순위정렬구분코드 — 0: 정렬안함, 1: 종목코드, 2: 현재가, 3: 대비율, 4: 거래량 - 5: 행사가격,
-                6: 전환비율, 7: 상장일, 8: 만기일, 9: 잔존일수, 10: 레버리지 (FID_RANK_SORT_CLS_CODE). Required.
-                Example: "0".
-            fid_input_cnt_1: 입력수1 — 정렬1기준 (1: 상위, 2: 하위) 나머지 파라미터들: 대부분 선택사항으로 빈 문자열("")로 설정 가능
-                (FID_INPUT_CNT_1). Required. Example: "100".
-            fid_rank_sort_cls_code_2: 순위정렬구분코드2 (FID_RANK_SORT_CLS_CODE_2). Optional; default "".
-            fid_input_cnt_2: 입력수2 (FID_INPUT_CNT_2). Optional; default "".
-            fid_rank_sort_cls_code_3: 순위정렬구분코드3 (FID_RANK_SORT_CLS_CODE_3). Optional; default "".
-            fid_input_cnt_3: 입력수3 (FID_INPUT_CNT_3). Optional; default "".
-            fid_trgt_cls_code: 대상구분코드 (FID_TRGT_CLS_CODE). Optional; default "".
-            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Optional; default "".
-            fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Optional; default "".
-            fid_mrkt_cls_code: 시장구분코드 (FID_MRKT_CLS_CODE). Optional; default "".
-            fid_input_date_1: 입력날짜1 (FID_INPUT_DATE_1). Optional; default "".
-            fid_input_date_2: 입력날짜2 (FID_INPUT_DATE_2). Optional; default "".
-            fid_input_iscd_2: 입력종목코드2 (FID_INPUT_ISCD_2). Optional; default "".
-            fid_etc_cls_code: 기타구분코드 (FID_ETC_CLS_CODE). Optional; default "".
-            fid_input_rmnn_dynu_1: 입력잔존일수1 (이상값) (FID_INPUT_RMNN_DYNU_1). Optional; default "".
-            fid_input_rmnn_dynu_2: 입력잔존일수2 (이하값) (FID_INPUT_RMNN_DYNU_2). Optional; default "".
-            fid_prpr_cnt1: 현재가수1 (이상값) (FID_PRPR_CNT1). Optional; default "".
-            fid_prpr_cnt2: 현재가수2 (이하값) (FID_PRPR_CNT2). Optional; default "".
-            fid_rsfl_rate1: 등락비율1 (이상값) (FID_RSFL_RATE1). Optional; default "".
-            fid_rsfl_rate2: 등락비율2 (이하값) (FID_RSFL_RATE2). Optional; default "".
-            fid_vol1: 거래량1 (이상값) (FID_VOL1). Optional; default "".
-            fid_vol2: 거래량2 (이하값) (FID_VOL2). Optional; default "".
-            fid_aply_rang_prc_1: 적용범위가격1 (FID_APLY_RANG_PRC_1). Optional; default "".
-            fid_aply_rang_prc_2: 적용범위가격2 (FID_APLY_RANG_PRC_2). Optional; default "".
-            fid_lvrg_val1: 레버리지값1 (FID_LVRG_VAL1). Optional; default "".
-            fid_lvrg_val2: 레버리지값2 (FID_LVRG_VAL2). Optional; default "".
-            fid_vol3: 거래량3 (FID_VOL3). Optional; default "".
-            fid_vol4: 거래량4 (FID_VOL4). Optional; default "".
-            fid_ints_vltl1: 내재변동성1 (이상값) (FID_INTS_VLTL1). Optional; default "".
-            fid_ints_vltl2: 내재변동성2 (이하값) (FID_INTS_VLTL2). Optional; default "".
-            fid_prmm_val1: 프리미엄값1 (이상값) (FID_PRMM_VAL1). Optional; default "".
-            fid_prmm_val2: 프리미엄값2 (이하값) (FID_PRMM_VAL2). Optional; default "".
-            fid_gear1: 기어링1 (이상값) (FID_GEAR1). Optional; default "".
-            fid_gear2: 기어링2 (이하값) (FID_GEAR2). Optional; default "".
-            fid_prls_qryr_rate1: 손익분기비율1 (이상값) (FID_PRLS_QRYR_RATE1). Optional; default "".
-            fid_prls_qryr_rate2: 손익분기비율2 (이하값) (FID_PRLS_QRYR_RATE2). Optional; default "".
-            fid_delta1: 델타1 (이상값) (FID_DELTA1). Optional; default "".
-            fid_delta2: 델타2 (이하값) (FID_DELTA2). Optional; default "".
-            fid_acpr1: 행사가1 (FID_ACPR1). Optional; default "".
-            fid_acpr2: 행사가2 (FID_ACPR2). Optional; default "".
-            fid_stck_cnvr_rate1: 주식전환비율1 (이상값) (FID_STCK_CNVR_RATE1). Optional; default "".
-            fid_stck_cnvr_rate2: 주식전환비율2 (이하값) (FID_STCK_CNVR_RATE2). Optional; default "".
-            fid_div_cls_code: 분류구분코드 (FID_DIV_CLS_CODE). Optional; default "".
-            fid_prit1: 패리티1 (이상값) (FID_PRIT1). Optional; default "".
-            fid_prit2: 패리티2 (이하값) (FID_PRIT2). Optional; default "".
-            fid_cfp1: 자본지지점1 (이상값) (FID_CFP1). Optional; default "".
-            fid_cfp2: 자본지지점2 (이하값) (FID_CFP2). Optional; default "".
-            fid_input_nmix_price_1: 지수가격1 (이상값) (FID_INPUT_NMIX_PRICE_1). Optional; default "".
-            fid_input_nmix_price_2: 지수가격2 (이하값) (FID_INPUT_NMIX_PRICE_2). Optional; default "".
-            fid_egea_val1: E기어링값1 (이상값) (FID_EGEA_VAL1). Optional; default "".
-            fid_egea_val2: E기어링값2 (이하값) (FID_EGEA_VAL2). Optional; default "".
-            fid_input_dvdn_ert: 배당수익율 (이상값) (FID_INPUT_DVDN_ERT). Optional; default "".
-            fid_input_hist_vltl: 역사적변동성 (이하값) (FID_INPUT_HIST_VLTL). Optional; default "".
-            fid_theta1: 세타1 (이상값) (FID_THETA1). Optional; default "".
-            fid_theta2: 세타2 (이하값) (FID_THETA2). Optional; default "".
+            The same as cond_search's.
 
         Yields:
             ElwCondSearchOutputRow: each row, page after page.
@@ -5075,23 +4506,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — W 입력 (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_cond_scr_div_code: 조건화면분류코드 — 11547 입력 (FID_COND_SCR_DIV_CODE). Required. Example:
-                "11547".
-            fid_input_date_1: 입력날짜1 — 입력날짜 ~ (ex) 20240402) (FID_INPUT_DATE_1). Required. Example:
-                "20250101".
-            fid_input_date_2: 입력날짜2 — ~입력날짜 (ex) 20240408) (FID_INPUT_DATE_2). Required. Example:
-                "20250930".
-            fid_div_cls_code: 분류구분코드 — 0(콜),1(풋),2(전체) (FID_DIV_CLS_CODE). Required. Example: "2".
-            fid_etc_cls_code: 기타구분코드 — 공백 입력 (FID_ETC_CLS_CODE). Optional; default "".
-            fid_unas_input_iscd: 기초자산입력종목코드 — 000000(전체), 2001(KOSPI 200), 기초자산코드(종목코드 ex.
-                삼성전자-005930) (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
-            fid_input_iscd_2: 발행회사코드 — 00000(전체), 00003(한국투자증권), 00017(KB증권), 00005(미래에셋증권)
-                (FID_INPUT_ISCD_2). Required. Example: "00000".
-            fid_blng_cls_code: 결제방법 — 0(전체),1(일반),2(조기종료) (FID_BLNG_CLS_CODE). Required. Example:
-                "0".
-            fid_input_option_1: 입력옵션1 — 공백 입력 (FID_INPUT_OPTION_1). Optional; default "".
+            The same as expiration_stocks's.
 
         Yields:
             ElwExpirationStocksResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows
@@ -5150,23 +4565,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — W 입력 (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_cond_scr_div_code: 조건화면분류코드 — 11547 입력 (FID_COND_SCR_DIV_CODE). Required. Example:
-                "11547".
-            fid_input_date_1: 입력날짜1 — 입력날짜 ~ (ex) 20240402) (FID_INPUT_DATE_1). Required. Example:
-                "20250101".
-            fid_input_date_2: 입력날짜2 — ~입력날짜 (ex) 20240408) (FID_INPUT_DATE_2). Required. Example:
-                "20250930".
-            fid_div_cls_code: 분류구분코드 — 0(콜),1(풋),2(전체) (FID_DIV_CLS_CODE). Required. Example: "2".
-            fid_etc_cls_code: 기타구분코드 — 공백 입력 (FID_ETC_CLS_CODE). Optional; default "".
-            fid_unas_input_iscd: 기초자산입력종목코드 — 000000(전체), 2001(KOSPI 200), 기초자산코드(종목코드 ex.
-                삼성전자-005930) (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
-            fid_input_iscd_2: 발행회사코드 — 00000(전체), 00003(한국투자증권), 00017(KB증권), 00005(미래에셋증권)
-                (FID_INPUT_ISCD_2). Required. Example: "00000".
-            fid_blng_cls_code: 결제방법 — 0(전체),1(일반),2(조기종료) (FID_BLNG_CLS_CODE). Required. Example:
-                "0".
-            fid_input_option_1: 입력옵션1 — 공백 입력 (FID_INPUT_OPTION_1). Optional; default "".
+            The same as expiration_stocks's.
 
         Yields:
             ElwExpirationStocksOutputRow: each row, page after page.
@@ -5292,17 +4691,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_cond_scr_div_code: 조건화면분류코드 (FID_COND_SCR_DIV_CODE). Required. Example: "20279".
-            fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
-            fid_input_iscd: 발행사 (FID_INPUT_ISCD). Required. Example: "00000".
-            fid_div_cls_code: 콜풋구분코드 (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
-            fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
-            fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
+            The same as indicator's.
 
         Yields:
             ElwIndicatorResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -5360,17 +4749,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_cond_scr_div_code: 조건화면분류코드 (FID_COND_SCR_DIV_CODE). Required. Example: "20279".
-            fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
-            fid_input_iscd: 발행사 (FID_INPUT_ISCD). Required. Example: "00000".
-            fid_div_cls_code: 콜풋구분코드 (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
-            fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
-            fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
+            The same as indicator's.
 
         Yields:
             ElwIndicatorOutputRow: each row, page after page.
@@ -5459,8 +4838,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Required. Example: "57LA50".
+            The same as indicator_trend_ccnl's.
 
         Yields:
             ElwIndicatorTrendCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -5501,8 +4879,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Required. Example: "57LA50".
+            The same as indicator_trend_ccnl's.
 
         Yields:
             ElwIndicatorTrendCcnlOutputRow: each row, page after page.
@@ -5584,9 +4961,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 시장 분류 코드 — 예: 'W' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_input_iscd: 종목코드 — 6자리, 예: '57K281' (FID_INPUT_ISCD). Required. Example: "57K281".
+            The same as indicator_trend_daily's.
 
         Yields:
             ElwIndicatorTrendDailyResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -5627,9 +5002,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 시장 분류 코드 — 예: 'W' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_input_iscd: 종목코드 — 6자리, 예: '57K281' (FID_INPUT_ISCD). Required. Example: "57K281".
+            The same as indicator_trend_daily's.
 
         Yields:
             ElwIndicatorTrendDailyOutputRow: each row, page after page.
@@ -5724,14 +5097,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 시장구분코드 (W) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "W".
-            fid_input_iscd: 입력종목코드 — 예시: 58J297(KBJ297삼성전자콜) (FID_INPUT_ISCD). Required. Example:
-                "57LA50".
-            fid_hour_cls_code: 시간구분코드 — 예시: '60(1분), 180(3분), 300(5분), 600(10분), 1800(30분),
-                3600(60분), 7200(60분)' (FID_HOUR_CLS_CODE). Required. Example: "60".
-            fid_pw_data_incu_yn: 과거데이터 포함 여부 — 예시: N(과거데이터포함X), Y(과거데이터포함O) (FID_PW_DATA_INCU_YN).
-                Required. Example: "N".
+            The same as indicator_trend_minute's.
 
         Yields:
             ElwIndicatorTrendMinuteResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -5778,14 +5144,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 시장구분코드 (W) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "W".
-            fid_input_iscd: 입력종목코드 — 예시: 58J297(KBJ297삼성전자콜) (FID_INPUT_ISCD). Required. Example:
-                "57LA50".
-            fid_hour_cls_code: 시간구분코드 — 예시: '60(1분), 180(3분), 300(5분), 600(10분), 1800(30분),
-                3600(60분), 7200(60분)' (FID_HOUR_CLS_CODE). Required. Example: "60".
-            fid_pw_data_incu_yn: 과거데이터 포함 여부 — 예시: N(과거데이터포함X), Y(과거데이터포함O) (FID_PW_DATA_INCU_YN).
-                Required. Example: "N".
+            The same as indicator_trend_minute's.
 
         Yields:
             ElwIndicatorTrendMinuteOutputRow: each row, page after page.
@@ -5873,10 +5232,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 시장구분(W) (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_input_iscd: 입력종목코드 — ex 52K577(미래 K577KOSDAQ150콜 (FID_INPUT_ISCD). Required.
-                Example: "52K577".
+            The same as lp_trade_trend's.
 
         Yields:
             ElwLpTradeTrendResponse: each page: the envelope (rt_cd, msg_cd, msg1), output1 (rows of
@@ -5918,10 +5274,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 시장구분(W) (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_input_iscd: 입력종목코드 — ex 52K577(미래 K577KOSDAQ150콜 (FID_INPUT_ISCD). Required.
-                Example: "52K577".
+            The same as lp_trade_trend's.
 
         Yields:
             ElwLpTradeTrendOutput1Row: each row, page after page.
@@ -5962,10 +5315,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 시장구분(W) (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_input_iscd: 입력종목코드 — ex 52K577(미래 K577KOSDAQ150콜 (FID_INPUT_ISCD). Required.
-                Example: "52K577".
+            The same as lp_trade_trend's.
 
         Yields:
             ElwLpTradeTrendOutput2Row: each row, page after page.
@@ -6072,20 +5422,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 시장구분코드 (W) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "W".
-            fid_cond_scr_div_code: 조건화면분류코드 — Unique key(11548) (FID_COND_SCR_DIV_CODE). Required.
-                Example: "11548".
-            fid_div_cls_code: 분류구분코드 — 전체(02), 콜(00), 풋(01) (FID_DIV_CLS_CODE). Required. Example:
-                "02".
-            fid_unas_input_iscd: 기초자산입력종목코드 — 'ex) 000000(전체), 2001(코스피200) , 3003(코스닥150),
-                005930(삼성전자) ' (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
-            fid_input_iscd_2: 입력종목코드2 — '00003(한국투자증권), 00017(KB증권), 00005(미래에셋증권)'
-                (FID_INPUT_ISCD_2). Required. Example: "00003".
-            fid_input_date_1: 입력날짜1 — 날짜 (ex) 20240402) (FID_INPUT_DATE_1). Required. Example:
-                "20250601".
-            fid_blng_cls_code: 결재방법 — 0(전체), 1(일반), 2(조기종료) (FID_BLNG_CLS_CODE). Required. Example:
-                "0".
+            The same as newly_listed's.
 
         Yields:
             ElwNewlyListedResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -6135,20 +5472,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 시장구분코드 (W) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "W".
-            fid_cond_scr_div_code: 조건화면분류코드 — Unique key(11548) (FID_COND_SCR_DIV_CODE). Required.
-                Example: "11548".
-            fid_div_cls_code: 분류구분코드 — 전체(02), 콜(00), 풋(01) (FID_DIV_CLS_CODE). Required. Example:
-                "02".
-            fid_unas_input_iscd: 기초자산입력종목코드 — 'ex) 000000(전체), 2001(코스피200) , 3003(코스닥150),
-                005930(삼성전자) ' (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
-            fid_input_iscd_2: 입력종목코드2 — '00003(한국투자증권), 00017(KB증권), 00005(미래에셋증권)'
-                (FID_INPUT_ISCD_2). Required. Example: "00003".
-            fid_input_date_1: 입력날짜1 — 날짜 (ex) 20240402) (FID_INPUT_DATE_1). Required. Example:
-                "20250601".
-            fid_blng_cls_code: 결재방법 — 0(전체), 1(일반), 2(조기종료) (FID_BLNG_CLS_CODE). Required. Example:
-                "0".
+            The same as newly_listed's.
 
         Yields:
             ElwNewlyListedOutputRow: each row, page after page.
@@ -6280,20 +5604,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_cond_scr_div_code: 조건화면분류코드 (FID_COND_SCR_DIV_CODE). Required. Example: "20287".
-            fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
-            fid_input_iscd: 발행사 (FID_INPUT_ISCD). Required. Example: "00000".
-            fid_mrkt_cls_code: 시장구분코드 (FID_MRKT_CLS_CODE). Required. Example: "A".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
-            fid_hour_cls_code: 시간구분코드 (FID_HOUR_CLS_CODE). Required. Example: "1".
-            fid_input_hour_1: 입력 일 또는 분 (FID_INPUT_HOUR_1). Required. Example: "0".
-            fid_input_hour_2: 기준시간(분 선택 시) (FID_INPUT_HOUR_2). Optional; default "".
-            fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "1".
-            fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
+            The same as quick_change's.
 
         Yields:
             ElwQuickChangeResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -6357,20 +5668,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_cond_scr_div_code: 조건화면분류코드 (FID_COND_SCR_DIV_CODE). Required. Example: "20287".
-            fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
-            fid_input_iscd: 발행사 (FID_INPUT_ISCD). Required. Example: "00000".
-            fid_mrkt_cls_code: 시장구분코드 (FID_MRKT_CLS_CODE). Required. Example: "A".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
-            fid_hour_cls_code: 시간구분코드 (FID_HOUR_CLS_CODE). Required. Example: "1".
-            fid_input_hour_1: 입력 일 또는 분 (FID_INPUT_HOUR_1). Required. Example: "0".
-            fid_input_hour_2: 기준시간(분 선택 시) (FID_INPUT_HOUR_2). Optional; default "".
-            fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "1".
-            fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
+            The same as quick_change's.
 
         Yields:
             ElwQuickChangeOutputRow: each row, page after page.
@@ -6505,19 +5803,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_cond_scr_div_code: 조건화면분류코드 (FID_COND_SCR_DIV_CODE). Required. Example: "20285".
-            fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
-            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Required. Example: "00000".
-            fid_div_cls_code: 콜풋구분코드 (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
-            fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
-            fid_input_rmnn_dynu_1: 잔존일수(이상) (FID_INPUT_RMNN_DYNU_1). Optional; default "".
-            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Optional; default "".
-            fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
+            The same as sensitivity's.
 
         Yields:
             ElwSensitivityResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -6579,19 +5865,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_cond_scr_div_code: 조건화면분류코드 (FID_COND_SCR_DIV_CODE). Required. Example: "20285".
-            fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
-            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Required. Example: "00000".
-            fid_div_cls_code: 콜풋구분코드 (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
-            fid_rank_sort_cls_code: 순위정렬구분코드 (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
-            fid_input_rmnn_dynu_1: 잔존일수(이상) (FID_INPUT_RMNN_DYNU_1). Optional; default "".
-            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Optional; default "".
-            fid_blng_cls_code: 결재방법 (FID_BLNG_CLS_CODE). Required. Example: "0".
+            The same as sensitivity's.
 
         Yields:
             ElwSensitivityOutputRow: each row, page after page.
@@ -6682,8 +5956,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Required. Example: "57LA50".
+            The same as sensitivity_trend_ccnl's.
 
         Yields:
             ElwSensitivityTrendCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -6724,8 +5997,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Required. Example: "57LA50".
+            The same as sensitivity_trend_ccnl's.
 
         Yields:
             ElwSensitivityTrendCcnlOutputRow: each row, page after page.
@@ -6806,8 +6078,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Required. Example: "58J438".
+            The same as sensitivity_trend_daily's.
 
         Yields:
             ElwSensitivityTrendDailyResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -6848,8 +6119,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Required. Example: "58J438".
+            The same as sensitivity_trend_daily's.
 
         Yields:
             ElwSensitivityTrendDailyOutputRow: each row, page after page.
@@ -6939,12 +6209,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_scr_div_code: 조건화면분류코드 — 예: '11541' (FID_COND_SCR_DIV_CODE). Required. Example:
-                "11541".
-            fid_rank_sort_cls_code: 순위정렬구분코드 — 예: '0', '1', '2', '3', '4', '5', '6'
-                (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
-            fid_input_iscd: 입력종목코드 — 예: '00000', '00003', '00017', '00005' (FID_INPUT_ISCD).
-                Required. Example: "00000".
+            The same as udrl_asset_list's.
 
         Yields:
             ElwUdrlAssetListResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -6989,12 +6254,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_scr_div_code: 조건화면분류코드 — 예: '11541' (FID_COND_SCR_DIV_CODE). Required. Example:
-                "11541".
-            fid_rank_sort_cls_code: 순위정렬구분코드 — 예: '0', '1', '2', '3', '4', '5', '6'
-                (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
-            fid_input_iscd: 입력종목코드 — 예: '00000', '00003', '00017', '00005' (FID_INPUT_ISCD).
-                Required. Example: "00000".
+            The same as udrl_asset_list's.
 
         Yields:
             ElwUdrlAssetListOutputRow: each row, page after page.
@@ -7149,31 +6409,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 시장구분(W) (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_cond_scr_div_code: 조건화면분류코드 — Uniquekey(11541) (FID_COND_SCR_DIV_CODE). Required.
-                Example: "11541".
-            fid_mrkt_cls_code: 시장구분코드 — 전체(A),콜(C),풋(P) (FID_MRKT_CLS_CODE). Required. Example: "A".
-            fid_input_iscd: 입력종목코드 — '00000(전체), 00003(한국투자증권) , 00017(KB증권), 00005(미래에셋주식회사)'
-                (FID_INPUT_ISCD). Required. Example: "00000".
-            fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "005930".
-            fid_vol_cnt: 거래량수 — 전일거래량(정수량미만) (FID_VOL_CNT). Optional; default "".
-            fid_trgt_exls_cls_code: 대상제외구분코드 — 거래불가종목제외(0:미체크,1:체크) (FID_TRGT_EXLS_CLS_CODE).
-                Required. UdrlAssetPriceFidTrgtExlsClsCode or its code: "0" 미체크 (CODE_0), "1" 체크
-                (CODE_1). Example: "0".
-            fid_input_price_1: 입력가격1 — 가격~원이상 (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 입력가격2 — 가격~월이하 (FID_INPUT_PRICE_2). Optional; default "".
-            fid_input_vol_1: 입력거래량1 — 거래량~계약이상 (FID_INPUT_VOL_1). Optional; default "".
-            fid_input_vol_2: 입력거래량2 — 거래량~계약이하 (FID_INPUT_VOL_2). Optional; default "".
-            fid_input_rmnn_dynu_1: 입력잔존일수1 — 잔존일(~일이상) (FID_INPUT_RMNN_DYNU_1). Optional; default
-                "".
-            fid_input_rmnn_dynu_2: 입력잔존일수2 — 잔존일(~일이하) (FID_INPUT_RMNN_DYNU_2). Optional; default
-                "".
-            fid_option: 옵션 — 상태(0:없음,1:ATM,2:ITM,3:OTM) (FID_OPTION). Required. FidOption or its
-                code: "0" 없음 (CODE_0), "1" ATM (CODE_1), "2" ITM (CODE_2), "3" OTM (CODE_3).
-                Example: "0".
-            fid_input_option_1: 입력옵션1 (FID_INPUT_OPTION_1). Optional; default "".
-            fid_input_option_2: 입력옵션2 (FID_INPUT_OPTION_2). Optional; default "".
+            The same as udrl_asset_price's.
 
         Yields:
             ElwUdrlAssetPriceResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows
@@ -7246,31 +6482,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 시장구분(W) (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_cond_scr_div_code: 조건화면분류코드 — Uniquekey(11541) (FID_COND_SCR_DIV_CODE). Required.
-                Example: "11541".
-            fid_mrkt_cls_code: 시장구분코드 — 전체(A),콜(C),풋(P) (FID_MRKT_CLS_CODE). Required. Example: "A".
-            fid_input_iscd: 입력종목코드 — '00000(전체), 00003(한국투자증권) , 00017(KB증권), 00005(미래에셋주식회사)'
-                (FID_INPUT_ISCD). Required. Example: "00000".
-            fid_unas_input_iscd: 기초자산입력종목코드 (FID_UNAS_INPUT_ISCD). Required. Example: "005930".
-            fid_vol_cnt: 거래량수 — 전일거래량(정수량미만) (FID_VOL_CNT). Optional; default "".
-            fid_trgt_exls_cls_code: 대상제외구분코드 — 거래불가종목제외(0:미체크,1:체크) (FID_TRGT_EXLS_CLS_CODE).
-                Required. UdrlAssetPriceFidTrgtExlsClsCode or its code: "0" 미체크 (CODE_0), "1" 체크
-                (CODE_1). Example: "0".
-            fid_input_price_1: 입력가격1 — 가격~원이상 (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 입력가격2 — 가격~월이하 (FID_INPUT_PRICE_2). Optional; default "".
-            fid_input_vol_1: 입력거래량1 — 거래량~계약이상 (FID_INPUT_VOL_1). Optional; default "".
-            fid_input_vol_2: 입력거래량2 — 거래량~계약이하 (FID_INPUT_VOL_2). Optional; default "".
-            fid_input_rmnn_dynu_1: 입력잔존일수1 — 잔존일(~일이상) (FID_INPUT_RMNN_DYNU_1). Optional; default
-                "".
-            fid_input_rmnn_dynu_2: 입력잔존일수2 — 잔존일(~일이하) (FID_INPUT_RMNN_DYNU_2). Optional; default
-                "".
-            fid_option: 옵션 — 상태(0:없음,1:ATM,2:ITM,3:OTM) (FID_OPTION). Required. FidOption or its
-                code: "0" 없음 (CODE_0), "1" ATM (CODE_1), "2" ITM (CODE_2), "3" OTM (CODE_3).
-                Example: "0".
-            fid_input_option_1: 입력옵션1 (FID_INPUT_OPTION_1). Optional; default "".
-            fid_input_option_2: 입력옵션2 (FID_INPUT_OPTION_2). Optional; default "".
+            The same as udrl_asset_price's.
 
         Yields:
             ElwUdrlAssetPriceOutputRow: each row, page after page.
@@ -7421,27 +6633,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 사용자권한정보 — 시장구분코드 (W) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "W".
-            fid_cond_scr_div_code: 거래소코드 — Unique key(20277) (FID_COND_SCR_DIV_CODE). Required.
-                Example: "20277".
-            fid_unas_input_iscd: 상승율/하락율 구분 — '000000(전체), 2001(코스피200) , 3003(코스닥150), 005930(삼성전자)
-                ' (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
-            fid_input_iscd: N일자값 — '00000(전체), 00003(한국투자증권) , 00017(KB증권), 00005(미래에셋주식회사)'
-                (FID_INPUT_ISCD). Required. Example: "00000".
-            fid_input_rmnn_dynu_1: 거래량조건 — '0(전체), 1(1개월이하), 2(1개월~2개월), 3(2개월~3개월), 4(3개월~6개월),
-                5(6개월~9개월),6(9개월~12개월), 7(12개월이상)' (FID_INPUT_RMNN_DYNU_1). Required. Example: "0".
-            fid_div_cls_code: NEXT KEY BUFF — 0(전체), 1(콜), 2(풋) (FID_DIV_CLS_CODE). Required.
-                Example: "0".
-            fid_input_price_1: 사용자권한정보 (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 거래소코드 (FID_INPUT_PRICE_2). Optional; default "".
-            fid_input_vol_1: 상승율/하락율 구분 (FID_INPUT_VOL_1). Optional; default "".
-            fid_input_vol_2: N일자값 (FID_INPUT_VOL_2). Optional; default "".
-            fid_input_date_1: 거래량조건 (FID_INPUT_DATE_1). Required. Example: "1".
-            fid_rank_sort_cls_code: NEXT KEY BUFF — '0(상승율), 1(하락율), 2(시가대비상승율) , 3(시가대비하락율),
-                4(변동율)' (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
-            fid_blng_cls_code: 사용자권한정보 — 0(전체) (FID_BLNG_CLS_CODE). Required. Example: "0".
-            fid_input_date_2: 거래소코드 (FID_INPUT_DATE_2). Optional; default "".
+            The same as updown_rate's.
 
         Yields:
             ElwUpdownRateResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -7505,27 +6697,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 사용자권한정보 — 시장구분코드 (W) (FID_COND_MRKT_DIV_CODE). Required.
-                Example: "W".
-            fid_cond_scr_div_code: 거래소코드 — Unique key(20277) (FID_COND_SCR_DIV_CODE). Required.
-                Example: "20277".
-            fid_unas_input_iscd: 상승율/하락율 구분 — '000000(전체), 2001(코스피200) , 3003(코스닥150), 005930(삼성전자)
-                ' (FID_UNAS_INPUT_ISCD). Required. Example: "000000".
-            fid_input_iscd: N일자값 — '00000(전체), 00003(한국투자증권) , 00017(KB증권), 00005(미래에셋주식회사)'
-                (FID_INPUT_ISCD). Required. Example: "00000".
-            fid_input_rmnn_dynu_1: 거래량조건 — '0(전체), 1(1개월이하), 2(1개월~2개월), 3(2개월~3개월), 4(3개월~6개월),
-                5(6개월~9개월),6(9개월~12개월), 7(12개월이상)' (FID_INPUT_RMNN_DYNU_1). Required. Example: "0".
-            fid_div_cls_code: NEXT KEY BUFF — 0(전체), 1(콜), 2(풋) (FID_DIV_CLS_CODE). Required.
-                Example: "0".
-            fid_input_price_1: 사용자권한정보 (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 거래소코드 (FID_INPUT_PRICE_2). Optional; default "".
-            fid_input_vol_1: 상승율/하락율 구분 (FID_INPUT_VOL_1). Optional; default "".
-            fid_input_vol_2: N일자값 (FID_INPUT_VOL_2). Optional; default "".
-            fid_input_date_1: 거래량조건 (FID_INPUT_DATE_1). Required. Example: "1".
-            fid_rank_sort_cls_code: NEXT KEY BUFF — '0(상승율), 1(하락율), 2(시가대비상승율) , 3(시가대비하락율),
-                4(변동율)' (FID_RANK_SORT_CLS_CODE). Required. Example: "0".
-            fid_blng_cls_code: 사용자권한정보 — 0(전체) (FID_BLNG_CLS_CODE). Required. Example: "0".
-            fid_input_date_2: 거래소코드 (FID_INPUT_DATE_2). Optional; default "".
+            The same as updown_rate's.
 
         Yields:
             ElwUpdownRateOutputRow: each row, page after page.
@@ -7617,8 +6789,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Required. Example: "57LA50".
+            The same as volatility_trend_ccnl's.
 
         Yields:
             ElwVolatilityTrendCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -7659,8 +6830,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 (FID_COND_MRKT_DIV_CODE). Required. Example: "W".
-            fid_input_iscd: 입력종목코드 (FID_INPUT_ISCD). Required. Example: "57LA50".
+            The same as volatility_trend_ccnl's.
 
         Yields:
             ElwVolatilityTrendCcnlOutputRow: each row, page after page.
@@ -7742,9 +6912,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 예: 'W' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_input_iscd: 입력종목코드 — 예: '58J297' (FID_INPUT_ISCD). Required. Example: "58J297".
+            The same as volatility_trend_daily's.
 
         Yields:
             ElwVolatilityTrendDailyResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -7785,9 +6953,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 예: 'W' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_input_iscd: 입력종목코드 — 예: '58J297' (FID_INPUT_ISCD). Required. Example: "58J297".
+            The same as volatility_trend_daily's.
 
         Yields:
             ElwVolatilityTrendDailyOutputRow: each row, page after page.
@@ -7881,13 +7047,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 예: 'W' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_input_iscd: 입력종목코드 — 예: '58J297' (FID_INPUT_ISCD). Required. Example: "57LA50".
-            fid_hour_cls_code: 시간구분코드 — 예: '60', '180', '300', '600', '1800', '3600'
-                (FID_HOUR_CLS_CODE). Required. Example: "60".
-            fid_pw_data_incu_yn: 과거데이터 포함 여부 — 'N' 또는 'Y' (FID_PW_DATA_INCU_YN). Required. Example:
-                "N".
+            The same as volatility_trend_minute's.
 
         Yields:
             ElwVolatilityTrendMinuteResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -7934,13 +7094,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 예: 'W' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_input_iscd: 입력종목코드 — 예: '58J297' (FID_INPUT_ISCD). Required. Example: "57LA50".
-            fid_hour_cls_code: 시간구분코드 — 예: '60', '180', '300', '600', '1800', '3600'
-                (FID_HOUR_CLS_CODE). Required. Example: "60".
-            fid_pw_data_incu_yn: 과거데이터 포함 여부 — 'N' 또는 'Y' (FID_PW_DATA_INCU_YN). Required. Example:
-                "N".
+            The same as volatility_trend_minute's.
 
         Yields:
             ElwVolatilityTrendMinuteOutputRow: each row, page after page.
@@ -8026,9 +7180,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 예: 'W' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_input_iscd: 입력종목코드 — 예: '58J297' (FID_INPUT_ISCD). Required. Example: "57LA50".
+            The same as volatility_trend_tick's.
 
         Yields:
             ElwVolatilityTrendTickResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -8069,9 +7221,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 예: 'W' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_input_iscd: 입력종목코드 — 예: '58J297' (FID_INPUT_ISCD). Required. Example: "57LA50".
+            The same as volatility_trend_tick's.
 
         Yields:
             ElwVolatilityTrendTickOutputRow: each row, page after page.
@@ -8207,25 +7357,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 예: 'W' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_cond_scr_div_code: 조건화면분류코드 — 예: '20278' (FID_COND_SCR_DIV_CODE). Required. Example:
-                "20278".
-            fid_unas_input_iscd: 기초자산입력종목코드 — 예: '000000' (FID_UNAS_INPUT_ISCD). Required. Example:
-                "000000".
-            fid_input_iscd: 발행사 — 예: '00000' (FID_INPUT_ISCD). Required. Example: "00000".
-            fid_input_rmnn_dynu_1: 입력잔존일수 (FID_INPUT_RMNN_DYNU_1). Required. Example: "0".
-            fid_div_cls_code: 콜풋구분코드 — 예: '0' (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
-            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Optional; default "".
-            fid_rank_sort_cls_code: 순위정렬구분코드 — 예: '0' (FID_RANK_SORT_CLS_CODE). Required. Example:
-                "0".
-            fid_blng_cls_code: 소속구분코드 — 예: '0' (FID_BLNG_CLS_CODE). Required. Example: "0".
-            fid_input_iscd_2: LP발행사 — 예: '0000' (FID_INPUT_ISCD_2). Required. Example: "0000".
-            fid_input_date_2: 만기일-최종거래일조회 (FID_INPUT_DATE_2). Optional; default "".
+            The same as volume_rank's.
 
         Yields:
             ElwVolumeRankResponse: each page: the envelope (rt_cd, msg_cd, msg1), output (rows of
@@ -8291,25 +7423,7 @@ class AsyncElwApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건시장분류코드 — 예: 'W' (FID_COND_MRKT_DIV_CODE). Required. Example:
-                "W".
-            fid_cond_scr_div_code: 조건화면분류코드 — 예: '20278' (FID_COND_SCR_DIV_CODE). Required. Example:
-                "20278".
-            fid_unas_input_iscd: 기초자산입력종목코드 — 예: '000000' (FID_UNAS_INPUT_ISCD). Required. Example:
-                "000000".
-            fid_input_iscd: 발행사 — 예: '00000' (FID_INPUT_ISCD). Required. Example: "00000".
-            fid_input_rmnn_dynu_1: 입력잔존일수 (FID_INPUT_RMNN_DYNU_1). Required. Example: "0".
-            fid_div_cls_code: 콜풋구분코드 — 예: '0' (FID_DIV_CLS_CODE). Required. Example: "0".
-            fid_input_price_1: 가격(이상) (FID_INPUT_PRICE_1). Optional; default "".
-            fid_input_price_2: 가격(이하) (FID_INPUT_PRICE_2). Optional; default "".
-            fid_input_vol_1: 거래량(이상) (FID_INPUT_VOL_1). Optional; default "".
-            fid_input_vol_2: 거래량(이하) (FID_INPUT_VOL_2). Optional; default "".
-            fid_input_date_1: 조회기준일 (FID_INPUT_DATE_1). Optional; default "".
-            fid_rank_sort_cls_code: 순위정렬구분코드 — 예: '0' (FID_RANK_SORT_CLS_CODE). Required. Example:
-                "0".
-            fid_blng_cls_code: 소속구분코드 — 예: '0' (FID_BLNG_CLS_CODE). Required. Example: "0".
-            fid_input_iscd_2: LP발행사 — 예: '0000' (FID_INPUT_ISCD_2). Required. Example: "0000".
-            fid_input_date_2: 만기일-최종거래일조회 (FID_INPUT_DATE_2). Optional; default "".
+            The same as volume_rank's.
 
         Yields:
             ElwVolumeRankOutputRow: each row, page after page.

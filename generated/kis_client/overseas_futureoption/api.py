@@ -227,14 +227,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — 예: 6AM24 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — 예: CME (EXCH_CD). Required. Example: "ICE".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 — 예: 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".
-            qry_tp: 조회구분 — Q: 최초조회시, P: 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Required. Example: "Q".
-            qry_cnt: 요청개수 — 예: 30, 최대 40 (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백, 분만 사용 (QRY_GAP). Optional; default "".
-            index_key: 이전조회KEY — 공백 (INDEX_KEY). Optional; default "".
+            The same as daily_ccnl's.
 
         Yields:
             OverseasFutureoptionDailyCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -290,14 +283,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — 예: 6AM24 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — 예: CME (EXCH_CD). Required. Example: "ICE".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 — 예: 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".
-            qry_tp: 조회구분 — Q: 최초조회시, P: 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Required. Example: "Q".
-            qry_cnt: 요청개수 — 예: 30, 최대 40 (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백, 분만 사용 (QRY_GAP). Optional; default "".
-            index_key: 이전조회KEY — 공백 (INDEX_KEY). Optional; default "".
+            The same as daily_ccnl's.
 
         Yields:
             OverseasFutureoptionDailyCcnlOutput1Row: each row, page after page.
@@ -352,14 +338,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — 예: 6AM24 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — 예: CME (EXCH_CD). Required. Example: "ICE".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 — 예: 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".
-            qry_tp: 조회구분 — Q: 최초조회시, P: 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Required. Example: "Q".
-            qry_cnt: 요청개수 — 예: 30, 최대 40 (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백, 분만 사용 (QRY_GAP). Optional; default "".
-            index_key: 이전조회KEY — 공백 (INDEX_KEY). Optional; default "".
+            The same as daily_ccnl's.
 
         Yields:
             OverseasFutureoptionDailyCcnlOutput2Row: each row, page after page.
@@ -444,7 +423,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목명 — 종목코드 (SRS_CD). Required. Example: "ESZ25".
+            The same as inquire_asking_price's.
 
         Yields:
             OverseasFutureoptionInquireAskingPriceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -483,7 +462,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목명 — 종목코드 (SRS_CD). Required. Example: "ESZ25".
+            The same as inquire_asking_price's.
 
         Yields:
             OverseasFutureoptionInquireAskingPriceOutput1Row: each row, page after page.
@@ -521,7 +500,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목명 — 종목코드 (SRS_CD). Required. Example: "ESZ25".
+            The same as inquire_asking_price's.
 
         Yields:
             OverseasFutureoptionInquireAskingPriceOutput2Row: each row, page after page.
@@ -595,7 +574,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — 예: CNHU24 (SRS_CD). Required. Example: "BONU25".
+            The same as inquire_price's.
 
         Yields:
             OverseasFutureoptionInquirePriceResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -633,7 +612,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — 예: CNHU24 (SRS_CD). Required. Example: "BONU25".
+            The same as inquire_price's.
 
         Yields:
             OverseasFutureoptionInquirePriceOutput1Row: each row, page after page.
@@ -744,16 +723,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — ex) CNHU24 ※ 종목코드 "포럼 > FAQ > 종목정보 다운로드(해외) - 해외지수선물" 참고 (SRS_CD).
-                Required. Example: "BONU25".
-            exch_cd: 거래소코드 — CME (EXCH_CD). Required. Example: "EUREX".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Required. Example: "20250101".
-            close_date_time: 조회종료일시 — ex) 20230823 (CLOSE_DATE_TIME). Required. Example: "20250701".
-            qry_tp: 조회구분 — Q : 최초조회시 , P : 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Required. Example: "Q".
-            qry_cnt: 요청개수 — 120 (조회갯수) (QRY_CNT). Required. Example: "120".
-            qry_gap: 묶음개수 — 5 (분간격) (QRY_GAP). Required. Example: "1".
-            index_key: 이전조회KEY — 다음조회(QRY_TP를 P로 입력) 시, 이전 호출의 "output1 > index_key" 기입하여 조회
-                (INDEX_KEY). Optional; default "".
+            The same as inquire_time_futurechartprice's.
 
         Yields:
             OverseasFutureoptionInquireTimeFuturechartpriceResponse: each page: the envelope (rt_cd,
@@ -810,16 +780,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — ex) CNHU24 ※ 종목코드 "포럼 > FAQ > 종목정보 다운로드(해외) - 해외지수선물" 참고 (SRS_CD).
-                Required. Example: "BONU25".
-            exch_cd: 거래소코드 — CME (EXCH_CD). Required. Example: "EUREX".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Required. Example: "20250101".
-            close_date_time: 조회종료일시 — ex) 20230823 (CLOSE_DATE_TIME). Required. Example: "20250701".
-            qry_tp: 조회구분 — Q : 최초조회시 , P : 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Required. Example: "Q".
-            qry_cnt: 요청개수 — 120 (조회갯수) (QRY_CNT). Required. Example: "120".
-            qry_gap: 묶음개수 — 5 (분간격) (QRY_GAP). Required. Example: "1".
-            index_key: 이전조회KEY — 다음조회(QRY_TP를 P로 입력) 시, 이전 호출의 "output1 > index_key" 기입하여 조회
-                (INDEX_KEY). Optional; default "".
+            The same as inquire_time_futurechartprice's.
 
         Yields:
             OverseasFutureoptionInquireTimeFuturechartpriceOutput1Row: each row, page after page.
@@ -940,14 +901,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — ex. OESU24 C5500 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — ex. CME (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: 요청개수 — ex. 20 (QRY_CNT). Required. Example: "30".
-            start_date_time: 조회시작일시 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 (CLOSE_DATE_TIME). Optional; default "".
-            qry_gap: 묶음개수 (QRY_GAP). Optional; default "".
-            qry_tp: 조회구분 (QRY_TP). Optional; default "".
-            index_key: 이전조회KEY (INDEX_KEY). Optional; default "".
+            The same as inquire_time_optchartprice's.
 
         Yields:
             OverseasFutureoptionInquireTimeOptchartpriceResponse: each page: the envelope (rt_cd,
@@ -1004,14 +958,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — ex. OESU24 C5500 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — ex. CME (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: 요청개수 — ex. 20 (QRY_CNT). Required. Example: "30".
-            start_date_time: 조회시작일시 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 (CLOSE_DATE_TIME). Optional; default "".
-            qry_gap: 묶음개수 (QRY_GAP). Optional; default "".
-            qry_tp: 조회구분 (QRY_TP). Optional; default "".
-            index_key: 이전조회KEY (INDEX_KEY). Optional; default "".
+            The same as inquire_time_optchartprice's.
 
         Yields:
             OverseasFutureoptionInquireTimeOptchartpriceOutput2Row: each row, page after page.
@@ -1115,12 +1062,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            prod_iscd: 상품 — 금리 (GE, ZB, ZF,ZN,ZT), 금속(GC, PA, PL,SI, HG), 농산물(CC, CT,KC, OJ, SB,
-                ZC,ZL, ZM, ZO, ZR, ZS, ZW), 에너지(CL, HO, NG, WBS), 지수(ES, NQ, TF, YM, VX), 축산물(GF,
-                HE, LE), 통화(6A, 6B, 6C, 6E, 6J, 6N, 6S, DX) (PROD_ISCD). Required. Example: "CL".
-            bsop_date: 일자 — 기준일(ex)20240513) (BSOP_DATE). Required. Example: "20250630".
-            upmu_gubun: 구분 — 0(수량), 1(증감) (UPMU_GUBUN). Required. Example: "0".
-            cts_key: CTS_KEY — 공백 (CTS_KEY). Optional; default "".
+            The same as investor_unpd_trend's.
 
         Yields:
             OverseasFutureoptionInvestorUnpdTrendResponse: each page: the envelope (rt_cd, msg_cd,
@@ -1168,12 +1110,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            prod_iscd: 상품 — 금리 (GE, ZB, ZF,ZN,ZT), 금속(GC, PA, PL,SI, HG), 농산물(CC, CT,KC, OJ, SB,
-                ZC,ZL, ZM, ZO, ZR, ZS, ZW), 에너지(CL, HO, NG, WBS), 지수(ES, NQ, TF, YM, VX), 축산물(GF,
-                HE, LE), 통화(6A, 6B, 6C, 6E, 6J, 6N, 6S, DX) (PROD_ISCD). Required. Example: "CL".
-            bsop_date: 일자 — 기준일(ex)20240513) (BSOP_DATE). Required. Example: "20250630".
-            upmu_gubun: 구분 — 0(수량), 1(증감) (UPMU_GUBUN). Required. Example: "0".
-            cts_key: CTS_KEY — 공백 (CTS_KEY). Optional; default "".
+            The same as investor_unpd_trend's.
 
         Yields:
             OverseasFutureoptionInvestorUnpdTrendOutput1Row: each row, page after page.
@@ -1220,12 +1157,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            prod_iscd: 상품 — 금리 (GE, ZB, ZF,ZN,ZT), 금속(GC, PA, PL,SI, HG), 농산물(CC, CT,KC, OJ, SB,
-                ZC,ZL, ZM, ZO, ZR, ZS, ZW), 에너지(CL, HO, NG, WBS), 지수(ES, NQ, TF, YM, VX), 축산물(GF,
-                HE, LE), 통화(6A, 6B, 6C, 6E, 6J, 6N, 6S, DX) (PROD_ISCD). Required. Example: "CL".
-            bsop_date: 일자 — 기준일(ex)20240513) (BSOP_DATE). Required. Example: "20250630".
-            upmu_gubun: 구분 — 0(수량), 1(증감) (UPMU_GUBUN). Required. Example: "0".
-            cts_key: CTS_KEY — 공백 (CTS_KEY). Optional; default "".
+            The same as investor_unpd_trend's.
 
         Yields:
             OverseasFutureoptionInvestorUnpdTrendOutput2Row: each row, page after page.
@@ -1329,13 +1261,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Optional; default "".
-            fm_clas_cd: FM클래스코드 (FM_CLAS_CD). Optional; default "".
-            fm_excg_cd: FM거래소코드 (FM_EXCG_CD). Required. Example: "CME".
-            opt_yn: 옵션여부 (OPT_YN). Required. Example: "%".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
+            The same as market_time's.
 
         Yields:
             OverseasFutureoptionMarketTimeResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -1386,13 +1312,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Optional; default "".
-            fm_clas_cd: FM클래스코드 (FM_CLAS_CD). Optional; default "".
-            fm_excg_cd: FM거래소코드 (FM_EXCG_CD). Required. Example: "CME".
-            opt_yn: 옵션여부 (OPT_YN). Required. Example: "%".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
+            The same as market_time's.
 
         Yields:
             OverseasFutureoptionMarketTimeOutputRow: each row, page after page.
@@ -1507,15 +1427,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — 예: '6AM24' (SRS_CD). Required. Example: "6AM24".
-            exch_cd: 거래소코드 — 예: 'CME' (EXCH_CD). Required. Example: "CME".
-            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 — 예: '20240402' (CLOSE_DATE_TIME). Required. Example:
-                "20240402".
-            qry_tp: 조회구분 — 'Q': 최초조회, 'P': 다음키 입력하여 조회 (QRY_TP). Required. Example: "Q".
-            qry_cnt: 요청개수 — 예: '30', 최대 '40' (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Optional; default "".
-            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Optional; default "".
+            The same as monthly_ccnl's.
 
         Yields:
             OverseasFutureoptionMonthlyCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -1571,15 +1483,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — 예: '6AM24' (SRS_CD). Required. Example: "6AM24".
-            exch_cd: 거래소코드 — 예: 'CME' (EXCH_CD). Required. Example: "CME".
-            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 — 예: '20240402' (CLOSE_DATE_TIME). Required. Example:
-                "20240402".
-            qry_tp: 조회구분 — 'Q': 최초조회, 'P': 다음키 입력하여 조회 (QRY_TP). Required. Example: "Q".
-            qry_cnt: 요청개수 — 예: '30', 최대 '40' (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Optional; default "".
-            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Optional; default "".
+            The same as monthly_ccnl's.
 
         Yields:
             OverseasFutureoptionMonthlyCcnlOutput1Row: each row, page after page.
@@ -1634,15 +1538,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — 예: '6AM24' (SRS_CD). Required. Example: "6AM24".
-            exch_cd: 거래소코드 — 예: 'CME' (EXCH_CD). Required. Example: "CME".
-            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 — 예: '20240402' (CLOSE_DATE_TIME). Required. Example:
-                "20240402".
-            qry_tp: 조회구분 — 'Q': 최초조회, 'P': 다음키 입력하여 조회 (QRY_TP). Required. Example: "Q".
-            qry_cnt: 요청개수 — 예: '30', 최대 '40' (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Optional; default "".
-            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Optional; default "".
+            The same as monthly_ccnl's.
 
         Yields:
             OverseasFutureoptionMonthlyCcnlOutput2Row: each row, page after page.
@@ -1727,7 +1623,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목명 — 예: 'OTXM24 C22000' (SRS_CD). Required. Example: "1ECN25 C5425".
+            The same as opt_asking_price's.
 
         Yields:
             OverseasFutureoptionOptAskingPriceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -1766,7 +1662,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목명 — 예: 'OTXM24 C22000' (SRS_CD). Required. Example: "1ECN25 C5425".
+            The same as opt_asking_price's.
 
         Yields:
             OverseasFutureoptionOptAskingPriceOutput1Row: each row, page after page.
@@ -1804,7 +1700,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목명 — 예: 'OTXM24 C22000' (SRS_CD). Required. Example: "1ECN25 C5425".
+            The same as opt_asking_price's.
 
         Yields:
             OverseasFutureoptionOptAskingPriceOutput2Row: each row, page after page.
@@ -1910,14 +1806,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — ex. OESU24 C5500 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — ex. CME (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: 요청개수 — ex. 20 (QRY_CNT). Required. Example: "30".
-            start_date_time: 조회시작일시 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 (CLOSE_DATE_TIME). Optional; default "".
-            qry_gap: 묶음개수 (QRY_GAP). Optional; default "".
-            qry_tp: 조회구분 (QRY_TP). Optional; default "".
-            index_key: 이전조회KEY (INDEX_KEY). Optional; default "".
+            The same as opt_daily_ccnl's.
 
         Yields:
             OverseasFutureoptionOptDailyCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -1973,14 +1862,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — ex. OESU24 C5500 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — ex. CME (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: 요청개수 — ex. 20 (QRY_CNT). Required. Example: "30".
-            start_date_time: 조회시작일시 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 (CLOSE_DATE_TIME). Optional; default "".
-            qry_gap: 묶음개수 (QRY_GAP). Optional; default "".
-            qry_tp: 조회구분 (QRY_TP). Optional; default "".
-            index_key: 이전조회KEY (INDEX_KEY). Optional; default "".
+            The same as opt_daily_ccnl's.
 
         Yields:
             OverseasFutureoptionOptDailyCcnlOutput2Row: each row, page after page.
@@ -2132,14 +2014,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — ex. OESU24 C5500 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — ex. CME (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: 요청개수 — ex. 20 (QRY_CNT). Required. Example: "30".
-            start_date_time: 조회시작일시 — ex. "" (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 — ex. "" (CLOSE_DATE_TIME). Optional; default "".
-            qry_gap: 묶음개수 — ex. "" (QRY_GAP). Optional; default "".
-            qry_tp: 조회구분 — ex. "" (QRY_TP). Optional; default "".
-            index_key: 이전조회KEY — ex. "" (INDEX_KEY). Optional; default "".
+            The same as opt_monthly_ccnl's.
 
         Yields:
             OverseasFutureoptionOptMonthlyCcnlResponse: each page: the envelope (rt_cd, msg_cd,
@@ -2195,14 +2070,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — ex. OESU24 C5500 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — ex. CME (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: 요청개수 — ex. 20 (QRY_CNT). Required. Example: "30".
-            start_date_time: 조회시작일시 — ex. "" (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 — ex. "" (CLOSE_DATE_TIME). Optional; default "".
-            qry_gap: 묶음개수 — ex. "" (QRY_GAP). Optional; default "".
-            qry_tp: 조회구분 — ex. "" (QRY_TP). Optional; default "".
-            index_key: 이전조회KEY — ex. "" (INDEX_KEY). Optional; default "".
+            The same as opt_monthly_ccnl's.
 
         Yields:
             OverseasFutureoptionOptMonthlyCcnlOutput2Row: each row, page after page.
@@ -2354,14 +2222,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — ex. OESU24 C5500 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — ex. CME (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: 요청개수 — ex. 20 (QRY_CNT). Required. Example: "30".
-            start_date_time: 조회시작일시 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 (CLOSE_DATE_TIME). Optional; default "".
-            qry_gap: 묶음개수 (QRY_GAP). Optional; default "".
-            qry_tp: 조회구분 (QRY_TP). Optional; default "".
-            index_key: 이전조회KEY (INDEX_KEY). Optional; default "".
+            The same as opt_tick_ccnl's.
 
         Yields:
             OverseasFutureoptionOptTickCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -2417,14 +2278,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — ex. OESU24 C5500 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — ex. CME (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: 요청개수 — ex. 20 (QRY_CNT). Required. Example: "30".
-            start_date_time: 조회시작일시 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 (CLOSE_DATE_TIME). Optional; default "".
-            qry_gap: 묶음개수 (QRY_GAP). Optional; default "".
-            qry_tp: 조회구분 (QRY_TP). Optional; default "".
-            index_key: 이전조회KEY (INDEX_KEY). Optional; default "".
+            The same as opt_tick_ccnl's.
 
         Yields:
             OverseasFutureoptionOptTickCcnlOutput2Row: each row, page after page.
@@ -2540,14 +2394,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — ex. OESU24 C5500 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — ex. CME (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: 요청개수 — ex. 20 (QRY_CNT). Required. Example: "30".
-            start_date_time: 조회시작일시 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 (CLOSE_DATE_TIME). Optional; default "".
-            qry_gap: 묶음개수 (QRY_GAP). Optional; default "".
-            qry_tp: 조회구분 (QRY_TP). Optional; default "".
-            index_key: 이전조회KEY (INDEX_KEY). Optional; default "".
+            The same as opt_weekly_ccnl's.
 
         Yields:
             OverseasFutureoptionOptWeeklyCcnlResponse: each page: the envelope (rt_cd, msg_cd,
@@ -2603,14 +2450,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — ex. OESU24 C5500 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — ex. CME (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: 요청개수 — ex. 20 (QRY_CNT). Required. Example: "30".
-            start_date_time: 조회시작일시 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 (CLOSE_DATE_TIME). Optional; default "".
-            qry_gap: 묶음개수 (QRY_GAP). Optional; default "".
-            qry_tp: 조회구분 (QRY_TP). Optional; default "".
-            index_key: 이전조회KEY (INDEX_KEY). Optional; default "".
+            The same as opt_weekly_ccnl's.
 
         Yields:
             OverseasFutureoptionOptWeeklyCcnlOutput2Row: each row, page after page.
@@ -2695,7 +2535,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            qry_cnt: 요청개수 — 입력한 코드 개수 (QRY_CNT). Required. Example: "3".
+            The same as search_contract_detail's.
 
         Yields:
             OverseasFutureoptionSearchContractDetailResponse: each page: the envelope (rt_cd,
@@ -2734,7 +2574,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            qry_cnt: 요청개수 — 입력한 코드 개수 (QRY_CNT). Required. Example: "3".
+            The same as search_contract_detail's.
 
         Yields:
             OverseasFutureoptionSearchContractDetailOutput2Row: each row, page after page.
@@ -2938,8 +2778,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — ex) CNHU24 ※ 종목코드 "포럼 > FAQ > 종목정보 다운로드(해외) - 해외지수선물" 참고 (SRS_CD).
-                Required. Example: "BONU25".
+            The same as stock_detail's.
 
         Yields:
             OverseasFutureoptionStockDetailResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -2977,8 +2816,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — ex) CNHU24 ※ 종목코드 "포럼 > FAQ > 종목정보 다운로드(해외) - 해외지수선물" 참고 (SRS_CD).
-                Required. Example: "BONU25".
+            The same as stock_detail's.
 
         Yields:
             OverseasFutureoptionStockDetailOutput1Row: each row, page after page.
@@ -3085,15 +2923,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — 예: '6AM24' (SRS_CD). Required. Example: "BONU25".
-            exch_cd: 거래소코드 — 예: 'CME' (EXCH_CD). Required. Example: "EUREX".
-            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 — 예: '20240402' (CLOSE_DATE_TIME). Required. Example:
-                "20250630".
-            qry_tp: 조회구분 — 'Q': 최초조회, 'P': 다음키 입력하여 조회 (QRY_TP). Required. Example: "Q".
-            qry_cnt: 요청개수 — 예: '30', 최대 '40' (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Optional; default "".
-            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Optional; default "".
+            The same as tick_ccnl's.
 
         Yields:
             OverseasFutureoptionTickCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -3149,15 +2979,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — 예: '6AM24' (SRS_CD). Required. Example: "BONU25".
-            exch_cd: 거래소코드 — 예: 'CME' (EXCH_CD). Required. Example: "EUREX".
-            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 — 예: '20240402' (CLOSE_DATE_TIME). Required. Example:
-                "20250630".
-            qry_tp: 조회구분 — 'Q': 최초조회, 'P': 다음키 입력하여 조회 (QRY_TP). Required. Example: "Q".
-            qry_cnt: 요청개수 — 예: '30', 최대 '40' (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Optional; default "".
-            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Optional; default "".
+            The same as tick_ccnl's.
 
         Yields:
             OverseasFutureoptionTickCcnlOutput1Row: each row, page after page.
@@ -3212,15 +3034,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — 예: '6AM24' (SRS_CD). Required. Example: "BONU25".
-            exch_cd: 거래소코드 — 예: 'CME' (EXCH_CD). Required. Example: "EUREX".
-            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 — 예: '20240402' (CLOSE_DATE_TIME). Required. Example:
-                "20250630".
-            qry_tp: 조회구분 — 'Q': 최초조회, 'P': 다음키 입력하여 조회 (QRY_TP). Required. Example: "Q".
-            qry_cnt: 요청개수 — 예: '30', 최대 '40' (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Optional; default "".
-            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Optional; default "".
+            The same as tick_ccnl's.
 
         Yields:
             OverseasFutureoptionTickCcnlOutput2Row: each row, page after page.
@@ -3336,14 +3150,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — 예) 6AM24 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — 예) CME (EXCH_CD). Required. Example: "ICE".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 — 예) 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".
-            qry_tp: 조회구분 — Q : 최초조회시 , P : 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Optional; default "".
-            qry_cnt: 요청개수 — 예) 30 (최대 40) (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 (분만 사용) (QRY_GAP). Optional; default "".
-            index_key: 이전조회KEY — 공백 (INDEX_KEY). Optional; default "".
+            The same as weekly_ccnl's.
 
         Yields:
             OverseasFutureoptionWeeklyCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -3399,14 +3206,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — 예) 6AM24 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — 예) CME (EXCH_CD). Required. Example: "ICE".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 — 예) 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".
-            qry_tp: 조회구분 — Q : 최초조회시 , P : 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Optional; default "".
-            qry_cnt: 요청개수 — 예) 30 (최대 40) (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 (분만 사용) (QRY_GAP). Optional; default "".
-            index_key: 이전조회KEY — 공백 (INDEX_KEY). Optional; default "".
+            The same as weekly_ccnl's.
 
         Yields:
             OverseasFutureoptionWeeklyCcnlOutput1Row: each row, page after page.
@@ -3461,14 +3261,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — 예) 6AM24 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — 예) CME (EXCH_CD). Required. Example: "ICE".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 — 예) 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".
-            qry_tp: 조회구분 — Q : 최초조회시 , P : 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Optional; default "".
-            qry_cnt: 요청개수 — 예) 30 (최대 40) (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 (분만 사용) (QRY_GAP). Optional; default "".
-            index_key: 이전조회KEY — 공백 (INDEX_KEY). Optional; default "".
+            The same as weekly_ccnl's.
 
         Yields:
             OverseasFutureoptionWeeklyCcnlOutput2Row: each row, page after page.
@@ -3573,13 +3366,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            ccld_nccs_dvsn: 체결미체결구분 — 01:전체 / 02:체결 / 03:미체결 (CCLD_NCCS_DVSN). Required. Example:
-                "01".
-            sll_buy_dvsn_cd: 매도매수구분코드 — %%:전체 / 01:매도 / 02:매수 (SLL_BUY_DVSN_CD). Required. Example:
-                "%%".
-            fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
+            The same as inquire_ccld's.
 
         Yields:
             OverseasFutureoptionInquireCcldResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -3628,13 +3415,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            ccld_nccs_dvsn: 체결미체결구분 — 01:전체 / 02:체결 / 03:미체결 (CCLD_NCCS_DVSN). Required. Example:
-                "01".
-            sll_buy_dvsn_cd: 매도매수구분코드 — %%:전체 / 01:매도 / 02:매수 (SLL_BUY_DVSN_CD). Required. Example:
-                "%%".
-            fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
+            The same as inquire_ccld's.
 
         Yields:
             OverseasFutureoptionInquireCcldOutputRow: each row, page after page.
@@ -3754,18 +3535,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            strt_dt: 시작일자 — YYYYMMDD (STRT_DT). Required. Example: "20250601".
-            end_dt: 종료일자 — YYYYMMDD (END_DT). Required. Example: "20250702".
-            fuop_dvsn_cd: 선물옵션구분코드 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN_CD). Required. Example: "00".
-            fm_pdgr_cd: FM상품군코드 — 공란(Default) (FM_PDGR_CD). Optional; default "".
-            crcy_cd: 통화코드 — %%% : 전체 TUS: TOT_USD / TKR: TOT_KRW KRW: 한국 / USD: 미국 EUR: EUR / HKD:
-                홍콩 CNY: 중국 / JPY: 일본 VND: 베트남 (CRCY_CD). Required. Example: "%%%".
-            fm_item_ftng_yn: FM종목합산여부 — "N"(Default) (FM_ITEM_FTNG_YN). Required. Example: "N".
-            sll_buy_dvsn_cd: 매도매수구분코드 — %%: 전체 / 01 : 매도 / 02 : 매수 (SLL_BUY_DVSN_CD). Required.
-                Example: "%%".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_daily_ccld's.
 
         Yields:
             OverseasFutureoptionInquireDailyCcldResponse: each page: the envelope (rt_cd, msg_cd,
@@ -3823,18 +3593,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            strt_dt: 시작일자 — YYYYMMDD (STRT_DT). Required. Example: "20250601".
-            end_dt: 종료일자 — YYYYMMDD (END_DT). Required. Example: "20250702".
-            fuop_dvsn_cd: 선물옵션구분코드 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN_CD). Required. Example: "00".
-            fm_pdgr_cd: FM상품군코드 — 공란(Default) (FM_PDGR_CD). Optional; default "".
-            crcy_cd: 통화코드 — %%% : 전체 TUS: TOT_USD / TKR: TOT_KRW KRW: 한국 / USD: 미국 EUR: EUR / HKD:
-                홍콩 CNY: 중국 / JPY: 일본 VND: 베트남 (CRCY_CD). Required. Example: "%%%".
-            fm_item_ftng_yn: FM종목합산여부 — "N"(Default) (FM_ITEM_FTNG_YN). Required. Example: "N".
-            sll_buy_dvsn_cd: 매도매수구분코드 — %%: 전체 / 01 : 매도 / 02 : 매수 (SLL_BUY_DVSN_CD). Required.
-                Example: "%%".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_daily_ccld's.
 
         Yields:
             OverseasFutureoptionInquireDailyCcldOutput1Row: each row, page after page.
@@ -3891,18 +3650,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            strt_dt: 시작일자 — YYYYMMDD (STRT_DT). Required. Example: "20250601".
-            end_dt: 종료일자 — YYYYMMDD (END_DT). Required. Example: "20250702".
-            fuop_dvsn_cd: 선물옵션구분코드 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN_CD). Required. Example: "00".
-            fm_pdgr_cd: FM상품군코드 — 공란(Default) (FM_PDGR_CD). Optional; default "".
-            crcy_cd: 통화코드 — %%% : 전체 TUS: TOT_USD / TKR: TOT_KRW KRW: 한국 / USD: 미국 EUR: EUR / HKD:
-                홍콩 CNY: 중국 / JPY: 일본 VND: 베트남 (CRCY_CD). Required. Example: "%%%".
-            fm_item_ftng_yn: FM종목합산여부 — "N"(Default) (FM_ITEM_FTNG_YN). Required. Example: "N".
-            sll_buy_dvsn_cd: 매도매수구분코드 — %%: 전체 / 01 : 매도 / 02 : 매수 (SLL_BUY_DVSN_CD). Required.
-                Example: "%%".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_daily_ccld's.
 
         Yields:
             OverseasFutureoptionInquireDailyCcldOutput2Row: each row, page after page.
@@ -4020,16 +3768,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            strt_dt: 시작일자 — YYYYMMDD (STRT_DT). Required. Example: "20250601".
-            end_dt: 종료일자 — YYYYMMDD (END_DT). Required. Example: "20250703".
-            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Optional; default "".
-            ccld_nccs_dvsn: 체결미체결구분 — 01:전체 / 02:체결 / 03:미체결 (CCLD_NCCS_DVSN). Required. Example:
-                "01".
-            sll_buy_dvsn_cd: 매도매수구분코드 — %%전체 / 01:매도 / 02:매수 (SLL_BUY_DVSN_CD). Required. Example:
-                "%%".
-            fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
+            The same as inquire_daily_order's.
 
         Yields:
             OverseasFutureoptionInquireDailyOrderResponse: each page: the envelope (rt_cd, msg_cd,
@@ -4085,16 +3824,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            strt_dt: 시작일자 — YYYYMMDD (STRT_DT). Required. Example: "20250601".
-            end_dt: 종료일자 — YYYYMMDD (END_DT). Required. Example: "20250703".
-            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Optional; default "".
-            ccld_nccs_dvsn: 체결미체결구분 — 01:전체 / 02:체결 / 03:미체결 (CCLD_NCCS_DVSN). Required. Example:
-                "01".
-            sll_buy_dvsn_cd: 매도매수구분코드 — %%전체 / 01:매도 / 02:매수 (SLL_BUY_DVSN_CD). Required. Example:
-                "%%".
-            fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
+            The same as inquire_daily_order's.
 
         Yields:
             OverseasFutureoptionInquireDailyOrderOutputRow: each row, page after page.
@@ -4184,9 +3914,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            crcy_cd: 통화코드 — TUS: TOT_USD / TKR: TOT_KRW KRW: 한국 / USD: 미국 EUR: EUR / HKD: 홍콩 CNY: 중국
-                / JPY: 일본 VND: 베트남 (CRCY_CD). Required. Example: "TUS".
-            inqr_dt: 조회일자 — YYYYMMDD 형식 (INQR_DT). Required. Example: "20250630".
+            The same as inquire_deposit's.
 
         Yields:
             OverseasFutureoptionInquireDepositResponse: each page: the envelope (rt_cd, msg_cd,
@@ -4228,9 +3956,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            crcy_cd: 통화코드 — TUS: TOT_USD / TKR: TOT_KRW KRW: 한국 / USD: 미국 EUR: EUR / HKD: 홍콩 CNY: 중국
-                / JPY: 일본 VND: 베트남 (CRCY_CD). Required. Example: "TUS".
-            inqr_dt: 조회일자 — YYYYMMDD 형식 (INQR_DT). Required. Example: "20250630".
+            The same as inquire_deposit's.
 
         Yields:
             OverseasFutureoptionInquireDepositOutputRow: each row, page after page.
@@ -4335,14 +4061,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            inqr_term_from_dt: 조회기간FROM일자 (INQR_TERM_FROM_DT). Required. Example: "20250601".
-            inqr_term_to_dt: 조회기간TO일자 (INQR_TERM_TO_DT). Required. Example: "20250630".
-            crcy_cd: 통화코드 — '%%% : 전체 TUS: TOT_USD / TKR: TOT_KRW KRW: 한국 / USD: 미국 EUR: EUR / HKD:
-                홍콩 CNY: 중국 / JPY: 일본' (CRCY_CD). Required. Example: "%%%".
-            whol_trsl_yn: 전체환산여부 (WHOL_TRSL_YN). Required. Example: "N".
-            fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
+            The same as inquire_period_ccld's.
 
         Yields:
             OverseasFutureoptionInquirePeriodCcldResponse: each page: the envelope (rt_cd, msg_cd,
@@ -4396,14 +4115,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            inqr_term_from_dt: 조회기간FROM일자 (INQR_TERM_FROM_DT). Required. Example: "20250601".
-            inqr_term_to_dt: 조회기간TO일자 (INQR_TERM_TO_DT). Required. Example: "20250630".
-            crcy_cd: 통화코드 — '%%% : 전체 TUS: TOT_USD / TKR: TOT_KRW KRW: 한국 / USD: 미국 EUR: EUR / HKD:
-                홍콩 CNY: 중국 / JPY: 일본' (CRCY_CD). Required. Example: "%%%".
-            whol_trsl_yn: 전체환산여부 (WHOL_TRSL_YN). Required. Example: "N".
-            fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
+            The same as inquire_period_ccld's.
 
         Yields:
             OverseasFutureoptionInquirePeriodCcldOutput1Row: each row, page after page.
@@ -4456,14 +4168,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            inqr_term_from_dt: 조회기간FROM일자 (INQR_TERM_FROM_DT). Required. Example: "20250601".
-            inqr_term_to_dt: 조회기간TO일자 (INQR_TERM_TO_DT). Required. Example: "20250630".
-            crcy_cd: 통화코드 — '%%% : 전체 TUS: TOT_USD / TKR: TOT_KRW KRW: 한국 / USD: 미국 EUR: EUR / HKD:
-                홍콩 CNY: 중국 / JPY: 일본' (CRCY_CD). Required. Example: "%%%".
-            whol_trsl_yn: 전체환산여부 (WHOL_TRSL_YN). Required. Example: "N".
-            fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
+            The same as inquire_period_ccld's.
 
         Yields:
             OverseasFutureoptionInquirePeriodCcldOutput2Row: each row, page after page.
@@ -4579,19 +4284,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            inqr_term_from_dt: 조회기간FROM일자 — 예: '20220101' (INQR_TERM_FROM_DT). Required. Example:
-                "20250601".
-            inqr_term_to_dt: 조회기간TO일자 — 예: '20221214' (INQR_TERM_TO_DT). Required. Example:
-                "20250630".
-            acnt_tr_type_cd: 계좌거래유형코드 — 1: 전체, 2:입출금 , 3: 결제 (ACNT_TR_TYPE_CD). Required.
-                AcntTrTypeCd or its code: "1" 전체 (CODE_1), "2" 입출금 (CODE_2), "3" 결제 (CODE_3).
-                Example: "1".
-            crcy_cd: 통화코드 — '%%%': 전체, 'TUS': TOT_USD, 'TKR': TOT_KRW, 'KRW': 한국, 'USD': 미국, 'EUR':
-                EUR, 'HKD': 홍콩, 'CNY': 중국, 'JPY': 일본, 'VND': 베트남 (CRCY_CD). Required. Example:
-                "%%%".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "".
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "".
-            pwd_chk_yn: 비밀번호체크여부 (PWD_CHK_YN). Required. Example: "N".
+            The same as inquire_period_trans's.
 
         Yields:
             OverseasFutureoptionInquirePeriodTransResponse: each page: the envelope (rt_cd, msg_cd,
@@ -4645,19 +4338,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            inqr_term_from_dt: 조회기간FROM일자 — 예: '20220101' (INQR_TERM_FROM_DT). Required. Example:
-                "20250601".
-            inqr_term_to_dt: 조회기간TO일자 — 예: '20221214' (INQR_TERM_TO_DT). Required. Example:
-                "20250630".
-            acnt_tr_type_cd: 계좌거래유형코드 — 1: 전체, 2:입출금 , 3: 결제 (ACNT_TR_TYPE_CD). Required.
-                AcntTrTypeCd or its code: "1" 전체 (CODE_1), "2" 입출금 (CODE_2), "3" 결제 (CODE_3).
-                Example: "1".
-            crcy_cd: 통화코드 — '%%%': 전체, 'TUS': TOT_USD, 'TKR': TOT_KRW, 'KRW': 한국, 'USD': 미국, 'EUR':
-                EUR, 'HKD': 홍콩, 'CNY': 중국, 'JPY': 일본, 'VND': 베트남 (CRCY_CD). Required. Example:
-                "%%%".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "".
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "".
-            pwd_chk_yn: 비밀번호체크여부 (PWD_CHK_YN). Required. Example: "N".
+            The same as inquire_period_trans's.
 
         Yields:
             OverseasFutureoptionInquirePeriodTransOutputRow: each row, page after page.
@@ -4756,11 +4437,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            ovrs_futr_fx_pdno: 해외선물FX상품번호 (OVRS_FUTR_FX_PDNO). Required. Example: "6AU22".
-            sll_buy_dvsn_cd: 매도매수구분코드 — 01 : 매도 / 02 : 매수 (SLL_BUY_DVSN_CD). Required. Example:
-                "02".
-            fm_ord_pric: FM주문가격 (FM_ORD_PRIC). Optional; default "".
-            ecis_rsvn_ord_yn: 행사예약주문여부 (ECIS_RSVN_ORD_YN). Optional; default "".
+            The same as inquire_psamount's.
 
         Yields:
             OverseasFutureoptionInquirePsamountResponse: each page: the envelope (rt_cd, msg_cd,
@@ -4808,11 +4485,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            ovrs_futr_fx_pdno: 해외선물FX상품번호 (OVRS_FUTR_FX_PDNO). Required. Example: "6AU22".
-            sll_buy_dvsn_cd: 매도매수구분코드 — 01 : 매도 / 02 : 매수 (SLL_BUY_DVSN_CD). Required. Example:
-                "02".
-            fm_ord_pric: FM주문가격 (FM_ORD_PRIC). Optional; default "".
-            ecis_rsvn_ord_yn: 행사예약주문여부 (ECIS_RSVN_ORD_YN). Optional; default "".
+            The same as inquire_psamount's.
 
         Yields:
             OverseasFutureoptionInquirePsamountOutputRow: each row, page after page.
@@ -4903,9 +4576,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            fuop_dvsn: 선물옵션구분 — 00: 전체 / 01:선물 / 02: 옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "".
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "".
+            The same as inquire_unpd's.
 
         Yields:
             OverseasFutureoptionInquireUnpdResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -4950,9 +4621,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            fuop_dvsn: 선물옵션구분 — 00: 전체 / 01:선물 / 02: 옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "".
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "".
+            The same as inquire_unpd's.
 
         Yields:
             OverseasFutureoptionInquireUnpdOutputRow: each row, page after page.
@@ -5037,9 +4706,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            crcy_cd: 통화코드 — 'TKR', 'TUS', 'USD', 'HKD', 'CNY', 'JPY', 'VND' (CRCY_CD). Required.
-                Example: "TKR".
-            inqr_dt: 조회일자 — 8자리, YYYYMMDD 형식 (INQR_DT). Required. Example: "20250625".
+            The same as margin_detail's.
 
         Yields:
             OverseasFutureoptionMarginDetailResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -5080,9 +4747,7 @@ class OverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            crcy_cd: 통화코드 — 'TKR', 'TUS', 'USD', 'HKD', 'CNY', 'JPY', 'VND' (CRCY_CD). Required.
-                Example: "TKR".
-            inqr_dt: 조회일자 — 8자리, YYYYMMDD 형식 (INQR_DT). Required. Example: "20250625".
+            The same as margin_detail's.
 
         Yields:
             OverseasFutureoptionMarginDetailOutputRow: each row, page after page.
@@ -5361,14 +5026,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — 예: 6AM24 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — 예: CME (EXCH_CD). Required. Example: "ICE".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 — 예: 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".
-            qry_tp: 조회구분 — Q: 최초조회시, P: 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Required. Example: "Q".
-            qry_cnt: 요청개수 — 예: 30, 최대 40 (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백, 분만 사용 (QRY_GAP). Optional; default "".
-            index_key: 이전조회KEY — 공백 (INDEX_KEY). Optional; default "".
+            The same as daily_ccnl's.
 
         Yields:
             OverseasFutureoptionDailyCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -5424,14 +5082,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — 예: 6AM24 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — 예: CME (EXCH_CD). Required. Example: "ICE".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 — 예: 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".
-            qry_tp: 조회구분 — Q: 최초조회시, P: 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Required. Example: "Q".
-            qry_cnt: 요청개수 — 예: 30, 최대 40 (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백, 분만 사용 (QRY_GAP). Optional; default "".
-            index_key: 이전조회KEY — 공백 (INDEX_KEY). Optional; default "".
+            The same as daily_ccnl's.
 
         Yields:
             OverseasFutureoptionDailyCcnlOutput1Row: each row, page after page.
@@ -5486,14 +5137,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — 예: 6AM24 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — 예: CME (EXCH_CD). Required. Example: "ICE".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 — 예: 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".
-            qry_tp: 조회구분 — Q: 최초조회시, P: 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Required. Example: "Q".
-            qry_cnt: 요청개수 — 예: 30, 최대 40 (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백, 분만 사용 (QRY_GAP). Optional; default "".
-            index_key: 이전조회KEY — 공백 (INDEX_KEY). Optional; default "".
+            The same as daily_ccnl's.
 
         Yields:
             OverseasFutureoptionDailyCcnlOutput2Row: each row, page after page.
@@ -5580,7 +5224,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목명 — 종목코드 (SRS_CD). Required. Example: "ESZ25".
+            The same as inquire_asking_price's.
 
         Yields:
             OverseasFutureoptionInquireAskingPriceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -5619,7 +5263,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목명 — 종목코드 (SRS_CD). Required. Example: "ESZ25".
+            The same as inquire_asking_price's.
 
         Yields:
             OverseasFutureoptionInquireAskingPriceOutput1Row: each row, page after page.
@@ -5657,7 +5301,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목명 — 종목코드 (SRS_CD). Required. Example: "ESZ25".
+            The same as inquire_asking_price's.
 
         Yields:
             OverseasFutureoptionInquireAskingPriceOutput2Row: each row, page after page.
@@ -5731,7 +5375,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — 예: CNHU24 (SRS_CD). Required. Example: "BONU25".
+            The same as inquire_price's.
 
         Yields:
             OverseasFutureoptionInquirePriceResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -5769,7 +5413,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — 예: CNHU24 (SRS_CD). Required. Example: "BONU25".
+            The same as inquire_price's.
 
         Yields:
             OverseasFutureoptionInquirePriceOutput1Row: each row, page after page.
@@ -5880,16 +5524,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — ex) CNHU24 ※ 종목코드 "포럼 > FAQ > 종목정보 다운로드(해외) - 해외지수선물" 참고 (SRS_CD).
-                Required. Example: "BONU25".
-            exch_cd: 거래소코드 — CME (EXCH_CD). Required. Example: "EUREX".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Required. Example: "20250101".
-            close_date_time: 조회종료일시 — ex) 20230823 (CLOSE_DATE_TIME). Required. Example: "20250701".
-            qry_tp: 조회구분 — Q : 최초조회시 , P : 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Required. Example: "Q".
-            qry_cnt: 요청개수 — 120 (조회갯수) (QRY_CNT). Required. Example: "120".
-            qry_gap: 묶음개수 — 5 (분간격) (QRY_GAP). Required. Example: "1".
-            index_key: 이전조회KEY — 다음조회(QRY_TP를 P로 입력) 시, 이전 호출의 "output1 > index_key" 기입하여 조회
-                (INDEX_KEY). Optional; default "".
+            The same as inquire_time_futurechartprice's.
 
         Yields:
             OverseasFutureoptionInquireTimeFuturechartpriceResponse: each page: the envelope (rt_cd,
@@ -5946,16 +5581,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — ex) CNHU24 ※ 종목코드 "포럼 > FAQ > 종목정보 다운로드(해외) - 해외지수선물" 참고 (SRS_CD).
-                Required. Example: "BONU25".
-            exch_cd: 거래소코드 — CME (EXCH_CD). Required. Example: "EUREX".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Required. Example: "20250101".
-            close_date_time: 조회종료일시 — ex) 20230823 (CLOSE_DATE_TIME). Required. Example: "20250701".
-            qry_tp: 조회구분 — Q : 최초조회시 , P : 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Required. Example: "Q".
-            qry_cnt: 요청개수 — 120 (조회갯수) (QRY_CNT). Required. Example: "120".
-            qry_gap: 묶음개수 — 5 (분간격) (QRY_GAP). Required. Example: "1".
-            index_key: 이전조회KEY — 다음조회(QRY_TP를 P로 입력) 시, 이전 호출의 "output1 > index_key" 기입하여 조회
-                (INDEX_KEY). Optional; default "".
+            The same as inquire_time_futurechartprice's.
 
         Yields:
             OverseasFutureoptionInquireTimeFuturechartpriceOutput1Row: each row, page after page.
@@ -6076,14 +5702,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — ex. OESU24 C5500 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — ex. CME (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: 요청개수 — ex. 20 (QRY_CNT). Required. Example: "30".
-            start_date_time: 조회시작일시 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 (CLOSE_DATE_TIME). Optional; default "".
-            qry_gap: 묶음개수 (QRY_GAP). Optional; default "".
-            qry_tp: 조회구분 (QRY_TP). Optional; default "".
-            index_key: 이전조회KEY (INDEX_KEY). Optional; default "".
+            The same as inquire_time_optchartprice's.
 
         Yields:
             OverseasFutureoptionInquireTimeOptchartpriceResponse: each page: the envelope (rt_cd,
@@ -6140,14 +5759,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — ex. OESU24 C5500 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — ex. CME (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: 요청개수 — ex. 20 (QRY_CNT). Required. Example: "30".
-            start_date_time: 조회시작일시 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 (CLOSE_DATE_TIME). Optional; default "".
-            qry_gap: 묶음개수 (QRY_GAP). Optional; default "".
-            qry_tp: 조회구분 (QRY_TP). Optional; default "".
-            index_key: 이전조회KEY (INDEX_KEY). Optional; default "".
+            The same as inquire_time_optchartprice's.
 
         Yields:
             OverseasFutureoptionInquireTimeOptchartpriceOutput2Row: each row, page after page.
@@ -6253,12 +5865,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            prod_iscd: 상품 — 금리 (GE, ZB, ZF,ZN,ZT), 금속(GC, PA, PL,SI, HG), 농산물(CC, CT,KC, OJ, SB,
-                ZC,ZL, ZM, ZO, ZR, ZS, ZW), 에너지(CL, HO, NG, WBS), 지수(ES, NQ, TF, YM, VX), 축산물(GF,
-                HE, LE), 통화(6A, 6B, 6C, 6E, 6J, 6N, 6S, DX) (PROD_ISCD). Required. Example: "CL".
-            bsop_date: 일자 — 기준일(ex)20240513) (BSOP_DATE). Required. Example: "20250630".
-            upmu_gubun: 구분 — 0(수량), 1(증감) (UPMU_GUBUN). Required. Example: "0".
-            cts_key: CTS_KEY — 공백 (CTS_KEY). Optional; default "".
+            The same as investor_unpd_trend's.
 
         Yields:
             OverseasFutureoptionInvestorUnpdTrendResponse: each page: the envelope (rt_cd, msg_cd,
@@ -6306,12 +5913,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            prod_iscd: 상품 — 금리 (GE, ZB, ZF,ZN,ZT), 금속(GC, PA, PL,SI, HG), 농산물(CC, CT,KC, OJ, SB,
-                ZC,ZL, ZM, ZO, ZR, ZS, ZW), 에너지(CL, HO, NG, WBS), 지수(ES, NQ, TF, YM, VX), 축산물(GF,
-                HE, LE), 통화(6A, 6B, 6C, 6E, 6J, 6N, 6S, DX) (PROD_ISCD). Required. Example: "CL".
-            bsop_date: 일자 — 기준일(ex)20240513) (BSOP_DATE). Required. Example: "20250630".
-            upmu_gubun: 구분 — 0(수량), 1(증감) (UPMU_GUBUN). Required. Example: "0".
-            cts_key: CTS_KEY — 공백 (CTS_KEY). Optional; default "".
+            The same as investor_unpd_trend's.
 
         Yields:
             OverseasFutureoptionInvestorUnpdTrendOutput1Row: each row, page after page.
@@ -6358,12 +5960,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            prod_iscd: 상품 — 금리 (GE, ZB, ZF,ZN,ZT), 금속(GC, PA, PL,SI, HG), 농산물(CC, CT,KC, OJ, SB,
-                ZC,ZL, ZM, ZO, ZR, ZS, ZW), 에너지(CL, HO, NG, WBS), 지수(ES, NQ, TF, YM, VX), 축산물(GF,
-                HE, LE), 통화(6A, 6B, 6C, 6E, 6J, 6N, 6S, DX) (PROD_ISCD). Required. Example: "CL".
-            bsop_date: 일자 — 기준일(ex)20240513) (BSOP_DATE). Required. Example: "20250630".
-            upmu_gubun: 구분 — 0(수량), 1(증감) (UPMU_GUBUN). Required. Example: "0".
-            cts_key: CTS_KEY — 공백 (CTS_KEY). Optional; default "".
+            The same as investor_unpd_trend's.
 
         Yields:
             OverseasFutureoptionInvestorUnpdTrendOutput2Row: each row, page after page.
@@ -6467,13 +6064,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Optional; default "".
-            fm_clas_cd: FM클래스코드 (FM_CLAS_CD). Optional; default "".
-            fm_excg_cd: FM거래소코드 (FM_EXCG_CD). Required. Example: "CME".
-            opt_yn: 옵션여부 (OPT_YN). Required. Example: "%".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
+            The same as market_time's.
 
         Yields:
             OverseasFutureoptionMarketTimeResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -6524,13 +6115,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Optional; default "".
-            fm_clas_cd: FM클래스코드 (FM_CLAS_CD). Optional; default "".
-            fm_excg_cd: FM거래소코드 (FM_EXCG_CD). Required. Example: "CME".
-            opt_yn: 옵션여부 (OPT_YN). Required. Example: "%".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
+            The same as market_time's.
 
         Yields:
             OverseasFutureoptionMarketTimeOutputRow: each row, page after page.
@@ -6645,15 +6230,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — 예: '6AM24' (SRS_CD). Required. Example: "6AM24".
-            exch_cd: 거래소코드 — 예: 'CME' (EXCH_CD). Required. Example: "CME".
-            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 — 예: '20240402' (CLOSE_DATE_TIME). Required. Example:
-                "20240402".
-            qry_tp: 조회구분 — 'Q': 최초조회, 'P': 다음키 입력하여 조회 (QRY_TP). Required. Example: "Q".
-            qry_cnt: 요청개수 — 예: '30', 최대 '40' (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Optional; default "".
-            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Optional; default "".
+            The same as monthly_ccnl's.
 
         Yields:
             OverseasFutureoptionMonthlyCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -6709,15 +6286,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — 예: '6AM24' (SRS_CD). Required. Example: "6AM24".
-            exch_cd: 거래소코드 — 예: 'CME' (EXCH_CD). Required. Example: "CME".
-            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 — 예: '20240402' (CLOSE_DATE_TIME). Required. Example:
-                "20240402".
-            qry_tp: 조회구분 — 'Q': 최초조회, 'P': 다음키 입력하여 조회 (QRY_TP). Required. Example: "Q".
-            qry_cnt: 요청개수 — 예: '30', 최대 '40' (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Optional; default "".
-            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Optional; default "".
+            The same as monthly_ccnl's.
 
         Yields:
             OverseasFutureoptionMonthlyCcnlOutput1Row: each row, page after page.
@@ -6772,15 +6341,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — 예: '6AM24' (SRS_CD). Required. Example: "6AM24".
-            exch_cd: 거래소코드 — 예: 'CME' (EXCH_CD). Required. Example: "CME".
-            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 — 예: '20240402' (CLOSE_DATE_TIME). Required. Example:
-                "20240402".
-            qry_tp: 조회구분 — 'Q': 최초조회, 'P': 다음키 입력하여 조회 (QRY_TP). Required. Example: "Q".
-            qry_cnt: 요청개수 — 예: '30', 최대 '40' (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Optional; default "".
-            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Optional; default "".
+            The same as monthly_ccnl's.
 
         Yields:
             OverseasFutureoptionMonthlyCcnlOutput2Row: each row, page after page.
@@ -6865,7 +6426,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목명 — 예: 'OTXM24 C22000' (SRS_CD). Required. Example: "1ECN25 C5425".
+            The same as opt_asking_price's.
 
         Yields:
             OverseasFutureoptionOptAskingPriceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -6904,7 +6465,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목명 — 예: 'OTXM24 C22000' (SRS_CD). Required. Example: "1ECN25 C5425".
+            The same as opt_asking_price's.
 
         Yields:
             OverseasFutureoptionOptAskingPriceOutput1Row: each row, page after page.
@@ -6942,7 +6503,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목명 — 예: 'OTXM24 C22000' (SRS_CD). Required. Example: "1ECN25 C5425".
+            The same as opt_asking_price's.
 
         Yields:
             OverseasFutureoptionOptAskingPriceOutput2Row: each row, page after page.
@@ -7048,14 +6609,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — ex. OESU24 C5500 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — ex. CME (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: 요청개수 — ex. 20 (QRY_CNT). Required. Example: "30".
-            start_date_time: 조회시작일시 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 (CLOSE_DATE_TIME). Optional; default "".
-            qry_gap: 묶음개수 (QRY_GAP). Optional; default "".
-            qry_tp: 조회구분 (QRY_TP). Optional; default "".
-            index_key: 이전조회KEY (INDEX_KEY). Optional; default "".
+            The same as opt_daily_ccnl's.
 
         Yields:
             OverseasFutureoptionOptDailyCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -7111,14 +6665,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — ex. OESU24 C5500 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — ex. CME (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: 요청개수 — ex. 20 (QRY_CNT). Required. Example: "30".
-            start_date_time: 조회시작일시 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 (CLOSE_DATE_TIME). Optional; default "".
-            qry_gap: 묶음개수 (QRY_GAP). Optional; default "".
-            qry_tp: 조회구분 (QRY_TP). Optional; default "".
-            index_key: 이전조회KEY (INDEX_KEY). Optional; default "".
+            The same as opt_daily_ccnl's.
 
         Yields:
             OverseasFutureoptionOptDailyCcnlOutput2Row: each row, page after page.
@@ -7270,14 +6817,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — ex. OESU24 C5500 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — ex. CME (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: 요청개수 — ex. 20 (QRY_CNT). Required. Example: "30".
-            start_date_time: 조회시작일시 — ex. "" (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 — ex. "" (CLOSE_DATE_TIME). Optional; default "".
-            qry_gap: 묶음개수 — ex. "" (QRY_GAP). Optional; default "".
-            qry_tp: 조회구분 — ex. "" (QRY_TP). Optional; default "".
-            index_key: 이전조회KEY — ex. "" (INDEX_KEY). Optional; default "".
+            The same as opt_monthly_ccnl's.
 
         Yields:
             OverseasFutureoptionOptMonthlyCcnlResponse: each page: the envelope (rt_cd, msg_cd,
@@ -7333,14 +6873,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — ex. OESU24 C5500 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — ex. CME (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: 요청개수 — ex. 20 (QRY_CNT). Required. Example: "30".
-            start_date_time: 조회시작일시 — ex. "" (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 — ex. "" (CLOSE_DATE_TIME). Optional; default "".
-            qry_gap: 묶음개수 — ex. "" (QRY_GAP). Optional; default "".
-            qry_tp: 조회구분 — ex. "" (QRY_TP). Optional; default "".
-            index_key: 이전조회KEY — ex. "" (INDEX_KEY). Optional; default "".
+            The same as opt_monthly_ccnl's.
 
         Yields:
             OverseasFutureoptionOptMonthlyCcnlOutput2Row: each row, page after page.
@@ -7492,14 +7025,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — ex. OESU24 C5500 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — ex. CME (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: 요청개수 — ex. 20 (QRY_CNT). Required. Example: "30".
-            start_date_time: 조회시작일시 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 (CLOSE_DATE_TIME). Optional; default "".
-            qry_gap: 묶음개수 (QRY_GAP). Optional; default "".
-            qry_tp: 조회구분 (QRY_TP). Optional; default "".
-            index_key: 이전조회KEY (INDEX_KEY). Optional; default "".
+            The same as opt_tick_ccnl's.
 
         Yields:
             OverseasFutureoptionOptTickCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -7555,14 +7081,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — ex. OESU24 C5500 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — ex. CME (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: 요청개수 — ex. 20 (QRY_CNT). Required. Example: "30".
-            start_date_time: 조회시작일시 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 (CLOSE_DATE_TIME). Optional; default "".
-            qry_gap: 묶음개수 (QRY_GAP). Optional; default "".
-            qry_tp: 조회구분 (QRY_TP). Optional; default "".
-            index_key: 이전조회KEY (INDEX_KEY). Optional; default "".
+            The same as opt_tick_ccnl's.
 
         Yields:
             OverseasFutureoptionOptTickCcnlOutput2Row: each row, page after page.
@@ -7678,14 +7197,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — ex. OESU24 C5500 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — ex. CME (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: 요청개수 — ex. 20 (QRY_CNT). Required. Example: "30".
-            start_date_time: 조회시작일시 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 (CLOSE_DATE_TIME). Optional; default "".
-            qry_gap: 묶음개수 (QRY_GAP). Optional; default "".
-            qry_tp: 조회구분 (QRY_TP). Optional; default "".
-            index_key: 이전조회KEY (INDEX_KEY). Optional; default "".
+            The same as opt_weekly_ccnl's.
 
         Yields:
             OverseasFutureoptionOptWeeklyCcnlResponse: each page: the envelope (rt_cd, msg_cd,
@@ -7741,14 +7253,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — ex. OESU24 C5500 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — ex. CME (EXCH_CD). Required. Example: "ICE".
-            qry_cnt: 요청개수 — ex. 20 (QRY_CNT). Required. Example: "30".
-            start_date_time: 조회시작일시 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 (CLOSE_DATE_TIME). Optional; default "".
-            qry_gap: 묶음개수 (QRY_GAP). Optional; default "".
-            qry_tp: 조회구분 (QRY_TP). Optional; default "".
-            index_key: 이전조회KEY (INDEX_KEY). Optional; default "".
+            The same as opt_weekly_ccnl's.
 
         Yields:
             OverseasFutureoptionOptWeeklyCcnlOutput2Row: each row, page after page.
@@ -7835,7 +7340,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            qry_cnt: 요청개수 — 입력한 코드 개수 (QRY_CNT). Required. Example: "3".
+            The same as search_contract_detail's.
 
         Yields:
             OverseasFutureoptionSearchContractDetailResponse: each page: the envelope (rt_cd,
@@ -7874,7 +7379,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            qry_cnt: 요청개수 — 입력한 코드 개수 (QRY_CNT). Required. Example: "3".
+            The same as search_contract_detail's.
 
         Yields:
             OverseasFutureoptionSearchContractDetailOutput2Row: each row, page after page.
@@ -8078,8 +7583,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — ex) CNHU24 ※ 종목코드 "포럼 > FAQ > 종목정보 다운로드(해외) - 해외지수선물" 참고 (SRS_CD).
-                Required. Example: "BONU25".
+            The same as stock_detail's.
 
         Yields:
             OverseasFutureoptionStockDetailResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -8117,8 +7621,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — ex) CNHU24 ※ 종목코드 "포럼 > FAQ > 종목정보 다운로드(해외) - 해외지수선물" 참고 (SRS_CD).
-                Required. Example: "BONU25".
+            The same as stock_detail's.
 
         Yields:
             OverseasFutureoptionStockDetailOutput1Row: each row, page after page.
@@ -8225,15 +7728,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — 예: '6AM24' (SRS_CD). Required. Example: "BONU25".
-            exch_cd: 거래소코드 — 예: 'CME' (EXCH_CD). Required. Example: "EUREX".
-            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 — 예: '20240402' (CLOSE_DATE_TIME). Required. Example:
-                "20250630".
-            qry_tp: 조회구분 — 'Q': 최초조회, 'P': 다음키 입력하여 조회 (QRY_TP). Required. Example: "Q".
-            qry_cnt: 요청개수 — 예: '30', 최대 '40' (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Optional; default "".
-            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Optional; default "".
+            The same as tick_ccnl's.
 
         Yields:
             OverseasFutureoptionTickCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -8289,15 +7784,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — 예: '6AM24' (SRS_CD). Required. Example: "BONU25".
-            exch_cd: 거래소코드 — 예: 'CME' (EXCH_CD). Required. Example: "EUREX".
-            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 — 예: '20240402' (CLOSE_DATE_TIME). Required. Example:
-                "20250630".
-            qry_tp: 조회구분 — 'Q': 최초조회, 'P': 다음키 입력하여 조회 (QRY_TP). Required. Example: "Q".
-            qry_cnt: 요청개수 — 예: '30', 최대 '40' (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Optional; default "".
-            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Optional; default "".
+            The same as tick_ccnl's.
 
         Yields:
             OverseasFutureoptionTickCcnlOutput1Row: each row, page after page.
@@ -8352,15 +7839,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — 예: '6AM24' (SRS_CD). Required. Example: "BONU25".
-            exch_cd: 거래소코드 — 예: 'CME' (EXCH_CD). Required. Example: "EUREX".
-            start_date_time: 조회시작일시 — 공백 허용 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 — 예: '20240402' (CLOSE_DATE_TIME). Required. Example:
-                "20250630".
-            qry_tp: 조회구분 — 'Q': 최초조회, 'P': 다음키 입력하여 조회 (QRY_TP). Required. Example: "Q".
-            qry_cnt: 요청개수 — 예: '30', 최대 '40' (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 허용 (QRY_GAP). Optional; default "".
-            index_key: 이전조회KEY — 공백 허용 (INDEX_KEY). Optional; default "".
+            The same as tick_ccnl's.
 
         Yields:
             OverseasFutureoptionTickCcnlOutput2Row: each row, page after page.
@@ -8476,14 +7955,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — 예) 6AM24 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — 예) CME (EXCH_CD). Required. Example: "ICE".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 — 예) 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".
-            qry_tp: 조회구분 — Q : 최초조회시 , P : 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Optional; default "".
-            qry_cnt: 요청개수 — 예) 30 (최대 40) (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 (분만 사용) (QRY_GAP). Optional; default "".
-            index_key: 이전조회KEY — 공백 (INDEX_KEY). Optional; default "".
+            The same as weekly_ccnl's.
 
         Yields:
             OverseasFutureoptionWeeklyCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -8539,14 +8011,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — 예) 6AM24 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — 예) CME (EXCH_CD). Required. Example: "ICE".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 — 예) 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".
-            qry_tp: 조회구분 — Q : 최초조회시 , P : 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Optional; default "".
-            qry_cnt: 요청개수 — 예) 30 (최대 40) (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 (분만 사용) (QRY_GAP). Optional; default "".
-            index_key: 이전조회KEY — 공백 (INDEX_KEY). Optional; default "".
+            The same as weekly_ccnl's.
 
         Yields:
             OverseasFutureoptionWeeklyCcnlOutput1Row: each row, page after page.
@@ -8601,14 +8066,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            srs_cd: 종목코드 — 예) 6AM24 (SRS_CD). Required. Example: "DXM24".
-            exch_cd: 거래소코드 — 예) CME (EXCH_CD). Required. Example: "ICE".
-            start_date_time: 조회시작일시 — 공백 (START_DATE_TIME). Optional; default "".
-            close_date_time: 조회종료일시 — 예) 20240402 (CLOSE_DATE_TIME). Required. Example: "20250630".
-            qry_tp: 조회구분 — Q : 최초조회시 , P : 다음키(INDEX_KEY) 입력하여 조회시 (QRY_TP). Optional; default "".
-            qry_cnt: 요청개수 — 예) 30 (최대 40) (QRY_CNT). Required. Example: "30".
-            qry_gap: 묶음개수 — 공백 (분만 사용) (QRY_GAP). Optional; default "".
-            index_key: 이전조회KEY — 공백 (INDEX_KEY). Optional; default "".
+            The same as weekly_ccnl's.
 
         Yields:
             OverseasFutureoptionWeeklyCcnlOutput2Row: each row, page after page.
@@ -8713,13 +8171,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            ccld_nccs_dvsn: 체결미체결구분 — 01:전체 / 02:체결 / 03:미체결 (CCLD_NCCS_DVSN). Required. Example:
-                "01".
-            sll_buy_dvsn_cd: 매도매수구분코드 — %%:전체 / 01:매도 / 02:매수 (SLL_BUY_DVSN_CD). Required. Example:
-                "%%".
-            fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
+            The same as inquire_ccld's.
 
         Yields:
             OverseasFutureoptionInquireCcldResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -8768,13 +8220,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            ccld_nccs_dvsn: 체결미체결구분 — 01:전체 / 02:체결 / 03:미체결 (CCLD_NCCS_DVSN). Required. Example:
-                "01".
-            sll_buy_dvsn_cd: 매도매수구분코드 — %%:전체 / 01:매도 / 02:매수 (SLL_BUY_DVSN_CD). Required. Example:
-                "%%".
-            fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
+            The same as inquire_ccld's.
 
         Yields:
             OverseasFutureoptionInquireCcldOutputRow: each row, page after page.
@@ -8894,18 +8340,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            strt_dt: 시작일자 — YYYYMMDD (STRT_DT). Required. Example: "20250601".
-            end_dt: 종료일자 — YYYYMMDD (END_DT). Required. Example: "20250702".
-            fuop_dvsn_cd: 선물옵션구분코드 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN_CD). Required. Example: "00".
-            fm_pdgr_cd: FM상품군코드 — 공란(Default) (FM_PDGR_CD). Optional; default "".
-            crcy_cd: 통화코드 — %%% : 전체 TUS: TOT_USD / TKR: TOT_KRW KRW: 한국 / USD: 미국 EUR: EUR / HKD:
-                홍콩 CNY: 중국 / JPY: 일본 VND: 베트남 (CRCY_CD). Required. Example: "%%%".
-            fm_item_ftng_yn: FM종목합산여부 — "N"(Default) (FM_ITEM_FTNG_YN). Required. Example: "N".
-            sll_buy_dvsn_cd: 매도매수구분코드 — %%: 전체 / 01 : 매도 / 02 : 매수 (SLL_BUY_DVSN_CD). Required.
-                Example: "%%".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_daily_ccld's.
 
         Yields:
             OverseasFutureoptionInquireDailyCcldResponse: each page: the envelope (rt_cd, msg_cd,
@@ -8963,18 +8398,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            strt_dt: 시작일자 — YYYYMMDD (STRT_DT). Required. Example: "20250601".
-            end_dt: 종료일자 — YYYYMMDD (END_DT). Required. Example: "20250702".
-            fuop_dvsn_cd: 선물옵션구분코드 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN_CD). Required. Example: "00".
-            fm_pdgr_cd: FM상품군코드 — 공란(Default) (FM_PDGR_CD). Optional; default "".
-            crcy_cd: 통화코드 — %%% : 전체 TUS: TOT_USD / TKR: TOT_KRW KRW: 한국 / USD: 미국 EUR: EUR / HKD:
-                홍콩 CNY: 중국 / JPY: 일본 VND: 베트남 (CRCY_CD). Required. Example: "%%%".
-            fm_item_ftng_yn: FM종목합산여부 — "N"(Default) (FM_ITEM_FTNG_YN). Required. Example: "N".
-            sll_buy_dvsn_cd: 매도매수구분코드 — %%: 전체 / 01 : 매도 / 02 : 매수 (SLL_BUY_DVSN_CD). Required.
-                Example: "%%".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_daily_ccld's.
 
         Yields:
             OverseasFutureoptionInquireDailyCcldOutput1Row: each row, page after page.
@@ -9031,18 +8455,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            strt_dt: 시작일자 — YYYYMMDD (STRT_DT). Required. Example: "20250601".
-            end_dt: 종료일자 — YYYYMMDD (END_DT). Required. Example: "20250702".
-            fuop_dvsn_cd: 선물옵션구분코드 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN_CD). Required. Example: "00".
-            fm_pdgr_cd: FM상품군코드 — 공란(Default) (FM_PDGR_CD). Optional; default "".
-            crcy_cd: 통화코드 — %%% : 전체 TUS: TOT_USD / TKR: TOT_KRW KRW: 한국 / USD: 미국 EUR: EUR / HKD:
-                홍콩 CNY: 중국 / JPY: 일본 VND: 베트남 (CRCY_CD). Required. Example: "%%%".
-            fm_item_ftng_yn: FM종목합산여부 — "N"(Default) (FM_ITEM_FTNG_YN). Required. Example: "N".
-            sll_buy_dvsn_cd: 매도매수구분코드 — %%: 전체 / 01 : 매도 / 02 : 매수 (SLL_BUY_DVSN_CD). Required.
-                Example: "%%".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_daily_ccld's.
 
         Yields:
             OverseasFutureoptionInquireDailyCcldOutput2Row: each row, page after page.
@@ -9162,16 +8575,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            strt_dt: 시작일자 — YYYYMMDD (STRT_DT). Required. Example: "20250601".
-            end_dt: 종료일자 — YYYYMMDD (END_DT). Required. Example: "20250703".
-            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Optional; default "".
-            ccld_nccs_dvsn: 체결미체결구분 — 01:전체 / 02:체결 / 03:미체결 (CCLD_NCCS_DVSN). Required. Example:
-                "01".
-            sll_buy_dvsn_cd: 매도매수구분코드 — %%전체 / 01:매도 / 02:매수 (SLL_BUY_DVSN_CD). Required. Example:
-                "%%".
-            fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
+            The same as inquire_daily_order's.
 
         Yields:
             OverseasFutureoptionInquireDailyOrderResponse: each page: the envelope (rt_cd, msg_cd,
@@ -9227,16 +8631,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            strt_dt: 시작일자 — YYYYMMDD (STRT_DT). Required. Example: "20250601".
-            end_dt: 종료일자 — YYYYMMDD (END_DT). Required. Example: "20250703".
-            fm_pdgr_cd: FM상품군코드 (FM_PDGR_CD). Optional; default "".
-            ccld_nccs_dvsn: 체결미체결구분 — 01:전체 / 02:체결 / 03:미체결 (CCLD_NCCS_DVSN). Required. Example:
-                "01".
-            sll_buy_dvsn_cd: 매도매수구분코드 — %%전체 / 01:매도 / 02:매수 (SLL_BUY_DVSN_CD). Required. Example:
-                "%%".
-            fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
+            The same as inquire_daily_order's.
 
         Yields:
             OverseasFutureoptionInquireDailyOrderOutputRow: each row, page after page.
@@ -9326,9 +8721,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            crcy_cd: 통화코드 — TUS: TOT_USD / TKR: TOT_KRW KRW: 한국 / USD: 미국 EUR: EUR / HKD: 홍콩 CNY: 중국
-                / JPY: 일본 VND: 베트남 (CRCY_CD). Required. Example: "TUS".
-            inqr_dt: 조회일자 — YYYYMMDD 형식 (INQR_DT). Required. Example: "20250630".
+            The same as inquire_deposit's.
 
         Yields:
             OverseasFutureoptionInquireDepositResponse: each page: the envelope (rt_cd, msg_cd,
@@ -9370,9 +8763,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            crcy_cd: 통화코드 — TUS: TOT_USD / TKR: TOT_KRW KRW: 한국 / USD: 미국 EUR: EUR / HKD: 홍콩 CNY: 중국
-                / JPY: 일본 VND: 베트남 (CRCY_CD). Required. Example: "TUS".
-            inqr_dt: 조회일자 — YYYYMMDD 형식 (INQR_DT). Required. Example: "20250630".
+            The same as inquire_deposit's.
 
         Yields:
             OverseasFutureoptionInquireDepositOutputRow: each row, page after page.
@@ -9479,14 +8870,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            inqr_term_from_dt: 조회기간FROM일자 (INQR_TERM_FROM_DT). Required. Example: "20250601".
-            inqr_term_to_dt: 조회기간TO일자 (INQR_TERM_TO_DT). Required. Example: "20250630".
-            crcy_cd: 통화코드 — '%%% : 전체 TUS: TOT_USD / TKR: TOT_KRW KRW: 한국 / USD: 미국 EUR: EUR / HKD:
-                홍콩 CNY: 중국 / JPY: 일본' (CRCY_CD). Required. Example: "%%%".
-            whol_trsl_yn: 전체환산여부 (WHOL_TRSL_YN). Required. Example: "N".
-            fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
+            The same as inquire_period_ccld's.
 
         Yields:
             OverseasFutureoptionInquirePeriodCcldResponse: each page: the envelope (rt_cd, msg_cd,
@@ -9540,14 +8924,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            inqr_term_from_dt: 조회기간FROM일자 (INQR_TERM_FROM_DT). Required. Example: "20250601".
-            inqr_term_to_dt: 조회기간TO일자 (INQR_TERM_TO_DT). Required. Example: "20250630".
-            crcy_cd: 통화코드 — '%%% : 전체 TUS: TOT_USD / TKR: TOT_KRW KRW: 한국 / USD: 미국 EUR: EUR / HKD:
-                홍콩 CNY: 중국 / JPY: 일본' (CRCY_CD). Required. Example: "%%%".
-            whol_trsl_yn: 전체환산여부 (WHOL_TRSL_YN). Required. Example: "N".
-            fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
+            The same as inquire_period_ccld's.
 
         Yields:
             OverseasFutureoptionInquirePeriodCcldOutput1Row: each row, page after page.
@@ -9600,14 +8977,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            inqr_term_from_dt: 조회기간FROM일자 (INQR_TERM_FROM_DT). Required. Example: "20250601".
-            inqr_term_to_dt: 조회기간TO일자 (INQR_TERM_TO_DT). Required. Example: "20250630".
-            crcy_cd: 통화코드 — '%%% : 전체 TUS: TOT_USD / TKR: TOT_KRW KRW: 한국 / USD: 미국 EUR: EUR / HKD:
-                홍콩 CNY: 중국 / JPY: 일본' (CRCY_CD). Required. Example: "%%%".
-            whol_trsl_yn: 전체환산여부 (WHOL_TRSL_YN). Required. Example: "N".
-            fuop_dvsn: 선물옵션구분 — 00:전체 / 01:선물 / 02:옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "".
+            The same as inquire_period_ccld's.
 
         Yields:
             OverseasFutureoptionInquirePeriodCcldOutput2Row: each row, page after page.
@@ -9725,19 +9095,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            inqr_term_from_dt: 조회기간FROM일자 — 예: '20220101' (INQR_TERM_FROM_DT). Required. Example:
-                "20250601".
-            inqr_term_to_dt: 조회기간TO일자 — 예: '20221214' (INQR_TERM_TO_DT). Required. Example:
-                "20250630".
-            acnt_tr_type_cd: 계좌거래유형코드 — 1: 전체, 2:입출금 , 3: 결제 (ACNT_TR_TYPE_CD). Required.
-                AcntTrTypeCd or its code: "1" 전체 (CODE_1), "2" 입출금 (CODE_2), "3" 결제 (CODE_3).
-                Example: "1".
-            crcy_cd: 통화코드 — '%%%': 전체, 'TUS': TOT_USD, 'TKR': TOT_KRW, 'KRW': 한국, 'USD': 미국, 'EUR':
-                EUR, 'HKD': 홍콩, 'CNY': 중국, 'JPY': 일본, 'VND': 베트남 (CRCY_CD). Required. Example:
-                "%%%".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "".
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "".
-            pwd_chk_yn: 비밀번호체크여부 (PWD_CHK_YN). Required. Example: "N".
+            The same as inquire_period_trans's.
 
         Yields:
             OverseasFutureoptionInquirePeriodTransResponse: each page: the envelope (rt_cd, msg_cd,
@@ -9791,19 +9149,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            inqr_term_from_dt: 조회기간FROM일자 — 예: '20220101' (INQR_TERM_FROM_DT). Required. Example:
-                "20250601".
-            inqr_term_to_dt: 조회기간TO일자 — 예: '20221214' (INQR_TERM_TO_DT). Required. Example:
-                "20250630".
-            acnt_tr_type_cd: 계좌거래유형코드 — 1: 전체, 2:입출금 , 3: 결제 (ACNT_TR_TYPE_CD). Required.
-                AcntTrTypeCd or its code: "1" 전체 (CODE_1), "2" 입출금 (CODE_2), "3" 결제 (CODE_3).
-                Example: "1".
-            crcy_cd: 통화코드 — '%%%': 전체, 'TUS': TOT_USD, 'TKR': TOT_KRW, 'KRW': 한국, 'USD': 미국, 'EUR':
-                EUR, 'HKD': 홍콩, 'CNY': 중국, 'JPY': 일본, 'VND': 베트남 (CRCY_CD). Required. Example:
-                "%%%".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "".
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "".
-            pwd_chk_yn: 비밀번호체크여부 (PWD_CHK_YN). Required. Example: "N".
+            The same as inquire_period_trans's.
 
         Yields:
             OverseasFutureoptionInquirePeriodTransOutputRow: each row, page after page.
@@ -9902,11 +9248,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            ovrs_futr_fx_pdno: 해외선물FX상품번호 (OVRS_FUTR_FX_PDNO). Required. Example: "6AU22".
-            sll_buy_dvsn_cd: 매도매수구분코드 — 01 : 매도 / 02 : 매수 (SLL_BUY_DVSN_CD). Required. Example:
-                "02".
-            fm_ord_pric: FM주문가격 (FM_ORD_PRIC). Optional; default "".
-            ecis_rsvn_ord_yn: 행사예약주문여부 (ECIS_RSVN_ORD_YN). Optional; default "".
+            The same as inquire_psamount's.
 
         Yields:
             OverseasFutureoptionInquirePsamountResponse: each page: the envelope (rt_cd, msg_cd,
@@ -9954,11 +9296,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            ovrs_futr_fx_pdno: 해외선물FX상품번호 (OVRS_FUTR_FX_PDNO). Required. Example: "6AU22".
-            sll_buy_dvsn_cd: 매도매수구분코드 — 01 : 매도 / 02 : 매수 (SLL_BUY_DVSN_CD). Required. Example:
-                "02".
-            fm_ord_pric: FM주문가격 (FM_ORD_PRIC). Optional; default "".
-            ecis_rsvn_ord_yn: 행사예약주문여부 (ECIS_RSVN_ORD_YN). Optional; default "".
+            The same as inquire_psamount's.
 
         Yields:
             OverseasFutureoptionInquirePsamountOutputRow: each row, page after page.
@@ -10049,9 +9387,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            fuop_dvsn: 선물옵션구분 — 00: 전체 / 01:선물 / 02: 옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "".
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "".
+            The same as inquire_unpd's.
 
         Yields:
             OverseasFutureoptionInquireUnpdResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -10096,9 +9432,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            fuop_dvsn: 선물옵션구분 — 00: 전체 / 01:선물 / 02: 옵션 (FUOP_DVSN). Required. Example: "00".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "".
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "".
+            The same as inquire_unpd's.
 
         Yields:
             OverseasFutureoptionInquireUnpdOutputRow: each row, page after page.
@@ -10183,9 +9517,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            crcy_cd: 통화코드 — 'TKR', 'TUS', 'USD', 'HKD', 'CNY', 'JPY', 'VND' (CRCY_CD). Required.
-                Example: "TKR".
-            inqr_dt: 조회일자 — 8자리, YYYYMMDD 형식 (INQR_DT). Required. Example: "20250625".
+            The same as margin_detail's.
 
         Yields:
             OverseasFutureoptionMarginDetailResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -10226,9 +9558,7 @@ class AsyncOverseasFutureoptionApi:
         Real accounts only.
 
         Args:
-            crcy_cd: 통화코드 — 'TKR', 'TUS', 'USD', 'HKD', 'CNY', 'JPY', 'VND' (CRCY_CD). Required.
-                Example: "TKR".
-            inqr_dt: 조회일자 — 8자리, YYYYMMDD 형식 (INQR_DT). Required. Example: "20250625".
+            The same as margin_detail's.
 
         Yields:
             OverseasFutureoptionMarginDetailOutputRow: each row, page after page.

@@ -455,22 +455,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            pdno: 상품번호 — ex. AMD (PDNO). Required. Example: "AMD".
-            natn_cd: 국가코드 — ex. 840:미국,344:홍콩,156:중국 (NATN_CD). Required. ColableByCompanyNatnCd or
-                its code: "840" 미국 (CODE_840), "344" 홍콩 (CODE_344), "156" 중국 (CODE_156). Example:
-                "840".
-            inqr_sqn_dvsn: 조회순서구분 — ex. 01:이름순,02:코드순 (INQR_SQN_DVSN). Required. InqrSqnDvsn or its
-                code: "01" 이름순 (CODE_01), "02" 코드순 (CODE_02). Example: "01".
-            prdt_type_cd: 상품유형코드 (PRDT_TYPE_CD). Optional; default "".
-            inqr_strt_dt: 조회시작일자 (INQR_STRT_DT). Optional; default "".
-            inqr_end_dt: 조회종료일자 (INQR_END_DT). Optional; default "".
-            inqr_dvsn: 조회구분 (INQR_DVSN). Optional; default "".
-            rt_dvsn_cd: 비율구분코드 (RT_DVSN_CD). Optional; default "".
-            rt: 비율 (RT). Optional; default "".
-            loan_psbl_yn: 대출가능여부 (LOAN_PSBL_YN). Optional; default "".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as colable_by_company's.
 
         Yields:
             OverseasPriceColableByCompanyResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -534,22 +519,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            pdno: 상품번호 — ex. AMD (PDNO). Required. Example: "AMD".
-            natn_cd: 국가코드 — ex. 840:미국,344:홍콩,156:중국 (NATN_CD). Required. ColableByCompanyNatnCd or
-                its code: "840" 미국 (CODE_840), "344" 홍콩 (CODE_344), "156" 중국 (CODE_156). Example:
-                "840".
-            inqr_sqn_dvsn: 조회순서구분 — ex. 01:이름순,02:코드순 (INQR_SQN_DVSN). Required. InqrSqnDvsn or its
-                code: "01" 이름순 (CODE_01), "02" 코드순 (CODE_02). Example: "01".
-            prdt_type_cd: 상품유형코드 (PRDT_TYPE_CD). Optional; default "".
-            inqr_strt_dt: 조회시작일자 (INQR_STRT_DT). Optional; default "".
-            inqr_end_dt: 조회종료일자 (INQR_END_DT). Optional; default "".
-            inqr_dvsn: 조회구분 (INQR_DVSN). Optional; default "".
-            rt_dvsn_cd: 비율구분코드 (RT_DVSN_CD). Optional; default "".
-            rt: 비율 (RT). Optional; default "".
-            loan_psbl_yn: 대출가능여부 (LOAN_PSBL_YN). Optional; default "".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as colable_by_company's.
 
         Yields:
             OverseasPriceColableByCompanyOutput1Row: each row, page after page.
@@ -668,14 +638,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            info_gb: 뉴스구분 (INFO_GB). Optional; default "".
-            class_cd: 중분류 (CLASS_CD). Optional; default "".
-            nation_cd: 국가코드 — ex. 공백:전체, CN:중국, HK:홍콩, US:미국 (NATION_CD). Optional; default "".
-            exchange_cd: 거래소코드 (EXCHANGE_CD). Optional; default "".
-            symb: 종목코드 (SYMB). Optional; default "".
-            data_dt: 조회일자 (DATA_DT). Optional; default "".
-            data_tm: 조회시간 (DATA_TM). Optional; default "".
-            cts: 다음키 (CTS). Optional; default "".
+            The same as news_title's.
 
         Yields:
             OverseasPriceNewsTitleResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -730,14 +693,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            info_gb: 뉴스구분 (INFO_GB). Optional; default "".
-            class_cd: 중분류 (CLASS_CD). Optional; default "".
-            nation_cd: 국가코드 — ex. 공백:전체, CN:중국, HK:홍콩, US:미국 (NATION_CD). Optional; default "".
-            exchange_cd: 거래소코드 (EXCHANGE_CD). Optional; default "".
-            symb: 종목코드 (SYMB). Optional; default "".
-            data_dt: 조회일자 (DATA_DT). Optional; default "".
-            data_tm: 조회시간 (DATA_TM). Optional; default "".
-            cts: 다음키 (CTS). Optional; default "".
+            The same as news_title's.
 
         Yields:
             OverseasPriceNewsTitleOutputRow: each row, page after page.
@@ -856,18 +812,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            rght_type_cd: 권리유형코드 — %%:전체, 01:유상, 02:무상, 03:배당, 11:합병,14:액면분할, 15:액면병합, 17:감자,
-                54:WR청구,61:원리금상환, 71:WR소멸, 74:배당옵션, 75:특별배당, 76:ISINCODE변경, 77:실권주청약 (RGHT_TYPE_CD).
-                Required. Example: "%%".
-            inqr_dvsn_cd: 조회구분코드 — 02:현지기준일, 03:청약시작일, 04:청약종료일 (INQR_DVSN_CD). Required.
-                PeriodRightsInqrDvsnCd or its code: "02" 현지기준일 (CODE_02), "03" 청약시작일 (CODE_03), "04"
-                청약종료일 (CODE_04). Example: "02".
-            inqr_strt_dt: 조회시작일자 — 20250101 (INQR_STRT_DT). Required. Example: "20240417".
-            inqr_end_dt: 조회종료일자 — 20250131 (INQR_END_DT). Required. Example: "20240417".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            prdt_type_cd: 상품유형코드 (PRDT_TYPE_CD). Optional; default "".
-            ctx_area_nk50: 연속조회키50 (CTX_AREA_NK50). Optional; default "". At most 50 characters.
-            ctx_area_fk50: 연속조회검색조건50 (CTX_AREA_FK50). Optional; default "". At most 50 characters.
+            The same as period_rights's.
 
         Yields:
             OverseasPricePeriodRightsResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -922,18 +867,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            rght_type_cd: 권리유형코드 — %%:전체, 01:유상, 02:무상, 03:배당, 11:합병,14:액면분할, 15:액면병합, 17:감자,
-                54:WR청구,61:원리금상환, 71:WR소멸, 74:배당옵션, 75:특별배당, 76:ISINCODE변경, 77:실권주청약 (RGHT_TYPE_CD).
-                Required. Example: "%%".
-            inqr_dvsn_cd: 조회구분코드 — 02:현지기준일, 03:청약시작일, 04:청약종료일 (INQR_DVSN_CD). Required.
-                PeriodRightsInqrDvsnCd or its code: "02" 현지기준일 (CODE_02), "03" 청약시작일 (CODE_03), "04"
-                청약종료일 (CODE_04). Example: "02".
-            inqr_strt_dt: 조회시작일자 — 20250101 (INQR_STRT_DT). Required. Example: "20240417".
-            inqr_end_dt: 조회종료일자 — 20250131 (INQR_END_DT). Required. Example: "20240417".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            prdt_type_cd: 상품유형코드 (PRDT_TYPE_CD). Optional; default "".
-            ctx_area_nk50: 연속조회키50 (CTX_AREA_NK50). Optional; default "". At most 50 characters.
-            ctx_area_fk50: 연속조회검색조건50 (CTX_AREA_FK50). Optional; default "". At most 50 characters.
+            The same as period_rights's.
 
         Yields:
             OverseasPricePeriodRightsOutputRow: each row, page after page.
@@ -1069,11 +1003,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS"
-                아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX), "HNX"
-                하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
+            The same as industry_price's.
 
         Yields:
             OverseasPriceIndustryPriceResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -1113,11 +1043,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS"
-                아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX), "HNX"
-                하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
+            The same as industry_price's.
 
         Yields:
             OverseasPriceIndustryPriceOutput2Row: each row, page after page.
@@ -1212,17 +1138,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS"
-                아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX), "HNX"
-                하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            icod: 업종코드 (ICOD). Required. Example: "010".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상 (CODE_1), "2"
-                1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상 (CODE_5), "6"
-                1000만주이상 (CODE_6). Example: "0".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
+            The same as industry_theme's.
 
         Yields:
             OverseasPriceIndustryThemeResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -1267,17 +1183,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS"
-                아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX), "HNX"
-                하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            icod: 업종코드 (ICOD). Required. Example: "010".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상 (CODE_1), "2"
-                1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상 (CODE_5), "6"
-                1000만주이상 (CODE_6). Example: "0".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
+            The same as industry_theme's.
 
         Yields:
             OverseasPriceIndustryThemeOutput2Row: each row, page after page.
@@ -1363,9 +1269,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            excd: 거래소코드 — 예: NYS, NAS, AMS, 등 (EXCD). Required. Example: "NAS".
-            symb: 종목코드 — 예: TSLA (SYMB). Required. Example: "TSLA".
+            The same as inquire_asking_price's.
 
         Yields:
             OverseasPriceInquireAskingPriceResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -1409,9 +1313,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            excd: 거래소코드 — 예: NYS, NAS, AMS, 등 (EXCD). Required. Example: "NAS".
-            symb: 종목코드 — 예: TSLA (SYMB). Required. Example: "TSLA".
+            The same as inquire_asking_price's.
 
         Yields:
             OverseasPriceInquireAskingPriceOutput1Row: each row, page after page.
@@ -1453,9 +1355,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            excd: 거래소코드 — 예: NYS, NAS, AMS, 등 (EXCD). Required. Example: "NAS".
-            symb: 종목코드 — 예: TSLA (SYMB). Required. Example: "TSLA".
+            The same as inquire_asking_price's.
 
         Yields:
             OverseasPriceInquireAskingPriceOutput2Row: each row, page after page.
@@ -1497,9 +1397,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            excd: 거래소코드 — 예: NYS, NAS, AMS, 등 (EXCD). Required. Example: "NAS".
-            symb: 종목코드 — 예: TSLA (SYMB). Required. Example: "TSLA".
+            The same as inquire_asking_price's.
 
         Yields:
             OverseasPriceInquireAskingPriceOutput3Row: each row, page after page.
@@ -1600,18 +1498,7 @@ class OverseasPriceApi:
         """Every page of 해외주식 종목_지수_환율기간별시세(일_주_월_년), following tr_cont alone (the same request again) to the last.
 
         Args:
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — N: 해외지수, X 환율, I: 국채, S:금선물
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "N".
-            fid_input_iscd: FID 입력 종목코드 — 종목코드 ※ 해외주식 마스터 코드 참조 (포럼 > FAQ > 종목정보 다운로드(해외) > 해외지수) ※
-                해당 API로 미국주식 조회 시, 다우30, 나스닥100, S&P500 종목만 조회 가능합니다. 더 많은 미국주식 종목 시세를 이용할 시에는,
-                해외주식기간별시세 API 사용 부탁드립니다. (FID_INPUT_ISCD). Required. Example: "QQQ".
-            fid_input_date_1: FID 입력 날짜1 — 시작일자(YYYYMMDD) (FID_INPUT_DATE_1). Required. Example:
-                "20250101".
-            fid_input_date_2: FID 입력 날짜2 — 종료일자(YYYYMMDD) (FID_INPUT_DATE_2). Required. Example:
-                "20250131".
-            fid_period_div_code: FID 기간 분류 코드 — D:일, W:주, M:월, Y:년 (FID_PERIOD_DIV_CODE). Required.
-                InquireDailyChartpriceFidPeriodDivCode or its code: "D" 일 (D), "W" 주 (W), "M" 월 (M),
-                "Y" 년 (Y). Example: "D".
+            The same as inquire_daily_chartprice's.
 
         Yields:
             OverseasPriceInquireDailyChartpriceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -1659,18 +1546,7 @@ class OverseasPriceApi:
         """Every row of 해외주식 종목_지수_환율기간별시세(일_주_월_년) output1 (output1) across all pages.
 
         Args:
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — N: 해외지수, X 환율, I: 국채, S:금선물
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "N".
-            fid_input_iscd: FID 입력 종목코드 — 종목코드 ※ 해외주식 마스터 코드 참조 (포럼 > FAQ > 종목정보 다운로드(해외) > 해외지수) ※
-                해당 API로 미국주식 조회 시, 다우30, 나스닥100, S&P500 종목만 조회 가능합니다. 더 많은 미국주식 종목 시세를 이용할 시에는,
-                해외주식기간별시세 API 사용 부탁드립니다. (FID_INPUT_ISCD). Required. Example: "QQQ".
-            fid_input_date_1: FID 입력 날짜1 — 시작일자(YYYYMMDD) (FID_INPUT_DATE_1). Required. Example:
-                "20250101".
-            fid_input_date_2: FID 입력 날짜2 — 종료일자(YYYYMMDD) (FID_INPUT_DATE_2). Required. Example:
-                "20250131".
-            fid_period_div_code: FID 기간 분류 코드 — D:일, W:주, M:월, Y:년 (FID_PERIOD_DIV_CODE). Required.
-                InquireDailyChartpriceFidPeriodDivCode or its code: "D" 일 (D), "W" 주 (W), "M" 월 (M),
-                "Y" 년 (Y). Example: "D".
+            The same as inquire_daily_chartprice's.
 
         Yields:
             OverseasPriceInquireDailyChartpriceOutput1Row: each row, page after page.
@@ -1717,18 +1593,7 @@ class OverseasPriceApi:
         """Every row of 해외주식 종목_지수_환율기간별시세(일_주_월_년) output2 (output2) across all pages.
 
         Args:
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — N: 해외지수, X 환율, I: 국채, S:금선물
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "N".
-            fid_input_iscd: FID 입력 종목코드 — 종목코드 ※ 해외주식 마스터 코드 참조 (포럼 > FAQ > 종목정보 다운로드(해외) > 해외지수) ※
-                해당 API로 미국주식 조회 시, 다우30, 나스닥100, S&P500 종목만 조회 가능합니다. 더 많은 미국주식 종목 시세를 이용할 시에는,
-                해외주식기간별시세 API 사용 부탁드립니다. (FID_INPUT_ISCD). Required. Example: "QQQ".
-            fid_input_date_1: FID 입력 날짜1 — 시작일자(YYYYMMDD) (FID_INPUT_DATE_1). Required. Example:
-                "20250101".
-            fid_input_date_2: FID 입력 날짜2 — 종료일자(YYYYMMDD) (FID_INPUT_DATE_2). Required. Example:
-                "20250131".
-            fid_period_div_code: FID 기간 분류 코드 — D:일, W:주, M:월, Y:년 (FID_PERIOD_DIV_CODE). Required.
-                InquireDailyChartpriceFidPeriodDivCode or its code: "D" 일 (D), "W" 주 (W), "M" 월 (M),
-                "Y" 년 (Y). Example: "D".
+            The same as inquire_daily_chartprice's.
 
         Yields:
             OverseasPriceInquireDailyChartpriceOutput2Row: each row, page after page.
@@ -1913,37 +1778,7 @@ class OverseasPriceApi:
         """Every page of 해외주식조건검색, following tr_cont alone (the same request again) to the last.
 
         Args:
-            auth: 사용자권한정보 — "" (Null 값 설정) (AUTH). Optional; default "".
-            excd: 거래소코드 — NYS : 뉴욕, NAS : 나스닥, AMS : 아멕스 HKS : 홍콩, SHS : 상해 , SZS : 심천 HSX : 호치민,
-                HNX : 하노이 TSE : 도쿄 (EXCD). Required. Example: "NAS".
-            co_yn_pricecur: 현재가선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PRICECUR). Required. Example:
-                "1".
-            co_st_pricecur: 현재가시작범위가 — 단위: 각국통화(JPY, USD, HKD, CNY, VND) (CO_ST_PRICECUR). Required.
-                Example: "160".
-            co_en_pricecur: 현재가끝범위가 — 단위: 각국통화(JPY, USD, HKD, CNY, VND) (CO_EN_PRICECUR). Required.
-                Example: "170".
-            co_yn_rate: 등락율선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_RATE). Optional; default "".
-            co_st_rate: 등락율시작율 — % (CO_ST_RATE). Optional; default "".
-            co_en_rate: 등락율끝율 — % (CO_EN_RATE). Optional; default "".
-            co_yn_valx: 시가총액선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VALX). Optional; default "".
-            co_st_valx: 시가총액시작액 — 단위: 천 (CO_ST_VALX). Optional; default "".
-            co_en_valx: 시가총액끝액 — 단위: 천 (CO_EN_VALX). Optional; default "".
-            co_yn_shar: 발행주식수선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_SHAR). Optional; default "".
-            co_st_shar: 발행주식시작수 — 단위: 천 (CO_ST_SHAR). Optional; default "".
-            co_en_shar: 발행주식끝수 — 단위: 천 (CO_EN_SHAR). Optional; default "".
-            co_yn_volume: 거래량선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VOLUME). Optional; default "".
-            co_st_volume: 거래량시작량 — 단위: 주 (CO_ST_VOLUME). Optional; default "".
-            co_en_volume: 거래량끝량 — 단위: 주 (CO_EN_VOLUME). Optional; default "".
-            co_yn_amt: 거래대금선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_AMT). Optional; default "".
-            co_st_amt: 거래대금시작금 — 단위: 천 (CO_ST_AMT). Optional; default "".
-            co_en_amt: 거래대금끝금 — 단위: 천 (CO_EN_AMT). Optional; default "".
-            co_yn_eps: EPS선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_EPS). Optional; default "".
-            co_st_eps: EPS시작 (CO_ST_EPS). Optional; default "".
-            co_en_eps: EPS끝 (CO_EN_EPS). Optional; default "".
-            co_yn_per: PER선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PER). Optional; default "".
-            co_st_per: PER시작 (CO_ST_PER). Optional; default "".
-            co_en_per: PER끝 (CO_EN_PER). Optional; default "".
-            keyb: NEXT KEY BUFF — "" 공백 입력 (KEYB). Optional; default "".
+            The same as inquire_search's.
 
         Yields:
             OverseasPriceInquireSearchResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -2033,37 +1868,7 @@ class OverseasPriceApi:
         """Every row of 해외주식조건검색 output1 (output1) across all pages.
 
         Args:
-            auth: 사용자권한정보 — "" (Null 값 설정) (AUTH). Optional; default "".
-            excd: 거래소코드 — NYS : 뉴욕, NAS : 나스닥, AMS : 아멕스 HKS : 홍콩, SHS : 상해 , SZS : 심천 HSX : 호치민,
-                HNX : 하노이 TSE : 도쿄 (EXCD). Required. Example: "NAS".
-            co_yn_pricecur: 현재가선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PRICECUR). Required. Example:
-                "1".
-            co_st_pricecur: 현재가시작범위가 — 단위: 각국통화(JPY, USD, HKD, CNY, VND) (CO_ST_PRICECUR). Required.
-                Example: "160".
-            co_en_pricecur: 현재가끝범위가 — 단위: 각국통화(JPY, USD, HKD, CNY, VND) (CO_EN_PRICECUR). Required.
-                Example: "170".
-            co_yn_rate: 등락율선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_RATE). Optional; default "".
-            co_st_rate: 등락율시작율 — % (CO_ST_RATE). Optional; default "".
-            co_en_rate: 등락율끝율 — % (CO_EN_RATE). Optional; default "".
-            co_yn_valx: 시가총액선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VALX). Optional; default "".
-            co_st_valx: 시가총액시작액 — 단위: 천 (CO_ST_VALX). Optional; default "".
-            co_en_valx: 시가총액끝액 — 단위: 천 (CO_EN_VALX). Optional; default "".
-            co_yn_shar: 발행주식수선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_SHAR). Optional; default "".
-            co_st_shar: 발행주식시작수 — 단위: 천 (CO_ST_SHAR). Optional; default "".
-            co_en_shar: 발행주식끝수 — 단위: 천 (CO_EN_SHAR). Optional; default "".
-            co_yn_volume: 거래량선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VOLUME). Optional; default "".
-            co_st_volume: 거래량시작량 — 단위: 주 (CO_ST_VOLUME). Optional; default "".
-            co_en_volume: 거래량끝량 — 단위: 주 (CO_EN_VOLUME). Optional; default "".
-            co_yn_amt: 거래대금선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_AMT). Optional; default "".
-            co_st_amt: 거래대금시작금 — 단위: 천 (CO_ST_AMT). Optional; default "".
-            co_en_amt: 거래대금끝금 — 단위: 천 (CO_EN_AMT). Optional; default "".
-            co_yn_eps: EPS선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_EPS). Optional; default "".
-            co_st_eps: EPS시작 (CO_ST_EPS). Optional; default "".
-            co_en_eps: EPS끝 (CO_EN_EPS). Optional; default "".
-            co_yn_per: PER선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PER). Optional; default "".
-            co_st_per: PER시작 (CO_ST_PER). Optional; default "".
-            co_en_per: PER끝 (CO_EN_PER). Optional; default "".
-            keyb: NEXT KEY BUFF — "" 공백 입력 (KEYB). Optional; default "".
+            The same as inquire_search's.
 
         Yields:
             OverseasPriceInquireSearchOutput1Row: each row, page after page.
@@ -2152,37 +1957,7 @@ class OverseasPriceApi:
         """Every row of 해외주식조건검색 output2 (output2) across all pages.
 
         Args:
-            auth: 사용자권한정보 — "" (Null 값 설정) (AUTH). Optional; default "".
-            excd: 거래소코드 — NYS : 뉴욕, NAS : 나스닥, AMS : 아멕스 HKS : 홍콩, SHS : 상해 , SZS : 심천 HSX : 호치민,
-                HNX : 하노이 TSE : 도쿄 (EXCD). Required. Example: "NAS".
-            co_yn_pricecur: 현재가선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PRICECUR). Required. Example:
-                "1".
-            co_st_pricecur: 현재가시작범위가 — 단위: 각국통화(JPY, USD, HKD, CNY, VND) (CO_ST_PRICECUR). Required.
-                Example: "160".
-            co_en_pricecur: 현재가끝범위가 — 단위: 각국통화(JPY, USD, HKD, CNY, VND) (CO_EN_PRICECUR). Required.
-                Example: "170".
-            co_yn_rate: 등락율선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_RATE). Optional; default "".
-            co_st_rate: 등락율시작율 — % (CO_ST_RATE). Optional; default "".
-            co_en_rate: 등락율끝율 — % (CO_EN_RATE). Optional; default "".
-            co_yn_valx: 시가총액선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VALX). Optional; default "".
-            co_st_valx: 시가총액시작액 — 단위: 천 (CO_ST_VALX). Optional; default "".
-            co_en_valx: 시가총액끝액 — 단위: 천 (CO_EN_VALX). Optional; default "".
-            co_yn_shar: 발행주식수선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_SHAR). Optional; default "".
-            co_st_shar: 발행주식시작수 — 단위: 천 (CO_ST_SHAR). Optional; default "".
-            co_en_shar: 발행주식끝수 — 단위: 천 (CO_EN_SHAR). Optional; default "".
-            co_yn_volume: 거래량선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VOLUME). Optional; default "".
-            co_st_volume: 거래량시작량 — 단위: 주 (CO_ST_VOLUME). Optional; default "".
-            co_en_volume: 거래량끝량 — 단위: 주 (CO_EN_VOLUME). Optional; default "".
-            co_yn_amt: 거래대금선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_AMT). Optional; default "".
-            co_st_amt: 거래대금시작금 — 단위: 천 (CO_ST_AMT). Optional; default "".
-            co_en_amt: 거래대금끝금 — 단위: 천 (CO_EN_AMT). Optional; default "".
-            co_yn_eps: EPS선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_EPS). Optional; default "".
-            co_st_eps: EPS시작 (CO_ST_EPS). Optional; default "".
-            co_en_eps: EPS끝 (CO_EN_EPS). Optional; default "".
-            co_yn_per: PER선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PER). Optional; default "".
-            co_st_per: PER시작 (CO_ST_PER). Optional; default "".
-            co_en_per: PER끝 (CO_EN_PER). Optional; default "".
-            keyb: NEXT KEY BUFF — "" 공백 입력 (KEYB). Optional; default "".
+            The same as inquire_search's.
 
         Yields:
             OverseasPriceInquireSearchOutput2Row: each row, page after page.
@@ -2306,13 +2081,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — N 해외지수 X 환율 KX 원화환율 (FID_COND_MRKT_DIV_CODE).
-                Required. Example: "N".
-            fid_input_iscd: 입력 종목코드 — 종목번호(ex. TSLA) (FID_INPUT_ISCD). Required. Example: "SPX".
-            fid_hour_cls_code: 시간 구분 코드 — 0: 정규장, 1: 시간외 (FID_HOUR_CLS_CODE). Required.
-                InquireTimeIndexchartpriceFidHourClsCode or its code: "0" 정규장 (CODE_0), "1" 시간외
-                (CODE_1). Example: "0".
-            fid_pw_data_incu_yn: 과거 데이터 포함 여부 — Y/N (FID_PW_DATA_INCU_YN). Required. Example: "Y".
+            The same as inquire_time_indexchartprice's.
 
         Yields:
             OverseasPriceInquireTimeIndexchartpriceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -2362,13 +2131,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — N 해외지수 X 환율 KX 원화환율 (FID_COND_MRKT_DIV_CODE).
-                Required. Example: "N".
-            fid_input_iscd: 입력 종목코드 — 종목번호(ex. TSLA) (FID_INPUT_ISCD). Required. Example: "SPX".
-            fid_hour_cls_code: 시간 구분 코드 — 0: 정규장, 1: 시간외 (FID_HOUR_CLS_CODE). Required.
-                InquireTimeIndexchartpriceFidHourClsCode or its code: "0" 정규장 (CODE_0), "1" 시간외
-                (CODE_1). Example: "0".
-            fid_pw_data_incu_yn: 과거 데이터 포함 여부 — Y/N (FID_PW_DATA_INCU_YN). Required. Example: "Y".
+            The same as inquire_time_indexchartprice's.
 
         Yields:
             OverseasPriceInquireTimeIndexchartpriceOutput1Row: each row, page after page.
@@ -2417,13 +2180,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — N 해외지수 X 환율 KX 원화환율 (FID_COND_MRKT_DIV_CODE).
-                Required. Example: "N".
-            fid_input_iscd: 입력 종목코드 — 종목번호(ex. TSLA) (FID_INPUT_ISCD). Required. Example: "SPX".
-            fid_hour_cls_code: 시간 구분 코드 — 0: 정규장, 1: 시간외 (FID_HOUR_CLS_CODE). Required.
-                InquireTimeIndexchartpriceFidHourClsCode or its code: "0" 정규장 (CODE_0), "1" 시간외
-                (CODE_1). Example: "0".
-            fid_pw_data_incu_yn: 과거 데이터 포함 여부 — Y/N (FID_PW_DATA_INCU_YN). Required. Example: "Y".
+            The same as inquire_time_indexchartprice's.
 
         Yields:
             OverseasPriceInquireTimeIndexchartpriceOutput2Row: each row, page after page.
@@ -2542,18 +2299,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 — "" 공백으로 입력 (AUTH). Optional; default "".
-            excd: 거래소코드 — NYS : 뉴욕 NAS : 나스닥 AMS : 아멕스 HKS : 홍콩 SHS : 상해 SZS : 심천 HSX : 호치민 HNX :
-                하노이 TSE : 도쿄 ※ 주간거래는 최대 1일치 분봉만 조회 가능 BAY : 뉴욕(주간) BAQ : 나스닥(주간) BAA : 아멕스(주간)
-                (EXCD). Required. Example: "NAS".
-            symb: 종목코드 — ex. TSLA (SYMB). Required. Example: "TSLA".
-            nmin: 분갭 — 분단위(1: 1분봉, 2: 2분봉, ...) (NMIN). Required. Example: "5".
-            pinc: 전일포함여부 — 0:당일 1:전일포함 ※ 다음조회 시 반드시 "1"로 입력 (PINC). Required. Example: "1".
-            next: 다음여부 — 처음조회 시, "" 공백 입력 다음조회 시, "1" 입력 (NEXT). Optional; default "".
-            nrec: 요청갯수 — 레코드요청갯수 (최대 120) (NREC). Required. Example: "120".
-            fill: 미체결채움구분 — "" 공백으로 입력 (FILL). Optional; default "".
-            keyb: NEXT KEY BUFF — 처음 조회 시, "" 공백 입력 다음 조회 시, 이전 조회 결과의 마지막 분봉 데이터를 이용하여, 1분 전 혹은 n분
-                전의 시간을 입력 (형식: YYYYMMDDHHMMSS, ex. 20241014140100) (KEYB). Optional; default "".
+            The same as inquire_time_itemchartprice's.
 
         Yields:
             OverseasPriceInquireTimeItemchartpriceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -2611,18 +2357,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 — "" 공백으로 입력 (AUTH). Optional; default "".
-            excd: 거래소코드 — NYS : 뉴욕 NAS : 나스닥 AMS : 아멕스 HKS : 홍콩 SHS : 상해 SZS : 심천 HSX : 호치민 HNX :
-                하노이 TSE : 도쿄 ※ 주간거래는 최대 1일치 분봉만 조회 가능 BAY : 뉴욕(주간) BAQ : 나스닥(주간) BAA : 아멕스(주간)
-                (EXCD). Required. Example: "NAS".
-            symb: 종목코드 — ex. TSLA (SYMB). Required. Example: "TSLA".
-            nmin: 분갭 — 분단위(1: 1분봉, 2: 2분봉, ...) (NMIN). Required. Example: "5".
-            pinc: 전일포함여부 — 0:당일 1:전일포함 ※ 다음조회 시 반드시 "1"로 입력 (PINC). Required. Example: "1".
-            next: 다음여부 — 처음조회 시, "" 공백 입력 다음조회 시, "1" 입력 (NEXT). Optional; default "".
-            nrec: 요청갯수 — 레코드요청갯수 (최대 120) (NREC). Required. Example: "120".
-            fill: 미체결채움구분 — "" 공백으로 입력 (FILL). Optional; default "".
-            keyb: NEXT KEY BUFF — 처음 조회 시, "" 공백 입력 다음 조회 시, 이전 조회 결과의 마지막 분봉 데이터를 이용하여, 1분 전 혹은 n분
-                전의 시간을 입력 (형식: YYYYMMDDHHMMSS, ex. 20241014140100) (KEYB). Optional; default "".
+            The same as inquire_time_itemchartprice's.
 
         Yields:
             OverseasPriceInquireTimeItemchartpriceOutput1Row: each row, page after page.
@@ -2679,18 +2414,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 — "" 공백으로 입력 (AUTH). Optional; default "".
-            excd: 거래소코드 — NYS : 뉴욕 NAS : 나스닥 AMS : 아멕스 HKS : 홍콩 SHS : 상해 SZS : 심천 HSX : 호치민 HNX :
-                하노이 TSE : 도쿄 ※ 주간거래는 최대 1일치 분봉만 조회 가능 BAY : 뉴욕(주간) BAQ : 나스닥(주간) BAA : 아멕스(주간)
-                (EXCD). Required. Example: "NAS".
-            symb: 종목코드 — ex. TSLA (SYMB). Required. Example: "TSLA".
-            nmin: 분갭 — 분단위(1: 1분봉, 2: 2분봉, ...) (NMIN). Required. Example: "5".
-            pinc: 전일포함여부 — 0:당일 1:전일포함 ※ 다음조회 시 반드시 "1"로 입력 (PINC). Required. Example: "1".
-            next: 다음여부 — 처음조회 시, "" 공백 입력 다음조회 시, "1" 입력 (NEXT). Optional; default "".
-            nrec: 요청갯수 — 레코드요청갯수 (최대 120) (NREC). Required. Example: "120".
-            fill: 미체결채움구분 — "" 공백으로 입력 (FILL). Optional; default "".
-            keyb: NEXT KEY BUFF — 처음 조회 시, "" 공백 입력 다음 조회 시, 이전 조회 결과의 마지막 분봉 데이터를 이용하여, 1분 전 혹은 n분
-                전의 시간을 입력 (형식: YYYYMMDDHHMMSS, ex. 20241014140100) (KEYB). Optional; default "".
+            The same as inquire_time_itemchartprice's.
 
         Yields:
             OverseasPriceInquireTimeItemchartpriceOutput2Row: each row, page after page.
@@ -2782,10 +2506,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            excd: 거래소명 — 예: HKS, NYS, NAS, AMS, TSE, SHS, SZS, SHI, SZI, HSX, HNX, BAY, BAQ, BAA
-                (EXCD). Required. Example: "NAS".
-            symb: 종목코드 (SYMB). Required. Example: "TSLA".
+            The same as price_detail's.
 
         Yields:
             OverseasPricePriceDetailResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -2825,10 +2546,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            excd: 거래소명 — 예: HKS, NYS, NAS, AMS, TSE, SHS, SZS, SHI, SZI, HSX, HNX, BAY, BAQ, BAA
-                (EXCD). Required. Example: "NAS".
-            symb: 종목코드 (SYMB). Required. Example: "TSLA".
+            The same as price_detail's.
 
         Yields:
             OverseasPricePriceDetailOutputRow: each row, page after page.
@@ -2920,15 +2638,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS"
-                아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX), "HNX"
-                하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            tday: 당일전일구분 — ex. 0:전일, 1:당일 (TDAY). Required. Tday or its code: "0" 전일 (CODE_0), "1"
-                당일 (CODE_1). Example: "0".
-            symb: 종목코드 — ex. 해외종목코드 (SYMB). Required. Example: "TSLA".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
+            The same as quot_inquire_ccnl's.
 
         Yields:
             OverseasPriceQuotInquireCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -2972,15 +2682,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS"
-                아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX), "HNX"
-                하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            tday: 당일전일구분 — ex. 0:전일, 1:당일 (TDAY). Required. Tday or its code: "0" 전일 (CODE_0), "1"
-                당일 (CODE_1). Example: "0".
-            symb: 종목코드 — ex. 해외종목코드 (SYMB). Required. Example: "TSLA".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
+            The same as quot_inquire_ccnl's.
 
         Yields:
             OverseasPriceQuotInquireCcnlOutput1Row: each row, page after page.
@@ -3061,10 +2763,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            prdt_type_cd: 상품유형코드 — 512 미국 나스닥 / 513 미국 뉴욕 / 529 미국 아멕스 515 일본 501 홍콩 / 543 홍콩CNY /
-                558 홍콩USD 507 베트남 하노이 / 508 베트남 호치민 551 중국 상해A / 552 중국 심천A (PRDT_TYPE_CD).
-                Required. Example: "512".
-            pdno: 상품번호 — 예) AAPL (애플) (PDNO). Required. Example: "AAPL".
+            The same as search_info's.
 
         Yields:
             OverseasPriceSearchInfoResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -3103,10 +2802,7 @@ class OverseasPriceApi:
         Real accounts only.
 
         Args:
-            prdt_type_cd: 상품유형코드 — 512 미국 나스닥 / 513 미국 뉴욕 / 529 미국 아멕스 515 일본 501 홍콩 / 543 홍콩CNY /
-                558 홍콩USD 507 베트남 하노이 / 508 베트남 호치민 551 중국 상해A / 552 중국 심천A (PRDT_TYPE_CD).
-                Required. Example: "512".
-            pdno: 상품번호 — 예) AAPL (애플) (PDNO). Required. Example: "AAPL".
+            The same as search_info's.
 
         Yields:
             OverseasPriceSearchInfoOutputRow: each row, page after page.
@@ -3484,22 +3180,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            pdno: 상품번호 — ex. AMD (PDNO). Required. Example: "AMD".
-            natn_cd: 국가코드 — ex. 840:미국,344:홍콩,156:중국 (NATN_CD). Required. ColableByCompanyNatnCd or
-                its code: "840" 미국 (CODE_840), "344" 홍콩 (CODE_344), "156" 중국 (CODE_156). Example:
-                "840".
-            inqr_sqn_dvsn: 조회순서구분 — ex. 01:이름순,02:코드순 (INQR_SQN_DVSN). Required. InqrSqnDvsn or its
-                code: "01" 이름순 (CODE_01), "02" 코드순 (CODE_02). Example: "01".
-            prdt_type_cd: 상품유형코드 (PRDT_TYPE_CD). Optional; default "".
-            inqr_strt_dt: 조회시작일자 (INQR_STRT_DT). Optional; default "".
-            inqr_end_dt: 조회종료일자 (INQR_END_DT). Optional; default "".
-            inqr_dvsn: 조회구분 (INQR_DVSN). Optional; default "".
-            rt_dvsn_cd: 비율구분코드 (RT_DVSN_CD). Optional; default "".
-            rt: 비율 (RT). Optional; default "".
-            loan_psbl_yn: 대출가능여부 (LOAN_PSBL_YN). Optional; default "".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as colable_by_company's.
 
         Yields:
             OverseasPriceColableByCompanyResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -3563,22 +3244,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            pdno: 상품번호 — ex. AMD (PDNO). Required. Example: "AMD".
-            natn_cd: 국가코드 — ex. 840:미국,344:홍콩,156:중국 (NATN_CD). Required. ColableByCompanyNatnCd or
-                its code: "840" 미국 (CODE_840), "344" 홍콩 (CODE_344), "156" 중국 (CODE_156). Example:
-                "840".
-            inqr_sqn_dvsn: 조회순서구분 — ex. 01:이름순,02:코드순 (INQR_SQN_DVSN). Required. InqrSqnDvsn or its
-                code: "01" 이름순 (CODE_01), "02" 코드순 (CODE_02). Example: "01".
-            prdt_type_cd: 상품유형코드 (PRDT_TYPE_CD). Optional; default "".
-            inqr_strt_dt: 조회시작일자 (INQR_STRT_DT). Optional; default "".
-            inqr_end_dt: 조회종료일자 (INQR_END_DT). Optional; default "".
-            inqr_dvsn: 조회구분 (INQR_DVSN). Optional; default "".
-            rt_dvsn_cd: 비율구분코드 (RT_DVSN_CD). Optional; default "".
-            rt: 비율 (RT). Optional; default "".
-            loan_psbl_yn: 대출가능여부 (LOAN_PSBL_YN). Optional; default "".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as colable_by_company's.
 
         Yields:
             OverseasPriceColableByCompanyOutput1Row: each row, page after page.
@@ -3697,14 +3363,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            info_gb: 뉴스구분 (INFO_GB). Optional; default "".
-            class_cd: 중분류 (CLASS_CD). Optional; default "".
-            nation_cd: 국가코드 — ex. 공백:전체, CN:중국, HK:홍콩, US:미국 (NATION_CD). Optional; default "".
-            exchange_cd: 거래소코드 (EXCHANGE_CD). Optional; default "".
-            symb: 종목코드 (SYMB). Optional; default "".
-            data_dt: 조회일자 (DATA_DT). Optional; default "".
-            data_tm: 조회시간 (DATA_TM). Optional; default "".
-            cts: 다음키 (CTS). Optional; default "".
+            The same as news_title's.
 
         Yields:
             OverseasPriceNewsTitleResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -3759,14 +3418,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            info_gb: 뉴스구분 (INFO_GB). Optional; default "".
-            class_cd: 중분류 (CLASS_CD). Optional; default "".
-            nation_cd: 국가코드 — ex. 공백:전체, CN:중국, HK:홍콩, US:미국 (NATION_CD). Optional; default "".
-            exchange_cd: 거래소코드 (EXCHANGE_CD). Optional; default "".
-            symb: 종목코드 (SYMB). Optional; default "".
-            data_dt: 조회일자 (DATA_DT). Optional; default "".
-            data_tm: 조회시간 (DATA_TM). Optional; default "".
-            cts: 다음키 (CTS). Optional; default "".
+            The same as news_title's.
 
         Yields:
             OverseasPriceNewsTitleOutputRow: each row, page after page.
@@ -3885,18 +3537,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            rght_type_cd: 권리유형코드 — %%:전체, 01:유상, 02:무상, 03:배당, 11:합병,14:액면분할, 15:액면병합, 17:감자,
-                54:WR청구,61:원리금상환, 71:WR소멸, 74:배당옵션, 75:특별배당, 76:ISINCODE변경, 77:실권주청약 (RGHT_TYPE_CD).
-                Required. Example: "%%".
-            inqr_dvsn_cd: 조회구분코드 — 02:현지기준일, 03:청약시작일, 04:청약종료일 (INQR_DVSN_CD). Required.
-                PeriodRightsInqrDvsnCd or its code: "02" 현지기준일 (CODE_02), "03" 청약시작일 (CODE_03), "04"
-                청약종료일 (CODE_04). Example: "02".
-            inqr_strt_dt: 조회시작일자 — 20250101 (INQR_STRT_DT). Required. Example: "20240417".
-            inqr_end_dt: 조회종료일자 — 20250131 (INQR_END_DT). Required. Example: "20240417".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            prdt_type_cd: 상품유형코드 (PRDT_TYPE_CD). Optional; default "".
-            ctx_area_nk50: 연속조회키50 (CTX_AREA_NK50). Optional; default "". At most 50 characters.
-            ctx_area_fk50: 연속조회검색조건50 (CTX_AREA_FK50). Optional; default "". At most 50 characters.
+            The same as period_rights's.
 
         Yields:
             OverseasPricePeriodRightsResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -3951,18 +3592,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            rght_type_cd: 권리유형코드 — %%:전체, 01:유상, 02:무상, 03:배당, 11:합병,14:액면분할, 15:액면병합, 17:감자,
-                54:WR청구,61:원리금상환, 71:WR소멸, 74:배당옵션, 75:특별배당, 76:ISINCODE변경, 77:실권주청약 (RGHT_TYPE_CD).
-                Required. Example: "%%".
-            inqr_dvsn_cd: 조회구분코드 — 02:현지기준일, 03:청약시작일, 04:청약종료일 (INQR_DVSN_CD). Required.
-                PeriodRightsInqrDvsnCd or its code: "02" 현지기준일 (CODE_02), "03" 청약시작일 (CODE_03), "04"
-                청약종료일 (CODE_04). Example: "02".
-            inqr_strt_dt: 조회시작일자 — 20250101 (INQR_STRT_DT). Required. Example: "20240417".
-            inqr_end_dt: 조회종료일자 — 20250131 (INQR_END_DT). Required. Example: "20240417".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            prdt_type_cd: 상품유형코드 (PRDT_TYPE_CD). Optional; default "".
-            ctx_area_nk50: 연속조회키50 (CTX_AREA_NK50). Optional; default "". At most 50 characters.
-            ctx_area_fk50: 연속조회검색조건50 (CTX_AREA_FK50). Optional; default "". At most 50 characters.
+            The same as period_rights's.
 
         Yields:
             OverseasPricePeriodRightsOutputRow: each row, page after page.
@@ -4098,11 +3728,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS"
-                아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX), "HNX"
-                하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
+            The same as industry_price's.
 
         Yields:
             OverseasPriceIndustryPriceResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -4142,11 +3768,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS"
-                아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX), "HNX"
-                하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
+            The same as industry_price's.
 
         Yields:
             OverseasPriceIndustryPriceOutput2Row: each row, page after page.
@@ -4241,17 +3863,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS"
-                아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX), "HNX"
-                하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            icod: 업종코드 (ICOD). Required. Example: "010".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상 (CODE_1), "2"
-                1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상 (CODE_5), "6"
-                1000만주이상 (CODE_6). Example: "0".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
+            The same as industry_theme's.
 
         Yields:
             OverseasPriceIndustryThemeResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -4296,17 +3908,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS"
-                아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX), "HNX"
-                하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            icod: 업종코드 (ICOD). Required. Example: "010".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. VolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상 (CODE_1), "2"
-                1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상 (CODE_5), "6"
-                1000만주이상 (CODE_6). Example: "0".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
+            The same as industry_theme's.
 
         Yields:
             OverseasPriceIndustryThemeOutput2Row: each row, page after page.
@@ -4392,9 +3994,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            excd: 거래소코드 — 예: NYS, NAS, AMS, 등 (EXCD). Required. Example: "NAS".
-            symb: 종목코드 — 예: TSLA (SYMB). Required. Example: "TSLA".
+            The same as inquire_asking_price's.
 
         Yields:
             OverseasPriceInquireAskingPriceResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -4438,9 +4038,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            excd: 거래소코드 — 예: NYS, NAS, AMS, 등 (EXCD). Required. Example: "NAS".
-            symb: 종목코드 — 예: TSLA (SYMB). Required. Example: "TSLA".
+            The same as inquire_asking_price's.
 
         Yields:
             OverseasPriceInquireAskingPriceOutput1Row: each row, page after page.
@@ -4482,9 +4080,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            excd: 거래소코드 — 예: NYS, NAS, AMS, 등 (EXCD). Required. Example: "NAS".
-            symb: 종목코드 — 예: TSLA (SYMB). Required. Example: "TSLA".
+            The same as inquire_asking_price's.
 
         Yields:
             OverseasPriceInquireAskingPriceOutput2Row: each row, page after page.
@@ -4526,9 +4122,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            excd: 거래소코드 — 예: NYS, NAS, AMS, 등 (EXCD). Required. Example: "NAS".
-            symb: 종목코드 — 예: TSLA (SYMB). Required. Example: "TSLA".
+            The same as inquire_asking_price's.
 
         Yields:
             OverseasPriceInquireAskingPriceOutput3Row: each row, page after page.
@@ -4629,18 +4223,7 @@ class AsyncOverseasPriceApi:
         """Every page of 해외주식 종목_지수_환율기간별시세(일_주_월_년), following tr_cont alone (the same request again) to the last.
 
         Args:
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — N: 해외지수, X 환율, I: 국채, S:금선물
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "N".
-            fid_input_iscd: FID 입력 종목코드 — 종목코드 ※ 해외주식 마스터 코드 참조 (포럼 > FAQ > 종목정보 다운로드(해외) > 해외지수) ※
-                해당 API로 미국주식 조회 시, 다우30, 나스닥100, S&P500 종목만 조회 가능합니다. 더 많은 미국주식 종목 시세를 이용할 시에는,
-                해외주식기간별시세 API 사용 부탁드립니다. (FID_INPUT_ISCD). Required. Example: "QQQ".
-            fid_input_date_1: FID 입력 날짜1 — 시작일자(YYYYMMDD) (FID_INPUT_DATE_1). Required. Example:
-                "20250101".
-            fid_input_date_2: FID 입력 날짜2 — 종료일자(YYYYMMDD) (FID_INPUT_DATE_2). Required. Example:
-                "20250131".
-            fid_period_div_code: FID 기간 분류 코드 — D:일, W:주, M:월, Y:년 (FID_PERIOD_DIV_CODE). Required.
-                InquireDailyChartpriceFidPeriodDivCode or its code: "D" 일 (D), "W" 주 (W), "M" 월 (M),
-                "Y" 년 (Y). Example: "D".
+            The same as inquire_daily_chartprice's.
 
         Yields:
             OverseasPriceInquireDailyChartpriceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -4688,18 +4271,7 @@ class AsyncOverseasPriceApi:
         """Every row of 해외주식 종목_지수_환율기간별시세(일_주_월_년) output1 (output1) across all pages.
 
         Args:
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — N: 해외지수, X 환율, I: 국채, S:금선물
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "N".
-            fid_input_iscd: FID 입력 종목코드 — 종목코드 ※ 해외주식 마스터 코드 참조 (포럼 > FAQ > 종목정보 다운로드(해외) > 해외지수) ※
-                해당 API로 미국주식 조회 시, 다우30, 나스닥100, S&P500 종목만 조회 가능합니다. 더 많은 미국주식 종목 시세를 이용할 시에는,
-                해외주식기간별시세 API 사용 부탁드립니다. (FID_INPUT_ISCD). Required. Example: "QQQ".
-            fid_input_date_1: FID 입력 날짜1 — 시작일자(YYYYMMDD) (FID_INPUT_DATE_1). Required. Example:
-                "20250101".
-            fid_input_date_2: FID 입력 날짜2 — 종료일자(YYYYMMDD) (FID_INPUT_DATE_2). Required. Example:
-                "20250131".
-            fid_period_div_code: FID 기간 분류 코드 — D:일, W:주, M:월, Y:년 (FID_PERIOD_DIV_CODE). Required.
-                InquireDailyChartpriceFidPeriodDivCode or its code: "D" 일 (D), "W" 주 (W), "M" 월 (M),
-                "Y" 년 (Y). Example: "D".
+            The same as inquire_daily_chartprice's.
 
         Yields:
             OverseasPriceInquireDailyChartpriceOutput1Row: each row, page after page.
@@ -4746,18 +4318,7 @@ class AsyncOverseasPriceApi:
         """Every row of 해외주식 종목_지수_환율기간별시세(일_주_월_년) output2 (output2) across all pages.
 
         Args:
-            fid_cond_mrkt_div_code: FID 조건 시장 분류 코드 — N: 해외지수, X 환율, I: 국채, S:금선물
-                (FID_COND_MRKT_DIV_CODE). Required. Example: "N".
-            fid_input_iscd: FID 입력 종목코드 — 종목코드 ※ 해외주식 마스터 코드 참조 (포럼 > FAQ > 종목정보 다운로드(해외) > 해외지수) ※
-                해당 API로 미국주식 조회 시, 다우30, 나스닥100, S&P500 종목만 조회 가능합니다. 더 많은 미국주식 종목 시세를 이용할 시에는,
-                해외주식기간별시세 API 사용 부탁드립니다. (FID_INPUT_ISCD). Required. Example: "QQQ".
-            fid_input_date_1: FID 입력 날짜1 — 시작일자(YYYYMMDD) (FID_INPUT_DATE_1). Required. Example:
-                "20250101".
-            fid_input_date_2: FID 입력 날짜2 — 종료일자(YYYYMMDD) (FID_INPUT_DATE_2). Required. Example:
-                "20250131".
-            fid_period_div_code: FID 기간 분류 코드 — D:일, W:주, M:월, Y:년 (FID_PERIOD_DIV_CODE). Required.
-                InquireDailyChartpriceFidPeriodDivCode or its code: "D" 일 (D), "W" 주 (W), "M" 월 (M),
-                "Y" 년 (Y). Example: "D".
+            The same as inquire_daily_chartprice's.
 
         Yields:
             OverseasPriceInquireDailyChartpriceOutput2Row: each row, page after page.
@@ -4942,37 +4503,7 @@ class AsyncOverseasPriceApi:
         """Every page of 해외주식조건검색, following tr_cont alone (the same request again) to the last.
 
         Args:
-            auth: 사용자권한정보 — "" (Null 값 설정) (AUTH). Optional; default "".
-            excd: 거래소코드 — NYS : 뉴욕, NAS : 나스닥, AMS : 아멕스 HKS : 홍콩, SHS : 상해 , SZS : 심천 HSX : 호치민,
-                HNX : 하노이 TSE : 도쿄 (EXCD). Required. Example: "NAS".
-            co_yn_pricecur: 현재가선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PRICECUR). Required. Example:
-                "1".
-            co_st_pricecur: 현재가시작범위가 — 단위: 각국통화(JPY, USD, HKD, CNY, VND) (CO_ST_PRICECUR). Required.
-                Example: "160".
-            co_en_pricecur: 현재가끝범위가 — 단위: 각국통화(JPY, USD, HKD, CNY, VND) (CO_EN_PRICECUR). Required.
-                Example: "170".
-            co_yn_rate: 등락율선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_RATE). Optional; default "".
-            co_st_rate: 등락율시작율 — % (CO_ST_RATE). Optional; default "".
-            co_en_rate: 등락율끝율 — % (CO_EN_RATE). Optional; default "".
-            co_yn_valx: 시가총액선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VALX). Optional; default "".
-            co_st_valx: 시가총액시작액 — 단위: 천 (CO_ST_VALX). Optional; default "".
-            co_en_valx: 시가총액끝액 — 단위: 천 (CO_EN_VALX). Optional; default "".
-            co_yn_shar: 발행주식수선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_SHAR). Optional; default "".
-            co_st_shar: 발행주식시작수 — 단위: 천 (CO_ST_SHAR). Optional; default "".
-            co_en_shar: 발행주식끝수 — 단위: 천 (CO_EN_SHAR). Optional; default "".
-            co_yn_volume: 거래량선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VOLUME). Optional; default "".
-            co_st_volume: 거래량시작량 — 단위: 주 (CO_ST_VOLUME). Optional; default "".
-            co_en_volume: 거래량끝량 — 단위: 주 (CO_EN_VOLUME). Optional; default "".
-            co_yn_amt: 거래대금선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_AMT). Optional; default "".
-            co_st_amt: 거래대금시작금 — 단위: 천 (CO_ST_AMT). Optional; default "".
-            co_en_amt: 거래대금끝금 — 단위: 천 (CO_EN_AMT). Optional; default "".
-            co_yn_eps: EPS선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_EPS). Optional; default "".
-            co_st_eps: EPS시작 (CO_ST_EPS). Optional; default "".
-            co_en_eps: EPS끝 (CO_EN_EPS). Optional; default "".
-            co_yn_per: PER선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PER). Optional; default "".
-            co_st_per: PER시작 (CO_ST_PER). Optional; default "".
-            co_en_per: PER끝 (CO_EN_PER). Optional; default "".
-            keyb: NEXT KEY BUFF — "" 공백 입력 (KEYB). Optional; default "".
+            The same as inquire_search's.
 
         Yields:
             OverseasPriceInquireSearchResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -5062,37 +4593,7 @@ class AsyncOverseasPriceApi:
         """Every row of 해외주식조건검색 output1 (output1) across all pages.
 
         Args:
-            auth: 사용자권한정보 — "" (Null 값 설정) (AUTH). Optional; default "".
-            excd: 거래소코드 — NYS : 뉴욕, NAS : 나스닥, AMS : 아멕스 HKS : 홍콩, SHS : 상해 , SZS : 심천 HSX : 호치민,
-                HNX : 하노이 TSE : 도쿄 (EXCD). Required. Example: "NAS".
-            co_yn_pricecur: 현재가선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PRICECUR). Required. Example:
-                "1".
-            co_st_pricecur: 현재가시작범위가 — 단위: 각국통화(JPY, USD, HKD, CNY, VND) (CO_ST_PRICECUR). Required.
-                Example: "160".
-            co_en_pricecur: 현재가끝범위가 — 단위: 각국통화(JPY, USD, HKD, CNY, VND) (CO_EN_PRICECUR). Required.
-                Example: "170".
-            co_yn_rate: 등락율선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_RATE). Optional; default "".
-            co_st_rate: 등락율시작율 — % (CO_ST_RATE). Optional; default "".
-            co_en_rate: 등락율끝율 — % (CO_EN_RATE). Optional; default "".
-            co_yn_valx: 시가총액선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VALX). Optional; default "".
-            co_st_valx: 시가총액시작액 — 단위: 천 (CO_ST_VALX). Optional; default "".
-            co_en_valx: 시가총액끝액 — 단위: 천 (CO_EN_VALX). Optional; default "".
-            co_yn_shar: 발행주식수선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_SHAR). Optional; default "".
-            co_st_shar: 발행주식시작수 — 단위: 천 (CO_ST_SHAR). Optional; default "".
-            co_en_shar: 발행주식끝수 — 단위: 천 (CO_EN_SHAR). Optional; default "".
-            co_yn_volume: 거래량선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VOLUME). Optional; default "".
-            co_st_volume: 거래량시작량 — 단위: 주 (CO_ST_VOLUME). Optional; default "".
-            co_en_volume: 거래량끝량 — 단위: 주 (CO_EN_VOLUME). Optional; default "".
-            co_yn_amt: 거래대금선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_AMT). Optional; default "".
-            co_st_amt: 거래대금시작금 — 단위: 천 (CO_ST_AMT). Optional; default "".
-            co_en_amt: 거래대금끝금 — 단위: 천 (CO_EN_AMT). Optional; default "".
-            co_yn_eps: EPS선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_EPS). Optional; default "".
-            co_st_eps: EPS시작 (CO_ST_EPS). Optional; default "".
-            co_en_eps: EPS끝 (CO_EN_EPS). Optional; default "".
-            co_yn_per: PER선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PER). Optional; default "".
-            co_st_per: PER시작 (CO_ST_PER). Optional; default "".
-            co_en_per: PER끝 (CO_EN_PER). Optional; default "".
-            keyb: NEXT KEY BUFF — "" 공백 입력 (KEYB). Optional; default "".
+            The same as inquire_search's.
 
         Yields:
             OverseasPriceInquireSearchOutput1Row: each row, page after page.
@@ -5181,37 +4682,7 @@ class AsyncOverseasPriceApi:
         """Every row of 해외주식조건검색 output2 (output2) across all pages.
 
         Args:
-            auth: 사용자권한정보 — "" (Null 값 설정) (AUTH). Optional; default "".
-            excd: 거래소코드 — NYS : 뉴욕, NAS : 나스닥, AMS : 아멕스 HKS : 홍콩, SHS : 상해 , SZS : 심천 HSX : 호치민,
-                HNX : 하노이 TSE : 도쿄 (EXCD). Required. Example: "NAS".
-            co_yn_pricecur: 현재가선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PRICECUR). Required. Example:
-                "1".
-            co_st_pricecur: 현재가시작범위가 — 단위: 각국통화(JPY, USD, HKD, CNY, VND) (CO_ST_PRICECUR). Required.
-                Example: "160".
-            co_en_pricecur: 현재가끝범위가 — 단위: 각국통화(JPY, USD, HKD, CNY, VND) (CO_EN_PRICECUR). Required.
-                Example: "170".
-            co_yn_rate: 등락율선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_RATE). Optional; default "".
-            co_st_rate: 등락율시작율 — % (CO_ST_RATE). Optional; default "".
-            co_en_rate: 등락율끝율 — % (CO_EN_RATE). Optional; default "".
-            co_yn_valx: 시가총액선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VALX). Optional; default "".
-            co_st_valx: 시가총액시작액 — 단위: 천 (CO_ST_VALX). Optional; default "".
-            co_en_valx: 시가총액끝액 — 단위: 천 (CO_EN_VALX). Optional; default "".
-            co_yn_shar: 발행주식수선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_SHAR). Optional; default "".
-            co_st_shar: 발행주식시작수 — 단위: 천 (CO_ST_SHAR). Optional; default "".
-            co_en_shar: 발행주식끝수 — 단위: 천 (CO_EN_SHAR). Optional; default "".
-            co_yn_volume: 거래량선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_VOLUME). Optional; default "".
-            co_st_volume: 거래량시작량 — 단위: 주 (CO_ST_VOLUME). Optional; default "".
-            co_en_volume: 거래량끝량 — 단위: 주 (CO_EN_VOLUME). Optional; default "".
-            co_yn_amt: 거래대금선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_AMT). Optional; default "".
-            co_st_amt: 거래대금시작금 — 단위: 천 (CO_ST_AMT). Optional; default "".
-            co_en_amt: 거래대금끝금 — 단위: 천 (CO_EN_AMT). Optional; default "".
-            co_yn_eps: EPS선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_EPS). Optional; default "".
-            co_st_eps: EPS시작 (CO_ST_EPS). Optional; default "".
-            co_en_eps: EPS끝 (CO_EN_EPS). Optional; default "".
-            co_yn_per: PER선택조건 — 해당조건 사용시(1), 미사용시 필수항목아님 (CO_YN_PER). Optional; default "".
-            co_st_per: PER시작 (CO_ST_PER). Optional; default "".
-            co_en_per: PER끝 (CO_EN_PER). Optional; default "".
-            keyb: NEXT KEY BUFF — "" 공백 입력 (KEYB). Optional; default "".
+            The same as inquire_search's.
 
         Yields:
             OverseasPriceInquireSearchOutput2Row: each row, page after page.
@@ -5337,13 +4808,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — N 해외지수 X 환율 KX 원화환율 (FID_COND_MRKT_DIV_CODE).
-                Required. Example: "N".
-            fid_input_iscd: 입력 종목코드 — 종목번호(ex. TSLA) (FID_INPUT_ISCD). Required. Example: "SPX".
-            fid_hour_cls_code: 시간 구분 코드 — 0: 정규장, 1: 시간외 (FID_HOUR_CLS_CODE). Required.
-                InquireTimeIndexchartpriceFidHourClsCode or its code: "0" 정규장 (CODE_0), "1" 시간외
-                (CODE_1). Example: "0".
-            fid_pw_data_incu_yn: 과거 데이터 포함 여부 — Y/N (FID_PW_DATA_INCU_YN). Required. Example: "Y".
+            The same as inquire_time_indexchartprice's.
 
         Yields:
             OverseasPriceInquireTimeIndexchartpriceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -5393,13 +4858,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — N 해외지수 X 환율 KX 원화환율 (FID_COND_MRKT_DIV_CODE).
-                Required. Example: "N".
-            fid_input_iscd: 입력 종목코드 — 종목번호(ex. TSLA) (FID_INPUT_ISCD). Required. Example: "SPX".
-            fid_hour_cls_code: 시간 구분 코드 — 0: 정규장, 1: 시간외 (FID_HOUR_CLS_CODE). Required.
-                InquireTimeIndexchartpriceFidHourClsCode or its code: "0" 정규장 (CODE_0), "1" 시간외
-                (CODE_1). Example: "0".
-            fid_pw_data_incu_yn: 과거 데이터 포함 여부 — Y/N (FID_PW_DATA_INCU_YN). Required. Example: "Y".
+            The same as inquire_time_indexchartprice's.
 
         Yields:
             OverseasPriceInquireTimeIndexchartpriceOutput1Row: each row, page after page.
@@ -5448,13 +4907,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            fid_cond_mrkt_div_code: 조건 시장 분류 코드 — N 해외지수 X 환율 KX 원화환율 (FID_COND_MRKT_DIV_CODE).
-                Required. Example: "N".
-            fid_input_iscd: 입력 종목코드 — 종목번호(ex. TSLA) (FID_INPUT_ISCD). Required. Example: "SPX".
-            fid_hour_cls_code: 시간 구분 코드 — 0: 정규장, 1: 시간외 (FID_HOUR_CLS_CODE). Required.
-                InquireTimeIndexchartpriceFidHourClsCode or its code: "0" 정규장 (CODE_0), "1" 시간외
-                (CODE_1). Example: "0".
-            fid_pw_data_incu_yn: 과거 데이터 포함 여부 — Y/N (FID_PW_DATA_INCU_YN). Required. Example: "Y".
+            The same as inquire_time_indexchartprice's.
 
         Yields:
             OverseasPriceInquireTimeIndexchartpriceOutput2Row: each row, page after page.
@@ -5575,18 +5028,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 — "" 공백으로 입력 (AUTH). Optional; default "".
-            excd: 거래소코드 — NYS : 뉴욕 NAS : 나스닥 AMS : 아멕스 HKS : 홍콩 SHS : 상해 SZS : 심천 HSX : 호치민 HNX :
-                하노이 TSE : 도쿄 ※ 주간거래는 최대 1일치 분봉만 조회 가능 BAY : 뉴욕(주간) BAQ : 나스닥(주간) BAA : 아멕스(주간)
-                (EXCD). Required. Example: "NAS".
-            symb: 종목코드 — ex. TSLA (SYMB). Required. Example: "TSLA".
-            nmin: 분갭 — 분단위(1: 1분봉, 2: 2분봉, ...) (NMIN). Required. Example: "5".
-            pinc: 전일포함여부 — 0:당일 1:전일포함 ※ 다음조회 시 반드시 "1"로 입력 (PINC). Required. Example: "1".
-            next: 다음여부 — 처음조회 시, "" 공백 입력 다음조회 시, "1" 입력 (NEXT). Optional; default "".
-            nrec: 요청갯수 — 레코드요청갯수 (최대 120) (NREC). Required. Example: "120".
-            fill: 미체결채움구분 — "" 공백으로 입력 (FILL). Optional; default "".
-            keyb: NEXT KEY BUFF — 처음 조회 시, "" 공백 입력 다음 조회 시, 이전 조회 결과의 마지막 분봉 데이터를 이용하여, 1분 전 혹은 n분
-                전의 시간을 입력 (형식: YYYYMMDDHHMMSS, ex. 20241014140100) (KEYB). Optional; default "".
+            The same as inquire_time_itemchartprice's.
 
         Yields:
             OverseasPriceInquireTimeItemchartpriceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -5644,18 +5086,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 — "" 공백으로 입력 (AUTH). Optional; default "".
-            excd: 거래소코드 — NYS : 뉴욕 NAS : 나스닥 AMS : 아멕스 HKS : 홍콩 SHS : 상해 SZS : 심천 HSX : 호치민 HNX :
-                하노이 TSE : 도쿄 ※ 주간거래는 최대 1일치 분봉만 조회 가능 BAY : 뉴욕(주간) BAQ : 나스닥(주간) BAA : 아멕스(주간)
-                (EXCD). Required. Example: "NAS".
-            symb: 종목코드 — ex. TSLA (SYMB). Required. Example: "TSLA".
-            nmin: 분갭 — 분단위(1: 1분봉, 2: 2분봉, ...) (NMIN). Required. Example: "5".
-            pinc: 전일포함여부 — 0:당일 1:전일포함 ※ 다음조회 시 반드시 "1"로 입력 (PINC). Required. Example: "1".
-            next: 다음여부 — 처음조회 시, "" 공백 입력 다음조회 시, "1" 입력 (NEXT). Optional; default "".
-            nrec: 요청갯수 — 레코드요청갯수 (최대 120) (NREC). Required. Example: "120".
-            fill: 미체결채움구분 — "" 공백으로 입력 (FILL). Optional; default "".
-            keyb: NEXT KEY BUFF — 처음 조회 시, "" 공백 입력 다음 조회 시, 이전 조회 결과의 마지막 분봉 데이터를 이용하여, 1분 전 혹은 n분
-                전의 시간을 입력 (형식: YYYYMMDDHHMMSS, ex. 20241014140100) (KEYB). Optional; default "".
+            The same as inquire_time_itemchartprice's.
 
         Yields:
             OverseasPriceInquireTimeItemchartpriceOutput1Row: each row, page after page.
@@ -5712,18 +5143,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 — "" 공백으로 입력 (AUTH). Optional; default "".
-            excd: 거래소코드 — NYS : 뉴욕 NAS : 나스닥 AMS : 아멕스 HKS : 홍콩 SHS : 상해 SZS : 심천 HSX : 호치민 HNX :
-                하노이 TSE : 도쿄 ※ 주간거래는 최대 1일치 분봉만 조회 가능 BAY : 뉴욕(주간) BAQ : 나스닥(주간) BAA : 아멕스(주간)
-                (EXCD). Required. Example: "NAS".
-            symb: 종목코드 — ex. TSLA (SYMB). Required. Example: "TSLA".
-            nmin: 분갭 — 분단위(1: 1분봉, 2: 2분봉, ...) (NMIN). Required. Example: "5".
-            pinc: 전일포함여부 — 0:당일 1:전일포함 ※ 다음조회 시 반드시 "1"로 입력 (PINC). Required. Example: "1".
-            next: 다음여부 — 처음조회 시, "" 공백 입력 다음조회 시, "1" 입력 (NEXT). Optional; default "".
-            nrec: 요청갯수 — 레코드요청갯수 (최대 120) (NREC). Required. Example: "120".
-            fill: 미체결채움구분 — "" 공백으로 입력 (FILL). Optional; default "".
-            keyb: NEXT KEY BUFF — 처음 조회 시, "" 공백 입력 다음 조회 시, 이전 조회 결과의 마지막 분봉 데이터를 이용하여, 1분 전 혹은 n분
-                전의 시간을 입력 (형식: YYYYMMDDHHMMSS, ex. 20241014140100) (KEYB). Optional; default "".
+            The same as inquire_time_itemchartprice's.
 
         Yields:
             OverseasPriceInquireTimeItemchartpriceOutput2Row: each row, page after page.
@@ -5815,10 +5235,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            excd: 거래소명 — 예: HKS, NYS, NAS, AMS, TSE, SHS, SZS, SHI, SZI, HSX, HNX, BAY, BAQ, BAA
-                (EXCD). Required. Example: "NAS".
-            symb: 종목코드 (SYMB). Required. Example: "TSLA".
+            The same as price_detail's.
 
         Yields:
             OverseasPricePriceDetailResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -5858,10 +5275,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            excd: 거래소명 — 예: HKS, NYS, NAS, AMS, TSE, SHS, SZS, SHI, SZI, HSX, HNX, BAY, BAQ, BAA
-                (EXCD). Required. Example: "NAS".
-            symb: 종목코드 (SYMB). Required. Example: "TSLA".
+            The same as price_detail's.
 
         Yields:
             OverseasPricePriceDetailOutputRow: each row, page after page.
@@ -5953,15 +5367,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS"
-                아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX), "HNX"
-                하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            tday: 당일전일구분 — ex. 0:전일, 1:당일 (TDAY). Required. Tday or its code: "0" 전일 (CODE_0), "1"
-                당일 (CODE_1). Example: "0".
-            symb: 종목코드 — ex. 해외종목코드 (SYMB). Required. Example: "TSLA".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
+            The same as quot_inquire_ccnl's.
 
         Yields:
             OverseasPriceQuotInquireCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -6005,15 +5411,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. Excd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS), "AMS"
-                아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX), "HNX"
-                하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            tday: 당일전일구분 — ex. 0:전일, 1:당일 (TDAY). Required. Tday or its code: "0" 전일 (CODE_0), "1"
-                당일 (CODE_1). Example: "0".
-            symb: 종목코드 — ex. 해외종목코드 (SYMB). Required. Example: "TSLA".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
+            The same as quot_inquire_ccnl's.
 
         Yields:
             OverseasPriceQuotInquireCcnlOutput1Row: each row, page after page.
@@ -6094,10 +5492,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            prdt_type_cd: 상품유형코드 — 512 미국 나스닥 / 513 미국 뉴욕 / 529 미국 아멕스 515 일본 501 홍콩 / 543 홍콩CNY /
-                558 홍콩USD 507 베트남 하노이 / 508 베트남 호치민 551 중국 상해A / 552 중국 심천A (PRDT_TYPE_CD).
-                Required. Example: "512".
-            pdno: 상품번호 — 예) AAPL (애플) (PDNO). Required. Example: "AAPL".
+            The same as search_info's.
 
         Yields:
             OverseasPriceSearchInfoResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -6136,10 +5531,7 @@ class AsyncOverseasPriceApi:
         Real accounts only.
 
         Args:
-            prdt_type_cd: 상품유형코드 — 512 미국 나스닥 / 513 미국 뉴욕 / 529 미국 아멕스 515 일본 501 홍콩 / 543 홍콩CNY /
-                558 홍콩USD 507 베트남 하노이 / 508 베트남 호치민 551 중국 상해A / 552 중국 심천A (PRDT_TYPE_CD).
-                Required. Example: "512".
-            pdno: 상품번호 — 예) AAPL (애플) (PDNO). Required. Example: "AAPL".
+            The same as search_info's.
 
         Yields:
             OverseasPriceSearchInfoOutputRow: each row, page after page.

@@ -337,16 +337,7 @@ class OverseasStockApi:
         """Every page of 해외주식 잔고, following tr_cont and CTX_AREA_FK200, CTX_AREA_NK200 to the last.
 
         Args:
-            ovrs_excg_cd: 해외거래소코드 (OVRS_EXCG_CD). Required. BalanceExcgCd or its code: "NASD" 나스닥
-                (실전은 미국 전체) (NASD), "NAS" 나스닥만 (실전) (NAS), "NYSE" 뉴욕 (NYSE), "AMEX" 아멕스 (AMEX),
-                "SEHK" 홍콩 (SEHK), "SHAA" 중국 상해 (SHAA), "SZAA" 중국 심천 (SZAA), "TKSE" 일본 (TKSE), "HASE"
-                베트남 하노이 (HASE), "VNSE" 베트남 호치민 (VNSE). Example: "NASD". Rule mock_us_exchanges:
-                모의투자의 미국 거래소는 NASD, NYSE, AMEX (NAS 없음).
-            tr_crcy_cd: 거래통화코드 (TR_CRCY_CD). Required. TrCrcyCd or its code: "USD" 미국달러 (USD), "HKD"
-                홍콩달러 (HKD), "CNY" 중국위안화 (CNY), "JPY" 일본엔화 (JPY), "VND" 베트남동 (VND). Example: "USD".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_balance's.
 
         Yields:
             OverseasStockInquireBalanceResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -390,16 +381,7 @@ class OverseasStockApi:
         """Every row of 해외주식 잔고 output1 (holdings) across all pages.
 
         Args:
-            ovrs_excg_cd: 해외거래소코드 (OVRS_EXCG_CD). Required. BalanceExcgCd or its code: "NASD" 나스닥
-                (실전은 미국 전체) (NASD), "NAS" 나스닥만 (실전) (NAS), "NYSE" 뉴욕 (NYSE), "AMEX" 아멕스 (AMEX),
-                "SEHK" 홍콩 (SEHK), "SHAA" 중국 상해 (SHAA), "SZAA" 중국 심천 (SZAA), "TKSE" 일본 (TKSE), "HASE"
-                베트남 하노이 (HASE), "VNSE" 베트남 호치민 (VNSE). Example: "NASD". Rule mock_us_exchanges:
-                모의투자의 미국 거래소는 NASD, NYSE, AMEX (NAS 없음).
-            tr_crcy_cd: 거래통화코드 (TR_CRCY_CD). Required. TrCrcyCd or its code: "USD" 미국달러 (USD), "HKD"
-                홍콩달러 (HKD), "CNY" 중국위안화 (CNY), "JPY" 일본엔화 (JPY), "VND" 베트남동 (VND). Example: "USD".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_balance's.
 
         Yields:
             OverseasStockInquireBalanceHoldingsRow: each row, page after page.
@@ -636,15 +618,7 @@ class OverseasStockApi:
         NASD는 미국 전체; 공백이면 다음조회 불가.
 
         Args:
-            ovrs_excg_cd: 해외거래소코드 — NASD는 미국 전체, 그 외는 해당 거래소만 (OVRS_EXCG_CD). Required. Exchange or
-                its code: "NASD" 나스닥 (NASD), "NYSE" 뉴욕 (NYSE), "AMEX" 아멕스 (AMEX), "SEHK" 홍콩 (SEHK),
-                "SHAA" 중국 상해 (SHAA), "SZAA" 중국 심천 (SZAA), "TKSE" 일본 (TKSE), "HASE" 베트남 하노이 (HASE),
-                "VNSE" 베트남 호치민 (VNSE). Example: "NASD".
-            sort_sqn: 정렬순서 — DS 정순, 그 외 역순 (SORT_SQN). Optional; default "". NccsSortSqn or its
-                code: "DS" 정순 (FORWARD), "" 역순 (공란) (REVERSE).
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_nccs's.
 
         Yields:
             OverseasStockInquireNccsResponse: each page: the envelope (rt_cd, msg_cd, msg1), orders
@@ -696,15 +670,7 @@ class OverseasStockApi:
         NASD는 미국 전체; 공백이면 다음조회 불가.
 
         Args:
-            ovrs_excg_cd: 해외거래소코드 — NASD는 미국 전체, 그 외는 해당 거래소만 (OVRS_EXCG_CD). Required. Exchange or
-                its code: "NASD" 나스닥 (NASD), "NYSE" 뉴욕 (NYSE), "AMEX" 아멕스 (AMEX), "SEHK" 홍콩 (SEHK),
-                "SHAA" 중국 상해 (SHAA), "SZAA" 중국 심천 (SZAA), "TKSE" 일본 (TKSE), "HASE" 베트남 하노이 (HASE),
-                "VNSE" 베트남 호치민 (VNSE). Example: "NASD".
-            sort_sqn: 정렬순서 — DS 정순, 그 외 역순 (SORT_SQN). Optional; default "". NccsSortSqn or its
-                code: "DS" 정순 (FORWARD), "" 역순 (공란) (REVERSE).
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_nccs's.
 
         Yields:
             OverseasStockInquireNccsOrdersRow: each row, page after page.
@@ -846,35 +812,7 @@ class OverseasStockApi:
         날짜는 현지시각 기준. 해외소수점 매매 내역은 조회 안 됨. 내역이 없으면 KIS는 output을 빈 값의 객체 하나로 보낸다 (빈 목록으로 읽는다).
 
         Args:
-            pdno: 상품번호 — 전종목 "%" (실전); 모의투자는 ""(전체)만 (PDNO). Required. Matches
-                ^(%|[0-9A-Z][0-9A-Z./-]{0,15})?$. Example: "%". Rule mock_all_products: 모의투자는 PDNO
-                ""(전체)만.
-            ord_strt_dt: 주문시작일자 — YYYYMMDD (현지시각 기준) (ORD_STRT_DT). Required. Matches ^[0-9]{8}$.
-                Example: "20211027".
-            ord_end_dt: 주문종료일자 — YYYYMMDD (현지시각 기준) (ORD_END_DT). Required. Matches ^[0-9]{8}$.
-                Example: "20211027".
-            sll_buy_dvsn: 매도매수구분 (SLL_BUY_DVSN). Optional; default "00". SllBuyDvsnCd or its code:
-                "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY). Rule mock_all_sides: 모의투자는
-                SLL_BUY_DVSN "00"만.
-            ccld_nccs_dvsn: 체결미체결구분 (CCLD_NCCS_DVSN). Optional; default "00". CcldNccsDvsn or its
-                code: "00" 전체 (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED). Rule mock_all_fills:
-                모의투자는 CCLD_NCCS_DVSN "00"만.
-            ovrs_excg_cd: 해외거래소코드 — 전종목 "%", NASD는 미국 전체; 모의투자는 ""(전체)만 (OVRS_EXCG_CD). Required.
-                CcnlExcgCd or its code: "%" 전체 (실전) (ALL), "" 전체 (모의, 공란) (ALL_MOCK), "NASD" 미국시장
-                전체(나스닥, 뉴욕, 아멕스) (NASD), "NYSE" 뉴욕 (NYSE), "AMEX" 아멕스 (AMEX), "SEHK" 홍콩 (SEHK),
-                "SHAA" 중국상해 (SHAA), "SZAA" 중국심천 (SZAA), "TKSE" 일본 (TKSE), "HASE" 베트남 하노이 (HASE),
-                "VNSE" 베트남 호치민 (VNSE). Example: "%". Rule mock_all_exchanges: 모의투자는 OVRS_EXCG_CD
-                ""(전체)만.
-            sort_sqn: 정렬순서 — 모의투자는 정렬순서 사용불가 (DS) (SORT_SQN). Optional; default "DS". CcnlSortSqn or
-                its code: "DS" 정순 (FORWARD), "AS" 역순 (REVERSE). Rule mock_forward_only: 모의투자는 정렬순서를
-                쓸 수 없다 (DS).
-            ord_dt: 주문일자 — "" (Null 값 설정) (ORD_DT). Optional; default "". Matches ^$.
-            ord_gno_brno: 주문채번지점번호 — "" (Null 값 설정) (ORD_GNO_BRNO). Optional; default "". Matches
-                ^$.
-            odno: 주문번호 — "" (Null 값 설정) — 주문번호로 검색 불가 (ODNO). Optional; default "". Matches ^$.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
+            The same as inquire_ccnl's.
 
         Yields:
             OverseasStockInquireCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1), orders
@@ -935,35 +873,7 @@ class OverseasStockApi:
         날짜는 현지시각 기준. 해외소수점 매매 내역은 조회 안 됨. 내역이 없으면 KIS는 output을 빈 값의 객체 하나로 보낸다 (빈 목록으로 읽는다).
 
         Args:
-            pdno: 상품번호 — 전종목 "%" (실전); 모의투자는 ""(전체)만 (PDNO). Required. Matches
-                ^(%|[0-9A-Z][0-9A-Z./-]{0,15})?$. Example: "%". Rule mock_all_products: 모의투자는 PDNO
-                ""(전체)만.
-            ord_strt_dt: 주문시작일자 — YYYYMMDD (현지시각 기준) (ORD_STRT_DT). Required. Matches ^[0-9]{8}$.
-                Example: "20211027".
-            ord_end_dt: 주문종료일자 — YYYYMMDD (현지시각 기준) (ORD_END_DT). Required. Matches ^[0-9]{8}$.
-                Example: "20211027".
-            sll_buy_dvsn: 매도매수구분 (SLL_BUY_DVSN). Optional; default "00". SllBuyDvsnCd or its code:
-                "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY). Rule mock_all_sides: 모의투자는
-                SLL_BUY_DVSN "00"만.
-            ccld_nccs_dvsn: 체결미체결구분 (CCLD_NCCS_DVSN). Optional; default "00". CcldNccsDvsn or its
-                code: "00" 전체 (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED). Rule mock_all_fills:
-                모의투자는 CCLD_NCCS_DVSN "00"만.
-            ovrs_excg_cd: 해외거래소코드 — 전종목 "%", NASD는 미국 전체; 모의투자는 ""(전체)만 (OVRS_EXCG_CD). Required.
-                CcnlExcgCd or its code: "%" 전체 (실전) (ALL), "" 전체 (모의, 공란) (ALL_MOCK), "NASD" 미국시장
-                전체(나스닥, 뉴욕, 아멕스) (NASD), "NYSE" 뉴욕 (NYSE), "AMEX" 아멕스 (AMEX), "SEHK" 홍콩 (SEHK),
-                "SHAA" 중국상해 (SHAA), "SZAA" 중국심천 (SZAA), "TKSE" 일본 (TKSE), "HASE" 베트남 하노이 (HASE),
-                "VNSE" 베트남 호치민 (VNSE). Example: "%". Rule mock_all_exchanges: 모의투자는 OVRS_EXCG_CD
-                ""(전체)만.
-            sort_sqn: 정렬순서 — 모의투자는 정렬순서 사용불가 (DS) (SORT_SQN). Optional; default "DS". CcnlSortSqn or
-                its code: "DS" 정순 (FORWARD), "AS" 역순 (REVERSE). Rule mock_forward_only: 모의투자는 정렬순서를
-                쓸 수 없다 (DS).
-            ord_dt: 주문일자 — "" (Null 값 설정) (ORD_DT). Optional; default "". Matches ^$.
-            ord_gno_brno: 주문채번지점번호 — "" (Null 값 설정) (ORD_GNO_BRNO). Optional; default "". Matches
-                ^$.
-            odno: 주문번호 — "" (Null 값 설정) — 주문번호로 검색 불가 (ODNO). Optional; default "". Matches ^$.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
+            The same as inquire_ccnl's.
 
         Yields:
             OverseasStockInquireCcnlOrdersRow: each row, page after page.
@@ -1113,16 +1023,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SZS".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "1".
-            keyb: NEXT KEY BUFF — ex. "" (KEYB). Optional; default "".
-            auth: 사용자권한정보 — ex. "" (AUTH). Optional; default "".
+            The same as market_cap's.
 
         Yields:
             OverseasStockMarketCapResponse: each page: the envelope (rt_cd, msg_cd, msg1), output1
@@ -1166,16 +1067,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SZS".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "1".
-            keyb: NEXT KEY BUFF — ex. "" (KEYB). Optional; default "".
-            auth: 사용자권한정보 — ex. "" (AUTH). Optional; default "".
+            The same as market_cap's.
 
         Yields:
             OverseasStockMarketCapOutput2Row: each row, page after page.
@@ -1290,24 +1182,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "AMS".
-            minx: N분전콤보값 — ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전,
-                9:120분전 (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전 (CODE_1), "2"
-                3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
-                (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            gubn: 신고/신저 구분 — ex. 0:신저,1:신고 (GUBN). Required. NewHighlowGubn or its code: "0" 신저
-                (CODE_0), "1" 신고 (CODE_1). Example: "1".
-            gubn2: 일시돌파/돌파 구분 — ex. 0:일시돌파0, 1:돌파유지1 (GUBN2). Required. Gubn2 or its code: "0" 일시돌파0
-                (CODE_0), "1" 돌파유지1 (CODE_1). Example: "1".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
+            The same as new_highlow's.
 
         Yields:
             OverseasStockNewHighlowResponse: each page: the envelope (rt_cd, msg_cd, msg1), output1
@@ -1361,24 +1236,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "AMS".
-            minx: N분전콤보값 — ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전,
-                9:120분전 (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전 (CODE_1), "2"
-                3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
-                (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            gubn: 신고/신저 구분 — ex. 0:신저,1:신고 (GUBN). Required. NewHighlowGubn or its code: "0" 신저
-                (CODE_0), "1" 신고 (CODE_1). Example: "1".
-            gubn2: 일시돌파/돌파 구분 — ex. 0:일시돌파0, 1:돌파유지1 (GUBN2). Required. Gubn2 or its code: "0" 일시돌파0
-                (CODE_0), "1" 돌파유지1 (CODE_1). Example: "1".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
+            The same as new_highlow's.
 
         Yields:
             OverseasStockNewHighlowOutput2Row: each row, page after page.
@@ -1488,21 +1346,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            gubn: 급등/급락구분 — ex. 0:급락, 1:급등 (GUBN). Required. Example: "0".
-            minx: N분전콤보값 — ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전,
-                9:120분전 (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전 (CODE_1), "2"
-                3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
-                (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
+            The same as price_fluct's.
 
         Yields:
             OverseasStockPriceFluctResponse: each page: the envelope (rt_cd, msg_cd, msg1), output1
@@ -1548,21 +1392,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            gubn: 급등/급락구분 — ex. 0:급락, 1:급등 (GUBN). Required. Example: "0".
-            minx: N분전콤보값 — ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전,
-                9:120분전 (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전 (CODE_1), "2"
-                3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
-                (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
+            The same as price_fluct's.
 
         Yields:
             OverseasStockPriceFluctOutput2Row: each row, page after page.
@@ -1662,20 +1492,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
-                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
+            The same as trade_growth's.
 
         Yields:
             OverseasStockTradeGrowthResponse: each page: the envelope (rt_cd, msg_cd, msg1), output1
@@ -1720,20 +1537,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
-                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
+            The same as trade_growth's.
 
         Yields:
             OverseasStockTradeGrowthOutput2Row: each row, page after page.
@@ -1846,22 +1650,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
-                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
-            prc1: 현재가 필터범위 시작 (PRC1). Optional; default "".
-            prc2: 현재가 필터범위 끝 (PRC2). Optional; default "".
+            The same as trade_pbmn's.
 
         Yields:
             OverseasStockTradePbmnResponse: each page: the envelope (rt_cd, msg_cd, msg1), output1
@@ -1915,22 +1704,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
-                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
-            prc1: 현재가 필터범위 시작 (PRC1). Optional; default "".
-            prc2: 현재가 필터범위 끝 (PRC2). Optional; default "".
+            The same as trade_pbmn's.
 
         Yields:
             OverseasStockTradePbmnOutput2Row: each row, page after page.
@@ -2038,21 +1812,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
-            nday: N분전콤보값 — ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전, 8:120일전,
-                9:1년전 (NDAY). Required. TradeTurnoverNday or its code: "0" 당일 (CODE_0), "1" 2일전
-                (CODE_1), "2" 3일전 (CODE_2), "3" 5일전 (CODE_3), "4" 10일전 (CODE_4), "5" 20일전 (CODE_5),
-                "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전 (CODE_9). Example:
-                "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
+            The same as trade_turnover's.
 
         Yields:
             OverseasStockTradeTurnoverResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -2097,21 +1857,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
-            nday: N분전콤보값 — ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전, 8:120일전,
-                9:1년전 (NDAY). Required. TradeTurnoverNday or its code: "0" 당일 (CODE_0), "1" 2일전
-                (CODE_1), "2" 3일전 (CODE_2), "3" 5일전 (CODE_3), "4" 10일전 (CODE_4), "5" 20일전 (CODE_5),
-                "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전 (CODE_9). Example:
-                "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
+            The same as trade_turnover's.
 
         Yields:
             OverseasStockTradeTurnoverOutput2Row: each row, page after page.
@@ -2225,23 +1971,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HNX".
-            nday: N분전콤보값 — ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전, 8:120일전,
-                9:1년전 (NDAY). Required. TradeTurnoverNday or its code: "0" 당일 (CODE_0), "1" 2일전
-                (CODE_1), "2" 3일전 (CODE_2), "3" 5일전 (CODE_3), "4" 10일전 (CODE_4), "5" 20일전 (CODE_5),
-                "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전 (CODE_9). Example:
-                "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            keyb: NEXT KEY BUFF — ex. "" (KEYB). Optional; default "".
-            auth: 사용자권한정보 — ex. "" (AUTH). Optional; default "".
-            prc1: 가격 필터 시작 — ex. "" (PRC1). Optional; default "".
-            prc2: 가격 필터 종료 — ex. "" (PRC2). Optional; default "".
+            The same as trade_vol's.
 
         Yields:
             OverseasStockTradeVolResponse: each page: the envelope (rt_cd, msg_cd, msg1), output1
@@ -2295,23 +2025,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HNX".
-            nday: N분전콤보값 — ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전, 8:120일전,
-                9:1년전 (NDAY). Required. TradeTurnoverNday or its code: "0" 당일 (CODE_0), "1" 2일전
-                (CODE_1), "2" 3일전 (CODE_2), "3" 5일전 (CODE_3), "4" 10일전 (CODE_4), "5" 20일전 (CODE_5),
-                "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전 (CODE_9). Example:
-                "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            keyb: NEXT KEY BUFF — ex. "" (KEYB). Optional; default "".
-            auth: 사용자권한정보 — ex. "" (AUTH). Optional; default "".
-            prc1: 가격 필터 시작 — ex. "" (PRC1). Optional; default "".
-            prc2: 가격 필터 종료 — ex. "" (PRC2). Optional; default "".
+            The same as trade_vol's.
 
         Yields:
             OverseasStockTradeVolOutput2Row: each row, page after page.
@@ -2422,22 +2136,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
-            nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
-                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            gubn: 상승율/하락율 구분 — ex. 0:하락율, 1:상승율 (GUBN). Required. UpdownRateGubn or its code: "0"
-                하락율 (CODE_0), "1" 상승율 (CODE_1). Example: "1".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
+            The same as updown_rate's.
 
         Yields:
             OverseasStockUpdownRateResponse: each page: the envelope (rt_cd, msg_cd, msg1), output1
@@ -2483,22 +2182,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
-            nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
-                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            gubn: 상승율/하락율 구분 — ex. 0:하락율, 1:상승율 (GUBN). Required. UpdownRateGubn or its code: "0"
-                하락율 (CODE_0), "1" 상승율 (CODE_1). Example: "1".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
+            The same as updown_rate's.
 
         Yields:
             OverseasStockUpdownRateOutput2Row: each row, page after page.
@@ -2598,20 +2282,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HKS".
-            nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
-                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
+            The same as volume_power's.
 
         Yields:
             OverseasStockVolumePowerResponse: each page: the envelope (rt_cd, msg_cd, msg1), output1
@@ -2656,20 +2327,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HKS".
-            nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
-                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
+            The same as volume_power's.
 
         Yields:
             OverseasStockVolumePowerOutput2Row: each row, page after page.
@@ -2769,20 +2427,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NYS".
-            minx: N분전콤보값 — ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전,
-                9:120분전 (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전 (CODE_1), "2"
-                3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
-                (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
+            The same as volume_surge's.
 
         Yields:
             OverseasStockVolumeSurgeResponse: each page: the envelope (rt_cd, msg_cd, msg1), output1
@@ -2827,20 +2472,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NYS".
-            minx: N분전콤보값 — ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전,
-                9:120분전 (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전 (CODE_1), "2"
-                3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
-                (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
+            The same as volume_surge's.
 
         Yields:
             OverseasStockVolumeSurgeOutput2Row: each row, page after page.
@@ -2925,10 +2557,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            trad_dt: 기준일자 — (YYYYMMDD) ctx_area_nk (str): 공백으로 입력 ctx_area_fk (str): 공백으로 입력
-                (TRAD_DT). Required. Example: "20250131".
-            ctx_area_nk: 연속조회키 (CTX_AREA_NK). Optional; default "".
-            ctx_area_fk: 연속조회검색조건 (CTX_AREA_FK). Optional; default "".
+            The same as countries_holiday's.
 
         Yields:
             OverseasStockCountriesHolidayResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -2970,10 +2599,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            trad_dt: 기준일자 — (YYYYMMDD) ctx_area_nk (str): 공백으로 입력 ctx_area_fk (str): 공백으로 입력
-                (TRAD_DT). Required. Example: "20250131".
-            ctx_area_nk: 연속조회키 (CTX_AREA_NK). Optional; default "".
-            ctx_area_fk: 연속조회검색조건 (CTX_AREA_FK). Optional; default "".
+            The same as countries_holiday's.
 
         Yields:
             OverseasStockCountriesHolidayOutputRow: each row, page after page.
@@ -3058,10 +2684,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            trad_dt: 거래일자 (TRAD_DT). Required. Example: "20250619".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as algo_ordno's.
 
         Yields:
             OverseasStockAlgoOrdnoResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -3103,10 +2726,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            trad_dt: 거래일자 (TRAD_DT). Required. Example: "20250619".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as algo_ordno's.
 
         Yields:
             OverseasStockAlgoOrdnoOutputRow: each row, page after page.
@@ -3445,13 +3065,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            ord_dt: 주문일자 (ORD_DT). Optional; default "".
-            ord_gno_brno: 주문채번지점번호 (ORD_GNO_BRNO). Optional; default "".
-            odno: 주문번호 — ex. 지정가주문번호 TTTC6058R에서 조회된 주문번호 입력 (ODNO). Optional; default "".
-            ttlz_icld_yn: 집계포함여부 (TTLZ_ICLD_YN). Optional; default "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
-            ctx_area_fk200: 연속조회조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
+            The same as inquire_algo_ccnl's.
 
         Yields:
             OverseasStockInquireAlgoCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -3503,13 +3117,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            ord_dt: 주문일자 (ORD_DT). Optional; default "".
-            ord_gno_brno: 주문채번지점번호 (ORD_GNO_BRNO). Optional; default "".
-            odno: 주문번호 — ex. 지정가주문번호 TTTC6058R에서 조회된 주문번호 입력 (ODNO). Optional; default "".
-            ttlz_icld_yn: 집계포함여부 (TTLZ_ICLD_YN). Optional; default "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
-            ctx_area_fk200: 연속조회조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
+            The same as inquire_algo_ccnl's.
 
         Yields:
             OverseasStockInquireAlgoCcnlOutputRow: each row, page after page.
@@ -3560,13 +3168,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            ord_dt: 주문일자 (ORD_DT). Optional; default "".
-            ord_gno_brno: 주문채번지점번호 (ORD_GNO_BRNO). Optional; default "".
-            odno: 주문번호 — ex. 지정가주문번호 TTTC6058R에서 조회된 주문번호 입력 (ODNO). Optional; default "".
-            ttlz_icld_yn: 집계포함여부 (TTLZ_ICLD_YN). Optional; default "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
-            ctx_area_fk200: 연속조회조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
+            The same as inquire_algo_ccnl's.
 
         Yields:
             OverseasStockInquireAlgoCcnlOutput3Row: each row, page after page.
@@ -3669,13 +3271,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            bass_dt: 기준일자 (BASS_DT). Required. Example: "20250630".
-            wcrc_frcr_dvsn_cd: 원화외화구분코드 — 01: 원화기준, 02: 외화기준 (WCRC_FRCR_DVSN_CD). Required.
-                InquirePaymtStdrBalanceWcrcFrcrDvsnCd or its code: "01" 원화기준 (CODE_01), "02" 외화기준
-                (CODE_02). Example: "01".
-            inqr_dvsn_cd: 조회구분코드 — 00: 전체, 01: 일반, 02: 미니스탁 (INQR_DVSN_CD). Required.
-                InquirePaymtStdrBalanceInqrDvsnCd or its code: "00" 전체 (CODE_00), "01" 일반 (CODE_01),
-                "02" 미니스탁 (CODE_02). Example: "00".
+            The same as inquire_paymt_stdr_balance's.
 
         Yields:
             OverseasStockInquirePaymtStdrBalanceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -3724,13 +3320,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            bass_dt: 기준일자 (BASS_DT). Required. Example: "20250630".
-            wcrc_frcr_dvsn_cd: 원화외화구분코드 — 01: 원화기준, 02: 외화기준 (WCRC_FRCR_DVSN_CD). Required.
-                InquirePaymtStdrBalanceWcrcFrcrDvsnCd or its code: "01" 원화기준 (CODE_01), "02" 외화기준
-                (CODE_02). Example: "01".
-            inqr_dvsn_cd: 조회구분코드 — 00: 전체, 01: 일반, 02: 미니스탁 (INQR_DVSN_CD). Required.
-                InquirePaymtStdrBalanceInqrDvsnCd or its code: "00" 전체 (CODE_00), "01" 일반 (CODE_01),
-                "02" 미니스탁 (CODE_02). Example: "00".
+            The same as inquire_paymt_stdr_balance's.
 
         Yields:
             OverseasStockInquirePaymtStdrBalanceOutput1Row: each row, page after page.
@@ -3777,13 +3367,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            bass_dt: 기준일자 (BASS_DT). Required. Example: "20250630".
-            wcrc_frcr_dvsn_cd: 원화외화구분코드 — 01: 원화기준, 02: 외화기준 (WCRC_FRCR_DVSN_CD). Required.
-                InquirePaymtStdrBalanceWcrcFrcrDvsnCd or its code: "01" 원화기준 (CODE_01), "02" 외화기준
-                (CODE_02). Example: "01".
-            inqr_dvsn_cd: 조회구분코드 — 00: 전체, 01: 일반, 02: 미니스탁 (INQR_DVSN_CD). Required.
-                InquirePaymtStdrBalanceInqrDvsnCd or its code: "00" 전체 (CODE_00), "01" 일반 (CODE_01),
-                "02" 미니스탁 (CODE_02). Example: "00".
+            The same as inquire_paymt_stdr_balance's.
 
         Yields:
             OverseasStockInquirePaymtStdrBalanceOutput2Row: each row, page after page.
@@ -3830,13 +3414,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            bass_dt: 기준일자 (BASS_DT). Required. Example: "20250630".
-            wcrc_frcr_dvsn_cd: 원화외화구분코드 — 01: 원화기준, 02: 외화기준 (WCRC_FRCR_DVSN_CD). Required.
-                InquirePaymtStdrBalanceWcrcFrcrDvsnCd or its code: "01" 원화기준 (CODE_01), "02" 외화기준
-                (CODE_02). Example: "01".
-            inqr_dvsn_cd: 조회구분코드 — 00: 전체, 01: 일반, 02: 미니스탁 (INQR_DVSN_CD). Required.
-                InquirePaymtStdrBalanceInqrDvsnCd or its code: "00" 전체 (CODE_00), "01" 일반 (CODE_01),
-                "02" 미니스탁 (CODE_02). Example: "00".
+            The same as inquire_paymt_stdr_balance's.
 
         Yields:
             OverseasStockInquirePaymtStdrBalanceOutput3Row: each row, page after page.
@@ -3960,20 +3538,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            ovrs_excg_cd: 해외거래소코드 — 공란 : 전체, NASD : 미국, SEHK : 홍콩, SHAA : 중국, TKSE : 일본, HASE : 베트남
-                (OVRS_EXCG_CD). Required. Example: "NASD".
-            natn_cd: 국가코드 — 공란(Default) (NATN_CD). Optional; default "".
-            crcy_cd: 통화코드 — 공란 : 전체 USD : 미국달러, HKD : 홍콩달러, CNY : 중국위안화, JPY : 일본엔화, VND : 베트남동
-                (CRCY_CD). Required. Example: "USD".
-            pdno: 상품번호 — 공란 : 전체 (PDNO). Optional; default "".
-            inqr_strt_dt: 조회시작일자 — YYYYMMDD (INQR_STRT_DT). Required. Example: "20240601".
-            inqr_end_dt: 조회종료일자 — YYYYMMDD (INQR_END_DT). Required. Example: "20240630".
-            wcrc_frcr_dvsn_cd: 원화외화구분코드 — 01 : 외화, 02 : 원화 (WCRC_FRCR_DVSN_CD). Required.
-                InquirePeriodProfitWcrcFrcrDvsnCd or its code: "01" 외화 (CODE_01), "02" 원화 (CODE_02).
-                Example: "01".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_period_profit's.
 
         Yields:
             OverseasStockInquirePeriodProfitResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -4033,20 +3598,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            ovrs_excg_cd: 해외거래소코드 — 공란 : 전체, NASD : 미국, SEHK : 홍콩, SHAA : 중국, TKSE : 일본, HASE : 베트남
-                (OVRS_EXCG_CD). Required. Example: "NASD".
-            natn_cd: 국가코드 — 공란(Default) (NATN_CD). Optional; default "".
-            crcy_cd: 통화코드 — 공란 : 전체 USD : 미국달러, HKD : 홍콩달러, CNY : 중국위안화, JPY : 일본엔화, VND : 베트남동
-                (CRCY_CD). Required. Example: "USD".
-            pdno: 상품번호 — 공란 : 전체 (PDNO). Optional; default "".
-            inqr_strt_dt: 조회시작일자 — YYYYMMDD (INQR_STRT_DT). Required. Example: "20240601".
-            inqr_end_dt: 조회종료일자 — YYYYMMDD (INQR_END_DT). Required. Example: "20240630".
-            wcrc_frcr_dvsn_cd: 원화외화구분코드 — 01 : 외화, 02 : 원화 (WCRC_FRCR_DVSN_CD). Required.
-                InquirePeriodProfitWcrcFrcrDvsnCd or its code: "01" 외화 (CODE_01), "02" 원화 (CODE_02).
-                Example: "01".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_period_profit's.
 
         Yields:
             OverseasStockInquirePeriodProfitOutput1Row: each row, page after page.
@@ -4105,20 +3657,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            ovrs_excg_cd: 해외거래소코드 — 공란 : 전체, NASD : 미국, SEHK : 홍콩, SHAA : 중국, TKSE : 일본, HASE : 베트남
-                (OVRS_EXCG_CD). Required. Example: "NASD".
-            natn_cd: 국가코드 — 공란(Default) (NATN_CD). Optional; default "".
-            crcy_cd: 통화코드 — 공란 : 전체 USD : 미국달러, HKD : 홍콩달러, CNY : 중국위안화, JPY : 일본엔화, VND : 베트남동
-                (CRCY_CD). Required. Example: "USD".
-            pdno: 상품번호 — 공란 : 전체 (PDNO). Optional; default "".
-            inqr_strt_dt: 조회시작일자 — YYYYMMDD (INQR_STRT_DT). Required. Example: "20240601".
-            inqr_end_dt: 조회종료일자 — YYYYMMDD (INQR_END_DT). Required. Example: "20240630".
-            wcrc_frcr_dvsn_cd: 원화외화구분코드 — 01 : 외화, 02 : 원화 (WCRC_FRCR_DVSN_CD). Required.
-                InquirePeriodProfitWcrcFrcrDvsnCd or its code: "01" 외화 (CODE_01), "02" 원화 (CODE_02).
-                Example: "01".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_period_profit's.
 
         Yields:
             OverseasStockInquirePeriodProfitOutput2Row: each row, page after page.
@@ -4238,17 +3777,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            erlm_strt_dt: 등록시작일자 — 예: 20240420 (ERLM_STRT_DT). Required. Example: "20240601".
-            erlm_end_dt: 등록종료일자 — 예: 20240520 (ERLM_END_DT). Required. Example: "20240630".
-            ovrs_excg_cd: 해외거래소코드 (OVRS_EXCG_CD). Required. Example: "NASD".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            sll_buy_dvsn_cd: 매도매수구분코드 — 00: 전체, 01: 매도, 02: 매수 (SLL_BUY_DVSN_CD). Required.
-                SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY). Example:
-                "00".
-            loan_dvsn_cd: 대출구분코드 (LOAN_DVSN_CD). Optional; default "".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as inquire_period_trans's.
 
         Yields:
             OverseasStockInquirePeriodTransResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -4304,17 +3833,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            erlm_strt_dt: 등록시작일자 — 예: 20240420 (ERLM_STRT_DT). Required. Example: "20240601".
-            erlm_end_dt: 등록종료일자 — 예: 20240520 (ERLM_END_DT). Required. Example: "20240630".
-            ovrs_excg_cd: 해외거래소코드 (OVRS_EXCG_CD). Required. Example: "NASD".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            sll_buy_dvsn_cd: 매도매수구분코드 — 00: 전체, 01: 매도, 02: 매수 (SLL_BUY_DVSN_CD). Required.
-                SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY). Example:
-                "00".
-            loan_dvsn_cd: 대출구분코드 (LOAN_DVSN_CD). Optional; default "".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as inquire_period_trans's.
 
         Yields:
             OverseasStockInquirePeriodTransOutput1Row: each row, page after page.
@@ -4369,17 +3888,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            erlm_strt_dt: 등록시작일자 — 예: 20240420 (ERLM_STRT_DT). Required. Example: "20240601".
-            erlm_end_dt: 등록종료일자 — 예: 20240520 (ERLM_END_DT). Required. Example: "20240630".
-            ovrs_excg_cd: 해외거래소코드 (OVRS_EXCG_CD). Required. Example: "NASD".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            sll_buy_dvsn_cd: 매도매수구분코드 — 00: 전체, 01: 매도, 02: 매수 (SLL_BUY_DVSN_CD). Required.
-                SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY). Example:
-                "00".
-            loan_dvsn_cd: 대출구분코드 (LOAN_DVSN_CD). Optional; default "".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as inquire_period_trans's.
 
         Yields:
             OverseasStockInquirePeriodTransOutput2Row: each row, page after page.
@@ -4625,21 +4134,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            period: Which TR_ID: "us" or "asia".
-            inqr_strt_dt: 조회시작일자 — ex. 20250101 (INQR_STRT_DT). Required. Example: "20220809".
-            inqr_end_dt: 조회종료일자 — ex. 20251231 (INQR_END_DT). Required. Example: "20220830".
-            inqr_dvsn_cd: 조회구분코드 — ex. 00:전체, 01:일반해외주식, 02:미니스탁 (INQR_DVSN_CD). Required.
-                InqrDvsnCd or its code: "00" 전체 (ALL), "01" 일반해외주식 (ORDINARY), "02" 미니스탁 (MINI).
-                Example: "00".
-            ovrs_excg_cd: 해외거래소코드 — ex. NASD:나스닥, NYSE:뉴욕, AMEX:아멕스, SEHK:홍콩, SHAA:상해, SZAA:심천,
-                TKSE:일본, HASE:하노이, VNSE:호치민 (OVRS_EXCG_CD). Required. OvrsExcgCd or its code: "NASD"
-                나스닥 (NASD), "NYSE" 뉴욕 (NYSE), "AMEX" 아멕스 (AMEX), "SEHK" 홍콩 (SEHK), "SHAA" 상해 (SHAA),
-                "SZAA" 심천 (SZAA), "TKSE" 일본 (TKSE), "HASE" 하노이 (HASE), "VNSE" 호치민 (VNSE). Example:
-                "NASD".
-            prdt_type_cd: 상품유형코드 (PRDT_TYPE_CD). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as order_resv_list's.
 
         Yields:
             OverseasStockOrderResvListResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -4694,21 +4189,7 @@ class OverseasStockApi:
         Real accounts only.
 
         Args:
-            period: Which TR_ID: "us" or "asia".
-            inqr_strt_dt: 조회시작일자 — ex. 20250101 (INQR_STRT_DT). Required. Example: "20220809".
-            inqr_end_dt: 조회종료일자 — ex. 20251231 (INQR_END_DT). Required. Example: "20220830".
-            inqr_dvsn_cd: 조회구분코드 — ex. 00:전체, 01:일반해외주식, 02:미니스탁 (INQR_DVSN_CD). Required.
-                InqrDvsnCd or its code: "00" 전체 (ALL), "01" 일반해외주식 (ORDINARY), "02" 미니스탁 (MINI).
-                Example: "00".
-            ovrs_excg_cd: 해외거래소코드 — ex. NASD:나스닥, NYSE:뉴욕, AMEX:아멕스, SEHK:홍콩, SHAA:상해, SZAA:심천,
-                TKSE:일본, HASE:하노이, VNSE:호치민 (OVRS_EXCG_CD). Required. OvrsExcgCd or its code: "NASD"
-                나스닥 (NASD), "NYSE" 뉴욕 (NYSE), "AMEX" 아멕스 (AMEX), "SEHK" 홍콩 (SEHK), "SHAA" 상해 (SHAA),
-                "SZAA" 심천 (SZAA), "TKSE" 일본 (TKSE), "HASE" 하노이 (HASE), "VNSE" 호치민 (VNSE). Example:
-                "NASD".
-            prdt_type_cd: 상품유형코드 (PRDT_TYPE_CD). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as order_resv_list's.
 
         Yields:
             OverseasStockOrderResvListOutputRow: each row, page after page.
@@ -4898,16 +4379,7 @@ class AsyncOverseasStockApi:
         """Every page of 해외주식 잔고, following tr_cont and CTX_AREA_FK200, CTX_AREA_NK200 to the last.
 
         Args:
-            ovrs_excg_cd: 해외거래소코드 (OVRS_EXCG_CD). Required. BalanceExcgCd or its code: "NASD" 나스닥
-                (실전은 미국 전체) (NASD), "NAS" 나스닥만 (실전) (NAS), "NYSE" 뉴욕 (NYSE), "AMEX" 아멕스 (AMEX),
-                "SEHK" 홍콩 (SEHK), "SHAA" 중국 상해 (SHAA), "SZAA" 중국 심천 (SZAA), "TKSE" 일본 (TKSE), "HASE"
-                베트남 하노이 (HASE), "VNSE" 베트남 호치민 (VNSE). Example: "NASD". Rule mock_us_exchanges:
-                모의투자의 미국 거래소는 NASD, NYSE, AMEX (NAS 없음).
-            tr_crcy_cd: 거래통화코드 (TR_CRCY_CD). Required. TrCrcyCd or its code: "USD" 미국달러 (USD), "HKD"
-                홍콩달러 (HKD), "CNY" 중국위안화 (CNY), "JPY" 일본엔화 (JPY), "VND" 베트남동 (VND). Example: "USD".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_balance's.
 
         Yields:
             OverseasStockInquireBalanceResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -4951,16 +4423,7 @@ class AsyncOverseasStockApi:
         """Every row of 해외주식 잔고 output1 (holdings) across all pages.
 
         Args:
-            ovrs_excg_cd: 해외거래소코드 (OVRS_EXCG_CD). Required. BalanceExcgCd or its code: "NASD" 나스닥
-                (실전은 미국 전체) (NASD), "NAS" 나스닥만 (실전) (NAS), "NYSE" 뉴욕 (NYSE), "AMEX" 아멕스 (AMEX),
-                "SEHK" 홍콩 (SEHK), "SHAA" 중국 상해 (SHAA), "SZAA" 중국 심천 (SZAA), "TKSE" 일본 (TKSE), "HASE"
-                베트남 하노이 (HASE), "VNSE" 베트남 호치민 (VNSE). Example: "NASD". Rule mock_us_exchanges:
-                모의투자의 미국 거래소는 NASD, NYSE, AMEX (NAS 없음).
-            tr_crcy_cd: 거래통화코드 (TR_CRCY_CD). Required. TrCrcyCd or its code: "USD" 미국달러 (USD), "HKD"
-                홍콩달러 (HKD), "CNY" 중국위안화 (CNY), "JPY" 일본엔화 (JPY), "VND" 베트남동 (VND). Example: "USD".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_balance's.
 
         Yields:
             OverseasStockInquireBalanceHoldingsRow: each row, page after page.
@@ -5197,15 +4660,7 @@ class AsyncOverseasStockApi:
         NASD는 미국 전체; 공백이면 다음조회 불가.
 
         Args:
-            ovrs_excg_cd: 해외거래소코드 — NASD는 미국 전체, 그 외는 해당 거래소만 (OVRS_EXCG_CD). Required. Exchange or
-                its code: "NASD" 나스닥 (NASD), "NYSE" 뉴욕 (NYSE), "AMEX" 아멕스 (AMEX), "SEHK" 홍콩 (SEHK),
-                "SHAA" 중국 상해 (SHAA), "SZAA" 중국 심천 (SZAA), "TKSE" 일본 (TKSE), "HASE" 베트남 하노이 (HASE),
-                "VNSE" 베트남 호치민 (VNSE). Example: "NASD".
-            sort_sqn: 정렬순서 — DS 정순, 그 외 역순 (SORT_SQN). Optional; default "". NccsSortSqn or its
-                code: "DS" 정순 (FORWARD), "" 역순 (공란) (REVERSE).
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_nccs's.
 
         Yields:
             OverseasStockInquireNccsResponse: each page: the envelope (rt_cd, msg_cd, msg1), orders
@@ -5257,15 +4712,7 @@ class AsyncOverseasStockApi:
         NASD는 미국 전체; 공백이면 다음조회 불가.
 
         Args:
-            ovrs_excg_cd: 해외거래소코드 — NASD는 미국 전체, 그 외는 해당 거래소만 (OVRS_EXCG_CD). Required. Exchange or
-                its code: "NASD" 나스닥 (NASD), "NYSE" 뉴욕 (NYSE), "AMEX" 아멕스 (AMEX), "SEHK" 홍콩 (SEHK),
-                "SHAA" 중국 상해 (SHAA), "SZAA" 중국 심천 (SZAA), "TKSE" 일본 (TKSE), "HASE" 베트남 하노이 (HASE),
-                "VNSE" 베트남 호치민 (VNSE). Example: "NASD".
-            sort_sqn: 정렬순서 — DS 정순, 그 외 역순 (SORT_SQN). Optional; default "". NccsSortSqn or its
-                code: "DS" 정순 (FORWARD), "" 역순 (공란) (REVERSE).
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_nccs's.
 
         Yields:
             OverseasStockInquireNccsOrdersRow: each row, page after page.
@@ -5407,35 +4854,7 @@ class AsyncOverseasStockApi:
         날짜는 현지시각 기준. 해외소수점 매매 내역은 조회 안 됨. 내역이 없으면 KIS는 output을 빈 값의 객체 하나로 보낸다 (빈 목록으로 읽는다).
 
         Args:
-            pdno: 상품번호 — 전종목 "%" (실전); 모의투자는 ""(전체)만 (PDNO). Required. Matches
-                ^(%|[0-9A-Z][0-9A-Z./-]{0,15})?$. Example: "%". Rule mock_all_products: 모의투자는 PDNO
-                ""(전체)만.
-            ord_strt_dt: 주문시작일자 — YYYYMMDD (현지시각 기준) (ORD_STRT_DT). Required. Matches ^[0-9]{8}$.
-                Example: "20211027".
-            ord_end_dt: 주문종료일자 — YYYYMMDD (현지시각 기준) (ORD_END_DT). Required. Matches ^[0-9]{8}$.
-                Example: "20211027".
-            sll_buy_dvsn: 매도매수구분 (SLL_BUY_DVSN). Optional; default "00". SllBuyDvsnCd or its code:
-                "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY). Rule mock_all_sides: 모의투자는
-                SLL_BUY_DVSN "00"만.
-            ccld_nccs_dvsn: 체결미체결구분 (CCLD_NCCS_DVSN). Optional; default "00". CcldNccsDvsn or its
-                code: "00" 전체 (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED). Rule mock_all_fills:
-                모의투자는 CCLD_NCCS_DVSN "00"만.
-            ovrs_excg_cd: 해외거래소코드 — 전종목 "%", NASD는 미국 전체; 모의투자는 ""(전체)만 (OVRS_EXCG_CD). Required.
-                CcnlExcgCd or its code: "%" 전체 (실전) (ALL), "" 전체 (모의, 공란) (ALL_MOCK), "NASD" 미국시장
-                전체(나스닥, 뉴욕, 아멕스) (NASD), "NYSE" 뉴욕 (NYSE), "AMEX" 아멕스 (AMEX), "SEHK" 홍콩 (SEHK),
-                "SHAA" 중국상해 (SHAA), "SZAA" 중국심천 (SZAA), "TKSE" 일본 (TKSE), "HASE" 베트남 하노이 (HASE),
-                "VNSE" 베트남 호치민 (VNSE). Example: "%". Rule mock_all_exchanges: 모의투자는 OVRS_EXCG_CD
-                ""(전체)만.
-            sort_sqn: 정렬순서 — 모의투자는 정렬순서 사용불가 (DS) (SORT_SQN). Optional; default "DS". CcnlSortSqn or
-                its code: "DS" 정순 (FORWARD), "AS" 역순 (REVERSE). Rule mock_forward_only: 모의투자는 정렬순서를
-                쓸 수 없다 (DS).
-            ord_dt: 주문일자 — "" (Null 값 설정) (ORD_DT). Optional; default "". Matches ^$.
-            ord_gno_brno: 주문채번지점번호 — "" (Null 값 설정) (ORD_GNO_BRNO). Optional; default "". Matches
-                ^$.
-            odno: 주문번호 — "" (Null 값 설정) — 주문번호로 검색 불가 (ODNO). Optional; default "". Matches ^$.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
+            The same as inquire_ccnl's.
 
         Yields:
             OverseasStockInquireCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1), orders
@@ -5496,35 +4915,7 @@ class AsyncOverseasStockApi:
         날짜는 현지시각 기준. 해외소수점 매매 내역은 조회 안 됨. 내역이 없으면 KIS는 output을 빈 값의 객체 하나로 보낸다 (빈 목록으로 읽는다).
 
         Args:
-            pdno: 상품번호 — 전종목 "%" (실전); 모의투자는 ""(전체)만 (PDNO). Required. Matches
-                ^(%|[0-9A-Z][0-9A-Z./-]{0,15})?$. Example: "%". Rule mock_all_products: 모의투자는 PDNO
-                ""(전체)만.
-            ord_strt_dt: 주문시작일자 — YYYYMMDD (현지시각 기준) (ORD_STRT_DT). Required. Matches ^[0-9]{8}$.
-                Example: "20211027".
-            ord_end_dt: 주문종료일자 — YYYYMMDD (현지시각 기준) (ORD_END_DT). Required. Matches ^[0-9]{8}$.
-                Example: "20211027".
-            sll_buy_dvsn: 매도매수구분 (SLL_BUY_DVSN). Optional; default "00". SllBuyDvsnCd or its code:
-                "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY). Rule mock_all_sides: 모의투자는
-                SLL_BUY_DVSN "00"만.
-            ccld_nccs_dvsn: 체결미체결구분 (CCLD_NCCS_DVSN). Optional; default "00". CcldNccsDvsn or its
-                code: "00" 전체 (ALL), "01" 체결 (FILLED), "02" 미체결 (UNFILLED). Rule mock_all_fills:
-                모의투자는 CCLD_NCCS_DVSN "00"만.
-            ovrs_excg_cd: 해외거래소코드 — 전종목 "%", NASD는 미국 전체; 모의투자는 ""(전체)만 (OVRS_EXCG_CD). Required.
-                CcnlExcgCd or its code: "%" 전체 (실전) (ALL), "" 전체 (모의, 공란) (ALL_MOCK), "NASD" 미국시장
-                전체(나스닥, 뉴욕, 아멕스) (NASD), "NYSE" 뉴욕 (NYSE), "AMEX" 아멕스 (AMEX), "SEHK" 홍콩 (SEHK),
-                "SHAA" 중국상해 (SHAA), "SZAA" 중국심천 (SZAA), "TKSE" 일본 (TKSE), "HASE" 베트남 하노이 (HASE),
-                "VNSE" 베트남 호치민 (VNSE). Example: "%". Rule mock_all_exchanges: 모의투자는 OVRS_EXCG_CD
-                ""(전체)만.
-            sort_sqn: 정렬순서 — 모의투자는 정렬순서 사용불가 (DS) (SORT_SQN). Optional; default "DS". CcnlSortSqn or
-                its code: "DS" 정순 (FORWARD), "AS" 역순 (REVERSE). Rule mock_forward_only: 모의투자는 정렬순서를
-                쓸 수 없다 (DS).
-            ord_dt: 주문일자 — "" (Null 값 설정) (ORD_DT). Optional; default "". Matches ^$.
-            ord_gno_brno: 주문채번지점번호 — "" (Null 값 설정) (ORD_GNO_BRNO). Optional; default "". Matches
-                ^$.
-            odno: 주문번호 — "" (Null 값 설정) — 주문번호로 검색 불가 (ODNO). Optional; default "". Matches ^$.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
+            The same as inquire_ccnl's.
 
         Yields:
             OverseasStockInquireCcnlOrdersRow: each row, page after page.
@@ -5674,16 +5065,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SZS".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "1".
-            keyb: NEXT KEY BUFF — ex. "" (KEYB). Optional; default "".
-            auth: 사용자권한정보 — ex. "" (AUTH). Optional; default "".
+            The same as market_cap's.
 
         Yields:
             OverseasStockMarketCapResponse: each page: the envelope (rt_cd, msg_cd, msg1), output1
@@ -5727,16 +5109,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SZS".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "1".
-            keyb: NEXT KEY BUFF — ex. "" (KEYB). Optional; default "".
-            auth: 사용자권한정보 — ex. "" (AUTH). Optional; default "".
+            The same as market_cap's.
 
         Yields:
             OverseasStockMarketCapOutput2Row: each row, page after page.
@@ -5851,24 +5224,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "AMS".
-            minx: N분전콤보값 — ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전,
-                9:120분전 (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전 (CODE_1), "2"
-                3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
-                (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            gubn: 신고/신저 구분 — ex. 0:신저,1:신고 (GUBN). Required. NewHighlowGubn or its code: "0" 신저
-                (CODE_0), "1" 신고 (CODE_1). Example: "1".
-            gubn2: 일시돌파/돌파 구분 — ex. 0:일시돌파0, 1:돌파유지1 (GUBN2). Required. Gubn2 or its code: "0" 일시돌파0
-                (CODE_0), "1" 돌파유지1 (CODE_1). Example: "1".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
+            The same as new_highlow's.
 
         Yields:
             OverseasStockNewHighlowResponse: each page: the envelope (rt_cd, msg_cd, msg1), output1
@@ -5922,24 +5278,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "AMS".
-            minx: N분전콤보값 — ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전,
-                9:120분전 (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전 (CODE_1), "2"
-                3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
-                (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            gubn: 신고/신저 구분 — ex. 0:신저,1:신고 (GUBN). Required. NewHighlowGubn or its code: "0" 신저
-                (CODE_0), "1" 신고 (CODE_1). Example: "1".
-            gubn2: 일시돌파/돌파 구분 — ex. 0:일시돌파0, 1:돌파유지1 (GUBN2). Required. Gubn2 or its code: "0" 일시돌파0
-                (CODE_0), "1" 돌파유지1 (CODE_1). Example: "1".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
+            The same as new_highlow's.
 
         Yields:
             OverseasStockNewHighlowOutput2Row: each row, page after page.
@@ -6049,21 +5388,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            gubn: 급등/급락구분 — ex. 0:급락, 1:급등 (GUBN). Required. Example: "0".
-            minx: N분전콤보값 — ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전,
-                9:120분전 (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전 (CODE_1), "2"
-                3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
-                (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
+            The same as price_fluct's.
 
         Yields:
             OverseasStockPriceFluctResponse: each page: the envelope (rt_cd, msg_cd, msg1), output1
@@ -6109,21 +5434,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            gubn: 급등/급락구분 — ex. 0:급락, 1:급등 (GUBN). Required. Example: "0".
-            minx: N분전콤보값 — ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전,
-                9:120분전 (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전 (CODE_1), "2"
-                3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
-                (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
+            The same as price_fluct's.
 
         Yields:
             OverseasStockPriceFluctOutput2Row: each row, page after page.
@@ -6223,20 +5534,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
-                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
+            The same as trade_growth's.
 
         Yields:
             OverseasStockTradeGrowthResponse: each page: the envelope (rt_cd, msg_cd, msg1), output1
@@ -6281,20 +5579,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
-                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
+            The same as trade_growth's.
 
         Yields:
             OverseasStockTradeGrowthOutput2Row: each row, page after page.
@@ -6407,22 +5692,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
-                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
-            prc1: 현재가 필터범위 시작 (PRC1). Optional; default "".
-            prc2: 현재가 필터범위 끝 (PRC2). Optional; default "".
+            The same as trade_pbmn's.
 
         Yields:
             OverseasStockTradePbmnResponse: each page: the envelope (rt_cd, msg_cd, msg1), output1
@@ -6476,22 +5746,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NAS".
-            nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
-                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
-            prc1: 현재가 필터범위 시작 (PRC1). Optional; default "".
-            prc2: 현재가 필터범위 끝 (PRC2). Optional; default "".
+            The same as trade_pbmn's.
 
         Yields:
             OverseasStockTradePbmnOutput2Row: each row, page after page.
@@ -6599,21 +5854,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
-            nday: N분전콤보값 — ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전, 8:120일전,
-                9:1년전 (NDAY). Required. TradeTurnoverNday or its code: "0" 당일 (CODE_0), "1" 2일전
-                (CODE_1), "2" 3일전 (CODE_2), "3" 5일전 (CODE_3), "4" 10일전 (CODE_4), "5" 20일전 (CODE_5),
-                "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전 (CODE_9). Example:
-                "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
+            The same as trade_turnover's.
 
         Yields:
             OverseasStockTradeTurnoverResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -6658,21 +5899,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
-            nday: N분전콤보값 — ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전, 8:120일전,
-                9:1년전 (NDAY). Required. TradeTurnoverNday or its code: "0" 당일 (CODE_0), "1" 2일전
-                (CODE_1), "2" 3일전 (CODE_2), "3" 5일전 (CODE_3), "4" 10일전 (CODE_4), "5" 20일전 (CODE_5),
-                "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전 (CODE_9). Example:
-                "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
+            The same as trade_turnover's.
 
         Yields:
             OverseasStockTradeTurnoverOutput2Row: each row, page after page.
@@ -6786,23 +6013,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HNX".
-            nday: N분전콤보값 — ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전, 8:120일전,
-                9:1년전 (NDAY). Required. TradeTurnoverNday or its code: "0" 당일 (CODE_0), "1" 2일전
-                (CODE_1), "2" 3일전 (CODE_2), "3" 5일전 (CODE_3), "4" 10일전 (CODE_4), "5" 20일전 (CODE_5),
-                "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전 (CODE_9). Example:
-                "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            keyb: NEXT KEY BUFF — ex. "" (KEYB). Optional; default "".
-            auth: 사용자권한정보 — ex. "" (AUTH). Optional; default "".
-            prc1: 가격 필터 시작 — ex. "" (PRC1). Optional; default "".
-            prc2: 가격 필터 종료 — ex. "" (PRC2). Optional; default "".
+            The same as trade_vol's.
 
         Yields:
             OverseasStockTradeVolResponse: each page: the envelope (rt_cd, msg_cd, msg1), output1
@@ -6856,23 +6067,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HNX".
-            nday: N분전콤보값 — ex. 0:당일, 1:2일전, 2:3일전, 3:5일전, 4:10일전, 5:20일전, 6:30일전, 7:60일전, 8:120일전,
-                9:1년전 (NDAY). Required. TradeTurnoverNday or its code: "0" 당일 (CODE_0), "1" 2일전
-                (CODE_1), "2" 3일전 (CODE_2), "3" 5일전 (CODE_3), "4" 10일전 (CODE_4), "5" 20일전 (CODE_5),
-                "6" 30일전 (CODE_6), "7" 60일전 (CODE_7), "8" 120일전 (CODE_8), "9" 1년전 (CODE_9). Example:
-                "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            keyb: NEXT KEY BUFF — ex. "" (KEYB). Optional; default "".
-            auth: 사용자권한정보 — ex. "" (AUTH). Optional; default "".
-            prc1: 가격 필터 시작 — ex. "" (PRC1). Optional; default "".
-            prc2: 가격 필터 종료 — ex. "" (PRC2). Optional; default "".
+            The same as trade_vol's.
 
         Yields:
             OverseasStockTradeVolOutput2Row: each row, page after page.
@@ -6983,22 +6178,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
-            nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
-                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            gubn: 상승율/하락율 구분 — ex. 0:하락율, 1:상승율 (GUBN). Required. UpdownRateGubn or its code: "0"
-                하락율 (CODE_0), "1" 상승율 (CODE_1). Example: "1".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
+            The same as updown_rate's.
 
         Yields:
             OverseasStockUpdownRateResponse: each page: the envelope (rt_cd, msg_cd, msg1), output1
@@ -7044,22 +6224,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "SHS".
-            nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
-                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            gubn: 상승율/하락율 구분 — ex. 0:하락율, 1:상승율 (GUBN). Required. UpdownRateGubn or its code: "0"
-                하락율 (CODE_0), "1" 상승율 (CODE_1). Example: "1".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
+            The same as updown_rate's.
 
         Yields:
             OverseasStockUpdownRateOutput2Row: each row, page after page.
@@ -7159,20 +6324,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HKS".
-            nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
-                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
+            The same as volume_power's.
 
         Yields:
             OverseasStockVolumePowerResponse: each page: the envelope (rt_cd, msg_cd, msg1), output1
@@ -7217,20 +6369,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "HKS".
-            nday: N일자값 — ex. 0:당일, 1:2일, 2:3일, 3:5일, 4:10일, 5:20일전, 6:30일, 7:60일, 8:120일, 9:1년
-                (NDAY). Required. AnalysisNday or its code: "0" 당일 (CODE_0), "1" 2일 (CODE_1), "2" 3일
-                (CODE_2), "3" 5일 (CODE_3), "4" 10일 (CODE_4), "5" 20일전 (CODE_5), "6" 30일 (CODE_6),
-                "7" 60일 (CODE_7), "8" 120일 (CODE_8), "9" 1년 (CODE_9). Example: "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
+            The same as volume_power's.
 
         Yields:
             OverseasStockVolumePowerOutput2Row: each row, page after page.
@@ -7330,20 +6469,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NYS".
-            minx: N분전콤보값 — ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전,
-                9:120분전 (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전 (CODE_1), "2"
-                3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
-                (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
+            The same as volume_surge's.
 
         Yields:
             OverseasStockVolumeSurgeResponse: each page: the envelope (rt_cd, msg_cd, msg1), output1
@@ -7388,20 +6514,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            excd: 거래소명 — ex. NYS:뉴욕, NAS:나스닥, AMS:아멕스, HKS:홍콩, SHS:상해, SZS:심천, HSX:호치민, HNX:하노이,
-                TSE:도쿄 (EXCD). Required. AnalysisExcd or its code: "NYS" 뉴욕 (NYS), "NAS" 나스닥 (NAS),
-                "AMS" 아멕스 (AMS), "HKS" 홍콩 (HKS), "SHS" 상해 (SHS), "SZS" 심천 (SZS), "HSX" 호치민 (HSX),
-                "HNX" 하노이 (HNX), "TSE" 도쿄 (TSE). Example: "NYS".
-            minx: N분전콤보값 — ex. 0:1분전, 1:2분전, 2:3분전, 3:5분전, 4:10분전, 5:15분전, 6:20분전, 7:30분전, 8:60분전,
-                9:120분전 (MINX). Required. Minx or its code: "0" 1분전 (CODE_0), "1" 2분전 (CODE_1), "2"
-                3분전 (CODE_2), "3" 5분전 (CODE_3), "4" 10분전 (CODE_4), "5" 15분전 (CODE_5), "6" 20분전
-                (CODE_6), "7" 30분전 (CODE_7), "8" 60분전 (CODE_8), "9" 120분전 (CODE_9). Example: "0".
-            vol_rang: 거래량조건 — ex. 0:전체, 1:1백주이상, 2:1천주이상, 3:1만주이상, 4:10만주이상, 5:100만주이상, 6:1000만주이상
-                (VOL_RANG). Required. AnalysisVolRang or its code: "0" 전체 (CODE_0), "1" 1백주이상
-                (CODE_1), "2" 1천주이상 (CODE_2), "3" 1만주이상 (CODE_3), "4" 10만주이상 (CODE_4), "5" 100만주이상
-                (CODE_5), "6" 1000만주이상 (CODE_6). Example: "0".
-            keyb: NEXT KEY BUFF (KEYB). Optional; default "".
-            auth: 사용자권한정보 (AUTH). Optional; default "".
+            The same as volume_surge's.
 
         Yields:
             OverseasStockVolumeSurgeOutput2Row: each row, page after page.
@@ -7486,10 +6599,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            trad_dt: 기준일자 — (YYYYMMDD) ctx_area_nk (str): 공백으로 입력 ctx_area_fk (str): 공백으로 입력
-                (TRAD_DT). Required. Example: "20250131".
-            ctx_area_nk: 연속조회키 (CTX_AREA_NK). Optional; default "".
-            ctx_area_fk: 연속조회검색조건 (CTX_AREA_FK). Optional; default "".
+            The same as countries_holiday's.
 
         Yields:
             OverseasStockCountriesHolidayResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -7531,10 +6641,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            trad_dt: 기준일자 — (YYYYMMDD) ctx_area_nk (str): 공백으로 입력 ctx_area_fk (str): 공백으로 입력
-                (TRAD_DT). Required. Example: "20250131".
-            ctx_area_nk: 연속조회키 (CTX_AREA_NK). Optional; default "".
-            ctx_area_fk: 연속조회검색조건 (CTX_AREA_FK). Optional; default "".
+            The same as countries_holiday's.
 
         Yields:
             OverseasStockCountriesHolidayOutputRow: each row, page after page.
@@ -7619,10 +6726,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            trad_dt: 거래일자 (TRAD_DT). Required. Example: "20250619".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as algo_ordno's.
 
         Yields:
             OverseasStockAlgoOrdnoResponse: each page: the envelope (rt_cd, msg_cd, msg1), output
@@ -7664,10 +6768,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            trad_dt: 거래일자 (TRAD_DT). Required. Example: "20250619".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as algo_ordno's.
 
         Yields:
             OverseasStockAlgoOrdnoOutputRow: each row, page after page.
@@ -8006,13 +7107,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            ord_dt: 주문일자 (ORD_DT). Optional; default "".
-            ord_gno_brno: 주문채번지점번호 (ORD_GNO_BRNO). Optional; default "".
-            odno: 주문번호 — ex. 지정가주문번호 TTTC6058R에서 조회된 주문번호 입력 (ODNO). Optional; default "".
-            ttlz_icld_yn: 집계포함여부 (TTLZ_ICLD_YN). Optional; default "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
-            ctx_area_fk200: 연속조회조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
+            The same as inquire_algo_ccnl's.
 
         Yields:
             OverseasStockInquireAlgoCcnlResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -8064,13 +7159,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            ord_dt: 주문일자 (ORD_DT). Optional; default "".
-            ord_gno_brno: 주문채번지점번호 (ORD_GNO_BRNO). Optional; default "".
-            odno: 주문번호 — ex. 지정가주문번호 TTTC6058R에서 조회된 주문번호 입력 (ODNO). Optional; default "".
-            ttlz_icld_yn: 집계포함여부 (TTLZ_ICLD_YN). Optional; default "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
-            ctx_area_fk200: 연속조회조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
+            The same as inquire_algo_ccnl's.
 
         Yields:
             OverseasStockInquireAlgoCcnlOutputRow: each row, page after page.
@@ -8121,13 +7210,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            ord_dt: 주문일자 (ORD_DT). Optional; default "".
-            ord_gno_brno: 주문채번지점번호 (ORD_GNO_BRNO). Optional; default "".
-            odno: 주문번호 — ex. 지정가주문번호 TTTC6058R에서 조회된 주문번호 입력 (ODNO). Optional; default "".
-            ttlz_icld_yn: 집계포함여부 (TTLZ_ICLD_YN). Optional; default "".
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
-            ctx_area_fk200: 연속조회조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
+            The same as inquire_algo_ccnl's.
 
         Yields:
             OverseasStockInquireAlgoCcnlOutput3Row: each row, page after page.
@@ -8232,13 +7315,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            bass_dt: 기준일자 (BASS_DT). Required. Example: "20250630".
-            wcrc_frcr_dvsn_cd: 원화외화구분코드 — 01: 원화기준, 02: 외화기준 (WCRC_FRCR_DVSN_CD). Required.
-                InquirePaymtStdrBalanceWcrcFrcrDvsnCd or its code: "01" 원화기준 (CODE_01), "02" 외화기준
-                (CODE_02). Example: "01".
-            inqr_dvsn_cd: 조회구분코드 — 00: 전체, 01: 일반, 02: 미니스탁 (INQR_DVSN_CD). Required.
-                InquirePaymtStdrBalanceInqrDvsnCd or its code: "00" 전체 (CODE_00), "01" 일반 (CODE_01),
-                "02" 미니스탁 (CODE_02). Example: "00".
+            The same as inquire_paymt_stdr_balance's.
 
         Yields:
             OverseasStockInquirePaymtStdrBalanceResponse: each page: the envelope (rt_cd, msg_cd,
@@ -8287,13 +7364,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            bass_dt: 기준일자 (BASS_DT). Required. Example: "20250630".
-            wcrc_frcr_dvsn_cd: 원화외화구분코드 — 01: 원화기준, 02: 외화기준 (WCRC_FRCR_DVSN_CD). Required.
-                InquirePaymtStdrBalanceWcrcFrcrDvsnCd or its code: "01" 원화기준 (CODE_01), "02" 외화기준
-                (CODE_02). Example: "01".
-            inqr_dvsn_cd: 조회구분코드 — 00: 전체, 01: 일반, 02: 미니스탁 (INQR_DVSN_CD). Required.
-                InquirePaymtStdrBalanceInqrDvsnCd or its code: "00" 전체 (CODE_00), "01" 일반 (CODE_01),
-                "02" 미니스탁 (CODE_02). Example: "00".
+            The same as inquire_paymt_stdr_balance's.
 
         Yields:
             OverseasStockInquirePaymtStdrBalanceOutput1Row: each row, page after page.
@@ -8340,13 +7411,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            bass_dt: 기준일자 (BASS_DT). Required. Example: "20250630".
-            wcrc_frcr_dvsn_cd: 원화외화구분코드 — 01: 원화기준, 02: 외화기준 (WCRC_FRCR_DVSN_CD). Required.
-                InquirePaymtStdrBalanceWcrcFrcrDvsnCd or its code: "01" 원화기준 (CODE_01), "02" 외화기준
-                (CODE_02). Example: "01".
-            inqr_dvsn_cd: 조회구분코드 — 00: 전체, 01: 일반, 02: 미니스탁 (INQR_DVSN_CD). Required.
-                InquirePaymtStdrBalanceInqrDvsnCd or its code: "00" 전체 (CODE_00), "01" 일반 (CODE_01),
-                "02" 미니스탁 (CODE_02). Example: "00".
+            The same as inquire_paymt_stdr_balance's.
 
         Yields:
             OverseasStockInquirePaymtStdrBalanceOutput2Row: each row, page after page.
@@ -8393,13 +7458,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            bass_dt: 기준일자 (BASS_DT). Required. Example: "20250630".
-            wcrc_frcr_dvsn_cd: 원화외화구분코드 — 01: 원화기준, 02: 외화기준 (WCRC_FRCR_DVSN_CD). Required.
-                InquirePaymtStdrBalanceWcrcFrcrDvsnCd or its code: "01" 원화기준 (CODE_01), "02" 외화기준
-                (CODE_02). Example: "01".
-            inqr_dvsn_cd: 조회구분코드 — 00: 전체, 01: 일반, 02: 미니스탁 (INQR_DVSN_CD). Required.
-                InquirePaymtStdrBalanceInqrDvsnCd or its code: "00" 전체 (CODE_00), "01" 일반 (CODE_01),
-                "02" 미니스탁 (CODE_02). Example: "00".
+            The same as inquire_paymt_stdr_balance's.
 
         Yields:
             OverseasStockInquirePaymtStdrBalanceOutput3Row: each row, page after page.
@@ -8523,20 +7582,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            ovrs_excg_cd: 해외거래소코드 — 공란 : 전체, NASD : 미국, SEHK : 홍콩, SHAA : 중국, TKSE : 일본, HASE : 베트남
-                (OVRS_EXCG_CD). Required. Example: "NASD".
-            natn_cd: 국가코드 — 공란(Default) (NATN_CD). Optional; default "".
-            crcy_cd: 통화코드 — 공란 : 전체 USD : 미국달러, HKD : 홍콩달러, CNY : 중국위안화, JPY : 일본엔화, VND : 베트남동
-                (CRCY_CD). Required. Example: "USD".
-            pdno: 상품번호 — 공란 : 전체 (PDNO). Optional; default "".
-            inqr_strt_dt: 조회시작일자 — YYYYMMDD (INQR_STRT_DT). Required. Example: "20240601".
-            inqr_end_dt: 조회종료일자 — YYYYMMDD (INQR_END_DT). Required. Example: "20240630".
-            wcrc_frcr_dvsn_cd: 원화외화구분코드 — 01 : 외화, 02 : 원화 (WCRC_FRCR_DVSN_CD). Required.
-                InquirePeriodProfitWcrcFrcrDvsnCd or its code: "01" 외화 (CODE_01), "02" 원화 (CODE_02).
-                Example: "01".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_period_profit's.
 
         Yields:
             OverseasStockInquirePeriodProfitResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -8596,20 +7642,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            ovrs_excg_cd: 해외거래소코드 — 공란 : 전체, NASD : 미국, SEHK : 홍콩, SHAA : 중국, TKSE : 일본, HASE : 베트남
-                (OVRS_EXCG_CD). Required. Example: "NASD".
-            natn_cd: 국가코드 — 공란(Default) (NATN_CD). Optional; default "".
-            crcy_cd: 통화코드 — 공란 : 전체 USD : 미국달러, HKD : 홍콩달러, CNY : 중국위안화, JPY : 일본엔화, VND : 베트남동
-                (CRCY_CD). Required. Example: "USD".
-            pdno: 상품번호 — 공란 : 전체 (PDNO). Optional; default "".
-            inqr_strt_dt: 조회시작일자 — YYYYMMDD (INQR_STRT_DT). Required. Example: "20240601".
-            inqr_end_dt: 조회종료일자 — YYYYMMDD (INQR_END_DT). Required. Example: "20240630".
-            wcrc_frcr_dvsn_cd: 원화외화구분코드 — 01 : 외화, 02 : 원화 (WCRC_FRCR_DVSN_CD). Required.
-                InquirePeriodProfitWcrcFrcrDvsnCd or its code: "01" 외화 (CODE_01), "02" 원화 (CODE_02).
-                Example: "01".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_period_profit's.
 
         Yields:
             OverseasStockInquirePeriodProfitOutput1Row: each row, page after page.
@@ -8668,20 +7701,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            ovrs_excg_cd: 해외거래소코드 — 공란 : 전체, NASD : 미국, SEHK : 홍콩, SHAA : 중국, TKSE : 일본, HASE : 베트남
-                (OVRS_EXCG_CD). Required. Example: "NASD".
-            natn_cd: 국가코드 — 공란(Default) (NATN_CD). Optional; default "".
-            crcy_cd: 통화코드 — 공란 : 전체 USD : 미국달러, HKD : 홍콩달러, CNY : 중국위안화, JPY : 일본엔화, VND : 베트남동
-                (CRCY_CD). Required. Example: "USD".
-            pdno: 상품번호 — 공란 : 전체 (PDNO). Optional; default "".
-            inqr_strt_dt: 조회시작일자 — YYYYMMDD (INQR_STRT_DT). Required. Example: "20240601".
-            inqr_end_dt: 조회종료일자 — YYYYMMDD (INQR_END_DT). Required. Example: "20240630".
-            wcrc_frcr_dvsn_cd: 원화외화구분코드 — 01 : 외화, 02 : 원화 (WCRC_FRCR_DVSN_CD). Required.
-                InquirePeriodProfitWcrcFrcrDvsnCd or its code: "01" 외화 (CODE_01), "02" 원화 (CODE_02).
-                Example: "01".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as inquire_period_profit's.
 
         Yields:
             OverseasStockInquirePeriodProfitOutput2Row: each row, page after page.
@@ -8801,17 +7821,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            erlm_strt_dt: 등록시작일자 — 예: 20240420 (ERLM_STRT_DT). Required. Example: "20240601".
-            erlm_end_dt: 등록종료일자 — 예: 20240520 (ERLM_END_DT). Required. Example: "20240630".
-            ovrs_excg_cd: 해외거래소코드 (OVRS_EXCG_CD). Required. Example: "NASD".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            sll_buy_dvsn_cd: 매도매수구분코드 — 00: 전체, 01: 매도, 02: 매수 (SLL_BUY_DVSN_CD). Required.
-                SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY). Example:
-                "00".
-            loan_dvsn_cd: 대출구분코드 (LOAN_DVSN_CD). Optional; default "".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as inquire_period_trans's.
 
         Yields:
             OverseasStockInquirePeriodTransResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -8867,17 +7877,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            erlm_strt_dt: 등록시작일자 — 예: 20240420 (ERLM_STRT_DT). Required. Example: "20240601".
-            erlm_end_dt: 등록종료일자 — 예: 20240520 (ERLM_END_DT). Required. Example: "20240630".
-            ovrs_excg_cd: 해외거래소코드 (OVRS_EXCG_CD). Required. Example: "NASD".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            sll_buy_dvsn_cd: 매도매수구분코드 — 00: 전체, 01: 매도, 02: 매수 (SLL_BUY_DVSN_CD). Required.
-                SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY). Example:
-                "00".
-            loan_dvsn_cd: 대출구분코드 (LOAN_DVSN_CD). Optional; default "".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as inquire_period_trans's.
 
         Yields:
             OverseasStockInquirePeriodTransOutput1Row: each row, page after page.
@@ -8932,17 +7932,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            erlm_strt_dt: 등록시작일자 — 예: 20240420 (ERLM_STRT_DT). Required. Example: "20240601".
-            erlm_end_dt: 등록종료일자 — 예: 20240520 (ERLM_END_DT). Required. Example: "20240630".
-            ovrs_excg_cd: 해외거래소코드 (OVRS_EXCG_CD). Required. Example: "NASD".
-            pdno: 상품번호 (PDNO). Optional; default "".
-            sll_buy_dvsn_cd: 매도매수구분코드 — 00: 전체, 01: 매도, 02: 매수 (SLL_BUY_DVSN_CD). Required.
-                SllBuyDvsnCd or its code: "00" 전체 (ALL), "01" 매도 (SELL), "02" 매수 (BUY). Example:
-                "00".
-            loan_dvsn_cd: 대출구분코드 (LOAN_DVSN_CD). Optional; default "".
-            ctx_area_fk100: 연속조회검색조건100 (CTX_AREA_FK100). Optional; default "". At most 100
-                characters.
-            ctx_area_nk100: 연속조회키100 (CTX_AREA_NK100). Optional; default "". At most 100 characters.
+            The same as inquire_period_trans's.
 
         Yields:
             OverseasStockInquirePeriodTransOutput2Row: each row, page after page.
@@ -9188,21 +8178,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            period: Which TR_ID: "us" or "asia".
-            inqr_strt_dt: 조회시작일자 — ex. 20250101 (INQR_STRT_DT). Required. Example: "20220809".
-            inqr_end_dt: 조회종료일자 — ex. 20251231 (INQR_END_DT). Required. Example: "20220830".
-            inqr_dvsn_cd: 조회구분코드 — ex. 00:전체, 01:일반해외주식, 02:미니스탁 (INQR_DVSN_CD). Required.
-                InqrDvsnCd or its code: "00" 전체 (ALL), "01" 일반해외주식 (ORDINARY), "02" 미니스탁 (MINI).
-                Example: "00".
-            ovrs_excg_cd: 해외거래소코드 — ex. NASD:나스닥, NYSE:뉴욕, AMEX:아멕스, SEHK:홍콩, SHAA:상해, SZAA:심천,
-                TKSE:일본, HASE:하노이, VNSE:호치민 (OVRS_EXCG_CD). Required. OvrsExcgCd or its code: "NASD"
-                나스닥 (NASD), "NYSE" 뉴욕 (NYSE), "AMEX" 아멕스 (AMEX), "SEHK" 홍콩 (SEHK), "SHAA" 상해 (SHAA),
-                "SZAA" 심천 (SZAA), "TKSE" 일본 (TKSE), "HASE" 하노이 (HASE), "VNSE" 호치민 (VNSE). Example:
-                "NASD".
-            prdt_type_cd: 상품유형코드 (PRDT_TYPE_CD). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as order_resv_list's.
 
         Yields:
             OverseasStockOrderResvListResponse: each page: the envelope (rt_cd, msg_cd, msg1),
@@ -9257,21 +8233,7 @@ class AsyncOverseasStockApi:
         Real accounts only.
 
         Args:
-            period: Which TR_ID: "us" or "asia".
-            inqr_strt_dt: 조회시작일자 — ex. 20250101 (INQR_STRT_DT). Required. Example: "20220809".
-            inqr_end_dt: 조회종료일자 — ex. 20251231 (INQR_END_DT). Required. Example: "20220830".
-            inqr_dvsn_cd: 조회구분코드 — ex. 00:전체, 01:일반해외주식, 02:미니스탁 (INQR_DVSN_CD). Required.
-                InqrDvsnCd or its code: "00" 전체 (ALL), "01" 일반해외주식 (ORDINARY), "02" 미니스탁 (MINI).
-                Example: "00".
-            ovrs_excg_cd: 해외거래소코드 — ex. NASD:나스닥, NYSE:뉴욕, AMEX:아멕스, SEHK:홍콩, SHAA:상해, SZAA:심천,
-                TKSE:일본, HASE:하노이, VNSE:호치민 (OVRS_EXCG_CD). Required. OvrsExcgCd or its code: "NASD"
-                나스닥 (NASD), "NYSE" 뉴욕 (NYSE), "AMEX" 아멕스 (AMEX), "SEHK" 홍콩 (SEHK), "SHAA" 상해 (SHAA),
-                "SZAA" 심천 (SZAA), "TKSE" 일본 (TKSE), "HASE" 하노이 (HASE), "VNSE" 호치민 (VNSE). Example:
-                "NASD".
-            prdt_type_cd: 상품유형코드 (PRDT_TYPE_CD). Optional; default "".
-            ctx_area_fk200: 연속조회검색조건200 (CTX_AREA_FK200). Optional; default "". At most 200
-                characters.
-            ctx_area_nk200: 연속조회키200 (CTX_AREA_NK200). Optional; default "". At most 200 characters.
+            The same as order_resv_list's.
 
         Yields:
             OverseasStockOrderResvListOutputRow: each row, page after page.
