@@ -132,11 +132,11 @@ def measure(spec_dir: Path, work: Path, runs: int) -> dict[str, Any]:
     calls = {area.name: call for area in spec.areas if area.name != "auth" and (call := one_call(spec, area.name)) is not None}
     per_area = {}
     httpx_ms = []
-    for area, (env, name, arguments) in calls.items():
-        total, httpx_part = median_ms(FIRST_CALL.format(calls=[(env, area, name, arguments)]), generated, runs)
+    for area, (account, name, arguments) in calls.items():
+        total, httpx_part = median_ms(FIRST_CALL.format(calls=[(account, area, name, arguments)]), generated, runs)
         per_area[area] = total
         httpx_ms.append(httpx_part)
-    every = [(env, area, name, arguments) for area, (env, name, arguments) in calls.items()]
+    every = [(account, area, name, arguments) for area, (account, name, arguments) in calls.items()]
     all_areas, _ = median_ms(FIRST_CALL.format(calls=every), generated, runs)
     return {
         "operations": len(spec.operations),
