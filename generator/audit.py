@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from .examples import example_problems
 from .kis_portal import Portal, PortalApi
 from .kis_samples import SampleApi, Samples, TrChoice
 from .model import KnownDifference, Operation, Spec, TrCell
@@ -57,6 +58,7 @@ class Pair:
     api: SampleApi
     op: Operation
     portal: PortalApi | None
+    spec: Spec
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,8 @@ class CategoryCoverage:
     missing: tuple[str, ...]
     realtime: tuple[str, ...]
     files: tuple[str, ...]  # where `kisgen import` writes this category's drafts
+    real_only: tuple[str, ...] = ()  # those the spec offers on real accounts only (KIS: 모의투자 미지원)
+    real_only_branches: tuple[str, ...] = ()  # those with some branches on real accounts only
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +141,7 @@ def match(spec: Spec, samples: Samples, portal: Portal) -> tuple[list[Pair], lis
             unmatched.append(api)
             continue
         op = chosen[0]
-        pairs.append(Pair(api, op, portal.find(api.method, api.path)))
+        pairs.append(Pair(api, op, portal.find(api.method, api.path), spec))
         if op.method != api.method:
             findings.append(Finding("method", DRIFT, op.qualname, api.qualname, f"method: KIS's sample sends {api.method}, the spec {op.method}", at=api.file, details={"kis": api.method, "spec": op.method}))
     return pairs, unmatched, findings
@@ -328,7 +332,7 @@ def check_output_fields(pair: Pair, samples: Samples) -> Iterator[Finding]:
     listed = {name.lower() for name in pair.portal.response_fields} if pair.portal is not None else set()
     portal = f"KIS API portal ({pair.portal.name})" if pair.portal is not None else ""
     # a column named output1 is a nested output, which check_outputs compares
-    mapped = {wire.lower(): (wire, label) for wire, label in api.columns if not re.fullmatch(r"output[0-9]?", wire)}
+    mapped = {wire.lower(): (wire, label) for wire, label in reversed(api.columns) if not re.fullmatch(r"output[0-9]?", wire)}  # a key's first label
     names = {wire.lower() for output in op.response.outputs for item in output.fields for wire in (item.wire,) + item.aliases}
     at = str(api.columns_at) if api.columns_at else api.check_file
     for key, (wire, label) in mapped.items():
@@ -343,6 +347,14 @@ def check_output_fields(pair: Pair, samples: Samples) -> Iterator[Finding]:
                 yield Finding("output-field", KNOWN if source else DRIFT, op.qualname, api.qualname, f"the spec declares response field {item.wire}; KIS's sample does not map it", source, at, {"field": item.wire, "spec": item.wire})
 
 
+def check_example(pair: Pair, samples: Samples) -> Iterator[Finding]:
+    """The operation's request for KIS's example call against what KIS's sample sends for it."""
+    op = pair.op
+    if op.kis_example is not None:
+        for problem in example_problems(op, pair.spec):
+            yield Finding("kis-example", DRIFT, op.qualname, pair.api.qualname, problem, at=op.kis_example.at)
+
+
 CHECKS: tuple[tuple[str, str, Callable[[Pair, Samples], Iterable[Finding]]], ...] = (
     ("tr-id", "real and mock TR_IDs per branch", check_tr_ids),
     ("kis-code-vs-comment", "KIS's code and its own comments name different mock TR_IDs", check_kis_comments),
@@ -350,6 +362,7 @@ CHECKS: tuple[tuple[str, str, Callable[[Pair, Samples], Iterable[Finding]]], ...
     ("request-fields", "request fields sent, and whether they are required", check_request_fields),
     ("outputs", "the outputs KIS's sample reads", check_outputs),
     ("output-fields", "the response fields KIS's chk_ file maps", check_output_fields),
+    ("kis-example", "the operation's request for KIS's example call, against what KIS's sample sends", check_example),
 )
 
 
@@ -443,13 +456,17 @@ def _coverage(pairs: list[Pair], unmatched: list[SampleApi], samples: Samples, p
     rows: dict[str, dict[str, list[str]]] = {}
 
     def row(category: str) -> dict[str, list[str]]:
-        return rows.setdefault(category, {"apis": [], "curated": [], "imported": [], "missing": [], "realtime": [], "files": []})
+        return rows.setdefault(category, {"apis": [], "curated": [], "imported": [], "missing": [], "realtime": [], "files": [], "real_only": [], "real_only_branches": []})
 
     for pair in pairs:
         entry = row(category_of(pair.api, portal))
         entry["apis"].append(pair.api.qualname)
         imported = f"/{IMPORTED_DIR}/" in f"/{pair.op.file}"
         entry["imported" if imported else "curated"].append(pair.api.qualname)
+        if "mock" not in pair.op.envs:
+            entry["real_only"].append(pair.api.qualname)
+        elif pair.op.tr is not None and pair.op.tr.real_only:
+            entry["real_only_branches"].append(pair.api.qualname)
     for api in unmatched:
         category = category_of(api, portal)
         entry = row(category)
@@ -461,7 +478,7 @@ def _coverage(pairs: list[Pair], unmatched: list[SampleApi], samples: Samples, p
     for realtime in samples.realtime:
         row(_realtime_category(realtime.menu, portal))["realtime"].append(f"{realtime.directory}/{realtime.name}")
     return tuple(
-        CategoryCoverage(name, *(tuple(values[key]) for key in ("apis", "curated", "imported", "missing", "realtime", "files"))) for name, values in sorted(rows.items())
+        CategoryCoverage(name, *(tuple(values[key]) for key in ("apis", "curated", "imported", "missing", "realtime", "files", "real_only", "real_only_branches"))) for name, values in sorted(rows.items())
     )
 
 
@@ -510,14 +527,17 @@ def to_markdown(report: Audit) -> str:
     if blind:
         names = ", ".join(f"`{finding.operation}` ({finding.details.get('kis')})" for finding in blind)
         lines += ["", f"Real-only in the spec, with a source, while KIS's sample has no env_dv branch and would send its TR_ID on a mock account too ({len(blind)}): {names}."]
-    lines += ["", "### Coverage per category", "", "| category | KIS REST APIs | in the spec | curated | imported | real-time (out of scope) | import into |", "|---|---|---|---|---|---|---|"]
+    lines += ["", "### Coverage per category", "", "| category | KIS REST APIs | in the spec | curated | imported | real-only (some branches) | real-time (out of scope) | import into |", "|---|---|---|---|---|---|---|---|"]
     for row in report.coverage:
         if not row.apis and not row.realtime:
             continue
         in_spec = len(row.curated) + len(row.imported)
         files = ", ".join(f"`spec/imported/{stem}.yaml`" for stem in row.files)
-        lines.append(f"| {_cell(row.category)} | {len(row.apis)} | {in_spec} of {len(row.apis)} | {len(row.curated)} | {len(row.imported)} | {len(row.realtime)} | {files} |")
-    lines.append(f"| **total** | {total} | {covered} of {total} | {sum(len(r.curated) for r in report.coverage)} | {sum(len(r.imported) for r in report.coverage)} | {realtime} | |")
+        some = f" ({len(row.real_only_branches)})" if row.real_only_branches else ""
+        lines.append(f"| {_cell(row.category)} | {len(row.apis)} | {in_spec} of {len(row.apis)} | {len(row.curated)} | {len(row.imported)} | {len(row.real_only)}{some} | {len(row.realtime)} | {files} |")
+    real_only = sum(len(r.real_only) for r in report.coverage)
+    some_branches = sum(len(r.real_only_branches) for r in report.coverage)
+    lines.append(f"| **total** | {total} | {covered} of {total} | {sum(len(r.curated) for r in report.coverage)} | {sum(len(r.imported) for r in report.coverage)} | {real_only} ({some_branches}) | {realtime} | |")
     lines += ["", "<details><summary>KIS REST APIs the spec lacks, per category</summary>", ""]
     for row in report.coverage:
         if row.missing:
@@ -538,6 +558,7 @@ def to_json(report: Audit) -> str:
     document["summary"] = {
         "rest_apis": sum(len(row.apis) for row in report.coverage),
         "in_spec": sum(len(row.curated) + len(row.imported) for row in report.coverage),
+        "real_only": sum(len(row.real_only) for row in report.coverage),
         "realtime": sum(len(row.realtime) for row in report.coverage),
         "drift": len(report.drift),
         "stale": len(report.stale),

@@ -120,7 +120,7 @@ def _kis_inputs(args: argparse.Namespace) -> tuple[Path, Spec, Portal, Samples] 
     from .pipeline import load_spec
 
     spec_dir = _spec_dir(args)
-    spec = load_spec(spec_dir)
+    spec = load_spec(spec_dir, before_import=args.command == "import")
     portal = load_portal(spec_dir)
     try:
         return spec_dir, spec, portal, read_samples(args.samples)
@@ -158,13 +158,17 @@ def cmd_import(args: argparse.Namespace) -> int:
         print("kisgen import: no KIS sample API matches (or the spec covers them all with curated operations)", file=sys.stderr)
         return EXIT_SPEC
     drafts = draft(spec, samples, portal, apis)
-    written = write_drafts(spec_dir, drafts, samples, portal)
+    written, refused = write_drafts(spec_dir, drafts, samples, portal)
     for item in drafts:
         print(f"{item.path}: {len(item.operations)} operation(s) drafted from {item.category}" + (f", {len(item.skipped)} skipped" if item.skipped else ""))
         for api, why in item.skipped:
             print(f"  skipped {api}: {why}")
     print(f"wrote {len(written)} file(s)" + "".join(f"\n  {name}" for name in written))
-    return EXIT_OK
+    for relative, problems in refused.items():
+        print(f"kisgen import: skipped the category of {relative}, nothing of it written:", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+    return EXIT_SPEC if refused else EXIT_OK
 
 
 SANDBOX_EXTRA = ("starlette", "uvicorn", "h11", "websockets", "cryptography")

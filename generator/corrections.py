@@ -22,6 +22,7 @@ from .load import JsonPath, SpecFile, format_path
 from .validate import schema_problems
 
 CORRECTIONS_DIR = "corrections"
+IMPORTED_DIR = "imported"
 
 
 def imported_digest(data: dict[str, Any]) -> str:
@@ -91,6 +92,14 @@ def apply_corrections(files: list[SpecFile]) -> list[SpecFile]:
         applied = hashlib.sha256((spec_file.digest + json.dumps(data, ensure_ascii=False)).encode("utf-8")).hexdigest()
         result.append(SpecFile(spec_file.name, data, spec_file.lines, applied))
     return result
+
+
+def awaiting_drafts(files: list[SpecFile]) -> list[SpecFile]:
+    """The files without the corrections of categories not imported yet: `kisgen import` reads
+    the spec before writing a first draft, and its corrections wait for it (they apply, and are
+    checked, when the drafts are validated with the whole spec)."""
+    drafted = {spec_file.name.rsplit("/", 1)[-1] for spec_file in files if f"/{IMPORTED_DIR}/" in f"/{spec_file.name}"}
+    return [spec_file for spec_file in files if f"/{CORRECTIONS_DIR}/" not in f"/{spec_file.name}" or spec_file.name.rsplit("/", 1)[-1] in drafted]
 
 
 def _targets(files: list[SpecFile]) -> dict[tuple[str, str], _Target]:

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from .errors import Problem, SpecError
 from .load import SpecFile, load_dir, load_text, spec_order
 from .builder import build_older_model
-from .model import Operation, RealtimeTr, RequestField, Rule, Spec, TrCell
+from .model import Operation, Pagination, RealtimeTr, RequestField, Rule, Spec, TrCell
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +222,12 @@ def field_removed(base: Spec, head: Spec) -> Iterator[Change]:
                 yield Change("field-removed", True, qualname, f"request field `{field.wire}` removed", "callers passing it fail; KIS no longer takes it", {"field": field.wire})
 
 
+def field_renamed(base: Spec, head: Spec) -> Iterator[Change]:
+    for qualname, wire, old, new in _common_fields(base, head):
+        if old.py_name != new.py_name and new.is_parameter:
+            yield Change("field-renamed", True, qualname, f"request field `{wire}`: parameter `{old.py_name}` → `{new.py_name}`", "callers passing the old keyword fail", {"field": wire})
+
+
 def field_required_changed(base: Spec, head: Spec) -> Iterator[Change]:
     for qualname, wire, old, new in _common_fields(base, head):
         if old.required == new.required:
@@ -422,6 +428,13 @@ def response_fields_changed(base: Spec, head: Spec) -> Iterator[Change]:
             for wire, before, after in _pairs(old, new):
                 if before.kind != after.kind:
                     yield Change("response-field-kind-changed", True, qualname, f"response field `{name}.{wire}`: {before.kind} → {after.kind}", "its Python type changes")
+                if before.py_name != after.py_name:
+                    yield Change("response-field-renamed", True, qualname, f"response field `{name}.{wire}`: attribute `{before.py_name}` → `{after.py_name}`", "code reading the old attribute breaks")
+                if before.kind_inferred != after.kind_inferred and after.kind != "text":
+                    if after.kind_inferred:
+                        yield Change("response-field-kind-inferred", False, qualname, f"response field `{name}.{wire}`: its kind is now inferred", "a value that does not fit it is kept in `.extra`, not an error")
+                    else:
+                        yield Change("response-field-kind-inferred", True, qualname, f"response field `{name}.{wire}`: its kind is no longer inferred", "a value that does not fit it is a ResponseParseError")
                 if before.always_sent != after.always_sent:
                     if after.always_sent:
                         yield Change("response-field-always-sent", False, qualname, f"response field `{name}.{wire}` is now always sent", "its type loses None; a reply without it is a ResponseParseError")
@@ -432,14 +445,18 @@ def response_fields_changed(base: Spec, head: Spec) -> Iterator[Change]:
 def pagination_changed(base: Spec, head: Spec) -> Iterator[Change]:
     for qualname, old, new in _common_ops(base, head):
         before, after = old.pagination, new.pagination
-        if before == after or (before is not None and after is not None and before.page_size != after.page_size and (before.request_fk, before.request_nk, before.response_fk, before.response_nk) == (after.request_fk, after.request_nk, after.response_fk, after.response_nk)):
+        if before == after or (before is not None and after is not None and before.keys == after.keys):
             continue  # a page size is KIS's business, not the caller's
         if before is None:
             yield Change("pagination-added", False, qualname, "now paginated (tr_cont and continuation keys)", "a `_pages` method is added; the first page is what the call returned before")
         elif after is None:
             yield Change("pagination-removed", True, qualname, "no longer paginated", "code iterating pages breaks")
         else:
-            yield Change("pagination-changed", True, qualname, f"continuation keys {before.request_fk}/{before.request_nk} → {after.request_fk}/{after.request_nk}", "clients built from the old spec send the old keys")
+            yield Change("pagination-changed", True, qualname, f"continuation keys {_page_keys(before)} → {_page_keys(after)}", "clients built from the old spec send the old keys")
+
+
+def _page_keys(pagination: Pagination) -> str:
+    return ", ".join(key.shown for key in pagination.keys) or "none (tr_cont alone)"
 
 
 def _trs(spec: Spec) -> dict[str, RealtimeTr]:
@@ -548,6 +565,7 @@ CHECKS: tuple[Check, ...] = (
     Check("tr-id-dimensions-changed", "the TR_ID is chosen by other dimensions", tr_dimensions_changed),
     Check("field-added", "a request field is new", field_added),
     Check("field-removed", "a request field is gone", field_removed),
+    Check("field-renamed", "a request field's Python parameter has another name", field_renamed),
     Check("field-required", "a request field was made required or optional", field_required_changed),
     Check("codes", "codes were added to or removed from a field's code table", codes_changed),
     Check("code-tables", "a code table (an enum) was added or removed", code_tables_changed),
@@ -565,7 +583,7 @@ CHECKS: tuple[Check, ...] = (
     Check("exchanges", "an exchange was added, removed or moved", exchanges_changed),
     Check("pagination", "an operation became paginated, stopped being, or changed its continuation keys", pagination_changed),
     Check("outputs", "a response output was added, removed or reshaped", outputs_changed),
-    Check("response-fields", "a response field was added, removed or changed kind", response_fields_changed),
+    Check("response-fields", "a response field was added, removed, renamed, changed kind or became (no longer) inferred or always sent", response_fields_changed),
     Check("realtime-feed", "the real-time feed's address, registration limit or control codes changed", realtime_feed_changed),
     Check("realtime-tr-added", "a real-time TR is new", realtime_tr_added),
     Check("realtime-tr-removed", "a real-time TR is gone", realtime_tr_removed),

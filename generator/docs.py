@@ -206,7 +206,8 @@ def _field_row(spec: Spec, field: RequestField) -> FieldRow:
 def _response_field(field: ResponseField) -> ResponseFieldRow:
     wire = " / ".join(f"`{name}`" for name in (field.wire, *field.aliases))
     python_type = PYTHON_TYPES[field.kind] + ("" if field.always_sent else " | None")  # as the client types it
-    return ResponseFieldRow(wire, f"`{field.py_name}`", text(field.label + (f" — {field.note}" if field.note else "")), code(python_type))
+    inferred = " (inferred: a value that does not fit stays in `extra`)" if field.kind_inferred and field.kind != "text" else ""
+    return ResponseFieldRow(wire, f"`{field.py_name}`", text(field.label + (f" — {field.note}" if field.note else "")), code(python_type) + inferred)
 
 
 def _output_doc(output: Output) -> OutputDoc:

@@ -99,6 +99,9 @@ def _raises(op: Operation, pages: bool) -> list[str]:
         entries.append(("ValidationError", "a value breaks the spec's fields or rules; nothing was sent."))
     if op.envs == ("real",):
         entries.append(("UnsupportedEnvironmentError", "on a mock client: KIS offers this on real accounts only; nothing was sent."))
+    elif op.tr is not None and op.tr.real_only:
+        branches = "; ".join(branch.shown for branch in op.tr.real_only)
+        entries.append(("UnsupportedEnvironmentError", f"on a mock client, for a branch KIS offers on real accounts only ({branches}); nothing was sent."))
     if op.response.envelope:
         entries.append(("KisApiError", "KIS refused the call (rt_cd other than \"0\"); RateLimitError, one of them, once the retries are spent."))
     else:
@@ -130,10 +133,13 @@ def _about(op: Operation) -> list[str]:
     return lines
 
 
-def _doc(summary: list[str], spec: Spec, op: Operation, gives: str, what: str, pages: bool, extra_args: list[str] | None = None) -> list[str]:
-    """A method's docstring: ``summary``, then Args, ``gives`` (Returns or Yields) ``what``, and Raises."""
+def _doc(summary: list[str], spec: Spec, op: Operation, gives: str, what: str, pages: bool, extra_args: list[str] | None = None, args_of: str | None = None) -> list[str]:
+    """A method's docstring: ``summary``, then Args, ``gives`` (Returns or Yields) ``what``, and
+    Raises. ``args_of``: the method whose Args these are (a helper over it says so, not again)."""
     lines = [*summary, *_about(op)]
     args = _args(spec, op) + (extra_args or [])
+    if args and args_of is not None:
+        args = [f"    The same as {args_of}'s."]
     if args:
         lines += ["", "Args:", *args]
     lines += ["", f"{gives}:", *["    " + line for line in wrap(what, 12, 4)]]
@@ -146,13 +152,15 @@ def method_doc(spec: Spec, op: Operation) -> list[str]:
 
 
 def pages_doc(spec: Spec, op: Operation) -> list[str]:
-    summary = f"Every page of {op.summary}, following tr_cont and the CTX_AREA keys to the last."
-    return _doc([summary], spec, op, "Yields", f"{op.response.class_name}: each page: {_outputs_text(op)}.", pages=True)
+    keys = op.pagination.keys if op.pagination is not None else ()
+    following = "tr_cont and " + ", ".join(key.request for key in keys) if keys else "tr_cont alone (the same request again)"
+    summary = f"Every page of {op.summary}, following {following} to the last."
+    return _doc([summary], spec, op, "Yields", f"{op.response.class_name}: each page: {_outputs_text(op)}.", pages=True, args_of=op.name)
 
 
 def rows_doc(spec: Spec, op: Operation, output: Output) -> list[str]:
     summary = f"Every row of {op.summary} {output.key or 'body'} ({output.name}) across all pages."
-    return _doc([summary], spec, op, "Yields", f"{output.class_name}: each row, page after page.", pages=True)
+    return _doc([summary], spec, op, "Yields", f"{output.class_name}: each row, page after page.", pages=True, args_of=op.name)
 
 
 def walk_doc(spec: Spec, op: Operation) -> list[str]:

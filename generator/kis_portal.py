@@ -29,6 +29,10 @@ class PortalApi:
     response_fields: tuple[str, ...]  # every output's keys together, and the output keys
 
     @property
+    def real_tr_ids(self) -> tuple[str, ...]:
+        return tuple(TR_TOKEN.findall(self.real_text))
+
+    @property
     def mock_tr_ids(self) -> tuple[str, ...]:
         return tuple(TR_TOKEN.findall(self.mock_text)) if self.mock else ()
 

@@ -37,6 +37,9 @@ MOCK_TR_IN_TEXT = re.compile(r"\bV[A-Z0-9]{7,13}\b")
 LABELLED_TR = re.compile(r"\b([A-Z][A-Z0-9]{7,13})\s*\(([^()]{1,40})\)")
 HEADER = re.compile(r"^#\s*\[(?P<menu>[^\]]+)\]\s*(?P<rest>.*)$")
 ARG_LINE = re.compile(r"^\s{4,}(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*\((?P<type>[^)]*)\)\s*:\s*(?P<text>.*)$")
+REQUIRED_MARK = re.compile(r"\[필수\]|[(（]필수[)）]")  # KIS's mark of a required field
+ASIDE = re.compile(r"\s+[(（]")  # KIS sets an aside off with a space: "종목코드 (ex. 005930)"
+QUALIFIER = re.compile(r"^[(（](?:선택|필수)\s*-\s*(이상값?|이하값?)[)）]$")  # "(선택 - 이상값)": a bound
 REVISION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/~^{}@-]{0,200}")
 
 
@@ -133,6 +136,22 @@ class SamplePaging:
 
 
 @dataclass(frozen=True, slots=True)
+class SampleCall:
+    """The chk_ file's call of the sample function: its arguments by parameter name, a value
+    that is not a string literal (``trenv.my_acct``) as None with its source text."""
+
+    arguments: tuple[tuple[str, str | None], ...]
+    expressions: tuple[tuple[str, str], ...]  # parameter → the source text of a non-literal argument
+    at: Location
+
+    def value(self, parameter: str) -> str | None:
+        return dict(self.arguments).get(parameter)
+
+    def passes(self, parameter: str) -> bool:
+        return parameter in dict(self.arguments)
+
+
+@dataclass(frozen=True, slots=True)
 class SampleApi:
     """One REST API as KIS's sample shows it."""
 
@@ -150,10 +169,14 @@ class SampleApi:
     outputs: tuple[SampleOutput, ...]
     paging: SamplePaging | None
     pages_without_keys: bool  # follows tr_cont but sends no continuation keys back
-    columns: tuple[tuple[str, str], ...]  # COLUMN_MAPPING of the chk_ file: response field → label
+    columns: tuple[tuple[str, str], ...]  # COLUMN_MAPPING of the chk_ file: response field → label, each entry (a key repeats for a later output)
     numeric: tuple[str, ...]  # NUMERIC_COLUMNS of the chk_ file
     columns_at: Location | None
     header_at: Location
+    column_keys: tuple[str, ...] = ()  # COLUMN_MAPPING's keys as written: repeats and output markers kept
+    call: SampleCall | None = None  # the chk_ file's example call
+    # the function's parameters: name, its default when a string, whether it has a default at all
+    parameters: tuple[tuple[str, str | None, bool], ...] = ()
 
     @property
     def qualname(self) -> str:
@@ -410,14 +433,18 @@ def read_sample(
     columns: tuple[tuple[str, str], ...] = ()
     numeric: tuple[str, ...] = ()
     columns_at = None
+    column_keys: tuple[str, ...] = ()
+    call = None
     if check_name is not None and check_raw is not None:
         check = _Source.parse(check_name, check_raw, problems)
         if check is not None:
-            columns, numeric, columns_at = _columns(check)
-            fields = _with_examples(check, api, function, fields)
+            columns, numeric, columns_at, column_keys = _columns(check)
+            call = _example_call(check, api, function)
+            fields = _with_examples(call, fields)
     if mcp:
         fields = tuple(_with_mcp(item, mcp.get(item.parameter or "")) for item in fields)
-    return SampleApi(directory, api, name, check_name, menu, title, api_id, url, method, choices, fields, outputs, paging, keyless, columns, numeric, columns_at, header_at)
+    parameters = _parameters(function)
+    return SampleApi(directory, api, name, check_name, menu, title, api_id, url, method, choices, fields, outputs, paging, keyless, columns, numeric, columns_at, header_at, column_keys, call, parameters)
 
 
 def _header(source: _Source) -> tuple[str, str, str | None, Location]:
@@ -472,6 +499,19 @@ def _strings(node: ast.AST) -> tuple[str, ...] | None:
         values = [_string(item) for item in node.elts]
         if values and all(value is not None for value in values):
             return tuple(value for value in values if value is not None)
+    return None
+
+
+def _body_key(node: ast.AST) -> str | None:
+    """The response key a sample reads: ``res.getBody().keyb`` (keyb), the same guarded by a
+    hasattr (``... if hasattr(...) else ""``), or ``res.getBody().output1["index_key"]``
+    (output1.index_key)."""
+    if isinstance(node, ast.IfExp):
+        node = node.body
+    if isinstance(node, ast.Attribute) and _is_body_call(node.value):
+        return node.attr
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and _is_body_call(node.value.value) and _string(node.slice) is not None:
+        return f"{node.value.attr}.{_string(node.slice)}"
     return None
 
 
@@ -650,21 +690,23 @@ class _FunctionReader:
                 doc = documented.get(parameter)
                 if doc is not None:
                     description = doc
-                    required = True if "[필수]" in doc else None
-                    required_from = "[필수] in the docstring" if required else None
+                    required = True if REQUIRED_MARK.search(doc) else None
+                    required_from = "the docstring marks it 필수" if required else None
                 if comment:
                     marker, _, rest = comment.partition(",")
                     if marker.strip() in ("필수", "선택") and rest:
                         required = marker.strip() == "필수" if required is None else required
                         required_from = required_from or f"signature comment {comment!r}"
                         comment = rest.strip()
-                label = comment or self.source.comments.get(self.source.at(node).line) or (_label_of(doc) if doc else None)
+                if comment and REQUIRED_MARK.search(comment) and required is None:
+                    required, required_from = True, f"the signature comment {comment!r}"
+                label = _label_of(comment or "") or _label_of(self.source.comments.get(self.source.at(node).line) or "") or _label_of(doc or "")
                 check = checks.get(parameter)
                 if check is not None:
                     required = True
                     required_from = required_from or f"the sample refuses an empty value (line {check[1]})"
             else:
-                label = self.source.comments.get(self.source.at(node).line) or None
+                label = _label_of(self.source.comments.get(self.source.at(node).line) or "")
             allowed = checks[parameter][0] if parameter is not None and parameter in checks else None
             result.append(SampleField(key, parameter, constant, label, description, required, required_from, allowed, default, None, self.source.at(node)))
         return tuple(result)
@@ -766,14 +808,17 @@ class _FunctionReader:
         found: dict[str, SampleOutput] = {}
         for node in ast.walk(self.function):
             if isinstance(node, ast.Attribute) and _is_body_call(node.value) and re.fullmatch(r"output[0-9]?", node.attr):
-                if node.attr in found:
-                    continue
                 parent = parents.get(node)
                 shape = "either" if either else "list"
                 if isinstance(parent, ast.List):
                     shape = "object"  # pd.DataFrame([output])
                 elif isinstance(parent, ast.Call) and any(kw.arg == "index" for kw in parent.keywords):
                     shape = "object"  # pd.DataFrame(output, index=[0])
+                elif isinstance(parent, ast.Subscript) and node.attr in found:
+                    continue  # output1["index_key"]: reads a key, says nothing of the shape
+                earlier = found.get(node.attr)
+                if earlier is not None and (earlier.shape == "object" or shape != "object"):
+                    continue  # one line that reads it as one record settles the shape
                 line = self.source.text.splitlines()[node.lineno - 1].strip()
                 found[node.attr] = SampleOutput(node.attr, shape, self.source.at(node), line)
         return tuple(sorted(found.values(), key=lambda output: (output.key != "output", output.key)))
@@ -794,8 +839,9 @@ class _FunctionReader:
             target, value = node.targets[0], node.value
             pairs_here = list(zip(target.elts, value.elts)) if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) else [(target, value)]
             for name, read in pairs_here:  # FK100 = res.getBody().ctx_area_fk100, or a tuple of them
-                if isinstance(name, ast.Name) and name.id in by_parameter and isinstance(read, ast.Attribute) and _is_body_call(read.value):
-                    pairs.append((by_parameter[name.id], read.attr))
+                key = _body_key(read)
+                if isinstance(name, ast.Name) and name.id in by_parameter and key is not None:
+                    pairs.append((by_parameter[name.id], key))
                     at = at or self.source.at(node)
         if not pairs or at is None:
             return None, True
@@ -876,48 +922,91 @@ def _env_of(conditions: list[Condition]) -> tuple[str | None, tuple[Condition, .
 
 
 def _label_of(text: str) -> str | None:
-    """``[필수] 조건 시장 분류 코드 (ex. J:KRX)`` → ``조건 시장 분류 코드``."""
-    text = re.sub(r"^\s*\[[^\]]*\]\s*", "", text)
-    label = re.split(r"\s*[(（]", text, maxsplit=1)[0].strip()
-    return label or None
+    """KIS's name of a field from its comment or docstring line: ``[필수] 조건 시장 분류 코드 (ex.
+    J:KRX)`` → ``조건 시장 분류 코드``. An aside goes (an example, codes, a required-ness mark, an
+    explanation: the description keeps them), and so does a length (``(6자리)``); a qualifier
+    KIS writes without a space stays (``거래량(이상)``), and one after the required-ness mark too
+    (``현재가수1 (선택 - 이상값)`` → ``현재가수1 (이상값)``)."""
+    text = re.sub(r"^\s*\[(필수|선택)\]\s*", "", text).strip()
+    text = re.sub(r"\.\s*Defaults? to .*$", "", text)  # "운용사지정주문번호. Defaults to """
+    if re.fullmatch(r"\[[^\[\]]+\]", text):
+        text = text[1:-1].strip()  # "[입력날짜]"
+    if text.startswith(("(", "（")):
+        return None  # an aside with no name before it: another source names the field
+    aside = ASIDE.search(text)
+    if aside is not None:
+        qualifier = QUALIFIER.match(text[aside.end() - 1 :].strip())
+        text = text[: aside.start()] + (f" ({qualifier.group(1).strip()})" if qualifier else "")
+    text = re.sub(r"[(（][0-9]+자리[)）]$", "", text.strip())
+    return text.strip() or None
 
 
-def _columns(check: _Source) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...], Location | None]:
+def _columns(check: _Source) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...], Location | None, tuple[str, ...]]:
     columns: list[tuple[str, str]] = []
     numeric: tuple[str, ...] = ()
+    keys: list[str] = []
     at = None
     for node in check.tree.body:
         if not isinstance(node, ast.Assign) or len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
             continue
         if node.targets[0].id == "COLUMN_MAPPING" and isinstance(node.value, ast.Dict):
             at = check.at(node)
-            seen: set[str] = set()
             for key, value in zip(node.value.keys, node.value.values):
                 wire, label = _string(key), _string(value)
-                if wire is not None and label is not None and wire not in seen:
-                    seen.add(wire)
-                    columns.append((wire, label.strip()))
+                if wire is not None:
+                    keys.append(wire)
+                if wire is not None and label is not None:
+                    columns.append((wire, label.strip()))  # a repeated key: another output's label
         elif node.targets[0].id == "NUMERIC_COLUMNS":
             numeric = _strings(node.value) or ()
-    return tuple(columns), numeric, at
+    return tuple(columns), numeric, at, tuple(keys)
 
 
-def _with_examples(check: _Source, api: str, function: ast.FunctionDef, fields: tuple[SampleField, ...]) -> tuple[SampleField, ...]:
-    """The values the chk_ file's first call passes, as each field's example."""
-    call = next((node for node in ast.walk(check.tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == api), None)
+def _parameters(function: ast.FunctionDef) -> tuple[tuple[str, str | None, bool], ...]:
+    arguments = function.args
+    first_default = len(arguments.args) - len(arguments.defaults)
+    return tuple(
+        (arg.arg, _string(arguments.defaults[index - first_default]) if index >= first_default else None, index >= first_default)
+        for index, arg in enumerate(arguments.args)
+    )
+
+
+def _example_call(check: _Source, api: str, function: ast.FunctionDef) -> SampleCall | None:
+    """The chk_ file's first call of the sample function. A plain name argument takes the string
+    the chk_ file assigned to it (``pdno = "005930"``), where it assigned exactly one."""
+    call = next((node for node in ast.walk(check.tree) if isinstance(node, ast.Call) and _calls(node.func, api)), None)
+    if call is None:
+        return None
+    assigned: dict[str, list[str | None]] = {}
+    for node in ast.walk(check.tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            assigned.setdefault(node.targets[0].id, []).append(_string(node.value))
+    names = [arg.arg for arg in function.args.args]
+    given = list(zip(names, call.args)) + [(keyword.arg, keyword.value) for keyword in call.keywords if keyword.arg is not None]
+    arguments: list[tuple[str, str | None]] = []
+    expressions: list[tuple[str, str]] = []
+    for name, node in given:
+        value = _string(node)
+        if value is None and isinstance(node, ast.Name) and len(assigned.get(node.id, [])) == 1:
+            value = assigned[node.id][0]
+        if value is None:
+            expressions.append((name, ast.unparse(node)[:80]))
+        arguments.append((name, value))
+    return SampleCall(tuple(arguments), tuple(expressions), check.at(call))
+
+
+def _calls(func: ast.expr, api: str) -> bool:
+    """``api(...)``, or ``api.api(...)`` through the module (``import lp_trade_trend``)."""
+    if isinstance(func, ast.Attribute):
+        return func.attr == api and isinstance(func.value, ast.Name) and func.value.id == api
+    return isinstance(func, ast.Name) and func.id == api
+
+
+def _with_examples(call: SampleCall | None, fields: tuple[SampleField, ...]) -> tuple[SampleField, ...]:
+    """The values the chk_ file's call passes, as each field's example."""
     if call is None:
         return fields
-    names = [arg.arg for arg in function.args.args]
-    values: dict[str, str] = {}
-    for name, value in zip(names, call.args):
-        text = _string(value)
-        if text is not None:
-            values[name] = text
-    for keyword in call.keywords:
-        text = _string(keyword.value)
-        if keyword.arg is not None and text is not None:
-            values[keyword.arg] = text
-    return tuple(replace(item, example=values.get(item.parameter or "")) for item in fields)
+    return tuple(replace(item, example=call.value(item.parameter or "")) for item in fields)
 
 
 def _with_mcp(item: SampleField, entry: dict[str, Any] | None) -> SampleField:

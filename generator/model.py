@@ -35,6 +35,7 @@ RealtimeOutcome = Literal["subscribed", "unsubscribed", "refused", "app_key_in_u
 ENVS: tuple[EnvName, ...] = ("real", "mock")
 SIDES: tuple[SideName, ...] = ("buy", "sell")
 EXCHANGES_TABLE = "exchanges"
+PERIOD_NAME = re.compile(r"[A-Za-z0-9_]{1,32}")  # a name (within_3_months) or KIS's code ("0")
 QUOTE_TABLE = "quote_exchanges"  # built from the exchanges' quote codes; what quotation APIs send
 
 
@@ -206,6 +207,24 @@ class TrCell:
 
 
 @dataclass(frozen=True, slots=True)
+class RealOnlyBranch:
+    """Branches of a TR_ID table KIS offers on real accounts only (a dimension left out matches
+    every value): they have no mock TR_ID, so a mock client refuses them before sending."""
+
+    market: str | None
+    side: SideName | None
+    period: str | None
+    source: str
+
+    def covers(self, market: str | None, side: str | None, period: str | None) -> bool:
+        return all(mine is None or mine == theirs for mine, theirs in ((self.market, market), (self.side, side), (self.period, period)))
+
+    @property
+    def shown(self) -> str:
+        return ", ".join(f"{dim} {value}" for dim, value in (("market", self.market), ("side", self.side), ("period", self.period)) if value)
+
+
+@dataclass(frozen=True, slots=True)
 class TrTable:
     dims: tuple[Dimension, ...]
     market_field: str | None
@@ -213,6 +232,7 @@ class TrTable:
     periods: tuple[str, ...]
     cells: tuple[TrCell, ...]
     retired: tuple[tuple[str, str], ...]
+    real_only: tuple[RealOnlyBranch, ...] = ()  # on a mock account these branches are refused
 
     def lookup(self, env: str, market: str | None = None, side: str | None = None, period: str | None = None) -> str | None:
         for cell in self.cells:
@@ -222,12 +242,30 @@ class TrTable:
 
 
 @dataclass(frozen=True, slots=True)
+class PageKey:
+    """A continuation key: the response value a following page's request sends back."""
+
+    request: str  # the request field it goes in
+    response: str  # the response key it comes from
+    output: str | None = None  # the object output holding it (output1); None: the body's top level
+
+    @property
+    def shown(self) -> str:
+        return f"{self.request} ← {self.output + '.' if self.output else ''}{self.response}"
+
+
+@dataclass(frozen=True, slots=True)
 class Pagination:
-    request_fk: str
-    request_nk: str
-    response_fk: str
-    response_nk: str
-    page_size: tuple[tuple[str, int], ...]  # by environment
+    """Paging by tr_cont: ``keys`` are sent back on each following page; with none, the same
+    request goes again with tr_cont N."""
+
+    keys: tuple[PageKey, ...]
+    page_size: tuple[tuple[str, int], ...]  # by environment, where KIS documents it
+
+    @property
+    def top_level_keys(self) -> tuple[str, ...]:
+        """Response keys at the body's top level (beside the envelope and the outputs)."""
+        return tuple(key.response for key in self.keys if key.output is None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +281,7 @@ class ResponseField:
     note: str | None
     aliases: tuple[str, ...] = ()  # other spellings KIS uses for the same field
     always_sent: bool = False  # in every successful reply, never blank: typed without None
+    kind_inferred: bool = False  # not read in KIS's documents: a value that does not fit is kept in extra
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +347,37 @@ class Response:
 
 
 @dataclass(frozen=True, slots=True)
+class ExampleDifference:
+    fact: str  # method, path, tr_id.real, tr_id.mock or request.FIELD
+    kis: str | None  # what KIS's sample sends there (None: nothing)
+    source: str  # why the spec sends something else
+    sends: str | None = None  # a request field's value the spec sends instead (None: its default)
+
+
+@dataclass(frozen=True, slots=True)
+class KisExample:
+    """KIS's example call (its chk_ file's arguments) and the request KIS's sample sends for it;
+    generator.examples compares them with the operation."""
+
+    at: str  # KIS's chk_ file and line
+    call: tuple[tuple[str, str | None], ...]  # its arguments (None: from the user's settings)
+    side: SideName | None
+    period: str | None
+    method: str
+    path: str
+    tr_ids: tuple[tuple[str, str | None], ...]  # env → what KIS's sample sends (None: it refuses)
+    request: tuple[tuple[str, str | None], ...]  # wire field → value (None: the user's own)
+    differs: tuple[ExampleDifference, ...]
+
+    def differs_on(self, fact: str) -> ExampleDifference | None:
+        return next((difference for difference in self.differs if difference.fact == fact), None)
+
+    @property
+    def values(self) -> dict[str, str | None]:
+        return dict(self.request)
+
+
+@dataclass(frozen=True, slots=True)
 class Operation:
     area: str
     name: str
@@ -331,6 +401,7 @@ class Operation:
     walk: Walk | None = None
     mock_instead: MockInstead | None = None
     known_differences: tuple[KnownDifference, ...] = ()
+    kis_example: KisExample | None = None  # KIS's example call and what its sample sends for it
 
     @property
     def qualname(self) -> str:

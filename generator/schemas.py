@@ -109,6 +109,8 @@ def response_schema(spec: Spec, op: Operation, comment: str) -> dict[str, Any]:
             item: dict[str, Any] = dict(JSON_TYPES[field.json])
             item["title"] = field.label
             item["x-kis-kind"] = field.kind
+            if field.kind_inferred:
+                item["x-kis-kind-inferred"] = True
             if field.kind in KIND_FORMATS:
                 item["description"] = f"{KIND_FORMATS[field.kind]}, or empty"
             properties[field.wire] = item
@@ -132,8 +134,9 @@ def response_schema(spec: Spec, op: Operation, comment: str) -> dict[str, Any]:
         for alias in output.aliases:
             properties[alias] = properties[output.key]
     if op.pagination is not None:
-        properties[op.pagination.response_fk] = {"type": "string", "title": "연속조회검색조건"}
-        properties[op.pagination.response_nk] = {"type": "string", "title": "연속조회키"}
+        for key in op.pagination.keys:
+            if key.output is None:
+                properties[key.response] = {"type": "string", "title": "연속조회검색조건" if "_FK" in key.request.upper() else "연속조회키"}
     schema["properties"] = properties
     if op.response.envelope:
         schema["required"] = [field.wire for field in spec.envelope]

@@ -70,6 +70,8 @@ PATTERN_MEANINGS = {
     "^(?!\\s)(?![\\s\\S]*\\s$)": "must not start or end with whitespace",
     "^[A-Za-z0-9_()]+(\\.[A-Za-z0-9_()%-]+)*$": "must be a dotted path inside the operation, like response.outputs.output.fields.stck_prpr.kind",
     "^[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]*$": "must name an operation as area.name, like domestic_stock.volume_rank",
+    "^(output[0-9]?\\.)?[A-Za-z][A-Za-z0-9_]*$": "must be a response key (ctx_area_nk100), or one inside an object output (output1.index_key)",
+    "^(method|path|tr_id\\.(real|mock)|request\\.[A-Za-z][A-Za-z0-9_]*)$": "must be method, path, tr_id.real, tr_id.mock or request.FIELD",
     "^[0-9a-f]{40}$": "must be a full git commit id (40 hex digits)",
     "^sha256:[0-9a-f]{64}$": "must be sha256: and 64 hex digits",
     "^[A-Z][A-Z0-9]{7}$": "is not a real-time TR_ID: 8 capital letters or digits, the first a letter (KIS API portal 2026-05-29)",

@@ -155,6 +155,7 @@ class RequestView:
     market_of_request: str | None  # the market a rule's condition tests, from the request
     market_of_sent: str | None  # the market the TR_ID depends on, from the validated request
     tr_id: str  # the expression resolving the TR_ID
+    refused_branch: str | None  # where some branches are real-only: the expression naming the one asked for
 
 
 class Constants:
@@ -282,10 +283,16 @@ def _request_view(spec: Spec, op: Operation, consts: Constants, needs: Needs) ->
         needs.add("kis_client._calls", "side_of")
     if periods:
         needs.add("kis_client._calls", "plain")
+    refused_branch = None
     if tr is not None:
         needs.add("kis_client.tr_ids", "TR_IDS")
         key = (py(op.qualname), "ctx.env", "market" if market_field else "None", "side_value" if op.has_side else "None", "period_value" if periods else "None")
         tr_id = f"TR_IDS[({', '.join(key)})]"
+        if tr.real_only:
+            # A mock account has no TR_ID for these branches: refused, naming the branch.
+            tr_id = f"TR_IDS.get(({', '.join(key)}))"
+            values = {"market": "market", "side": "side_value", "period": "period_value"}
+            refused_branch = "f" + py(", ".join(f"{dim} {{{values[dim]}}}" for dim in tr.dims))
     else:
         tr_id = "None"
     return RequestView(
@@ -302,6 +309,7 @@ def _request_view(spec: Spec, op: Operation, consts: Constants, needs: Needs) ->
         market_of_request=f"EXCHANGE_MARKET.get(request.{market_field}) if type(request.{market_field}) is str else None" if needs_market and market_field else None,
         market_of_sent=f"EXCHANGE_MARKET[request.{market_field}]" if market_field else None,
         tr_id=tr_id,
+        refused_branch=refused_branch,
     )
 
 
@@ -390,9 +398,21 @@ def _response_field_view(field: ResponseField, needs: Needs) -> ResponseFieldVie
         declaration=declaration,
         doc=docstrings.wrap(docstrings.response_field_text(field), 7),
         keys=(field.wire,) + field.aliases,
-        careful_parser=f"required({parser})" if field.always_sent else parser,
+        careful_parser=_careful_parser(field, needs),
         read=_read(field),
     )
+
+
+def _careful_parser(field: ResponseField, needs: Needs) -> str:
+    """parse_carefully's parser of ``field``: a value that does not fit a kind the spec inferred
+    is kept in extra, not an error (the straight-line read sends such a row there)."""
+    parser = KIND_PARSERS[field.kind]
+    if field.always_sent:
+        return f"required({parser})"
+    if field.kind_inferred and parser != "p_text":
+        needs.add("kis_client._parsing", "lenient")
+        return f"lenient({parser})"
+    return parser
 
 
 def _output_view(op: Operation, output: Output, needs: Needs) -> OutputView:
@@ -452,7 +472,7 @@ def _top_keys(spec: Spec, op: Operation) -> tuple[str, ...]:
         keys.extend(field.wire for field in output.fields) if output.key is None else keys.append(output.key)
         keys.extend(output.aliases)
     if op.pagination is not None:
-        keys += [op.pagination.response_fk, op.pagination.response_nk]
+        keys += op.pagination.top_level_keys
     return tuple(keys)
 
 
@@ -496,7 +516,7 @@ class OperationView:
     headers: tuple[str, ...]
     envs: tuple[EnvName, ...]
     envelope: bool
-    paging: tuple[str, str, str, str] | None
+    paging: tuple[tuple[str, str, str | None], ...] | None  # per key sent back: request field, response key, object output holding it
     constants: tuple[Constant, ...]
     prepare: str
     prepare_doc: str
@@ -554,7 +574,7 @@ def operation_view(spec: Spec, op: Operation, homes: TableHomes) -> OperationVie
         headers=op.headers,
         envs=op.envs,
         envelope=op.response.envelope,
-        paging=(pagination.request_fk, pagination.request_nk, pagination.response_fk, pagination.response_nk) if pagination is not None else None,
+        paging=tuple((key.request, key.response, key.output) for key in pagination.keys) if pagination is not None else None,
         constants=constants,
         prepare=f"prepare_{op.function_suffix}",
         prepare_doc=f"The validated call of {op.summary}, its TR_ID resolved; ValidationError lists every problem.",

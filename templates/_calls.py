@@ -18,12 +18,22 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Continuation:
-    """Where the next page starts: KIS's tr_cont header and the CTX_AREA keys, verbatim."""
+    """Where the next page starts: KIS's tr_cont header and the keys to send back, verbatim
+    (request field, value); none for an operation KIS pages by tr_cont alone."""
 
     tr_cont: str
-    fk: str
-    nk: str
+    keys: tuple[tuple[str, str], ...]
     has_more: bool
+
+    @property
+    def fk(self) -> str:
+        """The CTX_AREA_FK key sent back ("" where the operation pages otherwise)."""
+        return next((value for name, value in self.keys if name.startswith("CTX_AREA_FK")), "")
+
+    @property
+    def nk(self) -> str:
+        """The CTX_AREA_NK key sent back ("" where the operation pages otherwise)."""
+        return next((value for name, value in self.keys if name.startswith("CTX_AREA_NK")), "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +45,9 @@ class OperationInfo:
     headers: tuple[str, ...]
     envs: tuple[str, ...]
     envelope: bool
-    paging: tuple[str, str, str, str] | None = None  # request fk, nk; response fk, nk
+    # (request field, response key, the object output holding it or None for the body) per key
+    # sent back; () pages by tr_cont alone; None: not paged
+    paging: tuple[tuple[str, str, str | None], ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +61,7 @@ class PreparedCall:
 
     def next_page(self, continuation: Continuation, next_tr_cont: str) -> PreparedCall:
         assert self.operation.paging is not None
-        fk, nk = self.operation.paging[0], self.operation.paging[1]
-        params = {**self.params, fk: continuation.fk, nk: continuation.nk}
-        return PreparedCall(self.operation, self.tr_id, params, next_tr_cont)
+        return PreparedCall(self.operation, self.tr_id, {**self.params, **dict(continuation.keys)}, next_tr_cont)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,11 +149,19 @@ def continuation_of(call: PreparedCall, reply: Reply, more_codes: tuple[str, ...
         return None
     tr_cont = reply.headers.get("tr_cont", "")
     body = reply.body if isinstance(reply.body, Mapping) else {}
-    fk = body.get(call.operation.paging[2], "")
-    nk = body.get(call.operation.paging[3], "")
-    fk = fk if isinstance(fk, str) else ""
-    nk = nk if isinstance(nk, str) else ""
-    return Continuation(tr_cont, fk, nk, tr_cont in more_codes)
+    keys = []
+    for request, response, output in call.operation.paging:
+        holder = body if output is None else _object_in(body.get(output))
+        value = holder.get(response, "")
+        keys.append((request, value if isinstance(value, str) else ""))
+    return Continuation(tr_cont, tuple(keys), tr_cont in more_codes)
+
+
+def _object_in(value: Any) -> Mapping[str, Any]:
+    """An object output as KIS sends it: an object, or a list holding one."""
+    if isinstance(value, list) and value:
+        value = value[0]
+    return value if isinstance(value, Mapping) else {}
 
 
 def walk_back(

@@ -7,6 +7,7 @@ whole outputs (``parse_rows``, ``parse_object``) are shared by all of them.
 
 from __future__ import annotations
 
+import logging
 import reprlib
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time as dtime
@@ -18,6 +19,7 @@ from kis_client._models import Rows, frozen
 from kis_client.errors import ResponseParseError
 
 T = TypeVar("T")
+logger = logging.getLogger("kis_client")
 
 
 class _BadValue(Exception):
@@ -26,6 +28,23 @@ class _BadValue(Exception):
 
 class _Missing(_BadValue):
     """A value KIS always sends is absent or blank."""
+
+
+class _Unfit(Exception):
+    """A value that does not fit a kind the spec inferred (not read in KIS's documents): kept as
+    sent in ``extra``, never a parse error. Not a _BadValue, so field_error passes over it."""
+
+
+def lenient(parse: Callable[[Any], T | None]) -> Callable[[Any], T | None]:
+    """``parse`` for a field whose kind was inferred: a value that does not fit raises _Unfit."""
+
+    def parse_or_keep(value: Any) -> T | None:
+        try:
+            return parse(value)
+        except _BadValue:
+            raise _Unfit from None
+
+    return parse_or_keep
 
 
 def present(value: T | None) -> T:
@@ -173,11 +192,22 @@ def field_keys(fields: tuple[Field, ...]) -> frozenset[str]:
 
 def parse_carefully(row: Mapping[str, Any], draft_cls: type, cls: type[T], fields: tuple[Field, ...], known: frozenset[str]) -> T:
     """A row the straight-line parser declined: numbers are accepted, missing fields are None,
-    and a value that is not its kind raises _BadValue."""
+    and a value that is not its kind raises _BadValue, unless the kind was inferred: then the
+    field is None and the value stays in ``extra`` as KIS sent it (with a warning)."""
     draft: Any = object.__new__(draft_cls)
+    unfit: dict[str, Any] = {}
     for name, keys, parse in fields:
-        setattr(draft, name, parse(first_of(row, keys)))
+        value = first_of(row, keys)
+        try:
+            setattr(draft, name, parse(value))
+        except _Unfit:
+            setattr(draft, name, None)
+            unfit[next((key for key in keys if key in row), keys[0])] = value
     draft.extra = extra_of(row, known)
+    if unfit:
+        draft.extra = {**draft.extra, **unfit}
+        shown = ", ".join(f"{key}={reprlib.repr(value)}" for key, value in unfit.items())
+        logger.warning("%s: %s do not fit the kinds the spec inferred for them; kept as sent in extra, the fields are None", cls.__name__, shown)
     return frozen(draft, cls)
 
 

@@ -204,7 +204,7 @@ class _CoreBase:
         logger.warning("%s: %s; retrying", op.qualname, cause)
         return delay
 
-    def next_page(self, call: PreparedCall, reply: Reply, seen: set[tuple[str, str]], count: int) -> PreparedCall | None:
+    def next_page(self, call: PreparedCall, reply: Reply, seen: set[tuple[tuple[str, str], ...]], count: int) -> PreparedCall | None:
         """The request for the page after ``reply`` (the ``count``-th), None after the last;
         never a silent stop."""
         paging = self.settings.paging
@@ -214,15 +214,17 @@ class _CoreBase:
         name = call.operation.qualname
         if not continuation.has_more:
             raise PaginationError(f"{name}: KIS sent tr_cont {continuation.tr_cont!r}, neither more ({'/'.join(paging.more)}) nor last ({'/'.join(paging.last)}); stopping instead of guessing")
-        if not (continuation.fk.strip() or continuation.nk.strip()):
-            raise PaginationError(f"{name}: KIS said more pages follow (tr_cont {continuation.tr_cont!r}) but sent empty CTX_AREA keys; the next request would start over")
-        key = (continuation.fk, continuation.nk)
-        if key in seen:
+        # Keys KIS sends back must move on; an operation paged by tr_cont alone has none, and
+        # max_pages is what stops a read that never ends.
+        if continuation.keys and not any(value.strip() for _, value in continuation.keys):
+            shown = ", ".join(request for request, _ in continuation.keys)
+            raise PaginationError(f"{name}: KIS said more pages follow (tr_cont {continuation.tr_cont!r}) but sent empty continuation keys ({shown}); the next request would start over")
+        if continuation.keys and continuation.keys in seen:
             raise PaginationError(f"{name}: KIS sent the same continuation keys twice; stopping instead of looping")
         limit = self.settings.max_pages
         if limit is not None and count >= limit:
             raise PaginationError(f"{name}: KIS still says more pages follow after {count} pages, the client's max_pages; raise it (or pass max_pages=None) to read further")
-        seen.add(key)
+        seen.add(continuation.keys)
         return call.next_page(continuation, paging.next_tr_cont)
 
     def limited(self, call: PreparedCall) -> RateLimiter | None:
@@ -325,8 +327,8 @@ class SyncCore(_CoreBase):
                 time.sleep(wait)
 
     def pages(self, call: PreparedCall) -> Iterator[tuple[PreparedCall, Reply]]:
-        """Every page, following tr_cont and the CTX_AREA keys until KIS says it is the last."""
-        seen: set[tuple[str, str]] = set()
+        """Every page, following tr_cont (and the keys KIS sends back) until KIS says it is the last."""
+        seen: set[tuple[tuple[str, str], ...]] = set()
         page: PreparedCall | None = call
         count = 0
         while page is not None:
@@ -433,7 +435,7 @@ class AsyncCore(_CoreBase):
                 await asyncio.sleep(wait)
 
     async def pages(self, call: PreparedCall) -> AsyncIterator[tuple[PreparedCall, Reply]]:
-        seen: set[tuple[str, str]] = set()
+        seen: set[tuple[tuple[str, str], ...]] = set()
         page: PreparedCall | None = call
         count = 0
         while page is not None:

@@ -56,14 +56,16 @@ class UnsupportedEnvironmentError(KisError):
     What to do: on a mock account, use what docs/API.md names under "모의투자 계좌에서는".
     """
 
-    def __init__(self, operation: str, env: str, supported: Sequence[str]) -> None:
+    def __init__(self, operation: str, env: str, supported: Sequence[str], branch: str | None = None) -> None:
         self.operation = operation
         self.env = env
         self.supported = tuple(supported)
-        super().__init__(
-            f"{operation} is not available on a {env} account (KIS supports it on: "
-            f"{', '.join(self.supported)}); nothing was sent"
-        )
+        self.branch = branch  # the branch KIS offers on real accounts only ("period night"), if only some are
+        if branch is not None:
+            message = f"{operation} ({branch}) is not available on a {env} account (KIS offers it on real accounts only); nothing was sent"
+        else:
+            message = f"{operation} is not available on a {env} account (KIS supports it on: {', '.join(self.supported)}); nothing was sent"
+        super().__init__(message)
 
 
 class TrIdNotFoundError(KisError, LookupError):

@@ -21,10 +21,19 @@ class Variant:
 
 
 def variants(op: Operation, envs: tuple[str, ...] | None = None) -> list[Variant]:
-    """Every environment the operation supports (or those of ``envs`` it supports) by side and period."""
+    """Every environment the operation supports (or those of ``envs`` it supports) by side and
+    period, but a branch KIS offers on real accounts only on a mock one."""
     sides: tuple[str | None, ...] = ("buy", "sell") if op.has_side else (None,)
     periods: tuple[str | None, ...] = op.tr.periods if op.tr is not None and op.has_period else (None,)
-    return [Variant(env, side, period) for env in op.envs if envs is None or env in envs for side in sides for period in periods]
+    real_only = op.tr.real_only if op.tr is not None else ()
+    return [
+        Variant(env, side, period)
+        for env in op.envs
+        if envs is None or env in envs
+        for side in sides
+        for period in periods
+        if env == "real" or not any(branch.market is None and branch.covers(None, side, period) for branch in real_only)
+    ]
 
 
 def default_env(op: Operation) -> str:

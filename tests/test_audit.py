@@ -99,9 +99,9 @@ def test_markdown_and_json(spec: Spec, repo: Path) -> None:
     text = to_markdown(report)
     assert text.startswith(f"## KIS samples audit: `koreainvestment/open-trading-api@{report.revision[:7]}` (2026-07-09)")
     assert "**2 of 10 REST APIs in the spec; 0 drift, 0 stale, 1 known (with source), 1 where KIS's code and comments disagree; 1 operations agree.**" in text
-    assert "| [국내주식] 주문/계좌 | 4 | 1 of 4 | 1 | 0 | 0 | `spec/imported/domestic_stock_trading.yaml` |" in text
+    assert "| [국내주식] 주문/계좌 | 4 | 1 of 4 | 1 | 0 | 0 | 0 | `spec/imported/domestic_stock_trading.yaml` |" in text
     document = json.loads(to_json(report))
-    assert document["summary"] == {"rest_apis": 10, "in_spec": 2, "realtime": 1, "drift": 0, "stale": 0, "known": 1, "kis_code_vs_comment": 1}
+    assert document["summary"] == {"rest_apis": 10, "in_spec": 2, "real_only": 0, "realtime": 1, "drift": 0, "stale": 0, "known": 1, "kis_code_vs_comment": 1}
     assert {finding["status"] for finding in document["findings"]} == {KNOWN, KIS}
     assert DRIFT not in {finding["status"] for finding in document["findings"]}
 

@@ -22,6 +22,18 @@ SPEC = repo_spec()
 REFERENCE = Path(__file__).parent / "fixtures" / "kis-open-api-reference.md"
 # An accepted order: KIS always sends its number, branch and time (always_sent in the spec).
 ORDER_OK = {**OK, "output": {"KRX_FWDG_ORD_ORGNO": "06010", "ODNO": "0001569157", "ORD_TMD": "155211"}}
+
+
+def accepted(op: Operation) -> dict[str, Any]:
+    """A successful reply to ``op``: what KIS always sends in it, in each output's shape."""
+    if op.kind != "order":
+        return OK
+    body: dict[str, Any] = dict(ORDER_OK)
+    for output in op.response.outputs:
+        row = {field.wire: "155211" if field.kind == "time" else "0001569157" for field in output.fields if field.always_sent}
+        if output.key is not None and row:
+            body[output.key] = [row] if output.is_list else row
+    return body
 AUTH_REPLIES: dict[str, Any] = {
     "auth.revoke": {"code": 200, "message": "접근토큰 폐기에 성공하였습니다"},
     "auth.approval": {"approval_key": "approval-key-for-tests"},
@@ -58,7 +70,7 @@ CALLS = [
 
 @pytest.mark.parametrize(("op", "variant"), CALLS, ids=lambda v: getattr(v, "qualname", str(v)))
 def test_each_operation_sends_what_the_spec_says(server: FakeKis, op: Operation, variant: Variant) -> None:
-    server.answer(op.path, AUTH_REPLIES.get(op.qualname, ORDER_OK if op.kind == "order" else OK))
+    server.answer(op.path, AUTH_REPLIES.get(op.qualname, accepted(op)))
     with client_for(server, env=variant.env) as client:
         method = getattr(getattr(client, op.area), op.name)
         if op.request_any:
@@ -249,7 +261,7 @@ def test_an_unknown_kis_env_says_what_is_accepted(monkeypatch: pytest.MonkeyPatc
 @pytest.mark.parametrize(("op", "variant"), [(op, variant) for op, variant in CALLS if op.tr is not None], ids=lambda v: getattr(v, "qualname", str(v)))
 def test_custtype_goes_on_every_call_with_a_tr_id(server: FakeKis, op: Operation, variant: Variant) -> None:
     # KIS's own client sends it always; users report HTTP 500 for POSTs without it.
-    server.answer(op.path, ORDER_OK if op.kind == "order" else OK)
+    server.answer(op.path, accepted(op))
     from kis_client.enums import CustomerType
 
     with client_for(server, env=variant.env, custtype=CustomerType.CORPORATE) as client:

@@ -352,6 +352,9 @@ CASES: list[tuple[str, Callable[[dict[str, Data]], None], str, bool]] = [
     ("response field no longer always sent", _set(("domestic_stock", "operations", "order_cash", "response", "outputs", "output", "always_sent", "fields"), ["ODNO"]), "response-field-always-sent", True),
     ("response field now always sent", _set(("domestic_stock", "operations", "inquire_balance", "response", "outputs", "output1", "always_sent"), {"fields": ["pdno"], "source": "a test"}), "response-field-always-sent", False),
     ("market time zone", lambda f: f["markets"]["markets"]["VN"].update(timezone="Asia/Bangkok"), "market-timezone-changed", False),
+    ("parameter renamed", _set(("domestic_stock", "operations", "order_cash", "request", "PDNO", "py_name"), "symbol"), "field-renamed", True),
+    ("response attribute renamed", _set(("domestic_stock", "operations", "order_cash", "response", "outputs", "output", "fields", "ODNO", "py_name"), "order_number"), "response-field-renamed", True),
+    ("kind now inferred", _set(("domestic_stock", "operations", "inquire_balance", "response", "outputs", "output1", "fields", "hldg_qty", "kind_inferred"), True), "response-field-kind-inferred", False),
 ]
 
 

@@ -197,7 +197,8 @@ def test_response_fields_have_their_korean_label_and_the_client_s_python_type() 
                 assert row[0] == " / ".join(f"`{name}`" for name in (field.wire, *field.aliases))
                 assert row[1] == f"`{field.py_name}`"
                 assert row[2].startswith(field.label)
-                assert row[3] == client_type(annotations[field.py_name])
+                inferred = " (inferred: a value that does not fit stays in `extra`)" if field.kind_inferred and field.kind != "text" else ""
+                assert row[3] == client_type(annotations[field.py_name]) + inferred
                 always_sent += field.always_sent
         assert f"**Response:** `{op.response.class_name}`" in ALL_TEXT
     assert always_sent > 0  # some fields are typed without None, and the docs say so
@@ -218,7 +219,12 @@ def test_code_parameters_name_their_enum_and_every_member() -> None:
             checked += 1
     assert checked >= 40
     # The user's two guesses from issue 17.
-    qty_all = next(row for table in DOC if table.header[:2] == ("파라미터", "Python") for row in table.rows if plain(row[0]) == "QTY_ALL_ORD_YN")
+    def parameter(qualname: str, wire: str) -> tuple[str, ...]:
+        op = SPEC.operation(qualname)
+        heading = next(table.heading for table in DOC if table.endpoint == f"{op.method} {op.path}")
+        return next(row for table in section(heading) if table.header[:2] == ("파라미터", "Python") for row in table.rows if plain(row[0]) == wire)
+
+    qty_all = parameter("domestic_stock.order_rvsecncl", "QTY_ALL_ORD_YN")
     assert qty_all[4].startswith("[`YesNo`](../API.md#yesno)")
     tr_mket = next(row for table in DOC if table.header[:2] == ("파라미터", "Python") for row in table.rows if plain(row[0]) == "TR_MKET_CD")
     assert "`TrMketCd.M01`" in tr_mket[4]

@@ -1,4 +1,4 @@
-"""The README's main job: both examples run against the in-process sandbox and say what happened."""
+"""The README's main job: the examples run against in-process sandboxes and say what happened."""
 
 from __future__ import annotations
 
@@ -42,6 +42,19 @@ def test_error_handling_shows_each_kind_of_error() -> None:
     retries = re.findall(r"^   kis_client log: domestic_stock.inquire_balance: rate limited \(EGW00201\); retrying$", steps[4], flags=re.MULTILINE)
     assert retries and "all 5 answered;" in steps[4]
     assert "all 5 answered at the first attempt" in steps[5] and "kis_client log" not in steps[5]
+
+
+def test_markets_reads_flows_rankings_futures_etfs_and_a_paged_chart() -> None:
+    out = run_example("markets.py")
+    assert re.search(r"1\. investor flows for 005930, 30 days, newest first:\n   \d{4}-\d{2}-\d{2}: close 70,000원", out)
+    assert "2. futures quote 101W09: 350.00," in out
+    assert re.search(r"3\. KOSPI daily chart, paged by tr_cont alone: 2 pages, 30 days", out)
+    assert "4. domestic_stock.volume_rank is real-only: the mock client refused it, nothing was sent" in out
+    ranking = re.findall(r"^   #(\d) (.+) \((\d{6})\): ([\d,]+)주 at ([\d,]+)원$", out, flags=re.MULTILINE)
+    assert [rank for rank, *_ in ranking] == ["1", "2", "3"] and {symbol for _, _, symbol, _, _ in ranking} == {"005930", "000660", "069500"}
+    volumes = [int(volume.replace(",", "")) for *_, volume, _ in ranking]
+    assert volumes == sorted(volumes, reverse=True)
+    assert "6. ETF 069500 KODEX 200: 35,000원" in out
 
 
 def test_realtime_shows_ticks_and_an_order_s_notices_decrypted() -> None:

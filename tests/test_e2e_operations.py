@@ -22,6 +22,8 @@ from tests.conftest import ClientFactory, operation_module, repo_spec
 
 DATE_PATTERN = "^[0-9]{8}$"
 
+# Operations the sandbox answers from the open orders they modify or cancel.
+ACTS_ON_OPEN_ORDERS = frozenset({"domestic_stock.order_rvsecncl", "overseas_stock.order_rvsecncl"})
 # KIS echoes the hashed body under BODY; the spec declares only HASH (no field kind is an object).
 UNDECLARED_BY_DESIGN: Mapping[str, frozenset[str]] = {"auth.hashkey": frozenset({"BODY"})}
 
@@ -74,6 +76,11 @@ def cases(spec: Spec) -> list[Case]:
                 else:
                     exchanges = [None]
                 found.extend(Case(op.qualname, env, cell.side, exchange, cell.period) for exchange in exchanges)
+            if env == "mock":  # a branch KIS offers on real accounts only: refused on mock
+                for cell in op.tr.cells:
+                    if cell.env == "real" and any(branch.covers(cell.market, cell.side, cell.period) for branch in op.tr.real_only):
+                        exchange = next((e.code for e in spec.exchanges if e.market == cell.market), None) if cell.market else None
+                        found.append(Case(op.qualname, env, cell.side, exchange, cell.period, refused=True))
     return found
 
 
@@ -166,7 +173,7 @@ def call(client: KisClient, op: Operation, case: Case, spec: Spec, today: date) 
     kwargs = arguments(op, case, today)
     if op.has_side and case.side == "sell":
         method(**{**kwargs, "side": "buy"})  # something to sell: buy it with the same arguments
-    if any(field.wire == "ORGN_ODNO" for field in op.fields):  # modify/cancel: an open order to act on
+    if op.qualname in ACTS_ON_OPEN_ORDERS and not case.refused:  # modify/cancel: an open order to act on
         kwargs.update(resting_order(client, op, kwargs))
     return method(**kwargs)
 
@@ -215,6 +222,8 @@ def test_every_operation_round_trips(case: Case, spec: Spec, sandboxes: dict[str
         with pytest.raises(UnsupportedEnvironmentError) as refused:
             call(client, op, case, spec, today)
         assert refused.value.operation == op.qualname and refused.value.env == case.env
+        branch = case.env in op.envs  # the operation exists here, this branch of it does not
+        assert (refused.value.branch is not None) == branch and (not branch or f"period {case.period}" in str(refused.value) or f"side {case.side}" in str(refused.value))
         assert sandbox.state.executed == executed, "the client sent a request it should have refused"
         return
     response = call(client, op, case, spec, today)
@@ -233,8 +242,11 @@ def test_cases_cover_every_tr_id(spec: Spec) -> None:
             assert (op.qualname, cell.env, cell.side, cell.market, cell.period) in covered
     exchanges = {c.exchange for c in ALL_CASES if c.exchange}
     assert exchanges == {e.code for e in spec.exchanges}
-    refused = {(c.qualname, c.env) for c in ALL_CASES if c.refused}
+    refused = {(c.qualname, c.env) for c in ALL_CASES if c.refused and c.env not in spec.operation(c.qualname).envs}
     assert refused == {(op.qualname, env) for op in spec.operations for env in ENVS if env not in op.envs}
+    branches = {(c.qualname, c.side, c.period) for c in ALL_CASES if c.refused and c.env in spec.operation(c.qualname).envs}
+    assert branches == {(op.qualname, cell.side, cell.period) for op in spec.operations if op.tr is not None for cell in op.tr.cells if cell.env == "real" and any(b.covers(cell.market, cell.side, cell.period) for b in op.tr.real_only)}
+    assert branches  # the futures and options night branches, at least
 
 
 def test_orders_with_a_hashkey_header(mock_sandbox: RunningSandbox, make_client: ClientFactory) -> None:

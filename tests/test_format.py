@@ -97,6 +97,23 @@ def test_an_edit_reformats_only_the_chunks_it_changed(unformatted: dict[str, str
     assert result["tr_ids.py"] == black.format_str(edited["tr_ids.py"], mode=MODE)
 
 
+def test_a_large_spec_stays_warm_beside_another(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache keeps a run's chunks and room for twice as many of others': two specs larger
+    than CACHE_LIMIT rendered in turn (spec/ and a test's, or two checkouts) stay warm."""
+    monkeypatch.setattr(fmt, "CACHE_LIMIT", 3)
+    first = {f"a{n}.py": f"def a{n}():\n    return {n}\n" for n in range(5)}
+    second = {f"b{n}.py": f"def b{n}():\n    return {n}\n" for n in range(5)}
+    fmt.format_modules(first)
+    fmt.format_modules(second)
+
+    def refuse(chunk: str) -> str:
+        raise AssertionError("black ran although the chunk was cached")
+
+    monkeypatch.setattr(fmt, "_black", refuse)
+    assert fmt.format_modules(first)["a0.py"] == "def a0():\n    return 0\n"
+    assert fmt.format_modules(second)["b4.py"] == "def b4():\n    return 4\n"
+
+
 def test_an_unwritable_cache_only_costs_time(unformatted: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")

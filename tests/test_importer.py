@@ -73,7 +73,9 @@ def test_skipped_apis_say_why(repo: Path, tmp_path: Path, capsys: pytest.Capture
     assert "  skipped fixture_info/hostile: no TR_ID in the sample\n" in out
     tables = yaml.safe_load((spec_dir / INFO).read_text(encoding="utf-8"))["codes"]
     assert "  skipped fixture_info/bare_reply: no response fields in the sample or the portal\n" in out
-    assert list(tables) == ["fid_rank_sort_cls_code"]  # not bare_reply's FID_SIDE_CODE table: it was skipped
+    # Not bare_reply's FID_SIDE_CODE table: it was skipped. rank_list's optional 순위 정렬 구분 코드 is
+    # sent blank unless given, which none of its codes is: free text.
+    assert list(tables) == ["quote_board_fid_cond_mrkt_div_code"]
 
 
 def test_mock_tr_ids_only_from_evidence(imported: Path) -> None:
@@ -124,15 +126,22 @@ def test_paging_and_outputs(imported: Path) -> None:
     spec = load_spec(imported)
     holdings = spec.operation("domestic_stock.holdings")
     assert holdings.pagination is not None
-    assert (holdings.pagination.request_fk, holdings.pagination.response_nk) == ("CTX_AREA_FK100", "ctx_area_nk100")
-    assert spec.operation("domestic_stock.rank_list").pagination is None
+    assert [(key.request, key.response, key.output) for key in holdings.pagination.keys] == [("CTX_AREA_FK100", "ctx_area_fk100", None), ("CTX_AREA_NK100", "ctx_area_nk100", None)]
+    rank = spec.operation("domestic_stock.rank_list").pagination
+    assert rank is not None and rank.keys == ()  # KIS's sample follows tr_cont and sends nothing back
     board = spec.operation("domestic_stock.quote_board")
     assert [(o.key, o.shape) for o in board.response.outputs] == [("output1", "object"), ("output2", "list")]
-    kinds = {f.wire: f.kind for f in board.response.outputs[0].fields}
-    assert kinds == {"hts_kor_isnm": "text", "stck_prpr": "decimal", "prdy_vrss_sign": "code", "prdy_ctrt": "decimal", "stck_bsop_date": "date", "stck_clpr": "decimal", "acml_vol": "decimal", "mod_yn": "code"}
+    kinds = {f.wire: (f.kind, f.kind_inferred) for f in board.response.outputs[0].fields}
+    assert kinds == {
+        "hts_kor_isnm": ("text", False), "stck_prpr": ("decimal", True), "prdy_vrss_sign": ("code", True), "prdy_ctrt": ("decimal", True),
+        "stck_bsop_date": ("date", True), "stck_clpr": ("decimal", True), "acml_vol": ("decimal", True), "mod_yn": ("code", True), "date": ("text", False),
+    }
+    # KIS's mapping lists stck_prpr a second time: output2's columns start there.
+    assert [f.wire for f in board.response.outputs[1].fields] == ["stck_prpr"]
+    assert board.response.outputs[0].fields[-1].py_name == "date_"  # `date` is a name every model uses
     notes = [e["from"] for e in operation(imported, INFO, "quote_board")["evidence"] if e["fact"].startswith("response.outputs")]
-    assert any("does not say which output each column belongs to" in note for note in notes)
-    assert any(note.startswith("date is a name every response model uses") for note in notes)
+    assert any("lists stck_prpr again: a later output starts there" in note for note in notes)
+    assert any(note.startswith("'date' is a name every response model uses") for note in notes)
 
 
 @pytest.mark.parametrize(
@@ -233,7 +242,7 @@ def test_corrections_apply_and_survive_a_reimport(imported: Path, repo: Path, tm
         assert board.summary == "테스트 시세판 (검토됨)"
         output1 = {f.wire: f.kind for f in board.response.outputs[0].fields}
         assert output1["stck_prpr"] == "int" and "mod_yn" not in output1
-        assert "mod_yn" in {f.wire for f in board.response.outputs[1].fields}  # only what the correction names
+        assert {f.wire: f.kind for f in board.response.outputs[1].fields}["stck_prpr"] == "decimal"  # only what the correction names
         assert import_(spec_dir, repo, "--category", "domestic_stock_info") == 0
 
 
@@ -313,3 +322,4 @@ def test_an_import_audits_without_drift(imported: Path, repo: Path) -> None:
     rows = {row.category: row for row in report.coverage}
     assert rows["[국내주식] 주문/계좌"].imported == ("fixture_trading/credit_order", "fixture_trading/holdings", "fixture_trading/period_orders")
     assert rows["[국내주식] 종목정보"].missing == ("fixture_info/bare_reply", "fixture_info/hostile", "fixture_info/odd_chain")  # the ones it skipped
+    assert rows["[국내주식] 종목정보"].real_only == ("fixture_info/quote_board", "fixture_info/rank_list")  # the portal: 모의투자 미지원; no mock TR_ID anywhere

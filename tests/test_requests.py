@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from kisgen.builder.names import python_name_clash
 from kisgen.model import Operation
 from kis_client import Exchange, QuoteExchange, ValidationError
 from kis_client._calls import CallContext, PreparedCall
@@ -63,7 +64,8 @@ def test_request_model_has_exactly_the_spec_fields(op: Operation) -> None:
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.qualname)
 def test_python_names_are_snake_case_of_wire_names(op: Operation) -> None:
-    assert [field.py_name for field in op.fields] == [field.wire.lower() for field in op.fields]
+    # A name Python or the generated code holds takes a trailing underscore (TYPE → type_).
+    assert [field.py_name for field in op.fields] == [field.wire.lower() + ("_" if python_name_clash(field.wire.lower()) else "") for field in op.fields]
 
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.qualname)
@@ -288,3 +290,15 @@ def test_documented_quote_codes_pass_unchanged_and_only_those(name: str) -> None
         else:
             with pytest.raises(ValidationError):
                 prepare_call(workbook_context("mock"), **arguments)
+
+
+def test_a_paging_helper_documents_its_arguments_by_the_call() -> None:
+    """The call's docstring gives each argument its label and codes; its _pages and row helpers say
+    they take the same, rather than repeating them (the area modules grow with the work)."""
+    from kis_client.domestic_stock.api import DomesticStockApi
+
+    call, pages, rows = (getattr(DomesticStockApi, name).__doc__ or "" for name in ("inquire_balance", "inquire_balance_pages", "inquire_balance_holdings"))
+    assert "afhr_flpr_yn: 시간외단일가·거래소여부 (AFHR_FLPR_YN)" in call
+    for helper in (pages, rows):
+        assert "Args:\n            The same as inquire_balance's." in helper and "afhr_flpr_yn:" not in helper
+    assert "following tr_cont and CTX_AREA_FK100, CTX_AREA_NK100 to the last" in pages

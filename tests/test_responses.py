@@ -239,7 +239,22 @@ def test_a_bad_value_raises_naming_everything_with_the_raw_body(operation: str, 
     assert operation in str(error) and field in str(error) and repr(value) in str(error)
 
 
-ORDERS = [op.qualname for op in SPEC.operations if op.kind == "order"]
+# The stock orders KIS answers with KRX_FWDG_ORD_ORGNO, ODNO and ORD_TMD in an object output.
+ORDERS = [
+    op.qualname
+    for op in SPEC.operations
+    if op.kind == "order" and any(output.key == "output" and not output.is_list and {f.wire for f in output.fields if f.always_sent} == {"KRX_FWDG_ORD_ORGNO", "ODNO", "ORD_TMD"} for output in op.response.outputs)
+]
+RESERVATION_CHANGES = frozenset({"domestic_stock.order_resv_rvsecncl"})  # answers 정상처리여부 alone: no number to miss
+
+
+def test_every_order_says_what_kis_always_sends() -> None:
+    """An accepted order (or reservation) always has KIS's number for it: a reply without one is a
+    parse error, never an order that looks final."""
+    assert len(ORDERS) >= 4
+    for op in SPEC.operations:
+        if op.kind == "order" and op.qualname not in RESERVATION_CHANGES:
+            assert any(field.always_sent for output in op.response.outputs for field in output.fields), op.qualname
 
 
 @pytest.mark.parametrize("operation", ORDERS)
@@ -278,9 +293,21 @@ def test_an_order_reply_without_its_output_is_a_parse_error(operation: str, outp
     assert raised.value.operation == operation and raised.value.output == "output"
 
 
+@pytest.mark.parametrize("key", ["ODNO", "odno"], ids=["as-kis-samples-map-it", "as-kis-portal-names-it"])
+def test_a_bond_order_reads_its_number_in_either_case_and_never_without_it(key: str) -> None:
+    reply = {"rt_cd": "0", "msg_cd": "APBK0013", "msg1": "", "output": [{key: "0000117861", "krx_fwdg_ord_orgno": "00950", "ord_tmd": "131438"}]}
+    assert [row.odno for row in parse("domestic_bond.buy", reply).output] == ["0000117861"]
+    reply["output"][0][key] = ""
+    with pytest.raises(ResponseParseError) as raised:
+        parse("domestic_bond.buy", reply)
+    assert raised.value.missing
+
+
 def test_every_always_sent_field_has_a_source_in_the_spec() -> None:
     promised = {(op.qualname, field.wire) for op in SPEC.operations for output in op.response.outputs for field in output.fields if field.always_sent}
-    assert promised == {(operation, wire) for operation in ORDERS for wire in ("KRX_FWDG_ORD_ORGNO", "ODNO", "ORD_TMD")}
+    orders = {op.qualname for op in SPEC.operations if op.kind == "order"}
+    assert {(operation, wire) for operation in ORDERS for wire in ("KRX_FWDG_ORD_ORGNO", "ODNO", "ORD_TMD")} <= promised
+    assert {operation for operation, _ in promised} <= orders  # only orders promise fields: a read's reply varies
     for op in SPEC.operations:
         for output in op.response.outputs:
             assert (output.always_sent_source is not None) == output.always_sent, (op.qualname, output.name)

@@ -93,7 +93,7 @@ def test_d_and_e_end_the_pages(fault_server: FaultServer, tmp_path: Path, tr_con
     ("pages", "message"),
     [
         ([Page(rows("000001"), "X", padded("K"), padded("K"))], "tr_cont 'X', neither more"),
-        ([Page(rows("000001"), "M", padded(""), padded("")), Page(rows("000002"), "D")], "empty CTX_AREA keys"),
+        ([Page(rows("000001"), "M", padded(""), padded("")), Page(rows("000002"), "D")], "empty continuation keys"),
         (
             [Page(rows("000001"), "M", padded("A"), padded("A")), Page(rows("000002"), "M", padded("A"), padded("A")), Page([], "D")],
             "same continuation keys twice",

@@ -1,11 +1,13 @@
 """A new operation in the spec is served with no new server code: its TR_IDs, fields and rules
-are enforced and its response is built from its declarations. The operations that have state
-logic are named in the sandbox's handler table, which must name operations of the spec."""
+are enforced and its response is built from its declarations, its price fields from the
+sandbox's quotes of the symbol it names (generator/sandbox/quotes.py). The operations that have
+state logic are named in the sandbox's handler table, which must name operations of the spec."""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import httpx
@@ -15,7 +17,7 @@ from kisgen.model import Spec
 from kisgen.pipeline import load_spec
 from kisgen.sandbox import RunningSandbox, running_sandbox
 from kisgen.sandbox.inquiries import HANDLERS
-from tests.conftest import FIXTURE_SPEC
+from tests.conftest import FIXTURE_SPEC, PINNED_NOW, pinned_clock
 
 QUOTATIONS = """\
 # A quotation operation the sandbox has no code for.
@@ -76,7 +78,7 @@ def extended(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbo
     for source in FIXTURE_SPEC.glob("*.yaml"):
         shutil.copy(source, spec_dir / source.name)
     Path(spec_dir / "quotations.yaml").write_text(QUOTATIONS, encoding="utf-8")
-    with running_sandbox("mock", spec=load_spec(spec_dir), rate_limit_per_second=0) as sandbox:
+    with running_sandbox("mock", spec=load_spec(spec_dir), rate_limit_per_second=0, clock=pinned_clock()) as sandbox:
         yield sandbox
 
 
@@ -91,8 +93,12 @@ def test_the_new_operation_answers_from_its_declarations(extended: RunningSandbo
     assert reply.status_code == 200, reply.text
     body = reply.json()
     assert body["rt_cd"] == "0"
-    assert body["output"]["stck_prpr"] == "70000" and body["output"]["prdy_ctrt"] == "-1.25"
-    assert len(body["output"]["stck_bsop_date"]) == 8 and body["output"]["stck_bsop_date"].isdigit()
+    quotes, today = extended.state.quotes, PINNED_NOW.date()
+    close, base = quotes.today("005930", False, today).close, quotes.previous_close("005930", False, today)
+    assert body["output"]["stck_prpr"] == f"{extended.state.price('005930', False):f}" == f"{close:f}"
+    assert body["output"]["prdy_ctrt"] == f"{((close - base) / base * 100).quantize(Decimal('0.01'), ROUND_HALF_UP):f}"
+    assert body["output"]["stck_bsop_date"] == today.strftime("%Y%m%d")
+    assert body["output"]["hts_kor_isnm"] == "삼성전자"  # no quote names it: its documented example
     assert [set(row) for row in body["output2"]] == [{"stck_cntg_hour", "cntg_vol"}]
     assert len(body["output2"][0]["stck_cntg_hour"]) == 6
 

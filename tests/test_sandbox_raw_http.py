@@ -34,7 +34,7 @@ RETIRED_DOMESTIC_BUY = "TTTC0802U"  # "구 TR_ID ... 사전고지 없이 차단 
 OPEN_ORDERS_PATH = "/uapi/overseas-stock/v1/trading/inquire-nccs"
 REAL_OPEN_ORDERS = "TTTS3018R"
 SAMPLE_CODE_MOCK_OPEN_ORDERS = "VTTS3018R"
-NOT_IN_THE_SPEC_PATH = "/uapi/domestic-stock/v1/quotations/inquire-member"  # 주식현재가 회원사: not in the spec
+NOT_IN_THE_SPEC_PATH = "/uapi/domestic-stock/v1/quotations/inquire-nothing"  # no KIS API: every one KIS publishes is in the spec
 
 SECRET = "raw-client-secret-0123456789"
 

@@ -238,8 +238,8 @@ def test_continuation_keys_and_page_sizes(spec: Spec, operation: str) -> None:
     facts = DOCUMENTED[operation]["continuation"]
     page = spec.operation(operation).pagination
     assert page is not None
-    assert {page.request_fk, page.request_nk} == set(facts["request"])
-    assert {page.response_fk, page.response_nk} == set(facts["response"])
+    assert {key.request for key in page.keys} == set(facts["request"])
+    assert {key.response for key in page.keys} == set(facts["response"])
     assert dict(page.page_size) == facts["page_size"]
 
 

@@ -3,9 +3,10 @@ field's own declaration."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from ..model import EXCHANGES_TABLE, SIDES, RequestField
+from ..model import EXCHANGES_TABLE, SIDES, CodeTable, RequestField
 from .common import Context
 from .names import python_name_clash
 from .patterns import check_pattern
@@ -16,10 +17,12 @@ def request_field(ctx: Context, at: At, raw: dict[str, Any]) -> RequestField:
     """The field declared at ``at`` (its last key is the wire name)."""
     problems = ctx.problems
     wire = str(at.path[-1])
-    py_name = wire.lower()
+    py_name = raw.get("py_name", wire.lower())
     clash = python_name_clash(py_name)
-    if clash is not None:
-        problems.add(at, f"field {wire!r} gives the Python name {py_name!r}, {clash}")
+    if clash is not None and "py_name" in raw:
+        problems.add(at / "py_name", f"{py_name!r} is not a usable Python name, {clash}")
+    elif clash is not None:
+        problems.add(at, f"field {wire!r} gives the Python name {py_name!r}, {clash}; name it with `py_name:`")
     codes = raw.get("codes")
     if codes is not None and codes not in ctx.tables:
         problems.add(at / "codes", f"code table {codes!r} is not declared")
@@ -64,7 +67,12 @@ def value_problem(ctx: Context, field: RequestField, value: str) -> str | None:
     when the field's code table is declared twice: which one is meant is unknown)."""
     if field.codes in ctx.unchecked_tables:
         return None
-    table = ctx.tables.get(field.wire_codes) if field.wire_codes is not None else None
+    return refusal(field, value, ctx.tables)
+
+
+def refusal(field: RequestField, value: str, tables: Mapping[str, CodeTable]) -> str | None:
+    """Why ``field`` refuses ``value`` by its own declaration (``tables``: by name), or None."""
+    table = tables.get(field.wire_codes) if field.wire_codes is not None else None
     failed = field.failed_check(value, table.values if table is not None else None)
     if failed == "codes":
         return f"not a code of table {field.wire_codes!r}"

@@ -1,5 +1,13 @@
 """Areas and their operations: one area per name (a file's `area:`, else its stem; several files
-may feed one), each operation built from its fields, TR_ID table, rules, paging and response."""
+may feed one), each operation built from its fields, TR_ID table, rules, paging, response and
+KIS's example call.
+
+KIS pages three ways. Most account inquiries send the CTX_AREA pair back (``CTX_AREA_FK100`` /
+``CTX_AREA_NK100`` from the body's ``ctx_area_fk100`` / ``ctx_area_nk100``); a few send one key
+(``KEYB`` from ``keyb``) or one from inside an object output (``INDEX_KEY`` from
+``output1.index_key``); rankings and charts send nothing back: the same request again with
+tr_cont N, KIS remembering where the read is. ``pagination.keys`` says which: request field →
+response key, ``{}`` for tr_cont alone."""
 
 from __future__ import annotations
 
@@ -8,7 +16,7 @@ from typing import Any
 
 from ..corrections import area_name, is_imported
 from ..load import SpecFile
-from ..model import ENVS, Area, KnownDifference, MockInstead, Operation, Pagination, RequestField, Response, Source, Spec, TrTable, Walk
+from ..model import ENVS, Area, ExampleDifference, KisExample, KnownDifference, MockInstead, Operation, PageKey, Pagination, RequestField, Response, Source, Spec, TrTable, Walk
 from .common import Context
 from .fields import request_field
 from .names import RESERVED_AREA_NAMES, RESERVED_OPERATION_NAMES, camel, is_identifier
@@ -69,9 +77,9 @@ def operation(ctx: Context, at: At, area: str, raw: dict[str, Any]) -> Operation
             problems.add(at.down("request", field.wire, "default"), "a default by side needs `side` in tr_id.by")
     subjects = RuleSubjects(fields, dims, tr.market_field if tr is not None else None)
     op_rules = rules(ctx, at / "rules", raw.get("rules", []), subjects)
-    pagination = _pagination(problems, at / "pagination", raw["pagination"], fields) if "pagination" in raw else None
     prefix = camel(area) + camel(name)
     op_response = response(problems, at / "response", raw["response"], prefix)
+    pagination = _pagination(problems, at / "pagination", raw["pagination"], fields, op_response) if "pagination" in raw else None
     walk = _walk(problems, at / "walk", raw["walk"], fields, op_response) if "walk" in raw else None
     if "walk" in raw and pagination is not None:
         problems.add(at / "walk", "an operation that pages with tr_cont needs no walk")
@@ -101,6 +109,7 @@ def operation(ctx: Context, at: At, area: str, raw: dict[str, Any]) -> Operation
         walk=walk,
         mock_instead=MockInstead(raw["mock_instead"]["operation"], raw["mock_instead"]["how"]) if "mock_instead" in raw else None,
         known_differences=known,
+        kis_example=_kis_example(raw["kis_example"]) if "kis_example" in raw else None,
     )
 
 
@@ -148,11 +157,41 @@ _SPEC_SIDE = {
 }
 
 
-def _pagination(problems: Problems, at: At, raw: dict[str, Any], fields: Mapping[str, RequestField]) -> Pagination:
-    for key in ("fk", "nk"):
-        if raw["request"][key] not in fields:
-            problems.add(at.down("request", key), f"{raw['request'][key]!r} is not a request field")
-    return Pagination(raw["request"]["fk"], raw["request"]["nk"], raw["response"]["fk"], raw["response"]["nk"], tuple(sorted(raw["page_size"].items())))
+def _pagination(problems: Problems, at: At, raw: dict[str, Any], fields: Mapping[str, RequestField], op_response: Response) -> Pagination:
+    """The operation's `pagination`, checked against its request fields and outputs."""
+    if "keys" in raw:
+        pairs = [(at.down("keys", request), request, path) for request, path in raw["keys"].items()]
+    else:  # the CTX_AREA pair as specs wrote it before `keys`
+        pairs = [(at.down("request", name), raw["request"][name], raw["response"][name]) for name in ("fk", "nk")]
+    outputs = {output.key: output for output in op_response.outputs if output.key is not None}
+    keys = []
+    for where, request, path in pairs:
+        if request not in fields:
+            problems.add(where, f"{request!r} is not a request field")
+        output, _, name = path.rpartition(".")
+        if output:
+            found = outputs.get(output)
+            if found is None:
+                problems.add(where, f"{output!r} is not an output of this operation")
+            elif found.is_list:
+                problems.add(where, f"{output!r} is a list output; a continuation key comes from an object")
+        keys.append(PageKey(request, name, output or None))
+    return Pagination(tuple(keys), tuple(sorted(raw.get("page_size", {}).items())))
+
+
+def _kis_example(raw: dict[str, Any]) -> KisExample:
+    select = raw.get("select", {})
+    return KisExample(
+        at=raw["at"],
+        call=tuple(raw["call"].items()),
+        side=select.get("side"),
+        period=select.get("period"),
+        method=raw["method"],
+        path=raw["path"],
+        tr_ids=tuple(raw.get("tr_id", {}).items()),
+        request=tuple(raw["request"].items()),
+        differs=tuple(ExampleDifference(item["fact"], item.get("kis"), item["source"], item.get("sends")) for item in raw.get("differs", [])),
+    )
 
 
 def _walk(problems: Problems, at: At, raw: dict[str, Any], fields: Mapping[str, RequestField], op_response: Response) -> Walk | None:

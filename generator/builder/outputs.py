@@ -15,7 +15,7 @@ def response_field(wire: str, raw: dict[str, Any], always_sent: bool = False) ->
         always_sent=always_sent,
         aliases=tuple(raw.get("aliases", ())),
         wire=wire,
-        py_name=wire.lower(),
+        py_name=raw.get("py_name", wire.lower()),
         label=raw["label"],
         kind=raw["kind"],
         json=raw.get("json", "string"),
@@ -23,6 +23,7 @@ def response_field(wire: str, raw: dict[str, Any], always_sent: bool = False) ->
         secret=raw.get("secret", False),
         example=None if example is None else str(example),
         note=raw.get("note"),
+        kind_inferred=raw.get("kind_inferred", False),
     )
 
 
@@ -59,7 +60,7 @@ def output(problems: Problems, at: At, key: str, raw: dict[str, Any], siblings: 
         elif not is_identifier(field.py_name):
             problems.add(at.down("fields", field.wire), f"{field.wire!r} is not a usable Python name")
         elif field.py_name in RESERVED_RESPONSE_NAMES:
-            problems.add(at.down("fields", field.wire), f"{field.wire!r} gives the Python name {field.py_name!r}, which every response model uses itself")
+            problems.add(at.down("fields", field.wire), f"{field.wire!r} gives the Python name {field.py_name!r}, which every response model uses itself; name it with `py_name:`")
         seen[field.py_name] = field.wire
     row_key = raw.get("row_key")
     if row_key is not None and row_key not in raw["fields"]:
@@ -71,7 +72,7 @@ def output(problems: Problems, at: At, key: str, raw: dict[str, Any], siblings: 
         problems.add(at / "aliases", "an output alias must not be another output's key")
     for field in fields:
         for alias in field.aliases:
-            if alias in raw["fields"] or alias.lower() in seen:
+            if alias in raw["fields"] or seen.get(alias.lower(), field.wire) != field.wire:  # its own name in another case is fine
                 problems.add(at.down("fields", field.wire, "aliases"), f"alias {alias!r} is already a field of this output")
     class_name = class_prefix + camel(raw["name"]) + ("Row" if raw["shape"] == "list" else "")
     return Output(None if key == "(body)" else key, raw["name"], class_name, raw["shape"], row_key, fields, raw.get("note"), aliases, always.get("source"))

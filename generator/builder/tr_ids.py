@@ -1,5 +1,11 @@
 """TR_ID tables: every cell for every environment, market, side and period, the mock ones derived
-by the rule unless an override (with its source) or `mock: same`/`unsupported` says otherwise."""
+by the rule unless an override (with its source), `mock: same`/`unsupported` or a real-only
+branch says otherwise.
+
+Some operations KIS offers on mock accounts for some branches only: domestic futures and options
+take day orders on a mock account, night orders on a real one alone (KIS API portal 2026-05-29:
+"야간은 모의투자 미제공"). ``real_only`` names those branches with their source; they get no mock
+TR_ID, so a mock client refuses them before sending and a mock sandbox refuses their TR_ID."""
 
 from __future__ import annotations
 
@@ -7,9 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..load import JsonPath
-from ..model import ENVS, EXCHANGES_TABLE, SIDES, Dimension, RequestField, Spec, TrCell, TrTable
+from ..model import ENVS, EXCHANGES_TABLE, PERIOD_NAME, SIDES, Dimension, RealOnlyBranch, RequestField, Spec, TrCell, TrTable
 from .common import Context
-from .names import is_identifier
 from .problems import At, Problems
 
 Leaf = tuple[dict[str, Any], str, At]  # the dimensions chosen, the TR_ID, where it is written
@@ -25,11 +30,12 @@ def tr_table(ctx: Context, at: At, raw: dict[str, Any], fields: Mapping[str, Req
     table_is_sound = ctx.problems.count() == before
     mock = raw.get("mock", "derive")
     overrides = _overrides(ctx, at, raw, dims, leaves)
+    real_only = _real_only(ctx, at, raw, dims, overrides, leaves)
     cells: list[TrCell] = []
     for chosen, tr_id, where in leaves:
         market, side, period = chosen.get("market"), chosen.get("side"), chosen.get("period")
         cells.append(TrCell("real", market, side, period, tr_id, "spec", None))
-        if mock == "unsupported":
+        if mock == "unsupported" or any(branch.covers(market, side, period) for branch in real_only):
             continue
         override = overrides.get((market, side, period))
         if override is not None:
@@ -59,7 +65,7 @@ def tr_table(ctx: Context, at: At, raw: dict[str, Any], fields: Mapping[str, Req
     for index, (tr_id, _) in enumerate(retired):
         if any(cell.tr_id == tr_id for cell in cells):
             ctx.problems.add(at.down("retired", index, "tr_id"), f"{tr_id} is retired but still used")
-    return TrTable(dims, market_field, mock, periods, tuple(cells), retired)
+    return TrTable(dims, market_field, mock, periods, tuple(cells), retired, real_only)
 
 
 def _check_market_field(ctx: Context, at: At, dims: tuple[Dimension, ...], market_field: str | None, fields: Mapping[str, RequestField]) -> None:
@@ -93,11 +99,19 @@ def _leaves(ctx: Context, at: At, node: Any, dims: tuple[Dimension, ...], chosen
             ctx.problems.add(at / key, f"side {key!r} is not buy or sell")
         elif dim == "market" and key not in ctx.market_codes:
             ctx.problems.add(at / key, f"market {key!r} is not declared under `markets`")
-        elif dim == "period" and not is_identifier(key):
-            ctx.problems.add(at / key, f"period {key!r} is not a Python identifier")
+        elif dim == "period" and not PERIOD_NAME.fullmatch(key):
+            ctx.problems.add(at / key, f"period {key!r} must be letters, digits and _ (a name, or KIS's code for the branch)")
         else:
             leaves += _leaves(ctx, at / key, child, dims, {**chosen, dim: key})
     return leaves
+
+
+def _in_dims(ctx: Context, where: At, when: Mapping[str, Any], dims: tuple[Dimension, ...]) -> bool:
+    """Whether every dimension a `when` names is one the table is split by (each other reported)."""
+    unknown = [dim for dim in when if dim not in dims]
+    for dim in unknown:
+        ctx.problems.add(where.down("when", dim), f"`{dim}` is not in tr_id.by")
+    return not unknown
 
 
 def _overrides(ctx: Context, at: At, raw: dict[str, Any], dims: tuple[Dimension, ...], leaves: list[Leaf]) -> dict[tuple[str | None, ...], tuple[str, str]]:
@@ -106,16 +120,34 @@ def _overrides(ctx: Context, at: At, raw: dict[str, Any], dims: tuple[Dimension,
     for index, override in enumerate(raw.get("mock_overrides", [])):
         where = at.down("mock_overrides", index)
         when = override["when"]
-        unknown = [dim for dim in when if dim not in dims]
-        for dim in unknown:
-            ctx.problems.add(where.down("when", dim), f"`{dim}` is not in tr_id.by")
         key = (when.get("market"), when.get("side"), when.get("period"))
-        if not unknown and not any((chosen.get("market"), chosen.get("side"), chosen.get("period")) == key for chosen, _, _ in leaves):
+        if _in_dims(ctx, where, when, dims) and not any((chosen.get("market"), chosen.get("side"), chosen.get("period")) == key for chosen, _, _ in leaves):
             ctx.problems.add(where / "when", f"no TR_ID entry for {dict(when.items())} to override")
         if raw.get("mock", "derive") == "unsupported":
             ctx.problems.add(where, "a mock override on an operation without mock support")
         overrides[key] = (override["tr_id"], override["source"])
     return overrides
+
+
+def _real_only(ctx: Context, at: At, raw: dict[str, Any], dims: tuple[Dimension, ...], overrides: Mapping[tuple[str | None, ...], tuple[str, str]], leaves: list[Leaf]) -> tuple[RealOnlyBranch, ...]:
+    """The branches `real_only` names, each matching at least one TR_ID and no mock override."""
+    mock = raw.get("mock", "derive")
+    branches = []
+    for index, entry in enumerate(raw.get("real_only", [])):
+        where = at.down("real_only", index)
+        when = entry["when"]
+        branch = RealOnlyBranch(when.get("market"), when.get("side"), when.get("period"), entry["source"])
+        if _in_dims(ctx, where, when, dims) and not any(branch.covers(chosen.get("market"), chosen.get("side"), chosen.get("period")) for chosen, _, _ in leaves):
+            ctx.problems.add(where / "when", f"no TR_ID entry for {dict(when)}: nothing to mark real-only")
+        if mock == "unsupported":
+            ctx.problems.add(where, "the whole operation is real-only (`mock: unsupported`); `real_only` is for some of its branches")
+        for key in overrides:
+            if branch.covers(*key):
+                ctx.problems.add(where, f"a mock override names a branch this entry makes real-only ({branch.shown})")
+        branches.append(branch)
+    if branches and leaves and all(any(branch.covers(chosen.get("market"), chosen.get("side"), chosen.get("period")) for branch in branches) for chosen, _, _ in leaves):
+        ctx.problems.add(at / "real_only", "every branch is real-only: say `mock: unsupported` instead")
+    return tuple(branches)
 
 
 def _check_both_sides(ctx: Context, at: At, dims: tuple[Dimension, ...], leaves: list[Leaf]) -> None:

@@ -28,15 +28,18 @@ from starlette.types import Receive, Scope, Send
 
 from ..model import Operation, Spec
 from ..rules import Situation, request_problems, with_defaults
+from . import quotes
 from .errors import Rejection
 from .feed import Feed
 from .inquiries import HANDLERS
-from .operations import Call
+from .operations import Call, Handler
 from .responses import render_body
 from .state import IssuedToken, SandboxState
 
 JSON_TYPE = "application/json; charset=utf-8"
 MAX_JSON_DEPTH = 32  # KIS's bodies are flat; anything deeper is not a request
+DEFAULT_PAGE_SIZE = 20  # rows a page where the spec names no page size
+NEXT_PAGE = "N"  # the tr_cont of a request for the next page
 # Decimal arithmetic on request values: wide enough for every length the spec allows
 # (a 10-digit quantity times a 32-character price, cash divided by the smallest price).
 ARITHMETIC = decimal.Context(prec=120, traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow])
@@ -178,31 +181,50 @@ def is_page_key(key: str) -> bool:
     return key.isascii() and key.isdigit()
 
 
-def page(state: SandboxState, op: Operation, values: Mapping[str, Any], body: dict[str, Any]) -> str | None:
-    """Cut the paged list to one page; return the tr_cont header (F/M more, D last)."""
+def page(state: SandboxState, op: Operation, values: Mapping[str, Any], body: dict[str, Any], app_key: str, tr_cont: str) -> str | None:
+    """Cut the paged list to one page; return the tr_cont header (F/M more, D last).
+
+    Where the spec sends keys back, the last one carries the position (the others a token, as
+    CTX_AREA_FK does); paged by tr_cont alone, the sandbox remembers each app key's read of each
+    request and tr_cont N continues it, as KIS does."""
     paging = op.pagination
     if paging is None:
         return None
-    size = state.options.page_size or dict(paging.page_size)[state.env]
-    listed = next(output for output in op.response.outputs if output.shape == "list")
-    rows = body[listed.key] if listed.key is not None else []
+    size = state.options.page_size or dict(paging.page_size).get(state.env) or DEFAULT_PAGE_SIZE
+    # The list KIS pages: of an operation with several (a chart's one-row summary and its bars),
+    # the one with the most rows.
+    lists = [output for output in op.response.outputs if output.shape == "list" and output.key is not None and isinstance(body.get(output.key), list)]
+    listed = max(lists, key=lambda output: len(body[str(output.key)]), default=None)
+    rows = body.get(listed.key) if listed is not None and listed.key is not None else None
     if not isinstance(rows, list):
         rows = []  # nothing to list, sent as KIS does (one blank object)
-    key = str(values.get(paging.request_nk, "")).strip()
-    if key and not is_page_key(key):
-        raise Rejection("SBX02001", f"{paging.request_nk}: {key[:20]!r} is not a key this sandbox gave")
-    start = int(key) if key else 0
+    if paging.keys:
+        position = paging.keys[-1]
+        key = str(values.get(position.request, "")).strip()
+        if key and not is_page_key(key):
+            raise Rejection("SBX02001", f"{position.request}: {key[:20]!r} is not a key this sandbox gave")
+        start = int(key) if key else 0
+    else:
+        start = state.continue_read(app_key, op.qualname, values) if tr_cont == NEXT_PAGE else 0
     more = start + size < len(rows)
-    if listed.key is not None and isinstance(body[listed.key], list):
+    if listed is not None and listed.key is not None and isinstance(body.get(listed.key), list):
         body[listed.key] = rows[start : start + size]
-    body[paging.response_fk] = f"{values.get('CANO', '')}^{values.get('ACNT_PRDT_CD', '')}^" if more else ""
-    body[paging.response_nk] = str(start + size) if more else ""
+    for page_key in paging.keys:
+        value = (str(start + size) if page_key is paging.keys[-1] else f"{values.get('CANO', '')}^{values.get('ACNT_PRDT_CD', '')}^") if more else ""
+        holder = body if page_key.output is None else body.get(page_key.output)
+        if isinstance(holder, list) and holder:
+            holder = holder[0]
+        if isinstance(holder, dict):
+            holder[page_key.response] = value
+    if not paging.keys:
+        state.remember_read(app_key, op.qualname, values, start + size if more else None)
     if more:
         return "F" if start == 0 else "M"
     return "D"
 
 
-async def answer(state: SandboxState, op: Operation, request: Request) -> KisReply:
+async def answer(state: SandboxState, op: Operation, request: Request, handler: Handler | None) -> KisReply:
+    """The reply to one request; ``handler``: the operation's state logic (None: its declarations alone)."""
     headers = request.headers
     if op.kind != "auth":
         state.admit(headers.get("appkey", ""))
@@ -221,14 +243,13 @@ async def answer(state: SandboxState, op: Operation, request: Request) -> KisRep
         exchange = values.get(op.tr.market_field) if op.tr is not None and op.tr.market_field is not None else None
         state.check_market_hours(exchange, str(values.get("ORD_DVSN", "")), now)
     call = Call(state, op, values, situation, raw, headers.get("appkey"), now)
-    handler = HANDLERS.get(op.qualname)
     with decimal.localcontext(ARITHMETIC):
         outputs = handler(call) if handler is not None else {}
         with state.lock:
             state.executed += 1
         body = render_body(op, outputs, call.now)
     body.update(call.extra_body)
-    tr_cont = page(state, op, values, body)
+    tr_cont = page(state, op, values, body, headers.get("appkey", ""), headers.get("tr_cont", "").strip())
     return KisReply(body, 200, kis_headers(op, headers.get("tr_id", "").strip(), tr_cont or ""), state.now())
 
 
@@ -252,6 +273,7 @@ class SandboxApp:
     def __init__(self, spec: Spec, state: SandboxState) -> None:
         self.state = state
         self.by_path = {op.path: op for op in spec.operations}
+        self.handlers = {**quotes.handlers(spec.operations, HANDLERS), **HANDLERS}
         self.feed = Feed(spec, state)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -272,7 +294,7 @@ class SandboxApp:
         try:
             if served is None:
                 raise Rejection("SBX00404", f"no operation at {request.method[:10]} {path[:100]!r}")
-            return await answer(self.state, served, request)
+            return await answer(self.state, served, request, self.handlers.get(served.qualname))
         except Rejection as rejection:
             return KisReply(rejection.body(oauth), 403 if oauth else rejection.status, kis_headers(served, tr_id), self.state.now())
         except Exception:  # a bug in the sandbox: say so in KIS's envelope, and log it to be reported

@@ -54,6 +54,7 @@ CODES: tuple[Code, ...] = (
     Code("SBX02001", 200, 'rt_cd "1"', "a field breaks its declaration (required, code, pattern, length)", "fix the field msg1 names (the client refuses it first, with ValidationError)"),
     Code("SBX02002", 200, 'rt_cd "1"', "a rule of the spec is broken", "meet the rule msg1 names (the client checks the rules first)"),
     Code("SBX02003", 200, 'rt_cd "1"', "the tr_id is for another market than the exchange field's", "send the TR_ID of the exchange's market (the client picks it)"),
+    Code("SBX02004", 200, 'rt_cd "1"', "tr_cont N on an operation paged by tr_cont alone, with no read of the same request under way for the app key", "start the read again with an empty tr_cont (the client's *_pages helpers do)"),
     Code("SBX03001", 200, 'rt_cd "1"', "not enough buying power for a buy, or for a modification that raises what a resting buy can cost", "buy less, or start the sandbox with more cash (cash=)"),
     Code("SBX03002", 200, 'rt_cd "1"', "selling more than the orderable quantity", "sell at most what the balance shows as orderable (ord_psbl_qty)"),
     Code("SBX03003", 200, 'rt_cd "1"', "modify/cancel of an order that is not open", "modify or cancel an open order (list them first)"),

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 from ..model import Spec
 from .errors import Rejection
@@ -211,6 +212,9 @@ class Account:
     orders: dict[str, Order] = field(default_factory=dict)
 
 
+MAX_READS = 10_000  # reads paged by tr_cont alone that the sandbox keeps a place in
+
+
 class SandboxState:
     def __init__(self, spec: Spec, options: SandboxOptions) -> None:
         self.spec = spec
@@ -229,12 +233,31 @@ class SandboxState:
         self.quotes = Quotes(options.price_seed, options.daily_volatility, options.history_start, self.price)
         self.zones = exchange_zones(spec)
         self.executed = 0  # requests that reached an operation (for "nothing executed" checks)
+        # Reads paged by tr_cont alone: (app key, operation, request) → the next page's first row
+        self.reads: dict[tuple[str, str, tuple[tuple[str, str], ...]], int] = {}
         self.approval_keys: dict[str, tuple[str, float]] = {}  # approval key -> (app key, issued at)
         self.order_listeners: list[Callable[[OrderEvent], None]] = []  # the real-time feed's
 
     @property
     def env(self) -> str:
         return self.options.env
+
+    def continue_read(self, app_key: str, operation: str, values: Mapping[str, Any]) -> int:
+        """Where this app key's read of this request goes on (tr_cont N with no keys to send back)."""
+        with self.lock:
+            start = self.reads.get((app_key, operation, _request_key(values)))
+        if start is None:
+            raise Rejection("SBX02004", f"tr_cont N, but no read of {operation} with these fields is under way for this app key")
+        return start
+
+    def remember_read(self, app_key: str, operation: str, values: Mapping[str, Any], next_start: int | None) -> None:
+        key = (app_key, operation, _request_key(values))
+        with self.lock:
+            self.reads.pop(key, None)
+            if next_start is not None:
+                self.reads[key] = next_start
+                while len(self.reads) > MAX_READS:  # reads nobody finished: the oldest go first
+                    del self.reads[next(iter(self.reads))]
 
     def now(self) -> float:
         return self.options.clock()
@@ -520,6 +543,10 @@ class SandboxState:
     def open_orders(self, cano: str, product: str) -> list[Order]:
         with self.lock:
             return [order for order in self.account(cano, product).orders.values() if order.is_open]
+
+
+def _request_key(values: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((str(key), str(value)) for key, value in values.items()))
 
 
 def hash_body(raw: bytes) -> str:
