@@ -197,6 +197,7 @@ def per_operation(results: dict[str, Any]) -> dict[str, Any]:
         "tests": (runs[large]["tests"] - runs[small]["tests"]) / added,
         "wall_s": (runs[large]["wall_s"] - runs[small]["wall_s"]) / added,
         "cpu_s": (runs[large]["cpu_s"] - runs[small]["cpu_s"]) / added,
+        "steps_s": (sum(runs[large]["steps_s"].values()) - sum(runs[small]["steps_s"].values())) / added,
         "by_file": dict(sorted(by_file.items(), key=lambda item: -item[1]["seconds"])),
     }
 
